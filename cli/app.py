@@ -1,0 +1,89 @@
+"""The ``embgeo`` Typer application.
+
+Each module in ``embgeo.cli.commands`` exposes ``register(app)``; they are
+imported here (cheaply: commands import numpy and the library lazily inside
+their bodies) so that ``--help`` lists every command without loading torch,
+umap, scikit-learn or matplotlib.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+
+from embgeo._version import __version__
+from embgeo.cli.common import Settings
+
+app = typer.Typer(
+    name="embgeo",
+    help="The geometry of saved embeddings, and whether their similarities can be trusted.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class Device(str, Enum):
+    cpu = "cpu"
+    cuda = "cuda"
+    auto = "auto"
+
+
+def _version(value: bool):
+    if value:
+        typer.echo(f"embgeo {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    seed: Annotated[int, typer.Option("--seed", help="Global random seed for every sampled estimate.", min=0)] = 0,
+    device: Annotated[Device, typer.Option("--device", help="Where heavy work runs (torch on a GPU for cuda/auto when present).", case_sensitive=False)] = Device.cpu,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No messages or progress on stderr.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More detail on stderr.")] = False,
+    version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = None,
+):
+    """The geometry of saved embeddings, and whether their similarities can be trusted."""
+    ctx.obj = Settings(seed=seed, device=device.value, quiet=quiet, verbose=verbose)
+
+
+def _register_commands() -> None:
+    from embgeo.cli import commands
+
+    for mod in sorted(m.name for m in pkgutil.iter_modules(commands.__path__)):
+        if mod.startswith("_"):
+            continue
+        importlib.import_module(f"embgeo.cli.commands.{mod}").register(app)
+
+
+_register_commands()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: library errors become one line on stderr and exit code 2."""
+    from embgeo.errors import EmbgeoError
+
+    try:
+        app(args=argv, prog_name="embgeo")
+    except EmbgeoError as exc:
+        _fail(str(exc), 2)
+    except MemoryError:
+        _fail("out of memory; try --sample N or a smaller --block", 2)
+    except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+        _fail(f"{exc.filename or ''}: {exc.strerror or exc}", 2)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+
+
+def _fail(text: str, code: int) -> None:
+    sys.stdout.flush()
+    sys.stderr.write(f"embgeo: error: {text}\n")
+    sys.stderr.flush()
+    raise SystemExit(code)

@@ -1,0 +1,110 @@
+"""Shared options, input loading, progress and messages for every command."""
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from embgeo.cli.output import Format  # noqa: F401  (re-exported)
+
+
+@dataclass
+class Settings:
+    seed: int = 0
+    device: str = "cpu"
+    quiet: bool = False
+    verbose: bool = False
+
+
+def settings() -> Settings:
+    import click
+
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx else None
+    obj = getattr(root, "obj", None)
+    return obj if isinstance(obj, Settings) else Settings()
+
+
+def seed_value(local: Optional[int]) -> int:
+    return settings().seed if local is None else local
+
+
+# --- shared option types (one set of output options on every command) -------
+FormatOpt = Annotated[Optional[Format], typer.Option("--format", "-f", help="Output format: table, json, csv, md (default: table, or from the --out suffix).", case_sensitive=False)]
+OutOpt = Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the output to this file (atomically) instead of stdout.", dir_okay=False)]
+SeedOpt = Annotated[Optional[int], typer.Option("--seed", help="Random seed for sampled estimates (default: the global --seed, 0).", min=0)]
+IdColOpt = Annotated[Optional[str], typer.Option("--id-col", help="Column holding row ids (CSV/TSV/parquet).")]
+LabelsOpt = Annotated[Optional[Path], typer.Option("--labels", help="CSV/TSV of attributes, joined by id (an 'id' column) or by row order.")]
+LabelsIdOpt = Annotated[Optional[str], typer.Option("--labels-id-col", help="Id column of the --labels file (default: 'id').")]
+DropNonfiniteOpt = Annotated[bool, typer.Option("--drop-nonfinite", help="Drop rows with NaN or inf instead of failing.")]
+DedupeOpt = Annotated[bool, typer.Option("--dedupe", help="Drop exact duplicate rows (keeps the first copy).")]
+InputFormatOpt = Annotated[Optional[str], typer.Option("--input-format", help="Force the input format (npy, npz, csv, tsv, text, word2vec-binary, parquet, safetensors, hdf5, pt, fvecs, bvecs).")]
+
+
+def message(text: str, *, style: str | None = None) -> None:
+    """A message on stderr (suppressed by --quiet)."""
+    if settings().quiet:
+        return
+    from rich.console import Console
+    from rich.markup import escape
+
+    Console(stderr=True, highlight=False).print(escape(text), style=style, soft_wrap=True)
+
+
+def verbose(text: str) -> None:
+    if settings().verbose and not settings().quiet:
+        message(text, style="dim")
+
+
+@contextmanager
+def progress(description: str, total: int | None = None):
+    """Yield ``advance(n=1)``; a rich bar on stderr only when stderr is a terminal."""
+    if settings().quiet or not sys.stderr.isatty():
+        yield lambda n=1: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TimeElapsedColumn, TimeRemainingColumn, TextColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n=1: bar.advance(task, n)
+
+
+def read_embeddings(spec: str, *, id_col=None, labels=None, labels_id_col=None, input_format=None, drop_nonfinite=False, dedupe=False):
+    """Load ``spec`` through :mod:`embgeo.io`, join labels, drop rows if asked (and say so)."""
+    from embgeo.io import join_labels, load
+    from embgeo.validation import clean_rows
+
+    es = load(spec, fmt=input_format, id_col=id_col)
+    if labels is not None:
+        es = join_labels(es, labels, id_col=labels_id_col)
+    if drop_nonfinite or dedupe:
+        X, kept = clean_rows(es.matrix, drop_nonfinite=drop_nonfinite, dedupe=dedupe)
+        dropped = es.n_samples - kept.size
+        if dropped:
+            message(f"{es.source}: dropped {dropped} rows ({'NaN/inf' if drop_nonfinite else ''}{' and ' if drop_nonfinite and dedupe else ''}{'duplicates' if dedupe else ''})")
+            es = es.take(kept)
+    return es
+
+
+def resolve_device(device: str | None = None) -> str:
+    """``cpu``, ``cuda`` or ``auto`` → the device to use; falls back to CPU with a message."""
+    device = (device or settings().device or "cpu").lower()
+    if device == "cpu":
+        return "cpu"
+    import torch  # lazy
+
+    if torch.cuda.is_available():
+        return "cuda"
+    if device == "cuda":
+        message("--device cuda: no CUDA device is available here; running on the CPU.", style="yellow")
+    return "cpu"
+
+
+def env_default(name: str, default=None):
+    return os.environ.get(name, default)

@@ -1,0 +1,64 @@
+"""``info``: what a matrix holds — shape, dtype, memory, norms and bad rows."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from embgeo.io.model import EmbeddingSet
+from embgeo.results import Result
+from embgeo.validation import scan_rows
+
+
+@dataclass(frozen=True, slots=True)
+class InfoResult(Result):
+    """Summary of one embedding file (``bytes`` is the in-memory matrix size)."""
+
+    file: str
+    format: str
+    rows: int
+    dims: int
+    dtype: str
+    bytes: int
+    file_bytes: int
+    norm_min: float
+    norm_median: float
+    norm_max: float
+    nan_inf_rows: int
+    zero_rows: int
+    duplicate_rows: int
+    duplicate_groups: int
+    has_ids: bool
+    label_columns: list
+
+    def table(self):
+        return ["field", "value"], [[k, v] for k, v in self.to_dict().items()]
+
+
+def describe(es: EmbeddingSet) -> InfoResult:
+    """Describe ``es``: norms in float64, and NaN/inf, all-zero and duplicate rows.
+
+    Duplicate rows are rows whose values equal an earlier row exactly
+    (``duplicate_rows`` counts the extra copies, ``duplicate_groups`` the distinct
+    repeated vectors). Runs block by block, so a memory-mapped file is never
+    loaded whole.
+    """
+    report = scan_rows(es.matrix)
+    n, d = es.matrix.shape
+    itemsize = 2 if es.stored_dtype == "bfloat16" else es.matrix.dtype.itemsize
+    return InfoResult(
+        file=es.source,
+        format=str(es.provenance.get("format", "array")),
+        rows=int(n),
+        dims=int(d),
+        dtype=es.stored_dtype,
+        bytes=int(n * d * itemsize),
+        file_bytes=int(es.provenance.get("file_bytes", 0)),
+        norm_min=report.norm_min,
+        norm_median=report.norm_median,
+        norm_max=report.norm_max,
+        nan_inf_rows=int(report.nonfinite_rows.size),
+        zero_rows=int(report.zero_rows.size),
+        duplicate_rows=int(report.duplicate_rows.size),
+        duplicate_groups=int(report.duplicate_groups),
+        has_ids=es.ids is not None,
+        label_columns=sorted(es.attributes),
+    )

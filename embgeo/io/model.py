@@ -1,0 +1,141 @@
+"""The data model: one :class:`EmbeddingSet` and a :class:`LayerStack`."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from embgeo.errors import EmbgeoError
+
+
+@dataclass(frozen=True)
+class EmbeddingSet:
+    """An ``(n_samples, n_features)`` matrix with optional ids and attribute columns.
+
+    ``matrix`` keeps the stored dtype (float16, bfloat16-as-float32, …) and may be
+    memory-mapped; analyses convert blocks through :func:`embgeo.validation.as_matrix`.
+    ``attributes`` maps a column name to an array of length ``n_samples`` (numbers
+    as float64 with NaN for missing, anything else as str). ``provenance`` records
+    where the data came from (file, format, key, stored dtype).
+    """
+
+    matrix: np.ndarray
+    ids: np.ndarray | None = None
+    attributes: dict[str, np.ndarray] = field(default_factory=dict)
+    provenance: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        n = self.matrix.shape[0]
+        if self.ids is not None and len(self.ids) != n:
+            raise EmbgeoError(f"{len(self.ids)} ids for {n} rows", source=self.source)
+        for name, col in self.attributes.items():
+            if len(col) != n:
+                raise EmbgeoError(f"attribute column '{name}' has {len(col)} values for {n} rows", source=self.source)
+
+    @property
+    def source(self) -> str:
+        return str(self.provenance.get("file", "<array>"))
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.matrix.shape[0])
+
+    @property
+    def n_features(self) -> int:
+        return int(self.matrix.shape[1]) if self.matrix.ndim > 1 else 0
+
+    @property
+    def stored_dtype(self) -> str:
+        return str(self.provenance.get("dtype", self.matrix.dtype))
+
+    def with_attributes(self, extra: dict[str, np.ndarray]) -> "EmbeddingSet":
+        merged = dict(self.attributes)
+        merged.update(extra)
+        return replace(self, attributes=merged)
+
+    def take(self, rows: np.ndarray) -> "EmbeddingSet":
+        """A copy restricted to ``rows`` (ids and attributes follow)."""
+        rows = np.asarray(rows)
+        return EmbeddingSet(
+            matrix=np.asarray(self.matrix[rows]),
+            ids=None if self.ids is None else self.ids[rows],
+            attributes={k: v[rows] for k, v in self.attributes.items()},
+            provenance={**self.provenance, "rows_kept": int(rows.size)},
+        )
+
+    def attribute(self, name: str, *, numeric: bool = False) -> np.ndarray:
+        """Return attribute column ``name``; with ``numeric`` it must hold numbers."""
+        if name not in self.attributes:
+            have = ", ".join(sorted(self.attributes)) or "none"
+            raise EmbgeoError(
+                f"no attribute column '{name}' (columns: {have})",
+                source=self.source,
+                hint="pass --labels FILE with that column, or pick one of the columns listed",
+            )
+        col = self.attributes[name]
+        if numeric and col.dtype.kind not in "biuf":
+            bad = next((i for i, v in enumerate(col) if not _is_number(v)), 0)
+            raise EmbgeoError(
+                f"attribute column '{name}' is not numeric (row {bad}: {str(col[bad])[:40]!r})",
+                source=self.source,
+                hint="choose a numeric column",
+            )
+        return col.astype(np.float64) if numeric else col
+
+
+def _is_number(v) -> bool:
+    try:
+        float(v)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+@dataclass(frozen=True)
+class LayerStack:
+    """Several layers of the same ``n_samples`` rows: an ``L×n×d`` array or one file per layer.
+
+    Layers may have different widths (``d``); rows must align across layers.
+    """
+
+    layers: tuple[np.ndarray, ...]
+    names: tuple[str, ...]
+    ids: np.ndarray | None = None
+    attributes: dict[str, np.ndarray] = field(default_factory=dict)
+    provenance: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if not self.layers:
+            raise EmbgeoError("a layer stack needs at least one layer")
+        n = self.layers[0].shape[0]
+        for name, layer in zip(self.names, self.layers):
+            if layer.ndim != 2:
+                raise EmbgeoError(f"layer '{name}' has shape {layer.shape}; expected (n_samples, n_features)")
+            if layer.shape[0] != n:
+                raise EmbgeoError(
+                    f"layer '{name}' has {layer.shape[0]} rows but the first layer has {n}",
+                    hint="every layer must hold the same rows in the same order",
+                )
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    @classmethod
+    def from_array(cls, array: np.ndarray, *, source: str = "<array>") -> "LayerStack":
+        if array.ndim != 3:
+            raise EmbgeoError(f"a layer stack array must be 3-D (L×n×d), got shape {array.shape}", source=source)
+        return cls(
+            layers=tuple(array[i] for i in range(array.shape[0])),
+            names=tuple(f"layer{i}" for i in range(array.shape[0])),
+            provenance={"file": source},
+        )
+
+    @classmethod
+    def from_sets(cls, sets: list[EmbeddingSet]) -> "LayerStack":
+        return cls(
+            layers=tuple(s.matrix for s in sets),
+            names=tuple(s.provenance.get("name", s.source) for s in sets),
+            ids=sets[0].ids,
+            attributes=sets[0].attributes,
+            provenance={"files": [s.source for s in sets]},
+        )

@@ -1,0 +1,253 @@
+"""The one validation helper for arrays and the one helper for random state.
+
+``as_matrix`` turns anything array-like into a 2-D floating matrix (float16 and
+bfloat16 become float32), checks its shape and finiteness and names the rows
+that break a rule. ``scan_rows`` walks a (possibly memory-mapped) matrix block
+by block and reports non-finite, zero and duplicate rows; ``clean_rows`` drops
+what can be dropped. ``as_rng`` is the only way the library makes random numbers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from embgeo.errors import EmbgeoError
+from embgeo.results import Result
+
+#: rows per block when a matrix is scanned (bounded memory on memory-mapped data)
+DEFAULT_BLOCK_ROWS = 16384
+
+
+def as_rng(seed: int | np.random.Generator | None = 0) -> np.random.Generator:
+    """Return a ``numpy.random.Generator`` from a seed (``None`` → fresh entropy)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is not None and (not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise EmbgeoError(f"seed must be a non-negative integer, got {seed!r}")
+    return np.random.default_rng(seed)
+
+
+def compute_dtype(dtype: np.dtype) -> np.dtype:
+    """The floating dtype a stored dtype is computed in (half precision → float32)."""
+    dtype = np.dtype(dtype)
+    if dtype == np.float64:
+        return np.dtype(np.float64)
+    return np.dtype(np.float32)
+
+
+def _format_rows(rows: np.ndarray, limit: int = 5) -> str:
+    rows = np.asarray(rows)
+    shown = ", ".join(str(int(r)) for r in rows[:limit])
+    more = f" and {rows.size - limit} more" if rows.size > limit else ""
+    return f"{shown}{more}"
+
+
+def as_matrix(
+    X,
+    *,
+    name: str = "X",
+    min_rows: int = 2,
+    min_cols: int = 1,
+    allow_nonfinite: bool = False,
+    allow_zero_rows: bool = True,
+    dtype: np.dtype | type | None = None,
+    copy: bool = False,
+) -> np.ndarray:
+    """Validate ``X`` as a ``(n_samples, n_features)`` floating matrix.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    name : how the array is named in error messages (a file name, ``"pairs"``, …).
+    min_rows : fewest rows the caller's method needs.
+    allow_nonfinite : if False, NaN/inf rows raise, naming the rows.
+    allow_zero_rows : if False, all-zero rows raise (needed before L2 normalisation).
+    dtype : force a floating dtype; by default float64 stays float64 and every
+        other dtype (float16, bfloat16, integers) is computed in float32.
+
+    A memory-mapped input whose dtype already fits is returned without a copy.
+    """
+    if hasattr(X, "matrix") and not isinstance(X, np.ndarray):  # an EmbeddingSet
+        X = X.matrix
+    if not isinstance(X, np.ndarray):
+        try:
+            X = np.asarray(X)
+        except (ValueError, TypeError) as exc:
+            raise EmbgeoError(f"{name} is not a numeric matrix ({exc})") from None
+    if X.dtype == object or X.dtype.kind not in "biuf":
+        raise EmbgeoError(f"{name} has dtype {X.dtype}; expected numbers", hint="save a float32/float64 matrix")
+    if X.ndim == 1:
+        raise EmbgeoError(
+            f"{name} is 1-D (shape {X.shape}); expected a matrix (n_samples, n_features)",
+            hint="reshape to (-1, 1) for one feature, or (1, -1) for one sample",
+        )
+    if X.ndim != 2:
+        raise EmbgeoError(f"{name} has {X.ndim} dimensions (shape {X.shape}); expected 2", hint="pass one layer, or use --layers for a stack")
+    n, d = X.shape
+    if n < min_rows:
+        raise EmbgeoError(f"{name} has {n} rows; this needs at least {min_rows}")
+    if d < min_cols:
+        raise EmbgeoError(f"{name} has {d} columns; this needs at least {min_cols}")
+    target = np.dtype(dtype) if dtype is not None else compute_dtype(X.dtype)
+    if X.dtype != target:
+        X = X.astype(target)
+    elif copy:
+        X = np.array(X)
+    if not allow_nonfinite or not allow_zero_rows:
+        report = scan_rows(X, duplicates=False)
+        if not allow_nonfinite and report.nonfinite_rows.size:
+            raise EmbgeoError(
+                f"{name} has {report.nonfinite_rows.size} rows with NaN or inf (rows {_format_rows(report.nonfinite_rows)})",
+                hint="fix them or pass --drop-nonfinite",
+            )
+        if not allow_zero_rows and report.zero_rows.size:
+            raise EmbgeoError(
+                f"{name} has {report.zero_rows.size} all-zero rows that cannot be L2-normalised (rows {_format_rows(report.zero_rows)})",
+                hint="drop them (--drop-zero) or use the raw, unnormalised mode",
+            )
+    return X
+
+
+def iter_blocks(n: int, block: int = DEFAULT_BLOCK_ROWS):
+    """Yield ``(start, stop)`` row ranges covering ``range(n)``."""
+    for start in range(0, n, block):
+        yield start, min(n, start + block)
+
+
+def _row_hashes(block: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """64-bit hash of each row's values (``-0.0`` and ``0.0`` hash alike)."""
+    b = np.ascontiguousarray(block + 0.0)  # +0.0 folds -0.0 into 0.0
+    if b.dtype.itemsize == 8:
+        words = b.view(np.uint64)
+    else:
+        words = b.astype(np.float32, copy=False).view(np.uint32).astype(np.uint64)
+    # multiply-xorshift mix per word, then a weighted wrap-around sum per row
+    mixed = words * np.uint64(0x9E3779B97F4A7C15)
+    mixed ^= mixed >> np.uint64(29)
+    with np.errstate(over="ignore"):
+        return (mixed * weights[None, : words.shape[1]]).sum(axis=1, dtype=np.uint64)
+
+
+@dataclass(frozen=True, slots=True)
+class RowReport(Result):
+    """What :func:`scan_rows` found: row indices of each kind of bad row."""
+
+    n_rows: int
+    nonfinite_rows: np.ndarray = field(repr=False)
+    zero_rows: np.ndarray = field(repr=False)
+    duplicate_rows: np.ndarray = field(repr=False)  # rows equal to an earlier row
+    duplicate_groups: int = 0
+    norm_min: float = float("nan")
+    norm_median: float = float("nan")
+    norm_max: float = float("nan")
+
+    def to_dict(self) -> dict:
+        return {
+            "n_rows": self.n_rows,
+            "nonfinite_rows": int(self.nonfinite_rows.size),
+            "zero_rows": int(self.zero_rows.size),
+            "duplicate_rows": int(self.duplicate_rows.size),
+            "duplicate_groups": int(self.duplicate_groups),
+            "norm_min": self.norm_min,
+            "norm_median": self.norm_median,
+            "norm_max": self.norm_max,
+        }
+
+
+def scan_rows(X: np.ndarray, *, duplicates: bool = True, block: int = DEFAULT_BLOCK_ROWS) -> RowReport:
+    """Scan ``X`` (n_samples, n_features) block by block for NaN/inf, zero and duplicate rows.
+
+    Duplicates are found by exact equality of values (a 64-bit hash per row,
+    then an exact comparison of the rows that share a hash) — never by a
+    distance threshold, which GEMM round-off defeats. Norms are accumulated in
+    float64. Memory: O(block × n_features + n_samples).
+    """
+    n, d = X.shape
+    nonfinite, zero, norms = [], [], np.empty(n, dtype=np.float64)
+    hashes = np.empty(n, dtype=np.uint64) if duplicates else None
+    weights = np.random.default_rng(0x5EED).integers(1, 2**63, size=d, dtype=np.uint64) | np.uint64(1)
+    for start, stop in iter_blocks(n, block):
+        b = np.asarray(X[start:stop])
+        if b.dtype.kind != "f" or b.dtype.itemsize < 4:
+            b = b.astype(np.float32)
+        finite = np.isfinite(b).all(axis=1)
+        bad = np.flatnonzero(~finite)
+        if bad.size:
+            nonfinite.append(bad + start)
+        b64 = b.astype(np.float64)
+        sq = np.einsum("ij,ij->i", b64, b64)
+        norms[start:stop] = np.sqrt(sq)
+        z = np.flatnonzero(finite & (sq == 0.0))
+        if z.size:
+            zero.append(z + start)
+        if duplicates:
+            hashes[start:stop] = _row_hashes(b, weights)
+    nonfinite_rows = np.concatenate(nonfinite) if nonfinite else np.empty(0, dtype=np.int64)
+    zero_rows = np.concatenate(zero) if zero else np.empty(0, dtype=np.int64)
+    dup_rows = np.empty(0, dtype=np.int64)
+    groups = 0
+    if duplicates and n > 1:
+        order = np.argsort(hashes, kind="stable")
+        hs = hashes[order]
+        same = np.flatnonzero(hs[1:] == hs[:-1])
+        if same.size:
+            dup_rows, groups = _confirm_duplicates(X, order, hs)
+    finite_norms = norms[np.isfinite(norms)]
+    if finite_norms.size:
+        nmin, nmed, nmax = float(finite_norms.min()), float(np.median(finite_norms)), float(finite_norms.max())
+    else:
+        nmin = nmed = nmax = float("nan")
+    return RowReport(n, nonfinite_rows, zero_rows, dup_rows, groups, nmin, nmed, nmax)
+
+
+def _confirm_duplicates(X, order, sorted_hashes):
+    """Exact check of rows sharing a hash; returns (rows equal to an earlier row, n groups)."""
+    starts = np.flatnonzero(np.r_[True, sorted_hashes[1:] != sorted_hashes[:-1]])
+    ends = np.r_[starts[1:], sorted_hashes.size]
+    dups, groups = [], 0
+    for s, e in zip(starts, ends):
+        if e - s < 2:
+            continue
+        idx = np.sort(order[s:e])
+        rows = np.asarray(X[idx]).astype(np.float64) + 0.0
+        # group identical rows inside the bucket (hash collisions are split here)
+        _, first, inverse = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        for g in range(first.size):
+            members = idx[inverse == g]
+            if members.size > 1:
+                groups += 1
+                dups.append(members[1:])
+    out = np.sort(np.concatenate(dups)) if dups else np.empty(0, dtype=np.int64)
+    return out, groups
+
+
+def clean_rows(
+    X: np.ndarray,
+    *,
+    drop_nonfinite: bool = False,
+    dedupe: bool = False,
+    drop_zero: bool = False,
+    report: RowReport | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Drop the rows a user asked to drop; return ``(kept_matrix, kept_row_indices)``.
+
+    Only when something is dropped is a copy made; otherwise the input (possibly
+    memory-mapped) is returned as is.
+    """
+    if not (drop_nonfinite or dedupe or drop_zero):
+        return X, np.arange(X.shape[0])
+    report = report or scan_rows(X, duplicates=dedupe)
+    drop = []
+    if drop_nonfinite:
+        drop.append(report.nonfinite_rows)
+    if dedupe:
+        drop.append(report.duplicate_rows)
+    if drop_zero:
+        drop.append(report.zero_rows)
+    drop_idx = np.unique(np.concatenate(drop)) if drop else np.empty(0, dtype=np.int64)
+    if drop_idx.size == 0:
+        return X, np.arange(X.shape[0])
+    keep = np.setdiff1d(np.arange(X.shape[0]), drop_idx)
+    return np.asarray(X[keep]), keep
