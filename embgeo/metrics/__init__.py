@@ -1,0 +1,1 @@
+"""Metrics over embedding matrices: uniformity, intrinsic dimension, rankability, cosine pitfalls."""
