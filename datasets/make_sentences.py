@@ -118,14 +118,14 @@ PLAIN = [
 
 def build(rng: random.Random, n_pairs_per_family: int = 60, n_single_per_family: int = 60):
     rows = []
+    seen = set()  # every text is unique across the whole sample
     for topic, fam in FAMILIES:
-        seen = set()
         made = 0
         while made < n_pairs_per_family + n_single_per_family:
             number, rating, (a, b) = fam(rng)
-            if a in seen:
+            if a in seen or b in seen:
                 continue
-            seen.add(a)
+            seen.update((a, b))
             if made < n_pairs_per_family:
                 pid = f"{topic}-{made}"
                 rows.append(dict(text=a, topic=topic, number=number, rating=rating, pair=pid, phrasing="a"))

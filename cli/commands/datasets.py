@@ -1,0 +1,117 @@
+"""``embgeo datasets list|info|path|export``: the bundled sample data."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from embgeo.cli.common import FormatOpt, OutOpt, SeedOpt, message, seed_value
+from embgeo.cli.output import emit
+
+group = typer.Typer(help="List, describe and export the bundled sample data.", no_args_is_help=True)
+
+NameArg = Annotated[str, typer.Argument(help="Dataset name (see: embgeo datasets list).", show_default=False)]
+
+
+@group.command("list")
+def list_(fmt: FormatOpt = None, out: OutOpt = None):
+    """List the bundled datasets (hierarchies, graphs, real embeddings, synthetic sets)."""
+    from embgeo.datasets import DATASETS
+
+    rows = [[d.name, d.kind, d.description] for d in DATASETS.values()]
+    data = {"datasets": [{"name": d.name, "kind": d.kind, "description": d.description, "source": d.source, "licence": d.licence} for d in DATASETS.values()]}
+    emit(command="datasets.list", data=data, columns=["name", "kind", "description"], rows=rows, fmt=fmt, out=out, title="embgeo datasets")
+
+
+@group.command("info")
+def info(name: NameArg, fmt: FormatOpt = None, out: OutOpt = None):
+    """Describe one dataset: what it is, its source, licence and files."""
+    from embgeo.datasets import get
+
+    d = get(name)
+    data = {"name": d.name, "kind": d.kind, "description": d.description, "source": d.source, "licence": d.licence, "files": [str(p) for p in d.paths()], **d.meta}
+    rows = [[k, v] for k, v in data.items()]
+    emit(command="datasets.info", data=data, columns=["field", "value"], rows=rows, fmt=fmt, out=out, title=f"dataset {name}")
+
+
+@group.command("path")
+def path(name: NameArg):
+    """Print the path of a bundled dataset's main file (for use in scripts)."""
+    from embgeo.datasets import path as dataset_path
+
+    typer.echo(str(dataset_path(name)))
+
+
+@group.command("export")
+def export(
+    name: NameArg,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file (.npy/.npz/.csv for synthetic sets) or folder (bundled files are copied into it).")],
+    n: Annotated[Optional[int], typer.Option("--n", help="Rows (synthetic sets).", min=1)] = None,
+    d: Annotated[Optional[int], typer.Option("--d", help="Ambient dimension (synthetic sets).", min=1)] = None,
+    k: Annotated[Optional[int], typer.Option("--k", help="Intrinsic dimension (ball, cube, subspace).", min=1)] = None,
+    noise: Annotated[Optional[float], typer.Option("--noise", help="Noise std per coordinate (cube, subspace, swiss-roll).", min=0)] = None,
+    gap: Annotated[Optional[float], typer.Option("--gap", help="Planted centroid offset (paired-gap).", min=0)] = None,
+    seed: SeedOpt = None,
+):
+    """Generate a synthetic set with a seed, or copy a bundled dataset's files (with its licence)."""
+    from embgeo.datasets import get
+    from embgeo.errors import EmbgeoError
+
+    ds = get(name)
+    if ds.kind == "synthetic":
+        _export_synthetic(name, out, dict(n=n, d=d, k=k, noise=noise, gap=gap), seed_value(seed))
+        return
+    if out.exists() and not out.is_dir():
+        raise EmbgeoError("exists and is not a folder", source=str(out), hint="bundled datasets are copied into a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    for p in ds.paths():
+        shutil.copyfile(p, out / p.name)
+    sources = [p for p in ds.paths() if p.parent.name == "graphs"]
+    if sources:
+        shutil.copyfile(sources[0].parent / "SOURCES.md", out / "SOURCES.md")
+    message(f"copied {len(ds.paths())} file(s) of '{name}' into {out}")
+    typer.echo(str(out))
+
+
+def _export_synthetic(name: str, out: Path, given: dict, seed: int) -> None:
+    import inspect
+
+    import numpy as np
+
+    from embgeo.datasets.synthetic import GENERATORS
+    from embgeo.errors import EmbgeoError
+    from embgeo.io.writers import save_matrix, save_npz
+
+    fn, defaults, _ = GENERATORS[name]
+    accepted = set(inspect.signature(fn).parameters)
+    kwargs = dict(defaults)
+    for key, value in given.items():
+        if value is None:
+            continue
+        if key not in accepted:
+            raise EmbgeoError(f"option --{key} does not apply to '{name}' (it takes: {', '.join('--' + a for a in sorted(accepted - {'seed'}))})")
+        kwargs[key] = value
+    result = fn(**kwargs, seed=seed)
+    suffix = out.suffix.lower()
+    if isinstance(result, tuple):  # paired sets
+        x, y, direction = result
+        if suffix == ".npz":
+            save_npz(out, x=x, y=y, direction=direction)
+            written = [out]
+        else:
+            pairs = out.with_name(out.stem + "_pairs" + out.suffix)
+            save_matrix(out, x)
+            save_matrix(pairs, y)
+            written = [out, pairs]
+    else:
+        save_matrix(out, np.asarray(result))
+        written = [out]
+    message(f"wrote {name} ({', '.join(f'{k}={v}' for k, v in kwargs.items())}, seed={seed}) → {', '.join(map(str, written))}")
+    for w in written:
+        typer.echo(str(w))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(group, name="datasets")
