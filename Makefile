@@ -26,7 +26,7 @@ demo: $(STAMP)
 	@bash datasets/demo.sh $(BIN)/embgeo $(DEMO_OUT)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -q
 
 docs: $(STAMP)
 	$(BIN)/python docs/gen_cli_reference.py

@@ -176,6 +176,8 @@ def _read_npz(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedding
         return EmbeddingSet(matrix=z)
     with z:
         names = list(z.files)
+        if not names:
+            raise EmbgeoError("holds no arrays", hint="save the matrix with np.savez(path, embeddings=X)")
         if key is None:
             numeric2d = [k for k in names if k not in ID_KEYS]
             if len(numeric2d) == 1:
@@ -212,12 +214,23 @@ def _parse_float(text: str) -> float:
     return float(text)
 
 
-def _maybe_float32(values: np.ndarray) -> np.ndarray:
-    """Keep float32 when every parsed value round-trips through it exactly."""
-    as32 = values.astype(np.float32)
-    with np.errstate(invalid="ignore"):
-        same = np.array_equal(as32.astype(np.float64), values, equal_nan=True)
-    return as32 if same else values
+def _sig_digits(token: str) -> int:
+    """Significant decimal digits written in a number token (``"-1.250e-3"`` → 3)."""
+    mant = token.strip().lstrip("+-").lower().split("e")[0].replace(".", "").lstrip("0").rstrip("0")
+    return len(mant)
+
+
+def _text_dtype(tokens) -> type:
+    """float32 when no value is written with more than 9 significant digits (float32's
+    round-trip precision, how float32 embeddings are printed), else float64."""
+    return np.float32 if max((_sig_digits(t) for t in tokens), default=0) <= 9 else np.float64
+
+
+def _maybe_float32(values: np.ndarray, tokens=None) -> np.ndarray:
+    """Parsed text values as float32 when the text carries no more than float32 precision."""
+    if tokens is None:
+        return values
+    return values.astype(_text_dtype(tokens))
 
 
 def _parse_list_cell(cell: str, row: int, col: str) -> list[float]:
@@ -280,12 +293,13 @@ def _read_delimited(path: Path, *, key=None, id_col=None, allow_3d=False, delimi
             raise EmbgeoError(f"several list columns ({', '.join(list_cols)})", hint="name one as FILE.csv:COLUMN")
         lc = list_cols[0]
         j = header.index(lc)
-        vecs = [_parse_list_cell(r[j], i + 2, lc) for i, r in enumerate(body)]
+        cells = [r[j] for r in body]
+        vecs = [_parse_list_cell(c, i + 2, lc) for i, c in enumerate(cells)]
         lengths = {len(v) for v in vecs}
         if len(lengths) != 1:
             bad = next(i for i, v in enumerate(vecs) if len(v) != len(vecs[0]))
             raise EmbgeoError(f"column '{lc}' is ragged: row {bad + 2} has {len(vecs[bad])} values, row 2 has {len(vecs[0])}")
-        matrix = _maybe_float32(np.asarray(vecs, dtype=np.float64))
+        matrix = _maybe_float32(np.asarray(vecs, dtype=np.float64), (t for c in cells for t in c.strip()[1:-1].replace(",", " ").split()))
         others = [h for h in header if h not in (lc, id_col)]
     else:
         dims, others = [], []
@@ -306,7 +320,7 @@ def _read_delimited(path: Path, *, key=None, id_col=None, allow_3d=False, delimi
             if n_num >= 0.9 * len(c):
                 bad = next(i for i, v in enumerate(c) if not numeric(v))
                 raise EmbgeoError(f"column '{h}', line {bad + (2 if has_header else 1)}: non-numeric value {c[bad][:30]!r}", hint="fix the value or remove the row")
-        matrix = _maybe_float32(np.array([[float(r[j]) for j in idx] for r in body], dtype=np.float64))
+        matrix = _maybe_float32(np.array([[float(r[j]) for j in idx] for r in body], dtype=np.float64), (r[j] for r in body for j in idx))
         others = [h for h in others]
     for h in others:
         attributes[h] = _column_array(cols[header.index(h)])
@@ -342,7 +356,7 @@ def _read_csv(path, **kw):
 
 def _read_text_vectors(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSet:
     """word2vec text (first line ``n d``) or GloVe text (no header): ``word v1 … vd`` per line."""
-    words, vecs = [], []
+    words, vecs, tokens = [], [], []
     header = None
     with open(path, encoding="utf-8", errors="strict") as fh:
         for lineno, line in enumerate(fh, 1):
@@ -362,6 +376,7 @@ def _read_text_vectors(path: Path, *, key=None, id_col=None, allow_3d=False) -> 
                 raise EmbgeoError(f"line {lineno} has {len(vec)} values, earlier lines have {len(vecs[0])}", hint="every vector needs the same length")
             words.append(parts[0])
             vecs.append(vec)
+            tokens.extend(parts[1:])
     if not vecs:
         raise EmbgeoError("holds no vectors")
     if header is not None:
@@ -370,7 +385,7 @@ def _read_text_vectors(path: Path, *, key=None, id_col=None, allow_3d=False) -> 
             raise EmbgeoError(f"header says {d} dimensions but vectors have {len(vecs[0])}")
         if n != len(vecs):
             raise EmbgeoError(f"header says {n} vectors but the file holds {len(vecs)} (truncated?)")
-    matrix = _maybe_float32(np.asarray(vecs, dtype=np.float64))
+    matrix = _maybe_float32(np.asarray(vecs, dtype=np.float64), tokens)
     return EmbeddingSet(matrix=matrix, ids=np.asarray(words, dtype=str), provenance={"variant": "word2vec" if header else "glove"})
 
 
