@@ -1,0 +1,97 @@
+"""Fast start, output protocol, python -m, atomic --out."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import numpy as np
+
+HEAVY = ("torch", "umap", "sklearn", "matplotlib", "geoopt", "numba", "pynndescent", "dask")
+
+
+def _imported_after(args: list[str]) -> set[str]:
+    code = (
+        "import sys\n"
+        "from embgeo.cli.app import main\n"
+        "try:\n    main(%r)\nexcept SystemExit:\n    pass\n"
+        "print(','.join(sorted({m.split('.')[0] for m in sys.modules})))\n" % (args,)
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout
+    return set(out.strip().splitlines()[-1].split(","))
+
+
+def test_help_imports_nothing_heavy():
+    for args in (["--help"], ["info", "--help"], ["datasets", "list", "--help"]):
+        loaded = _imported_after(args)
+        assert not loaded & set(HEAVY), (args, loaded & set(HEAVY))
+
+
+def test_every_command_help_is_light():
+    """Every command's --help, including the hyperbolic group's subcommands, imports nothing heavy."""
+    import typer.main
+
+    from embgeo.cli.app import app
+
+    group = typer.main.get_command(app)
+    paths = []
+    for name, cmd in group.commands.items():
+        paths.append([name])
+        for sub in getattr(cmd, "commands", {}):
+            paths.append([name, sub])
+    code = (
+        "import sys, contextlib, io\n"
+        "from embgeo.cli.app import main\n"
+        f"for p in {paths!r}:\n"
+        "    with contextlib.redirect_stdout(io.StringIO()):\n"
+        "        try:\n            main(p + ['--help'])\n        except SystemExit:\n            pass\n"
+        "print(','.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    loaded = set(out.stdout.strip().splitlines()[-1].split(","))
+    assert not loaded & set(HEAVY), loaded & set(HEAVY)
+
+
+def test_python_m_embgeo():
+    proc = subprocess.run([sys.executable, "-m", "embgeo", "--version"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.startswith("embgeo ")
+
+
+def test_formats_and_stdout_only_data(tmp_path, run_cli):
+    x = np.arange(12, dtype=np.float32).reshape(4, 3)
+    np.save(tmp_path / "x.npy", x)
+    res = run_cli(["info", tmp_path / "x.npy", "--format", "json"])
+    doc = json.loads(res.stdout)
+    assert doc["schema"] == "embgeo.info/1" and doc["files"][0]["rows"] == 4
+    np.testing.assert_allclose(doc["files"][0]["norm_max"], np.linalg.norm(x[-1].astype(np.float64)), rtol=1e-12)  # norms accumulate in float64
+    assert res.stderr == ""
+    res = run_cli(["info", tmp_path / "x.npy", "-f", "csv"])
+    rows = list(csv.reader(io.StringIO(res.stdout)))
+    assert rows[0] == ["field", str(tmp_path / "x.npy")] and ["rows", "4"] in rows
+    res = run_cli(["info", tmp_path / "x.npy", "-f", "md"])
+    assert "| rows | 4 |" in res.stdout
+    res = run_cli(["info", tmp_path / "x.npy", "-f", "table"])
+    assert "rows" in res.stdout and "4" in res.stdout
+
+
+def test_out_is_written_atomically_with_format_from_suffix(tmp_path, run_cli):
+    np.save(tmp_path / "x.npy", np.ones((3, 2), np.float32))
+    res = run_cli(["info", tmp_path / "x.npy", "--out", tmp_path / "r.json"])
+    assert res.code == 0 and res.stdout == ""
+    assert json.loads((tmp_path / "r.json").read_text())["files"][0]["dims"] == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json", "x.npy"]  # no temp file left
+    res = run_cli(["info", tmp_path / "x.npy", "--out", tmp_path / "nofolder" / "r.json"])
+    assert res.code == 2 and "does not exist" in res.stderr
+
+
+def test_info_several_files_and_labels(tmp_path, run_cli):
+    np.save(tmp_path / "a.npy", np.ones((3, 2), np.float32))
+    np.save(tmp_path / "b.npy", np.ones((5, 4), np.float64))
+    (tmp_path / "l.csv").write_text("topic\nx\ny\nz\n")
+    res = run_cli(["info", tmp_path / "a.npy", tmp_path / "b.npy", "-f", "json"])
+    files = json.loads(res.stdout)["files"]
+    assert [f["rows"] for f in files] == [3, 5] and files[1]["duplicate_rows"] == 4
+    res = run_cli(["info", tmp_path / "a.npy", "--labels", tmp_path / "l.csv", "-f", "json"])
+    assert json.loads(res.stdout)["files"][0]["label_columns"] == ["topic"]
