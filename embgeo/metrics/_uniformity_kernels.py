@@ -1,0 +1,244 @@
+"""Kernels behind :mod:`embgeo.metrics.uniformity`: the exact blockwise sum and the pair sampler.
+
+Exact: for row tiles ``A = P[a:a+b]`` and column chunks ``C = P[c:c+w]`` of the
+prepared matrix ``P`` (L2-normalised rows, or centred rows in raw mode) with
+``c >= a``, one GEMM ``G = A Cᵀ`` gives the log-kernel of every pair in the tile,
+
+    log k_ij = −t‖p_i − p_j‖² = 2t(G_ij − 1)                  (unit rows)
+             = −t (‖p_i‖² + ‖p_j‖² − 2 G_ij)                (raw rows)
+
+pairs with ``j <= i`` are masked, and ``Σ exp(log k)`` is accumulated as a running
+log-sum-exp in float64. Only the upper triangle is computed (n(n−1)/2 pairs, n²d
+multiply-adds in all) and memory is one tile, ``block × chunk`` numbers. The
+same loop runs on numpy or on torch (CPU or CUDA).
+
+Sampled: i.i.d. pairs ``(i, j)`` with ``i`` uniform and ``j`` uniform over the
+other ``n − 1`` rows; the rows of each batch are read in sorted order (so a
+memory-mapped file is only touched where the sample lands) and distances are
+taken from the differences ``x_i − x_j`` in float64 (no cancellation).
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+
+from embgeo.errors import EmbgeoError
+
+#: numbers per tile of the exact loop (8 Mi float32 = 32 MiB)
+TILE_ELEMS = 8 * 1024 * 1024
+#: default rows per tile of the exact loop
+DEFAULT_BLOCK = 512
+#: pairs per batch of the sampler
+SAMPLE_BATCH = 16384
+#: a prepared copy of the whole matrix is made when it is at most this big
+MAX_PREPARED_BYTES = 2 * 1024**3
+#: with unit rows and 4t <= this, exp(2t(G − 1)) cannot underflow in float32: skip the max pass
+_FIXED_SHIFT_MAX = 60.0
+
+
+def _logaddexp(acc: tuple[float, float], m: float, s: float) -> tuple[float, float]:
+    """Merge ``exp(m)·s`` into an accumulator ``(M, S)`` that stands for ``exp(M)·S``."""
+    M, S = acc
+    if s <= 0.0 or not math.isfinite(m):
+        return acc
+    if M == -math.inf:
+        return m, s
+    if m > M:
+        return m, S * math.exp(M - m) + s
+    return M, S + s * math.exp(m - M)
+
+
+def _tile_plan(n: int, block: int | None) -> tuple[int, int]:
+    rb = max(1, min(n, int(block or DEFAULT_BLOCK)))
+    cb = max(rb, TILE_ELEMS // rb)
+    return rb, cb
+
+
+def exact_logsum_numpy(
+    get_rows: Callable[[int, int], np.ndarray],
+    n: int,
+    *,
+    t: float,
+    unit: bool,
+    sq: np.ndarray | None,
+    dtype: np.dtype,
+    block: int | None = None,
+    on_tile: Callable[[int], None] | None = None,
+) -> float:
+    """``log Σ_{i<j} exp(−t‖p_i − p_j‖²)`` with numpy; ``get_rows(a, b)`` returns prepared rows."""
+    rb, cb = _tile_plan(n, block)
+    buf = np.empty(rb * cb, dtype=dtype)
+    tri = np.tril(np.ones((rb, rb), dtype=bool))  # j <= i inside a diagonal tile
+    fixed = unit and 4.0 * t <= _FIXED_SHIFT_MAX
+    two_t = dtype.type(2.0 * t)
+    acc = (-math.inf, 0.0)
+    for a in range(0, n, rb):
+        a2 = min(n, a + rb)
+        A = get_rows(a, a2)
+        h = a2 - a
+        for c in range(a, n, cb):
+            c2 = min(n, c + cb)
+            w = c2 - c
+            C = A if (c == a and c2 == a2) else get_rows(c, c2)
+            G = buf[: h * w].reshape(h, w)
+            np.matmul(A, C.T, out=G)
+            if not unit:  # G ← −t(‖p_i‖² + ‖p_j‖² − 2G), clamped to ≤ 0
+                G *= -2.0
+                G += sq[c:c2].astype(dtype, copy=False)[None, :]
+                G += sq[a:a2].astype(dtype, copy=False)[:, None]
+                np.maximum(G, 0.0, out=G)
+                G *= dtype.type(-t)
+            if c == a:
+                G[:, :h][tri[:h, :h]] = -np.inf
+            if unit:
+                if fixed:
+                    m = 1.0
+                else:
+                    m = float(G.max())
+                G -= dtype.type(m)
+                G *= two_t
+                tile_shift = 2.0 * t * (m - 1.0)
+            else:
+                m = float(G.max())
+                G -= dtype.type(m)
+                tile_shift = m
+            np.exp(G, out=G)
+            s = float(G.sum(dtype=np.float64))
+            acc = _logaddexp(acc, tile_shift, s)
+            if on_tile is not None:
+                on_tile(h * w)
+    M, S = acc
+    return M + math.log(S) if S > 0 else -math.inf
+
+
+def exact_logsum_torch(
+    get_rows: Callable[[int, int], np.ndarray],
+    n: int,
+    *,
+    t: float,
+    unit: bool,
+    sq: np.ndarray | None,
+    dtype: np.dtype,
+    device: str,
+    prepared: np.ndarray | None = None,
+    block: int | None = None,
+    on_tile: Callable[[int], None] | None = None,
+) -> float:
+    """The same sum as :func:`exact_logsum_numpy`, with torch on ``device`` (``cpu``, ``cuda``, ``cuda:1``…)."""
+    import torch
+
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise EmbgeoError(f"device {device!r} is not a torch device ({exc})", hint="use cpu or cuda") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise EmbgeoError(f"device {device!r} asked for, but torch sees no CUDA device", hint="use device='cpu'")
+    tdtype = torch.float64 if dtype == np.float64 else torch.float32
+    rb, cb = _tile_plan(n, block)
+    whole = torch.from_numpy(np.ascontiguousarray(prepared)).to(dev) if prepared is not None else None
+
+    def rows(a: int, b: int):
+        if whole is not None:
+            return whole[a:b]
+        return torch.from_numpy(np.ascontiguousarray(get_rows(a, b))).to(dev)
+
+    sq_t = torch.from_numpy(sq).to(dev, tdtype) if (not unit and sq is not None) else None
+    tri = torch.tril(torch.ones((rb, rb), dtype=torch.bool, device=dev))
+    fixed = unit and 4.0 * t <= _FIXED_SHIFT_MAX
+    acc = (-math.inf, 0.0)
+    with torch.no_grad():
+        for a in range(0, n, rb):
+            a2 = min(n, a + rb)
+            A = rows(a, a2)
+            h = a2 - a
+            for c in range(a, n, cb):
+                c2 = min(n, c + cb)
+                w = c2 - c
+                C = A if (c == a and c2 == a2) else rows(c, c2)
+                G = A @ C.T
+                if not unit:
+                    G.mul_(-2.0).add_(sq_t[c:c2][None, :]).add_(sq_t[a:a2][:, None]).clamp_(min=0.0).mul_(-t)
+                if c == a:
+                    G[:, :h].masked_fill_(tri[:h, :h], -math.inf)
+                if unit:
+                    m = 1.0 if fixed else float(G.max())
+                    G.sub_(m).mul_(2.0 * t)
+                    tile_shift = 2.0 * t * (m - 1.0)
+                else:
+                    m = float(G.max())
+                    G.sub_(m)
+                    tile_shift = m
+                s = float(torch.exp_(G).sum(dtype=torch.float64))
+                acc = _logaddexp(acc, tile_shift, s)
+                if on_tile is not None:
+                    on_tile(h * w)
+    M, S = acc
+    return M + math.log(S) if S > 0 else -math.inf
+
+
+def draw_pairs(n: int, m: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``m`` i.i.d. ordered pairs ``(i, j)``, ``i`` uniform on ``[0, n)``, ``j`` uniform on the rest."""
+    i = rng.integers(0, n, size=m, dtype=np.int64)
+    j = rng.integers(0, n - 1, size=m, dtype=np.int64)
+    j += j >= i
+    return i, j
+
+
+def _bad_rows_error(name: str, rows: np.ndarray, what: str, hint: str) -> EmbgeoError:
+    rows = np.unique(rows)
+    shown = ", ".join(str(int(r)) for r in rows[:5]) + (f" and {rows.size - 5} more" if rows.size > 5 else "")
+    return EmbgeoError(f"{name} has {what} (rows {shown})", hint=hint)
+
+
+def read_rows(X, idx: np.ndarray, *, name: str, normalize: bool) -> np.ndarray:
+    """Rows ``idx`` (sorted, unique) of ``X`` as float64, checked and optionally L2-normalised.
+
+    Only these rows are read from a memory-mapped ``X``. NaN/inf rows, and all-zero
+    rows when normalising, raise an :class:`EmbgeoError` that names them.
+    """
+    R = np.asarray(X[idx], dtype=np.float64)
+    finite = np.isfinite(R).all(axis=1)
+    if not finite.all():
+        raise _bad_rows_error(name, idx[~finite], "rows with NaN or inf", "fix them or pass --drop-nonfinite")
+    if normalize:
+        norms = np.sqrt(np.einsum("ij,ij->i", R, R))
+        zero = norms == 0.0
+        if zero.any():
+            raise _bad_rows_error(
+                name, idx[zero], "all-zero rows that cannot be L2-normalised",
+                "drop them (--drop-zero) or use the raw, unnormalised mode",
+            )
+        R /= norms[:, None]
+    return R
+
+
+def sample_sq_distances(
+    X,
+    n_pairs: int,
+    rng: np.random.Generator,
+    *,
+    name: str,
+    normalize: bool,
+    on_batch: Callable[[int], None] | None = None,
+) -> np.ndarray:
+    """Squared distances of ``n_pairs`` random pairs ``i ≠ j`` of rows of ``X`` (float64).
+
+    Pairs are drawn, then processed in batches: each batch reads its distinct rows
+    in sorted order (one read per row however often it is drawn) and computes
+    ``‖x_i − x_j‖²`` from the difference in float64. Memory: O(batch × n_features).
+    """
+    n = X.shape[0]
+    i_all, j_all = draw_pairs(n, n_pairs, rng)
+    out = np.empty(n_pairs, dtype=np.float64)
+    for s in range(0, n_pairs, SAMPLE_BATCH):
+        e = min(n_pairs, s + SAMPLE_BATCH)
+        i, j = i_all[s:e], j_all[s:e]
+        idx = np.unique(np.concatenate([i, j]))
+        R = read_rows(X, idx, name=name, normalize=normalize)
+        diff = R[np.searchsorted(idx, i)] - R[np.searchsorted(idx, j)]
+        out[s:e] = np.einsum("ij,ij->i", diff, diff)
+        if on_batch is not None:
+            on_batch(e - s)
+    return out
