@@ -28,9 +28,19 @@ class InfoResult(Result):
     duplicate_groups: int
     has_ids: bool
     label_columns: list
+    examples: dict  # up to 10 row numbers of each kind of bad row (duplicates as "row=first")
 
     def table(self):
-        return ["field", "value"], [[k, v] for k, v in self.to_dict().items()]
+        rows = []
+        for k, v in self.to_dict().items():
+            if k == "examples":
+                continue
+            kind = {"nan_inf_rows": "nan_inf", "zero_rows": "zero", "duplicate_rows": "duplicate"}.get(k)
+            if kind and self.examples.get(kind):
+                shown = self.examples[kind]
+                v = f"{v} (rows {', '.join(map(str, shown))}{', …' if v > len(shown) else ''})"
+            rows.append([k, v])
+        return ["field", "value"], rows
 
 
 def describe(es: EmbeddingSet) -> InfoResult:
@@ -61,4 +71,9 @@ def describe(es: EmbeddingSet) -> InfoResult:
         duplicate_groups=int(report.duplicate_groups),
         has_ids=es.ids is not None,
         label_columns=sorted(es.attributes),
+        examples={
+            "nan_inf": [int(r) for r in report.nonfinite_rows[:10]],
+            "zero": [int(r) for r in report.zero_rows[:10]],
+            "duplicate": [f"{int(r)}={int(f)}" for r, f in zip(report.duplicate_rows[:10], report.duplicate_of[:10])],
+        },
     )

@@ -138,6 +138,7 @@ class RowReport(Result):
     zero_rows: np.ndarray = field(repr=False)
     duplicate_rows: np.ndarray = field(repr=False)  # rows equal to an earlier row
     duplicate_groups: int = 0
+    duplicate_of: np.ndarray = field(default=None, repr=False)  # for each duplicate row, the first row it equals
     norm_min: float = float("nan")
     norm_median: float = float("nan")
     norm_max: float = float("nan")
@@ -186,26 +187,28 @@ def scan_rows(X: np.ndarray, *, duplicates: bool = True, block: int = DEFAULT_BL
     nonfinite_rows = np.concatenate(nonfinite) if nonfinite else np.empty(0, dtype=np.int64)
     zero_rows = np.concatenate(zero) if zero else np.empty(0, dtype=np.int64)
     dup_rows = np.empty(0, dtype=np.int64)
+    dup_of = np.empty(0, dtype=np.int64)
     groups = 0
     if duplicates and n > 1:
         order = np.argsort(hashes, kind="stable")
         hs = hashes[order]
         same = np.flatnonzero(hs[1:] == hs[:-1])
         if same.size:
-            dup_rows, groups = _confirm_duplicates(X, order, hs)
+            dup_rows, dup_of, groups = _confirm_duplicates(X, order, hs)
     finite_norms = norms[np.isfinite(norms)]
     if finite_norms.size:
         nmin, nmed, nmax = float(finite_norms.min()), float(np.median(finite_norms)), float(finite_norms.max())
     else:
         nmin = nmed = nmax = float("nan")
-    return RowReport(n, nonfinite_rows, zero_rows, dup_rows, groups, nmin, nmed, nmax)
+    return RowReport(n, nonfinite_rows, zero_rows, dup_rows, groups, dup_of, nmin, nmed, nmax)
 
 
 def _confirm_duplicates(X, order, sorted_hashes):
-    """Exact check of rows sharing a hash; returns (rows equal to an earlier row, n groups)."""
+    """Exact check of rows sharing a hash; returns (rows equal to an earlier row, the first row
+    each equals, number of groups)."""
     starts = np.flatnonzero(np.r_[True, sorted_hashes[1:] != sorted_hashes[:-1]])
     ends = np.r_[starts[1:], sorted_hashes.size]
-    dups, groups = [], 0
+    dups, firsts, groups = [], [], 0
     for s, e in zip(starts, ends):
         if e - s < 2:
             continue
@@ -219,8 +222,12 @@ def _confirm_duplicates(X, order, sorted_hashes):
             if members.size > 1:
                 groups += 1
                 dups.append(members[1:])
-    out = np.sort(np.concatenate(dups)) if dups else np.empty(0, dtype=np.int64)
-    return out, groups
+                firsts.append(np.full(members.size - 1, members[0]))
+    if not dups:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), 0
+    rows, of = np.concatenate(dups), np.concatenate(firsts)
+    order = np.argsort(rows)
+    return rows[order], of[order], groups
 
 
 def clean_rows(

@@ -26,6 +26,7 @@ def test_scan_rows_finds_each_kind(rng):
     # -0.0 and 0.0 rows are the same vector: row 31 duplicates row 10
     assert rep.duplicate_rows.tolist() == [20, 21, 30, 31]
     assert rep.duplicate_groups == 3
+    assert rep.duplicate_of.tolist() == [11, 11, 12, 10]
     norms = np.linalg.norm(np.delete(x, [3, 8], axis=0).astype(np.float64), axis=1)
     np.testing.assert_allclose([rep.norm_min, rep.norm_median, rep.norm_max], [norms.min(), np.median(norms), norms.max()], rtol=1e-12)
 

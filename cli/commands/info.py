@@ -21,9 +21,10 @@ def info(
     """Shape, dtype, memory, norms, and NaN/inf, zero and duplicate rows of each file."""
     from embgeo.info import describe
 
-    results = [describe(read_embeddings(f, id_col=id_col, labels=labels, labels_id_col=labels_id_col, input_format=input_format)).to_dict() for f in files]
-    fields = list(results[0])
-    rows = [[k] + [r[k] for r in results] for k in fields if k != "file"]
+    found = [describe(read_embeddings(f, id_col=id_col, labels=labels, labels_id_col=labels_id_col, input_format=input_format)) for f in files]
+    results = [r.to_dict() for r in found]
+    tables = [dict(r.table()[1]) for r in found]
+    rows = [[k] + [t[k] for t in tables] for k in tables[0] if k != "file"]
     columns = ["field"] + [r["file"] for r in results]
     emit(command="info", data={"files": results}, columns=columns, rows=rows, fmt=fmt, out=out, title="embgeo info")
 
