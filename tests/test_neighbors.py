@@ -1,0 +1,195 @@
+"""The shared kNN engine against an independent brute force (scipy cdist in float64)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.spatial.distance import cdist
+
+from embgeo.errors import EmbgeoError
+from embgeo.neighbors import Neighbors, _select_k, drop_duplicates, exact_distances, find_duplicates, knn
+
+
+def brute(X, Q, k, metric, exclude_self):
+    """Reference: full float64 distance matrix, self excluded by index, stable sort."""
+    X64, Q64 = np.asarray(X, np.float64), np.asarray(Q, np.float64)
+    if metric == "dot":
+        D = -(Q64 @ X64.T)
+    else:
+        D = cdist(Q64, X64, metric="sqeuclidean" if metric == "euclidean" else "cosine")
+        if metric == "euclidean":
+            D = np.sqrt(D)
+    if exclude_self:
+        np.fill_diagonal(D, np.inf)
+    order = np.argsort(D, axis=1, kind="stable")[:, :k]
+    return order, np.take_along_axis(D, order, axis=1)
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cosine", "dot"])
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_matches_brute_force(metric, backend):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((700, 24))
+    res = knn(X, 7, metric=metric, backend=backend, block_rows=128)
+    idx, dist = brute(X, X, 7, metric, True)
+    assert isinstance(res, Neighbors) and res.exact
+    assert res.indices.dtype == np.int64 and res.distances.dtype == np.float64
+    # continuous random data: no ties, so the index sets agree exactly;
+    # distances are recomputed in float64, so they agree to float64 round-off
+    np.testing.assert_array_equal(res.indices, idx)
+    np.testing.assert_allclose(res.distances, dist, rtol=1e-10, atol=1e-12)
+    assert np.all(np.diff(res.distances, axis=1) >= 0)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_float32_long_rows_use_grouped_selection(backend):
+    # n ≥ 4096 takes the two-level selection path; float32 selection, float64 distances
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((5000, 16)).astype(np.float32)
+    res = knn(X, 3, backend=backend, block_rows=700)
+    idx, dist = brute(X, X, 3, "euclidean", True)
+    # float32 GEMM may swap candidates whose squared distances differ by < ~1e-6:
+    # allow a handful of such swaps, but the distances must agree to round-off
+    assert (res.indices != idx).any(axis=1).sum() <= 5
+    np.testing.assert_allclose(res.distances, dist, rtol=1e-5)
+
+
+def test_select_k_is_exact_top_k_with_ties():
+    rng = np.random.default_rng(2)
+    S = rng.integers(0, 50, size=(40, 9000)).astype(np.float32)  # many ties
+    for k in (1, 2, 10, 64):
+        sel = _select_k(S, k)
+        got = np.sort(np.take_along_axis(S, sel, axis=1), axis=1)
+        np.testing.assert_array_equal(got, np.sort(S, axis=1)[:, :k])
+        assert all(np.unique(r).size == k for r in sel)  # k distinct columns
+
+
+def test_large_offset_float32_is_centred():
+    # design note: an offset of norm 1000 made 84 % of float32 GEMM nearest distances 0
+    rng = np.random.default_rng(3)
+    Z = rng.random((1500, 10))
+    offset = rng.standard_normal(10)
+    offset *= 1000 / np.linalg.norm(offset)
+    X = (Z + offset).astype(np.float32)
+    res = knn(X, 2)
+    assert res.n_zero_distances == 0
+    _, dist = brute(X.astype(np.float64), X.astype(np.float64), 2, "euclidean", True)
+    # float32 storage of values near 1000 has spacing 6e-5; distances are ~0.1
+    np.testing.assert_allclose(res.distances, dist, rtol=1e-9)
+
+
+def test_duplicates_found_by_value_and_not_self():
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((300, 8)).astype(np.float32)
+    X[10] = X[3]
+    X[200] = X[3]
+    X[50] = X[40]
+    res = knn(X, 2)
+    # rows 3, 10, 200 and 40, 50 have an exact twin at distance exactly 0
+    assert res.n_zero_distances == 5
+    assert res.n_duplicate_rows == 3 and res.duplicate_groups == 2
+    assert res.indices[3, 0] in (10, 200) and res.indices[3, 1] in (10, 200)
+    assert res.distances[3, 0] == 0.0 and res.distances[3, 1] == 0.0
+    assert res.indices[40, 0] == 50 and res.distances[40, 0] == 0.0
+    assert not np.any(res.indices == np.arange(300)[:, None])  # never itself
+    rep = find_duplicates(X)
+    np.testing.assert_array_equal(rep.duplicate_rows, [10, 50, 200])
+    np.testing.assert_array_equal(rep.rows_with_twin, [3, 10, 40, 50, 200])
+    kept, keep_idx, _ = drop_duplicates(X)
+    assert kept.shape[0] == 297 and 3 in keep_idx and 10 not in keep_idx
+    assert knn(kept, 2).n_zero_distances == 0
+
+
+def test_query_other_than_x_and_no_self_exclusion():
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((400, 12))
+    Q = np.vstack([X[:5], rng.standard_normal((20, 12))])
+    res = knn(X, 4, query=Q)
+    idx, dist = brute(X, Q, 4, "euclidean", False)
+    np.testing.assert_array_equal(res.indices, idx)
+    np.testing.assert_allclose(res.distances, dist, rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(res.indices[:5, 0], np.arange(5))  # a query equal to a row finds it
+    assert res.n_zero_distances == 5 and not res.exclude_self
+    keep = knn(X, 3, exclude_self=False)
+    np.testing.assert_array_equal(keep.indices[:, 0], np.arange(400))
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cosine", "dot"])
+def test_streamed_database_matches_in_memory(metric, tmp_path):
+    rng = np.random.default_rng(6)
+    X = rng.standard_normal((1000, 10)).astype(np.float32)
+    path = tmp_path / "x.npy"
+    np.save(path, X)
+    mm = np.load(path, mmap_mode="r")
+    a = knn(mm, 5, metric=metric, stream_rows=300, block_rows=257)
+    b = knn(X, 5, metric=metric)
+    np.testing.assert_array_equal(a.indices, b.indices)
+    np.testing.assert_allclose(a.distances, b.distances, rtol=0, atol=0)
+
+
+def test_cosine_with_offset_switches_to_float64():
+    # nearly parallel rows: float32 cosines cannot rank them; the engine selects again in float64
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((800, 16)) + 1000.0
+    res = knn(X.astype(np.float32), 3, metric="cosine")
+    idx, dist = brute(X.astype(np.float32), X.astype(np.float32), 3, "cosine", True)
+    # float64 1 − cos of values ~1e-7 carries absolute error ~1e-16 × 1 — compare at 1e-12
+    np.testing.assert_allclose(res.distances, dist, atol=1e-12)
+
+
+def test_exact_distances_formula():
+    X = np.array([[0.0, 0.0], [3.0, 4.0], [1.0, 0.0]])
+    np.testing.assert_allclose(exact_distances(X, X[:1] + [1.0, 1.0], np.array([[1, 2]])), [[np.sqrt(13), 1.0]], rtol=1e-15)
+    np.testing.assert_allclose(exact_distances(X, X[1:2], np.array([[2]]), metric="cosine"), [[1 - 0.6]], rtol=1e-15)
+    np.testing.assert_allclose(exact_distances(X, X[1:2], np.array([[1, 2]]), metric="dot"), [[-25.0, -3.0]], rtol=0)
+
+
+def test_approx_reports_recall():
+    rng = np.random.default_rng(8)
+    X = rng.standard_normal((2000, 8)).astype(np.float32) + 100.0
+    res = knn(X, 5, approx=True, seed=0, recall_sample=150)
+    assert not res.exact and res.recall_sample == 150
+    # pynndescent's own tests hold recall ≥ 0.98 on data of this kind
+    assert res.recall >= 0.95
+    assert not np.any(res.indices == np.arange(2000)[:, None])
+    exact = knn(X, 5)
+    # distances of what it found are exact float64 distances, never below the true ones
+    assert np.all(res.distances[:, 0] >= exact.distances[:, 0] - 1e-12)
+    again = knn(X, 5, approx=True, seed=0, recall_sample=150)
+    assert again.recall == res.recall  # seeded
+
+
+def test_to_dict_is_summary():
+    import json
+
+    res = knn(np.random.default_rng(9).standard_normal((50, 3)), 2)
+    d = res.to_dict()
+    json.dumps(d)
+    assert d["k"] == 2 and d["exact"] is True and "indices" not in d
+
+
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"k": 0}, "k must be a positive integer"),
+        ({"k": 10}, "k=10 neighbours need at least 11 rows"),
+        ({"k": 2, "metric": "manhattan"}, "metric must be one of"),
+        ({"k": 2, "backend": "jax"}, "backend must be one of"),
+        ({"k": 2, "device": "cuda"}, "needs backend='torch'"),
+        ({"k": 2, "approx": True, "metric": "dot"}, "approximate search supports"),
+    ],
+)
+def test_bad_parameters(kwargs, words):
+    X = np.random.default_rng(10).standard_normal((10, 3))
+    with pytest.raises(EmbgeoError, match=words):
+        knn(X, **kwargs)
+
+
+def test_bad_inputs():
+    with pytest.raises(EmbgeoError, match="1-D"):
+        knn(np.arange(5.0), 1)
+    with pytest.raises(EmbgeoError, match="query has 2 columns"):
+        knn(np.zeros((5, 3)) + np.arange(5)[:, None], 1, query=np.zeros((2, 2)))
+    with pytest.raises(EmbgeoError, match="all-zero rows"):
+        knn(np.vstack([np.zeros(3), np.ones((4, 3))]), 1, metric="cosine")
+    with pytest.raises(EmbgeoError, match="NaN"):
+        knn(np.array([[np.nan, 1.0], [1.0, 2.0], [0.0, 1.0]]), 1)
