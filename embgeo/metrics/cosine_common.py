@@ -1,0 +1,140 @@
+"""Shared pieces of the cosine diagnostics: the verdict, blockwise helpers, neighbour overlap.
+
+A :class:`Verdict` is what every diagnostic of :mod:`embgeo.metrics.cosine` ends
+in: ``ok`` / ``warn`` / ``bad``, the threshold that decided it, one sentence of
+reason and one suggested fix.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from embgeo.results import Result
+from embgeo.validation import DEFAULT_BLOCK_ROWS, iter_blocks
+
+OK, WARN, BAD = "ok", "warn", "bad"
+_RANK = {OK: 0, WARN: 1, BAD: 2}
+
+#: bins of every cosine histogram (kept in results for the plots): 100 bins on [-1, 1]
+COSINE_EDGES = np.linspace(-1.0, 1.0, 101)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict(Result):
+    """``status`` is ``ok``, ``warn`` or ``bad``; ``threshold`` says where the lines are."""
+
+    status: str
+    threshold: str
+    reason: str
+    fix: str
+
+
+def grade(value: float, *, warn: float, bad: float, higher_is_worse: bool = True) -> str:
+    """``ok`` / ``warn`` / ``bad`` for ``value`` against two thresholds (NaN → ``ok``)."""
+    if value is None or not np.isfinite(value):
+        return OK
+    if higher_is_worse:
+        return BAD if value >= bad else WARN if value >= warn else OK
+    return BAD if value <= bad else WARN if value <= warn else OK
+
+
+def worst(*statuses: str) -> str:
+    return max(statuses, key=lambda s: _RANK[s])
+
+
+def row_norms(X: np.ndarray, *, block: int = DEFAULT_BLOCK_ROWS) -> np.ndarray:
+    """Euclidean norm of every row, accumulated in float64, block by block."""
+    out = np.empty(X.shape[0], dtype=np.float64)
+    for s, e in iter_blocks(X.shape[0], block):
+        b = np.asarray(X[s:e], dtype=np.float64)
+        out[s:e] = np.sqrt(np.einsum("ij,ij->i", b, b))
+    return out
+
+
+def column_mean(X: np.ndarray, *, block: int = DEFAULT_BLOCK_ROWS) -> np.ndarray:
+    """Mean row in float64, block by block."""
+    total = np.zeros(X.shape[1], dtype=np.float64)
+    for s, e in iter_blocks(X.shape[0], block):
+        total += np.asarray(X[s:e], dtype=np.float64).sum(axis=0)
+    return total / X.shape[0]
+
+
+def covariance(X: np.ndarray, *, mean: np.ndarray | None = None, block: int = DEFAULT_BLOCK_ROWS) -> np.ndarray:
+    """Sample covariance ``Σ (x−μ)(x−μ)ᵀ / (n−1)`` in float64, two passes (no ``E[xxᵀ]−μμᵀ`` cancellation)."""
+    mu = column_mean(X, block=block) if mean is None else mean
+    d = X.shape[1]
+    acc = np.zeros((d, d), dtype=np.float64)
+    for s, e in iter_blocks(X.shape[0], block):
+        b = np.asarray(X[s:e], dtype=np.float64) - mu
+        acc += b.T @ b
+    return acc / max(X.shape[0] - 1, 1)
+
+
+def unit_sums(X: np.ndarray, *, shift: np.ndarray | None = None, block: int = DEFAULT_BLOCK_ROWS):
+    """``(Σ uᵢ, Σ uᵢ², n_used)`` over the unit rows ``uᵢ = (xᵢ−shift)/‖xᵢ−shift‖`` (zero rows skipped), float64."""
+    d = X.shape[1]
+    s1 = np.zeros(d, dtype=np.float64)
+    s2 = np.zeros(d, dtype=np.float64)
+    used = 0
+    for s, e in iter_blocks(X.shape[0], block):
+        b = np.asarray(X[s:e], dtype=np.float64)
+        if shift is not None:
+            b = b - shift
+        nrm = np.sqrt(np.einsum("ij,ij->i", b, b))
+        keep = nrm > 0
+        u = b[keep] / nrm[keep, None]
+        s1 += u.sum(axis=0)
+        s2 += (u * u).sum(axis=0)
+        used += int(keep.sum())
+    return s1, s2, used
+
+
+def per_dimension_pair_cosine(X: np.ndarray, *, shift: np.ndarray | None = None, block: int = DEFAULT_BLOCK_ROWS) -> np.ndarray:
+    """Exact ``E_{i≠j}[uᵢₐ uⱼₐ]`` for every dimension ``a`` over all ordered pairs of distinct rows.
+
+    With unit rows ``uᵢ``, ``Σ_{i≠j} uᵢₐ uⱼₐ = (Σᵢ uᵢₐ)² − Σᵢ uᵢₐ²``; dividing by
+    ``n(n−1)`` gives each dimension's contribution to the mean pair cosine, and
+    their sum is the mean cosine of all pairs (Timkey & van Schijndel 2021).
+    O(n·d) time, exact — no sampling needed.
+    """
+    s1, s2, used = unit_sums(X, shift=shift, block=block)
+    if used < 2:
+        return np.zeros(X.shape[1])
+    return (s1 * s1 - s2) / (used * (used - 1.0))
+
+
+def jaccard_at_k(a: np.ndarray, b: np.ndarray, *, block: int = 4096) -> np.ndarray:
+    """Per-row Jaccard ``|A∩B| / |A∪B|`` of two ``(n, k)`` neighbour index arrays."""
+    a = np.asarray(a)
+    b = np.asarray(b)
+    out = np.empty(a.shape[0], dtype=np.float64)
+    for s, e in iter_blocks(a.shape[0], block):
+        inter = (a[s:e, :, None] == b[s:e, None, :]).any(axis=2).sum(axis=1)
+        union = a.shape[1] + b.shape[1] - inter
+        out[s:e] = inter / union
+    return out
+
+
+def histogram(values: np.ndarray, edges: np.ndarray = COSINE_EDGES) -> np.ndarray:
+    """Counts of ``values`` in ``edges`` (values outside are clipped into the end bins)."""
+    v = np.clip(np.asarray(values, dtype=np.float64), edges[0], edges[-1])
+    counts, _ = np.histogram(v, bins=edges)
+    return counts.astype(np.int64)
+
+
+def with_direction(M: np.ndarray) -> np.ndarray:
+    """``M`` with every all-zero row (no direction, e.g. a row equal to the mean after centring)
+    replaced by the all-ones row, so that cosine neighbours are defined; a copy only when needed."""
+    zero = ~np.any(np.asarray(M) != 0, axis=1)
+    if not zero.any():
+        return M
+    M = np.array(M)
+    M[zero] = 1.0
+    return M
+
+
+def fmt(value: float, digits: int = 3) -> str:
+    if value is None or not np.isfinite(value):
+        return "n/a"
+    return f"{value:.{digits}f}"

@@ -1,0 +1,219 @@
+"""Norm effects and hubness — the cosine diagnostics that look at neighbours.
+
+Every neighbour list comes from the one engine, :func:`embgeo.neighbors.knn`.
+
+References
+----------
+- M. Radovanović, A. Nanopoulos & M. Ivanović, "Hubs in Space: Popular Nearest
+  Neighbors in High-Dimensional Data", JMLR 11, 2010 (k-occurrence skewness).
+- H. Steck, C. Ekanadham & N. Kallus, "Is Cosine-Similarity of Embeddings Really
+  About Similarity?", WWW 2024 Companion (norms carry what cosine throws away).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from embgeo.errors import EmbgeoError
+from embgeo.metrics.cosine_common import (
+    BAD, COSINE_EDGES, OK, WARN, Verdict, fmt, grade, histogram, jaccard_at_k, with_direction, worst,
+)
+from embgeo.metrics.cosine_isotropy import NormDistribution, norm_distribution
+from embgeo.results import Result
+from embgeo.validation import as_matrix, as_rng
+
+#: Jaccard@k between dot-product and cosine neighbours (lower is worse)
+NORM_JACCARD_WARN, NORM_JACCARD_BAD = 0.5, 0.2
+#: |Spearman| between the norm and a user attribute
+NORM_SPEARMAN_WARN = 0.3
+#: skewness of the k-occurrence distribution
+HUB_SKEW_WARN, HUB_SKEW_BAD = 1.0, 3.0
+#: largest isotropic Gaussian drawn for the hubness baseline
+HUB_BASELINE_MAX_ROWS = 2000
+
+
+def neighbours(X, k: int, *, metric: str = "cosine", backend: str = "numpy", device: str = "cpu", approx: bool = False, seed=0):
+    """``embgeo.neighbors.knn`` with the options the cosine diagnostics pass around (dot products: always exact)."""
+    from embgeo.neighbors import knn
+
+    return knn(X, k, metric=metric, backend=backend, device=device, approx=approx and metric != "dot", seed=seed, check_duplicates=False)
+
+
+def _check_k(k: int, n: int) -> int:
+    if not isinstance(k, (int, np.integer)) or k < 1:
+        raise EmbgeoError(f"k must be a positive integer, got {k!r}")
+    if k >= n:
+        raise EmbgeoError(f"k={k} needs more than {k} rows, got {n}", hint="lower --k")
+    return int(k)
+
+
+# --------------------------------------------------------------------------- norms
+@dataclass(frozen=True, slots=True)
+class NormsResult(Result):
+    """Row-norm distribution, dot-vs-cosine neighbour overlap and the norm–attribute correlation."""
+
+    k: int
+    distribution: NormDistribution
+    jaccard_dot_cosine: float
+    jaccard_dot_cosine_rows: np.ndarray = field(repr=False)
+    attribute: str | None = None
+    spearman: float | None = None
+    spearman_p: float | None = None
+    attribute_rows: int = 0
+    verdict: Verdict = None
+
+    def to_dict(self) -> dict:
+        d = Result.to_dict(self)
+        d.pop("jaccard_dot_cosine_rows")
+        d["jaccard_hist_counts"] = np.bincount(np.rint(self.jaccard_dot_cosine_rows * 20).astype(int), minlength=21).tolist()
+        d["jaccard_hist_edges"] = [round(i / 20 - 0.025, 4) for i in range(22)]
+        return d
+
+
+def norms(X, *, k: int = 10, attribute=None, attribute_name: str = "attribute", cosine_neighbors=None,
+          backend: str = "numpy", device: str = "cpu", approx: bool = False, seed=0) -> NormsResult:
+    """What the norms do to neighbours (Steck et al. 2024).
+
+    - Norm distribution (float64): mean, sd, coefficient of variation CV = sd/mean,
+      quantiles, histogram; an isotropic Gaussian's CV ``√(d−μ²)/μ`` is the baseline.
+    - ``Jaccard@k = mean_i |N_dot(i) ∩ N_cos(i)| / |N_dot(i) ∪ N_cos(i)|`` between the
+      ``k`` (default 10) dot-product and cosine neighbours of every row: 1 means the
+      norms change nothing, low values mean dot-product and cosine answer differently.
+    - With ``attribute`` (length n, e.g. word frequency): Spearman ρ between the
+      norm and it (NaN rows skipped).
+
+    Verdict: ``warn`` when Jaccard@k < 0.5 or |ρ| ≥ 0.3; ``bad`` when Jaccard@k < 0.2.
+    """
+    X = as_matrix(X, name="X", min_rows=2, allow_zero_rows=False)
+    n = X.shape[0]
+    k = _check_k(k, n)
+    dist = norm_distribution(X)
+    opts = dict(backend=backend, device=device, approx=approx, seed=seed)
+    cos_nb = cosine_neighbors if cosine_neighbors is not None else neighbours(X, k, metric="cosine", **opts)
+    dot_nb = neighbours(X, k, metric="dot", **opts)
+    jac_rows = jaccard_at_k(dot_nb.indices[:, :k], cos_nb.indices[:, :k])
+    jac = float(jac_rows.mean())
+    rho = p = None
+    used = 0
+    if attribute is not None:
+        a = np.asarray(attribute, dtype=np.float64).reshape(-1)
+        if a.size != n:
+            raise EmbgeoError(f"attribute '{attribute_name}' has {a.size} values for {n} rows")
+        ok = np.isfinite(a)
+        used = int(ok.sum())
+        if used >= 3 and np.ptp(a[ok]) > 0:
+            from scipy.stats import spearmanr
+
+            res = spearmanr(dist.norms[ok], a[ok])
+            rho, p = float(res.statistic), float(res.pvalue)
+    s_j = grade(jac, warn=NORM_JACCARD_WARN, bad=NORM_JACCARD_BAD, higher_is_worse=False)
+    s_r = WARN if (rho is not None and abs(rho) >= NORM_SPEARMAN_WARN) else OK
+    status = worst(s_j, s_r)
+    parts = [f"norms vary by CV {fmt(dist.cv)} (isotropic Gaussian {fmt(dist.baseline_cv)}) and dot-product and cosine share {fmt(100 * jac, 0)} % of their {k} neighbours (Jaccard@{k})"]
+    if rho is not None:
+        parts.append(f"the norm has Spearman ρ = {fmt(rho, 2)} with '{attribute_name}'")
+    reason = "; ".join(parts)
+    if status == OK:
+        fix = "none needed"
+    elif s_r != OK and s_j == OK:
+        fix = f"the norm encodes '{attribute_name}': cosine discards it, the dot product keeps it — pick the one whose behaviour you want"
+    else:
+        fix = "the norms carry information cosine discards: decide whether it is signal (use the dot product) or nuisance (use cosine), and report which"
+    threshold = f"Jaccard@{k}(dot, cosine): warn < {NORM_JACCARD_WARN}, bad < {NORM_JACCARD_BAD}; |Spearman(norm, attribute)|: warn ≥ {NORM_SPEARMAN_WARN}"
+    return NormsResult(k, dist, jac, jac_rows, attribute_name if attribute is not None else None, rho, p, used,
+                       Verdict(status, threshold, reason, fix))
+
+
+# --------------------------------------------------------------------------- hubness
+@dataclass(frozen=True, slots=True)
+class KOccurrence(Result):
+    """Hubness numbers of one neighbour graph."""
+
+    skewness: float
+    hub_share: float  # N_k > 2k
+    antihub_share: float  # N_k = 0
+    max_occurrence: int
+    counts: np.ndarray = field(repr=False)  # N_k(x) for every row
+    occurrence_hist: np.ndarray = field(repr=False)  # bincount of N_k
+    neighbour_cosine_hist: np.ndarray = field(repr=False)  # counts on COSINE_EDGES
+
+    def to_dict(self) -> dict:
+        d = Result.to_dict(self)
+        d.pop("counts")
+        return d
+
+
+def k_occurrence(indices: np.ndarray, n: int, *, k: int | None = None, cosine_distances: np.ndarray | None = None) -> KOccurrence:
+    """``N_k(x)`` = how often ``x`` appears among the ``k`` neighbours of the other rows, and its skewness.
+
+    Skewness is the standardised third moment ``E[(N_k − k)³] / sd(N_k)³``
+    (``scipy.stats.skew``, biased); hubs are rows with ``N_k > 2k``, anti-hubs rows
+    with ``N_k = 0`` (Radovanović et al. 2010).
+    """
+    from scipy.stats import skew
+
+    idx = np.asarray(indices)
+    k = idx.shape[1] if k is None else int(k)
+    counts = np.bincount(idx[:, :k].ravel(), minlength=n).astype(np.int64)
+    sk = float(skew(counts)) if counts.std() > 0 else 0.0
+    nb_hist = histogram(1.0 - np.asarray(cosine_distances)[:, :k].ravel()) if cosine_distances is not None else np.zeros(COSINE_EDGES.size - 1, dtype=np.int64)
+    return KOccurrence(sk, float(np.mean(counts > 2 * k)), float(np.mean(counts == 0)), int(counts.max()),
+                       counts, np.bincount(counts).astype(np.int64), nb_hist)
+
+
+@dataclass(frozen=True, slots=True)
+class HubnessResult(Result):
+    """Hubness of the cosine k-NN graph, raw and centred, with an isotropic Gaussian baseline."""
+
+    k: int
+    raw: KOccurrence
+    centred: KOccurrence
+    baseline: KOccurrence
+    baseline_rows: int
+    verdict: Verdict = None
+
+
+def hubness(X, *, k: int = 10, cosine_neighbors=None, centred_neighbors=None, backend: str = "numpy", device: str = "cpu",
+            approx: bool = False, seed=0) -> HubnessResult:
+    """Hubness (Radovanović et al. 2010) of the cosine ``k``-NN graph (default k = 10), before and after centring.
+
+    Reports the skewness of the k-occurrence ``N_k``, the share of hubs
+    (``N_k > 2k``) and anti-hubs (``N_k = 0``), the histograms of ``N_k`` and of
+    the neighbour cosines (for plots), and the same for an isotropic Gaussian of
+    the same ``d`` and ``min(n, 2000)`` rows.
+
+    Verdict (on the raw skewness): ``warn`` ≥ 1, ``bad`` ≥ 3.
+    """
+    X = as_matrix(X, name="X", min_rows=2, allow_zero_rows=False)
+    n, d = X.shape
+    k = _check_k(k, n)
+    opts = dict(backend=backend, device=device, approx=approx, seed=seed)
+    raw_nb = cosine_neighbors if cosine_neighbors is not None else neighbours(X, k, **opts)
+    if centred_neighbors is None:
+        from embgeo.metrics.cosine_postprocess import center
+
+        centred_neighbors = neighbours(with_direction(center(X)), k, **opts)
+    raw = k_occurrence(raw_nb.indices, n, k=k, cosine_distances=raw_nb.distances)
+    cen = k_occurrence(centred_neighbors.indices, n, k=k, cosine_distances=centred_neighbors.distances)
+    nb_rows = int(min(n, HUB_BASELINE_MAX_ROWS))
+    G = as_rng(seed).standard_normal((nb_rows, d))
+    if nb_rows > k:
+        gnb = neighbours(G, k, **opts)
+        base = k_occurrence(gnb.indices, nb_rows, k=k, cosine_distances=gnb.distances)
+    else:  # too few rows for a baseline graph
+        base = KOccurrence(float("nan"), float("nan"), float("nan"), 0, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(COSINE_EDGES.size - 1, np.int64))
+    status = grade(raw.skewness, warn=HUB_SKEW_WARN, bad=HUB_SKEW_BAD)
+    reason = (f"k-occurrence skewness {fmt(raw.skewness, 2)} (centred {fmt(cen.skewness, 2)}, isotropic Gaussian {fmt(base.skewness, 2)}); "
+              f"{fmt(100 * raw.hub_share, 1)} % hubs (N_k > {2 * k}), {fmt(100 * raw.antihub_share, 1)} % never a neighbour")
+    if status == OK:
+        fix = "none needed"
+    elif grade(cen.skewness, warn=HUB_SKEW_WARN, bad=HUB_SKEW_BAD) == OK:
+        fix = f"centre the embeddings: skewness drops to {fmt(cen.skewness, 2)}"
+    else:
+        fix = "centring is not enough: try all-but-the-top or whitening, or a hubness reduction (mutual proximity, CSLS) for retrieval"
+    verdict = Verdict(status, f"k-occurrence skewness: warn ≥ {HUB_SKEW_WARN}, bad ≥ {HUB_SKEW_BAD}", reason, fix)
+    return HubnessResult(k, raw, cen, base, nb_rows, verdict)
+
+
+__all__ = ["NormsResult", "KOccurrence", "HubnessResult", "norms", "hubness", "k_occurrence", "neighbours", "BAD"]

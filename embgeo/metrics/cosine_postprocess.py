@@ -1,0 +1,237 @@
+"""Post-processing transforms (centring, all-but-the-top, whitening, per-dimension scaling) and their effect.
+
+All statistics (mean, covariance, eigenvectors) are computed in float64, block by
+block; the transformed matrix keeps the computing dtype of the input (float64
+stays float64, everything else is returned as float32).
+
+References
+----------
+- J. Mu & P. Viswanath, "All-but-the-Top: Simple and Effective Postprocessing for
+  Word Representations", ICLR 2018 (remove the mean and the top ≈ d/100 principal
+  components).
+- J. Su, J. Cao, W. Liu & Y. Ou, "Whitening Sentence Representations for Better
+  Semantics and Faster Retrieval", 2021 (whitening).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from embgeo.errors import EmbgeoError
+from embgeo.metrics.cosine_common import OK, Verdict, column_mean, covariance, fmt, grade, jaccard_at_k, with_direction
+from embgeo.results import Result
+from embgeo.validation import DEFAULT_BLOCK_ROWS, as_matrix, compute_dtype, iter_blocks
+
+#: Jaccard@k between raw and centred / all-but-the-top neighbours (lower is worse)
+POST_JACCARD_WARN, POST_JACCARD_BAD = 0.7, 0.4
+#: default relative eigenvalue floor for whitening (× the largest eigenvalue)
+WHITEN_FLOOR = 1e-6
+METHODS = ("centre", "abtt", "whiten", "standardise")
+
+
+def _apply(X, fn, *, block: int = DEFAULT_BLOCK_ROWS) -> np.ndarray:
+    out = np.empty(X.shape, dtype=compute_dtype(X.dtype))
+    for s, e in iter_blocks(X.shape[0], block):
+        out[s:e] = fn(np.asarray(X[s:e], dtype=np.float64))
+    return out
+
+
+def _top_components(X, n_components: int, mean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvalues (descending) and eigenvectors (columns, deterministic sign) of the float64 covariance."""
+    lam, U = np.linalg.eigh(covariance(X, mean=mean))
+    order = np.argsort(lam)[::-1]
+    lam, U = lam[order], U[:, order]
+    # deterministic signs (as sklearn's svd_flip): largest-magnitude entry of each vector positive
+    signs = np.sign(U[np.argmax(np.abs(U), axis=0), np.arange(U.shape[1])])
+    signs[signs == 0] = 1.0
+    return lam[:n_components] if n_components else lam, U * signs
+
+
+def center(X) -> np.ndarray:
+    """``x − μ`` with the mean ``μ`` accumulated in float64."""
+    X = as_matrix(X, name="X", min_rows=1)
+    mu = column_mean(X)
+    return _apply(X, lambda b: b - mu)
+
+
+def abtt_components(d: int) -> int:
+    """The all-but-the-top default: ``max(1, round(d/100))`` components (Mu & Viswanath 2018)."""
+    return max(1, int(round(d / 100.0)))
+
+
+def all_but_the_top(X, *, n_components: int | None = None) -> np.ndarray:
+    """All-but-the-top (Mu & Viswanath 2018): ``x̃ = (x − μ) − Σ_{i≤D} (uᵢᵀ(x − μ)) uᵢ``.
+
+    ``uᵢ`` are the top ``D`` principal directions of the float64 covariance;
+    ``D`` defaults to ``max(1, round(d/100))``.
+    """
+    X = as_matrix(X, name="X", min_rows=2)
+    d = X.shape[1]
+    D = abtt_components(d) if n_components is None else int(n_components)
+    if not 0 <= D < d:
+        raise EmbgeoError(f"n_components must be between 0 and {d - 1}, got {n_components}")
+    mu = column_mean(X)
+    _, U = _top_components(X, 0, mu)
+    top = U[:, :D]
+    return _apply(X, lambda b: (b - mu) - ((b - mu) @ top) @ top.T)
+
+
+@dataclass(frozen=True, slots=True)
+class Whitening(Result):
+    """The whitening map ``x ↦ (x − μ) W`` and how many eigenvalues were floored."""
+
+    mean: np.ndarray = field(repr=False)
+    W: np.ndarray = field(repr=False)
+    eigenvalues: np.ndarray = field(repr=False)
+    floor: float = 0.0
+    n_floored: int = 0
+
+    def to_dict(self) -> dict:
+        return {"floor": self.floor, "n_floored": self.n_floored}
+
+
+def whitening_map(X, *, floor: float = WHITEN_FLOOR) -> Whitening:
+    """ZCA whitening in float64: ``W = U diag(1/√max(λᵢ, floor·λ₁)) Uᵀ`` from the covariance ``UΛUᵀ``.
+
+    The eigenvalue floor (default ``1e-6 × λ₁``) keeps rank-deficient directions
+    (``n ≤ d``, collinear features) from being blown up by ``1/√0``.
+    """
+    X = as_matrix(X, name="X", min_rows=2)
+    if not floor > 0:
+        raise EmbgeoError(f"the whitening eigenvalue floor must be positive, got {floor}")
+    mu = column_mean(X)
+    lam, U = _top_components(X, 0, mu)
+    lam = np.clip(lam, 0.0, None)
+    if lam[0] <= 0:
+        raise EmbgeoError("X has zero variance; it cannot be whitened")
+    fl = floor * lam[0]
+    kept = np.maximum(lam, fl)
+    W = (U / np.sqrt(kept)) @ U.T
+    return Whitening(mu, W, lam, float(fl), int(np.sum(lam < fl)))
+
+
+def whiten(X, *, floor: float = WHITEN_FLOOR) -> np.ndarray:
+    """Whitened copy of ``X`` (see :func:`whitening_map`): covariance ≈ identity on the kept directions."""
+    X = as_matrix(X, name="X", min_rows=2)
+    wm = whitening_map(X, floor=floor)
+    return _apply(X, lambda b: (b - wm.mean) @ wm.W)
+
+
+def standardise(X) -> np.ndarray:
+    """Each dimension divided by its standard deviation (no centring: a pure diagonal rescaling ``X·D``).
+
+    Constant dimensions are left unscaled.
+    """
+    X = as_matrix(X, name="X", min_rows=2)
+    mu = column_mean(X)
+    sd = np.sqrt(np.clip(np.diag(covariance(X, mean=mu)), 0.0, None))
+    sd[sd == 0] = 1.0
+    return _apply(X, lambda b: b / sd)
+
+
+def postprocess(X, method: str, *, n_components: int | None = None, floor: float = WHITEN_FLOOR) -> np.ndarray:
+    """Apply one of ``centre``, ``abtt``, ``whiten``, ``standardise`` (see each function)."""
+    method = {"center": "centre", "standardize": "standardise", "all-but-the-top": "abtt"}.get(method, method)
+    if method == "centre":
+        return center(X)
+    if method == "abtt":
+        return all_but_the_top(X, n_components=n_components)
+    if method == "whiten":
+        return whiten(X, floor=floor)
+    if method == "standardise":
+        return standardise(X)
+    raise EmbgeoError(f"unknown post-processing '{method}'", hint=f"use one of: {', '.join(METHODS)}")
+
+
+# --------------------------------------------------------------------------- effect
+@dataclass(frozen=True, slots=True)
+class TransformEffect(Result):
+    """Anisotropy, hubness and neighbour overlap with the raw matrix after one transform."""
+
+    name: str
+    mean_cosine: float
+    hub_skewness: float
+    hub_share: float
+    antihub_share: float
+    jaccard_with_raw: float
+    occurrence_hist: np.ndarray = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PostprocessResult(Result):
+    """Effect of centring, all-but-the-top and whitening on anisotropy, hubness and neighbours."""
+
+    k: int
+    abtt_components: int
+    whiten_floor: float
+    whiten_floored: int
+    transforms: list  # TransformEffect for raw, centre, abtt, whiten
+    recommended: str
+    verdict: Verdict = None
+
+    def effect(self, name: str) -> TransformEffect:
+        return next(t for t in self.transforms if t.name == name)
+
+
+def postprocessing(X, *, k: int = 10, n_components: int | None = None, floor: float = WHITEN_FLOOR,
+                   raw_neighbors=None, centred_neighbors=None, backend: str = "numpy", device: str = "cpu",
+                   approx: bool = False, seed=0) -> PostprocessResult:
+    """What centring, all-but-the-top (``D = max(1, round(d/100))``) and whitening do.
+
+    For each transform: the exact mean pair cosine (anisotropy), the skewness of
+    the cosine k-occurrence and the hub / anti-hub shares, and the Jaccard@k
+    (default k = 10) of its cosine neighbours with the raw ones.
+
+    Verdict on ``min(Jaccard(raw, centred), Jaccard(raw, all-but-the-top))``: ``warn``
+    below 0.7, ``bad`` below 0.4 — cosine neighbours then depend on a choice of
+    origin and of a few directions, which the user has to make on purpose.
+    ``recommended`` is the mildest transform (centre, then abtt, then whiten) that
+    brings the mean cosine below 0.1 and the skewness below 1, or the one with the
+    lowest skewness.
+    """
+    from embgeo.metrics.cosine_isotropy import ANISOTROPY_WARN, mean_pair_cosine
+    from embgeo.metrics.cosine_neighbors import HUB_SKEW_WARN, _check_k, k_occurrence, neighbours
+
+    X = as_matrix(X, name="X", min_rows=3, allow_zero_rows=False)
+    n, d = X.shape
+    k = _check_k(k, n)
+    opts = dict(backend=backend, device=device, approx=approx, seed=seed)
+    D = abtt_components(d) if n_components is None else int(n_components)
+    wm = whitening_map(X, floor=floor)
+    mats = {
+        "raw": X,
+        "centre": center(X),
+        "abtt": all_but_the_top(X, n_components=D),
+        "whiten": _apply(X, lambda b: (b - wm.mean) @ wm.W),
+    }
+    given = {"raw": raw_neighbors, "centre": centred_neighbors}
+    effects, raw_idx = [], None
+    for name, M in mats.items():
+        M = with_direction(M)  # a row equal to the mean has no direction after centring
+        nb = given.get(name) or neighbours(M, k, **opts)
+        if raw_idx is None:
+            raw_idx = nb.indices[:, :k]
+        ko = k_occurrence(nb.indices, n, k=k)
+        jac = float(jaccard_at_k(raw_idx, nb.indices[:, :k]).mean())
+        effects.append(TransformEffect(name, mean_pair_cosine(M), ko.skewness, ko.hub_share, ko.antihub_share, jac, ko.occurrence_hist))
+    by = {t.name: t for t in effects}
+    good = [t for t in ("centre", "abtt", "whiten") if by[t].mean_cosine < ANISOTROPY_WARN and by[t].hub_skewness < HUB_SKEW_WARN]
+    recommended = good[0] if good else min(("centre", "abtt", "whiten"), key=lambda t: by[t].hub_skewness)
+    worst_j = min(by["centre"].jaccard_with_raw, by["abtt"].jaccard_with_raw)
+    status = grade(worst_j, warn=POST_JACCARD_WARN, bad=POST_JACCARD_BAD, higher_is_worse=False)
+    reason = (f"centring keeps {fmt(100 * by['centre'].jaccard_with_raw, 0)} % of the cosine neighbours, all-but-the-top ({D} PCs) "
+              f"{fmt(100 * by['abtt'].jaccard_with_raw, 0)} %, whitening {fmt(100 * by['whiten'].jaccard_with_raw, 0)} %; mean cosine "
+              f"{fmt(by['raw'].mean_cosine)} → {fmt(by['centre'].mean_cosine)} / {fmt(by['abtt'].mean_cosine)} / {fmt(by['whiten'].mean_cosine)}")
+    if status == OK:
+        fix = f"none needed (if you post-process, '{recommended}' is the mildest transform that fixes anisotropy and hubness)"
+    else:
+        fix = f"neighbours depend on the origin and the top directions: apply '{recommended}' on purpose and use the processed matrix everywhere (--write-processed FILE --process {recommended})"
+    verdict = Verdict(status, f"min Jaccard@{k}(raw, centred / all-but-the-top): warn < {POST_JACCARD_WARN}, bad < {POST_JACCARD_BAD}", reason, fix)
+    return PostprocessResult(k, D, wm.floor, wm.n_floored, effects, recommended, verdict)
+
+
+__all__ = [
+    "center", "all_but_the_top", "abtt_components", "whiten", "whitening_map", "standardise", "postprocess",
+    "postprocessing", "PostprocessResult", "TransformEffect", "Whitening", "METHODS",
+]
