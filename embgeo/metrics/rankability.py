@@ -1,0 +1,514 @@
+"""Rankability: is an ordinal attribute a direction in this embedding space?
+
+Reference: Sonthalia et al., *On the rankability of visual embeddings* (regression
+axes, few-shot axes, two-extremes axes; Spearman / Kendall on held-out rows).
+
+Protocol of :func:`rank_axes` (all defaults in its signature):
+
+1. Rows whose attribute is missing (NaN) are dropped and counted; an optional
+   ``log1p`` transform is applied to the attribute.
+2. k-fold cross-validation (``KFold`` shuffled with the seed, or ``GroupKFold``
+   when ``groups`` is given, so that no group straddles fit and check). In each
+   fold the preprocessing ``x ↦ (x − μ_train)/‖x − μ_train‖`` (centring optional,
+   μ fitted on the training rows; L2 normalisation optional) is applied, every
+   axis is fitted on the training rows only, and the held-out rows are scored.
+3. Held-out projections ``x·w`` (ridge included: its intercept is dropped) are
+   z-scored with the training rows' projections, and kNN predictions have the
+   training mean of the attribute subtracted, so that no fold-level offset that
+   depends on the training labels enters the pooled scores (an intercept fitted on
+   the training labels anti-correlates with the held-out labels, ρ ≈ −√(k/n) on
+   pure noise). The held-out scores of all folds are pooled and compared with the
+   attribute: Spearman ρ (primary), Kendall τ-b and pairwise ordering accuracy,
+   each with a percentile-bootstrap interval.
+4. Baselines: the 95th percentile of |ρ| over random unit directions, the best of
+   the top-10 principal components (chosen and oriented on the training rows),
+   the regression protocol on shuffled labels, and a kNN regression as a
+   nonlinear ceiling.
+
+The per-row held-out scores, the axes of every fold and the full-data axes are
+kept on the result (``heldout``, ``fold_axes``, ``axis``) for plots and for
+ranking new items (:meth:`RankResult.score`).
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from embgeo.errors import EmbgeoError
+from embgeo.metrics.rankability_axes import (
+    anchor_axis, extremes_axis, extremes_quantile_axis, fewshot_axis, pca_axes, preprocess, ridge_axis, unit,
+)
+from embgeo.metrics.rankability_metrics import ordering_metrics, random_direction_spearman, spearman
+from embgeo.results import Result, jsonable
+from embgeo.validation import as_matrix, as_rng
+
+#: axis methods in the order they are reported
+METHODS = ("regression", "extremes", "extremes_q", "fewshot", "anchors")
+#: baselines in the order they are reported
+BASELINES = ("pca", "shuffled", "knn", "random")
+#: methods with one axis that can be saved and used to score new items
+AXIS_METHODS = ("regression", "extremes", "extremes_q", "anchors", "pca")
+DEFAULT_SHOTS = (2, 4, 8, 16, 32, 64)
+TRANSFORMS = ("none", "log1p")
+
+_LABELS = {
+    "regression": "ridge regression (CV penalty)",
+    "extremes": "two extremes (max − min row)",
+    "extremes_q": "top-q mean − bottom-q mean",
+    "fewshot": "few-shot ridge",
+    "anchors": "user anchors (high − low)",
+    "pca": "best of top PCs (baseline)",
+    "shuffled": "regression, shuffled labels (baseline)",
+    "knn": "kNN regression (nonlinear ceiling)",
+    "random": "random directions, 95th pct |ρ| (baseline)",
+}
+
+
+def _fold_cosine(fold_axes: np.ndarray | None) -> float:
+    """Mean cosine between the unit axes of different folds (1 = the same axis every time)."""
+    if fold_axes is None or fold_axes.shape[0] < 2:
+        return float("nan")
+    G = fold_axes @ fold_axes.T
+    iu = np.triu_indices(G.shape[0], 1)
+    return float(G[iu].mean())
+
+
+@dataclass(frozen=True, slots=True)
+class MethodScore(Result):
+    """Held-out ordering metrics of one method.
+
+    ``heldout`` (n_used,) is the held-out score of each used row (NaN where a row
+    was not scored, e.g. an anchor row); ``fold_axes`` (n_folds, n_features) the
+    unit axis fitted in each fold; ``axis`` (n_features,) the unit axis fitted on
+    all used rows (``None`` for methods without a linear axis).
+    """
+
+    method: str
+    spearman: float
+    spearman_ci: list
+    kendall: float
+    kendall_ci: list
+    pairwise_accuracy: float
+    pairwise_accuracy_ci: list
+    n_heldout: int
+    fold_spearman: np.ndarray
+    details: dict
+    heldout: np.ndarray = field(repr=False)
+    fold_axes: np.ndarray | None = field(default=None, repr=False)
+    axis: np.ndarray | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict:
+        return jsonable({
+            "method": self.method,
+            "spearman": self.spearman,
+            "spearman_ci": self.spearman_ci,
+            "kendall": self.kendall,
+            "kendall_ci": self.kendall_ci,
+            "pairwise_accuracy": self.pairwise_accuracy,
+            "pairwise_accuracy_ci": self.pairwise_accuracy_ci,
+            "n_heldout": self.n_heldout,
+            "fold_spearman": self.fold_spearman,
+            "fold_axis_cosine": _fold_cosine(self.fold_axes),
+            **self.details,
+        })
+
+
+@dataclass(frozen=True, slots=True)
+class FewShotCurve(Result):
+    """Held-out Spearman of few-shot axes against the number of labelled rows ``k``.
+
+    ``draws`` (n_k, n_draws) holds ρ of every draw (folds × repeats; NaN where a
+    draw could not be made); ``mean``, ``std`` and the quantiles ``q05 … q95`` are
+    over draws. ``spearman`` is the mean at the largest ``k``.
+    """
+
+    k: np.ndarray
+    draws: np.ndarray = field(repr=False)
+    mean: np.ndarray
+    std: np.ndarray
+    q05: np.ndarray
+    q25: np.ndarray
+    median: np.ndarray
+    q75: np.ndarray
+    q95: np.ndarray
+    spearman: float
+    method: str = "fewshot"
+
+    def to_dict(self) -> dict:
+        curve = [
+            {"k": int(k), "mean": self.mean[i], "std": self.std[i], "q05": self.q05[i], "q25": self.q25[i],
+             "median": self.median[i], "q75": self.q75[i], "q95": self.q95[i], "n_draws": int(np.isfinite(self.draws[i]).sum())}
+            for i, k in enumerate(self.k)
+        ]
+        return jsonable({"method": self.method, "spearman": self.spearman, "k_max": int(self.k[-1]), "curve": curve})
+
+
+@dataclass(frozen=True, slots=True)
+class RandomDirections(Result):
+    """Spearman ρ of ``n_directions`` random unit directions; ``spearman`` is the 95th percentile of |ρ| (the chance band)."""
+
+    n_directions: int
+    spearman: float
+    abs_mean: float
+    abs_p99: float
+    abs_max: float
+    rhos: np.ndarray = field(repr=False)
+    method: str = "random"
+
+    def to_dict(self) -> dict:
+        return jsonable({"method": self.method, "spearman": self.spearman, "abs_p95": self.spearman, "abs_mean": self.abs_mean,
+                         "abs_p99": self.abs_p99, "abs_max": self.abs_max, "n_directions": self.n_directions})
+
+
+@dataclass(frozen=True, slots=True)
+class RankResult(Result):
+    """Everything :func:`rank_axes` measured.
+
+    ``rows`` (n_used,) are the indices of the used rows in the input; ``y`` their
+    attribute (after the transform); ``center`` the mean of the used rows when
+    centring is on (it is subtracted before normalising in :meth:`score`).
+    """
+
+    attribute: str
+    n_rows: int
+    n_used: int
+    n_missing: int
+    n_folds: int
+    n_groups: int | None
+    transform: str
+    normalize: bool
+    centered: bool
+    n_bootstrap: int
+    confidence: float
+    seed: int | None
+    methods: dict
+    fewshot: FewShotCurve | None
+    random: RandomDirections | None
+    notes: list
+    rows: np.ndarray = field(repr=False)
+    y: np.ndarray = field(repr=False)
+    center: np.ndarray | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict:
+        out = {
+            "attribute": self.attribute, "n_rows": self.n_rows, "n_used": self.n_used, "n_missing": self.n_missing,
+            "folds": self.n_folds, "groups": self.n_groups, "transform": self.transform, "normalize": self.normalize,
+            "center": self.centered, "bootstrap": self.n_bootstrap, "confidence": self.confidence, "seed": self.seed,
+        }
+        for name, m in self.ordered():
+            out[name] = m.to_dict()
+        out["notes"] = list(self.notes)
+        return jsonable(out)
+
+    def ordered(self) -> list[tuple[str, Result]]:
+        """``(name, result)`` for every method and baseline that ran, in report order."""
+        items = []
+        for name in METHODS + BASELINES:
+            if name == "fewshot" and self.fewshot is not None:
+                items.append((name, self.fewshot))
+            elif name == "random" and self.random is not None:
+                items.append((name, self.random))
+            elif name in self.methods:
+                items.append((name, self.methods[name]))
+        return items
+
+    def table(self):
+        columns = ["method", "spearman", "spearman_ci", "kendall", "kendall_ci", "pairwise_acc", "pairwise_acc_ci", "what"]
+        rows = []
+        for name, m in self.ordered():
+            if isinstance(m, MethodScore):
+                rows.append([name, m.spearman, m.spearman_ci, m.kendall, m.kendall_ci, m.pairwise_accuracy, m.pairwise_accuracy_ci, _LABELS[name]])
+            elif isinstance(m, FewShotCurve):
+                for i, k in enumerate(m.k):
+                    rows.append([f"fewshot k={int(k)}", m.mean[i], [m.q05[i], m.q95[i]], None, None, None, None, "mean ρ over draws, [5 %, 95 %] of draws"])
+            else:
+                rows.append([name, m.spearman, None, None, None, None, None, _LABELS[name]])
+        return columns, jsonable(rows)
+
+    def score(self, X, method: str = "regression") -> np.ndarray:
+        """Score rows of ``X`` (n_samples, n_features) on ``method``'s full-data axis:
+        ``s = normalise(x − center) · axis`` (the same preprocessing as the fit)."""
+        m = self.methods.get(method)
+        if m is None or m.axis is None:
+            have = ", ".join(k for k, v in self.methods.items() if v.axis is not None) or "none"
+            raise EmbgeoError(f"method '{method}' has no axis here (axes: {have})", hint="pick one of the methods that ran")
+        X = as_matrix(X, name="X", min_rows=1)
+        if X.shape[1] != m.axis.size:
+            raise EmbgeoError(f"X has {X.shape[1]} columns but the axis has {m.axis.size}")
+        return preprocess(X, mean=self.center, normalize=self.normalize) @ m.axis
+
+
+def _zscore(test: np.ndarray, train: np.ndarray) -> np.ndarray:
+    sd = float(train.std())
+    return (test - train.mean()) / (sd if sd > 0 else 1.0)
+
+
+def _folds(n: int, n_folds: int, groups: np.ndarray | None, seed: int):
+    from sklearn.model_selection import GroupKFold, KFold
+
+    if groups is not None:
+        return list(GroupKFold(n_splits=n_folds).split(np.zeros(n), groups=groups))
+    return list(KFold(n_splits=n_folds, shuffle=True, random_state=seed).split(np.zeros(n)))
+
+
+def _check_inputs(X, y, groups, *, n_folds, transform, normalize, center):
+    if transform not in TRANSFORMS:
+        raise EmbgeoError(f"transform must be one of {', '.join(TRANSFORMS)}, got '{transform}'")
+    if not isinstance(n_folds, (int, np.integer)) or n_folds < 2:
+        raise EmbgeoError(f"folds must be an integer ≥ 2, got {n_folds!r}", hint="e.g. --folds 5")
+    X = as_matrix(X, name="X", min_rows=2, allow_zero_rows=not normalize or center)
+    y = np.asarray(y, dtype=np.float64).reshape(-1)
+    if y.size != X.shape[0]:
+        raise EmbgeoError(f"the attribute has {y.size} values for {X.shape[0]} rows")
+    if groups is not None:
+        groups = np.asarray(groups).reshape(-1)
+        if groups.size != X.shape[0]:
+            raise EmbgeoError(f"groups has {groups.size} values for {X.shape[0]} rows")
+    return X, y, groups
+
+
+def rank_axes(
+    X,
+    y,
+    *,
+    attribute: str = "attribute",
+    methods=("regression", "extremes", "extremes_q", "fewshot"),
+    baselines: bool = True,
+    groups=None,
+    n_folds: int = 5,
+    normalize: bool = True,
+    center: bool = False,
+    transform: str = "none",
+    quantile: float = 0.1,
+    shots=DEFAULT_SHOTS,
+    repeats: int = 10,
+    anchor_low=None,
+    anchor_high=None,
+    anchor_rows=None,
+    n_pcs: int = 10,
+    n_random: int = 1000,
+    knn_neighbors: int = 10,
+    n_bootstrap: int = 1000,
+    confidence: float = 0.95,
+    seed=0,
+) -> RankResult:
+    """Fit rank axes for the attribute ``y`` (n_samples,) in ``X`` (n_samples, n_features) and score them on held-out rows.
+
+    Methods (``methods``; see :mod:`embgeo.metrics.rankability_axes` for formulas):
+    ``regression`` (ridge, penalty by leave-one-out or group CV), ``extremes``
+    (max row − min row), ``extremes_q`` (top-``quantile`` mean − bottom-``quantile``
+    mean, default 10 %), ``fewshot`` (ridge on k ∈ ``shots`` random training rows,
+    ``repeats`` draws per fold; default k = 2 … 64, 10 draws), ``anchors`` (mean of
+    ``anchor_high`` − mean of ``anchor_low``, vectors (m, n_features); the rows
+    ``anchor_rows`` are left out of its evaluation). With ``baselines``: the best
+    of the top ``n_pcs`` (10) principal components, shuffled labels, kNN
+    regression (``knn_neighbors`` = 10, distance-weighted) and ``n_random`` (1000)
+    random unit directions.
+
+    Metrics on pooled held-out scores: Spearman ρ, Kendall τ-b and pairwise
+    ordering accuracy with ``n_bootstrap`` (1000) percentile-bootstrap resamples at
+    ``confidence`` (0.95). Missing attribute values (NaN) drop their rows.
+    Preprocessing: ``x ↦ (x − μ)/‖x − μ‖`` with μ the training mean when ``center``
+    (default off) and the L2 step when ``normalize`` (default on).
+
+    Reference: Sonthalia et al., *On the rankability of visual embeddings*.
+    """
+    from sklearn.neighbors import KNeighborsRegressor
+
+    X, y_all, groups_all = _check_inputs(X, y, groups, n_folds=n_folds, transform=transform, normalize=normalize, center=center)
+    methods = tuple(dict.fromkeys(methods))
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise EmbgeoError(f"unknown method '{unknown[0]}' (methods: {', '.join(METHODS)})")
+    if "anchors" in methods and (anchor_low is None or anchor_high is None):
+        raise EmbgeoError("the anchors method needs both low and high anchors", hint="pass --anchor-low and --anchor-high (ids) or --anchor-low-file and --anchor-high-file")
+    n_rows, d = X.shape
+    rows = np.flatnonzero(np.isfinite(y_all))
+    n_missing = n_rows - rows.size
+    y = y_all[rows]
+    if transform == "log1p":
+        bad = np.flatnonzero(y <= -1)
+        if bad.size:
+            raise EmbgeoError(f"log1p needs attribute values > −1; row {int(rows[bad[0]])} of '{attribute}' is {y[bad[0]]:g}", hint="use --transform none")
+        y = np.log1p(y)
+    need = 2 * n_folds
+    if rows.size < need:
+        raise EmbgeoError(
+            f"attribute '{attribute}' has {rows.size} rows with a value ({n_missing} missing); {n_folds}-fold cross-validation needs at least {need}",
+            hint="label more rows or pass fewer --folds",
+        )
+    if np.unique(y).size < 2:
+        raise EmbgeoError(f"attribute '{attribute}' is constant ({y[0]:g} on all {rows.size} rows with a value); a rank axis needs at least two distinct values")
+    g = None
+    n_groups = None
+    if groups_all is not None:
+        g = groups_all[rows]
+        n_groups = int(np.unique(g.astype(str)).size)
+        if n_groups < n_folds:
+            raise EmbgeoError(f"groups has {n_groups} distinct values on the used rows; {n_folds}-fold group cross-validation needs at least {n_folds}", hint="pass fewer --folds or a coarser --group column")
+    Xu = X[rows] if rows.size < n_rows else X
+    n = rows.size
+
+    # independent child seeds, fixed whatever methods are chosen
+    child = as_rng(seed).integers(0, 2**31 - 1, size=8)
+    fold_seed, ext_seed, few_seed, perm_seed, rand_seed, boot_seed, full_seed = (int(c) for c in child[:7])
+    folds = _folds(n, n_folds, None if g is None else g.astype(str), fold_seed)
+    y_perm = as_rng(perm_seed).permutation(y) if baselines else None
+    ext_rng, full_rng = as_rng(ext_seed), as_rng(full_seed)
+    few_rng = as_rng(few_seed)
+    notes: list[str] = []
+    if n_missing:
+        notes.append(f"{n_missing} of {n_rows} rows have no value for '{attribute}' and were left out")
+
+    fold_methods = [m for m in methods if m in ("regression", "extremes", "extremes_q")]
+    if baselines:
+        fold_methods += ["pca", "shuffled", "knn"]
+    held = {m: np.full(n, np.nan) for m in fold_methods}
+    fold_rho = {m: [] for m in fold_methods}
+    fold_axes = {m: [] for m in fold_methods if m not in ("knn", "shuffled")}
+    details: dict[str, dict] = {m: {} for m in fold_methods}
+    alphas, pcs_chosen = [], []
+    shots = tuple(sorted({int(k) for k in shots})) if "fewshot" in methods else ()
+    if any(k < 2 for k in shots):
+        raise EmbgeoError(f"few-shot sizes must be ≥ 2, got {min(shots)}", hint="e.g. --shots 2,4,8,16,32,64")
+    few_draws = {k: [] for k in shots}
+
+    for fi, (tr, te) in enumerate(folds):
+        ytr = y[tr]
+        if np.unique(ytr).size < 2:
+            raise EmbgeoError(f"fold {fi + 1}: the attribute is constant on its {tr.size} training rows", hint="pass fewer --folds or more varied data")
+        mu = Xu[tr].astype(np.float64).mean(axis=0) if center else None
+        Xtr = preprocess(Xu[tr], mean=mu, normalize=normalize)
+        Xte = preprocess(Xu[te], mean=mu, normalize=normalize)
+        gtr = None if g is None else g[tr].astype(str)
+
+        def put(name, scores, axis=None):
+            held[name][te] = scores
+            fold_rho[name].append(spearman(scores, y[te]) if te.size > 1 else np.nan)
+            if axis is not None:
+                fold_axes[name].append(unit(axis))
+
+        if "regression" in fold_methods:
+            w, _, a = ridge_axis(Xtr, ytr, groups=gtr)
+            alphas.append(a)
+            put("regression", _zscore(Xte @ w, Xtr @ w), w)
+        for name, fit in (("extremes", lambda: extremes_axis(Xtr, ytr, rng=ext_rng)),
+                          ("extremes_q", lambda: extremes_quantile_axis(Xtr, ytr, quantile=quantile, rng=ext_rng))):
+            if name in fold_methods:
+                w = fit()
+                put(name, _zscore(Xte @ w, Xtr @ w), w)
+        if baselines:
+            V = pca_axes(Xtr, n_pcs)
+            Ptr = Xtr @ V.T
+            rho_tr = np.array([spearman(Ptr[:, j], ytr) for j in range(V.shape[0])])
+            j = int(np.nanargmax(np.abs(rho_tr)))
+            w = V[j] * (1.0 if rho_tr[j] >= 0 else -1.0)
+            pcs_chosen.append(j + 1)
+            put("pca", _zscore(Xte @ w, Xtr @ w), w)
+            ws, _, _ = ridge_axis(Xtr, y_perm[tr], groups=gtr)
+            held["shuffled"][te] = _zscore(Xte @ ws, Xtr @ ws)
+            fold_rho["shuffled"].append(spearman(held["shuffled"][te], y_perm[te]))
+            knn = KNeighborsRegressor(n_neighbors=min(knn_neighbors, tr.size), weights="distance").fit(Xtr, ytr)
+            put("knn", knn.predict(Xte) - ytr.mean())
+        for k in shots:
+            if k > tr.size:
+                continue
+            for _ in range(repeats):
+                pick = few_rng.choice(tr.size, size=k, replace=False)
+                for _retry in range(20):  # a draw needs two distinct attribute values
+                    if np.unique(ytr[pick]).size >= 2:
+                        break
+                    pick = few_rng.choice(tr.size, size=k, replace=False)
+                else:
+                    few_draws[k].append(np.nan)
+                    continue
+                w = fewshot_axis(Xtr[pick], ytr[pick])
+                few_draws[k].append(spearman(Xte @ w, y[te]))
+
+    # full-data axes (what --save-axis writes and RankResult.score uses)
+    mu_all = Xu.astype(np.float64).mean(axis=0) if center else None
+    Xall = preprocess(Xu, mean=mu_all, normalize=normalize)
+    full_axes = {}
+    if "regression" in fold_methods:
+        w, _, a_all = ridge_axis(Xall, y, groups=None if g is None else g.astype(str))
+        full_axes["regression"] = unit(w)
+        details["regression"] = {"alpha": a_all, "fold_alphas": alphas}
+    if "extremes" in fold_methods:
+        full_axes["extremes"] = unit(extremes_axis(Xall, y, rng=full_rng))
+    if "extremes_q" in fold_methods:
+        full_axes["extremes_q"] = unit(extremes_quantile_axis(Xall, y, quantile=quantile, rng=full_rng))
+        details["extremes_q"] = {"quantile": quantile}
+    if baselines:
+        V = pca_axes(Xall, n_pcs)
+        rho_all = np.array([spearman(Xall @ v, y) for v in V])
+        j = int(np.nanargmax(np.abs(rho_all)))
+        full_axes["pca"] = V[j] * (1.0 if rho_all[j] >= 0 else -1.0)
+        details["pca"] = {"n_components": int(V.shape[0]), "fold_best_pc": pcs_chosen, "best_pc": j + 1}
+        details["knn"] = {"n_neighbors": int(knn_neighbors)}
+        details["shuffled"] = {"note": "ridge protocol with the attribute permuted; ρ against the permuted attribute"}
+
+    result_methods: dict[str, MethodScore] = {}
+    for name in fold_methods:
+        target = y_perm if name == "shuffled" else y
+        met = ordering_metrics(held[name], target, n_bootstrap=n_bootstrap, confidence=confidence, seed=boot_seed)
+        fa = np.asarray(fold_axes[name]) if fold_axes.get(name) else None
+        result_methods[name] = MethodScore(
+            method=name, spearman=met["spearman"], spearman_ci=met["spearman_ci"], kendall=met["kendall"],
+            kendall_ci=met["kendall_ci"], pairwise_accuracy=met["pairwise_accuracy"], pairwise_accuracy_ci=met["pairwise_accuracy_ci"],
+            n_heldout=met["n"], fold_spearman=np.asarray(fold_rho[name]), details=details[name], heldout=held[name],
+            fold_axes=fa, axis=full_axes.get(name),
+        )
+
+    if "anchors" in methods:
+        low = as_matrix(np.atleast_2d(anchor_low), name="low anchors", min_rows=1)
+        high = as_matrix(np.atleast_2d(anchor_high), name="high anchors", min_rows=1)
+        for nm, A in (("low anchors", low), ("high anchors", high)):
+            if A.shape[1] != d:
+                raise EmbgeoError(f"{nm} have {A.shape[1]} columns but X has {d}", hint="anchors must be embedded by the same model")
+        w = unit(anchor_axis(preprocess(low, mean=mu_all, normalize=normalize), preprocess(high, mean=mu_all, normalize=normalize)))
+        if not np.any(w):
+            raise EmbgeoError("the low and high anchors are the same vector; the anchor axis is undefined")
+        scores = Xall @ w
+        if anchor_rows is not None:
+            excl = np.isin(rows, np.asarray(anchor_rows, dtype=np.int64))
+            scores = np.where(excl, np.nan, scores)
+        met = ordering_metrics(scores, y, n_bootstrap=n_bootstrap, confidence=confidence, seed=boot_seed)
+        result_methods["anchors"] = MethodScore(
+            method="anchors", spearman=met["spearman"], spearman_ci=met["spearman_ci"], kendall=met["kendall"],
+            kendall_ci=met["kendall_ci"], pairwise_accuracy=met["pairwise_accuracy"], pairwise_accuracy_ci=met["pairwise_accuracy_ci"],
+            n_heldout=met["n"], fold_spearman=np.empty(0), details={"n_low": int(low.shape[0]), "n_high": int(high.shape[0]),
+            "note": "no labels are fitted, so every non-anchor row is held out"}, heldout=scores, fold_axes=None, axis=w,
+        )
+
+    fewshot = None
+    if shots:
+        ks = [k for k in shots if few_draws[k]]
+        skipped = [k for k in shots if not few_draws[k]]
+        if skipped:
+            notes.append(f"few-shot k = {', '.join(map(str, skipped))} skipped: more than the training rows of a fold")
+        if ks:
+            width = max(len(few_draws[k]) for k in ks)
+            D = np.full((len(ks), width), np.nan)
+            for i, k in enumerate(ks):
+                D[i, : len(few_draws[k])] = few_draws[k]
+            with warnings.catch_warnings():  # a k whose draws all failed gives NaN, not a warning
+                warnings.simplefilter("ignore", RuntimeWarning)
+                q = np.nanpercentile(D, [5, 25, 50, 75, 95], axis=1)
+                mean, std = np.nanmean(D, axis=1), np.nanstd(D, axis=1)
+            fewshot = FewShotCurve(k=np.asarray(ks), draws=D, mean=mean, std=std, q05=q[0], q25=q[1], median=q[2], q75=q[3], q95=q[4], spearman=float(mean[-1]))
+
+    random = None
+    if baselines:
+        rhos = random_direction_spearman(Xall, y, n_directions=n_random, seed=rand_seed)
+        a = np.abs(rhos[np.isfinite(rhos)])
+        random = RandomDirections(n_directions=int(n_random), spearman=float(np.percentile(a, 95)), abs_mean=float(a.mean()),
+                                  abs_p99=float(np.percentile(a, 99)), abs_max=float(a.max()), rhos=rhos)
+
+    return RankResult(
+        attribute=attribute, n_rows=int(n_rows), n_used=int(n), n_missing=int(n_missing), n_folds=int(n_folds), n_groups=n_groups,
+        transform=transform, normalize=bool(normalize), centered=bool(center), n_bootstrap=int(n_bootstrap), confidence=float(confidence),
+        seed=seed if isinstance(seed, (int, np.integer)) or seed is None else None, methods=result_methods, fewshot=fewshot, random=random,
+        notes=notes, rows=rows, y=y, center=mu_all,
+    )
