@@ -108,3 +108,17 @@ def resolve_device(device: str | None = None) -> str:
 
 def env_default(name: str, default=None):
     return os.environ.get(name, default)
+
+
+PlotOpt = Annotated[Optional[Path], typer.Option("--plot", help="Also draw the result to this image file (.png or .svg).", dir_okay=False)]
+
+
+def save_plot(result, path: Optional[Path], **kwargs) -> None:
+    """Draw ``result`` with :func:`embgeo.plots.plot_result` and save it atomically to ``path``."""
+    if path is None:
+        return
+    from embgeo.plots import save_figure, plot_result
+
+    fig = plot_result(result, **kwargs)
+    save_figure(fig, path)
+    message(f"plot: {path}")
