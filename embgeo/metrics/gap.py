@@ -190,6 +190,45 @@ class GapResult(Result):
 
 # ----------------------------------------------------------------- pieces
 
+@dataclass(frozen=True, slots=True)
+class CentroidGap(Result):
+    """``value = ‖mean(x̂) − mean(ŷ)‖`` with the centroid norms and the cosine between the centroids."""
+
+    value: float
+    centroid_norm_x: float
+    centroid_norm_y: float
+    centroid_cosine: float
+    gap_vector: np.ndarray = field(repr=False)
+
+    def to_dict(self) -> dict:
+        return {k: jsonable(getattr(self, k)) for k in ("value", "centroid_norm_x", "centroid_norm_y", "centroid_cosine")}
+
+
+def centroid_gap(X, Y, *, names: tuple[str, str] = ("X", "Y")) -> CentroidGap:
+    """The modality gap ``‖mean_i x̂_i − mean_i ŷ_i‖`` of L2-normalised rows (Liang et al. 2022, §4.1).
+
+    ``X`` and ``Y`` (n_samples, n_features) need the same number of columns (not of
+    rows). Block by block with float64 sums, so memory-mapped inputs stay on disk.
+    """
+    X = as_matrix(X, name=names[0], min_rows=1, allow_nonfinite=False, allow_zero_rows=False)
+    Y = as_matrix(Y, name=names[1], min_rows=1, allow_nonfinite=False, allow_zero_rows=False)
+    if X.shape[1] != Y.shape[1]:
+        raise EmbgeoError(f"{names[0]} has {X.shape[1]} columns but {names[1]} has {Y.shape[1]}", hint="both sets must live in the same space")
+    means = []
+    for A in (X, Y):
+        acc = np.zeros(A.shape[1], dtype=np.float64)
+        for a, b in iter_blocks(A.shape[0]):
+            blk = np.asarray(A[a:b], dtype=np.float64)
+            acc += (blk / np.linalg.norm(blk, axis=1, keepdims=True)).sum(0)
+        means.append(acc / A.shape[0])
+    cx, cy = means
+    delta = cx - cy
+    ncx, ncy = float(np.linalg.norm(cx)), float(np.linalg.norm(cy))
+    ccos = float(cx @ cy / (ncx * ncy)) if ncx > 0 and ncy > 0 else math.nan
+    return CentroidGap(float(np.linalg.norm(delta)), ncx, ncy, ccos, delta)
+
+
+
 def normalize_rows(X, *, name: str = "X") -> np.ndarray:
     """L2-normalised copy of ``X`` (n_samples, n_features); norms in float64; zero rows raise."""
     X = as_matrix(X, name=name, min_rows=2, allow_nonfinite=False, allow_zero_rows=False)
@@ -328,12 +367,8 @@ def modality_gap(
     Yh = normalize_rows(Y, name=names[1])
     check_paired(Xh, Yh, names=names)
     n, d = Xh.shape
-    cx = Xh.astype(np.float64).mean(0)
-    cy = Yh.astype(np.float64).mean(0)
-    delta = cx - cy
-    gap = float(np.linalg.norm(delta))
-    ncx, ncy = float(np.linalg.norm(cx)), float(np.linalg.norm(cy))
-    ccos = float(cx @ cy / (ncx * ncy)) if ncx > 0 and ncy > 0 else math.nan
+    cg = centroid_gap(Xh, Yh, names=names)
+    delta, gap, ncx, ncy, ccos = cg.gap_vector, cg.value, cg.centroid_norm_x, cg.centroid_norm_y, cg.centroid_cosine
     u = delta / gap if gap > 0 else np.zeros(d)
 
     ukw = dict(t=t, mode=mode, n_pairs=n_pairs, confidence=confidence, device=device)
