@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_OUT ?= demo-out
 
-.PHONY: demo test venv docs bench clean
+.PHONY: demo test venv docs bench clean chromium
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -25,7 +25,14 @@ demo: $(STAMP)
 	@mkdir -p $(DEMO_OUT)
 	@bash datasets/demo.sh $(BIN)/embgeo $(DEMO_OUT)
 
-test: $(STAMP)
+# Chromium renders the HTML report in one end-to-end test; installed when missing and
+# possible (root with apt), otherwise that one test is skipped with the reason.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1 || \
+	  (apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1) || \
+	  echo "chromium could not be installed: the report screenshot test will be skipped"
+
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest -q
 
 docs: $(STAMP)
