@@ -1,0 +1,486 @@
+"""How well an embedding reproduces a hierarchy or graph.
+
+Public API (shared by every hyperbolic command; add parameters, do not rename):
+
+    evaluate_embedding(emb, h, *, metric="nk"|"sala"|"all", model="poincare", c=1.0, ids=None,
+                       distortion=None, scale=None, max_sources=None, seed=0, block=None) -> EvalResult
+        EvalResult keys: map, mean_rank, map_sala, distortion_avg, distortion_worst (None where not computed)
+    mean_average_precision(distances, positives, *, rows=None, block=None) -> MapResult (map, mean_rank, …)
+    distortion(d_emb, d_graph, *, scale=None) -> (avg, worst, fitted_scale)
+    embedding_distances(emb, *, model="poincare", c=1.0) -> callable rows -> (len(rows), n_nodes)
+
+Definitions
+-----------
+**Reconstruction MAP and mean rank — Nickel & Kiela 2017** (§4.1). The
+positives of a query ``u`` are its ancestors in the transitive closure (the
+pairs ``(u, v)`` of the data set); ``u`` itself is never a candidate. For a
+positive ``v``, ``rank(u, v) = 1 + #{w ∉ P(u) ∪ {u} : d(u, w) < d(u, v)}`` (other
+positives do not count), and ``AP(u) = (1/|P(u)|) Σ_{v∈P(u)} |{p ∈ P(u): d(u,p) ≤ d(u,v)}| /
+|{w ≠ u : d(u,w) ≤ d(u,v)}|``; MAP averages ``AP`` over the nodes that have a positive, mean
+rank averages ``rank`` over all positive pairs. (gensim's ``ReconstructionEvaluator``
+counts ``u`` itself as a negative at distance 0, which is why it reports 0.49 on a
+mammals embedding whose MAP is 0.66.)
+
+**MAP — Sala et al. 2018** (§5): the same average precision, but the positives
+of ``a`` are its graph neighbours ``N(a)`` (in the undirected graph; for a
+closure input, in its transitive reduction): ``MAP = (1/|V|) Σ_a (1/deg a)
+Σ_{b∈N(a)} |N(a) ∩ R_{a,b}| / |R_{a,b}|`` with ``R_{a,b}`` the smallest ball around
+``a`` that contains ``b``. The two MAPs measure different things; never compare
+one against the other.
+
+**Distortion — Sala et al. 2018** (§2): over pairs ``u ≠ v`` in the same connected
+part, average distortion ``(1/#pairs) Σ |d_emb(u,v)/s − d_G(u,v)| / d_G(u,v)`` with
+the scale ``s`` given or fitted (the minimiser, a weighted median of
+``d_G/d_emb`` with weights ``d_emb/d_G``); worst-case distortion
+``max(d_emb/d_G) · max(d_G/d_emb)`` (scale-free, ∞ if two nodes coincide).
+
+All of it runs blockwise over query rows (``block × n_nodes`` distances at a
+time), so a 74k-node graph fits in memory; distortion over all pairs of a large
+graph can be estimated from ``max_sources`` random source nodes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from embgeo.errors import EmbgeoError
+from embgeo.hyperbolic.graphs import Hierarchy, iter_graph_distances, transitive_closure, transitive_reduction
+from embgeo.results import Result
+from embgeo.validation import as_matrix, as_rng
+
+METRICS = ("nk", "sala", "all")
+MODELS = ("poincare", "lorentz", "euclidean")
+#: distances held per block (elements); blocks hold ``max(1, _BLOCK_ELEMENTS // n)`` rows
+_BLOCK_ELEMENTS = 8_000_000
+#: ratios kept exactly for the fitted scale; beyond, a log-histogram of 2^20 bins is used
+_EXACT_PAIRS = 20_000_000
+_HIST_BINS, _HIST_LO, _HIST_HI = 1 << 20, -40.0, 40.0
+
+
+# --------------------------------------------------------------------------- results
+@dataclass(frozen=True, slots=True)
+class MapResult(Result):
+    """Mean average precision and mean rank over the queries that have a positive."""
+
+    map: float
+    mean_rank: float
+    n_queries: int
+    n_positives: int
+    ap: np.ndarray = field(repr=False, default=None)  # (n_queries,) per-query AP
+    queries: np.ndarray = field(repr=False, default=None)  # (n_queries,) their row indices
+
+    def to_dict(self) -> dict:
+        return {"map": float(self.map), "mean_rank": float(self.mean_rank), "n_queries": int(self.n_queries), "n_positives": int(self.n_positives)}
+
+
+@dataclass(frozen=True, slots=True)
+class EvalResult(Result):
+    """What :func:`evaluate_embedding` measured (``None`` where a metric was not computed)."""
+
+    metric: str
+    model: str
+    n_nodes: int
+    map: float | None = None
+    mean_rank: float | None = None
+    map_sala: float | None = None
+    distortion_avg: float | None = None
+    distortion_worst: float | None = None
+    scale: float | None = None
+    scale_fitted: bool | None = None
+    nk_queries: int | None = None
+    nk_positives: int | None = None
+    sala_queries: int | None = None
+    distortion_pairs: int | None = None
+    disconnected_pairs: int | None = None
+    distortion_sources: int | None = None
+    graph: str | None = None
+    notes: list = field(default_factory=list)
+
+    def table(self):
+        labels = [
+            ("map", "MAP (Nickel–Kiela: closure ancestors)"),
+            ("mean_rank", "mean rank (Nickel–Kiela)"),
+            ("map_sala", "MAP (Sala et al.: graph neighbours)"),
+            ("distortion_avg", "average distortion"),
+            ("distortion_worst", "worst-case distortion"),
+            ("scale", "scale s (d_emb ≈ s · d_graph)"),
+            ("nk_queries", "queries (Nickel–Kiela)"),
+            ("nk_positives", "positive pairs (Nickel–Kiela)"),
+            ("sala_queries", "queries (Sala)"),
+            ("distortion_pairs", "pairs in distortion"),
+            ("disconnected_pairs", "pairs left out (disconnected)"),
+        ]
+        d = self.to_dict()
+        rows = [[label, d[key]] for key, label in labels if d.get(key) is not None]
+        return ["metric", "value"], rows
+
+
+# --------------------------------------------------------------------------- distances
+def embedding_distances(emb, *, model: str = "poincare", c: float = 1.0, name: str = "embedding"):
+    """Validate coordinates and return ``rows -> (len(rows), n_nodes)`` distances.
+
+    ``emb``: (n_nodes, n_features) points in the Poincaré ball (``‖x‖ < 1/√c``), on the
+    hyperboloid (``model="lorentz"``, (n_nodes, n_features + 1)), or Euclidean.
+    """
+    from embgeo.hyperbolic.math import lorentz_pairwise, poincare_pairwise
+
+    if model not in MODELS:
+        raise EmbgeoError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
+    X = as_matrix(emb, name=name, min_rows=2, dtype=np.float64)
+    if model == "poincare":
+        norms = np.sqrt(np.einsum("ij,ij->i", X, X))
+        bad = np.flatnonzero(norms * np.sqrt(c) >= 1.0)
+        if bad.size:
+            raise EmbgeoError(f"{name} has {bad.size} rows on or outside the Poincaré ball of radius 1/√c = {1 / np.sqrt(c):.6g} (rows {', '.join(map(str, bad[:5]))}; max norm {norms.max():.6g})", hint="give points of the ball, or pass the model/curvature the embedding was trained with")
+        return lambda rows: poincare_pairwise(X[rows], X, c=c)
+    if model == "lorentz":
+        return lambda rows: lorentz_pairwise(X[rows], X, c=c)
+
+    sq = np.einsum("ij,ij->i", X, X)
+
+    def euclid(rows):
+        d = sq[rows][:, None] + sq[None, :] - 2.0 * (X[rows] @ X.T)
+        return np.sqrt(np.maximum(d, 0.0))
+
+    return euclid
+
+
+def _as_dist_fn(emb, *, model, c, n):
+    if callable(emb):
+        return emb
+    fn = embedding_distances(emb, model=model, c=c)
+    rows = np.asarray(emb).shape[0]
+    if rows != n:
+        raise EmbgeoError(f"the embedding has {rows} rows but the hierarchy has {n} nodes", hint="align the embedding to the hierarchy ids (pass ids=...)")
+    return fn
+
+
+def _block_rows(n: int, block: int | None) -> int:
+    return max(1, int(block) if block else _BLOCK_ELEMENTS // max(n, 1))
+
+
+# --------------------------------------------------------------------------- MAP
+def _ap_block(D: np.ndarray, rows: np.ndarray, pos, *, cand_budget: int = 20_000_000):
+    """AP per query row and NK ranks of the positives for one block of distances.
+
+    ``D`` (b, n) distances from ``rows`` (b,) to every node; ``pos`` CSR (n, n) positives.
+    Returns (ap (b,) with NaN where a row has no positive, sum of ranks, number of positives).
+    """
+    b, n = D.shape
+    P = pos[rows]
+    counts = np.diff(P.indptr)
+    ap = np.full(b, np.nan)
+    if P.nnz == 0:
+        return ap, 0.0, 0
+    D = np.array(D, dtype=np.float64, copy=True)
+    if not np.isfinite(D).all() and np.isnan(D).any():
+        bad = rows[np.isnan(D).any(axis=1)]
+        raise EmbgeoError(f"embedding distances are NaN for {bad.size} query rows (first {', '.join(map(str, bad[:5]))})", hint="check the embedding for NaN/inf coordinates or points outside the ball")
+    D[np.arange(b), rows] = np.inf  # the query itself is never a candidate
+    pr = np.repeat(np.arange(b), counts)
+    pc = P.indices.astype(np.int64)
+    dpos = D[pr, pc]
+    maxpos = np.full(b, -np.inf)
+    np.maximum.at(maxpos, pr, dpos)
+    mask = D <= maxpos[:, None]
+    n_cand = int(mask.sum())
+    if n_cand > cand_budget and b > 1:
+        half = b // 2
+        a1, s1, k1 = _ap_block(D[:half], rows[:half], pos, cand_budget=cand_budget)
+        a2, s2, k2 = _ap_block(D[half:], rows[half:], pos, cand_budget=cand_budget)
+        return np.r_[a1, a2], s1 + s2, k1 + k2
+    r, cidx = np.nonzero(mask)
+    d = D[r, cidx]
+    key = r.astype(np.int64) * n + cidx
+    pos_key = np.sort(pr.astype(np.int64) * n + pc)
+    loc = np.searchsorted(pos_key, key)
+    is_pos = (loc < pos_key.size) & (pos_key[np.minimum(loc, pos_key.size - 1)] == key)
+    order = np.lexsort((d, r))
+    r, d, is_pos = r[order], d[order], is_pos[order]
+    m = r.size
+    idx = np.arange(m)
+    row_new = np.r_[True, r[1:] != r[:-1]]
+    row_start = np.maximum.accumulate(np.where(row_new, idx, 0))
+    grp_new = row_new | np.r_[True, d[1:] != d[:-1]]
+    grp_start = np.maximum.accumulate(np.where(grp_new, idx, 0))
+    grp_end_flag = np.r_[grp_new[1:], True]
+    # last index of each element's tie group: scan from the right
+    grp_end = np.minimum.accumulate(np.where(grp_end_flag, idx, m)[::-1])[::-1]
+    C = np.r_[0, np.cumsum(is_pos)]
+    sel = np.flatnonzero(is_pos)
+    le_pos = C[grp_end[sel] + 1] - C[row_start[sel]]
+    le_all = grp_end[sel] + 1 - row_start[sel]
+    lt_nonpos = (grp_start[sel] - row_start[sel]) - (C[grp_start[sel]] - C[row_start[sel]])
+    prec = le_pos / le_all
+    rr = r[sel]
+    has = counts > 0
+    ap[has] = np.bincount(rr, weights=prec, minlength=b)[has] / counts[has]
+    return ap, float((1.0 + lt_nonpos).sum()), int(sel.size)
+
+
+def mean_average_precision(distances, positives, *, rows=None, block: int | None = None) -> MapResult:
+    """Mean average precision and mean rank of ``positives`` under ``distances``.
+
+    Parameters
+    ----------
+    distances : (n_queries, n_nodes) array of distances from ``rows`` to every node, or
+        a callable ``rows -> (len(rows), n_nodes)`` evaluated block by block.
+    positives : scipy.sparse (n_nodes, n_nodes); row ``u`` holds the positives of ``u``
+        (closure ancestors for Nickel–Kiela, graph neighbours for Sala et al.).
+    rows : the query rows (default: every node with a positive).
+
+    The query itself is excluded; ties count against the positive (a node at the
+    same distance as a positive is ranked with it, as in sklearn's
+    ``average_precision_score``); ``rank = 1 + #non-positives strictly closer``.
+    See the module docstring for the formulas.
+    """
+    import scipy.sparse as sp
+
+    pos = sp.csr_matrix(positives)
+    pos.sort_indices()
+    n = pos.shape[0]
+    has_pos = np.flatnonzero(np.diff(pos.indptr) > 0)
+    if callable(distances):
+        qrows = has_pos if rows is None else np.asarray(rows, dtype=np.int64)
+        get = distances
+    else:
+        D = np.asarray(distances, dtype=np.float64)
+        if D.ndim != 2 or D.shape[1] != n:
+            raise EmbgeoError(f"distances have shape {D.shape}; expected (n_queries, {n})")
+        qrows = np.arange(D.shape[0]) if rows is None else np.asarray(rows, dtype=np.int64)
+        if qrows.size != D.shape[0]:
+            raise EmbgeoError(f"{qrows.size} rows for {D.shape[0]} distance rows")
+        lookup = {int(q): i for i, q in enumerate(qrows)}
+        get = lambda rr: D[[lookup[int(x)] for x in rr]]  # noqa: E731
+        keep = np.diff(pos.indptr)[qrows] > 0
+        qrows = qrows[keep]
+    step = _block_rows(n, block)
+    aps, rank_sum, n_pos = [], 0.0, 0
+    for s in range(0, qrows.size, step):
+        rr = qrows[s:s + step]
+        ap, rs, k = _ap_block(get(rr), rr, pos)
+        aps.append(ap)
+        rank_sum += rs
+        n_pos += k
+    ap = np.concatenate(aps) if aps else np.empty(0)
+    valid = ~np.isnan(ap)
+    return MapResult(
+        map=float(ap[valid].mean()) if valid.any() else float("nan"),
+        mean_rank=rank_sum / n_pos if n_pos else float("nan"),
+        n_queries=int(valid.sum()),
+        n_positives=int(n_pos),
+        ap=ap[valid],
+        queries=qrows[valid] if qrows.size == ap.size else qrows,
+    )
+
+
+# --------------------------------------------------------------------------- distortion
+def _fit_scale_exact(x: np.ndarray) -> tuple[float, float]:
+    """Minimise ``mean |x/s − 1|`` over s > 0: t = 1/s is the weighted median of 1/x, weights x."""
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return float("nan"), float("nan")
+    if not (x > 0).any():
+        return float("nan"), 1.0
+    xs = np.sort(x)[::-1]  # 1/x ascending
+    cw = np.cumsum(xs)
+    k = int(np.searchsorted(cw, cw[-1] / 2.0))
+    t = 1.0 / xs[min(k, xs.size - 1)]
+    return 1.0 / t, float(np.abs(t * x - 1.0).mean())
+
+
+def distortion(d_emb, d_graph, *, scale: float | None = None) -> tuple[float, float, float]:
+    """Average and worst-case distortion of embedding distances against graph distances.
+
+    ``d_emb`` and ``d_graph``: arrays of the same shape (pairs). Pairs with
+    ``d_graph`` equal to 0 (a node with itself) or not finite (different
+    connected parts) are left out.
+
+    - average: ``mean |d_emb/s − d_graph| / d_graph`` with ``s = scale``, or fitted as
+      the minimiser (a weighted median) when ``scale`` is None;
+    - worst-case: ``max(d_emb/d_graph) · max(d_graph/d_emb)`` (∞ if some ``d_emb`` is 0).
+
+    Returns ``(avg, worst, scale)`` (Sala et al. 2018, §2).
+    """
+    de = np.asarray(d_emb, dtype=np.float64).ravel()
+    dg = np.asarray(d_graph, dtype=np.float64).ravel()
+    if de.shape != dg.shape:
+        raise EmbgeoError(f"d_emb has {de.size} pairs but d_graph has {dg.size}")
+    ok = np.isfinite(dg) & (dg > 0)
+    if np.isnan(de[ok]).any():
+        raise EmbgeoError("embedding distances contain NaN", hint="check the embedding for NaN/inf coordinates")
+    x = de[ok] / dg[ok]
+    if x.size == 0:
+        return float("nan"), float("nan"), float("nan") if scale is None else float(scale)
+    worst = float(x.max() / x.min()) if x.min() > 0 else float("inf")
+    if scale is None:
+        s, avg = _fit_scale_exact(x)
+        return avg, worst, float(s)
+    s = float(scale)
+    if not np.isfinite(s) or s <= 0:
+        raise EmbgeoError(f"scale must be a positive number, got {scale!r}")
+    return float(np.abs(x / s - 1.0).mean()), worst, s
+
+
+class _RatioAccumulator:
+    """Collects ratios x = d_emb/d_graph block by block: exactly up to ``_EXACT_PAIRS``,
+    then in a log-spaced histogram (count and Σx per bin), enough for the fitted scale."""
+
+    def __init__(self, scale: float | None, exact_limit: int = _EXACT_PAIRS):
+        self.scale, self.limit = scale, exact_limit
+        self.parts: list[np.ndarray] | None = []
+        self.n = 0
+        self.xmax, self.xmin = 0.0, np.inf
+        self.abs_sum = 0.0
+        self.cnt = self.sx = None
+
+    def add(self, x: np.ndarray) -> None:
+        if x.size == 0:
+            return
+        self.n += x.size
+        self.xmax = max(self.xmax, float(x.max()))
+        self.xmin = min(self.xmin, float(x.min()))
+        if self.scale is not None:
+            self.abs_sum += float(np.abs(x / self.scale - 1.0).sum())
+            return
+        if self.parts is not None:
+            self.parts.append(x)
+            if self.n > self.limit:
+                allx = np.concatenate(self.parts)
+                self.parts = None
+                self._hist(allx)
+        else:
+            self._hist(x)
+
+    def _hist(self, x: np.ndarray) -> None:
+        if self.cnt is None:
+            self.cnt = np.zeros(_HIST_BINS)
+            self.sx = np.zeros(_HIST_BINS)
+        with np.errstate(divide="ignore"):
+            lx = np.log(x)
+        b = np.clip(((lx - _HIST_LO) / (_HIST_HI - _HIST_LO) * _HIST_BINS).astype(np.int64, copy=False), 0, _HIST_BINS - 1)
+        self.cnt += np.bincount(b, minlength=_HIST_BINS)
+        self.sx += np.bincount(b, weights=x, minlength=_HIST_BINS)
+
+    def result(self) -> tuple[float, float, float]:
+        if self.n == 0:
+            return float("nan"), float("nan"), float("nan")
+        worst = self.xmax / self.xmin if self.xmin > 0 else float("inf")
+        if self.scale is not None:
+            return self.abs_sum / self.n, worst, float(self.scale)
+        if self.parts is not None:
+            s, avg = _fit_scale_exact(np.concatenate(self.parts))
+            return avg, worst, s
+        # f(t) = Σ|t x − 1| at every bin edge t = 1/x_e: exact there; the optimum lies within one bin
+        edges = np.exp(_HIST_LO + (_HIST_HI - _HIST_LO) * np.arange(1, _HIST_BINS) / _HIST_BINS)
+        c_below, s_below = np.cumsum(self.cnt)[:-1], np.cumsum(self.sx)[:-1]
+        c_tot, s_tot = self.cnt.sum(), self.sx.sum()
+        t = 1.0 / edges
+        f = (t * (s_tot - s_below) - (c_tot - c_below)) + (c_below - t * s_below)
+        k = int(np.argmin(f))
+        return float(f[k] / self.n), worst, float(edges[k])
+
+
+# --------------------------------------------------------------------------- all together
+def _align(emb, emb_ids, h: Hierarchy):
+    if emb_ids is None:
+        return emb
+    emb_ids = np.asarray(emb_ids).astype(str)
+    pos = {s: i for i, s in enumerate(emb_ids.tolist())}
+    missing = [s for s in h.ids.tolist() if s not in pos]
+    if missing:
+        raise EmbgeoError(f"{len(missing)} hierarchy nodes have no row in the embedding (e.g. {', '.join(missing[:3])})", hint="embed every node of the hierarchy, or check the ids")
+    order = np.array([pos[s] for s in h.ids.tolist()], dtype=np.int64)
+    return np.asarray(emb)[order]
+
+
+def evaluate_embedding(
+    emb,
+    h: Hierarchy,
+    *,
+    metric: str = "nk",
+    model: str = "poincare",
+    c: float = 1.0,
+    ids=None,
+    distortion: bool | None = None,
+    scale: float | None = None,
+    weighted: bool = True,
+    max_sources: int | None = None,
+    seed=0,
+    block: int | None = None,
+) -> EvalResult:
+    """Evaluate an embedding of ``h`` with the Nickel–Kiela and/or Sala et al. definitions.
+
+    Parameters
+    ----------
+    emb : (n_nodes, n_features) coordinates (rows in the order of ``h.ids``, or of ``ids``),
+        or a callable ``rows -> (len(rows), n_nodes)`` distances.
+    h : the hierarchy or graph.
+    metric : ``nk`` — MAP and mean rank with closure ancestors as positives;
+        ``sala`` — MAP with graph neighbours, plus distortion; ``all`` — both.
+    model : ``poincare`` (default), ``lorentz`` or ``euclidean`` coordinates; ``c`` the curvature −c.
+    ids : the ids of the embedding's rows; they are matched to ``h.ids``.
+    distortion : compute average/worst-case distortion (default: for ``sala`` and ``all``).
+    scale : the scale ``s`` in ``d_emb/s``; fitted when None.
+    weighted : use edge weights as lengths in graph distances (when the file has them).
+    max_sources : estimate distortion from this many random source nodes (all pairs from
+        each) instead of all nodes; ``seed`` draws them.
+    block : query rows per block (default: about 8M distances per block).
+
+    The graph for Sala's MAP and distortion is ``h`` itself, or its transitive
+    reduction when ``h`` is a closure (the mammals file); the NK positives are the
+    closure of ``h`` (computed when ``h`` is a DAG that is not closed), or the
+    neighbours when ``h`` is undirected.
+    """
+    import scipy.sparse as sp
+
+    if metric not in METRICS:
+        raise EmbgeoError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
+    n = h.n_nodes
+    emb = _align(emb, ids, h) if not callable(emb) else emb
+    dist = _as_dist_fn(emb, model=model, c=c, n=n)
+    notes: list[str] = []
+    out: dict = {"metric": metric, "model": model if not callable(emb) else "callable", "n_nodes": n}
+    if metric in ("nk", "all"):
+        if h.directed:
+            clo = h if h.closed else transitive_closure(h)
+            positives = clo.adjacency(symmetric=False)
+            if not h.closed:
+                notes.append(f"Nickel–Kiela positives: the transitive closure of the {h.n_edges} edges ({clo.n_edges} pairs)")
+        else:
+            positives = h.neighbours
+            notes.append("the graph is undirected: Nickel–Kiela positives are the graph neighbours")
+        r = mean_average_precision(dist, positives, block=block)
+        out.update(map=r.map, mean_rank=r.mean_rank, nk_queries=r.n_queries, nk_positives=r.n_positives)
+    want_dist = (metric in ("sala", "all")) if distortion is None else bool(distortion)
+    if metric in ("sala", "all") or want_dist:
+        g = transitive_reduction(h) if (h.directed and h.closed) else h
+        out["graph"] = "transitive reduction of the closure" if g is not h else "as given (undirected neighbours)"
+        if metric in ("sala", "all"):
+            r = mean_average_precision(dist, g.neighbours, block=block)
+            out.update(map_sala=r.map, sala_queries=r.n_queries)
+        if want_dist:
+            if max_sources is not None and max_sources < n:
+                rng = as_rng(seed)
+                sources = np.sort(rng.choice(n, size=int(max_sources), replace=False))
+                notes.append(f"distortion estimated from {sources.size} random source nodes (seed {seed}) × all {n} nodes")
+            else:
+                sources = np.arange(n)
+            acc = _RatioAccumulator(scale)
+            disconnected = 0
+            for idx, dg in iter_graph_distances(g, sources=sources, weighted=weighted, block=_block_rows(n, block)):
+                de = dist(idx)
+                dg[np.arange(idx.size), idx] = 0.0
+                ok = np.isfinite(dg) & (dg > 0)
+                disconnected += int((~np.isfinite(dg)).sum())
+                vals = de[ok]
+                if np.isnan(vals).any():
+                    raise EmbgeoError("embedding distances contain NaN", hint="check the embedding for NaN/inf coordinates")
+                acc.add(vals / dg[ok])
+            avg, worst, s = acc.result()
+            out.update(distortion_avg=float(avg), distortion_worst=float(worst), scale=float(s), scale_fitted=scale is None, distortion_pairs=acc.n, disconnected_pairs=disconnected, distortion_sources=int(sources.size))
+            if disconnected:
+                notes.append(f"{disconnected} (ordered) pairs lie in different connected parts and are left out of distortion")
+    del sp
+    return EvalResult(notes=notes, **out)
