@@ -183,9 +183,11 @@ def postprocessing(X, *, k: int = 10, n_components: int | None = None, floor: fl
     the cosine k-occurrence and the hub / anti-hub shares, and the Jaccard@k
     (default k = 10) of its cosine neighbours with the raw ones.
 
-    Verdict on ``min(Jaccard(raw, centred), Jaccard(raw, all-but-the-top))``: ``warn``
-    below 0.7, ``bad`` below 0.4 — cosine neighbours then depend on a choice of
-    origin and of a few directions, which the user has to make on purpose.
+    Verdict: ``ok`` when the raw matrix needs no post-processing (mean cosine below
+    0.1 and k-occurrence skewness below 1: then neighbours move only by noise);
+    otherwise on ``min(Jaccard(raw, centred), Jaccard(raw, all-but-the-top))``:
+    ``warn`` below 0.7, ``bad`` below 0.4 — cosine neighbours then depend on a
+    choice of origin and of a few directions, which the user has to make on purpose.
     ``recommended`` is the mildest transform (centre, then abtt, then whiten) that
     brings the mean cosine below 0.1 and the skewness below 1, or the one with the
     lowest skewness.
@@ -219,15 +221,19 @@ def postprocessing(X, *, k: int = 10, n_components: int | None = None, floor: fl
     good = [t for t in ("centre", "abtt", "whiten") if by[t].mean_cosine < ANISOTROPY_WARN and by[t].hub_skewness < HUB_SKEW_WARN]
     recommended = good[0] if good else min(("centre", "abtt", "whiten"), key=lambda t: by[t].hub_skewness)
     worst_j = min(by["centre"].jaccard_with_raw, by["abtt"].jaccard_with_raw)
-    status = grade(worst_j, warn=POST_JACCARD_WARN, bad=POST_JACCARD_BAD, higher_is_worse=False)
+    needed = by["raw"].mean_cosine >= ANISOTROPY_WARN or by["raw"].hub_skewness >= HUB_SKEW_WARN
+    # an isotropic, hub-free matrix needs no post-processing; its neighbours then move only by noise
+    status = grade(worst_j, warn=POST_JACCARD_WARN, bad=POST_JACCARD_BAD, higher_is_worse=False) if needed else OK
     reason = (f"centring keeps {fmt(100 * by['centre'].jaccard_with_raw, 0)} % of the cosine neighbours, all-but-the-top ({D} PCs) "
               f"{fmt(100 * by['abtt'].jaccard_with_raw, 0)} %, whitening {fmt(100 * by['whiten'].jaccard_with_raw, 0)} %; mean cosine "
               f"{fmt(by['raw'].mean_cosine)} → {fmt(by['centre'].mean_cosine)} / {fmt(by['abtt'].mean_cosine)} / {fmt(by['whiten'].mean_cosine)}")
+    if not needed:
+        reason += f"; the raw matrix has neither anisotropy (≥ {ANISOTROPY_WARN}) nor hubness (skew ≥ {HUB_SKEW_WARN}) to remove"
     if status == OK:
-        fix = f"none needed (if you post-process, '{recommended}' is the mildest transform that fixes anisotropy and hubness)"
+        fix = "none needed" if not needed else f"none needed ('{recommended}' is the mildest transform that fixes anisotropy and hubness, and it moves few neighbours)"
     else:
         fix = f"neighbours depend on the origin and the top directions: apply '{recommended}' on purpose and use the processed matrix everywhere (--write-processed FILE --process {recommended})"
-    verdict = Verdict(status, f"min Jaccard@{k}(raw, centred / all-but-the-top): warn < {POST_JACCARD_WARN}, bad < {POST_JACCARD_BAD}", reason, fix)
+    verdict = Verdict(status, f"when the raw matrix is anisotropic or hubby, min Jaccard@{k}(raw, centred / all-but-the-top): warn < {POST_JACCARD_WARN}, bad < {POST_JACCARD_BAD}", reason, fix)
     return PostprocessResult(k, D, wm.floor, wm.n_floored, effects, recommended, verdict)
 
 
