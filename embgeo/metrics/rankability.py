@@ -20,10 +20,14 @@ Protocol of :func:`rank_axes` (all defaults in its signature):
    pure noise). The held-out scores of all folds are pooled and compared with the
    attribute: Spearman ρ (primary), Kendall τ-b and pairwise ordering accuracy,
    each with a percentile-bootstrap interval.
-4. Baselines: the 95th percentile of |ρ| over random unit directions, the best of
-   the top-10 principal components (chosen and oriented on the training rows),
-   the regression protocol on shuffled labels, and a kNN regression as a
-   nonlinear ceiling.
+4. Baselines: the 95th percentile of |ρ| over random unit directions (the chance
+   level of a *direction*), the best of the top-10 principal components (chosen
+   and oriented on the training rows), the 95th percentile of |ρ| of the whole
+   regression protocol over shuffled labels (the chance level of a *fitted*
+   axis: cross-validated estimates share training rows between folds, so on pure
+   noise they spread wider than a random direction — by about 1.2–1.5× at
+   d/n ≈ 0.16 — and this band is the one a regression ρ must clear), and a kNN
+   regression as a nonlinear ceiling.
 
 The per-row held-out scores, the axes of every fold and the full-data axes are
 kept on the result (``heldout``, ``fold_axes``, ``axis``) for plots and for
@@ -40,7 +44,7 @@ from embgeo.errors import EmbgeoError
 from embgeo.metrics.rankability_axes import (
     anchor_axis, extremes_axis, extremes_quantile_axis, fewshot_axis, pca_axes, preprocess, ridge_axis, unit,
 )
-from embgeo.metrics.rankability_metrics import ordering_metrics, random_direction_spearman, spearman
+from embgeo.metrics.rankability_metrics import _pearson_columns, _ranks, ordering_metrics, random_direction_spearman, spearman
 from embgeo.results import Result, jsonable
 from embgeo.validation import as_matrix, as_rng
 
@@ -60,7 +64,7 @@ _LABELS = {
     "fewshot": "few-shot ridge",
     "anchors": "user anchors (high − low)",
     "pca": "best of top PCs (baseline)",
-    "shuffled": "regression, shuffled labels (baseline)",
+    "shuffled": "regression on shuffled labels, 95th pct |ρ| (baseline)",
     "knn": "kNN regression (nonlinear ceiling)",
     "random": "random directions, 95th pct |ρ| (baseline)",
 }
@@ -146,20 +150,30 @@ class FewShotCurve(Result):
 
 
 @dataclass(frozen=True, slots=True)
-class RandomDirections(Result):
-    """Spearman ρ of ``n_directions`` random unit directions; ``spearman`` is the 95th percentile of |ρ| (the chance band)."""
+class NullBand(Result):
+    """Spearman ρ of ``n_draws`` chance draws (random directions, or the regression
+    protocol on permuted labels); ``spearman`` is the 95th percentile of |ρ| (the band)."""
 
-    n_directions: int
+    method: str
+    n_draws: int
     spearman: float
     abs_mean: float
     abs_p99: float
     abs_max: float
     rhos: np.ndarray = field(repr=False)
-    method: str = "random"
+    details: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_draws(cls, method: str, rhos: np.ndarray, details: dict | None = None) -> "NullBand":
+        a = np.abs(rhos[np.isfinite(rhos)])
+        if a.size == 0:
+            a = np.array([np.nan])
+        return cls(method=method, n_draws=int(rhos.size), spearman=float(np.percentile(a, 95)), abs_mean=float(a.mean()),
+                   abs_p99=float(np.percentile(a, 99)), abs_max=float(a.max()), rhos=rhos, details=details or {})
 
     def to_dict(self) -> dict:
         return jsonable({"method": self.method, "spearman": self.spearman, "abs_p95": self.spearman, "abs_mean": self.abs_mean,
-                         "abs_p99": self.abs_p99, "abs_max": self.abs_max, "n_directions": self.n_directions})
+                         "abs_p99": self.abs_p99, "abs_max": self.abs_max, "n_draws": self.n_draws, **self.details})
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +199,8 @@ class RankResult(Result):
     seed: int | None
     methods: dict
     fewshot: FewShotCurve | None
-    random: RandomDirections | None
+    random: NullBand | None
+    shuffled: NullBand | None
     notes: list
     rows: np.ndarray = field(repr=False)
     y: np.ndarray = field(repr=False)
@@ -210,6 +225,8 @@ class RankResult(Result):
                 items.append((name, self.fewshot))
             elif name == "random" and self.random is not None:
                 items.append((name, self.random))
+            elif name == "shuffled" and self.shuffled is not None:
+                items.append((name, self.shuffled))
             elif name in self.methods:
                 items.append((name, self.methods[name]))
         return items
@@ -243,6 +260,29 @@ class RankResult(Result):
 def _zscore(test: np.ndarray, train: np.ndarray) -> np.ndarray:
     sd = float(train.std())
     return (test - train.mean()) / (sd if sd > 0 else 1.0)
+
+
+def _permuted_ridge_scores(Xtr: np.ndarray, Xte: np.ndarray, Y: np.ndarray, *, alpha: float, block: int = 256) -> np.ndarray:
+    """Held-out z-scored ridge projections for many label vectors at once (columns of ``Y``, (n_train, P)).
+
+    With the penalty fixed, ``w = (XcᵀXc + αI)⁻¹ Xcᵀ (y − ȳ)`` is linear in ``y``:
+    one solve per fold serves every permutation. Returns (n_test, P).
+    """
+    mu = Xtr.mean(axis=0)
+    Xc = Xtr - mu
+    n_tr, d = Xc.shape
+    if n_tr >= d:
+        M = np.linalg.solve(Xc.T @ Xc + alpha * np.eye(d), Xc.T)  # (d, n_tr)
+    else:
+        M = Xc.T @ np.linalg.solve(Xc @ Xc.T + alpha * np.eye(n_tr), np.eye(n_tr))
+    out = np.empty((Xte.shape[0], Y.shape[1]))
+    for start in range(0, Y.shape[1], block):
+        Yb = Y[:, start:start + block]
+        W = M @ (Yb - Yb.mean(axis=0))
+        Ptr, Pte = Xtr @ W, Xte @ W
+        sd = Ptr.std(axis=0)
+        out[:, start:start + block] = (Pte - Ptr.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+    return out
 
 
 def _folds(n: int, n_folds: int, groups: np.ndarray | None, seed: int):
@@ -289,6 +329,7 @@ def rank_axes(
     anchor_rows=None,
     n_pcs: int = 10,
     n_random: int = 1000,
+    n_shuffles: int = 1000,
     knn_neighbors: int = 10,
     n_bootstrap: int = 1000,
     confidence: float = 0.95,
@@ -303,7 +344,8 @@ def rank_axes(
     ``repeats`` draws per fold; default k = 2 … 64, 10 draws), ``anchors`` (mean of
     ``anchor_high`` − mean of ``anchor_low``, vectors (m, n_features); the rows
     ``anchor_rows`` are left out of its evaluation). With ``baselines``: the best
-    of the top ``n_pcs`` (10) principal components, shuffled labels, kNN
+    of the top ``n_pcs`` (10) principal components, ``n_shuffles`` (1000) label
+    permutations through the regression protocol (penalty of each fold kept), kNN
     regression (``knn_neighbors`` = 10, distance-weighted) and ``n_random`` (1000)
     random unit directions.
 
@@ -355,7 +397,7 @@ def rank_axes(
     child = as_rng(seed).integers(0, 2**31 - 1, size=8)
     fold_seed, ext_seed, few_seed, perm_seed, rand_seed, boot_seed, full_seed = (int(c) for c in child[:7])
     folds = _folds(n, n_folds, None if g is None else g.astype(str), fold_seed)
-    y_perm = as_rng(perm_seed).permutation(y) if baselines else None
+    perm_rng = as_rng(perm_seed)
     ext_rng, full_rng = as_rng(ext_seed), as_rng(full_seed)
     few_rng = as_rng(few_seed)
     notes: list[str] = []
@@ -364,10 +406,12 @@ def rank_axes(
 
     fold_methods = [m for m in methods if m in ("regression", "extremes", "extremes_q")]
     if baselines:
-        fold_methods += ["pca", "shuffled", "knn"]
+        fold_methods += ["pca", "knn"]
     held = {m: np.full(n, np.nan) for m in fold_methods}
     fold_rho = {m: [] for m in fold_methods}
-    fold_axes = {m: [] for m in fold_methods if m not in ("knn", "shuffled")}
+    fold_axes = {m: [] for m in fold_methods if m != "knn"}
+    perms = np.stack([perm_rng.permutation(n) for _ in range(n_shuffles)], axis=1) if baselines and n_shuffles > 0 else None
+    null_scores = np.full((n, 0 if perms is None else perms.shape[1]), np.nan)
     details: dict[str, dict] = {m: {} for m in fold_methods}
     alphas, pcs_chosen = [], []
     shots = tuple(sorted({int(k) for k in shots})) if "fewshot" in methods else ()
@@ -390,10 +434,13 @@ def rank_axes(
             if axis is not None:
                 fold_axes[name].append(unit(axis))
 
-        if "regression" in fold_methods:
+        if "regression" in fold_methods or perms is not None:
             w, _, a = ridge_axis(Xtr, ytr, groups=gtr)
             alphas.append(a)
-            put("regression", _zscore(Xte @ w, Xtr @ w), w)
+            if "regression" in fold_methods:
+                put("regression", _zscore(Xte @ w, Xtr @ w), w)
+            if perms is not None:
+                null_scores[te] = _permuted_ridge_scores(Xtr, Xte, y[perms[tr]], alpha=a)
         for name, fit in (("extremes", lambda: extremes_axis(Xtr, ytr, rng=ext_rng)),
                           ("extremes_q", lambda: extremes_quantile_axis(Xtr, ytr, quantile=quantile, rng=ext_rng))):
             if name in fold_methods:
@@ -407,9 +454,6 @@ def rank_axes(
             w = V[j] * (1.0 if rho_tr[j] >= 0 else -1.0)
             pcs_chosen.append(j + 1)
             put("pca", _zscore(Xte @ w, Xtr @ w), w)
-            ws, _, _ = ridge_axis(Xtr, y_perm[tr], groups=gtr)
-            held["shuffled"][te] = _zscore(Xte @ ws, Xtr @ ws)
-            fold_rho["shuffled"].append(spearman(held["shuffled"][te], y_perm[te]))
             knn = KNeighborsRegressor(n_neighbors=min(knn_neighbors, tr.size), weights="distance").fit(Xtr, ytr)
             put("knn", knn.predict(Xte) - ytr.mean())
         for k in shots:
@@ -447,12 +491,10 @@ def rank_axes(
         full_axes["pca"] = V[j] * (1.0 if rho_all[j] >= 0 else -1.0)
         details["pca"] = {"n_components": int(V.shape[0]), "fold_best_pc": pcs_chosen, "best_pc": j + 1}
         details["knn"] = {"n_neighbors": int(knn_neighbors)}
-        details["shuffled"] = {"note": "ridge protocol with the attribute permuted; ρ against the permuted attribute"}
 
     result_methods: dict[str, MethodScore] = {}
     for name in fold_methods:
-        target = y_perm if name == "shuffled" else y
-        met = ordering_metrics(held[name], target, n_bootstrap=n_bootstrap, confidence=confidence, seed=boot_seed)
+        met = ordering_metrics(held[name], y, n_bootstrap=n_bootstrap, confidence=confidence, seed=boot_seed)
         fa = np.asarray(fold_axes[name]) if fold_axes.get(name) else None
         result_methods[name] = MethodScore(
             method=name, spearman=met["spearman"], spearman_ci=met["spearman_ci"], kendall=met["kendall"],
@@ -499,16 +541,16 @@ def rank_axes(
                 mean, std = np.nanmean(D, axis=1), np.nanstd(D, axis=1)
             fewshot = FewShotCurve(k=np.asarray(ks), draws=D, mean=mean, std=std, q05=q[0], q25=q[1], median=q[2], q75=q[3], q95=q[4], spearman=float(mean[-1]))
 
-    random = None
+    random = shuffled = None
     if baselines:
-        rhos = random_direction_spearman(Xall, y, n_directions=n_random, seed=rand_seed)
-        a = np.abs(rhos[np.isfinite(rhos)])
-        random = RandomDirections(n_directions=int(n_random), spearman=float(np.percentile(a, 95)), abs_mean=float(a.mean()),
-                                  abs_p99=float(np.percentile(a, 99)), abs_max=float(a.max()), rhos=rhos)
+        random = NullBand.from_draws("random", random_direction_spearman(Xall, y, n_directions=n_random, seed=rand_seed))
+        if perms is not None:
+            rhos = _pearson_columns(_ranks(null_scores, axis=0), _ranks(y)[perms], axis=0)
+            shuffled = NullBand.from_draws("shuffled", rhos, {"note": "regression protocol on permuted labels, each fold's penalty kept"})
 
     return RankResult(
         attribute=attribute, n_rows=int(n_rows), n_used=int(n), n_missing=int(n_missing), n_folds=int(n_folds), n_groups=n_groups,
         transform=transform, normalize=bool(normalize), centered=bool(center), n_bootstrap=int(n_bootstrap), confidence=float(confidence),
-        seed=seed if isinstance(seed, (int, np.integer)) or seed is None else None, methods=result_methods, fewshot=fewshot, random=random,
+        seed=seed if isinstance(seed, (int, np.integer)) or seed is None else None, methods=result_methods, fewshot=fewshot, random=random, shuffled=shuffled,
         notes=notes, rows=rows, y=y, center=mu_all,
     )
