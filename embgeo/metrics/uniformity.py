@@ -32,7 +32,7 @@ EXACT_MAX_N = 20_000
 #: default number of random pairs in sampled mode
 DEFAULT_N_PAIRS = 200_000
 #: random pairs drawn (in every mode) to describe the distribution of pair distances
-SUMMARY_PAIRS = 20_000
+SUMMARY_PAIRS = 10_000
 #: quantile levels reported for every distribution
 QUANTILE_LEVELS = (0.0, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1.0)
 
