@@ -1,0 +1,181 @@
+"""Gromov δ-hyperbolicity of a metric space (four-point condition).
+
+For four points ``x, y, z, w`` let ``S₁ ≥ S₂ ≥ S₃`` be the three sums
+``d(x,y)+d(z,w)``, ``d(x,z)+d(y,w)``, ``d(x,w)+d(y,z)``; the space is δ-hyperbolic with
+``δ = max over quadruples of (S₁ − S₂)/2`` (Gromov 1987). Trees (and tree metrics) have
+δ = 0; a cycle of ``4k`` unit edges has δ = k; relative δ ``2δ/diam`` lies in [0, 1] and
+compares spaces of different size (Khrulkov et al. 2020, *Hyperbolic Image Embeddings*,
+use it to ask whether an embedding is tree-like).
+
+Exact: with Gromov products ``(x|y)_w = ½(d(x,w) + d(y,w) − d(x,y))``,
+``δ = max_w max_{x,y} [max_z min((x|z)_w, (z|y)_w) − (x|y)_w]`` — one max-min matrix
+product per base point, O(n⁴) in all, for ``n ≤ exact_max`` (default 120).
+
+Sampled (larger n): random subsets of ``subset_size`` points are solved exactly and
+``n_quadruples`` random quadruples of the whole set are scored. ``delta`` is the largest
+value seen — a certain *lower bound* of the full δ; ``subset_interval`` is the
+2.5–97.5 % range of the subsets' δ (how much the estimate moves between samples).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from embgeo.errors import EmbgeoError
+from embgeo.results import Result
+
+
+@dataclass(frozen=True, slots=True)
+class DeltaResult(Result):
+    """Gromov δ, relative δ = 2δ/diameter, and how it was obtained."""
+
+    delta: float
+    relative_delta: float
+    diameter: float
+    n_points: int
+    exact: bool
+    n_subsets: int
+    subset_size: int
+    n_quadruples: int
+    subset_delta_mean: float | None
+    subset_interval: tuple | None
+    seconds: float
+
+    def table(self):
+        d = self.to_dict()
+        labels = [
+            ("delta", "Gromov δ (four-point)" if self.exact else "Gromov δ (largest found: a lower bound)"),
+            ("relative_delta", "relative δ = 2δ/diameter"), ("diameter", "diameter"), ("n_points", "points"),
+            ("exact", "exact (all quadruples)"), ("n_subsets", "random subsets solved exactly"),
+            ("subset_size", "subset size"), ("n_quadruples", "random quadruples scored"),
+            ("subset_delta_mean", "mean δ over subsets"), ("subset_interval", "2.5–97.5 % of subset δ"),
+            ("seconds", "seconds"),
+        ]
+        return ["metric", "value"], [[label, d[k]] for k, label in labels if d.get(k) is not None]
+
+
+def _maxmin_delta(D: np.ndarray, *, block: int = 64) -> float:
+    """Exact four-point δ of a small distance matrix (all base points)."""
+    n = D.shape[0]
+    best = 0.0
+    for w in range(n):
+        A = 0.5 * (D[:, w][:, None] + D[w][None, :] - D)
+        for s in range(0, n, block):
+            a = A[s:s + block]  # (b, n): rows x
+            mm = np.minimum(a[:, :, None], A[None, :, :]).max(axis=1)  # max_z min(A[x,z], A[z,y])
+            best = max(best, float((mm - a).max()))
+    return best
+
+
+def four_point(D: np.ndarray, quads: np.ndarray) -> np.ndarray:
+    """``(S₁ − S₂)/2`` for each row ``(x, y, z, w)`` of ``quads`` (m, 4)."""
+    x, y, z, w = quads.T
+    s = np.stack([D[x, y] + D[z, w], D[x, z] + D[y, w], D[x, w] + D[y, z]], axis=1)
+    s.sort(axis=1)
+    return 0.5 * (s[:, 2] - s[:, 1])
+
+
+def gromov_delta(
+    D=None,
+    *,
+    points=None,
+    method: str = "auto",
+    exact_max: int = 120,
+    n_subsets: int = 20,
+    subset_size: int = 60,
+    n_quadruples: int = 200_000,
+    seed=0,
+) -> DeltaResult:
+    """Gromov four-point δ of a distance matrix ``D`` (n, n), or of Euclidean ``points`` (n, d).
+
+    Parameters
+    ----------
+    D : (n_points, n_points) distances (symmetric, zero diagonal); or give ``points``
+        (n_points, n_features) for Euclidean distances computed on demand (no n×n matrix).
+    method : ``"exact"``, ``"sampled"`` or ``"auto"`` (exact when n ≤ ``exact_max``).
+    n_subsets, subset_size : random subsets solved exactly (sampled method).
+    n_quadruples : random quadruples of the whole set scored (sampled method).
+    seed : random seed (subsets and quadruples).
+
+    Returns δ, relative δ ``2δ/diam`` (diameter exact for a matrix; for ``points`` the
+    largest distance among the sampled points), and for the sampled method the subset
+    mean and 2.5–97.5 % interval. References: Gromov (1987), *Hyperbolic groups*;
+    Khrulkov et al. (2020) for relative δ of embeddings.
+    """
+    import time
+
+    from embgeo.validation import as_matrix, as_rng
+
+    t0 = time.perf_counter()
+    if (D is None) == (points is None):
+        raise EmbgeoError("give exactly one of a distance matrix D or points")
+    if D is not None:
+        from embgeo.hyperbolic.hmds import as_distance_matrix
+
+        D = as_distance_matrix(D)
+        n = D.shape[0]
+
+        def sub(idx):
+            return D[np.ix_(idx, idx)]
+
+        def pair(a, b):
+            return D[a, b]
+    else:
+        X = as_matrix(points, name="points", min_rows=4, dtype=np.float64)
+        X = X - X.mean(axis=0)
+        n = X.shape[0]
+
+        def sub(idx):
+            from scipy.spatial.distance import cdist
+
+            return cdist(X[idx], X[idx])
+
+        def pair(a, b):
+            return np.linalg.norm(X[a] - X[b], axis=-1)
+    if n < 4:
+        raise EmbgeoError(f"δ needs at least 4 points; got {n}")
+    if method not in ("auto", "exact", "sampled"):
+        raise EmbgeoError(f"method must be auto, exact or sampled; got {method!r}")
+    for name, v in (("n_subsets", n_subsets), ("subset_size", subset_size), ("n_quadruples", n_quadruples), ("exact_max", exact_max)):
+        if not isinstance(v, (int, np.integer)) or v < 0:
+            raise EmbgeoError(f"{name} must be a non-negative integer; got {v!r}")
+    rng = as_rng(seed)
+    exact = method == "exact" or (method == "auto" and n <= exact_max)
+    if exact:
+        full = sub(np.arange(n))
+        delta = _maxmin_delta(full)
+        diam = float(full.max())
+        return DeltaResult(delta=delta, relative_delta=2 * delta / diam if diam > 0 else 0.0, diameter=diam, n_points=n, exact=True,
+                           n_subsets=0, subset_size=n, n_quadruples=0, subset_delta_mean=None, subset_interval=None, seconds=time.perf_counter() - t0)
+    size = int(min(max(subset_size, 4), n))
+    deltas, diam = [], 0.0
+    for _ in range(int(n_subsets)):
+        idx = np.sort(rng.choice(n, size=size, replace=False))
+        S = sub(idx)
+        diam = max(diam, float(S.max()))
+        deltas.append(_maxmin_delta(S))
+    best = max(deltas) if deltas else 0.0
+    m = int(n_quadruples)
+    for s in range(0, m, 100_000):
+        q = rng.integers(0, n, size=(min(100_000, m - s), 4))
+        if D is not None:
+            vals = four_point(D, q)
+        else:
+            x, y, z, w = q.T
+            six = [pair(x, y), pair(z, w), pair(x, z), pair(y, w), pair(x, w), pair(y, z)]
+            s3 = np.stack([six[0] + six[1], six[2] + six[3], six[4] + six[5]], axis=1)
+            s3.sort(axis=1)
+            vals = 0.5 * (s3[:, 2] - s3[:, 1])
+            diam = max(diam, max(float(a.max()) for a in six))
+        best = max(best, float(vals.max()) if vals.size else 0.0)
+    if D is not None:
+        diam = float(D.max())
+    arr = np.asarray(deltas)
+    return DeltaResult(
+        delta=best, relative_delta=2 * best / diam if diam > 0 else 0.0, diameter=diam, n_points=n, exact=False,
+        n_subsets=len(deltas), subset_size=size, n_quadruples=m,
+        subset_delta_mean=float(arr.mean()) if arr.size else None,
+        subset_interval=(float(np.percentile(arr, 2.5)), float(np.percentile(arr, 97.5))) if arr.size else None,
+        seconds=time.perf_counter() - t0,
+    )

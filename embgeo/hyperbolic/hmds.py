@@ -1,0 +1,287 @@
+"""h-MDS: hyperbolic multidimensional scaling of any metric space (Sala et al. 2018, §4).
+
+Given distances ``D`` (n, n) and a scale ``t`` (the curvature is fixed at −1; ``t``
+stretches the data instead), the points ``x_i = (x_{i0}, X_i)`` on the hyperboloid
+satisfy ``Y = cosh(t·D) = x₀x₀ᵀ − XXᵀ``. After the isometry that *centres* the points
+at their pseudo-Euclidean mean (``Xᵀx₀ = 0``) the time coordinates are the Perron
+vector of ``Y``: ``Y x₀ = ‖x₀‖² x₀``, so
+
+1. ``(λ₁, u₁)`` = largest eigenpair of ``Y`` (``u₁ > 0``), ``x₀ = √λ₁ · u₁``;
+2. ``XXᵀ = x₀x₀ᵀ − Y``; ``X = U_r Λ_r^{1/2}`` from its top-``r`` positive eigenpairs;
+3. each row goes to the Poincaré ball: ``p = X / (1 + √(1 + ‖X‖²))``.
+
+The centred version recovers every requested dimension exactly for hyperbolic data;
+the public reference code (``hmds-simple.jl``) takes the top-``r`` eigenpairs of ``−Y``
+by magnitude and drops the negative ones — the Perron direction is among them, so
+it returns ``r − 1`` dimensions and its coordinates are not centred
+(``centred=False`` reproduces it for comparison).
+
+Large ``n`` uses a partial (Lanczos) eigensolver; ``cosh(t·D)`` overflows float64 for
+``t·max D > 709`` (an error), and requested eigenvalues below round-off of ``λ₁``
+(the spectrum spans more than float64 can hold) are reported in ``notes``.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from embgeo.errors import EmbgeoError
+from embgeo.results import Result
+
+#: largest t·D whose cosh fits in float64
+MAX_SCALED_DISTANCE = 709.0
+#: n above which the partial eigensolver (scipy eigsh) replaces dense eigh
+DENSE_MAX = 1500
+
+
+@dataclass(frozen=True, slots=True)
+class HmdsResult(Result):
+    """Result of :func:`hmds`.
+
+    ``coordinates`` (n, dim) points of the Poincaré ball; ``hyperboloid`` (n, dim+1) the
+    same on the hyperboloid; ``eigenvalues`` the ``dim`` eigenvalues of ``x₀x₀ᵀ − Y`` used
+    (≤ 0 means that dimension was not recovered); ``dims_recovered``; ``perron_eigenvalue``
+    ``λ₁``; ``distortion_avg`` / ``distortion_worst`` of ``d_rec/t`` against ``D`` (all pairs);
+    ``max_abs_error`` ``max |d_rec/t − D|``; ``map`` (Sala et al.) when positives were given.
+    """
+
+    n_points: int
+    dim: int
+    scale: float
+    centred: bool
+    solver: str
+    dims_recovered: int
+    perron_eigenvalue: float
+    eigenvalues: np.ndarray
+    distortion_avg: float
+    distortion_worst: float
+    max_abs_error: float
+    map: float | None
+    refine_steps: int
+    seconds: float
+    coordinates: np.ndarray = field(repr=False)
+    hyperboloid: np.ndarray = field(repr=False)
+    notes: tuple = ()
+
+    def to_dict(self) -> dict:
+        from embgeo.results import jsonable
+
+        skip = {"coordinates", "hyperboloid"}
+        d = {k: jsonable(getattr(self, k)) for k in self.__dataclass_fields__ if k not in skip}
+        d["notes"] = list(self.notes)
+        return d
+
+    def table(self):
+        d = self.to_dict()
+        labels = [
+            ("map", "MAP (Sala et al.: graph neighbours)"), ("distortion_avg", "average distortion"),
+            ("distortion_worst", "worst-case distortion"), ("max_abs_error", "max |d_rec/t − D|"),
+            ("n_points", "points"), ("dim", "dimension asked"), ("dims_recovered", "dimensions recovered"),
+            ("scale", "scale t"), ("centred", "centred (pseudo-Euclidean mean)"), ("solver", "eigensolver"),
+            ("perron_eigenvalue", "Perron eigenvalue λ₁ of cosh(tD)"), ("eigenvalues", "eigenvalues of x₀x₀ᵀ − Y"),
+            ("refine_steps", "refinement steps"), ("seconds", "seconds"),
+        ]
+        return ["metric", "value"], [[label, d[k]] for k, label in labels if d.get(k) is not None]
+
+
+def as_distance_matrix(D, *, name: str = "D", tol: float = 1e-8) -> np.ndarray:
+    """Validate a square, symmetric, non-negative, finite distance matrix with zero diagonal."""
+    from embgeo.validation import as_matrix
+
+    D = as_matrix(D, name=name, min_rows=2, dtype=np.float64)
+    n, m = D.shape
+    if n != m:
+        raise EmbgeoError(f"{name} must be a square distance matrix; got shape {D.shape}", hint="give an (n, n) matrix, or an edge list for graph distances")
+    scale = max(float(np.abs(D).max()), 1.0)
+    asym = float(np.abs(D - D.T).max())
+    if asym > tol * scale:
+        i, j = np.unravel_index(int(np.argmax(np.abs(D - D.T))), D.shape)
+        raise EmbgeoError(f"{name} is not symmetric: D[{i},{j}] = {D[i, j]:.6g} but D[{j},{i}] = {D[j, i]:.6g}", hint="symmetrise it, e.g. (D + D.T)/2")
+    if D.min() < 0:
+        i, j = np.unravel_index(int(np.argmin(D)), D.shape)
+        raise EmbgeoError(f"{name} has a negative distance D[{i},{j}] = {D[i, j]:.6g}")
+    diag = np.abs(np.diag(D)).max()
+    if diag > tol * scale:
+        i = int(np.argmax(np.abs(np.diag(D))))
+        raise EmbgeoError(f"{name} has a non-zero diagonal: D[{i},{i}] = {D[i, i]:.6g}")
+    D = 0.5 * (D + D.T)
+    np.fill_diagonal(D, 0.0)
+    return D
+
+
+def _top_eigh(A: np.ndarray, k: int, *, solver: str, seed) -> tuple[np.ndarray, np.ndarray]:
+    """Largest-algebraic ``k`` eigenpairs of symmetric ``A`` (ascending → returned descending)."""
+    n = A.shape[0]
+    if solver == "dense" or k >= n - 1:
+        from scipy.linalg import eigh
+
+        w, V = eigh(A, subset_by_index=[n - k, n - 1])
+    else:
+        from scipy.sparse.linalg import eigsh
+
+        from embgeo.validation import as_rng
+
+        v0 = as_rng(seed).standard_normal(n)
+        w, V = eigsh(A, k=k, which="LA", v0=v0, tol=0.0)
+    o = np.argsort(w)[::-1]
+    return w[o], V[:, o]
+
+
+def hmds(
+    D,
+    *,
+    dim: int = 2,
+    scale: float = 1.0,
+    centred: bool = True,
+    solver: str = "auto",
+    refine_steps: int = 0,
+    refine_lr: float = 0.01,
+    positives=None,
+    seed=0,
+) -> HmdsResult:
+    """Hyperbolic MDS of a distance matrix into the Poincaré ball of dimension ``dim``.
+
+    Parameters
+    ----------
+    D : (n_points, n_points) distances (symmetric, zero diagonal).
+    dim : dimension ``r`` of the ball.
+    scale : ``t`` in ``Y = cosh(t·D)``; embedded distances are ``t·D`` (reported metrics
+        divide by ``t`` again). Larger ``t`` makes the data more tree-like to the method.
+    centred : centre at the pseudo-Euclidean mean (default); False mimics the public
+        uncentred variant (PCA of ``−Y``), which loses dimensions.
+    solver : ``"dense"`` (LAPACK), ``"partial"`` (Lanczos, scipy ``eigsh``) or ``"auto"``
+        (dense up to n = 1500).
+    refine_steps : optional Riemannian Adam steps (geoopt) on the mean squared relative
+        error ``((d_emb/t − D)/D)²`` over all pairs, starting from the h-MDS points.
+    positives : optional scipy.sparse (n, n) graph neighbours: also report MAP (Sala et al.).
+
+    Reference: Sala, De Sa, Gu & Ré (2018), *Representation Tradeoffs for Hyperbolic
+    Embeddings*, ICML, Algorithm 2 (h-MDS) and §4 (centring).
+    """
+    t_start = time.perf_counter()
+    D = as_distance_matrix(D)
+    n = D.shape[0]
+    if not isinstance(dim, (int, np.integer)) or not 1 <= dim < n:
+        raise EmbgeoError(f"dim must be an integer in [1, {n - 1}] for {n} points; got {dim!r}")
+    dim = int(dim)
+    if not (isinstance(scale, (int, float)) and scale > 0 and math.isfinite(scale)):
+        raise EmbgeoError(f"scale must be a positive number; got {scale!r}")
+    if solver not in ("auto", "dense", "partial"):
+        raise EmbgeoError(f"solver must be auto, dense or partial; got {solver!r}")
+    scale = float(scale)
+    tmax = scale * float(D.max())
+    if tmax > MAX_SCALED_DISTANCE:
+        raise EmbgeoError(
+            f"scale·max(D) = {tmax:.4g} exceeds {MAX_SCALED_DISTANCE:.0f}: cosh(t·D) overflows float64",
+            hint=f"use --scale at most {MAX_SCALED_DISTANCE / float(D.max()):.4g}",
+        )
+    how = solver if solver != "auto" else ("dense" if n <= DENSE_MAX else "partial")
+    Y = np.cosh(scale * D)
+    notes = []
+    if centred:
+        lam1, u1 = _top_eigh(Y, 1, solver=how, seed=seed)
+        lam1, u1 = float(lam1[0]), u1[:, 0]
+        if u1.sum() < 0:
+            u1 = -u1
+        if (u1 <= 0).any():
+            notes.append(f"the Perron vector has {(u1 <= 0).sum()} non-positive entries (not a hyperbolic distance matrix)")
+        x0 = math.sqrt(lam1) * u1
+        G = np.outer(x0, x0)
+        G -= Y
+        del Y
+        w, V = _top_eigh(G, dim, solver=how, seed=seed)
+    else:
+        lam1 = float("nan")
+        negY = -Y
+        if how == "dense":
+            from scipy.linalg import eigh
+
+            ww, VV = eigh(negY)
+        else:
+            from scipy.sparse.linalg import eigsh
+
+            ww, VV = eigsh(negY, k=dim, which="LM")
+        o = np.argsort(-np.abs(ww))[:dim]
+        w, V = ww[o], VV[:, o]
+        keep = np.argsort(-w)
+        w, V = w[keep], V[:, keep]
+    pos = w > 0
+    # eigenvalues at round-off level of the largest (the spectrum exceeds float64 range)
+    roundoff = np.finfo(np.float64).eps * n * max(abs(lam1) if centred else float(np.abs(w).max()), 1.0)
+    tiny = pos & (w < roundoff)
+    if tiny.any():
+        notes.append(f"{int(tiny.sum())} of the {dim} eigenvalues are at float64 round-off of λ₁ = {lam1:.3g} (the spectrum exceeds float64 range): those coordinates are noise — lower --scale")
+    k = int(pos.sum())
+    if k < dim:
+        notes.append(f"only {k} of {dim} dimensions have a positive eigenvalue; the others are set to 0")
+    X = np.zeros((n, dim))
+    X[:, pos] = V[:, pos] * np.sqrt(w[pos])
+    from embgeo.validation import as_rng
+
+    as_rng(seed)  # validates the seed even when no randomness is drawn
+    if refine_steps:
+        X = _refine(X, D, scale=scale, steps=int(refine_steps), lr=float(refine_lr))
+    x0r = np.sqrt(1.0 + np.einsum("ij,ij->i", X, X))
+    P = X / (1.0 + x0r)[:, None]
+    H = np.column_stack([x0r, X])
+    d_rec = hyperboloid_pairwise(H) / scale
+    iu = np.triu_indices(n, 1)
+    from embgeo.hyperbolic.evaluate import distortion as _distortion
+
+    avg, worst, _ = _distortion(d_rec[iu], D[iu], scale=1.0)
+    err = float(np.abs(d_rec[iu] - D[iu]).max())
+    mp = None
+    if positives is not None:
+        from embgeo.hyperbolic.evaluate import mean_average_precision
+
+        mp = float(mean_average_precision(d_rec, positives).map)
+    return HmdsResult(
+        n_points=n, dim=dim, scale=scale, centred=bool(centred), solver=how, dims_recovered=k, perron_eigenvalue=lam1,
+        eigenvalues=w, distortion_avg=float(avg), distortion_worst=float(worst), max_abs_error=err, map=mp,
+        refine_steps=int(refine_steps), seconds=time.perf_counter() - t_start, coordinates=P, hyperboloid=H, notes=tuple(notes),
+    )
+
+
+def hyperboloid_pairwise(H: np.ndarray) -> np.ndarray:
+    """Distances between rows of ``H`` (n, r+1) on the hyperboloid, via the Poincaré ball.
+
+    With ``p = X/(1+x₀)`` and ``1 − ‖p‖² = 2/(1+x₀)``:
+    ``d = acosh(1 + z)``, ``z = ½‖p−q‖²(1+x₀)(1+y₀)``, ``acosh(1+z) = log1p(z + √(z(z+2)))`` —
+    no cancellation for nearby points (``x₀y₀ − X·Y`` loses them).
+    """
+    from scipy.spatial.distance import cdist
+
+    x0 = H[:, 0]
+    P = H[:, 1:] / (1.0 + x0)[:, None]
+    z = 0.5 * cdist(P, P, "sqeuclidean") * np.outer(1.0 + x0, 1.0 + x0)
+    return np.log1p(z + np.sqrt(z * (z + 2.0)))
+
+
+def _refine(X: np.ndarray, D: np.ndarray, *, scale: float, steps: int, lr: float) -> np.ndarray:
+    """Riemannian Adam (geoopt) on the mean squared relative distance error, float64."""
+    import geoopt
+    import torch
+
+    n = X.shape[0]
+    ball = geoopt.PoincareBall(c=1.0)
+    x0 = np.sqrt(1.0 + np.einsum("ij,ij->i", X, X))
+    P = torch.as_tensor(X / (1.0 + x0)[:, None], dtype=torch.float64)
+    p = geoopt.ManifoldParameter(ball.projx(P), manifold=ball)
+    opt = geoopt.optim.RiemannianAdam([p], lr=lr)
+    Dt = torch.as_tensor(D, dtype=torch.float64)
+    iu = torch.triu_indices(n, n, 1)
+    target = Dt[iu[0], iu[1]]
+    keep = target > 0
+    i0, i1, target = iu[0][keep], iu[1][keep], target[keep]
+    for _ in range(steps):
+        opt.zero_grad()
+        d = ball.dist(p[i0], p[i1]) / scale
+        loss = (((d - target) / target) ** 2).mean()
+        loss.backward()
+        opt.step()
+    Pn = p.detach().numpy()
+    sq = np.einsum("ij,ij->i", Pn, Pn)
+    return 2.0 * Pn / (1.0 - sq)[:, None]  # Poincaré → hyperboloid space part
