@@ -45,7 +45,7 @@ STREAM_ROWS = 65536
 #: in-memory prepared copy allowed up to this size; above it the database is streamed
 MAX_PREPARED_BYTES = 2 * 2**30
 #: float64 scratch for the exact refinement of the k selected distances
-REFINE_BYTES = 64 * 2**20
+REFINE_BYTES = 8 * 2**20
 #: cosine selection is redone in float64 when the median k-th cosine distance is below this
 COSINE_FLOAT64_BELOW = 1e-3
 
@@ -415,9 +415,12 @@ def exact_distances(X, Q, indices: np.ndarray, *, metric: str = "euclidean") -> 
         q = np.asarray(Q[s:e]).astype(np.float64)
         idx = indices[s:e]
         flat = idx.reshape(-1)
-        order = np.argsort(flat, kind="stable")  # sorted gathers are friendlier to memory maps
-        rows = np.empty((flat.size, d), dtype=np.float64)
-        rows[order] = np.asarray(X[flat[order]]).astype(np.float64)
+        if isinstance(X, np.memmap):  # sorted reads are friendlier to memory maps
+            order = np.argsort(flat, kind="stable")
+            rows = np.empty((flat.size, d), dtype=np.float64)
+            rows[order] = np.asarray(X[flat[order]])
+        else:
+            rows = np.take(X, flat, axis=0).astype(np.float64, copy=False)
         rows = rows.reshape(e - s, k, d)
         if metric == "euclidean":
             diff = rows - q[:, None, :]

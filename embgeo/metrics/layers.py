@@ -1,0 +1,145 @@
+"""Intrinsic dimension per layer and neighbourhood overlap between consecutive layers.
+
+References
+----------
+* Valeriani, Doimo, Cuturello et al. (2023), The geometry of hidden
+  representations of large transformer models. NeurIPS (ID profile across
+  layers; neighbourhood overlap χ).
+* Cheng et al. / "The Geometry of Tokens in Internal Representations of Large
+  Language Models" (ID and neighbourhood overlap of token clouds per layer).
+* Skean et al. (2025), Layer by Layer (matrix entropy per layer).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from embgeo.errors import EmbgeoError
+from embgeo.metrics.intrinsic_report import IntrinsicReport, intrinsic_dimension, neighbors_needed, parse_methods, sample_rows
+from embgeo.neighbors import knn
+from embgeo.results import Result
+from embgeo.validation import as_matrix
+
+
+def neighbourhood_overlap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per-row share of common neighbours of two ``(n, k)`` index arrays: ``|N_a(i) ∩ N_b(i)| / k``.
+
+    Valeriani et al. (2023): ``χ = (1/n) Σᵢ |N_a(i) ∩ N_b(i)| / k``; 1 means the same
+    neighbourhoods, ``k/(n−1)`` is what unrelated random neighbourhoods give.
+    """
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape or a.ndim != 2:
+        raise EmbgeoError(f"neighbour index arrays must have the same (n, k) shape; got {a.shape} and {b.shape}")
+    k = a.shape[1]
+    hits = np.empty(a.shape[0], dtype=np.int64)
+    step = max(1, 2**24 // max(1, k * k))
+    for s in range(0, a.shape[0], step):  # (rows, k, k) comparisons, bounded memory
+        hits[s:s + step] = (a[s:s + step, :, None] == b[s:s + step, None, :]).any(axis=2).sum(axis=1)
+    return hits / k
+
+
+@dataclass(frozen=True, slots=True)
+class LayerReport(Result):
+    """Every asked estimator per layer, plus the neighbourhood overlap χ(l, l+1)."""
+
+    names: tuple
+    reports: tuple  # IntrinsicReport per layer
+    overlap: np.ndarray  # (L−1,) mean χ between layer l and l+1
+    overlap_k: int
+    n_rows: int
+    n_used: int
+    methods: tuple
+
+    def to_dict(self) -> dict:
+        layers = []
+        for i, (name, rep) in enumerate(zip(self.names, self.reports)):
+            d = {"layer": name, **rep.to_dict()}
+            d.pop("notes", None)
+            d["overlap_next"] = float(self.overlap[i]) if i < self.overlap.size else None
+            layers.append(d)
+        return {"n_rows": self.n_rows, "n_used": self.n_used, "overlap_k": self.overlap_k, "methods": list(self.methods), "layers": layers}
+
+    def curves(self) -> dict:
+        """Method → list of per-layer headline estimates (for plots)."""
+        out = {}
+        for m in self.methods:
+            vals = []
+            for rep in self.reports:
+                row = next(r for r in rep.summary_rows() if r[0] == m)
+                vals.append(row[1])
+            out[m] = vals
+        out["overlap"] = [float(v) for v in self.overlap]
+        return out
+
+    def table(self):
+        cols = ["layer", *self.methods, f"overlap→next (k={self.overlap_k})"]
+        curves = self.curves()
+        rows = []
+        for i, name in enumerate(self.names):
+            rows.append([name, *[curves[m][i] for m in self.methods], float(self.overlap[i]) if i < self.overlap.size else None])
+        return cols, rows
+
+
+def layer_dimensions(
+    stack,
+    *,
+    methods=("twonn", "mle", "gride", "pca", "rankme", "entropy"),
+    k: int = 20,
+    gride_max: int = 64,
+    overlap_k: int = 10,
+    sample: int | None = None,
+    approx: bool = False,
+    seed=0,
+    n_boot: int = 200,
+    metric: str = "euclidean",
+    backend: str = "numpy",
+    device: str = "cpu",
+    progress=None,
+) -> LayerReport:
+    """Intrinsic dimension of every layer of ``stack`` and the overlap between consecutive layers.
+
+    ``stack`` is a :class:`embgeo.io.LayerStack` (or a 3-D array ``L×n×d``, or a
+    list of ``(n, d_l)`` matrices with the same rows). The same seeded ``sample``
+    of rows is used in every layer. One kNN search per layer (``k`` large
+    enough for both the estimators and the overlap, default ``overlap_k`` = 10)
+    serves everything when the layer has no duplicate rows.
+    """
+    methods = parse_methods(methods)
+    layers, names = _layers(stack)
+    n = layers[0].shape[0]
+    if not isinstance(overlap_k, (int, np.integer)) or overlap_k < 1:
+        raise EmbgeoError(f"overlap_k must be a positive integer; got {overlap_k!r}")
+    rows = sample_rows(n, sample, seed)
+    need = max(int(overlap_k), neighbors_needed(methods, k=int(k), gride_max=int(gride_max)))
+    reports, knn_idx = [], []
+    for i, (L, name) in enumerate(zip(layers, names)):
+        X = as_matrix(L, name=f"layer '{name}'", min_rows=3)
+        if rows is not None:
+            X = np.asarray(X[rows])
+        if need > X.shape[0] - 1:
+            raise EmbgeoError(f"layer '{name}' has {X.shape[0]} rows; k={need} neighbours need at least {need + 1}", hint="lower --k or pass more rows")
+        nb = knn(X, need, metric=metric, approx=approx, seed=seed, backend=backend, device=device)
+        knn_idx.append(nb.indices[:, : int(overlap_k)])
+        reuse = nb if nb.n_duplicate_rows == 0 else None
+        rep = intrinsic_dimension(X, methods=methods, k=k, gride_max=gride_max, n_boot=n_boot, seed=seed, approx=approx,
+                                  metric=metric, backend=backend, device=device, neighbors=reuse)
+        reports.append(rep)
+        if progress is not None:
+            progress(1)
+    overlap = np.array([neighbourhood_overlap(knn_idx[i], knn_idx[i + 1]).mean() for i in range(len(layers) - 1)])
+    return LayerReport(tuple(names), tuple(reports), overlap, int(overlap_k), int(n), int(rows.size if rows is not None else n), methods)
+
+
+def _layers(stack):
+    if hasattr(stack, "layers") and hasattr(stack, "names"):
+        return list(stack.layers), list(stack.names)
+    if isinstance(stack, np.ndarray) and stack.ndim == 3:
+        return [stack[i] for i in range(stack.shape[0])], [f"layer{i}" for i in range(stack.shape[0])]
+    if isinstance(stack, (list, tuple)) and stack:
+        n = np.shape(stack[0])[0]
+        for i, L in enumerate(stack):
+            if np.ndim(L) != 2 or np.shape(L)[0] != n:
+                raise EmbgeoError(f"layer {i} has shape {np.shape(L)}; every layer must be (n_samples, n_features) with {n} rows")
+        return list(stack), [f"layer{i}" for i in range(len(stack))]
+    raise EmbgeoError("a layer stack must be a LayerStack, an L×n×d array or a list of (n, d) matrices")
