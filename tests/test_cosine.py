@@ -138,7 +138,7 @@ def test_low_rank_data_gets_a_low_isoscore_verdict():
     rng = np.random.default_rng(6)
     X = rng.standard_normal((1000, 3)) @ rng.standard_normal((3, 100)) + 1e-3 * rng.standard_normal((1000, 100))
     res = isoscore(X, seed=0)
-    assert res.ratio < 0.05 and res.verdict.status == "bad"
+    assert res.ratio < 0.05 and res.verdict.status == "warn"  # never "bad": low rank can be signal
 
 
 # --------------------------------------------------------------------------- rogue dimensions

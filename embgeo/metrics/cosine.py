@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.metrics.cosine_common import BAD, OK, WARN, Verdict, fmt, worst, with_direction
+from embgeo.metrics.cosine_common import BAD, OK, WARN, Verdict, fmt, spectrum, worst, with_direction
 from embgeo.metrics.cosine_isotropy import (
     AnisotropyResult, IsoScoreResult, RogueDimensionsResult, anisotropy, isoscore, isoscore_from_variances, rogue_dimensions,
 )
@@ -161,7 +161,9 @@ def cosine_diagnostics(
     step("anisotropy")
     aniso = anisotropy(X, n_pairs=n_pairs, seed=int(seeds[1]))
     step("isoscore")
-    iso = isoscore(X, seed=int(seeds[2]))
+    spec = spectrum(X)  # one float64 eigendecomposition for IsoScore, all-but-the-top and whitening
+    iso = isoscore(X, seed=int(seeds[2]), eigenvalues=spec.eigenvalues)
+    spec_n = spec if Xn is X else spectrum(Xn)
     step("rogue_dimensions")
     rogue = rogue_dimensions(X, top=top)
     step("neighbours")
@@ -176,9 +178,9 @@ def cosine_diagnostics(
         A, B = factors
         resc = factor_rescaling(A, B, k=k, labels=factor_labels, seed=int(seeds[3]), backend=backend, device=device, approx=approx)
     else:
-        resc = dimension_rescaling(Xn, k=k, raw_neighbors=raw_nb, floor=floor, **opts)
+        resc = dimension_rescaling(Xn, k=k, raw_neighbors=raw_nb, floor=floor, spec=spec_n, **opts)
     step("postprocessing")
-    post = postprocessing(Xn, k=k, n_components=n_components, floor=floor, raw_neighbors=raw_nb, centred_neighbors=cen_nb, **opts)
+    post = postprocessing(Xn, k=k, n_components=n_components, floor=floor, raw_neighbors=raw_nb, centred_neighbors=cen_nb, spec=spec_n, **opts)
     parts = dict(anisotropy=aniso, isoscore=iso, rogue_dimensions=rogue, norms=nrm, hubness=hub, rescaling=resc, postprocessing=post)
     status = worst(*(p.verdict.status for p in parts.values()))
     return CosineReport(n, d, int(k), int(Xn.shape[0]), int(seed) if isinstance(seed, (int, np.integer)) else 0, status, **parts)

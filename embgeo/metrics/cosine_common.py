@@ -60,6 +60,16 @@ def column_mean(X: np.ndarray, *, block: int = DEFAULT_BLOCK_ROWS) -> np.ndarray
     return total / X.shape[0]
 
 
+def column_variance(X: np.ndarray, *, mean: np.ndarray | None = None, block: int = DEFAULT_BLOCK_ROWS) -> np.ndarray:
+    """Per-column sample variance (ddof=1) in float64, two passes, O(n·d)."""
+    mu = column_mean(X, block=block) if mean is None else mean
+    acc = np.zeros(X.shape[1], dtype=np.float64)
+    for s, e in iter_blocks(X.shape[0], block):
+        b = np.asarray(X[s:e], dtype=np.float64) - mu
+        acc += (b * b).sum(axis=0)
+    return acc / max(X.shape[0] - 1, 1)
+
+
 def covariance(X: np.ndarray, *, mean: np.ndarray | None = None, block: int = DEFAULT_BLOCK_ROWS) -> np.ndarray:
     """Sample covariance ``Σ (x−μ)(x−μ)ᵀ / (n−1)`` in float64, two passes (no ``E[xxᵀ]−μμᵀ`` cancellation)."""
     mu = column_mean(X, block=block) if mean is None else mean
@@ -69,6 +79,29 @@ def covariance(X: np.ndarray, *, mean: np.ndarray | None = None, block: int = DE
         b = np.asarray(X[s:e], dtype=np.float64) - mu
         acc += b.T @ b
     return acc / max(X.shape[0] - 1, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Spectrum:
+    """Mean row and eigendecomposition of the float64 covariance: eigenvalues descending,
+    eigenvectors as columns with deterministic signs (largest-magnitude entry positive, as
+    scikit-learn's ``svd_flip``). Computed once by :func:`spectrum` and shared by IsoScore,
+    all-but-the-top and whitening."""
+
+    mean: np.ndarray
+    eigenvalues: np.ndarray
+    eigenvectors: np.ndarray
+
+
+def spectrum(X: np.ndarray) -> Spectrum:
+    """:class:`Spectrum` of ``X`` (n_samples, n_features); O(n·d² + d³)."""
+    mu = column_mean(X)
+    lam, U = np.linalg.eigh(covariance(X, mean=mu))
+    order = np.argsort(lam)[::-1]
+    lam, U = lam[order], U[:, order]
+    signs = np.sign(U[np.argmax(np.abs(U), axis=0), np.arange(U.shape[1])])
+    signs[signs == 0] = 1.0
+    return Spectrum(mu, lam, U * signs)
 
 
 def unit_sums(X: np.ndarray, *, shift: np.ndarray | None = None, block: int = DEFAULT_BLOCK_ROWS):

@@ -151,12 +151,12 @@ def k_occurrence(indices: np.ndarray, n: int, *, k: int | None = None, cosine_di
     (``scipy.stats.skew``, biased); hubs are rows with ``N_k > 2k``, anti-hubs rows
     with ``N_k = 0`` (Radovanović et al. 2010).
     """
-    from scipy.stats import skew
-
     idx = np.asarray(indices)
     k = idx.shape[1] if k is None else int(k)
     counts = np.bincount(idx[:, :k].ravel(), minlength=n).astype(np.int64)
-    sk = float(skew(counts)) if counts.std() > 0 else 0.0
+    c = counts - counts.mean()
+    sd = np.sqrt(np.mean(c * c))
+    sk = float(np.mean(c**3) / sd**3) if sd > 0 else 0.0
     nb_hist = histogram(1.0 - np.asarray(cosine_distances)[:, :k].ravel()) if cosine_distances is not None else np.zeros(COSINE_EDGES.size - 1, dtype=np.int64)
     return KOccurrence(sk, float(np.mean(counts > 2 * k)), float(np.mean(counts == 0)), int(counts.max()),
                        counts, np.bincount(counts).astype(np.int64), nb_hist)

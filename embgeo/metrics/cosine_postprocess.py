@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.metrics.cosine_common import OK, Verdict, column_mean, covariance, fmt, grade, jaccard_at_k, with_direction
+from embgeo.metrics.cosine_common import OK, Spectrum, Verdict, column_mean, column_variance, fmt, grade, jaccard_at_k, spectrum, with_direction
 from embgeo.results import Result
 from embgeo.validation import DEFAULT_BLOCK_ROWS, as_matrix, compute_dtype, iter_blocks
 
@@ -37,17 +37,6 @@ def _apply(X, fn, *, block: int = DEFAULT_BLOCK_ROWS) -> np.ndarray:
     return out
 
 
-def _top_components(X, n_components: int, mean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Eigenvalues (descending) and eigenvectors (columns, deterministic sign) of the float64 covariance."""
-    lam, U = np.linalg.eigh(covariance(X, mean=mean))
-    order = np.argsort(lam)[::-1]
-    lam, U = lam[order], U[:, order]
-    # deterministic signs (as sklearn's svd_flip): largest-magnitude entry of each vector positive
-    signs = np.sign(U[np.argmax(np.abs(U), axis=0), np.arange(U.shape[1])])
-    signs[signs == 0] = 1.0
-    return lam[:n_components] if n_components else lam, U * signs
-
-
 def center(X) -> np.ndarray:
     """``x − μ`` with the mean ``μ`` accumulated in float64."""
     X = as_matrix(X, name="X", min_rows=1)
@@ -60,20 +49,19 @@ def abtt_components(d: int) -> int:
     return max(1, int(round(d / 100.0)))
 
 
-def all_but_the_top(X, *, n_components: int | None = None) -> np.ndarray:
+def all_but_the_top(X, *, n_components: int | None = None, spec: Spectrum | None = None) -> np.ndarray:
     """All-but-the-top (Mu & Viswanath 2018): ``x̃ = (x − μ) − Σ_{i≤D} (uᵢᵀ(x − μ)) uᵢ``.
 
     ``uᵢ`` are the top ``D`` principal directions of the float64 covariance;
-    ``D`` defaults to ``max(1, round(d/100))``.
+    ``D`` defaults to ``max(1, round(d/100))``. ``spec``: a precomputed :func:`spectrum` of ``X``.
     """
     X = as_matrix(X, name="X", min_rows=2)
     d = X.shape[1]
     D = abtt_components(d) if n_components is None else int(n_components)
     if not 0 <= D < d:
         raise EmbgeoError(f"n_components must be between 0 and {d - 1}, got {n_components}")
-    mu = column_mean(X)
-    _, U = _top_components(X, 0, mu)
-    top = U[:, :D]
+    spec = spec or spectrum(X)
+    mu, top = spec.mean, spec.eigenvectors[:, :D]
     return _apply(X, lambda b: (b - mu) - ((b - mu) @ top) @ top.T)
 
 
@@ -91,7 +79,7 @@ class Whitening(Result):
         return {"floor": self.floor, "n_floored": self.n_floored}
 
 
-def whitening_map(X, *, floor: float = WHITEN_FLOOR) -> Whitening:
+def whitening_map(X, *, floor: float = WHITEN_FLOOR, spec: Spectrum | None = None) -> Whitening:
     """ZCA whitening in float64: ``W = U diag(1/√max(λᵢ, floor·λ₁)) Uᵀ`` from the covariance ``UΛUᵀ``.
 
     The eigenvalue floor (default ``1e-6 × λ₁``) keeps rank-deficient directions
@@ -100,9 +88,9 @@ def whitening_map(X, *, floor: float = WHITEN_FLOOR) -> Whitening:
     X = as_matrix(X, name="X", min_rows=2)
     if not floor > 0:
         raise EmbgeoError(f"the whitening eigenvalue floor must be positive, got {floor}")
-    mu = column_mean(X)
-    lam, U = _top_components(X, 0, mu)
-    lam = np.clip(lam, 0.0, None)
+    spec = spec or spectrum(X)
+    mu, U = spec.mean, spec.eigenvectors
+    lam = np.clip(spec.eigenvalues, 0.0, None)
     if lam[0] <= 0:
         raise EmbgeoError("X has zero variance; it cannot be whitened")
     fl = floor * lam[0]
@@ -111,10 +99,10 @@ def whitening_map(X, *, floor: float = WHITEN_FLOOR) -> Whitening:
     return Whitening(mu, W, lam, float(fl), int(np.sum(lam < fl)))
 
 
-def whiten(X, *, floor: float = WHITEN_FLOOR) -> np.ndarray:
+def whiten(X, *, floor: float = WHITEN_FLOOR, spec: Spectrum | None = None) -> np.ndarray:
     """Whitened copy of ``X`` (see :func:`whitening_map`): covariance ≈ identity on the kept directions."""
     X = as_matrix(X, name="X", min_rows=2)
-    wm = whitening_map(X, floor=floor)
+    wm = whitening_map(X, floor=floor, spec=spec)
     return _apply(X, lambda b: (b - wm.mean) @ wm.W)
 
 
@@ -125,7 +113,7 @@ def standardise(X) -> np.ndarray:
     """
     X = as_matrix(X, name="X", min_rows=2)
     mu = column_mean(X)
-    sd = np.sqrt(np.clip(np.diag(covariance(X, mean=mu)), 0.0, None))
+    sd = np.sqrt(column_variance(X, mean=mu))
     sd[sd == 0] = 1.0
     return _apply(X, lambda b: b / sd)
 
@@ -175,7 +163,7 @@ class PostprocessResult(Result):
 
 
 def postprocessing(X, *, k: int = 10, n_components: int | None = None, floor: float = WHITEN_FLOOR,
-                   raw_neighbors=None, centred_neighbors=None, backend: str = "numpy", device: str = "cpu",
+                   raw_neighbors=None, centred_neighbors=None, spec: Spectrum | None = None, backend: str = "numpy", device: str = "cpu",
                    approx: bool = False, seed=0) -> PostprocessResult:
     """What centring, all-but-the-top (``D = max(1, round(d/100))``) and whitening do.
 
@@ -200,11 +188,12 @@ def postprocessing(X, *, k: int = 10, n_components: int | None = None, floor: fl
     k = _check_k(k, n)
     opts = dict(backend=backend, device=device, approx=approx, seed=seed)
     D = abtt_components(d) if n_components is None else int(n_components)
-    wm = whitening_map(X, floor=floor)
+    spec = spec or spectrum(X)
+    wm = whitening_map(X, floor=floor, spec=spec)
     mats = {
         "raw": X,
         "centre": center(X),
-        "abtt": all_but_the_top(X, n_components=D),
+        "abtt": all_but_the_top(X, n_components=D, spec=spec),
         "whiten": _apply(X, lambda b: (b - wm.mean) @ wm.W),
     }
     given = {"raw": raw_neighbors, "centre": centred_neighbors}

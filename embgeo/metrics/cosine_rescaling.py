@@ -167,7 +167,7 @@ def factor_rescaling(A, B, *, k: int = 10, spreads=DEFAULT_SPREADS, labels=None,
     return RescalingResult("factors", k, cases, min_j, inv_j, inv_p, lr, lr_sd, verdict)
 
 
-def dimension_rescaling(X, *, k: int = 10, raw_neighbors=None, floor: float | None = None,
+def dimension_rescaling(X, *, k: int = 10, raw_neighbors=None, floor: float | None = None, spec=None,
                         backend: str = "numpy", device: str = "cpu", approx: bool = False, seed=0) -> RescalingResult:
     """For one matrix: how much cosine neighbours depend on the scale of each dimension.
 
@@ -187,7 +187,7 @@ def dimension_rescaling(X, *, k: int = 10, raw_neighbors=None, floor: float | No
     from embgeo.metrics.cosine_common import with_direction
 
     cases = [RescaleCase("raw", 1.0)]
-    for name, M in (("standardised", standardise(X)), ("whitened", whiten(X, floor=floor or WHITEN_FLOOR))):
+    for name, M in (("standardised", standardise(X)), ("whitened", whiten(X, floor=floor or WHITEN_FLOOR, spec=spec))):
         nb = neighbours(with_direction(M), k, **opts)
         cases.append(RescaleCase(name, float(jaccard_at_k(ref, nb.indices[:, :k]).mean())))
     j_std, j_wh = cases[1].jaccard, cases[2].jaccard
