@@ -1,0 +1,236 @@
+"""Re-embed an embedding matrix into hyperbolic space: does the ball fit it better?
+
+1. the k-nearest-neighbour graph of the rows (the shared engine
+   :func:`embgeo.neighbors.knn`), symmetrised, edges weighted by Euclidean length;
+2. geodesic (shortest-path) distances in that graph, on its largest connected part
+   (the Isomap distances: they follow the data manifold);
+3. h-MDS (:func:`embgeo.hyperbolic.hmds.hmds`) into the Poincaré ball of dimension
+   ``r`` and, side by side, Euclidean classical MDS at the same ``r``;
+4. for each, MAP with the Sala et al. definition (positives = the kNN-graph
+   neighbours) and average / worst-case distortion against the geodesic distances
+   (scale fitted for each method, so neither is penalised for units);
+5. optionally hyperbolic UMAP (umap-learn, ``output_metric="hyperboloid"``) mapped to
+   the Poincaré disk, for pictures (its MAP is reported too; its distortion is not
+   meaningful — UMAP does not try to keep distances).
+
+If the hyperbolic MAP is higher and the distortion lower than the Euclidean ones at
+the same dimension, the data are more tree-like than flat at that neighbourhood scale.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from embgeo.errors import EmbgeoError
+from embgeo.results import Result
+
+#: candidate values of t·median(D) tried by scale="auto"
+AUTO_SCALES = (0.5, 1.0, 2.0, 4.0, 8.0)
+
+
+@dataclass(frozen=True, slots=True)
+class ReembedResult(Result):
+    """Side-by-side scores of h-MDS (ball), classical MDS (flat) and hyperbolic UMAP.
+
+    ``methods``: list of dicts ``{method, space, map, distortion_avg, distortion_worst}``;
+    ``map`` / ``distortion_avg`` / ``distortion_worst`` repeat the h-MDS row (the
+    headline). Coordinates: ``coordinates_hmds`` (Poincaré ball), ``coordinates_mds``
+    (Euclidean), ``coordinates_umap`` (Poincaré disk, or None), for the rows ``kept``.
+    """
+
+    n_samples: int
+    n_used: int
+    k: int
+    dim: int
+    scale: float
+    scale_auto: bool
+    dims_recovered: int
+    map: float
+    distortion_avg: float
+    distortion_worst: float
+    hyperbolic_better: bool
+    methods: list
+    seconds: float
+    kept: np.ndarray = field(repr=False)
+    coordinates_hmds: np.ndarray = field(repr=False)
+    coordinates_mds: np.ndarray = field(repr=False)
+    coordinates_umap: np.ndarray | None = field(default=None, repr=False)
+    notes: tuple = ()
+
+    def to_dict(self) -> dict:
+        from embgeo.results import jsonable
+
+        skip = {"kept", "coordinates_hmds", "coordinates_mds", "coordinates_umap"}
+        d = {k: jsonable(getattr(self, k)) for k in self.__dataclass_fields__ if k not in skip}
+        d["notes"] = list(self.notes)
+        return d
+
+    def table(self):
+        rows = [[m["method"], m["space"], m["map"], m["distortion_avg"], m["distortion_worst"]] for m in self.methods]
+        return ["method", "space", "MAP (Sala)", "average distortion", "worst-case distortion"], rows
+
+
+def knn_graph(X, *, k: int = 10, approx: bool = False, seed=0):
+    """Symmetric kNN graph (scipy CSR, edge = Euclidean length) from :func:`embgeo.neighbors.knn`."""
+    import scipy.sparse as sp
+
+    from embgeo.neighbors import knn
+
+    nb = knn(X, k, approx=approx, seed=seed)
+    n = nb.indices.shape[0]
+    rows = np.repeat(np.arange(n), nb.indices.shape[1])
+    cols = nb.indices.ravel()
+    w = nb.distances.ravel().astype(np.float64)
+    pos = w[w > 0]
+    tiny = (pos.min() if pos.size else 1.0) * 1e-9
+    w = np.where(w > 0, w, tiny)  # duplicates: a zero-length edge would vanish from a sparse matrix
+    A = sp.csr_matrix((w, (rows, cols)), shape=(n, n))
+    A = A.maximum(A.T).tocsr()
+    A.sort_indices()
+    return A, nb
+
+
+def classical_mds(D: np.ndarray, *, dim: int) -> tuple[np.ndarray, np.ndarray]:
+    """Torgerson MDS: top-``dim`` eigenpairs of ``B = −½ J D² J``; returns (coordinates, eigenvalues)."""
+    from scipy.linalg import eigh
+
+    n = D.shape[0]
+    D2 = D ** 2
+    B = -0.5 * (D2 - D2.mean(axis=0)[None, :] - D2.mean(axis=1)[:, None] + D2.mean())
+    w, V = eigh(B, subset_by_index=[n - dim, n - 1])
+    o = np.argsort(w)[::-1]
+    w, V = w[o], V[:, o]
+    return V * np.sqrt(np.maximum(w, 0.0)), w
+
+
+def _scores(d_emb: np.ndarray, D: np.ndarray, positives) -> tuple[float, float, float]:
+    from embgeo.hyperbolic.evaluate import distortion, mean_average_precision
+
+    iu = np.triu_indices(D.shape[0], 1)
+    avg, worst, _ = distortion(d_emb[iu], D[iu], scale=None)
+    mp = mean_average_precision(d_emb, positives).map
+    return float(mp), float(avg), float(worst)
+
+
+def reembed(
+    X,
+    *,
+    dim: int = 2,
+    k: int = 10,
+    scale: float | str = "auto",
+    umap: bool = False,
+    approx: bool = False,
+    seed=0,
+) -> ReembedResult:
+    """Re-embed the rows of ``X`` (n_samples, n_features) into the Poincaré ball of dimension ``dim``.
+
+    Parameters
+    ----------
+    dim : target dimension ``r`` (for both h-MDS and the Euclidean MDS baseline).
+    k : neighbours per row in the kNN graph.
+    scale : h-MDS scale ``t``, or ``"auto"``: the ``t`` among ``c/median(D)``,
+        ``c ∈ {0.5, 1, 2, 4, 8}``, with the lowest average distortion.
+    umap : also run hyperbolic UMAP (umap-learn, hyperboloid output) to the Poincaré disk
+        (2-D only; slower: numba compiles on first use).
+    approx : approximate kNN (pynndescent) for large inputs.
+
+    Memory and time are O(n²) (all geodesic distances): meant for n up to a few thousand.
+    References: Sala et al. (2018) for h-MDS; Tenenbaum et al. (2000) for geodesic
+    distances on a kNN graph; McInnes et al. (2018) for UMAP.
+    """
+    from scipy.sparse.csgraph import connected_components, shortest_path
+
+    from embgeo.hyperbolic.hmds import hmds, hyperboloid_pairwise
+    from embgeo.validation import as_matrix
+
+    t0 = time.perf_counter()
+    X = as_matrix(X, name="X", min_rows=4)
+    n = X.shape[0]
+    if not isinstance(k, (int, np.integer)) or not 1 <= k < n:
+        raise EmbgeoError(f"k must be an integer in [1, {n - 1}]; got {k!r}")
+    if not isinstance(dim, (int, np.integer)) or not 1 <= dim < n - 1:
+        raise EmbgeoError(f"dim must be an integer in [1, {n - 2}]; got {dim!r}")
+    A, _ = knn_graph(X, k=int(k), approx=approx, seed=seed)
+    notes = []
+    n_comp, labels = connected_components(A, directed=False)
+    if n_comp > 1:
+        big = np.argmax(np.bincount(labels))
+        kept = np.flatnonzero(labels == big)
+        notes.append(f"the {k}-NN graph has {n_comp} connected parts; the largest ({kept.size} of {n} rows) was re-embedded — raise --k to connect more")
+        A = A[kept][:, kept]
+    else:
+        kept = np.arange(n)
+    m = kept.size
+    if m <= dim + 1:
+        raise EmbgeoError(f"only {m} rows are connected in the {k}-NN graph; need more than dim + 1 = {dim + 1}", hint="raise --k")
+    D = shortest_path(A, method="D", directed=False)
+    positives = (A > 0).astype(np.float64)
+    med = float(np.median(D[np.triu_indices(m, 1)]))
+    if scale == "auto":
+        cands = [c / med for c in AUTO_SCALES if c / med * D.max() <= 700]
+        if not cands:
+            cands = [600.0 / D.max()]
+        best = None
+        for t in cands:
+            r = hmds(D, dim=dim, scale=t, seed=seed)
+            if best is None or r.distortion_avg < best.distortion_avg:
+                best = r
+        res = best
+        auto = True
+    else:
+        try:
+            t = float(scale)
+        except (TypeError, ValueError):
+            raise EmbgeoError(f"scale must be a positive number or 'auto'; got {scale!r}") from None
+        res = hmds(D, dim=dim, scale=t, seed=seed)
+        auto = False
+    notes += list(res.notes)
+    d_h = hyperboloid_pairwise(res.hyperboloid) / res.scale
+    h_map, h_avg, h_worst = _scores(d_h, D, positives)
+    Ye, _ = classical_mds(D, dim=dim)
+    from scipy.spatial.distance import cdist
+
+    d_e = cdist(Ye, Ye)
+    e_map, e_avg, e_worst = _scores(d_e, D, positives)
+    methods = [
+        {"method": "h-MDS", "space": f"Poincaré ball H^{dim}", "map": h_map, "distortion_avg": h_avg, "distortion_worst": h_worst},
+        {"method": "classical MDS", "space": f"Euclidean R^{dim}", "map": e_map, "distortion_avg": e_avg, "distortion_worst": e_worst},
+    ]
+    U = None
+    if umap:
+        U = umap_disk(X[kept], k=int(k), seed=seed)
+        from embgeo.hyperbolic.math import poincare_pairwise
+
+        d_u = poincare_pairwise(U, U)
+        from embgeo.hyperbolic.evaluate import mean_average_precision
+
+        methods.append({"method": "UMAP (hyperboloid)", "space": "Poincaré disk H^2", "map": float(mean_average_precision(d_u, positives).map), "distortion_avg": None, "distortion_worst": None})
+    better = bool(h_avg < e_avg and h_map >= e_map)
+    return ReembedResult(
+        n_samples=n, n_used=m, k=int(k), dim=int(dim), scale=float(res.scale), scale_auto=auto, dims_recovered=res.dims_recovered,
+        map=h_map, distortion_avg=h_avg, distortion_worst=h_worst, hyperbolic_better=better, methods=methods,
+        seconds=time.perf_counter() - t0, kept=kept, coordinates_hmds=res.coordinates, coordinates_mds=Ye,
+        coordinates_umap=U, notes=tuple(notes),
+    )
+
+
+def umap_disk(X, *, k: int = 15, seed=0) -> np.ndarray:
+    """Hyperbolic UMAP: umap-learn with ``output_metric="hyperboloid"``, mapped to the Poincaré disk.
+
+    umap returns the space part ``(x, y)`` of hyperboloid points; with ``z = √(1+x²+y²)``
+    the disk point is ``(x, y)/(1 + z)``.
+    """
+    from embgeo.errors import require
+
+    umap_mod = require("umap", package="umap-learn", extra="all", feature="hyperbolic UMAP")
+    import warnings
+
+    rs = int(seed) if isinstance(seed, (int, np.integer)) else 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        emb = umap_mod.UMAP(n_neighbors=max(2, int(k)), n_components=2, output_metric="hyperboloid", random_state=rs).fit_transform(np.asarray(X, dtype=np.float32))
+    x, y = emb[:, 0].astype(np.float64), emb[:, 1].astype(np.float64)
+    z = np.sqrt(1.0 + x * x + y * y)
+    return np.column_stack([x / (1.0 + z), y / (1.0 + z)])
