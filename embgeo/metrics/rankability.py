@@ -51,7 +51,7 @@ from embgeo.validation import as_matrix, as_rng
 #: axis methods in the order they are reported
 METHODS = ("regression", "extremes", "extremes_q", "fewshot", "anchors")
 #: baselines in the order they are reported
-BASELINES = ("pca", "shuffled", "knn", "random")
+BASELINES = ("pca", "knn", "shuffled", "random")
 #: methods with one axis that can be saved and used to score new items
 AXIS_METHODS = ("regression", "extremes", "extremes_q", "anchors", "pca")
 DEFAULT_SHOTS = (2, 4, 8, 16, 32, 64)
@@ -232,16 +232,22 @@ class RankResult(Result):
         return items
 
     def table(self):
-        columns = ["method", "spearman", "spearman_ci", "kendall", "kendall_ci", "pairwise_acc", "pairwise_acc_ci", "what"]
+        """One row per method: values rounded to 3 decimals, intervals as ``lo – hi``.
+
+        Few-shot rows give the mean ρ over draws and the 5–95 % range of the draws;
+        ``random`` and ``shuffled`` rows give their band (95th percentile of |ρ|).
+        """
+        columns = ["method", "spearman", "spearman_ci", "kendall", "kendall_ci", "pairwise_acc", "pairwise_acc_ci"]
         rows = []
         for name, m in self.ordered():
             if isinstance(m, MethodScore):
-                rows.append([name, m.spearman, m.spearman_ci, m.kendall, m.kendall_ci, m.pairwise_accuracy, m.pairwise_accuracy_ci, _LABELS[name]])
+                rows.append([name, _r(m.spearman), _span(m.spearman_ci), _r(m.kendall), _span(m.kendall_ci),
+                             _r(m.pairwise_accuracy), _span(m.pairwise_accuracy_ci)])
             elif isinstance(m, FewShotCurve):
                 for i, k in enumerate(m.k):
-                    rows.append([f"fewshot k={int(k)}", m.mean[i], [m.q05[i], m.q95[i]], None, None, None, None, "mean ρ over draws, [5 %, 95 %] of draws"])
+                    rows.append([f"fewshot k={int(k)}", _r(m.mean[i]), _span([m.q05[i], m.q95[i]]) + " (draws)", None, None, None, None])
             else:
-                rows.append([name, m.spearman, None, None, None, None, None, _LABELS[name]])
+                rows.append([f"{name} (band)", _r(m.spearman), "95th pct |ρ|", None, None, None, None])
         return columns, jsonable(rows)
 
     def score(self, X, method: str = "regression") -> np.ndarray:
@@ -255,6 +261,16 @@ class RankResult(Result):
         if X.shape[1] != m.axis.size:
             raise EmbgeoError(f"X has {X.shape[1]} columns but the axis has {m.axis.size}")
         return preprocess(X, mean=self.center, normalize=self.normalize) @ m.axis
+
+
+def _r(v) -> float | None:
+    v = float(v)
+    return round(v, 3) if np.isfinite(v) else None
+
+
+def _span(ci) -> str:
+    lo, hi = (float(c) for c in ci)
+    return f"{lo:.3f} – {hi:.3f}" if np.isfinite(lo) and np.isfinite(hi) else ""
 
 
 def _zscore(test: np.ndarray, train: np.ndarray) -> np.ndarray:

@@ -1,0 +1,134 @@
+"""``embgeo rank``: JSON layout, saved axis and score CSV, anchors, and one-line errors."""
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+FAST = ["--bootstrap", "50", "--repeats", "2", "--random-directions", "200", "--shuffles", "100", "--shots", "2,8"]
+
+
+@pytest.fixture(autouse=True)
+def _one_blas_thread():
+    # the shared 2-core box oversubscribes OpenBLAS threads; one thread keeps these tests fast
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
+
+
+@pytest.fixture
+def planted_files(tmp_path):
+    """X.npy (400×32, planted axis u, σ = 0.3) and L.csv (id, quality with 8 missing, label, flat, grp)."""
+    rng = np.random.default_rng(7)
+    n, d = 400, 32
+    u = rng.standard_normal(d)
+    u /= np.linalg.norm(u)
+    a = rng.standard_normal(n)
+    X = (a[:, None] * u + 0.3 * rng.standard_normal((n, d))).astype(np.float32)
+    np.save(tmp_path / "X.npy", X)
+    lines = ["id,quality,label,flat,grp"]
+    for i in range(n):
+        q = "" if i % 50 == 0 else f"{a[i]:.6f}"
+        lines.append(f"item{i},{q},w{i},1.0,g{i % 10}")
+    (tmp_path / "L.csv").write_text("\n".join(lines) + "\n")
+    return tmp_path, X, a, u
+
+
+def test_json_has_a_key_per_method_each_with_spearman(run_cli, planted_files):
+    tmp, X, a, u = planted_files
+    res = run_cli(["rank", tmp / "X.npy", "--labels", tmp / "L.csv", "--attr", "quality", "--format", "json", *FAST])
+    assert res.code == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["schema"] == "embgeo.rank/1"
+    assert (doc["n_rows"], doc["n_used"], doc["n_missing"]) == (400, 392, 8)
+    for key in ("regression", "extremes", "extremes_q", "fewshot", "pca", "knn", "shuffled", "random"):
+        assert isinstance(doc[key]["spearman"], float), key
+    assert doc["regression"]["spearman"] > 0.9  # σ = 0.3 in 32 dims: r ≈ 0.95 on the true axis
+    assert doc["regression"]["spearman"] > doc["shuffled"]["spearman"]
+    assert [c["k"] for c in doc["fewshot"]["curve"]] == [2, 8]
+
+
+def test_save_axis_and_scores_csv(run_cli, planted_files):
+    tmp, X, a, u = planted_files
+    res = run_cli(["rank", tmp / "X.npy", "--labels", tmp / "L.csv", "--attr", "quality", "--method", "regression",
+                   "--save-axis", tmp / "axis.npy", "--scores", tmp / "scores.csv", "--format", "csv", *FAST])
+    assert res.code == 0, res.stderr
+    axis = np.load(tmp / "axis.npy")
+    assert axis.shape == (32,)
+    np.testing.assert_allclose(np.linalg.norm(axis), 1.0, rtol=1e-12)
+    assert axis @ u > 0.95
+    with open(tmp / "scores.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == ["id", "score", "attribute", "heldout"]
+    assert len(rows) == 400 and rows[3]["id"] == "item3"
+    assert rows[0]["attribute"] == "" and rows[0]["heldout"] == ""  # missing attribute: scored, not evaluated
+    Xn = X.astype(np.float64) / np.linalg.norm(X.astype(np.float64), axis=1, keepdims=True)
+    np.testing.assert_allclose([float(r["score"]) for r in rows], Xn @ axis, rtol=1e-9, atol=1e-12)
+    assert res.stdout.splitlines()[0].startswith("method,spearman")
+
+
+def test_anchor_ids_and_anchor_files(run_cli, planted_files):
+    tmp, X, a, u = planted_files
+    lo, hi = int(np.argmin(a)), int(np.argmax(a))
+    res = run_cli(["rank", tmp / "X.npy", "--labels", tmp / "L.csv", "--attr", "quality", "--method", "anchors",
+                   "--anchor-low", f"item{lo}", "--anchor-high", f"item{hi}", "--no-baselines", "--format", "json", *FAST])
+    assert res.code == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["anchors"]["n_heldout"] == 392 - 2  # anchor rows are not evaluated
+    assert doc["anchors"]["spearman"] > 0.8
+    np.save(tmp / "low.npy", X[[lo]])
+    np.save(tmp / "high.npy", X[[hi]])
+    res2 = run_cli(["rank", tmp / "X.npy", "--labels", tmp / "L.csv", "--attr", "quality", "--method", "anchors",
+                    "--anchor-low-file", tmp / "low.npy", "--anchor-high-file", tmp / "high.npy", "--no-baselines", "--format", "json", *FAST])
+    assert res2.code == 0, res2.stderr
+    assert json.loads(res2.stdout)["anchors"]["spearman"] > 0.8
+
+
+def test_group_and_transform_options(run_cli, planted_files):
+    tmp, *_ = planted_files
+    res = run_cli(["rank", tmp / "X.npy", "--labels", tmp / "L.csv", "--attr", "quality", "--method", "extremes",
+                   "--group", "grp", "--folds", "4", "--format", "json", *FAST])
+    assert res.code == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["groups"] == 10 and doc["folds"] == 4 and "regression" not in doc
+
+
+@pytest.mark.parametrize(
+    "extra, needle",
+    [
+        (["--attr", "nope"], "no attribute column 'nope'"),
+        (["--attr", "label"], "not numeric"),
+        (["--attr", "flat"], "constant"),
+        (["--attr", "quality", "--folds", "300"], "needs at least 600"),
+        (["--attr", "quality", "--transform", "log1p"], "log1p"),
+        (["--attr", "quality", "--method", "anchors"], "anchor"),
+        (["--attr", "quality", "--method", "anchors", "--anchor-low", "zzz", "--anchor-high", "item1"], "'zzz' is not an id"),
+        (["--attr", "quality", "--group", "grp", "--folds", "12"], "group"),
+        (["--attr", "quality", "--shots", "2,x"], "--shots"),
+        (["--attr", "quality", "--method", "fewshot", "--save-axis", "AXIS"], "no 'linear' axis"),
+    ],
+)
+def test_bad_input_is_one_line(run_cli, planted_files, extra, needle):
+    tmp, *_ = planted_files
+    extra = [str(tmp / "axis.npy") if e == "AXIS" else e for e in extra]
+    res = run_cli(["rank", tmp / "X.npy", "--labels", tmp / "L.csv", *FAST, *extra])
+    assert res.code == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("embgeo: error:"), res.stderr
+    assert needle in lines[0]
+    assert "Traceback" not in res.stderr
+    assert not (tmp / "axis.npy").exists()
+
+
+def test_rank_help_is_light():
+    import subprocess
+    import sys
+
+    code = ("import sys; from embgeo.cli.app import app; import typer.main; "
+            "typer.main.get_command(app).main(['rank', '--help'], standalone_mode=False); "
+            "print(sorted(m for m in ('sklearn', 'torch', 'scipy', 'matplotlib', 'umap') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
