@@ -31,7 +31,7 @@ import numpy as np
 from embgeo.errors import EmbgeoError
 from embgeo.metrics.cosine_common import BAD, OK, WARN, Verdict, fmt, spectrum, worst, with_direction
 from embgeo.metrics.cosine_isotropy import (
-    AnisotropyResult, IsoScoreResult, RogueDimensionsResult, anisotropy, isoscore, isoscore_from_variances, rogue_dimensions,
+    ANISOTROPY_WARN, AnisotropyResult, IsoScoreResult, RogueDimensionsResult, anisotropy, isoscore, isoscore_from_variances, rogue_dimensions,
 )
 from embgeo.metrics.cosine_neighbors import HubnessResult, NormsResult, hubness, neighbours, norms
 from embgeo.metrics.cosine_postprocess import (
@@ -72,7 +72,10 @@ class CosineReport(Result):
             ["anisotropy", f"{fmt(a.sampled_mean)} [{fmt(a.ci_low)}, {fmt(a.ci_high)}]; centred {fmt(a.centred_mean_cosine)}",
              f"{fmt(a.baseline_mean)} [{fmt(a.baseline_ci_low)}, {fmt(a.baseline_ci_high)}]"],
             ["isoscore", fmt(s.isoscore), fmt(s.baseline)],
-            ["rogue_dimensions", f"top {r.top} {r.top_dimensions}: {fmt(100 * r.top_share, 1)} %", f"even: {fmt(100 * r.top / r.n_features, 1)} %"],
+            ["rogue_dimensions",
+             f"top {r.top} {r.top_dimensions}: {fmt(100 * r.top_share, 1)} %" if r.mean_cosine >= ANISOTROPY_WARN
+             else f"top {r.top} {r.top_dimensions}; mean cosine {fmt(r.mean_cosine)} too small to share out",
+             f"even: {fmt(100 * r.top / r.n_features, 1)} %"],
             ["norms", f"CV {fmt(nm.distribution.cv)}; Jaccard@{nm.k} dot/cos {fmt(nm.jaccard_dot_cosine, 2)}"
              + (f"; ρ(norm, {nm.attribute}) {fmt(nm.spearman, 2)}" if nm.spearman is not None else ""),
              f"CV {fmt(nm.distribution.baseline_cv)}; Jaccard 1"],

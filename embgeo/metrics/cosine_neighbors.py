@@ -171,6 +171,7 @@ class HubnessResult(Result):
     centred: KOccurrence
     baseline: KOccurrence
     baseline_rows: int
+    cosine_hist_edges: np.ndarray = field(default_factory=lambda: COSINE_EDGES.copy(), repr=False)  # edges of every neighbour_cosine_hist
     verdict: Verdict = None
 
 
@@ -213,7 +214,7 @@ def hubness(X, *, k: int = 10, cosine_neighbors=None, centred_neighbors=None, ba
     else:
         fix = "centring is not enough: try all-but-the-top or whitening, or a hubness reduction (mutual proximity, CSLS) for retrieval"
     verdict = Verdict(status, f"k-occurrence skewness: warn ≥ {HUB_SKEW_WARN}, bad ≥ {HUB_SKEW_BAD}", reason, fix)
-    return HubnessResult(k, raw, cen, base, nb_rows, verdict)
+    return HubnessResult(k, raw, cen, base, nb_rows, COSINE_EDGES.copy(), verdict)
 
 
 __all__ = ["NormsResult", "KOccurrence", "HubnessResult", "norms", "hubness", "k_occurrence", "neighbours", "BAD"]

@@ -213,7 +213,7 @@ def postprocessing(X, *, k: int = 10, n_components: int | None = None, floor: fl
     needed = by["raw"].mean_cosine >= ANISOTROPY_WARN or by["raw"].hub_skewness >= HUB_SKEW_WARN
     # an isotropic, hub-free matrix needs no post-processing; its neighbours then move only by noise
     status = grade(worst_j, warn=POST_JACCARD_WARN, bad=POST_JACCARD_BAD, higher_is_worse=False) if needed else OK
-    reason = (f"centring keeps {fmt(100 * by['centre'].jaccard_with_raw, 0)} % of the cosine neighbours, all-but-the-top ({D} PCs) "
+    reason = (f"centring keeps {fmt(100 * by['centre'].jaccard_with_raw, 0)} % of the cosine neighbours, all-but-the-top ({D} PC{'' if D == 1 else 's'}) "
               f"{fmt(100 * by['abtt'].jaccard_with_raw, 0)} %, whitening {fmt(100 * by['whiten'].jaccard_with_raw, 0)} %; mean cosine "
               f"{fmt(by['raw'].mean_cosine)} → {fmt(by['centre'].mean_cosine)} / {fmt(by['abtt'].mean_cosine)} / {fmt(by['whiten'].mean_cosine)}")
     if not needed:
