@@ -1,0 +1,239 @@
+"""Two-dimensional maps of an embedding: UMAP, PCA, and hyperbolic UMAP onto the Poincaré disk.
+
+:func:`project` returns a :class:`ProjectionResult` holding ``(n_samples, 2)``
+coordinates for plots (:func:`embgeo.plots.maps.plot_projection`) and for reuse
+(:func:`coordinates_table`).
+
+- ``pca``: the top two principal components of the centred rows (covariance
+  accumulated blockwise in float64, eigen-decomposed; the sign of each axis is
+  fixed so that its largest-magnitude loading is positive, as scikit-learn's
+  ``svd_flip``). Distances in a PCA map are Euclidean distances of the projection.
+- ``umap``: umap-learn (McInnes, Healy & Melville 2018, *UMAP: Uniform Manifold
+  Approximation and Projection for Dimension Reduction*) with a fixed
+  ``random_state``, which makes it reproducible (and single-threaded).
+  **UMAP distances are not metric**: the map keeps neighbourhoods, not distances,
+  densities or the sizes of and gaps between clusters.
+- ``hyperbolic-umap``: umap-learn with ``output_metric="hyperboloid"``: the output
+  ``(x, y)`` are the space-like coordinates of the hyperboloid ``z = √(1 + x² + y²)``,
+  mapped onto the Poincaré disk by ``p = (x, y)/(1 + z)``. The same caveat holds.
+"""
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from embgeo.errors import EmbgeoError
+from embgeo.results import Result, jsonable
+from embgeo.validation import as_matrix, as_rng, iter_blocks
+
+METHODS = ("umap", "pca", "hyperbolic-umap")
+UMAP_NOTE = "UMAP keeps neighbourhoods, not distances: distances, densities and gaps between clusters in the map are not metric"
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectionResult(Result):
+    """A 2-D map of ``n_samples`` rows.
+
+    ``coordinates`` (n_samples, 2): map coordinates (on the Poincaré disk for
+    ``hyperbolic-umap``, where ``disk`` is True). ``rows``: indices of the mapped
+    rows in the input (all rows unless a sample was drawn). ``explained_variance``:
+    share of the variance on each PCA axis (PCA only). ``hyperboloid`` (n, 3):
+    ``(z, x, y)`` on the hyperboloid (hyperbolic UMAP only). ``params`` records the
+    settings used.
+    """
+
+    method: str
+    n_samples: int
+    n_features: int
+    n_mapped: int
+    seed: int | None
+    params: dict
+    seconds: float
+    disk: bool
+    notes: tuple
+    coordinates: np.ndarray = field(repr=False)
+    rows: np.ndarray = field(repr=False)
+    explained_variance: np.ndarray | None = field(default=None, repr=False)
+    hyperboloid: np.ndarray | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict:
+        C = self.coordinates
+        return jsonable({
+            "method": self.method, "n_samples": self.n_samples, "n_features": self.n_features, "n_mapped": self.n_mapped,
+            "seed": self.seed, "params": self.params, "seconds": self.seconds, "disk": self.disk,
+            "explained_variance": self.explained_variance,
+            "bounds": {"x": [C[:, 0].min(), C[:, 0].max()], "y": [C[:, 1].min(), C[:, 1].max()]} if C.size else None,
+            "notes": list(self.notes),
+        })
+
+    def table(self):
+        rows = [["method", self.method], ["rows mapped", f"{self.n_mapped} of {self.n_samples}"], ["input dims", self.n_features]]
+        rows += [[k, v] for k, v in self.params.items()]
+        if self.explained_variance is not None:
+            rows.append(["explained variance (PC1, PC2)", [float(v) for v in self.explained_variance]])
+        if self.disk:
+            r = np.linalg.norm(self.coordinates, axis=1)
+            rows.append(["max radius on the disk", float(r.max()) if r.size else None])
+        rows.append(["seconds", round(self.seconds, 2)])
+        return ["field", "value"], jsonable(rows)
+
+
+def _check_method(method: str) -> str:
+    m = str(method).lower().replace("_", "-")
+    if m not in METHODS:
+        raise EmbgeoError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    return m
+
+
+def pca_2d(X, *, block: int = 16384) -> tuple[np.ndarray, np.ndarray]:
+    """Top two principal components of ``X`` (n_samples, n_features): ``(coordinates (n, 2), explained (2,))``.
+
+    Covariance ``C = (1/n) Σ (x − μ)(x − μ)ᵀ`` accumulated blockwise in float64; the
+    axes are its top eigenvectors with deterministic signs (largest |loading| positive).
+    """
+    X = as_matrix(X, name="X", min_rows=2)
+    n, d = X.shape
+    mu = np.zeros(d)
+    for a, b in iter_blocks(n, block):
+        mu += X[a:b].astype(np.float64).sum(0)
+    mu /= n
+    C = np.zeros((d, d))
+    for a, b in iter_blocks(n, block):
+        B = X[a:b].astype(np.float64) - mu
+        C += B.T @ B
+    C /= n
+    w, V = np.linalg.eigh(C)
+    order = np.argsort(w)[::-1]
+    w, V = np.clip(w[order], 0, None), V[:, order]
+    k = min(2, d)
+    V = V[:, :k]
+    flip = np.sign(V[np.argmax(np.abs(V), axis=0), np.arange(k)])
+    V = V * np.where(flip == 0, 1.0, flip)
+    out = np.zeros((n, 2))
+    for a, b in iter_blocks(n, block):
+        out[a:b, :k] = (X[a:b].astype(np.float64) - mu) @ V
+    total = w.sum()
+    explained = np.zeros(2)
+    explained[:k] = w[:k] / total if total > 0 else 0.0
+    return out, explained
+
+
+def hyperboloid_to_disk(xy) -> tuple[np.ndarray, np.ndarray]:
+    """umap-learn's hyperboloid output ``(x, y)`` → ``(disk (n, 2), hyperboloid (n, 3) as (z, x, y))``
+    with ``z = √(1 + x² + y²)`` and ``p = (x, y)/(1 + z)``."""
+    xy = np.asarray(xy, dtype=np.float64)
+    z = np.sqrt(1.0 + np.sum(xy * xy, axis=1))
+    return xy / (1.0 + z)[:, None], np.column_stack([z, xy])
+
+
+def project(
+    X,
+    *,
+    method: str = "umap",
+    n_neighbors: int = 15,
+    min_dist: float = 0.1,
+    metric: str = "cosine",
+    n_epochs: int | None = None,
+    sample: int | None = None,
+    seed=0,
+    name: str = "X",
+) -> ProjectionResult:
+    """A 2-D map of ``X`` (n_samples, n_features) by ``method`` (``umap``, ``pca`` or ``hyperbolic-umap``).
+
+    Defaults: umap-learn's ``n_neighbors = 15``, ``min_dist = 0.1``, input ``metric =
+    "cosine"``, its default number of epochs (``n_epochs=None``: 500 below 10 000 rows,
+    200 above); ``random_state = seed`` (reproducible, single-threaded). ``sample``: map
+    a seeded random subset of that many rows (``rows`` says which). ``n_neighbors``
+    is lowered to ``n − 1`` on tiny inputs. See the module docstring for the disk
+    mapping and the caveat that UMAP distances are not metric (McInnes et al. 2018).
+    """
+    method = _check_method(method)
+    X = as_matrix(X, name=name, min_rows=3, allow_zero_rows=metric != "cosine" or method == "pca")
+    n, d = X.shape
+    rng = as_rng(seed)
+    rows = np.arange(n)
+    if sample is not None:
+        if not isinstance(sample, (int, np.integer)) or sample < 3:
+            raise EmbgeoError(f"sample must be an integer ≥ 3, got {sample!r}")
+        if sample < n:
+            rows = np.sort(rng.choice(n, size=int(sample), replace=False))
+    Xs = np.asarray(X[rows]) if rows.size < n else X
+    m = rows.size
+    int_seed = int(seed) if isinstance(seed, (int, np.integer)) else int(rng.integers(2**31 - 1))
+    t0 = time.perf_counter()
+    notes: list[str] = []
+    explained = hyper = None
+    if method == "pca":
+        coords, explained = pca_2d(Xs)
+        params = {"centred": True}
+        notes.append("PCA: the two directions of largest variance; distances in the map are projected Euclidean distances")
+        disk = False
+    else:
+        if not isinstance(n_neighbors, (int, np.integer)) or n_neighbors < 2:
+            raise EmbgeoError(f"n_neighbors must be an integer ≥ 2, got {n_neighbors!r}")
+        if not (0.0 <= float(min_dist) <= 1.0):
+            raise EmbgeoError(f"min_dist must lie in [0, 1], got {min_dist!r}")
+        k = int(min(n_neighbors, m - 1))
+        if k < n_neighbors:
+            notes.append(f"n_neighbors lowered from {n_neighbors} to {k} ({m} rows)")
+        import umap  # lazy: heavy (numba)
+
+        kw = dict(n_components=2, n_neighbors=k, min_dist=float(min_dist), metric=metric, random_state=int_seed,
+                  n_epochs=n_epochs, transform_seed=int_seed)
+        if method == "hyperbolic-umap":
+            kw["output_metric"] = "hyperboloid"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "n_jobs overridden by random_state", numba/sparse notices
+            Y = umap.UMAP(**kw).fit_transform(np.asarray(Xs, dtype=np.float32))
+        Y = np.asarray(Y, dtype=np.float64)
+        if not np.isfinite(Y).all():
+            raise EmbgeoError(f"UMAP returned non-finite coordinates for {name}", hint="try --method pca, or more rows / fewer duplicates")
+        params = {"n_neighbors": k, "min_dist": float(min_dist), "metric": metric, "n_epochs": n_epochs if n_epochs is not None else "umap default",
+                  "random_state": int_seed}
+        notes.append(UMAP_NOTE)
+        disk = method == "hyperbolic-umap"
+        if disk:
+            coords, hyper = hyperboloid_to_disk(Y)
+            notes.append("hyperbolic UMAP: output on the hyperboloid, drawn on the Poincaré disk p = (x, y)/(1 + z)")
+        else:
+            coords = Y
+    if m < n:
+        notes.append(f"mapped a seeded sample of {m} of {n} rows")
+    return ProjectionResult(
+        method=method, n_samples=int(n), n_features=int(d), n_mapped=int(m), seed=int_seed, params=params,
+        seconds=time.perf_counter() - t0, disk=disk, notes=tuple(notes), coordinates=coords, rows=rows,
+        explained_variance=explained, hyperboloid=hyper,
+    )
+
+
+def coordinates_table(result: ProjectionResult, *, ids=None, extra: dict | None = None) -> tuple[list[str], list[list]]:
+    """``(header, rows)`` of the map coordinates for a CSV: ``row``, ``id`` (when given),
+    ``x``, ``y`` and any ``extra`` columns (arrays over the input rows, e.g. the colour column)."""
+    header = ["row"] + (["id"] if ids is not None else []) + ["x", "y"]
+    cols = [result.rows]
+    if ids is not None:
+        cols.append(np.asarray(ids)[result.rows])
+    C = result.coordinates
+    cols += [C[:, 0], C[:, 1]]
+    for name, values in (extra or {}).items():
+        header.append(str(name))
+        cols.append(np.asarray(values)[result.rows])
+    out = []
+    for i in range(result.rows.size):
+        row = []
+        for c in cols:
+            v = c[i]
+            if isinstance(v, (float, np.floating)):
+                row.append("" if not np.isfinite(v) else repr(float(v)))
+            elif isinstance(v, (np.integer,)):
+                row.append(int(v))
+            else:
+                row.append(str(v))
+        out.append(row)
+    return header, out
+
+
+__all__ = ["METHODS", "UMAP_NOTE", "ProjectionResult", "project", "pca_2d", "hyperboloid_to_disk", "coordinates_table"]
