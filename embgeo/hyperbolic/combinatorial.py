@@ -807,7 +807,10 @@ def embed_hierarchy(
     if not emb.is_tree:
         notes.append(f"the graph is not a tree ({emb.n_graph_edges} edges for {n} nodes): its BFS spanning tree was embedded and scored against the original graph")
     if not emb.float64_enough:
-        notes.append(f"the tree needs {emb.bits_needed} bits; float64 coordinates would put {emb.n_on_boundary} points on the boundary — distances come from the {emb.engine} engine")
+        if emb.engine == "float64":
+            notes.append(f"the tree needs {emb.bits_needed} bits but ran in float64: {emb.n_on_boundary} points sit on the boundary and the scores are wrong — use --precision auto")
+        else:
+            notes.append(f"the tree needs {emb.bits_needed} bits; float64 coordinates would put {emb.n_on_boundary} points on the boundary — distances come from the {emb.engine} engine")
     nbrs = h.neighbours
     if max_queries is not None and max_queries < n:
         rows = np.sort(rng.choice(n, size=int(max_queries), replace=False))

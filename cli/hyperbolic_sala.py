@@ -1,0 +1,235 @@
+"""``embgeo hyperbolic combinatorial|hmds|delta|reembed`` (Sala et al. 2018 toolbox)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from embgeo.cli.common import FormatOpt, IdColOpt, InputFormatOpt, OutOpt, SeedOpt, message, seed_value
+from embgeo.cli.output import emit
+
+CoordsOpt = Annotated[Optional[Path], typer.Option("--coords-out", help="Also write the coordinates (CSV: id, x1, x2, …) to this file.", dir_okay=False)]
+
+
+def _is_edge_list(spec: str) -> bool:
+    p = Path(spec.split(":")[0] if not Path(spec).exists() else spec)
+    return p.suffix.lower() in (".edges", ".edgelist") or (p.suffix.lower() == ".csv" and _looks_like_pairs(p))
+
+
+def _looks_like_pairs(p: Path) -> bool:
+    """A CSV whose data rows have 2–3 fields (id1,id2[,weight]) is a hierarchy, not a matrix."""
+    try:
+        with open(p) as fh:
+            lines = [ln for ln in (fh.readline() for _ in range(5)) if ln.strip()]
+    except OSError:
+        return False
+    return bool(lines) and all(len(ln.split(",")) in (2, 3) for ln in lines[1:] or lines)
+
+
+def _write_coords(path: Path, ids, coords, *, text=None, extra=None) -> None:
+    """Atomic CSV: id, x1..xd (full-precision strings when ``text`` is given)."""
+    import csv
+    import io
+
+    from embgeo.io.writers import write_text
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    dim = coords.shape[1]
+    head = ["id"] + [f"x{i + 1}" for i in range(dim)] + (list(extra) if extra else [])
+    w.writerow(head)
+    for i, row in enumerate(coords):
+        vals = list(text[i]) if text is not None else [repr(float(v)) for v in row]
+        more = [extra[k][i] for k in extra] if extra else []
+        w.writerow([ids[i]] + vals + more)
+    write_text(path, buf.getvalue())
+
+
+def _precision(value: str):
+    v = value.strip().lower()
+    if v in ("auto", "frames"):
+        return v
+    try:
+        return int(v)
+    except ValueError:
+        from embgeo.errors import EmbgeoError
+
+        raise EmbgeoError(f"--precision must be 'auto', 'frames' or a number of bits; got {value!r}") from None
+
+
+def combinatorial(
+    edges: Annotated[str, typer.Argument(help="Tree or graph: edge list 'u v [w]' or closure CSV (a graph is replaced by its BFS tree).", show_default=False)],
+    dim: Annotated[int, typer.Option("--dim", "-d", help="Dimension of the ball (2 = Poincaré disk).", min=2)] = 2,
+    eps: Annotated[float, typer.Option("--eps", help="Distortion target ε; sets the scale τ = (1+ε)/ε · v(deg_max).", min=0.0)] = 0.1,
+    tau: Annotated[Optional[float], typer.Option("--tau", help="Use this scale τ instead of the one from --eps.")] = None,
+    precision: Annotated[str, typer.Option("--precision", help="'auto' (float64 if enough, else the exact frames engine), 'frames', or bits: 53 = float64, more = mpmath.")] = "auto",
+    root: Annotated[Optional[int], typer.Option("--root", help="Root node index (default: first node of maximum degree).")] = None,
+    weighted: Annotated[bool, typer.Option("--weighted", help="Use the file's edge weights as edge lengths.")] = False,
+    max_queries: Annotated[Optional[int], typer.Option("--max-queries", help="Estimate MAP from this many random query rows (default: all rows up to 20000 nodes, else 2000).", min=1)] = None,
+    distortion_sources: Annotated[Optional[int], typer.Option("--distortion-sources", help="Estimate distortion from this many random source rows (default: all up to 20000 nodes, else 200).", min=1)] = None,
+    coords_out: CoordsOpt = None,
+    seed: SeedOpt = None,
+    fmt: FormatOpt = None,
+    out: OutOpt = None,
+):
+    """Sarkar's combinatorial construction of a tree in the Poincaré ball (Sala et al. 2018), with the
+    bits it needs, MAP (graph neighbours) and distortion in the same precision."""
+    from embgeo.hyperbolic.combinatorial import embed_hierarchy
+    from embgeo.hyperbolic.graphs import read_hierarchy
+
+    h = read_hierarchy(edges)
+    big = h.n_nodes > 20000
+    mq = max_queries if max_queries is not None else (2000 if big else None)
+    ds = distortion_sources if distortion_sources is not None else (200 if big else None)
+    r = embed_hierarchy(h, dim=dim, eps=eps, tau=tau, precision=_precision(precision), root=root, weighted=weighted, max_queries=mq, distortion_sources=ds, seed=seed_value(seed))
+    e = r.embedding
+    if not e.float64_enough:
+        message(f"{edges}: the tree needs {e.bits_needed} bits (max radius {e.max_radius:.1f}); engine: {e.engine}")
+    if coords_out is not None:
+        _write_coords(coords_out, r.ids, e.coordinates, text=e.coordinates_text)
+        if not e.float64_enough and e.coordinates_text is None:
+            message(f"{coords_out}: float64 coordinates are rounded ({e.n_on_boundary} on the boundary); use --precision {e.bits_needed} for exact ones")
+    cols, rows = r.table()
+    emit(command="hyperbolic.combinatorial", data=r.to_dict(), columns=cols, rows=rows, fmt=fmt, out=out, title=f"embgeo hyperbolic combinatorial {edges}", notes=list(r.notes))
+
+
+def hmds_cmd(
+    source: Annotated[str, typer.Argument(help="Distance matrix (.npy/.npz/.csv …, n×n) or an edge list / closure CSV (graph distances).", show_default=False)],
+    dim: Annotated[int, typer.Option("--dim", "-d", help="Dimension r of the ball.", min=1)] = 2,
+    scale: Annotated[float, typer.Option("--scale", "-t", help="Scale t in Y = cosh(t·D).", min=0.0)] = 1.0,
+    uncentred: Annotated[bool, typer.Option("--uncentred", help="The public uncentred variant (PCA of −Y; loses a dimension), for comparison.")] = False,
+    solver: Annotated[str, typer.Option("--solver", help="Eigensolver: auto, dense or partial (Lanczos).")] = "auto",
+    refine: Annotated[int, typer.Option("--refine", help="Riemannian Adam steps (geoopt) on the distortion after h-MDS.", min=0)] = 0,
+    id_col: IdColOpt = None,
+    input_format: InputFormatOpt = None,
+    coords_out: CoordsOpt = None,
+    seed: SeedOpt = None,
+    fmt: FormatOpt = None,
+    out: OutOpt = None,
+):
+    """h-MDS: hyperbolic multidimensional scaling of a distance matrix or a graph (Sala et al. 2018)."""
+    import numpy as np
+
+    from embgeo.hyperbolic.hmds import hmds
+
+    positives, ids = None, None
+    if _is_edge_list(source):
+        from embgeo.hyperbolic.graphs import graph_distances, read_hierarchy
+
+        h = read_hierarchy(source)
+        D = graph_distances(h)
+        if not np.isfinite(D).all():
+            from embgeo.errors import EmbgeoError
+
+            raise EmbgeoError("the graph is disconnected: some graph distances are infinite", source=source, hint="embed one connected part")
+        positives, ids = h.neighbours, list(h.ids)
+    else:
+        from embgeo.cli.common import read_embeddings
+
+        es = read_embeddings(source, id_col=id_col, input_format=input_format)
+        D = np.asarray(es.matrix, dtype=np.float64)
+        ids = list(es.ids) if getattr(es, "ids", None) is not None else [str(i) for i in range(D.shape[0])]
+    r = hmds(D, dim=dim, scale=scale, centred=not uncentred, solver=solver, refine_steps=refine, positives=positives, seed=seed_value(seed))
+    if coords_out is not None:
+        _write_coords(coords_out, ids, r.coordinates)
+    cols, rows = r.table()
+    emit(command="hyperbolic.hmds", data=r.to_dict(), columns=cols, rows=rows, fmt=fmt, out=out, title=f"embgeo hyperbolic hmds {source}", notes=list(r.notes))
+
+
+def delta(
+    source: Annotated[str, typer.Argument(help="Embedding matrix (Euclidean distances between rows), a square distance matrix with --distances, or an edge list (graph distances).", show_default=False)],
+    distances: Annotated[bool, typer.Option("--distances", help="The matrix is an n×n distance matrix, not points.")] = False,
+    method: Annotated[str, typer.Option("--method", help="auto (exact up to --exact-max points), exact, or sampled.")] = "auto",
+    exact_max: Annotated[int, typer.Option("--exact-max", help="Largest n solved exactly by auto.", min=4)] = 120,
+    subsets: Annotated[int, typer.Option("--subsets", help="Random subsets solved exactly (sampled).", min=0)] = 20,
+    subset_size: Annotated[int, typer.Option("--subset-size", help="Points per subset (sampled).", min=4)] = 60,
+    quadruples: Annotated[int, typer.Option("--quadruples", help="Random quadruples of the whole set (sampled).", min=0)] = 200_000,
+    id_col: IdColOpt = None,
+    input_format: InputFormatOpt = None,
+    seed: SeedOpt = None,
+    fmt: FormatOpt = None,
+    out: OutOpt = None,
+):
+    """Gromov δ-hyperbolicity (four-point condition) and relative δ = 2δ/diameter."""
+    import numpy as np
+
+    from embgeo.hyperbolic.delta import gromov_delta
+
+    kw = dict(method=method, exact_max=exact_max, n_subsets=subsets, subset_size=subset_size, n_quadruples=quadruples, seed=seed_value(seed))
+    if _is_edge_list(source):
+        from embgeo.hyperbolic.graphs import graph_distances, read_hierarchy
+
+        h = read_hierarchy(source)
+        D = graph_distances(h)
+        if not np.isfinite(D).all():
+            from embgeo.errors import EmbgeoError
+
+            raise EmbgeoError("the graph is disconnected: δ is defined on one connected part", source=source)
+        r = gromov_delta(D, **kw)
+    else:
+        from embgeo.cli.common import read_embeddings
+
+        es = read_embeddings(source, id_col=id_col, input_format=input_format)
+        r = gromov_delta(es.matrix, **kw) if distances else gromov_delta(points=es.matrix, **kw)
+    notes = [] if r.exact else ["sampled: δ is the largest four-point value found (a lower bound of the exact δ)"]
+    cols, rows = r.table()
+    emit(command="hyperbolic.delta", data=r.to_dict(), columns=cols, rows=rows, fmt=fmt, out=out, title=f"embgeo hyperbolic delta {source}", notes=notes)
+
+
+def reembed_cmd(
+    source: Annotated[str, typer.Argument(help="Embedding matrix (PATH or PATH:KEY).", show_default=False)],
+    dim: Annotated[int, typer.Option("--dim", "-d", help="Target dimension r (h-MDS and the Euclidean MDS baseline).", min=1)] = 2,
+    k: Annotated[int, typer.Option("--k", "-k", help="Neighbours per row in the kNN graph.", min=1)] = 10,
+    scale: Annotated[str, typer.Option("--scale", "-t", help="h-MDS scale t, or 'auto' (lowest distortion over t·median(D) ∈ {0.5,…,8}).")] = "auto",
+    umap: Annotated[bool, typer.Option("--umap/--no-umap", help="Also run hyperbolic UMAP onto the Poincaré disk (slow on first use).")] = False,
+    approx: Annotated[bool, typer.Option("--approx", help="Approximate kNN (pynndescent).")] = False,
+    id_col: IdColOpt = None,
+    input_format: InputFormatOpt = None,
+    coords_out: CoordsOpt = None,
+    seed: SeedOpt = None,
+    fmt: FormatOpt = None,
+    out: OutOpt = None,
+):
+    """Re-embed an embedding matrix into the Poincaré ball (kNN geodesics → h-MDS) next to Euclidean
+    MDS at the same dimension: does hyperbolic space fit it better?"""
+    import numpy as np
+
+    from embgeo.cli.common import read_embeddings
+    from embgeo.hyperbolic.reembed import reembed
+
+    es = read_embeddings(source, id_col=id_col, input_format=input_format)
+    sc = scale if scale.strip().lower() == "auto" else scale
+    if sc != "auto":
+        try:
+            sc = float(sc)
+        except ValueError:
+            from embgeo.errors import EmbgeoError
+
+            raise EmbgeoError(f"--scale must be a positive number or 'auto'; got {scale!r}") from None
+    r = reembed(es.matrix, dim=dim, k=k, scale=sc, umap=umap, approx=approx, seed=seed_value(seed))
+    if coords_out is not None:
+        all_ids = list(es.ids) if getattr(es, "ids", None) is not None else [str(i) for i in range(es.matrix.shape[0])]
+        ids = [all_ids[i] for i in r.kept]
+        C = r.coordinates_hmds
+        extra = {}
+        for j in range(r.coordinates_mds.shape[1]):
+            extra[f"mds{j + 1}"] = [repr(float(v)) for v in r.coordinates_mds[:, j]]
+        if r.coordinates_umap is not None:
+            for j in range(2):
+                extra[f"umap_disk{j + 1}"] = [repr(float(v)) for v in r.coordinates_umap[:, j]]
+        _write_coords(coords_out, ids, np.asarray(C), extra=extra)
+    verdict = (
+        f"hyperbolic space fits better at dim {dim}: lower distortion and MAP at least as high as Euclidean MDS"
+        if r.hyperbolic_better
+        else f"hyperbolic space does not fit better than Euclidean MDS at dim {dim}"
+    )
+    cols, rows = r.table()
+    emit(command="hyperbolic.reembed", data=r.to_dict(), columns=cols, rows=rows, fmt=fmt, out=out, title=f"embgeo hyperbolic reembed {source}", notes=[verdict, f"scale t = {r.scale:.4g}{' (auto)' if r.scale_auto else ''}; {r.n_used} of {r.n_samples} rows; k = {r.k}"] + list(r.notes))
+
+
+def register(group: typer.Typer) -> None:
+    group.command("combinatorial")(combinatorial)
+    group.command("hmds")(hmds_cmd)
+    group.command("delta")(delta)
+    group.command("reembed")(reembed_cmd)

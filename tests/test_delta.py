@@ -1,0 +1,107 @@
+"""Gromov δ: tree metrics (0), cycles (closed form and brute force), random metrics against an
+independent brute force over all quadruples, the sampled estimate, points input and the CLI."""
+from __future__ import annotations
+
+import itertools
+import json
+
+import numpy as np
+import pytest
+from scipy.sparse.csgraph import shortest_path
+from scipy.spatial.distance import cdist
+
+from embgeo.datasets import path
+from embgeo.errors import EmbgeoError
+from embgeo.hyperbolic.delta import gromov_delta
+
+
+def brute(D):
+    """Independent reference: every ordered quadruple, (largest − middle of the three sums)/2."""
+    n = D.shape[0]
+    best = 0.0
+    for x, y, z, w in itertools.combinations(range(n), 4):
+        s = sorted([D[x, y] + D[z, w], D[x, z] + D[y, w], D[x, w] + D[y, z]])
+        best = max(best, (s[2] - s[1]) / 2)
+    return best
+
+
+def cycle(n):
+    i = np.arange(n)
+    d = np.abs(i[:, None] - i[None, :])
+    return np.minimum(d, n - d).astype(float)
+
+
+def tree_metric(n, seed):
+    rng = np.random.default_rng(seed)
+    A = np.zeros((n, n))
+    for v in range(1, n):
+        p = rng.integers(0, v)
+        A[p, v] = A[v, p] = rng.uniform(0.5, 2.0)
+    return shortest_path(A, directed=False)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_tree_metric_is_zero(seed):
+    r = gromov_delta(tree_metric(40, seed))
+    assert r.exact
+    assert r.delta == pytest.approx(0.0, abs=1e-12)  # sums of float edge lengths: round-off only
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_cycle_4k_closed_form(k):
+    # four equally spaced points on C_4k: sums k+k, 2k+2k, k+k → δ = (4k − 2k)/2 = k
+    r = gromov_delta(cycle(4 * k))
+    assert r.delta == k
+    assert r.relative_delta == pytest.approx(2 * k / (2 * k))
+
+
+@pytest.mark.parametrize("n", [5, 6, 7, 9, 10, 11])
+def test_cycles_brute_force(n):
+    assert gromov_delta(cycle(n)).delta == brute(cycle(n))
+
+
+def test_random_metric_brute_force():
+    X = np.random.default_rng(3).standard_normal((18, 3))
+    D = cdist(X, X)
+    np.testing.assert_allclose(gromov_delta(D).delta, brute(D), rtol=1e-12)  # same sums, round-off only
+
+
+def test_sampled_is_lower_bound_and_close():
+    X = np.random.default_rng(4).standard_normal((110, 2))
+    D = cdist(X, X)
+    exact = gromov_delta(D, method="exact").delta
+    s = gromov_delta(D, method="sampled", n_subsets=10, subset_size=40, n_quadruples=100_000, seed=0)
+    assert not s.exact and s.delta <= exact + 1e-12
+    assert s.delta >= 0.8 * exact  # measured: within a few % on this set
+    lo, hi = s.subset_interval
+    assert lo <= s.subset_delta_mean <= hi
+
+
+def test_points_input_matches_matrix():
+    X = np.random.default_rng(5).standard_normal((30, 4))
+    a = gromov_delta(points=X)
+    b = gromov_delta(cdist(X, X))
+    np.testing.assert_allclose(a.delta, b.delta, rtol=1e-10)
+
+
+def test_bad_input():
+    with pytest.raises(EmbgeoError, match="exactly one"):
+        gromov_delta()
+    with pytest.raises(EmbgeoError, match="at least 4"):
+        gromov_delta(cycle(3))
+    with pytest.raises(EmbgeoError, match="method"):
+        gromov_delta(cycle(6), method="fast")
+
+
+def test_cli(run_cli, tmp_path):
+    res = run_cli(["hyperbolic", "delta", path("smalltree"), "--format", "json"])
+    assert res.code == 0, res.stderr
+    d = json.loads(res.stdout)
+    assert d["schema"] == "embgeo.hyperbolic.delta/1" and d["delta"] == 0.0 and d["exact"] is True
+    f = tmp_path / "x.npy"
+    np.save(f, np.random.default_rng(6).standard_normal((300, 5)))
+    res = run_cli(["hyperbolic", "delta", f, "--format", "json", "--subsets", "3", "--quadruples", "1000"])
+    d = json.loads(res.stdout)
+    assert d["exact"] is False and d["delta"] > 0 and 0 < d["relative_delta"] <= 1
+    res = run_cli(["hyperbolic", "delta", f, "--method", "fast"])
+    assert res.code == 2 and res.stderr.startswith("embgeo: error:")
