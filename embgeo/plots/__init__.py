@@ -35,6 +35,9 @@ REGISTRY: dict[str, str] = {
     "AnisotropyResult": "embgeo.plots.cosine:plot_anisotropy",
     "RogueDimensionsResult": "embgeo.plots.cosine:plot_rogue_dimensions",
     "HubnessResult": "embgeo.plots.cosine:plot_hubness",
+    # intrinsic dimension (issue 4)
+    "IntrinsicReport": "embgeo.plots.intrinsic:plot_intrinsic",
+    "LayerReport": "embgeo.plots.intrinsic:plot_layers",
     # rank axes (issue 6)
     "RankResult": "embgeo.plots.rank:plot_rank",
     "FewShotCurve": "embgeo.plots.rank:plot_fewshot",
@@ -43,6 +46,8 @@ REGISTRY: dict[str, str] = {
     # hyperbolic (issues 7 and 8)
     "TreeEmbedding": "embgeo.plots.hyperbolic:plot_tree_embedding",
     "EvalResult": "embgeo.plots.hyperbolic:plot_evaluation",
+    "HmdsResult": "embgeo.plots.hyperbolic:plot_hmds",
+    "ReembedResult": "embgeo.plots.hyperbolic:plot_reembed",
 }
 
 #: suffixes :func:`save_figure` writes

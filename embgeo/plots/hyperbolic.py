@@ -254,3 +254,40 @@ def _reduced_edges(h) -> np.ndarray:
 
     g = transitive_reduction(h) if (h.directed and h.closed) else h
     return np.asarray(g.edges, dtype=np.int64)
+
+
+def plot_hmds(result, *, ax=None, edges=None, labels=None, max_labels: int = 20):
+    """An :class:`~embgeo.hyperbolic.hmds.HmdsResult`: the points on the Poincaré disk (first two
+    coordinates), with optional graph ``edges`` and ``labels``; the distortions in the corner."""
+    fig, sc = plot_disk(result.coordinates, edges=edges, labels=labels, ax=ax, max_labels=max_labels,
+                        title=f"h-MDS, {result.n_points} points, scale t = {result.scale:.3g}")
+    a = sc.axes
+    note(a, f"average distortion {result.distortion_avg:.3f}; {result.dims_recovered} of {result.dim} dims recovered", loc="lower left")
+    return fig
+
+
+def plot_reembed(result, *, ax=None, color=None):
+    """A :class:`~embgeo.hyperbolic.reembed.ReembedResult`: the h-MDS points on the disk (and the
+    hyperbolic-UMAP disk when it ran) plus MAP and distortion of the ball against the flat baseline.
+    ``color`` (n_samples,) numbers over the input rows colour the points. With ``ax``: the h-MDS disk."""
+    col = None if color is None else np.asarray(color, dtype=np.float64)[result.kept]
+    panels = 1 if ax is not None else 2 + int(result.coordinates_umap is not None)
+    fig, axes = figure(panels, ax=ax, width=5.0, height=5.0)
+    plot_disk(result.coordinates_hmds, ax=axes[0], color=col, title=f"h-MDS of the kNN graph (k = {result.k})", point_size=5)
+    if result.coordinates_umap is not None and ax is None:
+        plot_disk(result.coordinates_umap, ax=axes[1], color=col, title="hyperbolic UMAP", point_size=5)
+    if ax is None:
+        b = axes[-1]
+        names = [m["method"] for m in result.methods]
+        y = np.arange(len(names))
+        maps = [m["map"] if m["map"] is not None else np.nan for m in result.methods]
+        dist = [m["distortion_avg"] if m["distortion_avg"] is not None else np.nan for m in result.methods]
+        b.barh(y - 0.2, maps, height=0.4, color=BLUE, label="MAP (Sala), higher is better")
+        b.barh(y + 0.2, dist, height=0.4, color=ORANGE, label="average distortion, lower is better")
+        b.set_yticks(y)
+        b.set_yticklabels([plain(f"{m['method']}\n{m['space']}") for m in result.methods], fontsize=8)
+        b.invert_yaxis()
+        b.set_xlim(0, max(1.0, np.nanmax(dist) * 1.05 if np.isfinite(dist).any() else 1.0))
+        b.legend(fontsize=7, loc="lower right")
+        b.set_title("ball vs flat at the same dimension", fontsize=10)
+    return fig
