@@ -334,3 +334,40 @@ def test_report_is_reproducible_and_samples_neighbours():
     b = cosine_diagnostics(X, k=5, seed=3, neighbour_sample=200)
     assert a.to_dict() == b.to_dict()
     assert a.neighbour_rows == 200 and a.status == "bad" and any(f.startswith("anisotropy:") for f in a.fixes())
+
+
+# --------------------------------------------------------------------------- invariances (hypothesis)
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**16), scale=st.floats(1e-3, 1e3), shift=st.floats(-2.0, 2.0))
+def test_cosine_statistics_invariances(seed, scale, shift):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((40, 6)) + shift
+    Q, _ = np.linalg.qr(rng.standard_normal((6, 6)))
+    perm = rng.permutation(40)
+    row_scale = rng.uniform(0.1, 10.0, size=(40, 1))
+    m = mean_pair_cosine(X)
+    # rotation, per-row positive scaling and row order do not change any cosine (float64 round-off)
+    np.testing.assert_allclose(mean_pair_cosine(X @ Q), m, atol=1e-12)
+    np.testing.assert_allclose(mean_pair_cosine(X * row_scale), m, atol=1e-12)
+    np.testing.assert_allclose(mean_pair_cosine(X[perm]), m, atol=1e-12)
+    # IsoScore depends only on the covariance spectrum up to scale: rotation and global scale are free
+    iso = isoscore_from_variances(np.linalg.eigvalsh(np.cov(X, rowvar=False)))
+    np.testing.assert_allclose(isoscore_from_variances(np.linalg.eigvalsh(np.cov(scale * X @ Q, rowvar=False))), iso, atol=1e-9)
+    # rogue-dimension contributions follow a permutation of the columns
+    cperm = rng.permutation(6)
+    np.testing.assert_allclose(rogue_dimensions(X[:, cperm]).contributions, rogue_dimensions(X).contributions[cperm], atol=1e-12)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**16))
+def test_rescaling_invariant_is_exactly_d_free(seed):
+    rng = np.random.default_rng(seed)
+    A, B = rng.standard_normal((12, 4)), rng.standard_normal((15, 4))
+    d = np.exp(rng.standard_normal(4))
+    # Gram matrices of Lᵀb: identical under A·D, B·D⁻¹ up to float64 round-off
+    G0 = invariant_factors(A, B) @ invariant_factors(A, B).T
+    G1 = invariant_factors(A * d, B / d) @ invariant_factors(A * d, B / d).T
+    np.testing.assert_allclose(G1, G0, rtol=1e-9, atol=1e-9)

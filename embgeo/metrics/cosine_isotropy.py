@@ -17,7 +17,7 @@ import numpy as np
 
 from embgeo.errors import EmbgeoError
 from embgeo.metrics.cosine_common import (
-    BAD, COSINE_EDGES, OK, WARN, Verdict, column_mean, column_variance, covariance, fmt, grade,
+    COSINE_EDGES, OK, WARN, Verdict, column_mean, column_variance, covariance, fmt, grade,
     histogram, per_dimension_pair_cosine, row_norms, unit_sums,
 )
 from embgeo.results import Result
@@ -358,5 +358,4 @@ __all__ = [
     "AnisotropyResult", "IsoScoreResult", "RogueDimensionsResult", "NormDistribution",
     "anisotropy", "mean_pair_cosine", "isotropic_pair_cosines", "isoscore", "isoscore_from_variances",
     "gaussian_covariance_spectrum", "rogue_dimensions", "norm_distribution", "gaussian_norm_cv",
-    "WARN", "BAD",
 ]

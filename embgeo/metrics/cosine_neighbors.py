@@ -17,7 +17,7 @@ import numpy as np
 
 from embgeo.errors import EmbgeoError
 from embgeo.metrics.cosine_common import (
-    BAD, COSINE_EDGES, OK, WARN, Verdict, fmt, grade, histogram, jaccard_at_k, with_direction, worst,
+    COSINE_EDGES, OK, WARN, Verdict, fmt, grade, histogram, jaccard_at_k, with_direction, worst,
 )
 from embgeo.metrics.cosine_isotropy import NormDistribution, norm_distribution
 from embgeo.results import Result
@@ -217,4 +217,4 @@ def hubness(X, *, k: int = 10, cosine_neighbors=None, centred_neighbors=None, ba
     return HubnessResult(k, raw, cen, base, nb_rows, COSINE_EDGES.copy(), verdict)
 
 
-__all__ = ["NormsResult", "KOccurrence", "HubnessResult", "norms", "hubness", "k_occurrence", "neighbours", "BAD"]
+__all__ = ["NormsResult", "KOccurrence", "HubnessResult", "norms", "hubness", "k_occurrence", "neighbours"]
