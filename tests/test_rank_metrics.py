@@ -130,3 +130,19 @@ def test_random_directions_on_noise_match_the_normal_band():
     # the spread itself fluctuates by √(2/d) ≈ 7 % (d = 384); 15 % ≈ 2 of those
     np.testing.assert_allclose(p95, 1.96 / np.sqrt(n - 1), rtol=0.15)
     np.testing.assert_allclose(np.mean(rhos), 0.0, atol=3 / np.sqrt(n))
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_count_based_bootstrap_matches_resampling_row_by_row(ties):
+    from embgeo.metrics.rankability_metrics import _bootstrap_draws
+
+    a, b = _bivariate(300, 0.5, seed=8)
+    if ties:
+        a, b = np.round(a, 1), np.round(b)
+    draws = _bootstrap_draws(a, b, 40, np.random.default_rng(3))
+    idx_rng = np.random.default_rng(3)  # the same resamples, made again
+    idx = idx_rng.integers(0, a.size, size=(40, a.size))
+    ref = np.array([[spearman(a[i], b[i]), *kendall_and_pairwise(a[i], b[i])] for i in idx])
+    # same statistics from counts instead of copies: agreement to round-off
+    for k in range(3):
+        np.testing.assert_allclose(draws[k], ref[:, k], rtol=1e-9, atol=1e-12)

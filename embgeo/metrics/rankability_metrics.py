@@ -109,19 +109,78 @@ def ordering_metrics(s, y, *, n_bootstrap: int = 1000, confidence: float = 0.95,
         return out
     rng = as_rng(seed)
     lo_q, hi_q = 50 * (1 - confidence), 100 - 50 * (1 - confidence)
-    rho = np.empty(n_bootstrap)
-    tau = np.empty(n_bootstrap)
-    acc = np.empty(n_bootstrap)
-    for start in range(0, n_bootstrap, _BOOT_BLOCK):
-        stop = min(n_bootstrap, start + _BOOT_BLOCK)
-        idx = rng.integers(0, n, size=(stop - start, n))
-        rho[start:stop] = _pearson_columns(_ranks(s[idx], axis=1), _ranks(y[idx], axis=1), axis=1)
-        for j, row in enumerate(idx):
-            tau[start + j], acc[start + j] = kendall_and_pairwise(s[row], y[row])
+    rho, tau, acc = _bootstrap_draws(s, y, n_bootstrap, rng)
     for key, vals in (("spearman_ci", rho), ("kendall_ci", tau), ("pairwise_accuracy_ci", acc)):
         vals = vals[np.isfinite(vals)]
         out[key] = [float(np.percentile(vals, lo_q)), float(np.percentile(vals, hi_q))] if vals.size else nan2
     return out
+
+
+#: largest n for which the bootstrap builds the n×n pair-sign matrix (float32, ≤ 36 MB)
+PAIR_MATRIX_MAX_ROWS = 3000
+
+
+def _bootstrap_draws(s: np.ndarray, y: np.ndarray, n_bootstrap: int, rng: np.random.Generator):
+    """ρ, τ_b and pairwise accuracy of ``n_bootstrap`` resamples (rows drawn with replacement).
+
+    A resample is a vector of counts ``w`` over the original rows. Up to
+    ``PAIR_MATRIX_MAX_ROWS`` rows the statistics are computed from the counts:
+    mid-ranks from cumulative counts (Spearman), and
+    ``C − D = ½ wᵀ S w`` with ``S_ij = sign(s_i − s_j)·sign(y_i − y_j)`` (Kendall and
+    pairwise accuracy; copies of one row tie on both sides and add nothing), so
+    that no resample is sorted. Larger inputs fall back to scipy per resample.
+    """
+    n = s.size
+    rho, tau, acc = np.empty(n_bootstrap), np.empty(n_bootstrap), np.empty(n_bootstrap)
+    small = n <= PAIR_MATRIX_MAX_ROWS
+    if small:
+        S = (np.sign(s[:, None] - s[None, :]) * np.sign(y[:, None] - y[None, :])).astype(np.float32)
+        s_inv, y_inv = np.unique(s, return_inverse=True)[1], np.unique(y, return_inverse=True)[1]
+        n0 = n * (n - 1) / 2
+    for start in range(0, n_bootstrap, _BOOT_BLOCK):
+        stop = min(n_bootstrap, start + _BOOT_BLOCK)
+        idx = rng.integers(0, n, size=(stop - start, n))
+        if not small:
+            rho[start:stop] = _pearson_columns(_ranks(s[idx], axis=1), _ranks(y[idx], axis=1), axis=1)
+            for j, row in enumerate(idx):
+                tau[start + j], acc[start + j] = kendall_and_pairwise(s[row], y[row])
+            continue
+        flat = (idx + n * np.arange(stop - start)[:, None]).ravel()
+        W = np.bincount(flat, minlength=(stop - start) * n).reshape(stop - start, n).astype(np.float64)
+        rs, cs = _resample_midranks(s_inv, W)
+        ry, cy = _resample_midranks(y_inv, W)
+        rho[start:stop] = _weighted_pearson(rs, ry, W)
+        # integer counts: W @ S is exact in float32 (|entries| ≤ n·max count), the final sum in float64
+        c_minus_d = 0.5 * np.einsum("bi,bi->b", (W.astype(np.float32) @ S).astype(np.float64), W)
+        n1 = (cs * (cs - 1) / 2).sum(axis=1)
+        n2 = (cy * (cy - 1) / 2).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            tau[start:stop] = np.where((n0 - n1 > 0) & (n0 - n2 > 0), c_minus_d / np.sqrt((n0 - n1) * (n0 - n2)), np.nan)
+            acc[start:stop] = np.where(n0 - n2 > 0, 0.5 + c_minus_d / (2 * (n0 - n2)), np.nan)
+    return rho, tau, acc
+
+
+def _resample_midranks(inv: np.ndarray, W: np.ndarray):
+    """Mid-rank of each original row inside each resample, and the resample's count per distinct value.
+
+    ``inv`` (n,) maps rows to their distinct value (sorted); ``W`` (B, n) holds counts.
+    A value with count c after b smaller elements gets rank ``b + (c + 1)/2``.
+    """
+    order = np.argsort(inv, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(inv[order]) != 0])
+    C = np.add.reduceat(W[:, order], starts, axis=1)  # (B, n_distinct), columns in value order
+    below = np.cumsum(C, axis=1) - C
+    return (below + (C + 1) / 2)[:, inv], C
+
+
+def _weighted_pearson(a: np.ndarray, b: np.ndarray, W: np.ndarray) -> np.ndarray:
+    tot = W.sum(axis=1, keepdims=True)
+    ma, mb = (W * a).sum(axis=1, keepdims=True) / tot, (W * b).sum(axis=1, keepdims=True) / tot
+    da, db = a - ma, b - mb
+    num = (W * da * db).sum(axis=1)
+    den = np.sqrt((W * da * da).sum(axis=1) * (W * db * db).sum(axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / den, np.nan)
 
 
 def random_direction_spearman(X: np.ndarray, y, *, n_directions: int = 1000, seed=0, block: int = 256) -> np.ndarray:
