@@ -72,7 +72,7 @@ def _load(specs: list[str], *, id_col, input_format, drop_nonfinite: bool, drop_
     if len(sets) == 2:
         from embgeo.metrics.uniformity import check_paired
 
-        check_paired(sets[0].matrix, sets[1].matrix, names=(sets[0].source, sets[1].source))
+        check_paired(sets[0].matrix, sets[1].matrix, names=(specs[0], specs[1]))
     if not (drop_nonfinite or drop_zero or dedupe):
         return sets
     drop = []
@@ -88,9 +88,9 @@ def _load(specs: list[str], *, id_col, input_format, drop_nonfinite: bool, drop_
     if bad.size == 0:
         return sets
     keep = np.setdiff1d(np.arange(sets[0].n_samples), bad)
-    what = " and ".join(w for w, on in (("NaN/inf", drop_nonfinite), ("all-zero", drop_zero), ("duplicate", dedupe)) if on)
+    what = ", ".join(w for w, on in (("NaN/inf", drop_nonfinite), ("all-zero", drop_zero), ("duplicate", dedupe)) if on)
     unit = "pairs" if len(sets) == 2 else "rows"
-    message(f"{', '.join(es.source for es in sets)}: dropped {bad.size} {unit} with {what} rows (first: {', '.join(map(str, bad[:5]))})")
+    message(f"{', '.join(specs)}: dropped {bad.size} {unit} ({what} rows; first: {', '.join(map(str, bad[:5]))})")
     return [es.take(keep) for es in sets]
 
 
@@ -130,13 +130,13 @@ def uniformity(
         n = es.n_samples
         exact = mode is Mode.exact or (mode is Mode.auto and n <= EXACT_MAX_N)
         total = n * (n + 1) // 2 if exact else n_pairs
-        with progress(f"uniformity of {es.source}", total=total) as advance:
+        with progress(f"uniformity of {specs[k]}", total=total) as advance:
             results.append(compute(
                 es.matrix, t=t, normalize=normalize, mode=mode.value, n_pairs=n_pairs, confidence=confidence,
-                seed=seed + k, device=engine, block=block, name=es.source, progress=advance,
+                seed=seed + k, device=engine, block=block, name=specs[k], progress=advance,
             ))
     ux = results[0]
-    data = {"input": sets[0].source, "n_samples": ux.n_samples, "n_features": ux.n_features, "normalized": normalize, "uniformity": ux.to_dict()}
+    data = {"input": x, "n_samples": ux.n_samples, "n_features": ux.n_features, "normalized": normalize, "uniformity": ux.to_dict()}
     cols, rows = ux.table()
     notes = [
         "rows were L2-normalised (pass --raw to keep their norms)" if normalize else "raw rows (not normalised; centred before the exact sum, which leaves distances unchanged)",
@@ -146,15 +146,15 @@ def uniformity(
         notes.append(f"sampled {ux.n_pairs} random pairs; only the rows they touch were read and checked for NaN/inf/zero (embgeo info scans every row)")
     if pairs:
         uy = results[1]
-        al = alignment(sets[0].matrix, sets[1].matrix, alpha=alpha, normalize=normalize, confidence=confidence, names=(sets[0].source, sets[1].source))
-        cg = centroid_gap(sets[0].matrix, sets[1].matrix, names=(sets[0].source, sets[1].source))
-        data.update({"pairs_input": sets[1].source, "uniformity_pairs": uy.to_dict(), "alignment": al.to_dict(), "gap": cg.to_dict()})
+        al = alignment(sets[0].matrix, sets[1].matrix, alpha=alpha, normalize=normalize, confidence=confidence, names=(x, pairs))
+        cg = centroid_gap(sets[0].matrix, sets[1].matrix, names=(x, pairs))
+        data.update({"pairs_input": pairs, "uniformity_pairs": uy.to_dict(), "alignment": al.to_dict(), "gap": cg.to_dict()})
         rows = [[f"X: {r[0]}", r[1]] for r in rows] + [["Y: uniformity", uy.value]]
         if uy.mode == "sample":
             rows.append([f"Y: {uy.confidence:.0%} interval", [uy.ci_low, uy.ci_high]])
         rows += [["alignment", al.value], [f"alignment {al.confidence:.0%} interval", [al.ci_low, al.ci_high]], ["alpha", al.alpha], ["centroid gap (normalised rows)", cg.value]]
         notes.append("alignment: mean ‖x_i − y_i‖^α over row-paired inputs (0 = identical pairs; 2 = unrelated, isotropic pairs at α = 2)")
-    emit(command="uniformity", data=data, columns=cols, rows=rows, fmt=fmt, out=out, title=f"embgeo uniformity {sets[0].source}", notes=notes)
+    emit(command="uniformity", data=data, columns=cols, rows=rows, fmt=fmt, out=out, title=f"embgeo uniformity {x}" + (f" --pairs {pairs}" if pairs else ""), notes=notes)
 
 
 def gap(
@@ -187,16 +187,16 @@ def gap(
     res = modality_gap(
         sx.matrix, sy.matrix, t=t, alpha=alpha, mode=mode.value, n_pairs=n_pairs, confidence=confidence,
         seed=seed_value(seed), device=_engine(device, backend), cv=cv, separability=separability,
-        shift_fraction=shift, mixup_lambda=mixup_lambda, names=(sx.source, sy.source),
+        shift_fraction=shift, mixup_lambda=mixup_lambda, names=(x, y),
     )
-    data = {"inputs": [sx.source, sy.source], **res.to_dict()}
+    data = {"inputs": [x, y], **res.to_dict()}
     cols, rows = res.table()
     notes = [
         "all numbers on L2-normalised rows; row i of X and Y is one matched pair",
         "separability 0.5 = the modalities are linearly indistinguishable; 1.0 = a hyperplane splits them",
         f"shift: x̂ − {shift:g}·Δ/2 and ŷ + {shift:g}·Δ/2, renormalised (Δ = mean x̂ − mean ŷ); recall@1 among {res.shift.retrieval_pool} pairs",
     ]
-    emit(command="gap", data=data, columns=cols, rows=rows, fmt=fmt, out=out, title=f"embgeo gap {sx.source} {sy.source}", notes=notes)
+    emit(command="gap", data=data, columns=cols, rows=rows, fmt=fmt, out=out, title=f"embgeo gap {x} {y}", notes=notes)
 
 
 def register(app: typer.Typer) -> None:
