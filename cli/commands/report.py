@@ -1,0 +1,119 @@
+"""``embgeo report X [--pairs Y] [--labels L] [--attr COLUMN] [--layers FILE ...] [--edges E] --out report.html``"""
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, List, Optional
+
+import typer
+
+from embgeo.cli.common import (
+    DedupeOpt, DropNonfiniteOpt, FormatOpt, IdColOpt, InputFormatOpt, LabelsIdOpt, LabelsOpt, SeedOpt,
+    message, progress, read_embeddings, seed_value,
+)
+
+
+class MapMethod(str, Enum):
+    pca = "pca"
+    umap = "umap"
+    hyperbolic_umap = "hyperbolic-umap"
+    none = "none"
+
+
+def report(
+    file: Annotated[str, typer.Argument(help="Embedding file (PATH or PATH:KEY).", show_default=False, metavar="X")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The HTML report to write (self-contained); report.md and its images go beside it.", dir_okay=False)],
+    pairs: Annotated[Optional[List[str]], typer.Option("--pairs", help="Row-paired sets for the modality gap: --pairs B (pairs X with B) or --pairs A --pairs B (any two row-paired files).", show_default=False)] = None,
+    attr: Annotated[Optional[str], typer.Option("--attr", help="Numeric label column for the rank axis (and norm vs attribute); needs --labels unless the input carries it.")] = None,
+    color_by: Annotated[Optional[str], typer.Option("--color-by", help="Label column that colours the map (default: the first text column with 2–30 values, else --attr).")] = None,
+    layers: Annotated[Optional[List[str]], typer.Option("--layers", help="A layer stack for per-layer curves: one L×n×d file, or repeat --layers once per layer file.", show_default=False)] = None,
+    edges: Annotated[Optional[Path], typer.Option("--edges", help="A hierarchy or graph (edge list 'u v [w]' or closure CSV 'id1,id2[,weight]') to embed in the Poincaré disk.", dir_okay=False)] = None,
+    map_method: Annotated[MapMethod, typer.Option("--map", help="How the map is drawn: pca (fast), umap, hyperbolic-umap (slower: numba compiles on first use), none.", case_sensitive=False)] = MapMethod.pca,
+    reembed_sample: Annotated[int, typer.Option("--reembed-sample", help="Rows (seeded sample) re-embedded into the Poincaré ball by h-MDS; 0 leaves the section out.", min=0)] = 500,
+    no_markdown: Annotated[bool, typer.Option("--no-markdown", help="Write only the HTML file (no report.md and images).")] = False,
+    title: Annotated[Optional[str], typer.Option("--title", help="Title of the report (default: 'embgeo report: X').")] = None,
+    seed: SeedOpt = None,
+    id_col: IdColOpt = None,
+    labels: LabelsOpt = None,
+    labels_id_col: LabelsIdOpt = None,
+    input_format: InputFormatOpt = None,
+    drop_nonfinite: DropNonfiniteOpt = False,
+    dedupe: DedupeOpt = False,
+    fmt: FormatOpt = None,
+):
+    """Run every analysis that applies to the inputs and write one self-contained HTML report
+    (images inline, no scripts or external URLs) plus a Markdown twin; prints a summary table."""
+    from embgeo.cli.output import emit
+    from embgeo.errors import EmbgeoError
+    from embgeo.report import build_report, write_report
+
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise EmbgeoError("the report is written as HTML", source=str(out), hint="name the output file report.html")
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.exists():
+        raise EmbgeoError("output folder does not exist", source=str(out), hint=f"create {parent} first")
+    es = read_embeddings(file, id_col=id_col, labels=labels, labels_id_col=labels_id_col, input_format=input_format,
+                         drop_nonfinite=drop_nonfinite, dedupe=dedupe)
+    pair_sets = None
+    if pairs:
+        if len(pairs) > 2:
+            raise EmbgeoError(f"--pairs takes one or two files, got {len(pairs)}", hint="--pairs B, or --pairs A --pairs B")
+        sets = [read_embeddings(p, input_format=input_format) for p in pairs]
+        pair_sets = (es, sets[0]) if len(sets) == 1 else (sets[0], sets[1])
+        a, b = pair_sets
+        if a.n_samples != b.n_samples or a.n_features != b.n_features:
+            raise EmbgeoError(f"the paired sets must have the same shape: {a.source} is {a.n_samples} × {a.n_features}, {b.source} is {b.n_samples} × {b.n_features}",
+                              hint="row i of both files must be one pair")
+    stack = None
+    if layers:
+        from embgeo.io import load_layers
+
+        stack = load_layers(list(layers), fmt=input_format, id_col=id_col)
+    hierarchy = None
+    if edges is not None:
+        from embgeo.hyperbolic.graphs import read_hierarchy
+
+        hierarchy = read_hierarchy(edges)
+    s = seed_value(seed)
+    from embgeo.report import Context, applicable_sections
+
+    only = None if map_method is not MapMethod.none else [k for k in _keys() if k != "map"]
+    ctx = Context(es=es, pairs=pair_sets, attr=attr, layers=stack, hierarchy=hierarchy, reembed_sample=reembed_sample)
+    total = len([sp for sp in applicable_sections(ctx)[0] if only is None or sp.key in only])
+    with progress("report", total=total) as advance:
+        state = {"done": 0}
+
+        def step(done, total, title):
+            advance(done - state["done"])
+            state["done"] = done
+            if title != "done":
+                from embgeo.cli.common import verbose
+
+                verbose(f"report: {title}")
+
+        rep = build_report(
+            es, pairs=pair_sets, attr=attr, color_by=color_by, layers=stack, hierarchy=hierarchy, seed=s,
+            map_method=map_method.value, reembed_sample=reembed_sample, title=title,
+            only=only, progress=step,
+        )
+    written = write_report(rep, out, markdown=not no_markdown)
+    cols, rows = rep.table()
+    notes = [f"wrote {p}" for p in written if p.suffix != ".png"]
+    images = sum(1 for p in written if p.suffix == ".png")
+    if images:
+        notes.append(f"wrote {images} images into {written[0].parent}")
+    for sec in rep.sections:
+        if sec.status in ("skipped", "error"):
+            message(f"report: {sec.title}: {sec.verdict}", style="yellow")
+    emit(command="report", data={"out": str(out), **rep.to_dict()}, columns=cols, rows=rows, fmt=fmt, out=None,
+         title=f"embgeo report — {es.source} ({rep.seconds:.1f} s)", notes=notes)
+
+
+def _keys() -> list[str]:
+    from embgeo.report_sections import SECTIONS
+
+    return [s.key for s in SECTIONS]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report)

@@ -1,0 +1,281 @@
+"""One report of every analysis that applies to the inputs: a self-contained HTML file and a Markdown twin.
+
+:func:`build_report` runs the sections registered in
+:data:`embgeo.report_sections.SECTIONS` through the library functions, in order.
+A section whose inputs are missing (no pairs → no modality gap; no attribute → no
+rank axes; no hierarchy → no hierarchy embedding; no layers → no per-layer curves)
+is left out and listed with the reason; a section whose analysis module cannot be
+imported is kept with a note that it was skipped; a section whose analysis raises
+:class:`~embgeo.errors.EmbgeoError` is kept with the error. Each section ends in a
+verdict (``ok`` / ``warn`` / ``bad``, or ``info`` where no verdict applies), a key
+number, tables, figures, a short explanation and its reference.
+
+:func:`write_report` renders it (:mod:`embgeo.report_render`) to one HTML file —
+images inline as base64 PNG, CSS inline, no scripts and no external URLs, every
+string escaped — and beside it ``<stem>.md`` with the images in ``<stem>_files/``.
+Every file is written atomically.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from embgeo.errors import EmbgeoError
+from embgeo.results import Result, jsonable
+
+STATUSES = ("ok", "warn", "bad", "info", "skipped", "error")
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A table of a section: ``caption``, ``columns`` and ``rows`` (cells are formatted on rendering)."""
+
+    caption: str
+    columns: list
+    rows: list
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """A figure of a section, encoded as PNG."""
+
+    caption: str
+    png: bytes = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Section(Result):
+    """What one analysis contributed to the report.
+
+    ``status``: ``ok`` / ``warn`` / ``bad`` (the verdict), ``info`` (a measurement
+    without a verdict), ``skipped`` (its module is not installed) or ``error``.
+    ``key_label``/``key_value``: the headline number; ``verdict``: one sentence;
+    ``explanation``: what the number means; ``reference``: where it comes from;
+    ``settings``: how it was run.
+    """
+
+    key: str
+    title: str
+    status: str
+    key_label: str
+    key_value: str
+    verdict: str
+    explanation: str = ""
+    reference: str = ""
+    settings: str = ""
+    tables: list = field(default_factory=list)
+    images: list = field(default_factory=list, repr=False)
+    notes: list = field(default_factory=list)
+    seconds: float = 0.0
+    data: dict = field(default_factory=dict, repr=False)
+
+    def to_dict(self) -> dict:
+        return jsonable({
+            "key": self.key, "title": self.title, "status": self.status, "key_label": self.key_label,
+            "key_value": self.key_value, "verdict": self.verdict, "settings": self.settings, "notes": self.notes,
+            "seconds": round(self.seconds, 2), "tables": [{"caption": t.caption, "columns": t.columns, "rows": t.rows} for t in self.tables],
+            "images": [i.caption for i in self.images], "data": self.data,
+        })
+
+
+@dataclass(frozen=True, slots=True)
+class Report(Result):
+    """The whole report: inputs, one :class:`Section` per analysis that applied, and what was left out."""
+
+    title: str
+    inputs: list  # [label, value] rows describing the inputs
+    sections: list
+    left_out: list  # [title, reason]
+    seconds: float
+    seed: int
+
+    def to_dict(self) -> dict:
+        return jsonable({
+            "title": self.title, "inputs": self.inputs, "seconds": round(self.seconds, 2), "seed": self.seed,
+            "sections": [s.to_dict() for s in self.sections], "left_out": [{"section": t, "reason": r} for t, r in self.left_out],
+        })
+
+    def table(self):
+        rows = [[s.title, s.status, s.key_label, s.key_value, round(s.seconds, 1)] for s in self.sections]
+        rows += [[t, "left out", r, "", None] for t, r in self.left_out]
+        return ["section", "verdict", "key number", "value", "seconds"], rows
+
+    def section(self, key: str) -> Section:
+        for s in self.sections:
+            if s.key == key:
+                return s
+        raise KeyError(key)
+
+
+@dataclass
+class Context:
+    """Everything a section may use: the inputs and the settings of this run."""
+
+    es: object  # EmbeddingSet
+    pairs: tuple | None = None  # (EmbeddingSet, EmbeddingSet), row-paired
+    attr: str | None = None
+    color_by: str | None = None
+    layers: object | None = None  # LayerStack
+    hierarchy: object | None = None  # Hierarchy
+    seed: int = 0
+    map_method: str = "pca"
+    reembed_sample: int = 500
+    hierarchy_method: str = "combinatorial"
+    cache: dict = field(default_factory=dict)
+
+    @property
+    def X(self) -> np.ndarray:
+        return self.es.matrix
+
+
+def _inputs(ctx: Context) -> list:
+    es = ctx.es
+    rows = [["embeddings", f"{es.source} ({es.n_samples} × {es.n_features}, {es.stored_dtype})"]]
+    if es.attributes:
+        rows.append(["label columns", ", ".join(sorted(es.attributes))])
+    if ctx.attr:
+        rows.append(["attribute for rank axes", ctx.attr])
+    if ctx.pairs is not None:
+        a, b = ctx.pairs
+        rows.append(["row-paired sets", f"{a.source} and {b.source} ({a.n_samples} pairs, {a.n_features} dims)"])
+    if ctx.layers is not None:
+        rows.append(["layers", f"{len(ctx.layers)} layers: {', '.join(map(str, ctx.layers.names))}"])
+    if ctx.hierarchy is not None:
+        h = ctx.hierarchy
+        rows.append(["hierarchy", f"{h.source or 'edges'} ({h.n_nodes} nodes, {h.n_edges} edges{', closure' if h.closed else ''})"])
+    rows.append(["seed", ctx.seed])
+    return rows
+
+
+def _safe_run(spec, ctx: Context) -> Section:
+    t0 = time.perf_counter()
+    try:
+        sec = spec.run(ctx)
+    except ImportError as exc:
+        return Section(spec.key, spec.title, "skipped", "", "—", f"skipped: its analysis module is not available ({exc})",
+                       reference=spec.reference, seconds=time.perf_counter() - t0)
+    except EmbgeoError as exc:
+        return Section(spec.key, spec.title, "error", "", "—", f"could not run: {exc}", reference=spec.reference,
+                       seconds=time.perf_counter() - t0)
+    return dataclasses.replace(sec, seconds=time.perf_counter() - t0)
+
+
+def applicable_sections(ctx: Context, sections=None) -> tuple[list, list]:
+    """``(specs that apply, [title, reason] for those left out)``."""
+    from embgeo.report_sections import SECTIONS
+
+    run, left = [], []
+    for spec in (SECTIONS if sections is None else sections):
+        reason = spec.applies(ctx)
+        if reason is None:
+            run.append(spec)
+        else:
+            left.append([spec.title, reason])
+    return run, left
+
+
+def build_report(
+    es,
+    *,
+    pairs=None,
+    attr: str | None = None,
+    color_by: str | None = None,
+    layers=None,
+    hierarchy=None,
+    seed: int = 0,
+    map_method: str = "pca",
+    reembed_sample: int = 500,
+    title: str | None = None,
+    only=None,
+    progress=None,
+) -> Report:
+    """Run every analysis that applies and collect the sections.
+
+    Parameters
+    ----------
+    es : :class:`~embgeo.io.EmbeddingSet` — the embeddings (with label columns, if any).
+    pairs : optional ``(A, B)`` row-paired :class:`EmbeddingSet` s (a different row set is fine).
+    attr : numeric label column for the rank axes (and the norm–attribute correlation).
+    color_by : label column that colours the map (default: the first text column with
+        2–30 distinct values, else ``attr``).
+    layers : optional :class:`~embgeo.io.LayerStack` for the per-layer curves.
+    hierarchy : optional :class:`~embgeo.hyperbolic.graphs.Hierarchy` to embed in the disk.
+    map_method : ``pca`` (default: fast), ``umap`` or ``hyperbolic-umap`` for the map.
+    reembed_sample : rows (seeded sample) re-embedded into the ball by h-MDS (O(n²)); 0 leaves it out.
+    only : optional list of section keys to run (the others are left out).
+    progress : optional ``callable(n_done, n_total, title)`` called before each section.
+    """
+    from embgeo.report_sections import SECTIONS
+
+    if attr is not None and attr not in es.attributes:
+        es.attribute(attr)  # raises the one-line error naming the columns
+    if color_by is not None and color_by not in es.attributes:
+        es.attribute(color_by)
+    ctx = Context(es=es, pairs=pairs, attr=attr, color_by=color_by, layers=layers, hierarchy=hierarchy, seed=int(seed),
+                  map_method=map_method, reembed_sample=int(reembed_sample))
+    specs = SECTIONS if only is None else [s for s in SECTIONS if s.key in set(only)]
+    run, left = applicable_sections(ctx, specs)
+    if only is not None:
+        left += [[s.title, "not asked for"] for s in SECTIONS if s.key not in set(only)]
+    t0 = time.perf_counter()
+    sections = []
+    for i, spec in enumerate(run):
+        if progress is not None:
+            progress(i, len(run), spec.title)
+        sections.append(_safe_run(spec, ctx))
+    if progress is not None:
+        progress(len(run), len(run), "done")
+    return Report(
+        title=title or f"embgeo report: {es.source}", inputs=_inputs(ctx), sections=sections, left_out=left,
+        seconds=time.perf_counter() - t0, seed=int(seed),
+    )
+
+
+def write_report(report: Report, out, *, markdown: bool = True) -> list[Path]:
+    """Write ``out`` (HTML, self-contained) and, with ``markdown``, ``<stem>.md`` plus ``<stem>_files/*.png``
+    beside it. Every file is written atomically; returns the paths written."""
+    from embgeo.io.writers import write_bytes, write_text
+    from embgeo.report_render import image_name, render_html, render_markdown
+
+    out = Path(out)
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise EmbgeoError("the report is written as HTML", source=str(out), hint="name the output file report.html")
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.exists():
+        raise EmbgeoError("output folder does not exist", source=str(out), hint=f"create {parent} first")
+    written = []
+    if markdown:
+        folder = parent / f"{out.stem}_files"
+        folder.mkdir(exist_ok=True)
+        for s in report.sections:
+            for j, img in enumerate(s.images):
+                p = folder / image_name(s, j)
+                write_bytes(p, img.png)
+                written.append(p)
+        md = parent / f"{out.stem}.md"
+        write_text(md, render_markdown(report, image_folder=folder.name))
+        written.append(md)
+    write_text(out, render_html(report))
+    written.append(out)
+    _readable(written)
+    return written
+
+
+def _readable(paths) -> None:
+    """Atomic writes create private (0600) files; a report is for sharing: apply the usual umask."""
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    for p in paths:
+        try:
+            os.chmod(p, 0o666 & ~mask)
+        except OSError:  # pragma: no cover - e.g. a file system without modes
+            pass
+
+
+__all__ = ["Report", "Section", "Table", "Image", "Context", "build_report", "write_report", "applicable_sections", "STATUSES"]

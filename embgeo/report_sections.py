@@ -1,0 +1,405 @@
+"""The sections of ``embgeo report``, in order: each says when it applies and how it runs.
+
+A section is a :class:`SectionSpec`: ``applies(ctx)`` returns ``None`` when the
+inputs allow it, or the reason it is left out; ``run(ctx)`` calls the library
+function(s), decides the verdict and returns a :class:`embgeo.report.Section`.
+Analysis modules are imported inside ``run``, so a missing module makes only its
+section say "skipped". The report's settings are chosen to keep a report of a
+few thousand rows within a minute or two on a laptop; each section states them.
+
+Verdict rules that are embgeo's own (not from a paper) are stated in the
+section's ``explanation``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from embgeo.report import Context, Image, Section, Table
+
+#: settings of the report's analyses (fast; the commands' own defaults are more thorough)
+ID_BOOT = 100
+LAYER_BOOT = 50
+LAYER_METHODS = ("twonn", "mle", "pca", "rankme", "entropy")
+RANK_BOOTSTRAP = 300
+RANK_RANDOM = 300
+RANK_REPEATS = 5
+HIERARCHY_EPS = 0.1
+HIERARCHY_DIM = 2
+DELTA_QUADRUPLES = 50_000
+DELTA_SUBSETS = 10
+REEMBED_DIM = 2
+REEMBED_K = 10
+MAX_CATEGORIES = 30
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    key: str
+    title: str
+    reference: str
+    applies: Callable[[Context], str | None]
+    run: Callable[[Context], Section]
+
+
+def f(v, digits: int = 3) -> str:
+    """A number for a card or a sentence (``—`` for None/NaN)."""
+    if v is None:
+        return "—"
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    if not np.isfinite(x):
+        return "∞" if np.isinf(x) else "—"
+    if x != 0 and (abs(x) >= 10 ** (digits + 2) or abs(x) < 10 ** (-digits)):
+        return f"{x:.{digits}g}"
+    return f"{x:.{digits}f}" if abs(x) < 100 else f"{x:.1f}"
+
+
+def image(result, caption: str, **kwargs) -> Image:
+    from embgeo.plots import figure_bytes, plot_result
+
+    return Image(caption, figure_bytes(plot_result(result, **kwargs), fmt="png", dpi=90))
+
+
+def table(result, caption: str) -> Table:
+    cols, rows = result.table()
+    return Table(caption, list(cols), [list(r) for r in rows])
+
+
+def always(ctx: Context) -> str | None:
+    return None
+
+
+# --------------------------------------------------------------------------- overview
+def run_overview(ctx: Context) -> Section:
+    from embgeo.info import describe
+
+    info = describe(ctx.es)
+    bad = info.nan_inf_rows + info.zero_rows + info.duplicate_rows
+    status = "ok" if bad == 0 else "warn"
+    parts = []
+    if info.nan_inf_rows:
+        parts.append(f"{info.nan_inf_rows} rows with NaN/inf")
+    if info.zero_rows:
+        parts.append(f"{info.zero_rows} all-zero rows")
+    if info.duplicate_rows:
+        parts.append(f"{info.duplicate_rows} duplicate rows")
+    verdict = "no NaN/inf, all-zero or duplicate rows" if not parts else "found " + ", ".join(parts) + " (pass --drop-nonfinite / --dedupe)"
+    return Section(
+        "overview", "Data", status, "rows × dims", f"{info.rows} × {info.dims}", verdict,
+        explanation="Shape, storage type, L2 norms (min / median / max, accumulated in float64) and rows that break "
+                    "analyses: NaN or inf values, all-zero rows (no direction, so no cosine) and exact duplicates "
+                    "(they make nearest-neighbour distances zero and bias ratio estimators).",
+        reference="embgeo info",
+        tables=[table(info, "embgeo info")], data=info.to_dict(),
+    )
+
+
+# --------------------------------------------------------------------------- uniformity
+def run_uniformity(ctx: Context) -> Section:
+    from embgeo.metrics.uniformity import uniformity
+
+    u = uniformity(ctx.X, seed=ctx.seed, name=ctx.es.source)
+    ratio = u.value / u.sphere_value if np.isfinite(u.sphere_value) and u.sphere_value != 0 else float("nan")
+    if not np.isfinite(ratio):
+        status, verdict = "info", f"uniformity {f(u.value)}"
+    elif ratio >= 0.8:
+        status, verdict = "ok", f"spread over the sphere: {f(100 * ratio, 0)} % of the uniform-sphere value"
+    elif ratio >= 0.5:
+        status, verdict = "warn", f"concentrated: {f(100 * ratio, 0)} % of the uniform-sphere value; random pairs are closer than on a uniform sphere"
+    else:
+        status, verdict = "bad", f"collapsed into a narrow cone: {f(100 * ratio, 0)} % of the uniform-sphere value"
+    return Section(
+        "uniformity", "Uniformity on the sphere", status, "uniformity (t = 2)", f"{f(u.value)} (uniform sphere {f(u.sphere_value)})", verdict,
+        explanation="Uniformity = log of the mean of exp(−t‖x̂ᵢ − x̂ⱼ‖²) over all pairs of L2-normalised rows (t = 2); lower "
+                    "is more uniform. Points spread uniformly over the sphere S^(d−1) reach the closed-form value shown. "
+                    "embgeo's rule of thumb: ok at ≥ 80 % of the uniform-sphere value, warn from 50 %, bad below 50 %. "
+                    "The figure shows the squared pair distances and pair angles against the uniform sphere's densities.",
+        reference="Wang & Isola 2020, Understanding Contrastive Representation Learning through Alignment and Uniformity on the Hypersphere",
+        settings=f"mode {u.mode} ({u.n_pairs} pairs), rows L2-normalised",
+        tables=[table(u, "uniformity")], images=[image(u, "pair distances and angles")], data=u.to_dict(),
+    )
+
+
+# --------------------------------------------------------------------------- modality gap
+def needs_pairs(ctx: Context) -> str | None:
+    return None if ctx.pairs is not None else "needs two row-paired sets (--pairs)"
+
+
+def run_gap(ctx: Context) -> Section:
+    from embgeo.metrics.gap import modality_gap
+
+    a, b = ctx.pairs
+    names = (a.source, b.source)
+    g = modality_gap(a.matrix, b.matrix, seed=ctx.seed, names=names)
+    acc = g.separability.accuracy if g.separability is not None else float("nan")
+    if not np.isfinite(acc):
+        status, verdict = "info", f"centroid gap {f(g.centroid_gap)}"
+    elif acc <= 0.6:
+        status, verdict = "ok", f"the two sets overlap: a linear probe tells them apart {f(100 * acc, 0)} % of the time (chance 50 %)"
+    elif acc <= 0.9:
+        status, verdict = "warn", f"partly separable: a linear probe tells the sets apart {f(100 * acc, 0)} % of the time"
+    else:
+        status, verdict = "bad", f"a modality gap: a linear probe tells the two sets apart {f(100 * acc, 0)} % of the time"
+    return Section(
+        "gap", "Modality gap", status, "centroid gap ‖Δ‖", f(g.centroid_gap), verdict,
+        explanation="For two row-paired sets (e.g. images and captions), Δ = mean(x̂) − mean(ŷ) of the L2-normalised rows. "
+                    "A large ‖Δ‖ with a linear probe that separates the sets means they occupy different regions of the "
+                    "sphere; the shift experiment removes Δ and shows how retrieval and uniformity change. "
+                    "embgeo's rule of thumb on the 5-fold probe accuracy: ok ≤ 60 %, warn ≤ 90 %, bad above.",
+        reference="Liang et al. 2022, Mind the Gap; Oh et al. 2023, Geodesic Multi-Modal Mixup; Wang & Isola 2020",
+        settings=f"{g.n_pairs} pairs; 5-fold logistic-regression probe; full gap removed in the shift; mixup λ = 0.5",
+        tables=[table(g, "modality gap")], images=[image(g, "the two sets on one projection; cosines", X=a.matrix, Y=b.matrix, names=names, seed=ctx.seed)],
+        data=g.to_dict(),
+    )
+
+
+# --------------------------------------------------------------------------- intrinsic dimension
+def run_intrinsic(ctx: Context) -> Section:
+    from embgeo.metrics.intrinsic_report import intrinsic_dimension
+
+    r = intrinsic_dimension(ctx.X, n_boot=ID_BOOT, seed=ctx.seed)
+    d = ctx.es.n_features
+    key = f"{f(r.twonn.dimension, 2)} [{f(r.twonn.interval[0], 2)}, {f(r.twonn.interval[1], 2)}]" if r.twonn is not None else "—"
+    parts = []
+    if r.mle is not None:
+        parts.append(f"MLE {f(r.mle.dimension, 2)}")
+    if r.pca is not None:
+        parts.append(f"PCA needs {r.pca.components_90} of {d} components for 90 % of the variance")
+    verdict = f"TwoNN {f(r.twonn.dimension, 1) if r.twonn else '—'} in {d} ambient dims" + ("; " + "; ".join(parts) if parts else "")
+    return Section(
+        "intrinsic", "Intrinsic dimension", "info", "TwoNN dimension [95 % interval]", key, verdict,
+        explanation="How many directions the data really vary along, locally (TwoNN from the ratio of second to first "
+                    "neighbour distance; MLE over k = 10..20 neighbours; GRIDE across neighbourhood scales) and globally "
+                    "(PCA, effective rank). Every estimator underestimates high dimensions, and ambient noise inflates "
+                    "local estimates at small scales: read the GRIDE curve.",
+        reference="Facco et al. 2017 (TwoNN); Levina & Bickel 2004, MacKay & Ghahramani (MLE); Denti et al. 2022 (GRIDE); Garrido et al. 2023 (RankMe)",
+        settings=f"{r.n_used} rows used ({r.n_duplicates_dropped} duplicates dropped); {ID_BOOT} bootstrap replicates",
+        tables=[table(r, "intrinsic dimension")], images=[image(r, "ID against scale; PCA spectrum")], notes=list(r.notes),
+        data=r.to_dict(),
+    )
+
+
+def needs_layers(ctx: Context) -> str | None:
+    return None if ctx.layers is not None else "needs a layer stack (--layers)"
+
+
+def run_layers(ctx: Context) -> Section:
+    from embgeo.metrics.layers import layer_dimensions
+
+    r = layer_dimensions(ctx.layers, methods=LAYER_METHODS, n_boot=LAYER_BOOT, seed=ctx.seed)
+    tw = r.curves().get("twonn", [])
+    key = " → ".join(f(v, 1) for v in (tw[0], tw[-1])) if tw else "—"
+    ov = r.overlap
+    verdict = f"TwoNN from {f(tw[0], 1)} (first layer) to {f(tw[-1], 1)} (last)" if tw else "per-layer estimates"
+    if ov.size:
+        verdict += f"; neighbourhood overlap between consecutive layers {f(ov.min(), 2)}–{f(ov.max(), 2)}"
+    return Section(
+        "layers", "Intrinsic dimension per layer", "info", "TwoNN first → last layer", key, verdict,
+        explanation="The same estimators on every layer of a model, and χ, the share of each row's k = 10 nearest "
+                    "neighbours that stay neighbours in the next layer (1 = the same neighbourhoods; k/(n−1) = unrelated).",
+        reference="Valeriani et al. 2023, The geometry of hidden representations of large transformer models; Skean et al. 2025, Layer by Layer",
+        settings=f"{len(r.names)} layers, {r.n_used} rows, methods {', '.join(LAYER_METHODS)}, {LAYER_BOOT} bootstrap replicates",
+        tables=[table(r, "per layer")], images=[image(r, "ID per layer; overlap")], data=r.to_dict(),
+    )
+
+
+# --------------------------------------------------------------------------- cosine
+def run_cosine(ctx: Context) -> Section:
+    from embgeo.metrics.cosine import cosine_diagnostics
+
+    attribute = ctx.es.attribute(ctx.attr, numeric=True) if ctx.attr else None
+    r = cosine_diagnostics(ctx.X, attribute=attribute, attribute_name=ctx.attr or "attribute", seed=ctx.seed)
+    verdicts = r.verdicts()
+    flagged = [f"{name} ({v.status})" for name, v in verdicts.items() if v.status != "ok"]
+    verdict = "every diagnostic ok" if not flagged else "flagged: " + ", ".join(flagged)
+    a = r.anisotropy
+    return Section(
+        "cosine", "Cosine-similarity pitfalls", r.status, "mean cosine of random pairs", f"{f(a.mean_cosine)} (centred {f(a.centred_mean_cosine)})", verdict,
+        explanation="Seven checks of whether cosine similarity means what it seems to: anisotropy (a common offset makes "
+                    "unrelated items look similar), IsoScore, rogue dimensions that dominate every cosine, norms, "
+                    "hubness (a few rows are everyone's neighbour), the rescaling freedom of a factorisation, and what "
+                    "centring, all-but-the-top and whitening change. The thresholds are in the table's reasons.",
+        reference="Steck et al. 2024; Ethayarajh 2019; Rudman et al. 2022 (IsoScore); Timkey & van Schijndel 2021; Radovanović et al. 2010; Mu & Viswanath 2018",
+        settings=f"k = {r.k} neighbours on {r.neighbour_rows} rows; 20000 random pairs",
+        tables=[table(r, "cosine diagnostics")], images=[image(r, "random-pair vs neighbour cosines; rogue dimensions; k-occurrence")],
+        notes=[f"fix — {line}" for line in r.fixes()], data=r.to_dict(),
+    )
+
+
+# --------------------------------------------------------------------------- rank axes
+def needs_attr(ctx: Context) -> str | None:
+    return None if ctx.attr else "needs a numeric attribute (--labels FILE --attr COLUMN)"
+
+
+def run_rank(ctx: Context) -> Section:
+    from embgeo.metrics.rankability import rank_axes
+
+    y = ctx.es.attribute(ctx.attr, numeric=True)
+    r = rank_axes(ctx.X, y, attribute=ctx.attr, n_bootstrap=RANK_BOOTSTRAP, n_random=RANK_RANDOM, repeats=RANK_REPEATS, seed=ctx.seed)
+    m = r.methods.get("regression")
+    band = r.random.spearman if r.random is not None else float("nan")
+    rho = m.spearman if m is not None else float("nan")
+    if not np.isfinite(rho):
+        status, verdict = "info", "no regression axis"
+    elif np.isfinite(band) and rho <= band:
+        status, verdict = "bad", f"'{ctx.attr}' is not a direction: held-out ρ {f(rho, 2)} is within the random-direction band (|ρ| ≤ {f(band, 2)})"
+    elif rho < 0.5:
+        status, verdict = "warn", f"a weak direction: held-out ρ {f(rho, 2)} (random directions reach {f(band, 2)})"
+    else:
+        status, verdict = "ok", f"'{ctx.attr}' is a direction: held-out ρ {f(rho, 2)} (random directions reach {f(band, 2)})"
+    ci = m.spearman_ci if m is not None else None
+    key = f"{f(rho)}" + (f" [{f(ci[0])}, {f(ci[1])}]" if ci and ci[0] is not None else "")
+    notes = list(r.notes)
+    return Section(
+        "rank", f"Rank axis for '{ctx.attr}'", status, "held-out Spearman ρ (ridge axis)", key, verdict,
+        explanation="Is the ordinal attribute a straight direction in the space? Axes are fitted on training folds (ridge "
+                    "regression, two extremes, few-shot) and scored on held-out rows by Spearman ρ; baselines are random "
+                    "directions (95th percentile of |ρ|), the best principal component, shuffled labels, and a kNN "
+                    "regression as a nonlinear ceiling. embgeo's rule: bad within the random band, warn below ρ = 0.5.",
+        reference="Sonthalia et al., On the rankability of visual embeddings",
+        settings=f"{r.n_used} rows with a value ({r.n_missing} missing); {r.n_folds}-fold CV; {RANK_BOOTSTRAP} bootstrap resamples; "
+                 f"{RANK_RANDOM} random directions; few-shot {RANK_REPEATS} draws per fold",
+        tables=[table(r, "rank axes")], images=[image(r, "projection vs attribute; few-shot curve; methods")], notes=notes,
+        data=r.to_dict(),
+    )
+
+
+# --------------------------------------------------------------------------- map
+def _color_column(ctx: Context) -> str | None:
+    if ctx.color_by:
+        return ctx.color_by
+    for name in sorted(ctx.es.attributes):
+        col = ctx.es.attributes[name]
+        if col.dtype.kind not in "biuf" and 2 <= np.unique(col.astype(str)).size <= MAX_CATEGORIES:
+            return name
+    return ctx.attr
+
+
+def run_map(ctx: Context) -> Section:
+    from embgeo.projection import project
+
+    p = project(ctx.X, method=ctx.map_method, seed=ctx.seed, name=ctx.es.source)
+    col = _color_column(ctx)
+    color = ctx.es.attributes[col] if col else None
+    label = {"pca": "PCA", "umap": "UMAP", "hyperbolic-umap": "hyperbolic UMAP"}[p.method]
+    verdict = f"{label} of {p.n_mapped} rows" + (f", coloured by '{col}'" if col else "")
+    if p.method == "pca":
+        verdict += f"; the two axes hold {f(100 * float(np.sum(p.explained_variance)), 1)} % of the variance"
+    return Section(
+        "map", "Map", "info", "rows mapped", str(p.n_mapped), verdict,
+        explanation="A 2-D picture of the rows. PCA keeps the two directions of largest variance (distances are projected "
+                    "distances); UMAP keeps neighbourhoods but not distances, densities or gaps between clusters — UMAP "
+                    "distances are not metric. Use embgeo project for UMAP and hyperbolic UMAP maps.",
+        reference="McInnes et al. 2018 (UMAP); Pearson 1901 (PCA)",
+        settings=f"method {p.method}; " + ", ".join(f"{k} {v}" for k, v in p.params.items()) + f"; seed {ctx.seed}",
+        images=[image(p, f"{label} map", color=color, color_name=col)], notes=list(p.notes), data=p.to_dict(),
+    )
+
+
+# --------------------------------------------------------------------------- hierarchy
+def needs_hierarchy(ctx: Context) -> str | None:
+    return None if ctx.hierarchy is not None else "needs a hierarchy or graph (--edges FILE)"
+
+
+def run_hierarchy(ctx: Context) -> Section:
+    from embgeo.hyperbolic.combinatorial import combinatorial_embedding
+    from embgeo.hyperbolic.evaluate import evaluate_embedding
+    from embgeo.hyperbolic.graphs import graph_distances, transitive_reduction
+
+    h = ctx.hierarchy
+    g = transitive_reduction(h) if (h.directed and h.closed) else h
+    te = combinatorial_embedding(g.edges, h.n_nodes, dim=HIERARCHY_DIM, eps=HIERARCHY_EPS)
+    ev = evaluate_embedding(te.distances, h, metric="all", seed=ctx.seed)
+    tables = [Table("embedding quality", *ev.table()), Table("construction", *te.table())]
+    notes = list(ev.notes)
+    delta_text = ""
+    data = {"construction": te.to_dict(), "evaluation": ev.to_dict()}
+    try:
+        from embgeo.hyperbolic.delta import gromov_delta
+    except ImportError:
+        gromov_delta = None
+    if gromov_delta is not None:
+        D = graph_distances(g)
+        if np.isfinite(D).all():
+            dr = gromov_delta(D, n_quadruples=DELTA_QUADRUPLES, n_subsets=DELTA_SUBSETS, seed=ctx.seed)
+            tables.append(Table("Gromov δ of the graph", *dr.table()))
+            delta_text = f"; Gromov δ {f(dr.delta, 2)} (relative {f(dr.relative_delta, 3)})"
+            data["delta"] = dr.to_dict()
+        else:
+            notes.append("Gromov δ left out: the graph has more than one connected part")
+    sala = ev.map_sala
+    status = "info" if sala is None else ("ok" if sala >= 0.9 else "warn" if sala >= 0.5 else "bad")
+    verdict = (f"2-D hyperbolic construction: MAP {f(sala)} (Sala et al., graph neighbours), {f(ev.map)} (Nickel–Kiela, ancestors); "
+               f"average distortion {f(ev.distortion_avg)}{delta_text}")
+    if not te.is_tree:
+        notes.append(f"the graph is not a tree: its BFS spanning tree ({te.n_tree_edges} of {te.n_graph_edges} edges) was embedded and scored against the whole graph")
+    return Section(
+        "hierarchy", "Hierarchy in the Poincaré disk", status, "MAP (Sala et al.)", f"{f(sala)} (NK {f(ev.map)})", verdict,
+        explanation="The hierarchy is embedded by the combinatorial construction (Sarkar's, as in Sala et al.): the root at "
+                    "the origin, children spread around their parent, scale τ set by the distortion target ε. MAP (Sala) "
+                    "asks whether each node's graph neighbours are its nearest points; MAP (Nickel–Kiela) asks the same "
+                    "of its ancestors in the closure, which a construction tuned for graph distances does not optimise. "
+                    "Average distortion is the mean relative error of distances. embgeo's rule on MAP (Sala): ok ≥ 0.9, warn ≥ 0.5. "
+                    "Gromov δ (four-point, 0 for a tree metric) says how tree-like the graph's metric is.",
+        reference="Sala, De Sa, Gu & Ré 2018, Representation Tradeoffs for Hyperbolic Embeddings; Sarkar 2011; Nickel & Kiela 2017; Gromov 1987",
+        settings=f"combinatorial construction in {HIERARCHY_DIM}-D, ε = {HIERARCHY_EPS}, τ = {f(te.tau)}, engine {te.engine} "
+                 f"({te.bits_needed} bits needed; distances computed exactly by the engine); δ sampled from {DELTA_QUADRUPLES} quadruples "
+                 f"and {DELTA_SUBSETS} exact subsets",
+        tables=tables, images=[image(te, "the construction on the Poincaré disk; pair distortion", hierarchy=h, seed=ctx.seed)],
+        notes=notes, data=data,
+    )
+
+
+# --------------------------------------------------------------------------- re-embedding
+def needs_reembed(ctx: Context) -> str | None:
+    if ctx.reembed_sample <= 0:
+        return "turned off (--reembed-sample 0)"
+    if ctx.es.n_samples < 3 * REEMBED_K:
+        return f"needs at least {3 * REEMBED_K} rows"
+    return None
+
+
+def run_reembed(ctx: Context) -> Section:
+    from embgeo.hyperbolic.reembed import reembed
+    from embgeo.validation import as_rng
+
+    n = ctx.es.n_samples
+    rows = np.arange(n)
+    if n > ctx.reembed_sample:
+        rows = np.sort(as_rng(ctx.seed).choice(n, size=ctx.reembed_sample, replace=False))
+    X = np.asarray(ctx.X[rows])
+    r = reembed(X, dim=REEMBED_DIM, k=REEMBED_K, seed=ctx.seed)
+    h = next(m for m in r.methods if m["method"] == "h-MDS")
+    e = next(m for m in r.methods if m["method"] == "classical MDS")
+    better = "fits the kNN graph better than" if r.hyperbolic_better else "does not fit the kNN graph better than"
+    verdict = f"at {REEMBED_DIM} dims the Poincaré ball {better} the plane: MAP {f(h['map'])} vs {f(e['map'])}, distortion {f(h['distortion_avg'])} vs {f(e['distortion_avg'])}"
+    return Section(
+        "reembed", "Is the space tree-like? (hyperbolic re-embedding)", "info", "MAP: ball vs plane", f"{f(h['map'])} vs {f(e['map'])}", verdict,
+        explanation="The rows' k-nearest-neighbour graph gives geodesic distances along the data; h-MDS places them in the "
+                    "Poincaré ball and classical MDS in the plane at the same dimension. If the ball keeps neighbours "
+                    "(MAP) and distances (distortion) better, the data are more tree-like than flat at that scale.",
+        reference="Sala et al. 2018 (h-MDS); Tenenbaum et al. 2000 (geodesic distances)",
+        settings=f"seeded sample of {rows.size} of {n} rows; k = {REEMBED_K}; dimension {REEMBED_DIM}; scale t = {f(r.scale)}" + (" (chosen automatically)" if r.scale_auto else ""),
+        tables=[table(r, "ball vs plane")], images=[image(r, "h-MDS on the disk; ball vs plane")], notes=list(r.notes), data=r.to_dict(),
+    )
+
+
+SECTIONS: list[SectionSpec] = [
+    SectionSpec("overview", "Data", "embgeo info", always, run_overview),
+    SectionSpec("uniformity", "Uniformity on the sphere", "Wang & Isola 2020", always, run_uniformity),
+    SectionSpec("gap", "Modality gap", "Liang et al. 2022", needs_pairs, run_gap),
+    SectionSpec("intrinsic", "Intrinsic dimension", "Facco et al. 2017; Denti et al. 2022", always, run_intrinsic),
+    SectionSpec("layers", "Intrinsic dimension per layer", "Valeriani et al. 2023", needs_layers, run_layers),
+    SectionSpec("cosine", "Cosine-similarity pitfalls", "Steck et al. 2024", always, run_cosine),
+    SectionSpec("rank", "Rank axis", "Sonthalia et al.", needs_attr, run_rank),
+    SectionSpec("map", "Map", "McInnes et al. 2018", always, run_map),
+    SectionSpec("hierarchy", "Hierarchy in the Poincaré disk", "Sala et al. 2018", needs_hierarchy, run_hierarchy),
+    SectionSpec("reembed", "Is the space tree-like? (hyperbolic re-embedding)", "Sala et al. 2018", needs_reembed, run_reembed),
+]
+
+__all__ = ["SECTIONS", "SectionSpec"]
