@@ -333,7 +333,10 @@ def uniformity(
     chosen = mode if mode != "auto" else ("exact" if (n is not None and n <= exact_max_n) else "sample")
     if chosen == "exact":
         X = as_matrix(X, name=name, min_rows=2, allow_nonfinite=False, allow_zero_rows=not normalize)
-    else:  # only the sampled rows are checked (and read)
+    elif isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[0] >= 2 and X.dtype.kind in "biuf":
+        # only the sampled rows are read, checked and converted (a float16 memory map stays on disk)
+        as_matrix(X[:2], name=name, min_rows=2, allow_nonfinite=True, allow_zero_rows=True)
+    else:
         X = as_matrix(X, name=name, min_rows=2, allow_nonfinite=True, allow_zero_rows=True)
     n, d = X.shape
     sphere = uniformity_sphere(d, t) if normalize else math.nan
