@@ -143,6 +143,7 @@ def test_exact_distances_formula():
     np.testing.assert_allclose(exact_distances(X, X[1:2], np.array([[1, 2]]), metric="dot"), [[-25.0, -3.0]], rtol=0)
 
 
+@pytest.mark.slow  # pynndescent compiles its numba kernels (~35 s) in every fresh process
 def test_approx_reports_recall():
     rng = np.random.default_rng(8)
     X = rng.standard_normal((2000, 8)).astype(np.float32) + 100.0

@@ -166,10 +166,9 @@ def _twonn_mle(log_mu_sorted: np.ndarray, n_total: int, n_kept: int) -> float:
 
 def _twonn_linear(log_mu_sorted: np.ndarray, n_total: int, n_kept: int) -> tuple[float, float]:
     """Least squares through the origin of ``−log(1 − i/N)`` on ``log μ_(i)``, i = 1..n_kept."""
-    x = log_mu_sorted[:n_kept]
-    y = -np.log1p(-np.arange(1, n_kept + 1) / n_total)
-    if n_kept == n_total:  # i = N gives log 0; Facco fits i/N for i < N
-        x, y = x[:-1], y[:-1]
+    m = min(n_kept, n_total - 1)  # i = N would give log 0; Facco fits i/N for i < N
+    x = log_mu_sorted[:m]
+    y = -np.log1p(-np.arange(1, m + 1) / n_total)
     sxx = float(x @ x)
     if sxx == 0:
         return float("inf"), float("nan")

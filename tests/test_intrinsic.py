@@ -1,0 +1,282 @@
+"""Intrinsic-dimension estimators: exact models, sets with known dimension, closed forms, bad input."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from embgeo.datasets import synthetic as syn
+from embgeo.errors import EmbgeoError
+from embgeo.metrics.intrinsic import gride_dimension, gride_mle, mle_dimension, mle_inverse_local, twonn_dimension
+from embgeo.metrics.intrinsic_report import intrinsic_dimension, parse_methods
+from embgeo.metrics.intrinsic_spectral import matrix_entropy, pca_dimension, rankme
+from embgeo.neighbors import Neighbors
+
+
+def fake_neighbors(D: np.ndarray) -> Neighbors:
+    """Wrap a distance matrix (n, k) as a Neighbors result (indices unused by the estimators)."""
+    n, k = D.shape
+    return Neighbors(np.zeros((n, k), dtype=np.int64), D, "euclidean", True, k, n, n, 0, True, "numpy")
+
+
+def poisson_distances(n: int, k: int, d: float, seed: int) -> np.ndarray:
+    """Neighbour distances of a homogeneous Poisson process in d dims (the model all three estimators assume).
+
+    The volumes between successive neighbour shells are i.i.d. Exp(1), so r_j = (E_1 + … + E_j)^(1/d)
+    (up to a constant that cancels in every ratio).
+    """
+    rng = np.random.default_rng(seed)
+    return np.cumsum(rng.exponential(size=(n, k)), axis=1) ** (1.0 / d)
+
+
+# --------------------------------------------------------------------------- exact models
+
+
+def test_twonn_mle_on_exact_pareto_ratios_is_unbiased_and_covers():
+    # μ = r2/r1 ~ Pareto(d) exactly: the censored MLE is unbiased and 2dT ~ χ²(2 n_kept)
+    d, n, covered, est = 7.0, 2000, 0, []
+    for seed in range(300):
+        r = twonn_dimension(neighbors=fake_neighbors(poisson_distances(n, 2, d, seed)), n_boot=0, discard_fraction=0.1)
+        est.append(r.mle)
+        lo, hi = r.mle_exact_interval
+        covered += lo <= d <= hi
+    # mean of 300 estimates with sd ≈ d/sqrt(0.9 n) ≈ 0.165: standard error of the mean ≈ 0.0095 → 4 se
+    assert abs(np.mean(est) - d) < 0.04
+    # 95 % exact interval: 285 expected of 300, binomial sd 3.8 → allow ±4 sd
+    assert 270 <= covered <= 297
+
+
+def test_twonn_variants_agree_on_exact_model():
+    r = twonn_dimension(neighbors=fake_neighbors(poisson_distances(50000, 2, 4.0, 1)), n_boot=50, seed=3)
+    # n = 50 000: both estimators have sd ≈ 0.02; 0.1 is 5 sd
+    assert abs(r.mle - 4.0) < 0.1 and abs(r.linear - 4.0) < 0.1
+    assert r.interval[0] < r.mle < r.interval[1]
+    assert r.linear_r2 > 0.99
+
+
+@pytest.mark.parametrize("n1, d", [(1, 3.0), (4, 6.0), (16, 12.0)])
+def test_gride_on_exact_model(n1, d):
+    D = poisson_distances(20000, 2 * n1, d, seed=n1)
+    L = np.log(D[:, 2 * n1 - 1] / D[:, n1 - 1])
+    est, se = gride_mle(L, n1, 2 * n1)
+    # the MLE is asymptotically normal with sd = 1/sqrt(Fisher information): 4 sd
+    assert abs(est - d) < 4 * se
+    assert se < 0.05 * d
+
+
+def test_gride_first_scale_is_twonn_mle():
+    D = poisson_distances(3000, 2, 5.0, seed=4)
+    L = np.log(D[:, 1] / D[:, 0])
+    est, _ = gride_mle(L, 1, 2)
+    # n1 = 1, n2 = 2: the score is N/d − Σ L, so d = N / Σ L (bisection to 1e-13)
+    np.testing.assert_allclose(est, L.size / L.sum(), rtol=1e-11)
+
+
+def test_mle_on_exact_model_every_k():
+    r = mle_dimension(neighbors=fake_neighbors(poisson_distances(20000, 20, 8.0, seed=5)), n_boot=100, seed=1)
+    # 1/m̂_k averages (k−1) log-ratios with mean 1/d: m̂_k is consistent; with n = 20 000 the sd of
+    # each m̂_k is ≤ d/sqrt(n (k−1)) ≈ 0.02, so 0.15 is generous for the mild bias of 1/mean
+    np.testing.assert_allclose(r.per_k, 8.0, atol=0.15)
+    assert r.interval[0] < r.dimension < r.interval[1]
+
+
+def test_mle_matches_loop_definition():
+    rng = np.random.default_rng(6)
+    D = np.sort(rng.random((40, 12)) + 0.1, axis=1)
+    inv = mle_inverse_local(D, 3, 12)
+    for i in range(40):
+        for col, k in enumerate(range(3, 13)):
+            ref = sum(np.log(D[i, k - 1] / D[i, j - 1]) for j in range(1, k)) / (k - 1)
+            np.testing.assert_allclose(inv[i, col], ref, rtol=1e-12)  # float64 round-off only
+    r = mle_dimension(neighbors=fake_neighbors(D), k1=3, k2=12, n_boot=0)
+    ref = np.mean([1 / np.mean([1 / (1 / inv[i, c]) for i in range(40)]) for c in range(10)])
+    np.testing.assert_allclose(r.dimension, ref, rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- known dimension
+
+
+@pytest.mark.parametrize("kind", ["ball", "cube"])
+def test_balls_and_cubes_k2_to_10(kind):
+    make = syn.ball if kind == "ball" else syn.cube
+    twonn, mle = [], []
+    for k in range(2, 11):
+        rep = intrinsic_dimension(make(2000, k, seed=k), methods="twonn,mle", n_boot=0)
+        twonn.append(rep.twonn.dimension)
+        mle.append(rep.mle.dimension)
+    ks = np.arange(2, 11)
+    # finite-sample and boundary bias (Facco 2017 fig. 2; Levina & Bickel 2004 fig. 1) grows with k at
+    # n = 2000: measured worst −10 % (ball, k = 10) / −17 % (cube, k = 9) for TwoNN, −14 % / −19 % for MLE;
+    # the cube's corners make it the harder case.
+    tol_twonn, tol_mle = (0.12, 0.16) if kind == "ball" else (0.19, 0.21)
+    np.testing.assert_allclose(twonn, ks, rtol=tol_twonn)
+    np.testing.assert_allclose(mle, ks, rtol=tol_mle)
+    assert np.all(np.diff(twonn) > 0) and np.all(np.diff(mle) > 0)  # the ordering of dimensions is kept
+    assert np.all(np.array(twonn[4:]) < ks[4:])  # the documented direction: high ID is underestimated
+
+
+@pytest.mark.parametrize("d", [3, 6, 11])
+def test_spheres(d):
+    X = syn.sphere(2000, d, seed=d)
+    rep = intrinsic_dimension(X, methods="twonn,mle", n_boot=0)
+    # no boundary, so only sampling error: TwoNN's sd is d/sqrt(0.9 n) ≈ 2.4 % → 4 sd ≈ 10 %;
+    # the MLE (k = 10..20) has a smaller sd but a small curvature bias: 12 %
+    np.testing.assert_allclose(rep.twonn.dimension, d - 1, rtol=0.10)
+    np.testing.assert_allclose(rep.mle.dimension, d - 1, rtol=0.12)
+
+
+def test_rotated_subspace_with_noise():
+    X = syn.subspace(2000, 10, 768, noise=0.01, seed=0)
+    rep = intrinsic_dimension(X, methods="twonn,gride,pca", n_boot=0, gride_max=16)
+    # noise std 0.01 against unit-variance signal: TwoNN 10.05 measured; 5 % tolerance
+    np.testing.assert_allclose(rep.twonn.dimension, 10, rtol=0.05)
+    assert rep.pca.components_95 == 10 and rep.pca.components_99 == 10
+    np.testing.assert_allclose(rep.pca.participation_ratio, 10, rtol=0.05)  # 10 near-equal variances
+    assert rep.gride.n2.tolist() == [2, 4, 8, 16]
+
+
+def test_swiss_roll():
+    X = syn.swiss_roll(2000, seed=0)
+    rep = intrinsic_dimension(X, methods="twonn,mle,pca", n_boot=0)
+    np.testing.assert_allclose(rep.twonn.dimension, 2, rtol=0.03)  # measured 1.988
+    np.testing.assert_allclose(rep.mle.dimension, 2, rtol=0.05)  # measured 1.957
+    assert rep.pca.components_90 == 3  # a curved sheet needs three linear directions
+
+
+def test_large_offset_does_not_change_twonn():
+    # design note: float32 GEMM with an offset of norm 1000 used to drop TwoNN from 10 to 5.7
+    X = syn.cube(3000, 10, 64, seed=2)
+    off = np.random.default_rng(0).standard_normal(64)
+    Y = (X + 1000 * off / np.linalg.norm(off)).astype(np.float32)
+    a = twonn_dimension(X.astype(np.float32), n_boot=0)
+    b = twonn_dimension(Y, n_boot=0)
+    # float32 storage near 1000 rounds coordinates by ~3e-5 (distances ~0.3): estimates agree to 1 %
+    np.testing.assert_allclose(b.dimension, a.dimension, rtol=0.01)
+
+
+# --------------------------------------------------------------------------- spectral closed forms
+
+
+def test_pca_closed_form():
+    rng = np.random.default_rng(7)
+    Z = rng.standard_normal((500, 3))
+    Q, _ = np.linalg.qr(Z - Z.mean(axis=0))  # orthonormal columns spanning centred vectors: still centred
+    X = (Q * np.array([3.0, 2.0, 1.0])) @ np.linalg.qr(rng.standard_normal((20, 3)))[0].T + 5.0
+    r = pca_dimension(X)
+    # eigenvalues ∝ 9, 4, 1: PR = 14² / 98 = 2; variance shares 9/14, 13/14, 1
+    np.testing.assert_allclose(r.participation_ratio, 2.0, rtol=1e-9)
+    np.testing.assert_allclose(r.explained_variance_ratio[:3], [9 / 14, 4 / 14, 1 / 14], rtol=1e-9)
+    assert (r.components_90, r.components_95, r.components_99) == (2, 3, 3)
+
+
+def test_rankme_and_entropy_closed_forms():
+    rng = np.random.default_rng(8)
+    Q = np.linalg.qr(rng.standard_normal((300, 40)))[0]  # 40 equal singular values
+    r = rankme(Q)
+    # p = 1/40 + ε (ε = 1e-7): RankMe = 40 up to O(ε·40·log 40) ≈ 1.5e-5 relative
+    np.testing.assert_allclose(r.effective_rank, 40, rtol=2e-5)
+    e = matrix_entropy(Q)
+    np.testing.assert_allclose(e.entropy, np.log(40), rtol=1e-10)
+    np.testing.assert_allclose(e.normalized, 1.0, rtol=1e-10)  # r = min(300, 40)
+    e2 = matrix_entropy(Q, alpha=2.0)
+    np.testing.assert_allclose(e2.entropy, np.log(40), rtol=1e-10)  # Rényi-2 of a uniform spectrum
+    one = np.outer(rng.standard_normal(50), rng.standard_normal(10))  # rank one
+    # the 9 zero singular values still get p = ε: 9·ε·|log ε| ≈ 1.45e-5 above 1
+    np.testing.assert_allclose(rankme(one).effective_rank, 1.0, rtol=3e-5)
+    np.testing.assert_allclose(matrix_entropy(one).normalized, 0.0, atol=1e-6)
+    # unequal singular values 2:1 → p = (2/3, 1/3) for RankMe, (4/5, 1/5) for the Gram entropy
+    M = np.linalg.qr(rng.standard_normal((100, 2)))[0] * [2.0, 1.0]
+    p = np.array([2, 1]) / 3
+    np.testing.assert_allclose(rankme(M).effective_rank, np.exp(-(p * np.log(p)).sum()), rtol=1e-6)
+    q = np.array([4, 1]) / 5
+    np.testing.assert_allclose(matrix_entropy(M).entropy, -(q * np.log(q)).sum(), rtol=1e-10)
+
+
+# --------------------------------------------------------------------------- invariances, duplicates, bootstrap
+
+
+@settings(max_examples=5, deadline=None)
+@given(seed=st.integers(0, 10_000), scale=st.floats(0.01, 100.0), shift=st.floats(-50, 50))
+def test_invariant_to_rotation_scale_translation_permutation(seed, scale, shift):
+    rng = np.random.default_rng(seed)
+    X = syn.ball(400, 4, seed=seed) @ np.linalg.qr(rng.standard_normal((6, 4)))[0].T
+    R = np.linalg.qr(rng.standard_normal((6, 6)))[0]
+    Y = scale * X @ R + shift
+    perm = rng.permutation(400)
+    a = intrinsic_dimension(X, methods="twonn,mle,gride", n_boot=0)
+    b = intrinsic_dimension(Y[perm], methods="twonn,mle,gride", n_boot=0)
+    # distances change by float64 round-off only; estimates to 1e-8
+    np.testing.assert_allclose(b.twonn.dimension, a.twonn.dimension, rtol=1e-8)
+    np.testing.assert_allclose(b.mle.dimension, a.mle.dimension, rtol=1e-8)
+    np.testing.assert_allclose(b.gride.dimension, a.gride.dimension, rtol=1e-8)
+
+
+def test_duplicates_are_dropped_and_reported():
+    X = syn.cube(1000, 6, 30, seed=9)
+    rng = np.random.default_rng(9)
+    dup_src = rng.choice(1000, 50, replace=False)
+    Xd = np.vstack([X, X[dup_src]])[rng.permutation(1050)]
+    a = intrinsic_dimension(X, methods="twonn,mle,gride", n_boot=0)
+    b = intrinsic_dimension(Xd, methods="twonn,mle,gride", n_boot=0)
+    assert b.n_duplicates_dropped == 50 and b.twonn.n_duplicates_dropped == 50
+    # the same 1000 distinct points (in another order): the same estimates (skdim's MLE gives 0.0 here)
+    np.testing.assert_allclose(b.twonn.dimension, a.twonn.dimension, rtol=1e-9)
+    np.testing.assert_allclose(b.mle.dimension, a.mle.dimension, rtol=1e-9)
+    with pytest.raises(EmbgeoError, match="50 exact duplicate rows"):
+        twonn_dimension(Xd, duplicates="error")
+    with pytest.raises(EmbgeoError, match="distance 0"):
+        twonn_dimension(neighbors=fake_neighbors(np.array([[0.0, 1.0], [1.0, 2.0], [1.0, 3.0]])))
+
+
+def test_bootstrap_is_seeded():
+    X = syn.ball(800, 3, seed=1)
+    a = intrinsic_dimension(X, methods="twonn,mle", seed=4, n_boot=100)
+    b = intrinsic_dimension(X, methods="twonn,mle", seed=4, n_boot=100)
+    c = intrinsic_dimension(X, methods="twonn,mle", seed=5, n_boot=100)
+    assert a.twonn.interval == b.twonn.interval and a.mle.interval == b.mle.interval
+    assert a.twonn.interval != c.twonn.interval
+    assert a.twonn.interval[0] < a.twonn.dimension < a.twonn.interval[1]
+
+
+def test_sample_is_seeded_and_reported():
+    X = syn.ball(3000, 4, seed=2)
+    a = intrinsic_dimension(X, methods="twonn", sample=1000, seed=1, n_boot=0)
+    b = intrinsic_dimension(X, methods="twonn", sample=1000, seed=1, n_boot=0)
+    assert a.n_used == 1000 and a.sampled and a.twonn.dimension == b.twonn.dimension
+    assert any("sample of 1000 of 3000" in n for n in a.notes)
+    assert any("underestimates high dimensions" in n for n in a.notes)
+    np.testing.assert_allclose(a.twonn.dimension, 4, rtol=0.1)
+
+
+def test_report_json_keys_named_after_methods():
+    import json
+
+    rep = intrinsic_dimension(syn.ball(300, 3, seed=0), methods="all", n_boot=10, gride_max=16)
+    d = rep.to_dict()
+    json.dumps(d)
+    for m in ("twonn", "mle", "gride", "pca", "rankme", "entropy"):
+        assert m in d and d[m] is not None
+    assert parse_methods("mle,twonn") == ("twonn", "mle")
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def test_bad_inputs():
+    with pytest.raises(EmbgeoError, match="1-D"):
+        twonn_dimension(np.arange(10.0))
+    with pytest.raises(EmbgeoError, match="this needs at least 22"):
+        mle_dimension(np.random.default_rng(0).standard_normal((10, 3)))
+    with pytest.raises(EmbgeoError, match="only 1 distinct rows among 50"):
+        intrinsic_dimension(np.tile([1.0, 2.0, 3.0], (50, 1)), methods="twonn")
+    with pytest.raises(EmbgeoError, match="unknown method 'foo'"):
+        intrinsic_dimension(np.eye(5), methods="twonn,foo")
+    with pytest.raises(EmbgeoError, match="discard_fraction"):
+        twonn_dimension(syn.ball(100, 2), discard_fraction=0.95)
+    with pytest.raises(EmbgeoError, match="k1"):
+        mle_dimension(syn.ball(100, 2), k1=5, k2=3)
+    with pytest.raises(EmbgeoError, match="zero variance"):
+        pca_dimension(np.ones((10, 3)))
+    with pytest.raises(EmbgeoError, match="max_order"):
+        gride_dimension(syn.ball(100, 2), max_order=1)
