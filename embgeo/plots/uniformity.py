@@ -10,32 +10,31 @@ from __future__ import annotations
 
 import numpy as np
 
-from embgeo.plots._common import BLUE, GREEN, GREY, ORANGE, figure, note, plain, stairs, trapz
+from embgeo.plots._common import BLUE, GREEN, GREY, ORANGE, figure, note, plain, stairs
 
 
 def sphere_angle_density(theta, d: int) -> np.ndarray:
-    """Density of the angle between two independent uniform points on S^(d−1): ∝ sin^(d−2) θ, on [0, π]."""
+    """Density of the angle between two independent uniform points on S^(d−1), on [0, π]:
+    ``sin^(d−2) θ / B(1/2, (d−1)/2)`` (closed-form normaliser)."""
+    from scipy.special import betaln
+
     theta = np.asarray(theta, dtype=np.float64)
-    grid = np.linspace(0.0, np.pi, 4001)
-    with np.errstate(divide="ignore"):
-        lg = (d - 2) * np.log(np.sin(grid))
-        lt = (d - 2) * np.log(np.sin(theta))
-    m = np.max(lg[np.isfinite(lg)])
-    z = trapz(np.exp(lg - m), grid) if d > 2 else np.pi
-    return np.exp(lt - m) / z if d > 2 else np.full_like(theta, 1.0 / np.pi)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_p = (d - 2) * np.log(np.sin(theta)) - betaln(0.5, (d - 1) / 2.0)
+    return np.where(np.isfinite(log_p), np.exp(log_p), 0.0) if d > 2 else np.full_like(theta, 1.0 / np.pi)
 
 
 def sphere_sq_distance_density(u, d: int) -> np.ndarray:
-    """Density of ``‖x − y‖²`` for independent uniform points on S^(d−1), on [0, 4]."""
+    """Density of ``u = ‖x − y‖²`` for independent uniform points on S^(d−1), on [0, 4]:
+    ``(u(1 − u/4))^a / (4^(a+1) B(a+1, a+1))`` with ``a = (d − 3)/2``."""
+    from scipy.special import betaln
+
     u = np.asarray(u, dtype=np.float64)
-    grid = np.linspace(0.0, 4.0, 4001)
+    a = 0.5 * (d - 3)
+    inside = (u > 0) & (u < 4)
     with np.errstate(divide="ignore", invalid="ignore"):
-        lg = 0.5 * (d - 3) * np.log(np.clip(grid * (1 - grid / 4), 0, None))
-        lu = 0.5 * (d - 3) * np.log(np.clip(u * (1 - u / 4), 0, None))
-    lg = np.where(np.isfinite(lg), lg, -np.inf)
-    m = np.max(lg)
-    z = trapz(np.exp(lg - m), grid)
-    return np.where(np.isfinite(lu), np.exp(lu - m) / z, 0.0)
+        log_p = a * np.log(np.where(inside, u * (1 - u / 4), 1.0)) - ((a + 1) * np.log(4.0) + betaln(a + 1, a + 1))
+    return np.where(inside, np.exp(log_p), 0.0)
 
 
 def _angle_edges(sq_edges) -> np.ndarray:
