@@ -240,3 +240,21 @@ def test_bad_inputs_name_rows_and_parameters():
         alignment(X, bad, names=("X", "Y"))
     with pytest.raises(EmbgeoError, match="alpha"):
         alignment(X, X, alpha=-1)
+
+
+# ----------------------------------------------------------------- properties
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(2, 70), d=st.integers(1, 9), seed=st.integers(0, 2**32 - 1), t=st.floats(0.05, 25.0), normalize=st.booleans())
+def test_exact_equals_naive_and_is_permutation_invariant(n, d, seed, t, normalize):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d)) * rng.uniform(0.2, 3.0, size=(n, 1)) + rng.standard_normal(d)
+    got = uniformity(X, t=t, normalize=normalize, mode="exact", block=int(rng.integers(1, 80)))
+    # float64 end to end: differences are summation order only
+    np.testing.assert_allclose(got.value, naive_uniformity(X, t, normalize), rtol=0, atol=1e-9)
+    perm = uniformity(X[rng.permutation(n)], t=t, normalize=normalize, mode="exact")
+    np.testing.assert_allclose(perm.value, got.value, rtol=0, atol=1e-9)

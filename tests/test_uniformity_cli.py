@@ -119,3 +119,16 @@ def test_drop_options_keep_pairs_aligned(run_cli, files, tmp_path):
     keep = np.setdiff1d(np.arange(300), [5, 8, 17])
     doc = json.loads(res.stdout)
     np.testing.assert_allclose(doc["alignment"]["value"], alignment(X[keep], Y[keep]).value, rtol=1e-15)
+
+
+def test_device_cuda_falls_back_to_cpu(run_cli, files):
+    paths, *_ = files
+    res = run_cli(["uniformity", paths["s"], "--device", "cuda", "-f", "json"])
+    assert res.code == 0, res.stderr
+    import torch
+
+    backend = json.loads(res.stdout)["uniformity"]["backend"]
+    if torch.cuda.is_available():
+        assert backend == "torch:cuda"
+    else:  # no GPU here: a note on stderr and the CPU engine
+        assert "no CUDA device" in res.stderr and backend == "numpy"

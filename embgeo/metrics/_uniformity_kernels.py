@@ -98,15 +98,16 @@ def exact_logsum_numpy(
                 G[:, :h][tri[:h, :h]] = -np.inf
             if fixed:  # G = 2t·cos already
                 tile_shift = -2.0 * t
-            elif unit:
-                m = float(G.max())
-                G -= dtype.type(m)
-                G *= two_t
-                tile_shift = 2.0 * t * (m - 1.0)
             else:
                 m = float(G.max())
+                if m == -math.inf:  # a one-row diagonal tile: every entry masked
+                    if on_tile is not None:
+                        on_tile(h * w)
+                    continue
                 G -= dtype.type(m)
-                tile_shift = m
+                if unit:
+                    G *= two_t
+                tile_shift = 2.0 * t * (m - 1.0) if unit else m
             np.exp(G, out=G)
             s = float(G.sum(dtype=np.float64))
             acc = _logaddexp(acc, tile_shift, s)
@@ -169,14 +170,16 @@ def exact_logsum_torch(
                     G[:, :h].masked_fill_(tri[:h, :h], -math.inf)
                 if fixed:
                     tile_shift = -2.0 * t
-                elif unit:
-                    m = float(G.max())
-                    G.sub_(m).mul_(2.0 * t)
-                    tile_shift = 2.0 * t * (m - 1.0)
                 else:
                     m = float(G.max())
+                    if m == -math.inf:  # a one-row diagonal tile: every entry masked
+                        if on_tile is not None:
+                            on_tile(h * w)
+                        continue
                     G.sub_(m)
-                    tile_shift = m
+                    if unit:
+                        G.mul_(2.0 * t)
+                    tile_shift = 2.0 * t * (m - 1.0) if unit else m
                 s = float(torch.exp_(G).sum(dtype=torch.float64))
                 acc = _logaddexp(acc, tile_shift, s)
                 if on_tile is not None:
