@@ -33,6 +33,8 @@ EXACT_MAX_N = 20_000
 DEFAULT_N_PAIRS = 200_000
 #: random pairs drawn (in every mode) to describe the distribution of pair distances
 SUMMARY_PAIRS = 10_000
+#: rows per block when rows are normalised, centred or summed (float64 temporaries stay ~25 MB at d = 768)
+PREP_BLOCK = 4096
 #: quantile levels reported for every distribution
 QUANTILE_LEVELS = (0.0, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1.0)
 
@@ -262,20 +264,29 @@ def check_paired(X: np.ndarray, Y: np.ndarray, *, names: tuple[str, str] = ("X",
         )
 
 
-def _row_norms(X, dtype=np.float64) -> np.ndarray:
-    """Row norms in float64, block by block."""
-    out = np.empty(X.shape[0], dtype=np.float64)
-    for a, b in iter_blocks(X.shape[0]):
+def _scan(X, *, name: str, normalize: bool) -> tuple[np.ndarray, np.ndarray]:
+    """One blockwise pass: float64 row norms and column sums; NaN/inf rows (and zero rows
+    when normalising) raise an :class:`EmbgeoError` naming them. Memory O(PREP_BLOCK × n_features)."""
+    n, d = X.shape
+    norms = np.empty(n, dtype=np.float64)
+    colsum = np.zeros(d, dtype=np.float64)
+    bad, zero = [], []
+    for a, b in iter_blocks(n, PREP_BLOCK):
         blk = np.asarray(X[a:b], dtype=np.float64)
-        out[a:b] = np.sqrt(np.einsum("ij,ij->i", blk, blk))
-    return out
-
-
-def _column_mean(X) -> np.ndarray:
-    acc = np.zeros(X.shape[1], dtype=np.float64)
-    for a, b in iter_blocks(X.shape[0]):
-        acc += np.asarray(X[a:b], dtype=np.float64).sum(axis=0)
-    return acc / X.shape[0]
+        finite = np.isfinite(blk).all(axis=1)
+        if not finite.all():
+            bad.append(np.flatnonzero(~finite) + a)
+            continue
+        norms[a:b] = np.sqrt(np.einsum("ij,ij->i", blk, blk))
+        colsum += blk.sum(axis=0)
+        if normalize:
+            zero.append(np.flatnonzero(norms[a:b] == 0.0) + a)
+    if bad:
+        raise K._bad_rows_error(name, np.concatenate(bad), "rows with NaN or inf", "fix them or pass --drop-nonfinite")
+    zero = np.concatenate(zero) if zero else np.empty(0, dtype=np.int64)
+    if zero.size:
+        raise K._bad_rows_error(name, zero, "all-zero rows that cannot be L2-normalised", "drop them (--drop-zero) or use the raw, unnormalised mode")
+    return norms, colsum
 
 
 # ----------------------------------------------------------------- uniformity
@@ -331,8 +342,8 @@ def uniformity(
     rng = as_rng(seed)
     n = X.shape[0] if hasattr(X, "shape") and len(getattr(X, "shape", ())) == 2 else None
     chosen = mode if mode != "auto" else ("exact" if (n is not None and n <= exact_max_n) else "sample")
-    if chosen == "exact":
-        X = as_matrix(X, name=name, min_rows=2, allow_nonfinite=False, allow_zero_rows=not normalize)
+    if chosen == "exact":  # NaN/inf and zero rows are checked in the first pass of _exact
+        X = as_matrix(X, name=name, min_rows=2, allow_nonfinite=True, allow_zero_rows=True)
     elif isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[0] >= 2 and X.dtype.kind in "biuf":
         # only the sampled rows are read, checked and converted (a float16 memory map stays on disk)
         as_matrix(X[:2], name=name, min_rows=2, allow_nonfinite=True, allow_zero_rows=True)
@@ -341,7 +352,7 @@ def uniformity(
     n, d = X.shape
     sphere = uniformity_sphere(d, t) if normalize else math.nan
     if chosen == "exact":
-        value, backend = _exact(X, t=t, normalize=normalize, device=device, block=block, progress=progress)
+        value, backend = _exact(X, t=t, normalize=normalize, device=device, block=block, progress=progress, name=name)
         total = n * (n - 1) // 2
         sq = K.sample_sq_distances(X, summary_pairs, rng, name=name, normalize=normalize)
         return UniformityResult(
@@ -380,16 +391,13 @@ def log_mean_exp_interval(log_values: np.ndarray, *, confidence: float = 0.95) -
     return shift + math.log(mean), log_lo, shift + math.log(hi), se_mean / mean
 
 
-def _exact(X: np.ndarray, *, t: float, normalize: bool, device: str | None, block: int | None, progress) -> tuple[float, str]:
+def _exact(X: np.ndarray, *, t: float, normalize: bool, device: str | None, block: int | None, progress, name: str = "X") -> tuple[float, str]:
     """log mean over i<j of the kernel; returns ``(value, backend)``."""
     n, d = X.shape
     dtype = np.dtype(X.dtype)
-    if normalize:
-        scale = 1.0 / _row_norms(X)
-        shift = None
-    else:
-        scale = None
-        shift = _column_mean(X)
+    norms, colsum = _scan(X, name=name, normalize=normalize)
+    scale = 1.0 / norms if normalize else None
+    shift = None if normalize else colsum / n
 
     def prep(a: int, b: int) -> np.ndarray:
         blk = np.asarray(X[a:b])
@@ -402,7 +410,7 @@ def _exact(X: np.ndarray, *, t: float, normalize: bool, device: str | None, bloc
     prepared = None
     if n * d * dtype.itemsize <= K.MAX_PREPARED_BYTES:
         prepared = np.empty((n, d), dtype=dtype)
-        for a, b in iter_blocks(n):
+        for a, b in iter_blocks(n, PREP_BLOCK):
             prepared[a:b] = prep(a, b)
         get_rows = lambda a, b: prepared[a:b]  # noqa: E731
     else:
@@ -411,7 +419,7 @@ def _exact(X: np.ndarray, *, t: float, normalize: bool, device: str | None, bloc
     if not normalize:  # squared norms of the prepared rows, in float64
         src = prepared if prepared is not None else None
         sq = np.empty(n, dtype=np.float64)
-        for a, b in iter_blocks(n):
+        for a, b in iter_blocks(n, PREP_BLOCK):
             blk = (src[a:b] if src is not None else prep(a, b)).astype(np.float64)
             sq[a:b] = np.einsum("ij,ij->i", blk, blk)
     if device is None or device == "numpy":
@@ -449,7 +457,7 @@ def alignment(
     check_paired(X, Y, names=names)
     n, d = X.shape
     dist = np.empty(n, dtype=np.float64)
-    for a, b in iter_blocks(n):
+    for a, b in iter_blocks(n, PREP_BLOCK):
         x = np.asarray(X[a:b], dtype=np.float64)
         y = np.asarray(Y[a:b], dtype=np.float64)
         if normalize:
