@@ -162,7 +162,10 @@ def run_gap(ctx: Context) -> Section:
 def run_intrinsic(ctx: Context) -> Section:
     from embgeo.metrics.intrinsic_report import intrinsic_dimension
 
-    r = intrinsic_dimension(ctx.X, n_boot=ID_BOOT, seed=ctx.seed)
+    n = ctx.es.n_samples
+    gride_max = int(min(64, 2 ** int(np.floor(np.log2(max(n - 2, 4))))))  # GRIDE needs n2 + 2 rows
+    k = int(min(20, max(3, n - 2)))
+    r = intrinsic_dimension(ctx.X, n_boot=ID_BOOT, seed=ctx.seed, k=k, gride_max=gride_max)
     d = ctx.es.n_features
     key = f"{f(r.twonn.dimension, 2)} [{f(r.twonn.interval[0], 2)}, {f(r.twonn.interval[1], 2)}]" if r.twonn is not None else "—"
     parts = []
@@ -174,11 +177,12 @@ def run_intrinsic(ctx: Context) -> Section:
     return Section(
         "intrinsic", "Intrinsic dimension", "info", "TwoNN dimension [95 % interval]", key, verdict,
         explanation="How many directions the data really vary along, locally (TwoNN from the ratio of second to first "
-                    "neighbour distance; MLE over k = 10..20 neighbours; GRIDE across neighbourhood scales) and globally "
+                    "neighbour distance; MLE averaged over k neighbours; GRIDE across neighbourhood scales) and globally "
                     "(PCA, effective rank). Every estimator underestimates high dimensions, and ambient noise inflates "
                     "local estimates at small scales: read the GRIDE curve.",
         reference="Facco et al. 2017 (TwoNN); Levina & Bickel 2004, MacKay & Ghahramani (MLE); Denti et al. 2022 (GRIDE); Garrido et al. 2023 (RankMe)",
-        settings=f"{r.n_used} rows used ({r.n_duplicates_dropped} duplicates dropped); {ID_BOOT} bootstrap replicates",
+        settings=f"{r.n_used} rows used ({r.n_duplicates_dropped} duplicates dropped); MLE k = {max(2, (k + 1) // 2)}..{k}; "
+                 f"GRIDE up to n2 = {gride_max}; {ID_BOOT} bootstrap replicates",
         tables=[table(r, "intrinsic dimension")], images=[image(r, "ID against scale; PCA spectrum")], notes=list(r.notes),
         data=r.to_dict(),
     )

@@ -1,0 +1,167 @@
+"""The report: the sections that apply and only those, escaping, no external references, a real render."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+XSS = "<script>alert(1)</script>"
+CHROMIUM = Path("/usr/bin/chromium")
+DATA_URI = re.compile(r'data:image/png;base64,[A-Za-z0-9+/=]*')
+
+
+def _sections(html: str) -> set[str]:
+    return set(re.findall(r'<section id="sec-[^"]+" data-section="([^"]+)"', html))
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory):
+    """60 rows in 3 clusters with a text label (holding markup), a numeric attribute, pairs and a small tree."""
+    d = tmp_path_factory.mktemp("report_inputs")
+    rng = np.random.default_rng(7)
+    centres = rng.normal(size=(3, 12)) * 3
+    lab = np.repeat(np.arange(3), 20)
+    X = (centres[lab] + rng.normal(size=(60, 12))).astype(np.float32)
+    score = X @ rng.normal(size=12) + 0.5 * rng.normal(size=60)
+    np.save(d / "x.npy", X)
+    names = np.array(["alpha", "beta", XSS])[lab]
+    rows = ["id,kind,score"] + [f"{i},{names[i]},{score[i]:.6f}" for i in range(60)]
+    (d / "labels.csv").write_text("\n".join(rows) + "\n")
+    np.save(d / "a.npy", X[:40])
+    np.save(d / "b.npy", (X[:40] + 0.3 * rng.normal(size=(40, 12))).astype(np.float32))
+    edges = [(i, (i - 1) // 2) for i in range(1, 15)]  # a binary tree of 15 nodes
+    (d / "tree.edges").write_text("\n".join(f"n{u} n{v}" for u, v in edges) + "\n")
+    return d
+
+
+@pytest.fixture(scope="module")
+def full_report(inputs, tmp_path_factory):
+    """The report with every input given, through the library (built once for several tests)."""
+    from embgeo.hyperbolic.graphs import read_hierarchy
+    from embgeo.io import join_labels, load
+    from embgeo.report import build_report, write_report
+
+    out = tmp_path_factory.mktemp("report_out") / "report.html"
+    es = join_labels(load(str(inputs / "x.npy")), inputs / "labels.csv")
+    pairs = (load(str(inputs / "a.npy")), load(str(inputs / "b.npy")))
+    layers = None
+    from embgeo.io import LayerStack
+
+    layers = LayerStack(layers=(es.matrix, es.matrix * 2.0 + 1.0), names=("first", XSS))
+    h = read_hierarchy(inputs / "tree.edges")
+    calls = []
+    rep = build_report(es, pairs=pairs, attr="score", layers=layers, hierarchy=h, seed=0, reembed_sample=60,
+                       title=f"report {XSS}", progress=lambda i, n, t: calls.append((i, n)))
+    written = write_report(rep, out)
+    return rep, out, written, calls
+
+
+def test_every_section_that_applies(full_report):
+    rep, out, written, calls = full_report
+    html = out.read_text()
+    expected = {"overview", "uniformity", "gap", "intrinsic", "layers", "cosine", "rank", "map", "hierarchy", "reembed"}
+    assert _sections(html) == expected
+    assert {s.key for s in rep.sections} == expected and rep.left_out == []
+    assert all(s.status in ("ok", "warn", "bad", "info") for s in rep.sections), [(s.key, s.verdict) for s in rep.sections if s.status in ("skipped", "error")]
+    # one summary card per section, linking to it
+    assert html.count('class="card st-') == len(expected)
+    for key in expected:
+        assert f'href="#sec-{key}"' in html
+    assert calls[0] == (0, len(expected)) and calls[-1] == (len(expected), len(expected))  # progress
+    # the rank section is right about a planted linear attribute (ρ on held-out rows)
+    assert rep.section("rank").status == "ok"
+
+
+def test_sections_left_out_without_their_inputs(inputs, tmp_path, run_cli):
+    out = tmp_path / "r.html"
+    res = run_cli(["report", inputs / "x.npy", "--out", out, "--reembed-sample", "0", "-f", "json"])
+    assert res.code == 0, res.stderr
+    html = out.read_text()
+    assert _sections(html) == {"overview", "uniformity", "intrinsic", "cosine", "map"}
+    import json
+
+    doc = json.loads(res.stdout)
+    assert doc["schema"] == "embgeo.report/1"
+    left = {d["section"] for d in doc["left_out"]}
+    assert left == {"Modality gap", "Intrinsic dimension per layer", "Rank axis", "Hierarchy in the Poincaré disk",
+                    "Is the space tree-like? (hyperbolic re-embedding)"}
+    assert (tmp_path / "r.md").exists() and (tmp_path / "r_files" / "uniformity-1.png").exists()
+
+
+def test_user_strings_are_escaped(full_report):
+    rep, out, written, _ = full_report
+    html = out.read_text()
+    assert "<script" not in html.lower()  # no script element at all, and the label's markup is escaped
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # title and layer name, as text
+    md = out.with_suffix(".md").read_text()
+    assert "<script" not in md and "&lt;script&gt;alert(1)&lt;/script&gt;" in md
+
+
+def test_self_contained_no_external_references(full_report):
+    rep, out, written, _ = full_report
+    html = out.read_text()
+    srcs = re.findall(r'\b(?:src|href)="([^"]*)"', html)
+    assert srcs and all(s.startswith("data:image/png;base64,") or s.startswith("#") for s in srcs)
+    text = DATA_URI.sub("", html)  # base64 may spell anything; outside it nothing may point outside
+    assert "http" not in text.lower()
+    assert "url(" not in text and "@import" not in text and "<link" not in text and "<iframe" not in text
+    # every image is a valid inline PNG, and the Markdown twin has the same images as files
+    import base64
+
+    pngs = [base64.b64decode(m[len("data:image/png;base64,"):]) for m in DATA_URI.findall(html)]
+    assert len(pngs) == sum(len(s.images) for s in rep.sections) and all(p[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+    files = sorted(p for p in written if p.suffix == ".png")
+    assert sorted(p.read_bytes() for p in files) == sorted(pngs)
+    md = out.with_suffix(".md").read_text()
+    for p in files:
+        assert f"](report_files/{p.name})" in md
+
+
+def test_missing_module_is_skipped_with_a_note(inputs, monkeypatch):
+    from embgeo import report_sections
+    from embgeo.io import load
+    from embgeo.report import build_report
+    from embgeo.report_render import render_html
+
+    def run(ctx):
+        import embgeo.metrics.not_written_yet  # noqa: F401
+
+    spec = report_sections.SectionSpec("future", "A future analysis", "—", report_sections.always, run)
+    monkeypatch.setattr(report_sections, "SECTIONS", [report_sections.SECTIONS[0], spec])
+    rep = build_report(load(str(inputs / "x.npy")))
+    sec = rep.section("future")
+    assert sec.status == "skipped" and "not available" in sec.verdict
+    assert 'data-section="future"' in render_html(rep)
+
+
+def test_report_bad_input(inputs, tmp_path, run_cli):
+    for args in (["--out", tmp_path / "r.txt"], ["--out", tmp_path / "r.html", "--attr", "nope"],
+                 ["--out", tmp_path / "missing" / "r.html"], ["--out", tmp_path / "r.html", "--edges", tmp_path / "none.edges"]):
+        res = run_cli(["report", inputs / "x.npy", *args])
+        assert res.code == 2, args
+        assert res.stderr.startswith("embgeo: error:") and len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
+    assert not (tmp_path / "r.html").exists()  # nothing written half-way
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium is not installed at /usr/bin/chromium (Debian package 'chromium'; `make test` installs it when it can)")
+def test_report_renders_in_headless_chromium(full_report, tmp_path):
+    import matplotlib.image as mpimg
+
+    _, out, _, _ = full_report
+    shot = tmp_path / "shot.png"
+    cmd = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1200,2000", out.resolve().as_uri()]
+    subprocess.run(cmd, capture_output=True, timeout=180, check=False)
+    assert shot.exists(), "Chromium wrote no screenshot"
+    img = mpimg.imread(shot)[..., :3]
+    assert img.shape[:2] == (2000, 1200)
+    # not blank: the page has ink (dark text), colour (badges, plots) and variation
+    assert img.std() > 0.05
+    assert (img.mean(axis=2) < 0.3).mean() > 0.002
+    assert (np.ptp(img, axis=2) > 0.2).mean() > 0.001
+    shutil.rmtree(tmp_path / "profile", ignore_errors=True)
