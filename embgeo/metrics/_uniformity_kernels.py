@@ -20,6 +20,8 @@ taken from the differences ``x_i − x_j`` in float64 (no cancellation).
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 import numpy as np
@@ -30,6 +32,8 @@ from embgeo.errors import EmbgeoError
 TILE_ELEMS = 8 * 1024 * 1024
 #: default rows per tile of the exact loop
 DEFAULT_BLOCK = 1024
+#: threads for the element-wise passes of the numpy engine (exp, sum, masks)
+ELEMWISE_THREADS = max(1, min(8, os.cpu_count() or 1))
 #: pairs per batch of the sampler
 SAMPLE_BATCH = 16384
 #: a prepared copy of the whole matrix is made when it is at most this big
@@ -75,44 +79,61 @@ def exact_logsum_numpy(
     # so the rows are pre-scaled by 2t and the shift −2t is applied once per tile in float64
     fixed = unit and 2.0 * t <= _FIXED_SHIFT_MAX
     two_t = dtype.type(2.0 * t)
+    sq_c = None if unit else sq.astype(dtype)
+    # the GEMM is multi-threaded by BLAS; the element-wise passes are split over row chunks in threads
+    # (numpy releases the GIL inside ufunc loops)
+    k = max(1, min(ELEMWISE_THREADS, rb // 64))
+
+    def stage1(G, r0, r1, a, c, c2, diag):
+        g = G[r0:r1]
+        if not unit:  # g ← −t(‖p_i‖² + ‖p_j‖² − 2G), clamped to ≤ 0
+            g *= -2.0
+            g += sq_c[c:c2][None, :]
+            g += sq_c[a + r0:a + r1][:, None]
+            np.maximum(g, 0.0, out=g)
+            g *= dtype.type(-t)
+        if diag:
+            hh = G.shape[0]
+            g[:, :hh][tri[r0:r1, :hh]] = -np.inf
+        return -math.inf if fixed else float(g.max())
+
+    def stage2(G, r0, r1, m):
+        g = G[r0:r1]
+        if not fixed:
+            g -= dtype.type(m)
+            if unit:
+                g *= two_t
+        np.exp(g, out=g)
+        return float(g.sum(dtype=np.float64))
+
     acc = (-math.inf, 0.0)
-    for a in range(0, n, rb):
-        a2 = min(n, a + rb)
-        A = get_rows(a, a2)
-        if fixed:
-            A = A * two_t
-        h = a2 - a
-        for c in range(a, n, cb):
-            c2 = min(n, c + cb)
-            w = c2 - c
-            C = get_rows(c, c2)
-            G = buf[: h * w].reshape(h, w)
-            np.matmul(A, C.T, out=G)
-            if not unit:  # G ← −t(‖p_i‖² + ‖p_j‖² − 2G), clamped to ≤ 0
-                G *= -2.0
-                G += sq[c:c2].astype(dtype, copy=False)[None, :]
-                G += sq[a:a2].astype(dtype, copy=False)[:, None]
-                np.maximum(G, 0.0, out=G)
-                G *= dtype.type(-t)
-            if c == a:
-                G[:, :h][tri[:h, :h]] = -np.inf
-            if fixed:  # G = 2t·cos already
-                tile_shift = -2.0 * t
-            else:
-                m = float(G.max())
-                if m == -math.inf:  # a one-row diagonal tile: every entry masked
-                    if on_tile is not None:
-                        on_tile(h * w)
-                    continue
-                G -= dtype.type(m)
-                if unit:
-                    G *= two_t
-                tile_shift = 2.0 * t * (m - 1.0) if unit else m
-            np.exp(G, out=G)
-            s = float(G.sum(dtype=np.float64))
-            acc = _logaddexp(acc, tile_shift, s)
-            if on_tile is not None:
-                on_tile(h * w)
+    with ThreadPoolExecutor(k) as pool:
+        for a in range(0, n, rb):
+            a2 = min(n, a + rb)
+            A = get_rows(a, a2)
+            if fixed:
+                A = A * two_t
+            h = a2 - a
+            cuts = np.linspace(0, h, min(k, h) + 1).astype(int)
+            chunks = list(zip(cuts[:-1], cuts[1:]))
+            for c in range(a, n, cb):
+                c2 = min(n, c + cb)
+                w = c2 - c
+                C = get_rows(c, c2)
+                G = buf[: h * w].reshape(h, w)
+                np.matmul(A, C.T, out=G)
+                maxima = list(pool.map(lambda rr: stage1(G, rr[0], rr[1], a, c, c2, c == a), chunks))
+                if on_tile is not None:
+                    on_tile(h * w)
+                if fixed:  # G = 2t·cos already
+                    m, tile_shift = 0.0, -2.0 * t
+                else:
+                    m = max(maxima)
+                    if m == -math.inf:  # a one-row diagonal tile: every entry masked
+                        continue
+                    tile_shift = 2.0 * t * (m - 1.0) if unit else m
+                s = math.fsum(pool.map(lambda rr: stage2(G, rr[0], rr[1], m), chunks))
+                acc = _logaddexp(acc, tile_shift, s)
     M, S = acc
     return M + math.log(S) if S > 0 else -math.inf
 
