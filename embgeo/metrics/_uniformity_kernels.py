@@ -35,7 +35,7 @@ DEFAULT_BLOCK = 1024
 #: threads for the element-wise passes of the numpy engine (exp, sum, masks)
 ELEMWISE_THREADS = max(1, min(8, os.cpu_count() or 1))
 #: pairs per batch of the sampler
-SAMPLE_BATCH = 16384
+SAMPLE_BATCH = 4096
 #: a prepared copy of the whole matrix is made when it is at most this big
 MAX_PREPARED_BYTES = 2 * 1024**3
 #: with unit rows and 2t <= this, exp(2t·cos) stays in float32's normal range: no max pass
@@ -268,7 +268,8 @@ def sample_sq_distances(
         i, j = i_all[s:e], j_all[s:e]
         idx = np.unique(np.concatenate([i, j]))
         R = read_rows(X, idx, name=name, normalize=normalize)
-        diff = R[np.searchsorted(idx, i)] - R[np.searchsorted(idx, j)]
+        diff = R[np.searchsorted(idx, i)]
+        diff -= R[np.searchsorted(idx, j)]
         out[s:e] = np.einsum("ij,ij->i", diff, diff)
         if on_batch is not None:
             on_batch(e - s)
