@@ -237,3 +237,20 @@ def test_bad_input_gives_clear_errors(kwargs, y, match):
 def test_preprocess_keeps_zero_rows_zero():
     Z = preprocess(np.array([[3.0, 4.0], [0.0, 0.0]]), normalize=True)
     np.testing.assert_allclose(Z, [[0.6, 0.8], [0.0, 0.0]])
+
+
+@pytest.mark.parametrize("n_train", [120, 20])  # primal (n ≥ d) and dual (n < d) forms
+def test_permuted_ridge_scores_match_refitting_each_permutation(n_train):
+    from embgeo.metrics.rankability import _permuted_ridge_scores
+
+    rng = np.random.default_rng(23)
+    d = 40
+    Xtr, Xte = rng.standard_normal((n_train, d)), rng.standard_normal((30, d))
+    Y = np.stack([rng.permutation(rng.standard_normal(n_train)) for _ in range(5)], axis=1)
+    got = _permuted_ridge_scores(Xtr, Xte, Y, alpha=3.0, block=2)
+    Xc = Xtr - Xtr.mean(axis=0)
+    for p in range(5):
+        w = np.linalg.solve(Xc.T @ Xc + 3.0 * np.eye(d), Xc.T @ (Y[:, p] - Y[:, p].mean()))
+        ptr = Xtr @ w
+        # the same linear algebra by another route: round-off only
+        np.testing.assert_allclose(got[:, p], (Xte @ w - ptr.mean()) / ptr.std(), rtol=1e-7, atol=1e-9)

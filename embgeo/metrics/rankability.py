@@ -282,23 +282,28 @@ def _permuted_ridge_scores(Xtr: np.ndarray, Xte: np.ndarray, Y: np.ndarray, *, a
     """Held-out z-scored ridge projections for many label vectors at once (columns of ``Y``, (n_train, P)).
 
     With the penalty fixed, ``w = (XcᵀXc + αI)⁻¹ Xcᵀ (y − ȳ)`` is linear in ``y``:
-    one solve per fold serves every permutation. Returns (n_test, P).
+    one Cholesky factor per fold (of the d×d or the n×n form, whichever is smaller)
+    serves every permutation. Returns (n_test, P).
     """
-    mu = Xtr.mean(axis=0)
-    Xc = Xtr - mu
+    from scipy.linalg import cho_factor, cho_solve
+
+    Xc = Xtr - Xtr.mean(axis=0)
     n_tr, d = Xc.shape
-    if n_tr >= d:
-        M = np.linalg.solve(Xc.T @ Xc + alpha * np.eye(d), Xc.T)  # (d, n_tr)
-    else:
-        M = Xc.T @ np.linalg.solve(Xc @ Xc.T + alpha * np.eye(n_tr), np.eye(n_tr))
+    primal = n_tr >= d
+    factor = cho_factor((Xc.T @ Xc if primal else Xc @ Xc.T) + alpha * np.eye(min(n_tr, d)))
     out = np.empty((Xte.shape[0], Y.shape[1]))
     for start in range(0, Y.shape[1], block):
-        Yb = Y[:, start:start + block]
-        W = M @ (Yb - Yb.mean(axis=0))
+        Yb = Y[:, start:start + block].astype(np.float64)
+        Yb -= Yb.mean(axis=0)
+        W = cho_solve(factor, Xc.T @ Yb) if primal else Xc.T @ cho_solve(factor, Yb)
         Ptr, Pte = Xtr @ W, Xte @ W
         sd = Ptr.std(axis=0)
         out[:, start:start + block] = (Pte - Ptr.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
     return out
+
+
+#: most entries (rows × permutations) the shuffled-label null holds at once; beyond it fewer permutations are run
+SHUFFLE_BUDGET = 20_000_000
 
 
 def _folds(n: int, n_folds: int, groups: np.ndarray | None, seed: int):
@@ -426,7 +431,10 @@ def rank_axes(
     held = {m: np.full(n, np.nan) for m in fold_methods}
     fold_rho = {m: [] for m in fold_methods}
     fold_axes = {m: [] for m in fold_methods if m != "knn"}
-    perms = np.stack([perm_rng.permutation(n) for _ in range(n_shuffles)], axis=1) if baselines and n_shuffles > 0 else None
+    n_perm = min(n_shuffles, max(100, SHUFFLE_BUDGET // max(n, 1)))
+    if baselines and n_perm < n_shuffles:
+        notes.append(f"shuffled band from {n_perm} permutations instead of {n_shuffles} to bound memory ({n} rows)")
+    perms = np.stack([perm_rng.permutation(n).astype(np.int32) for _ in range(n_perm)], axis=1) if baselines and n_perm > 0 else None
     null_scores = np.full((n, 0 if perms is None else perms.shape[1]), np.nan)
     details: dict[str, dict] = {m: {} for m in fold_methods}
     alphas, pcs_chosen = [], []
