@@ -200,8 +200,8 @@ def build_report(
     es : :class:`~embgeo.io.EmbeddingSet` — the embeddings (with label columns, if any).
     pairs : optional ``(A, B)`` row-paired :class:`EmbeddingSet` s (a different row set is fine).
     attr : numeric label column for the rank axes (and the norm–attribute correlation).
-    color_by : label column that colours the map (default: the first text column with
-        2–30 distinct values, else ``attr``).
+    color_by : label column that colours the map (default: the text column with the most
+        distinct non-blank values, between 2 and 30, else ``attr``).
     layers : optional :class:`~embgeo.io.LayerStack` for the per-layer curves.
     hierarchy : optional :class:`~embgeo.hyperbolic.graphs.Hierarchy` to embed in the disk.
     map_method : ``pca`` (default: fast), ``umap`` or ``hyperbolic-umap`` for the map.

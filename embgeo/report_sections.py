@@ -277,11 +277,16 @@ def run_rank(ctx: Context) -> Section:
 def _color_column(ctx: Context) -> str | None:
     if ctx.color_by:
         return ctx.color_by
-    for name in sorted(ctx.es.attributes):
+    best, best_k = None, 1
+    for name in sorted(ctx.es.attributes):  # the text column with the most distinct values (2..30), ignoring blanks
         col = ctx.es.attributes[name]
-        if col.dtype.kind not in "biuf" and 2 <= np.unique(col.astype(str)).size <= MAX_CATEGORIES:
-            return name
-    return ctx.attr
+        if col.dtype.kind in "biuf":
+            continue
+        values = np.unique(col.astype(str))
+        k = int(np.sum(np.char.strip(values) != ""))
+        if best_k < k <= MAX_CATEGORIES:
+            best, best_k = name, k
+    return best if best is not None else ctx.attr
 
 
 def run_map(ctx: Context) -> Section:

@@ -25,7 +25,7 @@ def report(
     out: Annotated[Path, typer.Option("--out", "-o", help="The HTML report to write (self-contained); report.md and its images go beside it.", dir_okay=False)],
     pairs: Annotated[Optional[List[str]], typer.Option("--pairs", help="Row-paired sets for the modality gap: --pairs B (pairs X with B) or --pairs A --pairs B (any two row-paired files).", show_default=False)] = None,
     attr: Annotated[Optional[str], typer.Option("--attr", help="Numeric label column for the rank axis (and norm vs attribute); needs --labels unless the input carries it.")] = None,
-    color_by: Annotated[Optional[str], typer.Option("--color-by", help="Label column that colours the map (default: the first text column with 2–30 values, else --attr).")] = None,
+    color_by: Annotated[Optional[str], typer.Option("--color-by", help="Label column that colours the map (default: the text column with the most distinct values, 2–30, else --attr).")] = None,
     layers: Annotated[Optional[List[str]], typer.Option("--layers", help="A layer stack for per-layer curves: one L×n×d file, or repeat --layers once per layer file.", show_default=False)] = None,
     edges: Annotated[Optional[Path], typer.Option("--edges", help="A hierarchy or graph (edge list 'u v [w]' or closure CSV 'id1,id2[,weight]') to embed in the Poincaré disk.", dir_okay=False)] = None,
     map_method: Annotated[MapMethod, typer.Option("--map", help="How the map is drawn: pca (fast), umap, hyperbolic-umap (slower: numba compiles on first use), none.", case_sensitive=False)] = MapMethod.pca,
