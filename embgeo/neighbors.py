@@ -44,6 +44,8 @@ SCORE_TILE_BYTES = 128 * 2**20
 STREAM_ROWS = 65536
 #: in-memory prepared copy allowed up to this size; above it the database is streamed
 MAX_PREPARED_BYTES = 2 * 2**30
+#: tile rows of the self-join (each pair computed once); tiles of 4096² float32 = 64 MB
+SYMMETRIC_TILE = 4096
 #: float64 scratch for the exact refinement of the k selected distances
 REFINE_BYTES = 8 * 2**20
 #: cosine selection is redone in float64 when the median k-th cosine distance is below this
@@ -303,7 +305,7 @@ def _select_k(S: np.ndarray, k: int) -> np.ndarray:
         return np.broadcast_to(np.arange(n), (b, n)).copy()
     c = 32
     m = n // c
-    if n < 4096 or k > 64 or m < 4 * k:
+    if n < 1024 or k > 64 or m < 4 * k:
         return np.argpartition(S, k - 1, axis=1)[:, :k]
     head = S[:, : m * c]
     group_min = head.reshape(b, c, m).min(axis=1)  # group j = columns {j, j+m, j+2m, …}
@@ -315,6 +317,29 @@ def _select_k(S: np.ndarray, k: int) -> np.ndarray:
     vals = np.take_along_axis(S, cols, axis=1)
     pick = np.argpartition(vals, k - 1, axis=1)[:, :k]
     return np.take_along_axis(cols, pick, axis=1)
+
+
+def _select_k_columns(S: np.ndarray, k: int) -> np.ndarray:
+    """Row indices ``(n_cols, k)`` of the ``k`` smallest entries of each *column* of ``S``.
+
+    The same two-level selection as :func:`_select_k`, along axis 0, so the tile is
+    never transposed in memory: group minima over strided row groups are
+    elementwise minima of contiguous rows (SIMD), and only ``k·c`` candidates per
+    column are gathered.
+    """
+    r, ncol = S.shape
+    c = 32
+    m = r // c
+    if r < 1024 or k > 64 or m < 4 * k:
+        return np.ascontiguousarray(np.argpartition(S, k - 1, axis=0)[:k].T)
+    group_min = S[: m * c].reshape(c, m, ncol).min(axis=0)  # (m, ncol): group g = rows {g, g+m, …}
+    groups = np.argpartition(group_min.T, k - 1, axis=1)[:, :k]  # (ncol, k)
+    rows = (groups[:, :, None] + m * np.arange(c)[None, None, :]).reshape(ncol, k * c)
+    if r > m * c:
+        rows = np.concatenate([rows, np.broadcast_to(np.arange(m * c, r), (ncol, r - m * c))], axis=1)
+    vals = S[rows, np.arange(ncol)[:, None]]
+    pick = np.argpartition(vals, k - 1, axis=1)[:, :k]
+    return np.take_along_axis(rows, pick, axis=1)
 
 
 def _merge(best_s, best_i, s, i, k):
@@ -350,6 +375,66 @@ def _exact_numpy(prep: _Prepared, Q, k, self_offset, block_rows, on_block=None):
         if on_block is not None:
             on_block(qe - qs)
     return out
+
+
+def _exact_numpy_symmetric(prep: _Prepared, k, exclude, tile, on_block=None):
+    """Self-join kNN that computes each pair once: half the GEMM flops of :func:`_exact_numpy`.
+
+    The rows are cut into tiles of ``tile`` rows; for tiles ``I ≤ J`` one product
+    serves the rows of ``I`` (row-wise selection) and, when ``J > I``, the rows of
+    ``J`` (column-wise selection, no transpose). For euclidean the product is the
+    full squared distance ``‖x_i‖² + ‖x_j‖² − 2x_i·x_j``, symmetric in i and j,
+    obtained in one GEMM by augmenting the rows with ``[1, ‖x‖²]`` (no extra
+    passes over the tile); for cosine/dot it is ``−x_i·x_j``. A running top-k per
+    row is merged after every tile. Memory O(tile² + n·k) plus the augmented copy.
+    """
+    B, sq = prep._whole
+    n, d = B.shape
+    best_s = np.full((n, k), np.inf, dtype=B.dtype)
+    best_i = np.full((n, k), -1, dtype=np.int64)
+    if sq is not None:
+        right = np.empty((n, d + 2), dtype=B.dtype)
+        right[:, :d] = B
+        right[:, d] = sq
+        right[:, d + 1] = 1.0
+    else:
+        right = B
+    starts = list(range(0, n, tile))
+    for a in starts:
+        ae = min(n, a + tile)
+        if sq is not None:
+            left = np.empty((ae - a, d + 2), dtype=B.dtype)
+            np.multiply(B[a:ae], -2.0, out=left[:, :d])  # exact scaling
+            left[:, d] = 1.0
+            left[:, d + 1] = sq[a:ae]
+        else:
+            left = -B[a:ae]
+        for b in starts:
+            if b < a:
+                continue
+            be = min(n, b + tile)
+            G = left @ right[b:be].T
+            if a == b and exclude:
+                np.fill_diagonal(G, np.inf)
+            _merge_into(best_s, best_i, a, G, b, k)
+            if b > a:  # the same product serves the rows of tile J
+                sel = _select_k_columns(G, min(k, G.shape[0]))  # (tile_J, kk) rows of tile I
+                s_ = G[sel, np.arange(G.shape[1])[:, None]]
+                rows = slice(b, be)
+                best_s[rows], best_i[rows] = _merge(best_s[rows], best_i[rows], s_, sel + a, k)
+        if on_block is not None:
+            on_block(ae - a)
+    return best_i
+
+
+def _merge_into(best_s, best_i, row0, S, col0, k):
+    """Merge the top-k of each row of ``S`` (rows ``row0…``, columns ``col0…``) into the running best."""
+    rows = slice(row0, row0 + S.shape[0])
+    kk = min(k, S.shape[1])
+    sel = _select_k(S, kk)
+    s = np.take_along_axis(S, sel, axis=1)
+    ms, mi = _merge(best_s[rows], best_i[rows], s, sel + col0, k)
+    best_s[rows], best_i[rows] = ms, mi
 
 
 def _exact_torch(prep: _Prepared, Q, k, self_offset, block_rows, device, on_block=None):
@@ -547,6 +632,8 @@ def _exact_indices(X, Q, k, *, metric, exclude, backend, device, block_rows, dty
         return _exact_torch(prep, Q, k, offset, br, device, on_block=progress)
     if device not in ("cpu", None):
         raise EmbgeoError(f"device={device!r} needs backend='torch'", hint="pass backend='torch' (or --device cpu)")
+    if Q is X and prep._whole is not None and X.shape[0] > SYMMETRIC_TILE and not block_rows:
+        return _exact_numpy_symmetric(prep, k, exclude, SYMMETRIC_TILE, on_block=progress)
     return _exact_numpy(prep, Q, k, offset, br, on_block=progress)
 
 

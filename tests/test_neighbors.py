@@ -194,3 +194,24 @@ def test_bad_inputs():
         knn(np.vstack([np.zeros(3), np.ones((4, 3))]), 1, metric="cosine")
     with pytest.raises(EmbgeoError, match="NaN"):
         knn(np.array([[np.nan, 1.0], [1.0, 2.0], [0.0, 1.0]]), 1)
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cosine", "dot"])
+@pytest.mark.parametrize("exclude_self", [True, False])
+def test_symmetric_self_join_matches_brute_force(metric, exclude_self, monkeypatch):
+    # the self-join computes each pair once (tiles I ≤ J); small tiles exercise the row- and column-wise
+    # selection, ragged last tiles, and the grouped selection (tile ≥ 1024 columns)
+    import embgeo.neighbors as nbm
+
+    monkeypatch.setattr(nbm, "SYMMETRIC_TILE", 1100)
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((2900, 12))
+    X[2500] = X[3]  # an exact duplicate across tiles
+    res = knn(X, 6, metric=metric, exclude_self=exclude_self)
+    idx, dist = brute(X, X, 6, metric, exclude_self)
+    np.testing.assert_allclose(res.distances, dist, rtol=1e-10, atol=1e-12)  # float64 refinement
+    # only the duplicate pair (3, 2500) can tie; all other index sets agree exactly
+    differ = np.flatnonzero((res.indices != idx).any(axis=1))
+    assert set(differ) <= {3, 2500}
+    if exclude_self and metric == "euclidean":
+        assert res.indices[3, 0] == 2500 and res.distances[3, 0] == 0.0 and res.n_zero_distances == 2
