@@ -95,3 +95,14 @@ def test_info_several_files_and_labels(tmp_path, run_cli):
     assert [f["rows"] for f in files] == [3, 5] and files[1]["duplicate_rows"] == 4
     res = run_cli(["info", tmp_path / "a.npy", "--labels", tmp_path / "l.csv", "-f", "json"])
     assert json.loads(res.stdout)["files"][0]["label_columns"] == ["topic"]
+
+
+def test_outputs_get_normal_permissions(tmp_path):
+    import os
+
+    from embgeo.io.writers import write_text
+
+    write_text(tmp_path / "o.txt", "x")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (tmp_path / "o.txt").stat().st_mode & 0o777 == 0o666 & ~mask

@@ -22,6 +22,9 @@ def atomic_path(path: str | os.PathLike, *, suffix: str | None = None):
     os.close(fd)
     try:
         yield Path(tmp)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
