@@ -1,36 +1,26 @@
 #!/usr/bin/env bash
 # The main job on bundled data, run by `make demo`. Usage: demo.sh EMBGEO OUTDIR
+#   1. `embgeo info` on the bundled sentence sample (all-MiniLM-L6-v2, 1640 × 384)
+#   2. `embgeo report` on the sample with its attributes (rank axis for `rating`), its
+#      paraphrase pairs (the modality gap) and the WordNet mammal hierarchy (hyperbolic)
 set -euo pipefail
 EMBGEO=${1:-embgeo}
 OUT=${2:-demo-out}
 mkdir -p "$OUT"
-has() { "$EMBGEO" --help 2>/dev/null | grep -qE "│ $1 "; }
 
-S=$("$EMBGEO" datasets path sentences)
-L="${S%.npy}.csv"
-A=$("$EMBGEO" datasets path paraphrases)
-B="${A%_a.npy}_b.npy"
-M=$("$EMBGEO" datasets path mammals)
+S=$("$EMBGEO" datasets path sentences)        # sentences.npy
+L="${S%.npy}.csv"                              # its labels: id, text, topic, number, rating, ...
+A=$("$EMBGEO" datasets path paraphrases)       # paraphrases_a.npy
+B="${A%_a.npy}_b.npy"                          # paraphrases_b.npy (row-paired with A)
+M=$("$EMBGEO" datasets path mammals)           # WordNet mammal closure
 
-echo "== embgeo info (bundled sentence sample)"
+echo "== embgeo info $S --labels $L"
 "$EMBGEO" info "$S" --labels "$L"
 "$EMBGEO" info "$S" --labels "$L" --out "$OUT/info.json"
 
-if has report; then
-  echo "== embgeo report"
-  "$EMBGEO" report "$S" --labels "$L" --attr rating --edges "$M" --out "$OUT/report.html"
-  echo "report: $OUT/report.html (and $OUT/report.md)"
-  exit 0
-fi
-if has uniformity; then
-  echo "== embgeo uniformity (paraphrase pairs)"
-  "$EMBGEO" uniformity "$A" --pairs "$B"
-  "$EMBGEO" uniformity "$A" --pairs "$B" --out "$OUT/uniformity.json"
-fi
-if has id; then
-  echo "== embgeo id"
-  "$EMBGEO" id "$S" --out "$OUT/id.json"
-  "$EMBGEO" id "$S"
-fi
+echo "== embgeo report (sentences + paraphrase pairs + rating + mammals)"
+"$EMBGEO" report "$S" --labels "$L" --attr rating --pairs "$A" --pairs "$B" --edges "$M" --out "$OUT/report.html"
+
 echo
-echo "outputs: $OUT/ ($(ls "$OUT" | tr '\n' ' '))"
+echo "report: $(cd "$OUT" && pwd)/report.html (Markdown twin: $(cd "$OUT" && pwd)/report.md)"
+echo "info:   $(cd "$OUT" && pwd)/info.json"
