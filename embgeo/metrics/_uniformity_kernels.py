@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
@@ -35,7 +36,7 @@ DEFAULT_BLOCK = 1024
 #: threads for the element-wise passes of the numpy engine (exp, sum, masks)
 ELEMWISE_THREADS = max(1, min(8, os.cpu_count() or 1))
 #: pairs per batch of the sampler
-SAMPLE_BATCH = 4096
+SAMPLE_BATCH = 1024
 #: a prepared copy of the whole matrix is made when it is at most this big
 MAX_PREPARED_BYTES = 2 * 1024**3
 #: with unit rows and 2t <= this, exp(2t·cos) stays in float32's normal range: no max pass
@@ -162,12 +163,18 @@ def exact_logsum_torch(
         raise EmbgeoError(f"device {device!r} asked for, but torch sees no CUDA device", hint="use device='cpu'")
     tdtype = torch.float64 if dtype == np.float64 else torch.float32
     rb, cb = _tile_plan(n, block)
-    whole = torch.from_numpy(np.ascontiguousarray(prepared)).to(dev) if prepared is not None else None
+    def as_tensor(arr: np.ndarray):
+        # read-only inputs (memory maps used in place) are only ever read here: silence torch's warning
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+            return torch.from_numpy(np.ascontiguousarray(arr)).to(dev)
+
+    whole = as_tensor(prepared) if prepared is not None else None
 
     def rows(a: int, b: int):
         if whole is not None:
             return whole[a:b]
-        return torch.from_numpy(np.ascontiguousarray(get_rows(a, b))).to(dev)
+        return as_tensor(get_rows(a, b))
 
     sq_t = torch.from_numpy(sq).to(dev, tdtype) if (not unit and sq is not None) else None
     tri = torch.tril(torch.ones((rb, rb), dtype=torch.bool, device=dev))
@@ -229,10 +236,11 @@ def read_rows(X, idx: np.ndarray, *, name: str, normalize: bool) -> np.ndarray:
     Only these rows are read from a memory-mapped ``X``. NaN/inf rows, and all-zero
     rows when normalising, raise an :class:`EmbgeoError` that names them.
     """
-    R = np.asarray(X[idx], dtype=np.float64)
-    finite = np.isfinite(R).all(axis=1)
+    raw = np.asarray(X[idx])
+    finite = np.isfinite(raw).all(axis=1)
     if not finite.all():
         raise _bad_rows_error(name, idx[~finite], "rows with NaN or inf", "fix them or pass --drop-nonfinite")
+    R = raw.astype(np.float64)
     if normalize:
         norms = np.sqrt(np.einsum("ij,ij->i", R, R))
         zero = norms == 0.0

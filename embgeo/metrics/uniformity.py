@@ -244,9 +244,9 @@ def _check_confidence(confidence) -> float:
 
 
 def _z(confidence: float) -> float:
-    from scipy.stats import norm
+    from scipy.special import ndtri  # the normal quantile, without importing scipy.stats
 
-    return float(norm.ppf(0.5 + confidence / 2.0))
+    return float(ndtri(0.5 + confidence / 2.0))
 
 
 def check_paired(X: np.ndarray, Y: np.ndarray, *, names: tuple[str, str] = ("X", "Y")) -> None:
@@ -408,7 +408,15 @@ def _exact(X: np.ndarray, *, t: float, normalize: bool, device: str | None, bloc
         return np.ascontiguousarray(out, dtype=dtype)
 
     prepared = None
-    if n * d * dtype.itemsize <= K.MAX_PREPARED_BYTES:
+    # rows already unit-norm to a few ulps (embeddings saved normalised) are used in place: no copy
+    already_unit = (
+        normalize and isinstance(X, np.ndarray) and X.flags.c_contiguous
+        and float(np.max(np.abs(norms - 1.0))) <= 8 * float(np.finfo(dtype).eps)
+    )
+    if already_unit:
+        prepared = X
+        get_rows = lambda a, b: X[a:b]  # noqa: E731
+    elif n * d * dtype.itemsize <= K.MAX_PREPARED_BYTES:
         prepared = np.empty((n, d), dtype=dtype)
         for a, b in iter_blocks(n, PREP_BLOCK):
             prepared[a:b] = prep(a, b)
