@@ -36,3 +36,10 @@ def test_custom_id_column_and_mismatch(tmp_path):
     assert out.attributes["score"].tolist() == [2.0, 1.0]
     with pytest.raises(EmbgeoError, match="no id column 'key'"):
         join_labels(es, tmp_path / "l.csv", id_col="key")
+
+
+def test_row_order_join_takes_ids_from_the_labels(tmp_path):
+    es = EmbeddingSet(np.zeros((2, 2)))
+    (tmp_path / "l.csv").write_text("id,score\nfirst,1\nsecond,2\n")
+    out = join_labels(es, tmp_path / "l.csv")
+    assert out.ids.tolist() == ["first", "second"] and "id" not in out.attributes

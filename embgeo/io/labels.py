@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +72,8 @@ def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None
                 hint="give both files ids (--id-col / an 'id' column) or make the row counts equal",
             )
         order = np.arange(len(rows))
+        if key is not None and es.ids is None:  # the labels' id column names the rows
+            es = replace(es, ids=np.asarray([c.strip() for c in cols[header.index(key)]], dtype=str))
     attrs = {}
     for j, name in enumerate(header):
         if name == key:
