@@ -340,8 +340,12 @@ def uniformity(
     if block is not None and (not isinstance(block, (int, np.integer)) or block < 1):
         raise EmbgeoError(f"block must be a positive integer, got {block!r}")
     rng = as_rng(seed)
-    n = X.shape[0] if hasattr(X, "shape") and len(getattr(X, "shape", ())) == 2 else None
-    chosen = mode if mode != "auto" else ("exact" if (n is not None and n <= exact_max_n) else "sample")
+    if hasattr(X, "matrix") and not isinstance(X, np.ndarray):  # an EmbeddingSet
+        X = X.matrix
+    if not isinstance(X, np.ndarray):  # lists, tensors…: checked for shape and dtype, not yet for values
+        X = as_matrix(X, name=name, min_rows=2, allow_nonfinite=True, allow_zero_rows=True)
+    n = X.shape[0] if X.ndim == 2 else 0
+    chosen = mode if mode != "auto" else ("exact" if n <= exact_max_n else "sample")
     if chosen == "exact":  # NaN/inf and zero rows are checked in the first pass of _exact
         X = as_matrix(X, name=name, min_rows=2, allow_nonfinite=True, allow_zero_rows=True)
     elif isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[0] >= 2 and X.dtype.kind in "biuf":
