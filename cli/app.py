@@ -16,7 +16,7 @@ from typing import Annotated, Optional
 import typer
 
 from embgeo._version import __version__
-from embgeo.cli.common import Settings
+from embgeo.cli.common import Settings, set_settings
 
 app = typer.Typer(
     name="embgeo",
@@ -52,6 +52,7 @@ def _root(
 ):
     """The geometry of saved embeddings, and whether their similarities can be trusted."""
     ctx.obj = Settings(seed=seed, device=device.value, quiet=quiet, verbose=verbose)
+    set_settings(ctx.obj)
 
 
 def _register_commands() -> None:
@@ -70,6 +71,7 @@ def main(argv: list[str] | None = None) -> None:
     """Console entry point: library errors become one line on stderr and exit code 2."""
     from embgeo.errors import EmbgeoError
 
+    set_settings(Settings())  # a fresh invocation starts from the defaults
     try:
         app(args=argv, prog_name="embgeo")
     except EmbgeoError as exc:

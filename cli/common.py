@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Optional
@@ -21,13 +22,17 @@ class Settings:
     verbose: bool = False
 
 
-def settings() -> Settings:
-    import click
+_SETTINGS: ContextVar[Settings] = ContextVar("embgeo_settings", default=Settings())
 
-    ctx = click.get_current_context(silent=True)
-    root = ctx.find_root() if ctx else None
-    obj = getattr(root, "obj", None)
-    return obj if isinstance(obj, Settings) else Settings()
+
+def set_settings(value: Settings) -> None:
+    """Called by the root callback once per invocation."""
+    _SETTINGS.set(value)
+
+
+def settings() -> Settings:
+    """The global options of the running invocation (--seed, --device, --quiet, --verbose)."""
+    return _SETTINGS.get()
 
 
 def seed_value(local: Optional[int]) -> int:

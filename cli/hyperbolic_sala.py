@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from embgeo.cli.common import FormatOpt, IdColOpt, InputFormatOpt, OutOpt, SeedOpt, message, seed_value
+from embgeo.cli.common import PlotOpt, save_plot, FormatOpt, IdColOpt, InputFormatOpt, OutOpt, SeedOpt, message, seed_value
 from embgeo.cli.output import emit
 
 CoordsOpt = Annotated[Optional[Path], typer.Option("--coords-out", help="Also write the coordinates (CSV: id, x1, x2, …) to this file.", dir_okay=False)]
@@ -70,6 +70,7 @@ def combinatorial(
     distortion_sources: Annotated[Optional[int], typer.Option("--distortion-sources", help="Estimate distortion from this many random source rows (default: all up to 20000 nodes, else 200).", min=1)] = None,
     coords_out: CoordsOpt = None,
     seed: SeedOpt = None,
+    plot: PlotOpt = None,
     fmt: FormatOpt = None,
     out: OutOpt = None,
 ):
@@ -92,6 +93,7 @@ def combinatorial(
             message(f"{coords_out}: float64 coordinates are rounded ({e.n_on_boundary} on the boundary); use --precision {e.bits_needed} for exact ones")
     cols, rows = r.table()
     emit(command="hyperbolic.combinatorial", data=r.to_dict(), columns=cols, rows=rows, fmt=fmt, out=out, title=f"embgeo hyperbolic combinatorial {edges}", notes=list(r.notes))
+    save_plot(r.embedding, plot, hierarchy=h)
 
 
 def hmds_cmd(
@@ -105,6 +107,7 @@ def hmds_cmd(
     input_format: InputFormatOpt = None,
     coords_out: CoordsOpt = None,
     seed: SeedOpt = None,
+    plot: PlotOpt = None,
     fmt: FormatOpt = None,
     out: OutOpt = None,
 ):
@@ -135,6 +138,7 @@ def hmds_cmd(
         _write_coords(coords_out, ids, r.coordinates)
     cols, rows = r.table()
     emit(command="hyperbolic.hmds", data=r.to_dict(), columns=cols, rows=rows, fmt=fmt, out=out, title=f"embgeo hyperbolic hmds {source}", notes=list(r.notes))
+    save_plot(r, plot)
 
 
 def delta(
@@ -188,6 +192,7 @@ def reembed_cmd(
     input_format: InputFormatOpt = None,
     coords_out: CoordsOpt = None,
     seed: SeedOpt = None,
+    plot: PlotOpt = None,
     fmt: FormatOpt = None,
     out: OutOpt = None,
 ):
@@ -226,6 +231,7 @@ def reembed_cmd(
     )
     cols, rows = r.table()
     emit(command="hyperbolic.reembed", data=r.to_dict(), columns=cols, rows=rows, fmt=fmt, out=out, title=f"embgeo hyperbolic reembed {source}", notes=[verdict, f"scale t = {r.scale:.4g}{' (auto)' if r.scale_auto else ''}; {r.n_used} of {r.n_samples} rows; k = {r.k}"] + list(r.notes))
+    save_plot(r, plot)
 
 
 def register(group: typer.Typer) -> None:

@@ -106,3 +106,15 @@ def test_outputs_get_normal_permissions(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert (tmp_path / "o.txt").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_global_options_reach_commands(tmp_path, run_cli):
+    res = run_cli(["datasets", "export", "sphere", "--out", tmp_path / "a.npy", "--n", "5", "--d", "3"])
+    assert "wrote sphere" in res.stderr
+    res = run_cli(["-q", "datasets", "export", "sphere", "--out", tmp_path / "b.npy", "--n", "5", "--d", "3"])
+    assert res.stderr == "" and res.stdout.strip() == str(tmp_path / "b.npy")
+    run_cli(["--seed", "7", "datasets", "export", "sphere", "--out", tmp_path / "c.npy", "--n", "5", "--d", "3"])
+    from embgeo.datasets.synthetic import sphere
+
+    np.testing.assert_array_equal(np.load(tmp_path / "c.npy"), sphere(5, 3, seed=7))
+    np.testing.assert_array_equal(np.load(tmp_path / "a.npy"), sphere(5, 3, seed=0))  # the default seed again

@@ -8,6 +8,8 @@ from typing import Annotated, Optional, Tuple
 import typer
 
 from embgeo.cli.common import (
+    PlotOpt,
+    save_plot,
     DedupeOpt, DropNonfiniteOpt, FormatOpt, IdColOpt, InputFormatOpt, LabelsIdOpt, LabelsOpt, OutOpt, SeedOpt,
     message, read_embeddings, resolve_device, seed_value, verbose,
 )
@@ -48,6 +50,7 @@ def cosine(
     dedupe: DedupeOpt = False,
     drop_zero: Annotated[bool, typer.Option("--drop-zero", help="Drop all-zero rows (they have no direction, so no cosine).")] = False,
     seed: SeedOpt = None,
+    plot: PlotOpt = None,
     fmt: FormatOpt = None,
     out: OutOpt = None,
 ):
@@ -98,6 +101,7 @@ def cosine(
         data["processed"] = {"file": str(write_processed), "method": process.value}
     emit(command="cosine", data=data, columns=columns, rows=rows, fmt=fmt, out=out,
          title=f"embgeo cosine — {es.source} ({report.n_samples} × {report.n_features}), worst verdict: {report.status}", notes=notes)
+    save_plot(report, plot)
     if fail_on is not FailOn.never and (report.status == "bad" or (fail_on is FailOn.warn and report.status == "warn")):
         raise typer.Exit(1)
 

@@ -8,6 +8,8 @@ from typing import Annotated, List, Optional
 import typer
 
 from embgeo.cli.common import (
+    PlotOpt,
+    save_plot,
     DropNonfiniteOpt, FormatOpt, IdColOpt, InputFormatOpt, LabelsIdOpt, LabelsOpt, OutOpt, SeedOpt, message, read_embeddings, seed_value,
 )
 from embgeo.cli.output import emit
@@ -115,6 +117,7 @@ def rank(
     input_format: InputFormatOpt = None,
     drop_nonfinite: DropNonfiniteOpt = False,
     seed: SeedOpt = None,
+    plot: PlotOpt = None,
     fmt: FormatOpt = None,
     out: OutOpt = None,
 ):
@@ -202,6 +205,7 @@ def rank(
     columns, rows = result.table()
     title = f"embgeo rank — '{attr}' on {result.n_used} rows ({result.n_missing} missing), {folds}-fold{' group' if group else ''} CV"
     emit(command="rank", data=data, columns=columns, rows=rows, fmt=fmt, out=out, title=title, notes=notes)
+    save_plot(result, plot)
 
 
 def register(app: typer.Typer) -> None:
