@@ -456,7 +456,7 @@ def evaluate_embedding(
     want_dist = (metric in ("sala", "all")) if distortion is None else bool(distortion)
     if metric in ("sala", "all") or want_dist:
         g = transitive_reduction(h) if (h.directed and h.closed) else h
-        out["graph"] = "transitive reduction of the closure" if g is not h else "as given (undirected neighbours)"
+        out["graph"] = "the transitive reduction of the closure" if g is not h else "the edges as given, undirected"
         if metric in ("sala", "all"):
             r = mean_average_precision(dist, g.neighbours, block=block)
             out.update(map_sala=r.map, sala_queries=r.n_queries)

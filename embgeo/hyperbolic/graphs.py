@@ -298,9 +298,9 @@ def hierarchy_from_edges(pairs, *, weights=None, ids=None, orientation: str = "a
                 u, v, w, extra = _dedupe(u, v, w, directed=False)
                 n_dup += extra
                 edges = np.stack([u, v], axis=1)
-            elif closure:
+            else:
                 cyc = find_cycle(edges, n)
-                raise EmbgeoError(f"the edges contain a directed cycle ({' → '.join(ids[cyc].tolist()[:8])}{' → …' if len(cyc) > 8 else ''}), so there is no transitive closure", hint="remove one edge of the cycle, or read it as an undirected graph")
+                raise EmbgeoError(f"the edges contain a directed cycle ({' → '.join(ids[cyc].tolist()[:8])}{' → …' if len(cyc) > 8 else ''}), so they are not a {orientation} hierarchy and have no transitive closure", hint="remove one edge of the cycle, or read it as an undirected graph (orientation 'undirected')")
         if directed:
             if orientation == "auto":
                 indeg = np.bincount(edges[:, 1], minlength=n)

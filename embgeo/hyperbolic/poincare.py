@@ -479,3 +479,45 @@ def _load_checkpoint(path, cfg: TrainConfig, X, opt, n: int):
     if state:
         opt.state[X] = state
     return int(meta["epoch"]), list(meta.get("history", []))
+
+
+# --------------------------------------------------------------------------- saved embeddings
+def save_embedding(path, result: PoincareEmbedding) -> None:
+    """Write ``result`` atomically as ``.npz``: ``embeddings`` (n_nodes, dim) ball coordinates,
+    ``ids``, ``curvature`` (c), ``model``, ``config`` and ``history`` (JSON), and ``lorentz``
+    (n_nodes, dim + 1) hyperboloid points when trained with ``model="lorentz"``. Any embgeo
+    command reads the ``embeddings`` key with its ids."""
+    from embgeo.io.writers import save_npz
+    from embgeo.results import jsonable
+
+    arrays = {
+        "embeddings": result.coordinates,
+        "ids": result.ids.astype(str),
+        "curvature": np.array(result.config.c),
+        "model": np.array(result.config.model),
+        "config": np.array(json.dumps(jsonable(asdict(result.config)))),
+        "history": np.array(json.dumps(jsonable(result.history))),
+    }
+    if result.lorentz is not None:
+        arrays["lorentz"] = result.lorentz
+    save_npz(path, **arrays)
+
+
+def embedding_metadata(spec) -> dict:
+    """``{"curvature": c, "model": ...}`` from an ``.npz`` written by :func:`save_embedding`
+    (``{}`` for any other file)."""
+    from embgeo.io.readers import split_spec
+
+    p, _ = split_spec(spec)
+    if p.suffix.lower() != ".npz" or not p.exists():
+        return {}
+    try:
+        with np.load(p, allow_pickle=False) as z:
+            out = {}
+            if "curvature" in z.files and z["curvature"].shape == ():
+                out["curvature"] = float(z["curvature"])
+            if "model" in z.files and z["model"].dtype.kind == "U":
+                out["model"] = str(z["model"])
+            return out
+    except (ValueError, OSError):
+        return {}

@@ -1,0 +1,199 @@
+"""``embgeo hyperbolic train`` and ``embgeo hyperbolic eval``: Nickel–Kiela Poincaré
+embeddings and the shared evaluation (MAP, mean rank, distortion)."""
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from embgeo.cli.common import FormatOpt, SeedOpt, message, seed_value, settings
+from embgeo.cli.output import emit
+
+EdgesArg = Annotated[Path, typer.Argument(help="Hierarchy or graph: an edge list 'u v [w]' or a closure CSV 'id1,id2[,weight]'.", show_default=False, dir_okay=False)]
+
+
+class Model(str, Enum):
+    poincare = "poincare"
+    lorentz = "lorentz"
+
+
+class EvalModel(str, Enum):
+    poincare = "poincare"
+    lorentz = "lorentz"
+    euclidean = "euclidean"
+
+
+class Optim(str, Enum):
+    radam = "radam"
+    rsgd = "rsgd"
+
+
+class Metric(str, Enum):
+    nk = "nk"
+    sala = "sala"
+    all = "all"
+
+
+class Orientation(str, Enum):
+    auto = "auto"
+    child_parent = "child-parent"
+    parent_child = "parent-child"
+    undirected = "undirected"
+
+
+class DType(str, Enum):
+    float64 = "float64"
+    float32 = "float32"
+
+
+OrientationOpt = Annotated[Orientation, typer.Option("--orientation", help="How the edges are listed: auto (a DAG whose sinks are fewer than its sources is child→parent), child-parent, parent-child, undirected.", case_sensitive=False)]
+
+
+def _hierarchy_notes(h) -> list[str]:
+    from embgeo.hyperbolic.graphs import check_hierarchy
+
+    rep = check_hierarchy(h)
+    return [f"{Path(h.source).name if h.source else 'graph'}: {m}" for m in rep.messages]
+
+
+def train(
+    edges: EdgesArg,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Write the embedding here (.npz: embeddings, ids, curvature, model, config, history).", dir_okay=False)],
+    dim: Annotated[int, typer.Option("--dim", help="Embedding dimension.", min=1)] = 10,
+    epochs: Annotated[int, typer.Option("--epochs", help="Passes over the positive pairs (closure of a DAG, edges of a graph).", min=0)] = 300,
+    negatives: Annotated[int, typer.Option("--negatives", help="Negatives per positive pair (nodes that are not positives).", min=1)] = 50,
+    lr: Annotated[float, typer.Option("--lr", help="Learning rate (radam: 0.03; rsgd: try 1).", min=0.0)] = 0.03,
+    model: Annotated[Model, typer.Option("--model", help="poincare (the ball) or lorentz (the hyperboloid; saved converted to the ball as well).", case_sensitive=False)] = Model.poincare,
+    optimizer: Annotated[Optim, typer.Option("--optimizer", help="geoopt RiemannianAdam (radam) or RiemannianSGD (rsgd).", case_sensitive=False)] = Optim.radam,
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Positive pairs per step.", min=1)] = 256,
+    share_negatives: Annotated[int, typer.Option("--share-negatives", help="Pairs that share one negative sample (1: each pair its own).", min=1)] = 16,
+    burnin: Annotated[int, typer.Option("--burnin", help="Burn-in epochs at lr × --burnin-factor with degree^0.75 negatives.", min=0)] = 20,
+    burnin_factor: Annotated[float, typer.Option("--burnin-factor", help="Learning-rate factor during burn-in.")] = 0.1,
+    curvature: Annotated[float, typer.Option("--c", help="Curvature −c of the space (c > 0).")] = 1.0,
+    dtype: Annotated[DType, typer.Option("--dtype", help="float64 (default) or float32 (clips points at ‖x‖ ≤ 0.996: lower MAP).", case_sensitive=False)] = DType.float64,
+    eval_every: Annotated[int, typer.Option("--eval-every", help="Evaluate MAP every N epochs (0: only at the end).", min=0)] = 25,
+    target_map: Annotated[Optional[float], typer.Option("--target-map", help="Stop once the MAP (Nickel–Kiela) reaches this.")] = None,
+    patience: Annotated[Optional[int], typer.Option("--patience", help="Stop after N evaluations without a MAP gain.", min=1)] = None,
+    threads: Annotated[int, typer.Option("--threads", help="torch threads while training.", min=1)] = 2,
+    checkpoint: Annotated[Optional[Path], typer.Option("--checkpoint", help="Write a resumable checkpoint (.npz) here.", dir_okay=False)] = None,
+    checkpoint_every: Annotated[int, typer.Option("--checkpoint-every", help="Checkpoint every N epochs (and at the end).", min=1)] = 25,
+    resume: Annotated[Optional[Path], typer.Option("--resume", help="Continue from a checkpoint written with the same settings.", dir_okay=False)] = None,
+    orientation: OrientationOpt = Orientation.auto,
+    seed: SeedOpt = None,
+    fmt: FormatOpt = None,
+):
+    """Train a Poincaré embedding of a hierarchy (Nickel & Kiela 2017) and save it.
+
+    The summary (MAP, mean rank, epochs, time) goes to stdout; progress with loss and
+    MAP to stderr on a terminal.
+    """
+    from embgeo.hyperbolic.graphs import read_hierarchy
+    from embgeo.hyperbolic.poincare import save_embedding, train_poincare
+
+    if out.suffix.lower() != ".npz":
+        from embgeo.errors import EmbgeoError
+
+        raise EmbgeoError("the embedding is saved as .npz", source=str(out), hint="give --out FILE.npz")
+    h = read_hierarchy(edges, orientation=orientation.value)
+    notes = _hierarchy_notes(h)
+    for n in notes:
+        message(n, style="yellow")
+    with _train_progress(epochs) as callback:
+        result = train_poincare(
+            h, dim=dim, epochs=epochs, negatives=negatives, lr=lr, batch_size=batch_size, share_negatives=share_negatives,
+            burnin=burnin, burnin_factor=burnin_factor, optimizer=optimizer.value, model=model.value, c=curvature, dtype=dtype.value,
+            seed=seed_value(seed), eval_every=eval_every, target_map=target_map, patience=patience, threads=threads,
+            callback=callback, checkpoint=checkpoint, checkpoint_every=checkpoint_every if checkpoint else None, resume=resume,
+        )
+    save_embedding(out, result)
+    message(f"wrote {out} ({result.coordinates.shape[0]} × {result.coordinates.shape[1]}, {model.value}, c={curvature:g})")
+    columns, rows = result.table()
+    data = {"output": str(out), "edges": str(edges), **result.to_dict()}
+    emit(command="hyperbolic.train", data=data, columns=columns, rows=rows, fmt=fmt, out=None, title="embgeo hyperbolic train", notes=notes + [f"MAP and mean rank: Nickel–Kiela definition (closure ancestors, the node itself excluded); stopped: {result.stopped}"])
+
+
+class _TrainProgress:
+    def __init__(self, bar, task):
+        self.bar, self.task, self.map = bar, task, None
+
+    def __call__(self, epoch, loss, map_):
+        if map_ is not None:
+            self.map = map_
+        self.bar.update(self.task, completed=epoch, loss=f"{loss:.4f}", map="—" if self.map is None else f"{self.map:.4f}")
+
+
+class _train_progress:
+    """A rich bar on stderr with epoch, loss and the last MAP (only on a terminal, not with --quiet)."""
+
+    def __init__(self, total):
+        self.total, self.bar = total, None
+
+    def __enter__(self):
+        if settings().quiet or not sys.stderr.isatty():
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        self.bar = Progress(TextColumn("training"), BarColumn(), MofNCompleteColumn(), TextColumn("loss {task.fields[loss]}  MAP {task.fields[map]}"), TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+        self.bar.__enter__()
+        task = self.bar.add_task("train", total=self.total, loss="—", map="—")
+        return _TrainProgress(self.bar, task)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+        return False
+
+
+def eval_(
+    emb: Annotated[str, typer.Argument(help="Embedding (PATH or PATH:KEY); rows matched to the hierarchy by ids when the file has them.", show_default=False)],
+    edges: EdgesArg,
+    metric: Annotated[Metric, typer.Option("--metric", help="nk: MAP + mean rank, closure ancestors as positives (Nickel & Kiela); sala: MAP with graph neighbours + distortion (Sala et al.); all: both.", case_sensitive=False)] = Metric.nk,
+    model: Annotated[Optional[EvalModel], typer.Option("--model", help="Geometry of the coordinates (default: poincare, or what the .npz says).", case_sensitive=False)] = None,
+    curvature: Annotated[Optional[float], typer.Option("--c", help="Curvature −c (default: 1, or the .npz's 'curvature').")] = None,
+    distortion: Annotated[Optional[bool], typer.Option("--distortion/--no-distortion", help="Average and worst-case distortion (default: with sala/all).")] = None,
+    scale: Annotated[Optional[float], typer.Option("--scale", help="Scale s in d_emb/s for average distortion (default: fitted).")] = None,
+    max_sources: Annotated[Optional[int], typer.Option("--max-sources", help="Estimate distortion from this many random source nodes (large graphs).", min=1)] = None,
+    unweighted: Annotated[bool, typer.Option("--unweighted", help="Count hops even when the edge list has weights.")] = False,
+    orientation: OrientationOpt = Orientation.auto,
+    id_col: Annotated[Optional[str], typer.Option("--id-col", help="Column holding row ids (CSV/TSV/parquet).")] = None,
+    seed: SeedOpt = None,
+    fmt: FormatOpt = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the output to this file (atomically) instead of stdout.", dir_okay=False)] = None,
+):
+    """Evaluate an embedding of a hierarchy: MAP and mean rank (Nickel–Kiela), MAP (Sala et al.), distortion."""
+    from embgeo.cli.common import read_embeddings
+    from embgeo.hyperbolic.evaluate import evaluate_embedding
+    from embgeo.hyperbolic.graphs import read_hierarchy
+    from embgeo.hyperbolic.poincare import embedding_metadata
+
+    meta = embedding_metadata(emb)
+    es = read_embeddings(emb, id_col=id_col)
+    h = read_hierarchy(edges, orientation=orientation.value)
+    notes = _hierarchy_notes(h)
+    model_name = model.value if model is not None else meta.get("model", "poincare")
+    if model is None and model_name == "lorentz":
+        model_name = "poincare"  # the .npz's 'embeddings' are the ball coordinates
+    c = curvature if curvature is not None else float(meta.get("curvature", 1.0))
+    ids = es.ids
+    if ids is None and es.n_samples != h.n_nodes:
+        from embgeo.errors import EmbgeoError
+
+        raise EmbgeoError(f"the embedding has {es.n_samples} rows and no ids, the hierarchy {h.n_nodes} nodes", source=str(emb), hint="save ids with the embedding (npz key 'ids') or one row per node in the hierarchy's order")
+    r = evaluate_embedding(es.matrix, h, metric=metric.value, model=model_name, c=c, ids=ids, distortion=distortion, scale=scale, weighted=not unweighted, max_sources=max_sources, seed=seed_value(seed))
+    columns, rows = r.table()
+    data = {"embedding": str(emb), "edges": str(edges), "c": c, **r.to_dict()}
+    notes = notes + list(r.notes)
+    if metric.value in ("nk", "all"):
+        notes.append("MAP/mean rank (Nickel–Kiela): positives are the closure ancestors of each node, the node itself excluded")
+    if metric.value in ("sala", "all"):
+        notes.append(f"MAP (Sala et al.): positives are graph neighbours ({r.graph}); never compare it with the Nickel–Kiela MAP")
+    emit(command="hyperbolic.eval", data=data, columns=columns, rows=rows, fmt=fmt, out=out, title="embgeo hyperbolic eval", notes=notes)
+
+
+def register(group: typer.Typer) -> None:
+    group.command("train")(train)
+    group.command("eval")(eval_)
