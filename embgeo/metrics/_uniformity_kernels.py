@@ -227,7 +227,7 @@ def draw_pairs(n: int, m: int, rng: np.random.Generator) -> tuple[np.ndarray, np
 def _bad_rows_error(name: str, rows: np.ndarray, what: str, hint: str) -> EmbgeoError:
     rows = np.unique(rows)
     shown = ", ".join(str(int(r)) for r in rows[:5]) + (f" and {rows.size - 5} more" if rows.size > 5 else "")
-    return EmbgeoError(f"{name} has {what} (rows {shown})", hint=hint)
+    return EmbgeoError(f"{name} has {rows.size} {what} (rows {shown})", hint=hint)
 
 
 def read_rows(X, idx: np.ndarray, *, name: str, normalize: bool) -> np.ndarray:
