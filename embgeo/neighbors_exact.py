@@ -1,0 +1,351 @@
+"""Exact k-NN search by blockwise GEMM: preparation, partial selection, float64 distances.
+
+The internals of :func:`embgeo.neighbors.knn` (see that module for the design):
+data preparation (centring, unit rows), the row-block and symmetric self-join
+GEMM loops (numpy and torch), the two-level partial selection, and the float64
+recomputation of the selected distances.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from embgeo.errors import EmbgeoError
+
+#: bytes of the score tile (block_rows × database rows) when block_rows is not given
+SCORE_TILE_BYTES = 128 * 2**20
+#: database rows streamed per chunk when the data are memory-mapped or too large to copy
+STREAM_ROWS = 65536
+#: in-memory prepared copy allowed up to this size; above it the database is streamed
+MAX_PREPARED_BYTES = 2 * 2**30
+#: float64 scratch for the exact refinement of the k selected distances
+REFINE_BYTES = 8 * 2**20
+
+
+def _default_block_rows(n_db: int, itemsize: int) -> int:
+    rows = SCORE_TILE_BYTES // max(1, n_db * itemsize)
+    return int(min(8192, max(32, rows)))
+
+
+# --------------------------------------------------------------------------- preparation
+
+
+class _Prepared:
+    """The database in the form the GEMM wants, either whole or streamed in chunks.
+
+    euclidean: centred rows (mean in float64) and their float64 squared norms;
+    cosine: unit rows; dot: rows as they are.
+    """
+
+    def __init__(self, X: np.ndarray, metric: str, dtype: np.dtype, stream_rows: int | None):
+        self.X, self.metric, self.dtype = X, metric, np.dtype(dtype)
+        n, d = X.shape
+        self.n = n
+        self.mean = None
+        if metric == "euclidean":
+            self.mean = _column_mean(X)
+        if metric == "cosine":
+            norms = _row_norms(X)
+            zero = np.flatnonzero(norms == 0)
+            if zero.size:
+                raise EmbgeoError(
+                    f"X has {zero.size} all-zero rows (first: row {int(zero[0])}); cosine distance is undefined for them",
+                    hint="drop them or use metric='euclidean'",
+                )
+            self.inv_norms = 1.0 / norms
+        streamed = isinstance(X, np.memmap) or n * d * self.dtype.itemsize > MAX_PREPARED_BYTES
+        if stream_rows is not None:
+            streamed = True
+        self.chunk_rows = int(stream_rows or STREAM_ROWS) if streamed else n
+        self._whole = None if streamed else self._prepare(0, n)
+
+    def _prepare(self, start: int, stop: int):
+        b = np.asarray(self.X[start:stop])
+        if self.metric == "euclidean":
+            b64 = b.astype(np.float64) - self.mean
+            sq = np.einsum("ij,ij->i", b64, b64)
+            return np.ascontiguousarray(b64, dtype=self.dtype), sq
+        if self.metric == "cosine":
+            b64 = b.astype(np.float64) * self.inv_norms[start:stop, None]
+            return np.ascontiguousarray(b64, dtype=self.dtype), None
+        return np.ascontiguousarray(b, dtype=self.dtype), None
+
+    def chunks(self):
+        if self._whole is not None:
+            yield 0, self.n, self._whole[0], self._whole[1]
+            return
+        for start in range(0, self.n, self.chunk_rows):
+            stop = min(self.n, start + self.chunk_rows)
+            B, sq = self._prepare(start, stop)
+            yield start, stop, B, sq
+
+    def prepare_query(self, Q: np.ndarray) -> np.ndarray:
+        """Queries transformed like the database; euclidean queries pre-scaled by −2 (exact)."""
+        q = np.asarray(Q).astype(np.float64)
+        if self.metric == "euclidean":
+            q = -2.0 * (q - self.mean)
+        elif self.metric == "cosine":
+            norms = np.sqrt(np.einsum("ij,ij->i", q, q))
+            if np.any(norms == 0):
+                raise EmbgeoError("query has all-zero rows; cosine distance is undefined for them", hint="drop them")
+            q = -q / norms[:, None]
+        else:
+            q = -q
+        return np.ascontiguousarray(q, dtype=self.dtype)
+
+
+def _column_mean(X) -> np.ndarray:
+    n, d = X.shape
+    acc = np.zeros(d, dtype=np.float64)
+    for start in range(0, n, 16384):
+        acc += np.asarray(X[start:start + 16384]).sum(axis=0, dtype=np.float64)
+    return acc / n
+
+
+def _row_norms(X) -> np.ndarray:
+    out = np.empty(X.shape[0], dtype=np.float64)
+    for start in range(0, X.shape[0], 16384):
+        b = np.asarray(X[start:start + 16384]).astype(np.float64)
+        out[start:start + b.shape[0]] = np.sqrt(np.einsum("ij,ij->i", b, b))
+    return out
+
+
+# --------------------------------------------------------------------------- selection
+
+
+def _select_k(S: np.ndarray, k: int) -> np.ndarray:
+    """Column indices of the ``k`` smallest entries per row of ``S`` (unordered), no full sort.
+
+    For long rows a two-level selection is used: the columns are split into
+    ``c`` strided groups, the minimum of each group is taken with one SIMD
+    reduction, and only the ``k`` groups with the smallest minima can hold the
+    ``k`` smallest entries (each of those groups holds an entry ≤ any entry
+    outside them), so ``argpartition`` runs on ``k·c`` candidates instead of
+    ``n``. Exact, ties included (any valid top-k is returned).
+    """
+    b, n = S.shape
+    if k >= n:
+        return np.broadcast_to(np.arange(n), (b, n)).copy()
+    c = 32
+    m = n // c
+    if n < 1024 or k > 64 or m < 4 * k:
+        return np.argpartition(S, k - 1, axis=1)[:, :k]
+    head = S[:, : m * c]
+    group_min = head.reshape(b, c, m).min(axis=1)  # group j = columns {j, j+m, j+2m, …}
+    tail = S[:, m * c:]
+    groups = np.argpartition(group_min, k - 1, axis=1)[:, :k]  # (b, k)
+    cols = (groups[:, :, None] + m * np.arange(c)[None, None, :]).reshape(b, k * c)
+    if tail.shape[1]:
+        cols = np.concatenate([cols, np.broadcast_to(np.arange(m * c, n), (b, n - m * c))], axis=1)
+    vals = np.take_along_axis(S, cols, axis=1)
+    pick = np.argpartition(vals, k - 1, axis=1)[:, :k]
+    return np.take_along_axis(cols, pick, axis=1)
+
+
+def _select_k_columns(S: np.ndarray, k: int) -> np.ndarray:
+    """Row indices ``(n_cols, k)`` of the ``k`` smallest entries of each *column* of ``S``.
+
+    The same two-level selection as :func:`_select_k`, along axis 0, so the tile is
+    never transposed in memory: group minima over strided row groups are
+    elementwise minima of contiguous rows (SIMD), and only ``k·c`` candidates per
+    column are gathered.
+    """
+    r, ncol = S.shape
+    c = 32
+    m = r // c
+    if r < 1024 or k > 64 or m < 4 * k:
+        return np.ascontiguousarray(np.argpartition(S, k - 1, axis=0)[:k].T)
+    group_min = S[: m * c].reshape(c, m, ncol).min(axis=0)  # (m, ncol): group g = rows {g, g+m, …}
+    groups = np.argpartition(group_min.T, k - 1, axis=1)[:, :k]  # (ncol, k)
+    rows = (groups[:, :, None] + m * np.arange(c)[None, None, :]).reshape(ncol, k * c)
+    if r > m * c:
+        rows = np.concatenate([rows, np.broadcast_to(np.arange(m * c, r), (ncol, r - m * c))], axis=1)
+    vals = S[rows, np.arange(ncol)[:, None]]
+    pick = np.argpartition(vals, k - 1, axis=1)[:, :k]
+    return np.take_along_axis(rows, pick, axis=1)
+
+
+def _merge(best_s, best_i, s, i, k):
+    if best_s is None:
+        return s, i
+    s2 = np.concatenate([best_s, s], axis=1)
+    i2 = np.concatenate([best_i, i], axis=1)
+    sel = np.argpartition(s2, k - 1, axis=1)[:, :k]
+    return np.take_along_axis(s2, sel, axis=1), np.take_along_axis(i2, sel, axis=1)
+
+
+def _exact_numpy(prep: _Prepared, Q, k, self_offset, block_rows, on_block=None):
+    """Candidate indices (n_query, k) by blockwise GEMM + partial selection."""
+    nq = Q.shape[0]
+    out = np.empty((nq, k), dtype=np.int64)
+    for qs in range(0, nq, block_rows):
+        qe = min(nq, qs + block_rows)
+        Qp = prep.prepare_query(Q[qs:qe])
+        best_s = best_i = None
+        for start, stop, B, sq in prep.chunks():
+            S = Qp @ B.T  # −2q·x (euclidean), −cos, −q·x
+            if sq is not None:
+                S += sq.astype(S.dtype)[None, :]
+            if self_offset is not None:
+                rows = np.arange(qs, qe) + self_offset
+                hit = (rows >= start) & (rows < stop)
+                S[np.flatnonzero(hit), rows[hit] - start] = np.inf
+            kk = min(k, stop - start)
+            sel = _select_k(S, kk)
+            s = np.take_along_axis(S, sel, axis=1)
+            best_s, best_i = _merge(best_s, best_i, s, sel + start, k)
+        out[qs:qe] = best_i
+        if on_block is not None:
+            on_block(qe - qs)
+    return out
+
+
+def _exact_numpy_symmetric(prep: _Prepared, k, exclude, tile, on_block=None):
+    """Self-join kNN that computes each pair once: half the GEMM flops of :func:`_exact_numpy`.
+
+    The rows are cut into tiles of ``tile`` rows; for tiles ``I ≤ J`` one product
+    serves the rows of ``I`` (row-wise selection) and, when ``J > I``, the rows of
+    ``J`` (column-wise selection, no transpose). For euclidean the product is the
+    full squared distance ``‖x_i‖² + ‖x_j‖² − 2x_i·x_j``, symmetric in i and j,
+    obtained in one GEMM by augmenting the rows with ``[1, ‖x‖²]`` (no extra
+    passes over the tile); for cosine/dot it is ``−x_i·x_j``. A running top-k per
+    row is merged after every tile. Memory O(tile² + n·k) plus the augmented copy.
+    """
+    B, sq = prep._whole
+    n, d = B.shape
+    best_s = np.full((n, k), np.inf, dtype=B.dtype)
+    best_i = np.full((n, k), -1, dtype=np.int64)
+    if sq is not None:
+        right = np.empty((n, d + 2), dtype=B.dtype)
+        right[:, :d] = B
+        right[:, d] = sq
+        right[:, d + 1] = 1.0
+    else:
+        right = B
+    starts = list(range(0, n, tile))
+    for a in starts:
+        ae = min(n, a + tile)
+        if sq is not None:
+            left = np.empty((ae - a, d + 2), dtype=B.dtype)
+            np.multiply(B[a:ae], -2.0, out=left[:, :d])  # exact scaling
+            left[:, d] = 1.0
+            left[:, d + 1] = sq[a:ae]
+        else:
+            left = -B[a:ae]
+        for b in starts:
+            if b < a:
+                continue
+            be = min(n, b + tile)
+            G = left @ right[b:be].T
+            if a == b and exclude:
+                np.fill_diagonal(G, np.inf)
+            _merge_into(best_s, best_i, a, G, b, k)
+            if b > a:  # the same product serves the rows of tile J
+                sel = _select_k_columns(G, min(k, G.shape[0]))  # (tile_J, kk) rows of tile I
+                s_ = G[sel, np.arange(G.shape[1])[:, None]]
+                rows = slice(b, be)
+                best_s[rows], best_i[rows] = _merge(best_s[rows], best_i[rows], s_, sel + a, k)
+        if on_block is not None:
+            on_block(ae - a)
+    return best_i
+
+
+def _merge_into(best_s, best_i, row0, S, col0, k):
+    """Merge the top-k of each row of ``S`` (rows ``row0…``, columns ``col0…``) into the running best."""
+    rows = slice(row0, row0 + S.shape[0])
+    kk = min(k, S.shape[1])
+    sel = _select_k(S, kk)
+    s = np.take_along_axis(S, sel, axis=1)
+    ms, mi = _merge(best_s[rows], best_i[rows], s, sel + col0, k)
+    best_s[rows], best_i[rows] = ms, mi
+
+
+def _exact_torch(prep: _Prepared, Q, k, self_offset, block_rows, device, on_block=None):
+    import torch  # lazy
+
+    dev = torch.device(device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise EmbgeoError("device='cuda' was asked but no CUDA device is available", hint="use device='cpu'")
+    nq = Q.shape[0]
+    out = np.empty((nq, k), dtype=np.int64)
+    tdtype = torch.float64 if prep.dtype == np.float64 else torch.float32
+
+    def to_dev(chunk):
+        s, e, B, sq = chunk
+        return s, e, torch.from_numpy(B).to(dev), None if sq is None else torch.from_numpy(sq).to(dev, dtype=tdtype)
+
+    chunks = [to_dev(c) for c in prep.chunks()] if prep._whole is not None else None
+    for qs in range(0, nq, block_rows):
+        qe = min(nq, qs + block_rows)
+        Qp = torch.from_numpy(prep.prepare_query(Q[qs:qe])).to(dev)
+        best_s = best_i = None
+        it = chunks if chunks is not None else (to_dev(c) for c in prep.chunks())
+        for start, stop, B, sq in it:
+            S = Qp @ B.T
+            if sq is not None:
+                S += sq[None, :]
+            if self_offset is not None:
+                rows = np.arange(qs, qe) + self_offset
+                hit = (rows >= start) & (rows < stop)
+                r = torch.from_numpy(np.flatnonzero(hit)).to(dev)
+                c = torch.from_numpy(rows[hit] - start).to(dev)
+                S[r, c] = float("inf")
+            kk = min(k, stop - start)
+            s, sel = torch.topk(S, kk, dim=1, largest=False, sorted=False)
+            sel = sel + start
+            if best_s is None:
+                best_s, best_i = s, sel
+            else:
+                s2, i2 = torch.cat([best_s, s], 1), torch.cat([best_i, sel], 1)
+                best_s, j = torch.topk(s2, k, dim=1, largest=False, sorted=False)
+                best_i = torch.gather(i2, 1, j)
+        out[qs:qe] = best_i.cpu().numpy()
+        if on_block is not None:
+            on_block(qe - qs)
+    return out
+
+
+# --------------------------------------------------------------------------- exact distances
+
+
+def exact_distances(X, Q, indices: np.ndarray, *, metric: str = "euclidean") -> np.ndarray:
+    """Distances from each query row to its listed rows of ``X``, computed directly in float64.
+
+    ``indices`` (n_query, k). euclidean ``‖q − x‖``; cosine ``1 − q·x/(‖q‖‖x‖)``;
+    dot ``−q·x``. Memory is bounded by :data:`REFINE_BYTES`.
+    """
+    nq, k = indices.shape
+    d = X.shape[1]
+    out = np.empty((nq, k), dtype=np.float64)
+    step = max(1, REFINE_BYTES // max(1, k * d * 8))
+    for s in range(0, nq, step):
+        e = min(nq, s + step)
+        q = np.asarray(Q[s:e]).astype(np.float64)
+        idx = indices[s:e]
+        flat = idx.reshape(-1)
+        if isinstance(X, np.memmap):  # sorted reads are friendlier to memory maps
+            order = np.argsort(flat, kind="stable")
+            rows = np.empty((flat.size, d), dtype=np.float64)
+            rows[order] = np.asarray(X[flat[order]])
+        else:
+            rows = np.take(X, flat, axis=0).astype(np.float64, copy=False)
+        rows = rows.reshape(e - s, k, d)
+        if metric == "euclidean":
+            diff = rows - q[:, None, :]
+            out[s:e] = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
+        elif metric == "cosine":
+            dots = np.einsum("ijk,ik->ij", rows, q)
+            nx = np.sqrt(np.einsum("ijk,ijk->ij", rows, rows))
+            nqv = np.sqrt(np.einsum("ik,ik->i", q, q))
+            out[s:e] = 1.0 - dots / (nx * nqv[:, None])
+        else:
+            out[s:e] = -np.einsum("ijk,ik->ij", rows, q)
+    return out
+
+
+def _sort_rows(indices: np.ndarray, distances: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sort each row by distance, ties by index (only k columns: cheap)."""
+    o = np.argsort(indices, axis=1, kind="stable")
+    indices = np.take_along_axis(indices, o, axis=1)
+    distances = np.take_along_axis(distances, o, axis=1)
+    o = np.argsort(distances, axis=1, kind="stable")
+    return np.take_along_axis(indices, o, axis=1), np.take_along_axis(distances, o, axis=1)
