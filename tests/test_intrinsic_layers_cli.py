@@ -132,3 +132,11 @@ def test_cli_bad_input(run_cli, files, args, words):
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("embgeo: error:") and words in lines[0]
     assert "Traceback" not in r.stderr
+
+
+def test_cli_plot_written(run_cli, files, tmp_path):
+    png = tmp_path / "id.png"
+    r = run_cli(["id", files / "stack.npy", "--layers", "-m", "twonn", "--bootstrap", "0", "-f", "csv", "--plot", png])
+    assert r.code == 0, r.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and "plot:" in r.stderr
+    assert r.stdout.startswith("layer,twonn")  # stdout carries only the data

@@ -7,8 +7,8 @@ from typing import Annotated, List, Optional
 import typer
 
 from embgeo.cli.common import (
-    DedupeOpt, DropNonfiniteOpt, FormatOpt, IdColOpt, InputFormatOpt, OutOpt, SeedOpt,
-    message, progress, read_embeddings, resolve_device, seed_value,
+    DedupeOpt, DropNonfiniteOpt, FormatOpt, IdColOpt, InputFormatOpt, OutOpt, PlotOpt, SeedOpt,
+    message, progress, read_embeddings, resolve_device, save_plot, seed_value,
 )
 
 
@@ -42,6 +42,7 @@ def intrinsic_id(
     seed: SeedOpt = None,
     fmt: FormatOpt = None,
     out: OutOpt = None,
+    plot: PlotOpt = None,
 ):
     """Intrinsic dimension: TwoNN, MLE, GRIDE (ID against scale), PCA, RankMe and matrix entropy, with
     bootstrap intervals; per layer with --layers. Exact duplicate rows are dropped before the ratio estimators."""
@@ -78,6 +79,7 @@ def intrinsic_id(
             notes.append(f"note: every layer estimated on the same seeded sample of {report.n_used} of {report.n_rows} rows (--seed {s})")
         emit(command="id", data=data, columns=columns, rows=rows, fmt=fmt, out=out,
              title=f"embgeo id --layers — {len(stack)} layers × {report.n_rows} rows", notes=notes)
+        save_plot(report, plot)
         return
 
     if len(files) != 1:
@@ -98,6 +100,7 @@ def intrinsic_id(
         notes.append(NOISE_NOTE)
     emit(command="id", data=data, columns=columns, rows=rows, fmt=fmt, out=out,
          title=f"embgeo id — {es.source} ({report.n_used} of {report.n_rows} rows × {es.n_features})", notes=notes)
+    save_plot(report, plot)
 
 
 def register(app: typer.Typer) -> None:
