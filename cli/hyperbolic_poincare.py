@@ -77,7 +77,7 @@ def train(
     eval_every: Annotated[int, typer.Option("--eval-every", help="Evaluate MAP every N epochs (0: only at the end).", min=0)] = 25,
     target_map: Annotated[Optional[float], typer.Option("--target-map", help="Stop once the MAP (Nickel–Kiela) reaches this.")] = None,
     patience: Annotated[Optional[int], typer.Option("--patience", help="Stop after N evaluations without a MAP gain.", min=1)] = None,
-    threads: Annotated[int, typer.Option("--threads", help="torch threads while training.", min=1)] = 2,
+    threads: Annotated[int, typer.Option("--threads", help="torch threads while training (1 is fastest for these small steps on 2 cores).", min=1)] = 1,
     checkpoint: Annotated[Optional[Path], typer.Option("--checkpoint", help="Write a resumable checkpoint (.npz) here.", dir_okay=False)] = None,
     checkpoint_every: Annotated[int, typer.Option("--checkpoint-every", help="Checkpoint every N epochs (and at the end).", min=1)] = 25,
     resume: Annotated[Optional[Path], typer.Option("--resume", help="Continue from a checkpoint written with the same settings.", dir_okay=False)] = None,

@@ -75,7 +75,7 @@ class TrainConfig(Result):
     eval_every: int = 25
     target_map: float | None = None
     patience: int | None = None
-    threads: int = 2
+    threads: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +210,7 @@ def train_poincare(
     eval_every: int = 25,
     target_map: float | None = None,
     patience: int | None = None,
-    threads: int = 2,
+    threads: int = 1,
     callback=None,
     checkpoint: str | Path | None = None,
     checkpoint_every: int | None = None,
@@ -234,7 +234,9 @@ def train_poincare(
     eval_every : reconstruction MAP (Nickel–Kiela) every this many epochs (0: only at the end).
     target_map : stop once MAP ≥ this. patience : stop after this many evaluations without
         a MAP gain of 1e-4.
-    threads : torch intra-op threads during training (restored afterwards).
+    threads : torch intra-op threads during training (restored afterwards). Default 1: the
+        per-step tensors are small (batch × negatives), and on the 2-core bench machine two
+        threads cost 6–9× more CPU *and* wall time per epoch than one (docs/benchmarks.md).
     callback : ``callback(epoch, loss, map)`` after every epoch (``map`` is None between
         evaluations) — the CLI draws its progress bar with it.
     checkpoint, checkpoint_every : write a resumable ``.npz`` checkpoint (atomically) every
