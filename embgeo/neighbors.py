@@ -297,7 +297,8 @@ def knn(
 
 
 def _exact_indices(X, Q, k, *, metric, exclude, backend, device, block_rows, dtype, stream_rows=None, progress=None):
-    prep = _Prepared(X, metric, dtype, stream_rows)
+    symmetric = Q is X and backend == "numpy" and X.shape[0] > SYMMETRIC_TILE and not block_rows
+    prep = _Prepared(X, metric, dtype, stream_rows, augment=symmetric)
     br = int(block_rows) if block_rows else _default_block_rows(min(X.shape[0], prep.chunk_rows), dtype.itemsize)
     if br < 1:
         raise EmbgeoError(f"block_rows must be a positive integer; got {block_rows!r}")
@@ -306,6 +307,6 @@ def _exact_indices(X, Q, k, *, metric, exclude, backend, device, block_rows, dty
         return _exact_torch(prep, Q, k, offset, br, device, on_block=progress)
     if device not in ("cpu", None):
         raise EmbgeoError(f"device={device!r} needs backend='torch'", hint="pass backend='torch' (or --device cpu)")
-    if Q is X and prep._whole is not None and X.shape[0] > SYMMETRIC_TILE and not block_rows:
+    if symmetric and prep._whole is not None:
         return _exact_numpy_symmetric(prep, k, exclude, SYMMETRIC_TILE, on_block=progress)
     return _exact_numpy(prep, Q, k, offset, br, on_block=progress)

@@ -36,8 +36,9 @@ class _Prepared:
     cosine: unit rows; dot: rows as they are.
     """
 
-    def __init__(self, X: np.ndarray, metric: str, dtype: np.dtype, stream_rows: int | None):
+    def __init__(self, X: np.ndarray, metric: str, dtype: np.dtype, stream_rows: int | None, *, augment: bool = False):
         self.X, self.metric, self.dtype = X, metric, np.dtype(dtype)
+        self.augmented = None  # euclidean, whole: [x̃ | ‖x̃‖² | 1] rows for the symmetric self-join
         n, d = X.shape
         self.n = n
         self.mean = None
@@ -56,7 +57,24 @@ class _Prepared:
         if stream_rows is not None:
             streamed = True
         self.chunk_rows = int(stream_rows or STREAM_ROWS) if streamed else n
-        self._whole = None if streamed else self._prepare(0, n)
+        self._whole = None if streamed else self._prepare_whole(augment and metric == "euclidean")
+
+    def _prepare_whole(self, augment: bool):
+        """Prepare every row, 16384 at a time (bounded float64 scratch), into one array."""
+        n, d = self.X.shape
+        out = np.empty((n, d + 2 if augment else d), dtype=self.dtype)
+        sq = np.empty(n, dtype=np.float64) if self.metric == "euclidean" else None
+        for start in range(0, n, 16384):
+            stop = min(n, start + 16384)
+            B, s = self._prepare(start, stop)
+            out[start:stop, :d] = B
+            if sq is not None:
+                sq[start:stop] = s
+        if augment:
+            out[:, d] = sq
+            out[:, d + 1] = 1.0
+            self.augmented = out
+        return out[:, :d], sq
 
     def _prepare(self, start: int, stop: int):
         b = np.asarray(self.X[start:stop])
@@ -215,10 +233,12 @@ def _exact_numpy_symmetric(prep: _Prepared, k, exclude, tile, on_block=None):
     best_s = np.full((n, k), np.inf, dtype=B.dtype)
     best_i = np.full((n, k), -1, dtype=np.int64)
     if sq is not None:
-        right = np.empty((n, d + 2), dtype=B.dtype)
-        right[:, :d] = B
-        right[:, d] = sq
-        right[:, d + 1] = 1.0
+        right = prep.augmented
+        if right is None:
+            right = np.empty((n, d + 2), dtype=B.dtype)
+            right[:, :d] = B
+            right[:, d] = sq
+            right[:, d + 1] = 1.0
     else:
         right = B
     starts = list(range(0, n, tile))
