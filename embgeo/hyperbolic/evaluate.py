@@ -161,11 +161,17 @@ def _block_rows(n: int, block: int | None) -> int:
 
 
 # --------------------------------------------------------------------------- MAP
-def _ap_block(D: np.ndarray, rows: np.ndarray, pos, *, cand_budget: int = 20_000_000):
+def _ap_block(D: np.ndarray, rows: np.ndarray, pos):
     """AP per query row and NK ranks of the positives for one block of distances.
 
     ``D`` (b, n) distances from ``rows`` (b,) to every node; ``pos`` CSR (n, n) positives.
     Returns (ap (b,) with NaN where a row has no positive, sum of ranks, number of positives).
+
+    Only the candidates of a row (nodes no farther than its farthest positive) are
+    looked at, and they are never sorted: each is bucketed among the row's sorted
+    positives with ``searchsorted`` on keys ``d + row·S`` (S above every candidate
+    distance, so rows do not mix). Distances that agree to ~1e-12 may become ties,
+    which count against the positive.
     """
     b, n = D.shape
     P = pos[rows]
@@ -174,49 +180,47 @@ def _ap_block(D: np.ndarray, rows: np.ndarray, pos, *, cand_budget: int = 20_000
     if P.nnz == 0:
         return ap, 0.0, 0
     D = np.array(D, dtype=np.float64, copy=True)
-    if not np.isfinite(D).all() and np.isnan(D).any():
+    if np.isnan(D).any():
         bad = rows[np.isnan(D).any(axis=1)]
         raise EmbgeoError(f"embedding distances are NaN for {bad.size} query rows (first {', '.join(map(str, bad[:5]))})", hint="check the embedding for NaN/inf coordinates or points outside the ball")
     D[np.arange(b), rows] = np.inf  # the query itself is never a candidate
     pr = np.repeat(np.arange(b), counts)
-    pc = P.indices.astype(np.int64)
-    dpos = D[pr, pc]
+    dpos = D[pr, P.indices]
+    if not np.isfinite(dpos).all():
+        raise EmbgeoError("embedding distances are infinite for some positive pairs", hint="points on the boundary of the ball: project them inside, or evaluate the Lorentz coordinates")
     maxpos = np.full(b, -np.inf)
     np.maximum.at(maxpos, pr, dpos)
     mask = D <= maxpos[:, None]
-    n_cand = int(mask.sum())
-    if n_cand > cand_budget and b > 1:
-        half = b // 2
-        a1, s1, k1 = _ap_block(D[:half], rows[:half], pos, cand_budget=cand_budget)
-        a2, s2, k2 = _ap_block(D[half:], rows[half:], pos, cand_budget=cand_budget)
-        return np.r_[a1, a2], s1 + s2, k1 + k2
-    r, cidx = np.nonzero(mask)
-    d = D[r, cidx]
-    key = r.astype(np.int64) * n + cidx
-    pos_key = np.sort(pr.astype(np.int64) * n + pc)
-    loc = np.searchsorted(pos_key, key)
-    is_pos = (loc < pos_key.size) & (pos_key[np.minimum(loc, pos_key.size - 1)] == key)
-    order = np.lexsort((d, r))
-    r, d, is_pos = r[order], d[order], is_pos[order]
-    m = r.size
+    n_cand = mask.sum(axis=1)
+    cand = D[mask]  # row-major: grouped by row
+    crow = np.repeat(np.arange(b), n_cand)
+    S = float(maxpos[np.isfinite(maxpos)].max()) + 1.0
+    ckey = cand + crow * S
+    # positives sorted by (row, distance): a small sort
+    order = np.lexsort((dpos, pr))
+    prs, pks = pr[order], dpos[order] + pr[order] * S
+    m = prs.size
     idx = np.arange(m)
-    row_new = np.r_[True, r[1:] != r[:-1]]
-    row_start = np.maximum.accumulate(np.where(row_new, idx, 0))
-    grp_new = row_new | np.r_[True, d[1:] != d[:-1]]
-    grp_start = np.maximum.accumulate(np.where(grp_new, idx, 0))
-    grp_end_flag = np.r_[grp_new[1:], True]
-    # last index of each element's tie group: scan from the right
-    grp_end = np.minimum.accumulate(np.where(grp_end_flag, idx, m)[::-1])[::-1]
-    C = np.r_[0, np.cumsum(is_pos)]
-    sel = np.flatnonzero(is_pos)
-    le_pos = C[grp_end[sel] + 1] - C[row_start[sel]]
-    le_all = grp_end[sel] + 1 - row_start[sel]
-    lt_nonpos = (grp_start[sel] - row_start[sel]) - (C[grp_start[sel]] - C[row_start[sel]])
+    seg_start = (np.cumsum(counts) - counts)[prs]
+    new_grp = np.r_[True, (prs[1:] != prs[:-1]) | (pks[1:] != pks[:-1])]
+    grp_first = np.maximum.accumulate(np.where(new_grp, idx, 0))
+    last_flag = np.r_[new_grp[1:], True]
+    grp_last = np.minimum.accumulate(np.where(last_flag, idx, m)[::-1])[::-1]
+    # with L(c) = #{positive keys < c} and R(c) = #{positive keys ≤ c}:
+    #   c ≤ key_j ⟺ L(c) ≤ j   and   c < key_j ⟺ R(c) ≤ j ;
+    # candidates of earlier rows have smaller keys (counted, then subtracted), later rows larger
+    cum_left = np.cumsum(np.bincount(np.searchsorted(pks, ckey, side="left"), minlength=m + 1))
+    cum_right = np.cumsum(np.bincount(np.searchsorted(pks, ckey, side="right"), minlength=m + 1))
+    row_base = np.r_[0, np.cumsum(n_cand)][prs]
+    le_all = cum_left[idx] - row_base
+    lt_all = cum_right[idx] - row_base
+    le_pos = grp_last - seg_start + 1
+    lt_pos = grp_first - seg_start
+    lt_nonpos = lt_all - lt_pos
     prec = le_pos / le_all
-    rr = r[sel]
     has = counts > 0
-    ap[has] = np.bincount(rr, weights=prec, minlength=b)[has] / counts[has]
-    return ap, float((1.0 + lt_nonpos).sum()), int(sel.size)
+    ap[has] = np.bincount(prs, weights=prec, minlength=b)[has] / counts[has]
+    return ap, float((1.0 + lt_nonpos).sum()), int(m)
 
 
 def mean_average_precision(distances, positives, *, rows=None, block: int | None = None) -> MapResult:
