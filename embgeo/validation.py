@@ -156,7 +156,7 @@ class RowReport(Result):
         }
 
 
-def scan_rows(X: np.ndarray, *, duplicates: bool = True, block: int = DEFAULT_BLOCK_ROWS) -> RowReport:
+def scan_rows(X: np.ndarray, *, duplicates: bool = True, block: int | None = None) -> RowReport:
     """Scan ``X`` (n_samples, n_features) block by block for NaN/inf, zero and duplicate rows.
 
     Duplicates are found by exact equality of values (a 64-bit hash per row,
@@ -165,6 +165,8 @@ def scan_rows(X: np.ndarray, *, duplicates: bool = True, block: int = DEFAULT_BL
     float64. Memory: O(block × n_features + n_samples).
     """
     n, d = X.shape
+    if block is None:  # ~32 MiB of float64 per block whatever the width
+        block = max(256, min(DEFAULT_BLOCK_ROWS, (32 << 20) // (8 * max(d, 1))))
     nonfinite, zero, norms = [], [], np.empty(n, dtype=np.float64)
     hashes = np.empty(n, dtype=np.uint64) if duplicates else None
     weights = np.random.default_rng(0x5EED).integers(1, 2**63, size=d, dtype=np.uint64) | np.uint64(1)
