@@ -185,9 +185,14 @@ class _PairSampler:
 
 
 def _training_pairs(h: Hierarchy) -> Hierarchy:
-    if h.directed and not h.closed:
-        return transitive_closure(h)
-    return h
+    """The closure of a DAG (as it is, when closed); both directions of an undirected graph's
+    edges, so that every node is the anchor ``u`` of its own softmax."""
+    if h.directed:
+        return h if h.closed else transitive_closure(h)
+    from dataclasses import replace
+
+    both = np.concatenate([h.edges, h.edges[:, ::-1]])
+    return replace(h, edges=np.ascontiguousarray(both), weights=None)
 
 
 def train_poincare(
