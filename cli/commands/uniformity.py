@@ -7,6 +7,8 @@ from typing import Annotated, Optional
 import typer
 
 from embgeo.cli.common import (
+    PlotOpt,
+    save_plot,
     DedupeOpt,
     DropNonfiniteOpt,
     FormatOpt,
@@ -112,6 +114,7 @@ def uniformity(
     drop_nonfinite: DropNonfiniteOpt = False,
     drop_zero: DropZeroOpt = False,
     dedupe: DedupeOpt = False,
+    plot: PlotOpt = None,
     fmt: FormatOpt = None,
     out: OutOpt = None,
 ):
@@ -155,6 +158,7 @@ def uniformity(
         rows += [["alignment", al.value], [f"alignment {al.confidence:.0%} interval", [al.ci_low, al.ci_high]], ["alpha", al.alpha], ["centroid gap (normalised rows)", cg.value]]
         notes.append("alignment: mean ‖x_i − y_i‖^α over row-paired inputs (0 = identical pairs; 2 = unrelated, isotropic pairs at α = 2)")
     emit(command="uniformity", data=data, columns=cols, rows=rows, fmt=fmt, out=out, title=f"embgeo uniformity {x}" + (f" --pairs {pairs}" if pairs else ""), notes=notes)
+    save_plot(ux, plot, **({"pairs": uy, "alignment": al} if pairs else {}))
 
 
 def gap(
@@ -177,6 +181,7 @@ def gap(
     drop_nonfinite: DropNonfiniteOpt = False,
     drop_zero: DropZeroOpt = False,
     dedupe: DedupeOpt = False,
+    plot: PlotOpt = None,
     fmt: FormatOpt = None,
     out: OutOpt = None,
 ):
@@ -197,6 +202,7 @@ def gap(
         f"shift: x̂ − {shift:g}·Δ/2 and ŷ + {shift:g}·Δ/2, renormalised (Δ = mean x̂ − mean ŷ); recall@1 among {res.shift.retrieval_pool} pairs",
     ]
     emit(command="gap", data=data, columns=cols, rows=rows, fmt=fmt, out=out, title=f"embgeo gap {x} {y}", notes=notes)
+    save_plot(res, plot, X=sx.matrix, Y=sy.matrix, names=(sx.source, sy.source))
 
 
 def register(app: typer.Typer) -> None:
