@@ -71,8 +71,14 @@ def exact_logsum_numpy(
     dtype: np.dtype,
     block: int | None = None,
     on_tile: Callable[[int], None] | None = None,
+    row_range: tuple[int, int] | None = None,
 ) -> float:
-    """``log Σ_{i<j} exp(−t‖p_i − p_j‖²)`` with numpy; ``get_rows(a, b)`` returns prepared rows."""
+    """``log Σ_{i<j} exp(−t‖p_i − p_j‖²)`` with numpy; ``get_rows(a, b)`` returns prepared rows.
+
+    ``row_range=(r0, r1)`` (``r0`` a multiple of the row tile) sums only the pairs whose
+    first row lies in ``[r0, r1)``, with the same tiles: :mod:`embgeo.distributed` runs
+    disjoint ranges on workers and merges their log-sums.
+    """
     rb, cb = _tile_plan(n, block)
     buf = np.empty(rb * cb, dtype=dtype)
     tri = np.tril(np.ones((rb, rb), dtype=bool))  # j <= i inside a diagonal tile
@@ -109,7 +115,7 @@ def exact_logsum_numpy(
 
     acc = (-math.inf, 0.0)
     with ThreadPoolExecutor(k) as pool:
-        for a in range(0, n, rb):
+        for a in range(*(row_range or (0, n)), rb):
             a2 = min(n, a + rb)
             A = get_rows(a, a2)
             if fixed:
@@ -151,6 +157,7 @@ def exact_logsum_torch(
     prepared: np.ndarray | None = None,
     block: int | None = None,
     on_tile: Callable[[int], None] | None = None,
+    row_range: tuple[int, int] | None = None,
 ) -> float:
     """The same sum as :func:`exact_logsum_numpy`, with torch on ``device`` (``cpu``, ``cuda``, ``cuda:1``…)."""
     import torch
@@ -181,7 +188,7 @@ def exact_logsum_torch(
     fixed = unit and 2.0 * t <= _FIXED_SHIFT_MAX
     acc = (-math.inf, 0.0)
     with torch.no_grad():
-        for a in range(0, n, rb):
+        for a in range(*(row_range or (0, n)), rb):
             a2 = min(n, a + rb)
             A = rows(a, a2)
             if fixed:
