@@ -179,7 +179,7 @@ def _gather_in_order(client, futures, progress=None, sizes=None):
     distributed = _distributed()
     if progress is not None:
         pos = {f.key: i for i, f in enumerate(futures)}
-        for f in distributed.as_completed(futures):
+        for f in distributed.as_completed(futures, loop=client.loop):
             progress(sizes[pos[f.key]] if sizes is not None else 1)
     return client.gather(futures)
 
