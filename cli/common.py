@@ -115,6 +115,26 @@ def env_default(name: str, default=None):
     return os.environ.get(name, default)
 
 
+SchedulerOpt = Annotated[Optional[str], typer.Option("--scheduler", envvar="EMBGEO_SCHEDULER", help="Run the blockwise work on a Dask cluster: 'local' (2 workers here) or tcp://HOST:PORT (default: $EMBGEO_SCHEDULER; needs embgeo[cluster]).", show_default=False)]
+
+
+@contextmanager
+def scheduler_client(scheduler: Optional[str]):
+    """Yield a connected ``distributed.Client`` for ``--scheduler`` (closed on exit), or None when none is given."""
+    from embgeo.distributed import connect, scheduler_address
+
+    address = scheduler_address(scheduler)
+    if address is None:
+        yield None
+        return
+    client = connect(address)
+    try:
+        verbose(f"scheduler: {address} ({len(client.scheduler_info().get('workers', {}))} workers)")
+        yield client
+    finally:
+        client.close()
+
+
 PlotOpt = Annotated[Optional[Path], typer.Option("--plot", help="Also draw the result to this image file (.png or .svg).", dir_okay=False)]
 
 
