@@ -7,8 +7,8 @@ from typing import Annotated, List, Optional
 import typer
 
 from embgeo.cli.common import (
-    DedupeOpt, DropNonfiniteOpt, FormatOpt, IdColOpt, InputFormatOpt, OutOpt, PlotOpt, SeedOpt,
-    message, progress, read_embeddings, resolve_device, save_plot, seed_value,
+    DedupeOpt, DropNonfiniteOpt, FormatOpt, IdColOpt, InputFormatOpt, OutOpt, PlotOpt, SchedulerOpt, SeedOpt,
+    message, progress, read_embeddings, resolve_device, save_plot, scheduler_client, seed_value,
 )
 
 
@@ -40,6 +40,7 @@ def intrinsic_id(
     drop_nonfinite: DropNonfiniteOpt = False,
     dedupe: DedupeOpt = False,
     seed: SeedOpt = None,
+    scheduler: SchedulerOpt = None,
     fmt: FormatOpt = None,
     out: OutOpt = None,
     plot: PlotOpt = None,
@@ -59,6 +60,8 @@ def intrinsic_id(
                   metric=metric.value, backend=backend, device=device)
 
     if layers:
+        if scheduler:
+            message("--scheduler: the per-layer analysis runs in this process (the cluster runs single-matrix id)", style="yellow")
         from embgeo.io import load_layers
         from embgeo.metrics.layers import layer_dimensions
 
@@ -86,7 +89,13 @@ def intrinsic_id(
         raise EmbgeoError(f"got {len(files)} input files; without --layers pass exactly one", hint="add --layers to treat several files as layers")
     es = read_embeddings(files[0], id_col=id_col, input_format=input_format, drop_nonfinite=drop_nonfinite, dedupe=dedupe)
     n_query = min(es.n_samples, sample) if sample else es.n_samples
-    with progress("neighbours", total=n_query) as advance:
+    with progress("neighbours", total=n_query) as advance, scheduler_client(scheduler) as client:
+        if client is not None:  # kNN and spectra run on the Dask workers; the estimators here
+            from functools import partial
+
+            from embgeo.distributed_metrics import intrinsic_dimension as on_cluster
+
+            intrinsic_dimension = partial(on_cluster, client=client)
         try:
             report = intrinsic_dimension(es.matrix, progress=advance, **common)
         except EmbgeoError as exc:

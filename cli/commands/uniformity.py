@@ -15,10 +15,12 @@ from embgeo.cli.common import (
     IdColOpt,
     InputFormatOpt,
     OutOpt,
+    SchedulerOpt,
     SeedOpt,
     message,
     progress,
     resolve_device,
+    scheduler_client,
     seed_value,
 )
 from embgeo.cli.output import emit
@@ -109,6 +111,7 @@ def uniformity(
     device: DeviceOpt = None,
     backend: BackendOpt = Backend.auto,
     seed: SeedOpt = None,
+    scheduler: SchedulerOpt = None,
     id_col: IdColOpt = None,
     input_format: InputFormatOpt = None,
     drop_nonfinite: DropNonfiniteOpt = False,
@@ -129,15 +132,22 @@ def uniformity(
     normalize = not raw
     seed = seed_value(seed)
     results = []
-    for k, es in enumerate(sets):
-        n = es.n_samples
-        exact = mode is Mode.exact or (mode is Mode.auto and n <= EXACT_MAX_N)
-        total = n * (n + 1) // 2 if exact else n_pairs
-        with progress(f"uniformity of {specs[k]}", total=total) as advance:
-            results.append(compute(
-                es.matrix, t=t, normalize=normalize, mode=mode.value, n_pairs=n_pairs, confidence=confidence,
-                seed=seed + k, device=engine, block=block, name=specs[k], progress=advance,
-            ))
+    with scheduler_client(scheduler) as client:
+        if client is not None:  # the same computation, its blocks run on the Dask workers
+            from functools import partial
+
+            from embgeo.distributed_metrics import uniformity as on_cluster
+
+            compute = partial(on_cluster, client=client)
+        for k, es in enumerate(sets):
+            n = es.n_samples
+            exact = mode is Mode.exact or (mode is Mode.auto and n <= EXACT_MAX_N)
+            total = n * (n + 1) // 2 if exact else n_pairs
+            with progress(f"uniformity of {specs[k]}", total=total) as advance:
+                results.append(compute(
+                    es.matrix, t=t, normalize=normalize, mode=mode.value, n_pairs=n_pairs, confidence=confidence,
+                    seed=seed + k, device=engine, block=block, name=specs[k], progress=advance,
+                ))
     ux = results[0]
     data = {"input": x, "n_samples": ux.n_samples, "n_features": ux.n_features, "normalized": normalize, "uniformity": ux.to_dict()}
     cols, rows = ux.table()
