@@ -78,7 +78,7 @@ def connect(scheduler: str | None = None, *, n_workers: int = 2, threads_per_wor
     if address.lower() == "local":
         return distributed.Client(
             n_workers=int(n_workers), threads_per_worker=int(threads_per_worker), processes=bool(processes),
-            dashboard_address=None, set_as_default=False,
+            dashboard_address=":0", set_as_default=False,
         )
     if "://" not in address:
         raise EmbgeoError(f"scheduler must be 'local' or an address like tcp://HOST:PORT; got {address!r}", hint=f"check --scheduler or {ENV_VAR}")
