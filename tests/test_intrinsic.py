@@ -280,3 +280,16 @@ def test_bad_inputs():
         pca_dimension(np.ones((10, 3)))
     with pytest.raises(EmbgeoError, match="max_order"):
         gride_dimension(syn.ball(100, 2), max_order=1)
+
+
+def test_sample_reads_memory_map_through_windows(tmp_path):
+    from embgeo.metrics.intrinsic_report import sample_rows, take_rows
+
+    X = np.random.default_rng(3).standard_normal((5000, 7)).astype(np.float32)
+    np.save(tmp_path / "x.npy", X)
+    mm = np.load(tmp_path / "x.npy", mmap_mode="r")
+    rows = sample_rows(5000, 700, 2)
+    np.testing.assert_array_equal(take_rows(mm, rows, window_rows=300), X[rows])  # bit-identical rows
+    a = intrinsic_dimension(mm, methods="twonn", sample=700, seed=2, n_boot=0)
+    b = intrinsic_dimension(X, methods="twonn", sample=700, seed=2, n_boot=0)
+    assert a.twonn.dimension == b.twonn.dimension and a.n_rows == 5000
