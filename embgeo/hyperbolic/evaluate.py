@@ -183,11 +183,15 @@ def _ap_block(D: np.ndarray, rows: np.ndarray, pos):
     if np.isnan(D).any():
         bad = rows[np.isnan(D).any(axis=1)]
         raise EmbgeoError(f"embedding distances are NaN for {bad.size} query rows (first {', '.join(map(str, bad[:5]))})", hint="check the embedding for NaN/inf coordinates or points outside the ball")
+    inf = np.isinf(D)
+    if inf.any():
+        # points on the boundary (a float64 collapse): farther than every finite distance and
+        # tied among themselves — ties count against the positive, so the collapse shows in MAP
+        finite = D[~inf]
+        D[inf] = 2.0 * (float(np.abs(finite).max()) if finite.size else 0.0) + 1.0
     D[np.arange(b), rows] = np.inf  # the query itself is never a candidate
     pr = np.repeat(np.arange(b), counts)
     dpos = D[pr, P.indices]
-    if not np.isfinite(dpos).all():
-        raise EmbgeoError("embedding distances are infinite for some positive pairs", hint="points on the boundary of the ball: project them inside, or evaluate the Lorentz coordinates")
     maxpos = np.full(b, -np.inf)
     np.maximum.at(maxpos, pr, dpos)
     mask = D <= maxpos[:, None]
