@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from embgeo.validation import read_rows
+
 from embgeo.errors import EmbgeoError
 
 #: bytes of the score tile (block_rows × database rows) when block_rows is not given
@@ -77,7 +79,7 @@ class _Prepared:
         return out[:, :d], sq
 
     def _prepare(self, start: int, stop: int):
-        b = np.asarray(self.X[start:stop])
+        b = read_rows(self.X, start, stop)
         if self.metric == "euclidean":
             b64 = b.astype(np.float64) - self.mean
             sq = np.einsum("ij,ij->i", b64, b64)

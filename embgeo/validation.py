@@ -109,6 +109,40 @@ def as_matrix(
     return X
 
 
+def read_rows(X, start: int, stop: int) -> np.ndarray:
+    """Rows ``[start, stop)`` of ``X`` as an in-memory array.
+
+    When ``X`` is a whole memory-mapped matrix (``np.load(..., mmap_mode="r")``) the file
+    pages just read are released afterwards (``madvise(MADV_DONTNEED)``; the mapping is
+    read-only, so they are simply re-read if needed). A pass over a file larger than
+    memory then keeps a resident set of about one block instead of the whole file.
+    """
+    block = np.array(X[start:stop])
+    release_rows(X, start, stop)
+    return block
+
+
+def release_rows(X, start: int, stop: int) -> None:
+    """Drop the resident file pages of rows ``[start, stop)`` of a memory-mapped matrix (no-op otherwise)."""
+    import mmap
+
+    mm = getattr(X, "_mmap", None)
+    if not isinstance(mm, mmap.mmap) or not X.flags.c_contiguous or not hasattr(mm, "madvise"):
+        return
+    row_bytes = X.strides[0]
+    base = int(getattr(X, "offset", 0)) % mmap.ALLOCATIONGRANULARITY  # where row 0 sits in the mapping
+    lo = base + start * row_bytes
+    hi = min(len(mm), base + stop * row_bytes)
+    page = mmap.PAGESIZE
+    lo_aligned = (lo // page) * page
+    if hi <= lo_aligned:
+        return
+    try:
+        mm.madvise(mmap.MADV_DONTNEED, lo_aligned, hi - lo_aligned)
+    except (OSError, ValueError, AttributeError):  # pragma: no cover - platforms without madvise
+        pass
+
+
 def iter_blocks(n: int, block: int = DEFAULT_BLOCK_ROWS):
     """Yield ``(start, stop)`` row ranges covering ``range(n)``."""
     for start in range(0, n, block):
@@ -171,7 +205,7 @@ def scan_rows(X: np.ndarray, *, duplicates: bool = True, block: int | None = Non
     hashes = np.empty(n, dtype=np.uint64) if duplicates else None
     weights = np.random.default_rng(0x5EED).integers(1, 2**63, size=d, dtype=np.uint64) | np.uint64(1)
     for start, stop in iter_blocks(n, block):
-        b = np.asarray(X[start:stop])
+        b = read_rows(X, start, stop)
         if b.dtype.kind != "f" or b.dtype.itemsize < 4:
             b = b.astype(np.float32)
         finite = np.isfinite(b).all(axis=1)

@@ -93,3 +93,18 @@ def test_as_rng():
     assert as_rng(g) is g
     with pytest.raises(EmbgeoError, match="seed"):
         as_rng(-1)
+
+
+def test_read_rows_copies_and_releases_memory_maps(tmp_path):
+    from embgeo.validation import read_rows
+
+    x = np.arange(3000 * 7, dtype=np.float32).reshape(3000, 7)
+    np.save(tmp_path / "m.npy", x)
+    mm = np.load(tmp_path / "m.npy", mmap_mode="r")
+    for a, b in [(0, 1), (5, 1200), (1199, 3000)]:
+        got = read_rows(mm, a, b)
+        assert not isinstance(got, np.memmap)
+        np.testing.assert_array_equal(got, x[a:b])
+    # pages were dropped, not the data: the map still reads correctly afterwards
+    np.testing.assert_array_equal(np.asarray(mm[2990:]), x[2990:])
+    np.testing.assert_array_equal(read_rows(x, 3, 5), x[3:5])  # plain arrays pass through

@@ -23,7 +23,7 @@ import numpy as np
 
 from embgeo.errors import EmbgeoError
 from embgeo.results import Result
-from embgeo.validation import as_matrix
+from embgeo.validation import as_matrix, read_rows
 
 VARIANCE_LEVELS = (0.90, 0.95, 0.99)
 #: RankMe's ε (Garrido et al. 2023): p_k = σ_k/‖σ‖₁ + ε
@@ -41,12 +41,12 @@ def scatter_spectrum(X, *, center: bool, block: int = 16384) -> np.ndarray:
     mean = np.zeros(d)
     if center:
         for s in range(0, n, block):
-            mean += np.asarray(X[s:s + block]).sum(axis=0, dtype=np.float64)
+            mean += read_rows(X, s, min(n, s + block)).sum(axis=0, dtype=np.float64)
         mean /= n
     if d <= n or d <= 4096:
         C = np.zeros((d, d))
         for s in range(0, n, block):
-            b = np.asarray(X[s:s + block]).astype(np.float64) - mean
+            b = read_rows(X, s, min(n, s + block)).astype(np.float64) - mean
             C += b.T @ b
         ev = np.linalg.eigvalsh(C)
     else:  # wide and short: the n × n Gram has the same non-zero spectrum
