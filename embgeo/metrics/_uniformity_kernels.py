@@ -27,6 +27,8 @@ from typing import Callable
 
 import numpy as np
 
+from embgeo.validation import release_rows
+
 from embgeo.errors import EmbgeoError
 
 #: numbers per tile of the exact loop (8 Mi float32 = 32 MiB)
@@ -283,6 +285,7 @@ def sample_sq_distances(
         i, j = i_all[s:e], j_all[s:e]
         idx = np.unique(np.concatenate([i, j]))
         R = read_rows(X, idx, name=name, normalize=normalize)
+        release_rows(X, 0, n)  # a memory map keeps no file pages resident between batches
         diff = R[np.searchsorted(idx, i)]
         diff -= R[np.searchsorted(idx, j)]
         out[s:e] = np.einsum("ij,ij->i", diff, diff)
