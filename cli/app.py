@@ -66,6 +66,34 @@ def _register_commands() -> None:
 
 _register_commands()
 
+#: one line per command in `embgeo --help` (the full docstring stays in `embgeo COMMAND --help`)
+SHORT_HELP = {
+    "info": "Shape, dtype, norms; NaN/inf, zero and duplicate rows.",
+    "datasets": "Bundled sample data and synthetic sets with known answers.",
+    "uniformity": "Uniformity and alignment (Wang & Isola), exact or sampled.",
+    "gap": "The modality gap between two row-paired sets.",
+    "id": "Intrinsic dimension: TwoNN, MLE, GRIDE, PCA, RankMe, per layer.",
+    "rank": "Rank axes: is an ordinal attribute a direction?",
+    "cosine": "When cosine similarity misleads: a verdict per pitfall.",
+    "hyperbolic": "Poincaré training, tree construction, h-MDS, Gromov δ.",
+    "project": "2-D maps: UMAP, PCA, hyperbolic UMAP on the disk.",
+    "report": "Every analysis that applies, as one HTML report.",
+}
+
+
+def _set_short_help() -> None:
+    for info in app.registered_commands:
+        name = info.name or (info.callback.__name__ if info.callback else "")
+        if name in SHORT_HELP and not info.short_help:
+            info.short_help = SHORT_HELP[name]
+    for info in app.registered_groups:
+        name = info.name or ""
+        if name in SHORT_HELP and not info.short_help:
+            info.short_help = SHORT_HELP[name]
+
+
+_set_short_help()
+
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: library errors become one line on stderr and exit code 2."""

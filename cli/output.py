@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from embgeo._version import __version__
-from embgeo.io.writers import write_text
-from embgeo.results import SCHEMA_VERSION, jsonable
+
+# numpy-backed helpers (embgeo.results, embgeo.io.writers) are imported inside the
+# functions below, so that `embgeo --help` never loads numpy
 
 
 class Format(str, Enum):
@@ -49,6 +50,8 @@ def _cell(v: Any) -> str:
 
 def payload(command: str, data: dict) -> dict:
     """The JSON document of a command: schema version first, then the result keys."""
+    from embgeo.results import SCHEMA_VERSION, jsonable
+
     return {"schema": f"embgeo.{command}/{SCHEMA_VERSION}", "embgeo_version": __version__, **jsonable(data)}
 
 
@@ -111,6 +114,8 @@ def emit(*, command: str, data: dict, columns: list[str], rows: list[list[Any]],
         return
     text = render_text(fmt, command=command, data=data, columns=columns, rows=rows, title=title, notes=notes)
     if out is not None:
+        from embgeo.io.writers import write_text
+
         write_text(out, text)
     else:
         sys.stdout.write(text)
