@@ -143,6 +143,41 @@ def release_rows(X, start: int, stop: int) -> None:
         pass
 
 
+def take_rows(X, idx) -> np.ndarray:
+    """Rows ``idx`` (sorted indices) of ``X`` as an in-memory array.
+
+    From a whole memory-mapped ``.npy`` the rows are read with ``pread`` instead of
+    through the mapping: touching scattered rows of a mapping maps whole large page
+    folios (measured: 2048 random rows of a 3 GB file raised the resident set by 2.1 GB),
+    while ``pread`` maps nothing. Any other array is indexed as usual.
+    """
+    import os
+
+    idx = np.asarray(idx, dtype=np.int64)
+    path = getattr(X, "filename", None)
+    if not (isinstance(X, np.memmap) and getattr(X, "_mmap", None) is not None and X.flags.c_contiguous and path and X.ndim == 2):
+        return np.asarray(X[idx])
+    row_bytes = X.strides[0]
+    out = np.empty((idx.size, X.shape[1]), dtype=X.dtype)
+    if idx.size == 0:
+        return out
+    buf = out.reshape(-1).view(np.uint8)
+    # runs of consecutive rows become one read each
+    breaks = np.flatnonzero(np.diff(idx) != 1) + 1
+    starts = np.r_[0, breaks]
+    ends = np.r_[breaks, idx.size]
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        for a, b in zip(starts, ends):
+            want = int(b - a) * row_bytes
+            got = os.preadv(fd, [memoryview(buf[a * row_bytes : a * row_bytes + want])], int(X.offset) + int(idx[a]) * row_bytes)
+            if got != want:
+                raise EmbgeoError(f"short read at row {int(idx[a])}: the file is truncated", source=str(path))
+    finally:
+        os.close(fd)
+    return out
+
+
 def iter_blocks(n: int, block: int = DEFAULT_BLOCK_ROWS):
     """Yield ``(start, stop)`` row ranges covering ``range(n)``."""
     for start in range(0, n, block):

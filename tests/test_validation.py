@@ -108,3 +108,15 @@ def test_read_rows_copies_and_releases_memory_maps(tmp_path):
     # pages were dropped, not the data: the map still reads correctly afterwards
     np.testing.assert_array_equal(np.asarray(mm[2990:]), x[2990:])
     np.testing.assert_array_equal(read_rows(x, 3, 5), x[3:5])  # plain arrays pass through
+
+
+def test_take_rows_reads_a_memory_map_with_pread(tmp_path):
+    from embgeo.validation import take_rows
+
+    x = np.random.default_rng(0).standard_normal((500, 9)).astype(np.float32)
+    np.save(tmp_path / "m.npy", x)
+    mm = np.load(tmp_path / "m.npy", mmap_mode="r")
+    for idx in ([0], [3, 4, 5, 9], [499], list(range(0, 500, 7)), []):
+        got = take_rows(mm, np.array(idx, dtype=np.int64))
+        np.testing.assert_array_equal(got, x[idx] if idx else x[:0])
+    np.testing.assert_array_equal(take_rows(x, np.array([2, 1])), x[[2, 1]])  # plain arrays index as usual

@@ -27,7 +27,7 @@ from typing import Callable
 
 import numpy as np
 
-from embgeo.validation import release_rows
+from embgeo.validation import release_rows, take_rows
 
 from embgeo.errors import EmbgeoError
 
@@ -245,7 +245,7 @@ def read_rows(X, idx: np.ndarray, *, name: str, normalize: bool) -> np.ndarray:
     Only these rows are read from a memory-mapped ``X``. NaN/inf rows, and all-zero
     rows when normalising, raise an :class:`EmbgeoError` that names them.
     """
-    raw = np.asarray(X[idx])
+    raw = take_rows(X, idx)  # pread from a memory map: scattered rows would map whole folios
     finite = np.isfinite(raw).all(axis=1)
     if not finite.all():
         raise _bad_rows_error(name, idx[~finite], "rows with NaN or inf", "fix them or pass --drop-nonfinite")
