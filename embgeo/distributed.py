@@ -120,9 +120,12 @@ class NpyFile:
             _release(m)
 
     def take(self, idx: np.ndarray) -> np.ndarray:
+        """Rows ``idx`` (sorted) read with pread (see :func:`embgeo.validation.take_rows`)."""
+        from embgeo.validation import take_rows
+
         m = self.open()
         try:
-            return np.asarray(m[idx])
+            return take_rows(m, idx)
         finally:
             _release(m)
 
