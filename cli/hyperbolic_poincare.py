@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from embgeo.cli.common import FormatOpt, SeedOpt, message, seed_value, settings
+from embgeo.cli.common import FormatOpt, PlotOpt, SeedOpt, message, save_plot, seed_value, settings
 from embgeo.cli.output import emit
 
 EdgesArg = Annotated[Path, typer.Argument(help="Hierarchy or graph: an edge list 'u v [w]' or a closure CSV 'id1,id2[,weight]'.", show_default=False, dir_okay=False)]
@@ -83,6 +83,7 @@ def train(
     resume: Annotated[Optional[Path], typer.Option("--resume", help="Continue from a checkpoint written with the same settings.", dir_okay=False)] = None,
     orientation: OrientationOpt = Orientation.auto,
     seed: SeedOpt = None,
+    plot: PlotOpt = None,
     fmt: FormatOpt = None,
 ):
     """Train a Poincaré embedding of a hierarchy (Nickel & Kiela 2017) and save it.
@@ -109,6 +110,7 @@ def train(
             callback=callback, checkpoint=checkpoint, checkpoint_every=checkpoint_every if checkpoint else None, resume=resume,
         )
     save_embedding(out, result)
+    save_plot(result, plot, hierarchy=h)
     message(f"wrote {out} ({result.coordinates.shape[0]} × {result.coordinates.shape[1]}, {model.value}, c={curvature:g})")
     columns, rows = result.table()
     data = {"output": str(out), "edges": str(edges), **result.to_dict()}
@@ -161,6 +163,7 @@ def eval_(
     orientation: OrientationOpt = Orientation.auto,
     id_col: Annotated[Optional[str], typer.Option("--id-col", help="Column holding row ids (CSV/TSV/parquet).")] = None,
     seed: SeedOpt = None,
+    plot: PlotOpt = None,
     fmt: FormatOpt = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the output to this file (atomically) instead of stdout.", dir_okay=False)] = None,
 ):
@@ -192,6 +195,14 @@ def eval_(
     if metric.value in ("sala", "all"):
         notes.append(f"MAP (Sala et al.): positives are graph neighbours ({r.graph}); never compare it with the Nickel–Kiela MAP")
     emit(command="hyperbolic.eval", data=data, columns=columns, rows=rows, fmt=fmt, out=out, title="embgeo hyperbolic eval", notes=notes)
+    if plot is not None:
+        import numpy as np
+
+        coords = np.asarray(es.matrix)
+        if ids is not None:  # rows in the hierarchy's node order
+            pos = {str(v): i for i, v in enumerate(ids)}
+            coords = coords[[pos[str(u)] for u in h.ids]]
+        save_plot(r, plot, coordinates=coords if model_name == "poincare" else None, hierarchy=h if model_name == "poincare" else None)
 
 
 def register(group: typer.Typer) -> None:

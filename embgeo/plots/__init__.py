@@ -46,6 +46,7 @@ REGISTRY: dict[str, str] = {
     # hyperbolic (issues 7 and 8)
     "TreeEmbedding": "embgeo.plots.hyperbolic:plot_tree_embedding",
     "EvalResult": "embgeo.plots.hyperbolic:plot_evaluation",
+    "PoincareEmbedding": "embgeo.plots.hyperbolic:plot_poincare_embedding",
     "HmdsResult": "embgeo.plots.hyperbolic:plot_hmds",
     "ReembedResult": "embgeo.plots.hyperbolic:plot_reembed",
 }

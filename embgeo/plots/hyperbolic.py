@@ -291,3 +291,15 @@ def plot_reembed(result, *, ax=None, color=None):
         b.legend(fontsize=7, loc="lower right")
         b.set_title("ball vs flat at the same dimension", fontsize=10)
     return fig
+
+
+def plot_poincare_embedding(result, *, ax=None, hierarchy=None, max_labels: int = 20):
+    """A trained :class:`~embgeo.hyperbolic.poincare.PoincareEmbedding` on the Poincaré disk,
+    with the hierarchy's (transitively reduced) edges when ``hierarchy`` is given; more than
+    two dimensions are projected as :func:`plot_disk` says in its title."""
+    edges = _reduced_edges(hierarchy) if hierarchy is not None else None
+    labels = hierarchy.ids if hierarchy is not None else None
+    n, d = result.coordinates.shape
+    fig, _ = plot_disk(result.coordinates, edges=edges, labels=labels, ax=ax, max_labels=max_labels,
+                       title=f"Poincaré embedding, {n} nodes in {d} dims", point_size=6)
+    return fig
