@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from embgeo.cli.common import FormatOpt, PlotOpt, SeedOpt, message, save_plot, seed_value, settings
+from embgeo.cli.common import FormatOpt, PlotOpt, SeedOpt, message, resolve_device, save_plot, seed_value, settings
 from embgeo.cli.output import emit
 
 EdgesArg = Annotated[Path, typer.Argument(help="Hierarchy or graph: an edge list 'u v [w]' or a closure CSV 'id1,id2[,weight]'.", show_default=False, dir_okay=False)]
@@ -108,6 +108,7 @@ def train(
             burnin=burnin, burnin_factor=burnin_factor, optimizer=optimizer.value, model=model.value, c=curvature, dtype=dtype.value,
             seed=seed_value(seed), eval_every=eval_every, target_map=target_map, patience=patience, threads=threads,
             callback=callback, checkpoint=checkpoint, checkpoint_every=checkpoint_every if checkpoint else None, resume=resume,
+            device=resolve_device(),
         )
     save_embedding(out, result)
     save_plot(result, plot, hierarchy=h)

@@ -60,3 +60,17 @@ def test_poincare_plot_draws_the_coordinates():
     fig = plot_result(r, hierarchy=h)
     offsets = fig.axes[0].collections[-1].get_offsets()
     np.testing.assert_allclose(np.asarray(offsets), r.coordinates, rtol=1e-12)  # the points drawn are the embedding
+
+
+def test_trainer_device_falls_back_with_a_message(tmp_path, run_cli):
+    """`--device cuda` without CUDA trains on the CPU, says so on stderr, and gives the CPU numbers."""
+    import json
+
+    a = run_cli(["hyperbolic", "train", path("smalltree"), "--dim", "2", "--epochs", "3", "--out", tmp_path / "a.npz", "-f", "json"])
+    b = run_cli(["--device", "cuda", "hyperbolic", "train", path("smalltree"), "--dim", "2", "--epochs", "3", "--out", tmp_path / "b.npz", "-f", "json"])
+    import torch
+
+    if not torch.cuda.is_available():
+        assert "no CUDA device" in b.stderr
+    np.testing.assert_allclose(np.load(tmp_path / "a.npz")["embeddings"], np.load(tmp_path / "b.npz")["embeddings"], rtol=1e-12)
+    assert json.loads(a.stdout)["map"] == json.loads(b.stdout)["map"]

@@ -220,6 +220,7 @@ def train_poincare(
     checkpoint: str | Path | None = None,
     checkpoint_every: int | None = None,
     resume: str | Path | None = None,
+    device: str = "cpu",
 ) -> PoincareEmbedding:
     """Train a Poincaré (or Lorentz-model) embedding of ``h`` with the Nickel–Kiela objective.
 
@@ -227,6 +228,7 @@ def train_poincare(
     ----------
     h : the hierarchy (a DAG is trained on its transitive closure) or graph (its edges).
     dim : embedding dimension (the ball's; Lorentz points have ``dim + 1`` coordinates).
+    device : torch device of the parameters and the loss (``"cpu"`` or ``"cuda"``).
     epochs : passes over the positive pairs (the run may stop earlier, see below).
     negatives : sampled non-positive nodes per pair (default 50, as the paper).
     lr, optimizer : learning rate of ``radam`` (geoopt RiemannianAdam, default 0.03)
@@ -260,7 +262,7 @@ def train_poincare(
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(cfg.threads)
     try:
-        return _train(h, cfg, callback=callback, checkpoint=checkpoint, checkpoint_every=checkpoint_every, resume=resume)
+        return _train(h, cfg, callback=callback, checkpoint=checkpoint, checkpoint_every=checkpoint_every, resume=resume, device=device)
     finally:
         torch.set_num_threads(previous_threads)
 
@@ -295,7 +297,7 @@ def _guard_lorentz(X, before, opt, *, max_x0: float, sinh_max: float) -> None:
         X[:, :1] = torch.sqrt(X.manifold.k + space.pow(2).sum(dim=1, keepdim=True))
 
 
-def _train(h: Hierarchy, cfg: TrainConfig, *, callback, checkpoint, checkpoint_every, resume) -> PoincareEmbedding:
+def _train(h: Hierarchy, cfg: TrainConfig, *, callback, checkpoint, checkpoint_every, resume, device="cpu") -> PoincareEmbedding:
     import geoopt
     import torch
 
@@ -316,14 +318,15 @@ def _train(h: Hierarchy, cfg: TrainConfig, *, callback, checkpoint, checkpoint_e
     init = base.uniform(-cfg.init_scale, cfg.init_scale, size=(n, d))
     # one seed per epoch, drawn up front: prefix-stable, so a resumed run replays the same epochs
     epoch_seeds = base.integers(0, 2**62, size=max(cfg.epochs, 1))
+    dev = torch.device(device)  # "cuda" runs the steps on a GPU; sampling stays on the CPU
 
     if cfg.model == "poincare":
         manifold = geoopt.PoincareBall(c=c)
         start = init
     else:
-        manifold = geoopt.Lorentz(k=torch.tensor(1.0 / c, dtype=tdtype))
+        manifold = geoopt.Lorentz(k=torch.tensor(1.0 / c, dtype=tdtype, device=dev))
         start = poincare_to_lorentz(init, c=c)
-    X = geoopt.ManifoldParameter(torch.tensor(start, dtype=tdtype), manifold=manifold)
+    X = geoopt.ManifoldParameter(torch.tensor(start, dtype=tdtype, device=dev), manifold=manifold)
     Opt = geoopt.optim.RiemannianAdam if cfg.optimizer == "radam" else geoopt.optim.RiemannianSGD
     opt = Opt([X], lr=cfg.lr)
 
@@ -336,7 +339,7 @@ def _train(h: Hierarchy, cfg: TrainConfig, *, callback, checkpoint, checkpoint_e
         return arr if cfg.model == "poincare" else lorentz_to_poincare(arr, c=c)
 
     def evaluate() -> tuple[float, float]:
-        r = evaluate_embedding(to_ball(X.detach().to(torch.float64).numpy()), data, metric="nk", c=c)
+        r = evaluate_embedding(to_ball(X.detach().to(torch.float64).cpu().numpy()), data, metric="nk", c=c)
         return r.map, r.mean_rank
 
     def dist_pos(U, V):
@@ -385,14 +388,14 @@ def _train(h: Hierarchy, cfg: TrainConfig, *, callback, checkpoint, checkpoint_e
             neg = sampler.negatives(rng, (groups, K), by_degree=burn)
             up = np.r_[u, np.full(pad, u[0])] if pad else u
             bad = sampler.is_forbidden(up.reshape(groups, G, 1) * n + neg[:, None, :])
-            ut, vt, nt = torch.from_numpy(up), torch.from_numpy(v), torch.from_numpy(neg)
+            ut, vt, nt = torch.from_numpy(up).to(dev), torch.from_numpy(v).to(dev), torch.from_numpy(neg).to(dev)
             U = torch.nn.functional.embedding(ut, X)
             V = torch.nn.functional.embedding(vt, X)
             N = torch.nn.functional.embedding(nt, X)
             dp = dist_pos(U[:m], V)
-            dn = dist_neg(U.view(groups, G, -1), N).masked_fill(torch.from_numpy(bad), float("inf")).reshape(groups * G, K)[:m]
+            dn = dist_neg(U.view(groups, G, -1), N).masked_fill(torch.from_numpy(bad).to(dev), float("inf")).reshape(groups * G, K)[:m]
             logits = torch.cat([-dp.unsqueeze(1), -dn], dim=1)
-            loss = torch.nn.functional.cross_entropy(logits, torch.zeros(m, dtype=torch.long), reduction="sum")
+            loss = torch.nn.functional.cross_entropy(logits, torch.zeros(m, dtype=torch.long, device=dev), reduction="sum")
             opt.zero_grad(set_to_none=True)
             (loss / m).backward()
             if cfg.model == "lorentz":
@@ -432,7 +435,7 @@ def _train(h: Hierarchy, cfg: TrainConfig, *, callback, checkpoint, checkpoint_e
         history.append({"epoch": epochs_run, "loss": loss_epoch, "map": last_map, "mean_rank": last_rank, "cpu_seconds": time.process_time() - t_cpu})
     if checkpoint is not None:
         _save_checkpoint(checkpoint, cfg, X, opt, epochs_run, history, h)
-    raw = X.detach().to(torch.float64).numpy().copy()
+    raw = X.detach().to(torch.float64).cpu().numpy().copy()
     return PoincareEmbedding(
         coordinates=to_ball(raw), ids=h.ids.copy(), config=cfg, epochs_run=epochs_run, loss=loss_epoch,
         map=last_map, mean_rank=last_rank, stopped=stopped, seconds=time.perf_counter() - t_wall,
@@ -480,7 +483,7 @@ def _load_checkpoint(path, cfg: TrainConfig, X, opt, n: int):
     if params.shape != tuple(X.shape):
         raise EmbgeoError(f"checkpoint holds {params.shape[0]} nodes × {params.shape[1]} coordinates; this hierarchy needs {tuple(X.shape)}", source=str(p))
     with torch.no_grad():
-        X.copy_(torch.from_numpy(params))
+        X.copy_(torch.from_numpy(params).to(X.device))
     state = {k[4:]: torch.from_numpy(v.copy()) for k, v in arrays.items() if k.startswith("opt_")}
     state.update(meta.get("opt_scalars", {}))
     if state:
