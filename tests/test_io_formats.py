@@ -181,3 +181,20 @@ def test_layer_stack_from_3d_array_and_files(tmp_path):
 
     with pytest.raises(EmbgeoError, match="rows"):
         load_layers([str(tmp_path / "l0.npy"), str(tmp_path / "short.npy")])
+
+
+def test_contiguous_hdf5_is_memory_mapped(tmp_path):
+    import h5py
+
+    x = np.random.default_rng(4).standard_normal((50, 6)).astype(np.float32)
+    with h5py.File(tmp_path / "a.h5", "w") as f:
+        f.create_dataset("flat", data=x)
+        f.create_dataset("packed", data=x, chunks=(10, 6), compression="gzip")
+        f.create_dataset("big_endian", data=x.astype(">f4"))
+    flat = load(f"{tmp_path / 'a.h5'}:/flat")
+    assert isinstance(flat.matrix, np.memmap)
+    np.testing.assert_array_equal(flat.matrix, x)
+    packed = load(f"{tmp_path / 'a.h5'}:/packed")
+    assert not isinstance(packed.matrix, np.memmap)
+    np.testing.assert_array_equal(packed.matrix, x)
+    np.testing.assert_array_equal(load(f"{tmp_path / 'a.h5'}:/big_endian").matrix, x)

@@ -518,7 +518,7 @@ def _read_hdf5(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embeddin
         ds = f[key]
         if ds.dtype.kind not in "fiub":
             raise EmbgeoError(f"dataset '/{key}' has dtype {ds.dtype}; expected numbers")
-        arr = ds[()]
+        arr = _hdf5_array(path, ds)
         ids = None
         for ik in ID_KEYS:
             if ik in f and isinstance(f[ik], h5py.Dataset) and f[ik].ndim == 1 and len(f[ik]) == arr.shape[0]:
@@ -526,6 +526,17 @@ def _read_hdf5(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embeddin
                 ids = np.asarray([v.decode() if isinstance(v, bytes) else str(v) for v in raw], dtype=str)
                 break
     return EmbeddingSet(matrix=arr, ids=ids, provenance={"keys": datasets})
+
+
+def _hdf5_array(path: Path, ds) -> np.ndarray:
+    """A contiguous, uncompressed HDF5 dataset is memory-mapped straight from the file (its
+    data offset is known), so it is read block by block like a ``.npy``; a chunked or
+    compressed one is read into memory."""
+    if ds.chunks is None and ds.compression is None and ds.size > 0:
+        offset = ds.id.get_offset()
+        if offset is not None:
+            return np.memmap(path, dtype=ds.dtype, mode="r", offset=offset, shape=ds.shape)
+    return ds[()]
 
 
 def _read_parquet(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSet:
