@@ -88,6 +88,8 @@ def read_embeddings(spec: str, *, id_col=None, labels=None, labels_id_col=None, 
     es = load(spec, fmt=input_format, id_col=id_col)
     if labels is not None:
         es = join_labels(es, labels, id_col=labels_id_col)
+        if es.provenance.get("labels_join", "").startswith("row order (") :
+            message(f"{labels}: joined by row order — the embeddings have ids but the labels have no id column (use --labels-id-col)", style="yellow")
     if drop_nonfinite or dedupe:
         X, kept = clean_rows(es.matrix, drop_nonfinite=drop_nonfinite, dedupe=dedupe)
         dropped = es.n_samples - kept.size

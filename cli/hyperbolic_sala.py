@@ -46,6 +46,21 @@ def _write_coords(path: Path, ids, coords, *, text=None, extra=None) -> None:
     write_text(path, buf.getvalue())
 
 
+def _read_graph(spec: str):
+    """The hierarchy as a graph of its direct edges: a transitive closure (every ancestor
+    listed, e.g. the mammals CSV) is reduced to its Hasse diagram, as the Sala et al.
+    metrics and the tree construction need, and the user is told."""
+    from embgeo.hyperbolic.graphs import read_hierarchy, transitive_reduction
+
+    h = read_hierarchy(spec)
+    if h.directed and h.closed:
+        g = transitive_reduction(h)
+        if g.n_edges < h.n_edges:
+            message(f"{Path(spec).name}: a transitive closure ({h.n_edges} edges); using its transitive reduction ({g.n_edges} direct edges)")
+        return g
+    return h
+
+
 def _precision(value: str):
     v = value.strip().lower()
     if v in ("auto", "frames"):
@@ -77,9 +92,7 @@ def combinatorial(
     """Sarkar's combinatorial construction of a tree in the Poincaré ball (Sala et al. 2018), with the
     bits it needs, MAP (graph neighbours) and distortion in the same precision."""
     from embgeo.hyperbolic.combinatorial import embed_hierarchy
-    from embgeo.hyperbolic.graphs import read_hierarchy
-
-    h = read_hierarchy(edges)
+    h = _read_graph(edges)
     big = h.n_nodes > 20000
     mq = max_queries if max_queries is not None else (2000 if big else None)
     ds = distortion_sources if distortion_sources is not None else (200 if big else None)
@@ -118,9 +131,9 @@ def hmds_cmd(
 
     positives, ids = None, None
     if _is_edge_list(source):
-        from embgeo.hyperbolic.graphs import graph_distances, read_hierarchy
+        from embgeo.hyperbolic.graphs import graph_distances
 
-        h = read_hierarchy(source)
+        h = _read_graph(source)
         D = graph_distances(h)
         if not np.isfinite(D).all():
             from embgeo.errors import EmbgeoError
@@ -162,9 +175,9 @@ def delta(
 
     kw = dict(method=method, exact_max=exact_max, n_subsets=subsets, subset_size=subset_size, n_quadruples=quadruples, seed=seed_value(seed))
     if _is_edge_list(source):
-        from embgeo.hyperbolic.graphs import graph_distances, read_hierarchy
+        from embgeo.hyperbolic.graphs import graph_distances
 
-        h = read_hierarchy(source)
+        h = _read_graph(source)
         D = graph_distances(h)
         if not np.isfinite(D).all():
             from embgeo.errors import EmbgeoError

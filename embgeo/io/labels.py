@@ -22,13 +22,16 @@ def read_table(path: str | Path) -> tuple[list[str], list[list[str]]]:
         raise EmbgeoError("labels file is empty", source=src)
     delim = "\t" if path.suffix.lower() == ".tsv" else ","
     try:
-        with open(path, newline="", encoding="utf-8") as fh:
+        with open(path, newline="", encoding="utf-8-sig") as fh:  # -sig: an Excel BOM is not part of the header
             rows = [r for r in csv.reader(fh, delimiter=delim) if r and any(c.strip() for c in r)]
     except UnicodeDecodeError:
         raise EmbgeoError("labels file is not UTF-8 text", source=src) from None
     if len(rows) < 2:
         raise EmbgeoError("labels file needs a header row and at least one data row", source=src)
     header = [h.strip() for h in rows[0]]
+    dup = next((h for h in header if header.count(h) > 1), None)
+    if dup is not None:
+        raise EmbgeoError(f"header names column '{dup}' twice", source=src, hint="give every column its own name")
     for i, r in enumerate(rows[1:], start=2):
         if len(r) != len(header):
             raise EmbgeoError(f"line {i} has {len(r)} fields but the header has {len(header)}", source=src)
@@ -63,6 +66,7 @@ def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None
                 hint="the labels file must hold every id of the embeddings",
             )
         order = np.asarray([pos[str(i)] for i in es.ids])
+        join = "id"
     else:
         if len(rows) != es.n_samples:
             how = "has no ids to join on" if es.ids is None else f"has no '{key or 'id'}' column to join on"
@@ -72,6 +76,8 @@ def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None
                 hint="give both files ids (--id-col / an 'id' column) or make the row counts equal",
             )
         order = np.arange(len(rows))
+        # embeddings with ids but a table without an id column: by position, and say so
+        join = "row order (the labels have no id column)" if es.ids is not None else "row order"
         if key is not None and es.ids is None:  # the labels' id column names the rows
             es = replace(es, ids=np.asarray([c.strip() for c in cols[header.index(key)]], dtype=str))
     attrs = {}
@@ -79,4 +85,5 @@ def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None
         if name == key:
             continue
         attrs[name] = _column_array([cols[j][i] for i in order])
-    return es.with_attributes(attrs)
+    out = es.with_attributes(attrs)
+    return replace(out, provenance={**out.provenance, "labels": src, "labels_join": join})

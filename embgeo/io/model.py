@@ -25,7 +25,7 @@ class EmbeddingSet:
     provenance: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        n = self.matrix.shape[0]
+        n = self.matrix.shape[0] if self.matrix.ndim else 0
         if self.ids is not None and len(self.ids) != n:
             raise EmbgeoError(f"{len(self.ids)} ids for {n} rows", source=self.source)
         for name, col in self.attributes.items():

@@ -102,10 +102,12 @@ def load(
         es = reader(path, key=key, id_col=id_col)
     except EmbgeoError as exc:
         raise exc.with_source(src) from None
-    except (ValueError, OSError, EOFError, KeyError, struct.error, UnicodeDecodeError, RuntimeError) as exc:
+    except (ValueError, OSError, EOFError, KeyError, IndexError, TypeError, struct.error, UnicodeDecodeError, RuntimeError) as exc:
         raise EmbgeoError(f"cannot read as {fmt}: {_short(exc)}", source=src, hint="check that the file is complete and in this format") from None
     matrix = es.matrix
     if matrix.ndim != 2:
+        if matrix.ndim == 0:
+            raise EmbgeoError("holds a single number (a 0-D array); expected (n_samples, n_features)", source=src, hint="save a 2-D matrix")
         if matrix.ndim == 1:
             raise EmbgeoError(f"holds a 1-D array of shape {matrix.shape}; expected (n_samples, n_features)", source=src, hint="save a 2-D matrix")
         raise EmbgeoError(f"holds a {matrix.ndim}-D array of shape {matrix.shape}; expected (n_samples, n_features)", source=src, hint="for a layer stack use --layers")
@@ -247,27 +249,25 @@ def _parse_list_cell(cell: str, row: int, col: str) -> list[float]:
 def _read_delimited(path: Path, *, key=None, id_col=None, allow_3d=False, delimiter=None) -> EmbeddingSet:
     if delimiter is None:
         delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    with open(path, newline="", encoding="utf-8") as fh:
+    with open(path, newline="", encoding="utf-8-sig") as fh:  # -sig: a BOM (Excel) is not part of the first cell
         rows = list(csv.reader(fh, delimiter=delimiter))
     rows = [r for r in rows if r and any(c.strip() for c in r)]
     if not rows:
         raise EmbgeoError("has no rows")
     first = rows[0]
-
-    def numeric(c):
-        try:
-            float(c)
-            return True
-        except ValueError:
-            return False
-
-    has_header = not all(numeric(c) for c in first) or id_col is not None
+    has_header = id_col is not None or _looks_like_header(first, rows[1] if len(rows) > 1 else None)
     if has_header:
         header = [h.strip() for h in first]
         body = rows[1:]
     else:
         header = [f"c{i}" for i in range(len(first))]
         body = rows
+    if id_col is None and has_header:
+        # a column named "id", or pandas' unnamed index column, holds row ids, not a dimension
+        if "id" in header:
+            id_col = "id"
+        elif header and header[0] == "" and body and all(r[0].strip().isdigit() for r in body[:1000]):
+            id_col = ""
     if len(set(header)) != len(header):
         dup = next(h for h in header if header.count(h) > 1)
         raise EmbgeoError(f"header names column '{dup}' twice")
@@ -306,7 +306,7 @@ def _read_delimited(path: Path, *, key=None, id_col=None, allow_3d=False, delimi
         for h, c in zip(header, cols):
             if h == id_col:
                 continue
-            if all(numeric(v) for v in c):
+            if all(_is_number(v) for v in c):
                 dims.append(h)
             else:
                 others.append(h)
@@ -316,9 +316,9 @@ def _read_delimited(path: Path, *, key=None, id_col=None, allow_3d=False, delimi
         # a column that is numeric only in some rows is an error in the data, not a label column
         for h in others:
             c = cols[header.index(h)]
-            n_num = sum(numeric(v) for v in c)
+            n_num = sum(_is_number(v) for v in c)
             if n_num >= 0.9 * len(c):
-                bad = next(i for i, v in enumerate(c) if not numeric(v))
+                bad = next(i for i, v in enumerate(c) if not _is_number(v))
                 raise EmbgeoError(f"column '{h}', line {bad + (2 if has_header else 1)}: non-numeric value {c[bad][:30]!r}", hint="fix the value or remove the row")
         matrix = _maybe_float32(np.array([[float(r[j]) for j in idx] for r in body], dtype=np.float64), (r[j] for r in body for j in idx))
         others = [h for h in others]
@@ -344,6 +344,40 @@ def _column_array(values) -> np.ndarray:
     return np.asarray(out, dtype=np.float64)
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _cell_kind(text: str) -> str:
+    t = text.strip()
+    return "num" if _is_number(t) else ("list" if t.startswith("[") else "text")
+
+
+def _looks_like_header(first: list[str], second: list[str] | None) -> bool:
+    """Is the first row of a delimited file a header?
+
+    Yes when some column holds text in the first row and a number or a ``[…]`` list in
+    the second; not when every cell has the same kind as in the second row (a headerless
+    file whose first column is an id looks like that). An all-number first row is a
+    header only when it is exactly ``0 1 … d−1`` over a body that is not (pandas'
+    default column names).
+    """
+    kinds1 = [_cell_kind(c) for c in first]
+    if second is None:
+        return any(k != "num" for k in kinds1)
+    kinds2 = [_cell_kind(c) for c in second]
+    if any(a == "text" and b != "text" for a, b in zip(kinds1, kinds2)):
+        return True
+    if all(k == "num" for k in kinds1):
+        ints = [float(c) for c in first]
+        return ints == [float(i) for i in range(len(first))] and [float(c) for c in second if _is_number(c)] != ints
+    return False
+
+
 def _read_tsv(path, **kw):
     return _read_delimited(path, delimiter="\t", **kw)
 
@@ -358,9 +392,9 @@ def _read_text_vectors(path: Path, *, key=None, id_col=None, allow_3d=False) -> 
     """word2vec text (first line ``n d``) or GloVe text (no header): ``word v1 … vd`` per line."""
     words, vecs, tokens = [], [], []
     header = None
-    with open(path, encoding="utf-8", errors="strict") as fh:
+    with open(path, encoding="utf-8-sig", errors="strict") as fh:
         for lineno, line in enumerate(fh, 1):
-            parts = line.rstrip("\n").rstrip().split(" ")
+            parts = line.split()  # spaces or tabs
             if not parts or parts == [""]:
                 continue
             if lineno == 1 and len(parts) == 2 and all(p.isdigit() for p in parts):
@@ -468,7 +502,12 @@ def _read_safetensors(path: Path, *, key=None, id_col=None, allow_3d=False) -> E
             header = json.loads(fh.read(hlen).decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
             raise EmbgeoError("header is not valid JSON (not a safetensors file?)") from None
+    if not isinstance(header, dict):
+        raise EmbgeoError("header is not a JSON object (not a safetensors file?)")
     header.pop("__metadata__", None)
+    for k, v in header.items():
+        if not (isinstance(v, dict) and {"dtype", "shape", "data_offsets"} <= set(v)):
+            raise EmbgeoError(f"tensor '{k}' has no dtype/shape/data_offsets in the header (not a safetensors file?)")
     names = sorted(header)
     if not names:
         raise EmbgeoError("holds no tensors")
@@ -483,10 +522,10 @@ def _read_safetensors(path: Path, *, key=None, id_col=None, allow_3d=False) -> E
     dt = info["dtype"]
     if dt not in _ST_DTYPES:
         raise EmbgeoError(f"tensor '{key}' has dtype {dt}, which embgeo does not read")
-    start, end = info["data_offsets"]
-    shape = tuple(info["shape"])
+    start, end = (int(v) for v in info["data_offsets"])
+    shape = tuple(int(v) for v in info["shape"])
     item = np.dtype(_ST_DTYPES[dt]).itemsize
-    if end - start != int(np.prod(shape)) * item or 8 + hlen + end > size:
+    if not 0 <= start <= end or any(v < 0 for v in shape) or end - start != int(np.prod(shape)) * item or 8 + hlen + end > size:
         raise EmbgeoError(f"tensor '{key}' data lies outside the file (truncated?)")
     arr = np.memmap(path, dtype=_ST_DTYPES[dt], mode="r", offset=8 + hlen + start, shape=shape)
     prov = {"keys": names}

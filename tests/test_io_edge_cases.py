@@ -1,0 +1,98 @@
+"""Edge cases found in review: header detection, BOMs, id columns, malformed containers,
+closure CSVs given to the tree commands."""
+from __future__ import annotations
+
+import json
+import struct
+
+import numpy as np
+import pytest
+
+from embgeo.io import EmbeddingSet, join_labels, load
+
+X = np.random.default_rng(11).standard_normal((20, 4)).astype(np.float32)
+
+
+def _rows(x, ids=None, sep=","):
+    return [sep.join(([ids[i]] if ids is not None else []) + [f"{v:.9g}" for v in r]) for i, r in enumerate(x)]
+
+
+def test_headerless_csv_with_an_id_column_keeps_every_row(tmp_path):
+    ids = [f"w{i}" for i in range(20)]
+    (tmp_path / "a.csv").write_text("\n".join(_rows(X, ids)) + "\n")
+    es = load(tmp_path / "a.csv")
+    assert es.n_samples == 20  # the first row is data, not a header
+    np.testing.assert_array_equal(es.matrix, X)
+
+
+def test_pandas_default_header_and_index(tmp_path):
+    (tmp_path / "noindex.csv").write_text("0,1,2,3\n" + "\n".join(_rows(X)) + "\n")
+    es = load(tmp_path / "noindex.csv")
+    assert es.n_samples == 20 and es.n_features == 4
+    np.testing.assert_array_equal(es.matrix, X)
+    (tmp_path / "index.csv").write_text(",0,1,2,3\n" + "\n".join(_rows(X, [str(i) for i in range(20)])) + "\n")
+    es = load(tmp_path / "index.csv")
+    assert es.n_features == 4 and es.ids[5] == "5"  # the index column is ids, not a dimension
+
+
+def test_id_column_is_used_as_ids(tmp_path):
+    (tmp_path / "a.csv").write_text("id,a,b,c,d\n" + "\n".join(_rows(X, [str(1000 + i) for i in range(20)])) + "\n")
+    es = load(tmp_path / "a.csv")
+    assert es.n_features == 4 and es.ids[0] == "1000"
+
+
+def test_byte_order_marks(tmp_path):
+    (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbf" + ("\n".join(_rows(X)) + "\n").encode())
+    assert load(tmp_path / "bom.csv").n_samples == 20
+    (tmp_path / "w.txt").write_bytes(b"\xef\xbb\xbf2 3\nthe 1 2 3\nof\t4\t5\t6\n")
+    es = load(tmp_path / "w.txt")
+    assert es.ids.tolist() == ["the", "of"] and es.matrix.shape == (2, 3)
+    # a labels file with a BOM still joins by id (not silently by row order)
+    shuffled = np.random.default_rng(0).permutation(3)
+    e = EmbeddingSet(np.zeros((3, 2)), ids=np.array(["a", "b", "c"]))
+    lines = ["id,score"] + [f"{'abc'[i]},{i}" for i in shuffled]
+    (tmp_path / "l.csv").write_bytes(b"\xef\xbb\xbf" + ("\n".join(lines) + "\n").encode())
+    out = join_labels(e, tmp_path / "l.csv")
+    assert out.attributes["score"].tolist() == [0.0, 1.0, 2.0] and out.provenance["labels_join"] == "id"
+
+
+def test_row_order_join_of_embeddings_with_ids_is_announced(tmp_path, run_cli):
+    (tmp_path / "w.txt").write_text("the 1 2\nof 3 4\nand 5 6\n")
+    (tmp_path / "l.csv").write_text("score\n1\n2\n3\n")
+    res = run_cli(["info", tmp_path / "w.txt", "--labels", tmp_path / "l.csv", "-f", "json"])
+    assert res.code == 0 and "joined by row order" in res.stderr
+
+
+def test_labels_with_a_repeated_column_name(tmp_path):
+    (tmp_path / "l.csv").write_text("id,score,score\na,1,2\n")
+    with pytest.raises(Exception, match="twice"):
+        join_labels(EmbeddingSet(np.zeros((1, 2)), ids=np.array(["a"])), tmp_path / "l.csv")
+
+
+def _safetensors(path, header: object, payload: bytes = b"\x00" * 16):
+    h = json.dumps(header).encode()
+    path.write_bytes(struct.pack("<Q", len(h)) + h + payload)
+
+
+@pytest.mark.parametrize("header", [[1, 2], {"a": 1}, {"a": {"dtype": "F32", "shape": [2, 2], "data_offsets": [-16, 0]}}])
+def test_malformed_containers_fail_cleanly(tmp_path, run_cli, header):
+    _safetensors(tmp_path / "bad.safetensors", header)
+    res = run_cli(["info", tmp_path / "bad.safetensors"])
+    assert res.code == 2 and res.stderr.startswith("embgeo: error:") and "Traceback" not in res.stderr
+
+
+def test_zero_d_arrays_fail_cleanly(tmp_path, run_cli):
+    np.save(tmp_path / "z.npy", np.float32(1))
+    np.savez(tmp_path / "z.npz", a=np.float32(1))
+    for f in ("z.npy", "z.npz"):
+        res = run_cli(["info", tmp_path / f])
+        assert res.code == 2 and "0-D" in res.stderr, res.stderr
+
+
+def test_tree_commands_reduce_a_closure(run_cli):
+    from embgeo.datasets import path
+
+    res = run_cli(["hyperbolic", "delta", path("mammals"), "-f", "json"])
+    assert res.code == 0 and "transitive reduction" in res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["diameter"] == 16 and doc["delta"] == 0  # the mammal tree, not the flat closure (diameter 2)
