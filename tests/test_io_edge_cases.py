@@ -96,3 +96,16 @@ def test_tree_commands_reduce_a_closure(run_cli):
     assert res.code == 0 and "transitive reduction" in res.stderr
     doc = json.loads(res.stdout)
     assert doc["diameter"] == 16 and doc["delta"] == 0  # the mammal tree, not the flat closure (diameter 2)
+
+
+def test_cosine_id_equals_euclidean_on_unit_rows():
+    """On unit-norm rows cosine and euclidean neighbours coincide, so must every ratio estimator."""
+    from embgeo.datasets.synthetic import sphere
+    from embgeo.metrics.intrinsic import mle_dimension, twonn_dimension
+
+    x = sphere(1500, 8, seed=3)
+    for fn in (twonn_dimension, mle_dimension):
+        e = fn(x, metric="euclidean", seed=0)
+        c = fn(x, metric="cosine", seed=0)
+        np.testing.assert_allclose(c.dimension, e.dimension, rtol=1e-6)
+        assert 5.5 < e.dimension < 8.5  # S^7: intrinsic dimension 7

@@ -81,14 +81,26 @@ def _neighbor_distances(X, k: int, *, neighbors: Neighbors | None, duplicates: s
     if neighbors is not None:
         if neighbors.k < k:
             raise EmbgeoError(f"the given neighbours hold k={neighbors.k}; this estimator needs k={k}", hint="search with a larger k")
-        D = neighbors.distances[:, :k]
+        D = _metric_distances(neighbors.distances[:, :k], neighbors.metric)
         dropped = 0
     else:
         X, _, dropped = prepare_points(X, min_rows=k + 2, duplicates=duplicates, name=name)
         nb = knn(X, k, metric=metric, approx=approx, seed=seed, backend=backend, device=device, check_duplicates=False)
-        D = nb.distances
+        D = _metric_distances(nb.distances, metric)
     _check_distances(D)
     return D, dropped
+
+
+def _metric_distances(D: np.ndarray, metric: str) -> np.ndarray:
+    """Distances the ratio estimators can use. The engine reports cosine neighbours at
+    ``1 − cos``, which is *not* a distance (on unit vectors it is ‖x − y‖²/2, so every
+    ratio r₂/r₁ would be squared and the ID halved); the chord ``√(2(1 − cos))`` is the
+    Euclidean distance between the normalised rows."""
+    if metric == "cosine":
+        return np.sqrt(2.0 * np.maximum(D, 0.0))
+    if metric == "dot":
+        raise EmbgeoError("intrinsic dimension needs a distance; the dot product is not one", hint="use metric='euclidean' or 'cosine'")
+    return D
 
 
 def _check_distances(D: np.ndarray) -> None:
