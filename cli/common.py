@@ -39,9 +39,26 @@ def seed_value(local: Optional[int]) -> int:
     return settings().seed if local is None else local
 
 
+def _check_out(value: Optional[Path]) -> Optional[Path]:
+    """--out is checked when it is parsed, so that nothing is computed for an output that cannot be written."""
+    if value is not None and value.suffix.lower() not in (".json", ".csv", ".md", ".txt"):
+        from embgeo.errors import EmbgeoError
+
+        raise EmbgeoError(f"unknown output suffix '{value.suffix or '(none)'}'", source=str(value), hint="use .json, .csv, .md or .txt")
+    return value
+
+
+def _check_plot(value: Optional[Path]) -> Optional[Path]:
+    if value is not None and value.suffix.lower() not in (".png", ".svg"):
+        from embgeo.errors import EmbgeoError
+
+        raise EmbgeoError(f"cannot draw a plot as '{value.suffix or '(none)'}'", source=str(value), hint="use .png or .svg")
+    return value
+
+
 # --- shared option types (one set of output options on every command) -------
 FormatOpt = Annotated[Optional[Format], typer.Option("--format", "-f", help="Output format: table, json, csv, md (default: table, or from the --out suffix).", case_sensitive=False)]
-OutOpt = Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the output to this file (atomically) instead of stdout.", dir_okay=False)]
+OutOpt = Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the output to this file (atomically) instead of stdout; .json, .csv, .md or .txt.", dir_okay=False, callback=_check_out)]
 SeedOpt = Annotated[Optional[int], typer.Option("--seed", help="Random seed for sampled estimates (default: the global --seed, 0).", min=0)]
 IdColOpt = Annotated[Optional[str], typer.Option("--id-col", help="Column holding row ids (CSV/TSV/parquet).")]
 LabelsOpt = Annotated[Optional[Path], typer.Option("--labels", help="CSV/TSV of attributes, joined by id (an 'id' column) or by row order.")]
@@ -137,7 +154,7 @@ def scheduler_client(scheduler: Optional[str]):
         client.close()
 
 
-PlotOpt = Annotated[Optional[Path], typer.Option("--plot", help="Also draw the result to this image file (.png or .svg).", dir_okay=False)]
+PlotOpt = Annotated[Optional[Path], typer.Option("--plot", help="Also draw the result to this image file (.png or .svg).", dir_okay=False, callback=_check_plot)]
 
 
 def save_plot(result, path: Optional[Path], **kwargs) -> None:

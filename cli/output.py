@@ -81,12 +81,14 @@ def render_text(fmt: Format, *, command: str, data: dict, columns: list[str], ro
     from rich.table import Table
     from rich.markup import escape
 
-    table = Table(title=escape(title) if title else None, title_justify="left")
+    table = Table(title_justify="left")
     for c in columns:
         table.add_column(escape(str(c)), overflow="fold")
     for r in rows:
         table.add_row(*[escape(_cell(v)) for v in r])
     buf = io.StringIO()
+    if title:  # on its own line: a title inside the table would wrap (mid-path) to the table's width
+        buf.write(title + "\n")
     con = Console(file=buf, width=width or 120, force_terminal=False, color_system=None, highlight=False)
     con.print(table)
     for n in notes or []:

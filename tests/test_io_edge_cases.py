@@ -109,3 +109,14 @@ def test_cosine_id_equals_euclidean_on_unit_rows():
         c = fn(x, metric="cosine", seed=0)
         np.testing.assert_allclose(c.dimension, e.dimension, rtol=1e-6)
         assert 5.5 < e.dimension < 8.5  # S^7: intrinsic dimension 7
+
+
+def test_output_suffixes_are_checked_before_any_work(tmp_path, run_cli):
+    np.save(tmp_path / "x.npy", X)
+    res = run_cli(["uniformity", tmp_path / "x.npy", "--plot", tmp_path / "p.pdf", "--out", tmp_path / "r.json"])
+    assert res.code == 2 and "use .png or .svg" in res.stderr and not (tmp_path / "r.json").exists()
+    res = run_cli(["uniformity", tmp_path / "x.npy", "--out", tmp_path / "r.xlsx"])
+    assert res.code == 2 and "unknown output suffix" in res.stderr and not (tmp_path / "r.xlsx").exists()
+    (tmp_path / "g.npy").write_text("not numpy at all")
+    res = run_cli(["info", tmp_path / "g.npy"])
+    assert res.code == 2 and "not a .npy file" in res.stderr

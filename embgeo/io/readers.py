@@ -155,6 +155,9 @@ def _check_numeric(arr: np.ndarray, what: str) -> None:
 def _read_npy(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSet:
     if key:
         raise EmbgeoError(f"a .npy file holds one array; got key '{key}'", hint="drop the ':KEY' part")
+    with open(path, "rb") as fh:
+        if fh.read(6) != b"\x93NUMPY":
+            raise EmbgeoError("is not a .npy file (no NumPy header)", hint="check the file, or pass --input-format")
     try:
         arr = np.load(path, mmap_mode="r", allow_pickle=False)
     except ValueError as exc:
