@@ -129,6 +129,10 @@ def hyperboloid_to_disk(xy) -> tuple[np.ndarray, np.ndarray]:
     return xy / (1.0 + z)[:, None], np.column_stack([z, xy])
 
 
+#: input metrics accepted for UMAP (the ones umap-learn names)
+UMAP_METRICS = ("euclidean", "cosine", "manhattan", "chebyshev", "minkowski", "correlation", "canberra", "braycurtis", "hamming", "jaccard")
+
+
 def project(
     X,
     *,
@@ -176,6 +180,10 @@ def project(
             raise EmbgeoError(f"n_neighbors must be an integer ≥ 2, got {n_neighbors!r}")
         if not (0.0 <= float(min_dist) <= 1.0):
             raise EmbgeoError(f"min_dist must lie in [0, 1], got {min_dist!r}")
+        if metric not in UMAP_METRICS:
+            raise EmbgeoError(f"unknown UMAP metric {metric!r}", hint=f"use one of: {', '.join(UMAP_METRICS)}")
+        if m < 10:
+            raise EmbgeoError(f"UMAP needs at least 10 rows; got {m}", hint="use --method pca for so few rows")
         k = int(min(n_neighbors, m - 1))
         if k < n_neighbors:
             notes.append(f"n_neighbors lowered from {n_neighbors} to {k} ({m} rows)")
