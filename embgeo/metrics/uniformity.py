@@ -187,7 +187,8 @@ class UniformityResult(Result):
             ["uniform-sphere value", self.sphere_value],
             ["rows × dims", f"{self.n_samples} × {self.n_features}"],
         ]
-        rows += [[f"squared distance {_qkey(q)}", v] for q, v in zip(self.sq_distances.quantile_levels, self.sq_distances.quantile_values) if q in (0.05, 0.5, 0.95)]
+        how = "" if self.sq_distances.exact else f" ({self.sq_distances.n} sampled pairs)"
+        rows += [[f"squared distance {_qkey(q)}{how}", v] for q, v in zip(self.sq_distances.quantile_levels, self.sq_distances.quantile_values) if q in (0.05, 0.5, 0.95)]
         return ["metric", "value"], rows
 
 
