@@ -26,6 +26,7 @@ class Method(str, Enum):
 class Transform(str, Enum):
     none = "none"
     log1p = "log1p"
+    rank = "rank"
 
 
 class AxisFrom(str, Enum):
@@ -90,7 +91,7 @@ def rank(
     attr: Annotated[str, typer.Option("--attr", help="Numeric attribute column (from --labels or the embedding file) to rank by.", show_default=False)],
     labels: LabelsOpt = None,
     method: Annotated[Optional[List[Method]], typer.Option("--method", "-m", help="Axis methods (repeatable): all = regression, extremes (two extremes and top/bottom-q means), fewshot, and anchors when given.", case_sensitive=False)] = None,
-    transform: Annotated[Transform, typer.Option("--transform", help="Transform of the attribute before fitting (ranks, and so Spearman/Kendall of order-only axes, do not change).", case_sensitive=False)] = Transform.none,
+    transform: Annotated[Transform, typer.Option("--transform", help="Transform of the attribute before fitting: log1p, or rank (fit the order only; robust to heavy tails). Ranks, and so Spearman/Kendall of order-only axes, do not change.", case_sensitive=False)] = Transform.none,
     group: Annotated[Optional[str], typer.Option("--group", help="Column of groups kept together in cross-validation (GroupKFold).")] = None,
     folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds.", min=2)] = 5,
     normalize: Annotated[bool, typer.Option("--normalize/--no-normalize", help="L2-normalise rows (after centring) before fitting.")] = True,

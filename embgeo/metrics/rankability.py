@@ -6,7 +6,7 @@ axes, few-shot axes, two-extremes axes; Spearman / Kendall on held-out rows).
 Protocol of :func:`rank_axes` (all defaults in its signature):
 
 1. Rows whose attribute is missing (NaN) are dropped and counted; an optional
-   ``log1p`` transform is applied to the attribute.
+   ``log1p`` (or ``rank``: the attribute's ranks) transform is applied to the attribute.
 2. k-fold cross-validation (``KFold`` shuffled with the seed, or ``GroupKFold``
    when ``groups`` is given, so that no group straddles fit and check). In each
    fold the preprocessing ``x ↦ (x − μ_train)/‖x − μ_train‖`` (centring optional,
@@ -55,7 +55,7 @@ BASELINES = ("pca", "knn", "shuffled", "random")
 #: methods with one axis that can be saved and used to score new items
 AXIS_METHODS = ("regression", "extremes", "extremes_q", "anchors", "pca")
 DEFAULT_SHOTS = (2, 4, 8, 16, 32, 64)
-TRANSFORMS = ("none", "log1p")
+TRANSFORMS = ("none", "log1p", "rank")
 
 _LABELS = {
     "regression": "ridge regression (CV penalty)",
@@ -396,6 +396,10 @@ def rank_axes(
         if bad.size:
             raise EmbgeoError(f"log1p needs attribute values > −1; row {int(rows[bad[0]])} of '{attribute}' is {y[bad[0]]:g}", hint="use --transform none")
         y = np.log1p(y)
+    elif transform == "rank":  # fit the order only: robust to heavy tails (Spearman/Kendall unchanged)
+        from scipy.stats import rankdata
+
+        y = rankdata(y) / y.size
     need = 2 * n_folds
     if rows.size < need:
         raise EmbgeoError(
