@@ -77,7 +77,7 @@ class EmbeddingSet:
             bad = next((i for i, v in enumerate(col) if not _is_number(v)), 0)
             raise EmbgeoError(
                 f"attribute column '{name}' is not numeric (row {bad}: {str(col[bad])[:40]!r})",
-                source=self.source,
+                source=str(self.provenance.get("labels", self.source)),  # the file the column came from
                 hint="choose a numeric column",
             )
         return col.astype(np.float64) if numeric else col
