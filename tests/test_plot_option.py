@@ -27,7 +27,7 @@ CASES = {
     "uniformity": lambda f: ["uniformity", f / "x.npy", "--pairs", f / "y.npy"],
     "gap": lambda f: ["gap", f / "x.npy", f / "y.npy"],
     "id": lambda f: ["id", f / "z.npy", "--method", "twonn,pca"],
-    "cosine": lambda f: ["cosine", f / "z.npy", "--pairs", "2000"],
+    "cosine": lambda f: ["cosine", f / "z.npy", "--n-pairs", "2000"],
     "rank": lambda f: ["rank", f / "z.npy", "--labels", f / "z.csv", "--attr", "score", "--method", "regression", "--bootstrap", "50", "--shuffles", "50", "--random-directions", "100"],
     "combinatorial": lambda f: ["hyperbolic", "combinatorial", path("smalltree")],
     "hmds": lambda f: ["hyperbolic", "hmds", path("smalltree"), "--dim", "2"],

@@ -33,7 +33,7 @@ def cosine(
     factors: Annotated[Optional[Tuple[str, str]], typer.Option("--factors", help="Factor matrices A B of X ≈ A Bᵀ (A: users × r, B: items × r): test cosine neighbours of B under rescalings A·D, B·D⁻¹.", show_default=False)] = None,
     attr: Annotated[Optional[str], typer.Option("--attr", help="Numeric attribute column (e.g. frequency) to correlate with the norm; needs --labels unless the input file carries it.")] = None,
     k: Annotated[int, typer.Option("--k", help="Neighbours per row for Jaccard@k, hubness and post-processing.", min=1)] = 10,
-    pairs: Annotated[int, typer.Option("--pairs", help="Random pairs for the sampled anisotropy and its interval.", min=2)] = 20000,
+    pairs: Annotated[int, typer.Option("--n-pairs", help="Random pairs for the sampled anisotropy and its interval (as in embgeo uniformity).", min=2)] = 20000,
     top: Annotated[int, typer.Option("--top", help="How many rogue dimensions to name.", min=1)] = 3,
     abtt_components: Annotated[Optional[int], typer.Option("--abtt-components", help="Principal components all-but-the-top removes (default: max(1, round(d/100))).", min=0)] = None,
     whiten_floor: Annotated[float, typer.Option("--whiten-floor", help="Whitening eigenvalue floor, relative to the largest eigenvalue.", min=0.0)] = 1e-6,
