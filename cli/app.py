@@ -100,8 +100,9 @@ def main(argv: list[str] | None = None) -> None:
     from embgeo.errors import EmbgeoError
 
     set_settings(Settings())  # a fresh invocation starts from the defaults
+    args = _hoist_global_flags(list(sys.argv[1:] if argv is None else argv))
     try:
-        app(args=argv, prog_name="embgeo")
+        app(args=args, prog_name="embgeo")
     except EmbgeoError as exc:
         _fail(str(exc), 2)
     except MemoryError:
@@ -110,6 +111,21 @@ def main(argv: list[str] | None = None) -> None:
         _fail(f"{exc.filename or ''}: {exc.strerror or exc}", 2)
     except KeyboardInterrupt:
         _fail("interrupted", 130)
+
+
+#: global flags that take no value and may also be written after the command (`embgeo cosine X -q`)
+_GLOBAL_FLAGS = ("-q", "--quiet", "-v", "--verbose")
+
+
+def _hoist_global_flags(args: list[str]) -> list[str]:
+    """Move -q/-v written after the command to the front, where the root callback reads them
+    (no command has options of those names; everything after ``--`` is left alone)."""
+    end = args.index("--") if "--" in args else len(args)
+    flags = [a for a in args[:end] if a in _GLOBAL_FLAGS]
+    if not flags:
+        return args
+    rest = [a for a in args[:end] if a not in _GLOBAL_FLAGS] + args[end:]
+    return flags + rest
 
 
 def _fail(text: str, code: int) -> None:

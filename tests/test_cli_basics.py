@@ -118,3 +118,8 @@ def test_global_options_reach_commands(tmp_path, run_cli):
 
     np.testing.assert_array_equal(np.load(tmp_path / "c.npy"), sphere(5, 3, seed=7))
     np.testing.assert_array_equal(np.load(tmp_path / "a.npy"), sphere(5, 3, seed=0))  # the default seed again
+
+
+def test_quiet_and_verbose_work_after_the_command_too(tmp_path, run_cli):
+    res = run_cli(["datasets", "export", "sphere", "--out", tmp_path / "b.npy", "--n", "5", "--d", "3", "-q"])
+    assert res.code == 0 and res.stderr == ""
