@@ -84,7 +84,10 @@ class HmdsResult(Result):
             ("perron_eigenvalue", "Perron eigenvalue λ₁ of cosh(tD)"), ("eigenvalues", "eigenvalues of x₀x₀ᵀ − Y"),
             ("refine_steps", "refinement steps"), ("seconds", "seconds"),
         ]
-        return ["metric", "value"], [[label, d[k]] for k, label in labels if d.get(k) is not None]
+        rows = [[label, d[k]] for k, label in labels if d.get(k) is not None]
+        if d.get("distortion_worst") is None and not np.isfinite(self.distortion_worst):
+            rows.insert(2, ["worst-case distortion", "∞ (collapsed pairs; see notes)"])
+        return ["metric", "value"], rows
 
 
 def as_distance_matrix(D, *, name: str = "D", tol: float = 1e-8) -> np.ndarray:
@@ -233,6 +236,9 @@ def hmds(
 
     avg, worst, _ = _distortion(d_rec[iu], D[iu], scale=1.0)
     err = float(np.abs(d_rec[iu] - D[iu]).max())
+    collapsed = int(np.count_nonzero((d_rec[iu] == 0) & (D[iu] > 0)))
+    if collapsed:
+        notes.append(f"{collapsed} pairs at positive distance landed on the same point: worst-case distortion is infinite (try a larger --dim or --scale)")
     mp = None
     if positives is not None:
         from embgeo.hyperbolic.evaluate import mean_average_precision
