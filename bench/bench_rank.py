@@ -89,6 +89,7 @@ def main() -> None:
         md_table(["n", "ours s", "scipy loop s", "ratio", "ours 95 % CI (ρ)", "scipy-loop 95 % CI (ρ)"], boot_rows),
     ])
     print(md)
+    update_section("rank", md)
 
 
 if __name__ == "__main__":
