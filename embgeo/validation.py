@@ -155,8 +155,8 @@ def take_rows(X, idx) -> np.ndarray:
 
     idx = np.asarray(idx, dtype=np.int64)
     path = getattr(X, "filename", None)
-    if not (isinstance(X, np.memmap) and getattr(X, "_mmap", None) is not None and X.flags.c_contiguous and path and X.ndim == 2):
-        return np.asarray(X[idx])
+    if not (isinstance(X, np.memmap) and getattr(X, "_mmap", None) is not None and X.flags.c_contiguous and path and X.ndim == 2 and os.path.exists(path)):
+        return np.asarray(X[idx])  # (a spilled temporary map has no file left to pread from)
     row_bytes = X.strides[0]
     out = np.empty((idx.size, X.shape[1]), dtype=X.dtype)
     if idx.size == 0:

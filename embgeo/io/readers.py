@@ -578,61 +578,125 @@ def _hdf5_array(path: Path, ds) -> np.ndarray:
         offset = ds.id.get_offset()
         if offset is not None:
             return np.memmap(path, dtype=ds.dtype, mode="r", offset=offset, shape=ds.shape)
-    return ds[()]
+    if ds.ndim != 2 or ds.size * ds.dtype.itemsize <= SPILL_BYTES:
+        return ds[()]
+    sink = _Sink(ds.shape[0])  # chunked/compressed and large: block by block into a temporary memory map
+    step = max(READ_BLOCK_ROWS // max(1, ds.chunks[0]), 1) * ds.chunks[0] if ds.chunks else READ_BLOCK_ROWS
+    for a in range(0, ds.shape[0], step):
+        sink.add(ds[a : a + step])
+    return sink.result()
+
+
+#: matrices from chunked containers (parquet, chunked/compressed HDF5) larger than this are
+#: spilled block by block into a temporary memory-mapped .npy instead of being held in memory
+SPILL_BYTES = int(os.environ.get("EMBGEO_SPILL_BYTES", 512 * 2**20))
+#: rows per block when reading chunked containers
+READ_BLOCK_ROWS = 65536
+
+
+class _Sink:
+    """Collects row blocks into one (n, d) matrix: in memory when small, else a temporary
+    ``.npy`` memory map written block by block (the file is unlinked once mapped; the
+    mapping keeps the data until it is released), so peak memory is about one block."""
+
+    def __init__(self, n: int):
+        self.n, self.out, self.pos, self.tmp = n, None, 0, None
+
+    def add(self, block: np.ndarray) -> None:
+        if self.out is None:
+            d = block.shape[1]
+            if self.n * d * block.dtype.itemsize > SPILL_BYTES:
+                import tempfile
+
+                fd, self.tmp = tempfile.mkstemp(prefix="embgeo-", suffix=".npy")
+                os.close(fd)
+                self.out = np.lib.format.open_memmap(self.tmp, mode="w+", dtype=block.dtype, shape=(self.n, d))
+            else:
+                self.out = np.empty((self.n, d), dtype=block.dtype)
+        if block.shape[1] != self.out.shape[1]:
+            raise EmbgeoError(f"row {self.pos} has {block.shape[1]} values, earlier rows have {self.out.shape[1]}")
+        self.out[self.pos : self.pos + block.shape[0]] = block
+        self.pos += block.shape[0]
+
+    def result(self) -> np.ndarray:
+        if self.out is None:
+            raise EmbgeoError("holds no rows")
+        if self.tmp is None:
+            return self.out
+        self.out.flush()
+        del self.out
+        mapped = np.load(self.tmp, mmap_mode="r")
+        os.unlink(self.tmp)  # the mapping stays valid; nothing is left on disk
+        return mapped
 
 
 def _read_parquet(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSet:
+    """Parquet: the vector column (list / fixed-size list) or the numeric columns are read
+    batch by batch (row groups), so a file larger than memory is spilled to a temporary
+    memory map rather than loaded; scalar columns become ids and attributes."""
     require("pyarrow", package="pyarrow", extra="parquet", feature="reading parquet files")
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(path)
+        pf = pq.ParquetFile(path)
+        schema = pf.schema_arrow
     except (pa.ArrowInvalid, OSError) as exc:
         raise EmbgeoError(f"is not a readable parquet file ({_short(exc)})") from None
-    names = table.column_names
+    names = list(schema.names)
+    n = pf.metadata.num_rows
     if id_col is not None and id_col not in names:
         raise EmbgeoError(f"no id column '{id_col}' (columns: {', '.join(names[:12])})")
     is_list = lambda t: pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t)  # noqa: E731
-    list_cols = [n for n in names if is_list(table.schema.field(n).type)]
+    is_num = lambda t: pa.types.is_floating(t) or pa.types.is_integer(t)  # noqa: E731
+    list_cols = [c for c in names if is_list(schema.field(c).type)]
+    num_cols: list[str] = []
     if key is not None:
         if key not in names:
             raise EmbgeoError(f"has no column '{key}' (columns: {', '.join(names[:12])})")
-        list_cols = [key] if is_list(table.schema.field(key).type) else []
+        list_cols = [key] if is_list(schema.field(key).type) else []
         num_cols = [] if list_cols else [key]
-    if list_cols:
-        if len(list_cols) > 1:
-            raise EmbgeoError(f"several list columns ({', '.join(list_cols)})", hint="name one as FILE.parquet:COLUMN")
-        name = list_cols[0]
-        col = table.column(name).combine_chunks()
-        if col.null_count:
-            raise EmbgeoError(f"column '{name}' has {col.null_count} missing vectors")
-        if pa.types.is_fixed_size_list(col.type):
-            d = col.type.list_size
-            flat = col.flatten().to_numpy(zero_copy_only=False)
-        else:
-            lengths = np.asarray(col.value_lengths())
-            if lengths.size and (lengths != lengths[0]).any():
-                bad = int(np.flatnonzero(lengths != lengths[0])[0])
-                raise EmbgeoError(f"column '{name}' is ragged: row {bad} has {lengths[bad]} values, row 0 has {lengths[0]}")
-            d = int(lengths[0]) if lengths.size else 0
-            flat = col.flatten().to_numpy(zero_copy_only=False)
-        if flat.dtype.kind not in "fiub":
-            raise EmbgeoError(f"column '{name}' holds {flat.dtype} values; expected numbers")
-        matrix = flat.reshape(-1, d)
-        used = {name, id_col}
-    else:
-        num_cols = [n for n in names if n != id_col and (pa.types.is_floating(table.schema.field(n).type) or pa.types.is_integer(table.schema.field(n).type))] if key is None else num_cols
+    if len(list_cols) > 1:
+        raise EmbgeoError(f"several list columns ({', '.join(list_cols)})", hint="name one as FILE.parquet:COLUMN")
+    if not list_cols and key is None:
+        num_cols = [c for c in names if c != id_col and is_num(schema.field(c).type)]
         if not num_cols:
             raise EmbgeoError("has no list column and no numeric columns")
-        matrix = np.column_stack([table.column(n).to_numpy(zero_copy_only=False) for n in num_cols])
+    sink = _Sink(n)
+    row = 0
+    if list_cols:
+        name = list_cols[0]
+        for batch in pf.iter_batches(columns=[name], batch_size=READ_BLOCK_ROWS):
+            col = batch.column(0)
+            if col.null_count:
+                raise EmbgeoError(f"column '{name}' has missing vectors (first batch with one starts at row {row})")
+            if pa.types.is_fixed_size_list(col.type):
+                d = col.type.list_size
+            else:
+                lengths = np.asarray(col.value_lengths())
+                ref = lengths[0] if sink.out is None else sink.out.shape[1]
+                if lengths.size and (lengths != ref).any():
+                    bad = int(np.flatnonzero(lengths != ref)[0])
+                    raise EmbgeoError(f"column '{name}' is ragged: row {row + bad} has {lengths[bad]} values, row 0 has {ref}")
+                d = int(ref) if lengths.size else 0
+            flat = col.flatten().to_numpy(zero_copy_only=False)
+            if flat.dtype.kind not in "fiub":
+                raise EmbgeoError(f"column '{name}' holds {flat.dtype} values; expected numbers")
+            sink.add(flat.reshape(-1, d))
+            row += len(col)
+        used = {name, id_col}
+    else:
+        for batch in pf.iter_batches(columns=num_cols, batch_size=READ_BLOCK_ROWS):
+            sink.add(np.column_stack([batch.column(i).to_numpy(zero_copy_only=False) for i in range(len(num_cols))]))
         used = set(num_cols) | {id_col}
+    matrix = sink.result()
+    scalars = [c for c in names if c not in used and not is_list(schema.field(c).type)]
+    wanted = scalars + ([id_col] if id_col else [])
+    table = pf.read(columns=wanted) if wanted else None
     attributes = {}
-    for n in names:
-        if n in used or is_list(table.schema.field(n).type):
-            continue
-        vals = table.column(n).to_pylist()
-        attributes[n] = _column_array(["" if v is None else str(v) for v in vals])
+    for c in scalars:
+        vals = table.column(c).to_pylist()
+        attributes[c] = _column_array(["" if v is None else str(v) for v in vals])
     ids = np.asarray([str(v) for v in table.column(id_col).to_pylist()], dtype=str) if id_col else None
     return EmbeddingSet(matrix=matrix, ids=ids, attributes=attributes, provenance={"columns": names})
 
