@@ -144,8 +144,8 @@ def _as_file(X) -> NpyFile | None:
     if not isinstance(X, np.memmap) or not isinstance(X.base, mmap.mmap) or not X.flags.c_contiguous:
         return None
     path = getattr(X, "filename", None)
-    if not path or not os.path.exists(path):
-        return None
+    if not path or not os.path.exists(path) or str(path).startswith("/proc/"):
+        return None  # (a spilled temporary map is readable only in this process: scatter it)
     return NpyFile(str(path), int(X.offset), X.dtype.str, tuple(int(s) for s in X.shape))
 
 

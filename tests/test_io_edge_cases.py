@@ -156,6 +156,7 @@ def test_chunked_containers_are_read_block_by_block(tmp_path, monkeypatch):
 
     monkeypatch.setattr(readers, "SPILL_BYTES", 0)
     monkeypatch.setattr(readers, "READ_BLOCK_ROWS", 7)
+    monkeypatch.setattr(readers, "PARQUET_BATCH_ROWS", 7)
     x = np.random.default_rng(8).standard_normal((50, 6)).astype(np.float32)
     ids = [f"r{i}" for i in range(50)]
     pq.write_table(pa.table({"id": ids, "emb": pa.FixedSizeListArray.from_arrays(pa.array(x.reshape(-1)), 6), "tag": [i % 3 for i in range(50)]}), tmp_path / "f.parquet", row_group_size=9)
