@@ -10,13 +10,12 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
-from enum import Enum
 from typing import Annotated, Optional
 
 import typer
 
 from embgeo._version import __version__
-from embgeo.cli.common import Settings, set_settings
+from embgeo.cli.common import Device, Settings, set_settings
 
 app = typer.Typer(
     name="embgeo",
@@ -27,12 +26,6 @@ app = typer.Typer(
     rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-
-class Device(str, Enum):
-    cpu = "cpu"
-    cuda = "cuda"
-    auto = "auto"
 
 
 def _version(value: bool):

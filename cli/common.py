@@ -6,12 +6,21 @@ import sys
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from embgeo.cli.output import Format  # noqa: F401  (re-exported)
+
+
+class Device(str, Enum):
+    """Where heavy work runs (the global --device and per-command overrides)."""
+
+    cpu = "cpu"
+    cuda = "cuda"
+    auto = "auto"
 
 
 @dataclass

@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from embgeo.cli.common import (
+    Device,
     PlotOpt,
     save_plot,
     DedupeOpt,
@@ -32,12 +33,6 @@ class Mode(str, Enum):
     sample = "sample"
 
 
-class DeviceChoice(str, Enum):
-    cpu = "cpu"
-    cuda = "cuda"
-    auto = "auto"
-
-
 class Backend(str, Enum):
     auto = "auto"
     numpy = "numpy"
@@ -48,12 +43,12 @@ TOpt = Annotated[float, typer.Option("--t", help="Temperature t of the uniformit
 ModeOpt = Annotated[Mode, typer.Option("--mode", help="exact: all pairs (blockwise); sample: random pairs with an interval; auto: exact up to 20 000 rows.", case_sensitive=False)]
 NPairsOpt = Annotated[int, typer.Option("--n-pairs", help="Random pairs in sampled mode.", min=2)]
 ConfOpt = Annotated[float, typer.Option("--confidence", help="Level of the intervals.")]
-DeviceOpt = Annotated[Optional[DeviceChoice], typer.Option("--device", help="Where the exact sum runs (default: the global --device). cuda uses torch on a GPU.", case_sensitive=False)]
+DeviceOpt = Annotated[Optional[Device], typer.Option("--device", help="Where the exact sum runs (default: the global --device). cuda uses torch on a GPU.", case_sensitive=False)]
 BackendOpt = Annotated[Backend, typer.Option("--backend", help="Exact-mode engine: auto (numpy on CPU, torch on CUDA), numpy, or torch.", case_sensitive=False)]
 DropZeroOpt = Annotated[bool, typer.Option("--drop-zero", help="Drop all-zero rows (they cannot be L2-normalised) instead of failing.")]
 
 
-def _engine(device: Optional[DeviceChoice], backend: Backend) -> str | None:
+def _engine(device: Optional[Device], backend: Backend) -> str | None:
     """The library's ``device`` argument: None → numpy, else a torch device."""
     where = resolve_device(device.value if device is not None else None)
     if backend is Backend.numpy:

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from embgeo.errors import EmbgeoError, require
-from embgeo.io.model import EmbeddingSet, LayerStack
+from embgeo.io.model import EmbeddingSet, LayerStack, _is_number
 
 #: suffix → format name
 SUFFIXES = {
@@ -345,14 +345,6 @@ def _column_array(values) -> np.ndarray:
         except ValueError:
             return np.asarray([v.strip() for v in values], dtype=str)
     return np.asarray(out, dtype=np.float64)
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
 
 
 def _cell_kind(text: str) -> str:
