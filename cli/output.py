@@ -36,15 +36,19 @@ def resolve_format(fmt: Format | None, out: Path | None) -> Format:
     return Format.table
 
 
-def _cell(v: Any) -> str:
+def _cell(v: Any, *, exact: bool = False) -> str:
+    """A table cell: floats to 6 significant digits, or (``exact``, for CSV) the shortest repr that round-trips."""
     if v is None:
         return ""
     if isinstance(v, bool):
         return "true" if v else "false"
-    if isinstance(v, float):
-        return f"{v:.6g}"
+    if isinstance(v, float) or type(v).__name__ in ("float32", "float16", "float64"):
+        v = float(v)
+        if v != v:
+            return "nan"
+        return repr(v) if exact else f"{v:.6g}"
     if isinstance(v, (list, tuple)):
-        return ", ".join(_cell(x) for x in v)
+        return ", ".join(_cell(x, exact=exact) for x in v)
     return str(v)
 
 
@@ -63,7 +67,7 @@ def render_text(fmt: Format, *, command: str, data: dict, columns: list[str], ro
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(columns)
         for r in rows:
-            w.writerow([_cell(v) for v in r])
+            w.writerow([_cell(v, exact=True) for v in r])
         return buf.getvalue()
     if fmt is Format.md:
         esc = lambda s: _cell(s).replace("|", "\\|").replace("\n", " ")  # noqa: E731

@@ -76,6 +76,15 @@ def test_formats_and_stdout_only_data(tmp_path, run_cli):
     assert "rows" in res.stdout and "4" in res.stdout
 
 
+def test_csv_numbers_are_exact_and_tables_rounded(tmp_path, run_cli):
+    np.save(tmp_path / "x.npy", np.random.default_rng(0).standard_normal((50, 6)).astype(np.float32))
+    value = json.loads(run_cli(["uniformity", tmp_path / "x.npy", "-f", "json"]).stdout)["uniformity"]["value"]
+    rows = dict(r[:2] for r in csv.reader(io.StringIO(run_cli(["uniformity", tmp_path / "x.npy", "-f", "csv"]).stdout)))
+    assert float(rows["uniformity"]) == value  # the shortest repr reads back to the same float64
+    md = run_cli(["uniformity", tmp_path / "x.npy", "-f", "md"]).stdout
+    assert f"| uniformity | {value:.6g} |" in md
+
+
 def test_out_is_written_atomically_with_format_from_suffix(tmp_path, run_cli):
     np.save(tmp_path / "x.npy", np.ones((3, 2), np.float32))
     res = run_cli(["info", tmp_path / "x.npy", "--out", tmp_path / "r.json"])
