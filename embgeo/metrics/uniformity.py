@@ -54,7 +54,7 @@ def uniformity_sphere(d: int, t: float = 2.0) -> float:
     scaled, ``I_ν(x) = ive(ν, x)·eˣ``) in log space; when ``ive`` underflows
     (d ≳ 390 at t = 2) the ₀F₁ series is summed in log space instead (the two agree
     to 1e-15 where both apply). For d = 384,
-    t = 2 this gives −3.97922; as d → ∞ it tends to −2t + t²/(d/2).
+    t = 2 this gives −3.979168; as d → ∞ it tends to −2t + t²/(d/2).
     """
     from scipy.special import gammaln, ive
 
