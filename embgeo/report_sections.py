@@ -342,14 +342,27 @@ def run_hierarchy(ctx: Context) -> Section:
         else:
             notes.append("Gromov δ left out: the graph has more than one connected part")
     sala = ev.map_sala
-    status = "info" if sala is None else ("ok" if sala >= 0.9 else "warn" if sala >= 0.5 else "bad")
     verdict = (f"2-D hyperbolic construction: MAP {f(sala)} (Sala et al., graph neighbours), {f(ev.map)} (Nickel–Kiela, ancestors); "
                f"average distortion {f(ev.distortion_avg)}{delta_text}")
+    key_name, key = "MAP (Sala et al.)", f"{f(sala)} (NK {f(ev.map)})"
+    own = _evaluate_rows(ctx, h)
+    if isinstance(own, str):
+        notes.append(own)
+    elif own is not None:  # the user's rows are the hierarchy's nodes: score them too, first
+        tables.insert(0, Table("your embedding (cosine neighbours of the rows)", *own.table()))
+        data["embedding"] = own.to_dict()
+        verdict = (f"your embedding: MAP {f(own.map_sala)} (Sala et al.), {f(own.map)} (Nickel–Kiela), average distortion "
+                   f"{f(own.distortion_avg)}; " + verdict)
+        key_name, key = "MAP (Sala et al.), yours vs 2-D hyperbolic", f"{f(own.map_sala)} vs {f(sala)}"
+        sala = own.map_sala
+    status = "info" if sala is None else ("ok" if sala >= 0.9 else "warn" if sala >= 0.5 else "bad")
     if not te.is_tree:
         notes.append(f"the graph is not a tree: its BFS spanning tree ({te.n_tree_edges} of {te.n_graph_edges} edges) was embedded and scored against the whole graph")
     return Section(
-        "hierarchy", "Hierarchy in the Poincaré disk", status, "MAP (Sala et al.)", f"{f(sala)} (NK {f(ev.map)})", verdict,
-        explanation="The hierarchy is embedded by the combinatorial construction (Sarkar's, as in Sala et al.): the root at "
+        "hierarchy", "Hierarchy in the Poincaré disk", status, key_name, key, verdict,
+        explanation="When the rows of X carry the hierarchy's node ids, X itself is scored first (cosine neighbours: rows "
+                    "L2-normalised, chord distances), and the verdict follows its MAP. "
+                    "The hierarchy is embedded by the combinatorial construction (Sarkar's, as in Sala et al.): the root at "
                     "the origin, children spread around their parent, scale τ set by the distortion target ε. MAP (Sala) "
                     "asks whether each node's graph neighbours are its nearest points; MAP (Nickel–Kiela) asks the same "
                     "of its ancestors in the closure, which a construction tuned for graph distances does not optimise. "
@@ -362,6 +375,28 @@ def run_hierarchy(ctx: Context) -> Section:
         tables=tables, images=[image(te, "the construction on the Poincaré disk; pair distortion", hierarchy=h, seed=ctx.seed)],
         notes=notes, data=data,
     )
+
+
+def _evaluate_rows(ctx: Context, h):
+    """X scored as an embedding of ``h`` when its row ids name every node; a note when they name only some; else None."""
+    from embgeo.hyperbolic.evaluate import evaluate_embedding
+
+    ids = getattr(ctx.es, "ids", None)
+    if ids is None:
+        return None
+    ids = np.asarray(ids).astype(str)
+    nodes = set(h.ids.astype(str).tolist())
+    covered = len(nodes.intersection(ids.tolist()))
+    if covered == 0:
+        return None
+    if covered < len(nodes):
+        return (f"the rows of X name {covered} of the {len(nodes)} hierarchy nodes: X is scored as an embedding of the "
+                f"hierarchy only when every node has a row")
+    X = np.asarray(ctx.X, dtype=np.float64)
+    norms = np.linalg.norm(X, axis=1, keepdims=True)
+    if not (norms > 0).all():
+        return "X has all-zero rows: it was not scored as an embedding of the hierarchy (cosine is undefined)"
+    return evaluate_embedding(X / norms, h, metric="all", model="euclidean", ids=ids, seed=ctx.seed)
 
 
 # --------------------------------------------------------------------------- re-embedding

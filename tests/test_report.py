@@ -165,3 +165,36 @@ def test_report_renders_in_headless_chromium(full_report, tmp_path):
     assert (img.mean(axis=2) < 0.3).mean() > 0.002
     assert (np.ptp(img, axis=2) > 0.2).mean() > 0.001
     shutil.rmtree(tmp_path / "profile", ignore_errors=True)
+
+
+def test_hierarchy_section_scores_rows_named_by_the_hierarchy(inputs, tmp_path, run_cli):
+    """X whose row ids are the tree's nodes is scored as an embedding of it, equal to `hyperbolic eval`."""
+    import json
+
+    from embgeo.hyperbolic.graphs import read_hierarchy
+    from embgeo.io import load
+    from embgeo.report import Context
+    from embgeo.report_sections import run_hierarchy
+
+    rng = np.random.default_rng(11)
+    ids = np.array([f"e{i}" for i in range(3)] + [f"n{i}" for i in range(14, -1, -1)])  # extra rows, shuffled order
+    X = rng.normal(size=(ids.size, 8))
+    np.savez(tmp_path / "x.npz", embeddings=X, ids=ids)
+    h = read_hierarchy(inputs / "tree.edges")
+    sec = run_hierarchy(Context(es=load(str(tmp_path / "x.npz")), hierarchy=h, seed=0))
+    own = sec.data["embedding"]
+    # independent route: the CLI evaluator on the L2-normalised rows with their ids
+    np.savez(tmp_path / "unit.npz", embeddings=X / np.linalg.norm(X, axis=1, keepdims=True), ids=ids)
+    ref = json.loads(run_cli(["hyperbolic", "eval", tmp_path / "unit.npz", inputs / "tree.edges", "--metric", "all",
+                              "--model", "euclidean", "-f", "json"]).stdout)
+    for key in ("map", "map_sala", "distortion_avg"):
+        assert own[key] == pytest.approx(ref[key], rel=1e-12), key  # same engine, same rows: equal up to summation order
+    assert sec.tables[0].caption.startswith("your embedding")
+    assert sec.status == ("ok" if own["map_sala"] >= 0.9 else "warn" if own["map_sala"] >= 0.5 else "bad")
+    assert f"{own['map_sala']:.3f}" in sec.key_value and sec.verdict.startswith("your embedding: MAP")
+
+    # rows naming only some nodes: a note, and the construction alone
+    np.savez(tmp_path / "part.npz", embeddings=X[:10], ids=ids[:10])
+    sec = run_hierarchy(Context(es=load(str(tmp_path / "part.npz")), hierarchy=h, seed=0))
+    assert "embedding" not in sec.data
+    assert any("name 7 of the 15 hierarchy nodes" in n for n in sec.notes)
