@@ -116,6 +116,27 @@ def test_cli_layers(run_cli, files):
     assert lines[0].startswith("layer,twonn") and lines[1].startswith("l0,") and lines[2].startswith("l1,")
 
 
+@pytest.mark.parametrize("opts, kwargs", [
+    (["--discard", "0"], dict(discard_fraction=0.0)),
+    (["--discard", "0.5"], dict(discard_fraction=0.5)),
+    (["--variant", "linear"], dict(twonn_variant="linear")),
+])
+def test_cli_twonn_options_reach_the_estimator(run_cli, files, opts, kwargs):
+    from embgeo.metrics.intrinsic import twonn_dimension
+
+    X = np.load(files / "x.npy")
+    ref = twonn_dimension(X, n_boot=0, discard_fraction=kwargs.get("discard_fraction", 0.1), variant=kwargs.get("twonn_variant", "mle"))
+    default = twonn_dimension(X, n_boot=0)
+    assert abs(ref.dimension - default.dimension) > 1e-3  # the option matters on this data
+    d = json.loads(run_cli(["id", files / "x.npy", "-m", "twonn", "--bootstrap", "0", *opts, "-f", "json"]).stdout)["twonn"]
+    assert d["dimension"] == pytest.approx(ref.dimension, rel=1e-12)
+    assert d["variant"] == ref.variant and d["discard_fraction"] == ref.discard_fraction
+    lay = json.loads(run_cli(["id", files / "l0.npy", files / "l1.npy", "--layers", "-m", "twonn", "--bootstrap", "0", *opts, "-f", "json"]).stdout)
+    for layer, name in zip(lay["layers"], ("l0", "l1")):
+        ref_l = twonn_dimension(np.load(files / f"{name}.npy"), n_boot=0, **{("variant" if k == "twonn_variant" else k): v for k, v in kwargs.items()})
+        assert layer["twonn"]["dimension"] == pytest.approx(ref_l.dimension, rel=1e-12)
+
+
 @pytest.mark.parametrize(
     "args, words",
     [

@@ -56,8 +56,8 @@ def intrinsic_id(
     device = resolve_device()
     backend = "torch" if device == "cuda" else "numpy"
     s = seed_value(seed)
-    common = dict(methods=methods, k=k, gride_max=gride_max, sample=sample, approx=approx, seed=s, n_boot=bootstrap,
-                  metric=metric.value, backend=backend, device=device)
+    common = dict(methods=methods, k=k, gride_max=gride_max, discard_fraction=discard, twonn_variant=variant.value,
+                  sample=sample, approx=approx, seed=s, n_boot=bootstrap, metric=metric.value, backend=backend, device=device)
 
     if layers:
         if scheduler:

@@ -87,6 +87,8 @@ def layer_dimensions(
     methods=("twonn", "mle", "gride", "pca", "rankme", "entropy"),
     k: int = 20,
     gride_max: int = 64,
+    discard_fraction: float = 0.1,
+    twonn_variant: str = "mle",
     overlap_k: int = 10,
     sample: int | None = None,
     approx: bool = False,
@@ -122,7 +124,8 @@ def layer_dimensions(
         nb = knn(X, need, metric=metric, approx=approx, seed=seed, backend=backend, device=device)
         knn_idx.append(nb.indices[:, : int(overlap_k)])
         reuse = nb if nb.n_duplicate_rows == 0 else None
-        rep = intrinsic_dimension(X, methods=methods, k=k, gride_max=gride_max, n_boot=n_boot, seed=seed, approx=approx,
+        rep = intrinsic_dimension(X, methods=methods, k=k, gride_max=gride_max, discard_fraction=discard_fraction,
+                                  twonn_variant=twonn_variant, n_boot=n_boot, seed=seed, approx=approx,
                                   metric=metric, backend=backend, device=device, neighbors=reuse)
         reports.append(rep)
         if progress is not None:
