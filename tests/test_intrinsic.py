@@ -193,6 +193,16 @@ def test_rankme_and_entropy_closed_forms():
     np.testing.assert_allclose(matrix_entropy(M).entropy, -(q * np.log(q)).sum(), rtol=1e-10)
 
 
+def test_rankme_of_a_wide_matrix_sums_min_n_d_singular_values():
+    """50 × 3000: the reference is Garrido et al.'s formula on the 50 singular values (SVD)."""
+    X = np.random.default_rng(0).standard_normal((50, 3000))
+    s = np.linalg.svd(X, compute_uv=False)
+    p = s / s.sum() + 1e-7
+    r = rankme(X)
+    np.testing.assert_allclose(r.effective_rank, np.exp(-(p * np.log(p)).sum()), rtol=1e-10)  # eigvalsh vs SVD: float64 round-off
+    assert r.effective_rank <= r.max_rank == 50
+
+
 # --------------------------------------------------------------------------- invariances, duplicates, bootstrap
 
 

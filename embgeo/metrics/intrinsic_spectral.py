@@ -122,11 +122,14 @@ def rankme(X, *, center: bool = False, eigenvalues: np.ndarray | None = None) ->
     Between 1 and min(n_samples, n_features); m equal singular values give m.
     """
     ev = scatter_spectrum(X, center=center) if eigenvalues is None else np.asarray(eigenvalues, dtype=np.float64)
+    max_rank = int(min(X.shape) if X is not None else ev.size)
+    # the sum runs over the min(n, d) singular values only: the d − n structural zeros of a wide
+    # matrix's d×d scatter would each add −ε log ε and push RankMe above min(n, d)
+    ev = np.sort(np.clip(ev, 0.0, None))[::-1][:max_rank]
     sigma = np.sqrt(ev)
     if sigma.sum() <= 0:
         raise EmbgeoError("X is all zeros; RankMe is undefined", hint="check the input")
     p = sigma / sigma.sum() + RANKME_EPS
-    max_rank = int(min(X.shape) if X is not None else ev.size)
     return RankMeResult(float(np.exp(-np.sum(p * np.log(p)))), max_rank, bool(center))
 
 
