@@ -205,9 +205,10 @@ def uniformity(
     sq = sample_sq_distances(X, int(n_pairs), rng, client=client, name=name, normalize=normalize, data=data, progress=progress)
     est = U.log_mean_exp_interval(-t * sq, confidence=confidence)
     return U.UniformityResult(
-        value=est[0], t=t, normalized=normalize, mode="sample", n_samples=n, n_features=d,
-        n_pairs=int(n_pairs), ci_low=est[1], ci_high=est[2], se=est[3], confidence=confidence,
-        mean_kernel=math.exp(est[0]), sphere_value=sphere, backend="dask:numpy",
+        value=est.value, t=t, normalized=normalize, mode="sample", n_samples=n, n_features=d,
+        n_pairs=int(n_pairs), ci_low=est.low, ci_high=est.high, se=est.se, confidence=confidence,
+        mean_kernel=math.exp(est.value), sphere_value=sphere, backend="dask:numpy",
+        interval_method=est.method, effective_pairs=est.effective_pairs,
         sq_distances=U.summarize(sq[:summary_pairs], what="squared distance of random pairs", exact=False, value_range=value_range),
     )
 

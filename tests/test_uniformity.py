@@ -139,6 +139,34 @@ def test_sampled_interval_coverage_and_unbiasedness():
     np.testing.assert_allclose(np.mean(kernels), exact.mean_kernel, rtol=0.015)
 
 
+def test_heavy_tailed_sample_switches_to_the_empirical_bernstein_bound():
+    """t = 9 on spread-out rows: a few pairs hold the mean, the normal interval under-covers (81 % in 200 seeds)."""
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((500, 32)) * rng.uniform(0.1, 10, (500, 1))
+    exact = uniformity(X, t=9.0, mode="exact").value
+    hits = 0
+    for s in range(40):
+        r = uniformity(X, t=9.0, mode="sample", n_pairs=20_000, seed=s, summary_pairs=10)
+        assert r.interval_method == "empirical-bernstein" and r.effective_pairs < 1000
+        hits += r.ci_low <= exact <= r.ci_high
+    assert hits == 40  # a valid bound for every distribution on [0, 1]: misses would need a 2.5 % tail on both sides
+
+
+def test_empirical_bernstein_formula():
+    from embgeo.metrics.uniformity import log_mean_exp_interval
+
+    w = np.r_[np.full(5, 1.0), np.full(995, 1e-4)]  # 5 values hold the mean: effective 5.2 pairs
+    est = log_mean_exp_interval(np.log(w), confidence=0.9)
+    m, c = w.size, np.log(4 / 0.1)
+    h = np.sqrt(2 * w.var(ddof=1) * c / m) + 7 * c / (3 * (m - 1))  # Maurer & Pontil 2009, Thm 4, range 1
+    assert est.method == "empirical-bernstein"
+    np.testing.assert_allclose(est.effective_pairs, w.sum() ** 2 / (w ** 2).sum(), rtol=1e-12)
+    np.testing.assert_allclose(est.high, np.log(w.mean() + h), rtol=1e-12)
+    assert est.low == (np.log(w.mean() - h) if w.mean() > h else -np.inf)
+    benign = log_mean_exp_interval(np.log(np.random.default_rng(0).uniform(0.5, 1.0, 5000)))
+    assert benign.method == "normal" and benign.effective_pairs > 4000
+
+
 def test_sampled_reads_only_sampled_rows(tmp_path):
     n, d, m, seed = 50_000, 8, 500, 3
     X = sphere(n, d, seed=0).astype(np.float32)
@@ -171,10 +199,11 @@ def test_auto_mode_switches_by_size():
 
 def test_log_mean_exp_interval_no_underflow():
     a = np.array([-2000.0, -2001.0, -2002.0, -2000.5])
-    est, lo, hi, se = log_mean_exp_interval(a)
+    est, lo, hi, se, method, ess = log_mean_exp_interval(a)
     # the shift by the maximum keeps exp from underflowing: compare with a direct float64 formula
     np.testing.assert_allclose(est, -2000 + math.log(np.mean(np.exp(a + 2000))), atol=1e-12)
-    assert lo < est < hi and se > 0
+    assert lo < est < hi <= 0.0 and se > 0  # 4 values: the Bernstein bound, capped at the kernel's maximum 1
+    assert method == "empirical-bernstein" and 1 < ess < 4
 
 
 # ----------------------------------------------------------------- alignment

@@ -152,6 +152,11 @@ def uniformity(
     ]
     if ux.mode == "sample":
         notes.append(f"sampled {ux.n_pairs} random pairs; only the rows they touch were read and checked for NaN/inf/zero (embgeo info scans every row)")
+    for r in results:
+        if r.interval_method == "empirical-bernstein":
+            notes.append(f"a few pairs hold the mean kernel ({r.effective_pairs:.0f} effective pairs of {r.n_pairs}): the interval is the "
+                         "distribution-free empirical Bernstein bound, wide by design; more --n-pairs or --mode exact narrow it")
+            break
     if pairs:
         uy = results[1]
         al = alignment(sets[0].matrix, sets[1].matrix, alpha=alpha, normalize=normalize, confidence=confidence, names=(x, pairs))
