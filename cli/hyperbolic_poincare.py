@@ -49,7 +49,7 @@ class DType(str, Enum):
     float32 = "float32"
 
 
-OrientationOpt = Annotated[Orientation, typer.Option("--orientation", help="How the edges are listed: auto (a DAG whose sinks are fewer than its sources is child→parent), child-parent, parent-child, undirected.", case_sensitive=False)]
+OrientationOpt = Annotated[Orientation, typer.Option("--orientation", help="How the edges are listed: auto (a DAG whose sinks are fewer than its sources is child→parent; a cycle, or more than one root per connected part, makes it an undirected graph), child-parent, parent-child, undirected.", case_sensitive=False)]
 
 
 def _hierarchy_notes(h) -> list[str]:

@@ -117,3 +117,24 @@ def test_hierarchy_from_index_pairs():
     h = hierarchy_from_edges(np.array([[1, 0], [2, 0]]), ids=["r", "x", "y"], orientation="child-parent")
     assert h.n_nodes == 3 and h.directed and h.closed
     assert h.to_dict()["n_edges"] == 2
+
+
+def test_auto_reads_a_graph_listed_u_lt_v_as_undirected():
+    """No directed cycle, but several roots in one connected part: a graph written u < v, not a hierarchy."""
+    from embgeo.datasets import path
+    from embgeo.hyperbolic.graphs import check_hierarchy, hierarchy_from_edges, read_hierarchy
+
+    h = read_hierarchy(path("diseasome"))
+    assert not h.directed and h.orientation == "undirected" and h.edges.shape == (1188, 2)
+    assert h.extra_roots == 44  # 45 parentless nodes in one connected part, read as a DAG
+    assert any("read as an undirected graph" in m for m in check_hierarchy(h).messages)
+    assert read_hierarchy(path("diseasome"), orientation="child-parent").directed  # explicit: a DAG
+    # a forest of two trees listed parent → child: one root per part, still a hierarchy
+    forest = hierarchy_from_edges([("a", "b"), ("a", "c"), ("x", "y"), ("x", "z"), ("y", "w")])
+    assert forest.directed and forest.orientation == "parent-child" and forest.extra_roots == 0
+    # a "diamond" u < v listing: 1→2, 1→3, 2→4, 3→4 has one source and one sink: a DAG (multiple inheritance)
+    diamond = hierarchy_from_edges([(1, 2), (1, 3), (2, 4), (3, 4), (4, 5), (4, 6)])
+    assert diamond.directed
+    # two sources and two sinks in one part: whichever way round, two roots — a graph
+    g = hierarchy_from_edges([(0, 2), (1, 2), (2, 3), (3, 4), (1, 5)])
+    assert not g.directed and g.extra_roots == 1

@@ -26,7 +26,10 @@ appearance. Directed hierarchies are stored **child → parent**: with
 sources (in-degree 0) is taken as listed child → parent (a closure CSV: one
 root, many leaves), otherwise it is flipped (a tree listed parent → child such
 as ``smalltree.edges``). A list with a directed cycle is read as an undirected
-graph, and :func:`check_hierarchy` names the cycle.
+graph, and :func:`check_hierarchy` names the cycle; so is an acyclic list whose
+connected parts would have more than one root each (a graph listed with
+``u < v`` on every line, such as ``diseasome.edges``): a hierarchy has one root
+per part. An explicit ``orientation`` reads either as a DAG.
 """
 from __future__ import annotations
 
@@ -82,6 +85,7 @@ class Hierarchy(Result):
     self_loops: int = 0
     duplicate_edges: int = 0
     cycle: tuple = ()  # node indices of a directed cycle found on reading (then read undirected)
+    extra_roots: int = 0  # read undirected because a connected part had this many roots too many
 
     @property
     def n_nodes(self) -> int:
@@ -288,6 +292,7 @@ def hierarchy_from_edges(pairs, *, weights=None, ids=None, orientation: str = "a
     edges = np.stack([u, v], axis=1)
     directed, orient = True, orientation
     found_cycle: tuple = ()
+    multi_root = 0
     if orientation == "undirected":
         directed = False
     else:
@@ -310,13 +315,21 @@ def hierarchy_from_edges(pairs, *, weights=None, ids=None, orientation: str = "a
                 orient = "parent-child" if sinks > sources else "child-parent"
             if orient == "parent-child":
                 edges = edges[:, ::-1].copy()
+            if orientation == "auto":
+                extra_roots = _extra_roots(edges, n)
+                if extra_roots:  # a hierarchy has one root per connected part: this is a graph listed u < v
+                    directed, orient = False, "undirected"
+                    multi_root = extra_roots
+                    u, v, w, extra = _dedupe(edges[:, 0], edges[:, 1], w, directed=False)
+                    n_dup += extra
+                    edges = np.stack([u, v], axis=1)
     if not directed:
         # store undirected pairs with u < v, sorted
         edges = np.sort(edges, axis=1)
     order = np.lexsort((edges[:, 1], edges[:, 0]))
     edges = np.ascontiguousarray(edges[order])
     w = None if w is None else w[order]
-    h = Hierarchy(ids=ids, edges=edges, weights=w, directed=directed, closed=False, orientation=orient, source=source, self_loops=n_loops, duplicate_edges=n_dup, cycle=found_cycle)
+    h = Hierarchy(ids=ids, edges=edges, weights=w, directed=directed, closed=False, orientation=orient, source=source, self_loops=n_loops, duplicate_edges=n_dup, cycle=found_cycle, extra_roots=multi_root)
     if directed:
         h = replace(h, closed=_is_closed(h))
     if closure:
@@ -326,6 +339,21 @@ def hierarchy_from_edges(pairs, *, weights=None, ids=None, orientation: str = "a
             raise EmbgeoError(f"the edges contain a directed cycle{what} or were read as undirected, so there is no transitive closure", hint="a closure needs a tree or DAG; remove the cycle or give --orientation")
         h = transitive_closure(h)
     return h
+
+
+def _extra_roots(edges: np.ndarray, n: int) -> int:
+    """Roots (nodes without a parent, edges child → parent) beyond one per connected part."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    outdeg = np.bincount(edges[:, 0], minlength=n)
+    touched = np.zeros(n, dtype=bool)
+    touched[edges.ravel()] = True
+    A = sp.coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n)).tocsr()
+    ncomp, label = connected_components(A, directed=True, connection="weak")
+    roots = touched & (outdeg == 0)
+    per_part = np.bincount(label[roots], minlength=ncomp)
+    return int(np.maximum(per_part - 1, 0).sum())
 
 
 def _dedupe(u, v, w, *, directed: bool):
@@ -402,6 +430,9 @@ def check_hierarchy(h: Hierarchy) -> HierarchyReport:
     is_dag = bool(h.directed)
     if cycle:
         messages.append(f"directed cycle {' → '.join(cycle[:8])}{' → …' if len(cycle) > 8 else ''}: read as an undirected graph (no closure, no ancestors)")
+    if h.extra_roots:
+        messages.append(f"read as an undirected graph: taken as a DAG it would have {h.extra_roots} more root(s) than connected parts "
+                        "(a hierarchy has one root per part); give --orientation child-parent or parent-child to read it as a DAG")
     roots = leaves = 0
     if h.directed:
         indeg = np.bincount(h.edges[:, 1], minlength=n)
