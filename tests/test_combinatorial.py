@@ -80,6 +80,13 @@ def test_float64_collapses_on_smalltree(smalltree):
     assert r.map < 0.5  # the collapse the issue warns about (measured 0.096)
 
 
+def test_too_few_mpmath_bits_collapse_with_a_note_not_a_crash(smalltree):
+    # 64 bits for a tree that needs 153: round-off pushes acosh's argument below 1 (it used to turn complex)
+    r = embed_hierarchy(smalltree, eps=0.1, precision=64)
+    assert r.embedding.engine == "mpmath" and r.embedding.precision_bits == 64
+    assert r.map < 0.5 and any("but ran with 64" in n for n in r.notes)
+
+
 def test_shallow_tree_float64_is_exact():
     # a star of 6 leaves at τ from ε = 1: radius τ ≈ 9 → < 53 bits; float64 reference = frames
     e = np.array([[0, i] for i in range(1, 7)])

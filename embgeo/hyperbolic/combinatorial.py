@@ -570,7 +570,9 @@ def _reference_rows(num: _Num, T: list, rows: np.ndarray) -> np.ndarray:
             if dd <= 0:
                 out[i, v] = np.inf
                 continue
-            out[i, v] = float(ctx.acosh(num.one + 2 * _dot(diff, diff) / dd))
+            arg = num.one + 2 * _dot(diff, diff) / dd
+            # too few bits: round-off can push the argument below 1 (acosh would turn complex); 1 → distance 0
+            out[i, v] = float(ctx.acosh(arg if arg >= num.one else num.one))
     return out
 
 
@@ -809,6 +811,9 @@ def embed_hierarchy(
     if not emb.float64_enough:
         if emb.engine == "float64":
             notes.append(f"the tree needs {emb.bits_needed} bits but ran in float64: {emb.n_on_boundary} points sit on the boundary and the scores are wrong — use --precision auto")
+        elif emb.engine == "mpmath" and emb.precision_bits is not None and emb.precision_bits < emb.bits_needed:
+            notes.append(f"the tree needs {emb.bits_needed} bits but ran with {emb.precision_bits}: points collapse onto the boundary and "
+                         "the scores are wrong — use --precision auto")
         else:
             notes.append(f"the tree needs {emb.bits_needed} bits; float64 coordinates would put {emb.n_on_boundary} points on the boundary — distances come from the {emb.engine} engine")
     nbrs = h.neighbours
