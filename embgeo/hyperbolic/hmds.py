@@ -216,10 +216,13 @@ def hmds(
     roundoff = np.finfo(np.float64).eps * n * max(abs(lam1) if centred else float(np.abs(w).max()), 1.0)
     tiny = pos & (w < roundoff)
     if tiny.any():
-        notes.append(f"{int(tiny.sum())} of the {dim} eigenvalues are at float64 round-off of λ₁ = {lam1:.3g} (the spectrum exceeds float64 range): those coordinates are noise — lower --scale")
+        notes.append(f"{int(tiny.sum())} of the {dim} eigenvalues are at float64 round-off of the largest ({roundoff:.3g}): those "
+                     "directions carry no distances and are set to 0 (the points span fewer dimensions, or the spectrum exceeds "
+                     "float64 range — then lower --scale)")
+    pos = pos & ~tiny
     k = int(pos.sum())
     if k < dim:
-        notes.append(f"only {k} of {dim} dimensions have a positive eigenvalue; the others are set to 0")
+        notes.append(f"{k} of {dim} dimensions recovered (positive eigenvalues above round-off); the others are set to 0")
     X = np.zeros((n, dim))
     X[:, pos] = V[:, pos] * np.sqrt(w[pos])
     from embgeo.validation import as_rng
