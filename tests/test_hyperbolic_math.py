@@ -104,3 +104,22 @@ def test_project_and_curvature_check():
     assert np.isfinite(hm.poincare_pairwise(p)).all()
     with pytest.raises(EmbgeoError, match="curvature"):
         hm.poincare_distance(x, x, c=-1.0)
+
+
+@pytest.mark.parametrize("sep", [1e-4, 1e-6, 1e-8])
+def test_pairwise_keeps_nearby_points_near_the_boundary(sep):
+    """‖x‖ = 1 − 1e-5, y = x + sep·e₂: the GEMM form ‖x‖² + ‖y‖² − 2x·y cancels; the result must not."""
+    import mpmath as mp
+
+    x = np.array([1 - 1e-5, 0.0, 0.0])
+    y = x + np.array([0.0, sep, 0.0])
+    with mp.workdps(60):
+        X, Y = [mp.mpf(float(v)) for v in x], [mp.mpf(float(v)) for v in y]
+        nx, ny = sum(v * v for v in X), sum(v * v for v in Y)
+        dxy = sum((p - q) ** 2 for p, q in zip(X, Y))
+        truth = float(mp.acosh(1 + 2 * dxy / ((1 - nx) * (1 - ny))))
+    P = hm.poincare_pairwise(np.stack([x, y]))
+    # 1 − ‖x‖² = 2e-5 carries ~1e-12 relative error from rounding x itself: allow 1e-10
+    np.testing.assert_allclose(P[0, 1], truth, rtol=1e-10)
+    assert P[0, 0] == 0.0 and P[1, 1] == 0.0
+    np.testing.assert_allclose(hm.poincare_pairwise(x[None], y[None])[0, 0], truth, rtol=1e-10)

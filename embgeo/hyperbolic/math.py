@@ -70,14 +70,27 @@ def poincare_pairwise(a, b=None, *, c: float = 1.0) -> np.ndarray:
     """All distances between the rows of ``a`` (n_a, n_features) and ``b`` (n_b, n_features).
 
     Same formula as :func:`poincare_distance`; ``‖x − y‖²`` is formed with one
-    GEMM as ``‖x‖² + ‖y‖² − 2x·y`` in float64 and clipped at 0. Returns (n_a, n_b).
+    GEMM as ``‖x‖² + ‖y‖² − 2x·y`` in float64 and clipped at 0, and recomputed from
+    the differences where that cancels (``‖x − y‖² < 1e-6 (‖x‖² + ‖y‖²)``: nearby
+    points, which near the boundary can still be far apart). Returns (n_a, n_b).
     """
     c = _check_c(c)
     a = np.asarray(a, dtype=np.float64)
-    b = a if b is None else np.asarray(b, dtype=np.float64)
+    same = b is None
+    b = a if same else np.asarray(b, dtype=np.float64)
     na, nb = sq_norm(a), sq_norm(b)
     diff = na[:, None] + nb[None, :] - 2.0 * (a @ b.T)
     np.maximum(diff, 0.0, out=diff)
+    close = diff < 1e-6 * (na[:, None] + nb[None, :])
+    if same:
+        np.fill_diagonal(close, False)
+        np.fill_diagonal(diff, 0.0)
+    ii, jj = np.nonzero(close)
+    step = max(1, (1 << 22) // max(1, a.shape[1]))
+    for s in range(0, ii.size, step):
+        i, j = ii[s:s + step], jj[s:s + step]
+        e = a[i] - b[j]
+        diff[i, j] = np.einsum("ij,ij->i", e, e)
     den = np.outer(1.0 - c * na, 1.0 - c * nb)
     np.maximum(den, np.finfo(np.float64).tiny, out=den)
     diff *= 2.0 * c
