@@ -102,6 +102,10 @@ def main(argv: list[str] | None = None) -> None:
         _fail("out of memory; try --sample N or a smaller --block", 2)
     except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
         _fail(f"{exc.filename or ''}: {exc.strerror or exc}", 2)
+    except RuntimeError as exc:  # torch.OutOfMemoryError subclasses RuntimeError (torch is not imported here)
+        if type(exc).__name__ == "OutOfMemoryError" or "CUDA out of memory" in str(exc):
+            _fail("out of GPU memory; try --device cpu, a smaller --block or --sample N", 2)
+        raise
     except KeyboardInterrupt:
         _fail("interrupted", 130)
 

@@ -304,7 +304,8 @@ def _exact_indices(X, Q, k, *, metric, exclude, backend, device, block_rows, dty
         raise EmbgeoError(f"block_rows must be a positive integer; got {block_rows!r}")
     offset = 0 if exclude else None
     if backend == "torch":
-        return _exact_torch(prep, Q, k, offset, br, device, on_block=progress)
+        # torch picks its own block on a GPU (score tiles of ~1 GiB); the CPU rule otherwise
+        return _exact_torch(prep, Q, k, offset, int(block_rows) if block_rows else None, device, on_block=progress)
     if device not in ("cpu", None):
         raise EmbgeoError(f"device={device!r} needs backend='torch'", hint="pass backend='torch' (or --device cpu)")
     if symmetric and prep._whole is not None:

@@ -189,6 +189,8 @@ def _merge(best_s, best_i, s, i, k):
         return s, i
     s2 = np.concatenate([best_s, s], axis=1)
     i2 = np.concatenate([best_i, i], axis=1)
+    if s2.shape[1] <= k:  # chunks shorter than k (small stream_rows): keep all so far
+        return s2, i2
     sel = np.argpartition(s2, k - 1, axis=1)[:, :k]
     return np.take_along_axis(s2, sel, axis=1), np.take_along_axis(i2, sel, axis=1)
 
@@ -282,48 +284,76 @@ def _merge_into(best_s, best_i, row0, S, col0, k):
 
 
 def _exact_torch(prep: _Prepared, Q, k, self_offset, block_rows, device, on_block=None):
-    import torch  # lazy
+    """Candidate indices (n_query, k) with torch on ``device``.
 
-    dev = torch.device(device)
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise EmbgeoError("device='cuda' was asked but no CUDA device is available", hint="use device='cpu'")
-    nq = Q.shape[0]
-    out = np.empty((nq, k), dtype=np.int64)
+    The database is prepared and copied to the device once: kept there whole when it fits
+    (any size up to DEVICE_DB_SHARE of the free memory, memory maps included), else streamed
+    once, chunk by chunk, against every query block with a running top-k of all queries kept
+    on the device. Results are copied back once.
+    """
+    import torch
+
+    from embgeo._torch import DEVICE_DB_SHARE, DEVICE_TILE_BYTES, ieee_fp32, torch_device
+
+    dev = torch_device(device)
     tdtype = torch.float64 if prep.dtype == np.float64 else torch.float32
+    nq, d = Q.shape[0], prep.X.shape[1]
+    itemsize = prep.dtype.itemsize
+    if dev.type == "cuda":
+        free, _total = torch.cuda.mem_get_info(dev)
+        resident = prep.n * d * itemsize <= DEVICE_DB_SHARE * free
+        if block_rows is None:
+            block_rows = int(min(16384, max(256, DEVICE_TILE_BYTES // max(1, prep.n * itemsize))))
+    else:
+        resident = prep._whole is not None
+        if block_rows is None:
+            block_rows = _default_block_rows(min(prep.n, prep.chunk_rows), itemsize)
 
-    def to_dev(chunk):
+    def upload(chunk):
         s, e, B, sq = chunk
         return s, e, torch.from_numpy(B).to(dev), None if sq is None else torch.from_numpy(sq).to(dev, dtype=tdtype)
 
-    chunks = [to_dev(c) for c in prep.chunks()] if prep._whole is not None else None
-    for qs in range(0, nq, block_rows):
-        qe = min(nq, qs + block_rows)
-        Qp = torch.from_numpy(prep.prepare_query(Q[qs:qe])).to(dev)
-        best_s = best_i = None
-        it = chunks if chunks is not None else (to_dev(c) for c in prep.chunks())
-        for start, stop, B, sq in it:
-            S = Qp @ B.T
-            if sq is not None:
-                S += sq[None, :]
-            if self_offset is not None:
-                rows = np.arange(qs, qe) + self_offset
-                hit = (rows >= start) & (rows < stop)
-                r = torch.from_numpy(np.flatnonzero(hit)).to(dev)
-                c = torch.from_numpy(rows[hit] - start).to(dev)
-                S[r, c] = float("inf")
-            kk = min(k, stop - start)
-            s, sel = torch.topk(S, kk, dim=1, largest=False, sorted=False)
-            sel = sel + start
-            if best_s is None:
-                best_s, best_i = s, sel
-            else:
-                s2, i2 = torch.cat([best_s, s], 1), torch.cat([best_i, sel], 1)
-                best_s, j = torch.topk(s2, k, dim=1, largest=False, sorted=False)
-                best_i = torch.gather(i2, 1, j)
-        out[qs:qe] = best_i.cpu().numpy()
-        if on_block is not None:
-            on_block(qe - qs)
-    return out
+    best_s = torch.full((nq, k), float("inf"), dtype=tdtype, device=dev)
+    best_i = torch.full((nq, k), -1, dtype=torch.long, device=dev)
+
+    def score_block(qs, qe, Qp, start, stop, B, sq):
+        S = Qp @ B.T
+        if sq is not None:
+            S += sq[None, :]
+        if self_offset is not None:
+            lo, hi = max(qs + self_offset, start), min(qe + self_offset, stop)
+            if lo < hi:  # the diagonal of this (query block, chunk) tile: no host index tensors
+                r = torch.arange(lo - self_offset - qs, hi - self_offset - qs, device=dev)
+                S[r, r + (qs + self_offset - start)] = float("inf")
+        s, sel = torch.topk(S, min(k, stop - start), dim=1, largest=False, sorted=False)
+        s2 = torch.cat([best_s[qs:qe], s], 1)  # ≥ k columns: the running best starts as k × inf
+        i2 = torch.cat([best_i[qs:qe], sel + start], 1)
+        v, j = torch.topk(s2, k, dim=1, largest=False, sorted=False)
+        best_s[qs:qe] = v
+        best_i[qs:qe] = torch.gather(i2, 1, j)
+
+    with torch.no_grad(), ieee_fp32(dev):
+        if resident:
+            chunks = [upload(c) for c in prep.chunks()]  # memory maps too: each row read and sent once
+            for qs in range(0, nq, block_rows):
+                qe = min(nq, qs + block_rows)
+                Qp = torch.from_numpy(prep.prepare_query(Q[qs:qe])).to(dev)
+                for start, stop, B, sq in chunks:
+                    score_block(qs, qe, Qp, start, stop, B, sq)
+                if on_block is not None:
+                    on_block(qe - qs)
+            del chunks
+        else:  # larger than the device: the database streams through once, the queries are re-sent
+            for c in prep.chunks():
+                start, stop, B, sq = upload(c)
+                for qs in range(0, nq, block_rows):
+                    qe = min(nq, qs + block_rows)
+                    Qp = torch.from_numpy(prep.prepare_query(Q[qs:qe])).to(dev)
+                    score_block(qs, qe, Qp, start, stop, B, sq)
+                del B, sq
+            if on_block is not None:
+                on_block(nq)
+        return best_i.cpu().numpy()
 
 
 # --------------------------------------------------------------------------- exact distances

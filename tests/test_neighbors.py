@@ -126,6 +126,31 @@ def test_streamed_database_matches_in_memory(metric, tmp_path):
     np.testing.assert_allclose(a.distances, b.distances, rtol=0, atol=0)
 
 
+@pytest.mark.parametrize("metric", ["euclidean", "cosine", "dot"])
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_streamed_torch_and_chunks_shorter_than_k(metric, backend, tmp_path, monkeypatch):
+    """The memory-map path the CLI takes (torch: the database prepared once, not per query block),
+    and stream chunks of 2 rows for k = 5 (the running merge once failed below k columns)."""
+    pytest.importorskip("torch") if backend == "torch" else None
+    from embgeo import neighbors_exact as NE
+
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((600, 12)).astype(np.float32)
+    np.save(tmp_path / "x.npy", X)
+    mm = np.load(tmp_path / "x.npy", mmap_mode="r")
+    ref = knn(X, 5, metric=metric)
+    prepared = []
+    real = NE._Prepared._prepare
+    monkeypatch.setattr(NE._Prepared, "_prepare", lambda self, a, b: (prepared.append(b - a), real(self, a, b))[1])
+    got = knn(mm, 5, metric=metric, backend=backend, stream_rows=128, block_rows=100)
+    np.testing.assert_array_equal(got.indices, ref.indices)
+    np.testing.assert_array_equal(got.distances, ref.distances)
+    if backend == "torch":
+        assert sum(prepared) == 600  # six query blocks, one pass over the database
+    tiny = knn(X[:40], 5, metric=metric, backend=backend, stream_rows=2)
+    np.testing.assert_array_equal(tiny.indices, knn(X[:40], 5, metric=metric).indices)
+
+
 def test_cosine_with_offset_switches_to_float64():
     # nearly parallel rows: float32 cosines cannot rank them; the engine selects again in float64
     rng = np.random.default_rng(7)

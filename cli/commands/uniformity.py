@@ -50,9 +50,12 @@ DropZeroOpt = Annotated[bool, typer.Option("--drop-zero", help="Drop all-zero ro
 
 def _engine(device: Optional[Device], backend: Backend) -> str | None:
     """The library's ``device`` argument: None → numpy, else a torch device."""
-    where = resolve_device(device.value if device is not None else None)
+    asked = device.value if device is not None else None
+    where = resolve_device(asked)
     if backend is Backend.numpy:
-        if where == "cuda":
+        from embgeo.cli.common import settings
+
+        if where == "cuda" and (asked or settings().device or "cpu").lower() == "cuda":  # an explicit cuda, not auto
             message("--backend numpy runs on the CPU; ignoring --device cuda.", style="yellow")
         return None
     if backend is Backend.torch or where == "cuda":

@@ -281,19 +281,16 @@ def _guard_lorentz(X, before, opt, *, max_x0: float, sinh_max: float) -> None:
     to ``√(1/c + ‖x_{1:}‖²)``."""
     import torch
 
-    with torch.no_grad():
-        bad = ~torch.isfinite(X).all(dim=1)
-        if bool(bad.any()):
-            X[bad] = before[bad]
-            for val in opt.state.get(X, {}).values():
-                if torch.is_tensor(val) and val.shape == X.shape:
-                    val[bad] = 0.0
+    with torch.no_grad():  # branch-free: no device→host sync per step on a GPU
+        bad = ~torch.isfinite(X).all(dim=1, keepdim=True)
+        X.copy_(torch.where(bad, before, X))
+        for val in opt.state.get(X, {}).values():
+            if torch.is_tensor(val) and val.shape == X.shape:
+                val.masked_fill_(bad, 0.0)
         space = X[:, 1:]
         norm = space.norm(dim=1, keepdim=True)
         far = (X[:, :1] > max_x0) | (norm > sinh_max)
-        if bool(far.any()):
-            scale = torch.where(far, sinh_max / norm.clamp_min(1e-300), torch.ones_like(norm))
-            space.mul_(scale)
+        space.mul_(torch.where(far, sinh_max / norm.clamp_min(1e-300), torch.ones_like(norm)))
         X[:, :1] = torch.sqrt(X.manifold.k + space.pow(2).sum(dim=1, keepdim=True))
 
 
@@ -378,7 +375,7 @@ def _train(h: Hierarchy, cfg: TrainConfig, *, callback, checkpoint, checkpoint_e
         for g in opt.param_groups:
             g["lr"] = cfg.lr * (cfg.burnin_factor if burn else 1.0)
         perm = rng.permutation(m_all)
-        total, count = 0.0, 0
+        total, count = torch.zeros((), dtype=torch.float64, device=dev), 0
         for s in range(0, m_all, cfg.batch_size):
             b = pairs[perm[s:s + cfg.batch_size]]
             m = b.shape[0]
@@ -404,9 +401,9 @@ def _train(h: Hierarchy, cfg: TrainConfig, *, callback, checkpoint, checkpoint_e
                 _guard_lorentz(X, before, opt, max_x0=max_x0, sinh_max=sinh_max)
             else:
                 opt.step()
-            total += float(loss.detach())
+            total += loss.detach()  # summed on the device: one sync per epoch, not per step
             count += m
-        loss_epoch = total / max(count, 1)
+        loss_epoch = float(total) / max(count, 1)
         if not np.isfinite(loss_epoch) or not torch.isfinite(X.detach()).all():
             raise EmbgeoError(f"training diverged at epoch {epoch + 1} (loss {loss_epoch})", hint="lower --lr, or use float64 / --model lorentz")
         done = epoch + 1
@@ -484,7 +481,8 @@ def _load_checkpoint(path, cfg: TrainConfig, X, opt, n: int):
         raise EmbgeoError(f"checkpoint holds {params.shape[0]} nodes × {params.shape[1]} coordinates; this hierarchy needs {tuple(X.shape)}", source=str(p))
     with torch.no_grad():
         X.copy_(torch.from_numpy(params).to(X.device))
-    state = {k[4:]: torch.from_numpy(v.copy()) for k, v in arrays.items() if k.startswith("opt_")}
+    # optimizer moments on the parameter's device (a checkpoint written on cuda resumes on cpu and back)
+    state = {k[4:]: torch.from_numpy(v.copy()).to(X.device) for k, v in arrays.items() if k.startswith("opt_")}
     state.update(meta.get("opt_scalars", {}))
     if state:
         opt.state[X] = state

@@ -39,6 +39,8 @@ DEFAULT_BLOCK = 1024
 ELEMWISE_THREADS = max(1, min(8, os.cpu_count() or 1))
 #: pairs per batch of the sampler
 SAMPLE_BATCH = 1024
+#: rows prepared per host batch when filling a device buffer
+PREP_ROWS = 16384
 #: a prepared copy of the whole matrix is made when it is at most this big
 MAX_PREPARED_BYTES = 2 * 1024**3
 #: with unit rows and 2t <= this, exp(2t·cos) stays in float32's normal range: no max pass
@@ -161,35 +163,44 @@ def exact_logsum_torch(
     on_tile: Callable[[int], None] | None = None,
     row_range: tuple[int, int] | None = None,
 ) -> float:
-    """The same sum as :func:`exact_logsum_numpy`, with torch on ``device`` (``cpu``, ``cuda``, ``cuda:1``…)."""
+    """The same sum as :func:`exact_logsum_numpy`, with torch on ``device`` (``cpu``, ``cuda``, ``cuda:1``…).
+
+    Without a host copy (``prepared`` None) on a GPU the rows are prepared once, 16 384 at a time,
+    into one device buffer when it fits; each tile's log-sum stays on the device (float64) and
+    the tiles are merged by one ``logsumexp`` at the end: no host sync inside the loop.
+    """
     import torch
 
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise EmbgeoError(f"device {device!r} is not a torch device ({exc})", hint="use cpu or cuda") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise EmbgeoError(f"device {device!r} asked for, but torch sees no CUDA device", hint="use device='cpu'")
+    from embgeo._torch import DEVICE_DB_SHARE, ieee_fp32, torch_device
+
+    dev = torch_device(device)
     tdtype = torch.float64 if dtype == np.float64 else torch.float32
     rb, cb = _tile_plan(n, block)
+
     def as_tensor(arr: np.ndarray):
-        # read-only inputs (memory maps used in place) are only ever read here: silence torch's warning
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
             return torch.from_numpy(np.ascontiguousarray(arr)).to(dev)
 
     whole = as_tensor(prepared) if prepared is not None else None
+    if whole is None and dev.type == "cuda":
+        # no host copy (data > 2 GiB): prepare on the host 16 384 rows at a time, once, into one device buffer
+        first = np.ascontiguousarray(get_rows(0, min(n, PREP_ROWS)))
+        if n * first.shape[1] * first.itemsize <= DEVICE_DB_SHARE * torch.cuda.mem_get_info(dev)[0]:
+            whole = torch.empty((n, first.shape[1]), dtype=as_tensor(first[:1]).dtype, device=dev)
+            whole[: first.shape[0]] = as_tensor(first)
+            for a0 in range(first.shape[0], n, PREP_ROWS):
+                b0 = min(n, a0 + PREP_ROWS)
+                whole[a0:b0] = as_tensor(get_rows(a0, b0))
 
     def rows(a: int, b: int):
-        if whole is not None:
-            return whole[a:b]
-        return as_tensor(get_rows(a, b))
+        return whole[a:b] if whole is not None else as_tensor(get_rows(a, b))
 
     sq_t = torch.from_numpy(sq).to(dev, tdtype) if (not unit and sq is not None) else None
     tri = torch.tril(torch.ones((rb, rb), dtype=torch.bool, device=dev))
     fixed = unit and 2.0 * t <= _FIXED_SHIFT_MAX
-    acc = (-math.inf, 0.0)
-    with torch.no_grad():
+    logs = []  # one float64 device scalar per tile: log of its sum; no host sync inside the loop
+    with torch.no_grad(), ieee_fp32(dev):
         for a in range(*(row_range or (0, n)), rb):
             a2 = min(n, a + rb)
             A = rows(a, a2)
@@ -199,30 +210,30 @@ def exact_logsum_torch(
             for c in range(a, n, cb):
                 c2 = min(n, c + cb)
                 w = c2 - c
-                C = rows(c, c2)
-                G = A @ C.T
+                if c == a and w == 1:  # the last row alone: every pair masked (known without looking)
+                    if on_tile is not None:
+                        on_tile(h * w)
+                    continue
+                G = A @ rows(c, c2).T
                 if not unit:
                     G.mul_(-2.0).add_(sq_t[c:c2][None, :]).add_(sq_t[a:a2][:, None]).clamp_(min=0.0).mul_(-t)
                 if c == a:
                     G[:, :h].masked_fill_(tri[:h, :h], -math.inf)
                 if fixed:
-                    tile_shift = -2.0 * t
+                    shift = torch.tensor(-2.0 * t, dtype=torch.float64, device=dev)
                 else:
-                    m = float(G.max())
-                    if m == -math.inf:  # a one-row diagonal tile: every entry masked
-                        if on_tile is not None:
-                            on_tile(h * w)
-                        continue
+                    m = G.max()
                     G.sub_(m)
                     if unit:
                         G.mul_(2.0 * t)
-                    tile_shift = 2.0 * t * (m - 1.0) if unit else m
-                s = float(torch.exp_(G).sum(dtype=torch.float64))
-                acc = _logaddexp(acc, tile_shift, s)
+                    m = m.to(torch.float64)
+                    shift = 2.0 * t * (m - 1.0) if unit else m
+                logs.append(shift + torch.log(torch.exp_(G).sum(dtype=torch.float64)))
                 if on_tile is not None:
                     on_tile(h * w)
-    M, S = acc
-    return M + math.log(S) if S > 0 else -math.inf
+        if not logs:
+            return -math.inf
+        return float(torch.logsumexp(torch.stack(logs), 0))
 
 
 def draw_pairs(n: int, m: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
