@@ -54,7 +54,31 @@ def _check_out(value: Optional[Path]) -> Optional[Path]:
         from embgeo.errors import EmbgeoError
 
         raise EmbgeoError(f"unknown output suffix '{value.suffix or '(none)'}'", source=str(value), hint="use .json, .csv, .md or .txt")
+    _check_folder(value)
     return value
+
+
+def _check_folder(value: Optional[Path]) -> None:
+    """An output's folder must exist before anything is computed (or any other output written)."""
+    if value is not None and not value.parent.is_dir():
+        from embgeo.errors import EmbgeoError
+
+        raise EmbgeoError(f"the folder {str(value.parent)!r} does not exist", source=str(value), hint="create it first or write elsewhere")
+
+
+def side_output(*suffixes: str):
+    """A parse-time check for a file option that holds data (``--scores``, ``--coords-out``…): its suffix and folder."""
+
+    def check(value: Optional[Path]) -> Optional[Path]:
+        if value is not None and value.suffix.lower() not in suffixes:
+            from embgeo.errors import EmbgeoError
+
+            raise EmbgeoError(f"this option writes {' or '.join(suffixes)}, not '{value.suffix or '(none)'}'", source=str(value),
+                              hint=f"name the file with {' or '.join(suffixes)}")
+        _check_folder(value)
+        return value
+
+    return check
 
 
 def _check_plot(value: Optional[Path]) -> Optional[Path]:
@@ -62,6 +86,7 @@ def _check_plot(value: Optional[Path]) -> Optional[Path]:
         from embgeo.errors import EmbgeoError
 
         raise EmbgeoError(f"cannot draw a plot as '{value.suffix or '(none)'}'", source=str(value), hint="use .png or .svg")
+    _check_folder(value)
     return value
 
 

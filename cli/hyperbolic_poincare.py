@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from embgeo.cli.common import FormatOpt, PlotOpt, SeedOpt, message, resolve_device, save_plot, seed_value, settings
+from embgeo.cli.common import FormatOpt, PlotOpt, SeedOpt, _check_out, message, resolve_device, save_plot, seed_value, settings, side_output
 from embgeo.cli.output import emit
 
 EdgesArg = Annotated[Path, typer.Argument(help="Hierarchy or graph: an edge list 'u v [w]' or a closure CSV 'id1,id2[,weight]'.", show_default=False, dir_okay=False)]
@@ -61,7 +61,7 @@ def _hierarchy_notes(h) -> list[str]:
 
 def train(
     edges: EdgesArg,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Write the embedding here (.npz: embeddings, ids, curvature, model, config, history).", dir_okay=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Write the embedding here (.npz: embeddings, ids, curvature, model, config, history).", dir_okay=False, callback=side_output(".npz"))],
     dim: Annotated[int, typer.Option("--dim", help="Embedding dimension.", min=1)] = 10,
     epochs: Annotated[int, typer.Option("--epochs", help="Passes over the positive pairs (closure of a DAG, edges of a graph).", min=0)] = 300,
     negatives: Annotated[int, typer.Option("--negatives", help="Negatives per positive pair (nodes that are not positives).", min=1)] = 50,
@@ -78,7 +78,7 @@ def train(
     target_map: Annotated[Optional[float], typer.Option("--target-map", help="Stop once the MAP (Nickel–Kiela) reaches this.")] = None,
     patience: Annotated[Optional[int], typer.Option("--patience", help="Stop after N evaluations without a MAP gain.", min=1)] = None,
     threads: Annotated[int, typer.Option("--threads", help="torch threads while training (1 is fastest for these small steps on 2 cores).", min=1)] = 1,
-    checkpoint: Annotated[Optional[Path], typer.Option("--checkpoint", help="Write a resumable checkpoint (.npz) here.", dir_okay=False)] = None,
+    checkpoint: Annotated[Optional[Path], typer.Option("--checkpoint", help="Write a resumable checkpoint (.npz) here.", dir_okay=False, callback=side_output(".npz"))] = None,
     checkpoint_every: Annotated[int, typer.Option("--checkpoint-every", help="Checkpoint every N epochs (and at the end).", min=1)] = 25,
     resume: Annotated[Optional[Path], typer.Option("--resume", help="Continue from a checkpoint written with the same settings.", dir_okay=False)] = None,
     orientation: OrientationOpt = Orientation.auto,
@@ -166,7 +166,7 @@ def eval_(
     seed: SeedOpt = None,
     plot: PlotOpt = None,
     fmt: FormatOpt = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the output to this file (atomically) instead of stdout.", dir_okay=False)] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the output to this file (atomically) instead of stdout; .json, .csv, .md or .txt.", dir_okay=False, callback=_check_out)] = None,
 ):
     """Evaluate an embedding of a hierarchy: MAP and mean rank (Nickel–Kiela), MAP (Sala et al.), distortion."""
     from embgeo.cli.common import read_embeddings
@@ -183,11 +183,16 @@ def eval_(
         model_name = "poincare"  # the .npz's 'embeddings' are the ball coordinates
     c = curvature if curvature is not None else float(meta.get("curvature", 1.0))
     ids = es.ids
-    if ids is None and es.n_samples != h.n_nodes:
-        from embgeo.errors import EmbgeoError
+    from embgeo.errors import EmbgeoError
 
+    if ids is None and es.n_samples != h.n_nodes:
         raise EmbgeoError(f"the embedding has {es.n_samples} rows and no ids, the hierarchy {h.n_nodes} nodes", source=str(emb), hint="save ids with the embedding (npz key 'ids') or one row per node in the hierarchy's order")
-    r = evaluate_embedding(es.matrix, h, metric=metric.value, model=model_name, c=c, ids=ids, distortion=distortion, scale=scale, weighted=not unweighted, max_sources=max_sources, seed=seed_value(seed))
+    if scale is not None and not scale > 0:
+        raise EmbgeoError(f"--scale must be positive; got {scale}", hint="leave it out to fit the scale")
+    try:
+        r = evaluate_embedding(es.matrix, h, metric=metric.value, model=model_name, c=c, ids=ids, distortion=distortion, scale=scale, weighted=not unweighted, max_sources=max_sources, seed=seed_value(seed))
+    except EmbgeoError as exc:
+        raise exc.with_source(str(emb)) from None
     columns, rows = r.table()
     data = {"embedding": str(emb), "edges": str(edges), "c": c, **r.to_dict()}
     notes = notes + list(r.notes)

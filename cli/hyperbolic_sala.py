@@ -6,10 +6,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from embgeo.cli.common import PlotOpt, save_plot, FormatOpt, IdColOpt, InputFormatOpt, OutOpt, SeedOpt, message, seed_value
+from embgeo.cli.common import PlotOpt, save_plot, FormatOpt, IdColOpt, InputFormatOpt, OutOpt, SeedOpt, message, seed_value, side_output
 from embgeo.cli.output import emit
 
-CoordsOpt = Annotated[Optional[Path], typer.Option("--coords-out", help="Also write the coordinates (CSV: id, x1, x2, …) to this file.", dir_okay=False)]
+CoordsOpt = Annotated[Optional[Path], typer.Option("--coords-out", help="Also write the coordinates (CSV: id, x1, x2, …) to this file.", dir_okay=False, callback=side_output(".csv"))]
 
 
 def _is_edge_list(spec: str) -> bool:
@@ -146,7 +146,12 @@ def hmds_cmd(
         es = read_embeddings(source, id_col=id_col, input_format=input_format)
         D = np.asarray(es.matrix, dtype=np.float64)
         ids = list(es.ids) if getattr(es, "ids", None) is not None else [str(i) for i in range(D.shape[0])]
-    r = hmds(D, dim=dim, scale=scale, centred=not uncentred, solver=solver, refine_steps=refine, positives=positives, seed=seed_value(seed))
+    from embgeo.errors import EmbgeoError
+
+    try:
+        r = hmds(D, dim=dim, scale=scale, centred=not uncentred, solver=solver, refine_steps=refine, positives=positives, seed=seed_value(seed))
+    except EmbgeoError as exc:
+        raise exc.with_source(str(source)) from None
     if coords_out is not None:
         _write_coords(coords_out, ids, r.coordinates)
     cols, rows = r.table()
@@ -188,7 +193,12 @@ def delta(
         from embgeo.cli.common import read_embeddings
 
         es = read_embeddings(source, id_col=id_col, input_format=input_format)
-        r = gromov_delta(es.matrix, **kw) if distances else gromov_delta(points=es.matrix, **kw)
+        from embgeo.errors import EmbgeoError
+
+        try:
+            r = gromov_delta(es.matrix, **kw) if distances else gromov_delta(points=es.matrix, **kw)
+        except EmbgeoError as exc:
+            raise exc.with_source(str(source)) from None
     notes = [] if r.exact else ["sampled: δ is the largest four-point value found (a lower bound of the exact δ)"]
     cols, rows = r.table()
     emit(command="hyperbolic.delta", data=r.to_dict(), columns=cols, rows=rows, fmt=fmt, out=out, title=f"embgeo hyperbolic delta {source}", notes=notes)
@@ -225,7 +235,12 @@ def reembed_cmd(
             from embgeo.errors import EmbgeoError
 
             raise EmbgeoError(f"--scale must be a positive number or 'auto'; got {scale!r}") from None
-    r = reembed(es.matrix, dim=dim, k=k, scale=sc, umap=umap, approx=approx, seed=seed_value(seed))
+    from embgeo.errors import EmbgeoError
+
+    try:
+        r = reembed(es.matrix, dim=dim, k=k, scale=sc, umap=umap, approx=approx, seed=seed_value(seed))
+    except EmbgeoError as exc:
+        raise exc.with_source(str(source)) from None
     if coords_out is not None:
         all_ids = list(es.ids) if getattr(es, "ids", None) is not None else [str(i) for i in range(es.matrix.shape[0])]
         ids = [all_ids[i] for i in r.kept]

@@ -8,6 +8,7 @@ from typing import Annotated, Optional, Tuple
 import typer
 
 from embgeo.cli.common import (
+    side_output,
     PlotOpt,
     save_plot,
     DedupeOpt, DropNonfiniteOpt, FormatOpt, IdColOpt, InputFormatOpt, LabelsIdOpt, LabelsOpt, OutOpt, SeedOpt,
@@ -39,7 +40,7 @@ def cosine(
     whiten_floor: Annotated[float, typer.Option("--whiten-floor", help="Whitening eigenvalue floor, relative to the largest eigenvalue.", min=0.0)] = 1e-6,
     sample: Annotated[Optional[int], typer.Option("--sample", help="Run the neighbour diagnostics on a seeded sample of N rows (default: all rows).", min=2)] = None,
     approx: Annotated[bool, typer.Option("--approx", help="Approximate kNN (pynndescent, recall measured) for large n.")] = False,
-    write_processed: Annotated[Optional[Path], typer.Option("--write-processed", help="Save the post-processed matrix here (.npy, .npz, .csv, .tsv; written atomically).", dir_okay=False)] = None,
+    write_processed: Annotated[Optional[Path], typer.Option("--write-processed", help="Save the post-processed matrix here (.npy, .npz, .csv, .tsv; written atomically).", dir_okay=False, callback=side_output(".npy", ".npz", ".csv", ".tsv"))] = None,
     process: Annotated[Process, typer.Option("--process", help="Post-processing written by --write-processed.", case_sensitive=False)] = Process.abtt,
     fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Exit with code 1 when the worst verdict reaches this level (for pipelines).", case_sensitive=False)] = FailOn.never,
     id_col: IdColOpt = None,

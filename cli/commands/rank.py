@@ -8,6 +8,7 @@ from typing import Annotated, List, Optional
 import typer
 
 from embgeo.cli.common import (
+    side_output,
     PlotOpt,
     save_plot,
     DropNonfiniteOpt, FormatOpt, IdColOpt, InputFormatOpt, LabelsIdOpt, LabelsOpt, OutOpt, SeedOpt, message, read_embeddings, seed_value,
@@ -110,9 +111,9 @@ def rank(
     neighbors: Annotated[int, typer.Option("--neighbors", help="k of the kNN regression ceiling.", min=1)] = 10,
     bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples for the intervals (0: none).", min=0)] = 1000,
     confidence: Annotated[float, typer.Option("--confidence", help="Level of the bootstrap intervals.", min=0.5, max=0.999)] = 0.95,
-    save_axis: Annotated[Optional[Path], typer.Option("--save-axis", help="Write the unit axis (n_features,) as .npy.", dir_okay=False)] = None,
+    save_axis: Annotated[Optional[Path], typer.Option("--save-axis", help="Write the unit axis (n_features,) as .npy.", dir_okay=False, callback=side_output(".npy"))] = None,
     axis_from: Annotated[AxisFrom, typer.Option("--axis-from", help="Which method's full-data axis --save-axis and --scores use (auto: regression, else extremes_q, extremes, anchors).", case_sensitive=False)] = AxisFrom.auto,
-    scores: Annotated[Optional[Path], typer.Option("--scores", help="Write a CSV of id, score, attribute, heldout for every row.", dir_okay=False)] = None,
+    scores: Annotated[Optional[Path], typer.Option("--scores", help="Write a CSV of id, score, attribute, heldout for every row.", dir_okay=False, callback=side_output(".csv"))] = None,
     id_col: IdColOpt = None,
     labels_id_col: LabelsIdOpt = None,
     input_format: InputFormatOpt = None,

@@ -135,6 +135,14 @@ def embedding_distances(emb, *, model: str = "poincare", c: float = 1.0, name: s
             raise EmbgeoError(f"{name} has {bad.size} rows on or outside the Poincaré ball of radius 1/√c = {1 / np.sqrt(c):.6g} (rows {', '.join(map(str, bad[:5]))}; max norm {norms.max():.6g})", hint="give points of the ball, or pass the model/curvature the embedding was trained with")
         return lambda rows: poincare_pairwise(X[rows], X, c=c)
     if model == "lorentz":
+        # on the upper sheet of the hyperboloid −x₀² + Σxᵢ² = −1/c (x₀ > 0), to round-off of x₀²
+        inner = -X[:, 0] ** 2 + np.einsum("ij,ij->i", X[:, 1:], X[:, 1:])
+        off = np.abs(inner + 1.0 / c) > 1e-6 * np.maximum(X[:, 0] ** 2, 1.0 / c)
+        bad = np.flatnonzero(off | (X[:, 0] <= 0))
+        if bad.size:
+            raise EmbgeoError(f"{name} has {bad.size} rows off the hyperboloid −x₀² + Σxᵢ² = −1/c = {-1 / c:.6g} with x₀ > 0 "
+                              f"(rows {', '.join(map(str, bad[:5]))})",
+                              hint="give hyperboloid coordinates (x₀ first), or --model poincare for points of the ball")
         return lambda rows: lorentz_pairwise(X[rows], X, c=c)
 
     sq = np.einsum("ij,ij->i", X, X)
@@ -311,6 +319,8 @@ def distortion(d_emb, d_graph, *, scale: float | None = None) -> tuple[float, fl
 
     Returns ``(avg, worst, scale)`` (Sala et al. 2018, §2).
     """
+    if scale is not None and not (np.isfinite(scale) and scale > 0):
+        raise EmbgeoError(f"scale must be a positive number; got {scale!r}", hint="leave it out to fit the scale")
     de = np.asarray(d_emb, dtype=np.float64).ravel()
     dg = np.asarray(d_graph, dtype=np.float64).ravel()
     if de.shape != dg.shape:

@@ -467,10 +467,13 @@ def _load_checkpoint(path, cfg: TrainConfig, X, opt, n: int):
     if not p.exists():
         raise EmbgeoError("no such checkpoint", source=str(p))
     try:
-        with np.load(p, allow_pickle=False) as z:
+        z = np.load(p, allow_pickle=False)
+        if not isinstance(z, np.lib.npyio.NpzFile):
+            raise ValueError("a single array, not an .npz archive")
+        with z:
             arrays = {k: z[k] for k in z.files}
         meta = json.loads(str(arrays.pop("meta")))
-    except (ValueError, OSError, KeyError) as exc:
+    except (ValueError, OSError, KeyError, TypeError) as exc:
         raise EmbgeoError(f"is not an embgeo training checkpoint ({exc})", source=str(p)) from None
     old = meta.get("config", {})
     for k in _RESUME_KEYS:

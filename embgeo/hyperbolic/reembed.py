@@ -152,8 +152,19 @@ def reembed(
         raise EmbgeoError(f"k must be an integer in [1, {n - 1}]; got {k!r}")
     if not isinstance(dim, (int, np.integer)) or not 1 <= dim < n - 1:
         raise EmbgeoError(f"dim must be an integer in [1, {n - 2}]; got {dim!r}")
-    A, _ = knn_graph(X, k=int(k), approx=approx, seed=seed)
+    from embgeo.validation import scan_rows
+
     notes = []
+    # duplicate rows are 0-length edges: distinct rows would get graph distance 0
+    dup = scan_rows(X, duplicates=True).duplicate_rows
+    distinct = np.setdiff1d(np.arange(n), dup)
+    if distinct.size < n:
+        if distinct.size <= max(int(k), int(dim) + 1, 3):
+            raise EmbgeoError(f"X has only {distinct.size} distinct rows among {n}; a re-embedding needs more than k = {k} and dim + 1 = {int(dim) + 1}",
+                              hint="check the input (constant or repeated rows)")
+        notes.append(f"{dup.size} exact duplicate rows dropped (first copy kept): they would be at graph distance 0")
+        X = np.asarray(X)[distinct]
+    A, _ = knn_graph(X, k=int(k), approx=approx, seed=seed)
     n_comp, labels = connected_components(A, directed=False)
     if n_comp > 1:
         big = np.argmax(np.bincount(labels))
@@ -161,7 +172,9 @@ def reembed(
         notes.append(f"the {k}-NN graph has {n_comp} connected parts; the largest ({kept.size} of {n} rows) was re-embedded — raise --k to connect more")
         A = A[kept][:, kept]
     else:
-        kept = np.arange(n)
+        kept = np.arange(X.shape[0])
+    X_kept = X[kept]
+    kept = distinct[kept]  # indices of the input rows
     m = kept.size
     if m <= dim + 1:
         raise EmbgeoError(f"only {m} rows are connected in the {k}-NN graph; need more than dim + 1 = {dim + 1}", hint="raise --k")
@@ -200,7 +213,7 @@ def reembed(
     ]
     U = None
     if umap:
-        U = umap_disk(X[kept], k=int(k), seed=seed)
+        U = umap_disk(X_kept, k=int(k), seed=seed)
         from embgeo.hyperbolic.math import poincare_pairwise
 
         d_u = poincare_pairwise(U, U)
