@@ -95,7 +95,21 @@ def main(argv: list[str] | None = None) -> None:
     set_settings(Settings())  # a fresh invocation starts from the defaults
     args = _hoist_global_flags(list(sys.argv[1:] if argv is None else argv))
     try:
-        app(args=args, prog_name="embgeo")
+        import typer._click.exceptions as click_exc  # Typer's vendored click
+    except ImportError:  # pragma: no cover - older Typer uses click itself
+        import click.exceptions as click_exc
+    try:
+        code = app(args=args, prog_name="embgeo", standalone_mode=False)
+        if isinstance(code, int) and code:
+            raise SystemExit(code)
+    except click_exc.UsageError as exc:  # a bad option or value: one line, like every other error
+        if type(exc).__name__ == "NoArgsIsHelpError":  # a group called bare: its help, as click would
+            exc.show()
+            raise SystemExit(exc.exit_code) from None
+        where = exc.ctx.command_path if exc.ctx is not None else "embgeo"
+        _fail(f"{where}: {exc.format_message()} (see {where} --help)", 2)
+    except click_exc.ClickException as exc:
+        _fail(exc.format_message(), exc.exit_code or 1)
     except EmbgeoError as exc:
         _fail(str(exc), 2)
     except MemoryError:

@@ -86,3 +86,14 @@ def test_reembed_constant_and_duplicate_rows(run_cli, files):
     assert r.code == 0, r.stderr
     d = json.loads(r.stdout)
     assert d["n_samples"] == 100 and d["n_used"] <= 80 and any("20 exact duplicate rows dropped" in n for n in d["notes"])
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["uniformity", "{x}", "--mode", "bogus"], ["embgeo uniformity:", "--mode", "bogus", "--help"]),
+    (["uniformity", "{x}", "--n-pairs", "1"], ["--n-pairs"]),
+    (["datasets", "describe"], ["No such command 'describe'"]),
+    (["uniformity"], ["Missing argument"]),
+    (["cosine", "{x}", "--no-such"], ["No such option: --no-such"]),
+])
+def test_usage_errors_are_one_line(run_cli, files, argv, words):
+    one_line_error(run_cli([a.format(x=files / "x.npy") for a in argv]), *words)
