@@ -2,6 +2,7 @@
 embeddings and the shared evaluation (MAP, mean rank, distortion)."""
 from __future__ import annotations
 
+import math
 import sys
 from enum import Enum
 from pathlib import Path
@@ -12,7 +13,7 @@ import typer
 from embgeo.cli.common import FormatOpt, PlotOpt, SeedOpt, _check_out, message, resolve_device, save_plot, seed_value, settings, side_output
 from embgeo.cli.output import emit
 
-EdgesArg = Annotated[Path, typer.Argument(help="Hierarchy or graph: an edge list 'u v [w]' or a closure CSV 'id1,id2[,weight]'.", show_default=False, dir_okay=False)]
+EdgesArg = Annotated[Path, typer.Argument(help="Hierarchy or graph: an edge list 'u v \\[w]' or a closure CSV 'id1,id2\\[,weight]'.", show_default=False, dir_okay=False)]
 
 
 class Model(str, Enum):
@@ -52,6 +53,22 @@ class DType(str, Enum):
 OrientationOpt = Annotated[Orientation, typer.Option("--orientation", help="How the edges are listed: auto (a DAG whose sinks are fewer than its sources is child→parent; a cycle, or more than one root per connected part, makes it an undirected graph), child-parent, parent-child, undirected.", case_sensitive=False)]
 
 
+def _positive(name: str, upper: float | None = None):
+    """A parse-time check: a finite number > 0 (and ≤ ``upper``)."""
+
+    def check(value):
+        if value is None:
+            return value
+        if not (math.isfinite(value) and value > 0 and (upper is None or value <= upper)):
+            from embgeo.errors import EmbgeoError
+
+            rng = f"in (0, {upper:g}]" if upper is not None else "a finite number > 0"
+            raise EmbgeoError(f"{name} must be {rng}; got {value}")
+        return value
+
+    return check
+
+
 def _hierarchy_notes(h) -> list[str]:
     from embgeo.hyperbolic.graphs import check_hierarchy
 
@@ -65,7 +82,7 @@ def train(
     dim: Annotated[int, typer.Option("--dim", help="Embedding dimension.", min=1)] = 10,
     epochs: Annotated[int, typer.Option("--epochs", help="Passes over the positive pairs (closure of a DAG, edges of a graph).", min=0)] = 300,
     negatives: Annotated[int, typer.Option("--negatives", help="Negatives per positive pair (nodes that are not positives).", min=1)] = 50,
-    lr: Annotated[float, typer.Option("--lr", help="Learning rate (radam: 0.03; rsgd: try 1).", min=0.0)] = 0.03,
+    lr: Annotated[float, typer.Option("--lr", help="Learning rate (radam: 0.03; rsgd: try 1); > 0.", callback=_positive("--lr"))] = 0.03,
     model: Annotated[Model, typer.Option("--model", help="poincare (the ball) or lorentz (the hyperboloid; saved converted to the ball as well).", case_sensitive=False)] = Model.poincare,
     optimizer: Annotated[Optim, typer.Option("--optimizer", help="geoopt RiemannianAdam (radam) or RiemannianSGD (rsgd).", case_sensitive=False)] = Optim.radam,
     batch_size: Annotated[int, typer.Option("--batch-size", help="Positive pairs per step.", min=1)] = 256,
@@ -75,7 +92,7 @@ def train(
     curvature: Annotated[float, typer.Option("--c", help="Curvature −c of the space (c > 0).")] = 1.0,
     dtype: Annotated[DType, typer.Option("--dtype", help="float64 (default) or float32 (clips points at ‖x‖ ≤ 0.996: lower MAP).", case_sensitive=False)] = DType.float64,
     eval_every: Annotated[int, typer.Option("--eval-every", help="Evaluate MAP every N epochs (0: only at the end).", min=0)] = 25,
-    target_map: Annotated[Optional[float], typer.Option("--target-map", help="Stop once the MAP (Nickel–Kiela) reaches this.")] = None,
+    target_map: Annotated[Optional[float], typer.Option("--target-map", help="Stop once the MAP (Nickel–Kiela) reaches this (in (0, 1]).", callback=_positive("--target-map", upper=1.0))] = None,
     patience: Annotated[Optional[int], typer.Option("--patience", help="Stop after N evaluations without a MAP gain.", min=1)] = None,
     threads: Annotated[int, typer.Option("--threads", help="torch threads while training (1 is fastest for these small steps on 2 cores).", min=1)] = 1,
     checkpoint: Annotated[Optional[Path], typer.Option("--checkpoint", help="Write a resumable checkpoint (.npz) here.", dir_okay=False, callback=side_output(".npz"))] = None,

@@ -74,7 +74,7 @@ def _precision(value: str):
 
 
 def combinatorial(
-    edges: Annotated[str, typer.Argument(help="Tree or graph: edge list 'u v [w]' or closure CSV (a graph is replaced by its BFS tree).", show_default=False)],
+    edges: Annotated[str, typer.Argument(help="Tree or graph: edge list 'u v \\[w]' or closure CSV (a graph is replaced by its BFS tree).", show_default=False)],
     dim: Annotated[int, typer.Option("--dim", "-d", help="Dimension of the ball (2 = Poincaré disk).", min=2)] = 2,
     eps: Annotated[float, typer.Option("--eps", help="Distortion target ε; sets the scale τ = (1+ε)/ε · v(deg_max).", min=0.0)] = 0.1,
     tau: Annotated[Optional[float], typer.Option("--tau", help="Use this scale τ instead of the one from --eps.")] = None,

@@ -97,3 +97,18 @@ def test_reembed_constant_and_duplicate_rows(run_cli, files):
 ])
 def test_usage_errors_are_one_line(run_cli, files, argv, words):
     one_line_error(run_cli([a.format(x=files / "x.npy") for a in argv]), *words)
+
+
+def test_rank_methods_comma_separated_or_repeated(run_cli, files):
+    base = [files / "x.npy", "--labels", files / "rk.csv", "--attr", "y", "--shuffles", "20", "--random-directions", "20", "-f", "json"]
+    a = json.loads(run_cli(["rank", *base, "-m", "regression,extremes"]).stdout)
+    b = json.loads(run_cli(["rank", *base, "-m", "regression", "-m", "extremes"]).stdout)
+    assert "regression" in a and "extremes" in a and "fewshot" not in a
+    assert a["regression"]["spearman"] == b["regression"]["spearman"]
+    one_line_error(run_cli(["rank", *base, "-m", "regresion"]), "unknown --method 'regresion'")
+
+
+@pytest.mark.parametrize("opt", [["--lr", "0"], ["--lr", "nan"], ["--target-map", "2"]])
+def test_train_refuses_impossible_settings(run_cli, tmp_path, opt):
+    one_line_error(run_cli(["hyperbolic", "train", path("smalltree"), "-o", tmp_path / "e.npz", *opt]), opt[0])
+    assert not (tmp_path / "e.npz").exists()

@@ -24,6 +24,20 @@ class Method(str, Enum):
     anchors = "anchors"
 
 
+def _check_methods(value: Optional[List[str]]) -> Optional[List[str]]:
+    """``-m regression,extremes`` and ``-m regression -m extremes`` alike; unknown names are refused at parse time."""
+    if not value:
+        return value
+    names = [p.strip().lower() for v in value for p in v.split(",") if p.strip()]
+    valid = [m.value for m in Method]
+    bad = [n for n in names if n not in valid]
+    if bad:
+        from embgeo.errors import EmbgeoError
+
+        raise EmbgeoError(f"unknown --method {bad[0]!r}", hint=f"use {', '.join(valid)} (comma-separated or repeated)")
+    return names
+
+
 class Transform(str, Enum):
     none = "none"
     log1p = "log1p"
@@ -91,7 +105,7 @@ def rank(
     embeddings: Annotated[str, typer.Argument(help="Embedding file (PATH or PATH:KEY).", show_default=False)],
     attr: Annotated[str, typer.Option("--attr", help="Numeric attribute column (from --labels or the embedding file) to rank by.", show_default=False)],
     labels: LabelsOpt = None,
-    method: Annotated[Optional[List[Method]], typer.Option("--method", "-m", help="Axis methods (repeatable): all = regression, extremes (two extremes and top/bottom-q means), fewshot, and anchors when given.", case_sensitive=False)] = None,
+    method: Annotated[Optional[List[str]], typer.Option("--method", "-m", help="Axis methods, comma-separated or repeated: all = regression, extremes (two extremes and top/bottom-q means), fewshot, and anchors when given.", callback=_check_methods)] = None,
     transform: Annotated[Transform, typer.Option("--transform", help="Transform of the attribute before fitting: log1p, or rank (fit the order only; robust to heavy tails). Ranks, and so Spearman/Kendall of order-only axes, do not change.", case_sensitive=False)] = Transform.none,
     group: Annotated[Optional[str], typer.Option("--group", help="Column of groups kept together in cross-validation (GroupKFold).")] = None,
     folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds.", min=2)] = 5,
@@ -134,7 +148,7 @@ def rank(
     es = read_embeddings(embeddings, id_col=id_col, labels=labels, labels_id_col=labels_id_col, input_format=input_format, drop_nonfinite=drop_nonfinite)
     y = es.attribute(attr, numeric=True)
     groups = es.attribute(group) if group else None
-    chosen = {m.value for m in (method or [Method.all])}
+    chosen = set(method or ["all"])
     have_anchors = bool(anchor_low or anchor_high or anchor_low_file or anchor_high_file)
     if "all" in chosen:
         chosen |= {"regression", "extremes", "fewshot"} | ({"anchors"} if have_anchors else set())

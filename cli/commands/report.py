@@ -27,7 +27,7 @@ def report(
     attr: Annotated[Optional[str], typer.Option("--attr", help="Numeric label column for the rank axis (and norm vs attribute); needs --labels unless the input carries it.")] = None,
     color_by: Annotated[Optional[str], typer.Option("--color-by", help="Label column that colours the map (default: the text column with the most distinct values, 2–30, else --attr).")] = None,
     layers: Annotated[Optional[List[str]], typer.Option("--layers", help="A layer stack for per-layer curves: one L×n×d file, or repeat --layers once per layer file.", show_default=False)] = None,
-    edges: Annotated[Optional[Path], typer.Option("--edges", help="A hierarchy or graph (edge list 'u v [w]' or closure CSV 'id1,id2[,weight]') to embed in the Poincaré disk.", dir_okay=False)] = None,
+    edges: Annotated[Optional[Path], typer.Option("--edges", help="A hierarchy or graph (edge list 'u v \\[w]' or closure CSV 'id1,id2\\[,weight]') to embed in the Poincaré disk.", dir_okay=False)] = None,
     map_method: Annotated[MapMethod, typer.Option("--map", help="How the map is drawn: pca (fast), umap, hyperbolic-umap (slower: numba compiles on first use), none.", case_sensitive=False)] = MapMethod.pca,
     reembed_sample: Annotated[int, typer.Option("--reembed-sample", help="Rows (seeded sample) re-embedded into the Poincaré ball by h-MDS; 0 leaves the section out.", min=0)] = 500,
     no_markdown: Annotated[bool, typer.Option("--no-markdown", help="Write only the HTML file (no report.md and images).")] = False,
