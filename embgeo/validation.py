@@ -99,12 +99,12 @@ def as_matrix(
         if not allow_nonfinite and report.nonfinite_rows.size:
             raise EmbgeoError(
                 f"{name} has {report.nonfinite_rows.size} rows with NaN or inf (rows {_format_rows(report.nonfinite_rows)})",
-                hint="fix them or pass --drop-nonfinite",
+                hint="fix or drop those rows (--drop-nonfinite, where a command offers it)",
             )
         if not allow_zero_rows and report.zero_rows.size:
             raise EmbgeoError(
                 f"{name} has {report.zero_rows.size} all-zero rows that cannot be L2-normalised (rows {_format_rows(report.zero_rows)})",
-                hint="drop them (--drop-zero) or use the raw, unnormalised mode",
+                hint="drop those rows (--drop-zero on uniformity/gap), or keep norms with --raw (uniformity)",
             )
     return X
 

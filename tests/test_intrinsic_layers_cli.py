@@ -144,7 +144,7 @@ def test_cli_twonn_options_reach_the_estimator(run_cli, files, opts, kwargs):
         (["same.npy", "-m", "twonn"], "only 1 distinct rows among 30"),
         (["x.npy", "-m", "twonn,bogus"], "unknown method 'bogus'"),
         (["x.npy", "x.npy"], "without --layers pass exactly one"),
-        (["same.npy", "-m", "mle", "--k", "40"], "distinct rows"),
+        (["same.npy", "-m", "mle", "--k", "40"], "MLE up to --k needs 40 neighbours"),
     ],
 )
 def test_cli_bad_input(run_cli, files, args, words):

@@ -259,7 +259,7 @@ def read_rows(X, idx: np.ndarray, *, name: str, normalize: bool) -> np.ndarray:
     raw = take_rows(X, idx)  # pread from a memory map: scattered rows would map whole folios
     finite = np.isfinite(raw).all(axis=1)
     if not finite.all():
-        raise _bad_rows_error(name, idx[~finite], "rows with NaN or inf", "fix them or pass --drop-nonfinite")
+        raise _bad_rows_error(name, idx[~finite], "rows with NaN or inf", "fix or drop those rows (--drop-nonfinite, where a command offers it)")
     R = raw.astype(np.float64)
     if normalize:
         norms = np.sqrt(np.einsum("ij,ij->i", R, R))
@@ -267,7 +267,7 @@ def read_rows(X, idx: np.ndarray, *, name: str, normalize: bool) -> np.ndarray:
         if zero.any():
             raise _bad_rows_error(
                 name, idx[zero], "all-zero rows that cannot be L2-normalised",
-                "drop them (--drop-zero) or use the raw, unnormalised mode",
+                "drop those rows (--drop-zero on uniformity/gap), or keep norms with --raw (uniformity)",
             )
         R /= norms[:, None]
     return R

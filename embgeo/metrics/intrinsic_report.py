@@ -213,6 +213,11 @@ def intrinsic_dimension(
     nb_methods = [m for m in methods if m in NEIGHBOR_METHODS]
     if nb_methods:
         need = neighbors_needed(nb_methods, k=int(k), gride_max=int(gride_max))
+        if X.shape[0] < need + 2:  # say which estimator asks for that many neighbours
+            why = "GRIDE up to --gride-max" if "gride" in nb_methods and need == int(gride_max) else (
+                "MLE up to --k" if "mle" in nb_methods and need == int(k) else "TwoNN")
+            raise EmbgeoError(f"X has {X.shape[0]} rows; {why} needs {need} neighbours, so at least {need + 2} rows",
+                              hint="lower --gride-max / --k, or pick estimators with -m (e.g. -m twonn,pca)")
         Xd, _, dropped = prepare_points(X, min_rows=need + 2, duplicates=duplicates)
         n_used = Xd.shape[0]
         if neighbors is None or neighbors.k < need or neighbors.n_query != Xd.shape[0]:

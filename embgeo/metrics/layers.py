@@ -120,7 +120,8 @@ def layer_dimensions(
         if rows is not None:
             X = np.asarray(X[rows])
         if need > X.shape[0] - 1:
-            raise EmbgeoError(f"layer '{name}' has {X.shape[0]} rows; k={need} neighbours need at least {need + 1}", hint="lower --k or pass more rows")
+            opt = "--overlap-k" if need == int(overlap_k) else "--k / --gride-max"
+            raise EmbgeoError(f"layer '{name}' has {X.shape[0]} rows; k={need} neighbours need at least {need + 1}", hint=f"lower {opt} or pass more rows")
         nb = knn(X, need, metric=metric, approx=approx, seed=seed, backend=backend, device=device)
         knn_idx.append(nb.indices[:, : int(overlap_k)])
         reuse = nb if nb.n_duplicate_rows == 0 else None

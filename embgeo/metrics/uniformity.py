@@ -294,10 +294,10 @@ def _scan(X, *, name: str, normalize: bool) -> tuple[np.ndarray, np.ndarray]:
         if normalize:
             zero.append(np.flatnonzero(norms[a:b] == 0.0) + a)
     if bad:
-        raise K._bad_rows_error(name, np.concatenate(bad), "rows with NaN or inf", "fix them or pass --drop-nonfinite")
+        raise K._bad_rows_error(name, np.concatenate(bad), "rows with NaN or inf", "fix or drop those rows (--drop-nonfinite, where a command offers it)")
     zero = np.concatenate(zero) if zero else np.empty(0, dtype=np.int64)
     if zero.size:
-        raise K._bad_rows_error(name, zero, "all-zero rows that cannot be L2-normalised", "drop them (--drop-zero) or use the raw, unnormalised mode")
+        raise K._bad_rows_error(name, zero, "all-zero rows that cannot be L2-normalised", "drop those rows (--drop-zero on uniformity/gap), or keep norms with --raw (uniformity)")
     return norms, colsum
 
 
