@@ -112,3 +112,11 @@ def test_rank_methods_comma_separated_or_repeated(run_cli, files):
 def test_train_refuses_impossible_settings(run_cli, tmp_path, opt):
     one_line_error(run_cli(["hyperbolic", "train", path("smalltree"), "-o", tmp_path / "e.npz", *opt]), opt[0])
     assert not (tmp_path / "e.npz").exists()
+
+
+def test_report_refuses_nonfinite_rows_up_front(run_cli, tmp_path):
+    X = np.random.default_rng(1).standard_normal((80, 8))
+    X[5, 2] = np.nan
+    np.save(tmp_path / "nan.npy", X)
+    one_line_error(run_cli(["report", tmp_path / "nan.npy", "-o", tmp_path / "r.html"]), "nan.npy", "rows 5", "--drop-nonfinite")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nan.npy"]

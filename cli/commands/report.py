@@ -54,6 +54,13 @@ def report(
         raise EmbgeoError("output folder does not exist", source=str(out), hint=f"create {parent} first")
     es = read_embeddings(file, id_col=id_col, labels=labels, labels_id_col=labels_id_col, input_format=input_format,
                          drop_nonfinite=drop_nonfinite, dedupe=dedupe)
+    if not drop_nonfinite:  # every analysis would fail on them: say so once, before any work
+        from embgeo.validation import scan_rows
+
+        bad = scan_rows(es.matrix, duplicates=False).nonfinite_rows
+        if bad.size:
+            shown = ", ".join(map(str, bad[:5])) + (f" and {bad.size - 5} more" if bad.size > 5 else "")
+            raise EmbgeoError(f"has {bad.size} rows with NaN or inf (rows {shown})", source=es.source, hint="fix them or pass --drop-nonfinite")
     pair_sets = None
     if pairs:
         if len(pairs) > 2:
@@ -105,6 +112,9 @@ def report(
     for sec in rep.sections:
         if sec.status in ("skipped", "error"):
             message(f"report: {sec.title}: {sec.verdict}", style="yellow")
+    ran = [sec for sec in rep.sections if sec.key != "overview"]
+    if ran and all(sec.status == "error" for sec in ran):  # a pipeline must not read this as success
+        raise EmbgeoError(f"no analysis could run (every section failed; the report at {out} says why)", source=es.source)
     emit(command="report", data={"out": str(out), **rep.to_dict()}, columns=cols, rows=rows, fmt=fmt, out=None,
          title=f"embgeo report — {es.source} ({rep.seconds:.1f} s)", notes=notes)
 
