@@ -179,3 +179,12 @@ def test_chunked_containers_are_read_block_by_block(tmp_path, monkeypatch):
     pq.write_table(pa.table({"emb": rag}), tmp_path / "rag.parquet", row_group_size=9)
     with pytest.raises(Exception, match="row 20 has 5 values"):
         load(tmp_path / "rag.parquet")
+
+
+def test_npz_ids_of_the_wrong_length_are_an_error(tmp_path):
+    from embgeo.errors import EmbgeoError
+    from embgeo.io import load
+
+    np.savez(tmp_path / "m.npz", embeddings=np.zeros((5, 3)), ids=np.array(["a", "b", "c"]))
+    with pytest.raises(EmbgeoError, match="array 'ids' has shape"):
+        load(str(tmp_path / "m.npz"))

@@ -210,6 +210,9 @@ def _read_npz(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedding
                 if cand.ndim == 1 and len(cand) == (arr.shape[0] if arr.ndim else 0):
                     ids = cand.astype(str)
                     break
+                if ik in ("ids", "id") and arr.ndim == 2:  # meant as ids, but they do not fit: never drop them silently
+                    raise EmbgeoError(f"array '{ik}' has shape {cand.shape} but '{key}' has {arr.shape[0]} rows",
+                                      hint=f"save one id per row (a 1-D '{ik}' of length {arr.shape[0]})")
         return EmbeddingSet(matrix=arr, ids=ids, provenance={"keys": names})
 
 
