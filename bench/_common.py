@@ -40,6 +40,21 @@ def peak_rss_mb() -> float:
     return max(own, kids) / 1024
 
 
+def own_peak_rss_mb() -> float:
+    """Peak resident set size of this process since it started its program (VmHWM), in MB.
+
+    Unlike ``ru_maxrss`` it does not count what the parent had resident when it forked this
+    process (Linux carries that high-water mark across exec).
+    """
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def timed(fn, *args, **kwargs):
     t = time.perf_counter()
     out = fn(*args, **kwargs)
