@@ -264,8 +264,9 @@ class RankResult(Result):
 
 
 def _r(v) -> float | None:
+    """A table cell: the number itself (the renderer rounds for display; CSV keeps every digit)."""
     v = float(v)
-    return round(v, 3) if np.isfinite(v) else None
+    return v if np.isfinite(v) else None
 
 
 def _span(ci) -> str:
