@@ -69,7 +69,7 @@ class CosineReport(Result):
         """``diagnostic | value | baseline | verdict | reason``, one row per diagnostic."""
         a, s, r, nm, h, rs, p = (getattr(self, n) for n in DIAGNOSTICS)
         rows = [
-            ["anisotropy", f"{fmt(a.sampled_mean)} [{fmt(a.ci_low)}, {fmt(a.ci_high)}]; centred {fmt(a.centred_mean_cosine)}",
+            ["anisotropy", f"{fmt(a.mean_cosine)} (all pairs; sample {fmt(a.sampled_mean)} [{fmt(a.ci_low)}, {fmt(a.ci_high)}]); centred {fmt(a.centred_mean_cosine)}",
              f"{fmt(a.baseline_mean)} [{fmt(a.baseline_ci_low)}, {fmt(a.baseline_ci_high)}]"],
             ["isoscore", fmt(s.isoscore), fmt(s.baseline)],
             ["rogue_dimensions",
