@@ -94,6 +94,7 @@ def train(
     eval_every: Annotated[int, typer.Option("--eval-every", help="Evaluate MAP every N epochs (0: only at the end).", min=0)] = 25,
     target_map: Annotated[Optional[float], typer.Option("--target-map", help="Stop once the MAP (Nickel–Kiela) reaches this (in (0, 1]).", callback=_positive("--target-map", upper=1.0))] = None,
     patience: Annotated[Optional[int], typer.Option("--patience", help="Stop after N evaluations without a MAP gain.", min=1)] = None,
+    sparse: Annotated[Optional[bool], typer.Option("--sparse/--dense", help="Sparse steps update only the rows a batch touches (O(batch) per step; default above 20 000 nodes); dense steps move every row (Adam moments of all rows).", show_default=False)] = None,
     threads: Annotated[int, typer.Option("--threads", help="torch threads while training (1 is fastest for these small steps on 2 cores).", min=1)] = 1,
     checkpoint: Annotated[Optional[Path], typer.Option("--checkpoint", help="Write a resumable checkpoint (.npz) here.", dir_okay=False, callback=side_output(".npz"))] = None,
     checkpoint_every: Annotated[int, typer.Option("--checkpoint-every", help="Checkpoint every N epochs (and at the end).", min=1)] = 25,
@@ -123,7 +124,7 @@ def train(
         result = train_poincare(
             h, dim=dim, epochs=epochs, negatives=negatives, lr=lr, batch_size=batch_size, share_negatives=share_negatives,
             burnin=burnin, burnin_factor=burnin_factor, optimizer=optimizer.value, model=model.value, c=curvature, dtype=dtype.value,
-            seed=seed_value(seed), eval_every=eval_every, target_map=target_map, patience=patience, threads=threads,
+            seed=seed_value(seed), eval_every=eval_every, target_map=target_map, patience=patience, threads=threads, sparse=sparse,
             callback=callback, checkpoint=checkpoint, checkpoint_every=checkpoint_every if checkpoint else None, resume=resume,
             device=resolve_device(),
         )
