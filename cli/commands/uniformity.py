@@ -186,6 +186,7 @@ def gap(
     separability: Annotated[bool, typer.Option("--separability/--no-separability", help="Run the logistic-regression probe (scikit-learn).")] = True,
     shift: Annotated[float, typer.Option("--shift", help="Fraction of the gap vector removed in the shift experiment (1 = all of it).", min=0.0, max=2.0)] = 1.0,
     mixup_lambda: Annotated[float, typer.Option("--lambda", help="Mixing ratio λ of the geodesic-mixup hard negatives (weight on X).", min=0.0, max=1.0)] = 0.5,
+    block: Annotated[Optional[int], typer.Option("--block", help="Rows per tile of the exact uniformity sums (memory ~ block × n).", min=1)] = None,
     device: DeviceOpt = None,
     backend: BackendOpt = Backend.auto,
     seed: SeedOpt = None,
@@ -204,7 +205,7 @@ def gap(
     sx, sy = _load([x, y], id_col=id_col, input_format=input_format, drop_nonfinite=drop_nonfinite, drop_zero=drop_zero, dedupe=dedupe)
     res = modality_gap(
         sx.matrix, sy.matrix, t=t, alpha=alpha, mode=mode.value, n_pairs=n_pairs, confidence=confidence,
-        seed=seed_value(seed), device=_engine(device, backend), cv=cv, separability=separability,
+        seed=seed_value(seed), device=_engine(device, backend), block=block, cv=cv, separability=separability,
         shift_fraction=shift, mixup_lambda=mixup_lambda, names=(x, y),
     )
     data = {"inputs": [x, y], **res.to_dict()}

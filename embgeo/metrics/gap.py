@@ -336,6 +336,7 @@ def modality_gap(
     confidence: float = 0.95,
     seed=0,
     device: str | None = None,
+    block: int | None = None,
     cv: int = 5,
     separability_max_pairs: int = SEPARABILITY_MAX_PAIRS,
     shift_fraction: float = 1.0,
@@ -352,7 +353,8 @@ def modality_gap(
     has 2·n_samples rows), ``cv = 5`` folds on at most 5 000 pairs for the
     separability probe, the full gap removed in the shift experiment
     (``shift_fraction = 1``) with retrieval among at most 5 000 pairs, and
-    mixup at ``λ = 0.5``. See the module docstring for the formulas and papers
+    mixup at ``λ = 0.5``. ``block`` sets the rows per tile of the exact uniformity sums
+    (memory ~ block × n). See the module docstring for the formulas and papers
     (Liang et al. 2022; Oh et al. 2023; Wang & Isola 2020).
     """
     t = _check_positive("t", t)
@@ -371,7 +373,7 @@ def modality_gap(
     delta, gap, ncx, ncy, ccos = cg.gap_vector, cg.value, cg.centroid_norm_x, cg.centroid_norm_y, cg.centroid_cosine
     u = delta / gap if gap > 0 else np.zeros(d)
 
-    ukw = dict(t=t, mode=mode, n_pairs=n_pairs, confidence=confidence, device=device)
+    ukw = dict(t=t, mode=mode, n_pairs=n_pairs, confidence=confidence, device=device, block=block)
     seeds = rng.integers(2**31 - 1, size=8)
     ux = uniformity(Xh, seed=int(seeds[0]), name=names[0], **ukw)
     uy = uniformity(Yh, seed=int(seeds[1]), name=names[1], **ukw)
