@@ -137,6 +137,14 @@ def read_embeddings(spec: str, *, id_col=None, labels=None, labels_id_col=None, 
     from embgeo.validation import clean_rows
 
     es = load(spec, fmt=input_format, id_col=id_col)
+    if es.ids is not None:
+        import numpy as np
+
+        uniq, counts = np.unique(es.ids, return_counts=True)
+        if uniq.size < es.ids.size:
+            rep = uniq[counts > 1]
+            message(f"{es.source}: {es.ids.size - uniq.size} repeated ids (first: {', '.join(map(repr, rep[:3].tolist()))}); "
+                    "rows that share an id get the same labels and count as separate rows", style="yellow")
     if labels is not None:
         es = join_labels(es, labels, id_col=labels_id_col)
         if es.provenance.get("labels_join", "").startswith("row order (") :

@@ -120,3 +120,10 @@ def test_report_refuses_nonfinite_rows_up_front(run_cli, tmp_path):
     np.save(tmp_path / "nan.npy", X)
     one_line_error(run_cli(["report", tmp_path / "nan.npy", "-o", tmp_path / "r.html"]), "nan.npy", "rows 5", "--drop-nonfinite")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["nan.npy"]
+
+
+def test_repeated_ids_are_reported(run_cli, tmp_path):
+    np.savez(tmp_path / "d.npz", embeddings=np.random.default_rng(0).standard_normal((4, 3)), ids=np.array(["a", "b", "a", "c"]))
+    r = run_cli(["info", tmp_path / "d.npz", "-f", "json"])
+    assert r.code == 0 and "1 repeated ids (first: 'a')" in " ".join(r.stderr.split())
+    assert json.loads(r.stdout)["files"][0]["rows"] == 4
