@@ -392,11 +392,13 @@ def _evaluate_rows(ctx: Context, h):
     if covered < len(nodes):
         return (f"the rows of X name {covered} of the {len(nodes)} hierarchy nodes: X is scored as an embedding of the "
                 f"hierarchy only when every node has a row")
-    X = np.asarray(ctx.X, dtype=np.float64)
+    pos = {s: i for i, s in enumerate(ids.tolist())}
+    rows = np.array([pos[s] for s in h.ids.astype(str).tolist()], dtype=np.int64)  # only the hierarchy's rows
+    X = np.asarray(ctx.X[rows], dtype=np.float64)
     norms = np.linalg.norm(X, axis=1, keepdims=True)
     if not (norms > 0).all():
-        return "X has all-zero rows: it was not scored as an embedding of the hierarchy (cosine is undefined)"
-    return evaluate_embedding(X / norms, h, metric="all", model="euclidean", ids=ids, seed=ctx.seed)
+        return "rows of X for hierarchy nodes are all zero: X was not scored as an embedding of the hierarchy (cosine is undefined)"
+    return evaluate_embedding(X / norms, h, metric="all", model="euclidean", seed=ctx.seed)
 
 
 # --------------------------------------------------------------------------- re-embedding

@@ -127,3 +127,7 @@ def test_repeated_ids_are_reported(run_cli, tmp_path):
     r = run_cli(["info", tmp_path / "d.npz", "-f", "json"])
     assert r.code == 0 and "1 repeated ids (first: 'a')" in " ".join(r.stderr.split())
     assert json.loads(r.stdout)["files"][0]["rows"] == 4
+
+
+def test_delta_auto_that_would_measure_nothing(run_cli, files):
+    one_line_error(run_cli(["hyperbolic", "delta", files / "x.npy", "--exact-max", "10", "--subsets", "0", "--quadruples", "0"]), "measures nothing")

@@ -135,6 +135,10 @@ def test_auto_reads_a_graph_listed_u_lt_v_as_undirected():
     # a "diamond" u < v listing: 1→2, 1→3, 2→4, 3→4 has one source and one sink: a DAG (multiple inheritance)
     diamond = hierarchy_from_edges([(1, 2), (1, 3), (2, 4), (3, 4), (4, 5), (4, 6)])
     assert diamond.directed
-    # two sources and two sinks in one part: whichever way round, two roots — a graph
+    # integer ids written u < v, two sources and two sinks in one part: whichever way round, two roots — a graph
     g = hierarchy_from_edges([(0, 2), (1, 2), (2, 3), (3, 4), (1, 5)])
     assert not g.directed and g.extra_roots == 1
+    # a string-labelled taxonomy with two top roots sharing descendants stays a DAG (and its closure is kept)
+    pairs = [("a", "r1"), ("b", "r1"), ("b", "r2"), ("c", "r2"), ("d", "a"), ("e", "c"), ("d", "r1"), ("e", "r2")]
+    t = hierarchy_from_edges(pairs)
+    assert t.directed and t.orientation == "child-parent" and t.closed and t.extra_roots == 0

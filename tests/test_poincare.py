@@ -119,3 +119,12 @@ def test_sparse_steps_train_and_resume(tree, tmp_path, optimizer, lr):
     with pytest.raises(EmbgeoError, match="sparse=True but this run has sparse=False"):
         train_poincare(tree, seed=0, resume=ck, **{**kw, "sparse": False})
     assert not train_poincare(tree, seed=0, **{**SMALL, "epochs": 1}).config.sparse  # 40 nodes: dense by default
+
+
+def test_resume_keeps_the_checkpoints_step_kind(tree, tmp_path):
+    from embgeo.hyperbolic.poincare import _default_sparse
+
+    ck = tmp_path / "ck.npz"
+    train_poincare(tree, seed=0, checkpoint=ck, **{**SMALL, "epochs": 3, "sparse": False})
+    assert _default_sparse(10**6, ck) is False  # a dense checkpoint resumes dense even where sparse is the default
+    assert _default_sparse(10**6, None) is True and _default_sparse(100, None) is False

@@ -193,6 +193,11 @@ def test_hierarchy_section_scores_rows_named_by_the_hierarchy(inputs, tmp_path, 
     assert sec.status == ("ok" if own["map_sala"] >= 0.9 else "warn" if own["map_sala"] >= 0.5 else "bad")
     assert f"{own['map_sala']:.3f}" in sec.key_value and sec.verdict.startswith("your embedding: MAP")
 
+    # a zero row that is not a node does not stop the scoring (only the nodes' rows are used)
+    np.savez(tmp_path / "z.npz", embeddings=np.vstack([X, np.zeros((1, 8))]), ids=np.r_[ids, ["zero"]])
+    sec_z = run_hierarchy(Context(es=load(str(tmp_path / "z.npz")), hierarchy=h, seed=0))
+    assert sec_z.data["embedding"]["map_sala"] == pytest.approx(own["map_sala"], rel=1e-12)
+
     # rows naming only some nodes: a note, and the construction alone
     np.savez(tmp_path / "part.npz", embeddings=X[:10], ids=ids[:10])
     sec = run_hierarchy(Context(es=load(str(tmp_path / "part.npz")), hierarchy=h, seed=0))

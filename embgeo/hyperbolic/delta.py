@@ -141,10 +141,10 @@ def gromov_delta(
         if not isinstance(v, (int, np.integer)) or v < 0:
             raise EmbgeoError(f"{name} must be a non-negative integer; got {v!r}")
     rng = as_rng(seed)
-    if method == "sampled" and n_subsets == 0 and n_quadruples == 0:
-        raise EmbgeoError("a sampled δ with 0 subsets and 0 quadruples measures nothing", hint="give --subsets or --quadruples > 0")
     # a "subset" as large as the set is the whole set: solve it exactly, once
     exact = method == "exact" or (method == "auto" and n <= exact_max) or (n_subsets > 0 and subset_size >= n)
+    if not exact and n_subsets == 0 and n_quadruples == 0:
+        raise EmbgeoError("a sampled δ with 0 subsets and 0 quadruples measures nothing", hint="give --subsets or --quadruples > 0")
     if exact:
         full = sub(np.arange(n))
         delta = _maxmin_delta(full)

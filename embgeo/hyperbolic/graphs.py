@@ -26,10 +26,12 @@ appearance. Directed hierarchies are stored **child → parent**: with
 sources (in-degree 0) is taken as listed child → parent (a closure CSV: one
 root, many leaves), otherwise it is flipped (a tree listed parent → child such
 as ``smalltree.edges``). A list with a directed cycle is read as an undirected
-graph, and :func:`check_hierarchy` names the cycle; so is an acyclic list whose
-connected parts would have more than one root each (a graph listed with
-``u < v`` on every line, such as ``diseasome.edges``): a hierarchy has one root
-per part. An explicit ``orientation`` reads either as a DAG.
+graph, and :func:`check_hierarchy` names the cycle; so is an acyclic list of
+integer ids written ``u < v`` on every line (the relabelled format of
+``diseasome.edges``) whose DAG reading would need more than one root in a
+connected part: a hierarchy has one root per part. String-labelled lists and
+closures keep the DAG reading (a taxonomy may have several top roots). An
+explicit ``orientation`` reads either way.
 """
 from __future__ import annotations
 
@@ -315,9 +317,12 @@ def hierarchy_from_edges(pairs, *, weights=None, ids=None, orientation: str = "a
                 orient = "parent-child" if sinks > sources else "child-parent"
             if orient == "parent-child":
                 edges = edges[:, ::-1].copy()
-            if orientation == "auto":
+            if orientation == "auto" and _relabelled_graph_listing(ids, u, v):
+                # integer ids with every edge written low → high (or high → low), as relabelled undirected
+                # graphs are (Network Repository, Sala et al.): a DAG reading that needs more than one
+                # root per connected part is that listing, not a hierarchy
                 extra_roots = _extra_roots(edges, n)
-                if extra_roots:  # a hierarchy has one root per connected part: this is a graph listed u < v
+                if extra_roots:
                     directed, orient = False, "undirected"
                     multi_root = extra_roots
                     u, v, w, extra = _dedupe(edges[:, 0], edges[:, 1], w, directed=False)
@@ -339,6 +344,15 @@ def hierarchy_from_edges(pairs, *, weights=None, ids=None, orientation: str = "a
             raise EmbgeoError(f"the edges contain a directed cycle{what} or were read as undirected, so there is no transitive closure", hint="a closure needs a tree or DAG; remove the cycle or give --orientation")
         h = transitive_closure(h)
     return h
+
+
+def _relabelled_graph_listing(ids: np.ndarray, u: np.ndarray, v: np.ndarray) -> bool:
+    """Integer ids (indexed by value) and every edge listed in the same direction of the ids."""
+    try:
+        ids.astype(np.int64)
+    except (ValueError, OverflowError):
+        return False
+    return bool((u < v).all() or (u > v).all())
 
 
 def _extra_roots(edges: np.ndarray, n: int) -> int:

@@ -265,7 +265,7 @@ def train_poincare(
         share_negatives=int(share_negatives), burnin=int(burnin), burnin_factor=float(burnin_factor), optimizer=optimizer,
         model=model, c=float(c), dtype=dtype, seed=int(seed), init_scale=float(init_scale), eval_every=int(eval_every),
         target_map=None if target_map is None else float(target_map), patience=None if patience is None else int(patience), threads=int(threads),
-        sparse=bool(h.n_nodes > SPARSE_MIN_NODES) if sparse is None else bool(sparse),
+        sparse=_default_sparse(h.n_nodes, resume) if sparse is None else bool(sparse),
     )
     _check_config(cfg)
     import torch
@@ -276,6 +276,17 @@ def train_poincare(
         return _train(h, cfg, callback=callback, checkpoint=checkpoint, checkpoint_every=checkpoint_every, resume=resume, device=device)
     finally:
         torch.set_num_threads(previous_threads)
+
+
+def _default_sparse(n_nodes: int, resume) -> bool:
+    """Sparse above SPARSE_MIN_NODES nodes; a resumed run keeps its checkpoint's choice (dense before it was recorded)."""
+    if resume is not None:
+        try:
+            with np.load(Path(resume), allow_pickle=False) as z:
+                return bool(json.loads(str(z["meta"])).get("config", {}).get("sparse", False))
+        except Exception:  # not a checkpoint: _load_checkpoint says so with a one-line error
+            pass
+    return n_nodes > SPARSE_MIN_NODES
 
 
 def _acosh1p(z):
@@ -491,8 +502,10 @@ def _load_checkpoint(path, cfg: TrainConfig, X, opt, n: int):
         raise EmbgeoError(f"is not an embgeo training checkpoint ({exc})", source=str(p)) from None
     old = meta.get("config", {})
     for k in _RESUME_KEYS:
-        if old.get(k, False if k == "sparse" else None) != getattr(cfg, k):  # checkpoints before 'sparse' were dense
-            raise EmbgeoError(f"checkpoint was trained with {k}={old.get(k)!r} but this run has {k}={getattr(cfg, k)!r}", source=str(p), hint="resume with the same settings (only --epochs and evaluation options may change)")
+        was = old.get(k, False if k == "sparse" else None)  # checkpoints before 'sparse' were dense
+        if was != getattr(cfg, k):
+            hint = "resume with --sparse/--dense as the checkpoint was trained" if k == "sparse" else "resume with the same settings (only --epochs and evaluation options may change)"
+            raise EmbgeoError(f"checkpoint was trained with {k}={was!r} but this run has {k}={getattr(cfg, k)!r}", source=str(p), hint=hint)
     params = arrays["params"]
     if params.shape != tuple(X.shape):
         raise EmbgeoError(f"checkpoint holds {params.shape[0]} nodes × {params.shape[1]} coordinates; this hierarchy needs {tuple(X.shape)}", source=str(p))

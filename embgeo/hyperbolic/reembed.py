@@ -169,7 +169,7 @@ def reembed(
     if n_comp > 1:
         big = np.argmax(np.bincount(labels))
         kept = np.flatnonzero(labels == big)
-        notes.append(f"the {k}-NN graph has {n_comp} connected parts; the largest ({kept.size} of {n} rows) was re-embedded — raise --k to connect more")
+        notes.append(f"the {k}-NN graph has {n_comp} connected parts; the largest ({kept.size} of {X.shape[0]} rows) was re-embedded — raise --k to connect more")
         A = A[kept][:, kept]
     else:
         kept = np.arange(X.shape[0])
