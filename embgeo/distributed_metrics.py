@@ -244,6 +244,7 @@ def intrinsic_dimension(X, *, client, share_data: str = "auto", **kwargs):
         neighbors = kwargs.pop("neighbors", None)
         if neighbors is None:
             need = R.neighbors_needed(nb_methods, k=int(k), gride_max=int(kwargs.get("gride_max", 64)))
+            R.check_enough_rows(Xs.shape[0], nb_methods, k=int(k), gride_max=int(kwargs.get("gride_max", 64)))
             Xd, _, _ = R.prepare_points(Xs, min_rows=need + 2, duplicates=kwargs.get("duplicates", "drop"))
             neighbors = D.knn(Xd, need, client=client, metric=kwargs.get("metric", "euclidean"), approx=kwargs.get("approx", False),
                               seed=seed, backend=kwargs.get("backend", "numpy"), device=kwargs.get("device", "cpu"),

@@ -150,6 +150,16 @@ def _ci(iv) -> str:
     return "" if lo is None or not np.isfinite(lo) else f"{lo:.2f} – {hi:.2f}"
 
 
+def check_enough_rows(n: int, methods, *, k: int, gride_max: int) -> None:
+    """Raise, naming the estimator and the option, when ``n`` rows cannot give the neighbours asked for."""
+    need = neighbors_needed(methods, k=k, gride_max=gride_max)
+    if need and n < need + 2:
+        why = "GRIDE up to --gride-max" if "gride" in methods and need == gride_max else (
+            "MLE up to --k" if "mle" in methods and need == k else "TwoNN")
+        raise EmbgeoError(f"X has {n} rows; {why} needs {need} neighbours, so at least {need + 2} rows",
+                          hint="lower --gride-max / --k, or pick estimators with -m (e.g. -m twonn,pca)")
+
+
 def neighbors_needed(methods, *, k: int, gride_max: int) -> int:
     need = 0
     if "twonn" in methods:
@@ -213,11 +223,7 @@ def intrinsic_dimension(
     nb_methods = [m for m in methods if m in NEIGHBOR_METHODS]
     if nb_methods:
         need = neighbors_needed(nb_methods, k=int(k), gride_max=int(gride_max))
-        if X.shape[0] < need + 2:  # say which estimator asks for that many neighbours
-            why = "GRIDE up to --gride-max" if "gride" in nb_methods and need == int(gride_max) else (
-                "MLE up to --k" if "mle" in nb_methods and need == int(k) else "TwoNN")
-            raise EmbgeoError(f"X has {X.shape[0]} rows; {why} needs {need} neighbours, so at least {need + 2} rows",
-                              hint="lower --gride-max / --k, or pick estimators with -m (e.g. -m twonn,pca)")
+        check_enough_rows(X.shape[0], nb_methods, k=int(k), gride_max=int(gride_max))
         Xd, _, dropped = prepare_points(X, min_rows=need + 2, duplicates=duplicates)
         n_used = Xd.shape[0]
         if neighbors is None or neighbors.k < need or neighbors.n_query != Xd.shape[0]:
