@@ -301,6 +301,12 @@ def _confirm_duplicates(X, order, sorted_hashes):
     return rows[order], of[order], groups
 
 
+def rows_to_drop(report: RowReport, *, drop_nonfinite: bool = False, dedupe: bool = False, drop_zero: bool = False) -> np.ndarray:
+    """Sorted indices of the rows a scan marks for the asked drops (NaN/inf, duplicates, all-zero)."""
+    drop = [rows for rows, on in ((report.nonfinite_rows, drop_nonfinite), (report.duplicate_rows, dedupe), (report.zero_rows, drop_zero)) if on]
+    return np.unique(np.concatenate(drop)) if drop else np.empty(0, dtype=np.int64)
+
+
 def clean_rows(
     X: np.ndarray,
     *,
@@ -317,14 +323,7 @@ def clean_rows(
     if not (drop_nonfinite or dedupe or drop_zero):
         return X, np.arange(X.shape[0])
     report = report or scan_rows(X, duplicates=dedupe)
-    drop = []
-    if drop_nonfinite:
-        drop.append(report.nonfinite_rows)
-    if dedupe:
-        drop.append(report.duplicate_rows)
-    if drop_zero:
-        drop.append(report.zero_rows)
-    drop_idx = np.unique(np.concatenate(drop)) if drop else np.empty(0, dtype=np.int64)
+    drop_idx = rows_to_drop(report, drop_nonfinite=drop_nonfinite, dedupe=dedupe, drop_zero=drop_zero)
     if drop_idx.size == 0:
         return X, np.arange(X.shape[0])
     keep = np.setdiff1d(np.arange(X.shape[0]), drop_idx)

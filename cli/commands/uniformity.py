@@ -68,7 +68,7 @@ def _load(specs: list[str], *, id_col, input_format, drop_nonfinite: bool, drop_
     import numpy as np
 
     from embgeo.io import load
-    from embgeo.validation import scan_rows
+    from embgeo.validation import rows_to_drop, scan_rows
 
     sets = [load(s, fmt=input_format, id_col=id_col) for s in specs]
     if len(sets) == 2:
@@ -77,16 +77,11 @@ def _load(specs: list[str], *, id_col, input_format, drop_nonfinite: bool, drop_
         check_paired(sets[0].matrix, sets[1].matrix, names=(specs[0], specs[1]))
     if not (drop_nonfinite or drop_zero or dedupe):
         return sets
-    drop = []
-    for es in sets:
-        rep = scan_rows(es.matrix, duplicates=dedupe)
-        if drop_nonfinite:
-            drop.append(rep.nonfinite_rows)
-        if drop_zero:
-            drop.append(rep.zero_rows)
-        if dedupe:
-            drop.append(rep.duplicate_rows)
-    bad = np.unique(np.concatenate(drop)) if drop else np.empty(0, dtype=np.int64)
+    # a pair is dropped when either of its rows is
+    bad = np.unique(np.concatenate([
+        rows_to_drop(scan_rows(es.matrix, duplicates=dedupe), drop_nonfinite=drop_nonfinite, dedupe=dedupe, drop_zero=drop_zero)
+        for es in sets
+    ]))
     if bad.size == 0:
         return sets
     keep = np.setdiff1d(np.arange(sets[0].n_samples), bad)
