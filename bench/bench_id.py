@@ -106,8 +106,8 @@ def reference() -> None:
 
 
 def embgeo_times(X: np.ndarray) -> dict:
-    from embgeo.metrics.intrinsic import mle_dimension, twonn_dimension
-    from embgeo.neighbors import knn
+    from embgeo.intrinsic.estimators import mle_dimension, twonn_dimension
+    from embgeo.knn.engine import knn
 
     out = {}
     t = time.perf_counter()
@@ -199,7 +199,7 @@ Peak RSS of the bench process: {peak_rss_mb():.0f} MB.
 
 def million() -> str:
     """1M × 768 float32 memory-mapped; TwoNN on a seeded 20k-row sample with approximate kNN (recall measured)."""
-    from embgeo.metrics.intrinsic_report import intrinsic_dimension
+    from embgeo.intrinsic.summary import intrinsic_dimension
 
     n, d = 1_000_000, 768
     with tempfile.TemporaryDirectory(dir=ROOT) as tmp:

@@ -1,4 +1,4 @@
-"""Benchmark of ``embgeo rank`` (embgeo.metrics.rankability): wall time and peak memory of
+"""Benchmark of ``embgeo rank`` (embgeo.rank.core): wall time and peak memory of
 the whole protocol on planted-axis sets, and the count-based bootstrap against the
 straightforward one (scipy per resample) measured in the same run.
 
@@ -42,8 +42,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--big", action="store_true", help="add n = 20000 (several minutes)")
     args = ap.parse_args()
-    from embgeo.metrics.rankability import rank_axes
-    from embgeo.metrics.rankability_metrics import ordering_metrics
+    from embgeo.rank.core import rank_axes
+    from embgeo.rank.ordering import ordering_metrics
 
     sizes = [(1000, 384), (5000, 384)] + ([(20000, 384)] if args.big else [])
     rows = []

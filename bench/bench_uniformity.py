@@ -51,7 +51,7 @@ def one(kind: str, path: str, **kw) -> dict:
         t0 = time.perf_counter()
         value = float(torch.pdist(x, p=2).pow(2).mul(-2.0).exp().mean().log())
     else:
-        from embgeo.metrics.uniformity import uniformity, uniformity_sphere
+        from embgeo.uniformity.core import uniformity, uniformity_sphere
 
         uniformity_sphere(8)  # import scipy.special before the clock starts
         if kind == "exact":  # sgemm throughput in this process, just before the run: same load as the run
@@ -145,7 +145,7 @@ def main() -> None:
             made = time.perf_counter() - t0
             s = run_case("sample", path, args.timeout, n_pairs=200_000)
             print(json.dumps({"sampled_1M": s, "write_seconds": made}), flush=True)
-            from embgeo.metrics.uniformity import uniformity_sphere
+            from embgeo.uniformity.core import uniformity_sphere
 
             truth = uniformity_sphere(d, 2.0)
             if "seconds" in s:

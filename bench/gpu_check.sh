@@ -98,7 +98,7 @@ torch.cuda.empty_cache()
 import numpy as np
 
 sys.path.insert(0, ".")
-from embgeo.neighbors import knn
+from embgeo.knn.engine import knn
 
 rng = np.random.default_rng(0)
 X = rng.standard_normal((n, d), dtype=np.float32)

@@ -182,7 +182,7 @@ SchedulerOpt = Annotated[Optional[str], typer.Option("--scheduler", envvar="EMBG
 @contextmanager
 def scheduler_client(scheduler: Optional[str]):
     """Yield a connected ``distributed.Client`` for ``--scheduler`` (closed on exit), or None when none is given."""
-    from embgeo.distributed import connect, scheduler_address
+    from embgeo.distributed.cluster import connect, scheduler_address
 
     address = scheduler_address(scheduler)
     if address is None:

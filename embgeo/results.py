@@ -70,3 +70,33 @@ class Result:
                 continue  # long arrays belong in JSON, not a table
             rows.append([key, value])
         return ["metric", "value"], rows
+
+    def to_frame(self):
+        """The result's table as a ``pandas.DataFrame`` (needs pandas)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            from embgeo.errors import MissingExtraError
+
+            raise MissingExtraError("pandas", "frame", feature="to_frame()") from None
+        columns, rows = self.table()
+        return pd.DataFrame([list(r) for r in rows], columns=list(columns))
+
+    def _repr_html_(self) -> str:
+        """A notebook view: the result's table as HTML (every cell escaped)."""
+        import html
+
+        columns, rows = self.table()
+        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in r) + "</tr>" for r in rows
+        )
+        return f"<table><caption>{html.escape(type(self).__name__)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _cell(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    if isinstance(v, list):
+        return ", ".join(_cell(x) for x in v)
+    return "" if v is None else str(v)

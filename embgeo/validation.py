@@ -28,6 +28,17 @@ def as_rng(seed: int | np.random.Generator | None = 0) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
+def from_tensor(X):
+    """A torch tensor (any device, with or without grad; bfloat16 as float32) as a numpy
+    array; anything else unchanged. torch is never imported here: a tensor brings it."""
+    if type(X).__module__.split(".")[0] != "torch" or not hasattr(X, "detach"):
+        return X
+    X = X.detach()
+    if str(X.dtype) == "torch.bfloat16":
+        X = X.float()
+    return X.cpu().numpy()
+
+
 def compute_dtype(dtype: np.dtype) -> np.dtype:
     """The floating dtype a stored dtype is computed in (half precision → float32)."""
     dtype = np.dtype(dtype)
@@ -70,6 +81,7 @@ def as_matrix(
     """
     if hasattr(X, "matrix") and not isinstance(X, np.ndarray):  # an EmbeddingSet
         X = X.matrix
+    X = from_tensor(X)
     if not isinstance(X, np.ndarray):
         try:
             X = np.asarray(X)

@@ -7,17 +7,17 @@ import numpy as np
 import pytest
 
 from embgeo.errors import EmbgeoError
-from embgeo.metrics.cosine import cosine_diagnostics
-from embgeo.metrics.cosine_common import jaccard_at_k
-from embgeo.metrics.cosine_isotropy import (
+from embgeo.cosine.diagnostics import cosine_diagnostics
+from embgeo.cosine.common import jaccard_at_k
+from embgeo.cosine.isotropy import (
     anisotropy, gaussian_covariance_spectrum, gaussian_norm_cv, isoscore, isoscore_from_variances,
     isotropic_pair_cosines, mean_pair_cosine, rogue_dimensions,
 )
-from embgeo.metrics.cosine_neighbors import hubness, k_occurrence, norms
-from embgeo.metrics.cosine_postprocess import (
+from embgeo.cosine.neighbors import hubness, k_occurrence, norms
+from embgeo.cosine.postprocess import (
     all_but_the_top, center, postprocess, postprocessing, standardise, whiten, whitening_map,
 )
-from embgeo.metrics.cosine_rescaling import dimension_rescaling, factor_rescaling, invariant_factors, rescalings
+from embgeo.cosine.rescaling import dimension_rescaling, factor_rescaling, invariant_factors, rescalings
 
 
 def _brute_pair_cosines(X):

@@ -34,7 +34,7 @@ if DEV.startswith("cuda"):
     pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 
 from embgeo.errors import EmbgeoError  # noqa: E402
-from embgeo.neighbors import knn  # noqa: E402
+from embgeo.knn.engine import knn  # noqa: E402
 
 SCALE = float(os.environ.get("EMBGEO_TEST_SCALE", "1"))  # < 1 shrinks the data for a CPU dry run
 
@@ -92,7 +92,7 @@ def test_knn_float64_data_gives_identical_indices():
 
 def test_knn_queries_memmap_and_streamed_chunks(tmp_path, monkeypatch):
     # a .npy is memory-mapped by embgeo.io, which always takes the streamed path: the CLI's case
-    from embgeo import neighbors_exact as NE
+    from embgeo.knn import exact as NE
 
     X = clustered(_n(30_000), 96, seed=3)
     np.save(tmp_path / "x.npy", X)
@@ -191,7 +191,7 @@ def test_knn_k_larger_than_a_stream_chunk():
     (False, 0.05, np.float64, 1e-9),
 ])
 def test_exact_uniformity_matches_numpy(normalize, t, dtype, atol):
-    from embgeo.metrics.uniformity import uniformity
+    from embgeo.uniformity.core import uniformity
 
     X = clustered(_n(12_000), 128, seed=9, dtype=dtype)
     ref = uniformity(X, t=t, normalize=normalize, mode="exact", device=None)
@@ -201,8 +201,8 @@ def test_exact_uniformity_matches_numpy(normalize, t, dtype, atol):
 
 
 def test_exact_uniformity_tile_paths(monkeypatch):
-    from embgeo.metrics import _uniformity_kernels as K
-    from embgeo.metrics.uniformity import uniformity
+    from embgeo.uniformity import kernels as K
+    from embgeo.uniformity.core import uniformity
 
     X = clustered(_n(6_000), 64, seed=10)
     ref = uniformity(X, mode="exact", device=None).value

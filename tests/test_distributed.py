@@ -13,8 +13,8 @@ import pytest
 
 pytest.importorskip("distributed")
 
-from embgeo import distributed as D  # noqa: E402
-from embgeo import distributed_metrics as DM  # noqa: E402
+from embgeo.distributed import cluster as D  # noqa: E402
+from embgeo.distributed import metrics as DM  # noqa: E402
 from embgeo.errors import EmbgeoError, MissingExtraError  # noqa: E402
 
 TOL = 1e-9
@@ -78,7 +78,7 @@ def test_memmap_is_shared_by_path_and_arrays_are_scattered(client, data):
 @pytest.mark.parametrize("metric", ["euclidean", "cosine"])
 @pytest.mark.parametrize("source", ["array", "memmap"])
 def test_knn_equals_single_process(client, data, metric, source):
-    from embgeo.neighbors import knn
+    from embgeo.knn.engine import knn
 
     X = data[0] if source == "array" else data[1]
     one = knn(X, 8, metric=metric, block_rows=128)
@@ -89,7 +89,7 @@ def test_knn_equals_single_process(client, data, metric, source):
 
 
 def test_knn_default_blocks_and_queries(client, data):
-    from embgeo.neighbors import knn
+    from embgeo.knn.engine import knn
 
     X = data[0]
     Q = X[:37] + 0.01
@@ -101,7 +101,7 @@ def test_knn_default_blocks_and_queries(client, data):
 
 @pytest.mark.parametrize("normalize", [True, False])
 def test_exact_uniformity_equals_single_process(client, data, normalize):
-    from embgeo.metrics.uniformity import uniformity
+    from embgeo.uniformity.core import uniformity
 
     for X in data[:2]:
         one = uniformity(X, normalize=normalize, mode="exact", block=256, seed=3)
@@ -112,7 +112,7 @@ def test_exact_uniformity_equals_single_process(client, data, normalize):
 
 
 def test_sampled_uniformity_same_pairs_same_interval(client, data):
-    from embgeo.metrics.uniformity import uniformity
+    from embgeo.uniformity.core import uniformity
 
     M = data[1]
     one = uniformity(M, mode="sample", n_pairs=150_000, seed=11)
@@ -145,7 +145,7 @@ def test_scatter_matrix_merges_blocks_exactly(client):
 
 
 def test_spectral_dimensions_equal_single_process(client, data):
-    from embgeo.metrics.intrinsic_spectral import matrix_entropy, pca_dimension, rankme
+    from embgeo.intrinsic.spectral import matrix_entropy, pca_dimension, rankme
 
     M = data[1]
     got = D.spectral_dimensions(M, client=client)
@@ -156,7 +156,7 @@ def test_spectral_dimensions_equal_single_process(client, data):
 
 
 def test_intrinsic_dimension_report_equals_single_process(client, data):
-    from embgeo.metrics.intrinsic_report import intrinsic_dimension
+    from embgeo.intrinsic.summary import intrinsic_dimension
 
     M = data[1]
     kw = dict(methods="all", k=10, gride_max=16, n_boot=20, seed=4)

@@ -44,7 +44,7 @@ def test_cuda_fallback_gives_the_cpu_numbers(run_cli, small):
 
 def test_library_refuses_cuda_with_a_clear_error(small):
     from embgeo.errors import EmbgeoError
-    from embgeo.neighbors import knn
+    from embgeo.knn.engine import knn
 
     X = np.load(small)
     with pytest.raises(EmbgeoError, match="no CUDA device"):

@@ -6,7 +6,7 @@ import pytest
 
 from embgeo.datasets.synthetic import paired_gap, sphere
 from embgeo.errors import EmbgeoError
-from embgeo.metrics.gap import centroid_gap, linear_separability, modality_gap, recall_at_1, slerp
+from embgeo.uniformity.gap import centroid_gap, linear_separability, modality_gap, recall_at_1, slerp
 
 
 def planted(n=400, d=32, c=0.3, seed=0):

@@ -8,10 +8,10 @@ from hypothesis import strategies as st
 
 from embgeo.datasets import synthetic as syn
 from embgeo.errors import EmbgeoError
-from embgeo.metrics.intrinsic import gride_dimension, gride_mle, mle_dimension, mle_inverse_local, twonn_dimension
-from embgeo.metrics.intrinsic_report import intrinsic_dimension, parse_methods
-from embgeo.metrics.intrinsic_spectral import matrix_entropy, pca_dimension, rankme
-from embgeo.neighbors import Neighbors
+from embgeo.intrinsic.estimators import gride_dimension, gride_mle, mle_dimension, mle_inverse_local, twonn_dimension
+from embgeo.intrinsic.summary import intrinsic_dimension, parse_methods
+from embgeo.intrinsic.spectral import matrix_entropy, pca_dimension, rankme
+from embgeo.knn.engine import Neighbors
 
 
 def fake_neighbors(D: np.ndarray) -> Neighbors:
@@ -293,7 +293,7 @@ def test_bad_inputs():
 
 
 def test_sample_reads_memory_map_through_windows(tmp_path):
-    from embgeo.metrics.intrinsic_report import sample_rows, take_rows
+    from embgeo.intrinsic.summary import sample_rows, take_rows
 
     X = np.random.default_rng(3).standard_normal((5000, 7)).astype(np.float32)
     np.save(tmp_path / "x.npy", X)

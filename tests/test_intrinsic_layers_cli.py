@@ -8,8 +8,8 @@ import pytest
 
 from embgeo.datasets import synthetic as syn
 from embgeo.errors import EmbgeoError
-from embgeo.metrics.intrinsic_report import intrinsic_dimension
-from embgeo.metrics.layers import layer_dimensions, neighbourhood_overlap
+from embgeo.intrinsic.summary import intrinsic_dimension
+from embgeo.intrinsic.layers import layer_dimensions, neighbourhood_overlap
 
 
 def make_stack(n=600, seed=0):
@@ -122,7 +122,7 @@ def test_cli_layers(run_cli, files):
     (["--variant", "linear"], dict(twonn_variant="linear")),
 ])
 def test_cli_twonn_options_reach_the_estimator(run_cli, files, opts, kwargs):
-    from embgeo.metrics.intrinsic import twonn_dimension
+    from embgeo.intrinsic.estimators import twonn_dimension
 
     X = np.load(files / "x.npy")
     ref = twonn_dimension(X, n_boot=0, discard_fraction=kwargs.get("discard_fraction", 0.1), variant=kwargs.get("twonn_variant", "mle"))

@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 from embgeo.datasets import synthetic as syn
-from embgeo.metrics.intrinsic import gride_dimension, mle_dimension, twonn_dimension
-from embgeo.neighbors import knn
+from embgeo.intrinsic.estimators import gride_dimension, mle_dimension, twonn_dimension
+from embgeo.knn.engine import knn
 
 REFERENCE = {
     "cube10_768": {

@@ -101,7 +101,7 @@ def test_tree_commands_reduce_a_closure(run_cli):
 def test_cosine_id_equals_euclidean_on_unit_rows():
     """On unit-norm rows cosine and euclidean neighbours coincide, so must every ratio estimator."""
     from embgeo.datasets.synthetic import sphere
-    from embgeo.metrics.intrinsic import mle_dimension, twonn_dimension
+    from embgeo.intrinsic.estimators import mle_dimension, twonn_dimension
 
     x = sphere(1500, 8, seed=3)
     for fn in (twonn_dimension, mle_dimension):
@@ -124,7 +124,7 @@ def test_output_suffixes_are_checked_before_any_work(tmp_path, run_cli):
 
 def test_rank_transform_fits_a_heavy_tailed_attribute():
     """A planted axis seen through exp(·) (heavy tail): the rank transform recovers the order."""
-    from embgeo.metrics.rankability import rank_axes
+    from embgeo.rank.core import rank_axes
 
     rng = np.random.default_rng(5)
     u = rng.standard_normal(32)

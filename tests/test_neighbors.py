@@ -6,7 +6,7 @@ import pytest
 from scipy.spatial.distance import cdist
 
 from embgeo.errors import EmbgeoError
-from embgeo.neighbors import Neighbors, _select_k, drop_duplicates, exact_distances, find_duplicates, knn
+from embgeo.knn.engine import Neighbors, _select_k, drop_duplicates, exact_distances, find_duplicates, knn
 
 
 def brute(X, Q, k, metric, exclude_self):
@@ -132,7 +132,7 @@ def test_streamed_torch_and_chunks_shorter_than_k(metric, backend, tmp_path, mon
     """The memory-map path the CLI takes (torch: the database prepared once, not per query block),
     and stream chunks of 2 rows for k = 5 (the running merge once failed below k columns)."""
     pytest.importorskip("torch") if backend == "torch" else None
-    from embgeo import neighbors_exact as NE
+    from embgeo.knn import exact as NE
 
     rng = np.random.default_rng(7)
     X = rng.standard_normal((600, 12)).astype(np.float32)
@@ -226,7 +226,7 @@ def test_bad_inputs():
 def test_symmetric_self_join_matches_brute_force(metric, exclude_self, monkeypatch):
     # the self-join computes each pair once (tiles I ≤ J); small tiles exercise the row- and column-wise
     # selection, ragged last tiles, and the grouped selection (tile ≥ 1024 columns)
-    import embgeo.neighbors as nbm
+    import embgeo.knn.engine as nbm
 
     monkeypatch.setattr(nbm, "SYMMETRIC_TILE", 1100)
     rng = np.random.default_rng(11)

@@ -62,7 +62,7 @@ def test_sphere_densities_closed_form():
 
 
 def test_uniformity_plot_draws_the_histograms(rng):
-    from embgeo.metrics.uniformity import alignment, uniformity
+    from embgeo.uniformity.core import alignment, uniformity
     from embgeo.plots import plot_result
 
     X = _unit(rng, 300, 16)
@@ -83,7 +83,7 @@ def test_uniformity_plot_draws_the_histograms(rng):
 
 
 def test_gap_plane_draws_the_gap_vector_exactly(rng):
-    from embgeo.metrics.gap import modality_gap
+    from embgeo.uniformity.gap import modality_gap
     from embgeo.plots import plot_result
     from embgeo.plots.gap import gap_plane
 
@@ -104,7 +104,7 @@ def test_gap_plane_draws_the_gap_vector_exactly(rng):
 
 
 def test_cosine_plot_rogue_bars_and_occurrence(rng):
-    from embgeo.metrics.cosine import cosine_diagnostics
+    from embgeo.cosine.diagnostics import cosine_diagnostics
     from embgeo.plots import plot_result
 
     X = rng.normal(size=(200, 30))
@@ -120,7 +120,7 @@ def test_cosine_plot_rogue_bars_and_occurrence(rng):
 
 
 def test_rank_plot_scatter_curve_and_bars(rng):
-    from embgeo.metrics.rankability import rank_axes
+    from embgeo.rank.core import rank_axes
     from embgeo.plots import plot_result
 
     n, d = 150, 10
@@ -179,8 +179,8 @@ def test_tree_embedding_plot_and_pair_distortions():
 
 
 def test_plot_layers_and_intrinsic(rng):
-    from embgeo.metrics.intrinsic_report import intrinsic_dimension
-    from embgeo.metrics.layers import layer_dimensions
+    from embgeo.intrinsic.summary import intrinsic_dimension
+    from embgeo.intrinsic.layers import layer_dimensions
     from embgeo.plots import plot_result
 
     X = rng.normal(size=(300, 4)) @ rng.normal(size=(4, 20))

@@ -1,4 +1,4 @@
-"""The rank-axis protocol (embgeo.metrics.rankability): planted axes are recovered
+"""The rank-axis protocol (embgeo.rank.core): planted axes are recovered
 with the cosine and held-out Spearman that the noise level predicts, pure noise
 stays inside the random-direction band, order-only methods ignore monotone
 transforms of the attribute, and bad input gets clear errors."""
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from embgeo.errors import EmbgeoError
-from embgeo.metrics.rankability import RankResult, rank_axes
-from embgeo.metrics.rankability_axes import preprocess, ridge_axis
+from embgeo.rank.core import RankResult, rank_axes
+from embgeo.rank.axes import preprocess, ridge_axis
 
 FAST = dict(n_bootstrap=0, n_random=300, n_shuffles=100, repeats=3)
 
@@ -190,7 +190,7 @@ def test_ridge_axis_matches_the_normal_equations():
 
 
 def test_group_folds_never_split_a_group():
-    from embgeo.metrics.rankability import _folds
+    from embgeo.rank.core import _folds
 
     groups = np.repeat(np.arange(12).astype(str), 25)
     for tr, te in _folds(groups.size, 4, groups, seed=0):
@@ -241,7 +241,7 @@ def test_preprocess_keeps_zero_rows_zero():
 
 @pytest.mark.parametrize("n_train", [120, 20])  # primal (n ≥ d) and dual (n < d) forms
 def test_permuted_ridge_scores_match_refitting_each_permutation(n_train):
-    from embgeo.metrics.rankability import _permuted_ridge_scores
+    from embgeo.rank.core import _permuted_ridge_scores
 
     rng = np.random.default_rng(23)
     d = 40

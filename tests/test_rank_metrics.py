@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from embgeo.metrics.rankability_metrics import (
+from embgeo.rank.ordering import (
     kendall_and_pairwise, kendall_tau, ordering_metrics, pairwise_accuracy, random_direction_spearman, spearman,
 )
 
@@ -134,7 +134,7 @@ def test_random_directions_on_noise_match_the_normal_band():
 
 @pytest.mark.parametrize("ties", [False, True])
 def test_count_based_bootstrap_matches_resampling_row_by_row(ties):
-    from embgeo.metrics.rankability_metrics import _bootstrap_draws
+    from embgeo.rank.ordering import _bootstrap_draws
 
     a, b = _bivariate(300, 0.5, seed=8)
     if ties:

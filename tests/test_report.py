@@ -43,7 +43,7 @@ def full_report(inputs, tmp_path_factory):
     """The report with every input given, through the library (built once for several tests)."""
     from embgeo.hyperbolic.graphs import read_hierarchy
     from embgeo.io import join_labels, load
-    from embgeo.report import build_report, write_report
+    from embgeo.report.build import build_report, write_report
 
     out = tmp_path_factory.mktemp("report_out") / "report.html"
     es = join_labels(load(str(inputs / "x.npy")), inputs / "labels.csv")
@@ -122,13 +122,13 @@ def test_self_contained_no_external_references(full_report):
 
 
 def test_missing_module_is_skipped_with_a_note(inputs, monkeypatch):
-    from embgeo import report_sections
+    from embgeo.report import sections as report_sections
     from embgeo.io import load
-    from embgeo.report import build_report
-    from embgeo.report_render import render_html
+    from embgeo.report.build import build_report
+    from embgeo.report.render import render_html
 
     def run(ctx):
-        import embgeo.metrics.not_written_yet  # noqa: F401
+        import embgeo.not_written_yet  # noqa: F401
 
     spec = report_sections.SectionSpec("future", "A future analysis", "—", report_sections.always, run)
     monkeypatch.setattr(report_sections, "SECTIONS", [report_sections.SECTIONS[0], spec])
@@ -173,8 +173,8 @@ def test_hierarchy_section_scores_rows_named_by_the_hierarchy(inputs, tmp_path, 
 
     from embgeo.hyperbolic.graphs import read_hierarchy
     from embgeo.io import load
-    from embgeo.report import Context
-    from embgeo.report_sections import run_hierarchy
+    from embgeo.report.build import Context
+    from embgeo.report.sections import run_hierarchy
 
     rng = np.random.default_rng(11)
     ids = np.array([f"e{i}" for i in range(3)] + [f"n{i}" for i in range(14, -1, -1)])  # extra rows, shuffled order

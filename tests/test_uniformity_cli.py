@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from embgeo.datasets.synthetic import paired_gap, sphere
-from embgeo.metrics.uniformity import alignment, uniformity
+from embgeo.uniformity.core import alignment, uniformity
 
 
 @pytest.fixture

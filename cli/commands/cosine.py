@@ -60,7 +60,7 @@ def cosine(
     from embgeo.cli.output import emit
     from embgeo.errors import EmbgeoError
     from embgeo.io import save_matrix
-    from embgeo.metrics.cosine import cosine_diagnostics, postprocess
+    from embgeo.cosine.diagnostics import cosine_diagnostics, postprocess
 
     es = read_embeddings(file, id_col=id_col, labels=labels, labels_id_col=labels_id_col, input_format=input_format,
                          drop_nonfinite=drop_nonfinite, dedupe=dedupe)

@@ -49,8 +49,8 @@ def intrinsic_id(
     bootstrap intervals; per layer with --layers. Exact duplicate rows are dropped before the ratio estimators."""
     from embgeo.cli.output import emit
     from embgeo.errors import EmbgeoError
-    from embgeo.metrics.intrinsic import HIGH_ID_NOTE, NOISE_NOTE
-    from embgeo.metrics.intrinsic_report import intrinsic_dimension, parse_methods
+    from embgeo.intrinsic.estimators import HIGH_ID_NOTE, NOISE_NOTE
+    from embgeo.intrinsic.summary import intrinsic_dimension, parse_methods
 
     methods = parse_methods(method)
     device = resolve_device()
@@ -63,7 +63,7 @@ def intrinsic_id(
         if scheduler:
             message("--scheduler: the per-layer analysis runs in this process (the cluster runs single-matrix id)", style="yellow")
         from embgeo.io import load_layers
-        from embgeo.metrics.layers import layer_dimensions
+        from embgeo.intrinsic.layers import layer_dimensions
 
         if drop_nonfinite or dedupe:
             raise EmbgeoError("--drop-nonfinite/--dedupe would break the row alignment between layers", hint="clean the layers first; duplicates are dropped per layer for the ratio estimators anyway")
@@ -93,7 +93,7 @@ def intrinsic_id(
         if client is not None:  # kNN and spectra run on the Dask workers; the estimators here
             from functools import partial
 
-            from embgeo.distributed_metrics import intrinsic_dimension as on_cluster
+            from embgeo.distributed.metrics import intrinsic_dimension as on_cluster
 
             intrinsic_dimension = partial(on_cluster, client=client)
         try:

@@ -143,7 +143,7 @@ def rank(
 
     from embgeo.errors import EmbgeoError
     from embgeo.io.writers import save_npy, write_text
-    from embgeo.metrics.rankability import rank_axes
+    from embgeo.rank.core import rank_axes
 
     es = read_embeddings(embeddings, id_col=id_col, labels=labels, labels_id_col=labels_id_col, input_format=input_format, drop_nonfinite=drop_nonfinite)
     y = es.attribute(attr, numeric=True)

@@ -45,7 +45,7 @@ def report(
     (images inline, no scripts or external URLs) plus a Markdown twin; prints a summary table."""
     from embgeo.cli.output import emit
     from embgeo.errors import EmbgeoError
-    from embgeo.report import build_report, write_report
+    from embgeo.report.build import build_report, write_report
 
     if out.suffix.lower() not in (".html", ".htm"):
         raise EmbgeoError("the report is written as HTML", source=str(out), hint="name the output file report.html")
@@ -81,7 +81,7 @@ def report(
 
         hierarchy = read_hierarchy(edges)
     s = seed_value(seed)
-    from embgeo.report import Context, applicable_sections
+    from embgeo.report.build import Context, applicable_sections
 
     only = None if map_method is not MapMethod.none else [k for k in _keys() if k != "map"]
     ctx = Context(es=es, pairs=pair_sets, attr=attr, layers=stack, hierarchy=hierarchy, reembed_sample=reembed_sample)
@@ -119,7 +119,7 @@ def report(
 
 
 def _keys() -> list[str]:
-    from embgeo.report_sections import SECTIONS
+    from embgeo.report.sections import SECTIONS
 
     return [s.key for s in SECTIONS]
 

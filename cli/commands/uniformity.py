@@ -72,7 +72,7 @@ def _load(specs: list[str], *, id_col, input_format, drop_nonfinite: bool, drop_
 
     sets = [load(s, fmt=input_format, id_col=id_col) for s in specs]
     if len(sets) == 2:
-        from embgeo.metrics.uniformity import check_paired
+        from embgeo.uniformity.core import check_paired
 
         check_paired(sets[0].matrix, sets[1].matrix, names=(specs[0], specs[1]))
     if not (drop_nonfinite or drop_zero or dedupe):
@@ -115,9 +115,9 @@ def uniformity(
     out: OutOpt = None,
 ):
     """Uniformity log E exp(-t‖x−y‖²) (Wang & Isola 2020); with --pairs also alignment E‖x−y‖^α and the centroid gap."""
-    from embgeo.metrics.gap import centroid_gap
-    from embgeo.metrics.uniformity import EXACT_MAX_N, alignment
-    from embgeo.metrics.uniformity import uniformity as compute
+    from embgeo.uniformity.gap import centroid_gap
+    from embgeo.uniformity.core import EXACT_MAX_N, alignment
+    from embgeo.uniformity.core import uniformity as compute
 
     specs = [x] + ([pairs] if pairs else [])
     sets = _load(specs, id_col=id_col, input_format=input_format, drop_nonfinite=drop_nonfinite, drop_zero=drop_zero, dedupe=dedupe)
@@ -129,7 +129,7 @@ def uniformity(
         if client is not None:  # the same computation, its blocks run on the Dask workers
             from functools import partial
 
-            from embgeo.distributed_metrics import uniformity as on_cluster
+            from embgeo.distributed.metrics import uniformity as on_cluster
 
             compute = partial(on_cluster, client=client)
         for k, es in enumerate(sets):
@@ -195,7 +195,7 @@ def gap(
     out: OutOpt = None,
 ):
     """The modality gap between two row-paired sets (Liang et al. 2022): centroid gap, uniformity, alignment, separability, shift and mixup."""
-    from embgeo.metrics.gap import modality_gap
+    from embgeo.uniformity.gap import modality_gap
 
     sx, sy = _load([x, y], id_col=id_col, input_format=input_format, drop_nonfinite=drop_nonfinite, drop_zero=drop_zero, dedupe=dedupe)
     res = modality_gap(

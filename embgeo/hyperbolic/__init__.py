@@ -1,15 +1,49 @@
 """Hyperbolic embeddings of hierarchies and graphs.
 
-Modules (import them directly; nothing heavy is imported here):
+Callables (loaded on first use; nothing heavy is imported here):
 
-- :mod:`embgeo.hyperbolic.graphs` — reading edge lists and closure CSVs, the
-  transitive closure, structure checks (cycles, self-loops, components) and
-  shortest-path distances, blockwise.
-- :mod:`embgeo.hyperbolic.math` — Poincaré-ball and Lorentz (hyperboloid)
-  distances, exp/log maps, projections, conversions; numpy, float64.
-- :mod:`embgeo.hyperbolic.poincare` — the Nickel & Kiela (2017) trainer with
-  geoopt (Riemannian Adam/SGD, Poincaré ball or Lorentz model).
-- :mod:`embgeo.hyperbolic.evaluate` — reconstruction MAP and mean rank (Nickel &
-  Kiela definition), MAP with the Sala et al. (2018) definition, average and
-  worst-case distortion; vectorised and blockwise.
+- :func:`train` — the Nickel & Kiela (2017) Poincaré trainer with geoopt
+  (:func:`embgeo.hyperbolic.poincare.train_poincare`);
+- :func:`evaluate` — MAP, mean rank and distortion of an embedding
+  (:func:`embgeo.hyperbolic.evaluate.evaluate_embedding`);
+- :func:`combinatorial` — the Sala et al. (2018) tree construction
+  (:func:`embgeo.hyperbolic.combinatorial.embed_hierarchy`);
+- :func:`hmds` — h-MDS of a distance matrix (:func:`embgeo.hyperbolic.hmds.hmds`);
+- :func:`delta` — Gromov δ (:func:`embgeo.hyperbolic.delta.gromov_delta`);
+- :func:`reembed` — an embedding matrix re-embedded into the ball
+  (:func:`embgeo.hyperbolic.reembed.reembed`);
+- :func:`read_hierarchy` / :func:`hierarchy_from_edges` — edge lists and closures.
+
+``evaluate``, ``combinatorial``, ``hmds``, ``delta`` and ``reembed`` are also the
+modules that hold them: each module is callable, so ``embgeo.hyperbolic.hmds(D)``
+works whether or not ``embgeo.hyperbolic.hmds`` was imported as a module.
+Mathematics on the ball and the hyperboloid is in :mod:`embgeo.hyperbolic.math`.
 """
+from __future__ import annotations
+
+import importlib
+
+_LAZY = {
+    "train": "embgeo.hyperbolic.poincare:train_poincare",
+    "evaluate": "embgeo.hyperbolic.evaluate:",
+    "combinatorial": "embgeo.hyperbolic.combinatorial:",
+    "hmds": "embgeo.hyperbolic.hmds:",
+    "delta": "embgeo.hyperbolic.delta:",
+    "reembed": "embgeo.hyperbolic.reembed:",
+    "read_hierarchy": "embgeo.hyperbolic.graphs:read_hierarchy",
+    "hierarchy_from_edges": "embgeo.hyperbolic.graphs:hierarchy_from_edges",
+    "poincare_distance": "embgeo.hyperbolic.math:poincare_distance",
+}
+
+__all__ = list(_LAZY)
+
+
+def __getattr__(name: str):
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'embgeo.hyperbolic' has no attribute {name!r}")
+    module_name, _, attr = target.partition(":")
+    module = importlib.import_module(module_name)
+    value = getattr(module, attr) if attr else module
+    globals()[name] = value
+    return value

@@ -850,3 +850,8 @@ def embed_hierarchy(
         distortion_worst=(xmax / xmin if xmin > 0 else float("inf")) if count else None,
         distortion_sources=int(src.size), seconds_embed=t1 - t0, seconds_eval=t2 - t1, notes=tuple(notes),
     )
+
+
+from embgeo._callable import make_callable  # noqa: E402
+
+make_callable(__name__, "embed_hierarchy")

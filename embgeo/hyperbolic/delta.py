@@ -182,3 +182,8 @@ def gromov_delta(
         subset_interval=(float(np.percentile(arr, 2.5)), float(np.percentile(arr, 97.5))) if arr.size else None,
         seconds=time.perf_counter() - t0,
     )
+
+
+from embgeo._callable import make_callable  # noqa: E402
+
+make_callable(__name__, "gromov_delta")

@@ -502,3 +502,8 @@ def evaluate_embedding(
                 notes.append(f"{disconnected} (ordered) pairs lie in different connected parts and are left out of distortion")
     del sp
     return EvalResult(notes=notes, **out)
+
+
+from embgeo._callable import make_callable  # noqa: E402
+
+make_callable(__name__, "evaluate_embedding")

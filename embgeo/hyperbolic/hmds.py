@@ -294,3 +294,8 @@ def _refine(X: np.ndarray, D: np.ndarray, *, scale: float, steps: int, lr: float
     Pn = p.detach().numpy()
     sq = np.einsum("ij,ij->i", Pn, Pn)
     return 2.0 * Pn / (1.0 - sq)[:, None]  # Poincaré → hyperboloid space part
+
+
+from embgeo._callable import make_callable  # noqa: E402
+
+make_callable(__name__, "hmds")

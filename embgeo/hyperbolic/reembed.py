@@ -1,7 +1,7 @@
 """Re-embed an embedding matrix into hyperbolic space: does the ball fit it better?
 
 1. the k-nearest-neighbour graph of the rows (the shared engine
-   :func:`embgeo.neighbors.knn`), symmetrised, edges weighted by Euclidean length;
+   :func:`embgeo.knn.engine.knn`), symmetrised, edges weighted by Euclidean length;
 2. geodesic (shortest-path) distances in that graph, on its largest connected part
    (the Isomap distances: they follow the data manifold);
 3. h-MDS (:func:`embgeo.hyperbolic.hmds.hmds`) into the Poincaré ball of dimension
@@ -73,10 +73,10 @@ class ReembedResult(Result):
 
 
 def knn_graph(X, *, k: int = 10, approx: bool = False, seed=0):
-    """Symmetric kNN graph (scipy CSR, edge = Euclidean length) from :func:`embgeo.neighbors.knn`."""
+    """Symmetric kNN graph (scipy CSR, edge = Euclidean length) from :func:`embgeo.knn.engine.knn`."""
     import scipy.sparse as sp
 
-    from embgeo.neighbors import knn
+    from embgeo.knn.engine import knn
 
     nb = knn(X, k, approx=approx, seed=seed)
     n = nb.indices.shape[0]
@@ -247,3 +247,8 @@ def umap_disk(X, *, k: int = 15, seed=0) -> np.ndarray:
     x, y = emb[:, 0].astype(np.float64), emb[:, 1].astype(np.float64)
     z = np.sqrt(1.0 + x * x + y * y)
     return np.column_stack([x / (1.0 + z), y / (1.0 + z)])
+
+
+from embgeo._callable import make_callable  # noqa: E402
+
+make_callable(__name__, "reembed")

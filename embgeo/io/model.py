@@ -139,3 +139,14 @@ class LayerStack:
             attributes=sets[0].attributes,
             provenance={"files": [s.source for s in sets]},
         )
+
+
+def as_embedding_set(X, *, name: str = "X") -> EmbeddingSet:
+    """``X`` as an :class:`EmbeddingSet`: an :class:`EmbeddingSet` unchanged; an array,
+    a torch tensor or a nested list validated into an ``(n_samples, n_features)`` matrix."""
+    if isinstance(X, EmbeddingSet):
+        return X
+    from embgeo.validation import as_matrix
+
+    M = as_matrix(X, name=name, allow_nonfinite=True)
+    return EmbeddingSet(matrix=M, provenance={"file": f"<{name}>", "dtype": str(M.dtype)})

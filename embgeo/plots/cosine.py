@@ -1,6 +1,6 @@
 """Cosine diagnostics: random-pair vs neighbour cosines, rogue-dimension bars, k-occurrence.
 
-Draws what :mod:`embgeo.metrics.cosine` keeps for plots: the random-pair cosine
+Draws what :mod:`embgeo.cosine.diagnostics` keeps for plots: the random-pair cosine
 histograms (raw, centred and an isotropic Gaussian of the same size), the cosines
 to the k nearest neighbours, each dimension's share of the mean cosine (Timkey &
 van Schijndel 2021), and the k-occurrence distribution ``N_k`` (Radovanović et al.
@@ -17,7 +17,7 @@ TOP_BARS = 20
 
 
 def _edges():
-    from embgeo.metrics.cosine_common import COSINE_EDGES
+    from embgeo.cosine.common import COSINE_EDGES
 
     return COSINE_EDGES
 
@@ -74,7 +74,7 @@ def _draw_occurrence(ax, h):
 
 
 def plot_cosine(result, *, ax=None):
-    """Figure of a :class:`~embgeo.metrics.cosine.CosineReport`: three panels (cosine
+    """Figure of a :class:`~embgeo.cosine.diagnostics.CosineReport`: three panels (cosine
     histograms, rogue dimensions, k-occurrence); with ``ax``, the cosine histograms only."""
     fig, axes = figure(3, ax=ax, width=4.8)
     _draw_pair_cosines(axes[0], result.anisotropy, neighbours=result.hubness.raw.neighbour_cosine_hist, k=result.k)

@@ -101,7 +101,7 @@ def _draw_cosines(ax, res):
 
 
 def plot_gap(result, *, ax=None, X=None, Y=None, names=("X", "Y"), max_points: int = 2000, seed=0):
-    """Figure of a :class:`~embgeo.metrics.gap.GapResult`.
+    """Figure of a :class:`~embgeo.uniformity.gap.GapResult`.
 
     With the data (``X``, ``Y``: the two row-paired sets), the first panel shows
     both modalities on the shared 2-D projection of :func:`gap_plane` with the gap

@@ -1,10 +1,10 @@
 """Intrinsic dimension against scale and per layer.
 
-- :func:`plot_intrinsic` (an :class:`~embgeo.metrics.intrinsic_report.IntrinsicReport`):
+- :func:`plot_intrinsic` (an :class:`~embgeo.intrinsic.summary.IntrinsicReport`):
   GRIDE's estimate against the neighbourhood scale (Denti et al. 2022) with ±2
   standard errors, the TwoNN and MLE estimates with their intervals as bands, and
   the PCA spectrum (cumulative explained variance, with the participation ratio).
-- :func:`plot_layers` (a :class:`~embgeo.metrics.layers.LayerReport`): every
+- :func:`plot_layers` (a :class:`~embgeo.intrinsic.layers.LayerReport`): every
   estimator per layer and the neighbourhood overlap between consecutive layers.
 """
 from __future__ import annotations

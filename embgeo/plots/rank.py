@@ -1,6 +1,6 @@
 """Rank axes: held-out projection against the attribute, the few-shot curve, Spearman per method.
 
-Draws a :class:`~embgeo.metrics.rankability.RankResult` (Sonthalia et al., *On the
+Draws a :class:`~embgeo.rank.core.RankResult` (Sonthalia et al., *On the
 rankability of visual embeddings*): the pooled held-out scores on the axis against
 the attribute, Spearman ρ of few-shot axes against the number of labelled rows
 (mean, 25–75 % and 5–95 % of draws), and ρ with its bootstrap interval for every
@@ -53,7 +53,7 @@ def _draw_fewshot(ax, result):
 
 
 def _draw_methods(ax, result):
-    from embgeo.metrics.rankability import MethodScore
+    from embgeo.rank.core import MethodScore
 
     names, rho, lo, hi = [], [], [], []
     for name, m in result.ordered():

@@ -1,7 +1,7 @@
 """Uniformity and alignment on the sphere: pair-distance and angle distributions.
 
 For L2-normalised rows ``‖x − y‖² = 2 − 2 cos θ``, so the histogram of squared pair
-distances kept in :class:`~embgeo.metrics.uniformity.UniformityResult` is also a
+distances kept in :class:`~embgeo.uniformity.core.UniformityResult` is also a
 histogram of pair angles ``θ = arccos(1 − ‖x − y‖²/2)`` (same counts, bins mapped).
 The reference curves are the exact densities for points uniform on S^(d−1):
 ``θ`` has density ∝ sin^(d−2) θ, and ``u = ‖x − y‖²`` density ∝ (u(1 − u/4))^((d−3)/2).

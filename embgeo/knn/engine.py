@@ -33,8 +33,8 @@ import numpy as np
 
 from embgeo.errors import EmbgeoError
 from embgeo.results import Result
-from embgeo.neighbors_approx import _approx, approx_recall  # noqa: F401 (re-exported)
-from embgeo.neighbors_exact import (  # noqa: F401 (re-exported for callers and tests)
+from embgeo.knn.approx import _approx, approx_recall  # noqa: F401 (re-exported)
+from embgeo.knn.exact import (  # noqa: F401 (re-exported for callers and tests)
     _default_block_rows,
     _exact_numpy,
     _exact_numpy_symmetric,

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.metrics.cosine_common import OK, Verdict, fmt, grade, jaccard_at_k
+from embgeo.cosine.common import OK, Verdict, fmt, grade, jaccard_at_k
 from embgeo.results import Result
 from embgeo.validation import as_matrix, as_rng
 
@@ -118,7 +118,7 @@ def factor_rescaling(A, B, *, k: int = 10, spreads=DEFAULT_SPREADS, labels=None,
     Verdict on the smallest Jaccard@k over the rescalings: ``warn`` below 0.8,
     ``bad`` below 0.5.
     """
-    from embgeo.metrics.cosine_neighbors import _check_k, neighbours
+    from embgeo.cosine.neighbors import _check_k, neighbours
 
     A = as_matrix(A, name="A (user factors)", min_rows=1, dtype=np.float64)
     B = as_matrix(B, name="B (item factors)", min_rows=2, dtype=np.float64, allow_zero_rows=False)
@@ -177,14 +177,14 @@ def dimension_rescaling(X, *, k: int = 10, raw_neighbors=None, floor: float | No
     (float64, eigenvalue floor). Verdict on the standardised Jaccard: ``warn`` below
     0.6, ``bad`` below 0.3.
     """
-    from embgeo.metrics.cosine_neighbors import _check_k, neighbours
-    from embgeo.metrics.cosine_postprocess import WHITEN_FLOOR, standardise, whiten
+    from embgeo.cosine.neighbors import _check_k, neighbours
+    from embgeo.cosine.postprocess import WHITEN_FLOOR, standardise, whiten
 
     X = as_matrix(X, name="X", min_rows=3, allow_zero_rows=False)
     k = _check_k(k, X.shape[0])
     opts = dict(backend=backend, device=device, approx=approx, seed=seed)
     ref = (raw_neighbors if raw_neighbors is not None else neighbours(X, k, **opts)).indices[:, :k]
-    from embgeo.metrics.cosine_common import with_direction
+    from embgeo.cosine.common import with_direction
 
     cases = [RescaleCase("raw", 1.0)]
     for name, M in (("standardised", standardise(X)), ("whitened", whiten(X, floor=floor or WHITEN_FLOOR, spec=spec))):

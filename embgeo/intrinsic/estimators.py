@@ -1,6 +1,6 @@
 """Intrinsic dimension from nearest-neighbour distances: TwoNN, MLE and GRIDE.
 
-Every estimator here reads the distances of one :func:`embgeo.neighbors.knn`
+Every estimator here reads the distances of one :func:`embgeo.knn.engine.knn`
 call (pass ``neighbors=`` to share it between estimators). They are *ratio*
 estimators: a distance of exactly 0 (an exact duplicate row) makes a ratio
 infinite, so duplicates are dropped by value first (``duplicates="drop"``,
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.neighbors import Neighbors, drop_duplicates, find_duplicates, knn
+from embgeo.knn.engine import Neighbors, drop_duplicates, find_duplicates, knn
 from embgeo.results import Result
 from embgeo.validation import as_matrix, as_rng
 

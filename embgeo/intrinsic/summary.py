@@ -1,7 +1,7 @@
 """All intrinsic-dimension estimators on one matrix, sharing one neighbour search.
 
 :func:`intrinsic_dimension` samples rows (seeded), drops exact duplicates for
-the ratio estimators, runs :func:`embgeo.neighbors.knn` once with the largest
+the ratio estimators, runs :func:`embgeo.knn.engine.knn` once with the largest
 ``k`` any asked method needs, and hands the distances to TwoNN, MLE and GRIDE;
 PCA, RankMe and matrix entropy share one float64 scatter spectrum.
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.metrics.intrinsic import (
+from embgeo.intrinsic.estimators import (
     HIGH_ID_NOTE,
     NOISE_NOTE,
     GrideResult,
@@ -24,7 +24,7 @@ from embgeo.metrics.intrinsic import (
     prepare_points,
     twonn_dimension,
 )
-from embgeo.metrics.intrinsic_spectral import (
+from embgeo.intrinsic.spectral import (
     EntropyResult,
     PCAResult,
     RankMeResult,
@@ -33,7 +33,7 @@ from embgeo.metrics.intrinsic_spectral import (
     rankme,
     scatter_spectrum,
 )
-from embgeo.neighbors import Neighbors, knn
+from embgeo.knn.engine import Neighbors, knn
 from embgeo.results import Result
 from embgeo.validation import as_matrix, as_rng
 

@@ -41,10 +41,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.metrics.rankability_axes import (
+from embgeo.rank.axes import (
     anchor_axis, extremes_axis, extremes_quantile_axis, fewshot_axis, pca_axes, preprocess, ridge_axis, unit,
 )
-from embgeo.metrics.rankability_metrics import _pearson_columns, _ranks, ordering_metrics, random_direction_spearman, spearman
+from embgeo.rank.ordering import _pearson_columns, _ranks, ordering_metrics, random_direction_spearman, spearman
 from embgeo.results import Result, jsonable
 from embgeo.validation import as_matrix, as_rng
 
@@ -359,7 +359,7 @@ def rank_axes(
 ) -> RankResult:
     """Fit rank axes for the attribute ``y`` (n_samples,) in ``X`` (n_samples, n_features) and score them on held-out rows.
 
-    Methods (``methods``; see :mod:`embgeo.metrics.rankability_axes` for formulas):
+    Methods (``methods``; see :mod:`embgeo.rank.axes` for formulas):
     ``regression`` (ridge, penalty by leave-one-out or group CV), ``extremes``
     (max row − min row), ``extremes_q`` (top-``quantile`` mean − bottom-``quantile``
     mean, default 10 %), ``fewshot`` (ridge on k ∈ ``shots`` random training rows,

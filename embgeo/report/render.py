@@ -1,4 +1,4 @@
-"""Render an :class:`embgeo.report.Report` as one self-contained HTML page and as Markdown.
+"""Render an :class:`embgeo.report.build.Report` as one self-contained HTML page and as Markdown.
 
 HTML: CSS inline in a ``<style>`` element, images as ``data:image/png;base64`` URIs,
 no scripts, no external URL anywhere, and every string — labels, file names, column

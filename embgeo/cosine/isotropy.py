@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.metrics.cosine_common import (
+from embgeo.cosine.common import (
     COSINE_EDGES, OK, WARN, Verdict, column_mean, column_variance, covariance, fmt, grade,
     histogram, per_dimension_pair_cosine, row_norms, unit_sums,
 )
@@ -273,7 +273,7 @@ def rogue_dimensions(X, *, top: int = 3) -> RogueDimensionsResult:
     """Rogue dimensions (Timkey & van Schijndel 2021): who holds the mean cosine.
 
     ``CC_a = E_{i≠j}[x_{ia} x_{ja} / (‖xᵢ‖‖xⱼ‖)]`` for each dimension ``a``, exact over
-    all pairs (see :func:`embgeo.metrics.cosine_common.per_dimension_pair_cosine`);
+    all pairs (see :func:`embgeo.cosine.common.per_dimension_pair_cosine`);
     ``Σ_a CC_a`` is the mean cosine. ``shares = CC / Σ CC``; the top ``top``
     (default 3) dimensions by ``CC_a`` and their summed share are reported, with
     each dimension's share of the total variance for comparison.

@@ -20,7 +20,7 @@ one-sentence reason and a suggested fix):
 
 The parts live in ``cosine_isotropy`` (1–3), ``cosine_neighbors`` (4–5),
 ``cosine_rescaling`` (6) and ``cosine_postprocess`` (7); every neighbour list
-comes from :func:`embgeo.neighbors.knn`.
+comes from :func:`embgeo.knn.engine.knn`.
 """
 from __future__ import annotations
 
@@ -29,15 +29,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.metrics.cosine_common import BAD, OK, WARN, Verdict, fmt, spectrum, worst, with_direction
-from embgeo.metrics.cosine_isotropy import (
+from embgeo.cosine.common import BAD, OK, WARN, Verdict, fmt, spectrum, worst, with_direction
+from embgeo.cosine.isotropy import (
     ANISOTROPY_WARN, AnisotropyResult, IsoScoreResult, RogueDimensionsResult, anisotropy, isoscore, isoscore_from_variances, rogue_dimensions,
 )
-from embgeo.metrics.cosine_neighbors import HubnessResult, NormsResult, hubness, neighbours, norms
-from embgeo.metrics.cosine_postprocess import (
+from embgeo.cosine.neighbors import HubnessResult, NormsResult, hubness, neighbours, norms
+from embgeo.cosine.postprocess import (
     WHITEN_FLOOR, PostprocessResult, all_but_the_top, center, postprocess, postprocessing, standardise, whiten,
 )
-from embgeo.metrics.cosine_rescaling import RescalingResult, dimension_rescaling, factor_rescaling, invariant_factors
+from embgeo.cosine.rescaling import RescalingResult, dimension_rescaling, factor_rescaling, invariant_factors
 from embgeo.results import Result
 from embgeo.validation import as_matrix, as_rng
 
@@ -132,7 +132,7 @@ def cosine_diagnostics(
     neighbour_sample : run the neighbour diagnostics (norms, hubness, rescaling of
         one matrix, post-processing) on a seeded sample of this many rows (default: all).
     seed : seed for every sampled estimate.
-    backend, device, approx : passed to :func:`embgeo.neighbors.knn`.
+    backend, device, approx : passed to :func:`embgeo.knn.engine.knn`.
     on_step : optional ``callable(name)`` called before each diagnostic (progress).
 
     Returns

@@ -2,7 +2,7 @@
 
 A section is a :class:`SectionSpec`: ``applies(ctx)`` returns ``None`` when the
 inputs allow it, or the reason it is left out; ``run(ctx)`` calls the library
-function(s), decides the verdict and returns a :class:`embgeo.report.Section`.
+function(s), decides the verdict and returns a :class:`embgeo.report.build.Section`.
 Analysis modules are imported inside ``run``, so a missing module makes only its
 section say "skipped". The report's settings are chosen to keep a report of a
 few thousand rows within a minute or two on a laptop; each section states them.
@@ -17,7 +17,7 @@ from typing import Callable
 
 import numpy as np
 
-from embgeo.report import Context, Image, Section, Table
+from embgeo.report.model import Context, Image, Section, Table
 
 #: settings of the report's analyses (fast; the commands' own defaults are more thorough)
 ID_BOOT = 100
@@ -101,7 +101,7 @@ def run_overview(ctx: Context) -> Section:
 
 # --------------------------------------------------------------------------- uniformity
 def run_uniformity(ctx: Context) -> Section:
-    from embgeo.metrics.uniformity import uniformity
+    from embgeo.uniformity.core import uniformity
 
     u = uniformity(ctx.X, seed=ctx.seed, name=ctx.es.source)
     ratio = u.value / u.sphere_value if np.isfinite(u.sphere_value) and u.sphere_value != 0 else float("nan")
@@ -131,7 +131,7 @@ def needs_pairs(ctx: Context) -> str | None:
 
 
 def run_gap(ctx: Context) -> Section:
-    from embgeo.metrics.gap import modality_gap
+    from embgeo.uniformity.gap import modality_gap
 
     a, b = ctx.pairs
     names = (a.source, b.source)
@@ -160,7 +160,7 @@ def run_gap(ctx: Context) -> Section:
 
 # --------------------------------------------------------------------------- intrinsic dimension
 def run_intrinsic(ctx: Context) -> Section:
-    from embgeo.metrics.intrinsic_report import intrinsic_dimension
+    from embgeo.intrinsic.summary import intrinsic_dimension
 
     n = ctx.es.n_samples
     gride_max = int(min(64, 2 ** int(np.floor(np.log2(max(n - 2, 4))))))  # GRIDE needs n2 + 2 rows
@@ -193,7 +193,7 @@ def needs_layers(ctx: Context) -> str | None:
 
 
 def run_layers(ctx: Context) -> Section:
-    from embgeo.metrics.layers import layer_dimensions
+    from embgeo.intrinsic.layers import layer_dimensions
 
     r = layer_dimensions(ctx.layers, methods=LAYER_METHODS, n_boot=LAYER_BOOT, seed=ctx.seed)
     tw = r.curves().get("twonn", [])
@@ -214,7 +214,7 @@ def run_layers(ctx: Context) -> Section:
 
 # --------------------------------------------------------------------------- cosine
 def run_cosine(ctx: Context) -> Section:
-    from embgeo.metrics.cosine import cosine_diagnostics
+    from embgeo.cosine.diagnostics import cosine_diagnostics
 
     attribute = ctx.es.attribute(ctx.attr, numeric=True) if ctx.attr else None
     r = cosine_diagnostics(ctx.X, attribute=attribute, attribute_name=ctx.attr or "attribute", seed=ctx.seed)
@@ -241,7 +241,7 @@ def needs_attr(ctx: Context) -> str | None:
 
 
 def run_rank(ctx: Context) -> Section:
-    from embgeo.metrics.rankability import rank_axes
+    from embgeo.rank.core import rank_axes
 
     y = ctx.es.attribute(ctx.attr, numeric=True)
     r = rank_axes(ctx.X, y, attribute=ctx.attr, n_bootstrap=RANK_BOOTSTRAP, n_random=RANK_RANDOM, repeats=RANK_REPEATS, seed=ctx.seed)

@@ -1,6 +1,6 @@
 """Shared pieces of the cosine diagnostics: the verdict, blockwise helpers, neighbour overlap.
 
-A :class:`Verdict` is what every diagnostic of :mod:`embgeo.metrics.cosine` ends
+A :class:`Verdict` is what every diagnostic of :mod:`embgeo.cosine.diagnostics` ends
 in: ``ok`` / ``warn`` / ``bad``, the threshold that decided it, one sentence of
 reason and one suggested fix.
 """

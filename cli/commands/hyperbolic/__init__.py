@@ -1,5 +1,5 @@
 """``embgeo hyperbolic …``: the command group. Its subcommands live in the modules
-``embgeo.cli.hyperbolic_*`` (each exposes ``register(group)``)."""
+``embgeo.cli.commands.hyperbolic.*`` (each exposes ``register(group)``)."""
 from __future__ import annotations
 
 import importlib
@@ -9,13 +9,11 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    import embgeo.cli as cli_pkg
-
     group = typer.Typer(
         help="Hyperbolic re-embeddings: Poincaré training, the combinatorial tree construction, h-MDS, Gromov δ, evaluation.",
         no_args_is_help=True,
     )
-    for mod in sorted(m.name for m in pkgutil.iter_modules(cli_pkg.__path__)):
-        if mod.startswith("hyperbolic_"):
-            importlib.import_module(f"embgeo.cli.{mod}").register(group)
+    for mod in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+        if not mod.startswith("_"):
+            importlib.import_module(f"{__name__}.{mod}").register(group)
     app.add_typer(group, name="hyperbolic")

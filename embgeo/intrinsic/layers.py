@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.metrics.intrinsic_report import IntrinsicReport, intrinsic_dimension, neighbors_needed, parse_methods, sample_rows
-from embgeo.neighbors import knn
+from embgeo.intrinsic.summary import IntrinsicReport, intrinsic_dimension, neighbors_needed, parse_methods, sample_rows
+from embgeo.knn.engine import knn
 from embgeo.results import Result
 from embgeo.validation import as_matrix
 

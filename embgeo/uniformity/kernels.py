@@ -1,4 +1,4 @@
-"""Kernels behind :mod:`embgeo.metrics.uniformity`: the exact blockwise sum and the pair sampler.
+"""Kernels behind :mod:`embgeo.uniformity.core`: the exact blockwise sum and the pair sampler.
 
 Exact: for row tiles ``A = P[a:a+b]`` and column chunks ``C = P[c:c+w]`` of the
 prepared matrix ``P`` (L2-normalised rows, or centred rows in raw mode) with
@@ -80,7 +80,7 @@ def exact_logsum_numpy(
     """``log Σ_{i<j} exp(−t‖p_i − p_j‖²)`` with numpy; ``get_rows(a, b)`` returns prepared rows.
 
     ``row_range=(r0, r1)`` (``r0`` a multiple of the row tile) sums only the pairs whose
-    first row lies in ``[r0, r1)``, with the same tiles: :mod:`embgeo.distributed` runs
+    first row lies in ``[r0, r1)``, with the same tiles: :mod:`embgeo.distributed.cluster` runs
     disjoint ranges on workers and merges their log-sums.
     """
     rb, cb = _tile_plan(n, block)

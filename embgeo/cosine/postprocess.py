@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.metrics.cosine_common import OK, Spectrum, Verdict, column_mean, column_variance, fmt, grade, jaccard_at_k, spectrum, with_direction
+from embgeo.cosine.common import OK, Spectrum, Verdict, column_mean, column_variance, fmt, grade, jaccard_at_k, spectrum, with_direction
 from embgeo.results import Result
 from embgeo.validation import DEFAULT_BLOCK_ROWS, as_matrix, compute_dtype, iter_blocks
 
@@ -180,8 +180,8 @@ def postprocessing(X, *, k: int = 10, n_components: int | None = None, floor: fl
     brings the mean cosine below 0.1 and the skewness below 1, or the one with the
     lowest skewness.
     """
-    from embgeo.metrics.cosine_isotropy import ANISOTROPY_WARN, mean_pair_cosine
-    from embgeo.metrics.cosine_neighbors import HUB_SKEW_WARN, _check_k, k_occurrence, neighbours
+    from embgeo.cosine.isotropy import ANISOTROPY_WARN, mean_pair_cosine
+    from embgeo.cosine.neighbors import HUB_SKEW_WARN, _check_k, k_occurrence, neighbours
 
     X = as_matrix(X, name="X", min_rows=3, allow_zero_rows=False)
     n, d = X.shape

@@ -1,7 +1,7 @@
 """One report of every analysis that applies to the inputs: a self-contained HTML file and a Markdown twin.
 
 :func:`build_report` runs the sections registered in
-:data:`embgeo.report_sections.SECTIONS` through the library functions, in order.
+:data:`embgeo.report.sections.SECTIONS` through the library functions, in order.
 A section whose inputs are missing (no pairs → no modality gap; no attribute → no
 rank axes; no hierarchy → no hierarchy embedding; no layers → no per-layer curves)
 is left out and listed with the reason; a section whose analysis module cannot be
@@ -10,7 +10,7 @@ imported is kept with a note that it was skipped; a section whose analysis raise
 verdict (``ok`` / ``warn`` / ``bad``, or ``info`` where no verdict applies), a key
 number, tables, figures, a short explanation and its reference.
 
-:func:`write_report` renders it (:mod:`embgeo.report_render`) to one HTML file —
+:func:`write_report` renders it (:mod:`embgeo.report.render`) to one HTML file —
 images inline as base64 PNG, CSS inline, no scripts and no external URLs, every
 string escaped — and beside it ``<stem>.md`` with the images in ``<stem>_files/``.
 Every file is written atomically.
@@ -19,117 +19,10 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from embgeo.errors import EmbgeoError
-from embgeo.results import Result, jsonable
-
-STATUSES = ("ok", "warn", "bad", "info", "skipped", "error")
-
-
-@dataclass(frozen=True, slots=True)
-class Table:
-    """A table of a section: ``caption``, ``columns`` and ``rows`` (cells are formatted on rendering)."""
-
-    caption: str
-    columns: list
-    rows: list
-
-
-@dataclass(frozen=True, slots=True)
-class Image:
-    """A figure of a section, encoded as PNG."""
-
-    caption: str
-    png: bytes = field(repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Section(Result):
-    """What one analysis contributed to the report.
-
-    ``status``: ``ok`` / ``warn`` / ``bad`` (the verdict), ``info`` (a measurement
-    without a verdict), ``skipped`` (its module is not installed) or ``error``.
-    ``key_label``/``key_value``: the headline number; ``verdict``: one sentence;
-    ``explanation``: what the number means; ``reference``: where it comes from;
-    ``settings``: how it was run.
-    """
-
-    key: str
-    title: str
-    status: str
-    key_label: str
-    key_value: str
-    verdict: str
-    explanation: str = ""
-    reference: str = ""
-    settings: str = ""
-    tables: list = field(default_factory=list)
-    images: list = field(default_factory=list, repr=False)
-    notes: list = field(default_factory=list)
-    seconds: float = 0.0
-    data: dict = field(default_factory=dict, repr=False)
-
-    def to_dict(self) -> dict:
-        return jsonable({
-            "key": self.key, "title": self.title, "status": self.status, "key_label": self.key_label,
-            "key_value": self.key_value, "verdict": self.verdict, "settings": self.settings, "notes": self.notes,
-            "seconds": round(self.seconds, 2), "tables": [{"caption": t.caption, "columns": t.columns, "rows": t.rows} for t in self.tables],
-            "images": [i.caption for i in self.images], "data": self.data,
-        })
-
-
-@dataclass(frozen=True, slots=True)
-class Report(Result):
-    """The whole report: inputs, one :class:`Section` per analysis that applied, and what was left out."""
-
-    title: str
-    inputs: list  # [label, value] rows describing the inputs
-    sections: list
-    left_out: list  # [title, reason]
-    seconds: float
-    seed: int
-
-    def to_dict(self) -> dict:
-        return jsonable({
-            "title": self.title, "inputs": self.inputs, "seconds": round(self.seconds, 2), "seed": self.seed,
-            "sections": [s.to_dict() for s in self.sections], "left_out": [{"section": t, "reason": r} for t, r in self.left_out],
-        })
-
-    def table(self):
-        rows = [[s.title, s.status, s.key_label, s.key_value, round(s.seconds, 1)] for s in self.sections]
-        rows += [[t, "left out", r, "", None] for t, r in self.left_out]
-        return ["section", "verdict", "key number", "value", "seconds"], rows
-
-    def section(self, key: str) -> Section:
-        for s in self.sections:
-            if s.key == key:
-                return s
-        raise KeyError(key)
-
-
-@dataclass
-class Context:
-    """Everything a section may use: the inputs and the settings of this run."""
-
-    es: object  # EmbeddingSet
-    pairs: tuple | None = None  # (EmbeddingSet, EmbeddingSet), row-paired
-    attr: str | None = None
-    color_by: str | None = None
-    layers: object | None = None  # LayerStack
-    hierarchy: object | None = None  # Hierarchy
-    seed: int = 0
-    map_method: str = "pca"
-    reembed_sample: int = 500
-    hierarchy_method: str = "combinatorial"
-    cache: dict = field(default_factory=dict)
-
-    @property
-    def X(self) -> np.ndarray:
-        return self.es.matrix
+from embgeo.report.model import Context, Image, Report, Section, Table  # noqa: F401  (re-exported)
 
 
 def _inputs(ctx: Context) -> list:
@@ -166,7 +59,7 @@ def _safe_run(spec, ctx: Context) -> Section:
 
 def applicable_sections(ctx: Context, sections=None) -> tuple[list, list]:
     """``(specs that apply, [title, reason] for those left out)``."""
-    from embgeo.report_sections import SECTIONS
+    from embgeo.report.sections import SECTIONS
 
     run, left = [], []
     for spec in (SECTIONS if sections is None else sections):
@@ -209,7 +102,7 @@ def build_report(
     only : optional list of section keys to run (the others are left out).
     progress : optional ``callable(n_done, n_total, title)`` called before each section.
     """
-    from embgeo.report_sections import SECTIONS
+    from embgeo.report.sections import SECTIONS
 
     if attr is not None and attr not in es.attributes:
         es.attribute(attr)  # raises the one-line error naming the columns
@@ -239,7 +132,7 @@ def write_report(report: Report, out, *, markdown: bool = True) -> list[Path]:
     """Write ``out`` (HTML, self-contained) and, with ``markdown``, ``<stem>.md`` plus ``<stem>_files/*.png``
     beside it. Every file is written atomically; returns the paths written."""
     from embgeo.io.writers import write_bytes, write_text
-    from embgeo.report_render import image_name, render_html, render_markdown
+    from embgeo.report.render import image_name, render_html, render_markdown
 
     out = Path(out)
     if out.suffix.lower() not in (".html", ".htm"):
@@ -279,3 +172,27 @@ def _readable(paths) -> None:
 
 
 __all__ = ["Report", "Section", "Table", "Image", "Context", "build_report", "write_report", "applicable_sections", "STATUSES"]
+
+
+def report(X, *, out=None, pairs=None, attr: str | None = None, labels=None, layers=None, hierarchy=None,
+           seed: int = 0, **kwargs) -> Report:
+    """Build the report of ``X`` (an array, tensor, list or :class:`~embgeo.io.EmbeddingSet`)
+    and, with ``out`` (an ``.html`` path), write it with its Markdown twin.
+
+    ``labels`` is an optional mapping ``column -> values`` (one per row) added as label
+    columns; ``pairs`` an optional ``(A, B)`` of row-paired arrays or sets. Other keyword
+    arguments go to :func:`build_report`.
+    """
+    from embgeo.io.model import as_embedding_set
+
+    es = as_embedding_set(X)
+    if labels:
+        import numpy as np
+
+        es = es.with_attributes({str(k): np.asarray(v) for k, v in labels.items()})
+    if pairs is not None:
+        pairs = (as_embedding_set(pairs[0], name="A"), as_embedding_set(pairs[1], name="B"))
+    rep = build_report(es, pairs=pairs, attr=attr, layers=layers, hierarchy=hierarchy, seed=seed, **kwargs)
+    if out is not None:
+        write_report(rep, out)
+    return rep

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.neighbors_exact import _Prepared, _column_mean, _exact_numpy, _merge, _select_k, exact_distances
+from embgeo.knn.exact import _Prepared, _column_mean, _exact_numpy, _merge, _select_k, exact_distances
 from embgeo.validation import as_rng
 
 

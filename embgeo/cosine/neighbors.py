@@ -1,6 +1,6 @@
 """Norm effects and hubness — the cosine diagnostics that look at neighbours.
 
-Every neighbour list comes from the one engine, :func:`embgeo.neighbors.knn`.
+Every neighbour list comes from the one engine, :func:`embgeo.knn.engine.knn`.
 
 References
 ----------
@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.metrics.cosine_common import (
+from embgeo.cosine.common import (
     COSINE_EDGES, OK, WARN, Verdict, fmt, grade, histogram, jaccard_at_k, with_direction, worst,
 )
-from embgeo.metrics.cosine_isotropy import NormDistribution, norm_distribution
+from embgeo.cosine.isotropy import NormDistribution, norm_distribution
 from embgeo.results import Result
 from embgeo.validation import as_matrix, as_rng
 
@@ -34,8 +34,8 @@ HUB_BASELINE_MAX_ROWS = 2000
 
 
 def neighbours(X, k: int, *, metric: str = "cosine", backend: str = "numpy", device: str = "cpu", approx: bool = False, seed=0):
-    """``embgeo.neighbors.knn`` with the options the cosine diagnostics pass around (dot products: always exact)."""
-    from embgeo.neighbors import knn
+    """``embgeo.knn.engine.knn`` with the options the cosine diagnostics pass around (dot products: always exact)."""
+    from embgeo.knn.engine import knn
 
     return knn(X, k, metric=metric, backend=backend, device=device, approx=approx and metric != "dot", seed=seed, check_duplicates=False)
 
@@ -192,7 +192,7 @@ def hubness(X, *, k: int = 10, cosine_neighbors=None, centred_neighbors=None, ba
     opts = dict(backend=backend, device=device, approx=approx, seed=seed)
     raw_nb = cosine_neighbors if cosine_neighbors is not None else neighbours(X, k, **opts)
     if centred_neighbors is None:
-        from embgeo.metrics.cosine_postprocess import center
+        from embgeo.cosine.postprocess import center
 
         centred_neighbors = neighbours(with_direction(center(X)), k, **opts)
     raw = k_occurrence(raw_nb.indices, n, k=k, cosine_distances=raw_nb.distances)

@@ -1,14 +1,14 @@
-"""Uniformity and intrinsic dimension on a Dask cluster (see :mod:`embgeo.distributed`).
+"""Uniformity and intrinsic dimension on a Dask cluster (see :mod:`embgeo.distributed.cluster`).
 
 :func:`uniformity` and :func:`intrinsic_dimension` take the same parameters and
-return the same results as :func:`embgeo.metrics.uniformity.uniformity` and
-:func:`embgeo.metrics.intrinsic_report.intrinsic_dimension`, plus ``client``:
+return the same results as :func:`embgeo.uniformity.core.uniformity` and
+:func:`embgeo.intrinsic.summary.intrinsic_dimension`, plus ``client``:
 
 * exact uniformity — ranges of row tiles of the upper triangle run on the
   workers with the single-process tile kernel (same tiles, same float32 GEMMs);
   the ranges' float64 log-sums are merged with a log-sum-exp;
 * sampled uniformity — the client draws the pairs with the same seeded
-  generator (:func:`embgeo.metrics._uniformity_kernels.draw_pairs`); workers
+  generator (:func:`embgeo.uniformity.kernels.draw_pairs`); workers
   read only the rows their batches touch and return float64 squared distances;
 * intrinsic dimension — the exact kNN search and the scatter spectra run on the
   cluster; TwoNN / MLE / GRIDE and their bootstraps read the gathered
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from embgeo.distributed import NpyFile, _gather_in_order, _matrix, _ranges, n_workers, share
+from embgeo.distributed.cluster import NpyFile, _gather_in_order, _matrix, _ranges, n_workers, share
 from embgeo.errors import EmbgeoError
 from embgeo.validation import as_matrix, as_rng, iter_blocks
 
@@ -35,7 +35,7 @@ PAIRS_PER_TASK = 65536
 
 def _pairs_task(data, i_all: np.ndarray, j_all: np.ndarray, *, name: str, normalize: bool) -> np.ndarray:
     """Worker: squared distances of the given pairs, in the sampler's batches (same arithmetic)."""
-    from embgeo.metrics import _uniformity_kernels as K
+    from embgeo.uniformity import kernels as K
 
     out = np.empty(i_all.size, dtype=np.float64)
     for s in range(0, i_all.size, K.SAMPLE_BATCH):
@@ -62,12 +62,12 @@ class _Rows:
 
 
 def sample_sq_distances(X, n_pairs: int, rng, *, client, name: str = "X", normalize: bool = True, data=None, progress=None) -> np.ndarray:
-    """:func:`embgeo.metrics._uniformity_kernels.sample_sq_distances` with the batches on the workers.
+    """:func:`embgeo.uniformity.kernels.sample_sq_distances` with the batches on the workers.
 
     The pairs are drawn on the client from ``rng`` exactly as in one process, so
     the same seed gives the same pairs and the same float64 distances.
     """
-    from embgeo.metrics import _uniformity_kernels as K
+    from embgeo.uniformity import kernels as K
 
     n = X.shape[0]
     i_all, j_all = K.draw_pairs(n, int(n_pairs), rng)
@@ -94,13 +94,13 @@ class _TilePrep:
 
 def _uniformity_task(data, prep: _TilePrep, r0: int, r1: int, *, t: float, block, device) -> float:
     """Worker: ``log Σ exp(−t‖p_i − p_j‖²)`` over the pairs ``i < j`` with ``i`` in ``[r0, r1)``."""
-    from embgeo.metrics import _uniformity_kernels as K
+    from embgeo.uniformity import kernels as K
 
     X = _matrix(data)
     n = X.shape[0]
     dtype = np.dtype(prep.dtype)
 
-    def get_rows(a: int, b: int) -> np.ndarray:  # the preparation of embgeo.metrics.uniformity._exact
+    def get_rows(a: int, b: int) -> np.ndarray:  # the preparation of embgeo.uniformity.core._exact
         blk = np.asarray(X[a:b])
         if prep.in_place:
             return blk
@@ -117,8 +117,8 @@ def _uniformity_task(data, prep: _TilePrep, r0: int, r1: int, *, t: float, block
 
 
 def _exact_value(client, X, data, *, t: float, normalize: bool, device, block, name: str, progress) -> tuple[float, str]:
-    from embgeo.metrics import _uniformity_kernels as K
-    from embgeo.metrics.uniformity import PREP_BLOCK, _scan
+    from embgeo.uniformity import kernels as K
+    from embgeo.uniformity.core import PREP_BLOCK, _scan
 
     n, d = X.shape
     dtype = np.dtype(X.dtype)
@@ -167,13 +167,13 @@ def uniformity(
     share_data: str = "auto",
     progress=None,
 ):
-    """:func:`embgeo.metrics.uniformity.uniformity` (Wang & Isola 2020) with its work on a Dask cluster.
+    """:func:`embgeo.uniformity.core.uniformity` (Wang & Isola 2020) with its work on a Dask cluster.
 
     ``log mean_{i<j} exp(−t‖x_i − x_j‖²)``, t = 2, rows L2-normalised by default;
     modes, defaults and the interval are those of the single-process function,
     and the same ``seed`` gives the same value (within 1e-9).
     """
-    from embgeo.metrics import uniformity as U
+    from embgeo.uniformity import core as U
 
     n_pairs = U.DEFAULT_N_PAIRS if n_pairs is None else n_pairs
     exact_max_n = U.EXACT_MAX_N if exact_max_n is None else exact_max_n
@@ -217,17 +217,17 @@ def uniformity(
 
 
 def intrinsic_dimension(X, *, client, share_data: str = "auto", **kwargs):
-    """:func:`embgeo.metrics.intrinsic_report.intrinsic_dimension` with kNN and spectra on a Dask cluster.
+    """:func:`embgeo.intrinsic.summary.intrinsic_dimension` with kNN and spectra on a Dask cluster.
 
     Same parameters (``methods``, ``k``, ``gride_max``, ``sample``, ``approx``,
     ``seed``, ``duplicates``, ``metric``, ``backend``, ``device``, …) and the same
     report: the rows are sampled and deduplicated exactly as in one process, the
-    neighbour search runs on the workers (:func:`embgeo.distributed.knn`) and is
+    neighbour search runs on the workers (:func:`embgeo.distributed.cluster.knn`) and is
     handed to the single-process estimators, and PCA / RankMe / entropy read
     scatter spectra summed on the workers.
     """
-    from embgeo import distributed as D
-    from embgeo.metrics import intrinsic_report as R
+    from embgeo.distributed import cluster as D
+    from embgeo.intrinsic import summary as R
 
     methods = R.parse_methods(kwargs.pop("methods", R.METHODS))
     seed = kwargs.get("seed", 0)

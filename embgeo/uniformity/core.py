@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.metrics import _uniformity_kernels as K
+from embgeo.uniformity import kernels as K
 from embgeo.results import Result
 from embgeo.validation import as_matrix, as_rng, iter_blocks
 

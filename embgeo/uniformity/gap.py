@@ -13,7 +13,7 @@ both sets is a matched (positive) pair.
 
 - centroid gap ``‖Δ‖``, ``Δ = mean(x̂) − mean(ŷ)`` (Liang et al., §4.1);
 - uniformity of each set and of their union, alignment of the pairs
-  (:mod:`embgeo.metrics.uniformity`);
+  (:mod:`embgeo.uniformity.core`);
 - cosines of matched pairs ``x̂_i·ŷ_i`` against random pairs ``x̂_i·ŷ_j`` (i ≠ j);
 - linear separability: cross-validated accuracy of a logistic regression that
   tells ``x̂`` from ``ŷ`` (0.5 = no gap visible to a linear probe);
@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.metrics._uniformity_kernels import draw_pairs
-from embgeo.metrics.uniformity import (
+from embgeo.uniformity.kernels import draw_pairs
+from embgeo.uniformity.core import (
     DEFAULT_N_PAIRS,
     AlignmentResult,
     Distribution,

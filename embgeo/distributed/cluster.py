@@ -4,15 +4,15 @@ The single-process kernels are reused unchanged; only the loop over blocks is
 handed to the workers, and the pieces are merged on the client:
 
 * exact kNN: query blocks (aligned to the single-process GEMM blocks) against the
-  whole data; :func:`embgeo.neighbors_exact._exact_numpy` / ``_exact_torch`` on
+  whole data; :func:`embgeo.knn.exact._exact_numpy` / ``_exact_torch`` on
   each worker, float64 distances from :func:`exact_distances` there too;
 * exact uniformity: ranges of row tiles of the upper triangle
-  (:func:`embgeo.metrics._uniformity_kernels.exact_logsum_numpy` with
+  (:func:`embgeo.uniformity.kernels.exact_logsum_numpy` with
   ``row_range``), log-sums merged with a log-sum-exp;
 * covariance / PCA / effective rank / matrix entropy: per-block float64
   sufficient statistics — count and column sums (the mean), then the scatter
   ``Σ (x − mean)ᵀ(x − mean)`` about that mean (two passes, as in
-  :func:`embgeo.metrics.intrinsic_spectral.scatter_spectrum`, so a large common
+  :func:`embgeo.intrinsic.spectral.scatter_spectrum`, so a large common
   offset does not cancel) — added on the client;
 * sampled uniformity: the client draws the pairs with the same seeded
   generator as the single-process path, the workers compute their squared
@@ -195,7 +195,7 @@ _PREPARED_LOCK = threading.Lock()
 
 def _prepared(token, X, metric, dtype, stream_rows):
     """The worker's :class:`_Prepared` for one search, built once per worker process."""
-    from embgeo.neighbors_exact import _Prepared
+    from embgeo.knn.exact import _Prepared
 
     with _PREPARED_LOCK:
         prep = _PREPARED.get(token)
@@ -211,7 +211,7 @@ def _forget(token) -> None:
 
 def _knn_task(data, token, q0, q1, query, *, k, metric, dtype, stream_rows, exclude, block_rows, backend, device):
     """Worker: neighbours of queries ``[q0, q1)`` (or of ``query``) with the single-process kernels."""
-    from embgeo.neighbors_exact import _exact_numpy, _exact_torch, exact_distances
+    from embgeo.knn.exact import _exact_numpy, _exact_torch, exact_distances
 
     X = _matrix(data)
     prep = _prepared(token, X, metric, dtype, stream_rows)
@@ -225,7 +225,7 @@ def _knn_task(data, token, q0, q1, query, *, k, metric, dtype, stream_rows, excl
 
 
 def _knn_indices(client, X, Q, k, *, metric, exclude, backend, device, block_rows, dtype, stream_rows, how, progress):
-    from embgeo.neighbors_exact import MAX_PREPARED_BYTES, STREAM_ROWS, _default_block_rows
+    from embgeo.knn.exact import MAX_PREPARED_BYTES, STREAM_ROWS, _default_block_rows
 
     n, d = X.shape
     # the single-process plan: streamed database chunks and query block size
@@ -271,7 +271,7 @@ def knn(
     share_data: str = "auto",
     progress=None,
 ):
-    """:func:`embgeo.neighbors.knn` with the exact search spread over a Dask cluster.
+    """:func:`embgeo.knn.engine.knn` with the exact search spread over a Dask cluster.
 
     Query blocks of the single-process size run against the whole data on the
     workers (the data are opened from the ``.npy`` path or scattered once), with
@@ -282,8 +282,8 @@ def knn(
     differently, never the float64 distances of a neighbour both find.)
     ``approx=True`` runs pynndescent on the client (it is not distributed).
     """
-    from embgeo.neighbors import COSINE_FLOAT64_BELOW, Neighbors, _check_params, _sort_rows, find_duplicates
-    from embgeo.neighbors import knn as knn_local
+    from embgeo.knn.engine import COSINE_FLOAT64_BELOW, Neighbors, _check_params, _sort_rows, find_duplicates
+    from embgeo.knn.engine import knn as knn_local
 
     if approx:
         return knn_local(X, k, query=query, metric=metric, exclude_self=exclude_self, approx=True, seed=seed,
@@ -377,8 +377,8 @@ def scatter_matrix(X, *, client, center: bool, share_data: str = "auto", block: 
 
 
 def scatter_spectrum(X, *, client, center: bool, share_data: str = "auto") -> np.ndarray:
-    """:func:`embgeo.metrics.intrinsic_spectral.scatter_spectrum` with the scatter summed on the cluster."""
-    from embgeo.metrics.intrinsic_spectral import scatter_spectrum as local
+    """:func:`embgeo.intrinsic.spectral.scatter_spectrum` with the scatter summed on the cluster."""
+    from embgeo.intrinsic.spectral import scatter_spectrum as local
 
     X = as_matrix(X, name="X", min_rows=2)
     n, d = X.shape
@@ -392,12 +392,12 @@ def spectral_dimensions(X, *, client, methods=("pca", "rankme", "entropy"), shar
     """PCA dimension, RankMe and matrix entropy of ``X`` from scatters summed on the cluster.
 
     Returns ``{method: result}`` with the results of
-    :func:`~embgeo.metrics.intrinsic_spectral.pca_dimension`,
-    :func:`~embgeo.metrics.intrinsic_spectral.rankme` and
-    :func:`~embgeo.metrics.intrinsic_spectral.matrix_entropy` (their defaults:
+    :func:`~embgeo.intrinsic.spectral.pca_dimension`,
+    :func:`~embgeo.intrinsic.spectral.rankme` and
+    :func:`~embgeo.intrinsic.spectral.matrix_entropy` (their defaults:
     PCA centred, RankMe and entropy on the rows as given).
     """
-    from embgeo.metrics.intrinsic_spectral import matrix_entropy, pca_dimension, rankme
+    from embgeo.intrinsic.spectral import matrix_entropy, pca_dimension, rankme
 
     X = as_matrix(X, name="X", min_rows=2)
     out = {}

@@ -1,6 +1,6 @@
 """Exact k-NN search by blockwise GEMM: preparation, partial selection, float64 distances.
 
-The internals of :func:`embgeo.neighbors.knn` (see that module for the design):
+The internals of :func:`embgeo.knn.engine.knn` (see that module for the design):
 data preparation (centring, unit rows), the row-block and symmetric self-join
 GEMM loops (numpy and torch), the two-level partial selection, and the float64
 recomputation of the selected distances.

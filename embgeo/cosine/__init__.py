@@ -1,0 +1,16 @@
+"""Cosine-similarity pitfalls: :func:`cosine_diagnostics` (:mod:`~embgeo.cosine.diagnostics`)
+and its parts — anisotropy, IsoScore, rogue dimensions, norms
+(:mod:`~embgeo.cosine.isotropy`), hubness and norm effects (:mod:`~embgeo.cosine.neighbors`),
+post-processing (:mod:`~embgeo.cosine.postprocess`), the rescaling freedom of a
+factorisation (:mod:`~embgeo.cosine.rescaling`)."""
+from embgeo.cosine.diagnostics import CosineReport, cosine_diagnostics
+from embgeo.cosine.isotropy import anisotropy, isoscore, norm_distribution, rogue_dimensions
+from embgeo.cosine.neighbors import hubness, k_occurrence, norms
+from embgeo.cosine.postprocess import all_but_the_top, center, postprocess, postprocessing, whiten
+from embgeo.cosine.rescaling import dimension_rescaling, factor_rescaling
+
+__all__ = [
+    "cosine_diagnostics", "CosineReport", "anisotropy", "isoscore", "rogue_dimensions", "norm_distribution",
+    "hubness", "k_occurrence", "norms", "center", "all_but_the_top", "whiten", "postprocess", "postprocessing",
+    "factor_rescaling", "dimension_rescaling",
+]

@@ -1,0 +1,8 @@
+"""The one k-nearest-neighbour engine every analysis uses: :func:`knn`
+(:mod:`~embgeo.knn.engine`), exact blockwise GEMM (:mod:`~embgeo.knn.exact`) or
+approximate with pynndescent (:mod:`~embgeo.knn.approx`), and duplicate rows
+found by value (:func:`find_duplicates`, :func:`drop_duplicates`)."""
+from embgeo.knn.engine import BACKENDS, METRICS, DuplicateReport, Neighbors, drop_duplicates, find_duplicates, knn
+from embgeo.knn.exact import exact_distances
+
+__all__ = ["knn", "Neighbors", "find_duplicates", "drop_duplicates", "DuplicateReport", "exact_distances", "METRICS", "BACKENDS"]

@@ -1,0 +1,113 @@
+"""The report's data model: :class:`Table`, :class:`Image`, :class:`Section`,
+:class:`Report` and the run :class:`Context` the sections read."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from embgeo.results import Result, jsonable
+
+STATUSES = ("ok", "warn", "bad", "info", "skipped", "error")
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A table of a section: ``caption``, ``columns`` and ``rows`` (cells are formatted on rendering)."""
+
+    caption: str
+    columns: list
+    rows: list
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """A figure of a section, encoded as PNG."""
+
+    caption: str
+    png: bytes = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Section(Result):
+    """What one analysis contributed to the report.
+
+    ``status``: ``ok`` / ``warn`` / ``bad`` (the verdict), ``info`` (a measurement
+    without a verdict), ``skipped`` (its module is not installed) or ``error``.
+    ``key_label``/``key_value``: the headline number; ``verdict``: one sentence;
+    ``explanation``: what the number means; ``reference``: where it comes from;
+    ``settings``: how it was run.
+    """
+
+    key: str
+    title: str
+    status: str
+    key_label: str
+    key_value: str
+    verdict: str
+    explanation: str = ""
+    reference: str = ""
+    settings: str = ""
+    tables: list = field(default_factory=list)
+    images: list = field(default_factory=list, repr=False)
+    notes: list = field(default_factory=list)
+    seconds: float = 0.0
+    data: dict = field(default_factory=dict, repr=False)
+
+    def to_dict(self) -> dict:
+        return jsonable({
+            "key": self.key, "title": self.title, "status": self.status, "key_label": self.key_label,
+            "key_value": self.key_value, "verdict": self.verdict, "settings": self.settings, "notes": self.notes,
+            "seconds": round(self.seconds, 2), "tables": [{"caption": t.caption, "columns": t.columns, "rows": t.rows} for t in self.tables],
+            "images": [i.caption for i in self.images], "data": self.data,
+        })
+
+
+@dataclass(frozen=True, slots=True)
+class Report(Result):
+    """The whole report: inputs, one :class:`Section` per analysis that applied, and what was left out."""
+
+    title: str
+    inputs: list  # [label, value] rows describing the inputs
+    sections: list
+    left_out: list  # [title, reason]
+    seconds: float
+    seed: int
+
+    def to_dict(self) -> dict:
+        return jsonable({
+            "title": self.title, "inputs": self.inputs, "seconds": round(self.seconds, 2), "seed": self.seed,
+            "sections": [s.to_dict() for s in self.sections], "left_out": [{"section": t, "reason": r} for t, r in self.left_out],
+        })
+
+    def table(self):
+        rows = [[s.title, s.status, s.key_label, s.key_value, round(s.seconds, 1)] for s in self.sections]
+        rows += [[t, "left out", r, "", None] for t, r in self.left_out]
+        return ["section", "verdict", "key number", "value", "seconds"], rows
+
+    def section(self, key: str) -> Section:
+        for s in self.sections:
+            if s.key == key:
+                return s
+        raise KeyError(key)
+
+
+@dataclass
+class Context:
+    """Everything a section may use: the inputs and the settings of this run."""
+
+    es: object  # EmbeddingSet
+    pairs: tuple | None = None  # (EmbeddingSet, EmbeddingSet), row-paired
+    attr: str | None = None
+    color_by: str | None = None
+    layers: object | None = None  # LayerStack
+    hierarchy: object | None = None  # Hierarchy
+    seed: int = 0
+    map_method: str = "pca"
+    reembed_sample: int = 500
+    hierarchy_method: str = "combinatorial"
+    cache: dict = field(default_factory=dict)
+
+    @property
+    def X(self) -> np.ndarray:
+        return self.es.matrix
