@@ -9,6 +9,7 @@ defaults below work for flat results; nested results override ``table``.
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 import math
 from typing import Any
 
@@ -54,10 +55,94 @@ def flatten(d: dict, prefix: str = "") -> dict:
     return out
 
 
+#: verdict statuses, mildest first; ``info`` means no verdict applies and never trips a gate
+STATUSES = ("info", "ok", "warn", "bad")
+_SEVERITY = {"info": -1, "": -1, "ok": 0, "warn": 1, "bad": 2}
+
+
+def severity(status: str) -> int:
+    """Order of statuses for gates (``--fail-on``) and for the worst of several verdicts."""
+    return _SEVERITY.get(status, -1)
+
+
+def worst_verdict(verdicts) -> "Verdict":
+    """The most severe of ``verdicts`` (the first of equals); ``info`` when there is none."""
+    verdicts = [v for v in verdicts if v is not None]
+    if not verdicts:
+        return Verdict("info", "no verdict applies to this analysis")
+    return max(verdicts, key=lambda v: severity(v.status))
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What a user should conclude, derived from numbers the same result reports.
+
+    ``status``: ``ok`` | ``warn`` | ``bad`` | ``info`` (nothing to judge);
+    ``reason``: one sentence that quotes the deciding number and its threshold;
+    ``fix``: what to do about it (empty when nothing is to be done);
+    ``decided_by``: the metric id (as in :meth:`Result.metrics`) whose value decided it.
+    The CLI and the report both print ``result.verdict()``: one rule, one place.
+    """
+
+    status: str
+    reason: str
+    fix: str = ""
+    decided_by: str | None = None
+
+    def __post_init__(self):
+        if self.status not in STATUSES:
+            raise ValueError(f"verdict status must be one of {STATUSES}, got {self.status!r}")
+
+    def to_dict(self) -> dict:
+        return {"status": self.status, "reason": self.reason, "fix": self.fix, "decided_by": self.decided_by}
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    """One row of the tidy output: ``metric,value,ci_low,ci_high,unit,status`` (+ ``extra`` columns).
+
+    ``metric`` is a stable machine id (lower case, ``[a-z0-9_]``, dots for nesting, no units
+    or symbols: ``uniformity``, ``alignment``, ``twonn``, ``mutual_knn``); the same id is a
+    key under ``results`` in the JSON. ``extra`` holds the columns that vary between rows of
+    one command (``input``, ``layer``, ``method``, ``k``, ``t`` …).
+    """
+
+    metric: str
+    value: Any
+    ci_low: float | None = None
+    ci_high: float | None = None
+    unit: str = ""
+    status: str = ""
+    extra: dict = dataclasses.field(default_factory=dict)
+
+    def row(self) -> dict:
+        return {"metric": self.metric, "value": jsonable(self.value), "ci_low": jsonable(self.ci_low),
+                "ci_high": jsonable(self.ci_high), "unit": self.unit, "status": self.status, **jsonable(self.extra)}
+
+
 class Result:
-    """Mixin for result dataclasses (declare them ``frozen=True, slots=True``)."""
+    """Mixin for result dataclasses (declare them ``frozen=True, slots=True``).
+
+    The output contract every analysis shares: ``to_dict()`` (the JSON ``results``),
+    ``metrics()`` (the tidy CSV rows, stable ids), ``verdict()`` (status, reason, fix,
+    and the metric that decided it) and ``table()`` (the rows a terminal shows).
+    """
 
     __slots__ = ()
+
+    def metrics(self) -> list[Metric]:
+        """Tidy rows, one per estimate. The default lists every numeric scalar field;
+        analyses override it with ids, intervals and units of their own."""
+        rows = []
+        for key, value in flatten(self.to_dict()).items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                continue
+            rows.append(Metric(key, value))
+        return rows
+
+    def verdict(self) -> Verdict:
+        """The conclusion drawn from this result's own numbers (``info`` where none applies)."""
+        return Verdict("info", "no verdict applies to this analysis")
 
     def to_dict(self) -> dict:
         return {f.name: jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
@@ -72,15 +157,14 @@ class Result:
         return ["metric", "value"], rows
 
     def to_frame(self):
-        """The result's table as a ``pandas.DataFrame`` (needs pandas)."""
+        """The tidy rows of :meth:`metrics` as a ``pandas.DataFrame`` (needs pandas)."""
         try:
             import pandas as pd
         except ImportError:
             from embgeo.errors import MissingExtraError
 
             raise MissingExtraError("pandas", "frame", feature="to_frame()") from None
-        columns, rows = self.table()
-        return pd.DataFrame([list(r) for r in rows], columns=list(columns))
+        return pd.DataFrame([m.row() for m in self.metrics()])
 
     def _repr_html_(self) -> str:
         """A notebook view: the result's table as HTML (every cell escaped)."""
