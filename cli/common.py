@@ -8,11 +8,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, List, Optional
 
 import typer
 
-from embgeo.cli.output import Format  # noqa: F401  (re-exported)
+from embgeo.cli.output import Format, emit_result, input_entry  # noqa: F401  (re-exported)
 
 
 class Device(str, Enum):
@@ -99,6 +99,36 @@ LabelsOpt = Annotated[Optional[Path], typer.Option("--labels", help="CSV/TSV of 
 LabelsIdOpt = Annotated[Optional[str], typer.Option("--labels-id-col", help="Id column of the --labels file (default: 'id').")]
 DropNonfiniteOpt = Annotated[bool, typer.Option("--drop-nonfinite", help="Drop rows with NaN or inf instead of failing.")]
 DedupeOpt = Annotated[bool, typer.Option("--dedupe", help="Drop exact duplicate rows (keeps the first copy).")]
+class FailOn(str, Enum):
+    warn = "warn"
+    bad = "bad"
+
+
+class Join(str, Enum):
+    """How --labels rows meet the embedding rows: by id (the default whenever either side has ids) or, explicitly, by row order."""
+
+    id = "id"
+    row_order = "row-order"
+
+
+FailOnOpt = Annotated[Optional[FailOn], typer.Option("--fail-on", help="Exit 1 (after writing the output) when the verdict is at least this severe: warn or bad.", case_sensitive=False, show_default=False)]
+JoinOpt = Annotated[Optional[Join], typer.Option("--join", help="Join --labels by 'id' or by 'row-order' (row order only when asked, or when neither side has ids).", case_sensitive=False, show_default=False)]
+MethodOpt = Annotated[Optional[List[str]], typer.Option("--method", "-m", help="Method(s): repeat the option or give a comma list (e.g. -m twonn -m mle, or -m twonn,mle).", show_default=False)]
+SampleOpt = Annotated[Optional[int], typer.Option("--sample", help="Work on a seeded random sample of N rows (the interval says so).", min=2, show_default=False)]
+KOpt = Annotated[int, typer.Option("--k", "-k", help="Number of nearest neighbours.", min=1)]
+
+
+def split_list(values) -> list[str]:
+    """Repeatable and comma-separated option values → one flat list, order kept, duplicates dropped."""
+    out: list[str] = []
+    for v in values or []:
+        for part in str(v).split(","):
+            part = part.strip()
+            if part and part not in out:
+                out.append(part)
+    return out
+
+
 InputFormatOpt = Annotated[Optional[str], typer.Option("--input-format", help="Force the input format (npy, npz, csv, tsv, text, word2vec-binary, parquet, safetensors, hdf5, pt, fvecs, bvecs).")]
 
 
@@ -131,7 +161,7 @@ def progress(description: str, total: int | None = None):
         yield lambda n=1: bar.advance(task, n)
 
 
-def read_embeddings(spec: str, *, id_col=None, labels=None, labels_id_col=None, input_format=None, drop_nonfinite=False, dedupe=False):
+def read_embeddings(spec: str, *, id_col=None, labels=None, labels_id_col=None, input_format=None, drop_nonfinite=False, dedupe=False, join=None):
     """Load ``spec`` through :mod:`embgeo.io`, join labels, drop rows if asked (and say so)."""
     from embgeo.io import join_labels, load
     from embgeo.validation import clean_rows

@@ -126,3 +126,166 @@ def emit(*, command: str, data: dict, columns: list[str], rows: list[list[Any]],
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
+
+
+# --- the output contract shared by every analysis (docs/output.md is the spec) ---------------
+
+#: tidy CSV columns, in this order, before the columns that vary between rows (layer, method, k …)
+TIDY_COLUMNS = ["metric", "value", "ci_low", "ci_high", "unit", "status"]
+#: the JSON top-level keys of every analysis, in this order
+CONTRACT_KEYS = ["schema", "embgeo_version", "command", "inputs", "settings", "results", "verdict", "notes"]
+_FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
+
+
+def check_format(fmt: Format | None, out: Path | None) -> None:
+    """``-f json --out u.csv`` is refused: the format and the suffix must agree."""
+    if fmt is None or out is None:
+        return
+    implied = SUFFIX_FORMATS.get(out.suffix.lower())
+    if implied is not None and implied is not fmt and not (fmt is Format.table and implied is Format.table):
+        from embgeo.errors import EmbgeoError
+
+        raise EmbgeoError(f"--format {fmt.value} disagrees with the suffix '{out.suffix}' of --out",
+                          source=str(out), hint=f"drop --format, or name the file with .{fmt.value if fmt is not Format.table else 'txt'}")
+
+
+def input_entry(es_or_path, *, key: str | None = None, rows: int | None = None, dims: int | None = None) -> dict:
+    """One item of ``inputs``: ``{path, key, rows, dims}`` from an EmbeddingSet (or given explicitly)."""
+    if hasattr(es_or_path, "provenance"):
+        es = es_or_path
+        prov = es.provenance
+        path = str(prov.get("file", es.source))
+        k = prov.get("key", key)
+        if k is not None and path.endswith(f":{k}"):
+            path = path[: -len(str(k)) - 1]
+        return {"path": path, "key": None if k is None else str(k), "rows": int(es.n_samples), "dims": int(es.n_features)}
+    return {"path": str(es_or_path), "key": key, "rows": None if rows is None else int(rows), "dims": None if dims is None else int(dims)}
+
+
+def safe_cell(v: Any) -> str:
+    """A CSV cell: numbers at full precision; text that a spreadsheet would run as a formula is quoted with '."""
+    if isinstance(v, str):
+        return "'" + v if v.startswith(_FORMULA_LEAD) else v
+    return _cell(v, exact=True)
+
+
+def tidy_csv(metrics) -> str:
+    """The tidy CSV of a list of :class:`embgeo.results.Metric` (or their ``row()`` dicts)."""
+    rows = [m if isinstance(m, dict) else m.row() for m in metrics]
+    extra: list[str] = []
+    for r in rows:
+        for k in r:
+            if k not in TIDY_COLUMNS and k not in extra:
+                extra.append(k)
+    columns = TIDY_COLUMNS + extra
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(columns)
+    for r in rows:
+        w.writerow([safe_cell(r.get(c)) for c in columns])
+    return buf.getvalue()
+
+
+def contract_payload(*, command: str, inputs: list[dict], settings: dict, results: Any, verdict, notes: list[str]) -> dict:
+    from embgeo.results import SCHEMA_VERSION, jsonable
+
+    return {
+        "schema": f"embgeo.{command.replace(' ', '.')}/{SCHEMA_VERSION}",
+        "embgeo_version": __version__,
+        "command": command,
+        "inputs": jsonable(list(inputs)),
+        "settings": jsonable(dict(settings)),
+        "results": jsonable(results),
+        "verdict": verdict.to_dict(),
+        "notes": [str(n) for n in notes],
+    }
+
+
+def verdict_line(verdict) -> str:
+    """How a verdict reads under a table: ``verdict: warn — reason (decided by: id) → fix``."""
+    text = f"verdict: {verdict.status} — {verdict.reason}"
+    if verdict.decided_by:
+        text += f" (decided by: {verdict.decided_by})"
+    if verdict.fix:
+        text += f"; fix: {verdict.fix}"
+    return text
+
+
+def emit_result(
+    *,
+    command: str,
+    inputs: list[dict],
+    settings: dict,
+    fmt: Format | None,
+    out: Path | None,
+    result: Any = None,
+    results: Any = None,
+    metrics: list | None = None,
+    verdict=None,
+    notes: list[str] | None = None,
+    columns: list[str] | None = None,
+    rows: list[list[Any]] | None = None,
+    title: str | None = None,
+    fail_on: str | None = None,
+) -> None:
+    """Write one analysis in the shared contract, then apply the ``--fail-on`` gate.
+
+    ``result`` (an :class:`embgeo.results.Result`) supplies the defaults: ``results`` =
+    ``result.to_dict()``, ``metrics`` = ``result.metrics()``, ``verdict`` = ``result.verdict()``,
+    ``columns, rows`` = ``result.table()``. JSON carries :data:`CONTRACT_KEYS`; CSV is the tidy
+    metric rows; table/md the human table with the verdict line and notes under it. Data goes
+    to ``out`` (atomically) or stdout; nothing else is written to stdout.
+    """
+    from embgeo.results import Verdict
+
+    check_format(fmt, out)
+    if result is not None:
+        results = result.to_dict() if results is None else results
+        metrics = result.metrics() if metrics is None else metrics
+        verdict = result.verdict() if verdict is None else verdict
+        if columns is None:
+            columns, rows = result.table()
+    verdict = verdict or Verdict("info", "no verdict applies to this analysis")
+    notes = [str(n) for n in (notes or [])]
+    resolved = resolve_format(fmt, out)
+    if resolved is Format.json:
+        text = json.dumps(contract_payload(command=command, inputs=inputs, settings=settings, results=results,
+                                           verdict=verdict, notes=notes), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        _write(text, out)
+    elif resolved is Format.csv:
+        _write(tidy_csv(metrics or []), out)
+    else:
+        shown_notes = ([verdict_line(verdict)] if verdict.status != "info" else []) + notes
+        emit(command=command, data={}, columns=columns or [], rows=rows or [], fmt=resolved, out=out, title=title, notes=shown_notes)
+    gate(verdict, fail_on)
+
+
+def _write(text: str, out: Path | None) -> None:
+    if out is not None:
+        from embgeo.io.writers import write_text
+
+        write_text(out, text)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def gate(verdict, fail_on: str | None) -> None:
+    """``--fail-on warn|bad``: exit 1 (after the output is written) when the verdict is at least that severe."""
+    if not fail_on:
+        return
+    from embgeo.results import severity
+
+    fail_on = getattr(fail_on, "value", fail_on)
+    if severity(verdict.status) >= severity(fail_on):
+        if not _quiet():
+            sys.stderr.write(f"embgeo: gate: verdict is {verdict.status} (--fail-on {fail_on}): {verdict.reason}\n")
+        import typer
+
+        raise typer.Exit(1)
+
+
+def _quiet() -> bool:
+    from embgeo.cli.common import settings
+
+    return settings().quiet

@@ -14,8 +14,8 @@ class InfoResult(Result):
 
     file: str
     format: str
-    rows: int
-    dims: int
+    n_rows: int
+    n_dims: int
     dtype: str
     bytes: int
     file_bytes: int
@@ -42,6 +42,33 @@ class InfoResult(Result):
             rows.append([k, v])
         return ["field", "value"], rows
 
+    def metrics(self):
+        from embgeo.results import Metric
+
+        ids = ("n_rows", "n_dims", "bytes", "file_bytes", "norm_min", "norm_median", "norm_max",
+               "nan_inf_rows", "zero_rows", "duplicate_rows", "duplicate_groups")
+        units = {"bytes": "bytes", "file_bytes": "bytes"}
+        bad = {"nan_inf_rows": "bad", "zero_rows": "warn", "duplicate_rows": "warn"}
+        return [Metric(k, getattr(self, k), unit=units.get(k, ""),
+                       status=(bad[k] if getattr(self, k) else "ok") if k in bad else "",
+                       extra={"input": self.file}) for k in ids]
+
+    def verdict(self):
+        """``bad`` with NaN/inf rows (every analysis would fail on them), ``warn`` with all-zero or
+        duplicate rows (cosine is undefined on zeros; duplicates bias neighbour statistics), else ``ok``."""
+        from embgeo.results import Verdict
+
+        if self.nan_inf_rows:
+            return Verdict("bad", f"{self.nan_inf_rows} of {self.n_rows} rows hold NaN or inf",
+                           "drop them (--drop-nonfinite) or fix the file", "nan_inf_rows")
+        if self.zero_rows:
+            return Verdict("warn", f"{self.zero_rows} of {self.n_rows} rows are all zero (cosine is undefined on them)",
+                           "drop them (--drop-zero)", "zero_rows")
+        if self.duplicate_rows:
+            return Verdict("warn", f"{self.duplicate_rows} of {self.n_rows} rows repeat an earlier row exactly",
+                           "drop them (--dedupe) before neighbour-based analyses", "duplicate_rows")
+        return Verdict("ok", f"all {self.n_rows} rows are finite, non-zero and distinct", "", "nan_inf_rows")
+
 
 def describe(es: EmbeddingSet) -> InfoResult:
     """Describe ``es``: norms in float64, and NaN/inf, all-zero and duplicate rows.
@@ -57,8 +84,8 @@ def describe(es: EmbeddingSet) -> InfoResult:
     return InfoResult(
         file=es.source,
         format=str(es.provenance.get("format", "array")),
-        rows=int(n),
-        dims=int(d),
+        n_rows=int(n),
+        n_dims=int(d),
         dtype=es.stored_dtype,
         bytes=int(n * d * itemsize),
         file_bytes=int(es.provenance.get("file_bytes", 0)),

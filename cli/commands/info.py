@@ -5,8 +5,9 @@ from typing import Annotated, List
 
 import typer
 
-from embgeo.cli.common import FormatOpt, IdColOpt, InputFormatOpt, LabelsIdOpt, LabelsOpt, OutOpt, read_embeddings
-from embgeo.cli.output import emit
+from embgeo.cli.common import (
+    FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, JoinOpt, LabelsIdOpt, LabelsOpt, OutOpt, emit_result, input_entry, read_embeddings,
+)
 
 
 def info(
@@ -15,18 +16,33 @@ def info(
     labels: LabelsOpt = None,
     labels_id_col: LabelsIdOpt = None,
     input_format: InputFormatOpt = None,
+    join: JoinOpt = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any file has NaN/inf, all-zero or duplicate rows (a gate for pipelines).")] = False,
+    fail_on: FailOnOpt = None,
     fmt: FormatOpt = None,
     out: OutOpt = None,
 ):
-    """Shape, dtype, memory, norms, and NaN/inf, zero and duplicate rows of each file."""
-    from embgeo.info import describe
+    """Shape, dtype, memory, norms, and NaN/inf, zero and duplicate rows of each file.
 
-    found = [describe(read_embeddings(f, id_col=id_col, labels=labels, labels_id_col=labels_id_col, input_format=input_format)) for f in files]
-    results = [r.to_dict() for r in found]
+    The verdict is bad with NaN/inf rows and warn with all-zero or duplicate rows;
+    --strict exits 1 on either (the same as --fail-on warn)."""
+    from embgeo.info import describe
+    from embgeo.results import worst_verdict
+
+    sets = [read_embeddings(f, id_col=id_col, labels=labels, labels_id_col=labels_id_col, input_format=input_format, join=join) for f in files]
+    found = [describe(es) for es in sets]
+    results = {"files": [r.to_dict() for r in found]}
     tables = [dict(r.table()[1]) for r in found]
     rows = [[k] + [t[k] for t in tables] for k in tables[0] if k != "file"]
-    columns = ["field"] + [r["file"] for r in results]
-    emit(command="info", data={"files": results}, columns=columns, rows=rows, fmt=fmt, out=out, title="embgeo info")
+    columns = ["field"] + [r.file for r in found]
+    verdict = worst_verdict([r.verdict() for r in found])
+    if strict and fail_on is None:
+        fail_on = "warn"
+    emit_result(command="info", inputs=[input_entry(es) for es in sets],
+                settings={"id_col": id_col, "labels": labels, "labels_id_col": labels_id_col, "input_format": input_format,
+                          "join": getattr(join, "value", join), "strict": strict, "fail_on": getattr(fail_on, "value", fail_on)},
+                results=results, metrics=[m for r in found for m in r.metrics()], verdict=verdict,
+                columns=columns, rows=rows, fmt=fmt, out=out, title="embgeo info", fail_on=fail_on)
 
 
 def register(app: typer.Typer) -> None:
