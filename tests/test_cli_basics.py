@@ -64,14 +64,17 @@ def test_formats_and_stdout_only_data(tmp_path, run_cli):
     np.save(tmp_path / "x.npy", x)
     res = run_cli(["info", tmp_path / "x.npy", "--format", "json"])
     doc = json.loads(res.stdout)
-    assert doc["schema"] == "embgeo.info/1" and doc["files"][0]["rows"] == 4
-    np.testing.assert_allclose(doc["files"][0]["norm_max"], np.linalg.norm(x[-1].astype(np.float64)), rtol=1e-12)  # norms accumulate in float64
+    assert doc["schema"] == "embgeo.info/1" and doc["results"]["files"][0]["n_rows"] == 4
+    assert doc["inputs"] == [{"path": str(tmp_path / "x.npy"), "key": None, "rows": 4, "dims": 3}]
+    assert doc["verdict"]["status"] == "ok"
+    np.testing.assert_allclose(doc["results"]["files"][0]["norm_max"], np.linalg.norm(x[-1].astype(np.float64)), rtol=1e-12)  # norms accumulate in float64
     assert res.stderr == ""
     res = run_cli(["info", tmp_path / "x.npy", "-f", "csv"])
     rows = list(csv.reader(io.StringIO(res.stdout)))
-    assert rows[0] == ["field", str(tmp_path / "x.npy")] and ["rows", "4"] in rows
+    assert rows[0] == ["metric", "value", "ci_low", "ci_high", "unit", "status", "input"]
+    assert ["n_rows", "4", "", "", "", "", str(tmp_path / "x.npy")] in rows
     res = run_cli(["info", tmp_path / "x.npy", "-f", "md"])
-    assert "| rows | 4 |" in res.stdout
+    assert "| n_rows | 4 |" in res.stdout
     res = run_cli(["info", tmp_path / "x.npy", "-f", "table"])
     assert "rows" in res.stdout and "4" in res.stdout
 
@@ -89,7 +92,7 @@ def test_out_is_written_atomically_with_format_from_suffix(tmp_path, run_cli):
     np.save(tmp_path / "x.npy", np.ones((3, 2), np.float32))
     res = run_cli(["info", tmp_path / "x.npy", "--out", tmp_path / "r.json"])
     assert res.code == 0 and res.stdout == ""
-    assert json.loads((tmp_path / "r.json").read_text())["files"][0]["dims"] == 2
+    assert json.loads((tmp_path / "r.json").read_text())["results"]["files"][0]["n_dims"] == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json", "x.npy"]  # no temp file left
     res = run_cli(["info", tmp_path / "x.npy", "--out", tmp_path / "nofolder" / "r.json"])
     assert res.code == 2 and "does not exist" in res.stderr
@@ -100,10 +103,15 @@ def test_info_several_files_and_labels(tmp_path, run_cli):
     np.save(tmp_path / "b.npy", np.ones((5, 4), np.float64))
     (tmp_path / "l.csv").write_text("topic\nx\ny\nz\n")
     res = run_cli(["info", tmp_path / "a.npy", tmp_path / "b.npy", "-f", "json"])
-    files = json.loads(res.stdout)["files"]
-    assert [f["rows"] for f in files] == [3, 5] and files[1]["duplicate_rows"] == 4
+    doc = json.loads(res.stdout)
+    files = doc["results"]["files"]
+    assert [f["n_rows"] for f in files] == [3, 5] and files[1]["duplicate_rows"] == 4
+    assert doc["verdict"]["status"] == "warn" and doc["verdict"]["decided_by"] == "duplicate_rows"
     res = run_cli(["info", tmp_path / "a.npy", "--labels", tmp_path / "l.csv", "-f", "json"])
-    assert json.loads(res.stdout)["files"][0]["label_columns"] == ["topic"]
+    assert json.loads(res.stdout)["results"]["files"][0]["label_columns"] == ["topic"]
+    res = run_cli(["info", tmp_path / "b.npy", "--strict"])  # duplicates trip the gate, after the output is written
+    assert res.code == 1 and "duplicate_rows" in res.stdout and "gate" in res.stderr
+    assert run_cli(["info", tmp_path / "b.npy", "--fail-on", "bad", "-q"]).code == 0
 
 
 def test_outputs_get_normal_permissions(tmp_path):

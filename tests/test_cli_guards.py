@@ -126,7 +126,7 @@ def test_repeated_ids_are_reported(run_cli, tmp_path):
     np.savez(tmp_path / "d.npz", embeddings=np.random.default_rng(0).standard_normal((4, 3)), ids=np.array(["a", "b", "a", "c"]))
     r = run_cli(["info", tmp_path / "d.npz", "-f", "json"])
     assert r.code == 0 and "1 repeated ids (first: 'a')" in " ".join(r.stderr.split())
-    assert json.loads(r.stdout)["files"][0]["rows"] == 4
+    assert json.loads(r.stdout)["results"]["files"][0]["n_rows"] == 4
 
 
 def test_delta_auto_that_would_measure_nothing(run_cli, files):

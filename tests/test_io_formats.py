@@ -85,7 +85,7 @@ def write_all(x: np.ndarray, tmp):
     return specs
 
 
-COMPARED = ("rows", "dims", "dtype", "bytes", "norm_min", "norm_median", "norm_max", "nan_inf_rows", "zero_rows", "duplicate_rows", "duplicate_groups")
+COMPARED = ("n_rows", "n_dims", "dtype", "bytes", "norm_min", "norm_median", "norm_max", "nan_inf_rows", "zero_rows", "duplicate_rows", "duplicate_groups")
 
 
 def test_every_format_gives_the_same_info(matrix, tmp_path, run_cli):
@@ -97,7 +97,7 @@ def test_every_format_gives_the_same_info(matrix, tmp_path, run_cli):
         assert res.code == 0, (label, res.stderr)
         doc = json.loads(res.stdout)
         assert doc["schema"] == "embgeo.info/1"
-        got = {k: doc["files"][0][k] for k in COMPARED}
+        got = {k: doc["results"]["files"][0][k] for k in COMPARED}
         if reference is None:
             reference = got
         assert got == reference, label
