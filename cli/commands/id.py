@@ -1,4 +1,4 @@
-"""``embgeo id X [--method twonn,mle,gride,pca,rankme,entropy|all] [--k 20] [--approx] [--sample N] [--layers]``"""
+"""``embgeo id X [-m twonn,mle,gride,pca,rankme,entropy|all] [-k 20] [--approx] [--sample N] [--layers]``"""
 from __future__ import annotations
 
 from enum import Enum
@@ -7,8 +7,9 @@ from typing import Annotated, List, Optional
 import typer
 
 from embgeo.cli.common import (
-    DedupeOpt, DropNonfiniteOpt, FormatOpt, IdColOpt, InputFormatOpt, OutOpt, PlotOpt, SchedulerOpt, SeedOpt,
-    message, progress, read_embeddings, resolve_device, save_plot, scheduler_client, seed_value,
+    DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, MethodOpt, OutOpt, PlotOpt, SampleOpt,
+    SchedulerOpt, SeedOpt, emit_result, input_entry, message, progress, read_embeddings, resolve_device, save_plot,
+    scheduler_client, seed_value, split_list,
 )
 
 
@@ -24,15 +25,15 @@ class Variant(str, Enum):
 
 def intrinsic_id(
     files: Annotated[List[str], typer.Argument(help="Embedding file (PATH or PATH:KEY); with --layers one L×n×d file or one file per layer.", show_default=False, metavar="X...")],
-    method: Annotated[str, typer.Option("--method", "-m", help="Comma-separated estimators: twonn, mle, gride, pca, rankme, entropy, or all.")] = "all",
-    k: Annotated[int, typer.Option("--k", help="MLE neighbour range k/2..k (Levina–Bickel 10..20).", min=3)] = 20,
+    method: MethodOpt = None,
+    k: Annotated[int, typer.Option("--k", "-k", help="Number of nearest neighbours of the MLE: it averages k/2..k (Levina–Bickel 10..20).", min=3)] = 20,
     gride_max: Annotated[int, typer.Option("--gride-max", help="Largest neighbour order n2 of the GRIDE scale curve (n1 = 1, 2, 4, …; n2 = 2·n1).", min=2)] = 64,
     discard: Annotated[float, typer.Option("--discard", help="TwoNN: share of the largest ratios r2/r1 censored.", min=0.0, max=0.89)] = 0.1,
     variant: Annotated[Variant, typer.Option("--variant", help="TwoNN estimate: censored maximum likelihood or Facco's linear fit.", case_sensitive=False)] = Variant.mle,
-    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap replicates for the TwoNN and MLE intervals (0: none).", min=0)] = 200,
+    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap replicates for the TwoNN and MLE intervals (0: none; TwoNN then shows its exact interval).", min=0)] = 200,
     approx: Annotated[bool, typer.Option("--approx", help="Approximate kNN (pynndescent) with a measured recall; for large n.")] = False,
-    sample: Annotated[Optional[int], typer.Option("--sample", help="Estimate on a seeded random sample of N rows (the same rows in every layer).", min=3)] = None,
-    layers: Annotated[bool, typer.Option("--layers", help="Treat the input as a layer stack: a table per layer and the neighbourhood overlap between consecutive layers.")] = False,
+    sample: SampleOpt = None,
+    layers: Annotated[bool, typer.Option("--layers", help="Treat the input as a layer stack: estimates per layer and the neighbourhood overlap between consecutive layers.")] = False,
     overlap_k: Annotated[int, typer.Option("--overlap-k", help="Neighbours compared between consecutive layers.", min=1)] = 10,
     metric: Annotated[Metric, typer.Option("--metric", help="Distance for the neighbour-based estimators.", case_sensitive=False)] = Metric.euclidean,
     id_col: IdColOpt = None,
@@ -41,74 +42,84 @@ def intrinsic_id(
     dedupe: DedupeOpt = False,
     seed: SeedOpt = None,
     scheduler: SchedulerOpt = None,
+    fail_on: FailOnOpt = None,
     fmt: FormatOpt = None,
     out: OutOpt = None,
     plot: PlotOpt = None,
 ):
-    """Intrinsic dimension: TwoNN, MLE, GRIDE (ID against scale), PCA, RankMe and matrix entropy, with
-    bootstrap intervals; per layer with --layers. Exact duplicate rows are dropped before the ratio estimators."""
-    from embgeo.cli.output import emit
+    """Intrinsic dimension: the estimators TwoNN, MLE and GRIDE (ID against scale; the peers' TwoNN
+    and MLE defaults beside embgeo's), and the spectral measures PCA, RankMe and matrix entropy;
+    which estimate to read and why, and a verdict (warn when estimators disagree beyond their
+    intervals, GRIDE has no plateau, or halving --sample moves TwoNN). Per layer with --layers.
+    Exact duplicate rows are dropped before the ratio estimators."""
+    import dataclasses
+
     from embgeo.errors import EmbgeoError
-    from embgeo.intrinsic.estimators import HIGH_ID_NOTE, NOISE_NOTE
     from embgeo.intrinsic.summary import intrinsic_dimension, parse_methods
 
-    methods = parse_methods(method)
+    methods = parse_methods(split_list(method) or ["all"])
     device = resolve_device()
-    backend = "torch" if device == "cuda" else "numpy"
     s = seed_value(seed)
     common = dict(methods=methods, k=k, gride_max=gride_max, discard_fraction=discard, twonn_variant=variant.value,
-                  sample=sample, approx=approx, seed=s, n_boot=bootstrap, metric=metric.value, backend=backend, device=device)
+                  sample=sample, approx=approx, seed=s, n_boot=bootstrap, metric=metric.value,
+                  backend="torch" if device == "cuda" else "numpy", device=device)
+    settings = {"method": list(methods), "k": k, "gride_max": gride_max, "discard": discard, "variant": variant.value,
+                "bootstrap": bootstrap, "approx": approx, "sample": sample, "layers": layers, "overlap_k": overlap_k if layers else None,
+                "metric": metric.value, "id_col": id_col, "input_format": input_format, "drop_nonfinite": drop_nonfinite,
+                "dedupe": dedupe, "seed": s, "device": device, "scheduler": scheduler, "fail_on": getattr(fail_on, "value", fail_on)}
 
     if layers:
         if scheduler:
             message("--scheduler: the per-layer analysis runs in this process (the cluster runs single-matrix id)", style="yellow")
-        from embgeo.io import load_layers
-        from embgeo.intrinsic.layers import layer_dimensions
-
         if drop_nonfinite or dedupe:
             raise EmbgeoError("--drop-nonfinite/--dedupe would break the row alignment between layers", hint="clean the layers first; duplicates are dropped per layer for the ratio estimators anyway")
+        from embgeo.io import load_layers
+        from embgeo.io.readers import split_spec
+        from embgeo.intrinsic.layers import layer_dimensions
+
         stack = load_layers(files, fmt=input_format, id_col=id_col)
-        source = ", ".join(files)
         with progress("layers", total=len(stack)) as advance:
             try:
-                report = layer_dimensions(stack, overlap_k=overlap_k, progress=advance,
-                                          **{key: v for key, v in common.items() if key != "n_boot"}, n_boot=bootstrap)
+                report = layer_dimensions(stack, overlap_k=overlap_k, progress=advance, **common)
             except EmbgeoError as exc:
-                raise exc.with_source(source) from None
-        columns, rows = report.table()
-        data = {"files": list(files), **report.to_dict()}
-        notes = [HIGH_ID_NOTE, f"overlap: share of common {overlap_k}-NN between a layer and the next (1 = same neighbourhoods; {overlap_k}/(n-1) = unrelated)"]
+                raise exc.with_source(", ".join(files)) from None
+        widths = [L.shape[1] for L in stack.layers]
+        specs = [split_spec(f) for f in files]
+        inputs = ([input_entry(p, key=key, rows=report.n_rows, dims=widths[0]) for p, key in specs] if len(files) == 1 else
+                  [input_entry(p, key=key, rows=report.n_rows, dims=w) for (p, key), w in zip(specs, widths)])
+        notes = [report.reports[0].notes[0], f"overlap: share of common {overlap_k}-NN between a layer and the next "
+                 f"(1 = same neighbourhoods; {report.overlap_chance:.3g} = unrelated, k/(n-1))"]
         if report.n_used < report.n_rows:
-            notes.append(f"note: every layer estimated on the same seeded sample of {report.n_used} of {report.n_rows} rows (--seed {s})")
-        emit(command="id", data=data, columns=columns, rows=rows, fmt=fmt, out=out,
-             title=f"embgeo id --layers — {len(stack)} layers × {report.n_rows} rows", notes=notes)
-        save_plot(report, plot)
-        return
+            notes.append(f"note: every layer estimated on the same seeded sample of {report.n_used} of {report.n_rows} rows (--seed {s}); "
+                         "each layer's TwoNN is compared with half of it (sample_check)")
+        title = f"embgeo id --layers — {len(stack)} layers × {report.n_rows} rows ({', '.join(files)})"
+    else:
+        if len(files) != 1:
+            raise EmbgeoError(f"got {len(files)} input files; without --layers pass exactly one", hint="add --layers to treat several files as layers")
+        es = read_embeddings(files[0], id_col=id_col, input_format=input_format, drop_nonfinite=drop_nonfinite, dedupe=dedupe)
+        n_query = min(es.n_samples, sample) if sample else es.n_samples
+        with progress("neighbours", total=n_query) as advance, scheduler_client(scheduler) as client:
+            if client is not None:  # kNN and spectra run on the Dask workers; the estimators here
+                from functools import partial
 
-    if len(files) != 1:
-        raise EmbgeoError(f"got {len(files)} input files; without --layers pass exactly one", hint="add --layers to treat several files as layers")
-    es = read_embeddings(files[0], id_col=id_col, input_format=input_format, drop_nonfinite=drop_nonfinite, dedupe=dedupe)
-    n_query = min(es.n_samples, sample) if sample else es.n_samples
-    with progress("neighbours", total=n_query) as advance, scheduler_client(scheduler) as client:
-        if client is not None:  # kNN and spectra run on the Dask workers; the estimators here
-            from functools import partial
+                from embgeo.distributed.metrics import intrinsic_dimension as on_cluster
 
-            from embgeo.distributed.metrics import intrinsic_dimension as on_cluster
+                intrinsic_dimension = partial(on_cluster, client=client)
+            try:
+                report = intrinsic_dimension(es.matrix, progress=advance, **common)
+            except EmbgeoError as exc:
+                raise exc.with_source(es.source) from None
+        report = dataclasses.replace(report, n_dims=int(es.n_features))
+        if report.n_duplicates_dropped:
+            message(f"{es.source}: {report.n_duplicates_dropped} exact duplicate rows dropped before TwoNN/MLE/GRIDE (they make r1 = 0)")
+        inputs = [input_entry(es)]
+        notes = list(report.notes)
+        title = f"embgeo id — {es.source} ({report.n_used} of {report.n_rows} rows × {es.n_features})"
 
-            intrinsic_dimension = partial(on_cluster, client=client)
-        try:
-            report = intrinsic_dimension(es.matrix, progress=advance, **common)
-        except EmbgeoError as exc:
-            raise exc.with_source(es.source) from None
-    if report.n_duplicates_dropped:
-        message(f"{es.source}: {report.n_duplicates_dropped} exact duplicate rows dropped before TwoNN/MLE/GRIDE (they make r1 = 0)")
-    columns, rows = report.table()
-    data = {"file": es.source, "n_features": int(es.n_features), **report.to_dict()}
-    notes = list(report.notes)
-    if "gride" in methods and NOISE_NOTE not in notes:
-        notes.append(NOISE_NOTE)
-    emit(command="id", data=data, columns=columns, rows=rows, fmt=fmt, out=out,
-         title=f"embgeo id — {es.source} ({report.n_used} of {report.n_rows} rows × {es.n_features})", notes=notes)
+    verdict = report.verdict()
+    if verdict.status == "info":  # the verdict line (which names the estimate to read) is shown only for ok/warn/bad
+        notes.insert(0, verdict.reason)
+    emit_result(command="id", inputs=inputs, settings=settings, result=report, verdict=verdict, notes=notes, fmt=fmt, out=out, title=title, fail_on=fail_on)
     save_plot(report, plot)
 
 

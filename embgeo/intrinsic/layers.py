@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.intrinsic.summary import IntrinsicReport, intrinsic_dimension, neighbors_needed, parse_methods, sample_rows
+from embgeo.intrinsic.summary import PEER_MLE_K, IntrinsicReport, _ci, intrinsic_dimension, neighbors_needed, parse_methods, sample_rows
 from embgeo.knn.engine import knn
 from embgeo.results import Result
 from embgeo.validation import as_matrix
@@ -51,34 +51,119 @@ class LayerReport(Result):
     n_used: int
     methods: tuple
 
+    @property
+    def overlap_chance(self) -> float:
+        """What unrelated neighbourhoods give: ``k/(n−1)``."""
+        return self.overlap_k / max(1, self.n_used - 1)
+
     def to_dict(self) -> dict:
         layers = []
         for i, (name, rep) in enumerate(zip(self.names, self.reports)):
             d = {"layer": name, **rep.to_dict()}
-            d.pop("notes", None)
             d["overlap_next"] = float(self.overlap[i]) if i < self.overlap.size else None
             layers.append(d)
-        return {"n_rows": self.n_rows, "n_used": self.n_used, "overlap_k": self.overlap_k, "methods": list(self.methods), "layers": layers}
+        return {"n_rows": self.n_rows, "n_used": self.n_used, "overlap_k": self.overlap_k, "overlap_chance": self.overlap_chance,
+                "methods": list(self.methods), "layers": layers}
+
+    def metrics(self) -> list:
+        """One row per layer per estimate (the single-matrix ids with a ``layer`` column), and
+        ``overlap`` per pair of consecutive layers (``layer`` → ``next``)."""
+        from embgeo.results import Metric
+
+        rows = []
+        for name, rep in zip(self.names, self.reports):
+            rows += [m for m in rep.metrics(extra={"layer": name}) if m.metric not in ("n_used", "n_duplicates_dropped")]
+        for i, v in enumerate(self.overlap):
+            rows.append(Metric("overlap", float(v), unit="", extra={"layer": self.names[i], "next": self.names[i + 1], "k": self.overlap_k,
+                                                                     "chance": self.overlap_chance}))
+        return rows
+
+    def verdict(self):
+        """The per-layer verdicts (the single-matrix rule), worst first: ``warn`` names the layer."""
+        from embgeo.results import Verdict
+
+        verdicts = [rep.verdict() for rep in self.reports]
+        warned = [(n, v) for n, v in zip(self.names, verdicts) if v.status in ("warn", "bad")]
+        if warned:
+            name, v = warned[0]
+            more = f" ({len(warned)} of {len(self.names)} layers warn: {', '.join(str(n) for n, _ in warned)})" if len(warned) > 1 else ""
+            return Verdict(v.status, f"layer {name}: {v.reason}{more}", v.fix, v.decided_by)
+        if verdicts and all(v.status == "ok" for v in verdicts):
+            read = sorted({v.decided_by for v in verdicts if v.decided_by})
+            return Verdict("ok", f"in every layer the neighbour estimators agree within their 95 % intervals; read {', '.join(read)}",
+                           "", read[0] if read else None)
+        return Verdict("info", "per-layer spectral measures only: no intrinsic-dimension estimator was asked", "", None)
 
     def curves(self) -> dict:
-        """Method → list of per-layer headline estimates (for plots)."""
-        out = {}
-        for m in self.methods:
-            vals = []
-            for rep in self.reports:
-                row = next(r for r in rep.summary_rows() if r[0] == m)
-                vals.append(row[1])
-            out[m] = vals
+        """Estimate → list of per-layer values (``None`` where missing), for tables and plots: the
+        estimators (``twonn``, ``twonn_linear``, ``mle``, ``mle_k20``, ``gride`` = its plateau),
+        the spectral measures (``pca``, ``rankme``, ``entropy``) and ``overlap`` (L − 1 values)."""
+        out: dict = {}
+        for key in ESTIMATE_KEYS + SPECTRAL_KEYS:
+            vals = [_headline(rep, key) for rep in self.reports]
+            if any(v is not None for v in vals) or key in self.methods:
+                out[key] = vals
         out["overlap"] = [float(v) for v in self.overlap]
         return out
 
+    def intervals(self) -> dict:
+        """Estimator → list of per-layer ``(ci_low, ci_high)`` (NaN where none)."""
+        out = {}
+        for key in ESTIMATE_KEYS:
+            ivs = [_interval(rep, key) for rep in self.reports]
+            if any(np.isfinite(lo) for lo, _ in ivs):
+                out[key] = ivs
+        return out
+
     def table(self):
-        cols = ["layer", *self.methods, f"overlap→next (k={self.overlap_k})"]
+        """Per layer: the estimators and the overlap, then (under their own header row) the spectral measures."""
         curves = self.curves()
+        est = [k for k in ESTIMATE_KEYS if k in curves]
+        spec = [k for k in SPECTRAL_KEYS if k in curves]
+        label = {"gride": "gride_plateau"}
+        cols = ["layer", *[label.get(k, k) for k in est], f"overlap→next (k={self.overlap_k})"]
         rows = []
         for i, name in enumerate(self.names):
-            rows.append([name, *[curves[m][i] for m in self.methods], float(self.overlap[i]) if i < self.overlap.size else None])
+            rows.append([name, *[curves[k][i] for k in est], float(self.overlap[i]) if i < self.overlap.size else None])
+        if spec:
+            width = max(len(cols), len(spec) + 1)
+            if not est:
+                return ["layer", *spec], [[name, *[curves[k][i] for k in spec]] for i, name in enumerate(self.names)]
+            cols += [""] * (width - len(cols))
+            rows = [r + [None] * (width - len(r)) for r in rows]
+            rows.append(["SPECTRAL", *[k.upper() for k in spec]] + [""] * (width - 1 - len(spec)))
+            for i, name in enumerate(self.names):
+                rows.append([name, *[curves[k][i] for k in spec]] + [None] * (width - 1 - len(spec)))
         return cols, rows
+
+
+#: the per-layer estimates, in table order
+ESTIMATE_KEYS = ("twonn", "twonn_linear", "mle", "mle_k20", "gride")
+SPECTRAL_KEYS = ("pca", "rankme", "entropy")
+
+
+def _headline(rep: IntrinsicReport, key: str):
+    r = getattr(rep, key, None)
+    if r is None:
+        return None
+    if key == "gride":
+        p = rep.plateau()
+        return None if p is None else p.value
+    if key == "pca":
+        return float(r.participation_ratio)
+    if key == "rankme":
+        return float(r.effective_rank)
+    if key == "entropy":
+        return float(r.normalized)
+    return float(r.dimension)
+
+
+def _interval(rep: IntrinsicReport, key: str) -> tuple[float, float]:
+    if key == "gride":
+        p = rep.plateau()
+        return (p.ci_low, p.ci_high) if p is not None else (float("nan"), float("nan"))
+    r = getattr(rep, key, None)
+    return _ci(r) if r is not None else (float("nan"), float("nan"))
 
 
 def layer_dimensions(
@@ -114,6 +199,8 @@ def layer_dimensions(
         raise EmbgeoError(f"overlap_k must be a positive integer; got {overlap_k!r}")
     rows = sample_rows(n, sample, seed)
     need = max(int(overlap_k), neighbors_needed(methods, k=int(k), gride_max=int(gride_max)))
+    if "mle" in methods and (n if rows is None else rows.size) >= PEER_MLE_K + 2:
+        need = max(need, PEER_MLE_K)  # the peers' MLE (k = 20) reads the same search
     reports, knn_idx = [], []
     for i, (L, name) in enumerate(zip(layers, names)):
         X = as_matrix(L, name=f"layer '{name}'", min_rows=3)
@@ -127,7 +214,7 @@ def layer_dimensions(
         reuse = nb if nb.n_duplicate_rows == 0 else None
         rep = intrinsic_dimension(X, methods=methods, k=k, gride_max=gride_max, discard_fraction=discard_fraction,
                                   twonn_variant=twonn_variant, n_boot=n_boot, seed=seed, approx=approx,
-                                  metric=metric, backend=backend, device=device, neighbors=reuse)
+                                  metric=metric, backend=backend, device=device, neighbors=reuse, check_sample=rows is not None)
         reports.append(rep)
         if progress is not None:
             progress(1)

@@ -1,9 +1,9 @@
 """Global, spectral dimension measures: PCA, effective rank (RankMe), matrix entropy.
 
-All three read the eigenvalues of the ``(n_features × n_features)`` scatter
+All three read the eigenvalues of the ``(n_dims × n_dims)`` scatter
 matrix ``ZᵀZ`` (its non-zero eigenvalues are those of the Gram matrix ``ZZᵀ``),
 accumulated block by block in float64, so a memory-mapped matrix is never
-loaded whole. When ``n_features > n_samples`` the smaller Gram matrix is used.
+loaded whole. When ``n_dims > n_rows`` the smaller Gram matrix is used.
 
 References
 ----------
@@ -34,7 +34,7 @@ def scatter_spectrum(X, *, center: bool, block: int = 16384) -> np.ndarray:
     """Eigenvalues (descending, ≥ 0) of ``ZᵀZ`` with ``Z = X − mean`` if ``center`` else ``X``.
 
     Two passes when centring (the mean first, in float64) so a large common offset
-    does not cancel; memory O(block × n_features + n_features²).
+    does not cancel; memory O(block × n_dims + n_dims²).
     """
     X = as_matrix(X, name="X", min_rows=2)
     n, d = X.shape
@@ -65,8 +65,8 @@ class PCAResult(Result):
     components_95: int
     components_99: int
     explained_variance_ratio: np.ndarray = field(repr=False)
-    n_samples: int = 0
-    n_features: int = 0
+    n_rows: int = 0
+    n_dims: int = 0
 
     def to_dict(self) -> dict:
         return {
@@ -75,13 +75,13 @@ class PCAResult(Result):
             "components_95": int(self.components_95),
             "components_99": int(self.components_99),
             "explained_variance_ratio_top": [float(v) for v in self.explained_variance_ratio[:20]],
-            "n_samples": int(self.n_samples),
-            "n_features": int(self.n_features),
+            "n_rows": int(self.n_rows),
+            "n_dims": int(self.n_dims),
         }
 
 
 def pca_dimension(X, *, eigenvalues: np.ndarray | None = None) -> PCAResult:
-    """Linear (PCA) dimension of ``X`` (n_samples, n_features).
+    """Linear (PCA) dimension of ``X`` (n_rows, n_dims).
 
     With covariance eigenvalues ``λ₁ ≥ λ₂ ≥ …``: participation ratio
     ``PR = (Σλ)² / Σλ²`` (between 1 and the rank; equals m for m equal
@@ -119,7 +119,7 @@ def rankme(X, *, center: bool = False, eigenvalues: np.ndarray | None = None) ->
 
     ``σ_k`` are the singular values of the embedding matrix (uncentred by
     default, as in the paper; ``center=True`` uses the covariance), ε = 1e-7.
-    Between 1 and min(n_samples, n_features); m equal singular values give m.
+    Between 1 and min(n_rows, n_dims); m equal singular values give m.
     """
     ev = scatter_spectrum(X, center=center) if eigenvalues is None else np.asarray(eigenvalues, dtype=np.float64)
     max_rank = int(min(X.shape) if X is not None else ev.size)
@@ -149,7 +149,7 @@ def matrix_entropy(X, *, alpha: float = 1.0, center: bool = False, eigenvalues: 
 
     With ``pᵢ = λᵢ(K)/tr K``: ``S_α = log(Σ pᵢ^α)/(1 − α)`` (α = 1: the Shannon /
     von Neumann limit ``−Σ pᵢ log pᵢ``), and ``normalized = S_α / log r`` with
-    ``r = min(n_samples, n_features)`` the largest possible rank, so 1 means
+    ``r = min(n_rows, n_dims)`` the largest possible rank, so 1 means
     every direction carries the same energy and 0 a rank-one set. Default α = 1,
     rows as given (``center=False``).
     """
