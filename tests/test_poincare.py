@@ -122,9 +122,9 @@ def test_sparse_steps_train_and_resume(tree, tmp_path, optimizer, lr):
 
 
 def test_resume_keeps_the_checkpoints_step_kind(tree, tmp_path):
-    from embgeo.hyperbolic.poincare import _default_sparse
+    from embgeo.hyperbolic.poincare import default_sparse
 
     ck = tmp_path / "ck.npz"
     train_poincare(tree, seed=0, checkpoint=ck, **{**SMALL, "epochs": 3, "sparse": False})
-    assert _default_sparse(10**6, ck) is False  # a dense checkpoint resumes dense even where sparse is the default
-    assert _default_sparse(10**6, None) is True and _default_sparse(100, None) is False
+    assert default_sparse(10**6, ck) is False  # a dense checkpoint resumes dense even where sparse is the default
+    assert default_sparse(10**6, None) is True and default_sparse(100, None) is False

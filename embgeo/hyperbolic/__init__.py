@@ -12,7 +12,11 @@ Callables (loaded on first use; nothing heavy is imported here):
 - :func:`delta` — Gromov δ (:func:`embgeo.hyperbolic.delta.gromov_delta`);
 - :func:`reembed` — an embedding matrix re-embedded into the ball
   (:func:`embgeo.hyperbolic.reembed.reembed`);
-- :func:`read_hierarchy` / :func:`hierarchy_from_edges` — edge lists and closures.
+- :func:`read_hierarchy` / :func:`hierarchy_from_edges` — edge lists and closures;
+- :func:`combinatorial_embedding`, :func:`embed_hierarchy`, :func:`rooted_tree`,
+  :func:`embedding_scale`, :func:`bits_needed` — the construction's parts
+  (:mod:`~embgeo.hyperbolic.combinatorial` is its public face, the engines are in
+  :mod:`~embgeo.hyperbolic.construction`, the rooted tree in :mod:`~embgeo.hyperbolic.trees`).
 
 ``evaluate``, ``combinatorial``, ``hmds``, ``delta`` and ``reembed`` are also the
 modules that hold them: each module is callable, so ``embgeo.hyperbolic.hmds(D)``
@@ -33,6 +37,13 @@ _LAZY = {
     "read_hierarchy": "embgeo.hyperbolic.graphs:read_hierarchy",
     "hierarchy_from_edges": "embgeo.hyperbolic.graphs:hierarchy_from_edges",
     "poincare_distance": "embgeo.hyperbolic.math:poincare_distance",
+    "combinatorial_embedding": "embgeo.hyperbolic.combinatorial:combinatorial_embedding",
+    "embed_hierarchy": "embgeo.hyperbolic.combinatorial:embed_hierarchy",
+    "TreeEmbedding": "embgeo.hyperbolic.combinatorial:TreeEmbedding",
+    "CombinatorialResult": "embgeo.hyperbolic.combinatorial:CombinatorialResult",
+    "rooted_tree": "embgeo.hyperbolic.trees:rooted_tree",
+    "embedding_scale": "embgeo.hyperbolic.construction:embedding_scale",
+    "bits_needed": "embgeo.hyperbolic.construction:bits_needed",
 }
 
 __all__ = list(_LAZY)

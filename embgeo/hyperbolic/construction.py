@@ -1,4 +1,8 @@
-"""The combinatorial construction of a tree in the Poincaré ball (Sarkar 2011, Sala et al. 2018).
+"""The engines of the combinatorial construction (Sarkar 2011, Sala et al. 2018): scale, precision,
+child directions, the exact ``frames`` engine and the reference engine (float64 or mpmath).
+
+The public face is :mod:`embgeo.hyperbolic.combinatorial` (``combinatorial_embedding``,
+``embed_hierarchy``); the rooted spanning tree is :mod:`embgeo.hyperbolic.trees`.
 
 Sarkar's construction, as used by Sala, De Sa, Gu & Ré, *Representation Tradeoffs for
 Hyperbolic Embeddings* (ICML 2018), section 3:
@@ -38,13 +42,13 @@ engines compute the same embedding:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.results import Result
+from embgeo.hyperbolic.trees import RootedTree
 
 #: bits of float64's significand
 FLOAT64_BITS = 53
@@ -52,144 +56,6 @@ FLOAT64_BITS = 53
 GUARD_BITS = 16
 _LOG4 = math.log(4.0)
 _LOG2 = math.log(2.0)
-
-
-# --------------------------------------------------------------------------- the tree
-
-
-@dataclass(frozen=True)
-class RootedTree:
-    """A rooted spanning tree in array form (internal; built by :func:`rooted_tree`).
-
-    ``parent[root] == -1``; ``order`` is BFS order from the root; children of each
-    node are ``child_idx[child_ptr[v]:child_ptr[v+1]]`` in neighbour order; ``tin`` /
-    ``tout`` give each subtree as the contiguous range ``[tin, tout)`` of the DFS
-    preorder ``pre`` (``pre[tin[v]] == v``); ``length[v]`` is the weight of the edge
-    ``parent(v)–v`` (1 for unweighted trees); ``anc[v, k]`` is the depth-``k`` ancestor.
-    """
-
-    n: int
-    root: int
-    parent: np.ndarray
-    depth: np.ndarray
-    order: np.ndarray
-    child_ptr: np.ndarray
-    child_idx: np.ndarray
-    length: np.ndarray
-    tin: np.ndarray
-    tout: np.ndarray
-    pre: np.ndarray
-    anc: np.ndarray
-    max_degree: int
-    n_graph_edges: int
-    is_tree: bool
-
-    @property
-    def height(self) -> int:
-        return int(self.depth.max())
-
-    def n_children(self) -> np.ndarray:
-        return np.diff(self.child_ptr)
-
-
-def rooted_tree(edges, n_nodes: int | None = None, *, weights=None, root: int | None = None) -> RootedTree:
-    """BFS spanning tree of the undirected graph given by ``edges`` (m, 2).
-
-    ``root`` defaults to the first node of maximum degree in the graph (as Sala et
-    al.'s code). Edge weights (optional, positive) become edge lengths in units of τ;
-    parallel edges keep the smallest weight. A disconnected graph raises.
-    """
-    import scipy.sparse as sp
-    from scipy.sparse.csgraph import breadth_first_order, connected_components
-
-    e = np.asarray(edges)
-    if e.ndim != 2 or e.shape[1] != 2 or e.shape[0] == 0:
-        raise EmbgeoError(f"edges must be an (m, 2) array of node indices with m ≥ 1; got shape {e.shape}")
-    if e.dtype.kind not in "iu":
-        raise EmbgeoError(f"edges must hold integer node indices; got dtype {e.dtype}", hint="read the file with embgeo.hyperbolic.graphs.read_hierarchy")
-    e = e.astype(np.int64)
-    n = int(e.max()) + 1 if n_nodes is None else int(n_nodes)
-    if e.min() < 0 or e.max() >= n:
-        raise EmbgeoError(f"edge endpoints must lie in [0, {n}); got {e.min()}..{e.max()}")
-    if weights is None:
-        w = np.ones(e.shape[0])
-    else:
-        w = np.asarray(weights, dtype=np.float64).reshape(-1)
-        if w.shape[0] != e.shape[0]:
-            raise EmbgeoError(f"weights has {w.shape[0]} entries for {e.shape[0]} edges")
-        if not np.all(np.isfinite(w)) or np.any(w <= 0):
-            bad = int(np.flatnonzero(~(np.isfinite(w) & (w > 0)))[0])
-            raise EmbgeoError(f"edge weights must be finite and positive; edge {bad} has weight {w[bad]!r}")
-    loops = e[:, 0] == e[:, 1]
-    if loops.any():
-        e, w = e[~loops], w[~loops]
-    # undirected simple graph; duplicate edges keep the smallest weight
-    a, b = np.minimum(e[:, 0], e[:, 1]), np.maximum(e[:, 0], e[:, 1])
-    key = a * n + b
-    o = np.lexsort((w, key))
-    key, a, b, w = key[o], a[o], b[o], w[o]
-    first = np.r_[True, key[1:] != key[:-1]]
-    a, b, w = a[first], b[first], w[first]
-    m = a.size
-    adj = sp.csr_matrix((np.r_[w, w], (np.r_[a, b], np.r_[b, a])), shape=(n, n))
-    adj.sort_indices()
-    deg = np.diff(adj.indptr)
-    n_comp, labels = connected_components(adj, directed=False)
-    if n_comp > 1:
-        sizes = np.bincount(labels)
-        raise EmbgeoError(
-            f"the graph has {n_comp} connected components (largest {sizes.max()} of {n} nodes); the construction embeds one connected tree",
-            hint="embed each component separately or connect them under a new root",
-        )
-    if root is None:
-        root = int(np.argmax(deg))  # first node of maximum degree
-    elif not 0 <= int(root) < n:
-        raise EmbgeoError(f"root must be a node index in [0, {n}); got {root}")
-    root = int(root)
-    order, pred = breadth_first_order(adj, root, directed=False, return_predecessors=True)
-    parent = pred.astype(np.int64)
-    parent[root] = -1
-    depth = np.zeros(n, dtype=np.int64)
-    for v in order[1:]:  # BFS order: parents come first
-        depth[v] = depth[parent[v]] + 1
-    # children in neighbour order (CSR is sorted), i.e. in BFS discovery order
-    is_child = np.zeros(n, dtype=bool)
-    is_child[order[1:]] = True
-    kids = order[1:]
-    # sort children by (parent, position in parent's neighbour list) == BFS order is already grouped
-    o = np.argsort(parent[kids], kind="stable")
-    child_idx = kids[o]
-    counts = np.bincount(parent[kids], minlength=n)
-    child_ptr = np.r_[0, np.cumsum(counts)].astype(np.int64)
-    # edge lengths from the adjacency weights
-    length = np.zeros(n)
-    pk = parent[kids]
-    length[kids] = np.asarray(adj[pk, kids]).reshape(-1)
-    # subtree sizes and DFS preorder ranges
-    size = np.ones(n, dtype=np.int64)
-    for v in order[::-1][:-1]:
-        size[parent[v]] += size[v]
-    tin = np.zeros(n, dtype=np.int64)
-    for v in order:
-        s, t = child_ptr[v], child_ptr[v + 1]
-        if t > s:
-            ch = child_idx[s:t]
-            tin[ch] = tin[v] + 1 + np.r_[0, np.cumsum(size[ch])[:-1]]
-    tout = tin + size
-    pre = np.empty(n, dtype=np.int64)
-    pre[tin] = np.arange(n)
-    height = int(depth.max())
-    anc = np.full((n, height + 1), -1, dtype=np.int64)
-    cur = np.arange(n)
-    for step in range(height + 1):
-        k = depth - step
-        ok = k >= 0
-        anc[np.flatnonzero(ok), k[ok]] = cur[ok]
-        cur = np.where(parent[cur] >= 0, parent[cur], cur)
-    return RootedTree(
-        n=n, root=root, parent=parent, depth=depth, order=order.astype(np.int64), child_ptr=child_ptr, child_idx=child_idx,
-        length=length, tin=tin, tout=tout, pre=pre, anc=anc, max_degree=int(deg.max()), n_graph_edges=int(m), is_tree=(m == n - 1),
-    )
 
 
 # --------------------------------------------------------------------------- scale and precision
@@ -346,7 +212,7 @@ def _acosh_from_log(L):
 
 
 @dataclass(frozen=True)
-class _Frames:
+class Frames:
     """Position of every node in the frame of each of its ancestors (radius, unit direction).
 
     ``R[k, j]`` / ``E[k, j]``: the node at DFS-preorder position ``j`` seen from its depth-``k``
@@ -362,7 +228,7 @@ class _Frames:
     Qn: np.ndarray  # exp(−2Rn)
 
 
-def _build_frames(tree: RootedTree, tau: float, dim: int) -> _Frames:
+def build_frames(tree: RootedTree, tau: float, dim: int) -> Frames:
     n, H = tree.n, tree.height
     ell = tau * tree.length
     dirs = _child_directions(tree, dim)
@@ -395,7 +261,7 @@ def _build_frames(tree: RootedTree, tau: float, dim: int) -> _Frames:
             E[v, k] = d / np.linalg.norm(d, axis=1, keepdims=True)
     pre = tree.pre
     Qn = np.exp(np.maximum(-2.0 * np.nan_to_num(R, nan=100.0), -200.0))
-    return _Frames(
+    return Frames(
         R=np.ascontiguousarray(R[pre].T), E=np.ascontiguousarray(E[pre].transpose(1, 0, 2)), Rn=R, En=E,
         Q=np.ascontiguousarray(Qn[pre].T), Qn=Qn,
     )
@@ -405,7 +271,7 @@ def _build_frames(tree: RootedTree, tau: float, dim: int) -> _Frames:
 _ROW_BATCH_ELEMENTS = 2_000_000
 
 
-def _frames_rows(tree: RootedTree, fr: _Frames, rows: np.ndarray) -> np.ndarray:
+def frames_rows(tree: RootedTree, fr: Frames, rows: np.ndarray) -> np.ndarray:
     """Exact hyperbolic distances from each node in ``rows`` to every node (len(rows), n).
 
     Each pair is evaluated in the frame of its lowest common ancestor ``a`` (depth ``k``):
@@ -452,7 +318,7 @@ def _frames_rows(tree: RootedTree, fr: _Frames, rows: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- the reference engine (float64 or mpmath)
 
 
-class _Num:
+class Numbers:
     """Scalar arithmetic for the reference engine: float64 (math) or mpmath at ``bits``."""
 
     def __init__(self, bits: int | None):
@@ -478,7 +344,7 @@ def _dot(x, y):
     return s
 
 
-def _reflect_at_zero(num: _Num, mu, x):
+def _reflect_at_zero(num: Numbers, mu, x):
     """The circle inversion that swaps ``mu`` and the origin (an isometry of the ball)."""
     m2 = _dot(mu, mu)
     a = [c / m2 for c in mu]
@@ -491,7 +357,7 @@ def _reflect_at_zero(num: _Num, mu, x):
     return [s * di + ai for di, ai in zip(diff, a)]
 
 
-def _reference_coordinates(tree: RootedTree, tau: float, dim: int, num: _Num) -> list:
+def reference_coordinates(tree: RootedTree, tau: float, dim: int, num: Numbers) -> list:
     """Global Poincaré coordinates by the reference algorithm (inversions), as lists of scalars."""
     n = tree.n
     T = [None] * n
@@ -540,7 +406,7 @@ def _reference_coordinates(tree: RootedTree, tau: float, dim: int, num: _Num) ->
     return T
 
 
-def _reference_rows(num: _Num, T: list, rows: np.ndarray) -> np.ndarray:
+def reference_rows(num: Numbers, T: list, rows: np.ndarray) -> np.ndarray:
     """Distances from the reference coordinates, in the engine's own precision."""
     n = len(T)
     sq = [_dot(x, x) for x in T]
@@ -579,279 +445,4 @@ def _reference_rows(num: _Num, T: list, rows: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- public API
 
 
-@dataclass(frozen=True, slots=True)
-class TreeEmbedding(Result):
-    """The combinatorial construction of a tree; ``distances(rows)`` gives exact distance rows.
-
-    Attributes: ``n_nodes``, ``dim``, ``eps``, ``tau`` (scale: one tree edge ↦ τ
-    hyperbolic units), ``root``, ``max_degree``, ``height`` (tree depth from the root),
-    ``max_radius`` (largest hyperbolic distance from the origin), ``bits_needed``,
-    ``engine`` (``frames``, ``mpmath`` or ``float64``), ``precision_bits`` (mpmath
-    bits, 53 for float64, ``None`` for frames — exact at float64 relative accuracy),
-    ``float64_enough``, ``n_on_boundary`` (points whose float64 coordinates have
-    ``‖x‖ ≥ 1``), ``is_tree`` / ``n_graph_edges`` / ``n_tree_edges``.
-    ``coordinates`` (n, dim) are float64 Poincaré coordinates (rounded: exact only when
-    ``float64_enough``); ``coordinates_text`` holds the full-precision mpmath
-    coordinates as strings when the mpmath engine ran.
-    """
-
-    n_nodes: int
-    dim: int
-    eps: float
-    tau: float
-    root: int
-    max_degree: int
-    height: int
-    max_radius: float
-    bits_needed: int
-    engine: str
-    precision_bits: int | None
-    float64_enough: bool
-    n_on_boundary: int
-    is_tree: bool
-    n_graph_edges: int
-    n_tree_edges: int
-    coordinates: np.ndarray = field(repr=False)
-    coordinates_text: tuple | None = field(default=None, repr=False)
-    _tree: RootedTree | None = field(default=None, repr=False)
-    _state: object = field(default=None, repr=False)
-
-    def distances(self, rows=None) -> np.ndarray:
-        """Hyperbolic distances (len(rows), n_nodes) from the given node indices to every node,
-        computed by this embedding's engine in its own precision (float64 results)."""
-        rows = np.arange(self.n_nodes) if rows is None else np.atleast_1d(np.asarray(rows, dtype=np.int64))
-        if self.engine == "frames":
-            return _frames_rows(self._tree, self._state, rows)
-        num, T = self._state
-        return _reference_rows(num, T, rows)
-
-    def to_dict(self) -> dict:
-        skip = {"coordinates", "coordinates_text", "_tree", "_state"}
-        from embgeo.results import jsonable
-
-        return {k: jsonable(getattr(self, k)) for k in self.__dataclass_fields__ if k not in skip}
-
-
-def combinatorial_embedding(
-    edges,
-    n_nodes: int | None = None,
-    *,
-    dim: int = 2,
-    eps: float = 0.1,
-    tau: float | None = None,
-    precision: int | str = "auto",
-    weights=None,
-    root: int | None = None,
-) -> TreeEmbedding:
-    """Embed a tree (or a graph's BFS spanning tree) in the Poincaré ball by Sarkar's construction.
-
-    Parameters
-    ----------
-    edges : (m, 2) integer node indices of an undirected graph; a tree gives the
-        construction's guarantee, any other connected graph is replaced by its BFS tree.
-    n_nodes : number of nodes (default ``edges.max() + 1``).
-    dim : dimension of the ball (2 = the Poincaré disk).
-    eps : distortion target ε (default 0.1): the scale is ``τ = (1+ε)/ε · v`` (see
-        :func:`embedding_scale`); ignored when ``tau`` is given.
-    precision : ``"auto"`` (float64 when :func:`bits_needed` ≤ 53, otherwise the exact
-        ``frames`` engine), ``"frames"``, or an integer number of bits: 53 runs the
-        reference algorithm in float64, more runs it in mpmath at that many bits.
-    weights : optional positive edge weights (edge ``i`` has length ``τ·weights[i]``).
-    root : root node (default: first node of maximum degree, as the reference code).
-
-    Returns
-    -------
-    TreeEmbedding : scale, depth, bits needed, engine, coordinates, and
-    ``distances(rows)`` for evaluation in the same precision.
-
-    Reference: Sala, De Sa, Gu & Ré (2018), *Representation Tradeoffs for Hyperbolic
-    Embeddings*, ICML; Sarkar (2011), *Low distortion Delaunay embedding of trees in
-    hyperbolic plane*.
-    """
-    if not isinstance(dim, (int, np.integer)) or dim < 2:
-        raise EmbgeoError(f"dim must be an integer ≥ 2; got {dim!r}")
-    dim = int(dim)
-    tree = rooted_tree(edges, n_nodes, weights=weights, root=root)
-    if tau is None:
-        tau = embedding_scale(eps, tree.max_degree, min_weight=float(tree.length[tree.parent >= 0].min()) if tree.n > 1 else 1.0)
-    elif not (tau > 0 and math.isfinite(tau)):
-        raise EmbgeoError(f"tau must be a positive number; got {tau!r}")
-    tau = float(tau)
-    fr = _build_frames(tree, tau, dim)
-    max_radius = float(np.nanmax(fr.Rn[:, 0])) if tree.n > 1 else 0.0
-    need = bits_needed(max_radius)
-    enough = need <= FLOAT64_BITS
-    if precision == "auto":
-        engine, bits = ("float64", FLOAT64_BITS) if enough else ("frames", None)
-    elif precision == "frames":
-        engine, bits = "frames", None
-    else:
-        try:
-            bits = int(precision)
-        except (TypeError, ValueError):
-            raise EmbgeoError(f"precision must be 'auto', 'frames' or a number of bits; got {precision!r}") from None
-        if bits < 24:
-            raise EmbgeoError(f"precision must be at least 24 bits; got {bits}")
-        engine = "float64" if bits <= FLOAT64_BITS else "mpmath"
-        bits = FLOAT64_BITS if engine == "float64" else bits
-    text = None
-    if engine == "frames":
-        X = np.tanh(fr.Rn[:, 0] / 2.0)[:, None] * fr.En[:, 0]
-        state = fr
-    else:
-        num = _Num(None if engine == "float64" else bits)
-        T = _reference_coordinates(tree, tau, dim, num)
-        X = np.array([[float(z) for z in x] for x in T], dtype=np.float64)
-        if engine == "mpmath":
-            text = tuple(tuple(num.ctx.nstr(z, max(17, int(bits * 0.30103) + 1)) for z in x) for x in T)
-        state = (num, T)
-    on_boundary = int(np.count_nonzero(~(np.einsum("ij,ij->i", X, X) < 1.0)))
-    return TreeEmbedding(
-        n_nodes=tree.n, dim=dim, eps=float(eps), tau=tau, root=tree.root, max_degree=tree.max_degree, height=tree.height,
-        max_radius=max_radius, bits_needed=need, engine=engine, precision_bits=bits, float64_enough=enough,
-        n_on_boundary=on_boundary, is_tree=tree.is_tree, n_graph_edges=tree.n_graph_edges, n_tree_edges=tree.n - 1,
-        coordinates=X, coordinates_text=text, _tree=tree, _state=state,
-    )
-
-
-# --------------------------------------------------------------------------- embed and score a hierarchy
-
-
-@dataclass(frozen=True, slots=True)
-class CombinatorialResult(Result):
-    """The construction of a hierarchy's (spanning) tree and how well it reproduces the graph.
-
-    ``map`` is MAP with the Sala et al. definition (positives = graph neighbours in the
-    original graph), ``distortion_avg`` / ``distortion_worst`` use graph distances of the
-    original graph and the construction's own scale ``τ`` (``d_emb/τ`` against ``d_G``).
-    When ``map_queries < n_nodes`` the MAP is estimated from that many random query rows
-    (``map_stderr`` is its standard error); likewise distortion from ``distortion_sources``
-    random source nodes × all nodes. Every distance comes from the embedding's own engine
-    (``engine``), i.e. in the precision the coordinates were built in.
-    """
-
-    embedding: TreeEmbedding = field(repr=False)
-    ids: np.ndarray = field(repr=False)
-    map: float
-    map_stderr: float | None
-    map_queries: int
-    distortion_avg: float | None
-    distortion_worst: float | None
-    distortion_sources: int
-    seconds_embed: float
-    seconds_eval: float
-    notes: tuple = ()
-
-    def to_dict(self) -> dict:
-        from embgeo.results import jsonable
-
-        d = self.embedding.to_dict()
-        d.update(
-            map=self.map, map_stderr=self.map_stderr, map_queries=self.map_queries,
-            distortion_avg=self.distortion_avg, distortion_worst=self.distortion_worst,
-            distortion_sources=self.distortion_sources, seconds_embed=self.seconds_embed,
-            seconds_eval=self.seconds_eval, notes=list(self.notes),
-        )
-        return jsonable(d)
-
-    def table(self):
-        d = self.to_dict()
-        keys = [
-            ("map", "MAP (Sala et al.: graph neighbours)"), ("map_stderr", "MAP standard error (sampled rows)"),
-            ("map_queries", "query rows"), ("distortion_avg", "average distortion (scale τ)"),
-            ("distortion_worst", "worst-case distortion"), ("distortion_sources", "distortion source rows"),
-            ("n_nodes", "nodes"), ("dim", "dimension"), ("eps", "ε (distortion target)"), ("tau", "τ (scale)"),
-            ("root", "root node (index)"), ("max_degree", "max degree"), ("height", "tree height"),
-            ("max_radius", "max hyperbolic radius"), ("bits_needed", "bits needed"), ("engine", "engine"),
-            ("precision_bits", "precision (bits; none = exact frames)"), ("float64_enough", "float64 enough"),
-            ("n_on_boundary", "float64 coordinates on the boundary"), ("is_tree", "input is a tree"),
-            ("seconds_embed", "seconds (construction)"), ("seconds_eval", "seconds (evaluation)"),
-        ]
-        return ["metric", "value"], [[label, d[k]] for k, label in keys if k in d]
-
-
-def embed_hierarchy(
-    h,
-    *,
-    dim: int = 2,
-    eps: float = 0.1,
-    tau: float | None = None,
-    precision: int | str = "auto",
-    root: int | None = None,
-    weighted: bool = False,
-    max_queries: int | None = None,
-    distortion_sources: int | None = None,
-    seed=0,
-) -> CombinatorialResult:
-    """Embed ``h`` (an :class:`embgeo.hyperbolic.graphs.Hierarchy`) by the combinatorial
-    construction and score it against ``h`` itself.
-
-    ``weighted`` uses the file's edge weights as edge lengths (default: every edge has
-    length 1, as the MAP of Sala et al. is defined on the unweighted graph).
-    ``max_queries`` / ``distortion_sources`` sample query rows for MAP and source rows for
-    distortion (seeded); ``None`` uses every node. MAP and distortion come from
-    :mod:`embgeo.hyperbolic.evaluate` with the embedding's exact distance rows.
-    """
-    import time
-
-    from embgeo.hyperbolic.evaluate import distortion as _distortion
-    from embgeo.hyperbolic.evaluate import mean_average_precision
-    from embgeo.hyperbolic.graphs import iter_graph_distances
-    from embgeo.validation import as_rng
-
-    t0 = time.perf_counter()
-    w = h.weights if (weighted and h.weights is not None) else None
-    emb = combinatorial_embedding(h.edges, h.n_nodes, dim=dim, eps=eps, tau=tau, precision=precision, weights=w, root=root)
-    t1 = time.perf_counter()
-    n = emb.n_nodes
-    rng = as_rng(seed)
-    notes = []
-    if not emb.is_tree:
-        notes.append(f"the graph is not a tree ({emb.n_graph_edges} edges for {n} nodes): its BFS spanning tree was embedded and scored against the original graph")
-    if not emb.float64_enough:
-        if emb.engine == "float64":
-            notes.append(f"the tree needs {emb.bits_needed} bits but ran in float64: {emb.n_on_boundary} points sit on the boundary and the scores are wrong — use --precision auto")
-        elif emb.engine == "mpmath" and emb.precision_bits is not None and emb.precision_bits < emb.bits_needed:
-            notes.append(f"the tree needs {emb.bits_needed} bits but ran with {emb.precision_bits}: points collapse onto the boundary and "
-                         "the scores are wrong — use --precision auto")
-        else:
-            notes.append(f"the tree needs {emb.bits_needed} bits; float64 coordinates would put {emb.n_on_boundary} points on the boundary — distances come from the {emb.engine} engine")
-    nbrs = h.neighbours
-    if max_queries is not None and max_queries < n:
-        rows = np.sort(rng.choice(n, size=int(max_queries), replace=False))
-    else:
-        rows = None
-    res = mean_average_precision(emb.distances, nbrs, rows=rows)
-    stderr = None
-    if rows is not None:
-        stderr = float(np.std(res.ap, ddof=1) / np.sqrt(res.ap.size)) if res.ap.size > 1 else None
-        notes.append(f"MAP from {res.n_queries} random query rows of {n} (seed {seed})")
-    if distortion_sources is not None and distortion_sources < n:
-        src = np.sort(rng.choice(n, size=int(distortion_sources), replace=False))
-        notes.append(f"distortion from {src.size} random source rows × all {n} nodes (seed {seed})")
-    else:
-        src = np.arange(n)
-    total, count, xmax, xmin = 0.0, 0, 0.0, np.inf
-    block = max(1, 4_000_000 // max(n, 1))
-    for idx, dg in iter_graph_distances(h, sources=src, weighted=weighted, block=block):
-        de = emb.distances(idx)
-        ok = np.isfinite(dg) & (dg > 0)
-        if not ok.any():
-            continue
-        avg, _, _ = _distortion(de[ok], dg[ok], scale=emb.tau)
-        total += avg * int(ok.sum())
-        count += int(ok.sum())
-        x = de[ok] / dg[ok]
-        xmax, xmin = max(xmax, float(x.max())), min(xmin, float(x.min()))
-    t2 = time.perf_counter()
-    return CombinatorialResult(
-        embedding=emb, ids=np.asarray(h.ids), map=float(res.map), map_stderr=stderr, map_queries=int(res.n_queries),
-        distortion_avg=total / count if count else None,
-        distortion_worst=(xmax / xmin if xmin > 0 else float("inf")) if count else None,
-        distortion_sources=int(src.size), seconds_embed=t1 - t0, seconds_eval=t2 - t1, notes=tuple(notes),
-    )
-
-
-from embgeo._callable import make_callable  # noqa: E402
-
-make_callable(__name__, "embed_hierarchy")
+__all__ = ["FLOAT64_BITS", "GUARD_BITS", "Frames", "Numbers", "bits_needed", "build_frames", "embedding_scale", "frames_rows", "reference_coordinates", "reference_rows"]

@@ -265,7 +265,7 @@ def train_poincare(
         share_negatives=int(share_negatives), burnin=int(burnin), burnin_factor=float(burnin_factor), optimizer=optimizer,
         model=model, c=float(c), dtype=dtype, seed=int(seed), init_scale=float(init_scale), eval_every=int(eval_every),
         target_map=None if target_map is None else float(target_map), patience=None if patience is None else int(patience), threads=int(threads),
-        sparse=_default_sparse(h.n_nodes, resume) if sparse is None else bool(sparse),
+        sparse=default_sparse(h.n_nodes, resume) if sparse is None else bool(sparse),
     )
     _check_config(cfg)
     import torch
@@ -278,7 +278,7 @@ def train_poincare(
         torch.set_num_threads(previous_threads)
 
 
-def _default_sparse(n_nodes: int, resume) -> bool:
+def default_sparse(n_nodes: int, resume) -> bool:
     """Sparse above SPARSE_MIN_NODES nodes; a resumed run keeps its checkpoint's choice (dense before it was recorded)."""
     if resume is not None:
         try:
