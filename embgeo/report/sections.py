@@ -166,24 +166,23 @@ def run_intrinsic(ctx: Context) -> Section:
     gride_max = int(min(64, 2 ** int(np.floor(np.log2(max(n - 2, 4))))))  # GRIDE needs n2 + 2 rows
     k = int(min(20, max(3, n - 2)))
     r = intrinsic_dimension(ctx.X, n_boot=ID_BOOT, seed=ctx.seed, k=k, gride_max=gride_max)
-    d = ctx.es.n_features
-    key = f"{f(r.twonn.dimension, 2)} [{f(r.twonn.interval[0], 2)}, {f(r.twonn.interval[1], 2)}]" if r.twonn is not None else "—"
-    parts = []
-    if r.mle is not None:
-        parts.append(f"MLE {f(r.mle.dimension, 2)}")
-    if r.pca is not None:
-        parts.append(f"PCA needs {r.pca.components_90} of {d} components for 90 % of the variance")
-    verdict = f"TwoNN {f(r.twonn.dimension, 1) if r.twonn else '—'} in {d} ambient dims" + ("; " + "; ".join(parts) if parts else "")
+    v, rec = r.verdict(), r.recommended()  # the same rule (and estimate to read) as `embgeo id`
+    key = "—" if rec is None else f"{rec.metric} {f(rec.value, 2)}" + (
+        f" [{f(rec.ci_low, 2)}, {f(rec.ci_high, 2)}]" if np.isfinite(rec.ci_low) and np.isfinite(rec.ci_high) else "")
+    verdict = v.reason + (f" ({v.fix})" if v.fix else "")
     return Section(
-        "intrinsic", "Intrinsic dimension", "info", "TwoNN dimension [95 % interval]", key, verdict,
+        "intrinsic", "Intrinsic dimension", v.status, "estimate to read [95 % interval]", key, verdict,
         explanation="How many directions the data really vary along, locally (TwoNN from the ratio of second to first "
                     "neighbour distance; MLE averaged over k neighbours; GRIDE across neighbourhood scales) and globally "
                     "(PCA, effective rank). Every estimator underestimates high dimensions, and ambient noise inflates "
-                    "local estimates at small scales: read the GRIDE curve.",
+                    "local estimates at small scales: read the GRIDE curve. The estimate to read is GRIDE's plateau "
+                    "(≥ 3 consecutive scales within 10 %) when there is one, else TwoNN; embgeo's rule (as in `embgeo id`): "
+                    "warn when two estimators disagree beyond their 95 % intervals or GRIDE's curve has no plateau.",
         reference="Facco et al. 2017 (TwoNN); Levina & Bickel 2004, MacKay & Ghahramani (MLE); Denti et al. 2022 (GRIDE); Garrido et al. 2023 (RankMe)",
         settings=f"{r.n_used} rows used ({r.n_duplicates_dropped} duplicates dropped); MLE k = {max(2, (k + 1) // 2)}..{k}; "
                  f"GRIDE up to n2 = {gride_max}; {ID_BOOT} bootstrap replicates",
-        tables=[table(r, "intrinsic dimension")], images=[image(r, "ID against scale; PCA spectrum")], notes=list(r.notes),
+        tables=[Table("intrinsic-dimension estimators", *map(list, r.estimator_table())), Table("spectral (linear) measures", *map(list, r.spectral_table()))],
+        images=[image(r, "ID against scale; PCA spectrum")], notes=list(r.notes),
         data=r.to_dict(),
     )
 
@@ -199,16 +198,19 @@ def run_layers(ctx: Context) -> Section:
     tw = r.curves().get("twonn", [])
     key = " → ".join(f(v, 1) for v in (tw[0], tw[-1])) if tw else "—"
     ov = r.overlap
-    verdict = f"TwoNN from {f(tw[0], 1)} (first layer) to {f(tw[-1], 1)} (last)" if tw else "per-layer estimates"
+    v = r.verdict()  # the same rule as `embgeo id --layers`
+    verdict = v.reason + (f" ({v.fix})" if v.fix else "")
     if ov.size:
         verdict += f"; neighbourhood overlap between consecutive layers {f(ov.min(), 2)}–{f(ov.max(), 2)}"
     return Section(
-        "layers", "Intrinsic dimension per layer", "info", "TwoNN first → last layer", key, verdict,
+        "layers", "Intrinsic dimension per layer", v.status, "TwoNN first → last layer", key, verdict,
         explanation="The same estimators on every layer of a model, and χ, the share of each row's k = 10 nearest "
                     "neighbours that stay neighbours in the next layer (1 = the same neighbourhoods; k/(n−1) = unrelated).",
         reference="Valeriani et al. 2023, The geometry of hidden representations of large transformer models; Skean et al. 2025, Layer by Layer",
         settings=f"{len(r.names)} layers, {r.n_used} rows, methods {', '.join(LAYER_METHODS)}, {LAYER_BOOT} bootstrap replicates",
-        tables=[table(r, "per layer")], images=[image(r, "ID per layer; overlap")], data=r.to_dict(),
+        tables=[Table("intrinsic-dimension estimators per layer", *map(list, r.estimator_table())),
+                Table("spectral (linear) measures per layer", *map(list, r.spectral_table()))],
+        images=[image(r, "ID per layer; overlap; spectral measures")], data=r.to_dict(),
     )
 
 
