@@ -115,26 +115,35 @@ class LayerReport(Result):
                 out[key] = ivs
         return out
 
-    def table(self):
-        """Per layer: the estimators and the overlap, then (under their own header row) the spectral measures."""
+    def estimator_table(self):
+        """``layer | <estimator>… | overlap→next``: the intrinsic-dimension estimators per layer (GRIDE: its plateau)."""
         curves = self.curves()
         est = [k for k in ESTIMATE_KEYS if k in curves]
-        spec = [k for k in SPECTRAL_KEYS if k in curves]
-        label = {"gride": "gride_plateau"}
-        cols = ["layer", *[label.get(k, k) for k in est], f"overlap→next (k={self.overlap_k})"]
-        rows = []
-        for i, name in enumerate(self.names):
-            rows.append([name, *[curves[k][i] for k in est], float(self.overlap[i]) if i < self.overlap.size else None])
-        if spec:
-            width = max(len(cols), len(spec) + 1)
-            if not est:
-                return ["layer", *spec], [[name, *[curves[k][i] for k in spec]] for i, name in enumerate(self.names)]
-            cols += [""] * (width - len(cols))
-            rows = [r + [None] * (width - len(r)) for r in rows]
-            rows.append(["SPECTRAL", *[k.upper() for k in spec]] + [""] * (width - 1 - len(spec)))
-            for i, name in enumerate(self.names):
-                rows.append([name, *[curves[k][i] for k in spec]] + [None] * (width - 1 - len(spec)))
+        cols = ["layer", *[{"gride": "gride_plateau"}.get(k, k) for k in est], f"overlap→next (k={self.overlap_k})"]
+        rows = [[name, *[curves[k][i] for k in est], float(self.overlap[i]) if i < self.overlap.size else None]
+                for i, name in enumerate(self.names)]
         return cols, rows
+
+    def spectral_table(self):
+        """``layer | pca | rankme | entropy`` (those asked): the spectral measures per layer."""
+        curves = self.curves()
+        spec = [k for k in SPECTRAL_KEYS if k in curves]
+        return ["layer", *spec], [[name, *[curves[k][i] for k in spec]] for i, name in enumerate(self.names)]
+
+    def table(self):
+        """Both tables in one: the estimators and the overlap, then (under their own header row) the spectral measures."""
+        cols, rows = self.estimator_table()
+        scols, srows = self.spectral_table()
+        if len(scols) == 1:
+            return cols, rows
+        if len(cols) == 2:  # no estimator asked: the overlap joins the spectral table
+            return scols + cols[1:], [s + r[1:] for s, r in zip(srows, rows)]
+        width = max(len(cols), len(scols))
+        cols = cols + [""] * (width - len(cols))
+        out = [r + [None] * (width - len(r)) for r in rows]
+        out.append(["SPECTRAL", *[c.upper() for c in scols[1:]]] + [""] * (width - len(scols)))
+        out += [r + [None] * (width - len(r)) for r in srows]
+        return cols, out
 
 
 #: the per-layer estimates, in table order

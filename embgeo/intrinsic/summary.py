@@ -354,7 +354,7 @@ class IntrinsicReport(Result):
             a, b = pair
             warns.append((f"{a.metric} {a.value:.2f} [{a.ci_low:.2f}, {a.ci_high:.2f}] and {b.metric} {b.value:.2f} "
                           f"[{b.ci_low:.2f}, {b.ci_high:.2f}] disagree beyond their 95 % intervals (they read different scales)",
-                          b.metric, "read the GRIDE scale curve (--plot) and report the dimension with the scale it holds at"))
+                          b.metric, "read the GRIDE scale curve (-m gride, --plot) and report the dimension with the scale it holds at"))
         if self.gride is not None and self.gride.dimension.size >= PLATEAU_MIN and self.plateau() is None:
             curve = ", ".join(f"{d:.2f}" for d in self.gride.dimension)
             warns.append((f"GRIDE's scale curve ({curve} at n2 = {', '.join(str(int(v)) for v in self.gride.n2)}) has no plateau of "
