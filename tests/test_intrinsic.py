@@ -303,3 +303,181 @@ def test_sample_reads_memory_map_through_windows(tmp_path):
     a = intrinsic_dimension(mm, methods="twonn", sample=700, seed=2, n_boot=0)
     b = intrinsic_dimension(X, methods="twonn", sample=700, seed=2, n_boot=0)
     assert a.twonn.dimension == b.twonn.dimension and a.n_rows == 5000
+
+
+# --------------------------------------------------------------------------- peers' defaults, recommendation, verdict, sample check
+
+
+def _brute_neighbour_distances(X: np.ndarray, k: int) -> np.ndarray:
+    """Sorted distances to the k nearest other rows, by a plain float64 double loop over blocks (no embgeo code)."""
+    X = np.asarray(X, dtype=np.float64)
+    out = np.empty((X.shape[0], k))
+    for i in range(X.shape[0]):
+        d = np.sqrt(((X - X[i]) ** 2).sum(axis=1))
+        d[i] = np.inf
+        out[i] = np.sort(d)[:k]
+    return out
+
+
+def test_peer_defaults_equal_the_direct_formulas():
+    # issue 20 item 4: the table's twonn_linear and mle_k20 are the skdim/DADApy defaults,
+    # checked against the formulas written out here on independently computed neighbours
+    X = syn.ball(700, 4, seed=11) @ np.linalg.qr(np.random.default_rng(11).standard_normal((9, 4)))[0].T
+    rep = intrinsic_dimension(X, methods="twonn,mle", n_boot=0)
+    D = _brute_neighbour_distances(X, 20)
+    # TwoNN, Facco's linear fit with discard 0.1 (skdim TwoNN(), DADApy compute_id_2NN()):
+    # slope through 0 of −log(1 − i/N) on log μ_(i), i = 1 .. ⌊0.9 N⌋
+    mu = np.sort(D[:, 1] / D[:, 0])
+    N = mu.size
+    m = int(np.floor(N * 0.9))
+    x = np.log(mu[:m])
+    y = -np.log(1.0 - np.arange(1, m + 1) / N)
+    np.testing.assert_allclose(rep.twonn_linear.dimension, (x @ y) / (x @ x), rtol=1e-10)
+    # MLE at k = 20 (skdim MLE()): 1 / mean_i [ (1/19) Σ_{j<20} log(T_20(i)/T_j(i)) ]
+    inv = np.array([np.mean([np.log(D[i, 19] / D[i, j]) for j in range(19)]) for i in range(N)])
+    np.testing.assert_allclose(rep.mle_k20.dimension, 1.0 / inv.mean(), rtol=1e-10)
+    # and they are rows of their own, next to embgeo's defaults
+    ids = [m.metric for m in rep.metrics()]
+    assert ids[:4] == ["twonn", "twonn_linear", "mle", "mle_k20"]
+    assert abs(rep.twonn.dimension - rep.twonn_linear.dimension) > 1e-6  # a different variant, not a copy
+
+
+def test_peer_rows_left_out_when_they_equal_the_default():
+    X = syn.ball(300, 3, seed=1)
+    rep = intrinsic_dimension(X, methods="twonn", n_boot=0, twonn_variant="linear")
+    assert rep.twonn_linear is None and rep.mle_k20 is None
+    rep = intrinsic_dimension(X, methods="twonn,mle", n_boot=0, peers=False)
+    assert rep.twonn_linear is None and rep.mle_k20 is None
+
+
+def _gride(dims, errs):
+    from embgeo.intrinsic.estimators import GrideResult
+
+    n1 = 2 ** np.arange(len(dims))
+    return GrideResult(n1, 2 * n1, np.array(dims, float), np.array(errs, float), np.linspace(1, 2, len(dims)), 1000)
+
+
+def test_gride_plateau_rule():
+    from embgeo.intrinsic.summary import gride_plateau
+
+    # 5.0, 5.2, 4.8 lie within 10 % of their median (spread 0.4 ≤ 0.5): a plateau over n2 = 2..8
+    p = gride_plateau(_gride([5.0, 5.2, 4.8, 7.0, 9.0], [0.01] * 5))
+    assert (p.n2_first, p.n2_last, p.value) == (2, 8, 5.0)
+    np.testing.assert_allclose([p.ci_low, p.ci_high], [4.8 - 1.959963984540054 * 0.01, 5.2 + 1.959963984540054 * 0.01], rtol=1e-12)
+    # a curve that doubles at every scale has none; nor do two scales
+    assert gride_plateau(_gride([2.0, 4.0, 8.0, 16.0], [0.01] * 4)) is None
+    assert gride_plateau(_gride([3.0, 3.0], [0.01] * 2)) is None
+    # wide intervals (s.e. 1) make a 30 % spread consistent: 2·1.96·1 ≥ 3
+    assert gride_plateau(_gride([10.0, 13.0, 11.0], [1.0] * 3)) is not None
+    # the longest run wins; between equals, the one at larger scales
+    p = gride_plateau(_gride([2.0, 2.05, 2.1, 6.0, 6.1, 6.2], [0.01] * 6))
+    assert (p.n2_first, p.n2_last) == (16, 64)
+
+
+def _report(**parts):
+    from embgeo.intrinsic.summary import IntrinsicReport
+
+    methods = tuple(m for m in ("twonn", "mle", "gride", "pca") if m in parts)
+    return IntrinsicReport(2000, 2000, 0, False, methods, **parts)
+
+
+def test_recommendation_and_verdict_from_the_reports_own_numbers():
+    tw3 = twonn_dimension(neighbors=fake_neighbors(poisson_distances(4000, 2, 3.0, 1)), n_boot=0)
+    tw6 = twonn_dimension(neighbors=fake_neighbors(poisson_distances(4000, 2, 6.0, 2)), n_boot=0)
+    ml3 = mle_dimension(neighbors=fake_neighbors(poisson_distances(4000, 20, 3.0, 3)), n_boot=100, seed=0)
+    # twonn without bootstrap shows its exact χ² interval
+    lo, hi = tw3.mle_exact_interval
+    r = _report(twonn=tw3, mle=ml3)
+    assert r.to_dict()["twonn"]["ci_low"] == lo and r.to_dict()["twonn"]["interval_method"] == "exact_chi2"
+    # same dimension: intervals overlap, TwoNN is read (no GRIDE asked), ok
+    v = r.verdict()
+    assert r.recommended().metric == "twonn" and v.status == "ok" and v.decided_by == "twonn"
+    assert f"read twonn = {tw3.dimension:.2f}" in v.reason
+    # planted disagreement: TwoNN reads 6, MLE 3 → warn, decided by the pair
+    v = _report(twonn=tw6, mle=ml3).verdict()
+    assert v.status == "warn" and v.decided_by == "mle" and "disagree beyond their 95 % intervals" in v.reason
+    # GRIDE with a plateau is the estimate to read; without one the verdict warns and TwoNN is read
+    r = _report(twonn=tw3, gride=_gride([3.0, 3.05, 2.95, 2.9], [0.05] * 4))
+    assert r.recommended().metric == "gride.plateau" and r.recommended().value == pytest.approx(2.975)
+    assert r.verdict().status == "ok"
+    r = _report(twonn=tw3, gride=_gride([3.0, 6.0, 12.0, 24.0], [0.05] * 4))
+    v = r.verdict()
+    assert r.recommended().metric == "twonn" and v.status == "warn" and v.decided_by == "gride" and "no plateau" in v.reason
+    # spectral measures only: info, and PCA is named
+    r = intrinsic_dimension(syn.cube(300, 4, 12, seed=0), methods="pca", n_boot=0)
+    assert r.verdict().status == "info" and r.recommended().metric == "pca"
+
+
+def test_sample_check_warns_on_scale_dependent_data():
+    # a plane (2-d) with isotropic noise 0.02 in 10 dims: below the noise scale the data look 10-d, above it 2-d,
+    # so fewer rows (larger neighbourhoods) read a lower dimension: measured 3.48 [3.35, 3.62] on 3000 rows,
+    # 2.92 [2.77, 3.08] on 1500 — the intervals are apart
+    rng = np.random.default_rng(0)
+    P = np.c_[rng.random((8000, 2)) * 10, np.zeros((8000, 8))] + 0.02 * rng.standard_normal((8000, 10))
+    r = intrinsic_dimension(P, methods="twonn", sample=3000, n_boot=0, seed=0)
+    sc = r.sample_check
+    assert sc.n_rows == 3000 and sc.n_rows_half == 1500 and not sc.agree
+    # the reported numbers are TwoNN on the sampled rows and on a seeded half of them
+    from embgeo.intrinsic.summary import sample_rows
+    from embgeo.validation import as_rng
+
+    S = P[sample_rows(8000, 3000, 0)]
+    half = np.sort(as_rng(0).choice(3000, 1500, replace=False))
+    assert sc.dimension == twonn_dimension(S, n_boot=0).mle
+    np.testing.assert_allclose(sc.dimension_half, twonn_dimension(S[half], n_boot=0).mle, rtol=1e-12)
+    v = r.verdict()
+    assert v.status == "warn" and v.decided_by == "sample_check.twonn"
+    rows = [m for m in r.metrics() if m.metric == "sample_check.twonn"]
+    assert [m.extra["n_rows"] for m in rows] == [3000, 1500] and all(m.status == "warn" for m in rows)
+    # a uniform ball has no scale: the two sizes agree (measured 2.91 vs 2.84, intervals ±0.15)
+    r = intrinsic_dimension(syn.ball(4000, 3, seed=0), methods="twonn", sample=2000, n_boot=0)
+    assert r.sample_check.agree and r.verdict().status == "ok"
+    # no sample, no check
+    assert intrinsic_dimension(syn.ball(500, 3, seed=0), methods="twonn", n_boot=0).sample_check is None
+
+
+def test_result_dict_and_metrics_follow_the_contract():
+    import json
+    import re
+
+    rep = intrinsic_dimension(syn.cube(600, 5, 20, seed=3), methods="all", n_boot=20, gride_max=16, sample=500)
+    d = rep.to_dict()
+    json.dumps(d)
+    assert d["n_rows"] == 600 and d["n_dims"] == 20 and d["pca"]["n_rows"] == 500 and d["pca"]["n_dims"] == 20
+
+    def keys(o):
+        if isinstance(o, dict):
+            for k, v in o.items():
+                yield k
+                yield from keys(v)
+        elif isinstance(o, list):
+            for v in o:
+                yield from keys(v)
+
+    found = set(keys(d))
+    assert "interval" not in found and "n_samples" not in found and "n_features" not in found
+    assert d["twonn"]["ci_low"] < d["twonn"]["dimension"] < d["twonn"]["ci_high"]
+    assert d["recommended"]["metric"] in ("gride.plateau", "twonn")
+    ms = rep.metrics()
+    assert all(re.fullmatch(r"[a-z0-9_.]+", m.metric) for m in ms)
+    ids = {m.metric for m in ms}
+    assert {"twonn", "twonn_linear", "mle", "mle_k20", "gride", "gride.plateau", "pca", "rankme", "entropy", "sample_check.twonn"} <= ids
+    gride = [m for m in ms if m.metric == "gride"]
+    assert [m.extra["k"] for m in gride] == [2, 4, 8, 16]
+    for m, (e, s) in zip(gride, zip(rep.gride.dimension, rep.gride.stderr)):
+        np.testing.assert_allclose([m.ci_low, m.ci_high], [e - 1.959963984540054 * s, e + 1.959963984540054 * s], rtol=1e-12)
+    # every id is a (dotted) key of the JSON results
+    from embgeo.results import flatten
+
+    flat = set(flatten(d)) | {k.rsplit(".", 1)[0] for k in flatten(d)}
+    assert {m.metric for m in ms} <= flat, {m.metric for m in ms} - flat
+    # the two tables: estimators, then spectral measures
+    assert [r[0] for r in rep.spectral_table()[1]] == ["pca", "rankme", "entropy"]
+    assert {r[0].split(" ")[0] for r in rep.estimator_table()[1]} >= {"twonn", "twonn_linear", "mle", "mle_k20"}
+
+
+def test_parse_methods_repeatable_and_comma():
+    assert parse_methods(["mle", "twonn,pca"]) == ("twonn", "mle", "pca")
+    assert parse_methods(["all"]) == ("twonn", "mle", "gride", "pca", "rankme", "entropy")
+    with pytest.raises(EmbgeoError, match="unknown method 'x'"):
+        parse_methods(["twonn", "x"])

@@ -119,7 +119,7 @@ class LayerReport(Result):
         """``layer | <estimator>… | overlap→next``: the intrinsic-dimension estimators per layer (GRIDE: its plateau)."""
         curves = self.curves()
         est = [k for k in ESTIMATE_KEYS if k in curves]
-        cols = ["layer", *[{"gride": "gride_plateau"}.get(k, k) for k in est], f"overlap→next (k={self.overlap_k})"]
+        cols = ["layer", *[{"gride": "gride.plateau"}.get(k, k) for k in est], f"overlap→next (k={self.overlap_k})"]
         rows = [[name, *[curves[k][i] for k in est], float(self.overlap[i]) if i < self.overlap.size else None]
                 for i, name in enumerate(self.names)]
         return cols, rows

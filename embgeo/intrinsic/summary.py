@@ -50,8 +50,8 @@ METHODS = ("twonn", "mle", "gride", "pca", "rankme", "entropy")
 NEIGHBOR_METHODS = ("twonn", "mle", "gride")
 #: the spectral (linear) measures: they read the eigenvalues of the scatter matrix
 SPECTRAL_METHODS = ("pca", "rankme", "entropy")
-#: which estimate to read, first that applies (``gride`` only when its scale curve has a plateau)
-RECOMMEND_ORDER = ("gride", "twonn", "mle")
+#: which estimate to read, the first that applies (``gride.plateau``: only when GRIDE's scale curve has one)
+RECOMMEND_ORDER = ("gride.plateau", "twonn", "mle")
 
 #: the peers' defaults shown next to embgeo's (skdim / DADApy): TwoNN linear fit with discard 0.1, MLE at k = 20
 PEER_TWONN_DISCARD = 0.1
@@ -287,7 +287,7 @@ class IntrinsicReport(Result):
             if m == "gride":
                 p = self.plateau()
                 if p is not None:
-                    out.append(Estimate("gride", p.value, p.ci_low, p.ci_high))
+                    out.append(Estimate("gride.plateau", p.value, p.ci_low, p.ci_high))
             else:
                 out.append(Estimate(m, float(r.dimension), *_ci(r)))
         return out
@@ -304,7 +304,7 @@ class IntrinsicReport(Result):
         found = {e.metric: e for e in self.estimates()}
         high = ""
         why = {
-            "gride": lambda p: f"GRIDE holds within {PLATEAU_TOL:.0%} over n2 = {p.n2_first}..{p.n2_last}: a plateau across scales, above the noise",
+            "gride.plateau": lambda p: f"GRIDE holds within {PLATEAU_TOL:.0%} over n2 = {p.n2_first}..{p.n2_last}: a plateau across scales, above the noise",
             "twonn": lambda p: ("TwoNN reads the smallest neighbourhoods, the least affected by curvature and density changes"
                                 + ("; GRIDE has no plateau: read its scale curve too" if self.gride is not None else "")),
             "mle": lambda p: f"MLE (k = {self.mle.k1}..{self.mle.k2}) is the only neighbour estimator asked",
@@ -365,7 +365,7 @@ class IntrinsicReport(Result):
             return Verdict("warn", reason, warns[0][2], warns[0][1])
         if rec is None:
             return Verdict("info", "no estimate was asked")
-        if rec.metric not in NEIGHBOR_METHODS:
+        if rec.metric in SPECTRAL_METHODS:
             return Verdict("info", f"{read}: {rec.reason}", "add -m twonn,mle,gride for the intrinsic dimension", rec.metric)
         checked = [e.metric for e in self.estimates() if _finite(e.ci_low, e.ci_high)]
         agree = (f"{', '.join(checked)} agree within their 95 % intervals" if len(checked) > 1
@@ -443,7 +443,7 @@ class IntrinsicReport(Result):
 
     def metrics(self, extra: dict | None = None) -> list[Metric]:
         """Tidy rows: ``twonn``, ``twonn_linear``, ``mle``, ``mle_k20``, ``gride`` (one per scale, ``k`` = n2),
-        ``gride_plateau``, ``pca`` (+ ``pca.components_90/95/99``), ``rankme``, ``entropy`` (+ ``entropy.nats``),
+        ``gride.plateau``, ``pca`` (+ ``pca.components_90/95/99``), ``rankme``, ``entropy`` (+ ``entropy.nats``),
         ``sample_check.twonn`` (two rows, ``n_rows``), ``n_used``, ``n_duplicates_dropped``; ``extra`` columns
         (e.g. ``layer``) are added to every row."""
         ex = dict(extra or {})
@@ -469,9 +469,9 @@ class IntrinsicReport(Result):
             p = self.plateau()
             for a, b, d, e, s in zip(g.n1, g.n2, g.dimension, g.stderr, g.scale):
                 add("gride", float(d), float(d - Z95 * e), float(d + Z95 * e), "dims", method="gride", k=int(b), scale=float(s), read=False)
-            add("gride_plateau", None if p is None else p.value, None if p is None else p.ci_low, None if p is None else p.ci_high, "dims",
+            add("gride.plateau", None if p is None else p.value, None if p is None else p.ci_low, None if p is None else p.ci_high, "dims",
                 "ok" if p is not None else ("warn" if g.dimension.size >= PLATEAU_MIN else ""), method="gride",
-                k=None if p is None else p.n2_last, read=rec is not None and rec.metric == "gride")
+                k=None if p is None else p.n2_last, read=rec is not None and rec.metric == "gride.plateau")
         if self.pca is not None:
             c = self.pca
             add("pca", c.participation_ratio, unit="dims", method="participation_ratio", read=rec is not None and rec.metric == "pca")
@@ -515,9 +515,9 @@ class IntrinsicReport(Result):
             p = self.plateau()
             curve = ", ".join(f"{d:.2f}@{int(b)}" for b, d in zip(g.n2, g.dimension))
             if p is None:
-                rows.append(["gride_plateau", None, None, None, f"no plateau; ID@n2: {curve}"])
+                rows.append(["gride.plateau", None, None, None, f"no plateau; ID@n2: {curve}"])
             else:
-                rows.append(["gride_plateau" + mark("gride"), p.value, p.ci_low, p.ci_high, f"n2 = {p.n2_first}..{p.n2_last}; ID@n2: {curve}"])
+                rows.append(["gride.plateau" + mark("gride.plateau"), p.value, p.ci_low, p.ci_high, f"n2 = {p.n2_first}..{p.n2_last}; ID@n2: {curve}"])
         sc = self.sample_check
         if sc is not None:
             rows.append([f"twonn @ {sc.n_rows_half} rows", sc.dimension_half, sc.ci_low_half, sc.ci_high_half,

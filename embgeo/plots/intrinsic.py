@@ -58,7 +58,7 @@ def _draw_scale(ax, rep):
         p = rep.plateau()
         if p is not None:
             ax.axvspan(s[p.first], s[p.last], color=COLOURS["gride"], alpha=0.08, lw=0,
-                       label=f"plateau n2={p.n2_first}..{p.n2_last}: {p.value:.2f}{tag('gride')}")
+                       label=f"plateau n2={p.n2_first}..{p.n2_last}: {p.value:.2f}{tag('gride.plateau')}")
         for si, n2 in zip(s, g.n2):
             ax.annotate(f"n2={int(n2)}", (si, 0), xycoords=("data", "axes fraction"), fontsize=6, rotation=90,
                         xytext=(0, 2), textcoords="offset points", color=GREY)
