@@ -1,0 +1,255 @@
+"""The Layer-by-Layer suite per layer: prompt and dataset entropy, curvature, InfoNCE, LiDAR,
+DiME, and (with token clouds) the token geometry of :mod:`embgeo.layers.tokens`."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from embgeo.errors import EmbgeoError
+from embgeo.results import Metric, Result, Verdict
+
+#: metric id → (unit, what it is); the ids of :meth:`LayerSuiteResult.metrics`
+METRIC_INFO = {
+    "prompt_entropy": ("", "α-entropy of each text's token Gram (reference preprocessing), mean over texts"),
+    "dataset_entropy": ("", "α-entropy of the Gram of the pooled texts"),
+    "curvature": ("rad", "mean angle between consecutive token-difference vectors, mean over texts"),
+    "infonce": ("nats", "InfoNCE loss between the first two views"),
+    "infonce_mi": ("", "1 − InfoNCE/log N"),
+    "lidar": ("", "α-entropy of the LDA matrix over augmentations"),
+    "lidar_rank": ("", "exp of the Shannon entropy of the LDA spectrum (LiDAR's effective rank)"),
+    "dime": ("", "difference of matrix entropies between the first two views"),
+    "token_gride": ("", "GRIDE of each text's tokens at its largest scale, mean over texts"),
+    "token_gride_sd": ("", "sd over texts of token_gride"),
+    "token_twonn": ("", "TwoNN of each text's tokens, mean over texts"),
+    "token_twonn_sd": ("", "sd over texts of token_twonn"),
+    "token_cosine_mean": ("", "mean pairwise token cosine, mean over texts"),
+    "token_cosine_mean_sd": ("", "sd over texts of the mean pairwise token cosine"),
+    "token_cosine_sd": ("", "sd of pairwise token cosines within a text, mean over texts"),
+    "loss_spearman": ("", "Spearman correlation of token_gride with the per-text loss"),
+    "loss_pvalue": ("", "p-value of loss_spearman"),
+    "token_overlap": ("", "neighbourhood overlap χ(k) of tokens with the next layer, mean over texts"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LayerSuiteResult(Result):
+    """Per-layer values of every metric that the inputs allow (``values[id]`` is an array over layers)."""
+
+    layers: tuple
+    values: dict  # metric id → (L,) array
+    overlap: np.ndarray | None = field(default=None, repr=False)  # (L−1) × K
+    overlap_sd: np.ndarray | None = field(default=None, repr=False)
+    gride_curve: tuple = ()
+    n_texts: int = 0
+    n_rows: int = 0
+    n_dims: int = 0
+    n_views: int = 0
+    settings: dict = field(default_factory=dict)
+    notes: tuple = ()
+
+    def to_dict(self) -> dict:
+        from embgeo.results import jsonable
+
+        rows = []
+        for i, name in enumerate(self.layers):
+            d = {"layer": name}
+            for k, v in self.values.items():
+                d[k] = jsonable(v[i])
+            if self.overlap is not None and self.overlap.size:
+                d["token_overlap"] = jsonable(self.overlap[i]) if i < self.overlap.shape[0] else None
+            if self.gride_curve:
+                d["token_gride_curve"] = {str(k): v for k, v in self.gride_curve[i].items()}
+            rows.append(d)
+        return {"n_rows": self.n_rows, "n_texts": self.n_texts, "n_dims": self.n_dims, "n_views": self.n_views,
+                "metrics": list(self.values), "layers": rows}
+
+    def metrics(self) -> list[Metric]:
+        out = []
+        for k, v in self.values.items():
+            unit = METRIC_INFO.get(k, ("", ""))[0]
+            for i, name in enumerate(self.layers):
+                out.append(Metric(k, v[i], unit=unit, extra={"layer": name}))
+        if self.overlap is not None:
+            for i in range(self.overlap.shape[0]):
+                for j in range(self.overlap.shape[1]):
+                    out.append(Metric("token_overlap", self.overlap[i, j], extra={"layer": self.layers[i], "k": j + 1}))
+        return out
+
+    def table(self):
+        keys = list(self.values)
+        cols = ["layer", *keys]
+        if self.overlap is not None and self.overlap.size:
+            k = min(10, self.overlap.shape[1])
+            cols.append(f"token_overlap (k={k})")
+        rows = []
+        for i, name in enumerate(self.layers):
+            r = [name, *[float(self.values[key][i]) for key in keys]]
+            if self.overlap is not None and self.overlap.size:
+                r.append(float(self.overlap[i, k - 1]) if i < self.overlap.shape[0] else None)
+            rows.append(r)
+        return cols, rows
+
+    def curves(self) -> dict:
+        return {k: [float(x) for x in v] for k, v in self.values.items()}
+
+    def verdict(self) -> Verdict:
+        """``info``: these are descriptive curves. The reason names the layer where the
+        dataset entropy (else the prompt entropy) is lowest, the compression point of the paper."""
+        for key in ("dataset_entropy", "prompt_entropy"):
+            v = self.values.get(key)
+            if v is not None and np.isfinite(v).any():
+                i = int(np.nanargmin(v))
+                return Verdict("info", f"{key} is lowest at layer {self.layers[i]} ({float(v[i]):.4g}); "
+                               "Skean et al. find intermediate layers of lower entropy often embed best", "", key)
+        return Verdict("info", "no verdict applies to these per-layer curves")
+
+
+def _stack_layers(stack):
+    from embgeo.intrinsic.layers import _layers
+
+    layers, names = _layers(stack)
+    return [np.asarray(L, dtype=np.float64) for L in layers], [str(n) for n in names]
+
+
+def views_from_groups(layer: np.ndarray, groups) -> tuple[np.ndarray, int]:
+    """Rows grouped by ``groups`` (each group one sample, its rows its augmentations) →
+    ``N × A × D`` with ``A`` the smallest group size (larger groups keep their first A rows)."""
+    groups = np.asarray(groups)
+    if groups.shape[0] != layer.shape[0]:
+        raise EmbgeoError(f"the group column has {groups.shape[0]} values for {layer.shape[0]} rows")
+    uniq, first, inv, counts = np.unique(groups, return_index=True, return_inverse=True, return_counts=True)
+    order = np.argsort(first)  # groups in order of first appearance
+    A = int(counts.min())
+    if A < 2 or uniq.size < 2:
+        raise EmbgeoError(f"views by group need at least 2 groups of at least 2 rows; the smallest group has {A} row(s)",
+                          hint="give each sample two or more rows (augmentations) sharing a --group value")
+    V = np.stack([layer[np.flatnonzero(inv == g)[:A]] for g in order])
+    return V, int(counts.max() - A)
+
+
+def layer_suite(
+    stack=None,
+    *,
+    views=None,
+    groups=None,
+    tokens=None,
+    alpha: float = 1.0,
+    norm: str = "maxEntropy",
+    temperature: float = 0.1,
+    delta: float = 1e-4,
+    dime_perms: int = 10,
+    geometry: bool = True,
+    gride_max: int = 256,
+    overlap_max_k: int = 31,
+    loss=None,
+    seed=0,
+    progress=None,
+) -> LayerSuiteResult:
+    """Every Layer-by-Layer metric the inputs allow, per layer.
+
+    ``stack``: pooled rows per layer (a LayerStack, ``L×n×d`` array or list) — the first view;
+    ``views``: further stacks with the same rows and layers (one per augmentation); or
+    ``groups``: one value per row of ``stack`` (rows sharing a value are augmentations of one
+    sample); ``tokens``: :class:`embgeo.extract.store.TokenClouds` for the prompt-level
+    metrics (and, when ``stack`` is not given, its texts pooled as the reference pools them).
+    """
+    from embgeo.layers.curvature import curvatures
+    from embgeo.layers.entropy import check_alpha, check_norm, dataset_entropy, prompt_entropies, reference_pool
+    from embgeo.layers.infonce import infonce
+    from embgeo.layers.lidar import dime, lidar
+
+    alpha, norm = check_alpha(alpha), check_norm(norm)
+    if stack is None and tokens is None:
+        raise EmbgeoError("nothing to measure: give a pooled layer stack, token clouds, or both")
+    notes: list[str] = []
+    values: dict[str, list] = {}
+    layers = names = None
+    pooled_from_tokens = False
+    if stack is not None:
+        layers, names = _stack_layers(stack)
+    if tokens is not None:
+        if names is not None and len(names) != tokens.n_layers:
+            raise EmbgeoError(f"the token clouds have {tokens.n_layers} layers but the stack has {len(names)}",
+                              hint="give files extracted from the same model")
+        names = names or [str(n) for n in tokens.layer_names]
+    L = len(names)
+    view_sets = []
+    if views:
+        for j, vs in enumerate(views):
+            vl, _ = _stack_layers(vs)
+            if len(vl) != L or any(a.shape != b.shape for a, b in zip(vl, layers or [])):
+                raise EmbgeoError(f"view {j + 2} does not match the first view's layers and shapes",
+                                  hint="every view holds the same rows (samples) and layers")
+            view_sets.append(vl)
+    if (views or groups is not None) and layers is None:
+        raise EmbgeoError("views need the pooled first view (X)", hint="give X as well as --views or --group")
+
+    if tokens is not None:
+        pe, cv, de, pooled = [], [], [], []
+        for l in range(L):
+            cl = tokens.layer(l)
+            pe.append(prompt_entropies(cl, alpha=alpha, norm=norm))
+            cv.append(curvatures(cl))
+            P = reference_pool(cl)
+            pooled.append(P)
+            if progress is not None:
+                progress(0)
+        with np.errstate(all="ignore"):
+            values["prompt_entropy"] = [float(np.nanmean(v)) if np.isfinite(v).any() else float("nan") for v in pe]
+            values["curvature"] = [float(np.nanmean(v)) if np.isfinite(v).any() else float("nan") for v in cv]
+        short = int(np.sum(tokens.lengths < 3))
+        if short:
+            notes.append(f"{short} of {tokens.n_texts} texts have fewer than 3 tokens: no curvature (the reference scores them 0)")
+        if layers is None:
+            layers, pooled_from_tokens = pooled, True
+            values["dataset_entropy"] = [dataset_entropy(P, alpha=alpha, norm=norm, preprocess=False) for P in pooled]
+    if "dataset_entropy" not in values:
+        values["dataset_entropy"] = [dataset_entropy(X, alpha=alpha, norm=norm, preprocess=True) for X in layers]
+        notes.append("dataset entropy of pooled rows: rows centred and L2-normalised here (the reference normalises each text's tokens before pooling; give --tokens for that)")
+
+    V = None
+    if view_sets:
+        V = [np.stack([layers[l], *[vs[l] for vs in view_sets]], axis=1) for l in range(L)]
+    elif groups is not None:
+        V = []
+        for l in range(L):
+            v, extra = views_from_groups(layers[l], groups)
+            V.append(v)
+        if extra:
+            notes.append(f"groups differ in size: each keeps its first {V[0].shape[1]} rows ({extra} rows more in the largest)")
+    if V is not None:
+        inf = [infonce(v[:, 0], v[:, 1], temperature=temperature) for v in V]
+        values["infonce"] = [a for a, _ in inf]
+        values["infonce_mi"] = [b for _, b in inf]
+        li = [lidar(v, alpha=alpha, norm=norm, delta=delta) for v in V]
+        values["lidar"] = [a for a, _ in li]
+        values["lidar_rank"] = [b for _, b in li]
+        values["dime"] = [dime(v[:, 0], v[:, 1], alpha=alpha, norm=norm, n_perm=dime_perms, seed=seed) for v in V]
+
+    overlap = overlap_sd = None
+    curve = ()
+    if tokens is not None and geometry:
+        from embgeo.layers.tokens import token_geometry
+
+        tg = token_geometry(tokens, gride_max=gride_max, overlap_max_k=overlap_max_k, loss=loss, seed=seed, progress=progress)
+        for key in ("gride", "gride_sd", "twonn", "twonn_sd", "cosine_mean", "cosine_mean_sd", "cosine_sd"):
+            values[f"token_{key}"] = list(tg[key])
+        if loss is not None:
+            values["loss_spearman"], values["loss_pvalue"] = list(tg["loss_spearman"]), list(tg["loss_pvalue"])
+        overlap, overlap_sd, curve = tg["overlap"], tg["overlap_sd"], tuple(tg["gride_curve"])
+        few = int(tokens.n_texts - tg["n_texts_id"].min())
+        if few:
+            notes.append(f"{few} texts have fewer than 4 distinct tokens in some layer: no token ID there")
+    elif loss is not None:
+        raise EmbgeoError("a per-text loss correlates with the token ID: it needs token clouds and the token geometry")
+    n_rows = int(layers[0].shape[0])
+    n_dims = int(layers[0].shape[1])
+    return LayerSuiteResult(
+        tuple(names), {k: np.asarray(v, dtype=np.float64) for k, v in values.items()}, overlap, overlap_sd, curve,
+        int(tokens.n_texts) if tokens is not None else 0, n_rows, n_dims,
+        0 if V is None else int(V[0].shape[1]),
+        {"alpha": alpha, "entropy_norm": norm, "temperature": temperature, "delta": delta, "dime_perms": int(dime_perms),
+         "gride_max": int(gride_max), "overlap_max_k": int(overlap_max_k), "pooled_from_tokens": pooled_from_tokens},
+        tuple(notes),
+    )
