@@ -43,12 +43,25 @@ def test_layers_overlap_and_per_layer_estimates():
     np.testing.assert_allclose(rep.reports[1].twonn.dimension, single.twonn.dimension, rtol=1e-8)  # isometry
     np.testing.assert_allclose(rep.reports[0].twonn.dimension, 3, rtol=0.12)
     assert rep.reports[2].twonn.dimension > 10  # 16-d noise
-    cols, rows = rep.table()
+    cols, rows = rep.estimator_table()
     assert cols[0] == "layer" and len(rows) == 3 and rows[2][-1] is None
+    assert cols[1:5] == ["twonn", "twonn_linear", "mle", "mle_k20"] and rows[0][1] == rep.reports[0].twonn.dimension
+    scols, srows = rep.spectral_table()
+    assert scols == ["layer", "pca"] and srows[1][1] == rep.reports[1].pca.participation_ratio
     d = rep.to_dict()
     json.dumps(d)
     assert [layer["layer"] for layer in d["layers"]] == ["layer0", "layer1", "layer2"]
     assert d["layers"][0]["overlap_next"] == 1.0
+    # tidy rows: one per layer per estimate, plus the overlap between consecutive layers
+    ms = rep.metrics()
+    tw = [m for m in ms if m.metric == "twonn"]
+    assert [m.extra["layer"] for m in tw] == ["layer0", "layer1", "layer2"]
+    assert [m.value for m in tw] == [r.twonn.dimension for r in rep.reports]
+    ov = [m for m in ms if m.metric == "overlap"]
+    assert [(m.extra["layer"], m.extra["next"], m.value) for m in ov] == [("layer0", "layer1", 1.0), ("layer1", "layer2", rep.overlap[1])]
+    # the verdict is the per-layer rule: the 16-d noise layer (TwoNN > 10, MLE lower) or all ok, never made up
+    per_layer = [r.verdict().status for r in rep.reports]
+    assert rep.verdict().status == ("warn" if "warn" in per_layer else "ok")
 
 
 def test_layers_use_the_same_sample():
@@ -79,41 +92,110 @@ def test_cli_json(run_cli, files):
     r = run_cli(["id", files / "x.npy", "--method", "twonn,mle,pca", "--bootstrap", "20", "-f", "json"])
     assert r.code == 0, r.stderr
     d = json.loads(r.stdout)
-    assert d["schema"] == "embgeo.id/1"
-    assert set(("twonn", "mle", "pca")) <= set(d) and "gride" not in d
+    assert list(d) == ["schema", "embgeo_version", "command", "inputs", "settings", "results", "verdict", "notes"]
+    assert d["schema"] == "embgeo.id/1" and d["command"] == "id"
+    assert d["inputs"] == [{"path": str(files / "x.npy"), "key": None, "rows": 1200, "dims": 40}]
+    assert d["settings"]["method"] == ["twonn", "mle", "pca"] and d["settings"]["k"] == 20 and d["settings"]["seed"] == 0
+    res = d["results"]
+    assert set(("twonn", "mle", "pca", "twonn_linear", "mle_k20")) <= set(res) and "gride" not in res
+    assert res["n_rows"] == 1200 and res["n_dims"] == 40
     ref = intrinsic_dimension(np.load(files / "x.npy"), methods="twonn,mle,pca", n_boot=20)
-    assert d["twonn"]["dimension"] == pytest.approx(ref.twonn.dimension, rel=1e-12)
-    assert d["twonn"]["interval"] == pytest.approx(list(ref.twonn.interval), rel=1e-12)
-    np.testing.assert_allclose(d["twonn"]["dimension"], 5, rtol=0.1)  # a 5-cube; 10 %: see test_intrinsic
+    assert res["twonn"]["dimension"] == pytest.approx(ref.twonn.dimension, rel=1e-12)
+    assert [res["twonn"]["ci_low"], res["twonn"]["ci_high"]] == pytest.approx(list(ref.twonn.interval), rel=1e-12)
+    np.testing.assert_allclose(res["twonn"]["dimension"], 5, rtol=0.1)  # a 5-cube; 10 %: see test_intrinsic
+    assert d["verdict"] == ref.verdict().to_dict() and d["verdict"]["decided_by"]
+    assert res["recommended"]["metric"] == ref.recommended().metric
     assert any("underestimates" in n for n in d["notes"])
 
 
-def test_cli_table_has_caveat_and_all_methods(run_cli, files):
+def test_cli_method_is_repeatable(run_cli, files):
+    # issue 15: `--method a --method b` used to run only b
+    a = json.loads(run_cli(["id", files / "x.npy", "-m", "twonn", "--method", "pca", "-m", "mle,rankme", "--bootstrap", "0", "-f", "json"]).stdout)
+    assert a["results"]["methods"] == ["twonn", "mle", "pca", "rankme"]
+    assert a["settings"]["method"] == ["twonn", "mle", "pca", "rankme"]
+    b = json.loads(run_cli(["id", files / "x.npy", "-m", "twonn,mle,pca,rankme", "--bootstrap", "0", "-f", "json"]).stdout)
+    assert a["results"] == b["results"]
+
+
+def test_cli_k_short_and_long(run_cli, files):
+    a = json.loads(run_cli(["id", files / "x.npy", "-m", "mle", "-k", "12", "--bootstrap", "0", "-f", "json"]).stdout)
+    b = json.loads(run_cli(["id", files / "x.npy", "-m", "mle", "--k", "12", "--bootstrap", "0", "-f", "json"]).stdout)
+    assert a["results"]["mle"]["k1"] == 6 and a["results"]["mle"]["k2"] == 12 and a["results"] == b["results"]
+    assert a["settings"]["k"] == 12
+
+
+def test_cli_csv_is_tidy(run_cli, files):
+    import csv
+    import io
+
+    r = run_cli(["id", files / "x.npy", "-m", "twonn,gride,pca", "--gride-max", "8", "--bootstrap", "10", "-f", "csv"])
+    assert r.code == 0, r.stderr
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert list(rows[0])[:6] == ["metric", "value", "ci_low", "ci_high", "unit", "status"]
+    by = {}
+    for row in rows:
+        by.setdefault(row["metric"], []).append(row)
+    ref = intrinsic_dimension(np.load(files / "x.npy"), methods="twonn,gride,pca", gride_max=8, n_boot=10)
+    assert float(by["twonn"][0]["value"]) == ref.twonn.dimension  # full precision
+    assert float(by["twonn"][0]["ci_low"]) == ref.twonn.interval[0]
+    assert [int(g["k"]) for g in by["gride"]] == [2, 4, 8]
+    assert by["pca"][0]["unit"] == "dims" and int(by["pca.components_95"][0]["value"]) == ref.pca.components_95
+
+
+def test_cli_table_has_two_blocks_caveat_and_sample_check(run_cli, files):
     r = run_cli(["id", files / "x.npy", "--gride-max", "16", "--bootstrap", "10", "--sample", "800"])
     assert r.code == 0, r.stderr
-    for m in ("twonn", "mle", "gride", "pca", "rankme", "entropy"):
+    for m in ("twonn", "twonn_linear", "mle", "mle_k20", "gride.plateau", "pca", "rankme", "entropy"):
         assert m in r.stdout
-    assert "underestimates high dimensions" in r.stdout
-    assert "sample of 800 of 1200" in r.stdout
+    out = r.stdout
+    # the spectral measures come after the estimators, under their own header row
+    assert out.index("estimator") < out.index("mle_k20") < out.index("SPECTRAL MEASURE") < out.index("rankme")
+    assert "twonn @ 400 rows" in out and "verdict:" in out
+    assert "underestimates high dimensions" in out
+    assert "sample of 800 of 1200" in out
+
+
+def test_cli_fail_on_gate(run_cli, files, tmp_path):
+    # a plane with noise 0.02 in 10 dims: the estimate depends on scale, and the verdict says so
+    rng = np.random.default_rng(0)
+    P = np.c_[rng.random((8000, 2)) * 10, np.zeros((8000, 8))] + 0.02 * rng.standard_normal((8000, 10))
+    np.save(tmp_path / "plane.npy", P)
+    args = ["id", tmp_path / "plane.npy", "-m", "twonn", "--sample", "3000", "--bootstrap", "0", "-f", "json"]
+    r = run_cli([*args, "--fail-on", "warn"])
+    assert r.code == 1 and json.loads(r.stdout)["verdict"]["decided_by"] == "sample_check.twonn"
+    assert "gate" in r.stderr
+    assert run_cli([*args, "--fail-on", "bad"]).code == 0
+    assert run_cli(["id", files / "x.npy", "-m", "twonn", "--bootstrap", "0", "-f", "json", "--fail-on", "warn"]).code == 0
 
 
 def test_cli_duplicates_reported(run_cli, files):
     r = run_cli(["id", files / "dup.npy", "-m", "twonn", "-f", "json", "--bootstrap", "0"])
     assert r.code == 0
-    d = json.loads(r.stdout)
+    d = json.loads(r.stdout)["results"]
     assert d["n_duplicates_dropped"] == 60 and d["n_used"] == 1140
     assert "60 exact duplicate rows dropped" in r.stderr
+    # --dedupe drops them before everything (the spectral measures too), and -q silences the message
+    r = run_cli(["-q", "id", files / "dup.npy", "-m", "twonn", "-f", "json", "--bootstrap", "0", "--dedupe"])
+    d = json.loads(r.stdout)
+    assert r.stderr == "" and d["results"]["n_rows"] == 1140 and d["results"]["n_duplicates_dropped"] == 0
+    assert d["settings"]["dedupe"] is True
 
 
 def test_cli_layers(run_cli, files):
     r = run_cli(["id", files / "stack.npy", "--layers", "-m", "twonn,pca", "-f", "json", "--bootstrap", "0"])
     assert r.code == 0, r.stderr
     d = json.loads(r.stdout)
-    assert len(d["layers"]) == 3 and d["layers"][0]["overlap_next"] == 1.0
+    assert len(d["results"]["layers"]) == 3 and d["results"]["layers"][0]["overlap_next"] == 1.0
+    assert d["inputs"] == [{"path": str(files / "stack.npy"), "key": None, "rows": 500, "dims": 16}]
     r = run_cli(["id", files / "l0.npy", files / "l1.npy", "--layers", "-m", "twonn", "-f", "csv", "--bootstrap", "0"])
     assert r.code == 0, r.stderr
     lines = r.stdout.strip().splitlines()
-    assert lines[0].startswith("layer,twonn") and lines[1].startswith("l0,") and lines[2].startswith("l1,")
+    head = lines[0].split(",")
+    assert head[:6] == ["metric", "value", "ci_low", "ci_high", "unit", "status"] and "layer" in head
+    li = head.index("layer")
+    tw = [ln.split(",") for ln in lines[1:] if ln.startswith("twonn,")]
+    assert [t[li] for t in tw] == ["l0", "l1"]
+    assert sum(ln.startswith("overlap,") for ln in lines) == 1
 
 
 @pytest.mark.parametrize("opts, kwargs", [
@@ -128,11 +210,11 @@ def test_cli_twonn_options_reach_the_estimator(run_cli, files, opts, kwargs):
     ref = twonn_dimension(X, n_boot=0, discard_fraction=kwargs.get("discard_fraction", 0.1), variant=kwargs.get("twonn_variant", "mle"))
     default = twonn_dimension(X, n_boot=0)
     assert abs(ref.dimension - default.dimension) > 1e-3  # the option matters on this data
-    d = json.loads(run_cli(["id", files / "x.npy", "-m", "twonn", "--bootstrap", "0", *opts, "-f", "json"]).stdout)["twonn"]
+    d = json.loads(run_cli(["id", files / "x.npy", "-m", "twonn", "--bootstrap", "0", *opts, "-f", "json"]).stdout)["results"]["twonn"]
     assert d["dimension"] == pytest.approx(ref.dimension, rel=1e-12)
     assert d["variant"] == ref.variant and d["discard_fraction"] == ref.discard_fraction
     lay = json.loads(run_cli(["id", files / "l0.npy", files / "l1.npy", "--layers", "-m", "twonn", "--bootstrap", "0", *opts, "-f", "json"]).stdout)
-    for layer, name in zip(lay["layers"], ("l0", "l1")):
+    for layer, name in zip(lay["results"]["layers"], ("l0", "l1")):
         ref_l = twonn_dimension(np.load(files / f"{name}.npy"), n_boot=0, **{("variant" if k == "twonn_variant" else k): v for k, v in kwargs.items()})
         assert layer["twonn"]["dimension"] == pytest.approx(ref_l.dimension, rel=1e-12)
 
@@ -160,4 +242,37 @@ def test_cli_plot_written(run_cli, files, tmp_path):
     r = run_cli(["id", files / "stack.npy", "--layers", "-m", "twonn", "--bootstrap", "0", "-f", "csv", "--plot", png])
     assert r.code == 0, r.stderr
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and "plot:" in r.stderr
-    assert r.stdout.startswith("layer,twonn")  # stdout carries only the data
+    assert r.stdout.startswith("metric,value,ci_low,ci_high,unit,status")  # stdout carries only the data
+
+
+def test_layer_plot_one_axes_per_quantity_with_shared_colours():
+    from matplotlib.colors import to_hex
+
+    from embgeo.plots import plot_result
+    from embgeo.plots.intrinsic import COLOURS, layer_panels
+
+    stack = make_stack(n=400)  # RankMe (uncentred) spans 1.6 (the shifted layer) to 16 (noise): a log axis; the rest linear
+    rep = layer_dimensions(stack, methods="twonn,mle,pca,rankme,entropy", n_boot=10)
+    assert layer_panels(rep) == ["id", "overlap", "pca", "rankme", "entropy"]
+    fig = plot_result(rep)  # the report draws with the same call
+    axes = [a for a in fig.axes if a.get_visible()]
+    assert len(axes) == 5
+    titles = [a.get_title() for a in axes]
+    assert titles[0].startswith("intrinsic dimension") and titles[1].startswith("neighbourhood overlap")
+    curves = rep.curves()
+    # each estimator drawn in its own colour, with the values of the table
+    lines = {ln.get_label(): ln for ln in axes[0].lines}
+    np.testing.assert_allclose(lines["TwoNN"].get_ydata(), curves["twonn"])
+    assert to_hex(lines["TwoNN"].get_color()) == COLOURS["twonn"] and to_hex(lines["MLE"].get_color()) == COLOURS["mle"]
+    for ax, key in zip(axes[2:], ("pca", "rankme", "entropy")):
+        np.testing.assert_allclose(ax.lines[0].get_ydata(), curves[key])
+        assert to_hex(ax.lines[0].get_color()) == COLOURS[key]
+    # log where the values span more than a factor of 10 (decided from the plotted values), never for shares
+    vals = np.array([v for k in ("twonn", "twonn_linear", "mle", "mle_k20") for v in curves[k]])
+    assert axes[0].get_yscale() == ("log" if vals.max() / vals.min() > 10 else "linear")
+    for ax, key in zip(axes[2:4], ("pca", "rankme")):
+        v = np.array(curves[key])
+        assert ax.get_yscale() == ("log" if v.max() / v.min() > 10 else "linear")
+    assert axes[3].get_yscale() == "log" and axes[2].get_yscale() == "linear"  # both branches exercised
+    assert axes[1].get_yscale() == "linear" and axes[4].get_yscale() == "linear" and axes[4].get_ylim() == (0, 1.02)
+    np.testing.assert_allclose(axes[1].lines[0].get_ydata(), rep.overlap)
