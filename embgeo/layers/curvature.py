@@ -8,7 +8,8 @@ Hosseini & Fedorenko (2023): for the token sequence ``x_0 … x_{T−1}`` of one
 
 in radians. Two choices are the reference's, kept here: the *absolute value* of the dot
 product (angles fold into [0, π/2], so a path that turns back on itself counts as straight),
-and a pair with a zero-length difference contributes 0 (and still counts). The reference
+and a pair with a zero-length difference contributes 0 (and still counts; embgeo calls a
+difference zero below 1e-12 of the largest token norm, so rounding noise has no direction). The reference
 runs it on the normalised token cloud (centred, unit rows: ``preprocess=True``). A text with
 fewer than 3 tokens has no angle: the reference scores it 0, embgeo returns NaN and leaves it
 out of the average.
@@ -28,7 +29,10 @@ def curvature(tokens, *, preprocess: bool = True) -> float:
     V = np.diff(X, axis=0)  # (T−1, D): v_1 … v_{T−1}
     a, b = V[:-1], V[1:]
     na, nb = np.linalg.norm(a, axis=1), np.linalg.norm(b, axis=1)
-    ok = (na > 0) & (nb > 0)
+    # a difference shorter than 1e-12 of the largest token norm is rounding noise (a repeated point
+    # after normalisation): zero length, as the reference's norm == 0 test means it
+    tol = 1e-12 * max(float(np.linalg.norm(X, axis=1).max()), 1e-300)
+    ok = (na > tol) & (nb > tol)
     ang = np.zeros(a.shape[0])
     u, v = a[ok] / na[ok, None], b[ok] / nb[ok, None]
     v = v * np.where(np.einsum("ij,ij->i", u, v) < 0, -1.0, 1.0)[:, None]  # |u·v|: fold onto the same side
