@@ -40,7 +40,7 @@ from embgeo.intrinsic.spectral import (
     scatter_spectrum,
 )
 from embgeo.knn.engine import Neighbors, knn
-from embgeo.results import Metric, Result, Verdict
+from embgeo.results import Metric, Result, Verdict, jsonable
 from embgeo.validation import as_matrix, as_rng
 
 # --- the method registry: one name per method, in the order tables show them ----------------
@@ -439,7 +439,7 @@ class IntrinsicReport(Result):
         if nb is not None and "n_samples" in nb:
             nb = {("n_rows" if k == "n_samples" else k): v for k, v in nb.items()}
         out["neighbors"] = nb
-        return out
+        return jsonable(out)  # NaN → None, numpy → Python: equal dicts compare equal
 
     def metrics(self, extra: dict | None = None) -> list[Metric]:
         """Tidy rows: ``twonn``, ``twonn_linear``, ``mle``, ``mle_k20``, ``gride`` (one per scale, ``k`` = n2),
