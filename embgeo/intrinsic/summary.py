@@ -499,25 +499,25 @@ class IntrinsicReport(Result):
         tw = self.twonn
         if tw is not None:
             how = "censored MLE" if tw.variant == "mle" else "linear fit"
-            boot = f"{tw.n_boot} bootstrap" if tw.n_boot else "no bootstrap"
-            rows.append(["twonn" + mark("twonn"), tw.dimension, *_ci(tw), f"{how}, discard {tw.discard_fraction:g}; {boot} (embgeo default)"])
+            boot = f"{tw.n_boot} bootstrap" if tw.n_boot else ("exact χ² interval" if tw.variant == "mle" else "no interval")
+            rows.append(["twonn" + mark("twonn"), tw.dimension, *_ci(tw), f"{how}, discard {tw.discard_fraction:g}, {boot} (embgeo default)"])
         if self.twonn_linear is not None:
             p = self.twonn_linear
             rows.append(["twonn_linear", p.dimension, *_ci(p), f"linear fit, discard {p.discard_fraction:g} (skdim/DADApy default)"])
         if self.mle is not None:
             m = self.mle
-            rows.append(["mle" + mark("mle"), m.dimension, *_ci(m), f"mean over k = {m.k1}..{m.k2} (Levina-Bickel; embgeo default)"])
+            rows.append(["mle" + mark("mle"), m.dimension, *_ci(m), f"mean over k = {m.k1}..{m.k2} (embgeo default)"])
         if self.mle_k20 is not None:
             m = self.mle_k20
             rows.append(["mle_k20", m.dimension, *_ci(m), f"k = {m.k2} (skdim default)"])
         g = self.gride
         if g is not None:
             p = self.plateau()
-            curve = ", ".join(f"{d:.2f}@{int(b)}" for b, d in zip(g.n2, g.dimension))
+            curve = " ".join(f"{d:.2f}@{int(b)}" for b, d in zip(g.n2, g.dimension))
             if p is None:
-                rows.append(["gride.plateau", None, None, None, f"no plateau; ID@n2: {curve}"])
+                rows.append(["gride.plateau", None, None, None, f"no plateau; ID@n2 {curve}"])
             else:
-                rows.append(["gride.plateau" + mark("gride.plateau"), p.value, p.ci_low, p.ci_high, f"n2 = {p.n2_first}..{p.n2_last}; ID@n2: {curve}"])
+                rows.append(["gride.plateau" + mark("gride.plateau"), p.value, p.ci_low, p.ci_high, f"n2={p.n2_first}..{p.n2_last}; ID@n2 {curve}"])
         sc = self.sample_check
         if sc is not None:
             rows.append([f"twonn @ {sc.n_rows_half} rows", sc.dimension_half, sc.ci_low_half, sc.ci_high_half,
@@ -529,10 +529,10 @@ class IntrinsicReport(Result):
         rows = []
         if self.pca is not None:
             c = self.pca
-            rows.append(["pca", c.participation_ratio, f"participation ratio; {c.components_90}/{c.components_95}/{c.components_99} components for 90/95/99 % of the variance"])
+            rows.append(["pca", c.participation_ratio, f"participation ratio; {c.components_90}/{c.components_95}/{c.components_99} components for 90/95/99 %"])
         if self.rankme is not None:
             r = self.rankme
-            rows.append(["rankme", r.effective_rank, f"effective rank (uncentred) of at most {r.max_rank}"])
+            rows.append(["rankme", r.effective_rank, f"effective rank (uncentred), at most {r.max_rank}"])
         if self.entropy is not None:
             e = self.entropy
             rows.append(["entropy", e.normalized, f"normalised matrix entropy (alpha = {e.alpha:g}); {e.entropy:.3f} nats"])
