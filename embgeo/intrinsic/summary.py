@@ -521,7 +521,8 @@ class IntrinsicReport(Result):
         sc = self.sample_check
         if sc is not None:
             rows.append([f"twonn @ {sc.n_rows_half} rows", sc.dimension_half, sc.ci_low_half, sc.ci_high_half,
-                         f"censored MLE on half the sample ({sc.n_rows} rows: {sc.dimension:.2f}); " + ("agrees" if sc.agree else "DISAGREES beyond the intervals")])
+                         f"half the sample; {sc.n_rows} rows: {sc.dimension:.2f} [{sc.ci_low:.2f}, {sc.ci_high:.2f}] (χ²): "
+                         + ("agree" if sc.agree else "DISAGREE")])
         return ["estimator", "value", "ci_low", "ci_high", "detail"], rows
 
     def spectral_table(self) -> tuple[list[str], list[list]]:
