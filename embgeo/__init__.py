@@ -46,6 +46,8 @@ _LAZY = {
     "cosine": "embgeo.cosine:",
     "io": "embgeo.io:",
     "plots": "embgeo.plots:",
+    "layers": "embgeo.layers:",
+    "extract": "embgeo.extract:",
 }
 
 __all__ = ["__version__", "EmbgeoError", "MissingExtraError", *_LAZY]

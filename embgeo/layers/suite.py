@@ -80,7 +80,8 @@ class LayerSuiteResult(Result):
         keys = list(self.values)
         cols = ["layer", *keys]
         if self.overlap is not None and self.overlap.size:
-            k = min(10, self.overlap.shape[1])
+            finite = [j + 1 for j in range(min(10, self.overlap.shape[1])) if np.isfinite(self.overlap[:, j]).any()]
+            k = finite[-1] if finite else min(10, self.overlap.shape[1])  # the largest k ≤ 10 that the texts reach
             cols.append(f"token_overlap (k={k})")
         rows = []
         for i, name in enumerate(self.layers):

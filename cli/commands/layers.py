@@ -1,0 +1,157 @@
+"""``embgeo layers [X] [--views Y …|--group COL] [--tokens FILE]``"""
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, List, Optional
+
+import typer
+
+from embgeo.cli.common import (
+    FailOnOpt, FormatOpt, InputFormatOpt, LabelsIdOpt, LabelsOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, emit_result, input_entry,
+    message, progress, seed_value,
+)
+
+
+class EntropyNorm(str, Enum):
+    maxEntropy = "maxEntropy"
+    logN = "logN"
+    logD = "logD"
+    logNlogD = "logNlogD"
+    raw = "raw"
+
+
+def _stack_ids(spec: str, n: int):
+    """Row ids stored beside a 3-D stack (an 'ids' dataset of an HDF5 file, safetensors metadata)."""
+    import json
+
+    import numpy as np
+
+    from embgeo.io.readers import split_spec
+
+    path, _ = split_spec(spec)
+    p = Path(path)
+    try:
+        if p.suffix.lower() in (".h5", ".hdf5"):
+            import h5py
+
+            with h5py.File(p, "r") as f:
+                if "ids" in f and len(f["ids"]) == n:
+                    return np.asarray([v.decode() if isinstance(v, bytes) else str(v) for v in f["ids"][()]])
+        elif p.suffix.lower() == ".safetensors":
+            from safetensors import safe_open
+
+            with safe_open(str(p), framework="numpy") as f:
+                meta = f.metadata() or {}
+            ids = json.loads(meta["ids"]) if "ids" in meta else None
+            if ids is not None and len(ids) == n:
+                return np.asarray(ids, dtype=str)
+    except Exception:  # ids are a convenience for joins; a stack without them joins by row order
+        return None
+    return None
+
+
+def _column(ids, n, labels, labels_id_col, col, what):
+    import numpy as np
+
+    from embgeo.errors import EmbgeoError
+    from embgeo.io.labels import join_labels
+    from embgeo.io.model import EmbeddingSet
+
+    es = join_labels(EmbeddingSet(np.zeros((n, 1)), ids=ids), labels, id_col=labels_id_col)
+    if col not in es.attributes:
+        raise EmbgeoError(f"no column '{col}' (columns: {', '.join(sorted(es.attributes)[:12])})", source=str(labels),
+                          hint=f"name a column of the labels file with {what}")
+    return np.asarray(es.attributes[col])
+
+
+def layers(
+    x: Annotated[Optional[str], typer.Argument(help="Pooled layer stack (one L×n×d file, e.g. pooled.h5:mean from embgeo extract): the first view.", metavar="X", show_default=False)] = None,
+    views: Annotated[Optional[List[str]], typer.Option("--views", help="Another view of the same rows and layers (an augmentation); repeat for more. Enables InfoNCE, LiDAR, DiME.", show_default=False)] = None,
+    group: Annotated[Optional[str], typer.Option("--group", help="Column of --labels: rows of X sharing a value are views (augmentations) of one sample.", show_default=False)] = None,
+    tokens: Annotated[Optional[Path], typer.Option("--tokens", help="Token clouds (tokens.h5 from embgeo extract): prompt entropy, curvature, token geometry.", show_default=False)] = None,
+    alpha: Annotated[float, typer.Option("--alpha", help="Order α of the matrix entropies (1 = Shannon).", min=0.0)] = 1.0,
+    entropy_norm: Annotated[EntropyNorm, typer.Option("--entropy-norm", help="Entropy normalisation: maxEntropy = min(log N, log D) (the reference's default), logN, logD, logNlogD, raw (nats).")] = EntropyNorm.maxEntropy,
+    temperature: Annotated[float, typer.Option("--temperature", help="InfoNCE temperature τ.", min=0.0)] = 0.1,
+    delta: Annotated[float, typer.Option("--delta", help="LiDAR's ridge δ on the within-class scatter.", min=0.0)] = 1e-4,
+    dime_perms: Annotated[int, typer.Option("--dime-perms", help="Random permutations averaged by DiME.", min=1)] = 10,
+    geometry: Annotated[bool, typer.Option("--geometry/--no-geometry", help="With --tokens: per-text GRIDE, TwoNN, overlap χ(k) and pairwise cosine.")] = True,
+    gride_max: Annotated[int, typer.Option("--gride-max", help="Largest GRIDE neighbour rank per text (duplicates dropped).", min=2)] = 256,
+    overlap_max_k: Annotated[int, typer.Option("--overlap-max-k", help="Overlap χ(k) between consecutive layers for k = 1…this.", min=1)] = 31,
+    loss: Annotated[Optional[str], typer.Option("--loss", help="Column of --labels (joined by text id) with a per-text loss: Spearman(token GRIDE, loss) per layer.", show_default=False)] = None,
+    labels: LabelsOpt = None,
+    labels_id_col: LabelsIdOpt = None,
+    sample: SampleOpt = None,
+    input_format: InputFormatOpt = None,
+    seed: SeedOpt = None,
+    fail_on: FailOnOpt = None,
+    fmt: FormatOpt = None,
+    out: OutOpt = None,
+    plot: PlotOpt = None,
+):
+    """The Layer-by-Layer metric suite per layer (Skean et al. 2025, faithful to its reference
+    code): prompt and dataset entropy, curvature, InfoNCE, LiDAR, DiME; with --tokens also the
+    token-cloud geometry (Geometry of Tokens): GRIDE, TwoNN, neighbourhood overlap χ(k) and
+    pairwise cosine per text, as mean ± sd over texts."""
+    import numpy as np
+
+    from embgeo.errors import EmbgeoError
+    from embgeo.io.readers import load_layers
+    from embgeo.layers import layer_suite
+
+    seed = seed_value(seed)
+    if x is None and tokens is None:
+        raise EmbgeoError("nothing to measure", hint="give a pooled stack X, --tokens FILE, or both")
+    if (group or loss) and labels is None:
+        raise EmbgeoError(f"--{'group' if group else 'loss'} names a column of --labels", hint="pass --labels FILE")
+    if group and views:
+        raise EmbgeoError("give views as --views files or as a --group column, not both")
+    inputs, stack, view_stacks, groups, clouds, loss_values = [], None, [], None, None, None
+    if x is not None:
+        stack = load_layers([x], fmt=input_format)
+        n = stack.layers[0].shape[0]
+        inputs.append({"path": x, "key": None, "rows": int(n), "dims": int(stack.layers[0].shape[1])})
+        for v in views or []:
+            vs = load_layers([v], fmt=input_format)
+            view_stacks.append(vs)
+            inputs.append({"path": v, "key": None, "rows": int(vs.layers[0].shape[0]), "dims": int(vs.layers[0].shape[1])})
+        if group:
+            groups = _column(_stack_ids(x, n), n, labels, labels_id_col, group, "--group")
+    elif views or group:
+        raise EmbgeoError("views need the pooled first view X", hint="give X before --views / --group")
+    if tokens is not None:
+        from embgeo.extract.store import load_tokens
+
+        clouds = load_tokens(tokens)
+        if sample is not None and sample < clouds.n_texts:
+            rows = np.sort(np.random.default_rng(seed).choice(clouds.n_texts, sample, replace=False))
+            clouds = clouds.take(rows)
+            message(f"{tokens}: a seeded sample of {sample} of the texts")
+        inputs.append({"path": str(tokens), "key": None, "rows": clouds.n_texts, "dims": clouds.n_dims})
+        if loss:
+            raw = _column(np.asarray(clouds.ids), clouds.n_texts, labels, labels_id_col, loss, "--loss")
+            try:
+                loss_values = raw.astype(np.float64)
+            except ValueError:
+                raise EmbgeoError(f"column '{loss}' is not numeric", source=str(labels)) from None
+    with progress("layers", total=clouds.n_texts if clouds is not None and geometry else None) as advance:
+        res = layer_suite(stack, views=view_stacks or None, groups=groups, tokens=clouds, alpha=alpha, norm=entropy_norm.value,
+                          temperature=temperature, delta=delta, dime_perms=dime_perms, geometry=geometry, gride_max=gride_max,
+                          overlap_max_k=overlap_max_k, loss=loss_values, seed=seed, progress=advance)
+    if plot is not None:
+        from embgeo.plots import save_figure
+        from embgeo.plots.layers import plot_layer_suite
+
+        save_figure(plot_layer_suite(res), plot)
+        message(f"plot: {plot}")
+    emit_result(command="layers", inputs=inputs,
+                settings={"views": list(views or []), "group": group, "tokens": None if tokens is None else str(tokens), "alpha": alpha,
+                          "entropy_norm": entropy_norm.value, "temperature": temperature, "delta": delta, "dime_perms": dime_perms,
+                          "geometry": geometry, "gride_max": gride_max, "overlap_max_k": overlap_max_k, "loss": loss,
+                          "labels": None if labels is None else str(labels), "labels_id_col": labels_id_col, "sample": sample,
+                          "seed": seed, "fail_on": getattr(fail_on, "value", fail_on)},
+                result=res, notes=list(res.notes), fmt=fmt, out=out, title="embgeo layers", fail_on=fail_on)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("layers")(layers)

@@ -1,0 +1,8 @@
+"""``embgeo extract``: per-layer hidden states of a local model — pooled stacks and token clouds.
+
+Needs the ``extract`` extra (transformers; torch is a core dependency). Never downloads.
+"""
+from embgeo.extract.model import POOLINGS, Extraction, extract, load_model, read_texts, write_extraction
+from embgeo.extract.store import TokenClouds, load_tokens, write_tokens
+
+__all__ = ["extract", "Extraction", "read_texts", "write_extraction", "load_model", "POOLINGS", "TokenClouds", "load_tokens", "write_tokens"]

@@ -1,0 +1,249 @@
+"""Run a local transformers model over texts and keep every layer's hidden states.
+
+Never downloads: ``model_dir`` must be a folder holding ``config.json``, the weights and the
+tokenizer files; everything is loaded with ``local_files_only=True`` (and the hub offline).
+Texts are tokenised one by one (truncated to ``max_length``), optionally block-shuffled
+(:func:`embgeo.layers.tokens.block_shuffle`, special tokens stay in place), padded on the
+right per batch and run with ``output_hidden_states=True``. For each text and layer
+(``layer0`` = the embedding output, ``layerL`` = the last block) the real tokens (attention
+mask 1) form its token cloud; pooled rows are their mean, the first token (CLS for BERT-like
+models) and the last real token.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from embgeo.errors import EmbgeoError, require
+from embgeo.results import Metric, Result, Verdict
+
+POOLINGS = ("mean", "first", "last")
+DTYPES = ("float32", "float16", "bfloat16")
+
+
+def read_texts(path, *, text_col: str = "text", id_col: str | None = None) -> tuple[list[str], list[str]]:
+    """Texts and ids from ``.txt`` (one text per non-empty line, ids = line numbers from 1),
+    ``.csv``/``.tsv`` (a ``text_col`` column; ids from ``id_col`` or an ``id`` column) or
+    ``.jsonl`` (one object per line with the same keys)."""
+    path = Path(path)
+    if not path.is_file():
+        raise EmbgeoError("no such file", source=str(path), hint="--texts takes a .txt, .csv, .tsv or .jsonl file")
+    suf = path.suffix.lower()
+    texts, ids = [], []
+    try:
+        if suf in (".csv", ".tsv"):
+            with open(path, newline="", encoding="utf-8") as fh:
+                rows = list(csv.DictReader(fh, delimiter="\t" if suf == ".tsv" else ","))
+            records = rows
+        elif suf == ".jsonl":
+            records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        else:
+            for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if line.strip():
+                    texts.append(line)
+                    ids.append(str(i))
+            records = None
+    except (UnicodeDecodeError, json.JSONDecodeError, csv.Error) as exc:
+        raise EmbgeoError(f"cannot read the texts ({' '.join(str(exc).split())[:120]})", source=str(path)) from None
+    if records is not None:
+        if records and text_col not in records[0]:
+            raise EmbgeoError(f"has no column '{text_col}' (columns: {', '.join(list(records[0])[:10])})", source=str(path),
+                              hint="name the text column with --text-col")
+        key = id_col or ("id" if records and "id" in records[0] else None)
+        if id_col and records and id_col not in records[0]:
+            raise EmbgeoError(f"has no id column '{id_col}'", source=str(path), hint="check --id-col")
+        for i, r in enumerate(records):
+            t = r.get(text_col)
+            if t is None or not str(t).strip():
+                raise EmbgeoError(f"row {i + 1} has an empty text", source=str(path), hint="drop empty rows first")
+            texts.append(str(t))
+            ids.append(str(r[key]) if key else str(i))
+    if not texts:
+        raise EmbgeoError("holds no texts", source=str(path))
+    return texts, ids
+
+
+@dataclass(frozen=True)
+class Extraction(Result):
+    """Hidden states of every layer: pooled stacks (``pooled[name]`` is ``L × n × d``) and token clouds."""
+
+    model: str
+    ids: tuple
+    layer_names: tuple
+    pooled: dict = field(repr=False)
+    tokens: object = field(repr=False)  # TokenClouds or None
+    lengths: np.ndarray = field(repr=False)
+    truncated: int = 0
+    max_length: int = 0
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.ids)
+
+    @property
+    def n_dims(self) -> int:
+        return int(next(iter(self.pooled.values())).shape[2]) if self.pooled else int(self.tokens.n_dims)
+
+    def to_dict(self) -> dict:
+        return {"model": self.model, "n_rows": self.n_rows, "n_layers": len(self.layer_names), "n_dims": self.n_dims,
+                "n_tokens": int(self.lengths.sum()), "tokens_min": int(self.lengths.min()), "tokens_max": int(self.lengths.max()),
+                "truncated_rows": int(self.truncated), "poolings": list(self.pooled), "layer_names": list(self.layer_names)}
+
+    def metrics(self) -> list[Metric]:
+        d = self.to_dict()
+        return [Metric(k, d[k], unit="tokens" if k.startswith("n_tokens") or k.startswith("tokens_") else "",
+                       status=("warn" if d[k] else "ok") if k == "truncated_rows" else "")
+                for k in ("n_rows", "n_layers", "n_dims", "n_tokens", "tokens_min", "tokens_max", "truncated_rows")]
+
+    def verdict(self) -> Verdict:
+        if self.truncated:
+            return Verdict("warn", f"{self.truncated} of {self.n_rows} texts were cut at --max-length {self.max_length}",
+                           "raise --max-length if the model allows it", "truncated_rows")
+        return Verdict("ok", f"all {self.n_rows} texts fit in --max-length {self.max_length}", "", "truncated_rows")
+
+    def table(self):
+        return ["field", "value"], [[k, v] for k, v in self.to_dict().items()]
+
+
+def _check_model_dir(model_dir) -> Path:
+    p = Path(model_dir)
+    if not p.is_dir() or not (p / "config.json").is_file():
+        raise EmbgeoError("is not a local model folder (no config.json)", source=str(p),
+                          hint="embgeo never downloads: save the model with save_pretrained() to a folder and pass it")
+    return p
+
+
+def load_model(model_dir, *, device: str = "cpu", dtype: str = "float32"):
+    """``(tokenizer, model)`` from a local folder, offline."""
+    p = _check_model_dir(model_dir)
+    if dtype not in DTYPES:
+        raise EmbgeoError(f"unknown dtype {dtype!r}", hint=f"use one of {', '.join(DTYPES)}")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    require("transformers", package="transformers", extra="extract", feature="embgeo extract")
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # embgeo draws its own progress on stderr
+    hf_logging.set_verbosity_error()
+
+    try:
+        tok = AutoTokenizer.from_pretrained(str(p), local_files_only=True)
+        model = AutoModel.from_pretrained(str(p), local_files_only=True)
+    except (OSError, ValueError, KeyError) as exc:
+        raise EmbgeoError(f"cannot load the model or its tokenizer ({' '.join(str(exc).split())[:200]})", source=str(p),
+                          hint="the folder needs config.json, the weights and the tokenizer files") from None
+    model = model.to(device=device, dtype=getattr(torch, dtype)).eval()
+    return tok, model
+
+
+def extract(
+    model_dir,
+    texts,
+    *,
+    ids=None,
+    batch_size: int = 16,
+    max_length: int = 512,
+    device: str = "cpu",
+    dtype: str = "float32",
+    poolings=POOLINGS,
+    tokens: bool = True,
+    shuffle_blocks: int | None = None,
+    seed=0,
+    progress=None,
+) -> Extraction:
+    """Hidden states of every layer for ``texts`` (see the module docstring)."""
+    from embgeo.extract.store import TokenClouds
+
+    for pname in poolings:
+        if pname not in POOLINGS:
+            raise EmbgeoError(f"unknown pooling {pname!r}", hint=f"use {', '.join(POOLINGS)}")
+    if batch_size < 1 or max_length < 1:
+        raise EmbgeoError("batch_size and max_length must be positive")
+    texts = list(texts)
+    ids = [str(i) for i in (ids if ids is not None else range(len(texts)))]
+    if len(ids) != len(texts):
+        raise EmbgeoError(f"{len(ids)} ids for {len(texts)} texts")
+    tok, model = load_model(model_dir, device=device, dtype=dtype)
+    import torch
+
+    enc = tok(texts, truncation=True, max_length=max_length, return_special_tokens_mask=True, add_special_tokens=True)
+    full = tok(texts, truncation=False, add_special_tokens=True)["input_ids"]
+    seqs = [list(x) for x in enc["input_ids"]]
+    truncated = int(sum(len(f) > len(s) for f, s in zip(full, seqs)))
+    if shuffle_blocks is not None:
+        from embgeo.layers.tokens import block_shuffle
+
+        for i, (s, sp) in enumerate(zip(seqs, enc["special_tokens_mask"])):
+            pos = [j for j, m in enumerate(sp) if not m]
+            perm = block_shuffle(len(pos), int(shuffle_blocks), seed=np.random.default_rng([int(seed), i]))
+            vals = [s[pos[j]] for j in perm]
+            for j, v in zip(pos, vals):
+                s[j] = v
+    pad = tok.pad_token_id if tok.pad_token_id is not None else (tok.eos_token_id if tok.eos_token_id is not None else 0)
+    pooled = {p: [] for p in poolings}
+    clouds = []
+    lengths = np.array([len(s) for s in seqs], dtype=np.int64)
+    if lengths.min() < 1:
+        raise EmbgeoError("a text has no tokens after tokenisation", hint="drop empty texts")
+    with torch.no_grad():
+        for b0 in range(0, len(seqs), batch_size):
+            batch = seqs[b0:b0 + batch_size]
+            T = max(len(s) for s in batch)
+            ids_t = torch.full((len(batch), T), pad, dtype=torch.long)
+            mask = torch.zeros((len(batch), T), dtype=torch.long)
+            for r, s in enumerate(batch):
+                ids_t[r, :len(s)] = torch.tensor(s, dtype=torch.long)
+                mask[r, :len(s)] = 1
+            out = model(input_ids=ids_t.to(model.device), attention_mask=mask.to(model.device), output_hidden_states=True)
+            H = torch.stack(out.hidden_states).float().cpu().numpy()  # L × B × T × d
+            for r, s in enumerate(batch):
+                n = len(s)
+                X = H[:, r, :n, :]
+                if "mean" in pooled:
+                    pooled["mean"].append(X.mean(axis=1))
+                if "first" in pooled:
+                    pooled["first"].append(X[:, 0])
+                if "last" in pooled:
+                    pooled["last"].append(X[:, n - 1])
+                if tokens:
+                    clouds.append(X.astype(np.float32))
+            if progress is not None:
+                progress(len(batch))
+    L = len(out.hidden_states)
+    names = tuple(f"layer{i}" for i in range(L))
+    stacks = {p: np.stack(v, axis=1).astype(np.float32) for p, v in pooled.items()}
+    tc = TokenClouds.from_lists(clouds, ids=ids, layer_names=names) if tokens else None
+    return Extraction(str(model_dir), tuple(ids), names, stacks, tc, lengths, truncated, int(max_length),
+                      {"batch_size": batch_size, "max_length": max_length, "device": device, "dtype": dtype,
+                       "poolings": list(poolings), "tokens": bool(tokens), "shuffle_blocks": shuffle_blocks, "seed": seed})
+
+
+def write_extraction(ex: Extraction, out_dir, *, store: str = "h5") -> list[str]:
+    """``out_dir/pooled.<ext>`` (one ``L × n × d`` dataset per pooling, plus ids and layer names) and
+    ``out_dir/tokens.<ext>`` (the ragged token clouds). Returns the paths written."""
+    from embgeo.extract.store import write_arrays, write_tokens
+
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        raise EmbgeoError("the output folder does not exist", source=str(out_dir), hint="create it first")
+    ext = {"h5": ".h5", "hdf5": ".h5", "safetensors": ".safetensors"}.get(store)
+    if ext is None:
+        raise EmbgeoError(f"unknown store {store!r}", hint="use h5 or safetensors")
+    written = []
+    if ex.pooled:
+        p = out_dir / f"pooled{ext}"
+        write_arrays(p, ex.pooled, ids=ex.ids, layer_names=ex.layer_names)
+        written.append(str(p))
+    if ex.tokens is not None:
+        p = out_dir / f"tokens{ext}"
+        write_tokens(p, ex.tokens)
+        written.append(str(p))
+    return written
