@@ -37,7 +37,7 @@ def test_smalltree_published_figures(smalltree):
     r = embed_hierarchy(smalltree, dim=2, eps=0.1)
     assert r.map == 1.0
     # the paper prints 0.013 (2 significant digits); our value 0.012939 agrees to that rounding
-    assert round(r.distortion_avg, 3) == 0.013
+    assert round(r.distortion_mean, 3) == 0.013
     assert r.distortion_worst <= 1.1  # Sarkar's guarantee: worst-case distortion ≤ 1 + ε
     e = r.embedding
     assert e.root == 1 and e.max_degree == 4 and e.height == 4
@@ -139,12 +139,14 @@ def test_bad_input():
 
 def test_cli_json_and_coords(run_cli, tmp_path):
     coords = tmp_path / "c.csv"
-    res = run_cli(["hyperbolic", "combinatorial", path("smalltree"), "--eps", "0.1", "--precision", "200", "--format", "json", "--coords-out", coords])
+    res = run_cli(["hyperbolic", "combinatorial", path("smalltree"), "--eps", "0.1", "--precision", "200", "--format", "json", "--coords", coords])
     assert res.code == 0, res.stderr
-    d = json.loads(res.stdout)
-    assert d["schema"] == "embgeo.hyperbolic.combinatorial/1"
+    doc = json.loads(res.stdout)
+    d = doc["results"]
+    assert doc["schema"] == "embgeo.hyperbolic.combinatorial/1" and d["n_rows"] == 40 and d["n_dims"] == 2
+    assert doc["verdict"]["status"] == "ok" and doc["verdict"]["decided_by"] == "map"
     assert d["map"] == 1.0 and d["engine"] == "mpmath" and d["precision_bits"] == 200
-    assert d["distortion_avg"] == pytest.approx(0.0129385, rel=1e-4)
+    assert d["distortion_mean"] == pytest.approx(0.0129385, rel=1e-4)
     for key in ("distortion_worst", "bits_needed", "tau"):
         assert key in d
     lines = coords.read_text().splitlines()
@@ -153,6 +155,10 @@ def test_cli_json_and_coords(run_cli, tmp_path):
 
 
 def test_cli_bad_input(run_cli, tmp_path):
+    # float64 on a tree that needs 153 bits: the scores are wrong, the verdict says so, --fail-on bad exits 1
+    res = run_cli(["hyperbolic", "combinatorial", path("smalltree"), "--precision", "53", "-f", "json", "--fail-on", "bad"])
+    assert res.code == 1 and json.loads(res.stdout)["verdict"]["decided_by"] == "bits_needed"
+    assert run_cli(["hyperbolic", "combinatorial", path("smalltree"), "--fail-on", "warn", "-q"]).code == 0
     res = run_cli(["hyperbolic", "combinatorial", tmp_path / "missing.edges"])
     assert res.code == 2 and res.stderr.startswith("embgeo: error:") and len(res.stderr.strip().splitlines()) == 1
     bad = tmp_path / "two.edges"

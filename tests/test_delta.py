@@ -52,7 +52,7 @@ def test_cycle_4k_closed_form(k):
     # four equally spaced points on C_4k: sums k+k, 2k+2k, k+k → δ = (4k − 2k)/2 = k
     r = gromov_delta(cycle(4 * k))
     assert r.delta == k
-    assert r.relative_delta == pytest.approx(2 * k / (2 * k))
+    assert r.delta_relative == pytest.approx(2 * k / (2 * k))
 
 
 @pytest.mark.parametrize("n", [5, 6, 7, 9, 10, 11])
@@ -73,8 +73,8 @@ def test_sampled_is_lower_bound_and_close():
     s = gromov_delta(D, method="sampled", n_subsets=10, subset_size=40, n_quadruples=100_000, seed=0)
     assert not s.exact and s.delta <= exact + 1e-12
     assert s.delta >= 0.8 * exact  # measured: within a few % on this set
-    lo, hi = s.subset_interval
-    assert lo <= s.subset_delta_mean <= hi
+    lo, hi = s.delta_subset_ci_low, s.delta_subset_ci_high
+    assert lo <= s.delta_subset_mean <= hi
 
 
 def test_points_input_matches_matrix():
@@ -96,12 +96,26 @@ def test_bad_input():
 def test_cli(run_cli, tmp_path):
     res = run_cli(["hyperbolic", "delta", path("smalltree"), "--format", "json"])
     assert res.code == 0, res.stderr
-    d = json.loads(res.stdout)
-    assert d["schema"] == "embgeo.hyperbolic.delta/1" and d["delta"] == 0.0 and d["exact"] is True
+    doc = json.loads(res.stdout)
+    d = doc["results"]
+    assert doc["schema"] == "embgeo.hyperbolic.delta/1" and d["delta"] == 0.0 and d["exact"] is True and d["n_rows"] == 40
+    assert doc["verdict"]["status"] == "info" and doc["verdict"]["decided_by"] == "delta_relative"
     f = tmp_path / "x.npy"
     np.save(f, np.random.default_rng(6).standard_normal((300, 5)))
     res = run_cli(["hyperbolic", "delta", f, "--format", "json", "--subsets", "3", "--quadruples", "1000"])
-    d = json.loads(res.stdout)
-    assert d["exact"] is False and d["delta"] > 0 and 0 < d["relative_delta"] <= 1
+    d = json.loads(res.stdout)["results"]
+    assert d["exact"] is False and d["delta"] > 0 and 0 < d["delta_relative"] <= 1
+    assert d["delta_subset_ci_low"] <= d["delta_subset_mean"] <= d["delta_subset_ci_high"]
+    rows = run_cli(["hyperbolic", "delta", f, "-f", "csv", "--subsets", "3", "--quadruples", "1000"]).stdout.splitlines()
+    assert rows[0] == "metric,value,ci_low,ci_high,unit,status"
+    sub_row = next(r.split(",") for r in rows if r.startswith("delta_subset_mean,"))
+    assert [float(x) for x in sub_row[1:4]] == [d["delta_subset_mean"], d["delta_subset_ci_low"], d["delta_subset_ci_high"]]
+    # --sample: the δ of a seeded sample of rows equals the library's on the same rows
+    res = run_cli(["hyperbolic", "delta", f, "--sample", "40", "--seed", "3", "-f", "json"])
+    got = json.loads(res.stdout)
+    X = np.load(f)
+    rows40 = np.sort(np.random.default_rng(3).choice(300, size=40, replace=False))
+    assert got["inputs"][0]["rows"] == 40 and got["results"]["delta"] == pytest.approx(gromov_delta(points=X[rows40]).delta, rel=1e-12)
+    assert run_cli(["hyperbolic", "delta", f, "-m", "exact,sampled"]).code == 2  # one method at a time, said out loud
     res = run_cli(["hyperbolic", "delta", f, "--method", "fast"])
     assert res.code == 2 and res.stderr.startswith("embgeo: error:")

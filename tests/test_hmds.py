@@ -77,7 +77,7 @@ def test_refinement_reduces_distortion():
     D = np.linalg.norm(X[:, None] - X[None], axis=-1)  # a Euclidean (not hyperbolic) metric
     base = hmds(D, dim=2, scale=0.5)
     ref = hmds(D, dim=2, scale=0.5, refine_steps=60, refine_lr=0.02)
-    assert ref.distortion_avg < base.distortion_avg
+    assert ref.distortion_mean < base.distortion_mean
 
 
 def test_bad_input():
@@ -92,15 +92,24 @@ def test_bad_input():
 def test_cli_graph_and_matrix(run_cli, tmp_path):
     res = run_cli(["hyperbolic", "hmds", path("smalltree"), "--dim", "2", "--scale", "2", "--format", "json"])
     assert res.code == 0, res.stderr
-    d = json.loads(res.stdout)
-    assert d["schema"] == "embgeo.hyperbolic.hmds/1"
-    for key in ("map", "distortion_avg", "distortion_worst", "dims_recovered"):
+    doc = json.loads(res.stdout)
+    assert doc["schema"] == "embgeo.hyperbolic.hmds/1" and doc["command"] == "hyperbolic hmds"
+    d = doc["results"]
+    for key in ("map", "distortion_mean", "distortion_worst", "dims_recovered"):
         assert key in d
+    assert d["n_rows"] == 40 and d["n_dims"] == 2 and doc["settings"]["scale"] == 2.0
+    # the verdict is the tree rule on the numbers reported beside it
+    from embgeo.hyperbolic.verdicts import tree_verdict
+
+    assert doc["verdict"] == tree_verdict(d["map"], d["distortion_mean"], what="h-MDS at dim 2, scale 2").to_dict()
+    csv_rows = {r.split(",")[0]: r.split(",") for r in run_cli(["hyperbolic", "hmds", path("smalltree"), "--scale", "2", "-f", "csv"]).stdout.splitlines()[1:]}
+    assert float(csv_rows["distortion_mean"][1]) == d["distortion_mean"] and float(csv_rows["map"][1]) == d["map"]
+    assert run_cli(["hyperbolic", "hmds", path("smalltree"), "-t", "2"]).code == 2  # --t is the uniformity temperature only
     D = hyperboloid_pairwise(hyperbolic_points(40, 3, seed=5))
     f = tmp_path / "d.npy"
     np.save(f, D)
     res = run_cli(["hyperbolic", "hmds", f, "--dim", "3", "--format", "json"])
-    d = json.loads(res.stdout)
+    d = json.loads(res.stdout)["results"]
     assert d["max_abs_error"] <= 1e-6 and d["map"] is None
     bad = tmp_path / "bad.npy"
     np.save(bad, np.ones((3, 4)))

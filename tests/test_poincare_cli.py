@@ -17,7 +17,7 @@ def trained(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("emb") / "tree.npz"
     try:
-        main(["hyperbolic", "train", str(path("smalltree")), "--out", str(out), "-f", "json", *FAST])
+        main(["-q", "hyperbolic", "train", str(path("smalltree")), "--coords", str(out), "-f", "json", *FAST])
     except SystemExit as exc:
         assert not exc.code
     return out
@@ -25,10 +25,16 @@ def trained(tmp_path_factory):
 
 def test_train_writes_npz_and_json(run_cli, tmp_path):
     out = tmp_path / "e.npz"
-    r = run_cli(["hyperbolic", "train", path("smalltree"), "--out", out, "-f", "json", "--seed", "2", *FAST])
+    r = run_cli(["hyperbolic", "train", path("smalltree"), "--coords", out, "-f", "json", "--seed", "2", *FAST])
     assert r.code == 0, r.stderr
-    doc = json.loads(r.stdout)
-    assert doc["schema"] == "embgeo.hyperbolic.train/1"
+    top = json.loads(r.stdout)
+    assert list(top) == ["schema", "embgeo_version", "command", "inputs", "settings", "results", "verdict", "notes"]
+    assert top["schema"] == "embgeo.hyperbolic.train/1" and top["settings"]["seed"] == 2 and top["settings"]["coords"] == str(out)
+    assert top["inputs"][0]["rows"] == 40 and f"wrote {out}" in r.stderr  # messages on stderr only
+    doc = top["results"]
+    assert doc["n_rows"] == 40 and doc["n_dims"] == 5
+    v = top["verdict"]
+    assert v["decided_by"] == "map" and v["status"] == ("ok" if doc["map"] >= 0.9 else "warn" if doc["map"] >= 0.5 else "bad")
     assert 0 <= doc["map"] <= 1 and doc["mean_rank"] >= 1 and doc["epochs_run"] == 30
     assert [h["epoch"] for h in doc["history"]] == [10, 20, 30]
     with np.load(out, allow_pickle=False) as z:
@@ -41,11 +47,11 @@ def test_train_writes_npz_and_json(run_cli, tmp_path):
 def test_eval_reproduces_the_training_map(run_cli, trained):
     r = run_cli(["hyperbolic", "eval", trained, path("smalltree"), "--metric", "all", "-f", "json"])
     assert r.code == 0, r.stderr
-    doc = json.loads(r.stdout)
+    doc = json.loads(r.stdout)["results"]
     with np.load(trained, allow_pickle=False) as z:
         hist = json.loads(str(z["history"]))
     np.testing.assert_allclose(doc["map"], hist[-1]["map"], rtol=1e-12)  # same evaluator, same coordinates
-    assert doc["map_sala"] is not None and doc["distortion_avg"] is not None and doc["distortion_worst"] >= 1
+    assert doc["map_sala"] is not None and doc["distortion_mean"] is not None and doc["distortion_worst"] >= 1
     assert doc["nk_positives"] == 102 and doc["distortion_pairs"] == 40 * 39
 
 
@@ -55,8 +61,8 @@ def test_eval_matches_rows_by_id(run_cli, trained, tmp_path):
     perm = np.random.default_rng(0).permutation(len(ids))
     shuffled = tmp_path / "shuffled.npz"
     np.savez(shuffled, embeddings=X[perm], ids=ids[perm])
-    a = json.loads(run_cli(["hyperbolic", "eval", trained, path("smalltree"), "-f", "json"]).stdout)
-    b = json.loads(run_cli(["hyperbolic", "eval", shuffled, path("smalltree"), "-f", "json"]).stdout)
+    a = json.loads(run_cli(["hyperbolic", "eval", trained, path("smalltree"), "-f", "json"]).stdout)["results"]
+    b = json.loads(run_cli(["hyperbolic", "eval", shuffled, path("smalltree"), "-f", "json"]).stdout)["results"]
     assert a["map"] == b["map"] and a["mean_rank"] == b["mean_rank"]
 
 
@@ -70,9 +76,15 @@ def _one_line_error(r):
 def test_bad_inputs(run_cli, trained, tmp_path):
     bad = tmp_path / "bad.edges"
     bad.write_text("a b\nc\n")
-    _one_line_error(run_cli(["hyperbolic", "train", bad, "--out", tmp_path / "x.npz"]))
-    _one_line_error(run_cli(["hyperbolic", "train", path("smalltree"), "--out", tmp_path / "x.npy"]))
-    _one_line_error(run_cli(["hyperbolic", "train", tmp_path / "missing.edges", "--out", tmp_path / "x.npz"]))
+    _one_line_error(run_cli(["hyperbolic", "train", bad, "--coords", tmp_path / "x.npz"]))
+    _one_line_error(run_cli(["hyperbolic", "train", path("smalltree"), "--coords", tmp_path / "x.npy"]))
+    _one_line_error(run_cli(["hyperbolic", "train", tmp_path / "missing.edges", "--coords", tmp_path / "x.npz"]))
+    r = run_cli(["hyperbolic", "train", path("smalltree"), "--out", tmp_path / "x.npz"])  # --out is the summary now
+    _one_line_error(r)
+    assert "--coords" in r.stderr
+    r = run_cli(["hyperbolic", "eval", trained, path("smalltree"), "--link-prediction"])  # trained without --holdout
+    _one_line_error(r)
+    assert "--holdout" in r.stderr
     outside = tmp_path / "outside.npy"
     np.save(outside, np.full((40, 2), 0.9))  # norm 1.27: not in the ball
     _one_line_error(run_cli(["hyperbolic", "eval", outside, path("smalltree")]))
@@ -82,6 +94,48 @@ def test_bad_inputs(run_cli, trained, tmp_path):
     _one_line_error(run_cli(["hyperbolic", "eval", trained, path("mammals")]))  # ids do not match
     cyc = tmp_path / "cyc.edges"
     cyc.write_text("a b\nb a\n")
-    r = run_cli(["hyperbolic", "train", cyc, "--out", tmp_path / "c.npz", "--orientation", "child-parent", *FAST])
+    r = run_cli(["hyperbolic", "train", cyc, "--coords", tmp_path / "c.npz", "--orientation", "child-parent", *FAST])
     _one_line_error(r)
     assert "cycle" in r.stderr
+
+
+def test_holdout_then_link_prediction_and_hyperlex(run_cli, tmp_path):
+    """train --holdout stores the held-out pairs; eval --link-prediction scores them as the library does."""
+    from embgeo.hyperbolic.evaluate import evaluate_embedding
+    from embgeo.hyperbolic.graphs import read_hierarchy
+    from embgeo.hyperbolic.linkpred import hyperlex_spearman
+
+    out = tmp_path / "h.npz"
+    r = run_cli(["-q", "hyperbolic", "train", path("smalltree"), "--coords", out, "--holdout", "0.1", "-f", "json", *FAST])
+    assert r.code == 0, r.stderr
+    top = json.loads(r.stdout)
+    assert top["settings"]["holdout"] == 0.1 and top["results"]["holdout_pairs"] == 9
+    with np.load(out, allow_pickle=False) as z:
+        X, ids, held = z["embeddings"], z["ids"], z["holdout"]
+    assert held.shape == (9, 2)
+    lex = tmp_path / "lex.txt"
+    lex.write_text("u v score\n" + "".join(f"{a} {b} {s}\n" for (a, b), s in zip(held.tolist(), [9, 8, 7, 6, 5, 4, 3, 2, 1])))
+    r = run_cli(["hyperbolic", "eval", out, path("smalltree"), "--link-prediction", "--hyperlex", lex, "-f", "json"])
+    assert r.code == 0, r.stderr
+    res = json.loads(r.stdout)["results"]
+    h = read_hierarchy(path("smalltree"))
+    ref = evaluate_embedding(X, h, ids=ids, holdout=held)
+    assert res["link_map"] == ref.link_map and res["link_mean_rank"] == ref.link_mean_rank and res["link_edges"] == 9
+    assert 0 < res["link_map_chance"] < res["link_map"] <= 1
+    us, vs = held[:, 0].tolist(), held[:, 1].tolist()
+    assert res["hyperlex_spearman"] == hyperlex_spearman(X, ids, us, vs, np.arange(9, 0, -1.0)).hyperlex_spearman
+    rows = run_cli(["hyperbolic", "eval", out, path("smalltree"), "--link-prediction", "-f", "csv"]).stdout.splitlines()
+    got = {ln.split(",")[0]: float(ln.split(",")[1]) for ln in rows[1:]}
+    assert got["link_map"] == res["link_map"] and got["link_mean_rank_chance"] == res["link_mean_rank_chance"]
+
+
+def test_eval_verdict_and_fail_on(run_cli, trained):
+    r = run_cli(["hyperbolic", "eval", trained, path("smalltree"), "--metric", "all", "-f", "json"])
+    doc = json.loads(r.stdout)
+    from embgeo.hyperbolic.verdicts import tree_verdict
+
+    res = doc["results"]
+    assert doc["verdict"] == tree_verdict(res["map_sala"], res["distortion_mean"], map_id="map_sala").to_dict()
+    gated = run_cli(["hyperbolic", "eval", trained, path("smalltree"), "--metric", "all", "--fail-on", "warn", "-f", "json"])
+    assert gated.code == (1 if doc["verdict"]["status"] in ("warn", "bad") else 0)
+    assert gated.stdout == r.stdout  # the output is written before the gate

@@ -12,6 +12,7 @@ from scipy.spatial.distance import cdist
 
 from embgeo.errors import EmbgeoError
 from embgeo.hyperbolic.reembed import classical_mds, reembed, umap_disk
+from embgeo.hyperbolic.verdicts import compare_verdict
 
 
 def tree_cloud(n=300, d=20, seed=0):
@@ -34,9 +35,11 @@ def test_classical_mds_recovers_planar_points():
 def test_tree_like_data_prefer_the_ball():
     r = reembed(tree_cloud(), dim=2, k=5)
     h, e = r.methods[0], r.methods[1]
-    assert h["method"] == "h-MDS" and e["method"] == "classical MDS"
-    assert h["distortion_avg"] < e["distortion_avg"]  # measured 0.18 vs 0.25 on the 600-point version
-    assert r.coordinates_hmds.shape == (r.n_used, 2) and np.all(np.linalg.norm(r.coordinates_hmds, axis=1) < 1)
+    assert h["method"] == "hmds" and e["method"] == "mds"
+    assert h["distortion_mean"] < e["distortion_mean"]  # measured 0.18 vs 0.25 on the 600-point version
+    v = r.verdict()
+    assert v.status != "bad" and str(round(h["distortion_mean"], 3))[:4] in v.reason
+    assert r.coordinates_hmds.shape == (r.n_rows_used, 2) and np.all(np.linalg.norm(r.coordinates_hmds, axis=1) < 1)
 
 
 def test_flat_data_gain_nothing():
@@ -44,15 +47,33 @@ def test_flat_data_gain_nothing():
     r = reembed(X, dim=2, k=10)
     h, e = r.methods[0], r.methods[1]
     # a flat square: Euclidean MDS is (nearly) exact, h-MDS at best matches it
-    assert e["distortion_avg"] <= h["distortion_avg"] + 0.01
-    assert not r.hyperbolic_better or abs(h["distortion_avg"] - e["distortion_avg"]) < 0.01
+    assert e["distortion_mean"] <= h["distortion_mean"] + 0.01
+    assert not r.hyperbolic_better or abs(h["distortion_mean"] - e["distortion_mean"]) < 0.01
+    assert r.verdict().status in ("bad", "warn")
+
+
+@pytest.mark.parametrize("ball, plane, status, by", [
+    ((0.80, 0.20), (0.70, 0.20), "ok", "map"),                 # MAP wins, distortion ties: MAP decided
+    ((0.70, 0.10), (0.70, 0.20), "ok", "distortion_mean"),     # distortion wins (half the plane's), MAP ties
+    ((0.70, 0.30), (0.71, 0.20), "bad", "distortion_mean"),    # the plane wins on distortion, MAP ties
+    ((0.50, 0.20), (0.70, 0.20), "bad", "map"),
+    ((0.70, 0.20), (0.71, 0.205), "warn", "map"),              # both tie (0.01 < 0.02; 2.4 % < 5 %); MAP's margin is larger
+    # disagree: MAP +0.20 is 10 tie units, distortion −100 % is 20: distortion decides, for the plane
+    ((0.90, 0.40), (0.70, 0.20), "warn", "distortion_mean"),
+])
+def test_compare_verdict_planted(ball, plane, status, by):
+    v = compare_verdict(ball[0], plane[0], ball[1], plane[1], dim=3)
+    assert (v.status, v.decided_by) == (status, by)
+    assert f"{ball[0]:.3f}" in v.reason and f"{plane[1]:.3f}" in v.reason
+    if status == "warn" and ball == (0.90, 0.40):
+        assert "favours the plane" in v.reason
 
 
 def test_disconnected_graph_keeps_largest_part():
     rng = np.random.default_rng(2)
     X = np.r_[rng.standard_normal((60, 3)), rng.standard_normal((20, 3)) + 100.0]
     r = reembed(X, dim=2, k=4)
-    assert r.n_used == 60 and any("connected parts" in s for s in r.notes)
+    assert r.n_rows_used == 60 and any("connected parts" in s for s in r.notes)
 
 
 def test_umap_disk_mapping(monkeypatch):
@@ -85,12 +106,18 @@ def test_cli(run_cli, tmp_path):
     f = tmp_path / "x.npy"
     np.save(f, tree_cloud(150))
     coords = tmp_path / "c.csv"
-    res = run_cli(["hyperbolic", "reembed", f, "--dim", "2", "--k", "5", "--format", "json", "--coords-out", coords])
+    res = run_cli(["hyperbolic", "reembed", f, "--dim", "2", "--k", "5", "--format", "json", "--coords", coords])
     assert res.code == 0, res.stderr
-    d = json.loads(res.stdout)
-    assert d["schema"] == "embgeo.hyperbolic.reembed/1"
-    for key in ("map", "distortion_avg", "distortion_worst", "methods", "hyperbolic_better"):
+    doc = json.loads(res.stdout)
+    d = doc["results"]
+    assert doc["schema"] == "embgeo.hyperbolic.reembed/1"
+    for key in ("map", "distortion_mean", "distortion_worst", "methods", "hyperbolic_better"):
         assert key in d
+    assert d["n_rows"] == 150 and d["n_dims"] == tree_cloud(150).shape[1] and doc["settings"]["k"] == 5
+    h, e = d["methods"][0], d["methods"][1]
+    assert (h["method"], e["method"]) == ("hmds", "mds")
+    assert doc["verdict"] == compare_verdict(h["map"], e["map"], h["distortion_mean"], e["distortion_mean"], dim=2).to_dict()
+    assert d["hyperbolic_better"] == (doc["verdict"]["status"] == "ok")
     head = coords.read_text().splitlines()[0]
     assert head == "id,x1,x2,mds1,mds2"
     res = run_cli(["hyperbolic", "reembed", f, "--scale", "big"])

@@ -168,7 +168,7 @@ class CombinatorialResult(Result):
     """The construction of a hierarchy's (spanning) tree and how well it reproduces the graph.
 
     ``map`` is MAP with the Sala et al. definition (positives = graph neighbours in the
-    original graph), ``distortion_avg`` / ``distortion_worst`` use graph distances of the
+    original graph), ``distortion_mean`` / ``distortion_worst`` use graph distances of the
     original graph and the construction's own scale ``τ`` (``d_emb/τ`` against ``d_G``).
     When ``map_queries < n_nodes`` the MAP is estimated from that many random query rows
     (``map_stderr`` is its standard error); likewise distortion from ``distortion_sources``
@@ -181,7 +181,7 @@ class CombinatorialResult(Result):
     map: float
     map_stderr: float | None
     map_queries: int
-    distortion_avg: float | None
+    distortion_mean: float | None
     distortion_worst: float | None
     distortion_sources: int
     seconds_embed: float
@@ -194,17 +194,54 @@ class CombinatorialResult(Result):
         d = self.embedding.to_dict()
         d.update(
             map=self.map, map_stderr=self.map_stderr, map_queries=self.map_queries,
-            distortion_avg=self.distortion_avg, distortion_worst=self.distortion_worst,
+            distortion_mean=self.distortion_mean, distortion_worst=self.distortion_worst,
             distortion_sources=self.distortion_sources, seconds_embed=self.seconds_embed,
-            seconds_eval=self.seconds_eval, notes=list(self.notes),
+            seconds_eval=self.seconds_eval, notes=list(self.notes), n_rows=self.embedding.n_nodes, n_dims=self.embedding.dim,
         )
+        if self.map_stderr is not None:
+            lo, hi = self._map_interval()
+            d.update(map_ci_low=lo, map_ci_high=hi)
         return jsonable(d)
+
+    def _map_interval(self):
+        if self.map_stderr is None:
+            return None, None
+        return max(0.0, self.map - 1.96 * self.map_stderr), min(1.0, self.map + 1.96 * self.map_stderr)
+
+    def metrics(self):
+        from embgeo.hyperbolic.verdicts import distortion_status, map_status
+        from embgeo.results import Metric
+
+        v = self.verdict()
+        e = self.embedding
+        lo, hi = self._map_interval()
+        st = lambda key, own: v.status if v.decided_by == key else own  # noqa: E731
+        out = [Metric("map", self.map, lo, hi, status=st("map", map_status(self.map)))]
+        if self.distortion_mean is not None:
+            out.append(Metric("distortion_mean", self.distortion_mean, status=st("distortion_mean", distortion_status(self.distortion_mean))))
+        if self.distortion_worst is not None:
+            out.append(Metric("distortion_worst", self.distortion_worst))
+        out += [Metric("tau", e.tau), Metric("max_radius", e.max_radius), Metric("bits_needed", e.bits_needed, unit="bits", status=st("bits_needed", "")),
+                Metric("n_on_boundary", e.n_on_boundary, unit="nodes")]
+        return out
+
+    def verdict(self):
+        """Too few bits make the scores wrong (bad, decided by ``bits_needed``); otherwise the
+        tree rule on MAP and mean distortion (:func:`embgeo.hyperbolic.verdicts.tree_verdict`)."""
+        from embgeo.hyperbolic.verdicts import tree_verdict
+
+        e = self.embedding
+        short = (e.engine == "float64" and not e.float64_enough) or (e.engine == "mpmath" and (e.precision_bits or 0) < e.bits_needed)
+        if short:
+            return Verdict("bad", f"the tree needs {e.bits_needed} bits but ran with {e.precision_bits}: points collapse onto the boundary and MAP/distortion are wrong",
+                           "use --precision auto (the exact frames engine)", "bits_needed")
+        return tree_verdict(self.map, self.distortion_mean, what="the construction")
 
     def table(self):
         d = self.to_dict()
         keys = [
             ("map", "MAP (Sala et al.: graph neighbours)"), ("map_stderr", "MAP standard error (sampled rows)"),
-            ("map_queries", "query rows"), ("distortion_avg", "average distortion (scale τ)"),
+            ("map_queries", "query rows"), ("distortion_mean", "mean distortion (scale τ)"),
             ("distortion_worst", "worst-case distortion"), ("distortion_sources", "distortion source rows"),
             ("n_nodes", "nodes"), ("dim", "dimension"), ("eps", "ε (distortion target)"), ("tau", "τ (scale)"),
             ("root", "root node (index)"), ("max_degree", "max degree"), ("height", "tree height"),
@@ -292,7 +329,7 @@ def embed_hierarchy(
     t2 = time.perf_counter()
     return CombinatorialResult(
         embedding=emb, ids=np.asarray(h.ids), map=float(res.map), map_stderr=stderr, map_queries=int(res.n_queries),
-        distortion_avg=total / count if count else None,
+        distortion_mean=total / count if count else None,
         distortion_worst=(xmax / xmin if xmin > 0 else float("inf")) if count else None,
         distortion_sources=int(src.size), seconds_embed=t1 - t0, seconds_eval=t2 - t1, notes=tuple(notes),
     )

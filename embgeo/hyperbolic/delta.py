@@ -13,8 +13,8 @@ product per base point, O(n⁴) in all, for ``n ≤ exact_max`` (default 120).
 
 Sampled (larger n): random subsets of ``subset_size`` points are solved exactly and
 ``n_quadruples`` random quadruples of the whole set are scored. ``delta`` is the largest
-value seen — a certain *lower bound* of the full δ; ``subset_interval`` is the
-2.5–97.5 % range of the subsets' δ (how much the estimate moves between samples).
+value seen — a certain *lower bound* of the full δ; ``delta_subset_ci_low`` /
+``delta_subset_ci_high`` are the 2.5–97.5 % range of the subsets' δ (how much the estimate moves between samples).
 """
 from __future__ import annotations
 
@@ -31,25 +31,45 @@ class DeltaResult(Result):
     """Gromov δ, relative δ = 2δ/diameter, and how it was obtained."""
 
     delta: float
-    relative_delta: float
+    delta_relative: float
     diameter: float
-    n_points: int
+    n_rows: int
     exact: bool
     n_subsets: int
     subset_size: int
     n_quadruples: int
-    subset_delta_mean: float | None
-    subset_interval: tuple | None
+    delta_subset_mean: float | None
+    delta_subset_ci_low: float | None
+    delta_subset_ci_high: float | None
     seconds: float
+
+    def metrics(self):
+        from embgeo.results import Metric
+
+        out = [Metric("delta", self.delta, unit="distance"), Metric("delta_relative", self.delta_relative),
+               Metric("diameter", self.diameter, unit="distance")]
+        if self.delta_subset_mean is not None:
+            out.append(Metric("delta_subset_mean", self.delta_subset_mean, self.delta_subset_ci_low, self.delta_subset_ci_high, unit="distance"))
+        return out
+
+    def verdict(self):
+        """Descriptive (info): relative δ says how tree-like the metric is (0 for a tree metric), but
+        concentrated high-dimensional distances also give small δ, so it passes no judgement."""
+        from embgeo.results import Verdict
+
+        bound = "" if self.exact else " (sampled: a lower bound)"
+        return Verdict("info", f"relative δ = 2δ/diameter = {self.delta_relative:.4g}{bound}: 0 for a tree metric; small values "
+                               "suggest a tree-like metric, but concentrated distances of high-dimensional data are small too — "
+                               "test a hyperbolic fit with 'embgeo hyperbolic reembed'", "", "delta_relative")
 
     def table(self):
         d = self.to_dict()
         labels = [
             ("delta", "Gromov δ (four-point)" if self.exact else "Gromov δ (largest found: a lower bound)"),
-            ("relative_delta", "relative δ = 2δ/diameter"), ("diameter", "diameter"), ("n_points", "points"),
+            ("delta_relative", "relative δ = 2δ/diameter"), ("diameter", "diameter"), ("n_rows", "points"),
             ("exact", "exact (all quadruples)"), ("n_subsets", "random subsets solved exactly"),
             ("subset_size", "subset size"), ("n_quadruples", "random quadruples scored"),
-            ("subset_delta_mean", "mean δ over subsets"), ("subset_interval", "2.5–97.5 % of subset δ"),
+            ("delta_subset_mean", "mean δ over subsets"), ("delta_subset_ci_low", "subset δ 2.5 %"), ("delta_subset_ci_high", "subset δ 97.5 %"),
             ("seconds", "seconds"),
         ]
         return ["metric", "value"], [[label, d[k]] for k, label in labels if d.get(k) is not None]
@@ -149,8 +169,8 @@ def gromov_delta(
         full = sub(np.arange(n))
         delta = _maxmin_delta(full)
         diam = float(full.max())
-        return DeltaResult(delta=delta, relative_delta=2 * delta / diam if diam > 0 else 0.0, diameter=diam, n_points=n, exact=True,
-                           n_subsets=0, subset_size=n, n_quadruples=0, subset_delta_mean=None, subset_interval=None, seconds=time.perf_counter() - t0)
+        return DeltaResult(delta=delta, delta_relative=2 * delta / diam if diam > 0 else 0.0, diameter=diam, n_rows=n, exact=True,
+                           n_subsets=0, subset_size=n, n_quadruples=0, delta_subset_mean=None, delta_subset_ci_low=None, delta_subset_ci_high=None, seconds=time.perf_counter() - t0)
     size = int(min(max(subset_size, 4), n))
     deltas, diam = [], 0.0
     for _ in range(int(n_subsets)):
@@ -176,10 +196,11 @@ def gromov_delta(
         diam = float(D.max())
     arr = np.asarray(deltas)
     return DeltaResult(
-        delta=best, relative_delta=2 * best / diam if diam > 0 else 0.0, diameter=diam, n_points=n, exact=False,
+        delta=best, delta_relative=2 * best / diam if diam > 0 else 0.0, diameter=diam, n_rows=n, exact=False,
         n_subsets=len(deltas), subset_size=size, n_quadruples=m,
-        subset_delta_mean=float(arr.mean()) if arr.size else None,
-        subset_interval=(float(np.percentile(arr, 2.5)), float(np.percentile(arr, 97.5))) if arr.size else None,
+        delta_subset_mean=float(arr.mean()) if arr.size else None,
+        delta_subset_ci_low=float(np.percentile(arr, 2.5)) if arr.size else None,
+        delta_subset_ci_high=float(np.percentile(arr, 97.5)) if arr.size else None,
         seconds=time.perf_counter() - t0,
     )
 

@@ -4,7 +4,7 @@ Public API (shared by every hyperbolic command; add parameters, do not rename):
 
     evaluate_embedding(emb, h, *, metric="nk"|"sala"|"all", model="poincare", c=1.0, ids=None,
                        distortion=None, scale=None, max_sources=None, seed=0, block=None) -> EvalResult
-        EvalResult keys: map, mean_rank, map_sala, distortion_avg, distortion_worst (None where not computed)
+        EvalResult keys: map, mean_rank, map_sala, distortion_mean, distortion_worst (None where not computed)
     mean_average_precision(distances, positives, *, rows=None, block=None) -> MapResult (map, mean_rank, …)
     distortion(d_emb, d_graph, *, scale=None) -> (avg, worst, fitted_scale)
     embedding_distances(emb, *, model="poincare", c=1.0) -> callable rows -> (len(rows), n_nodes)
@@ -46,7 +46,8 @@ import numpy as np
 
 from embgeo.errors import EmbgeoError
 from embgeo.hyperbolic.graphs import Hierarchy, iter_graph_distances, transitive_closure, transitive_reduction
-from embgeo.results import Result
+from embgeo.hyperbolic.verdicts import distortion_status, map_status, tree_verdict
+from embgeo.results import Metric, Result, Verdict  # noqa: F401  (Verdict: the type verdict() returns)
 from embgeo.validation import as_matrix, as_rng
 
 METRICS = ("nk", "sala", "all")
@@ -76,7 +77,13 @@ class MapResult(Result):
 
 @dataclass(frozen=True, slots=True)
 class EvalResult(Result):
-    """What :func:`evaluate_embedding` measured (``None`` where a metric was not computed)."""
+    """What :func:`evaluate_embedding` measured (``None`` where a metric was not computed).
+
+    Metric ids (JSON keys and CSV rows): ``map`` and ``mean_rank`` (Nickel–Kiela
+    reconstruction), ``map_sala`` (graph neighbours), ``distortion_mean`` /
+    ``distortion_worst``, ``link_map`` / ``link_mean_rank`` (held-out edges, with their
+    chance levels ``link_map_chance`` / ``link_mean_rank_chance``), ``hyperlex_spearman``.
+    """
 
     metric: str
     model: str
@@ -84,7 +91,7 @@ class EvalResult(Result):
     map: float | None = None
     mean_rank: float | None = None
     map_sala: float | None = None
-    distortion_avg: float | None = None
+    distortion_mean: float | None = None
     distortion_worst: float | None = None
     scale: float | None = None
     scale_fitted: bool | None = None
@@ -95,25 +102,77 @@ class EvalResult(Result):
     disconnected_pairs: int | None = None
     distortion_sources: int | None = None
     graph: str | None = None
+    n_rows: int | None = None
+    n_dims: int | None = None
+    link_map: float | None = None
+    link_mean_rank: float | None = None
+    link_map_chance: float | None = None
+    link_mean_rank_chance: float | None = None
+    link_edges: int | None = None
+    link_queries: int | None = None
+    hyperlex_spearman: float | None = None
+    hyperlex_pairs: int | None = None
+    hyperlex_pairs_missing: int | None = None
+    hyperlex_alpha: float | None = None
     notes: list = field(default_factory=list)
 
+    @property
+    def distortion_avg(self) -> float | None:
+        """The former name of :attr:`distortion_mean` (read-only alias)."""
+        return self.distortion_mean
+
+    _LABELS = (
+        ("map", "MAP (Nickel–Kiela: closure ancestors)", ""),
+        ("mean_rank", "mean rank (Nickel–Kiela)", "rank"),
+        ("map_sala", "MAP (Sala et al.: graph neighbours)", ""),
+        ("distortion_mean", "mean distortion", ""),
+        ("distortion_worst", "worst-case distortion", ""),
+        ("scale", "scale s (d_emb ≈ s · d_graph)", ""),
+        ("link_map", "link prediction MAP (held-out edges)", ""),
+        ("link_map_chance", "link prediction MAP by chance", ""),
+        ("link_mean_rank", "link prediction mean rank", "rank"),
+        ("link_mean_rank_chance", "link prediction mean rank by chance", "rank"),
+        ("link_edges", "held-out edges scored", "pairs"),
+        ("hyperlex_spearman", "HyperLex Spearman ρ", ""),
+        ("hyperlex_pairs", "HyperLex pairs scored", "pairs"),
+        ("hyperlex_pairs_missing", "HyperLex pairs without both words", "pairs"),
+        ("nk_queries", "queries (Nickel–Kiela)", "nodes"),
+        ("nk_positives", "positive pairs (Nickel–Kiela)", "pairs"),
+        ("sala_queries", "queries (Sala)", "nodes"),
+        ("distortion_pairs", "pairs in distortion", "pairs"),
+        ("disconnected_pairs", "pairs left out (disconnected)", "pairs"),
+    )
+
     def table(self):
-        labels = [
-            ("map", "MAP (Nickel–Kiela: closure ancestors)"),
-            ("mean_rank", "mean rank (Nickel–Kiela)"),
-            ("map_sala", "MAP (Sala et al.: graph neighbours)"),
-            ("distortion_avg", "average distortion"),
-            ("distortion_worst", "worst-case distortion"),
-            ("scale", "scale s (d_emb ≈ s · d_graph)"),
-            ("nk_queries", "queries (Nickel–Kiela)"),
-            ("nk_positives", "positive pairs (Nickel–Kiela)"),
-            ("sala_queries", "queries (Sala)"),
-            ("distortion_pairs", "pairs in distortion"),
-            ("disconnected_pairs", "pairs left out (disconnected)"),
-        ]
         d = self.to_dict()
-        rows = [[label, d[key]] for key, label in labels if d.get(key) is not None]
+        rows = [[label, d[key]] for key, label, _ in self._LABELS if d.get(key) is not None]
         return ["metric", "value"], rows
+
+    def _main_map(self) -> tuple[float | None, str]:
+        """The MAP the tree verdict reads: Sala's (graph neighbours, as distortion) when computed, else Nickel–Kiela's."""
+        return (self.map_sala, "map_sala") if self.map_sala is not None else (self.map, "map")
+
+    def metrics(self) -> list[Metric]:
+        v = self.verdict()
+        out = []
+        for key, _, unit in self._LABELS:
+            value = getattr(self, key)
+            if value is None:
+                continue
+            status = ""
+            if key in ("map", "map_sala"):
+                status = map_status(value)
+            elif key == "distortion_mean":
+                status = distortion_status(value)
+            if key == v.decided_by:
+                status = v.status
+            out.append(Metric(key, value, unit=unit, status=status))
+        return out
+
+    def verdict(self) -> Verdict:
+        """Tree-likeness of the embedding (:func:`tree_verdict` on MAP and mean distortion)."""
+        value, key = self._main_map()
+        return tree_verdict(value, self.distortion_mean, map_id=key)
 
 
 # --------------------------------------------------------------------------- distances
@@ -427,6 +486,8 @@ def evaluate_embedding(
     max_sources: int | None = None,
     seed=0,
     block: int | None = None,
+    holdout=None,
+    hyperlex=None,
 ) -> EvalResult:
     """Evaluate an embedding of ``h`` with the Nickel–Kiela and/or Sala et al. definitions.
 
@@ -445,6 +506,9 @@ def evaluate_embedding(
     max_sources : estimate distortion from this many random source nodes (all pairs from
         each) instead of all nodes; ``seed`` draws them.
     block : query rows per block (default: about 8M distances per block).
+    holdout : (m, 2) node ids ``(u, ancestor)`` held out of training: adds link prediction
+        (``link_map``, ``link_mean_rank`` and their chance levels; :mod:`embgeo.hyperbolic.linkpred`).
+    hyperlex : ``(words_u, words_v, scores)``: adds ``hyperlex_spearman`` (Poincaré coordinates only).
 
     The graph for Sala's MAP and distortion is ``h`` itself, or its transitive
     reduction when ``h`` is a closure (the mammals file); the NK positives are the
@@ -459,7 +523,8 @@ def evaluate_embedding(
     emb = _align(emb, ids, h) if not callable(emb) else emb
     dist = _as_dist_fn(emb, model=model, c=c, n=n)
     notes: list[str] = []
-    out: dict = {"metric": metric, "model": model if not callable(emb) else "callable", "n_nodes": n}
+    out: dict = {"metric": metric, "model": model if not callable(emb) else "callable", "n_nodes": n,
+                 "n_rows": n, "n_dims": None if callable(emb) else int(np.asarray(emb).shape[1])}
     if metric in ("nk", "all"):
         if h.directed:
             clo = h if h.closed else transitive_closure(h)
@@ -497,11 +562,36 @@ def evaluate_embedding(
                     raise EmbgeoError("embedding distances contain NaN", hint="check the embedding for NaN/inf coordinates")
                 acc.add(vals / dg[ok])
             avg, worst, s = acc.result()
-            out.update(distortion_avg=float(avg), distortion_worst=float(worst), scale=float(s), scale_fitted=scale is None, distortion_pairs=acc.n, disconnected_pairs=disconnected, distortion_sources=int(sources.size))
+            out.update(distortion_mean=float(avg), distortion_worst=float(worst), scale=float(s), scale_fitted=scale is None, distortion_pairs=acc.n, disconnected_pairs=disconnected, distortion_sources=int(sources.size))
             if disconnected:
                 notes.append(f"{disconnected} (ordered) pairs lie in different connected parts and are left out of distortion")
+    if holdout is not None:
+        out.update(_link_prediction(dist, h, holdout, block=block).to_dict())
+    if hyperlex is not None:
+        if callable(emb) or model != "poincare":
+            raise EmbgeoError("the HyperLex score uses Poincaré norms: give Poincaré coordinates", hint="--model poincare")
+        from embgeo.hyperbolic.linkpred import hyperlex_spearman
+
+        out.update(hyperlex_spearman(emb, h.ids, *hyperlex, c=c).to_dict())
     del sp
     return EvalResult(notes=notes, **out)
+
+
+def _link_prediction(dist, h: Hierarchy, holdout, *, block=None):
+    """Held-out pairs (node ids) → indices; the training pairs are the closure without them."""
+    from embgeo.hyperbolic.linkpred import link_prediction
+
+    pos = {s: i for i, s in enumerate(np.asarray(h.ids).astype(str).tolist())}
+    pairs = np.asarray(holdout).astype(str).reshape(-1, 2)
+    missing = sorted({x for x in pairs.ravel().tolist() if x not in pos})
+    if missing:
+        raise EmbgeoError(f"{len(missing)} held-out nodes are not in the hierarchy (e.g. {', '.join(missing[:3])})",
+                          hint="evaluate against the edges file the embedding was trained on")
+    held = np.array([[pos[a], pos[b]] for a, b in pairs.tolist()], dtype=np.int64).reshape(-1, 2)
+    if not h.directed:
+        raise EmbgeoError("link prediction needs the hierarchy as a DAG; these edges were read as an undirected graph", hint="--orientation child-parent")
+    clo = h if h.closed else transitive_closure(h)
+    return link_prediction(dist, h.n_nodes, clo.edges, held, block=block)
 
 
 from embgeo._callable import make_callable  # noqa: E402

@@ -44,11 +44,11 @@ class HmdsResult(Result):
     ``coordinates`` (n, dim) points of the Poincaré ball; ``hyperboloid`` (n, dim+1) the
     same on the hyperboloid; ``eigenvalues`` the ``dim`` eigenvalues of ``x₀x₀ᵀ − Y`` used
     (≤ 0 means that dimension was not recovered); ``dims_recovered``; ``perron_eigenvalue``
-    ``λ₁``; ``distortion_avg`` / ``distortion_worst`` of ``d_rec/t`` against ``D`` (all pairs);
+    ``λ₁``; ``distortion_mean`` / ``distortion_worst`` of ``d_rec/t`` against ``D`` (all pairs);
     ``max_abs_error`` ``max |d_rec/t − D|``; ``map`` (Sala et al.) when positives were given.
     """
 
-    n_points: int
+    n_rows: int
     dim: int
     scale: float
     centred: bool
@@ -56,7 +56,7 @@ class HmdsResult(Result):
     dims_recovered: int
     perron_eigenvalue: float
     eigenvalues: np.ndarray
-    distortion_avg: float
+    distortion_mean: float
     distortion_worst: float
     max_abs_error: float
     map: float | None
@@ -71,15 +71,36 @@ class HmdsResult(Result):
 
         skip = {"coordinates", "hyperboloid"}
         d = {k: jsonable(getattr(self, k)) for k in self.__dataclass_fields__ if k not in skip}
+        d["n_dims"] = int(self.dim)
         d["notes"] = list(self.notes)
         return d
+
+    def metrics(self):
+        from embgeo.hyperbolic.verdicts import distortion_status, map_status
+        from embgeo.results import Metric
+
+        v = self.verdict()
+        st = lambda key, own: v.status if v.decided_by == key else own  # noqa: E731
+        out = []
+        if self.map is not None:
+            out.append(Metric("map", self.map, status=st("map", map_status(self.map))))
+        out += [Metric("distortion_mean", self.distortion_mean, status=st("distortion_mean", distortion_status(self.distortion_mean))),
+                Metric("distortion_worst", self.distortion_worst), Metric("max_abs_error", self.max_abs_error),
+                Metric("dims_recovered", self.dims_recovered, unit="dims"), Metric("scale", self.scale)]
+        return out
+
+    def verdict(self):
+        """The tree rule on MAP (when graph neighbours were given) and mean distortion."""
+        from embgeo.hyperbolic.verdicts import tree_verdict
+
+        return tree_verdict(self.map, self.distortion_mean, what=f"h-MDS at dim {self.dim}, scale {self.scale:g}")
 
     def table(self):
         d = self.to_dict()
         labels = [
-            ("map", "MAP (Sala et al.: graph neighbours)"), ("distortion_avg", "average distortion"),
+            ("map", "MAP (Sala et al.: graph neighbours)"), ("distortion_mean", "mean distortion"),
             ("distortion_worst", "worst-case distortion"), ("max_abs_error", "max |d_rec/t − D|"),
-            ("n_points", "points"), ("dim", "dimension asked"), ("dims_recovered", "dimensions recovered"),
+            ("n_rows", "points"), ("dim", "dimension asked"), ("dims_recovered", "dimensions recovered"),
             ("scale", "scale t"), ("centred", "centred (pseudo-Euclidean mean)"), ("solver", "eigensolver"),
             ("perron_eigenvalue", "Perron eigenvalue λ₁ of cosh(tD)"), ("eigenvalues", "eigenvalues of x₀x₀ᵀ − Y"),
             ("refine_steps", "refinement steps"), ("seconds", "seconds"),
@@ -248,8 +269,8 @@ def hmds(
 
         mp = float(mean_average_precision(d_rec, positives).map)
     return HmdsResult(
-        n_points=n, dim=dim, scale=scale, centred=bool(centred), solver=how, dims_recovered=k, perron_eigenvalue=lam1,
-        eigenvalues=w, distortion_avg=float(avg), distortion_worst=float(worst), max_abs_error=err, map=mp,
+        n_rows=n, dim=dim, scale=scale, centred=bool(centred), solver=how, dims_recovered=k, perron_eigenvalue=lam1,
+        eigenvalues=w, distortion_mean=float(avg), distortion_worst=float(worst), max_abs_error=err, map=mp,
         refine_steps=int(refine_steps), seconds=time.perf_counter() - t_start, coordinates=P, hyperboloid=H, notes=tuple(notes),
     )
 

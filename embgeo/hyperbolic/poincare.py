@@ -77,6 +77,7 @@ class TrainConfig(Result):
     patience: int | None = None
     threads: int = 1
     sparse: bool = False
+    holdout: float = 0.0
 
 
 #: above this many nodes training defaults to sparse row updates (dense Adam moves every row each step)
@@ -105,12 +106,43 @@ class PoincareEmbedding(Result):
     cpu_seconds: float
     history: list = field(default_factory=list, repr=False)
     lorentz: np.ndarray | None = field(default=None, repr=False)
+    holdout: np.ndarray | None = field(default=None, repr=False)  # (k, 2) node ids held out of training
+
+    def metrics(self):
+        from embgeo.hyperbolic.verdicts import map_status
+        from embgeo.results import Metric
+
+        out = []
+        if self.map is not None:
+            v = self.verdict()
+            out.append(Metric("map", self.map, status=v.status if v.decided_by == "map" else map_status(self.map)))
+        if self.mean_rank is not None:
+            out.append(Metric("mean_rank", self.mean_rank, unit="rank"))
+        out += [Metric("loss", self.loss), Metric("epochs_run", self.epochs_run, unit="epochs"),
+                Metric("cpu_seconds", self.cpu_seconds, unit="s")]
+        if self.holdout is not None:
+            out.append(Metric("holdout_pairs", int(self.holdout.shape[0]), unit="pairs"))
+        return out
+
+    def verdict(self):
+        """Reconstruction MAP (Nickel–Kiela, on the pairs trained on) against ok ≥ 0.9, warn ≥ 0.5."""
+        from embgeo.hyperbolic.verdicts import MAP_OK, MAP_WARN, map_status
+        from embgeo.results import Verdict
+
+        if self.map is None or not np.isfinite(self.map):
+            return Verdict("info", "no MAP was computed")
+        st = map_status(self.map)
+        fix = {"ok": "", "warn": "train longer (--epochs), in more dimensions (--dim), or with --target-map",
+               "bad": "train longer in more dimensions; check --orientation (child → parent)"}[st]
+        return Verdict(st, f"reconstruction MAP {self.map:.3f} (Nickel–Kiela; ok ≥ {MAP_OK}, warn ≥ {MAP_WARN}) after {self.epochs_run} epochs", fix, "map")
 
     def to_dict(self) -> dict:
         from embgeo.results import jsonable
 
         return {
             "n_nodes": int(self.coordinates.shape[0]),
+            "n_rows": int(self.coordinates.shape[0]),
+            "n_dims": int(self.coordinates.shape[1]),
             "dim": int(self.coordinates.shape[1]),
             "model": self.config.model,
             "c": float(self.config.c),
@@ -124,12 +156,14 @@ class PoincareEmbedding(Result):
             "max_norm": float(np.sqrt((self.coordinates**2).sum(1)).max()),
             "config": jsonable(asdict(self.config)),
             "history": jsonable(self.history),
+            "holdout": float(self.config.holdout),
+            "holdout_pairs": None if self.holdout is None else int(self.holdout.shape[0]),
         }
 
     def table(self):
         d = self.to_dict()
-        keys = ["n_nodes", "dim", "model", "epochs_run", "loss", "map", "mean_rank", "stopped", "seconds", "cpu_seconds", "max_norm"]
-        return ["metric", "value"], [[k, d[k]] for k in keys]
+        keys = ["n_nodes", "dim", "model", "epochs_run", "loss", "map", "mean_rank", "stopped", "seconds", "cpu_seconds", "max_norm", "holdout_pairs"]
+        return ["metric", "value"], [[k, d[k]] for k in keys if d[k] is not None]
 
 
 def _check_config(cfg: TrainConfig) -> None:
@@ -162,6 +196,8 @@ def _check_config(cfg: TrainConfig) -> None:
         bad("eval_every", cfg.eval_every, "≥ 0 (0: only at the end)")
     if cfg.threads < 1:
         bad("threads", cfg.threads, "at least 1")
+    if not (0.0 <= cfg.holdout < 1.0):
+        bad("holdout", cfg.holdout, "a fraction in [0, 1)")
 
 
 class _PairSampler:
@@ -227,6 +263,7 @@ def train_poincare(
     checkpoint_every: int | None = None,
     resume: str | Path | None = None,
     device: str = "cpu",
+    holdout: float = 0.0,
 ) -> PoincareEmbedding:
     """Train a Poincaré (or Lorentz-model) embedding of ``h`` with the Nickel–Kiela objective.
 
@@ -259,13 +296,17 @@ def train_poincare(
     checkpoint, checkpoint_every : write a resumable ``.npz`` checkpoint (atomically) every
         this many epochs and at the end. resume : continue from such a checkpoint; the
         result equals an uninterrupted run with the same settings.
+    holdout : fraction of the training pairs held out for link prediction (0: none), drawn with
+        ``seed`` among pairs that touch neither a root nor a leaf
+        (:func:`embgeo.hyperbolic.linkpred.holdout_pairs`); the result's ``holdout`` lists them
+        and :func:`save_embedding` stores them for ``evaluate_embedding(holdout=...)``.
     """
     cfg = TrainConfig(
         dim=int(dim), epochs=int(epochs), negatives=int(negatives), lr=float(lr), batch_size=int(batch_size),
         share_negatives=int(share_negatives), burnin=int(burnin), burnin_factor=float(burnin_factor), optimizer=optimizer,
         model=model, c=float(c), dtype=dtype, seed=int(seed), init_scale=float(init_scale), eval_every=int(eval_every),
         target_map=None if target_map is None else float(target_map), patience=None if patience is None else int(patience), threads=int(threads),
-        sparse=default_sparse(h.n_nodes, resume) if sparse is None else bool(sparse),
+        sparse=default_sparse(h.n_nodes, resume) if sparse is None else bool(sparse), holdout=float(holdout or 0.0),
     )
     _check_config(cfg)
     import torch
@@ -325,6 +366,15 @@ def _train(h: Hierarchy, cfg: TrainConfig, *, callback, checkpoint, checkpoint_e
 
     t_wall, t_cpu = time.perf_counter(), time.process_time()
     data = _training_pairs(h)
+    held_ids = None
+    if cfg.holdout > 0:
+        from dataclasses import replace
+
+        from embgeo.hyperbolic.linkpred import holdout_pairs
+
+        keep, held = holdout_pairs(h, cfg.holdout, seed=cfg.seed)
+        data = replace(data, edges=np.ascontiguousarray(keep), weights=None)  # still 'closed': held pairs are not re-derived
+        held_ids = h.ids[held].astype(str)
     if data.n_edges == 0:
         raise EmbgeoError("the hierarchy has no pairs to train on")
     n, d, K, G = h.n_nodes, cfg.dim, cfg.negatives, cfg.share_negatives
@@ -461,12 +511,12 @@ def _train(h: Hierarchy, cfg: TrainConfig, *, callback, checkpoint, checkpoint_e
     return PoincareEmbedding(
         coordinates=to_ball(raw), ids=h.ids.copy(), config=cfg, epochs_run=epochs_run, loss=loss_epoch,
         map=last_map, mean_rank=last_rank, stopped=stopped, seconds=time.perf_counter() - t_wall,
-        cpu_seconds=time.process_time() - t_cpu, history=history, lorentz=raw if cfg.model == "lorentz" else None,
+        cpu_seconds=time.process_time() - t_cpu, history=history, lorentz=raw if cfg.model == "lorentz" else None, holdout=held_ids,
     )
 
 
 # --------------------------------------------------------------------------- checkpoints
-_RESUME_KEYS = ("dim", "negatives", "batch_size", "share_negatives", "burnin", "burnin_factor", "optimizer", "model", "c", "dtype", "seed", "init_scale", "lr", "sparse")
+_RESUME_KEYS = ("dim", "negatives", "batch_size", "share_negatives", "burnin", "burnin_factor", "optimizer", "model", "c", "dtype", "seed", "init_scale", "lr", "sparse", "holdout")
 
 
 def _save_checkpoint(path, cfg: TrainConfig, X, opt, epoch: int, history: list, h: Hierarchy) -> None:
@@ -502,7 +552,7 @@ def _load_checkpoint(path, cfg: TrainConfig, X, opt, n: int):
         raise EmbgeoError(f"is not an embgeo training checkpoint ({exc})", source=str(p)) from None
     old = meta.get("config", {})
     for k in _RESUME_KEYS:
-        was = old.get(k, False if k == "sparse" else None)  # checkpoints before 'sparse' were dense
+        was = old.get(k, {"sparse": False, "holdout": 0.0}.get(k))  # older checkpoints: dense, nothing held out
         if was != getattr(cfg, k):
             hint = "resume with --sparse/--dense as the checkpoint was trained" if k == "sparse" else "resume with the same settings (only --epochs and evaluation options may change)"
             raise EmbgeoError(f"checkpoint was trained with {k}={was!r} but this run has {k}={getattr(cfg, k)!r}", source=str(p), hint=hint)
@@ -538,11 +588,13 @@ def save_embedding(path, result: PoincareEmbedding) -> None:
     }
     if result.lorentz is not None:
         arrays["lorentz"] = result.lorentz
+    if result.holdout is not None:
+        arrays["holdout"] = np.asarray(result.holdout).astype(str)
     save_npz(path, **arrays)
 
 
 def embedding_metadata(spec) -> dict:
-    """``{"curvature": c, "model": ...}`` from an ``.npz`` written by :func:`save_embedding`
+    """``{"curvature": c, "model": ..., "holdout": (k, 2) ids}`` from an ``.npz`` written by :func:`save_embedding`
     (``{}`` for any other file)."""
     from embgeo.io.readers import split_spec
 
@@ -556,6 +608,8 @@ def embedding_metadata(spec) -> dict:
                 out["curvature"] = float(z["curvature"])
             if "model" in z.files and z["model"].dtype.kind == "U":
                 out["model"] = str(z["model"])
+            if "holdout" in z.files and z["holdout"].ndim == 2 and z["holdout"].shape[1] == 2:
+                out["holdout"] = z["holdout"].astype(str)
             return out
     except (ValueError, OSError):
         return {}

@@ -13,8 +13,9 @@
    the Poincaré disk, for pictures (its MAP is reported too; its distortion is not
    meaningful — UMAP does not try to keep distances).
 
-If the hyperbolic MAP is higher and the distortion lower than the Euclidean ones at
-the same dimension, the data are more tree-like than flat at that neighbourhood scale.
+If the ball wins on MAP or distortion and loses on neither (ties: MAP within 0.02,
+distortion within 5 %), the data are more tree-like than flat at that neighbourhood scale
+(:func:`embgeo.hyperbolic.verdicts.compare_verdict`).
 """
 from __future__ import annotations
 
@@ -34,21 +35,24 @@ AUTO_SCALES = (0.5, 1.0, 2.0, 4.0, 8.0)
 class ReembedResult(Result):
     """Side-by-side scores of h-MDS (ball), classical MDS (flat) and hyperbolic UMAP.
 
-    ``methods``: list of dicts ``{method, space, map, distortion_avg, distortion_worst}``;
-    ``map`` / ``distortion_avg`` / ``distortion_worst`` repeat the h-MDS row (the
-    headline). Coordinates: ``coordinates_hmds`` (Poincaré ball), ``coordinates_mds``
+    ``methods``: list of dicts ``{method (hmds, mds, umap), label, space, map, distortion_mean,
+    distortion_worst}``; ``map`` / ``distortion_mean`` / ``distortion_worst`` repeat the h-MDS
+    row (the headline). :meth:`verdict` weighs MAP and distortion of the ball against the plane
+    (:func:`embgeo.hyperbolic.verdicts.compare_verdict`) and names the one that decided;
+    ``hyperbolic_better`` is its status ``ok``. Coordinates: ``coordinates_hmds`` (Poincaré ball), ``coordinates_mds``
     (Euclidean), ``coordinates_umap`` (Poincaré disk, or None), for the rows ``kept``.
     """
 
-    n_samples: int
-    n_used: int
+    n_rows: int
+    n_rows_used: int
     k: int
     dim: int
+    n_dims: int
     scale: float
     scale_auto: bool
     dims_recovered: int
     map: float
-    distortion_avg: float
+    distortion_mean: float
     distortion_worst: float
     hyperbolic_better: bool
     methods: list
@@ -64,12 +68,38 @@ class ReembedResult(Result):
 
         skip = {"kept", "coordinates_hmds", "coordinates_mds", "coordinates_umap"}
         d = {k: jsonable(getattr(self, k)) for k in self.__dataclass_fields__ if k not in skip}
+        d["n_dims"] = int(self.n_dims)
         d["notes"] = list(self.notes)
         return d
 
     def table(self):
-        rows = [[m["method"], m["space"], m["map"], m["distortion_avg"], m["distortion_worst"]] for m in self.methods]
-        return ["method", "space", "MAP (Sala)", "average distortion", "worst-case distortion"], rows
+        rows = [[m["label"], m["space"], m["map"], m["distortion_mean"], m["distortion_worst"]] for m in self.methods]
+        return ["method", "space", "MAP (Sala)", "mean distortion", "worst-case distortion"], rows
+
+    def _pair(self):
+        h = next(m for m in self.methods if m["method"] == "hmds")
+        e = next(m for m in self.methods if m["method"] == "mds")
+        return h, e
+
+    def metrics(self):
+        from embgeo.results import Metric
+
+        v = self.verdict()
+        out = []
+        for m in self.methods:
+            for key in ("map", "distortion_mean", "distortion_worst"):
+                if m[key] is not None:
+                    st = v.status if (key == v.decided_by and m["method"] == "hmds") else ""
+                    out.append(Metric(key, m[key], status=st, extra={"method": m["method"], "dim": self.dim}))
+        out.append(Metric("scale", self.scale, extra={"method": "hmds", "dim": self.dim}))
+        return out
+
+    def verdict(self):
+        """Ball against plane on MAP and mean distortion together (one rule: CLI and report)."""
+        from embgeo.hyperbolic.verdicts import compare_verdict
+
+        h, e = self._pair()
+        return compare_verdict(h["map"], e["map"], h["distortion_mean"], e["distortion_mean"], dim=self.dim)
 
 
 def knn_graph(X, *, k: int = 10, approx: bool = False, seed=0):
@@ -188,7 +218,7 @@ def reembed(
         best = None
         for t in cands:
             r = hmds(D, dim=dim, scale=t, seed=seed)
-            if best is None or r.distortion_avg < best.distortion_avg:
+            if best is None or r.distortion_mean < best.distortion_mean:
                 best = r
         res = best
         auto = True
@@ -208,8 +238,8 @@ def reembed(
     d_e = cdist(Ye, Ye)
     e_map, e_avg, e_worst = _scores(d_e, D, positives)
     methods = [
-        {"method": "h-MDS", "space": f"Poincaré ball H^{dim}", "map": h_map, "distortion_avg": h_avg, "distortion_worst": h_worst},
-        {"method": "classical MDS", "space": f"Euclidean R^{dim}", "map": e_map, "distortion_avg": e_avg, "distortion_worst": e_worst},
+        {"method": "hmds", "label": "h-MDS", "space": f"Poincaré ball H^{dim}", "map": h_map, "distortion_mean": h_avg, "distortion_worst": h_worst},
+        {"method": "mds", "label": "classical MDS", "space": f"Euclidean R^{dim}", "map": e_map, "distortion_mean": e_avg, "distortion_worst": e_worst},
     ]
     U = None
     if umap:
@@ -219,11 +249,13 @@ def reembed(
         d_u = poincare_pairwise(U, U)
         from embgeo.hyperbolic.evaluate import mean_average_precision
 
-        methods.append({"method": "UMAP (hyperboloid)", "space": "Poincaré disk H^2", "map": float(mean_average_precision(d_u, positives).map), "distortion_avg": None, "distortion_worst": None})
-    better = bool(h_avg < e_avg and h_map >= e_map)
+        methods.append({"method": "umap", "label": "UMAP (hyperboloid)", "space": "Poincaré disk H^2", "map": float(mean_average_precision(d_u, positives).map), "distortion_mean": None, "distortion_worst": None})
+    from embgeo.hyperbolic.verdicts import compare_verdict
+
+    better = compare_verdict(h_map, e_map, h_avg, e_avg, dim=int(dim)).status == "ok"
     return ReembedResult(
-        n_samples=n, n_used=m, k=int(k), dim=int(dim), scale=float(res.scale), scale_auto=auto, dims_recovered=res.dims_recovered,
-        map=h_map, distortion_avg=h_avg, distortion_worst=h_worst, hyperbolic_better=better, methods=methods,
+        n_rows=n, n_rows_used=m, k=int(k), dim=int(dim), n_dims=int(X.shape[1]), scale=float(res.scale), scale_auto=auto, dims_recovered=res.dims_recovered,
+        map=h_map, distortion_mean=h_avg, distortion_worst=h_worst, hyperbolic_better=better, methods=methods,
         seconds=time.perf_counter() - t0, kept=kept, coordinates_hmds=res.coordinates, coordinates_mds=Ye,
         coordinates_umap=U, notes=tuple(notes),
     )

@@ -239,8 +239,8 @@ def plot_evaluation(result, *, ax=None, coordinates=None, hierarchy=None, labels
     a.set_xlim(0, 1)
     a.set_xlabel("mean average precision")
     parts = []
-    if result.distortion_avg is not None:
-        parts.append(f"average distortion {result.distortion_avg:.3f}")
+    if result.distortion_mean is not None:
+        parts.append(f"mean distortion {result.distortion_mean:.3f}")
     if result.distortion_worst is not None:
         parts.append(f"worst-case {result.distortion_worst:.3g}")
     if parts:
@@ -260,9 +260,9 @@ def plot_hmds(result, *, ax=None, edges=None, labels=None, max_labels: int = 20)
     """An :class:`~embgeo.hyperbolic.hmds.HmdsResult`: the points on the Poincaré disk (first two
     coordinates), with optional graph ``edges`` and ``labels``; the distortions in the corner."""
     fig, sc = plot_disk(result.coordinates, edges=edges, labels=labels, ax=ax, max_labels=max_labels,
-                        title=f"h-MDS, {result.n_points} points, scale t = {result.scale:.3g}")
+                        title=f"h-MDS, {result.n_rows} points, scale t = {result.scale:.3g}")
     a = sc.axes
-    note(a, f"average distortion {result.distortion_avg:.3f}; {result.dims_recovered} of {result.dim} dims recovered", loc="lower left")
+    note(a, f"mean distortion {result.distortion_mean:.3f}; {result.dims_recovered} of {result.dim} dims recovered", loc="lower left")
     return fig
 
 
@@ -278,14 +278,14 @@ def plot_reembed(result, *, ax=None, color=None):
         plot_disk(result.coordinates_umap, ax=axes[1], color=col, title="hyperbolic UMAP", point_size=5)
     if ax is None:
         b = axes[-1]
-        names = [m["method"] for m in result.methods]
+        names = [m["label"] for m in result.methods]
         y = np.arange(len(names))
         maps = [m["map"] if m["map"] is not None else np.nan for m in result.methods]
-        dist = [m["distortion_avg"] if m["distortion_avg"] is not None else np.nan for m in result.methods]
+        dist = [m["distortion_mean"] if m["distortion_mean"] is not None else np.nan for m in result.methods]
         b.barh(y - 0.2, maps, height=0.4, color=BLUE, label="MAP (Sala), higher is better")
-        b.barh(y + 0.2, dist, height=0.4, color=ORANGE, label="average distortion, lower is better")
+        b.barh(y + 0.2, dist, height=0.4, color=ORANGE, label="mean distortion, lower is better")
         b.set_yticks(y)
-        b.set_yticklabels([plain(f"{m['method']}\n{m['space']}") for m in result.methods], fontsize=8)
+        b.set_yticklabels([plain(f"{m['label']}\n{m['space']}") for m in result.methods], fontsize=8)
         b.invert_yaxis()
         b.set_xlim(0, max(1.0, np.nanmax(dist) * 1.05 if np.isfinite(dist).any() else 1.0))
         b.legend(fontsize=7, loc="lower right")

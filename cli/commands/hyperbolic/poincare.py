@@ -10,10 +10,21 @@ from typing import Annotated, Optional
 
 import typer
 
-from embgeo.cli.common import FormatOpt, PlotOpt, SeedOpt, _check_out, message, resolve_device, save_plot, seed_value, settings, side_output
-from embgeo.cli.output import emit
+from embgeo.cli.common import (
+    FailOnOpt, FormatOpt, IdColOpt, OutOpt, PlotOpt, SeedOpt, emit_result, input_entry, message, resolve_device, save_plot, seed_value,
+    settings, side_output,
+)
 
-EdgesArg = Annotated[Path, typer.Argument(help="Hierarchy or graph: an edge list 'u v \\[w]' or a closure CSV 'id1,id2\\[,weight]'.", show_default=False, dir_okay=False)]
+EdgesArg = Annotated[Path, typer.Argument(metavar="EDGES", help="Hierarchy or graph: an edge list 'u v \\[w]' or a closure CSV 'id1,id2\\[,weight]'.", show_default=False, dir_okay=False)]
+
+
+def _value(v):
+    return getattr(v, "value", v)
+
+
+def edges_entry(path, h) -> dict:
+    """The ``inputs`` item of an edges file: its nodes are the rows."""
+    return input_entry(str(path), rows=h.n_nodes)
 
 
 class Model(str, Enum):
@@ -76,9 +87,26 @@ def _hierarchy_notes(h) -> list[str]:
     return [f"{Path(h.source).name if h.source else 'graph'}: {m}" for m in rep.messages]
 
 
+def _check_npz(value: Optional[Path]) -> Optional[Path]:
+    if value is not None and value.suffix.lower() != ".npz":
+        from embgeo.errors import EmbgeoError
+
+        raise EmbgeoError("the embedding is saved as .npz", source=str(value), hint="give --coords FILE.npz (--out is the summary: .json, .csv, .md or .txt)")
+    return side_output(".npz")(value)
+
+
+def _check_summary_out(value: Optional[Path]) -> Optional[Path]:
+    if value is not None and value.suffix.lower() == ".npz":
+        from embgeo.errors import EmbgeoError
+
+        raise EmbgeoError("--out is the summary (.json, .csv, .md or .txt); the embedding is --coords FILE.npz", source=str(value),
+                          hint=f"--coords {value}")
+    return side_output(".json", ".csv", ".md", ".txt")(value)
+
+
 def train(
     edges: EdgesArg,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Write the embedding here (.npz: embeddings, ids, curvature, model, config, history).", dir_okay=False, callback=side_output(".npz"))],
+    coords: Annotated[Path, typer.Option("--coords", help="Write the embedding here (.npz: embeddings, ids, curvature, model, config, history, holdout).", dir_okay=False, callback=_check_npz, show_default=False)],
     dim: Annotated[int, typer.Option("--dim", help="Embedding dimension.", min=1)] = 10,
     epochs: Annotated[int, typer.Option("--epochs", help="Passes over the positive pairs (closure of a DAG, edges of a graph).", min=0)] = 300,
     negatives: Annotated[int, typer.Option("--negatives", help="Negatives per positive pair (nodes that are not positives).", min=1)] = 50,
@@ -94,6 +122,7 @@ def train(
     eval_every: Annotated[int, typer.Option("--eval-every", help="Evaluate MAP every N epochs (0: only at the end).", min=0)] = 25,
     target_map: Annotated[Optional[float], typer.Option("--target-map", help="Stop once the MAP (Nickel–Kiela) reaches this (in (0, 1]).", callback=_positive("--target-map", upper=1.0))] = None,
     patience: Annotated[Optional[int], typer.Option("--patience", help="Stop after N evaluations without a MAP gain.", min=1)] = None,
+    holdout: Annotated[float, typer.Option("--holdout", help="Hold out this fraction of the pairs (touching neither root nor leaf) for 'eval --link-prediction' (Nickel & Kiela: 0.1).", min=0.0, max=0.99)] = 0.0,
     sparse: Annotated[Optional[bool], typer.Option("--sparse/--dense", help="Sparse steps update only the rows a batch touches (O(batch) per step; default above 20 000 nodes); dense steps move every row (Adam moments of all rows).", show_default=False)] = None,
     threads: Annotated[int, typer.Option("--threads", help="torch threads while training (1 is fastest for these small steps on 2 cores).", min=1)] = 1,
     checkpoint: Annotated[Optional[Path], typer.Option("--checkpoint", help="Write a resumable checkpoint (.npz) here.", dir_okay=False, callback=side_output(".npz"))] = None,
@@ -102,38 +131,49 @@ def train(
     orientation: OrientationOpt = Orientation.auto,
     seed: SeedOpt = None,
     plot: PlotOpt = None,
+    fail_on: FailOnOpt = None,
     fmt: FormatOpt = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the summary to this file (atomically) instead of stdout; .json, .csv, .md or .txt.", dir_okay=False, callback=_check_summary_out)] = None,
 ):
-    """Train a Poincaré embedding of a hierarchy (Nickel & Kiela 2017) and save it.
+    """Train a Poincaré embedding of a hierarchy (Nickel & Kiela 2017) and save it to --coords.
 
-    The summary (MAP, mean rank, epochs, time) goes to stdout; progress with loss and
-    MAP to stderr on a terminal.
+    The summary (MAP, mean rank, epochs, time) goes to stdout or --out; progress with loss and
+    MAP to stderr on a terminal. The verdict reads the reconstruction MAP (ok ≥ 0.9, warn ≥ 0.5).
     """
     from embgeo.hyperbolic.graphs import read_hierarchy
     from embgeo.hyperbolic.poincare import save_embedding, train_poincare
 
-    if out.suffix.lower() != ".npz":
-        from embgeo.errors import EmbgeoError
-
-        raise EmbgeoError("the embedding is saved as .npz", source=str(out), hint="give --out FILE.npz")
     h = read_hierarchy(edges, orientation=orientation.value)
     notes = _hierarchy_notes(h)
     for n in notes:
         message(n, style="yellow")
+    sd = seed_value(seed)
     with _train_progress(epochs) as callback:
         result = train_poincare(
             h, dim=dim, epochs=epochs, negatives=negatives, lr=lr, batch_size=batch_size, share_negatives=share_negatives,
             burnin=burnin, burnin_factor=burnin_factor, optimizer=optimizer.value, model=model.value, c=curvature, dtype=dtype.value,
-            seed=seed_value(seed), eval_every=eval_every, target_map=target_map, patience=patience, threads=threads, sparse=sparse,
+            seed=sd, eval_every=eval_every, target_map=target_map, patience=patience, threads=threads, sparse=sparse,
             callback=callback, checkpoint=checkpoint, checkpoint_every=checkpoint_every if checkpoint else None, resume=resume,
-            device=resolve_device(),
+            device=resolve_device(), holdout=holdout,
         )
-    save_embedding(out, result)
+    save_embedding(coords, result)
     save_plot(result, plot, hierarchy=h)
-    message(f"wrote {out} ({result.coordinates.shape[0]} × {result.coordinates.shape[1]}, {model.value}, c={curvature:g})")
-    columns, rows = result.table()
-    data = {"output": str(out), "edges": str(edges), **result.to_dict()}
-    emit(command="hyperbolic.train", data=data, columns=columns, rows=rows, fmt=fmt, out=None, title="embgeo hyperbolic train", notes=notes + [f"MAP and mean rank: Nickel–Kiela definition (closure ancestors, the node itself excluded); stopped: {result.stopped}"])
+    message(f"wrote {coords} ({result.coordinates.shape[0]} × {result.coordinates.shape[1]}, {model.value}, c={curvature:g})")
+    notes = notes + [f"MAP and mean rank: Nickel–Kiela definition (closure ancestors, the node itself excluded); stopped: {result.stopped}"]
+    if result.holdout is not None:
+        notes.append(f"{result.holdout.shape[0]} pairs held out (touching neither root nor leaf; seed {sd}); MAP is over the pairs trained on. "
+                     f"Score them with: embgeo hyperbolic eval {coords} {edges} --link-prediction")
+    emit_result(
+        command="hyperbolic train", inputs=[edges_entry(edges, h)],
+        settings={"coords": str(coords), "dim": dim, "epochs": epochs, "negatives": negatives, "lr": lr, "model": model.value,
+                  "optimizer": optimizer.value, "batch_size": batch_size, "share_negatives": share_negatives, "burnin": burnin,
+                  "burnin_factor": burnin_factor, "c": curvature, "dtype": dtype.value, "eval_every": eval_every, "target_map": target_map,
+                  "patience": patience, "holdout": holdout, "sparse": result.config.sparse, "threads": threads,
+                  "checkpoint": None if checkpoint is None else str(checkpoint), "checkpoint_every": checkpoint_every,
+                  "resume": None if resume is None else str(resume), "orientation": orientation.value, "seed": sd},
+        result=result, results={"coords": str(coords), **result.to_dict()}, notes=notes, fmt=fmt, out=out,
+        title=f"embgeo hyperbolic train {edges}", fail_on=fail_on,
+    )
 
 
 class _TrainProgress:
@@ -170,24 +210,32 @@ class _train_progress:
 
 
 def eval_(
-    emb: Annotated[str, typer.Argument(help="Embedding (PATH or PATH:KEY); rows matched to the hierarchy by ids when the file has them.", show_default=False)],
+    emb: Annotated[str, typer.Argument(metavar="X", help="Embedding (PATH or PATH:KEY); rows matched to the hierarchy by ids when the file has them.", show_default=False)],
     edges: EdgesArg,
     metric: Annotated[Metric, typer.Option("--metric", help="nk: MAP + mean rank, closure ancestors as positives (Nickel & Kiela); sala: MAP with graph neighbours + distortion (Sala et al.); all: both.", case_sensitive=False)] = Metric.nk,
     model: Annotated[Optional[EvalModel], typer.Option("--model", help="Geometry of the coordinates (default: poincare, or what the .npz says).", case_sensitive=False)] = None,
     curvature: Annotated[Optional[float], typer.Option("--c", help="Curvature −c (default: 1, or the .npz's 'curvature').")] = None,
-    distortion: Annotated[Optional[bool], typer.Option("--distortion/--no-distortion", help="Average and worst-case distortion (default: with sala/all).")] = None,
-    scale: Annotated[Optional[float], typer.Option("--scale", help="Scale s in d_emb/s for average distortion (default: fitted).")] = None,
+    distortion: Annotated[Optional[bool], typer.Option("--distortion/--no-distortion", help="Mean and worst-case distortion (default: with sala/all).", show_default=False)] = None,
+    scale: Annotated[Optional[float], typer.Option("--scale", help="Scale s in d_emb/s for mean distortion (default: fitted).")] = None,
     max_sources: Annotated[Optional[int], typer.Option("--max-sources", help="Estimate distortion from this many random source nodes (large graphs).", min=1)] = None,
     unweighted: Annotated[bool, typer.Option("--unweighted", help="Count hops even when the edge list has weights.")] = False,
+    link_prediction: Annotated[bool, typer.Option("--link-prediction", help="Rank the pairs held out by 'train --holdout' among non-edges: MAP and mean rank (Nickel & Kiela), with chance levels.")] = False,
+    hyperlex: Annotated[Optional[Path], typer.Option("--hyperlex", help="HyperLex file (WORD1 WORD2 … AVG_SCORE, or 'u v score'): Spearman ρ of −(1 + α(‖v‖ − ‖u‖))·d(u, v), α = 1000.", dir_okay=False, exists=True)] = None,
     orientation: OrientationOpt = Orientation.auto,
-    id_col: Annotated[Optional[str], typer.Option("--id-col", help="Column holding row ids (CSV/TSV/parquet).")] = None,
+    id_col: IdColOpt = None,
     seed: SeedOpt = None,
     plot: PlotOpt = None,
+    fail_on: FailOnOpt = None,
     fmt: FormatOpt = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the output to this file (atomically) instead of stdout; .json, .csv, .md or .txt.", dir_okay=False, callback=_check_out)] = None,
+    out: OutOpt = None,
 ):
-    """Evaluate an embedding of a hierarchy: MAP and mean rank (Nickel–Kiela), MAP (Sala et al.), distortion."""
+    """Evaluate an embedding of a hierarchy: MAP and mean rank (Nickel–Kiela), MAP (Sala et al.), distortion;
+    link prediction on held-out pairs and HyperLex on request.
+
+    The verdict weighs MAP and mean distortion together (MAP ok ≥ 0.9, warn ≥ 0.5; distortion ok ≤ 0.2,
+    warn ≤ 0.5) and names the one that decided."""
     from embgeo.cli.common import read_embeddings
+    from embgeo.errors import EmbgeoError
     from embgeo.hyperbolic.evaluate import evaluate_embedding
     from embgeo.hyperbolic.graphs import read_hierarchy
     from embgeo.hyperbolic.poincare import embedding_metadata
@@ -201,24 +249,42 @@ def eval_(
         model_name = "poincare"  # the .npz's 'embeddings' are the ball coordinates
     c = curvature if curvature is not None else float(meta.get("curvature", 1.0))
     ids = es.ids
-    from embgeo.errors import EmbgeoError
-
     if ids is None and es.n_samples != h.n_nodes:
         raise EmbgeoError(f"the embedding has {es.n_samples} rows and no ids, the hierarchy {h.n_nodes} nodes", source=str(emb), hint="save ids with the embedding (npz key 'ids') or one row per node in the hierarchy's order")
     if scale is not None and not scale > 0:
         raise EmbgeoError(f"--scale must be positive; got {scale}", hint="leave it out to fit the scale")
+    held = None
+    if link_prediction:
+        held = meta.get("holdout")
+        if held is None:
+            raise EmbgeoError("--link-prediction needs the pairs held out in training; this file has none", source=str(emb),
+                              hint="train with 'embgeo hyperbolic train EDGES --coords E.npz --holdout 0.1' and evaluate E.npz")
+    lex = None
+    if hyperlex is not None:
+        from embgeo.hyperbolic.linkpred import read_hyperlex
+
+        lex = read_hyperlex(hyperlex)
     try:
-        r = evaluate_embedding(es.matrix, h, metric=metric.value, model=model_name, c=c, ids=ids, distortion=distortion, scale=scale, weighted=not unweighted, max_sources=max_sources, seed=seed_value(seed))
+        r = evaluate_embedding(es.matrix, h, metric=metric.value, model=model_name, c=c, ids=ids, distortion=distortion, scale=scale,
+                               weighted=not unweighted, max_sources=max_sources, seed=seed_value(seed), holdout=held, hyperlex=lex)
     except EmbgeoError as exc:
         raise exc.with_source(str(emb)) from None
-    columns, rows = r.table()
-    data = {"embedding": str(emb), "edges": str(edges), "c": c, **r.to_dict()}
     notes = notes + list(r.notes)
     if metric.value in ("nk", "all"):
         notes.append("MAP/mean rank (Nickel–Kiela): positives are the closure ancestors of each node, the node itself excluded")
     if metric.value in ("sala", "all"):
         notes.append(f"MAP (Sala et al.): positives are graph neighbours ({r.graph}); never compare it with the Nickel–Kiela MAP")
-    emit(command="hyperbolic.eval", data=data, columns=columns, rows=rows, fmt=fmt, out=out, title="embgeo hyperbolic eval", notes=notes)
+    if r.link_map is not None:
+        notes.append(f"link prediction: {r.link_edges} held-out pairs of {r.link_queries} nodes ranked among non-edges (pairs trained on are not candidates)")
+    if r.hyperlex_pairs is not None:
+        notes.append(f"HyperLex: {r.hyperlex_pairs} pairs with both words in the embedding ({r.hyperlex_pairs_missing} without); α = {r.hyperlex_alpha:g}")
+    emit_result(
+        command="hyperbolic eval", inputs=[input_entry(es), edges_entry(edges, h)] + ([input_entry(str(hyperlex))] if hyperlex else []),
+        settings={"metric": metric.value, "model": model_name, "c": c, "distortion": distortion, "scale": scale, "max_sources": max_sources,
+                  "unweighted": unweighted, "link_prediction": link_prediction, "hyperlex": None if hyperlex is None else str(hyperlex),
+                  "orientation": orientation.value, "id_col": id_col, "seed": seed_value(seed)},
+        result=r, notes=notes, fmt=fmt, out=out, title=f"embgeo hyperbolic eval {emb} {edges}", fail_on=None,
+    )
     if plot is not None:
         import numpy as np
 
@@ -227,6 +293,9 @@ def eval_(
             pos = {str(v): i for i, v in enumerate(ids)}
             coords = coords[[pos[str(u)] for u in h.ids]]
         save_plot(r, plot, coordinates=coords if model_name == "poincare" else None, hierarchy=h if model_name == "poincare" else None)
+    from embgeo.cli.output import gate
+
+    gate(r.verdict(), fail_on)
 
 
 def register(group: typer.Typer) -> None:

@@ -6,10 +6,15 @@ from typing import Annotated, Optional
 
 import typer
 
-from embgeo.cli.common import PlotOpt, save_plot, FormatOpt, IdColOpt, InputFormatOpt, OutOpt, SeedOpt, message, seed_value, side_output
-from embgeo.cli.output import emit
+from embgeo.cli.common import (
+    FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, KOpt, MethodOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, emit_result, input_entry, message,
+    save_plot, seed_value, side_output, split_list,
+)
 
-CoordsOpt = Annotated[Optional[Path], typer.Option("--coords-out", help="Also write the coordinates (CSV: id, x1, x2, …) to this file.", dir_okay=False, callback=side_output(".csv"))]
+CoordsOpt = Annotated[Optional[Path], typer.Option("--coords", help="Also write the coordinates (CSV: id, x1, x2, …) to this file.", dir_okay=False, callback=side_output(".csv"))]
+
+def _edges_entry(spec: str, h) -> dict:
+    return input_entry(spec, rows=h.n_nodes)
 
 
 def _is_edge_list(spec: str) -> bool:
@@ -74,7 +79,7 @@ def _precision(value: str):
 
 
 def combinatorial(
-    edges: Annotated[str, typer.Argument(help="Tree or graph: edge list 'u v \\[w]' or closure CSV (a graph is replaced by its BFS tree).", show_default=False)],
+    edges: Annotated[str, typer.Argument(metavar="EDGES", help="Tree or graph: edge list 'u v \\[w]' or closure CSV (a graph is replaced by its BFS tree).", show_default=False)],
     dim: Annotated[int, typer.Option("--dim", "-d", help="Dimension of the ball (2 = Poincaré disk).", min=2)] = 2,
     eps: Annotated[float, typer.Option("--eps", help="Distortion target ε; sets the scale τ = (1+ε)/ε · v(deg_max).", min=0.0)] = 0.1,
     tau: Annotated[Optional[float], typer.Option("--tau", help="Use this scale τ instead of the one from --eps.")] = None,
@@ -83,9 +88,10 @@ def combinatorial(
     weighted: Annotated[bool, typer.Option("--weighted", help="Use the file's edge weights as edge lengths.")] = False,
     max_queries: Annotated[Optional[int], typer.Option("--max-queries", help="Estimate MAP from this many random query rows (default: all rows up to 20000 nodes, else 2000).", min=1)] = None,
     distortion_sources: Annotated[Optional[int], typer.Option("--distortion-sources", help="Estimate distortion from this many random source rows (default: all up to 20000 nodes, else 200).", min=1)] = None,
-    coords_out: CoordsOpt = None,
+    coords: CoordsOpt = None,
     seed: SeedOpt = None,
     plot: PlotOpt = None,
+    fail_on: FailOnOpt = None,
     fmt: FormatOpt = None,
     out: OutOpt = None,
 ):
@@ -100,27 +106,33 @@ def combinatorial(
     e = r.embedding
     if not e.float64_enough:
         message(f"{edges}: the tree needs {e.bits_needed} bits (max radius {e.max_radius:.1f}); engine: {e.engine}")
-    if coords_out is not None:
-        _write_coords(coords_out, r.ids, e.coordinates, text=e.coordinates_text)
+    if coords is not None:
+        _write_coords(coords, r.ids, e.coordinates, text=e.coordinates_text)
+        message(f"wrote {coords} ({e.n_nodes} × {e.dim})")
         if not e.float64_enough and e.coordinates_text is None:
-            message(f"{coords_out}: float64 coordinates are rounded ({e.n_on_boundary} on the boundary); use --precision {e.bits_needed} for exact ones")
-    cols, rows = r.table()
-    emit(command="hyperbolic.combinatorial", data=r.to_dict(), columns=cols, rows=rows, fmt=fmt, out=out, title=f"embgeo hyperbolic combinatorial {edges}", notes=list(r.notes))
+            message(f"{coords}: float64 coordinates are rounded ({e.n_on_boundary} on the boundary); use --precision {e.bits_needed} for exact ones")
     save_plot(r.embedding, plot, hierarchy=h)
+    emit_result(
+        command="hyperbolic combinatorial", inputs=[_edges_entry(edges, h)],
+        settings={"dim": dim, "eps": eps, "tau": tau, "precision": precision, "root": root, "weighted": weighted, "max_queries": mq,
+                  "distortion_sources": ds, "coords": None if coords is None else str(coords), "seed": seed_value(seed)},
+        result=r, notes=list(r.notes), fmt=fmt, out=out, title=f"embgeo hyperbolic combinatorial {edges}", fail_on=fail_on,
+    )
 
 
 def hmds_cmd(
-    source: Annotated[str, typer.Argument(help="Distance matrix (.npy/.npz/.csv …, n×n) or an edge list / closure CSV (graph distances).", show_default=False)],
+    source: Annotated[str, typer.Argument(metavar="X", help="Distance matrix (.npy/.npz/.csv …, n×n) or an edge list / closure CSV (graph distances).", show_default=False)],
     dim: Annotated[int, typer.Option("--dim", "-d", help="Dimension r of the ball.", min=1)] = 2,
-    scale: Annotated[float, typer.Option("--scale", "-t", help="Scale t in Y = cosh(t·D).", min=0.0)] = 1.0,
+    scale: Annotated[float, typer.Option("--scale", help="Scale t in Y = cosh(t·D).", min=0.0)] = 1.0,
     uncentred: Annotated[bool, typer.Option("--uncentred", help="The public uncentred variant (PCA of −Y; loses a dimension), for comparison.")] = False,
     solver: Annotated[str, typer.Option("--solver", help="Eigensolver: auto, dense or partial (Lanczos).")] = "auto",
     refine: Annotated[int, typer.Option("--refine", help="Riemannian Adam steps (geoopt) on the distortion after h-MDS.", min=0)] = 0,
     id_col: IdColOpt = None,
     input_format: InputFormatOpt = None,
-    coords_out: CoordsOpt = None,
+    coords: CoordsOpt = None,
     seed: SeedOpt = None,
     plot: PlotOpt = None,
+    fail_on: FailOnOpt = None,
     fmt: FormatOpt = None,
     out: OutOpt = None,
 ):
@@ -140,44 +152,62 @@ def hmds_cmd(
 
             raise EmbgeoError("the graph is disconnected: some graph distances are infinite", source=source, hint="embed one connected part")
         positives, ids = h.neighbours, list(h.ids)
+        entry = _edges_entry(source, h)
     else:
         from embgeo.cli.common import read_embeddings
 
         es = read_embeddings(source, id_col=id_col, input_format=input_format)
         D = np.asarray(es.matrix, dtype=np.float64)
         ids = list(es.ids) if getattr(es, "ids", None) is not None else [str(i) for i in range(D.shape[0])]
+        entry = input_entry(es)
     from embgeo.errors import EmbgeoError
 
     try:
         r = hmds(D, dim=dim, scale=scale, centred=not uncentred, solver=solver, refine_steps=refine, positives=positives, seed=seed_value(seed))
     except EmbgeoError as exc:
         raise exc.with_source(str(source)) from None
-    if coords_out is not None:
-        _write_coords(coords_out, ids, r.coordinates)
-    cols, rows = r.table()
-    emit(command="hyperbolic.hmds", data=r.to_dict(), columns=cols, rows=rows, fmt=fmt, out=out, title=f"embgeo hyperbolic hmds {source}", notes=list(r.notes))
+    if coords is not None:
+        _write_coords(coords, ids, r.coordinates)
+        message(f"wrote {coords} ({r.n_rows} × {r.dim})")
     save_plot(r, plot)
+    emit_result(
+        command="hyperbolic hmds", inputs=[entry],
+        settings={"dim": dim, "scale": scale, "uncentred": uncentred, "solver": solver, "refine": refine, "id_col": id_col,
+                  "input_format": input_format, "coords": None if coords is None else str(coords), "seed": seed_value(seed)},
+        result=r, notes=list(r.notes), fmt=fmt, out=out, title=f"embgeo hyperbolic hmds {source}", fail_on=fail_on,
+    )
 
 
 def delta(
-    source: Annotated[str, typer.Argument(help="Embedding matrix (Euclidean distances between rows), a square distance matrix with --distances, or an edge list (graph distances).", show_default=False)],
+    source: Annotated[str, typer.Argument(metavar="X", help="Embedding matrix (Euclidean distances between rows), a square distance matrix with --distances, or an edge list (graph distances).", show_default=False)],
     distances: Annotated[bool, typer.Option("--distances", help="The matrix is an n×n distance matrix, not points.")] = False,
-    method: Annotated[str, typer.Option("--method", help="auto (exact up to --exact-max points), exact, or sampled.")] = "auto",
+    method: MethodOpt = None,
     exact_max: Annotated[int, typer.Option("--exact-max", help="Largest n solved exactly by auto.", min=4)] = 120,
     subsets: Annotated[int, typer.Option("--subsets", help="Random subsets solved exactly (sampled).", min=0)] = 20,
     subset_size: Annotated[int, typer.Option("--subset-size", help="Points per subset (sampled).", min=4)] = 60,
     quadruples: Annotated[int, typer.Option("--quadruples", help="Random quadruples of the whole set (sampled).", min=0)] = 200_000,
+    sample: SampleOpt = None,
     id_col: IdColOpt = None,
     input_format: InputFormatOpt = None,
     seed: SeedOpt = None,
+    fail_on: FailOnOpt = None,
     fmt: FormatOpt = None,
     out: OutOpt = None,
 ):
-    """Gromov δ-hyperbolicity (four-point condition) and relative δ = 2δ/diameter."""
+    """Gromov δ-hyperbolicity (four-point condition) and relative δ = 2δ/diameter.
+
+    --method: auto (exact up to --exact-max points), exact, or sampled (one of them). The verdict is
+    descriptive (info): relative δ is 0 for a tree metric, but concentrated high-dimensional
+    distances give small δ too."""
     import numpy as np
 
+    from embgeo.errors import EmbgeoError
     from embgeo.hyperbolic.delta import gromov_delta
 
+    methods = split_list(method) or ["auto"]
+    if len(methods) > 1:
+        raise EmbgeoError(f"delta runs one method at a time; got {', '.join(methods)}", hint="give one of auto, exact, sampled")
+    method = methods[0]
     kw = dict(method=method, exact_max=exact_max, n_subsets=subsets, subset_size=subset_size, n_quadruples=quadruples, seed=seed_value(seed))
     if _is_edge_list(source):
         from embgeo.hyperbolic.graphs import graph_distances
@@ -188,45 +218,69 @@ def delta(
             from embgeo.errors import EmbgeoError
 
             raise EmbgeoError("the graph is disconnected: δ is defined on one connected part", source=source)
+        if sample is not None:
+            raise EmbgeoError("--sample applies to points, not to a graph", source=source, hint="use --method sampled")
         r = gromov_delta(D, **kw)
+        entry = _edges_entry(source, h)
     else:
         from embgeo.cli.common import read_embeddings
 
         es = read_embeddings(source, id_col=id_col, input_format=input_format)
-        from embgeo.errors import EmbgeoError
+        if sample is not None and sample < es.n_samples:
+            if distances:
+                raise EmbgeoError("--sample takes rows of points; a distance matrix would need rows and columns", source=source)
+            from embgeo.validation import as_rng
 
+            es = es.take(np.sort(as_rng(seed_value(seed)).choice(es.n_samples, size=sample, replace=False)))
+            message(f"{source}: δ of a seeded sample of {sample} rows")
+        entry = input_entry(es)
         try:
             r = gromov_delta(es.matrix, **kw) if distances else gromov_delta(points=es.matrix, **kw)
         except EmbgeoError as exc:
             raise exc.with_source(str(source)) from None
     notes = [] if r.exact else ["sampled: δ is the largest four-point value found (a lower bound of the exact δ)"]
-    cols, rows = r.table()
-    emit(command="hyperbolic.delta", data=r.to_dict(), columns=cols, rows=rows, fmt=fmt, out=out, title=f"embgeo hyperbolic delta {source}", notes=notes)
+    emit_result(
+        command="hyperbolic delta", inputs=[entry],
+        settings={"distances": distances, "method": method, "exact_max": exact_max, "subsets": subsets, "subset_size": subset_size,
+                  "quadruples": quadruples, "sample": sample, "id_col": id_col, "input_format": input_format, "seed": seed_value(seed)},
+        result=r, notes=notes, fmt=fmt, out=out, title=f"embgeo hyperbolic delta {source}", fail_on=fail_on,
+    )
 
 
 def reembed_cmd(
-    source: Annotated[str, typer.Argument(help="Embedding matrix (PATH or PATH:KEY).", show_default=False)],
+    source: Annotated[str, typer.Argument(metavar="X", help="Embedding matrix (PATH or PATH:KEY).", show_default=False)],
     dim: Annotated[int, typer.Option("--dim", "-d", help="Target dimension r (h-MDS and the Euclidean MDS baseline).", min=1)] = 2,
-    k: Annotated[int, typer.Option("--k", "-k", help="Neighbours per row in the kNN graph.", min=1)] = 10,
-    scale: Annotated[str, typer.Option("--scale", "-t", help="h-MDS scale t, or 'auto' (lowest distortion over t·median(D) ∈ {0.5,…,8}).")] = "auto",
+    k: KOpt = 10,
+    scale: Annotated[str, typer.Option("--scale", help="h-MDS scale t, or 'auto' (lowest distortion over t·median(D) ∈ {0.5,…,8}).")] = "auto",
     umap: Annotated[bool, typer.Option("--umap/--no-umap", help="Also run hyperbolic UMAP onto the Poincaré disk (slow on first use).")] = False,
     approx: Annotated[bool, typer.Option("--approx", help="Approximate kNN (pynndescent).")] = False,
+    sample: SampleOpt = None,
     id_col: IdColOpt = None,
     input_format: InputFormatOpt = None,
-    coords_out: CoordsOpt = None,
+    coords: CoordsOpt = None,
     seed: SeedOpt = None,
     plot: PlotOpt = None,
+    fail_on: FailOnOpt = None,
     fmt: FormatOpt = None,
     out: OutOpt = None,
 ):
     """Re-embed an embedding matrix into the Poincaré ball (kNN geodesics → h-MDS) next to Euclidean
-    MDS at the same dimension: does hyperbolic space fit it better?"""
+    MDS at the same dimension: does hyperbolic space fit it better?
+
+    The verdict weighs MAP and mean distortion together: ok when the ball wins one and loses neither
+    (ties: MAP within 0.02, distortion within 5 %), bad when the plane does, warn when they tie or
+    disagree; it names the one that decided."""
     import numpy as np
 
     from embgeo.cli.common import read_embeddings
     from embgeo.hyperbolic.reembed import reembed
 
     es = read_embeddings(source, id_col=id_col, input_format=input_format)
+    if sample is not None and sample < es.n_samples:
+        from embgeo.validation import as_rng
+
+        es = es.take(np.sort(as_rng(seed_value(seed)).choice(es.n_samples, size=sample, replace=False)))
+        message(f"{source}: re-embedding a seeded sample of {sample} rows")
     sc = scale if scale.strip().lower() == "auto" else scale
     if sc != "auto":
         try:
@@ -241,7 +295,7 @@ def reembed_cmd(
         r = reembed(es.matrix, dim=dim, k=k, scale=sc, umap=umap, approx=approx, seed=seed_value(seed))
     except EmbgeoError as exc:
         raise exc.with_source(str(source)) from None
-    if coords_out is not None:
+    if coords is not None:
         all_ids = list(es.ids) if getattr(es, "ids", None) is not None else [str(i) for i in range(es.matrix.shape[0])]
         ids = [all_ids[i] for i in r.kept]
         C = r.coordinates_hmds
@@ -251,15 +305,16 @@ def reembed_cmd(
         if r.coordinates_umap is not None:
             for j in range(2):
                 extra[f"umap_disk{j + 1}"] = [repr(float(v)) for v in r.coordinates_umap[:, j]]
-        _write_coords(coords_out, ids, np.asarray(C), extra=extra)
-    verdict = (
-        f"hyperbolic space fits better at dim {dim}: lower distortion and MAP at least as high as Euclidean MDS"
-        if r.hyperbolic_better
-        else f"hyperbolic space does not fit better than Euclidean MDS at dim {dim}"
-    )
-    cols, rows = r.table()
-    emit(command="hyperbolic.reembed", data=r.to_dict(), columns=cols, rows=rows, fmt=fmt, out=out, title=f"embgeo hyperbolic reembed {source}", notes=[verdict, f"scale t = {r.scale:.4g}{' (auto)' if r.scale_auto else ''}; {r.n_used} of {r.n_samples} rows; k = {r.k}"] + list(r.notes))
+        _write_coords(coords, ids, np.asarray(C), extra=extra)
+        message(f"wrote {coords} ({len(ids)} rows: h-MDS, MDS{', UMAP' if r.coordinates_umap is not None else ''})")
     save_plot(r, plot)
+    emit_result(
+        command="hyperbolic reembed", inputs=[input_entry(es)],
+        settings={"dim": dim, "k": k, "scale": scale, "umap": umap, "approx": approx, "sample": sample, "id_col": id_col,
+                  "input_format": input_format, "coords": None if coords is None else str(coords), "seed": seed_value(seed)},
+        result=r, notes=[f"scale t = {r.scale:.4g}{' (auto)' if r.scale_auto else ''}; {r.n_rows_used} of {r.n_rows} rows; k = {r.k}"] + list(r.notes),
+        fmt=fmt, out=out, title=f"embgeo hyperbolic reembed {source}", fail_on=fail_on,
+    )
 
 
 def register(group: typer.Typer) -> None:
