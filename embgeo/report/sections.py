@@ -339,25 +339,29 @@ def run_hierarchy(ctx: Context) -> Section:
         if np.isfinite(D).all():
             dr = gromov_delta(D, n_quadruples=DELTA_QUADRUPLES, n_subsets=DELTA_SUBSETS, seed=ctx.seed)
             tables.append(Table("Gromov δ of the graph", *dr.table()))
-            delta_text = f"; Gromov δ {f(dr.delta, 2)} (relative {f(dr.relative_delta, 3)})"
+            delta_text = f"; Gromov δ {f(dr.delta, 2)} (relative {f(dr.delta_relative, 3)})"
             data["delta"] = dr.to_dict()
         else:
             notes.append("Gromov δ left out: the graph has more than one connected part")
     sala = ev.map_sala
     verdict = (f"2-D hyperbolic construction: MAP {f(sala)} (Sala et al., graph neighbours), {f(ev.map)} (Nickel–Kiela, ancestors); "
-               f"average distortion {f(ev.distortion_avg)}{delta_text}")
+               f"mean distortion {f(ev.distortion_mean)}{delta_text}")
     key_name, key = "MAP (Sala et al.)", f"{f(sala)} (NK {f(ev.map)})"
     own = _evaluate_rows(ctx, h)
-    if isinstance(own, str):
-        notes.append(own)
-    elif own is not None:  # the user's rows are the hierarchy's nodes: score them too, first
+    v = ev.verdict()  # the rule of `embgeo hyperbolic eval`: MAP and distortion together
+    if isinstance(own, str) or own is None:  # X has no row per node: only the edges file is scored, outside X's verdicts
+        notes.append(own if isinstance(own, str) else "the rows of X carry no node ids of the hierarchy: this card scores the edges file alone "
+                     "(its 2-D construction), and its status is left out of the report's verdict on X")
+        verdict = f"the edges file alone (X has no node ids): {v.reason.split(': ', 1)[-1]}; " + verdict
+        data["in_verdict"] = False
+    else:  # the user's rows are the hierarchy's nodes: score them too, first; their verdict is the card's
         tables.insert(0, Table("your embedding (cosine neighbours of the rows)", *own.table()))
         data["embedding"] = own.to_dict()
-        verdict = (f"your embedding: MAP {f(own.map_sala)} (Sala et al.), {f(own.map)} (Nickel–Kiela), average distortion "
-                   f"{f(own.distortion_avg)}; " + verdict)
+        v = own.verdict()
+        verdict = f"your embedding: {v.reason.split(': ', 1)[-1]}; MAP (Nickel–Kiela) {f(own.map)}; " + verdict
         key_name, key = "MAP (Sala et al.), yours vs 2-D hyperbolic", f"{f(own.map_sala)} vs {f(sala)}"
-        sala = own.map_sala
-    status = "info" if sala is None else ("ok" if sala >= 0.9 else "warn" if sala >= 0.5 else "bad")
+    data["verdict"] = v.to_dict()
+    status = v.status
     if not te.is_tree:
         notes.append(f"the graph is not a tree: its BFS spanning tree ({te.n_tree_edges} of {te.n_graph_edges} edges) was embedded and scored against the whole graph")
     return Section(
@@ -368,7 +372,9 @@ def run_hierarchy(ctx: Context) -> Section:
                     "the origin, children spread around their parent, scale τ set by the distortion target ε. MAP (Sala) "
                     "asks whether each node's graph neighbours are its nearest points; MAP (Nickel–Kiela) asks the same "
                     "of its ancestors in the closure, which a construction tuned for graph distances does not optimise. "
-                    "Average distortion is the mean relative error of distances. embgeo's rule on MAP (Sala): ok ≥ 0.9, warn ≥ 0.5. "
+                    "Mean distortion is the mean relative error of distances. embgeo's rule (the same as `hyperbolic eval`) weighs "
+                    "MAP (Sala; ok ≥ 0.9, warn ≥ 0.5) and mean distortion (ok ≤ 0.2, warn ≤ 0.5) together: the worse decides. "
+                    "Without node ids in X the card scores the edges file alone and stays out of the verdict on X. "
                     "Gromov δ (four-point, 0 for a tree metric) says how tree-like the graph's metric is.",
         reference="Sala, De Sa, Gu & Ré 2018, Representation Tradeoffs for Hyperbolic Embeddings; Sarkar 2011; Nickel & Kiela 2017; Gromov 1987",
         settings=f"combinatorial construction in {HIERARCHY_DIM}-D, ε = {HIERARCHY_EPS}, τ = {f(te.tau)}, engine {te.engine} "
@@ -422,18 +428,22 @@ def run_reembed(ctx: Context) -> Section:
         rows = np.sort(as_rng(ctx.seed).choice(n, size=ctx.reembed_sample, replace=False))
     X = np.asarray(ctx.X[rows])
     r = reembed(X, dim=REEMBED_DIM, k=REEMBED_K, seed=ctx.seed)
-    h = next(m for m in r.methods if m["method"] == "h-MDS")
-    e = next(m for m in r.methods if m["method"] == "classical MDS")
-    better = "fits the kNN graph better than" if r.hyperbolic_better else "does not fit the kNN graph better than"
-    verdict = f"at {REEMBED_DIM} dims the Poincaré ball {better} the plane: MAP {f(h['map'])} vs {f(e['map'])}, distortion {f(h['distortion_avg'])} vs {f(e['distortion_avg'])}"
+    h = next(m for m in r.methods if m["method"] == "hmds")
+    e = next(m for m in r.methods if m["method"] == "mds")
+    v = r.verdict()  # the rule of `embgeo hyperbolic reembed`: MAP and distortion together
+    verdict = f"{v.reason} (decided by {v.decided_by})"
+    data = {**r.to_dict(), "verdict": v.to_dict(), "in_verdict": False}  # an answer about X's shape, not a defect: not in X's verdict
     return Section(
-        "reembed", "Is the space tree-like? (hyperbolic re-embedding)", "info", "MAP: ball vs plane", f"{f(h['map'])} vs {f(e['map'])}", verdict,
+        "reembed", "Is the space tree-like? (hyperbolic re-embedding)", v.status, "MAP: ball vs plane", f"{f(h['map'])} vs {f(e['map'])}", verdict,
         explanation="The rows' k-nearest-neighbour graph gives geodesic distances along the data; h-MDS places them in the "
                     "Poincaré ball and classical MDS in the plane at the same dimension. If the ball keeps neighbours "
-                    "(MAP) and distances (distortion) better, the data are more tree-like than flat at that scale.",
+                    "(MAP) and distances (distortion) better, the data are more tree-like than flat at that scale. The rule is "
+                    "`hyperbolic reembed`'s: ok when the ball wins on MAP or distortion and loses on neither (ties: MAP within 0.02, "
+                    "distortion within 5 %), bad when the plane does, warn otherwise; the card names the number that decided. "
+                    "It describes X's shape, so it stays out of the report's verdict on X.",
         reference="Sala et al. 2018 (h-MDS); Tenenbaum et al. 2000 (geodesic distances)",
         settings=f"seeded sample of {rows.size} of {n} rows; k = {REEMBED_K}; dimension {REEMBED_DIM}; scale t = {f(r.scale)}" + (" (chosen automatically)" if r.scale_auto else ""),
-        tables=[table(r, "ball vs plane")], images=[image(r, "h-MDS on the disk; ball vs plane")], notes=list(r.notes), data=r.to_dict(),
+        tables=[table(r, "ball vs plane")], images=[image(r, "h-MDS on the disk; ball vs plane")], notes=list(r.notes), data=data,
     )
 
 
