@@ -314,7 +314,8 @@ class IntrinsicReport(Result):
                 e = found[m]
                 if e.value > HIGH_ID:
                     high = f"; above {HIGH_ID:g}, read it as a lower bound (every estimator underestimates high dimensions)"
-                return dataclasses.replace(e, reason=why[m](self.plateau()) + high)
+                reason = why[m](self.plateau()) if m in why else f"{m} is the first estimate of RECOMMEND_ORDER that ran"
+                return dataclasses.replace(e, reason=reason + high)
         if self.pca is not None:
             return Estimate("pca", float(self.pca.participation_ratio), float("nan"), float("nan"),
                             "no neighbour-based estimator was asked: PCA's participation ratio counts linear directions, "
@@ -374,6 +375,11 @@ class IntrinsicReport(Result):
             agree += f"; TwoNN on half the sample agrees ({sc.dimension_half:.2f})"
         return Verdict("ok", f"{read}: {rec.reason}; {agree}", "", rec.metric)
 
+    def _other_estimators(self) -> list[str]:
+        """Neighbour estimators beyond TwoNN, MLE and GRIDE (a field named after the method, holding a
+        result with ``dimension`` and ``interval``): rendered generically in the tables, JSON and CSV."""
+        return [m for m in self.methods if m in NEIGHBOR_METHODS and m not in ("twonn", "mle", "gride") and getattr(self, m, None) is not None]
+
     # ---- the contract: JSON dict, tidy rows, tables ----
     def _estimator_dicts(self) -> dict:
         out = {}
@@ -402,6 +408,16 @@ class IntrinsicReport(Result):
                              "n_duplicates_dropped": m.n_duplicates_dropped}
                 if name == "mle_k20":
                     out[name]["peer"] = "skdim MLE(), n_neighbors=20"
+        for m in self._other_estimators():
+            r = getattr(self, m)
+            lo, hi = _ci(r)
+            out[m] = {"dimension": float(r.dimension), "ci_low": lo, "ci_high": hi}
+            for key, v in r.to_dict().items():  # any other 2-list interval becomes a ci_low/ci_high pair
+                if key.endswith("interval") and isinstance(v, (list, tuple)) and len(v) == 2:
+                    if key != "interval":
+                        out[m][key[: -len("interval")] + "ci_low"], out[m][key[: -len("interval")] + "ci_high"] = v
+                elif key not in out[m]:
+                    out[m][key] = v
         g = self.gride
         if g is not None:
             p = self.plateau()
@@ -464,6 +480,9 @@ class IntrinsicReport(Result):
             if m is not None:
                 add(name, m.dimension, *_ci(m), "dims", method=f"levina_bickel_k{m.k1}_{m.k2}" if m.k1 != m.k2 else "levina_bickel",
                     k=m.k2, read=rec is not None and rec.metric == name)
+        for name in self._other_estimators():
+            r = getattr(self, name)
+            add(name, float(r.dimension), *_ci(r), "dims", method=name, read=rec is not None and rec.metric == name)
         g = self.gride
         if g is not None:
             p = self.plateau()
@@ -510,6 +529,9 @@ class IntrinsicReport(Result):
         if self.mle_k20 is not None:
             m = self.mle_k20
             rows.append(["mle_k20", m.dimension, *_ci(m), f"k = {m.k2} (skdim default)"])
+        for name in self._other_estimators():
+            r = getattr(self, name)
+            rows.append([name + mark(name), float(r.dimension), *_ci(r), getattr(r, "detail", "")])
         g = self.gride
         if g is not None:
             p = self.plateau()
@@ -523,6 +545,7 @@ class IntrinsicReport(Result):
             rows.append([f"twonn @ {sc.n_rows_half} rows", sc.dimension_half, sc.ci_low_half, sc.ci_high_half,
                          f"half the sample; {sc.n_rows} rows: {sc.dimension:.2f} [{sc.ci_low:.2f}, {sc.ci_high:.2f}] (χ²): "
                          + ("agree" if sc.agree else "DISAGREE")])
+        rows = [[None if isinstance(v, float) and not np.isfinite(v) else v for v in r] for r in rows]  # no interval: an empty cell
         return ["estimator", "value", "ci_low", "ci_high", "detail"], rows
 
     def spectral_table(self) -> tuple[list[str], list[list]]:
