@@ -139,3 +139,17 @@ def test_cli_layers_tokens_json_and_loss(tmp_path, run_cli):
     assert (tmp_path / "p.png").stat().st_size > 1000
     r = run_cli(["layers", "--tokens", tmp_path / "t.h5", "--loss", "loss"])
     assert r.code == 2 and "--labels" in r.stderr
+
+
+def test_cli_id_tokens(tmp_path, run_cli):
+    tc = _clouds(np.random.default_rng(8))
+    write_tokens(tmp_path / "t.safetensors", tc)
+    r = run_cli(["id", "--tokens", tmp_path / "t.safetensors", "-f", "json"])
+    assert r.code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["command"] == "id" and doc["settings"]["gride_max"] == 256
+    keys = set(doc["results"]["metrics"])
+    assert "token_gride" in keys and "prompt_entropy" not in keys
+    direct = token_geometry(tc, gride_max=256)
+    assert [row["token_gride"] for row in doc["results"]["layers"]] == pytest.approx(list(direct["gride"]), abs=1e-12)
+    assert run_cli(["id"]).code == 2

@@ -24,7 +24,7 @@ class Variant(str, Enum):
 
 
 def intrinsic_id(
-    files: Annotated[List[str], typer.Argument(help="Embedding file (PATH or PATH:KEY); with --layers one L×n×d file or one file per layer.", show_default=False, metavar="X...")],
+    files: Annotated[Optional[List[str]], typer.Argument(help="Embedding file (PATH or PATH:KEY); with --layers one L×n×d file or one file per layer.", show_default=False, metavar="X...")] = None,
     method: MethodOpt = None,
     k: Annotated[int, typer.Option("--k", "-k", help="Number of nearest neighbours of the MLE: it averages k/2..k (Levina–Bickel 10..20).", min=3)] = 20,
     gride_max: Annotated[int, typer.Option("--gride-max", help="Largest neighbour order n2 of the GRIDE scale curve (n1 = 1, 2, 4, …; n2 = 2·n1).", min=2)] = 64,
@@ -46,6 +46,7 @@ def intrinsic_id(
     fmt: FormatOpt = None,
     out: OutOpt = None,
     plot: PlotOpt = None,
+    tokens: Annotated[Optional[str], typer.Option("--tokens", help="Token clouds (tokens.h5 from embgeo extract) instead of X: per text and layer GRIDE (up to 256), TwoNN, overlap χ(k) k≤31, token cosine; mean ± sd over texts (embgeo layers --tokens for more).", show_default=False)] = None,
 ):
     """Intrinsic dimension: the estimators TwoNN, MLE and GRIDE (ID against scale; the peers' TwoNN
     and MLE defaults beside embgeo's), and the spectral measures PCA, RankMe and matrix entropy;
@@ -57,6 +58,12 @@ def intrinsic_id(
     from embgeo.errors import EmbgeoError
     from embgeo.intrinsic.summary import intrinsic_dimension, parse_methods
 
+    if tokens is not None or not files:  # token-cloud mode (embgeo/layers/tokens.py)
+        if tokens is None or files:
+            raise EmbgeoError("give embedding files X or --tokens FILE", hint="see embgeo id --help")
+        from embgeo.cli.commands.layers import token_id
+
+        return token_id(tokens, sample=sample, seed=seed, fail_on=fail_on, fmt=fmt, out=out, plot=plot)
     methods = parse_methods(split_list(method) or ["all"])
     device = resolve_device()
     s = seed_value(seed)

@@ -155,3 +155,51 @@ def layers(
 
 def register(app: typer.Typer) -> None:
     app.command("layers")(layers)
+
+
+def token_id(tokens, *, labels=None, labels_id_col=None, loss=None, sample=None, seed=None, fail_on=None, fmt=None, out=None, plot=None) -> None:
+    """``embgeo id --tokens FILE``: the token-cloud geometry only (GRIDE up to 256 neighbours,
+    TwoNN, overlap χ(k) for k ≤ 31, pairwise cosine; mean ± sd over texts), with the reference's
+    ranges; ``embgeo layers --tokens`` tunes them and adds the entropies and curvature."""
+    import dataclasses
+
+    import numpy as np
+
+    from embgeo.extract.store import load_tokens
+    from embgeo.layers import layer_suite
+
+    seed = seed_value(seed)
+    clouds = load_tokens(tokens)
+    if sample is not None and sample < clouds.n_texts:
+        clouds = clouds.take(np.sort(np.random.default_rng(seed).choice(clouds.n_texts, sample, replace=False)))
+    loss_values = None
+    if loss:
+        loss_values = _column(np.asarray(clouds.ids), clouds.n_texts, labels, labels_id_col, loss, "--loss").astype(np.float64)
+    with progress("tokens", total=clouds.n_texts) as advance:
+        res = layer_suite(tokens=clouds, loss=loss_values, seed=seed, progress=advance)
+    res = dataclasses.replace(res, values={k: v for k, v in res.values.items() if k.startswith(("token_", "loss_"))},
+                              notes=tuple(n for n in res.notes if "curvature" not in n))
+    if plot is not None:
+        from embgeo.plots import save_figure
+        from embgeo.plots.layers import plot_layer_suite
+
+        save_figure(plot_layer_suite(res), plot)
+        message(f"plot: {plot}")
+    emit_result(command="id", inputs=[{"path": str(tokens), "key": None, "rows": clouds.n_texts, "dims": clouds.n_dims}],
+                settings={"tokens": str(tokens), "gride_max": 256, "overlap_max_k": 31, "loss": loss, "sample": sample, "seed": seed,
+                          "fail_on": getattr(fail_on, "value", fail_on)},
+                result=res, verdict=_token_verdict(res), notes=list(res.notes), fmt=fmt, out=out,
+                title=f"embgeo id --tokens — {clouds.n_texts} texts × {clouds.n_layers} layers", fail_on=fail_on)
+
+
+def _token_verdict(res):
+    import numpy as np
+
+    from embgeo.results import Verdict
+
+    g = res.values.get("token_gride")
+    if g is None or not np.isfinite(g).any():
+        return Verdict("info", "no text has enough distinct tokens for an intrinsic dimension")
+    i = int(np.nanargmax(g))
+    return Verdict("info", f"token_gride peaks at layer {res.layers[i]} ({float(g[i]):.4g}, mean over texts)", "", "token_gride")
+
