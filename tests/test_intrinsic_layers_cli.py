@@ -276,3 +276,25 @@ def test_layer_plot_one_axes_per_quantity_with_shared_colours():
     assert axes[3].get_yscale() == "log" and axes[2].get_yscale() == "linear"  # both branches exercised
     assert axes[1].get_yscale() == "linear" and axes[4].get_yscale() == "linear" and axes[4].get_ylim() == (0, 1.02)
     np.testing.assert_allclose(axes[1].lines[0].get_ydata(), rep.overlap)
+
+
+def test_report_cards_use_the_cli_rule(tmp_path):
+    # the report's intrinsic and layers cards: the same verdict and estimate to read as `embgeo id`
+    from embgeo.intrinsic.summary import intrinsic_dimension as idim
+    from embgeo.io import load, load_layers
+    from embgeo.report import sections as S
+    from embgeo.report.model import Context
+
+    X = syn.cube(400, 4, 12, noise=1e-3, seed=2)
+    np.save(tmp_path / "x.npy", X)
+    np.save(tmp_path / "stack.npy", make_stack(300))
+    ctx = Context(load(str(tmp_path / "x.npy")), layers=load_layers([str(tmp_path / "stack.npy")]))
+    sec = S.run_intrinsic(ctx)
+    ref = idim(X, n_boot=S.ID_BOOT, seed=0, k=20, gride_max=64)
+    v, rec = ref.verdict(), ref.recommended()
+    assert sec.status == v.status and sec.verdict.startswith(v.reason)
+    assert sec.key_value.startswith(f"{rec.metric} ")
+    assert [t.caption for t in sec.tables] == ["intrinsic-dimension estimators", "spectral (linear) measures"]
+    lay = S.run_layers(ctx)
+    lref = layer_dimensions(ctx.layers, methods=S.LAYER_METHODS, n_boot=S.LAYER_BOOT, seed=0)
+    assert lay.status == lref.verdict().status and lay.verdict.startswith(lref.verdict().reason)
