@@ -298,3 +298,17 @@ def test_report_cards_use_the_cli_rule(tmp_path):
     lay = S.run_layers(ctx)
     lref = layer_dimensions(ctx.layers, methods=S.LAYER_METHODS, n_boot=S.LAYER_BOOT, seed=0)
     assert lay.status == lref.verdict().status and lay.verdict.startswith(lref.verdict().reason)
+
+
+def test_cli_names_inputs_with_their_key(run_cli, tmp_path):
+    # two keys of one npz must be told apart: in the title, the inputs and the layer names
+    st = make_stack(300)
+    np.savez(tmp_path / "two.npz", a=st[0], b=st[2])
+    r = run_cli(["id", f"{tmp_path / 'two.npz'}:b", "-m", "twonn", "--bootstrap", "0"])
+    assert r.code == 0, r.stderr
+    assert r.stdout.splitlines()[0].startswith(f"embgeo id — {tmp_path / 'two.npz'}:b ")
+    r = run_cli(["id", f"{tmp_path / 'two.npz'}:a", f"{tmp_path / 'two.npz'}:b", "--layers", "-m", "twonn", "--bootstrap", "0", "-f", "json"])
+    d = json.loads(r.stdout)
+    assert [i["key"] for i in d["inputs"]] == ["a", "b"]
+    names = [layer["layer"] for layer in d["results"]["layers"]]
+    assert len(set(names)) == 2 and names[0].endswith(":a") and names[1].endswith(":b")

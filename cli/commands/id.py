@@ -85,6 +85,8 @@ def intrinsic_id(
         from embgeo.intrinsic.layers import layer_dimensions
 
         stack = load_layers(files, fmt=input_format, id_col=id_col)
+        if len(set(stack.names)) < len(stack.names) and len(files) == len(stack.names):  # two keys of one file: name them by key
+            stack = dataclasses.replace(stack, names=tuple(spec_label(f) for f in files))
         with progress("layers", total=len(stack)) as advance:
             try:
                 report = layer_dimensions(stack, overlap_k=overlap_k, progress=advance, **common)
@@ -99,7 +101,7 @@ def intrinsic_id(
         if report.n_used < report.n_rows:
             notes.append(f"note: every layer estimated on the same seeded sample of {report.n_used} of {report.n_rows} rows (--seed {s}); "
                          "each layer's TwoNN is compared with half of it (sample_check)")
-        title = f"embgeo id --layers — {len(stack)} layers × {report.n_rows} rows ({', '.join(files)})"
+        title = f"embgeo id --layers — {len(stack)} layers × {report.n_rows} rows ({', '.join(spec_label(f) for f in files)})"
     else:
         if len(files) != 1:
             raise EmbgeoError(f"got {len(files)} input files; without --layers pass exactly one", hint="add --layers to treat several files as layers")
@@ -121,13 +123,23 @@ def intrinsic_id(
             message(f"{es.source}: {report.n_duplicates_dropped} exact duplicate rows dropped before TwoNN/MLE/GRIDE (they make r1 = 0)")
         inputs = [input_entry(es)]
         notes = list(report.notes)
-        title = f"embgeo id — {es.source} ({report.n_used} of {report.n_rows} rows × {es.n_features})"
+        title = f"embgeo id — {spec_label(inputs[0])} ({report.n_used} of {report.n_rows} rows × {es.n_features})"
 
     verdict = report.verdict()
     if verdict.status == "info":  # the verdict line (which names the estimate to read) is shown only for ok/warn/bad
         notes.insert(0, verdict.reason)
     emit_result(command="id", inputs=inputs, settings=settings, result=report, verdict=verdict, notes=notes, fmt=fmt, out=out, title=title, fail_on=fail_on)
     save_plot(report, plot)
+
+
+def spec_label(spec) -> str:
+    """How tables and plots name an input: ``path:key`` (two keys of one file are told apart)."""
+    if isinstance(spec, dict):
+        return spec["path"] + (f":{spec['key']}" if spec.get("key") else "")
+    from embgeo.io.readers import split_spec
+
+    path, key = split_spec(spec)
+    return str(path) + (f":{key}" if key else "")
 
 
 def register(app: typer.Typer) -> None:
