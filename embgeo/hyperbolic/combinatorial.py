@@ -235,7 +235,8 @@ class CombinatorialResult(Result):
         if short:
             return Verdict("bad", f"the tree needs {e.bits_needed} bits but ran with {e.precision_bits}: points collapse onto the boundary and MAP/distortion are wrong",
                            "use --precision auto (the exact frames engine)", "bits_needed")
-        return tree_verdict(self.map, self.distortion_mean, what="the construction")
+        return tree_verdict(self.map, self.distortion_mean, what="the construction",
+                            fix="a smaller --eps (larger scale τ) or a higher --dim; a graph that is not a tree loses its non-tree edges")
 
     def table(self):
         d = self.to_dict()

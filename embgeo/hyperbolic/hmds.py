@@ -93,7 +93,8 @@ class HmdsResult(Result):
         """The tree rule on MAP (when graph neighbours were given) and mean distortion."""
         from embgeo.hyperbolic.verdicts import tree_verdict
 
-        return tree_verdict(self.map, self.distortion_mean, what=f"h-MDS at dim {self.dim}, scale {self.scale:g}")
+        return tree_verdict(self.map, self.distortion_mean, what=f"h-MDS at dim {self.dim}, scale {self.scale:g}",
+                            fix="try a larger --dim or another --scale (or --refine steps)")
 
     def table(self):
         d = self.to_dict()

@@ -27,12 +27,13 @@ def distortion_status(v: float) -> str:
     return "ok" if v <= DISTORTION_OK else "warn" if v <= DISTORTION_WARN else "bad"
 
 
-def tree_verdict(map_value, distortion_mean, *, map_id: str = "map", what: str = "the embedding") -> Verdict:
+def tree_verdict(map_value, distortion_mean, *, map_id: str = "map", what: str = "the embedding", fix: str | None = None) -> Verdict:
     """How well ``what`` reproduces a hierarchy, decided on MAP and mean distortion together.
 
     Each number gets a status (MAP: ok ≥ 0.9, warn ≥ 0.5, else bad; mean distortion: ok ≤ 0.2,
     warn ≤ 0.5, else bad); the verdict is the worse of the two and ``decided_by`` names the
-    number that set it (MAP when both agree: neighbours are what a hierarchy is read for). With
+    number that set it (MAP when both agree: neighbours are what a hierarchy is read for); ``fix``
+    replaces the default advice (training) for constructions. With
     only one of them, that one decides. The CLI (``hyperbolic eval/combinatorial/hmds``) and the
     report's hierarchy card both call this rule through ``result.verdict()``.
     """
@@ -52,6 +53,8 @@ def tree_verdict(map_value, distortion_mean, *, map_id: str = "map", what: str =
         status, by = d_st, "distortion_mean"
         other = f"; {m_txt} is {m_st}" if have_map else "; MAP not computed"
         reason = f"{what}: {d_txt} decides{other}"
+    if fix is not None:
+        return Verdict(status, reason, "" if status == "ok" else fix, by)
     fix = {"ok": "", "warn": "more dimensions, more epochs, or a larger scale (smaller ε) bring both closer to their targets",
            "bad": "the hierarchy is not reproduced: check the ids/orientation, or train longer in more dimensions"}[status]
     return Verdict(status, reason, fix, by)
