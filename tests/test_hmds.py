@@ -101,7 +101,9 @@ def test_cli_graph_and_matrix(run_cli, tmp_path):
     # the verdict is the tree rule on the numbers reported beside it
     from embgeo.hyperbolic.verdicts import tree_verdict
 
-    assert doc["verdict"] == tree_verdict(d["map"], d["distortion_mean"], what="h-MDS at dim 2, scale 2").to_dict()
+    ref = tree_verdict(d["map"], d["distortion_mean"], what="h-MDS at dim 2, scale 2")
+    assert (doc["verdict"]["status"], doc["verdict"]["reason"], doc["verdict"]["decided_by"]) == (ref.status, ref.reason, ref.decided_by)
+    assert ref.status == "bad" and ref.decided_by == "map" and "--dim" in doc["verdict"]["fix"]  # MAP 0.25 < 0.5 decides
     csv_rows = {r.split(",")[0]: r.split(",") for r in run_cli(["hyperbolic", "hmds", path("smalltree"), "--scale", "2", "-f", "csv"]).stdout.splitlines()[1:]}
     assert float(csv_rows["distortion_mean"][1]) == d["distortion_mean"] and float(csv_rows["map"][1]) == d["map"]
     assert run_cli(["hyperbolic", "hmds", path("smalltree"), "-t", "2"]).code == 2  # --t is the uniformity temperature only
