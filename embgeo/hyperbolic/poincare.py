@@ -44,6 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from embgeo.errors import EmbgeoError
+from embgeo.hyperbolic.checkpoints import load_checkpoint, save_checkpoint
 from embgeo.hyperbolic.graphs import Hierarchy, transitive_closure
 from embgeo.results import Result
 from embgeo.validation import as_rng
@@ -325,7 +326,7 @@ def default_sparse(n_nodes: int, resume) -> bool:
         try:
             with np.load(Path(resume), allow_pickle=False) as z:
                 return bool(json.loads(str(z["meta"])).get("config", {}).get("sparse", False))
-        except Exception:  # not a checkpoint: _load_checkpoint says so with a one-line error
+        except Exception:  # not a checkpoint: load_checkpoint says so with a one-line error
             pass
     return n_nodes > SPARSE_MIN_NODES
 
@@ -405,7 +406,7 @@ def _train(h: Hierarchy, cfg: TrainConfig, *, callback, checkpoint, checkpoint_e
     history: list[dict] = []
     first_epoch = 0
     if resume is not None:
-        first_epoch, history = _load_checkpoint(resume, cfg, X, opt, n)
+        first_epoch, history = load_checkpoint(resume, cfg, X, opt, n)
 
     def to_ball(arr: np.ndarray) -> np.ndarray:
         return arr if cfg.model == "poincare" else lorentz_to_poincare(arr, c=c)
@@ -494,7 +495,7 @@ def _train(h: Hierarchy, cfg: TrainConfig, *, callback, checkpoint, checkpoint_e
         if callback is not None:
             callback(done, loss_epoch, map_now)
         if checkpoint is not None and checkpoint_every and done % checkpoint_every == 0:
-            _save_checkpoint(checkpoint, cfg, X, opt, done, history, h)
+            save_checkpoint(checkpoint, cfg, X, opt, done, history, h)
         if map_now is not None and cfg.target_map is not None and map_now >= cfg.target_map:
             stopped = "target_map"
             break
@@ -506,67 +507,13 @@ def _train(h: Hierarchy, cfg: TrainConfig, *, callback, checkpoint, checkpoint_e
         last_map, last_rank = evaluate()
         history.append({"epoch": epochs_run, "loss": loss_epoch, "map": last_map, "mean_rank": last_rank, "cpu_seconds": time.process_time() - t_cpu})
     if checkpoint is not None:
-        _save_checkpoint(checkpoint, cfg, X, opt, epochs_run, history, h)
+        save_checkpoint(checkpoint, cfg, X, opt, epochs_run, history, h)
     raw = X.detach().to(torch.float64).cpu().numpy().copy()
     return PoincareEmbedding(
         coordinates=to_ball(raw), ids=h.ids.copy(), config=cfg, epochs_run=epochs_run, loss=loss_epoch,
         map=last_map, mean_rank=last_rank, stopped=stopped, seconds=time.perf_counter() - t_wall,
         cpu_seconds=time.process_time() - t_cpu, history=history, lorentz=raw if cfg.model == "lorentz" else None, holdout=held_ids,
     )
-
-
-# --------------------------------------------------------------------------- checkpoints
-_RESUME_KEYS = ("dim", "negatives", "batch_size", "share_negatives", "burnin", "burnin_factor", "optimizer", "model", "c", "dtype", "seed", "init_scale", "lr", "sparse", "holdout")
-
-
-def _save_checkpoint(path, cfg: TrainConfig, X, opt, epoch: int, history: list, h: Hierarchy) -> None:
-    from embgeo.io.writers import save_npz
-
-    arrays = {"params": X.detach().cpu().numpy(), "ids": h.ids.astype(str)}
-    state = opt.state.get(X, {})
-    meta_state = {}
-    for k, val in state.items():
-        if hasattr(val, "detach"):
-            arrays[f"opt_{k}"] = val.detach().cpu().numpy()
-        else:
-            meta_state[k] = val
-    meta = {"config": asdict(cfg), "epoch": int(epoch), "history": history, "opt_scalars": meta_state, "format": "embgeo.poincare-checkpoint/1"}
-    arrays["meta"] = np.array(json.dumps(meta))
-    save_npz(path, **arrays)
-
-
-def _load_checkpoint(path, cfg: TrainConfig, X, opt, n: int):
-    import torch
-
-    p = Path(path)
-    if not p.exists():
-        raise EmbgeoError("no such checkpoint", source=str(p))
-    try:
-        z = np.load(p, allow_pickle=False)
-        if not isinstance(z, np.lib.npyio.NpzFile):
-            raise ValueError("a single array, not an .npz archive")
-        with z:
-            arrays = {k: z[k] for k in z.files}
-        meta = json.loads(str(arrays.pop("meta")))
-    except (ValueError, OSError, KeyError, TypeError) as exc:
-        raise EmbgeoError(f"is not an embgeo training checkpoint ({exc})", source=str(p)) from None
-    old = meta.get("config", {})
-    for k in _RESUME_KEYS:
-        was = old.get(k, {"sparse": False, "holdout": 0.0}.get(k))  # older checkpoints: dense, nothing held out
-        if was != getattr(cfg, k):
-            hint = "resume with --sparse/--dense as the checkpoint was trained" if k == "sparse" else "resume with the same settings (only --epochs and evaluation options may change)"
-            raise EmbgeoError(f"checkpoint was trained with {k}={was!r} but this run has {k}={getattr(cfg, k)!r}", source=str(p), hint=hint)
-    params = arrays["params"]
-    if params.shape != tuple(X.shape):
-        raise EmbgeoError(f"checkpoint holds {params.shape[0]} nodes × {params.shape[1]} coordinates; this hierarchy needs {tuple(X.shape)}", source=str(p))
-    with torch.no_grad():
-        X.copy_(torch.from_numpy(params).to(X.device))
-    # optimizer moments on the parameter's device (a checkpoint written on cuda resumes on cpu and back)
-    state = {k[4:]: torch.from_numpy(v.copy()).to(X.device) for k, v in arrays.items() if k.startswith("opt_")}
-    state.update(meta.get("opt_scalars", {}))
-    if state:
-        opt.state[X] = state
-    return int(meta["epoch"]), list(meta.get("history", []))
 
 
 # --------------------------------------------------------------------------- saved embeddings
