@@ -139,3 +139,62 @@ def test_eval_verdict_and_fail_on(run_cli, trained):
     gated = run_cli(["hyperbolic", "eval", trained, path("smalltree"), "--metric", "all", "--fail-on", "warn", "-f", "json"])
     assert gated.code == (1 if doc["verdict"]["status"] in ("warn", "bad") else 0)
     assert gated.stdout == r.stdout  # the output is written before the gate
+
+
+def _commands(trained, tmp):
+    x = tmp / "cloud.npy"
+    np.save(x, np.random.default_rng(0).standard_normal((60, 4)))
+    return {
+        "train": ["hyperbolic", "train", path("smalltree"), "--coords", tmp / "c.npz", *FAST[:4], "--epochs", "3"],
+        "eval": ["hyperbolic", "eval", trained, path("smalltree"), "--metric", "all"],
+        "combinatorial": ["hyperbolic", "combinatorial", path("smalltree")],
+        "hmds": ["hyperbolic", "hmds", path("smalltree")],
+        "delta": ["hyperbolic", "delta", x],
+        "reembed": ["hyperbolic", "reembed", x, "-k", "8"],
+    }
+
+
+@pytest.mark.parametrize("name", ["train", "eval", "combinatorial", "hmds", "delta", "reembed"])
+def test_every_hyperbolic_command_speaks_the_contract(run_cli, trained, tmp_path, name):
+    from embgeo.cli.output import CONTRACT_KEYS, TIDY_COLUMNS
+
+    argv = _commands(trained, tmp_path)[name]
+    r = run_cli(["-q", *argv, "-f", "json"])
+    assert r.code == 0 and r.stderr == "", r.stderr  # -q: nothing on stderr, data only on stdout
+    doc = json.loads(r.stdout)
+    assert list(doc) == CONTRACT_KEYS and doc["command"] == f"hyperbolic {name}"
+    assert set(doc["verdict"]) == {"status", "reason", "fix", "decided_by"} and "seed" in doc["settings"]
+    res = doc["results"]
+    assert "n_rows" in res and all({"path", "key", "rows", "dims"} == set(i) for i in doc["inputs"])
+    c = run_cli(["-q", *argv, "-f", "csv"])
+    rows = c.stdout.splitlines()
+    assert rows[0].split(",")[:6] == TIDY_COLUMNS
+    keys = set(res) | {k for m in res.get("methods", []) for k in m}
+    ids = {ln.split(",")[0] for ln in rows[1:]}
+    assert ids and ids <= keys, ids - keys  # the same ids in CSV and JSON
+    if doc["verdict"]["decided_by"]:
+        assert doc["verdict"]["decided_by"] in keys
+    gated = run_cli(["-q", *argv, "-f", "json", "--fail-on", "bad"])
+    assert gated.code == (1 if doc["verdict"]["status"] == "bad" else 0)
+
+
+def test_report_hierarchy_card_follows_the_eval_verdict(tmp_path):
+    """X with node ids: the card's status is `hyperbolic eval`'s verdict on X; without ids the card
+    scores the edges file alone, says so, and stays out of the verdict on X."""
+    from embgeo.hyperbolic.evaluate import evaluate_embedding
+    from embgeo.hyperbolic.graphs import read_hierarchy
+    from embgeo.io import load
+    from embgeo.report.build import Context
+    from embgeo.report.sections import run_hierarchy
+
+    h = read_hierarchy(path("smalltree"))
+    X = np.random.default_rng(3).normal(size=(h.n_nodes, 6))
+    np.savez(tmp_path / "named.npz", embeddings=X, ids=h.ids)
+    np.save(tmp_path / "plain.npy", X)
+    sec = run_hierarchy(Context(es=load(str(tmp_path / "named.npz")), hierarchy=h, seed=0))
+    ref = evaluate_embedding(X / np.linalg.norm(X, axis=1, keepdims=True), h, metric="all", model="euclidean").verdict()
+    assert (sec.status, sec.data["verdict"]["decided_by"]) == (ref.status, ref.decided_by)
+    assert sec.data.get("in_verdict", True) is True and sec.verdict.startswith("your embedding:")
+    sec = run_hierarchy(Context(es=load(str(tmp_path / "plain.npy")), hierarchy=h, seed=0))
+    assert sec.data["in_verdict"] is False and sec.verdict.startswith("the edges file alone (X has no node ids)")
+    assert any("scores the edges file alone" in n for n in sec.notes)
