@@ -153,3 +153,16 @@ def test_cli_id_tokens(tmp_path, run_cli):
     direct = token_geometry(tc, gride_max=256)
     assert [row["token_gride"] for row in doc["results"]["layers"]] == pytest.approx(list(direct["gride"]), abs=1e-12)
     assert run_cli(["id"]).code == 2
+
+
+def test_dataset_entropy_follows_the_tokens_when_both_are_given():
+    from embgeo.layers import dataset_entropy, reference_pool
+
+    tc = _clouds(np.random.default_rng(9))
+    X = np.stack([np.stack([c.mean(axis=0) for c in tc.layer(l)]) for l in range(3)])  # plain mean pooling
+    res = layer_suite(X, tokens=tc, geometry=False)
+    assert res.values["dataset_entropy"][2] == pytest.approx(dataset_entropy(reference_pool(tc.layer(2))), abs=1e-12)
+    assert not any("centred and L2-normalised here" in n for n in res.notes)
+    alone = layer_suite(X)  # pooled rows only: centred and normalised here, and said so
+    assert alone.values["dataset_entropy"][2] == pytest.approx(dataset_entropy(X[2], preprocess=True), abs=1e-12)
+    assert any("centred and L2-normalised here" in n for n in alone.notes)

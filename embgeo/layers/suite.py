@@ -202,9 +202,10 @@ def layer_suite(
         short = int(np.sum(tokens.lengths < 3))
         if short:
             notes.append(f"{short} of {tokens.n_texts} texts have fewer than 3 tokens: no curvature (the reference scores them 0)")
+        # the reference's dataset entropy: texts pooled from their normalised tokens (also when X is given)
+        values["dataset_entropy"] = [dataset_entropy(P, alpha=alpha, norm=norm, preprocess=False) for P in pooled]
         if layers is None:
             layers, pooled_from_tokens = pooled, True
-            values["dataset_entropy"] = [dataset_entropy(P, alpha=alpha, norm=norm, preprocess=False) for P in pooled]
     if "dataset_entropy" not in values:
         values["dataset_entropy"] = [dataset_entropy(X, alpha=alpha, norm=norm, preprocess=True) for X in layers]
         notes.append("dataset entropy of pooled rows: rows centred and L2-normalised here (the reference normalises each text's tokens before pooling; give --tokens for that)")
