@@ -214,3 +214,67 @@ def test_dime_equals_direct():
     assert abs(dime(A, B, seed=11) - (Hp - H) / min(math.log(12), math.log(5))) < TOL
     # shared structure: paired views give a larger DiME than unrelated ones
     assert dime(A, A, seed=1) > dime(A, rng.normal(size=A.shape), seed=1)
+
+
+# ------------------------------------------------------------------ best layer for a task
+
+def test_probe_and_label_overlap_against_direct():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from embgeo.layers.task import label_overlap, probe_accuracy
+
+    rng = np.random.default_rng(9)
+    y = np.repeat(np.arange(3), 20)
+    X = rng.normal(size=(60, 5)) + y[:, None] * 0.8
+    want = cross_val_score(make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)), X, y,
+                           cv=StratifiedKFold(5, shuffle=True, random_state=4)).mean()
+    assert abs(probe_accuracy(X, y, seed=4) - want) < TOL
+    D = np.sqrt(((X[:, None] - X[None]) ** 2).sum(-1))
+    np.fill_diagonal(D, np.inf)
+    share = [np.mean(y[np.argsort(D[i], kind="stable")[:7]] == y[i]) for i in range(60)]
+    assert abs(label_overlap(X, y.astype(str), k=7) - np.mean(share)) < TOL
+
+
+def test_best_layer_for_a_planted_task():
+    from embgeo.layers import layer_suite
+
+    rng = np.random.default_rng(10)
+    n = 150
+    a = rng.normal(size=n)
+    L0 = rng.normal(size=(n, 8))
+    L1 = L0.copy()
+    L1[:, 2] += 4 * a  # the attribute and the classes live in layer 1 only
+    res = layer_suite([L0, L1], attribute=a, classes=np.where(a > 0, "hi", "lo"), seed=0)
+    rho = res.values["rank_spearman"]
+    assert abs(rho[0]) < 0.3 and rho[1] > 0.9
+    lo, hi = res.intervals["rank_spearman"]
+    assert lo[1] <= rho[1] <= hi[1]
+    assert res.values["probe_accuracy"][1] > 0.8 > 0.7 > res.values["probe_accuracy"][0]
+    assert res.values["label_overlap"][1] > res.values["label_overlap"][0]
+    v = res.verdict()
+    assert v.decided_by == "probe_accuracy" and "layer1" in v.reason
+    row = [m for m in res.metrics() if m.metric == "rank_spearman"][1]
+    assert row.ci_low == lo[1] and row.extra == {"layer": "layer1"}
+    assert res.to_dict()["layers"][1]["rank_spearman"]["ci_high"] == hi[1]
+
+
+def test_cli_layers_class_and_attribute(tmp_path, run_cli):
+    import json
+
+    rng = np.random.default_rng(11)
+    n = 60
+    a = rng.normal(size=n)
+    S = rng.normal(size=(2, n, 6))
+    S[1, :, 0] += 3 * a
+    np.save(tmp_path / "s.npy", S)
+    (tmp_path / "l.csv").write_text("a,c\n" + "".join(f"{v},{'x' if v > 0 else 'y'}\n" for v in a))
+    r = run_cli(["layers", tmp_path / "s.npy", "--labels", tmp_path / "l.csv", "--attribute", "a", "--class", "c", "-f", "json"])
+    assert r.code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["verdict"]["decided_by"] == "probe_accuracy" and "layer1" in doc["verdict"]["reason"]
+    assert doc["settings"]["class"] == "c" and doc["settings"]["folds"] == 5
+    r = run_cli(["layers", tmp_path / "s.npy", "--labels", tmp_path / "l.csv", "--attribute", "c"])
+    assert r.code == 2 and "not numeric" in r.stderr

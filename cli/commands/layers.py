@@ -79,6 +79,10 @@ def layers(
     gride_max: Annotated[int, typer.Option("--gride-max", help="Largest GRIDE neighbour rank per text (duplicates dropped).", min=2)] = 256,
     overlap_max_k: Annotated[int, typer.Option("--overlap-max-k", help="Overlap χ(k) between consecutive layers for k = 1…this.", min=1)] = 31,
     loss: Annotated[Optional[str], typer.Option("--loss", help="Column of --labels (joined by text id) with a per-text loss: Spearman(token GRIDE, loss) per layer.", show_default=False)] = None,
+    attribute: Annotated[Optional[str], typer.Option("--attribute", help="Numeric column of --labels: held-out Spearman of its rank axis per layer (rank_spearman).", show_default=False)] = None,
+    class_col: Annotated[Optional[str], typer.Option("--class", help="Class column of --labels: per-layer linear-probe accuracy and k-NN label overlap.", show_default=False)] = None,
+    folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds of --attribute and --class.", min=2)] = 5,
+    k: Annotated[int, typer.Option("--k", "-k", help="Neighbours of the label overlap (--class).", min=1)] = 10,
     labels: LabelsOpt = None,
     labels_id_col: LabelsIdOpt = None,
     sample: SampleOpt = None,
@@ -102,8 +106,10 @@ def layers(
     seed = seed_value(seed)
     if x is None and tokens is None:
         raise EmbgeoError("nothing to measure", hint="give a pooled stack X, --tokens FILE, or both")
-    if (group or loss) and labels is None:
-        raise EmbgeoError(f"--{'group' if group else 'loss'} names a column of --labels", hint="pass --labels FILE")
+    needs = [o for o, v in (("--group", group), ("--loss", loss), ("--attribute", attribute), ("--class", class_col)) if v]
+    if needs and labels is None:
+        raise EmbgeoError(f"{needs[0]} names a column of --labels", hint="pass --labels FILE")
+    attr_values = class_values = None
     if group and views:
         raise EmbgeoError("give views as --views files or as a --group column, not both")
     inputs, stack, view_stacks, groups, clouds, loss_values = [], None, [], None, None, None
@@ -115,9 +121,17 @@ def layers(
             vs = load_layers([v], fmt=input_format)
             view_stacks.append(vs)
             inputs.append({"path": v, "key": None, "rows": int(vs.layers[0].shape[0]), "dims": int(vs.layers[0].shape[1])})
+        ids = _stack_ids(x, n) if (group or attribute or class_col) else None
         if group:
-            groups = _column(_stack_ids(x, n), n, labels, labels_id_col, group, "--group")
-    elif views or group:
+            groups = _column(ids, n, labels, labels_id_col, group, "--group")
+        if attribute:
+            try:
+                attr_values = _column(ids, n, labels, labels_id_col, attribute, "--attribute").astype(np.float64)
+            except ValueError:
+                raise EmbgeoError(f"column '{attribute}' is not numeric", source=str(labels), hint="--attribute takes a numeric column; use --class for categories") from None
+        if class_col:
+            class_values = _column(ids, n, labels, labels_id_col, class_col, "--class")
+    elif views or group or attribute or class_col:
         raise EmbgeoError("views need the pooled first view X", hint="give X before --views / --group")
     if tokens is not None:
         from embgeo.extract.store import load_tokens
@@ -137,7 +151,8 @@ def layers(
     with progress("layers", total=clouds.n_texts if clouds is not None and geometry else None) as advance:
         res = layer_suite(stack, views=view_stacks or None, groups=groups, tokens=clouds, alpha=alpha, norm=entropy_norm.value,
                           temperature=temperature, delta=delta, dime_perms=dime_perms, geometry=geometry, gride_max=gride_max,
-                          overlap_max_k=overlap_max_k, loss=loss_values, seed=seed, progress=advance)
+                          overlap_max_k=overlap_max_k, loss=loss_values, attribute=attr_values, classes=class_values,
+                          task_folds=folds, task_k=k, seed=seed, progress=advance)
     if plot is not None:
         from embgeo.plots import save_figure
         from embgeo.plots.layers import plot_layer_suite
@@ -148,6 +163,7 @@ def layers(
                 settings={"views": list(views or []), "group": group, "tokens": None if tokens is None else str(tokens), "alpha": alpha,
                           "entropy_norm": entropy_norm.value, "temperature": temperature, "delta": delta, "dime_perms": dime_perms,
                           "geometry": geometry, "gride_max": gride_max, "overlap_max_k": overlap_max_k, "loss": loss,
+                          "attribute": attribute, "class": class_col, "folds": folds, "k": k,
                           "labels": None if labels is None else str(labels), "labels_id_col": labels_id_col, "sample": sample,
                           "seed": seed, "fail_on": getattr(fail_on, "value", fail_on)},
                 result=res, notes=list(res.notes), fmt=fmt, out=out, title="embgeo layers", fail_on=fail_on)

@@ -29,6 +29,11 @@ METRIC_INFO = {
     "loss_spearman": ("", "Spearman correlation of token_gride with the per-text loss"),
     "loss_pvalue": ("", "p-value of loss_spearman"),
     "token_overlap": ("", "neighbourhood overlap χ(k) of tokens with the next layer, mean over texts"),
+    "rank_spearman": ("", "held-out Spearman of the regression rank axis of --attribute"),
+    "probe_accuracy": ("", "held-out accuracy of a logistic-regression probe of --class"),
+    "probe_chance": ("", "majority-class share of --class"),
+    "label_overlap": ("", "share of the k nearest neighbours with the row's --class label"),
+    "label_overlap_chance": ("", "Σ p_c², the label overlap of random neighbours"),
 }
 
 
@@ -47,6 +52,7 @@ class LayerSuiteResult(Result):
     n_views: int = 0
     settings: dict = field(default_factory=dict)
     notes: tuple = ()
+    intervals: dict = field(default_factory=dict)  # metric id → ((L,) ci_low, (L,) ci_high)
 
     def to_dict(self) -> dict:
         from embgeo.results import jsonable
@@ -55,7 +61,10 @@ class LayerSuiteResult(Result):
         for i, name in enumerate(self.layers):
             d = {"layer": name}
             for k, v in self.values.items():
-                d[k] = jsonable(v[i])
+                if k in self.intervals:
+                    d[k] = {"value": jsonable(v[i]), "ci_low": jsonable(self.intervals[k][0][i]), "ci_high": jsonable(self.intervals[k][1][i])}
+                else:
+                    d[k] = jsonable(v[i])
             if self.overlap is not None and self.overlap.size:
                 d["token_overlap"] = jsonable(self.overlap[i]) if i < self.overlap.shape[0] else None
             if self.gride_curve:
@@ -68,8 +77,10 @@ class LayerSuiteResult(Result):
         out = []
         for k, v in self.values.items():
             unit = METRIC_INFO.get(k, ("", ""))[0]
+            lo, hi = self.intervals.get(k, (None, None))
             for i, name in enumerate(self.layers):
-                out.append(Metric(k, v[i], unit=unit, extra={"layer": name}))
+                out.append(Metric(k, v[i], None if lo is None else float(lo[i]), None if hi is None else float(hi[i]),
+                                  unit=unit, extra={"layer": name}))
         if self.overlap is not None:
             for i in range(self.overlap.shape[0]):
                 for j in range(self.overlap.shape[1]):
@@ -95,8 +106,15 @@ class LayerSuiteResult(Result):
         return {k: [float(x) for x in v] for k, v in self.values.items()}
 
     def verdict(self) -> Verdict:
-        """``info``: these are descriptive curves. The reason names the layer where the
-        dataset entropy (else the prompt entropy) is lowest, the compression point of the paper."""
+        """``info``: these are descriptive curves. With a task (--class, --attribute) the reason
+        names the best layer for it (highest probe accuracy, else held-out rank Spearman);
+        otherwise the layer where the dataset entropy (else the prompt entropy) is lowest,
+        the compression point of the paper."""
+        for key, what in (("probe_accuracy", "probe accuracy"), ("rank_spearman", "held-out rank Spearman")):
+            v = self.values.get(key)
+            if v is not None and np.isfinite(v).any():
+                i = int(np.nanargmax(v))
+                return Verdict("info", f"best layer for the task: {self.layers[i]} ({what} {float(v[i]):.4g}, {key})", "", key)
         for key in ("dataset_entropy", "prompt_entropy"):
             v = self.values.get(key)
             if v is not None and np.isfinite(v).any():
@@ -144,6 +162,10 @@ def layer_suite(
     gride_max: int = 256,
     overlap_max_k: int = 31,
     loss=None,
+    attribute=None,
+    classes=None,
+    task_folds: int = 5,
+    task_k: int = 10,
     seed=0,
     progress=None,
 ) -> LayerSuiteResult:
@@ -153,7 +175,9 @@ def layer_suite(
     ``views``: further stacks with the same rows and layers (one per augmentation); or
     ``groups``: one value per row of ``stack`` (rows sharing a value are augmentations of one
     sample); ``tokens``: :class:`embgeo.extract.store.TokenClouds` for the prompt-level
-    metrics (and, when ``stack`` is not given, its texts pooled as the reference pools them).
+    metrics (and, when ``stack`` is not given, its texts pooled as the reference pools them);
+    ``attribute`` / ``classes`` (one value per row of ``stack``): the best-layer task metrics
+    of :mod:`embgeo.layers.task` (rank Spearman; probe accuracy and label overlap).
     """
     from embgeo.layers.curvature import curvatures
     from embgeo.layers.entropy import check_alpha, check_norm, dataset_entropy, prompt_entropies, reference_pool
@@ -229,6 +253,18 @@ def layer_suite(
         values["lidar_rank"] = [b for _, b in li]
         values["dime"] = [dime(v[:, 0], v[:, 1], alpha=alpha, norm=norm, n_perm=dime_perms, seed=seed) for v in V]
 
+    intervals = {}
+    if attribute is not None or classes is not None:
+        if stack is None:
+            raise EmbgeoError("task metrics (--attribute, --class) need the pooled stack X")
+        from embgeo.layers.task import task_per_layer
+
+        task = task_per_layer(layers, attribute=attribute, classes=classes, n_folds=task_folds, k=task_k, seed=seed)
+        if "rank_spearman" in task:
+            values["rank_spearman"], lo, hi = task.pop("rank_spearman")
+            intervals["rank_spearman"] = (lo, hi)
+        values.update(task)
+
     overlap = overlap_sd = None
     curve = ()
     if tokens is not None and geometry:
@@ -254,4 +290,5 @@ def layer_suite(
         {"alpha": alpha, "entropy_norm": norm, "temperature": temperature, "delta": delta, "dime_perms": int(dime_perms),
          "gride_max": int(gride_max), "overlap_max_k": int(overlap_max_k), "pooled_from_tokens": pooled_from_tokens},
         tuple(notes),
+        intervals,
     )

@@ -1,0 +1,84 @@
+"""Best layer for a task: held-out rank-axis Spearman, linear-probe accuracy and label overlap per layer.
+
+* ``rank_spearman`` — :func:`embgeo.rank.core.rank_axes` with the regression axis only
+  (ridge, ``n_folds`` folds, pooled held-out scores), its bootstrap interval in ``ci_low``/``ci_high``;
+* ``probe_accuracy`` — a multinomial logistic regression (scikit-learn, L2, C = 1, on
+  standardised features) scored by stratified ``n_folds``-fold cross-validation (seeded
+  shuffle): the mean held-out accuracy; ``probe_chance`` is the majority-class share;
+* ``label_overlap`` — the share of each row's ``k`` nearest neighbours (Euclidean, exact,
+  :func:`embgeo.knn.engine.knn`) with the row's label, averaged over rows; ``Σ_c p_c²`` is what
+  random neighbours would give (``label_overlap_chance``).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from embgeo.errors import EmbgeoError
+
+
+def _labels(classes, n) -> np.ndarray:
+    c = np.asarray(classes)
+    if c.shape != (n,):
+        raise EmbgeoError(f"the class column has {c.shape[0] if c.ndim else 0} values for {n} rows")
+    _, inv, counts = np.unique(c.astype(str), return_inverse=True, return_counts=True)
+    if counts.size < 2:
+        raise EmbgeoError("the class column holds a single class; a probe needs at least 2")
+    return inv
+
+
+def probe_accuracy(X, classes, *, n_folds: int = 5, seed=0) -> float:
+    """Mean held-out accuracy of a logistic-regression probe over stratified folds."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X = np.asarray(X, dtype=np.float64)
+    y = _labels(classes, X.shape[0])
+    folds = min(int(n_folds), int(np.bincount(y).min()))
+    if folds < 2:
+        raise EmbgeoError("every class needs at least 2 rows for a held-out probe", hint="drop rare classes first")
+    accs = []
+    for tr, te in StratifiedKFold(folds, shuffle=True, random_state=int(seed)).split(X, y):
+        clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+        clf.fit(X[tr], y[tr])
+        accs.append(float(np.mean(clf.predict(X[te]) == y[te])))
+    return float(np.mean(accs))
+
+
+def label_overlap(X, classes, *, k: int = 10, seed=0) -> float:
+    """Mean share of the ``k`` nearest neighbours that carry the row's label."""
+    from embgeo.knn.engine import knn
+
+    X = np.asarray(X, dtype=np.float64)
+    y = _labels(classes, X.shape[0])
+    k = min(int(k), X.shape[0] - 1)
+    idx = knn(X, k, seed=seed, check_duplicates=False).indices
+    return float(np.mean(y[idx] == y[:, None]))
+
+
+def task_per_layer(layers, *, attribute=None, classes=None, n_folds: int = 5, k: int = 10, n_bootstrap: int = 200, seed=0) -> dict:
+    """Per-layer arrays of the task metrics that the given columns allow."""
+    out: dict = {}
+    n = layers[0].shape[0]
+    if attribute is not None:
+        from embgeo.rank.core import rank_axes
+
+        y = np.asarray(attribute, dtype=np.float64)
+        if y.shape != (n,):
+            raise EmbgeoError(f"the attribute column has {y.shape} values for {n} rows")
+        rho, lo, hi = [], [], []
+        for X in layers:
+            m = rank_axes(X, y, methods=("regression",), baselines=False, n_folds=n_folds, n_bootstrap=n_bootstrap, seed=seed).methods["regression"]
+            rho.append(m.spearman)
+            lo.append(m.spearman_ci[0])
+            hi.append(m.spearman_ci[1])
+        out["rank_spearman"] = (np.array(rho), np.array(lo), np.array(hi))
+    if classes is not None:
+        y = _labels(classes, n)
+        p = np.bincount(y) / y.size
+        out["probe_accuracy"] = np.array([probe_accuracy(X, y, n_folds=n_folds, seed=seed) for X in layers])
+        out["probe_chance"] = np.full(len(layers), float(p.max()))
+        out["label_overlap"] = np.array([label_overlap(X, y, k=k, seed=seed) for X in layers])
+        out["label_overlap_chance"] = np.full(len(layers), float(np.sum(p**2)))
+    return out
