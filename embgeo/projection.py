@@ -62,12 +62,30 @@ class ProjectionResult(Result):
     def to_dict(self) -> dict:
         C = self.coordinates
         return jsonable({
-            "method": self.method, "n_samples": self.n_samples, "n_features": self.n_features, "n_mapped": self.n_mapped,
+            "method": self.method, "n_rows": self.n_samples, "n_dims": self.n_features, "n_mapped": self.n_mapped,
             "seed": self.seed, "params": self.params, "seconds": self.seconds, "disk": self.disk,
             "explained_variance": self.explained_variance,
             "bounds": {"x": [C[:, 0].min(), C[:, 0].max()], "y": [C[:, 1].min(), C[:, 1].max()]} if C.size else None,
             "notes": list(self.notes),
         })
+
+    def metrics(self) -> list:
+        """Tidy rows: ``n_rows``, ``n_dims``, ``n_mapped``, PCA's ``explained_variance`` per axis, the disk's ``max_radius``."""
+        from embgeo.results import Metric
+
+        rows = [Metric("n_rows", self.n_samples), Metric("n_dims", self.n_features), Metric("n_mapped", self.n_mapped)]
+        if self.explained_variance is not None:
+            rows += [Metric("explained_variance", float(v), extra={"axis": f"pc{i + 1}"}) for i, v in enumerate(self.explained_variance)]
+        if self.disk and self.coordinates.size:
+            rows.append(Metric("max_radius", float(np.linalg.norm(self.coordinates, axis=1).max())))
+        return rows
+
+    def verdict(self):
+        """A map has no verdict (``info``): it is a picture of neighbourhoods, not a measurement."""
+        from embgeo.results import Verdict
+
+        why = "UMAP keeps neighbourhoods, not distances" if self.method != "pca" else "a projection onto two axes"
+        return Verdict("info", f"a map has no verdict ({why})")
 
     def table(self):
         rows = [["method", self.method], ["rows mapped", f"{self.n_mapped} of {self.n_samples}"], ["input dims", self.n_features]]
@@ -217,11 +235,17 @@ def project(
     )
 
 
-def coordinates_table(result: ProjectionResult, *, ids=None, extra: dict | None = None) -> tuple[list[str], list[list]]:
-    """``(header, rows)`` of the map coordinates for a CSV: ``row``, ``id`` (when given),
-    ``x``, ``y`` and any ``extra`` columns (arrays over the input rows, e.g. the colour column)."""
+def coordinates_table(result: ProjectionResult, *, ids=None, extra: dict | None = None, row_numbers=None) -> tuple[list[str], list[list]]:
+    """``(header, rows)`` of the map coordinates: ``row``, ``id`` (when given), ``x``, ``y`` and any
+    ``extra`` columns (arrays over the input rows, e.g. the colour column).
+
+    ``row`` is the row's number in the input; ``row_numbers`` maps the rows of the mapped matrix to
+    it (when rows were dropped before mapping). Cells are Python numbers (``x``, ``y`` as float64,
+    NaN kept) or text.
+    """
     header = ["row"] + (["id"] if ids is not None else []) + ["x", "y"]
-    cols = [result.rows]
+    rows_in = result.rows if row_numbers is None else np.asarray(row_numbers)[result.rows]
+    cols = [rows_in]
     if ids is not None:
         cols.append(np.asarray(ids)[result.rows])
     C = result.coordinates
@@ -235,8 +259,8 @@ def coordinates_table(result: ProjectionResult, *, ids=None, extra: dict | None 
         for c in cols:
             v = c[i]
             if isinstance(v, (float, np.floating)):
-                row.append("" if not np.isfinite(v) else repr(float(v)))
-            elif isinstance(v, (np.integer,)):
+                row.append(float(v))
+            elif isinstance(v, (np.integer, int)) and not isinstance(v, bool):
                 row.append(int(v))
             else:
                 row.append(str(v))

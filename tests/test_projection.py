@@ -61,28 +61,52 @@ def test_umap_is_seeded_and_hyperbolic_lands_on_the_disk(rng):
 
 
 def test_project_command_writes_map_and_coords(run_cli, tmp_path, rng):
+    import json
+
+    from embgeo.projection import pca_2d
+
     X = rng.normal(size=(40, 5)).astype(np.float32)
     np.save(tmp_path / "x.npy", X)
     (tmp_path / "l.csv").write_text("kind\n" + "\n".join("a" if i < 20 else "<b>b</b>" for i in range(40)) + "\n")
+    C, ev = pca_2d(X)
+    # --plot is the picture ("map: …" on stderr), --coords a side CSV, and JSON the contract with the coordinates
     res = run_cli(["project", tmp_path / "x.npy", "--method", "pca", "--labels", tmp_path / "l.csv", "--color-by", "kind",
-                   "--out", tmp_path / "map.svg", "--coords", tmp_path / "c.csv", "-f", "json"])
+                   "--plot", tmp_path / "map.svg", "--coords", tmp_path / "c.csv", "-f", "json"])
     assert res.code == 0, res.stderr
-    import json
-
     doc = json.loads(res.stdout)
-    assert doc["schema"] == "embgeo.project/1" and doc["method"] == "pca" and doc["n_mapped"] == 40
+    assert list(doc) == ["schema", "embgeo_version", "command", "inputs", "settings", "results", "verdict", "notes"]
+    r = doc["results"]
+    assert doc["schema"] == "embgeo.project/1" and r["method"] == "pca" and (r["n_rows"], r["n_dims"], r["n_mapped"]) == (40, 5, 40)
+    assert doc["verdict"]["status"] == "info" and f"map: {tmp_path / 'map.svg'}" in res.stderr and "map:" not in res.stdout
+    assert r["coordinates"]["row"] == list(range(40)) and r["coordinates"]["kind"][-1] == "<b>b</b>"
+    np.testing.assert_allclose(np.c_[r["coordinates"]["x"], r["coordinates"]["y"]], C, rtol=1e-12)
     assert b"<svg" in (tmp_path / "map.svg").read_bytes()[:2000]
     lines = (tmp_path / "c.csv").read_text().splitlines()
     assert lines[0] == "row,x,y,kind" and len(lines) == 41 and lines[-1].endswith(",<b>b</b>")
-    from embgeo.projection import pca_2d
-
-    C, _ = pca_2d(X)
     np.testing.assert_allclose([float(v) for v in lines[1].split(",")[1:3]], C[0], rtol=1e-12)
+    # -f csv on stdout (and --out map.csv) is the coordinates, with ids; rows keep their input numbers after drops
+    Z = X.copy()
+    Z[3] = 0.0
+    ids = np.array([f"w{i}" for i in range(40)])
+    np.savez(tmp_path / "z.npz", embeddings=Z, ids=ids)
+    res = run_cli(["-q", "project", f"{tmp_path / 'z.npz'}:embeddings", "-m", "pca", "--drop-zero", "-f", "csv"])
+    assert res.code == 0, res.stderr
+    lines = res.stdout.splitlines()
+    keep = np.setdiff1d(np.arange(40), [3])
+    C2, _ = pca_2d(Z[keep])
+    assert lines[0] == "row,id,x,y" and len(lines) == 40 and lines[4].startswith("4,w4,")
+    np.testing.assert_allclose([[float(v) for v in ln.split(",")[2:]] for ln in lines[1:]], C2, rtol=1e-12)
+    res = run_cli(["-q", "project", f"{tmp_path / 'z.npz'}:embeddings", "-m", "pca", "--drop-zero", "--out", tmp_path / "m.csv"])
+    assert res.code == 0 and res.stdout == "" and (tmp_path / "m.csv").read_text() == "\n".join(lines) + "\n"
+    # the summary table goes to stdout, messages to stderr
+    res = run_cli(["project", tmp_path / "x.npy", "-m", "pca", "-f", "md"])
+    assert "| explained variance (PC1, PC2) |" in res.stdout
 
 
 def test_project_command_bad_input(run_cli, tmp_path, rng):
     np.save(tmp_path / "x.npy", rng.normal(size=(10, 3)))
-    for args in (["--out", tmp_path / "m.pdf"], ["--coords", tmp_path / "c.json"], ["--color-by", "nope"]):
+    for args in (["--plot", tmp_path / "m.pdf"], ["--out", tmp_path / "m.png"], ["--coords", tmp_path / "c.json"],
+                 ["--color-by", "nope"], ["-f", "json", "--out", tmp_path / "m.csv"]):
         res = run_cli(["project", tmp_path / "x.npy", "--method", "pca", *args])
         assert res.code == 2
         assert res.stderr.startswith("embgeo: error:") and len(res.stderr.strip().splitlines()) == 1

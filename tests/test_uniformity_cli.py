@@ -1,6 +1,8 @@
 """``embgeo uniformity`` and ``embgeo gap`` through the real entry point."""
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import numpy as np
@@ -34,32 +36,46 @@ def test_uniformity_json(run_cli, files):
     res = run_cli(["uniformity", paths["s"], "--format", "json"])
     assert res.code == 0, res.stderr
     doc = json.loads(res.stdout)
-    assert doc["schema"] == "embgeo.uniformity/1" and doc["normalized"] is True
+    assert list(doc) == ["schema", "embgeo_version", "command", "inputs", "settings", "results", "verdict", "notes"]
+    r = doc["results"]
+    assert doc["schema"] == "embgeo.uniformity/1" and r["normalized"] is True
     # the CLI calls the same library function: bitwise equal
-    assert doc["uniformity"]["value"] == uniformity(S, mode="exact").value
-    assert doc["uniformity"]["mode"] == "exact" and "alignment" not in doc
+    ref = uniformity(S, mode="exact")
+    assert r["uniformity"] == ref.value and r["n_rows"] == 400 and r["n_dims"] == 32
+    assert r["mode"] == "exact" and r["ci_low"] is None and "alignment" not in r
+    assert doc["inputs"] == [{"path": str(paths["s"]), "key": None, "rows": 400, "dims": 32}]
+    assert doc["settings"]["t"] == 2.0 and doc["settings"]["seed"] == 0
+    # a uniform sphere sample: the ratio to the closed form is ~1, so ok, decided by that ratio
+    assert r["uniformity_ratio"] == ref.value / ref.sphere_value and 0.95 < r["uniformity_ratio"] < 1.05
+    assert doc["verdict"]["status"] == "ok" and doc["verdict"]["decided_by"] == "uniformity_ratio"
 
 
 def test_uniformity_with_pairs(run_cli, files):
     paths, X, Y, _ = files
     res = run_cli(["uniformity", paths["x"], "--pairs", paths["y"], "--alpha", "1", "-f", "json"])
     assert res.code == 0, res.stderr
-    doc = json.loads(res.stdout)
-    assert {"uniformity", "uniformity_pairs", "alignment", "gap"} <= set(doc)
-    np.testing.assert_allclose(doc["alignment"]["value"], alignment(X, Y, alpha=1).value, rtol=1e-15)
+    doc = json.loads(res.stdout)["results"]
+    assert {"uniformity", "pairs", "alignment", "gap"} <= set(doc)
+    assert doc["uniformity"] == uniformity(X).value and doc["pairs"]["uniformity"] == uniformity(Y, seed=1).value
+    ref = alignment(X, Y, alpha=1)
+    np.testing.assert_allclose(doc["alignment"]["alignment"], ref.value, rtol=1e-15)
+    assert (doc["alignment"]["ci_low"], doc["alignment"]["ci_high"]) == (ref.ci_low, ref.ci_high)
     # centroid gap from the blockwise float64 means; round-off only
-    np.testing.assert_allclose(doc["gap"]["value"], np.linalg.norm(X.mean(0) - Y.mean(0)), atol=1e-12)
+    np.testing.assert_allclose(doc["gap"]["gap_centroid_distance"], np.linalg.norm(X.mean(0) - Y.mean(0)), atol=1e-12)
 
 
 def test_uniformity_sampled_and_torch(run_cli, files):
     paths, *_ = files
     res = run_cli(["uniformity", paths["s"], "--mode", "sample", "--n-pairs", "5000", "--seed", "3", "-f", "json"])
-    u = json.loads(res.stdout)["uniformity"]
-    assert u["mode"] == "sample" and u["ci_low"] < u["value"] < u["ci_high"] and u["n_pairs"] == 5000
-    a = json.loads(run_cli(["uniformity", paths["s"], "-f", "json"]).stdout)["uniformity"]["value"]
-    b = json.loads(run_cli(["uniformity", paths["s"], "--backend", "torch", "-f", "json"]).stdout)["uniformity"]
+    u = json.loads(res.stdout)["results"]
+    assert u["mode"] == "sample" and u["ci_low"] < u["uniformity"] < u["ci_high"] and u["n_pairs"] == 5000
+    # the ratio's interval is the uniformity interval over the (negative) sphere value
+    np.testing.assert_allclose([u["uniformity_ratio_ci_low"], u["uniformity_ratio_ci_high"]],
+                               [u["ci_high"] / u["uniformity_sphere"], u["ci_low"] / u["uniformity_sphere"]], rtol=1e-15)
+    a = json.loads(run_cli(["uniformity", paths["s"], "-f", "json"]).stdout)["results"]["uniformity"]
+    b = json.loads(run_cli(["uniformity", paths["s"], "--backend", "torch", "-f", "json"]).stdout)["results"]
     assert b["backend"] == "torch:cpu"
-    np.testing.assert_allclose(b["value"], a, atol=1e-12)  # float64 input: round-off only
+    np.testing.assert_allclose(b["uniformity"], a, atol=1e-12)  # float64 input: round-off only
 
 
 def test_uniformity_table_and_md(run_cli, files):
@@ -72,15 +88,28 @@ def test_gap_json(run_cli, files):
     paths, X, Y, _ = files
     res = run_cli(["gap", paths["x"], paths["y"], "--cv", "3", "-f", "json"])
     assert res.code == 0, res.stderr
-    doc = json.loads(res.stdout)
-    assert doc["schema"] == "embgeo.gap/1"
-    assert {"gap", "uniformity", "alignment", "cosines", "separability", "shift", "mixup"} <= set(doc)
-    np.testing.assert_allclose(doc["gap"]["value"], np.linalg.norm(X.mean(0) - Y.mean(0)), atol=1e-12)
+    top = json.loads(res.stdout)
+    assert top["schema"] == "embgeo.gap/1" and top["command"] == "gap" and len(top["inputs"]) == 2
+    doc = top["results"]
+    assert {"gap_centroid_distance", "matched_pair_cosine", "recall_at_1_before", "recall_at_1_after_shift", "uniformity",
+            "alignment", "cosines", "separability", "shift", "mixup", "n_rows", "n_dims"} <= set(doc)
+    assert (doc["n_rows"], doc["n_dims"]) == (300, 16)
+    np.testing.assert_allclose(doc["gap_centroid_distance"], np.linalg.norm(X.mean(0) - Y.mean(0)), atol=1e-12)
     assert set(doc["uniformity"]) == {"x", "y", "joint"}
     assert doc["cosines"]["matched"]["quantiles"]["p50"] > doc["cosines"]["random"]["quantiles"]["p50"]
+    assert doc["matched_pair_cosine_ci_low"] < doc["matched_pair_cosine"] < doc["matched_pair_cosine_ci_high"]
     # renormalising after the shift leaves a small residual gap (6 % here at d = 16)
-    assert doc["shift"]["after"]["centroid_gap"] < 0.1 * doc["shift"]["before"]["centroid_gap"]
-    assert 0.5 < doc["separability"]["accuracy"] <= 1.0
+    assert doc["shift"]["after"]["gap_centroid_distance"] < 0.1 * doc["shift"]["before"]["gap_centroid_distance"]
+    assert 0.5 < doc["separability_accuracy"] <= 1.0
+    # the verdict quotes numbers the result reports
+    v = top["verdict"]
+    assert v["decided_by"] == "recall_at_1_gain" and f"{doc['recall_at_1_before']:.3f}" in v["reason"]
+    # the tidy CSV carries the same ids and values
+    rows = list(csv.DictReader(io.StringIO(run_cli(["gap", paths["x"], paths["y"], "--cv", "3", "-f", "csv"]).stdout)))
+    first = {r["metric"]: r for r in rows}
+    assert float(first["gap_centroid_distance"]["value"]) == doc["gap_centroid_distance"]
+    assert float(first["recall_at_1_gain"]["ci_low"]) == doc["recall_at_1_gain_ci_low"]
+    assert first["recall_at_1_gain"]["status"] == v["status"]
 
 
 def test_bad_inputs(run_cli, files, tmp_path):
@@ -117,8 +146,9 @@ def test_drop_options_keep_pairs_aligned(run_cli, files, tmp_path):
     assert res.code == 0, res.stderr
     assert "dropped 3 pairs" in res.stderr
     keep = np.setdiff1d(np.arange(300), [5, 8, 17])
-    doc = json.loads(res.stdout)
-    np.testing.assert_allclose(doc["alignment"]["value"], alignment(X[keep], Y[keep]).value, rtol=1e-15)
+    doc = json.loads(res.stdout)["results"]
+    np.testing.assert_allclose(doc["alignment"]["alignment"], alignment(X[keep], Y[keep]).value, rtol=1e-15)
+    assert doc["n_rows"] == 297 and doc["alignment"]["n_rows"] == 297
 
 
 def test_device_cuda_falls_back_to_cpu(run_cli, files):
@@ -127,8 +157,53 @@ def test_device_cuda_falls_back_to_cpu(run_cli, files):
     assert res.code == 0, res.stderr
     import torch
 
-    backend = json.loads(res.stdout)["uniformity"]["backend"]
+    backend = json.loads(res.stdout)["results"]["backend"]
     if torch.cuda.is_available():
         assert backend == "torch:cuda"
     else:  # no GPU here: a note on stderr and the CPU engine
         assert "no CUDA device" in res.stderr and backend == "numpy"
+
+
+def test_uniformity_sample_dedupe_and_gate(run_cli, files, tmp_path):
+    paths, X, Y, S = files
+    # --sample N: the same seeded rows of both files (pairs stay pairs)
+    from embgeo.validation import as_rng
+
+    keep = np.sort(as_rng(5).choice(300, size=120, replace=False))
+    res = run_cli(["uniformity", paths["x"], "--pairs", paths["y"], "--sample", "120", "--seed", "5", "-f", "json"])
+    assert res.code == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["results"]["n_rows"] == 120 and doc["settings"]["sample"] == 120 and "sample of 120 of 300 pairs" in res.stderr
+    np.testing.assert_allclose(doc["results"]["alignment"]["alignment"], alignment(X[keep], Y[keep]).value, rtol=1e-15)
+    assert doc["results"]["uniformity"] == uniformity(X[keep], seed=5).value
+    # --dedupe drops repeated rows before the sum
+    D = np.vstack([S, S[:10]])
+    np.save(tmp_path / "d.npy", D)
+    res = run_cli(["uniformity", tmp_path / "d.npy", "--dedupe", "-f", "json"])
+    assert json.loads(res.stdout)["results"]["uniformity"] == uniformity(S).value and "dropped 10 rows" in res.stderr
+    # a collapsed set (a narrow cone) is bad; --fail-on bad exits 1 after writing the data, quiet under -q
+    rng = np.random.default_rng(0)
+    C = np.ones(32) + 0.05 * rng.standard_normal((200, 32))
+    np.save(tmp_path / "c.npy", C)
+    res = run_cli(["-q", "uniformity", tmp_path / "c.npy", "--fail-on", "bad", "-f", "json"])
+    assert res.code == 1 and res.stderr == ""
+    doc = json.loads(res.stdout)
+    u = uniformity(C)
+    assert doc["verdict"]["status"] == "bad" and u.value / u.sphere_value < 0.5
+    assert f"{u.value:.4g}" in doc["verdict"]["reason"] and "50%" in doc["verdict"]["reason"]
+    assert run_cli(["uniformity", paths["s"], "--fail-on", "warn", "-f", "json"]).code == 0  # ok passes the gate
+
+
+def test_uniformity_csv_is_tidy(run_cli, files):
+    paths, X, Y, S = files
+    res = run_cli(["uniformity", paths["x"], "--pairs", paths["y"], "-f", "csv"])
+    assert res.code == 0, res.stderr
+    rows = list(csv.DictReader(io.StringIO(res.stdout)))
+    assert list(rows[0])[:6] == ["metric", "value", "ci_low", "ci_high", "unit", "status"] and "input" in rows[0] and "t" in rows[0]
+    u = [r for r in rows if r["metric"] == "uniformity"]
+    assert [r["input"] for r in u] == [str(paths["x"]), str(paths["y"])]
+    assert float(u[0]["value"]) == uniformity(X).value  # full precision
+    al = next(r for r in rows if r["metric"] == "alignment")
+    ref = alignment(X, Y)
+    assert (float(al["value"]), float(al["ci_low"]), float(al["ci_high"])) == (ref.value, ref.ci_low, ref.ci_high)
+    assert all(r["metric"] == r["metric"].lower() and " " not in r["metric"] for r in rows)

@@ -1,4 +1,4 @@
-"""``embgeo project X --method umap|pca|hyperbolic-umap [--color-by COLUMN] [--out map.png] [--coords coords.csv]``"""
+"""``embgeo project X --method umap|pca|hyperbolic-umap [--color-by COLUMN] [--plot map.png] [--out coords.csv]``"""
 from __future__ import annotations
 
 from enum import Enum
@@ -8,8 +8,8 @@ from typing import Annotated, Optional
 import typer
 
 from embgeo.cli.common import (
-    DedupeOpt, DropNonfiniteOpt, FormatOpt, IdColOpt, InputFormatOpt, LabelsIdOpt, LabelsOpt, SeedOpt,
-    message, read_embeddings, seed_value,
+    DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, LabelsIdOpt, LabelsOpt, OutOpt, PlotOpt,
+    SampleOpt, SeedOpt, input_entry, message, seed_value, side_output,
 )
 
 
@@ -19,69 +19,128 @@ class Method(str, Enum):
     hyperbolic_umap = "hyperbolic-umap"
 
 
+def _load(spec, *, id_col, labels, labels_id_col, input_format, drop_nonfinite, drop_zero, dedupe):
+    """The set (labels joined first) and the input row number of each kept row."""
+    import numpy as np
+
+    from embgeo.io import join_labels, load
+    from embgeo.validation import clean_rows
+
+    es = load(spec, fmt=input_format, id_col=id_col)
+    if labels is not None:
+        es = join_labels(es, labels, id_col=labels_id_col)
+    kept = np.arange(es.n_samples)
+    if drop_nonfinite or drop_zero or dedupe:
+        _, kept = clean_rows(es.matrix, drop_nonfinite=drop_nonfinite, dedupe=dedupe, drop_zero=drop_zero)
+        dropped = es.n_samples - kept.size
+        if dropped:
+            what = ", ".join(w for w, on in (("NaN/inf", drop_nonfinite), ("all-zero", drop_zero), ("duplicate", dedupe)) if on)
+            message(f"{es.source}: dropped {dropped} rows ({what})")
+            es = es.take(kept)
+    return es, kept
+
+
 def project(
     file: Annotated[str, typer.Argument(help="Embedding file (PATH or PATH:KEY).", show_default=False, metavar="X")],
     method: Annotated[Method, typer.Option("--method", "-m", help="umap (seeded umap-learn), pca, or hyperbolic-umap (umap-learn's hyperboloid output drawn on the Poincaré disk).", case_sensitive=False)] = Method.umap,
-    color_by: Annotated[Optional[str], typer.Option("--color-by", help="Label column that colours the map: numbers get a colour scale, text a legend (needs --labels unless the input carries it).")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Draw the map to this image (.png or .svg), written atomically.", dir_okay=False)] = None,
-    coords: Annotated[Optional[Path], typer.Option("--coords", help="Write the map coordinates to this CSV (row, id, x, y and the colour column), atomically.", dir_okay=False)] = None,
+    color_by: Annotated[Optional[str], typer.Option("--color-by", help="Label column that colours the map: numbers get a colour scale, text a legend (needs --labels unless the input carries it).", show_default=False)] = None,
     n_neighbors: Annotated[int, typer.Option("--n-neighbors", help="UMAP neighbourhood size.", min=2)] = 15,
     min_dist: Annotated[float, typer.Option("--min-dist", help="UMAP minimum distance between points in the map.", min=0.0, max=1.0)] = 0.1,
     metric: Annotated[str, typer.Option("--metric", help="UMAP input metric (cosine, euclidean, …).")] = "cosine",
-    n_epochs: Annotated[Optional[int], typer.Option("--epochs", help="UMAP epochs (default: umap-learn's, 500 below 10 000 rows).", min=1)] = None,
-    sample: Annotated[Optional[int], typer.Option("--sample", help="Map a seeded random sample of N rows.", min=3)] = None,
+    n_epochs: Annotated[Optional[int], typer.Option("--epochs", help="UMAP epochs (default: umap-learn's, 500 below 10 000 rows).", min=1, show_default=False)] = None,
+    sample: SampleOpt = None,
     seed: SeedOpt = None,
     id_col: IdColOpt = None,
     labels: LabelsOpt = None,
     labels_id_col: LabelsIdOpt = None,
     input_format: InputFormatOpt = None,
     drop_nonfinite: DropNonfiniteOpt = False,
+    drop_zero: Annotated[bool, typer.Option("--drop-zero", help="Drop all-zero rows (they have no cosine) instead of failing.")] = False,
     dedupe: DedupeOpt = False,
+    coords: Annotated[Optional[Path], typer.Option("--coords", help="Also write the coordinates (row, id, x, y and the colour column) to this .csv or .tsv file.", dir_okay=False, callback=side_output(".csv", ".tsv"), show_default=False)] = None,
+    fail_on: FailOnOpt = None,
+    plot: PlotOpt = None,
     fmt: FormatOpt = None,
+    out: OutOpt = None,
 ):
-    """A 2-D map (UMAP, PCA, or hyperbolic UMAP on the Poincaré disk) coloured by a label or attribute;
-    writes the picture (--out) and the coordinates (--coords). UMAP distances are not metric."""
-    import csv
-    import io
+    """A 2-D map (UMAP, PCA, or hyperbolic UMAP on the Poincaré disk) coloured by a label or attribute.
 
-    from embgeo.cli.output import emit
-    from embgeo.errors import EmbgeoError
-    from embgeo.io.writers import write_text
+    The data are the coordinates: -f csv (or --out map.csv) writes one row per mapped row
+    (row, id, x, y and the colour column), -f json the settings and the coordinates; the picture
+    is --plot. A map has no verdict (status info): UMAP distances are not metric."""
+    import json
+    import sys
+
+    from embgeo.cli.output import Format, check_format, contract_payload, emit, gate, resolve_format, verdict_line
     from embgeo.projection import coordinates_table
     from embgeo.projection import project as compute
 
-    if out is not None and out.suffix.lower() not in (".png", ".svg"):
-        raise EmbgeoError(f"cannot draw the map as '{out.suffix or out.name}'", source=str(out), hint="use a .png or .svg file name (coordinates go to --coords FILE.csv)")
-    if coords is not None and coords.suffix.lower() not in (".csv", ".tsv"):
-        raise EmbgeoError(f"coordinates are written as CSV or TSV, not '{coords.suffix or coords.name}'", source=str(coords))
-    for p in (out, coords):
-        if p is not None and str(p.parent) and not p.parent.exists():
-            raise EmbgeoError("output folder does not exist", source=str(p), hint=f"create {p.parent} first")
-    es = read_embeddings(file, id_col=id_col, labels=labels, labels_id_col=labels_id_col, input_format=input_format,
-                         drop_nonfinite=drop_nonfinite, dedupe=dedupe)
+    check_format(fmt, out)
+    seed = seed_value(seed)
+    es, kept = _load(file, id_col=id_col, labels=labels, labels_id_col=labels_id_col, input_format=input_format,
+                     drop_nonfinite=drop_nonfinite, drop_zero=drop_zero, dedupe=dedupe)
     color = es.attribute(color_by) if color_by else None
     if method is not Method.pca:
         message(f"{method.value}: seeded (single-threaded); numba compiles on first use, so the first map takes longer")
     res = compute(es.matrix, method=method.value, n_neighbors=n_neighbors, min_dist=min_dist, metric=metric, n_epochs=n_epochs,
-                  sample=sample, seed=seed_value(seed), name=es.source)
-    written = []
-    if out is not None:
+                  sample=sample, seed=seed, name=es.source)
+    header, coord_rows = coordinates_table(res, ids=es.ids, extra={color_by: color} if color_by else None, row_numbers=kept)
+    if plot is not None:
         from embgeo.plots import plot_result, save_figure
 
-        save_figure(plot_result(res, color=color, color_name=color_by), out)
-        written.append(f"map: {out}")
+        save_figure(plot_result(res, color=color, color_name=color_by), plot)
+        message(f"map: {plot}")
     if coords is not None:
-        header, rows = coordinates_table(res, ids=es.ids, extra={color_by: color} if color_by else None)
-        buf = io.StringIO()
-        w = csv.writer(buf, delimiter="\t" if coords.suffix.lower() == ".tsv" else ",", lineterminator="\n")
-        w.writerow(header)
-        w.writerows(rows)
-        write_text(coords, buf.getvalue())
-        written.append(f"coordinates: {coords} ({len(rows)} rows)")
-    cols, table_rows = res.table()
-    data = {"input": es.source, **res.to_dict(), "out": str(out) if out else None, "coords": str(coords) if coords else None}
-    emit(command="project", data=data, columns=cols, rows=table_rows, fmt=fmt, out=None,
-         title=f"embgeo project — {es.source} ({res.method})", notes=list(res.notes) + written)
+        from embgeo.io.writers import write_text
+
+        write_text(coords, _delimited(header, coord_rows, "\t" if coords.suffix.lower() == ".tsv" else ","))
+        message(f"coordinates: {coords} ({len(coord_rows)} rows)")
+    settings = {
+        "method": method.value, "color_by": color_by, "n_neighbors": n_neighbors, "min_dist": min_dist, "metric": metric,
+        "epochs": n_epochs, "sample": sample, "seed": seed, "id_col": id_col, "labels": None if labels is None else str(labels),
+        "labels_id_col": labels_id_col, "input_format": input_format, "drop_nonfinite": drop_nonfinite, "drop_zero": drop_zero,
+        "dedupe": dedupe, "coords": None if coords is None else str(coords), "plot": None if plot is None else str(plot),
+        "fail_on": getattr(fail_on, "value", fail_on),
+    }
+    verdict = res.verdict()
+    notes = list(res.notes)
+    resolved = resolve_format(fmt, out)
+    if resolved is Format.csv:
+        text = _delimited(header, coord_rows, ",")
+    elif resolved is Format.json:
+        results = {**res.to_dict(), "coordinates": {h: [r[i] for r in coord_rows] for i, h in enumerate(header)}}
+        text = json.dumps(contract_payload(command="project", inputs=[input_entry(es)], settings=settings, results=results,
+                                           verdict=verdict, notes=notes), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    else:
+        cols, table_rows = res.table()
+        emit(command="project", data={}, columns=cols, rows=table_rows, fmt=resolved, out=out,
+             title=f"embgeo project — {es.source} ({res.method})", notes=notes)
+        gate(verdict, fail_on)
+        return
+    if out is not None:
+        from embgeo.io.writers import write_text
+
+        write_text(out, text)
+        message(f"wrote {out}")
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    gate(verdict, fail_on)
+
+
+def _delimited(header, rows, delimiter: str) -> str:
+    """CSV/TSV text; text cells a spreadsheet would run as a formula are quoted with '."""
+    import csv
+    import io
+
+    from embgeo.cli.output import safe_cell
+
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
+    w.writerow(header)
+    for r in rows:
+        w.writerow([safe_cell(v) for v in r])
+    return buf.getvalue()
 
 
 def register(app: typer.Typer) -> None:

@@ -6,10 +6,17 @@ from typing import Annotated, Optional
 
 import typer
 
+from pathlib import Path
+
 from embgeo.cli.common import (
     Device,
+    FailOnOpt,
+    LabelsIdOpt,
+    LabelsOpt,
     PlotOpt,
+    SampleOpt,
     save_plot,
+    side_output,
     DedupeOpt,
     DropNonfiniteOpt,
     FormatOpt,
@@ -18,13 +25,14 @@ from embgeo.cli.common import (
     OutOpt,
     SchedulerOpt,
     SeedOpt,
+    emit_result,
+    input_entry,
     message,
     progress,
     resolve_device,
     scheduler_client,
     seed_value,
 )
-from embgeo.cli.output import emit
 
 
 class Mode(str, Enum):
@@ -63,37 +71,53 @@ def _engine(device: Optional[Device], backend: Backend) -> str | None:
     return None
 
 
-def _load(specs: list[str], *, id_col, input_format, drop_nonfinite: bool, drop_zero: bool, dedupe: bool):
-    """Load one set or a row-paired list of sets; drop a row (a pair) when any of its rows is dropped."""
+def _load(specs: list[str], *, id_col, input_format, drop_nonfinite: bool, drop_zero: bool, dedupe: bool, sample=None, seed: int = 0,
+          labels=None, labels_id_col=None):
+    """Load one set or a row-paired list of sets; drop a row (a pair) when any of its rows is dropped;
+    ``sample``: keep a seeded random sample of that many rows (pairs)."""
     import numpy as np
 
     from embgeo.io import load
     from embgeo.validation import rows_to_drop, scan_rows
 
     sets = [load(s, fmt=input_format, id_col=id_col) for s in specs]
+    if labels is not None:  # joined before rows are dropped or sampled, so that a row-order join still lines up
+        from embgeo.io import join_labels
+
+        sets[0] = join_labels(sets[0], labels, id_col=labels_id_col)
     if len(sets) == 2:
         from embgeo.uniformity.core import check_paired
 
         check_paired(sets[0].matrix, sets[1].matrix, names=(specs[0], specs[1]))
-    if not (drop_nonfinite or drop_zero or dedupe):
-        return sets
-    # a pair is dropped when either of its rows is
-    bad = np.unique(np.concatenate([
-        rows_to_drop(scan_rows(es.matrix, duplicates=dedupe), drop_nonfinite=drop_nonfinite, dedupe=dedupe, drop_zero=drop_zero)
-        for es in sets
-    ]))
-    if bad.size == 0:
-        return sets
-    keep = np.setdiff1d(np.arange(sets[0].n_samples), bad)
-    what = ", ".join(w for w, on in (("NaN/inf", drop_nonfinite), ("all-zero", drop_zero), ("duplicate", dedupe)) if on)
     unit = "pairs" if len(sets) == 2 else "rows"
-    message(f"{', '.join(specs)}: dropped {bad.size} {unit} ({what} rows; first: {', '.join(map(str, bad[:5]))})")
-    return [es.take(keep) for es in sets]
+    if drop_nonfinite or drop_zero or dedupe:
+        # a pair is dropped when either of its rows is
+        bad = np.unique(np.concatenate([
+            rows_to_drop(scan_rows(es.matrix, duplicates=dedupe), drop_nonfinite=drop_nonfinite, dedupe=dedupe, drop_zero=drop_zero)
+            for es in sets
+        ]))
+        if bad.size:
+            keep = np.setdiff1d(np.arange(sets[0].n_samples), bad)
+            what = ", ".join(w for w, on in (("NaN/inf", drop_nonfinite), ("all-zero", drop_zero), ("duplicate", dedupe)) if on)
+            message(f"{', '.join(specs)}: dropped {bad.size} {unit} ({what} rows; first: {', '.join(map(str, bad[:5]))})")
+            sets = [es.take(keep) for es in sets]
+    if sample is not None and sample < sets[0].n_samples:
+        from embgeo.validation import as_rng
+
+        n = sets[0].n_samples
+        keep = np.sort(as_rng(seed).choice(n, size=int(sample), replace=False))
+        message(f"{', '.join(specs)}: a seeded sample of {sample} of {n} {unit} (--sample, --seed {seed})")
+        sets = [es.take(keep) for es in sets]
+    return sets
+
+
+def _value(v):
+    return getattr(v, "value", v)
 
 
 def uniformity(
-    x: Annotated[str, typer.Argument(help="Embedding file (PATH or PATH:KEY).", show_default=False)],
-    pairs: Annotated[Optional[str], typer.Option("--pairs", help="A row-paired second file: adds alignment, its uniformity and the centroid gap.")] = None,
+    x: Annotated[str, typer.Argument(help="Embedding file (PATH or PATH:KEY).", show_default=False, metavar="X")],
+    pairs: Annotated[Optional[str], typer.Option("--pairs", help="A row-paired second file Y: adds alignment, its uniformity and the centroid gap.", metavar="Y", show_default=False)] = None,
     t: TOpt = 2.0,
     alpha: Annotated[float, typer.Option("--alpha", help="Exponent α of the alignment E‖x−y‖^α.")] = 2.0,
     mode: ModeOpt = Mode.auto,
@@ -110,20 +134,25 @@ def uniformity(
     drop_nonfinite: DropNonfiniteOpt = False,
     drop_zero: DropZeroOpt = False,
     dedupe: DedupeOpt = False,
+    sample: SampleOpt = None,
+    fail_on: FailOnOpt = None,
     plot: PlotOpt = None,
     fmt: FormatOpt = None,
     out: OutOpt = None,
 ):
-    """Uniformity log E exp(-t‖x−y‖²) (Wang & Isola 2020); with --pairs also alignment E‖x−y‖^α and the centroid gap."""
-    from embgeo.uniformity.gap import centroid_gap
+    """Uniformity log E exp(-t‖x−y‖²) (Wang & Isola 2020); with --pairs also alignment E‖x−y‖^α and the centroid gap.
+
+    Verdict on uniformity / uniform-sphere value (normalised rows): ok ≥ 0.8, warn ≥ 0.5, bad below."""
     from embgeo.uniformity.core import EXACT_MAX_N, alignment
     from embgeo.uniformity.core import uniformity as compute
+    from embgeo.uniformity.gap import PairedUniformity, centroid_gap
 
+    seed = seed_value(seed)
     specs = [x] + ([pairs] if pairs else [])
-    sets = _load(specs, id_col=id_col, input_format=input_format, drop_nonfinite=drop_nonfinite, drop_zero=drop_zero, dedupe=dedupe)
+    sets = _load(specs, id_col=id_col, input_format=input_format, drop_nonfinite=drop_nonfinite, drop_zero=drop_zero,
+                 dedupe=dedupe, sample=sample, seed=seed)
     engine = _engine(device, backend)
     normalize = not raw
-    seed = seed_value(seed)
     results = []
     with scheduler_client(scheduler) as client:
         if client is not None:  # the same computation, its blocks run on the Dask workers
@@ -142,8 +171,6 @@ def uniformity(
                     seed=seed + k, device=engine, block=block, name=specs[k], progress=advance,
                 ))
     ux = results[0]
-    data = {"input": x, "n_samples": ux.n_samples, "n_features": ux.n_features, "normalized": normalize, "uniformity": ux.to_dict()}
-    cols, rows = ux.table()
     notes = [
         "rows were L2-normalised (pass --raw to keep their norms)" if normalize else "raw rows (not normalised; centred before the exact sum, which leaves distances unchanged)",
         "lower uniformity = more uniform; the uniform-sphere value is what points spread uniformly over the sphere would give",
@@ -155,31 +182,110 @@ def uniformity(
             notes.append(f"a few pairs hold the mean kernel ({r.effective_pairs:.0f} effective pairs of {r.n_pairs}): the interval is the "
                          "distribution-free empirical Bernstein bound, wide by design; more --n-pairs or --mode exact narrow it")
             break
+    res = ux
+    cols, rows = ux.table()
     if pairs:
         uy = results[1]
         al = alignment(sets[0].matrix, sets[1].matrix, alpha=alpha, normalize=normalize, confidence=confidence, names=(x, pairs))
         cg = centroid_gap(sets[0].matrix, sets[1].matrix, names=(x, pairs))
-        data.update({"pairs_input": pairs, "uniformity_pairs": uy.to_dict(), "alignment": al.to_dict(), "gap": cg.to_dict()})
-        rows = [[f"X: {r[0]}", r[1]] for r in rows] + [["Y: uniformity", uy.value]]
-        if uy.mode == "sample":
-            rows.append([f"Y: {uy.confidence:.0%} interval", [uy.ci_low, uy.ci_high]])
-        rows += [["alignment", al.value], [f"alignment {al.confidence:.0%} interval", [al.ci_low, al.ci_high]], ["alpha", al.alpha], ["centroid gap (normalised rows)", cg.value]]
+        res = PairedUniformity(x=ux, y=uy, alignment=al, gap=cg, names=(x, pairs))
+        cols, rows = res.table()
         notes.append("alignment: mean ‖x_i − y_i‖^α over row-paired inputs (0 = identical pairs; 2 = unrelated, isotropic pairs at α = 2)")
-    emit(command="uniformity", data=data, columns=cols, rows=rows, fmt=fmt, out=out, title=f"embgeo uniformity {x}" + (f" --pairs {pairs}" if pairs else ""), notes=notes)
+    settings = {
+        "pairs": pairs, "t": t, "alpha": alpha, "mode": mode.value, "n_pairs": n_pairs, "raw": raw, "confidence": confidence,
+        "block": block, "device": _value(device), "backend": backend.value, "engine": ux.backend, "seed": seed,
+        "scheduler": scheduler, "id_col": id_col, "input_format": input_format, "drop_nonfinite": drop_nonfinite,
+        "drop_zero": drop_zero, "dedupe": dedupe, "sample": sample, "fail_on": _value(fail_on),
+    }
+    emit_result(command="uniformity", inputs=[input_entry(es) for es in sets], settings=settings, result=res,
+                columns=cols, rows=rows, notes=notes, fmt=fmt, out=out, fail_on=fail_on,
+                title=f"embgeo uniformity {x}" + (f" --pairs {pairs}" if pairs else ""))
     save_plot(ux, plot, **({"pairs": uy, "alignment": al} if pairs else {}))
 
 
+def _class_labels(es, classes_es, column: Optional[str]):
+    """Integer class index of each row of ``es`` from its label column (indices, or names matched to the classes' ids)."""
+    import numpy as np
+
+    from embgeo.errors import EmbgeoError
+
+    cols = sorted(es.attributes)
+    if column is None:
+        if len(cols) != 1:
+            raise EmbgeoError(f"--classes needs the class of each row of X: {'no label column' if not cols else 'several label columns (' + ', '.join(cols) + ')'}",
+                              hint="give --labels FILE (one class column) or name the column with --class-col")
+        column = cols[0]
+    values = np.asarray(es.attribute(column))
+    ints = _as_indices(values)
+    if ints is not None:
+        return ints, column
+    if classes_es.ids is None:
+        raise EmbgeoError(f"the class column {column!r} holds names but the classes file has no row ids to match them",
+                          hint="give class indices (0 .. classes − 1), or a classes file with ids")
+    index = {str(v): i for i, v in enumerate(classes_es.ids)}
+    missing = sorted({str(v) for v in values} - set(index))
+    if missing:
+        raise EmbgeoError(f"{len(missing)} class names of {column!r} are not ids of the classes file (first: {', '.join(missing[:3])})")
+    return np.array([index[str(v)] for v in values], dtype=np.int64), column
+
+
+def _as_indices(values):
+    """The values as int64 when every one is a whole number (ints, integral floats, or text digits), else None."""
+    import numpy as np
+
+    if values.dtype.kind in "iu":
+        return values.astype(np.int64)
+    try:
+        f = np.array([float(v) for v in values], dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    if not np.all(np.isfinite(f)) or not np.all(f == np.round(f)):
+        return None
+    return f.astype(np.int64)
+
+
+def _read_direction(path: Path):
+    import numpy as np
+
+    from embgeo.errors import EmbgeoError
+
+    if path.suffix.lower() == ".npy":
+        try:
+            v = np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as e:
+            raise EmbgeoError(f"cannot read the direction: {e}", source=str(path)) from None
+    else:
+        from embgeo.io import load
+
+        v = np.asarray(load(str(path)).matrix)
+    v = np.asarray(v, dtype=np.float64)
+    if v.ndim == 2 and 1 in v.shape:
+        v = v.ravel()
+    if v.ndim != 1:
+        raise EmbgeoError(f"a direction is one vector; this file holds an array of shape {v.shape}", source=str(path),
+                          hint="write it with gap --write-direction FILE.npy")
+    return v
+
+
 def gap(
-    x: Annotated[str, typer.Argument(help="First modality (e.g. image embeddings): PATH or PATH:KEY.", show_default=False)],
-    y: Annotated[str, typer.Argument(help="Second modality, row-paired with X (row i of both is one item).", show_default=False)],
+    x: Annotated[str, typer.Argument(help="First modality (e.g. image embeddings): PATH or PATH:KEY.", show_default=False, metavar="X")],
+    y: Annotated[str, typer.Argument(help="Second modality, row-paired with X (row i of both is one item).", show_default=False, metavar="Y")],
     t: TOpt = 2.0,
-    alpha: Annotated[float, typer.Option("--alpha", help="Exponent α of the alignment.")] = 2.0,
+    alpha: Annotated[float, typer.Option("--alpha", help="Exponent α of the alignment and of rel_lalign.")] = 2.0,
     mode: ModeOpt = Mode.auto,
     n_pairs: NPairsOpt = 200_000,
     confidence: ConfOpt = 0.95,
     cv: Annotated[int, typer.Option("--cv", help="Folds of the cross-validated linear-separability probe.", min=2)] = 5,
     separability: Annotated[bool, typer.Option("--separability/--no-separability", help="Run the logistic-regression probe (scikit-learn).")] = True,
     shift: Annotated[float, typer.Option("--shift", help="Fraction of the gap vector removed in the shift experiment (1 = all of it).", min=0.0, max=2.0)] = 1.0,
+    shift_sweep: Annotated[Optional[str], typer.Option("--shift-sweep", help="Measure retrieval, contrastive loss, rel_lalign (and zero-shot hits) at each shift START:STOP:STEP, ends included (e.g. -1:2:0.1; negative values enlarge the gap), or a comma list.", show_default=False)] = None,
+    direction: Annotated[Optional[Path], typer.Option("--direction", help="Shift along this gap vector (.npy, one row; e.g. written by --write-direction on another dataset) instead of this data's.", dir_okay=False, exists=True, show_default=False)] = None,
+    write_direction: Annotated[Optional[Path], typer.Option("--write-direction", help="Write this data's gap vector Δ = mean x̂ − mean ŷ to this .npy file.", dir_okay=False, callback=side_output(".npy"), show_default=False)] = None,
+    temperature: Annotated[float, typer.Option("--temperature", help="Softmax temperature τ of the contrastive (CLIP/InfoNCE) loss; 0.01 is CLIP's logit scale 100.")] = 0.01,
+    classes: Annotated[Optional[str], typer.Option("--classes", help="Class embeddings (e.g. prompt texts, one row per class) for zero-shot Hit@1/5 of X; the class of each X row comes from --labels.", show_default=False)] = None,
+    labels: LabelsOpt = None,
+    labels_id_col: LabelsIdOpt = None,
+    class_col: Annotated[Optional[str], typer.Option("--class-col", help="Label column holding each X row's class (an index into --classes, or its id); default: the only label column.", show_default=False)] = None,
     mixup_lambda: Annotated[float, typer.Option("--lambda", help="Mixing ratio λ of the geodesic-mixup hard negatives (weight on X).", min=0.0, max=1.0)] = 0.5,
     block: Annotated[Optional[int], typer.Option("--block", help="Rows per tile of the exact uniformity sums (memory ~ block × n).", min=1)] = None,
     device: DeviceOpt = None,
@@ -190,27 +296,66 @@ def gap(
     drop_nonfinite: DropNonfiniteOpt = False,
     drop_zero: DropZeroOpt = False,
     dedupe: DedupeOpt = False,
+    sample: SampleOpt = None,
+    fail_on: FailOnOpt = None,
     plot: PlotOpt = None,
     fmt: FormatOpt = None,
     out: OutOpt = None,
 ):
-    """The modality gap between two row-paired sets (Liang et al. 2022): centroid gap, uniformity, alignment, separability, shift and mixup."""
-    from embgeo.uniformity.gap import modality_gap
+    """The modality gap between two row-paired sets (Liang et al. 2022): centroid gap, uniformity, alignment, separability,
+    the shift experiment (retrieval R@1/5/10, contrastive loss, rel_lalign), zero-shot hits and mixup.
 
-    sx, sy = _load([x, y], id_col=id_col, input_format=input_format, drop_nonfinite=drop_nonfinite, drop_zero=drop_zero, dedupe=dedupe)
+    Verdict: bad when removing the gap raises recall@1 by ≥ 0.05 (interval above 0), warn on a smaller
+    significant gain or when matched pairs are no closer than random pairs, else ok."""
+    import numpy as np
+
+    from embgeo.errors import EmbgeoError
+    from embgeo.uniformity.gap import modality_gap, parse_sweep
+
+    seed = seed_value(seed)
+    grid = parse_sweep(shift_sweep) if shift_sweep is not None else None
+    if classes is None and (labels is not None or class_col is not None):
+        raise EmbgeoError("--labels/--class-col give the class of each X row for zero-shot hits, which needs --classes C.npy")
+    vec = _read_direction(direction) if direction is not None else None
+    sx, sy = _load([x, y], id_col=id_col, input_format=input_format, drop_nonfinite=drop_nonfinite, drop_zero=drop_zero,
+                   dedupe=dedupe, sample=sample, seed=seed, labels=labels, labels_id_col=labels_id_col)
+    cls = class_labels = used_col = None
+    if classes is not None:
+        from embgeo.io import load
+
+        cls = load(classes, fmt=input_format)
+        class_labels, used_col = _class_labels(sx, cls, class_col)
     res = modality_gap(
         sx.matrix, sy.matrix, t=t, alpha=alpha, mode=mode.value, n_pairs=n_pairs, confidence=confidence,
-        seed=seed_value(seed), device=_engine(device, backend), block=block, cv=cv, separability=separability,
-        shift_fraction=shift, mixup_lambda=mixup_lambda, names=(x, y),
+        seed=seed, device=_engine(device, backend), block=block, cv=cv, separability=separability,
+        shift_fraction=shift, mixup_lambda=mixup_lambda, temperature=temperature, direction=vec, sweep=grid,
+        classes=None if cls is None else cls.matrix, class_labels=class_labels, names=(x, y),
     )
-    data = {"inputs": [x, y], **res.to_dict()}
-    cols, rows = res.table()
+    if write_direction is not None:
+        from embgeo.io.writers import save_npy
+
+        save_npy(write_direction, np.asarray(res.gap_vector, dtype=np.float64))
+        message(f"wrote the gap vector ({res.n_features} values, ‖Δ‖ = {res.centroid_gap:.6g}): {write_direction}")
     notes = [
         "all numbers on L2-normalised rows; row i of X and Y is one matched pair",
         "separability 0.5 = the modalities are linearly indistinguishable; 1.0 = a hyperplane splits them",
-        f"shift: x̂ − {shift:g}·Δ/2 and ŷ + {shift:g}·Δ/2, renormalised (Δ = mean x̂ − mean ŷ); recall@1 among {res.shift.retrieval_pool} pairs",
+        f"shift: x̂ − {shift:g}·Δ/2 and ŷ + {shift:g}·Δ/2, renormalised (Δ = {'the --direction vector' if vec is not None else 'mean x̂ − mean ŷ'}); "
+        f"retrieval among {res.shift.retrieval_pool} pairs; contrastive loss at τ = {temperature:g}",
+        "uniformity_reference_mm is the m²-Mix reference's 'multimodal uniformity': it passes X twice (torch.cat([image, image])), not X and Y",
     ]
-    emit(command="gap", data=data, columns=cols, rows=rows, fmt=fmt, out=out, title=f"embgeo gap {x} {y}", notes=notes)
+    settings = {
+        "t": t, "alpha": alpha, "mode": mode.value, "n_pairs": n_pairs, "confidence": confidence, "cv": cv,
+        "separability": separability, "shift": shift, "shift_sweep": None if grid is None else [float(v) for v in grid],
+        "direction": None if direction is None else str(direction), "write_direction": None if write_direction is None else str(write_direction),
+        "temperature": temperature, "classes": classes, "labels": None if labels is None else str(labels),
+        "labels_id_col": labels_id_col, "class_col": used_col, "lambda": mixup_lambda, "block": block,
+        "device": _value(device), "backend": backend.value, "engine": res.uniformity_x.backend, "seed": seed, "id_col": id_col,
+        "input_format": input_format, "drop_nonfinite": drop_nonfinite, "drop_zero": drop_zero, "dedupe": dedupe,
+        "sample": sample, "fail_on": _value(fail_on),
+    }
+    inputs = [input_entry(sx), input_entry(sy)] + ([input_entry(cls)] if cls is not None else [])
+    emit_result(command="gap", inputs=inputs, settings=settings, result=res, notes=notes, fmt=fmt, out=out,
+                fail_on=fail_on, title=f"embgeo gap {x} {y}")
     save_plot(res, plot, X=sx.matrix, Y=sy.matrix, names=(sx.source, sy.source))
 
 

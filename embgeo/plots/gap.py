@@ -110,7 +110,8 @@ def plot_gap(result, *, ax=None, X=None, Y=None, names=("X", "Y"), max_points: i
     ``ax``, only the first panel is drawn into it.
     """
     have_data = X is not None and Y is not None
-    ncols = 3 if have_data else 2
+    sweep = getattr(result, "sweep", None)
+    ncols = (3 if have_data else 2) + (1 if sweep is not None and ax is None else 0)
     fig, axes = figure(ncols, ax=ax)
     if have_data:
         _draw_plane(axes[0], result, X, Y, names=names, max_points=max_points, seed=seed)
@@ -119,8 +120,39 @@ def plot_gap(result, *, ax=None, X=None, Y=None, names=("X", "Y"), max_points: i
     if ax is None:
         if have_data:
             _draw_projection(axes[1], result, names=names)
-        _draw_cosines(axes[-1], result)
+        _draw_cosines(axes[2 if have_data else 1], result)
+        if sweep is not None:
+            draw_sweep(axes[-1], sweep)
     return fig
+
+
+def draw_sweep(ax, sweep):
+    """Recall@1 both ways (and zero-shot hit@1) against the shift λ, with the contrastive loss on a second axis.
+
+    λ = 0 is the data as given, λ = 1 removes the gap, λ < 0 enlarges it."""
+    lam = np.asarray(sweep.shift, dtype=np.float64)
+    cols = sweep.columns
+    ax.plot(lam, cols["recall_at_1_x_to_y"], "-o", ms=3, color=BLUE, label="recall@1 x→y")
+    ax.plot(lam, cols["recall_at_1_y_to_x"], "-s", ms=3, color=ORANGE, label="recall@1 y→x")
+    if "zero_shot_hit_at_1" in cols:
+        ax.plot(lam, cols["zero_shot_hit_at_1"], "-^", ms=3, color=GREY, label="zero-shot hit@1")
+    for v, style in ((0.0, ":"), (1.0, "--")):
+        if lam.min() <= v <= lam.max():
+            ax.axvline(v, color=GREY, lw=0.8, ls=style)
+    ax.set_xlabel("shift λ (0 = as given, 1 = gap removed)")
+    ax.set_ylabel("recall / hit rate")
+    ax.set_ylim(-0.02, 1.02)
+    ax2 = ax.twinx()
+    ax2.plot(lam, cols["contrastive_loss"], "-", color=RED, lw=1.2, label="contrastive loss")
+    ax2.set_ylabel(plain(f"contrastive loss (τ = {_temperature(sweep):g})"), color=RED)
+    ax.set_title("shift sweep", fontsize=10)
+    lines = ax.get_legend_handles_labels()
+    lines2 = ax2.get_legend_handles_labels()
+    ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], fontsize=7, loc="lower left")
+
+
+def _temperature(sweep) -> float:
+    return float(getattr(sweep, "temperature", float("nan")))
 
 
 def plot_centroid_gap(result, *, ax=None, X=None, Y=None, names=("X", "Y"), max_points: int = 2000, seed=0):

@@ -38,6 +38,9 @@ NORMAL_MIN_EFFECTIVE = 1000
 SUMMARY_PAIRS = 10_000
 #: rows per block when rows are normalised, centred or summed (float64 temporaries stay ~25 MB at d = 768)
 PREP_BLOCK = 4096
+#: verdict thresholds on uniformity / uniform-sphere value (embgeo's rule of thumb, also used by the report)
+UNIFORMITY_OK = 0.8
+UNIFORMITY_WARN = 0.5
 #: quantile levels reported for every distribution
 QUANTILE_LEVELS = (0.0, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1.0)
 
@@ -116,7 +119,7 @@ class Distribution(Result):
 
         return {
             "what": self.what,
-            "n": self.n,
+            "n_values": self.n,
             "exact": self.exact,
             "mean": jsonable(self.mean),
             "std": jsonable(self.std),
@@ -202,6 +205,72 @@ class UniformityResult(Result):
         rows += [[f"squared distance {_qkey(q)}{how}", v] for q, v in zip(self.sq_distances.quantile_levels, self.sq_distances.quantile_values) if q in (0.05, 0.5, 0.95)]
         return ["metric", "value"], rows
 
+    @property
+    def ratio(self) -> float:
+        """``value / sphere_value``: 1 for a set spread like the uniform sphere, 0 for a collapsed one (NaN on raw rows)."""
+        if self.normalized and math.isfinite(self.sphere_value) and self.sphere_value != 0:
+            return float(self.value / self.sphere_value)
+        return math.nan
+
+    def ratio_interval(self) -> tuple[float | None, float | None]:
+        """The interval of :attr:`ratio` in sampled mode (the uniformity interval over the negative sphere value)."""
+        if self.mode != "sample" or not math.isfinite(self.ratio):
+            return None, None
+        lo, hi = sorted((self.ci_low / self.sphere_value, self.ci_high / self.sphere_value))
+        return lo, hi
+
+    def to_dict(self) -> dict:
+        """The JSON ``results``: ``uniformity`` with ``ci_low``/``ci_high`` (null in exact mode), ``n_rows``, ``n_dims`` …"""
+        from embgeo.results import jsonable
+
+        return {
+            "uniformity": jsonable(self.value), "ci_low": jsonable(self.ci_low), "ci_high": jsonable(self.ci_high),
+            "se": jsonable(self.se), "confidence": self.confidence, "t": self.t, "normalized": self.normalized,
+            "mode": self.mode, "n_rows": self.n_samples, "n_dims": self.n_features, "n_pairs": self.n_pairs,
+            "mean_kernel": jsonable(self.mean_kernel), "uniformity_sphere": jsonable(self.sphere_value),
+            "uniformity_ratio": jsonable(self.ratio),
+            "uniformity_ratio_ci_low": jsonable(self.ratio_interval()[0]), "uniformity_ratio_ci_high": jsonable(self.ratio_interval()[1]),
+            "backend": self.backend, "interval_method": self.interval_method,
+            "effective_pairs": jsonable(self.effective_pairs), "sq_distances": self.sq_distances.to_dict(),
+        }
+
+    def metrics(self, *, input: str | None = None, prefix: str = "") -> list:
+        """Tidy rows: ``uniformity`` (with its interval in sampled mode), ``uniformity_sphere``,
+        ``uniformity_ratio`` (with the verdict's status), ``n_rows``, ``n_dims``, ``n_pairs``; ``t`` as a column."""
+        from embgeo.results import Metric
+
+        extra = {"t": self.t, **({"input": input} if input is not None else {})}
+        ci = (self.ci_low, self.ci_high) if self.mode == "sample" else (None, None)
+        status = self.verdict().status if math.isfinite(self.ratio) else ""
+        return [
+            Metric(f"{prefix}uniformity", self.value, *ci, extra=extra),
+            Metric(f"{prefix}uniformity_sphere", self.sphere_value, extra=extra),
+            Metric(f"{prefix}uniformity_ratio", self.ratio, *self.ratio_interval(), status=status, extra=extra),
+            Metric(f"{prefix}n_rows", self.n_samples, extra=extra),
+            Metric(f"{prefix}n_dims", self.n_features, extra=extra),
+            Metric(f"{prefix}n_pairs", self.n_pairs, unit="pairs", extra=extra),
+        ]
+
+    def verdict(self):
+        """embgeo's rule on ``uniformity_ratio`` = uniformity / uniform-sphere value (normalised rows):
+        ``ok`` at ≥ 0.8, ``warn`` from 0.5, ``bad`` below (a narrow cone); ``info`` on raw rows (no reference value)."""
+        from embgeo.results import Verdict
+
+        r = self.ratio
+        if not math.isfinite(r):
+            return Verdict("info", f"uniformity {self.value:.4g} on raw rows: no uniform-sphere reference to judge it against",
+                           "", "uniformity")
+        nums = f"uniformity {self.value:.4g} is {r:.0%} of the uniform-sphere value {self.sphere_value:.4g}"
+        if r >= UNIFORMITY_OK:
+            return Verdict("ok", f"{nums} (ok at ≥ {UNIFORMITY_OK:.0%}): spread over the sphere", "", "uniformity_ratio")
+        if r >= UNIFORMITY_WARN:
+            return Verdict("warn", f"{nums} (warn below {UNIFORMITY_OK:.0%}): random pairs are closer than on a uniform sphere",
+                           "centre the rows or remove the top principal directions (embgeo cosine) before cosine retrieval",
+                           "uniformity_ratio")
+        return Verdict("bad", f"{nums} (bad below {UNIFORMITY_WARN:.0%}): the rows are collapsed into a narrow cone",
+                       "centre or whiten the rows (embgeo cosine shows which transform helps), or check for a degenerate model",
+                       "uniformity_ratio")
+
 
 @dataclass(frozen=True, slots=True)
 class AlignmentResult(Result):
@@ -234,6 +303,20 @@ class AlignmentResult(Result):
         ]
         rows += [[f"pair distance {_qkey(q)}", v] for q, v in zip(self.distances.quantile_levels, self.distances.quantile_values) if q in (0.05, 0.5, 0.95)]
         return ["metric", "value"], rows
+
+    def to_dict(self) -> dict:
+        from embgeo.results import jsonable
+
+        return {
+            "alignment": jsonable(self.value), "ci_low": jsonable(self.ci_low), "ci_high": jsonable(self.ci_high),
+            "se": jsonable(self.se), "confidence": self.confidence, "alpha": self.alpha, "normalized": self.normalized,
+            "n_rows": self.n_pairs, "n_dims": self.n_features, "distances": self.distances.to_dict(),
+        }
+
+    def metrics(self, *, prefix: str = "") -> list:
+        from embgeo.results import Metric
+
+        return [Metric(f"{prefix}alignment", self.value, self.ci_low, self.ci_high, extra={"alpha": self.alpha})]
 
 
 # ----------------------------------------------------------------- checks
