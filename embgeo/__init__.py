@@ -39,6 +39,7 @@ _LAZY = {
     "rank_axes": "embgeo.rank.core:rank_axes",
     "cosine_diagnostics": "embgeo.cosine.diagnostics:cosine_diagnostics",
     "knn": "embgeo.knn.engine:knn",
+    "compare": "embgeo.compare:",
     "report": "embgeo.report:",
     "hyperbolic": "embgeo.hyperbolic:",
     "intrinsic": "embgeo.intrinsic:",

@@ -1,0 +1,157 @@
+"""``embgeo compare X Y [Z …] [--layers] [--prefix-dims 32,64] [--quantize int8|binary]``"""
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, List, Optional
+
+import typer
+
+from embgeo.cli.common import (
+    FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, JoinOpt, MethodOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, emit_result, input_entry,
+    message, progress, read_embeddings, seed_value, split_list,
+)
+
+
+class CompareMetric(str, Enum):
+    cosine = "cosine"
+    euclidean = "euclidean"
+
+
+def compare(
+    files: Annotated[List[str], typer.Argument(help="Embedding files of the same items (PATH or PATH:KEY): X Y [Z …]; one X with --prefix-dims/--quantize; a stack with --layers.", show_default=False, metavar="X [Y ...]")],
+    method: MethodOpt = None,
+    k: Annotated[Optional[List[str]], typer.Option("--k", "-k", help="Neighbours of mutual kNN: one number or a comma list for a curve (e.g. -k 5,10,50).", show_default="10")] = None,
+    metric: Annotated[CompareMetric, typer.Option("--metric", help="cosine: rows L2-normalised before every measure; euclidean: raw rows.", case_sensitive=False)] = CompareMetric.cosine,
+    layers: Annotated[bool, typer.Option("--layers", help="Treat the input as a layer stack (one L×n×d file or one file per layer): layer × layer.")] = False,
+    prefix_dims: Annotated[Optional[str], typer.Option("--prefix-dims", help="Compare X with its first D coordinates, for each D in a comma list (Matryoshka check), e.g. 32,64,128,256.", show_default=False)] = None,
+    quantize: Annotated[Optional[List[str]], typer.Option("--quantize", help="Compare X with a quantised copy: int8 (per-dimension ranges) or binary (signs); repeat or comma list.", show_default=False)] = None,
+    n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap replicates of every interval (0: none).", min=0)] = 100,
+    n_perm: Annotated[int, typer.Option("--n-perm", help="Permutations (rows of Y shuffled) of every null band (0: none).", min=0)] = 100,
+    confidence: Annotated[float, typer.Option("--confidence", help="Level of the intervals and null bands.", min=0.5, max=0.999)] = 0.95,
+    sample: SampleOpt = None,
+    resample_rows: Annotated[int, typer.Option("--resample-rows", help="Rows of the CKA/Procrustes replicates (intervals rescaled by √(m/n) when fewer than n).", min=10)] = 1000,
+    rsa_rows: Annotated[int, typer.Option("--rsa-rows", help="Rows whose pairwise distances RSA correlates.", min=4)] = 500,
+    rbf_rows: Annotated[int, typer.Option("--rbf-rows", help="Rows of RBF CKA (-m cka_rbf).", min=4)] = 1000,
+    rbf_sigma: Annotated[float, typer.Option("--rbf-sigma", help="RBF bandwidth as a multiple of the median pairwise distance.", min=1e-6)] = 1.0,
+    approx: Annotated[bool, typer.Option("--approx", help="Approximate kNN (pynndescent) for mutual kNN and the imbalance, with a measured recall.")] = False,
+    join: JoinOpt = None,
+    id_col: IdColOpt = None,
+    input_format: InputFormatOpt = None,
+    plot: PlotOpt = None,
+    plot_metric: Annotated[Optional[str], typer.Option("--plot-metric", help="Metric of the heat-map (default: cka_linear, else the first computed).", show_default=False)] = None,
+    seed: SeedOpt = None,
+    fail_on: FailOnOpt = None,
+    fmt: FormatOpt = None,
+    out: OutOpt = None,
+):
+    """Are two embedding spaces of the same items the same geometry? Linear CKA (biased and
+    unbiased), RBF CKA (-m cka_rbf), mutual kNN overlap, information imbalance both ways,
+    Procrustes residual and retrieval R@1/R@10 after the map, RSA — each with a bootstrap
+    interval and a permutation-null band. Rows are joined by id (an error on any mismatch);
+    by row order only when no input has ids. Three or more inputs, or --layers, give a matrix.
+    Verdict: ok when cka_linear ≥ 0.9 and mutual_knn ≥ 0.5, bad below 0.5 / 0.2."""
+    import numpy as np
+
+    from embgeo.compare.core import QUANTIZE, _check_methods, compare_many, prefix, quantize as quantize_copy
+    from embgeo.errors import EmbgeoError
+
+    s = seed_value(seed)
+    methods = _check_methods(split_list(method) or None)
+    ks = []
+    for v in split_list(k) or ["10"]:
+        try:
+            ks.append(int(v))
+        except ValueError:
+            raise EmbgeoError(f"--k takes whole numbers, got {v!r}", hint="e.g. -k 10 or -k 5,10,50") from None
+    if min(ks) < 1:
+        raise EmbgeoError("--k must be at least 1")
+    dims = []
+    for v in split_list([prefix_dims] if prefix_dims else []):
+        try:
+            dims.append(int(v))
+        except ValueError:
+            raise EmbgeoError(f"--prefix-dims takes whole numbers, got {v!r}", hint="e.g. --prefix-dims 32,64,128,256") from None
+    quants = [q.lower() for q in split_list(quantize)]
+    for q in quants:
+        if q not in QUANTIZE:
+            raise EmbgeoError(f"--quantize takes {' or '.join(QUANTIZE)}, got {q!r}")
+    copies = bool(dims or quants)
+    if copies and (layers or len(files) != 1):
+        raise EmbgeoError("--prefix-dims/--quantize compare one input X with copies of itself", hint="give exactly one file and no --layers")
+    join_value = getattr(join, "value", join)
+
+    pairs = None
+    if layers:
+        from embgeo.io import load_layers
+        from embgeo.io.readers import split_spec
+
+        stack = load_layers(files, fmt=input_format, id_col=id_col)
+        if len(stack) < 2:
+            raise EmbgeoError("--layers needs at least two layers", source=", ".join(files))
+        names = list(stack.names)
+        if len(set(names)) < len(names):
+            names = [f"layer{i}" for i in range(len(names))]
+        spaces = list(stack.layers)
+        kind = "layers"
+        specs = [split_spec(f) for f in files]
+        widths = [L.shape[1] for L in stack.layers]
+        n = int(stack.layers[0].shape[0])
+        inputs = ([input_entry(p, key=key, rows=n, dims=widths[0]) for p, key in specs] if len(files) == 1 else
+                  [input_entry(p, key=key, rows=n, dims=w) for (p, key), w in zip(specs, widths)])
+        join_value = "row-order"  # the layers of a stack hold the same rows in the same order
+    else:
+        sets = [read_embeddings(f, id_col=id_col, input_format=input_format) for f in files]
+        inputs = [input_entry(es) for es in sets]
+        names = list(files)
+        if len(set(names)) < len(names):
+            names = [f"{n}#{i + 1}" for i, n in enumerate(names)]
+        if copies:
+            X = np.asarray(sets[0].matrix)
+            spaces = [X]
+            for d in dims:
+                spaces.append(prefix(X, d))
+                names.append(f"{names[0]}[:{d}]")
+            for q in quants:
+                spaces.append(quantize_copy(X, q))
+                names.append(f"{names[0]}@{q}")
+            pairs = [(0, j) for j in range(1, len(spaces))]
+            kind = "prefix" if dims and not quants else ("quantize" if quants and not dims else "prefix+quantize")
+            join_value = "row-order"
+        else:
+            if len(sets) < 2:
+                raise EmbgeoError("compare needs two inputs X Y (or one X with --layers, --prefix-dims or --quantize)", hint="see embgeo compare --help")
+            spaces = sets
+            kind = "inputs"
+    n_pairs = len(pairs) if pairs is not None else len(spaces) * (len(spaces) - 1) // 2
+    with progress("pairs", total=n_pairs) as advance:
+        res = compare_many(spaces, names=names, pairs=pairs, kind=kind, methods=methods, k=ks, metric=metric.value, n_boot=n_boot,
+                           n_perm=n_perm, confidence=confidence, seed=s, sample=sample, resample_rows=resample_rows, rsa_rows=rsa_rows,
+                           rbf_rows=rbf_rows, rbf_sigma=rbf_sigma, approx=approx, join=join_value, progress=advance)
+    single = kind == "inputs" and len(spaces) == 2
+    result = res.pairs[0] if single else res
+    notes = list(res.notes)
+    if res.pairs and res.pairs[0].join == "row order" and kind == "inputs":
+        notes.append("rows joined by row order (no input has ids): row i of every input must be the same item")
+    settings = {"method": list(methods), "k": ks, "metric": metric.value, "layers": layers, "prefix_dims": dims or None,
+                "quantize": quants or None, "n_boot": n_boot, "n_perm": n_perm, "confidence": confidence, "sample": sample,
+                "resample_rows": resample_rows, "rsa_rows": rsa_rows, "rbf_rows": rbf_rows, "rbf_sigma": rbf_sigma, "approx": approx,
+                "join": join_value, "id_col": id_col, "input_format": input_format, "seed": s, "fail_on": getattr(fail_on, "value", fail_on)}
+    verdict = result.verdict()
+    if verdict.status == "info":
+        notes.insert(0, verdict.reason)
+    if single:
+        title = f"embgeo compare {names[0]} {names[1]} ({res.pairs[0].n_rows} rows; {res.pairs[0].n_dims_x} vs {res.pairs[0].n_dims_y} dims; {metric.value})"
+    else:
+        title = f"embgeo compare — {kind}: {len(names)} spaces, {len(res.pairs)} pairs ({res.pairs[0].n_rows} rows; {metric.value})"
+    if plot is not None:
+        from embgeo.plots import save_figure
+        from embgeo.plots.compare import plot_compare
+
+        save_figure(plot_compare(result, metric=plot_metric), plot)
+        message(f"plot: {plot}")
+    emit_result(command="compare", inputs=inputs, settings=settings, result=result, verdict=verdict, notes=notes, fmt=fmt, out=out,
+                title=title, fail_on=fail_on)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("compare")(compare)
