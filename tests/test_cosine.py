@@ -71,7 +71,7 @@ def test_isotropic_gaussian_has_no_anisotropy_and_no_warning():
     assert res.baseline_ci_low <= 0.0 <= res.baseline_ci_high
     # pair cosines of an isotropic Gaussian have sd 1/√d; 20000 pairs estimate it to ≈ 1 %
     np.testing.assert_allclose(res.pair_sd, 1 / np.sqrt(d), rtol=0.03)
-    assert res.verdict.status == "ok"
+    assert res.verdict().status == "ok"
     assert res.hist_counts.sum() == res.n_pairs and res.hist_edges.size == res.hist_counts.size + 1
 
 
@@ -83,8 +83,8 @@ def test_shifted_cloud_is_anisotropic_and_centring_fixes_it():
     np.testing.assert_allclose(res.mean_cosine, 0.5, atol=0.02)
     assert res.ci_low - 0.01 <= res.mean_cosine <= res.ci_high + 0.01
     assert abs(res.centred_mean_cosine) < 0.01
-    assert res.verdict.status == "bad"
-    assert "centre" in res.verdict.fix and "0.4" in res.verdict.threshold
+    assert res.verdict().status == "bad"
+    assert "centre" in res.verdict().fix and "bad ≥ 0.4" in res.verdict().reason
 
 
 def test_isotropic_pair_cosine_law():
@@ -118,7 +118,7 @@ def test_isoscore_gaussian_bias_and_baseline():
     # the issue's reference figure: ≈ 0.84 for a 2000 × 384 isotropic Gaussian
     np.testing.assert_allclose(res.isoscore, 0.84, atol=0.01)
     np.testing.assert_allclose(res.baseline, res.isoscore, atol=0.01)  # seed-to-seed spread ≈ 5e-4
-    assert res.verdict.status == "ok"
+    assert res.verdict().status == "ok"
 
 
 def test_bartlett_spectrum_matches_direct_simulation():
@@ -138,7 +138,7 @@ def test_low_rank_data_gets_a_low_isoscore_verdict():
     rng = np.random.default_rng(6)
     X = rng.standard_normal((1000, 3)) @ rng.standard_normal((3, 100)) + 1e-3 * rng.standard_normal((1000, 100))
     res = isoscore(X, seed=0)
-    assert res.ratio < 0.05 and res.verdict.status == "warn"  # never "bad": low rank can be signal
+    assert res.ratio < 0.05 and res.verdict().status == "warn"  # never "bad": low rank can be signal
 
 
 # --------------------------------------------------------------------------- rogue dimensions
@@ -148,7 +148,7 @@ def test_planted_rogue_dimension_is_found_first():
     X[:, 17] += 6.0  # a large shared offset in one coordinate
     res = rogue_dimensions(X)
     assert res.top_dimensions[0] == 17
-    assert res.shares[17] > 0.9 and res.verdict.status == "bad"
+    assert res.shares[17] > 0.9 and res.verdict().status == "bad"
     assert res.variance_shares[17] < 0.05  # rogue in the cosine, not in the variance
     np.testing.assert_allclose(res.contributions.sum(), mean_pair_cosine(X), rtol=1e-10)  # identity Σ_a CC_a = mean cos
 
@@ -162,7 +162,7 @@ def test_rogue_contributions_match_brute_force():
 
 
 def test_isotropic_data_has_no_rogue_warning():
-    assert rogue_dimensions(np.random.default_rng(9).standard_normal((500, 32))).verdict.status == "ok"
+    assert rogue_dimensions(np.random.default_rng(9).standard_normal((500, 32))).verdict().status == "ok"
 
 
 # --------------------------------------------------------------------------- norms
@@ -182,9 +182,9 @@ def test_dot_vs_cosine_jaccard_and_norm_attribute():
     ref = jaccard_at_k(_brute_knn(X, 5, "dot"), _brute_knn(X, 5, "cosine")).mean()
     np.testing.assert_allclose(res.jaccard_dot_cosine, ref, atol=1e-12)  # same sets, same formula
     np.testing.assert_allclose(res.spearman, 1.0, atol=1e-12)  # ranks identical
-    assert res.verdict.status in ("warn", "bad") and "freq" in res.verdict.reason
+    assert res.verdict().status in ("warn", "bad") and "freq" in res.verdict().reason
     unit = norms(U, k=5)
-    assert unit.jaccard_dot_cosine == 1.0 and unit.verdict.status == "ok"
+    assert unit.jaccard_dot_cosine == 1.0 and unit.verdict().status == "ok"
     json.dumps(res.to_dict())
 
 
@@ -212,7 +212,7 @@ def test_shifted_cloud_has_hubs_that_centring_removes():
     ref = np.bincount(_brute_knn(X, 10, "cosine").ravel(), minlength=1000)
     np.testing.assert_array_equal(res.raw.counts, ref)  # the engine's graph is the exact cosine graph
     assert res.raw.skewness > 2.0 and res.centred.skewness < 1.0 and res.baseline.skewness < 1.0
-    assert res.verdict.status in ("warn", "bad") and "centre" in res.verdict.fix
+    assert res.verdict().status in ("warn", "bad") and "centre" in res.verdict().fix
     assert res.raw.occurrence_hist.sum() == 1000 and res.raw.neighbour_cosine_hist.sum() == 10000
 
 
@@ -226,7 +226,7 @@ def test_rescaling_freedom_swings_precision_with_dot_products_fixed():
     # cosine neighbours of the raw factors see the noise dims (chance = 1/6); A-scaled ones the clusters
     assert by["identity"].precision < 0.3
     assert by["scale-in-B"].precision > 0.95 and by["balanced"].precision > 0.95
-    assert res.min_jaccard < 0.1 and res.verdict.status == "bad"
+    assert res.min_jaccard < 0.1 and res.verdict().status == "bad"
     assert res.invariant_jaccard == 1.0 and res.invariant_precision > 0.95
     assert res.log_norm_ratio.shape == (20,) and res.log_norm_ratio_sd > 1.0
     json.dumps(res.to_dict())
@@ -247,16 +247,16 @@ def test_balanced_factor_matrices_are_ok():
     A, B = rng.standard_normal((100, 8)), rng.standard_normal((150, 8))
     res = factor_rescaling(A, B, k=5, spreads=(), seed=0)
     # columns of similar norm: balanced/scale-in-A/B rescalings barely move B
-    assert res.min_jaccard > 0.8 and res.verdict.status == "ok"
+    assert res.min_jaccard > 0.8 and res.verdict().status == "ok"
 
 
 def test_single_matrix_rescaling():
     rng = np.random.default_rng(14)
     X = rng.standard_normal((500, 20)) * np.r_[np.full(2, 10.0), np.ones(18)]
     res = dimension_rescaling(X, k=10)
-    assert res.mode == "single" and res.cases[1].jaccard < 0.3 and res.verdict.status == "bad"
+    assert res.mode == "single" and res.cases[1].jaccard < 0.3 and res.verdict().status == "bad"
     even = dimension_rescaling(rng.standard_normal((500, 20)), k=10)
-    assert even.cases[1].jaccard > 0.6 and even.verdict.status == "ok"
+    assert even.cases[1].jaccard > 0.6 and even.verdict().status == "ok"
 
 
 # --------------------------------------------------------------------------- post-processing
@@ -323,9 +323,15 @@ def test_isotropic_gaussian_report_is_all_ok():
     cols, rows = rep.table()
     assert cols == ["diagnostic", "value", "baseline", "verdict", "reason"] and len(rows) == 7
     doc = json.loads(json.dumps(rep.to_dict()))
+    assert (doc["n_rows"], doc["n_dims"]) == (800, 256)
     for name in ("anisotropy", "isoscore", "rogue_dimensions", "norms", "hubness", "rescaling", "postprocessing"):
-        assert doc[name]["verdict"]["status"] in ("ok", "warn", "bad")
-        assert doc[name]["verdict"]["reason"] and doc[name]["verdict"]["fix"] and doc[name]["verdict"]["threshold"]
+        v = doc["diagnostics"][name]["verdict"]
+        assert v["status"] == "ok" and v["reason"] and v["fix"] == "" and v["decided_by"]
+    # every decided_by names a metric of the same result, whose row carries the verdict's status
+    rows = {m.metric: m for m in rep.metrics()}
+    for v in rep.verdicts().values():
+        assert rows[v.decided_by].status == v.status
+    assert rep.verdict().status == "ok" and rep.verdict().decided_by in rows
 
 
 def test_report_is_reproducible_and_samples_neighbours():
@@ -371,3 +377,150 @@ def test_rescaling_invariant_is_exactly_d_free(seed):
     G0 = invariant_factors(A, B) @ invariant_factors(A, B).T
     G1 = invariant_factors(A * d, B / d) @ invariant_factors(A * d, B / d).T
     np.testing.assert_allclose(G1, G0, rtol=1e-9, atol=1e-9)
+
+
+# --------------------------------------------------------------------------- retrieval against ground truth (issue 19)
+import math  # noqa: E402
+
+from embgeo.cosine.neighbors import k_occurrence  # noqa: E402
+from embgeo.cosine.retrieval import (  # noqa: E402
+    HUBNESS_REDUCTIONS, candidate_lists, cosine_distance_matrix, relevant_from_labels, relevant_from_qrels, retrieval,
+    secondary_distances,
+)
+
+
+def _brute_secondary(D, method, k):
+    """Each hubness reduction written out pair by pair from its definition (scikit-hubness's, exact over all rows)."""
+    n = D.shape[0]
+    others = [[m for m in range(n) if m != i] for i in range(n)]
+    dist = [sorted(D[i, m] for m in others[i]) for i in range(n)]
+    mu = [sum(v) / len(v) for v in dist]
+    sd = [math.sqrt(sum((x - mu[i]) ** 2 for x in dist[i]) / len(dist[i])) for i in range(n)]
+    kth = [dist[i][k - 1] for i in range(n)]
+    mean_k = [sum(dist[i][:k]) / k for i in range(n)]
+    sf = lambda x, m, s: 0.5 * math.erfc((x - m) / (s * math.sqrt(2)))  # noqa: E731
+    out = np.full((n, n), np.nan)
+    for i in range(n):
+        for j in others[i]:
+            d = D[i, j]
+            if method == "mp_empirical":
+                c = sum(1 for m in range(n) if m not in (i, j) and D[i, m] > d and D[j, m] > d)
+                out[i, j] = 1 - c / (n - 2)
+            elif method == "mp_gaussian":
+                out[i, j] = 1 - sf(d, mu[i], sd[i]) * sf(d, mu[j], sd[j])
+            elif method == "local_scaling":
+                out[i, j] = 1 - math.exp(-d * d / (kth[i] * kth[j]))
+            elif method == "nicdm":
+                out[i, j] = d / math.sqrt(mean_k[i] * mean_k[j])
+            elif method == "csls":
+                out[i, j] = 2 * d - mean_k[i] - mean_k[j]
+    return out
+
+
+@pytest.mark.parametrize("method", HUBNESS_REDUCTIONS)
+def test_hubness_reductions_match_their_definitions(method):
+    X = np.random.default_rng(30).standard_normal((28, 6)) + 0.5
+    D = cosine_distance_matrix(X)
+    cand = candidate_lists(D, 27)  # every other row is a candidate: exact re-ranking
+    got = secondary_distances(D, cand, method, k=4)
+    want = _brute_secondary(D, method, 4)
+    np.testing.assert_allclose(got, want[np.arange(28)[:, None], cand], rtol=0, atol=1e-10)
+
+
+def _brute_scores(S, labels, k, D):
+    """precision@k, recall@k, nDCG@k of ranking every other row by the distance matrix S (lower = closer;
+    ties, as in mutual proximity's counts, by the cosine distance D, then by row)."""
+    n = S.shape[0]
+    out = []
+    for i in range(n):
+        rel = {j for j in range(n) if j != i and labels[j] == labels[i]}
+        if not rel:
+            continue
+        ranked = sorted((j for j in range(n) if j != i), key=lambda j: (S[i, j], D[i, j], j))[:k]
+        hits = [j in rel for j in ranked]
+        dcg = sum(1 / math.log2(r + 2) for r, h in enumerate(hits) if h)
+        idcg = sum(1 / math.log2(r + 2) for r in range(min(k, len(rel))))
+        out.append((sum(hits) / k, sum(hits) / len(rel), dcg / idcg))
+    return np.mean(out, axis=0)
+
+
+def test_retrieval_numbers_match_a_direct_implementation():
+    rng = np.random.default_rng(31)
+    n, d, k = 36, 8, 5
+    labels = np.repeat(np.arange(6), 6)
+    X = rng.standard_normal((6, d))[labels] + 1.2 * rng.standard_normal((n, d)) + 0.7
+    labels = labels.astype(object)
+    labels[35] = ""  # no label: a candidate, never a query
+    res = retrieval(X, labels=labels, k=k, candidates=n - 1, n_bootstrap=200, seed=0)
+    assert res.n_queries == 35
+    unit = lambda M: M / np.linalg.norm(M, axis=1, keepdims=True)  # noqa: E731
+    cosd = lambda M: 1 - unit(M) @ unit(M).T  # noqa: E731
+    Xc = X - X.mean(axis=0)
+    lam, U = np.linalg.eigh(np.cov(X, rowvar=False))
+    top = U[:, np.argsort(lam)[::-1][:1]]  # d/100 rounds to 1 component
+    direct = {
+        "cosine": cosd(X), "dot": -(X @ X.T), "centred": cosd(Xc), "abtt": cosd(Xc - Xc @ top @ top.T),
+        "whiten": cosd(Xc @ U @ np.diag(1 / np.sqrt(lam)) @ U.T),
+    }
+    D = cosd(X)
+    for m in HUBNESS_REDUCTIONS:
+        direct[m] = _brute_secondary(D, m, k)
+    lab = [None if v == "" else v for v in labels]
+    lab[35] = object()  # never equal to another label
+    for m, S in direct.items():
+        want = _brute_scores(S, lab, k, D)
+        s = res.scores[m]
+        got = [s["precision_at_k"]["value"], s["recall_at_k"]["value"], s["ndcg_at_k"]["value"]]
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-10, err_msg=m)
+        gain = s["precision_gain"]
+        np.testing.assert_allclose(gain["value"], s["precision_at_k"]["value"] - res.scores["cosine"]["precision_at_k"]["value"], atol=1e-12)
+        assert s["precision_at_k"]["ci_low"] <= s["precision_at_k"]["value"] <= s["precision_at_k"]["ci_high"]
+
+
+def _hub_ridden(seed=0, n_cls=10, per=30, d=100):
+    """Gaussian classes of very different spreads in 100 dims: the loose classes' rows are everyone's neighbours."""
+    rng = np.random.default_rng(seed)
+    C = rng.standard_normal((n_cls, d))
+    s = rng.uniform(0.5, 3.0, size=n_cls)
+    X = np.concatenate([C[c] + s[c] * rng.standard_normal((per, d)) for c in range(n_cls)])
+    return X, np.repeat(np.arange(n_cls), per)
+
+
+def test_mutual_proximity_raises_precision_on_a_hub_ridden_set():
+    X, y = _hub_ridden()
+    res = retrieval(X, labels=y, k=10, n_bootstrap=500, seed=0)
+    raw = res.scores["cosine"]["precision_at_k"]["value"]
+    mp = res.scores["mp_empirical"]
+    assert mp["precision_at_k"]["value"] > raw + 0.03 and mp["precision_gain"]["ci_low"] > 0
+    v = res.verdict()
+    assert v.status == "bad" and v.decided_by == "precision_gain" and f"'{res.winners()[0]}'" in v.reason
+    assert res.winners()[0] in HUBNESS_REDUCTIONS
+    # the hubness reduction flattens the k-occurrence: lower Robin Hood index than raw cosine
+    D = cosine_distance_matrix(X)
+    cand = candidate_lists(D, 100)
+    from embgeo.cosine.retrieval import _rank_candidates
+
+    top_mp = _rank_candidates(secondary_distances(D, cand, "mp_empirical", k=10), cand, 10)
+    assert k_occurrence(top_mp, X.shape[0], k=10).robin_hood < k_occurrence(cand[:, :10], X.shape[0], k=10).robin_hood
+
+
+def test_equal_classes_give_no_winner():
+    rng = np.random.default_rng(33)
+    y = np.repeat(np.arange(8), 25)
+    X = rng.standard_normal((8, 64))[y] + rng.standard_normal((200, 64))
+    res = retrieval(X, labels=y, k=10, methods=("cosine", "mp_gaussian", "csls"), n_bootstrap=300, seed=0)
+    assert res.verdict().status == "ok" and not res.winners()
+
+
+def test_robin_hood_index_matches_its_definition():
+    idx = np.array([[1, 2], [0, 2], [0, 1], [2, 1], [2, 0]])
+    ko = k_occurrence(idx, 5, k=2)
+    counts = np.array([3, 3, 4, 0, 0])
+    assert ko.robin_hood == pytest.approx(0.5 * np.abs(counts - counts.mean()).sum() / counts.sum(), abs=1e-15)  # 0.5·8/10
+    assert ko.robin_hood == pytest.approx(0.4, abs=1e-15)
+
+
+def test_qrels_relevance_and_labels_relevance():
+    assert relevant_from_labels(["a", "b", "a", "", "c"]) == [(0, {2}), (2, {0})]
+    rel, skipped = relevant_from_qrels([("x", "y"), ("x", "z"), ("q", "x"), ("y", "y")], ["x", "y", "z"])
+    assert rel == [(0, {1, 2})] and skipped == 2

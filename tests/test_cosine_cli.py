@@ -1,7 +1,10 @@
 """``embgeo cosine``: output formats, options and one-line errors."""
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 
 import numpy as np
 import pytest
@@ -21,42 +24,113 @@ def shifted(tmp_path):
     return path, labels, X
 
 
-def test_json_has_every_diagnostic_with_a_verdict(run_cli, shifted):
+CONTRACT_KEYS = ["schema", "embgeo_version", "command", "inputs", "settings", "results", "verdict", "notes"]
+
+
+def test_json_follows_the_output_contract(run_cli, shifted):
     path, _, X = shifted
-    res = run_cli(["cosine", path, "--k", "5", "-f", "json"])
+    res = run_cli(["cosine", path, "-k", "5", "-f", "json"])
     assert res.code == 0, res.stderr
     doc = json.loads(res.stdout)
-    assert doc["schema"] == "embgeo.cosine/1" and doc["n_samples"] == 300 and doc["n_features"] == 40
+    assert list(doc) == CONTRACT_KEYS and doc["schema"] == "embgeo.cosine/1" and doc["command"] == "cosine"
+    assert doc["inputs"] == [{"path": str(path), "key": None, "rows": 300, "dims": 40}]
+    assert doc["settings"]["k"] == 5 and doc["settings"]["seed"] == 0 and doc["settings"]["process"] == "best"
+    r = doc["results"]
+    assert (r["n_rows"], r["n_dims"]) == (300, 40)
     for name in DIAGNOSTICS:
-        assert doc[name]["verdict"]["status"] in ("ok", "warn", "bad")
+        assert r["diagnostics"][name]["verdict"]["status"] in ("ok", "warn", "bad")
     # offset norm √40 against noise norm √40: mean cosine ≈ 1/2 (ratio of expectations, ±3 %)
-    assert abs(doc["anisotropy"]["mean_cosine"] - 0.5) < 0.03 and doc["anisotropy"]["verdict"]["status"] == "bad"
-    assert doc["status"] == "bad" and doc["rescaling"]["mode"] == "single"
-    assert len(doc["anisotropy"]["hist_counts"]) == 100 and len(doc["rogue_dimensions"]["shares"]) == 40
+    assert abs(r["anisotropy"] - 0.5) < 0.03 and r["diagnostics"]["anisotropy"]["verdict"]["status"] == "bad"
+    lo, hi = r["anisotropy_sampled"]["ci_low"], r["anisotropy_sampled"]["ci_high"]
+    assert lo < r["anisotropy_sampled"]["value"] < hi
+    assert doc["verdict"]["status"] == "bad" and doc["verdict"]["decided_by"] == "anisotropy"
+    assert "0.5" in doc["verdict"]["reason"] and "bad ≥ 0.4" in doc["verdict"]["reason"]
+    assert r["diagnostics"]["rescaling"]["mode"] == "single"
+    assert len(r["diagnostics"]["anisotropy"]["hist_counts"]) == 100 and len(r["diagnostics"]["rogue_dimensions"]["shares"]) == 40
+    for key in ("rogue_dims", "hubness_skewness", "robin_hood", "k_occurrence_max", "jaccard_dot_cosine", "postprocess_jaccard"):
+        assert isinstance(r[key], (int, float)), key
+    assert 0 <= r["robin_hood"] <= 1 and set(r["transform_jaccard"]) == {"raw", "centre", "abtt", "whiten"}
 
 
-def test_table_columns_and_fix_notes(run_cli, shifted):
+def test_tidy_csv_rows_match_the_json(run_cli, shifted):
     path, _, _ = shifted
     res = run_cli(["cosine", path, "--k", "5", "-f", "csv"])
     assert res.code == 0, res.stderr
-    lines = res.stdout.splitlines()
-    assert lines[0] == "diagnostic,value,baseline,verdict,reason"
-    assert [line.split(",")[0] for line in lines[1:]] == list(DIAGNOSTICS)
+    rows = list(csv.DictReader(io.StringIO(res.stdout)))
+    assert res.stdout.splitlines()[0].startswith("metric,value,ci_low,ci_high,unit,status")
+    doc = json.loads(run_cli(["cosine", path, "--k", "5", "-f", "json"]).stdout)
+    for row in rows:
+        assert re.fullmatch(r"[a-z0-9_.]+", row["metric"]), row["metric"]
+        want = doc["results"][row["metric"]]
+        if row.get("method"):
+            want = want[row["method"]]
+        if isinstance(want, dict):
+            assert float(row["ci_low"]) == want["ci_low"] and float(row["ci_high"]) == want["ci_high"]
+            want = want["value"]
+        assert float(row["value"]) == want  # full precision
+    by = {r["metric"]: r for r in rows if not r.get("method")}
+    assert by["anisotropy"]["status"] == "bad" and by["hubness_skewness"]["status"] in ("warn", "bad")
     table = run_cli(["cosine", path, "--k", "5"])
-    assert "fix — anisotropy: centre the embeddings" in table.stdout.replace("\n", " ")
+    text = table.stdout.replace("\n", " ")
+    assert "fix — anisotropy: centre the embeddings" in text and "verdict: bad" in text
+
+
+def test_retrieval_with_classes_and_write_processed(run_cli, tmp_path):
+    rng = np.random.default_rng(0)
+    C = rng.standard_normal((10, 100))
+    s = rng.uniform(0.5, 3.0, size=10)
+    X = np.concatenate([C[c] + s[c] * rng.standard_normal((30, 100)) for c in range(10)]) + 2.0
+    np.save(tmp_path / "hubs.npy", X)
+    (tmp_path / "cls.csv").write_text("cls\n" + "\n".join(f"c{i // 30}" for i in range(300)) + "\n")
+    out = tmp_path / "best.npy"
+    res = run_cli(["cosine", tmp_path / "hubs.npy", "--labels", tmp_path / "cls.csv", "--classes", "cls", "-m", "mp_empirical,centred",
+                   "-m", "csls", "--bootstrap", "200", "--write-processed", out, "-f", "json"])
+    assert res.code == 0, res.stderr
+    doc = json.loads(res.stdout)
+    rt = doc["results"]["retrieval"]
+    assert rt["n_queries"] == 300 and list(rt["methods"]) == ["cosine", "mp_empirical", "centred", "csls"]
+    mp = rt["methods"]["mp_empirical"]
+    assert mp["precision_at_k"]["value"] > rt["methods"]["cosine"]["precision_at_k"]["value"] and mp["precision_gain"]["ci_low"] > 0
+    assert doc["settings"]["method"] == ["mp_empirical", "centred", "csls"]
+    # written: the best vector transform (centring, which also beats raw cosine on this offset set) — or the recommended one
+    written = doc["settings"]["process"]
+    assert written in ("centre", "abtt", "whiten") and "wrote the" in res.stderr
+    Y = np.load(out)
+    if written == "centre":
+        np.testing.assert_allclose(Y, X - X.mean(axis=0), atol=1e-9)
+    rows = list(csv.DictReader(io.StringIO(run_cli(["cosine", tmp_path / "hubs.npy", "--labels", tmp_path / "cls.csv", "--classes", "cls",
+                                                     "-m", "mp_empirical", "--bootstrap", "200", "-f", "csv"]).stdout)))
+    gain = [r for r in rows if r["metric"] == "precision_gain" and r["method"] == "mp_empirical"]
+    assert len(gain) == 1 and gain[0]["status"] == "bad" and gain[0]["k"] == "10"
+
+
+def test_qrels(run_cli, tmp_path):
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((40, 8))
+    X[1] = X[0] + 0.01 * rng.standard_normal(8)  # row 1 is row 0's nearest neighbour
+    np.save(tmp_path / "q.npy", X)
+    (tmp_path / "q.qrels").write_text("query\tdoc\trel\n0\t1\t1\n0\t5\t0\n2\t99\t1\n")
+    res = run_cli(["cosine", tmp_path / "q.npy", "--qrels", tmp_path / "q.qrels", "-k", "1", "--bootstrap", "0", "-m", "cosine", "-f", "json"])
+    assert res.code == 0, res.stderr
+    doc = json.loads(res.stdout)
+    rt = doc["results"]["retrieval"]
+    assert rt["n_queries"] == 1 and rt["methods"]["cosine"]["precision_at_k"]["value"] == 1.0
+    assert any("1 qrels pairs skipped" in n for n in doc["notes"])
 
 
 def test_attr_with_labels_and_write_processed(run_cli, shifted, tmp_path):
     path, labels, X = shifted
     out = tmp_path / "centred.npy"
-    res = run_cli(["cosine", path, "--k", "5", "--labels", labels, "--attr", "freq", "--write-processed", out, "--process", "centre", "-f", "json"])
+    res = run_cli(["cosine", path, "--k", "5", "--labels", labels, "--attr", "freq", "--write-processed", out, "--process", "center", "-f", "json"])
     assert res.code == 0, res.stderr
     doc = json.loads(res.stdout)
     # the attribute is the norm itself (printed to 6 decimals): Spearman 1 up to rounding ties
-    assert doc["norms"]["spearman"] > 0.999 and doc["norms"]["attribute"] == "freq"
+    assert doc["results"]["norm_spearman"] > 0.999 and doc["results"]["diagnostics"]["norms"]["attribute"] == "freq"
     Y = np.load(out)
-    assert Y.shape == X.shape and doc["processed"]["method"] == "centre"
+    assert Y.shape == X.shape and doc["settings"]["process"] == "centre"
     np.testing.assert_allclose(Y.mean(axis=0), 0.0, atol=1e-5)  # float32 output of a float64 centring
+    quiet = run_cli(["-q", "cosine", path, "--k", "5", "--write-processed", out, "-f", "json"])
+    assert quiet.code == 0 and quiet.stderr == "" and json.loads(quiet.stdout)["command"] == "cosine"
 
 
 def test_factors(run_cli, tmp_path):
@@ -66,18 +140,21 @@ def test_factors(run_cli, tmp_path):
     np.save(tmp_path / "B.npy", B)
     res = run_cli(["cosine", tmp_path / "B.npy", "--factors", tmp_path / "A.npy", tmp_path / "B.npy", "--k", "5", "-f", "json"])
     assert res.code == 0, res.stderr
-    doc = json.loads(res.stdout)["rescaling"]
-    assert doc["mode"] == "factors" and doc["invariant_jaccard"] == 1.0
-    assert max(c["max_dot_change"] for c in doc["cases"]) < 1e-9  # dot products unchanged to round-off
+    doc = json.loads(res.stdout)
+    assert len(doc["inputs"]) == 3
+    rs = doc["results"]["diagnostics"]["rescaling"]
+    assert rs["mode"] == "factors" and rs["invariant_jaccard"] == 1.0 and doc["results"]["rescaling_invariant_jaccard"] == 1.0
+    assert max(c["max_dot_change"] for c in rs["cases"]) < 1e-9  # dot products unchanged to round-off
 
 
 def test_fail_on(run_cli, shifted):
     path, _, _ = shifted
-    assert run_cli(["cosine", path, "--k", "5", "--fail-on", "bad", "-f", "json"]).code == 1
+    res = run_cli(["cosine", path, "--k", "5", "--fail-on", "bad", "-f", "json"])
+    assert res.code == 1 and json.loads(res.stdout)["verdict"]["status"] == "bad" and "gate" in res.stderr
     iso = path.parent / "iso.npy"
     np.save(iso, np.random.default_rng(2).standard_normal((300, 64)))
     res = run_cli(["cosine", iso, "--k", "5", "--fail-on", "warn", "-f", "json"])
-    assert res.code == 0 and json.loads(res.stdout)["status"] == "ok"
+    assert res.code == 0 and json.loads(res.stdout)["verdict"]["status"] == "ok"
 
 
 @pytest.mark.parametrize(
@@ -87,6 +164,10 @@ def test_fail_on(run_cli, shifted):
         (["--k", "400"], "k=400"),
         (["--labels", "LABELS", "--attr", "name"], "not numeric"),
         (["--factors", "MISSING.npy", "MISSING.npy"], "MISSING.npy"),
+        (["--classes", "name", "--qrels", "LABELS"], "--classes and --qrels"),
+        (["-m", "mp_empirical"], "--classes COLUMN or --qrels FILE"),
+        (["--labels", "LABELS", "--classes", "name", "-m", "mp"], "unknown --method 'mp'"),
+        (["--labels", "LABELS", "--classes", "name"], "no row has a relevant row"),
     ],
 )
 def test_bad_input_is_one_line(run_cli, shifted, extra, needle):
@@ -106,4 +187,4 @@ def test_zero_rows(run_cli, tmp_path):
     res = run_cli(["cosine", tmp_path / "z.npy", "--k", "3"])
     assert res.code == 2 and "all-zero rows" in res.stderr
     ok = run_cli(["cosine", tmp_path / "z.npy", "--k", "3", "--drop-zero", "-f", "json"])
-    assert ok.code == 0 and json.loads(ok.stdout)["n_samples"] == 49
+    assert ok.code == 0 and json.loads(ok.stdout)["results"]["n_rows"] == 49

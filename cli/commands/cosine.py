@@ -1,4 +1,4 @@
-"""``embgeo cosine X [--factors A B] [--attr COLUMN] [--k 10]``"""
+"""``embgeo cosine X [--factors A B] [--attr COLUMN] [--classes COLUMN | --qrels FILE] [-k 10]``"""
 from __future__ import annotations
 
 from enum import Enum
@@ -8,44 +8,43 @@ from typing import Annotated, Optional, Tuple
 import typer
 
 from embgeo.cli.common import (
-    side_output,
-    PlotOpt,
-    save_plot,
-    DedupeOpt, DropNonfiniteOpt, FormatOpt, IdColOpt, InputFormatOpt, LabelsIdOpt, LabelsOpt, OutOpt, SeedOpt,
-    message, read_embeddings, resolve_device, seed_value, verbose,
+    DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, JoinOpt, KOpt, LabelsIdOpt, LabelsOpt,
+    MethodOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, emit_result, input_entry, message, read_embeddings, resolve_device,
+    save_plot, seed_value, side_output, split_list, verbose,
 )
 
 
 class Process(str, Enum):
+    best = "best"
     centre = "centre"
+    center = "center"
     abtt = "abtt"
     whiten = "whiten"
     standardise = "standardise"
 
 
-class FailOn(str, Enum):
-    never = "never"
-    warn = "warn"
-    bad = "bad"
-
-
 def cosine(
     file: Annotated[str, typer.Argument(help="Embedding file (PATH or PATH:KEY), rows = items.", show_default=False, metavar="X")],
     factors: Annotated[Optional[Tuple[str, str]], typer.Option("--factors", help="Factor matrices A B of X ≈ A Bᵀ (A: users × r, B: items × r): test cosine neighbours of B under rescalings A·D, B·D⁻¹.", show_default=False)] = None,
-    attr: Annotated[Optional[str], typer.Option("--attr", help="Numeric attribute column (e.g. frequency) to correlate with the norm; needs --labels unless the input file carries it.")] = None,
-    k: Annotated[int, typer.Option("--k", help="Neighbours per row for Jaccard@k, hubness and post-processing.", min=1)] = 10,
+    attr: Annotated[Optional[str], typer.Option("--attr", help="Numeric attribute column (e.g. frequency) to correlate with the norm; needs --labels unless the input file carries it.", show_default=False)] = None,
+    classes: Annotated[Optional[str], typer.Option("--classes", help="Class column (from --labels or the input): rows of a class are relevant to each other; scores precision/recall/nDCG@k of every similarity.", show_default=False)] = None,
+    qrels: Annotated[Optional[Path], typer.Option("--qrels", help="Relevance judgements, lines 'query doc [relevance]' (or TREC 'query 0 doc relevance') over row ids: retrieval as with --classes.", show_default=False, dir_okay=False)] = None,
+    method: MethodOpt = None,
+    k: KOpt = 10,
     pairs: Annotated[int, typer.Option("--n-pairs", help="Random pairs for the sampled anisotropy and its interval (as in embgeo uniformity).", min=2)] = 20000,
     top: Annotated[int, typer.Option("--top", help="How many rogue dimensions to name.", min=1)] = 3,
-    abtt_components: Annotated[Optional[int], typer.Option("--abtt-components", help="Principal components all-but-the-top removes (default: max(1, round(d/100))).", min=0)] = None,
+    abtt_components: Annotated[Optional[int], typer.Option("--abtt-components", help="Principal components all-but-the-top removes (default: max(1, round(d/100))).", min=0, show_default=False)] = None,
     whiten_floor: Annotated[float, typer.Option("--whiten-floor", help="Whitening eigenvalue floor, relative to the largest eigenvalue.", min=0.0)] = 1e-6,
-    sample: Annotated[Optional[int], typer.Option("--sample", help="Run the neighbour diagnostics on a seeded sample of N rows (default: all rows).", min=2)] = None,
+    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples of the queries for the retrieval intervals.", min=0)] = 1000,
+    sample: SampleOpt = None,
     approx: Annotated[bool, typer.Option("--approx", help="Approximate kNN (pynndescent, recall measured) for large n.")] = False,
-    write_processed: Annotated[Optional[Path], typer.Option("--write-processed", help="Save the post-processed matrix here (.npy, .npz, .csv, .tsv; written atomically).", dir_okay=False, callback=side_output(".npy", ".npz", ".csv", ".tsv"))] = None,
-    process: Annotated[Process, typer.Option("--process", help="Post-processing written by --write-processed.", case_sensitive=False)] = Process.abtt,
-    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Exit with code 1 when the worst verdict reaches this level (for pipelines).", case_sensitive=False)] = FailOn.never,
+    write_processed: Annotated[Optional[Path], typer.Option("--write-processed", help="Save the post-processed matrix here (.npy, .npz, .csv, .tsv; written atomically).", dir_okay=False, callback=side_output(".npy", ".npz", ".csv", ".tsv"), show_default=False)] = None,
+    process: Annotated[Process, typer.Option("--process", help="Post-processing written by --write-processed; best: the vector transform that retrieves best (with --classes/--qrels), else the recommended one.", case_sensitive=False)] = Process.best,
+    fail_on: FailOnOpt = None,
     id_col: IdColOpt = None,
     labels: LabelsOpt = None,
     labels_id_col: LabelsIdOpt = None,
+    join: JoinOpt = None,
     input_format: InputFormatOpt = None,
     drop_nonfinite: DropNonfiniteOpt = False,
     dedupe: DedupeOpt = False,
@@ -56,14 +55,26 @@ def cosine(
     out: OutOpt = None,
 ):
     """Cosine-similarity pitfalls: a verdict (ok / warn / bad) per diagnostic — anisotropy, IsoScore,
-    rogue dimensions, norms, hubness, the rescaling freedom and post-processing — with the numbers behind it."""
-    from embgeo.cli.output import emit
+    rogue dimensions, norms, hubness, the rescaling freedom and post-processing — with the numbers behind it;
+    with --classes or --qrels, which similarity (raw cosine, dot, centred, all-but-the-top, whitened, or a
+    hubness reduction: mutual proximity, local scaling, NICDM, CSLS) retrieves the relevant rows best."""
+    from embgeo.cosine.diagnostics import cosine_diagnostics, postprocess
     from embgeo.errors import EmbgeoError
     from embgeo.io import save_matrix
-    from embgeo.cosine.diagnostics import cosine_diagnostics, postprocess
 
+    if classes and qrels:
+        raise EmbgeoError("--classes and --qrels both define what is relevant", hint="pass one of them")
+    sims = split_list(method)
+    if sims:
+        from embgeo.cosine.retrieval import SIMILARITIES
+
+        bad = [m for m in sims if m not in SIMILARITIES]
+        if bad:
+            raise EmbgeoError(f"unknown --method {bad[0]!r}", hint=f"use {', '.join(SIMILARITIES)} (comma-separated or repeated)")
+        if not (classes or qrels):
+            raise EmbgeoError("--method picks the similarities of the retrieval check", hint="add --classes COLUMN or --qrels FILE")
     es = read_embeddings(file, id_col=id_col, labels=labels, labels_id_col=labels_id_col, input_format=input_format,
-                         drop_nonfinite=drop_nonfinite, dedupe=dedupe)
+                         drop_nonfinite=drop_nonfinite, dedupe=dedupe, join=join)
     if drop_zero:
         from embgeo.validation import clean_rows
 
@@ -72,11 +83,26 @@ def cosine(
             message(f"{es.source}: dropped {es.n_samples - kept.size} all-zero rows")
             es = es.take(kept)
     attribute = es.attribute(attr, numeric=True) if attr else None
+    class_col = es.attribute(classes) if classes else None
+    relevant = None
+    notes: list[str] = []
+    if qrels is not None:
+        from embgeo.cosine.retrieval import read_qrels, relevant_from_qrels
+
+        ids = es.ids if es.ids is not None else [str(i) for i in range(es.n_samples)]
+        relevant, skipped = relevant_from_qrels(read_qrels(qrels), ids)
+        if not relevant:
+            raise EmbgeoError("no pair of the qrels names two rows of X", source=str(qrels),
+                              hint="query and document ids must be row ids of X (or row numbers when X has no ids)")
+        if skipped:
+            notes.append(f"{skipped} qrels pairs skipped (an id that is not a row of X, or a row paired with itself)")
     fac = None
+    inputs = [input_entry(es)]
     if factors:
-        A = read_embeddings(factors[0], input_format=input_format).matrix
-        B = read_embeddings(factors[1], input_format=input_format).matrix
-        fac = (A, B)
+        fa = read_embeddings(factors[0], input_format=input_format)
+        fb = read_embeddings(factors[1], input_format=input_format)
+        fac = (fa.matrix, fb.matrix)
+        inputs += [input_entry(fa), input_entry(fb)]
     device = resolve_device()
     backend = "torch" if device == "cuda" else "numpy"
     s = seed_value(seed)
@@ -84,27 +110,38 @@ def cosine(
         report = cosine_diagnostics(
             es.matrix, k=k, factors=fac, attribute=attribute, attribute_name=attr or "attribute", n_pairs=pairs, top=top,
             n_components=abtt_components, floor=whiten_floor, neighbour_sample=sample, seed=s, backend=backend,
-            device=device, approx=approx, on_step=lambda name: verbose(f"cosine: {name}"),
+            device=device, approx=approx, classes=class_col, relevant=relevant, similarities=sims or None, n_bootstrap=bootstrap,
+            on_step=lambda name: verbose(f"cosine: {name}"),
         )
     except EmbgeoError as exc:
         raise exc.with_source(es.source) from None
-    notes = [f"fix — {line}" for line in report.fixes()]
-    if report.neighbour_rows < report.n_samples:
-        notes.append(f"neighbour diagnostics used a seeded sample of {report.neighbour_rows} of {report.n_samples} rows")
+    notes += [f"fix — {line}" for line in report.fixes()]
+    if report.neighbour_rows < report.n_rows:
+        notes.append(f"neighbour diagnostics used a seeded sample of {report.neighbour_rows} of {report.n_rows} rows")
+    if report.retrieval is not None:
+        rt = report.retrieval
+        notes.append(f"retrieval: {rt.n_queries} queries from {rt.source}; hubness reductions re-rank the {rt.candidates} nearest rows by cosine; "
+                     f"intervals: {rt.n_bootstrap} bootstrap resamples of the queries")
+    processed_method = None
     if write_processed is not None:
-        processed = postprocess(es.matrix, process.value, n_components=abtt_components, floor=whiten_floor)
+        processed_method = {"center": "centre"}.get(process.value, process.value)
+        if processed_method == "best":
+            best = report.retrieval.best_vector_transform() if report.retrieval is not None else None
+            processed_method = {"centred": "centre"}.get(best, best) if best else report.postprocessing.recommended
+        processed = postprocess(es.matrix, processed_method, n_components=abtt_components, floor=whiten_floor)
         save_matrix(write_processed, processed, ids=es.ids)
-        message(f"wrote the {process.value} matrix ({processed.shape[0]} × {processed.shape[1]}, {processed.dtype}) to {write_processed}")
-    columns, rows = report.table()
-    data = report.to_dict()
-    data["file"] = es.source
-    if write_processed is not None:
-        data["processed"] = {"file": str(write_processed), "method": process.value}
-    emit(command="cosine", data=data, columns=columns, rows=rows, fmt=fmt, out=out,
-         title=f"embgeo cosine — {es.source} ({report.n_samples} × {report.n_features}), worst verdict: {report.status}", notes=notes)
+        message(f"wrote the {processed_method} matrix ({processed.shape[0]} × {processed.shape[1]}, {processed.dtype}) to {write_processed}")
+    settings = {
+        "k": k, "factors": list(factors) if factors else None, "attr": attr, "classes": classes, "qrels": qrels, "method": sims or None,
+        "n_pairs": pairs, "top": top, "abtt_components": abtt_components, "whiten_floor": whiten_floor, "bootstrap": bootstrap,
+        "sample": sample, "approx": approx, "write_processed": write_processed, "process": processed_method or process.value,
+        "fail_on": getattr(fail_on, "value", fail_on), "id_col": id_col, "labels": labels, "labels_id_col": labels_id_col,
+        "join": getattr(join, "value", join), "input_format": input_format, "drop_nonfinite": drop_nonfinite, "dedupe": dedupe,
+        "drop_zero": drop_zero, "seed": s, "device": device,
+    }
     save_plot(report, plot)
-    if fail_on is not FailOn.never and (report.status == "bad" or (fail_on is FailOn.warn and report.status == "warn")):
-        raise typer.Exit(1)
+    emit_result(command="cosine", inputs=inputs, settings=settings, result=report, notes=notes, fmt=fmt, out=out,
+                title=f"embgeo cosine — {es.source} ({report.n_rows} × {report.n_dims})", fail_on=fail_on)
 
 
 def register(app: typer.Typer) -> None:

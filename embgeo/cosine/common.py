@@ -1,8 +1,10 @@
 """Shared pieces of the cosine diagnostics: the verdict, blockwise helpers, neighbour overlap.
 
-A :class:`Verdict` is what every diagnostic of :mod:`embgeo.cosine.diagnostics` ends
-in: ``ok`` / ``warn`` / ``bad``, the threshold that decided it, one sentence of
-reason and one suggested fix.
+Every diagnostic of :mod:`embgeo.cosine.diagnostics` ends in the one
+:class:`embgeo.results.Verdict` of the package (``ok`` / ``warn`` / ``bad``, a reason
+that quotes the deciding number and its threshold, a fix, and the metric id that
+decided it), made by :func:`judge`; :class:`Judged` gives each part result its
+``verdict()`` method.
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from embgeo.results import Result
+from embgeo.results import Result, Verdict
 from embgeo.validation import DEFAULT_BLOCK_ROWS, iter_blocks
 
 OK, WARN, BAD = "ok", "warn", "bad"
@@ -20,14 +22,25 @@ _RANK = {OK: 0, WARN: 1, BAD: 2}
 COSINE_EDGES = np.linspace(-1.0, 1.0, 101)
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict(Result):
-    """``status`` is ``ok``, ``warn`` or ``bad``; ``threshold`` says where the lines are."""
+def judge(status: str, threshold: str, reason: str, fix: str, decided_by: str) -> Verdict:
+    """The verdict of one diagnostic: the threshold is quoted in the reason (after the number that
+    decided it); a fix of ``none needed`` becomes empty (nothing to do)."""
+    return Verdict(status, f"{reason} ({threshold})", "" if fix == "none needed" else fix, decided_by)
 
-    status: str
-    threshold: str
-    reason: str
-    fix: str
+
+class Judged(Result):
+    """Mixin for a part result that stores its verdict in the field ``judgement``:
+    ``verdict()`` returns it, and ``to_dict()`` writes it under ``verdict``."""
+
+    __slots__ = ()
+
+    def verdict(self) -> Verdict:
+        return self.judgement or Verdict("info", "no verdict applies")
+
+    def to_dict(self) -> dict:
+        d = Result.to_dict(self)
+        d["verdict"] = d.pop("judgement", None)
+        return d
 
 
 def grade(value: float, *, warn: float, bad: float, higher_is_worse: bool = True) -> str:

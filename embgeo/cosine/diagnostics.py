@@ -1,8 +1,8 @@
 """Cosine-similarity pitfalls: diagnostics that tell a user when cosine similarity misleads.
 
 :func:`cosine_diagnostics` runs seven diagnostics on an ``(n_samples, n_features)``
-matrix and gives each a verdict (``ok`` / ``warn`` / ``bad``, the threshold, a
-one-sentence reason and a suggested fix):
+matrix and gives each a verdict (``ok`` / ``warn`` / ``bad``, a one-sentence reason
+that quotes the number and threshold, a suggested fix and the metric that decided it):
 
 1. ``anisotropy`` — mean cosine of random pairs, raw and centred, against an
    isotropic Gaussian of the same size (Ethayarajh 2019);
@@ -38,7 +38,7 @@ from embgeo.cosine.postprocess import (
     WHITEN_FLOOR, PostprocessResult, all_but_the_top, center, postprocess, postprocessing, standardise, whiten,
 )
 from embgeo.cosine.rescaling import RescalingResult, dimension_rescaling, factor_rescaling, invariant_factors
-from embgeo.results import Result
+from embgeo.results import Metric, Result, jsonable, severity
 from embgeo.validation import as_matrix, as_rng
 
 DIAGNOSTICS = ("anisotropy", "isoscore", "rogue_dimensions", "norms", "hubness", "rescaling", "postprocessing")
@@ -46,14 +46,22 @@ DIAGNOSTICS = ("anisotropy", "isoscore", "rogue_dimensions", "norms", "hubness",
 
 @dataclass(frozen=True, slots=True)
 class CosineReport(Result):
-    """Every cosine diagnostic of one matrix, each with its verdict."""
+    """Every cosine diagnostic of one matrix, each with its verdict, and (optionally) retrieval
+    against ground truth (:mod:`~embgeo.cosine.retrieval`).
 
-    n_samples: int
-    n_features: int
+    ``metrics()`` gives one tidy row per number with stable ids (``anisotropy``,
+    ``isoscore_ratio``, ``rogue_dims``, ``jaccard_dot_cosine``, ``hubness_skewness``,
+    ``robin_hood``, ``k_occurrence_max``, ``rescaling_jaccard``, ``postprocess_jaccard``,
+    ``precision_at_k`` …); the rows a diagnostic's verdict was decided on carry its
+    status. ``verdict()`` is the worst of the diagnostics' verdicts (the first of
+    equals, in :data:`DIAGNOSTICS` order, retrieval last) and names its metric.
+    """
+
+    n_rows: int
+    n_dims: int
     k: int
     neighbour_rows: int  # rows the neighbour diagnostics used (all, or a seeded sample)
     seed: int
-    status: str  # the worst verdict
     anisotropy: AnisotropyResult
     isoscore: IsoScoreResult
     rogue_dimensions: RogueDimensionsResult
@@ -61,12 +69,98 @@ class CosineReport(Result):
     hubness: HubnessResult
     rescaling: RescalingResult
     postprocessing: PostprocessResult
+    retrieval: object = None  # RetrievalResult with --classes / --qrels
 
     def verdicts(self) -> dict[str, Verdict]:
-        return {name: getattr(self, name).verdict for name in DIAGNOSTICS}
+        out = {name: getattr(self, name).verdict() for name in DIAGNOSTICS}
+        if self.retrieval is not None:
+            out["retrieval"] = self.retrieval.verdict()
+        return out
+
+    def verdict(self) -> Verdict:
+        """The worst diagnostic verdict; its reason is prefixed with the diagnostic's name."""
+        name, v = max(self.verdicts().items(), key=lambda kv: severity(kv[1].status))
+        return Verdict(v.status, f"{name}: {v.reason}", v.fix, v.decided_by)
+
+    @property
+    def status(self) -> str:
+        return self.verdict().status
+
+    def metrics(self) -> list[Metric]:
+        a, s, r, nm, h, rs, p = (getattr(self, n) for n in DIAGNOSTICS)
+        kx = {"k": self.k}
+        rows = [
+            Metric("anisotropy", a.mean_cosine),
+            Metric("anisotropy_sampled", a.sampled_mean, a.ci_low, a.ci_high),
+            Metric("anisotropy_centred", a.centred_mean_cosine),
+            Metric("anisotropy_baseline", a.baseline_mean, a.baseline_ci_low, a.baseline_ci_high),
+            Metric("isoscore", s.isoscore),
+            Metric("isoscore_baseline", s.baseline),
+            Metric("isoscore_ratio", s.ratio),
+            Metric("rogue_dims", r.top_share, unit="share"),
+            Metric("rogue_dims_variance_share", r.top_variance_share, unit="share"),
+            Metric("norm_cv", nm.distribution.cv),
+            Metric("norm_cv_baseline", nm.distribution.baseline_cv),
+            Metric("jaccard_dot_cosine", nm.jaccard_dot_cosine, extra=kx),
+        ]
+        if nm.spearman is not None:
+            rows.append(Metric("norm_spearman", nm.spearman, extra={"attr": nm.attribute}))
+        rows += [
+            Metric("hubness_skewness", h.raw.skewness, extra=kx),
+            Metric("hubness_skewness_centred", h.centred.skewness, extra=kx),
+            Metric("hubness_skewness_baseline", h.baseline.skewness, extra=kx),
+            Metric("robin_hood", h.raw.robin_hood, extra=kx),
+            Metric("robin_hood_centred", h.centred.robin_hood, extra=kx),
+            Metric("robin_hood_baseline", h.baseline.robin_hood, extra=kx),
+            Metric("hub_share", h.raw.hub_share, unit="share", extra=kx),
+            Metric("antihub_share", h.raw.antihub_share, unit="share", extra=kx),
+            Metric("k_occurrence_max", h.raw.max_occurrence, unit="rows", extra=kx),
+            Metric("rescaling_jaccard", rs.min_jaccard, extra=kx),
+        ]
+        if rs.mode == "factors":
+            rows.append(Metric("rescaling_invariant_jaccard", rs.invariant_jaccard, extra=kx))
+        else:
+            rows += [Metric("rescaling_jaccard_standardised", rs.cases[1].jaccard, extra=kx),
+                     Metric("rescaling_jaccard_whitened", rs.cases[2].jaccard, extra=kx)]
+        rows.append(Metric("postprocess_jaccard", min(p.effect("centre").jaccard_with_raw, p.effect("abtt").jaccard_with_raw), extra=kx))
+        for t in p.transforms:
+            ex = {"method": t.name, "k": self.k}
+            rows += [Metric("transform_mean_cosine", t.mean_cosine, extra=ex),
+                     Metric("transform_hubness_skewness", t.hub_skewness, extra=ex),
+                     Metric("transform_jaccard", t.jaccard_with_raw, extra=ex)]
+        status = {}
+        for v in self.verdicts().values():
+            if v.decided_by and v.decided_by not in status:
+                status[v.decided_by] = v.status
+        rows = [Metric(m.metric, m.value, m.ci_low, m.ci_high, m.unit, status.get(m.metric, ""), m.extra) for m in rows]
+        if self.retrieval is not None:
+            rows += self.retrieval.metrics()
+        return rows
+
+    def to_dict(self) -> dict:
+        """``n_rows``, ``n_dims``, settings, every metric id as a key (a number, or ``{method: number}``
+        where rows vary by method; intervals as ``<id>_ci_low``/``<id>_ci_high`` … in ``diagnostics``),
+        ``diagnostics`` (each part in full, with its verdict, for plots) and ``retrieval``."""
+        out = {"n_rows": self.n_rows, "n_dims": self.n_dims, "k": self.k, "neighbour_rows": self.neighbour_rows, "seed": self.seed}
+        for m in self.metrics():
+            if m.metric in ("precision_at_k", "recall_at_k", "ndcg_at_k", "precision_gain"):
+                continue  # under retrieval
+            if "method" in m.extra:
+                out.setdefault(m.metric, {})[m.extra["method"]] = m.value
+            else:
+                out[m.metric] = m.value
+        out["anisotropy_sampled"] = {"value": self.anisotropy.sampled_mean, "ci_low": self.anisotropy.ci_low, "ci_high": self.anisotropy.ci_high}
+        out["anisotropy_baseline"] = {"value": self.anisotropy.baseline_mean, "ci_low": self.anisotropy.baseline_ci_low,
+                                      "ci_high": self.anisotropy.baseline_ci_high}
+        out["rogue_dims_top"] = list(self.rogue_dimensions.top_dimensions)
+        out["recommended"] = self.postprocessing.recommended
+        out["diagnostics"] = {name: getattr(self, name).to_dict() for name in DIAGNOSTICS}
+        if self.retrieval is not None:
+            out["retrieval"] = self.retrieval.to_dict()
+        return jsonable(out)
 
     def table(self):
-        """``diagnostic | value | baseline | verdict | reason``, one row per diagnostic."""
+        """``diagnostic | value | baseline | verdict | reason``, one row per diagnostic (and per similarity with retrieval)."""
         a, s, r, nm, h, rs, p = (getattr(self, n) for n in DIAGNOSTICS)
         rows = [
             ["anisotropy", f"{fmt(a.mean_cosine)} (all pairs; sample {fmt(a.sampled_mean)} [{fmt(a.ci_low)}, {fmt(a.ci_high)}]); centred {fmt(a.centred_mean_cosine)}",
@@ -79,8 +173,8 @@ class CosineReport(Result):
             ["norms", f"CV {fmt(nm.distribution.cv)}; Jaccard@{nm.k} dot/cos {fmt(nm.jaccard_dot_cosine, 2)}"
              + (f"; ρ(norm, {nm.attribute}) {fmt(nm.spearman, 2)}" if nm.spearman is not None else ""),
              f"CV {fmt(nm.distribution.baseline_cv)}; Jaccard 1"],
-            ["hubness", f"skew {fmt(h.raw.skewness, 2)} (centred {fmt(h.centred.skewness, 2)}); hubs {fmt(100 * h.raw.hub_share, 1)} %",
-             f"skew {fmt(h.baseline.skewness, 2)}"],
+            ["hubness", f"skew {fmt(h.raw.skewness, 2)} (centred {fmt(h.centred.skewness, 2)}); Robin Hood {fmt(h.raw.robin_hood, 2)}; hubs {fmt(100 * h.raw.hub_share, 1)} %",
+             f"skew {fmt(h.baseline.skewness, 2)}; Robin Hood {fmt(h.baseline.robin_hood, 2)}"],
         ]
         if rs.mode == "factors":
             rows.append(["rescaling", f"min Jaccard@{rs.k} over D {fmt(rs.min_jaccard, 2)}", f"Lᵀb: {fmt(rs.invariant_jaccard, 2)}"])
@@ -88,13 +182,27 @@ class CosineReport(Result):
             rows.append(["rescaling", f"Jaccard@{rs.k} standardised {fmt(rs.cases[1].jaccard, 2)}, whitened {fmt(rs.cases[2].jaccard, 2)}", "1"])
         rows.append(["postprocessing", f"Jaccard@{p.k} centre {fmt(p.effect('centre').jaccard_with_raw, 2)}, abtt {fmt(p.effect('abtt').jaccard_with_raw, 2)}, whiten {fmt(p.effect('whiten').jaccard_with_raw, 2)}", "1"])
         for row, name in zip(rows, DIAGNOSTICS):
-            v = getattr(self, name).verdict
+            v = getattr(self, name).verdict()
             row += [v.status, v.reason]
+        if self.retrieval is not None:
+            rt = self.retrieval
+            raw = rt.scores["cosine"]
+            rv = rt.verdict()
+            for m in rt.methods:
+                sc = rt.scores[m]
+                g = sc["precision_gain"]
+                rows.append([f"retrieval: {m}",
+                             f"P@{rt.k} {fmt(sc['precision_at_k']['value'])} [{fmt(sc['precision_at_k']['ci_low'])}, {fmt(sc['precision_at_k']['ci_high'])}]; "
+                             f"R@{rt.k} {fmt(sc['recall_at_k']['value'])}; nDCG@{rt.k} {fmt(sc['ndcg_at_k']['value'])}"
+                             + ("" if m == "cosine" else f"; gain {fmt(g['value'])} [{fmt(g['ci_low'])}, {fmt(g['ci_high'])}]"),
+                             "" if m == "cosine" else f"P@{rt.k} {fmt(raw['precision_at_k']['value'])} (raw cosine)",
+                             "" if m == "cosine" else rt._gain_status(m),
+                             rv.reason if m == "cosine" else ""])
         return ["diagnostic", "value", "baseline", "verdict", "reason"], rows
 
     def fixes(self) -> list[str]:
         """``name: fix`` for every diagnostic that is not ``ok``."""
-        return [f"{n}: {v.fix}" for n, v in self.verdicts().items() if v.status != OK]
+        return [f"{n}: {v.fix}" for n, v in self.verdicts().items() if v.status not in (OK, "info") and v.fix]
 
 
 def cosine_diagnostics(
@@ -114,6 +222,10 @@ def cosine_diagnostics(
     backend: str = "numpy",
     device: str = "cpu",
     approx: bool = False,
+    classes=None,
+    relevant=None,
+    similarities=None,
+    n_bootstrap: int = 1000,
     on_step=None,
 ) -> CosineReport:
     """Run all seven cosine diagnostics on ``X`` (n_samples, n_features).
@@ -133,11 +245,16 @@ def cosine_diagnostics(
         one matrix, post-processing) on a seeded sample of this many rows (default: all).
     seed : seed for every sampled estimate.
     backend, device, approx : passed to :func:`embgeo.knn.engine.knn`.
+    classes : optional class per row: retrieval against labels (:func:`embgeo.cosine.retrieval.retrieval`),
+        on the neighbour sample when there is one.
+    relevant : optional ``(row, set_of_rows)`` list from relevance judgements (rows of ``X``; not with a sample).
+    similarities : the similarities retrieval compares (default all of ``SIMILARITIES``).
+    n_bootstrap : bootstrap resamples of the retrieval queries (default 1000).
     on_step : optional ``callable(name)`` called before each diagnostic (progress).
 
     Returns
     -------
-    CosineReport, whose ``status`` is the worst verdict.
+    CosineReport, whose ``verdict()`` is the worst verdict.
     """
     X = as_matrix(X, name="X", min_rows=3, allow_zero_rows=False)
     n, d = X.shape
@@ -185,8 +302,19 @@ def cosine_diagnostics(
     step("postprocessing")
     post = postprocessing(Xn, k=k, n_components=n_components, floor=floor, raw_neighbors=raw_nb, centred_neighbors=cen_nb, spec=spec_n, **opts)
     parts = dict(anisotropy=aniso, isoscore=iso, rogue_dimensions=rogue, norms=nrm, hubness=hub, rescaling=resc, postprocessing=post)
-    status = worst(*(p.verdict.status for p in parts.values()))
-    return CosineReport(n, d, int(k), int(Xn.shape[0]), int(seed) if isinstance(seed, (int, np.integer)) else 0, status, **parts)
+    ret = None
+    if classes is not None or relevant is not None:
+        from embgeo.cosine.retrieval import SIMILARITIES, retrieval
+
+        step("retrieval")
+        if Xn is not X and relevant is not None:
+            raise EmbgeoError("relevance judgements name rows of the whole matrix; they cannot be used with a neighbour sample",
+                              hint="drop --sample, or use --classes")
+        if Xn is not X:
+            classes = None if classes is None else np.asarray(classes, dtype=object)[rows]
+        ret = retrieval(Xn, labels=classes, relevant=relevant, k=k, methods=similarities or SIMILARITIES, n_components=n_components,
+                        floor=floor, n_bootstrap=n_bootstrap, seed=int(seeds[4]))
+    return CosineReport(n, d, int(k), int(Xn.shape[0]), int(seed) if isinstance(seed, (int, np.integer)) else 0, **parts, retrieval=ret)
 
 
 __all__ = [

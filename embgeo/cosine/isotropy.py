@@ -17,7 +17,7 @@ import numpy as np
 
 from embgeo.errors import EmbgeoError
 from embgeo.cosine.common import (
-    COSINE_EDGES, OK, WARN, Verdict, column_mean, column_variance, covariance, fmt, grade,
+    COSINE_EDGES, OK, WARN, Verdict, Judged, judge, column_mean, column_variance, covariance, fmt, grade,
     histogram, per_dimension_pair_cosine, row_norms, unit_sums,
 )
 from embgeo.results import Result
@@ -35,7 +35,7 @@ _Z95 = 1.959963984540054
 
 # --------------------------------------------------------------------------- anisotropy
 @dataclass(frozen=True, slots=True)
-class AnisotropyResult(Result):
+class AnisotropyResult(Judged):
     """Mean cosine of random pairs, raw and centred, next to an isotropic Gaussian of the same size."""
 
     n_samples: int
@@ -58,7 +58,7 @@ class AnisotropyResult(Result):
     hist_counts: np.ndarray = field(repr=False)
     centred_hist_counts: np.ndarray = field(repr=False)
     baseline_hist_counts: np.ndarray = field(repr=False)
-    verdict: Verdict = None
+    judgement: Verdict = field(default=None, repr=False)
 
 
 def _exact_mean_cosine(X, shift=None) -> float:
@@ -140,14 +140,14 @@ def anisotropy(X, *, n_pairs: int = 20000, seed=0) -> AnisotropyResult:
             fix = f"centre the embeddings (subtract the mean vector): the mean cosine becomes {fmt(exact_c)}"
         else:
             fix = f"centring leaves {fmt(exact_c)}; remove the top principal components (all-but-the-top) or whiten"
-    verdict = Verdict(status, f"mean cosine: warn ≥ {ANISOTROPY_WARN}, bad ≥ {ANISOTROPY_BAD}", reason, fix)
+    verdict = judge(status, f"mean cosine: warn ≥ {ANISOTROPY_WARN}, bad ≥ {ANISOTROPY_BAD}", reason, fix, "anisotropy")
     return AnisotropyResult(
         n_samples=n, n_features=d, n_pairs=int(c_raw.size),
         mean_cosine=exact, sampled_mean=m, ci_low=lo, ci_high=hi, pair_sd=sd,
         centred_mean_cosine=exact_c, centred_sampled_mean=cm, centred_ci_low=clo, centred_ci_high=chi,
         baseline_mean=bm, baseline_ci_low=blo, baseline_ci_high=bhi, baseline_pair_sd=1.0 / np.sqrt(d),
         hist_edges=COSINE_EDGES, hist_counts=histogram(c_raw), centred_hist_counts=histogram(c_cen),
-        baseline_hist_counts=histogram(c_base), verdict=verdict,
+        baseline_hist_counts=histogram(c_base), judgement=verdict,
     )
 
 
@@ -158,7 +158,7 @@ def mean_pair_cosine(X) -> float:
 
 # --------------------------------------------------------------------------- IsoScore
 @dataclass(frozen=True, slots=True)
-class IsoScoreResult(Result):
+class IsoScoreResult(Judged):
     """IsoScore of the data, of a same-size isotropic Gaussian, and their ratio."""
 
     n_samples: int
@@ -168,7 +168,7 @@ class IsoScoreResult(Result):
     baseline_sd: float
     ratio: float
     variances: np.ndarray = field(repr=False)  # covariance eigenvalues, descending
-    verdict: Verdict = None
+    judgement: Verdict = field(default=None, repr=False)
 
 
 def isoscore_from_variances(variances) -> float:
@@ -248,13 +248,13 @@ def isoscore(X, *, seed=0, baseline_repeats: int = 3, eigenvalues=None) -> IsoSc
     else:
         reason = f"IsoScore {fmt(value)} is only {fmt(ratio, 2)}× the same-size Gaussian's {fmt(b)}: a few directions hold most variance (top {max(1, d // 100)} hold {fmt(100 * top, 1)} %) and dominate every cosine"
         fix = "if those directions are not what similarity should be about, remove them (all-but-the-top) or whiten — whitening also inflates noise directions, so check the post-processing row first"
-    verdict = Verdict(status, f"IsoScore / Gaussian baseline: warn < {ISOSCORE_WARN} (never bad)", reason, fix)
+    verdict = judge(status, f"IsoScore / Gaussian baseline: warn < {ISOSCORE_WARN} (never bad)", reason, fix, "isoscore_ratio")
     return IsoScoreResult(n, d, value, b, float(base.std(ddof=1)) if base.size > 1 else float("nan"), ratio, ev, verdict)
 
 
 # --------------------------------------------------------------------------- rogue dimensions
 @dataclass(frozen=True, slots=True)
-class RogueDimensionsResult(Result):
+class RogueDimensionsResult(Judged):
     """Each dimension's contribution to the mean cosine, and the top dimensions."""
 
     n_features: int
@@ -266,7 +266,7 @@ class RogueDimensionsResult(Result):
     contributions: np.ndarray = field(repr=False)  # E[x_a y_a/(‖x‖‖y‖)] per dimension; sums to mean_cosine
     shares: np.ndarray = field(repr=False)  # contributions / mean_cosine
     variance_shares: np.ndarray = field(repr=False)  # var_a / Σ var
-    verdict: Verdict = None
+    judgement: Verdict = field(default=None, repr=False)
 
 
 def rogue_dimensions(X, *, top: int = 3) -> RogueDimensionsResult:
@@ -304,7 +304,7 @@ def rogue_dimensions(X, *, top: int = 3) -> RogueDimensionsResult:
         if status == OK:
             reason += "; no few dimensions dominate"
     fix = "none needed" if status == OK else f"standardise each dimension (z-score) or drop dimensions {dims} before taking cosines; centring removes their shared offset"
-    verdict = Verdict(status, f"top-{top} share of the mean cosine (when it is ≥ {ANISOTROPY_WARN}): warn ≥ {max(ROGUE_WARN, even):.2g}, bad ≥ {max(ROGUE_BAD, even):.2g}", reason, fix)
+    verdict = judge(status, f"top-{top} share of the mean cosine (when it is ≥ {ANISOTROPY_WARN}): warn ≥ {max(ROGUE_WARN, even):.2g}, bad ≥ {max(ROGUE_BAD, even):.2g}", reason, fix, "rogue_dims")
     return RogueDimensionsResult(d, total, top, dims, top_share, float(vshare[order].sum()), cc, shares, vshare, verdict)
 
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from embgeo.errors import EmbgeoError
 from embgeo.cosine.common import (
-    COSINE_EDGES, OK, WARN, Verdict, fmt, grade, histogram, jaccard_at_k, with_direction, worst,
+    COSINE_EDGES, OK, WARN, Verdict, Judged, judge, fmt, grade, histogram, jaccard_at_k, with_direction, worst,
 )
 from embgeo.cosine.isotropy import NormDistribution, norm_distribution
 from embgeo.results import Result
@@ -50,7 +50,7 @@ def _check_k(k: int, n: int) -> int:
 
 # --------------------------------------------------------------------------- norms
 @dataclass(frozen=True, slots=True)
-class NormsResult(Result):
+class NormsResult(Judged):
     """Row-norm distribution, dot-vs-cosine neighbour overlap and the norm–attribute correlation."""
 
     k: int
@@ -61,10 +61,10 @@ class NormsResult(Result):
     spearman: float | None = None
     spearman_p: float | None = None
     attribute_rows: int = 0
-    verdict: Verdict = None
+    judgement: Verdict = field(default=None, repr=False)
 
     def to_dict(self) -> dict:
-        d = Result.to_dict(self)
+        d = Judged.to_dict(self)
         d.pop("jaccard_dot_cosine_rows")
         d["jaccard_hist_counts"] = np.bincount(np.rint(self.jaccard_dot_cosine_rows * 20).astype(int), minlength=21).tolist()
         d["jaccard_hist_edges"] = [round(i / 20 - 0.025, 4) for i in range(22)]
@@ -122,7 +122,7 @@ def norms(X, *, k: int = 10, attribute=None, attribute_name: str = "attribute", 
         fix = "the norms carry information cosine discards: decide whether it is signal (use the dot product) or nuisance (use cosine), and report which"
     threshold = f"Jaccard@{k}(dot, cosine): warn < {NORM_JACCARD_WARN}, bad < {NORM_JACCARD_BAD}; |Spearman(norm, attribute)|: warn ≥ {NORM_SPEARMAN_WARN}"
     return NormsResult(k, dist, jac, jac_rows, attribute_name if attribute is not None else None, rho, p, used,
-                       Verdict(status, threshold, reason, fix))
+                       judge(status, threshold, reason, fix, "norm_spearman" if s_r != OK and s_j == OK else "jaccard_dot_cosine"))
 
 
 # --------------------------------------------------------------------------- hubness
@@ -134,6 +134,7 @@ class KOccurrence(Result):
     hub_share: float  # N_k > 2k
     antihub_share: float  # N_k = 0
     max_occurrence: int
+    robin_hood: float  # share of k-occurrence to move for every row to be a neighbour equally often
     counts: np.ndarray = field(repr=False)  # N_k(x) for every row
     occurrence_hist: np.ndarray = field(repr=False)  # bincount of N_k
     neighbour_cosine_hist: np.ndarray = field(repr=False)  # counts on COSINE_EDGES
@@ -149,7 +150,11 @@ def k_occurrence(indices: np.ndarray, n: int, *, k: int | None = None, cosine_di
 
     Skewness is the standardised third moment ``E[(N_k − k)³] / sd(N_k)³``
     (``scipy.stats.skew``, biased); hubs are rows with ``N_k > 2k``, anti-hubs rows
-    with ``N_k = 0`` (Radovanović et al. 2010).
+    with ``N_k = 0`` (Radovanović et al. 2010). The Robin Hood index
+    ``RH = ½ Σ|N_k(x) − k̄| / Σ N_k(x)`` (k̄ the mean k-occurrence) is the share of
+    k-occurrences that must move for every row to be a neighbour equally often
+    (Feldbauer et al. 2018; scikit-hubness's definition): 0 without hubs, → 1 when one
+    row is everyone's neighbour; unlike skewness it is bounded and stable at large n.
     """
     idx = np.asarray(indices)
     k = idx.shape[1] if k is None else int(k)
@@ -157,13 +162,15 @@ def k_occurrence(indices: np.ndarray, n: int, *, k: int | None = None, cosine_di
     c = counts - counts.mean()
     sd = np.sqrt(np.mean(c * c))
     sk = float(np.mean(c**3) / sd**3) if sd > 0 else 0.0
+    total = float(counts.sum())
+    rh = float(0.5 * np.abs(c).sum() / total) if total > 0 else float("nan")
     nb_hist = histogram(1.0 - np.asarray(cosine_distances)[:, :k].ravel()) if cosine_distances is not None else np.zeros(COSINE_EDGES.size - 1, dtype=np.int64)
-    return KOccurrence(sk, float(np.mean(counts > 2 * k)), float(np.mean(counts == 0)), int(counts.max()),
+    return KOccurrence(sk, float(np.mean(counts > 2 * k)), float(np.mean(counts == 0)), int(counts.max()), rh,
                        counts, np.bincount(counts).astype(np.int64), nb_hist)
 
 
 @dataclass(frozen=True, slots=True)
-class HubnessResult(Result):
+class HubnessResult(Judged):
     """Hubness of the cosine k-NN graph, raw and centred, with an isotropic Gaussian baseline."""
 
     k: int
@@ -172,7 +179,7 @@ class HubnessResult(Result):
     baseline: KOccurrence
     baseline_rows: int
     cosine_hist_edges: np.ndarray = field(default_factory=lambda: COSINE_EDGES.copy(), repr=False)  # edges of every neighbour_cosine_hist
-    verdict: Verdict = None
+    judgement: Verdict = field(default=None, repr=False)
 
 
 def hubness(X, *, k: int = 10, cosine_neighbors=None, centred_neighbors=None, backend: str = "numpy", device: str = "cpu",
@@ -203,17 +210,18 @@ def hubness(X, *, k: int = 10, cosine_neighbors=None, centred_neighbors=None, ba
         gnb = neighbours(G, k, **opts)
         base = k_occurrence(gnb.indices, nb_rows, k=k, cosine_distances=gnb.distances)
     else:  # too few rows for a baseline graph
-        base = KOccurrence(float("nan"), float("nan"), float("nan"), 0, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(COSINE_EDGES.size - 1, np.int64))
+        base = KOccurrence(float("nan"), float("nan"), float("nan"), 0, float("nan"), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(COSINE_EDGES.size - 1, np.int64))
     status = grade(raw.skewness, warn=HUB_SKEW_WARN, bad=HUB_SKEW_BAD)
     reason = (f"k-occurrence skewness {fmt(raw.skewness, 2)} (centred {fmt(cen.skewness, 2)}, isotropic Gaussian {fmt(base.skewness, 2)}); "
-              f"{fmt(100 * raw.hub_share, 1)} % hubs (N_k > {2 * k}), {fmt(100 * raw.antihub_share, 1)} % never a neighbour")
+              f"{fmt(100 * raw.hub_share, 1)} % hubs (N_k > {2 * k}), {fmt(100 * raw.antihub_share, 1)} % never a neighbour; "
+              f"Robin Hood index {fmt(raw.robin_hood, 2)} (centred {fmt(cen.robin_hood, 2)}, isotropic Gaussian {fmt(base.robin_hood, 2)})")
     if status == OK:
         fix = "none needed"
     elif grade(cen.skewness, warn=HUB_SKEW_WARN, bad=HUB_SKEW_BAD) == OK:
         fix = f"centre the embeddings: skewness drops to {fmt(cen.skewness, 2)}"
     else:
         fix = "centring is not enough: try all-but-the-top or whitening, or a hubness reduction (mutual proximity, CSLS) for retrieval"
-    verdict = Verdict(status, f"k-occurrence skewness: warn ≥ {HUB_SKEW_WARN}, bad ≥ {HUB_SKEW_BAD}", reason, fix)
+    verdict = judge(status, f"k-occurrence skewness: warn ≥ {HUB_SKEW_WARN}, bad ≥ {HUB_SKEW_BAD}", reason, fix, "hubness_skewness")
     return HubnessResult(k, raw, cen, base, nb_rows, COSINE_EDGES.copy(), verdict)
 
 

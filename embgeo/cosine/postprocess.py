@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.cosine.common import OK, Spectrum, Verdict, column_mean, column_variance, fmt, grade, jaccard_at_k, spectrum, with_direction
+from embgeo.cosine.common import OK, Spectrum, Verdict, Judged, judge, column_mean, column_variance, fmt, grade, jaccard_at_k, spectrum, with_direction
 from embgeo.results import Result
 from embgeo.validation import DEFAULT_BLOCK_ROWS, as_matrix, compute_dtype, iter_blocks
 
@@ -147,7 +147,7 @@ class TransformEffect(Result):
 
 
 @dataclass(frozen=True, slots=True)
-class PostprocessResult(Result):
+class PostprocessResult(Judged):
     """Effect of centring, all-but-the-top and whitening on anisotropy, hubness and neighbours."""
 
     k: int
@@ -156,7 +156,7 @@ class PostprocessResult(Result):
     whiten_floored: int
     transforms: list  # TransformEffect for raw, centre, abtt, whiten
     recommended: str
-    verdict: Verdict = None
+    judgement: Verdict = field(default=None, repr=False)
 
     def effect(self, name: str) -> TransformEffect:
         return next(t for t in self.transforms if t.name == name)
@@ -222,7 +222,7 @@ def postprocessing(X, *, k: int = 10, n_components: int | None = None, floor: fl
         fix = "none needed" if not needed else f"none needed ('{recommended}' is the mildest transform that fixes anisotropy and hubness, and it moves few neighbours)"
     else:
         fix = f"neighbours depend on the origin and the top directions: apply '{recommended}' on purpose and use the processed matrix everywhere (--write-processed FILE --process {recommended})"
-    verdict = Verdict(status, f"when the raw matrix is anisotropic or hubby, min Jaccard@{k}(raw, centred / all-but-the-top): warn < {POST_JACCARD_WARN}, bad < {POST_JACCARD_BAD}", reason, fix)
+    verdict = judge(status, f"when the raw matrix is anisotropic or hubby, min Jaccard@{k}(raw, centred / all-but-the-top): warn < {POST_JACCARD_WARN}, bad < {POST_JACCARD_BAD}", reason, fix, "postprocess_jaccard")
     return PostprocessResult(k, D, wm.floor, wm.n_floored, effects, recommended, verdict)
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.cosine.common import OK, Verdict, fmt, grade, jaccard_at_k
+from embgeo.cosine.common import OK, Verdict, Judged, judge, fmt, grade, jaccard_at_k
 from embgeo.results import Result
 from embgeo.validation import as_matrix, as_rng
 
@@ -42,7 +42,7 @@ class RescaleCase(Result):
 
 
 @dataclass(frozen=True, slots=True)
-class RescalingResult(Result):
+class RescalingResult(Judged):
     """Sensitivity of cosine neighbours to a rescaling that should not matter."""
 
     mode: str  # "factors" (A, B given) or "single" (one matrix)
@@ -53,7 +53,7 @@ class RescalingResult(Result):
     invariant_precision: float | None = None
     log_norm_ratio: np.ndarray | None = field(default=None, repr=False)  # log(‖A_j‖/‖B_j‖) per latent dimension
     log_norm_ratio_sd: float | None = None
-    verdict: Verdict = None
+    judgement: Verdict = field(default=None, repr=False)
 
 
 def _precision(indices: np.ndarray, labels) -> float | None:
@@ -162,7 +162,7 @@ def factor_rescaling(A, B, *, k: int = 10, spreads=DEFAULT_SPREADS, labels=None,
     if status == OK:
         reason = reason.replace("keep only", "keep")
     fix = "none needed" if status == OK else "do not take cosines of raw factors: use Lᵀbⱼ with AᵀA = LLᵀ (cosine between columns of A Bᵀ), or the dot product, or fix the scale during training"
-    verdict = Verdict(status, f"min Jaccard@{k} over rescalings: warn < {FACTOR_JACCARD_WARN}, bad < {FACTOR_JACCARD_BAD}", reason, fix)
+    verdict = judge(status, f"min Jaccard@{k} over rescalings: warn < {FACTOR_JACCARD_WARN}, bad < {FACTOR_JACCARD_BAD}", reason, fix, "rescaling_jaccard")
     inv_p = _precision(inv0, labels)
     return RescalingResult("factors", k, cases, min_j, inv_j, inv_p, lr, lr_sd, verdict)
 
@@ -195,8 +195,8 @@ def dimension_rescaling(X, *, k: int = 10, raw_neighbors=None, floor: float | No
     reason = (f"dividing each dimension by its sd keeps {fmt(100 * j_std, 0)} % of the cosine neighbours, whitening {fmt(100 * j_wh, 0)} %"
               + ("" if status == OK else ": neighbours depend on how each dimension happens to be scaled"))
     fix = "none needed" if status == OK else "cosine neighbours here reflect per-dimension scale; check results against the standardised or whitened matrix and report the choice"
-    verdict = Verdict(status, f"Jaccard@{k}(raw, standardised): warn < {SCALE_JACCARD_WARN}, bad < {SCALE_JACCARD_BAD}", reason, fix)
-    return RescalingResult("single", k, cases, min(j_std, j_wh), verdict=verdict)
+    verdict = judge(status, f"Jaccard@{k}(raw, standardised): warn < {SCALE_JACCARD_WARN}, bad < {SCALE_JACCARD_BAD}", reason, fix, "rescaling_jaccard")
+    return RescalingResult("single", k, cases, min(j_std, j_wh), judgement=verdict)
 
 
 __all__ = ["RescaleCase", "RescalingResult", "factor_rescaling", "dimension_rescaling", "invariant_factors", "rescalings"]

@@ -78,7 +78,7 @@ def plot_cosine(result, *, ax=None):
     histograms, rogue dimensions, k-occurrence); with ``ax``, the cosine histograms only."""
     fig, axes = figure(3, ax=ax, width=4.8)
     _draw_pair_cosines(axes[0], result.anisotropy, neighbours=result.hubness.raw.neighbour_cosine_hist, k=result.k)
-    note(axes[0], f"verdict: {result.anisotropy.verdict.status}" if result.anisotropy.verdict else "", loc="upper right")
+    note(axes[0], f"verdict: {result.anisotropy.verdict().status}", loc="upper right")
     if ax is None:
         _draw_rogue(axes[1], result.rogue_dimensions)
         _draw_occurrence(axes[2], result.hubness)
