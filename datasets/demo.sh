@@ -19,7 +19,7 @@ echo "== embgeo info $S --labels $L"
 "$EMBGEO" info "$S" --labels "$L" --out "$OUT/info.json"
 
 echo "== embgeo report (sentences + paraphrase pairs + rating + mammals)"
-"$EMBGEO" report "$S" --labels "$L" --attr rating --pairs "$A" --pairs "$B" --edges "$M" --out "$OUT/report.html"
+"$EMBGEO" report "$S" --labels "$L" --attr rating --pairs "$A" --pairs "$B" --edges "$M" --html "$OUT/report.html" --md "$OUT/report.md" --out "$OUT/report.json"
 
 echo
 echo "report: $(cd "$OUT" && pwd)/report.html (Markdown twin: $(cd "$OUT" && pwd)/report.md)"

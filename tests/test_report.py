@@ -56,7 +56,7 @@ def full_report(inputs, tmp_path_factory):
     calls = []
     rep = build_report(es, pairs=pairs, attr="score", layers=layers, hierarchy=h, seed=0, reembed_sample=60,
                        title=f"report {XSS}", progress=lambda i, n, t: calls.append((i, n)))
-    written = write_report(rep, out)
+    written = write_report(rep, out, md=out.with_suffix(".md"))
     return rep, out, written, calls
 
 
@@ -78,7 +78,7 @@ def test_every_section_that_applies(full_report):
 
 def test_sections_left_out_without_their_inputs(inputs, tmp_path, run_cli):
     out = tmp_path / "r.html"
-    res = run_cli(["report", inputs / "x.npy", "--out", out, "--reembed-sample", "0", "-f", "json"])
+    res = run_cli(["report", inputs / "x.npy", "--html", out, "--md", tmp_path / "r.md", "--reembed-sample", "0", "-f", "json"])
     assert res.code == 0, res.stderr
     html = out.read_text()
     assert _sections(html) == {"overview", "uniformity", "intrinsic", "cosine", "map"}
@@ -86,7 +86,13 @@ def test_sections_left_out_without_their_inputs(inputs, tmp_path, run_cli):
 
     doc = json.loads(res.stdout)
     assert doc["schema"] == "embgeo.report/1"
-    left = {d["section"] for d in doc["left_out"]}
+    assert list(doc) == ["schema", "embgeo_version", "command", "inputs", "settings", "results", "verdict", "notes"]
+    # the report's verdict is its worst judging section, and names it
+    judged = {s["key"]: s["status"] for s in doc["results"]["sections"] if s["status"] in ("ok", "warn", "bad")}
+    order = {"ok": 0, "warn": 1, "bad": 2}
+    assert order[doc["verdict"]["status"]] == max(order[v] for v in judged.values())
+    assert judged[doc["verdict"]["decided_by"]] == doc["verdict"]["status"]
+    left = {d["section"] for d in doc["results"]["left_out"]}
     assert left == {"Modality gap", "Intrinsic dimension per layer", "Rank axis", "Hierarchy in the Poincaré disk",
                     "Is the space tree-like? (hyperbolic re-embedding)"}
     assert (tmp_path / "r.md").exists() and (tmp_path / "r_files" / "uniformity-1.png").exists()
@@ -139,8 +145,10 @@ def test_missing_module_is_skipped_with_a_note(inputs, monkeypatch):
 
 
 def test_report_bad_input(inputs, tmp_path, run_cli):
-    for args in (["--out", tmp_path / "r.txt"], ["--out", tmp_path / "r.html", "--attr", "nope"],
-                 ["--out", tmp_path / "missing" / "r.html"], ["--out", tmp_path / "r.html", "--edges", tmp_path / "none.edges"]):
+    (tmp_path / "r_files").write_text("a file where the image folder goes")
+    for args in (["--html", tmp_path / "r.txt"], ["--html", tmp_path / "r.html", "--attr", "nope"], [],
+                 ["--html", tmp_path / "missing" / "r.html"], ["--html", tmp_path / "r.html", "--edges", tmp_path / "none.edges"],
+                 ["--md", tmp_path / "r.md"], ["--html", tmp_path / "r.html", "-f", "json", "--out", tmp_path / "s.csv"]):
         res = run_cli(["report", inputs / "x.npy", *args])
         assert res.code == 2, args
         assert res.stderr.startswith("embgeo: error:") and len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
@@ -187,10 +195,11 @@ def test_hierarchy_section_scores_rows_named_by_the_hierarchy(inputs, tmp_path, 
     np.savez(tmp_path / "unit.npz", embeddings=X / np.linalg.norm(X, axis=1, keepdims=True), ids=ids)
     ref = json.loads(run_cli(["hyperbolic", "eval", tmp_path / "unit.npz", inputs / "tree.edges", "--metric", "all",
                               "--model", "euclidean", "-f", "json"]).stdout)
-    for key in ("map", "map_sala", "distortion_avg"):
-        assert own[key] == pytest.approx(ref[key], rel=1e-12), key  # same engine, same rows: equal up to summation order
+    for key in ("map", "map_sala", "distortion_mean"):
+        assert own[key] == pytest.approx(ref["results"][key], rel=1e-12), key  # same engine, same rows: equal up to summation order
     assert sec.tables[0].caption.startswith("your embedding")
-    assert sec.status == ("ok" if own["map_sala"] >= 0.9 else "warn" if own["map_sala"] >= 0.5 else "bad")
+    assert sec.status == ref["verdict"]["status"]  # one rule: the card's verdict is `hyperbolic eval`'s
+    assert sec.data["verdict"]["decided_by"] == ref["verdict"]["decided_by"]
     assert f"{own['map_sala']:.3f}" in sec.key_value and sec.verdict.startswith("your embedding: MAP")
 
     # a zero row that is not a node does not stop the scoring (only the nodes' rows are used)

@@ -1,4 +1,4 @@
-"""``embgeo report X [--pairs Y] [--labels L] [--attr COLUMN] [--layers FILE ...] [--edges E] --out report.html``"""
+"""``embgeo report X [--pairs Y] [--labels L] [--attr COLUMN] [--layers FILE ...] [--edges EDGES] --html report.html [--md report.md] [--out summary.json]``"""
 from __future__ import annotations
 
 from enum import Enum
@@ -8,8 +8,8 @@ from typing import Annotated, List, Optional
 import typer
 
 from embgeo.cli.common import (
-    DedupeOpt, DropNonfiniteOpt, FormatOpt, IdColOpt, InputFormatOpt, LabelsIdOpt, LabelsOpt, SeedOpt,
-    message, progress, read_embeddings, seed_value,
+    DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, JoinOpt, LabelsIdOpt, LabelsOpt, OutOpt, SeedOpt,
+    emit_result, input_entry, message, progress, read_embeddings, seed_value,
 )
 
 
@@ -22,7 +22,8 @@ class MapMethod(str, Enum):
 
 def report(
     file: Annotated[str, typer.Argument(help="Embedding file (PATH or PATH:KEY).", show_default=False, metavar="X")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="The HTML report to write (self-contained); report.md and its images go beside it.", dir_okay=False)],
+    html: Annotated[Optional[Path], typer.Option("--html", help="Write the report as one self-contained HTML file (images inline, no scripts).", dir_okay=False, show_default=False)] = None,
+    md: Annotated[Optional[Path], typer.Option("--md", help="Write the report as Markdown; its images go into <stem>_files/ beside it.", dir_okay=False, show_default=False)] = None,
     pairs: Annotated[Optional[List[str]], typer.Option("--pairs", help="Row-paired sets for the modality gap: --pairs B (pairs X with B) or --pairs A --pairs B (any two row-paired files).", show_default=False)] = None,
     attr: Annotated[Optional[str], typer.Option("--attr", help="Numeric label column for the rank axis (and norm vs attribute); needs --labels unless the input carries it.")] = None,
     color_by: Annotated[Optional[str], typer.Option("--color-by", help="Label column that colours the map (default: the text column with the most distinct values, 2–30, else --attr).")] = None,
@@ -30,7 +31,6 @@ def report(
     edges: Annotated[Optional[Path], typer.Option("--edges", help="A hierarchy or graph (edge list 'u v \\[w]' or closure CSV 'id1,id2\\[,weight]') to embed in the Poincaré disk.", dir_okay=False)] = None,
     map_method: Annotated[MapMethod, typer.Option("--map", help="How the map is drawn: pca (fast), umap, hyperbolic-umap (slower: numba compiles on first use), none.", case_sensitive=False)] = MapMethod.pca,
     reembed_sample: Annotated[int, typer.Option("--reembed-sample", help="Rows (seeded sample) re-embedded into the Poincaré ball by h-MDS; 0 leaves the section out.", min=0)] = 500,
-    no_markdown: Annotated[bool, typer.Option("--no-markdown", help="Write only the HTML file (no report.md and images).")] = False,
     title: Annotated[Optional[str], typer.Option("--title", help="Title of the report (default: 'embgeo report: X').")] = None,
     seed: SeedOpt = None,
     id_col: IdColOpt = None,
@@ -39,21 +39,34 @@ def report(
     input_format: InputFormatOpt = None,
     drop_nonfinite: DropNonfiniteOpt = False,
     dedupe: DedupeOpt = False,
+    join: JoinOpt = None,
+    fail_on: FailOnOpt = None,
     fmt: FormatOpt = None,
+    out: OutOpt = None,
 ):
-    """Run every analysis that applies to the inputs and write one self-contained HTML report
-    (images inline, no scripts or external URLs) plus a Markdown twin; prints a summary table."""
-    from embgeo.cli.output import emit
+    """Run every analysis that applies to the inputs and write the report: --html (one self-contained
+    file: images inline, no scripts or external URLs) and/or --md (Markdown with its images).
+    The summary table (one row per section) is the data: stdout, or --out FILE.
+    The verdict is the worst section verdict, and names the section that decided it."""
     from embgeo.errors import EmbgeoError
     from embgeo.report.build import build_report, write_report
 
-    if out.suffix.lower() not in (".html", ".htm"):
-        raise EmbgeoError("the report is written as HTML", source=str(out), hint="name the output file report.html")
-    parent = out.parent if str(out.parent) else Path(".")
-    if not parent.exists():
-        raise EmbgeoError("output folder does not exist", source=str(out), hint=f"create {parent} first")
+    if html is None and md is None:
+        raise EmbgeoError("nothing to write: give --html FILE and/or --md FILE", hint="e.g. --html report.html")
+    for path, suffixes in ((html, (".html", ".htm")), (md, (".md",))):
+        if path is None:
+            continue
+        if path.suffix.lower() not in suffixes:
+            raise EmbgeoError(f"this option writes {suffixes[0]}, not '{path.suffix or '(none)'}'", source=str(path), hint=f"name the file report{suffixes[0]}")
+        parent = path.parent if str(path.parent) else Path(".")
+        if not parent.is_dir():
+            raise EmbgeoError("output folder does not exist", source=str(path), hint=f"create {parent} first")
+    if md is not None:
+        folder = (md.parent if str(md.parent) else Path(".")) / f"{md.stem}_files"
+        if folder.exists() and not folder.is_dir():
+            raise EmbgeoError("the report's image folder exists as a file", source=str(folder), hint=f"remove or rename {folder}, or name the Markdown file differently")
     es = read_embeddings(file, id_col=id_col, labels=labels, labels_id_col=labels_id_col, input_format=input_format,
-                         drop_nonfinite=drop_nonfinite, dedupe=dedupe)
+                         drop_nonfinite=drop_nonfinite, dedupe=dedupe, join=join)
     if not drop_nonfinite:  # every analysis would fail on them: say so once, before any work
         from embgeo.validation import _format_rows, scan_rows
 
@@ -102,20 +115,32 @@ def report(
             map_method=map_method.value, reembed_sample=reembed_sample, title=title,
             only=only, progress=step,
         )
-    written = write_report(rep, out, markdown=not no_markdown)
-    cols, rows = rep.table()
-    notes = [f"wrote {p}" for p in written if p.suffix != ".png"]
-    images = sum(1 for p in written if p.suffix == ".png")
+    written = write_report(rep, html, md=md)
+    for p in written:
+        if p.suffix != ".png":
+            message(f"wrote {p}")
+    images = [p for p in written if p.suffix == ".png"]
     if images:
-        notes.append(f"wrote {images} images into {written[0].parent}")
+        message(f"wrote {len(images)} images into {images[0].parent}")
     for sec in rep.sections:
         if sec.status in ("skipped", "error"):
             message(f"report: {sec.title}: {sec.verdict}", style="yellow")
     ran = [sec for sec in rep.sections if sec.key != "overview"]
     if ran and all(sec.status == "error" for sec in ran):  # a pipeline must not read this as success
-        raise EmbgeoError(f"no analysis could run (every section failed; the report at {out} says why)", source=es.source)
-    emit(command="report", data={"out": str(out), **rep.to_dict()}, columns=cols, rows=rows, fmt=fmt, out=None,
-         title=f"embgeo report — {es.source} ({rep.seconds:.1f} s)", notes=notes)
+        raise EmbgeoError(f"no analysis could run (every section failed; the report at {html or md} says why)", source=es.source)
+    inputs = [input_entry(es)]
+    if pair_sets is not None:
+        inputs += [input_entry(p) for p in pair_sets if p is not es]
+    if stack is not None:
+        inputs += [input_entry(f) for f in layers]
+    if edges is not None:
+        inputs.append(input_entry(edges, rows=hierarchy.n_edges))
+    settings = {"html": html, "md": md, "pairs": pairs, "attr": attr, "color_by": color_by, "layers": layers, "edges": edges,
+                "map": map_method.value, "reembed_sample": reembed_sample, "title": title, "seed": s, "id_col": id_col,
+                "labels": labels, "labels_id_col": labels_id_col, "input_format": input_format, "drop_nonfinite": drop_nonfinite,
+                "dedupe": dedupe, "join": getattr(join, "value", join), "fail_on": getattr(fail_on, "value", fail_on)}
+    emit_result(command="report", inputs=inputs, settings=settings, result=rep, fmt=fmt, out=out,
+                title=f"embgeo report — {es.source} ({rep.seconds:.1f} s)", fail_on=fail_on)
 
 
 def _keys() -> list[str]:

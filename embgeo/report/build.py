@@ -128,32 +128,49 @@ def build_report(
     )
 
 
-def write_report(report: Report, out, *, markdown: bool = True) -> list[Path]:
-    """Write ``out`` (HTML, self-contained) and, with ``markdown``, ``<stem>.md`` plus ``<stem>_files/*.png``
-    beside it. Every file is written atomically; returns the paths written."""
+def write_report(report: Report, html=None, *, md=None, markdown: bool | None = None) -> list[Path]:
+    """Write the report: ``html`` (one self-contained file) and/or ``md`` (Markdown, its images in
+    ``<md stem>_files/`` beside it). Every file is written atomically; returns the paths written.
+
+    ``markdown=True`` (library convenience) writes the Markdown twin beside ``html`` as ``<stem>.md``.
+    """
     from embgeo.io.writers import write_bytes, write_text
     from embgeo.report.render import image_name, render_html, render_markdown
 
-    out = Path(out)
-    if out.suffix.lower() not in (".html", ".htm"):
-        raise EmbgeoError("the report is written as HTML", source=str(out), hint="name the output file report.html")
-    parent = out.parent if str(out.parent) else Path(".")
-    if not parent.exists():
-        raise EmbgeoError("output folder does not exist", source=str(out), hint=f"create {parent} first")
+    html = None if html is None else Path(html)
+    if markdown and md is None and html is not None:
+        md = html.with_suffix(".md")
+    md = None if md is None else Path(md)
+    if html is None and md is None:
+        raise EmbgeoError("nothing to write: give an HTML path, a Markdown path, or both", hint="html='report.html' and/or md='report.md'")
+    if html is not None and html.suffix.lower() not in (".html", ".htm"):
+        raise EmbgeoError("the report's HTML file must end in .html", source=str(html), hint="name it report.html")
+    if md is not None and md.suffix.lower() != ".md":
+        raise EmbgeoError("the report's Markdown file must end in .md", source=str(md), hint="name it report.md")
+    for path in (html, md):
+        if path is not None:
+            parent = path.parent if str(path.parent) else Path(".")
+            if not parent.is_dir():
+                raise EmbgeoError("output folder does not exist", source=str(path), hint=f"create {parent} first")
     written = []
-    if markdown:
-        folder = parent / f"{out.stem}_files"
-        folder.mkdir(exist_ok=True)
-        for s in report.sections:
-            for j, img in enumerate(s.images):
-                p = folder / image_name(s, j)
-                write_bytes(p, img.png)
-                written.append(p)
-        md = parent / f"{out.stem}.md"
+    if md is not None:
+        parent = md.parent if str(md.parent) else Path(".")
+        folder = parent / f"{md.stem}_files"
+        if folder.exists() and not folder.is_dir():
+            raise EmbgeoError("the report's image folder exists as a file", source=str(folder),
+                              hint=f"remove or rename {folder}, or name the Markdown file differently")
+        images = [(s, j, img) for s in report.sections for j, img in enumerate(s.images)]
+        if images:
+            folder.mkdir(exist_ok=True)
+        for s, j, img in images:
+            p = folder / image_name(s, j)
+            write_bytes(p, img.png)
+            written.append(p)
         write_text(md, render_markdown(report, image_folder=folder.name))
         written.append(md)
-    write_text(out, render_html(report))
-    written.append(out)
+    if html is not None:
+        write_text(html, render_html(report))
+        written.append(html)
     _readable(written)
     return written
 
@@ -194,5 +211,5 @@ def report(X, *, out=None, pairs=None, attr: str | None = None, labels=None, lay
         pairs = (as_embedding_set(pairs[0], name="A"), as_embedding_set(pairs[1], name="B"))
     rep = build_report(es, pairs=pairs, attr=attr, layers=layers, hierarchy=hierarchy, seed=seed, **kwargs)
     if out is not None:
-        write_report(rep, out)
+        write_report(rep, out, markdown=True)
     return rep

@@ -85,6 +85,33 @@ class Report(Result):
         rows += [[t, "left out", r, "", None] for t, r in self.left_out]
         return ["section", "verdict", "key number", "value", "seconds"], rows
 
+    def metrics(self):
+        """One tidy row per section: its headline number (when numeric) and its status."""
+        from embgeo.results import Metric
+
+        rows = []
+        for s in self.sections:
+            try:
+                value = float(str(s.key_value).split()[0].replace(",", ""))
+            except (ValueError, IndexError):
+                value = None
+            rows.append(Metric(s.key, value, status=s.status, extra={"key_label": s.key_label, "key_value": s.key_value}))
+        return rows
+
+    def verdict(self):
+        """The worst verdict of the sections that judge X (a section whose ``data`` says
+        ``in_verdict: False`` — e.g. a hierarchy scored from its edges alone — is shown but not counted)."""
+        from embgeo.results import Verdict, severity
+
+        judged = [s for s in self.sections if s.status in ("ok", "warn", "bad") and s.data.get("in_verdict", True)]
+        errors = [s for s in self.sections if s.status == "error"]
+        if not judged:
+            if errors:
+                return Verdict("warn", f"{len(errors)} section(s) could not run ({errors[0].title}: {errors[0].verdict})", "see the report", errors[0].key)
+            return Verdict("info", "no section gave a verdict")
+        worst = max(judged, key=lambda s: severity(s.status))
+        return Verdict(worst.status, f"{worst.title}: {worst.verdict}", "" if worst.status == "ok" else "see its section in the report", worst.key)
+
     def section(self, key: str) -> Section:
         for s in self.sections:
             if s.key == key:

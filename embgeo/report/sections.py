@@ -79,18 +79,10 @@ def run_overview(ctx: Context) -> Section:
     from embgeo.info import describe
 
     info = describe(ctx.es)
-    bad = info.nan_inf_rows + info.zero_rows + info.duplicate_rows
-    status = "ok" if bad == 0 else "warn"
-    parts = []
-    if info.nan_inf_rows:
-        parts.append(f"{info.nan_inf_rows} rows with NaN/inf")
-    if info.zero_rows:
-        parts.append(f"{info.zero_rows} all-zero rows")
-    if info.duplicate_rows:
-        parts.append(f"{info.duplicate_rows} duplicate rows")
-    verdict = "no NaN/inf, all-zero or duplicate rows" if not parts else "found " + ", ".join(parts) + " (pass --drop-nonfinite / --dedupe)"
+    v = info.verdict()  # the same rule as `embgeo info`
+    status, verdict = v.status, v.reason + (f" ({v.fix})" if v.fix else "")
     return Section(
-        "overview", "Data", status, "rows × dims", f"{info.rows} × {info.dims}", verdict,
+        "overview", "Data", status, "rows × dims", f"{info.n_rows} × {info.n_dims}", verdict,
         explanation="Shape, storage type, L2 norms (min / median / max, accumulated in float64) and rows that break "
                     "analyses: NaN or inf values, all-zero rows (no direction, so no cosine) and exact duplicates "
                     "(they make nearest-neighbour distances zero and bias ratio estimators).",
