@@ -35,7 +35,7 @@ def test_lorentz_eval_refuses_points_off_the_hyperboloid(run_cli, files):
     r = run_cli(["hyperbolic", "eval", files / "ball40.npy", path("smalltree"), "--model", "lorentz", "--metric", "all", "-f", "json"])
     one_line_error(r, "ball40.npy", "off the hyperboloid")
     ok = run_cli(["hyperbolic", "eval", files / "ball40.npy", path("smalltree"), "--metric", "all", "-f", "json"])
-    assert ok.code == 0 and 0.0 <= json.loads(ok.stdout)["map"] <= 1.0
+    assert ok.code == 0 and 0.0 <= json.loads(ok.stdout)["results"]["map"] <= 1.0
 
 
 def test_eval_scale_must_be_positive(run_cli, files):
@@ -44,7 +44,7 @@ def test_eval_scale_must_be_positive(run_cli, files):
 
 
 def test_resume_from_a_plain_array(run_cli, files, tmp_path):
-    r = run_cli(["hyperbolic", "train", path("smalltree"), "-o", tmp_path / "e.npz", "--epochs", "2", "--resume", files / "x.npy"])
+    r = run_cli(["hyperbolic", "train", path("smalltree"), "--coords", tmp_path / "e.npz", "--epochs", "2", "--resume", files / "x.npy"])
     one_line_error(r, "x.npy", "not an embgeo training checkpoint")
     assert not (tmp_path / "e.npz").exists()
 
@@ -57,9 +57,9 @@ def test_missing_plot_folder_is_refused_before_anything_is_written(run_cli, file
 
 
 @pytest.mark.parametrize("argv, words", [
-    (["hyperbolic", "combinatorial", "{smalltree}", "--coords-out", "{tmp}/co.npz"], ["co.npz", ".csv"]),
+    (["hyperbolic", "combinatorial", "{smalltree}", "--coords", "{tmp}/co.npz"], ["co.npz", ".csv"]),
     (["rank", "{x}", "--labels", "{rk}", "--attr", "y", "--save-axis", "{tmp}/ax.txt"], ["ax.txt", ".npy"]),
-    (["hyperbolic", "train", "{smalltree}", "-o", "{tmp}/e.json"], ["e.json", ".npz"]),
+    (["hyperbolic", "train", "{smalltree}", "--coords", "{tmp}/e.json"], ["e.json", ".npz"]),
 ])
 def test_side_outputs_check_their_suffix(run_cli, files, tmp_path, argv, words):
     args = [a.format(smalltree=path("smalltree"), tmp=tmp_path, x=files / "x.npy", rk=files / "rk.csv") for a in argv]
@@ -85,7 +85,7 @@ def test_reembed_constant_and_duplicate_rows(run_cli, files):
     r = run_cli(["hyperbolic", "reembed", files / "dup.npy", "-f", "json"])
     assert r.code == 0, r.stderr
     d = json.loads(r.stdout)
-    assert d["n_samples"] == 100 and d["n_used"] <= 80 and any("20 exact duplicate rows dropped" in n for n in d["notes"])
+    assert d["results"]["n_rows"] == 100 and d["results"]["n_rows_used"] <= 80 and any("20 exact duplicate rows dropped" in n for n in d["notes"])
 
 
 @pytest.mark.parametrize("argv, words", [
@@ -110,7 +110,7 @@ def test_rank_methods_comma_separated_or_repeated(run_cli, files):
 
 @pytest.mark.parametrize("opt", [["--lr", "0"], ["--lr", "nan"], ["--target-map", "2"]])
 def test_train_refuses_impossible_settings(run_cli, tmp_path, opt):
-    one_line_error(run_cli(["hyperbolic", "train", path("smalltree"), "-o", tmp_path / "e.npz", *opt]), opt[0])
+    one_line_error(run_cli(["hyperbolic", "train", path("smalltree"), "--coords", tmp_path / "e.npz", *opt]), opt[0])
     assert not (tmp_path / "e.npz").exists()
 
 

@@ -31,7 +31,7 @@ CASES = {
     "rank": lambda f: ["rank", f / "z.npy", "--labels", f / "z.csv", "--attr", "score", "--method", "regression", "--bootstrap", "50", "--shuffles", "50", "--random-directions", "100"],
     "combinatorial": lambda f: ["hyperbolic", "combinatorial", path("smalltree")],
     "hmds": lambda f: ["hyperbolic", "hmds", path("smalltree"), "--dim", "2"],
-    "train": lambda f: ["hyperbolic", "train", path("smalltree"), "--dim", "2", "--epochs", "5", "--out", f / "t.npz"],
+    "train": lambda f: ["hyperbolic", "train", path("smalltree"), "--dim", "2", "--epochs", "5", "--coords", f / "t.npz"],
 }
 
 
@@ -44,7 +44,7 @@ def test_plot_is_written(name, files, run_cli):
 
 
 def test_eval_plot_draws_the_embedding(files, run_cli):
-    run_cli(["-q", "hyperbolic", "train", path("smalltree"), "--dim", "2", "--epochs", "5", "--out", files / "e.npz"])
+    run_cli(["-q", "hyperbolic", "train", path("smalltree"), "--dim", "2", "--epochs", "5", "--coords", files / "e.npz"])
     res = run_cli(["-q", "hyperbolic", "eval", files / "e.npz", path("smalltree"), "--metric", "all", "--plot", files / "e.svg"])
     assert res.code == 0, res.stderr
     assert (files / "e.svg").read_text().lstrip().startswith("<?xml")
@@ -66,8 +66,8 @@ def test_trainer_device_falls_back_with_a_message(tmp_path, run_cli):
     """`--device cuda` without CUDA trains on the CPU, says so on stderr, and gives the CPU numbers."""
     import json
 
-    a = run_cli(["hyperbolic", "train", path("smalltree"), "--dim", "2", "--epochs", "3", "--out", tmp_path / "a.npz", "-f", "json"])
-    b = run_cli(["--device", "cuda", "hyperbolic", "train", path("smalltree"), "--dim", "2", "--epochs", "3", "--out", tmp_path / "b.npz", "-f", "json"])
+    a = run_cli(["hyperbolic", "train", path("smalltree"), "--dim", "2", "--epochs", "3", "--coords", tmp_path / "a.npz", "-f", "json"])
+    b = run_cli(["--device", "cuda", "hyperbolic", "train", path("smalltree"), "--dim", "2", "--epochs", "3", "--coords", tmp_path / "b.npz", "-f", "json"])
     import torch
 
     if not torch.cuda.is_available():
