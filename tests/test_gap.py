@@ -111,3 +111,170 @@ def test_block_changes_only_the_tiling():
     for ra, rb in ((a.uniformity_x, b.uniformity_x), (a.uniformity_y, b.uniformity_y), (a.uniformity_joint, b.uniformity_joint)):
         assert ra.mode == "exact"
         np.testing.assert_allclose(rb.value, ra.value, rtol=0, atol=1e-9)
+
+
+# ----------------------------------------------------------------- contract, verdicts and the toolkit (issues 15, 19)
+
+def planted_noisy(n=300, d=32, c=0.4, noise=0.6, vary=False, seed=0):
+    """x_i = √(1−c²) v_i + c u and y_i = √(1−c_i²) w_i − c_i u with unit v_i, w_i ⟂ u, w_i a noisy copy of v_i.
+
+    With one c for every y row (``vary=False``) the gap is a constant offset: x_i·y_j = s² v_i·w_j − c c_j
+    ranks the candidates exactly as v_i·w_j does, so removing the gap cannot change retrieval. With c_i
+    drawn per row (``vary=True``) the term −c·c_j favours candidates with a small offset whatever their
+    content: removing the gap fixes retrieval."""
+    rng = np.random.default_rng(seed)
+    u = rng.standard_normal(d)
+    u /= np.linalg.norm(u)
+
+    def perp(A):
+        A = A - np.outer(A @ u, u)
+        return A / np.linalg.norm(A, axis=1, keepdims=True)
+
+    v = perp(rng.standard_normal((n, d)))
+    w = perp(v + noise * rng.standard_normal((n, d)) / np.sqrt(d))
+    cy = rng.uniform(0.05, 0.9, n) if vary else np.full(n, c)
+    X = np.sqrt(1 - c * c) * v + c * u
+    Y = np.sqrt(1 - cy * cy)[:, None] * w - cy[:, None] * u
+    return X, Y, u, v, w
+
+
+def test_verdict_a_gap_whose_removal_changes_nothing_is_ok():
+    c = 0.4
+    X, Y, u, v, w = planted_noisy(c=c, noise=2.0)
+    # shifting along the planted offset 2c·u maps the rows exactly onto v and w: the rankings cannot change
+    r = modality_gap(X, Y, cv=3, direction=2 * c * u)
+    assert r.separability.accuracy == 1.0 and r.centroid_gap > 0.75  # a wide, perfectly separable gap …
+    assert 0.2 < r.recall_at_1_before < 0.8  # … and retrieval that is far from perfect
+    np.testing.assert_array_equal(r.shift.after.retrieval.hits_x_to_y, r.shift.before.retrieval.hits_x_to_y)
+    assert r.shift.recall_at_1_gain == 0.0 and r.shift.gain_ci_low == 0.0
+    v_ = r.verdict()
+    assert v_.status == "ok" and v_.decided_by == "recall_at_1_gain"  # separability alone would have said bad
+    assert "+0.000" in v_.reason
+    # shifting by this data's own centroid gap: nearly the same, and still not bad
+    assert modality_gap(X, Y, cv=3).verdict().status == "ok"
+
+
+def test_verdict_a_gap_whose_removal_fixes_retrieval_is_bad():
+    X, Y, *_ = planted_noisy(noise=0.6, vary=True)
+    r = modality_gap(X, Y, cv=3)
+    sh = r.shift
+    assert r.recall_at_1_after_shift - r.recall_at_1_before >= 0.1
+    assert sh.gain_ci_low > 0 and sh.recall_at_1_gain >= 0.05
+    v = r.verdict()
+    assert v.status == "bad" and v.decided_by == "recall_at_1_gain"
+    assert f"{r.recall_at_1_before:.3f}" in v.reason and f"{r.recall_at_1_after_shift:.3f}" in v.reason and "+0.05" in v.reason
+    # the tidy row that decided carries the status
+    row = next(m for m in r.metrics() if m.metric == "recall_at_1_gain")
+    assert row.status == "bad" and (row.ci_low, row.ci_high) == (sh.gain_ci_low, sh.gain_ci_high)
+
+
+def test_verdict_unpaired_sets_warn_on_the_matched_pairs():
+    X, Y = sphere(300, 16, seed=1), sphere(300, 16, seed=2)  # row i of Y has nothing to do with row i of X
+    r = modality_gap(X, Y, separability=False)
+    v = r.verdict()
+    assert v.status == "warn" and v.decided_by == "matched_pair_cosine" and r.matched_ci_low <= r.random_cosine_mean
+
+
+def _direct_retrieval(X, Y, tau, alpha):
+    """The definitions written out on the full n×n matrices (reference style: N×N×D differences)."""
+    from scipy.special import logsumexp
+
+    n = X.shape[0]
+    S = X @ Y.T
+    out = {}
+    for name, M in (("x_to_y", S), ("y_to_x", S.T)):
+        order = np.argsort(-M, axis=1, kind="stable")
+        pos = np.array([np.flatnonzero(order[i] == i)[0] for i in range(n)])  # random floats: no ties
+        for k in (1, 5, 10):
+            out[f"recall_at_{k}_{name}"] = float(np.mean(pos < k))
+    L = S / tau
+    out["contrastive_loss"] = 0.5 * np.mean(logsumexp(L, axis=1) - np.diag(L)) + 0.5 * np.mean(logsumexp(L, axis=0) - np.diag(L))
+    for name, A, B in (("x_to_y", X, Y), ("y_to_x", Y, X)):
+        D = np.linalg.norm(A[:, None, :] - B[None, :, :], axis=2) ** alpha
+        pos_align = np.diag(D).copy()
+        np.fill_diagonal(D, 10000.0)
+        out[f"rel_lalign_{name}"] = float(np.mean(pos_align - D.min(axis=1)))
+    return out
+
+
+def test_retrieval_loss_and_rel_lalign_match_direct_implementations():
+    from embgeo.uniformity.gap import retrieval
+
+    X, Y, _ = paired_gap(120, 12, gap=0.5, seed=3)
+    for tau, alpha in ((0.01, 2.0), (0.07, 1.0)):
+        r = retrieval(X, Y, temperature=tau, alpha=alpha, block=17)  # a block that does not divide n
+        ref = _direct_retrieval(X, Y, tau, alpha)
+        for key, value in ref.items():
+            np.testing.assert_allclose(getattr(r, key), value, rtol=0, atol=1e-10, err_msg=key)
+    # the result reports the same numbers before the shift
+    g = modality_gap(X, Y, separability=False, temperature=0.07)
+    ref = _direct_retrieval(X, Y, 0.07, 2.0)
+    for key, value in ref.items():
+        np.testing.assert_allclose(getattr(g.shift.before.retrieval, key), value, rtol=0, atol=1e-10, err_msg=key)
+
+
+def test_sweep_zero_shot_and_reference_uniformity_match_direct_implementations():
+    from scipy.spatial.distance import pdist
+
+    from embgeo.uniformity.gap import parse_sweep
+
+    rng = np.random.default_rng(7)
+    X, Y, _ = paired_gap(150, 10, gap=0.6, seed=5)
+    C = rng.standard_normal((6, 10))
+    labels = rng.integers(0, 6, 150)
+    grid = parse_sweep("-1:2:0.5")
+    np.testing.assert_array_equal(grid, [-1, -0.5, 0, 0.5, 1, 1.5, 2])
+    assert parse_sweep("-1:2:0.1").size == 31 and parse_sweep("0.2,1").tolist() == [0.2, 1.0]
+    g = modality_gap(X, Y, separability=False, sweep=grid, classes=C, class_labels=labels, temperature=0.05)
+    delta = X.mean(0) - Y.mean(0)
+    Ch = C / np.linalg.norm(C, axis=1, keepdims=True)
+    unit = lambda A: A / np.linalg.norm(A, axis=1, keepdims=True)  # noqa: E731
+    for i, lam in enumerate(grid):
+        Xs, Ys, Cs = unit(X - lam * delta / 2), unit(Y + lam * delta / 2), unit(Ch + lam * delta / 2)
+        ref = _direct_retrieval(Xs, Ys, 0.05, 2.0)
+        for key, value in ref.items():
+            np.testing.assert_allclose(g.sweep.columns[key][i], value, rtol=0, atol=1e-10, err_msg=f"{key} at {lam}")
+        np.testing.assert_allclose(g.sweep.centroid_gap[i], np.linalg.norm(Xs.mean(0) - Ys.mean(0)), atol=1e-10)
+        S = Xs @ Cs.T
+        for k in (1, 5):
+            top = np.argsort(-S, axis=1)[:, :k]
+            np.testing.assert_allclose(g.sweep.columns[f"zero_shot_hit_at_{k}"][i], np.mean([labels[j] in top[j] for j in range(150)]), atol=1e-10)
+    # λ = 0 and λ = 1 of the sweep are the shift experiment's before and after
+    assert g.sweep.columns["recall_at_1_x_to_y"][2] == g.shift.before.retrieval.recall_at_1_x_to_y
+    assert g.sweep.columns["contrastive_loss"][4] == g.shift.after.retrieval.contrastive_loss
+    top1 = np.argmax(X @ Ch.T, axis=1)
+    np.testing.assert_allclose(g.zero_shot.hit_at_1, np.mean(top1 == labels), atol=1e-10)
+    # the m²-Mix reference's "multimodal uniformity": lunif(cat[X, X]) over all pairs of the doubled set
+    Xh = unit(X)
+    direct = np.log(np.mean(np.exp(-2.0 * pdist(np.vstack([Xh, Xh])) ** 2)))
+    np.testing.assert_allclose(g.uniformity_reference_mm, direct, rtol=0, atol=1e-10)
+    # tidy rows of the sweep carry the shift
+    rows = [m for m in g.metrics() if m.metric == "sweep.recall_at_1_x_to_y"]
+    assert [m.extra["shift"] for m in rows] == grid.tolist()
+
+
+def test_recall_gain_interval_is_the_paired_normal_interval():
+    X, Y, *_ = planted_noisy(noise=0.6, vary=True, n=200)
+    g = modality_gap(X, Y, separability=False, confidence=0.9)
+    b, a = g.shift.before.retrieval, g.shift.after.retrieval
+    d = np.r_[(a.hits_x_to_y == 0) * 1.0 - (b.hits_x_to_y == 0), (a.hits_y_to_x == 0) * 1.0 - (b.hits_y_to_x == 0)]
+    from scipy.stats import norm
+
+    half = norm.ppf(0.95) * d.std(ddof=1) / np.sqrt(d.size)
+    np.testing.assert_allclose([g.shift.gain_ci_low, g.shift.gain_ci_high], [d.mean() - half, d.mean() + half], atol=1e-12)
+    assert g.shift.recall_at_1_gain == d.mean()
+
+
+def test_toolkit_bad_input():
+    from embgeo.uniformity.gap import parse_sweep
+
+    X, Y, _ = paired_gap(50, 8, seed=0)
+    for spec in ("1:0:0.1", "0:1:0", "a:b:c", "0:1", ""):
+        with pytest.raises(EmbgeoError, match="shift sweep"):
+            parse_sweep(spec)
+    with pytest.raises(EmbgeoError, match="direction has 5 values"):
+        modality_gap(X, Y, direction=np.ones(5))
+    with pytest.raises(EmbgeoError, match="class labels must lie in 0..2"):
+        modality_gap(X, Y, classes=np.eye(3, 8), class_labels=np.full(50, 3))
+    with pytest.raises(EmbgeoError, match="temperature"):
+        modality_gap(X, Y, temperature=0)

@@ -207,3 +207,46 @@ def test_uniformity_csv_is_tidy(run_cli, files):
     ref = alignment(X, Y)
     assert (float(al["value"]), float(al["ci_low"]), float(al["ci_high"])) == (ref.value, ref.ci_low, ref.ci_high)
     assert all(r["metric"] == r["metric"].lower() and " " not in r["metric"] for r in rows)
+
+
+def test_gap_toolkit_on_the_command_line(run_cli, tmp_path):
+    from embgeo.uniformity.gap import modality_gap
+    from tests.test_gap import planted_noisy
+
+    X, Y, *_ = planted_noisy(n=200, noise=0.6, vary=True)
+    np.save(tmp_path / "x.npy", X)
+    np.save(tmp_path / "y.npy", Y)
+    rng = np.random.default_rng(1)
+    C = rng.standard_normal((4, X.shape[1]))
+    np.save(tmp_path / "c.npy", C)
+    lab = rng.integers(0, 4, 200)
+    (tmp_path / "lab.csv").write_text("cls\n" + "\n".join(map(str, lab)) + "\n")
+    args = ["gap", tmp_path / "x.npy", tmp_path / "y.npy", "--no-separability", "--shift-sweep", "-1:2:1",
+            "--classes", tmp_path / "c.npy", "--labels", tmp_path / "lab.csv", "--temperature", "0.05",
+            "--write-direction", tmp_path / "d.npy", "--fail-on", "bad", "-f", "json"]
+    res = run_cli(args)
+    # removing this gap fixes retrieval: bad, and --fail-on bad exits 1 after writing the data
+    assert res.code == 1, res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["verdict"]["status"] == "bad" and "gate: verdict is bad" in res.stderr
+    ref = modality_gap(X, Y, separability=False, sweep=[-1, 0, 1, 2], classes=C, class_labels=lab, temperature=0.05)
+    r = doc["results"]
+    assert r["recall_at_1_gain"] == ref.shift.recall_at_1_gain
+    assert r["sweep"]["shift"] == [-1.0, 0.0, 1.0, 2.0]
+    assert r["sweep"]["contrastive_loss"] == ref.sweep.columns["contrastive_loss"].tolist()
+    assert r["zero_shot"]["zero_shot_hit_at_1"] == ref.zero_shot.hit_at_1
+    assert doc["settings"]["class_col"] == "cls" and doc["settings"]["temperature"] == 0.05 and len(doc["inputs"]) == 3
+    # the written gap vector, given back with --direction, reproduces the default shift exactly
+    np.testing.assert_array_equal(np.load(tmp_path / "d.npy"), ref.gap_vector)
+    again = json.loads(run_cli(["gap", tmp_path / "x.npy", tmp_path / "y.npy", "--no-separability", "--direction", tmp_path / "d.npy",
+                                "-f", "json"]).stdout)["results"]
+    assert again["recall_at_1_after_shift"] == r["recall_at_1_after_shift"] and again["shift"]["direction"] == "given direction"
+    # the sweep plot is drawn
+    res = run_cli(["-q", "gap", tmp_path / "x.npy", tmp_path / "y.npy", "--no-separability", "--shift-sweep", "0:1:0.5",
+                   "--plot", tmp_path / "g.png", "-f", "csv"])
+    assert res.code == 0 and (tmp_path / "g.png").stat().st_size > 5000 and "sweep.recall_at_1_x_to_y" in res.stdout
+    # bad toolkit input: one line, exit 2
+    _one_error_line(run_cli(["gap", tmp_path / "x.npy", tmp_path / "y.npy", "--shift-sweep", "2:1:0.1"]))
+    _one_error_line(run_cli(["gap", tmp_path / "x.npy", tmp_path / "y.npy", "--labels", tmp_path / "lab.csv"]))
+    np.save(tmp_path / "bad.npy", np.ones(5))
+    _one_error_line(run_cli(["gap", tmp_path / "x.npy", tmp_path / "y.npy", "--direction", tmp_path / "bad.npy"]))

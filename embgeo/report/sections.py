@@ -96,15 +96,8 @@ def run_uniformity(ctx: Context) -> Section:
     from embgeo.uniformity.core import uniformity
 
     u = uniformity(ctx.X, seed=ctx.seed, name=ctx.es.source)
-    ratio = u.value / u.sphere_value if np.isfinite(u.sphere_value) and u.sphere_value != 0 else float("nan")
-    if not np.isfinite(ratio):
-        status, verdict = "info", f"uniformity {f(u.value)}"
-    elif ratio >= 0.8:
-        status, verdict = "ok", f"spread over the sphere: {f(100 * ratio, 0)} % of the uniform-sphere value"
-    elif ratio >= 0.5:
-        status, verdict = "warn", f"concentrated: {f(100 * ratio, 0)} % of the uniform-sphere value; random pairs are closer than on a uniform sphere"
-    else:
-        status, verdict = "bad", f"collapsed into a narrow cone: {f(100 * ratio, 0)} % of the uniform-sphere value"
+    v = u.verdict()  # the same rule as `embgeo uniformity`
+    status, verdict = v.status, v.reason + (f" ({v.fix})" if v.fix else "")
     return Section(
         "uniformity", "Uniformity on the sphere", status, "uniformity (t = 2)", f"{f(u.value)} (uniform sphere {f(u.sphere_value)})", verdict,
         explanation="Uniformity = log of the mean of exp(−t‖x̂ᵢ − x̂ⱼ‖²) over all pairs of L2-normalised rows (t = 2); lower "
@@ -128,21 +121,16 @@ def run_gap(ctx: Context) -> Section:
     a, b = ctx.pairs
     names = (a.source, b.source)
     g = modality_gap(a.matrix, b.matrix, seed=ctx.seed, names=names)
-    acc = g.separability.accuracy if g.separability is not None else float("nan")
-    if not np.isfinite(acc):
-        status, verdict = "info", f"centroid gap {f(g.centroid_gap)}"
-    elif acc <= 0.6:
-        status, verdict = "ok", f"the two sets overlap: a linear probe tells them apart {f(100 * acc, 0)} % of the time (chance 50 %)"
-    elif acc <= 0.9:
-        status, verdict = "warn", f"partly separable: a linear probe tells the sets apart {f(100 * acc, 0)} % of the time"
-    else:
-        status, verdict = "bad", f"a modality gap: a linear probe tells the two sets apart {f(100 * acc, 0)} % of the time"
+    v = g.verdict()  # the same rule as `embgeo gap`: decided by the shift experiment, not by separability
+    status, verdict = v.status, v.reason + (f" ({v.fix})" if v.fix else "")
     return Section(
         "gap", "Modality gap", status, "centroid gap ‖Δ‖", f(g.centroid_gap), verdict,
         explanation="For two row-paired sets (e.g. images and captions), Δ = mean(x̂) − mean(ŷ) of the L2-normalised rows. "
                     "A large ‖Δ‖ with a linear probe that separates the sets means they occupy different regions of the "
                     "sphere; the shift experiment removes Δ and shows how retrieval and uniformity change. "
-                    "embgeo's rule of thumb on the 5-fold probe accuracy: ok ≤ 60 %, warn ≤ 90 %, bad above.",
+                    "The verdict asks whether the gap matters for retrieval: bad when removing it raises recall@1 "
+                    "(both directions) by ≥ 0.05 with the interval above 0, warn on a smaller significant gain or "
+                    "when matched pairs are no closer than random pairs, ok otherwise (however separable the sets are).",
         reference="Liang et al. 2022, Mind the Gap; Oh et al. 2023, Geodesic Multi-Modal Mixup; Wang & Isola 2020",
         settings=f"{g.n_pairs} pairs; 5-fold logistic-regression probe; full gap removed in the shift; mixup λ = 0.5",
         tables=[table(g, "modality gap")], images=[image(g, "the two sets on one projection; cosines", X=a.matrix, Y=b.matrix, names=names, seed=ctx.seed)],
@@ -439,6 +427,38 @@ def run_reembed(ctx: Context) -> Section:
     )
 
 
+# --------------------------------------------------------------------------- compare (--compare Y)
+COMPARE_BOOT = 50
+
+
+def needs_compare(ctx: Context) -> str | None:
+    return None if ctx.cache.get("compare") is not None else "needs a second space of the same items (--compare Y)"
+
+
+def run_compare(ctx: Context) -> Section:
+    from embgeo.compare import compare
+    from embgeo.plots import figure_bytes
+    from embgeo.plots.compare import plot_compare_pair
+
+    other = ctx.cache["compare"]
+    r = compare(ctx.es, other, n_boot=COMPARE_BOOT, n_perm=COMPARE_BOOT, seed=ctx.seed, names=(ctx.es.source, other.source))
+    v = r.verdict()  # the same rule as `embgeo compare`
+    mk = r.get("mutual_knn", 10)
+    return Section(
+        "compare", "Same geometry as the second space?", v.status, "CKA / mutual kNN@10",
+        f"{f(r.value('cka_linear'))} / {f(mk.value if mk else None)}", v.reason + (f" ({v.fix})" if v.fix else ""),
+        explanation="X against a second embedding of the same items (rows joined by id, or by row order when neither has ids): "
+                    "linear CKA (biased and unbiased HSIC), the share of common 10 nearest neighbours, information imbalance "
+                    "both ways (0 = one space's neighbours predict the other's, 1 = no information), the Procrustes residual "
+                    "and retrieval after the map, and RSA. Grey bands are permutation nulls (rows of Y shuffled). embgeo's rule: "
+                    "ok when CKA ≥ 0.9 and mutual kNN ≥ 0.5, bad below 0.5 or 0.2.",
+        reference="Kornblith et al. 2019 (CKA); Song et al. 2012 (unbiased HSIC); Huh et al. 2024 (mutual kNN); Glielmo et al. 2022 (information imbalance)",
+        settings=f"{r.n_rows} rows, {r.metric}, {COMPARE_BOOT} bootstrap replicates and permutations",
+        tables=[table(r, f"{r.x} vs {r.y}")], images=[Image("measures, intervals and null bands", figure_bytes(plot_compare_pair(r), fmt="png", dpi=90))],
+        notes=list(r.notes), data=r.to_dict(),
+    )
+
+
 SECTIONS: list[SectionSpec] = [
     SectionSpec("overview", "Data", "embgeo info", always, run_overview),
     SectionSpec("uniformity", "Uniformity on the sphere", "Wang & Isola 2020", always, run_uniformity),
@@ -450,6 +470,7 @@ SECTIONS: list[SectionSpec] = [
     SectionSpec("map", "Map", "McInnes et al. 2018", always, run_map),
     SectionSpec("hierarchy", "Hierarchy in the Poincaré disk", "Sala et al. 2018", needs_hierarchy, run_hierarchy),
     SectionSpec("reembed", "Is the space tree-like? (hyperbolic re-embedding)", "Sala et al. 2018", needs_reembed, run_reembed),
+    SectionSpec("compare", "Same geometry as the second space?", "Kornblith et al. 2019; Huh et al. 2024", needs_compare, run_compare),
 ]
 
 __all__ = ["SECTIONS", "SectionSpec"]

@@ -359,9 +359,9 @@ class GapResult(Result):
     def verdict(self):
         """Does the gap matter for retrieval? Decided on the shift experiment and the matched pairs, not on separability.
 
-        - ``warn`` (``matched_pair_cosine``): matched pairs are no more similar than random cross-modal
-          pairs (the upper end of their interval ≤ the random-pair mean): the pairing carries no signal,
-          so no gap judgement is possible;
+        - ``warn`` (``matched_pair_cosine``): matched pairs are not clearly more similar than random
+          cross-modal pairs (the lower end of their interval ≤ the random-pair mean): the pairing carries
+          no signal, so no gap judgement is possible;
         - ``bad`` (``recall_at_1_gain``): removing the gap raises recall@1 (both directions) by
           ≥ 0.05 with the interval above 0: the gap costs retrieval;
         - ``warn`` (``recall_at_1_gain``): a smaller gain whose interval is above 0;
@@ -371,9 +371,9 @@ class GapResult(Result):
 
         mc, rc = self.matched_cosines.mean, self.random_cosine_mean
         sep = "" if self.separability is None else f"; a linear probe tells the sets apart {self.separability.accuracy:.0%} of the time"
-        if math.isfinite(self.matched_ci_high) and self.matched_ci_high <= rc:
+        if math.isfinite(self.matched_ci_low) and self.matched_ci_low <= rc:
             return Verdict("warn", f"matched pairs are no more similar than random pairs (matched-pair cosine {mc:.3f}, "
-                                   f"interval up to {self.matched_ci_high:.3f} ≤ random-pair cosine {rc:.3f}): the pairing carries no signal",
+                                   f"interval down to {self.matched_ci_low:.3f} ≤ random-pair cosine {rc:.3f}): the pairing carries no signal",
                            "check that row i of both files is the same item", "matched_pair_cosine")
         sh = self.shift
         if sh is None:
