@@ -186,9 +186,7 @@ def read_embeddings(spec: str, *, id_col=None, labels=None, labels_id_col=None, 
             message(f"{es.source}: {es.ids.size - uniq.size} repeated ids (first: {', '.join(map(repr, rep[:3].tolist()))}); "
                     "rows that share an id get the same labels and count as separate rows", style="yellow")
     if labels is not None:
-        es = join_labels(es, labels, id_col=labels_id_col)
-        if es.provenance.get("labels_join", "").startswith("row order (") :
-            message(f"{labels}: joined by row order — the embeddings have ids but the labels have no id column (use --labels-id-col)", style="yellow")
+        es = join_labels(es, labels, id_col=labels_id_col, join=getattr(join, "value", join))
     if drop_nonfinite or dedupe:
         X, kept = clean_rows(es.matrix, drop_nonfinite=drop_nonfinite, dedupe=dedupe)
         dropped = es.n_samples - kept.size

@@ -64,6 +64,7 @@ def as_matrix(
     allow_zero_rows: bool = True,
     dtype: np.dtype | type | None = None,
     copy: bool = False,
+    rescale: bool = True,
 ) -> np.ndarray:
     """Validate ``X`` as a ``(n_samples, n_features)`` floating matrix.
 
@@ -76,6 +77,12 @@ def as_matrix(
     allow_zero_rows : if False, all-zero rows raise (needed before L2 normalisation).
     dtype : force a floating dtype; by default float64 stays float64 and every
         other dtype (float16, bfloat16, integers) is computed in float32.
+
+    rescale : values so large (or small) that squared norms or distance sums would overflow
+        (underflow) the computing dtype — float64 ×1e200 — are multiplied by a power of two
+        (exact; see :func:`scale_exponent`), which leaves every scale-free result (normalised
+        uniformity, cosines, intrinsic dimension, ranks) as it is; with ``rescale=False``
+        (analyses that depend on the scale) they raise an :class:`EmbgeoError` with the reason.
 
     A memory-mapped input whose dtype already fits is returned without a copy.
     """
@@ -106,6 +113,15 @@ def as_matrix(
         X = X.astype(target)
     elif copy:
         X = np.array(X)
+    exponent = scale_exponent(X)
+    if exponent:
+        if not rescale:
+            raise EmbgeoError(
+                f"{name} holds values whose squares {'overflow' if exponent < 0 else 'underflow'} {X.dtype} "
+                f"(largest |value| {abs_max(X):.3g}); squared norms and distances would be {'inf' if exponent < 0 else '0'}",
+                hint="rescale the data (this analysis depends on the scale, so embgeo does not rescale it for you)",
+            )
+        X = np.ldexp(X, exponent).astype(X.dtype, copy=False)  # exact: a power of two
     if not allow_nonfinite or not allow_zero_rows:
         report = scan_rows(X, duplicates=False)
         if not allow_nonfinite and report.nonfinite_rows.size:
@@ -119,6 +135,43 @@ def as_matrix(
                 hint="drop those rows (--drop-zero on uniformity/gap), or keep norms with --raw (uniformity)",
             )
     return X
+
+
+def abs_max(X, block: int = DEFAULT_BLOCK_ROWS) -> float:
+    """The largest finite ``|value|`` of a 2-D ``X``, block by block (no copy of the whole matrix); 0 when none."""
+    best = 0.0
+    for start, stop in iter_blocks(X.shape[0], block):
+        b = X[start:stop]
+        hi, lo = b.max(initial=-np.inf), b.min(initial=np.inf)
+        if not (np.isfinite(hi) and np.isfinite(lo)):  # NaN/inf in this block: look at the finite values only
+            b = np.asarray(b)
+            b = b[np.isfinite(b)]
+            hi, lo = (b.max(), b.min()) if b.size else (0.0, 0.0)
+        best = max(best, abs(float(hi)), abs(float(lo)))
+        release_rows(X, start, stop)
+    return best
+
+
+def scale_exponent(X) -> int:
+    """``k`` such that ``X · 2**k`` is safe to analyse in its dtype (0 when ``X`` already is).
+
+    Safe: the largest finite ``|value|`` M satisfies ``n · d · M² ≤ max/4`` (squared norms,
+    Gram entries and sums of squared distances stay finite) and ``M² ≥ tiny · 2**20`` (squares
+    of the largest values are not lost to underflow). Out of range, ``k`` brings M to [0.5, 1).
+    """
+    X = np.asarray(X) if not isinstance(X, np.ndarray) else X
+    if X.ndim != 2 or X.size == 0 or X.dtype.kind != "f":
+        return 0
+    fi = np.finfo(X.dtype)
+    n, d = X.shape
+    m = abs_max(X)
+    if m == 0.0:
+        return 0
+    hi = float(np.sqrt(float(fi.max) / (4.0 * max(n, 1) * max(d, 1))))
+    lo = float(np.sqrt(float(fi.tiny))) * 2.0**10
+    if lo <= m <= hi:
+        return 0
+    return -int(np.frexp(m)[1])
 
 
 def read_rows(X, start: int, stop: int) -> np.ndarray:

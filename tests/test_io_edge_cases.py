@@ -56,11 +56,15 @@ def test_byte_order_marks(tmp_path):
     assert out.attributes["score"].tolist() == [0.0, 1.0, 2.0] and out.provenance["labels_join"] == "id"
 
 
-def test_row_order_join_of_embeddings_with_ids_is_announced(tmp_path, run_cli):
+def test_embeddings_with_ids_never_join_by_row_order_unless_asked(tmp_path, run_cli):
     (tmp_path / "w.txt").write_text("the 1 2\nof 3 4\nand 5 6\n")
     (tmp_path / "l.csv").write_text("score\n1\n2\n3\n")
     res = run_cli(["info", tmp_path / "w.txt", "--labels", tmp_path / "l.csv", "-f", "json"])
-    assert res.code == 0 and "joined by row order" in res.stderr
+    assert res.code == 2 and "no id column to join on but the embeddings carry ids" in res.stderr and res.stderr.count("\n") == 1
+    res = run_cli(["info", tmp_path / "w.txt", "--labels", tmp_path / "l.csv", "--join", "row-order", "-f", "json"])
+    assert res.code == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["results"]["files"][0]["label_columns"] == ["score"]
 
 
 def test_labels_with_a_repeated_column_name(tmp_path):
@@ -95,7 +99,7 @@ def test_tree_commands_reduce_a_closure(run_cli):
     res = run_cli(["hyperbolic", "delta", path("mammals"), "-f", "json"])
     assert res.code == 0 and "transitive reduction" in res.stderr
     doc = json.loads(res.stdout)
-    assert doc["diameter"] == 16 and doc["delta"] == 0  # the mammal tree, not the flat closure (diameter 2)
+    assert doc["results"]["diameter"] == 16 and doc["results"]["delta"] == 0  # the mammal tree, not the flat closure (diameter 2)
 
 
 def test_cosine_id_equals_euclidean_on_unit_rows():
@@ -151,7 +155,7 @@ def test_chunked_containers_are_read_block_by_block(tmp_path, monkeypatch):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from embgeo.io import readers
+    from embgeo.io import columnar as readers
     from embgeo.validation import scan_rows, take_rows
 
     monkeypatch.setattr(readers, "SPILL_BYTES", 0)

@@ -1,6 +1,8 @@
 """Joining attribute tables by id or by row order."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -38,8 +40,49 @@ def test_custom_id_column_and_mismatch(tmp_path):
         join_labels(es, tmp_path / "l.csv", id_col="key")
 
 
-def test_row_order_join_takes_ids_from_the_labels(tmp_path):
-    es = EmbeddingSet(np.zeros((2, 2)))
-    (tmp_path / "l.csv").write_text("id,score\nfirst,1\nsecond,2\n")
-    out = join_labels(es, tmp_path / "l.csv")
-    assert out.ids.tolist() == ["first", "second"] and "id" not in out.attributes
+def test_labels_with_ids_over_embeddings_without_ids(tmp_path):
+    """A labels id column over embeddings without ids is a join by row number when the ids are
+    0 … n−1 (in any order), an error otherwise; --join row-order takes the rows by position and
+    never makes the labels' ids the embeddings' ids."""
+    es = EmbeddingSet(np.zeros((3, 2)))
+    (tmp_path / "n.csv").write_text("id,score\n2,30\n0,10\n1,20\n")
+    out = join_labels(es, tmp_path / "n.csv")
+    assert out.attributes["score"].tolist() == [10.0, 20.0, 30.0] and out.provenance["labels_join"] == "row number"
+    assert out.ids is None
+    (tmp_path / "l.csv").write_text("id,score\nfirst,1\nsecond,2\nthird,3\n")
+    with pytest.raises(EmbgeoError, match="has an id column 'id' but the embeddings carry no ids"):
+        join_labels(es, tmp_path / "l.csv")
+    out = join_labels(es, tmp_path / "l.csv", join="row-order")
+    assert out.ids is None and out.attributes["score"].tolist() == [1.0, 2.0, 3.0] and out.provenance["labels_join"] == "row order"
+
+
+def test_shuffled_labels_never_produce_a_result(tmp_path):
+    """Embeddings with ids: a table without an id column, or whose id column matches nothing, is an error;
+    a shuffled table with ids is reordered by id."""
+    rng = np.random.default_rng(3)
+    ids = np.array([f"w{i}" for i in range(50)])
+    es = EmbeddingSet(rng.standard_normal((50, 4)), ids=ids)
+    perm = rng.permutation(50)
+    (tmp_path / "noid.csv").write_text("score\n" + "\n".join(str(int(i)) for i in perm) + "\n")
+    with pytest.raises(EmbgeoError, match="no id column to join on but the embeddings carry ids"):
+        join_labels(es, tmp_path / "noid.csv")
+    out = join_labels(es, tmp_path / "noid.csv", join="row-order")  # asked for: by position
+    assert out.attributes["score"].tolist() == perm.astype(float).tolist()
+    (tmp_path / "other.csv").write_text("id,score\n" + "\n".join(f"x{i},{i}" for i in range(50)) + "\n")
+    with pytest.raises(EmbgeoError, match="matches none of the 50 embedding ids"):
+        join_labels(es, tmp_path / "other.csv")
+    (tmp_path / "shuf.csv").write_text("id,score\n" + "\n".join(f"w{i},{i}" for i in perm) + "\n")
+    out = join_labels(es, tmp_path / "shuf.csv")
+    assert out.attributes["score"].tolist() == list(range(50)) and out.provenance["labels_join"] == "id"
+    with pytest.raises(EmbgeoError, match="join must be"):
+        join_labels(es, tmp_path / "shuf.csv", join="position")
+
+
+def test_row_order_join_is_never_reported_as_ids(tmp_path, run_cli):
+    np.save(tmp_path / "x.npy", np.arange(12, dtype=np.float32).reshape(4, 3))
+    (tmp_path / "l.csv").write_text("id,tag\nd,x\nc,y\nb,z\na,w\n")
+    res = run_cli(["info", tmp_path / "x.npy", "--labels", tmp_path / "l.csv", "-f", "json"])
+    assert res.code == 2 and "carry no ids" in res.stderr
+    res = run_cli(["info", tmp_path / "x.npy", "--labels", tmp_path / "l.csv", "--join", "row-order", "-f", "json"])
+    assert res.code == 0, res.stderr
+    assert json.loads(res.stdout)["results"]["files"][0]["has_ids"] is False

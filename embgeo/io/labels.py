@@ -9,7 +9,7 @@ import numpy as np
 
 from embgeo.errors import EmbgeoError
 from embgeo.io.model import EmbeddingSet
-from embgeo.io.readers import _column_array
+from embgeo.io.text import column_array
 
 
 def read_table(path: str | Path) -> tuple[list[str], list[list[str]]]:
@@ -38,52 +38,69 @@ def read_table(path: str | Path) -> tuple[list[str], list[list[str]]]:
     return header, rows[1:]
 
 
-def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None = None) -> EmbeddingSet:
+def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None = None, join: str | None = None) -> EmbeddingSet:
     """Attach the columns of ``labels_path`` to ``es``.
 
-    Rows are joined by id when the embeddings carry ids and the table has the id
-    column (``id_col``, else ``id``); otherwise by row order, which requires the
-    same number of rows. Every embedding row must find exactly one label row.
+    ``join`` is ``None`` (decide), ``"id"`` or ``"row-order"``:
+
+    - by **id** whenever the embeddings carry ids (the table must have the id column: ``id_col``,
+      else ``id``, and hold every embedding id), or when the table's id column holds the row
+      numbers ``0 … n−1`` of embeddings without ids;
+    - by **row order** only when neither side has ids, or when ``join="row-order"`` is asked
+      (the row counts must be equal; the table's ids are then not taken as the embeddings' ids);
+    - an id column that matches none of the embedding ids, embeddings with ids but a table
+      without an id column, or a table with ids over embeddings without ids are errors: a
+      shuffled labels file never produces a result.
+
+    ``provenance["labels_join"]`` records ``"id"``, ``"row number"`` or ``"row order"``.
     """
     src = str(labels_path)
+    if join not in (None, "id", "row-order", "row_order"):
+        raise EmbgeoError(f"join must be 'id' or 'row-order', got {join!r}")
+    join = "row-order" if join == "row_order" else join
     header, rows = read_table(labels_path)
-    key = id_col or ("id" if "id" in header else None)
     if id_col is not None and id_col not in header:
         raise EmbgeoError(f"no id column '{id_col}' (columns: {', '.join(header[:12])})", source=src, hint="pass --labels-id-col with a column of the labels file")
+    key = id_col or ("id" if "id" in header else None)
     cols = list(zip(*rows))
-    if key is not None and es.ids is not None:
-        table_ids = [c.strip() for c in cols[header.index(key)]]
+    table_ids = [c.strip() for c in cols[header.index(key)]] if key is not None else None
+    n = es.n_samples
+    if join == "row-order" or (join is None and es.ids is None and key is None):
+        if len(rows) != n:
+            raise EmbgeoError(f"has {len(rows)} rows but the embeddings have {n}; a join by row order needs the same rows in the same order",
+                              source=src, hint="give both files ids (--id-col / an 'id' column) or make the row counts equal")
+        order = np.arange(n)
+        how = "row order"
+    elif key is None:  # the embeddings have ids (or a join by id was asked)
+        raise EmbgeoError("has no id column to join on" + (" but the embeddings carry ids" if es.ids is not None else ""), source=src,
+                          hint="add an 'id' column (or name it with --labels-id-col), or pass --join row-order if the rows are in the same order")
+    else:
         pos = {}
         for i, t in enumerate(table_ids):
             if t in pos:
                 raise EmbgeoError(f"id '{t}' appears twice (lines {pos[t] + 2} and {i + 2})", source=src, hint="ids must be unique")
             pos[t] = i
-        missing = [str(i) for i in es.ids if str(i) not in pos]
-        if missing:
-            raise EmbgeoError(
-                f"{len(missing)} of {len(es.ids)} embedding ids have no label row (first: '{missing[0]}')",
-                source=src,
-                hint="the labels file must hold every id of the embeddings",
-            )
-        order = np.asarray([pos[str(i)] for i in es.ids])
-        join = "id"
-    else:
-        if len(rows) != es.n_samples:
-            how = "has no ids to join on" if es.ids is None else f"has no '{key or 'id'}' column to join on"
-            raise EmbgeoError(
-                f"has {len(rows)} rows but the embeddings have {es.n_samples}, and the join {how}",
-                source=src,
-                hint="give both files ids (--id-col / an 'id' column) or make the row counts equal",
-            )
-        order = np.arange(len(rows))
-        # embeddings with ids but a table without an id column: by position, and say so
-        join = "row order (the labels have no id column)" if es.ids is not None else "row order"
-        if key is not None and es.ids is None:  # the labels' id column names the rows
-            es = replace(es, ids=np.asarray([c.strip() for c in cols[header.index(key)]], dtype=str))
+        if es.ids is None:
+            if sorted(pos) != sorted(str(i) for i in range(n)):
+                raise EmbgeoError(f"has an id column '{key}' but the embeddings carry no ids to match it", source=src,
+                                  hint="load the embeddings with their ids (--id-col), or pass --join row-order if the rows are in the same order")
+            order = np.asarray([pos[str(i)] for i in range(n)])
+            how = "row number"
+        else:
+            emb_ids = [str(i) for i in es.ids]
+            missing = [i for i in emb_ids if i not in pos]
+            if len(missing) == len(emb_ids):
+                raise EmbgeoError(f"its id column '{key}' matches none of the {n} embedding ids (labels: '{table_ids[0]}', …; embeddings: '{emb_ids[0]}', …)",
+                                  source=src, hint="join on the column that holds the embedding ids (--labels-id-col)")
+            if missing:
+                raise EmbgeoError(f"{len(missing)} of {n} embedding ids have no label row (first: '{missing[0]}')",
+                                  source=src, hint="the labels file must hold every id of the embeddings")
+            order = np.asarray([pos[i] for i in emb_ids])
+            how = "id"
     attrs = {}
     for j, name in enumerate(header):
         if name == key:
             continue
-        attrs[name] = _column_array([cols[j][i] for i in order])
+        attrs[name] = column_array([cols[j][i] for i in order])
     out = es.with_attributes(attrs)
-    return replace(out, provenance={**out.provenance, "labels": src, "labels_join": join})
+    return replace(out, provenance={**out.provenance, "labels": src, "labels_join": how})

@@ -74,7 +74,7 @@ class EmbeddingSet:
             )
         col = self.attributes[name]
         if numeric and col.dtype.kind not in "biuf":
-            bad = next((i for i, v in enumerate(col) if not _is_number(v)), 0)
+            bad = next((i for i, v in enumerate(col) if not is_number(v)), 0)
             raise EmbgeoError(
                 f"attribute column '{name}' is not numeric (row {bad}: {str(col[bad])[:40]!r})",
                 source=str(self.provenance.get("labels", self.source)),  # the file the column came from
@@ -83,7 +83,7 @@ class EmbeddingSet:
         return col.astype(np.float64) if numeric else col
 
 
-def _is_number(v) -> bool:
+def is_number(v) -> bool:
     try:
         float(v)
         return True

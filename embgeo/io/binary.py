@@ -1,0 +1,291 @@
+"""Binary array formats: ``.npy``, ``.npz``, safetensors, ``.fvecs``/``.bvecs`` and torch ``.pt``.
+
+Headers are checked against the bytes that follow them before anything is mapped or
+allocated: a header that promises more (or less) data than the file holds is an error, so a
+corrupt file is never read as a matrix of another shape and never allocates what it declares.
+Nothing is ever unpickled.
+"""
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+
+import numpy as np
+
+from embgeo.errors import EmbgeoError
+from embgeo.io.common import ID_KEYS, PREFERRED_KEYS, check_numeric, ids_as_text, short_error
+from embgeo.io.model import EmbeddingSet
+
+_NPY_MAGIC = b"\x93NUMPY"
+
+
+def read_npy_header(fh, what: str = "the file") -> tuple[tuple, bool, np.dtype, int]:
+    """``(shape, fortran_order, dtype, data_offset)`` of the ``.npy`` stream ``fh`` (at its start)."""
+    fmt = np.lib.format
+    start = fh.tell()
+    if fh.read(6) != _NPY_MAGIC:
+        raise EmbgeoError("is not a .npy file (no NumPy header)" if what == "the file" else f"{what} is not a .npy array (no NumPy header)",
+                          hint="check the file, or pass --input-format")
+    fh.seek(start)
+    try:
+        major, _minor = fmt.read_magic(fh)
+        if major == 1:
+            shape, fortran, dtype = fmt.read_array_header_1_0(fh)
+        elif major in (2, 3):
+            shape, fortran, dtype = fmt.read_array_header_2_0(fh)
+        else:
+            raise ValueError(f"unknown .npy version {major}")
+    except (ValueError, SyntaxError, TypeError, struct.error, UnicodeDecodeError, RecursionError, MemoryError) as exc:
+        raise EmbgeoError(f"{what} has a malformed .npy header ({short_error(exc)[:80]})", hint="save it again with np.save") from None
+    if dtype.hasobject:
+        raise EmbgeoError(f"{what} holds Python objects (a pickled array); embgeo never unpickles", hint="save a plain numeric array with np.save")
+    if any(not isinstance(s, int) or s < 0 for s in shape):
+        raise EmbgeoError(f"{what} declares an invalid shape {shape}")
+    return tuple(shape), bool(fortran), dtype, fh.tell() - start
+
+
+def check_data_size(declared: int, held: int, what: str) -> None:
+    """The bytes a header declares must be exactly the bytes that follow it."""
+    if held < declared:
+        raise EmbgeoError(f"{what} is truncated: the header promises {declared} bytes of data, the file holds {held}", hint="save it again")
+    if held > declared:
+        raise EmbgeoError(f"{what} holds {held - declared} bytes more than its header's shape declares", hint="the header does not match the data; save it again")
+
+
+def read_npy(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSet:
+    if key:
+        raise EmbgeoError(f"a .npy file holds one array; got key '{key}'", hint="drop the ':KEY' part")
+    with open(path, "rb") as fh:
+        shape, _fortran, dtype, offset = read_npy_header(fh)
+    check_numeric(np.empty(0, dtype=dtype), "the array")
+    check_data_size(int(np.prod(shape, dtype=object)) * dtype.itemsize, path.stat().st_size - offset, "the array")
+    arr = np.load(path, mmap_mode="r", allow_pickle=False)
+    return EmbeddingSet(matrix=arr)
+
+
+def _npz_member(zf, name: str) -> np.ndarray:
+    """One ``.npy`` member of an open zip file, its header checked against its size first."""
+    import zipfile
+    import zlib
+
+    member = name + ".npy"
+    what = f"array '{name}'"
+    try:
+        info = zf.getinfo(member)
+        with zf.open(info) as fh:
+            shape, fortran, dtype, offset = read_npy_header(fh, what)
+            nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
+            check_data_size(nbytes, info.file_size - offset, what)
+            raw = fh.read(nbytes)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
+        raise EmbgeoError(f"{what} is corrupt in the archive ({short_error(exc)[:80]})", hint="save it again with np.savez") from None
+    if len(raw) != nbytes:
+        raise EmbgeoError(f"{what} is truncated in the archive", hint="save it again with np.savez")
+    arr = np.frombuffer(raw, dtype=dtype)
+    return arr.reshape(shape[::-1]).transpose() if fortran else arr.reshape(shape)
+
+
+def read_npz(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSet:
+    """An ``.npz`` archive; every member must be a ``.npy`` array (members are read through the
+    zip index, so a corrupt or foreign member is named, never unpickled or guessed)."""
+    import zipfile
+
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise EmbgeoError(f"is not a valid .npz archive ({short_error(exc)[:60]})", hint="save it again with np.savez") from None
+    with zf:
+        members = zf.namelist()
+        other = [m for m in members if not m.endswith(".npy")]
+        if other:
+            raise EmbgeoError(f"member '{other[0][:60]}' is not a .npy array", hint="an .npz holds only arrays saved with np.savez")
+        names = [m[:-4] for m in members]
+        if not names:
+            raise EmbgeoError("holds no arrays", hint="save the matrix with np.savez(path, embeddings=X)")
+        if key is None:
+            matrices = [k for k in names if k not in ID_KEYS]
+            key = matrices[0] if len(matrices) == 1 else next((k for k in PREFERRED_KEYS if k in names), None)
+            if key is None:
+                raise EmbgeoError(f"holds several arrays ({', '.join(names)}); which one?", hint=f"name it as FILE.npz:{names[0]}")
+        if key not in names:
+            raise EmbgeoError(f"has no array '{key}' (arrays: {', '.join(names) or 'none'})", hint=f"use FILE.npz:{names[0]}")
+        arr = _npz_member(zf, key)
+        check_numeric(arr, f"array '{key}'")
+        ids = None
+        rows = arr.shape[0] if arr.ndim else 0
+        for ik in ID_KEYS:
+            if ik in names and ik != key:
+                try:
+                    cand = _npz_member(zf, ik)
+                except EmbgeoError:
+                    if ik in ("ids", "id"):
+                        raise
+                    continue
+                if cand.ndim == 1 and len(cand) == rows:
+                    ids = ids_as_text(cand)
+                    break
+                if ik in ("ids", "id") and arr.ndim == 2:  # meant as ids, but they do not fit: never drop them silently
+                    raise EmbgeoError(f"array '{ik}' has shape {cand.shape} but '{key}' has {rows} rows",
+                                      hint=f"save one id per row (a 1-D '{ik}' of length {rows})")
+        return EmbeddingSet(matrix=arr, ids=ids, provenance={"keys": names})
+
+
+# ---------------------------------------------------------------- safetensors
+
+ST_DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "BF16": "<u2", "I64": "<i8", "I32": "<i4", "I16": "<i2", "I8": "i1", "U8": "u1"}
+#: item sizes of every dtype the safetensors format defines (for checking the layout of tensors embgeo does not read)
+ST_ITEMSIZE = {"BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1, "I16": 2, "U16": 2, "F16": 2, "BF16": 2,
+               "I32": 4, "U32": 4, "F32": 4, "F64": 8, "I64": 8, "U64": 8}
+
+
+def bf16_to_float32(raw: np.ndarray) -> np.ndarray:
+    """bfloat16 bits (uint16) → float32 (exact: bfloat16 is the top half of float32)."""
+    return (np.asarray(raw, dtype=np.uint32) << 16).view(np.float32)
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def check_safetensors_layout(header: dict, data_bytes: int) -> None:
+    """Every tensor's dtype, integer shape and offsets; the ranges tile the data exactly
+    (no overlap, no gap, nothing past the end)."""
+    spans = []
+    for k, v in header.items():
+        if not (isinstance(v, dict) and {"dtype", "shape", "data_offsets"} <= set(v)):
+            raise EmbgeoError(f"tensor '{k}' has no dtype/shape/data_offsets in the header (not a safetensors file?)")
+        shape, offs, dt = v["shape"], v["data_offsets"], v["dtype"]
+        if not isinstance(shape, list) or not all(_is_int(s) and s >= 0 for s in shape):
+            raise EmbgeoError(f"tensor '{k}' has shape {str(shape)[:40]}; a shape is a list of non-negative integers")
+        if not (isinstance(offs, list) and len(offs) == 2 and all(_is_int(o) for o in offs) and 0 <= offs[0] <= offs[1]):
+            raise EmbgeoError(f"tensor '{k}' has data_offsets {str(offs)[:40]}; expected [start, end] with 0 <= start <= end")
+        if dt not in ST_ITEMSIZE:
+            raise EmbgeoError(f"tensor '{k}' has unknown dtype {str(dt)[:20]}")
+        if offs[1] - offs[0] != int(np.prod(shape, dtype=object)) * ST_ITEMSIZE[dt]:
+            raise EmbgeoError(f"tensor '{k}' spans {offs[1] - offs[0]} bytes but its shape {tuple(shape)} of {dt} needs {int(np.prod(shape, dtype=object)) * ST_ITEMSIZE[dt]}")
+        spans.append((offs[0], offs[1], k))
+    end = 0
+    for a, b, k in sorted(spans):
+        if a < end:
+            raise EmbgeoError(f"tensor '{k}' overlaps the tensor before it (bytes {a}–{b})", hint="the file is corrupt")
+        if a > end:
+            raise EmbgeoError(f"a gap of {a - end} bytes precedes tensor '{k}'", hint="the file is corrupt")
+        end = b
+    if end > data_bytes:
+        raise EmbgeoError(f"tensor data ends at byte {end} but the file holds {data_bytes} (truncated?)")
+    if end < data_bytes:
+        raise EmbgeoError(f"{data_bytes - end} bytes follow the last tensor", hint="the file is corrupt")
+
+
+def read_safetensors(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSet:
+    """Parsed directly from the documented layout (8-byte header size, JSON header, data) and memory-mapped."""
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+        if len(head) < 8:
+            raise EmbgeoError("too short for a safetensors file")
+        (hlen,) = struct.unpack("<Q", head)
+        if hlen <= 0 or 8 + hlen > size or hlen > 100 << 20:
+            raise EmbgeoError("header length is outside the file (not a safetensors file, or truncated)")
+        try:
+            header = json.loads(fh.read(hlen).decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            raise EmbgeoError("header is not valid JSON (not a safetensors file?)") from None
+    if not isinstance(header, dict):
+        raise EmbgeoError("header is not a JSON object (not a safetensors file?)")
+    header.pop("__metadata__", None)
+    check_safetensors_layout(header, size - 8 - hlen)
+    names = sorted(header)
+    if not names:
+        raise EmbgeoError("holds no tensors")
+    if key is None:
+        cands = [k for k in names if len(header[k]["shape"]) in ((2, 3) if allow_3d else (2,))]
+        key = next((k for k in PREFERRED_KEYS if k in names), None) or (cands[0] if len(cands) == 1 else None)
+        if key is None:
+            raise EmbgeoError(f"holds several tensors ({', '.join(names[:8])}); which one?", hint=f"name it as FILE.safetensors:{names[0]}")
+    if key not in header:
+        raise EmbgeoError(f"has no tensor '{key}' (tensors: {', '.join(names[:8])})")
+    info = header[key]
+    dt = info["dtype"]
+    if dt not in ST_DTYPES:
+        raise EmbgeoError(f"tensor '{key}' has dtype {dt}, which embgeo does not read")
+    start = info["data_offsets"][0]
+    shape = tuple(info["shape"])
+    if 0 in shape:
+        arr = np.empty(shape, dtype=ST_DTYPES[dt])
+    else:
+        arr = np.memmap(path, dtype=ST_DTYPES[dt], mode="r", offset=8 + hlen + start, shape=shape)
+    prov = {"keys": names}
+    prov["dtype"] = {"F64": "float64", "F32": "float32", "F16": "float16", "BF16": "bfloat16"}.get(dt, dt.lower())
+    if dt == "BF16":
+        arr = bf16_to_float32(arr)
+    return EmbeddingSet(matrix=arr, provenance=prov)
+
+
+# ---------------------------------------------------------------- vecs
+
+def read_vecs(path: Path, *, key=None, id_col=None, allow_3d=False, component=np.float32) -> EmbeddingSet:
+    """``.fvecs`` / ``.bvecs`` (TEXMEX): each row is an int32 ``d`` then ``d`` components."""
+    size = path.stat().st_size
+    if size < 4:
+        raise EmbgeoError("too short for a vecs file")
+    d = int(np.fromfile(path, dtype="<i4", count=1)[0])
+    itemsize = np.dtype(component).itemsize
+    if d <= 0 or d > 1_000_000:
+        raise EmbgeoError(f"first row claims {d} dimensions; not a vecs file?")
+    row_bytes = 4 + d * itemsize
+    if size % row_bytes:
+        raise EmbgeoError(f"size {size} is not a whole number of {d}-dimensional rows (truncated?)")
+    n = size // row_bytes
+    rec = np.memmap(path, dtype=np.dtype([("d", "<i4"), ("v", np.dtype(component).newbyteorder("<"), (d,))]), mode="r", shape=(n,))
+    dims = np.asarray(rec["d"])
+    if (dims != d).any():
+        bad = int(np.flatnonzero(dims != d)[0])
+        raise EmbgeoError(f"row {bad} declares {dims[bad]} dimensions, row 0 declares {d}")
+    return EmbeddingSet(matrix=rec["v"])
+
+
+def read_fvecs(path, **kw):
+    return read_vecs(path, component=np.float32, **kw)
+
+
+def read_bvecs(path, **kw):
+    return read_vecs(path, component=np.uint8, **kw)
+
+
+# ---------------------------------------------------------------- torch
+
+def read_pt(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSet:
+    import pickle
+
+    import torch  # lazy: only for .pt files
+
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise EmbgeoError(f"holds more than tensors; embgeo loads .pt files with weights_only=True and never unpickles code ({short_error(exc)[:80]})", hint="save only tensors: torch.save(tensor, path) or a dict of tensors") from None
+    except (KeyboardInterrupt, MemoryError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a corrupt archive fails in many ways inside torch; each is one line
+        raise EmbgeoError(f"is not a readable torch file ({short_error(exc)[:100]})", hint="check that the file is complete") from None
+    if isinstance(obj, dict):
+        tensors = {k: v for k, v in obj.items() if isinstance(v, torch.Tensor)}
+        if key is None:
+            cands = [k for k, v in tensors.items() if v.ndim in ((2, 3) if allow_3d else (2,))]
+            key = next((k for k in PREFERRED_KEYS if k in tensors), None) or (cands[0] if len(cands) == 1 else None)
+            if key is None:
+                raise EmbgeoError(f"holds a dict of several tensors ({', '.join(map(str, tensors))}); which one?", hint="name it as FILE.pt:KEY")
+        if key not in tensors:
+            raise EmbgeoError(f"has no tensor '{key}' (keys: {', '.join(map(str, obj))})")
+        obj = tensors[key]
+    elif key is not None:
+        raise EmbgeoError(f"holds a single tensor; got key '{key}'")
+    if not isinstance(obj, torch.Tensor):
+        raise EmbgeoError(f"holds a {type(obj).__name__}, not a tensor")
+    stored = str(obj.dtype).replace("torch.", "")
+    if obj.dtype == torch.bfloat16:
+        obj = obj.float()
+    if obj.is_complex() or obj.dtype == torch.bool:
+        raise EmbgeoError(f"tensor has dtype {stored}; expected real numbers")
+    return EmbeddingSet(matrix=obj.detach().numpy(), provenance={"dtype": stored})

@@ -1,0 +1,283 @@
+"""Columnar and hierarchical containers: HDF5 and Parquet, read block by block.
+
+Large matrices are spilled into a temporary memory-mapped ``.npy`` (:class:`Sink`) whose size
+is bounded by the data the file really stores and checked against free space first; the spill
+file is removed on success, on error and on interruption (SIGINT, or SIGTERM through the CLI).
+HDF5 external links, virtual datasets and external raw storage (which read other files) are refused.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from embgeo.errors import EmbgeoError, require
+from embgeo.io.common import ID_KEYS, PREFERRED_KEYS, ids_as_text, short_error
+from embgeo.io.model import EmbeddingSet
+from embgeo.io.text import column_array
+
+#: matrices from chunked containers (parquet, chunked/compressed HDF5) larger than this are
+#: spilled block by block into a temporary memory-mapped .npy instead of being held in memory
+SPILL_BYTES = int(os.environ.get("EMBGEO_SPILL_BYTES", 512 * 2**20))
+#: rows per block when reading chunked containers
+READ_BLOCK_ROWS = 65536
+#: rows per parquet batch (single-threaded, no pre-buffering: measured 358 MB peak on 300k × 768)
+PARQUET_BATCH_ROWS = 8192
+#: a chunked/compressed HDF5 dataset may declare at most this many times the bytes it stores
+#: (unwritten chunks read as fill values: a 1 kB file can declare terabytes)
+MAX_EXPANSION = 64
+
+
+class Sink:
+    """Collects row blocks into one (n, d) matrix: in memory when small, else a temporary
+    ``.npy`` written block by block with plain writes (no dirty mapped pages) and then
+    memory-mapped read-only (the file is unlinked once mapped; the mapping keeps the data
+    until it is released), so peak memory is about one block. Use it as a context manager:
+    the temporary file is removed if reading stops early (error, SIGINT)."""
+
+    def __init__(self, n: int):
+        self.n, self.out, self.fh, self.tmp, self.pos, self.d, self.dtype = n, None, None, None, 0, None, None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if exc[0] is not None:
+            self.discard()
+        return False
+
+    def discard(self) -> None:
+        """Close and remove the temporary file, if any."""
+        if self.fh is not None:
+            self.fh.close()
+            self.fh = None
+        if self.tmp is not None:
+            try:
+                os.unlink(self.tmp)
+            except OSError:
+                pass
+            self.tmp = None
+
+    def add(self, block: np.ndarray) -> None:
+        block = np.ascontiguousarray(block)
+        if block.ndim != 2:
+            raise EmbgeoError(f"rows from {self.pos} are not a matrix (shape {block.shape})")
+        if self.d is None:
+            self.d, self.dtype = block.shape[1], block.dtype
+            need = self.n * self.d * block.dtype.itemsize
+            if need > SPILL_BYTES:
+                import shutil
+                import tempfile
+
+                folder = tempfile.gettempdir()
+                free = shutil.disk_usage(folder).free
+                if need + (64 << 20) > free:
+                    raise EmbgeoError(f"needs {need / 2**30:.2f} GiB of temporary space in {folder} but {free / 2**30:.2f} GiB are free",
+                                      hint="set TMPDIR to a folder with room")
+                fd, self.tmp = tempfile.mkstemp(prefix="embgeo-", suffix=".npy")
+                self.fh = os.fdopen(fd, "wb")
+                np.lib.format.write_array_header_1_0(self.fh, {"descr": np.lib.format.dtype_to_descr(block.dtype), "fortran_order": False, "shape": (self.n, self.d)})
+            else:
+                self.out = np.empty((self.n, self.d), dtype=block.dtype)
+        if block.shape[1] != self.d:
+            raise EmbgeoError(f"row {self.pos} has {block.shape[1]} values, earlier rows have {self.d}")
+        if self.pos + block.shape[0] > self.n:
+            raise EmbgeoError(f"holds more than the {self.n} rows its metadata declares")
+        if self.fh is not None:
+            self.fh.write(block.astype(self.dtype, copy=False).tobytes())
+        else:
+            self.out[self.pos : self.pos + block.shape[0]] = block
+        self.pos += block.shape[0]
+
+    def result(self) -> np.ndarray:
+        if self.d is None:
+            raise EmbgeoError("holds no rows")
+        if self.pos != self.n:
+            self.discard()
+            raise EmbgeoError(f"holds {self.pos} rows but its metadata declares {self.n}")
+        if self.fh is None:
+            return self.out
+        self.fh.close()
+        self.fh = None
+        try:
+            mapped = np.load(self.tmp, mmap_mode="r")
+            # an open descriptor keeps the unlinked file readable with pread (embgeo.validation.take_rows)
+            keep = os.open(self.tmp, os.O_RDONLY)
+            if os.path.exists(f"/proc/self/fd/{keep}"):
+                mapped.filename = f"/proc/self/fd/{keep}"
+            else:  # pragma: no cover - no /proc: scattered reads go through the mapping
+                os.close(keep)
+        finally:
+            self.discard()  # the mapping stays valid; nothing is left on disk
+        return mapped
+
+
+# ---------------------------------------------------------------- hdf5
+
+def _check_local(f, key: str, h5py) -> None:
+    """Refuse a path that goes through an external link (it opens another file)."""
+    parts = [p for p in key.split("/") if p]
+    for i in range(1, len(parts) + 1):
+        path = "/".join(parts[:i])
+        link = f.get(path, getlink=True)
+        if isinstance(link, h5py.ExternalLink):
+            raise EmbgeoError(f"'/{path}' is an external link to {link.filename}:{link.path}; embgeo reads only the file itself",
+                              hint="copy the data into this file (h5py: f[name] = other[name][()])")
+
+
+def read_hdf5(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSet:
+    h5py = require("h5py", package="h5py", extra="hdf5", feature="reading HDF5 files")
+    try:
+        f = h5py.File(path, "r")
+    except OSError as exc:
+        raise EmbgeoError(f"is not a readable HDF5 file ({short_error(exc)})") from None
+    with f:
+        datasets = []
+
+        def visit(name):
+            if isinstance(f.get(name, getlink=True), h5py.ExternalLink):
+                return None
+            if isinstance(f.get(name), h5py.Dataset):
+                datasets.append(name)
+            return None
+
+        f.visit(visit)
+        if key is None:
+            cands = [n for n in datasets if n not in ID_KEYS and f[n].ndim in ((2, 3) if allow_3d else (2,))]
+            key = next((k for k in PREFERRED_KEYS if k in datasets), None) or (cands[0] if len(cands) == 1 else None)
+            if key is None:
+                raise EmbgeoError(f"holds several datasets ({', '.join(datasets[:8])}); which one?", hint=f"name it as FILE.h5:/{datasets[0] if datasets else 'path'}")
+        key = key.lstrip("/")
+        _check_local(f, key, h5py)
+        if key not in f or not isinstance(f[key], h5py.Dataset):
+            raise EmbgeoError(f"has no dataset '/{key}' (datasets: {', '.join('/' + d for d in datasets[:8]) or 'none'})")
+        ds = f[key]
+        if ds.dtype.kind not in "fiub":
+            raise EmbgeoError(f"dataset '/{key}' has dtype {ds.dtype}; expected numbers")
+        if ds.is_virtual:
+            raise EmbgeoError(f"dataset '/{key}' is a virtual dataset (it maps other files); embgeo reads only the file itself",
+                              hint="copy the data into a regular dataset")
+        if ds.external:
+            raise EmbgeoError(f"dataset '/{key}' keeps its data in external files ({ds.external[0][0]!r}); embgeo reads only the file itself",
+                              hint="copy the data into a regular dataset")
+        arr = hdf5_array(path, ds)
+        ids = None
+        for ik in ID_KEYS:
+            if ik == key or ik not in datasets:
+                continue
+            cand = f[ik]
+            if cand.ndim == 1 and len(cand) == arr.shape[0] and cand.dtype.kind in "iuSOU" and not cand.is_virtual and not cand.external:
+                ids = ids_as_text(cand[()])
+                break
+    return EmbeddingSet(matrix=arr, ids=ids, provenance={"keys": datasets})
+
+
+def hdf5_array(path: Path, ds) -> np.ndarray:
+    """A contiguous, uncompressed dataset stored in the file itself is memory-mapped straight from
+    the file (its data offset is known and the file must hold all of it); a chunked or compressed
+    one is read (into memory, or block by block into a spill file) only if the bytes it declares
+    are at most :data:`MAX_EXPANSION` times the bytes it stores."""
+    declared = int(ds.size) * ds.dtype.itemsize
+    if ds.chunks is None and ds.compression is None and ds.size > 0:
+        offset = ds.id.get_offset()
+        if offset is not None:
+            if offset + declared > path.stat().st_size:
+                raise EmbgeoError(f"dataset '{ds.name}' declares {declared} bytes past the end of the file (truncated?)")
+            return np.memmap(path, dtype=ds.dtype, mode="r", offset=offset, shape=ds.shape)
+    stored = int(ds.id.get_storage_size())
+    if declared > MAX_EXPANSION * stored + (1 << 20):
+        raise EmbgeoError(f"dataset '{ds.name}' declares {declared} bytes of data but stores only {stored}",
+                          hint="its chunks were never written; the file is incomplete or corrupt")
+    if ds.ndim != 2 or declared <= SPILL_BYTES:
+        return ds[()]
+    step = max(READ_BLOCK_ROWS // max(1, ds.chunks[0]), 1) * ds.chunks[0] if ds.chunks else READ_BLOCK_ROWS
+    with Sink(ds.shape[0]) as sink:  # chunked/compressed and large: block by block into a temporary memory map
+        for a in range(0, ds.shape[0], step):
+            sink.add(ds[a : a + step])
+        return sink.result()
+
+
+# ---------------------------------------------------------------- parquet
+
+def read_parquet(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSet:
+    """Parquet: the vector column (list / fixed-size list) or the numeric columns are read
+    batch by batch (row groups), so a file larger than memory is spilled to a temporary
+    memory map rather than loaded; an ``id`` column (or ``id_col``) gives the ids, never a
+    dimension; other scalar columns become attributes."""
+    require("pyarrow", package="pyarrow", extra="parquet", feature="reading parquet files")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(path, pre_buffer=False, memory_map=False)  # no read-ahead of whole row groups
+        schema = pf.schema_arrow
+    except (pa.ArrowException, OSError) as exc:
+        raise EmbgeoError(f"is not a readable parquet file ({short_error(exc)})") from None
+    names = list(schema.names)
+    n = pf.metadata.num_rows
+    if id_col is not None and id_col not in names:
+        raise EmbgeoError(f"no id column '{id_col}' (columns: {', '.join(names[:12])})")
+    if id_col is None and "id" in names and key != "id":
+        id_col = "id"
+    is_list = lambda t: pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t)  # noqa: E731
+    is_num = lambda t: pa.types.is_floating(t) or pa.types.is_integer(t)  # noqa: E731
+    list_cols = [c for c in names if is_list(schema.field(c).type)]
+    num_cols: list[str] = []
+    if key is not None:
+        if key not in names:
+            raise EmbgeoError(f"has no column '{key}' (columns: {', '.join(names[:12])})")
+        list_cols = [key] if is_list(schema.field(key).type) else []
+        num_cols = [] if list_cols else [key]
+    if len(list_cols) > 1:
+        raise EmbgeoError(f"several list columns ({', '.join(list_cols)})", hint="name one as FILE.parquet:COLUMN")
+    if not list_cols and key is None:
+        num_cols = [c for c in names if c != id_col and is_num(schema.field(c).type)]
+        if not num_cols:
+            raise EmbgeoError("has no list column and no numeric columns")
+    row = 0
+    with Sink(n) as sink:
+        if list_cols:
+            name = list_cols[0]
+            for batch in pf.iter_batches(columns=[name], batch_size=PARQUET_BATCH_ROWS, use_threads=False):
+                col = batch.column(0)
+                if col.null_count:
+                    raise EmbgeoError(f"column '{name}' has missing vectors (first batch with one starts at row {row})")
+                if pa.types.is_fixed_size_list(col.type):
+                    d = col.type.list_size
+                else:
+                    lengths = np.asarray(col.value_lengths())
+                    ref = lengths[0] if sink.d is None else sink.d
+                    if lengths.size and (lengths != ref).any():
+                        bad = int(np.flatnonzero(lengths != ref)[0])
+                        raise EmbgeoError(f"column '{name}' is ragged: row {row + bad} has {lengths[bad]} values, row 0 has {ref}")
+                    d = int(ref) if lengths.size else 0
+                flat = col.flatten().to_numpy(zero_copy_only=False)
+                if flat.dtype.kind not in "fiub":
+                    raise EmbgeoError(f"column '{name}' holds {flat.dtype} values; expected numbers")
+                sink.add(flat.reshape(-1, d) if d else np.empty((len(col), 0)))
+                row += len(col)
+                del batch, col, flat
+                pa.default_memory_pool().release_unused()
+            used = {name, id_col}
+        else:
+            for batch in pf.iter_batches(columns=num_cols, batch_size=PARQUET_BATCH_ROWS, use_threads=False):
+                cols = [batch.column(i) for i in range(len(num_cols))]
+                for c, cname in zip(cols, num_cols):
+                    if c.null_count:
+                        raise EmbgeoError(f"column '{cname}' has missing values (in the batch from row {row})")
+                sink.add(np.column_stack([c.to_numpy(zero_copy_only=False) for c in cols]))
+                row += batch.num_rows
+                del batch, cols
+                pa.default_memory_pool().release_unused()
+            used = set(num_cols) | {id_col}
+        matrix = sink.result()
+    scalars = [c for c in names if c not in used and not is_list(schema.field(c).type)]
+    wanted = scalars + ([id_col] if id_col else [])
+    table = pf.read(columns=wanted) if wanted else None
+    attributes = {}
+    for c in scalars:
+        vals = table.column(c).to_pylist()
+        attributes[c] = column_array(["" if v is None else str(v) for v in vals])
+    ids = ids_as_text(table.column(id_col).to_pylist()) if id_col else None
+    return EmbeddingSet(matrix=matrix, ids=ids, attributes=attributes, provenance={"columns": names})

@@ -1,0 +1,29 @@
+"""Helpers shared by the readers of every format (public names; no reader imports another's privates)."""
+from __future__ import annotations
+
+import numpy as np
+
+from embgeo.errors import EmbgeoError
+
+#: keys tried, in order, when a container holds several arrays and none was named
+PREFERRED_KEYS = ("embeddings", "embedding", "X", "x", "vectors", "arr_0", "data")
+#: arrays / datasets / columns that hold row ids, never a dimension
+ID_KEYS = ("ids", "id", "words", "labels_id")
+
+
+def short_error(exc: BaseException) -> str:
+    """An exception's text on one line, at most 200 characters (its type when it has no text)."""
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
+
+
+def check_numeric(arr: np.ndarray, what: str) -> None:
+    """Raise unless ``arr`` holds plain numbers (never Python objects)."""
+    if arr.dtype.hasobject:
+        raise EmbgeoError(f"{what} holds Python objects (a pickle); embgeo never unpickles", hint="save a plain numeric array")
+    if arr.dtype.kind not in "fiub":
+        raise EmbgeoError(f"{what} has dtype {arr.dtype}; expected numbers")
+
+
+def ids_as_text(values) -> np.ndarray:
+    """Row ids of any dtype (int, bytes, str) as a str array."""
+    return np.asarray([v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in values], dtype=str)

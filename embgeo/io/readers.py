@@ -1,0 +1,167 @@
+"""Loading embeddings: ``load(spec)`` picks the reader for a file and checks what it returns.
+
+``load(spec)`` takes ``PATH`` or ``PATH:KEY`` (``.npz:key``, ``.parquet:column``,
+``.safetensors:tensor``, ``.h5:/path``, ``.pt:key``) and returns an
+:class:`~embgeo.io.model.EmbeddingSet`. ``.npy``, ``.fvecs``/``.bvecs`` and
+``.safetensors`` are memory-mapped, never copied whole. The readers live by concern in
+:mod:`embgeo.io.text`, :mod:`embgeo.io.binary` and :mod:`embgeo.io.columnar`; every failure
+of a reader is an :class:`~embgeo.errors.EmbgeoError` naming the file. Nothing is ever unpickled.
+"""
+from __future__ import annotations
+
+import csv
+import os
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+
+from embgeo.errors import EmbgeoError
+from embgeo.io import binary, columnar, text
+from embgeo.io.common import short_error
+from embgeo.io.model import EmbeddingSet, LayerStack
+
+#: suffix → format name
+SUFFIXES = {
+    ".npy": "npy",
+    ".npz": "npz",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".txt": "text",
+    ".vec": "text",
+    ".bin": "word2vec-binary",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".safetensors": "safetensors",
+    ".h5": "hdf5",
+    ".hdf5": "hdf5",
+    ".pt": "pt",
+    ".pth": "pt",
+    ".fvecs": "fvecs",
+    ".bvecs": "bvecs",
+}
+
+READERS = {
+    "npy": binary.read_npy,
+    "npz": binary.read_npz,
+    "csv": text.read_csv,
+    "tsv": text.read_tsv,
+    "text": text.read_text_vectors,
+    "word2vec-binary": text.read_word2vec_binary,
+    "parquet": columnar.read_parquet,
+    "safetensors": binary.read_safetensors,
+    "hdf5": columnar.read_hdf5,
+    "pt": binary.read_pt,
+    "fvecs": binary.read_fvecs,
+    "bvecs": binary.read_bvecs,
+}
+
+FORMATS = tuple(READERS)
+
+#: what a reader may raise on a corrupt file besides EmbgeoError (each becomes one line)
+READ_ERRORS = (ValueError, OSError, EOFError, KeyError, IndexError, TypeError, struct.error, UnicodeDecodeError,
+               RuntimeError, SyntaxError, OverflowError, zipfile.BadZipFile, zlib.error, csv.Error, RecursionError)
+
+
+def split_spec(spec: str | os.PathLike) -> tuple[Path, str | None]:
+    """Split ``"file.npz:key"`` into ``(Path("file.npz"), "key")``.
+
+    The part after the last ``:`` is a key only when what precedes it is a file
+    with a known suffix (so ``C:\\data\\x.npy`` and names containing ``:`` work).
+    """
+    txt = os.fspath(spec)
+    if os.path.exists(txt):
+        return Path(txt), None
+    head, sep, tail = txt.rpartition(":")
+    if sep and head and Path(head).suffix.lower() in SUFFIXES:
+        return Path(head), tail or None
+    return Path(txt), None
+
+
+def detect_format(path: Path, fmt: str | None = None) -> str:
+    if fmt:
+        if fmt not in READERS:
+            raise EmbgeoError(f"unknown input format '{fmt}'", hint=f"use one of: {', '.join(FORMATS)}")
+        return fmt
+    suffix = path.suffix.lower()
+    if suffix == ".gz":
+        raise EmbgeoError("compressed files are not read directly", source=str(path), hint="decompress it first (gunzip)")
+    if suffix not in SUFFIXES:
+        known = " ".join(sorted(SUFFIXES))
+        raise EmbgeoError(f"unknown file type '{suffix or '(none)'}'", source=str(path), hint=f"use one of: {known}, or pass --input-format")
+    return SUFFIXES[suffix]
+
+
+def load(
+    spec: str | os.PathLike,
+    *,
+    fmt: str | None = None,
+    key: str | None = None,
+    id_col: str | None = None,
+    bad_cells: str = "error",
+) -> EmbeddingSet:
+    """Load one embedding matrix from ``spec`` (``PATH`` or ``PATH:KEY``).
+
+    Parameters
+    ----------
+    fmt : force a format (``npy``, ``npz``, ``csv``, ``tsv``, ``text``, ``word2vec-binary``,
+        ``parquet``, ``safetensors``, ``hdf5``, ``pt``, ``fvecs``, ``bvecs``).
+    key : array / column / tensor / dataset to read from a container (overrides ``:KEY``).
+    id_col : CSV/TSV/parquet column holding row ids.
+    bad_cells : CSV/TSV only: ``"error"`` (default) fails on an empty or non-numeric cell in a
+        numeric column, naming the line and column; ``"nan"`` reads such cells as NaN.
+    """
+    path, spec_key = split_spec(spec)
+    key = key or spec_key
+    src = str(path)
+    if not path.exists():
+        raise EmbgeoError("file not found", source=src, hint="check the path")
+    if path.is_dir():
+        raise EmbgeoError("is a directory, not a file", source=src)
+    fmt = detect_format(path, fmt)
+    if path.stat().st_size == 0:
+        raise EmbgeoError("file is empty", source=src)
+    extra = {"bad_cells": bad_cells} if fmt in ("csv", "tsv") else {}
+    try:
+        es = READERS[fmt](path, key=key, id_col=id_col, **extra)
+    except EmbgeoError as exc:
+        raise exc.with_source(src) from None
+    except READ_ERRORS as exc:
+        raise EmbgeoError(f"cannot read as {fmt}: {short_error(exc)}", source=src, hint="check that the file is complete and in this format") from None
+    except MemoryError:
+        raise EmbgeoError(f"cannot read as {fmt}: it declares more data than fits in memory", source=src, hint="check that the file is complete") from None
+    matrix = es.matrix
+    if matrix.ndim != 2:
+        if matrix.ndim == 0:
+            raise EmbgeoError("holds a single number (a 0-D array); expected (n_samples, n_features)", source=src, hint="save a 2-D matrix")
+        if matrix.ndim == 1:
+            raise EmbgeoError(f"holds a 1-D array of shape {matrix.shape}; expected (n_samples, n_features)", source=src, hint="save a 2-D matrix")
+        raise EmbgeoError(f"holds a {matrix.ndim}-D array of shape {matrix.shape}; expected (n_samples, n_features)", source=src, hint="for a layer stack use --layers")
+    if matrix.dtype.kind not in "fiub":
+        raise EmbgeoError(f"holds dtype {matrix.dtype}; expected numbers", source=src)
+    if matrix.shape[0] == 0 or matrix.shape[1] == 0:
+        raise EmbgeoError(f"holds an empty matrix of shape {matrix.shape}", source=src)
+    prov = {"file": src, "format": fmt, "key": key, "dtype": es.provenance.get("dtype", str(matrix.dtype)), "file_bytes": path.stat().st_size}
+    prov.update({k: v for k, v in es.provenance.items() if k not in prov})
+    return EmbeddingSet(matrix=matrix, ids=es.ids, attributes=es.attributes, provenance=prov)
+
+
+def load_layers(specs: list[str], *, fmt: str | None = None, id_col: str | None = None) -> LayerStack:
+    """A layer stack from one ``L×n×d`` file (``.npy``/``.npz``/…) or several 2-D files."""
+    if len(specs) == 1:
+        path, key = split_spec(specs[0])
+        fmt1 = detect_format(path, fmt)
+        if fmt1 in ("npy", "npz", "safetensors", "hdf5", "pt") and path.is_file():
+            try:
+                arr = READERS[fmt1](path, key=key, id_col=None, allow_3d=True).matrix
+            except EmbgeoError as exc:
+                raise exc.with_source(str(path)) from None
+            except READ_ERRORS as exc:
+                raise EmbgeoError(f"cannot read as {fmt1}: {short_error(exc)}", source=str(path)) from None
+            if arr.ndim == 3:
+                return LayerStack.from_array(arr, source=str(path))
+    sets = []
+    for spec in specs:
+        es = load(spec, fmt=fmt, id_col=id_col)
+        sets.append(EmbeddingSet(es.matrix, es.ids, es.attributes, {**es.provenance, "name": Path(es.source).stem}))
+    return LayerStack.from_sets(sets)
