@@ -81,7 +81,7 @@ def test_formats_and_stdout_only_data(tmp_path, run_cli):
 
 def test_csv_numbers_are_exact_and_tables_rounded(tmp_path, run_cli):
     np.save(tmp_path / "x.npy", np.random.default_rng(0).standard_normal((50, 6)).astype(np.float32))
-    value = json.loads(run_cli(["uniformity", tmp_path / "x.npy", "-f", "json"]).stdout)["uniformity"]["value"]
+    value = json.loads(run_cli(["uniformity", tmp_path / "x.npy", "-f", "json"]).stdout)["results"]["uniformity"]
     rows = dict(r[:2] for r in csv.reader(io.StringIO(run_cli(["uniformity", tmp_path / "x.npy", "-f", "csv"]).stdout)))
     assert float(rows["uniformity"]) == value  # the shortest repr reads back to the same float64
     md = run_cli(["uniformity", tmp_path / "x.npy", "-f", "md"]).stdout

@@ -259,13 +259,13 @@ def test_cli_device_cuda_and_auto(run_cli, tmp_path):
     X = clustered(3_000, 64, seed=11)
     p = tmp_path / "x.npy"
     np.save(p, X)
-    cpu = json.loads(run_cli(["uniformity", p, "-f", "json"]).stdout)["uniformity"]
+    cpu = json.loads(run_cli(["uniformity", p, "-f", "json"]).stdout)["results"]
     for flag in ("cuda", "auto"):
         r = run_cli(["--device", flag, "uniformity", p, "-f", "json"])
         assert r.code == 0, r.stderr
-        u = json.loads(r.stdout)["uniformity"]
+        u = json.loads(r.stdout)["results"]
         assert u["backend"] == "torch:cuda"
-        np.testing.assert_allclose(u["value"], cpu["value"], atol=2e-5)
+        np.testing.assert_allclose(u["uniformity"], cpu["uniformity"], atol=2e-5)
     r = run_cli(["--device", "cuda", "id", p, "-m", "twonn,mle", "--bootstrap", "5", "-f", "json"])
     assert r.code == 0, r.stderr
     ref = run_cli(["id", p, "-m", "twonn,mle", "--bootstrap", "5", "-f", "json"])

@@ -176,8 +176,8 @@ def test_cli_scheduler_local_gives_the_same_json(run_cli, data):
         assert one.code == many.code == 0, many.stderr
         a, b = json.loads(one.stdout), json.loads(many.stdout)
         if cmd[0] == "uniformity":
-            assert abs(a["uniformity"]["value"] - b["uniformity"]["value"]) <= TOL
-            assert b["uniformity"]["backend"] == "dask:numpy"
+            assert abs(a["results"]["uniformity"] - b["results"]["uniformity"]) <= TOL
+            assert b["results"]["backend"] == "dask:numpy"
         else:
             assert abs(a["twonn"]["dimension"] - b["twonn"]["dimension"]) <= TOL
             assert abs(a["rankme"]["effective_rank"] - b["rankme"]["effective_rank"]) <= TOL
