@@ -35,8 +35,11 @@ chromium:
 test: $(STAMP) chromium
 	$(BIN)/python -m pytest -q
 
+# the CLI reference (docs/cli-reference.md) and the API reference from docstrings (docs/api/, HTML)
 docs: $(STAMP)
 	$(BIN)/python docs/gen_cli_reference.py
+	$(BIN)/python -m pdoc --docformat numpy -o docs/api embgeo
+	@echo "API reference: docs/api/index.html"
 
 bench: $(STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
