@@ -119,3 +119,26 @@ def test_compare_bad_options(run_cli, perturbed):
                        (["compare", SENT, small, "--prefix-dims", "32"], "one input X")):
         r = run_cli(argv)
         assert r.code == 2 and text in r.stderr and "Traceback" not in r.stderr, (argv, r.stderr)
+
+
+def test_report_compare_section_agrees_with_the_command(run_cli, perturbed):
+    X, small, big, d = perturbed
+    from embgeo.compare import compare
+    from embgeo.io import load
+    from embgeo.report.build import build_report
+
+    es = load(str(d / "x300.npy")) if (d / "x300.npy").exists() else None
+    if es is None:
+        np.save(d / "x300.npy", X[:300])
+        np.save(d / "y300.npy", np.load(big)[:300])
+        es = load(str(d / "x300.npy"))
+    other = load(str(d / "y300.npy"))
+    rep = build_report(es, compare=other, only=["compare"])
+    (sec,) = rep.sections
+    direct = compare(es, other, n_boot=50, n_perm=50, seed=0, names=(es.source, other.source))
+    assert sec.key == "compare" and sec.status == direct.verdict().status
+    assert sec.data["cka_linear"]["value"] == pytest.approx(direct.value("cka_linear"), abs=1e-12)
+    assert ["compared with", f"{other.source} (300 × 384)"] in rep.inputs
+    left = build_report(es, only=["compare"]).left_out
+    assert any("--compare Y" in str(row) for row in left)
+    assert "--compare" in run_cli(["report", "--help"]).stdout

@@ -37,6 +37,9 @@ def _inputs(ctx: Context) -> list:
         rows.append(["row-paired sets", f"{a.source} and {b.source} ({a.n_samples} pairs, {a.n_features} dims)"])
     if ctx.layers is not None:
         rows.append(["layers", f"{len(ctx.layers)} layers: {', '.join(map(str, ctx.layers.names))}"])
+    if ctx.cache.get("compare") is not None:
+        c = ctx.cache["compare"]
+        rows.append(["compared with", f"{c.source} ({c.n_samples} × {c.n_features})"])
     if ctx.hierarchy is not None:
         h = ctx.hierarchy
         rows.append(["hierarchy", f"{h.source or 'edges'} ({h.n_nodes} nodes, {h.n_edges} edges{', closure' if h.closed else ''})"])
@@ -79,6 +82,7 @@ def build_report(
     color_by: str | None = None,
     layers=None,
     hierarchy=None,
+    compare=None,
     seed: int = 0,
     map_method: str = "pca",
     reembed_sample: int = 500,
@@ -97,6 +101,7 @@ def build_report(
         distinct non-blank values, between 2 and 30, else ``attr``).
     layers : optional :class:`~embgeo.io.LayerStack` for the per-layer curves.
     hierarchy : optional :class:`~embgeo.hyperbolic.graphs.Hierarchy` to embed in the disk.
+    compare : optional second :class:`EmbeddingSet` of the same items (the ``compare`` section).
     map_method : ``pca`` (default: fast), ``umap`` or ``hyperbolic-umap`` for the map.
     reembed_sample : rows (seeded sample) re-embedded into the ball by h-MDS (O(n²)); 0 leaves it out.
     only : optional list of section keys to run (the others are left out).
@@ -110,6 +115,8 @@ def build_report(
         es.attribute(color_by)
     ctx = Context(es=es, pairs=pairs, attr=attr, color_by=color_by, layers=layers, hierarchy=hierarchy, seed=int(seed),
                   map_method=map_method, reembed_sample=int(reembed_sample))
+    if compare is not None:
+        ctx.cache["compare"] = compare
     specs = SECTIONS if only is None else [s for s in SECTIONS if s.key in set(only)]
     run, left = applicable_sections(ctx, specs)
     if only is not None:
@@ -156,6 +163,9 @@ def write_report(report: Report, html=None, *, md=None, markdown: bool | None = 
     if md is not None:
         parent = md.parent if str(md.parent) else Path(".")
         folder = parent / f"{md.stem}_files"
+        if folder.is_symlink():
+            raise EmbgeoError("the report's image folder is a symbolic link; images are not written through it", source=str(folder),
+                              hint=f"remove the link {folder}, or name the Markdown file differently")
         if folder.exists() and not folder.is_dir():
             raise EmbgeoError("the report's image folder exists as a file", source=str(folder),
                               hint=f"remove or rename {folder}, or name the Markdown file differently")
