@@ -13,11 +13,24 @@ import sys
 from typing import Annotated, Optional
 
 import typer
+from typer.core import TyperGroup
 
 from embgeo._version import __version__
 from embgeo.cli.common import Device, Settings, set_settings
 
+#: commands in workflow order in `embgeo --help`: look at the data, get it, analyse it, compare, report
+WORKFLOW = ["datasets", "info", "extract", "uniformity", "gap", "id", "layers", "rank", "cosine", "compare",
+            "hyperbolic", "project", "report"]
+
+
+class WorkflowGroup(TyperGroup):
+    def list_commands(self, ctx):
+        names = super().list_commands(ctx)
+        return sorted(names, key=lambda n: (WORKFLOW.index(n) if n in WORKFLOW else len(WORKFLOW), n))
+
+
 app = typer.Typer(
+    cls=WorkflowGroup,
     name="embgeo",
     help="The geometry of saved embeddings, and whether their similarities can be trusted.",
     no_args_is_help=True,
@@ -46,6 +59,32 @@ def _root(
     """The geometry of saved embeddings, and whether their similarities can be trusted."""
     ctx.obj = Settings(seed=seed, device=device.value, quiet=quiet, verbose=verbose)
     set_settings(ctx.obj)
+
+
+def _plain_help_types() -> None:
+    """Help shows flags as flags and lists as repeatable values: no ``<bool>``, no ``<list[str]>``."""
+    import re
+
+    from typer.core import TyperOption
+
+    if getattr(TyperOption, "_embgeo_plain", False):
+        return
+    original = TyperOption.display_type_rich
+
+    def display_type_rich(self, ctx):
+        if self.is_flag or self.is_bool_flag:
+            return None
+        text = original(self, ctx)
+        if text is None:
+            return None
+        text = re.sub(r"list\[(.*?)\]", r"\1…", str(text))
+        return text
+
+    TyperOption.display_type_rich = display_type_rich
+    TyperOption._embgeo_plain = True
+
+
+_plain_help_types()
 
 
 def _register_commands() -> None:
@@ -96,6 +135,7 @@ def main(argv: list[str] | None = None) -> None:
     from embgeo.errors import EmbgeoError
 
     set_settings(Settings())  # a fresh invocation starts from the defaults
+    _terminate_like_interrupt()
     args = _hoist_global_flags(list(sys.argv[1:] if argv is None else argv))
     try:
         import typer._click.exceptions as click_exc  # Typer's vendored click
@@ -117,8 +157,9 @@ def main(argv: list[str] | None = None) -> None:
         _fail(str(exc), 2)
     except MemoryError:
         _fail("out of memory; try --sample N or a smaller --block", 2)
-    except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
-        _fail(f"{exc.filename or ''}: {exc.strerror or exc}", 2)
+    except OSError as exc:  # missing file, permissions, a full (ENOSPC) or read-only (EROFS) file system …
+        where = f"{exc.filename}: " if exc.filename else ""
+        _fail(f"{where}{exc.strerror or exc}", 2)
     except RuntimeError as exc:  # torch.OutOfMemoryError subclasses RuntimeError (torch is not imported here)
         if type(exc).__name__ == "OutOfMemoryError" or "CUDA out of memory" in str(exc):
             _fail("out of GPU memory; try --device cpu, a smaller --block or --sample N", 2)
@@ -140,6 +181,23 @@ def _hoist_global_flags(args: list[str]) -> list[str]:
         return args
     rest = [a for a in args[:end] if a not in _GLOBAL_FLAGS] + args[end:]
     return flags + rest
+
+
+def _terminate_like_interrupt() -> None:
+    """SIGTERM unwinds like SIGINT (temporary and spill files are removed on the way out)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except (ValueError, OSError):  # pragma: no cover - not settable here
+        pass
 
 
 def _fail(text: str, code: int) -> None:

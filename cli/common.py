@@ -214,7 +214,7 @@ def env_default(name: str, default=None):
     return os.environ.get(name, default)
 
 
-SchedulerOpt = Annotated[Optional[str], typer.Option("--scheduler", envvar="EMBGEO_SCHEDULER", help="Run the blockwise work on a Dask cluster: 'local' (2 workers here) or tcp://HOST:PORT (default: $EMBGEO_SCHEDULER; needs embgeo\\[cluster]).", show_default=False)]
+SchedulerOpt = Annotated[Optional[str], typer.Option("--scheduler", envvar="EMBGEO_SCHEDULER", help="Run the blockwise work on a Dask cluster: 'local' (a cluster on this machine) or tcp://HOST:PORT (default: $EMBGEO_SCHEDULER; needs embgeo\\[cluster]).", show_default=False)]
 
 
 @contextmanager
