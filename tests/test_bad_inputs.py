@@ -111,6 +111,67 @@ def make_corpus(tmp: Path) -> dict[str, tuple[list[str], str]]:
     c["labels duplicate id"] = ([tmp / "vecs.csv", "--id-col", "id", "--labels", tmp / "labels_dup.csv"], "appears twice")
     (tmp / "labels_missing.csv").write_text("id,topic\nu,x\nv,y\n")
     c["labels missing id"] = ([tmp / "vecs.csv", "--id-col", "id", "--labels", tmp / "labels_missing.csv"], "have no label row (first: 'w')")
+    # issue 14: silent misreads, crashes and hangs that are now one line
+    (tmp / "labels_other.csv").write_text("id,topic\na,x\nb,y\nc,z\n")
+    c["labels ids match nothing"] = ([tmp / "vecs.csv", "--labels", tmp / "labels_other.csv"], "matches none of the 3 embedding ids")
+    (tmp / "labels_noid.csv").write_text("topic\nx\ny\nz\n")
+    c["labels without ids over ids"] = ([tmp / "vecs.csv", "--labels", tmp / "labels_noid.csv"], "no id column to join on")
+    (tmp / "labels_ids.csv").write_text("id,topic\nq,x\nr,y\ns,z\nt,w\n")
+    c["labels ids over no ids"] = ([tmp / "good.npy", "--labels", tmp / "labels_ids.csv"], "carry no ids")
+    (tmp / "cell.csv").write_text("1,2,3\n4,five,6\n")
+    c["csv bad cell"] = ([tmp / "cell.csv"], "line 2, column 'c1': non-numeric value 'five'")
+    (tmp / "empty_cell.csv").write_text("a,b,c\n1,2,3\n4,,6\n7,8,9\n")
+    c["csv empty cell"] = ([tmp / "empty_cell.csv"], "line 3, column 'b': an empty cell")
+    (tmp / "semi.csv").write_text("0,1;0,2;0,3\n0,4;0,5;0,6\n")
+    c["csv decimal commas"] = ([tmp / "semi.csv"], "';'-separated")
+    (tmp / "huge.csv").write_text("a,b\n1e400,1\n2,3\n")
+    c["csv beyond float64"] = ([tmp / "huge.csv"], "too large for float64")
+    raw = (tmp / "good.npy").read_bytes()
+    (tmp / "brace.npy").write_bytes(raw.replace(b"}", b" ", 1))
+    c["npy header without brace"] = ([tmp / "brace.npy"], "malformed .npy header")
+    (tmp / "short_shape.npy").write_bytes(raw.replace(b"(4, 3)", b"(4, 1)", 1))
+    c["npy shape smaller than data"] = ([tmp / "short_shape.npy"], "more than its header's shape declares")
+    import zipfile
+
+    np.savez(tmp / "crc.npz", embeddings=good)
+    data = bytearray((tmp / "crc.npz").read_bytes())
+    data[-200] ^= 0xFF  # inside the member's data: a CRC error on read
+    (tmp / "crc.npz").write_bytes(bytes(data))
+    c["npz corrupt member"] = ([tmp / "crc.npz"], "corrupt")
+    with zipfile.ZipFile(tmp / "foreign.npz", "w") as z:
+        z.writestr("embeddings.npy", (tmp / "good.npy").read_bytes())
+        z.writestr("readme.txt", "hello")
+    c["npz member not .npy"] = ([tmp / "foreign.npz"], "member 'readme.txt' is not a .npy array")
+    with zipfile.ZipFile(tmp / "nomagic.npz", "w") as z:
+        z.writestr("embeddings.npy", b"not an array at all")
+    c["npz member without npy header"] = ([tmp / "nomagic.npz"], "is not a .npy array")
+    vec = np.arange(4, dtype="<f4").tobytes()
+    (tmp / "w2v_dim.bin").write_bytes(b"2 3\nthe " + vec + b"\nof " + vec + b"\n")
+    c["word2vec binary wrong dimension"] = ([tmp / "w2v_dim.bin"], "does not match the data")
+    (tmp / "w2v_more.bin").write_bytes(b"1 4\nthe " + vec + b"\nof " + vec + b"\n")
+    c["word2vec binary extra vectors"] = ([tmp / "w2v_more.bin"], "follow the header's 1 vectors")
+    for name, header, payload, frag in (
+        ("overlap", {"a": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 16]}, "b": {"dtype": "F32", "shape": [2, 1], "data_offsets": [8, 16]}}, 16, "overlaps"),
+        ("gap", {"a": {"dtype": "F32", "shape": [2, 2], "data_offsets": [8, 24]}}, 24, "gap of 8 bytes"),
+        ("float shape", {"a": {"dtype": "F32", "shape": [2.0, 2], "data_offsets": [0, 16]}}, 16, "list of non-negative integers"),
+        ("past end", {"a": {"dtype": "F32", "shape": [4, 2], "data_offsets": [0, 32]}}, 16, "the file holds 16"),
+    ):
+        h = __import__("json").dumps(header).encode()
+        (tmp / f"st_{name.replace(' ', '_')}.safetensors").write_bytes(struct.pack("<Q", len(h)) + h + b"\0" * payload)
+        c[f"safetensors {name}"] = ([tmp / f"st_{name.replace(' ', '_')}.safetensors"], frag)
+    with h5py.File(tmp / "target.h5", "w") as f:
+        f["emb"] = good
+    with h5py.File(tmp / "extlink.h5", "w") as f:
+        f["emb"] = h5py.ExternalLink(str(tmp / "target.h5"), "/emb")
+    c["hdf5 external link"] = ([f"{tmp / 'extlink.h5'}:/emb"], "external link")
+    with h5py.File(tmp / "virtual.h5", "w") as f:
+        layout = h5py.VirtualLayout(shape=(4, 3), dtype="f4")
+        layout[:] = h5py.VirtualSource(str(tmp / "target.h5"), "emb", shape=(4, 3))
+        f.create_virtual_dataset("emb", layout)
+    c["hdf5 virtual dataset"] = ([tmp / "virtual.h5"], "virtual dataset")
+    with h5py.File(tmp / "declared.h5", "w") as f:
+        f.create_dataset("emb", shape=(2**31, 4096), dtype="f4", chunks=(1024, 64), compression="gzip")
+    c["hdf5 declares 32 TB"] = ([tmp / "declared.h5"], "stores only")
     return c
 
 

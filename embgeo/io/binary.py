@@ -36,7 +36,7 @@ def read_npy_header(fh, what: str = "the file") -> tuple[tuple, bool, np.dtype, 
             shape, fortran, dtype = fmt.read_array_header_2_0(fh)
         else:
             raise ValueError(f"unknown .npy version {major}")
-    except (ValueError, SyntaxError, TypeError, struct.error, UnicodeDecodeError, RecursionError, MemoryError) as exc:
+    except Exception as exc:  # noqa: BLE001 - numpy raises ValueError, SyntaxError, tokenize.TokenError … on a bad header
         raise EmbgeoError(f"{what} has a malformed .npy header ({short_error(exc)[:80]})", hint="save it again with np.save") from None
     if dtype.hasobject:
         raise EmbgeoError(f"{what} holds Python objects (a pickled array); embgeo never unpickles", hint="save a plain numeric array with np.save")

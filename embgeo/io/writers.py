@@ -11,24 +11,52 @@ import numpy as np
 from embgeo.errors import EmbgeoError
 
 
+def _os_error(exc: OSError, path: Path) -> EmbgeoError:
+    import errno
+
+    why = {errno.ENOSPC: "no space left on the device", errno.EROFS: "the file system is read-only",
+           errno.EACCES: "permission denied", errno.EPERM: "permission denied", errno.EDQUOT: "disk quota exceeded"}.get(exc.errno)
+    return EmbgeoError(f"cannot write: {why or exc.strerror or exc}", source=str(path),
+                       hint="write somewhere else (free space, a writable folder)")
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, *, suffix: str | None = None):
-    """Yield a temporary path beside ``path``; rename it onto ``path`` only on success."""
+    """Yield a temporary path beside ``path``; rename it onto ``path`` only on success.
+
+    An existing ``path`` keeps its permission bits; a new one gets the usual ``0666 & ~umask``.
+    On any failure — an ``OSError`` (read-only or full file system: one-line
+    :class:`EmbgeoError`), an exception, SIGINT — the temporary file is removed and ``path`` is
+    left as it was.
+    """
     path = Path(path)
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.exists():
         raise EmbgeoError("output folder does not exist", source=str(path), hint=f"create {parent} first")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or path.suffix or ".tmp", dir=parent)
-    os.close(fd)
+    if path.is_dir():
+        raise EmbgeoError("is a folder; cannot write a file there", source=str(path))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or path.suffix or ".tmp", dir=parent)
+        os.close(fd)
+    except OSError as exc:
+        raise _os_error(exc, path) from None
     try:
         yield Path(tmp)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600; give the usual permissions
+        try:
+            mode = path.stat().st_mode & 0o7777 if path.exists() else None
+        except OSError:
+            mode = None
+        if mode is None:
+            mask = os.umask(0)
+            os.umask(mask)
+            mode = 0o666 & ~mask  # mkstemp makes 0600; give the usual permissions
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and not isinstance(exc, EmbgeoError):
+            raise _os_error(exc, path) from None
         raise
 
 
@@ -66,7 +94,22 @@ def save_matrix(path: str | os.PathLike, array: np.ndarray, *, ids=None) -> None
         lines = [sep.join((["id"] if ids is not None else []) + [f"d{j}" for j in range(d)])]
         for i, row in enumerate(np.asarray(array)):
             vals = [repr(float(v)) for v in row]
-            lines.append(sep.join(([str(ids[i])] if ids is not None else []) + vals))
+            lines.append(sep.join(([safe_cell(str(ids[i]), sep)] if ids is not None else []) + vals))
         write_text(path, "\n".join(lines) + "\n")
     else:
         raise EmbgeoError(f"cannot write a matrix as '{suffix}'", source=str(path), hint="use .npy, .npz, .csv or .tsv")
+
+
+def safe_cell(text: str, sep: str = ",") -> str:
+    """A text cell from user data made safe for spreadsheets and for the delimiter: a cell that
+    starts with ``=``, ``+``, ``-``, ``@`` (or tab / carriage return) and is not a number gets a
+    leading ``'`` (the usual formula-injection guard); a cell holding the delimiter, a quote or a
+    newline is quoted."""
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        try:
+            float(text)
+        except ValueError:
+            text = "'" + text
+    if sep in text or '"' in text or "\n" in text or "\r" in text:
+        text = '"' + text.replace('"', '""') + '"'
+    return text
