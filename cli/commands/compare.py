@@ -52,11 +52,11 @@ def compare(
     Verdict: ok when cka_linear ≥ 0.9 and mutual_knn ≥ 0.5, bad below 0.5 / 0.2."""
     import numpy as np
 
-    from embgeo.compare.core import QUANTIZE, _check_methods, compare_many, prefix, quantize as quantize_copy
+    from embgeo.compare.core import QUANTIZE, check_methods, compare_many, prefix, quantize as quantize_copy
     from embgeo.errors import EmbgeoError
 
     s = seed_value(seed)
-    methods = _check_methods(split_list(method) or None)
+    methods = check_methods(split_list(method) or None)
     ks = []
     for v in split_list(k) or ["10"]:
         try:

@@ -7,7 +7,9 @@
 - :mod:`embgeo.compare.imbalance` — information imbalance Δ(X→Y), Δ(Y→X);
 - :mod:`embgeo.compare.procrustes` — cross-space retrieval after a Procrustes map;
 - :mod:`embgeo.compare.rsa` — Spearman correlation of pairwise distances;
-- :mod:`embgeo.compare.align` — rows joined by id (or row order when no input has ids).
+- :mod:`embgeo.compare.align` — rows joined by id (or row order when no input has ids);
+- :mod:`embgeo.compare.results` — :class:`CompareResult`, :class:`CompareMatrix`, the verdict thresholds;
+- :mod:`embgeo.compare.replicates` — bootstrap intervals and permutation-null bands.
 
 The package is callable: ``embgeo.compare(X, Y)`` is :func:`embgeo.compare.core.compare`.
 """
