@@ -8,6 +8,7 @@ import struct
 import numpy as np
 import pytest
 
+from embgeo.errors import EmbgeoError
 from embgeo.io import EmbeddingSet, join_labels, load
 
 X = np.random.default_rng(11).standard_normal((20, 4)).astype(np.float32)
@@ -192,3 +193,232 @@ def test_npz_ids_of_the_wrong_length_are_an_error(tmp_path):
     np.savez(tmp_path / "m.npz", embeddings=np.zeros((5, 3)), ids=np.array(["a", "b", "c"]))
     with pytest.raises(EmbgeoError, match="array 'ids' has shape"):
         load(str(tmp_path / "m.npz"))
+
+
+# ---------------------------------------------------------------- issue 14: inputs you can trust
+
+def _csv(path, rows, header=None):
+    lines = ([",".join(header)] if header else []) + [",".join(r) for r in rows]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_numeric_column_with_bad_cells_is_an_error_not_a_label_column(tmp_path):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((1000, 4))
+    rows = [[f"{v:.6f}" for v in r] for r in x]
+    rows[500][2] = "oops"
+    with pytest.raises(EmbgeoError, match="line 501, column 'c2': non-numeric value 'oops'"):
+        load(_csv(tmp_path / "a.csv", rows))
+    rows[500][2] = ""
+    with pytest.raises(EmbgeoError, match="line 501, column 'c2': an empty cell"):
+        load(_csv(tmp_path / "b.csv", rows))
+    es = load(tmp_path / "b.csv", bad_cells="nan")  # asked for: NaN, then the usual NaN handling
+    assert es.matrix.shape == (1000, 4) and np.isnan(es.matrix[500, 2]) and np.isfinite(np.delete(es.matrix, 500, 0)).all()
+    # a clearly-text column stays a label column, and the dims are all there
+    lab = [[f"w{i}"] + r for i, r in enumerate(rows[:10])]
+    lab[4][3] = "0.5"
+    es = load(_csv(tmp_path / "c.csv", lab, ["word", "a", "b", "c", "d"]), bad_cells="nan")
+    assert es.matrix.shape == (10, 4) and es.attributes["word"][0] == "w0"
+
+
+def test_header_sniffing(tmp_path):
+    # a first row with NA / empty cells is data, not a header
+    with pytest.raises(EmbgeoError, match="line 1, column 'c0'"):
+        load(_csv(tmp_path / "na.csv", [["NA", "0.5", "0.25"], ["0.1", "0.2", "0.3"]]))
+    es = load(tmp_path / "na.csv", bad_cells="nan")
+    assert es.matrix.shape == (2, 3) and np.isnan(es.matrix[0, 0])
+    # a header 1,2,3 over non-integer data is a header; over integer data it is data
+    es = load(_csv(tmp_path / "h.csv", [["1", "2", "3"], ["0.5", "0.25", "0.125"], ["1.5", "2.5", "3.5"]]))
+    assert es.matrix.shape == (2, 3) and es.provenance["columns"] == ["1", "2", "3"]
+    es = load(_csv(tmp_path / "d.csv", [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"]]))
+    np.testing.assert_array_equal(es.matrix, np.arange(1, 10).reshape(3, 3))
+    # a ';'-separated file with decimal commas is refused, never read as 2 dims
+    (tmp_path / "eu.csv").write_text("0,1;0,2;0,3\n0,4;0,5;0,6\n1,0;2,0;3,0\n")
+    with pytest.raises(EmbgeoError, match="';'-separated"):
+        load(tmp_path / "eu.csv")
+
+
+def test_text_numbers_are_checked_on_conversion_to_float32(tmp_path):
+    es = load(_csv(tmp_path / "big.csv", [["1e39", "1"], ["2", "3"]], ["a", "b"]))
+    assert es.matrix.dtype == np.float64 and es.matrix[0, 0] == 1e39
+    es = load(_csv(tmp_path / "tiny.csv", [["1e-46", "1"], ["2", "3"]], ["a", "b"]))
+    assert es.matrix.dtype == np.float64 and es.matrix[0, 0] == 1e-46
+    es = load(_csv(tmp_path / "ok.csv", [["0.5", "1"], ["2", "3"]], ["a", "b"]))
+    assert es.matrix.dtype == np.float32
+    (tmp_path / "g.txt").write_text("the 1e39 1\nof 2 3\n")
+    es = load(tmp_path / "g.txt")
+    assert es.matrix.dtype == np.float64 and es.matrix[0, 0] == 1e39
+    with pytest.raises(EmbgeoError, match="too large for float64"):
+        load(_csv(tmp_path / "inf.csv", [["1e400", "1"], ["2", "3"]], ["a", "b"]))
+    assert np.isinf(load(_csv(tmp_path / "lit.csv", [["inf", "1"], ["2", "3"]], ["a", "b"])).matrix[0, 0])  # written as inf
+
+
+def test_wide_and_long_fields(tmp_path):
+    import time
+
+    rng = np.random.default_rng(2)
+    y = rng.standard_normal((3, 100_000)).astype(np.float32)
+    (tmp_path / "wide.csv").write_text("\n".join(",".join(f"{v:.7g}" for v in r) for r in y) + "\n")
+    t0 = time.perf_counter()
+    es = load(tmp_path / "wide.csv")
+    assert time.perf_counter() - t0 < 20  # linear in columns (it was > 60 s)
+    assert es.matrix.shape == (3, 100_000)
+    np.testing.assert_allclose(es.matrix, y, rtol=1e-6)
+    z = rng.standard_normal((3, 40_000)).astype(np.float32)
+    (tmp_path / "list.csv").write_text("id,vec\n" + "\n".join(f'r{i},"[{", ".join(f"{v:.9g}" for v in r)}]"' for i, r in enumerate(z)) + "\n")
+    es = load(tmp_path / "list.csv")
+    assert es.matrix.shape == (3, 40_000) and es.ids.tolist() == ["r0", "r1", "r2"]
+    np.testing.assert_array_equal(es.matrix, z)
+    (tmp_path / "field.csv").write_text("label,a\n" + "x" * 200_000 + ",1\ny,2\n")
+    es = load(tmp_path / "field.csv")
+    assert es.matrix.shape == (2, 1) and len(es.attributes["label"][0]) == 200_000
+
+
+def test_integer_id_columns_are_ids_in_every_container(tmp_path):
+    import h5py
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    x = np.random.default_rng(4).standard_normal((6, 3)).astype(np.float32)
+    ids = np.arange(100, 106)
+    _csv(tmp_path / "a.csv", [[str(i)] + [f"{v:.9g}" for v in r] for i, r in zip(ids, x)], ["id", "a", "b", "c"])
+    pq.write_table(pa.table({"id": ids, **{f"d{j}": x[:, j] for j in range(3)}}), tmp_path / "a.parquet")
+    np.savez(tmp_path / "a.npz", id=ids, embeddings=x)
+    np.savez(tmp_path / "b.npz", x, id=ids)
+    with h5py.File(tmp_path / "a.h5", "w") as f:
+        f["id"] = ids
+        f["emb"] = x
+    for name in ("a.csv", "a.parquet", "a.npz", "b.npz", "a.h5"):
+        es = load(tmp_path / name)
+        assert es.matrix.shape == (6, 3), name
+        np.testing.assert_array_equal(es.matrix, x, err_msg=name)
+        assert es.ids.tolist() == [str(i) for i in ids], name
+
+
+def test_contiguous_hdf5_is_mapped_only_from_the_file_itself(tmp_path):
+    import h5py
+
+    x = np.arange(12, dtype=np.float32).reshape(4, 3)
+    (tmp_path / "raw.bin").write_bytes(x.tobytes())
+    with h5py.File(tmp_path / "ext.h5", "w") as f:
+        f.create_dataset("emb", shape=(4, 3), dtype="f4", external=[(str(tmp_path / "raw.bin"), 0, x.nbytes)])
+    with pytest.raises(EmbgeoError, match="external files"):
+        load(tmp_path / "ext.h5")
+
+
+def test_word2vec_binary_header_must_match_the_data(tmp_path):
+    vec = lambda v: np.full(3, v, dtype="<f4").tobytes()  # noqa: E731
+    (tmp_path / "ok.bin").write_bytes(b"2 3\nthe " + vec(1) + b"\nof " + vec(2) + b"\n")
+    es = load(tmp_path / "ok.bin")
+    assert es.ids.tolist() == ["the", "of"] and es.matrix.tolist() == [[1, 1, 1], [2, 2, 2]]
+    (tmp_path / "nonl.bin").write_bytes(b"2 3\nthe " + vec(1) + b"of " + vec(2))  # gensim writes no newline
+    assert load(tmp_path / "nonl.bin").ids.tolist() == ["the", "of"]
+    (tmp_path / "d.bin").write_bytes(b"2 2\nthe " + vec(1) + b"\nof " + vec(2) + b"\n")
+    with pytest.raises(EmbgeoError, match="does not match the data"):
+        load(tmp_path / "d.bin")
+
+
+def test_overflowing_values_are_rescaled_exactly():
+    """float64 ×1e200: squared norms overflow; as_matrix rescales by a power of two, so the
+    normalised uniformity equals the unscaled one (it was −4.0 instead of ≈ −3.5 here)."""
+    import embgeo as eg
+    from embgeo.validation import as_matrix, scale_exponent
+
+    x = np.random.default_rng(5).standard_normal((300, 8))
+    ref = eg.uniformity(x).value
+    for factor in (1e200, 1e-200):
+        assert scale_exponent(x * factor) != 0
+        assert eg.uniformity(x * factor).value == pytest.approx(ref, rel=1e-9)
+    big = as_matrix(x * 1e200)
+    k = scale_exponent(x * 1e200)
+    np.testing.assert_array_equal(big, np.ldexp(x * 1e200, k))  # a power of two: exact
+    assert scale_exponent(x) == 0 and as_matrix(x) is x or np.shares_memory(as_matrix(x), x)
+    with pytest.raises(EmbgeoError, match="overflow"):
+        as_matrix(x * 1e200, rescale=False)
+    f32 = (x * 1e18).astype(np.float32)
+    assert np.isfinite(as_matrix(f32).astype(np.float64) ** 2).all()
+
+
+def test_writes_fail_in_one_line_and_leave_nothing(tmp_path, monkeypatch, run_cli):
+    import errno
+    import os
+
+    from embgeo.io import writers
+
+    target = tmp_path / "out.csv"
+    target.write_text("old\n")
+    os.chmod(target, 0o640)
+    writers.write_text(target, "new\n")
+    assert target.read_text() == "new\n" and (os.stat(target).st_mode & 0o777) == 0o640  # permissions kept
+
+    def full(src, dst):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(writers.os, "replace", full)
+    with pytest.raises(EmbgeoError, match="no space left on the device"):
+        writers.write_text(target, "newer\n")
+    assert target.read_text() == "new\n" and sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+    monkeypatch.undo()
+
+    def interrupted(self, *a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(type(target), "write_text", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        writers.write_text(tmp_path / "new.txt", "x")
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]  # no partial file, no temporary
+
+    def readonly(*a, **k):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    np.save(tmp_path / "x.npy", np.eye(3, dtype=np.float32))
+    monkeypatch.setattr(writers.tempfile, "mkstemp", readonly)
+    res = run_cli(["info", tmp_path / "x.npy", "--out", tmp_path / "r.json"])
+    assert res.code == 2 and "file system is read-only" in res.stderr and res.stderr.count("\n") == 1
+    monkeypatch.undo()
+    import embgeo.io
+
+    def enospc(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "spill"))
+
+    monkeypatch.setattr(embgeo.io, "load", enospc)
+    res = run_cli(["info", tmp_path / "x.npy"])
+    assert res.code == 2 and res.stderr == f"embgeo: error: {tmp_path / 'spill'}: No space left on device\n"
+
+
+def test_csv_ids_are_spreadsheet_safe(tmp_path):
+    from embgeo.io.writers import save_matrix
+
+    save_matrix(tmp_path / "m.csv", np.ones((3, 1)), ids=["=HYPERLINK(1)", "-2.5", "a,b"])
+    lines = (tmp_path / "m.csv").read_text().splitlines()
+    assert lines[1:] == ["'=HYPERLINK(1),1.0", "-2.5,1.0", '"a,b",1.0']
+
+
+def test_spill_files_are_removed_on_interrupt(tmp_path, monkeypatch):
+    import glob
+    import tempfile
+
+    import h5py
+
+    from embgeo.io import columnar
+
+    x = np.random.default_rng(6).standard_normal((40, 4)).astype(np.float32)
+    with h5py.File(tmp_path / "c.h5", "w") as f:
+        f.create_dataset("emb", data=x, chunks=(4, 4), compression="gzip")
+    monkeypatch.setattr(columnar, "SPILL_BYTES", 0)
+    monkeypatch.setattr(columnar, "READ_BLOCK_ROWS", 8)
+    before = set(glob.glob(tempfile.gettempdir() + "/embgeo-*.npy"))
+    real_add, calls = columnar.Sink.add, []
+
+    def add(self, block):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real_add(self, block)
+
+    monkeypatch.setattr(columnar.Sink, "add", add)
+    with pytest.raises(KeyboardInterrupt):
+        load(tmp_path / "c.h5")
+    assert set(glob.glob(tempfile.gettempdir() + "/embgeo-*.npy")) == before
