@@ -32,7 +32,7 @@ from embgeo.validation import as_matrix, as_rng
 HIGH_ID_NOTE = (
     "note: every intrinsic-dimension estimator underestimates high dimensions "
     "(the curse of dimensionality needs exponentially many points; a 70-d cube reads about 40-45 at n = 10^4); "
-    "read estimates above ~20 as lower bounds"
+    "read estimates above ~20 as lower bounds, or read the calibrated estimate (-m calibrated), which removes this bias"
 )
 NOISE_NOTE = (
     "note: ambient noise inflates local estimators at small scales; compare the GRIDE scale curve (and --sample sizes) "
@@ -76,7 +76,7 @@ def prepare_points(X, *, min_rows: int, duplicates: str = "drop", name: str = "X
     return X, np.arange(n), 0
 
 
-def _neighbor_distances(X, k: int, *, neighbors: Neighbors | None, duplicates: str, approx: bool, seed, metric: str, backend: str, device: str, name: str):
+def neighbor_distances(X, k: int, *, neighbors: Neighbors | None, duplicates: str, approx: bool, seed, metric: str, backend: str, device: str, name: str):
     """Distances (n, ≥k) from ``neighbors`` or a fresh search on deduplicated ``X``."""
     if neighbors is not None:
         if neighbors.k < k:
@@ -126,7 +126,7 @@ def _check_fraction(name: str, value: float, *, upper: float = 1.0) -> float:
     return float(value)
 
 
-def _check_level(level: float) -> float:
+def check_level(level: float) -> float:
     if not (0.0 < float(level) < 1.0):
         raise EmbgeoError(f"interval level must be in (0, 1); got {level!r}")
     return float(level)
@@ -225,8 +225,8 @@ def twonn_dimension(
     if variant not in ("mle", "linear"):
         raise EmbgeoError(f"variant must be 'mle' or 'linear'; got {variant!r}")
     discard_fraction = _check_fraction("discard_fraction", discard_fraction, upper=0.9)
-    level = _check_level(level)
-    D, dropped = _neighbor_distances(X, 2, neighbors=neighbors, duplicates=duplicates, approx=approx, seed=seed, metric=metric, backend=backend, device=device, name="X")
+    level = check_level(level)
+    D, dropped = neighbor_distances(X, 2, neighbors=neighbors, duplicates=duplicates, approx=approx, seed=seed, metric=metric, backend=backend, device=device, name="X")
     log_mu = np.log(D[:, 1] / D[:, 0])
     n = log_mu.size
     n_kept = max(3, int(np.floor(n * (1.0 - discard_fraction))))
@@ -316,8 +316,8 @@ def mle_dimension(
     """
     if not (isinstance(k1, (int, np.integer)) and isinstance(k2, (int, np.integer)) and 2 <= k1 <= k2):
         raise EmbgeoError(f"need integers 2 ≤ k1 ≤ k2; got k1={k1!r}, k2={k2!r}")
-    level = _check_level(level)
-    D, dropped = _neighbor_distances(X, int(k2), neighbors=neighbors, duplicates=duplicates, approx=approx, seed=seed, metric=metric, backend=backend, device=device, name="X")
+    level = check_level(level)
+    D, dropped = neighbor_distances(X, int(k2), neighbors=neighbors, duplicates=duplicates, approx=approx, seed=seed, metric=metric, backend=backend, device=device, name="X")
     inv = mle_inverse_local(D, int(k1), int(k2))
     n = inv.shape[0]
     per_k = 1.0 / inv.mean(axis=0)
@@ -438,7 +438,7 @@ def gride_dimension(
         raise EmbgeoError(f"max_order must be an integer ≥ 2; got {max_order!r}")
     if neighbors is not None:
         max_order = min(int(max_order), neighbors.k)
-    D, dropped = _neighbor_distances(X, int(max_order), neighbors=neighbors, duplicates=duplicates, approx=approx, seed=seed, metric=metric, backend=backend, device=device, name="X")
+    D, dropped = neighbor_distances(X, int(max_order), neighbors=neighbors, duplicates=duplicates, approx=approx, seed=seed, metric=metric, backend=backend, device=device, name="X")
     n1s, n2s, dims, errs, scales = [], [], [], [], []
     n1 = 1
     while 2 * n1 <= D.shape[1]:

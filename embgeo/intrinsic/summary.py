@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embgeo.errors import EmbgeoError
+from embgeo.intrinsic.corrected import CalibratedResult, calibrated_dimension
 from embgeo.intrinsic.estimators import (
     HIGH_ID_NOTE,
     NOISE_NOTE,
@@ -45,13 +46,13 @@ from embgeo.validation import as_matrix, as_rng
 
 # --- the method registry: one name per method, in the order tables show them ----------------
 #: every method ``--method`` accepts (``all`` = every one)
-METHODS = ("twonn", "mle", "gride", "pca", "rankme", "entropy")
+METHODS = ("twonn", "mle", "gride", "calibrated", "pca", "rankme", "entropy")
 #: the intrinsic-dimension estimators: they read nearest-neighbour distances (one shared search)
-NEIGHBOR_METHODS = ("twonn", "mle", "gride")
+NEIGHBOR_METHODS = ("twonn", "mle", "gride", "calibrated")
 #: the spectral (linear) measures: they read the eigenvalues of the scatter matrix
 SPECTRAL_METHODS = ("pca", "rankme", "entropy")
 #: which estimate to read, the first that applies (``gride.plateau``: only when GRIDE's scale curve has one)
-RECOMMEND_ORDER = ("gride.plateau", "twonn", "mle")
+RECOMMEND_ORDER = ("calibrated", "gride.plateau", "twonn", "mle")
 
 #: the peers' defaults shown next to embgeo's (skdim / DADApy): TwoNN linear fit with discard 0.1, MLE at k = 20
 PEER_TWONN_DISCARD = 0.1
@@ -261,6 +262,7 @@ class IntrinsicReport(Result):
     twonn: TwoNNResult | None = None
     mle: MLEResult | None = None
     gride: GrideResult | None = None
+    calibrated: CalibratedResult | None = None
     pca: PCAResult | None = None
     rankme: RankMeResult | None = None
     entropy: EntropyResult | None = None
@@ -308,11 +310,13 @@ class IntrinsicReport(Result):
             "twonn": lambda p: ("TwoNN reads the smallest neighbourhoods, the least affected by curvature and density changes"
                                 + ("; GRIDE has no plateau: read its scale curve too" if self.gride is not None else "")),
             "mle": lambda p: f"MLE (k = {self.mle.k1}..{self.mle.k2}) is the only neighbour estimator asked",
+            "calibrated": lambda p: (f"TwoNN {self.calibrated.raw:.2f} with the bias it shows on uniform {self.calibrated.reference}s "
+                                     f"at n = {self.calibrated.n_rows} removed (every raw estimator reads high dimensions low)"),
         }
         for m in RECOMMEND_ORDER:
             if m in found:
                 e = found[m]
-                if e.value > HIGH_ID:
+                if e.value > HIGH_ID and m != "calibrated":
                     high = f"; above {HIGH_ID:g}, read it as a lower bound (every estimator underestimates high dimensions)"
                 reason = why[m](self.plateau()) if m in why else f"{m} is the first estimate of RECOMMEND_ORDER that ran"
                 return dataclasses.replace(e, reason=reason + high)
@@ -327,7 +331,7 @@ class IntrinsicReport(Result):
 
     def disagreement(self) -> tuple[Estimate, Estimate] | None:
         """The pair of neighbour estimates whose 95 % intervals are furthest apart (None when all overlap)."""
-        est = [e for e in self.estimates() if _finite(e.ci_low, e.ci_high)]
+        est = [e for e in self.estimates() if _finite(e.ci_low, e.ci_high) and e.metric != "calibrated"]  # it corrects the others' bias
         worst, gap = None, 0.0
         for i, a in enumerate(est):
             for b in est[i + 1:]:
@@ -607,7 +611,7 @@ def check_enough_rows(n: int, methods, *, k: int, gride_max: int) -> None:
 
 def neighbors_needed(methods, *, k: int, gride_max: int) -> int:
     need = 0
-    if "twonn" in methods:
+    if "twonn" in methods or "calibrated" in methods:
         need = max(need, 2)
     if "mle" in methods:
         need = max(need, k)
@@ -702,6 +706,8 @@ def intrinsic_dimension(
                 notes.append(f"note: the peers' MLE at k = {PEER_MLE_K} needs {PEER_MLE_K + 2} distinct rows; left out")
         if "gride" in methods:
             results["gride"] = gride_dimension(neighbors=neighbors, max_order=int(gride_max))
+        if "calibrated" in methods:
+            results["calibrated"] = calibrated_dimension(neighbors=neighbors, n_dims=int(X.shape[1]), n_boot=n_boot, seed=seed)
         for m in list(results):
             results[m] = dataclasses.replace(results[m], n_duplicates_dropped=dropped)
         if check_sample and "twonn" in results:

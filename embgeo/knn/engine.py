@@ -27,6 +27,7 @@ Duplicates break ratio estimators (``r2/r1`` with ``r1 = 0``): see
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,6 +41,7 @@ from embgeo.knn.exact import (  # noqa: F401 (re-exported for callers and tests)
     _exact_numpy_symmetric,
     _exact_torch,
     _Prepared,
+    KernelClock,
     _select_k,
     _select_k_columns,
     _sort_rows,
@@ -83,10 +85,29 @@ class Neighbors(Result):
     recall_sample: int = 0
     n_duplicate_rows: int | None = None
     duplicate_groups: int | None = None
+    #: exact numpy search only: ``search_s`` (wall time of the candidate search), ``gemm_s`` (time
+    #: inside the GEMMs), ``gemm_gflop`` (their flops, ×1e9) and ``tiles``; ``None`` otherwise
+    kernel: dict | None = field(default=None, repr=False, compare=False)
 
     @property
     def first_distances(self) -> np.ndarray:
         return self.distances[:, 0]
+
+    def sgemm_fraction(self, peak_gflops: float | None = None) -> dict | None:
+        """The search's achieved GEMM rate against the machine's sgemm rate.
+
+        ``gemm_rate`` = GEMM flops / time in the GEMMs, ``search_rate`` = GEMM flops / wall time
+        of the whole candidate search (selection and merging included); each also as a
+        fraction of ``peak_gflops`` (default :func:`sgemm_rate`, measured once per process).
+        ``None`` when the search was not the exact numpy path.
+        """
+        if not self.kernel or self.kernel.get("gemm_s", 0) <= 0:
+            return None
+        peak = float(peak_gflops) if peak_gflops else sgemm_rate(np.float64 if self.kernel.get("dtype") == "float64" else np.float32)
+        g = self.kernel["gemm_gflop"]
+        gemm_rate, search_rate = g / self.kernel["gemm_s"], g / self.kernel["search_s"]
+        return {"peak_gflops": peak, "gemm_gflops": gemm_rate, "search_gflops": search_rate,
+                "gemm_fraction": gemm_rate / peak, "search_fraction": search_rate / peak}
 
     def to_dict(self) -> dict:
         d1 = self.distances[:, 0] if self.distances.size else np.empty(0)
@@ -107,6 +128,30 @@ class Neighbors(Result):
             "first_distance_median": float(np.median(d1)) if d1.size else None,
             "kth_distance_median": float(np.median(self.distances[:, -1])) if d1.size else None,
         }
+
+
+_SGEMM_RATE: dict = {}
+
+
+def sgemm_rate(dtype=np.float32, n: int = 1024, repeats: int = 3) -> float:
+    """Best GEMM throughput (GFLOP/s) of an ``n³`` product in ``dtype`` on this machine; measured once
+    per process and dtype (about 0.1 s), the reference for :meth:`Neighbors.sgemm_fraction`."""
+    key = (np.dtype(dtype).str, n)
+    if key not in _SGEMM_RATE:
+        import time
+
+        rng = np.random.default_rng(0)
+        a = rng.standard_normal((n, n)).astype(dtype)
+        b = rng.standard_normal((n, n)).astype(dtype)
+        out = np.empty((n, n), dtype=dtype)
+        np.matmul(a, b, out=out)
+        best = float("inf")
+        for _ in range(repeats):
+            t = time.perf_counter()
+            np.matmul(a, b, out=out)
+            best = min(best, time.perf_counter() - t)
+        _SGEMM_RATE[key] = 2.0 * n**3 / best / 1e9
+    return _SGEMM_RATE[key]
 
 
 # --------------------------------------------------------------------------- duplicates
@@ -263,14 +308,19 @@ def knn(
     k = int(k)
     dtype = np.dtype(selection_dtype) if selection_dtype is not None else (np.dtype(np.float64) if X.dtype == np.float64 else np.dtype(np.float32))
     dup = find_duplicates(X) if (check_duplicates and self_query) else None
-
+    kernel = None
     if approx:
         idx, recall, n_rec = _approx(X, Q, k, metric=metric, exclude=exclude, seed=seed, recall_sample=recall_sample, dtype=dtype, self_query=self_query)
         exact = False
         backend_used = "pynndescent"
     else:
-        idx = _exact_indices(X, Q, k, metric=metric, exclude=exclude, backend=backend, device=device, block_rows=block_rows, dtype=dtype, stream_rows=stream_rows, progress=progress)
+        clock = KernelClock()
+        t0 = time.perf_counter()
+        idx = _exact_indices(X, Q, k, metric=metric, exclude=exclude, backend=backend, device=device, block_rows=block_rows, dtype=dtype, stream_rows=stream_rows, progress=progress, clock=clock)
+        search_s = time.perf_counter() - t0
         recall, n_rec, exact, backend_used = None, 0, True, backend
+        if clock.tiles:
+            kernel = {"search_s": search_s, "gemm_s": clock.gemm_seconds, "gemm_gflop": clock.gemm_flops / 1e9, "tiles": clock.tiles, "dtype": dtype.name}
     dist = exact_distances(X, Q, idx, metric=metric)
     if not approx and metric == "cosine" and dtype == np.float32 and selection_dtype is None and np.median(dist[:, -1]) < COSINE_FLOAT64_BELOW:
         # nearly parallel rows: float32 cosines (error ~ sqrt(d)·6e-8) cannot rank them; select again in float64
@@ -293,10 +343,11 @@ def knn(
         recall_sample=n_rec,
         n_duplicate_rows=None if dup is None else dup.n_duplicate_rows,
         duplicate_groups=None if dup is None else dup.duplicate_groups,
+        kernel=kernel,
     )
 
 
-def _exact_indices(X, Q, k, *, metric, exclude, backend, device, block_rows, dtype, stream_rows=None, progress=None):
+def _exact_indices(X, Q, k, *, metric, exclude, backend, device, block_rows, dtype, stream_rows=None, progress=None, clock=None):
     symmetric = Q is X and backend == "numpy" and X.shape[0] > SYMMETRIC_TILE and not block_rows
     prep = _Prepared(X, metric, dtype, stream_rows, augment=symmetric)
     br = int(block_rows) if block_rows else _default_block_rows(min(X.shape[0], prep.chunk_rows), dtype.itemsize)
@@ -309,5 +360,5 @@ def _exact_indices(X, Q, k, *, metric, exclude, backend, device, block_rows, dty
     if device not in ("cpu", None):
         raise EmbgeoError(f"device={device!r} needs backend='torch'", hint="pass backend='torch' (or --device cpu)")
     if symmetric and prep._whole is not None:
-        return _exact_numpy_symmetric(prep, k, exclude, SYMMETRIC_TILE, on_block=progress)
-    return _exact_numpy(prep, Q, k, offset, br, on_block=progress)
+        return _exact_numpy_symmetric(prep, k, exclude, SYMMETRIC_TILE, on_block=progress, clock=clock)
+    return _exact_numpy(prep, Q, k, offset, br, on_block=progress, clock=clock)

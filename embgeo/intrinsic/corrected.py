@@ -1,0 +1,288 @@
+"""A bias-corrected intrinsic dimension for high dimensions: TwoNN calibrated on uniform cubes.
+
+Every nearest-neighbour estimator reads a high intrinsic dimension low: at
+n = 20 000 a uniform 70-d cube gives a TwoNN of about 43, a 20-d cube about 16.
+The bias is a smooth, monotone function of the true dimension ``d`` at a given
+number of points ``n`` (the neighbourhoods of a finite sample reach the
+boundary, and the ratio r₂/r₁ stops being Pareto), so it can be measured and
+inverted:
+
+1. estimate TwoNN (censored MLE, discard 0.1) on the data: ``v``;
+2. on seeded uniform samples of the unit cube ``[0, 1]^d`` with the *same* n,
+   for a grid of ``d`` (1, 2, …, up to the data's column count, stopping once the
+   curve has passed ``v``), estimate TwoNN the same way: the reference curve
+   ``g(d)``;
+3. report ``d̂ = g⁻¹(v)`` (linear interpolation of ``log g`` against ``log d``).
+
+The interval is the bootstrap percentile interval of ``v`` (over points, the
+neighbours held fixed), widened by the reference curve's own sampling error
+(relative sd ``1/√m`` for ``m`` reference points), mapped through ``g⁻¹``.
+
+Calibration is deterministic for a seed and cached in memory per
+``(n, d, seed)``: a second call at the same n costs only the bootstrap. This is
+the idea of DANCo (Ceruti et al. 2014) and of the "calibrated" corrections of
+Camastra & Vinciarelli (2002), with the cube as the reference: it is exact for
+uniform affine data (a cube in any rotation), and reads somewhat *high* (≈ 10 %)
+on sets without a boundary (a sphere, a Gaussian), where the raw estimate is
+already closer.
+
+References
+----------
+* Facco, d'Errico, Rodriguez & Laio (2017), Sci. Rep. 7, 12140 (TwoNN).
+* Camastra & Vinciarelli (2002), Estimating the intrinsic dimension of data with a
+  fractal-based method. IEEE TPAMI 24(10).
+* Ceruti, Bassis, Rozza, Lombardi, Casiraghi & Campadelli (2014), DANCo. Pattern
+  Recognition 47(8).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from embgeo.errors import EmbgeoError
+from embgeo.intrinsic.estimators import check_level, neighbor_distances
+from embgeo.knn.engine import Neighbors, knn
+from embgeo.results import Metric, Result, Verdict
+from embgeo.validation import as_rng
+
+#: true dimensions at which the reference curve is measured (cut at the data's column count)
+D_GRID = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14, 16, 18, 20, 23, 26, 30, 35, 40, 46, 53, 61, 70, 80, 92,
+          106, 122, 140, 161, 185, 213, 245, 282, 324, 373, 429, 493, 567, 652, 750, 862, 1000)
+#: reference points per grid dimension (several seeded replicates when n is smaller)
+REFERENCE_POINTS = 10_000
+#: discard fraction of the TwoNN censored MLE, data and references alike
+DISCARD = 0.1
+
+_CACHE: dict = {}
+
+
+def twonn_censored(log_mu: np.ndarray, discard: float = DISCARD) -> float:
+    """TwoNN censored MLE ``(n_k − 1) / (Σ_{i≤n_k} log μ_(i) + (N − n_k) log μ_(n_k))`` (unsorted input)."""
+    s = np.sort(np.asarray(log_mu, dtype=np.float64))
+    n = s.size
+    nk = max(3, int(np.floor(n * (1.0 - discard))))
+    T = s[:nk].sum() + (n - nk) * s[nk - 1]
+    return float((nk - 1) / T) if T > 0 else float("inf")
+
+
+REFERENCES = ("ball", "cube")
+
+
+def reference_sample(shape: str, n: int, d: int, rng) -> np.ndarray:
+    """``n`` uniform points in the unit ``d``-ball (``shape="ball"``) or the cube ``[0, 1]^d``."""
+    if shape == "cube":
+        return rng.random((n, d))
+    G = rng.standard_normal((n, d))
+    G /= np.linalg.norm(G, axis=1, keepdims=True)
+    return G * rng.random((n, 1)) ** (1.0 / d)
+
+
+def _reference_point(n: int, d: int, seed: int, shape: str = "ball") -> tuple[float, int]:
+    """TwoNN on uniform samples of ``n`` points in the ``d``-ball or cube: ``(value, reference points used)``.
+
+    ``min(n, REFERENCE_POINTS)`` query points per replicate and enough replicates
+    (seeded ``(seed, n, d, r)``) that about REFERENCE_POINTS ratios enter. Cached.
+    """
+    key = (shape, int(n), int(d), int(seed))
+    if key in _CACHE:
+        return _CACHE[key]
+    m = min(n, REFERENCE_POINTS)
+    reps = max(1, int(np.ceil(REFERENCE_POINTS / n)))
+    log_mu = []
+    for r in range(reps):
+        rng = np.random.default_rng([int(seed), int(n), int(d), r])
+        Y = reference_sample(shape, n, d, rng)
+        if m == n:
+            nb = knn(Y, 2, check_duplicates=False)
+            D = nb.distances
+        else:
+            q = np.sort(rng.choice(n, size=m, replace=False))
+            nb = knn(Y, 3, query=Y[q], check_duplicates=False)
+            D = nb.distances[:, 1:]  # the query itself comes first, at distance exactly 0
+        ok = D[:, 0] > 0
+        log_mu.append(np.log(D[ok, 1] / D[ok, 0]))
+    lm = np.concatenate(log_mu)
+    _CACHE[key] = (twonn_censored(lm), int(lm.size))
+    return _CACHE[key]
+
+
+def reference_curve(n: int, *, d_max: int, target: float | None = None, seed: int = 0, shape: str = "ball") -> tuple[np.ndarray, np.ndarray, int]:
+    """``(d, g(d), m)``: TwoNN of uniform cubes with ``n`` points for ``d`` on :data:`D_GRID` ≤ ``d_max``.
+
+    With ``target``, the grid stops two points after ``g(d)`` first exceeds it.
+    """
+    ds, gs, m_min = [], [], None
+    past = 0
+    for d in D_GRID:
+        if d > d_max:
+            break
+        g, m = _reference_point(n, d, seed, shape)
+        ds.append(d), gs.append(g)
+        m_min = m if m_min is None else min(m_min, m)
+        if target is not None and g > target:
+            past += 1
+            if past >= 2:
+                break
+    if ds[-1] < d_max and (target is None or gs[-1] <= target) and d_max not in ds and d_max <= D_GRID[-1] * 2:
+        g, m = _reference_point(n, d_max, seed, shape)
+        ds.append(d_max), gs.append(g)
+    return np.asarray(ds, dtype=np.float64), np.asarray(gs, dtype=np.float64), int(m_min or 0)
+
+
+def invert_curve(ds: np.ndarray, gs: np.ndarray, v: float) -> tuple[float, str]:
+    """``g⁻¹(v)`` by linear interpolation of ``log g`` against ``log d`` on the running maximum of ``g``.
+
+    Returns ``(d, where)`` with ``where`` ``"inside"``, ``"below"`` (v under g(1): d is
+    ``v / g(1)`` scaled from d = 1) or ``"above"`` (v beyond the curve: the last ``d``, a lower bound).
+    """
+    if not np.isfinite(v):
+        return float(ds[-1]), "above"
+    g = np.maximum.accumulate(gs)
+    if v <= g[0]:
+        return float(ds[0] * v / g[0]), "below"
+    if v > g[-1]:
+        return float(ds[-1]), "above"
+    lg, ld = np.log(g), np.log(ds)
+    j = int(np.searchsorted(g, v, side="left"))  # g[j-1] < v ≤ g[j]
+    j = max(1, min(j, g.size - 1))
+    while j > 1 and g[j - 1] == g[j]:
+        j -= 1
+    if g[j] == g[j - 1]:
+        return float(ds[j]), "inside"
+    t = (np.log(v) - lg[j - 1]) / (lg[j] - lg[j - 1])
+    return float(np.exp(ld[j - 1] + t * (ld[j] - ld[j - 1]))), "inside"
+
+
+@dataclass(frozen=True, slots=True)
+class CalibratedResult(Result):
+    """TwoNN corrected by a uniform-cube reference curve at the same n (:func:`calibrated_dimension`).
+
+    ``dimension`` the corrected estimate, ``ci_low``/``ci_high`` its interval
+    (``interval_level``), ``raw`` the uncorrected TwoNN (censored MLE, discard 0.1),
+    ``reference_d``/``reference_twonn`` the calibration curve, ``lower_bound`` true when
+    the raw value lies beyond the curve (the estimate is then the largest ``d`` measured).
+    """
+
+    dimension: float
+    ci_low: float
+    ci_high: float
+    interval_level: float
+    raw: float
+    n_rows: int
+    n_dims: int
+    n_boot: int
+    reference: str
+    reference_points: int
+    reference_d: np.ndarray = field(repr=False)
+    reference_twonn: np.ndarray = field(repr=False)
+    lower_bound: bool = False
+    n_duplicates_dropped: int = 0
+    seed: int = 0
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        return (self.ci_low, self.ci_high)
+
+    @property
+    def correction(self) -> float:
+        """``dimension / raw``: how much the raw TwoNN is scaled up."""
+        return float(self.dimension / self.raw) if self.raw > 0 else float("nan")
+
+    def to_dict(self) -> dict:
+        return {
+            "dimension": self.dimension, "ci_low": self.ci_low, "ci_high": self.ci_high,
+            "interval_level": self.interval_level, "raw": self.raw, "correction": self.correction,
+            "lower_bound": bool(self.lower_bound), "reference": self.reference, "reference_points": self.reference_points,
+            "reference_curve": {str(int(d)): float(g) for d, g in zip(self.reference_d, self.reference_twonn)},
+            "n_rows": self.n_rows, "n_dims": self.n_dims, "n_boot": self.n_boot,
+            "n_duplicates_dropped": self.n_duplicates_dropped, "seed": self.seed,
+        }
+
+    def metrics(self) -> list[Metric]:
+        ex = {"method": "calibrated", "reference": self.reference}
+        return [
+            Metric("dimension", self.dimension, self.ci_low, self.ci_high, unit="dims", extra={**ex, "lower_bound": bool(self.lower_bound)}),
+            Metric("raw", self.raw, unit="dims", extra=ex),
+            Metric("correction", self.correction, extra=ex),
+        ]
+
+    def verdict(self) -> Verdict:
+        bound = " (a lower bound: the raw value lies beyond the calibration curve)" if self.lower_bound else ""
+        return Verdict(
+            "info",
+            f"calibrated intrinsic dimension {self.dimension:.2f} ({int(self.interval_level * 100)}% {self.ci_low:.2f}–{self.ci_high:.2f}){bound}; "
+            f"the raw TwoNN {self.raw:.2f} is scaled by {self.correction:.2f}, the bias a uniform cube shows at n = {self.n_rows}",
+            "read this estimate for dimensions above ~10; on data without a boundary (a sphere, a Gaussian) it reads up to ~10 % high",
+            decided_by="dimension",
+        )
+
+    def table(self):
+        return ["metric", "value"], [
+            ["dimension", self.dimension], [f"{int(self.interval_level * 100)}% interval", f"{self.ci_low:.3f} – {self.ci_high:.3f}"],
+            ["raw TwoNN", self.raw], ["correction", self.correction], ["lower_bound", self.lower_bound],
+            ["reference", f"{self.reference}, {self.reference_points} points per d, d ≤ {int(self.reference_d[-1])}"],
+            ["n_rows", self.n_rows], ["n_duplicates_dropped", self.n_duplicates_dropped],
+        ]
+
+
+def calibrated_dimension(
+    X=None,
+    *,
+    neighbors: Neighbors | None = None,
+    n_dims: int | None = None,
+    n_boot: int = 200,
+    level: float = 0.95,
+    seed=0,
+    duplicates: str = "drop",
+    approx: bool = False,
+    metric: str = "euclidean",
+    backend: str = "numpy",
+    device: str = "cpu",
+    reference: str = "ball",
+) -> CalibratedResult:
+    """Intrinsic dimension with the finite-sample bias of TwoNN removed by calibration on uniform cubes.
+
+    See the module docstring for the method. ``neighbors`` may pass a search already
+    done on the (deduplicated) rows (then ``n_dims``, the column count that caps the
+    reference grid, must be given unless ``X`` is). ``n_boot`` seeded bootstrap
+    replicates give the ``level`` interval. The reference curve uses ``seed``
+    (integer; default 0) and is cached per ``(n, d, seed)``.
+    """
+    level = check_level(level)
+    if reference not in REFERENCES:
+        raise EmbgeoError(f"reference must be one of {', '.join(REFERENCES)}; got {reference!r}")
+    if n_dims is None:
+        if X is None:
+            raise EmbgeoError("calibrated_dimension needs X or n_dims (the column count caps the reference grid)")
+        n_dims = int(np.shape(X)[1]) if np.ndim(X) == 2 else None
+        if n_dims is None:
+            raise EmbgeoError(f"X must be a 2-d matrix; got shape {np.shape(X)}")
+    D, dropped = neighbor_distances(X, 2, neighbors=neighbors, duplicates=duplicates, approx=approx, seed=seed, metric=metric, backend=backend, device=device, name="X")
+    log_mu = np.log(D[:, 1] / D[:, 0])
+    n = log_mu.size
+    raw = twonn_censored(log_mu)
+    rng = as_rng(seed)
+    boots = np.array([twonn_censored(log_mu[rng.integers(0, n, n)]) for _ in range(max(0, int(n_boot)))])
+    a = (1.0 - level) / 2.0
+    from scipy.special import ndtri
+
+    z = float(ndtri(1.0 - a))
+    ref_seed = int(seed) if isinstance(seed, (int, np.integer)) else 0
+    m_guess = min(n, REFERENCE_POINTS) * max(1, int(np.ceil(REFERENCE_POINTS / n)))
+    s_ref = 1.0 / np.sqrt(max(1.0, (1.0 - DISCARD) * m_guess))
+    if boots.size:
+        b_lo, b_hi = np.quantile(boots, [a, 1.0 - a])
+    else:
+        b_lo = b_hi = raw
+    b_lo, b_hi = float(b_lo) * np.exp(-z * s_ref), float(b_hi) * np.exp(z * s_ref)
+    ds, gs, m = reference_curve(n, d_max=int(n_dims), target=b_hi, seed=ref_seed, shape=reference)
+    dim, where = invert_curve(ds, gs, raw)
+    lo, _ = invert_curve(ds, gs, b_lo)
+    hi, where_hi = invert_curve(ds, gs, b_hi)
+    if where_hi == "above":
+        hi = float(n_dims)  # the curve could not reach the upper end: the column count bounds it
+    return CalibratedResult(
+        float(dim), float(min(lo, dim)), float(max(hi, dim)), level, float(raw), int(n), int(n_dims), int(boots.size),
+        reference, int(m), ds, gs, where == "above", int(dropped), ref_seed,
+    )
