@@ -401,6 +401,7 @@ class GapResult(Result):
             ["uniformity y", self.uniformity_y.value],
             ["uniformity joint", self.uniformity_joint.value],
             ["uniform-sphere value", self.uniformity_x.sphere_value],
+            ["uniformity_reference_mm (m²-Mix's: X twice)", self.uniformity_reference_mm],
             ["alignment", self.alignment.value],
             ["matched_pair_cosine (interval)", f"{self.matched_cosines.mean:.6g} ({self.matched_ci_low:.6g} to {self.matched_ci_high:.6g})"],
             ["random_pair_cosine", self.random_cosine_mean],
