@@ -11,7 +11,7 @@ from embgeo.errors import EmbgeoError
 from embgeo.rank.core import RankResult, rank_axes
 from embgeo.rank.axes import preprocess, ridge_axis
 
-FAST = dict(n_bootstrap=0, n_random=300, n_shuffles=100, repeats=3)
+FAST = dict(n_bootstrap=0, n_random=300, n_shuffles=100, repeats=3, mlp=False)
 
 
 @pytest.fixture(autouse=True)
@@ -93,7 +93,7 @@ def _noise_runs(n, d, seeds):
     for seed in seeds:
         rng = np.random.default_rng(100 + seed)
         X, y = rng.standard_normal((n, d)), rng.standard_normal(n)
-        r = rank_axes(X, y, methods=("regression", "extremes", "extremes_q"), n_bootstrap=0, n_random=500, n_shuffles=400, seed=seed)
+        r = rank_axes(X, y, methods=("regression", "extremes", "extremes_q"), n_bootstrap=0, n_random=500, n_shuffles=400, mlp=False, seed=seed)
         random_band.append(r.random.spearman)
         shuffled_band.append(r.shuffled.spearman)
         rhos.append([r.methods[k].spearman for k in ("regression", "extremes", "extremes_q", "pca", "knn")])
@@ -134,12 +134,13 @@ def test_order_only_methods_ignore_monotone_transforms_of_the_attribute():
     X, a, _ = planted(400, 32, 0.8, seed=16)
     X = X + 3.0  # positive offset so normalisation is not trivial
     y = np.exp(a)  # positive, so log1p is defined
-    kw = dict(methods=("extremes", "extremes_q"), n_bootstrap=50, n_random=200, n_shuffles=50, seed=3)
+    kw = dict(methods=("pairwise", "extremes", "extremes_q"), n_bootstrap=50, n_random=200, n_shuffles=50, mlp=False, seed=3)
     base = rank_axes(X, y, **kw)
     for other in (rank_axes(X, y**3, **kw), rank_axes(X, a, **kw), rank_axes(X, y, transform="log1p", **kw)):
-        for name in ("extremes", "extremes_q", "pca"):
+        for name in ("pairwise", "extremes", "extremes_q", "pca"):
             b, o = base.methods[name].to_dict(), other.methods[name].to_dict()
-            for key in ("spearman", "spearman_ci", "kendall", "kendall_ci", "pairwise_accuracy", "pairwise_accuracy_ci", "fold_spearman"):
+            for key in ("spearman", "ci_low", "ci_high", "kendall", "kendall_ci_low", "kendall_ci_high", "pairwise_accuracy",
+                        "pairwise_accuracy_ci_low", "pairwise_accuracy_ci_high", "fold_spearman"):
                 np.testing.assert_allclose(o[key], b[key], rtol=1e-12, atol=1e-12)
         assert other.random.spearman == pytest.approx(base.random.spearman, abs=1e-12)
 
@@ -208,10 +209,25 @@ def test_result_is_json_safe_and_tabulates():
     r = rank_axes(X, a, methods=("regression", "extremes", "extremes_q", "fewshot"), shots=(2, 4), n_bootstrap=20, n_random=100, n_shuffles=50, repeats=2)
     assert isinstance(r, RankResult)
     d = json.loads(json.dumps(r.to_dict(), allow_nan=False))
-    for key in ("regression", "extremes", "extremes_q", "fewshot", "pca", "knn", "shuffled", "random"):
-        assert "spearman" in d[key]
+    for key in ("regression", "extremes", "extremes_q", "pca"):
+        m = d["methods"][key]
+        assert m["ci_low"] <= m["spearman"] <= m["ci_high"] and m["kendall_ci_low"] <= m["kendall"] <= m["kendall_ci_high"]
+    assert d["fewshot"]["spearman"] == pytest.approx(r.fewshot.mean[-1])
+    for key in ("knn_ceiling", "mlp_ceiling"):
+        assert d[key]["ci_low"] <= d[key]["value"] <= d[key]["ci_high"]
+    assert d["random_band"] == r.random.spearman and d["shuffled_band"] == r.shuffled.spearman and d["n_rows"] == 200
     cols, rows = r.table()
-    assert cols[0] == "method" and [row[0] for row in rows][:3] == ["regression", "extremes", "extremes_q"]
+    assert cols[:4] == ["method", "spearman", "ci_low", "ci_high"] and [row[0] for row in rows][:3] == ["regression", "extremes", "extremes_q"]
+    # tidy rows: the same numbers, every row names the attribute, the verdict's row carries its status
+    rows = r.metrics()
+    reg = [m for m in rows if m.metric == "spearman" and m.extra["method"] == "regression"][0]
+    assert (reg.value, reg.ci_low, reg.ci_high) == (d["methods"]["regression"]["spearman"], d["methods"]["regression"]["ci_low"], d["methods"]["regression"]["ci_high"])
+    assert all(m.extra["attr"] == "attribute" for m in rows)
+    v = r.verdict()
+    assert v.status == reg.status == "ok" and v.decided_by == "spearman" and f"{reg.value:.3f}" in v.reason
+    assert [m.extra["k"] for m in rows if m.metric == "spearman_q05"] == [2, 4]
+    knn = [m for m in rows if m.metric == "knn_ceiling"][0]
+    assert knn.extra["k"] == 10 and knn.value == d["knn_ceiling"]["value"]
 
 
 @pytest.mark.parametrize(
@@ -254,3 +270,70 @@ def test_permuted_ridge_scores_match_refitting_each_permutation(n_train):
         ptr = Xtr @ w
         # the same linear algebra by another route: round-off only
         np.testing.assert_allclose(got[:, p], (Xte @ w - ptr.mean()) / ptr.std(), rtol=1e-7, atol=1e-9)
+
+
+# --------------------------------------------------------------------------- issue 19: axes that travel
+from embgeo.rank.core import score_axis  # noqa: E402
+from embgeo.rank.ordering import spearman  # noqa: E402
+
+
+def test_saved_axis_transfers_to_a_second_set_built_from_the_same_direction():
+    X, a, u = planted(400, 32, 0.3, seed=40)
+    r = rank_axes(X, a, methods=("regression",), baselines=False, n_bootstrap=0, seed=0)
+    rng = np.random.default_rng(41)
+    b = rng.uniform(-2, 2, 300)  # another distribution of the attribute, other noise, another offset
+    X2 = b[:, None] * u + 0.3 * rng.standard_normal((300, 32)) + 0.2 * rng.standard_normal(32)
+    s = score_axis(X2, b, r.methods["regression"].axis, n_bootstrap=100, n_random=200, seed=0)
+    m = s.methods["axis"]
+    assert m.spearman >= 0.9 and m.n_heldout == 300
+    # the number is the Spearman of the projection itself (nothing fitted on the new rows)
+    Xn = X2 / np.linalg.norm(X2, axis=1, keepdims=True)
+    assert m.spearman == pytest.approx(spearman(Xn @ r.methods["regression"].axis, b), abs=1e-12)
+    assert s.verdict().status == "ok" and "on the saved axis" in s.verdict().reason
+    # a random axis does not transfer: inside the random band, verdict bad
+    w = np.random.default_rng(42).standard_normal(32)
+    w -= (w @ u) * u
+    bad = score_axis(X2, b, w, n_bootstrap=0, n_random=500, seed=0)
+    assert bad.verdict().status == "bad" and bad.verdict().decided_by == "spearman"
+
+
+def test_pairwise_axis_recovers_the_planted_direction():
+    from embgeo.rank.axes import pairwise_axis, unit
+
+    X, a, u = planted(500, 24, 0.3, seed=43)
+    w = unit(pairwise_axis(preprocess(X), a, rng=np.random.default_rng(0)))
+    assert w @ u > 0.9
+    r = rank_axes(X, a, methods=("pairwise",), baselines=False, n_bootstrap=0, seed=0)
+    assert r.methods["pairwise"].spearman > 0.9 and r.methods["pairwise"].axis @ u > 0.9
+
+
+def test_best_of_n_anchor_pairs_is_chosen_on_validation_rows_only():
+    X, a, u = planted(400, 32, 0.5, seed=44)
+    r = rank_axes(X, a, methods=("anchors_best",), baselines=False, n_anchor_pairs=15, validation=0.5, n_bootstrap=0, seed=1)
+    m = r.methods["anchors_best"]
+    held = np.isfinite(m.heldout)
+    assert held.sum() == 200 and m.n_heldout == 200  # scored on the other half only
+    det = m.details
+    Xn = preprocess(X)
+    # the chosen pair is the best of its 15 candidates on the validation rows, and its axis is that pair's difference
+    w = Xn[det["pair"]["high_row"]] - Xn[det["pair"]["low_row"]]
+    np.testing.assert_allclose(m.axis, w / np.linalg.norm(w), atol=1e-12)
+    val = ~held
+    assert det["validation_spearman"] == pytest.approx(spearman(Xn[val] @ w, a[val]), abs=1e-12)
+    assert m.spearman == pytest.approx(spearman(Xn[held] @ m.axis, a[held]), abs=1e-12)
+    assert det["n_pairs"] == 15 and m.spearman > 0.5
+    # with given anchors the candidates are low × high pairs of them
+    lo, hi = np.argsort(a)[:3], np.argsort(a)[-3:]
+    r2 = rank_axes(X, a, methods=("anchors_best",), baselines=False, anchor_low=X[lo], anchor_high=X[hi], anchor_rows=np.r_[lo, hi],
+                   n_anchor_pairs=100, n_bootstrap=0, seed=1)
+    d2 = r2.methods["anchors_best"].details
+    assert d2["n_pairs"] == 9 and d2["candidates"] == "given anchors" and r2.methods["anchors_best"].n_heldout == (400 - 6) // 2
+
+
+def test_mlp_ceiling_sees_a_nonlinear_attribute():
+    rng = np.random.default_rng(45)
+    X = rng.standard_normal((300, 4))
+    y = X[:, 0] ** 2 + 0.05 * rng.standard_normal(300)  # symmetric: no direction ranks it
+    r = rank_axes(X, y, methods=("regression",), normalize=False, n_bootstrap=0, n_random=100, n_shuffles=50, seed=0)
+    assert r.methods["mlp"].spearman > 0.7 and abs(r.methods["regression"].spearman) < 0.3
+    assert r.to_dict()["mlp_ceiling"]["value"] == r.methods["mlp"].spearman

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 
 import numpy as np
 import pytest
 
-FAST = ["--bootstrap", "50", "--repeats", "2", "--random-directions", "200", "--shuffles", "100", "--shots", "2,8"]
+FAST = ["--bootstrap", "50", "--repeats", "2", "--random-directions", "200", "--shuffles", "100", "--shots", "2,8", "--no-mlp", "--join", "row-order"]
+CONTRACT_KEYS = ["schema", "embgeo_version", "command", "inputs", "settings", "results", "verdict", "notes"]
 
 
 @pytest.fixture(autouse=True)
@@ -37,18 +39,64 @@ def planted_files(tmp_path):
     return tmp_path, X, a, u
 
 
-def test_json_has_a_key_per_method_each_with_spearman(run_cli, planted_files):
+def test_json_follows_the_contract_with_a_key_per_method(run_cli, planted_files):
     tmp, X, a, u = planted_files
     res = run_cli(["rank", tmp / "X.npy", "--labels", tmp / "L.csv", "--attr", "quality", "--format", "json", *FAST])
     assert res.code == 0, res.stderr
     doc = json.loads(res.stdout)
-    assert doc["schema"] == "embgeo.rank/1"
-    assert (doc["n_rows"], doc["n_used"], doc["n_missing"]) == (400, 392, 8)
-    for key in ("regression", "extremes", "extremes_q", "fewshot", "pca", "knn", "shuffled", "random"):
-        assert isinstance(doc[key]["spearman"], float), key
-    assert doc["regression"]["spearman"] > 0.9  # σ = 0.3 in 32 dims: r ≈ 0.95 on the true axis
-    assert doc["regression"]["spearman"] > doc["shuffled"]["spearman"]
-    assert [c["k"] for c in doc["fewshot"]["curve"]] == [2, 8]
+    assert list(doc) == CONTRACT_KEYS and doc["schema"] == "embgeo.rank/1"
+    assert doc["inputs"] == [{"path": str(tmp / "X.npy"), "key": None, "rows": 400, "dims": 32}]
+    assert doc["settings"]["k"] == 10 and doc["settings"]["seed"] == 0 and doc["settings"]["method"] == ["regression", "pairwise", "extremes", "extremes_q", "fewshot"]
+    r = doc["results"]
+    assert (r["n_rows"], r["n_used"], r["n_missing"], r["attr"]) == (400, 392, 8, "quality")
+    for key in ("regression", "pairwise", "extremes", "extremes_q", "pca"):
+        m = r["methods"][key]
+        assert isinstance(m["spearman"], float) and m["ci_low"] <= m["spearman"] <= m["ci_high"], key
+    assert r["methods"]["regression"]["spearman"] > 0.9  # σ = 0.3 in 32 dims: r ≈ 0.95 on the true axis
+    assert r["methods"]["regression"]["spearman"] > r["shuffled_band"] and "knn_ceiling" in r and "mlp_ceiling" not in r
+    assert [c["k"] for c in r["fewshot"]["curve"]] == [2, 8]
+    v = doc["verdict"]
+    assert v["status"] == "ok" and v["decided_by"] == "spearman" and f"{r['methods']['regression']['spearman']:.3f}" in v["reason"]
+
+
+def test_tidy_csv_and_fail_on(run_cli, planted_files, tmp_path):
+    tmp, *_ = planted_files
+    res = run_cli(["rank", tmp / "X.npy", "--labels", tmp / "L.csv", "--attr", "quality", "-m", "regression", "-k", "7", "-f", "csv", *FAST])
+    assert res.code == 0, res.stderr
+    rows = list(csv.DictReader(io.StringIO(res.stdout)))
+    assert res.stdout.splitlines()[0].startswith("metric,value,ci_low,ci_high,unit,status,attr,method")
+    reg = [r for r in rows if r["metric"] == "spearman" and r["method"] == "regression"]
+    assert len(reg) == 1 and reg[0]["status"] == "ok" and float(reg[0]["ci_low"]) < float(reg[0]["value"]) < float(reg[0]["ci_high"])
+    knn = [r for r in rows if r["metric"] == "knn_ceiling"]
+    assert knn[0]["k"] == "7" and {r["attr"] for r in rows} == {"quality"}
+    # pure noise: the regression axis stays inside the random band → bad → --fail-on bad exits 1 after writing
+    rng = np.random.default_rng(3)
+    np.save(tmp_path / "noise.npy", rng.standard_normal((120, 16)))
+    (tmp_path / "n.csv").write_text("v\n" + "\n".join(f"{v:.6f}" for v in rng.standard_normal(120)) + "\n")
+    res = run_cli(["rank", tmp_path / "noise.npy", "--labels", tmp_path / "n.csv", "--attr", "v", "-m", "regression", "--fail-on", "bad", "-f", "json", *FAST])
+    assert res.code == 1 and json.loads(res.stdout)["verdict"]["status"] == "bad" and "gate" in res.stderr
+
+
+def test_saved_axis_scores_new_data(run_cli, planted_files, tmp_path):
+    tmp, X, a, u = planted_files
+    res = run_cli(["rank", tmp / "X.npy", "--labels", tmp / "L.csv", "--attr", "quality", "-m", "regression", "--centre",
+                   "--save-axis", tmp / "axis.npy", "-f", "json", *FAST])
+    assert res.code == 0, res.stderr
+    assert "axis (regression, unit length, 32 dims) written to" in res.stderr and (tmp / "axis.centre.npy").exists()
+    assert json.loads(res.stdout)["settings"]["centre"] is True
+    rng = np.random.default_rng(8)
+    b = rng.uniform(-2, 2, 250)
+    X2 = b[:, None] * u + 0.3 * rng.standard_normal((250, 32))
+    np.save(tmp_path / "X2.npy", X2)
+    (tmp_path / "L2.csv").write_text("quality\n" + "\n".join(f"{v:.6f}" for v in b) + "\n")
+    res = run_cli(["rank", tmp_path / "X2.npy", "--labels", tmp_path / "L2.csv", "--attr", "quality", "--axis", tmp / "axis.npy", "-f", "json", *FAST])
+    assert res.code == 0, res.stderr
+    doc = json.loads(res.stdout)
+    m = doc["results"]["methods"]["axis"]
+    assert m["spearman"] >= 0.9 and m["n_heldout"] == 250 and doc["verdict"]["status"] == "ok"
+    assert doc["settings"]["axis_centre"] == str(tmp / "axis.centre.npy") and len(doc["inputs"]) == 2
+    quiet = run_cli(["-q", "rank", tmp_path / "X2.npy", "--labels", tmp_path / "L2.csv", "--attr", "quality", "--axis", tmp / "axis.npy", "-f", "csv", *FAST])
+    assert quiet.code == 0 and quiet.stderr == "" and quiet.stdout.startswith("metric,")
 
 
 def test_save_axis_and_scores_csv(run_cli, planted_files):
@@ -67,7 +115,8 @@ def test_save_axis_and_scores_csv(run_cli, planted_files):
     assert rows[0]["attribute"] == "" and rows[0]["heldout"] == ""  # missing attribute: scored, not evaluated
     Xn = X.astype(np.float64) / np.linalg.norm(X.astype(np.float64), axis=1, keepdims=True)
     np.testing.assert_allclose([float(r["score"]) for r in rows], Xn @ axis, rtol=1e-9, atol=1e-12)
-    assert res.stdout.splitlines()[0].startswith("method,spearman")
+    assert res.stdout.splitlines()[0].startswith("metric,value,ci_low,ci_high")
+    assert "scores of 400 rows on the regression axis written to" in res.stderr
 
 
 def test_anchor_ids_and_anchor_files(run_cli, planted_files):
@@ -76,7 +125,7 @@ def test_anchor_ids_and_anchor_files(run_cli, planted_files):
     res = run_cli(["rank", tmp / "X.npy", "--labels", tmp / "L.csv", "--attr", "quality", "--method", "anchors",
                    "--anchor-low", f"item{lo}", "--anchor-high", f"item{hi}", "--no-baselines", "--format", "json", *FAST])
     assert res.code == 0, res.stderr
-    doc = json.loads(res.stdout)
+    doc = json.loads(res.stdout)["results"]["methods"]
     assert doc["anchors"]["n_heldout"] == 392 - 2  # anchor rows are not evaluated
     assert doc["anchors"]["spearman"] > 0.8
     np.save(tmp / "low.npy", X[[lo]])
@@ -84,7 +133,7 @@ def test_anchor_ids_and_anchor_files(run_cli, planted_files):
     res2 = run_cli(["rank", tmp / "X.npy", "--labels", tmp / "L.csv", "--attr", "quality", "--method", "anchors",
                     "--anchor-low-file", tmp / "low.npy", "--anchor-high-file", tmp / "high.npy", "--no-baselines", "--format", "json", *FAST])
     assert res2.code == 0, res2.stderr
-    assert json.loads(res2.stdout)["anchors"]["spearman"] > 0.8
+    assert json.loads(res2.stdout)["results"]["methods"]["anchors"]["spearman"] > 0.8
 
 
 def test_group_and_transform_options(run_cli, planted_files):
@@ -92,8 +141,8 @@ def test_group_and_transform_options(run_cli, planted_files):
     res = run_cli(["rank", tmp / "X.npy", "--labels", tmp / "L.csv", "--attr", "quality", "--method", "extremes",
                    "--group", "grp", "--folds", "4", "--format", "json", *FAST])
     assert res.code == 0, res.stderr
-    doc = json.loads(res.stdout)
-    assert doc["groups"] == 10 and doc["folds"] == 4 and "regression" not in doc
+    doc = json.loads(res.stdout)["results"]
+    assert doc["groups"] == 10 and doc["folds"] == 4 and "regression" not in doc["methods"]
 
 
 @pytest.mark.parametrize(
@@ -109,6 +158,8 @@ def test_group_and_transform_options(run_cli, planted_files):
         (["--attr", "quality", "--group", "grp", "--folds", "12"], "group"),
         (["--attr", "quality", "--shots", "2,x"], "--shots"),
         (["--attr", "quality", "--method", "fewshot", "--save-axis", "AXIS"], "no 'linear' axis"),
+        (["--attr", "quality", "--axis", "MISSING.npy"], "no such axis file"),
+        (["--attr", "quality", "--method", "bogus"], "unknown --method 'bogus'"),
     ],
 )
 def test_bad_input_is_one_line(run_cli, planted_files, extra, needle):

@@ -8,27 +8,27 @@ from typing import Annotated, List, Optional
 import typer
 
 from embgeo.cli.common import (
-    side_output,
-    PlotOpt,
-    save_plot,
-    DropNonfiniteOpt, FormatOpt, IdColOpt, InputFormatOpt, LabelsIdOpt, LabelsOpt, OutOpt, SeedOpt, message, read_embeddings, seed_value,
+    DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, JoinOpt, KOpt, LabelsIdOpt, LabelsOpt, MethodOpt,
+    OutOpt, PlotOpt, SampleOpt, SeedOpt, emit_result, input_entry, message, read_embeddings, save_plot, seed_value, side_output,
+    split_list,
 )
-from embgeo.cli.output import emit
 
 
 class Method(str, Enum):
     all = "all"
     regression = "regression"
+    pairwise = "pairwise"
     extremes = "extremes"
     fewshot = "fewshot"
     anchors = "anchors"
+    anchors_best = "anchors_best"
 
 
 def _check_methods(value: Optional[List[str]]) -> Optional[List[str]]:
     """``-m regression,extremes`` and ``-m regression -m extremes`` alike; unknown names are refused at parse time."""
     if not value:
         return value
-    names = [p.strip().lower() for v in value for p in v.split(",") if p.strip()]
+    names = [n.lower() for n in split_list(value)]
     valid = [m.value for m in Method]
     bad = [n for n in names if n not in valid]
     if bad:
@@ -48,8 +48,10 @@ class AxisFrom(str, Enum):
     auto = "auto"
     regression = "regression"
     extremes = "extremes"
+    pairwise = "pairwise"
     extremes_q = "extremes_q"
     anchors = "anchors"
+    anchors_best = "anchors_best"
     pca = "pca"
 
 
@@ -102,101 +104,175 @@ def _csv_cell(v) -> str:
 
 
 def rank(
-    embeddings: Annotated[str, typer.Argument(help="Embedding file (PATH or PATH:KEY).", show_default=False)],
+    embeddings: Annotated[str, typer.Argument(help="Embedding file (PATH or PATH:KEY).", show_default=False, metavar="X")],
     attr: Annotated[str, typer.Option("--attr", help="Numeric attribute column (from --labels or the embedding file) to rank by.", show_default=False)],
     labels: LabelsOpt = None,
-    method: Annotated[Optional[List[str]], typer.Option("--method", "-m", help="Axis methods, comma-separated or repeated: all = regression, extremes (two extremes and top/bottom-q means), fewshot, and anchors when given.", callback=_check_methods)] = None,
+    method: Annotated[Optional[List[str]], typer.Option("--method", "-m", help="Axis methods, comma-separated or repeated: all = regression, pairwise, extremes (two extremes and top/bottom-q means), fewshot, and anchors, anchors_best when anchors are given.", callback=_check_methods, show_default=False)] = None,
+    axis: Annotated[Optional[Path], typer.Option("--axis", help="Score this saved axis (.npy, from --save-axis) on X's labelled rows instead of fitting: cross-dataset transfer. Its centre (AXIS.centre.npy) is used when present.", dir_okay=False, show_default=False)] = None,
     transform: Annotated[Transform, typer.Option("--transform", help="Transform of the attribute before fitting: log1p, or rank (fit the order only; robust to heavy tails). Ranks, and so Spearman/Kendall of order-only axes, do not change.", case_sensitive=False)] = Transform.none,
-    group: Annotated[Optional[str], typer.Option("--group", help="Column of groups kept together in cross-validation (GroupKFold).")] = None,
+    group: Annotated[Optional[str], typer.Option("--group", help="Column of groups kept together in cross-validation (GroupKFold).", show_default=False)] = None,
     folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds.", min=2)] = 5,
-    normalize: Annotated[bool, typer.Option("--normalize/--no-normalize", help="L2-normalise rows (after centring) before fitting.")] = True,
-    center: Annotated[bool, typer.Option("--center/--no-center", help="Subtract the training mean before normalising.")] = False,
-    quantile: Annotated[float, typer.Option("--quantile", help="Top/bottom fraction for the extremes_q axis.", min=0.0, max=0.5)] = 0.1,
-    shots: Annotated[str, typer.Option("--shots", help="Few-shot sizes k (labelled training rows per draw).")] = "2,4,8,16,32,64",
-    repeats: Annotated[int, typer.Option("--repeats", help="Few-shot draws per k and fold.", min=1)] = 10,
-    anchor_low: Annotated[Optional[List[str]], typer.Option("--anchor-low", help="Id of a low-end row (repeatable; rows are averaged).")] = None,
-    anchor_high: Annotated[Optional[List[str]], typer.Option("--anchor-high", help="Id of a high-end row (repeatable).")] = None,
-    anchor_low_file: Annotated[Optional[str], typer.Option("--anchor-low-file", help="Embedding file of low-end vectors (e.g. embedded text prompts); rows are averaged.")] = None,
-    anchor_high_file: Annotated[Optional[str], typer.Option("--anchor-high-file", help="Embedding file of high-end vectors.")] = None,
-    baselines: Annotated[bool, typer.Option("--baselines/--no-baselines", help="Random directions, best PC, shuffled labels and kNN ceiling.")] = True,
+    no_normalize: Annotated[bool, typer.Option("--no-normalize", help="Do not L2-normalise rows (after centring) before fitting.")] = False,
+    centre: Annotated[bool, typer.Option("--centre", "--center", help="Subtract the training mean before normalising.")] = False,
+    quantile: Annotated[float, typer.Option("--quantile", help="Top/bottom fraction for the extremes_q axis and the anchors_best candidates.", min=0.0, max=0.5)] = 0.1,
+    shots: Annotated[str, typer.Option("--shots", help="Few-shot sizes (labelled training rows per draw).")] = "2,4,8,16,32,64",
+    repeats: Annotated[int, typer.Option("--repeats", help="Few-shot draws per size and fold.", min=1)] = 10,
+    anchor_low: Annotated[Optional[List[str]], typer.Option("--anchor-low", help="Id of a low-end row (repeatable; rows are averaged).", show_default=False)] = None,
+    anchor_high: Annotated[Optional[List[str]], typer.Option("--anchor-high", help="Id of a high-end row (repeatable).", show_default=False)] = None,
+    anchor_low_file: Annotated[Optional[str], typer.Option("--anchor-low-file", help="Embedding file of low-end vectors (e.g. embedded text prompts); rows are averaged.", show_default=False)] = None,
+    anchor_high_file: Annotated[Optional[str], typer.Option("--anchor-high-file", help="Embedding file of high-end vectors.", show_default=False)] = None,
+    anchor_pairs: Annotated[int, typer.Option("--anchor-pairs", help="anchors_best: candidate anchor pairs (low × high anchors, or bottom/top rows of the validation split).", min=1)] = 20,
+    validation: Annotated[float, typer.Option("--validation", help="anchors_best: share of the rows that chooses the pair (the rest scores it).", min=0.05, max=0.95)] = 0.5,
+    no_baselines: Annotated[bool, typer.Option("--no-baselines", help="Skip random directions, best PC, shuffled labels and the kNN and MLP ceilings.")] = False,
+    no_mlp: Annotated[bool, typer.Option("--no-mlp", help="Skip the MLP ceiling (the slowest baseline).")] = False,
     random_directions: Annotated[int, typer.Option("--random-directions", help="Random unit directions for the chance band.", min=1)] = 1000,
     shuffles: Annotated[int, typer.Option("--shuffles", help="Label permutations for the shuffled-label band.", min=1)] = 1000,
     pcs: Annotated[int, typer.Option("--pcs", help="Principal components searched for the best-PC baseline.", min=1)] = 10,
-    neighbors: Annotated[int, typer.Option("--neighbors", help="k of the kNN regression ceiling.", min=1)] = 10,
+    k: KOpt = 10,
     bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples for the intervals (0: none).", min=0)] = 1000,
     confidence: Annotated[float, typer.Option("--confidence", help="Level of the bootstrap intervals.", min=0.5, max=0.999)] = 0.95,
-    save_axis: Annotated[Optional[Path], typer.Option("--save-axis", help="Write the unit axis (n_features,) as .npy.", dir_okay=False, callback=side_output(".npy"))] = None,
-    axis_from: Annotated[AxisFrom, typer.Option("--axis-from", help="Which method's full-data axis --save-axis and --scores use (auto: regression, else extremes_q, extremes, anchors).", case_sensitive=False)] = AxisFrom.auto,
-    scores: Annotated[Optional[Path], typer.Option("--scores", help="Write a CSV of id, score, attribute, heldout for every row.", dir_okay=False, callback=side_output(".csv"))] = None,
+    save_axis: Annotated[Optional[Path], typer.Option("--save-axis", help="Write the unit axis (n_features,) as .npy (and its centre as AXIS.centre.npy with --centre).", dir_okay=False, callback=side_output(".npy"), show_default=False)] = None,
+    axis_from: Annotated[AxisFrom, typer.Option("--axis-from", help="Which method's full-data axis --save-axis and --scores use (auto: regression, else pairwise, extremes_q, extremes, anchors_best, anchors).", case_sensitive=False)] = AxisFrom.auto,
+    scores: Annotated[Optional[Path], typer.Option("--scores", help="Write a CSV of id, score, attribute, heldout for every row.", dir_okay=False, callback=side_output(".csv"), show_default=False)] = None,
+    fail_on: FailOnOpt = None,
     id_col: IdColOpt = None,
     labels_id_col: LabelsIdOpt = None,
+    join: JoinOpt = None,
     input_format: InputFormatOpt = None,
     drop_nonfinite: DropNonfiniteOpt = False,
+    dedupe: DedupeOpt = False,
+    drop_zero: Annotated[bool, typer.Option("--drop-zero", help="Drop all-zero rows (they have no direction to normalise).")] = False,
+    sample: SampleOpt = None,
     seed: SeedOpt = None,
     plot: PlotOpt = None,
     fmt: FormatOpt = None,
     out: OutOpt = None,
 ):
-    """Rank axes for an ordinal attribute: ridge regression, two extremes, few-shot and anchor axes, scored on held-out rows
-    (Spearman, Kendall τ-b, pairwise accuracy) against random-direction, best-PC, shuffled-label and kNN baselines."""
+    """Rank axes for an ordinal attribute: ridge regression, pairwise logistic, two extremes, few-shot and anchor axes, scored on
+    held-out rows (Spearman, Kendall τ-b, pairwise accuracy) against random-direction, best-PC and shuffled-label baselines and
+    kNN and MLP ceilings; or (--axis) a saved axis scored on new labelled data."""
     import numpy as np
 
     from embgeo.errors import EmbgeoError
     from embgeo.io.writers import save_npy, write_text
-    from embgeo.rank.core import rank_axes
+    from embgeo.rank.core import rank_axes, score_axis
 
-    es = read_embeddings(embeddings, id_col=id_col, labels=labels, labels_id_col=labels_id_col, input_format=input_format, drop_nonfinite=drop_nonfinite)
+    normalize, baselines = not no_normalize, not no_baselines
+    es = read_embeddings(embeddings, id_col=id_col, labels=labels, labels_id_col=labels_id_col, input_format=input_format,
+                         drop_nonfinite=drop_nonfinite, dedupe=dedupe, join=join)
+    if drop_zero:
+        from embgeo.validation import clean_rows
+
+        _, kept = clean_rows(es.matrix, drop_zero=True)
+        if kept.size < es.n_samples:
+            message(f"{es.source}: dropped {es.n_samples - kept.size} all-zero rows")
+            es = es.take(kept)
+    s = seed_value(seed)
+    if sample is not None and sample < es.n_samples:
+        from embgeo.validation import as_rng
+
+        es = es.take(np.sort(as_rng(s).choice(es.n_samples, size=int(sample), replace=False)))
     y = es.attribute(attr, numeric=True)
-    groups = es.attribute(group) if group else None
-    chosen = set(method or ["all"])
-    have_anchors = bool(anchor_low or anchor_high or anchor_low_file or anchor_high_file)
-    if "all" in chosen:
-        chosen |= {"regression", "extremes", "fewshot"} | ({"anchors"} if have_anchors else set())
-    names = [m for m in ("regression", "extremes", "extremes_q", "fewshot", "anchors") if m in chosen or (m == "extremes_q" and "extremes" in chosen)]
-
     ids = _row_ids(es, labels, labels_id_col)
-    low = high = None
-    anchor_rows: list[int] = []
-    if "anchors" in names:
-        if bool(anchor_low) == bool(anchor_low_file) or bool(anchor_high) == bool(anchor_high_file):
-            raise EmbgeoError("the anchors method needs one low and one high anchor source",
-                              hint="pass --anchor-low ID (or --anchor-low-file FILE) and --anchor-high ID (or --anchor-high-file FILE)")
-        parts = {}
-        for which, names_, spec in (("low", anchor_low, anchor_low_file), ("high", anchor_high, anchor_high_file)):
-            if names_:
-                rows_ = _anchor_rows(list(names_), ids, which, es.source)
-                anchor_rows += rows_
-                parts[which] = np.asarray(es.matrix[rows_], dtype=np.float64)
-            else:
-                parts[which] = np.asarray(read_embeddings(spec, input_format=input_format).matrix, dtype=np.float64)
-        low, high = parts["low"], parts["high"]
-    elif have_anchors:
-        message("anchors given but --method does not include anchors; they are ignored", style="yellow")
+    inputs = [input_entry(es)]
+    notes: list[str] = []
+    common = {"attr": attr, "labels": labels, "normalize": normalize, "bootstrap": bootstrap, "confidence": confidence,
+              "random_directions": random_directions, "baselines": baselines, "fail_on": getattr(fail_on, "value", fail_on),
+              "id_col": id_col, "labels_id_col": labels_id_col, "join": getattr(join, "value", join), "input_format": input_format,
+              "drop_nonfinite": drop_nonfinite, "dedupe": dedupe, "drop_zero": drop_zero, "sample": sample, "seed": s}
 
-    result = rank_axes(
-        es.matrix, y, attribute=attr, methods=names, baselines=baselines, groups=groups, n_folds=folds, normalize=normalize,
-        center=center, transform=transform.value, quantile=quantile, shots=_parse_shots(shots), repeats=repeats,
-        anchor_low=low, anchor_high=high, anchor_rows=anchor_rows or None, n_pcs=pcs, n_random=random_directions,
-        n_shuffles=shuffles, knn_neighbors=neighbors, n_bootstrap=bootstrap, confidence=confidence, seed=seed_value(seed),
-    )
+    if axis is not None:
+        if method or save_axis or anchor_low or anchor_high or anchor_low_file or anchor_high_file:
+            raise EmbgeoError("--axis scores a saved axis; it fits nothing", hint="drop --method, --save-axis and the anchor options")
+        if not axis.is_file():
+            raise EmbgeoError("no such axis file", source=str(axis), hint="write one with embgeo rank … --save-axis AXIS.npy")
+        w = np.load(axis)
+        centre_path = next((c for c in (axis.with_name(axis.stem + ".centre.npy"), axis.with_name(axis.stem + ".center.npy")) if c.is_file()), None)
+        mean = np.load(centre_path) if centre_path is not None else None
+        if centre_path is not None:
+            message(f"axis centre: {centre_path}")
+        try:
+            result = score_axis(es.matrix, y, w, attribute=attr, mean=mean, normalize=normalize, baselines=baselines,
+                                n_random=random_directions, n_bootstrap=bootstrap, confidence=confidence, seed=s)
+        except EmbgeoError as exc:
+            raise exc.with_source(str(axis)) from None
+        inputs.append(input_entry(axis, rows=1, dims=int(np.size(w))))
+        axis_name = "axis"
+        settings = {"axis": axis, "axis_centre": centre_path, **common}
+        title = f"embgeo rank — saved axis {axis} on '{attr}', {result.n_used} rows ({result.n_missing} missing)"
+    else:
+        groups = es.attribute(group) if group else None
+        chosen = set(method or ["all"])
+        have_anchors = bool(anchor_low or anchor_high or anchor_low_file or anchor_high_file)
+        if "all" in chosen:
+            chosen |= {"regression", "pairwise", "extremes", "fewshot"} | ({"anchors", "anchors_best"} if have_anchors else set())
+        names = [m for m in ("regression", "pairwise", "extremes", "extremes_q", "fewshot", "anchors", "anchors_best")
+                 if m in chosen or (m == "extremes_q" and "extremes" in chosen)]
 
-    axis_name = axis_from.value
-    if axis_name == "auto":
-        axis_name = next((m for m in ("regression", "extremes_q", "extremes", "anchors") if m in result.methods), "")
-    if (save_axis or scores) and (axis_name not in result.methods or result.methods[axis_name].axis is None):
-        have = ", ".join(k for k, v in result.methods.items() if v.axis is not None) or "none"
-        raise EmbgeoError(f"no '{axis_name or 'linear'}' axis to save (axes here: {have})", hint="add --method regression, extremes or anchors, or pick --axis-from")
-    notes = list(result.notes)
-    if save_axis is not None:
-        axis = result.methods[axis_name].axis
-        save_npy(save_axis, axis)
-        notes.append(f"axis ({axis_name}, unit length, {axis.size} dims) written to {save_axis}")
-        if result.center is not None:
-            center_path = save_axis.with_name(save_axis.stem + ".center.npy")
-            save_npy(center_path, result.center)
-            notes.append(f"--center: score = normalise(x − center)·axis; the center is in {center_path}")
+        low = high = None
+        anchor_rows: list[int] = []
+        if "anchors" in names or ("anchors_best" in names and have_anchors):
+            if bool(anchor_low) == bool(anchor_low_file) or bool(anchor_high) == bool(anchor_high_file):
+                raise EmbgeoError("the anchors method needs one low and one high anchor source",
+                                  hint="pass --anchor-low ID (or --anchor-low-file FILE) and --anchor-high ID (or --anchor-high-file FILE)")
+            parts = {}
+            for which, names_, spec in (("low", anchor_low, anchor_low_file), ("high", anchor_high, anchor_high_file)):
+                if names_:
+                    rows_ = _anchor_rows(list(names_), ids, which, es.source)
+                    anchor_rows += rows_
+                    parts[which] = np.asarray(es.matrix[rows_], dtype=np.float64)
+                else:
+                    af = read_embeddings(spec, input_format=input_format)
+                    inputs.append(input_entry(af))
+                    parts[which] = np.asarray(af.matrix, dtype=np.float64)
+            low, high = parts["low"], parts["high"]
+        elif have_anchors:
+            message("anchors given but --method does not include anchors; they are ignored", style="yellow")
+
+        result = rank_axes(
+            es.matrix, y, attribute=attr, methods=names, baselines=baselines, groups=groups, n_folds=folds, normalize=normalize,
+            center=centre, transform=transform.value, quantile=quantile, shots=_parse_shots(shots), repeats=repeats,
+            anchor_low=low, anchor_high=high, anchor_rows=anchor_rows or None, n_pcs=pcs, n_random=random_directions,
+            n_shuffles=shuffles, knn_neighbors=k, mlp=not no_mlp, n_anchor_pairs=anchor_pairs, validation=validation,
+            n_bootstrap=bootstrap, confidence=confidence, seed=s,
+        )
+        axis_name = axis_from.value
+        if axis_name == "auto":
+            axis_name = next((m for m in ("regression", "pairwise", "extremes_q", "extremes", "anchors_best", "anchors") if m in result.methods), "")
+        if (save_axis or scores) and (axis_name not in result.methods or result.methods[axis_name].axis is None):
+            have = ", ".join(k_ for k_, v in result.methods.items() if v.axis is not None) or "none"
+            raise EmbgeoError(f"no '{axis_name or 'linear'}' axis to save (axes here: {have})", hint="add --method regression, pairwise, extremes or anchors, or pick --axis-from")
+        if save_axis is not None:
+            w = result.methods[axis_name].axis
+            save_npy(save_axis, w)
+            message(f"axis ({axis_name}, unit length, {w.size} dims) written to {save_axis}")
+            if result.center is not None:
+                centre_path = save_axis.with_name(save_axis.stem + ".centre.npy")
+                save_npy(centre_path, result.center)
+                message(f"axis centre written to {centre_path} (score = normalise(x − centre)·axis)")
+        settings = {"method": names, "transform": transform.value, "group": group, "folds": folds, "centre": centre, "quantile": quantile,
+                    "shots": list(_parse_shots(shots)) if "fewshot" in names else None, "repeats": repeats,
+                    "anchor_low": anchor_low, "anchor_high": anchor_high, "anchor_low_file": anchor_low_file, "anchor_high_file": anchor_high_file,
+                    "anchor_pairs": anchor_pairs, "validation": validation, "mlp": not no_mlp, "shuffles": shuffles, "pcs": pcs, "k": k,
+                    "save_axis": save_axis, "axis_from": axis_name or None, "scores": scores, **common}
+        title = f"embgeo rank — '{attr}' on {result.n_used} rows ({result.n_missing} missing), {folds}-fold{' group' if group else ''} CV"
+        legend = {
+            "regression": f"regression: ridge axis, penalty by {'GroupKFold' if group else 'leave-one-out'} on the training rows",
+            "pairwise": "pairwise: logistic regression on differences of random training pairs (their order)",
+            "extremes": "extremes: max row − min row",
+            "extremes_q": f"extremes_q: mean of top {quantile:.0%} − mean of bottom {quantile:.0%}", "fewshot": "fewshot k: ridge on k labelled rows; mean ρ and 5–95 % of draws",
+            "anchors": "anchors: mean high anchor − mean low anchor",
+            "anchors_best": f"anchors_best: best of {anchor_pairs} anchor pairs by ρ on a {validation:.0%} validation split, scored on the other rows",
+            "pca": f"pca: best of the top {pcs} principal components (chosen on training rows)",
+            "knn": f"knn: {k}-NN regression, a nonlinear ceiling", "mlp": "mlp: MLP regression (64 hidden units, seeded), a nonlinear ceiling",
+            "shuffled": "shuffled (band): chance level of a fitted axis (regression on permuted labels)",
+            "random": "random (band): chance level of a random direction",
+        }
+        notes += [legend[k_] for k_, _ in result.ordered() if k_ in legend]
+        notes.append("all scores are on held-out rows; an axis ranks better than chance when its ρ clears the bands")
+    notes = list(result.notes) + notes
     if scores is not None:
-        s = result.score(es.matrix, axis_name)
+        sc = result.score(es.matrix, axis_name)
         held = np.full(es.n_samples, np.nan)
         held[result.rows] = result.methods[axis_name].heldout
         lines = ["id,score,attribute,heldout"]
@@ -204,24 +280,11 @@ def rank(
             rid = ids[i]
             if any(c in rid for c in ',"\n'):
                 rid = '"' + rid.replace('"', '""') + '"'
-            lines.append(f"{rid},{_csv_cell(float(s[i]))},{_csv_cell(float(y[i]))},{_csv_cell(float(held[i]))}")
+            lines.append(f"{rid},{_csv_cell(float(sc[i]))},{_csv_cell(float(y[i]))},{_csv_cell(float(held[i]))}")
         write_text(scores, "\n".join(lines) + "\n")
-        notes.append(f"scores of {es.n_samples} rows on the {axis_name} axis written to {scores}")
-    legend = {
-        "regression": f"regression: ridge axis, penalty by {'GroupKFold' if group else 'leave-one-out'} on the training rows", "extremes": "extremes: max row − min row",
-        "extremes_q": f"extremes_q: mean of top {quantile:.0%} − mean of bottom {quantile:.0%}", "fewshot": "fewshot k: ridge on k labelled rows; mean ρ and 5–95 % of draws",
-        "anchors": "anchors: mean high anchor − mean low anchor", "pca": f"pca: best of the top {pcs} principal components (chosen on training rows)",
-        "knn": f"knn: {neighbors}-NN regression, a nonlinear ceiling", "shuffled": "shuffled (band): chance level of a fitted axis (regression on permuted labels)",
-        "random": "random (band): chance level of a random direction",
-    }
-    notes += [legend[k] for k, _ in result.ordered()]
-    notes.append("all scores are on held-out rows; an axis ranks better than chance when its ρ clears the bands")
-
-    data = {"file": es.source, "axis_from": axis_name or None, **result.to_dict()}
-    columns, rows = result.table()
-    title = f"embgeo rank — '{attr}' on {result.n_used} rows ({result.n_missing} missing), {folds}-fold{' group' if group else ''} CV"
-    emit(command="rank", data=data, columns=columns, rows=rows, fmt=fmt, out=out, title=title, notes=notes)
+        message(f"scores of {es.n_samples} rows on the {axis_name} axis written to {scores}")
     save_plot(result, plot)
+    emit_result(command="rank", inputs=inputs, settings=settings, result=result, notes=notes, fmt=fmt, out=out, title=title, fail_on=fail_on)
 
 
 def register(app: typer.Typer) -> None:

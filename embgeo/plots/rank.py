@@ -14,7 +14,7 @@ from embgeo.plots._common import BLUE, GREEN, GREY, ORANGE, RED, figure, plain
 
 
 def _main_method(result):
-    for name in ("regression", "extremes_q", "extremes", "anchors", "pca"):
+    for name in ("axis", "regression", "pairwise", "extremes_q", "extremes", "anchors_best", "anchors", "pca"):
         if name in result.methods:
             return name, result.methods[name]
     return None, None
@@ -30,7 +30,8 @@ def _draw_scatter(ax, result, method=None):
     ax.scatter(result.y[ok], s[ok], s=8, alpha=0.6, color=BLUE)
     ax.set_xlabel(plain(f"{result.attribute}" + (" (log1p)" if result.transform == "log1p" else "")))
     ax.set_ylabel(plain(f"held-out score on the {name} axis"))
-    ax.set_title(plain(f"{name}: Spearman ρ = {m.spearman:.3f} ({result.n_folds}-fold, held out)"), fontsize=10)
+    how = f"{result.n_folds}-fold, held out" if result.n_folds else "nothing fitted on these rows"
+    ax.set_title(plain(f"{name}: Spearman ρ = {m.spearman:.3f} ({how})"), fontsize=10)
 
 
 def _draw_fewshot(ax, result):
@@ -70,7 +71,7 @@ def _draw_methods(ax, result):
             hi.append(m.q95[-1])
     rho, lo, hi = (np.asarray(v, dtype=np.float64) for v in (rho, lo, hi))
     y = np.arange(len(names))
-    colors = [GREY if n in ("shuffled", "pca") else ORANGE if n == "knn" else BLUE for n in names]
+    colors = [GREY if n in ("shuffled", "pca") else ORANGE if n in ("knn", "mlp") else BLUE for n in names]
     err = np.vstack([np.clip(rho - lo, 0, None), np.clip(hi - rho, 0, None)])
     err = np.where(np.isfinite(err), err, 0.0)
     ax.barh(y, rho, xerr=err, color=colors, ecolor="#333333", capsize=2)

@@ -124,3 +124,28 @@ def pca_axes(X: np.ndarray, n_components: int = 10) -> np.ndarray:
     # svd_flip-like: the largest |component| of each direction is positive
     signs = np.sign(Vt[np.arange(Vt.shape[0]), np.abs(Vt).argmax(axis=1)])
     return Vt * np.where(signs == 0, 1.0, signs)[:, None]
+
+
+def pairwise_axis(X: np.ndarray, y: np.ndarray, *, rng: np.random.Generator, max_pairs: int = 5000, C: float = 1.0) -> np.ndarray:
+    """Pairwise (logistic, RankNet-style) axis: ``w`` maximising the likelihood of the order of pairs.
+
+    ``P(yᵢ > yⱼ) = σ(w·(xᵢ − xⱼ))``; up to ``max_pairs`` (default 5000) pairs of rows with
+    different attribute values are drawn at random (seeded), each in a random orientation,
+    and an L2-penalised logistic regression without intercept (``C`` = 1) is fitted on the
+    differences. Uses only the order of ``y``, so it is invariant to monotone transforms.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    n = y.size
+    i = rng.integers(n, size=4 * max_pairs)
+    j = rng.integers(n, size=4 * max_pairs)
+    keep = y[i] != y[j]
+    i, j = i[keep][:max_pairs], j[keep][:max_pairs]
+    if i.size == 0:
+        raise EmbgeoError("the pairwise axis needs two rows with different attribute values")
+    D = X[i] - X[j]
+    t = (y[i] > y[j]).astype(int)
+    if np.unique(t).size < 2:  # every pair drawn in one orientation: flip half (the model is symmetric)
+        D[::2], t[::2] = -D[::2], 1 - t[::2]
+    model = LogisticRegression(C=C, fit_intercept=False, max_iter=1000).fit(D, t)
+    return np.asarray(model.coef_[0], dtype=np.float64)

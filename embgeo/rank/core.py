@@ -42,18 +42,22 @@ import numpy as np
 
 from embgeo.errors import EmbgeoError
 from embgeo.rank.axes import (
-    anchor_axis, extremes_axis, extremes_quantile_axis, fewshot_axis, pca_axes, preprocess, ridge_axis, unit,
+    anchor_axis, extremes_axis, extremes_quantile_axis, fewshot_axis, pairwise_axis, pca_axes, preprocess, ridge_axis, unit,
 )
 from embgeo.rank.ordering import _pearson_columns, _ranks, ordering_metrics, random_direction_spearman, spearman
-from embgeo.results import Result, jsonable
+from embgeo.results import Metric, Result, Verdict, jsonable
 from embgeo.validation import as_matrix, as_rng
 
 #: axis methods in the order they are reported
-METHODS = ("regression", "extremes", "extremes_q", "fewshot", "anchors")
+METHODS = ("axis", "regression", "pairwise", "extremes", "extremes_q", "fewshot", "anchors", "anchors_best")
 #: baselines in the order they are reported
-BASELINES = ("pca", "knn", "shuffled", "random")
+BASELINES = ("pca", "knn", "mlp", "shuffled", "random")
 #: methods with one axis that can be saved and used to score new items
-AXIS_METHODS = ("regression", "extremes", "extremes_q", "anchors", "pca")
+AXIS_METHODS = ("regression", "pairwise", "extremes", "extremes_q", "anchors", "anchors_best", "pca")
+#: the method whose Spearman decides the verdict: the first of these that ran
+VERDICT_ORDER = ("axis", "regression", "pairwise", "extremes_q", "anchors_best", "anchors", "extremes")
+#: thresholds of the verdict: bad inside the random-direction band, warn below this ρ
+RANK_WARN = 0.5
 DEFAULT_SHOTS = (2, 4, 8, 16, 32, 64)
 TRANSFORMS = ("none", "log1p", "rank")
 
@@ -63,6 +67,10 @@ _LABELS = {
     "extremes_q": "top-q mean − bottom-q mean",
     "fewshot": "few-shot ridge",
     "anchors": "user anchors (high − low)",
+    "anchors_best": "best of N anchor pairs (chosen on a validation split)",
+    "pairwise": "pairwise logistic axis",
+    "axis": "a saved axis, scored on these rows",
+    "mlp": "MLP regression (nonlinear ceiling)",
     "pca": "best of top PCs (baseline)",
     "shuffled": "regression on shuffled labels, 95th pct |ρ| (baseline)",
     "knn": "kNN regression (nonlinear ceiling)",
@@ -107,11 +115,14 @@ class MethodScore(Result):
         return jsonable({
             "method": self.method,
             "spearman": self.spearman,
-            "spearman_ci": self.spearman_ci,
+            "ci_low": self.spearman_ci[0],
+            "ci_high": self.spearman_ci[1],
             "kendall": self.kendall,
-            "kendall_ci": self.kendall_ci,
+            "kendall_ci_low": self.kendall_ci[0],
+            "kendall_ci_high": self.kendall_ci[1],
             "pairwise_accuracy": self.pairwise_accuracy,
-            "pairwise_accuracy_ci": self.pairwise_accuracy_ci,
+            "pairwise_accuracy_ci_low": self.pairwise_accuracy_ci[0],
+            "pairwise_accuracy_ci_high": self.pairwise_accuracy_ci[1],
             "n_heldout": self.n_heldout,
             "fold_spearman": self.fold_spearman,
             "fold_axis_cosine": _fold_cosine(self.fold_axes),
@@ -172,7 +183,7 @@ class NullBand(Result):
                    abs_p99=float(np.percentile(a, 99)), abs_max=float(a.max()), rhos=rhos, details=details or {})
 
     def to_dict(self) -> dict:
-        return jsonable({"method": self.method, "spearman": self.spearman, "abs_p95": self.spearman, "abs_mean": self.abs_mean,
+        return jsonable({"method": self.method, "band": self.spearman, "abs_p95": self.spearman, "abs_mean": self.abs_mean,
                          "abs_p99": self.abs_p99, "abs_max": self.abs_max, "n_draws": self.n_draws, **self.details})
 
 
@@ -207,15 +218,78 @@ class RankResult(Result):
     center: np.ndarray | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict:
+        """Settings and counts (``n_rows`` …), ``methods`` (per method: ``spearman`` with ``ci_low``/``ci_high``,
+        ``kendall`` and ``pairwise_accuracy`` with ``*_ci_low``/``*_ci_high``), ``fewshot`` (the curve),
+        ``knn_ceiling``/``mlp_ceiling`` (``value``, ``ci_low``, ``ci_high``), ``random_band``/``shuffled_band``."""
         out = {
-            "attribute": self.attribute, "n_rows": self.n_rows, "n_used": self.n_used, "n_missing": self.n_missing,
+            "attr": self.attribute, "n_rows": self.n_rows, "n_used": self.n_used, "n_missing": self.n_missing,
             "folds": self.n_folds, "groups": self.n_groups, "transform": self.transform, "normalize": self.normalize,
-            "center": self.centered, "bootstrap": self.n_bootstrap, "confidence": self.confidence, "seed": self.seed,
+            "centre": self.centered, "bootstrap": self.n_bootstrap, "confidence": self.confidence, "seed": self.seed,
+            "methods": {},
         }
         for name, m in self.ordered():
-            out[name] = m.to_dict()
+            if name in ("knn", "mlp"):
+                out[f"{name}_ceiling"] = {"value": m.spearman, "ci_low": m.spearman_ci[0], "ci_high": m.spearman_ci[1], **m.details}
+            elif name in ("random", "shuffled"):
+                out[f"{name}_band"] = m.spearman
+                out[f"{name}_band_detail"] = m.to_dict()
+            elif name == "fewshot":
+                out["fewshot"] = m.to_dict()
+            else:
+                out["methods"][name] = m.to_dict()
         out["notes"] = list(self.notes)
         return jsonable(out)
+
+    def metrics(self) -> list[Metric]:
+        """Tidy rows: ``spearman``, ``kendall``, ``pairwise_accuracy`` per method (extra ``method``), few-shot
+        ``spearman`` (mean over draws) with ``spearman_q05``/``spearman_q95`` per ``k``, ``knn_ceiling``,
+        ``mlp_ceiling``, ``random_band``, ``shuffled_band``; every row carries ``attr``."""
+        decider = self._decider()
+        v = self.verdict()
+        rows = []
+        for name, m in self.ordered():
+            ex = {"attr": self.attribute, "method": name}
+            if isinstance(m, MethodScore) and name in ("knn", "mlp"):
+                if name == "knn":
+                    ex["k"] = m.details.get("n_neighbors")
+                rows.append(Metric(f"{name}_ceiling", m.spearman, m.spearman_ci[0], m.spearman_ci[1], extra=ex))
+            elif isinstance(m, MethodScore):
+                rows.append(Metric("spearman", m.spearman, m.spearman_ci[0], m.spearman_ci[1],
+                                   status=v.status if name == decider else "", extra=ex))
+                rows.append(Metric("kendall", m.kendall, m.kendall_ci[0], m.kendall_ci[1], extra=ex))
+                rows.append(Metric("pairwise_accuracy", m.pairwise_accuracy, m.pairwise_accuracy_ci[0], m.pairwise_accuracy_ci[1], extra=ex))
+            elif isinstance(m, FewShotCurve):
+                for i, k in enumerate(m.k):
+                    exk = {**ex, "k": int(k)}
+                    rows += [Metric("spearman", m.mean[i], extra=exk), Metric("spearman_q05", m.q05[i], extra=exk),
+                             Metric("spearman_q95", m.q95[i], extra=exk)]
+            else:
+                rows.append(Metric(f"{name}_band", m.spearman, extra={"attr": self.attribute}))
+        return rows
+
+    def _decider(self) -> str | None:
+        return next((m for m in VERDICT_ORDER if m in self.methods and np.isfinite(self.methods[m].spearman)), None)
+
+    def verdict(self) -> Verdict:
+        """``bad`` when the deciding axis (the first of ``axis``, ``regression``, ``pairwise``, ``extremes_q``,
+        ``anchors_best``, ``anchors``, ``extremes`` that ran) has held-out ρ within the random-direction band
+        (95th percentile of |ρ|), ``warn`` below ρ = 0.5, else ``ok``; ``info`` without an axis."""
+        name = self._decider()
+        if name is None:
+            return Verdict("info", "no linear axis was scored (few-shot curves and ceilings only)", "", None)
+        m = self.methods[name]
+        rho = m.spearman
+        band = self.random.spearman if self.random is not None else float("nan")
+        b = f"random directions reach |ρ| {band:.3f} (95th percentile)" if np.isfinite(band) else "no random-direction band (--no-baselines)"
+        ci = f" [{m.spearman_ci[0]:.3f}, {m.spearman_ci[1]:.3f}]" if np.isfinite(m.spearman_ci[0]) else ""
+        what = f"held-out Spearman ρ {rho:.3f}{ci} on the {'saved' if name == 'axis' else name} axis"
+        if np.isfinite(band) and rho <= band:
+            return Verdict("bad", f"'{self.attribute}' is not a direction: {what} is within the random band ({b})",
+                           "rank with a nonlinear model (see knn_ceiling) or find a better-suited embedding", "spearman")
+        if rho < RANK_WARN:
+            return Verdict("warn", f"a weak direction: {what} is below {RANK_WARN} ({b})",
+                           "treat x·w as a coarse ordering; more labels or a centred fit (--centre) may help", "spearman")
+        return Verdict("ok", f"'{self.attribute}' is a direction: {what} ≥ {RANK_WARN} ({b})", "", "spearman")
 
     def ordered(self) -> list[tuple[str, Result]]:
         """``(name, result)`` for every method and baseline that ran, in report order."""
@@ -232,22 +306,22 @@ class RankResult(Result):
         return items
 
     def table(self):
-        """One row per method: values rounded to 3 decimals, intervals as ``lo – hi``.
+        """One row per method: ρ with its bootstrap interval (``ci_low``, ``ci_high``), Kendall τ-b and pairwise accuracy.
 
         Few-shot rows give the mean ρ over draws and the 5–95 % range of the draws;
         ``random`` and ``shuffled`` rows give their band (95th percentile of |ρ|).
         """
-        columns = ["method", "spearman", "spearman_ci", "kendall", "kendall_ci", "pairwise_acc", "pairwise_acc_ci"]
+        columns = ["method", "spearman", "ci_low", "ci_high", "kendall", "pairwise_acc", "note"]
         rows = []
         for name, m in self.ordered():
             if isinstance(m, MethodScore):
-                rows.append([name, _r(m.spearman), _span(m.spearman_ci), _r(m.kendall), _span(m.kendall_ci),
-                             _r(m.pairwise_accuracy), _span(m.pairwise_accuracy_ci)])
+                rows.append([name, _r(m.spearman), _r(m.spearman_ci[0]), _r(m.spearman_ci[1]), _r(m.kendall), _r(m.pairwise_accuracy),
+                             "ceiling" if name in ("knn", "mlp") else ""])
             elif isinstance(m, FewShotCurve):
                 for i, k in enumerate(m.k):
-                    rows.append([f"fewshot k={int(k)}", _r(m.mean[i]), _span([m.q05[i], m.q95[i]]) + " (draws)", None, None, None, None])
+                    rows.append([f"fewshot k={int(k)}", _r(m.mean[i]), _r(m.q05[i]), _r(m.q95[i]), None, None, "5–95 % of draws"])
             else:
-                rows.append([f"{name} (band)", _r(m.spearman), "95th pct |ρ|", None, None, None, None])
+                rows.append([f"{name} (band)", _r(m.spearman), None, None, None, None, "95th pct |ρ|"])
         return columns, jsonable(rows)
 
     def score(self, X, method: str = "regression") -> np.ndarray:
@@ -331,6 +405,109 @@ def _check_inputs(X, y, groups, *, n_folds, transform, normalize, center):
     return X, y, groups
 
 
+MLP_MAX_ITER = 500
+
+
+def _mlp_predict(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray, *, hidden: int, seed: int) -> np.ndarray:
+    """A seeded one-hidden-layer MLP regression on the z-scored attribute; predictions on ``Xte`` (training mean 0)."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPRegressor
+
+    sd = float(ytr.std()) or 1.0
+    model = MLPRegressor(hidden_layer_sizes=(int(hidden),), alpha=1e-3, solver="lbfgs", max_iter=MLP_MAX_ITER, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(Xtr, (ytr - ytr.mean()) / sd)
+    return model.predict(Xte)
+
+
+def _method_score(name: str, scores: np.ndarray, y: np.ndarray, *, n_bootstrap, confidence, seed, details, axis, fold_spearman=None) -> MethodScore:
+    met = ordering_metrics(scores, y, n_bootstrap=n_bootstrap, confidence=confidence, seed=seed)
+    return MethodScore(
+        method=name, spearman=met["spearman"], spearman_ci=met["spearman_ci"], kendall=met["kendall"], kendall_ci=met["kendall_ci"],
+        pairwise_accuracy=met["pairwise_accuracy"], pairwise_accuracy_ci=met["pairwise_accuracy_ci"], n_heldout=met["n"],
+        fold_spearman=np.empty(0) if fold_spearman is None else fold_spearman, details=details, heldout=scores, fold_axes=None, axis=axis)
+
+
+def _best_anchor_pair(Xall, y, rows, *, anchor_low, anchor_high, anchor_rows, mean, normalize, n_pairs, validation, quantile,
+                      n_bootstrap, confidence, seed, boot_seed) -> MethodScore:
+    """Best of ``n_pairs`` anchor-pair axes, chosen by Spearman on a validation split, scored on the other rows."""
+    if not 0 < validation < 1:
+        raise EmbgeoError(f"validation must be in (0, 1), got {validation}", hint="e.g. --validation 0.5")
+    rng = as_rng(seed)
+    n = y.size
+    usable = np.ones(n, dtype=bool)
+    if anchor_rows is not None:
+        usable &= ~np.isin(rows, np.asarray(anchor_rows, dtype=np.int64))
+    idx = rng.permutation(np.flatnonzero(usable))
+    nv = int(round(validation * idx.size))
+    val, test = idx[:nv], idx[nv:]
+    if val.size < 3 or test.size < 3 or np.unique(y[val]).size < 2:
+        raise EmbgeoError(f"anchors_best needs at least 3 rows with distinct values in each split, got {val.size} and {test.size}",
+                          hint="label more rows or change --validation")
+    if anchor_low is not None and anchor_high is not None:
+        low = preprocess(np.atleast_2d(anchor_low), mean=mean, normalize=normalize)
+        high = preprocess(np.atleast_2d(anchor_high), mean=mean, normalize=normalize)
+        pairs = [(a, b) for a in range(low.shape[0]) for b in range(high.shape[0])]
+        pick = rng.permutation(len(pairs))[: max(1, int(n_pairs))]
+        cands = [(high[pairs[p][1]] - low[pairs[p][0]], {"low": int(pairs[p][0]), "high": int(pairs[p][1])}) for p in pick]
+        source = "given anchors"
+    else:
+        m = max(1, int(round(quantile * val.size)))
+        order = val[np.lexsort((rng.permutation(val.size), y[val]))]
+        bottom, top = order[:m], order[-m:]
+        cands = []
+        for _ in range(max(1, int(n_pairs))):
+            a, b = int(rng.choice(bottom)), int(rng.choice(top))
+            cands.append((Xall[b] - Xall[a], {"low_row": int(rows[a]), "high_row": int(rows[b])}))
+        source = f"bottom/top {quantile:.0%} rows of the validation split"
+    val_rho = np.array([spearman(Xall[val] @ w, y[val]) if np.any(w) else np.nan for w, _ in cands])
+    if not np.isfinite(val_rho).any():
+        raise EmbgeoError("every anchor pair gives the same vector twice; no anchor axis is defined")
+    best = int(np.nanargmax(val_rho))
+    w = unit(cands[best][0])
+    scores = np.full(n, np.nan)
+    scores[test] = Xall[test] @ w
+    details = {"n_pairs": len(cands), "candidates": source, "validation_rows": int(val.size), "validation_spearman": float(val_rho[best]),
+               "pair": cands[best][1], "note": "chosen on the validation rows, scored on the others"}
+    return _method_score("anchors_best", scores, y, n_bootstrap=n_bootstrap, confidence=confidence, seed=boot_seed, details=details, axis=w)
+
+
+def score_axis(X, y, axis, *, attribute: str = "attribute", mean=None, normalize: bool = True, baselines: bool = True,
+               n_random: int = 1000, n_bootstrap: int = 1000, confidence: float = 0.95, seed=0) -> RankResult:
+    """Score a saved axis (n_features,) on new labelled rows: ``s = normalise(x − mean)·axis``, nothing fitted.
+
+    Every row with a value is held out, so Spearman ρ, Kendall τ-b and pairwise accuracy
+    (with bootstrap intervals) measure how the axis transfers; ``baselines`` adds the
+    random-direction band on these rows. ``mean``: the centre saved with the axis (``--centre``).
+    """
+    X = as_matrix(X, name="X", min_rows=2)
+    w = np.asarray(axis, dtype=np.float64).reshape(-1)
+    if w.size != X.shape[1]:
+        raise EmbgeoError(f"the axis has {w.size} dimensions but X has {X.shape[1]} columns", hint="score an axis saved from embeddings of the same model")
+    if not np.all(np.isfinite(w)) or not np.any(w):
+        raise EmbgeoError("the axis is zero or holds NaN/inf")
+    y_all = np.asarray(y, dtype=np.float64).reshape(-1)
+    if y_all.size != X.shape[0]:
+        raise EmbgeoError(f"the attribute has {y_all.size} values for {X.shape[0]} rows")
+    rows = np.flatnonzero(np.isfinite(y_all))
+    if rows.size < 3 or np.unique(y_all[rows]).size < 2:
+        raise EmbgeoError(f"attribute '{attribute}' needs at least 3 rows and two distinct values to score an axis")
+    child = as_rng(seed).integers(0, 2**31 - 1, size=2)
+    mu = None if mean is None else np.asarray(mean, dtype=np.float64).reshape(-1)
+    Xall = preprocess(X[rows], mean=mu, normalize=normalize)
+    yy = y_all[rows]
+    m = _method_score("axis", Xall @ unit(w), yy, n_bootstrap=n_bootstrap, confidence=confidence, seed=int(child[0]),
+                      details={"note": "a saved axis; no row was used to fit it"}, axis=unit(w))
+    random = NullBand.from_draws("random", random_direction_spearman(Xall, yy, n_directions=n_random, seed=int(child[1]))) if baselines else None
+    n_missing = X.shape[0] - rows.size
+    notes = [f"{n_missing} of {X.shape[0]} rows have no value for '{attribute}' and were left out"] if n_missing else []
+    return RankResult(attribute=attribute, n_rows=int(X.shape[0]), n_used=int(rows.size), n_missing=int(n_missing), n_folds=0, n_groups=None,
+                      transform="none", normalize=bool(normalize), centered=mu is not None, n_bootstrap=int(n_bootstrap), confidence=float(confidence),
+                      seed=seed if isinstance(seed, (int, np.integer)) or seed is None else None, methods={"axis": m}, fewshot=None,
+                      random=random, shuffled=None, notes=notes, rows=rows, y=yy, center=mu)
+
+
 def rank_axes(
     X,
     y,
@@ -353,6 +530,11 @@ def rank_axes(
     n_random: int = 1000,
     n_shuffles: int = 1000,
     knn_neighbors: int = 10,
+    mlp: bool = True,
+    mlp_hidden: int = 64,
+    n_anchor_pairs: int = 20,
+    validation: float = 0.5,
+    max_pairs: int = 5000,
     n_bootstrap: int = 1000,
     confidence: float = 0.95,
     seed=0,
@@ -369,7 +551,15 @@ def rank_axes(
     of the top ``n_pcs`` (10) principal components, ``n_shuffles`` (1000) label
     permutations through the regression protocol (penalty of each fold kept), kNN
     regression (``knn_neighbors`` = 10, distance-weighted) and ``n_random`` (1000)
-    random unit directions.
+    random unit directions, and (``mlp``) a small seeded MLP regression (one hidden layer of
+    ``mlp_hidden`` = 64 units, L2 penalty 10⁻³, L-BFGS, at most 500 iterations) as a second nonlinear ceiling.
+
+    ``pairwise``: logistic regression on the differences of up to ``max_pairs`` (5000)
+    random training pairs (see :func:`embgeo.rank.axes.pairwise_axis`). ``anchors_best``:
+    best of ``n_anchor_pairs`` (20) anchor pairs — pairs of the given low × high anchors,
+    or, without anchors, pairs of a bottom-``quantile`` and a top-``quantile`` row of the
+    validation split — chosen by Spearman on a seeded ``validation`` (50 %) split of the
+    rows and scored on the other rows only.
 
     Metrics on pooled held-out scores: Spearman ρ, Kendall τ-b and pairwise
     ordering accuracy with ``n_bootstrap`` (1000) percentile-bootstrap resamples at
@@ -383,7 +573,7 @@ def rank_axes(
 
     X, y_all, groups_all = _check_inputs(X, y, groups, n_folds=n_folds, transform=transform, normalize=normalize, center=center)
     methods = tuple(dict.fromkeys(methods))
-    unknown = [m for m in methods if m not in METHODS]
+    unknown = [m for m in methods if m not in METHODS or m == "axis"]
     if unknown:
         raise EmbgeoError(f"unknown method '{unknown[0]}' (methods: {', '.join(METHODS)})")
     if "anchors" in methods and (anchor_low is None or anchor_high is None):
@@ -422,6 +612,8 @@ def rank_axes(
     # independent child seeds, fixed whatever methods are chosen
     child = as_rng(seed).integers(0, 2**31 - 1, size=8)
     fold_seed, ext_seed, few_seed, perm_seed, rand_seed, boot_seed, full_seed = (int(c) for c in child[:7])
+    pair_seed, mlp_seed, best_seed = (int(c) for c in as_rng(int(child[7])).integers(0, 2**31 - 1, size=3))
+    pair_rng = as_rng(pair_seed)
     folds = _folds(n, n_folds, None if g is None else g.astype(str), fold_seed)
     perm_rng = as_rng(perm_seed)
     ext_rng, full_rng = as_rng(ext_seed), as_rng(full_seed)
@@ -430,12 +622,12 @@ def rank_axes(
     if n_missing:
         notes.append(f"{n_missing} of {n_rows} rows have no value for '{attribute}' and were left out")
 
-    fold_methods = [m for m in methods if m in ("regression", "extremes", "extremes_q")]
+    fold_methods = [m for m in methods if m in ("regression", "pairwise", "extremes", "extremes_q")]
     if baselines:
-        fold_methods += ["pca", "knn"]
+        fold_methods += ["pca", "knn"] + (["mlp"] if mlp else [])
     held = {m: np.full(n, np.nan) for m in fold_methods}
     fold_rho = {m: [] for m in fold_methods}
-    fold_axes = {m: [] for m in fold_methods if m != "knn"}
+    fold_axes = {m: [] for m in fold_methods if m not in ("knn", "mlp")}
     n_perm = min(n_shuffles, max(100, SHUFFLE_BUDGET // max(n, 1)))
     if baselines and n_perm < n_shuffles:
         notes.append(f"shuffled band from {n_perm} permutations instead of {n_shuffles} to bound memory ({n} rows)")
@@ -470,6 +662,9 @@ def rank_axes(
                 put("regression", _zscore(Xte @ w, Xtr @ w), w)
             if perms is not None:
                 null_scores[te] = _permuted_ridge_scores(Xtr, Xte, y[perms[tr]], alpha=a)
+        if "pairwise" in fold_methods:
+            w = pairwise_axis(Xtr, ytr, rng=pair_rng, max_pairs=max_pairs)
+            put("pairwise", _zscore(Xte @ w, Xtr @ w), w)
         for name, fit in (("extremes", lambda: extremes_axis(Xtr, ytr, rng=ext_rng)),
                           ("extremes_q", lambda: extremes_quantile_axis(Xtr, ytr, quantile=quantile, rng=ext_rng))):
             if name in fold_methods:
@@ -485,6 +680,8 @@ def rank_axes(
             put("pca", _zscore(Xte @ w, Xtr @ w), w)
             knn = KNeighborsRegressor(n_neighbors=min(knn_neighbors, tr.size), weights="distance").fit(Xtr, ytr)
             put("knn", knn.predict(Xte) - ytr.mean())
+            if mlp:
+                put("mlp", _mlp_predict(Xtr, ytr, Xte, hidden=mlp_hidden, seed=mlp_seed))
         for k in shots:
             if k > tr.size:
                 continue
@@ -508,6 +705,9 @@ def rank_axes(
         w, _, a_all = ridge_axis(Xall, y, groups=None if g is None else g.astype(str))
         full_axes["regression"] = unit(w)
         details["regression"] = {"alpha": a_all, "fold_alphas": alphas}
+    if "pairwise" in fold_methods:
+        full_axes["pairwise"] = unit(pairwise_axis(Xall, y, rng=pair_rng, max_pairs=max_pairs))
+        details["pairwise"] = {"max_pairs": int(max_pairs)}
     if "extremes" in fold_methods:
         full_axes["extremes"] = unit(extremes_axis(Xall, y, rng=full_rng))
     if "extremes_q" in fold_methods:
@@ -520,6 +720,8 @@ def rank_axes(
         full_axes["pca"] = V[j] * (1.0 if rho_all[j] >= 0 else -1.0)
         details["pca"] = {"n_components": int(V.shape[0]), "fold_best_pc": pcs_chosen, "best_pc": j + 1}
         details["knn"] = {"n_neighbors": int(knn_neighbors)}
+        if mlp:
+            details["mlp"] = {"hidden": int(mlp_hidden), "max_iter": MLP_MAX_ITER}
 
     result_methods: dict[str, MethodScore] = {}
     for name in fold_methods:
@@ -552,6 +754,12 @@ def rank_axes(
             n_heldout=met["n"], fold_spearman=np.empty(0), details={"n_low": int(low.shape[0]), "n_high": int(high.shape[0]),
             "note": "no labels are fitted, so every non-anchor row is held out"}, heldout=scores, fold_axes=None, axis=w,
         )
+
+    if "anchors_best" in methods:
+        result_methods["anchors_best"] = _best_anchor_pair(
+            Xall, y, rows, anchor_low=anchor_low, anchor_high=anchor_high, anchor_rows=anchor_rows, mean=mu_all, normalize=normalize,
+            n_pairs=n_anchor_pairs, validation=validation, quantile=quantile, n_bootstrap=n_bootstrap, confidence=confidence,
+            seed=best_seed, boot_seed=boot_seed)
 
     fewshot = None
     if shots:

@@ -200,12 +200,12 @@ def run_cosine(ctx: Context) -> Section:
 
     attribute = ctx.es.attribute(ctx.attr, numeric=True) if ctx.attr else None
     r = cosine_diagnostics(ctx.X, attribute=attribute, attribute_name=ctx.attr or "attribute", seed=ctx.seed)
-    verdicts = r.verdicts()
-    flagged = [f"{name} ({v.status})" for name, v in verdicts.items() if v.status != "ok"]
-    verdict = "every diagnostic ok" if not flagged else "flagged: " + ", ".join(flagged)
+    v = r.verdict()  # the same verdict as `embgeo cosine`
+    flagged = [f"{name} ({w.status})" for name, w in r.verdicts().items() if w.status != "ok"]
+    verdict = v.reason + (f" ({v.fix})" if v.fix else "") + ("; also flagged: " + ", ".join(x for x in flagged if not v.reason.startswith(x.split(" (")[0] + ":")) if len(flagged) > 1 else "")
     a = r.anisotropy
     return Section(
-        "cosine", "Cosine-similarity pitfalls", r.status, "mean cosine of random pairs", f"{f(a.mean_cosine)} (centred {f(a.centred_mean_cosine)})", verdict,
+        "cosine", "Cosine-similarity pitfalls", v.status, "mean cosine of random pairs", f"{f(a.mean_cosine)} (centred {f(a.centred_mean_cosine)})", verdict,
         explanation="Seven checks of whether cosine similarity means what it seems to: anisotropy (a common offset makes "
                     "unrelated items look similar), IsoScore, rogue dimensions that dominate every cosine, norms, "
                     "hubness (a few rows are everyone's neighbour), the rescaling freedom of a factorisation, and what "
@@ -228,16 +228,9 @@ def run_rank(ctx: Context) -> Section:
     y = ctx.es.attribute(ctx.attr, numeric=True)
     r = rank_axes(ctx.X, y, attribute=ctx.attr, n_bootstrap=RANK_BOOTSTRAP, n_random=RANK_RANDOM, repeats=RANK_REPEATS, seed=ctx.seed)
     m = r.methods.get("regression")
-    band = r.random.spearman if r.random is not None else float("nan")
     rho = m.spearman if m is not None else float("nan")
-    if not np.isfinite(rho):
-        status, verdict = "info", "no regression axis"
-    elif np.isfinite(band) and rho <= band:
-        status, verdict = "bad", f"'{ctx.attr}' is not a direction: held-out ρ {f(rho, 2)} is within the random-direction band (|ρ| ≤ {f(band, 2)})"
-    elif rho < 0.5:
-        status, verdict = "warn", f"a weak direction: held-out ρ {f(rho, 2)} (random directions reach {f(band, 2)})"
-    else:
-        status, verdict = "ok", f"'{ctx.attr}' is a direction: held-out ρ {f(rho, 2)} (random directions reach {f(band, 2)})"
+    v = r.verdict()  # the same verdict as `embgeo rank`
+    status, verdict = v.status, v.reason + (f" ({v.fix})" if v.fix else "")
     ci = m.spearman_ci if m is not None else None
     key = f"{f(rho)}" + (f" [{f(ci[0])}, {f(ci[1])}]" if ci and ci[0] is not None else "")
     notes = list(r.notes)
