@@ -1,4 +1,4 @@
-"""A bias-corrected intrinsic dimension for high dimensions: TwoNN calibrated on uniform cubes.
+"""A bias-corrected intrinsic dimension for high dimensions: TwoNN calibrated on uniform balls.
 
 Every nearest-neighbour estimator reads a high intrinsic dimension low: at
 n = 20 000 a uniform 70-d cube gives a TwoNN of about 43, a 20-d cube about 16.
@@ -8,7 +8,7 @@ boundary, and the ratio r₂/r₁ stops being Pareto), so it can be measured and
 inverted:
 
 1. estimate TwoNN (censored MLE, discard 0.1) on the data: ``v``;
-2. on seeded uniform samples of the unit cube ``[0, 1]^d`` with the *same* n,
+2. on seeded uniform samples of the unit ball (or the cube ``[0, 1]^d``) with the *same* n,
    for a grid of ``d`` (1, 2, …, up to the data's column count, stopping once the
    curve has passed ``v``), estimate TwoNN the same way: the reference curve
    ``g(d)``;
@@ -21,10 +21,10 @@ neighbours held fixed), widened by the reference curve's own sampling error
 Calibration is deterministic for a seed and cached in memory per
 ``(n, d, seed)``: a second call at the same n costs only the bootstrap. This is
 the idea of DANCo (Ceruti et al. 2014) and of the "calibrated" corrections of
-Camastra & Vinciarelli (2002), with the cube as the reference: it is exact for
-uniform affine data (a cube in any rotation), and reads somewhat *high* (≈ 10 %)
-on sets without a boundary (a sphere, a Gaussian), where the raw estimate is
-already closer.
+Camastra & Vinciarelli (2002), with the uniform ball as the reference (as DANCo):
+exact for uniform data in a ball; within ~5 % for a cube, a sphere or a Gaussian
+at n ≥ 2000 (docs/benchmarks.md). It does not correct curvature or a strongly
+non-uniform density (the benchmark's M8 and Mbeta stay off).
 
 References
 ----------
@@ -57,6 +57,11 @@ DISCARD = 0.1
 _CACHE: dict = {}
 
 
+def clear_reference_cache() -> None:
+    """Forget the cached reference values (they are recomputed, identically, on the next call)."""
+    _CACHE.clear()
+
+
 def twonn_censored(log_mu: np.ndarray, discard: float = DISCARD) -> float:
     """TwoNN censored MLE ``(n_k − 1) / (Σ_{i≤n_k} log μ_(i) + (N − n_k) log μ_(n_k))`` (unsorted input)."""
     s = np.sort(np.asarray(log_mu, dtype=np.float64))
@@ -78,17 +83,17 @@ def reference_sample(shape: str, n: int, d: int, rng) -> np.ndarray:
     return G * rng.random((n, 1)) ** (1.0 / d)
 
 
-def _reference_point(n: int, d: int, seed: int, shape: str = "ball") -> tuple[float, int]:
+def _reference_point(n: int, d: int, seed: int, shape: str = "ball", points: int = REFERENCE_POINTS) -> tuple[float, int]:
     """TwoNN on uniform samples of ``n`` points in the ``d``-ball or cube: ``(value, reference points used)``.
 
-    ``min(n, REFERENCE_POINTS)`` query points per replicate and enough replicates
-    (seeded ``(seed, n, d, r)``) that about REFERENCE_POINTS ratios enter. Cached.
+    ``min(n, points)`` query points per replicate and enough replicates
+    (seeded ``(seed, n, d, r)``) that about ``points`` ratios enter. Cached.
     """
-    key = (shape, int(n), int(d), int(seed))
+    key = (shape, int(n), int(d), int(seed), int(points))
     if key in _CACHE:
         return _CACHE[key]
-    m = min(n, REFERENCE_POINTS)
-    reps = max(1, int(np.ceil(REFERENCE_POINTS / n)))
+    m = min(n, points)
+    reps = max(1, int(np.ceil(points / n)))
     log_mu = []
     for r in range(reps):
         rng = np.random.default_rng([int(seed), int(n), int(d), r])
@@ -107,7 +112,7 @@ def _reference_point(n: int, d: int, seed: int, shape: str = "ball") -> tuple[fl
     return _CACHE[key]
 
 
-def reference_curve(n: int, *, d_max: int, target: float | None = None, seed: int = 0, shape: str = "ball") -> tuple[np.ndarray, np.ndarray, int]:
+def reference_curve(n: int, *, d_max: int, target: float | None = None, seed: int = 0, shape: str = "ball", points: int = REFERENCE_POINTS) -> tuple[np.ndarray, np.ndarray, int]:
     """``(d, g(d), m)``: TwoNN of uniform cubes with ``n`` points for ``d`` on :data:`D_GRID` ≤ ``d_max``.
 
     With ``target``, the grid stops two points after ``g(d)`` first exceeds it.
@@ -117,7 +122,7 @@ def reference_curve(n: int, *, d_max: int, target: float | None = None, seed: in
     for d in D_GRID:
         if d > d_max:
             break
-        g, m = _reference_point(n, d, seed, shape)
+        g, m = _reference_point(n, d, seed, shape, points)
         ds.append(d), gs.append(g)
         m_min = m if m_min is None else min(m_min, m)
         if target is not None and g > target:
@@ -125,7 +130,7 @@ def reference_curve(n: int, *, d_max: int, target: float | None = None, seed: in
             if past >= 2:
                 break
     if ds[-1] < d_max and (target is None or gs[-1] <= target) and d_max not in ds and d_max <= D_GRID[-1] * 2:
-        g, m = _reference_point(n, d_max, seed, shape)
+        g, m = _reference_point(n, d_max, seed, shape, points)
         ds.append(d_max), gs.append(g)
     return np.asarray(ds, dtype=np.float64), np.asarray(gs, dtype=np.float64), int(m_min or 0)
 
@@ -156,7 +161,7 @@ def invert_curve(ds: np.ndarray, gs: np.ndarray, v: float) -> tuple[float, str]:
 
 @dataclass(frozen=True, slots=True)
 class CalibratedResult(Result):
-    """TwoNN corrected by a uniform-cube reference curve at the same n (:func:`calibrated_dimension`).
+    """TwoNN corrected by a uniform-ball (or cube) reference curve at the same n (:func:`calibrated_dimension`).
 
     ``dimension`` the corrected estimate, ``ci_low``/``ci_high`` its interval
     (``interval_level``), ``raw`` the uncorrected TwoNN (censored MLE, discard 0.1),
@@ -212,8 +217,8 @@ class CalibratedResult(Result):
         return Verdict(
             "info",
             f"calibrated intrinsic dimension {self.dimension:.2f} ({int(self.interval_level * 100)}% {self.ci_low:.2f}–{self.ci_high:.2f}){bound}; "
-            f"the raw TwoNN {self.raw:.2f} is scaled by {self.correction:.2f}, the bias a uniform cube shows at n = {self.n_rows}",
-            "read this estimate for dimensions above ~10; on data without a boundary (a sphere, a Gaussian) it reads up to ~10 % high",
+            f"the raw TwoNN {self.raw:.2f} is scaled by {self.correction:.2f}, the bias a uniform {self.reference} shows at n = {self.n_rows}",
+            "read this estimate for dimensions above ~10; it does not correct curvature or a strongly non-uniform density",
             decided_by="dimension",
         )
 
@@ -240,6 +245,7 @@ def calibrated_dimension(
     backend: str = "numpy",
     device: str = "cpu",
     reference: str = "ball",
+    reference_points: int = REFERENCE_POINTS,
 ) -> CalibratedResult:
     """Intrinsic dimension with the finite-sample bias of TwoNN removed by calibration on uniform cubes.
 
@@ -247,7 +253,11 @@ def calibrated_dimension(
     done on the (deduplicated) rows (then ``n_dims``, the column count that caps the
     reference grid, must be given unless ``X`` is). ``n_boot`` seeded bootstrap
     replicates give the ``level`` interval. The reference curve uses ``seed``
-    (integer; default 0) and is cached per ``(n, d, seed)``.
+    (integer; default 0), ``reference`` (``"ball"``, default, or ``"cube"``) and about
+    ``reference_points`` ratios per grid dimension, and is cached per ``(n, d, seed)``.
+    The reference shape was chosen by measurement on the 24 benchmark manifolds of
+    scikit-dimension (docs/benchmarks.md): the ball's boundary bias lies between a
+    cube's and none (a sphere, a Gaussian), so it over-corrects neither.
     """
     level = check_level(level)
     if reference not in REFERENCES:
@@ -269,14 +279,16 @@ def calibrated_dimension(
 
     z = float(ndtri(1.0 - a))
     ref_seed = int(seed) if isinstance(seed, (int, np.integer)) else 0
-    m_guess = min(n, REFERENCE_POINTS) * max(1, int(np.ceil(REFERENCE_POINTS / n)))
+    if not isinstance(reference_points, (int, np.integer)) or reference_points < 100:
+        raise EmbgeoError(f"reference_points must be an integer ≥ 100; got {reference_points!r}")
+    m_guess = min(n, reference_points) * max(1, int(np.ceil(reference_points / n)))
     s_ref = 1.0 / np.sqrt(max(1.0, (1.0 - DISCARD) * m_guess))
     if boots.size:
         b_lo, b_hi = np.quantile(boots, [a, 1.0 - a])
     else:
         b_lo = b_hi = raw
     b_lo, b_hi = float(b_lo) * np.exp(-z * s_ref), float(b_hi) * np.exp(z * s_ref)
-    ds, gs, m = reference_curve(n, d_max=int(n_dims), target=b_hi, seed=ref_seed, shape=reference)
+    ds, gs, m = reference_curve(n, d_max=int(n_dims), target=b_hi, seed=ref_seed, shape=reference, points=int(reference_points))
     dim, where = invert_curve(ds, gs, raw)
     lo, _ = invert_curve(ds, gs, b_lo)
     hi, where_hi = invert_curve(ds, gs, b_hi)
