@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_OUT ?= demo-out
 
-.PHONY: demo test venv docs bench clean chromium
+.PHONY: demo test venv docs bench clean chromium fuzz
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -40,6 +40,12 @@ docs: $(STAMP)
 	$(BIN)/python docs/gen_cli_reference.py
 	$(BIN)/python -m pdoc --docformat numpy -o docs/api embgeo
 	@echo "API reference: docs/api/index.html"
+
+# the loader fuzz suite at length (make test runs 300 cases in under 90 s); about 10 minutes
+FUZZ_CASES ?= 8000
+FUZZ_SEED ?= 1
+fuzz: $(STAMP)
+	EMBGEO_FUZZ_CASES=$(FUZZ_CASES) EMBGEO_FUZZ_SEED=$(FUZZ_SEED) $(BIN)/python -m pytest -q -s tests/test_fuzz_loaders.py
 
 bench: $(STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
