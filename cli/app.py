@@ -143,6 +143,8 @@ def main(argv: list[str] | None = None) -> None:
         import click.exceptions as click_exc
     try:
         code = app(args=args, prog_name="embgeo", standalone_mode=False)
+        if code == 130:  # Typer turned a Ctrl-C into its exit code without a word: say it, like every error
+            raise KeyboardInterrupt
         if isinstance(code, int) and code:
             raise SystemExit(code)
     except click_exc.UsageError as exc:  # a bad option or value: one line, like every other error

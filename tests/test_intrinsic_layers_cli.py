@@ -57,7 +57,7 @@ def test_layers_overlap_and_per_layer_estimates():
     tw = [m for m in ms if m.metric == "twonn"]
     assert [m.extra["layer"] for m in tw] == ["layer0", "layer1", "layer2"]
     assert [m.value for m in tw] == [r.twonn.dimension for r in rep.reports]
-    ov = [m for m in ms if m.metric == "overlap"]
+    ov = [m for m in ms if m.metric == "overlap_next"]
     assert [(m.extra["layer"], m.extra["next"], m.value) for m in ov] == [("layer0", "layer1", 1.0), ("layer1", "layer2", rep.overlap[1])]
     # the verdict is the per-layer rule: the 16-d noise layer (TwoNN > 10, MLE lower) or all ok, never made up
     per_layer = [r.verdict().status for r in rep.reports]

@@ -74,7 +74,7 @@ class LayerReport(Result):
         for name, rep in zip(self.names, self.reports):
             rows += [m for m in rep.metrics(extra={"layer": name}) if m.metric not in ("n_used", "n_duplicates_dropped")]
         for i, v in enumerate(self.overlap):
-            rows.append(Metric("overlap", float(v), unit="", extra={"layer": self.names[i], "next": self.names[i + 1], "k": self.overlap_k,
+            rows.append(Metric("overlap_next", float(v), unit="", extra={"layer": self.names[i], "next": self.names[i + 1], "k": self.overlap_k,
                                                                      "chance": self.overlap_chance}))
         return rows
 

@@ -1,0 +1,173 @@
+"""Every analysis command against the output contract of docs/output.md (issue 15).
+
+Each command runs on the bundled data in JSON and CSV with ``-q``: the JSON has exactly the
+contract's top-level keys, ``inputs`` entries are ``{path, key, rows, dims}``, the verdict is one
+of ok|warn|bad|info and names a metric that the CSV has; the CSV is tidy (``metric,value,ci_low,
+ci_high,unit,status`` first, machine ids, numeric intervals); stdout holds only the data and stderr
+nothing under ``-q``. Exit codes 0/1/2/130 are checked at the end.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embgeo.cli.output import CONTRACT_KEYS, TIDY_COLUMNS
+from embgeo.datasets.registry import path
+
+DATA = Path(path("sentences")).parent
+ID_RE = re.compile(r"^[a-z0-9_.]+$")
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    d = tmp_path_factory.mktemp("contract")
+    X = np.load(DATA / "sentences.npy").astype(np.float32)[:300]
+    ids = np.array([f"s{i:04d}" for i in range(300)])
+    np.savez(d / "x.npz", embeddings=X, ids=ids)
+    with open(DATA / "sentences.csv", newline="") as f:
+        rows = list(csv.reader(f))
+    with open(d / "labels.csv", "w", newline="") as f:
+        csv.writer(f).writerows(rows[:301])
+    rng = np.random.default_rng(0)
+    np.savez(d / "y.npz", embeddings=X @ np.linalg.qr(rng.normal(size=(384, 384)))[0] + 0.01 * rng.normal(size=X.shape), ids=ids)
+    np.save(d / "a.npy", np.load(DATA / "paraphrases_a.npy").astype(np.float32)[:200])
+    np.save(d / "b.npy", np.load(DATA / "paraphrases_b.npy").astype(np.float32)[:200])
+    np.save(d / "stack.npy", np.stack([X, X + 0.05 * rng.normal(size=X.shape), X * 2 + 0.1 * rng.normal(size=X.shape)]).astype(np.float32))
+    return d
+
+
+def _args(name, d):
+    edges = path("smalltree")
+    return {
+        "info": ["info", d / "x.npz", "--labels", d / "labels.csv"],
+        "uniformity": ["uniformity", d / "x.npz"],
+        "gap": ["gap", d / "a.npy", d / "b.npy"],
+        "id": ["id", d / "x.npz", "-m", "twonn,mle", "--bootstrap", "20"],
+        "id --layers": ["id", d / "stack.npy", "--layers", "-m", "twonn", "--bootstrap", "0"],
+        "layers": ["layers", d / "stack.npy"],
+        "rank": ["rank", d / "x.npz", "--labels", d / "labels.csv", "--attr", "number", "-m", "regression",
+                 "--bootstrap", "20", "--shuffles", "20", "--random-directions", "20"],
+        "cosine": ["cosine", d / "x.npz"],
+        "compare": ["compare", d / "x.npz", d / "y.npz", "--bootstrap", "10", "--permutations", "10"],  # the same option names as id and rank
+        "hyperbolic train": ["hyperbolic", "train", edges, "--dim", "2", "--epochs", "5", "--coords", d / "t.npz"],
+        "hyperbolic eval": ["hyperbolic", "eval", d / "t.npz", edges],
+        "hyperbolic combinatorial": ["hyperbolic", "combinatorial", edges],
+        "hyperbolic hmds": ["hyperbolic", "hmds", edges, "--dim", "2"],
+        "hyperbolic delta": ["hyperbolic", "delta", d / "a.npy"],
+        "hyperbolic reembed": ["hyperbolic", "reembed", d / "a.npy", "--dim", "2"],
+        "project": ["project", d / "x.npz", "--method", "pca"],
+        "report": ["report", d / "x.npz", "--html", d / "r.html", "--reembed-sample", "0", "--map", "none"],
+    }[name]
+
+
+COMMANDS = ["info", "uniformity", "gap", "id", "id --layers", "layers", "rank", "cosine", "compare", "hyperbolic train",
+            "hyperbolic eval", "hyperbolic combinatorial", "hyperbolic hmds", "hyperbolic delta", "hyperbolic reembed",
+            "project", "report"]
+
+
+def _flat_keys(obj, prefix=""):
+    keys = set()
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            keys.add(f"{prefix}{k}")
+            keys.add(str(k))
+            keys |= _flat_keys(v, f"{prefix}{k}.")
+    elif isinstance(obj, list):
+        for v in obj:
+            keys |= _flat_keys(v, prefix)
+    return keys
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_command_follows_the_contract(name, data, run_cli):
+    args = _args(name, data)
+    res = run_cli(["-q", *args, "-f", "json"])
+    assert res.code == 0, (name, res.stderr)
+    assert res.stderr == "", (name, res.stderr)  # -q: nothing but errors on stderr
+    doc = json.loads(res.stdout)  # stdout is exactly one JSON document
+    assert list(doc) == CONTRACT_KEYS, (name, list(doc))
+    assert doc["schema"] == f"embgeo.{doc['command'].replace(' ', '.')}/1"
+    assert doc["command"] == name.replace(" --layers", "")
+    assert doc["inputs"] and all(set(i) == {"path", "key", "rows", "dims"} for i in doc["inputs"]), doc["inputs"]
+    assert isinstance(doc["settings"], dict) and doc["settings"]
+    if name not in ("info",):
+        assert "seed" in doc["settings"], (name, sorted(doc["settings"]))
+    v = doc["verdict"]
+    assert set(v) == {"status", "reason", "fix", "decided_by"} and v["status"] in ("ok", "warn", "bad", "info") and v["reason"]
+    assert isinstance(doc["notes"], list) and all(isinstance(n, str) for n in doc["notes"])
+    text = json.dumps(doc["results"])
+    assert '"n_samples"' not in text and '"n_features"' not in text and '"interval"' not in text, name
+
+    res = run_cli(["-q", *args, "-f", "csv"])
+    assert res.code == 0 and res.stderr == "", (name, res.stderr)
+    rows = list(csv.reader(io.StringIO(res.stdout)))
+    if name == "project":  # a map's data are its coordinates: one row per mapped row (docs/output.md)
+        assert rows[0][:4] == ["row", "id", "x", "y"] and len(rows) == 301
+        return
+    assert rows[0][:6] == TIDY_COLUMNS, (name, rows[0])
+    assert len(rows) > 1
+    json_keys = _flat_keys(doc["results"])
+    ids = set()
+    for r in rows[1:]:
+        rec = dict(zip(rows[0], r))
+        assert ID_RE.match(rec["metric"]), (name, rec["metric"])
+        ids.add(rec["metric"])
+        for col in ("ci_low", "ci_high"):
+            if rec[col] != "":
+                assert math.isfinite(float(rec[col])) or rec[col] in ("nan", "inf", "-inf"), (name, rec)
+        assert rec["status"] in ("", "ok", "warn", "bad", "info"), (name, rec)
+    missing = sorted(i for i in ids if i not in json_keys and i.split(".")[-1] not in json_keys)
+    assert not missing, f"{name}: CSV ids missing from the JSON results: {missing[:10]}"
+    if v["decided_by"] is not None:
+        assert v["decided_by"] in ids or v["decided_by"] in json_keys, (name, v["decided_by"])
+
+
+def test_fail_on_gate_exits_1_after_writing(tmp_path, run_cli):
+    """Collapsed embeddings: uniformity's verdict is bad; --fail-on bad exits 1 and the data is still written."""
+    rng = np.random.default_rng(0)
+    X = np.ones((200, 16)) + 1e-3 * rng.normal(size=(200, 16))
+    np.save(tmp_path / "c.npy", X)
+    res = run_cli(["uniformity", tmp_path / "c.npy", "--fail-on", "bad", "--out", tmp_path / "u.json"])
+    doc = json.loads((tmp_path / "u.json").read_text())
+    assert doc["verdict"]["status"] == "bad"
+    assert res.code == 1 and "gate" in res.stderr and "--fail-on bad" in res.stderr
+    assert run_cli(["-q", "uniformity", tmp_path / "c.npy", "-f", "json"]).code == 0  # no gate asked: exit 0
+    res = run_cli(["-q", "uniformity", tmp_path / "c.npy", "--fail-on", "warn", "-f", "csv"])
+    assert res.code == 1 and res.stderr == "" and res.stdout.startswith("metric,")
+
+
+def test_usage_and_input_errors_exit_2(tmp_path, run_cli):
+    np.save(tmp_path / "x.npy", np.random.default_rng(0).normal(size=(50, 4)))
+    for args in (["uniformity", tmp_path / "missing.npy"], ["uniformity", tmp_path / "x.npy", "--fail-on", "maybe"],
+                 ["uniformity", tmp_path / "x.npy", "-f", "json", "--out", tmp_path / "u.csv"]):
+        res = run_cli(args)
+        assert res.code == 2, args
+        assert res.stderr.startswith("embgeo: error:") and len(res.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "u.csv").exists()
+
+
+def test_interrupt_exits_130_and_leaves_no_partial_file(tmp_path):
+    X = np.random.default_rng(0).normal(size=(6000, 64)).astype(np.float32)
+    np.save(tmp_path / "big.npy", X)
+    out = tmp_path / "id.json"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "embgeo", "id", str(tmp_path / "big.npy"), "-m", "twonn,mle,gride",
+                             "--bootstrap", "5000", "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    time.sleep(4.0)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, (proc.returncode, stderr[-500:])
+    assert b"interrupted" in stderr and b"Traceback" not in stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["big.npy"]  # neither the output nor a temporary file
