@@ -145,6 +145,19 @@ def test_factors(run_cli, tmp_path):
     rs = doc["results"]["diagnostics"]["rescaling"]
     assert rs["mode"] == "factors" and rs["invariant_jaccard"] == 1.0 and doc["results"]["rescaling_invariant_jaccard"] == 1.0
     assert max(c["max_dot_change"] for c in rs["cases"]) < 1e-9  # dot products unchanged to round-off
+    # --classes with --factors: label precision@k of B's cosine neighbours under each rescaling (issue 19)
+    (tmp_path / "cls.csv").write_text("cls\n" + "\n".join(str(i % 4) for i in range(80)) + "\n")
+    res = run_cli(["cosine", tmp_path / "B.npy", "--factors", tmp_path / "A.npy", tmp_path / "B.npy", "--labels", tmp_path / "cls.csv",
+                   "--join", "row-order", "--classes", "cls", "-m", "cosine", "--bootstrap", "0", "--k", "5", "-f", "json"])
+    assert res.code == 0, res.stderr
+    prec = json.loads(res.stdout)["results"]["rescaling_precision"]
+    Bu = B / np.linalg.norm(B, axis=1, keepdims=True)
+    S = Bu @ Bu.T
+    np.fill_diagonal(S, -np.inf)
+    nb = np.argsort(-S, axis=1, kind="stable")[:, :5]
+    lab = np.arange(80) % 4
+    assert prec["identity"] == pytest.approx(np.mean(lab[nb] == lab[:, None]), abs=1e-12)
+    assert set(prec) >= {"identity", "balanced", "scale-in-A", "scale-in-B", "invariant"}
 
 
 def test_fail_on(run_cli, shifted):

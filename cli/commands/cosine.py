@@ -36,6 +36,7 @@ def cosine(
     abtt_components: Annotated[Optional[int], typer.Option("--abtt-components", help="Principal components all-but-the-top removes (default: max(1, round(d/100))).", min=0, show_default=False)] = None,
     whiten_floor: Annotated[float, typer.Option("--whiten-floor", help="Whitening eigenvalue floor, relative to the largest eigenvalue.", min=0.0)] = 1e-6,
     bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples of the queries for the retrieval intervals.", min=0)] = 1000,
+    margin: Annotated[float, typer.Option("--margin", help="Retrieval verdict: bad when a similarity's precision@k gain over raw cosine has its whole interval above this.", min=0.0, max=1.0)] = 0.02,
     sample: SampleOpt = None,
     approx: Annotated[bool, typer.Option("--approx", help="Approximate kNN (pynndescent, recall measured) for large n.")] = False,
     write_processed: Annotated[Optional[Path], typer.Option("--write-processed", help="Save the post-processed matrix here (.npy, .npz, .csv, .tsv; written atomically).", dir_okay=False, callback=side_output(".npy", ".npz", ".csv", ".tsv"), show_default=False)] = None,
@@ -102,15 +103,18 @@ def cosine(
         fa = read_embeddings(factors[0], input_format=input_format)
         fb = read_embeddings(factors[1], input_format=input_format)
         fac = (fa.matrix, fb.matrix)
+        if class_col is not None and fb.n_samples != class_col.size:
+            raise EmbgeoError(f"--classes has {class_col.size} values but B has {fb.n_samples} rows", source=factors[1],
+                              hint="with --factors, X's rows are the items: pass B as X (embgeo cosine B --factors A B)")
         inputs += [input_entry(fa), input_entry(fb)]
     device = resolve_device()
     backend = "torch" if device == "cuda" else "numpy"
     s = seed_value(seed)
     try:
         report = cosine_diagnostics(
-            es.matrix, k=k, factors=fac, attribute=attribute, attribute_name=attr or "attribute", n_pairs=pairs, top=top,
+            es.matrix, k=k, factors=fac, factor_labels=class_col if fac is not None else None, attribute=attribute, attribute_name=attr or "attribute", n_pairs=pairs, top=top,
             n_components=abtt_components, floor=whiten_floor, neighbour_sample=sample, seed=s, backend=backend,
-            device=device, approx=approx, classes=class_col, relevant=relevant, similarities=sims or None, n_bootstrap=bootstrap,
+            device=device, approx=approx, classes=class_col, relevant=relevant, similarities=sims or None, n_bootstrap=bootstrap, margin=margin,
             on_step=lambda name: verbose(f"cosine: {name}"),
         )
     except EmbgeoError as exc:
@@ -133,7 +137,7 @@ def cosine(
         message(f"wrote the {processed_method} matrix ({processed.shape[0]} × {processed.shape[1]}, {processed.dtype}) to {write_processed}")
     settings = {
         "k": k, "factors": list(factors) if factors else None, "attr": attr, "classes": classes, "qrels": qrels, "method": sims or None,
-        "n_pairs": pairs, "top": top, "abtt_components": abtt_components, "whiten_floor": whiten_floor, "bootstrap": bootstrap,
+        "n_pairs": pairs, "top": top, "abtt_components": abtt_components, "whiten_floor": whiten_floor, "bootstrap": bootstrap, "margin": margin,
         "sample": sample, "approx": approx, "write_processed": write_processed, "process": processed_method or process.value,
         "fail_on": getattr(fail_on, "value", fail_on), "id_col": id_col, "labels": labels, "labels_id_col": labels_id_col,
         "join": getattr(join, "value", join), "input_format": input_format, "drop_nonfinite": drop_nonfinite, "dedupe": dedupe,

@@ -119,6 +119,11 @@ class CosineReport(Result):
         ]
         if rs.mode == "factors":
             rows.append(Metric("rescaling_invariant_jaccard", rs.invariant_jaccard, extra=kx))
+            for c in rs.cases:
+                if c.precision is not None:
+                    rows.append(Metric("rescaling_precision", c.precision, extra={"method": c.name, "k": self.k}))
+            if rs.invariant_precision is not None:
+                rows.append(Metric("rescaling_precision", rs.invariant_precision, extra={"method": "invariant", "k": self.k}))
         else:
             rows += [Metric("rescaling_jaccard_standardised", rs.cases[1].jaccard, extra=kx),
                      Metric("rescaling_jaccard_whitened", rs.cases[2].jaccard, extra=kx)]
@@ -226,6 +231,7 @@ def cosine_diagnostics(
     relevant=None,
     similarities=None,
     n_bootstrap: int = 1000,
+    margin: float | None = None,
     on_step=None,
 ) -> CosineReport:
     """Run all seven cosine diagnostics on ``X`` (n_samples, n_features).
@@ -250,6 +256,7 @@ def cosine_diagnostics(
     relevant : optional ``(row, set_of_rows)`` list from relevance judgements (rows of ``X``; not with a sample).
     similarities : the similarities retrieval compares (default all of ``SIMILARITIES``).
     n_bootstrap : bootstrap resamples of the retrieval queries (default 1000).
+    margin : precision@k gain over raw cosine a similarity's whole interval must clear for ``bad`` (default 0.02).
     on_step : optional ``callable(name)`` called before each diagnostic (progress).
 
     Returns
@@ -313,7 +320,8 @@ def cosine_diagnostics(
         if Xn is not X:
             classes = None if classes is None else np.asarray(classes, dtype=object)[rows]
         ret = retrieval(Xn, labels=classes, relevant=relevant, k=k, methods=similarities or SIMILARITIES, n_components=n_components,
-                        floor=floor, n_bootstrap=n_bootstrap, seed=int(seeds[4]))
+                        floor=floor, n_bootstrap=n_bootstrap, seed=int(seeds[4]),
+                        **({} if margin is None else {"margin": margin}))
     return CosineReport(n, d, int(k), int(Xn.shape[0]), int(seed) if isinstance(seed, (int, np.integer)) else 0, **parts, retrieval=ret)
 
 
