@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from embgeo.cli.common import (
-    DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, LabelsIdOpt, LabelsOpt, OutOpt, PlotOpt,
+    DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, JoinOpt, LabelsIdOpt, LabelsOpt, OutOpt, PlotOpt,
     SampleOpt, SeedOpt, input_entry, message, seed_value, side_output,
 )
 
@@ -19,7 +19,7 @@ class Method(str, Enum):
     hyperbolic_umap = "hyperbolic-umap"
 
 
-def _load(spec, *, id_col, labels, labels_id_col, input_format, drop_nonfinite, drop_zero, dedupe):
+def _load(spec, *, id_col, labels, labels_id_col, join, input_format, drop_nonfinite, drop_zero, dedupe):
     """The set (labels joined first) and the input row number of each kept row."""
     import numpy as np
 
@@ -28,7 +28,7 @@ def _load(spec, *, id_col, labels, labels_id_col, input_format, drop_nonfinite, 
 
     es = load(spec, fmt=input_format, id_col=id_col)
     if labels is not None:
-        es = join_labels(es, labels, id_col=labels_id_col)
+        es = join_labels(es, labels, id_col=labels_id_col, join=getattr(join, "value", join))
     kept = np.arange(es.n_samples)
     if drop_nonfinite or drop_zero or dedupe:
         _, kept = clean_rows(es.matrix, drop_nonfinite=drop_nonfinite, dedupe=dedupe, drop_zero=drop_zero)
@@ -53,6 +53,7 @@ def project(
     id_col: IdColOpt = None,
     labels: LabelsOpt = None,
     labels_id_col: LabelsIdOpt = None,
+    join: JoinOpt = None,
     input_format: InputFormatOpt = None,
     drop_nonfinite: DropNonfiniteOpt = False,
     drop_zero: Annotated[bool, typer.Option("--drop-zero", help="Drop all-zero rows (they have no cosine) instead of failing.")] = False,
@@ -77,7 +78,7 @@ def project(
 
     check_format(fmt, out)
     seed = seed_value(seed)
-    es, kept = _load(file, id_col=id_col, labels=labels, labels_id_col=labels_id_col, input_format=input_format,
+    es, kept = _load(file, id_col=id_col, labels=labels, labels_id_col=labels_id_col, join=join, input_format=input_format,
                      drop_nonfinite=drop_nonfinite, drop_zero=drop_zero, dedupe=dedupe)
     color = es.attribute(color_by) if color_by else None
     if method is not Method.pca:
@@ -98,7 +99,7 @@ def project(
     settings = {
         "method": method.value, "color_by": color_by, "n_neighbors": n_neighbors, "min_dist": min_dist, "metric": metric,
         "epochs": n_epochs, "sample": sample, "seed": seed, "id_col": id_col, "labels": None if labels is None else str(labels),
-        "labels_id_col": labels_id_col, "input_format": input_format, "drop_nonfinite": drop_nonfinite, "drop_zero": drop_zero,
+        "labels_id_col": labels_id_col, "join": getattr(join, "value", join), "input_format": input_format, "drop_nonfinite": drop_nonfinite, "drop_zero": drop_zero,
         "dedupe": dedupe, "coords": None if coords is None else str(coords), "plot": None if plot is None else str(plot),
         "fail_on": getattr(fail_on, "value", fail_on),
     }

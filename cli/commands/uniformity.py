@@ -11,6 +11,7 @@ from pathlib import Path
 from embgeo.cli.common import (
     Device,
     FailOnOpt,
+    JoinOpt,
     LabelsIdOpt,
     LabelsOpt,
     PlotOpt,
@@ -72,7 +73,7 @@ def _engine(device: Optional[Device], backend: Backend) -> str | None:
 
 
 def _load(specs: list[str], *, id_col, input_format, drop_nonfinite: bool, drop_zero: bool, dedupe: bool, sample=None, seed: int = 0,
-          labels=None, labels_id_col=None):
+          labels=None, labels_id_col=None, join=None):
     """Load one set or a row-paired list of sets; drop a row (a pair) when any of its rows is dropped;
     ``sample``: keep a seeded random sample of that many rows (pairs)."""
     import numpy as np
@@ -84,7 +85,7 @@ def _load(specs: list[str], *, id_col, input_format, drop_nonfinite: bool, drop_
     if labels is not None:  # joined before rows are dropped or sampled, so that a row-order join still lines up
         from embgeo.io import join_labels
 
-        sets[0] = join_labels(sets[0], labels, id_col=labels_id_col)
+        sets[0] = join_labels(sets[0], labels, id_col=labels_id_col, join=_value(join))
     if len(sets) == 2:
         from embgeo.uniformity.core import check_paired
 
@@ -285,6 +286,7 @@ def gap(
     classes: Annotated[Optional[str], typer.Option("--classes", help="Class embeddings (e.g. prompt texts, one row per class) for zero-shot Hit@1/5 of X; the class of each X row comes from --labels.", show_default=False)] = None,
     labels: LabelsOpt = None,
     labels_id_col: LabelsIdOpt = None,
+    join: JoinOpt = None,
     class_col: Annotated[Optional[str], typer.Option("--class-col", help="Label column holding each X row's class (an index into --classes, or its id); default: the only label column.", show_default=False)] = None,
     mixup_lambda: Annotated[float, typer.Option("--lambda", help="Mixing ratio λ of the geodesic-mixup hard negatives (weight on X).", min=0.0, max=1.0)] = 0.5,
     block: Annotated[Optional[int], typer.Option("--block", help="Rows per tile of the exact uniformity sums (memory ~ block × n).", min=1)] = None,
@@ -318,7 +320,7 @@ def gap(
         raise EmbgeoError("--labels/--class-col give the class of each X row for zero-shot hits, which needs --classes C.npy")
     vec = _read_direction(direction) if direction is not None else None
     sx, sy = _load([x, y], id_col=id_col, input_format=input_format, drop_nonfinite=drop_nonfinite, drop_zero=drop_zero,
-                   dedupe=dedupe, sample=sample, seed=seed, labels=labels, labels_id_col=labels_id_col)
+                   dedupe=dedupe, sample=sample, seed=seed, labels=labels, labels_id_col=labels_id_col, join=join)
     cls = class_labels = used_col = None
     if classes is not None:
         from embgeo.io import load
@@ -348,7 +350,7 @@ def gap(
         "separability": separability, "shift": shift, "shift_sweep": None if grid is None else [float(v) for v in grid],
         "direction": None if direction is None else str(direction), "write_direction": None if write_direction is None else str(write_direction),
         "temperature": temperature, "classes": classes, "labels": None if labels is None else str(labels),
-        "labels_id_col": labels_id_col, "class_col": used_col, "lambda": mixup_lambda, "block": block,
+        "labels_id_col": labels_id_col, "join": _value(join), "class_col": used_col, "lambda": mixup_lambda, "block": block,
         "device": _value(device), "backend": backend.value, "engine": res.uniformity_x.backend, "seed": seed, "id_col": id_col,
         "input_format": input_format, "drop_nonfinite": drop_nonfinite, "drop_zero": drop_zero, "dedupe": dedupe,
         "sample": sample, "fail_on": _value(fail_on),
