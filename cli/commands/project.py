@@ -66,9 +66,7 @@ def project(
 ):
     """A 2-D map (UMAP, PCA, or hyperbolic UMAP on the Poincaré disk) coloured by a label or attribute.
 
-    The data are the coordinates: -f csv (or --out map.csv) writes one row per mapped row
-    (row, id, x, y and the colour column), -f json the settings and the coordinates; the picture
-    is --plot. A map has no verdict (status info): UMAP distances are not metric."""
+    The data are the coordinates: -f csv (or --out map.csv) writes one row per mapped row (row, id, x, y and the colour column), -f json the settings and the coordinates; the picture is --plot. A map has no verdict (status info): UMAP distances are not metric."""
     import json
     import sys
 

@@ -307,8 +307,7 @@ def gap(
     """The modality gap between two row-paired sets (Liang et al. 2022): centroid gap, uniformity, alignment, separability,
     the shift experiment (retrieval R@1/5/10, contrastive loss, rel_lalign), zero-shot hits and mixup.
 
-    Verdict: bad when removing the gap raises recall@1 by ≥ 0.05 (interval above 0), warn on a smaller
-    significant gain or when matched pairs are no closer than random pairs, else ok."""
+    Verdict: bad when removing the gap raises recall@1 by ≥ 0.05 (interval above 0), warn on a smaller significant gain or when matched pairs are no closer than random pairs, else ok."""
     import numpy as np
 
     from embgeo.errors import EmbgeoError
