@@ -25,6 +25,8 @@ from embgeo.compare.results import (  # noqa: F401  (re-exported)
 
 #: every value is exact on up to this many rows; above, a seeded sample of this many rows
 EXACT_MAX_ROWS = 20_000
+#: at most this many bootstrap replicates and permutations of the Procrustes residual (each is a d_X×d_Y SVD)
+PROCRUSTES_REPLICATES = 30
 
 
 # --------------------------------------------------------------------------- transforms
@@ -195,12 +197,15 @@ def _pair(sx: _Space, sy: _Space, st: _Settings, *, pair_seed, n_total: int, joi
                 L = Yr @ Yr.T
                 gram_replicates(K, L, r, st.n_perm, st.n_boot, nulls, boots, biased="cka_linear" in nulls, unbiased="cka_linear_unbiased" in nulls)
             if want_nuc:
-                procrustes_replicates(Xr, Yr, r, st.n_perm, st.n_boot, nulls["procrustes_residual"], boots["procrustes_residual"])
+                procrustes_replicates(Xr, Yr, r, min(st.n_perm, PROCRUSTES_REPLICATES), min(st.n_boot, PROCRUSTES_REPLICATES), nulls["procrustes_residual"], boots["procrustes_residual"])
         for meth in lin:
             key = ids[meth]
             lo, hi = scaled_ci(point[key], boots[key], m, n, conf)
             nlo, nhi = quantiles(nulls[key], conf)
             out.append(Measure(key, float(point[key]), lo, hi, nlo, nhi, rows=n))
+        if want_nuc and max(st.n_boot, st.n_perm) > PROCRUSTES_REPLICATES:
+            notes.append(f"procrustes_residual: interval and null band from at most {PROCRUSTES_REPLICATES} replicates each "
+                         "(each needs the singular values of a d_X×d_Y matrix)")
         if m < n and (st.n_boot or st.n_perm):
             notes.append(f"cka/procrustes: values on all {n} rows; intervals and null bands from replicates on {m} rows "
                          f"(intervals rescaled by √(m/n); null bands at {m} rows are wider than at {n})")

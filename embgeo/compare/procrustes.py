@@ -17,7 +17,10 @@ def procrustes_map(X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray
     mx = X.mean(axis=0)
     my = Y.mean(axis=0)
     M = (Y - my).T @ (X - mx)  # d_Y × d_X
-    U, _, Vt = np.linalg.svd(M, full_matrices=False)
+    from embgeo.compare.cka import single_thread
+
+    with single_thread():
+        U, _, Vt = np.linalg.svd(M, full_matrices=False)
     return U @ Vt, mx, my
 
 

@@ -87,8 +87,12 @@ def gram_replicates(K, L, r, n_perm: int, n_boot: int, nulls, boots, *, biased: 
 
 def nuclear_fast(C: np.ndarray) -> float:
     """``‖C‖_*`` from the eigenvalues of the smaller of CᵀC, CCᵀ (replicates; the point value uses the SVD)."""
+    from embgeo.compare.cka import single_thread
+
     G = C.T @ C if C.shape[1] <= C.shape[0] else C @ C.T
-    return float(np.sqrt(np.clip(np.linalg.eigvalsh(G), 0.0, None)).sum())
+    with single_thread():
+        ev = np.linalg.eigvalsh(G)
+    return float(np.sqrt(np.clip(ev, 0.0, None)).sum())
 
 
 def procrustes_replicates(Xr, Yr, r, n_perm: int, n_boot: int, nulls: list, boots: list) -> None:

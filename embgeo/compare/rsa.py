@@ -23,10 +23,15 @@ def pair_distances(M: np.ndarray, metric: str = "cosine") -> np.ndarray:
 
 
 def ranks(v: np.ndarray) -> np.ndarray:
-    """Average ranks (ties share their mean rank), as scipy.stats.rankdata."""
-    from scipy.stats import rankdata
-
-    return rankdata(v)
+    """Average ranks, 1-based (ties share their mean rank), as scipy.stats.rankdata."""
+    v = np.asarray(v)
+    order = np.argsort(v, kind="mergesort")
+    sv = v[order]
+    starts = np.flatnonzero(np.r_[True, sv[1:] != sv[:-1]])
+    counts = np.diff(np.r_[starts, v.size])
+    out = np.empty(v.size, dtype=np.float64)
+    out[order] = np.repeat(starts + (counts + 1) / 2.0, counts)
+    return out
 
 
 def pearson(a: np.ndarray, b: np.ndarray) -> float:
