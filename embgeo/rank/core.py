@@ -54,7 +54,7 @@ METHODS = ("axis", "regression", "pairwise", "extremes", "extremes_q", "fewshot"
 BASELINES = ("pca", "knn", "mlp", "shuffled", "random")
 #: methods with one axis that can be saved and used to score new items
 AXIS_METHODS = ("regression", "pairwise", "extremes", "extremes_q", "anchors", "anchors_best", "pca")
-#: the method whose Spearman decides the verdict: the first of these that ran
+#: the linear axes whose held-out Spearman can decide the verdict (the best of those that ran)
 VERDICT_ORDER = ("axis", "regression", "pairwise", "extremes_q", "anchors_best", "anchors", "extremes")
 #: thresholds of the verdict: bad inside the random-direction band, warn below this ρ
 RANK_WARN = 0.5
@@ -268,12 +268,15 @@ class RankResult(Result):
         return rows
 
     def _decider(self) -> str | None:
-        return next((m for m in VERDICT_ORDER if m in self.methods and np.isfinite(self.methods[m].spearman)), None)
+        ran = [m for m in VERDICT_ORDER if m in self.methods and np.isfinite(self.methods[m].spearman)]
+        return max(ran, key=lambda m: self.methods[m].spearman) if ran else None  # first of equals
 
     def verdict(self) -> Verdict:
-        """``bad`` when the deciding axis (the first of ``axis``, ``regression``, ``pairwise``, ``extremes_q``,
-        ``anchors_best``, ``anchors``, ``extremes`` that ran) has held-out ρ within the random-direction band
-        (95th percentile of |ρ|), ``warn`` below ρ = 0.5, else ``ok``; ``info`` without an axis."""
+        """On the best held-out linear axis (the highest ρ of ``axis``, ``regression``, ``pairwise``, ``extremes_q``,
+        ``anchors_best``, ``anchors``, ``extremes`` that ran; the PCA baseline never decides): ``bad`` when its ρ is
+        within the random-direction band (95th percentile of |ρ|), ``warn`` below ρ = 0.5, else ``ok``; ``info``
+        without an axis. When the ridge axis trails the best order-only axis by more than 0.1, the fix says to
+        fit a transformed attribute (a heavy tail drags the ridge fit)."""
         name = self._decider()
         if name is None:
             return Verdict("info", "no linear axis was scored (few-shot curves and ceilings only)", "", None)
@@ -283,13 +286,18 @@ class RankResult(Result):
         b = f"random directions reach |ρ| {band:.3f} (95th percentile)" if np.isfinite(band) else "no random-direction band (--no-baselines)"
         ci = f" [{m.spearman_ci[0]:.3f}, {m.spearman_ci[1]:.3f}]" if np.isfinite(m.spearman_ci[0]) else ""
         what = f"held-out Spearman ρ {rho:.3f}{ci} on the {'saved' if name == 'axis' else name} axis"
+        reg = self.methods.get("regression")
+        hint = ""
+        if reg is not None and name != "regression" and np.isfinite(reg.spearman) and reg.spearman < rho - 0.1 and self.transform == "none":
+            hint = (f"the ridge axis reaches only ρ {reg.spearman:.3f}: fit a transformed attribute (--transform log1p or rank) "
+                    "if it is heavy-tailed")
         if np.isfinite(band) and rho <= band:
             return Verdict("bad", f"'{self.attribute}' is not a direction: {what} is within the random band ({b})",
                            "rank with a nonlinear model (see knn_ceiling) or find a better-suited embedding", "spearman")
         if rho < RANK_WARN:
             return Verdict("warn", f"a weak direction: {what} is below {RANK_WARN} ({b})",
                            "treat x·w as a coarse ordering; more labels or a centred fit (--centre) may help", "spearman")
-        return Verdict("ok", f"'{self.attribute}' is a direction: {what} ≥ {RANK_WARN} ({b})", "", "spearman")
+        return Verdict("ok", f"'{self.attribute}' is a direction: {what} ≥ {RANK_WARN} ({b})", hint, "spearman")
 
     def ordered(self) -> list[tuple[str, Result]]:
         """``(name, result)`` for every method and baseline that ran, in report order."""
