@@ -292,8 +292,9 @@ class RankResult(Result):
             hint = (f"the ridge axis reaches only ρ {reg.spearman:.3f}: fit a transformed attribute (--transform log1p or rank) "
                     "if it is heavy-tailed")
         if np.isfinite(band) and rho <= band:
-            return Verdict("bad", f"'{self.attribute}' is not a direction: {what} is within the random band ({b})",
-                           "rank with a nonlinear model (see knn_ceiling) or find a better-suited embedding", "spearman")
+            fix = ("the saved axis does not rank these rows: fit one on them (drop --axis), and check both sets come from the same model"
+                   if name == "axis" else "rank with a nonlinear model (see knn_ceiling) or find a better-suited embedding")
+            return Verdict("bad", f"'{self.attribute}' is not a direction: {what} is within the random band ({b})", fix, "spearman")
         if rho < RANK_WARN:
             return Verdict("warn", f"a weak direction: {what} is below {RANK_WARN} ({b})",
                            "treat x·w as a coarse ordering; more labels or a centred fit (--centre) may help", "spearman")
