@@ -347,3 +347,14 @@ def test_mlp_ceiling_sees_a_nonlinear_attribute():
     r = rank_axes(X, y, methods=("regression",), normalize=False, n_bootstrap=0, n_random=100, n_shuffles=50, seed=0)
     assert r.methods["mlp"].spearman > 0.7 and abs(r.methods["regression"].spearman) < 0.3
     assert r.to_dict()["mlp_ceiling"]["value"] == r.methods["mlp"].spearman
+
+
+def test_plot_of_a_transferred_axis_names_it():
+    from embgeo.plots import plot_result
+
+    X, a, u = planted(120, 8, 0.3, seed=47)
+    fig = plot_result(score_axis(X, a, u, n_bootstrap=0, n_random=50, seed=0))
+    ax = fig.axes[0]
+    assert ax.get_ylabel() == "held-out score on the saved axis" and "nothing fitted" in ax.get_title()
+    Xn = X / np.linalg.norm(X, axis=1, keepdims=True)
+    np.testing.assert_allclose(ax.collections[0].get_offsets()[:, 1], Xn @ u, atol=1e-12)

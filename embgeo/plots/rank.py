@@ -29,7 +29,7 @@ def _draw_scatter(ax, result, method=None):
     ok = np.isfinite(s)
     ax.scatter(result.y[ok], s[ok], s=8, alpha=0.6, color=BLUE)
     ax.set_xlabel(plain(f"{result.attribute}" + (" (log1p)" if result.transform == "log1p" else "")))
-    ax.set_ylabel(plain(f"held-out score on the {name} axis"))
+    ax.set_ylabel(plain(f"held-out score on the {'saved' if name == 'axis' else name} axis"))
     how = f"{result.n_folds}-fold, held out" if result.n_folds else "nothing fitted on these rows"
     ax.set_title(plain(f"{name}: Spearman ρ = {m.spearman:.3f} ({how})"), fontsize=10)
 
