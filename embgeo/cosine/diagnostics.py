@@ -174,7 +174,7 @@ class CosineReport(Result):
             ["rogue_dimensions",
              f"top {r.top} {r.top_dimensions}: {fmt(100 * r.top_share, 1)} %" if r.mean_cosine >= ANISOTROPY_WARN
              else f"top {r.top} {r.top_dimensions}; mean cosine {fmt(r.mean_cosine)} too small to share out",
-             f"even: {fmt(100 * r.top / r.n_features, 1)} %"],
+             f"even: {fmt(100 * r.top / r.n_dims, 1)} %"],
             ["norms", f"CV {fmt(nm.distribution.cv)}; Jaccard@{nm.k} dot/cos {fmt(nm.jaccard_dot_cosine, 2)}"
              + (f"; ρ(norm, {nm.attribute}) {fmt(nm.spearman, 2)}" if nm.spearman is not None else ""),
              f"CV {fmt(nm.distribution.baseline_cv)}; Jaccard 1"],

@@ -38,8 +38,8 @@ _Z95 = 1.959963984540054
 class AnisotropyResult(Judged):
     """Mean cosine of random pairs, raw and centred, next to an isotropic Gaussian of the same size."""
 
-    n_samples: int
-    n_features: int
+    n_rows: int
+    n_dims: int
     n_pairs: int
     mean_cosine: float  # exact, over all pairs i≠j
     sampled_mean: float
@@ -142,7 +142,7 @@ def anisotropy(X, *, n_pairs: int = 20000, seed=0) -> AnisotropyResult:
             fix = f"centring leaves {fmt(exact_c)}; remove the top principal components (all-but-the-top) or whiten"
     verdict = judge(status, f"mean cosine: warn ≥ {ANISOTROPY_WARN}, bad ≥ {ANISOTROPY_BAD}", reason, fix, "anisotropy")
     return AnisotropyResult(
-        n_samples=n, n_features=d, n_pairs=int(c_raw.size),
+        n_rows=n, n_dims=d, n_pairs=int(c_raw.size),
         mean_cosine=exact, sampled_mean=m, ci_low=lo, ci_high=hi, pair_sd=sd,
         centred_mean_cosine=exact_c, centred_sampled_mean=cm, centred_ci_low=clo, centred_ci_high=chi,
         baseline_mean=bm, baseline_ci_low=blo, baseline_ci_high=bhi, baseline_pair_sd=1.0 / np.sqrt(d),
@@ -161,8 +161,8 @@ def mean_pair_cosine(X) -> float:
 class IsoScoreResult(Judged):
     """IsoScore of the data, of a same-size isotropic Gaussian, and their ratio."""
 
-    n_samples: int
-    n_features: int
+    n_rows: int
+    n_dims: int
     isoscore: float
     baseline: float
     baseline_sd: float
@@ -257,7 +257,7 @@ def isoscore(X, *, seed=0, baseline_repeats: int = 3, eigenvalues=None) -> IsoSc
 class RogueDimensionsResult(Judged):
     """Each dimension's contribution to the mean cosine, and the top dimensions."""
 
-    n_features: int
+    n_dims: int
     mean_cosine: float
     top: int
     top_dimensions: list

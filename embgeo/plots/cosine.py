@@ -45,7 +45,7 @@ def _draw_rogue(ax, r, *, top=TOP_BARS):
     x = np.arange(order.size)
     colors = [RED if j in set(int(t) for t in r.top_dimensions) else BLUE for j in order]
     ax.bar(x, 100 * shares[order], color=colors)
-    ax.axhline(100.0 / r.n_features, color=GREY, ls="--", lw=1, label=f"even share (1/{r.n_features})")
+    ax.axhline(100.0 / r.n_dims, color=GREY, ls="--", lw=1, label=f"even share (1/{r.n_dims})")
     ax.set_xticks(x)
     ax.set_xticklabels([str(int(j)) for j in order], rotation=90, fontsize=7)
     ax.set_xlabel("dimension")
