@@ -498,9 +498,9 @@ def test_mutual_proximity_raises_precision_on_a_hub_ridden_set():
     # the hubness reduction flattens the k-occurrence: lower Robin Hood index than raw cosine
     D = cosine_distance_matrix(X)
     cand = candidate_lists(D, 100)
-    from embgeo.cosine.retrieval import _rank_candidates
+    from embgeo.cosine.retrieval import rank_candidates
 
-    top_mp = _rank_candidates(secondary_distances(D, cand, "mp_empirical", k=10), cand, 10)
+    top_mp = rank_candidates(secondary_distances(D, cand, "mp_empirical", k=10), cand, 10)
     assert k_occurrence(top_mp, X.shape[0], k=10).robin_hood < k_occurrence(cand[:, :10], X.shape[0], k=10).robin_hood
 
 

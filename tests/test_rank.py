@@ -191,10 +191,10 @@ def test_ridge_axis_matches_the_normal_equations():
 
 
 def test_group_folds_never_split_a_group():
-    from embgeo.rank.core import _folds
+    from embgeo.rank.core import cv_folds
 
     groups = np.repeat(np.arange(12).astype(str), 25)
-    for tr, te in _folds(groups.size, 4, groups, seed=0):
+    for tr, te in cv_folds(groups.size, 4, groups, seed=0):
         assert not set(groups[tr]) & set(groups[te])
     X, a, _ = planted(300, 16, 0.3, seed=21)
     r = rank_axes(X, a, methods=("regression",), baselines=False, groups=groups, n_folds=4, **FAST)
@@ -260,13 +260,13 @@ def test_preprocess_keeps_zero_rows_zero():
 
 @pytest.mark.parametrize("n_train", [120, 20])  # primal (n ≥ d) and dual (n < d) forms
 def test_permuted_ridge_scores_match_refitting_each_permutation(n_train):
-    from embgeo.rank.core import _permuted_ridge_scores
+    from embgeo.rank.core import permuted_ridge_scores
 
     rng = np.random.default_rng(23)
     d = 40
     Xtr, Xte = rng.standard_normal((n_train, d)), rng.standard_normal((30, d))
     Y = np.stack([rng.permutation(rng.standard_normal(n_train)) for _ in range(5)], axis=1)
-    got = _permuted_ridge_scores(Xtr, Xte, Y, alpha=3.0, block=2)
+    got = permuted_ridge_scores(Xtr, Xte, Y, alpha=3.0, block=2)
     Xc = Xtr - Xtr.mean(axis=0)
     for p in range(5):
         w = np.linalg.solve(Xc.T @ Xc + 3.0 * np.eye(d), Xc.T @ (Y[:, p] - Y[:, p].mean()))

@@ -134,12 +134,12 @@ def test_random_directions_on_noise_match_the_normal_band():
 
 @pytest.mark.parametrize("ties", [False, True])
 def test_count_based_bootstrap_matches_resampling_row_by_row(ties):
-    from embgeo.rank.ordering import _bootstrap_draws
+    from embgeo.rank.ordering import bootstrap_draws
 
     a, b = _bivariate(300, 0.5, seed=8)
     if ties:
         a, b = np.round(a, 1), np.round(b)
-    draws = _bootstrap_draws(a, b, 40, np.random.default_rng(3))
+    draws = bootstrap_draws(a, b, 40, np.random.default_rng(3))
     idx_rng = np.random.default_rng(3)  # the same resamples, made again
     idx = idx_rng.integers(0, a.size, size=(40, a.size))
     ref = np.array([[spearman(a[i], b[i]), *kendall_and_pairwise(a[i], b[i])] for i in idx])

@@ -40,7 +40,7 @@ def neighbours(X, k: int, *, metric: str = "cosine", backend: str = "numpy", dev
     return knn(X, k, metric=metric, backend=backend, device=device, approx=approx and metric != "dot", seed=seed, check_duplicates=False)
 
 
-def _check_k(k: int, n: int) -> int:
+def check_k(k: int, n: int) -> int:
     if not isinstance(k, (int, np.integer)) or k < 1:
         raise EmbgeoError(f"k must be a positive integer, got {k!r}")
     if k >= n:
@@ -87,7 +87,7 @@ def norms(X, *, k: int = 10, attribute=None, attribute_name: str = "attribute", 
     """
     X = as_matrix(X, name="X", min_rows=2, allow_zero_rows=False)
     n = X.shape[0]
-    k = _check_k(k, n)
+    k = check_k(k, n)
     dist = norm_distribution(X)
     opts = dict(backend=backend, device=device, approx=approx, seed=seed)
     cos_nb = cosine_neighbors if cosine_neighbors is not None else neighbours(X, k, metric="cosine", **opts)
@@ -195,7 +195,7 @@ def hubness(X, *, k: int = 10, cosine_neighbors=None, centred_neighbors=None, ba
     """
     X = as_matrix(X, name="X", min_rows=2, allow_zero_rows=False)
     n, d = X.shape
-    k = _check_k(k, n)
+    k = check_k(k, n)
     opts = dict(backend=backend, device=device, approx=approx, seed=seed)
     raw_nb = cosine_neighbors if cosine_neighbors is not None else neighbours(X, k, **opts)
     if centred_neighbors is None:

@@ -181,11 +181,11 @@ def postprocessing(X, *, k: int = 10, n_components: int | None = None, floor: fl
     lowest skewness.
     """
     from embgeo.cosine.isotropy import ANISOTROPY_WARN, mean_pair_cosine
-    from embgeo.cosine.neighbors import HUB_SKEW_WARN, _check_k, k_occurrence, neighbours
+    from embgeo.cosine.neighbors import HUB_SKEW_WARN, check_k, k_occurrence, neighbours
 
     X = as_matrix(X, name="X", min_rows=3, allow_zero_rows=False)
     n, d = X.shape
-    k = _check_k(k, n)
+    k = check_k(k, n)
     opts = dict(backend=backend, device=device, approx=approx, seed=seed)
     D = abtt_components(d) if n_components is None else int(n_components)
     spec = spec or spectrum(X)

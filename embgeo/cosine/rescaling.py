@@ -118,14 +118,14 @@ def factor_rescaling(A, B, *, k: int = 10, spreads=DEFAULT_SPREADS, labels=None,
     Verdict on the smallest Jaccard@k over the rescalings: ``warn`` below 0.8,
     ``bad`` below 0.5.
     """
-    from embgeo.cosine.neighbors import _check_k, neighbours
+    from embgeo.cosine.neighbors import check_k, neighbours
 
     A = as_matrix(A, name="A (user factors)", min_rows=1, dtype=np.float64)
     B = as_matrix(B, name="B (item factors)", min_rows=2, dtype=np.float64, allow_zero_rows=False)
     if A.shape[1] != B.shape[1]:
         raise EmbgeoError(f"factor matrices disagree on the rank: A has {A.shape[1]} columns, B has {B.shape[1]}",
                           hint="pass A (n_users × r) and B (n_items × r) of one factorisation X ≈ A Bᵀ")
-    k = _check_k(k, B.shape[0])
+    k = check_k(k, B.shape[0])
     if labels is not None and len(labels) != B.shape[0]:
         raise EmbgeoError(f"labels has {len(labels)} entries for {B.shape[0]} rows of B")
     opts = dict(backend=backend, device=device, approx=approx, seed=seed)
@@ -177,11 +177,11 @@ def dimension_rescaling(X, *, k: int = 10, raw_neighbors=None, floor: float | No
     (float64, eigenvalue floor). Verdict on the standardised Jaccard: ``warn`` below
     0.6, ``bad`` below 0.3.
     """
-    from embgeo.cosine.neighbors import _check_k, neighbours
+    from embgeo.cosine.neighbors import check_k, neighbours
     from embgeo.cosine.postprocess import WHITEN_FLOOR, standardise, whiten
 
     X = as_matrix(X, name="X", min_rows=3, allow_zero_rows=False)
-    k = _check_k(k, X.shape[0])
+    k = check_k(k, X.shape[0])
     opts = dict(backend=backend, device=device, approx=approx, seed=seed)
     ref = (raw_neighbors if raw_neighbors is not None else neighbours(X, k, **opts)).indices[:, :k]
     from embgeo.cosine.common import with_direction

@@ -139,7 +139,7 @@ def secondary_distances(D: np.ndarray, cand: np.ndarray, method: str, *, k: int 
     raise EmbgeoError(f"unknown hubness reduction '{method}'", hint=f"use one of: {', '.join(HUBNESS_REDUCTIONS)}")
 
 
-def _rank_candidates(score: np.ndarray, cand: np.ndarray, kk: int) -> np.ndarray:
+def rank_candidates(score: np.ndarray, cand: np.ndarray, kk: int) -> np.ndarray:
     """The ``kk`` candidates with the lowest ``score`` per row; ties keep the candidates' order."""
     pos = np.broadcast_to(np.arange(cand.shape[1]), cand.shape)
     order = np.lexsort((pos, score), axis=1)[:, :kk]
@@ -406,7 +406,7 @@ def retrieval(
         elif m == "whiten":
             top = top_k(cosine_distance_matrix(whiten(X, floor=floor or WHITEN_FLOOR)), k)
         else:
-            top = _rank_candidates(secondary_distances(D, cand, m, k=k), cand, k)
+            top = rank_candidates(secondary_distances(D, cand, m, k=k), cand, k)
         values[m] = query_scores(top, relevant, k)
     scores = _bootstrap(values, n_bootstrap, confidence, seed)
     return RetrievalResult(int(k), n, len(relevant), source, cand_n, int(n_bootstrap), float(confidence), float(margin),

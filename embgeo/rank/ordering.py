@@ -20,13 +20,13 @@ from embgeo.validation import as_rng
 _BOOT_BLOCK = 64
 
 
-def _ranks(a: np.ndarray, axis: int = 0) -> np.ndarray:
+def average_ranks(a: np.ndarray, axis: int = 0) -> np.ndarray:
     from scipy.stats import rankdata
 
     return rankdata(a, axis=axis)  # average ranks for ties
 
 
-def _pearson_columns(a: np.ndarray, b: np.ndarray, axis: int) -> np.ndarray:
+def pearson_columns(a: np.ndarray, b: np.ndarray, axis: int) -> np.ndarray:
     """Pearson correlation along ``axis`` (NaN where one side is constant)."""
     a = a - a.mean(axis=axis, keepdims=True)
     b = b - b.mean(axis=axis, keepdims=True)
@@ -44,7 +44,7 @@ def spearman(s, y) -> float:
     For a bivariate normal pair with correlation r, ``ρ = (6/π)·arcsin(r/2)``.
     """
     s, y = np.asarray(s, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    return float(_pearson_columns(_ranks(s), _ranks(y), axis=0))
+    return float(pearson_columns(average_ranks(s), average_ranks(y), axis=0))
 
 
 def _tie_pairs(a: np.ndarray) -> float:
@@ -109,7 +109,7 @@ def ordering_metrics(s, y, *, n_bootstrap: int = 1000, confidence: float = 0.95,
         return out
     rng = as_rng(seed)
     lo_q, hi_q = 50 * (1 - confidence), 100 - 50 * (1 - confidence)
-    rho, tau, acc = _bootstrap_draws(s, y, n_bootstrap, rng)
+    rho, tau, acc = bootstrap_draws(s, y, n_bootstrap, rng)
     for key, vals in (("spearman_ci", rho), ("kendall_ci", tau), ("pairwise_accuracy_ci", acc)):
         vals = vals[np.isfinite(vals)]
         out[key] = [float(np.percentile(vals, lo_q)), float(np.percentile(vals, hi_q))] if vals.size else nan2
@@ -120,7 +120,7 @@ def ordering_metrics(s, y, *, n_bootstrap: int = 1000, confidence: float = 0.95,
 PAIR_MATRIX_MAX_ROWS = 3000
 
 
-def _bootstrap_draws(s: np.ndarray, y: np.ndarray, n_bootstrap: int, rng: np.random.Generator):
+def bootstrap_draws(s: np.ndarray, y: np.ndarray, n_bootstrap: int, rng: np.random.Generator):
     """ρ, τ_b and pairwise accuracy of ``n_bootstrap`` resamples (rows drawn with replacement).
 
     A resample is a vector of counts ``w`` over the original rows. Up to
@@ -141,7 +141,7 @@ def _bootstrap_draws(s: np.ndarray, y: np.ndarray, n_bootstrap: int, rng: np.ran
         stop = min(n_bootstrap, start + _BOOT_BLOCK)
         idx = rng.integers(0, n, size=(stop - start, n))
         if not small:
-            rho[start:stop] = _pearson_columns(_ranks(s[idx], axis=1), _ranks(y[idx], axis=1), axis=1)
+            rho[start:stop] = pearson_columns(average_ranks(s[idx], axis=1), average_ranks(y[idx], axis=1), axis=1)
             for j, row in enumerate(idx):
                 tau[start + j], acc[start + j] = kendall_and_pairwise(s[row], y[row])
             continue
@@ -195,7 +195,7 @@ def random_direction_spearman(X: np.ndarray, y, *, n_directions: int = 1000, see
     if n_directions < 1:
         raise EmbgeoError(f"n_directions must be at least 1, got {n_directions}")
     rng = as_rng(seed)
-    y_rank = _ranks(np.asarray(y, dtype=np.float64))
+    y_rank = average_ranks(np.asarray(y, dtype=np.float64))
     d = X.shape[1]
     out = np.empty(n_directions)
     for start in range(0, n_directions, block):
@@ -203,5 +203,5 @@ def random_direction_spearman(X: np.ndarray, y, *, n_directions: int = 1000, see
         R = rng.standard_normal((d, stop - start))
         R /= np.linalg.norm(R, axis=0, keepdims=True)
         P = np.asarray(X, dtype=np.float64) @ R
-        out[start:stop] = _pearson_columns(_ranks(P, axis=0), y_rank[:, None], axis=0)
+        out[start:stop] = pearson_columns(average_ranks(P, axis=0), y_rank[:, None], axis=0)
     return out
