@@ -48,7 +48,7 @@ def test_json_follows_the_contract_with_a_key_per_method(run_cli, planted_files)
     assert doc["inputs"] == [{"path": str(tmp / "X.npy"), "key": None, "rows": 400, "dims": 32}]
     assert doc["settings"]["k"] == 10 and doc["settings"]["seed"] == 0 and doc["settings"]["method"] == ["regression", "pairwise", "extremes", "extremes_q", "fewshot"]
     r = doc["results"]
-    assert (r["n_rows"], r["n_used"], r["n_missing"], r["attr"]) == (400, 392, 8, "quality")
+    assert (r["n_rows"], r["n_dims"], r["n_used"], r["n_missing"], r["attr"]) == (400, 32, 392, 8, "quality")
     for key in ("regression", "pairwise", "extremes", "extremes_q", "pca"):
         m = r["methods"][key]
         assert isinstance(m["spearman"], float) and m["ci_low"] <= m["spearman"] <= m["ci_high"], key

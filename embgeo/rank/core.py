@@ -207,7 +207,7 @@ def score_axis(X, y, axis, *, attribute: str = "attribute", mean=None, normalize
     return RankResult(attribute=attribute, n_rows=int(X.shape[0]), n_used=int(rows.size), n_missing=int(n_missing), n_folds=0, n_groups=None,
                       transform="none", normalize=bool(normalize), centered=mu is not None, n_bootstrap=int(n_bootstrap), confidence=float(confidence),
                       seed=seed if isinstance(seed, (int, np.integer)) or seed is None else None, methods={"axis": m}, fewshot=None,
-                      random=random, shuffled=None, notes=notes, rows=rows, y=yy, center=mu)
+                      random=random, shuffled=None, notes=notes, rows=rows, y=yy, center=mu, n_dims=int(X.shape[1]))
 
 
 def rank_axes(
@@ -491,5 +491,5 @@ def rank_axes(
         attribute=attribute, n_rows=int(n_rows), n_used=int(n), n_missing=int(n_missing), n_folds=int(n_folds), n_groups=n_groups,
         transform=transform, normalize=bool(normalize), centered=bool(center), n_bootstrap=int(n_bootstrap), confidence=float(confidence),
         seed=seed if isinstance(seed, (int, np.integer)) or seed is None else None, methods=result_methods, fewshot=fewshot, random=random, shuffled=shuffled,
-        notes=notes, rows=rows, y=y, center=mu_all,
+        notes=notes, rows=rows, y=y, center=mu_all, n_dims=int(d),
     )

@@ -182,13 +182,14 @@ class RankResult(Result):
     rows: np.ndarray = field(repr=False)
     y: np.ndarray = field(repr=False)
     center: np.ndarray | None = field(default=None, repr=False)
+    n_dims: int | None = None
 
     def to_dict(self) -> dict:
         """Settings and counts (``n_rows`` …), ``methods`` (per method: ``spearman`` with ``ci_low``/``ci_high``,
         ``kendall`` and ``pairwise_accuracy`` with ``*_ci_low``/``*_ci_high``), ``fewshot`` (the curve),
         ``knn_ceiling``/``mlp_ceiling`` (``value``, ``ci_low``, ``ci_high``), ``random_band``/``shuffled_band``."""
         out = {
-            "attr": self.attribute, "n_rows": self.n_rows, "n_used": self.n_used, "n_missing": self.n_missing,
+            "attr": self.attribute, "n_rows": self.n_rows, "n_dims": self.n_dims, "n_used": self.n_used, "n_missing": self.n_missing,
             "folds": self.n_folds, "groups": self.n_groups, "transform": self.transform, "normalize": self.normalize,
             "centre": self.centered, "bootstrap": self.n_bootstrap, "confidence": self.confidence, "seed": self.seed,
             "methods": {},
