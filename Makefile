@@ -41,7 +41,7 @@ docs: $(STAMP)
 	$(BIN)/python -m pdoc --docformat numpy -o docs/api embgeo
 	@echo "API reference: docs/api/index.html"
 
-# the loader fuzz suite at length (make test runs 300 cases in under 90 s); about 10 minutes
+# the loader fuzz suite at length (make test runs 1000 cases in under 90 s); about 10 minutes
 FUZZ_CASES ?= 8000
 FUZZ_SEED ?= 1
 fuzz: $(STAMP)

@@ -35,7 +35,7 @@ FIELD_LIMIT = 1 << 30
 MISSING = frozenset(("", "na", "n/a", "null", "none", "nil", "-"))
 
 # a number written with 10 or more significant digits: a nonzero digit, 8 more, any more, a nonzero last one
-_SIG10 = re.compile(r"[1-9](?:\.?\d){8}(?:\.?\d)*?\.?[1-9]")
+_SIG10 = re.compile(r"[1-9]\d{8}\d*?[1-9]")  # searched in the text with its decimal points removed
 _INT = re.compile(r"[+-]?\d+")
 _F32 = np.finfo(np.float32)
 
@@ -46,7 +46,7 @@ class _NeedFloat64(Exception):
 
 def needs_float64(text: str) -> bool:
     """Does ``text`` write a number with more than 9 significant digits (more than float32 holds)?"""
-    return _SIG10.search(text) is not None
+    return _SIG10.search(text.replace(".", "")) is not None
 
 
 def fits_float32(values: np.ndarray) -> bool:
@@ -85,9 +85,11 @@ def cell_kind(text: str) -> str:
 
 def looks_like_header(first: list[str], body: list[list[str]]) -> bool:
     """Is ``first`` a header over the sample rows ``body``? (see the module docstring)"""
+    kinds1 = [cell_kind(c) for c in first]
     if not body:
-        return any(cell_kind(c) == "text" for c in first)
-    for j, c in enumerate(first):
+        return any(k == "text" for k in kinds1)
+    # a header names columns: a row holding numbers among text cells is data with a bad cell
+    for j, c in enumerate(first if "num" not in kinds1 else []):
         if cell_kind(c) != "text":
             continue
         kinds = [cell_kind(r[j]) for r in body if j < len(r)]
