@@ -240,3 +240,53 @@ def test_symmetric_self_join_matches_brute_force(metric, exclude_self, monkeypat
     assert set(differ) <= {3, 2500}
     if exclude_self and metric == "euclidean":
         assert res.indices[3, 0] == 2500 and res.distances[3, 0] == 0.0 and res.n_zero_distances == 2
+
+
+# ---- tile workspaces (issue 20): every GEMM writes into one pre-faulted buffer ----
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_symmetric_tile_workspace_matches_brute_force(metric):
+    """n = 4700 > SYMMETRIC_TILE: a full 4096² tile and a 604-row edge tile share one workspace."""
+    from embgeo.knn.engine import SYMMETRIC_TILE
+
+    X = np.random.default_rng(4).standard_normal((4700, 12))
+    assert X.shape[0] > SYMMETRIC_TILE
+    res = knn(X, 6, metric=metric, check_duplicates=False)
+    idx, dist = brute(X, X, 6, metric, True)
+    np.testing.assert_array_equal(res.indices, idx)
+    np.testing.assert_allclose(res.distances, dist, rtol=1e-12, atol=1e-12)
+    # closed form of the work done: tile pairs I ≤ J of the augmented [−2x | 1 | ‖x‖²] rows (d + 2)
+    width = 12 + 2 if metric == "euclidean" else 12
+    sizes = [4096, 604]
+    flops = sum(2.0 * a * width * b for i, a in enumerate(sizes) for b in sizes[i:])
+    assert res.kernel["gemm_gflop"] == pytest.approx(flops / 1e9, rel=1e-12)
+    assert res.kernel["tiles"] == 3
+
+
+def test_streamed_block_workspace_matches_brute_force_and_the_symmetric_path():
+    """Queries in blocks of 300 against a database streamed in chunks of 1000 (a shorter last chunk):
+    the workspace views change shape and the result equals brute force, and equals the self-join."""
+    X = np.random.default_rng(5).standard_normal((2500, 10))
+    res = knn(X, 5, block_rows=300, stream_rows=1000, check_duplicates=False)
+    idx, dist = brute(X, X, 5, "euclidean", True)
+    np.testing.assert_array_equal(res.indices, idx)
+    np.testing.assert_allclose(res.distances, dist, rtol=1e-12, atol=1e-12)
+    assert res.kernel["gemm_gflop"] == pytest.approx(2.0 * 2500 * 2500 * 10 / 1e9, rel=1e-12)
+    assert res.kernel["tiles"] == 9 * 3
+    Y = np.random.default_rng(6).standard_normal((4500, 10))
+    a, b = knn(Y, 4, check_duplicates=False), knn(Y, 4, block_rows=512, check_duplicates=False)
+    np.testing.assert_array_equal(a.indices, b.indices)
+    np.testing.assert_array_equal(a.distances, b.distances)  # same indices → the same float64 recomputation
+
+
+def test_sgemm_fraction_from_the_kernel_clock():
+    X = np.random.default_rng(7).standard_normal((900, 16)).astype(np.float32)
+    res = knn(X, 3, check_duplicates=False)
+    k = res.kernel
+    assert k["dtype"] == "float32" and 0 < k["gemm_s"] <= k["search_s"]
+    f = res.sgemm_fraction(peak_gflops=100.0)
+    assert f["gemm_gflops"] == pytest.approx(k["gemm_gflop"] / k["gemm_s"], rel=1e-12)
+    assert f["search_fraction"] == pytest.approx(k["gemm_gflop"] / k["search_s"] / 100.0, rel=1e-12)
+    assert f["search_fraction"] <= f["gemm_fraction"]
+    assert knn(X, 3, approx=False, backend="torch", check_duplicates=False).sgemm_fraction() is None
