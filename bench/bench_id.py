@@ -6,6 +6,7 @@
     .venv/bin/python bench/bench_id.py --reference     # print the peer numbers recorded in tests/test_intrinsic_reference.py
     .venv/bin/python bench/bench_id.py --manifolds     # the 24 skdim benchmark manifolds at n = 2000, 20000: accuracy table
     .venv/bin/python bench/bench_id.py --manifolds --quick   # n = 2000 only, peers TwoNN/MLE only (~5 min on 2 cores)
+    .venv/bin/python bench/bench_id.py --knn-kernel    # sys time / minor faults / sgemm fraction, exact kNN 60k × 384
 
 Data: a 10-d unit cube rotated into 768 dims plus noise 1e-3 per coordinate
 (``embgeo.datasets.synthetic.cube``, seed 0), stored as float32. The peers run in
@@ -183,6 +184,22 @@ DANCo runs only on {', '.join(DANCO_SETS)} (minutes per set).
     print(md)
 
 
+def knn_kernel(n: int = 60_000, d: int = 384, k: int = 20) -> dict:
+    """System time, minor faults and the sgemm fraction of one exact self-join kNN (float32, 10-d data + noise)."""
+    import resource
+
+    from embgeo.knn.engine import knn
+
+    rng = np.random.default_rng(0)
+    X = (rng.random((n, 10)) @ rng.standard_normal((10, d)) + 0.01 * rng.standard_normal((n, d))).astype(np.float32)
+    r0, t = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+    nb = knn(X, k, check_duplicates=False)
+    wall, r1 = time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF)
+    user, sys_ = r1.ru_utime - r0.ru_utime, r1.ru_stime - r0.ru_stime
+    return {"n": n, "d": d, "k": k, "wall_s": wall, "user_s": user, "sys_s": sys_, "sys_fraction": sys_ / (user + sys_),
+            "minor_faults": r1.ru_minflt - r0.ru_minflt, **nb.sgemm_fraction()}
+
+
 def embgeo_times(X: np.ndarray) -> dict:
     from embgeo.intrinsic.estimators import mle_dimension, twonn_dimension
     from embgeo.knn.engine import knn
@@ -210,8 +227,12 @@ def main() -> None:
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--million-child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--manifolds", action="store_true", help="accuracy on the 24 skdim benchmark manifolds (n = 2000, 20000)")
+    ap.add_argument("--knn-kernel", action="store_true", help="system time and sgemm fraction of the exact kNN at 60k × 384, k = 20")
     ap.add_argument("--quick", action="store_true", help="with --manifolds: n = 2000 only, peers TwoNN and MLE only")
     args = ap.parse_args()
+    if args.knn_kernel:
+        print(json.dumps(knn_kernel()))
+        return
     if args.manifolds:
         manifolds([2000] if args.quick else [2000, 20000], quick=args.quick, peers=not args.no_peers)
         return
