@@ -15,11 +15,11 @@ B="${A%_a.npy}_b.npy"                          # paraphrases_b.npy (row-paired w
 M=$("$EMBGEO" datasets path mammals)           # WordNet mammal closure
 
 echo "== embgeo info $S --labels $L"
-"$EMBGEO" info "$S" --labels "$L"
-"$EMBGEO" info "$S" --labels "$L" --out "$OUT/info.json"
+"$EMBGEO" info "$S" --labels "$L" --join row-order
+"$EMBGEO" info "$S" --labels "$L" --join row-order --out "$OUT/info.json"
 
 echo "== embgeo report (sentences + paraphrase pairs + rating + mammals)"
-"$EMBGEO" report "$S" --labels "$L" --attr rating --pairs "$A" --pairs "$B" --edges "$M" --html "$OUT/report.html" --md "$OUT/report.md" --out "$OUT/report.json"
+"$EMBGEO" report "$S" --labels "$L" --join row-order --attr rating --pairs "$A" --pairs "$B" --edges "$M" --html "$OUT/report.html" --md "$OUT/report.md" --out "$OUT/report.json"
 
 echo
 echo "report: $(cd "$OUT" && pwd)/report.html (Markdown twin: $(cd "$OUT" && pwd)/report.md)"

@@ -103,8 +103,8 @@ def test_rank_methods_comma_separated_or_repeated(run_cli, files):
     base = [files / "x.npy", "--labels", files / "rk.csv", "--attr", "y", "--shuffles", "20", "--random-directions", "20", "-f", "json"]
     a = json.loads(run_cli(["rank", *base, "-m", "regression,extremes"]).stdout)
     b = json.loads(run_cli(["rank", *base, "-m", "regression", "-m", "extremes"]).stdout)
-    assert "regression" in a and "extremes" in a and "fewshot" not in a
-    assert a["regression"]["spearman"] == b["regression"]["spearman"]
+    assert "regression" in a["results"]["methods"] and "extremes" in a["results"]["methods"] and "fewshot" not in a["results"]["methods"]
+    assert a["results"]["methods"]["regression"]["spearman"] == b["results"]["methods"]["regression"]["spearman"]
     one_line_error(run_cli(["rank", *base, "-m", "regresion"]), "unknown --method 'regresion'")
 
 

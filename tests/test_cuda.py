@@ -272,5 +272,5 @@ def test_cli_device_cuda_and_auto(run_cli, tmp_path):
     a, b = json.loads(r.stdout), json.loads(ref.stdout)
     assert a["neighbors"]["backend"] == "torch" and a["neighbors"]["device"] == "cuda"
     # same neighbour distances up to near-tie swaps: the estimates agree closely
-    np.testing.assert_allclose(a["twonn"]["dimension"], b["twonn"]["dimension"], rtol=1e-4)
+    np.testing.assert_allclose(a["results"]["twonn"]["dimension"], b["results"]["twonn"]["dimension"], rtol=1e-4)
     np.testing.assert_allclose(a["mle"]["dimension"], b["mle"]["dimension"], rtol=1e-4)

@@ -179,8 +179,8 @@ def test_cli_scheduler_local_gives_the_same_json(run_cli, data):
             assert abs(a["results"]["uniformity"] - b["results"]["uniformity"]) <= TOL
             assert b["results"]["backend"] == "dask:numpy"
         else:
-            assert abs(a["twonn"]["dimension"] - b["twonn"]["dimension"]) <= TOL
-            assert abs(a["rankme"]["effective_rank"] - b["rankme"]["effective_rank"]) <= TOL
+            assert abs(a["results"]["twonn"]["dimension"] - b["results"]["twonn"]["dimension"]) <= TOL
+            assert abs(a["results"]["rankme"]["effective_rank"] - b["results"]["rankme"]["effective_rank"]) <= TOL
 
 
 def test_cli_bad_scheduler_is_one_line(run_cli, data, monkeypatch):

@@ -73,4 +73,4 @@ def test_trainer_device_falls_back_with_a_message(tmp_path, run_cli):
     if not torch.cuda.is_available():
         assert "no CUDA device" in b.stderr
     np.testing.assert_allclose(np.load(tmp_path / "a.npz")["embeddings"], np.load(tmp_path / "b.npz")["embeddings"], rtol=1e-12)
-    assert json.loads(a.stdout)["map"] == json.loads(b.stdout)["map"]
+    assert json.loads(a.stdout)["results"]["map"] == json.loads(b.stdout)["results"]["map"]
