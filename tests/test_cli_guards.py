@@ -118,7 +118,7 @@ def test_report_refuses_nonfinite_rows_up_front(run_cli, tmp_path):
     X = np.random.default_rng(1).standard_normal((80, 8))
     X[5, 2] = np.nan
     np.save(tmp_path / "nan.npy", X)
-    one_line_error(run_cli(["report", tmp_path / "nan.npy", "-o", tmp_path / "r.html"]), "nan.npy", "rows 5", "--drop-nonfinite")
+    one_line_error(run_cli(["report", tmp_path / "nan.npy", "--html", tmp_path / "r.html"]), "nan.npy", "rows 5", "--drop-nonfinite")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["nan.npy"]
 
 

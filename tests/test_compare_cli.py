@@ -11,7 +11,7 @@ import pytest
 from embgeo.datasets.registry import SENTENCES
 
 SENT = SENTENCES / "sentences.npy"
-FAST = ["--n-boot", "10", "--n-perm", "10"]
+FAST = ["--bootstrap", "10", "--permutations", "10"]
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +69,8 @@ def test_compare_ids_join_and_mismatch(run_cli, perturbed, tmp_path):
     np.savez(tmp_path / "x.npz", embeddings=X, ids=ids)
     np.savez(tmp_path / "y.npz", embeddings=np.load(small)[perm], ids=ids[perm])
     np.savez(tmp_path / "z.npz", embeddings=np.load(small)[:-40], ids=ids[:-40])
-    a = json.loads(run_cli(["compare", tmp_path / "x.npz", tmp_path / "y.npz", "-f", "json", "-m", "cka", "--n-boot", "0", "--n-perm", "0"]).stdout)
-    b = json.loads(run_cli(["compare", SENT, small, "-f", "json", "-m", "cka", "--n-boot", "0", "--n-perm", "0"]).stdout)
+    a = json.loads(run_cli(["compare", tmp_path / "x.npz", tmp_path / "y.npz", "-f", "json", "-m", "cka", "--bootstrap", "0", "--permutations", "0"]).stdout)
+    b = json.loads(run_cli(["compare", SENT, small, "-f", "json", "-m", "cka", "--bootstrap", "0", "--permutations", "0"]).stdout)
     assert a["results"]["join"] == "id"
     assert a["results"]["cka_linear"]["value"] == pytest.approx(b["results"]["cka_linear"]["value"], abs=1e-10)
     r = run_cli(["compare", tmp_path / "x.npz", tmp_path / "z.npz", "-m", "cka"])

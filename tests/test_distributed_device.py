@@ -39,7 +39,7 @@ def test_cuda_falls_back_to_cpu_with_a_message(run_cli, small, argv):
 def test_cuda_fallback_gives_the_cpu_numbers(run_cli, small):
     cpu = json.loads(run_cli(["uniformity", small, "-f", "json"]).stdout)
     cuda = json.loads(run_cli(["--device", "cuda", "uniformity", small, "-f", "json"]).stdout)
-    assert cuda["uniformity"]["value"] == cpu["uniformity"]["value"]
+    assert cuda["results"]["uniformity"] == cpu["results"]["uniformity"]
 
 
 def test_library_refuses_cuda_with_a_clear_error(small):

@@ -230,8 +230,21 @@ def run_case(case: dict) -> dict:
             out["cli_shape"] = [entry["rows"], entry["dims"]]
         except (ValueError, KeyError, IndexError) as exc:
             out["crash"] = f"cli: output is not the JSON contract ({exc})"
-    out["rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    out["rss"] = _peak_rss()
     return out
+
+
+def _peak_rss() -> int:
+    """This worker's own peak RSS: VmHWM (per address space, reset by exec). ru_maxrss is not: Linux
+    carries it across fork and exec, so a worker spawned by a large pytest process inherits its peak."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def _worker(conn) -> None:

@@ -195,7 +195,7 @@ def test_cli_layers(run_cli, files):
     li = head.index("layer")
     tw = [ln.split(",") for ln in lines[1:] if ln.startswith("twonn,")]
     assert [t[li] for t in tw] == ["l0", "l1"]
-    assert sum(ln.startswith("overlap,") for ln in lines) == 1
+    assert sum(ln.startswith("overlap_next,") for ln in lines) == 1
 
 
 @pytest.mark.parametrize("opts, kwargs", [

@@ -65,7 +65,8 @@ def test_every_section_that_applies(full_report):
     html = out.read_text()
     expected = {"overview", "uniformity", "gap", "intrinsic", "layers", "cosine", "rank", "map", "hierarchy", "reembed"}
     assert _sections(html) == expected
-    assert {s.key for s in rep.sections} == expected and rep.left_out == []
+    assert {s.key for s in rep.sections} == expected
+    assert rep.left_out == [["Same geometry as the second space?", "needs a second space of the same items (--compare Y)"]]
     assert all(s.status in ("ok", "warn", "bad", "info") for s in rep.sections), [(s.key, s.verdict) for s in rep.sections if s.status in ("skipped", "error")]
     # one summary card per section, linking to it
     assert html.count('class="card st-') == len(expected)
@@ -94,7 +95,7 @@ def test_sections_left_out_without_their_inputs(inputs, tmp_path, run_cli):
     assert judged[doc["verdict"]["decided_by"]] == doc["verdict"]["status"]
     left = {d["section"] for d in doc["results"]["left_out"]}
     assert left == {"Modality gap", "Intrinsic dimension per layer", "Rank axis", "Hierarchy in the Poincaré disk",
-                    "Is the space tree-like? (hyperbolic re-embedding)"}
+                    "Is the space tree-like? (hyperbolic re-embedding)", "Same geometry as the second space?"}
     assert (tmp_path / "r.md").exists() and (tmp_path / "r_files" / "uniformity-1.png").exists()
 
 

@@ -77,6 +77,7 @@ class Report(Result):
     def to_dict(self) -> dict:
         return jsonable({
             "title": self.title, "inputs": self.inputs, "seconds": round(self.seconds, 2), "seed": self.seed,
+            "verdicts": {s.key: s.status for s in self.sections},
             "sections": [s.to_dict() for s in self.sections], "left_out": [{"section": t, "reason": r} for t, r in self.left_out],
         })
 
