@@ -110,9 +110,9 @@ SHORT_HELP = {
     "hyperbolic": "Poincaré training, tree construction, h-MDS, Gromov δ.",
     "project": "2-D maps: UMAP, PCA, hyperbolic UMAP on the disk.",
     "report": "Every analysis that applies, as one HTML report.",
-    "compare": "Two spaces of the same items: CKA, mutual kNN, imbalance, Procrustes, RSA.",
-    "extract": "Per-layer hidden states of a local model: pooled stacks, token clouds.",
-    "layers": "Layer-by-Layer suite: entropies, curvature, InfoNCE, LiDAR, DiME, token geometry.",
+    "compare": "Two spaces of the same items: CKA, mutual kNN, RSA …",
+    "extract": "Per-layer hidden states of a local model.",
+    "layers": "Layer-by-Layer suite: entropy, curvature, LiDAR …",
 }
 
 

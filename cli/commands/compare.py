@@ -1,5 +1,4 @@
 """``embgeo compare X Y [Z …] [--layers] [--prefix-dims 32,64] [--quantize int8|binary]``"""
-from __future__ import annotations
 
 from enum import Enum
 from typing import Annotated, List, Optional

@@ -1,5 +1,4 @@
 """``embgeo cosine X [--factors A B] [--attr COLUMN] [--classes COLUMN | --qrels FILE] [-k 10]``"""
-from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path

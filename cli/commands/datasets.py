@@ -1,5 +1,4 @@
 """``embgeo datasets list|info|path|export``: the bundled sample data."""
-from __future__ import annotations
 
 import shutil
 from pathlib import Path

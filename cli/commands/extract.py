@@ -1,5 +1,4 @@
 """``embgeo extract MODEL_DIR --texts FILE --out-dir DIR``"""
-from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path

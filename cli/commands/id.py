@@ -1,5 +1,4 @@
 """``embgeo id X [-m twonn,mle,gride,pca,rankme,entropy|all] [-k 20] [--approx] [--sample N] [--layers]``"""
-from __future__ import annotations
 
 from enum import Enum
 from typing import Annotated, List, Optional

@@ -1,5 +1,4 @@
 """``embgeo info FILE…``"""
-from __future__ import annotations
 
 from typing import Annotated, List
 

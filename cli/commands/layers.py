@@ -1,5 +1,4 @@
 """``embgeo layers [X] [--views Y …|--group COL] [--tokens FILE]``"""
-from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path

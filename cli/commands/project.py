@@ -1,5 +1,4 @@
 """``embgeo project X --method umap|pca|hyperbolic-umap [--color-by COLUMN] [--plot map.png] [--out coords.csv]``"""
-from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path

@@ -1,5 +1,4 @@
 """``embgeo rank X --labels L.csv --attr COLUMN``: is an ordinal attribute a direction in this space?"""
-from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path

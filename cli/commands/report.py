@@ -1,5 +1,4 @@
 """``embgeo report X [--pairs Y] [--labels L] [--attr COLUMN] [--layers FILE ...] [--edges EDGES] --html report.html [--md report.md] [--out summary.json]``"""
-from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path

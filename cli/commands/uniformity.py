@@ -1,5 +1,4 @@
 """``embgeo uniformity X [--pairs Y]`` and ``embgeo gap X Y``."""
-from __future__ import annotations
 
 from enum import Enum
 from typing import Annotated, Optional

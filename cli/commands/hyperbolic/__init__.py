@@ -1,6 +1,5 @@
 """``embgeo hyperbolic …``: the command group. Its subcommands live in the modules
 ``embgeo.cli.commands.hyperbolic.*`` (each exposes ``register(group)``)."""
-from __future__ import annotations
 
 import importlib
 import pkgutil

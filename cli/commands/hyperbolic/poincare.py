@@ -1,6 +1,5 @@
 """``embgeo hyperbolic train`` and ``embgeo hyperbolic eval``: Nickel–Kiela Poincaré
 embeddings and the shared evaluation (MAP, mean rank, distortion)."""
-from __future__ import annotations
 
 import math
 import sys

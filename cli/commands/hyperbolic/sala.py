@@ -1,5 +1,4 @@
 """``embgeo hyperbolic combinatorial|hmds|delta|reembed`` (Sala et al. 2018 toolbox)."""
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Optional
