@@ -16,7 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.intrinsic.summary import PEER_MLE_K, IntrinsicReport, _ci, intrinsic_dimension, neighbors_needed, parse_methods, sample_rows
+from embgeo.intrinsic.methods import PEER_MLE_K, neighbors_needed, parse_methods
+from embgeo.intrinsic.result import IntrinsicReport, interval_of
+from embgeo.intrinsic.sampling import sample_rows
+from embgeo.intrinsic.summary import intrinsic_dimension
 from embgeo.knn.engine import knn
 from embgeo.results import Result
 from embgeo.validation import as_matrix
@@ -172,7 +175,7 @@ def _interval(rep: IntrinsicReport, key: str) -> tuple[float, float]:
         p = rep.plateau()
         return (p.ci_low, p.ci_high) if p is not None else (float("nan"), float("nan"))
     r = getattr(rep, key, None)
-    return _ci(r) if r is not None else (float("nan"), float("nan"))
+    return interval_of(r) if r is not None else (float("nan"), float("nan"))
 
 
 def layer_dimensions(
@@ -202,7 +205,7 @@ def layer_dimensions(
     serves everything when the layer has no duplicate rows.
     """
     methods = parse_methods(methods)
-    layers, names = _layers(stack)
+    layers, names = split_layers(stack)
     n = layers[0].shape[0]
     if not isinstance(overlap_k, (int, np.integer)) or overlap_k < 1:
         raise EmbgeoError(f"overlap_k must be a positive integer; got {overlap_k!r}")
@@ -231,7 +234,7 @@ def layer_dimensions(
     return LayerReport(tuple(names), tuple(reports), overlap, int(overlap_k), int(n), int(rows.size if rows is not None else n), methods)
 
 
-def _layers(stack):
+def split_layers(stack):
     if hasattr(stack, "layers") and hasattr(stack, "names"):
         return list(stack.layers), list(stack.names)
     if isinstance(stack, np.ndarray) and stack.ndim == 3:

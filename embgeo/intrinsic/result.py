@@ -1,15 +1,12 @@
-"""All intrinsic-dimension estimators on one matrix, sharing one neighbour search.
+"""The result of :func:`embgeo.intrinsic.summary.intrinsic_dimension`: :class:`IntrinsicReport`.
 
-:func:`intrinsic_dimension` samples rows (seeded), drops exact duplicates for
-the ratio estimators, runs :func:`embgeo.knn.engine.knn` once with the largest
-``k`` any asked method needs, and hands the distances to TwoNN, MLE and GRIDE;
-PCA, RankMe and matrix entropy share one float64 scatter spectrum.
-
-The report says which estimate to read (:meth:`IntrinsicReport.recommended`)
-and why, and gives a verdict (:meth:`IntrinsicReport.verdict`) from its own
-numbers: ``warn`` when the neighbour estimators disagree beyond their 95 %
-intervals, when GRIDE's scale curve has no plateau, or when halving a
-``sample`` moves TwoNN beyond its interval (the estimate depends on scale).
+It says which estimate to read (:meth:`IntrinsicReport.recommended`) and why, and gives a
+verdict (:meth:`IntrinsicReport.verdict`) from its own numbers: ``warn`` when the neighbour
+estimators disagree beyond their 95 % intervals, when GRIDE's scale curve has no plateau
+(:func:`gride_plateau`), or when halving a ``sample`` moves TwoNN beyond its interval (the
+estimate depends on scale). Its tables keep the two families apart: the intrinsic-dimension
+estimators (:meth:`IntrinsicReport.estimator_table`) and the spectral measures
+(:meth:`IntrinsicReport.spectral_table`).
 """
 from __future__ import annotations
 
@@ -18,45 +15,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
-from embgeo.intrinsic.corrected import CalibratedResult, calibrated_dimension
-from embgeo.intrinsic.estimators import (
-    HIGH_ID_NOTE,
-    NOISE_NOTE,
-    GrideResult,
-    MLEResult,
-    TwoNNResult,
-    gride_dimension,
-    mle_dimension,
-    prepare_points,
-    twonn_dimension,
-)
-from embgeo.intrinsic.spectral import (
-    EntropyResult,
-    PCAResult,
-    RankMeResult,
-    matrix_entropy,
-    pca_dimension,
-    rankme,
-    scatter_spectrum,
-)
-from embgeo.knn.engine import Neighbors, knn
+from embgeo.intrinsic.corrected import CalibratedResult
+from embgeo.intrinsic.estimators import GrideResult, MLEResult, TwoNNResult
+from embgeo.intrinsic.methods import NEIGHBOR_METHODS, SPECTRAL_METHODS
+from embgeo.intrinsic.sampling import SampleCheck
+from embgeo.intrinsic.spectral import EntropyResult, PCAResult, RankMeResult
 from embgeo.results import Metric, Result, Verdict, jsonable
-from embgeo.validation import as_matrix, as_rng
 
-# --- the method registry: one name per method, in the order tables show them ----------------
-#: every method ``--method`` accepts (``all`` = every one)
-METHODS = ("twonn", "mle", "gride", "calibrated", "pca", "rankme", "entropy")
-#: the intrinsic-dimension estimators: they read nearest-neighbour distances (one shared search)
-NEIGHBOR_METHODS = ("twonn", "mle", "gride", "calibrated")
-#: the spectral (linear) measures: they read the eigenvalues of the scatter matrix
-SPECTRAL_METHODS = ("pca", "rankme", "entropy")
 #: which estimate to read, the first that applies (``gride.plateau``: only when GRIDE's scale curve has one)
 RECOMMEND_ORDER = ("calibrated", "gride.plateau", "twonn", "mle")
-
-#: the peers' defaults shown next to embgeo's (skdim / DADApy): TwoNN linear fit with discard 0.1, MLE at k = 20
-PEER_TWONN_DISCARD = 0.1
-PEER_MLE_K = 20
 #: GRIDE plateau: ≥ PLATEAU_MIN consecutive scales within PLATEAU_TOL of their median (or within their intervals)
 PLATEAU_MIN = 3
 PLATEAU_TOL = 0.10
@@ -67,61 +34,7 @@ Z95 = 1.959963984540054
 HIGH_ID = 20.0
 
 
-def parse_methods(methods) -> tuple[str, ...]:
-    """``"twonn,mle"`` / ``["twonn", "mle,pca"]`` / ``["all"]`` → validated method names in canonical order."""
-    if isinstance(methods, str):
-        methods = [methods]
-    names = set()
-    for item in methods or ():
-        for m in str(item).replace(" ", "").split(","):
-            m = m.lower()
-            if not m:
-                continue
-            if m == "all":  # calibrated is opt-in: its first call at a given n measures reference curves
-                names.update(x for x in METHODS if x != "calibrated")
-            elif m in METHODS:
-                names.add(m)
-            else:
-                raise EmbgeoError(f"unknown method {m!r}; choose from {', '.join(METHODS)} or all", hint="e.g. --method twonn,mle")
-    if not names:
-        raise EmbgeoError("no method given", hint=f"choose from {', '.join(METHODS)} or all")
-    return tuple(m for m in METHODS if m in names)
-
-
-def sample_rows(n: int, sample: int | None, seed) -> np.ndarray | None:
-    """Sorted seeded row indices of a subsample of size ``sample`` (None: all rows)."""
-    if sample is None or sample >= n:
-        return None
-    if not isinstance(sample, (int, np.integer)) or sample < 3:
-        raise EmbgeoError(f"sample must be an integer ≥ 3; got {sample!r}")
-    return np.sort(as_rng(seed).choice(n, size=int(sample), replace=False))
-
-
-def take_rows(X: np.ndarray, rows: np.ndarray, *, window_rows: int = 32768) -> np.ndarray:
-    """``X[rows]`` for sorted ``rows``; on a memory map, read through short-lived windows.
-
-    Fancy indexing a memory map faults in (and keeps mapped, counted as resident
-    memory) every page the read-ahead touches — most of the file for a 10 % sample.
-    Mapping one window of at most ``window_rows`` rows at a time keeps resident
-    memory near the size of the sample.
-    """
-    if not isinstance(X, np.memmap) or getattr(X, "filename", None) is None or not X.flags.c_contiguous:
-        return np.asarray(X[rows])
-    out = np.empty((rows.size, X.shape[1]), dtype=X.dtype)
-    row_bytes = X.shape[1] * X.dtype.itemsize
-    i = 0
-    while i < rows.size:
-        lo = int(rows[i])
-        j = int(np.searchsorted(rows, lo + window_rows, side="left"))
-        hi = int(rows[j - 1]) + 1
-        win = np.memmap(X.filename, dtype=X.dtype, mode="r", offset=X.offset + lo * row_bytes, shape=(hi - lo, X.shape[1]))
-        out[i:j] = win[rows[i:j] - lo]
-        del win  # unmapped: its pages stop counting as this process's memory
-        i = j
-    return out
-
-
-# --------------------------------------------------------------------------- plateau, sample check
+# --------------------------------------------------------------------------- GRIDE's plateau
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,59 +78,10 @@ def gride_plateau(g: GrideResult) -> Plateau | None:
                    float(np.min(run - Z95 * err)), float(np.max(run + Z95 * err)))
 
 
-@dataclass(frozen=True, slots=True)
-class SampleCheck:
-    """TwoNN (censored MLE, exact χ² 95 % interval) on the ``--sample`` rows and on a seeded half of them.
-
-    On data with structure at several scales the estimate depends on n (fewer points =
-    larger neighbourhoods); ``agree`` is False when the two intervals do not overlap.
-    """
-
-    n_rows: int
-    dimension: float
-    ci_low: float
-    ci_high: float
-    n_rows_half: int
-    dimension_half: float
-    ci_low_half: float
-    ci_high_half: float
-
-    @property
-    def agree(self) -> bool:
-        return not (self.ci_high_half < self.ci_low or self.ci_low_half > self.ci_high)
-
-    @property
-    def relative_change(self) -> float:
-        return float(self.dimension_half / self.dimension - 1.0)
-
-    def to_dict(self) -> dict:
-        return {
-            "twonn": [
-                {"n_rows": self.n_rows, "dimension": self.dimension, "ci_low": self.ci_low, "ci_high": self.ci_high},
-                {"n_rows": self.n_rows_half, "dimension": self.dimension_half, "ci_low": self.ci_low_half, "ci_high": self.ci_high_half},
-            ],
-            "variant": "mle", "agree": self.agree, "relative_change": self.relative_change,
-        }
-
-
-def sample_check(Xd: np.ndarray, main: TwoNNResult, *, seed, discard_fraction: float, metric: str, approx: bool,
-                 backend: str, device: str) -> SampleCheck | None:
-    """TwoNN on a seeded half of the (deduplicated, sampled) rows ``Xd`` against ``main`` (on all of them)."""
-    n = Xd.shape[0]
-    half = n // 2
-    if half < 20:
-        return None
-    rows = np.sort(as_rng(seed).choice(n, size=half, replace=False))
-    nb = knn(np.asarray(Xd[rows]), 2, metric=metric, approx=approx, seed=seed, backend=backend, device=device, check_duplicates=False)
-    h = twonn_dimension(neighbors=nb, discard_fraction=discard_fraction, variant="mle", n_boot=0, seed=seed)
-    return SampleCheck(int(n), float(main.mle), *map(float, main.mle_exact_interval),
-                       int(half), float(h.mle), *map(float, h.mle_exact_interval))
-
-
 # --------------------------------------------------------------------------- the report
 
 
-def _ci(r) -> tuple[float, float]:
+def interval_of(r) -> tuple[float, float]:
     """``(ci_low, ci_high)`` of an estimator result: its bootstrap interval, or (TwoNN's censored
     MLE without a bootstrap) its exact χ² interval; NaN when it has none."""
     lo, hi = getattr(r, "interval", None) or (None, None)
@@ -291,7 +155,7 @@ class IntrinsicReport(Result):
                 if p is not None:
                     out.append(Estimate("gride.plateau", p.value, p.ci_low, p.ci_high))
             else:
-                out.append(Estimate(m, float(r.dimension), *_ci(r)))
+                out.append(Estimate(m, float(r.dimension), *interval_of(r)))
         return out
 
     def recommended(self) -> Estimate | None:
@@ -389,7 +253,7 @@ class IntrinsicReport(Result):
         out = {}
         tw = self.twonn
         if tw is not None:
-            lo, hi = _ci(tw)
+            lo, hi = interval_of(tw)
             out["twonn"] = {
                 "dimension": tw.dimension, "ci_low": lo, "ci_high": hi, "interval_level": tw.interval_level, "n_boot": tw.n_boot,
                 "interval_method": "bootstrap" if tw.n_boot else ("exact_chi2" if tw.variant == "mle" else None),
@@ -399,13 +263,13 @@ class IntrinsicReport(Result):
             }
         if self.twonn_linear is not None:
             p = self.twonn_linear
-            lo, hi = _ci(p)
+            lo, hi = interval_of(p)
             out["twonn_linear"] = {"dimension": p.dimension, "ci_low": lo, "ci_high": hi, "variant": "linear",
                                    "discard_fraction": p.discard_fraction, "linear_r2": p.linear_r2, "n_boot": p.n_boot, "peer": "skdim TwoNN(), DADApy compute_id_2NN()"}
         for name in ("mle", "mle_k20"):
             m = getattr(self, name)
             if m is not None:
-                lo, hi = _ci(m)
+                lo, hi = interval_of(m)
                 out[name] = {"dimension": m.dimension, "ci_low": lo, "ci_high": hi, "k1": m.k1, "k2": m.k2,
                              "per_k": {str(k): float(v) for k, v in zip(range(m.k1, m.k2 + 1), m.per_k)},
                              "interval_level": m.interval_level, "n_boot": m.n_boot, "n_points": m.n_points,
@@ -414,7 +278,7 @@ class IntrinsicReport(Result):
                     out[name]["peer"] = "skdim MLE(), n_neighbors=20"
         for m in self._other_estimators():
             r = getattr(self, m)
-            lo, hi = _ci(r)
+            lo, hi = interval_of(r)
             out[m] = {"dimension": float(r.dimension), "ci_low": lo, "ci_high": hi}
             for key, v in r.to_dict().items():  # any other 2-list interval becomes a ci_low/ci_high pair
                 if key.endswith("interval") and isinstance(v, (list, tuple)) and len(v) == 2:
@@ -475,18 +339,18 @@ class IntrinsicReport(Result):
 
         tw = self.twonn
         if tw is not None:
-            add("twonn", tw.dimension, *_ci(tw), "dims", method=tw.variant, k=2, discard=tw.discard_fraction, read=rec is not None and rec.metric == "twonn")
+            add("twonn", tw.dimension, *interval_of(tw), "dims", method=tw.variant, k=2, discard=tw.discard_fraction, read=rec is not None and rec.metric == "twonn")
         if self.twonn_linear is not None:
             p = self.twonn_linear
-            add("twonn_linear", p.dimension, *_ci(p), "dims", method="linear", k=2, discard=p.discard_fraction, read=False)
+            add("twonn_linear", p.dimension, *interval_of(p), "dims", method="linear", k=2, discard=p.discard_fraction, read=False)
         for name in ("mle", "mle_k20"):
             m = getattr(self, name)
             if m is not None:
-                add(name, m.dimension, *_ci(m), "dims", method=f"levina_bickel_k{m.k1}_{m.k2}" if m.k1 != m.k2 else "levina_bickel",
+                add(name, m.dimension, *interval_of(m), "dims", method=f"levina_bickel_k{m.k1}_{m.k2}" if m.k1 != m.k2 else "levina_bickel",
                     k=m.k2, read=rec is not None and rec.metric == name)
         for name in self._other_estimators():
             r = getattr(self, name)
-            add(name, float(r.dimension), *_ci(r), "dims", method=name, read=rec is not None and rec.metric == name)
+            add(name, float(r.dimension), *interval_of(r), "dims", method=name, read=rec is not None and rec.metric == name)
         g = self.gride
         if g is not None:
             p = self.plateau()
@@ -523,19 +387,19 @@ class IntrinsicReport(Result):
         if tw is not None:
             how = "censored MLE" if tw.variant == "mle" else "linear fit"
             boot = f"{tw.n_boot} bootstrap" if tw.n_boot else ("exact χ² interval" if tw.variant == "mle" else "no interval")
-            rows.append(["twonn" + mark("twonn"), tw.dimension, *_ci(tw), f"{how}, discard {tw.discard_fraction:g}, {boot} (embgeo default)"])
+            rows.append(["twonn" + mark("twonn"), tw.dimension, *interval_of(tw), f"{how}, discard {tw.discard_fraction:g}, {boot} (embgeo default)"])
         if self.twonn_linear is not None:
             p = self.twonn_linear
-            rows.append(["twonn_linear", p.dimension, *_ci(p), f"linear fit, discard {p.discard_fraction:g} (skdim/DADApy default)"])
+            rows.append(["twonn_linear", p.dimension, *interval_of(p), f"linear fit, discard {p.discard_fraction:g} (skdim/DADApy default)"])
         if self.mle is not None:
             m = self.mle
-            rows.append(["mle" + mark("mle"), m.dimension, *_ci(m), f"mean over k = {m.k1}..{m.k2} (embgeo default)"])
+            rows.append(["mle" + mark("mle"), m.dimension, *interval_of(m), f"mean over k = {m.k1}..{m.k2} (embgeo default)"])
         if self.mle_k20 is not None:
             m = self.mle_k20
-            rows.append(["mle_k20", m.dimension, *_ci(m), f"k = {m.k2} (skdim default)"])
+            rows.append(["mle_k20", m.dimension, *interval_of(m), f"k = {m.k2} (skdim default)"])
         for name in self._other_estimators():
             r = getattr(self, name)
-            rows.append([name + mark(name), float(r.dimension), *_ci(r), getattr(r, "detail", "")])
+            rows.append([name + mark(name), float(r.dimension), *interval_of(r), getattr(r, "detail", "")])
         g = self.gride
         if g is not None:
             p = self.plateau()
@@ -597,138 +461,3 @@ class IntrinsicReport(Result):
             else:
                 out.append([m, float(r.dimension)])
         return out
-
-
-def check_enough_rows(n: int, methods, *, k: int, gride_max: int) -> None:
-    """Raise, naming the estimator and the option, when ``n`` rows cannot give the neighbours asked for."""
-    need = neighbors_needed(methods, k=k, gride_max=gride_max)
-    if need and n < need + 2:
-        why = "GRIDE up to --gride-max" if "gride" in methods and need == gride_max else (
-            "MLE up to --k" if "mle" in methods and need == k else "TwoNN")
-        raise EmbgeoError(f"X has {n} rows; {why} needs {need} neighbours, so at least {need + 2} rows",
-                          hint="lower --gride-max / --k, or pick estimators with -m (e.g. -m twonn,pca)")
-
-
-def neighbors_needed(methods, *, k: int, gride_max: int) -> int:
-    need = 0
-    if "twonn" in methods or "calibrated" in methods:
-        need = max(need, 2)
-    if "mle" in methods:
-        need = max(need, k)
-    if "gride" in methods:
-        need = max(need, gride_max)
-    return need
-
-
-def intrinsic_dimension(
-    X,
-    *,
-    methods=("twonn", "mle", "gride", "pca", "rankme", "entropy"),
-    k: int = 20,
-    gride_max: int = 64,
-    discard_fraction: float = 0.1,
-    twonn_variant: str = "mle",
-    n_boot: int = 200,
-    sample: int | None = None,
-    approx: bool = False,
-    seed=0,
-    duplicates: str = "drop",
-    metric: str = "euclidean",
-    backend: str = "numpy",
-    device: str = "cpu",
-    neighbors: Neighbors | None = None,
-    peers: bool = True,
-    check_sample: bool | None = None,
-    progress=None,
-) -> IntrinsicReport:
-    """Run the asked estimators on ``X`` (n_rows, n_dims) with one kNN search.
-
-    ``k`` is the MLE's upper neighbour order (k1 = ⌈k/2⌉, the Levina–Bickel
-    10..20 by default); ``gride_max`` the largest GRIDE order; ``sample``
-    estimates on a seeded random subset of rows. Exact duplicates are dropped
-    (first copy kept) for the ratio estimators and counted in
-    ``n_duplicates_dropped``; ``neighbors`` may pass a search already done on
-    exactly these (deduplicated, sampled) rows.
-
-    ``peers`` (default True) adds the peers' defaults on the same neighbours:
-    ``twonn_linear`` (linear fit, discard 0.1: skdim ``TwoNN()``, DADApy
-    ``compute_id_2NN()``) and ``mle_k20`` (skdim ``MLE()``, k = 20), each left out
-    when it equals embgeo's own row. ``check_sample`` (default: when ``sample``
-    is smaller than the data) re-estimates TwoNN on a seeded half of the used
-    rows: on data with structure at several scales the estimate depends on n.
-    """
-    methods = parse_methods(methods)
-    if not isinstance(k, (int, np.integer)) or k < 3:
-        raise EmbgeoError(f"k must be an integer ≥ 3 (MLE averages k/2..k); got {k!r}")
-    rows = None
-    if sample is not None and isinstance(X, np.ndarray) and X.ndim == 2:
-        # sample first: only the sampled rows of a memory map are read (and validated)
-        n_rows = X.shape[0]
-        rows = sample_rows(n_rows, sample, seed)
-        if rows is not None:
-            X = take_rows(X, rows)
-    X = as_matrix(X, name="X", min_rows=3)
-    if rows is None:
-        n_rows = X.shape[0]
-        rows = sample_rows(n_rows, sample, seed)
-        if rows is not None:
-            X = np.asarray(X[rows])
-    if check_sample is None:
-        check_sample = rows is not None
-    results: dict = {}
-    dropped = 0
-    n_used = X.shape[0]
-    nb_summary = None
-    notes = [HIGH_ID_NOTE]
-    nb_methods = [m for m in methods if m in NEIGHBOR_METHODS]
-    if nb_methods:
-        need = neighbors_needed(nb_methods, k=int(k), gride_max=int(gride_max))
-        check_enough_rows(X.shape[0], nb_methods, k=int(k), gride_max=int(gride_max))
-        Xd, _, dropped = prepare_points(X, min_rows=need + 2, duplicates=duplicates)
-        n_used = Xd.shape[0]
-        peer_k = PEER_MLE_K if (peers and "mle" in methods and n_used >= PEER_MLE_K + 2) else 0
-        if neighbors is None or neighbors.k < need or neighbors.n_query != Xd.shape[0]:
-            neighbors = knn(Xd, max(need, peer_k), metric=metric, approx=approx, seed=seed, backend=backend, device=device,
-                            check_duplicates=False, progress=progress)
-        nb_summary = neighbors.to_dict()
-        common = {"neighbors": neighbors, "seed": seed}
-        if "twonn" in methods:
-            results["twonn"] = twonn_dimension(discard_fraction=discard_fraction, variant=twonn_variant, n_boot=n_boot, **common)
-            if peers and not (twonn_variant == "linear" and discard_fraction == PEER_TWONN_DISCARD):
-                results["twonn_linear"] = twonn_dimension(discard_fraction=PEER_TWONN_DISCARD, variant="linear", n_boot=n_boot, **common)
-        if "mle" in methods:
-            results["mle"] = mle_dimension(k1=max(2, (int(k) + 1) // 2), k2=int(k), n_boot=n_boot, **common)
-            if peer_k:
-                peer_nb = neighbors if neighbors.k >= PEER_MLE_K else knn(
-                    Xd, PEER_MLE_K, metric=metric, approx=approx, seed=seed, backend=backend, device=device, check_duplicates=False)
-                results["mle_k20"] = mle_dimension(k1=PEER_MLE_K, k2=PEER_MLE_K, n_boot=n_boot, neighbors=peer_nb, seed=seed)
-            elif peers:
-                notes.append(f"note: the peers' MLE at k = {PEER_MLE_K} needs {PEER_MLE_K + 2} distinct rows; left out")
-        if "gride" in methods:
-            results["gride"] = gride_dimension(neighbors=neighbors, max_order=int(gride_max))
-        if "calibrated" in methods:
-            results["calibrated"] = calibrated_dimension(neighbors=neighbors, n_dims=int(X.shape[1]), n_boot=n_boot, seed=seed)
-        for m in list(results):
-            results[m] = dataclasses.replace(results[m], n_duplicates_dropped=dropped)
-        if check_sample and "twonn" in results:
-            results["sample_check"] = sample_check(Xd, results["twonn"], seed=seed, discard_fraction=discard_fraction, metric=metric,
-                                                   approx=approx, backend=backend, device=device)
-    if any(m in methods for m in ("rankme", "entropy")):
-        raw = scatter_spectrum(X, center=False)
-        if "rankme" in methods:
-            results["rankme"] = rankme(X, eigenvalues=raw)
-        if "entropy" in methods:
-            results["entropy"] = matrix_entropy(X, eigenvalues=raw)
-    if "pca" in methods:
-        results["pca"] = pca_dimension(X)
-    if "gride" in methods:
-        notes.append(NOISE_NOTE)
-    if dropped:
-        notes.append(f"note: {dropped} exact duplicate rows were dropped before the ratio estimators (they make r1 = 0)")
-    if rows is not None:
-        notes.append(f"note: estimated on a seeded random sample of {rows.size} of {n_rows} rows (--seed {seed}); "
-                     "the neighbour estimators depend on n (fewer rows = larger neighbourhoods)")
-    if neighbors is not None and not neighbors.exact and neighbors.recall is not None:
-        notes.append(f"note: approximate neighbours; measured recall {neighbors.recall:.3f} on {neighbors.recall_sample} queries")
-    return IntrinsicReport(n_rows, int(n_used), int(dropped), rows is not None, methods, neighbors=nb_summary, notes=tuple(notes),
-                           n_dims=int(X.shape[1]), **results)

@@ -125,7 +125,7 @@ class LayerSuiteResult(Result):
 
 
 def _stack_layers(stack):
-    from embgeo.intrinsic.layers import _layers
+    from embgeo.intrinsic.layers import split_layers as _layers
 
     layers, names = _layers(stack)
     return [np.asarray(L, dtype=np.float64) for L in layers], [str(n) for n in names]

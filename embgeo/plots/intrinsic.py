@@ -3,7 +3,7 @@
 One colour per estimate, the same in every figure (and so in the report, which draws
 with these functions): :data:`COLOURS`.
 
-- :func:`plot_intrinsic` (an :class:`~embgeo.intrinsic.summary.IntrinsicReport`):
+- :func:`plot_intrinsic` (an :class:`~embgeo.intrinsic.result.IntrinsicReport`):
   GRIDE's estimate against the neighbourhood scale (Denti et al. 2022) with ±1.96
   standard errors and its plateau shaded, the TwoNN and MLE estimates with their
   intervals as bands (the peers' defaults dotted), and the PCA spectrum (cumulative
@@ -42,7 +42,7 @@ def _band(ax, value, interval, *, color, label, ls="--"):
 
 
 def _draw_scale(ax, rep):
-    from embgeo.intrinsic.summary import Z95, _ci
+    from embgeo.intrinsic.result import Z95, interval_of
 
     drew = False
     rec = rep.recommended()
@@ -65,12 +65,12 @@ def _draw_scale(ax, rep):
         ax.set_xscale("log")
         drew = True
     if rep.twonn is not None:
-        _band(ax, rep.twonn.dimension, _ci(rep.twonn), color=COLOURS["twonn"], label=f"TwoNN {rep.twonn.dimension:.2f}{tag('twonn')}")
+        _band(ax, rep.twonn.dimension, interval_of(rep.twonn), color=COLOURS["twonn"], label=f"TwoNN {rep.twonn.dimension:.2f}{tag('twonn')}")
         drew = True
     if rep.twonn_linear is not None:
         _band(ax, rep.twonn_linear.dimension, None, color=COLOURS["twonn_linear"], ls=":", label=f"{LABELS['twonn_linear']} {rep.twonn_linear.dimension:.2f}")
     if rep.mle is not None:
-        _band(ax, rep.mle.dimension, _ci(rep.mle), color=COLOURS["mle"], label=f"MLE k={rep.mle.k1}..{rep.mle.k2}: {rep.mle.dimension:.2f}{tag('mle')}")
+        _band(ax, rep.mle.dimension, interval_of(rep.mle), color=COLOURS["mle"], label=f"MLE k={rep.mle.k1}..{rep.mle.k2}: {rep.mle.dimension:.2f}{tag('mle')}")
         drew = True
     if rep.mle_k20 is not None:
         _band(ax, rep.mle_k20.dimension, None, color=COLOURS["mle_k20"], ls=":", label=f"{LABELS['mle_k20']} {rep.mle_k20.dimension:.2f}")

@@ -1,0 +1,59 @@
+"""The method registry of ``embgeo id``: which names ``--method`` accepts, which of them read
+nearest-neighbour distances, and how many neighbours (and rows) the asked ones need."""
+from __future__ import annotations
+
+from embgeo.errors import EmbgeoError
+
+# --- the method registry: one name per method, in the order tables show them ----------------
+#: every method ``--method`` accepts (``all`` = every one)
+METHODS = ("twonn", "mle", "gride", "calibrated", "pca", "rankme", "entropy")
+#: the intrinsic-dimension estimators: they read nearest-neighbour distances (one shared search)
+NEIGHBOR_METHODS = ("twonn", "mle", "gride", "calibrated")
+#: the spectral (linear) measures: they read the eigenvalues of the scatter matrix
+SPECTRAL_METHODS = ("pca", "rankme", "entropy")
+
+#: the peers' defaults shown next to embgeo's (skdim / DADApy): TwoNN linear fit with discard 0.1, MLE at k = 20
+PEER_TWONN_DISCARD = 0.1
+PEER_MLE_K = 20
+
+
+def parse_methods(methods) -> tuple[str, ...]:
+    """``"twonn,mle"`` / ``["twonn", "mle,pca"]`` / ``["all"]`` → validated method names in canonical order."""
+    if isinstance(methods, str):
+        methods = [methods]
+    names = set()
+    for item in methods or ():
+        for m in str(item).replace(" ", "").split(","):
+            m = m.lower()
+            if not m:
+                continue
+            if m == "all":  # calibrated is opt-in: its first call at a given n measures reference curves
+                names.update(x for x in METHODS if x != "calibrated")
+            elif m in METHODS:
+                names.add(m)
+            else:
+                raise EmbgeoError(f"unknown method {m!r}; choose from {', '.join(METHODS)} or all", hint="e.g. --method twonn,mle")
+    if not names:
+        raise EmbgeoError("no method given", hint=f"choose from {', '.join(METHODS)} or all")
+    return tuple(m for m in METHODS if m in names)
+
+def check_enough_rows(n: int, methods, *, k: int, gride_max: int) -> None:
+    """Raise, naming the estimator and the option, when ``n`` rows cannot give the neighbours asked for."""
+    need = neighbors_needed(methods, k=k, gride_max=gride_max)
+    if need and n < need + 2:
+        why = "GRIDE up to --gride-max" if "gride" in methods and need == gride_max else (
+            "MLE up to --k" if "mle" in methods and need == k else "TwoNN")
+        raise EmbgeoError(f"X has {n} rows; {why} needs {need} neighbours, so at least {need + 2} rows",
+                          hint="lower --gride-max / --k, or pick estimators with -m (e.g. -m twonn,pca)")
+
+
+def neighbors_needed(methods, *, k: int, gride_max: int) -> int:
+    """The largest neighbour order the asked neighbour estimators read (0: none asked)."""
+    need = 0
+    if "twonn" in methods or "calibrated" in methods:
+        need = max(need, 2)
+    if "mle" in methods:
+        need = max(need, k)
+    if "gride" in methods:
+        need = max(need, gride_max)
+    return need

@@ -1,0 +1,149 @@
+"""All intrinsic-dimension estimators on one matrix, sharing one neighbour search.
+
+:func:`intrinsic_dimension` samples rows (seeded, :mod:`~embgeo.intrinsic.sampling`), drops
+exact duplicates for the ratio estimators, runs :func:`embgeo.knn.engine.knn` once with the
+largest ``k`` any asked method needs (:mod:`~embgeo.intrinsic.methods`), and hands the
+distances to TwoNN, MLE, GRIDE and the calibrated estimator; PCA, RankMe and matrix entropy
+share one float64 scatter spectrum. It returns an :class:`~embgeo.intrinsic.result.IntrinsicReport`,
+which says which estimate to read and why, and gives the verdict.
+
+The registry, sampling and report names are importable from here too (the distributed path
+reads them through this module).
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from embgeo.errors import EmbgeoError
+from embgeo.intrinsic.corrected import calibrated_dimension
+from embgeo.intrinsic.estimators import HIGH_ID_NOTE, NOISE_NOTE, gride_dimension, mle_dimension, prepare_points, twonn_dimension
+from embgeo.intrinsic.methods import (
+    METHODS, NEIGHBOR_METHODS, PEER_MLE_K, PEER_TWONN_DISCARD, SPECTRAL_METHODS, check_enough_rows, neighbors_needed, parse_methods,
+)
+from embgeo.intrinsic.result import Estimate, IntrinsicReport, Plateau, gride_plateau
+from embgeo.intrinsic.sampling import SampleCheck, sample_check, sample_rows, take_rows
+from embgeo.intrinsic.spectral import matrix_entropy, pca_dimension, rankme, scatter_spectrum
+from embgeo.knn.engine import Neighbors, knn
+from embgeo.validation import as_matrix
+
+__all__ = [
+    "intrinsic_dimension", "IntrinsicReport", "Estimate", "Plateau", "gride_plateau", "SampleCheck", "sample_check",
+    "sample_rows", "take_rows", "parse_methods", "check_enough_rows", "neighbors_needed", "prepare_points", "METHODS",
+    "NEIGHBOR_METHODS", "SPECTRAL_METHODS", "PEER_MLE_K", "PEER_TWONN_DISCARD", "HIGH_ID_NOTE", "NOISE_NOTE",
+]
+
+
+def intrinsic_dimension(
+    X,
+    *,
+    methods=("twonn", "mle", "gride", "pca", "rankme", "entropy"),
+    k: int = 20,
+    gride_max: int = 64,
+    discard_fraction: float = 0.1,
+    twonn_variant: str = "mle",
+    n_boot: int = 200,
+    sample: int | None = None,
+    approx: bool = False,
+    seed=0,
+    duplicates: str = "drop",
+    metric: str = "euclidean",
+    backend: str = "numpy",
+    device: str = "cpu",
+    neighbors: Neighbors | None = None,
+    peers: bool = True,
+    check_sample: bool | None = None,
+    progress=None,
+) -> IntrinsicReport:
+    """Run the asked estimators on ``X`` (n_rows, n_dims) with one kNN search.
+
+    ``k`` is the MLE's upper neighbour order (k1 = ⌈k/2⌉, the Levina–Bickel
+    10..20 by default); ``gride_max`` the largest GRIDE order; ``sample``
+    estimates on a seeded random subset of rows. Exact duplicates are dropped
+    (first copy kept) for the ratio estimators and counted in
+    ``n_duplicates_dropped``; ``neighbors`` may pass a search already done on
+    exactly these (deduplicated, sampled) rows.
+
+    ``peers`` (default True) adds the peers' defaults on the same neighbours:
+    ``twonn_linear`` (linear fit, discard 0.1: skdim ``TwoNN()``, DADApy
+    ``compute_id_2NN()``) and ``mle_k20`` (skdim ``MLE()``, k = 20), each left out
+    when it equals embgeo's own row. ``check_sample`` (default: when ``sample``
+    is smaller than the data) re-estimates TwoNN on a seeded half of the used
+    rows: on data with structure at several scales the estimate depends on n.
+    """
+    methods = parse_methods(methods)
+    if not isinstance(k, (int, np.integer)) or k < 3:
+        raise EmbgeoError(f"k must be an integer ≥ 3 (MLE averages k/2..k); got {k!r}")
+    rows = None
+    if sample is not None and isinstance(X, np.ndarray) and X.ndim == 2:
+        # sample first: only the sampled rows of a memory map are read (and validated)
+        n_rows = X.shape[0]
+        rows = sample_rows(n_rows, sample, seed)
+        if rows is not None:
+            X = take_rows(X, rows)
+    X = as_matrix(X, name="X", min_rows=3)
+    if rows is None:
+        n_rows = X.shape[0]
+        rows = sample_rows(n_rows, sample, seed)
+        if rows is not None:
+            X = np.asarray(X[rows])
+    if check_sample is None:
+        check_sample = rows is not None
+    results: dict = {}
+    dropped = 0
+    n_used = X.shape[0]
+    nb_summary = None
+    notes = [HIGH_ID_NOTE]
+    nb_methods = [m for m in methods if m in NEIGHBOR_METHODS]
+    if nb_methods:
+        need = neighbors_needed(nb_methods, k=int(k), gride_max=int(gride_max))
+        check_enough_rows(X.shape[0], nb_methods, k=int(k), gride_max=int(gride_max))
+        Xd, _, dropped = prepare_points(X, min_rows=need + 2, duplicates=duplicates)
+        n_used = Xd.shape[0]
+        peer_k = PEER_MLE_K if (peers and "mle" in methods and n_used >= PEER_MLE_K + 2) else 0
+        if neighbors is None or neighbors.k < need or neighbors.n_query != Xd.shape[0]:
+            neighbors = knn(Xd, max(need, peer_k), metric=metric, approx=approx, seed=seed, backend=backend, device=device,
+                            check_duplicates=False, progress=progress)
+        nb_summary = neighbors.to_dict()
+        common = {"neighbors": neighbors, "seed": seed}
+        if "twonn" in methods:
+            results["twonn"] = twonn_dimension(discard_fraction=discard_fraction, variant=twonn_variant, n_boot=n_boot, **common)
+            if peers and not (twonn_variant == "linear" and discard_fraction == PEER_TWONN_DISCARD):
+                results["twonn_linear"] = twonn_dimension(discard_fraction=PEER_TWONN_DISCARD, variant="linear", n_boot=n_boot, **common)
+        if "mle" in methods:
+            results["mle"] = mle_dimension(k1=max(2, (int(k) + 1) // 2), k2=int(k), n_boot=n_boot, **common)
+            if peer_k:
+                peer_nb = neighbors if neighbors.k >= PEER_MLE_K else knn(
+                    Xd, PEER_MLE_K, metric=metric, approx=approx, seed=seed, backend=backend, device=device, check_duplicates=False)
+                results["mle_k20"] = mle_dimension(k1=PEER_MLE_K, k2=PEER_MLE_K, n_boot=n_boot, neighbors=peer_nb, seed=seed)
+            elif peers:
+                notes.append(f"note: the peers' MLE at k = {PEER_MLE_K} needs {PEER_MLE_K + 2} distinct rows; left out")
+        if "gride" in methods:
+            results["gride"] = gride_dimension(neighbors=neighbors, max_order=int(gride_max))
+        if "calibrated" in methods:
+            results["calibrated"] = calibrated_dimension(neighbors=neighbors, n_dims=int(X.shape[1]), n_boot=n_boot, seed=seed)
+        for m in list(results):
+            results[m] = dataclasses.replace(results[m], n_duplicates_dropped=dropped)
+        if check_sample and "twonn" in results:
+            results["sample_check"] = sample_check(Xd, results["twonn"], seed=seed, discard_fraction=discard_fraction, metric=metric,
+                                                   approx=approx, backend=backend, device=device)
+    if any(m in methods for m in ("rankme", "entropy")):
+        raw = scatter_spectrum(X, center=False)
+        if "rankme" in methods:
+            results["rankme"] = rankme(X, eigenvalues=raw)
+        if "entropy" in methods:
+            results["entropy"] = matrix_entropy(X, eigenvalues=raw)
+    if "pca" in methods:
+        results["pca"] = pca_dimension(X)
+    if "gride" in methods:
+        notes.append(NOISE_NOTE)
+    if dropped:
+        notes.append(f"note: {dropped} exact duplicate rows were dropped before the ratio estimators (they make r1 = 0)")
+    if rows is not None:
+        notes.append(f"note: estimated on a seeded random sample of {rows.size} of {n_rows} rows (--seed {seed}); "
+                     "the neighbour estimators depend on n (fewer rows = larger neighbourhoods)")
+    if neighbors is not None and not neighbors.exact and neighbors.recall is not None:
+        notes.append(f"note: approximate neighbours; measured recall {neighbors.recall:.3f} on {neighbors.recall_sample} queries")
+    return IntrinsicReport(n_rows, int(n_used), int(dropped), rows is not None, methods, neighbors=nb_summary, notes=tuple(notes),
+                           n_dims=int(X.shape[1]), **results)
