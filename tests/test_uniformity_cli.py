@@ -84,6 +84,38 @@ def test_uniformity_table_and_md(run_cli, files):
     assert res.code == 0 and "| uniformity |" in res.stdout and "raw rows" in res.stdout
 
 
+def _md_rows(text):
+    lines = [ln for ln in text.splitlines() if ln.startswith("| ")]
+    head = [c.strip() for c in lines[0].strip("|").split("|")]
+    return head, [dict(zip(head, (c.strip() for c in ln.strip("|").split("|")))) for ln in lines[1:]]
+
+
+@pytest.mark.parametrize("extra", [[], ["--mode", "sample", "--n-pairs", "3000"], ["--pairs", "Y"]])
+def test_uniformity_table_speaks_the_json_and_csv_ids(run_cli, files, extra):
+    """The terminal/Markdown table names its rows with the ids of the CSV and the JSON keys, not display labels."""
+    from embgeo.results import flatten
+
+    paths, *_ = files
+    x = paths["x"] if extra[:1] == ["--pairs"] else paths["s"]
+    extra = [str(paths["y"]) if a == "Y" else a for a in extra]
+    head, md = _md_rows(run_cli(["uniformity", x, *extra, "-f", "md"]).stdout)
+    assert head[0] == "metric" and head[-5:] == ["value", "ci_low", "ci_high", "unit", "status"]
+    assert ("input" in head) == ("--pairs" in extra)
+    csv_rows = list(csv.DictReader(io.StringIO(run_cli(["uniformity", x, *extra, "-f", "csv"]).stdout)))
+    doc = json.loads(run_cli(["uniformity", x, *extra, "-f", "json"]).stdout)["results"]
+    keys = set(flatten(doc)) | {k.split(".", 1)[1] for k in flatten(doc) if k.startswith("pairs.")}
+    ids = {r["metric"] for r in csv_rows}
+    assert ids <= {r["metric"] for r in md}
+    assert all(r["metric"] in ids | keys for r in md), [r["metric"] for r in md if r["metric"] not in ids | keys]
+    # every tidy row is shown with its value, interval and status (to the table's 6 significant digits)
+    for c in csv_rows:
+        m = next(r for r in md if r["metric"] == c["metric"] and r.get("input", "") == c.get("input", ""))
+        assert float(m["value"]) == pytest.approx(float(c["value"]), rel=1e-5)
+        for k in ("ci_low", "ci_high"):
+            assert (m[k] == "") == (c[k] == "") and (c[k] == "" or float(m[k]) == pytest.approx(float(c[k]), rel=1e-5))
+        assert m["status"] == c["status"]
+
+
 def test_gap_json(run_cli, files):
     paths, X, Y, _ = files
     res = run_cli(["gap", paths["x"], paths["y"], "--cv", "3", "-f", "json"])

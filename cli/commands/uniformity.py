@@ -115,6 +115,32 @@ def _value(v):
     return getattr(v, "value", v)
 
 
+def _table(res, per_input, names) -> tuple[list[str], list[list]]:
+    """The terminal/Markdown table in the ids of the JSON and the CSV: the tidy metric rows
+    (``metric | value | ci_low | ci_high | unit | status``, with ``input`` when --pairs gives two),
+    then each input's run details under their JSON keys (``mode``, ``normalized``,
+    ``sq_distances.quantiles.p50`` …)."""
+    paired = len(per_input) > 1
+    cols = ["metric"] + (["input"] if paired else []) + ["value", "ci_low", "ci_high", "unit", "status"]
+    rows = []
+    for m in res.metrics():
+        where = [m.extra.get("input", "")] if paired else []
+        rows.append([m.metric, *where, m.value, m.ci_low, m.ci_high, m.unit, m.status])
+    first = per_input[0].to_dict()  # t, mode and normalisation are the run's, the same for both inputs
+    rows += [[k, *([""] if paired else []), first[k], None, None, "", ""] for k in ("t", "mode", "normalized")]
+    for u, name in zip(per_input, names):
+        d = u.to_dict()
+        where = [name] if paired else []
+        if u.mode == "sample":
+            rows += [[k, *where, d[k], None, None, "", ""] for k in ("interval_method", "effective_pairs")]
+        sq = d["sq_distances"]
+        if not sq["exact"]:
+            rows.append(["sq_distances.n_values", *where, sq["n_values"], None, None, "pairs", ""])
+        rows += [[f"sq_distances.quantiles.{p}", *where, sq["quantiles"][p], None, None, "", ""] for p in ("p5", "p50", "p95")
+                 if p in sq["quantiles"]]
+    return cols, rows
+
+
 def uniformity(
     x: Annotated[str, typer.Argument(help="Embedding file (PATH or PATH:KEY).", show_default=False, metavar="X")],
     pairs: Annotated[Optional[str], typer.Option("--pairs", help="A row-paired second file Y: adds alignment, its uniformity and the centroid gap.", metavar="Y", show_default=False)] = None,
@@ -183,13 +209,11 @@ def uniformity(
                          "distribution-free empirical Bernstein bound, wide by design; more --n-pairs or --mode exact narrow it")
             break
     res = ux
-    cols, rows = ux.table()
     if pairs:
         uy = results[1]
         al = alignment(sets[0].matrix, sets[1].matrix, alpha=alpha, normalize=normalize, confidence=confidence, names=(x, pairs))
         cg = centroid_gap(sets[0].matrix, sets[1].matrix, names=(x, pairs))
         res = PairedUniformity(x=ux, y=uy, alignment=al, gap=cg, names=(x, pairs))
-        cols, rows = res.table()
         notes.append("alignment: mean ‖x_i − y_i‖^α over row-paired inputs (0 = identical pairs; 2 = unrelated, isotropic pairs at α = 2)")
     settings = {
         "pairs": pairs, "t": t, "alpha": alpha, "mode": mode.value, "n_pairs": n_pairs, "raw": raw, "confidence": confidence,
@@ -197,6 +221,7 @@ def uniformity(
         "scheduler": scheduler, "id_col": id_col, "input_format": input_format, "drop_nonfinite": drop_nonfinite,
         "drop_zero": drop_zero, "dedupe": dedupe, "sample": sample, "fail_on": _value(fail_on),
     }
+    cols, rows = _table(res, results, specs)
     emit_result(command="uniformity", inputs=[input_entry(es) for es in sets], settings=settings, result=res,
                 columns=cols, rows=rows, notes=notes, fmt=fmt, out=out, fail_on=fail_on,
                 title=f"embgeo uniformity {x}" + (f" --pairs {pairs}" if pairs else ""))
