@@ -29,16 +29,19 @@ class WorkflowGroup(TyperGroup):
         return sorted(names, key=lambda n: (WORKFLOW.index(n) if n in WORKFLOW else len(WORKFLOW), n))
 
 
-app = typer.Typer(
-    cls=WorkflowGroup,
-    name="embgeo",
-    help="The geometry of saved embeddings, and whether their similarities can be trusted.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+def _new_app() -> typer.Typer:
+    application = typer.Typer(
+        cls=WorkflowGroup,
+        name="embgeo",
+        help="The geometry of saved embeddings, and whether their similarities can be trusted.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode="rich",
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    application.callback()(_root)
+    return application
 
 
 def _version(value: bool):
@@ -47,7 +50,6 @@ def _version(value: bool):
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     ctx: typer.Context,
     seed: Annotated[int, typer.Option("--seed", help="Global random seed for every sampled estimate.", min=0)] = 0,
@@ -65,38 +67,53 @@ def _plain_help_types() -> None:
     """Help shows flags as flags and lists as repeatable values: no ``<bool>``, no ``<list[str]>``."""
     import re
 
-    from typer.core import TyperOption
+    from typer.core import TyperArgument, TyperOption
 
-    if getattr(TyperOption, "_embgeo_plain", False):
-        return
-    original = TyperOption.display_type_rich
+    for cls in (TyperOption, TyperArgument):
+        if cls.__dict__.get("_embgeo_plain", False):
+            continue
+        original = cls.display_type_rich
 
-    def display_type_rich(self, ctx):
-        if self.is_flag or self.is_bool_flag:
-            return None
-        text = original(self, ctx)
-        if text is None:
-            return None
-        text = re.sub(r"list\[(.*?)\]", r"\1…", str(text))
-        return text
+        def display_type_rich(self, ctx, _original=original):
+            if getattr(self, "is_flag", False) or getattr(self, "is_bool_flag", False):
+                return None
+            text = _original(self, ctx)
+            if text is None:
+                return None
+            return re.sub(r"list\[(.*?)\]", r"\1…", str(text))
 
-    TyperOption.display_type_rich = display_type_rich
-    TyperOption._embgeo_plain = True
+        cls.display_type_rich = display_type_rich
+        cls._embgeo_plain = True
 
 
 _plain_help_types()
 
 
-def _register_commands() -> None:
+#: the module of cli/commands that registers each command (all others: the module of the same name)
+MODULE_OF = {"gap": "uniformity"}
+
+
+def _register_commands(application: typer.Typer, only: str | None = None) -> None:
+    """Register every command module, or only the one that defines command ``only``."""
     from embgeo.cli import commands
 
-    for mod in sorted(m.name for m in pkgutil.iter_modules(commands.__path__)):
+    names = sorted(m.name for m in pkgutil.iter_modules(commands.__path__))
+    if only is not None:
+        names = [MODULE_OF.get(only, only)]
+    for mod in names:
         if mod.startswith("_"):
             continue
-        importlib.import_module(f"embgeo.cli.commands.{mod}").register(app)
+        importlib.import_module(f"embgeo.cli.commands.{mod}").register(application)
 
 
-_register_commands()
+def _register_stubs(application: typer.Typer) -> None:
+    """Every command by name and one-line help, nothing imported: all that ``embgeo --help`` shows."""
+    for name in WORKFLOW:
+        def stub():  # pragma: no cover - never run: a command named on the line builds the real tree
+            raise SystemExit(2)
+
+        application.command(name, help=SHORT_HELP[name], short_help=SHORT_HELP[name])(stub)
+
 
 #: one line per command in `embgeo --help` (the full docstring stays in `embgeo COMMAND --help`)
 SHORT_HELP = {
@@ -116,18 +133,65 @@ SHORT_HELP = {
 }
 
 
-def _set_short_help() -> None:
-    for info in app.registered_commands:
+def _set_short_help(application: typer.Typer) -> None:
+    for info in application.registered_commands:
         name = info.name or (info.callback.__name__ if info.callback else "")
         if name in SHORT_HELP and not info.short_help:
             info.short_help = SHORT_HELP[name]
-    for info in app.registered_groups:
+    for info in application.registered_groups:
         name = info.name or ""
         if name in SHORT_HELP and not info.short_help:
             info.short_help = SHORT_HELP[name]
 
 
-_set_short_help()
+def build_app(only: str | None = None) -> typer.Typer:
+    """The command tree: every command, or only command ``only`` (what one invocation needs)."""
+    application = _new_app()
+    _register_commands(application, only)
+    _set_short_help(application)
+    return application
+
+
+#: root options that take a value (their value is not the command's name)
+_ROOT_VALUED = ("--seed", "--device")
+
+
+def _command_name(args: list[str]) -> str | None:
+    """The command named on the line (the first word that is neither an option nor a root option's value)."""
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            return None
+        if a in _ROOT_VALUED:
+            i += 2
+            continue
+        if a.startswith("-"):
+            i += 1
+            continue
+        return a
+    return None
+
+
+def _app_for(args: list[str]) -> typer.Typer:
+    """Only what this invocation needs: one command's module, or (for ``embgeo --help``) the names alone."""
+    name = _command_name(args)
+    if name in WORKFLOW:
+        return build_app(only=name)
+    if name is None and any(a in ("-h", "--help", "--version") for a in args) or not args:
+        application = _new_app()
+        _register_stubs(application)
+        return application
+    return build_app()  # an unknown command: click lists the choices
+
+
+def __getattr__(name: str):
+    """``embgeo.cli.app.app``: the full tree, built on first use (tests, the CLI reference)."""
+    if name == "app":
+        application = build_app()
+        globals()["app"] = application
+        return application
+    raise AttributeError(name)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -142,7 +206,7 @@ def main(argv: list[str] | None = None) -> None:
     except ImportError:  # pragma: no cover - older Typer uses click itself
         import click.exceptions as click_exc
     try:
-        code = app(args=args, prog_name="embgeo", standalone_mode=False)
+        code = _app_for(args)(args=args, prog_name="embgeo", standalone_mode=False)
         if code == 130:  # Typer turned a Ctrl-C into its exit code without a word: say it, like every error
             raise KeyboardInterrupt
         if isinstance(code, int) and code:
