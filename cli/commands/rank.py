@@ -8,7 +8,7 @@ import typer
 
 from embgeo.cli.common import (
     DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, JoinOpt, KOpt, LabelsIdOpt, LabelsOpt, MethodOpt,
-    OutOpt, PlotOpt, SampleOpt, SeedOpt, emit_result, input_entry, message, read_embeddings, save_plot, seed_value, side_output,
+    OutOpt, PlotOpt, SampleOpt, SeedOpt, emit_result, input_entry, message, progress, read_embeddings, save_plot, seed_value, side_output,
     split_list,
 )
 
@@ -103,7 +103,7 @@ def _csv_cell(v) -> str:
 
 
 def rank(
-    embeddings: Annotated[str, typer.Argument(help="Embedding file (PATH or PATH:KEY).", show_default=False, metavar="X")],
+    files: Annotated[List[str], typer.Argument(help="Embedding file (PATH or PATH:KEY); with --layers one L×n×d file or one file per layer.", show_default=False, metavar="X...")],
     attr: Annotated[str, typer.Option("--attr", help="Numeric attribute column (from --labels or the embedding file) to rank by.", show_default=False)],
     labels: LabelsOpt = None,
     method: Annotated[Optional[List[str]], typer.Option("--method", "-m", help="Axis methods, comma-separated or repeated: all = regression, pairwise, extremes (two extremes and top/bottom-q means), fewshot, and anchors, anchors_best when anchors are given.", callback=_check_methods, show_default=False)] = None,
@@ -132,6 +132,7 @@ def rank(
     confidence: Annotated[float, typer.Option("--confidence", help="Level of the bootstrap intervals.", min=0.5, max=0.999)] = 0.95,
     save_axis: Annotated[Optional[Path], typer.Option("--save-axis", help="Write the unit axis (n_features,) as .npy (and its centre as AXIS.centre.npy with --centre).", dir_okay=False, callback=side_output(".npy"), show_default=False)] = None,
     axis_from: Annotated[AxisFrom, typer.Option("--axis-from", help="Which method's full-data axis --save-axis and --scores use (auto: regression, else pairwise, extremes_q, extremes, anchors_best, anchors).", case_sensitive=False)] = AxisFrom.auto,
+    layers: Annotated[bool, typer.Option("--layers", help="Treat the input as a layer stack (as id --layers): the axes fitted and scored per layer, one row per layer; the verdict names the best layer.")] = False,
     scores: Annotated[Optional[Path], typer.Option("--scores", help="Write a CSV of id, score, attribute, heldout for every row.", dir_okay=False, callback=side_output(".csv"), show_default=False)] = None,
     fail_on: FailOnOpt = None,
     id_col: IdColOpt = None,
@@ -157,6 +158,19 @@ def rank(
     from embgeo.rank.core import rank_axes, score_axis
 
     normalize, baselines = not no_normalize, not no_baselines
+    if layers:
+        return _rank_layers(files, attr=attr, labels=labels, method=method, transform=transform.value, group=group, folds=folds,
+                            normalize=normalize, centre=centre, quantile=quantile, shots=shots, repeats=repeats, baselines=baselines,
+                            mlp=not no_mlp, random_directions=random_directions, shuffles=shuffles, pcs=pcs, k=k, bootstrap=bootstrap,
+                            confidence=confidence, id_col=id_col, labels_id_col=labels_id_col, join=join, input_format=input_format,
+                            sample=sample, seed=seed, fail_on=fail_on, plot=plot, fmt=fmt, out=out,
+                            refused={"--axis": axis, "--save-axis": save_axis, "--scores": scores, "--anchor-low": anchor_low,
+                                     "--anchor-high": anchor_high, "--anchor-low-file": anchor_low_file,
+                                     "--anchor-high-file": anchor_high_file, "--drop-nonfinite": drop_nonfinite, "--dedupe": dedupe,
+                                     "--drop-zero": drop_zero})
+    if len(files) != 1:
+        raise EmbgeoError(f"got {len(files)} input files; without --layers pass exactly one", hint="add --layers to treat several files as layers")
+    embeddings = files[0]
     es = read_embeddings(embeddings, id_col=id_col, labels=labels, labels_id_col=labels_id_col, input_format=input_format,
                          drop_nonfinite=drop_nonfinite, dedupe=dedupe, join=join)
     if drop_zero:
@@ -283,6 +297,78 @@ def rank(
         write_text(scores, "\n".join(lines) + "\n")
         message(f"scores of {es.n_samples} rows on the {axis_name} axis written to {scores}")
     save_plot(result, plot)
+    emit_result(command="rank", inputs=inputs, settings=settings, result=result, notes=notes, fmt=fmt, out=out, title=title, fail_on=fail_on)
+
+
+def _rank_layers(files, *, attr, labels, method, transform, group, folds, normalize, centre, quantile, shots, repeats, baselines, mlp,
+                 random_directions, shuffles, pcs, k, bootstrap, confidence, id_col, labels_id_col, join, input_format, sample, seed,
+                 fail_on, plot, fmt, out, refused) -> None:
+    """``rank --layers``: :func:`embgeo.rank.layers.rank_layers` on a stack (the formats of ``id --layers``)."""
+    import dataclasses
+
+    import numpy as np
+
+    from embgeo.errors import EmbgeoError
+    from embgeo.extract.store import stack_ids
+    from embgeo.io import join_labels, load_layers
+    from embgeo.io.model import EmbeddingSet
+    from embgeo.io.readers import split_spec
+    from embgeo.rank.layers import rank_layers
+
+    bad = next((o for o, v in refused.items() if v), None)
+    if bad is not None:
+        raise EmbgeoError(f"{bad} does not apply with --layers (the axes are fitted per layer and not kept)",
+                          hint="drop it, or run embgeo rank on one layer (e.g. FILE:KEY, or the layer's own file)")
+    names = list(dict.fromkeys(split_list(method) or ["regression"]))
+    if "anchors" in names or "anchors_best" in names or "all" in names:
+        raise EmbgeoError("--layers runs the axis methods regression, pairwise, extremes, fewshot", hint="pick from those with -m")
+    names = [m for m in ("regression", "pairwise", "extremes", "extremes_q", "fewshot") if m in names or (m == "extremes_q" and "extremes" in names)]
+    stack = load_layers(list(files), fmt=input_format, id_col=id_col)
+    if len(set(stack.names)) < len(stack.names) and len(files) == len(stack.names):  # two keys of one file: name them by key
+        from embgeo.cli.commands.id import spec_label
+
+        stack = dataclasses.replace(stack, names=tuple(spec_label(f) for f in files))
+    n = int(stack.layers[0].shape[0])
+    ids = stack.ids if stack.ids is not None else (stack_ids(files[0], n) if len(files) == 1 else None)
+    rows = EmbeddingSet(np.zeros((n, 1)), ids=ids, attributes=dict(stack.attributes), provenance={"file": ", ".join(files)})
+    if labels is not None:
+        rows = join_labels(rows, labels, id_col=labels_id_col, join=getattr(join, "value", join))
+    y = rows.attribute(attr, numeric=True)
+    groups = rows.attribute(group) if group else None
+    s = seed_value(seed)
+    notes: list[str] = []
+    if sample is not None and sample < n:
+        from embgeo.validation import as_rng
+
+        keep = np.sort(as_rng(s).choice(n, size=int(sample), replace=False))
+        stack = dataclasses.replace(stack, layers=tuple(L[keep] for L in stack.layers), ids=None if stack.ids is None else stack.ids[keep])
+        y = y[keep]
+        groups = None if groups is None else groups[keep]
+        notes.append(f"every layer fitted on the same seeded sample of {sample} of {n} rows (--seed {s})")
+    with progress("layers", total=len(stack)) as advance:
+        result = rank_layers(stack, y, attribute=attr, methods=names, baselines=baselines, groups=groups, n_folds=folds,
+                             normalize=normalize, center=centre, transform=transform, quantile=quantile, shots=_parse_shots(shots),
+                             repeats=repeats, n_pcs=pcs, n_random=random_directions, n_shuffles=shuffles, knn_neighbors=k, mlp=mlp,
+                             n_bootstrap=bootstrap, confidence=confidence, seed=s, progress=advance)
+    specs = [split_spec(f) for f in files]
+    widths = [int(L.shape[1]) for L in stack.layers]
+    inputs = ([input_entry(p, key=key, rows=n, dims=widths[0]) for p, key in specs] if len(files) == 1 else
+              [input_entry(p, key=key, rows=n, dims=w) for (p, key), w in zip(specs, widths)])
+    notes = list(result.notes) + notes + [f"per layer: the axes fitted on the training rows of {folds}-fold{' group' if group else ''} "
+                                          "cross-validation and scored on the held-out rows (as embgeo rank on that layer alone)"]
+    settings = {"layers": True, "method": names, "transform": transform, "group": group, "folds": folds, "centre": centre,
+                "quantile": quantile, "shots": list(_parse_shots(shots)) if "fewshot" in names else None, "repeats": repeats,
+                "mlp": mlp, "shuffles": shuffles, "pcs": pcs, "k": k, "attr": attr, "labels": labels, "normalize": normalize,
+                "bootstrap": bootstrap, "confidence": confidence, "random_directions": random_directions, "baselines": baselines,
+                "fail_on": getattr(fail_on, "value", fail_on), "id_col": id_col, "labels_id_col": labels_id_col,
+                "join": getattr(join, "value", join), "input_format": input_format, "sample": sample, "seed": s}
+    if plot is not None:
+        from embgeo.plots import save_figure
+        from embgeo.plots.rank_layers import plot_rank_layers
+
+        save_figure(plot_rank_layers(result), plot)
+        message(f"plot: {plot}")
+    title = f"embgeo rank --layers — '{attr}' on {len(stack)} layers × {result.results[0].n_used} rows, {folds}-fold CV"
     emit_result(command="rank", inputs=inputs, settings=settings, result=result, notes=notes, fmt=fmt, out=out, title=title, fail_on=fail_on)
 
 
