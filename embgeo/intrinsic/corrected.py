@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.intrinsic.estimators import check_level, neighbor_distances
+from embgeo.intrinsic.estimators import check_level, neighbor_distances, twonn_censored_mle, twonn_kept, twonn_log_ratios
 from embgeo.knn.engine import Neighbors, knn
 from embgeo.results import Metric, Result, Verdict
 from embgeo.validation import as_rng
@@ -63,12 +63,10 @@ def clear_reference_cache() -> None:
 
 
 def twonn_censored(log_mu: np.ndarray, discard: float = DISCARD) -> float:
-    """TwoNN censored MLE ``(n_k − 1) / (Σ_{i≤n_k} log μ_(i) + (N − n_k) log μ_(n_k))`` (unsorted input)."""
+    """TwoNN censored MLE of unsorted ``log μ`` (:func:`~embgeo.intrinsic.estimators.twonn_censored_mle`,
+    the estimator ``twonn_dimension`` computes)."""
     s = np.sort(np.asarray(log_mu, dtype=np.float64))
-    n = s.size
-    nk = max(3, int(np.floor(n * (1.0 - discard))))
-    T = s[:nk].sum() + (n - nk) * s[nk - 1]
-    return float((nk - 1) / T) if T > 0 else float("inf")
+    return twonn_censored_mle(s, s.size, twonn_kept(s.size, discard))
 
 
 REFERENCES = ("ball", "cube")
@@ -106,7 +104,7 @@ def _reference_point(n: int, d: int, seed: int, shape: str = "ball", points: int
             nb = knn(Y, 3, query=Y[q], check_duplicates=False)
             D = nb.distances[:, 1:]  # the query itself comes first, at distance exactly 0
         ok = D[:, 0] > 0
-        log_mu.append(np.log(D[ok, 1] / D[ok, 0]))
+        log_mu.append(twonn_log_ratios(D[ok]))
     lm = np.concatenate(log_mu)
     _CACHE[key] = (twonn_censored(lm), int(lm.size))
     return _CACHE[key]
@@ -269,7 +267,7 @@ def calibrated_dimension(
         if n_dims is None:
             raise EmbgeoError(f"X must be a 2-d matrix; got shape {np.shape(X)}")
     D, dropped = neighbor_distances(X, 2, neighbors=neighbors, duplicates=duplicates, approx=approx, seed=seed, metric=metric, backend=backend, device=device, name="X")
-    log_mu = np.log(D[:, 1] / D[:, 0])
+    log_mu = twonn_log_ratios(D)
     n = log_mu.size
     raw = twonn_censored(log_mu)
     rng = as_rng(seed)

@@ -170,8 +170,18 @@ class TwoNNResult(Result):
         ]
 
 
-def _twonn_mle(log_mu_sorted: np.ndarray, n_total: int, n_kept: int) -> float:
-    """Censored Pareto MLE: ``(n_kept − 1) / (Σ_kept log μ + (N − n_kept)·log μ_(n_kept))``."""
+def twonn_log_ratios(D: np.ndarray) -> np.ndarray:
+    """``log μᵢ = log(r₂(i)/r₁(i))`` from neighbour distances ``D`` (n, ≥ 2), nearest first."""
+    return np.log(D[:, 1] / D[:, 0])
+
+
+def twonn_kept(n: int, discard_fraction: float) -> int:
+    """How many of ``n`` ratios the censored TwoNN keeps: ``max(3, ⌊n·(1 − discard)⌋)``."""
+    return max(3, int(np.floor(n * (1.0 - discard_fraction))))
+
+
+def twonn_censored_mle(log_mu_sorted: np.ndarray, n_total: int, n_kept: int) -> float:
+    """Censored Pareto MLE: ``(n_kept − 1) / (Σ_kept log μ + (N − n_kept)·log μ_(n_kept))`` (sorted input)."""
     T = log_mu_sorted[:n_kept].sum() + (n_total - n_kept) * log_mu_sorted[n_kept - 1]
     return float((n_kept - 1) / T) if T > 0 else float("inf")
 
@@ -227,11 +237,11 @@ def twonn_dimension(
     discard_fraction = _check_fraction("discard_fraction", discard_fraction, upper=0.9)
     level = check_level(level)
     D, dropped = neighbor_distances(X, 2, neighbors=neighbors, duplicates=duplicates, approx=approx, seed=seed, metric=metric, backend=backend, device=device, name="X")
-    log_mu = np.log(D[:, 1] / D[:, 0])
+    log_mu = twonn_log_ratios(D)
     n = log_mu.size
-    n_kept = max(3, int(np.floor(n * (1.0 - discard_fraction))))
+    n_kept = twonn_kept(n, discard_fraction)
     srt = np.sort(log_mu)
-    d_mle = _twonn_mle(srt, n, n_kept)
+    d_mle = twonn_censored_mle(srt, n, n_kept)
     d_lin, r2 = _twonn_linear(srt, n, n_kept)
     from scipy.special import gammaincinv  # chi2.ppf(q, 2m) / (2T) = gammaincinv(m, q) / T
 
@@ -242,7 +252,7 @@ def twonn_dimension(
     boots = np.empty(max(0, int(n_boot)))
     for b in range(boots.size):
         s = np.sort(log_mu[rng.integers(0, n, n)])
-        boots[b] = _twonn_mle(s, n, n_kept) if variant == "mle" else _twonn_linear(s, n, n_kept)[0]
+        boots[b] = twonn_censored_mle(s, n, n_kept) if variant == "mle" else _twonn_linear(s, n, n_kept)[0]
     dim = d_mle if variant == "mle" else d_lin
     ci = _percentile_interval(boots, level) if boots.size else (float("nan"), float("nan"))
     return TwoNNResult(dim, variant, d_mle, d_lin, ci, level, int(boots.size), exact_ci, discard_fraction, n, n_kept, dropped, r2)
