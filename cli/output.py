@@ -59,7 +59,9 @@ def payload(command: str, data: dict) -> dict:
     return {"schema": f"embgeo.{command}/{SCHEMA_VERSION}", "embgeo_version": __version__, **jsonable(data)}
 
 
-def render_text(fmt: Format, *, command: str, data: dict, columns: list[str], rows: list[list[Any]], title: str | None = None, notes: list[str] | None = None, width: int | None = None) -> str:
+def render_text(fmt: Format, *, command: str, data: dict, columns: list[str], rows: list[list[Any]], title: str | None = None, notes: list[str] | None = None, width: int | None = None, tables: list | None = None) -> str:
+    """``tables`` (``[(caption, columns, rows), …]``, table/md only) replaces ``columns, rows`` with several tables, each under its caption."""
+    tables = tables or [(None, columns, rows)]
     if fmt is Format.json:
         return json.dumps(payload(command, data), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     if fmt is Format.csv:
@@ -74,9 +76,14 @@ def render_text(fmt: Format, *, command: str, data: dict, columns: list[str], ro
         lines = []
         if title:
             lines += [f"**{esc(title)}**", ""]
-        lines.append("| " + " | ".join(esc(c) for c in columns) + " |")
-        lines.append("|" + "|".join("---" for _ in columns) + "|")
-        lines += ["| " + " | ".join(esc(v) for v in r) + " |" for r in rows]
+        for i, (caption, columns, rows) in enumerate(tables):
+            if i:
+                lines.append("")
+            if caption:
+                lines += [f"*{esc(caption)}*", ""]
+            lines.append("| " + " | ".join(esc(c) for c in columns) + " |")
+            lines.append("|" + "|".join("---" for _ in columns) + "|")
+            lines += ["| " + " | ".join(esc(v) for v in r) + " |" for r in rows]
         if notes:
             lines += [""] + [f"- {esc(n)}" for n in notes]
         return "\n".join(lines) + "\n"
@@ -85,23 +92,26 @@ def render_text(fmt: Format, *, command: str, data: dict, columns: list[str], ro
     from rich.table import Table
     from rich.markup import escape
 
-    table = Table(title_justify="left")
-    for c in columns:
-        table.add_column(escape(str(c)), overflow="fold")
-    for r in rows:
-        table.add_row(*[escape(_cell(v)) for v in r])
     buf = io.StringIO()
     if title:  # on its own line: a title inside the table would wrap (mid-path) to the table's width
         buf.write(title + "\n")
     con = Console(file=buf, width=width or 120, force_terminal=False, color_system=None, highlight=False)
-    con.print(table)
+    for caption, columns, rows in tables:
+        table = Table(title_justify="left")
+        for c in columns:
+            table.add_column(escape(str(c)), overflow="fold")
+        for r in rows:
+            table.add_row(*[escape(_cell(v)) for v in r])
+        if caption:
+            con.print(escape(caption), soft_wrap=True)
+        con.print(table)
     for n in notes or []:
         con.print(escape(n), soft_wrap=True)
     return buf.getvalue()
 
 
-def emit(*, command: str, data: dict, columns: list[str], rows: list[list[Any]], fmt: Format | None, out: Path | None, title: str | None = None, notes: list[str] | None = None) -> None:
-    """Render once and write to ``out`` (atomically) or stdout."""
+def emit(*, command: str, data: dict, columns: list[str], rows: list[list[Any]], fmt: Format | None, out: Path | None, title: str | None = None, notes: list[str] | None = None, tables: list | None = None) -> None:
+    """Render once and write to ``out`` (atomically) or stdout (``tables``: see :func:`render_text`)."""
     fmt = resolve_format(fmt, out)
     if out is None and fmt is Format.table and sys.stdout.isatty():
         from rich.console import Console
@@ -109,16 +119,19 @@ def emit(*, command: str, data: dict, columns: list[str], rows: list[list[Any]],
         from rich.table import Table
 
         con = Console()
-        table = Table(title=escape(title) if title else None, title_justify="left")
-        for c in columns:
-            table.add_column(escape(str(c)), overflow="fold")
-        for r in rows:
-            table.add_row(*[escape(_cell(v)) for v in r])
-        con.print(table)
+        for i, (caption, cols, body) in enumerate(tables or [(None, columns, rows)]):
+            table = Table(title=escape(title) if title and not i else None, title_justify="left")
+            for c in cols:
+                table.add_column(escape(str(c)), overflow="fold")
+            for r in body:
+                table.add_row(*[escape(_cell(v)) for v in r])
+            if caption:
+                con.print(f"[bold]{escape(caption)}[/bold]")
+            con.print(table)
         for n in notes or []:
             con.print(f"[dim]{escape(n)}[/dim]")
         return
-    text = render_text(fmt, command=command, data=data, columns=columns, rows=rows, title=title, notes=notes)
+    text = render_text(fmt, command=command, data=data, columns=columns, rows=rows, title=title, notes=notes, tables=tables)
     if out is not None:
         from embgeo.io.writers import write_text
 
@@ -239,12 +252,14 @@ def emit_result(
     from embgeo.results import Verdict
 
     check_format(fmt, out)
+    tables = None
     if result is not None:
         results = result.to_dict() if results is None else results
         metrics = result.metrics() if metrics is None else metrics
         verdict = result.verdict() if verdict is None else verdict
         if columns is None:
             columns, rows = result.table()
+            tables = result.tables() if hasattr(result, "tables") else None  # several tables (e.g. id: estimators, spectral)
     verdict = verdict or Verdict("info", "no verdict applies to this analysis")
     notes = [str(n) for n in (notes or [])]
     resolved = resolve_format(fmt, out)
@@ -256,7 +271,7 @@ def emit_result(
         _write(tidy_csv(metrics or []), out)
     else:
         shown_notes = ([verdict_line(verdict)] if verdict.status != "info" else []) + notes
-        emit(command=command, data={}, columns=columns or [], rows=rows or [], fmt=resolved, out=out, title=title, notes=shown_notes)
+        emit(command=command, data={}, columns=columns or [], rows=rows or [], fmt=resolved, out=out, title=title, notes=shown_notes, tables=tables)
     gate(verdict, fail_on)
 
 

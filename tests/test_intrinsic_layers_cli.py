@@ -142,14 +142,17 @@ def test_cli_csv_is_tidy(run_cli, files):
     assert by["pca"][0]["unit"] == "dims" and int(by["pca.components_95"][0]["value"]) == ref.pca.components_95
 
 
-def test_cli_table_has_two_blocks_caveat_and_sample_check(run_cli, files):
+def test_cli_has_two_tables_caveat_and_sample_check(run_cli, files):
     r = run_cli(["id", files / "x.npy", "--gride-max", "16", "--bootstrap", "10", "--sample", "800"])
     assert r.code == 0, r.stderr
     for m in ("twonn", "twonn_linear", "mle", "mle_k20", "gride.plateau", "pca", "rankme", "entropy"):
         assert m in r.stdout
     out = r.stdout
-    # the spectral measures come after the estimators, under their own header row
-    assert out.index("estimator") < out.index("mle_k20") < out.index("SPECTRAL MEASURE") < out.index("rankme")
+    # two tables: the estimators, then the spectral measures (their own caption and header)
+    assert out.count("┏") == 2 and out.count("└") == 2
+    assert out.index("intrinsic-dimension estimators") < out.index("mle_k20") < out.index("└") < out.index("spectral measures (") \
+        < out.index("spectral measure ") < out.index("rankme")
+    assert "read " in out.split("verdict:")[1]  # the verdict names the estimate to read, and why
     assert "twonn @ 400 rows" in out and "verdict:" in out
     assert "underestimates high dimensions" in out
     assert "sample of 800 of 1200" in out
@@ -312,3 +315,31 @@ def test_cli_names_inputs_with_their_key(run_cli, tmp_path):
     assert [i["key"] for i in d["inputs"]] == ["a", "b"]
     names = [layer["layer"] for layer in d["results"]["layers"]]
     assert len(set(names)) == 2 and names[0].endswith(":a") and names[1].endswith(":b")
+
+
+def test_layer_report_tables_keep_the_families_apart():
+    stack = make_stack(n=300)
+    both = layer_dimensions(stack, methods="twonn,pca,entropy", n_boot=0, overlap_k=5)
+    (c1, cols1, rows1), (c2, cols2, rows2) = both.tables()
+    assert c1.startswith("intrinsic-dimension estimators") and c2.startswith("spectral measures")
+    assert cols1[:2] == ["layer", "twonn"] and cols2 == ["layer", "pca", "entropy"]
+    assert [r[0] for r in rows1] == [r[0] for r in rows2] == list(both.names)
+    assert both.table() == (cols1, rows1)
+    only = layer_dimensions(stack, methods="pca", n_boot=0, overlap_k=5)
+    [(c, cols, rows)] = only.tables()  # no estimator: the overlap joins the spectral table
+    assert c.startswith("spectral measures") and cols[:2] == ["layer", "pca"] and cols[-1].startswith("overlap")
+
+
+def test_verbose_reports_the_sgemm_fraction_of_the_exact_search(run_cli, files):
+    r = run_cli(["-v", "id", files / "x.npy", "-m", "twonn", "--bootstrap", "0", "-f", "csv"])
+    assert r.code == 0, r.stderr
+    assert "of this machine's sgemm rate" in r.stderr and "sgemm" not in r.stdout
+    quiet = run_cli(["id", files / "x.npy", "-m", "twonn", "--bootstrap", "0", "-f", "csv"])
+    assert "sgemm" not in quiet.stderr
+    X = np.load(files / "x.npy")
+    rep = intrinsic_dimension(X, methods="twonn", n_boot=0, kernel_rate=True)
+    k = rep.knn_rate  # the engine's own figures: rates are flops / seconds, fractions rates / peak
+    assert k is not None and k["gemm_gflops"] > 0
+    np.testing.assert_allclose(k["gemm_fraction"], k["gemm_gflops"] / k["peak_gflops"], rtol=1e-12)
+    assert k["search_fraction"] <= k["gemm_fraction"] * (1 + 1e-12)  # the search includes the GEMMs
+    assert intrinsic_dimension(X, methods="twonn", n_boot=0).knn_rate is None  # off by default (no sgemm timing)

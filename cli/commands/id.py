@@ -8,7 +8,7 @@ import typer
 from embgeo.cli.common import (
     DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, MethodOpt, OutOpt, PlotOpt, SampleOpt,
     SchedulerOpt, SeedOpt, emit_result, input_entry, message, progress, read_embeddings, resolve_device, save_plot,
-    scheduler_client, seed_value, split_list,
+    scheduler_client, seed_value, settings as global_settings, split_list, verbose,
 )
 
 
@@ -114,9 +114,15 @@ def intrinsic_id(
 
                 intrinsic_dimension = partial(on_cluster, client=client)
             try:
-                report = intrinsic_dimension(es.matrix, progress=advance, **common)
+                report = intrinsic_dimension(es.matrix, progress=advance, kernel_rate=global_settings().verbose, **common)
             except EmbgeoError as exc:
                 raise exc.with_source(es.source) from None
+        if report.knn_rate:
+            r = report.knn_rate
+            verbose(f"exact kNN: the GEMMs ran at {r['gemm_gflops']:.1f} GFLOP/s = {r['gemm_fraction']:.0%} of this machine's sgemm rate "
+                    f"({r['peak_gflops']:.1f} GFLOP/s, 1024³); the whole search, selection included, at {r['search_fraction']:.0%}")
+        elif report.neighbors is not None:
+            verbose("kNN: no sgemm-rate figure (it is measured on the exact numpy search only)")
         report = dataclasses.replace(report, n_dims=int(es.n_features))
         if report.n_duplicates_dropped:
             message(f"{es.source}: {report.n_duplicates_dropped} exact duplicate rows dropped before TwoNN/MLE/GRIDE (they make r1 = 0)")

@@ -17,7 +17,7 @@ import numpy as np
 
 from embgeo.errors import EmbgeoError
 from embgeo.intrinsic.methods import PEER_MLE_K, neighbors_needed, parse_methods
-from embgeo.intrinsic.result import IntrinsicReport, interval_of
+from embgeo.intrinsic.result import ESTIMATOR_CAPTION, SPECTRAL_CAPTION, IntrinsicReport, interval_of
 from embgeo.intrinsic.sampling import sample_rows
 from embgeo.intrinsic.summary import intrinsic_dimension
 from embgeo.knn.engine import knn
@@ -133,20 +133,21 @@ class LayerReport(Result):
         spec = [k for k in SPECTRAL_KEYS if k in curves]
         return ["layer", *spec], [[name, *[curves[k][i] for k in spec]] for i, name in enumerate(self.names)]
 
-    def table(self):
-        """Both tables in one: the estimators and the overlap, then (under their own header row) the spectral measures."""
+    def tables(self) -> list[tuple[str, list[str], list[list]]]:
+        """``[(caption, columns, rows), …]``: the estimators and the overlap per layer, and the spectral
+        measures per layer, as two tables (one when only one family was asked)."""
         cols, rows = self.estimator_table()
         scols, srows = self.spectral_table()
         if len(scols) == 1:
-            return cols, rows
+            return [(ESTIMATOR_CAPTION + ", per layer", cols, rows)]
         if len(cols) == 2:  # no estimator asked: the overlap joins the spectral table
-            return scols + cols[1:], [s + r[1:] for s, r in zip(srows, rows)]
-        width = max(len(cols), len(scols))
-        cols = cols + [""] * (width - len(cols))
-        out = [r + [None] * (width - len(r)) for r in rows]
-        out.append(["SPECTRAL", *[c.upper() for c in scols[1:]]] + [""] * (width - len(scols)))
-        out += [r + [None] * (width - len(r)) for r in srows]
-        return cols, out
+            return [(SPECTRAL_CAPTION + ", per layer", scols + cols[1:], [s + r[1:] for s, r in zip(srows, rows)])]
+        return [(ESTIMATOR_CAPTION + ", per layer", cols, rows), (SPECTRAL_CAPTION + ", per layer", scols, srows)]
+
+    def table(self):
+        """The first of :meth:`tables`."""
+        _, cols, rows = self.tables()[0]
+        return cols, rows
 
 
 #: the per-layer estimates, in table order

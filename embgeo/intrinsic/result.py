@@ -32,6 +32,9 @@ LEVEL = 0.95
 Z95 = 1.959963984540054
 #: estimates above this read as lower bounds (HIGH_ID_NOTE)
 HIGH_ID = 20.0
+#: captions of the two tables (:meth:`IntrinsicReport.tables`)
+ESTIMATOR_CAPTION = "intrinsic-dimension estimators (nearest-neighbour distances: the dimension of the manifold)"
+SPECTRAL_CAPTION = "spectral measures (eigenvalues of the scatter matrix: linear directions, not an intrinsic dimension)"
 
 
 # --------------------------------------------------------------------------- GRIDE's plateau
@@ -136,6 +139,8 @@ class IntrinsicReport(Result):
     twonn_linear: TwoNNResult | None = None
     mle_k20: MLEResult | None = None
     sample_check: SampleCheck | None = None
+    #: with ``kernel_rate=True``: the exact search's :meth:`~embgeo.knn.engine.Neighbors.sgemm_fraction` (None otherwise)
+    knn_rate: dict | None = field(default=None, compare=False)
 
     # ---- which estimate to read, and the verdict (the CLI and the report call these) ----
     def plateau(self) -> Plateau | None:
@@ -230,7 +235,7 @@ class IntrinsicReport(Result):
                           f"{PLATEAU_MIN} scales within {PLATEAU_TOL:.0%}: no single dimension describes the data", "gride",
                           "read the curve (--plot): structure at several scales (clusters, noise) needs more than one number"))
         if warns:
-            reason = "; ".join(w[0] for w in warns) + (f"; {read}" if read else "")
+            reason = "; ".join(w[0] for w in warns) + (f"; {read}: {rec.reason}" if read else "")
             return Verdict("warn", reason, warns[0][2], warns[0][1])
         if rec is None:
             return Verdict("info", "no estimate was asked")
@@ -430,17 +435,36 @@ class IntrinsicReport(Result):
             rows.append(["entropy", e.normalized, f"normalised matrix entropy (alpha = {e.alpha:g}); {e.entropy:.3f} nats"])
         return ["spectral measure", "value", "detail"], rows
 
-    def table(self):
-        """Both tables in one: the estimators, then (under their own header row) the spectral measures."""
+    def tables(self) -> list[tuple[str, list[str], list[list]]]:
+        """``[(caption, columns, rows), …]``: the intrinsic-dimension estimators and the spectral measures,
+        as two tables (those that have rows); the terminal and Markdown output show them one under the other."""
+        out = []
         cols, rows = self.estimator_table()
+        if rows:
+            out.append((ESTIMATOR_CAPTION, cols, rows))
         scols, srows = self.spectral_table()
-        if not rows:
-            return scols, srows
-        rows = [list(r) for r in rows]
         if srows:
-            rows.append([scols[0].upper(), scols[1].upper(), "", "", scols[2].upper()])
-            rows += [[r[0], r[1], None, None, r[2]] for r in srows]
-        return cols, rows
+            out.append((SPECTRAL_CAPTION, scols, srows))
+        return out
+
+    def table(self):
+        """The first of :meth:`tables`: the estimators (the spectral measures when no estimator ran)."""
+        found = self.tables()
+        return (found[0][1], found[0][2]) if found else (["estimator", "value"], [])
+
+    def _repr_html_(self) -> str:
+        """A notebook view: both tables, each under its caption."""
+        import html
+
+        def cell(v):
+            return "" if v is None else (f"{v:.6g}" if isinstance(v, float) else str(v))
+
+        parts = []
+        for caption, cols, rows in self.tables():
+            head = "".join(f"<th>{html.escape(str(c))}</th>" for c in cols)
+            body = "".join("<tr>" + "".join(f"<td>{html.escape(cell(v))}</td>" for v in r) + "</tr>" for r in rows)
+            parts.append(f"<table><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        return "".join(parts)
 
     def summary_rows(self) -> list[list]:
         """``[method, estimate]`` per asked method (the headline numbers; GRIDE: its plateau or first scale)."""

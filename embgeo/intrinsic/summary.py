@@ -55,6 +55,7 @@ def intrinsic_dimension(
     peers: bool = True,
     check_sample: bool | None = None,
     progress=None,
+    kernel_rate: bool = False,
 ) -> IntrinsicReport:
     """Run the asked estimators on ``X`` (n_rows, n_dims) with one kNN search.
 
@@ -71,6 +72,8 @@ def intrinsic_dimension(
     when it equals embgeo's own row. ``check_sample`` (default: when ``sample``
     is smaller than the data) re-estimates TwoNN on a seeded half of the used
     rows: on data with structure at several scales the estimate depends on n.
+    ``kernel_rate`` (default False: it measures this machine's sgemm rate once, ~0.1 s) keeps the
+    exact search's achieved GEMM rate as a fraction of the sgemm rate in ``knn_rate``.
     """
     methods = parse_methods(methods)
     if not isinstance(k, (int, np.integer)) or k < 3:
@@ -106,6 +109,8 @@ def intrinsic_dimension(
             neighbors = knn(Xd, max(need, peer_k), metric=metric, approx=approx, seed=seed, backend=backend, device=device,
                             check_duplicates=False, progress=progress)
         nb_summary = neighbors.to_dict()
+        if kernel_rate:
+            results["knn_rate"] = neighbors.sgemm_fraction()
         common = {"neighbors": neighbors, "seed": seed}
         if "twonn" in methods:
             results["twonn"] = twonn_dimension(discard_fraction=discard_fraction, variant=twonn_variant, n_boot=n_boot, **common)
@@ -124,7 +129,8 @@ def intrinsic_dimension(
         if "calibrated" in methods:
             results["calibrated"] = calibrated_dimension(neighbors=neighbors, n_dims=int(X.shape[1]), n_boot=n_boot, seed=seed)
         for m in list(results):
-            results[m] = dataclasses.replace(results[m], n_duplicates_dropped=dropped)
+            if m != "knn_rate":
+                results[m] = dataclasses.replace(results[m], n_duplicates_dropped=dropped)
         if check_sample and "twonn" in results:
             results["sample_check"] = sample_check(Xd, results["twonn"], seed=seed, discard_fraction=discard_fraction, metric=metric,
                                                    approx=approx, backend=backend, device=device)
