@@ -188,6 +188,12 @@ class CalibratedResult(Result):
         return (self.ci_low, self.ci_high)
 
     @property
+    def detail(self) -> str:
+        """One line for the estimator table: what was corrected, against what."""
+        bound = "; a lower bound (beyond the curve)" if self.lower_bound else ""
+        return f"TwoNN {self.raw:.2f} × {self.correction:.2f}: its bias on uniform {self.reference}s at n = {self.n_rows} removed{bound}"
+
+    @property
     def correction(self) -> float:
         """``dimension / raw``: how much the raw TwoNN is scaled up."""
         return float(self.dimension / self.raw) if self.raw > 0 else float("nan")
