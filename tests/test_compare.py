@@ -195,7 +195,9 @@ def test_replicates_on_fewer_rows_and_sampling_above_the_exact_limit(rng, monkey
     full = compare(X, Y, methods=["cka"], **FAST)
     sub = compare(X, Y, methods=["cka"], n_boot=30, n_perm=30, resample_rows=80)
     assert sub.value("cka_linear") == full.value("cka_linear")  # the value always uses every row
-    assert any("replicates on 80 rows" in n for n in sub.notes)
+    assert any("values and null bands on all 200 rows; intervals from bootstrap replicates on a seeded sample of 80 rows" in n
+               for n in sub.notes)
+    assert sub.to_dict()["cka_linear"]["bootstrap_rows"] == 80 and sub.metrics()[0].extra["bootstrap_rows"] == 80
     monkeypatch.setattr(core, "EXACT_MAX_ROWS", 120)
     s = compare(X, Y, methods=["cka"], **FAST)
     assert s.sampled and s.n_rows == 120 and s.n_rows_total == 200
@@ -301,3 +303,67 @@ def test_contract_ids_and_verdict(rng):
     assert only.verdict().status == "info"
     with pytest.raises(EmbgeoError, match="unknown measure"):
         compare(X, Y, methods=["nope"])
+
+
+# --------------------------------------------------------------------------- CKA/Procrustes replicates on every row
+
+
+@pytest.mark.parametrize("shape", [(60, 9, 5), (40, 70, 55)])  # narrow, and wider than tall (the U·S factor)
+def test_permutation_replicates_equal_the_measures_of_shuffled_rows(rng, shape):
+    from embgeo.compare.cka import centre, pieces_from_cross, row_factor, self_terms
+    from embgeo.compare.replicates import nuclear_fast
+
+    n, d1, d2 = shape
+    X, Y = rng.normal(size=(n, d1)), rng.normal(size=(n, d2)) + 0.5 * rng.normal(size=(n, 1))
+    Xc, Yc = centre(X), centre(Y)
+    Fx, Fy = row_factor(Xc), row_factor(Yc)
+    assert Fx.shape == (n, min(n, d1))
+    for _ in range(3):
+        p = rng.permutation(n)
+        got = pieces_from_cross(Fx.T @ Fy[p], self_terms(Xc), self_terms(Yc), perm=p, nuclear=nuclear_fast)
+        Yp = Y[p]
+        assert got["cka_linear"] == pytest.approx(_cka_direct(Xc, centre(Yp)), abs=1e-10)
+        assert got["cka_linear_unbiased"] == pytest.approx(_cka_unbiased_direct(X, Yp), abs=1e-10)
+        assert got["procrustes_residual"] == pytest.approx(procrustes_residual(X, Yp), abs=1e-10)
+
+
+def test_null_bands_use_every_row_above_resample_rows(rng):
+    """Biased CKA of unrelated spaces falls with n: a band from permutations of fewer rows lay above the value."""
+    n = 900
+    X, Y = rng.normal(size=(n, 30)), rng.normal(size=(n, 20))
+    res = compare(X, Y, methods=["cka", "cka_unbiased", "procrustes"], metric="euclidean", n_boot=20, n_perm=60, resample_rows=150, seed=2)
+    for m in res.measures:
+        assert m.null_low <= m.value <= m.null_high, m
+        assert m.ci_low <= m.value <= m.ci_high, m
+        assert m.boot_rows == 150 and m.rows == n
+    # the permutation law of tr(KHLH) has mean tr(K̃)tr(L̃)/(n−1): the band sits around it
+    Xc, Yc = X - X.mean(0), Y - Y.mean(0)
+    mean_null = (Xc ** 2).sum() * (Yc ** 2).sum() / (n - 1) / np.sqrt(((Xc.T @ Xc) ** 2).sum() * ((Yc.T @ Yc) ** 2).sum())
+    cka = res.get("cka_linear")
+    assert cka.null_low < mean_null < cka.null_high
+
+
+def test_bootstrap_interval_known_answers(rng):
+    """X against X·Q·s: every replicate is 1 (interval [1, 1]); a Gaussian pair with a population CKA
+    in closed form: the m-out-of-n interval (m = n/4) is as wide as the all-row bootstrap and covers it."""
+    X = rng.normal(size=(500, 6))
+    Q, _ = np.linalg.qr(rng.normal(size=(6, 6)))
+    r = compare(X, 3.0 * X @ Q, methods=["cka", "cka_unbiased", "procrustes"], metric="euclidean", n_boot=30, n_perm=0, resample_rows=100)
+    for m in r.measures:
+        ideal = 0.0 if m.metric == "procrustes_residual" else 1.0
+        assert m.value == pytest.approx(ideal, abs=1e-10) and m.ci_low == pytest.approx(ideal, abs=1e-9) and m.ci_high == pytest.approx(ideal, abs=1e-9)
+    s, noise = np.array([4.0, 2.0, 1.0, 0.5]), 1.0  # Σ_X = diag(s), Y = X + noise: CKA = ‖Σ_XY‖²/(‖Σ_X‖‖Σ_Y‖)
+    pop = (s ** 2).sum() / np.sqrt((s ** 2).sum() * ((s + noise) ** 2).sum())
+    covered, ratio = 0, []
+    for seed in range(12):
+        g = np.random.default_rng(seed)
+        A = g.normal(size=(1000, 4)) * np.sqrt(s)
+        B = A + np.sqrt(noise) * g.normal(size=A.shape)
+        kw = dict(methods=["cka_unbiased"], metric="euclidean", n_boot=60, n_perm=0, seed=seed)
+        sub = compare(A, B, resample_rows=250, **kw).get("cka_linear_unbiased")
+        full = compare(A, B, resample_rows=1000, **kw).get("cka_linear_unbiased")
+        assert sub.ci_low <= sub.value <= sub.ci_high and sub.value == full.value
+        covered += sub.ci_low <= pop <= sub.ci_high
+        ratio.append((sub.ci_high - sub.ci_low) / (full.ci_high - full.ci_low))
+    assert covered >= 10  # nominal 95 %; observed ≈ 90 % for the percentile bootstrap at these n (40 seeds, all-row and m-out-of-n alike)
+    assert 0.8 < np.mean(ratio) < 1.25

@@ -6,8 +6,8 @@ from typing import Annotated, List, Optional
 import typer
 
 from embgeo.cli.common import (
-    FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, JoinOpt, MethodOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, emit_result, input_entry,
-    message, progress, read_embeddings, seed_value, split_list,
+    FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, JoinOpt, MethodOpt, OutOpt, PlotOpt, SampleOpt, SchedulerOpt, SeedOpt, emit_result,
+    input_entry, message, progress, read_embeddings, scheduler_client, seed_value, split_list,
 )
 
 
@@ -28,11 +28,12 @@ def compare(
     n_perm: Annotated[int, typer.Option("--permutations", help="Permutations (rows of Y shuffled) of every null band (0: none).", min=0)] = 100,
     confidence: Annotated[float, typer.Option("--confidence", help="Level of the intervals and null bands.", min=0.5, max=0.999)] = 0.95,
     sample: SampleOpt = None,
-    resample_rows: Annotated[int, typer.Option("--resample-rows", help="Rows of the CKA/Procrustes replicates (intervals rescaled by √(m/n) when fewer than n).", min=10)] = 1000,
+    resample_rows: Annotated[int, typer.Option("--resample-rows", help="Rows of the CKA/Procrustes bootstrap (m-out-of-n: spread rescaled by √(m/n) when fewer than n; null bands use every row).", min=10)] = 1000,
     rsa_rows: Annotated[int, typer.Option("--rsa-rows", help="Rows whose pairwise distances RSA correlates.", min=4)] = 500,
     rbf_rows: Annotated[int, typer.Option("--rbf-rows", help="Rows of RBF CKA (-m cka_rbf).", min=4)] = 1000,
     rbf_sigma: Annotated[float, typer.Option("--rbf-sigma", help="RBF bandwidth as a multiple of the median pairwise distance.", min=1e-6)] = 1.0,
     approx: Annotated[bool, typer.Option("--approx", help="Approximate kNN (pynndescent) for mutual kNN and the imbalance, with a measured recall.")] = False,
+    scheduler: SchedulerOpt = None,
     join: JoinOpt = None,
     id_col: IdColOpt = None,
     input_format: InputFormatOpt = None,
@@ -122,10 +123,10 @@ def compare(
             spaces = sets
             kind = "inputs"
     n_pairs = len(pairs) if pairs is not None else len(spaces) * (len(spaces) - 1) // 2
-    with progress("pairs", total=n_pairs) as advance:
+    with progress("pairs", total=n_pairs) as advance, scheduler_client(scheduler) as client:
         res = compare_many(spaces, names=names, pairs=pairs, kind=kind, methods=methods, k=ks, metric=metric.value, n_boot=n_boot,
                            n_perm=n_perm, confidence=confidence, seed=s, sample=sample, resample_rows=resample_rows, rsa_rows=rsa_rows,
-                           rbf_rows=rbf_rows, rbf_sigma=rbf_sigma, approx=approx, join=join_value, progress=advance)
+                           rbf_rows=rbf_rows, rbf_sigma=rbf_sigma, approx=approx, join=join_value, progress=advance, client=client)
     single = kind == "inputs" and len(spaces) == 2
     result = res.pairs[0] if single else res
     notes = list(res.notes)
@@ -134,7 +135,7 @@ def compare(
     settings = {"method": list(methods), "k": ks, "metric": metric.value, "layers": layers, "prefix_dims": dims or None,
                 "quantize": quants or None, "n_boot": n_boot, "n_perm": n_perm, "confidence": confidence, "sample": sample,
                 "resample_rows": resample_rows, "rsa_rows": rsa_rows, "rbf_rows": rbf_rows, "rbf_sigma": rbf_sigma, "approx": approx,
-                "join": join_value, "id_col": id_col, "input_format": input_format, "seed": s, "fail_on": getattr(fail_on, "value", fail_on)}
+                "scheduler": scheduler, "join": join_value, "id_col": id_col, "input_format": input_format, "seed": s, "fail_on": getattr(fail_on, "value", fail_on)}
     verdict = result.verdict()
     if verdict.status == "info":
         notes.insert(0, verdict.reason)

@@ -9,7 +9,8 @@
 - :mod:`embgeo.compare.rsa` — Spearman correlation of pairwise distances;
 - :mod:`embgeo.compare.align` — rows joined by id (or row order when no input has ids);
 - :mod:`embgeo.compare.results` — :class:`CompareResult`, :class:`CompareMatrix`, the verdict thresholds;
-- :mod:`embgeo.compare.replicates` — bootstrap intervals and permutation-null bands.
+- :mod:`embgeo.compare.replicates` — bootstrap intervals and permutation-null bands;
+- :mod:`embgeo.compare.distributed` — the kNN-based measures on a Dask cluster (``client=``, ``--scheduler``).
 
 The package is callable: ``embgeo.compare(X, Y)`` is :func:`embgeo.compare.core.compare`.
 """

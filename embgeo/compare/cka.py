@@ -78,18 +78,37 @@ def _hsic_u(tr_kl_tilde: float, sum_k: float, sum_l: float, kl_one: float, n: in
 
 def linear_pieces(Xc: np.ndarray, Yc: np.ndarray, sx: SelfTerms, sy: SelfTerms, *, want_nuclear: bool = True) -> dict:
     """``cka_linear``, ``cka_linear_unbiased`` and ``procrustes_residual`` of centred ``Xc``, ``Yc``."""
-    C = Xc.T @ Yc
+    return pieces_from_cross(Xc.T @ Yc, sx, sy, want_nuclear=want_nuclear)
+
+
+def pieces_from_cross(C: np.ndarray, sx: SelfTerms, sy: SelfTerms, *, perm: np.ndarray | None = None, want_nuclear: bool = True,
+                      nuclear=None) -> dict:
+    """The linear measures from the cross-product ``C = XcᵀYc`` (``XcᵀYc[perm]`` for the rows of Y shuffled by ``perm``,
+    whose self terms are those of Y permuted) and the self terms; ``nuclear`` computes ``‖C‖_*`` (default: the SVD)."""
+    a_y = sy.sq_norms if perm is None else sy.sq_norms[perm]
+    k_y = sy.k_row if perm is None else sy.k_row[perm]
     cross = float(np.sum(C * C))
     out = {"cka_linear": _ratio(cross, np.sqrt(sx.fro2_gram * sy.fro2_gram))}
-    tr_kl = cross - float(sx.sq_norms @ sy.sq_norms)
-    hsic_u = _hsic_u(tr_kl, float(sx.k_row.sum()), float(sy.k_row.sum()), float(sx.k_row @ sy.k_row), sx.n)
+    tr_kl = cross - float(sx.sq_norms @ a_y)
+    hsic_u = _hsic_u(tr_kl, float(sx.k_row.sum()), float(sy.k_row.sum()), float(sx.k_row @ k_y), sx.n)
     denom = sx.hsic_u_self * sy.hsic_u_self
     out["cka_linear_unbiased"] = hsic_u / np.sqrt(denom) if denom > 0 else float("nan")
     if want_nuclear:
-        nuc = float(singular_values(C).sum())
+        nuc = float(singular_values(C).sum()) if nuclear is None else float(nuclear(C))
         scale = sx.fro2 * sy.fro2
         out["procrustes_residual"] = max(0.0, 1.0 - nuc * nuc / scale) if scale > 0 else float("nan")
     return out
+
+
+def row_factor(Xc: np.ndarray) -> np.ndarray:
+    """An ``n × min(n, d)`` matrix ``F`` with ``FFᵀ = XcXcᵀ`` and ``F = Xc·V`` for orthonormal ``V``: ``Xc`` itself when
+    ``d ≤ n``, else ``U·S`` of its thin SVD. ``FᵀG[p]`` has the singular values and Frobenius norm of ``XcᵀYc[p]``
+    (G the factor of Yc), so permutations of wide, short inputs cost ``n·min(n, d_x)·min(n, d_y)``."""
+    n, d = Xc.shape
+    if d <= n:
+        return Xc
+    U, S, _ = np.linalg.svd(Xc, full_matrices=False)
+    return U * S
 
 
 def _ratio(a: float, b: float) -> float:

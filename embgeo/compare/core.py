@@ -6,9 +6,11 @@ bootstrap interval (``ci_low``/``ci_high``) and a permutation-null band
 (``null_low``/``null_high``: the same measure with the rows of Y shuffled).
 
 Scale: every value is exact on up to :data:`EXACT_MAX_ROWS` rows; above, a seeded sample
-of that many rows is used and the notes say so. Replicates of the GEMM-based measures
-(CKA, Procrustes) run on ``resample_rows`` rows (m-out-of-n bootstrap, intervals scaled
-by √(m/n)); RSA on ``rsa_rows`` rows; RBF CKA on ``rbf_rows`` rows.
+of that many rows is used and the notes say so. The permutation nulls of the GEMM-based
+measures (CKA, Procrustes) use every row; their bootstrap runs on ``resample_rows`` rows
+(m-out-of-n, spread scaled by √(m/n); ``bootstrap_rows`` in the results); RSA on
+``rsa_rows`` rows; RBF CKA on ``rbf_rows`` rows. With a Dask ``client`` the kNN-based
+measures search on the cluster (:mod:`embgeo.compare.distributed`).
 """
 from __future__ import annotations
 
@@ -115,6 +117,14 @@ class _Space:
             self._cache["centred"] = (Gc, self_terms(Gc))
         return self._cache["centred"]
 
+    def factor(self) -> np.ndarray:
+        """The centred rows (or ``U·S`` when wider than tall) that the permutation nulls multiply."""
+        if "factor" not in self._cache:
+            from embgeo.compare.cka import row_factor
+
+            self._cache["factor"] = row_factor(self.centred()[0])
+        return self._cache["factor"]
+
     def centred_rows(self, rows: np.ndarray):
         key = ("centred_rows", rows.size, int(rows[:8].sum()))
         if key not in self._cache:
@@ -124,12 +134,17 @@ class _Space:
             self._cache[key] = (Gc, self_terms(Gc))
         return self._cache[key]
 
-    def neighbours(self, k: int, *, approx: bool, seed: int):
+    def neighbours(self, k: int, *, approx: bool, seed: int, client=None):
         have = self._cache.get("nn")
         if have is None or have[0].shape[1] < k:
-            from embgeo.compare.neighbours import neighbour_lists
+            if client is not None:
+                from embgeo.compare.distributed import neighbour_lists as on_cluster
 
-            idx, nb = neighbour_lists(self.work, k, metric=self.metric, approx=approx, seed=seed)
+                idx, nb = on_cluster(self.work, k, client=client, metric=self.metric, approx=approx, seed=seed)
+            else:
+                from embgeo.compare.neighbours import neighbour_lists
+
+                idx, nb = neighbour_lists(self.work, k, metric=self.metric, approx=approx, seed=seed)
             self._cache["nn"] = (idx, nb)
         return self._cache["nn"]
 
@@ -162,7 +177,7 @@ class _Settings:
     approx: bool
 
 
-def _pair(sx: _Space, sy: _Space, st: _Settings, *, pair_seed, n_total: int, join: str, sampled: bool) -> CompareResult:
+def _pair(sx: _Space, sy: _Space, st: _Settings, *, pair_seed, n_total: int, join: str, sampled: bool, client=None) -> CompareResult:
     n = sx.n
     if sy.n != n:
         raise EmbgeoError(f"{sy.name} has {sy.n} rows but {sx.name} has {n}", hint="compare the same rows")
@@ -173,42 +188,54 @@ def _pair(sx: _Space, sy: _Space, st: _Settings, *, pair_seed, n_total: int, joi
     methods = st.methods
 
     # --- linear CKA (biased, unbiased) and Procrustes: exact values from the cross-products in
-    # feature space; replicates on m = min(n, resample_rows) rows (CKA through the m×m Gram
-    # matrices, O(m²) per replicate; Procrustes through the d_X×d_Y cross-product and its SVD)
+    # feature space. Null bands: permutations of all n rows (one n×d_X·d_Y product per permutation,
+    # the same pieces as the value). Intervals: bootstrap replicates on m = min(n, resample_rows) rows
+    # (CKA through the m×m Gram matrices; Procrustes through the d_X×d_Y cross-product and its SVD),
+    # rescaled by √(m/n) when m < n.
     lin = [m for m in ("cka", "cka_unbiased", "procrustes") if m in methods]
     if lin:
-        from embgeo.compare.cka import centre, linear_pieces
+        from embgeo.compare.cka import centre, linear_pieces, pieces_from_cross
 
         want_nuc = "procrustes" in methods
         Xc, tx = sx.centred()
         Yc, ty = sy.centred()
         point = linear_pieces(Xc, Yc, tx, ty, want_nuclear=want_nuc)
         r = rng(1)
-        m = min(n, st.resample_rows)
-        rows = _rows(n, m, r)
-        Xr = Xc if m >= n else centre(Xc[rows])
-        Yr = Yc if m >= n else centre(Yc[rows])
         ids = {"cka": "cka_linear", "cka_unbiased": "cka_linear_unbiased", "procrustes": "procrustes_residual"}
         nulls: dict = {ids[x]: [] for x in lin}
         boots: dict = {ids[x]: [] for x in lin}
-        if st.n_boot or st.n_perm:
+        n_proc = min(st.n_perm, PROCRUSTES_REPLICATES) if want_nuc else 0
+        if st.n_perm:
+            from embgeo.compare.replicates import nuclear_fast
+
+            Fx, Fy = sx.factor(), sy.factor()
+            for i in range(st.n_perm):
+                p = r.permutation(n)
+                vals = pieces_from_cross(Fx.T @ Fy[p], tx, ty, perm=p, want_nuclear=i < n_proc, nuclear=nuclear_fast)
+                for key in nulls:
+                    if key in vals:
+                        nulls[key].append(vals[key])
+        m = min(n, st.resample_rows)
+        if st.n_boot:
+            rows = _rows(n, m, r)
+            Xr = Xc if m >= n else centre(Xc[rows])
+            Yr = Yc if m >= n else centre(Yc[rows])
             if "cka" in methods or "cka_unbiased" in methods:
-                K = Xr @ Xr.T
-                L = Yr @ Yr.T
-                gram_replicates(K, L, r, st.n_perm, st.n_boot, nulls, boots, biased="cka_linear" in nulls, unbiased="cka_linear_unbiased" in nulls)
+                gram_replicates(Xr @ Xr.T, Yr @ Yr.T, r, 0, st.n_boot, nulls, boots, biased="cka_linear" in nulls,
+                                unbiased="cka_linear_unbiased" in nulls)
             if want_nuc:
-                procrustes_replicates(Xr, Yr, r, min(st.n_perm, PROCRUSTES_REPLICATES), min(st.n_boot, PROCRUSTES_REPLICATES), nulls["procrustes_residual"], boots["procrustes_residual"])
+                procrustes_replicates(Xr, Yr, r, 0, min(st.n_boot, PROCRUSTES_REPLICATES), [], boots["procrustes_residual"])
         for meth in lin:
             key = ids[meth]
             lo, hi = scaled_ci(point[key], boots[key], m, n, conf)
             nlo, nhi = quantiles(nulls[key], conf)
-            out.append(Measure(key, float(point[key]), lo, hi, nlo, nhi, rows=n))
+            out.append(Measure(key, float(point[key]), lo, hi, nlo, nhi, rows=n, boot_rows=m if st.n_boot else None))
         if want_nuc and max(st.n_boot, st.n_perm) > PROCRUSTES_REPLICATES:
             notes.append(f"procrustes_residual: interval and null band from at most {PROCRUSTES_REPLICATES} replicates each "
                          "(each needs the singular values of a d_X×d_Y matrix)")
-        if m < n and (st.n_boot or st.n_perm):
-            notes.append(f"cka/procrustes: values on all {n} rows; intervals and null bands from replicates on {m} rows "
-                         f"(intervals rescaled by √(m/n); null bands at {m} rows are wider than at {n})")
+        if m < n and st.n_boot:
+            notes.append(f"cka/procrustes: values and null bands on all {n} rows; intervals from bootstrap replicates on a seeded "
+                         f"sample of {m} rows (bootstrap_rows; m-out-of-n: their spread rescaled by √(m/n), --resample-rows {n} for all rows)")
 
     # --- RBF CKA on at most rbf_rows rows
     if "cka_rbf" in methods:
@@ -234,8 +261,8 @@ def _pair(sx: _Space, sy: _Space, st: _Settings, *, pair_seed, n_total: int, joi
     if need_k:
         if need_k >= n:
             raise EmbgeoError(f"k = {need_k} needs more than {n} rows", hint="lower -k")
-        A, nbx = sx.neighbours(need_k, approx=st.approx, seed=st.seed)
-        B, nby = sy.neighbours(need_k, approx=st.approx, seed=st.seed)
+        A, nbx = sx.neighbours(need_k, approx=st.approx, seed=st.seed, client=client)
+        B, nby = sy.neighbours(need_k, approx=st.approx, seed=st.seed, client=client)
         for name, nb in ((sx.name, nbx), (sy.name, nby)):
             if nb.n_duplicate_rows:
                 notes.append(f"{name}: {nb.n_duplicate_rows} rows repeat another row exactly; their neighbours tie and are ordered by row number")
@@ -263,7 +290,14 @@ def _pair(sx: _Space, sy: _Space, st: _Settings, *, pair_seed, n_total: int, joi
             nlo, nhi = quantiles(nulls[k], conf)
             out.append(Measure("mutual_knn", float(per[k].mean()), lo, hi, nlo, nhi, k=k, rows=n))
     if "imbalance" in methods:
-        from embgeo.compare.imbalance import ranks_of
+        if client is not None:
+            from functools import partial
+
+            from embgeo.compare.distributed import ranks_of as on_cluster
+
+            ranks_of = partial(on_cluster, client=client)
+        else:
+            from embgeo.compare.imbalance import ranks_of
 
         r = rng(4)
         dtype = np.float64 if (sx.float64 and sy.float64) else np.float32
@@ -378,14 +412,16 @@ def _names(inputs, names):
 def compare_many(inputs, *, names=None, pairs=None, kind: str = "inputs", methods=None, k=10, metric: str = "cosine", n_boot: int = 100,
                  n_perm: int = 100, confidence: float = 0.95, seed: int = 0, sample: int | None = None, resample_rows: int = 1000,
                  rsa_rows: int = 500, rbf_rows: int = 1000, rbf_sigma: float = 1.0, approx: bool = False, join: str | None = None,
-                 progress=None) -> CompareMatrix:
+                 progress=None, client=None) -> CompareMatrix:
     """Compare several spaces of the same items pairwise.
 
     ``inputs``: arrays or :class:`~embgeo.io.EmbeddingSet` (rows joined by id when they carry
     ids, else by row order; see :func:`embgeo.compare.align.align_rows`). ``pairs``: index pairs
     to compare (default every ``i < j``). ``kind`` labels the matrix (``inputs``, ``layers``,
     ``prefix``, ``quantize``) and decides the verdict (see :meth:`CompareMatrix.verdict`).
-    The other parameters are those of :func:`compare`.
+    ``client``: a ``distributed.Client`` (:func:`embgeo.distributed.connect`): the neighbour
+    searches and the imbalance's ranks run on its workers (:mod:`embgeo.compare.distributed`),
+    with the same results as in one process. The other parameters are those of :func:`compare`.
     """
     from embgeo.compare.align import align_rows
 
@@ -401,13 +437,19 @@ def compare_many(inputs, *, names=None, pairs=None, kind: str = "inputs", method
         pairs = [(i, j) for i in range(len(spaces)) for j in range(i + 1, len(spaces))]
     results = []
     for (i, j) in pairs:
-        results.append(_pair(spaces[i], spaces[j], st, pair_seed=(i, j), n_total=n_total, join=al.join, sampled=rows is not None))
+        results.append(_pair(spaces[i], spaces[j], st, pair_seed=(i, j), n_total=n_total, join=al.join, sampled=rows is not None, client=client))
         if progress is not None:
             progress(1)
     notes = []
     if rows is not None:
         notes.append(f"sampled {rows.size} of {n_total} rows (seed {st.seed}): every value and interval is an estimate on the sample"
                      + (f" (exact up to {EXACT_MAX_ROWS} rows)" if sample is None else ""))
+    if client is not None and ("mutual_knn" in st.methods or "imbalance" in st.methods):
+        from embgeo.distributed.cluster import n_workers
+
+        notes.append(f"mutual_knn/imbalance: neighbour searches{' and ranks' if 'imbalance' in st.methods else ''} on the Dask cluster "
+                     f"({n_workers(client)} workers){' (approximate neighbours: pynndescent on the client)' if st.approx else ''}; "
+                     "the other measures and every replicate in this process")
     for r in results:
         for note in r.notes:
             if note not in notes:
@@ -417,7 +459,7 @@ def compare_many(inputs, *, names=None, pairs=None, kind: str = "inputs", method
 
 def compare(X, Y, *, methods=None, k=10, metric: str = "cosine", n_boot: int = 100, n_perm: int = 100, confidence: float = 0.95,
             seed: int = 0, sample: int | None = None, resample_rows: int = 1000, rsa_rows: int = 500, rbf_rows: int = 1000,
-            rbf_sigma: float = 1.0, approx: bool = False, join: str | None = None, names=None) -> CompareResult:
+            rbf_sigma: float = 1.0, approx: bool = False, join: str | None = None, names=None, client=None) -> CompareResult:
     """Are ``X`` and ``Y`` (the same items in two spaces; widths may differ) the same geometry?
 
     Parameters
@@ -429,10 +471,14 @@ def compare(X, Y, *, methods=None, k=10, metric: str = "cosine", n_boot: int = 1
     metric : ``cosine`` (rows L2-normalised before every measure; the default) or ``euclidean``.
     n_boot, n_perm : bootstrap and permutation replicates (0 switches either off).
     sample : compare a seeded sample of this many rows (default: all up to 20 000, else 20 000).
-    resample_rows, rsa_rows, rbf_rows : rows for the CKA/Procrustes replicates, RSA, RBF CKA.
+    resample_rows : rows of the CKA/Procrustes bootstrap (m-out-of-n when fewer than n: the spread is
+        rescaled by √(m/n)); their permutation nulls always use every row.
+    rsa_rows, rbf_rows : rows of RSA and of RBF CKA.
+    client : a ``distributed.Client``: mutual kNN's and the imbalance's neighbour searches and ranks
+        run on its workers (same results); see :mod:`embgeo.compare.distributed`.
     """
     res = compare_many([X, Y], names=names or _names([X, Y], None), methods=methods, k=k, metric=metric, n_boot=n_boot, n_perm=n_perm,
                        confidence=confidence, seed=seed, sample=sample, resample_rows=resample_rows, rsa_rows=rsa_rows, rbf_rows=rbf_rows,
-                       rbf_sigma=rbf_sigma, approx=approx, join=join)
+                       rbf_sigma=rbf_sigma, approx=approx, join=join, client=client)
     pair = res.pairs[0]
     return replace(pair, notes=res.notes)

@@ -25,27 +25,36 @@ def prepare(M: np.ndarray, metric: str, dtype) -> tuple[np.ndarray, np.ndarray |
     return np.ascontiguousarray(Mc, dtype=dtype), np.einsum("ij,ij->i", Mc, Mc).astype(dtype)
 
 
+def tile_rows(n: int, dtype, tile_bytes: int = 64 << 20) -> int:
+    """Query rows per score tile (one ``rows × n`` GEMM of ``tile_bytes``)."""
+    return max(1, int(tile_bytes // (np.dtype(dtype).itemsize * max(n, 1))))
+
+
 def ranks_of(M: np.ndarray, targets: np.ndarray, *, metric: str = "cosine", dtype=np.float64, tile_bytes: int = 64 << 20) -> np.ndarray:
     """For each row ``i``: 1 + the number of rows ``l ∉ {i}`` strictly nearer to ``i`` than ``targets[i]`` (in ``M``)."""
     P, sq = prepare(M, metric, dtype)
     n = P.shape[0]
-    rows = max(1, int(tile_bytes // (np.dtype(dtype).itemsize * max(n, 1))))
-    out = np.empty(n, dtype=np.int64)
-    targets = np.asarray(targets, dtype=np.int64)
-    for s in range(0, n, rows):
-        e = min(n, s + rows)
+    return ranks_range(P, sq, np.asarray(targets, dtype=np.int64), 0, n, metric=metric, rows=tile_rows(n, dtype, tile_bytes))
+
+
+def ranks_range(P: np.ndarray, sq: np.ndarray | None, targets: np.ndarray, a: int, b: int, *, metric: str, rows: int) -> np.ndarray:
+    """:func:`ranks_of` for the query rows ``[a, b)`` of prepared rows ``P`` (:func:`prepare`), in tiles of ``rows``
+    starting at ``a`` (a range that starts at a multiple of ``rows`` runs the very GEMMs of the whole pass)."""
+    out = np.empty(b - a, dtype=np.int64)
+    for s in range(a, b, rows):
+        e = min(b, s + rows)
         S = P[s:e] @ P.T
         idx = np.arange(e - s)
         if metric == "cosine":
             t = S[idx, targets[s:e]]
             S[idx, np.arange(s, e)] = -np.inf  # self is never counted
-            out[s:e] = 1 + (S > t[:, None]).sum(axis=1)
+            out[s - a:e - a] = 1 + (S > t[:, None]).sum(axis=1)
         else:
             S *= -2.0
             S += sq[None, :]
             t = S[idx, targets[s:e]]
             S[idx, np.arange(s, e)] = np.inf
-            out[s:e] = 1 + (S < t[:, None]).sum(axis=1)
+            out[s - a:e - a] = 1 + (S < t[:, None]).sum(axis=1)
     return out
 
 

@@ -42,10 +42,13 @@ class Measure:
     null_high: float | None = None
     k: int | None = None
     rows: int = 0  # rows the value was computed on
+    boot_rows: int | None = None  # rows of the bootstrap replicates when they are a sample (CKA, Procrustes; m-out-of-n)
 
     def to_dict(self) -> dict:
         d = {"value": self.value, "ci_low": self.ci_low, "ci_high": self.ci_high, "null_low": self.null_low, "null_high": self.null_high,
              "n_rows": self.rows}
+        if self.boot_rows is not None:
+            d["bootstrap_rows"] = self.boot_rows
         if self.k is not None:
             d = {"k": self.k, **d}
         return jsonable(d)
@@ -109,6 +112,8 @@ class CompareResult(Result):
             if m.metric == "mutual_knn":
                 extra["k"] = m.k
             extra.update({"null_low": m.null_low, "null_high": m.null_high})
+            if m.boot_rows is not None:
+                extra["bootstrap_rows"] = m.boot_rows
             rows.append(Metric(m.metric, m.value, m.ci_low, m.ci_high, "", metric_status(m.metric, m.value) if (m.k is None or m.k == self._verdict_k()) else "", extra))
         return rows
 
