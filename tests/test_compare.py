@@ -231,6 +231,8 @@ def test_rows_join_by_id_and_mismatches_are_errors(rng):
         compare(X, Y[:55], **FAST)
     by_order = compare(ex, Y[perm], join="row-order", methods=["cka"], **FAST)
     assert by_order.join == "row order"
+    eb = EmbeddingSet(Y[perm], ids=np.array([v.encode() for v in ids[perm]]), provenance={"file": "b.npz"})  # bytes ids (h5py, npz |S)
+    assert compare(ex, eb, methods=["cka"], **FAST).value("cka_linear") == pytest.approx(aligned.value("cka_linear"), abs=1e-12)
 
 
 def test_prefixes_quantised_copies_and_matrices(rng):

@@ -1,5 +1,8 @@
 """Rows of several embedding sets put in one order: by id, or by row order only when no set has ids.
 
+embgeo.io has no public join of two id arrays to reuse (``embgeo.io.join_labels`` joins a labels
+*file* onto one set); the id text is :func:`embgeo.io.common.ids_as_text`, as in the readers.
+
 The rule (the same as for ``--labels``): when every input carries ids the rows are
 joined by id, and every id must be in every input, exactly once — any mismatch is an
 error that counts the ids each side lacks. When no input has ids the rows are taken
@@ -25,8 +28,10 @@ class Aligned:
 
 
 def _ids(s):
+    from embgeo.io.common import ids_as_text  # the readers' id text (bytes decoded as UTF-8), so ids compare as loaded
+
     ids = getattr(s, "ids", None)
-    return None if ids is None else np.asarray([str(v) for v in ids])
+    return None if ids is None else ids_as_text(ids)
 
 
 def _matrix(s):
