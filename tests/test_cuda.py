@@ -99,8 +99,8 @@ def test_knn_queries_memmap_and_streamed_chunks(tmp_path, monkeypatch):
     M = np.load(tmp_path / "x.npy", mmap_mode="r")
     ref = knn(X, 5, backend="numpy", check_duplicates=False)
     prepared = []
-    original = NE._Prepared._prepare
-    monkeypatch.setattr(NE._Prepared, "_prepare", lambda self, a, b: (prepared.append(b - a), original(self, a, b))[1])
+    original = NE.Prepared._prepare
+    monkeypatch.setattr(NE.Prepared, "_prepare", lambda self, a, b: (prepared.append(b - a), original(self, a, b))[1])
     got = knn(M, 5, backend="torch", device=DEV, check_duplicates=False)
     assert_same_neighbours(ref, got)
     if DEV.startswith("cuda"):

@@ -69,7 +69,7 @@ def test_missing_extra_names_the_install(monkeypatch):
 def test_memmap_is_shared_by_path_and_arrays_are_scattered(client, data):
     X, M, path = data
     assert D.share(client, M) == D.NpyFile(str(path), int(M.offset), "<f4", (1800, 20))
-    assert D._as_file(M[10:20]) is None  # a view is not the whole file
+    assert D.as_npy_file(M[10:20]) is None  # a view is not the whole file
     assert not isinstance(D.share(client, X), D.NpyFile)
     with pytest.raises(EmbgeoError, match="share='file'"):
         D.share(client, X, "file")

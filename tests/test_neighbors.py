@@ -6,7 +6,8 @@ import pytest
 from scipy.spatial.distance import cdist
 
 from embgeo.errors import EmbgeoError
-from embgeo.knn.engine import Neighbors, _select_k, drop_duplicates, exact_distances, find_duplicates, knn
+from embgeo.knn.engine import Neighbors, drop_duplicates, exact_distances, find_duplicates, knn
+from embgeo.knn.exact import select_k
 
 
 def brute(X, Q, k, metric, exclude_self):
@@ -57,7 +58,7 @@ def test_select_k_is_exact_top_k_with_ties():
     rng = np.random.default_rng(2)
     S = rng.integers(0, 50, size=(40, 9000)).astype(np.float32)  # many ties
     for k in (1, 2, 10, 64):
-        sel = _select_k(S, k)
+        sel = select_k(S, k)
         got = np.sort(np.take_along_axis(S, sel, axis=1), axis=1)
         np.testing.assert_array_equal(got, np.sort(S, axis=1)[:, :k])
         assert all(np.unique(r).size == k for r in sel)  # k distinct columns
@@ -140,8 +141,8 @@ def test_streamed_torch_and_chunks_shorter_than_k(metric, backend, tmp_path, mon
     mm = np.load(tmp_path / "x.npy", mmap_mode="r")
     ref = knn(X, 5, metric=metric)
     prepared = []
-    real = NE._Prepared._prepare
-    monkeypatch.setattr(NE._Prepared, "_prepare", lambda self, a, b: (prepared.append(b - a), real(self, a, b))[1])
+    real = NE.Prepared._prepare
+    monkeypatch.setattr(NE.Prepared, "_prepare", lambda self, a, b: (prepared.append(b - a), real(self, a, b))[1])
     got = knn(mm, 5, metric=metric, backend=backend, stream_rows=128, block_rows=100)
     np.testing.assert_array_equal(got.indices, ref.indices)
     np.testing.assert_array_equal(got.distances, ref.distances)

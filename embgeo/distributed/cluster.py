@@ -4,7 +4,7 @@ The single-process kernels are reused unchanged; only the loop over blocks is
 handed to the workers, and the pieces are merged on the client:
 
 * exact kNN: query blocks (aligned to the single-process GEMM blocks) against the
-  whole data; :func:`embgeo.knn.exact._exact_numpy` / ``_exact_torch`` on
+  whole data; :func:`embgeo.knn.exact.exact_numpy` / ``exact_torch`` on
   each worker, float64 distances from :func:`exact_distances` there too;
 * exact uniformity: ranges of row tiles of the upper triangle
   (:func:`embgeo.uniformity.kernels.exact_logsum_numpy` with
@@ -25,6 +25,11 @@ How the data reach the workers (``share``): a ``.npy`` memory map is opened by
 each worker from its path (the workers must see the same file system: a
 ``LocalCluster`` or a shared mount); anything else is scattered once to every
 worker (``broadcast=True``). ``share="scatter"`` forces the second way.
+
+Helpers shared with :mod:`embgeo.distributed.metrics` (and any other blockwise
+path): :func:`share` / :func:`task_matrix` (the data on the workers),
+:func:`block_ranges` (block-aligned task ranges), :func:`gather_in_order`
+(results in submission order, with progress), :func:`n_workers`.
 """
 from __future__ import annotations
 
@@ -139,8 +144,8 @@ def _release(m: np.memmap) -> None:
             pass
 
 
-def _as_file(X) -> NpyFile | None:
-    """The file behind ``X`` when it is a whole, C-ordered ``.npy`` memory map (not a view)."""
+def as_npy_file(X) -> NpyFile | None:
+    """The file behind ``X`` when it is a whole, C-ordered ``.npy`` memory map (not a view); else ``None``."""
     if not isinstance(X, np.memmap) or not isinstance(X.base, mmap.mmap) or not X.flags.c_contiguous:
         return None
     path = getattr(X, "filename", None)
@@ -153,7 +158,7 @@ def share(client, X: np.ndarray, how: str = "auto"):
     """What the tasks receive for ``X``: an :class:`NpyFile` or a future of the array scattered to every worker."""
     if how not in SHARE_MODES:
         raise EmbgeoError(f"share must be one of {', '.join(SHARE_MODES)}; got {how!r}")
-    f = _as_file(X) if how in ("auto", "file") else None
+    f = as_npy_file(X) if how in ("auto", "file") else None
     if f is not None:
         return f
     if how == "file":
@@ -161,8 +166,9 @@ def share(client, X: np.ndarray, how: str = "auto"):
     return client.scatter(np.ascontiguousarray(X), broadcast=True, hash=False)
 
 
-def _matrix(data):
-    """On a worker: the matrix behind a task's ``data`` argument (futures arrive resolved)."""
+def task_matrix(data):
+    """On a worker: the matrix behind a task's ``data`` argument (what :func:`share` returned;
+    futures arrive resolved, an :class:`NpyFile` is opened as a memory map)."""
     return data.open() if isinstance(data, NpyFile) else data
 
 
@@ -170,14 +176,14 @@ def _read(data, a: int, b: int) -> np.ndarray:
     return data.read(a, b) if isinstance(data, NpyFile) else np.asarray(data[a:b])
 
 
-def _ranges(n: int, unit: int, parts: int) -> list[tuple[int, int]]:
+def block_ranges(n: int, unit: int, parts: int) -> list[tuple[int, int]]:
     """Split ``range(n)`` into about ``parts`` ranges whose starts are multiples of ``unit``."""
     units = max(1, math.ceil(n / unit))
     per = max(1, math.ceil(units / max(1, parts)))
     return [(s * unit, min(n, (s + per) * unit)) for s in range(0, units, per)]
 
 
-def _gather_in_order(client, futures, progress=None, sizes=None):
+def gather_in_order(client, futures, progress=None, sizes=None):
     """Results of ``futures`` in submission order; ``progress(size)`` as each one finishes."""
     distributed = _distributed()
     if progress is not None:
@@ -194,13 +200,13 @@ _PREPARED_LOCK = threading.Lock()
 
 
 def _prepared(token, X, metric, dtype, stream_rows):
-    """The worker's :class:`_Prepared` for one search, built once per worker process."""
-    from embgeo.knn.exact import _Prepared
+    """The worker's :class:`Prepared` for one search, built once per worker process."""
+    from embgeo.knn.exact import Prepared
 
     with _PREPARED_LOCK:
         prep = _PREPARED.get(token)
         if prep is None:
-            prep = _PREPARED[token] = _Prepared(X, metric, np.dtype(dtype), stream_rows)
+            prep = _PREPARED[token] = Prepared(X, metric, np.dtype(dtype), stream_rows)
         return prep
 
 
@@ -211,33 +217,33 @@ def _forget(token) -> None:
 
 def _knn_task(data, token, q0, q1, query, *, k, metric, dtype, stream_rows, exclude, block_rows, backend, device):
     """Worker: neighbours of queries ``[q0, q1)`` (or of ``query``) with the single-process kernels."""
-    from embgeo.knn.exact import _exact_numpy, _exact_torch, exact_distances
+    from embgeo.knn.exact import exact_distances, exact_numpy, exact_torch
 
-    X = _matrix(data)
+    X = task_matrix(data)
     prep = _prepared(token, X, metric, dtype, stream_rows)
     Q = np.asarray(X[q0:q1]) if query is None else query
     offset = q0 if exclude else None
     if backend == "torch":
-        idx = _exact_torch(prep, Q, k, offset, block_rows, device)
+        idx = exact_torch(prep, Q, k, offset, block_rows, device)
     else:
-        idx = _exact_numpy(prep, Q, k, offset, block_rows)
+        idx = exact_numpy(prep, Q, k, offset, block_rows)
     return idx, exact_distances(X, Q, idx, metric=metric)
 
 
 def _knn_indices(client, X, Q, k, *, metric, exclude, backend, device, block_rows, dtype, stream_rows, how, progress):
-    from embgeo.knn.exact import MAX_PREPARED_BYTES, STREAM_ROWS, _default_block_rows
+    from embgeo.knn.exact import MAX_PREPARED_BYTES, STREAM_ROWS, default_block_rows
 
     n, d = X.shape
     # the single-process plan: streamed database chunks and query block size
     streamed = isinstance(X, np.memmap) or n * d * dtype.itemsize > MAX_PREPARED_BYTES or stream_rows is not None
     chunk = int(stream_rows or STREAM_ROWS) if streamed else n
-    br = int(block_rows) if block_rows else _default_block_rows(min(n, chunk), dtype.itemsize)
+    br = int(block_rows) if block_rows else default_block_rows(min(n, chunk), dtype.itemsize)
     if br < 1:
         raise EmbgeoError(f"block_rows must be a positive integer; got {block_rows!r}")
     data = share(client, X, how)
     token = uuid.uuid4().hex
     nq = Q.shape[0]
-    ranges = _ranges(nq, br, 4 * n_workers(client))
+    ranges = block_ranges(nq, br, 4 * n_workers(client))
     kw = dict(k=k, metric=metric, dtype=dtype.str, stream_rows=chunk if streamed else None, exclude=exclude,
               block_rows=br, backend=backend, device=device)
     futures = [
@@ -245,7 +251,7 @@ def _knn_indices(client, X, Q, k, *, metric, exclude, backend, device, block_row
         for a, b in ranges
     ]
     try:
-        parts = _gather_in_order(client, futures, progress, [b - a for a, b in ranges])
+        parts = gather_in_order(client, futures, progress, [b - a for a, b in ranges])
     finally:
         client.run(_forget, token)
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
@@ -282,7 +288,7 @@ def knn(
     differently, never the float64 distances of a neighbour both find.)
     ``approx=True`` runs pynndescent on the client (it is not distributed).
     """
-    from embgeo.knn.engine import COSINE_FLOAT64_BELOW, Neighbors, _check_params, _sort_rows, find_duplicates
+    from embgeo.knn.engine import COSINE_FLOAT64_BELOW, Neighbors, check_params, find_duplicates, sort_rows
     from embgeo.knn.engine import knn as knn_local
 
     if approx:
@@ -294,7 +300,7 @@ def knn(
     if Q.shape[1] != X.shape[1]:
         raise EmbgeoError(f"query has {Q.shape[1]} columns but X has {X.shape[1]}", hint="use vectors from the same space")
     exclude = bool(exclude_self and self_query)
-    _check_params(metric, backend, k, X.shape[0], Q.shape[0], exclude)
+    check_params(metric, backend, k, X.shape[0], Q.shape[0], exclude)
     if backend == "numpy" and device not in ("cpu", None):
         raise EmbgeoError(f"device={device!r} needs backend='torch'", hint="pass backend='torch' (or --device cpu)")
     k = int(k)
@@ -304,7 +310,7 @@ def knn(
     idx, dist = _knn_indices(client, X, Q, k, dtype=dtype, progress=progress, **common)
     if metric == "cosine" and dtype == np.float32 and selection_dtype is None and np.median(dist[:, -1]) < COSINE_FLOAT64_BELOW:
         idx, dist = _knn_indices(client, X, Q, k, dtype=np.dtype(np.float64), progress=None, **common)
-    idx, dist = _sort_rows(idx, dist)
+    idx, dist = sort_rows(idx, dist)
     return Neighbors(
         indices=idx, distances=dist, metric=metric, exact=True, k=k, n_samples=int(X.shape[0]), n_query=int(Q.shape[0]),
         n_zero_distances=int(np.count_nonzero(dist[:, 0] == 0.0)), exclude_self=exclude, backend=f"dask:{backend}",
@@ -344,7 +350,7 @@ def column_stats(X, *, client, share_data: str = "auto", block: int = STATS_BLOC
     """``(count, column sums)`` of ``X`` (n_samples, n_features) in float64, summed over blocks on the workers."""
     n = X.shape[0]
     data = _data if _data is not None else share(client, X, share_data)
-    ranges = _ranges(n, block, 2 * n_workers(client))
+    ranges = block_ranges(n, block, 2 * n_workers(client))
     parts = client.gather([client.submit(_sum_task, data, a, b, block, pure=False) for a, b in ranges])
     total = np.zeros(X.shape[1], dtype=np.float64)
     count = 0
@@ -367,7 +373,7 @@ def scatter_matrix(X, *, client, center: bool, share_data: str = "auto", block: 
     if center:
         count, total = column_stats(X, client=client, block=block, _data=data)
         mean = total / count
-    ranges = _ranges(n, block, 2 * n_workers(client))
+    ranges = block_ranges(n, block, 2 * n_workers(client))
     futures = [client.submit(_scatter_task, data, a, b, block, mean, pure=False) for a, b in ranges]
     C = np.zeros((d, d), dtype=np.float64)
     for f in futures:  # fetched one at a time: one d × d matrix on the client

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from embgeo.distributed.cluster import NpyFile, _gather_in_order, _matrix, _ranges, n_workers, share
+from embgeo.distributed.cluster import NpyFile, block_ranges, gather_in_order, n_workers, share, task_matrix
 from embgeo.errors import EmbgeoError
 from embgeo.validation import as_matrix, as_rng, iter_blocks
 
@@ -74,7 +74,7 @@ def sample_sq_distances(X, n_pairs: int, rng, *, client, name: str = "X", normal
     data = data if data is not None else share(client, X, "auto")
     ranges = [(s, min(n_pairs, s + PAIRS_PER_TASK)) for s in range(0, int(n_pairs), PAIRS_PER_TASK)]
     futures = [client.submit(_pairs_task, data, i_all[a:b], j_all[a:b], name=name, normalize=normalize, pure=False) for a, b in ranges]
-    return np.concatenate(_gather_in_order(client, futures, progress, [b - a for a, b in ranges])) if futures else np.empty(0)
+    return np.concatenate(gather_in_order(client, futures, progress, [b - a for a, b in ranges])) if futures else np.empty(0)
 
 
 # --------------------------------------------------------------------------- exact uniformity
@@ -96,7 +96,7 @@ def _uniformity_task(data, prep: _TilePrep, r0: int, r1: int, *, t: float, block
     """Worker: ``log Σ exp(−t‖p_i − p_j‖²)`` over the pairs ``i < j`` with ``i`` in ``[r0, r1)``."""
     from embgeo.uniformity import kernels as K
 
-    X = _matrix(data)
+    X = task_matrix(data)
     n = X.shape[0]
     dtype = np.dtype(prep.dtype)
 
@@ -134,11 +134,11 @@ def _exact_value(client, X, data, *, t: float, normalize: bool, device, block, n
             sq[a:b] = np.einsum("ij,ij->i", blk, blk)
     prep = client.scatter(_TilePrep(normalize, in_place, scale, shift, sq, dtype.str), broadcast=True, hash=False)
     rb, cb = K._tile_plan(n, block)
-    ranges = _ranges(n, rb, 8 * n_workers(client))
+    ranges = block_ranges(n, rb, 8 * n_workers(client))
     futures = [client.submit(_uniformity_task, data, prep, a, b, t=t, block=block, device=device, pure=False) for a, b in ranges]
     # pairs per range, for the progress bar: Σ over its rows i of (n − i)
     sizes = [int((b - a) * n - (b * (b - 1) - a * (a - 1)) // 2) for a, b in ranges]
-    logs = np.array(_gather_in_order(client, futures, progress, sizes), dtype=np.float64)
+    logs = np.array(gather_in_order(client, futures, progress, sizes), dtype=np.float64)
     finite = logs[np.isfinite(logs)]
     if finite.size == 0:
         total = -math.inf

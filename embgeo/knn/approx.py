@@ -4,11 +4,17 @@ from __future__ import annotations
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.knn.exact import _Prepared, _column_mean, _exact_numpy, _merge, _select_k, exact_distances
+from embgeo.knn.exact import Prepared, column_mean, exact_distances, exact_numpy, merge_topk, select_k
 from embgeo.validation import as_rng
 
 
-def _approx(X, Q, k, *, metric, exclude, seed, recall_sample, dtype, self_query):
+def approx_search(X, Q, k, *, metric, exclude, seed, recall_sample, dtype, self_query):
+    """The approximate path of :func:`embgeo.knn.engine.knn`: ``(indices, recall, n_recall_queries)``.
+
+    pynndescent (imported here, lazily) on float32 rows, centred for ``metric='euclidean'``; the
+    neighbour graph itself when ``self_query`` (row ``i`` dropped when ``exclude``), else a query of
+    ``Q``; then :func:`approx_recall` on ``recall_sample`` queries drawn with ``seed``.
+    """
     if metric == "dot":
         raise EmbgeoError("approximate search supports metric 'euclidean' or 'cosine'; got 'dot'", hint="use exact search for maximum inner product")
     from embgeo.errors import require
@@ -17,7 +23,7 @@ def _approx(X, Q, k, *, metric, exclude, seed, recall_sample, dtype, self_query)
     rng = as_rng(seed)
     data = np.ascontiguousarray(X, dtype=np.float32)
     if metric == "euclidean":
-        mean = _column_mean(X).astype(np.float32)
+        mean = column_mean(X).astype(np.float32)
         data = data - mean  # float32 precision near a large offset (pynndescent does not centre)
     n = data.shape[0]
     extra = 1 if exclude else 0
@@ -64,13 +70,13 @@ def approx_recall(X, Q, indices: np.ndarray, sample: np.ndarray, *, metric: str,
     and equal to ``|approx ∩ exact| / k`` when there are no ties.
     """
     k = indices.shape[1]
-    prep = _Prepared(X, metric, dtype, None)
+    prep = Prepared(X, metric, dtype, None)
     if exclude:
         # exact search for the sampled rows only, excluding each sampled row by index
         qs = Q[sample]
         cand = _exact_with_excluded(prep, qs, k, sample)
     else:
-        cand = _exact_numpy(prep, Q[sample], k, None, max(1, sample.size))
+        cand = exact_numpy(prep, Q[sample], k, None, max(1, sample.size))
     exact_d = np.sort(exact_distances(X, Q[sample], cand, metric=metric), axis=1)
     approx_d = exact_distances(X, Q[sample], indices[sample], metric=metric)
     tol = 1e-12 * np.maximum(1.0, np.abs(exact_d[:, -1:]))
@@ -78,7 +84,7 @@ def approx_recall(X, Q, indices: np.ndarray, sample: np.ndarray, *, metric: str,
     return float(hits.sum() / (k * sample.size))
 
 
-def _exact_with_excluded(prep: _Prepared, Qs, k, rows):
+def _exact_with_excluded(prep: Prepared, Qs, k, rows):
     Qp = prep.prepare_query(Qs)
     best_s = best_i = None
     for start, stop, B, sq in prep.chunks():
@@ -87,6 +93,6 @@ def _exact_with_excluded(prep: _Prepared, Qs, k, rows):
             S += sq.astype(S.dtype)[None, :]
         hit = (rows >= start) & (rows < stop)
         S[np.flatnonzero(hit), rows[hit] - start] = np.inf
-        sel = _select_k(S, min(k, stop - start))
-        best_s, best_i = _merge(best_s, best_i, np.take_along_axis(S, sel, axis=1), sel + start, k)
+        sel = select_k(S, min(k, stop - start))
+        best_s, best_i = merge_topk(best_s, best_i, np.take_along_axis(S, sel, axis=1), sel + start, k)
     return best_i

@@ -34,18 +34,16 @@ import numpy as np
 
 from embgeo.errors import EmbgeoError
 from embgeo.results import Result
-from embgeo.knn.approx import _approx, approx_recall  # noqa: F401 (re-exported)
-from embgeo.knn.exact import (  # noqa: F401 (re-exported for callers and tests)
-    _default_block_rows,
-    _exact_numpy,
-    _exact_numpy_symmetric,
-    _exact_torch,
-    _Prepared,
+from embgeo.knn.approx import approx_recall, approx_search  # noqa: F401 (approx_recall: re-exported)
+from embgeo.knn.exact import (
     KernelClock,
-    _select_k,
-    _select_k_columns,
-    _sort_rows,
+    Prepared,
+    default_block_rows,
     exact_distances,
+    exact_numpy,
+    exact_numpy_symmetric,
+    exact_torch,
+    sort_rows,
 )
 from embgeo.validation import RowReport, as_matrix, scan_rows
 
@@ -233,7 +231,10 @@ def drop_duplicates(X, *, report: DuplicateReport | None = None) -> tuple[np.nda
 # --------------------------------------------------------------------------- parameters
 
 
-def _check_params(metric, backend, k, n_db, n_q, exclude_self):
+def check_params(metric, backend, k, n_db, n_q, exclude_self):
+    """Raise an :class:`EmbgeoError` naming the parameter unless ``metric``, ``backend`` and ``k`` suit
+    ``n_db`` database rows (``n_q`` queries; ``exclude_self`` needs one row more). Shared with
+    :func:`embgeo.distributed.cluster.knn`."""
     if metric not in METRICS:
         raise EmbgeoError(f"metric must be one of {', '.join(METRICS)}; got {metric!r}")
     if backend not in BACKENDS:
@@ -304,13 +305,13 @@ def knn(
     if Q.shape[1] != X.shape[1]:
         raise EmbgeoError(f"query has {Q.shape[1]} columns but X has {X.shape[1]}", hint="use vectors from the same space")
     exclude = bool(exclude_self and self_query)
-    _check_params(metric, backend, k, X.shape[0], Q.shape[0], exclude)
+    check_params(metric, backend, k, X.shape[0], Q.shape[0], exclude)
     k = int(k)
     dtype = np.dtype(selection_dtype) if selection_dtype is not None else (np.dtype(np.float64) if X.dtype == np.float64 else np.dtype(np.float32))
     dup = find_duplicates(X) if (check_duplicates and self_query) else None
     kernel = None
     if approx:
-        idx, recall, n_rec = _approx(X, Q, k, metric=metric, exclude=exclude, seed=seed, recall_sample=recall_sample, dtype=dtype, self_query=self_query)
+        idx, recall, n_rec = approx_search(X, Q, k, metric=metric, exclude=exclude, seed=seed, recall_sample=recall_sample, dtype=dtype, self_query=self_query)
         exact = False
         backend_used = "pynndescent"
     else:
@@ -326,7 +327,7 @@ def knn(
         # nearly parallel rows: float32 cosines (error ~ sqrt(d)·6e-8) cannot rank them; select again in float64
         idx = _exact_indices(X, Q, k, metric=metric, exclude=exclude, backend=backend, device=device, block_rows=block_rows, dtype=np.dtype(np.float64), stream_rows=stream_rows)
         dist = exact_distances(X, Q, idx, metric=metric)
-    idx, dist = _sort_rows(idx, dist)
+    idx, dist = sort_rows(idx, dist)
     return Neighbors(
         indices=idx,
         distances=dist,
@@ -349,16 +350,16 @@ def knn(
 
 def _exact_indices(X, Q, k, *, metric, exclude, backend, device, block_rows, dtype, stream_rows=None, progress=None, clock=None):
     symmetric = Q is X and backend == "numpy" and X.shape[0] > SYMMETRIC_TILE and not block_rows
-    prep = _Prepared(X, metric, dtype, stream_rows, augment=symmetric)
-    br = int(block_rows) if block_rows else _default_block_rows(min(X.shape[0], prep.chunk_rows), dtype.itemsize)
+    prep = Prepared(X, metric, dtype, stream_rows, augment=symmetric)
+    br = int(block_rows) if block_rows else default_block_rows(min(X.shape[0], prep.chunk_rows), dtype.itemsize)
     if br < 1:
         raise EmbgeoError(f"block_rows must be a positive integer; got {block_rows!r}")
     offset = 0 if exclude else None
     if backend == "torch":
         # torch picks its own block on a GPU (score tiles of ~1 GiB); the CPU rule otherwise
-        return _exact_torch(prep, Q, k, offset, int(block_rows) if block_rows else None, device, on_block=progress)
+        return exact_torch(prep, Q, k, offset, int(block_rows) if block_rows else None, device, on_block=progress)
     if device not in ("cpu", None):
         raise EmbgeoError(f"device={device!r} needs backend='torch'", hint="pass backend='torch' (or --device cpu)")
-    if symmetric and prep._whole is not None:
-        return _exact_numpy_symmetric(prep, k, exclude, SYMMETRIC_TILE, on_block=progress, clock=clock)
-    return _exact_numpy(prep, Q, k, offset, br, on_block=progress, clock=clock)
+    if symmetric and prep.whole is not None:
+        return exact_numpy_symmetric(prep, k, exclude, SYMMETRIC_TILE, on_block=progress, clock=clock)
+    return exact_numpy(prep, Q, k, offset, br, on_block=progress, clock=clock)

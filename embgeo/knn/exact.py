@@ -4,6 +4,18 @@ The internals of :func:`embgeo.knn.engine.knn` (see that module for the design):
 data preparation (centring, unit rows), the row-block and symmetric self-join
 GEMM loops (numpy and torch), the two-level partial selection, and the float64
 recomputation of the selected distances.
+
+The kernel API below is public so that the other engine modules
+(:mod:`~embgeo.knn.engine`, :mod:`~embgeo.knn.approx`) and
+:mod:`embgeo.distributed.cluster` run the very same code; it is not part of the
+package face (``embgeo.knn.__all__``), and its signatures follow the engine:
+
+- :class:`Prepared` — the database as the GEMM wants it (whole or streamed);
+- :func:`default_block_rows` — query rows per GEMM block for a given database size;
+- :func:`exact_numpy`, :func:`exact_numpy_symmetric`, :func:`exact_torch` — candidate indices;
+- :func:`select_k`, :func:`select_k_columns`, :func:`merge_topk` — partial selection and the running top-k;
+- :func:`column_mean` — float64 column means, block by block;
+- :func:`exact_distances`, :func:`sort_rows` — float64 distances of the candidates, sorted.
 """
 from __future__ import annotations
 
@@ -25,7 +37,8 @@ MAX_PREPARED_BYTES = 2 * 2**30
 REFINE_BYTES = 8 * 2**20
 
 
-def _default_block_rows(n_db: int, itemsize: int) -> int:
+def default_block_rows(n_db: int, itemsize: int) -> int:
+    """Query rows per GEMM block so that the score tile (block × ``n_db``) stays near :data:`SCORE_TILE_BYTES`."""
     rows = SCORE_TILE_BYTES // max(1, n_db * itemsize)
     return int(min(8192, max(32, rows)))
 
@@ -33,7 +46,7 @@ def _default_block_rows(n_db: int, itemsize: int) -> int:
 # --------------------------------------------------------------------------- preparation
 
 
-class _Prepared:
+class Prepared:
     """The database in the form the GEMM wants, either whole or streamed in chunks.
 
     euclidean: centred rows (mean in float64) and their float64 squared norms;
@@ -47,7 +60,7 @@ class _Prepared:
         self.n = n
         self.mean = None
         if metric == "euclidean":
-            self.mean = _column_mean(X)
+            self.mean = column_mean(X)
         if metric == "cosine":
             norms = _row_norms(X)
             zero = np.flatnonzero(norms == 0)
@@ -62,6 +75,11 @@ class _Prepared:
             streamed = True
         self.chunk_rows = int(stream_rows or STREAM_ROWS) if streamed else n
         self._whole = None if streamed else self._prepare_whole(augment and metric == "euclidean")
+
+    @property
+    def whole(self):
+        """``(rows, float64 squared norms or None)`` when the database is prepared whole; ``None`` when streamed."""
+        return self._whole
 
     def _prepare_whole(self, augment: bool):
         """Prepare every row, 16384 at a time (bounded float64 scratch), into one array."""
@@ -115,7 +133,8 @@ class _Prepared:
         return np.ascontiguousarray(q, dtype=self.dtype)
 
 
-def _column_mean(X) -> np.ndarray:
+def column_mean(X) -> np.ndarray:
+    """Float64 column means of ``X`` (n_samples, n_features), 16384 rows at a time (memory maps stay on disk)."""
     n, d = X.shape
     acc = np.zeros(d, dtype=np.float64)
     for start in range(0, n, 16384):
@@ -134,7 +153,7 @@ def _row_norms(X) -> np.ndarray:
 # --------------------------------------------------------------------------- selection
 
 
-def _select_k(S: np.ndarray, k: int) -> np.ndarray:
+def select_k(S: np.ndarray, k: int) -> np.ndarray:
     """Column indices of the ``k`` smallest entries per row of ``S`` (unordered), no full sort.
 
     For long rows a two-level selection is used: the columns are split into
@@ -163,10 +182,10 @@ def _select_k(S: np.ndarray, k: int) -> np.ndarray:
     return np.take_along_axis(cols, pick, axis=1)
 
 
-def _select_k_columns(S: np.ndarray, k: int) -> np.ndarray:
+def select_k_columns(S: np.ndarray, k: int) -> np.ndarray:
     """Row indices ``(n_cols, k)`` of the ``k`` smallest entries of each *column* of ``S``.
 
-    The same two-level selection as :func:`_select_k`, along axis 0, so the tile is
+    The same two-level selection as :func:`select_k`, along axis 0, so the tile is
     never transposed in memory: group minima over strided row groups are
     elementwise minima of contiguous rows (SIMD), and only ``k·c`` candidates per
     column are gathered.
@@ -186,7 +205,9 @@ def _select_k_columns(S: np.ndarray, k: int) -> np.ndarray:
     return np.take_along_axis(rows, pick, axis=1)
 
 
-def _merge(best_s, best_i, s, i, k):
+def merge_topk(best_s, best_i, s, i, k):
+    """Merge candidate scores ``s`` / indices ``i`` into the running best (``None`` at first): the ``k``
+    smallest scores per row (unordered), or all of them while fewer than ``k`` have been seen."""
     if best_s is None:
         return s, i
     s2 = np.concatenate([best_s, s], axis=1)
@@ -229,7 +250,7 @@ def _view(buf: np.ndarray, rows: int, cols: int) -> np.ndarray:
     return buf[: rows * cols].reshape(rows, cols)
 
 
-def _exact_numpy(prep: _Prepared, Q, k, self_offset, block_rows, on_block=None, clock: KernelClock | None = None):
+def exact_numpy(prep: Prepared, Q, k, self_offset, block_rows, on_block=None, clock: KernelClock | None = None):
     """Candidate indices (n_query, k) by blockwise GEMM + partial selection.
 
     One score workspace (block_rows × chunk rows) is allocated and pre-faulted once and
@@ -258,17 +279,17 @@ def _exact_numpy(prep: _Prepared, Q, k, self_offset, block_rows, on_block=None, 
                 hit = (rows >= start) & (rows < stop)
                 S[np.flatnonzero(hit), rows[hit] - start] = np.inf
             kk = min(k, stop - start)
-            sel = _select_k(S, kk)
+            sel = select_k(S, kk)
             s = np.take_along_axis(S, sel, axis=1)
-            best_s, best_i = _merge(best_s, best_i, s, sel + start, k)
+            best_s, best_i = merge_topk(best_s, best_i, s, sel + start, k)
         out[qs:qe] = best_i
         if on_block is not None:
             on_block(qe - qs)
     return out
 
 
-def _exact_numpy_symmetric(prep: _Prepared, k, exclude, tile, on_block=None, clock: KernelClock | None = None):
-    """Self-join kNN that computes each pair once: half the GEMM flops of :func:`_exact_numpy`.
+def exact_numpy_symmetric(prep: Prepared, k, exclude, tile, on_block=None, clock: KernelClock | None = None):
+    """Self-join kNN that computes each pair once: half the GEMM flops of :func:`exact_numpy`.
 
     The rows are cut into tiles of ``tile`` rows; for tiles ``I ≤ J`` one product
     serves the rows of ``I`` (row-wise selection) and, when ``J > I``, the rows of
@@ -316,10 +337,10 @@ def _exact_numpy_symmetric(prep: _Prepared, k, exclude, tile, on_block=None, clo
                 np.fill_diagonal(G, np.inf)
             _merge_into(best_s, best_i, a, G, b, k)
             if b > a:  # the same product serves the rows of tile J
-                sel = _select_k_columns(G, min(k, G.shape[0]))  # (tile_J, kk) rows of tile I
+                sel = select_k_columns(G, min(k, G.shape[0]))  # (tile_J, kk) rows of tile I
                 s_ = G[sel, np.arange(G.shape[1])[:, None]]
                 rows = slice(b, be)
-                best_s[rows], best_i[rows] = _merge(best_s[rows], best_i[rows], s_, sel + a, k)
+                best_s[rows], best_i[rows] = merge_topk(best_s[rows], best_i[rows], s_, sel + a, k)
         if on_block is not None:
             on_block(ae - a)
     return best_i
@@ -329,13 +350,13 @@ def _merge_into(best_s, best_i, row0, S, col0, k):
     """Merge the top-k of each row of ``S`` (rows ``row0…``, columns ``col0…``) into the running best."""
     rows = slice(row0, row0 + S.shape[0])
     kk = min(k, S.shape[1])
-    sel = _select_k(S, kk)
+    sel = select_k(S, kk)
     s = np.take_along_axis(S, sel, axis=1)
-    ms, mi = _merge(best_s[rows], best_i[rows], s, sel + col0, k)
+    ms, mi = merge_topk(best_s[rows], best_i[rows], s, sel + col0, k)
     best_s[rows], best_i[rows] = ms, mi
 
 
-def _exact_torch(prep: _Prepared, Q, k, self_offset, block_rows, device, on_block=None):
+def exact_torch(prep: Prepared, Q, k, self_offset, block_rows, device, on_block=None):
     """Candidate indices (n_query, k) with torch on ``device``.
 
     The database is prepared and copied to the device once: kept there whole when it fits
@@ -359,7 +380,7 @@ def _exact_torch(prep: _Prepared, Q, k, self_offset, block_rows, device, on_bloc
     else:
         resident = prep._whole is not None
         if block_rows is None:
-            block_rows = _default_block_rows(min(prep.n, prep.chunk_rows), itemsize)
+            block_rows = default_block_rows(min(prep.n, prep.chunk_rows), itemsize)
 
     def upload(chunk):
         s, e, B, sq = chunk
@@ -446,7 +467,7 @@ def exact_distances(X, Q, indices: np.ndarray, *, metric: str = "euclidean") -> 
     return out
 
 
-def _sort_rows(indices: np.ndarray, distances: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def sort_rows(indices: np.ndarray, distances: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sort each row by distance, ties by index (only k columns: cheap)."""
     o = np.argsort(indices, axis=1, kind="stable")
     indices = np.take_along_axis(indices, o, axis=1)
