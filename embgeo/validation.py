@@ -4,7 +4,8 @@
 bfloat16 become float32), checks its shape and finiteness and names the rows
 that break a rule. ``scan_rows`` walks a (possibly memory-mapped) matrix block
 by block and reports non-finite, zero and duplicate rows; ``clean_rows`` drops
-what can be dropped. ``as_rng`` is the only way the library makes random numbers.
+what can be dropped. ``format_rows`` writes row indices into a message (the first
+five, then a count). ``as_rng`` is the only way the library makes random numbers.
 """
 from __future__ import annotations
 
@@ -47,7 +48,8 @@ def compute_dtype(dtype: np.dtype) -> np.dtype:
     return np.dtype(np.float32)
 
 
-def _format_rows(rows: np.ndarray, limit: int = 5) -> str:
+def format_rows(rows: np.ndarray, limit: int = 5) -> str:
+    """Row indices for a message: ``"3, 8, 12"``, or the first ``limit`` and ``"and N more"``."""
     rows = np.asarray(rows)
     shown = ", ".join(str(int(r)) for r in rows[:limit])
     more = f" and {rows.size - limit} more" if rows.size > limit else ""
@@ -126,12 +128,12 @@ def as_matrix(
         report = scan_rows(X, duplicates=False)
         if not allow_nonfinite and report.nonfinite_rows.size:
             raise EmbgeoError(
-                f"{name} has {report.nonfinite_rows.size} rows with NaN or inf (rows {_format_rows(report.nonfinite_rows)})",
+                f"{name} has {report.nonfinite_rows.size} rows with NaN or inf (rows {format_rows(report.nonfinite_rows)})",
                 hint="fix or drop those rows (--drop-nonfinite, where a command offers it)",
             )
         if not allow_zero_rows and report.zero_rows.size:
             raise EmbgeoError(
-                f"{name} has {report.zero_rows.size} all-zero rows that cannot be L2-normalised (rows {_format_rows(report.zero_rows)})",
+                f"{name} has {report.zero_rows.size} all-zero rows that cannot be L2-normalised (rows {format_rows(report.zero_rows)})",
                 hint="drop those rows (--drop-zero on uniformity/gap), or keep norms with --raw (uniformity)",
             )
     return X

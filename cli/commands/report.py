@@ -68,11 +68,11 @@ def report(
     es = read_embeddings(file, id_col=id_col, labels=labels, labels_id_col=labels_id_col, input_format=input_format,
                          drop_nonfinite=drop_nonfinite, dedupe=dedupe, join=join)
     if not drop_nonfinite:  # every analysis would fail on them: say so once, before any work
-        from embgeo.validation import _format_rows, scan_rows
+        from embgeo.validation import format_rows, scan_rows
 
         bad = scan_rows(es.matrix, duplicates=False).nonfinite_rows
         if bad.size:
-            raise EmbgeoError(f"has {bad.size} rows with NaN or inf (rows {_format_rows(bad)})", source=es.source, hint="fix them or pass --drop-nonfinite")
+            raise EmbgeoError(f"has {bad.size} rows with NaN or inf (rows {format_rows(bad)})", source=es.source, hint="fix them or pass --drop-nonfinite")
     pair_sets = None
     if pairs:
         if len(pairs) > 2:
