@@ -474,6 +474,11 @@ def test_result_dict_and_metrics_follow_the_contract():
     # the two tables: estimators, then spectral measures
     assert [r[0] for r in rep.spectral_table()[1]] == ["pca", "rankme", "entropy"]
     assert {r[0].split(" ")[0] for r in rep.estimator_table()[1]} >= {"twonn", "twonn_linear", "mle", "mle_k20"}
+    (c1, *est), (c2, *spec) = rep.tables()  # two separate tables, each under its caption
+    assert c1.startswith("intrinsic-dimension estimators") and c2.startswith("spectral measures")
+    assert est == list(rep.estimator_table()) and spec == list(rep.spectral_table()) and rep.table() == tuple(est)
+    html = rep._repr_html_()
+    assert html.count("<table>") == 2 and "rankme" in html and "mle_k20" in html
 
 
 def test_parse_methods_repeatable_and_comma():
