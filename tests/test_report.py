@@ -63,7 +63,7 @@ def full_report(inputs, tmp_path_factory):
 def test_every_section_that_applies(full_report):
     rep, out, written, calls = full_report
     html = out.read_text()
-    expected = {"overview", "uniformity", "gap", "intrinsic", "layers", "cosine", "rank", "map", "hierarchy", "reembed"}
+    expected = {"overview", "uniformity", "gap", "intrinsic", "layers", "layer_curves", "cosine", "rank", "map", "hierarchy", "reembed"}
     assert _sections(html) == expected
     assert {s.key for s in rep.sections} == expected
     assert rep.left_out == [["Same geometry as the second space?", "needs a second space of the same items (--compare Y)"]]
@@ -94,7 +94,7 @@ def test_sections_left_out_without_their_inputs(inputs, tmp_path, run_cli):
     assert order[doc["verdict"]["status"]] == max(order[v] for v in judged.values())
     assert judged[doc["verdict"]["decided_by"]] == doc["verdict"]["status"]
     left = {d["section"] for d in doc["results"]["left_out"]}
-    assert left == {"Modality gap", "Intrinsic dimension per layer", "Rank axis", "Hierarchy in the Poincaré disk",
+    assert left == {"Modality gap", "Intrinsic dimension per layer", "Curves per layer", "Rank axis", "Hierarchy in the Poincaré disk",
                     "Is the space tree-like? (hyperbolic re-embedding)", "Same geometry as the second space?"}
     assert (tmp_path / "r.md").exists() and (tmp_path / "r_files" / "uniformity-1.png").exists()
 
@@ -213,3 +213,63 @@ def test_hierarchy_section_scores_rows_named_by_the_hierarchy(inputs, tmp_path, 
     sec = run_hierarchy(Context(es=load(str(tmp_path / "part.npz")), hierarchy=h, seed=0))
     assert "embedding" not in sec.data
     assert any("name 7 of the 15 hierarchy nodes" in n for n in sec.notes)
+
+
+@pytest.fixture(scope="module")
+def layer_inputs(tmp_path_factory):
+    """A 3-layer stack of 60 rows (6 dims) whose layer 1 carries the attribute 'a' in column 0; X = layer 1;
+    labels a (numeric) and c (its sign, a class)."""
+    d = tmp_path_factory.mktemp("report_layers")
+    rng = np.random.default_rng(0)
+    S = rng.standard_normal((3, 60, 6))
+    y = rng.standard_normal(60)
+    S[1, :, 0] += 3 * y
+    np.save(d / "stack.npy", S)
+    np.save(d / "x.npy", S[1])
+    (d / "lab.csv").write_text("a,c\n" + "\n".join(f"{float(v)!r},{'hi' if v > 0 else 'lo'}" for v in y) + "\n")
+    return d
+
+
+def test_layer_curves_section_equals_the_commands_json(layer_inputs, run_cli):
+    """The per-layer section's curves are the numbers of embgeo id --layers (its methods and bootstrap)
+    and embgeo layers --attribute --class on the same stack (to 1e-12)."""
+    import csv
+    import io
+    import json
+
+    from embgeo.io import join_labels, load, load_layers
+    from embgeo.report.build import build_report
+    from embgeo.report.sections import LAYER_BOOT, LAYER_METHODS
+
+    d = layer_inputs
+    es = join_labels(load(str(d / "x.npy")), d / "lab.csv")
+    rep = build_report(es, attr="a", layer_class="c", layers=load_layers([str(d / "stack.npy")]), only=["layer_curves"])
+    sec = rep.section("layer_curves")
+    assert sec.status == "info" and sec.images and sec.data["layers"] == ["layer0", "layer1", "layer2"]
+    curves = sec.data["curves"]
+    assert {"twonn", "mle", "pca", "rankme", "entropy", "overlap", "dataset_entropy", "rank_spearman", "probe_accuracy",
+            "label_overlap"} <= set(curves)
+    res = run_cli(["id", d / "stack.npy", "--layers", "-m", ",".join(LAYER_METHODS), "--bootstrap", LAYER_BOOT, "-f", "csv"])
+    assert res.code == 0, res.stderr
+    rows = list(csv.DictReader(io.StringIO(res.stdout)))
+    for key in ("twonn", "mle", "pca", "rankme", "entropy", "overlap_next"):
+        got = curves["overlap" if key == "overlap_next" else key]
+        want = [float(r["value"]) for r in rows if r["metric"] == key]
+        assert len(want) == len(got) and np.allclose(got, want, rtol=0, atol=1e-12), key
+    res = run_cli(["layers", d / "stack.npy", "--labels", d / "lab.csv", "--attribute", "a", "--class", "c", "-f", "json"])
+    assert res.code == 0, res.stderr
+    doc = json.loads(res.stdout)
+    layers = doc["results"]["layers"]
+    for key in ("dataset_entropy", "probe_accuracy", "probe_chance", "label_overlap", "label_overlap_chance"):
+        assert np.allclose(curves[key], [L[key] for L in layers], rtol=0, atol=1e-12), key
+    for part, col in (("value", "rank_spearman"), ("ci_low", "rank_spearman_ci_low"), ("ci_high", "rank_spearman_ci_high")):
+        assert np.allclose(curves[col], [L["rank_spearman"][part] for L in layers], rtol=0, atol=1e-12), col
+    assert sec.verdict == doc["verdict"]["reason"]  # the same rule: best layer for the task
+    assert "layer1" in sec.key_value  # the layer that carries the attribute
+
+
+def test_report_layer_options_need_a_stack(layer_inputs, tmp_path, run_cli):
+    d = layer_inputs
+    for opt in (["--class", "c"], ["--tokens", d / "none.h5"]):
+        res = run_cli(["report", d / "x.npy", "--labels", d / "lab.csv", *opt, "--html", tmp_path / "r.html"])
+        assert res.code == 2 and "needs --layers STACK" in res.stderr and len(res.stderr.strip().splitlines()) == 1

@@ -1,4 +1,4 @@
-"""``embgeo report X [--pairs Y] [--labels L] [--attr COLUMN] [--layers FILE ...] [--edges EDGES] --html report.html [--md report.md] [--out summary.json]``"""
+"""``embgeo report X [--pairs Y] [--labels L] [--attr COLUMN] [--layers FILE ... [--tokens T] [--class COL]] [--edges EDGES] --html report.html [--md report.md] [--out summary.json]``"""
 
 from enum import Enum
 from pathlib import Path
@@ -27,6 +27,8 @@ def report(
     attr: Annotated[Optional[str], typer.Option("--attr", help="Numeric label column for the rank axis (and norm vs attribute); needs --labels unless the input carries it.")] = None,
     color_by: Annotated[Optional[str], typer.Option("--color-by", help="Label column that colours the map (default: the text column with the most distinct values, 2–30, else --attr).")] = None,
     layers: Annotated[Optional[List[str]], typer.Option("--layers", help="A layer stack for per-layer curves: one L×n×d file, or repeat --layers once per layer file.", show_default=False)] = None,
+    tokens: Annotated[Optional[Path], typer.Option("--tokens", help="Token clouds of the stack's texts (tokens.h5 from embgeo extract): prompt entropy and curvature in the per-layer curves.", dir_okay=False, show_default=False)] = None,
+    class_col: Annotated[Optional[str], typer.Option("--class", help="Class column of the labels: per-layer probe accuracy and label overlap in the per-layer curves (with --layers).", show_default=False)] = None,
     compare: Annotated[Optional[str], typer.Option("--compare", help="A second embedding of the same items (rows joined by id): adds the 'same geometry?' section (CKA, mutual kNN, imbalance, Procrustes, RSA).", metavar="Y", show_default=False)] = None,
     edges: Annotated[Optional[Path], typer.Option("--edges", help="A hierarchy or graph (edge list 'u v \\[w]' or closure CSV 'id1,id2\\[,weight]') to embed in the Poincaré disk.", dir_okay=False)] = None,
     map_method: Annotated[MapMethod, typer.Option("--map", help="How the map is drawn: pca (fast), umap, hyperbolic-umap (slower: numba compiles on first use), none.", case_sensitive=False)] = MapMethod.pca,
@@ -88,6 +90,20 @@ def report(
         from embgeo.io import load_layers
 
         stack = load_layers(list(layers), fmt=input_format, id_col=id_col)
+        if stack.ids is None and len(layers) == 1:  # ids beside a pooled stack (embgeo extract writes them)
+            import dataclasses
+
+            from embgeo.extract.store import stack_ids
+
+            stack = dataclasses.replace(stack, ids=stack_ids(layers[0], int(stack.layers[0].shape[0])))
+    if (tokens is not None or class_col is not None) and stack is None:
+        raise EmbgeoError(f"{'--tokens' if tokens is not None else '--class'} feeds the per-layer curves: it needs --layers STACK",
+                          hint="pass --layers pooled.h5:mean (from embgeo extract)")
+    clouds = None
+    if tokens is not None:
+        from embgeo.extract.store import load_tokens
+
+        clouds = load_tokens(tokens)
     compare_set = read_embeddings(compare, id_col=id_col, input_format=input_format) if compare else None
     hierarchy = None
     if edges is not None:
@@ -98,7 +114,8 @@ def report(
     from embgeo.report.build import Context, applicable_sections
 
     only = None if map_method is not MapMethod.none else [k for k in _keys() if k != "map"]
-    ctx = Context(es=es, pairs=pair_sets, attr=attr, layers=stack, hierarchy=hierarchy, reembed_sample=reembed_sample)
+    ctx = Context(es=es, pairs=pair_sets, attr=attr, layers=stack, tokens=clouds, layer_class=class_col, hierarchy=hierarchy,
+                  reembed_sample=reembed_sample)
     ctx.cache["compare"] = compare_set
     total = len([sp for sp in applicable_sections(ctx)[0] if only is None or sp.key in only])
     with progress("report", total=total) as advance:
@@ -113,7 +130,8 @@ def report(
                 verbose(f"report: {title}")
 
         rep = build_report(
-            es, pairs=pair_sets, attr=attr, color_by=color_by, layers=stack, hierarchy=hierarchy, compare=compare_set, seed=s,
+            es, pairs=pair_sets, attr=attr, color_by=color_by, layers=stack, tokens=clouds, layer_class=class_col, hierarchy=hierarchy,
+            compare=compare_set, seed=s,
             map_method=map_method.value, reembed_sample=reembed_sample, title=title,
             only=only, progress=step,
         )
@@ -135,11 +153,13 @@ def report(
         inputs += [input_entry(p) for p in pair_sets if p is not es]
     if stack is not None:
         inputs += [input_entry(f) for f in layers]
+    if clouds is not None:
+        inputs.append(input_entry(tokens, rows=clouds.n_texts, dims=clouds.n_dims))
     if compare_set is not None:
         inputs.append(input_entry(compare_set))
     if edges is not None:
         inputs.append(input_entry(edges, rows=hierarchy.n_edges))
-    settings = {"html": html, "md": md, "pairs": pairs, "attr": attr, "color_by": color_by, "layers": layers, "compare": compare, "edges": edges,
+    settings = {"html": html, "md": md, "pairs": pairs, "attr": attr, "color_by": color_by, "layers": layers, "tokens": tokens, "class": class_col, "compare": compare, "edges": edges,
                 "map": map_method.value, "reembed_sample": reembed_sample, "title": title, "seed": s, "id_col": id_col,
                 "labels": labels, "labels_id_col": labels_id_col, "input_format": input_format, "drop_nonfinite": drop_nonfinite,
                 "dedupe": dedupe, "join": getattr(join, "value", join), "fail_on": getattr(fail_on, "value", fail_on)}

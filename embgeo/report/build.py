@@ -81,6 +81,8 @@ def build_report(
     attr: str | None = None,
     color_by: str | None = None,
     layers=None,
+    tokens=None,
+    layer_class: str | None = None,
     hierarchy=None,
     compare=None,
     seed: int = 0,
@@ -100,6 +102,8 @@ def build_report(
     color_by : label column that colours the map (default: the text column with the most
         distinct non-blank values, between 2 and 30, else ``attr``).
     layers : optional :class:`~embgeo.io.LayerStack` for the per-layer curves.
+    tokens : optional :class:`~embgeo.extract.store.TokenClouds` of the stack's texts (prompt entropy, curvature).
+    layer_class : label column for the per-layer probe accuracy and label overlap (with ``layers``).
     hierarchy : optional :class:`~embgeo.hyperbolic.graphs.Hierarchy` to embed in the disk.
     compare : optional second :class:`EmbeddingSet` of the same items (the ``compare`` section).
     map_method : ``pca`` (default: fast), ``umap`` or ``hyperbolic-umap`` for the map.
@@ -113,7 +117,12 @@ def build_report(
         es.attribute(attr)  # raises the one-line error naming the columns
     if color_by is not None and color_by not in es.attributes:
         es.attribute(color_by)
-    ctx = Context(es=es, pairs=pairs, attr=attr, color_by=color_by, layers=layers, hierarchy=hierarchy, seed=int(seed),
+    if layer_class is not None and layer_class not in es.attributes:
+        es.attribute(layer_class)
+    if (tokens is not None or layer_class is not None) and layers is None:
+        raise EmbgeoError("token clouds and a class column feed the per-layer section: they need a layer stack", hint="pass --layers STACK too")
+    ctx = Context(es=es, pairs=pairs, attr=attr, color_by=color_by, layers=layers, tokens=tokens, layer_class=layer_class,
+                  hierarchy=hierarchy, seed=int(seed),
                   map_method=map_method, reembed_sample=int(reembed_sample))
     if compare is not None:
         ctx.cache["compare"] = compare

@@ -129,6 +129,8 @@ class Context:
     attr: str | None = None
     color_by: str | None = None
     layers: object | None = None  # LayerStack
+    tokens: object | None = None  # TokenClouds of the stack's texts (prompt entropy, curvature)
+    layer_class: str | None = None  # class column for the per-layer probe
     hierarchy: object | None = None  # Hierarchy
     seed: int = 0
     map_method: str = "pca"

@@ -17,6 +17,7 @@ from typing import Callable
 
 import numpy as np
 
+from embgeo.report.layer_curves import run_layer_curves
 from embgeo.report.model import Context, Image, Section, Table
 
 #: settings of the report's analyses (fast; the commands' own defaults are more thorough)
@@ -174,7 +175,9 @@ def needs_layers(ctx: Context) -> str | None:
 def run_layers(ctx: Context) -> Section:
     from embgeo.intrinsic.layers import layer_dimensions
 
-    r = layer_dimensions(ctx.layers, methods=LAYER_METHODS, n_boot=LAYER_BOOT, seed=ctx.seed)
+    r = ctx.cache.get("layer_dimensions")
+    if r is None:
+        r = ctx.cache["layer_dimensions"] = layer_dimensions(ctx.layers, methods=LAYER_METHODS, n_boot=LAYER_BOOT, seed=ctx.seed)
     tw = r.curves().get("twonn", [])
     key = " → ".join(f(v, 1) for v in (tw[0], tw[-1])) if tw else "—"
     ov = r.overlap
@@ -458,6 +461,7 @@ SECTIONS: list[SectionSpec] = [
     SectionSpec("gap", "Modality gap", "Liang et al. 2022", needs_pairs, run_gap),
     SectionSpec("intrinsic", "Intrinsic dimension", "Facco et al. 2017; Denti et al. 2022", always, run_intrinsic),
     SectionSpec("layers", "Intrinsic dimension per layer", "Valeriani et al. 2023", needs_layers, run_layers),
+    SectionSpec("layer_curves", "Curves per layer", "Skean et al. 2025", needs_layers, run_layer_curves),
     SectionSpec("cosine", "Cosine-similarity pitfalls", "Steck et al. 2024", always, run_cosine),
     SectionSpec("rank", "Rank axis", "Sonthalia et al.", needs_attr, run_rank),
     SectionSpec("map", "Map", "McInnes et al. 2018", always, run_map),
