@@ -12,7 +12,8 @@ from scipy.special import gammaln
 from embgeo.datasets.synthetic import sphere
 from embgeo.errors import EmbgeoError
 from embgeo.uniformity import kernels as K
-from embgeo.uniformity.core import alignment, log_mean_exp_interval, summarize, uniformity, uniformity_sphere
+from embgeo.uniformity.core import alignment, uniformity, uniformity_sphere
+from embgeo.uniformity.stats import log_mean_exp_interval, summarize
 
 
 def naive_uniformity(X, t=2.0, normalize=True):
@@ -153,7 +154,7 @@ def test_heavy_tailed_sample_switches_to_the_empirical_bernstein_bound():
 
 
 def test_empirical_bernstein_formula():
-    from embgeo.uniformity.core import log_mean_exp_interval
+    from embgeo.uniformity.stats import log_mean_exp_interval
 
     w = np.r_[np.full(5, 1.0), np.full(995, 1e-4)]  # 5 values hold the mean: effective 5.2 pairs
     est = log_mean_exp_interval(np.log(w), confidence=0.9)

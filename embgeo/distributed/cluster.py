@@ -43,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from embgeo.errors import EmbgeoError, require
-from embgeo.validation import as_matrix, as_rng, iter_blocks
+from embgeo.validation import as_matrix
 
 #: environment variable read when no scheduler is given
 ENV_VAR = "EMBGEO_SCHEDULER"

@@ -100,7 +100,7 @@ def _uniformity_task(data, prep: _TilePrep, r0: int, r1: int, *, t: float, block
     n = X.shape[0]
     dtype = np.dtype(prep.dtype)
 
-    def get_rows(a: int, b: int) -> np.ndarray:  # the preparation of embgeo.uniformity.core._exact
+    def get_rows(a: int, b: int) -> np.ndarray:  # the preparation of exact uniformity in embgeo.uniformity.core
         blk = np.asarray(X[a:b])
         if prep.in_place:
             return blk
@@ -118,11 +118,11 @@ def _uniformity_task(data, prep: _TilePrep, r0: int, r1: int, *, t: float, block
 
 def _exact_value(client, X, data, *, t: float, normalize: bool, device, block, name: str, progress) -> tuple[float, str]:
     from embgeo.uniformity import kernels as K
-    from embgeo.uniformity.core import PREP_BLOCK, _scan
+    from embgeo.uniformity.core import PREP_BLOCK, scan_norms
 
     n, d = X.shape
     dtype = np.dtype(X.dtype)
-    norms, colsum = _scan(X, name=name, normalize=normalize)  # one blockwise pass on the client; bad rows raise here
+    norms, colsum = scan_norms(X, name=name, normalize=normalize)  # one blockwise pass on the client; bad rows raise here
     scale = 1.0 / norms if normalize else None
     shift = None if normalize else colsum / n
     in_place = bool(normalize and X.flags.c_contiguous and float(np.max(np.abs(norms - 1.0))) <= 8 * float(np.finfo(dtype).eps))
@@ -133,7 +133,7 @@ def _exact_value(client, X, data, *, t: float, normalize: bool, device, block, n
             blk = (np.asarray(X[a:b]).astype(np.float64) - shift).astype(dtype).astype(np.float64)
             sq[a:b] = np.einsum("ij,ij->i", blk, blk)
     prep = client.scatter(_TilePrep(normalize, in_place, scale, shift, sq, dtype.str), broadcast=True, hash=False)
-    rb, cb = K._tile_plan(n, block)
+    rb, cb = K.tile_plan(n, block)
     ranges = block_ranges(n, rb, 8 * n_workers(client))
     futures = [client.submit(_uniformity_task, data, prep, a, b, t=t, block=block, device=device, pure=False) for a, b in ranges]
     # pairs per range, for the progress bar: Σ over its rows i of (n − i)
@@ -174,12 +174,14 @@ def uniformity(
     and the same ``seed`` gives the same value (within 1e-9).
     """
     from embgeo.uniformity import core as U
+    from embgeo.uniformity.checks import check_confidence, check_positive
+    from embgeo.uniformity.stats import log_mean_exp_interval, summarize
 
     n_pairs = U.DEFAULT_N_PAIRS if n_pairs is None else n_pairs
     exact_max_n = U.EXACT_MAX_N if exact_max_n is None else exact_max_n
     summary_pairs = U.SUMMARY_PAIRS if summary_pairs is None else summary_pairs
-    t = U._check_positive("t", t)
-    confidence = U._check_confidence(confidence)
+    t = check_positive("t", t)
+    confidence = check_confidence(confidence)
     if mode not in U.MODES:
         raise EmbgeoError(f"mode must be one of {', '.join(U.MODES)}; got {mode!r}")
     if not isinstance(n_pairs, (int, np.integer)) or n_pairs < 2:
@@ -200,16 +202,16 @@ def uniformity(
             value=value, t=t, normalized=normalize, mode="exact", n_samples=n, n_features=d,
             n_pairs=n * (n - 1) // 2, ci_low=math.nan, ci_high=math.nan, se=math.nan, confidence=confidence,
             mean_kernel=math.exp(value), sphere_value=sphere, backend=backend,
-            sq_distances=U.summarize(sq, what="squared distance of random pairs", exact=False, value_range=value_range),
+            sq_distances=summarize(sq, what="squared distance of random pairs", exact=False, value_range=value_range),
         )
     sq = sample_sq_distances(X, int(n_pairs), rng, client=client, name=name, normalize=normalize, data=data, progress=progress)
-    est = U.log_mean_exp_interval(-t * sq, confidence=confidence)
+    est = log_mean_exp_interval(-t * sq, confidence=confidence)
     return U.UniformityResult(
         value=est.value, t=t, normalized=normalize, mode="sample", n_samples=n, n_features=d,
         n_pairs=int(n_pairs), ci_low=est.low, ci_high=est.high, se=est.se, confidence=confidence,
         mean_kernel=math.exp(est.value), sphere_value=sphere, backend="dask:numpy",
         interval_method=est.method, effective_pairs=est.effective_pairs,
-        sq_distances=U.summarize(sq[:summary_pairs], what="squared distance of random pairs", exact=False, value_range=value_range),
+        sq_distances=summarize(sq[:summary_pairs], what="squared distance of random pairs", exact=False, value_range=value_range),
     )
 
 

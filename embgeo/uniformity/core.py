@@ -13,18 +13,23 @@ Definitions (rows L2-normalised by default, ``x̂ = x/‖x‖``):
 Lower uniformity = more uniform; for points uniform on S^(d−1) the expectation has
 the closed form :func:`uniformity_sphere`. Alignment is 0 for identical pairs and
 2 (α = 2) for independent, isotropic pairs.
+
+The pair kernels are in :mod:`embgeo.uniformity.kernels`, the distribution summaries and the
+sampled-mode interval in :mod:`embgeo.uniformity.stats`, the parameter checks in
+:mod:`embgeo.uniformity.checks`.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import NamedTuple
+from dataclasses import dataclass
 
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.uniformity import kernels as K
 from embgeo.results import Result
+from embgeo.uniformity import kernels as K
+from embgeo.uniformity.checks import check_confidence, check_paired, check_positive
+from embgeo.uniformity.stats import Distribution, log_mean_exp_interval, normal_quantile, quantile_key, summarize
 from embgeo.validation import as_matrix, as_rng, iter_blocks
 
 MODES = ("auto", "exact", "sample")
@@ -32,8 +37,6 @@ MODES = ("auto", "exact", "sample")
 EXACT_MAX_N = 20_000
 #: default number of random pairs in sampled mode
 DEFAULT_N_PAIRS = 200_000
-#: sampled mode: the normal interval is used when the sample has at least this many effective pairs
-NORMAL_MIN_EFFECTIVE = 1000
 #: random pairs drawn (in every mode) to describe the distribution of pair distances
 SUMMARY_PAIRS = 10_000
 #: rows per block when rows are normalised, centred or summed (float64 temporaries stay ~25 MB at d = 768)
@@ -41,8 +44,6 @@ PREP_BLOCK = 4096
 #: verdict thresholds on uniformity / uniform-sphere value (embgeo's rule of thumb, also used by the report)
 UNIFORMITY_OK = 0.8
 UNIFORMITY_WARN = 0.5
-#: quantile levels reported for every distribution
-QUANTILE_LEVELS = (0.0, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1.0)
 
 
 # ----------------------------------------------------------------- closed form
@@ -66,7 +67,7 @@ def uniformity_sphere(d: int, t: float = 2.0) -> float:
 
     if not (isinstance(d, (int, np.integer)) and d >= 1):
         raise EmbgeoError(f"d must be a positive integer, got {d!r}")
-    _check_positive("t", t)
+    check_positive("t", t)
     nu = d / 2.0 - 1.0
     x = 2.0 * t
     scaled = float(ive(nu, x))
@@ -87,70 +88,6 @@ def uniformity_sphere(d: int, t: float = 2.0) -> float:
 
 
 # ----------------------------------------------------------------- results
-
-@dataclass(frozen=True, slots=True)
-class Distribution(Result):
-    """Summary of a sample of values (pair distances, cosines): moments, quantiles, histogram.
-
-    ``exact`` says whether the values are all of them (True) or a random sample of
-    ``n`` of them (False). Kept for plots: ``hist_edges``/``hist_counts`` draw a
-    histogram, ``quantile_levels``/``quantile_values`` a quantile curve.
-    """
-
-    what: str
-    n: int
-    exact: bool
-    mean: float
-    std: float
-    quantile_levels: np.ndarray = field(repr=False)
-    quantile_values: np.ndarray = field(repr=False)
-    hist_edges: np.ndarray = field(repr=False)
-    hist_counts: np.ndarray = field(repr=False)
-
-    def quantile(self, q: float) -> float:
-        """The stored quantile at level ``q`` (one of :data:`QUANTILE_LEVELS`)."""
-        hit = np.flatnonzero(np.isclose(self.quantile_levels, q))
-        if hit.size == 0:
-            raise EmbgeoError(f"quantile level {q} is not stored (levels: {', '.join(map(str, self.quantile_levels))})")
-        return float(self.quantile_values[hit[0]])
-
-    def to_dict(self) -> dict:
-        from embgeo.results import jsonable
-
-        return {
-            "what": self.what,
-            "n_values": self.n,
-            "exact": self.exact,
-            "mean": jsonable(self.mean),
-            "std": jsonable(self.std),
-            "quantiles": {_qkey(q): jsonable(v) for q, v in zip(self.quantile_levels, self.quantile_values)},
-            "histogram": {"edges": jsonable(self.hist_edges), "counts": jsonable(self.hist_counts)},
-        }
-
-
-def _qkey(q: float) -> str:
-    return "p" + f"{100 * q:g}"
-
-
-def summarize(values: np.ndarray, *, what: str, exact: bool, bins: int = 50, value_range: tuple[float, float] | None = None) -> Distribution:
-    """A :class:`Distribution` of ``values`` (float64 moments, ``bins`` equal-width bins)."""
-    v = np.asarray(values, dtype=np.float64).ravel()
-    if v.size == 0:
-        nan = np.full(len(QUANTILE_LEVELS), np.nan)
-        return Distribution(what, 0, exact, math.nan, math.nan, np.array(QUANTILE_LEVELS), nan, np.zeros(bins + 1), np.zeros(bins, dtype=np.int64))
-    counts, edges = np.histogram(v, bins=bins, range=value_range)
-    return Distribution(
-        what=what,
-        n=int(v.size),
-        exact=exact,
-        mean=float(v.mean()),
-        std=float(v.std(ddof=1)) if v.size > 1 else 0.0,
-        quantile_levels=np.array(QUANTILE_LEVELS),
-        quantile_values=np.quantile(v, QUANTILE_LEVELS),
-        hist_edges=edges,
-        hist_counts=counts.astype(np.int64),
-    )
-
 
 @dataclass(frozen=True, slots=True)
 class UniformityResult(Result):
@@ -202,7 +139,7 @@ class UniformityResult(Result):
             ["rows × dims", f"{self.n_samples} × {self.n_features}"],
         ]
         how = "" if self.sq_distances.exact else f" ({self.sq_distances.n} sampled pairs)"
-        rows += [[f"squared distance {_qkey(q)}{how}", v] for q, v in zip(self.sq_distances.quantile_levels, self.sq_distances.quantile_values) if q in (0.05, 0.5, 0.95)]
+        rows += [[f"squared distance {quantile_key(q)}{how}", v] for q, v in zip(self.sq_distances.quantile_levels, self.sq_distances.quantile_values) if q in (0.05, 0.5, 0.95)]
         return ["metric", "value"], rows
 
     @property
@@ -301,7 +238,7 @@ class AlignmentResult(Result):
             ["normalized rows", self.normalized],
             ["pairs", self.n_pairs],
         ]
-        rows += [[f"pair distance {_qkey(q)}", v] for q, v in zip(self.distances.quantile_levels, self.distances.quantile_values) if q in (0.05, 0.5, 0.95)]
+        rows += [[f"pair distance {quantile_key(q)}", v] for q, v in zip(self.distances.quantile_levels, self.distances.quantile_values) if q in (0.05, 0.5, 0.95)]
         return ["metric", "value"], rows
 
     def to_dict(self) -> dict:
@@ -319,49 +256,12 @@ class AlignmentResult(Result):
         return [Metric(f"{prefix}alignment", self.value, self.ci_low, self.ci_high, extra={"alpha": self.alpha})]
 
 
-# ----------------------------------------------------------------- checks
+# ----------------------------------------------------------------- the first pass
 
-def _check_positive(name: str, value) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise EmbgeoError(f"{name} must be a positive number, got {value!r}") from None
-    if not (math.isfinite(v) and v > 0):
-        raise EmbgeoError(f"{name} must be a positive finite number, got {value!r}")
-    return v
-
-
-def _check_confidence(confidence) -> float:
-    c = _check_positive("confidence", confidence)
-    if not c < 1:
-        raise EmbgeoError(f"confidence must lie strictly between 0 and 1, got {confidence!r}", hint="e.g. 0.95")
-    return c
-
-
-def _z(confidence: float) -> float:
-    from scipy.special import ndtri  # the normal quantile, without importing scipy.stats
-
-    return float(ndtri(0.5 + confidence / 2.0))
-
-
-def check_paired(X: np.ndarray, Y: np.ndarray, *, names: tuple[str, str] = ("X", "Y")) -> None:
-    """Raise unless ``X`` and ``Y`` have the same number of rows and of columns."""
-    (nx, dx), (ny, dy) = X.shape, Y.shape
-    if nx != ny:
-        raise EmbgeoError(
-            f"{names[0]} has {nx} rows but {names[1]} has {ny}; paired sets need the same rows in the same order",
-            hint="row i of both inputs must describe the same item",
-        )
-    if dx != dy:
-        raise EmbgeoError(
-            f"{names[0]} has {dx} columns but {names[1]} has {dy}; paired sets must live in the same space",
-            hint="use embeddings of the same model/projection head",
-        )
-
-
-def _scan(X, *, name: str, normalize: bool) -> tuple[np.ndarray, np.ndarray]:
-    """One blockwise pass: float64 row norms and column sums; NaN/inf rows (and zero rows
-    when normalising) raise an :class:`EmbgeoError` naming them. Memory O(PREP_BLOCK × n_features)."""
+def scan_norms(X, *, name: str, normalize: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The first pass of exact uniformity (here and in :mod:`embgeo.distributed.metrics`): float64 row
+    norms and column sums of ``X``, block by block; NaN/inf rows (and zero rows when ``normalize``)
+    raise an :class:`EmbgeoError` naming them. Memory O(PREP_BLOCK × n_features)."""
     n, d = X.shape
     norms = np.empty(n, dtype=np.float64)
     colsum = np.zeros(d, dtype=np.float64)
@@ -377,10 +277,10 @@ def _scan(X, *, name: str, normalize: bool) -> tuple[np.ndarray, np.ndarray]:
         if normalize:
             zero.append(np.flatnonzero(norms[a:b] == 0.0) + a)
     if bad:
-        raise K._bad_rows_error(name, np.concatenate(bad), "rows with NaN or inf", "fix or drop those rows (--drop-nonfinite, where a command offers it)")
+        raise K.bad_rows_error(name, np.concatenate(bad), "rows with NaN or inf", "fix or drop those rows (--drop-nonfinite, where a command offers it)")
     zero = np.concatenate(zero) if zero else np.empty(0, dtype=np.int64)
     if zero.size:
-        raise K._bad_rows_error(name, zero, "all-zero rows that cannot be L2-normalised", "drop those rows (--drop-zero on uniformity/gap), or keep norms with --raw (uniformity)")
+        raise K.bad_rows_error(name, zero, "all-zero rows that cannot be L2-normalised", "drop those rows (--drop-zero on uniformity/gap), or keep norms with --raw (uniformity)")
     return norms, colsum
 
 
@@ -426,8 +326,8 @@ def uniformity(
     ``sq_distances`` summarises ``summary_pairs`` random pairs for plots. ``progress``
     is an optional callable ``advance(k)`` told how many pairs are done.
     """
-    t = _check_positive("t", t)
-    confidence = _check_confidence(confidence)
+    t = check_positive("t", t)
+    confidence = check_confidence(confidence)
     if mode not in MODES:
         raise EmbgeoError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
     if not isinstance(n_pairs, (int, np.integer)) or n_pairs < 2:
@@ -471,64 +371,11 @@ def uniformity(
     )
 
 
-class LogMeanInterval(NamedTuple):
-    """What :func:`log_mean_exp_interval` returns (all logs)."""
-
-    value: float
-    low: float
-    high: float
-    se: float
-    method: str  # "normal" or "empirical-bernstein"
-    effective_pairs: float
-
-
-def log_mean_exp_interval(log_values: np.ndarray, *, confidence: float = 0.95, log_upper: float = 0.0) -> LogMeanInterval:
-    """The log of the mean of ``exp(log_values)`` with an interval at ``confidence``.
-
-    Computed with a shift by the maximum so that nothing under- or overflows. The
-    values ``exp(a)`` must lie in ``[0, exp(log_upper)]`` (a pair kernel ``e^{−t d²}``
-    lies in ``[0, 1]``: ``log_upper = 0``). When the sample's effective number of
-    values ``(Σw)²/Σw²`` is at least :data:`NORMAL_MIN_EFFECTIVE`, the interval is
-    the normal interval of the mean, log-transformed; below it a few values hold
-    the mean and the normal interval under-covers (measured: 61–91 % at a nominal
-    95 %), so the distribution-free empirical Bernstein bound for a mean of bounded
-    i.i.d. values is used instead (Maurer & Pontil 2009, Thm 4, δ/2 on each side):
-    ``mean ± (√(2 V ln(4/δ)/m) + 7 R ln(4/δ)/(3(m − 1)))`` with ``V`` the sample
-    variance and ``R`` the range. A lower bound ≤ 0 gives ``-inf``. ``se`` is the
-    delta-method ``sd/(mean·√m)`` in both cases.
-    """
-    a = np.asarray(log_values, dtype=np.float64)
-    m = a.size
-    shift = float(a.max())
-    w = np.exp(a - shift)
-    mean = float(w.mean())
-    sd = float(w.std(ddof=1)) if m > 1 else math.inf
-    se_mean = sd / math.sqrt(m)
-    ess = float(w.sum() ** 2 / np.dot(w, w))
-    value = shift + math.log(mean)
-    if ess >= NORMAL_MIN_EFFECTIVE or m < 2:
-        z = _z(confidence)
-        lo, hi = mean - z * se_mean, mean + z * se_mean
-        log_lo = shift + math.log(lo) if lo > 0 else -math.inf
-        return LogMeanInterval(value, log_lo, shift + math.log(hi), se_mean / mean, "normal", ess)
-    c = math.log(4.0 / (1.0 - confidence))
-    spread = math.sqrt(2.0 * sd * sd * c / m)  # in shifted units
-    log_tail = math.log(7.0 * c / (3.0 * (m - 1))) + float(log_upper)  # the range term, in absolute log units
-    log_hi = min(float(np.logaddexp(shift + math.log(mean + spread), log_tail)), float(log_upper))  # a mean ≤ the values' bound
-    base = mean - spread
-    log_lo = -math.inf
-    if base > 0:
-        log_base = shift + math.log(base)
-        if log_base > log_tail:
-            log_lo = log_base + math.log1p(-math.exp(log_tail - log_base))
-    return LogMeanInterval(value, log_lo, log_hi, se_mean / mean, "empirical-bernstein", ess)
-
-
 def _exact(X: np.ndarray, *, t: float, normalize: bool, device: str | None, block: int | None, progress, name: str = "X") -> tuple[float, str]:
     """log mean over i<j of the kernel; returns ``(value, backend)``."""
     n, d = X.shape
     dtype = np.dtype(X.dtype)
-    norms, colsum = _scan(X, name=name, normalize=normalize)
+    norms, colsum = scan_norms(X, name=name, normalize=normalize)
     scale = 1.0 / norms if normalize else None
     shift = None if normalize else colsum / n
 
@@ -591,8 +438,8 @@ def alignment(
     from the differences (no cancellation); memory O(block × n_features).
     The interval treats the pairs as a sample: ``mean ± z·sd/√n``.
     """
-    alpha = _check_positive("alpha", alpha)
-    confidence = _check_confidence(confidence)
+    alpha = check_positive("alpha", alpha)
+    confidence = check_confidence(confidence)
     X = as_matrix(X, name=names[0], min_rows=1, allow_nonfinite=False, allow_zero_rows=not normalize)
     Y = as_matrix(Y, name=names[1], min_rows=1, allow_nonfinite=False, allow_zero_rows=not normalize)
     check_paired(X, Y, names=names)
@@ -609,7 +456,7 @@ def alignment(
     powered = dist**alpha
     value = float(powered.mean())
     se = float(powered.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
-    z = _z(confidence)
+    z = normal_quantile(confidence)
     return AlignmentResult(
         value=value, alpha=alpha, normalized=normalize, n_pairs=n, n_features=d, se=se,
         ci_low=value - z * se, ci_high=value + z * se, confidence=confidence,

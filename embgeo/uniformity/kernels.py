@@ -59,7 +59,9 @@ def _logaddexp(acc: tuple[float, float], m: float, s: float) -> tuple[float, flo
     return M, S + s * math.exp(m - M)
 
 
-def _tile_plan(n: int, block: int | None) -> tuple[int, int]:
+def tile_plan(n: int, block: int | None) -> tuple[int, int]:
+    """``(row_block, col_block)`` of the exact sum's tiles: ``block`` rows (default :data:`DEFAULT_BLOCK`)
+    against at least :data:`TILE_ELEMS` / ``block`` columns (shared with the Dask path's task ranges)."""
     rb = max(1, min(n, int(block or DEFAULT_BLOCK)))
     cb = max(rb, TILE_ELEMS // rb)
     return rb, cb
@@ -83,7 +85,7 @@ def exact_logsum_numpy(
     first row lies in ``[r0, r1)``, with the same tiles: :mod:`embgeo.distributed.cluster` runs
     disjoint ranges on workers and merges their log-sums.
     """
-    rb, cb = _tile_plan(n, block)
+    rb, cb = tile_plan(n, block)
     buf = np.empty(rb * cb, dtype=dtype)
     tri = np.tril(np.ones((rb, rb), dtype=bool))  # j <= i inside a diagonal tile
     # unit rows, moderate t: exp(2t·cos) lies in [e^(−2t), e^(2t)], safe in float32 for 2t <= 40,
@@ -175,7 +177,7 @@ def exact_logsum_torch(
 
     dev = torch_device(device)
     tdtype = torch.float64 if dtype == np.float64 else torch.float32
-    rb, cb = _tile_plan(n, block)
+    rb, cb = tile_plan(n, block)
 
     def as_tensor(arr: np.ndarray):
         with warnings.catch_warnings():
@@ -244,7 +246,8 @@ def draw_pairs(n: int, m: int, rng: np.random.Generator) -> tuple[np.ndarray, np
     return i, j
 
 
-def _bad_rows_error(name: str, rows: np.ndarray, what: str, hint: str) -> EmbgeoError:
+def bad_rows_error(name: str, rows: np.ndarray, what: str, hint: str) -> EmbgeoError:
+    """The one-line error for rows of ``name`` that break a rule (``what``), naming the first five."""
     rows = np.unique(rows)
     shown = ", ".join(str(int(r)) for r in rows[:5]) + (f" and {rows.size - 5} more" if rows.size > 5 else "")
     return EmbgeoError(f"{name} has {rows.size} {what} (rows {shown})", hint=hint)
@@ -259,13 +262,13 @@ def read_rows(X, idx: np.ndarray, *, name: str, normalize: bool) -> np.ndarray:
     raw = take_rows(X, idx)  # pread from a memory map: scattered rows would map whole folios
     finite = np.isfinite(raw).all(axis=1)
     if not finite.all():
-        raise _bad_rows_error(name, idx[~finite], "rows with NaN or inf", "fix or drop those rows (--drop-nonfinite, where a command offers it)")
+        raise bad_rows_error(name, idx[~finite], "rows with NaN or inf", "fix or drop those rows (--drop-nonfinite, where a command offers it)")
     R = raw.astype(np.float64)
     if normalize:
         norms = np.sqrt(np.einsum("ij,ij->i", R, R))
         zero = norms == 0.0
         if zero.any():
-            raise _bad_rows_error(
+            raise bad_rows_error(
                 name, idx[zero], "all-zero rows that cannot be L2-normalised",
                 "drop those rows (--drop-zero on uniformity/gap), or keep norms with --raw (uniformity)",
             )

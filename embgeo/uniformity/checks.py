@@ -1,0 +1,48 @@
+"""Parameter checks of the uniformity family, shared by :mod:`~embgeo.uniformity.core`,
+:mod:`~embgeo.uniformity.gap` and :mod:`embgeo.distributed.metrics`.
+
+Each raises an :class:`~embgeo.errors.EmbgeoError` whose one line names the parameter and
+what it must be: :func:`check_positive` (a positive finite number), :func:`check_confidence`
+(strictly between 0 and 1), :func:`check_paired` (two row-paired sets of the same shape).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from embgeo.errors import EmbgeoError
+
+
+def check_positive(name: str, value) -> float:
+    """``value`` as a float; raises unless it is a positive finite number (the message names ``name``)."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise EmbgeoError(f"{name} must be a positive number, got {value!r}") from None
+    if not (math.isfinite(v) and v > 0):
+        raise EmbgeoError(f"{name} must be a positive finite number, got {value!r}")
+    return v
+
+
+def check_confidence(confidence) -> float:
+    """``confidence`` as a float; raises unless it lies strictly between 0 and 1."""
+    c = check_positive("confidence", confidence)
+    if not c < 1:
+        raise EmbgeoError(f"confidence must lie strictly between 0 and 1, got {confidence!r}", hint="e.g. 0.95")
+    return c
+
+
+def check_paired(X: np.ndarray, Y: np.ndarray, *, names: tuple[str, str] = ("X", "Y")) -> None:
+    """Raise unless ``X`` and ``Y`` have the same number of rows and of columns."""
+    (nx, dx), (ny, dy) = X.shape, Y.shape
+    if nx != ny:
+        raise EmbgeoError(
+            f"{names[0]} has {nx} rows but {names[1]} has {ny}; paired sets need the same rows in the same order",
+            hint="row i of both inputs must describe the same item",
+        )
+    if dx != dy:
+        raise EmbgeoError(
+            f"{names[0]} has {dx} columns but {names[1]} has {dy}; paired sets must live in the same space",
+            hint="use embeddings of the same model/projection head",
+        )
