@@ -345,6 +345,17 @@ def test_null_bands_use_every_row_above_resample_rows(rng):
     assert cka.null_low < mean_null < cka.null_high
 
 
+def test_float32_inputs_take_float32_permutation_products(rng):
+    """float32 inputs: the values are float64 as always, the null replicates' cross-products float32 (≤ 1e-5 apart)."""
+    X = rng.normal(size=(300, 24)).astype(np.float32)
+    Y = (X[:, :12] + rng.normal(size=(300, 12))).astype(np.float32)
+    kw = dict(methods=["cka", "cka_unbiased", "procrustes"], n_boot=0, n_perm=40, seed=1)
+    a, b = compare(X, Y, **kw), compare(X.astype(np.float64), Y.astype(np.float64), **kw)
+    for ma, mb in zip(a.measures, b.measures):
+        assert ma.value == pytest.approx(mb.value, abs=1e-12)
+        assert ma.null_low == pytest.approx(mb.null_low, abs=1e-5) and ma.null_high == pytest.approx(mb.null_high, abs=1e-5)
+
+
 def test_bootstrap_interval_known_answers(rng):
     """X against X·Q·s: every replicate is 1 (interval [1, 1]); a Gaussian pair with a population CKA
     in closed form: the m-out-of-n interval (m = n/4) is as wide as the all-row bootstrap and covers it."""
