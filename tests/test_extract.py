@@ -155,3 +155,54 @@ def test_read_texts_formats(tmp_path):
     assert read_texts(tmp_path / "a.txt") == (["one", "two"], ["1", "3"])
     with pytest.raises(EmbgeoError, match="no column 'text'"):
         read_texts(tmp_path / "a.jsonl")
+
+
+@pytest.fixture
+def weights_package(bert, tmp_path, monkeypatch):
+    """An installed-looking package ``embgeo_test_weights`` on sys.path whose ``models/tiny`` folder
+    holds the tiny BERT (config, weights, tokenizer), as a package shipping model weights would."""
+    import shutil
+    import sys
+
+    root = tmp_path / "site" / "embgeo_test_weights"
+    (root / "models").mkdir(parents=True)
+    (root / "__init__.py").write_text("")
+    shutil.copytree(bert, root / "models" / "tiny")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    yield root
+    sys.modules.pop("embgeo_test_weights", None)
+
+
+def test_extract_from_an_installed_package(weights_package, bert, tmp_path, run_cli):
+    from embgeo.extract import extract, resolve_model
+
+    assert resolve_model("pkg:embgeo_test_weights/models/tiny") == weights_package / "models" / "tiny"
+    assert resolve_model("pkg:embgeo_test_weights") == weights_package / "models" / "tiny"  # the one model folder inside
+    a = extract("pkg:embgeo_test_weights/models/tiny", TEXTS, batch_size=2)
+    b = extract(bert, TEXTS, batch_size=2)
+    for name in ("mean", "first", "last"):
+        assert np.array_equal(a.pooled[name], b.pooled[name])
+    assert a.model == "pkg:embgeo_test_weights/models/tiny" and a.settings["model_path"] == str(weights_package / "models" / "tiny")
+    texts = tmp_path / "t.txt"
+    texts.write_text("\n".join(TEXTS) + "\n")
+    r = run_cli(["extract", "pkg:embgeo_test_weights", "--texts", texts, "--out-dir", tmp_path / "out", "--no-tokens", "-f", "json"])
+    assert r.code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["inputs"][0]["path"] == "pkg:embgeo_test_weights" and doc["results"]["n_layers"] == 3
+    assert doc["settings"]["model_path"] == str(weights_package / "models" / "tiny")
+
+
+def test_missing_package_or_folder_is_a_one_line_error(weights_package, tmp_path, run_cli):
+    texts = tmp_path / "t.txt"
+    texts.write_text("the cat\n")
+    cases = [("pkg:embgeo_no_such_package_xyz", "no installed Python package 'embgeo_no_such_package_xyz'"),
+             ("pkg:embgeo_test_weights/nope", "package 'embgeo_test_weights' has no folder 'nope' (folders: models)"),
+             (str(tmp_path / "missing"), "no such model folder")]
+    (weights_package / "models" / "other").mkdir()
+    (weights_package / "models" / "other" / "config.json").write_text("{}")
+    cases.append(("pkg:embgeo_test_weights", "holds 2 model folders (models/other, models/tiny)"))
+    for spec, text in cases:
+        r = run_cli(["extract", spec, "--texts", texts, "--out-dir", tmp_path / "o"])
+        assert r.code == 2 and r.stderr.startswith("embgeo: error:") and text in r.stderr, (spec, r.stderr)
+        assert len(r.stderr.splitlines()) == 1 and "Traceback" not in r.stderr
+    assert not (tmp_path / "o").exists()  # refused before any work

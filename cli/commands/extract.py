@@ -1,4 +1,4 @@
-"""``embgeo extract MODEL_DIR --texts FILE --out-dir DIR``"""
+"""``embgeo extract MODEL_DIR|pkg:PACKAGE[/sub] --texts FILE --out-dir DIR``"""
 
 from enum import Enum
 from pathlib import Path
@@ -21,7 +21,7 @@ class DType(str, Enum):
 
 
 def extract(
-    model_dir: Annotated[Path, typer.Argument(help="A local model folder (config.json, weights, tokenizer files); nothing is downloaded.", metavar="MODEL_DIR", show_default=False)],
+    model_dir: Annotated[str, typer.Argument(help="A local model folder (config.json, weights, tokenizer files), or pkg:PACKAGE[/sub/folder] for one inside an installed Python package; nothing is downloaded.", metavar="MODEL", show_default=False)],
     texts: Annotated[Path, typer.Option("--texts", help="Texts: .txt (one per line), .csv/.tsv or .jsonl with a text column.", show_default=False)],
     out_dir: Annotated[Path, typer.Option("--out-dir", help="Folder for pooled.h5 and tokens.h5 (or .safetensors); created if missing.", show_default=False)],
     text_col: Annotated[str, typer.Option("--text-col", help="Text column of a .csv/.tsv/.jsonl file.")] = "text",
@@ -42,8 +42,9 @@ def extract(
     """Run a local model over texts with every hidden state and write, per layer, the pooled
     stacks (mean, first/CLS and last token; L×n×d with ids) and the token clouds (ragged, one
     T×d array per text). Needs embgeo\\[extract]. The verdict warns when texts were truncated."""
-    from embgeo.extract import extract as run, read_texts, write_extraction
+    from embgeo.extract import extract as run, read_texts, resolve_model, write_extraction
 
+    resolve_model(model_dir)  # a missing folder or package fails here, before the texts are read
     poolings = split_list(pooling) or ["mean", "first", "last"]
     seed = seed_value(seed)
     dev = resolve_device(device)
@@ -56,9 +57,9 @@ def extract(
     for p in written:
         message(f"wrote {p}")
     results = {**ex.to_dict(), "files": written}
-    emit_result(command="extract", inputs=[{"path": str(model_dir), "key": None, "rows": None, "dims": None},
+    emit_result(command="extract", inputs=[{"path": model_dir, "key": None, "rows": None, "dims": None},
                                             {"path": str(texts), "key": None, "rows": ex.n_rows, "dims": None}],
-                settings={"text_col": text_col, "id_col": id_col, "pooling": poolings, "tokens": tokens, "store": store.value,
+                settings={"model_path": ex.settings["model_path"], "text_col": text_col, "id_col": id_col, "pooling": poolings, "tokens": tokens, "store": store.value,
                           "batch_size": batch_size, "max_length": max_length, "device": dev, "dtype": dtype.value,
                           "shuffle_blocks": shuffle_blocks, "seed": seed, "out_dir": str(out_dir),
                           "fail_on": getattr(fail_on, "value", fail_on)},

@@ -1,7 +1,8 @@
 """Run a local transformers model over texts and keep every layer's hidden states.
 
 Never downloads: ``model_dir`` must be a folder holding ``config.json``, the weights and the
-tokenizer files; everything is loaded with ``local_files_only=True`` (and the hub offline).
+tokenizer files, or ``pkg:PACKAGE[/sub/folder]`` — such a folder inside an installed Python
+package (:func:`resolve_model`); everything is loaded with ``local_files_only=True`` (and the hub offline).
 Texts are tokenised one by one (truncated to ``max_length``), optionally block-shuffled
 (:func:`embgeo.layers.tokens.block_shuffle`, special tokens stay in place), padded on the
 right per batch and run with ``output_hidden_states=True``. For each text and layer
@@ -111,16 +112,86 @@ class Extraction(Result):
         return ["field", "value"], [[k, v] for k, v in self.to_dict().items()]
 
 
+#: prefix of a model shipped inside an installed Python package: ``pkg:PACKAGE[/sub/folder]``
+PKG_PREFIX = "pkg:"
+
+
+def _model_folders(root, depth: int = 3) -> list:
+    """Folders under ``root`` (an importlib.resources Traversable, ``depth`` levels) that hold a config.json."""
+    found, level = [], [(root, "")]
+    for _ in range(depth + 1):
+        nxt = []
+        for node, rel in level:
+            try:
+                children = list(node.iterdir())
+            except (OSError, NotADirectoryError):
+                continue
+            if any(c.name == "config.json" and c.is_file() for c in children):
+                found.append(rel)
+            nxt += [(c, f"{rel}/{c.name}".lstrip("/")) for c in children if c.is_dir() and not c.name.startswith(("_", "."))]
+        level = nxt
+    return sorted(found)
+
+
+def resolve_model(spec) -> Path:
+    """The local folder of a model: ``spec`` itself (a folder with config.json), or, for
+    ``pkg:PACKAGE[/sub/folder]``, a folder inside an installed Python package (found with
+    :mod:`importlib.resources`; without a sub folder, the one folder of the package holding a
+    config.json). Nothing is downloaded; a missing folder or package is a one-line error."""
+    import importlib.resources as resources
+
+    text = str(spec)
+    if not text.startswith(PKG_PREFIX):
+        p = Path(text)
+        if not p.exists():
+            raise EmbgeoError("no such model folder", source=text,
+                              hint="give a folder saved with save_pretrained(), or pkg:PACKAGE for weights in an installed package; embgeo never downloads")
+        if not p.is_dir() or not (p / "config.json").is_file():
+            raise EmbgeoError("is not a local model folder (no config.json)", source=text,
+                              hint="embgeo never downloads: save the model with save_pretrained() to a folder and pass it")
+        return p
+    package, _, sub = text[len(PKG_PREFIX):].strip("/").partition("/")
+    if not package or not package.replace(".", "").replace("_", "").isalnum():
+        raise EmbgeoError(f"'{package}' is not a Python package name", source=text, hint="write pkg:PACKAGE or pkg:PACKAGE/sub/folder")
+    try:
+        root = resources.files(package)
+    except ImportError as exc:
+        if isinstance(exc, ModuleNotFoundError) and exc.name and (package + ".").startswith(exc.name + "."):
+            raise EmbgeoError(f"no installed Python package '{package}'", source=text,
+                              hint="install the package that ships the weights (it is not downloaded here), or give a model folder") from None
+        raise EmbgeoError(f"package '{package}' cannot be imported ({' '.join(str(exc).split())[:160]})", source=text) from None
+    except (TypeError, ValueError):
+        raise EmbgeoError(f"'{package}' is a module, not a package with data folders", source=text,
+                          hint="write pkg:PACKAGE/FOLDER with the package that holds the model folder") from None
+    node = root
+    for part in [q for q in sub.split("/") if q]:
+        node = node / part
+    if sub and not node.is_dir():
+        have = ", ".join(sorted(c.name for c in root.iterdir() if c.is_dir() and not c.name.startswith(("_", "."))))
+        raise EmbgeoError(f"package '{package}' has no folder '{sub}' (folders: {have or 'none'})", source=text,
+                          hint=f"write pkg:{package}/FOLDER with the folder that holds config.json")
+    folders = _model_folders(node)
+    if "" not in folders:
+        if not folders:
+            raise EmbgeoError(f"package '{package}' holds no model folder (no config.json{' under ' + sub if sub else ''})", source=text,
+                              hint="point at the folder with config.json, the weights and the tokenizer files")
+        if len(folders) > 1:
+            raise EmbgeoError(f"package '{package}' holds {len(folders)} model folders ({', '.join(folders[:6])})", source=text,
+                              hint=f"pick one: pkg:{package}/{(sub + '/' if sub else '') + folders[0]}")
+        node = node / folders[0]
+    path = Path(str(node))
+    if not path.is_dir():  # a zipped package: transformers needs real files
+        raise EmbgeoError(f"package '{package}' is not installed as files on disk (zipped?)", source=text,
+                          hint="install it unzipped, or copy the model folder out and pass that")
+    return path
+
+
 def _check_model_dir(model_dir) -> Path:
-    p = Path(model_dir)
-    if not p.is_dir() or not (p / "config.json").is_file():
-        raise EmbgeoError("is not a local model folder (no config.json)", source=str(p),
-                          hint="embgeo never downloads: save the model with save_pretrained() to a folder and pass it")
-    return p
+    return resolve_model(model_dir)
 
 
 def load_model(model_dir, *, device: str = "cpu", dtype: str = "float32"):
-    """``(tokenizer, model)`` from a local folder, offline."""
+    """``(tokenizer, model)`` from a local folder (or ``pkg:PACKAGE[/sub]``, see :func:`resolve_model`), offline."""
     p = _check_model_dir(model_dir)
     if dtype not in DTYPES:
         raise EmbgeoError(f"unknown dtype {dtype!r}", hint=f"use one of {', '.join(DTYPES)}")
@@ -171,7 +242,8 @@ def extract(
     ids = [str(i) for i in (ids if ids is not None else range(len(texts)))]
     if len(ids) != len(texts):
         raise EmbgeoError(f"{len(ids)} ids for {len(texts)} texts")
-    tok, model = load_model(model_dir, device=device, dtype=dtype)
+    model_path = resolve_model(model_dir)
+    tok, model = load_model(model_path, device=device, dtype=dtype)
     import torch
 
     enc = tok(texts, truncation=True, max_length=max_length, return_special_tokens_mask=True, add_special_tokens=True)
@@ -222,7 +294,7 @@ def extract(
     stacks = {p: np.stack(v, axis=1).astype(np.float32) for p, v in pooled.items()}
     tc = TokenClouds.from_lists(clouds, ids=ids, layer_names=names) if tokens else None
     return Extraction(str(model_dir), tuple(ids), names, stacks, tc, lengths, truncated, int(max_length),
-                      {"batch_size": batch_size, "max_length": max_length, "device": device, "dtype": dtype,
+                      {"model_path": str(model_path), "batch_size": batch_size, "max_length": max_length, "device": device, "dtype": dtype,
                        "poolings": list(poolings), "tokens": bool(tokens), "shuffle_blocks": shuffle_blocks, "seed": seed})
 
 
