@@ -119,8 +119,10 @@ def emit(*, command: str, data: dict, columns: list[str], rows: list[list[Any]],
         from rich.table import Table
 
         con = Console()
-        for i, (caption, cols, body) in enumerate(tables or [(None, columns, rows)]):
-            table = Table(title=escape(title) if title and not i else None, title_justify="left")
+        if title and tables:  # several tables: the title once, above the first caption
+            con.print(escape(title), soft_wrap=True)
+        for caption, cols, body in tables or [(None, columns, rows)]:
+            table = Table(title=escape(title) if title and not tables else None, title_justify="left")
             for c in cols:
                 table.add_column(escape(str(c)), overflow="fold")
             for r in body:
