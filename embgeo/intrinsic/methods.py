@@ -3,6 +3,7 @@ nearest-neighbour distances, and how many neighbours (and rows) the asked ones n
 from __future__ import annotations
 
 from embgeo.errors import EmbgeoError
+from embgeo.intrinsic.corrected import INTERIOR_K
 
 # --- the method registry: one name per method, in the order tables show them ----------------
 #: every method ``--method`` accepts (``all`` = every one)
@@ -42,7 +43,7 @@ def check_enough_rows(n: int, methods, *, k: int, gride_max: int) -> None:
     need = neighbors_needed(methods, k=k, gride_max=gride_max)
     if need and n < need + 2:
         why = "GRIDE up to --gride-max" if "gride" in methods and need == gride_max else (
-            "MLE up to --k" if "mle" in methods and need == k else "TwoNN")
+            "MLE up to --k" if "mle" in methods and need == k else ("the calibrated estimate" if "calibrated" in methods and need == INTERIOR_K else "TwoNN"))
         raise EmbgeoError(f"X has {n} rows; {why} needs {need} neighbours, so at least {need + 2} rows",
                           hint="lower --gride-max / --k, or pick estimators with -m (e.g. -m twonn,pca)")
 
@@ -50,8 +51,10 @@ def check_enough_rows(n: int, methods, *, k: int, gride_max: int) -> None:
 def neighbors_needed(methods, *, k: int, gride_max: int) -> int:
     """The largest neighbour order the asked neighbour estimators read (0: none asked)."""
     need = 0
-    if "twonn" in methods or "calibrated" in methods:
+    if "twonn" in methods:
         need = max(need, 2)
+    if "calibrated" in methods:
+        need = max(need, INTERIOR_K)  # the interior points: how well their 10 nearest neighbours surround them
     if "mle" in methods:
         need = max(need, k)
     if "gride" in methods:

@@ -179,8 +179,7 @@ class IntrinsicReport(Result):
             "twonn": lambda p: ("TwoNN reads the smallest neighbourhoods, the least affected by curvature and density changes"
                                 + ("; GRIDE has no plateau: read its scale curve too" if self.gride is not None else "")),
             "mle": lambda p: f"MLE (k = {self.mle.k1}..{self.mle.k2}) is the only neighbour estimator asked",
-            "calibrated": lambda p: (f"TwoNN {self.calibrated.raw:.2f} with the bias it shows on uniform {self.calibrated.reference}s "
-                                     f"at n = {self.calibrated.n_rows} removed (every raw estimator reads high dimensions low)"),
+            "calibrated": lambda p: (f"{self.calibrated.detail} (every raw estimator reads high dimensions low)"),
         }
         for m in RECOMMEND_ORDER:
             if m in found:

@@ -127,7 +127,7 @@ def intrinsic_dimension(
         if "gride" in methods:
             results["gride"] = gride_dimension(neighbors=neighbors, max_order=int(gride_max))
         if "calibrated" in methods:
-            results["calibrated"] = calibrated_dimension(neighbors=neighbors, n_dims=int(X.shape[1]), n_boot=n_boot, seed=seed)
+            results["calibrated"] = calibrated_dimension(Xd, neighbors=neighbors, n_dims=int(X.shape[1]), n_boot=n_boot, seed=seed)
         for m in list(results):
             if m != "knn_rate":
                 results[m] = dataclasses.replace(results[m], n_duplicates_dropped=dropped)
