@@ -6,7 +6,8 @@ own process (time and the process's own peak RSS, VmHWM):
 
 * ``embgeo values``: every default measure (linear CKA biased/unbiased, mutual kNN@10,
   information imbalance both ways, Procrustes residual, retrieval R@1/R@10, RSA), no replicates;
-* ``embgeo full``: the same with the default 100 bootstrap replicates and 100 permutations;
+* ``embgeo full``: the same with the default 100 bootstrap replicates and 100 permutations
+  (CKA/Procrustes: permutations of all n rows, one n × 768·384 product each; bootstrap on 1000 rows);
 * ``torch ref``: the reference as platonic-rep writes it (rows L2-normalised; mutual kNN by a
   full ``n×n`` score matrix and ``argsort``; CKA with ``n×n`` Gram matrices and ``K @ H @ L @ H``;
   the unbiased HSIC of Song et al. with ``n×n`` products), values only, no intervals.
