@@ -21,7 +21,7 @@ class DType(str, Enum):
 
 
 def extract(
-    model_dir: Annotated[str, typer.Argument(help="A local model folder (config.json, weights, tokenizer files), or pkg:PACKAGE[/sub/folder] for one inside an installed Python package; nothing is downloaded.", metavar="MODEL", show_default=False)],
+    model_dir: Annotated[str, typer.Argument(help="A local model folder (config.json, weights, tokenizer files), or pkg:PACKAGE\\[/sub/folder] for one inside an installed Python package; nothing is downloaded.", metavar="MODEL", show_default=False)],
     texts: Annotated[Path, typer.Option("--texts", help="Texts: .txt (one per line), .csv/.tsv or .jsonl with a text column.", show_default=False)],
     out_dir: Annotated[Path, typer.Option("--out-dir", help="Folder for pooled.h5 and tokens.h5 (or .safetensors); created if missing.", show_default=False)],
     text_col: Annotated[str, typer.Option("--text-col", help="Text column of a .csv/.tsv/.jsonl file.")] = "text",
