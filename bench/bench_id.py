@@ -191,7 +191,7 @@ def manifolds(sizes, *, quick: bool, peers: bool, danco_timeout: float = 900) ->
 Machine: {machine()}. Sets from scikit-dimension's `BenchmarkManifolds(random_state=0)`; every estimator on the same
 float64 files. embgeo TwoNN = linear fit, discard 0.1; TwoNN-MLE = censored MLE; MLE = k = 20; calibrated =
 `-m calibrated` (TwoNN of the interior half corrected on uniform-ball references read the same way, capped at the column count). ✗ = off by more than 10 %.
-DANCo runs only on {', '.join(DANCO_SETS)} (minutes per set; a run over {danco_timeout:.0f} s is stopped and shown as —).
+{f"DANCo runs only on {', '.join(DANCO_SETS)} (minutes per set; a run over {danco_timeout:.0f} s is stopped and shown as —)." if "skdim_danco" in methods else "Peers: skdim TwoNN and MLE only (--quick); DANCo, lPCA and DADApy run without --quick."}
 
 {counts}
 
