@@ -71,16 +71,21 @@ def test_unknown_dataset():
 
 
 def test_cli_export_and_list(tmp_path, run_cli):
-    res = run_cli(["datasets", "export", "subspace", "--out", tmp_path / "s.npy", "--n", "50", "--k", "3", "--d", "20", "--noise", "0", "--seed", "5"])
+    res = run_cli(["datasets", "export", "subspace", "--out", tmp_path / "s.npy", "--n", "50", "--intrinsic", "3", "--d", "20", "--noise", "0", "--seed", "5"])
     assert res.code == 0, res.stderr
+    assert "intrinsic=3" in res.stderr
     np.testing.assert_allclose(np.load(tmp_path / "s.npy"), syn.subspace(50, 3, 20, noise=0.0, seed=5))
     res = run_cli(["datasets", "export", "paired-gap", "--out", tmp_path / "g.npz", "--n", "30"])
     z = np.load(tmp_path / "g.npz")
     assert z["x"].shape == z["y"].shape == (30, 64)
     res = run_cli(["datasets", "export", "mammals", "--out", tmp_path / "m"])
     assert res.code == 0 and (tmp_path / "m" / "WORDNET-LICENSE.txt").exists() and (tmp_path / "m" / "SOURCES.md").exists()
-    res = run_cli(["datasets", "export", "sphere", "--out", tmp_path / "x.npy", "--k", "3"])
-    assert res.code == 2 and "--k does not apply" in res.stderr
+    res = run_cli(["datasets", "export", "sphere", "--out", tmp_path / "x.npy", "--intrinsic", "3"])
+    assert res.code == 2 and "--intrinsic does not apply" in res.stderr and "--k" not in res.stderr
+    res = run_cli(["datasets", "export", "cube", "--out", tmp_path / "x.npy", "--k", "3"])  # -k/--k means neighbours
+    assert res.code == 2 and "No such option" in res.stderr and not (tmp_path / "x.npy").exists()
+    res = run_cli(["datasets", "export", "ball", "--out", tmp_path / "x.npy", "--gap", "1"])
+    assert res.code == 2 and "it takes: --intrinsic, --n" in res.stderr
     res = run_cli(["datasets", "list", "-f", "json"])
     names = [d["name"] for d in json.loads(res.stdout)["datasets"]]
     assert {"mammals", "smalltree", "diseasome", "csphd", "wordnet-tree", "sentences", "sphere", "paired-gap"} <= set(names)

@@ -49,7 +49,7 @@ def export(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output file (.npy/.npz/.csv for synthetic sets) or folder (bundled files are copied into it).")],
     n: Annotated[Optional[int], typer.Option("--n", help="Rows (synthetic sets).", min=1)] = None,
     d: Annotated[Optional[int], typer.Option("--d", help="Ambient dimension (synthetic sets).", min=1)] = None,
-    k: Annotated[Optional[int], typer.Option("--k", help="Intrinsic dimension (ball, cube, subspace).", min=1)] = None,
+    intrinsic: Annotated[Optional[int], typer.Option("--intrinsic", help="Intrinsic dimension (ball, cube, subspace).", min=1)] = None,
     noise: Annotated[Optional[float], typer.Option("--noise", help="Noise std per coordinate (cube, subspace, swiss-roll).", min=0)] = None,
     gap: Annotated[Optional[float], typer.Option("--gap", help="Planted centroid offset (paired-gap).", min=0)] = None,
     seed: SeedOpt = None,
@@ -60,7 +60,7 @@ def export(
 
     ds = get(name)
     if ds.kind == "synthetic":
-        _export_synthetic(name, out, dict(n=n, d=d, k=k, noise=noise, gap=gap), seed_value(seed))
+        _export_synthetic(name, out, dict(n=n, d=d, k=intrinsic, noise=noise, gap=gap), seed_value(seed))
         return
     if out.exists() and not out.is_dir():
         raise EmbgeoError("exists and is not a folder", source=str(out), hint="bundled datasets are copied into a folder")
@@ -72,6 +72,11 @@ def export(
         shutil.copyfile(sources[0].parent / "SOURCES.md", out / "SOURCES.md")
     message(f"copied {len(ds.paths())} file(s) of '{name}' into {out}")
     typer.echo(str(out))
+
+
+# generator parameter -> its option (the intrinsic dimension is ``k`` in the generators, but
+# ``-k/--k`` means neighbours everywhere in the CLI)
+_OPTION = {"k": "intrinsic"}
 
 
 def _export_synthetic(name: str, out: Path, given: dict, seed: int) -> None:
@@ -90,7 +95,8 @@ def _export_synthetic(name: str, out: Path, given: dict, seed: int) -> None:
         if value is None:
             continue
         if key not in accepted:
-            raise EmbgeoError(f"option --{key} does not apply to '{name}' (it takes: {', '.join('--' + a for a in sorted(accepted - {'seed'}))})")
+            takes = sorted("--" + _OPTION.get(a, a) for a in accepted - {"seed"})
+            raise EmbgeoError(f"option --{_OPTION.get(key, key)} does not apply to '{name}' (it takes: {', '.join(takes)})")
         kwargs[key] = value
     result = fn(**kwargs, seed=seed)
     suffix = out.suffix.lower()
@@ -107,7 +113,7 @@ def _export_synthetic(name: str, out: Path, given: dict, seed: int) -> None:
     else:
         save_matrix(out, np.asarray(result))
         written = [out]
-    message(f"wrote {name} ({', '.join(f'{k}={v}' for k, v in kwargs.items())}, seed={seed}) → {', '.join(map(str, written))}")
+    message(f"wrote {name} ({', '.join(f'{_OPTION.get(k, k)}={v}' for k, v in kwargs.items())}, seed={seed}) → {', '.join(map(str, written))}")
     for w in written:
         typer.echo(str(w))
 
