@@ -198,3 +198,15 @@ def test_report_hierarchy_card_follows_the_eval_verdict(tmp_path):
     sec = run_hierarchy(Context(es=load(str(tmp_path / "plain.npy")), hierarchy=h, seed=0))
     assert sec.data["in_verdict"] is False and sec.verdict.startswith("the edges file alone (X has no node ids)")
     assert any("scores the edges file alone" in n for n in sec.notes)
+
+
+def test_train_says_the_closure_note_once(run_cli, tmp_path):
+    """A hierarchy note is a table note (stdout), not repeated on stderr."""
+    clo = tmp_path / "clo.csv"
+    clo.write_text("id1,id2\nb,a\nc,b\nc,a\nd,a\ne,d\ne,a\n")  # child → parent, every ancestor listed
+    r = run_cli(["hyperbolic", "train", clo, "--coords", tmp_path / "c.npz", *FAST[:4], "--epochs", "2", "--burnin", "0"])
+    assert r.code == 0, r.stderr
+    both = r.stdout + r.stderr
+    assert both.count("the edges are a transitive closure") == 1 and "the edges are a transitive closure" in r.stdout
+    doc = json.loads(run_cli(["-q", "hyperbolic", "train", clo, "--coords", tmp_path / "c.npz", *FAST[:4], "--epochs", "2", "--burnin", "0", "-f", "json"]).stdout)
+    assert sum("the edges are a transitive closure" in n for n in doc["notes"]) == 1

@@ -143,9 +143,7 @@ def train(
     from embgeo.hyperbolic.poincare import save_embedding, train_poincare
 
     h = read_hierarchy(edges, orientation=orientation.value)
-    notes = _hierarchy_notes(h)
-    for n in notes:
-        message(n, style="yellow")
+    notes = _hierarchy_notes(h)  # shown once: among the notes under the table (JSON "notes"), as in eval
     sd = seed_value(seed)
     with _train_progress(epochs) as callback:
         result = train_poincare(
