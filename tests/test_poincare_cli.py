@@ -129,6 +129,32 @@ def test_holdout_then_link_prediction_and_hyperlex(run_cli, tmp_path):
     assert got["link_map"] == res["link_map"] and got["link_mean_rank_chance"] == res["link_mean_rank_chance"]
 
 
+def test_eval_fix_fits_what_made_the_coordinates(run_cli, tmp_path):
+    """A trained embedding (with or without --link-prediction/--hyperlex) gets training advice,
+    never the h-MDS/combinatorial one ("a larger scale (smaller ε)"); coordinates of unknown
+    origin get advice naming each producer's own option."""
+    from embgeo.hyperbolic.verdicts import FIXES
+
+    out = tmp_path / "h.npz"  # 0 epochs: random points, so the verdict is not ok and has a fix
+    assert run_cli(["-q", "hyperbolic", "train", path("smalltree"), "--coords", out, "--holdout", "0.1", *FAST[:4], "--epochs", "0"]).code == 0
+    with np.load(out, allow_pickle=False) as z:
+        held = z["holdout"]
+    lex = tmp_path / "lex.txt"
+    lex.write_text("u v score\n" + "".join(f"{a} {b} {9 - i}\n" for i, (a, b) in enumerate(held.tolist())))
+    for extra in (["--link-prediction"], ["--hyperlex", lex], ["--metric", "all"]):
+        doc = json.loads(run_cli(["hyperbolic", "eval", out, path("smalltree"), *extra, "-f", "json"]).stdout)
+        v = doc["verdict"]
+        assert v["status"] in ("warn", "bad") and v["fix"] == FIXES["train"][v["status"]], (extra, v)
+        assert "ε" not in v["fix"] and "scale" not in v["fix"] and doc["results"]["produced_by"] == "train"
+    with np.load(out, allow_pickle=False) as z:
+        np.save(tmp_path / "plain.npy", z["embeddings"])  # same rows, no training metadata
+    doc = json.loads(run_cli(["hyperbolic", "eval", tmp_path / "plain.npy", path("smalltree"), "-f", "json"]).stdout)
+    v = doc["verdict"]
+    assert v["fix"] == FIXES[None][v["status"]] and doc["results"]["produced_by"] is None
+    assert all(o in FIXES[None]["warn"] for o in ("--epochs", "--eps", "--scale"))
+    assert not any("both" in f for d in FIXES.values() for f in d.values())  # no distortion was computed: no advice about "both" numbers
+
+
 def test_eval_verdict_and_fail_on(run_cli, trained):
     r = run_cli(["hyperbolic", "eval", trained, path("smalltree"), "--metric", "all", "-f", "json"])
     doc = json.loads(r.stdout)

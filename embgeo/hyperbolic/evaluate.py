@@ -114,6 +114,7 @@ class EvalResult(Result):
     hyperlex_pairs: int | None = None
     hyperlex_pairs_missing: int | None = None
     hyperlex_alpha: float | None = None
+    produced_by: str | None = None
     notes: list = field(default_factory=list)
 
     @property
@@ -172,7 +173,7 @@ class EvalResult(Result):
     def verdict(self) -> Verdict:
         """Tree-likeness of the embedding (:func:`tree_verdict` on MAP and mean distortion)."""
         value, key = self._main_map()
-        return tree_verdict(value, self.distortion_mean, map_id=key)
+        return tree_verdict(value, self.distortion_mean, map_id=key, produced_by=self.produced_by)
 
 
 # --------------------------------------------------------------------------- distances
@@ -488,6 +489,7 @@ def evaluate_embedding(
     block: int | None = None,
     holdout=None,
     hyperlex=None,
+    produced_by: str | None = None,
 ) -> EvalResult:
     """Evaluate an embedding of ``h`` with the Nickel–Kiela and/or Sala et al. definitions.
 
@@ -509,6 +511,8 @@ def evaluate_embedding(
     holdout : (m, 2) node ids ``(u, ancestor)`` held out of training: adds link prediction
         (``link_map``, ``link_mean_rank`` and their chance levels; :mod:`embgeo.hyperbolic.linkpred`).
     hyperlex : ``(words_u, words_v, scores)``: adds ``hyperlex_spearman`` (Poincaré coordinates only).
+    produced_by : what made the coordinates (``"train"`` for :func:`train_poincare`; implied by
+        ``holdout``, which only training writes), so that the verdict's fix fits it.
 
     The graph for Sala's MAP and distortion is ``h`` itself, or its transitive
     reduction when ``h`` is a closure (the mammals file); the NK positives are the
@@ -524,7 +528,8 @@ def evaluate_embedding(
     dist = _as_dist_fn(emb, model=model, c=c, n=n)
     notes: list[str] = []
     out: dict = {"metric": metric, "model": model if not callable(emb) else "callable", "n_nodes": n,
-                 "n_rows": n, "n_dims": None if callable(emb) else int(np.asarray(emb).shape[1])}
+                 "n_rows": n, "n_dims": None if callable(emb) else int(np.asarray(emb).shape[1]),
+                 "produced_by": "train" if holdout is not None else produced_by}
     if metric in ("nk", "all"):
         if h.directed:
             clo = h if h.closed else transitive_closure(h)

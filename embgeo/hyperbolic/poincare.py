@@ -541,8 +541,8 @@ def save_embedding(path, result: PoincareEmbedding) -> None:
 
 
 def embedding_metadata(spec) -> dict:
-    """``{"curvature": c, "model": ..., "holdout": (k, 2) ids}`` from an ``.npz`` written by :func:`save_embedding`
-    (``{}`` for any other file)."""
+    """``{"curvature": c, "model": ..., "holdout": (k, 2) ids, "produced_by": "train"}`` from an ``.npz``
+    written by :func:`save_embedding` (``{}`` for any other file)."""
     from embgeo.io.readers import split_spec
 
     p, _ = split_spec(spec)
@@ -557,6 +557,8 @@ def embedding_metadata(spec) -> dict:
                 out["model"] = str(z["model"])
             if "holdout" in z.files and z["holdout"].ndim == 2 and z["holdout"].shape[1] == 2:
                 out["holdout"] = z["holdout"].astype(str)
+            if "config" in z.files and "history" in z.files:
+                out["produced_by"] = "train"
             return out
     except (ValueError, OSError):
         return {}

@@ -27,13 +27,26 @@ def distortion_status(v: float) -> str:
     return "ok" if v <= DISTORTION_OK else "warn" if v <= DISTORTION_WARN else "bad"
 
 
-def tree_verdict(map_value, distortion_mean, *, map_id: str = "map", what: str = "the embedding", fix: str | None = None) -> Verdict:
+#: the advice of :func:`tree_verdict` by what produced the coordinates (``produced_by``)
+FIXES = {
+    "train": {"warn": "train longer (--epochs) or in more dimensions (--dim)",
+              "bad": "the hierarchy is not reproduced: check the ids and --orientation (child → parent), then train longer in more dimensions"},
+    None: {"warn": "embed in more dimensions, or refine what made the coordinates (hyperbolic train: more --epochs; "
+                   "combinatorial: a smaller --eps; hmds: another --scale or --refine)",
+           "bad": "the hierarchy is not reproduced: check the ids and the edges' orientation, then embed in more dimensions"},
+}
+
+
+def tree_verdict(map_value, distortion_mean, *, map_id: str = "map", what: str = "the embedding", fix: str | None = None,
+                 produced_by: str | None = None) -> Verdict:
     """How well ``what`` reproduces a hierarchy, decided on MAP and mean distortion together.
 
     Each number gets a status (MAP: ok ≥ 0.9, warn ≥ 0.5, else bad; mean distortion: ok ≤ 0.2,
     warn ≤ 0.5, else bad); the verdict is the worse of the two and ``decided_by`` names the
     number that set it (MAP when both agree: neighbours are what a hierarchy is read for); ``fix``
-    replaces the default advice (training) for constructions. With
+    replaces the default advice for constructions, which otherwise fits ``produced_by``
+    (``"train"``: coordinates written by ``hyperbolic train``; ``None``: unknown, see
+    :data:`FIXES`). With
     only one of them, that one decides. The CLI (``hyperbolic eval/combinatorial/hmds``) and the
     report's hierarchy card both call this rule through ``result.verdict()``.
     """
@@ -55,9 +68,8 @@ def tree_verdict(map_value, distortion_mean, *, map_id: str = "map", what: str =
         reason = f"{what}: {d_txt} decides{other}"
     if fix is not None:
         return Verdict(status, reason, "" if status == "ok" else fix, by)
-    fix = {"ok": "", "warn": "more dimensions, more epochs, or a larger scale (smaller ε) bring both closer to their targets",
-           "bad": "the hierarchy is not reproduced: check the ids/orientation, or train longer in more dimensions"}[status]
-    return Verdict(status, reason, fix, by)
+    advice = FIXES.get(produced_by, FIXES[None])
+    return Verdict(status, reason, "" if status == "ok" else advice[status], by)
 
 
 #: differences below these count as a tie: MAP (absolute) and mean distortion (relative to the plane's)
@@ -94,5 +106,5 @@ def compare_verdict(map_ball: float, map_plane: float, dist_ball: float, dist_pl
                            f"favours the {side}: {nums}", "compare at another --dim or --k", by)
 
 
-__all__ = ["DISTORTION_OK", "DISTORTION_TIE", "DISTORTION_WARN", "MAP_OK", "MAP_TIE", "MAP_WARN", "compare_verdict",
+__all__ = ["DISTORTION_OK", "DISTORTION_TIE", "DISTORTION_WARN", "FIXES", "MAP_OK", "MAP_TIE", "MAP_WARN", "compare_verdict",
            "distortion_status", "map_status", "tree_verdict"]

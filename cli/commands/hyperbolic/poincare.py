@@ -263,7 +263,8 @@ def eval_(
         lex = read_hyperlex(hyperlex)
     try:
         r = evaluate_embedding(es.matrix, h, metric=metric.value, model=model_name, c=c, ids=ids, distortion=distortion, scale=scale,
-                               weighted=not unweighted, max_sources=max_sources, seed=seed_value(seed), holdout=held, hyperlex=lex)
+                               weighted=not unweighted, max_sources=max_sources, seed=seed_value(seed), holdout=held, hyperlex=lex,
+                               produced_by=meta.get("produced_by"))
     except EmbgeoError as exc:
         raise exc.with_source(str(emb)) from None
     notes = notes + list(r.notes)
