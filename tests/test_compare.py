@@ -380,3 +380,33 @@ def test_bootstrap_interval_known_answers(rng):
         ratio.append((sub.ci_high - sub.ci_low) / (full.ci_high - full.ci_low))
     assert covered >= 10  # nominal 95 %; observed ≈ 90 % for the percentile bootstrap at these n (40 seeds, all-row and m-out-of-n alike)
     assert 0.8 < np.mean(ratio) < 1.25
+
+
+def test_sign_codes_search_is_exact_and_thread_independent():
+    """A binary-quantised copy has many exactly tied neighbours: they are searched as ±1 codes by
+    integer inner products, so every list is a valid Hamming top-k (brute force) and the lists do
+    not depend on the BLAS's thread count (near-ties decided by rounding would)."""
+    from threadpoolctl import threadpool_limits
+
+    from embgeo.compare.core import quantize
+    from embgeo.compare.neighbours import neighbour_lists, search_input
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(300, 24))
+    B = quantize(X, "binary")
+    unit = (B / np.linalg.norm(B, axis=1, keepdims=True)).astype(np.float32)
+    M, metric = search_input(unit, "cosine")
+    assert metric == "dot" and set(np.unique(M)) == {-1.0, 1.0}
+    with threadpool_limits(1):
+        one, _ = neighbour_lists(unit, 7, metric="cosine")
+    with threadpool_limits(2):
+        two, _ = neighbour_lists(unit, 7, metric="cosine")
+    np.testing.assert_array_equal(one, two)
+    bits = (B > 0).astype(np.int64)
+    ham = (bits[:, None, :] != bits[None, :, :]).sum(-1)
+    np.fill_diagonal(ham, 10 ** 6)
+    best = np.sort(ham, axis=1)[:, :7]
+    got = np.take_along_axis(ham, one, axis=1)
+    np.testing.assert_array_equal(got, best)  # the k smallest Hamming distances, in order
+    assert (got[:, 1:] - got[:, :-1] >= 0).all() and len({tuple(r) for r in one.tolist()}) == 300
+    assert search_input(X.astype(np.float32), "cosine")[1] == "cosine"  # other data: unchanged

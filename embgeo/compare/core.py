@@ -142,7 +142,10 @@ class _Space:
             if client is not None:
                 from embgeo.compare.distributed import neighbour_lists as on_cluster
 
-                idx, nb = on_cluster(self.work, k, client=client, metric=self.metric, approx=approx, seed=seed)
+                from embgeo.compare.neighbours import search_input
+
+                M, metric = search_input(self.work, self.metric)
+                idx, nb = on_cluster(M, k, client=client, metric=metric, approx=approx, seed=seed)
             else:
                 from embgeo.compare.neighbours import neighbour_lists
 

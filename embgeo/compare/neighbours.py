@@ -9,10 +9,26 @@ from __future__ import annotations
 import numpy as np
 
 
+def search_input(M: np.ndarray, metric: str):
+    """``(matrix, metric)`` to search ``M`` with. Sign codes (every entry ±c, as
+    ``quantize(X, "binary")`` makes, unit-normalised or not) under ``cosine`` are searched as ±1
+    codes by inner product (``dot``): every row has the same norm, so the order is the cosine
+    (and Hamming) order, but the scores are small integers computed exactly in float32, so the
+    many exact ties of sign codes stay exact and are broken by index whatever the BLAS kernel or
+    thread count (unit rows — or the centred rows of the euclidean search — would make them
+    near-ties decided by rounding)."""
+    if metric == "cosine" and M.size and M.dtype.kind == "f":
+        c = abs(float(M.flat[0]))
+        if c > 0 and bool(np.all(np.abs(M) == M.dtype.type(c))):
+            return np.where(M > 0, 1.0, -1.0).astype(np.float32), "dot"
+    return M, metric
+
+
 def neighbour_lists(M: np.ndarray, k: int, *, metric: str, approx: bool = False, seed: int = 0):
     """``(indices (n, k), Neighbors)`` from the shared engine (self excluded, ties by index)."""
     from embgeo.knn import knn
 
+    M, metric = search_input(M, metric)
     nb = knn(M, k, metric=metric, exclude_self=True, approx=approx, seed=seed)
     return np.asarray(nb.indices, dtype=np.int64), nb
 
