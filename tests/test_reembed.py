@@ -67,6 +67,22 @@ def test_compare_verdict_planted(ball, plane, status, by):
     assert f"{ball[0]:.3f}" in v.reason and f"{plane[1]:.3f}" in v.reason
     if status == "warn" and ball == (0.90, 0.40):
         assert "favours the plane" in v.reason
+    # the reason says what decided, and a tie reads as a tie only when it is one
+    decider = f"MAP {ball[0]:.3f} vs {plane[0]:.3f}" if by == "map" else f"mean distortion {ball[1]:.3f} vs {plane[1]:.3f}"
+    if status in ("ok", "bad"):
+        assert f"decided by {decider};" in v.reason
+        assert ("the Poincaré ball fits better" if status == "ok" else "the plane fits better") in v.reason
+        assert v.reason.count("is a tie") == 1  # each planted ok/bad case has one tie: the other comparison
+    elif ball == (0.70, 0.20):
+        assert "are both ties" in v.reason
+    assert "tie within" not in v.reason and "count as ties" in v.reason
+
+
+def test_compare_verdict_reason_from_the_docs():
+    """docs/hyperbolic-sala.md's reembed: distortion decided (0.185 vs 0.285 is 35 % better), MAP a tie."""
+    v = compare_verdict(0.480, 0.496, 0.185, 0.285, dim=2)
+    assert (v.status, v.decided_by) == ("ok", "distortion_mean")
+    assert "decided by mean distortion 0.185 vs 0.285; MAP 0.480 vs 0.496 is a tie" in v.reason
 
 
 def test_disconnected_graph_keeps_largest_part():

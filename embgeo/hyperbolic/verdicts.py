@@ -90,20 +90,27 @@ def compare_verdict(map_ball: float, map_plane: float, dist_ball: float, dist_pl
     sm = 0 if abs(dm) < MAP_TIE else (1 if dm > 0 else -1)
     sd = 0 if abs(dd) < DISTORTION_TIE else (1 if dd > 0 else -1)
     by = "map" if abs(dm) / MAP_TIE >= abs(dd) / DISTORTION_TIE else "distortion_mean"
-    nums = (f"MAP {map_ball:.3f} vs {map_plane:.3f} (tie within {MAP_TIE}), mean distortion {dist_ball:.3f} vs "
-            f"{dist_plane:.3f} (tie within {DISTORTION_TIE:.0%})")
+    if (sm >= 0 and sd >= 0 and sm + sd > 0) or (sm <= 0 and sd <= 0 and sm + sd < 0):
+        by = "map" if sd == 0 else "distortion_mean" if sm == 0 else by  # the one that is not a tie decides
+    txt = {"map": f"MAP {map_ball:.3f} vs {map_plane:.3f}", "distortion_mean": f"mean distortion {dist_ball:.3f} vs {dist_plane:.3f}"}
+    sign = {"map": sm, "distortion_mean": sd}
+    other = "distortion_mean" if by == "map" else "map"
+
+    def reads(key: str) -> str:
+        return {1: "favours the ball", -1: "favours the plane", 0: "is a tie"}[sign[key]]
+
+    rule = f"(ball vs plane; differences within {MAP_TIE} in MAP or {DISTORTION_TIE:.0%} in distortion count as ties)"
+    rest = f"{txt[other]} {reads(other)} {rule}"
     if sm >= 0 and sd >= 0 and sm + sd > 0:
-        by = "map" if sd == 0 else "distortion_mean" if sm == 0 else by
-        return Verdict("ok", f"at dim {dim} the Poincaré ball fits better than the plane: {nums}", "", by)
+        return Verdict("ok", f"at dim {dim} the Poincaré ball fits better than the plane, decided by {txt[by]}; {rest}", "", by)
     if sm <= 0 and sd <= 0 and sm + sd < 0:
-        by = "map" if sd == 0 else "distortion_mean" if sm == 0 else by
-        return Verdict("bad", f"at dim {dim} the plane fits as well or better than the Poincaré ball: {nums}",
+        return Verdict("bad", f"at dim {dim} the plane fits better than the Poincaré ball, decided by {txt[by]}; {rest}",
                        "a hyperbolic embedding is unlikely to help; compare at another --dim or --k", by)
     if sm == 0 and sd == 0:
-        return Verdict("warn", f"at dim {dim} the ball and the plane fit alike: {nums}", "compare at another --dim or --k", by)
-    side = "ball" if (sm > 0 if by == "map" else sd > 0) else "plane"
-    return Verdict("warn", f"at dim {dim} MAP and distortion disagree; the larger margin ({'MAP' if by == 'map' else 'distortion'}) "
-                           f"favours the {side}: {nums}", "compare at another --dim or --k", by)
+        return Verdict("warn", f"at dim {dim} the ball and the plane fit alike: {txt['map']} and {txt['distortion_mean']} are both ties {rule}",
+                       "compare at another --dim or --k", by)
+    return Verdict("warn", f"at dim {dim} MAP and distortion disagree; the larger margin decides: {txt[by]} {reads(by)}, "
+                           f"{rest}", "compare at another --dim or --k", by)
 
 
 __all__ = ["DISTORTION_OK", "DISTORTION_TIE", "DISTORTION_WARN", "FIXES", "MAP_OK", "MAP_TIE", "MAP_WARN", "compare_verdict",
