@@ -236,3 +236,49 @@ def test_train_says_the_closure_note_once(run_cli, tmp_path):
     assert both.count("the edges are a transitive closure") == 1 and "the edges are a transitive closure" in r.stdout
     doc = json.loads(run_cli(["-q", "hyperbolic", "train", clo, "--coords", tmp_path / "c.npz", *FAST[:4], "--epochs", "2", "--burnin", "0", "-f", "json"]).stdout)
     assert sum("the edges are a transitive closure" in n for n in doc["notes"]) == 1
+
+
+def _coincident(tmp_path):
+    """smalltree's 40 nodes at seeded points of the disk, nodes 1 and 2 (siblings, 2 hops apart) on one point."""
+    X = np.random.default_rng(0).uniform(-0.5, 0.5, size=(40, 2))
+    X[2] = X[1]
+    f = tmp_path / "same.npy"
+    np.save(f, X)
+    return f
+
+
+@pytest.mark.parametrize("name", ["eval", "combinatorial", "hmds"])
+def test_infinite_distortion_shows_one_way(run_cli, tmp_path, name):
+    """∞ (see notes) in the table with a note saying why; null + the note in JSON; empty in CSV."""
+    from embgeo.hyperbolic.display import INFINITE
+
+    argv = {"eval": ["hyperbolic", "eval", _coincident(tmp_path), path("smalltree"), "--metric", "all"],
+            "combinatorial": ["hyperbolic", "combinatorial", path("smalltree"), "--precision", "53"],  # 153 bits needed: points on the boundary
+            "hmds": ["hyperbolic", "hmds", path("smalltree"), "--dim", "2", "--scale", "2"]}[name]  # 12 pairs collapse
+    doc = json.loads(run_cli(["-q", *argv, "-f", "json"]).stdout)
+    assert doc["results"]["distortion_worst"] is None
+    note = [n for n in doc["notes"] if "distortion is infinite" in n or "distortion are infinite" in n]
+    assert len(note) == 1, doc["notes"]
+    if name == "eval":  # nodes 1 and 2, both ways
+        assert note[0] == "worst-case distortion is infinite: 2 (ordered) pairs at positive graph distance share a point"
+    table = run_cli(["-q", *argv, "-f", "md"]).stdout
+    assert f"| worst-case distortion | {INFINITE} |" in table and note[0] in table
+    assert "| worst-case distortion |  |" not in table and "inf |" not in table
+    rows = [ln.split(",") for ln in run_cli(["-q", *argv, "-f", "csv"]).stdout.splitlines()]
+    assert [r[1] for r in rows if r[0] == "distortion_worst"] == [""]
+
+
+def test_infinite_distortion_in_reembed_table():
+    import dataclasses
+
+    from embgeo.hyperbolic.display import INFINITE, infinite_note
+    from embgeo.hyperbolic.reembed import reembed
+
+    r = reembed(np.random.default_rng(0).standard_normal((30, 3)), dim=2, k=5)
+    methods = [dict(m, distortion_worst=float("inf")) if m["method"] == "mds" else m for m in r.methods]
+    r2 = dataclasses.replace(r, methods=methods)
+    assert r2.table()[1][1][4] == INFINITE and r2.table()[1][0][4] != INFINITE
+    assert [m.value for m in r2.metrics() if m.metric == "distortion_worst" and m.extra["method"] == "mds"] == [float("inf")]
+    assert r2.to_dict()["methods"][1]["distortion_worst"] is None
+    assert infinite_note("x", mean=1.0, worst=2.0) is None
+    assert infinite_note("x", mean=float("inf"), worst=float("inf"), of="MDS") == "mean and worst-case distortion of MDS are infinite: x"

@@ -251,6 +251,9 @@ class CombinatorialResult(Result):
             ("n_on_boundary", "float64 coordinates on the boundary"), ("is_tree", "input is a tree"),
             ("seconds_embed", "seconds (construction)"), ("seconds_eval", "seconds (evaluation)"),
         ]
+        from embgeo.hyperbolic.display import shown
+
+        d.update(distortion_mean=shown(self.distortion_mean), distortion_worst=shown(self.distortion_worst))
         return ["metric", "value"], [[label, d[k]] for k, label in keys if k in d]
 
 
@@ -315,7 +318,7 @@ def embed_hierarchy(
         notes.append(f"distortion from {src.size} random source rows × all {n} nodes (seed {seed})")
     else:
         src = np.arange(n)
-    total, count, xmax, xmin = 0.0, 0, 0.0, np.inf
+    total, count, xmax, xmin, shared, far = 0.0, 0, 0.0, np.inf, 0, 0
     block = max(1, 4_000_000 // max(n, 1))
     for idx, dg in iter_graph_distances(h, sources=src, weighted=weighted, block=block):
         de = emb.distances(idx)
@@ -327,11 +330,20 @@ def embed_hierarchy(
         count += int(ok.sum())
         x = de[ok] / dg[ok]
         xmax, xmin = max(xmax, float(x.max())), min(xmin, float(x.min()))
+        shared, far = shared + int(np.count_nonzero(x == 0)), far + int(np.count_nonzero(np.isinf(x)))
     t2 = time.perf_counter()
+    mean = total / count if count else None
+    worst = (xmax / xmin if xmin > 0 else float("inf")) if count else None
+    why = "; ".join(w for w in (f"{far} (ordered) pairs are infinitely far apart (float64 points on the boundary)" if far else "",
+                                f"{shared} (ordered) pairs at positive graph distance share a point" if shared else "") if w)
+    from embgeo.hyperbolic.display import infinite_note
+
+    note = infinite_note(why or "the distances overflow", mean=mean, worst=worst)
+    if note:
+        notes.append(note)
     return CombinatorialResult(
         embedding=emb, ids=np.asarray(h.ids), map=float(res.map), map_stderr=stderr, map_queries=int(res.n_queries),
-        distortion_mean=total / count if count else None,
-        distortion_worst=(xmax / xmin if xmin > 0 else float("inf")) if count else None,
+        distortion_mean=mean, distortion_worst=worst,
         distortion_sources=int(src.size), seconds_embed=t1 - t0, seconds_eval=t2 - t1, notes=tuple(notes),
     )
 

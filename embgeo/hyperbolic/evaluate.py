@@ -145,7 +145,10 @@ class EvalResult(Result):
     )
 
     def table(self):
+        from embgeo.hyperbolic.display import shown
+
         d = self.to_dict()
+        d.update(distortion_mean=shown(self.distortion_mean), distortion_worst=shown(self.distortion_worst))
         rows = [[label, d[key]] for key, label, _ in self._LABELS if d.get(key) is not None]
         return ["metric", "value"], rows
 
@@ -410,6 +413,7 @@ class _RatioAccumulator:
         self.parts: list[np.ndarray] | None = []
         self.n = 0
         self.xmax, self.xmin = 0.0, np.inf
+        self.zeros = 0  # pairs at positive graph distance that share a point (worst case ∞)
         self.abs_sum = 0.0
         self.cnt = self.sx = None
 
@@ -419,6 +423,7 @@ class _RatioAccumulator:
         self.n += x.size
         self.xmax = max(self.xmax, float(x.max()))
         self.xmin = min(self.xmin, float(x.min()))
+        self.zeros += int(np.count_nonzero(x == 0))
         if self.scale is not None:
             self.abs_sum += float(np.abs(x / self.scale - 1.0).sum())
             return
@@ -570,6 +575,11 @@ def evaluate_embedding(
             out.update(distortion_mean=float(avg), distortion_worst=float(worst), scale=float(s), scale_fitted=scale is None, distortion_pairs=acc.n, disconnected_pairs=disconnected, distortion_sources=int(sources.size))
             if disconnected:
                 notes.append(f"{disconnected} (ordered) pairs lie in different connected parts and are left out of distortion")
+            from embgeo.hyperbolic.display import infinite_note
+
+            note = infinite_note(f"{acc.zeros} (ordered) pairs at positive graph distance share a point", mean=avg, worst=worst)
+            if note:
+                notes.append(note)
     if holdout is not None:
         out.update(_link_prediction(dist, h, holdout, block=block).to_dict())
     if hyperlex is not None:

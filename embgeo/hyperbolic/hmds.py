@@ -106,9 +106,10 @@ class HmdsResult(Result):
             ("perron_eigenvalue", "Perron eigenvalue λ₁ of cosh(tD)"), ("eigenvalues", "eigenvalues of x₀x₀ᵀ − Y"),
             ("refine_steps", "refinement steps"), ("seconds", "seconds"),
         ]
+        from embgeo.hyperbolic.display import shown
+
+        d.update(distortion_mean=shown(self.distortion_mean), distortion_worst=shown(self.distortion_worst))
         rows = [[label, d[k]] for k, label in labels if d.get(k) is not None]
-        if d.get("distortion_worst") is None and not np.isfinite(self.distortion_worst):
-            rows.insert(2, ["worst-case distortion", "∞ (collapsed pairs; see notes)"])
         return ["metric", "value"], rows
 
 
@@ -263,7 +264,10 @@ def hmds(
     err = float(np.abs(d_rec[iu] - D[iu]).max())
     collapsed = int(np.count_nonzero((d_rec[iu] == 0) & (D[iu] > 0)))
     if collapsed:
-        notes.append(f"{collapsed} pairs at positive distance landed on the same point: worst-case distortion is infinite (try a larger --dim or --scale)")
+        from embgeo.hyperbolic.display import infinite_note
+
+        notes.append(infinite_note(f"{collapsed} pairs at positive distance landed on the same point (try a larger --dim or --scale)", worst=worst)
+                     or f"{collapsed} pairs at positive distance landed on the same point")
     mp = None
     if positives is not None:
         from embgeo.hyperbolic.evaluate import mean_average_precision

@@ -73,7 +73,9 @@ class ReembedResult(Result):
         return d
 
     def table(self):
-        rows = [[m["label"], m["space"], m["map"], m["distortion_mean"], m["distortion_worst"]] for m in self.methods]
+        from embgeo.hyperbolic.display import shown
+
+        rows = [[m["label"], m["space"], m["map"], shown(m["distortion_mean"]), shown(m["distortion_worst"])] for m in self.methods]
         return ["method", "space", "MAP (Sala)", "mean distortion", "worst-case distortion"], rows
 
     def _pair(self):
@@ -241,6 +243,12 @@ def reembed(
         {"method": "hmds", "label": "h-MDS", "space": f"Poincaré ball H^{dim}", "map": h_map, "distortion_mean": h_avg, "distortion_worst": h_worst},
         {"method": "mds", "label": "classical MDS", "space": f"Euclidean R^{dim}", "map": e_map, "distortion_mean": e_avg, "distortion_worst": e_worst},
     ]
+    from embgeo.hyperbolic.display import infinite_note
+
+    for label, avg_, worst_, done in (("h-MDS", h_avg, h_worst, any("infinite" in s for s in res.notes)), ("classical MDS", e_avg, e_worst, False)):
+        note = None if done else infinite_note("pairs at positive geodesic distance landed on the same point", mean=avg_, worst=worst_, of=label)
+        if note:
+            notes.append(note)
     U = None
     if umap:
         U = umap_disk(X_kept, k=int(k), seed=seed)
