@@ -46,6 +46,7 @@ import numpy as np
 
 from embgeo.errors import EmbgeoError
 from embgeo.hyperbolic.graphs import Hierarchy, iter_graph_distances, transitive_closure, transitive_reduction
+from embgeo.hyperbolic.display import infinite_note, shown
 from embgeo.hyperbolic.verdicts import distortion_status, map_status, tree_verdict
 from embgeo.results import Metric, Result, Verdict  # noqa: F401  (Verdict: the type verdict() returns)
 from embgeo.validation import as_matrix, as_rng
@@ -145,8 +146,6 @@ class EvalResult(Result):
     )
 
     def table(self):
-        from embgeo.hyperbolic.display import shown
-
         d = self.to_dict()
         d.update(distortion_mean=shown(self.distortion_mean), distortion_worst=shown(self.distortion_worst))
         rows = [[label, d[key]] for key, label, _ in self._LABELS if d.get(key) is not None]
@@ -575,13 +574,11 @@ def evaluate_embedding(
             out.update(distortion_mean=float(avg), distortion_worst=float(worst), scale=float(s), scale_fitted=scale is None, distortion_pairs=acc.n, disconnected_pairs=disconnected, distortion_sources=int(sources.size))
             if disconnected:
                 notes.append(f"{disconnected} (ordered) pairs lie in different connected parts and are left out of distortion")
-            from embgeo.hyperbolic.display import infinite_note
-
-            note = infinite_note(f"{acc.zeros} (ordered) pairs at positive graph distance share a point", mean=avg, worst=worst)
-            if note:
-                notes.append(note)
+            notes += [m for m in [infinite_note(f"{acc.zeros} (ordered) pairs at positive graph distance share a point", mean=avg, worst=worst)] if m]
     if holdout is not None:
-        out.update(_link_prediction(dist, h, holdout, block=block).to_dict())
+        from embgeo.hyperbolic.linkpred import link_prediction_by_ids
+
+        out.update(link_prediction_by_ids(dist, h, holdout, block=block).to_dict())
     if hyperlex is not None:
         if callable(emb) or model != "poincare":
             raise EmbgeoError("the HyperLex score uses Poincaré norms: give Poincaré coordinates", hint="--model poincare")
@@ -590,23 +587,6 @@ def evaluate_embedding(
         out.update(hyperlex_spearman(emb, h.ids, *hyperlex, c=c).to_dict())
     del sp
     return EvalResult(notes=notes, **out)
-
-
-def _link_prediction(dist, h: Hierarchy, holdout, *, block=None):
-    """Held-out pairs (node ids) → indices; the training pairs are the closure without them."""
-    from embgeo.hyperbolic.linkpred import link_prediction
-
-    pos = {s: i for i, s in enumerate(np.asarray(h.ids).astype(str).tolist())}
-    pairs = np.asarray(holdout).astype(str).reshape(-1, 2)
-    missing = sorted({x for x in pairs.ravel().tolist() if x not in pos})
-    if missing:
-        raise EmbgeoError(f"{len(missing)} held-out nodes are not in the hierarchy (e.g. {', '.join(missing[:3])})",
-                          hint="evaluate against the edges file the embedding was trained on")
-    held = np.array([[pos[a], pos[b]] for a, b in pairs.tolist()], dtype=np.int64).reshape(-1, 2)
-    if not h.directed:
-        raise EmbgeoError("link prediction needs the hierarchy as a DAG; these edges were read as an undirected graph", hint="--orientation child-parent")
-    clo = h if h.closed else transitive_closure(h)
-    return link_prediction(dist, h.n_nodes, clo.edges, held, block=block)
 
 
 from embgeo._callable import make_callable  # noqa: E402

@@ -221,5 +221,23 @@ def hyperlex_spearman(X, ids, us, vs, scores, *, c: float = 1.0, alpha: float = 
     return HyperLexResult(hyperlex_spearman=rho, hyperlex_pairs=len(keep), hyperlex_pairs_missing=len(us) - len(keep), hyperlex_alpha=float(alpha))
 
 
+def link_prediction_by_ids(dist, h, holdout, *, block=None) -> LinkPrediction:
+    """:func:`link_prediction` of the held-out pairs given as node ids ``(u, ancestor)`` of ``h``
+    (as ``hyperbolic train --holdout`` stores them); the training pairs are the closure without them."""
+    from embgeo.hyperbolic.graphs import transitive_closure
+
+    pos = {s: i for i, s in enumerate(np.asarray(h.ids).astype(str).tolist())}
+    pairs = np.asarray(holdout).astype(str).reshape(-1, 2)
+    missing = sorted({x for x in pairs.ravel().tolist() if x not in pos})
+    if missing:
+        raise EmbgeoError(f"{len(missing)} held-out nodes are not in the hierarchy (e.g. {', '.join(missing[:3])})",
+                          hint="evaluate against the edges file the embedding was trained on")
+    held = np.array([[pos[a], pos[b]] for a, b in pairs.tolist()], dtype=np.int64).reshape(-1, 2)
+    if not h.directed:
+        raise EmbgeoError("link prediction needs the hierarchy as a DAG; these edges were read as an undirected graph", hint="--orientation child-parent")
+    clo = h if h.closed else transitive_closure(h)
+    return link_prediction(dist, h.n_nodes, clo.edges, held, block=block)
+
+
 __all__ = ["HYPERLEX_ALPHA", "HyperLexResult", "LinkPrediction", "chance_map", "holdout_pairs", "hyperlex_spearman",
-           "isa_scores", "link_prediction", "node_lookup", "read_hyperlex"]
+           "isa_scores", "link_prediction", "link_prediction_by_ids", "node_lookup", "read_hyperlex"]
