@@ -58,16 +58,20 @@ class InfoResult(Result):
         duplicate rows (cosine is undefined on zeros; duplicates bias neighbour statistics), else ``ok``."""
         from embgeo.results import Verdict
 
+        def of(k: int, one: str, many: str) -> str:  # "1 of 1000 rows holds", "3 of 1000 rows hold"
+            return f"{k} of {self.n_rows} row{'' if self.n_rows == 1 else 's'} {one if k == 1 else many}"
+
         if self.nan_inf_rows:
-            return Verdict("bad", f"{self.nan_inf_rows} of {self.n_rows} rows hold NaN or inf",
-                           "drop them (--drop-nonfinite) or fix the file", "nan_inf_rows")
+            return Verdict("bad", of(self.nan_inf_rows, "holds NaN or inf", "hold NaN or inf"),
+                           f"drop {'it' if self.nan_inf_rows == 1 else 'them'} (--drop-nonfinite) or fix the file", "nan_inf_rows")
         if self.zero_rows:
-            return Verdict("warn", f"{self.zero_rows} of {self.n_rows} rows are all zero (cosine is undefined on them)",
-                           "drop them (--drop-zero)", "zero_rows")
+            return Verdict("warn", of(self.zero_rows, "is all zero (cosine is undefined on it)", "are all zero (cosine is undefined on them)"),
+                           f"drop {'it' if self.zero_rows == 1 else 'them'} (--drop-zero)", "zero_rows")
         if self.duplicate_rows:
-            return Verdict("warn", f"{self.duplicate_rows} of {self.n_rows} rows repeat an earlier row exactly",
-                           "drop them (--dedupe) before neighbour-based analyses", "duplicate_rows")
-        return Verdict("ok", f"all {self.n_rows} rows are finite, non-zero and distinct", "", "nan_inf_rows")
+            return Verdict("warn", of(self.duplicate_rows, "repeats an earlier row exactly", "repeat an earlier row exactly"),
+                           f"drop {'it' if self.duplicate_rows == 1 else 'them'} (--dedupe) before neighbour-based analyses", "duplicate_rows")
+        every = "the 1 row is" if self.n_rows == 1 else f"all {self.n_rows} rows are"
+        return Verdict("ok", f"{every} finite, non-zero and distinct", "", "nan_inf_rows")
 
 
 def describe(es: EmbeddingSet) -> InfoResult:

@@ -114,6 +114,27 @@ def test_info_several_files_and_labels(tmp_path, run_cli):
     assert run_cli(["info", tmp_path / "b.npy", "--fail-on", "bad", "-q"]).code == 0
 
 
+def test_info_verdict_counts_in_singular_and_plural(tmp_path, run_cli):
+    x = np.random.default_rng(0).standard_normal((6, 3))
+    cases = {}
+    for name, rows in {"nan1": [2], "nan2": [2, 4]}.items():
+        y = x.copy()
+        y[rows, 0] = np.nan
+        cases[name] = y
+    cases["zero1"] = np.r_[x[:5], np.zeros((1, 3))]
+    cases["dup2"] = np.r_[x[:4], x[:2]]
+    cases["one"] = x[:1]
+    want = {"nan1": ("1 of 6 rows holds NaN or inf", "drop it (--drop-nonfinite) or fix the file"),
+            "nan2": ("2 of 6 rows hold NaN or inf", "drop them (--drop-nonfinite) or fix the file"),
+            "zero1": ("1 of 6 rows is all zero (cosine is undefined on it)", "drop it (--drop-zero)"),
+            "dup2": ("2 of 6 rows repeat an earlier row exactly", "drop them (--dedupe) before neighbour-based analyses"),
+            "one": ("the 1 row is finite, non-zero and distinct", "")}
+    for name, y in cases.items():
+        np.save(tmp_path / f"{name}.npy", y)
+        v = json.loads(run_cli(["info", tmp_path / f"{name}.npy", "-f", "json"]).stdout)["verdict"]
+        assert (v["reason"], v["fix"]) == want[name]
+
+
 def test_outputs_get_normal_permissions(tmp_path):
     import os
 
