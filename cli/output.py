@@ -201,6 +201,22 @@ def tidy_csv(metrics) -> str:
     return buf.getvalue()
 
 
+def metric_table(metrics, details=(), *, shown=None) -> tuple[list[str], list[list[Any]]]:
+    """The terminal/Markdown table in the ids of the JSON and the CSV: one row per tidy metric,
+    ``metric | <extra columns whose values differ between rows> | value | ci_low | ci_high | unit | status``,
+    then the run's details as ``(json_key, value)`` pairs (value only). ``shown`` maps a value to its
+    cell (e.g. an infinite distortion to ``∞ (see notes)``)."""
+    shown = shown or (lambda v: v)
+    extra: list[str] = []
+    for m in metrics:
+        extra += [k for k in m.extra if k not in extra]
+    varying = [k for k in extra if len({repr(m.extra[k]) for m in metrics if m.extra.get(k) not in (None, "")}) > 1]
+    columns = ["metric", *varying, "value", "ci_low", "ci_high", "unit", "status"]
+    rows = [[m.metric, *(m.extra.get(k, "") for k in varying), shown(m.value), m.ci_low, m.ci_high, m.unit, m.status] for m in metrics]
+    rows += [[k, *([""] * len(varying)), shown(v), None, None, "", ""] for k, v in details]
+    return columns, rows
+
+
 def contract_payload(*, command: str, inputs: list[dict], settings: dict, results: Any, verdict, notes: list[str]) -> dict:
     from embgeo.results import SCHEMA_VERSION, jsonable
 

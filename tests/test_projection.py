@@ -100,7 +100,13 @@ def test_project_command_writes_map_and_coords(run_cli, tmp_path, rng):
     assert res.code == 0 and res.stdout == "" and (tmp_path / "m.csv").read_text() == "\n".join(lines) + "\n"
     # the summary table goes to stdout, messages to stderr
     res = run_cli(["project", tmp_path / "x.npy", "-m", "pca", "-f", "md"])
-    assert "| explained variance (PC1, PC2) |" in res.stdout
+    rows = [[c.strip() for c in ln.strip("|").split("|")] for ln in res.stdout.splitlines() if ln.startswith("| ")]
+    assert rows[0] == ["metric", "axis", "value", "ci_low", "ci_high", "unit", "status"]  # the ids of the JSON (and the metrics)
+    doc = json.loads(run_cli(["-q", "project", tmp_path / "x.npy", "-m", "pca", "-f", "json"]).stdout)["results"]
+    got = {(r[0], r[1]): r[2] for r in rows[2:]}
+    assert [float(got[("explained_variance", f"pc{i}")]) for i in (1, 2)] == pytest.approx(doc["explained_variance"], rel=1e-5)
+    assert got[("n_mapped", "")] == str(doc["n_mapped"]) and got[("method", "")] == "pca" and got[("params.centred", "")] == "true"
+    assert not any(" " in k for k, _ in got)  # no "rows mapped", "explained variance (PC1, PC2)"
 
 
 def test_project_command_bad_input(run_cli, tmp_path, rng):

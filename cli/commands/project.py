@@ -110,7 +110,11 @@ def project(
         text = json.dumps(contract_payload(command="project", inputs=[input_entry(es)], settings=settings, results=results,
                                            verdict=verdict, notes=notes), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     else:
-        cols, table_rows = res.table()
+        from embgeo.cli.output import metric_table
+
+        d = res.to_dict()  # the table in the ids of the JSON and the CSV: metric rows, then the run's details
+        cols, table_rows = metric_table(res.metrics(), [("method", d["method"]), *((f"params.{k}", v) for k, v in d["params"].items()),
+                                                             ("seconds", d["seconds"])])
         emit(command="project", data={}, columns=cols, rows=table_rows, fmt=resolved, out=out,
              title=f"embgeo project — {es.source} ({res.method})", notes=notes)
         gate(verdict, fail_on)

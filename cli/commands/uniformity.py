@@ -141,6 +141,28 @@ def _table(res, per_input, names) -> tuple[list[str], list[list]]:
     return cols, rows
 
 
+#: the run details the gap table shows under its metric rows (JSON ``results`` keys, flattened)
+GAP_DETAILS = (
+    "centroid_norm_x", "centroid_norm_y", "uniformity.x.uniformity_sphere",
+    "cosines.matched.quantiles.p5", "cosines.matched.quantiles.p50", "cosines.matched.quantiles.p95",
+    "cosines.random.quantiles.p5", "cosines.random.quantiles.p50", "cosines.random.quantiles.p95",
+    "separability.cv", "shift.direction", "shift.retrieval_pool",
+    *(f"shift.after.{k}" for k in ("gap_centroid_distance", "uniformity_joint", "alignment", "matched_pair_cosine")),
+    "zero_shot.n_classes", "mixup.lam", "mixup.x_anchor_mixed_negative_mean", "mixup.y_anchor_mixed_negative_mean",
+)
+
+
+def _gap_table(res) -> tuple[list[str], list[list]]:
+    """The gap's terminal/Markdown table in the ids of the JSON and the CSV: the tidy metric rows
+    (``metric | shift | value | ci_low | ci_high | unit | status``; ``shift`` is the fraction of the
+    gap removed, 0 = the data as given), then :data:`GAP_DETAILS` under their JSON keys."""
+    from embgeo.cli.output import metric_table
+    from embgeo.results import flatten
+
+    d = flatten(res.to_dict())
+    return metric_table(res.metrics(), [(k, d[k]) for k in GAP_DETAILS if d.get(k) is not None])
+
+
 def uniformity(
     x: Annotated[str, typer.Argument(help="Embedding file (PATH or PATH:KEY).", show_default=False, metavar="X")],
     pairs: Annotated[Optional[str], typer.Option("--pairs", help="A row-paired second file Y: adds alignment, its uniformity and the centroid gap.", metavar="Y", show_default=False)] = None,
@@ -379,8 +401,9 @@ def gap(
         "sample": sample, "fail_on": _value(fail_on),
     }
     inputs = [input_entry(sx), input_entry(sy)] + ([input_entry(cls)] if cls is not None else [])
+    cols, rows = _gap_table(res)
     emit_result(command="gap", inputs=inputs, settings=settings, result=res, notes=notes, fmt=fmt, out=out,
-                fail_on=fail_on, title=f"embgeo gap {x} {y}")
+                fail_on=fail_on, title=f"embgeo gap {x} {y}", columns=cols, rows=rows)
     save_plot(res, plot, X=sx.matrix, Y=sy.matrix, names=(sx.source, sy.source))
 
 

@@ -21,6 +21,13 @@ def _value(v):
     return getattr(v, "value", v)
 
 
+def _table(result, command: str) -> dict:
+    from embgeo.cli.commands.hyperbolic import tidy_table
+
+    columns, rows = tidy_table(result, command)
+    return {"columns": columns, "rows": rows}
+
+
 def edges_entry(path, h) -> dict:
     """The ``inputs`` item of an edges file: its nodes are the rows."""
     return input_entry(str(path), rows=h.n_nodes)
@@ -169,7 +176,7 @@ def train(
                   "checkpoint": None if checkpoint is None else str(checkpoint), "checkpoint_every": checkpoint_every,
                   "resume": None if resume is None else str(resume), "orientation": orientation.value, "seed": sd},
         result=result, results={"coords": str(coords), **result.to_dict()}, notes=notes, fmt=fmt, out=out,
-        title=f"embgeo hyperbolic train {edges}", fail_on=fail_on,
+        title=f"embgeo hyperbolic train {edges}", fail_on=fail_on, **_table(result, "train"),
     )
 
 
@@ -269,9 +276,9 @@ def eval_(
         raise exc.with_source(str(emb)) from None
     notes = notes + list(r.notes)
     if metric.value in ("nk", "all"):
-        notes.append("MAP/mean rank (Nickel–Kiela): positives are the closure ancestors of each node, the node itself excluded")
+        notes.append("map, mean_rank (Nickel–Kiela): positives are the closure ancestors of each node, the node itself excluded")
     if metric.value in ("sala", "all"):
-        notes.append(f"MAP (Sala et al.): positives are graph neighbours ({r.graph}); never compare it with the Nickel–Kiela MAP")
+        notes.append(f"map_sala (Sala et al.): positives are graph neighbours ({r.graph}); never compare it with the Nickel–Kiela map")
     if r.link_map is not None:
         notes.append(f"link prediction: {r.link_edges} held-out pairs of {r.link_queries} nodes ranked among non-edges (pairs trained on are not candidates)")
     if r.hyperlex_pairs is not None:
@@ -281,7 +288,7 @@ def eval_(
         settings={"metric": metric.value, "model": model_name, "c": c, "distortion": distortion, "scale": scale, "max_sources": max_sources,
                   "unweighted": unweighted, "link_prediction": link_prediction, "hyperlex": None if hyperlex is None else str(hyperlex),
                   "orientation": orientation.value, "id_col": id_col, "seed": seed_value(seed)},
-        result=r, notes=notes, fmt=fmt, out=out, title=f"embgeo hyperbolic eval {emb} {edges}", fail_on=None,
+        result=r, notes=notes, fmt=fmt, out=out, title=f"embgeo hyperbolic eval {emb} {edges}", fail_on=None, **_table(r, "eval"),
     )
     if plot is not None:
         import numpy as np

@@ -12,6 +12,17 @@ from embgeo.cli.common import (
 
 CoordsOpt = Annotated[Optional[Path], typer.Option("--coords", help="Also write the coordinates (CSV: id, x1, x2, …) to this file.", dir_okay=False, callback=side_output(".csv"))]
 
+#: what ``map`` is in combinatorial/hmds (the tables name rows by their JSON/CSV ids)
+_MAP_SALA = "map is Sala et al.'s MAP (positives: graph neighbours); distortion_mean and distortion_worst compare d_emb/scale with graph distances"
+
+
+def _table(result, command: str) -> dict:
+    from embgeo.cli.commands.hyperbolic import tidy_table
+
+    columns, rows = tidy_table(result, command)
+    return {"columns": columns, "rows": rows}
+
+
 def _edges_entry(spec: str, h) -> dict:
     return input_entry(spec, rows=h.n_nodes)
 
@@ -115,7 +126,8 @@ def combinatorial(
         command="hyperbolic combinatorial", inputs=[_edges_entry(edges, h)],
         settings={"dim": dim, "eps": eps, "tau": tau, "precision": precision, "root": root, "weighted": weighted, "max_queries": mq,
                   "distortion_sources": ds, "coords": None if coords is None else str(coords), "seed": seed_value(seed)},
-        result=r, notes=list(r.notes), fmt=fmt, out=out, title=f"embgeo hyperbolic combinatorial {edges}", fail_on=fail_on,
+        result=r, notes=list(r.notes) + [_MAP_SALA], fmt=fmt, out=out, title=f"embgeo hyperbolic combinatorial {edges}", fail_on=fail_on,
+        **_table(r, "combinatorial"),
     )
 
 
@@ -173,7 +185,8 @@ def hmds_cmd(
         command="hyperbolic hmds", inputs=[entry],
         settings={"dim": dim, "scale": scale, "uncentred": uncentred, "solver": solver, "refine": refine, "id_col": id_col,
                   "input_format": input_format, "coords": None if coords is None else str(coords), "seed": seed_value(seed)},
-        result=r, notes=list(r.notes), fmt=fmt, out=out, title=f"embgeo hyperbolic hmds {source}", fail_on=fail_on,
+        result=r, notes=list(r.notes) + ([_MAP_SALA] if r.map is not None else []), fmt=fmt, out=out,
+        title=f"embgeo hyperbolic hmds {source}", fail_on=fail_on, **_table(r, "hmds"),
     )
 
 
@@ -242,7 +255,7 @@ def delta(
         command="hyperbolic delta", inputs=[entry],
         settings={"distances": distances, "method": method, "exact_max": exact_max, "subsets": subsets, "subset_size": subset_size,
                   "quadruples": quadruples, "sample": sample, "id_col": id_col, "input_format": input_format, "seed": seed_value(seed)},
-        result=r, notes=notes, fmt=fmt, out=out, title=f"embgeo hyperbolic delta {source}", fail_on=fail_on,
+        result=r, notes=notes, fmt=fmt, out=out, title=f"embgeo hyperbolic delta {source}", fail_on=fail_on, **_table(r, "delta"),
     )
 
 
@@ -311,8 +324,10 @@ def reembed_cmd(
         command="hyperbolic reembed", inputs=[input_entry(es)],
         settings={"dim": dim, "k": k, "scale": scale, "umap": umap, "approx": approx, "sample": sample, "id_col": id_col,
                   "input_format": input_format, "coords": None if coords is None else str(coords), "seed": seed_value(seed)},
-        result=r, notes=[f"scale t = {r.scale:.4g}{' (auto)' if r.scale_auto else ''}; {r.n_rows_used} of {r.n_rows} rows; k = {r.k}"] + list(r.notes),
-        fmt=fmt, out=out, title=f"embgeo hyperbolic reembed {source}", fail_on=fail_on,
+        result=r, notes=[f"scale t = {r.scale:.4g}{' (auto)' if r.scale_auto else ''}; {r.n_rows_used} of {r.n_rows} rows; k = {r.k}",
+                         "methods: " + "; ".join(f"{m['method']} = {m['label']} into {m['space']}" for m in r.methods)
+                         + "; map is Sala et al.'s MAP (positives: the kNN graph's neighbours)"] + list(r.notes),
+        fmt=fmt, out=out, title=f"embgeo hyperbolic reembed {source}", fail_on=fail_on, **_table(r, "reembed"),
     )
 
 
