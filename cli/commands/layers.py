@@ -7,7 +7,7 @@ from typing import Annotated, List, Optional
 import typer
 
 from embgeo.cli.common import (
-    FailOnOpt, FormatOpt, InputFormatOpt, LabelsIdOpt, LabelsOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, emit_result, input_entry,
+    FailOnOpt, FormatOpt, InputFormatOpt, JoinOpt, LabelsIdOpt, LabelsOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, emit_result, input_entry,
     message, progress, seed_value,
 )
 
@@ -50,14 +50,14 @@ def _stack_ids(spec: str, n: int):
     return None
 
 
-def _column(ids, n, labels, labels_id_col, col, what):
+def _column(ids, n, labels, labels_id_col, col, what, join=None):
     import numpy as np
 
     from embgeo.errors import EmbgeoError
     from embgeo.io.labels import join_labels
     from embgeo.io.model import EmbeddingSet
 
-    es = join_labels(EmbeddingSet(np.zeros((n, 1)), ids=ids), labels, id_col=labels_id_col)
+    es = join_labels(EmbeddingSet(np.zeros((n, 1)), ids=ids), labels, id_col=labels_id_col, join=join)
     if col not in es.attributes:
         raise EmbgeoError(f"no column '{col}' (columns: {', '.join(sorted(es.attributes)[:12])})", source=str(labels),
                           hint=f"name a column of the labels file with {what}")
@@ -84,6 +84,7 @@ def layers(
     k: Annotated[int, typer.Option("--k", "-k", help="Neighbours of the label overlap (--class).", min=1)] = 10,
     labels: LabelsOpt = None,
     labels_id_col: LabelsIdOpt = None,
+    join: JoinOpt = None,
     sample: SampleOpt = None,
     input_format: InputFormatOpt = None,
     seed: SeedOpt = None,
@@ -103,6 +104,7 @@ def layers(
     from embgeo.layers import layer_suite
 
     seed = seed_value(seed)
+    join = getattr(join, "value", join)
     if x is None and tokens is None:
         raise EmbgeoError("nothing to measure", hint="give a pooled stack X, --tokens FILE, or both")
     needs = [o for o, v in (("--group", group), ("--loss", loss), ("--attribute", attribute), ("--class", class_col)) if v]
@@ -122,14 +124,15 @@ def layers(
             inputs.append({"path": v, "key": None, "rows": int(vs.layers[0].shape[0]), "dims": int(vs.layers[0].shape[1])})
         ids = _stack_ids(x, n) if (group or attribute or class_col) else None
         if group:
-            groups = _column(ids, n, labels, labels_id_col, group, "--group")
+            groups = _column(ids, n, labels, labels_id_col, group, "--group", join)
         if attribute:
+            raw = _column(ids, n, labels, labels_id_col, attribute, "--attribute", join)
             try:
-                attr_values = _column(ids, n, labels, labels_id_col, attribute, "--attribute").astype(np.float64)
+                attr_values = raw.astype(np.float64)
             except ValueError:
                 raise EmbgeoError(f"column '{attribute}' is not numeric", source=str(labels), hint="--attribute takes a numeric column; use --class for categories") from None
         if class_col:
-            class_values = _column(ids, n, labels, labels_id_col, class_col, "--class")
+            class_values = _column(ids, n, labels, labels_id_col, class_col, "--class", join)
     elif views or group or attribute or class_col:
         raise EmbgeoError("views need the pooled first view X", hint="give X before --views / --group")
     if tokens is not None:
@@ -142,7 +145,7 @@ def layers(
             message(f"{tokens}: a seeded sample of {sample} of the texts")
         inputs.append({"path": str(tokens), "key": None, "rows": clouds.n_texts, "dims": clouds.n_dims})
         if loss:
-            raw = _column(np.asarray(clouds.ids), clouds.n_texts, labels, labels_id_col, loss, "--loss")
+            raw = _column(np.asarray(clouds.ids), clouds.n_texts, labels, labels_id_col, loss, "--loss", join)
             try:
                 loss_values = raw.astype(np.float64)
             except ValueError:
@@ -163,7 +166,7 @@ def layers(
                           "entropy_norm": entropy_norm.value, "temperature": temperature, "delta": delta, "dime_perms": dime_perms,
                           "geometry": geometry, "gride_max": gride_max, "overlap_max_k": overlap_max_k, "loss": loss,
                           "attribute": attribute, "class": class_col, "folds": folds, "k": k,
-                          "labels": None if labels is None else str(labels), "labels_id_col": labels_id_col, "sample": sample,
+                          "labels": None if labels is None else str(labels), "labels_id_col": labels_id_col, "join": join, "sample": sample,
                           "seed": seed, "fail_on": getattr(fail_on, "value", fail_on)},
                 result=res, notes=list(res.notes), fmt=fmt, out=out, title="embgeo layers", fail_on=fail_on)
 
