@@ -16,7 +16,7 @@ $(BIN)/python:
 # torch first, pinned, so that the CPU build on this machine is used
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[all,test]'
+	$(BIN)/pip install -q -e '.[all,test,extract]'
 	touch $(STAMP)
 
 venv: $(STAMP)

@@ -69,7 +69,7 @@ class EmbeddingSet:
             have = ", ".join(sorted(self.attributes)) or "none"
             raise EmbgeoError(
                 f"no attribute column '{name}' (columns: {have})",
-                source=self.source,
+                source=str(self.provenance.get("labels", self.source)),  # the file the columns came from
                 hint="pass --labels FILE with that column, or pick one of the columns listed",
             )
         col = self.attributes[name]

@@ -54,6 +54,11 @@ BACKENDS = ("numpy", "torch")
 SYMMETRIC_TILE = 4096
 #: cosine selection is redone in float64 when the median k-th cosine distance is below this
 COSINE_FLOAT64_BELOW = 1e-3
+#: extra candidates selected by the float32 GEMM beyond k: the k reported neighbours are the k
+#: nearest of the k + CANDIDATE_MARGIN candidates by float64 distance (ties: lower index), so a
+#: float32 near-tie at the k-th place does not decide, and the first k of a k' > k search are the
+#: same as a k search
+CANDIDATE_MARGIN = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,17 +322,19 @@ def knn(
     else:
         clock = KernelClock()
         t0 = time.perf_counter()
-        idx = _exact_indices(X, Q, k, metric=metric, exclude=exclude, backend=backend, device=device, block_rows=block_rows, dtype=dtype, stream_rows=stream_rows, progress=progress, clock=clock)
+        kc = min(k + CANDIDATE_MARGIN, X.shape[0] - (1 if exclude else 0))
+        idx = _exact_indices(X, Q, kc, metric=metric, exclude=exclude, backend=backend, device=device, block_rows=block_rows, dtype=dtype, stream_rows=stream_rows, progress=progress, clock=clock)
         search_s = time.perf_counter() - t0
         recall, n_rec, exact, backend_used = None, 0, True, backend
         if clock.tiles:
             kernel = {"search_s": search_s, "gemm_s": clock.gemm_seconds, "gemm_gflop": clock.gemm_flops / 1e9, "tiles": clock.tiles, "dtype": dtype.name}
     dist = exact_distances(X, Q, idx, metric=metric)
-    if not approx and metric == "cosine" and dtype == np.float32 and selection_dtype is None and np.median(dist[:, -1]) < COSINE_FLOAT64_BELOW:
+    if not approx and metric == "cosine" and dtype == np.float32 and selection_dtype is None and np.median(dist.max(axis=1)) < COSINE_FLOAT64_BELOW:
         # nearly parallel rows: float32 cosines (error ~ sqrt(d)·6e-8) cannot rank them; select again in float64
-        idx = _exact_indices(X, Q, k, metric=metric, exclude=exclude, backend=backend, device=device, block_rows=block_rows, dtype=np.dtype(np.float64), stream_rows=stream_rows)
+        idx = _exact_indices(X, Q, kc, metric=metric, exclude=exclude, backend=backend, device=device, block_rows=block_rows, dtype=np.dtype(np.float64), stream_rows=stream_rows)
         dist = exact_distances(X, Q, idx, metric=metric)
     idx, dist = sort_rows(idx, dist)
+    idx, dist = np.ascontiguousarray(idx[:, :k]), np.ascontiguousarray(dist[:, :k])
     return Neighbors(
         indices=idx,
         distances=dist,

@@ -161,7 +161,10 @@ def select_k(S: np.ndarray, k: int) -> np.ndarray:
     reduction, and only the ``k`` groups with the smallest minima can hold the
     ``k`` smallest entries (each of those groups holds an entry ≤ any entry
     outside them), so ``argpartition`` runs on ``k·c`` candidates instead of
-    ``n``. Exact, ties included (any valid top-k is returned).
+    ``n``. Exact; ties at the k-th score go to the lowest column indices (see
+    :func:`break_ties`), so the result depends neither on numpy's partition
+    algorithm (its tie order differs between versions and CPUs) nor on ``k``:
+    the top-k' for k' < k is a subset of the top-k.
     """
     b, n = S.shape
     if k >= n:
@@ -169,7 +172,7 @@ def select_k(S: np.ndarray, k: int) -> np.ndarray:
     c = 32
     m = n // c
     if n < 1024 or k > 64 or m < 4 * k:
-        return np.argpartition(S, k - 1, axis=1)[:, :k]
+        return break_ties(S, np.argpartition(S, k - 1, axis=1)[:, :k], k)
     head = S[:, : m * c]
     group_min = head.reshape(b, c, m).min(axis=1)  # group j = columns {j, j+m, j+2m, …}
     tail = S[:, m * c:]
@@ -179,7 +182,46 @@ def select_k(S: np.ndarray, k: int) -> np.ndarray:
         cols = np.concatenate([cols, np.broadcast_to(np.arange(m * c, n), (b, n - m * c))], axis=1)
     vals = np.take_along_axis(S, cols, axis=1)
     pick = np.argpartition(vals, k - 1, axis=1)[:, :k]
-    return np.take_along_axis(cols, pick, axis=1)
+    sel = np.take_along_axis(cols, pick, axis=1)
+    redo = _tied_rows(np.take_along_axis(vals, pick, axis=1).max(axis=1), group_min, vals, k)
+    if redo.size:
+        sel[redo] = break_ties(S[redo], sel[redo], k)
+    return sel
+
+
+def _tied_rows(kth: np.ndarray, group_min: np.ndarray, vals: np.ndarray, k: int) -> np.ndarray:
+    """Rows (of a two-level selection) where a tie may straddle the k-th place.
+
+    A tie inside the candidates shows as more than ``k`` candidates ≤ the k-th score. An entry
+    equal to the k-th score outside them lies in a group whose minimum is ≤ that score, next to
+    the ``k`` chosen groups (their minima are ≤ it then too): more than ``k`` group minima ≤ it.
+    Only those rows pay for a full pass (:func:`break_ties`); the others are canonical already.
+    """
+    t = kth[:, None]
+    return np.flatnonzero((np.count_nonzero(vals <= t, axis=1) > k) | (np.count_nonzero(group_min <= t, axis=1) > k))
+
+
+def break_ties(S: np.ndarray, sel: np.ndarray, k: int) -> np.ndarray:
+    """Make a top-k selection canonical: entries equal to a row's k-th score are taken lowest column first.
+
+    ``sel`` (b, k) holds any valid top-k columns of each row of ``S``. One pass counts the
+    entries ≤ the k-th score; only rows where more than ``k`` are (a tie straddles the k-th
+    place) are redone, vectorised: every entry below the k-th score, then the tied entries in
+    column order until ``k`` are taken.
+    """
+    kth = np.take_along_axis(S, sel, axis=1).max(axis=1)
+    n_le = np.count_nonzero(S <= kth[:, None], axis=1)
+    rows = np.flatnonzero(n_le > k)
+    if rows.size:
+        sub = S[rows]
+        t = kth[rows][:, None]
+        below = sub < t
+        tied = sub == t
+        need = k - np.count_nonzero(below, axis=1)
+        keep = below | (tied & (np.cumsum(tied, axis=1) <= need[:, None]))
+        sel = np.array(sel, copy=True)
+        sel[rows] = np.nonzero(keep)[1].reshape(rows.size, k)
+    return sel
 
 
 def select_k_columns(S: np.ndarray, k: int) -> np.ndarray:
@@ -188,21 +230,30 @@ def select_k_columns(S: np.ndarray, k: int) -> np.ndarray:
     The same two-level selection as :func:`select_k`, along axis 0, so the tile is
     never transposed in memory: group minima over strided row groups are
     elementwise minima of contiguous rows (SIMD), and only ``k·c`` candidates per
-    column are gathered.
+    column are gathered. Ties are canonical as in :func:`select_k`.
     """
     r, ncol = S.shape
+    if k >= r:
+        return np.broadcast_to(np.arange(r), (ncol, r)).copy()
     c = 32
     m = r // c
     if r < 1024 or k > 64 or m < 4 * k:
-        return np.ascontiguousarray(np.argpartition(S, k - 1, axis=0)[:k].T)
-    group_min = S[: m * c].reshape(c, m, ncol).min(axis=0)  # (m, ncol): group g = rows {g, g+m, …}
-    groups = np.argpartition(group_min.T, k - 1, axis=1)[:, :k]  # (ncol, k)
-    rows = (groups[:, :, None] + m * np.arange(c)[None, None, :]).reshape(ncol, k * c)
-    if r > m * c:
-        rows = np.concatenate([rows, np.broadcast_to(np.arange(m * c, r), (ncol, r - m * c))], axis=1)
-    vals = S[rows, np.arange(ncol)[:, None]]
-    pick = np.argpartition(vals, k - 1, axis=1)[:, :k]
-    return np.take_along_axis(rows, pick, axis=1)
+        sel = np.ascontiguousarray(np.argpartition(S, k - 1, axis=0)[:k].T)
+        kth = S[sel, np.arange(ncol)[:, None]].max(axis=1)
+        redo = np.flatnonzero(np.count_nonzero(S <= kth[None, :], axis=0) > k)
+    else:
+        group_min = S[: m * c].reshape(c, m, ncol).min(axis=0)  # (m, ncol): group g = rows {g, g+m, …}
+        groups = np.argpartition(group_min.T, k - 1, axis=1)[:, :k]  # (ncol, k)
+        rows = (groups[:, :, None] + m * np.arange(c)[None, None, :]).reshape(ncol, k * c)
+        if r > m * c:
+            rows = np.concatenate([rows, np.broadcast_to(np.arange(m * c, r), (ncol, r - m * c))], axis=1)
+        vals = S[rows, np.arange(ncol)[:, None]]
+        pick = np.argpartition(vals, k - 1, axis=1)[:, :k]
+        sel = np.take_along_axis(rows, pick, axis=1)
+        redo = _tied_rows(np.take_along_axis(vals, pick, axis=1).max(axis=1), group_min.T, vals, k)
+    if redo.size:
+        sel[redo] = break_ties(np.ascontiguousarray(S[:, redo].T), sel[redo], k)
+    return sel
 
 
 def merge_topk(best_s, best_i, s, i, k):
@@ -214,7 +265,7 @@ def merge_topk(best_s, best_i, s, i, k):
     i2 = np.concatenate([best_i, i], axis=1)
     if s2.shape[1] <= k:  # chunks shorter than k (small stream_rows): keep all so far
         return s2, i2
-    sel = np.argpartition(s2, k - 1, axis=1)[:, :k]
+    sel = np.lexsort((i2, s2), axis=1)[:, :k]  # by score, ties by index: canonical (2k columns: cheap)
     return np.take_along_axis(s2, sel, axis=1), np.take_along_axis(i2, sel, axis=1)
 
 
