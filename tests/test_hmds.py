@@ -117,3 +117,23 @@ def test_cli_graph_and_matrix(run_cli, tmp_path):
     np.save(bad, np.ones((3, 4)))
     res = run_cli(["hyperbolic", "hmds", bad])
     assert res.code == 2 and res.stderr.startswith("embgeo: error:") and len(res.stderr.strip().splitlines()) == 1
+
+
+def test_coinciding_points_are_counted_alike_whatever_the_round_off():
+    # smalltree in 2 dims: a degenerate eigenspace and many leaves on one point; which of them
+    # come out at exactly 0 or at 1e-15 depends on the LAPACK path (here: the node order).
+    # MAP, mean distortion and the collapsed-pair count must not.
+    from embgeo.hyperbolic.graphs import graph_distances, read_hierarchy
+
+    h = read_hierarchy(path("smalltree"))
+    D = np.asarray(graph_distances(h), dtype=np.float64)
+    P = h.adjacency(symmetric=True)
+    base = hmds(D, dim=2, scale=2.0, positives=P)
+    rng = np.random.default_rng(1)
+    for _ in range(4):
+        o = rng.permutation(D.shape[0])
+        r = hmds(D[np.ix_(o, o)], dim=2, scale=2.0, positives=P[o][:, o])
+        assert r.map == pytest.approx(base.map, abs=1e-12)
+        assert r.distortion_mean == pytest.approx(base.distortion_mean, rel=1e-9)
+        assert [n for n in r.notes if "same point" in n] == [n for n in base.notes if "same point" in n]
+    assert any("117 pairs" in n for n in base.notes)

@@ -9,7 +9,7 @@ from embgeo.datasets import path
 from embgeo.errors import EmbgeoError
 from embgeo.hyperbolic import evaluate as ev
 from embgeo.hyperbolic.evaluate import distortion, evaluate_embedding, mean_average_precision
-from embgeo.hyperbolic.graphs import graph_distances, hierarchy_from_edges, read_hierarchy
+from embgeo.hyperbolic.graphs import graph_distances, hierarchy_from_edges, read_hierarchy, transitive_closure
 from embgeo.hyperbolic.math import mobius_add, poincare_pairwise
 
 
@@ -37,6 +37,19 @@ def test_hand_checked_tiny_hierarchy():
     fitted = evaluate_embedding(X, h, metric="sala", model="euclidean")
     np.testing.assert_allclose(fitted.scale, 1.5, rtol=1e-12)  # weighted median of d_G/d_emb → s = 3/2
     np.testing.assert_allclose(fitted.distortion_mean, 13 / 36, rtol=1e-12)
+
+
+def test_round_off_ties_are_ties():
+    # the hand-checked case (a tie between c and the positive a) with its distances jittered
+    # by round-off, as a different LAPACK basis or summation order gives: the same 17/36
+    h, X = _line_case()
+    D = np.abs(X[:, None, 0] - X[None, :, 0])
+    P = transitive_closure(h).adjacency(symmetric=False)  # NK positives: closure ancestors
+    np.testing.assert_allclose(mean_average_precision(D, P).map, 17 / 36, rtol=1e-12)
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        jitter = D * (1.0 + 4e-16 * rng.choice([-1.0, 1.0], size=D.shape))
+        np.testing.assert_allclose(mean_average_precision(jitter, P).map, 17 / 36, rtol=1e-12)
 
 
 def test_map_matches_sklearn_on_random_embedding():

@@ -231,6 +231,10 @@ def _block_rows(n: int, block: int | None) -> int:
 
 
 # --------------------------------------------------------------------------- MAP
+#: distances closer than about this fraction of the largest one are ties for MAP (round-off)
+_TIE_REL = 1e-10
+
+
 def _ap_block(D: np.ndarray, rows: np.ndarray, pos):
     """AP per query row and NK ranks of the positives for one block of distances.
 
@@ -240,8 +244,11 @@ def _ap_block(D: np.ndarray, rows: np.ndarray, pos):
     Only the candidates of a row (nodes no farther than its farthest positive) are
     looked at, and they are never sorted: each is bucketed among the row's sorted
     positives with ``searchsorted`` on keys ``d + row·S`` (S above every candidate
-    distance, so rows do not mix). Distances that agree to ~1e-12 may become ties,
-    which count against the positive.
+    distance, so rows do not mix). Distances are first snapped to a grid of ~1e-10·S
+    (a power of two, so the keys are exact): distances that agree to round-off — a
+    symmetric tree's equal distances computed along different paths, or an embedding
+    in a degenerate eigenspace whose basis LAPACK picks — are ties, which count against
+    the positive, on every machine and library version.
     """
     b, n = D.shape
     P = pos[rows]
@@ -259,6 +266,9 @@ def _ap_block(D: np.ndarray, rows: np.ndarray, pos):
         # tied among themselves — ties count against the positive, so the collapse shows in MAP
         finite = D[~inf]
         D[inf] = 2.0 * (float(np.abs(finite).max()) if finite.size else 0.0) + 1.0
+    top = float(np.abs(D).max()) + 1.0
+    q = 2.0 ** np.ceil(np.log2(top * _TIE_REL))  # grid step: a power of two
+    D = np.round(D / q) * q  # exact multiples of q: round-off ties become exact ties
     D[np.arange(b), rows] = np.inf  # the query itself is never a candidate
     pr = np.repeat(np.arange(b), counts)
     dpos = D[pr, P.indices]
@@ -268,7 +278,7 @@ def _ap_block(D: np.ndarray, rows: np.ndarray, pos):
     n_cand = mask.sum(axis=1)
     cand = D[mask]  # row-major: grouped by row
     crow = np.repeat(np.arange(b), n_cand)
-    S = float(maxpos[np.isfinite(maxpos)].max()) + 1.0
+    S = np.ceil((float(maxpos[np.isfinite(maxpos)].max()) + 1.0) / q) * q  # a multiple of q: keys stay exact
     ckey = cand + crow * S
     # positives sorted by (row, distance): a small sort
     order = np.lexsort((dpos, pr))

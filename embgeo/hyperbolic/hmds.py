@@ -156,6 +156,10 @@ def _top_eigh(A: np.ndarray, k: int, *, solver: str, seed) -> tuple[np.ndarray, 
     return w[o], V[:, o]
 
 
+#: reconstructed distances below this fraction of the largest are round-off: the points coincide
+SAME_POINT_REL = 1e-9
+
+
 def hmds(
     D,
     *,
@@ -257,6 +261,9 @@ def hmds(
     P = X / (1.0 + x0r)[:, None]
     H = np.column_stack([x0r, X])
     d_rec = hyperboloid_pairwise(H) / scale
+    # points that coincide in exact arithmetic come out at 0 or at round-off (1e-15…1e-13, which of
+    # the two depends on the LAPACK build): both are the same point, counted alike on every machine
+    d_rec[d_rec < SAME_POINT_REL * max(1.0, float(d_rec.max()))] = 0.0
     iu = np.triu_indices(n, 1)
     from embgeo.hyperbolic.evaluate import distortion as _distortion
 
