@@ -231,8 +231,7 @@ def _block_rows(n: int, block: int | None) -> int:
 
 
 # --------------------------------------------------------------------------- MAP
-#: distances closer than about this fraction of the largest one are ties for MAP (round-off)
-_TIE_REL = 1e-10
+_TIE_REL = 1e-10  # distances closer than about this fraction of the largest are ties for MAP
 
 
 def _ap_block(D: np.ndarray, rows: np.ndarray, pos):
@@ -244,11 +243,9 @@ def _ap_block(D: np.ndarray, rows: np.ndarray, pos):
     Only the candidates of a row (nodes no farther than its farthest positive) are
     looked at, and they are never sorted: each is bucketed among the row's sorted
     positives with ``searchsorted`` on keys ``d + row·S`` (S above every candidate
-    distance, so rows do not mix). Distances are first snapped to a grid of ~1e-10·S
-    (a power of two, so the keys are exact): distances that agree to round-off — a
-    symmetric tree's equal distances computed along different paths, or an embedding
-    in a degenerate eigenspace whose basis LAPACK picks — are ties, which count against
-    the positive, on every machine and library version.
+    distance, so rows do not mix). Distances are snapped to a power-of-two grid of ~1e-10·S
+    (keys stay exact), so distances equal up to round-off (which differs between LAPACK
+    builds) are ties on every machine; ties count against the positive.
     """
     b, n = D.shape
     P = pos[rows]
@@ -266,8 +263,7 @@ def _ap_block(D: np.ndarray, rows: np.ndarray, pos):
         # tied among themselves — ties count against the positive, so the collapse shows in MAP
         finite = D[~inf]
         D[inf] = 2.0 * (float(np.abs(finite).max()) if finite.size else 0.0) + 1.0
-    top = float(np.abs(D).max()) + 1.0
-    q = 2.0 ** np.ceil(np.log2(top * _TIE_REL))  # grid step: a power of two
+    q = 2.0 ** np.ceil(np.log2((float(np.abs(D).max()) + 1.0) * _TIE_REL))  # grid step: a power of two
     D = np.round(D / q) * q  # exact multiples of q: round-off ties become exact ties
     D[np.arange(b), rows] = np.inf  # the query itself is never a candidate
     pr = np.repeat(np.arange(b), counts)
