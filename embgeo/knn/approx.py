@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.knn.exact import Prepared, column_mean, exact_distances, exact_numpy, merge_topk, select_k
+from embgeo.knn.exact import Prepared, column_mean, exact_distances, exact_numpy, merge_topk, select_k_scores
 from embgeo.validation import as_rng
 
 
@@ -93,6 +93,6 @@ def _exact_with_excluded(prep: Prepared, Qs, k, rows):
             S += sq.astype(S.dtype)[None, :]
         hit = (rows >= start) & (rows < stop)
         S[np.flatnonzero(hit), rows[hit] - start] = np.inf
-        sel = select_k(S, min(k, stop - start))
-        best_s, best_i = merge_topk(best_s, best_i, np.take_along_axis(S, sel, axis=1), sel + start, k)
+        sel, sc = select_k_scores(S, min(k, stop - start))
+        best_s, best_i = merge_topk(best_s, best_i, sc, sel + start, k)
     return best_i

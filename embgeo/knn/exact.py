@@ -13,7 +13,8 @@ package face (``embgeo.knn.__all__``), and its signatures follow the engine:
 - :class:`Prepared` — the database as the GEMM wants it (whole or streamed);
 - :func:`default_block_rows` — query rows per GEMM block for a given database size;
 - :func:`exact_numpy`, :func:`exact_numpy_symmetric`, :func:`exact_torch` — candidate indices;
-- :func:`select_k`, :func:`select_k_columns`, :func:`merge_topk` — partial selection and the running top-k;
+- :func:`select_k`, :func:`select_k_columns` (``*_scores``: with the selected scores), :func:`merge_topk` —
+  partial selection with canonical ties and the running top-k;
 - :func:`column_mean` — float64 column means, block by block;
 - :func:`exact_distances`, :func:`sort_rows` — float64 distances of the candidates, sorted.
 """
@@ -166,39 +167,53 @@ def select_k(S: np.ndarray, k: int) -> np.ndarray:
     algorithm (its tie order differs between versions and CPUs) nor on ``k``:
     the top-k' for k' < k is a subset of the top-k.
     """
+    return select_k_scores(S, k)[0]
+
+
+def select_k_scores(S: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`select_k` and the selected scores ``(sel, S[row, sel])``, gathered once."""
     b, n = S.shape
     if k >= n:
-        return np.broadcast_to(np.arange(n), (b, n)).copy()
+        return np.broadcast_to(np.arange(n), (b, n)).copy(), np.array(S, copy=True)
     c = 32
     m = n // c
     if n < 1024 or k > 64 or m < 4 * k:
-        return break_ties(S, np.argpartition(S, k - 1, axis=1)[:, :k], k)
-    head = S[:, : m * c]
-    group_min = head.reshape(b, c, m).min(axis=1)  # group j = columns {j, j+m, j+2m, …}
-    tail = S[:, m * c:]
-    groups = np.argpartition(group_min, k - 1, axis=1)[:, :k]  # (b, k)
-    cols = (groups[:, :, None] + m * np.arange(c)[None, None, :]).reshape(b, k * c)
-    if tail.shape[1]:
-        cols = np.concatenate([cols, np.broadcast_to(np.arange(m * c, n), (b, n - m * c))], axis=1)
-    vals = np.take_along_axis(S, cols, axis=1)
-    pick = np.argpartition(vals, k - 1, axis=1)[:, :k]
-    sel = np.take_along_axis(cols, pick, axis=1)
-    redo = _tied_rows(np.take_along_axis(vals, pick, axis=1).max(axis=1), group_min, vals, k)
+        part = np.argpartition(S, k, axis=1)  # one kth: numpy's SIMD path
+        sel = part[:, :k]
+        vals, gmin, gpart = S, None, None
+        sc = np.take_along_axis(S, sel, axis=1)
+    else:
+        head = S[:, : m * c]
+        gmin = head.reshape(b, c, m).min(axis=1)  # group j = columns {j, j+m, j+2m, …}
+        gpart = np.argpartition(gmin, k, axis=1)
+        cols = (gpart[:, :k, None] + m * np.arange(c)[None, None, :]).reshape(b, k * c)
+        if n > m * c:
+            cols = np.concatenate([cols, np.broadcast_to(np.arange(m * c, n), (b, n - m * c))], axis=1)
+        vals = np.take_along_axis(S, cols, axis=1)
+        part = np.argpartition(vals, k, axis=1)
+        sel = np.take_along_axis(cols, part[:, :k], axis=1)
+        sc = np.take_along_axis(vals, part[:, :k], axis=1)
+    redo = _straddling(sc, vals, part, k, gmin, gpart)
     if redo.size:
         sel[redo] = break_ties(S[redo], sel[redo], k)
-    return sel
+        sc[redo] = np.take_along_axis(S[redo], sel[redo], axis=1)
+    return sel, sc
 
 
-def _tied_rows(kth: np.ndarray, group_min: np.ndarray, vals: np.ndarray, k: int) -> np.ndarray:
-    """Rows (of a two-level selection) where a tie may straddle the k-th place.
+def _straddling(sc, vals, part, k, group_min=None, gpart=None) -> np.ndarray:
+    """Rows where a tie may straddle the k-th place, from partitions at ``k`` (the first ``k``
+    positions hold the k smallest ``sc``, position ``k`` the (k+1)-th).
 
-    A tie inside the candidates shows as more than ``k`` candidates ≤ the k-th score. An entry
-    equal to the k-th score outside them lies in a group whose minimum is ≤ that score, next to
-    the ``k`` chosen groups (their minima are ≤ it then too): more than ``k`` group minima ≤ it.
-    Only those rows pay for a full pass (:func:`break_ties`); the others are canonical already.
+    Within the candidates: the (k+1)-th smallest equals the k-th. Outside them (two-level
+    selection): an entry equal to the k-th score lies in a group whose minimum is ≤ it, so more
+    than ``k`` group minima are ≤ it — the (k+1)-th smallest group minimum is. No temporaries
+    of the tile's size: only those rows pay for :func:`break_ties`; the others are canonical.
     """
-    t = kth[:, None]
-    return np.flatnonzero((np.count_nonzero(vals <= t, axis=1) > k) | (np.count_nonzero(group_min <= t, axis=1) > k))
+    kth = sc.max(axis=1, keepdims=True)
+    flag = np.take_along_axis(vals, part[:, k:k + 1], axis=1) == kth
+    if group_min is not None:
+        flag |= np.take_along_axis(group_min, gpart[:, k:k + 1], axis=1) <= kth
+    return np.flatnonzero(flag[:, 0])
 
 
 def break_ties(S: np.ndarray, sel: np.ndarray, k: int) -> np.ndarray:
@@ -232,41 +247,58 @@ def select_k_columns(S: np.ndarray, k: int) -> np.ndarray:
     elementwise minima of contiguous rows (SIMD), and only ``k·c`` candidates per
     column are gathered. Ties are canonical as in :func:`select_k`.
     """
+    return select_k_columns_scores(S, k)[0]
+
+
+def select_k_columns_scores(S: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`select_k_columns` and the selected scores ``(sel, S[sel, col])``, gathered once."""
     r, ncol = S.shape
     if k >= r:
-        return np.broadcast_to(np.arange(r), (ncol, r)).copy()
+        return np.broadcast_to(np.arange(r), (ncol, r)).copy(), np.ascontiguousarray(S.T)
     c = 32
     m = r // c
     if r < 1024 or k > 64 or m < 4 * k:
-        sel = np.ascontiguousarray(np.argpartition(S, k - 1, axis=0)[:k].T)
-        kth = S[sel, np.arange(ncol)[:, None]].max(axis=1)
-        redo = np.flatnonzero(np.count_nonzero(S <= kth[None, :], axis=0) > k)
+        vals = S.T  # a view: the partition runs along axis 0, the tile is never copied
+        part = np.argpartition(S, k, axis=0).T
+        sel = np.ascontiguousarray(part[:, :k])
+        gmin = gpart = None
+        sc = np.take_along_axis(vals, sel, axis=1)
     else:
-        group_min = S[: m * c].reshape(c, m, ncol).min(axis=0)  # (m, ncol): group g = rows {g, g+m, …}
-        groups = np.argpartition(group_min.T, k - 1, axis=1)[:, :k]  # (ncol, k)
-        rows = (groups[:, :, None] + m * np.arange(c)[None, None, :]).reshape(ncol, k * c)
+        gmin = S[: m * c].reshape(c, m, ncol).min(axis=0).T  # (ncol, m): group g = rows {g, g+m, …}
+        gpart = np.argpartition(gmin, k, axis=1)
+        rows = (gpart[:, :k, None] + m * np.arange(c)[None, None, :]).reshape(ncol, k * c)
         if r > m * c:
             rows = np.concatenate([rows, np.broadcast_to(np.arange(m * c, r), (ncol, r - m * c))], axis=1)
         vals = S[rows, np.arange(ncol)[:, None]]
-        pick = np.argpartition(vals, k - 1, axis=1)[:, :k]
-        sel = np.take_along_axis(rows, pick, axis=1)
-        redo = _tied_rows(np.take_along_axis(vals, pick, axis=1).max(axis=1), group_min.T, vals, k)
+        part = np.argpartition(vals, k, axis=1)
+        sel = np.take_along_axis(rows, part[:, :k], axis=1)
+        sc = np.take_along_axis(vals, part[:, :k], axis=1)
+    redo = _straddling(sc, vals, part, k, gmin, gpart)
     if redo.size:
-        sel[redo] = break_ties(np.ascontiguousarray(S[:, redo].T), sel[redo], k)
-    return sel
+        sub = np.ascontiguousarray(S[:, redo].T)
+        sel[redo] = break_ties(sub, sel[redo], k)
+        sc[redo] = np.take_along_axis(sub, sel[redo], axis=1)
+    return sel, sc
 
 
 def merge_topk(best_s, best_i, s, i, k):
     """Merge candidate scores ``s`` / indices ``i`` into the running best (``None`` at first): the ``k``
-    smallest scores per row (unordered), or all of them while fewer than ``k`` have been seen."""
+    smallest scores per row (unordered), or all of them while fewer than ``k`` have been seen.
+    Ties at the k-th score keep the lowest indices (canonical, as :func:`select_k`)."""
     if best_s is None:
         return s, i
     s2 = np.concatenate([best_s, s], axis=1)
     i2 = np.concatenate([best_i, i], axis=1)
     if s2.shape[1] <= k:  # chunks shorter than k (small stream_rows): keep all so far
         return s2, i2
-    sel = np.lexsort((i2, s2), axis=1)[:, :k]  # by score, ties by index: canonical (2k columns: cheap)
-    return np.take_along_axis(s2, sel, axis=1), np.take_along_axis(i2, sel, axis=1)
+    part = np.argpartition(s2, k, axis=1) if s2.shape[1] > k + 1 else np.argsort(s2, axis=1, kind="stable")
+    sel = part[:, :k]
+    sc = np.take_along_axis(s2, sel, axis=1)
+    tie = np.flatnonzero(np.take_along_axis(s2, part[:, k:k + 1], axis=1)[:, 0] == sc.max(axis=1))
+    if tie.size:  # (score, index) order on those rows only (2k columns: cheap)
+        sel[tie] = np.lexsort((i2[tie], s2[tie]), axis=1)[:, :k]
+        sc[tie] = np.take_along_axis(s2[tie], sel[tie], axis=1)
+    return sc, np.take_along_axis(i2, sel, axis=1)
 
 
 class KernelClock:
@@ -330,8 +362,7 @@ def exact_numpy(prep: Prepared, Q, k, self_offset, block_rows, on_block=None, cl
                 hit = (rows >= start) & (rows < stop)
                 S[np.flatnonzero(hit), rows[hit] - start] = np.inf
             kk = min(k, stop - start)
-            sel = select_k(S, kk)
-            s = np.take_along_axis(S, sel, axis=1)
+            sel, s = select_k_scores(S, kk)
             best_s, best_i = merge_topk(best_s, best_i, s, sel + start, k)
         out[qs:qe] = best_i
         if on_block is not None:
@@ -388,8 +419,7 @@ def exact_numpy_symmetric(prep: Prepared, k, exclude, tile, on_block=None, clock
                 np.fill_diagonal(G, np.inf)
             _merge_into(best_s, best_i, a, G, b, k)
             if b > a:  # the same product serves the rows of tile J
-                sel = select_k_columns(G, min(k, G.shape[0]))  # (tile_J, kk) rows of tile I
-                s_ = G[sel, np.arange(G.shape[1])[:, None]]
+                sel, s_ = select_k_columns_scores(G, min(k, G.shape[0]))  # (tile_J, kk) rows of tile I
                 rows = slice(b, be)
                 best_s[rows], best_i[rows] = merge_topk(best_s[rows], best_i[rows], s_, sel + a, k)
         if on_block is not None:
@@ -401,8 +431,7 @@ def _merge_into(best_s, best_i, row0, S, col0, k):
     """Merge the top-k of each row of ``S`` (rows ``row0…``, columns ``col0…``) into the running best."""
     rows = slice(row0, row0 + S.shape[0])
     kk = min(k, S.shape[1])
-    sel = select_k(S, kk)
-    s = np.take_along_axis(S, sel, axis=1)
+    sel, s = select_k_scores(S, kk)
     ms, mi = merge_topk(best_s[rows], best_i[rows], s, sel + col0, k)
     best_s[rows], best_i[rows] = ms, mi
 
