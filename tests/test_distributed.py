@@ -40,6 +40,21 @@ def test_connect_local_has_two_workers(client):
     assert D.n_workers(client) == 2
 
 
+def test_local_cluster_warnings_stay_off_stderr():
+    # under load the in-process workers log "event loop was unresponsive" warnings; a command's
+    # stderr carries embgeo's messages only (a doc example failed on one in a loaded suite run)
+    import subprocess
+    import sys
+
+    code = ("import logging; from embgeo.distributed.cluster import connect; c = connect('local'); "
+            "logging.getLogger('distributed.core').warning('Event loop was unresponsive in Worker for 3.05s'); "
+            "logging.getLogger('distributed.core').error('a real error'); c.close()")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "unresponsive" not in r.stderr  # Dask's own default level (WARNING) prints it
+    assert "a real error" in r.stderr
+
+
 def test_connect_rejects_bad_addresses(monkeypatch):
     monkeypatch.delenv(D.ENV_VAR, raising=False)
     with pytest.raises(EmbgeoError, match="no scheduler given"):

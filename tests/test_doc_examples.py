@@ -212,7 +212,8 @@ def test_page_examples_run_as_shown(page, tmp_path):
             bad = None
         if bad is not None:
             context = " ".join(shown[max(0, bad - 5): bad + 5])
-            failures.append(f"{where}\n  output differs at shown token {bad} ({shown[bad]!r} in: {context})\n"
+            at = repr(shown[bad]) if bad < len(shown) else "the end: the output is longer than shown"
+            failures.append(f"{where}\n  output differs at shown token {bad} ({at} in: {context})\n"
                             f"  got: {(proc.stdout + proc.stderr)[:600]!r}")
     if failures:
         pytest.fail(f"{len(failures)} of {len(runnable)} examples in {page.name} differ:\n" + "\n".join(failures), pytrace=False)

@@ -81,9 +81,14 @@ def connect(scheduler: str | None = None, *, n_workers: int = 2, threads_per_wor
         raise EmbgeoError("no scheduler given", hint=f"pass 'local' or tcp://HOST:PORT, or set {ENV_VAR}")
     distributed = _distributed()
     if address.lower() == "local":
+        import logging
+
+        # the in-process workers share the CPU with numpy: under load Dask logs "event loop was
+        # unresponsive" / "garbage collections took …" warnings that say nothing about the result
+        # and would interleave with the command's own stderr; errors still show
         return distributed.Client(
             n_workers=int(n_workers), threads_per_worker=int(threads_per_worker), processes=bool(processes),
-            dashboard_address=":0", set_as_default=False,
+            dashboard_address=":0", set_as_default=False, silence_logs=logging.ERROR,
         )
     if "://" not in address:
         raise EmbgeoError(f"scheduler must be 'local' or an address like tcp://HOST:PORT; got {address!r}", hint=f"check --scheduler or {ENV_VAR}")
