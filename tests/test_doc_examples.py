@@ -214,7 +214,8 @@ def test_page_examples_run_as_shown(page, tmp_path):
             context = " ".join(shown[max(0, bad - 5): bad + 5])
             at = repr(shown[bad]) if bad < len(shown) else "the end: the output is longer than shown"
             failures.append(f"{where}\n  output differs at shown token {bad} ({at} in: {context})\n"
-                            f"  got: {(proc.stdout + proc.stderr)[:600]!r}")
+                            f"  got: {(proc.stdout + proc.stderr)[:600]!r}"
+                            + (f"\n  … ending: {(proc.stdout + proc.stderr)[-600:]!r}" if len(proc.stdout + proc.stderr) > 600 else ""))
     if failures:
         pytest.fail(f"{len(failures)} of {len(runnable)} examples in {page.name} differ:\n" + "\n".join(failures), pytrace=False)
 

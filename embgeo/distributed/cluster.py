@@ -84,8 +84,12 @@ def connect(scheduler: str | None = None, *, n_workers: int = 2, threads_per_wor
         import logging
 
         # the in-process workers share the CPU with numpy: under load Dask logs "event loop was
-        # unresponsive" / "garbage collections took …" warnings that say nothing about the result
-        # and would interleave with the command's own stderr; errors still show
+        # unresponsive" / "garbage collections took …" warnings, and at shutdown a race logs "Batched
+        # Comm Closed" with a traceback (at INFO, after the cluster has restored its log level): none
+        # says anything about the result (a failed task raises in the client), and all would mix with
+        # the command's stderr. So the 'distributed' loggers of this process are set to ERROR.
+        lg = logging.getLogger("distributed")
+        lg.setLevel(max(lg.getEffectiveLevel(), logging.ERROR))
         return distributed.Client(
             n_workers=int(n_workers), threads_per_worker=int(threads_per_worker), processes=bool(processes),
             dashboard_address=":0", set_as_default=False, silence_logs=logging.ERROR,
