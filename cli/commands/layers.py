@@ -20,36 +20,6 @@ class EntropyNorm(str, Enum):
     raw = "raw"
 
 
-def _stack_ids(spec: str, n: int):
-    """Row ids stored beside a 3-D stack (an 'ids' dataset of an HDF5 file, safetensors metadata)."""
-    import json
-
-    import numpy as np
-
-    from embgeo.io.readers import split_spec
-
-    path, _ = split_spec(spec)
-    p = Path(path)
-    try:
-        if p.suffix.lower() in (".h5", ".hdf5"):
-            import h5py
-
-            with h5py.File(p, "r") as f:
-                if "ids" in f and len(f["ids"]) == n:
-                    return np.asarray([v.decode() if isinstance(v, bytes) else str(v) for v in f["ids"][()]])
-        elif p.suffix.lower() == ".safetensors":
-            from safetensors import safe_open
-
-            with safe_open(str(p), framework="numpy") as f:
-                meta = f.metadata() or {}
-            ids = json.loads(meta["ids"]) if "ids" in meta else None
-            if ids is not None and len(ids) == n:
-                return np.asarray(ids, dtype=str)
-    except Exception:  # ids are a convenience for joins; a stack without them joins by row order
-        return None
-    return None
-
-
 def _column(ids, n, labels, labels_id_col, col, what, join=None):
     import numpy as np
 
@@ -122,7 +92,9 @@ def layers(
             vs = load_layers([v], fmt=input_format)
             view_stacks.append(vs)
             inputs.append({"path": v, "key": None, "rows": int(vs.layers[0].shape[0]), "dims": int(vs.layers[0].shape[1])})
-        ids = _stack_ids(x, n) if (group or attribute or class_col) else None
+        from embgeo.extract.store import stack_ids
+
+        ids = stack_ids(x, n) if (group or attribute or class_col) else None
         if group:
             groups = _column(ids, n, labels, labels_id_col, group, "--group", join)
         if attribute:

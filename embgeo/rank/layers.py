@@ -131,18 +131,12 @@ class RankLayersResult(Result):
 
 
 def stack_layers(stack) -> tuple[list, list]:
-    """``(layers, names)`` of a LayerStack, an ``L×n×d`` array or a list of ``(n, d_l)`` matrices."""
-    if hasattr(stack, "layers") and hasattr(stack, "names"):
-        return list(stack.layers), [str(n) for n in stack.names]
-    if isinstance(stack, np.ndarray) and stack.ndim == 3:
-        return [stack[i] for i in range(stack.shape[0])], [f"layer{i}" for i in range(stack.shape[0])]
-    if isinstance(stack, (list, tuple)) and stack:
-        n = np.shape(stack[0])[0]
-        for i, L in enumerate(stack):
-            if np.ndim(L) != 2 or np.shape(L)[0] != n:
-                raise EmbgeoError(f"layer {i} has shape {np.shape(L)}; every layer must be (n_samples, n_features) with {n} rows")
-        return list(stack), [f"layer{i}" for i in range(len(stack))]
-    raise EmbgeoError("a layer stack must be a LayerStack, an L×n×d array or a list of (n, d) matrices")
+    """``(layers, names)`` of a LayerStack, an ``L×n×d`` array or a list of ``(n, d_l)`` matrices
+    (:func:`embgeo.intrinsic.layers.split_layers`, names as text)."""
+    from embgeo.intrinsic.layers import split_layers
+
+    layers, names = split_layers(stack)
+    return list(layers), [str(n) for n in names]
 
 
 def rank_layers(stack, y, *, attribute: str = "attribute", methods=("regression",), progress=None, **kwargs) -> RankLayersResult:
