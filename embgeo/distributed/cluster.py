@@ -297,7 +297,7 @@ def knn(
     differently, never the float64 distances of a neighbour both find.)
     ``approx=True`` runs pynndescent on the client (it is not distributed).
     """
-    from embgeo.knn.engine import CANDIDATE_MARGIN, COSINE_FLOAT64_BELOW, Neighbors, check_params, find_duplicates, sort_rows
+    from embgeo.knn.engine import COSINE_FLOAT64_BELOW, Neighbors, candidate_count, check_params, find_duplicates, sort_rows
     from embgeo.knn.engine import knn as knn_local
 
     if approx:
@@ -316,7 +316,7 @@ def knn(
     dtype = np.dtype(selection_dtype) if selection_dtype is not None else (np.dtype(np.float64) if X.dtype == np.float64 else np.dtype(np.float32))
     dup = find_duplicates(X) if (check_duplicates and self_query) else None
     common = dict(metric=metric, exclude=exclude, backend=backend, device=device, block_rows=block_rows, stream_rows=stream_rows, how=share_data)
-    kc = min(k + CANDIDATE_MARGIN, X.shape[0] - (1 if exclude else 0))  # as the single-process engine
+    kc = candidate_count(k, X.shape[0], exclude)  # as the single-process engine
     idx, dist = _knn_indices(client, X, Q, kc, dtype=dtype, progress=progress, **common)
     if metric == "cosine" and dtype == np.float32 and selection_dtype is None and np.median(dist.max(axis=1)) < COSINE_FLOAT64_BELOW:
         idx, dist = _knn_indices(client, X, Q, kc, dtype=np.dtype(np.float64), progress=None, **common)

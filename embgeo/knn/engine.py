@@ -61,6 +61,11 @@ COSINE_FLOAT64_BELOW = 1e-3
 CANDIDATE_MARGIN = 2
 
 
+def candidate_count(k: int, n_rows: int, exclude: bool) -> int:
+    """Candidates the float32 selection keeps for a k-NN search: ``k + CANDIDATE_MARGIN``, at most all rows."""
+    return min(int(k) + CANDIDATE_MARGIN, int(n_rows) - (1 if exclude else 0))
+
+
 @dataclass(frozen=True, slots=True)
 class Neighbors(Result):
     """The ``k`` nearest neighbours of each query row.
@@ -322,7 +327,7 @@ def knn(
     else:
         clock = KernelClock()
         t0 = time.perf_counter()
-        kc = min(k + CANDIDATE_MARGIN, X.shape[0] - (1 if exclude else 0))
+        kc = candidate_count(k, X.shape[0], exclude)
         idx = _exact_indices(X, Q, kc, metric=metric, exclude=exclude, backend=backend, device=device, block_rows=block_rows, dtype=dtype, stream_rows=stream_rows, progress=progress, clock=clock)
         search_s = time.perf_counter() - t0
         recall, n_rec, exact, backend_used = None, 0, True, backend
