@@ -10,6 +10,8 @@ from embgeo.intrinsic.corrected import (
     calibrated_dimension,
     clear_reference_cache,
     invert_curve,
+    mle_terms,
+    neighbours_for,
     reference_curve,
     reference_point,
     reference_sample,
@@ -22,15 +24,16 @@ N = 1000
 POINTS = 3000  # reference ratios per grid dimension: enough for these tolerances, fast
 
 
-def _interior_twonn(X, share=0.5, k=10, discard=0.1):
+def _interior_twonn(X, share=0.5, k=10, discard=0.1, mle_k=None):
     """An independent TwoNN of the interior points: brute-force float64 distances, the ``share`` of rows
-    whose k unit directions to their neighbours have the shortest mean, the censored MLE in closed form."""
+    whose k unit directions to their neighbours have the shortest mean, the censored MLE in closed form
+    (with ``mle_k``, also the MLE over that many neighbours: 1 / mean of mean_{j<k} log(r_k / r_j))."""
     X = np.asarray(X, dtype=np.float64)
     sq = (X * X).sum(axis=1)
     D2 = sq[:, None] + sq[None, :] - 2.0 * X @ X.T
     np.fill_diagonal(D2, np.inf)
     idx = np.argsort(D2, axis=1, kind="stable")[:, :k]
-    r = np.sqrt(np.maximum(np.take_along_axis(D2, idx[:, :2], axis=1), 0.0))
+    r = np.sqrt(np.maximum(np.take_along_axis(D2, idx, axis=1), 0.0))
     b = np.empty(len(X))
     for i in range(len(X)):
         U = X[idx[i]] - X[i]
@@ -40,7 +43,12 @@ def _interior_twonn(X, share=0.5, k=10, discard=0.1):
     L = np.sort(np.log(r[keep, 1] / r[keep, 0]))
     N = L.size
     m = max(3, int(np.floor(N * (1 - discard))))
-    return (m - 1) / (L[:m].sum() + (N - m) * L[m - 1]), int(keep.sum())
+    twonn = (m - 1) / (L[:m].sum() + (N - m) * L[m - 1])
+    if mle_k is None:
+        return twonn, int(keep.sum())
+    rk = r[keep, :mle_k]
+    terms = [np.mean([np.log(row[-1] / row[j]) for j in range(mle_k - 1)]) for row in rk]
+    return twonn, int(keep.sum()), 1.0 / np.mean(terms)
 
 
 def _embed(Y, extra, seed):
@@ -74,6 +82,9 @@ def test_planted_ball_interval_contains_truth_and_raw_matches_twonn():
     raw, kept = _interior_twonn(X)
     assert r.raw == pytest.approx(raw, rel=1e-9) and r.n_interior == kept == N // 2 and r.interior == 0.5
     assert r.raw < 25  # raw TwoNN is far below 30 at n = 1000
+    assert r.neighbours == neighbours_for(r.raw) == 5  # 2 · 1.05^raw with raw ≈ 20: the 5 nearest lie within 5 % of r₂
+    assert r.statistic == pytest.approx(_interior_twonn(X, mle_k=5)[2], rel=1e-9)
+    assert r.to_dict()["neighbours"] == 5 and "read over 5 neighbours" in r.detail
     every = calibrated_dimension(X, n_boot=0, reference_points=POINTS, interior=1.0)
     assert every.raw == pytest.approx(twonn_dimension(X, n_boot=0).mle, rel=1e-12) and every.n_interior == N
 
@@ -165,3 +176,31 @@ def test_interior_share_makes_the_reference_shape_matter_less():
     gap = {share: abs(np.log(reference_point(N, 40, 0, "ball", 20_000, share)[0] / reference_point(N, 40, 0, "cube", 20_000, share)[0]))
            for share in (1.0, 0.5)}
     assert gap[1.0] > 0.03 and gap[0.5] < 0.6 * gap[1.0], gap
+
+
+def test_neighbours_for_thresholds_and_mle_terms():
+    """k is the largest ≤ 10 with (k/2)^(1/raw) ≤ 1.05: 2 (TwoNN) below a raw 8.31, 3 from there, 4 at 14.3,
+    10 from 33; the MLE terms are mean_{j<k} log(r_k / r_j) in closed form."""
+    assert [neighbours_for(v) for v in (1.0, 8.3, 8.32, 14.3, 20.0, 32.9, 33.0, 500.0)] == [2, 2, 3, 4, 5, 9, 10, 10]
+    assert neighbours_for(float("nan")) == 2 and neighbours_for(0.0) == 2
+    np.testing.assert_allclose(mle_terms(np.array([[1.0, 2.0, 4.0], [1.0, 1.0, 1.0]])), [(np.log(4) + np.log(2)) / 2, 0.0], rtol=1e-15)
+
+
+def test_more_neighbours_cut_the_sampling_error_in_high_dimensions():
+    """Six uniform 30-d cubes (n = 1000, rotated into 40 columns): the estimates that read the 5 nearest
+    neighbours (the default there) scatter less than TwoNN's two and stay as close to 30 on average.
+    Measured: sd 0.79 against 1.71, mean |error| 0.86 against 2.02 (reference seed 0, 3000 points)."""
+    fixed, auto = [], []
+    for s in range(6):
+        X = _embed(np.random.default_rng(100 + s).random((N, 30)), 10, seed=s)
+        fixed.append(calibrated_dimension(X, n_boot=0, reference_points=POINTS, neighbours=2).dimension)
+        a = calibrated_dimension(X, n_boot=0, reference_points=POINTS)
+        assert a.neighbours == 5
+        auto.append(a.dimension)
+    fixed, auto = np.array(fixed), np.array(auto)
+    assert auto.std() < 0.65 * fixed.std(), (auto, fixed)
+    assert np.abs(auto - 30).mean() < np.abs(fixed - 30).mean(), (auto, fixed)
+    with pytest.raises(EmbgeoError, match="neighbours"):
+        calibrated_dimension(X, neighbours=11)
+    with pytest.raises(EmbgeoError, match="neighbours"):
+        calibrated_dimension(X, neighbours=4, interior=1.0)

@@ -7,14 +7,19 @@ number of points ``n`` (the neighbourhoods of a finite sample reach the
 boundary, and the ratio r₂/r₁ stops being Pareto), so it can be measured and
 inverted:
 
-1. estimate TwoNN (censored MLE, discard 0.1) on the interior half of the data: ``v`` (the half
+1. estimate TwoNN (censored MLE, discard 0.1) on the interior half of the data (the half
    of the points whose 10 nearest neighbours surround them best, :func:`neighbour_resultant`:
    points at a boundary or on a density slope carry most of the bias that depends on the
-   shape of the data, which the reference cannot know);
+   shape of the data, which the reference cannot know). Where that raw value is high, the
+   k nearest neighbours lie at nearly the TwoNN radius (r_k / r_2 ≈ (k/2)^(1/d)), so the
+   statistic reads ``k`` of them: the largest ``k ≤ 10`` with ``(k/2)^(1/raw) ≤ 1.05``
+   (:func:`neighbours_for`: 2 below a raw 8.3, 4 at 14.3, 10 above 33), as the Levina–Bickel
+   MLE ``1 / mean_i mean_{j<k} log(r_k / r_j)``: more ratios per point, less sampling error,
+   the same neighbourhood. ``v`` is that statistic;
 2. on seeded uniform samples of the unit ball (or the cube ``[0, 1]^d``) with the *same* n,
    for a grid of ``d`` (1, 2, …, up to the data's column count, stopping once the
-   curve has passed ``v``), estimate TwoNN the same way (interior half included): the
-   reference curve ``g(d)``;
+   curve has passed ``v``), compute the same statistic the same way (interior half and ``k``
+   included): the reference curve ``g(d)``;
 3. report ``d̂ = g⁻¹(v)`` (linear interpolation of ``log g`` against ``log d``).
 
 The interval is the bootstrap percentile interval of ``v`` (over points, the
@@ -61,6 +66,9 @@ DISCARD = 0.1
 INTERIOR = 0.5
 #: neighbours that say how well a point is surrounded
 INTERIOR_K = 10
+#: the statistic reads the k nearest neighbours whose expected radius stays within this share of the
+#: TwoNN radius: (k/2)^(1/d_raw) ≤ 1 + RADIUS_SLACK (:func:`neighbours_for`), with k ≤ INTERIOR_K
+RADIUS_SLACK = 0.05
 
 _CACHE: dict = {}
 
@@ -78,6 +86,31 @@ def twonn_censored(log_mu: np.ndarray, discard: float = DISCARD) -> float:
 
 
 REFERENCES = ("ball", "cube")
+
+
+def neighbours_for(raw: float) -> int:
+    """Neighbours the calibrated statistic reads at a raw TwoNN of ``raw``: the largest ``k ≤`` :data:`INTERIOR_K`
+    whose expected distance ratio to the second neighbour, ``(k/2)^(1/raw)``, is at most ``1 +`` :data:`RADIUS_SLACK`.
+
+    2 (TwoNN itself) below a raw dimension of about 8.3; in higher dimensions the nearest neighbours sit at almost
+    one radius, so reading more of them lowers the sampling error without widening the neighbourhood (measured on
+    scikit-dimension's benchmark manifolds at n = 2000, five seeds: docs/benchmarks.md).
+    """
+    if not np.isfinite(raw) or raw <= 0:
+        return 2
+    return int(min(INTERIOR_K, max(2, np.floor(2.0 * (1.0 + RADIUS_SLACK) ** float(raw) + 1e-12))))
+
+
+def mle_terms(D: np.ndarray) -> np.ndarray:
+    """Per row, ``mean_{j<k} log(r_k / r_j)`` of its ``k`` sorted neighbour distances ``D`` (``k ≥ 2``); the
+    Levina–Bickel (MacKay–Ghahramani) MLE of the rows is ``1 / mean`` of these."""
+    L = np.log(np.asarray(D, dtype=np.float64))
+    return (L[:, -1:] - L[:, :-1]).mean(axis=1)
+
+
+def _statistic(terms: np.ndarray, k: int) -> float:
+    """The value read off the curve: TwoNN's censored MLE of ``log μ`` (``k = 2``) or ``1 / mean`` of the MLE terms."""
+    return twonn_censored(terms) if k == 2 else float(1.0 / np.mean(terms))
 
 
 def reference_sample(shape: str, n: int, d: int, rng) -> np.ndarray:
@@ -115,17 +148,20 @@ def interior_mask(resultant: np.ndarray, share: float) -> np.ndarray:
 
 
 def reference_point(n: int, d: int, seed: int, shape: str = "ball", points: int = REFERENCE_POINTS,
-                     interior: float = INTERIOR) -> tuple[float, int]:
-    """TwoNN on uniform samples of ``n`` points in the ``d``-ball or cube: ``(value, reference ratios used)``.
+                     interior: float = INTERIOR, neighbours: int = 2) -> tuple[float, int]:
+    """The calibrated statistic on uniform samples of ``n`` points in the ``d``-ball or cube: ``(value, points used)``.
 
     ``min(n, points)`` query points per replicate and enough replicates
     (seeded ``(seed, n, d, r)``) that about ``points`` ratios enter; of each replicate's
-    queries the ``interior`` share is kept, exactly as in the data (:func:`interior_mask`). Cached.
+    queries the ``interior`` share is kept, exactly as in the data (:func:`interior_mask`).
+    ``neighbours = 2`` is TwoNN (censored MLE); more is the MLE over that many neighbours
+    (:func:`mle_terms`), as the data is read. Cached.
     """
-    key = (shape, int(n), int(d), int(seed), int(points), float(interior))
+    neighbours = int(neighbours)
+    key = (shape, int(n), int(d), int(seed), int(points), float(interior), neighbours)
     if key in _CACHE:
         return _CACHE[key]
-    k = INTERIOR_K if interior < 1.0 else 2
+    k = INTERIOR_K if interior < 1.0 else max(2, neighbours)
     m = min(n, points)
     reps = max(1, int(np.ceil(points / n)))
     log_mu = []
@@ -140,19 +176,19 @@ def reference_point(n: int, d: int, seed: int, shape: str = "ball", points: int 
             nb = knn(Y, k + 1, query=Y[q], check_duplicates=False)
             D, idx, Q = nb.distances[:, 1:], nb.indices[:, 1:], Y[q]  # the query itself comes first, at distance exactly 0
         ok = D[:, 0] > 0
-        lm = twonn_log_ratios(D[ok])
+        lm = twonn_log_ratios(D[ok]) if neighbours == 2 else mle_terms(D[ok][:, :neighbours])
         if interior < 1.0:
             lm = lm[interior_mask(neighbour_resultant(Y, idx[ok], query=Q[ok]), interior)]
         log_mu.append(lm)
     lm = np.concatenate(log_mu)
-    _CACHE[key] = (twonn_censored(lm), int(lm.size))
+    _CACHE[key] = (_statistic(lm, neighbours), int(lm.size))
     return _CACHE[key]
 
 
 def reference_curve(n: int, *, d_max: int, target: float | None = None, seed: int = 0, shape: str = "ball", points: int = REFERENCE_POINTS,
-                    interior: float = INTERIOR) -> tuple[np.ndarray, np.ndarray, int]:
-    """``(d, g(d), m)``: TwoNN of the ``interior`` share of uniform balls (or cubes) with ``n`` points, for
-    ``d`` on :data:`D_GRID` ≤ ``d_max``.
+                    interior: float = INTERIOR, neighbours: int = 2) -> tuple[np.ndarray, np.ndarray, int]:
+    """``(d, g(d), m)``: the statistic (TwoNN, or the MLE over ``neighbours``) of the ``interior`` share of
+    uniform balls (or cubes) with ``n`` points, for ``d`` on :data:`D_GRID` ≤ ``d_max``.
 
     With ``target``, the grid stops two points after ``g(d)`` first exceeds it.
     """
@@ -161,7 +197,7 @@ def reference_curve(n: int, *, d_max: int, target: float | None = None, seed: in
     for d in D_GRID:
         if d > d_max:
             break
-        g, m = reference_point(n, d, seed, shape, points, interior)
+        g, m = reference_point(n, d, seed, shape, points, interior, neighbours)
         ds.append(d), gs.append(g)
         m_min = m if m_min is None else min(m_min, m)
         if target is not None and g > target:
@@ -169,7 +205,7 @@ def reference_curve(n: int, *, d_max: int, target: float | None = None, seed: in
             if past >= 2:
                 break
     if ds[-1] < d_max and (target is None or gs[-1] <= target) and d_max not in ds and d_max <= D_GRID[-1] * 2:
-        g, m = reference_point(n, d_max, seed, shape, points, interior)
+        g, m = reference_point(n, d_max, seed, shape, points, interior, neighbours)
         ds.append(d_max), gs.append(g)
     return np.asarray(ds, dtype=np.float64), np.asarray(gs, dtype=np.float64), int(m_min or 0)
 
@@ -203,9 +239,11 @@ class CalibratedResult(Result):
     """TwoNN corrected by a uniform-ball (or cube) reference curve at the same n (:func:`calibrated_dimension`).
 
     ``dimension`` the corrected estimate, ``ci_low``/``ci_high`` its interval
-    (``interval_level``), ``raw`` the uncorrected TwoNN (censored MLE, discard 0.1),
-    ``reference_d``/``reference_twonn`` the calibration curve, ``lower_bound`` true when
-    the raw value lies beyond the curve (the estimate is then the largest ``d`` measured).
+    (``interval_level``), ``raw`` the uncorrected TwoNN (censored MLE, discard 0.1) of the points read,
+    ``neighbours`` how many neighbours the statistic read (2: TwoNN; more: the MLE over that many,
+    :func:`neighbours_for`) and ``statistic`` its value, the one read off the curve;
+    ``reference_d``/``reference_twonn`` the calibration curve (of that statistic), ``lower_bound`` true when
+    the value lies beyond the curve (the estimate is then the largest ``d`` measured).
     """
 
     dimension: float
@@ -225,6 +263,8 @@ class CalibratedResult(Result):
     seed: int = 0
     interior: float = 1.0
     n_interior: int = 0
+    neighbours: int = 2
+    statistic: float = float("nan")
 
     @property
     def interval(self) -> tuple[float, float]:
@@ -235,7 +275,9 @@ class CalibratedResult(Result):
         """One line for the estimator table: what was corrected, against what."""
         bound = "; a lower bound (beyond the curve)" if self.lower_bound else ""
         who = "TwoNN" if self.interior >= 1.0 else f"TwoNN of the interior {self.interior:.0%}"
-        return f"{who} {self.raw:.2f} × {self.correction:.2f}: its bias on uniform {self.reference}s at n = {self.n_rows} removed{bound}"
+        read = "" if self.neighbours == 2 else f", read over {self.neighbours} neighbours (MLE {self.statistic:.2f})"
+        return (f"{who} {self.raw:.2f} × {self.correction:.2f}{read}: its bias on uniform {self.reference}s at n = {self.n_rows} "
+                f"removed{bound}")
 
     @property
     def correction(self) -> float:
@@ -250,7 +292,7 @@ class CalibratedResult(Result):
             "reference_curve": {str(int(d)): float(g) for d, g in zip(self.reference_d, self.reference_twonn)},
             "n_rows": self.n_rows, "n_dims": self.n_dims, "n_boot": self.n_boot,
             "n_duplicates_dropped": self.n_duplicates_dropped, "seed": self.seed,
-            "interior": self.interior, "n_interior": self.n_interior,
+            "interior": self.interior, "n_interior": self.n_interior, "neighbours": self.neighbours, "statistic": self.statistic,
         }
 
     def metrics(self) -> list[Metric]:
@@ -274,7 +316,8 @@ class CalibratedResult(Result):
     def table(self):
         return ["metric", "value"], [
             ["dimension", self.dimension], [f"{int(self.interval_level * 100)}% interval", f"{self.ci_low:.3f} – {self.ci_high:.3f}"],
-            ["raw TwoNN", self.raw], ["correction", self.correction], ["lower_bound", self.lower_bound],
+            ["raw TwoNN", self.raw], ["neighbours read", self.neighbours], ["statistic", self.statistic],
+            ["correction", self.correction], ["lower_bound", self.lower_bound],
             ["reference", f"{self.reference}, {self.reference_points} points per d, d ≤ {int(self.reference_d[-1])}"],
             ["n_rows", self.n_rows], ["n_duplicates_dropped", self.n_duplicates_dropped],
         ]
@@ -296,6 +339,7 @@ def calibrated_dimension(
     reference: str = "ball",
     reference_points: int = REFERENCE_POINTS,
     interior: float = INTERIOR,
+    neighbours: int | None = None,
 ) -> CalibratedResult:
     """Intrinsic dimension with the finite-sample bias of TwoNN removed by calibration on uniform cubes.
 
@@ -317,6 +361,9 @@ def calibrated_dimension(
     3.6 % and 2.2 % on the interior half), which brought the 20-d cube M9 from 18.83 to 19.29 and the
     70-d M10d from 68.1 to 70.7 at n = 20 000 (docs/benchmarks.md). It needs the rows ``X`` (the directions to the neighbours); ``1.0`` reads
     every point and needs only the distances.
+
+    ``neighbours`` (default ``None``: :func:`neighbours_for` the raw TwoNN) fixes how many neighbours the
+    statistic reads, 2 (TwoNN) to :data:`INTERIOR_K`; more than 2 needs ``interior < 1``.
     """
     level = check_level(level)
     if reference not in REFERENCES:
@@ -330,18 +377,25 @@ def calibrated_dimension(
     if not (0.0 < float(interior) <= 1.0):
         raise EmbgeoError(f"interior must be in (0, 1]; got {interior!r}")
     interior = float(interior)
+    if neighbours is not None and (not isinstance(neighbours, (int, np.integer)) or not 2 <= neighbours <= INTERIOR_K
+                                   or (neighbours > 2 and interior >= 1.0)):
+        raise EmbgeoError(f"neighbours must be an integer from 2 to {INTERIOR_K} (more than 2 with interior < 1); got {neighbours!r}")
+    Dk = None
     if interior >= 1.0:
         D, dropped = neighbor_distances(X, 2, neighbors=neighbors, duplicates=duplicates, approx=approx, seed=seed, metric=metric,
                                         backend=backend, device=device, name="X")
         log_mu = twonn_log_ratios(D)
         n_rows = int(log_mu.size)
     else:
-        log_mu, dropped, n_rows = _interior_log_ratios(X, neighbors, interior, duplicates=duplicates, approx=approx, seed=seed,
-                                                       metric=metric, backend=backend, device=device)
-    n = log_mu.size  # the ratios the estimate reads (and the bootstrap resamples)
+        log_mu, Dk, dropped, n_rows = _interior_log_ratios(X, neighbors, interior, duplicates=duplicates, approx=approx, seed=seed,
+                                                           metric=metric, backend=backend, device=device)
+    n = log_mu.size  # the points the estimate reads (and the bootstrap resamples)
     raw = twonn_censored(log_mu)
+    k = 2 if Dk is None else (neighbours_for(raw) if neighbours is None else int(neighbours))
+    terms = log_mu if k == 2 else mle_terms(Dk[:, :k])
+    stat = _statistic(terms, k)
     rng = as_rng(seed)
-    boots = np.array([twonn_censored(log_mu[rng.integers(0, n, n)]) for _ in range(max(0, int(n_boot)))])
+    boots = np.array([_statistic(terms[rng.integers(0, n, n)], k) for _ in range(max(0, int(n_boot)))])
     a = (1.0 - level) / 2.0
     from scipy.special import ndtri
 
@@ -350,29 +404,29 @@ def calibrated_dimension(
     if not isinstance(reference_points, (int, np.integer)) or reference_points < 100:
         raise EmbgeoError(f"reference_points must be an integer ≥ 100; got {reference_points!r}")
     m_guess = min(n_rows, reference_points) * max(1, int(np.ceil(reference_points / n_rows))) * interior
-    s_ref = 1.0 / np.sqrt(max(1.0, (1.0 - DISCARD) * m_guess))
+    s_ref = 1.0 / np.sqrt(max(1.0, ((1.0 - DISCARD) if k == 2 else (k - 1)) * m_guess))
     if boots.size:
         b_lo, b_hi = np.quantile(boots, [a, 1.0 - a])
     else:
-        b_lo = b_hi = raw
+        b_lo = b_hi = stat
     b_lo, b_hi = float(b_lo) * np.exp(-z * s_ref), float(b_hi) * np.exp(z * s_ref)
     ds, gs, m = reference_curve(n_rows, d_max=int(n_dims), target=b_hi, seed=ref_seed, shape=reference, points=int(reference_points),
-                                interior=interior)
-    dim, where = invert_curve(ds, gs, raw)
+                                interior=interior, neighbours=k)
+    dim, where = invert_curve(ds, gs, stat)
     lo, _ = invert_curve(ds, gs, b_lo)
     hi, where_hi = invert_curve(ds, gs, b_hi)
     if where_hi == "above":
         hi = float(n_dims)  # the curve could not reach the upper end: the column count bounds it
     return CalibratedResult(
         float(dim), float(min(lo, dim)), float(max(hi, dim)), level, float(raw), int(n_rows), int(n_dims), int(boots.size),
-        reference, int(m), ds, gs, where == "above", int(dropped), ref_seed, interior, int(n),
+        reference, int(m), ds, gs, where == "above", int(dropped), ref_seed, interior, int(n), int(k), float(stat),
     )
 
 
 def _interior_log_ratios(X, neighbors: Neighbors | None, interior: float, *, duplicates: str, approx: bool, seed, metric: str,
-                         backend: str, device: str) -> tuple[np.ndarray, int, int]:
-    """``(log μ of the interior points, duplicates dropped, rows)``: TwoNN ratios of the ``interior`` share of
-    the rows whose :data:`INTERIOR_K` neighbours surround them best."""
+                         backend: str, device: str) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """``(log μ, distances, duplicates dropped, rows)`` of the ``interior`` share of the rows whose :data:`INTERIOR_K`
+    neighbours surround them best: their TwoNN ratios and their distances to those neighbours."""
     if X is None:
         raise EmbgeoError("the calibrated estimate reads the interior points, which needs the rows X (the directions to the neighbours)",
                           hint="pass X (with or without neighbors=), or interior=1.0 to read every point from the distances alone")
@@ -384,7 +438,7 @@ def _interior_log_ratios(X, neighbors: Neighbors | None, interior: float, *, dup
         if neighbors.n_query != Xd.shape[0] or neighbors.k < INTERIOR_K:
             raise EmbgeoError(f"the given neighbours hold {neighbors.n_query} rows × k={neighbors.k}; the calibrated estimate needs "
                               f"the search on these {Xd.shape[0]} rows with k ≥ {INTERIOR_K}", hint="search with a larger k")
-    D = neighbors.distances[:, :2]
+    D = neighbors.distances[:, :INTERIOR_K]
     if neighbors.metric == "cosine":  # the engine reports 1 − cos; the chord is the distance between the normalised rows
         D = np.sqrt(2.0 * np.maximum(D, 0.0))
         P = Xd / np.maximum(np.linalg.norm(Xd, axis=1, keepdims=True), np.finfo(np.float64).tiny)
@@ -396,4 +450,4 @@ def _interior_log_ratios(X, neighbors: Neighbors | None, interior: float, *, dup
         raise EmbgeoError("some points have a neighbour at distance 0; ratio estimators need distinct points",
                           hint="drop exact duplicates first (--dedupe, or duplicates='drop')")
     keep = interior_mask(neighbour_resultant(np.asarray(P), neighbors.indices[:, :INTERIOR_K]), interior)
-    return twonn_log_ratios(D)[keep], int(dropped), int(Xd.shape[0])
+    return twonn_log_ratios(D[keep]), np.asarray(D[keep], dtype=np.float64), int(dropped), int(Xd.shape[0])
