@@ -8,6 +8,7 @@
     .venv/bin/python bench/bench_id.py --manifolds --quick   # n = 2000 only, peers TwoNN/MLE only (~5 min on 2 cores)
     .venv/bin/python bench/bench_id.py --knn-kernel    # sys time / minor faults / sgemm fraction, exact kNN 60k × 384
     .venv/bin/python bench/bench_id.py --reference-shapes   # calibrated on ball / cube / mixed references, n = 2000
+    .venv/bin/python bench/bench_id.py --column-cap --duel-seeds-big 0,1,2   # DANCo on M9/M10b in D and D + 10 columns
 
 Data: a 10-d unit cube rotated into 768 dims plus noise 1e-3 per coordinate
 (``embgeo.datasets.synthetic.cube``, seed 0), stored as float32. The peers run in
@@ -277,6 +278,64 @@ references read the same way, capped at the column count). ✗ = off by more tha
     print(md)
 
 
+CAP_SETS = ("M9_Affine", "M10b_Cubic")
+
+
+def column_cap(seeds: dict, extra: int = 10, danco_timeout: float = 900, cache: Path | None = CACHE) -> None:
+    """Is DANCo exact on M9 because it reads the data well, or because its answer is capped at the column count?
+
+    DANCo's likelihood runs over d = 1 … D (D = the column count), so on M9_Affine — a solid 20-d cube in exactly
+    20 columns — an estimate that would overshoot lands on the truth. Here M9 and M10b are also rotated into
+    ``extra`` more columns (a seeded random isometry: every distance, hence every neighbour, is the same) and both
+    estimators run on both copies, on the generator seeds ``seeds[n]`` of ``--manifolds`` (same files, DANCo
+    seeded alike, so the D-column figures repeat those of ``--manifolds``)."""
+    from embgeo.intrinsic.corrected import calibrated_dimension
+
+    py = ensure_peer_venv()
+    store = PeerCache(cache)
+    rows, per_case = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n, ss in seeds.items():
+            r = subprocess.run([str(py), "-c", MANIFOLD_CODE, tmp, str(n), ",".join(map(str, ss))], capture_output=True, text=True, check=True)
+            truth = json.loads(r.stdout.strip().splitlines()[-1])
+            for name in CAP_SETS:
+                t, got = truth[name], {"danco": [], "danco_wide": [], "cal": [], "cal_wide": []}
+                for seed in ss:
+                    p = Path(tmp) / (f"{name}_{n}" + ("" if seed == 0 else f"_s{seed}") + ".npy")
+                    X = np.load(p)
+                    D = X.shape[1]
+                    Q, _ = np.linalg.qr(np.random.default_rng([seed, n, D, extra]).standard_normal((D + extra, D + extra)))
+                    W = X @ Q[:D]  # rows of Q are orthonormal: W is X isometrically in D + extra columns
+                    pw = Path(tmp) / f"wide_{name}_{n}_{seed}.npy"
+                    np.save(pw, W)
+                    for key, file, tag in (("danco", p, name), ("danco_wide", pw, f"{name}+{extra}")):
+                        row = store.get(py, file, f"{tag}|{n}|{seed}|skdim_danco", "skdim_danco", seed, danco_timeout)
+                        got[key].append(row.get("estimate"))
+                    got["cal"].append(calibrated_dimension(X, n_boot=0).dimension)
+                    got["cal_wide"].append(calibrated_dimension(W, n_boot=0).dimension)
+                    case = {"set": name, "n": n, "seed": seed, "columns": D, **{k: v[-1] for k, v in got.items()}}
+                    per_case.append(case)
+                    print(json.dumps(case), flush=True)
+                err = lambda vals: "—" if any(v is None for v in vals) else f"{np.mean([abs(v - t) for v in vals]):.2f}"  # noqa: E731
+                fmt = lambda vals: ", ".join("—" if v is None else f"{v:.2f}" for v in vals)  # noqa: E731
+                D = per_case[-1]["columns"]
+                rows.append([name, t, n, D, ", ".join(map(str, ss)), fmt(got["danco"]), fmt(got["danco_wide"]), fmt(got["cal"]), fmt(got["cal_wide"]),
+                             f"{err(got['danco'])} / {err(got['danco_wide'])}", f"{err(got['cal'])} / {err(got['cal_wide'])}"])
+    md = f"""## DANCo and the column cap — bench/bench_id.py --column-cap
+
+Machine: {machine()}. M9_Affine (a solid 20-d cube in 20 columns) and M10b_Cubic (the surface of an 18-d cube, d = 17,
+in 18 columns) from scikit-dimension's `BenchmarkManifolds(random_state=seed)`, as in `--manifolds`; "+{extra}" = the
+same rows rotated into {extra} more columns by a seeded random isometry (all distances unchanged). DANCo seeded
+(`random_state` = the generator seed); calibrated = `-m calibrated` with its defaults (its reference grid is capped at the
+column count too).
+
+{md_table(["set", "d", "n", "columns", "seeds", "DANCo", f"DANCo, +{extra} columns", "calibrated", f"calibrated, +{extra} columns",
+           f"mean abs error DANCo (D / +{extra})", f"mean abs error calibrated (D / +{extra})"], rows)}
+"""
+    update_section("id-column-cap", md)
+    print(md)
+
+
 def reference_shapes(n: int = 2000) -> None:
     """Why the calibrated estimate misses on some sets: the same raw TwoNN read off three reference curves
     (uniform ball = the estimator's default, solid cube, and their geometric mean), with the column cap
@@ -386,6 +445,7 @@ def main() -> None:
     ap.add_argument("--duel-seeds-big", default="0", help="with --manifolds: generator seeds of the DANCo comparison at n = 20000")
     ap.add_argument("--sizes-manifolds", default="2000,20000", help="with --manifolds: the n to run (the default is both)")
     ap.add_argument("--no-cache", action="store_true", help="with --manifolds: run every peer again (no .bench-cache)")
+    ap.add_argument("--column-cap", action="store_true", help="DANCo and calibrated on M9 and M10b in their columns and rotated into 10 more")
     args = ap.parse_args()
     if args.knn_kernel:
         print(json.dumps(knn_kernel()))
@@ -393,8 +453,12 @@ def main() -> None:
     if args.reference_shapes:
         reference_shapes()
         return
+    seeds = lambda v: tuple(int(x) for x in v.split(",") if x)  # noqa: E731
+    if args.column_cap:
+        column_cap({2000: seeds(args.duel_seeds), 20000: seeds(args.duel_seeds_big)}, danco_timeout=args.danco_timeout,
+                   cache=None if args.no_cache else CACHE)
+        return
     if args.manifolds:
-        seeds = lambda v: tuple(int(x) for x in v.split(",") if x)  # noqa: E731
         sizes = [2000] if args.quick else [int(v) for v in args.sizes_manifolds.split(",")]
         manifolds(sizes, quick=args.quick, peers=not args.no_peers, danco_timeout=args.danco_timeout,
                   duel_seeds={2000: seeds(args.duel_seeds), 20000: seeds(args.duel_seeds_big)}, cache=None if args.no_cache else CACHE)
