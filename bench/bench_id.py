@@ -9,6 +9,7 @@
     .venv/bin/python bench/bench_id.py --knn-kernel    # sys time / minor faults / sgemm fraction, exact kNN 60k × 384
     .venv/bin/python bench/bench_id.py --reference-shapes   # calibrated on ball / cube / mixed references, n = 2000
     .venv/bin/python bench/bench_id.py --interior-shares     # calibrated reading 50 / 35 / 25 % of the points, n = 2000
+    .venv/bin/python bench/bench_id.py --shape-bias          # calibrated on balls, cubes, surfaces, Gaussians, spheres
     .venv/bin/python bench/bench_id.py --column-cap --duel-seeds-big 0,1,2   # DANCo on M9/M10b in D and D + 10 columns
 
 Data: a 10-d unit cube rotated into 768 dims plus noise 1e-3 per coordinate
@@ -373,6 +374,48 @@ chosen as by default). Mean |error| per DANCo set over the seeds.
     print(md)
 
 
+def shape_bias(n: int = 2000, dims=(10, 20, 30), seeds=(0, 1, 2)) -> None:
+    """Can the neighbour resultant tell which way a shape biases the calibrated estimate? Uniform balls, solid cubes,
+    cube surfaces (skdim's M10 construction), Gaussians and spheres of dimension d, n points, several seeds: the
+    calibrated estimate (ball references, its default), its relative error, and the mean resultant ×√10."""
+    from embgeo.intrinsic.corrected import calibrated_dimension, neighbour_resultant, reference_sample
+    from embgeo.knn.engine import knn
+
+    def sample(shape, d, rng):
+        if shape in ("ball", "cube"):
+            return reference_sample(shape, n, d, rng)
+        if shape == "gauss":
+            return rng.standard_normal((n, d))
+        if shape == "sphere":
+            G = rng.standard_normal((n, d + 1))
+            return G / np.linalg.norm(G, axis=1, keepdims=True)
+        X = rng.random((n, d + 1))  # the surface of the (d + 1)-cube: one coordinate at 0 or 1
+        X[np.arange(n), rng.integers(0, d + 1, n)] = rng.integers(0, 2, n)
+        return X
+
+    rows = []
+    for d in dims:
+        for shape in ("ball", "cube", "surface of a cube", "gauss", "sphere"):
+            est, res = [], []
+            for seed in seeds:
+                X = sample(shape, d, np.random.default_rng([seed, d, 7]))
+                nb = knn(X, 10, check_duplicates=False)
+                res.append(float(np.mean(neighbour_resultant(X, nb.indices)) * np.sqrt(10)))
+                est.append(calibrated_dimension(X, neighbors=nb, n_dims=max(X.shape[1], 3 * d), n_boot=0).dimension)
+            rows.append([d, shape, f"{np.mean(est):.2f} ± {np.std(est):.2f}", f"{100 * (np.mean(est) / d - 1):+.1f} %", f"{np.mean(res):.3f}"])
+            print(json.dumps({"d": d, "shape": shape, "estimates": est, "resultant": res}), flush=True)
+    md = f"""## Calibrated estimate: bias by shape — bench/bench_id.py --shape-bias
+
+Machine: {machine()}. n = {n}, seeds {", ".join(map(str, seeds))} (mean ± sd over them); `-m calibrated` with its defaults
+(ball references, interior half), the column cap lifted to 3 d. Resultant = mean length of the mean unit vector to
+the 10 nearest neighbours, ×√10 (the statistic that picks the interior half).
+
+{md_table(["d", "shape", "calibrated", "relative error", "resultant"], rows)}
+"""
+    update_section("id-shape-bias", md)
+    print(md)
+
+
 def reference_shapes(n: int = 2000) -> None:
     """Why the calibrated estimate misses on some sets: the same raw TwoNN read off three reference curves
     (uniform ball = the estimator's default, solid cube, and their geometric mean), with the column cap
@@ -483,6 +526,7 @@ def main() -> None:
     ap.add_argument("--sizes-manifolds", default="2000,20000", help="with --manifolds: the n to run (the default is both)")
     ap.add_argument("--no-cache", action="store_true", help="with --manifolds: run every peer again (no .bench-cache)")
     ap.add_argument("--interior-shares", action="store_true", help="calibrated with interior 0.5 / 0.35 / 0.25 on the 24 manifolds × 5 seeds, n = 2000")
+    ap.add_argument("--shape-bias", action="store_true", help="calibrated on balls, cubes, cube surfaces, Gaussians, spheres (d = 10, 20, 30)")
     ap.add_argument("--column-cap", action="store_true", help="DANCo and calibrated on M9 and M10b in their columns and rotated into 10 more")
     args = ap.parse_args()
     if args.knn_kernel:
@@ -494,6 +538,9 @@ def main() -> None:
     seeds = lambda v: tuple(int(x) for x in v.split(",") if x)  # noqa: E731
     if args.interior_shares:
         interior_shares()
+        return
+    if args.shape_bias:
+        shape_bias()
         return
     if args.column_cap:
         column_cap({2000: seeds(args.duel_seeds), 20000: seeds(args.duel_seeds_big)}, danco_timeout=args.danco_timeout,
