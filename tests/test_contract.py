@@ -163,8 +163,12 @@ def test_interrupt_exits_130_and_leaves_no_partial_file(tmp_path):
     np.save(tmp_path / "big.npy", X)
     out = tmp_path / "id.json"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # ~40 s of bootstrap uninterrupted (2 cores), so the signal at 4 s lands mid-computation even on a much faster
+    # machine (with 5000 replicates a fast, idle run could finish first); SIGINT restored in the child, because a shell
+    # that starts the tests in the background hands its children SIGINT ignored (POSIX), and Python keeps that
     proc = subprocess.Popen([sys.executable, "-m", "embgeo", "id", str(tmp_path / "big.npy"), "-m", "twonn,mle,gride",
-                             "--bootstrap", "5000", "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+                             "--bootstrap", "50000", "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(4.0)
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=120)
