@@ -132,6 +132,18 @@ for seed in seeds:
             truth[name] = int(bm.truth.loc[name, "Intrinsic Dimension"])
 print(json.dumps(truth))
 """
+def generate_manifolds(py: Path, folder: str, sizes, seeds=(0,)) -> dict:
+    """skdim's 24 benchmark manifolds written to ``folder`` (by the peers' venv) for every n in ``sizes`` and generator
+    seed in ``seeds``; returns the true dimensions. :func:`manifold_file` names the files."""
+    r = subprocess.run([str(py), "-c", MANIFOLD_CODE, folder, ",".join(map(str, sizes)), ",".join(map(str, seeds))],
+                       capture_output=True, text=True, check=True)
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def manifold_file(folder: str, name: str, n: int, seed: int = 0) -> Path:
+    return Path(folder) / (f"{name}_{n}" + ("" if seed == 0 else f"_s{seed}") + ".npy")
+
+
 DANCO_SETS = ("M9_Affine", "M10b_Cubic", "M10c_Cubic", "M10d_Cubic", "Mn1_Nonlinear", "Mn2_Nonlinear", "M12_Norm")
 CACHE = ROOT / ".bench-cache" / "id-manifolds.jsonl"
 
@@ -192,12 +204,10 @@ def manifolds(sizes, *, quick: bool, peers: bool, danco_timeout: float = 900, du
 
     with tempfile.TemporaryDirectory() as tmp:
         seeds_all = sorted({0} | {s for n in sizes for s in duel_seeds.get(n, (0,))})
-        r = subprocess.run([str(py), "-c", MANIFOLD_CODE, tmp, ",".join(map(str, sizes)), ",".join(map(str, seeds_all))],
-                           capture_output=True, text=True, check=True)
-        truth = json.loads(r.stdout.strip().splitlines()[-1])
+        truth = generate_manifolds(py, tmp, sizes, seeds_all)
         for n in sizes:
             for name in truth:
-                p = Path(tmp) / f"{name}_{n}.npy"
+                p = manifold_file(tmp, name, n)
                 X = np.load(p)
                 t = time.perf_counter()
                 nb = knn(X, 20, check_duplicates=False)
@@ -223,7 +233,7 @@ def manifolds(sizes, *, quick: bool, peers: bool, danco_timeout: float = 900, du
                             rr = res[(name, n)]
                             cases.append((seed, rr["embgeo_calibrated"], rr["skdim_danco"], rr["skdim_danco_s"], rr["skdim_danco_timeout"]))
                             continue
-                        p = Path(tmp) / f"{name}_{n}_s{seed}.npy"
+                        p = manifold_file(tmp, name, n, seed)
                         cal, _ = calibrated(np.load(p))
                         dn, dn_s, dn_to = peer(p, name, n, seed, "skdim_danco")
                         cases.append((seed, cal.dimension, dn, dn_s, dn_to))
@@ -298,12 +308,11 @@ def column_cap(seeds: dict, extra: int = 10, danco_timeout: float = 900, cache: 
     rows, per_case = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for n, ss in seeds.items():
-            r = subprocess.run([str(py), "-c", MANIFOLD_CODE, tmp, str(n), ",".join(map(str, ss))], capture_output=True, text=True, check=True)
-            truth = json.loads(r.stdout.strip().splitlines()[-1])
+            truth = generate_manifolds(py, tmp, [n], ss)
             for name in CAP_SETS:
                 t, got = truth[name], {"danco": [], "danco_wide": [], "cal": [], "cal_wide": []}
                 for seed in ss:
-                    p = Path(tmp) / (f"{name}_{n}" + ("" if seed == 0 else f"_s{seed}") + ".npy")
+                    p = manifold_file(tmp, name, n, seed)
                     X = np.load(p)
                     D = X.shape[1]
                     Q, _ = np.linalg.qr(np.random.default_rng([seed, n, D, extra]).standard_normal((D + extra, D + extra)))
@@ -347,11 +356,10 @@ def interior_shares(shares=(0.5, 0.35, 0.25), seeds=(0, 1, 2, 3, 4), n: int = 20
     py = ensure_peer_venv()
     res = {s: {} for s in shares}
     with tempfile.TemporaryDirectory() as tmp:
-        r = subprocess.run([str(py), "-c", MANIFOLD_CODE, tmp, str(n), ",".join(map(str, seeds))], capture_output=True, text=True, check=True)
-        truth = json.loads(r.stdout.strip().splitlines()[-1])
+        truth = generate_manifolds(py, tmp, [n], seeds)
         for name in truth:
             for seed in seeds:
-                X = np.load(Path(tmp) / (f"{name}_{n}" + ("" if seed == 0 else f"_s{seed}") + ".npy"))
+                X = np.load(manifold_file(tmp, name, n, seed))
                 nb = knn(X, 20, check_duplicates=False)
                 for s in shares:
                     res[s][(name, seed)] = calibrated_dimension(X, neighbors=nb, n_dims=X.shape[1], n_boot=0, interior=s).dimension
@@ -435,10 +443,9 @@ def reference_shapes(n: int = 2000) -> None:
     py = ensure_peer_venv()
     rows, ok = [], {"ball": 0, "cube": 0, "mix": 0, "raw": 0, "interior": 0}
     with tempfile.TemporaryDirectory() as tmp:
-        r = subprocess.run([str(py), "-c", MANIFOLD_CODE, tmp, str(n)], capture_output=True, text=True, check=True)
-        truth = json.loads(r.stdout.strip().splitlines()[-1])
+        truth = generate_manifolds(py, tmp, [n])
         for name in sorted(truth):
-            X, d = np.load(Path(tmp) / f"{name}_{n}.npy"), truth[name]
+            X, d = np.load(manifold_file(tmp, name, n)), truth[name]
             raw = twonn_censored(twonn_log_ratios(knn(X, 2, check_duplicates=False).distances))
             (db, gb, _), (dc, gc, _) = (reference_curve(n, d_max=100_000, target=raw, seed=0, shape=sh, interior=1.0) for sh in ("ball", "cube"))
             m = min(db.size, dc.size)
