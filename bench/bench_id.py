@@ -132,6 +132,8 @@ for seed in seeds:
             truth[name] = int(bm.truth.loc[name, "Intrinsic Dimension"])
 print(json.dumps(truth))
 """
+
+
 def generate_manifolds(py: Path, folder: str, sizes, seeds=(0,)) -> dict:
     """skdim's 24 benchmark manifolds written to ``folder`` (by the peers' venv) for every n in ``sizes`` and generator
     seed in ``seeds``; returns the true dimensions. :func:`manifold_file` names the files."""
@@ -301,11 +303,12 @@ def column_cap(seeds: dict, extra: int = 10, danco_timeout: float = 900, cache: 
     ``extra`` more columns (a seeded random isometry: every distance, hence every neighbour, is the same) and both
     estimators run on both copies, on the generator seeds ``seeds[n]`` of ``--manifolds`` (same files, DANCo
     seeded alike, so the D-column figures repeat those of ``--manifolds``)."""
+    from embgeo.datasets.synthetic import random_rotation
     from embgeo.intrinsic.corrected import calibrated_dimension
 
     py = ensure_peer_venv()
     store = PeerCache(cache)
-    rows, per_case = [], []
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for n, ss in seeds.items():
             truth = generate_manifolds(py, tmp, [n], ss)
@@ -315,8 +318,7 @@ def column_cap(seeds: dict, extra: int = 10, danco_timeout: float = 900, cache: 
                     p = manifold_file(tmp, name, n, seed)
                     X = np.load(p)
                     D = X.shape[1]
-                    Q, _ = np.linalg.qr(np.random.default_rng([seed, n, D, extra]).standard_normal((D + extra, D + extra)))
-                    W = X @ Q[:D]  # rows of Q are orthonormal: W is X isometrically in D + extra columns
+                    W = X @ random_rotation(D, D + extra, seed=np.random.default_rng([seed, n, D, extra]))  # an isometry
                     pw = Path(tmp) / f"wide_{name}_{n}_{seed}.npy"
                     np.save(pw, W)
                     for key, file, tag in (("danco", p, name), ("danco_wide", pw, f"{name}+{extra}")):
@@ -324,12 +326,9 @@ def column_cap(seeds: dict, extra: int = 10, danco_timeout: float = 900, cache: 
                         got[key].append(row.get("estimate"))
                     got["cal"].append(calibrated_dimension(X, n_boot=0).dimension)
                     got["cal_wide"].append(calibrated_dimension(W, n_boot=0).dimension)
-                    case = {"set": name, "n": n, "seed": seed, "columns": D, **{k: v[-1] for k, v in got.items()}}
-                    per_case.append(case)
-                    print(json.dumps(case), flush=True)
+                    print(json.dumps({"set": name, "n": n, "seed": seed, "columns": D, **{k: v[-1] for k, v in got.items()}}), flush=True)
                 err = lambda vals: "—" if any(v is None for v in vals) else f"{np.mean([abs(v - t) for v in vals]):.2f}"  # noqa: E731
                 fmt = lambda vals: ", ".join("—" if v is None else f"{v:.2f}" for v in vals)  # noqa: E731
-                D = per_case[-1]["columns"]
                 rows.append([name, t, n, D, ", ".join(map(str, ss)), fmt(got["danco"]), fmt(got["danco_wide"]), fmt(got["cal"]), fmt(got["cal_wide"]),
                              f"{err(got['danco'])} / {err(got['danco_wide'])}", f"{err(got['cal'])} / {err(got['cal_wide'])}"])
     md = f"""## DANCo and the column cap — bench/bench_id.py --column-cap
@@ -386,6 +385,7 @@ def shape_bias(n: int = 2000, dims=(10, 20, 30), seeds=(0, 1, 2)) -> None:
     """Can the neighbour resultant tell which way a shape biases the calibrated estimate? Uniform balls, solid cubes,
     cube surfaces (skdim's M10 construction), Gaussians and spheres of dimension d, n points, several seeds: the
     calibrated estimate (ball references, its default), its relative error, and the mean resultant ×√10."""
+    from embgeo.datasets.synthetic import sphere
     from embgeo.intrinsic.corrected import calibrated_dimension, neighbour_resultant, reference_sample
     from embgeo.knn.engine import knn
 
@@ -395,8 +395,7 @@ def shape_bias(n: int = 2000, dims=(10, 20, 30), seeds=(0, 1, 2)) -> None:
         if shape == "gauss":
             return rng.standard_normal((n, d))
         if shape == "sphere":
-            G = rng.standard_normal((n, d + 1))
-            return G / np.linalg.norm(G, axis=1, keepdims=True)
+            return sphere(n, d + 1, seed=rng)
         X = rng.random((n, d + 1))  # the surface of the (d + 1)-cube: one coordinate at 0 or 1
         X[np.arange(n), rng.integers(0, d + 1, n)] = rng.integers(0, 2, n)
         return X
