@@ -38,7 +38,7 @@ _LAZY = {
     "layer_dimensions": "embgeo.intrinsic.layers:layer_dimensions",
     "rank_axes": "embgeo.rank.core:rank_axes",
     "cosine_diagnostics": "embgeo.cosine.diagnostics:cosine_diagnostics",
-    "knn": "embgeo.knn.engine:knn",
+    "knn": "embgeo.knn:",
     "compare": "embgeo.compare:",
     "report": "embgeo.report:",
     "hyperbolic": "embgeo.hyperbolic:",

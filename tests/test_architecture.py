@@ -193,6 +193,30 @@ print(len(names))
     assert int(proc.stdout.strip()) >= 15
 
 
+def test_public_functions_stay_callable_whatever_was_imported_first():
+    """``eg.knn`` is a function and ``embgeo.knn`` a package: importing a subpackage binds it on the
+    parent, so every public function that shares a package's name must be a callable package."""
+    code = f"""
+import embgeo, importlib, pkgutil
+fresh = {{n: callable(getattr(embgeo, n)) for n in embgeo._LAZY}}
+for info in pkgutil.walk_packages(embgeo.__path__, 'embgeo.'):
+    if info.name.split('.')[1] in ('extract', 'distributed', 'plots'):
+        continue
+    importlib.import_module(info.name)
+import embgeo as eg
+broken = [n for n, was in fresh.items() if was and not callable(getattr(eg, n))]
+assert not broken, broken
+import numpy as np
+X = np.random.default_rng(0).normal(size=(50, 4))
+nb = eg.knn(X, k=3)
+assert nb.indices.shape == (50, 3), nb.indices.shape
+print(sum(fresh.values()))
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert int(proc.stdout.strip()) >= 15
+
+
 @pytest.mark.parametrize("fn, args", [
     ("uniformity", "X"), ("alignment", "X, X + 0.01"), ("modality_gap", "X, X + 1.0"), ("intrinsic_dimension", "X"),
     ("cosine_diagnostics", "X"),
