@@ -208,3 +208,29 @@ def test_map_plot_categories_escape_mathtext(rng):
     assert texts == [r"\$x\$", "plain"]  # shown literally, not as mathtext
     num = plot_result(p, color=np.arange(40.0), color_name="n")
     np.testing.assert_allclose(num.axes[0].collections[0].get_array(), np.arange(40.0))
+
+
+def test_every_command_result_has_a_plot(rng):
+    """plot_result draws what `compare`, `layers` and `rank --layers` return (their CLIs call the
+    same functions), so `plot_result` works on the result of every analysis command but δ."""
+    import embgeo as eg
+    from embgeo.layers.suite import layer_suite
+    from embgeo.plots import plot_function, plot_result
+    from embgeo.plots.compare import plot_compare
+    from embgeo.plots.layers import plot_layer_suite
+    from embgeo.plots.rank_layers import plot_rank_layers
+    from embgeo.rank.layers import rank_layers
+
+    X = rng.normal(size=(80, 6))
+    Y = X @ np.linalg.qr(rng.normal(size=(6, 6)))[0]
+    pair = eg.compare(X, Y, methods=["cka"], n_boot=5, n_perm=5)
+    many = eg.compare.compare_many([X, Y, rng.normal(size=(80, 6))], methods=["cka"], n_boot=5, n_perm=5)
+    stack = [X, X + 0.1 * rng.normal(size=X.shape), rng.normal(size=(80, 6))]
+    suite = layer_suite(stack)
+    ranked = rank_layers(stack, X[:, 0] + 0.1 * rng.normal(size=80), n_bootstrap=10, n_random=20, n_shuffles=20,
+                         mlp=False, seed=0)
+    for result, fn in ((pair, plot_compare), (many, plot_compare), (suite, plot_layer_suite), (ranked, plot_rank_layers)):
+        assert plot_function(result) is fn, type(result).__name__
+        assert plot_result(result).axes, type(result).__name__
+    heat = plot_result(many).axes[0].images[0].get_array()
+    np.testing.assert_allclose(np.diag(np.asarray(heat, dtype=float)), 1.0, atol=1e-9)

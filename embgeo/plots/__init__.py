@@ -41,6 +41,11 @@ REGISTRY: dict[str, str] = {
     # rank axes (issue 6)
     "RankResult": "embgeo.plots.rank:plot_rank",
     "FewShotCurve": "embgeo.plots.rank:plot_fewshot",
+    "RankLayersResult": "embgeo.plots.rank_layers:plot_rank_layers",
+    # the layer-wise suite and comparing spaces
+    "LayerSuiteResult": "embgeo.plots.layers:plot_layer_suite",
+    "CompareResult": "embgeo.plots.compare:plot_compare",
+    "CompareMatrix": "embgeo.plots.compare:plot_compare",
     # maps
     "ProjectionResult": "embgeo.plots.maps:plot_projection",
     # hyperbolic (issues 7 and 8)
