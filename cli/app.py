@@ -196,7 +196,6 @@ def __getattr__(name: str):
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: library errors become one line on stderr and exit code 2."""
-    from embgeo.errors import EmbgeoError
 
     set_settings(Settings())  # a fresh invocation starts from the defaults
     _terminate_like_interrupt()
@@ -205,6 +204,24 @@ def main(argv: list[str] | None = None) -> None:
         import typer._click.exceptions as click_exc  # Typer's vendored click
     except ImportError:  # pragma: no cover - older Typer uses click itself
         import click.exceptions as click_exc
+    from embgeo.outputs import begin_outputs
+
+    begin_outputs()  # a run that fails takes back the outputs it wrote before failing
+    try:
+        _run(args, click_exc)
+    except SystemExit as exc:  # --fail-on's exit 1 keeps its outputs: they were written on purpose
+        _end_outputs(keep=exc.code in (0, 1, None))
+        raise
+    except BaseException:  # an unexpected error: its traceback follows, without the outputs written so far
+        _end_outputs(keep=False)
+        raise
+    _end_outputs(keep=True)
+
+
+def _run(args: list[str], click_exc) -> None:
+    """The command, with every failure turned into one line (:func:`_fail`)."""
+    from embgeo.errors import EmbgeoError
+
     try:
         code = _app_for(args)(args=args, prog_name="embgeo", standalone_mode=False)
         if code == 130:  # Typer turned a Ctrl-C into its exit code without a word: say it, like every error
@@ -232,6 +249,12 @@ def main(argv: list[str] | None = None) -> None:
         raise
     except KeyboardInterrupt:
         _fail("interrupted", 130)
+
+
+def _end_outputs(*, keep: bool) -> list[str]:
+    from embgeo.outputs import end_outputs
+
+    return end_outputs(keep=keep)
 
 
 #: global flags that take no value and may also be written after the command (`embgeo cosine X -q`)
@@ -267,6 +290,11 @@ def _terminate_like_interrupt() -> None:
 
 
 def _fail(text: str, code: int) -> None:
+    """The one error line; outputs the run wrote before failing are taken back, and it says so."""
+    undone = _end_outputs(keep=False)
+    if undone:
+        shown = ", ".join(undone[:3]) + (f" and {len(undone) - 3} more" if len(undone) > 3 else "")
+        text += f" (removed what this run had written: {shown})"
     sys.stdout.flush()
     sys.stderr.write(f"embgeo: error: {text}\n")
     sys.stderr.flush()

@@ -9,15 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-
-
-def _os_error(exc: OSError, path: Path) -> EmbgeoError:
-    import errno
-
-    why = {errno.ENOSPC: "no space left on the device", errno.EROFS: "the file system is read-only",
-           errno.EACCES: "permission denied", errno.EPERM: "permission denied", errno.EDQUOT: "disk quota exceeded"}.get(exc.errno)
-    return EmbgeoError(f"cannot write: {why or exc.strerror or exc}", source=str(path),
-                       hint="write somewhere else (free space, a writable folder)")
+from embgeo.outputs import record_replace, write_error
 
 
 @contextlib.contextmanager
@@ -39,7 +31,7 @@ def atomic_path(path: str | os.PathLike, *, suffix: str | None = None):
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or path.suffix or ".tmp", dir=parent)
         os.close(fd)
     except OSError as exc:
-        raise _os_error(exc, path) from None
+        raise write_error(exc, path) from None
     try:
         yield Path(tmp)
         try:
@@ -51,12 +43,13 @@ def atomic_path(path: str | os.PathLike, *, suffix: str | None = None):
             os.umask(mask)
             mode = 0o666 & ~mask  # mkstemp makes 0600; give the usual permissions
         os.chmod(tmp, mode)
+        record_replace(path)
         os.replace(tmp, path)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(exc, OSError) and not isinstance(exc, EmbgeoError):
-            raise _os_error(exc, path) from None
+            raise write_error(exc, path) from None
         raise
 
 
