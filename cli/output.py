@@ -139,8 +139,22 @@ def emit(*, command: str, data: dict, columns: list[str], rows: list[list[Any]],
 
         write_text(out, text)
     else:
+        to_stdout(text)
+
+
+def to_stdout(text: str) -> None:
+    """Write the data to stdout; a full disk or an I/O error there is one line naming stdout."""
+    try:
         sys.stdout.write(text)
         sys.stdout.flush()
+    except BrokenPipeError:  # `| head`: the reader has gone, as with any Unix tool
+        raise
+    except OSError as exc:
+        from embgeo.errors import EmbgeoError
+        from embgeo.outputs import write_error
+
+        raise EmbgeoError(write_error(exc, "standard output").message, source="standard output",
+                          hint="free space where stdout is redirected, or write with --out FILE elsewhere") from None
 
 
 # --- the output contract shared by every analysis (docs/output.md is the spec) ---------------
@@ -299,8 +313,7 @@ def _write(text: str, out: Path | None) -> None:
 
         write_text(out, text)
     else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        to_stdout(text)
 
 
 def gate(verdict, fail_on: str | None) -> None:

@@ -85,3 +85,19 @@ def test_report_folder_is_taken_back(tmp_path, rng, monkeypatch):
     undone = end_outputs(keep=False)
     assert sorted(undone) == sorted([str(folder / "a.png"), str(tmp_path / "rep.md")])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_stdout_on_a_full_disk_is_one_line_naming_stdout(tmp_path, rng, run_cli, monkeypatch):
+    import sys
+
+    x = _data(tmp_path, rng)
+
+    def full(text):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(sys.stdout, "write", full)
+    r = run_cli(["uniformity", x, "-f", "csv"])
+    assert r.code == 2
+    assert r.stderr.strip().splitlines() == [
+        "embgeo: error: standard output: cannot write: no space left on the device "
+        "(free space where stdout is redirected, or write with --out FILE elsewhere)"]

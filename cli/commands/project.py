@@ -67,7 +67,6 @@ def project(
 
     The data are the coordinates: -f csv (or --out map.csv) writes one row per mapped row (row, id, x, y and the colour column), -f json the settings and the coordinates; the picture is --plot. A map has no verdict (status info): UMAP distances are not metric."""
     import json
-    import sys
 
     from embgeo.cli.output import Format, check_format, contract_payload, emit, gate, resolve_format, verdict_line
     from embgeo.projection import coordinates_table
@@ -125,8 +124,9 @@ def project(
         write_text(out, text)
         message(f"wrote {out}")
     else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        from embgeo.cli.output import to_stdout
+
+        to_stdout(text)
     gate(verdict, fail_on)
 
 
