@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md"] + sorted(p for p in (ROOT / "docs").glob("*.md") if p.name != "cli-reference.md")
 #: pages whose examples are not yet checked: none (issue 15); a page may not be added back
 PENDING: set = set()
-FENCE = re.compile(r"^```(\w*)\s*$")
+FENCE = re.compile(r"^( *)```(\w*)\s*$")  # also indented under a list item
 NOT_RUN = re.compile(r"<!--\s*not-run:\s*(\S.*?)\s*-->")
 NUMBER = re.compile(r"[-+−]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 TOKEN = re.compile(r"[-+−]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|…|[^\s\d│┃┏┓┗┛┡┩└┘┌┐├┤┬┴┼━─═╇╈╋╍┳┻╭╮╰╯|]+")
@@ -57,18 +57,19 @@ def examples(page: Path):
     i = 0
     while i < len(lines):
         m = FENCE.match(lines[i])
-        if not m or m.group(1) not in ("", "text", "console", "shell", "bash"):
+        if not m or m.group(2) not in ("", "text", "console", "shell", "bash"):
             if m:  # skip other fenced blocks (python, json …) whole
                 i += 1
-                while i < len(lines) and not lines[i].startswith("```"):
+                while i < len(lines) and not lines[i].lstrip().startswith("```"):
                     i += 1
             i += 1
             continue
+        indent = len(m.group(1))
         start = i
         i += 1
         body = []
-        while i < len(lines) and not lines[i].startswith("```"):
-            body.append(lines[i])
+        while i < len(lines) and not lines[i].lstrip().startswith("```"):
+            body.append(lines[i][indent:] if lines[i][:indent].strip() == "" else lines[i])
             i += 1
         i += 1
         if not body or not body[0].startswith("$ "):

@@ -6,9 +6,13 @@ from typing import Annotated, List, Optional
 import typer
 
 from embgeo.cli.common import (
-    FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, JoinOpt, MethodOpt, OutOpt, PlotOpt, SampleOpt, SchedulerOpt, SeedOpt, emit_result,
+    FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, Join, MethodOpt, OutOpt, PlotOpt, SampleOpt, SchedulerOpt, SeedOpt, emit_result,
     input_entry, message, progress, read_embeddings, scheduler_client, seed_value, split_list,
 )
+
+
+#: how the rows of the inputs (or of per-layer files with --layers) meet: the rule of embgeo.io.join
+CompareJoinOpt = Annotated[Optional[Join], typer.Option("--join", help="Join the rows of the inputs (per-layer files with --layers) by 'id' (whenever they carry ids: every id in every input, once; an error on any mismatch) or by 'row-order' (only when asked, or when no input has ids).", case_sensitive=False, show_default=False)]
 
 
 class CompareMetric(str, Enum):
@@ -34,7 +38,7 @@ def compare(
     rbf_sigma: Annotated[float, typer.Option("--rbf-sigma", help="RBF bandwidth as a multiple of the median pairwise distance.", min=1e-6)] = 1.0,
     approx: Annotated[bool, typer.Option("--approx", help="Approximate kNN (pynndescent) for mutual kNN and the imbalance, with a measured recall.")] = False,
     scheduler: SchedulerOpt = None,
-    join: JoinOpt = None,
+    join: CompareJoinOpt = None,
     id_col: IdColOpt = None,
     input_format: InputFormatOpt = None,
     plot: PlotOpt = None,
@@ -85,7 +89,7 @@ def compare(
         from embgeo.io import load_layers
         from embgeo.io.readers import split_spec
 
-        stack = load_layers(files, fmt=input_format, id_col=id_col)
+        stack = load_layers(files, fmt=input_format, id_col=id_col, join=join_value)
         if len(stack) < 2:
             raise EmbgeoError("--layers needs at least two layers", source=", ".join(files))
         names = list(stack.names)
@@ -98,9 +102,18 @@ def compare(
         n = int(stack.layers[0].shape[0])
         inputs = ([input_entry(p, key=key, rows=n, dims=widths[0]) for p, key in specs] if len(files) == 1 else
                   [input_entry(p, key=key, rows=n, dims=w) for (p, key), w in zip(specs, widths)])
-        join_value = "row-order"  # the layers of a stack hold the same rows in the same order
+        stack_join = stack.join or "row order"  # per-layer files: joined by id (or row order) onto the first file's rows
+        if stack.ids is not None and stack_join == "id":  # already in one order: the pairs say "id", as for X Y
+            from embgeo.io.model import EmbeddingSet
+
+            spaces = [EmbeddingSet(L, ids=stack.ids, provenance={"file": nm}) for L, nm in zip(spaces, names)]
+            join_value = "id"
+        else:
+            join_value = "row-order"  # the layers of one array (or files without ids) hold the same rows in the same order
     else:
-        sets = [read_embeddings(f, id_col=id_col, input_format=input_format) for f in files]
+        from embgeo.io.readers import id_cols
+
+        sets = [read_embeddings(f, id_col=c, input_format=input_format) for f, c in zip(files, id_cols(files, id_col, input_format))]
         inputs = [input_entry(es) for es in sets]
         names = list(files)
         if len(set(names)) < len(names):

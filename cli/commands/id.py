@@ -6,7 +6,7 @@ from typing import Annotated, List, Optional
 import typer
 
 from embgeo.cli.common import (
-    DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, MethodOpt, OutOpt, PlotOpt, SampleOpt,
+    DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, Join, MethodOpt, OutOpt, PlotOpt, SampleOpt,
     SchedulerOpt, SeedOpt, emit_result, input_entry, message, progress, read_embeddings, resolve_device, save_plot,
     scheduler_client, seed_value, settings as global_settings, split_list, verbose,
 )
@@ -35,6 +35,7 @@ def intrinsic_id(
     layers: Annotated[bool, typer.Option("--layers", help="Treat the input as a layer stack: estimates per layer and the neighbourhood overlap between consecutive layers.")] = False,
     overlap_k: Annotated[int, typer.Option("--overlap-k", help="Neighbours compared between consecutive layers.", min=1)] = 10,
     metric: Annotated[Metric, typer.Option("--metric", help="Distance for the neighbour-based estimators.", case_sensitive=False)] = Metric.euclidean,
+    join: Annotated[Optional[Join], typer.Option("--join", help="With --layers and one file per layer: join the rows of every file onto the first by 'id' (whenever they carry ids: every id in every file, once; an error on any mismatch) or by 'row-order' (only when asked, or when no file has ids).", case_sensitive=False, show_default=False)] = None,
     id_col: IdColOpt = None,
     input_format: InputFormatOpt = None,
     drop_nonfinite: DropNonfiniteOpt = False,
@@ -72,7 +73,8 @@ def intrinsic_id(
     settings = {"method": list(methods), "k": k, "gride_max": gride_max, "discard": discard, "variant": variant.value,
                 "bootstrap": bootstrap, "approx": approx, "sample": sample, "layers": layers, "overlap_k": overlap_k if layers else None,
                 "metric": metric.value, "id_col": id_col, "input_format": input_format, "drop_nonfinite": drop_nonfinite,
-                "dedupe": dedupe, "seed": s, "device": device, "scheduler": scheduler, "fail_on": getattr(fail_on, "value", fail_on)}
+                "dedupe": dedupe, "seed": s, "device": device, "scheduler": scheduler, "join": getattr(join, "value", join),
+                "fail_on": getattr(fail_on, "value", fail_on)}
 
     if layers:
         if scheduler:
@@ -83,7 +85,7 @@ def intrinsic_id(
         from embgeo.io.readers import split_spec
         from embgeo.intrinsic.layers import layer_dimensions
 
-        stack = load_layers(files, fmt=input_format, id_col=id_col)
+        stack = load_layers(files, fmt=input_format, id_col=id_col, join=getattr(join, "value", join))
         if len(set(stack.names)) < len(stack.names) and len(files) == len(stack.names):  # two keys of one file: name them by key
             stack = dataclasses.replace(stack, names=tuple(spec_label(f) for f in files))
         with progress("layers", total=len(stack)) as advance:
@@ -104,6 +106,8 @@ def intrinsic_id(
     else:
         if len(files) != 1:
             raise EmbgeoError(f"got {len(files)} input files; without --layers pass exactly one", hint="add --layers to treat several files as layers")
+        if join is not None:
+            raise EmbgeoError("--join says how per-layer files meet: it needs --layers", hint="add --layers, or drop --join")
         es = read_embeddings(files[0], id_col=id_col, input_format=input_format, drop_nonfinite=drop_nonfinite, dedupe=dedupe)
         n_query = min(es.n_samples, sample) if sample else es.n_samples
         with progress("neighbours", total=n_query) as advance, scheduler_client(scheduler) as client:

@@ -28,7 +28,10 @@ def info(
     from embgeo.info import describe
     from embgeo.results import worst_verdict
 
-    sets = [read_embeddings(f, id_col=id_col, labels=labels, labels_id_col=labels_id_col, input_format=input_format, join=join) for f in files]
+    from embgeo.io.readers import id_cols
+
+    sets = [read_embeddings(f, id_col=c, labels=labels, labels_id_col=labels_id_col, input_format=input_format, join=join)
+            for f, c in zip(files, id_cols(files, id_col, input_format))]
     found = [describe(es) for es in sets]
     results = {"files": [r.to_dict() for r in found]}
     tables = [dict(r.table()[1]) for r in found]

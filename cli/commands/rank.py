@@ -323,7 +323,7 @@ def _rank_layers(files, *, attr, labels, method, transform, group, folds, normal
     if "anchors" in names or "anchors_best" in names or "all" in names:
         raise EmbgeoError("--layers runs the axis methods regression, pairwise, extremes, fewshot", hint="pick from those with -m")
     names = [m for m in ("regression", "pairwise", "extremes", "extremes_q", "fewshot") if m in names or (m == "extremes_q" and "extremes" in names)]
-    stack = load_layers(list(files), fmt=input_format, id_col=id_col)
+    stack = load_layers(list(files), fmt=input_format, id_col=id_col, join=getattr(join, "value", join))
     if len(set(stack.names)) < len(stack.names) and len(files) == len(stack.names):  # two keys of one file: name them by key
         from embgeo.cli.commands.id import spec_label
 

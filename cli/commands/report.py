@@ -7,9 +7,13 @@ from typing import Annotated, List, Optional
 import typer
 
 from embgeo.cli.common import (
-    DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, JoinOpt, LabelsIdOpt, LabelsOpt, OutOpt, SeedOpt,
+    DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, Join, LabelsIdOpt, LabelsOpt, OutOpt, SeedOpt,
     emit_result, input_entry, message, progress, read_embeddings, seed_value,
 )
+
+
+#: one --join for every row join of the report: --labels onto X, the --pairs, the --compare space, per-layer files of --layers
+ReportJoinOpt = Annotated[Optional[Join], typer.Option("--join", help="Join --labels onto X, the --pairs files, the --compare space (and per-layer --layers files) by 'id' (whenever they carry ids: every id in both, once; an error on any mismatch) or by 'row-order' (only when asked, or when neither side has ids).", case_sensitive=False, show_default=False)]
 
 
 class MapMethod(str, Enum):
@@ -41,7 +45,7 @@ def report(
     input_format: InputFormatOpt = None,
     drop_nonfinite: DropNonfiniteOpt = False,
     dedupe: DedupeOpt = False,
-    join: JoinOpt = None,
+    join: ReportJoinOpt = None,
     fail_on: FailOnOpt = None,
     fmt: FormatOpt = None,
     out: OutOpt = None,
@@ -67,7 +71,11 @@ def report(
         folder = (md.parent if str(md.parent) else Path(".")) / f"{md.stem}_files"
         if folder.exists() and not folder.is_dir():
             raise EmbgeoError("the report's image folder exists as a file", source=str(folder), hint=f"remove or rename {folder}, or name the Markdown file differently")
-    es = read_embeddings(file, id_col=id_col, labels=labels, labels_id_col=labels_id_col, input_format=input_format,
+    from embgeo.io.readers import id_cols
+
+    # --id-col goes to the CSV/TSV/parquet inputs among X, the --pairs and --compare (the others keep their ids)
+    cols = id_cols([file, *(pairs or []), *([compare] if compare else [])], id_col, input_format)
+    es = read_embeddings(file, id_col=cols[0], labels=labels, labels_id_col=labels_id_col, input_format=input_format,
                          drop_nonfinite=drop_nonfinite, dedupe=dedupe, join=join)
     if not drop_nonfinite:  # every analysis would fail on them: say so once, before any work
         from embgeo.validation import format_rows, scan_rows
@@ -79,8 +87,12 @@ def report(
     if pairs:
         if len(pairs) > 2:
             raise EmbgeoError(f"--pairs takes one or two files, got {len(pairs)}", hint="--pairs B, or --pairs A --pairs B")
-        sets = [read_embeddings(p, input_format=input_format) for p in pairs]
+        sets = [read_embeddings(p, id_col=c, input_format=input_format) for p, c in zip(pairs, cols[1:])]
         pair_sets = (es, sets[0]) if len(sets) == 1 else (sets[0], sets[1])
+        from embgeo.uniformity.core import paired_rows
+
+        names = (file, pairs[0]) if len(sets) == 1 else (pairs[0], pairs[1])
+        pair_sets = paired_rows(*pair_sets, join=getattr(join, "value", join), names=names)  # B onto A by id whenever they carry ids
         a, b = pair_sets
         if a.n_samples != b.n_samples or a.n_features != b.n_features:
             raise EmbgeoError(f"the paired sets must have the same shape: {a.source} is {a.n_samples} × {a.n_features}, {b.source} is {b.n_samples} × {b.n_features}",
@@ -89,7 +101,7 @@ def report(
     if layers:
         from embgeo.io import load_layers
 
-        stack = load_layers(list(layers), fmt=input_format, id_col=id_col)
+        stack = load_layers(list(layers), fmt=input_format, id_col=id_col, join=getattr(join, "value", join))
         if stack.ids is None and len(layers) == 1:  # ids beside a pooled stack (embgeo extract writes them)
             import dataclasses
 
@@ -104,7 +116,7 @@ def report(
         from embgeo.extract.store import load_tokens
 
         clouds = load_tokens(tokens)
-    compare_set = read_embeddings(compare, id_col=id_col, input_format=input_format) if compare else None
+    compare_set = read_embeddings(compare, id_col=cols[-1], input_format=input_format) if compare else None
     hierarchy = None
     if edges is not None:
         from embgeo.hyperbolic.graphs import read_hierarchy
@@ -131,7 +143,7 @@ def report(
 
         rep = build_report(
             es, pairs=pair_sets, attr=attr, color_by=color_by, layers=stack, tokens=clouds, layer_class=class_col, hierarchy=hierarchy,
-            compare=compare_set, seed=s,
+            compare=compare_set, seed=s, join=getattr(join, "value", join),
             map_method=map_method.value, reembed_sample=reembed_sample, title=title,
             only=only, progress=step,
         )

@@ -10,7 +10,7 @@ from pathlib import Path
 from embgeo.cli.common import (
     Device,
     FailOnOpt,
-    JoinOpt,
+    Join,
     LabelsIdOpt,
     LabelsOpt,
     PlotOpt,
@@ -54,6 +54,8 @@ ConfOpt = Annotated[float, typer.Option("--confidence", help="Level of the inter
 DeviceOpt = Annotated[Optional[Device], typer.Option("--device", help="Where the exact sum runs (default: the global --device). cuda uses torch on a GPU.", case_sensitive=False)]
 BackendOpt = Annotated[Backend, typer.Option("--backend", help="Exact-mode engine: auto (numpy on CPU, torch on CUDA), numpy, or torch.", case_sensitive=False)]
 DropZeroOpt = Annotated[bool, typer.Option("--drop-zero", help="Drop all-zero rows (they cannot be L2-normalised) instead of failing.")]
+PairsJoinOpt = Annotated[Optional[Join], typer.Option("--join", help="Join the rows of --pairs Y onto X by 'id' (whenever the inputs carry ids: every id in both, once; an error on any mismatch) or by 'row-order' (only when asked, or when no input has ids).", case_sensitive=False, show_default=False)]
+GapJoinOpt = Annotated[Optional[Join], typer.Option("--join", help="Join the rows of Y onto X (and --labels onto X) by 'id' (whenever the inputs carry ids: every id in both, once; an error on any mismatch) or by 'row-order' (only when asked, or when no input has ids).", case_sensitive=False, show_default=False)]
 
 
 def _engine(device: Optional[Device], backend: Backend) -> str | None:
@@ -73,14 +75,24 @@ def _engine(device: Optional[Device], backend: Backend) -> str | None:
 
 def _load(specs: list[str], *, id_col, input_format, drop_nonfinite: bool, drop_zero: bool, dedupe: bool, sample=None, seed: int = 0,
           labels=None, labels_id_col=None, join=None):
-    """Load one set or a row-paired list of sets; drop a row (a pair) when any of its rows is dropped;
-    ``sample``: keep a seeded random sample of that many rows (pairs)."""
+    """Load one set or a row-paired list of sets; returns ``(sets, how)``. Two sets are paired by
+    id whenever they carry ids (``how = "id"``), else by row order (``join="row-order"``, or no ids);
+    drop a row (a pair) when any of its rows is dropped; ``sample``: keep a seeded random sample of
+    that many rows (pairs)."""
     import numpy as np
 
     from embgeo.io import load
+    from embgeo.io.readers import id_cols
     from embgeo.validation import rows_to_drop, scan_rows
 
-    sets = [load(s, fmt=input_format, id_col=id_col) for s in specs]
+    sets = [load(s, fmt=input_format, id_col=c) for s, c in zip(specs, id_cols(specs, id_col, input_format))]
+    how = None
+    if len(sets) == 2:  # Y's rows onto X's: by id whenever the inputs carry ids (embgeo.io.join), else by row order
+        from embgeo.io.join import align_sets, check_join
+
+        how = "row order"
+        if check_join(_value(join)) == "id" and (sets[0].ids is not None or sets[1].ids is not None):
+            sets, how = align_sets(sets, join=_value(join), names=specs)
     if labels is not None:  # joined before rows are dropped or sampled, so that a row-order join still lines up
         from embgeo.io import join_labels
 
@@ -108,7 +120,16 @@ def _load(specs: list[str], *, id_col, input_format, drop_nonfinite: bool, drop_
         keep = np.sort(as_rng(seed).choice(n, size=int(sample), replace=False))
         message(f"{', '.join(specs)}: a seeded sample of {sample} of {n} {unit} (--sample, --seed {seed})")
         sets = [es.take(keep) for es in sets]
-    return sets
+    return sets, how
+
+
+def _join_note(how, join, sets) -> str | None:
+    """The note that says how the rows of the two inputs were paired (None for the plain row-order case)."""
+    if how == "id":
+        return f"rows of {sets[1].source} joined onto those of {sets[0].source} by id"
+    if how == "row order" and _value(join) == "row-order" and any(es.ids is not None for es in sets):
+        return "rows paired by row order (--join row-order): the ids were not used"
+    return None
 
 
 def _value(v):
@@ -183,6 +204,7 @@ def uniformity(
     drop_zero: DropZeroOpt = False,
     dedupe: DedupeOpt = False,
     sample: SampleOpt = None,
+    join: PairsJoinOpt = None,
     fail_on: FailOnOpt = None,
     plot: PlotOpt = None,
     fmt: FormatOpt = None,
@@ -191,14 +213,17 @@ def uniformity(
     """Uniformity log E exp(-t‖x−y‖²) (Wang & Isola 2020); with --pairs also alignment E‖x−y‖^α and the centroid gap.
 
     Verdict on uniformity / uniform-sphere value (normalised rows): ok ≥ 0.8, warn ≥ 0.5, bad below."""
+    from embgeo.errors import EmbgeoError
     from embgeo.uniformity.core import EXACT_MAX_N, alignment
     from embgeo.uniformity.core import uniformity as compute
     from embgeo.uniformity.gap import PairedUniformity, centroid_gap
 
     seed = seed_value(seed)
     specs = [x] + ([pairs] if pairs else [])
-    sets = _load(specs, id_col=id_col, input_format=input_format, drop_nonfinite=drop_nonfinite, drop_zero=drop_zero,
-                 dedupe=dedupe, sample=sample, seed=seed)
+    if join is not None and not pairs:
+        raise EmbgeoError("--join says how the rows of --pairs Y meet those of X: it needs --pairs Y")
+    sets, how = _load(specs, id_col=id_col, input_format=input_format, drop_nonfinite=drop_nonfinite, drop_zero=drop_zero,
+                      dedupe=dedupe, sample=sample, seed=seed, join=join)
     engine = _engine(device, backend)
     normalize = not raw
     results = []
@@ -237,11 +262,13 @@ def uniformity(
         cg = centroid_gap(sets[0].matrix, sets[1].matrix, names=(x, pairs))
         res = PairedUniformity(x=ux, y=uy, alignment=al, gap=cg, names=(x, pairs))
         notes.append("alignment: mean ‖x_i − y_i‖^α over row-paired inputs (0 = identical pairs; 2 = unrelated, isotropic pairs at α = 2)")
+        if (jn := _join_note(how, join, sets)) is not None:
+            notes.append(jn)
     settings = {
         "pairs": pairs, "t": t, "alpha": alpha, "mode": mode.value, "n_pairs": n_pairs, "raw": raw, "confidence": confidence,
         "block": block, "device": _value(device), "backend": backend.value, "engine": ux.backend, "seed": seed,
         "scheduler": scheduler, "id_col": id_col, "input_format": input_format, "drop_nonfinite": drop_nonfinite,
-        "drop_zero": drop_zero, "dedupe": dedupe, "sample": sample, "fail_on": _value(fail_on),
+        "drop_zero": drop_zero, "dedupe": dedupe, "sample": sample, "join": _value(join), "fail_on": _value(fail_on),
     }
     cols, rows = _table(res, results, specs)
     emit_result(command="uniformity", inputs=[input_entry(es) for es in sets], settings=settings, result=res,
@@ -311,6 +338,9 @@ def _read_direction(path: Path):
     if v.ndim != 1:
         raise EmbgeoError(f"a direction is one vector; this file holds an array of shape {v.shape}", source=str(path),
                           hint="write it with gap --write-direction FILE.npy")
+    if np.isfinite(v).all() and not np.any(v):
+        raise EmbgeoError("the direction is the zero vector: a shift along it moves nothing", source=str(path),
+                          hint="give a gap vector measured on data with a gap (gap --write-direction), or leave --direction out")
     return v
 
 
@@ -332,7 +362,7 @@ def gap(
     classes: Annotated[Optional[str], typer.Option("--classes", help="Class embeddings (e.g. prompt texts, one row per class) for zero-shot Hit@1/5 of X; the class of each X row comes from --labels.", show_default=False)] = None,
     labels: LabelsOpt = None,
     labels_id_col: LabelsIdOpt = None,
-    join: JoinOpt = None,
+    join: GapJoinOpt = None,
     class_col: Annotated[Optional[str], typer.Option("--class-col", help="Label column holding each X row's class (an index into --classes, or its id); default: the only label column.", show_default=False)] = None,
     mixup_lambda: Annotated[float, typer.Option("--lambda", help="Mixing ratio λ of the geodesic-mixup hard negatives (weight on X).", min=0.0, max=1.0)] = 0.5,
     block: Annotated[Optional[int], typer.Option("--block", help="Rows per tile of the exact uniformity sums (memory ~ block × n).", min=1)] = None,
@@ -364,8 +394,8 @@ def gap(
     if classes is None and (labels is not None or class_col is not None):
         raise EmbgeoError("--labels/--class-col give the class of each X row for zero-shot hits, which needs --classes C.npy")
     vec = _read_direction(direction) if direction is not None else None
-    sx, sy = _load([x, y], id_col=id_col, input_format=input_format, drop_nonfinite=drop_nonfinite, drop_zero=drop_zero,
-                   dedupe=dedupe, sample=sample, seed=seed, labels=labels, labels_id_col=labels_id_col, join=join)
+    (sx, sy), how = _load([x, y], id_col=id_col, input_format=input_format, drop_nonfinite=drop_nonfinite, drop_zero=drop_zero,
+                          dedupe=dedupe, sample=sample, seed=seed, labels=labels, labels_id_col=labels_id_col, join=join)
     cls = class_labels = used_col = None
     if classes is not None:
         from embgeo.io import load
@@ -390,6 +420,8 @@ def gap(
         f"retrieval among {res.shift.retrieval_pool} pairs; contrastive loss at τ = {temperature:g}",
         "uniformity_reference_mm is the m²-Mix reference's 'multimodal uniformity': it passes X twice (torch.cat([image, image])), not X and Y",
     ]
+    if (jn := _join_note(how, join, (sx, sy))) is not None:
+        notes.insert(1, jn)
     settings = {
         "t": t, "alpha": alpha, "mode": mode.value, "n_pairs": n_pairs, "confidence": confidence, "cv": cv,
         "separability": separability, "shift": shift, "shift_sweep": None if grid is None else [float(v) for v in grid],

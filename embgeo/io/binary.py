@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.io.common import ID_KEYS, PREFERRED_KEYS, check_numeric, ids_as_text, short_error
+from embgeo.io.common import ID_KEYS, PREFERRED_KEYS, check_numeric, id_array, short_error
 from embgeo.io.model import EmbeddingSet
 
 _NPY_MAGIC = b"\x93NUMPY"
@@ -105,9 +105,12 @@ def read_npz(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingS
             raise EmbgeoError("holds no arrays", hint="save the matrix with np.savez(path, embeddings=X)")
         if key is None:
             matrices = [k for k in names if k not in ID_KEYS]
+            if not matrices:
+                raise EmbgeoError(f"holds only id arrays ({', '.join(names)}) and no embedding matrix",
+                                  hint="save the matrix too: np.savez(path, embeddings=X, ids=ids)")
             key = matrices[0] if len(matrices) == 1 else next((k for k in PREFERRED_KEYS if k in names), None)
             if key is None:
-                raise EmbgeoError(f"holds several arrays ({', '.join(names)}); which one?", hint=f"name it as FILE.npz:{names[0]}")
+                raise EmbgeoError(f"holds several arrays ({', '.join(names)}); which one?", hint=f"name it as FILE.npz:{matrices[0]}")
         if key not in names:
             raise EmbgeoError(f"has no array '{key}' (arrays: {', '.join(names) or 'none'})", hint=f"use FILE.npz:{names[0]}")
         arr = _npz_member(zf, key)
@@ -123,7 +126,7 @@ def read_npz(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingS
                         raise
                     continue
                 if cand.ndim == 1 and len(cand) == rows:
-                    ids = ids_as_text(cand)
+                    ids = id_array(cand, f"array '{ik}'")
                     break
                 if ik in ("ids", "id") and arr.ndim == 2:  # meant as ids, but they do not fit: never drop them silently
                     raise EmbgeoError(f"array '{ik}' has shape {cand.shape} but '{key}' has {rows} rows",
@@ -133,6 +136,8 @@ def read_npz(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingS
 
 # ---------------------------------------------------------------- safetensors
 
+#: safetensors dtype → the name embgeo reports
+ST_NAMES = {"F64": "float64", "F32": "float32", "F16": "float16", "BF16": "bfloat16"}
 ST_DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "BF16": "<u2", "I64": "<i8", "I32": "<i4", "I16": "<i2", "I8": "i1", "U8": "u1"}
 #: item sizes of every dtype the safetensors format defines (for checking the layout of tensors embgeo does not read)
 ST_ITEMSIZE = {"BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1, "I16": 2, "U16": 2, "F16": 2, "BF16": 2,
@@ -200,10 +205,16 @@ def read_safetensors(path: Path, *, key=None, id_col=None, allow_3d=False) -> Em
     if not names:
         raise EmbgeoError("holds no tensors")
     if key is None:
-        cands = [k for k in names if len(header[k]["shape"]) in ((2, 3) if allow_3d else (2,))]
+        ndims = (2, 3) if allow_3d else (2,)
+        cands = [k for k in names if len(header[k]["shape"]) in ndims and header[k]["dtype"] in ST_DTYPES]
         key = next((k for k in PREFERRED_KEYS if k in names), None) or (cands[0] if len(cands) == 1 else None)
+        if key is None and not cands:
+            found = ", ".join(f"{k} {len(header[k]['shape'])}-D {ST_NAMES.get(header[k]['dtype'], header[k]['dtype'].lower())}" for k in names[:8])
+            raise EmbgeoError(f"holds no {'2-D or 3-D' if allow_3d else '2-D'} numeric tensor (found: {found})",
+                              hint="save the embeddings as one (n_samples, n_features) tensor")
         if key is None:
-            raise EmbgeoError(f"holds several tensors ({', '.join(names[:8])}); which one?", hint=f"name it as FILE.safetensors:{names[0]}")
+            raise EmbgeoError(f"holds several {'2-D/3-D' if allow_3d else '2-D'} tensors ({', '.join(cands[:8])}); which one?",
+                              hint=f"name it as FILE.safetensors:{cands[0]}")
     if key not in header:
         raise EmbgeoError(f"has no tensor '{key}' (tensors: {', '.join(names[:8])})")
     info = header[key]
@@ -217,7 +228,7 @@ def read_safetensors(path: Path, *, key=None, id_col=None, allow_3d=False) -> Em
     else:
         arr = np.memmap(path, dtype=ST_DTYPES[dt], mode="r", offset=8 + hlen + start, shape=shape)
     prov = {"keys": names}
-    prov["dtype"] = {"F64": "float64", "F32": "float32", "F16": "float16", "BF16": "bfloat16"}.get(dt, dt.lower())
+    prov["dtype"] = ST_NAMES.get(dt, dt.lower())
     if dt == "BF16":
         arr = bf16_to_float32(arr)
     return EmbeddingSet(matrix=arr, provenance=prov)
@@ -227,6 +238,8 @@ def read_safetensors(path: Path, *, key=None, id_col=None, allow_3d=False) -> Em
 
 def read_vecs(path: Path, *, key=None, id_col=None, allow_3d=False, component=np.float32) -> EmbeddingSet:
     """``.fvecs`` / ``.bvecs`` (TEXMEX): each row is an int32 ``d`` then ``d`` components."""
+    if key:
+        raise EmbgeoError(f"a .{'b' if component == np.uint8 else 'f'}vecs file holds one matrix; got key '{key}'", hint="drop the ':KEY' part")
     size = path.stat().st_size
     if size < 4:
         raise EmbgeoError("too short for a vecs file")
@@ -274,8 +287,12 @@ def read_pt(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSe
         if key is None:
             cands = [k for k, v in tensors.items() if v.ndim in ((2, 3) if allow_3d else (2,))]
             key = next((k for k in PREFERRED_KEYS if k in tensors), None) or (cands[0] if len(cands) == 1 else None)
+            if key is None and not cands:
+                found = ", ".join(f"{k} {v.ndim}-D {str(v.dtype).replace('torch.', '')}" for k, v in list(tensors.items())[:8]) or "no tensors"
+                raise EmbgeoError(f"holds a dict with no {'2-D or 3-D' if allow_3d else '2-D'} tensor (found: {found})",
+                                  hint="save the embeddings as one (n_samples, n_features) tensor")
             if key is None:
-                raise EmbgeoError(f"holds a dict of several tensors ({', '.join(map(str, tensors))}); which one?", hint="name it as FILE.pt:KEY")
+                raise EmbgeoError(f"holds a dict of several tensors ({', '.join(map(str, cands))}); which one?", hint=f"name it as FILE.pt:{cands[0]}")
         if key not in tensors:
             raise EmbgeoError(f"has no tensor '{key}' (keys: {', '.join(map(str, obj))})")
         obj = tensors[key]

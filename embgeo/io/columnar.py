@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from embgeo.errors import EmbgeoError, require
-from embgeo.io.common import ID_KEYS, PREFERRED_KEYS, ids_as_text, short_error
+from embgeo.io.common import ID_KEYS, PREFERRED_KEYS, id_array, short_error
 from embgeo.io.model import EmbeddingSet
 from embgeo.io.text import column_array
 
@@ -133,21 +133,40 @@ def read_hdf5(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedding
     except OSError as exc:
         raise EmbgeoError(f"is not a readable HDF5 file ({short_error(exc)})") from None
     with f:
-        datasets = []
+        datasets, links, groups = [], [], []
 
         def visit(name):
-            if isinstance(f.get(name, getlink=True), h5py.ExternalLink):
+            link = f.get(name, getlink=True)
+            if isinstance(link, h5py.ExternalLink):
+                links.append(f"/{name} (an external link to {link.filename}:{link.path}, not read)")
                 return None
-            if isinstance(f.get(name), h5py.Dataset):
+            try:
+                obj = f.get(name)
+            except (KeyError, OSError):
+                obj = None
+            if obj is None:
+                links.append(f"/{name} (a link to nothing)")
+            elif isinstance(link, h5py.SoftLink):  # another name for an object visited under its own name
+                return None
+            elif isinstance(obj, h5py.Dataset):
                 datasets.append(name)
+            elif isinstance(obj, h5py.Group):
+                groups.append(name)
             return None
 
-        f.visit(visit)
+        f.visit_links(visit)  # every link (visit() skips external ones)
         if key is None:
-            cands = [n for n in datasets if n not in ID_KEYS and f[n].ndim in ((2, 3) if allow_3d else (2,))]
+            ndims = (2, 3) if allow_3d else (2,)
+            cands = [n for n in datasets if n not in ID_KEYS and f[n].ndim in ndims and f[n].dtype.kind in "fiub"]
             key = next((k for k in PREFERRED_KEYS if k in datasets), None) or (cands[0] if len(cands) == 1 else None)
+            if key is None and not cands:
+                found = [f"/{n} {_describe(f[n])}" for n in datasets] + links + [f"/{g} (group)" for g in groups]
+                raise EmbgeoError(f"holds no {'2-D or 3-D' if allow_3d else '2-D'} numeric dataset (found: {', '.join(found[:8]) or 'nothing'})",
+                                  hint="store the embeddings as one (n_samples, n_features) dataset of numbers"
+                                       + ("; embgeo reads only the file itself, never linked files" if links else ""))
             if key is None:
-                raise EmbgeoError(f"holds several datasets ({', '.join(datasets[:8])}); which one?", hint=f"name it as FILE.h5:/{datasets[0] if datasets else 'path'}")
+                raise EmbgeoError(f"holds several {'2-D/3-D' if allow_3d else '2-D'} numeric datasets ({', '.join('/' + c for c in cands[:8])}); which one?",
+                                  hint=f"name it as FILE.h5:/{cands[0]}")
         key = key.lstrip("/")
         _check_local(f, key, h5py)
         if key not in f or not isinstance(f[key], h5py.Dataset):
@@ -168,9 +187,19 @@ def read_hdf5(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedding
                 continue
             cand = f[ik]
             if cand.ndim == 1 and len(cand) == arr.shape[0] and cand.dtype.kind in "iuSOU" and not cand.is_virtual and not cand.external:
-                ids = ids_as_text(cand[()])
+                ids = id_array(cand[()], f"dataset '/{ik}'")
                 break
+            if ik in ("ids", "id") and arr.ndim == 2 and (cand.ndim != 1 or len(cand) != arr.shape[0]):  # meant as ids, but they do not fit: never drop them silently
+                raise EmbgeoError(f"dataset '/{ik}' has shape {cand.shape} but '/{key}' has {arr.shape[0]} rows",
+                                  hint=f"store one id per row (a 1-D '/{ik}' of length {arr.shape[0]})")
     return EmbeddingSet(matrix=arr, ids=ids, provenance={"keys": datasets})
+
+
+def _describe(ds) -> str:
+    """A dataset's rank and type for an error message: ``1-D float32``, ``scalar int64``, ``2-D string``."""
+    rank = "scalar" if ds.ndim == 0 else f"{ds.ndim}-D"
+    kind = "string" if ds.dtype.kind in "SUO" else str(ds.dtype)
+    return f"{rank} {kind}"
 
 
 def hdf5_array(path: Path, ds) -> np.ndarray:
@@ -279,5 +308,5 @@ def read_parquet(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedd
     for c in scalars:
         vals = table.column(c).to_pylist()
         attributes[c] = column_array(["" if v is None else str(v) for v in vals])
-    ids = ids_as_text(table.column(id_col).to_pylist()) if id_col else None
+    ids = id_array(table.column(id_col).to_pylist(), f"column '{id_col}'") if id_col else None
     return EmbeddingSet(matrix=matrix, ids=ids, attributes=attributes, provenance={"columns": names})

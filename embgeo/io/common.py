@@ -27,3 +27,35 @@ def check_numeric(arr: np.ndarray, what: str) -> None:
 def ids_as_text(values) -> np.ndarray:
     """Row ids of any dtype (int, bytes, str) as a str array."""
     return np.asarray([v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in values], dtype=str)
+
+
+def is_plain_number(text: str) -> bool:
+    """Is ``text`` a number as CSV and text vector files write it (ASCII digits, ``.``, ``e``,
+    ``inf``/``nan``)? Python's ``float`` also reads ``1_000`` and full-width ``６``; those are not
+    numbers in a data file (they are read as non-numeric cells)."""
+    if not text.isascii() or "_" in text:
+        return False
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def plain_floats(values: list[str]) -> list[float]:
+    """``float`` of every value, raising ValueError for a value :func:`is_plain_number` refuses."""
+    out = list(map(float, values))
+    joined = "".join(values)
+    if "_" in joined or not joined.isascii():
+        raise ValueError("not a plain number")
+    return out
+
+
+def id_array(values, what: str) -> np.ndarray:
+    """Row ids (int, bytes, str) as a str array; a missing (null) or empty id is an error naming its row."""
+    values = list(values)
+    for i, v in enumerate(values):
+        if v is None or (isinstance(v, (str, bytes)) and not v.strip()):
+            raise EmbgeoError(f"{what}, row {i}: the id is {'missing (null)' if v is None else 'empty'}",
+                              hint="every row needs an id; fill it in or remove the row")
+    return ids_as_text(values)

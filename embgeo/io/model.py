@@ -120,24 +120,55 @@ class LayerStack:
     def __len__(self) -> int:
         return len(self.layers)
 
+    @property
+    def join(self) -> str | None:
+        """How the rows of per-layer files were joined: ``"id"`` or ``"row order"`` (None for one array)."""
+        return self.provenance.get("join")
+
     @classmethod
-    def from_array(cls, array: np.ndarray, *, source: str = "<array>") -> "LayerStack":
+    def from_array(cls, array: np.ndarray, *, source: str = "<array>", ids=None) -> "LayerStack":
+        """The layers of an ``L×n×d`` array; ``ids`` (optional): one unique id per row (``n`` of them)."""
         if array.ndim != 3:
             raise EmbgeoError(f"a layer stack array must be 3-D (L×n×d), got shape {array.shape}", source=source)
+        n = int(array.shape[1])
+        if ids is not None:
+            from embgeo.io.common import ids_as_text
+
+            ids = np.asarray(ids)
+            if ids.ndim != 1 or ids.shape[0] != n:
+                raise EmbgeoError(f"the stack's ids have shape {ids.shape} but its layers have {n} rows",
+                                  source=source, hint=f"save one id per row (a 1-D 'ids' array of length {n})")
+            ids = ids_as_text(ids)
+            uniq, counts = np.unique(ids, return_counts=True)
+            if uniq.size < ids.size:
+                rep = uniq[counts > 1]
+                raise EmbgeoError(f"the stack's ids repeat {ids.size - uniq.size} times (first: {', '.join(repr(str(r)) for r in rep[:3])})",
+                                  source=source, hint="give every row its own id")
         return cls(
             layers=tuple(array[i] for i in range(array.shape[0])),
             names=tuple(f"layer{i}" for i in range(array.shape[0])),
+            ids=ids,
             provenance={"file": source},
         )
 
     @classmethod
-    def from_sets(cls, sets: list[EmbeddingSet]) -> "LayerStack":
+    def from_sets(cls, sets: list[EmbeddingSet], *, join: str | None = None) -> "LayerStack":
+        """One layer per set, the rows joined onto the first set's order by :func:`embgeo.io.join.align_sets`:
+        by id whenever the sets carry ids (every id in every set, once), by row order only when none
+        has, or with ``join="row-order"``; sets of which only some carry ids are refused otherwise."""
+        from embgeo.io.join import align_sets
+
+        sets = list(sets)
+        if not sets:
+            raise EmbgeoError("a layer stack needs at least one layer")
+        joined, how = align_sets(sets, join=join)
+        ids = next((s.ids for s in joined if s.ids is not None), None) if how == "row order" else joined[0].ids
         return cls(
-            layers=tuple(s.matrix for s in sets),
-            names=tuple(s.provenance.get("name", s.source) for s in sets),
-            ids=sets[0].ids,
-            attributes=sets[0].attributes,
-            provenance={"files": [s.source for s in sets]},
+            layers=tuple(s.matrix for s in joined),
+            names=tuple(s.provenance.get("name", s.source) for s in joined),
+            ids=ids,
+            attributes=joined[0].attributes,
+            provenance={"files": [s.source for s in sets], "join": how},
         )
 
 

@@ -57,6 +57,8 @@ READERS = {
 }
 
 FORMATS = tuple(READERS)
+#: formats whose rows have named columns (the only ones ``id_col`` applies to)
+COLUMN_FORMATS = ("csv", "tsv", "parquet")
 
 #: what a reader may raise on a corrupt file besides EmbgeoError (each becomes one line)
 READ_ERRORS = (ValueError, OSError, EOFError, KeyError, IndexError, TypeError, struct.error, UnicodeDecodeError,
@@ -107,7 +109,7 @@ def load(
     fmt : force a format (``npy``, ``npz``, ``csv``, ``tsv``, ``text``, ``word2vec-binary``,
         ``parquet``, ``safetensors``, ``hdf5``, ``pt``, ``fvecs``, ``bvecs``).
     key : array / column / tensor / dataset to read from a container (overrides ``:KEY``).
-    id_col : CSV/TSV/parquet column holding row ids.
+    id_col : CSV/TSV/parquet column holding row ids (an error for any other format).
     bad_cells : CSV/TSV only: ``"error"`` (default) fails on an empty or non-numeric cell in a
         numeric column, naming the line and column; ``"nan"`` reads such cells as NaN.
     """
@@ -121,6 +123,10 @@ def load(
     fmt = detect_format(path, fmt)
     if path.stat().st_size == 0:
         raise EmbgeoError("file is empty", source=src)
+    if id_col is not None and fmt not in COLUMN_FORMATS:
+        raise EmbgeoError(f"--id-col '{id_col}' names a column, but this {fmt} file has no columns", source=src,
+                          hint="drop --id-col (--id-col applies to CSV, TSV and parquet files"
+                               + ("; word vectors carry their words as ids)" if fmt in ("text", "word2vec-binary") else ")"))
     extra = {"bad_cells": bad_cells} if fmt in ("csv", "tsv") else {}
     try:
         es = READERS[fmt](path, key=key, id_col=id_col, **extra)
@@ -146,22 +152,60 @@ def load(
     return EmbeddingSet(matrix=matrix, ids=es.ids, attributes=es.attributes, provenance=prov)
 
 
-def load_layers(specs: list[str], *, fmt: str | None = None, id_col: str | None = None) -> LayerStack:
-    """A layer stack from one ``L×n×d`` file (``.npy``/``.npz``/…) or several 2-D files."""
+def id_cols(specs, id_col: str | None, fmt: str | None = None) -> list:
+    """``--id-col`` for each of several inputs read together (``compare X.csv Y.npz --id-col key``):
+    the CSV/TSV/parquet inputs get it, the others keep their own ids. When none of them has columns
+    it is given to all, so :func:`load` refuses it with its one line."""
+    specs = list(specs)
+    if id_col is None:
+        return [None] * len(specs)
+    fmts = []
+    for spec in specs:
+        try:
+            fmts.append(detect_format(split_spec(spec)[0], fmt))
+        except EmbgeoError:
+            fmts.append(None)  # load says what is wrong with this input
+    if not any(f in COLUMN_FORMATS for f in fmts):
+        return [id_col] * len(specs)
+    return [id_col if f in COLUMN_FORMATS or f is None else None for f in fmts]
+
+
+def load_layers(specs: list[str], *, fmt: str | None = None, id_col: str | None = None, join: str | None = None) -> LayerStack:
+    """A layer stack from one ``L×n×d`` file (``.npy``/``.npz``/…) or several 2-D files.
+
+    A 3-D ``.npz`` keeps its ``ids`` array (one unique id per row). Per-layer files are joined onto
+    the rows of the first file by :func:`embgeo.io.join.align_sets`: by id whenever they carry ids
+    (every id in every file, once), by row order only when none has, or with ``join="row-order"``;
+    files of which only some carry ids are refused unless ``join="row-order"``.
+    """
     if len(specs) == 1:
         path, key = split_spec(specs[0])
         fmt1 = detect_format(path, fmt)
         if fmt1 in ("npy", "npz", "safetensors", "hdf5", "pt") and path.is_file():
             try:
-                arr = READERS[fmt1](path, key=key, id_col=None, allow_3d=True).matrix
+                es = READERS[fmt1](path, key=key, id_col=None, allow_3d=True)
+                arr = es.matrix
+                ids = None
+                if fmt1 == "npz" and arr.ndim == 3:  # the row ids beside the stack (the reader matches ids to the L layers, not the n rows)
+                    import numpy as np
+
+                    from embgeo.io.common import ID_KEYS
+
+                    present = [k for k in ID_KEYS if k in es.provenance.get("keys", ()) and k != key]
+                    with np.load(path, allow_pickle=False) as z:
+                        for ik in present:
+                            cand = z[ik]  # an object (pickled) array raises ValueError: one line below
+                            if ik in ("ids", "id") or (cand.ndim == 1 and len(cand) == arr.shape[1]):
+                                ids = cand  # an 'ids'/'id' array of any shape: the stack checks it
+                                break
             except EmbgeoError as exc:
                 raise exc.with_source(str(path)) from None
             except READ_ERRORS as exc:
                 raise EmbgeoError(f"cannot read as {fmt1}: {short_error(exc)}", source=str(path)) from None
             if arr.ndim == 3:
-                return LayerStack.from_array(arr, source=str(path))
+                return LayerStack.from_array(arr, source=str(path), ids=ids)
     sets = []
-    for spec in specs:
-        es = load(spec, fmt=fmt, id_col=id_col)
+    for spec, col in zip(specs, id_cols(specs, id_col, fmt)):
+        es = load(spec, fmt=fmt, id_col=col)
         sets.append(EmbeddingSet(es.matrix, es.ids, es.attributes, {**es.provenance, "name": Path(es.source).stem}))
-    return LayerStack.from_sets(sets)
+    return LayerStack.from_sets(sets, join=join)

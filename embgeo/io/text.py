@@ -8,6 +8,10 @@ Rules (docs/formats.md states them with examples):
 - a column is a label column only when it is clearly text (at least half of its non-empty cells
   are not numbers); a numeric column with a bad or empty cell is an error naming the line and
   the column (``bad_cells="nan"`` reads such cells as NaN instead);
+- nothing is guessed: a column of numbers written with a decimal comma (``0,5``), a column with
+  no value at all, an integer column named like a row index (``Unnamed: 0``, ``index``, an empty
+  name) that would become a dimension, and an empty id are errors naming the column (and line);
+  numbers are plain ASCII (``1_000`` and full-width ``６`` are not numbers);
 - the first row is a header when one of its cells is text over a numeric column, or when it
   is the run ``0 1 … d−1`` (``1 … d``) over a body with non-integer values; ``NA``/empty cells
   are never evidence of a header;
@@ -23,7 +27,9 @@ from pathlib import Path
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.io.model import EmbeddingSet, is_number
+from embgeo.io.common import is_plain_number as is_number
+from embgeo.io.common import plain_floats
+from embgeo.io.model import EmbeddingSet
 
 #: rows used to decide the header and which columns are labels
 SAMPLE_ROWS = 1000
@@ -36,7 +42,12 @@ MISSING = frozenset(("", "na", "n/a", "null", "none", "nil", "-"))
 
 # a number written with 10 or more significant digits: a nonzero digit, 8 more, any more, a nonzero last one
 _SIG10 = re.compile(r"[1-9]\d{8}\d*?[1-9]")  # searched in the text with its decimal points removed
-_INT = re.compile(r"[+-]?\d+")
+_INT = re.compile(r"[+-]?[0-9]+")
+_UINT = re.compile(r"[0-9]+")
+# a number written with a comma: a decimal comma (0,5), a thousands separator (1,000) or both (1.234,5)
+_COMMA_NUMBER = re.compile(r"(?=[^,]*,)[+-]?[0-9]*(?:[.,][0-9]+)+(?:[eE][+-]?[0-9]+)?")
+#: names of a row-index column (pandas' ``Unnamed: 0``, ``index``, an empty name, ``id``): never a dimension
+INDEX_NAMES = frozenset(("", "id", "ids", "idx", "index", "row_id", "rowid", "unnamed: 0"))
 _F32 = np.finfo(np.float32)
 
 
@@ -66,21 +77,27 @@ def column_array(values) -> np.ndarray:
         if s.lower() in MISSING:
             out.append(np.nan)
             continue
-        try:
-            out.append(float(s))
-        except ValueError:
+        if not is_number(s):
             return np.asarray([v.strip() for v in values], dtype=str)
+        out.append(float(s))
     return np.asarray(out, dtype=np.float64)
 
 
 def cell_kind(text: str) -> str:
-    """``missing``, ``num``, ``list`` or ``text``."""
+    """``missing``, ``num``, ``comma`` (a number written with a comma: ``0,5``), ``list`` or ``text``."""
     t = text.strip()
     if t.lower() in MISSING:
         return "missing"
     if is_number(t):
         return "num"
+    if _COMMA_NUMBER.fullmatch(t):
+        return "comma"
     return "list" if t.startswith("[") else "text"
+
+
+def column_label(header: list[str], j: int) -> str:
+    """How an error names column ``j``: ``'name'``, or its position when the header cell is empty."""
+    return f"'{header[j]}'" if header[j] else f"{j + 1} (no name in the header)"
 
 
 def looks_like_header(first: list[str], body: list[list[str]]) -> bool:
@@ -94,33 +111,75 @@ def looks_like_header(first: list[str], body: list[list[str]]) -> bool:
             continue
         kinds = [cell_kind(r[j]) for r in body if j < len(r)]
         filled = sum(k != "missing" for k in kinds)
-        if filled and sum(k in ("num", "list") for k in kinds) * 2 >= filled:
+        if filled and sum(k in ("num", "list", "comma") for k in kinds) * 2 >= filled:
             return True
     named = [c.strip() for c in first if c.strip()]
-    if len(named) >= 2 and all(c.isdigit() for c in named):
+    if len(named) >= 2 and all(_UINT.fullmatch(c) for c in named):
         ints = [int(c) for c in named]
         if ints[0] in (0, 1) and ints == list(range(ints[0], ints[0] + len(ints))):
             return any(cell_kind(v) == "num" and not _INT.fullmatch(v.strip()) for r in body[:50] for v in r)
     return False
 
 
-def _column_kinds(header: list[str], sample: list[list[str]], skip: set[int]) -> tuple[list[int], list[int], list[int]]:
-    """Split column indices into (numeric, list, label) from the sample rows."""
-    num, lst, lab = [], [], []
+def _column_kinds(header: list[str], sample: list[tuple[int, list[str]]], skip: set[int]):
+    """Split column indices into (numeric, list, label, empty, comma) from the sample rows: ``empty``
+    columns (label columns with no value in the sample) and ``comma`` columns (label columns only
+    because their numbers are written with a comma) are refused by the caller."""
+    num, lst, lab, empty, comma = [], [], [], [], []
     for j in range(len(header)):
         if j in skip:
             continue
-        kinds = [cell_kind(r[j]) for r in sample]
+        kinds = [cell_kind(r[j]) for _, r in sample]
         filled = [k for k in kinds if k != "missing"]
+        n_num = sum(k == "num" for k in filled)
         if not filled:
             lab.append(j)
+            empty.append(j)
         elif filled[0] == "list":
             lst.append(j)
-        elif sum(k == "num" for k in filled) * 2 >= len(filled):
+        elif n_num * 2 >= len(filled):
             num.append(j)
         else:
             lab.append(j)
-    return num, lst, lab
+            n_comma = sum(k == "comma" for k in filled)
+            if n_comma and (n_num + n_comma) * 2 >= len(filled):
+                comma.append(j)
+    return num, lst, lab, empty, comma
+
+
+def _comma_error(header: list[str], j: int, line: int, cell: str, delimiter: str) -> EmbgeoError:
+    sep = "\\t" if delimiter == "\t" else delimiter
+    return EmbgeoError(
+        f"line {line}, column {column_label(header, j)}: {cell.strip()[:30]!r} is a number written with a comma; "
+        "embgeo does not read decimal commas (or thousands separators) and never guesses them",
+        hint=f"convert the file to '.' decimal points, e.g. pandas.read_csv(path, sep='{sep}', decimal=',').to_csv(out, sep='{sep}', index=False), "
+             "or drop the column if it does not hold numbers",
+    )
+
+
+def _check_columns(header, sample, num, lst, empty, comma, id_col, whole, delimiter) -> None:
+    """Refuse what would otherwise be guessed: comma numbers read as text, an empty column, a row index used as a dimension."""
+    for j in empty:
+        where = "any row" if whole else f"its first {len(sample)} rows (lines {sample[0][0]}–{sample[-1][0]})"
+        raise EmbgeoError(f"column {column_label(header, j)} has no value in {where}: only empty or NA cells, so it is neither a dimension nor a label",
+                          hint="fill it in or remove the column; a delimiter at the end of every line adds an empty column")
+    if not lst:
+        for j in comma:
+            line, r = next((line, r) for line, r in sample if cell_kind(r[j]) == "comma")
+            raise _comma_error(header, j, line, r[j], delimiter)
+        for j in num:
+            name = header[j]
+            if name.strip().lower() not in INDEX_NAMES and not re.fullmatch(r"unnamed: [0-9]+", name.strip().lower()):
+                continue
+            vals = [r[j].strip() for _, r in sample]
+            if not all(_INT.fullmatch(v) for v in vals):
+                continue
+            shown = ", ".join(vals[:3]) + (", …" if len(vals) > 3 else "")
+            fix = (f"drop the column; the ids come from column '{id_col}'" if id_col is not None
+                   else f"pass --id-col {name!r} to use it as row ids, or drop the column" if name
+                   else "give the column a name and pass --id-col NAME to use it as row ids, or drop the column")
+            raise EmbgeoError(f"column {column_label(header, j)} holds integers ({shown}) and is named like a row index; "
+                              "embgeo does not use it as an embedding dimension", hint=fix)
 
 
 def _check_semicolons(sample: list[list[str]], delimiter: str) -> None:
@@ -169,6 +228,9 @@ class _Rows:
 def _bad_cell(values: list[str], names: list[str], line: int) -> EmbgeoError:
     for v, name in zip(values, names):
         if not is_number(v):
+            if _COMMA_NUMBER.fullmatch(v.strip()):
+                return EmbgeoError(f"line {line}, column '{name}': {v.strip()[:30]!r} is a number written with a comma; embgeo does not read "
+                                   "decimal commas (or thousands separators)", hint="write numbers with '.' as the decimal point and no thousands separator")
             what = "an empty cell" if not v.strip() else f"non-numeric value {v.strip()[:30]!r}"
             return EmbgeoError(f"line {line}, column '{name}': {what} in a numeric column",
                                hint="fix the value or remove the row; embgeo.io.load(..., bad_cells='nan') reads it as NaN")
@@ -177,7 +239,7 @@ def _bad_cell(values: list[str], names: list[str], line: int) -> EmbgeoError:
 
 def _floats(values: list[str], names: list[str], line: int, bad_cells: str) -> list[float]:
     try:
-        out = list(map(float, values))
+        out = plain_floats(values)
     except ValueError:
         if bad_cells != "nan":
             raise _bad_cell(values, names, line) from None
@@ -195,7 +257,7 @@ def _list_cell(cell: str, line: int, col: str) -> tuple[list[float], str]:
         raise EmbgeoError(f"line {line}, column '{col}': expected a list like [0.1, 0.2], got {text[:30]!r}")
     inner = text[1:-1].replace(",", " ")
     try:
-        vals = list(map(float, inner.split()))
+        vals = plain_floats(inner.split())
     except ValueError:
         raise EmbgeoError(f"line {line}, column '{col}': non-numeric value in list {text[:30]!r}") from None
     if float("inf") in vals or float("-inf") in vals:
@@ -220,10 +282,11 @@ def _read_delimited(path, key, id_col, delimiter, bad_cells, dtype) -> Embedding
     with open(path, newline="", encoding="utf-8-sig") as fh:  # -sig: a BOM (Excel) is not part of the first cell
         reader = csv.reader(fh, delimiter=delimiter)
         rows = (r for r in reader if r and any(c.strip() for c in r))
-        sample = []
+        sample, whole = [], True
         for r in rows:
             sample.append((reader.line_num, r))
             if len(sample) > SAMPLE_ROWS:
+                whole = False
                 break
         if not sample:
             raise EmbgeoError("has no rows")
@@ -250,12 +313,12 @@ def _read_delimited(path, key, id_col, delimiter, bad_cells, dtype) -> Embedding
             # a column named "id", or pandas' unnamed index column, holds row ids, not a dimension
             if "id" in pos:
                 id_col = "id"
-            elif header[0] == "" and all(r[0].strip().isdigit() for _, r in sample):
+            elif header[0] == "" and all(_UINT.fullmatch(r[0].strip()) for _, r in sample):
                 id_col = ""
         if id_col is not None and id_col not in pos:
             raise EmbgeoError(f"no id column '{id_col}' (columns: {', '.join(header[:12])})", hint="pass --id-col with a column name from the header")
         skip = {pos[id_col]} if id_col is not None else set()
-        num, lst, lab = _column_kinds(header, [r for _, r in sample], skip)
+        num, lst, lab, empty, comma = _column_kinds(header, sample, skip)
         if key is not None:
             if key not in pos:
                 raise EmbgeoError(f"no column '{key}'")
@@ -264,8 +327,12 @@ def _read_delimited(path, key, id_col, delimiter, bad_cells, dtype) -> Embedding
             lab = [j for j in range(width) if j != pos[key] and j not in skip]
         if len(lst) > 1:
             raise EmbgeoError(f"several list columns ({', '.join(header[j] for j in lst)})", hint="name one as FILE.csv:COLUMN")
+        _check_columns(header, sample, num, lst, empty, comma, id_col, whole, delimiter)
         if not lst and not num:
-            raise EmbgeoError("has no numeric columns to use as embedding dimensions")
+            seen = [f"{column_label(header, j)} ({'ids' if j in skip else 'text'}, e.g. {sample[0][1][j].strip()[:20]!r})" for j in range(width)]
+            raise EmbgeoError(f"has no numeric columns to use as embedding dimensions (columns: {', '.join(seen[:8])}{', …' if width > 8 else ''})",
+                              hint="embeddings need one numeric column per dimension or one list column like \"[0.1, 0.2]\"; "
+                                   "if the numbers are there, check the delimiter (',' for .csv, tab for .tsv) or pass --input-format")
         if lst:
             lab = [j for j in range(width) if j not in skip and j != lst[0]]
         names = [header[j] for j in num]
@@ -297,7 +364,11 @@ def _read_delimited(path, key, id_col, delimiter, bad_cells, dtype) -> Embedding
             for j in lab:
                 labels[j].append(r[j])
             if ids is not None:
-                ids.append(r[idj].strip())
+                ident = r[idj].strip()
+                if not ident:
+                    raise EmbgeoError(f"line {line}, column {column_label(header, idj)}: the id is empty",
+                                      hint="every row needs an id; fill it in or remove the row")
+                ids.append(ident)
 
         for line, r in sample:
             take(line, r)
@@ -321,8 +392,15 @@ def read_csv(path, **kw):
 
 # ---------------------------------------------------------------- word vectors
 
+def no_key(key, what: str) -> None:
+    """A file that holds one matrix takes no ``:KEY`` (``--id-col`` is refused by :func:`embgeo.io.load`)."""
+    if key:
+        raise EmbgeoError(f"a {what} file holds one matrix; got key '{key}'", hint="drop the ':KEY' part")
+
+
 def read_text_vectors(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSet:
     """word2vec text (first line ``n d``) or GloVe text (no header): ``word v1 … vd`` per line."""
+    no_key(key, "word-vector text")
     try:
         return _read_text_vectors(path, np.float32)
     except _NeedFloat64:
@@ -336,13 +414,13 @@ def _read_text_vectors(path: Path, dtype) -> EmbeddingSet:
             parts = line.split()  # spaces or tabs
             if not parts:
                 continue
-            if lineno == 1 and len(parts) == 2 and all(p.isdigit() for p in parts):
+            if lineno == 1 and len(parts) == 2 and all(_UINT.fullmatch(p) for p in parts):
                 header = (int(parts[0]), int(parts[1]))
                 continue
             if len(parts) < 2:
                 raise EmbgeoError(f"line {lineno}: expected a word followed by numbers")
             try:
-                vec = list(map(float, parts[1:]))
+                vec = plain_floats(parts[1:])
             except ValueError:
                 raise EmbgeoError(f"line {lineno}: non-numeric value after the word {parts[0][:30]!r}") from None
             if d is None:
@@ -374,6 +452,7 @@ def read_word2vec_binary(path: Path, *, key=None, id_col=None, allow_3d=False) -
     """word2vec binary: ``n d\\n`` then per vector ``word`` SPACE ``d`` little-endian float32
     (and an optional newline). Every word must be clean UTF-8 text and nothing may follow the
     ``n``-th vector, so a header whose ``n`` or ``d`` disagrees with the data is an error."""
+    no_key(key, "word2vec binary")
     data = path.read_bytes()
     nl = data.find(b"\n")
     try:

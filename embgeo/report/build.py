@@ -91,13 +91,17 @@ def build_report(
     title: str | None = None,
     only=None,
     progress=None,
+    join: str | None = None,
 ) -> Report:
     """Run every analysis that applies and collect the sections.
 
     Parameters
     ----------
     es : :class:`~embgeo.io.EmbeddingSet` — the embeddings (with label columns, if any).
-    pairs : optional ``(A, B)`` row-paired :class:`EmbeddingSet` s (a different row set is fine).
+    pairs : optional ``(A, B)`` row-paired :class:`EmbeddingSet` s (a different row set is fine); with ids
+        the rows of B are joined onto those of A **by id** (every id in both, once; a mismatch, repeated
+        ids, or ids on one side only raise :class:`~embgeo.errors.EmbgeoError`), arrays by row order.
+    join : ``None``/``"id"`` (by id whenever the pairs carry ids) or ``"row-order"`` (take the pairs' rows as they are).
     attr : numeric label column for the rank axes (and the norm–attribute correlation).
     color_by : label column that colours the map (default: the text column with the most
         distinct non-blank values, between 2 and 30, else ``attr``).
@@ -121,11 +125,17 @@ def build_report(
         es.attribute(layer_class)
     if (tokens is not None or layer_class is not None) and layers is None:
         raise EmbgeoError("token clouds and a class column feed the per-layer section: they need a layer stack", hint="pass --layers STACK too")
+    if pairs is not None:
+        from embgeo.uniformity.core import paired_rows
+
+        a, b = pairs
+        pairs = paired_rows(a, b, join=join, names=(getattr(a, "source", "A"), getattr(b, "source", "B")))
     ctx = Context(es=es, pairs=pairs, attr=attr, color_by=color_by, layers=layers, tokens=tokens, layer_class=layer_class,
                   hierarchy=hierarchy, seed=int(seed),
                   map_method=map_method, reembed_sample=int(reembed_sample))
     if compare is not None:
         ctx.cache["compare"] = compare
+        ctx.cache["join"] = join  # the second space joins by the report's one rule too
     specs = SECTIONS if only is None else [s for s in SECTIONS if s.key in set(only)]
     run, left = applicable_sections(ctx, specs)
     if only is not None:
@@ -151,6 +161,7 @@ def write_report(report: Report, html=None, *, md=None, markdown: bool | None = 
     ``markdown=True`` (library convenience) writes the Markdown twin beside ``html`` as ``<stem>.md``.
     """
     from embgeo.io.writers import write_bytes, write_text
+    from embgeo.outputs import make_folder
     from embgeo.report.render import image_name, render_html, render_markdown
 
     html = None if html is None else Path(html)
@@ -180,7 +191,7 @@ def write_report(report: Report, html=None, *, md=None, markdown: bool | None = 
                               hint=f"remove or rename {folder}, or name the Markdown file differently")
         images = [(s, j, img) for s in report.sections for j, img in enumerate(s.images)]
         if images:
-            folder.mkdir(exist_ok=True)
+            make_folder(folder)  # taken back with the files if the run fails
         for s, j, img in images:
             p = folder / image_name(s, j)
             write_bytes(p, img.png)
@@ -216,7 +227,8 @@ def report(X, *, out=None, pairs=None, attr: str | None = None, labels=None, lay
     and, with ``out`` (an ``.html`` path), write it with its Markdown twin.
 
     ``labels`` is an optional mapping ``column -> values`` (one per row) added as label
-    columns; ``pairs`` an optional ``(A, B)`` of row-paired arrays or sets. Other keyword
+    columns; ``pairs`` an optional ``(A, B)`` of row-paired arrays or sets (sets with ids are
+    joined by id; ``join="row-order"`` takes their rows as they are). Other keyword
     arguments go to :func:`build_report`.
     """
     from embgeo.io.model import as_embedding_set

@@ -437,7 +437,8 @@ def run_compare(ctx: Context) -> Section:
     from embgeo.plots.compare import plot_compare_pair
 
     other = ctx.cache["compare"]
-    r = compare(ctx.es, other, n_boot=COMPARE_BOOT, n_perm=COMPARE_BOOT, seed=ctx.seed, names=(ctx.es.source, other.source))
+    r = compare(ctx.es, other, n_boot=COMPARE_BOOT, n_perm=COMPARE_BOOT, seed=ctx.seed, names=(ctx.es.source, other.source),
+                join=ctx.cache.get("join"))
     v = r.verdict()  # the same rule as `embgeo compare`
     mk = r.get("mutual_knn", 10)
     return Section(

@@ -421,6 +421,24 @@ def _exact(X: np.ndarray, *, t: float, normalize: bool, device: str | None, bloc
 
 # ----------------------------------------------------------------- alignment
 
+def paired_rows(X, Y, *, join: str | None = None, names: tuple[str, str] = ("X", "Y")):
+    """``(X, Y)`` with the rows of ``Y`` put in the order of ``X`` by :func:`embgeo.io.join.align_sets`.
+
+    :class:`~embgeo.io.EmbeddingSet` s with ids are paired **by id** (every id in both, once; a
+    mismatch, repeated ids, or ids on one side only raise an :class:`EmbgeoError`), unless
+    ``join="row-order"``. Arrays (and sets without ids) carry no ids: they pair by row order and
+    are returned as they are. ``names`` name the inputs in errors (a set's file by default).
+    """
+    from embgeo.io.join import align_sets, check_join, input_ids, input_name
+
+    if check_join(join) == "row-order" or (input_ids(X) is None and input_ids(Y) is None):
+        return X, Y
+    default = tuple(names) == ("X", "Y")
+    jn = [input_name(s, i) if default and getattr(s, "provenance", None) else str(names[i]) for i, s in enumerate((X, Y))]
+    (X, Y), _ = align_sets([X, Y], join=join, names=jn)
+    return X, Y
+
+
 def alignment(
     X,
     Y,
@@ -429,6 +447,7 @@ def alignment(
     normalize: bool = True,
     confidence: float = 0.95,
     names: tuple[str, str] = ("X", "Y"),
+    join: str | None = None,
 ) -> AlignmentResult:
     """Alignment ``mean_i ‖x_i − y_i‖^α`` of row-paired ``X``, ``Y`` (n_samples, n_features).
 
@@ -437,9 +456,14 @@ def alignment(
     pair; both must have the same shape. Computed block by block in float64
     from the differences (no cancellation); memory O(block × n_features).
     The interval treats the pairs as a sample: ``mean ± z·sd/√n``.
+
+    :class:`~embgeo.io.EmbeddingSet` s with ids are paired by id (``join``: ``None``/``"id"``, or
+    ``"row-order"`` to take the rows as they are); arrays have no ids and pair by row order
+    (see :func:`paired_rows`).
     """
     alpha = check_positive("alpha", alpha)
     confidence = check_confidence(confidence)
+    X, Y = paired_rows(X, Y, join=join, names=names)
     X = as_matrix(X, name=names[0], min_rows=1, allow_nonfinite=False, allow_zero_rows=not normalize)
     Y = as_matrix(Y, name=names[1], min_rows=1, allow_nonfinite=False, allow_zero_rows=not normalize)
     check_paired(X, Y, names=names)

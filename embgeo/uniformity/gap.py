@@ -36,7 +36,7 @@ import numpy as np
 
 from embgeo.errors import EmbgeoError
 from embgeo.uniformity.checks import check_confidence, check_paired, check_positive
-from embgeo.uniformity.core import DEFAULT_N_PAIRS, alignment, uniformity
+from embgeo.uniformity.core import DEFAULT_N_PAIRS, alignment, paired_rows, uniformity
 from embgeo.uniformity.gap_measures import (
     SEPARABILITY_MAX_PAIRS,
     centroid_gap,
@@ -128,6 +128,7 @@ def modality_gap(
     classes=None,
     class_labels=None,
     names: tuple[str, str] = ("X", "Y"),
+    join: str | None = None,
 ) -> GapResult:
     """The modality gap between row-paired ``X`` and ``Y`` (n_samples, n_features), on L2-normalised rows.
 
@@ -146,6 +147,10 @@ def modality_gap(
     the gap). ``classes`` (n_classes, n_features) with ``class_labels`` (n_samples,) integer class
     of each X row: zero-shot Hit@1/5 of X against the classes (the classes move with Y in a shift).
     See the module docstring for the formulas and papers (Liang et al. 2022; Oh et al. 2023; Wang & Isola 2020).
+
+    ``X`` and ``Y`` may be :class:`~embgeo.io.EmbeddingSet` s: with ids their rows are paired **by id**
+    (every id in both, once; a mismatch, repeated ids or ids on one side only raise), unless
+    ``join="row-order"``; arrays have no ids and pair by row order.
     """
     t = check_positive("t", t)
     alpha = check_positive("alpha", alpha)
@@ -155,6 +160,7 @@ def modality_gap(
         raise EmbgeoError(f"mixup_lambda must lie in [0, 1], got {mixup_lambda!r}")
     if not (math.isfinite(float(shift_fraction)) and 0.0 <= float(shift_fraction) <= 2.0):
         raise EmbgeoError(f"shift_fraction must lie in [0, 2] (1 removes the whole gap), got {shift_fraction!r}")
+    X, Y = paired_rows(X, Y, join=join, names=names)
     rng = as_rng(seed)
     Xh = normalize_rows(X, name=names[0])
     Yh = normalize_rows(Y, name=names[1])
@@ -171,6 +177,9 @@ def modality_gap(
                               hint="use a gap vector measured in the same space (same model)")
         if not np.isfinite(shift_vec).all():
             raise EmbgeoError("the direction holds NaN or inf")
+        if not np.any(shift_vec):
+            raise EmbgeoError("the direction is the zero vector: a shift along it moves nothing",
+                              hint="give a gap vector measured on data with a gap (gap --write-direction), or leave --direction out")
         shift_name = "given direction"
     if classes is not None:
         Ch = normalize_rows(classes, name="classes")

@@ -1,0 +1,171 @@
+"""Rows of several inputs put in one order: by id whenever the inputs carry ids, by row order
+only when none has, or when asked.
+
+The rule (the same as for ``--labels``, and for every command that pairs rows: ``compare``,
+``gap``, ``uniformity --pairs``, ``report --pairs``, the per-layer files of a layer stack):
+
+- when every input carries ids the rows are joined by id onto the order of the **first**
+  input, and every id must be in every input, exactly once — any mismatch is an error that
+  counts the ids each side lacks (repeated ids are an error too);
+- when no input has ids the rows are taken in file order and the row counts must agree;
+- inputs of which only some carry ids are refused unless ``join="row-order"`` is asked for
+  explicitly (then every input is taken in file order).
+
+Each failure is one :class:`~embgeo.errors.EmbgeoError` naming the input (``source``) and the
+option that resolves it (``--join row-order``). The id text is
+:func:`embgeo.io.common.ids_as_text`, as in the readers, so ids compare as loaded.
+
+:func:`row_orders` computes the order (an index array per input, ``None`` where an input is
+already in the common order); :func:`align_rows` applies it to the matrices and
+:func:`align_sets` to whole :class:`~embgeo.io.model.EmbeddingSet` s (ids and attributes follow).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from embgeo.errors import EmbgeoError
+from embgeo.io.common import ids_as_text
+
+__all__ = ["JOINS", "Aligned", "RowOrder", "check_join", "row_orders", "align_rows", "align_sets", "input_ids", "input_name"]
+
+#: the values of ``join`` (``None`` means ``"id"``: by id whenever the inputs carry ids)
+JOINS = ("id", "row-order")
+
+
+@dataclass(frozen=True)
+class Aligned:
+    """``matrices[i]`` holds the rows of input ``i`` in the common order; ``ids`` that order (or None)."""
+
+    matrices: tuple
+    ids: np.ndarray | None
+    join: str  # "id" | "row order"
+
+
+@dataclass(frozen=True)
+class RowOrder:
+    """``orders[i]``: the rows of input ``i`` to take (an int64 index array), or ``None`` when input
+    ``i`` is already in the common order; ``ids``: the ids of that order (or None);
+    ``join``: ``"id"`` or ``"row order"``."""
+
+    orders: tuple
+    ids: np.ndarray | None
+    join: str
+
+
+def check_join(join) -> str:
+    """``join`` (``None``, ``"id"``, ``"row-order"``/``"row_order"`` or an enum of them) as ``"id"`` or ``"row-order"``."""
+    value = getattr(join, "value", join)
+    value = "id" if value is None else str(value).replace("_", "-")
+    if value not in JOINS:
+        raise EmbgeoError(f"join must be 'id' or 'row-order', got {join!r}")
+    return value
+
+
+def input_ids(s) -> np.ndarray | None:
+    """The row ids of ``s`` as text (an array has none)."""
+    if isinstance(s, np.ndarray):
+        return None
+    ids = getattr(s, "ids", None)
+    return None if ids is None else ids_as_text(ids)
+
+
+def _matrix(s):
+    return s.matrix if hasattr(s, "matrix") and not isinstance(s, np.ndarray) else s
+
+
+def _rows(s) -> int:
+    m = _matrix(s)
+    shape = getattr(m, "shape", None)
+    return int(shape[0]) if shape else len(m)
+
+
+def input_name(s, i: int) -> str:
+    """How errors name input ``i``: its file, else ``input i+1``."""
+    prov = getattr(s, "provenance", None)
+    return str(prov.get("file", f"input {i + 1}")) if prov else f"input {i + 1}"
+
+
+def row_orders(sets, *, join=None, names=None) -> RowOrder:
+    """The common order of the rows of ``sets`` (EmbeddingSets or arrays), without moving any data.
+
+    ``join``: ``None``/``"id"`` (by id whenever the inputs carry ids) or ``"row-order"``.
+    Raises :class:`EmbgeoError` on repeated ids, ids missing from an input (with counts
+    both ways and the first few), inputs of which only some carry ids (unless
+    ``join="row-order"``), or row counts that differ for a row-order join.
+    """
+    sets = list(sets)
+    if not sets:
+        raise EmbgeoError("nothing to join: no inputs")
+    names = list(names) if names is not None else [input_name(s, i) for i, s in enumerate(sets)]
+    ids = [input_ids(s) for s in sets]
+    join = check_join(join)
+    have = [i is not None for i in ids]
+    if join == "row-order" or not any(have):
+        n0 = _rows(sets[0])
+        for name, s in zip(names[1:], sets[1:]):
+            if _rows(s) != n0:
+                raise EmbgeoError(f"has {_rows(s)} rows but {names[0]} has {n0}, and the rows are joined by row order", source=name,
+                                  hint="give both inputs ids (an 'ids' array or --id-col) so that rows are joined by id, or compare files of the same rows")
+        return RowOrder(tuple(None for _ in sets), ids[0] if have[0] else None, "row order")
+    if not all(have):
+        without = [n for n, h in zip(names, have) if not h]
+        withids = [n for n, h in zip(names, have) if h]
+        raise EmbgeoError(f"{', '.join(withids)} carry row ids but {', '.join(without)} do not, so their rows cannot be matched by id",
+                          source=without[0], hint="give every input ids (an 'ids' array or --id-col), or pass --join row-order if the rows are in the same order")
+    for name, iv in zip(names, ids):
+        uniq, counts = np.unique(iv, return_counts=True)
+        if uniq.size < iv.size:
+            rep = uniq[counts > 1]
+            raise EmbgeoError(f"{iv.size - uniq.size} repeated ids (first: {', '.join(repr(str(r)) for r in rep[:3])}): rows cannot be matched by id",
+                              source=name, hint="make the ids unique (or drop the repeated rows) before comparing, or pass --join row-order if the rows are in the same order")
+    ref = ids[0]
+    ref_list = ref.tolist()
+    ref_set = set(ref_list)
+    for name, iv in zip(names[1:], ids[1:]):
+        other = set(iv.tolist())
+        only_ref = [v for v in ref_list if v not in other]
+        only_other = [v for v in iv.tolist() if v not in ref_set]
+        if only_ref or only_other:
+            parts = []
+            if only_ref:
+                parts.append(f"{len(only_ref)} of the {ref.size} ids of {names[0]} are not in {name} (first: {', '.join(repr(v) for v in only_ref[:3])})")
+            if only_other:
+                parts.append(f"{len(only_other)} of the {iv.size} ids of {name} are not in {names[0]} (first: {', '.join(repr(v) for v in only_other[:3])})")
+            raise EmbgeoError("the ids do not match: " + "; ".join(parts), source=name,
+                              hint="compare embeddings of the same items (filter both files to the shared ids first), "
+                                   "or pass --join row-order if the rows are in the same order")
+    orders = [None]
+    for iv in ids[1:]:
+        pos = {v: j for j, v in enumerate(iv.tolist())}
+        order = np.fromiter((pos[v] for v in ref_list), dtype=np.int64, count=ref.size)
+        orders.append(None if np.array_equal(order, np.arange(order.size)) else order)
+    return RowOrder(tuple(orders), ref, "id")
+
+
+def align_rows(sets, *, join=None, names=None) -> Aligned:
+    """Put the rows of ``sets`` (EmbeddingSets or arrays) in one order (see :func:`row_orders`);
+    returns the matrices (an input already in order is returned as it is, not copied)."""
+    sets = list(sets)
+    ro = row_orders(sets, join=join, names=names)
+    mats = tuple(_matrix(s) if o is None else np.asarray(_matrix(s))[o] for s, o in zip(sets, ro.orders))
+    return Aligned(mats, ro.ids, ro.join)
+
+
+def align_sets(sets, *, join=None, names=None) -> tuple[list, str]:
+    """``(sets in one order, how)``: each :class:`~embgeo.io.model.EmbeddingSet` reordered onto the
+    rows of the first (its ids and attribute columns follow); ``how`` is ``"id"`` or ``"row order"``.
+    Arrays have no ids: they join by row order. An input already in order is returned unchanged."""
+    sets = list(sets)
+    ro = row_orders(sets, join=join, names=names)
+    out = []
+    for s, o in zip(sets, ro.orders):
+        if o is None:
+            out.append(s)
+        elif isinstance(s, np.ndarray) or not hasattr(s, "matrix"):
+            out.append(np.asarray(s)[o])
+        else:
+            out.append(replace(s, matrix=np.asarray(s.matrix[o]), ids=None if s.ids is None else np.asarray(s.ids)[o],
+                               attributes={k: np.asarray(v)[o] for k, v in s.attributes.items()}))
+    return out, ro.join
