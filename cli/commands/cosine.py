@@ -83,6 +83,10 @@ def cosine(
             message(f"{es.source}: dropped {es.n_samples - kept.size} all-zero rows")
             es = es.take(kept)
     attribute = es.attribute(attr, numeric=True) if attr else None
+    if attribute is not None:  # a constant attribute has no Spearman with the norm: refused as embgeo rank refuses it
+        from embgeo.cosine.neighbors import check_attribute
+
+        check_attribute(attribute, attr, source=str(labels) if labels is not None else es.source)
     class_col = es.attribute(classes) if classes else None
     relevant = None
     notes: list[str] = []

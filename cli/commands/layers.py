@@ -85,11 +85,15 @@ def layers(
         raise EmbgeoError("give views as --views files or as a --group column, not both")
     inputs, stack, view_stacks, groups, clouds, loss_values = [], None, [], None, None, None
     if x is not None:
+        from embgeo.layers.suite import check_layer_stack
+
         stack = load_layers([x], fmt=input_format)
+        check_layer_stack(stack.layers, stack.names, source=x)  # a NaN row or a constant layer: one line naming the layer
         n = stack.layers[0].shape[0]
         inputs.append({"path": x, "key": None, "rows": int(n), "dims": int(stack.layers[0].shape[1])})
         for v in views or []:
             vs = load_layers([v], fmt=input_format)
+            check_layer_stack(vs.layers, vs.names, source=v)
             view_stacks.append(vs)
             inputs.append({"path": v, "key": None, "rows": int(vs.layers[0].shape[0]), "dims": int(vs.layers[0].shape[1])})
         from embgeo.extract.store import stack_ids
@@ -103,6 +107,11 @@ def layers(
                 attr_values = raw.astype(np.float64)
             except ValueError:
                 raise EmbgeoError(f"column '{attribute}' is not numeric", source=str(labels), hint="--attribute takes a numeric column; use --class for categories") from None
+            have = attr_values[np.isfinite(attr_values)]
+            if have.size and np.unique(have).size < 2:
+                raise EmbgeoError(f"column '{attribute}' is constant ({have[0]:g} on all {have.size} rows with a value); "
+                                  "a rank axis needs at least two distinct values", source=str(labels),
+                                  hint="pass a column that varies with --attribute")
         if class_col:
             class_values = _column(ids, n, labels, labels_id_col, class_col, "--class", join)
     elif views or group or attribute or class_col:
@@ -125,7 +134,8 @@ def layers(
     with progress("layers", total=clouds.n_texts if clouds is not None and geometry else None) as advance:
         res = layer_suite(stack, views=view_stacks or None, groups=groups, tokens=clouds, alpha=alpha, norm=entropy_norm.value,
                           temperature=temperature, delta=delta, dime_perms=dime_perms, geometry=geometry, gride_max=gride_max,
-                          overlap_max_k=overlap_max_k, loss=loss_values, attribute=attr_values, classes=class_values,
+                          overlap_max_k=overlap_max_k, loss=loss_values, attribute=attr_values, attribute_name=attribute or "attribute",
+                          classes=class_values,
                           task_folds=folds, task_k=k, seed=seed, progress=advance)
     if plot is not None:
         from embgeo.plots import save_figure

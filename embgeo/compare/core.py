@@ -85,6 +85,10 @@ def check_methods(methods) -> tuple[str, ...]:
     return tuple(out)
 
 
+#: a space whose rows differ by less than this (relative) is one point: nothing to compare
+CONSTANT_RTOL = 1e-12
+
+
 class _Space:
     """One input restricted to the compared rows, with what pairs reuse cached."""
 
@@ -97,6 +101,12 @@ class _Space:
         G = np.array(A, dtype=np.float64, copy=True)
         if metric == "cosine":
             G /= np.linalg.norm(G, axis=1, keepdims=True)
+        spread = float(np.abs(G - G[0]).max())
+        if not spread > CONSTANT_RTOL * max(1.0, float(np.abs(G).max())):
+            how = "points in the same direction" if metric == "cosine" and np.abs(A - A[0]).max() > 0 else "the same vector"
+            raise EmbgeoError(f"all {G.shape[0]} rows are {how} ({metric} geometry): a constant space has no geometry to compare "
+                              "(CKA, RSA and the neighbourhoods are undefined)", source=name,
+                              hint="check that the file holds the embeddings of distinct items, not one broadcast row")
         self.G = G  # the geometry compared: unit rows (cosine) or raw rows (euclidean)
         self.metric = metric
         self.n, self.d = G.shape

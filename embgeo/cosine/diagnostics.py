@@ -274,6 +274,9 @@ def cosine_diagnostics(
         attribute = np.asarray(attribute, dtype=np.float64).reshape(-1)
         if attribute.size != n:
             raise EmbgeoError(f"attribute '{attribute_name}' has {attribute.size} values for {n} rows")
+        from embgeo.cosine.neighbors import check_attribute
+
+        check_attribute(attribute, attribute_name)  # constant (or < 3 values): refused, as embgeo rank refuses it
     Xn, attr_n = X, attribute
     if neighbour_sample is not None and neighbour_sample < n:
         if neighbour_sample <= k:

@@ -71,6 +71,21 @@ class NormsResult(Judged):
         return d
 
 
+def check_attribute(a, name: str = "attribute", *, source: str | None = None) -> np.ndarray:
+    """Refuse an attribute whose Spearman correlation with the norm is undefined: fewer than 3 rows
+    with a value, or one value on every row (as ``embgeo rank`` refuses a constant attribute)."""
+    a = np.asarray(a, dtype=np.float64).reshape(-1)
+    have = a[np.isfinite(a)]
+    if have.size < 3:
+        raise EmbgeoError(f"attribute '{name}' has {have.size} rows with a value; its Spearman correlation with the norm needs at least 3",
+                          source=source, hint="pass a column with values on more rows, or drop --attr")
+    if np.ptp(have) == 0:
+        raise EmbgeoError(f"attribute '{name}' is constant ({have[0]:g} on all {have.size} rows with a value); "
+                          "its Spearman correlation with the norm is undefined", source=source,
+                          hint="pass a column that varies with --attr, or drop --attr")
+    return a
+
+
 def norms(X, *, k: int = 10, attribute=None, attribute_name: str = "attribute", cosine_neighbors=None,
           backend: str = "numpy", device: str = "cpu", approx: bool = False, seed=0) -> NormsResult:
     """What the norms do to neighbours (Steck et al. 2024).
@@ -100,6 +115,7 @@ def norms(X, *, k: int = 10, attribute=None, attribute_name: str = "attribute", 
         a = np.asarray(attribute, dtype=np.float64).reshape(-1)
         if a.size != n:
             raise EmbgeoError(f"attribute '{attribute_name}' has {a.size} values for {n} rows")
+        check_attribute(a, attribute_name)
         ok = np.isfinite(a)
         used = int(ok.sum())
         if used >= 3 and np.ptp(a[ok]) > 0:

@@ -121,7 +121,8 @@ def gromov_delta(
     Returns δ, relative δ ``2δ/diam`` (diameter exact for a matrix; for ``points`` the
     largest distance among the sampled points), and for the sampled method the subset
     mean and 2.5–97.5 % interval. References: Gromov (1987), *Hyperbolic groups*;
-    Khrulkov et al. (2020) for relative δ of embeddings.
+    Khrulkov et al. (2020) for relative δ of embeddings. A set whose points all coincide
+    (diameter 0) raises an :class:`~embgeo.errors.EmbgeoError`: its relative δ is undefined.
     """
     import time
 
@@ -155,6 +156,10 @@ def gromov_delta(
             return np.linalg.norm(X[a] - X[b], axis=-1)
     if n < 4:
         raise EmbgeoError(f"δ needs at least 4 points; got {n}")
+    if (float(D.max()) if D is not None else float(np.abs(X).max())) == 0.0:  # points centred: all zero = all identical
+        what = "every distance is 0" if D is not None else f"all {n} rows are the same point"
+        raise EmbgeoError(f"{what} (diameter 0): δ and relative δ = 2δ/diameter are undefined, not those of a tree",
+                          hint="pass distinct points; check how the file was written")
     if method not in ("auto", "exact", "sampled"):
         raise EmbgeoError(f"method must be auto, exact or sampled; got {method!r}")
     for name, v in (("n_subsets", n_subsets), ("subset_size", subset_size), ("n_quadruples", n_quadruples), ("exact_max", exact_max)):
@@ -169,7 +174,7 @@ def gromov_delta(
         full = sub(np.arange(n))
         delta = _maxmin_delta(full)
         diam = float(full.max())
-        return DeltaResult(delta=delta, delta_relative=2 * delta / diam if diam > 0 else 0.0, diameter=diam, n_rows=n, exact=True,
+        return DeltaResult(delta=delta, delta_relative=2 * delta / diam, diameter=diam, n_rows=n, exact=True,
                            n_subsets=0, subset_size=n, n_quadruples=0, delta_subset_mean=None, delta_subset_ci_low=None, delta_subset_ci_high=None, seconds=time.perf_counter() - t0)
     size = int(min(max(subset_size, 4), n))
     deltas, diam = [], 0.0
@@ -194,9 +199,12 @@ def gromov_delta(
         best = max(best, float(vals.max()) if vals.size else 0.0)
     if D is not None:
         diam = float(D.max())
+    if diam == 0.0:  # every sampled point coincides (the set has a positive diameter elsewhere)
+        raise EmbgeoError(f"every sampled point coincides (diameter 0 over {len(deltas)} subsets and {m} quadruples): relative δ is undefined",
+                          hint="most rows repeat one point: drop the duplicates, or solve exactly with --method exact")
     arr = np.asarray(deltas)
     return DeltaResult(
-        delta=best, delta_relative=2 * best / diam if diam > 0 else 0.0, diameter=diam, n_rows=n, exact=False,
+        delta=best, delta_relative=2 * best / diam, diameter=diam, n_rows=n, exact=False,
         n_subsets=len(deltas), subset_size=size, n_quadruples=m,
         delta_subset_mean=float(arr.mean()) if arr.size else None,
         delta_subset_ci_low=float(np.percentile(arr, 2.5)) if arr.size else None,

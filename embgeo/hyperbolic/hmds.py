@@ -202,6 +202,9 @@ def hmds(
     if solver not in ("auto", "dense", "partial"):
         raise EmbgeoError(f"solver must be auto, dense or partial; got {solver!r}")
     scale = float(scale)
+    if float(D.max()) == 0.0:
+        raise EmbgeoError(f"every distance in the {n}×{n} matrix is 0 (all points coincide): h-MDS has nothing to embed and its "
+                          "distortion (relative to distances of 0) is undefined", hint="pass the distances of distinct points")
     tmax = scale * float(D.max())
     if tmax > MAX_SCALED_DISTANCE:
         raise EmbgeoError(

@@ -49,7 +49,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.intrinsic.estimators import check_level, neighbor_distances, prepare_points, twonn_censored_mle, twonn_kept, twonn_log_ratios
+from embgeo.intrinsic.estimators import (
+    check_level, check_ties, neighbor_distances, prepare_points, tied_points, twonn_censored_mle, twonn_kept, twonn_log_ratios,
+)
 from embgeo.knn.engine import Neighbors, knn
 from embgeo.results import Metric, Result, Verdict
 from embgeo.validation import as_matrix, as_rng
@@ -384,8 +386,8 @@ def calibrated_dimension(
     if interior >= 1.0:
         D, dropped = neighbor_distances(X, 2, neighbors=neighbors, duplicates=duplicates, approx=approx, seed=seed, metric=metric,
                                         backend=backend, device=device, name="X")
-        log_mu = twonn_log_ratios(D)
-        n_rows = int(log_mu.size)
+        log_mu = twonn_log_ratios(D[~tied_points(D)])  # ties r1 = r2 left out, as TwoNN leaves them out
+        n_rows = int(D.shape[0])
     else:
         log_mu, Dk, dropped, n_rows = _interior_log_ratios(X, neighbors, interior, duplicates=duplicates, approx=approx, seed=seed,
                                                            metric=metric, backend=backend, device=device)
@@ -449,5 +451,6 @@ def _interior_log_ratios(X, neighbors: Neighbors | None, interior: float, *, dup
     if np.any(D[:, 0] <= 0.0):
         raise EmbgeoError("some points have a neighbour at distance 0; ratio estimators need distinct points",
                           hint="drop exact duplicates first (--dedupe, or duplicates='drop')")
-    keep = interior_mask(neighbour_resultant(np.asarray(P), neighbors.indices[:, :INTERIOR_K]), interior)
+    check_ties(D)  # quantised data (many r1 = r2) refuse; the few tied points are left out, as TwoNN leaves them out
+    keep = interior_mask(neighbour_resultant(np.asarray(P), neighbors.indices[:, :INTERIOR_K]), interior) & ~tied_points(D)
     return twonn_log_ratios(D[keep]), np.asarray(D[keep], dtype=np.float64), int(dropped), int(Xd.shape[0])

@@ -41,6 +41,13 @@ NOISE_NOTE = (
 
 DUPLICATE_POLICIES = ("drop", "error")
 
+#: a ratio r₂/r₁ within this relative distance of 1 is a tie (r₁ = r₂, μ = 1): exact for distances
+#: recomputed in float64 (the engine recomputes every reported distance so), and wide enough for their round-off
+TIE_RTOL = 1e-9
+#: above this share of points whose two nearest neighbours tie, the distances are quantised and the
+#: ratio estimators refuse (below it, TwoNN and GRIDE at n2 = 2 leave the tied points out, with a note)
+TIE_MAX_SHARE = 0.10
+
 
 # --------------------------------------------------------------------------- shared helpers
 
@@ -112,6 +119,38 @@ def _check_distances(D: np.ndarray) -> None:
             f"{zero.size} points have a neighbour at distance 0 (e.g. point {int(zero[0])}); ratio estimators need distinct points",
             hint="drop exact duplicates first (--dedupe, or duplicates='drop')",
         )
+    check_ties(D)
+
+
+def tied_points(D: np.ndarray) -> np.ndarray:
+    """Boolean mask of the points whose first two neighbour distances tie: ``r₂ − r₁ ≤ TIE_RTOL · r₂``
+    (``μ = r₂/r₁ = 1``, ``log μ = 0``). For continuous data a tie has probability 0."""
+    D = np.asarray(D, dtype=np.float64)
+    return (D[:, 1] - D[:, 0]) <= TIE_RTOL * D[:, 1]
+
+
+def check_ties(D: np.ndarray, *, max_share: float = TIE_MAX_SHARE) -> int:
+    """The number of tied points (:func:`tied_points`); raise when more than ``max_share`` of them tie.
+
+    Ties among distinct points mean the distances take few values (binary, integer or otherwise
+    quantised embeddings): the ratio μ = 1 is an artefact of the lattice, not of the manifold, and
+    every ratio estimator (TwoNN, MLE, GRIDE) reads the lattice instead of the dimension.
+    """
+    if D.ndim != 2 or D.shape[1] < 2:
+        return 0
+    tied = int(np.count_nonzero(tied_points(D)))
+    n = int(D.shape[0])
+    if tied > max_share * n:
+        share = tied / n
+        n_values = int(np.unique(np.round(np.asarray(D[:, :2], dtype=np.float64), 9)).size)
+        raise EmbgeoError(
+            f"{share:.0%} of the points ({tied} of {n}) have their two nearest neighbours at the same distance (r1 = r2; "
+            f"the nearest distances take {n_values} distinct value{'' if n_values == 1 else 's'}): the data look quantised "
+            f"(binary or integer embeddings), and the ratio estimators (TwoNN, MLE, GRIDE) need continuous distances "
+            f"(they refuse above {max_share:.0%} ties)",
+            hint="estimate on the embeddings before quantisation, or read the spectral measures only: -m pca,rankme,entropy",
+        )
+    return tied
 
 
 def _percentile_interval(samples: np.ndarray, level: float) -> tuple[float, float]:
@@ -158,6 +197,8 @@ class TwoNNResult(Result):
     n_used: int
     n_duplicates_dropped: int = 0
     linear_r2: float = float("nan")
+    #: points left out because r1 = r2 (μ = 1; see :data:`TIE_RTOL`); ``n_points`` counts them
+    n_ties: int = 0
 
     def table(self):
         lo, hi = self.interval
@@ -166,7 +207,7 @@ class TwoNNResult(Result):
             [f"{int(self.interval_level * 100)}% interval", f"{lo:.3f} – {hi:.3f}"],
             ["mle", self.mle], ["linear", self.linear], ["linear_r2", self.linear_r2],
             ["discard_fraction", self.discard_fraction], ["n_points", self.n_points], ["n_used", self.n_used],
-            ["n_duplicates_dropped", self.n_duplicates_dropped],
+            ["n_ties", self.n_ties], ["n_duplicates_dropped", self.n_duplicates_dropped],
         ]
 
 
@@ -231,14 +272,23 @@ def twonn_dimension(
     ``interval`` is a bootstrap over points (``n_boot`` seeded replicates,
     percentile, ``level``) of the chosen variant, with the neighbours held fixed.
     Defaults: discard 0.1, 200 replicates, 95 %. Duplicates are dropped by value.
+
+    Ties ``r₁ = r₂`` among distinct points (``μ = 1``, probability 0 for continuous data) are left
+    out of the fit and counted in ``n_ties``; more than :data:`TIE_MAX_SHARE` of them (quantised
+    data) raise an :class:`~embgeo.errors.EmbgeoError` (:func:`check_ties`).
     """
     if variant not in ("mle", "linear"):
         raise EmbgeoError(f"variant must be 'mle' or 'linear'; got {variant!r}")
     discard_fraction = _check_fraction("discard_fraction", discard_fraction, upper=0.9)
     level = check_level(level)
     D, dropped = neighbor_distances(X, 2, neighbors=neighbors, duplicates=duplicates, approx=approx, seed=seed, metric=metric, backend=backend, device=device, name="X")
-    log_mu = twonn_log_ratios(D)
+    ties = tied_points(D)
+    n_ties = int(np.count_nonzero(ties))
+    log_mu = twonn_log_ratios(D[~ties])
+    n_all = int(D.shape[0])
     n = log_mu.size
+    if n < 3:
+        raise EmbgeoError(f"only {n} of {n_all} points have r2 > r1 (the others tie); TwoNN needs at least 3")
     n_kept = twonn_kept(n, discard_fraction)
     srt = np.sort(log_mu)
     d_mle = twonn_censored_mle(srt, n, n_kept)
@@ -255,7 +305,7 @@ def twonn_dimension(
         boots[b] = twonn_censored_mle(s, n, n_kept) if variant == "mle" else _twonn_linear(s, n, n_kept)[0]
     dim = d_mle if variant == "mle" else d_lin
     ci = _percentile_interval(boots, level) if boots.size else (float("nan"), float("nan"))
-    return TwoNNResult(dim, variant, d_mle, d_lin, ci, level, int(boots.size), exact_ci, discard_fraction, n, n_kept, dropped, r2)
+    return TwoNNResult(dim, variant, d_mle, d_lin, ci, level, int(boots.size), exact_ci, discard_fraction, n_all, n_kept, dropped, r2, n_ties)
 
 
 # --------------------------------------------------------------------------- MLE (Levina–Bickel)
@@ -442,7 +492,8 @@ def gride_dimension(
     estimate at larger ``n1`` probes larger neighbourhoods (the ``scale`` column
     is the median ``r_{n2}``), which is how ambient noise (high ID at small
     scale) is told from the manifold (the plateau). Default ``max_order`` 64
-    (as dadapy's ``return_id_scaling_gride(range_max=64)``).
+    (as dadapy's ``return_id_scaling_gride(range_max=64)``). At n2 = 2 ties ``r₁ = r₂`` are left
+    out as in :func:`twonn_dimension`; a scale without a finite maximum of the likelihood reads NaN.
     """
     if not isinstance(max_order, (int, np.integer)) or max_order < 2:
         raise EmbgeoError(f"max_order must be an integer ≥ 2; got {max_order!r}")
@@ -454,7 +505,11 @@ def gride_dimension(
     while 2 * n1 <= D.shape[1]:
         n2 = 2 * n1
         L = np.log(D[:, n2 - 1] / D[:, n1 - 1])
+        if n1 == 1:  # the TwoNN ratio: ties (μ = 1) are left out as TwoNN leaves them out
+            L = L[~tied_points(D)]
         d, e = gride_mle(L, n1, n2)
+        if not (np.isfinite(d) and np.isfinite(e)):  # no finite maximum (every ratio ties at this scale): no estimate
+            d, e = float("nan"), float("nan")
         n1s.append(n1), n2s.append(n2), dims.append(d), errs.append(e), scales.append(float(np.median(D[:, n2 - 1])))
         n1 *= 2
     return GrideResult(np.array(n1s), np.array(n2s), np.array(dims), np.array(errs), np.array(scales), D.shape[0], dropped)

@@ -225,9 +225,14 @@ def layer_dimensions(
         nb = knn(X, need, metric=metric, approx=approx, seed=seed, backend=backend, device=device)
         knn_idx.append(nb.indices[:, : int(overlap_k)])
         reuse = nb if nb.n_duplicate_rows == 0 else None
-        rep = intrinsic_dimension(X, methods=methods, k=k, gride_max=gride_max, discard_fraction=discard_fraction,
-                                  twonn_variant=twonn_variant, n_boot=n_boot, seed=seed, approx=approx,
-                                  metric=metric, backend=backend, device=device, neighbors=reuse, check_sample=rows is not None)
+        try:
+            rep = intrinsic_dimension(X, methods=methods, k=k, gride_max=gride_max, discard_fraction=discard_fraction,
+                                      twonn_variant=twonn_variant, n_boot=n_boot, seed=seed, approx=approx,
+                                      metric=metric, backend=backend, device=device, neighbors=reuse, check_sample=rows is not None)
+        except EmbgeoError as exc:  # name the layer the problem is in
+            if exc.source or f"layer '{name}'" in exc.message:
+                raise
+            raise EmbgeoError(f"layer '{name}': {exc.message}", hint=exc.hint) from None
         reports.append(rep)
         if progress is not None:
             progress(1)

@@ -97,6 +97,11 @@ def _finite(*v) -> bool:
     return all(x is not None and np.isfinite(x) for x in v)
 
 
+def _curve_value(d) -> str:
+    """One GRIDE scale as the verdict and the table show it: ``n/a`` where the scale has no finite estimate."""
+    return f"{float(d):.2f}" if np.isfinite(d) else "n/a"
+
+
 @dataclass(frozen=True, slots=True)
 class Estimate:
     """One number to read: ``metric`` id, value, 95 % interval and a short description."""
@@ -147,7 +152,8 @@ class IntrinsicReport(Result):
         return gride_plateau(self.gride) if self.gride is not None and self.gride.dimension.size else None
 
     def estimates(self) -> list[Estimate]:
-        """The neighbour estimators' headline numbers, in table order (GRIDE: its plateau, when there is one)."""
+        """The neighbour estimators' headline numbers, in table order (GRIDE: its plateau, when there is one);
+        a non-finite estimate is left out (it is never the estimate to read)."""
         out = []
         for m in self.methods:
             if m not in NEIGHBOR_METHODS:
@@ -159,7 +165,7 @@ class IntrinsicReport(Result):
                 p = self.plateau()
                 if p is not None:
                     out.append(Estimate("gride.plateau", p.value, p.ci_low, p.ci_high))
-            else:
+            elif np.isfinite(float(r.dimension)):  # a non-finite estimate is no number to read or compare
                 out.append(Estimate(m, float(r.dimension), *interval_of(r)))
         return out
 
@@ -229,7 +235,7 @@ class IntrinsicReport(Result):
                           f"[{b.ci_low:.2f}, {b.ci_high:.2f}] disagree beyond their 95 % intervals (they read different scales)",
                           b.metric, "read the GRIDE scale curve (-m gride, --plot) and report the dimension with the scale it holds at"))
         if self.gride is not None and self.gride.dimension.size >= PLATEAU_MIN and self.plateau() is None:
-            curve = ", ".join(f"{d:.2f}" for d in self.gride.dimension)
+            curve = ", ".join(_curve_value(d) for d in self.gride.dimension)
             warns.append((f"GRIDE's scale curve ({curve} at n2 = {', '.join(str(int(v)) for v in self.gride.n2)}) has no plateau of "
                           f"{PLATEAU_MIN} scales within {PLATEAU_TOL:.0%}: no single dimension describes the data", "gride",
                           "read the curve (--plot): structure at several scales (clusters, noise) needs more than one number"))
@@ -263,7 +269,7 @@ class IntrinsicReport(Result):
                 "interval_method": "bootstrap" if tw.n_boot else ("exact_chi2" if tw.variant == "mle" else None),
                 "variant": tw.variant, "discard_fraction": tw.discard_fraction, "mle": tw.mle, "linear": tw.linear, "linear_r2": tw.linear_r2,
                 "mle_exact_ci_low": tw.mle_exact_interval[0], "mle_exact_ci_high": tw.mle_exact_interval[1],
-                "n_points": tw.n_points, "n_used": tw.n_used, "n_duplicates_dropped": tw.n_duplicates_dropped,
+                "n_points": tw.n_points, "n_used": tw.n_used, "n_ties": tw.n_ties, "n_duplicates_dropped": tw.n_duplicates_dropped,
             }
         if self.twonn_linear is not None:
             p = self.twonn_linear
@@ -407,7 +413,7 @@ class IntrinsicReport(Result):
         g = self.gride
         if g is not None:
             p = self.plateau()
-            curve = " ".join(f"{d:.2f}@{int(b)}" for b, d in zip(g.n2, g.dimension))
+            curve = " ".join(f"{_curve_value(d)}@{int(b)}" for b, d in zip(g.n2, g.dimension))
             if p is None:
                 rows.append(["gride.plateau", None, None, None, f"no plateau; ID@n2 {curve}"])
             else:

@@ -18,7 +18,7 @@ import numpy as np
 
 from embgeo.errors import EmbgeoError
 from embgeo.intrinsic.corrected import calibrated_dimension
-from embgeo.intrinsic.estimators import HIGH_ID_NOTE, NOISE_NOTE, gride_dimension, mle_dimension, prepare_points, twonn_dimension
+from embgeo.intrinsic.estimators import HIGH_ID_NOTE, NOISE_NOTE, TIE_MAX_SHARE, gride_dimension, mle_dimension, prepare_points, twonn_dimension
 from embgeo.intrinsic.methods import (
     METHODS, NEIGHBOR_METHODS, PEER_MLE_K, PEER_TWONN_DISCARD, SPECTRAL_METHODS, check_enough_rows, neighbors_needed, parse_methods,
 )
@@ -146,6 +146,11 @@ def intrinsic_dimension(
         notes.append(NOISE_NOTE)
     if dropped:
         notes.append(f"note: {dropped} exact duplicate rows were dropped before the ratio estimators (they make r1 = 0)")
+    tw = results.get("twonn")
+    if tw is not None and tw.n_ties:
+        notes.append(f"note: {tw.n_ties} of {tw.n_points} points ({tw.n_ties / tw.n_points:.1%}) have their two nearest neighbours at the "
+                     "same distance (r1 = r2, a ratio of exactly 1: probability 0 for continuous data); TwoNN and GRIDE at n2 = 2 leave "
+                     f"them out (more than {TIE_MAX_SHARE:.0%} ties: the data look quantised and the ratio estimators refuse)")
     if rows is not None:
         notes.append(f"note: estimated on a seeded random sample of {rows.size} of {n_rows} rows (--seed {seed}); "
                      "the neighbour estimators depend on n (fewer rows = larger neighbourhoods)")

@@ -124,6 +124,29 @@ class LayerSuiteResult(Result):
         return Verdict("info", "no verdict applies to these per-layer curves")
 
 
+def check_layer_stack(layers, names, *, source: str | None = None, what: str = "") -> None:
+    """Refuse a layer with a NaN/inf row or without spread (every row the same vector, e.g. all zero),
+    naming the layer (``what`` prefixes it, e.g. ``"view 2, "``) and the file (``source``): its entropies,
+    InfoNCE and LiDAR would be NaN or meaningless. The rows of every layer and view stay aligned, so a
+    bad row is refused rather than dropped."""
+    for L, name in zip(layers, names):
+        X = np.asarray(L)
+        label = f"{what}layer '{name}'"
+        if X.ndim != 2 or X.shape[0] < 1:
+            raise EmbgeoError(f"{label} has shape {X.shape}; expected rows × dims", source=source)
+        if X.dtype.kind not in "biuf":
+            raise EmbgeoError(f"{label} has dtype {X.dtype}; expected numbers", source=source)
+        bad = np.flatnonzero(~np.isfinite(X).all(axis=1)) if X.dtype.kind == "f" else np.array([], dtype=int)
+        if bad.size:
+            shown = ", ".join(str(int(i)) for i in bad[:5]) + (", …" if bad.size > 5 else "")
+            raise EmbgeoError(f"{label} has {bad.size} row{'s' if bad.size > 1 else ''} with NaN or inf (row{'s' if bad.size > 1 else ''} {shown})",
+                              source=source, hint="fix or remove those rows in every layer and view: the rows stay aligned across layers")
+        if X.shape[0] > 1 and bool(np.all(X == X[0])):
+            kind = "all zero" if not np.any(X[0]) else f"the same vector in all {X.shape[0]} rows"
+            raise EmbgeoError(f"{label} is {kind}: a layer without spread has no entropy, InfoNCE or LiDAR (they would read NaN)",
+                              source=source, hint="check how that layer was extracted, or leave it out of the stack")
+
+
 def _stack_layers(stack):
     from embgeo.intrinsic.layers import split_layers as _layers
 
@@ -163,6 +186,7 @@ def layer_suite(
     overlap_max_k: int = 31,
     loss=None,
     attribute=None,
+    attribute_name: str = "attribute",
     classes=None,
     task_folds: int = 5,
     task_k: int = 10,
@@ -177,7 +201,9 @@ def layer_suite(
     sample); ``tokens``: :class:`embgeo.extract.store.TokenClouds` for the prompt-level
     metrics (and, when ``stack`` is not given, its texts pooled as the reference pools them);
     ``attribute`` / ``classes`` (one value per row of ``stack``): the best-layer task metrics
-    of :mod:`embgeo.layers.task` (rank Spearman; probe accuracy and label overlap).
+    of :mod:`embgeo.layers.task` (rank Spearman; probe accuracy and label overlap), ``attribute_name``
+    the attribute's column name in messages. A layer (of ``stack`` or a view) with a NaN/inf row or
+    without spread is refused (:func:`check_layer_stack`).
     """
     from embgeo.layers.curvature import curvatures
     from embgeo.layers.entropy import check_alpha, check_norm, dataset_entropy, prompt_entropies, reference_pool
@@ -193,6 +219,7 @@ def layer_suite(
     pooled_from_tokens = False
     if stack is not None:
         layers, names = _stack_layers(stack)
+        check_layer_stack(layers, names)
     if tokens is not None:
         if names is not None and len(names) != tokens.n_layers:
             raise EmbgeoError(f"the token clouds have {tokens.n_layers} layers but the stack has {len(names)}",
@@ -206,6 +233,7 @@ def layer_suite(
             if len(vl) != L or any(a.shape != b.shape for a, b in zip(vl, layers or [])):
                 raise EmbgeoError(f"view {j + 2} does not match the first view's layers and shapes",
                                   hint="every view holds the same rows (samples) and layers")
+            check_layer_stack(vl, names, what=f"view {j + 2}, ")
             view_sets.append(vl)
     if (views or groups is not None) and layers is None:
         raise EmbgeoError("views need the pooled first view (X)", hint="give X as well as --views or --group")
@@ -259,7 +287,7 @@ def layer_suite(
             raise EmbgeoError("task metrics (--attribute, --class) need the pooled stack X")
         from embgeo.layers.task import task_per_layer
 
-        task = task_per_layer(layers, attribute=attribute, classes=classes, n_folds=task_folds, k=task_k, seed=seed)
+        task = task_per_layer(layers, attribute=attribute, attribute_name=attribute_name, classes=classes, n_folds=task_folds, k=task_k, seed=seed)
         if "rank_spearman" in task:
             values["rank_spearman"], lo, hi = task.pop("rank_spearman")
             intervals["rank_spearman"] = (lo, hi)
@@ -276,9 +304,12 @@ def layer_suite(
         if loss is not None:
             values["loss_spearman"], values["loss_pvalue"] = list(tg["loss_spearman"]), list(tg["loss_pvalue"])
         overlap, overlap_sd, curve = tg["overlap"], tg["overlap_sd"], tuple(tg["gride_curve"])
-        few = int(tokens.n_texts - tg["n_texts_id"].min())
+        tied, few = int(tg["n_texts_tied"]), int(tg["n_texts_short"])
         if few:
             notes.append(f"{few} texts have fewer than 4 distinct tokens in some layer: no token ID there")
+        if tied:
+            notes.append(f"{tied} texts have tied nearest distances (r1 = r2) for more than 10% of their tokens in some layer "
+                         "(quantised token vectors): no token ID there")
     elif loss is not None:
         raise EmbgeoError("a per-text loss correlates with the token ID: it needs token clouds and the token geometry")
     n_rows = int(layers[0].shape[0])

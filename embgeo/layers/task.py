@@ -57,8 +57,9 @@ def label_overlap(X, classes, *, k: int = 10, seed=0) -> float:
     return float(np.mean(y[idx] == y[:, None]))
 
 
-def task_per_layer(layers, *, attribute=None, classes=None, n_folds: int = 5, k: int = 10, n_bootstrap: int = 200, seed=0) -> dict:
-    """Per-layer arrays of the task metrics that the given columns allow."""
+def task_per_layer(layers, *, attribute=None, attribute_name: str = "attribute", classes=None, n_folds: int = 5, k: int = 10,
+                   n_bootstrap: int = 200, seed=0) -> dict:
+    """Per-layer arrays of the task metrics that the given columns allow (``attribute_name``: how messages name the attribute)."""
     out: dict = {}
     n = layers[0].shape[0]
     if attribute is not None:
@@ -66,10 +67,11 @@ def task_per_layer(layers, *, attribute=None, classes=None, n_folds: int = 5, k:
 
         y = np.asarray(attribute, dtype=np.float64)
         if y.shape != (n,):
-            raise EmbgeoError(f"the attribute column has {y.shape} values for {n} rows")
+            raise EmbgeoError(f"attribute '{attribute_name}' has {y.shape[0] if y.ndim else 0} values for {n} rows")
         rho, lo, hi = [], [], []
         for X in layers:
-            m = rank_axes(X, y, methods=("regression",), baselines=False, n_folds=n_folds, n_bootstrap=n_bootstrap, seed=seed).methods["regression"]
+            m = rank_axes(X, y, attribute=attribute_name, methods=("regression",), baselines=False, n_folds=n_folds,
+                          n_bootstrap=n_bootstrap, seed=seed).methods["regression"]
             rho.append(m.spearman)
             lo.append(m.spearman_ci[0])
             hi.append(m.spearman_ci[1])

@@ -65,11 +65,13 @@ def overlap_curve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def cloud_dimensions(X, *, gride_max: int = GRIDE_MAX, seed=0) -> dict:
-    """GRIDE curve and headline and TwoNN of one token cloud (NaN when it is too small)."""
-    from embgeo.intrinsic.estimators import gride_dimension, prepare_points, twonn_dimension
+    """GRIDE curve and headline and TwoNN of one token cloud (NaN when it is too small, or when more than
+    :data:`~embgeo.intrinsic.estimators.TIE_MAX_SHARE` of its tokens have tied nearest distances r1 = r2:
+    ``tied`` is then True)."""
+    from embgeo.intrinsic.estimators import TIE_MAX_SHARE, gride_dimension, prepare_points, tied_points, twonn_dimension
     from embgeo.knn.engine import knn
 
-    out = {"gride": float("nan"), "twonn": float("nan"), "gride_curve": {}, "n_distinct": 0}
+    out = {"gride": float("nan"), "twonn": float("nan"), "gride_curve": {}, "n_distinct": 0, "tied": False}
     Xu, _, _ = prepare_points(np.asarray(X, dtype=np.float64), min_rows=1)
     n = Xu.shape[0]
     out["n_distinct"] = int(n)
@@ -77,6 +79,9 @@ def cloud_dimensions(X, *, gride_max: int = GRIDE_MAX, seed=0) -> dict:
         return out
     k = int(min(gride_max, n - 2))
     nb = knn(Xu, max(k, 2), seed=seed, check_duplicates=False)
+    if np.count_nonzero(tied_points(nb.distances)) > TIE_MAX_SHARE * n:  # quantised cloud: the ratio estimators refuse it
+        out["tied"] = True
+        return out
     tw = twonn_dimension(neighbors=nb, n_boot=0, seed=seed)
     out["twonn"] = float(tw.dimension)
     if k >= 2:
@@ -91,7 +96,7 @@ def token_geometry(clouds, *, gride_max: int = GRIDE_MAX, overlap_max_k: int = O
     overlap curve to the next layer; ``loss`` (n values) adds Spearman(GRIDE, loss) per layer.
 
     Returns a dict of arrays: ``gride``, ``gride_sd``, ``twonn``, ``twonn_sd``, ``cosine_mean``,
-    ``cosine_mean_sd``, ``cosine_sd``, ``n_texts_id`` (L), ``overlap`` and ``overlap_sd``
+    ``cosine_mean_sd``, ``cosine_sd``, ``n_texts_id`` (L), ``n_texts_tied``, ``n_texts_short``, ``overlap`` and ``overlap_sd``
     ((L−1) × K), ``gride_curve`` (per layer: n2 → mean), ``per_text_gride`` (n × L) and, with
     ``loss``, ``loss_spearman`` and ``loss_pvalue`` (L).
     """
@@ -113,12 +118,13 @@ def token_geometry(clouds, *, gride_max: int = GRIDE_MAX, overlap_max_k: int = O
     K = int(overlap_max_k)
     ov = np.full((n, max(L - 1, 0), K), np.nan)
     curves = [dict() for _ in range(L)]
+    tied = np.zeros((n, L), dtype=bool)
     for i in range(n):
         prev = None
         for l in range(L):
             X = clouds.cloud(l, i)
             dims = cloud_dimensions(X, gride_max=int(gride_max), seed=seed)
-            g[i, l], tw[i, l] = dims["gride"], dims["twonn"]
+            g[i, l], tw[i, l], tied[i, l] = dims["gride"], dims["twonn"], dims["tied"]
             for n2, v in dims["gride_curve"].items():
                 curves[l].setdefault(n2, []).append(v)
             cm[i, l], cs[i, l] = pairwise_cosine(X)
@@ -144,6 +150,8 @@ def token_geometry(clouds, *, gride_max: int = GRIDE_MAX, overlap_max_k: int = O
     out["cosine_sd"], _ = ms(cs)
     out["overlap"], out["overlap_sd"] = ms(ov) if L > 1 else (np.empty((0, K)), np.empty((0, K)))
     out["n_texts_id"] = np.sum(np.isfinite(g), axis=0)
+    out["n_texts_tied"] = int(np.any(tied, axis=1).sum())  # texts whose cloud is quantised in some layer
+    out["n_texts_short"] = int(np.any(~np.isfinite(g) & ~tied, axis=1).sum())  # texts too small for an ID in some layer
     out["gride_curve"] = [{n2: float(np.mean(v)) for n2, v in sorted(c.items())} for c in curves]
     out["per_text_gride"] = g
     if loss is not None:
