@@ -237,6 +237,17 @@ def scheduler_client(scheduler: Optional[str]):
 PlotOpt = Annotated[Optional[Path], typer.Option("--plot", help="Also draw the result to this image file (.png or .svg).", dir_okay=False, callback=_check_plot)]
 
 
+@contextmanager
+def about(source):
+    """An error raised inside without a file name gets ``source`` (so its one line names the input)."""
+    from embgeo.errors import EmbgeoError
+
+    try:
+        yield
+    except EmbgeoError as exc:
+        raise exc.with_source(str(source)) from None
+
+
 def save_plot(result, path: Optional[Path], **kwargs) -> None:
     """Draw ``result`` with :func:`embgeo.plots.plot_result` and save it atomically to ``path``."""
     if path is None:

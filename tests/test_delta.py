@@ -119,3 +119,29 @@ def test_cli(run_cli, tmp_path):
     assert run_cli(["hyperbolic", "delta", f, "-m", "exact,sampled"]).code == 2  # one method at a time, said out loud
     res = run_cli(["hyperbolic", "delta", f, "--method", "fast"])
     assert res.code == 2 and res.stderr.startswith("embgeo: error:")
+
+
+def test_a_txt_edge_list_is_a_graph_and_numeric_pairs_are_refused(tmp_path, run_cli):
+    """`hyperbolic delta/hmds tree.txt`: 'u v' lines with named nodes are an edge list (not GloVe
+    text); '1 2' lines could be either, and are refused with the fix instead of guessed."""
+    import json
+
+    (tmp_path / "tree.txt").write_text("a b\nb c\nb d\na e\n")
+    (tmp_path / "tree.edges").write_text("a b\nb c\nb d\na e\n")
+    as_txt = run_cli(["hyperbolic", "delta", tmp_path / "tree.txt", "-f", "json"])
+    as_edges = run_cli(["hyperbolic", "delta", tmp_path / "tree.edges", "-f", "json"])
+    assert as_txt.code == 0 and as_edges.code == 0, as_txt.stderr
+    assert json.loads(as_txt.stdout)["results"]["delta"] == json.loads(as_edges.stdout)["results"]["delta"] == 0.0
+    (tmp_path / "num.txt").write_text("1 2\n2 3\n2 4\n1 5\n")
+    r = run_cli(["hyperbolic", "hmds", tmp_path / "num.txt"])
+    assert r.code == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert "num.txt: lines of 2–3 numeric fields" in r.stderr and "name an edge list .edges" in r.stderr
+
+
+def test_graph_errors_name_the_file(tmp_path, run_cli):
+    (tmp_path / "dis.edges").write_text("a b\nc d\n")
+    (tmp_path / "three.edges").write_text("a b\nb c\n")
+    r = run_cli(["hyperbolic", "combinatorial", tmp_path / "dis.edges"])
+    assert r.code == 2 and r.stderr.startswith(f"embgeo: error: {tmp_path / 'dis.edges'}: the graph has 2 connected components")
+    r = run_cli(["hyperbolic", "delta", tmp_path / "three.edges"])
+    assert r.code == 2 and r.stderr.strip() == f"embgeo: error: {tmp_path / 'three.edges'}: δ needs at least 4 points; got 3"

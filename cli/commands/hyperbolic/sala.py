@@ -7,7 +7,7 @@ import typer
 
 from embgeo.cli.common import (
     FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, KOpt, MethodOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, emit_result, input_entry, message,
-    save_plot, seed_value, side_output, split_list,
+    about, save_plot, seed_value, side_output, split_list,
 )
 
 CoordsOpt = Annotated[Optional[Path], typer.Option("--coords", help="Also write the coordinates (CSV: id, x1, x2, …) to this file.", dir_okay=False, callback=side_output(".csv"))]
@@ -29,7 +29,37 @@ def _edges_entry(spec: str, h) -> dict:
 
 def _is_edge_list(spec: str) -> bool:
     p = Path(spec.split(":")[0] if not Path(spec).exists() else spec)
-    return p.suffix.lower() in (".edges", ".edgelist") or (p.suffix.lower() == ".csv" and _looks_like_pairs(p))
+    suffix = p.suffix.lower()
+    if suffix in (".txt", ".tsv"):
+        return _text_edge_list(p)
+    return suffix in (".edges", ".edgelist") or (suffix == ".csv" and _looks_like_pairs(p))
+
+
+def _text_edge_list(p: Path) -> bool:
+    """A ``.txt``/``.tsv`` of 2–3 fields a line: an edge list when a second field is a name (word
+    vectors hold numbers there); with numbers only it could be either, and embgeo does not guess."""
+    from embgeo.errors import EmbgeoError
+
+    try:
+        with open(p, encoding="utf-8", errors="replace") as fh:
+            lines = [ln.split() for ln in (fh.readline() for _ in range(20)) if ln.strip() and not ln.startswith("#")][:5]
+    except OSError:
+        return False
+    if not lines or not all(len(f) in (2, 3) for f in lines):
+        return False  # word vectors (a word and its values) or a matrix: the embedding readers say what is wrong
+
+    def number(text: str) -> bool:
+        try:
+            float(text)
+        except ValueError:
+            return False
+        return True
+
+    if any(not number(f[1]) for f in lines):
+        return True
+    raise EmbgeoError("lines of 2–3 numeric fields: an edge list with numeric node ids, or word vectors of 1–2 dimensions? "
+                      "embgeo does not guess", source=str(p),
+                      hint="name an edge list .edges (a distance matrix or embeddings: .npy, or .csv with a header)")
 
 
 def _looks_like_pairs(p: Path) -> bool:
@@ -112,7 +142,8 @@ def combinatorial(
     big = h.n_nodes > 20000
     mq = max_queries if max_queries is not None else (2000 if big else None)
     ds = distortion_sources if distortion_sources is not None else (200 if big else None)
-    r = embed_hierarchy(h, dim=dim, eps=eps, tau=tau, precision=_precision(precision), root=root, weighted=weighted, max_queries=mq, distortion_sources=ds, seed=seed_value(seed))
+    with about(edges):
+        r = embed_hierarchy(h, dim=dim, eps=eps, tau=tau, precision=_precision(precision), root=root, weighted=weighted, max_queries=mq, distortion_sources=ds, seed=seed_value(seed))
     e = r.embedding
     if not e.float64_enough:
         message(f"{edges}: the tree needs {e.bits_needed} bits (max radius {e.max_radius:.1f}); engine: {e.engine}")
@@ -132,7 +163,7 @@ def combinatorial(
 
 
 def hmds_cmd(
-    source: Annotated[str, typer.Argument(metavar="X", help="Distance matrix (.npy/.npz/.csv …, n×n) or an edge list / closure CSV (graph distances).", show_default=False)],
+    source: Annotated[str, typer.Argument(metavar="X", help="Distance matrix (.npy/.npz/.csv …, n×n) or an edge list (.edges/.edgelist, a .txt/.tsv of 'u v [w]' lines with named nodes) / closure CSV (graph distances).", show_default=False)],
     dim: Annotated[int, typer.Option("--dim", "-d", help="Dimension r of the ball.", min=1)] = 2,
     scale: Annotated[float, typer.Option("--scale", help="Scale t in Y = cosh(t·D).", min=0.0)] = 1.0,
     uncentred: Annotated[bool, typer.Option("--uncentred", help="The public uncentred variant (PCA of −Y; loses a dimension), for comparison.")] = False,
@@ -191,7 +222,7 @@ def hmds_cmd(
 
 
 def delta(
-    source: Annotated[str, typer.Argument(metavar="X", help="Embedding matrix (Euclidean distances between rows), a square distance matrix with --distances, or an edge list (graph distances).", show_default=False)],
+    source: Annotated[str, typer.Argument(metavar="X", help="Embedding matrix (Euclidean distances between rows), a square distance matrix with --distances, or an edge list (.edges/.edgelist, a .txt/.tsv of 'u v [w]' lines with named nodes; graph distances).", show_default=False)],
     distances: Annotated[bool, typer.Option("--distances", help="The matrix is an n×n distance matrix, not points.")] = False,
     method: MethodOpt = None,
     exact_max: Annotated[int, typer.Option("--exact-max", help="Largest n solved exactly by auto.", min=4)] = 120,
@@ -232,7 +263,8 @@ def delta(
             raise EmbgeoError("the graph is disconnected: δ is defined on one connected part", source=source)
         if sample is not None:
             raise EmbgeoError("--sample applies to points, not to a graph", source=source, hint="use --method sampled")
-        r = gromov_delta(D, **kw)
+        with about(source):
+            r = gromov_delta(D, **kw)
         entry = _edges_entry(source, h)
     else:
         from embgeo.cli.common import read_embeddings
