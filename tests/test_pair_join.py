@@ -282,3 +282,28 @@ def test_id_col_goes_to_the_inputs_with_columns(tmp_path, rng, run_cli):
     np.save(tmp_path / "z.npy", X)
     r = run_cli(["compare", tmp_path / "z.npy", tmp_path / "y.npz", "--id-col", "key"])
     assert r.code == 2 and "--id-col 'key' names a column" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_layers_uses_a_stacks_ids_and_joins_views_by_id(tmp_path, run_cli, layer_files):
+    """`layers STACK.npz --labels` reads the ids of a 3-D .npz; a --views stack whose rows carry the
+    same ids in another order gives the numbers of the aligned view."""
+    d, A0, A1, ids, p = layer_files
+    rng = np.random.default_rng(5)
+    score = A0[:, 0] + 0.1 * rng.normal(size=A0.shape[0])
+    q = rng.permutation(ids.size)  # the labels file in yet another order
+    (tmp_path / "lab.csv").write_text("id,score\n" + "".join(f"{ids[i]},{float(score[i])!r}\n" for i in q))
+    view = np.stack([A0, A1]) + 0.01 * rng.normal(size=(2, *A0.shape))
+    np.savez(tmp_path / "view.npz", embeddings=view, ids=ids)
+    np.savez(tmp_path / "view_shuf.npz", embeddings=view[:, p], ids=ids[p])
+
+    def run(v):
+        r = run_cli(["layers", d / "stack_ids.npz", "--labels", tmp_path / "lab.csv", "--attribute", "score",
+                     "--views", v, "-f", "json"])
+        assert r.code == 0, r.stderr
+        return json.loads(r.stdout)["results"]
+
+    aligned, shuffled = run(tmp_path / "view.npz"), run(tmp_path / "view_shuf.npz")
+    assert json.dumps(aligned, sort_keys=True) == json.dumps(shuffled, sort_keys=True)
+    np.savez(tmp_path / "view_other.npz", embeddings=view, ids=np.array([f"z{k}" for k in range(ids.size)]))
+    r = run_cli(["layers", d / "stack_ids.npz", "--views", tmp_path / "view_other.npz"])
+    assert r.code == 2 and "the ids do not match" in r.stderr and "--join row-order" in r.stderr

@@ -34,6 +34,26 @@ def _column(ids, n, labels, labels_id_col, col, what, join=None):
     return np.asarray(es.attributes[col])
 
 
+def _view_onto(vs, spec, ids, n: int, x, join, stack_ids):
+    """The rows of a --views stack in X's order: by id whenever they carry ids, by row order when
+    neither does or with --join row-order (the one rule of embgeo.io.join; a mismatch is one line)."""
+    import dataclasses
+
+    import numpy as np
+
+    from embgeo.io import EmbeddingSet
+    from embgeo.io.join import row_orders
+
+    nv = int(vs.layers[0].shape[0])
+    v_ids = vs.ids if vs.ids is not None else stack_ids(spec, nv)
+    rows_x = EmbeddingSet(np.zeros((n, 1)), ids=ids, provenance={"file": str(x)})
+    rows_v = EmbeddingSet(np.zeros((nv, 1)), ids=v_ids, provenance={"file": str(spec)})
+    take = row_orders([rows_x, rows_v], join=join).orders[1]
+    if take is None:
+        return vs
+    return dataclasses.replace(vs, layers=tuple(layer[take] for layer in vs.layers), ids=ids)
+
+
 def layers(
     x: Annotated[Optional[str], typer.Argument(help="Pooled layer stack (one L×n×d file, e.g. pooled.h5:mean from embgeo extract): the first view.", metavar="X", show_default=False)] = None,
     views: Annotated[Optional[List[str]], typer.Option("--views", help="Another view of the same rows and layers (an augmentation); repeat for more. Enables InfoNCE, LiDAR, DiME.", show_default=False)] = None,
@@ -98,7 +118,8 @@ def layers(
             inputs.append({"path": v, "key": None, "rows": int(vs.layers[0].shape[0]), "dims": int(vs.layers[0].shape[1])})
         from embgeo.extract.store import stack_ids
 
-        ids = stack_ids(x, n) if (group or attribute or class_col) else None
+        ids = stack.ids if stack.ids is not None else stack_ids(x, n)
+        view_stacks = [_view_onto(vs, v, ids, n, x, join, stack_ids) for vs, v in zip(view_stacks, views or [])]
         if group:
             groups = _column(ids, n, labels, labels_id_col, group, "--group", join)
         if attribute:
