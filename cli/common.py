@@ -123,7 +123,7 @@ class Join(str, Enum):
 
 FailOnOpt = Annotated[Optional[FailOn], typer.Option("--fail-on", help="Exit 1 (after writing the output) when the verdict is at least this severe: warn or bad.", case_sensitive=False, show_default=False)]
 JoinOpt = Annotated[Optional[Join], typer.Option("--join", help="Join --labels by 'id' or by 'row-order' (row order only when asked, or when neither side has ids).", case_sensitive=False, show_default=False)]
-MethodOpt = Annotated[Optional[List[str]], typer.Option("--method", "-m", help="Method(s): repeat the option or give a comma list (e.g. -m twonn -m mle, or -m twonn,mle).", show_default=False)]
+MethodOpt = Annotated[Optional[List[str]], typer.Option("--method", "-m", help="Method(s), named in the description above: repeat the option or give a comma list (-m A -m B, or -m A,B).", show_default=False)]
 SampleOpt = Annotated[Optional[int], typer.Option("--sample", help="Work on a seeded random sample of N rows (the interval says so).", min=2, show_default=False)]
 KOpt = Annotated[int, typer.Option("--k", "-k", help="Number of nearest neighbours.", min=1)]
 
