@@ -402,7 +402,7 @@ def test_recommendation_and_verdict_from_the_reports_own_numbers():
     assert r.verdict().status == "ok"
     r = _report(twonn=tw3, gride=_gride([3.0, 6.0, 12.0, 24.0], [0.05] * 4))
     v = r.verdict()
-    assert r.recommended().metric == "twonn" and v.status == "warn" and v.decided_by == "gride" and "no plateau" in v.reason
+    assert r.recommended().metric == "twonn" and v.status == "warn" and v.decided_by == "gride.plateau" and "no plateau" in v.reason
     # spectral measures only: info, and PCA is named
     r = intrinsic_dimension(syn.cube(300, 4, 12, seed=0), methods="pca", n_boot=0)
     assert r.verdict().status == "info" and r.recommended().metric == "pca"

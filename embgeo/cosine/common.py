@@ -9,6 +9,7 @@ decided it), made by :func:`judge`; :class:`Judged` gives each part result its
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal, localcontext
 
 import numpy as np
 
@@ -44,12 +45,13 @@ class Judged(Result):
 
 
 def grade(value: float, *, warn: float, bad: float, higher_is_worse: bool = True) -> str:
-    """``ok`` / ``warn`` / ``bad`` for ``value`` against two thresholds (NaN → ``ok``)."""
+    """``ok`` / ``warn`` / ``bad`` for ``value`` against two thresholds (NaN → ``ok``), exactly as the
+    reasons quote them: ``warn ≥ w, bad ≥ b`` when higher is worse, ``warn < w, bad < b`` otherwise."""
     if value is None or not np.isfinite(value):
         return OK
-    if higher_is_worse:
+    if higher_is_worse:  # as the reasons state it: "warn ≥ w, bad ≥ b"
         return BAD if value >= bad else WARN if value >= warn else OK
-    return BAD if value <= bad else WARN if value <= warn else OK
+    return BAD if value < bad else WARN if value < warn else OK  # "warn < w, bad < b"
 
 
 def worst(*statuses: str) -> str:
@@ -181,6 +183,31 @@ def with_direction(M: np.ndarray) -> np.ndarray:
 
 
 def fmt(value: float, digits: int = 3) -> str:
+    """``value`` with ``digits`` decimals (``n/a`` when missing or not finite). A number that a
+    verdict compares with a threshold is written with :func:`shown` instead."""
     if value is None or not np.isfinite(value):
         return "n/a"
     return f"{value:.{digits}f}"
+
+
+def _side(a: Decimal, b: Decimal) -> int:
+    return (a > b) - (a < b)
+
+
+def shown(value: float, *thresholds: float, digits: int = 3, scale: float = 1.0, max_digits: int = 12) -> str:
+    """``value × scale`` as a verdict text or table shows it: ``digits`` decimals, or more where
+    fewer would round it onto or across one of ``thresholds`` (given as the rule states them,
+    unscaled: ``shown(0.3957, 0.7, 0.4, digits=0, scale=100)`` is ``39.6``, not ``40``), so that
+    the shown number always reads to the status its rule gives. ``n/a`` when missing or not finite."""
+    if value is None or not np.isfinite(value):
+        return "n/a"
+    with localcontext() as ctx:
+        ctx.prec = 80  # every product below is exact
+        sc = Decimal(repr(float(scale)))
+        exact = Decimal(float(value)) * sc  # the float the rule compares, scaled exactly
+        limits = [(Decimal(float(t)) * sc, Decimal(repr(float(t))) * sc) for t in thresholds if t is not None and np.isfinite(t)]
+    for d in range(max(0, int(digits)), max(int(digits), max_digits) + 1):
+        text = f"{exact:.{d}f}"
+        if all(_side(Decimal(text), as_read) == _side(exact, as_compared) for as_compared, as_read in limits):
+            return text
+    return f"{float(value) * float(scale)!r}"

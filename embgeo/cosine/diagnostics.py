@@ -29,15 +29,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.cosine.common import BAD, OK, WARN, Verdict, fmt, spectrum, worst, with_direction
+from embgeo.cosine.common import BAD, OK, WARN, Verdict, fmt, shown, spectrum, worst, with_direction
 from embgeo.cosine.isotropy import (
-    ANISOTROPY_WARN, AnisotropyResult, IsoScoreResult, RogueDimensionsResult, anisotropy, isoscore, isoscore_from_variances, rogue_dimensions,
+    ANISOTROPY_BAD, ANISOTROPY_WARN, ROGUE_BAD, ROGUE_WARN, AnisotropyResult, IsoScoreResult, RogueDimensionsResult, anisotropy, isoscore, isoscore_from_variances, rogue_dimensions,
 )
-from embgeo.cosine.neighbors import HubnessResult, NormsResult, hubness, neighbours, norms
+from embgeo.cosine.neighbors import (
+    HUB_SKEW_BAD, HUB_SKEW_WARN, NORM_JACCARD_BAD, NORM_JACCARD_WARN, NORM_SPEARMAN_WARN, HubnessResult, NormsResult, hubness, neighbours, norms,
+)
 from embgeo.cosine.postprocess import (
-    WHITEN_FLOOR, PostprocessResult, all_but_the_top, center, postprocess, postprocessing, standardise, whiten,
+    POST_JACCARD_BAD, POST_JACCARD_WARN, WHITEN_FLOOR, PostprocessResult, all_but_the_top, center, postprocess, postprocessing, standardise, whiten,
 )
-from embgeo.cosine.rescaling import RescalingResult, dimension_rescaling, factor_rescaling, invariant_factors
+from embgeo.cosine.rescaling import (
+    FACTOR_JACCARD_BAD, FACTOR_JACCARD_WARN, SCALE_JACCARD_BAD, SCALE_JACCARD_WARN, RescalingResult, dimension_rescaling, factor_rescaling, invariant_factors,
+)
 from embgeo.results import Metric, Result, jsonable, severity
 from embgeo.validation import as_matrix, as_rng
 
@@ -51,7 +55,8 @@ class CosineReport(Result):
 
     ``metrics()`` gives one tidy row per number with stable ids (``anisotropy``,
     ``isoscore_ratio``, ``rogue_dims``, ``jaccard_dot_cosine``, ``hubness_skewness``,
-    ``robin_hood``, ``k_occurrence_max``, ``rescaling_jaccard``, ``postprocess_jaccard``,
+    ``robin_hood``, ``k_occurrence_max``, ``rescaling_jaccard_standardised`` (one matrix) or
+    ``rescaling_jaccard`` (the smallest over the rescalings of ``--factors``), ``postprocess_jaccard``,
     ``precision_at_k`` …); the rows a diagnostic's verdict was decided on carry its
     status. ``verdict()`` is the worst of the diagnostics' verdicts (the first of
     equals, in :data:`DIAGNOSTICS` order, retrieval last) and names its metric.
@@ -115,16 +120,16 @@ class CosineReport(Result):
             Metric("hub_share", h.raw.hub_share, unit="share", extra=kx),
             Metric("antihub_share", h.raw.antihub_share, unit="share", extra=kx),
             Metric("k_occurrence_max", h.raw.max_occurrence, unit="rows", extra=kx),
-            Metric("rescaling_jaccard", rs.min_jaccard, extra=kx),
         ]
         if rs.mode == "factors":
-            rows.append(Metric("rescaling_invariant_jaccard", rs.invariant_jaccard, extra=kx))
+            rows += [Metric("rescaling_jaccard", rs.min_jaccard, extra=kx),  # the smallest over the rescalings D
+                     Metric("rescaling_invariant_jaccard", rs.invariant_jaccard, extra=kx)]
             for c in rs.cases:
                 if c.precision is not None:
                     rows.append(Metric("rescaling_precision", c.precision, extra={"method": c.name, "k": self.k}))
             if rs.invariant_precision is not None:
                 rows.append(Metric("rescaling_precision", rs.invariant_precision, extra={"method": "invariant", "k": self.k}))
-        else:
+        else:  # one matrix: the verdict is on the standardised copy; the whitened one is shown beside it
             rows += [Metric("rescaling_jaccard_standardised", rs.cases[1].jaccard, extra=kx),
                      Metric("rescaling_jaccard_whitened", rs.cases[2].jaccard, extra=kx)]
         rows.append(Metric("postprocess_jaccard", min(p.effect("centre").jaccard_with_raw, p.effect("abtt").jaccard_with_raw), extra=kx))
@@ -167,25 +172,29 @@ class CosineReport(Result):
     def table(self):
         """``diagnostic | value | baseline | verdict | reason``, one row per diagnostic (and per similarity with retrieval)."""
         a, s, r, nm, h, rs, p = (getattr(self, n) for n in DIAGNOSTICS)
+        aniso = (ANISOTROPY_WARN, ANISOTROPY_BAD)
+        even = 4.0 * r.top / r.n_dims  # the rogue-dimension thresholds never fall below this (as in rogue_dimensions)
         rows = [
-            ["anisotropy", f"{fmt(a.mean_cosine)} (all pairs; sample {fmt(a.sampled_mean)} [{fmt(a.ci_low)}, {fmt(a.ci_high)}]); centred {fmt(a.centred_mean_cosine)}",
+            ["anisotropy", f"{shown(a.mean_cosine, *aniso)} (all pairs; sample {fmt(a.sampled_mean)} [{fmt(a.ci_low)}, {fmt(a.ci_high)}]); centred {shown(a.centred_mean_cosine, *aniso)}",
              f"{fmt(a.baseline_mean)} [{fmt(a.baseline_ci_low)}, {fmt(a.baseline_ci_high)}]"],
             ["isoscore", fmt(s.isoscore), fmt(s.baseline)],
             ["rogue_dimensions",
-             f"top {r.top} {r.top_dimensions}: {fmt(100 * r.top_share, 1)} %" if r.mean_cosine >= ANISOTROPY_WARN
-             else f"top {r.top} {r.top_dimensions}; mean cosine {fmt(r.mean_cosine)} too small to share out",
+             f"top {r.top} {r.top_dimensions}: {shown(r.top_share, max(ROGUE_WARN, even), max(ROGUE_BAD, even), digits=1, scale=100)} %"
+             if r.mean_cosine >= ANISOTROPY_WARN
+             else f"top {r.top} {r.top_dimensions}; mean cosine {shown(r.mean_cosine, ANISOTROPY_WARN)} too small to share out",
              f"even: {fmt(100 * r.top / r.n_dims, 1)} %"],
-            ["norms", f"CV {fmt(nm.distribution.cv)}; Jaccard@{nm.k} dot/cos {fmt(nm.jaccard_dot_cosine, 2)}"
-             + (f"; ρ(norm, {nm.attribute}) {fmt(nm.spearman, 2)}" if nm.spearman is not None else ""),
+            ["norms", f"CV {fmt(nm.distribution.cv)}; Jaccard@{nm.k} dot/cos {shown(nm.jaccard_dot_cosine, NORM_JACCARD_WARN, NORM_JACCARD_BAD, digits=2)}"
+             + (f"; ρ(norm, {nm.attribute}) {shown(nm.spearman, NORM_SPEARMAN_WARN, -NORM_SPEARMAN_WARN, digits=2)}" if nm.spearman is not None else ""),
              f"CV {fmt(nm.distribution.baseline_cv)}; Jaccard 1"],
-            ["hubness", f"skew {fmt(h.raw.skewness, 2)} (centred {fmt(h.centred.skewness, 2)}); Robin Hood {fmt(h.raw.robin_hood, 2)}; hubs {fmt(100 * h.raw.hub_share, 1)} %",
+            ["hubness", f"skew {shown(h.raw.skewness, HUB_SKEW_WARN, HUB_SKEW_BAD, digits=2)} (centred {shown(h.centred.skewness, HUB_SKEW_WARN, HUB_SKEW_BAD, digits=2)}); Robin Hood {fmt(h.raw.robin_hood, 2)}; hubs {fmt(100 * h.raw.hub_share, 1)} %",
              f"skew {fmt(h.baseline.skewness, 2)}; Robin Hood {fmt(h.baseline.robin_hood, 2)}"],
         ]
         if rs.mode == "factors":
-            rows.append(["rescaling", f"min Jaccard@{rs.k} over D {fmt(rs.min_jaccard, 2)}", f"Lᵀb: {fmt(rs.invariant_jaccard, 2)}"])
+            rows.append(["rescaling", f"min Jaccard@{rs.k} over D {shown(rs.min_jaccard, FACTOR_JACCARD_WARN, FACTOR_JACCARD_BAD, digits=2)}", f"Lᵀb: {fmt(rs.invariant_jaccard, 2)}"])
         else:
-            rows.append(["rescaling", f"Jaccard@{rs.k} standardised {fmt(rs.cases[1].jaccard, 2)}, whitened {fmt(rs.cases[2].jaccard, 2)}", "1"])
-        rows.append(["postprocessing", f"Jaccard@{p.k} centre {fmt(p.effect('centre').jaccard_with_raw, 2)}, abtt {fmt(p.effect('abtt').jaccard_with_raw, 2)}, whiten {fmt(p.effect('whiten').jaccard_with_raw, 2)}", "1"])
+            rows.append(["rescaling", f"Jaccard@{rs.k} standardised {shown(rs.cases[1].jaccard, SCALE_JACCARD_WARN, SCALE_JACCARD_BAD, digits=2)}, whitened {fmt(rs.cases[2].jaccard, 2)}", "1"])
+        post = lambda t: shown(p.effect(t).jaccard_with_raw, POST_JACCARD_WARN, POST_JACCARD_BAD, digits=2)  # noqa: E731
+        rows.append(["postprocessing", f"Jaccard@{p.k} centre {post('centre')}, abtt {post('abtt')}, whiten {fmt(p.effect('whiten').jaccard_with_raw, 2)}", "1"])
         for row, name in zip(rows, DIAGNOSTICS):
             v = getattr(self, name).verdict()
             row += [v.status, v.reason]

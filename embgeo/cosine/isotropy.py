@@ -17,7 +17,7 @@ import numpy as np
 
 from embgeo.errors import EmbgeoError
 from embgeo.cosine.common import (
-    COSINE_EDGES, OK, WARN, Verdict, Judged, judge, column_mean, column_variance, covariance, fmt, grade,
+    COSINE_EDGES, OK, WARN, Verdict, Judged, judge, column_mean, column_variance, covariance, fmt, grade, shown,
     histogram, per_dimension_pair_cosine, row_norms, unit_sums,
 )
 from embgeo.results import Result
@@ -132,14 +132,14 @@ def anisotropy(X, *, n_pairs: int = 20000, seed=0) -> AnisotropyResult:
     status = grade(exact, warn=ANISOTROPY_WARN, bad=ANISOTROPY_BAD)
     base = f"an isotropic Gaussian of the same size gives {fmt(bm)} [{fmt(blo)}, {fmt(bhi)}]"
     if status == OK:
-        reason = f"random pairs have mean cosine {fmt(exact)}; {base}"
+        reason = f"random pairs have mean cosine {shown(exact, ANISOTROPY_WARN, ANISOTROPY_BAD)}; {base}"
         fix = "none needed"
     else:
-        reason = f"random pairs have mean cosine {fmt(exact)} ({base}), so every cosine carries a common offset and unrelated items look similar"
+        reason = f"random pairs have mean cosine {shown(exact, ANISOTROPY_WARN, ANISOTROPY_BAD)} ({base}), so every cosine carries a common offset and unrelated items look similar"
         if grade(exact_c, warn=ANISOTROPY_WARN, bad=ANISOTROPY_BAD) == OK:
-            fix = f"centre the embeddings (subtract the mean vector): the mean cosine becomes {fmt(exact_c)}"
+            fix = f"centre the embeddings (subtract the mean vector): the mean cosine becomes {shown(exact_c, ANISOTROPY_WARN, ANISOTROPY_BAD)}"
         else:
-            fix = f"centring leaves {fmt(exact_c)}; remove the top principal components (all-but-the-top) or whiten"
+            fix = f"centring leaves {shown(exact_c, ANISOTROPY_WARN, ANISOTROPY_BAD)}; remove the top principal components (all-but-the-top) or whiten"
     verdict = judge(status, f"mean cosine: warn ≥ {ANISOTROPY_WARN}, bad ≥ {ANISOTROPY_BAD}", reason, fix, "anisotropy")
     return AnisotropyResult(
         n_rows=n, n_dims=d, n_pairs=int(c_raw.size),
@@ -243,10 +243,10 @@ def isoscore(X, *, seed=0, baseline_repeats: int = 3, eigenvalues=None) -> IsoSc
     status = WARN if (np.isfinite(ratio) and ratio < ISOSCORE_WARN) else OK
     top = float(ev[: max(1, d // 100)].sum() / ev.sum()) if ev.sum() > 0 else float("nan")
     if status == OK:
-        reason = f"IsoScore {fmt(value)} is {fmt(ratio, 2)}× that of an isotropic Gaussian of the same size ({fmt(b)}): variance is spread over the dimensions"
+        reason = f"IsoScore {fmt(value)} is {shown(ratio, ISOSCORE_WARN, digits=2)}× that of an isotropic Gaussian of the same size ({fmt(b)}): variance is spread over the dimensions"
         fix = "none needed"
     else:
-        reason = f"IsoScore {fmt(value)} is only {fmt(ratio, 2)}× the same-size Gaussian's {fmt(b)}: a few directions hold most variance (top {max(1, d // 100)} hold {fmt(100 * top, 1)} %) and dominate every cosine"
+        reason = f"IsoScore {fmt(value)} is only {shown(ratio, ISOSCORE_WARN, digits=2)}× the same-size Gaussian's {fmt(b)}: a few directions hold most variance (top {max(1, d // 100)} hold {fmt(100 * top, 1)} %) and dominate every cosine"
         fix = "if those directions are not what similarity should be about, remove them (all-but-the-top) or whiten — whitening also inflates noise directions, so check the post-processing row first"
     verdict = judge(status, f"IsoScore / Gaussian baseline: warn < {ISOSCORE_WARN} (never bad)", reason, fix, "isoscore_ratio")
     return IsoScoreResult(n, d, value, b, float(base.std(ddof=1)) if base.size > 1 else float("nan"), ratio, ev, verdict)
@@ -296,15 +296,15 @@ def rogue_dimensions(X, *, top: int = 3) -> RogueDimensionsResult:
     even = 4.0 * top / d
     if total < ANISOTROPY_WARN:
         status = OK
-        reason = f"the mean cosine is only {fmt(total)}, so no dimension can dominate it"
+        reason = f"the mean cosine is only {shown(total, ANISOTROPY_WARN)}, so no dimension can dominate it"
     else:
         status = grade(top_share, warn=max(ROGUE_WARN, even), bad=max(ROGUE_BAD, even))
         each = ", ".join(f"{a} ({fmt(100 * float(shares[a]), 1)} %)" for a in dims)
-        reason = f"dimensions {each} hold {fmt(100 * top_share, 1)} % of the mean cosine {fmt(total)} but {fmt(100 * float(vshare[order].sum()), 1)} % of the variance"
+        reason = f"dimensions {each} hold {shown(top_share, max(ROGUE_WARN, even), max(ROGUE_BAD, even), digits=1, scale=100)} % of the mean cosine {shown(total, ANISOTROPY_WARN)} but {fmt(100 * float(vshare[order].sum()), 1)} % of the variance"
         if status == OK:
             reason += "; no few dimensions dominate"
     fix = "none needed" if status == OK else f"standardise each dimension (z-score) or drop dimensions {dims} before taking cosines; centring removes their shared offset"
-    verdict = judge(status, f"top-{top} share of the mean cosine (when it is ≥ {ANISOTROPY_WARN}): warn ≥ {max(ROGUE_WARN, even):.2g}, bad ≥ {max(ROGUE_BAD, even):.2g}", reason, fix, "rogue_dims")
+    verdict = judge(status, f"top-{top} share of the mean cosine (when it is ≥ {ANISOTROPY_WARN}): warn ≥ {max(ROGUE_WARN, even):g}, bad ≥ {max(ROGUE_BAD, even):g}", reason, fix, "rogue_dims")
     return RogueDimensionsResult(d, total, top, dims, top_share, float(vshare[order].sum()), cc, shares, vshare, verdict)
 
 

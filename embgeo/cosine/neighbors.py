@@ -17,7 +17,7 @@ import numpy as np
 
 from embgeo.errors import EmbgeoError
 from embgeo.cosine.common import (
-    COSINE_EDGES, OK, WARN, Verdict, Judged, judge, fmt, grade, histogram, jaccard_at_k, with_direction, worst,
+    COSINE_EDGES, OK, WARN, Verdict, Judged, judge, fmt, grade, histogram, jaccard_at_k, shown, with_direction, worst,
 )
 from embgeo.cosine.isotropy import NormDistribution, norm_distribution
 from embgeo.results import Result
@@ -126,9 +126,9 @@ def norms(X, *, k: int = 10, attribute=None, attribute_name: str = "attribute", 
     s_j = grade(jac, warn=NORM_JACCARD_WARN, bad=NORM_JACCARD_BAD, higher_is_worse=False)
     s_r = WARN if (rho is not None and abs(rho) >= NORM_SPEARMAN_WARN) else OK
     status = worst(s_j, s_r)
-    parts = [f"norms vary by CV {fmt(dist.cv)} (isotropic Gaussian {fmt(dist.baseline_cv)}) and dot-product and cosine share {fmt(100 * jac, 0)} % of their {k} neighbours (Jaccard@{k})"]
+    parts = [f"norms vary by CV {fmt(dist.cv)} (isotropic Gaussian {fmt(dist.baseline_cv)}) and dot-product and cosine share {shown(jac, NORM_JACCARD_WARN, NORM_JACCARD_BAD, digits=0, scale=100)} % of their {k} neighbours (Jaccard@{k})"]
     if rho is not None:
-        parts.append(f"the norm has Spearman ρ = {fmt(rho, 2)} with '{attribute_name}'")
+        parts.append(f"the norm has Spearman ρ = {shown(rho, NORM_SPEARMAN_WARN, -NORM_SPEARMAN_WARN, digits=2)} with '{attribute_name}'")
     reason = "; ".join(parts)
     if status == OK:
         fix = "none needed"
@@ -228,13 +228,13 @@ def hubness(X, *, k: int = 10, cosine_neighbors=None, centred_neighbors=None, ba
     else:  # too few rows for a baseline graph
         base = KOccurrence(float("nan"), float("nan"), float("nan"), 0, float("nan"), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(COSINE_EDGES.size - 1, np.int64))
     status = grade(raw.skewness, warn=HUB_SKEW_WARN, bad=HUB_SKEW_BAD)
-    reason = (f"k-occurrence skewness {fmt(raw.skewness, 2)} (centred {fmt(cen.skewness, 2)}, isotropic Gaussian {fmt(base.skewness, 2)}); "
+    reason = (f"k-occurrence skewness {shown(raw.skewness, HUB_SKEW_WARN, HUB_SKEW_BAD, digits=2)} (centred {shown(cen.skewness, HUB_SKEW_WARN, HUB_SKEW_BAD, digits=2)}, isotropic Gaussian {fmt(base.skewness, 2)}); "
               f"{fmt(100 * raw.hub_share, 1)} % hubs (N_k > {2 * k}), {fmt(100 * raw.antihub_share, 1)} % never a neighbour; "
               f"Robin Hood index {fmt(raw.robin_hood, 2)} (centred {fmt(cen.robin_hood, 2)}, isotropic Gaussian {fmt(base.robin_hood, 2)})")
     if status == OK:
         fix = "none needed"
     elif grade(cen.skewness, warn=HUB_SKEW_WARN, bad=HUB_SKEW_BAD) == OK:
-        fix = f"centre the embeddings: skewness drops to {fmt(cen.skewness, 2)}"
+        fix = f"centre the embeddings: skewness drops to {shown(cen.skewness, HUB_SKEW_WARN, HUB_SKEW_BAD, digits=2)}"
     else:
         fix = "centring is not enough: try all-but-the-top or whitening, or a hubness reduction (mutual proximity, CSLS) for retrieval"
     verdict = judge(status, f"k-occurrence skewness: warn ≥ {HUB_SKEW_WARN}, bad ≥ {HUB_SKEW_BAD}", reason, fix, "hubness_skewness")

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.cosine.common import OK, Spectrum, Verdict, Judged, judge, column_mean, column_variance, fmt, grade, jaccard_at_k, spectrum, with_direction
+from embgeo.cosine.common import OK, Spectrum, Verdict, Judged, judge, column_mean, column_variance, fmt, grade, jaccard_at_k, shown, spectrum, with_direction
 from embgeo.results import Result
 from embgeo.validation import DEFAULT_BLOCK_ROWS, as_matrix, compute_dtype, iter_blocks
 
@@ -213,9 +213,11 @@ def postprocessing(X, *, k: int = 10, n_components: int | None = None, floor: fl
     needed = by["raw"].mean_cosine >= ANISOTROPY_WARN or by["raw"].hub_skewness >= HUB_SKEW_WARN
     # an isotropic, hub-free matrix needs no post-processing; its neighbours then move only by noise
     status = grade(worst_j, warn=POST_JACCARD_WARN, bad=POST_JACCARD_BAD, higher_is_worse=False) if needed else OK
-    reason = (f"centring keeps {fmt(100 * by['centre'].jaccard_with_raw, 0)} % of the cosine neighbours, all-but-the-top ({D} PC{'' if D == 1 else 's'}) "
-              f"{fmt(100 * by['abtt'].jaccard_with_raw, 0)} %, whitening {fmt(100 * by['whiten'].jaccard_with_raw, 0)} %; mean cosine "
-              f"{fmt(by['raw'].mean_cosine)} → {fmt(by['centre'].mean_cosine)} / {fmt(by['abtt'].mean_cosine)} / {fmt(by['whiten'].mean_cosine)}")
+    kept = lambda t: shown(by[t].jaccard_with_raw, POST_JACCARD_WARN, POST_JACCARD_BAD, digits=0, scale=100)  # noqa: E731
+    mc = lambda t: shown(by[t].mean_cosine, ANISOTROPY_WARN)  # noqa: E731
+    reason = (f"centring keeps {kept('centre')} % of the cosine neighbours, all-but-the-top ({D} PC{'' if D == 1 else 's'}) "
+              f"{kept('abtt')} %, whitening {fmt(100 * by['whiten'].jaccard_with_raw, 0)} %; mean cosine "
+              f"{mc('raw')} → {mc('centre')} / {mc('abtt')} / {mc('whiten')}")
     if not needed:
         reason += f"; the raw matrix has neither anisotropy (≥ {ANISOTROPY_WARN}) nor hubness (skew ≥ {HUB_SKEW_WARN}) to remove"
     if status == OK:

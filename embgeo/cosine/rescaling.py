@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.cosine.common import OK, Verdict, Judged, judge, fmt, grade, jaccard_at_k
+from embgeo.cosine.common import OK, Verdict, Judged, judge, fmt, grade, jaccard_at_k, shown
 from embgeo.results import Result
 from embgeo.validation import as_matrix, as_rng
 
@@ -157,7 +157,7 @@ def factor_rescaling(A, B, *, k: int = 10, spreads=DEFAULT_SPREADS, labels=None,
     worst_case = min(cases[1:], key=lambda c: c.jaccard)
     max_change = max(c.max_dot_change for c in cases)
     reason = (f"rescalings A·D, B·D⁻¹ that change no dot product (max relative change {max_change:.1e}) keep only "
-              f"{fmt(100 * min_j, 0)} % of B's cosine neighbours ('{worst_case.name}'); the D-independent Lᵀb keeps {fmt(100 * inv_j, 0)} %; "
+              f"{shown(min_j, FACTOR_JACCARD_WARN, FACTOR_JACCARD_BAD, digits=0, scale=100)} % of B's cosine neighbours ('{worst_case.name}'); the D-independent Lᵀb keeps {fmt(100 * inv_j, 0)} %; "
               f"sd of log(‖A_j‖/‖B_j‖) = {fmt(lr_sd, 2)}")
     if status == OK:
         reason = reason.replace("keep only", "keep")
@@ -192,10 +192,10 @@ def dimension_rescaling(X, *, k: int = 10, raw_neighbors=None, floor: float | No
         cases.append(RescaleCase(name, float(jaccard_at_k(ref, nb.indices[:, :k]).mean())))
     j_std, j_wh = cases[1].jaccard, cases[2].jaccard
     status = grade(j_std, warn=SCALE_JACCARD_WARN, bad=SCALE_JACCARD_BAD, higher_is_worse=False)
-    reason = (f"dividing each dimension by its sd keeps {fmt(100 * j_std, 0)} % of the cosine neighbours, whitening {fmt(100 * j_wh, 0)} %"
+    reason = (f"dividing each dimension by its sd keeps {shown(j_std, SCALE_JACCARD_WARN, SCALE_JACCARD_BAD, digits=0, scale=100)} % of the cosine neighbours, whitening {fmt(100 * j_wh, 0)} %"
               + ("" if status == OK else ": neighbours depend on how each dimension happens to be scaled"))
     fix = "none needed" if status == OK else "cosine neighbours here reflect per-dimension scale; check results against the standardised or whitened matrix and report the choice"
-    verdict = judge(status, f"Jaccard@{k}(raw, standardised): warn < {SCALE_JACCARD_WARN}, bad < {SCALE_JACCARD_BAD}", reason, fix, "rescaling_jaccard")
+    verdict = judge(status, f"Jaccard@{k}(raw, standardised): warn < {SCALE_JACCARD_WARN}, bad < {SCALE_JACCARD_BAD}", reason, fix, "rescaling_jaccard_standardised")
     return RescalingResult("single", k, cases, min(j_std, j_wh), judgement=verdict)
 
 

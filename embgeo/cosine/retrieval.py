@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embgeo.errors import EmbgeoError
+from embgeo.cosine.common import shown
 from embgeo.results import Metric, Result, Verdict, jsonable
 from embgeo.validation import as_matrix, as_rng
 
@@ -299,13 +300,13 @@ class RetrievalResult(Result):
             fix = (f"use '{m}' instead of raw cosine (--write-processed FILE --process {m.replace('centred', 'centre')})" if m in VECTOR_TRANSFORMS
                    else f"rank with '{m}' (a hubness reduction applied at query time) instead of raw cosine")
             return Verdict("bad", f"'{m}' raises precision@{self.k} from {raw:.3f} to {self.scores[m]['precision_at_k']['value']:.3f} "
-                                  f"(gain {g['value']:.3f}, {lvl} interval {g['ci_low']:.3f} – {g['ci_high']:.3f}, entirely above {self.margin:g}) "
+                                  f"(gain {g['value']:.3f}, {lvl} interval {shown(g['ci_low'], self.margin)} – {g['ci_high']:.3f}, entirely above {self.margin:g}) "
                                   f"on {self.n_queries} queries: raw cosine leaves relevant rows out", fix, "precision_gain")
         best = max((m for m in self.methods if m != "cosine"), key=lambda m: self.scores[m]["precision_gain"]["value"], default=None)
         extra = ""
         if best is not None:
             g = self.scores[best]["precision_gain"]
-            extra = f"; the best, '{best}', gains {g['value']:.3f} ({lvl} interval {g['ci_low']:.3f} – {g['ci_high']:.3f}, not entirely above {self.margin:g})"
+            extra = f"; the best, '{best}', gains {g['value']:.3f} ({lvl} interval {shown(g['ci_low'], self.margin)} – {g['ci_high']:.3f}, not entirely above {self.margin:g})"
         return Verdict("ok", f"no similarity beats raw cosine's precision@{self.k} {raw:.3f} beyond its bootstrap interval{extra}", "", "precision_gain")
 
 

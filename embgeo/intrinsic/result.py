@@ -203,6 +203,25 @@ class IntrinsicReport(Result):
                             "no neighbour-based estimator was asked: RankMe is an effective rank, not an intrinsic dimension")
         return None
 
+    def disagreeing(self) -> set[str]:
+        """Every neighbour estimate (with an interval; not ``calibrated``) whose 95 % interval misses another's."""
+        est = [e for e in self.estimates() if _finite(e.ci_low, e.ci_high) and e.metric != "calibrated"]
+        return {x.metric for i, x in enumerate(est) for y in est[i + 1:] + est[:i] if max(x.ci_low - y.ci_high, y.ci_low - x.ci_high) > 0}
+
+    def statuses(self) -> dict[str, str]:
+        """The ``status`` of each headline row (metric id → status), from the rules of :meth:`verdict`: ``warn`` on
+        every estimate whose interval misses another's and on ``gride.plateau`` when the curve has none; ``ok`` on
+        a plateau found; and the verdict's own status on the row it names (``decided_by``): the estimate to read
+        when all is well (``info`` with spectral measures only). ``sample_check.twonn`` rows carry their own."""
+        out = {}
+        if self.gride is not None and self.gride.dimension.size >= PLATEAU_MIN:
+            out["gride.plateau"] = "ok" if self.plateau() is not None else "warn"
+        out.update({m: "warn" for m in self.disagreeing()})
+        v = self.verdict()
+        if v.decided_by and v.decided_by != "sample_check.twonn":
+            out[v.decided_by] = v.status
+        return out
+
     def disagreement(self) -> tuple[Estimate, Estimate] | None:
         """The pair of neighbour estimates whose 95 % intervals are furthest apart (None when all overlap)."""
         est = [e for e in self.estimates() if _finite(e.ci_low, e.ci_high) and e.metric != "calibrated"]  # it corrects the others' bias
@@ -237,7 +256,7 @@ class IntrinsicReport(Result):
         if self.gride is not None and self.gride.dimension.size >= PLATEAU_MIN and self.plateau() is None:
             curve = ", ".join(_curve_value(d) for d in self.gride.dimension)
             warns.append((f"GRIDE's scale curve ({curve} at n2 = {', '.join(str(int(v)) for v in self.gride.n2)}) has no plateau of "
-                          f"{PLATEAU_MIN} scales within {PLATEAU_TOL:.0%}: no single dimension describes the data", "gride",
+                          f"{PLATEAU_MIN} scales within {PLATEAU_TOL:.0%}: no single dimension describes the data", "gride.plateau",
                           "read the curve (--plot): structure at several scales (clusters, noise) needs more than one number"))
         if warns:
             reason = "; ".join(w[0] for w in warns) + (f"; {read}: {rec.reason}" if read else "")
@@ -343,9 +362,10 @@ class IntrinsicReport(Result):
         ex = dict(extra or {})
         rows: list[Metric] = []
         rec = self.recommended()
+        status = self.statuses()
 
-        def add(metric, value, lo=None, hi=None, unit="", status="", **cols):
-            rows.append(Metric(metric, value, lo, hi, unit, status, {**ex, **cols}))
+        def add(metric, value, lo=None, hi=None, unit="", st=None, **cols):
+            rows.append(Metric(metric, value, lo, hi, unit, status.get(metric, "") if st is None else st, {**ex, **cols}))
 
         tw = self.twonn
         if tw is not None:
@@ -365,9 +385,9 @@ class IntrinsicReport(Result):
         if g is not None:
             p = self.plateau()
             for a, b, d, e, s in zip(g.n1, g.n2, g.dimension, g.stderr, g.scale):
-                add("gride", float(d), float(d - Z95 * e), float(d + Z95 * e), "dims", method="gride", k=int(b), scale=float(s), read=False)
+                add("gride", float(d), float(d - Z95 * e), float(d + Z95 * e), "dims", "", method="gride", k=int(b), scale=float(s), read=False)
             add("gride.plateau", None if p is None else p.value, None if p is None else p.ci_low, None if p is None else p.ci_high, "dims",
-                "ok" if p is not None else ("warn" if g.dimension.size >= PLATEAU_MIN else ""), method="gride",
+                method="gride",
                 k=None if p is None else p.n2_last, read=rec is not None and rec.metric == "gride.plateau")
         if self.pca is not None:
             c = self.pca
