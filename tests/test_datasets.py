@@ -87,7 +87,7 @@ def test_cli_export_and_list(tmp_path, run_cli):
     res = run_cli(["datasets", "export", "ball", "--out", tmp_path / "x.npy", "--gap", "1"])
     assert res.code == 2 and "it takes: --intrinsic, --n" in res.stderr
     res = run_cli(["datasets", "list", "-f", "json"])
-    names = [d["name"] for d in json.loads(res.stdout)["datasets"]]
+    names = [d["name"] for d in json.loads(res.stdout)["results"]["datasets"]]
     assert {"mammals", "smalltree", "diseasome", "csphd", "wordnet-tree", "sentences", "sphere", "paired-gap"} <= set(names)
     res = run_cli(["datasets", "info", "diseasome", "-f", "json"])
-    assert "nr-aaai15" in json.loads(res.stdout)["licence"]
+    assert "nr-aaai15" in json.loads(res.stdout)["results"]["licence"]

@@ -7,7 +7,7 @@ import typer
 
 from embgeo.cli.common import (
     FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, Join, MethodOpt, OutOpt, PlotOpt, SampleOpt, SchedulerOpt, SeedOpt, emit_result,
-    input_entry, message, progress, read_embeddings, scheduler_client, seed_value, split_list,
+    input_entry, message, progress, read_embeddings, resolve_device, scheduler_client, seed_value, split_list, settings as global_settings,
 )
 
 
@@ -83,6 +83,17 @@ def compare(
     if copies and (layers or len(files) != 1):
         raise EmbgeoError("--prefix-dims/--quantize compare one input X with copies of itself", hint="give exactly one file and no --layers")
     join_value = getattr(join, "value", join)
+    # every compare measure runs with numpy on the CPU: the global --device is resolved (a cuda without a
+    # GPU says so on stderr, as in every command) and recorded, and a device it cannot use is a note
+    asked = (global_settings().device or "cpu").lower()
+    device_notes = []
+    if asked != "cpu":
+        where = resolve_device(asked)
+        if asked == "cuda" and where != "cuda":
+            device_notes.append("--device cuda: no CUDA device is available here; ran on the CPU")
+        elif where == "cuda":
+            message(f"--device {asked}: compare runs with numpy on the CPU; the GPU is not used.", style="yellow")
+            device_notes.append(f"--device {asked}: compare runs with numpy on the CPU; the GPU was not used")
 
     pairs = None
     if layers:
@@ -142,13 +153,15 @@ def compare(
                            rbf_rows=rbf_rows, rbf_sigma=rbf_sigma, approx=approx, join=join_value, progress=advance, client=client)
     single = kind == "inputs" and len(spaces) == 2
     result = res.pairs[0] if single else res
-    notes = list(res.notes)
+    notes = list(res.notes) + device_notes
+    if sample is not None and res.pairs and not res.pairs[0].sampled:
+        notes.append(f"--sample {sample} is not below the {res.pairs[0].n_rows} rows: every row was used (no sampling)")
     if res.pairs and res.pairs[0].join == "row order" and kind == "inputs":
         notes.append("rows joined by row order (no input has ids): row i of every input must be the same item")
     settings = {"method": list(methods), "k": ks, "metric": metric.value, "layers": layers, "prefix_dims": dims or None,
                 "quantize": quants or None, "n_boot": n_boot, "n_perm": n_perm, "confidence": confidence, "sample": sample,
                 "resample_rows": resample_rows, "rsa_rows": rsa_rows, "rbf_rows": rbf_rows, "rbf_sigma": rbf_sigma, "approx": approx,
-                "scheduler": scheduler, "join": join_value, "id_col": id_col, "input_format": input_format, "seed": s, "fail_on": getattr(fail_on, "value", fail_on)}
+                "scheduler": scheduler, "join": join_value, "id_col": id_col, "input_format": input_format, "device": "cpu", "seed": s, "fail_on": getattr(fail_on, "value", fail_on)}
     verdict = result.verdict()
     if verdict.status == "info":
         notes.insert(0, verdict.reason)

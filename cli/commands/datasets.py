@@ -6,12 +6,40 @@ from typing import Annotated, Optional
 
 import typer
 
-from embgeo.cli.common import FormatOpt, OutOpt, SeedOpt, message, seed_value
-from embgeo.cli.output import emit
+from embgeo.cli.common import FormatOpt, OutOpt, SeedOpt, emit_result, message, seed_value
 
 group = typer.Typer(help="List, describe and export the bundled sample data.", no_args_is_help=True)
 
 NameArg = Annotated[str, typer.Argument(help="Dataset name (see: embgeo datasets list).", show_default=False)]
+
+#: the fields of a dataset in its JSON ``results`` (and CSV ``metric`` ids), in this order
+FIELDS = ("name", "kind", "description", "source", "licence")
+
+
+def _record(d) -> dict:
+    """One dataset as JSON ``results``: its fields, its bundled files, and its meta (nodes, edges, format, defaults …)."""
+    return {**{f: getattr(d, f) for f in FIELDS}, "files": [str(p) for p in d.paths()], **d.meta}
+
+
+def _metrics(record: dict, **extra) -> list:
+    """The tidy CSV rows of one dataset: one row per value (``files.0``, ``defaults.n`` …; never a Python repr)."""
+    from embgeo.results import Metric, flatten
+
+    rows = []
+    for key, value in flatten(record).items():
+        if key == "name" and extra:
+            continue  # the dataset column names it
+        if isinstance(value, (list, tuple)):
+            rows += [Metric(f"{key}.{i}", v, extra=dict(extra)) for i, v in enumerate(value)]
+        else:
+            rows.append(Metric(key, value, extra=dict(extra)))
+    return rows
+
+
+def _verdict(what: str):
+    from embgeo.results import Verdict
+
+    return Verdict("info", f"{what}: no verdict applies")
 
 
 @group.command("list")
@@ -19,20 +47,30 @@ def list_(fmt: FormatOpt = None, out: OutOpt = None):
     """List the bundled datasets (hierarchies, graphs, real embeddings, synthetic sets)."""
     from embgeo.datasets import DATASETS
 
+    records = [_record(d) for d in DATASETS.values()]
+    metrics = [m for r in records for m in _metrics({k: r[k] for k in FIELDS if k != "name"}, dataset=r["name"])]
     rows = [[d.name, d.kind, d.description] for d in DATASETS.values()]
-    data = {"datasets": [{"name": d.name, "kind": d.kind, "description": d.description, "source": d.source, "licence": d.licence} for d in DATASETS.values()]}
-    emit(command="datasets.list", data=data, columns=["name", "kind", "description"], rows=rows, fmt=fmt, out=out, title="embgeo datasets")
+    emit_result(command="datasets list", inputs=[], settings={}, results={"n_datasets": len(records), "datasets": records},
+                metrics=metrics, verdict=_verdict("a catalogue of the bundled datasets"), notes=[],
+                columns=["name", "kind", "description"], rows=rows, fmt=fmt, out=out, title="embgeo datasets")
 
 
 @group.command("info")
 def info(name: NameArg, fmt: FormatOpt = None, out: OutOpt = None):
     """Describe one dataset: what it is, its source, licence and files."""
     from embgeo.datasets import get
+    from embgeo.results import flatten
 
     d = get(name)
-    data = {"name": d.name, "kind": d.kind, "description": d.description, "source": d.source, "licence": d.licence, "files": [str(p) for p in d.paths()], **d.meta}
-    rows = [[k, v] for k, v in data.items()]
-    emit(command="datasets.info", data=data, columns=["field", "value"], rows=rows, fmt=fmt, out=out, title=f"dataset {name}")
+    record = _record(d)
+    notes = []
+    if d.kind == "synthetic":
+        notes.append(f"generated on demand from a seed: embgeo datasets export {d.name} --out FILE.npy (the defaults above; --seed S)")
+    metrics = _metrics(record)
+    rows = [[m.metric, m.value] for m in metrics]
+    emit_result(command="datasets info", inputs=[], settings={"name": name}, results=record, metrics=metrics,
+                verdict=_verdict(f"a description of the dataset '{d.name}'"), notes=notes,
+                columns=["field", "value"], rows=rows, fmt=fmt, out=out, title=f"dataset {name}")
 
 
 @group.command("path")

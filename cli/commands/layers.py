@@ -54,6 +54,27 @@ def _view_onto(vs, spec, ids, n: int, x, join, stack_ids):
     return dataclasses.replace(vs, layers=tuple(layer[take] for layer in vs.layers), ids=ids)
 
 
+def _sample_rows(n: int, sample: int, seed: int):
+    """The seeded sample of ``sample`` of ``n`` rows (sorted), as ``embgeo uniformity`` and ``gap`` draw it."""
+    import numpy as np
+
+    from embgeo.validation import as_rng
+
+    return np.sort(as_rng(seed).choice(n, size=int(sample), replace=False))
+
+
+def _take_stack(st, rows):
+    """The layer stack ``st`` on ``rows`` (the same rows in every layer; ids and attributes follow)."""
+    import dataclasses
+
+    import numpy as np
+
+    return dataclasses.replace(
+        st, layers=tuple(layer[rows] for layer in st.layers), ids=None if st.ids is None else np.asarray(st.ids)[rows],
+        attributes={k: np.asarray(v)[rows] for k, v in (st.attributes or {}).items()},
+    )
+
+
 def layers(
     x: Annotated[Optional[str], typer.Argument(help="Pooled layer stack (one L×n×d file, e.g. pooled.h5:mean from embgeo extract): the first view.", metavar="X", show_default=False)] = None,
     views: Annotated[Optional[List[str]], typer.Option("--views", help="Another view of the same rows and layers (an augmentation); repeat for more. Enables InfoNCE, LiDAR, DiME.", show_default=False)] = None,
@@ -137,15 +158,52 @@ def layers(
             class_values = _column(ids, n, labels, labels_id_col, class_col, "--class", join)
     elif views or group or attribute or class_col:
         raise EmbgeoError("views need the pooled first view X", hint="give X before --views / --group")
+    sample_notes: list[str] = []
+    rows = None  # the sampled rows of X (None: every row)
+    if stack is not None and sample is not None:
+        # one seeded sample of rows, the same in every layer and every view; the --group, --attribute and
+        # --class values follow their rows. With --group a sample is a group (its rows are its views).
+        if groups is not None:
+            uniq, first = np.unique(groups, return_index=True)
+            order = uniq[np.argsort(first)]
+            if sample < order.size:
+                chosen = order[_sample_rows(order.size, sample, seed)]
+                rows = np.flatnonzero(np.isin(groups, chosen))
+                sample_notes.append(f"a seeded sample of {sample} of {order.size} groups (--sample {sample}, --seed {seed}; with --group "
+                                    f"a sample is a group): all {rows.size} of their {n} rows, in every layer; every value is an estimate on the sample")
+            else:
+                sample_notes.append(f"--sample {sample} is not below the {order.size} groups: every row was used (no sampling)")
+        elif sample < n:
+            rows = _sample_rows(n, sample, seed)
+            sample_notes.append(f"a seeded sample of {sample} of {n} rows (--sample {sample}, --seed {seed}): the same rows in every layer"
+                                + (" and view" if view_stacks else "") + "; every value is an estimate on the sample")
+        else:
+            sample_notes.append(f"--sample {sample} is not below the {n} rows: every row was used (no sampling)")
+        if rows is not None:
+            message(f"{x}: {sample_notes[-1]}")
+            stack = _take_stack(stack, rows)
+            view_stacks = [_take_stack(vs, rows) for vs in view_stacks]
+            groups, attr_values, class_values = (None if v is None else np.asarray(v)[rows] for v in (groups, attr_values, class_values))
     if tokens is not None:
         from embgeo.extract.store import load_tokens
 
         clouds = load_tokens(tokens)
-        if sample is not None and sample < clouds.n_texts:
-            rows = np.sort(np.random.default_rng(seed).choice(clouds.n_texts, sample, replace=False))
-            clouds = clouds.take(rows)
-            message(f"{tokens}: a seeded sample of {sample} of the texts")
-        inputs.append({"path": str(tokens), "key": None, "rows": clouds.n_texts, "dims": clouds.n_dims})
+        n_texts = clouds.n_texts
+        inputs.append({"path": str(tokens), "key": None, "rows": n_texts, "dims": clouds.n_dims})
+        if sample is not None:
+            if stack is not None:  # X and the token clouds hold the same texts: the same sample of both
+                if rows is not None and n_texts == n:
+                    clouds = clouds.take(rows)
+                    sample_notes.append(f"{tokens}: the same {rows.size} sampled texts")
+                elif rows is not None:
+                    raise EmbgeoError(f"--sample needs X and --tokens to hold the same texts; X has {n} rows, the token file {n_texts} texts",
+                                      source=str(tokens), hint="give files extracted from the same texts, or leave --sample out")
+            elif sample < n_texts:
+                clouds = clouds.take(_sample_rows(n_texts, sample, seed))
+                sample_notes.append(f"a seeded sample of {sample} of {n_texts} texts (--sample {sample}, --seed {seed}); every value is an estimate on the sample")
+                message(f"{tokens}: {sample_notes[-1]}")
+            else:
+                sample_notes.append(f"--sample {sample} is not below the {n_texts} texts: every text was used (no sampling)")
         if loss:
             raw = _column(np.asarray(clouds.ids), clouds.n_texts, labels, labels_id_col, loss, "--loss", join)
             try:
@@ -171,7 +229,7 @@ def layers(
                           "attribute": attribute, "class": class_col, "folds": folds, "k": k,
                           "labels": None if labels is None else str(labels), "labels_id_col": labels_id_col, "join": join, "sample": sample,
                           "seed": seed, "fail_on": getattr(fail_on, "value", fail_on)},
-                result=res, notes=list(res.notes), fmt=fmt, out=out, title="embgeo layers", fail_on=fail_on)
+                result=res, notes=sample_notes + list(res.notes), fmt=fmt, out=out, title="embgeo layers", fail_on=fail_on)
 
 
 def register(app: typer.Typer) -> None:
@@ -191,8 +249,12 @@ def token_id(tokens, *, labels=None, labels_id_col=None, loss=None, sample=None,
 
     seed = seed_value(seed)
     clouds = load_tokens(tokens)
-    if sample is not None and sample < clouds.n_texts:
-        clouds = clouds.take(np.sort(np.random.default_rng(seed).choice(clouds.n_texts, sample, replace=False)))
+    n_texts, sample_notes = clouds.n_texts, []
+    if sample is not None and sample < n_texts:
+        clouds = clouds.take(_sample_rows(n_texts, sample, seed))
+        sample_notes.append(f"a seeded sample of {sample} of {n_texts} texts (--sample {sample}, --seed {seed}); every value is an estimate on the sample")
+    elif sample is not None:
+        sample_notes.append(f"--sample {sample} is not below the {n_texts} texts: every text was used (no sampling)")
     loss_values = None
     if loss:
         loss_values = _column(np.asarray(clouds.ids), clouds.n_texts, labels, labels_id_col, loss, "--loss").astype(np.float64)
@@ -206,10 +268,10 @@ def token_id(tokens, *, labels=None, labels_id_col=None, loss=None, sample=None,
 
         save_figure(plot_layer_suite(res), plot)
         message(f"plot: {plot}")
-    emit_result(command="id", inputs=[{"path": str(tokens), "key": None, "rows": clouds.n_texts, "dims": clouds.n_dims}],
+    emit_result(command="id", inputs=[{"path": str(tokens), "key": None, "rows": n_texts, "dims": clouds.n_dims}],
                 settings={"tokens": str(tokens), "gride_max": 256, "overlap_max_k": 31, "loss": loss, "sample": sample, "seed": seed,
                           "fail_on": getattr(fail_on, "value", fail_on)},
-                result=res, verdict=_token_verdict(res), notes=list(res.notes), fmt=fmt, out=out,
+                result=res, verdict=_token_verdict(res), notes=sample_notes + list(res.notes), fmt=fmt, out=out,
                 title=f"embgeo id --tokens — {clouds.n_texts} texts × {clouds.n_layers} layers", fail_on=fail_on)
 
 

@@ -58,27 +58,41 @@ PairsJoinOpt = Annotated[Optional[Join], typer.Option("--join", help="Join the r
 GapJoinOpt = Annotated[Optional[Join], typer.Option("--join", help="Join the rows of Y onto X (and --labels onto X) by 'id' (whenever the inputs carry ids: every id in both, once; an error on any mismatch) or by 'row-order' (only when asked, or when no input has ids).", case_sensitive=False, show_default=False)]
 
 
-def _engine(device: Optional[Device], backend: Backend) -> str | None:
-    """The library's ``device`` argument: None → numpy, else a torch device."""
-    asked = device.value if device is not None else None
-    where = resolve_device(asked)
-    if backend is Backend.numpy:
-        from embgeo.cli.common import settings
+def _engine(device: Optional[Device], backend: Backend, notes: list | None = None) -> str | None:
+    """The library's ``device`` argument: None → numpy, else a torch device. A ``--device cuda``
+    that cannot be honoured (no GPU; ``--backend numpy``) is said on stderr and, when ``notes``
+    is given, in the JSON notes too."""
+    from embgeo.cli.common import settings
 
-        if where == "cuda" and (asked or settings().device or "cpu").lower() == "cuda":  # an explicit cuda, not auto
+    asked = device.value if device is not None else None
+    wanted = (asked or settings().device or "cpu").lower()
+    where = resolve_device(asked)
+    if wanted == "cuda" and where != "cuda" and notes is not None:
+        notes.append("--device cuda: no CUDA device is available here; ran on the CPU")
+    if backend is Backend.numpy:
+        if where == "cuda" and wanted == "cuda":  # an explicit cuda, not auto
             message("--backend numpy runs on the CPU; ignoring --device cuda.", style="yellow")
+            if notes is not None:
+                notes.append("--backend numpy runs on the CPU: --device cuda was not used")
         return None
     if backend is Backend.torch or where == "cuda":
         return where
     return None
 
 
+def _ran_on(engine: str | None) -> str:
+    """``settings.device``: where the computation ran (``cpu`` or ``cuda``), as in id and cosine."""
+    return "cuda" if engine is not None and str(engine).startswith("cuda") else "cpu"
+
+
 def _load(specs: list[str], *, id_col, input_format, drop_nonfinite: bool, drop_zero: bool, dedupe: bool, sample=None, seed: int = 0,
           labels=None, labels_id_col=None, join=None):
-    """Load one set or a row-paired list of sets; returns ``(sets, how)``. Two sets are paired by
-    id whenever they carry ids (``how = "id"``), else by row order (``join="row-order"``, or no ids);
-    drop a row (a pair) when any of its rows is dropped; ``sample``: keep a seeded random sample of
-    that many rows (pairs)."""
+    """Load one set or a row-paired list of sets; returns ``(sets, how, read, notes)``. Two sets are
+    paired by id whenever they carry ids (``how = "id"``), else by row order (``join="row-order"``,
+    or no ids); drop a row (a pair) when any of its rows is dropped; ``sample``: keep a seeded random
+    sample of that many rows (pairs). ``read``: the ``inputs`` entries of the files as read (their
+    full row counts, before any row is dropped or sampled); ``notes``: what was dropped or sampled,
+    for the JSON notes (stderr messages vanish with -q)."""
     import numpy as np
 
     from embgeo.io import load
@@ -86,6 +100,8 @@ def _load(specs: list[str], *, id_col, input_format, drop_nonfinite: bool, drop_
     from embgeo.validation import rows_to_drop, scan_rows
 
     sets = [load(s, fmt=input_format, id_col=c) for s, c in zip(specs, id_cols(specs, id_col, input_format))]
+    read = [input_entry(es) for es in sets]
+    notes: list[str] = []
     how = None
     if len(sets) == 2:  # Y's rows onto X's: by id whenever the inputs carry ids (embgeo.io.join), else by row order
         from embgeo.io.join import align_sets, check_join
@@ -111,16 +127,22 @@ def _load(specs: list[str], *, id_col, input_format, drop_nonfinite: bool, drop_
         if bad.size:
             keep = np.setdiff1d(np.arange(sets[0].n_samples), bad)
             what = ", ".join(w for w, on in (("NaN/inf", drop_nonfinite), ("all-zero", drop_zero), ("duplicate", dedupe)) if on)
-            message(f"{', '.join(specs)}: dropped {bad.size} {unit} ({what} rows; first: {', '.join(map(str, bad[:5]))})")
+            text = f"dropped {bad.size} {unit} ({what} rows; first: {', '.join(map(str, bad[:5]))})"
+            message(f"{', '.join(specs)}: {text}")
+            notes.append(text)
             sets = [es.take(keep) for es in sets]
-    if sample is not None and sample < sets[0].n_samples:
-        from embgeo.validation import as_rng
-
+    if sample is not None:
         n = sets[0].n_samples
-        keep = np.sort(as_rng(seed).choice(n, size=int(sample), replace=False))
-        message(f"{', '.join(specs)}: a seeded sample of {sample} of {n} {unit} (--sample, --seed {seed})")
-        sets = [es.take(keep) for es in sets]
-    return sets, how
+        if sample < n:
+            from embgeo.validation import as_rng
+
+            keep = np.sort(as_rng(seed).choice(n, size=int(sample), replace=False))
+            message(f"{', '.join(specs)}: a seeded sample of {sample} of {n} {unit} (--sample, --seed {seed})")
+            notes.append(f"a seeded sample of {sample} of {n} {unit} (--sample {sample}, --seed {seed}): every value is an estimate on the sample")
+            sets = [es.take(keep) for es in sets]
+        else:
+            notes.append(f"--sample {sample} is not below the {n} {unit}: every one of them was used (no sampling)")
+    return sets, how, read, notes
 
 
 def _join_note(how, join, sets) -> str | None:
@@ -222,9 +244,9 @@ def uniformity(
     specs = [x] + ([pairs] if pairs else [])
     if join is not None and not pairs:
         raise EmbgeoError("--join says how the rows of --pairs Y meet those of X: it needs --pairs Y")
-    sets, how = _load(specs, id_col=id_col, input_format=input_format, drop_nonfinite=drop_nonfinite, drop_zero=drop_zero,
-                      dedupe=dedupe, sample=sample, seed=seed, join=join)
-    engine = _engine(device, backend)
+    sets, how, read, load_notes = _load(specs, id_col=id_col, input_format=input_format, drop_nonfinite=drop_nonfinite,
+                                        drop_zero=drop_zero, dedupe=dedupe, sample=sample, seed=seed, join=join)
+    engine = _engine(device, backend, load_notes)
     normalize = not raw
     results = []
     with scheduler_client(scheduler) as client:
@@ -247,6 +269,7 @@ def uniformity(
     notes = [
         "rows were L2-normalised (pass --raw to keep their norms)" if normalize else "raw rows (not normalised; centred before the exact sum, which leaves distances unchanged)",
         "lower uniformity = more uniform; the uniform-sphere value is what points spread uniformly over the sphere would give",
+        *load_notes,
     ]
     if ux.mode == "sample":
         notes.append(f"sampled {ux.n_pairs} random pairs; only the rows they touch were read and checked for NaN/inf/zero (embgeo info scans every row)")
@@ -266,12 +289,12 @@ def uniformity(
             notes.append(jn)
     settings = {
         "pairs": pairs, "t": t, "alpha": alpha, "mode": mode.value, "n_pairs": n_pairs, "raw": raw, "confidence": confidence,
-        "block": block, "device": _value(device), "backend": backend.value, "engine": ux.backend, "seed": seed,
+        "block": block, "device": _ran_on(engine), "backend": backend.value, "engine": ux.backend, "seed": seed,
         "scheduler": scheduler, "id_col": id_col, "input_format": input_format, "drop_nonfinite": drop_nonfinite,
         "drop_zero": drop_zero, "dedupe": dedupe, "sample": sample, "join": _value(join), "fail_on": _value(fail_on),
     }
     cols, rows = _table(res, results, specs)
-    emit_result(command="uniformity", inputs=[input_entry(es) for es in sets], settings=settings, result=res,
+    emit_result(command="uniformity", inputs=read, settings=settings, result=res,
                 columns=cols, rows=rows, notes=notes, fmt=fmt, out=out, fail_on=fail_on,
                 title=f"embgeo uniformity {x}" + (f" --pairs {pairs}" if pairs else ""))
     save_plot(ux, plot, **({"pairs": uy, "alignment": al} if pairs else {}))
@@ -394,8 +417,10 @@ def gap(
     if classes is None and (labels is not None or class_col is not None):
         raise EmbgeoError("--labels/--class-col give the class of each X row for zero-shot hits, which needs --classes C.npy")
     vec = _read_direction(direction) if direction is not None else None
-    (sx, sy), how = _load([x, y], id_col=id_col, input_format=input_format, drop_nonfinite=drop_nonfinite, drop_zero=drop_zero,
-                          dedupe=dedupe, sample=sample, seed=seed, labels=labels, labels_id_col=labels_id_col, join=join)
+    (sx, sy), how, read, load_notes = _load([x, y], id_col=id_col, input_format=input_format, drop_nonfinite=drop_nonfinite,
+                                            drop_zero=drop_zero, dedupe=dedupe, sample=sample, seed=seed, labels=labels,
+                                            labels_id_col=labels_id_col, join=join)
+    engine = _engine(device, backend, load_notes)
     cls = class_labels = used_col = None
     if classes is not None:
         from embgeo.io import load
@@ -404,7 +429,7 @@ def gap(
         class_labels, used_col = _class_labels(sx, cls, class_col)
     res = modality_gap(
         sx.matrix, sy.matrix, t=t, alpha=alpha, mode=mode.value, n_pairs=n_pairs, confidence=confidence,
-        seed=seed, device=_engine(device, backend), block=block, cv=cv, separability=separability,
+        seed=seed, device=engine, block=block, cv=cv, separability=separability,
         shift_fraction=shift, mixup_lambda=mixup_lambda, temperature=temperature, direction=vec, sweep=grid,
         classes=None if cls is None else cls.matrix, class_labels=class_labels, names=(x, y),
     )
@@ -419,6 +444,7 @@ def gap(
         f"shift: x̂ − {shift:g}·Δ/2 and ŷ + {shift:g}·Δ/2, renormalised (Δ = {'the --direction vector' if vec is not None else 'mean x̂ − mean ŷ'}); "
         f"retrieval among {res.shift.retrieval_pool} pairs; contrastive loss at τ = {temperature:g}",
         "uniformity_reference_mm is the m²-Mix reference's 'multimodal uniformity': it passes X twice (torch.cat([image, image])), not X and Y",
+        *load_notes,
     ]
     if (jn := _join_note(how, join, (sx, sy))) is not None:
         notes.insert(1, jn)
@@ -428,11 +454,11 @@ def gap(
         "direction": None if direction is None else str(direction), "write_direction": None if write_direction is None else str(write_direction),
         "temperature": temperature, "classes": classes, "labels": None if labels is None else str(labels),
         "labels_id_col": labels_id_col, "join": _value(join), "class_col": used_col, "lambda": mixup_lambda, "block": block,
-        "device": _value(device), "backend": backend.value, "engine": res.uniformity_x.backend, "seed": seed, "id_col": id_col,
+        "device": _ran_on(engine), "backend": backend.value, "engine": res.uniformity_x.backend, "seed": seed, "id_col": id_col,
         "input_format": input_format, "drop_nonfinite": drop_nonfinite, "drop_zero": drop_zero, "dedupe": dedupe,
         "sample": sample, "fail_on": _value(fail_on),
     }
-    inputs = [input_entry(sx), input_entry(sy)] + ([input_entry(cls)] if cls is not None else [])
+    inputs = read + ([input_entry(cls)] if cls is not None else [])
     cols, rows = _gap_table(res)
     emit_result(command="gap", inputs=inputs, settings=settings, result=res, notes=notes, fmt=fmt, out=out,
                 fail_on=fail_on, title=f"embgeo gap {x} {y}", columns=cols, rows=rows)

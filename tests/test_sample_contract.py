@@ -1,0 +1,211 @@
+"""``--sample`` is never silently ignored and is said in the JSON notes; ``inputs[].rows`` is the rows of
+the file as read; ``compare`` records ``settings.device``; ``datasets list|info`` speak the output contract.
+
+Commands covered: layers (X, --views, --group, --attribute), uniformity, gap, compare, datasets.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import numpy as np
+import pytest
+
+from embgeo.cli.output import CONTRACT_KEYS, TIDY_COLUMNS
+from embgeo.datasets.registry import path
+
+N, SAMPLE, SEED = 300, 120, 3
+
+
+def _rows(n, sample, seed):
+    """The rows a seeded --sample draws (the rule of uniformity, gap and layers)."""
+    return np.sort(np.random.default_rng(seed).choice(n, size=sample, replace=False))
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("sample")
+    rng = np.random.default_rng(0)
+    Z = rng.uniform(size=(N, 5)) @ rng.normal(size=(5, 64))
+    stack = np.stack([Z + s * rng.normal(size=Z.shape) for s in (0.01, 0.05, 0.1, 0.2)]).astype("f4")
+    view = (stack + 0.01 * rng.normal(size=stack.shape)).astype("f4")
+    np.save(d / "stack.npy", stack)
+    np.save(d / "view.npy", view)
+    rows = _rows(N, SAMPLE, SEED)
+    np.save(d / "stack_s.npy", stack[:, rows])
+    np.save(d / "view_s.npy", view[:, rows])
+    attr = Z[:, 0] + 0.1 * rng.normal(size=N)  # a numeric attribute that the rows carry
+    with open(d / "labels.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["g", "a"])
+        w.writerows([i // 3, repr(float(attr[i]))] for i in range(N))
+    with open(d / "labels_s.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["a"])
+        w.writerows([repr(float(attr[i]))] for i in rows)
+    src = path("sentences").parent
+    a = np.load(src / "paraphrases_a.npy")[:N].astype("f4")
+    b = np.load(src / "paraphrases_b.npy")[:N].astype("f4")
+    np.save(d / "pa.npy", a)
+    np.save(d / "pb.npy", b)
+    np.save(d / "pa_s.npy", a[rows])
+    np.save(d / "pb_s.npy", b[rows])
+    return d
+
+
+def _json(run_cli, args):
+    r = run_cli([*args, "-q", "-f", "json"])
+    assert r.code == 0, r.stderr
+    assert r.stderr == ""
+    return json.loads(r.stdout)
+
+
+def _sample_note(doc, sample=SAMPLE, n=N):
+    hits = [x for x in doc["notes"] if f"seeded sample of {sample} of {n}" in x]
+    assert len(hits) == 1, doc["notes"]
+    return hits[0]
+
+
+# --- layers --------------------------------------------------------------------------------
+
+def test_layers_sample_equals_the_explicit_sample(run_cli, files):
+    full = _json(run_cli, ["layers", files / "stack.npy", "--seed", SEED])
+    got = _json(run_cli, ["layers", files / "stack.npy", "--sample", SAMPLE, "--seed", SEED])
+    want = _json(run_cli, ["layers", files / "stack_s.npy", "--seed", SEED])
+    assert got["results"] == want["results"]
+    assert got["results"] != full["results"]  # the option is not ignored
+    assert got["results"]["n_rows"] == SAMPLE and full["results"]["n_rows"] == N
+    assert f"--seed {SEED}" in _sample_note(got)
+    assert got["settings"]["sample"] == SAMPLE and got["settings"]["seed"] == SEED
+    assert got["inputs"][0]["rows"] == N  # the file as read
+    # another seed, other rows, other numbers
+    other = _json(run_cli, ["layers", files / "stack.npy", "--sample", SAMPLE, "--seed", SEED + 1])
+    assert other["results"] != got["results"]
+
+
+def test_layers_sample_takes_the_same_rows_of_every_view_and_the_labels_follow(run_cli, files):
+    got = _json(run_cli, ["layers", files / "stack.npy", "--views", files / "view.npy", "--labels", files / "labels.csv",
+                          "--attribute", "a", "--folds", 2, "--sample", SAMPLE, "--seed", SEED])
+    want = _json(run_cli, ["layers", files / "stack_s.npy", "--views", files / "view_s.npy", "--labels", files / "labels_s.csv",
+                           "--attribute", "a", "--folds", 2, "--seed", SEED])
+    assert got["results"] == want["results"]
+    assert {"infonce", "lidar", "dime", "rank_spearman"} <= set(got["results"]["metrics"])
+    assert "every layer and view" in _sample_note(got)
+    assert [i["rows"] for i in got["inputs"]] == [N, N]
+
+
+def test_layers_sample_with_groups_draws_whole_groups(run_cli, files):
+    got = _json(run_cli, ["layers", files / "stack.npy", "--labels", files / "labels.csv", "--group", "g", "--sample", 40,
+                          "--seed", SEED])
+    groups = np.arange(N) // 3
+    chosen = np.arange(100)[_rows(100, 40, SEED)]
+    rows = np.flatnonzero(np.isin(groups, chosen))
+    assert got["results"]["n_rows"] == rows.size == 120 and got["results"]["n_views"] == 3
+    assert any("seeded sample of 40 of 100 groups" in x for x in got["notes"])
+
+
+def test_layers_sample_not_below_the_rows_is_said(run_cli, files):
+    full = _json(run_cli, ["layers", files / "stack.npy"])
+    got = _json(run_cli, ["layers", files / "stack.npy", "--sample", 500])
+    assert got["results"] == full["results"]
+    assert any("--sample 500 is not below the 300 rows" in x for x in got["notes"])
+
+
+# --- uniformity and gap ---------------------------------------------------------------------
+
+def test_uniformity_sample_note_and_rows(run_cli, files):
+    got = _json(run_cli, ["uniformity", files / "pa.npy", "--sample", SAMPLE, "--seed", SEED])
+    want = _json(run_cli, ["uniformity", files / "pa_s.npy", "--seed", SEED])
+    assert got["results"] == want["results"]
+    assert got["results"]["n_rows"] == SAMPLE
+    assert got["inputs"] == [{"path": str(files / "pa.npy"), "key": None, "rows": N, "dims": 384}]
+    assert "estimate on the sample" in _sample_note(got)
+    assert got["settings"]["device"] == "cpu"
+
+
+def test_gap_sample_note_and_rows(run_cli, files):
+    args = ["--no-separability", "--seed", SEED]
+    got = _json(run_cli, ["gap", files / "pa.npy", files / "pb.npy", "--sample", SAMPLE, *args])
+    want = _json(run_cli, ["gap", files / "pa_s.npy", files / "pb_s.npy", *args])
+    assert got["results"] == want["results"]
+    assert [i["rows"] for i in got["inputs"]] == [N, N]
+    assert "pairs" in _sample_note(got)
+    assert got["settings"]["device"] == "cpu"
+
+
+def test_uniformity_drop_is_a_note(run_cli, files, tmp_path):
+    X = np.load(files / "pa.npy")[:50].copy()
+    X[[3, 7]] = 0.0
+    np.save(tmp_path / "z.npy", X)
+    got = _json(run_cli, ["uniformity", tmp_path / "z.npy", "--drop-zero"])
+    assert got["inputs"][0]["rows"] == 50 and got["results"]["n_rows"] == 48
+    assert any(x.startswith("dropped 2 rows (all-zero rows; first: 3, 7)") for x in got["notes"])
+
+
+# --- compare --------------------------------------------------------------------------------
+
+def test_compare_records_the_device(run_cli, files):
+    args = ["compare", files / "pa.npy", files / "pb.npy", "-m", "cka", "--bootstrap", "0", "--permutations", "0"]
+    plain = _json(run_cli, args)
+    assert plain["settings"]["device"] == "cpu"
+    assert not any("--device" in x for x in plain["notes"])
+    r = run_cli(["--device", "cuda", *args, "-f", "json"])
+    assert r.code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["settings"]["device"] == "cpu"
+    assert [x for x in doc["notes"] if x.startswith("--device cuda")]  # no GPU, or a GPU that compare does not use
+    try:
+        import torch
+
+        gpu = torch.cuda.is_available()
+    except ImportError:  # pragma: no cover
+        gpu = False
+    if not gpu:
+        assert "no CUDA device is available here; running on the CPU" in r.stderr
+
+
+def test_compare_sample_not_below_the_rows_is_said(run_cli, files):
+    doc = _json(run_cli, ["compare", files / "pa.npy", files / "pb.npy", "-m", "cka", "--bootstrap", "0", "--permutations", "0",
+                          "--sample", 1000])
+    assert any("--sample 1000 is not below the 300 rows" in x for x in doc["notes"])
+    assert [i["rows"] for i in doc["inputs"]] == [N, N]
+
+
+# --- datasets -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args", [["datasets", "list"], ["datasets", "info", "sphere"], ["datasets", "info", "mammals"]])
+def test_datasets_json_has_the_contract_keys(run_cli, args):
+    doc = _json(run_cli, args)
+    assert list(doc) == CONTRACT_KEYS
+    assert doc["command"] == " ".join(args[:2]) and doc["schema"] == f"embgeo.{'.'.join(args[:2])}/1"
+    assert doc["inputs"] == [] and doc["verdict"]["status"] == "info" and isinstance(doc["notes"], list)
+    if args[1] == "list":
+        kinds = {d["name"]: d["kind"] for d in doc["results"]["datasets"]}
+        assert doc["results"]["n_datasets"] == len(kinds) and kinds["wordnet"] == "graph" and kinds["mammals"] == "hierarchy"
+    else:
+        assert doc["settings"] == {"name": args[2]} and doc["results"]["name"] == args[2]
+
+
+@pytest.mark.parametrize("args", [["datasets", "list"], ["datasets", "info", "sphere"], ["datasets", "info", "cube"],
+                                  ["datasets", "info", "wordnet"]])
+def test_datasets_csv_is_tidy_without_python_reprs(run_cli, args):
+    r = run_cli([*args, "-q", "-f", "csv"])
+    assert r.code == 0 and r.stderr == ""
+    rows = list(csv.reader(io.StringIO(r.stdout)))
+    assert rows[0][:6] == TIDY_COLUMNS
+    cells = [c for row in rows[1:] for c in row]
+    assert not any(c.startswith(("{", "[")) or "{'" in c for c in cells)
+    got = {row[0]: row[1] for row in rows[1:]}
+    if args[-1] == "sphere":
+        assert got["defaults.n"] == "2000" and got["defaults.d"] == "384" and got["kind"] == "synthetic"
+    if args[-1] == "wordnet":
+        assert got["kind"] == "graph" and got["nodes"] == "74374" and got["files.0"].endswith("wordnet.edges")
+
+
+def test_datasets_doc_names_wordnet_a_graph():
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "datasets.md").read_text()
+    row = next(line for line in page.splitlines() if line.startswith("| `wordnet` |"))
+    assert row.split("|")[2].strip() == "graph"
