@@ -108,3 +108,27 @@ def describe(es: EmbeddingSet) -> InfoResult:
             "duplicate": [f"{int(r)}={int(f)}" for r, f in zip(report.duplicate_rows[:10], report.duplicate_of[:10])],
         },
     )
+
+
+def files_verdict(results) -> "Verdict":
+    """The verdict of ``embgeo info`` on one or several :class:`InfoResult` s: the worst file's verdict
+    (the first of equals); with several files its reason names the file (``dup.npy: 1 of 300 rows
+    repeats an earlier row exactly``), and when every file is ok each file is named with its reason."""
+    import dataclasses
+
+    from embgeo.results import Verdict, severity, worst_verdict
+
+    results = list(results)
+    if not results:
+        return Verdict("info", "no file was described")
+    verdicts = [r.verdict() for r in results]
+    if len(results) == 1:
+        return verdicts[0]
+    named = [dataclasses.replace(v, reason=f"{r.file}: {v.reason}") for r, v in zip(results, verdicts)]
+    worst = worst_verdict(named)
+    if worst.status == "ok":
+        return dataclasses.replace(worst, reason="; ".join(v.reason for v in named))
+    flagged = [r.file for r, v in zip(results, verdicts) if severity(v.status) > severity("ok")]
+    if len(flagged) > 1:
+        return dataclasses.replace(worst, reason=f"{worst.reason} ({len(flagged)} of {len(results)} files flagged: {', '.join(flagged)})")
+    return worst

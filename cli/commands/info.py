@@ -25,8 +25,7 @@ def info(
 
     The verdict is bad with NaN/inf rows and warn with all-zero or duplicate rows;
     --strict exits 1 on either (the same as --fail-on warn)."""
-    from embgeo.info import describe
-    from embgeo.results import worst_verdict
+    from embgeo.info import describe, files_verdict
 
     from embgeo.io.readers import id_cols
 
@@ -37,7 +36,7 @@ def info(
     tables = [dict(r.table()[1]) for r in found]
     rows = [[k] + [t[k] for t in tables] for k in tables[0] if k != "file"]
     columns = ["field"] + [r.file for r in found]
-    verdict = worst_verdict([r.verdict() for r in found])
+    verdict = files_verdict(found)  # with several files the reason names the file
     if strict and fail_on is None:
         fail_on = "warn"
     emit_result(command="info", inputs=[input_entry(es) for es in sets],

@@ -49,13 +49,9 @@ def layer_curves(ctx: Context):
     """``(id_report, suite)``: :func:`embgeo.intrinsic.layers.layer_dimensions` (shared with the "layers"
     section through ``ctx.cache``) and :func:`embgeo.layers.layer_suite` with what the inputs allow."""
     from embgeo.layers import layer_suite
-    from embgeo.report.sections import LAYER_BOOT, LAYER_METHODS
+    from embgeo.report.sections import layer_dimensions_of
 
-    r = ctx.cache.get("layer_dimensions")
-    if r is None:
-        from embgeo.intrinsic.layers import layer_dimensions
-
-        r = ctx.cache["layer_dimensions"] = layer_dimensions(ctx.layers, methods=LAYER_METHODS, n_boot=LAYER_BOOT, seed=ctx.seed)
+    r = layer_dimensions_of(ctx)
     attribute = classes = None
     if ctx.attr:
         attribute = stack_column(ctx, ctx.attr, numeric=True)
@@ -81,13 +77,14 @@ def curve_data(r, suite) -> dict:
 def run_layer_curves(ctx: Context) -> Section:
     from embgeo.plots import figure_bytes
     from embgeo.plots.report_layers import plot_layer_curves
-    from embgeo.report.sections import LAYER_BOOT, LAYER_METHODS, f
+    from embgeo.report.sections import LAYER_BOOT, LAYER_METHODS, f, judged
 
     r, suite = layer_curves(ctx)
     names = [str(n) for n in r.names]
     data = curve_data(r, suite)
     shown = [k for k in ID_CURVES + SUITE_CURVES if k in data]
     v = suite.verdict()
+    i = None
     if v.decided_by in ("probe_accuracy", "rank_spearman"):
         i = int(np.nanargmax(suite.values[v.decided_by]))
         key_label, key_value = f"best layer ({v.decided_by})", f"{names[i]} ({f(suite.values[v.decided_by][i])})"
@@ -116,6 +113,7 @@ def run_layer_curves(ctx: Context) -> Section:
         tables=[Table("per-layer curves", cols, rows)],
         images=[Image("one axes per quantity against the layer", figure_bytes(plot_layer_curves(names, data, shown), fmt="png", dpi=90))],
         notes=notes, data={"layers": names, "curves": data, "in_verdict": False},
+        **judged(suite, v, **({} if i is None else {"layer": names[i]})),  # the layer the card shows
     )
 
 

@@ -37,6 +37,11 @@ class Section(Result):
     ``key_label``/``key_value``: the headline number; ``verdict``: one sentence;
     ``explanation``: what the number means; ``reference``: where it comes from;
     ``settings``: how it was run.
+    ``decided_by``: the metric id (in the analysis's own :meth:`~embgeo.results.Result.metrics`) whose
+    value decided the verdict (``verdict().decided_by`` of the analysis; empty where nothing was judged);
+    ``decided``: that metric's row at full precision (``metric``, ``value``, ``ci_low``, ``ci_high``, ``unit``
+    and its extra columns) — for a card without a verdict, its headline metric, if any;
+    ``reduced``: how the section's settings fall short of its command's defaults (empty when they match).
     """
 
     key: str
@@ -53,11 +58,22 @@ class Section(Result):
     notes: list = field(default_factory=list)
     seconds: float = 0.0
     data: dict = field(default_factory=dict, repr=False)
+    decided_by: str = ""
+    decided: dict = field(default_factory=dict)
+    reduced: str = ""
+
+    @property
+    def metric_id(self) -> str:
+        """This card's id in :meth:`Report.metrics`: ``<section key>.<metric id>`` (the section key alone
+        when the card has no metric, e.g. a section that was skipped or failed)."""
+        metric = self.decided_by or self.decided.get("metric") or ""
+        return f"{self.key}.{metric}" if metric else self.key
 
     def to_dict(self) -> dict:
         return jsonable({
             "key": self.key, "title": self.title, "status": self.status, "key_label": self.key_label,
-            "key_value": self.key_value, "verdict": self.verdict, "settings": self.settings, "notes": self.notes,
+            "key_value": self.key_value, "verdict": self.verdict, "decided_by": self.decided_by or None,
+            "decided": self.decided or None, "reduced": self.reduced or None, "settings": self.settings, "notes": self.notes,
             "seconds": round(self.seconds, 2), "tables": [{"caption": t.caption, "columns": t.columns, "rows": t.rows} for t in self.tables],
             "images": [i.caption for i in self.images], "data": self.data,
         })
@@ -82,21 +98,22 @@ class Report(Result):
         })
 
     def table(self):
-        rows = [[s.title, s.status, s.key_label, s.key_value, round(s.seconds, 1)] for s in self.sections]
-        rows += [[t, "left out", r, "", None] for t, r in self.left_out]
-        return ["section", "verdict", "key number", "value", "seconds"], rows
+        rows = [[s.title, s.status, s.key_label, s.key_value, s.decided_by, round(s.seconds, 1)] for s in self.sections]
+        rows += [[t, "left out", r, "", "", None] for t, r in self.left_out]
+        return ["section", "verdict", "key number", "value", "decided by", "seconds"], rows
 
     def metrics(self):
-        """One tidy row per section: its headline number (when numeric) and its status."""
+        """One tidy row per card: the metric that decided its verdict (``decided_by``), at full precision,
+        with its interval and unit, the card's status, and the ``section`` key. The metric id is
+        ``<section>.<metric>`` (e.g. ``intrinsic.mle``); a card without a verdict shows its headline metric
+        when it has one (``map.n_mapped``); a skipped or failed section has an empty value."""
         from embgeo.results import Metric
 
         rows = []
         for s in self.sections:
-            try:
-                value = float(str(s.key_value).split()[0].replace(",", ""))
-            except (ValueError, IndexError):
-                value = None
-            rows.append(Metric(s.key, value, status=s.status, extra={"key_label": s.key_label, "key_value": s.key_value}))
+            d = s.decided or {}
+            rows.append(Metric(s.metric_id, d.get("value"), d.get("ci_low"), d.get("ci_high"), d.get("unit", "") or "",
+                               status=s.status, extra={"section": s.key}))
         return rows
 
     def verdict(self):
@@ -108,10 +125,11 @@ class Report(Result):
         errors = [s for s in self.sections if s.status == "error"]
         if not judged:
             if errors:
-                return Verdict("warn", f"{len(errors)} section(s) could not run ({errors[0].title}: {errors[0].verdict})", "see the report", errors[0].key)
+                return Verdict("warn", f"{len(errors)} section(s) could not run ({errors[0].title}: {errors[0].verdict})", "see the report", errors[0].metric_id)
             return Verdict("info", "no section gave a verdict")
         worst = max(judged, key=lambda s: severity(s.status))
-        return Verdict(worst.status, f"{worst.title}: {worst.verdict}", "" if worst.status == "ok" else "see its section in the report", worst.key)
+        # decided_by names the metric, as a row id of metrics(): "<section>.<metric>" (e.g. "intrinsic.mle")
+        return Verdict(worst.status, f"{worst.title}: {worst.verdict}", "" if worst.status == "ok" else "see its section in the report", worst.metric_id)
 
     def section(self, key: str) -> Section:
         for s in self.sections:

@@ -25,7 +25,7 @@ h1{font-size:1.6em;margin:0 0 4px}h2{font-size:1.25em;margin:0 0 6px}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:12px;margin:18px 0 26px}
 .card{display:block;background:#fff;border-radius:8px;padding:12px 14px;border-left:6px solid #9aa3ae;box-shadow:0 1px 2px rgba(0,0,0,.08);color:inherit;text-decoration:none}
 .card .t{font-weight:600}.card .k{font-size:.8em;color:#5a6270;margin-top:6px}.card .v{font-size:1.25em;font-weight:600}
-.card .s{font-size:.85em;margin-top:4px}
+.card .s{font-size:.85em;margin-top:4px}.card .d,.card .r{font-size:.78em;color:#5a6270;margin-top:4px}
 .st-ok{border-color:#2e9d4a}.st-warn{border-color:#e0a000}.st-bad{border-color:#d13b3b}.st-info{border-color:#3b7dd8}.st-skipped,.st-error{border-color:#9aa3ae}
 .badge{display:inline-block;font-size:.75em;font-weight:700;text-transform:uppercase;padding:1px 7px;border-radius:9px;color:#fff;background:#9aa3ae;vertical-align:middle}
 .b-ok{background:#2e9d4a}.b-warn{background:#c98f00}.b-bad{background:#d13b3b}.b-info{background:#3b7dd8}
@@ -86,6 +86,18 @@ def _table_html(t) -> str:
     return f'<table><caption class="sub">{esc(t.caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
+def decided_text(section) -> str:
+    """``decided by: <metric> = <value>`` — the metric id (as in the analysis's JSON and CSV) whose value
+    decided the section's verdict, with that value."""
+    v = (section.decided or {}).get("value")
+    return f"decided by: {section.decided_by}" + ("" if v is None else f" = {cell(v)}")
+
+
+def reduced_text(section) -> str:
+    """How the section's settings fall short of its command's defaults."""
+    return f"fewer than the command's defaults: {section.reduced}"
+
+
 def render_html(report) -> str:
     """The report as one self-contained HTML document (no scripts, no external resources)."""
     out = [
@@ -102,7 +114,10 @@ def render_html(report) -> str:
         out.append(
             f'<a class="card st-{esc(s.status)}" href="#{esc(anchor(s.key))}"><div class="t">{esc(s.title)} '
             f'<span class="badge b-{esc(s.status)}">{esc(STATUS_LABEL.get(s.status, s.status))}</span></div>'
-            f'<div class="k">{esc(s.key_label)}</div><div class="v">{esc(s.key_value)}</div><div class="s">{esc(s.verdict)}</div></a>'
+            f'<div class="k">{esc(s.key_label)}</div><div class="v">{esc(s.key_value)}</div><div class="s">{esc(s.verdict)}</div>'
+            + (f'<div class="d">{esc(decided_text(s))}</div>' if s.decided_by else "")
+            + (f'<div class="r">{esc(reduced_text(s))}</div>' if s.reduced else "")
+            + "</a>"
         )
     out.append("</div>")
     for s in report.sections:
@@ -111,6 +126,10 @@ def render_html(report) -> str:
         if s.key_label:
             out.append(f'<div class="sub">{esc(s.key_label)}: <b>{esc(s.key_value)}</b></div>')
         out.append(f'<p class="verdict">{esc(s.verdict)}</p>')
+        if s.decided_by:
+            out.append(f'<p class="sub">{esc(decided_text(s))}</p>')
+        if s.reduced:
+            out.append(f'<p class="sub">{esc(reduced_text(s))}</p>')
         if s.explanation:
             out.append(f'<p class="expl">{esc(s.explanation)}</p>')
         for img in s.images:
@@ -151,14 +170,19 @@ def render_markdown(report, *, image_folder: str) -> str:
     lines = [f"# {md(report.title)}", "",
              f"embgeo {md(__version__)} · {len(report.sections)} analyses in {report.seconds:.1f} s · seed {report.seed}", ""]
     lines += ["| input | value |", "|---|---|"] + [f"| {md(k)} | {md(v)} |" for k, v in report.inputs] + [""]
-    lines += ["## Summary", "", "| analysis | verdict | key number | value | in one sentence |", "|---|---|---|---|---|"]
-    lines += [f"| [{md(s.title)}](#{anchor(s.key)}) | {md(s.status)} | {md(s.key_label)} | {md(s.key_value)} | {md(s.verdict)} |" for s in report.sections]
+    lines += ["## Summary", "", "| analysis | verdict | key number | value | decided by | in one sentence |", "|---|---|---|---|---|---|"]
+    lines += [f"| [{md(s.title)}](#{anchor(s.key)}) | {md(s.status)} | {md(s.key_label)} | {md(s.key_value)} | {md(s.decided_by)} | "
+              f"{md(s.verdict + (f' ({reduced_text(s)})' if s.reduced else ''))} |" for s in report.sections]
     lines.append("")
     for s in report.sections:
         lines += [f'<a id="{anchor(s.key)}"></a>', "", f"## {md(s.title)} — {md(s.status)}", ""]
         if s.key_label:
             lines += [f"**{md(s.key_label)}: {md(s.key_value)}**", ""]
         lines += [md(s.verdict), ""]
+        if s.decided_by:
+            lines += [md(decided_text(s)), ""]
+        if s.reduced:
+            lines += [md(reduced_text(s)), ""]
         if s.explanation:
             lines += [md(s.explanation), ""]
         for j, img in enumerate(s.images):
@@ -176,4 +200,4 @@ def render_markdown(report, *, image_folder: str) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["render_html", "render_markdown", "esc", "cell", "anchor", "image_name", "CSS"]
+__all__ = ["render_html", "render_markdown", "esc", "cell", "anchor", "image_name", "decided_text", "reduced_text", "CSS"]

@@ -4,8 +4,11 @@ A section is a :class:`SectionSpec`: ``applies(ctx)`` returns ``None`` when the
 inputs allow it, or the reason it is left out; ``run(ctx)`` calls the library
 function(s), decides the verdict and returns a :class:`embgeo.report.build.Section`.
 Analysis modules are imported inside ``run``, so a missing module makes only its
-section say "skipped". The report's settings are chosen to keep a report of a
-few thousand rows within a minute or two on a laptop; each section states them.
+section say "skipped". Each section runs its command's defaults (so its card shows the
+numbers the command prints for the same input and seed), except where the cost does not
+allow it: those sections say so on their card (``Section.reduced``) and in their settings.
+Every section records the metric that decided its verdict (``decided_by``, read from the
+analysis's ``verdict()``) and that metric's full-precision row (``decided``): see :func:`judged`.
 
 Verdict rules that are embgeo's own (not from a paper) are stated in the
 section's ``explanation``.
@@ -20,17 +23,21 @@ import numpy as np
 from embgeo.report.layer_curves import run_layer_curves
 from embgeo.report.model import Context, Image, Section, Table
 
-#: settings of the report's analyses (fast; the commands' own defaults are more thorough)
-ID_BOOT = 100
-LAYER_BOOT = 50
-LAYER_METHODS = ("twonn", "mle", "pca", "rankme", "entropy")
-RANK_BOOTSTRAP = 300
-RANK_RANDOM = 300
-RANK_REPEATS = 5
-HIERARCHY_EPS = 0.1
-HIERARCHY_DIM = 2
+#: settings of the report's analyses: the commands' defaults (``embgeo id``, ``id --layers``, ``rank``,
+#: ``compare``, ``hyperbolic sala``/``reembed``) wherever the cost allows it
+ID_BOOT = 200  # embgeo id --bootstrap
+LAYER_BOOT = 200  # embgeo id --layers --bootstrap
+LAYER_METHODS = ("twonn", "mle", "gride", "pca", "rankme", "entropy")  # embgeo id --layers -m all
+RANK_BOOTSTRAP = 1000  # embgeo rank --bootstrap
+RANK_RANDOM = 1000  # embgeo rank --random-directions
+RANK_REPEATS = 10  # embgeo rank --repeats
+HIERARCHY_EPS = 0.1  # embgeo hyperbolic sala --eps
+HIERARCHY_DIM = 2  # embgeo hyperbolic sala --dim
+#: fewer than ``embgeo hyperbolic delta`` (200 000 quadruples, 20 subsets): δ is shown, not judged
 DELTA_QUADRUPLES = 50_000
 DELTA_SUBSETS = 10
+CLI_DELTA_QUADRUPLES = 200_000
+CLI_DELTA_SUBSETS = 20
 REEMBED_DIM = 2
 REEMBED_K = 10
 MAX_CATEGORIES = 30
@@ -58,6 +65,34 @@ def f(v, digits: int = 3) -> str:
     if x != 0 and (abs(x) >= 10 ** (digits + 2) or abs(x) < 10 ** (-digits)):
         return f"{x:.{digits}g}"
     return f"{x:.{digits}f}" if abs(x) < 100 else f"{x:.1f}"
+
+
+def judged(result, v, **where) -> dict:
+    """``decided_by`` and ``decided`` of a :class:`Section` for the verdict ``v`` of ``result``.
+
+    ``decided`` is the row of ``result.metrics()`` whose id is ``v.decided_by``, at full precision. When
+    several rows carry that id (per layer, per method), ``where`` picks by their extra columns (e.g.
+    ``layer="3"``); otherwise the row whose status is the verdict's, then any row with a status, then the
+    first. Ids are read from the verdict, never assumed: an id with no metric row falls back to the
+    numeric field of ``result.to_dict()`` that it names.
+    """
+    from embgeo.results import flatten
+
+    if v is None or not v.decided_by:
+        return {"decided_by": "", "decided": {}}
+    rows = [m for m in result.metrics() if m.metric == v.decided_by]
+    if where:
+        rows = [m for m in rows if all(str(m.extra.get(k)) == str(x) for k, x in where.items())] or rows
+    if len(rows) > 1:
+        rows = [m for m in rows if m.status == v.status] or [m for m in rows if m.status] or rows
+    if rows:
+        row = rows[0].row()
+        row.pop("status", None)
+        return {"decided_by": v.decided_by, "decided": row}
+    for key, value in flatten(result.to_dict()).items():
+        if (key == v.decided_by or key.endswith("." + v.decided_by)) and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return {"decided_by": v.decided_by, "decided": {"metric": v.decided_by, "value": value}}
+    return {"decided_by": v.decided_by, "decided": {"metric": v.decided_by}}
 
 
 def image(result, caption: str, **kwargs) -> Image:
@@ -88,7 +123,7 @@ def run_overview(ctx: Context) -> Section:
                     "analyses: NaN or inf values, all-zero rows (no direction, so no cosine) and exact duplicates "
                     "(they make nearest-neighbour distances zero and bias ratio estimators).",
         reference="embgeo info",
-        tables=[table(info, "embgeo info")], data=info.to_dict(),
+        tables=[table(info, "embgeo info")], data=info.to_dict(), **judged(info, v),
     )
 
 
@@ -107,7 +142,7 @@ def run_uniformity(ctx: Context) -> Section:
                     "The figure shows the squared pair distances and pair angles against the uniform sphere's densities.",
         reference="Wang & Isola 2020, Understanding Contrastive Representation Learning through Alignment and Uniformity on the Hypersphere",
         settings=f"mode {u.mode} ({u.n_pairs} pairs), rows L2-normalised",
-        tables=[table(u, "uniformity")], images=[image(u, "pair distances and angles")], data=u.to_dict(),
+        tables=[table(u, "uniformity")], images=[image(u, "pair distances and angles")], data=u.to_dict(), **judged(u, v),
     )
 
 
@@ -135,7 +170,7 @@ def run_gap(ctx: Context) -> Section:
         reference="Liang et al. 2022, Mind the Gap; Oh et al. 2023, Geodesic Multi-Modal Mixup; Wang & Isola 2020",
         settings=f"{g.n_pairs} pairs; 5-fold logistic-regression probe; full gap removed in the shift; mixup λ = 0.5",
         tables=[table(g, "modality gap")], images=[image(g, "the two sets on one projection; cosines", X=a.matrix, Y=b.matrix, names=names, seed=ctx.seed)],
-        data=g.to_dict(),
+        data=g.to_dict(), **judged(g, v),
     )
 
 
@@ -143,9 +178,7 @@ def run_gap(ctx: Context) -> Section:
 def run_intrinsic(ctx: Context) -> Section:
     from embgeo.intrinsic.summary import intrinsic_dimension
 
-    n = ctx.es.n_samples
-    gride_max = int(min(64, 2 ** int(np.floor(np.log2(max(n - 2, 4))))))  # GRIDE needs n2 + 2 rows
-    k = int(min(20, max(3, n - 2)))
+    k, gride_max = id_scales(ctx.es.n_samples)
     r = intrinsic_dimension(ctx.X, n_boot=ID_BOOT, seed=ctx.seed, k=k, gride_max=gride_max)
     v, rec = r.verdict(), r.recommended()  # the same rule (and estimate to read) as `embgeo id`
     key = "—" if rec is None else f"{rec.metric} {f(rec.value, 2)}" + (
@@ -164,8 +197,27 @@ def run_intrinsic(ctx: Context) -> Section:
                  f"GRIDE up to n2 = {gride_max}; {ID_BOOT} bootstrap replicates",
         tables=[Table("intrinsic-dimension estimators", *map(list, r.estimator_table())), Table("spectral (linear) measures", *map(list, r.spectral_table()))],
         images=[image(r, "ID against scale; PCA spectrum")], notes=list(r.notes),
-        data=r.to_dict(),
+        data=r.to_dict(), **judged(r, v),
     )
+
+
+def id_scales(n: int) -> tuple[int, int]:
+    """``(k, gride_max)``: embgeo id's defaults (20, 64), shrunk for inputs too small for them."""
+    gride_max = int(min(64, 2 ** int(np.floor(np.log2(max(n - 2, 4))))))  # GRIDE needs n2 + 2 rows
+    return int(min(20, max(3, n - 2))), gride_max
+
+
+def layer_dimensions_of(ctx: Context):
+    """``embgeo id --layers`` with its defaults (k and GRIDE's largest order shrink for tiny stacks), once per
+    report: the "layers" and "layer_curves" sections share it through ``ctx.cache``."""
+    from embgeo.intrinsic.layers import layer_dimensions
+
+    r = ctx.cache.get("layer_dimensions")
+    if r is None:
+        k, gride_max = id_scales(int(ctx.layers.layers[0].shape[0]))
+        r = ctx.cache["layer_dimensions"] = layer_dimensions(ctx.layers, methods=LAYER_METHODS, n_boot=LAYER_BOOT, k=k,
+                                                             gride_max=gride_max, seed=ctx.seed)
+    return r
 
 
 def needs_layers(ctx: Context) -> str | None:
@@ -173,15 +225,13 @@ def needs_layers(ctx: Context) -> str | None:
 
 
 def run_layers(ctx: Context) -> Section:
-    from embgeo.intrinsic.layers import layer_dimensions
-
-    r = ctx.cache.get("layer_dimensions")
-    if r is None:
-        r = ctx.cache["layer_dimensions"] = layer_dimensions(ctx.layers, methods=LAYER_METHODS, n_boot=LAYER_BOOT, seed=ctx.seed)
+    r = layer_dimensions_of(ctx)
     tw = r.curves().get("twonn", [])
     key = " → ".join(f(v, 1) for v in (tw[0], tw[-1])) if tw else "—"
     ov = r.overlap
     v = r.verdict()  # the same rule as `embgeo id --layers`
+    # the layer whose verdict is the stack's (the first that warns, as the verdict names it)
+    layer = next((n for n, rep in zip(r.names, r.reports) if rep.verdict().status == v.status), r.names[0] if r.names else None)
     verdict = v.reason + (f" ({v.fix})" if v.fix else "")
     if ov.size:
         verdict += f"; neighbourhood overlap between consecutive layers {f(ov.min(), 2)}–{f(ov.max(), 2)}"
@@ -190,10 +240,11 @@ def run_layers(ctx: Context) -> Section:
         explanation="The same estimators on every layer of a model, and χ, the share of each row's k = 10 nearest "
                     "neighbours that stay neighbours in the next layer (1 = the same neighbourhoods; k/(n−1) = unrelated).",
         reference="Valeriani et al. 2023, The geometry of hidden representations of large transformer models; Skean et al. 2025, Layer by Layer",
-        settings=f"{len(r.names)} layers, {r.n_used} rows, methods {', '.join(LAYER_METHODS)}, {LAYER_BOOT} bootstrap replicates",
+        settings=f"{len(r.names)} layers, {r.n_used} rows, methods {', '.join(LAYER_METHODS)}, {LAYER_BOOT} bootstrap replicates (embgeo id --layers defaults; k and the largest GRIDE order shrink below 66 rows)",
         tables=[Table("intrinsic-dimension estimators per layer", *map(list, r.estimator_table())),
                 Table("spectral (linear) measures per layer", *map(list, r.spectral_table()))],
         images=[image(r, "ID per layer; overlap; spectral measures")], data=r.to_dict(),
+        **judged(r, v, **({} if layer is None else {"layer": layer})),
     )
 
 
@@ -216,7 +267,7 @@ def run_cosine(ctx: Context) -> Section:
         reference="Steck et al. 2024; Ethayarajh 2019; Rudman et al. 2022 (IsoScore); Timkey & van Schijndel 2021; Radovanović et al. 2010; Mu & Viswanath 2018",
         settings=f"k = {r.k} neighbours on {r.neighbour_rows} rows; 20000 random pairs",
         tables=[table(r, "cosine diagnostics")], images=[image(r, "random-pair vs neighbour cosines; rogue dimensions; k-occurrence")],
-        notes=[f"fix — {line}" for line in r.fixes()], data=r.to_dict(),
+        notes=[f"fix — {line}" for line in r.fixes()], data=r.to_dict(), **judged(r, v),
     )
 
 
@@ -247,7 +298,7 @@ def run_rank(ctx: Context) -> Section:
         settings=f"{r.n_used} rows with a value ({r.n_missing} missing); {r.n_folds}-fold CV; {RANK_BOOTSTRAP} bootstrap resamples; "
                  f"{RANK_RANDOM} random directions; few-shot {RANK_REPEATS} draws per fold",
         tables=[table(r, "rank axes")], images=[image(r, "projection vs attribute; few-shot curve; methods")], notes=notes,
-        data=r.to_dict(),
+        data=r.to_dict(), **judged(r, v),
     )
 
 
@@ -285,6 +336,7 @@ def run_map(ctx: Context) -> Section:
         reference="McInnes et al. 2018 (UMAP); Pearson 1901 (PCA)",
         settings=f"method {p.method}; " + ", ".join(f"{k} {v}" for k, v in p.params.items()) + f"; seed {ctx.seed}",
         images=[image(p, f"{label} map", color=color, color_name=col)], notes=list(p.notes), data=p.to_dict(),
+        decided={"metric": "n_mapped", "value": int(p.n_mapped)},  # no verdict: the card's headline number
     )
 
 
@@ -325,6 +377,7 @@ def run_hierarchy(ctx: Context) -> Section:
     key_name, key = "MAP (Sala et al.)", f"{f(sala)} (NK {f(ev.map)})"
     own = _evaluate_rows(ctx, h)
     v = ev.verdict()  # the rule of `embgeo hyperbolic eval`: MAP and distortion together
+    scored = ev
     if isinstance(own, str) or own is None:  # X has no row per node: only the edges file is scored, outside X's verdicts
         notes.append(own if isinstance(own, str) else "the rows of X carry no node ids of the hierarchy: this card scores the edges file alone "
                      "(its 2-D construction), and its status is left out of the report's verdict on X")
@@ -333,7 +386,7 @@ def run_hierarchy(ctx: Context) -> Section:
     else:  # the user's rows are the hierarchy's nodes: score them too, first; their verdict is the card's
         tables.insert(0, Table("your embedding (cosine neighbours of the rows)", *own.table()))
         data["embedding"] = own.to_dict()
-        v = own.verdict()
+        v, scored = own.verdict(), own
         verdict = f"your embedding: {v.reason.split(': ', 1)[-1]}; MAP (Nickel–Kiela) {f(own.map)}; " + verdict
         key_name, key = "MAP (Sala et al.), yours vs 2-D hyperbolic", f"{f(own.map_sala)} vs {f(sala)}"
     data["verdict"] = v.to_dict()
@@ -355,9 +408,11 @@ def run_hierarchy(ctx: Context) -> Section:
         reference="Sala, De Sa, Gu & Ré 2018, Representation Tradeoffs for Hyperbolic Embeddings; Sarkar 2011; Nickel & Kiela 2017; Gromov 1987",
         settings=f"combinatorial construction in {HIERARCHY_DIM}-D, ε = {HIERARCHY_EPS}, τ = {f(te.tau)}, engine {te.engine} "
                  f"({te.bits_needed} bits needed; distances computed exactly by the engine); δ sampled from {DELTA_QUADRUPLES} quadruples "
-                 f"and {DELTA_SUBSETS} exact subsets",
+                 f"and {DELTA_SUBSETS} exact subsets (fewer than embgeo hyperbolic delta's {CLI_DELTA_QUADRUPLES} and {CLI_DELTA_SUBSETS})",
         tables=tables, images=[image(te, "the construction on the Poincaré disk; pair distortion", hierarchy=h, seed=ctx.seed)],
-        notes=notes, data=data,
+        notes=notes, data=data, **judged(scored, v),
+        reduced=f"Gromov δ from {DELTA_QUADRUPLES} quadruples and {DELTA_SUBSETS} exact subsets (embgeo hyperbolic delta: "
+                f"{CLI_DELTA_QUADRUPLES} and {CLI_DELTA_SUBSETS}); δ is shown, not judged" if "delta" in data else "",
     )
 
 
@@ -407,7 +462,7 @@ def run_reembed(ctx: Context) -> Section:
     h = next(m for m in r.methods if m["method"] == "hmds")
     e = next(m for m in r.methods if m["method"] == "mds")
     v = r.verdict()  # the rule of `embgeo hyperbolic reembed`: MAP and distortion together
-    verdict = f"{v.reason} (decided by {v.decided_by})"
+    verdict = v.reason  # the card names the deciding metric (decided_by)
     data = {**r.to_dict(), "verdict": v.to_dict(), "in_verdict": False}  # an answer about X's shape, not a defect: not in X's verdict
     return Section(
         "reembed", "Is the space tree-like? (hyperbolic re-embedding)", v.status, "MAP: ball vs plane", f"{f(h['map'])} vs {f(e['map'])}", verdict,
@@ -420,11 +475,14 @@ def run_reembed(ctx: Context) -> Section:
         reference="Sala et al. 2018 (h-MDS); Tenenbaum et al. 2000 (geodesic distances)",
         settings=f"seeded sample of {rows.size} of {n} rows; k = {REEMBED_K}; dimension {REEMBED_DIM}; scale t = {f(r.scale)}" + (" (chosen automatically)" if r.scale_auto else ""),
         tables=[table(r, "ball vs plane")], images=[image(r, "h-MDS on the disk; ball vs plane")], notes=list(r.notes), data=data,
+        **judged(r, v),
+        reduced=(f"a seeded sample of {rows.size} of {n} rows (--reembed-sample; embgeo hyperbolic reembed uses every row): "
+                 "h-MDS is O(n²)") if rows.size < n else "",
     )
 
 
 # --------------------------------------------------------------------------- compare (--compare Y)
-COMPARE_BOOT = 50
+COMPARE_BOOT = 100  # embgeo compare --bootstrap and --permutations
 
 
 def needs_compare(ctx: Context) -> str | None:
@@ -452,7 +510,7 @@ def run_compare(ctx: Context) -> Section:
         reference="Kornblith et al. 2019 (CKA); Song et al. 2012 (unbiased HSIC); Huh et al. 2024 (mutual kNN); Glielmo et al. 2022 (information imbalance)",
         settings=f"{r.n_rows} rows, {r.metric}, {COMPARE_BOOT} bootstrap replicates and permutations",
         tables=[table(r, f"{r.x} vs {r.y}")], images=[Image("measures, intervals and null bands", figure_bytes(plot_compare_pair(r), fmt="png", dpi=90))],
-        notes=list(r.notes), data=r.to_dict(),
+        notes=list(r.notes), data=r.to_dict(), **judged(r, v),
     )
 
 
@@ -471,4 +529,4 @@ SECTIONS: list[SectionSpec] = [
     SectionSpec("compare", "Same geometry as the second space?", "Kornblith et al. 2019; Huh et al. 2024", needs_compare, run_compare),
 ]
 
-__all__ = ["SECTIONS", "SectionSpec"]
+__all__ = ["SECTIONS", "SectionSpec", "judged"]
