@@ -95,24 +95,25 @@ def test_cli_graph_and_matrix(run_cli, tmp_path):
     doc = json.loads(res.stdout)
     assert doc["schema"] == "embgeo.hyperbolic.hmds/1" and doc["command"] == "hyperbolic hmds"
     d = doc["results"]
-    for key in ("map", "distortion_mean", "distortion_worst", "dims_recovered"):
+    for key in ("map_sala", "distortion_mean", "distortion_worst", "dims_recovered"):
         assert key in d
+    assert "map" not in d  # the id map is only the Nickel–Kiela MAP
     assert d["n_rows"] == 40 and d["n_dims"] == 2 and doc["settings"]["scale"] == 2.0
     # the verdict is the tree rule on the numbers reported beside it
     from embgeo.hyperbolic.verdicts import tree_verdict
 
-    ref = tree_verdict(d["map"], d["distortion_mean"], what="h-MDS at dim 2, scale 2")
+    ref = tree_verdict(d["map_sala"], d["distortion_mean"], map_id="map_sala", what="h-MDS at dim 2, scale 2")
     assert (doc["verdict"]["status"], doc["verdict"]["reason"], doc["verdict"]["decided_by"]) == (ref.status, ref.reason, ref.decided_by)
-    assert ref.status == "bad" and ref.decided_by == "map" and "--dim" in doc["verdict"]["fix"]  # MAP 0.25 < 0.5 decides
+    assert ref.status == "bad" and ref.decided_by == "map_sala" and "--dim" in doc["verdict"]["fix"]  # MAP 0.25 < 0.5 decides
     csv_rows = {r.split(",")[0]: r.split(",") for r in run_cli(["hyperbolic", "hmds", path("smalltree"), "--scale", "2", "-f", "csv"]).stdout.splitlines()[1:]}
-    assert float(csv_rows["distortion_mean"][1]) == d["distortion_mean"] and float(csv_rows["map"][1]) == d["map"]
+    assert float(csv_rows["distortion_mean"][1]) == d["distortion_mean"] and float(csv_rows["map_sala"][1]) == d["map_sala"] and "map" not in csv_rows
     assert run_cli(["hyperbolic", "hmds", path("smalltree"), "-t", "2"]).code == 2  # --t is the uniformity temperature only
     D = hyperboloid_pairwise(hyperbolic_points(40, 3, seed=5))
     f = tmp_path / "d.npy"
     np.save(f, D)
     res = run_cli(["hyperbolic", "hmds", f, "--dim", "3", "--format", "json"])
     d = json.loads(res.stdout)["results"]
-    assert d["max_abs_error"] <= 1e-6 and d["map"] is None
+    assert d["max_abs_error"] <= 1e-6 and d["map_sala"] is None
     bad = tmp_path / "bad.npy"
     np.save(bad, np.ones((3, 4)))
     res = run_cli(["hyperbolic", "hmds", bad])
@@ -133,7 +134,7 @@ def test_coinciding_points_are_counted_alike_whatever_the_round_off():
     for _ in range(4):
         o = rng.permutation(D.shape[0])
         r = hmds(D[np.ix_(o, o)], dim=2, scale=2.0, positives=P[o][:, o])
-        assert r.map == pytest.approx(base.map, abs=1e-12)
+        assert r.map_sala == pytest.approx(base.map_sala, abs=1e-12)
         assert r.distortion_mean == pytest.approx(base.distortion_mean, rel=1e-9)
         assert [n for n in r.notes if "same point" in n] == [n for n in base.notes if "same point" in n]
     assert any("117 pairs" in n for n in base.notes)

@@ -53,11 +53,11 @@ def test_flat_data_gain_nothing():
 
 
 @pytest.mark.parametrize("ball, plane, status, by", [
-    ((0.80, 0.20), (0.70, 0.20), "ok", "map"),                 # MAP wins, distortion ties: MAP decided
+    ((0.80, 0.20), (0.70, 0.20), "ok", "map_sala"),                 # MAP wins, distortion ties: MAP decided
     ((0.70, 0.10), (0.70, 0.20), "ok", "distortion_mean"),     # distortion wins (half the plane's), MAP ties
     ((0.70, 0.30), (0.71, 0.20), "bad", "distortion_mean"),    # the plane wins on distortion, MAP ties
-    ((0.50, 0.20), (0.70, 0.20), "bad", "map"),
-    ((0.70, 0.20), (0.71, 0.205), "warn", "map"),              # both tie (0.01 < 0.02; 2.4 % < 5 %); MAP's margin is larger
+    ((0.50, 0.20), (0.70, 0.20), "bad", "map_sala"),
+    ((0.70, 0.20), (0.71, 0.205), "warn", "map_sala"),              # both tie (0.01 < 0.02; 2.4 % < 5 %); MAP's margin is larger
     # disagree: MAP +0.20 is 10 tie units, distortion −100 % is 20: distortion decides, for the plane
     ((0.90, 0.40), (0.70, 0.20), "warn", "distortion_mean"),
 ])
@@ -66,9 +66,11 @@ def test_compare_verdict_planted(ball, plane, status, by):
     assert (v.status, v.decided_by) == (status, by)
     assert f"{ball[0]:.3f}" in v.reason and f"{plane[1]:.3f}" in v.reason
     if status == "warn" and ball == (0.90, 0.40):
-        assert "favours the plane" in v.reason
+        # the disagreement says which side the larger margin favours, and both margins
+        assert "the larger margin leans to the plane" in v.reason and "which favours the plane by 20.0×" in v.reason
+        assert "favours the ball by 10.0×" in v.reason
     # the reason says what decided, and a tie reads as a tie only when it is one
-    decider = f"MAP {ball[0]:.3f} vs {plane[0]:.3f}" if by == "map" else f"mean distortion {ball[1]:.3f} vs {plane[1]:.3f}"
+    decider = f"MAP (map_sala) {ball[0]:.3f} vs {plane[0]:.3f}" if by == "map_sala" else f"mean distortion {ball[1]:.3f} vs {plane[1]:.3f}"
     if status in ("ok", "bad"):
         assert f"decided by {decider};" in v.reason
         assert ("the Poincaré ball fits better" if status == "ok" else "the plane fits better") in v.reason
@@ -82,7 +84,7 @@ def test_compare_verdict_reason_from_the_docs():
     """docs/hyperbolic-sala.md's reembed: distortion decided (0.185 vs 0.285 is 35 % better), MAP a tie."""
     v = compare_verdict(0.480, 0.496, 0.185, 0.285, dim=2)
     assert (v.status, v.decided_by) == ("ok", "distortion_mean")
-    assert "decided by mean distortion 0.185 vs 0.285; MAP 0.480 vs 0.496 is a tie" in v.reason
+    assert "decided by mean distortion 0.185 vs 0.285; MAP (map_sala) 0.480 vs 0.496 is a tie" in v.reason
 
 
 def test_disconnected_graph_keeps_largest_part():
@@ -127,12 +129,13 @@ def test_cli(run_cli, tmp_path):
     doc = json.loads(res.stdout)
     d = doc["results"]
     assert doc["schema"] == "embgeo.hyperbolic.reembed/1"
-    for key in ("map", "distortion_mean", "distortion_worst", "methods", "hyperbolic_better"):
+    for key in ("map_sala", "distortion_mean", "distortion_worst", "methods", "hyperbolic_better"):
         assert key in d
+    assert "map" not in d and all("map" not in m for m in d["methods"])  # map is only the Nickel–Kiela MAP
     assert d["n_rows"] == 150 and d["n_dims"] == tree_cloud(150).shape[1] and doc["settings"]["k"] == 5
     h, e = d["methods"][0], d["methods"][1]
     assert (h["method"], e["method"]) == ("hmds", "mds")
-    assert doc["verdict"] == compare_verdict(h["map"], e["map"], h["distortion_mean"], e["distortion_mean"], dim=2).to_dict()
+    assert doc["verdict"] == compare_verdict(h["map_sala"], e["map_sala"], h["distortion_mean"], e["distortion_mean"], dim=2).to_dict()
     assert d["hyperbolic_better"] == (doc["verdict"]["status"] == "ok")
     head = coords.read_text().splitlines()[0]
     assert head == "id,x1,x2,mds1,mds2"

@@ -167,20 +167,21 @@ def combinatorial_embedding(
 class CombinatorialResult(Result):
     """The construction of a hierarchy's (spanning) tree and how well it reproduces the graph.
 
-    ``map`` is MAP with the Sala et al. definition (positives = graph neighbours in the
-    original graph), ``distortion_mean`` / ``distortion_worst`` use graph distances of the
+    ``map_sala`` is MAP with the Sala et al. definition (positives = graph neighbours in the
+    original graph; the id ``map`` is only ever the Nickel–Kiela MAP of ``hyperbolic
+    train/eval``), ``distortion_mean`` / ``distortion_worst`` use graph distances of the
     original graph and the construction's own scale ``τ`` (``d_emb/τ`` against ``d_G``).
-    When ``map_queries < n_nodes`` the MAP is estimated from that many random query rows
-    (``map_stderr`` is its standard error); likewise distortion from ``distortion_sources``
+    When ``sala_queries < n_nodes`` the MAP is estimated from that many random query rows
+    (``map_sala_stderr`` is its standard error); likewise distortion from ``distortion_sources``
     random source nodes × all nodes. Every distance comes from the embedding's own engine
     (``engine``), i.e. in the precision the coordinates were built in.
     """
 
     embedding: TreeEmbedding = field(repr=False)
     ids: np.ndarray = field(repr=False)
-    map: float
-    map_stderr: float | None
-    map_queries: int
+    map_sala: float
+    map_sala_stderr: float | None
+    sala_queries: int
     distortion_mean: float | None
     distortion_worst: float | None
     distortion_sources: int
@@ -193,20 +194,20 @@ class CombinatorialResult(Result):
 
         d = self.embedding.to_dict()
         d.update(
-            map=self.map, map_stderr=self.map_stderr, map_queries=self.map_queries,
+            map_sala=self.map_sala, map_sala_stderr=self.map_sala_stderr, sala_queries=self.sala_queries,
             distortion_mean=self.distortion_mean, distortion_worst=self.distortion_worst,
             distortion_sources=self.distortion_sources, seconds_embed=self.seconds_embed,
             seconds_eval=self.seconds_eval, notes=list(self.notes), n_rows=self.embedding.n_nodes, n_dims=self.embedding.dim,
         )
-        if self.map_stderr is not None:
+        if self.map_sala_stderr is not None:
             lo, hi = self._map_interval()
-            d.update(map_ci_low=lo, map_ci_high=hi)
+            d.update(map_sala_ci_low=lo, map_sala_ci_high=hi)
         return jsonable(d)
 
     def _map_interval(self):
-        if self.map_stderr is None:
+        if self.map_sala_stderr is None:
             return None, None
-        return max(0.0, self.map - 1.96 * self.map_stderr), min(1.0, self.map + 1.96 * self.map_stderr)
+        return max(0.0, self.map_sala - 1.96 * self.map_sala_stderr), min(1.0, self.map_sala + 1.96 * self.map_sala_stderr)
 
     def metrics(self):
         from embgeo.hyperbolic.verdicts import distortion_status, map_status
@@ -216,7 +217,7 @@ class CombinatorialResult(Result):
         e = self.embedding
         lo, hi = self._map_interval()
         st = lambda key, own: v.status if v.decided_by == key else own  # noqa: E731
-        out = [Metric("map", self.map, lo, hi, status=st("map", map_status(self.map)))]
+        out = [Metric("map_sala", self.map_sala, lo, hi, status=st("map_sala", map_status(self.map_sala)))]
         if self.distortion_mean is not None:
             out.append(Metric("distortion_mean", self.distortion_mean, status=st("distortion_mean", distortion_status(self.distortion_mean))))
         if self.distortion_worst is not None:
@@ -235,14 +236,14 @@ class CombinatorialResult(Result):
         if short:
             return Verdict("bad", f"the tree needs {e.bits_needed} bits but ran with {e.precision_bits}: points collapse onto the boundary and MAP/distortion are wrong",
                            "use --precision auto (the exact frames engine)", "bits_needed")
-        return tree_verdict(self.map, self.distortion_mean, what="the construction",
+        return tree_verdict(self.map_sala, self.distortion_mean, map_id="map_sala", what="the construction",
                             fix="a smaller --eps (larger scale τ) or a higher --dim; a graph that is not a tree loses its non-tree edges")
 
     def table(self):
         d = self.to_dict()
         keys = [
-            ("map", "MAP (Sala et al.: graph neighbours)"), ("map_stderr", "MAP standard error (sampled rows)"),
-            ("map_queries", "query rows"), ("distortion_mean", "mean distortion (scale τ)"),
+            ("map_sala", "MAP (Sala et al.: graph neighbours)"), ("map_sala_stderr", "MAP standard error (sampled rows)"),
+            ("sala_queries", "query rows"), ("distortion_mean", "mean distortion (scale τ)"),
             ("distortion_worst", "worst-case distortion"), ("distortion_sources", "distortion source rows"),
             ("n_nodes", "nodes"), ("dim", "dimension"), ("eps", "ε (distortion target)"), ("tau", "τ (scale)"),
             ("root", "root node (index)"), ("max_degree", "max degree"), ("height", "tree height"),
@@ -342,7 +343,7 @@ def embed_hierarchy(
     if note:
         notes.append(note)
     return CombinatorialResult(
-        embedding=emb, ids=np.asarray(h.ids), map=float(res.map), map_stderr=stderr, map_queries=int(res.n_queries),
+        embedding=emb, ids=np.asarray(h.ids), map_sala=float(res.map), map_sala_stderr=stderr, sala_queries=int(res.n_queries),
         distortion_mean=mean, distortion_worst=worst,
         distortion_sources=int(src.size), seconds_embed=t1 - t0, seconds_eval=t2 - t1, notes=tuple(notes),
     )

@@ -151,9 +151,11 @@ class EvalResult(Result):
         rows = [[label, d[key]] for key, label, _ in self._LABELS if d.get(key) is not None]
         return ["metric", "value"], rows
 
-    def _main_map(self) -> tuple[float | None, str]:
-        """The MAP the tree verdict reads: Sala's (graph neighbours, as distortion) when computed, else Nickel–Kiela's."""
-        return (self.map_sala, "map_sala") if self.map_sala is not None else (self.map, "map")
+    def _maps(self) -> tuple[float | None, str, dict]:
+        """The MAPs the tree verdict judges, every one computed: Sala's first (graph neighbours, as distortion)."""
+        if self.map_sala is None:
+            return self.map, "map", {}
+        return self.map_sala, "map_sala", ({"map": self.map} if self.map is not None else {})
 
     def metrics(self) -> list[Metric]:
         v = self.verdict()
@@ -162,20 +164,16 @@ class EvalResult(Result):
             value = getattr(self, key)
             if value is None:
                 continue
-            status = ""
-            if key in ("map", "map_sala"):
-                status = map_status(value)
-            elif key == "distortion_mean":
-                status = distortion_status(value)
+            status = map_status(value) if key in ("map", "map_sala") else distortion_status(value) if key == "distortion_mean" else ""
             if key == v.decided_by:
                 status = v.status
             out.append(Metric(key, value, unit=unit, status=status))
         return out
 
     def verdict(self) -> Verdict:
-        """Tree-likeness of the embedding (:func:`tree_verdict` on MAP and mean distortion)."""
-        value, key = self._main_map()
-        return tree_verdict(value, self.distortion_mean, map_id=key, produced_by=self.produced_by)
+        """Tree-likeness of the embedding (:func:`tree_verdict` on every MAP computed and mean distortion: the worst decides)."""
+        value, key, more = self._maps()
+        return tree_verdict(value, self.distortion_mean, map_id=key, more_maps=more, produced_by=self.produced_by)
 
 
 # --------------------------------------------------------------------------- distances

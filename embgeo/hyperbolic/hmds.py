@@ -45,7 +45,7 @@ class HmdsResult(Result):
     same on the hyperboloid; ``eigenvalues`` the ``dim`` eigenvalues of ``x₀x₀ᵀ − Y`` used
     (≤ 0 means that dimension was not recovered); ``dims_recovered``; ``perron_eigenvalue``
     ``λ₁``; ``distortion_mean`` / ``distortion_worst`` of ``d_rec/t`` against ``D`` (all pairs);
-    ``max_abs_error`` ``max |d_rec/t − D|``; ``map`` (Sala et al.) when positives were given.
+    ``max_abs_error`` ``max |d_rec/t − D|``; ``map_sala`` (Sala et al.'s MAP) when positives were given.
     """
 
     n_rows: int
@@ -59,7 +59,7 @@ class HmdsResult(Result):
     distortion_mean: float
     distortion_worst: float
     max_abs_error: float
-    map: float | None
+    map_sala: float | None
     refine_steps: int
     seconds: float
     coordinates: np.ndarray = field(repr=False)
@@ -82,8 +82,8 @@ class HmdsResult(Result):
         v = self.verdict()
         st = lambda key, own: v.status if v.decided_by == key else own  # noqa: E731
         out = []
-        if self.map is not None:
-            out.append(Metric("map", self.map, status=st("map", map_status(self.map))))
+        if self.map_sala is not None:
+            out.append(Metric("map_sala", self.map_sala, status=st("map_sala", map_status(self.map_sala))))
         out += [Metric("distortion_mean", self.distortion_mean, status=st("distortion_mean", distortion_status(self.distortion_mean))),
                 Metric("distortion_worst", self.distortion_worst), Metric("max_abs_error", self.max_abs_error),
                 Metric("dims_recovered", self.dims_recovered, unit="dims"), Metric("scale", self.scale)]
@@ -93,13 +93,13 @@ class HmdsResult(Result):
         """The tree rule on MAP (when graph neighbours were given) and mean distortion."""
         from embgeo.hyperbolic.verdicts import tree_verdict
 
-        return tree_verdict(self.map, self.distortion_mean, what=f"h-MDS at dim {self.dim}, scale {self.scale:g}",
+        return tree_verdict(self.map_sala, self.distortion_mean, map_id="map_sala", what=f"h-MDS at dim {self.dim}, scale {self.scale:g}",
                             fix="try a larger --dim or another --scale (or --refine steps)")
 
     def table(self):
         d = self.to_dict()
         labels = [
-            ("map", "MAP (Sala et al.: graph neighbours)"), ("distortion_mean", "mean distortion"),
+            ("map_sala", "MAP (Sala et al.: graph neighbours)"), ("distortion_mean", "mean distortion"),
             ("distortion_worst", "worst-case distortion"), ("max_abs_error", "max |d_rec/t − D|"),
             ("n_rows", "points"), ("dim", "dimension asked"), ("dims_recovered", "dimensions recovered"),
             ("scale", "scale t"), ("centred", "centred (pseudo-Euclidean mean)"), ("solver", "eigensolver"),
@@ -285,7 +285,7 @@ def hmds(
         mp = float(mean_average_precision(d_rec, positives).map)
     return HmdsResult(
         n_rows=n, dim=dim, scale=scale, centred=bool(centred), solver=how, dims_recovered=k, perron_eigenvalue=lam1,
-        eigenvalues=w, distortion_mean=float(avg), distortion_worst=float(worst), max_abs_error=err, map=mp,
+        eigenvalues=w, distortion_mean=float(avg), distortion_worst=float(worst), max_abs_error=err, map_sala=mp,
         refine_steps=int(refine_steps), seconds=time.perf_counter() - t_start, coordinates=P, hyperboloid=H, notes=tuple(notes),
     )
 

@@ -135,7 +135,7 @@ class PoincareEmbedding(Result):
         st = map_status(self.map)
         fix = {"ok": "", "warn": "train longer (--epochs), in more dimensions (--dim), or with --target-map",
                "bad": "train longer in more dimensions; check --orientation (child → parent)"}[st]
-        return Verdict(st, f"reconstruction MAP {self.map:.3f} (Nickel–Kiela; ok ≥ {MAP_OK}, warn ≥ {MAP_WARN}) after {self.epochs_run} epochs", fix, "map")
+        return Verdict(st, f"reconstruction MAP {self.map:.3f} (map: Nickel–Kiela; ok ≥ {MAP_OK}, warn ≥ {MAP_WARN}) after {self.epochs_run} epochs", fix, "map")
 
     def to_dict(self) -> dict:
         from embgeo.results import jsonable

@@ -31,13 +31,22 @@ from embgeo.results import Result
 AUTO_SCALES = (0.5, 1.0, 2.0, 4.0, 8.0)
 
 
+class MethodScores(dict):
+    """One entry of :attr:`ReembedResult.methods` (a plain dict in JSON: ``method``, ``label``, ``space``,
+    ``map_sala``, ``distortion_mean``, ``distortion_worst``)."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True, slots=True)
 class ReembedResult(Result):
     """Side-by-side scores of h-MDS (ball), classical MDS (flat) and hyperbolic UMAP.
 
-    ``methods``: list of dicts ``{method (hmds, mds, umap), label, space, map, distortion_mean,
-    distortion_worst}``; ``map`` / ``distortion_mean`` / ``distortion_worst`` repeat the h-MDS
-    row (the headline). :meth:`verdict` weighs MAP and distortion of the ball against the plane
+    ``methods``: list of dicts ``{method (hmds, mds, umap), label, space, map_sala, distortion_mean,
+    distortion_worst}``; ``map_sala`` / ``distortion_mean`` / ``distortion_worst`` repeat the h-MDS
+    row (the headline). ``map_sala`` is Sala et al.'s MAP (positives: the kNN graph's neighbours);
+    the id ``map`` is only ever the Nickel–Kiela MAP of ``hyperbolic train/eval``. :meth:`verdict`
+    weighs MAP and distortion of the ball against the plane
     (:func:`embgeo.hyperbolic.verdicts.compare_verdict`) and names the one that decided;
     ``hyperbolic_better`` is its status ``ok``. Coordinates: ``coordinates_hmds`` (Poincaré ball), ``coordinates_mds``
     (Euclidean), ``coordinates_umap`` (Poincaré disk, or None), for the rows ``kept``.
@@ -51,7 +60,7 @@ class ReembedResult(Result):
     scale: float
     scale_auto: bool
     dims_recovered: int
-    map: float
+    map_sala: float
     distortion_mean: float
     distortion_worst: float
     hyperbolic_better: bool
@@ -75,7 +84,7 @@ class ReembedResult(Result):
     def table(self):
         from embgeo.hyperbolic.display import shown
 
-        rows = [[m["label"], m["space"], m["map"], shown(m["distortion_mean"]), shown(m["distortion_worst"])] for m in self.methods]
+        rows = [[m["label"], m["space"], m["map_sala"], shown(m["distortion_mean"]), shown(m["distortion_worst"])] for m in self.methods]
         return ["method", "space", "MAP (Sala)", "mean distortion", "worst-case distortion"], rows
 
     def _pair(self):
@@ -89,7 +98,7 @@ class ReembedResult(Result):
         v = self.verdict()
         out = []
         for m in self.methods:
-            for key in ("map", "distortion_mean", "distortion_worst"):
+            for key in ("map_sala", "distortion_mean", "distortion_worst"):
                 if m[key] is not None:
                     st = v.status if (key == v.decided_by and m["method"] == "hmds") else ""
                     out.append(Metric(key, m[key], status=st, extra={"method": m["method"], "dim": self.dim}))
@@ -101,7 +110,7 @@ class ReembedResult(Result):
         from embgeo.hyperbolic.verdicts import compare_verdict
 
         h, e = self._pair()
-        return compare_verdict(h["map"], e["map"], h["distortion_mean"], e["distortion_mean"], dim=self.dim)
+        return compare_verdict(h["map_sala"], e["map_sala"], h["distortion_mean"], e["distortion_mean"], dim=self.dim)
 
 
 def knn_graph(X, *, k: int = 10, approx: bool = False, seed=0):
@@ -240,8 +249,8 @@ def reembed(
     d_e = cdist(Ye, Ye)
     e_map, e_avg, e_worst = _scores(d_e, D, positives)
     methods = [
-        {"method": "hmds", "label": "h-MDS", "space": f"Poincaré ball H^{dim}", "map": h_map, "distortion_mean": h_avg, "distortion_worst": h_worst},
-        {"method": "mds", "label": "classical MDS", "space": f"Euclidean R^{dim}", "map": e_map, "distortion_mean": e_avg, "distortion_worst": e_worst},
+        MethodScores(method="hmds", label="h-MDS", space=f"Poincaré ball H^{dim}", map_sala=h_map, distortion_mean=h_avg, distortion_worst=h_worst),
+        MethodScores(method="mds", label="classical MDS", space=f"Euclidean R^{dim}", map_sala=e_map, distortion_mean=e_avg, distortion_worst=e_worst),
     ]
     from embgeo.hyperbolic.display import infinite_note
 
@@ -257,13 +266,14 @@ def reembed(
         d_u = poincare_pairwise(U, U)
         from embgeo.hyperbolic.evaluate import mean_average_precision
 
-        methods.append({"method": "umap", "label": "UMAP (hyperboloid)", "space": "Poincaré disk H^2", "map": float(mean_average_precision(d_u, positives).map), "distortion_mean": None, "distortion_worst": None})
+        methods.append(MethodScores(method="umap", label="UMAP (hyperboloid)", space="Poincaré disk H^2",
+                                    map_sala=float(mean_average_precision(d_u, positives).map), distortion_mean=None, distortion_worst=None))
     from embgeo.hyperbolic.verdicts import compare_verdict
 
     better = compare_verdict(h_map, e_map, h_avg, e_avg, dim=int(dim)).status == "ok"
     return ReembedResult(
         n_rows=n, n_rows_used=m, k=int(k), dim=int(dim), n_dims=int(X.shape[1]), scale=float(res.scale), scale_auto=auto, dims_recovered=res.dims_recovered,
-        map=h_map, distortion_mean=h_avg, distortion_worst=h_worst, hyperbolic_better=better, methods=methods,
+        map_sala=h_map, distortion_mean=h_avg, distortion_worst=h_worst, hyperbolic_better=better, methods=methods,
         seconds=time.perf_counter() - t0, kept=kept, coordinates_hmds=res.coordinates, coordinates_mds=Ye,
         coordinates_umap=U, notes=tuple(notes),
     )

@@ -1,11 +1,12 @@
 """The verdicts of the hyperbolic family, one rule each, shared by the CLI and the report.
 
-- :func:`tree_verdict` — how well an embedding reproduces a hierarchy: MAP and mean
-  distortion together, the worse of the two decides (``hyperbolic eval``, ``combinatorial``,
-  ``hmds``, the report's hierarchy card);
+- :func:`tree_verdict` — how well an embedding reproduces a hierarchy: every MAP computed
+  (``map``: Nickel–Kiela; ``map_sala``: Sala et al.) and mean distortion together, the worst
+  decides (``hyperbolic eval``, ``combinatorial``, ``hmds``, the report's hierarchy card);
 - :func:`compare_verdict` — does the Poincaré ball fit an embedding's kNN geodesics better
   than the plane at the same dimension (``hyperbolic reembed`` and the report's re-embedding
-  card): MAP and distortion of h-MDS against classical MDS, and which of the two decided.
+  card): MAP (``map_sala``) and distortion of h-MDS against classical MDS, which of the two
+  decided, and which side it favours.
 """
 from __future__ import annotations
 
@@ -37,35 +38,56 @@ FIXES = {
 }
 
 
-def tree_verdict(map_value, distortion_mean, *, map_id: str = "map", what: str = "the embedding", fix: str | None = None,
-                 produced_by: str | None = None) -> Verdict:
-    """How well ``what`` reproduces a hierarchy, decided on MAP and mean distortion together.
+#: what each MAP id measures, as the verdicts' reasons name it (one id, one definition, in every command)
+MAP_IDS = {"map": "Nickel–Kiela", "map_sala": "Sala et al."}
 
-    Each number gets a status (MAP: ok ≥ 0.9, warn ≥ 0.5, else bad; mean distortion: ok ≤ 0.2,
-    warn ≤ 0.5, else bad); the verdict is the worse of the two and ``decided_by`` names the
-    number that set it (MAP when both agree: neighbours are what a hierarchy is read for); ``fix``
-    replaces the default advice for constructions, which otherwise fits ``produced_by``
-    (``"train"``: coordinates written by ``hyperbolic train``; ``None``: unknown, see
-    :data:`FIXES`). With
-    only one of them, that one decides. The CLI (``hyperbolic eval/combinatorial/hmds``) and the
-    report's hierarchy card both call this rule through ``result.verdict()``.
+
+def map_text(value: float, map_id: str) -> str:
+    """``MAP 0.752 (map_sala: Sala et al.; ok ≥ 0.9, warn ≥ 0.5)``: the value with the id that holds it and its band."""
+    name = MAP_IDS.get(map_id)
+    return f"MAP {float(value):.3f} ({map_id}{': ' + name if name else ''}; ok ≥ {MAP_OK}, warn ≥ {MAP_WARN})"
+
+
+def tree_verdict(map_value, distortion_mean, *, map_id: str = "map", more_maps: dict | None = None, what: str = "the embedding",
+                 fix: str | None = None, produced_by: str | None = None) -> Verdict:
+    """How well ``what`` reproduces a hierarchy, decided on every MAP given and mean distortion together.
+
+    ``map_value`` is the MAP held by the metric id ``map_id`` (``map``: Nickel–Kiela, closure
+    ancestors; ``map_sala``: Sala et al., graph neighbours); ``more_maps`` ``{id: value}`` are
+    other MAPs of the same embedding, judged on the same band (``hyperbolic eval --metric all``
+    computes both). Each number gets a status (MAP: ok ≥ 0.9, warn ≥ 0.5, else bad; mean
+    distortion: ok ≤ 0.2, warn ≤ 0.5, else bad); the verdict is the worst of them, so no judged
+    row is worse than the verdict, and ``decided_by`` names the number that set it (on a tie:
+    ``map_id`` first, then ``more_maps`` in order, then distortion — neighbours are what a
+    hierarchy is read for). The reason names each MAP by its id. ``fix`` replaces the default
+    advice for constructions, which otherwise fits ``produced_by`` (``"train"``: coordinates
+    written by ``hyperbolic train``; ``None``: unknown, see :data:`FIXES`). With only one
+    number, that one decides. The CLI (``hyperbolic eval/combinatorial/hmds``) and the report's
+    hierarchy card both call this rule through ``result.verdict()``.
     """
-    have_map = map_value is not None and np.isfinite(map_value)
+    def finite(v) -> bool:
+        return v is not None and bool(np.isfinite(float(v)))
+
+    judged = []  # (id, status, text), in tie-break order
+    maps = [(map_id, map_value)] + list((more_maps or {}).items())
+    for key, value in maps:
+        if finite(value):
+            judged.append((key, map_status(float(value)), map_text(value, key)))
+    have_map = bool(judged)
     have_dist = distortion_mean is not None and not (isinstance(distortion_mean, float) and np.isnan(distortion_mean))
-    if not have_map and not have_dist:
+    if have_dist:
+        judged.append(("distortion_mean", distortion_status(float(distortion_mean)),
+                       f"mean distortion {float(distortion_mean):.3f} (ok ≤ {DISTORTION_OK}, warn ≤ {DISTORTION_WARN})"))
+    if not judged:
         return Verdict("info", "no MAP or distortion was computed")
-    m_st = map_status(float(map_value)) if have_map else None
-    d_st = distortion_status(float(distortion_mean)) if have_dist else None
-    m_txt = f"MAP {float(map_value):.3f} (ok ≥ {MAP_OK}, warn ≥ {MAP_WARN})" if have_map else ""
-    d_txt = f"mean distortion {float(distortion_mean):.3f} (ok ≤ {DISTORTION_OK}, warn ≤ {DISTORTION_WARN})" if have_dist else ""
-    if have_map and (not have_dist or severity(m_st) >= severity(d_st)):
-        status, by = m_st, map_id
-        other = f"; {d_txt} agrees" if have_dist and d_st == m_st else (f"; {d_txt} is {d_st}" if have_dist else "; distortion not computed")
-        reason = f"{what}: {m_txt} decides{other}"
-    else:
-        status, by = d_st, "distortion_mean"
-        other = f"; {m_txt} is {m_st}" if have_map else "; MAP not computed"
-        reason = f"{what}: {d_txt} decides{other}"
+    worst = max(severity(st) for _, st, _ in judged)
+    by, status, txt = next(j for j in judged if severity(j[1]) == worst)
+    others = [f"{t} {'agrees' if st == status else 'is ' + st}" for key, st, t in judged if key != by]
+    if not have_dist:
+        others.append("distortion not computed")
+    if not have_map:
+        others.append("MAP not computed")
+    reason = f"{what}: {txt} decides" + "".join(f"; {o}" for o in others)
     if fix is not None:
         return Verdict(status, reason, "" if status == "ok" else fix, by)
     advice = FIXES.get(produced_by, FIXES[None])
@@ -76,25 +98,29 @@ def tree_verdict(map_value, distortion_mean, *, map_id: str = "map", what: str =
 MAP_TIE, DISTORTION_TIE = 0.02, 0.05
 
 
-def compare_verdict(map_ball: float, map_plane: float, dist_ball: float, dist_plane: float, *, dim: int) -> Verdict:
+def compare_verdict(map_ball: float, map_plane: float, dist_ball: float, dist_plane: float, *, dim: int,
+                    map_id: str = "map_sala") -> Verdict:
     """Ball against plane on MAP and mean distortion together.
 
     Each comparison is a win, a tie (MAP within 0.02; distortion within 5 % of the plane's) or a
     loss for the ball. ok: the ball wins one and loses neither (tree-like at this scale: a
     hyperbolic embedding helps); bad: the plane wins one and loses neither; warn: both tie, or
     they disagree. ``decided_by`` is the comparison with the larger margin (in units of its tie
-    threshold); its metric id is ``map`` or ``distortion_mean``.
+    threshold); its metric id is ``map_id`` (``map_sala``: ``hyperbolic reembed`` scores Sala et
+    al.'s MAP) or ``distortion_mean``. When they disagree the reason says which side the larger
+    margin favours and both margins (the status stays warn: the other comparison says the opposite).
     """
     dm = float(map_ball) - float(map_plane)
     dd = (float(dist_plane) - float(dist_ball)) / max(abs(float(dist_plane)), 1e-300)
     sm = 0 if abs(dm) < MAP_TIE else (1 if dm > 0 else -1)
     sd = 0 if abs(dd) < DISTORTION_TIE else (1 if dd > 0 else -1)
-    by = "map" if abs(dm) / MAP_TIE >= abs(dd) / DISTORTION_TIE else "distortion_mean"
+    margin = {map_id: abs(dm) / MAP_TIE, "distortion_mean": abs(dd) / DISTORTION_TIE}  # in units of the tie thresholds
+    by = map_id if margin[map_id] >= margin["distortion_mean"] else "distortion_mean"
     if (sm >= 0 and sd >= 0 and sm + sd > 0) or (sm <= 0 and sd <= 0 and sm + sd < 0):
-        by = "map" if sd == 0 else "distortion_mean" if sm == 0 else by  # the one that is not a tie decides
-    txt = {"map": f"MAP {map_ball:.3f} vs {map_plane:.3f}", "distortion_mean": f"mean distortion {dist_ball:.3f} vs {dist_plane:.3f}"}
-    sign = {"map": sm, "distortion_mean": sd}
-    other = "distortion_mean" if by == "map" else "map"
+        by = map_id if sd == 0 else "distortion_mean" if sm == 0 else by  # the one that is not a tie decides
+    txt = {map_id: f"MAP ({map_id}) {map_ball:.3f} vs {map_plane:.3f}", "distortion_mean": f"mean distortion {dist_ball:.3f} vs {dist_plane:.3f}"}
+    sign = {map_id: sm, "distortion_mean": sd}
+    other = "distortion_mean" if by == map_id else map_id
 
     def reads(key: str) -> str:
         return {1: "favours the ball", -1: "favours the plane", 0: "is a tie"}[sign[key]]
@@ -107,11 +133,13 @@ def compare_verdict(map_ball: float, map_plane: float, dist_ball: float, dist_pl
         return Verdict("bad", f"at dim {dim} the plane fits better than the Poincaré ball, decided by {txt[by]}; {rest}",
                        "a hyperbolic embedding is unlikely to help; compare at another --dim or --k", by)
     if sm == 0 and sd == 0:
-        return Verdict("warn", f"at dim {dim} the ball and the plane fit alike: {txt['map']} and {txt['distortion_mean']} are both ties {rule}",
+        return Verdict("warn", f"at dim {dim} the ball and the plane fit alike: {txt[map_id]} and {txt['distortion_mean']} are both ties {rule}",
                        "compare at another --dim or --k", by)
-    return Verdict("warn", f"at dim {dim} MAP and distortion disagree; the larger margin decides: {txt[by]} {reads(by)}, "
-                           f"{rest}", "compare at another --dim or --k", by)
+    side = "the Poincaré ball" if sign[by] > 0 else "the plane"
+    return Verdict("warn", f"at dim {dim} MAP and distortion disagree, so neither wins outright; the larger margin leans to {side}: "
+                           f"decided by {txt[by]}, which {reads(by)} by {margin[by]:.1f}× its tie threshold; "
+                           f"{txt[other]} {reads(other)} by {margin[other]:.1f}× {rule}", "compare at another --dim or --k", by)
 
 
-__all__ = ["DISTORTION_OK", "DISTORTION_TIE", "DISTORTION_WARN", "FIXES", "MAP_OK", "MAP_TIE", "MAP_WARN", "compare_verdict",
-           "distortion_status", "map_status", "tree_verdict"]
+__all__ = ["DISTORTION_OK", "DISTORTION_TIE", "DISTORTION_WARN", "FIXES", "MAP_IDS", "MAP_OK", "MAP_TIE", "MAP_WARN",
+           "compare_verdict", "distortion_status", "map_status", "map_text", "tree_verdict"]

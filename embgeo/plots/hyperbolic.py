@@ -280,7 +280,7 @@ def plot_reembed(result, *, ax=None, color=None):
         b = axes[-1]
         names = [m["label"] for m in result.methods]
         y = np.arange(len(names))
-        maps = [m["map"] if m["map"] is not None else np.nan for m in result.methods]
+        maps = [m["map_sala"] if m["map_sala"] is not None else np.nan for m in result.methods]
         dist = [m["distortion_mean"] if m["distortion_mean"] is not None else np.nan for m in result.methods]
         b.barh(y - 0.2, maps, height=0.4, color=BLUE, label="MAP (Sala), higher is better")
         b.barh(y + 0.2, dist, height=0.4, color=ORANGE, label="mean distortion, lower is better")

@@ -376,7 +376,11 @@ def run_hierarchy(ctx: Context) -> Section:
                f"mean distortion {f(ev.distortion_mean)}{delta_text}")
     key_name, key = "MAP (Sala et al.)", f"{f(sala)} (NK {f(ev.map)})"
     own = _evaluate_rows(ctx, h)
-    v = ev.verdict()  # the rule of `embgeo hyperbolic eval`: MAP and distortion together
+    from embgeo.hyperbolic.verdicts import tree_verdict
+
+    # the rule of `embgeo hyperbolic combinatorial`: Sala's MAP (graph neighbours, what the construction
+    # aims at) and mean distortion; the Nickel–Kiela MAP of the construction is shown, not judged
+    v = tree_verdict(ev.map_sala, ev.distortion_mean, map_id="map_sala", what="the construction")
     scored = ev
     if isinstance(own, str) or own is None:  # X has no row per node: only the edges file is scored, outside X's verdicts
         notes.append(own if isinstance(own, str) else "the rows of X carry no node ids of the hierarchy: this card scores the edges file alone "
@@ -396,13 +400,15 @@ def run_hierarchy(ctx: Context) -> Section:
     return Section(
         "hierarchy", "Hierarchy in the Poincaré disk", status, key_name, key, verdict,
         explanation="When the rows of X carry the hierarchy's node ids, X itself is scored first (cosine neighbours: rows "
-                    "L2-normalised, chord distances), and the verdict follows its MAP. "
+                    "L2-normalised, chord distances) by the rule of `hyperbolic eval --metric all`: every MAP computed (Nickel–Kiela "
+                    "and Sala) and mean distortion, the worst decides; that verdict is the card's. "
                     "The hierarchy is embedded by the combinatorial construction (Sarkar's, as in Sala et al.): the root at "
                     "the origin, children spread around their parent, scale τ set by the distortion target ε. MAP (Sala) "
                     "asks whether each node's graph neighbours are its nearest points; MAP (Nickel–Kiela) asks the same "
                     "of its ancestors in the closure, which a construction tuned for graph distances does not optimise. "
-                    "Mean distortion is the mean relative error of distances. embgeo's rule (the same as `hyperbolic eval`) weighs "
-                    "MAP (Sala; ok ≥ 0.9, warn ≥ 0.5) and mean distortion (ok ≤ 0.2, warn ≤ 0.5) together: the worse decides. "
+                    "Mean distortion is the mean relative error of distances. The construction is judged by the rule of `hyperbolic "
+                    "combinatorial`: MAP (Sala; ok ≥ 0.9, warn ≥ 0.5) and mean distortion (ok ≤ 0.2, warn ≤ 0.5), the worse decides; "
+                    "its Nickel–Kiela MAP is shown, not judged. "
                     "Without node ids in X the card scores the edges file alone and stays out of the verdict on X. "
                     "Gromov δ (four-point, 0 for a tree metric) says how tree-like the graph's metric is.",
         reference="Sala, De Sa, Gu & Ré 2018, Representation Tradeoffs for Hyperbolic Embeddings; Sarkar 2011; Nickel & Kiela 2017; Gromov 1987",
@@ -465,7 +471,7 @@ def run_reembed(ctx: Context) -> Section:
     verdict = v.reason  # the card names the deciding metric (decided_by)
     data = {**r.to_dict(), "verdict": v.to_dict(), "in_verdict": False}  # an answer about X's shape, not a defect: not in X's verdict
     return Section(
-        "reembed", "Is the space tree-like? (hyperbolic re-embedding)", v.status, "MAP: ball vs plane", f"{f(h['map'])} vs {f(e['map'])}", verdict,
+        "reembed", "Is the space tree-like? (hyperbolic re-embedding)", v.status, "MAP: ball vs plane", f"{f(h['map_sala'])} vs {f(e['map_sala'])}", verdict,
         explanation="The rows' k-nearest-neighbour graph gives geodesic distances along the data; h-MDS places them in the "
                     "Poincaré ball and classical MDS in the plane at the same dimension. If the ball keeps neighbours "
                     "(MAP) and distances (distortion) better, the data are more tree-like than flat at that scale. The rule is "

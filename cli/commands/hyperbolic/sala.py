@@ -12,8 +12,9 @@ from embgeo.cli.common import (
 
 CoordsOpt = Annotated[Optional[Path], typer.Option("--coords", help="Also write the coordinates (CSV: id, x1, x2, …) to this file.", dir_okay=False, callback=side_output(".csv"))]
 
-#: what ``map`` is in combinatorial/hmds (the tables name rows by their JSON/CSV ids)
-_MAP_SALA = "map is Sala et al.'s MAP (positives: graph neighbours); distortion_mean and distortion_worst compare d_emb/scale with graph distances"
+#: what ``map_sala`` is in combinatorial/hmds (the tables name rows by their JSON/CSV ids; ``map`` is only ever Nickel–Kiela's)
+_MAP_SALA = ("map_sala is Sala et al.'s MAP (positives: graph neighbours), as in hyperbolic eval; distortion_mean and distortion_worst "
+             "compare d_emb/scale with graph distances")
 
 
 def _table(result, command: str) -> dict:
@@ -89,6 +90,15 @@ def _write_coords(path: Path, ids, coords, *, text=None, extra=None) -> None:
         more = [extra[k][i] for k in extra] if extra else []
         w.writerow([ids[i]] + vals + more)
     write_text(path, buf.getvalue())
+
+
+def _sample_rows(n: int, size: int, seed):
+    """The seeded ``--sample``: ``size`` of ``n`` input row numbers, sorted (as ``project --sample`` draws them)."""
+    import numpy as np
+
+    from embgeo.validation import as_rng
+
+    return np.sort(as_rng(seed_value(seed)).choice(n, size=size, replace=False))
 
 
 def _read_graph(spec: str):
@@ -216,7 +226,7 @@ def hmds_cmd(
         command="hyperbolic hmds", inputs=[entry],
         settings={"dim": dim, "scale": scale, "uncentred": uncentred, "solver": solver, "refine": refine, "id_col": id_col,
                   "input_format": input_format, "coords": None if coords is None else str(coords), "seed": seed_value(seed)},
-        result=r, notes=list(r.notes) + ([_MAP_SALA] if r.map is not None else []), fmt=fmt, out=out,
+        result=r, notes=list(r.notes) + ([_MAP_SALA] if r.map_sala is not None else []), fmt=fmt, out=out,
         title=f"embgeo hyperbolic hmds {source}", fail_on=fail_on, **_table(r, "hmds"),
     )
 
@@ -252,6 +262,7 @@ def delta(
         raise EmbgeoError(f"delta runs one method at a time; got {', '.join(methods)}", hint="give one of auto, exact, sampled")
     method = methods[0]
     kw = dict(method=method, exact_max=exact_max, n_subsets=subsets, subset_size=subset_size, n_quadruples=quadruples, seed=seed_value(seed))
+    sampled = None
     if _is_edge_list(source):
         from embgeo.hyperbolic.graphs import graph_distances
 
@@ -273,16 +284,15 @@ def delta(
         if sample is not None and sample < es.n_samples:
             if distances:
                 raise EmbgeoError("--sample takes rows of points; a distance matrix would need rows and columns", source=source)
-            from embgeo.validation import as_rng
-
-            es = es.take(np.sort(as_rng(seed_value(seed)).choice(es.n_samples, size=sample, replace=False)))
-            message(f"{source}: δ of a seeded sample of {sample} rows")
-        entry = input_entry(es)
+            n_all = es.n_samples
+            es = es.take(_sample_rows(n_all, sample, seed))
+            sampled = f"--sample: δ of a seeded sample of {sample} of the {n_all} rows (seed {seed_value(seed)})"
+        entry = input_entry(es)  # the rows δ was computed on (the sample, which the notes name)
         try:
             r = gromov_delta(es.matrix, **kw) if distances else gromov_delta(points=es.matrix, **kw)
         except EmbgeoError as exc:
             raise exc.with_source(str(source)) from None
-    notes = [] if r.exact else ["sampled: δ is the largest four-point value found (a lower bound of the exact δ)"]
+    notes = ([sampled] if sampled else []) + ([] if r.exact else ["sampled: δ is the largest four-point value found (a lower bound of the exact δ)"])
     emit_result(
         command="hyperbolic delta", inputs=[entry],
         settings={"distances": distances, "method": method, "exact_max": exact_max, "subsets": subsets, "subset_size": subset_size,
@@ -320,11 +330,14 @@ def reembed_cmd(
     from embgeo.hyperbolic.reembed import reembed
 
     es = read_embeddings(source, id_col=id_col, input_format=input_format)
-    if sample is not None and sample < es.n_samples:
-        from embgeo.validation import as_rng
-
-        es = es.take(np.sort(as_rng(seed_value(seed)).choice(es.n_samples, size=sample, replace=False)))
-        message(f"{source}: re-embedding a seeded sample of {sample} rows")
+    n_all = es.n_samples
+    source_rows = np.arange(n_all)  # the input row number of each row re-embedded
+    sampled = None
+    if sample is not None and sample < n_all:
+        source_rows = _sample_rows(n_all, sample, seed)
+        es = es.take(source_rows)
+        sampled = (f"--sample: a seeded sample of {sample} of the {n_all} rows was re-embedded (seed {seed_value(seed)})"
+                   + ("; --coords ids are their input row numbers" if getattr(es, "ids", None) is None else ""))
     sc = scale if scale.strip().lower() == "auto" else scale
     if sc != "auto":
         try:
@@ -340,7 +353,8 @@ def reembed_cmd(
     except EmbgeoError as exc:
         raise exc.with_source(str(source)) from None
     if coords is not None:
-        all_ids = list(es.ids) if getattr(es, "ids", None) is not None else [str(i) for i in range(es.matrix.shape[0])]
+        # joinable to the input: its ids, else the input row numbers (of the file, not of the sample)
+        all_ids = list(es.ids) if getattr(es, "ids", None) is not None else [str(int(i)) for i in source_rows]
         ids = [all_ids[i] for i in r.kept]
         C = r.coordinates_hmds
         extra = {}
@@ -356,9 +370,10 @@ def reembed_cmd(
         command="hyperbolic reembed", inputs=[input_entry(es)],
         settings={"dim": dim, "k": k, "scale": scale, "umap": umap, "approx": approx, "sample": sample, "id_col": id_col,
                   "input_format": input_format, "coords": None if coords is None else str(coords), "seed": seed_value(seed)},
-        result=r, notes=[f"scale t = {r.scale:.4g}{' (auto)' if r.scale_auto else ''}; {r.n_rows_used} of {r.n_rows} rows; k = {r.k}",
-                         "methods: " + "; ".join(f"{m['method']} = {m['label']} into {m['space']}" for m in r.methods)
-                         + "; map is Sala et al.'s MAP (positives: the kNN graph's neighbours)"] + list(r.notes),
+        result=r, notes=([sampled] if sampled else [])
+                        + [f"scale t = {r.scale:.4g}{' (auto)' if r.scale_auto else ''}; {r.n_rows_used} of {n_all} rows; k = {r.k}",
+                           "methods: " + "; ".join(f"{m['method']} = {m['label']} into {m['space']}" for m in r.methods)
+                           + "; map_sala is Sala et al.'s MAP (positives: the kNN graph's neighbours)"] + list(r.notes),
         fmt=fmt, out=out, title=f"embgeo hyperbolic reembed {source}", fail_on=fail_on, **_table(r, "reembed"),
     )
 
