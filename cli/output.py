@@ -187,7 +187,8 @@ def input_entry(es_or_path, *, key: str | None = None, rows: int | None = None, 
         k = prov.get("key", key)
         if k is not None and path.endswith(f":{k}"):
             path = path[: -len(str(k)) - 1]
-        return {"path": path, "key": None if k is None else str(k), "rows": int(es.n_samples), "dims": int(es.n_features)}
+        rows = int(prov.get("rows_read", es.n_samples))  # the file's rows, also after --sample or --drop-*
+        return {"path": path, "key": None if k is None else str(k), "rows": rows, "dims": int(es.n_features)}
     return {"path": str(es_or_path), "key": key, "rows": None if rows is None else int(rows), "dims": None if dims is None else int(dims)}
 
 

@@ -115,7 +115,7 @@ def test_cli(run_cli, tmp_path):
     got = json.loads(res.stdout)
     X = np.load(f)
     rows40 = np.sort(np.random.default_rng(3).choice(300, size=40, replace=False))
-    assert got["inputs"][0]["rows"] == 40 and got["results"]["delta"] == pytest.approx(gromov_delta(points=X[rows40]).delta, rel=1e-12)
+    assert got["inputs"][0]["rows"] == 300 and got["results"]["n_rows"] == 40 and got["results"]["delta"] == pytest.approx(gromov_delta(points=X[rows40]).delta, rel=1e-12)
     assert run_cli(["hyperbolic", "delta", f, "-m", "exact,sampled"]).code == 2  # one method at a time, said out loud
     res = run_cli(["hyperbolic", "delta", f, "--method", "fast"])
     assert res.code == 2 and res.stderr.startswith("embgeo: error:")

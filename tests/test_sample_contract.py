@@ -209,3 +209,20 @@ def test_datasets_doc_names_wordnet_a_graph():
     page = (Path(__file__).resolve().parents[1] / "docs" / "datasets.md").read_text()
     row = next(line for line in page.splitlines() if line.startswith("| `wordnet` |"))
     assert row.split("|")[2].strip() == "graph"
+
+
+def test_inputs_rows_is_the_files_count_in_every_command(tmp_path, run_cli):
+    """inputs[].rows is the file's row count as read, also after --sample and --dedupe (docs/output.md);
+    the rows measured are results.n_rows (or the notes)."""
+    import json
+
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(120, 6))
+    X[5] = X[4]  # one duplicate row for --dedupe
+    np.save(tmp_path / "x.npy", X)
+    for argv in (["id", "--sample", "60", "-m", "twonn"], ["id", "--dedupe", "-m", "twonn"], ["cosine", "--sample", "60"],
+                 ["uniformity", "--sample", "60"], ["hyperbolic", "delta", "--sample", "60"]):
+        cmd = argv[:2] if argv[0] == "hyperbolic" else argv[:1]
+        r = run_cli([*cmd, tmp_path / "x.npy", *argv[len(cmd):], "-f", "json"])
+        assert r.code == 0, (argv, r.stderr)
+        assert json.loads(r.stdout)["inputs"][0]["rows"] == 120, argv

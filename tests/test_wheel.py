@@ -35,6 +35,6 @@ def test_wheel_installs_and_runs(tmp_path):
     Path(site, "zz_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     proc = subprocess.run([str(venv / "bin" / "embgeo"), "datasets", "list", "--format", "csv"], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert "mammals,hierarchy" in proc.stdout and "sentences,embeddings" in proc.stdout
+    assert "kind,hierarchy,,,,,mammals" in proc.stdout and "kind,embeddings,,,,,sentences" in proc.stdout  # tidy: metric,value,…,dataset
     where = subprocess.run([str(venv / "bin" / "embgeo"), "datasets", "path", "mammals"], capture_output=True, text=True, timeout=120, cwd=tmp_path).stdout.strip()
     assert where.startswith(str(venv)) and Path(where).exists()

@@ -147,7 +147,8 @@ def load(
         raise EmbgeoError(f"holds dtype {matrix.dtype}; expected numbers", source=src)
     if matrix.shape[0] == 0 or matrix.shape[1] == 0:
         raise EmbgeoError(f"holds an empty matrix of shape {matrix.shape}", source=src)
-    prov = {"file": src, "format": fmt, "key": key, "dtype": es.provenance.get("dtype", str(matrix.dtype)), "file_bytes": path.stat().st_size}
+    prov = {"file": src, "format": fmt, "key": key, "dtype": es.provenance.get("dtype", str(matrix.dtype)), "file_bytes": path.stat().st_size,
+            "rows_read": int(matrix.shape[0])}  # kept through take(): inputs[].rows is the file's count
     prov.update({k: v for k, v in es.provenance.items() if k not in prov})
     return EmbeddingSet(matrix=matrix, ids=es.ids, attributes=es.attributes, provenance=prov)
 

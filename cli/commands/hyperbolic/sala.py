@@ -287,7 +287,7 @@ def delta(
             n_all = es.n_samples
             es = es.take(_sample_rows(n_all, sample, seed))
             sampled = f"--sample: δ of a seeded sample of {sample} of the {n_all} rows (seed {seed_value(seed)})"
-        entry = input_entry(es)  # the rows δ was computed on (the sample, which the notes name)
+        entry = input_entry(es)  # the file's rows (the notes name the sample δ was computed on)
         try:
             r = gromov_delta(es.matrix, **kw) if distances else gromov_delta(points=es.matrix, **kw)
         except EmbgeoError as exc:
