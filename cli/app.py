@@ -17,6 +17,7 @@ from typer.core import TyperGroup
 
 from embgeo._version import __version__
 from embgeo.cli.common import Device, Settings, set_settings
+from embgeo.outputs import begin_outputs, end_outputs  # stdlib only: cheap at start-up
 
 #: commands in workflow order in `embgeo --help`: look at the data, get it, analyse it, compare, report
 WORKFLOW = ["datasets", "info", "extract", "uniformity", "gap", "id", "layers", "rank", "cosine", "compare",
@@ -204,18 +205,16 @@ def main(argv: list[str] | None = None) -> None:
         import typer._click.exceptions as click_exc  # Typer's vendored click
     except ImportError:  # pragma: no cover - older Typer uses click itself
         import click.exceptions as click_exc
-    from embgeo.outputs import begin_outputs
-
     begin_outputs()  # a run that fails takes back the outputs it wrote before failing
     try:
         _run(args, click_exc)
     except SystemExit as exc:  # --fail-on's exit 1 keeps its outputs: they were written on purpose
-        _end_outputs(keep=exc.code in (0, 1, None))
+        end_outputs(keep=exc.code in (0, 1, None))
         raise
     except BaseException:  # an unexpected error: its traceback follows, without the outputs written so far
-        _end_outputs(keep=False)
+        end_outputs(keep=False)
         raise
-    _end_outputs(keep=True)
+    end_outputs(keep=True)
 
 
 def _run(args: list[str], click_exc) -> None:
@@ -249,12 +248,6 @@ def _run(args: list[str], click_exc) -> None:
         raise
     except KeyboardInterrupt:
         _fail("interrupted", 130)
-
-
-def _end_outputs(*, keep: bool) -> list[str]:
-    from embgeo.outputs import end_outputs
-
-    return end_outputs(keep=keep)
 
 
 #: global flags that take no value and may also be written after the command (`embgeo cosine X -q`)
@@ -291,10 +284,10 @@ def _terminate_like_interrupt() -> None:
 
 def _fail(text: str, code: int) -> None:
     """The one error line; outputs the run wrote before failing are taken back, and it says so."""
-    undone = _end_outputs(keep=False)
+    undone = end_outputs(keep=False)
     if undone:
         shown = ", ".join(undone[:3]) + (f" and {len(undone) - 3} more" if len(undone) > 3 else "")
-        text += f" (removed what this run had written: {shown})"
+        text += f" (took back what this run had written: {shown})"
     sys.stdout.flush()
     sys.stderr.write(f"embgeo: error: {text}\n")
     sys.stderr.flush()

@@ -122,7 +122,14 @@ class Join(str, Enum):
 
 
 FailOnOpt = Annotated[Optional[FailOn], typer.Option("--fail-on", help="Exit 1 (after writing the output) when the verdict is at least this severe: warn or bad.", case_sensitive=False, show_default=False)]
-JoinOpt = Annotated[Optional[Join], typer.Option("--join", help="Join --labels by 'id' or by 'row-order' (row order only when asked, or when neither side has ids).", case_sensitive=False, show_default=False)]
+def join_option(what: str):
+    """``--join`` with one meaning in every command (embgeo.io.join): ``what`` names the rows it joins."""
+    return Annotated[Optional[Join], typer.Option(
+        "--join", help=f"Join {what} by 'id' (whenever they carry ids: every id on both sides, once; an error on any mismatch) "
+                       "or by 'row-order' (only when asked, or when no side has ids).", case_sensitive=False, show_default=False)]
+
+
+JoinOpt = join_option("--labels onto X")
 MethodOpt = Annotated[Optional[List[str]], typer.Option("--method", "-m", help="Method(s), named in the description above: repeat the option or give a comma list (-m A -m B, or -m A,B).", show_default=False)]
 SampleOpt = Annotated[Optional[int], typer.Option("--sample", help="Work on a seeded random sample of N rows (the interval says so).", min=2, show_default=False)]
 KOpt = Annotated[int, typer.Option("--k", "-k", help="Number of nearest neighbours.", min=1)]

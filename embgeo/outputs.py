@@ -47,7 +47,7 @@ def begin_outputs() -> None:
 def end_outputs(*, keep: bool) -> list[str]:
     """Stop recording. ``keep``: the run succeeded, drop the backups. Otherwise remove the files the
     run created, put back the old content of those it replaced, remove the folders it made when
-    empty; return what was taken back (paths), so the error can say so."""
+    empty; return what was taken back (``"PATH removed"`` / ``"PATH restored"``), so the error can say so."""
     global _OUTPUTS
     rec, _OUTPUTS = _OUTPUTS, None
     if rec is None:
@@ -62,12 +62,12 @@ def end_outputs(*, keep: bool) -> list[str]:
         if old is not None:
             with contextlib.suppress(OSError):
                 os.replace(old, path)
-                undone.append(str(path))
+                undone.append(f"{path} restored")
     if not keep:
         for path in reversed(rec.created):
             with contextlib.suppress(OSError):
                 os.unlink(path)
-                undone.append(str(path))
+                undone.append(f"{path} removed")
         for folder in reversed(rec.folders):
             with contextlib.suppress(OSError):
                 folder.rmdir()  # only when empty: files put there by others stay

@@ -39,7 +39,7 @@ def test_a_failing_run_removes_the_file_it_created(tmp_path, rng, run_cli, full_
     assert r.code == 2
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "no space left on the device" in lines[0], r.stderr
-    assert f"removed what this run had written: {out}" in lines[0]
+    assert f"(took back what this run had written: {out} removed)" in lines[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.npy"]
 
 
@@ -50,6 +50,7 @@ def test_a_failing_run_puts_back_the_file_it_replaced(tmp_path, rng, run_cli, fu
     r = run_cli(["uniformity", x, "-o", out, "--plot", tmp_path / "u.png"])
     assert r.code == 2
     assert out.read_text() == "the old result\n"
+    assert f"(took back what this run had written: {out} restored)" in r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["u.json", "x.npy"]  # no backup left behind
 
 
@@ -83,7 +84,7 @@ def test_report_folder_is_taken_back(tmp_path, rng, monkeypatch):
     write_text(folder / "a.png", "x")
     write_text(tmp_path / "rep.md", "y")
     undone = end_outputs(keep=False)
-    assert sorted(undone) == sorted([str(folder / "a.png"), str(tmp_path / "rep.md")])
+    assert sorted(undone) == sorted([f"{folder / 'a.png'} removed", f"{tmp_path / 'rep.md'} removed"])
     assert list(tmp_path.iterdir()) == []
 
 

@@ -307,3 +307,12 @@ def test_layers_uses_a_stacks_ids_and_joins_views_by_id(tmp_path, run_cli, layer
     np.savez(tmp_path / "view_other.npz", embeddings=view, ids=np.array([f"z{k}" for k in range(ids.size)]))
     r = run_cli(["layers", d / "stack_ids.npz", "--views", tmp_path / "view_other.npz"])
     assert r.code == 2 and "the ids do not match" in r.stderr and "--join row-order" in r.stderr
+
+
+def test_a_stacks_empty_id_is_refused_like_a_matrixs(tmp_path, run_cli, layer_files):
+    d, A0, A1, ids, p = layer_files
+    bad = ids.copy()
+    bad[7] = ""
+    np.savez(tmp_path / "stack_empty_id.npz", embeddings=np.stack([A0, A1]), ids=bad)
+    r = run_cli(["id", tmp_path / "stack_empty_id.npz", "--layers", "-m", "twonn"])
+    assert r.code == 2 and "row 7: the id is empty" in r.stderr and len(r.stderr.strip().splitlines()) == 1

@@ -6,13 +6,14 @@ from typing import Annotated, List, Optional
 import typer
 
 from embgeo.cli.common import (
-    FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, Join, MethodOpt, OutOpt, PlotOpt, SampleOpt, SchedulerOpt, SeedOpt, emit_result,
+    join_option,
+    FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, MethodOpt, OutOpt, PlotOpt, SampleOpt, SchedulerOpt, SeedOpt, emit_result,
     input_entry, message, progress, read_embeddings, resolve_device, scheduler_client, seed_value, split_list, settings as global_settings,
 )
 
 
 #: how the rows of the inputs (or of per-layer files with --layers) meet: the rule of embgeo.io.join
-CompareJoinOpt = Annotated[Optional[Join], typer.Option("--join", help="Join the rows of the inputs (per-layer files with --layers) by 'id' (whenever they carry ids: every id in every input, once; an error on any mismatch) or by 'row-order' (only when asked, or when no input has ids).", case_sensitive=False, show_default=False)]
+CompareJoinOpt = join_option("the rows of the inputs (per-layer files with --layers)")
 
 
 class CompareMetric(str, Enum):

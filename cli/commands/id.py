@@ -6,7 +6,8 @@ from typing import Annotated, List, Optional
 import typer
 
 from embgeo.cli.common import (
-    DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, Join, MethodOpt, OutOpt, PlotOpt, SampleOpt,
+    join_option,
+    DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, MethodOpt, OutOpt, PlotOpt, SampleOpt,
     SchedulerOpt, SeedOpt, emit_result, input_entry, message, progress, read_embeddings, save_plot,
     scheduler_client, seed_value, settings as global_settings, split_list, verbose,
 )
@@ -35,7 +36,7 @@ def intrinsic_id(
     layers: Annotated[bool, typer.Option("--layers", help="Treat the input as a layer stack: estimates per layer and the neighbourhood overlap between consecutive layers.")] = False,
     overlap_k: Annotated[int, typer.Option("--overlap-k", help="Neighbours compared between consecutive layers.", min=1)] = 10,
     metric: Annotated[Metric, typer.Option("--metric", help="Distance for the neighbour-based estimators.", case_sensitive=False)] = Metric.euclidean,
-    join: Annotated[Optional[Join], typer.Option("--join", help="With --layers and one file per layer: join the rows of every file onto the first by 'id' (whenever they carry ids: every id in every file, once; an error on any mismatch) or by 'row-order' (only when asked, or when no file has ids).", case_sensitive=False, show_default=False)] = None,
+    join: join_option("the rows of every per-layer file (--layers) onto the first") = None,
     id_col: IdColOpt = None,
     input_format: InputFormatOpt = None,
     drop_nonfinite: DropNonfiniteOpt = False,

@@ -7,6 +7,7 @@ from typing import Annotated, List, Optional
 import typer
 
 from embgeo.cli.common import (
+    join_option,
     FailOnOpt, FormatOpt, InputFormatOpt, JoinOpt, LabelsIdOpt, LabelsOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, emit_result, input_entry,
     message, progress, seed_value,
 )
@@ -95,7 +96,7 @@ def layers(
     k: Annotated[int, typer.Option("--k", "-k", help="Neighbours of the label overlap (--class).", min=1)] = 10,
     labels: LabelsOpt = None,
     labels_id_col: LabelsIdOpt = None,
-    join: JoinOpt = None,
+    join: join_option("--labels onto X and the rows of every --views stack onto X's") = None,
     sample: SampleOpt = None,
     input_format: InputFormatOpt = None,
     seed: SeedOpt = None,

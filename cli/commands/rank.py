@@ -7,6 +7,7 @@ from typing import Annotated, List, Optional
 import typer
 
 from embgeo.cli.common import (
+    join_option,
     DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, JoinOpt, KOpt, LabelsIdOpt, LabelsOpt, MethodOpt,
     OutOpt, PlotOpt, SampleOpt, SeedOpt, emit_result, input_entry, message, progress, read_embeddings, save_plot, seed_value, side_output,
     split_list,
@@ -137,7 +138,7 @@ def rank(
     fail_on: FailOnOpt = None,
     id_col: IdColOpt = None,
     labels_id_col: LabelsIdOpt = None,
-    join: JoinOpt = None,
+    join: join_option("--labels onto X (and, with --layers, the per-layer files onto the first)") = None,
     input_format: InputFormatOpt = None,
     drop_nonfinite: DropNonfiniteOpt = False,
     dedupe: DedupeOpt = False,

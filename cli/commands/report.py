@@ -7,13 +7,14 @@ from typing import Annotated, List, Optional
 import typer
 
 from embgeo.cli.common import (
-    DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, Join, LabelsIdOpt, LabelsOpt, OutOpt, SeedOpt,
+    join_option,
+    DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, LabelsIdOpt, LabelsOpt, OutOpt, SeedOpt,
     emit_result, input_entry, message, progress, read_embeddings, seed_value,
 )
 
 
 #: one --join for every row join of the report: --labels onto X, the --pairs, the --compare space, per-layer files of --layers
-ReportJoinOpt = Annotated[Optional[Join], typer.Option("--join", help="Join --labels onto X, the --pairs files, the --compare space (and per-layer --layers files) by 'id' (whenever they carry ids: every id in both, once; an error on any mismatch) or by 'row-order' (only when asked, or when neither side has ids).", case_sensitive=False, show_default=False)]
+ReportJoinOpt = join_option("--labels onto X, the --pairs files, the --compare space (and per-layer --layers files)")
 
 
 class MapMethod(str, Enum):

@@ -8,9 +8,9 @@ import typer
 from pathlib import Path
 
 from embgeo.cli.common import (
+    join_option,
     Device,
     FailOnOpt,
-    Join,
     LabelsIdOpt,
     LabelsOpt,
     PlotOpt,
@@ -54,8 +54,8 @@ ConfOpt = Annotated[float, typer.Option("--confidence", help="Level of the inter
 DeviceOpt = Annotated[Optional[Device], typer.Option("--device", help="Where the exact sum runs (default: the global --device). cuda uses torch on a GPU.", case_sensitive=False)]
 BackendOpt = Annotated[Backend, typer.Option("--backend", help="Exact-mode engine: auto (numpy on CPU, torch on CUDA), numpy, or torch.", case_sensitive=False)]
 DropZeroOpt = Annotated[bool, typer.Option("--drop-zero", help="Drop all-zero rows (they cannot be L2-normalised) instead of failing.")]
-PairsJoinOpt = Annotated[Optional[Join], typer.Option("--join", help="Join the rows of --pairs Y onto X by 'id' (whenever the inputs carry ids: every id in both, once; an error on any mismatch) or by 'row-order' (only when asked, or when no input has ids).", case_sensitive=False, show_default=False)]
-GapJoinOpt = Annotated[Optional[Join], typer.Option("--join", help="Join the rows of Y onto X (and --labels onto X) by 'id' (whenever the inputs carry ids: every id in both, once; an error on any mismatch) or by 'row-order' (only when asked, or when no input has ids).", case_sensitive=False, show_default=False)]
+PairsJoinOpt = join_option("the rows of --pairs Y onto X")
+GapJoinOpt = join_option("the rows of Y onto X (and --labels onto X)")
 
 
 def _engine(device: Optional[Device], backend: Backend, notes: list | None = None) -> str | None:

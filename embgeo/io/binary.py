@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.io.common import ID_KEYS, PREFERRED_KEYS, check_numeric, id_array, short_error
+from embgeo.io.common import ID_KEYS, PREFERRED_KEYS, check_numeric, id_array, no_key, short_error
 from embgeo.io.model import EmbeddingSet
 
 _NPY_MAGIC = b"\x93NUMPY"
@@ -54,8 +54,7 @@ def check_data_size(declared: int, held: int, what: str) -> None:
 
 
 def read_npy(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSet:
-    if key:
-        raise EmbgeoError(f"a .npy file holds one array; got key '{key}'", hint="drop the ':KEY' part")
+    no_key(key, ".npy", "array")
     with open(path, "rb") as fh:
         shape, _fortran, dtype, offset = read_npy_header(fh)
     check_numeric(np.empty(0, dtype=dtype), "the array")
@@ -238,8 +237,7 @@ def read_safetensors(path: Path, *, key=None, id_col=None, allow_3d=False) -> Em
 
 def read_vecs(path: Path, *, key=None, id_col=None, allow_3d=False, component=np.float32) -> EmbeddingSet:
     """``.fvecs`` / ``.bvecs`` (TEXMEX): each row is an int32 ``d`` then ``d`` components."""
-    if key:
-        raise EmbgeoError(f"a .{'b' if component == np.uint8 else 'f'}vecs file holds one matrix; got key '{key}'", hint="drop the ':KEY' part")
+    no_key(key, f".{'b' if component == np.uint8 else 'f'}vecs")
     size = path.stat().st_size
     if size < 4:
         raise EmbgeoError("too short for a vecs file")

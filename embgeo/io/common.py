@@ -59,3 +59,9 @@ def id_array(values, what: str) -> np.ndarray:
             raise EmbgeoError(f"{what}, row {i}: the id is {'missing (null)' if v is None else 'empty'}",
                               hint="every row needs an id; fill it in or remove the row")
     return ids_as_text(values)
+
+
+def no_key(key, what: str, noun: str = "matrix") -> None:
+    """A file that holds one ``noun`` takes no ``:KEY`` (``--id-col`` is refused by :func:`embgeo.io.load`)."""
+    if key:
+        raise EmbgeoError(f"a {what} file holds one {noun}; got key '{key}'", hint="drop the ':KEY' part")

@@ -132,13 +132,13 @@ class LayerStack:
             raise EmbgeoError(f"a layer stack array must be 3-D (L×n×d), got shape {array.shape}", source=source)
         n = int(array.shape[1])
         if ids is not None:
-            from embgeo.io.common import ids_as_text
+            from embgeo.io.common import id_array
 
             ids = np.asarray(ids)
             if ids.ndim != 1 or ids.shape[0] != n:
                 raise EmbgeoError(f"the stack's ids have shape {ids.shape} but its layers have {n} rows",
                                   source=source, hint=f"save one id per row (a 1-D 'ids' array of length {n})")
-            ids = ids_as_text(ids)
+            ids = id_array(ids, "the stack's ids")  # a null or empty id is an error naming its row, as in read_npz
             uniq, counts = np.unique(ids, return_counts=True)
             if uniq.size < ids.size:
                 rep = uniq[counts > 1]

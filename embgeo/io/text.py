@@ -28,7 +28,7 @@ import numpy as np
 
 from embgeo.errors import EmbgeoError
 from embgeo.io.common import is_plain_number as is_number
-from embgeo.io.common import plain_floats
+from embgeo.io.common import no_key, plain_floats
 from embgeo.io.model import EmbeddingSet
 
 #: rows used to decide the header and which columns are labels
@@ -391,12 +391,6 @@ def read_csv(path, **kw):
 
 
 # ---------------------------------------------------------------- word vectors
-
-def no_key(key, what: str) -> None:
-    """A file that holds one matrix takes no ``:KEY`` (``--id-col`` is refused by :func:`embgeo.io.load`)."""
-    if key:
-        raise EmbgeoError(f"a {what} file holds one matrix; got key '{key}'", hint="drop the ':KEY' part")
-
 
 def read_text_vectors(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSet:
     """word2vec text (first line ``n d``) or GloVe text (no header): ``word v1 … vd`` per line."""

@@ -48,15 +48,9 @@ def _text_edge_list(p: Path) -> bool:
         return False
     if not lines or not all(len(f) in (2, 3) for f in lines):
         return False  # word vectors (a word and its values) or a matrix: the embedding readers say what is wrong
+    from embgeo.io.common import is_plain_number
 
-    def number(text: str) -> bool:
-        try:
-            float(text)
-        except ValueError:
-            return False
-        return True
-
-    if any(not number(f[1]) for f in lines):
+    if any(not is_plain_number(f[1]) for f in lines):
         return True
     raise EmbgeoError("lines of 2–3 numeric fields: an edge list with numeric node ids, or word vectors of 1–2 dimensions? "
                       "embgeo does not guess", source=str(p),
@@ -214,10 +208,8 @@ def hmds_cmd(
         entry = input_entry(es)
     from embgeo.errors import EmbgeoError
 
-    try:
+    with about(source):
         r = hmds(D, dim=dim, scale=scale, centred=not uncentred, solver=solver, refine_steps=refine, positives=positives, seed=seed_value(seed))
-    except EmbgeoError as exc:
-        raise exc.with_source(str(source)) from None
     if coords is not None:
         _write_coords(coords, ids, r.coordinates)
         message(f"wrote {coords} ({r.n_rows} × {r.dim})")
@@ -288,10 +280,8 @@ def delta(
             es = es.take(_sample_rows(n_all, sample, seed))
             sampled = f"--sample: δ of a seeded sample of {sample} of the {n_all} rows (seed {seed_value(seed)})"
         entry = input_entry(es)  # the file's rows (the notes name the sample δ was computed on)
-        try:
+        with about(source):
             r = gromov_delta(es.matrix, **kw) if distances else gromov_delta(points=es.matrix, **kw)
-        except EmbgeoError as exc:
-            raise exc.with_source(str(source)) from None
     notes = ([sampled] if sampled else []) + ([] if r.exact else ["sampled: δ is the largest four-point value found (a lower bound of the exact δ)"])
     emit_result(
         command="hyperbolic delta", inputs=[entry],
@@ -348,10 +338,8 @@ def reembed_cmd(
             raise EmbgeoError(f"--scale must be a positive number or 'auto'; got {scale!r}") from None
     from embgeo.errors import EmbgeoError
 
-    try:
+    with about(source):
         r = reembed(es.matrix, dim=dim, k=k, scale=sc, umap=umap, approx=approx, seed=seed_value(seed))
-    except EmbgeoError as exc:
-        raise exc.with_source(str(source)) from None
     if coords is not None:
         # joinable to the input: its ids, else the input row numbers (of the file, not of the sample)
         all_ids = list(es.ids) if getattr(es, "ids", None) is not None else [str(int(i)) for i in source_rows]
