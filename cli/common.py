@@ -203,8 +203,13 @@ def read_embeddings(spec: str, *, id_col=None, labels=None, labels_id_col=None, 
     return es
 
 
-def resolve_device(device: str | None = None) -> str:
-    """``cpu``, ``cuda`` or ``auto`` → the device to use; falls back to CPU with a message."""
+#: the JSON note of a ``--device cuda`` that fell back (the stderr message vanishes with -q)
+CUDA_FALLBACK_NOTE = "--device cuda: no CUDA device is available here; ran on the CPU"
+
+
+def resolve_device(device: str | None = None, notes: list | None = None) -> str:
+    """``cpu``, ``cuda`` or ``auto`` → the device to use; falls back to CPU with a message (and, when
+    ``notes`` is given, :data:`CUDA_FALLBACK_NOTE` in it, for the JSON notes)."""
     device = (device or settings().device or "cpu").lower()
     if device == "cpu":
         return "cpu"
@@ -214,6 +219,8 @@ def resolve_device(device: str | None = None) -> str:
         return "cuda"
     if device == "cuda":
         message("--device cuda: no CUDA device is available here; running on the CPU.", style="yellow")
+        if notes is not None:
+            notes.append(CUDA_FALLBACK_NOTE)
     return "cpu"
 
 

@@ -89,10 +89,8 @@ def compare(
     asked = (global_settings().device or "cpu").lower()
     device_notes = []
     if asked != "cpu":
-        where = resolve_device(asked)
-        if asked == "cuda" and where != "cuda":
-            device_notes.append("--device cuda: no CUDA device is available here; ran on the CPU")
-        elif where == "cuda":
+        where = resolve_device(asked, device_notes)
+        if where == "cuda":
             message(f"--device {asked}: compare runs with numpy on the CPU; the GPU is not used.", style="yellow")
             device_notes.append(f"--device {asked}: compare runs with numpy on the CPU; the GPU was not used")
 

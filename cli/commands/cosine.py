@@ -110,9 +110,7 @@ def cosine(
             raise EmbgeoError(f"--classes has {class_col.size} values but B has {fb.n_samples} rows", source=factors[1],
                               hint="with --factors, X's rows are the items: pass B as X (embgeo cosine B --factors A B)")
         inputs += [input_entry(fa), input_entry(fb)]
-    device, device_note = ran_on()
-    if device_note:
-        notes.append(device_note)
+    device = resolve_device(notes=notes)  # settings.device: where it ran (a cuda fallback is a note)
     backend = "torch" if device == "cuda" else "numpy"
     s = seed_value(seed)
     try:
@@ -151,17 +149,6 @@ def cosine(
     save_plot(report, plot)
     emit_result(command="cosine", inputs=inputs, settings=settings, result=report, notes=notes, fmt=fmt, out=out,
                 title=f"embgeo cosine — {es.source} ({report.n_rows} × {report.n_dims})", fail_on=fail_on)
-
-
-def ran_on() -> tuple[str, str]:
-    """``(device, note)``: where the run computes (``cpu`` or ``cuda``: ``settings.device``, as in
-    uniformity) and, when ``--device cuda`` was asked and could not be honoured, the note that says
-    so in the output (the stderr message vanishes with ``-q``); ``""`` otherwise."""
-    from embgeo.cli.common import settings as global_settings
-
-    asked = (global_settings().device or "cpu").lower()
-    device = resolve_device()
-    return device, ("--device cuda: no CUDA device is available here; ran on the CPU" if asked == "cuda" and device != "cuda" else "")
 
 
 def register(app: typer.Typer) -> None:

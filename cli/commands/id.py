@@ -8,7 +8,7 @@ import typer
 from embgeo.cli.common import (
     join_option,
     DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, MethodOpt, OutOpt, PlotOpt, SampleOpt,
-    SchedulerOpt, SeedOpt, emit_result, input_entry, message, progress, read_embeddings, save_plot,
+    SchedulerOpt, SeedOpt, emit_result, input_entry, message, progress, read_embeddings, resolve_device, save_plot,
     scheduler_client, seed_value, settings as global_settings, split_list, verbose,
 )
 
@@ -66,9 +66,9 @@ def intrinsic_id(
 
         return token_id(tokens, sample=sample, seed=seed, fail_on=fail_on, fmt=fmt, out=out, plot=plot)
     methods = parse_methods(split_list(method) or ["all"])
-    from embgeo.cli.commands.cosine import ran_on
 
-    device, device_note = ran_on()
+    device_notes: list[str] = []
+    device = resolve_device(notes=device_notes)  # settings.device: where it ran (a cuda fallback is a note)
     s = seed_value(seed)
     common = dict(methods=methods, k=k, gride_max=gride_max, discard_fraction=discard, twonn_variant=variant.value,
                   sample=sample, approx=approx, seed=s, n_boot=bootstrap, metric=metric.value,
@@ -137,8 +137,7 @@ def intrinsic_id(
         notes = list(report.notes)
         title = f"embgeo id — {spec_label(inputs[0])} ({report.n_used} of {report.n_rows} rows × {es.n_features})"
 
-    if device_note:
-        notes.append(device_note)
+    notes += device_notes
     verdict = report.verdict()
     if verdict.status == "info":  # the verdict line (which names the estimate to read) is shown only for ok/warn/bad
         notes.insert(0, verdict.reason)

@@ -66,9 +66,7 @@ def _engine(device: Optional[Device], backend: Backend, notes: list | None = Non
 
     asked = device.value if device is not None else None
     wanted = (asked or settings().device or "cpu").lower()
-    where = resolve_device(asked)
-    if wanted == "cuda" and where != "cuda" and notes is not None:
-        notes.append("--device cuda: no CUDA device is available here; ran on the CPU")
+    where = resolve_device(asked, notes)
     if backend is Backend.numpy:
         if where == "cuda" and wanted == "cuda":  # an explicit cuda, not auto
             message("--backend numpy runs on the CPU; ignoring --device cuda.", style="yellow")
