@@ -29,6 +29,12 @@ def as_rng(seed: int | np.random.Generator | None = 0) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
+def seeded_rows(n: int, size: int, seed) -> np.ndarray:
+    """The seeded ``--sample``: ``size`` of ``n`` row numbers, sorted — the one draw every command and
+    :func:`embgeo.intrinsic.sampling.sample_rows` use, so one ``--sample``/``--seed`` picks the same rows."""
+    return np.sort(as_rng(seed).choice(n, size=int(size), replace=False))
+
+
 def from_tensor(X):
     """A torch tensor (any device, with or without grad; bfloat16 as float32) as a numpy
     array; anything else unchanged. torch is never imported here: a tensor brings it."""

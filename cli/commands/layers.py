@@ -56,12 +56,10 @@ def _view_onto(vs, spec, ids, n: int, x, join, stack_ids):
 
 
 def _sample_rows(n: int, sample: int, seed: int):
-    """The seeded sample of ``sample`` of ``n`` rows (sorted), as ``embgeo uniformity`` and ``gap`` draw it."""
-    import numpy as np
+    """The seeded sample of ``sample`` of ``n`` rows (sorted): the draw of every command."""
+    from embgeo.validation import seeded_rows
 
-    from embgeo.validation import as_rng
-
-    return np.sort(as_rng(seed).choice(n, size=int(sample), replace=False))
+    return seeded_rows(n, sample, seed)
 
 
 def _take_stack(st, rows):

@@ -183,9 +183,9 @@ def rank(
             es = es.take(kept)
     s = seed_value(seed)
     if sample is not None and sample < es.n_samples:
-        from embgeo.validation import as_rng
+        from embgeo.validation import seeded_rows
 
-        es = es.take(np.sort(as_rng(s).choice(es.n_samples, size=int(sample), replace=False)))
+        es = es.take(seeded_rows(es.n_samples, sample, s))
     y = es.attribute(attr, numeric=True)
     ids = _row_ids(es, labels, labels_id_col)
     inputs = [input_entry(es)]
@@ -339,9 +339,9 @@ def _rank_layers(files, *, attr, labels, method, transform, group, folds, normal
     s = seed_value(seed)
     notes: list[str] = []
     if sample is not None and sample < n:
-        from embgeo.validation import as_rng
+        from embgeo.validation import seeded_rows
 
-        keep = np.sort(as_rng(s).choice(n, size=int(sample), replace=False))
+        keep = seeded_rows(n, sample, s)
         stack = dataclasses.replace(stack, layers=tuple(L[keep] for L in stack.layers), ids=None if stack.ids is None else stack.ids[keep])
         y = y[keep]
         groups = None if groups is None else groups[keep]

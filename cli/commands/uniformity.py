@@ -132,9 +132,9 @@ def _load(specs: list[str], *, id_col, input_format, drop_nonfinite: bool, drop_
     if sample is not None:
         n = sets[0].n_samples
         if sample < n:
-            from embgeo.validation import as_rng
+            from embgeo.validation import seeded_rows
 
-            keep = np.sort(as_rng(seed).choice(n, size=int(sample), replace=False))
+            keep = seeded_rows(n, sample, seed)
             message(f"{', '.join(specs)}: a seeded sample of {sample} of {n} {unit} (--sample, --seed {seed})")
             notes.append(f"a seeded sample of {sample} of {n} {unit} (--sample {sample}, --seed {seed}): every value is an estimate on the sample")
             sets = [es.take(keep) for es in sets]

@@ -14,7 +14,7 @@ import numpy as np
 from embgeo.errors import EmbgeoError
 from embgeo.intrinsic.estimators import TwoNNResult, twonn_dimension
 from embgeo.knn.engine import knn
-from embgeo.validation import as_rng
+from embgeo.validation import seeded_rows
 
 
 def sample_rows(n: int, sample: int | None, seed) -> np.ndarray | None:
@@ -23,7 +23,7 @@ def sample_rows(n: int, sample: int | None, seed) -> np.ndarray | None:
         return None
     if not isinstance(sample, (int, np.integer)) or sample < 3:
         raise EmbgeoError(f"sample must be an integer ≥ 3; got {sample!r}")
-    return np.sort(as_rng(seed).choice(n, size=int(sample), replace=False))
+    return seeded_rows(n, sample, seed)
 
 
 def take_rows(X: np.ndarray, rows: np.ndarray, *, window_rows: int = 32768) -> np.ndarray:
@@ -92,7 +92,7 @@ def sample_check(Xd: np.ndarray, main: TwoNNResult, *, seed, discard_fraction: f
     half = n // 2
     if half < 20:
         return None
-    rows = np.sort(as_rng(seed).choice(n, size=half, replace=False))
+    rows = seeded_rows(n, half, seed)
     nb = knn(np.asarray(Xd[rows]), 2, metric=metric, approx=approx, seed=seed, backend=backend, device=device, check_duplicates=False)
     h = twonn_dimension(neighbors=nb, discard_fraction=discard_fraction, variant="mle", n_boot=0, seed=seed)
     return SampleCheck(int(n), float(main.mle), *map(float, main.mle_exact_interval),

@@ -88,11 +88,9 @@ def _write_coords(path: Path, ids, coords, *, text=None, extra=None) -> None:
 
 def _sample_rows(n: int, size: int, seed):
     """The seeded ``--sample``: ``size`` of ``n`` input row numbers, sorted (as ``project --sample`` draws them)."""
-    import numpy as np
+    from embgeo.validation import seeded_rows
 
-    from embgeo.validation import as_rng
-
-    return np.sort(as_rng(seed_value(seed)).choice(n, size=size, replace=False))
+    return seeded_rows(n, size, seed_value(seed))
 
 
 def _read_graph(spec: str):
