@@ -5,7 +5,8 @@ bfloat16 become float32), checks its shape and finiteness and names the rows
 that break a rule. ``scan_rows`` walks a (possibly memory-mapped) matrix block
 by block and reports non-finite, zero and duplicate rows; ``clean_rows`` drops
 what can be dropped. ``format_rows`` writes row indices into a message (the first
-five, then a count). ``as_rng`` is the only way the library makes random numbers.
+five, then a count); ``dtype_hint`` says how to turn a dtype that is not a real number into
+one. ``as_rng`` is the only way the library makes random numbers.
 """
 from __future__ import annotations
 
@@ -52,6 +53,17 @@ def compute_dtype(dtype: np.dtype) -> np.dtype:
     if dtype == np.float64:
         return np.dtype(np.float64)
     return np.dtype(np.float32)
+
+
+def dtype_hint(dtype) -> str:
+    """The fix for a matrix whose dtype is not real numbers (complex, text, records …), written as
+    the ``hint`` of an :class:`EmbgeoError`."""
+    kind = np.dtype(dtype).kind
+    if kind == "c":
+        return "save real numbers instead: np.real(X), np.abs(X) for the magnitude, or np.hstack([X.real, X.imag]) to keep both parts"
+    if kind in "SUO":
+        return "save the vectors as numbers, e.g. X.astype(np.float32), not as text or objects"
+    return "save a float32/float64 matrix, e.g. X.astype(np.float32)"
 
 
 def format_rows(rows: np.ndarray, limit: int = 5) -> str:
@@ -103,7 +115,7 @@ def as_matrix(
         except (ValueError, TypeError) as exc:
             raise EmbgeoError(f"{name} is not a numeric matrix ({exc})") from None
     if X.dtype == object or X.dtype.kind not in "biuf":
-        raise EmbgeoError(f"{name} has dtype {X.dtype}; expected numbers", hint="save a float32/float64 matrix")
+        raise EmbgeoError(f"{name} has dtype {X.dtype}; expected real numbers", hint=dtype_hint(X.dtype))
     if X.ndim == 1:
         raise EmbgeoError(
             f"{name} is 1-D (shape {X.shape}); expected a matrix (n_samples, n_features)",

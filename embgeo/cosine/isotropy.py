@@ -232,7 +232,8 @@ def isoscore(X, *, seed=0, baseline_repeats: int = 3, eigenvalues=None) -> IsoSc
     X = as_matrix(X, name="X", min_rows=2)
     n, d = X.shape
     if d < 2:
-        raise EmbgeoError(f"IsoScore needs at least 2 columns, got {d}")
+        raise EmbgeoError(f"IsoScore needs at least 2 columns, got {d} (with one dimension every cosine is ±1)",
+                          hint="pass the whole embedding matrix, one column per dimension; embgeo info FILE shows its shape")
     ev = np.linalg.eigvalsh(covariance(X)) if eigenvalues is None else np.asarray(eigenvalues, dtype=np.float64)
     ev = np.sort(np.clip(ev, 0.0, None))[::-1]
     value = isoscore_from_variances(ev)

@@ -87,16 +87,27 @@ def whitening_map(X, *, floor: float = WHITEN_FLOOR, spec: Spectrum | None = Non
     """
     X = as_matrix(X, name="X", min_rows=2)
     if not floor > 0:
-        raise EmbgeoError(f"the whitening eigenvalue floor must be positive, got {floor}")
+        raise EmbgeoError(f"the whitening eigenvalue floor must be positive, got {floor}",
+                          hint=f"pass --whiten-floor above 0 (default {WHITEN_FLOOR:g}); it keeps zero-variance directions from being divided by 0")
     spec = spec or spectrum(X)
     mu, U = spec.mean, spec.eigenvectors
     lam = np.clip(spec.eigenvalues, 0.0, None)
     if lam[0] <= 0:
-        raise EmbgeoError("X has zero variance; it cannot be whitened")
+        raise zero_variance("X")
     fl = floor * lam[0]
     kept = np.maximum(lam, fl)
-    W = (U / np.sqrt(kept)) @ U.T
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        W = (U / np.sqrt(kept)) @ U.T
+    if not np.isfinite(W).all():  # a floor so small that floor × λ₁ is 0 (or 1/√ of it overflows)
+        raise EmbgeoError(f"the whitening eigenvalue floor {floor:g} × the largest eigenvalue {lam[0]:.3g} is too small to divide by",
+                          hint=f"pass a larger --whiten-floor (default {WHITEN_FLOOR:g})")
     return Whitening(mu, W, lam, float(fl), int(np.sum(lam < fl)))
+
+
+def zero_variance(name: str) -> EmbgeoError:
+    """The error for a matrix whose rows are all the same vector: nothing to whiten (or to compare)."""
+    return EmbgeoError(f"{name} has zero variance (every row is the same vector): it cannot be whitened and every cosine is 1",
+                       hint="pass the embeddings of different items; embgeo info FILE counts the duplicate rows")
 
 
 def whiten(X, *, floor: float = WHITEN_FLOOR, spec: Spectrum | None = None) -> np.ndarray:
@@ -229,6 +240,6 @@ def postprocessing(X, *, k: int = 10, n_components: int | None = None, floor: fl
 
 
 __all__ = [
-    "center", "all_but_the_top", "abtt_components", "whiten", "whitening_map", "standardise", "postprocess",
+    "center", "all_but_the_top", "abtt_components", "whiten", "whitening_map", "zero_variance", "standardise", "postprocess",
     "postprocessing", "PostprocessResult", "TransformEffect", "Whitening", "METHODS",
 ]

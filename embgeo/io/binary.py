@@ -302,5 +302,7 @@ def read_pt(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSe
     if obj.dtype == torch.bfloat16:
         obj = obj.float()
     if obj.is_complex() or obj.dtype == torch.bool:
-        raise EmbgeoError(f"tensor has dtype {stored}; expected real numbers")
+        raise EmbgeoError(f"tensor has dtype {stored}; expected real numbers",
+                          hint="save real numbers instead: X.real, X.abs() for the magnitude, or torch.cat([X.real, X.imag], 1) to keep both parts"
+                          if obj.is_complex() else "save it as floats: X.float()")
     return EmbeddingSet(matrix=obj.detach().numpy(), provenance={"dtype": stored})

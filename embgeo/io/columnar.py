@@ -16,6 +16,7 @@ from embgeo.errors import EmbgeoError, require
 from embgeo.io.common import ID_KEYS, PREFERRED_KEYS, id_array, short_error
 from embgeo.io.model import EmbeddingSet
 from embgeo.io.text import column_array
+from embgeo.validation import dtype_hint
 
 #: matrices from chunked containers (parquet, chunked/compressed HDF5) larger than this are
 #: spilled block by block into a temporary memory-mapped .npy instead of being held in memory
@@ -173,7 +174,7 @@ def read_hdf5(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedding
             raise EmbgeoError(f"has no dataset '/{key}' (datasets: {', '.join('/' + d for d in datasets[:8]) or 'none'})")
         ds = f[key]
         if ds.dtype.kind not in "fiub":
-            raise EmbgeoError(f"dataset '/{key}' has dtype {ds.dtype}; expected numbers")
+            raise EmbgeoError(f"dataset '/{key}' has dtype {ds.dtype}; expected real numbers", hint=dtype_hint(ds.dtype))
         if ds.is_virtual:
             raise EmbgeoError(f"dataset '/{key}' is a virtual dataset (it maps other files); embgeo reads only the file itself",
                               hint="copy the data into a regular dataset")
@@ -229,6 +230,34 @@ def hdf5_array(path: Path, ds) -> np.ndarray:
 
 # ---------------------------------------------------------------- parquet
 
+def _fill(name: str, row: int | None = None) -> str:
+    """What to do about a missing (null) cell of the embedding column ``name`` (or a missing value inside the vector of ``row``)."""
+    drop = f"df = df.drop(index={row})" if row is not None else f"df = df.dropna(subset=['{name}'])"
+    return f"fill it in, or drop the row (e.g. pandas: {drop}), and write the file again"
+
+
+def _first_null(arr) -> int:
+    """The position of the first null of a pyarrow array."""
+    return int(np.flatnonzero(np.asarray(arr.is_null()))[0])
+
+
+def _not_numeric(name: str, values, row: int, d: int | None) -> EmbgeoError:
+    """A column (``d`` is None) or the values of a list column (``d`` per row) not stored as numbers:
+    names the first value that is not a number (or the type, when every value reads as one)."""
+    from embgeo.io.common import is_plain_number
+
+    per = d or 1
+    fix = (f"store the vectors as lists of floats (e.g. pyarrow: table.column('{name}').cast(pa.list_(pa.float32())))" if d
+           else f"store the column as floats (e.g. pandas: df['{name}'] = pd.to_numeric(df['{name}']))") + " and write the file again"
+    typed = f"the column holds {values.type} values; expected floats or integers"
+    for i, v in enumerate(values.to_pylist()):
+        if v is None or not is_plain_number(str(v).strip()):
+            where = f"row {row + i // per}" + (f", value {i % per} of the vector" if d else "")
+            what = "missing (null)" if v is None else f"{str(v).strip()[:30]!r} is not a number"
+            return EmbgeoError(f"column '{name}', {where}: {what} ({typed})", hint="fix the value, then " + fix)
+    return EmbgeoError(f"column '{name}': {typed}", hint=fix)
+
+
 def read_parquet(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSet:
     """Parquet: the vector column (list / fixed-size list) or the numeric columns are read
     batch by batch (row groups), so a file larger than memory is spilled to a temporary
@@ -246,7 +275,7 @@ def read_parquet(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedd
     names = list(schema.names)
     n = pf.metadata.num_rows
     if id_col is not None and id_col not in names:
-        raise EmbgeoError(f"no id column '{id_col}' (columns: {', '.join(names[:12])})")
+        raise EmbgeoError(f"no id column '{id_col}' (columns: {', '.join(names[:12])})", hint="pass --id-col with a column name from the file")
     if id_col is None and "id" in names and key != "id":
         id_col = "id"
     is_list = lambda t: pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t)  # noqa: E731
@@ -255,7 +284,9 @@ def read_parquet(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedd
     num_cols: list[str] = []
     if key is not None:
         if key not in names:
-            raise EmbgeoError(f"has no column '{key}' (columns: {', '.join(names[:12])})")
+            best = list_cols[0] if list_cols else None
+            raise EmbgeoError(f"has no column '{key}' (columns: {', '.join(names[:12])})",
+                              hint=f"name the vector column: {path.name}:{best}" if best else f"drop ':{key}' to read the numeric columns as the dimensions")
         list_cols = [key] if is_list(schema.field(key).type) else []
         num_cols = [] if list_cols else [key]
     if len(list_cols) > 1:
@@ -263,7 +294,8 @@ def read_parquet(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedd
     if not list_cols and key is None:
         num_cols = [c for c in names if c != id_col and is_num(schema.field(c).type)]
         if not num_cols:
-            raise EmbgeoError("has no list column and no numeric columns")
+            raise EmbgeoError(f"has no list column and no numeric columns (columns: {', '.join(names[:12])})",
+                              hint="store the embeddings as one list column or as one float column per dimension")
     row = 0
     with Sink(n) as sink:
         if list_cols:
@@ -271,7 +303,7 @@ def read_parquet(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedd
             for batch in pf.iter_batches(columns=[name], batch_size=PARQUET_BATCH_ROWS, use_threads=False):
                 col = batch.column(0)
                 if col.null_count:
-                    raise EmbgeoError(f"column '{name}' has missing vectors (first batch with one starts at row {row})")
+                    raise EmbgeoError(f"column '{name}', row {row + _first_null(col)}: the vector is missing (null)", hint=_fill(name))
                 if pa.types.is_fixed_size_list(col.type):
                     d = col.type.list_size
                 else:
@@ -279,11 +311,17 @@ def read_parquet(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedd
                     ref = lengths[0] if sink.d is None else sink.d
                     if lengths.size and (lengths != ref).any():
                         bad = int(np.flatnonzero(lengths != ref)[0])
-                        raise EmbgeoError(f"column '{name}' is ragged: row {row + bad} has {lengths[bad]} values, row 0 has {ref}")
+                        raise EmbgeoError(f"column '{name}' is ragged: row {row + bad} has {lengths[bad]} values, row 0 has {ref}",
+                                          hint="every vector needs the same length; fix or drop that row and write the file again")
                     d = int(ref) if lengths.size else 0
-                flat = col.flatten().to_numpy(zero_copy_only=False)
-                if flat.dtype.kind not in "fiub":
-                    raise EmbgeoError(f"column '{name}' holds {flat.dtype} values; expected numbers")
+                values = col.flatten()
+                if not (pa.types.is_floating(values.type) or pa.types.is_integer(values.type) or pa.types.is_boolean(values.type)):
+                    raise _not_numeric(name, values, row, d or 1)
+                if values.null_count:
+                    i = _first_null(values)
+                    bad = row + i // max(d, 1)
+                    raise EmbgeoError(f"column '{name}', row {bad}: value {i % max(d, 1)} of the vector is missing (null)", hint=_fill(name, bad))
+                flat = values.to_numpy(zero_copy_only=False)
                 sink.add(flat.reshape(-1, d) if d else np.empty((len(col), 0)))
                 row += len(col)
                 del batch, col, flat
@@ -293,8 +331,10 @@ def read_parquet(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedd
             for batch in pf.iter_batches(columns=num_cols, batch_size=PARQUET_BATCH_ROWS, use_threads=False):
                 cols = [batch.column(i) for i in range(len(num_cols))]
                 for c, cname in zip(cols, num_cols):
+                    if not (pa.types.is_floating(c.type) or pa.types.is_integer(c.type) or pa.types.is_boolean(c.type)):
+                        raise _not_numeric(cname, c, row, None)
                     if c.null_count:
-                        raise EmbgeoError(f"column '{cname}' has missing values (in the batch from row {row})")
+                        raise EmbgeoError(f"column '{cname}', row {row + _first_null(c)}: the value is missing (null)", hint=_fill(cname))
                 sink.add(np.column_stack([c.to_numpy(zero_copy_only=False) for c in cols]))
                 row += batch.num_rows
                 del batch, cols

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from embgeo.errors import EmbgeoError
+from embgeo.validation import dtype_hint
 
 #: keys tried, in order, when a container holds several arrays and none was named
 PREFERRED_KEYS = ("embeddings", "embedding", "X", "x", "vectors", "arr_0", "data")
@@ -21,7 +22,7 @@ def check_numeric(arr: np.ndarray, what: str) -> None:
     if arr.dtype.hasobject:
         raise EmbgeoError(f"{what} holds Python objects (a pickle); embgeo never unpickles", hint="save a plain numeric array")
     if arr.dtype.kind not in "fiub":
-        raise EmbgeoError(f"{what} has dtype {arr.dtype}; expected numbers")
+        raise EmbgeoError(f"{what} has dtype {arr.dtype}; expected real numbers", hint=dtype_hint(arr.dtype))
 
 
 def ids_as_text(values) -> np.ndarray:
@@ -65,3 +66,24 @@ def no_key(key, what: str, noun: str = "matrix") -> None:
     """A file that holds one ``noun`` takes no ``:KEY`` (``--id-col`` is refused by :func:`embgeo.io.load`)."""
     if key:
         raise EmbgeoError(f"a {what} file holds one {noun}; got key '{key}'", hint="drop the ':KEY' part")
+
+
+def not_utf8(path, what: str = "") -> EmbgeoError:
+    """The error for a text file that is not UTF-8: the first bad line and byte, and the command that converts it."""
+    from pathlib import Path
+
+    path = Path(path)
+    where = ""
+    try:
+        with open(path, "rb") as fh:
+            for lineno, raw in enumerate(fh, 1):
+                try:
+                    raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    where = f": line {lineno} holds the byte 0x{raw[exc.start]:02x} (byte {exc.start + 1} of the line)"
+                    break
+    except OSError:
+        pass
+    fixed = f"{path.stem}-utf8{path.suffix}"
+    return EmbgeoError(f"{what + ' ' if what else ''}is not UTF-8 text{where}", source=str(path),
+                       hint=f"convert it to UTF-8 from its encoding (e.g. latin1): iconv -f latin1 -t utf-8 {path.name} > {fixed}, then pass {fixed}")

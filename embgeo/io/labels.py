@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from embgeo.errors import EmbgeoError
+from embgeo.io.common import not_utf8
 from embgeo.io.model import EmbeddingSet
 from embgeo.io.text import column_array
 
@@ -23,18 +24,27 @@ def read_table(path: str | Path) -> tuple[list[str], list[list[str]]]:
     delim = "\t" if path.suffix.lower() == ".tsv" else ","
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:  # -sig: an Excel BOM is not part of the header
-            rows = [r for r in csv.reader(fh, delimiter=delim) if r and any(c.strip() for c in r)]
+            reader = csv.reader(fh, delimiter=delim)
+            lines, rows = [], []
+            for r in reader:
+                if r and any(c.strip() for c in r):
+                    lines.append(reader.line_num)  # the file line the row ends on (blank lines skipped)
+                    rows.append(r)
     except UnicodeDecodeError:
-        raise EmbgeoError("labels file is not UTF-8 text", source=src) from None
+        raise not_utf8(path, "labels file") from None
     if len(rows) < 2:
         raise EmbgeoError("labels file needs a header row and at least one data row", source=src)
     header = [h.strip() for h in rows[0]]
     dup = next((h for h in header if header.count(h) > 1), None)
     if dup is not None:
         raise EmbgeoError(f"header names column '{dup}' twice", source=src, hint="give every column its own name")
-    for i, r in enumerate(rows[1:], start=2):
-        if len(r) != len(header):
-            raise EmbgeoError(f"line {i} has {len(r)} fields but the header has {len(header)}", source=src)
+    width = len(header)
+    for i, r in zip(lines[1:], rows[1:]):
+        if len(r) != width:
+            shown = ", ".join(header[:8]) + (", …" if width > 8 else "")
+            sep = "a tab" if delim == "\t" else f"'{delim}'"
+            raise EmbgeoError(f"line {i} has {len(r)} field{'' if len(r) == 1 else 's'} but the header has {width} ({shown})", source=src,
+                              hint=f"give every row {width} values, one per header column (leave a missing one empty); put a value that holds {sep} in double quotes")
     return header, rows[1:]
 
 

@@ -20,6 +20,7 @@ from embgeo.errors import EmbgeoError
 from embgeo.io import binary, columnar, text
 from embgeo.io.common import short_error
 from embgeo.io.model import EmbeddingSet, LayerStack
+from embgeo.validation import dtype_hint
 
 #: suffix → format name
 SUFFIXES = {
@@ -144,13 +145,32 @@ def load(
             raise EmbgeoError(f"holds a 1-D array of shape {matrix.shape}; expected (n_samples, n_features)", source=src, hint="save a 2-D matrix")
         raise EmbgeoError(f"holds a {matrix.ndim}-D array of shape {matrix.shape}; expected (n_samples, n_features)", source=src, hint="for a layer stack use --layers")
     if matrix.dtype.kind not in "fiub":
-        raise EmbgeoError(f"holds dtype {matrix.dtype}; expected numbers", source=src)
+        raise EmbgeoError(f"holds dtype {matrix.dtype}; expected real numbers", source=src, hint=dtype_hint(matrix.dtype))
     if matrix.shape[0] == 0 or matrix.shape[1] == 0:
-        raise EmbgeoError(f"holds an empty matrix of shape {matrix.shape}", source=src)
+        raise empty_matrix(path, fmt, matrix.shape, key)
     prov = {"file": src, "format": fmt, "key": key, "dtype": es.provenance.get("dtype", str(matrix.dtype)), "file_bytes": path.stat().st_size,
             "rows_read": int(matrix.shape[0])}  # kept through take(): inputs[].rows is the file's count
     prov.update({k: v for k, v in es.provenance.items() if k not in prov})
     return EmbeddingSet(matrix=matrix, ids=es.ids, attributes=es.attributes, provenance=prov)
+
+
+def empty_matrix(path: Path, fmt: str, shape: tuple, key: str | None = None) -> EmbgeoError:
+    """The error for a matrix with no rows (or no columns), with how to save one for its format."""
+    rows = shape[0] == 0
+    want = f"(n, {shape[1]}), n ≥ 1" if rows else f"({shape[0]}, d), d ≥ 1"
+    if fmt in ("csv", "tsv"):
+        fix = "add one line per embedding, one number per column" if rows else "give it one numeric column per dimension"
+    elif fmt in ("text", "word2vec-binary"):
+        fix = "write one line per word: the word, then its numbers"
+    elif fmt == "npy":
+        fix = f"save the embeddings again: np.save('{path.name}', X) with X of shape {want}"
+    elif fmt == "npz":
+        fix = f"save the embeddings again: np.savez('{path.name}', embeddings=X) with X of shape {want}"
+    else:
+        fix = f"save the embeddings again with shape {want}"
+    if fmt in ("npz", "parquet", "safetensors", "hdf5", "pt"):
+        fix += f", or name a non-empty {'column' if fmt == 'parquet' else 'array'} as {path.name}:KEY"
+    return EmbgeoError(f"holds an empty matrix of shape {tuple(shape)}: no {'rows' if rows else 'columns'}", source=str(path), hint=fix)
 
 
 def id_cols(specs, id_col: str | None, fmt: str | None = None) -> list:

@@ -28,7 +28,7 @@ import numpy as np
 
 from embgeo.errors import EmbgeoError
 from embgeo.io.common import is_plain_number as is_number
-from embgeo.io.common import no_key, plain_floats
+from embgeo.io.common import no_key, not_utf8, plain_floats
 from embgeo.io.model import EmbeddingSet
 
 #: rows used to decide the header and which columns are labels
@@ -265,6 +265,25 @@ def _list_cell(cell: str, line: int, col: str) -> tuple[list[float], str]:
     return vals, inner
 
 
+def _check_key(key: str, name: str, header, pos, sample, num, lst, delimiter) -> None:
+    """``FILE.csv:KEY`` names the one list column (cells like ``[0.1, 0.2]``) to read; anything else is
+    an error that says what the file holds and how to read it."""
+    ext = ".tsv" if delimiter == "\t" else ".csv"
+    what = f'on a {ext} file, :KEY names a column of lists like "[0.1, 0.2]"'
+    if lst:
+        fix = f"name the list column: {name}:{header[lst[0]]}"
+    elif num:
+        fix = f"drop ':{key}' to read the numeric columns ({', '.join(header[j] for j in num[:6])}{', …' if len(num) > 6 else ''}) as the dimensions"
+    else:
+        fix = f"drop ':{key}'"
+    if key not in pos:
+        shown = ", ".join(header[:12]) + (", …" if len(header) > 12 else "")
+        raise EmbgeoError(f"no column '{key}' (columns: {shown}); {what}" + ("" if lst else " and this file has none"), hint=fix)
+    if pos[key] not in lst:
+        got = sample[0][1][pos[key]].strip()[:30] if sample else ""
+        raise EmbgeoError(f"column '{key}' is not a list column (first value {got!r}); {what}", hint=fix)
+
+
 def read_delimited(path: Path, *, key=None, id_col=None, allow_3d=False, delimiter=None, bad_cells="error") -> EmbeddingSet:
     """CSV/TSV: numeric columns (or one ``[…]`` list column), an id column, label columns."""
     if delimiter is None:
@@ -272,9 +291,12 @@ def read_delimited(path: Path, *, key=None, id_col=None, allow_3d=False, delimit
     if bad_cells not in ("error", "nan"):
         raise EmbgeoError(f"bad_cells must be 'error' or 'nan', got {bad_cells!r}")
     try:
-        return _read_delimited(path, key, id_col, delimiter, bad_cells, np.float32)
-    except _NeedFloat64:
-        return _read_delimited(path, key, id_col, delimiter, bad_cells, np.float64)
+        try:
+            return _read_delimited(path, key, id_col, delimiter, bad_cells, np.float32)
+        except _NeedFloat64:
+            return _read_delimited(path, key, id_col, delimiter, bad_cells, np.float64)
+    except UnicodeDecodeError:
+        raise not_utf8(path) from None
 
 
 def _read_delimited(path, key, id_col, delimiter, bad_cells, dtype) -> EmbeddingSet:
@@ -289,7 +311,7 @@ def _read_delimited(path, key, id_col, delimiter, bad_cells, dtype) -> Embedding
                 whole = False
                 break
         if not sample:
-            raise EmbgeoError("has no rows")
+            raise EmbgeoError("has no rows (only blank lines)", hint="write one line per embedding, one number per column")
         _check_semicolons([r for _, r in sample], delimiter)
         first = sample[0][1]
         has_header = id_col is not None or looks_like_header(first, [r for _, r in sample[1:]])
@@ -305,7 +327,9 @@ def _read_delimited(path, key, id_col, delimiter, bad_cells, dtype) -> Embedding
                 raise EmbgeoError(f"header names column '{h}' twice")
             pos[h] = j
         if not sample:
-            raise EmbgeoError("has a header but no data rows")
+            shown = delimiter.join(header[:6]) + (delimiter + "…" if width > 6 else "")
+            raise EmbgeoError(f"has a header ({shown!r}) but no data rows",
+                              hint=f"add one line per embedding below the header, {width} value{'s' if width > 1 else ''} per line")
         for line, r in sample:
             if len(r) != width:
                 raise EmbgeoError(f"line {line} has {len(r)} fields but the header has {width}", hint="every row needs the same number of columns")
@@ -320,8 +344,7 @@ def _read_delimited(path, key, id_col, delimiter, bad_cells, dtype) -> Embedding
         skip = {pos[id_col]} if id_col is not None else set()
         num, lst, lab, empty, comma = _column_kinds(header, sample, skip)
         if key is not None:
-            if key not in pos:
-                raise EmbgeoError(f"no column '{key}'")
+            _check_key(key, path.name, header, pos, sample, num, lst, delimiter)
             lst = [pos[key]]
             num = []
             lab = [j for j in range(width) if j != pos[key] and j not in skip]
@@ -396,9 +419,12 @@ def read_text_vectors(path: Path, *, key=None, id_col=None, allow_3d=False) -> E
     """word2vec text (first line ``n d``) or GloVe text (no header): ``word v1 … vd`` per line."""
     no_key(key, "word-vector text")
     try:
-        return _read_text_vectors(path, np.float32)
-    except _NeedFloat64:
-        return _read_text_vectors(path, np.float64)
+        try:
+            return _read_text_vectors(path, np.float32)
+        except _NeedFloat64:
+            return _read_text_vectors(path, np.float64)
+    except UnicodeDecodeError:
+        raise not_utf8(path) from None
 
 
 def _read_text_vectors(path: Path, dtype) -> EmbeddingSet:
@@ -428,7 +454,7 @@ def _read_text_vectors(path: Path, dtype) -> EmbeddingSet:
             words.append(parts[0])
             out.add(vec)
     if d is None:
-        raise EmbgeoError("holds no vectors")
+        raise EmbgeoError("holds no vectors", hint="write one line per word: the word, then its numbers")
     if header is not None:
         n, hd = header
         if hd != d:
