@@ -135,6 +135,26 @@ SampleOpt = Annotated[Optional[int], typer.Option("--sample", help="Work on a se
 KOpt = Annotated[int, typer.Option("--k", "-k", help="Number of nearest neighbours.", min=1)]
 
 
+def old_name(old: str, kind=str):
+    """The hidden option under a renamed option's old name: scripts that use it keep working, and
+    :func:`renamed` says on stderr what it is called now (one name means one thing in every command)."""
+    return Annotated[Optional[kind], typer.Option(old, hidden=True, show_default=False)]
+
+
+def renamed(value, old_value, *, old: str, new: str, default=None):
+    """The value of option ``new`` when the script gave its old name ``old`` (:func:`old_name`) instead.
+
+    Both given (``new`` away from its ``default``) is an error; the old name alone works, with a note on stderr."""
+    if old_value is None:
+        return value
+    if value is not None and value != default:
+        from embgeo.errors import EmbgeoError
+
+        raise EmbgeoError(f"{old} is the old name of {new}; both were given", hint=f"give {new} only")
+    message(f"note: {old} is now {new} (one name means one thing in every command); the old name will go in a later release")
+    return old_value
+
+
 def split_list(values) -> list[str]:
     """Repeatable and comma-separated option values → one flat list, order kept, duplicates dropped."""
     out: list[str] = []

@@ -32,15 +32,15 @@ def one_line_error(r, *words):
 
 
 def test_lorentz_eval_refuses_points_off_the_hyperboloid(run_cli, files):
-    r = run_cli(["hyperbolic", "eval", files / "ball40.npy", path("smalltree"), "--model", "lorentz", "--metric", "all", "-f", "json"])
+    r = run_cli(["hyperbolic", "eval", files / "ball40.npy", path("smalltree"), "--model", "lorentz", "--protocol", "all", "-f", "json"])
     one_line_error(r, "ball40.npy", "off the hyperboloid")
-    ok = run_cli(["hyperbolic", "eval", files / "ball40.npy", path("smalltree"), "--metric", "all", "-f", "json"])
+    ok = run_cli(["hyperbolic", "eval", files / "ball40.npy", path("smalltree"), "--protocol", "all", "-f", "json"])
     assert ok.code == 0 and 0.0 <= json.loads(ok.stdout)["results"]["map"] <= 1.0
 
 
 def test_eval_scale_must_be_positive(run_cli, files):
     for bad in ("0", "-1"):
-        one_line_error(run_cli(["hyperbolic", "eval", files / "ball40.npy", path("smalltree"), "--metric", "sala", "--scale", bad]), "--scale must be positive")
+        one_line_error(run_cli(["hyperbolic", "eval", files / "ball40.npy", path("smalltree"), "--protocol", "sala", "--scale", bad]), "--scale must be positive")
 
 
 def test_resume_from_a_plain_array(run_cli, files, tmp_path):

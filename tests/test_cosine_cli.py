@@ -83,7 +83,7 @@ def test_retrieval_with_classes_and_write_processed(run_cli, tmp_path):
     np.save(tmp_path / "hubs.npy", X)
     (tmp_path / "cls.csv").write_text("cls\n" + "\n".join(f"c{i // 30}" for i in range(300)) + "\n")
     out = tmp_path / "best.npy"
-    res = run_cli(["cosine", tmp_path / "hubs.npy", "--labels", tmp_path / "cls.csv", "--classes", "cls", "-m", "mp_empirical,centred",
+    res = run_cli(["cosine", tmp_path / "hubs.npy", "--labels", tmp_path / "cls.csv", "--class", "cls", "-m", "mp_empirical,centred",
                    "-m", "csls", "--bootstrap", "200", "--write-processed", out, "-f", "json"])
     assert res.code == 0, res.stderr
     doc = json.loads(res.stdout)
@@ -98,7 +98,7 @@ def test_retrieval_with_classes_and_write_processed(run_cli, tmp_path):
     Y = np.load(out)
     if written == "centre":
         np.testing.assert_allclose(Y, X - X.mean(axis=0), atol=1e-9)
-    rows = list(csv.DictReader(io.StringIO(run_cli(["cosine", tmp_path / "hubs.npy", "--labels", tmp_path / "cls.csv", "--classes", "cls",
+    rows = list(csv.DictReader(io.StringIO(run_cli(["cosine", tmp_path / "hubs.npy", "--labels", tmp_path / "cls.csv", "--class", "cls",
                                                      "-m", "mp_empirical", "--bootstrap", "200", "-f", "csv"]).stdout)))
     gain = [r for r in rows if r["metric"] == "precision_gain" and r["method"] == "mp_empirical"]
     assert len(gain) == 1 and gain[0]["status"] == "bad" and gain[0]["k"] == "10"
@@ -145,10 +145,10 @@ def test_factors(run_cli, tmp_path):
     rs = doc["results"]["diagnostics"]["rescaling"]
     assert rs["mode"] == "factors" and rs["invariant_jaccard"] == 1.0 and doc["results"]["rescaling_invariant_jaccard"] == 1.0
     assert max(c["max_dot_change"] for c in rs["cases"]) < 1e-9  # dot products unchanged to round-off
-    # --classes with --factors: label precision@k of B's cosine neighbours under each rescaling (issue 19)
+    # --class with --factors: label precision@k of B's cosine neighbours under each rescaling (issue 19)
     (tmp_path / "cls.csv").write_text("cls\n" + "\n".join(str(i % 4) for i in range(80)) + "\n")
     res = run_cli(["cosine", tmp_path / "B.npy", "--factors", tmp_path / "A.npy", tmp_path / "B.npy", "--labels", tmp_path / "cls.csv",
-                   "--join", "row-order", "--classes", "cls", "-m", "cosine", "--bootstrap", "0", "--k", "5", "-f", "json"])
+                   "--join", "row-order", "--class", "cls", "-m", "cosine", "--bootstrap", "0", "--k", "5", "-f", "json"])
     assert res.code == 0, res.stderr
     prec = json.loads(res.stdout)["results"]["rescaling_precision"]
     Bu = B / np.linalg.norm(B, axis=1, keepdims=True)
@@ -177,10 +177,10 @@ def test_fail_on(run_cli, shifted):
         (["--k", "400"], "k=400"),
         (["--labels", "LABELS", "--attr", "name"], "not numeric"),
         (["--factors", "MISSING.npy", "MISSING.npy"], "MISSING.npy"),
-        (["--classes", "name", "--qrels", "LABELS"], "--classes and --qrels"),
-        (["-m", "mp_empirical"], "--classes COLUMN or --qrels FILE"),
-        (["--labels", "LABELS", "--classes", "name", "-m", "mp"], "unknown --method 'mp'"),
-        (["--labels", "LABELS", "--classes", "name"], "no row has a relevant row"),
+        (["--class", "name", "--qrels", "LABELS"], "--class and --qrels"),
+        (["-m", "mp_empirical"], "--class COLUMN or --qrels FILE"),
+        (["--labels", "LABELS", "--class", "name", "-m", "mp"], "unknown --method 'mp'"),
+        (["--labels", "LABELS", "--class", "name"], "no row has a relevant row"),
     ],
 )
 def test_bad_input_is_one_line(run_cli, shifted, extra, needle):
@@ -201,3 +201,22 @@ def test_zero_rows(run_cli, tmp_path):
     assert res.code == 2 and "all-zero rows" in res.stderr
     ok = run_cli(["cosine", tmp_path / "z.npy", "--k", "3", "--drop-zero", "-f", "json"])
     assert ok.code == 0 and json.loads(ok.stdout)["results"]["n_rows"] == 49
+
+
+def test_confidence_sets_the_level_of_the_retrieval_intervals(run_cli, tmp_path):
+    """--confidence has the meaning it has in compare, rank, uniformity and gap: the same point
+    estimates, the same bootstrap draws, a narrower percentile interval at a lower level."""
+    rng = np.random.default_rng(0)
+    C = rng.standard_normal((6, 40))
+    X = np.concatenate([C[c] + 1.5 * rng.standard_normal((25, 40)) for c in range(6)])
+    np.save(tmp_path / "x.npy", X)
+    (tmp_path / "cls.csv").write_text("cls\n" + "\n".join(f"c{i // 25}" for i in range(150)) + "\n")
+    base = ["cosine", tmp_path / "x.npy", "--labels", tmp_path / "cls.csv", "--class", "cls", "-m", "centred", "--bootstrap", "300",
+            "-f", "json"]
+    wide, narrow = (json.loads(run_cli(base + ["--confidence", c]).stdout) for c in ("0.95", "0.5"))
+    assert narrow["settings"]["confidence"] == 0.5 and wide["settings"]["confidence"] == 0.95
+    assert wide["results"]["retrieval"]["confidence"] == 0.95 and narrow["results"]["retrieval"]["confidence"] == 0.5
+    for m in ("cosine", "centred"):
+        w, n = wide["results"]["retrieval"]["methods"][m]["precision_at_k"], narrow["results"]["retrieval"]["methods"][m]["precision_at_k"]
+        assert w["value"] == n["value"]
+        assert w["ci_low"] < n["ci_low"] <= n["value"] <= n["ci_high"] < w["ci_high"]

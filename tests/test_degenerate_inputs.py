@@ -8,7 +8,7 @@ leaked warning.
 * ``embgeo layers``: a NaN row or an all-zero layer in X or in a ``--views`` file;
 * ``embgeo hyperbolic delta|hmds`` on a point set of diameter 0; ``embgeo compare`` with a
   constant space;
-* ``layers --attribute`` and ``cosine --attr`` on a constant column name the column.
+* ``layers --attr`` and ``cosine --attr`` on a constant column name the column.
 """
 from __future__ import annotations
 
@@ -189,7 +189,7 @@ def test_compare_refuses_a_constant_space_naming_its_file(run_cli, tmp_path):
 
 def test_layers_attribute_constant_names_the_column(run_cli, stacks):
     (stacks / "lab.csv").write_text("score,other\n" + "\n".join(f"5,{i}" for i in range(80)) + "\n")
-    line = _one_line_error(run_cli(["layers", stacks / "stack.npy", "--labels", stacks / "lab.csv", "--attribute", "score"]),
+    line = _one_line_error(run_cli(["layers", stacks / "stack.npy", "--labels", stacks / "lab.csv", "--attr", "score"]),
                            stacks / "lab.csv", "'score' is constant")
     assert "'attribute'" not in line
 

@@ -76,14 +76,14 @@ def test_tree_verdict_judges_both_maps(m, ms, d, status, by):
 
 
 def test_eval_cli_rows_and_verdict_agree(run_cli, tmp_path):
-    """`hyperbolic eval --metric all` of a fixed embedding: the CSV statuses follow the verdict it prints."""
+    """`hyperbolic eval --protocol all` of a fixed embedding: the CSV statuses follow the verdict it prints."""
     from embgeo.hyperbolic.graphs import read_hierarchy
 
     h = read_hierarchy(path("smalltree"))
     X = np.random.default_rng(4).uniform(-0.4, 0.4, size=(h.n_nodes, 2))
     f = tmp_path / "e.npz"
     np.savez(f, embeddings=X, ids=h.ids)
-    argv = ["-q", "hyperbolic", "eval", f, path("smalltree"), "--metric", "all"]
+    argv = ["-q", "hyperbolic", "eval", f, path("smalltree"), "--protocol", "all"]
     doc = json.loads(run_cli([*argv, "-f", "json"]).stdout)
     v, res = doc["verdict"], doc["results"]
     rows = _csv_rows(run_cli([*argv, "-f", "csv"]).stdout)

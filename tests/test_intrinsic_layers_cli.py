@@ -343,3 +343,35 @@ def test_verbose_reports_the_sgemm_fraction_of_the_exact_search(run_cli, files):
     np.testing.assert_allclose(k["gemm_fraction"], k["gemm_gflops"] / k["peak_gflops"], rtol=1e-12)
     assert k["search_fraction"] <= k["gemm_fraction"] * (1 + 1e-12)  # the search includes the GEMMs
     assert intrinsic_dimension(X, methods="twonn", n_boot=0).knn_rate is None  # off by default (no sgemm timing)
+
+
+def test_confidence_sets_every_interval_level(run_cli, tmp_path):
+    """`id --confidence` means what it means in compare, rank, uniformity, gap and cosine: the level of every
+    interval. The estimates stay; TwoNN's exact χ² interval is the closed form at that level; GRIDE's scale
+    intervals are d ± z·s.e.; the verdict names the level it compared at; the layers path passes it on."""
+    from scipy.stats import chi2
+
+    X = syn.ball(800, 5, seed=3) @ np.linalg.qr(np.random.default_rng(3).standard_normal((12, 5)))[0].T
+    np.save(tmp_path / "x.npy", X)
+    docs = {c: json.loads(run_cli(["id", tmp_path / "x.npy", "-m", "twonn,gride", "--bootstrap", "0", "--confidence", c, "-f", "json"]).stdout)
+            for c in ("0.95", "0.8")}
+    for c, doc in docs.items():
+        r = doc["results"]
+        assert r["interval_level"] == float(c) and doc["settings"]["confidence"] == float(c)
+        tw = r["twonn"]
+        m = tw["n_used"]
+        a = (1 - float(c)) / 2
+        # the censored MLE's exact interval: chi2(2m) quantiles / (2T), with T = (m − 1) / d̂ (m kept ratios; unbiased)
+        T = (m - 1) / tw["mle"]
+        assert tw["ci_low"] == pytest.approx(chi2.ppf(a, 2 * m) / (2 * T), rel=1e-9)
+        assert tw["ci_high"] == pytest.approx(chi2.ppf(1 - a, 2 * m) / (2 * T), rel=1e-9)
+        s = r["gride"]["scales"][0]
+        z = {"0.95": 1.959963984540054, "0.8": 1.2815515655446004}[c]
+        assert s["ci_high"] - s["dimension"] == pytest.approx(z * s["stderr"], rel=1e-12)
+        assert f"{100 * float(c):g} % intervals" in doc["verdict"]["reason"]
+    assert docs["0.95"]["results"]["twonn"]["dimension"] == docs["0.8"]["results"]["twonn"]["dimension"]
+    assert docs["0.95"]["results"]["twonn"]["ci_low"] < docs["0.8"]["results"]["twonn"]["ci_low"]
+    np.save(tmp_path / "stack.npy", np.stack([X, 2 * X]))
+    lay = json.loads(run_cli(["id", tmp_path / "stack.npy", "--layers", "-m", "twonn", "--bootstrap", "0", "--confidence", "0.8",
+                              "-f", "json"]).stdout)
+    assert "80 % intervals" in lay["verdict"]["reason"]

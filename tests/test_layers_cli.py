@@ -29,7 +29,7 @@ def files(tmp_path):
 
 
 def _layers(run_cli, t, labels, *extra):
-    return run_cli(["layers", t / "stack.npy", "--labels", t / labels, "--attribute", "a", "--class", "c", "--folds", "3",
+    return run_cli(["layers", t / "stack.npy", "--labels", t / labels, "--attr", "a", "--class", "c", "--folds", "3",
                     "--dime-perms", "2", "-f", "json", *extra])
 
 
@@ -44,7 +44,7 @@ def test_ids_in_the_labels_but_not_in_the_stack_are_refused_naming_join(run_cli,
     res = _layers(run_cli, files, "plain.csv", "--join", "id")
     assert res.code == 2 and "has no id column to join on" in res.stderr and "--join row-order" in res.stderr
     # a real non-numeric column still says so
-    res = run_cli(["layers", files / "stack.npy", "--labels", files / "plain.csv", "--attribute", "c", "-f", "json"])
+    res = run_cli(["layers", files / "stack.npy", "--labels", files / "plain.csv", "--attr", "c", "-f", "json"])
     assert res.code == 2 and "column 'c' is not numeric" in res.stderr
 
 

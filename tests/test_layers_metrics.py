@@ -271,10 +271,10 @@ def test_cli_layers_class_and_attribute(tmp_path, run_cli):
     S[1, :, 0] += 3 * a
     np.save(tmp_path / "s.npy", S)
     (tmp_path / "l.csv").write_text("a,c\n" + "".join(f"{v},{'x' if v > 0 else 'y'}\n" for v in a))
-    r = run_cli(["layers", tmp_path / "s.npy", "--labels", tmp_path / "l.csv", "--attribute", "a", "--class", "c", "-f", "json"])
+    r = run_cli(["layers", tmp_path / "s.npy", "--labels", tmp_path / "l.csv", "--attr", "a", "--class", "c", "-f", "json"])
     assert r.code == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["verdict"]["decided_by"] == "probe_accuracy" and "layer1" in doc["verdict"]["reason"]
     assert doc["settings"]["class"] == "c" and doc["settings"]["folds"] == 5
-    r = run_cli(["layers", tmp_path / "s.npy", "--labels", tmp_path / "l.csv", "--attribute", "c"])
+    r = run_cli(["layers", tmp_path / "s.npy", "--labels", tmp_path / "l.csv", "--attr", "c"])
     assert r.code == 2 and "not numeric" in r.stderr

@@ -297,7 +297,7 @@ def test_layers_uses_a_stacks_ids_and_joins_views_by_id(tmp_path, run_cli, layer
     np.savez(tmp_path / "view_shuf.npz", embeddings=view[:, p], ids=ids[p])
 
     def run(v):
-        r = run_cli(["layers", d / "stack_ids.npz", "--labels", tmp_path / "lab.csv", "--attribute", "score",
+        r = run_cli(["layers", d / "stack_ids.npz", "--labels", tmp_path / "lab.csv", "--attr", "score",
                      "--views", v, "-f", "json"])
         assert r.code == 0, r.stderr
         return json.loads(r.stdout)["results"]

@@ -45,7 +45,7 @@ def test_plot_is_written(name, files, run_cli):
 
 def test_eval_plot_draws_the_embedding(files, run_cli):
     run_cli(["-q", "hyperbolic", "train", path("smalltree"), "--dim", "2", "--epochs", "5", "--coords", files / "e.npz"])
-    res = run_cli(["-q", "hyperbolic", "eval", files / "e.npz", path("smalltree"), "--metric", "all", "--plot", files / "e.svg"])
+    res = run_cli(["-q", "hyperbolic", "eval", files / "e.npz", path("smalltree"), "--protocol", "all", "--plot", files / "e.svg"])
     assert res.code == 0, res.stderr
     assert (files / "e.svg").read_text().lstrip().startswith("<?xml")
 

@@ -47,7 +47,7 @@ def test_train_writes_npz_and_json(run_cli, tmp_path):
 
 
 def test_eval_reproduces_the_training_map(run_cli, trained):
-    r = run_cli(["hyperbolic", "eval", trained, path("smalltree"), "--metric", "all", "-f", "json"])
+    r = run_cli(["hyperbolic", "eval", trained, path("smalltree"), "--protocol", "all", "-f", "json"])
     assert r.code == 0, r.stderr
     doc = json.loads(r.stdout)["results"]
     with np.load(trained, allow_pickle=False) as z:
@@ -143,7 +143,7 @@ def test_eval_fix_fits_what_made_the_coordinates(run_cli, tmp_path):
         held = z["holdout"]
     lex = tmp_path / "lex.txt"
     lex.write_text("u v score\n" + "".join(f"{a} {b} {9 - i}\n" for i, (a, b) in enumerate(held.tolist())))
-    for extra in (["--link-prediction"], ["--hyperlex", lex], ["--metric", "all"]):
+    for extra in (["--link-prediction"], ["--hyperlex", lex], ["--protocol", "all"]):
         doc = json.loads(run_cli(["hyperbolic", "eval", out, path("smalltree"), *extra, "-f", "json"]).stdout)
         v = doc["verdict"]
         assert v["status"] in ("warn", "bad") and v["fix"] == FIXES["train"][v["status"]], (extra, v)
@@ -158,7 +158,7 @@ def test_eval_fix_fits_what_made_the_coordinates(run_cli, tmp_path):
 
 
 def test_eval_verdict_and_fail_on(run_cli, trained):
-    r = run_cli(["hyperbolic", "eval", trained, path("smalltree"), "--metric", "all", "-f", "json"])
+    r = run_cli(["hyperbolic", "eval", trained, path("smalltree"), "--protocol", "all", "-f", "json"])
     doc = json.loads(r.stdout)
     from embgeo.hyperbolic.verdicts import tree_verdict
 
@@ -166,7 +166,7 @@ def test_eval_verdict_and_fail_on(run_cli, trained):
     # every MAP computed is judged (Sala's first, then Nickel–Kiela's) with mean distortion: the worst decides
     ref = tree_verdict(res["map_sala"], res["distortion_mean"], map_id="map_sala", more_maps={"map": res["map"]}, produced_by="train")
     assert doc["verdict"] == ref.to_dict()
-    gated = run_cli(["hyperbolic", "eval", trained, path("smalltree"), "--metric", "all", "--fail-on", "warn", "-f", "json"])
+    gated = run_cli(["hyperbolic", "eval", trained, path("smalltree"), "--protocol", "all", "--fail-on", "warn", "-f", "json"])
     assert gated.code == (1 if doc["verdict"]["status"] in ("warn", "bad") else 0)
     assert gated.stdout == r.stdout  # the output is written before the gate
 
@@ -176,7 +176,7 @@ def _commands(trained, tmp):
     np.save(x, np.random.default_rng(0).standard_normal((60, 4)))
     return {
         "train": ["hyperbolic", "train", path("smalltree"), "--coords", tmp / "c.npz", *FAST[:4], "--epochs", "3"],
-        "eval": ["hyperbolic", "eval", trained, path("smalltree"), "--metric", "all"],
+        "eval": ["hyperbolic", "eval", trained, path("smalltree"), "--protocol", "all"],
         "combinatorial": ["hyperbolic", "combinatorial", path("smalltree")],
         "hmds": ["hyperbolic", "hmds", path("smalltree")],
         "delta": ["hyperbolic", "delta", x],
@@ -256,7 +256,7 @@ def test_infinite_distortion_shows_one_way(run_cli, tmp_path, name):
     """∞ (see notes) in the table with a note saying why; null + the note in JSON; empty in CSV."""
     from embgeo.hyperbolic.display import INFINITE
 
-    argv = {"eval": ["hyperbolic", "eval", _coincident(tmp_path), path("smalltree"), "--metric", "all"],
+    argv = {"eval": ["hyperbolic", "eval", _coincident(tmp_path), path("smalltree"), "--protocol", "all"],
             "combinatorial": ["hyperbolic", "combinatorial", path("smalltree"), "--precision", "53"],  # 153 bits needed: points on the boundary
             "hmds": ["hyperbolic", "hmds", path("smalltree"), "--dim", "2", "--scale", "2"]}[name]  # 12 pairs collapse
     doc = json.loads(run_cli(["-q", *argv, "-f", "json"]).stdout)

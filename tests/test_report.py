@@ -194,7 +194,7 @@ def test_hierarchy_section_scores_rows_named_by_the_hierarchy(inputs, tmp_path, 
     own = sec.data["embedding"]
     # independent route: the CLI evaluator on the L2-normalised rows with their ids
     np.savez(tmp_path / "unit.npz", embeddings=X / np.linalg.norm(X, axis=1, keepdims=True), ids=ids)
-    ref = json.loads(run_cli(["hyperbolic", "eval", tmp_path / "unit.npz", inputs / "tree.edges", "--metric", "all",
+    ref = json.loads(run_cli(["hyperbolic", "eval", tmp_path / "unit.npz", inputs / "tree.edges", "--protocol", "all",
                               "--model", "euclidean", "-f", "json"]).stdout)
     for key in ("map", "map_sala", "distortion_mean"):
         assert own[key] == pytest.approx(ref["results"][key], rel=1e-12), key  # same engine, same rows: equal up to summation order
@@ -232,7 +232,7 @@ def layer_inputs(tmp_path_factory):
 
 def test_layer_curves_section_equals_the_commands_json(layer_inputs, run_cli):
     """The per-layer section's curves are the numbers of embgeo id --layers (its methods and bootstrap)
-    and embgeo layers --attribute --class on the same stack (to 1e-12)."""
+    and embgeo layers --attr --class on the same stack (to 1e-12)."""
     import csv
     import io
     import json
@@ -258,7 +258,7 @@ def test_layer_curves_section_equals_the_commands_json(layer_inputs, run_cli):
         got = curves["overlap" if key == "overlap_next" else key]
         want = [float(r["value"]) for r in rows if r["metric"] == key]
         assert len(want) == len(got) and np.allclose(got, want, rtol=0, atol=1e-12), key
-    res = run_cli(["layers", d / "stack.npy", "--labels", d / "lab.csv", "--attribute", "a", "--class", "c", "-f", "json"])
+    res = run_cli(["layers", d / "stack.npy", "--labels", d / "lab.csv", "--attr", "a", "--class", "c", "-f", "json"])
     assert res.code == 0, res.stderr
     doc = json.loads(res.stdout)
     layers = doc["results"]["layers"]

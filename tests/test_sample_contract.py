@@ -1,7 +1,7 @@
 """``--sample`` is never silently ignored and is said in the JSON notes; ``inputs[].rows`` is the rows of
 the file as read; ``compare`` records ``settings.device``; ``datasets list|info`` speak the output contract.
 
-Commands covered: layers (X, --views, --group, --attribute), uniformity, gap, compare, datasets.
+Commands covered: layers (X, --views, --group, --attr), uniformity, gap, compare, datasets.
 """
 from __future__ import annotations
 
@@ -86,9 +86,9 @@ def test_layers_sample_equals_the_explicit_sample(run_cli, files):
 
 def test_layers_sample_takes_the_same_rows_of_every_view_and_the_labels_follow(run_cli, files):
     got = _json(run_cli, ["layers", files / "stack.npy", "--views", files / "view.npy", "--labels", files / "labels.csv",
-                          "--attribute", "a", "--folds", 2, "--sample", SAMPLE, "--seed", SEED])
+                          "--attr", "a", "--folds", 2, "--sample", SAMPLE, "--seed", SEED])
     want = _json(run_cli, ["layers", files / "stack_s.npy", "--views", files / "view_s.npy", "--labels", files / "labels_s.csv",
-                           "--attribute", "a", "--folds", 2, "--seed", SEED])
+                           "--attr", "a", "--folds", 2, "--seed", SEED])
     assert got["results"] == want["results"]
     assert {"infonce", "lidar", "dime", "rank_spearman"} <= set(got["results"]["metrics"])
     assert "every layer and view" in _sample_note(got)

@@ -269,7 +269,7 @@ def test_gap_toolkit_on_the_command_line(run_cli, tmp_path):
     assert r["sweep"]["shift"] == [-1.0, 0.0, 1.0, 2.0]
     assert r["sweep"]["contrastive_loss"] == ref.sweep.columns["contrastive_loss"].tolist()
     assert r["zero_shot"]["zero_shot_hit_at_1"] == ref.zero_shot.hit_at_1
-    assert doc["settings"]["class_col"] == "cls" and doc["settings"]["temperature"] == 0.05 and len(doc["inputs"]) == 3
+    assert doc["settings"]["class"] == "cls" and doc["settings"]["temperature"] == 0.05 and len(doc["inputs"]) == 3
     # the written gap vector, given back with --direction, reproduces the default shift exactly
     np.testing.assert_array_equal(np.load(tmp_path / "d.npy"), ref.gap_vector)
     again = json.loads(run_cli(["gap", tmp_path / "x.npy", tmp_path / "y.npy", "--no-separability", "--direction", tmp_path / "d.npy",

@@ -177,7 +177,7 @@ def test_cosine_shifted_cloud_with_retrieval(run_cli, tmp_path):
     path, labels = tmp_path / "x.npy", tmp_path / "x.csv"
     np.save(path, X)
     labels.write_text("cls\n" + "\n".join(f"c{i // 40}" for i in range(240)) + "\n")
-    rows, doc = _check_cosine(run_cli, [path, "--labels", labels, "--join", "row-order", "--classes", "cls",
+    rows, doc = _check_cosine(run_cli, [path, "--labels", labels, "--join", "row-order", "--class", "cls",
                                         "-m", "cosine,centred,csls", "--bootstrap", "50", "-k", "5"])
     assert doc["verdict"]["status"] in ("warn", "bad")
     assert any(r["metric"] == "precision_gain" and r["status"] for r in rows)

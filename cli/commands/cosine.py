@@ -1,4 +1,4 @@
-"""``embgeo cosine X [--factors A B] [--attr COLUMN] [--classes COLUMN | --qrels FILE] [-k 10]``"""
+"""``embgeo cosine X [--factors A B] [--attr COLUMN] [--class COLUMN | --qrels FILE] [-k 10]``"""
 
 from enum import Enum
 from pathlib import Path
@@ -9,7 +9,7 @@ import typer
 from embgeo.cli.common import (
     DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, JoinOpt, KOpt, LabelsIdOpt, LabelsOpt,
     MethodOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, emit_result, input_entry, message, read_embeddings, resolve_device,
-    save_plot, seed_value, side_output, split_list, verbose,
+    old_name, renamed, save_plot, seed_value, side_output, split_list, verbose,
 )
 
 
@@ -26,8 +26,8 @@ def cosine(
     file: Annotated[str, typer.Argument(help="Embedding file (PATH or PATH:KEY), rows = items.", show_default=False, metavar="X")],
     factors: Annotated[Optional[Tuple[str, str]], typer.Option("--factors", help="Factor matrices A B of X ≈ A Bᵀ (A: users × r, B: items × r): test cosine neighbours of B under rescalings A·D, B·D⁻¹.", show_default=False)] = None,
     attr: Annotated[Optional[str], typer.Option("--attr", help="Numeric attribute column (e.g. frequency) to correlate with the norm; needs --labels unless the input file carries it.", show_default=False)] = None,
-    classes: Annotated[Optional[str], typer.Option("--classes", help="Class column (from --labels or the input): rows of a class are relevant to each other; scores precision/recall/nDCG@k of every similarity.", show_default=False)] = None,
-    qrels: Annotated[Optional[Path], typer.Option("--qrels", help="Relevance judgements, lines 'query doc [relevance]' (or TREC 'query 0 doc relevance') over row ids: retrieval as with --classes.", show_default=False, dir_okay=False)] = None,
+    classes: Annotated[Optional[str], typer.Option("--class", help="Class column (from --labels or the input): rows of a class are relevant to each other; scores precision/recall/nDCG@k of every similarity.", show_default=False)] = None,
+    qrels: Annotated[Optional[Path], typer.Option("--qrels", help="Relevance judgements, lines 'query doc [relevance]' (or TREC 'query 0 doc relevance') over row ids: retrieval as with --class.", show_default=False, dir_okay=False)] = None,
     method: MethodOpt = None,
     k: KOpt = 10,
     pairs: Annotated[int, typer.Option("--n-pairs", help="Random pairs for the sampled anisotropy and its interval (as in embgeo uniformity).", min=2)] = 20000,
@@ -35,11 +35,12 @@ def cosine(
     abtt_components: Annotated[Optional[int], typer.Option("--abtt-components", help="Principal components all-but-the-top removes (default: max(1, round(d/100))).", min=0, show_default=False)] = None,
     whiten_floor: Annotated[float, typer.Option("--whiten-floor", help="Whitening eigenvalue floor, relative to the largest eigenvalue.", min=0.0)] = 1e-6,
     bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples of the queries for the retrieval intervals.", min=0)] = 1000,
+    confidence: Annotated[float, typer.Option("--confidence", help="Level of the retrieval intervals.", min=0.5, max=0.999)] = 0.95,
     margin: Annotated[float, typer.Option("--margin", help="Retrieval verdict: bad when a similarity's precision@k gain over raw cosine has its whole interval above this.", min=0.0, max=1.0)] = 0.02,
     sample: SampleOpt = None,
     approx: Annotated[bool, typer.Option("--approx", help="Approximate kNN (pynndescent, recall measured) for large n.")] = False,
     write_processed: Annotated[Optional[Path], typer.Option("--write-processed", help="Save the post-processed matrix here (.npy, .npz, .csv, .tsv; written atomically).", dir_okay=False, callback=side_output(".npy", ".npz", ".csv", ".tsv"), show_default=False)] = None,
-    process: Annotated[Process, typer.Option("--process", help="Post-processing written by --write-processed; best: the vector transform that retrieves best (with --classes/--qrels), else the recommended one.", case_sensitive=False)] = Process.best,
+    process: Annotated[Process, typer.Option("--process", help="Post-processing written by --write-processed; best: the vector transform that retrieves best (with --class/--qrels), else the recommended one.", case_sensitive=False)] = Process.best,
     fail_on: FailOnOpt = None,
     id_col: IdColOpt = None,
     labels: LabelsOpt = None,
@@ -53,17 +54,19 @@ def cosine(
     plot: PlotOpt = None,
     fmt: FormatOpt = None,
     out: OutOpt = None,
+    classes_old: old_name("--classes") = None,
 ):
     """Cosine-similarity pitfalls: a verdict (ok / warn / bad) per diagnostic — anisotropy, IsoScore,
     rogue dimensions, norms, hubness, the rescaling freedom and post-processing — with the numbers behind it;
-    with --classes or --qrels, which similarity (raw cosine, dot, centred, all-but-the-top, whitened, or a
+    with --class or --qrels, which similarity (raw cosine, dot, centred, all-but-the-top, whitened, or a
     hubness reduction: mutual proximity, local scaling, NICDM, CSLS) retrieves the relevant rows best."""
     from embgeo.cosine.diagnostics import cosine_diagnostics, postprocess
     from embgeo.errors import EmbgeoError
     from embgeo.io import save_matrix
 
+    classes = renamed(classes, classes_old, old="--classes", new="--class")
     if classes and qrels:
-        raise EmbgeoError("--classes and --qrels both define what is relevant", hint="pass one of them")
+        raise EmbgeoError("--class and --qrels both define what is relevant", hint="pass one of them")
     sims = split_list(method)
     if sims:
         from embgeo.cosine.retrieval import SIMILARITIES
@@ -72,7 +75,7 @@ def cosine(
         if bad:
             raise EmbgeoError(f"unknown --method {bad[0]!r}", hint=f"use {', '.join(SIMILARITIES)} (comma-separated or repeated)")
         if not (classes or qrels):
-            raise EmbgeoError("--method picks the similarities of the retrieval check", hint="add --classes COLUMN or --qrels FILE")
+            raise EmbgeoError("--method picks the similarities of the retrieval check", hint="add --class COLUMN or --qrels FILE")
     es = read_embeddings(file, id_col=id_col, labels=labels, labels_id_col=labels_id_col, input_format=input_format,
                          drop_nonfinite=drop_nonfinite, dedupe=dedupe, join=join)
     if drop_zero:
@@ -107,7 +110,7 @@ def cosine(
         fb = read_embeddings(factors[1], input_format=input_format)
         fac = (fa.matrix, fb.matrix)
         if class_col is not None and fb.n_samples != class_col.size:
-            raise EmbgeoError(f"--classes has {class_col.size} values but B has {fb.n_samples} rows", source=factors[1],
+            raise EmbgeoError(f"--class has {class_col.size} values but B has {fb.n_samples} rows", source=factors[1],
                               hint="with --factors, X's rows are the items: pass B as X (embgeo cosine B --factors A B)")
         inputs += [input_entry(fa), input_entry(fb)]
     device = resolve_device(notes=notes)  # settings.device: where it ran (a cuda fallback is a note)
@@ -117,7 +120,7 @@ def cosine(
         report = cosine_diagnostics(
             es.matrix, k=k, factors=fac, factor_labels=class_col if fac is not None else None, attribute=attribute, attribute_name=attr or "attribute", n_pairs=pairs, top=top,
             n_components=abtt_components, floor=whiten_floor, neighbour_sample=sample, seed=s, backend=backend,
-            device=device, approx=approx, classes=class_col, relevant=relevant, similarities=sims or None, n_bootstrap=bootstrap, margin=margin,
+            device=device, approx=approx, classes=class_col, relevant=relevant, similarities=sims or None, n_bootstrap=bootstrap, confidence=confidence, margin=margin,
             on_step=lambda name: verbose(f"cosine: {name}"),
         )
     except EmbgeoError as exc:
@@ -139,8 +142,8 @@ def cosine(
         save_matrix(write_processed, processed, ids=es.ids)
         message(f"wrote the {processed_method} matrix ({processed.shape[0]} × {processed.shape[1]}, {processed.dtype}) to {write_processed}")
     settings = {
-        "k": k, "factors": list(factors) if factors else None, "attr": attr, "classes": classes, "qrels": qrels, "method": sims or None,
-        "n_pairs": pairs, "top": top, "abtt_components": abtt_components, "whiten_floor": whiten_floor, "bootstrap": bootstrap, "margin": margin,
+        "k": k, "factors": list(factors) if factors else None, "attr": attr, "class": classes, "qrels": qrels, "method": sims or None,
+        "n_pairs": pairs, "top": top, "abtt_components": abtt_components, "whiten_floor": whiten_floor, "bootstrap": bootstrap, "confidence": confidence, "margin": margin,
         "sample": sample, "approx": approx, "write_processed": write_processed, "process": processed_method or process.value,
         "fail_on": getattr(fail_on, "value", fail_on), "id_col": id_col, "labels": labels, "labels_id_col": labels_id_col,
         "join": getattr(join, "value", join), "input_format": input_format, "drop_nonfinite": drop_nonfinite, "dedupe": dedupe,

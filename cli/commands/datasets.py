@@ -86,7 +86,7 @@ def export(
     name: NameArg,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output file (.npy/.npz/.csv for synthetic sets) or folder (bundled files are copied into it).")],
     n: Annotated[Optional[int], typer.Option("--n", help="Rows (synthetic sets).", min=1)] = None,
-    d: Annotated[Optional[int], typer.Option("--d", help="Ambient dimension (synthetic sets).", min=1)] = None,
+    d: Annotated[Optional[int], typer.Option("--dim", "-d", "--d", help="Ambient dimension (synthetic sets).", min=1)] = None,
     intrinsic: Annotated[Optional[int], typer.Option("--intrinsic", help="Intrinsic dimension (ball, cube, subspace).", min=1)] = None,
     noise: Annotated[Optional[float], typer.Option("--noise", help="Noise std per coordinate (cube, subspace, swiss-roll).", min=0)] = None,
     gap: Annotated[Optional[float], typer.Option("--gap", help="Planted centroid offset (paired-gap).", min=0)] = None,

@@ -31,6 +31,7 @@ def intrinsic_id(
     discard: Annotated[float, typer.Option("--discard", help="TwoNN: share of the largest ratios r2/r1 censored.", min=0.0, max=0.89)] = 0.1,
     variant: Annotated[Variant, typer.Option("--variant", help="TwoNN estimate: censored maximum likelihood or Facco's linear fit.", case_sensitive=False)] = Variant.mle,
     bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap replicates for the TwoNN and MLE intervals (0: none; TwoNN then shows its exact interval).", min=0)] = 200,
+    confidence: Annotated[float, typer.Option("--confidence", help="Level of the intervals (bootstrap, TwoNN's exact, GRIDE's), which the verdict compares.", min=0.5, max=0.999)] = 0.95,
     approx: Annotated[bool, typer.Option("--approx", help="Approximate kNN (pynndescent) with a measured recall; for large n.")] = False,
     sample: SampleOpt = None,
     layers: Annotated[bool, typer.Option("--layers", help="Treat the input as a layer stack: estimates per layer and the neighbourhood overlap between consecutive layers.")] = False,
@@ -71,10 +72,10 @@ def intrinsic_id(
     device = resolve_device(notes=device_notes)  # settings.device: where it ran (a cuda fallback is a note)
     s = seed_value(seed)
     common = dict(methods=methods, k=k, gride_max=gride_max, discard_fraction=discard, twonn_variant=variant.value,
-                  sample=sample, approx=approx, seed=s, n_boot=bootstrap, metric=metric.value,
+                  sample=sample, approx=approx, seed=s, n_boot=bootstrap, level=confidence, metric=metric.value,
                   backend="torch" if device == "cuda" else "numpy", device=device)
     settings = {"method": list(methods), "k": k, "gride_max": gride_max, "discard": discard, "variant": variant.value,
-                "bootstrap": bootstrap, "approx": approx, "sample": sample, "layers": layers, "overlap_k": overlap_k if layers else None,
+                "bootstrap": bootstrap, "confidence": confidence, "approx": approx, "sample": sample, "layers": layers, "overlap_k": overlap_k if layers else None,
                 "metric": metric.value, "id_col": id_col, "input_format": input_format, "drop_nonfinite": drop_nonfinite,
                 "dedupe": dedupe, "seed": s, "device": device, "scheduler": scheduler, "join": getattr(join, "value", join),
                 "fail_on": getattr(fail_on, "value", fail_on)}

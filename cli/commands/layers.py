@@ -7,7 +7,7 @@ from typing import Annotated, List, Optional
 import typer
 
 from embgeo.cli.common import (
-    join_option,
+    join_option, old_name, renamed,
     FailOnOpt, FormatOpt, InputFormatOpt, JoinOpt, LabelsIdOpt, LabelsOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, emit_result, input_entry,
     message, progress, seed_value,
 )
@@ -77,9 +77,9 @@ def _take_stack(st, rows):
 def layers(
     x: Annotated[Optional[str], typer.Argument(help="Pooled layer stack (one L×n×d file, e.g. pooled.h5:mean from embgeo extract): the first view.", metavar="X", show_default=False)] = None,
     views: Annotated[Optional[List[str]], typer.Option("--views", help="Another view of the same rows and layers (an augmentation); repeat for more. Enables InfoNCE, LiDAR, DiME.", show_default=False)] = None,
-    group: Annotated[Optional[str], typer.Option("--group", help="Column of --labels: rows of X sharing a value are views (augmentations) of one sample.", show_default=False)] = None,
+    group: Annotated[Optional[str], typer.Option("--group", help="Column of --labels: rows sharing a value come from one sample (its views, e.g. augmentations).", show_default=False)] = None,
     tokens: Annotated[Optional[Path], typer.Option("--tokens", help="Token clouds (tokens.h5 from embgeo extract): prompt entropy, curvature, token geometry.", show_default=False)] = None,
-    alpha: Annotated[float, typer.Option("--alpha", help="Order α of the matrix entropies (1 = Shannon).", min=0.0)] = 1.0,
+    alpha: Annotated[float, typer.Option("--entropy-alpha", help="Order α of the matrix entropies (1 = Shannon).", min=0.0)] = 1.0,
     entropy_norm: Annotated[EntropyNorm, typer.Option("--entropy-norm", help="Entropy normalisation: maxEntropy = min(log N, log D) (the reference's default), logN, logD, logNlogD, raw (nats).")] = EntropyNorm.maxEntropy,
     temperature: Annotated[float, typer.Option("--temperature", help="InfoNCE temperature τ.", min=0.0)] = 0.1,
     delta: Annotated[float, typer.Option("--delta", help="LiDAR's ridge δ on the within-class scatter.", min=0.0)] = 1e-4,
@@ -88,9 +88,9 @@ def layers(
     gride_max: Annotated[int, typer.Option("--gride-max", help="Largest GRIDE neighbour rank per text (duplicates dropped).", min=2)] = 256,
     overlap_max_k: Annotated[int, typer.Option("--overlap-max-k", help="Overlap χ(k) between consecutive layers for k = 1…this.", min=1)] = 31,
     loss: Annotated[Optional[str], typer.Option("--loss", help="Column of --labels (joined by text id) with a per-text loss: Spearman(token GRIDE, loss) per layer.", show_default=False)] = None,
-    attribute: Annotated[Optional[str], typer.Option("--attribute", help="Numeric column of --labels: held-out Spearman of its rank axis per layer (rank_spearman).", show_default=False)] = None,
+    attribute: Annotated[Optional[str], typer.Option("--attr", help="Numeric column of --labels: held-out Spearman of its rank axis per layer (rank_spearman).", show_default=False)] = None,
     class_col: Annotated[Optional[str], typer.Option("--class", help="Class column of --labels: per-layer linear-probe accuracy and k-NN label overlap.", show_default=False)] = None,
-    folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds of --attribute and --class.", min=2)] = 5,
+    folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds of --attr and --class.", min=2)] = 5,
     k: Annotated[int, typer.Option("--k", "-k", help="Neighbours of the label overlap (--class).", min=1)] = 10,
     labels: LabelsOpt = None,
     labels_id_col: LabelsIdOpt = None,
@@ -102,6 +102,8 @@ def layers(
     fmt: FormatOpt = None,
     out: OutOpt = None,
     plot: PlotOpt = None,
+    alpha_old: old_name("--alpha", float) = None,
+    attribute_old: old_name("--attribute") = None,
 ):
     """The Layer-by-Layer metric suite per layer (Skean et al. 2025, faithful to its reference
     code): prompt and dataset entropy, curvature, InfoNCE, LiDAR, DiME; with --tokens also the
@@ -114,10 +116,12 @@ def layers(
     from embgeo.layers import layer_suite
 
     seed = seed_value(seed)
+    alpha = renamed(alpha, alpha_old, old="--alpha", new="--entropy-alpha", default=1.0)
+    attribute = renamed(attribute, attribute_old, old="--attribute", new="--attr")
     join = getattr(join, "value", join)
     if x is None and tokens is None:
         raise EmbgeoError("nothing to measure", hint="give a pooled stack X, --tokens FILE, or both")
-    needs = [o for o, v in (("--group", group), ("--loss", loss), ("--attribute", attribute), ("--class", class_col)) if v]
+    needs = [o for o, v in (("--group", group), ("--loss", loss), ("--attr", attribute), ("--class", class_col)) if v]
     if needs and labels is None:
         raise EmbgeoError(f"{needs[0]} names a column of --labels", hint="pass --labels FILE")
     attr_values = class_values = None
@@ -143,7 +147,7 @@ def layers(
         if group:
             groups = _column(ids, n, labels, labels_id_col, group, "--group", join)
         if attribute:
-            raw = _column(ids, n, labels, labels_id_col, attribute, "--attribute", join)
+            raw = _column(ids, n, labels, labels_id_col, attribute, "--attr", join)
             try:
                 attr_values = raw.astype(np.float64)
             except ValueError:
@@ -222,10 +226,10 @@ def layers(
         save_figure(plot_layer_suite(res), plot)
         message(f"plot: {plot}")
     emit_result(command="layers", inputs=inputs,
-                settings={"views": list(views or []), "group": group, "tokens": None if tokens is None else str(tokens), "alpha": alpha,
+                settings={"views": list(views or []), "group": group, "tokens": None if tokens is None else str(tokens), "entropy_alpha": alpha,
                           "entropy_norm": entropy_norm.value, "temperature": temperature, "delta": delta, "dime_perms": dime_perms,
                           "geometry": geometry, "gride_max": gride_max, "overlap_max_k": overlap_max_k, "loss": loss,
-                          "attribute": attribute, "class": class_col, "folds": folds, "k": k,
+                          "attr": attribute, "class": class_col, "folds": folds, "k": k,
                           "labels": None if labels is None else str(labels), "labels_id_col": labels_id_col, "join": join, "sample": sample,
                           "seed": seed, "fail_on": getattr(fail_on, "value", fail_on)},
                 result=res, notes=sample_notes + list(res.notes), fmt=fmt, out=out, title="embgeo layers", fail_on=fail_on)

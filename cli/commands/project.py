@@ -43,7 +43,7 @@ def project(
     file: Annotated[str, typer.Argument(help="Embedding file (PATH or PATH:KEY).", show_default=False, metavar="X")],
     method: Annotated[Method, typer.Option("--method", "-m", help="umap (seeded umap-learn), pca, or hyperbolic-umap (umap-learn's hyperboloid output drawn on the Poincaré disk).", case_sensitive=False)] = Method.umap,
     color_by: Annotated[Optional[str], typer.Option("--color-by", help="Label column that colours the map: numbers get a colour scale, text a legend (needs --labels unless the input carries it).", show_default=False)] = None,
-    n_neighbors: Annotated[int, typer.Option("--n-neighbors", help="UMAP neighbourhood size.", min=2)] = 15,
+    n_neighbors: Annotated[int, typer.Option("--k", "-k", "--n-neighbors", help="Neighbours of the UMAP graph (umap-learn's n_neighbors).", min=2)] = 15,
     min_dist: Annotated[float, typer.Option("--min-dist", help="UMAP minimum distance between points in the map.", min=0.0, max=1.0)] = 0.1,
     metric: Annotated[str, typer.Option("--metric", help="UMAP input metric (cosine, euclidean, …).")] = "cosine",
     n_epochs: Annotated[Optional[int], typer.Option("--epochs", help="UMAP epochs (default: umap-learn's, 500 below 10 000 rows).", min=1, show_default=False)] = None,

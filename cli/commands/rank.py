@@ -110,7 +110,7 @@ def rank(
     method: Annotated[Optional[List[str]], typer.Option("--method", "-m", help="Axis methods, comma-separated or repeated: all = regression, pairwise, extremes (two extremes and top/bottom-q means), fewshot, and anchors, anchors_best when anchors are given.", callback=_check_methods, show_default=False)] = None,
     axis: Annotated[Optional[Path], typer.Option("--axis", help="Score this saved axis (.npy, from --save-axis) on X's labelled rows instead of fitting: cross-dataset transfer. Its centre (AXIS.centre.npy) is used when present.", dir_okay=False, show_default=False)] = None,
     transform: Annotated[Transform, typer.Option("--transform", help="Transform of the attribute before fitting: log1p, or rank (fit the order only; robust to heavy tails). Ranks, and so Spearman/Kendall of order-only axes, do not change.", case_sensitive=False)] = Transform.none,
-    group: Annotated[Optional[str], typer.Option("--group", help="Column of groups kept together in cross-validation (GroupKFold).", show_default=False)] = None,
+    group: Annotated[Optional[str], typer.Option("--group", help="Column: rows sharing a value come from one sample, kept together in cross-validation (GroupKFold).", show_default=False)] = None,
     folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds.", min=2)] = 5,
     no_normalize: Annotated[bool, typer.Option("--no-normalize", help="Do not L2-normalise rows (after centring) before fitting.")] = False,
     centre: Annotated[bool, typer.Option("--centre", "--center", help="Subtract the training mean before normalising.")] = False,

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from embgeo.cli.common import (
     join_option,
+    old_name,
+    renamed,
     Device,
     FailOnOpt,
     LabelsIdOpt,
@@ -308,7 +310,7 @@ def _class_labels(es, classes_es, column: Optional[str]):
     if column is None:
         if len(cols) != 1:
             raise EmbgeoError(f"--classes needs the class of each row of X: {'no label column' if not cols else 'several label columns (' + ', '.join(cols) + ')'}",
-                              hint="give --labels FILE (one class column) or name the column with --class-col")
+                              hint="give --labels FILE (one class column) or name the column with --class")
         column = cols[0]
     values = np.asarray(es.attribute(column))
     ints = _as_indices(values)
@@ -384,7 +386,7 @@ def gap(
     labels: LabelsOpt = None,
     labels_id_col: LabelsIdOpt = None,
     join: GapJoinOpt = None,
-    class_col: Annotated[Optional[str], typer.Option("--class-col", help="Label column holding each X row's class (an index into --classes, or its id); default: the only label column.", show_default=False)] = None,
+    class_col: Annotated[Optional[str], typer.Option("--class", help="Label column holding each X row's class (an index into --classes, or its id); default: the only label column.", show_default=False)] = None,
     mixup_lambda: Annotated[float, typer.Option("--lambda", help="Mixing ratio λ of the geodesic-mixup hard negatives (weight on X).", min=0.0, max=1.0)] = 0.5,
     block: Annotated[Optional[int], typer.Option("--block", help="Rows per tile of the exact uniformity sums (memory ~ block × n).", min=1)] = None,
     device: DeviceOpt = None,
@@ -400,6 +402,7 @@ def gap(
     plot: PlotOpt = None,
     fmt: FormatOpt = None,
     out: OutOpt = None,
+    class_col_old: old_name("--class-col") = None,
 ):
     """The modality gap between two row-paired sets (Liang et al. 2022): centroid gap, uniformity, alignment, separability,
     the shift experiment (retrieval R@1/5/10, contrastive loss, rel_lalign), zero-shot hits and mixup.
@@ -411,9 +414,10 @@ def gap(
     from embgeo.uniformity.gap import modality_gap, parse_sweep
 
     seed = seed_value(seed)
+    class_col = renamed(class_col, class_col_old, old="--class-col", new="--class")
     grid = parse_sweep(shift_sweep) if shift_sweep is not None else None
     if classes is None and (labels is not None or class_col is not None):
-        raise EmbgeoError("--labels/--class-col give the class of each X row for zero-shot hits, which needs --classes C.npy")
+        raise EmbgeoError("--labels/--class give the class of each X row for zero-shot hits, which needs --classes C.npy")
     vec = _read_direction(direction) if direction is not None else None
     (sx, sy), how, read, load_notes = _load([x, y], id_col=id_col, input_format=input_format, drop_nonfinite=drop_nonfinite,
                                             drop_zero=drop_zero, dedupe=dedupe, sample=sample, seed=seed, labels=labels,
@@ -451,7 +455,7 @@ def gap(
         "separability": separability, "shift": shift, "shift_sweep": None if grid is None else [float(v) for v in grid],
         "direction": None if direction is None else str(direction), "write_direction": None if write_direction is None else str(write_direction),
         "temperature": temperature, "classes": classes, "labels": None if labels is None else str(labels),
-        "labels_id_col": labels_id_col, "join": _value(join), "class_col": used_col, "lambda": mixup_lambda, "block": block,
+        "labels_id_col": labels_id_col, "join": _value(join), "class": used_col, "lambda": mixup_lambda, "block": block,
         "device": _ran_on(engine), "backend": backend.value, "engine": res.uniformity_x.backend, "seed": seed, "id_col": id_col,
         "input_format": input_format, "drop_nonfinite": drop_nonfinite, "drop_zero": drop_zero, "dedupe": dedupe,
         "sample": sample, "fail_on": _value(fail_on),

@@ -38,6 +38,7 @@ from embgeo.cosine.neighbors import (
 )
 from embgeo.cosine.postprocess import (
     POST_JACCARD_BAD, POST_JACCARD_WARN, WHITEN_FLOOR, PostprocessResult, all_but_the_top, center, postprocess, postprocessing, standardise, whiten,
+    zero_variance,
 )
 from embgeo.cosine.rescaling import (
     FACTOR_JACCARD_BAD, FACTOR_JACCARD_WARN, SCALE_JACCARD_BAD, SCALE_JACCARD_WARN, RescalingResult, dimension_rescaling, factor_rescaling, invariant_factors,
@@ -74,7 +75,7 @@ class CosineReport(Result):
     hubness: HubnessResult
     rescaling: RescalingResult
     postprocessing: PostprocessResult
-    retrieval: object = None  # RetrievalResult with --classes / --qrels
+    retrieval: object = None  # RetrievalResult with --class / --qrels
 
     def verdicts(self) -> dict[str, Verdict]:
         out = {name: getattr(self, name).verdict() for name in DIAGNOSTICS}
@@ -242,6 +243,7 @@ def cosine_diagnostics(
     n_bootstrap: int = 1000,
     margin: float | None = None,
     on_step=None,
+    confidence: float = 0.95,
 ) -> CosineReport:
     """Run all seven cosine diagnostics on ``X`` (n_samples, n_features).
 
@@ -265,6 +267,7 @@ def cosine_diagnostics(
     relevant : optional ``(row, set_of_rows)`` list from relevance judgements (rows of ``X``; not with a sample).
     similarities : the similarities retrieval compares (default all of ``SIMILARITIES``).
     n_bootstrap : bootstrap resamples of the retrieval queries (default 1000).
+    confidence : level of the retrieval intervals (default 0.95).
     margin : precision@k gain over raw cosine a similarity's whole interval must clear for ``bad`` (default 0.02).
     on_step : optional ``callable(name)`` called before each diagnostic (progress).
 
@@ -301,6 +304,8 @@ def cosine_diagnostics(
     aniso = anisotropy(X, n_pairs=n_pairs, seed=int(seeds[1]))
     step("isoscore")
     spec = spectrum(X)  # one float64 eigendecomposition for IsoScore, all-but-the-top and whitening
+    if not spec.eigenvalues.max() > 0:  # every row the same vector: no direction to measure (or whiten)
+        raise zero_variance("X")
     iso = isoscore(X, seed=int(seeds[2]), eigenvalues=spec.eigenvalues)
     spec_n = spec if Xn is X else spectrum(Xn)
     step("rogue_dimensions")
@@ -328,11 +333,11 @@ def cosine_diagnostics(
         step("retrieval")
         if Xn is not X and relevant is not None:
             raise EmbgeoError("relevance judgements name rows of the whole matrix; they cannot be used with a neighbour sample",
-                              hint="drop --sample, or use --classes")
+                              hint="drop --sample, or use --class")
         if Xn is not X:
             classes = None if classes is None else np.asarray(classes, dtype=object)[rows]
         ret = retrieval(Xn, labels=classes, relevant=relevant, k=k, methods=similarities or SIMILARITIES, n_components=n_components,
-                        floor=floor, n_bootstrap=n_bootstrap, seed=int(seeds[4]),
+                        floor=floor, n_bootstrap=n_bootstrap, confidence=confidence, seed=int(seeds[4]),
                         **({} if margin is None else {"margin": margin}))
     return CosineReport(n, d, int(k), int(Xn.shape[0]), int(seed) if isinstance(seed, (int, np.integer)) else 0, **parts, retrieval=ret)
 

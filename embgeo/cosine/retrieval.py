@@ -379,7 +379,7 @@ def retrieval(
     if "cosine" not in methods:
         methods.insert(0, "cosine")
     if (labels is None) == (relevant is None):
-        raise EmbgeoError("retrieval needs class labels or relevance judgements (one of them)", hint="pass --classes COLUMN or --qrels FILE")
+        raise EmbgeoError("retrieval needs class labels or relevance judgements (one of them)", hint="pass --class COLUMN or --qrels FILE")
     if labels is not None:
         labels = np.asarray(labels, dtype=object).reshape(-1)
         if labels.size != n:

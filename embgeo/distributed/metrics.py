@@ -256,7 +256,8 @@ def intrinsic_dimension(X, *, client, share_data: str = "auto", **kwargs):
         notes = [R.HIGH_ID_NOTE]
         if rows is not None:
             notes.append(f"note: estimated on a seeded random sample of {rows.size} of {X.shape[0]} rows (--seed {seed})")
-        report = R.IntrinsicReport(int(X.shape[0]), int(Xs.shape[0]), 0, rows is not None, methods, notes=tuple(notes))
+        report = R.IntrinsicReport(int(X.shape[0]), int(Xs.shape[0]), 0, rows is not None, methods, notes=tuple(notes),
+                                   level=float(kwargs.get("level", 0.95)))
     if spectral:
         extra = D.spectral_dimensions(Xs, client=client, methods=spectral, share_data=share_data if rows is None else "scatter")
         report = dataclasses.replace(report, methods=R.parse_methods(methods), **extra)

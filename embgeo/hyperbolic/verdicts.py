@@ -54,7 +54,7 @@ def tree_verdict(map_value, distortion_mean, *, map_id: str = "map", more_maps: 
 
     ``map_value`` is the MAP held by the metric id ``map_id`` (``map``: Nickel–Kiela, closure
     ancestors; ``map_sala``: Sala et al., graph neighbours); ``more_maps`` ``{id: value}`` are
-    other MAPs of the same embedding, judged on the same band (``hyperbolic eval --metric all``
+    other MAPs of the same embedding, judged on the same band (``hyperbolic eval --protocol all``
     computes both). Each number gets a status (MAP: ok ≥ 0.9, warn ≥ 0.5, else bad; mean
     distortion: ok ≤ 0.2, warn ≤ 0.5, else bad); the verdict is the worst of them, so no judged
     row is worse than the verdict, and ``decided_by`` names the number that set it (on a tie:

@@ -17,7 +17,7 @@ import numpy as np
 
 from embgeo.errors import EmbgeoError
 from embgeo.intrinsic.methods import PEER_MLE_K, neighbors_needed, parse_methods
-from embgeo.intrinsic.result import ESTIMATOR_CAPTION, SPECTRAL_CAPTION, IntrinsicReport, interval_of
+from embgeo.intrinsic.result import ESTIMATOR_CAPTION, SPECTRAL_CAPTION, IntrinsicReport, interval_of, level_text
 from embgeo.intrinsic.sampling import sample_rows
 from embgeo.intrinsic.summary import intrinsic_dimension
 from embgeo.knn.engine import knn
@@ -93,7 +93,8 @@ class LayerReport(Result):
             return Verdict(v.status, f"layer {name}{more}: {v.reason}", v.fix, v.decided_by)
         if verdicts and all(v.status == "ok" for v in verdicts):
             read = sorted({v.decided_by for v in verdicts if v.decided_by})
-            return Verdict("ok", f"in every layer the neighbour estimators agree within their 95 % intervals; read {', '.join(read)}",
+            level = level_text(self.reports[0].level)
+            return Verdict("ok", f"in every layer the neighbour estimators agree within their {level} intervals; read {', '.join(read)}",
                            "", read[0] if read else None)
         return Verdict("info", "per-layer spectral measures only: no intrinsic-dimension estimator was asked", "", None)
 
@@ -196,6 +197,7 @@ def layer_dimensions(
     backend: str = "numpy",
     device: str = "cpu",
     progress=None,
+    level: float = 0.95,
 ) -> LayerReport:
     """Intrinsic dimension of every layer of ``stack`` and the overlap between consecutive layers.
 
@@ -203,7 +205,7 @@ def layer_dimensions(
     list of ``(n, d_l)`` matrices with the same rows). The same seeded ``sample``
     of rows is used in every layer. One kNN search per layer (``k`` large
     enough for both the estimators and the overlap, default ``overlap_k`` = 10)
-    serves everything when the layer has no duplicate rows.
+    serves everything when the layer has no duplicate rows. ``level`` (0.95): of every interval.
     """
     methods = parse_methods(methods)
     layers, names = split_layers(stack)
@@ -227,7 +229,7 @@ def layer_dimensions(
         reuse = nb if nb.n_duplicate_rows == 0 else None
         try:
             rep = intrinsic_dimension(X, methods=methods, k=k, gride_max=gride_max, discard_fraction=discard_fraction,
-                                      twonn_variant=twonn_variant, n_boot=n_boot, seed=seed, approx=approx,
+                                      twonn_variant=twonn_variant, n_boot=n_boot, level=level, seed=seed, approx=approx,
                                       metric=metric, backend=backend, device=device, neighbors=reuse, check_sample=rows is not None)
         except EmbgeoError as exc:  # name the layer the problem is in
             if exc.source or f"layer '{name}'" in exc.message:

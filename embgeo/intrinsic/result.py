@@ -27,9 +27,23 @@ RECOMMEND_ORDER = ("calibrated", "gride.plateau", "twonn", "mle")
 #: GRIDE plateau: ≥ PLATEAU_MIN consecutive scales within PLATEAU_TOL of their median (or within their intervals)
 PLATEAU_MIN = 3
 PLATEAU_TOL = 0.10
-#: interval level of every ``ci_low``/``ci_high`` here
+#: default interval level of every ``ci_low``/``ci_high`` here (``intrinsic_dimension(level=…)``, ``id --confidence``)
 LEVEL = 0.95
 Z95 = 1.959963984540054
+
+
+def z_of(level: float) -> float:
+    """The normal quantile of a two-sided ``level`` interval (1.96 at 0.95)."""
+    if level == LEVEL:
+        return Z95
+    from scipy.special import ndtri
+
+    return float(ndtri(0.5 + level / 2.0))
+
+
+def level_text(level: float) -> str:
+    """``95 %`` — how the verdicts and tables name an interval level."""
+    return f"{100.0 * float(level):g} %"
 #: estimates above this read as lower bounds (HIGH_ID_NOTE)
 HIGH_ID = 20.0
 #: captions of the two tables (:meth:`IntrinsicReport.tables`)
@@ -54,11 +68,11 @@ class Plateau:
     ci_high: float
 
 
-def gride_plateau(g: GrideResult) -> Plateau | None:
+def gride_plateau(g: GrideResult, z: float = Z95) -> Plateau | None:
     """The longest run of ≥ :data:`PLATEAU_MIN` consecutive GRIDE scales whose estimates agree.
 
-    A run agrees when ``max − min ≤ max(PLATEAU_TOL · median, 2 · 1.96 · largest s.e.)``: within
-    10 % of each other, or within their 95 % intervals when those are wider. Ties go to the run
+    A run agrees when ``max − min ≤ max(PLATEAU_TOL · median, 2 · z · largest s.e.)``: within
+    10 % of each other, or within their intervals when those are wider (``z`` = 1.96: 95 %). Ties go to the run
     at larger scales (above the noise). ``None`` when there is no such run (or too few scales).
     """
     d = np.asarray(g.dimension, dtype=np.float64)
@@ -69,7 +83,7 @@ def gride_plateau(g: GrideResult) -> Plateau | None:
             run, err = d[i:j], e[i:j]
             if not (np.all(np.isfinite(run)) and np.all(np.isfinite(err))):
                 break
-            if run.max() - run.min() > max(PLATEAU_TOL * float(np.median(run)), 2 * Z95 * float(err.max())):
+            if run.max() - run.min() > max(PLATEAU_TOL * float(np.median(run)), 2 * z * float(err.max())):
                 break
             if best is None or (j - i) >= (best[1] - best[0]):
                 best = (i, j)
@@ -78,7 +92,7 @@ def gride_plateau(g: GrideResult) -> Plateau | None:
     i, j = best
     run, err = d[i:j], e[i:j]
     return Plateau(i, j - 1, int(g.n2[i]), int(g.n2[j - 1]), float(np.median(run)),
-                   float(np.min(run - Z95 * err)), float(np.max(run + Z95 * err)))
+                   float(np.min(run - z * err)), float(np.max(run + z * err)))
 
 
 # --------------------------------------------------------------------------- the report
@@ -146,10 +160,12 @@ class IntrinsicReport(Result):
     sample_check: SampleCheck | None = None
     #: with ``kernel_rate=True``: the exact search's :meth:`~embgeo.knn.engine.Neighbors.sgemm_fraction` (None otherwise)
     knn_rate: dict | None = field(default=None, compare=False)
+    #: level of every interval (the bootstrap percentiles, TwoNN's exact χ² interval, GRIDE's normal intervals)
+    level: float = LEVEL
 
     # ---- which estimate to read, and the verdict (the CLI and the report call these) ----
     def plateau(self) -> Plateau | None:
-        return gride_plateau(self.gride) if self.gride is not None and self.gride.dimension.size else None
+        return gride_plateau(self.gride, z_of(self.level)) if self.gride is not None and self.gride.dimension.size else None
 
     def estimates(self) -> list[Estimate]:
         """The neighbour estimators' headline numbers, in table order (GRIDE: its plateau, when there is one);
@@ -235,7 +251,7 @@ class IntrinsicReport(Result):
 
     def verdict(self) -> Verdict:
         """``warn`` when halving ``--sample`` moves TwoNN beyond its interval, when two neighbour
-        estimators disagree beyond their 95 % intervals, or when GRIDE's scale curve has no plateau;
+        estimators disagree beyond their intervals (95 % unless ``level`` says otherwise), or when GRIDE's scale curve has no plateau;
         else ``ok`` (``info`` with spectral measures only). The reason names the estimate to read."""
         rec = self.recommended()
         read = "" if rec is None else f"read {rec.metric} = {rec.value:.2f}" + (
@@ -251,7 +267,7 @@ class IntrinsicReport(Result):
         if pair is not None:
             a, b = pair
             warns.append((f"{a.metric} {a.value:.2f} [{a.ci_low:.2f}, {a.ci_high:.2f}] and {b.metric} {b.value:.2f} "
-                          f"[{b.ci_low:.2f}, {b.ci_high:.2f}] disagree beyond their 95 % intervals (they read different scales)",
+                          f"[{b.ci_low:.2f}, {b.ci_high:.2f}] disagree beyond their {level_text(self.level)} intervals (they read different scales)",
                           b.metric, "read the GRIDE scale curve (-m gride, --plot) and report the dimension with the scale it holds at"))
         if self.gride is not None and self.gride.dimension.size >= PLATEAU_MIN and self.plateau() is None:
             curve = ", ".join(_curve_value(d) for d in self.gride.dimension)
@@ -266,7 +282,7 @@ class IntrinsicReport(Result):
         if rec.metric in SPECTRAL_METHODS:
             return Verdict("info", f"{read}: {rec.reason}", "add -m twonn,mle,gride for the intrinsic dimension", rec.metric)
         checked = [e.metric for e in self.estimates() if _finite(e.ci_low, e.ci_high)]
-        agree = (f"{', '.join(checked)} agree within their 95 % intervals" if len(checked) > 1
+        agree = (f"{', '.join(checked)} agree within their {level_text(self.level)} intervals" if len(checked) > 1
                  else "one estimator with an interval: nothing to compare")
         if sc is not None:
             agree += f"; TwoNN on half the sample agrees ({sc.dimension_half:.2f})"
@@ -317,11 +333,11 @@ class IntrinsicReport(Result):
                     out[m][key] = v
         g = self.gride
         if g is not None:
-            p = self.plateau()
+            p, z = self.plateau(), z_of(self.level)
             out["gride"] = {
                 "plateau": None if p is None else {"dimension": p.value, "ci_low": p.ci_low, "ci_high": p.ci_high, "n2_first": p.n2_first, "n2_last": p.n2_last},
-                "scales": [{"n1": int(a), "n2": int(b), "dimension": float(d), "stderr": float(e), "ci_low": float(d - Z95 * e),
-                            "ci_high": float(d + Z95 * e), "scale": float(s)}
+                "scales": [{"n1": int(a), "n2": int(b), "dimension": float(d), "stderr": float(e), "ci_low": float(d - z * e),
+                            "ci_high": float(d + z * e), "scale": float(s)}
                            for a, b, d, e, s in zip(g.n1, g.n2, g.dimension, g.stderr, g.scale)],
                 "n_points": g.n_points, "n_duplicates_dropped": g.n_duplicates_dropped,
             }
@@ -343,7 +359,8 @@ class IntrinsicReport(Result):
         rec = self.recommended()
         n_dims = self.n_dims or (self.pca.n_dims if self.pca is not None else None)
         out = {"n_rows": self.n_rows, "n_dims": n_dims, "n_used": self.n_used, "n_duplicates_dropped": self.n_duplicates_dropped,
-               "sampled": self.sampled, "methods": list(self.methods), "recommended": None if rec is None else rec.to_dict()}
+               "sampled": self.sampled, "methods": list(self.methods), "interval_level": self.level,
+               "recommended": None if rec is None else rec.to_dict()}
         out.update(self._estimator_dicts())
         out.update(self._spectral_dicts())
         if self.sample_check is not None:
@@ -385,7 +402,7 @@ class IntrinsicReport(Result):
         if g is not None:
             p = self.plateau()
             for a, b, d, e, s in zip(g.n1, g.n2, g.dimension, g.stderr, g.scale):
-                add("gride", float(d), float(d - Z95 * e), float(d + Z95 * e), "dims", "", method="gride", k=int(b), scale=float(s), read=False)
+                add("gride", float(d), float(d - z_of(self.level) * e), float(d + z_of(self.level) * e), "dims", "", method="gride", k=int(b), scale=float(s), read=False)
             add("gride.plateau", None if p is None else p.value, None if p is None else p.ci_low, None if p is None else p.ci_high, "dims",
                 method="gride",
                 k=None if p is None else p.n2_last, read=rec is not None and rec.metric == "gride.plateau")

@@ -29,7 +29,7 @@ METRIC_INFO = {
     "loss_spearman": ("", "Spearman correlation of token_gride with the per-text loss"),
     "loss_pvalue": ("", "p-value of loss_spearman"),
     "token_overlap": ("", "neighbourhood overlap χ(k) of tokens with the next layer, mean over texts"),
-    "rank_spearman": ("", "held-out Spearman of the regression rank axis of --attribute"),
+    "rank_spearman": ("", "held-out Spearman of the regression rank axis of --attr"),
     "probe_accuracy": ("", "held-out accuracy of a logistic-regression probe of --class"),
     "probe_chance": ("", "majority-class share of --class"),
     "label_overlap": ("", "share of the k nearest neighbours with the row's --class label"),
@@ -106,7 +106,7 @@ class LayerSuiteResult(Result):
         return {k: [float(x) for x in v] for k, v in self.values.items()}
 
     def verdict(self) -> Verdict:
-        """``info``: these are descriptive curves. With a task (--class, --attribute) the reason
+        """``info``: these are descriptive curves. With a task (--class, --attr) the reason
         names the best layer for it (highest probe accuracy, else held-out rank Spearman);
         otherwise the layer where the dataset entropy (else the prompt entropy) is lowest,
         the compression point of the paper."""
@@ -284,7 +284,7 @@ def layer_suite(
     intervals = {}
     if attribute is not None or classes is not None:
         if stack is None:
-            raise EmbgeoError("task metrics (--attribute, --class) need the pooled stack X")
+            raise EmbgeoError("task metrics (--attr, --class) need the pooled stack X")
         from embgeo.layers.task import task_per_layer
 
         task = task_per_layer(layers, attribute=attribute, attribute_name=attribute_name, classes=classes, n_folds=task_folds, k=task_k, seed=seed)

@@ -400,7 +400,7 @@ def run_hierarchy(ctx: Context) -> Section:
     return Section(
         "hierarchy", "Hierarchy in the Poincaré disk", status, key_name, key, verdict,
         explanation="When the rows of X carry the hierarchy's node ids, X itself is scored first (cosine neighbours: rows "
-                    "L2-normalised, chord distances) by the rule of `hyperbolic eval --metric all`: every MAP computed (Nickel–Kiela "
+                    "L2-normalised, chord distances) by the rule of `hyperbolic eval --protocol all`: every MAP computed (Nickel–Kiela "
                     "and Sala) and mean distortion, the worst decides; that verdict is the card's. "
                     "The hierarchy is embedded by the combinatorial construction (Sarkar's, as in Sala et al.): the root at "
                     "the origin, children spread around their parent, scale τ set by the distortion target ε. MAP (Sala) "

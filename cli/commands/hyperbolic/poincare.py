@@ -10,8 +10,8 @@ from typing import Annotated, Optional
 import typer
 
 from embgeo.cli.common import (
-    FailOnOpt, FormatOpt, IdColOpt, OutOpt, PlotOpt, SeedOpt, emit_result, input_entry, message, resolve_device, save_plot, seed_value,
-    settings, side_output,
+    FailOnOpt, FormatOpt, IdColOpt, OutOpt, PlotOpt, SeedOpt, emit_result, input_entry, message, old_name, renamed, resolve_device, save_plot,
+    seed_value, settings, side_output,
 )
 
 EdgesArg = Annotated[Path, typer.Argument(metavar="EDGES", help="Hierarchy or graph: an edge list 'u v \\[w]' or a closure CSV 'id1,id2\\[,weight]'.", show_default=False, dir_okay=False)]
@@ -113,7 +113,7 @@ def _check_summary_out(value: Optional[Path]) -> Optional[Path]:
 def train(
     edges: EdgesArg,
     coords: Annotated[Path, typer.Option("--coords", help="Write the embedding here (.npz: embeddings, ids, curvature, model, config, history, holdout).", dir_okay=False, callback=_check_npz, show_default=False)],
-    dim: Annotated[int, typer.Option("--dim", help="Embedding dimension.", min=1)] = 10,
+    dim: Annotated[int, typer.Option("--dim", "-d", help="Embedding dimension.", min=1)] = 10,
     epochs: Annotated[int, typer.Option("--epochs", help="Passes over the positive pairs (closure of a DAG, edges of a graph).", min=0)] = 300,
     negatives: Annotated[int, typer.Option("--negatives", help="Negatives per positive pair (nodes that are not positives).", min=1)] = 50,
     lr: Annotated[float, typer.Option("--lr", help="Learning rate (radam: 0.03; rsgd: try 1); > 0.", callback=_positive("--lr"))] = 0.03,
@@ -216,7 +216,7 @@ class _train_progress:
 def eval_(
     emb: Annotated[str, typer.Argument(metavar="X", help="Embedding (PATH or PATH:KEY); rows matched to the hierarchy by ids when the file has them.", show_default=False)],
     edges: EdgesArg,
-    metric: Annotated[Metric, typer.Option("--metric", help="nk: MAP + mean rank, closure ancestors as positives (Nickel & Kiela); sala: MAP with graph neighbours + distortion (Sala et al.); all: both.", case_sensitive=False)] = Metric.nk,
+    metric: Annotated[Metric, typer.Option("--protocol", help="Which MAP: nk: MAP + mean rank, closure ancestors as positives (Nickel & Kiela); sala: MAP with graph neighbours + distortion (Sala et al.); all: both.", case_sensitive=False)] = Metric.nk,
     model: Annotated[Optional[EvalModel], typer.Option("--model", help="Geometry of the coordinates (default: poincare, or what the .npz says).", case_sensitive=False)] = None,
     curvature: Annotated[Optional[float], typer.Option("--c", help="Curvature −c (default: 1, or the .npz's 'curvature').")] = None,
     distortion: Annotated[Optional[bool], typer.Option("--distortion/--no-distortion", help="Mean and worst-case distortion (default: with sala/all).", show_default=False)] = None,
@@ -232,6 +232,7 @@ def eval_(
     fail_on: FailOnOpt = None,
     fmt: FormatOpt = None,
     out: OutOpt = None,
+    metric_old: old_name("--metric") = None,
 ):
     """Evaluate an embedding of a hierarchy: MAP and mean rank (Nickel–Kiela), MAP (Sala et al.), distortion;
     link prediction on held-out pairs and HyperLex on request.
@@ -244,6 +245,11 @@ def eval_(
     from embgeo.hyperbolic.graphs import read_hierarchy
     from embgeo.hyperbolic.poincare import embedding_metadata
 
+    if metric_old is not None:
+        choices = [m.value for m in Metric]
+        if metric_old.lower() not in choices:
+            raise EmbgeoError(f"--metric (now --protocol) is one of {', '.join(choices)}; got {metric_old!r}")
+        metric = Metric(renamed(metric, metric_old.lower(), old="--metric", new="--protocol", default=Metric.nk))
     meta = embedding_metadata(emb)
     es = read_embeddings(emb, id_col=id_col)
     h = read_hierarchy(edges, orientation=orientation.value)
@@ -285,7 +291,7 @@ def eval_(
         notes.append(f"HyperLex: {r.hyperlex_pairs} pairs with both words in the embedding ({r.hyperlex_pairs_missing} without); α = {r.hyperlex_alpha:g}")
     emit_result(
         command="hyperbolic eval", inputs=[input_entry(es), edges_entry(edges, h)] + ([input_entry(str(hyperlex))] if hyperlex else []),
-        settings={"metric": metric.value, "model": model_name, "c": c, "distortion": distortion, "scale": scale, "max_sources": max_sources,
+        settings={"protocol": metric.value, "model": model_name, "c": c, "distortion": distortion, "scale": scale, "max_sources": max_sources,
                   "unweighted": unweighted, "link_prediction": link_prediction, "hyperlex": None if hyperlex is None else str(hyperlex),
                   "orientation": orientation.value, "id_col": id_col, "seed": seed_value(seed)},
         result=r, notes=notes, fmt=fmt, out=out, title=f"embgeo hyperbolic eval {emb} {edges}", fail_on=None, **_table(r, "eval"),
