@@ -163,6 +163,10 @@ def to_stdout(text: str) -> None:
 TIDY_COLUMNS = ["metric", "value", "ci_low", "ci_high", "unit", "status"]
 #: the JSON top-level keys of every analysis, in this order
 CONTRACT_KEYS = ["schema", "embgeo_version", "command", "inputs", "settings", "results", "verdict", "notes"]
+#: the only values in which two runs with the same inputs, options and seed may differ: wall-clock and CPU
+#: seconds and the rates measured from them (JSON keys anywhere, CSV metric ids or columns; ``knn_rate``:
+#: ``id -v``'s GEMM rate); everything else is the same, byte for byte (tests/test_contract.py)
+TIMING_KEYS = ("seconds", "cpu_seconds", "seconds_embed", "seconds_eval", "knn_rate")
 _FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
 
 
