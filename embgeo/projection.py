@@ -27,7 +27,7 @@ import numpy as np
 
 from embgeo.errors import EmbgeoError
 from embgeo.results import Result, jsonable
-from embgeo.validation import as_matrix, as_rng, iter_blocks
+from embgeo.validation import as_matrix, as_rng, iter_blocks, sample_note, seeded_rows
 
 METHODS = ("umap", "pca", "hyperbolic-umap")
 UMAP_NOTE = "UMAP keeps neighbourhoods, not distances: distances, densities and gaps between clusters in the map are not metric"
@@ -181,7 +181,7 @@ def project(
         if not isinstance(sample, (int, np.integer)) or sample < 3:
             raise EmbgeoError(f"sample must be an integer ≥ 3, got {sample!r}")
         if sample < n:
-            rows = np.sort(rng.choice(n, size=int(sample), replace=False))
+            rows = seeded_rows(n, sample, rng)  # the --sample of every command (rng is as_rng(seed))
     Xs = np.asarray(X[rows]) if rows.size < n else X
     m = rows.size
     int_seed = int(seed) if isinstance(seed, (int, np.integer)) else int(rng.integers(2**31 - 1))
@@ -226,8 +226,9 @@ def project(
             notes.append("hyperbolic UMAP: output on the hyperboloid, drawn on the Poincaré disk p = (x, y)/(1 + z)")
         else:
             coords = Y
-    if m < n:
-        notes.append(f"mapped a seeded sample of {m} of {n} rows")
+    note = sample_note(sample, n, seed, detail="the map holds only these rows (under their input row numbers)")
+    if note is not None:
+        notes.append(note)
     return ProjectionResult(
         method=method, n_samples=int(n), n_features=int(d), n_mapped=int(m), seed=int_seed, params=params,
         seconds=time.perf_counter() - t0, disk=disk, notes=tuple(notes), coordinates=coords, rows=rows,

@@ -36,6 +36,32 @@ def seeded_rows(n: int, size: int, seed) -> np.ndarray:
     return np.sort(as_rng(seed).choice(n, size=int(size), replace=False))
 
 
+def sample_note(sample, n: int, seed, *, unit: str = "rows", values: str = "", detail: str = "") -> str | None:
+    """The one note of ``--sample``, the same words in every command (None when ``sample`` is None).
+
+    ``sample < n`` (the command drew :func:`seeded_rows` ``(n, sample, seed)``)::
+
+        a seeded sample of S of N rows (--sample S, --seed SEED): every value is an estimate on the sample; DETAIL
+
+    otherwise (nothing was sampled)::
+
+        --sample S is not below the N rows: every one of them was used (no sampling)
+
+    ``unit`` names what was sampled (``rows``, ``pairs``, ``groups``, ``texts``); ``values`` narrows
+    "every value" to "every value of VALUES" when only some of a command's values are on the sample;
+    ``detail`` is the command's own caveat, appended after ``"; "`` to the sampled note only.
+    """
+    if sample is None:
+        return None
+    s, n = int(sample), int(n)
+    if s >= n:
+        return f"--sample {s} is not below the {n} {unit}: every one of them was used (no sampling)"
+    scope = f"every value of {values}" if values else "every value"
+    seed = int(seed) if isinstance(seed, (int, np.integer)) else type(seed).__name__  # a Generator (library use): its type
+    return (f"a seeded sample of {s} of {n} {unit} (--sample {s}, --seed {seed}): {scope} is an estimate on the sample"
+            + (f"; {detail}" if detail else ""))
+
+
 def from_tensor(X):
     """A torch tensor (any device, with or without grad; bfloat16 as float32) as a numpy
     array; anything else unchanged. torch is never imported here: a tensor brings it."""

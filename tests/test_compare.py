@@ -201,7 +201,7 @@ def test_replicates_on_fewer_rows_and_sampling_above_the_exact_limit(rng, monkey
     monkeypatch.setattr(core, "EXACT_MAX_ROWS", 120)
     s = compare(X, Y, methods=["cka"], **FAST)
     assert s.sampled and s.n_rows == 120 and s.n_rows_total == 200
-    assert any("sampled 120 of 200 rows" in n for n in s.notes)
+    assert any("a seeded sample of 120 of 200 rows" in n for n in s.notes)
 
 
 def test_rows_join_by_id_and_mismatches_are_errors(rng):

@@ -157,7 +157,7 @@ def test_reembed_sample_coords_join_back_to_input_rows(run_cli, cloud, with_ids)
     # each id's coordinates are those of that input row's re-embedding
     np.testing.assert_allclose(np.array([[float(x) for x in r[1:3]] for r in table[1:]]), ref.coordinates_hmds, rtol=1e-9, atol=1e-12)
     notes = doc["notes"]
-    assert any("a seeded sample of 60 of the 150 rows was re-embedded (seed 5)" in n for n in notes), notes
+    assert any(n.startswith("a seeded sample of 60 of 150 rows (--sample 60, --seed 5)") for n in notes), notes
     assert any("; 60 of 150 rows; k = 10" in n for n in notes), notes
     assert not any("of 60 rows" in n for n in notes), notes
 
@@ -167,7 +167,7 @@ def test_delta_sample_is_in_the_notes(run_cli, cloud):
     res = run_cli(["-q", "hyperbolic", "delta", d / "cube.npy", "--sample", "40", "--seed", "3", "-f", "json"])
     assert res.code == 0 and res.stderr == ""
     doc = json.loads(res.stdout)
-    assert doc["notes"][0] == "--sample: δ of a seeded sample of 40 of the 150 rows (seed 3)"
+    assert doc["notes"][0] == "a seeded sample of 40 of 150 rows (--sample 40, --seed 3): every value is an estimate on the sample"
     full = json.loads(run_cli(["-q", "hyperbolic", "delta", d / "cube.npy", "-f", "json"]).stdout)
     assert not any("--sample" in n for n in full["notes"])
 

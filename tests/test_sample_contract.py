@@ -1,7 +1,9 @@
 """``--sample`` is never silently ignored and is said in the JSON notes; ``inputs[].rows`` is the rows of
 the file as read; ``compare`` records ``settings.device``; ``datasets list|info`` speak the output contract.
 
-Commands covered: layers (X, --views, --group, --attr), uniformity, gap, compare, datasets.
+Commands covered: layers (X, --views, --group, --attr), uniformity, gap, compare, datasets; and the one --sample note
+(``embgeo.validation.sample_note``) and draw (``seeded_rows``) of id (also --layers, --tokens), cosine, project, rank
+(also --layers), uniformity, gap, compare, layers (also --group, --tokens), hyperbolic delta and hyperbolic reembed.
 """
 from __future__ import annotations
 
@@ -226,3 +228,126 @@ def test_inputs_rows_is_the_files_count_in_every_command(tmp_path, run_cli):
         r = run_cli([*cmd, tmp_path / "x.npy", *argv[len(cmd):], "-f", "json"])
         assert r.code == 0, (argv, r.stderr)
         assert json.loads(r.stdout)["inputs"][0]["rows"] == 120, argv
+
+
+# --- one --sample note, one draw, in every command --------------------------------------------
+#
+# Every command with --sample writes embgeo.validation.sample_note (one of two templates) exactly once in
+# its JSON notes, and draws embgeo.validation.seeded_rows: the sampled run equals the run on a file that
+# holds only those rows (or, where a command keeps values of every row, the part computed on the sample).
+
+M, S, SEED_S = 80, 50, 2  # rows, --sample, --seed of the cases below (small: the whole set runs in seconds)
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    from embgeo.extract.store import TokenClouds, write_tokens
+    from embgeo.validation import seeded_rows
+
+    d = tmp_path_factory.mktemp("sample_note")
+    rng = np.random.default_rng(1)
+    X = (rng.normal(size=(M, 3)) @ rng.normal(size=(3, 8)) + 0.05 * rng.normal(size=(M, 8))).astype("f8")
+    Y = (X @ rng.normal(size=(8, 8)) + 0.1 * rng.normal(size=(M, 8))).astype("f8")
+    stack = np.stack([X, X + 0.1 * rng.normal(size=X.shape)])
+    attr = X[:, 0] + 0.1 * rng.normal(size=M)
+    rows = seeded_rows(M, S, SEED_S)
+    for name, A in (("x", X), ("y", Y), ("st", stack)):
+        np.save(d / f"{name}.npy", A)
+        np.save(d / f"{name}_s.npy", A[rows] if A.ndim == 2 else A[:, rows])
+    grows = np.flatnonzero(np.isin(np.arange(M) // 2, seeded_rows(M // 2, 20, SEED_S)))  # --group g --sample 20: 20 of the 40 pairs
+    np.save(d / "st_g.npy", stack[:, grows])
+    for name, r in (("lab", np.arange(M)), ("lab_s", rows), ("lab_g", grows)):
+        with open(d / f"{name}.csv", "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["a", "g"])
+            w.writerows([repr(float(attr[i])), i // 2] for i in r)
+    texts = TokenClouds.from_lists([rng.normal(size=(2, int(t), 6)) for t in rng.integers(12, 20, size=8)], ids=[f"t{i}" for i in range(8)])
+    write_tokens(d / "tok.h5", texts)
+    write_tokens(d / "tok_s.h5", texts.take(seeded_rows(8, 5, SEED_S)))
+    return d
+
+
+def _same(*keys):
+    """Check: the sampled run's ``results[key]`` for each key (every result but the time taken, when no key
+    is given) equal the pre-sampled run's."""
+    def check(got, want, _rows):
+        a, b = got["results"], want["results"]
+        for key in keys or sorted((set(a) | set(b)) - {"seconds"}):
+            assert a[key] == b[key], key
+    return check
+
+
+def _same_layers(key):
+    """Check: every layer's ``key`` of the sampled run equals the pre-sampled run's."""
+    def check(got, want, _rows):
+        a, b = got["results"]["layers"], want["results"]["layers"]
+        assert len(a) == len(b) and all(x[key] == y[key] for x, y in zip(a, b))
+    return check
+
+
+def _mapped_rows(got, _want, rows):
+    assert got["results"]["coordinates"]["row"] == rows.tolist()
+
+
+#: name → (argv on the files of suffix "" or "_s" (the pre-sampled rows), what --sample draws from (n, unit), the check of the
+#: sampled run against the pre-sampled run (None: the note only)[, sample_note's values= where only some values are sampled])
+SAMPLE_CASES = {
+    "id": (lambda d, s: ["id", d / f"x{s}.npy", "-m", "twonn,pca", "--bootstrap", "0"], (M, "rows"), _same("twonn")),
+    "id --layers": (lambda d, s: ["id", d / f"st{s}.npy", "--layers", "-m", "twonn", "--bootstrap", "0"], (M, "rows"), _same_layers("twonn")),
+    "id --tokens": (lambda d, s: ["id", "--tokens", d / f"tok{s}.h5"], (8, "texts"), _same()),
+    "cosine": (lambda d, s: ["cosine", d / f"x{s}.npy", "--k", "5"], (M, "rows"),
+               _same("neighbour_rows", "norm_cv", "hubness_skewness", "robin_hood", "k_occurrence_max", "postprocess_jaccard"),
+               {"values": "the neighbour diagnostics (norms, hubness, rescaling, post-processing)"}),
+    "project": (lambda d, s: ["project", d / f"x{s}.npy", "--method", "pca"], (M, "rows"), _mapped_rows),
+    "rank": (lambda d, s: ["rank", d / f"x{s}.npy", "--labels", d / f"lab{s}.csv", "--attr", "a", "-m", "regression", "--folds", "3",
+                           "--bootstrap", "0", "--shuffles", "5", "--random-directions", "5", "--no-mlp"], (M, "rows"), _same()),
+    "rank --layers": (lambda d, s: ["rank", d / f"st{s}.npy", "--layers", "--labels", d / f"lab{s}.csv", "--attr", "a", "--folds", "3",
+                                    "--bootstrap", "0", "--shuffles", "5", "--random-directions", "5", "--no-mlp"], (M, "rows"), _same()),
+    "uniformity": (lambda d, s: ["uniformity", d / f"x{s}.npy"], (M, "rows"), _same()),
+    "gap": (lambda d, s: ["gap", d / f"x{s}.npy", d / f"y{s}.npy", "--no-separability"], (M, "pairs"), _same()),
+    "compare": (lambda d, s: ["compare", d / f"x{s}.npy", d / f"y{s}.npy", "-m", "cka,mutual_knn", "--bootstrap", "0", "--permutations", "0"],
+                (M, "rows"), _same("n_rows", "cka_linear", "mutual_knn")),
+    "layers": (lambda d, s: ["layers", d / f"st{s}.npy"], (M, "rows"), _same()),
+    "layers --group": (lambda d, s: ["layers", d / f"st{s and '_g'}.npy", "--labels", d / f"lab{s and '_g'}.csv", "--group", "g"],
+                       (M // 2, "groups"), _same()),
+    "layers --tokens": (lambda d, s: ["layers", "--tokens", d / f"tok{s}.h5", "--gride-max", "8"], (8, "texts"), _same()),
+    "hyperbolic delta": (lambda d, s: ["hyperbolic", "delta", d / f"x{s}.npy"], (M, "rows"), _same()),
+    "hyperbolic reembed": (lambda d, s: ["hyperbolic", "reembed", d / f"x{s}.npy", "--k", "5"], (M, "rows"), _same()),
+}
+
+
+def _the_sample_note(doc, want):
+    """The one --sample note of ``doc``: the template ``want`` (a sampled note may add its command's caveat after '; ')."""
+    hits = [x for x in doc["notes"] if x == want or (want.startswith("a seeded sample") and x.startswith(want + "; "))]
+    assert len(hits) == 1, (want, doc["notes"])
+    others = [x for x in doc["notes"] if x not in hits and ("--sample" in x or "no sampling" in x)]
+    assert not others, others  # no second note about --sample
+    return hits[0]
+
+
+@pytest.mark.parametrize("name", list(SAMPLE_CASES))
+def test_every_command_says_its_sample_in_one_note_and_draws_the_shared_rows(name, small, run_cli):
+    from embgeo.validation import sample_note, seeded_rows
+
+    argv, (n, unit), check, *kw = SAMPLE_CASES[name]
+    s = 5 if unit == "texts" else (20 if unit == "groups" else S)
+    got = _json(run_cli, [*argv(small, ""), "--sample", s, "--seed", SEED_S])
+    _the_sample_note(got, sample_note(s, n, SEED_S, unit=unit, **(kw[0] if kw else {})))
+    assert got["settings"]["sample"] == s
+    if check is not None:
+        want = _json(run_cli, [*argv(small, "_s"), "--seed", SEED_S])
+        check(got, want, seeded_rows(n, s, SEED_S))
+    above = _json(run_cli, [*argv(small, ""), "--sample", 1000, "--seed", SEED_S])
+    note = _the_sample_note(above, sample_note(1000, n, SEED_S, unit=unit))
+    assert note == f"--sample 1000 is not below the {n} {unit}: every one of them was used (no sampling)"
+
+
+def test_sample_note_has_two_templates():
+    from embgeo.validation import sample_note
+
+    assert sample_note(None, 50, 0) is None
+    assert sample_note(40, 50, 0) == "a seeded sample of 40 of 50 rows (--sample 40, --seed 0): every value is an estimate on the sample"
+    assert sample_note(40, 50, 3, unit="pairs", values="X", detail="why") == \
+        "a seeded sample of 40 of 50 pairs (--sample 40, --seed 3): every value of X is an estimate on the sample; why"
+    assert sample_note(50, 50, 0, detail="why") == "--sample 50 is not below the 50 rows: every one of them was used (no sampling)"
+    assert sample_note(60, 50, 1, unit="texts") == "--sample 60 is not below the 50 texts: every one of them was used (no sampling)"

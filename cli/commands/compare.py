@@ -152,9 +152,7 @@ def compare(
                            rbf_rows=rbf_rows, rbf_sigma=rbf_sigma, approx=approx, join=join_value, progress=advance, client=client)
     single = kind == "inputs" and len(spaces) == 2
     result = res.pairs[0] if single else res
-    notes = list(res.notes) + device_notes
-    if sample is not None and res.pairs and not res.pairs[0].sampled:
-        notes.append(f"--sample {sample} is not below the {res.pairs[0].n_rows} rows: every row was used (no sampling)")
+    notes = list(res.notes) + device_notes  # res.notes: the --sample note (embgeo.validation.sample_note), sampled or not
     if res.pairs and res.pairs[0].join == "row order" and kind == "inputs":
         notes.append("rows joined by row order (no input has ids): row i of every input must be the same item")
     settings = {"method": list(methods), "k": ks, "metric": metric.value, "layers": layers, "prefix_dims": dims or None,

@@ -126,8 +126,14 @@ def cosine(
     except EmbgeoError as exc:
         raise exc.with_source(es.source) from None
     notes += [f"fix — {line}" for line in report.fixes()]
-    if report.neighbour_rows < report.n_rows:
-        notes.append(f"neighbour diagnostics used a seeded sample of {report.neighbour_rows} of {report.n_rows} rows")
+    from embgeo.validation import sample_note
+
+    on_sample = ["norms", "hubness"] + (["rescaling"] if fac is None else []) + ["post-processing"] + (["retrieval"] if report.retrieval is not None else [])
+    on_all = ["anisotropy", "IsoScore", "rogue dimensions"] + (["the factor rescaling"] if fac is not None else [])
+    note = sample_note(sample, report.n_rows, s, values=f"the neighbour diagnostics ({', '.join(on_sample)})",
+                       detail=f"{', '.join(on_all[:-1])} and {on_all[-1]} use every row")
+    if note is not None:
+        notes.append(note)
     if report.retrieval is not None:
         rt = report.retrieval
         notes.append(f"retrieval: {rt.n_queries} queries from {rt.source}; hubness reductions re-rank the {rt.candidates} nearest rows by cosine; "

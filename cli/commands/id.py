@@ -103,9 +103,18 @@ def intrinsic_id(
                   [input_entry(p, key=key, rows=report.n_rows, dims=w) for (p, key), w in zip(specs, widths)])
         notes = [report.reports[0].notes[0], f"overlap: share of common {overlap_k}-NN between a layer and the next "
                  f"(1 = same neighbourhoods; {report.overlap_chance:.3g} = unrelated, k/(n-1))"]
-        if report.n_used < report.n_rows:
-            notes.append(f"note: every layer estimated on the same seeded sample of {report.n_used} of {report.n_rows} rows (--seed {s}); "
-                         "each layer's TwoNN is compared with half of it (sample_check)")
+        from embgeo.intrinsic.methods import NEIGHBOR_METHODS
+        from embgeo.intrinsic.sampling import SAMPLE_DETAIL
+        from embgeo.validation import sample_note
+
+        detail = ["the same rows in every layer"]
+        if "twonn" in methods:
+            detail.append("each layer's TwoNN is compared with half of it (sample_check)")
+        if any(m in NEIGHBOR_METHODS for m in methods):
+            detail.append(SAMPLE_DETAIL)
+        note = sample_note(sample, report.n_rows, s, detail="; ".join(detail))
+        if note is not None:
+            notes.append(note)
         title = f"embgeo id --layers — {len(stack)} layers × {report.n_rows} rows ({', '.join(spec_label(f) for f in files)})"
     else:
         if len(files) != 1:

@@ -62,6 +62,13 @@ def _sample_rows(n: int, sample: int, seed: int):
     return seeded_rows(n, sample, seed)
 
 
+def sample_note(sample, n: int, seed, **kw):
+    """The ``--sample`` note of every command (:func:`embgeo.validation.sample_note`)."""
+    from embgeo.validation import sample_note as note
+
+    return note(sample, n, seed, **kw)
+
+
 def _take_stack(st, rows):
     """The layer stack ``st`` on ``rows`` (the same rows in every layer; ids and attributes follow)."""
     import dataclasses
@@ -161,8 +168,9 @@ def layers(
             class_values = _column(ids, n, labels, labels_id_col, class_col, "--class", join)
     elif views or group or attribute or class_col:
         raise EmbgeoError("views need the pooled first view X", hint="give X before --views / --group")
-    sample_notes: list[str] = []
+    sample_notes: list[str] = []  # the one --sample note (embgeo.validation.sample_note)
     rows = None  # the sampled rows of X (None: every row)
+    sampled_of = None  # (sample, of how many, unit, detail) of X's sample; its note is written once the token file is known
     if stack is not None and sample is not None:
         # one seeded sample of rows, the same in every layer and every view; the --group, --attribute and
         # --class values follow their rows. With --group a sample is a group (its rows are its views).
@@ -172,18 +180,13 @@ def layers(
             if sample < order.size:
                 chosen = order[_sample_rows(order.size, sample, seed)]
                 rows = np.flatnonzero(np.isin(groups, chosen))
-                sample_notes.append(f"a seeded sample of {sample} of {order.size} groups (--sample {sample}, --seed {seed}; with --group "
-                                    f"a sample is a group): all {rows.size} of their {n} rows, in every layer; every value is an estimate on the sample")
-            else:
-                sample_notes.append(f"--sample {sample} is not below the {order.size} groups: every row was used (no sampling)")
-        elif sample < n:
-            rows = _sample_rows(n, sample, seed)
-            sample_notes.append(f"a seeded sample of {sample} of {n} rows (--sample {sample}, --seed {seed}): the same rows in every layer"
-                                + (" and view" if view_stacks else "") + "; every value is an estimate on the sample")
+            sampled_of = (order.size, "groups", "with --group a sample is a group" + ("" if rows is None else
+                          f": all {rows.size} of their {n} rows, in every layer"))
         else:
-            sample_notes.append(f"--sample {sample} is not below the {n} rows: every row was used (no sampling)")
+            if sample < n:
+                rows = _sample_rows(n, sample, seed)
+            sampled_of = (n, "rows", "the same rows in every layer" + (" and view" if view_stacks else ""))
         if rows is not None:
-            message(f"{x}: {sample_notes[-1]}")
             stack = _take_stack(stack, rows)
             view_stacks = [_take_stack(vs, rows) for vs in view_stacks]
             groups, attr_values, class_values = (None if v is None else np.asarray(v)[rows] for v in (groups, attr_values, class_values))
@@ -197,22 +200,24 @@ def layers(
             if stack is not None:  # X and the token clouds hold the same texts: the same sample of both
                 if rows is not None and n_texts == n:
                     clouds = clouds.take(rows)
-                    sample_notes.append(f"{tokens}: the same {rows.size} sampled texts")
+                    sampled_of = (*sampled_of[:2], f"{sampled_of[2]}, and the same {rows.size} texts of {tokens}")
                 elif rows is not None:
                     raise EmbgeoError(f"--sample needs X and --tokens to hold the same texts; X has {n} rows, the token file {n_texts} texts",
                                       source=str(tokens), hint="give files extracted from the same texts, or leave --sample out")
-            elif sample < n_texts:
-                clouds = clouds.take(_sample_rows(n_texts, sample, seed))
-                sample_notes.append(f"a seeded sample of {sample} of {n_texts} texts (--sample {sample}, --seed {seed}); every value is an estimate on the sample")
-                message(f"{tokens}: {sample_notes[-1]}")
             else:
-                sample_notes.append(f"--sample {sample} is not below the {n_texts} texts: every text was used (no sampling)")
+                if sample < n_texts:
+                    clouds = clouds.take(_sample_rows(n_texts, sample, seed))
+                sampled_of = (n_texts, "texts", "")
         if loss:
             raw = _column(np.asarray(clouds.ids), clouds.n_texts, labels, labels_id_col, loss, "--loss", join)
             try:
                 loss_values = raw.astype(np.float64)
             except ValueError:
                 raise EmbgeoError(f"column '{loss}' is not numeric", source=str(labels)) from None
+    if sampled_of is not None:
+        sample_notes.append(sample_note(sample, sampled_of[0], seed, unit=sampled_of[1], detail=sampled_of[2]))
+        if sample < sampled_of[0]:
+            message(f"{x if stack is not None else tokens}: {sample_notes[-1]}")
     with progress("layers", total=clouds.n_texts if clouds is not None and geometry else None) as advance:
         res = layer_suite(stack, views=view_stacks or None, groups=groups, tokens=clouds, alpha=alpha, norm=entropy_norm.value,
                           temperature=temperature, delta=delta, dime_perms=dime_perms, geometry=geometry, gride_max=gride_max,
@@ -252,12 +257,11 @@ def token_id(tokens, *, labels=None, labels_id_col=None, loss=None, sample=None,
 
     seed = seed_value(seed)
     clouds = load_tokens(tokens)
-    n_texts, sample_notes = clouds.n_texts, []
+    n_texts = clouds.n_texts
+    note = sample_note(sample, n_texts, seed, unit="texts")
+    sample_notes = [note] if note else []
     if sample is not None and sample < n_texts:
         clouds = clouds.take(_sample_rows(n_texts, sample, seed))
-        sample_notes.append(f"a seeded sample of {sample} of {n_texts} texts (--sample {sample}, --seed {seed}); every value is an estimate on the sample")
-    elif sample is not None:
-        sample_notes.append(f"--sample {sample} is not below the {n_texts} texts: every text was used (no sampling)")
     loss_values = None
     if loss:
         loss_values = _column(np.asarray(clouds.ids), clouds.n_texts, labels, labels_id_col, loss, "--loss").astype(np.float64)

@@ -182,14 +182,15 @@ def rank(
             message(f"{es.source}: dropped {es.n_samples - kept.size} all-zero rows")
             es = es.take(kept)
     s = seed_value(seed)
-    if sample is not None and sample < es.n_samples:
-        from embgeo.validation import seeded_rows
+    from embgeo.validation import sample_note, seeded_rows
 
+    sampled = sample_note(sample, es.n_samples, s)
+    if sample is not None and sample < es.n_samples:
         es = es.take(seeded_rows(es.n_samples, sample, s))
     y = es.attribute(attr, numeric=True)
     ids = _row_ids(es, labels, labels_id_col)
     inputs = [input_entry(es)]
-    notes: list[str] = []
+    notes: list[str] = [sampled] if sampled else []
     common = {"attr": attr, "labels": labels, "normalize": normalize, "bootstrap": bootstrap, "confidence": confidence,
               "random_directions": random_directions, "baselines": baselines, "fail_on": getattr(fail_on, "value", fail_on),
               "id_col": id_col, "labels_id_col": labels_id_col, "join": getattr(join, "value", join), "input_format": input_format,
@@ -338,14 +339,16 @@ def _rank_layers(files, *, attr, labels, method, transform, group, folds, normal
     groups = rows.attribute(group) if group else None
     s = seed_value(seed)
     notes: list[str] = []
-    if sample is not None and sample < n:
-        from embgeo.validation import seeded_rows
+    from embgeo.validation import sample_note, seeded_rows
 
+    sampled = sample_note(sample, n, s, detail="the same rows in every layer")
+    if sampled:
+        notes.append(sampled)
+    if sample is not None and sample < n:
         keep = seeded_rows(n, sample, s)
         stack = dataclasses.replace(stack, layers=tuple(L[keep] for L in stack.layers), ids=None if stack.ids is None else stack.ids[keep])
         y = y[keep]
         groups = None if groups is None else groups[keep]
-        notes.append(f"every layer fitted on the same seeded sample of {sample} of {n} rows (--seed {s})")
     with progress("layers", total=len(stack)) as advance:
         result = rank_layers(stack, y, attribute=attr, methods=names, baselines=baselines, groups=groups, n_folds=folds,
                              normalize=normalize, center=centre, transform=transform, quantile=quantile, shots=_parse_shots(shots),

@@ -132,16 +132,14 @@ def _load(specs: list[str], *, id_col, input_format, drop_nonfinite: bool, drop_
             notes.append(text)
             sets = [es.take(keep) for es in sets]
     if sample is not None:
-        n = sets[0].n_samples
-        if sample < n:
-            from embgeo.validation import seeded_rows
+        from embgeo.validation import sample_note, seeded_rows
 
-            keep = seeded_rows(n, sample, seed)
-            message(f"{', '.join(specs)}: a seeded sample of {sample} of {n} {unit} (--sample, --seed {seed})")
-            notes.append(f"a seeded sample of {sample} of {n} {unit} (--sample {sample}, --seed {seed}): every value is an estimate on the sample")
-            sets = [es.take(keep) for es in sets]
-        else:
-            notes.append(f"--sample {sample} is not below the {n} {unit}: every one of them was used (no sampling)")
+        n = sets[0].n_samples
+        note = sample_note(sample, n, seed, unit=unit)
+        notes.append(note)
+        if sample < n:
+            message(f"{', '.join(specs)}: {note}")
+            sets = [es.take(seeded_rows(n, sample, seed)) for es in sets]
     return sets, how, read, notes
 
 

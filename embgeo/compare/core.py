@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from embgeo.errors import EmbgeoError
+from embgeo.validation import sample_note, seeded_rows
 from embgeo.compare.replicates import gram_replicates, procrustes_replicates, quantiles, scaled_ci
 from embgeo.compare.results import (  # noqa: F401  (re-exported)
     BAD_CKA, BAD_MUTUAL_KNN, DEFAULT_MEASURES, IDENTITY, MEASURES, METRICS, OK_CKA, OK_MUTUAL_KNN, QUANTIZE, CompareMatrix,
@@ -407,7 +408,7 @@ def _sample_rows(n: int, sample: int | None, seed: int) -> np.ndarray | None:
     target = EXACT_MAX_ROWS if sample is None else int(sample)
     if target >= n:
         return None
-    return np.sort(np.random.default_rng([seed, 7]).choice(n, size=target, replace=False))
+    return seeded_rows(n, target, seed)  # the --sample of every command
 
 
 def _names(inputs, names):
@@ -457,9 +458,12 @@ def compare_many(inputs, *, names=None, pairs=None, kind: str = "inputs", method
         if progress is not None:
             progress(1)
     notes = []
-    if rows is not None:
-        notes.append(f"sampled {rows.size} of {n_total} rows (seed {st.seed}): every value and interval is an estimate on the sample"
-                     + (f" (exact up to {EXACT_MAX_ROWS} rows)" if sample is None else ""))
+    if sample is None and rows is not None:  # the default sample above EXACT_MAX_ROWS rows
+        note = sample_note(rows.size, n_total, st.seed, detail=f"the default above {EXACT_MAX_ROWS} rows (exact up to {EXACT_MAX_ROWS})")
+    else:  # None, or the note of the --sample asked for (also when it is not below the rows)
+        note = sample_note(sample, n_total, st.seed)
+    if note is not None:
+        notes.append(note)
     if client is not None and ("mutual_knn" in st.methods or "imbalance" in st.methods):
         from embgeo.distributed.cluster import n_workers
 

@@ -44,7 +44,7 @@ from embgeo.cosine.rescaling import (
     FACTOR_JACCARD_BAD, FACTOR_JACCARD_WARN, SCALE_JACCARD_BAD, SCALE_JACCARD_WARN, RescalingResult, dimension_rescaling, factor_rescaling, invariant_factors,
 )
 from embgeo.results import Metric, Result, jsonable, severity
-from embgeo.validation import as_matrix, as_rng
+from embgeo.validation import as_matrix, as_rng, seeded_rows
 
 DIAGNOSTICS = ("anisotropy", "isoscore", "rogue_dimensions", "norms", "hubness", "rescaling", "postprocessing")
 
@@ -293,7 +293,7 @@ def cosine_diagnostics(
     if neighbour_sample is not None and neighbour_sample < n:
         if neighbour_sample <= k:
             raise EmbgeoError(f"the neighbour sample ({neighbour_sample} rows) must exceed k={k}")
-        rows = np.sort(rng.choice(n, size=int(neighbour_sample), replace=False))
+        rows = seeded_rows(n, neighbour_sample, seed)  # the --sample of every command (embgeo.validation)
         Xn = np.asarray(X[rows])
         attr_n = None if attribute is None else attribute[rows]
     if k >= Xn.shape[0]:

@@ -24,7 +24,7 @@ import numpy as np
 
 from embgeo.distributed.cluster import NpyFile, block_ranges, gather_in_order, n_workers, share, task_matrix
 from embgeo.errors import EmbgeoError
-from embgeo.validation import as_matrix, as_rng, iter_blocks
+from embgeo.validation import as_matrix, as_rng, iter_blocks, sample_note
 
 #: pairs per task of the sampled mode (64 sampler batches)
 PAIRS_PER_TASK = 65536
@@ -254,8 +254,9 @@ def intrinsic_dimension(X, *, client, share_data: str = "auto", **kwargs):
         report = R.intrinsic_dimension(X, methods=nb_methods, neighbors=neighbors, **kwargs)
     else:  # spectral methods only: no neighbour search, no duplicate handling
         notes = [R.HIGH_ID_NOTE]
-        if rows is not None:
-            notes.append(f"note: estimated on a seeded random sample of {rows.size} of {X.shape[0]} rows (--seed {seed})")
+        note = sample_note(kwargs.get("sample"), X.shape[0], seed)  # the note of the single-process report
+        if note is not None:
+            notes.append(note)
         report = R.IntrinsicReport(int(X.shape[0]), int(Xs.shape[0]), 0, rows is not None, methods, notes=tuple(notes),
                                    level=float(kwargs.get("level", 0.95)))
     if spectral:

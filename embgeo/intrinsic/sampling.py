@@ -17,6 +17,10 @@ from embgeo.knn.engine import knn
 from embgeo.validation import seeded_rows
 
 
+#: the caveat of ``--sample`` for the neighbour estimators (the ``detail`` of :func:`embgeo.validation.sample_note`)
+SAMPLE_DETAIL = "the neighbour estimators depend on n (fewer rows = larger neighbourhoods)"
+
+
 def sample_rows(n: int, sample: int | None, seed) -> np.ndarray | None:
     """Sorted seeded row indices of a subsample of size ``sample`` (None: all rows)."""
     if sample is None or sample >= n:

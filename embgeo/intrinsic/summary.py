@@ -25,10 +25,10 @@ from embgeo.intrinsic.methods import (
     METHODS, NEIGHBOR_METHODS, PEER_MLE_K, PEER_TWONN_DISCARD, SPECTRAL_METHODS, check_enough_rows, neighbors_needed, parse_methods,
 )
 from embgeo.intrinsic.result import Estimate, IntrinsicReport, Plateau, gride_plateau
-from embgeo.intrinsic.sampling import SampleCheck, sample_check, sample_rows, take_rows
+from embgeo.intrinsic.sampling import SAMPLE_DETAIL, SampleCheck, sample_check, sample_rows, take_rows
 from embgeo.intrinsic.spectral import matrix_entropy, pca_dimension, rankme, scatter_spectrum
 from embgeo.knn.engine import Neighbors, knn
-from embgeo.validation import as_matrix
+from embgeo.validation import as_matrix, sample_note
 
 __all__ = [
     "intrinsic_dimension", "IntrinsicReport", "Estimate", "Plateau", "gride_plateau", "SampleCheck", "sample_check",
@@ -157,9 +157,9 @@ def intrinsic_dimension(
         notes.append(f"note: {tw.n_ties} of {tw.n_points} points ({tw.n_ties / tw.n_points:.1%}) have their two nearest neighbours at the "
                      "same distance (r1 = r2, a ratio of exactly 1: probability 0 for continuous data); TwoNN and GRIDE at n2 = 2 leave "
                      f"them out (more than {TIE_MAX_SHARE:.0%} ties: the data look quantised and the ratio estimators refuse)")
-    if rows is not None:
-        notes.append(f"note: estimated on a seeded random sample of {rows.size} of {n_rows} rows (--seed {seed}); "
-                     "the neighbour estimators depend on n (fewer rows = larger neighbourhoods)")
+    note = sample_note(sample, n_rows, seed, detail=SAMPLE_DETAIL if nb_methods else "")
+    if note is not None:
+        notes.append(note)
     if neighbors is not None and not neighbors.exact and neighbors.recall is not None:
         notes.append(f"note: approximate neighbours; measured recall {neighbors.recall:.3f} on {neighbors.recall_sample} queries")
     return IntrinsicReport(n_rows, int(n_used), int(dropped), rows is not None, methods, neighbors=nb_summary, notes=tuple(notes),

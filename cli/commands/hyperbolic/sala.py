@@ -93,6 +93,13 @@ def _sample_rows(n: int, size: int, seed):
     return seeded_rows(n, size, seed_value(seed))
 
 
+def _sample_note(sample, n: int, seed, *, detail: str = "") -> str | None:
+    """The ``--sample`` note of every command (:func:`embgeo.validation.sample_note`)."""
+    from embgeo.validation import sample_note
+
+    return sample_note(sample, n, seed_value(seed), detail=detail)
+
+
 def _read_graph(spec: str):
     """The hierarchy as a graph of its direct edges: a transitive closure (every ancestor
     listed, e.g. the mammals CSV) is reduced to its Hasse diagram, as the Sala et al.
@@ -271,12 +278,11 @@ def delta(
         from embgeo.cli.common import read_embeddings
 
         es = read_embeddings(source, id_col=id_col, input_format=input_format)
+        sampled = _sample_note(sample, es.n_samples, seed)
         if sample is not None and sample < es.n_samples:
             if distances:
                 raise EmbgeoError("--sample takes rows of points; a distance matrix would need rows and columns", source=source)
-            n_all = es.n_samples
-            es = es.take(_sample_rows(n_all, sample, seed))
-            sampled = f"--sample: δ of a seeded sample of {sample} of the {n_all} rows (seed {seed_value(seed)})"
+            es = es.take(_sample_rows(es.n_samples, sample, seed))
         entry = input_entry(es)  # the file's rows (the notes name the sample δ was computed on)
         with about(source):
             r = gromov_delta(es.matrix, **kw) if distances else gromov_delta(points=es.matrix, **kw)
@@ -320,12 +326,11 @@ def reembed_cmd(
     es = read_embeddings(source, id_col=id_col, input_format=input_format)
     n_all = es.n_samples
     source_rows = np.arange(n_all)  # the input row number of each row re-embedded
-    sampled = None
+    sampled = _sample_note(sample, n_all, seed, detail="only these rows were re-embedded" + (
+        "; --coords ids are their input row numbers" if getattr(es, "ids", None) is None else ""))
     if sample is not None and sample < n_all:
         source_rows = _sample_rows(n_all, sample, seed)
         es = es.take(source_rows)
-        sampled = (f"--sample: a seeded sample of {sample} of the {n_all} rows was re-embedded (seed {seed_value(seed)})"
-                   + ("; --coords ids are their input row numbers" if getattr(es, "ids", None) is None else ""))
     sc = scale if scale.strip().lower() == "auto" else scale
     if sc != "auto":
         try:
