@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from embgeo._blas import one_thread_when_small
 from embgeo.errors import EmbgeoError
 from embgeo.results import Result, jsonable
 from embgeo.validation import as_matrix, as_rng, iter_blocks, sample_note, seeded_rows
@@ -151,6 +152,7 @@ def hyperboloid_to_disk(xy) -> tuple[np.ndarray, np.ndarray]:
 UMAP_METRICS = ("euclidean", "cosine", "manhattan", "chebyshev", "minkowski", "correlation", "canberra", "braycurtis", "hamming", "jaccard")
 
 
+@one_thread_when_small
 def project(
     X,
     *,

@@ -23,17 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-
-def single_thread():
-    """A context in which BLAS/LAPACK use one thread: the small SVDs and eigendecompositions here run
-    several times faster so than with a thread pool fighting other work for the cores."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover
-        import contextlib
-
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1)
+from embgeo._blas import single_thread  # noqa: F401  (used here and by embgeo.compare)
 
 
 def singular_values(C: np.ndarray) -> np.ndarray:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from embgeo._blas import one_thread_when_small
 from embgeo.errors import EmbgeoError
 from embgeo.cosine.common import BAD, OK, WARN, Verdict, fmt, shown, spectrum, worst, with_direction
 from embgeo.cosine.isotropy import (
@@ -220,6 +221,7 @@ class CosineReport(Result):
         return [f"{n}: {v.fix}" for n, v in self.verdicts().items() if v.status not in (OK, "info") and v.fix]
 
 
+@one_thread_when_small
 def cosine_diagnostics(
     X,
     *,

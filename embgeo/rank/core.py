@@ -39,6 +39,7 @@ import warnings
 
 import numpy as np
 
+from embgeo._blas import one_thread_when_small
 from embgeo.errors import EmbgeoError
 from embgeo.rank.axes import (
     anchor_axis, extremes_axis, extremes_quantile_axis, fewshot_axis, pairwise_axis, pca_axes, preprocess, ridge_axis, unit,
@@ -117,10 +118,12 @@ def _mlp_predict(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray, *, hidden: i
 
     sd = float(ytr.std()) or 1.0
     model = MLPRegressor(hidden_layer_sizes=(int(hidden),), alpha=1e-3, solver="lbfgs", max_iter=MLP_MAX_ITER, random_state=seed)
-    with warnings.catch_warnings():
+    from embgeo._blas import threads_for
+
+    with warnings.catch_warnings(), threads_for(Xtr):  # small L-BFGS fits: a BLAS pool only spins (embgeo/_blas.py)
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(Xtr, (ytr - ytr.mean()) / sd)
-    return model.predict(Xte)
+        return model.predict(Xte)
 
 
 def _method_score(name: str, scores: np.ndarray, y: np.ndarray, *, n_bootstrap, confidence, seed, details, axis, fold_spearman=None) -> MethodScore:
@@ -210,6 +213,7 @@ def score_axis(X, y, axis, *, attribute: str = "attribute", mean=None, normalize
                       random=random, shuffled=None, notes=notes, rows=rows, y=yy, center=mu, n_dims=int(X.shape[1]))
 
 
+@one_thread_when_small
 def rank_axes(
     X,
     y,

@@ -142,10 +142,13 @@ def build_report(
         left += [[s.title, "not asked for"] for s in SECTIONS if s.key not in set(only)]
     t0 = time.perf_counter()
     sections = []
-    for i, spec in enumerate(run):
-        if progress is not None:
-            progress(i, len(run), spec.title)
-        sections.append(_safe_run(spec, ctx))
+    from embgeo._blas import threads_for
+
+    with threads_for(es.matrix):  # a small input: one BLAS thread (embgeo/_blas.py)
+        for i, spec in enumerate(run):
+            if progress is not None:
+                progress(i, len(run), spec.title)
+            sections.append(_safe_run(spec, ctx))
     if progress is not None:
         progress(len(run), len(run), "done")
     return Report(
