@@ -170,9 +170,10 @@ def as_matrix(
         X = np.ldexp(X, exponent).astype(X.dtype, copy=False)  # exact: a power of two
     if not allow_nonfinite or not allow_zero_rows:
         report = scan_rows(X, duplicates=False)
+        plural = "s" if report.nonfinite_rows.size > 1 else ""
         if not allow_nonfinite and report.nonfinite_rows.size:
             raise EmbgeoError(
-                f"{name} has {report.nonfinite_rows.size} rows with NaN or inf (rows {format_rows(report.nonfinite_rows)})",
+                f"{name} has {report.nonfinite_rows.size} row{plural} with NaN or inf (row{plural} {format_rows(report.nonfinite_rows)})",
                 hint="fix or drop those rows (--drop-nonfinite, where a command offers it)",
             )
         if not allow_zero_rows and report.zero_rows.size:

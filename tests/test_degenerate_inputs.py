@@ -216,3 +216,27 @@ def test_cosine_attr_constant_is_refused_as_rank_refuses_it(run_cli, tmp_path):
                    "--bootstrap", "0"])
     assert res.code == 0, res.stderr
     assert math.isfinite(json.loads(res.stdout)["results"]["diagnostics"]["norms"]["spearman"])
+
+
+@pytest.mark.parametrize("argv", [
+    ["id", "{stack}", "--layers", "-m", "twonn"],
+    ["compare", "{stack}", "--layers", "--bootstrap", "0", "--permutations", "0"],
+    ["rank", "{stack}", "--layers", "--labels", "{labels}", "--join", "row-order", "--attr", "a", "--no-mlp"],
+    ["layers", "{stack}"],
+    ["report", "{x}", "--layers", "{stack}", "--html", "{html}"],
+    ["id", "{l0}", "{l1}", "{l2}", "--layers", "-m", "twonn"],  # per-layer files: the bad file is named
+], ids=["id", "compare", "rank", "layers", "report", "id-files"])
+def test_every_stack_reader_names_the_file_and_layer_of_a_nan_row(run_cli, stacks, argv):
+    """A NaN row in a layer is refused by the one stack loader (embgeo.io.load_layers) in the same words
+    in every command that reads a stack: the file, the layer, the row, and why it is not dropped."""
+    T = np.load(stacks / "stack_nan.npy")
+    for i in range(3):
+        np.save(stacks / f"l{i}.npy", T[i])
+    (stacks / "lab.csv").write_text("a\n" + "".join(f"{v:.4f}\n" for v in np.random.default_rng(1).normal(size=80)))
+    np.save(stacks / "x.npy", T[0])
+    names = {"stack": stacks / "stack_nan.npy", "labels": stacks / "lab.csv", "x": stacks / "x.npy", "html": stacks / "r.html",
+             **{f"l{i}": stacks / f"l{i}.npy" for i in range(3)}}
+    args = [a.format(**names) for a in argv]
+    bad_file, layer = (names["l2"], "layer 'l2'") if "{l2}" in argv else (names["stack"], "layer 'layer2'")
+    _one_line_error(run_cli(args), f"{bad_file}: {layer} has 1 row with NaN or inf (row 17)",
+                    "(fix or remove those rows in every layer: the rows stay aligned across layers)")

@@ -95,7 +95,7 @@ def test_gap_bad_input():
         modality_gap(X, Z, names=("img.npy", "txt.npy"))
     Z = Y.copy()
     Z[2, 0] = np.inf
-    with pytest.raises(EmbgeoError, match=r"NaN or inf \(rows 2\)"):
+    with pytest.raises(EmbgeoError, match=r"1 row with NaN or inf \(row 2\)"):
         centroid_gap(X, Z)
     with pytest.raises(EmbgeoError, match="mixup_lambda"):
         modality_gap(X, Y, mixup_lambda=1.5)

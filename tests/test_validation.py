@@ -63,7 +63,7 @@ def test_clean_rows_drops_only_what_was_asked(rng):
 def test_as_matrix_errors_name_rows():
     x = np.ones((6, 2))
     x[4] = np.nan
-    with pytest.raises(EmbgeoError, match=r"rows 4\b"):
+    with pytest.raises(EmbgeoError, match=r"1 row with NaN or inf \(row 4\)"):
         as_matrix(x, name="emb.npy")
     y = np.ones((6, 2))
     y[[1, 2]] = 0

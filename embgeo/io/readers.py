@@ -224,9 +224,31 @@ def load_layers(specs: list[str], *, fmt: str | None = None, id_col: str | None 
             except READ_ERRORS as exc:
                 raise EmbgeoError(f"cannot read as {fmt1}: {short_error(exc)}", source=str(path)) from None
             if arr.ndim == 3:
-                return LayerStack.from_array(arr, source=str(path), ids=ids)
+                stack = LayerStack.from_array(arr, source=str(path), ids=ids)
+                refuse_nonfinite_layers(stack.layers, stack.names, [str(path)] * len(stack.layers))
+                return stack
     sets = []
     for spec, col in zip(specs, id_cols(specs, id_col, fmt)):
         es = load(spec, fmt=fmt, id_col=col)
         sets.append(EmbeddingSet(es.matrix, es.ids, es.attributes, {**es.provenance, "name": Path(es.source).stem}))
-    return LayerStack.from_sets(sets, join=join)
+    stack = LayerStack.from_sets(sets, join=join)
+    refuse_nonfinite_layers(stack.layers, stack.names, [s.source for s in sets])
+    return stack
+
+
+def refuse_nonfinite_layers(layers, names, sources, *, what: str = "") -> None:
+    """One line naming the file and the layer (``what`` prefixes it, e.g. ``"view 2, "``) when a layer has a
+    row with NaN or inf: the rows of every layer stay aligned, so a bad row is refused rather than dropped
+    (the same words in every command that reads a stack: id, rank, compare, layers, report)."""
+    import numpy as np
+
+    for L, name, source in zip(layers, names, sources):
+        X = np.asarray(L)
+        if X.dtype.kind != "f" or X.ndim != 2:
+            continue
+        bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
+        if bad.size:
+            many = "s" if bad.size > 1 else ""
+            shown = ", ".join(str(int(i)) for i in bad[:5]) + (", …" if bad.size > 5 else "")
+            raise EmbgeoError(f"{what}layer '{name}' has {bad.size} row{many} with NaN or inf (row{many} {shown})", source=source,
+                              hint=f"fix or remove those rows in every layer{' and view' if what else ''}: the rows stay aligned across layers")

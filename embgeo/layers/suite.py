@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embgeo.errors import EmbgeoError
+from embgeo.io.readers import refuse_nonfinite_layers
 from embgeo.results import Metric, Result, Verdict
 
 #: metric id → (unit, what it is); the ids of :meth:`LayerSuiteResult.metrics`
@@ -136,11 +137,7 @@ def check_layer_stack(layers, names, *, source: str | None = None, what: str = "
             raise EmbgeoError(f"{label} has shape {X.shape}; expected rows × dims", source=source)
         if X.dtype.kind not in "biuf":
             raise EmbgeoError(f"{label} has dtype {X.dtype}; expected numbers", source=source)
-        bad = np.flatnonzero(~np.isfinite(X).all(axis=1)) if X.dtype.kind == "f" else np.array([], dtype=int)
-        if bad.size:
-            shown = ", ".join(str(int(i)) for i in bad[:5]) + (", …" if bad.size > 5 else "")
-            raise EmbgeoError(f"{label} has {bad.size} row{'s' if bad.size > 1 else ''} with NaN or inf (row{'s' if bad.size > 1 else ''} {shown})",
-                              source=source, hint="fix or remove those rows in every layer and view: the rows stay aligned across layers")
+        refuse_nonfinite_layers([X], [name], [source], what=what)  # the words of every command that reads a stack
         if X.shape[0] > 1 and bool(np.all(X == X[0])):
             kind = "all zero" if not np.any(X[0]) else f"the same vector in all {X.shape[0]} rows"
             raise EmbgeoError(f"{label} is {kind}: a layer without spread has no entropy, InfoNCE or LiDAR (they would read NaN)",
