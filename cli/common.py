@@ -142,12 +142,14 @@ def old_name(old: str, kind=str):
 
 
 def renamed(value, old_value, *, old: str, new: str, default=None):
-    """The value of option ``new`` when the script gave its old name ``old`` (:func:`old_name`) instead.
+    """The value of option ``new``, or of its old name ``old`` (:func:`old_name`) when the script gave that instead.
 
-    Both given (``new`` away from its ``default``) is an error; the old name alone works, with a note on stderr."""
+    ``value`` is None when ``new`` was not given (an option with a default declares ``= None`` and shows its
+    default in the help), so giving both names is always an error, whatever the values; neither gives
+    ``default``. The old name alone works, with a note on stderr."""
     if old_value is None:
-        return value
-    if value is not None and value != default:
+        return default if value is None else value
+    if value is not None:
         from embgeo.errors import EmbgeoError
 
         raise EmbgeoError(f"{old} is the old name of {new}; both were given", hint=f"give {new} only")

@@ -2,9 +2,9 @@
 
 Small matrix products, SVDs and L-BFGS fits (a few hundred rows) gain nothing from a BLAS
 thread pool, and lose a great deal when its threads fight other work for the cores: OpenBLAS
-threads spin while they wait. Measured on 2 cores with one other busy process, ``embgeo rank``
-on 300 × 384 (its MLP ceiling: five L-BFGS fits of 240 × 384 → 64 → 1) took 197 s with the
-default pool and 7.6 s with one thread.
+threads spin while they wait. ``embgeo rank`` on the bundled 300 × 384 sentences (its MLP ceiling:
+five L-BFGS fits of 240 × 384 → 64 → 1) took 30 s on numpy's pool and takes 7 s on one thread on an
+idle 2-core machine; beside a busy BLAS process 83 s and 14 s (bench/bench_threads.py, docs/benchmarks.md).
 """
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ def seeded_rows(n: int, size: int, seed) -> np.ndarray:
     return np.sort(as_rng(seed).choice(n, size=int(size), replace=False))
 
 
-def sample_note(sample, n: int, seed, *, unit: str = "rows", values: str = "", detail: str = "") -> str | None:
+def sample_note(sample, n: int, seed, *, unit: str = "rows", values: str = "", detail: str = "", default: str = "") -> str | None:
     """The one note of ``--sample``, the same words in every command (None when ``sample`` is None).
 
     ``sample < n`` (the command drew :func:`seeded_rows` ``(n, sample, seed)``)::
@@ -49,7 +49,10 @@ def sample_note(sample, n: int, seed, *, unit: str = "rows", values: str = "", d
 
     ``unit`` names what was sampled (``rows``, ``pairs``, ``groups``, ``texts``); ``values`` narrows
     "every value" to "every value of VALUES" when only some of a command's values are on the sample;
-    ``detail`` is the command's own caveat, appended after ``"; "`` to the sampled note only.
+    ``detail`` is the command's own caveat, appended after ``"; "`` to the sampled note only; ``default``
+    says why a sample nobody asked for was drawn (e.g. ``the default above 20000 rows``): it replaces
+    ``--sample S`` in the parentheses. A ``seed`` of None (library use) draws an unseeded sample, and
+    the note says so.
     """
     if sample is None:
         return None
@@ -57,8 +60,14 @@ def sample_note(sample, n: int, seed, *, unit: str = "rows", values: str = "", d
     if s >= n:
         return f"--sample {s} is not below the {n} {unit}: every one of them was used (no sampling)"
     scope = f"every value of {values}" if values else "every value"
-    seed = int(seed) if isinstance(seed, (int, np.integer)) else type(seed).__name__  # a Generator (library use): its type
-    return (f"a seeded sample of {s} of {n} {unit} (--sample {s}, --seed {seed}): {scope} is an estimate on the sample"
+    if seed is None:
+        kind, seeded = "an unseeded", "no seed: another run draws other rows"
+    elif isinstance(seed, (int, np.integer)):
+        kind, seeded = "a seeded", f"--seed {int(seed)}"
+    else:
+        kind, seeded = "a seeded", f"seeded by a {type(seed).__name__}"
+    asked = f"{default}; --sample N sets another size" if default else f"--sample {s}"
+    return (f"{kind} sample of {s} of {n} {unit} ({asked}, {seeded}): {scope} is an estimate on the sample"
             + (f"; {detail}" if detail else ""))
 
 

@@ -223,9 +223,9 @@ def test_cosine_attr_constant_is_refused_as_rank_refuses_it(run_cli, tmp_path):
     ["compare", "{stack}", "--layers", "--bootstrap", "0", "--permutations", "0"],
     ["rank", "{stack}", "--layers", "--labels", "{labels}", "--join", "row-order", "--attr", "a", "--no-mlp"],
     ["layers", "{stack}"],
-    ["report", "{x}", "--layers", "{stack}", "--html", "{html}"],
     ["id", "{l0}", "{l1}", "{l2}", "--layers", "-m", "twonn"],  # per-layer files: the bad file is named
-], ids=["id", "compare", "rank", "layers", "report", "id-files"])
+    ["id", "{l0}", "{l1j}", "--layers", "-m", "twonn"],  # joined by id: the row named is the file's own, not the join's
+], ids=["id", "compare", "rank", "layers", "id-files", "id-files-joined"])
 def test_every_stack_reader_names_the_file_and_layer_of_a_nan_row(run_cli, stacks, argv):
     """A NaN row in a layer is refused by the one stack loader (embgeo.io.load_layers) in the same words
     in every command that reads a stack: the file, the layer, the row, and why it is not dropped."""
@@ -234,9 +234,33 @@ def test_every_stack_reader_names_the_file_and_layer_of_a_nan_row(run_cli, stack
         np.save(stacks / f"l{i}.npy", T[i])
     (stacks / "lab.csv").write_text("a\n" + "".join(f"{v:.4f}\n" for v in np.random.default_rng(1).normal(size=80)))
     np.save(stacks / "x.npy", T[0])
-    names = {"stack": stacks / "stack_nan.npy", "labels": stacks / "lab.csv", "x": stacks / "x.npy", "html": stacks / "r.html",
-             **{f"l{i}": stacks / f"l{i}.npy" for i in range(3)}}
+    ids = np.array([f"r{i:03d}" for i in range(80)])
+    order = np.random.default_rng(2).permutation(80)
+    np.savez(stacks / "l0j.npz", embeddings=T[0], ids=ids)
+    np.savez(stacks / "l1j.npz", embeddings=T[2][order], ids=ids[order])  # layer2's NaN row 17, shuffled
+    names = {"stack": stacks / "stack_nan.npy", "labels": stacks / "lab.csv", **{f"l{i}": stacks / f"l{i}.npy" for i in range(3)}}
+    if "{l1j}" in argv:
+        names.update(l0=stacks / "l0j.npz", l1j=stacks / "l1j.npz")
     args = [a.format(**names) for a in argv]
-    bad_file, layer = (names["l2"], "layer 'l2'") if "{l2}" in argv else (names["stack"], "layer 'layer2'")
-    _one_line_error(run_cli(args), f"{bad_file}: {layer} has 1 row with NaN or inf (row 17)",
+    if "{l1j}" in argv:
+        row = int(np.flatnonzero(order == 17)[0])
+        bad_file, layer = names["l1j"], "layer 'l1j'"
+    else:
+        row = 17
+        bad_file, layer = (names["l2"], "layer 'l2'") if "{l2}" in argv else (names["stack"], "layer 'layer2'")
+    _one_line_error(run_cli(args), f"{bad_file}: {layer} has 1 row with NaN or inf (row {row})",
                     "(fix or remove those rows in every layer: the rows stay aligned across layers)")
+
+
+def test_report_keeps_going_past_a_nan_row_in_its_layers(run_cli, stacks):
+    """docs/report.md: an analysis that fails is kept as a card with its one-line error; the rest still runs."""
+    import json
+
+    T = np.load(stacks / "stack_nan.npy")
+    np.save(stacks / "x.npy", T[0])
+    res = run_cli(["-q", "report", stacks / "x.npy", "--layers", stacks / "stack_nan.npy", "--html", stacks / "r.html",
+                   "--map", "none", "--reembed-sample", "0", "-f", "json"])
+    assert res.code == 0, res.stderr
+    cards = {c["key"]: c for c in json.loads(res.stdout)["results"]["sections"]}
+    assert cards["layers"]["status"] == "error" and "layer 'layer2' has 1 row with NaN or inf (row 17)" in cards["layers"]["verdict"]
+    assert cards["uniformity"]["status"] != "error" and (stacks / "r.html").exists()

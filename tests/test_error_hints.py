@@ -48,8 +48,10 @@ def test_complex_npy(tmp_path, run_cli):
 
 
 # 3. zero variance and the whitening floor (embgeo cosine)
-def test_cosine_on_identical_rows(tmp_path, run_cli):
-    np.save(tmp_path / "same.npy", np.tile(np.arange(1.0, 5.0), (30, 1)))
+@pytest.mark.parametrize("row", [np.arange(1.0, 5.0), np.random.default_rng(0).normal(size=16)], ids=["exact", "rounding"])
+def test_cosine_on_identical_rows(tmp_path, run_cli, row):
+    """Identical rows are refused whether the spectrum is exactly 0 or holds rounding noise (a random row, tiled)."""
+    np.save(tmp_path / "same.npy", np.tile(row, (37, 1)))
     _fails(run_cli, ["cosine", tmp_path / "same.npy"], "same.npy:", "zero variance", "every row is the same vector",
            "embgeo info FILE counts the duplicate rows")
 

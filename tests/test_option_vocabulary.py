@@ -182,6 +182,9 @@ def test_old_names_still_work_and_say_the_new_one(run_cli, files, command, old, 
     a, b = json.loads(with_new.stdout), json.loads(with_old.stdout)
     assert _results(a) == _results(b)
     assert a["settings"] == b["settings"]
-    both = run_cli(base + [new, values[new] if new != "--entropy-alpha" else "3", old, values[old]])
-    assert both.code == 2 and "Traceback" not in both.stderr
-    assert both.stderr.strip().count("\n") == 0 and f"{old} is the old name of {new}" in both.stderr
+    # both names is an error whatever the values, the new one at its default included (--entropy-alpha 1, --protocol nk)
+    defaults = {"--entropy-alpha": "1", "--protocol": "nk"}
+    for value in {values[new], defaults.get(new, values[new])}:
+        both = run_cli(base + [new, value, old, values[old]])
+        assert both.code == 2 and "Traceback" not in both.stderr, (value, both.stderr)
+        assert both.stderr.strip().count("\n") == 0 and f"{old} is the old name of {new}" in both.stderr

@@ -86,7 +86,7 @@ def layers(
     views: Annotated[Optional[List[str]], typer.Option("--views", help="Another view of the same rows and layers (an augmentation); repeat for more. Enables InfoNCE, LiDAR, DiME.", show_default=False)] = None,
     group: Annotated[Optional[str], typer.Option("--group", help="Column of --labels: rows sharing a value come from one sample (its views, e.g. augmentations).", show_default=False)] = None,
     tokens: Annotated[Optional[Path], typer.Option("--tokens", help="Token clouds (tokens.h5 from embgeo extract): prompt entropy, curvature, token geometry.", show_default=False)] = None,
-    alpha: Annotated[float, typer.Option("--entropy-alpha", help="Order α of the matrix entropies (1 = Shannon).", min=0.0)] = 1.0,
+    alpha: Annotated[Optional[float], typer.Option("--entropy-alpha", help="Order α of the matrix entropies (1 = Shannon).", min=0.0, show_default="1.0")] = None,
     entropy_norm: Annotated[EntropyNorm, typer.Option("--entropy-norm", help="Entropy normalisation: maxEntropy = min(log N, log D) (the reference's default), logN, logD, logNlogD, raw (nats).")] = EntropyNorm.maxEntropy,
     temperature: Annotated[float, typer.Option("--temperature", help="InfoNCE temperature τ.", min=0.0)] = 0.1,
     delta: Annotated[float, typer.Option("--delta", help="LiDAR's ridge δ on the within-class scatter.", min=0.0)] = 1e-4,
@@ -158,12 +158,12 @@ def layers(
             try:
                 attr_values = raw.astype(np.float64)
             except ValueError:
-                raise EmbgeoError(f"column '{attribute}' is not numeric", source=str(labels), hint="--attribute takes a numeric column; use --class for categories") from None
+                raise EmbgeoError(f"column '{attribute}' is not numeric", source=str(labels), hint="--attr takes a numeric column; use --class for categories") from None
             have = attr_values[np.isfinite(attr_values)]
             if have.size and np.unique(have).size < 2:
                 raise EmbgeoError(f"column '{attribute}' is constant ({have[0]:g} on all {have.size} rows with a value); "
                                   "a rank axis needs at least two distinct values", source=str(labels),
-                                  hint="pass a column that varies with --attribute")
+                                  hint="pass a column that varies with --attr")
         if class_col:
             class_values = _column(ids, n, labels, labels_id_col, class_col, "--class", join)
     elif views or group or attribute or class_col:

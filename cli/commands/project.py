@@ -93,7 +93,7 @@ def project(
         write_text(coords, _delimited(header, coord_rows, "\t" if coords.suffix.lower() == ".tsv" else ","))
         message(f"coordinates: {coords} ({len(coord_rows)} rows)")
     settings = {
-        "method": method.value, "color_by": color_by, "n_neighbors": n_neighbors, "min_dist": min_dist, "metric": metric,
+        "method": method.value, "color_by": color_by, "k": n_neighbors, "min_dist": min_dist, "metric": metric,
         "epochs": n_epochs, "sample": sample, "seed": seed, "id_col": id_col, "labels": None if labels is None else str(labels),
         "labels_id_col": labels_id_col, "join": getattr(join, "value", join), "input_format": input_format, "drop_nonfinite": drop_nonfinite, "drop_zero": drop_zero,
         "dedupe": dedupe, "coords": None if coords is None else str(coords), "plot": None if plot is None else str(plot),

@@ -102,7 +102,8 @@ def report(
     if layers:
         from embgeo.io import load_layers
 
-        stack = load_layers(list(layers), fmt=input_format, id_col=id_col, join=getattr(join, "value", join))
+        stack = load_layers(list(layers), fmt=input_format, id_col=id_col, join=getattr(join, "value", join),
+                            check_finite=False)  # a NaN row fails its cards only: the rest of the report runs (docs/report.md)
         if stack.ids is None and len(layers) == 1:  # ids beside a pooled stack (embgeo extract writes them)
             import dataclasses
 

@@ -459,7 +459,7 @@ def compare_many(inputs, *, names=None, pairs=None, kind: str = "inputs", method
             progress(1)
     notes = []
     if sample is None and rows is not None:  # the default sample above EXACT_MAX_ROWS rows
-        note = sample_note(rows.size, n_total, st.seed, detail=f"the default above {EXACT_MAX_ROWS} rows (exact up to {EXACT_MAX_ROWS})")
+        note = sample_note(rows.size, n_total, st.seed, default=f"the default above {EXACT_MAX_ROWS} rows, exact up to {EXACT_MAX_ROWS}")
     else:  # None, or the note of the --sample asked for (also when it is not below the rows)
         note = sample_note(sample, n_total, st.seed)
     if note is not None:

@@ -306,8 +306,8 @@ def cosine_diagnostics(
     aniso = anisotropy(X, n_pairs=n_pairs, seed=int(seeds[1]))
     step("isoscore")
     spec = spectrum(X)  # one float64 eigendecomposition for IsoScore, all-but-the-top and whitening
-    if not spec.eigenvalues.max() > 0:  # every row the same vector: no direction to measure (or whiten)
-        raise zero_variance("X")
+    if not spec.eigenvalues.max() > 0 or bool(np.all(X == X[0])):  # every row the same vector (the eigenvalues then hold
+        raise zero_variance("X")                                    # only rounding): no direction to measure or whiten
     iso = isoscore(X, seed=int(seeds[2]), eigenvalues=spec.eigenvalues)
     spec_n = spec if Xn is X else spectrum(Xn)
     step("rogue_dimensions")

@@ -309,7 +309,7 @@ class CalibratedResult(Result):
         bound = " (a lower bound: the raw value lies beyond the calibration curve)" if self.lower_bound else ""
         return Verdict(
             "info",
-            f"calibrated intrinsic dimension {self.dimension:.2f} ({int(self.interval_level * 100)}% {self.ci_low:.2f}–{self.ci_high:.2f}){bound}; "
+            f"calibrated intrinsic dimension {self.dimension:.2f} ({100 * self.interval_level:g} % {self.ci_low:.2f}–{self.ci_high:.2f}){bound}; "
             f"the raw TwoNN {self.raw:.2f} is scaled by {self.correction:.2f}, the bias a uniform {self.reference} shows at n = {self.n_rows}",
             "read this estimate for dimensions above ~10; it does not correct curvature or a strongly non-uniform density",
             decided_by="dimension",
@@ -317,7 +317,7 @@ class CalibratedResult(Result):
 
     def table(self):
         return ["metric", "value"], [
-            ["dimension", self.dimension], [f"{int(self.interval_level * 100)}% interval", f"{self.ci_low:.3f} – {self.ci_high:.3f}"],
+            ["dimension", self.dimension], [f"{100 * self.interval_level:g} % interval", f"{self.ci_low:.3f} – {self.ci_high:.3f}"],
             ["raw TwoNN", self.raw], ["neighbours read", self.neighbours], ["statistic", self.statistic],
             ["correction", self.correction], ["lower_bound", self.lower_bound],
             ["reference", f"{self.reference}, {self.reference_points} points per d, d ≤ {int(self.reference_d[-1])}"],

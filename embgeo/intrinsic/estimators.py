@@ -204,7 +204,7 @@ class TwoNNResult(Result):
         lo, hi = self.interval
         return ["metric", "value"], [
             ["dimension", self.dimension], ["variant", self.variant],
-            [f"{int(self.interval_level * 100)}% interval", f"{lo:.3f} – {hi:.3f}"],
+            [f"{100 * self.interval_level:g} % interval", f"{lo:.3f} – {hi:.3f}"],
             ["mle", self.mle], ["linear", self.linear], ["linear_r2", self.linear_r2],
             ["discard_fraction", self.discard_fraction], ["n_points", self.n_points], ["n_used", self.n_used],
             ["n_ties", self.n_ties], ["n_duplicates_dropped", self.n_duplicates_dropped],
@@ -335,7 +335,7 @@ class MLEResult(Result):
 
     def table(self):
         lo, hi = self.interval
-        rows = [["dimension", self.dimension], [f"{int(self.interval_level * 100)}% interval", f"{lo:.3f} – {hi:.3f}"],
+        rows = [["dimension", self.dimension], [f"{100 * self.interval_level:g} % interval", f"{lo:.3f} – {hi:.3f}"],
                 ["k range", f"{self.k1}–{self.k2}"], ["n_points", self.n_points], ["n_duplicates_dropped", self.n_duplicates_dropped]]
         rows += [[f"k={k}", float(v)] for k, v in zip(range(self.k1, self.k2 + 1), self.per_k)]
         return ["metric", "value"], rows

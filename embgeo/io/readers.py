@@ -191,13 +191,16 @@ def id_cols(specs, id_col: str | None, fmt: str | None = None) -> list:
     return [id_col if f in COLUMN_FORMATS or f is None else None for f in fmts]
 
 
-def load_layers(specs: list[str], *, fmt: str | None = None, id_col: str | None = None, join: str | None = None) -> LayerStack:
+def load_layers(specs: list[str], *, fmt: str | None = None, id_col: str | None = None, join: str | None = None,
+                check_finite: bool = True) -> LayerStack:
     """A layer stack from one ``L×n×d`` file (``.npy``/``.npz``/…) or several 2-D files.
 
     A 3-D ``.npz`` keeps its ``ids`` array (one unique id per row). Per-layer files are joined onto
     the rows of the first file by :func:`embgeo.io.join.align_sets`: by id whenever they carry ids
     (every id in every file, once), by row order only when none has, or with ``join="row-order"``;
-    files of which only some carry ids are refused unless ``join="row-order"``.
+    files of which only some carry ids are refused unless ``join="row-order"``. ``check_finite`` (default True):
+    a row with NaN or inf in any layer is refused, naming the file, the layer and the file's own row
+    (:func:`refuse_nonfinite_layers`).
     """
     if len(specs) == 1:
         path, key = split_spec(specs[0])
@@ -225,15 +228,16 @@ def load_layers(specs: list[str], *, fmt: str | None = None, id_col: str | None 
                 raise EmbgeoError(f"cannot read as {fmt1}: {short_error(exc)}", source=str(path)) from None
             if arr.ndim == 3:
                 stack = LayerStack.from_array(arr, source=str(path), ids=ids)
-                refuse_nonfinite_layers(stack.layers, stack.names, [str(path)] * len(stack.layers))
+                if check_finite:
+                    refuse_nonfinite_layers(stack.layers, stack.names, [str(path)] * len(stack.layers))
                 return stack
     sets = []
     for spec, col in zip(specs, id_cols(specs, id_col, fmt)):
         es = load(spec, fmt=fmt, id_col=col)
         sets.append(EmbeddingSet(es.matrix, es.ids, es.attributes, {**es.provenance, "name": Path(es.source).stem}))
-    stack = LayerStack.from_sets(sets, join=join)
-    refuse_nonfinite_layers(stack.layers, stack.names, [s.source for s in sets])
-    return stack
+    if check_finite:  # each file before the join: the row named is the file's own
+        refuse_nonfinite_layers([s.matrix for s in sets], [s.provenance["name"] for s in sets], [s.source for s in sets])
+    return LayerStack.from_sets(sets, join=join)
 
 
 def refuse_nonfinite_layers(layers, names, sources, *, what: str = "") -> None:
@@ -246,7 +250,9 @@ def refuse_nonfinite_layers(layers, names, sources, *, what: str = "") -> None:
         X = np.asarray(L)
         if X.dtype.kind != "f" or X.ndim != 2:
             continue
-        bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
+        block = max(1, (1 << 24) // max(1, X.shape[1]))  # ≤ 16 M booleans at a time (a memory-mapped stack stays mapped)
+        bad = np.concatenate([start + np.flatnonzero(~np.isfinite(X[start:start + block]).all(axis=1))
+                              for start in range(0, X.shape[0], block)] or [np.empty(0, dtype=np.int64)])
         if bad.size:
             many = "s" if bad.size > 1 else ""
             shown = ", ".join(str(int(i)) for i in bad[:5]) + (", …" if bad.size > 5 else "")

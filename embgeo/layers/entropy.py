@@ -37,7 +37,7 @@ ENTROPY_NORMS = ("maxEntropy", "logN", "logD", "logNlogD", "raw")
 
 def check_alpha(alpha: float) -> float:
     if not (isinstance(alpha, (int, float, np.floating)) and math.isfinite(alpha) and alpha > 0):
-        raise EmbgeoError(f"alpha must be a positive number; got {alpha!r}", hint="use --alpha 1 (Shannon) or e.g. 2")
+        raise EmbgeoError(f"alpha must be a positive number; got {alpha!r}", hint="use --entropy-alpha 1 (Shannon) or e.g. 2")
     return float(alpha)
 
 

@@ -42,7 +42,7 @@ def _band(ax, value, interval, *, color, label, ls="--"):
 
 
 def _draw_scale(ax, rep):
-    from embgeo.intrinsic.result import Z95, interval_of
+    from embgeo.intrinsic.result import interval_of, level_text, z_of
 
     drew = False
     rec = rep.recommended()
@@ -53,8 +53,9 @@ def _draw_scale(ax, rep):
         s = np.asarray(g.scale, dtype=np.float64)
         d = np.asarray(g.dimension, dtype=np.float64)
         e = np.asarray(g.stderr, dtype=np.float64)
-        ax.fill_between(s, d - Z95 * e, d + Z95 * e, color=COLOURS["gride"], alpha=0.2, lw=0)
-        ax.plot(s, d, "o-", color=COLOURS["gride"], label="GRIDE (95 % interval)")
+        z = z_of(rep.level)
+        ax.fill_between(s, d - z * e, d + z * e, color=COLOURS["gride"], alpha=0.2, lw=0)
+        ax.plot(s, d, "o-", color=COLOURS["gride"], label=f"GRIDE ({level_text(rep.level)} interval)")
         p = rep.plateau()
         if p is not None:
             ax.axvspan(s[p.first], s[p.last], color=COLOURS["gride"], alpha=0.08, lw=0,

@@ -216,7 +216,7 @@ class _train_progress:
 def eval_(
     emb: Annotated[str, typer.Argument(metavar="X", help="Embedding (PATH or PATH:KEY); rows matched to the hierarchy by ids when the file has them.", show_default=False)],
     edges: EdgesArg,
-    metric: Annotated[Metric, typer.Option("--protocol", help="Which MAP: nk: MAP + mean rank, closure ancestors as positives (Nickel & Kiela); sala: MAP with graph neighbours + distortion (Sala et al.); all: both.", case_sensitive=False)] = Metric.nk,
+    metric: Annotated[Optional[Metric], typer.Option("--protocol", help="Which MAP: nk: MAP + mean rank, closure ancestors as positives (Nickel & Kiela); sala: MAP with graph neighbours + distortion (Sala et al.); all: both.", case_sensitive=False, show_default="nk")] = None,
     model: Annotated[Optional[EvalModel], typer.Option("--model", help="Geometry of the coordinates (default: poincare, or what the .npz says).", case_sensitive=False)] = None,
     curvature: Annotated[Optional[float], typer.Option("--c", help="Curvature −c (default: 1, or the .npz's 'curvature').")] = None,
     distortion: Annotated[Optional[bool], typer.Option("--distortion/--no-distortion", help="Mean and worst-case distortion (default: with sala/all).", show_default=False)] = None,
@@ -245,11 +245,9 @@ def eval_(
     from embgeo.hyperbolic.graphs import read_hierarchy
     from embgeo.hyperbolic.poincare import embedding_metadata
 
-    if metric_old is not None:
-        choices = [m.value for m in Metric]
-        if metric_old.lower() not in choices:
-            raise EmbgeoError(f"--metric (now --protocol) is one of {', '.join(choices)}; got {metric_old!r}")
-        metric = Metric(renamed(metric, metric_old.lower(), old="--metric", new="--protocol", default=Metric.nk))
+    if metric_old is not None and metric_old.lower() not in [m.value for m in Metric]:
+        raise EmbgeoError(f"--metric (now --protocol) is one of {', '.join(m.value for m in Metric)}; got {metric_old!r}")
+    metric = Metric(renamed(metric, None if metric_old is None else metric_old.lower(), old="--metric", new="--protocol", default=Metric.nk))
     meta = embedding_metadata(emb)
     es = read_embeddings(emb, id_col=id_col)
     h = read_hierarchy(edges, orientation=orientation.value)
