@@ -246,15 +246,14 @@ def refuse_nonfinite_layers(layers, names, sources, *, what: str = "") -> None:
     (the same words in every command that reads a stack: id, rank, compare, layers, report)."""
     import numpy as np
 
+    from embgeo.validation import format_rows, scan_rows
+
     for L, name, source in zip(layers, names, sources):
         X = np.asarray(L)
         if X.dtype.kind != "f" or X.ndim != 2:
             continue
-        block = max(1, (1 << 24) // max(1, X.shape[1]))  # ≤ 16 M booleans at a time (a memory-mapped stack stays mapped)
-        bad = np.concatenate([start + np.flatnonzero(~np.isfinite(X[start:start + block]).all(axis=1))
-                              for start in range(0, X.shape[0], block)] or [np.empty(0, dtype=np.int64)])
+        bad = scan_rows(X, duplicates=False).nonfinite_rows  # block by block: a memory-mapped stack stays mapped
         if bad.size:
             many = "s" if bad.size > 1 else ""
-            shown = ", ".join(str(int(i)) for i in bad[:5]) + (", …" if bad.size > 5 else "")
-            raise EmbgeoError(f"{what}layer '{name}' has {bad.size} row{many} with NaN or inf (row{many} {shown})", source=source,
+            raise EmbgeoError(f"{what}layer '{name}' has {bad.size} row{many} with NaN or inf (row{many} {format_rows(bad)})", source=source,
                               hint=f"fix or remove those rows in every layer{' and view' if what else ''}: the rows stay aligned across layers")
