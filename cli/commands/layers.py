@@ -138,12 +138,12 @@ def layers(
     if x is not None:
         from embgeo.layers.suite import check_layer_stack
 
-        stack = load_layers([x], fmt=input_format)
+        stack = load_layers([x], fmt=input_format, check_finite=False)  # check_layer_stack scans once, NaN rows included
         check_layer_stack(stack.layers, stack.names, source=x)  # a NaN row or a constant layer: one line naming the layer
         n = stack.layers[0].shape[0]
         inputs.append({"path": x, "key": None, "rows": int(n), "dims": int(stack.layers[0].shape[1])})
         for v in views or []:
-            vs = load_layers([v], fmt=input_format)
+            vs = load_layers([v], fmt=input_format, check_finite=False)
             check_layer_stack(vs.layers, vs.names, source=v)
             view_stacks.append(vs)
             inputs.append({"path": v, "key": None, "rows": int(vs.layers[0].shape[0]), "dims": int(vs.layers[0].shape[1])})
