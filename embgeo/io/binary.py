@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.io.common import ID_KEYS, PREFERRED_KEYS, check_numeric, id_array, no_key, short_error
+from embgeo.io.common import ID_KEYS, PREFERRED_KEYS, auto_key, check_numeric, id_array, no_key, short_error
 from embgeo.io.model import EmbeddingSet
 
 _NPY_MAGIC = b"\x93NUMPY"
@@ -85,6 +85,27 @@ def _npz_member(zf, name: str) -> np.ndarray:
     return arr.reshape(shape[::-1]).transpose() if fortran else arr.reshape(shape)
 
 
+def _npz_auto_key(zf, matrices: list[str], names: list[str], allow_3d: bool) -> str | None:
+    """The array to read from an ``.npz`` of several when none was named: the one auto-pick name
+    (``embeddings``, ``X``, ``arr_0``, …) that holds a matrix; two such names are "which one?"."""
+    preferred = [k for k in PREFERRED_KEYS if k in matrices]
+    if len(preferred) > 1:
+        ndims = (2, 3) if allow_3d else (2,)
+        shaped = []
+        for k in preferred:
+            try:
+                with zf.open(k + ".npy") as fh:
+                    ndim = len(read_npy_header(fh, f"array '{k}'")[0])
+            except Exception:  # noqa: BLE001 - a corrupt member counts; it is named when it is read
+                ndim = 2
+            if ndim in ndims:
+                shaped.append(k)
+        auto_key(shaped, "arrays", "FILE.npz")
+        if shaped:
+            return shaped[0]
+    return next((k for k in PREFERRED_KEYS if k in names), None)
+
+
 def read_npz(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSet:
     """An ``.npz`` archive; every member must be a ``.npy`` array (members are read through the
     zip index, so a corrupt or foreign member is named, never unpickled or guessed)."""
@@ -107,7 +128,7 @@ def read_npz(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingS
             if not matrices:
                 raise EmbgeoError(f"holds only id arrays ({', '.join(names)}) and no embedding matrix",
                                   hint="save the matrix too: np.savez(path, embeddings=X, ids=ids)")
-            key = matrices[0] if len(matrices) == 1 else next((k for k in PREFERRED_KEYS if k in names), None)
+            key = matrices[0] if len(matrices) == 1 else _npz_auto_key(zf, matrices, names, allow_3d)
             if key is None:
                 raise EmbgeoError(f"holds several arrays ({', '.join(names)}); which one?", hint=f"name it as FILE.npz:{matrices[0]}")
         if key not in names:
@@ -206,7 +227,8 @@ def read_safetensors(path: Path, *, key=None, id_col=None, allow_3d=False) -> Em
     if key is None:
         ndims = (2, 3) if allow_3d else (2,)
         cands = [k for k in names if len(header[k]["shape"]) in ndims and header[k]["dtype"] in ST_DTYPES]
-        key = next((k for k in PREFERRED_KEYS if k in names), None) or (cands[0] if len(cands) == 1 else None)
+        key = auto_key(cands, f"{'2-D/3-D' if allow_3d else '2-D'} tensors", "FILE.safetensors") or next((k for k in PREFERRED_KEYS if k in names), None) \
+            or (cands[0] if len(cands) == 1 else None)
         if key is None and not cands:
             found = ", ".join(f"{k} {len(header[k]['shape'])}-D {ST_NAMES.get(header[k]['dtype'], header[k]['dtype'].lower())}" for k in names[:8])
             raise EmbgeoError(f"holds no {'2-D or 3-D' if allow_3d else '2-D'} numeric tensor (found: {found})",
@@ -244,7 +266,11 @@ def read_vecs(path: Path, *, key=None, id_col=None, allow_3d=False, component=np
     d = int(np.fromfile(path, dtype="<i4", count=1)[0])
     itemsize = np.dtype(component).itemsize
     if d <= 0 or d > 1_000_000:
-        raise EmbgeoError(f"first row claims {d} dimensions; not a vecs file?")
+        kind = "b" if component == np.uint8 else "f"
+        raise EmbgeoError(f"first row claims {d} dimensions, but every .{kind}vecs row starts with its dimension d (int32, 1 to 1000000) "
+                          f"followed by d {'uint8' if kind == 'b' else 'float32'} values: not a .{kind}vecs file, or a corrupt one",
+                          hint=f"write each row as struct.pack('<i', d) + row.astype('{'u1' if kind == 'b' else '<f4'}').tobytes(), "
+                               "or pass --input-format with the file's real format")
     row_bytes = 4 + d * itemsize
     if size % row_bytes:
         raise EmbgeoError(f"size {size} is not a whole number of {d}-dimensional rows (truncated?)")
@@ -280,11 +306,12 @@ def read_pt(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSe
         raise
     except Exception as exc:  # noqa: BLE001 - a corrupt archive fails in many ways inside torch; each is one line
         raise EmbgeoError(f"is not a readable torch file ({short_error(exc)[:100]})", hint="check that the file is complete") from None
+    ids_from = None
     if isinstance(obj, dict):
         tensors = {k: v for k, v in obj.items() if isinstance(v, torch.Tensor)}
         if key is None:
-            cands = [k for k, v in tensors.items() if v.ndim in ((2, 3) if allow_3d else (2,))]
-            key = next((k for k in PREFERRED_KEYS if k in tensors), None) or (cands[0] if len(cands) == 1 else None)
+            cands = [k for k, v in tensors.items() if v.ndim in ((2, 3) if allow_3d else (2,)) and k not in ID_KEYS]
+            key = auto_key(cands, "tensors", "FILE.pt") or next((k for k in PREFERRED_KEYS if k in tensors), None) or (cands[0] if len(cands) == 1 else None)
             if key is None and not cands:
                 found = ", ".join(f"{k} {v.ndim}-D {str(v.dtype).replace('torch.', '')}" for k, v in list(tensors.items())[:8]) or "no tensors"
                 raise EmbgeoError(f"holds a dict with no {'2-D or 3-D' if allow_3d else '2-D'} tensor (found: {found})",
@@ -293,16 +320,54 @@ def read_pt(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSe
                 raise EmbgeoError(f"holds a dict of several tensors ({', '.join(map(str, cands))}); which one?", hint=f"name it as FILE.pt:{cands[0]}")
         if key not in tensors:
             raise EmbgeoError(f"has no tensor '{key}' (keys: {', '.join(map(str, obj))})")
+        ids_from = obj
         obj = tensors[key]
     elif key is not None:
         raise EmbgeoError(f"holds a single tensor; got key '{key}'")
     if not isinstance(obj, torch.Tensor):
         raise EmbgeoError(f"holds a {type(obj).__name__}, not a tensor")
     stored = str(obj.dtype).replace("torch.", "")
+    where = f"tensor '{key}'" if key is not None else "the tensor"
+    if obj.layout != torch.strided:
+        layout = str(obj.layout).replace("torch.", "")
+        raise EmbgeoError(f"{where} is a sparse tensor ({layout}); embgeo reads dense tensors only",
+                          hint="save it dense: torch.save(X.to_dense(), path)")
+    if obj.is_meta:
+        raise EmbgeoError(f"{where} is on the 'meta' device: it has a shape {tuple(obj.shape)} but no values",
+                          hint="save a tensor that holds its values (created on the CPU or a GPU, not device='meta')")
+    if obj.is_quantized:
+        raise EmbgeoError(f"{where} is quantized ({stored}); embgeo reads plain numbers", hint="save it dequantized: torch.save(X.dequantize(), path)")
     if obj.dtype == torch.bfloat16:
         obj = obj.float()
     if obj.is_complex() or obj.dtype == torch.bool:
         raise EmbgeoError(f"tensor has dtype {stored}; expected real numbers",
                           hint="save real numbers instead: X.real, X.abs() for the magnitude, or torch.cat([X.real, X.imag], 1) to keep both parts"
                           if obj.is_complex() else "save it as floats: X.float()")
-    return EmbeddingSet(matrix=obj.detach().numpy(), provenance={"dtype": stored})
+    matrix = obj.detach().resolve_conj().resolve_neg().numpy()
+    ids = _pt_ids(ids_from, key, matrix) if ids_from is not None else None
+    return EmbeddingSet(matrix=matrix, ids=ids, provenance={"dtype": stored})
+
+
+def _pt_ids(obj: dict, key, matrix: np.ndarray):
+    """Row ids beside the tensor in a ``.pt`` dict: an ``ids``/``id`` entry (a list of text or numbers,
+    or a 1-D tensor) read like an ``.npz`` ``ids`` array; one that does not fit is an error, never dropped."""
+    import torch
+
+    rows = matrix.shape[0] if matrix.ndim else 0
+    for ik in ID_KEYS:
+        if ik not in obj or ik == key:
+            continue
+        cand = obj[ik]
+        if isinstance(cand, torch.Tensor):
+            values = cand.tolist() if cand.ndim == 1 and cand.layout == torch.strided and not cand.is_meta else None
+            shape = tuple(cand.shape)
+        elif isinstance(cand, (list, tuple)):
+            values, shape = list(cand), (len(cand),)
+        else:
+            values, shape = None, type(cand).__name__
+        if values is not None and len(values) == rows:
+            return id_array(values, f"'{ik}'")
+        if ik in ("ids", "id") and matrix.ndim == 2:  # meant as ids, but they do not fit: never drop them silently
+            got = f"is a {shape}" if isinstance(shape, str) else f"has shape {shape}"
+            raise EmbgeoError(f"'{ik}' {got} but '{key}' has {rows} rows", hint=f"save one id per row (a list or 1-D tensor '{ik}' of length {rows})")
+    return None

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from embgeo.errors import EmbgeoError, require
-from embgeo.io.common import ID_KEYS, PREFERRED_KEYS, id_array, short_error
+from embgeo.io.common import ID_KEYS, PREFERRED_KEYS, auto_key, id_array, index_column_error, index_like_columns, short_error
 from embgeo.io.model import EmbeddingSet
 from embgeo.io.text import column_array
 from embgeo.validation import dtype_hint
@@ -159,7 +159,8 @@ def read_hdf5(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedding
         if key is None:
             ndims = (2, 3) if allow_3d else (2,)
             cands = [n for n in datasets if n not in ID_KEYS and f[n].ndim in ndims and f[n].dtype.kind in "fiub"]
-            key = next((k for k in PREFERRED_KEYS if k in datasets), None) or (cands[0] if len(cands) == 1 else None)
+            key = auto_key(cands, f"{'2-D/3-D' if allow_3d else '2-D'} numeric datasets", "FILE.h5", "/") or next((k for k in PREFERRED_KEYS if k in datasets), None) \
+                or (cands[0] if len(cands) == 1 else None)
             if key is None and not cands:
                 found = [f"/{n} {_describe(f[n])}" for n in datasets] + links + [f"/{g} (group)" for g in groups]
                 raise EmbgeoError(f"holds no {'2-D or 3-D' if allow_3d else '2-D'} numeric dataset (found: {', '.join(found[:8]) or 'nothing'})",
@@ -187,9 +188,16 @@ def read_hdf5(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedding
             if ik == key or ik not in datasets:
                 continue
             cand = f[ik]
-            if cand.ndim == 1 and len(cand) == arr.shape[0] and cand.dtype.kind in "iuSOU" and not cand.is_virtual and not cand.external:
+            if not isinstance(cand, h5py.Dataset):
+                continue
+            if cand.ndim == 1 and len(cand) == arr.shape[0] and cand.dtype.kind in "iufSOU" and not cand.is_virtual and not cand.external:
                 ids = id_array(cand[()], f"dataset '/{ik}'")
                 break
+            if ik in ("ids", "id") and cand.ndim == 1 and len(cand) == arr.shape[0]:  # meant as ids, but not readable as ids: never dropped silently
+                what = ("is a virtual dataset" if cand.is_virtual else "keeps its data in external files") if cand.is_virtual or cand.external \
+                    else f"has dtype {cand.dtype}"
+                raise EmbgeoError(f"dataset '/{ik}' {what}; ids must be text or numbers stored in the file itself",
+                                  hint=f"store one id per row as strings or integers in '/{ik}'")
             if ik in ("ids", "id") and arr.ndim == 2 and (cand.ndim != 1 or len(cand) != arr.shape[0]):  # meant as ids, but they do not fit: never drop them silently
                 raise EmbgeoError(f"dataset '/{ik}' has shape {cand.shape} but '/{key}' has {arr.shape[0]} rows",
                                   hint=f"store one id per row (a 1-D '/{ik}' of length {arr.shape[0]})")
@@ -341,6 +349,9 @@ def read_parquet(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedd
                 pa.default_memory_pool().release_unused()
             used = set(num_cols) | {id_col}
         matrix = sink.result()
+    if num_cols and key is None:  # a column holding 0 … n−1 (or 1 … n) once each is a row index or a dimension: never guessed
+        for j, start in index_like_columns(matrix):
+            raise index_column_error(f"'{num_cols[j]}'", num_cols[j], start, n, id_col=id_col)
     scalars = [c for c in names if c not in used and not is_list(schema.field(c).type)]
     wanted = scalars + ([id_col] if id_col else [])
     table = pf.read(columns=wanted) if wanted else None

@@ -1,6 +1,8 @@
 """Helpers shared by the readers of every format (public names; no reader imports another's privates)."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from embgeo.errors import EmbgeoError
@@ -25,9 +27,18 @@ def check_numeric(arr: np.ndarray, what: str) -> None:
         raise EmbgeoError(f"{what} has dtype {arr.dtype}; expected real numbers", hint=dtype_hint(arr.dtype))
 
 
+def _id_text(v) -> str:
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace")
+    if isinstance(v, (float, np.floating)) and float(v).is_integer() and abs(v) < 2**53:
+        return str(int(v))  # a whole number stored as a float is the same id as the integer: 3.0 → "3"
+    return str(v)
+
+
 def ids_as_text(values) -> np.ndarray:
-    """Row ids of any dtype (int, bytes, str) as a str array."""
-    return np.asarray([v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in values], dtype=str)
+    """Row ids of any dtype (int, float, bytes, str) as a str array; a whole-number float is written
+    as the integer (``3.0`` → ``"3"``), any other float as Python writes it (``1.5``)."""
+    return np.asarray([_id_text(v) for v in values], dtype=str)
 
 
 def is_plain_number(text: str) -> bool:
@@ -53,13 +64,75 @@ def plain_floats(values: list[str]) -> list[float]:
 
 
 def id_array(values, what: str) -> np.ndarray:
-    """Row ids (int, bytes, str) as a str array; a missing (null) or empty id is an error naming its row."""
+    """Row ids as a str array, by the same rule in every reader: text, integers and floats
+    (:func:`ids_as_text`) are ids; a missing (null), empty or NaN/inf id, or a value that is
+    not one id (a list, a dict, a bool), is an error naming its row."""
     values = list(values)
     for i, v in enumerate(values):
         if v is None or (isinstance(v, (str, bytes)) and not v.strip()):
             raise EmbgeoError(f"{what}, row {i}: the id is {'missing (null)' if v is None else 'empty'}",
                               hint="every row needs an id; fill it in or remove the row")
+        if isinstance(v, (bool, np.bool_, list, tuple, dict, set, np.ndarray)):
+            raise EmbgeoError(f"{what}, row {i}: the id is a {type(v).__name__} ({str(v)[:30]!r}), not text or a number",
+                              hint="save one id per row as text or an integer")
+        if isinstance(v, (float, np.floating)) and not math.isfinite(v):
+            raise EmbgeoError(f"{what}, row {i}: the id is {v}", hint="every row needs an id; fill it in or remove the row")
     return ids_as_text(values)
+
+
+#: a numeric column holding each of 0 … n−1 (or 1 … n) exactly once over at least this many rows is
+#: ambiguous (a row index or a dimension?) and refused; with fewer rows it stays a dimension
+INDEX_MIN_ROWS = 4
+
+
+def index_like_columns(matrix: np.ndarray, block_rows: int = 65536) -> list[tuple[int, int]]:
+    """``(column, start)`` for every column of the ``(n, d)`` ``matrix`` whose values are exactly an
+    integer permutation of ``0 … n−1`` (start 0) or ``1 … n`` (start 1), ``n ≥ INDEX_MIN_ROWS``.
+    Read block by block (a memory-mapped matrix stays mapped); only candidates are sorted."""
+    n = int(matrix.shape[0])
+    if matrix.ndim != 2 or n < INDEX_MIN_ROWS or matrix.shape[1] == 0 or matrix.dtype.kind not in "fiu":
+        return []
+    lo = hi = None
+    for a in range(0, n, block_rows):
+        blk = np.asarray(matrix[a : a + block_rows], dtype=np.float64)
+        bmin, bmax = blk.min(axis=0), blk.max(axis=0)  # NaN propagates: a column with NaN is no candidate
+        lo = bmin if lo is None else np.minimum(lo, bmin)
+        hi = bmax if hi is None else np.maximum(hi, bmax)
+    out = []
+    for j in np.flatnonzero(((lo == 0) | (lo == 1)) & (hi == lo + n - 1)):
+        col = np.asarray(matrix[:, j], dtype=np.float64)
+        start = int(lo[j])
+        if np.array_equal(np.sort(col), np.arange(start, start + n, dtype=np.float64)):
+            out.append((int(j), start))
+    return out
+
+
+def index_column_error(label: str, name: str | None, start: int, n: int, *, id_col: str | None = None) -> EmbgeoError:
+    """The one line for a column that holds a row index (:func:`index_like_columns`): it is never
+    silently an embedding dimension. ``label`` names it in the message (``'row'``), ``name`` is what
+    ``--id-col`` takes (None when the file has no header)."""
+    if name is None:
+        fix = "the file has no header: add a header line naming the columns and pass --id-col NAME to use it as row ids, or drop the column"
+    elif not name:
+        fix = "give the column a name and pass --id-col NAME to use it as row ids, or drop the column"
+    elif id_col is not None:
+        fix = f"drop the column (the ids come from column {id_col!r}), or pass --id-col {name!r} to use it as the row ids instead"
+    else:
+        fix = f"pass --id-col {name!r} to use it as row ids, or drop the column to keep only the other columns as dimensions"
+    return EmbgeoError(f"column {label} holds each of the integers {start} … {start + n - 1} once, like a row index; "
+                       "embgeo does not guess whether it is row ids or an embedding dimension", hint=fix)
+
+
+def auto_key(cands: list[str], noun: str, example: str, prefix: str = "") -> str | None:
+    """The one name of :data:`PREFERRED_KEYS` among ``cands`` (the arrays that could be the matrix),
+    None when there is none; several (``X`` and ``arr_0``) are ambiguous: "which one?", never the
+    first of the list. ``example`` is how the hint writes the file (``FILE.npz``), ``prefix`` what
+    precedes a key (``/`` for HDF5)."""
+    present = [k for k in PREFERRED_KEYS if k in cands]
+    if len(present) > 1:
+        raise EmbgeoError(f"holds several {noun} ({', '.join(prefix + k for k in present)}); which one?",
+                          hint="name it as " + " or ".join(f"{example}:{prefix}{k}" for k in present))
+    return present[0] if present else None
 
 
 def no_key(key, what: str, noun: str = "matrix") -> None:

@@ -9,7 +9,11 @@ The rule (the same as for ``--labels``, and for every command that pairs rows: `
   counts the ids each side lacks (repeated ids are an error too);
 - when no input has ids the rows are taken in file order and the row counts must agree;
 - inputs of which only some carry ids are refused unless ``join="row-order"`` is asked for
-  explicitly (then every input is taken in file order).
+  explicitly (then every input is taken in file order);
+- inputs without ids that all hold a text column of unique values, the same values in every
+  input but in another order (a ``word`` column of two CSVs, a headerless file's first column),
+  are refused unless ``join="row-order"``: the pairing lives in that column (``--id-col``), and a
+  join by row order would pair different items (:func:`check_key_columns`).
 
 Each failure is one :class:`~embgeo.errors.EmbgeoError` naming the input (``source``) and the
 option that resolves it (``--join row-order``). The id text is
@@ -28,7 +32,8 @@ import numpy as np
 from embgeo.errors import EmbgeoError
 from embgeo.io.common import ids_as_text
 
-__all__ = ["JOINS", "Aligned", "RowOrder", "check_join", "row_orders", "align_rows", "align_sets", "input_ids", "input_name"]
+__all__ = ["JOINS", "Aligned", "RowOrder", "check_join", "check_key_columns", "row_orders", "align_rows", "align_sets", "input_ids",
+           "input_name"]
 
 #: the values of ``join`` (``None`` means ``"id"``: by id whenever the inputs carry ids)
 JOINS = ("id", "row-order")
@@ -87,6 +92,71 @@ def input_name(s, i: int) -> str:
     return str(prov.get("file", f"input {i + 1}")) if prov else f"input {i + 1}"
 
 
+def _unique_text(values) -> list[str] | None:
+    """The cells of a text attribute column, stripped, when they are non-empty and unique (else None)."""
+    v = np.asarray(values)
+    if v.dtype.kind not in "US" or v.ndim != 1:
+        return None
+    cells = [c.decode("utf-8", "replace").strip() if isinstance(c, bytes) else str(c).strip() for c in v.tolist()]
+    if not cells or not all(cells) or len(set(cells)) != len(cells):
+        return None
+    return cells
+
+
+def _headerless(s) -> bool:
+    """Were the column names of ``s`` made up by the reader (``c0``, ``c1``, …: a CSV without a header)?"""
+    cols = (getattr(s, "provenance", None) or {}).get("columns")
+    return bool(cols) and list(cols) == [f"c{i}" for i in range(len(cols))]
+
+
+def check_key_columns(sets, *, join=None, names=None) -> None:
+    """Refuse a join by row order that a key column contradicts: when no input carries ids (and
+    ``join`` is not ``"row-order"``) but every input holds a text attribute column of unique values,
+    the same set of values in each, in a different order, the pairing of the rows lives in that
+    column — taking the rows by position would pair different items. The error names the column
+    and the options that decide (``--id-col COLUMN`` or ``--join row-order``). Inputs whose key
+    columns are in the same order (both joins agree) pass."""
+    sets = list(sets)
+    if len(sets) < 2 or check_join(join) == "row-order" or any(input_ids(s) is not None for s in sets):
+        return
+    names = list(names) if names is not None else [input_name(s, i) for i, s in enumerate(sets)]
+    attrs = [getattr(s, "attributes", None) or {} for s in sets]
+    for c0, v0 in attrs[0].items():
+        cells0 = _unique_text(v0)
+        if cells0 is None:
+            continue
+        set0 = set(cells0)
+        match = [(c0, cells0)]
+        for a in attrs[1:]:
+            found = None
+            for c in sorted(a, key=lambda k: k != c0):  # the same name first
+                cells = _unique_text(a[c])
+                if cells is not None and len(cells) == len(cells0) and set(cells) == set0:
+                    found = (c, cells)
+                    break
+            if found is None:
+                break
+            match.append(found)
+        else:
+            off = next((i for i, (_, cells) in enumerate(match) if i and cells != cells0), None)
+            if off is None:
+                continue  # the same order in every input: a join on the column and by row order agree
+            c_off = match[off][0]
+            cols = (f"column '{c0}' of {names[0]} and {names[off]}" if c_off == c0
+                    else f"column '{c0}' of {names[0]} and column '{c_off}' of {names[off]}")
+            if any(_headerless(s) for s in sets):
+                fix = (f"the files have no header line: add one that names this column in every file (e.g. 'word,…') and pass --id-col word "
+                       f"to join the rows on it, or pass --join row-order if row i of every input is the same item")
+            elif c_off == c0:
+                fix = f"pass --id-col {c0} to join the rows on it, or --join row-order if row i of every input is the same item"
+            else:
+                fix = (f"give the column one name in every file and pass --id-col NAME to join the rows on it, "
+                       f"or pass --join row-order if row i of every input is the same item")
+            raise EmbgeoError(f"no input carries row ids, but {cols} hold the same {len(cells0)} unique values "
+                              f"in another order (first row: '{cells0[0]}' vs '{match[off][1][0]}'), so a join by row order would pair different items",
+                              source=names[off], hint=fix)
+
+
 def row_orders(sets, *, join=None, names=None) -> RowOrder:
     """The common order of the rows of ``sets`` (EmbeddingSets or arrays), without moving any data.
 
@@ -103,6 +173,8 @@ def row_orders(sets, *, join=None, names=None) -> RowOrder:
     join = check_join(join)
     have = [i is not None for i in ids]
     if join == "row-order" or not any(have):
+        if join != "row-order":
+            check_key_columns(sets, names=names)
         n0 = _rows(sets[0])
         for name, s in zip(names[1:], sets[1:]):
             if _rows(s) != n0:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -9,19 +10,13 @@ import numpy as np
 
 from embgeo.errors import EmbgeoError
 from embgeo.io.common import not_utf8
-from embgeo.io.model import EmbeddingSet
-from embgeo.io.text import column_array
+from embgeo.io.model import EmbeddingSet, dimension_columns
+from embgeo.io.text import INDEX_NAMES, cell_kind, column_array
 
 
-def read_table(path: str | Path) -> tuple[list[str], list[list[str]]]:
-    """Read a CSV/TSV with a header; returns ``(header, rows)``."""
-    path = Path(path)
-    src = str(path)
-    if not path.exists():
-        raise EmbgeoError("labels file not found", source=src)
-    if path.stat().st_size == 0:
-        raise EmbgeoError("labels file is empty", source=src)
-    delim = "\t" if path.suffix.lower() == ".tsv" else ","
+def _read_rows(path: Path, delimiter: str | None = None) -> tuple[list[int], list[list[str]]]:
+    """The non-blank rows of a labels file and the file line each ends on."""
+    delim = delimiter or ("\t" if path.suffix.lower() == ".tsv" else ",")
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:  # -sig: an Excel BOM is not part of the header
             reader = csv.reader(fh, delimiter=delim)
@@ -32,9 +27,25 @@ def read_table(path: str | Path) -> tuple[list[str], list[list[str]]]:
                     rows.append(r)
     except UnicodeDecodeError:
         raise not_utf8(path, "labels file") from None
+    return lines, rows
+
+
+def read_table_lines(path: str | Path) -> tuple[list[str], list[list[str]], list[int]]:
+    """Read a CSV/TSV with a header; returns ``(header, rows, lines)``: ``lines[i]`` is the file line of ``rows[i]``."""
+    path = Path(path)
+    src = str(path)
+    if not path.exists():
+        raise EmbgeoError("labels file not found", source=src)
+    if path.stat().st_size == 0:
+        raise EmbgeoError("labels file is empty", source=src)
+    delim = "\t" if path.suffix.lower() == ".tsv" else ","
+    lines, rows = _read_rows(path)
     if len(rows) < 2:
         raise EmbgeoError("labels file needs a header row and at least one data row", source=src)
     header = [h.strip() for h in rows[0]]
+    if delim == "," and len(header) == 1 and "\t" in header[0]:  # a tab-separated file named .csv: one column, never split by guess
+        raise EmbgeoError(f"has one column named {header[0][:40]!r}: the header holds tabs, but a .csv labels file is split at ','", source=src,
+                          hint="name the file .tsv if it is tab-separated, or write it with ',' between the fields")
     dup = next((h for h in header if header.count(h) > 1), None)
     if dup is not None:
         raise EmbgeoError(f"header names column '{dup}' twice", source=src, hint="give every column its own name")
@@ -45,7 +56,59 @@ def read_table(path: str | Path) -> tuple[list[str], list[list[str]]]:
             sep = "a tab" if delim == "\t" else f"'{delim}'"
             raise EmbgeoError(f"line {i} has {len(r)} field{'' if len(r) == 1 else 's'} but the header has {width} ({shown})", source=src,
                               hint=f"give every row {width} values, one per header column (leave a missing one empty); put a value that holds {sep} in double quotes")
-    return header, rows[1:]
+    return header, rows[1:], lines[1:]
+
+
+def read_table(path: str | Path) -> tuple[list[str], list[list[str]]]:
+    """Read a CSV/TSV with a header; returns ``(header, rows)``."""
+    header, rows, _ = read_table_lines(path)
+    return header, rows
+
+
+def header_looks_like_data(header: list[str]) -> bool:
+    """Does a labels file's first line (read as its header) hold only numbers (and empty / NA cells)?
+    Column names are words; such a line is most likely the first data row of a file without a header."""
+    kinds = [cell_kind(h) for h in header]
+    return "num" in kinds and all(k in ("num", "missing", "comma") for k in kinds)
+
+
+def header_note(header: list[str]) -> str:
+    """``the first line ('…') is read as the header``, for errors about a labels file's rows or columns."""
+    shown = ",".join(header[:6]) + (",…" if len(header) > 6 else "")
+    return f"its first line ({shown[:60]!r}) is read as the header"
+
+
+def is_index_name(name: str) -> bool:
+    """A column named like a row index or an id but not exactly ``id``: empty, pandas' ``Unnamed: 0``,
+    ``index``, ``idx``, ``ID``/``Id``, ``ids``, ``row_id`` … (the names the embeddings loader never
+    takes as a dimension, :data:`embgeo.io.text.INDEX_NAMES`)."""
+    low = name.strip().lower()
+    return name != "id" and (low in INDEX_NAMES or re.fullmatch(r"unnamed: [0-9]+", low) is not None)
+
+
+def _column_label(header: list[str], j: int) -> str:
+    return f"'{header[j]}'" if header[j] else f"{j + 1} (no name in the header)"
+
+
+def find_cell(path: str | Path, column: str, values, *, delimiter: str | None = None) -> tuple[int, str] | None:
+    """``(line, cell)`` of the first data row of the CSV/TSV ``path`` (with a header) whose cell in
+    ``column`` (stripped) is one of ``values``, or None: for errors that name a cell by its line."""
+    path = Path(path)
+    try:
+        lines, rows = _read_rows(path, delimiter)
+    except (OSError, EmbgeoError, csv.Error):
+        return None
+    if not rows:
+        return None
+    header = [h.strip() for h in rows[0]]
+    if column not in header:
+        return None
+    j = header.index(column)
+    wanted = {str(v).strip() for v in values}
+    for line, r in zip(lines[1:], rows[1:]):
+        if j < len(r) and r[j].strip() in wanted:
+            return line, r[j].strip()
+    return None
 
 
 def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None = None, join: str | None = None) -> EmbeddingSet:
@@ -60,7 +123,12 @@ def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None
       (the row counts must be equal; the table's ids are then not taken as the embeddings' ids);
     - an id column that matches none of the embedding ids, embeddings with ids but a table
       without an id column, or a table with ids over embeddings without ids are errors: a
-      shuffled labels file never produces a result.
+      shuffled labels file never produces a result;
+    - a column named like a row index but not ``id`` (empty, pandas' ``Unnamed: 0``, ``index``,
+      ``idx``, ``ID``…) is an error unless ``id_col`` names it or ``join="row-order"``: it is not
+      known whether the rows join on it or by position;
+    - a column with the name of a column that the embeddings file read as a dimension is an error:
+      the vectors would hold the attribute itself.
 
     ``provenance["labels_join"]`` records ``"id"``, ``"row number"`` or ``"row order"``.
     """
@@ -68,27 +136,42 @@ def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None
     if join not in (None, "id", "row-order", "row_order"):
         raise EmbgeoError(f"join must be 'id' or 'row-order', got {join!r}")
     join = "row-order" if join == "row_order" else join
-    header, rows = read_table(labels_path)
+    header, rows, lines = read_table_lines(labels_path)
     if id_col is not None and id_col not in header:
         raise EmbgeoError(f"no id column '{id_col}' (columns: {', '.join(header[:12])})", source=src, hint="pass --labels-id-col with a column of the labels file")
-    key = id_col or ("id" if "id" in header else None)
+    key = id_col if id_col is not None else ("id" if "id" in header else None)
+    if key is None and join != "row-order":
+        j = next((j for j, h in enumerate(header) if is_index_name(h)), None)
+        if j is not None:
+            name = header[j]
+            raise EmbgeoError(f"column {_column_label(header, j)} is named like a row index or id column but not 'id', so it is not known "
+                              "whether the rows join on it or by row order", source=src,
+                              hint=f"pass --labels-id-col {name!r} to join on it, or --join row-order if the rows are in the same order as the embeddings")
     cols = list(zip(*rows))
     table_ids = [c.strip() for c in cols[header.index(key)]] if key is not None else None
     n = es.n_samples
     if join == "row-order" or (join is None and es.ids is None and key is None):
         if len(rows) != n:
-            raise EmbgeoError(f"has {len(rows)} rows but the embeddings have {n}; a join by row order needs the same rows in the same order",
+            if header_looks_like_data(header) and len(rows) == n - 1:
+                raise EmbgeoError(f"has {len(rows)} rows but the embeddings have {n}: {header_note(header)}, "
+                                  "but it holds numbers, not column names (a file without a header?)", source=src,
+                                  hint="add a header line naming the columns (e.g. 'score') above the data; the first line of a labels file is always its header")
+            raise EmbgeoError(f"has {len(rows)} rows but the embeddings have {n} ({header_note(header)}); "
+                              "a join by row order needs the same rows in the same order",
                               source=src, hint="give both files ids (--id-col / an 'id' column) or make the row counts equal")
         order = np.arange(n)
         how = "row order"
     elif key is None:  # the embeddings have ids (or a join by id was asked)
+        if header_looks_like_data(header):
+            raise EmbgeoError(f"has no id column to join on: {header_note(header)}, but it holds numbers, not column names (a file without a header?)",
+                              source=src, hint="add a header line naming the columns (e.g. 'id,score'), with an 'id' column holding the embedding ids")
         raise EmbgeoError("has no id column to join on" + (" but the embeddings carry ids" if es.ids is not None else ""), source=src,
                           hint="add an 'id' column (or name it with --labels-id-col), or pass --join row-order if the rows are in the same order")
     else:
         pos = {}
         for i, t in enumerate(table_ids):
             if t in pos:
-                raise EmbgeoError(f"id '{t}' appears twice (lines {pos[t] + 2} and {i + 2})", source=src, hint="ids must be unique")
+                raise EmbgeoError(f"id '{t}' appears twice (lines {lines[pos[t]]} and {lines[i]})", source=src, hint="ids must be unique")
             pos[t] = i
         if es.ids is None:
             if sorted(pos) != sorted(str(i) for i in range(n)):
@@ -107,6 +190,7 @@ def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None
                                   source=src, hint="the labels file must hold every id of the embeddings")
             order = np.asarray([pos[i] for i in emb_ids])
             how = "id"
+    _refuse_leak(es, header, cols, key, order, src)
     attrs = {}
     for j, name in enumerate(header):
         if name == key:
@@ -114,3 +198,24 @@ def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None
         attrs[name] = column_array([cols[j][i] for i in order])
     out = es.with_attributes(attrs)
     return replace(out, provenance={**out.provenance, "labels": src, "labels_join": how})
+
+
+def _refuse_leak(es: EmbeddingSet, header, cols, key, order, src: str) -> None:
+    """A labels column named like a column that the embeddings file read as a dimension: the vectors
+    carry the attribute (a leak), so every analysis of it would find it. Refused."""
+    dims, exact = dimension_columns(es, with_certainty=True)
+    if not dims:
+        return
+    dimset = set(dims)
+    for j, name in enumerate(header):
+        if name == key or name not in dimset:
+            continue
+        if not exact and es.ids is not None:
+            # the embeddings' id column came from --id-col and is not recorded: a labels column that
+            # repeats the embedding ids is that column, not a dimension
+            if [cols[j][i].strip() for i in order] == [str(v) for v in es.ids]:
+                continue
+        raise EmbgeoError(f"column '{name}' is also a column of the embeddings file {es.source}, which read it as an embedding dimension: "
+                          "the vectors would carry the attribute itself", source=src,
+                          hint=f"remove column '{name}' from the embeddings file (keep it in the labels file only), or rename one of the two "
+                               "if they are different things")

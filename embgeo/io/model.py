@@ -64,9 +64,25 @@ class EmbeddingSet:
         )
 
     def attribute(self, name: str, *, numeric: bool = False) -> np.ndarray:
-        """Return attribute column ``name``; with ``numeric`` it must hold numbers."""
+        """Return attribute column ``name``; with ``numeric`` it must hold numbers.
+
+        A text column with ``numeric`` is read as numbers when every cell is a number or a missing
+        value (empty, ``NA``, ``N/A``, ``null``, ``none``, ``nil``, ``-``: NaN), as the readers do;
+        any other cell is an error naming the file's line (``row`` where the column has no file)."""
         if name not in self.attributes:
             have = ", ".join(sorted(self.attributes)) or "none"
+            labels = self.provenance.get("labels")
+            if labels is not None:
+                from embgeo.io.labels import header_looks_like_data, header_note, read_table
+
+                try:
+                    header = read_table(labels)[0]
+                except EmbgeoError:
+                    header = []
+                if header and header_looks_like_data(header):
+                    raise EmbgeoError(f"no attribute column '{name}' (columns: {have}): {header_note(header)}, but it holds numbers, "
+                                      "not column names (a file without a header?)", source=str(labels),
+                                      hint="add a header line naming the columns (e.g. 'score') above the data")
             raise EmbgeoError(
                 f"no attribute column '{name}' (columns: {have})",
                 source=str(self.provenance.get("labels", self.source)),  # the file the columns came from
@@ -74,13 +90,63 @@ class EmbeddingSet:
             )
         col = self.attributes[name]
         if numeric and col.dtype.kind not in "biuf":
-            bad = next((i for i, v in enumerate(col) if not is_number(v)), 0)
-            raise EmbgeoError(
-                f"attribute column '{name}' is not numeric (row {bad}: {str(col[bad])[:40]!r})",
-                source=str(self.provenance.get("labels", self.source)),  # the file the column came from
-                hint="choose a numeric column",
-            )
+            return self._numeric(name, col)
         return col.astype(np.float64) if numeric else col
+
+    def _numeric(self, name: str, col: np.ndarray) -> np.ndarray:
+        """A text column as float64 (missing values → NaN), or the error naming its first bad cell."""
+        from embgeo.io.common import is_plain_number
+        from embgeo.io.text import MISSING, cell_kind
+
+        cells = ["" if v is None else str(v).strip() for v in col.tolist()]
+        out = np.full(len(cells), np.nan)
+        bad = []
+        for i, c in enumerate(cells):
+            if c.lower() in MISSING:
+                continue
+            if is_plain_number(c):
+                out[i] = float(c)
+            else:
+                bad.append(i)
+        if not bad:
+            return out
+        src, found = self._find_cell(name, {cells[i] for i in bad})
+        if found is not None:  # the first bad cell in the file's order
+            line, first = found
+            where = f"line {line}"
+        else:
+            first = cells[bad[0]]
+            where = f"row {bad[0]}"
+        place = f"{where}, column '{name}'" if found is not None else f"attribute column '{name}', {where}"
+        shown = first[:40]
+        if cell_kind(first) != "comma" and len(bad) > int(np.isfinite(out).sum()):  # mostly text: a label column, not numbers with a bad cell
+            raise EmbgeoError(f"attribute column '{name}' is not numeric: it holds text ({where}: {shown!r})", source=src,
+                              hint="choose a numeric column")
+        if cell_kind(first) == "comma":
+            sep = "\\t" if src.lower().endswith(".tsv") else ","
+            raise EmbgeoError(f"{place}: {shown!r} is a number written with a comma; embgeo does not read decimal commas "
+                              "(or thousands separators) and never guesses them, so the column is not numeric", source=src,
+                              hint=f"convert the file to '.' decimal points, e.g. pandas.read_csv(path, sep='{sep}', decimal=',')"
+                                   f".to_csv(out, sep='{sep}', index=False), or choose another column")
+        raise EmbgeoError(f"{place}: {shown!r} is not a number, so attribute column '{name}' is not numeric", source=src,
+                          hint="fix the value, write NA (or leave the cell empty) for a missing value, or choose a numeric column")
+
+    def _find_cell(self, name: str, values: set) -> tuple[str, tuple[int, str] | None]:
+        """``(file, (line, cell) or None)``: the file column ``name`` came from (the labels file, else a
+        CSV/TSV embeddings file with a header) and its first data line holding one of ``values``."""
+        from embgeo.io.labels import find_cell
+
+        labels = self.provenance.get("labels")
+        if labels is not None:
+            found = find_cell(labels, name, values)
+            if found is not None:
+                return str(labels), found
+        fmt = self.provenance.get("format")
+        if fmt in ("csv", "tsv"):
+            found = find_cell(self.source, name, values, delimiter="\t" if fmt == "tsv" else ",")
+            if found is not None:
+                return self.source, found
+        return str(labels if labels is not None else self.source), None
 
 
 def is_number(v) -> bool:
@@ -89,6 +155,38 @@ def is_number(v) -> bool:
         return True
     except (TypeError, ValueError):
         return False
+
+
+def dimension_columns(es: EmbeddingSet, *, with_certainty: bool = False):
+    """The names of the file columns that ``es`` holds as its dimensions (in matrix order), or None
+    when the reader recorded no column names or they cannot be told apart.
+
+    ``provenance["dimensions"]`` (the names a reader read as dimensions) is used when recorded.
+    Otherwise they are derived from ``provenance["columns"]`` (every column of a CSV/TSV/parquet
+    file): the columns that are not attribute columns, less the id column when the set has ids —
+    ``id`` or the unnamed index column when present; a column named by ``--id-col`` is not
+    recorded, so then one of the names returned is the id column (``with_certainty=True`` returns
+    ``(names, exact)`` with ``exact=False`` in that case)."""
+    prov = es.provenance or {}
+    dims = prov.get("dimensions")
+    if dims is not None:
+        names = [str(c) for c in dims]
+        ok = len(names) == es.n_features
+        return ((names, True) if ok else (None, False)) if with_certainty else (names if ok else None)
+    cols = prov.get("columns")
+    names, exact = None, False
+    if cols:
+        cand = [str(c) for c in cols if str(c) not in es.attributes]
+        if es.ids is not None and len(cand) == es.n_features + 1:
+            for idname in ("id", ""):
+                if idname in cand:
+                    cand.remove(idname)
+                    break
+        if len(cand) == es.n_features:
+            names, exact = cand, True
+        elif es.ids is not None and len(cand) == es.n_features + 1:
+            names = cand  # the --id-col column is one of them
+    return (names, exact) if with_certainty else (names if exact else None)
 
 
 @dataclass(frozen=True)

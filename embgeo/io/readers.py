@@ -58,6 +58,9 @@ READERS = {
 }
 
 FORMATS = tuple(READERS)
+#: how an error names a format found by :func:`sniff_format`
+CONTENT_NAMES = {"npy": "a NumPy .npy array", "npz": "a NumPy .npz archive", "hdf5": "an HDF5 file", "parquet": "a Parquet file",
+                 "pt": "a torch .pt file", "safetensors": "a safetensors file"}
 #: formats whose rows have named columns (the only ones ``id_col`` applies to)
 COLUMN_FORMATS = ("csv", "tsv", "parquet")
 
@@ -79,6 +82,58 @@ def split_spec(spec: str | os.PathLike) -> tuple[Path, str | None]:
     if sep and head and Path(head).suffix.lower() in SUFFIXES:
         return Path(head), tail or None
     return Path(txt), None
+
+
+def sniff_format(path: Path) -> str | None:
+    """The binary format a file's first bytes declare (its magic number: ``.npy``, ``.npz``, HDF5,
+    Parquet, a torch zip archive, a safetensors header), or None (text, ``.fvecs``, unknown)."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return None
+    if head.startswith(b"\x93NUMPY"):
+        return "npy"
+    if head.startswith(b"\x89HDF\r\n\x1a\n"):
+        return "hdf5"
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = zf.namelist()
+        except Exception:  # noqa: BLE001 - a damaged archive is named by its reader
+            return None
+        if names and all(n.endswith(".npy") for n in names):
+            return "npz"
+        if any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
+            return "pt"
+        return None
+    if len(head) >= 9 and head[8:9] == b"{":
+        (hlen,) = struct.unpack("<Q", head[:8])
+        if 0 < hlen and 8 + hlen <= size:
+            return "safetensors"
+    return None
+
+
+def check_contents(path: Path, fmt: str, forced: bool) -> None:
+    """Refuse a file whose first bytes declare another format than the one it is read as (a ``.npy``
+    given ``--input-format csv``, an ``.npz`` named ``.csv``): one line naming both, never a
+    misleading error from the wrong reader (such as "not UTF-8 text")."""
+    found = sniff_format(path)
+    if found is None or found == fmt:
+        return
+    suffix = path.suffix.lower()
+    if forced:
+        fix = (f"drop --input-format {fmt}: the suffix {suffix} reads it as {found}" if SUFFIXES.get(suffix) == found
+               else f"pass --input-format {found}")
+        said = f"--input-format {fmt}"
+    else:
+        ext = next(s for s, f in SUFFIXES.items() if f == found)
+        fix = f"rename it to {path.stem}{ext}, or pass --input-format {found}"
+        said = f"its suffix {suffix or '(none)'}"
+    raise EmbgeoError(f"holds {CONTENT_NAMES[found]} (its first bytes say so), but {said} reads it as {fmt}", source=str(path), hint=fix)
 
 
 def detect_format(path: Path, fmt: str | None = None) -> str:
@@ -108,7 +163,10 @@ def load(
     Parameters
     ----------
     fmt : force a format (``npy``, ``npz``, ``csv``, ``tsv``, ``text``, ``word2vec-binary``,
-        ``parquet``, ``safetensors``, ``hdf5``, ``pt``, ``fvecs``, ``bvecs``).
+        ``parquet``, ``safetensors``, ``hdf5``, ``pt``, ``fvecs``, ``bvecs``). A forced ``csv``/``tsv``
+        reads a file without that delimiter as fields separated by spaces (``np.savetxt``); a forced
+        ``text`` reads a file whose words are all numbers as word vectors. A file whose first bytes
+        declare another binary format than ``fmt`` (or than its suffix) is an error naming both.
     key : array / column / tensor / dataset to read from a container (overrides ``:KEY``).
     id_col : CSV/TSV/parquet column holding row ids (an error for any other format).
     bad_cells : CSV/TSV only: ``"error"`` (default) fails on an empty or non-numeric cell in a
@@ -117,6 +175,7 @@ def load(
     path, spec_key = split_spec(spec)
     key = key or spec_key
     src = str(path)
+    forced = fmt is not None
     if not path.exists():
         raise EmbgeoError("file not found", source=src, hint="check the path")
     if path.is_dir():
@@ -124,11 +183,14 @@ def load(
     fmt = detect_format(path, fmt)
     if path.stat().st_size == 0:
         raise EmbgeoError("file is empty", source=src)
+    check_contents(path, fmt, forced)
     if id_col is not None and fmt not in COLUMN_FORMATS:
         raise EmbgeoError(f"--id-col '{id_col}' names a column, but this {fmt} file has no columns", source=src,
                           hint="drop --id-col (--id-col applies to CSV, TSV and parquet files"
                                + ("; word vectors carry their words as ids)" if fmt in ("text", "word2vec-binary") else ")"))
     extra = {"bad_cells": bad_cells} if fmt in ("csv", "tsv") else {}
+    if forced and fmt in ("csv", "tsv", "text"):
+        extra["forced"] = True  # csv/tsv: a file with no such delimiter is split at spaces; text: numbers as words are words
     try:
         es = READERS[fmt](path, key=key, id_col=id_col, **extra)
     except EmbgeoError as exc:

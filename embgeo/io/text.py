@@ -28,8 +28,9 @@ import numpy as np
 
 from embgeo.errors import EmbgeoError
 from embgeo.io.common import is_plain_number as is_number
-from embgeo.io.common import no_key, not_utf8, plain_floats
+from embgeo.io.common import index_column_error, index_like_columns, no_key, not_utf8, plain_floats
 from embgeo.io.model import EmbeddingSet
+from embgeo.io.precision import NeedFloat64, fits_float32, needs_float64  # noqa: F401  (re-exported)
 
 #: rows used to decide the header and which columns are labels
 SAMPLE_ROWS = 1000
@@ -41,32 +42,12 @@ FIELD_LIMIT = 1 << 30
 MISSING = frozenset(("", "na", "n/a", "null", "none", "nil", "-"))
 
 # a number written with 10 or more significant digits: a nonzero digit, 8 more, any more, a nonzero last one
-_SIG10 = re.compile(r"[1-9]\d{8}\d*?[1-9]")  # searched in the text with its decimal points removed
 _INT = re.compile(r"[+-]?[0-9]+")
 _UINT = re.compile(r"[0-9]+")
 # a number written with a comma: a decimal comma (0,5), a thousands separator (1,000) or both (1.234,5)
 _COMMA_NUMBER = re.compile(r"(?=[^,]*,)[+-]?[0-9]*(?:[.,][0-9]+)+(?:[eE][+-]?[0-9]+)?")
 #: names of a row-index column (pandas' ``Unnamed: 0``, ``index``, an empty name, ``id``): never a dimension
 INDEX_NAMES = frozenset(("", "id", "ids", "idx", "index", "row_id", "rowid", "unnamed: 0"))
-_F32 = np.finfo(np.float32)
-
-
-class _NeedFloat64(Exception):
-    """Raised inside a float32 pass when a value needs float64; the file is parsed again."""
-
-
-def needs_float64(text: str) -> bool:
-    """Does ``text`` write a number with more than 9 significant digits (more than float32 holds)?"""
-    return _SIG10.search(text.replace(".", "")) is not None
-
-
-def fits_float32(values: np.ndarray) -> bool:
-    """Do all finite float64 ``values`` survive float32 (no inf, no 0 and no subnormal from a nonzero)?"""
-    a = np.abs(values[np.isfinite(values)])
-    if a.size == 0:
-        return True
-    nz = a[a > 0]
-    return bool(a.max() <= _F32.max and (nz.size == 0 or nz.min() >= _F32.tiny))
 
 
 def column_array(values) -> np.ndarray:
@@ -212,7 +193,7 @@ class _Rows:
         self.pending = []
         if self.dtype == np.float32:
             if not fits_float32(block):
-                raise _NeedFloat64
+                raise NeedFloat64
             block = block.astype(np.float32)
         self.blocks.append(block)
 
@@ -284,16 +265,68 @@ def _check_key(key: str, name: str, header, pos, sample, num, lst, delimiter) ->
         raise EmbgeoError(f"column '{key}' is not a list column (first value {got!r}); {what}", hint=fix)
 
 
-def read_delimited(path: Path, *, key=None, id_col=None, allow_3d=False, delimiter=None, bad_cells="error") -> EmbeddingSet:
-    """CSV/TSV: numeric columns (or one ``[…]`` list column), an id column, label columns."""
+class _SplitRows:
+    """Rows of a file whose fields are separated by runs of spaces or tabs (``np.savetxt``'s layout),
+    with ``line_num`` like :func:`csv.reader`."""
+
+    def __init__(self, fh):
+        self.fh, self.line_num = fh, 0
+
+    def __iter__(self):
+        for line in self.fh:
+            self.line_num += 1
+            yield line.split()
+
+
+def _whitespace_separated(path: Path, delimiter: str) -> bool:
+    """Is ``path`` a table separated by spaces (no ``delimiter`` in its first rows, and a line with two
+    or more fields)? Only asked when the user forced ``--input-format csv``/``tsv``."""
+    several = False
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        for i, line in enumerate(fh):
+            if delimiter in line:
+                return False
+            several = several or len(line.split()) > 1
+            if i >= SAMPLE_ROWS:
+                break
+    return several
+
+
+def _is_comment(r: list[str]) -> bool:
+    return bool(r) and r[0].strip().startswith("#")
+
+
+def _comment(line: int, r: list[str], path: Path, width: int | None = None) -> EmbgeoError:
+    """The error for a row that starts with ``#``: comment lines are not read (never skipped by a guess)."""
+    shown = " ".join(" ".join(r).split())[:40]
+    fields = "" if width is None else f": {len(r)} field{'s' if len(r) != 1 else ''}, the data has {width}"
+    return EmbgeoError(f"line {line} looks like a comment ({shown!r}{fields}); embgeo does not read comment lines",
+                       hint=f"remove them, e.g. grep -v '^#' {path.name} > {path.stem}-nocomments{path.suffix}")
+
+
+def _ragged(line: int, r: list[str], width: int, path: Path) -> EmbgeoError:
+    """A row whose field count is not the header's; a row that starts with ``#`` is named as a comment."""
+    if _is_comment(r):
+        return _comment(line, r, path, width)
+    return EmbgeoError(f"line {line} has {len(r)} fields but the header has {width}", hint="every row needs the same number of columns")
+
+
+def read_delimited(path: Path, *, key=None, id_col=None, allow_3d=False, delimiter=None, bad_cells="error", forced=False) -> EmbeddingSet:
+    """CSV/TSV: numeric columns (or one ``[…]`` list column), an id column, label columns.
+
+    ``forced`` (the user named the format: ``--input-format csv``/``tsv``): a file with no such
+    delimiter in its first rows and several fields per line is read as fields separated by runs of
+    spaces or tabs (``np.savetxt``'s default layout), never as one text column."""
     if delimiter is None:
         delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
     if bad_cells not in ("error", "nan"):
         raise EmbgeoError(f"bad_cells must be 'error' or 'nan', got {bad_cells!r}")
     try:
+        if forced and _whitespace_separated(path, delimiter):
+            delimiter = None  # runs of spaces or tabs
         try:
             return _read_delimited(path, key, id_col, delimiter, bad_cells, np.float32)
-        except _NeedFloat64:
+        except NeedFloat64:
             return _read_delimited(path, key, id_col, delimiter, bad_cells, np.float64)
     except UnicodeDecodeError:
         raise not_utf8(path) from None
@@ -302,7 +335,8 @@ def read_delimited(path: Path, *, key=None, id_col=None, allow_3d=False, delimit
 def _read_delimited(path, key, id_col, delimiter, bad_cells, dtype) -> EmbeddingSet:
     csv.field_size_limit(FIELD_LIMIT)
     with open(path, newline="", encoding="utf-8-sig") as fh:  # -sig: a BOM (Excel) is not part of the first cell
-        reader = csv.reader(fh, delimiter=delimiter)
+        reader = csv.reader(fh, delimiter=delimiter) if delimiter is not None else _SplitRows(fh)
+        delimiter = delimiter or " "
         rows = (r for r in reader if r and any(c.strip() for c in r))
         sample, whole = [], True
         for r in rows:
@@ -314,6 +348,8 @@ def _read_delimited(path, key, id_col, delimiter, bad_cells, dtype) -> Embedding
             raise EmbgeoError("has no rows (only blank lines)", hint="write one line per embedding, one number per column")
         _check_semicolons([r for _, r in sample], delimiter)
         first = sample[0][1]
+        if len(sample) > 1 and _is_comment(first) and len(first) != len(sample[1][1]):
+            raise _ragged(sample[0][0], first, len(sample[1][1]), path)
         has_header = id_col is not None or looks_like_header(first, [r for _, r in sample[1:]])
         if has_header:
             header = [h.strip() for h in first]
@@ -332,7 +368,7 @@ def _read_delimited(path, key, id_col, delimiter, bad_cells, dtype) -> Embedding
                               hint=f"add one line per embedding below the header, {width} value{'s' if width > 1 else ''} per line")
         for line, r in sample:
             if len(r) != width:
-                raise EmbgeoError(f"line {line} has {len(r)} fields but the header has {width}", hint="every row needs the same number of columns")
+                raise _ragged(line, r, width, path)
         if id_col is None and has_header:
             # a column named "id", or pandas' unnamed index column, holds row ids, not a dimension
             if "id" in pos:
@@ -370,7 +406,7 @@ def _read_delimited(path, key, id_col, delimiter, bad_cells, dtype) -> Embedding
         def take(line, r):
             nonlocal d
             if len(r) != width:
-                raise EmbgeoError(f"line {line} has {len(r)} fields but the header has {width}", hint="every row needs the same number of columns")
+                raise _ragged(line, r, width, path)
             if lst:
                 vals, text = _list_cell(r[lst[0]], line, header[lst[0]])
                 if d is None:
@@ -379,10 +415,15 @@ def _read_delimited(path, key, id_col, delimiter, bad_cells, dtype) -> Embedding
                     raise EmbgeoError(f"column '{header[lst[0]]}' is ragged: line {line} has {len(vals)} values, the first row has {d}")
             else:
                 cells = r[lo:hi] if contiguous else [r[j] for j in num]
-                vals = _floats(cells, names, line, bad_cells)
+                try:
+                    vals = _floats(cells, names, line, bad_cells)
+                except EmbgeoError:
+                    if _is_comment(r):
+                        raise _comment(line, r, path) from None
+                    raise
                 text = delimiter.join(cells)
             if dtype == np.float32 and needs_float64(text):
-                raise _NeedFloat64
+                raise NeedFloat64
             out.add(vals)
             for j in lab:
                 labels[j].append(r[j])
@@ -400,6 +441,10 @@ def _read_delimited(path, key, id_col, delimiter, bad_cells, dtype) -> Embedding
     matrix = out.result(d or len(num))
     if lst and d == 0:
         raise EmbgeoError(f"column '{header[lst[0]]}' holds empty lists")
+    if not lst:  # a column holding 0 … n−1 (or 1 … n) once each is a row index or a dimension: never guessed
+        for j, start in index_like_columns(matrix):
+            col = num[j]
+            raise index_column_error(column_label(header, col), header[col] if has_header else None, start, matrix.shape[0], id_col=id_col)
     attributes = {header[j]: column_array(v) for j, v in labels.items()}
     return EmbeddingSet(matrix=matrix, ids=None if ids is None else np.asarray(ids, dtype=str), attributes=attributes,
                         provenance={"columns": header})
@@ -415,20 +460,25 @@ def read_csv(path, **kw):
 
 # ---------------------------------------------------------------- word vectors
 
-def read_text_vectors(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSet:
-    """word2vec text (first line ``n d``) or GloVe text (no header): ``word v1 … vd`` per line."""
+def read_text_vectors(path: Path, *, key=None, id_col=None, allow_3d=False, forced=False) -> EmbeddingSet:
+    """word2vec text (first line ``n d``) or GloVe text (no header): ``word v1 … vd`` per line.
+
+    A file whose every line starts with a number and that has no word2vec header is either a table
+    of numbers (``np.savetxt``) or word vectors whose words are numbers: it is refused, naming both
+    readings, unless ``forced`` (the user passed ``--input-format text``: word vectors)."""
     no_key(key, "word-vector text")
     try:
         try:
-            return _read_text_vectors(path, np.float32)
-        except _NeedFloat64:
-            return _read_text_vectors(path, np.float64)
+            return _read_text_vectors(path, np.float32, forced)
+        except NeedFloat64:
+            return _read_text_vectors(path, np.float64, forced)
     except UnicodeDecodeError:
         raise not_utf8(path) from None
 
 
-def _read_text_vectors(path: Path, dtype) -> EmbeddingSet:
+def _read_text_vectors(path: Path, dtype, forced: bool = False) -> EmbeddingSet:
     words, out, d, header = [], _Rows(dtype), None, None
+    numeric_words = True  # every word so far is a number
     with open(path, encoding="utf-8-sig", errors="strict") as fh:
         for lineno, line in enumerate(fh, 1):
             parts = line.split()  # spaces or tabs
@@ -450,11 +500,17 @@ def _read_text_vectors(path: Path, dtype) -> EmbeddingSet:
             if float("inf") in vec or float("-inf") in vec:
                 raise EmbgeoError(f"line {lineno}: inf (or a value too large for float64)")
             if dtype == np.float32 and needs_float64(" ".join(parts[1:])):
-                raise _NeedFloat64
+                raise NeedFloat64
             words.append(parts[0])
+            numeric_words = numeric_words and is_number(parts[0])
             out.add(vec)
     if d is None:
         raise EmbgeoError("holds no vectors", hint="write one line per word: the word, then its numbers")
+    if numeric_words and header is None and not forced:
+        raise EmbgeoError(f"every line starts with a number ({', '.join(repr(w) for w in words[:2])}{', …' if len(words) > 2 else ''}), so it is either "
+                          f"a table of {d + 1} numbers per line or word vectors whose words are numbers; embgeo does not guess which",
+                          hint=f"pass --input-format tsv to read all {d + 1} numbers of a line as dimensions, "
+                               f"or --input-format text to read the first number as the word and {d} dimensions")
     if header is not None:
         n, hd = header
         if hd != d:
