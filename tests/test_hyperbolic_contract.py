@@ -41,7 +41,7 @@ def test_audit_case_a_bad_map_row_makes_the_verdict_bad():
     """The audit's numbers: map 0.404 (bad), map_sala 0.752 (warn), distortion 0.349 (warn)."""
     from embgeo.hyperbolic.evaluate import EvalResult
 
-    r = EvalResult(metric="all", model="poincare", n_nodes=40, map=0.403555, mean_rank=6.2, map_sala=0.752036,
+    r = EvalResult(protocol="all", model="poincare", n_nodes=40, map=0.403555, mean_rank=6.2, map_sala=0.752036,
                    distortion_mean=0.34906, produced_by="train")
     v = r.verdict()
     assert (v.status, v.decided_by) == ("bad", "map")
@@ -52,7 +52,7 @@ def test_audit_case_a_bad_map_row_makes_the_verdict_bad():
     assert status["map"] == "bad" and status["map_sala"] == "warn" and status["distortion_mean"] == "warn"
     assert status["mean_rank"] == ""
     # the same numbers with Sala's MAP alone: warn, decided by map_sala, named as such
-    v2 = EvalResult(metric="sala", model="poincare", n_nodes=40, map_sala=0.752036, distortion_mean=0.34906).verdict()
+    v2 = EvalResult(protocol="sala", model="poincare", n_nodes=40, map_sala=0.752036, distortion_mean=0.34906).verdict()
     assert (v2.status, v2.decided_by) == ("warn", "map_sala") and "(map_sala: Sala et al.;" in v2.reason
     assert "Nickel–Kiela" not in v2.reason
 

@@ -23,7 +23,7 @@ def _line_case():
 
 def test_hand_checked_tiny_hierarchy():
     h, X = _line_case()
-    r = evaluate_embedding(X, h, metric="all", model="euclidean", scale=1.0)
+    r = evaluate_embedding(X, h, protocol="all", model="euclidean", scale=1.0)
     # worked out by hand in docs/hyperbolic.md ("A hand-checked example"):
     # NK: AP(b)=1/2, AP(c)=(1/2+2/3)/2, AP(d)=1/3 (tie with c counts against a); ranks all 2
     np.testing.assert_allclose(r.map, 17 / 36, rtol=1e-12)  # exact rationals; 1e-12 = round-off
@@ -34,7 +34,7 @@ def test_hand_checked_tiny_hierarchy():
     # ratios d_emb/d_graph = 1, 1.5, 2, 1.5, 0.25, 0.5
     np.testing.assert_allclose(r.distortion_mean, 3.25 / 6, rtol=1e-12)
     np.testing.assert_allclose(r.distortion_worst, 8.0, rtol=1e-12)
-    fitted = evaluate_embedding(X, h, metric="sala", model="euclidean")
+    fitted = evaluate_embedding(X, h, protocol="sala", model="euclidean")
     np.testing.assert_allclose(fitted.scale, 1.5, rtol=1e-12)  # weighted median of d_G/d_emb → s = 3/2
     np.testing.assert_allclose(fitted.distortion_mean, 13 / 36, rtol=1e-12)
 
@@ -122,13 +122,13 @@ def test_perfect_embeddings_have_map_one():
     h = read_hierarchy(path("smalltree"))  # balanced tree, 40 nodes, depth 3
     # Sala: equal edge lengths → every node's neighbours are its nearest points
     Xs = _tree_embedding(h, lambda k: 6.0)
-    rs = evaluate_embedding(Xs, h, metric="sala")
+    rs = evaluate_embedding(Xs, h, protocol="sala")
     assert rs.map_sala == 1.0
     # average distortion of such a construction is small (Sala et al.: 0.013 for theirs)
     assert rs.distortion_mean < 0.1
     # NK: edge lengths that double with depth make every ancestor closer than any non-ancestor
     Xn = _tree_embedding(h, lambda k: 2.0 ** k)
-    rn = evaluate_embedding(Xn, h, metric="nk")
+    rn = evaluate_embedding(Xn, h, protocol="nk")
     assert rn.map == 1.0 and rn.mean_rank == 1.0
     assert rn.nk_positives == 102  # closure of the 39 tree edges: 3·1 + 9·2 + 27·3
 
@@ -147,22 +147,25 @@ def test_distortion_matches_brute_force_and_histogram_mode(monkeypatch):
     assert avg <= best + 1e-12  # the weighted median is the exact minimiser
     np.testing.assert_allclose(avg, np.abs(x / s - 1).mean(), rtol=1e-12)
     np.testing.assert_allclose(worst, x.max() / x.min(), rtol=1e-12)
-    r = evaluate_embedding(X, h, metric="sala")
+    r = evaluate_embedding(X, h, protocol="sala")
     np.testing.assert_allclose([r.distortion_mean, r.distortion_worst, r.scale], [avg, worst, s], rtol=1e-12)
     # the log-histogram used beyond 20M pairs: scale within one bin (80/2^20 in log) of exact
-    monkeypatch.setattr(ev, "_EXACT_PAIRS", 10)
-    rh = evaluate_embedding(X, h, metric="sala", block=5)
+    import embgeo.hyperbolic.distortion as dist_mod
+
+    monkeypatch.setattr(dist_mod, "EXACT_PAIRS", 10)  # (it patched a name the accumulator had bound at import: a no-op)
+    rh = evaluate_embedding(X, h, protocol="sala", block=5)
+    assert rh.scale != s  # the histogram path ran: its scale is a bin edge, not the exact weighted median
     np.testing.assert_allclose(rh.scale, s, rtol=2e-4)  # bin width in log space is 7.6e-5
     np.testing.assert_allclose(rh.distortion_mean, avg, rtol=2e-4)
     # sampled sources: an estimate over fewer pairs
-    rsamp = evaluate_embedding(X, h, metric="sala", max_sources=10, seed=1)
+    rsamp = evaluate_embedding(X, h, protocol="sala", max_sources=10, seed=1)
     assert rsamp.distortion_pairs == 10 * (h.n_nodes - 1)
 
 
 def test_disconnected_pairs_left_out():
     h = hierarchy_from_edges([("a", "b"), ("c", "d")], orientation="undirected")
     X = np.array([[0.0, 0.0], [0.2, 0.0], [0.0, 0.5], [0.0, 0.7]])
-    r = evaluate_embedding(X, h, metric="sala", model="euclidean")
+    r = evaluate_embedding(X, h, protocol="sala", model="euclidean")
     assert r.distortion_pairs == 4 and r.disconnected_pairs == 8
     assert r.distortion_mean == pytest.approx(0.0, abs=1e-12)  # both edges fit one scale (0.2)
 
@@ -173,15 +176,28 @@ def test_bad_embeddings_raise():
         evaluate_embedding(X, h)  # norms up to 3: not points of the unit ball
     with pytest.raises(EmbgeoError, match="rows but the hierarchy has"):
         evaluate_embedding(X[:3] * 0.1, h)
-    with pytest.raises(EmbgeoError, match="metric must be"):
-        evaluate_embedding(X * 0.1, h, metric="bogus")
+    with pytest.raises(EmbgeoError, match="protocol must be"):
+        evaluate_embedding(X * 0.1, h, protocol="bogus")
     with pytest.raises(EmbgeoError, match="no row in the embedding"):
         evaluate_embedding(X * 0.1, h, ids=["a", "b", "c", "zz"])
     # ids reorder rows
     perm = [2, 0, 3, 1]
-    r1 = evaluate_embedding(X * 0.1, h, metric="all")
-    r2 = evaluate_embedding((X * 0.1)[perm], h, metric="all", ids=h.ids[perm])
+    r1 = evaluate_embedding(X * 0.1, h, protocol="all")
+    r2 = evaluate_embedding((X * 0.1)[perm], h, protocol="all", ids=h.ids[perm])
     assert r1.to_dict() == r2.to_dict()
+
+
+def test_protocol_is_the_name_and_metric_its_deprecated_alias():
+    """``protocol`` names the MAP protocol (JSON ``results.protocol``, as ``settings.protocol``), since
+    ``metric`` is the CSV column of metric ids; the old keyword still works, with a DeprecationWarning."""
+    h, X = _line_case()
+    new = evaluate_embedding(X * 0.1, h, protocol="sala")
+    assert new.to_dict()["protocol"] == "sala" and "metric" not in new.to_dict() and new.metric == "sala"
+    with pytest.warns(DeprecationWarning, match="protocol="):
+        old = evaluate_embedding(X * 0.1, h, metric="sala")
+    assert old.to_dict() == new.to_dict()
+    with pytest.raises(EmbgeoError, match="both were given"):
+        evaluate_embedding(X * 0.1, h, protocol="all", metric="sala")
 
 
 @pytest.mark.parametrize("m, d, status, by", [
@@ -208,7 +224,7 @@ def test_tree_verdict_weighs_map_and_distortion(m, d, status, by):
 def test_eval_result_verdict_and_metrics_agree():
     h = hierarchy_from_edges([(1, 0), (2, 0), (3, 1), (4, 1)])
     X = np.random.default_rng(0).uniform(-0.3, 0.3, size=(5, 2))
-    r = evaluate_embedding(X, h, metric="all")
+    r = evaluate_embedding(X, h, protocol="all")
     v = r.verdict()
     assert v.decided_by in ("map_sala", "distortion_mean")
     rows = {m.metric: m for m in r.metrics()}

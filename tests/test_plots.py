@@ -164,7 +164,7 @@ def test_tree_embedding_plot_and_pair_distortions():
 
     h = read_hierarchy(path("smalltree"))
     te = combinatorial_embedding(h.edges, h.n_nodes, dim=2, eps=0.1)
-    ev = evaluate_embedding(te.distances, h, metric="sala")
+    ev = evaluate_embedding(te.distances, h, protocol="sala")
     vals, s = pair_distortions(te.distances, h, max_sources=None)
     # the histogram's values average to the evaluation's average distortion (same pairs, same fitted scale)
     assert vals.size == h.n_nodes * (h.n_nodes - 1) // 2

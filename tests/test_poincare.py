@@ -24,7 +24,7 @@ def test_small_tree_is_reconstructed(tree):
     assert r.map >= 0.95
     assert r.mean_rank < 1.1
     # the reported MAP is the evaluator's on the returned coordinates (closure of the tree)
-    again = evaluate_embedding(r.coordinates, tree, metric="nk")
+    again = evaluate_embedding(r.coordinates, tree, protocol="nk")
     np.testing.assert_allclose(again.map, r.map, rtol=1e-12)
     assert np.sqrt((r.coordinates**2).sum(1)).max() < 1.0
 
@@ -45,7 +45,7 @@ def test_rsgd_and_undirected_graphs():
     u = train_poincare(g, seed=0, **{**SMALL, "epochs": 100})
     # undirected: positives are the graph neighbours, so NK and Sala MAP coincide (measured 0.976)
     assert u.map >= 0.9
-    np.testing.assert_allclose(evaluate_embedding(u.coordinates, g, metric="sala").map_sala, u.map, rtol=1e-12)
+    np.testing.assert_allclose(evaluate_embedding(u.coordinates, g, protocol="sala").map_sala, u.map, rtol=1e-12)
 
 
 def test_deterministic_with_a_seed_and_threads_restored(tree):

@@ -222,7 +222,7 @@ def test_report_hierarchy_card_follows_the_eval_verdict(tmp_path):
     np.savez(tmp_path / "named.npz", embeddings=X, ids=h.ids)
     np.save(tmp_path / "plain.npy", X)
     sec = run_hierarchy(Context(es=load(str(tmp_path / "named.npz")), hierarchy=h, seed=0))
-    ref = evaluate_embedding(X / np.linalg.norm(X, axis=1, keepdims=True), h, metric="all", model="euclidean").verdict()
+    ref = evaluate_embedding(X / np.linalg.norm(X, axis=1, keepdims=True), h, protocol="all", model="euclidean").verdict()
     assert (sec.status, sec.data["verdict"]["decided_by"]) == (ref.status, ref.decided_by)
     assert sec.data.get("in_verdict", True) is True and sec.verdict.startswith("your embedding:")
     sec = run_hierarchy(Context(es=load(str(tmp_path / "plain.npy")), hierarchy=h, seed=0))

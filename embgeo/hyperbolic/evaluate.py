@@ -2,9 +2,11 @@
 
 Public API (shared by every hyperbolic command; add parameters, do not rename):
 
-    evaluate_embedding(emb, h, *, metric="nk"|"sala"|"all", model="poincare", c=1.0, ids=None,
+    evaluate_embedding(emb, h, *, protocol="nk"|"sala"|"all", model="poincare", c=1.0, ids=None,
                        distortion=None, scale=None, max_sources=None, seed=0, block=None) -> EvalResult
-        EvalResult keys: map, mean_rank, map_sala, distortion_mean, distortion_worst (None where not computed)
+        EvalResult keys: protocol, map, mean_rank, map_sala, distortion_mean, distortion_worst (None where
+        not computed). ``metric=`` is the former name of ``protocol=`` (still accepted, with a
+        DeprecationWarning), as ``EvalResult.metric`` is of ``EvalResult.protocol``.
     mean_average_precision(distances, positives, *, rows=None, block=None) -> MapResult (map, mean_rank, …)
     distortion(d_emb, d_graph, *, scale=None) -> (avg, worst, fitted_scale)
     embedding_distances(emb, *, model="poincare", c=1.0) -> callable rows -> (len(rows), n_nodes)
@@ -47,6 +49,7 @@ import numpy as np
 from embgeo.errors import EmbgeoError
 from embgeo.hyperbolic.graphs import Hierarchy, iter_graph_distances, transitive_closure, transitive_reduction
 from embgeo.hyperbolic.display import infinite_note, shown
+from embgeo.hyperbolic.distortion import RatioAccumulator, distortion  # noqa: F401  (distortion: part of this module's API)
 from embgeo.hyperbolic.verdicts import distortion_status, map_status, tree_verdict
 from embgeo.results import Metric, Result, Verdict  # noqa: F401  (Verdict: the type verdict() returns)
 from embgeo.validation import as_matrix, as_rng
@@ -55,9 +58,6 @@ METRICS = ("nk", "sala", "all")
 MODELS = ("poincare", "lorentz", "euclidean")
 #: distances held per block (elements); blocks hold ``max(1, _BLOCK_ELEMENTS // n)`` rows
 _BLOCK_ELEMENTS = 8_000_000
-#: ratios kept exactly for the fitted scale; beyond, a log-histogram of 2^20 bins is used
-_EXACT_PAIRS = 20_000_000
-_HIST_BINS, _HIST_LO, _HIST_HI = 1 << 20, -40.0, 40.0
 
 
 # --------------------------------------------------------------------------- results
@@ -86,7 +86,7 @@ class EvalResult(Result):
     chance levels ``link_map_chance`` / ``link_mean_rank_chance``), ``hyperlex_spearman``.
     """
 
-    metric: str
+    protocol: str
     model: str
     n_nodes: int
     map: float | None = None
@@ -117,6 +117,11 @@ class EvalResult(Result):
     hyperlex_alpha: float | None = None
     produced_by: str | None = None
     notes: list = field(default_factory=list)
+
+    @property
+    def metric(self) -> str:
+        """The former name of :attr:`protocol` (read-only alias; ``metric`` is the CSV column of metric ids)."""
+        return self.protocol
 
     @property
     def distortion_avg(self) -> float | None:
@@ -357,126 +362,20 @@ def mean_average_precision(distances, positives, *, rows=None, block: int | None
     )
 
 
-# --------------------------------------------------------------------------- distortion
-def _fit_scale_exact(x: np.ndarray) -> tuple[float, float]:
-    """Minimise ``mean |x/s − 1|`` over s > 0: t = 1/s is the weighted median of 1/x, weights x."""
-    x = x[np.isfinite(x)]
-    if x.size == 0:
-        return float("nan"), float("nan")
-    if not (x > 0).any():
-        return float("nan"), 1.0
-    xs = np.sort(x)[::-1]  # 1/x ascending
-    cw = np.cumsum(xs)
-    k = int(np.searchsorted(cw, cw[-1] / 2.0))
-    t = 1.0 / xs[min(k, xs.size - 1)]
-    return 1.0 / t, float(np.abs(t * x - 1.0).mean())
-
-
-def distortion(d_emb, d_graph, *, scale: float | None = None) -> tuple[float, float, float]:
-    """Average and worst-case distortion of embedding distances against graph distances.
-
-    ``d_emb`` and ``d_graph``: arrays of the same shape (pairs). Pairs with
-    ``d_graph`` equal to 0 (a node with itself) or not finite (different
-    connected parts) are left out.
-
-    - average: ``mean |d_emb/s − d_graph| / d_graph`` with ``s = scale``, or fitted as
-      the minimiser (a weighted median) when ``scale`` is None;
-    - worst-case: ``max(d_emb/d_graph) · max(d_graph/d_emb)`` (∞ if some ``d_emb`` is 0).
-
-    Returns ``(avg, worst, scale)`` (Sala et al. 2018, §2).
-    """
-    if scale is not None and not (np.isfinite(scale) and scale > 0):
-        raise EmbgeoError(f"scale must be a positive number; got {scale!r}", hint="leave it out to fit the scale")
-    de = np.asarray(d_emb, dtype=np.float64).ravel()
-    dg = np.asarray(d_graph, dtype=np.float64).ravel()
-    if de.shape != dg.shape:
-        raise EmbgeoError(f"d_emb has {de.size} pairs but d_graph has {dg.size}")
-    ok = np.isfinite(dg) & (dg > 0)
-    if np.isnan(de[ok]).any():
-        raise EmbgeoError("embedding distances contain NaN", hint="check the embedding for NaN/inf coordinates")
-    x = de[ok] / dg[ok]
-    if x.size == 0:
-        return float("nan"), float("nan"), float("nan") if scale is None else float(scale)
-    worst = float(x.max() / x.min()) if x.min() > 0 else float("inf")
-    if scale is None:
-        s, avg = _fit_scale_exact(x)
-        return avg, worst, float(s)
-    s = float(scale)
-    if not np.isfinite(s) or s <= 0:
-        raise EmbgeoError(f"scale must be a positive number, got {scale!r}")
-    return float(np.abs(x / s - 1.0).mean()), worst, s
-
-
-class _RatioAccumulator:
-    """Collects ratios x = d_emb/d_graph block by block: exactly up to ``_EXACT_PAIRS``,
-    then in a log-spaced histogram (count and Σx per bin), enough for the fitted scale."""
-
-    def __init__(self, scale: float | None, exact_limit: int = _EXACT_PAIRS):
-        self.scale, self.limit = scale, exact_limit
-        self.parts: list[np.ndarray] | None = []
-        self.n = 0
-        self.xmax, self.xmin = 0.0, np.inf
-        self.zeros = 0  # pairs at positive graph distance that share a point (worst case ∞)
-        self.abs_sum = 0.0
-        self.cnt = self.sx = None
-
-    def add(self, x: np.ndarray) -> None:
-        if x.size == 0:
-            return
-        self.n += x.size
-        self.xmax = max(self.xmax, float(x.max()))
-        self.xmin = min(self.xmin, float(x.min()))
-        self.zeros += int(np.count_nonzero(x == 0))
-        if self.scale is not None:
-            self.abs_sum += float(np.abs(x / self.scale - 1.0).sum())
-            return
-        if self.parts is not None:
-            self.parts.append(x)
-            if self.n > self.limit:
-                allx = np.concatenate(self.parts)
-                self.parts = None
-                self._hist(allx)
-        else:
-            self._hist(x)
-
-    def _hist(self, x: np.ndarray) -> None:
-        if self.cnt is None:
-            self.cnt = np.zeros(_HIST_BINS)
-            self.sx = np.zeros(_HIST_BINS)
-        with np.errstate(divide="ignore"):
-            lx = np.log(x)
-        b = np.clip(((lx - _HIST_LO) / (_HIST_HI - _HIST_LO) * _HIST_BINS).astype(np.int64, copy=False), 0, _HIST_BINS - 1)
-        self.cnt += np.bincount(b, minlength=_HIST_BINS)
-        self.sx += np.bincount(b, weights=x, minlength=_HIST_BINS)
-
-    def result(self) -> tuple[float, float, float]:
-        if self.n == 0:
-            return float("nan"), float("nan"), float("nan")
-        worst = self.xmax / self.xmin if self.xmin > 0 else float("inf")
-        if self.scale is not None:
-            return self.abs_sum / self.n, worst, float(self.scale)
-        if self.parts is not None:
-            s, avg = _fit_scale_exact(np.concatenate(self.parts))
-            return avg, worst, s
-        # f(t) = Σ|t x − 1| at every bin edge t = 1/x_e: exact there; the optimum lies within one bin
-        edges = np.exp(_HIST_LO + (_HIST_HI - _HIST_LO) * np.arange(1, _HIST_BINS) / _HIST_BINS)
-        c_below, s_below = np.cumsum(self.cnt)[:-1], np.cumsum(self.sx)[:-1]
-        c_tot, s_tot = self.cnt.sum(), self.sx.sum()
-        t = 1.0 / edges
-        f = (t * (s_tot - s_below) - (c_tot - c_below)) + (c_below - t * s_below)
-        k = int(np.argmin(f))
-        return float(f[k] / self.n), worst, float(edges[k])
-
-
 # --------------------------------------------------------------------------- all together
 def _align(emb, emb_ids, h: Hierarchy):
-    if emb_ids is None:
+    if emb_ids is None:  # rows in the order of h.ids (the library's convention; the command line asks for ids or --join)
         return emb
-    emb_ids = np.asarray(emb_ids).astype(str)
+    emb_ids, rows = np.asarray(emb_ids).astype(str).reshape(-1), np.asarray(emb).shape[0]
+    if emb_ids.size != rows:
+        raise EmbgeoError(f"{emb_ids.size} ids for {rows} embedding rows", hint="give one id per row")
     pos = {s: i for i, s in enumerate(emb_ids.tolist())}
     missing = [s for s in h.ids.tolist() if s not in pos]
     if missing:
         raise EmbgeoError(f"{len(missing)} hierarchy nodes have no row in the embedding (e.g. {', '.join(missing[:3])})", hint="embed every node of the hierarchy, or check the ids")
+    uniq, counts = np.unique(emb_ids, return_counts=True)
+    if (twice := np.intersect1d(uniq[counts > 1], h.ids.astype(str))).size:
+        raise EmbgeoError(f"{twice.size} node ids are on more than one embedding row (first: {str(twice[0])!r}); which row is the node is not guessed", hint="make the ids unique (drop the repeated rows)")
     order = np.array([pos[s] for s in h.ids.tolist()], dtype=np.int64)
     return np.asarray(emb)[order]
 
@@ -485,7 +384,7 @@ def evaluate_embedding(
     emb,
     h: Hierarchy,
     *,
-    metric: str = "nk",
+    protocol: str = "nk",
     model: str = "poincare",
     c: float = 1.0,
     ids=None,
@@ -498,6 +397,7 @@ def evaluate_embedding(
     holdout=None,
     hyperlex=None,
     produced_by: str | None = None,
+    metric: str | None = None,
 ) -> EvalResult:
     """Evaluate an embedding of ``h`` with the Nickel–Kiela and/or Sala et al. definitions.
 
@@ -506,7 +406,7 @@ def evaluate_embedding(
     emb : (n_nodes, n_features) coordinates (rows in the order of ``h.ids``, or of ``ids``),
         or a callable ``rows -> (len(rows), n_nodes)`` distances.
     h : the hierarchy or graph.
-    metric : ``nk`` — MAP and mean rank with closure ancestors as positives;
+    protocol : ``nk`` — MAP and mean rank with closure ancestors as positives;
         ``sala`` — MAP with graph neighbours, plus distortion; ``all`` — both.
     model : ``poincare`` (default), ``lorentz`` or ``euclidean`` coordinates; ``c`` the curvature −c.
     ids : the ids of the embedding's rows; they are matched to ``h.ids``.
@@ -521,6 +421,7 @@ def evaluate_embedding(
     hyperlex : ``(words_u, words_v, scores)``: adds ``hyperlex_spearman`` (Poincaré coordinates only).
     produced_by : what made the coordinates (``"train"`` for :func:`train_poincare`; implied by
         ``holdout``, which only training writes), so that the verdict's fix fits it.
+    metric : the former name of ``protocol`` (DeprecationWarning; giving both is an error).
 
     The graph for Sala's MAP and distortion is ``h`` itself, or its transitive
     reduction when ``h`` is a closure (the mammals file); the NK positives are the
@@ -529,16 +430,23 @@ def evaluate_embedding(
     """
     import scipy.sparse as sp
 
-    if metric not in METRICS:
-        raise EmbgeoError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
+    if metric is not None:
+        if protocol != "nk" and protocol != metric:
+            raise EmbgeoError(f"metric= is the former name of protocol=; both were given ({metric!r}, {protocol!r})", hint="give protocol= only")
+        import warnings
+
+        warnings.warn("evaluate_embedding(metric=) is now protocol=", DeprecationWarning, stacklevel=2)
+        protocol = metric
+    if protocol not in METRICS:
+        raise EmbgeoError(f"protocol must be one of {', '.join(METRICS)}, got {protocol!r}")
     n = h.n_nodes
     emb = _align(emb, ids, h) if not callable(emb) else emb
     dist = _as_dist_fn(emb, model=model, c=c, n=n)
     notes: list[str] = []
-    out: dict = {"metric": metric, "model": model if not callable(emb) else "callable", "n_nodes": n,
+    out: dict = {"protocol": protocol, "model": model if not callable(emb) else "callable", "n_nodes": n,
                  "n_rows": n, "n_dims": None if callable(emb) else int(np.asarray(emb).shape[1]),
                  "produced_by": "train" if holdout is not None else produced_by}
-    if metric in ("nk", "all"):
+    if protocol in ("nk", "all"):
         if h.directed:
             clo = h if h.closed else transitive_closure(h)
             positives = clo.adjacency(symmetric=False)
@@ -549,11 +457,11 @@ def evaluate_embedding(
             notes.append("the graph is undirected: Nickel–Kiela positives are the graph neighbours")
         r = mean_average_precision(dist, positives, block=block)
         out.update(map=r.map, mean_rank=r.mean_rank, nk_queries=r.n_queries, nk_positives=r.n_positives)
-    want_dist = (metric in ("sala", "all")) if distortion is None else bool(distortion)
-    if metric in ("sala", "all") or want_dist:
+    want_dist = (protocol in ("sala", "all")) if distortion is None else bool(distortion)
+    if protocol in ("sala", "all") or want_dist:
         g = transitive_reduction(h) if (h.directed and h.closed) else h
         out["graph"] = "the transitive reduction of the closure" if g is not h else "the edges as given, undirected"
-        if metric in ("sala", "all"):
+        if protocol in ("sala", "all"):
             r = mean_average_precision(dist, g.neighbours, block=block)
             out.update(map_sala=r.map, sala_queries=r.n_queries)
         if want_dist:
@@ -563,7 +471,7 @@ def evaluate_embedding(
                 notes.append(f"distortion estimated from {sources.size} random source nodes (seed {seed}) × all {n} nodes")
             else:
                 sources = np.arange(n)
-            acc = _RatioAccumulator(scale)
+            acc = RatioAccumulator(scale)
             disconnected = 0
             for idx, dg in iter_graph_distances(g, sources=sources, weighted=weighted, block=_block_rows(n, block)):
                 de = dist(idx)

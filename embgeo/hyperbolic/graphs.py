@@ -16,8 +16,12 @@ File formats read by :func:`read_hierarchy`:
 
 - **edge lists** ``u v [w]`` separated by whitespace (or commas), one edge per
   line; ``#`` and ``%`` start comments (Network Repository ``.edges`` files);
-- **closure CSVs** ``id1,id2[,weight]`` with an optional header row (the
-  Nickel & Kiela ``mammal_closure.csv``: each row hyponym → ancestor).
+- **CSV edge lists** ``id1,id2[,weight]`` (``mammal_closure.csv``: each row hyponym → ancestor).
+  Line 1 of a ``.csv`` is an edge-list header (:func:`is_edge_header`: ``id1,id2``, ``u,v``,
+  ``source,target`` … of :data:`EDGE_COLUMNS`, any case) or evidently data (two integer ids,
+  or a numeric weight); a first line that may be either (``a,b``) is refused. In other files a
+  first line of edge-column names is skipped; one of other names over integer ids is refused.
+  A pair listed twice (``u v``, ``v u``) is kept once if the weights agree, else refused.
 
 Ids may be strings or integers; all-integer ids are ordered by value (so id
 ``k`` is row ``k`` when the ids are ``0..n−1``), string ids by first
@@ -58,7 +62,17 @@ __all__ = [
 ]
 
 ORIENTATIONS = ("auto", "child-parent", "parent-child", "undirected")
+#: the column pairs that make a first line an edge-list header (compared in lower case)
+EDGE_COLUMNS = (("id1", "id2"), ("u", "v"), ("source", "target"), ("src", "dst"), ("child", "parent"), ("parent", "child"),
+                ("from", "to"), ("node1", "node2"))
 _HEADER_WORDS = {"id1", "id2", "u", "v", "source", "target", "src", "dst", "child", "parent", "from", "to", "node1", "node2", "weight", "w"}
+
+
+def is_edge_header(fields) -> bool:
+    """Whether ``fields`` (line 1, split) is an edge-list header: the first two names one of
+    :data:`EDGE_COLUMNS` (any case), and at most a third, the weight column's (not a number)."""
+    f = [str(x).strip().lstrip("\ufeff").strip("\"") for x in fields]
+    return len(f) in (2, 3) and (f[0].lower(), f[1].lower()) in EDGE_COLUMNS and (len(f) == 2 or bool(f[2]) and not _is_float(f[2]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,22 +178,26 @@ class HierarchyReport(Result):
 # --------------------------------------------------------------------------- reading
 def _parse_lines(path: Path) -> tuple[list[str], list[str], list[str] | None, list[int]]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise EmbgeoError("is not a UTF-8 text file", source=str(path), hint="give an edge list 'u v [w]' or a CSV 'id1,id2[,weight]'") from None
     is_csv = path.suffix.lower() == ".csv"
     us, vs, ws, lines = [], [], [], []
     has_w = None
-    first = True
+    first = None  # (line number, text) of line 1 when it is not a header; False after a header
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line[0] in "#%":
             continue
         parts = [p.strip() for p in line.split(",")] if (is_csv or "," in line) else line.split()
-        if first:
-            first = False
-            if {p.lower() for p in parts[:2]} <= _HEADER_WORDS and len(parts) >= 2:
+        if first is None:
+            if is_edge_header(parts) or (not is_csv and len(parts) >= 2 and {p.lower() for p in parts[:2]} <= _HEADER_WORDS):
+                first = False
                 continue  # a header row
+            first = (lineno, line)
+            if is_csv and len(parts) in (2, 3) and parts[0] and parts[1] and not (_is_float(parts[0], int) and _is_float(parts[1], int) or len(parts) == 3 and _is_float(parts[2])):
+                raise EmbgeoError(f"line {lineno} ({line[:60]!r}) is a header or an edge? a CSV edge list names its columns on line 1 (id1,id2[,weight]); embgeo does not guess",
+                                  source=str(path), hint="start the file with the header line id1,id2 or id1,id2,weight, or name it .edges (read without a header)")
         if len(parts) < 2 or not parts[0] or not parts[1]:
             raise EmbgeoError(f"line {lineno} has {len(parts)} field(s) ({line[:60]!r}); expected 'u v [weight]'", source=str(path), hint="one edge per line: two node ids and an optional weight")
         if len(parts) > 3:
@@ -194,6 +212,9 @@ def _parse_lines(path: Path) -> tuple[list[str], list[str], list[str] | None, li
         if this_w:
             ws.append(parts[2])
         lines.append(lineno)
+    if first and len(us) > 1 and not (_is_float(us[0], int) or _is_float(vs[0], int)) and all(_is_float(a, int) and _is_float(b, int) for a, b in zip(us[1:], vs[1:])):
+        raise EmbgeoError(f"line {first[0]} ({first[1][:60]!r}) looks like a header, but its names are not edge-list columns, and every other line holds integer ids: "
+                          "embgeo does not guess", source=str(path), hint="name the columns id1,id2[,weight] (or u,v, source,target …), or delete the line")
     return us, vs, (ws if has_w else None), lines
 
 
@@ -209,7 +230,7 @@ def read_hierarchy(path: str | os.PathLike, *, closure: bool = False, orientatio
         ``parent-child`` (flipped to child → parent) or ``undirected``.
 
     Self-loops and repeated edges are dropped and counted (``Hierarchy.self_loops``,
-    ``Hierarchy.duplicate_edges``); :func:`check_hierarchy` says what else is wrong.
+    ``Hierarchy.duplicate_edges``; one with another weight raises); :func:`check_hierarchy` says what else is wrong.
     """
     p = Path(path)
     if not p.exists():
@@ -230,15 +251,15 @@ def read_hierarchy(path: str | os.PathLike, *, closure: bool = False, orientatio
         if bad.size:
             raise EmbgeoError(f"line {lines[bad[0]]}: weight {ws[bad[0]]} must be a positive finite number", source=str(p), hint="edge weights are lengths for shortest paths")
     try:
-        h = hierarchy_from_edges(list(zip(us, vs)), weights=weights, orientation=orientation, closure=closure, source=str(p))
+        h = hierarchy_from_edges(list(zip(us, vs)), weights=weights, orientation=orientation, closure=closure, source=str(p), lines=lines)
     except EmbgeoError as exc:
         raise exc.with_source(str(p)) from None
     return h
 
 
-def _is_float(s: str) -> bool:
+def _is_float(s: str, kind=float) -> bool:
     try:
-        float(s)
+        kind(s)
         return True
     except ValueError:
         return False
@@ -261,9 +282,12 @@ def _index_ids(us, vs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return ids, inv[:m].astype(np.int64), inv[m:].astype(np.int64)
 
 
-def hierarchy_from_edges(pairs, *, weights=None, ids=None, orientation: str = "auto", closure: bool = False, source: str | None = None) -> Hierarchy:
+def hierarchy_from_edges(pairs, *, weights=None, ids=None, orientation: str = "auto", closure: bool = False, source: str | None = None,
+                         lines=None) -> Hierarchy:
     """Build a :class:`Hierarchy` from ``pairs`` (a list of ``(u, v)`` ids, or an (m, 2) int array of
-    indices when ``ids`` is given). See :func:`read_hierarchy` for ``orientation`` and ``closure``."""
+    indices when ``ids`` is given). See :func:`read_hierarchy` for ``orientation`` and ``closure``.
+
+    A pair given twice (either way round) with different weights raises (``lines``: each pair's file line)."""
     if orientation not in ORIENTATIONS:
         raise EmbgeoError(f"orientation must be one of {', '.join(ORIENTATIONS)}, got {orientation!r}")
     if ids is None:
@@ -288,6 +312,9 @@ def hierarchy_from_edges(pairs, *, weights=None, ids=None, orientation: str = "a
         w = None if w is None else w[~loop]
     if u.size == 0:
         raise EmbgeoError("has no edges other than self-loops")
+    if w is not None:
+        in_file = lines is not None and len(lines) == loop.size
+        _check_repeated_weights(u, v, w, ids, (np.asarray(lines, dtype=np.int64) if in_file else np.arange(loop.size))[~loop], in_file=in_file)
     directed_try = orientation != "undirected"
     u, v, w, n_dup = _dedupe(u, v, w, directed=directed_try)
     n = ids.size
@@ -344,6 +371,20 @@ def hierarchy_from_edges(pairs, *, weights=None, ids=None, orientation: str = "a
             raise EmbgeoError(f"the edges contain a directed cycle{what} or were read as undirected, so there is no transitive closure", hint="a closure needs a tree or DAG; remove the cycle or give --orientation")
         h = transitive_closure(h)
     return h
+
+
+def _check_repeated_weights(u, v, w, ids, where, *, in_file: bool) -> None:
+    """Refuse a pair (either way round) listed with two weights: which is its length would be a guess."""
+    order = np.lexsort((np.arange(u.size), np.maximum(u, v), np.minimum(u, v)))  # by pair, then as listed
+    a_s, b_s, w_s = np.minimum(u, v)[order], np.maximum(u, v)[order], w[order]
+    new = np.r_[True, (a_s[1:] != a_s[:-1]) | (b_s[1:] != b_s[:-1])]
+    head = np.maximum.accumulate(np.where(new, np.arange(order.size), 0))  # each pair's first listing
+    if (clash := np.flatnonzero(w_s != w_s[head])).size:
+        later = clash[np.argmin(order[clash])]  # the clash that comes first in the file
+        i, j, what = int(order[head[later]]), int(order[later]), "line" if in_file else "pair"
+        raise EmbgeoError(f"edge {ids[u[i]]} {ids[v[i]]} has weight {w[i]:g} on {what} {where[i]} but weight {w[j]:g} on {what} {where[j]}"
+                          + (f" (listed as {ids[u[j]]} {ids[v[j]]})" if u[i] != u[j] else "") + "; embgeo does not guess which is its length",
+                          hint="give each edge one weight (a repeated edge must repeat it), or delete one of the lines")
 
 
 def _relabelled_graph_listing(ids: np.ndarray, u: np.ndarray, v: np.ndarray) -> bool:

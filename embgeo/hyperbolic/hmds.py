@@ -113,14 +113,28 @@ class HmdsResult(Result):
         return ["metric", "value"], rows
 
 
-def as_distance_matrix(D, *, name: str = "D", tol: float = 1e-8) -> np.ndarray:
-    """Validate a square, symmetric, non-negative, finite distance matrix with zero diagonal."""
-    from embgeo.validation import as_matrix
+#: what to do with a matrix of points instead of distances (the hint of :func:`as_distance_matrix`)
+POINTS_HINT = "a matrix of points is re-embedded by 'embgeo hyperbolic reembed' (kNN geodesics, then h-MDS)"
 
-    D = as_matrix(D, name=name, min_rows=2, dtype=np.float64)
+
+def as_distance_matrix(D, *, name: str = "D", tol: float = 1e-8, points_hint: str = POINTS_HINT) -> np.ndarray:
+    """Validate a square, symmetric, non-negative, finite distance matrix with zero diagonal.
+
+    ``points_hint`` ends the hint of the errors that suggest ``D`` holds points (or similarities),
+    not distances: negative entries, a non-zero diagonal."""
+    from embgeo.validation import as_matrix, format_rows
+
+    D = as_matrix(D, name=name, min_rows=2, dtype=np.float64, allow_nonfinite=True)
     n, m = D.shape
     if n != m:
         raise EmbgeoError(f"{name} must be a square distance matrix; got shape {D.shape}", hint="give an (n, n) matrix, or an edge list for graph distances")
+    bad = ~np.isfinite(D)
+    if bad.any():
+        rows = np.flatnonzero(bad.any(axis=1))
+        i, j = np.argwhere(bad)[0]
+        raise EmbgeoError(f"{name} has {int(bad.sum())} distances that are NaN or inf, in {rows.size} rows (rows {format_rows(rows)}; first D[{i},{j}] = {D[i, j]})",
+                          hint="every distance must be finite; there is no --drop-nonfinite for a distance matrix (a point leaves it only with its row "
+                               "and column): compute the missing distances or remove those points; inf between parts of a graph: embed one connected part")
     scale = max(float(np.abs(D).max()), 1.0)
     asym = float(np.abs(D - D.T).max())
     if asym > tol * scale:
@@ -128,11 +142,14 @@ def as_distance_matrix(D, *, name: str = "D", tol: float = 1e-8) -> np.ndarray:
         raise EmbgeoError(f"{name} is not symmetric: D[{i},{j}] = {D[i, j]:.6g} but D[{j},{i}] = {D[j, i]:.6g}", hint="symmetrise it, e.g. (D + D.T)/2")
     if D.min() < 0:
         i, j = np.unravel_index(int(np.argmin(D)), D.shape)
-        raise EmbgeoError(f"{name} has a negative distance D[{i},{j}] = {D[i, j]:.6g}")
+        raise EmbgeoError(f"{name} has a negative distance D[{i},{j}] = {D[i, j]:.6g}, so it is not a distance matrix ({int((D < 0).sum())} negative entries)",
+                          hint=f"distances are ≥ 0 with 0 on the diagonal; {points_hint}")
     diag = np.abs(np.diag(D)).max()
     if diag > tol * scale:
         i = int(np.argmax(np.abs(np.diag(D))))
-        raise EmbgeoError(f"{name} has a non-zero diagonal: D[{i},{i}] = {D[i, i]:.6g}")
+        k = int((np.abs(np.diag(D)) > tol * scale).sum())
+        raise EmbgeoError(f"{name} has a non-zero diagonal: D[{i},{i}] = {D[i, i]:.6g} ({k} of {n} diagonal entries), but a point's distance to itself is 0",
+                          hint=f"if it is a distance matrix, set the diagonal to 0; {points_hint}")
     D = 0.5 * (D + D.T)
     np.fill_diagonal(D, 0.0)
     return D
@@ -195,7 +212,8 @@ def hmds(
     D = as_distance_matrix(D)
     n = D.shape[0]
     if not isinstance(dim, (int, np.integer)) or not 1 <= dim < n:
-        raise EmbgeoError(f"dim must be an integer in [1, {n - 1}] for {n} points; got {dim!r}")
+        raise EmbgeoError(f"--dim {dim!r} is not possible for {n} points: n points span at most n − 1 = {n - 1} dimension{'s' if n > 2 else ''}",
+                          hint=f"give --dim between 1 and {n - 1}" if n > 2 else "give --dim 1, or more points")
     dim = int(dim)
     if not (isinstance(scale, (int, float)) and scale > 0 and math.isfinite(scale)):
         raise EmbgeoError(f"scale must be a positive number; got {scale!r}")

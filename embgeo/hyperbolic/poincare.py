@@ -412,7 +412,7 @@ def _train(h: Hierarchy, cfg: TrainConfig, *, callback, checkpoint, checkpoint_e
         return arr if cfg.model == "poincare" else lorentz_to_poincare(arr, c=c)
 
     def evaluate() -> tuple[float, float]:
-        r = evaluate_embedding(to_ball(X.detach().to(torch.float64).cpu().numpy()), data, metric="nk", c=c)
+        r = evaluate_embedding(to_ball(X.detach().to(torch.float64).cpu().numpy()), data, protocol="nk", c=c)
         return r.map, r.mean_rank
 
     def dist_pos(U, V):

@@ -187,12 +187,21 @@ def reembed(
     from embgeo.validation import as_matrix
 
     t0 = time.perf_counter()
-    X = as_matrix(X, name="X", min_rows=4)
+    X = as_matrix(X, name="X", min_rows=4, allow_nonfinite=True)
     n = X.shape[0]
+    bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
+    if bad.size:
+        from embgeo.validation import format_rows
+
+        raise EmbgeoError(f"X has {bad.size} row{'s' if bad.size > 1 else ''} with NaN or inf (row{'s' if bad.size > 1 else ''} {format_rows(bad)}): they have no neighbours",
+                          hint="fix or remove those rows first (reembed has no --drop-nonfinite)")
     if not isinstance(k, (int, np.integer)) or not 1 <= k < n:
-        raise EmbgeoError(f"k must be an integer in [1, {n - 1}]; got {k!r}")
+        raise EmbgeoError(f"k must be between 1 and n − 1 = {n - 1} for {n} rows (each row's k nearest neighbours are other rows); got --k {k!r}",
+                          hint=f"give --k between 1 and {n - 1}")
     if not isinstance(dim, (int, np.integer)) or not 1 <= dim < n - 1:
-        raise EmbgeoError(f"dim must be an integer in [1, {n - 2}]; got {dim!r}")
+        raise EmbgeoError(f"dim must be between 1 and n − 2 = {n - 2} for {n} rows (a re-embedding into a ball of dimension dim needs "
+                          f"more than dim + 1 rows, after duplicates and rows outside the kNN graph's largest part are dropped); got --dim {dim!r}",
+                          hint=f"give --dim between 1 and {n - 2}")
     from embgeo.validation import scan_rows
 
     notes = []

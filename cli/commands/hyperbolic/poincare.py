@@ -10,8 +10,8 @@ from typing import Annotated, Optional
 import typer
 
 from embgeo.cli.common import (
-    FailOnOpt, FormatOpt, IdColOpt, OutOpt, PlotOpt, SeedOpt, emit_result, input_entry, message, old_name, renamed, resolve_device, save_plot,
-    seed_value, settings, side_output,
+    FailOnOpt, FormatOpt, IdColOpt, OutOpt, PlotOpt, SeedOpt, emit_result, input_entry, join_option, message, old_name, renamed, resolve_device,
+    save_plot, seed_value, settings, side_output,
 )
 
 EdgesArg = Annotated[Path, typer.Argument(metavar="EDGES", help="Hierarchy or graph: an edge list 'u v \\[w]' or a closure CSV 'id1,id2\\[,weight]'.", show_default=False, dir_okay=False)]
@@ -214,9 +214,9 @@ class _train_progress:
 
 
 def eval_(
-    emb: Annotated[str, typer.Argument(metavar="X", help="Embedding (PATH or PATH:KEY); rows matched to the hierarchy by ids when the file has them.", show_default=False)],
+    emb: Annotated[str, typer.Argument(metavar="X", help="Embedding (PATH or PATH:KEY); rows matched to the nodes by id; without ids, row k is node k when the nodes are the integers 0…n−1, else give --join row-order.", show_default=False)],
     edges: EdgesArg,
-    metric: Annotated[Optional[Metric], typer.Option("--protocol", help="Which MAP: nk: MAP + mean rank, closure ancestors as positives (Nickel & Kiela); sala: MAP with graph neighbours + distortion (Sala et al.); all: both.", case_sensitive=False, show_default="nk")] = None,
+    metric: Annotated[Metric, typer.Option("--protocol", help="Which MAP: nk: MAP + mean rank, closure ancestors as positives (Nickel & Kiela); sala: MAP with graph neighbours + distortion (Sala et al.); all: both.", case_sensitive=False)] = Metric.nk,
     model: Annotated[Optional[EvalModel], typer.Option("--model", help="Geometry of the coordinates (default: poincare, or what the .npz says).", case_sensitive=False)] = None,
     curvature: Annotated[Optional[float], typer.Option("--c", help="Curvature −c (default: 1, or the .npz's 'curvature').")] = None,
     distortion: Annotated[Optional[bool], typer.Option("--distortion/--no-distortion", help="Mean and worst-case distortion (default: with sala/all).", show_default=False)] = None,
@@ -227,6 +227,8 @@ def eval_(
     hyperlex: Annotated[Optional[Path], typer.Option("--hyperlex", help="HyperLex file (WORD1 WORD2 … AVG_SCORE, or 'u v score'): Spearman ρ of −(1 + α(‖v‖ − ‖u‖))·d(u, v), α = 1000.", dir_okay=False, exists=True)] = None,
     orientation: OrientationOpt = Orientation.auto,
     id_col: IdColOpt = None,
+    join: join_option("the rows of X onto the nodes of EDGES (row-order: row i is the i-th node; integer nodes by value, "
+                      "named ones by first appearance)") = None,
     seed: SeedOpt = None,
     plot: PlotOpt = None,
     fail_on: FailOnOpt = None,
@@ -247,7 +249,7 @@ def eval_(
 
     if metric_old is not None and metric_old.lower() not in [m.value for m in Metric]:
         raise EmbgeoError(f"--metric (now --protocol) is one of {', '.join(m.value for m in Metric)}; got {metric_old!r}")
-    metric = Metric(renamed(metric, None if metric_old is None else metric_old.lower(), old="--metric", new="--protocol", default=Metric.nk))
+    metric = Metric(renamed(metric, None if metric_old is None else metric_old.lower(), old="--metric", new="--protocol"))
     meta = embedding_metadata(emb)
     es = read_embeddings(emb, id_col=id_col)
     h = read_hierarchy(edges, orientation=orientation.value)
@@ -256,9 +258,8 @@ def eval_(
     if model is None and model_name == "lorentz":
         model_name = "poincare"  # the .npz's 'embeddings' are the ball coordinates
     c = curvature if curvature is not None else float(meta.get("curvature", 1.0))
-    ids = es.ids
-    if ids is None and es.n_samples != h.n_nodes:
-        raise EmbgeoError(f"the embedding has {es.n_samples} rows and no ids, the hierarchy {h.n_nodes} nodes", source=str(emb), hint="save ids with the embedding (npz key 'ids') or one row per node in the hierarchy's order")
+    ids, join_note = _match_rows(es, h, getattr(join, "value", join), emb=str(emb), edges=Path(edges).name)
+    notes += [join_note] if join_note else []
     if scale is not None and not scale > 0:
         raise EmbgeoError(f"--scale must be positive; got {scale}", hint="leave it out to fit the scale")
     held = None
@@ -273,7 +274,7 @@ def eval_(
 
         lex = read_hyperlex(hyperlex)
     try:
-        r = evaluate_embedding(es.matrix, h, metric=metric.value, model=model_name, c=c, ids=ids, distortion=distortion, scale=scale,
+        r = evaluate_embedding(es.matrix, h, protocol=metric.value, model=model_name, c=c, ids=ids, distortion=distortion, scale=scale,
                                weighted=not unweighted, max_sources=max_sources, seed=seed_value(seed), holdout=held, hyperlex=lex,
                                produced_by=meta.get("produced_by"))
     except EmbgeoError as exc:
@@ -291,7 +292,7 @@ def eval_(
         command="hyperbolic eval", inputs=[input_entry(es), edges_entry(edges, h)] + ([input_entry(str(hyperlex))] if hyperlex else []),
         settings={"protocol": metric.value, "model": model_name, "c": c, "distortion": distortion, "scale": scale, "max_sources": max_sources,
                   "unweighted": unweighted, "link_prediction": link_prediction, "hyperlex": None if hyperlex is None else str(hyperlex),
-                  "orientation": orientation.value, "id_col": id_col, "seed": seed_value(seed)},
+                  "orientation": orientation.value, "id_col": id_col, "join": getattr(join, "value", join), "seed": seed_value(seed)},
         result=r, notes=notes, fmt=fmt, out=out, title=f"embgeo hyperbolic eval {emb} {edges}", fail_on=None, **_table(r, "eval"),
     )
     if plot is not None:
@@ -305,6 +306,52 @@ def eval_(
     from embgeo.cli.output import gate
 
     gate(r.verdict(), fail_on)
+
+
+def _match_rows(es, h, join, *, emb: str, edges: str):
+    """How the rows of ``es`` meet the nodes of ``h`` (never by a guessed order): ``(ids, note)`` with ``ids``
+    the node of each row, for :func:`evaluate_embedding`, and the note that says how (None for a plain join by id).
+
+    - by **id** whenever X carries ids (the default; ``--join id``);
+    - by **row number** when X has no ids and the nodes are exactly the integers ``0 … n−1``: row k is node k
+      (as a labels file's row numbers meet embeddings without ids);
+    - by **row order** only with ``--join row-order``: row i is the i-th node of EDGES (integer nodes by
+      value, named nodes by first appearance in the file), X's ids unused;
+    - otherwise (no ids, nodes named or other integers) an error that names both fixes."""
+    import numpy as np
+
+    from embgeo.errors import EmbgeoError
+
+    n, rows = h.n_nodes, es.n_samples
+    node_ids = [str(v) for v in h.ids.tolist()]
+    if join == "row-order":
+        if rows != n:
+            raise EmbgeoError(f"has {rows} rows but {edges} has {n} nodes; a join by row order needs one row per node", source=emb,
+                              hint="give X one row per node, or join by id (save ids with the embedding: npz key 'ids', a CSV id column)")
+        order = "integer nodes by value" if _integer_ids(node_ids) else f"named nodes in order of first appearance in {edges}"
+        unused = "; its ids are not used" if es.ids is not None else ""
+        return np.asarray(node_ids), f"rows of X joined by row order (--join row-order): row i is the i-th node of {edges} ({order}){unused}"
+    if es.ids is not None:
+        have = {str(v) for v in es.ids.tolist()}
+        extra = len(have - set(node_ids))
+        return es.ids, (f"rows of X joined to the nodes of {edges} by id; {extra} ids of X are not nodes of {edges} and were left out" if extra else None)
+    if node_ids == [str(i) for i in range(n)]:
+        if rows != n:
+            raise EmbgeoError(f"has {rows} rows and no ids, but {edges} has {n} nodes (0…{n - 1}): row k is node k, so X needs {n} rows", source=emb,
+                              hint="save ids with the embedding (npz key 'ids', a CSV id column), or give one row per node")
+        return np.asarray(node_ids), f"X has no ids: row k is node k (the nodes of {edges} are the integers 0…{n - 1})"
+    what = "named" if not _integer_ids(node_ids) else f"integers but not 0…{n - 1}"
+    raise EmbgeoError(f"has no row ids and the nodes of {edges} are {what}, so its rows cannot be matched to nodes; embgeo does not guess the order",
+                      source=emb, hint="save ids with the embedding (npz key 'ids', a CSV id column or --id-col), "
+                                       f"or pass --join row-order if row i is the i-th node of {edges} (integer nodes by value, named nodes by first appearance)")
+
+
+def _integer_ids(ids) -> bool:
+    try:
+        [int(v) for v in ids]
+        return True
+    except ValueError:
+        return False
 
 
 def register(group: typer.Typer) -> None:

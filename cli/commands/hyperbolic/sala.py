@@ -28,43 +28,96 @@ def _edges_entry(spec: str, h) -> dict:
     return input_entry(spec, rows=h.n_nodes)
 
 
-def _is_edge_list(spec: str) -> bool:
+def _is_edge_list(spec: str, *, matrix: str = "a distance matrix", input_format=None) -> bool:
+    """Is ``spec`` an edge list (graph distances) or a matrix? Decided by the file, never guessed:
+
+    - ``--input-format`` given: a matrix (the option names its format);
+    - ``.edges`` / ``.edgelist``: an edge list;
+    - ``.csv``: an edge list when line 1 is an edge-list header (``id1,id2[,weight]``, ``u,v``,
+      ``source,target`` …: :data:`embgeo.hyperbolic.graphs.EDGE_COLUMNS`); other 2–3 column CSVs
+      could be either and are refused; wider ones are matrices;
+    - ``.txt`` / ``.tsv``: see :func:`_text_edge_list`;
+    - anything else: a matrix. ``matrix`` says what a matrix is to the command (for the messages)."""
+    if input_format is not None:
+        return False
     p = Path(spec.split(":")[0] if not Path(spec).exists() else spec)
     suffix = p.suffix.lower()
     if suffix in (".txt", ".tsv"):
-        return _text_edge_list(p)
-    return suffix in (".edges", ".edgelist") or (suffix == ".csv" and _looks_like_pairs(p))
+        return _text_edge_list(p, matrix=matrix)
+    if suffix == ".csv":
+        return _csv_edge_list(p, matrix=matrix)
+    return suffix in (".edges", ".edgelist")
 
 
-def _text_edge_list(p: Path) -> bool:
-    """A ``.txt``/``.tsv`` of 2–3 fields a line: an edge list when a second field is a name (word
-    vectors hold numbers there); with numbers only it could be either, and embgeo does not guess."""
+def _first_lines(p: Path, count: int = 5) -> list[str]:
+    """The first ``count`` data lines (no blank lines, no ``#``/``%`` comments), BOM stripped; [] if unreadable."""
+    try:
+        with open(p, encoding="utf-8-sig", errors="replace") as fh:
+            return [ln.strip() for ln in (fh.readline() for _ in range(4 * count)) if ln.strip() and ln.strip()[0] not in "#%"][:count]
+    except OSError:
+        return []
+
+
+def _ambiguous(p: Path, what: str, *, matrix: str):
+    """The one-line refusal of a file that could be an edge list or a matrix, with both ways out."""
     from embgeo.errors import EmbgeoError
 
-    try:
-        with open(p, encoding="utf-8", errors="replace") as fh:
-            lines = [ln.split() for ln in (fh.readline() for _ in range(20)) if ln.strip() and not ln.startswith("#")][:5]
-    except OSError:
-        return False
+    suffix = p.suffix.lower()
+    header = "id1,id2[,weight]" if suffix == ".csv" else "id1 id2 [weight]"
+    other = {".csv": f"for {matrix} give --input-format csv", ".tsv": f"for {matrix} give --input-format tsv"}.get(
+        suffix, f"for word vectors give --input-format text; for {matrix} save it as .npy")
+    return EmbgeoError(f"{what}: an edge list or {matrix}? embgeo does not guess", source=str(p),
+                       hint=f"name an edge list .edges or start it with the header {header}; {other}")
+
+
+def _csv_edge_list(p: Path, *, matrix: str) -> bool:
+    """A ``.csv`` is an edge list only when line 1 names edge columns; 2–3 columns without such a header
+    (``3,3`` …, ``x,y``, ``a,b,c``) could be either and are refused; other widths are matrices."""
+    import csv
+
+    from embgeo.hyperbolic.graphs import is_edge_header
+
+    lines = _first_lines(p, 1)
+    if not lines:
+        return False  # empty or unreadable: the matrix reader says what is wrong
+    fields = next(csv.reader([lines[0]]))
+    if is_edge_header(fields):
+        return True
+    if len(fields) in (2, 3):
+        raise _ambiguous(p, f"{len(fields)} columns and no edge-list header on line 1 ({lines[0][:40]!r})", matrix=matrix)
+    return False
+
+
+def _text_edge_list(p: Path, *, matrix: str = "a distance matrix") -> bool:
+    """A ``.txt``/``.tsv`` of 2–3 fields a line: an edge list when line 1 is an edge-list header or a
+    second field below it is a name (word vectors hold numbers there); with numbers only (or names on
+    line 1 alone: a header of other columns) it could be either, and embgeo does not guess."""
+    from embgeo.hyperbolic.graphs import is_edge_header
+
+    lines = [ln.split() for ln in _first_lines(p)]
     if not lines or not all(len(f) in (2, 3) for f in lines):
         return False  # word vectors (a word and its values) or a matrix: the embedding readers say what is wrong
+    if is_edge_header(lines[0]):
+        return True
     from embgeo.io.common import is_plain_number
 
-    if any(not is_plain_number(f[1]) for f in lines):
+    named = [not is_plain_number(f[1]) for f in lines]
+    if any(named[1:]) or (named[0] and len(lines) == 1):
         return True
-    raise EmbgeoError("lines of 2–3 numeric fields: an edge list with numeric node ids, or word vectors of 1–2 dimensions? "
-                      "embgeo does not guess", source=str(p),
-                      hint="name an edge list .edges (a distance matrix or embeddings: .npy, or .csv with a header)")
+    if named[0]:
+        raise _ambiguous(p, f"line 1 ({' '.join(lines[0])[:40]!r}) names no edge-list columns and the lines below hold numbers", matrix=matrix)
+    raise _ambiguous(p, "lines of 2–3 numeric fields", matrix=matrix)
 
 
-def _looks_like_pairs(p: Path) -> bool:
-    """A CSV whose data rows have 2–3 fields (id1,id2[,weight]) is a hierarchy, not a matrix."""
-    try:
-        with open(p) as fh:
-            lines = [ln for ln in (fh.readline() for _ in range(5)) if ln.strip()]
-    except OSError:
-        return False
-    return bool(lines) and all(len(ln.split(",")) in (2, 3) for ln in lines[1:] or lines)
+def _matrix_only(source: str, given: dict) -> None:
+    """Refuse options that read a matrix when ``source`` is an edge list: they would be ignored."""
+    named = [opt for opt, value in given.items() if value]
+    if named:
+        from embgeo.errors import EmbgeoError
+
+        raise EmbgeoError(f"{', '.join(named)} {'applies' if len(named) == 1 else 'apply'} to a matrix, but this is an edge list "
+                          "(graph distances are computed from it)", source=source,
+                          hint=f"leave out {', '.join(named)}, or give --input-format to read the file as a matrix")
 
 
 def _write_coords(path: Path, ids, coords, *, text=None, extra=None) -> None:
@@ -172,7 +225,7 @@ def combinatorial(
 
 
 def hmds_cmd(
-    source: Annotated[str, typer.Argument(metavar="X", help="Distance matrix (.npy/.npz/.csv …, n×n) or an edge list (.edges/.edgelist, a .txt/.tsv of 'u v [w]' lines with named nodes) / closure CSV (graph distances).", show_default=False)],
+    source: Annotated[str, typer.Argument(metavar="X", help="Distance matrix (.npy/.npz/.csv …, n×n) or an edge list (graph distances: .edges/.edgelist, a .csv whose line 1 is the header id1,id2\\[,weight], a .txt/.tsv of 'u v \\[w]' lines with named nodes); with --input-format always a matrix.", show_default=False)],
     dim: Annotated[int, typer.Option("--dim", "-d", help="Dimension r of the ball.", min=1)] = 2,
     scale: Annotated[float, typer.Option("--scale", help="Scale t in Y = cosh(t·D).", min=0.0)] = 1.0,
     uncentred: Annotated[bool, typer.Option("--uncentred", help="The public uncentred variant (PCA of −Y; loses a dimension), for comparison.")] = False,
@@ -193,9 +246,10 @@ def hmds_cmd(
     from embgeo.hyperbolic.hmds import hmds
 
     positives, ids = None, None
-    if _is_edge_list(source):
+    if _is_edge_list(source, input_format=input_format):
         from embgeo.hyperbolic.graphs import graph_distances
 
+        _matrix_only(source, {"--id-col": id_col is not None})
         h = _read_graph(source)
         D = graph_distances(h)
         if not np.isfinite(D).all():
@@ -229,7 +283,7 @@ def hmds_cmd(
 
 
 def delta(
-    source: Annotated[str, typer.Argument(metavar="X", help="Embedding matrix (Euclidean distances between rows), a square distance matrix with --distances, or an edge list (.edges/.edgelist, a .txt/.tsv of 'u v [w]' lines with named nodes; graph distances).", show_default=False)],
+    source: Annotated[str, typer.Argument(metavar="X", help="Embedding matrix (Euclidean distances between rows), a square distance matrix with --distances, or an edge list (graph distances: .edges/.edgelist, a .csv whose line 1 is the header id1,id2\\[,weight], a .txt/.tsv of 'u v \\[w]' lines with named nodes); with --input-format always a matrix.", show_default=False)],
     distances: Annotated[bool, typer.Option("--distances", help="The matrix is an n×n distance matrix, not points.")] = False,
     method: MethodOpt = None,
     exact_max: Annotated[int, typer.Option("--exact-max", help="Largest n solved exactly by auto.", min=4)] = 120,
@@ -260,9 +314,10 @@ def delta(
     method = methods[0]
     kw = dict(method=method, exact_max=exact_max, n_subsets=subsets, subset_size=subset_size, n_quadruples=quadruples, seed=seed_value(seed))
     sampled = None
-    if _is_edge_list(source):
+    if _is_edge_list(source, matrix="a distance matrix" if distances else "a matrix of points", input_format=input_format):
         from embgeo.hyperbolic.graphs import graph_distances
 
+        _matrix_only(source, {"--distances": distances, "--id-col": id_col is not None})
         h = _read_graph(source)
         D = graph_distances(h)
         if not np.isfinite(D).all():
