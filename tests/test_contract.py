@@ -132,6 +132,9 @@ def test_command_follows_the_contract(name, data, run_cli):
     assert not missing, f"{name}: CSV ids missing from the JSON results: {missing[:10]}"
     if v["decided_by"] is not None:
         assert v["decided_by"] in ids or v["decided_by"] in json_keys, (name, v["decided_by"])
+    if v["decided_by"] in ids:  # the row that decided carries the verdict's status, info included
+        statuses = {dict(zip(rows[0], r))["status"] for r in rows[1:] if dict(zip(rows[0], r))["metric"] == v["decided_by"]}
+        assert v["status"] in statuses, (name, v["decided_by"], v["status"], statuses)
 
 
 def _without_timing(obj):

@@ -208,6 +208,15 @@ def test_hierarchy_section_scores_rows_named_by_the_hierarchy(inputs, tmp_path, 
     sec_z = run_hierarchy(Context(es=load(str(tmp_path / "z.npz")), hierarchy=h, seed=0))
     assert sec_z.data["embedding"]["map_sala"] == pytest.approx(own["map_sala"], rel=1e-12)
 
+    # the construction is scored as `embgeo hyperbolic combinatorial` scores it (at its scale τ), whose rule the card follows
+    ref_c = json.loads(run_cli(["hyperbolic", "combinatorial", inputs / "tree.edges", "-f", "json"]).stdout)
+    ev = sec.data["evaluation"]
+    for key in ("map_sala", "distortion_mean"):
+        assert ev[key] == pytest.approx(ref_c["results"][key], rel=1e-12), key
+    assert ev["scale"] == pytest.approx(sec.data["construction"]["tau"], rel=1e-15)
+    # 15 nodes: δ is exact, and the card says so rather than "sampled … fewer than"
+    assert sec.data["delta"]["exact"] and not sec.reduced and "δ exact" in sec.settings
+
     # rows naming only some nodes: a note, and the construction alone
     np.savez(tmp_path / "part.npz", embeddings=X[:10], ids=ids[:10])
     sec = run_hierarchy(Context(es=load(str(tmp_path / "part.npz")), hierarchy=h, seed=0))

@@ -133,17 +133,22 @@ class CompareResult(Result):
         label = {"cka_linear": "cka_linear", "mutual_knn": f"mutual_knn@{k}"}
         ok_t = {"cka_linear": OK_CKA, "mutual_knn": OK_MUTUAL_KNN}
         bad_t = {"cka_linear": BAD_CKA, "mutual_knn": BAD_MUTUAL_KNN}
+        from embgeo.results import beside_threshold
+
+        def num(m, name):  # never rounded onto or across a threshold of its rule
+            return beside_threshold(m.value, ok_t[name], bad_t[name], digits=3)
+
         for m, name in have:
             if m.value < bad_t[name]:
-                return Verdict("bad", f"{self.x} vs {self.y}: {label[name]} {m.value:.3f} < {bad_t[name]} — the two spaces do not share their geometry",
+                return Verdict("bad", f"{self.x} vs {self.y}: {label[name]} {num(m, name)} < {bad_t[name]} — the two spaces do not share their geometry",
                                "check that the rows are the same items (ids); see imbalance_xy/imbalance_yx for which space holds the other's neighbourhoods",
                                name)
         for m, name in have:
             if m.value < ok_t[name]:
-                return Verdict("warn", f"{self.x} vs {self.y}: {label[name]} {m.value:.3f} < {ok_t[name]} — the spaces agree only in part",
+                return Verdict("warn", f"{self.x} vs {self.y}: {label[name]} {num(m, name)} < {ok_t[name]} — the spaces agree only in part",
                                "look at the mutual_knn curve over k and at procrustes_residual before treating one space as a drop-in for the other",
                                name)
-        parts = " and ".join(f"{label[name]} {m.value:.3f} ≥ {ok_t[name]}" for m, name in have)
+        parts = " and ".join(f"{label[name]} {num(m, name)} ≥ {ok_t[name]}" for m, name in have)
         decided = "mutual_knn" if mk is not None and np.isfinite(mk.value) else "cka_linear"
         return Verdict("ok", f"{self.x} vs {self.y}: {parts}", "", decided)
 

@@ -9,11 +9,9 @@ decided it), made by :func:`judge`; :class:`Judged` gives each part result its
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
-
 import numpy as np
 
-from embgeo.results import Result, Verdict
+from embgeo.results import Result, Verdict, beside_threshold
 from embgeo.validation import DEFAULT_BLOCK_ROWS, iter_blocks
 
 OK, WARN, BAD = "ok", "warn", "bad"
@@ -190,24 +188,5 @@ def fmt(value: float, digits: int = 3) -> str:
     return f"{value:.{digits}f}"
 
 
-def _side(a: Decimal, b: Decimal) -> int:
-    return (a > b) - (a < b)
-
-
-def shown(value: float, *thresholds: float, digits: int = 3, scale: float = 1.0, max_digits: int = 12) -> str:
-    """``value × scale`` as a verdict text or table shows it: ``digits`` decimals, or more where
-    fewer would round it onto or across one of ``thresholds`` (given as the rule states them,
-    unscaled: ``shown(0.3957, 0.7, 0.4, digits=0, scale=100)`` is ``39.6``, not ``40``), so that
-    the shown number always reads to the status its rule gives. ``n/a`` when missing or not finite."""
-    if value is None or not np.isfinite(value):
-        return "n/a"
-    with localcontext() as ctx:
-        ctx.prec = 80  # every product below is exact
-        sc = Decimal(repr(float(scale)))
-        exact = Decimal(float(value)) * sc  # the float the rule compares, scaled exactly
-        limits = [(Decimal(float(t)) * sc, Decimal(repr(float(t))) * sc) for t in thresholds if t is not None and np.isfinite(t)]
-    for d in range(max(0, int(digits)), max(int(digits), max_digits) + 1):
-        text = f"{exact:.{d}f}"
-        if all(_side(Decimal(text), as_read) == _side(exact, as_compared) for as_compared, as_read in limits):
-            return text
-    return f"{float(value) * float(scale)!r}"
+#: the number as a verdict shows it, never rounded onto or across its rule's threshold (one helper for every family)
+shown = beside_threshold

@@ -46,7 +46,7 @@ class DeltaResult(Result):
     def metrics(self):
         from embgeo.results import Metric
 
-        out = [Metric("delta", self.delta, unit="distance"), Metric("delta_relative", self.delta_relative),
+        out = [Metric("delta", self.delta, unit="distance"), Metric("delta_relative", self.delta_relative, status="info"),  # the verdict's row
                Metric("diameter", self.diameter, unit="distance")]
         if self.delta_subset_mean is not None:
             out.append(Metric("delta_subset_mean", self.delta_subset_mean, self.delta_subset_ci_low, self.delta_subset_ci_high, unit="distance"))
@@ -96,6 +96,16 @@ def four_point(D: np.ndarray, quads: np.ndarray) -> np.ndarray:
     return 0.5 * (s[:, 2] - s[:, 1])
 
 
+def _refuse_nonfinite(X: np.ndarray, name: str) -> None:
+    """NaN/inf rows have no distances: refuse them by row (delta has no --drop-nonfinite: a set without them is another set)."""
+    from embgeo.validation import format_rows
+
+    bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
+    if bad.size:
+        raise EmbgeoError(f"{name} has {bad.size} row{'s' if bad.size > 1 else ''} with NaN or inf (row{'s' if bad.size > 1 else ''} {format_rows(bad)}): "
+                          "they have no distances", hint="fix or remove those rows first (delta has no --drop-nonfinite: δ of the other rows is δ of another set)")
+
+
 def gromov_delta(
     D=None,
     *,
@@ -134,7 +144,7 @@ def gromov_delta(
     if D is not None:
         from embgeo.hyperbolic.hmds import as_distance_matrix
 
-        D = as_distance_matrix(D)
+        D = as_distance_matrix(D, points_hint="for a matrix of points leave out --distances (points= in Python): δ of the distances between its rows")
         n = D.shape[0]
 
         def sub(idx):
@@ -143,7 +153,8 @@ def gromov_delta(
         def pair(a, b):
             return D[a, b]
     else:
-        X = as_matrix(points, name="points", min_rows=4, dtype=np.float64)
+        X = as_matrix(points, name="points", min_rows=4, dtype=np.float64, allow_nonfinite=True)
+        _refuse_nonfinite(X, "points")
         X = X - X.mean(axis=0)
         n = X.shape[0]
 

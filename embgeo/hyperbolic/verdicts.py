@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from embgeo.results import Verdict, severity
+from embgeo.results import Verdict, beside_threshold, severity
 
 #: tree-likeness thresholds shared by every hyperbolic verdict (CLI and report): MAP ok ≥ 0.9, warn ≥ 0.5
 MAP_OK, MAP_WARN = 0.9, 0.5
@@ -45,7 +45,7 @@ MAP_IDS = {"map": "Nickel–Kiela", "map_sala": "Sala et al."}
 def map_text(value: float, map_id: str) -> str:
     """``MAP 0.752 (map_sala: Sala et al.; ok ≥ 0.9, warn ≥ 0.5)``: the value with the id that holds it and its band."""
     name = MAP_IDS.get(map_id)
-    return f"MAP {float(value):.3f} ({map_id}{': ' + name if name else ''}; ok ≥ {MAP_OK}, warn ≥ {MAP_WARN})"
+    return f"MAP {beside_threshold(float(value), MAP_OK, MAP_WARN, digits=3)} ({map_id}{': ' + name if name else ''}; ok ≥ {MAP_OK}, warn ≥ {MAP_WARN})"
 
 
 def tree_verdict(map_value, distortion_mean, *, map_id: str = "map", more_maps: dict | None = None, what: str = "the embedding",
@@ -77,7 +77,7 @@ def tree_verdict(map_value, distortion_mean, *, map_id: str = "map", more_maps: 
     have_dist = distortion_mean is not None and not (isinstance(distortion_mean, float) and np.isnan(distortion_mean))
     if have_dist:
         judged.append(("distortion_mean", distortion_status(float(distortion_mean)),
-                       f"mean distortion {float(distortion_mean):.3f} (ok ≤ {DISTORTION_OK}, warn ≤ {DISTORTION_WARN})"))
+                       f"mean distortion {beside_threshold(float(distortion_mean), DISTORTION_OK, DISTORTION_WARN, digits=3)} (ok ≤ {DISTORTION_OK}, warn ≤ {DISTORTION_WARN})"))
     if not judged:
         return Verdict("info", "no MAP or distortion was computed")
     worst = max(severity(st) for _, st, _ in judged)
@@ -118,7 +118,9 @@ def compare_verdict(map_ball: float, map_plane: float, dist_ball: float, dist_pl
     by = map_id if margin[map_id] >= margin["distortion_mean"] else "distortion_mean"
     if (sm >= 0 and sd >= 0 and sm + sd > 0) or (sm <= 0 and sd <= 0 and sm + sd < 0):
         by = map_id if sd == 0 else "distortion_mean" if sm == 0 else by  # the one that is not a tie decides
-    txt = {map_id: f"MAP ({map_id}) {map_ball:.3f} vs {map_plane:.3f}", "distortion_mean": f"mean distortion {dist_ball:.3f} vs {dist_plane:.3f}"}
+    mb, mp = _tie_pair(map_ball, map_plane, MAP_TIE, relative=False)
+    db, dp = _tie_pair(dist_ball, dist_plane, DISTORTION_TIE, relative=True)
+    txt = {map_id: f"MAP ({map_id}) {mb} vs {mp}", "distortion_mean": f"mean distortion {db} vs {dp}"}
     sign = {map_id: sm, "distortion_mean": sd}
     other = "distortion_mean" if by == map_id else map_id
 
@@ -137,8 +139,26 @@ def compare_verdict(map_ball: float, map_plane: float, dist_ball: float, dist_pl
                        "compare at another --dim or --k", by)
     side = "the Poincaré ball" if sign[by] > 0 else "the plane"
     return Verdict("warn", f"at dim {dim} MAP and distortion disagree, so neither wins outright; the larger margin leans to {side}: "
-                           f"decided by {txt[by]}, which {reads(by)} by {margin[by]:.1f}× its tie threshold; "
-                           f"{txt[other]} {reads(other)} by {margin[other]:.1f}× {rule}", "compare at another --dim or --k", by)
+                           f"decided by {txt[by]}, which {reads(by)} by {beside_threshold(margin[by], 1.0, digits=1)}× its tie threshold; "
+                           f"{txt[other]} {reads(other)} by {beside_threshold(margin[other], 1.0, digits=1)}× {rule}", "compare at another --dim or --k", by)
+
+
+def _tie_pair(ball: float, plane: float, tie: float, *, relative: bool) -> tuple[str, str]:
+    """Ball and plane at the precision (3 decimals or more) at which their shown difference is a tie
+    or not as the exact one is: 0.5474 vs 0.5669 (a tie: 0.0195 < 0.02), not 0.547 vs 0.567."""
+    from decimal import Decimal
+
+    def diff(a, b):
+        return (a - b) / max(abs(b), Decimal("1e-300")) if relative else a - b
+
+    limit = Decimal(repr(float(tie)))  # as the reader reads it, in decimal arithmetic (0.567 − 0.547 is 0.020)
+    exact = diff(float(ball), float(plane))
+    for d in range(3, 13):
+        ta, tb = f"{float(ball):.{d}f}", f"{float(plane):.{d}f}"
+        shown = diff(Decimal(ta), Decimal(tb))
+        if (abs(shown) < limit) == (abs(exact) < tie) and (shown > 0) - (shown < 0) == int(np.sign(exact)):
+            return ta, tb
+    return repr(float(ball)), repr(float(plane))
 
 
 __all__ = ["DISTORTION_OK", "DISTORTION_TIE", "DISTORTION_WARN", "FIXES", "MAP_IDS", "MAP_OK", "MAP_TIE", "MAP_WARN",

@@ -3,8 +3,8 @@
 It says which estimate to read (:meth:`IntrinsicReport.recommended`) and why, and gives a
 verdict (:meth:`IntrinsicReport.verdict`) from its own numbers: ``warn`` when the neighbour
 estimators disagree beyond their 95 % intervals, when GRIDE's scale curve has no plateau
-(:func:`gride_plateau`), or when halving a ``sample`` moves TwoNN beyond its interval (the
-estimate depends on scale). Its tables keep the two families apart: the intrinsic-dimension
+(:func:`gride_plateau`), or when TwoNN on half a ``sample`` has an interval that does not
+overlap the full sample's (the estimate depends on scale). Its tables keep the two families apart: the intrinsic-dimension
 estimators (:meth:`IntrinsicReport.estimator_table`) and the spectral measures
 (:meth:`IntrinsicReport.spectral_table`).
 """
@@ -66,6 +66,13 @@ class Plateau:
     value: float
     ci_low: float
     ci_high: float
+    #: True when the run agreed only within its intervals (they were wider than PLATEAU_TOL of the median)
+    by_interval: bool = False
+
+    def criterion(self, level: float = 0.95) -> str:
+        """How the run agreed, as the reason says it: the rule that actually accepted it."""
+        return (f"within their {level_text(level)} intervals (wider than {PLATEAU_TOL:.0%})" if self.by_interval
+                else f"within {PLATEAU_TOL:.0%}")
 
 
 def gride_plateau(g: GrideResult, z: float = Z95) -> Plateau | None:
@@ -92,7 +99,8 @@ def gride_plateau(g: GrideResult, z: float = Z95) -> Plateau | None:
     i, j = best
     run, err = d[i:j], e[i:j]
     return Plateau(i, j - 1, int(g.n2[i]), int(g.n2[j - 1]), float(np.median(run)),
-                   float(np.min(run - z * err)), float(np.max(run + z * err)))
+                   float(np.min(run - z * err)), float(np.max(run + z * err)),
+                   by_interval=bool(run.max() - run.min() > PLATEAU_TOL * float(np.median(run))))
 
 
 # --------------------------------------------------------------------------- the report
@@ -155,6 +163,9 @@ class IntrinsicReport(Result):
     neighbors: dict | None = None
     notes: tuple = field(default=())
     n_dims: int = 0
+    #: the rows measured (after ``sample``; before duplicates are dropped): JSON ``n_rows``, as in every command;
+    #: ``n_rows`` above is the rows read (JSON ``n_read``). None: as read.
+    n_measured: int | None = None
     twonn_linear: TwoNNResult | None = None
     mle_k20: MLEResult | None = None
     sample_check: SampleCheck | None = None
@@ -197,7 +208,8 @@ class IntrinsicReport(Result):
         found = {e.metric: e for e in self.estimates()}
         high = ""
         why = {
-            "gride.plateau": lambda p: f"GRIDE holds within {PLATEAU_TOL:.0%} over n2 = {p.n2_first}..{p.n2_last}: a plateau across scales, above the noise",
+            "gride.plateau": lambda p: (f"GRIDE holds {p.criterion(self.level)} over n2 = {p.n2_first}..{p.n2_last}: "
+                                        "a plateau across scales, above the noise"),
             "twonn": lambda p: ("TwoNN reads the smallest neighbourhoods, the least affected by curvature and density changes"
                                 + ("; GRIDE has no plateau: read its scale curve too" if self.gride is not None else "")),
             "mle": lambda p: f"MLE (k = {self.mle.k1}..{self.mle.k2}) is the only neighbour estimator asked",
@@ -250,7 +262,7 @@ class IntrinsicReport(Result):
         return worst
 
     def verdict(self) -> Verdict:
-        """``warn`` when halving ``--sample`` moves TwoNN beyond its interval, when two neighbour
+        """``warn`` when TwoNN on half of ``--sample`` has an interval disjoint from the full sample's, when two neighbour
         estimators disagree beyond their intervals (95 % unless ``level`` says otherwise), or when GRIDE's scale curve has no plateau;
         else ``ok`` (``info`` with spectral measures only). The reason names the estimate to read."""
         rec = self.recommended()
@@ -259,20 +271,22 @@ class IntrinsicReport(Result):
         warns = []
         sc = self.sample_check
         if sc is not None and not sc.agree:
-            warns.append((f"TwoNN moves from {sc.dimension:.2f} [{sc.ci_low:.2f}, {sc.ci_high:.2f}] on the {sc.n_rows}-row sample "
-                          f"to {sc.dimension_half:.2f} [{sc.ci_low_half:.2f}, {sc.ci_high_half:.2f}] on half of it: the estimate depends on "
+            full, half = intervals_apart((sc.dimension, sc.ci_low, sc.ci_high), (sc.dimension_half, sc.ci_low_half, sc.ci_high_half))
+            warns.append((f"TwoNN moves from {full} on the {sc.n_rows}-row sample "
+                          f"to {half} on half of it: the estimate depends on "
                           "the sample size (scale)", "sample_check.twonn",
                           "compare with a larger --sample (or --approx on all rows) and report the size used"))
         pair = self.disagreement()
         if pair is not None:
             a, b = pair
-            warns.append((f"{a.metric} {a.value:.2f} [{a.ci_low:.2f}, {a.ci_high:.2f}] and {b.metric} {b.value:.2f} "
-                          f"[{b.ci_low:.2f}, {b.ci_high:.2f}] disagree beyond their {level_text(self.level)} intervals (they read different scales)",
+            ta, tb = intervals_apart((a.value, a.ci_low, a.ci_high), (b.value, b.ci_low, b.ci_high))
+            warns.append((f"{a.metric} {ta} and {b.metric} {tb} disagree beyond their {level_text(self.level)} intervals (they read different scales)",
                           b.metric, "read the GRIDE scale curve (-m gride, --plot) and report the dimension with the scale it holds at"))
         if self.gride is not None and self.gride.dimension.size >= PLATEAU_MIN and self.plateau() is None:
             curve = ", ".join(_curve_value(d) for d in self.gride.dimension)
             warns.append((f"GRIDE's scale curve ({curve} at n2 = {', '.join(str(int(v)) for v in self.gride.n2)}) has no plateau of "
-                          f"{PLATEAU_MIN} scales within {PLATEAU_TOL:.0%}: no single dimension describes the data", "gride.plateau",
+                          f"{PLATEAU_MIN} scales that agree (within {PLATEAU_TOL:.0%}, or within their {level_text(self.level)} intervals "
+                          "where those are wider): no single dimension describes the data", "gride.plateau",
                           "read the curve (--plot): structure at several scales (clusters, noise) needs more than one number"))
         if warns:
             reason = "; ".join(w[0] for w in warns) + (f"; {read}: {rec.reason}" if read else "")
@@ -285,7 +299,7 @@ class IntrinsicReport(Result):
         agree = (f"{', '.join(checked)} agree within their {level_text(self.level)} intervals" if len(checked) > 1
                  else "one estimator with an interval: nothing to compare")
         if sc is not None:
-            agree += f"; TwoNN on half the sample agrees ({sc.dimension_half:.2f})"
+            agree += f"; TwoNN on half the sample agrees ({sc.dimension_half:.2f}; the intervals overlap)"
         return Verdict("ok", f"{read}: {rec.reason}; {agree}", "", rec.metric)
 
     def _other_estimators(self) -> list[str]:
@@ -335,7 +349,8 @@ class IntrinsicReport(Result):
         if g is not None:
             p, z = self.plateau(), z_of(self.level)
             out["gride"] = {
-                "plateau": None if p is None else {"dimension": p.value, "ci_low": p.ci_low, "ci_high": p.ci_high, "n2_first": p.n2_first, "n2_last": p.n2_last},
+                "plateau": None if p is None else {"dimension": p.value, "ci_low": p.ci_low, "ci_high": p.ci_high, "n2_first": p.n2_first, "n2_last": p.n2_last,
+                                            "agreed_within": "intervals" if p.by_interval else "tolerance"},
                 "scales": [{"n1": int(a), "n2": int(b), "dimension": float(d), "stderr": float(e), "ci_low": float(d - z * e),
                             "ci_high": float(d + z * e), "scale": float(s)}
                            for a, b, d, e, s in zip(g.n1, g.n2, g.dimension, g.stderr, g.scale)],
@@ -358,7 +373,7 @@ class IntrinsicReport(Result):
     def to_dict(self) -> dict:
         rec = self.recommended()
         n_dims = self.n_dims or (self.pca.n_dims if self.pca is not None else None)
-        out = {"n_rows": self.n_rows, "n_dims": n_dims, "n_used": self.n_used, "n_duplicates_dropped": self.n_duplicates_dropped,
+        out = {"n_rows": self.n_rows if self.n_measured is None else self.n_measured, "n_read": self.n_rows, "n_dims": n_dims, "n_used": self.n_used, "n_duplicates_dropped": self.n_duplicates_dropped,
                "sampled": self.sampled, "methods": list(self.methods), "interval_level": self.level,
                "recommended": None if rec is None else rec.to_dict()}
         out.update(self._estimator_dicts())
@@ -527,3 +542,17 @@ class IntrinsicReport(Result):
             else:
                 out.append([m, float(r.dimension)])
         return out
+
+
+def intervals_apart(a: tuple, b: tuple) -> tuple[str, str]:
+    """Two ``(value, ci_low, ci_high)`` as ``v [lo, hi]`` with 2 decimals, the bounds that separate
+    them written at a precision that shows them apart (:func:`embgeo.results.beside_each_other`):
+    intervals judged disjoint never read as touching ([9.41, 10.00] and [10.00, 10.62])."""
+    from embgeo.results import beside_each_other
+
+    text = {k: f"{v:.2f}" for k, v in zip(("av", "alo", "ahi", "bv", "blo", "bhi"), (*a, *b))}
+    if a[1] > b[2]:
+        text["alo"], text["bhi"] = beside_each_other(a[1], b[2], digits=2)
+    elif b[1] > a[2]:
+        text["blo"], text["ahi"] = beside_each_other(b[1], a[2], digits=2)
+    return f"{text['av']} [{text['alo']}, {text['ahi']}]", f"{text['bv']} [{text['blo']}, {text['bhi']}]"

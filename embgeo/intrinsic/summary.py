@@ -163,4 +163,4 @@ def intrinsic_dimension(
     if neighbors is not None and not neighbors.exact and neighbors.recall is not None:
         notes.append(f"note: approximate neighbours; measured recall {neighbors.recall:.3f} on {neighbors.recall_sample} queries")
     return IntrinsicReport(n_rows, int(n_used), int(dropped), rows is not None, methods, neighbors=nb_summary, notes=tuple(notes),
-                           n_dims=int(X.shape[1]), level=float(level), **results)
+                           n_dims=int(X.shape[1]), n_measured=int(X.shape[0]), level=float(level), **results)

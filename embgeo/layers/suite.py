@@ -76,12 +76,14 @@ class LayerSuiteResult(Result):
 
     def metrics(self) -> list[Metric]:
         out = []
+        decided = self._decided()
         for k, v in self.values.items():
             unit = METRIC_INFO.get(k, ("", ""))[0]
             lo, hi = self.intervals.get(k, (None, None))
             for i, name in enumerate(self.layers):
+                st = "info" if decided is not None and decided[:2] == (k, i) else ""  # the row the verdict names carries its status
                 out.append(Metric(k, v[i], None if lo is None else float(lo[i]), None if hi is None else float(hi[i]),
-                                  unit=unit, extra={"layer": name}))
+                                  unit=unit, status=st, extra={"layer": name}))
         if self.overlap is not None:
             for i in range(self.overlap.shape[0]):
                 for j in range(self.overlap.shape[1]):
@@ -111,18 +113,28 @@ class LayerSuiteResult(Result):
         names the best layer for it (highest probe accuracy, else held-out rank Spearman);
         otherwise the layer where the dataset entropy (else the prompt entropy) is lowest,
         the compression point of the paper."""
+        decided = self._decided()
+        if decided is None:
+            return Verdict("info", "no verdict applies to these per-layer curves")
+        key, i, what = decided
+        v = self.values[key]
+        if what:
+            return Verdict("info", f"best layer for the task: {self.layers[i]} ({what} {float(v[i]):.4g}, {key})", "", key)
+        return Verdict("info", f"{key} is lowest at layer {self.layers[i]} ({float(v[i]):.4g}); "
+                       "Skean et al. find intermediate layers of lower entropy often embed best", "", key)
+
+    def _decided(self) -> tuple[str, int, str] | None:
+        """``(metric id, layer index, task name or "")`` of the row the verdict names: the best layer for the
+        task (highest probe accuracy, else held-out rank Spearman), else the lowest dataset (prompt) entropy."""
         for key, what in (("probe_accuracy", "probe accuracy"), ("rank_spearman", "held-out rank Spearman")):
             v = self.values.get(key)
             if v is not None and np.isfinite(v).any():
-                i = int(np.nanargmax(v))
-                return Verdict("info", f"best layer for the task: {self.layers[i]} ({what} {float(v[i]):.4g}, {key})", "", key)
+                return key, int(np.nanargmax(v)), what
         for key in ("dataset_entropy", "prompt_entropy"):
             v = self.values.get(key)
             if v is not None and np.isfinite(v).any():
-                i = int(np.nanargmin(v))
-                return Verdict("info", f"{key} is lowest at layer {self.layers[i]} ({float(v[i]):.4g}); "
-                               "Skean et al. find intermediate layers of lower entropy often embed best", "", key)
-        return Verdict("info", "no verdict applies to these per-layer curves")
+                return key, int(np.nanargmin(v)), ""
+        return None
 
 
 def check_layer_stack(layers, names, *, source: str | None = None, what: str = "") -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.rank.results import RANK_WARN, VERDICT_ORDER, FewShotCurve, MethodScore, RankResult
+from embgeo.rank.results import RANK_WARN, VERDICT_ORDER, FewShotCurve, MethodScore, RankResult, rho_texts
 from embgeo.results import Metric, Result, Verdict, jsonable
 
 
@@ -117,15 +117,15 @@ class RankLayersResult(Result):
         v = r.verdict()
         dec = self._decider(r)
         m = r.methods[dec]
-        ci = f" [{m.spearman_ci[0]:.3f}, {m.spearman_ci[1]:.3f}]" if np.isfinite(m.spearman_ci[0]) else ""
         rhos = [self._rho(x) for x in self.results]
         others = [i for i in range(len(rhos)) if i != b and np.isfinite(rhos[i])]
         second = max(others, key=lambda i: rhos[i]) if others else None
         runner = f"next: {self.layers[second]} ρ {rhos[second]:.3f}" if second is not None else ""
         band = r.random.spearman if r.random is not None else float("nan")
-        bnote = f"; random directions reach |ρ| {band:.3f}" if np.isfinite(band) else ""
+        btext, rtext = rho_texts(m.spearman, band, m.spearman_ci, dec)
+        bnote = f"; {btext.removesuffix(' (95th percentile)')}" if np.isfinite(band) else ""
         what = {"bad": ", within the random-direction band: not a direction", "warn": f", below {RANK_WARN}: a weak direction"}.get(v.status, "")
-        reason = (f"best layer for '{self.attribute}': {self.layers[b]} — held-out Spearman ρ {m.spearman:.3f}{ci} on the {dec} axis"
+        reason = (f"best layer for '{self.attribute}': {self.layers[b]} — {rtext}"
                   f"{what} ({runner or 'one layer'}{bnote})")
         return Verdict(v.status, reason, v.fix, "spearman")
 

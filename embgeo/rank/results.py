@@ -250,9 +250,7 @@ class RankResult(Result):
         m = self.methods[name]
         rho = m.spearman
         band = self.random.spearman if self.random is not None else float("nan")
-        b = f"random directions reach |ρ| {band:.3f} (95th percentile)" if np.isfinite(band) else "no random-direction band (--no-baselines)"
-        ci = f" [{m.spearman_ci[0]:.3f}, {m.spearman_ci[1]:.3f}]" if np.isfinite(m.spearman_ci[0]) else ""
-        what = f"held-out Spearman ρ {rho:.3f}{ci} on the {'saved' if name == 'axis' else name} axis"
+        b, what = rho_texts(rho, band, m.spearman_ci, "saved" if name == "axis" else name)
         reg = self.methods.get("regression")
         hint = ""
         if reg is not None and name != "regression" and np.isfinite(reg.spearman) and reg.spearman < rho - 0.1 and self.transform == "none":
@@ -324,5 +322,20 @@ def _span(ci) -> str:
     return f"{lo:.3f} – {hi:.3f}" if np.isfinite(lo) and np.isfinite(hi) else ""
 
 
+
+def rho_texts(rho: float, band: float, ci, axis: str) -> tuple[str, str]:
+    """The band and ρ as the rank verdicts quote them, at one precision at which they compare as the
+    rule compared them, ρ on its side of 0.5 (:func:`embgeo.results.beside_each_other`)."""
+    from embgeo.results import beside_each_other, beside_threshold
+
+    if np.isfinite(band):
+        rho_text, band_text = beside_each_other(rho, band, limits_a=(RANK_WARN,))
+        b = f"random directions reach |ρ| {band_text} (95th percentile)"
+    else:
+        rho_text, b = beside_threshold(rho, RANK_WARN, digits=3), "no random-direction band (--no-baselines)"
+    ci_text = f" [{ci[0]:.3f}, {ci[1]:.3f}]" if np.isfinite(ci[0]) else ""
+    return b, f"held-out Spearman ρ {rho_text}{ci_text} on the {axis} axis"
+
+
 __all__ = ["MethodScore", "FewShotCurve", "NullBand", "RankResult", "METHODS", "BASELINES", "AXIS_METHODS",
-           "VERDICT_ORDER", "RANK_WARN", "DEFAULT_SHOTS", "TRANSFORMS"]
+           "VERDICT_ORDER", "RANK_WARN", "DEFAULT_SHOTS", "TRANSFORMS", "rho_texts"]

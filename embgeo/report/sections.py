@@ -353,10 +353,11 @@ def run_hierarchy(ctx: Context) -> Section:
     h = ctx.hierarchy
     g = transitive_reduction(h) if (h.directed and h.closed) else h
     te = combinatorial_embedding(g.edges, h.n_nodes, dim=HIERARCHY_DIM, eps=HIERARCHY_EPS)
-    ev = evaluate_embedding(te.distances, h, metric="all", seed=ctx.seed)
+    # at the construction's scale τ, as `embgeo hyperbolic combinatorial` scores it (the card follows its rule, on its numbers)
+    ev = evaluate_embedding(te.distances, h, protocol="all", seed=ctx.seed, scale=te.tau)
     tables = [Table("embedding quality", *ev.table()), Table("construction", *te.table())]
     notes = list(ev.notes)
-    delta_text = ""
+    delta_text, delta_exact = "", None
     data = {"construction": te.to_dict(), "evaluation": ev.to_dict()}
     try:
         from embgeo.hyperbolic.delta import gromov_delta
@@ -366,6 +367,7 @@ def run_hierarchy(ctx: Context) -> Section:
         D = graph_distances(g)
         if np.isfinite(D).all():
             dr = gromov_delta(D, n_quadruples=DELTA_QUADRUPLES, n_subsets=DELTA_SUBSETS, seed=ctx.seed)
+            delta_exact = bool(dr.exact)
             tables.append(Table("Gromov δ of the graph", *dr.table()))
             delta_text = f"; Gromov δ {f(dr.delta, 2)} (relative {f(dr.delta_relative, 3)})"
             data["delta"] = dr.to_dict()
@@ -413,12 +415,14 @@ def run_hierarchy(ctx: Context) -> Section:
                     "Gromov δ (four-point, 0 for a tree metric) says how tree-like the graph's metric is.",
         reference="Sala, De Sa, Gu & Ré 2018, Representation Tradeoffs for Hyperbolic Embeddings; Sarkar 2011; Nickel & Kiela 2017; Gromov 1987",
         settings=f"combinatorial construction in {HIERARCHY_DIM}-D, ε = {HIERARCHY_EPS}, τ = {f(te.tau)}, engine {te.engine} "
-                 f"({te.bits_needed} bits needed; distances computed exactly by the engine); δ sampled from {DELTA_QUADRUPLES} quadruples "
-                 f"and {DELTA_SUBSETS} exact subsets (fewer than embgeo hyperbolic delta's {CLI_DELTA_QUADRUPLES} and {CLI_DELTA_SUBSETS})",
+                 f"({te.bits_needed} bits needed; distances computed exactly by the engine); scored at scale τ; "
+                 + ("δ exact (all quadruples, as embgeo hyperbolic delta)" if delta_exact else
+                    f"δ sampled from {DELTA_QUADRUPLES} quadruples and {DELTA_SUBSETS} exact subsets (fewer than embgeo hyperbolic "
+                    f"delta's {CLI_DELTA_QUADRUPLES} and {CLI_DELTA_SUBSETS})" if delta_exact is not None else "δ not computed"),
         tables=tables, images=[image(te, "the construction on the Poincaré disk; pair distortion", hierarchy=h, seed=ctx.seed)],
         notes=notes, data=data, **judged(scored, v),
         reduced=f"Gromov δ from {DELTA_QUADRUPLES} quadruples and {DELTA_SUBSETS} exact subsets (embgeo hyperbolic delta: "
-                f"{CLI_DELTA_QUADRUPLES} and {CLI_DELTA_SUBSETS}); δ is shown, not judged" if "delta" in data else "",
+                f"{CLI_DELTA_QUADRUPLES} and {CLI_DELTA_SUBSETS}); δ is shown, not judged" if delta_exact is False else "",
     )
 
 
@@ -443,7 +447,7 @@ def _evaluate_rows(ctx: Context, h):
     norms = np.linalg.norm(X, axis=1, keepdims=True)
     if not (norms > 0).all():
         return "rows of X for hierarchy nodes are all zero: X was not scored as an embedding of the hierarchy (cosine is undefined)"
-    return evaluate_embedding(X / norms, h, metric="all", model="euclidean", seed=ctx.seed)
+    return evaluate_embedding(X / norms, h, protocol="all", model="euclidean", seed=ctx.seed)
 
 
 # --------------------------------------------------------------------------- re-embedding
@@ -457,7 +461,7 @@ def needs_reembed(ctx: Context) -> str | None:
 
 def run_reembed(ctx: Context) -> Section:
     from embgeo.hyperbolic.reembed import reembed
-    from embgeo.validation import as_rng
+    from embgeo.validation import as_rng, sample_note
 
     n = ctx.es.n_samples
     rows = np.arange(n)
@@ -479,7 +483,9 @@ def run_reembed(ctx: Context) -> Section:
                     "distortion within 5 %), bad when the plane does, warn otherwise; the card names the number that decided. "
                     "It describes X's shape, so it stays out of the report's verdict on X.",
         reference="Sala et al. 2018 (h-MDS); Tenenbaum et al. 2000 (geodesic distances)",
-        settings=f"seeded sample of {rows.size} of {n} rows; k = {REEMBED_K}; dimension {REEMBED_DIM}; scale t = {f(r.scale)}" + (" (chosen automatically)" if r.scale_auto else ""),
+        settings=(f"{sample_note(ctx.reembed_sample, n, ctx.seed).replace('--sample', '--reembed-sample')}; "  # the one wording, its option
+                  + (f"{r.n_rows_used} of them re-embedded (the largest connected part of the kNN graph); " if r.n_rows_used < rows.size else "")
+                  + f"k = {REEMBED_K}; dimension {REEMBED_DIM}; scale t = {f(r.scale)}" + (" (chosen automatically)" if r.scale_auto else "")),
         tables=[table(r, "ball vs plane")], images=[image(r, "h-MDS on the disk; ball vs plane")], notes=list(r.notes), data=data,
         **judged(r, v),
         reduced=(f"a seeded sample of {rows.size} of {n} rows (--reembed-sample; embgeo hyperbolic reembed uses every row): "

@@ -103,6 +103,45 @@ def parse_sweep(spec: str) -> np.ndarray:
 
 # ----------------------------------------------------------------- the analysis
 
+def class_indices(class_labels, classes, n: int, name: str = "X") -> np.ndarray:
+    """The class of each of the ``n`` rows as a row index into ``classes`` (int64).
+
+    ``class_labels`` holds row numbers of the classes (integers) or, when
+    ``classes`` is an :class:`~embgeo.io.EmbeddingSet` with ids, ids of its rows (text). Integer
+    labels over classes that carry ids are refused (unless the ids are ``0 … k−1`` in order, where
+    both readings agree): it is not known whether ``0`` names the first row or an id."""
+    class_src = getattr(classes, "source", None) if hasattr(classes, "matrix") else None
+    ids = getattr(classes, "ids", None) if hasattr(classes, "matrix") else None
+    labels = np.asarray(class_labels)
+    if labels.shape != (n,):
+        raise EmbgeoError(f"class_labels must be {n} integer class indices (one per row of {name})", source=class_src)
+    if labels.dtype.kind in "US" or labels.dtype.kind == "O":
+        if ids is None:
+            raise EmbgeoError(f"class_labels must be {n} integer class indices (one per row of {name}); names need classes with ids",
+                              source=class_src, hint="give class indices 0 .. classes − 1, or classes with ids")
+        from embgeo.io.common import ids_as_text
+
+        index = {v: i for i, v in enumerate(ids_as_text(ids).tolist())}
+        text = [str(v).strip() for v in labels.tolist()]
+        missing = sorted(set(text) - set(index))
+        if missing:
+            raise EmbgeoError(f"{len(missing)} class names are not ids of the classes file (first: {', '.join(missing[:3])})", source=class_src,
+                              hint="give each row's class as an id of the classes file")
+        return np.array([index[v] for v in text], dtype=np.int64)
+    if labels.dtype.kind not in "iu":
+        raise EmbgeoError(f"class_labels must be {n} integer class indices (one per row of {name})", source=class_src)
+    if ids is not None:
+        from embgeo.io.common import ids_as_text
+
+        shown = ids_as_text(ids).tolist()
+        if shown != [str(i) for i in range(len(shown))]:
+            raise EmbgeoError(f"the class labels are integers but the classes file carries ids ({', '.join(repr(v) for v in shown[:3])}"
+                              f"{', …' if len(shown) > 3 else ''}): an integer could be a row number or an id, and embgeo does not pick one",
+                              source=class_src, hint="write each row's class as an id of the classes file (e.g. "
+                                                     f"{shown[0]!r}), or save the classes without ids to use row numbers 0..{len(shown) - 1}")
+    return labels.astype(np.int64)
+
+
 def modality_gap(
     X,
     Y,
@@ -144,8 +183,12 @@ def modality_gap(
     ``mean x̂ − mean ŷ`` (e.g. a gap measured on another dataset); rows move to
     ``normalise(x̂ − λΔ/2)`` and ``normalise(ŷ + λΔ/2)``. ``sweep``: shift values λ at which
     retrieval, contrastive loss, ``rel_lalign`` and zero-shot hits are measured (λ < 0 enlarges
-    the gap). ``classes`` (n_classes, n_features) with ``class_labels`` (n_samples,) integer class
-    of each X row: zero-shot Hit@1/5 of X against the classes (the classes move with Y in a shift).
+    the gap). ``classes`` (n_classes, n_features; an array or an :class:`~embgeo.io.EmbeddingSet`)
+    with ``class_labels`` (n_samples,): the integer class (row of ``classes``) of each X row or, for
+    classes with ids, the id of its class (integers over classes with ids are refused: row number
+    or id?; :func:`class_indices`): zero-shot Hit@1/5 of X against the classes (the classes move
+    with Y in a shift). Hit@k with k ≥ n_classes is always 1: it is left out (NaN, no metric row,
+    ``zero_shot.note`` says so).
     See the module docstring for the formulas and papers (Liang et al. 2022; Oh et al. 2023; Wang & Isola 2020).
 
     ``X`` and ``Y`` may be :class:`~embgeo.io.EmbeddingSet` s: with ids their rows are paired **by id**
@@ -160,6 +203,9 @@ def modality_gap(
         raise EmbgeoError(f"mixup_lambda must lie in [0, 1], got {mixup_lambda!r}")
     if not (math.isfinite(float(shift_fraction)) and 0.0 <= float(shift_fraction) <= 2.0):
         raise EmbgeoError(f"shift_fraction must lie in [0, 2] (1 removes the whole gap), got {shift_fraction!r}")
+    from embgeo.io.join import check_key_columns
+
+    check_key_columns((X, Y), join=join, names=None if tuple(names) == ("X", "Y") else names)  # no ids, a key column in another order
     X, Y = paired_rows(X, Y, join=join, names=names)
     rng = as_rng(seed)
     Xh = normalize_rows(X, name=names[0])
@@ -181,15 +227,24 @@ def modality_gap(
             raise EmbgeoError("the direction is the zero vector: a shift along it moves nothing",
                               hint="give a gap vector measured on data with a gap (gap --write-direction), or leave --direction out")
         shift_name = "given direction"
+    zs_note = ""
     if classes is not None:
-        Ch = normalize_rows(classes, name="classes")
+        class_src = getattr(classes, "source", None) if hasattr(classes, "matrix") else None
+        Ch = normalize_rows(classes.matrix if hasattr(classes, "matrix") else classes, name="classes")
         if Ch.shape[1] != d:
-            raise EmbgeoError(f"the classes have {Ch.shape[1]} columns but {names[0]} has {d}", hint="class embeddings must come from the same model")
-        labels = np.asarray(class_labels)
-        if labels.shape != (n,) or labels.dtype.kind not in "iu":
-            raise EmbgeoError(f"class_labels must be {n} integer class indices (one per row of {names[0]})")
-        if labels.size and (labels.min() < 0 or labels.max() >= Ch.shape[0]):
-            raise EmbgeoError(f"class labels must lie in 0..{Ch.shape[0] - 1} (the rows of the classes file)")
+            raise EmbgeoError(f"the classes have {Ch.shape[1]} columns but {names[0]} has {d}", source=class_src,
+                              hint="class embeddings must come from the same model")
+        k_classes = int(Ch.shape[0])
+        labels = class_indices(class_labels, classes, n, names[0])
+        if labels.size and (labels.min() < 0 or labels.max() >= k_classes):
+            row = int(np.flatnonzero((labels < 0) | (labels >= k_classes))[0])
+            raise EmbgeoError(f"class labels must lie in 0..{k_classes - 1} (the rows of the classes file); "
+                              f"the label of row {row} of {names[0]} is {int(labels[row])}", source=class_src,
+                              hint=f"give each row's class as a row number 0..{k_classes - 1} of the classes file")
+        left = [k for k in ZERO_SHOT_KS if k >= k_classes]
+        if left:
+            zs_note = (f"hit@{', hit@'.join(map(str, left))} left out: with only {k_classes} classes every row's class is among the top "
+                       f"{left[0]}, so the hit rate would be 1 whatever the embeddings")
     sweep = None if sweep is None else np.asarray(sweep, dtype=np.float64).ravel()
 
     ukw = dict(t=t, mode=mode, n_pairs=n_pairs, confidence=confidence, device=device, block=block)
@@ -241,8 +296,9 @@ def modality_gap(
         r0 = zero_shot_ranks(X64, Ch, labels)
         Cs = renormalize(np.asarray(Ch, dtype=np.float64) + lam * shift_vec / 2.0, name="classes after the shift")
         r1 = zero_shot_ranks(Xs, Cs, labels)
-        zs = ZeroShot(n_rows=n, n_classes=int(Ch.shape[0]), hit_at_1=hit(r0, 1), hit_at_5=hit(r0, 5),
-                      hit_at_1_after_shift=hit(r1, 1), hit_at_5_after_shift=hit(r1, 5))
+        kept = lambda r, k: hit(r, k) if k < Ch.shape[0] else math.nan  # noqa: E731  (k ≥ classes: always 1, left out)
+        zs = ZeroShot(n_rows=n, n_classes=int(Ch.shape[0]), hit_at_1=kept(r0, 1), hit_at_5=kept(r0, 5),
+                      hit_at_1_after_shift=kept(r1, 1), hit_at_5_after_shift=kept(r1, 5), note=zs_note)
     sw = None
     if sweep is not None and sweep.size:
         cols: dict[str, list] = {}
@@ -257,7 +313,7 @@ def modality_gap(
             if classes is not None:
                 Ck = renormalize(np.asarray(Ch, dtype=np.float64) + float(lam_k) * shift_vec / 2.0, name="classes after the shift")
                 rz = zero_shot_ranks(Xk, Ck, labels)
-                for kk in ZERO_SHOT_KS:
+                for kk in (k for k in ZERO_SHOT_KS if k < Ch.shape[0]):  # k ≥ classes: always 1, left out
                     cols.setdefault(f"zero_shot_hit_at_{kk}", []).append(float((rz < kk).mean()))
         sw = ShiftSweep(shift=sweep, centroid_gap=np.array(gaps), matched_cosine_mean=np.array(mcs),
                         columns={k: np.array(v) for k, v in cols.items()}, temperature=temperature)

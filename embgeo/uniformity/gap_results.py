@@ -176,6 +176,8 @@ class ZeroShot(Result):
     """Zero-shot classification: each x̂ row against the class embeddings ĉ (``n_classes`` rows).
 
     ``hit_at_k``: share of rows whose true class is among the ``k`` highest-cosine classes (ties count as hits).
+    A ``k`` of at least ``n_classes`` (hit rate 1 whatever the embeddings) is left out: NaN (JSON null,
+    no metric row), and ``note`` says so.
     """
 
     n_rows: int
@@ -184,11 +186,12 @@ class ZeroShot(Result):
     hit_at_5: float
     hit_at_1_after_shift: float = math.nan
     hit_at_5_after_shift: float = math.nan
+    note: str = ""
 
     def to_dict(self) -> dict:
         return {"n_rows": self.n_rows, "n_classes": self.n_classes, "zero_shot_hit_at_1": jsonable(self.hit_at_1),
                 "zero_shot_hit_at_5": jsonable(self.hit_at_5), "zero_shot_hit_at_1_after_shift": jsonable(self.hit_at_1_after_shift),
-                "zero_shot_hit_at_5_after_shift": jsonable(self.hit_at_5_after_shift)}
+                "zero_shot_hit_at_5_after_shift": jsonable(self.hit_at_5_after_shift), "note": self.note or None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,7 +316,7 @@ class GapResult(Result):
                     rows.append(Metric(key, getattr(r, key), extra={"shift": lam}))
         if self.zero_shot is not None:
             z = self.zero_shot
-            rows += [Metric(k, val) for k, val in z.to_dict().items() if k.startswith("zero_shot")]
+            rows += [Metric(k, val) for k, val in z.to_dict().items() if k.startswith("zero_shot") and val is not None]  # a k left out: no row
         if self.sweep is not None:
             rows += self.sweep.metrics()
         return rows
@@ -329,20 +332,22 @@ class GapResult(Result):
         - ``warn`` (``recall_at_1_gain``): a smaller gain whose interval is above 0;
         - ``ok`` otherwise: the gap (however separable) leaves retrieval as it is.
         """
-        from embgeo.results import Verdict
+        from embgeo.results import Verdict, beside_each_other, beside_threshold as near  # numbers never rounded onto their threshold
 
         mc, rc = self.matched_cosines.mean, self.random_cosine_mean
         sep = "" if self.separability is None else f"; a linear probe tells the sets apart {self.separability.accuracy:.0%} of the time"
         if math.isfinite(self.matched_ci_low) and self.matched_ci_low <= rc:
+            lo_text, rc_text = beside_each_other(self.matched_ci_low, rc)
             return Verdict("warn", f"matched pairs are no more similar than random pairs (matched-pair cosine {mc:.3f}, "
-                                   f"interval down to {self.matched_ci_low:.3f} ≤ random-pair cosine {rc:.3f}): the pairing carries no signal",
+                                   f"interval down to {lo_text} ≤ random-pair cosine {rc_text}): the pairing carries no signal",
                            "check that row i of both files is the same item", "matched_pair_cosine")
         sh = self.shift
         if sh is None:
             return Verdict("info", f"centroid gap {self.centroid_gap:.3f}; no shift experiment was run", "", "gap_centroid_distance")
         g, lo, hi = sh.recall_at_1_gain, sh.gain_ci_low, sh.gain_ci_high
         nums = (f"removing the gap ({sh.direction}, shift {sh.fraction:g}) changes recall@1 from {self.recall_at_1_before:.3f} "
-                f"to {self.recall_at_1_after_shift:.3f} ({g:+.3f}, {sh.confidence:.0%} interval {lo:+.3f} to {hi:+.3f})")
+                f"to {self.recall_at_1_after_shift:.3f} ({near(g, RECALL_GAIN_BAD, sign=True)}, {sh.confidence:.0%} interval "
+                f"{near(lo, 0.0, sign=True)} to {hi:+.3f})")
         ctx = f"; centroid gap {self.centroid_gap:.3f}, matched-pair cosine {mc:.3f} vs random {rc:.3f}{sep}"
         if lo > 0 and g >= RECALL_GAIN_BAD:
             return Verdict("bad", f"{nums}: at least +{RECALL_GAIN_BAD:g}, the gap costs retrieval{ctx}",
@@ -383,8 +388,12 @@ class GapResult(Result):
                 rows.append([f"shift: {key} before → after", [getattr(b.retrieval, key), getattr(a.retrieval, key)]])
         if self.zero_shot is not None:
             z = self.zero_shot
-            rows.append([f"zero-shot hit@1, hit@5 ({z.n_classes} classes)", [z.hit_at_1, z.hit_at_5]])
-            rows.append(["zero-shot hit@1, hit@5 after shift", [z.hit_at_1_after_shift, z.hit_at_5_after_shift]])
+            if math.isnan(z.hit_at_5):  # hit@5 with at most 5 classes: left out (z.note)
+                rows.append([f"zero-shot hit@1 ({z.n_classes} classes; {z.note})", z.hit_at_1])
+                rows.append(["zero-shot hit@1 after shift", z.hit_at_1_after_shift])
+            else:
+                rows.append([f"zero-shot hit@1, hit@5 ({z.n_classes} classes)", [z.hit_at_1, z.hit_at_5]])
+                rows.append(["zero-shot hit@1, hit@5 after shift", [z.hit_at_1_after_shift, z.hit_at_5_after_shift]])
         if self.mixup is not None:
             m = self.mixup
             rows.append([f"mixup λ={m.lam:g}: x-anchor cosine to negatives / mixed negatives", [m.x_anchor_negative_mean, m.x_anchor_mixed_negative_mean]])
