@@ -144,17 +144,64 @@ def old_name(old: str, kind=str):
 def renamed(value, old_value, *, old: str, new: str, default=None):
     """The value of option ``new``, or of its old name ``old`` (:func:`old_name`) when the script gave that instead.
 
-    ``value`` is None when ``new`` was not given (an option with a default declares ``= None`` and shows its
-    default in the help), so giving both names is always an error, whatever the values; neither gives
-    ``default``. The old name alone works, with a note on stderr."""
+    Giving both names is always an error, whatever the values, also when ``new`` is given at its
+    default: whether ``new`` was given is read from click's parameter source, so ``new`` declares its
+    real default and the help shows it. (``value`` None also means "not given", for options without
+    a default.) Neither gives ``value`` (or ``default``). The old name alone works, with a note on stderr."""
     if old_value is None:
         return default if value is None else value
-    if value is not None:
+    if _given(new, value):
         from embgeo.errors import EmbgeoError
 
         raise EmbgeoError(f"{old} is the old name of {new}; both were given", hint=f"give {new} only")
     message(f"note: {old} is now {new} (one name means one thing in every command); the old name will go in a later release")
     return old_value
+
+
+def refuse_unused(mode: str, used: set[str], hint: str) -> None:
+    """Refuse every option the script gave that ``mode`` does not read (``used``: the parameters' Python
+    names that it does read): a value given and ignored would be a silent guess about what was meant."""
+    ctx = _context()
+    if ctx is None:
+        return
+    given = [p.opts[0] for p in ctx.command.params if getattr(p, "param_type_name", "") == "option" and p.name not in used
+             and (src := ctx.get_parameter_source(p.name)) is not None and src.name not in ("DEFAULT", "DEFAULT_MAP")]
+    if given:
+        from embgeo.errors import EmbgeoError
+
+        raise EmbgeoError(f"{', '.join(given)} {'does' if len(given) == 1 else 'do'} not apply with {mode}", hint=hint)
+
+
+def only_with(mode: str, present: bool, names: set[str], hint: str) -> None:
+    """Refuse the options ``names`` (the parameters' Python names) that the script gave when ``mode`` is
+    absent: they tune something that only ``mode`` computes, so ignoring them would be a silent guess."""
+    ctx = _context()
+    if present or ctx is None:
+        return
+    given = [p.opts[0] for p in ctx.command.params if p.name in names
+             and (src := ctx.get_parameter_source(p.name)) is not None and src.name not in ("DEFAULT", "DEFAULT_MAP")]
+    if given:
+        from embgeo.errors import EmbgeoError
+
+        raise EmbgeoError(f"{', '.join(given)} {'applies' if len(given) == 1 else 'apply'} only with {mode}", hint=hint)
+
+
+def _context():
+    try:
+        from typer._click.globals import get_current_context  # Typer's vendored click (as in cli/app.py)
+    except ImportError:  # pragma: no cover - Typer releases that use click itself
+        from click import get_current_context
+    return get_current_context(silent=True)
+
+
+def _given(option: str, value) -> bool:
+    """Whether ``option`` was given on the command line (or by an environment variable), not left at its default."""
+    ctx = _context()
+    for p in (ctx.command.params if ctx is not None else []):
+        if option in p.opts:
+            source = ctx.get_parameter_source(p.name)
+            return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+    return value is not None
 
 
 def split_list(values) -> list[str]:

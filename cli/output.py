@@ -306,10 +306,20 @@ def emit_result(
         _write(text, out)
     elif resolved is Format.csv:
         _write(tidy_csv(metrics or []), out)
+        notes_to_stderr(notes)
     else:
-        shown_notes = ([verdict_line(verdict)] if verdict.status != "info" else []) + notes
+        shown_notes = [verdict_line(verdict), *notes]  # every status, info too: the table says what JSON says
         emit(command=command, data={}, columns=columns or [], rows=rows or [], fmt=resolved, out=out, title=title, notes=shown_notes, tables=tables)
     gate(verdict, fail_on)
+
+
+def notes_to_stderr(notes) -> None:
+    """CSV has no place for the notes (JSON has ``notes``, a table prints them under it): each goes to
+    stderr as ``note: …``, so that a sampled or filtered run says so in every format (``-q`` silences them)."""
+    from embgeo.cli.common import message
+
+    for n in notes or []:
+        message(n if n.startswith("note: ") else f"note: {n}")
 
 
 def _write(text: str, out: Path | None) -> None:

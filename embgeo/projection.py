@@ -186,6 +186,9 @@ def project(
             rows = seeded_rows(n, sample, rng)  # the --sample of every command (rng is as_rng(seed))
     Xs = np.asarray(X[rows]) if rows.size < n else X
     m = rows.size
+    if bool(np.all(Xs == Xs[0])):  # a map of one point: PCA would draw every row at the origin, UMAP a random cloud
+        raise EmbgeoError(f"every {'sampled ' if rows.size < n else ''}row is the same vector: a map has nothing to show",
+                          source=name, hint="check how the file was written: a failed export repeats one vector")
     int_seed = int(seed) if isinstance(seed, (int, np.integer)) else int(rng.integers(2**31 - 1))
     t0 = time.perf_counter()
     notes: list[str] = []

@@ -158,6 +158,11 @@ def test_factors(run_cli, tmp_path):
     lab = np.arange(80) % 4
     assert prec["identity"] == pytest.approx(np.mean(lab[nb] == lab[:, None]), abs=1e-12)
     assert set(prec) >= {"identity", "balanced", "scale-in-A", "scale-in-B", "invariant"}
+    # X must be B's items: an unrelated X, or A and B swapped, is refused (it was judged and reported for X)
+    np.save(tmp_path / "other.npy", rng.standard_normal((120, 16)))
+    for argv in (["other.npy", "A.npy", "B.npy"], ["B.npy", "B.npy", "A.npy"]):
+        res = run_cli(["cosine", tmp_path / argv[0], "--factors", tmp_path / argv[1], tmp_path / argv[2]])
+        assert res.code == 2 and res.stderr.count("\n") == 1 and "with --factors, X's rows are the items" in res.stderr, res.stderr
 
 
 def test_fail_on(run_cli, shifted):

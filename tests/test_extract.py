@@ -155,6 +155,10 @@ def test_read_texts_formats(tmp_path):
     assert read_texts(tmp_path / "a.txt") == (["one", "two"], ["1", "3"])
     with pytest.raises(EmbgeoError, match="no column 'text'"):
         read_texts(tmp_path / "a.jsonl")
+    # a repeated id is refused (pooled.h5 carried ids [1, 1, 2]: every later join by id was ambiguous)
+    (tmp_path / "dup.csv").write_text("id,text\n1,the cat sat\n1,a dog ran\n2,one two\n")
+    with pytest.raises(EmbgeoError, match="id '1' is on lines 2 and 3: ids must be unique"):
+        read_texts(tmp_path / "dup.csv")
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ def files(tmp_path):
 
 def _layers(run_cli, t, labels, *extra):
     return run_cli(["layers", t / "stack.npy", "--labels", t / labels, "--attr", "a", "--class", "c", "--folds", "3",
-                    "--dime-perms", "2", "-f", "json", *extra])
+                    "-f", "json", *extra])  # (no --dime-perms: without views it is refused, not ignored)
 
 
 def test_ids_in_the_labels_but_not_in_the_stack_are_refused_naming_join(run_cli, files):

@@ -188,3 +188,37 @@ def test_old_names_still_work_and_say_the_new_one(run_cli, files, command, old, 
         both = run_cli(base + [new, value, old, values[old]])
         assert both.code == 2 and "Traceback" not in both.stderr, (value, both.stderr)
         assert both.stderr.strip().count("\n") == 0 and f"{old} is the old name of {new}" in both.stderr
+
+
+def test_defaults_are_real_values_the_help_shows():
+    """No option describes its default in words (click shows those as "[default: (…)]"): the
+    renamed options declare their real default, and whether a script gave them is read from the
+    parameter source, so the help and the run agree on it."""
+    described = sorted({f"{c} {name}" for name, uses in _options().items() for c, p in uses
+                        if isinstance(p.show_default, str) and not p.hidden})
+    assert not described, described
+    seen = _options()
+    defaults = {(c, name): p.default for name, uses in seen.items() for c, p in uses}
+    assert defaults[("layers", "--entropy-alpha")] == 1.0
+    assert getattr(defaults[("hyperbolic eval", "--protocol")], "value", None) == "nk"
+    assert list(defaults[("compare", "--k")]) == ["10"]
+
+
+def test_an_option_its_mode_does_not_read_is_refused(run_cli, tmp_path):
+    """A value given to an option that the chosen mode never reads is refused in one line naming the
+    mode, never ignored: layers' token, view and task options without --tokens/--views/--class."""
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "s.npy", rng.normal(size=(3, 40, 8)).astype("f4"))
+    base = ["layers", str(tmp_path / "s.npy")]
+    for extra, needle in ((["--gride-max", "64"], "--gride-max applies only with --tokens"),
+                          (["--temperature", "0.2", "--dime-perms", "3"], "--temperature, --dime-perms apply only with --views or --group"),
+                          (["--folds", "3"], "--folds applies only with --attr or --class"),
+                          (["-k", "5"], "--k applies only with --class")):
+        r = run_cli(base + extra)
+        assert r.code == 2 and "Traceback" not in r.stderr and r.stderr.count("\n") == 1, (extra, r.stderr)
+        assert needle in r.stderr, (extra, r.stderr)
+    assert run_cli(base + ["--gride-max", "256", "-q", "-f", "csv"]).code == 2  # given at its default: still given
+    np.save(tmp_path / "x.npy", rng.normal(size=(40, 8)))
+    r = run_cli(["id", str(tmp_path / "x.npy"), "--overlap-k", "5"])
+    assert r.code == 2 and "--overlap-k applies only with --layers" in r.stderr
+    assert run_cli(base + ["-q", "-f", "csv"]).code == 0

@@ -117,3 +117,12 @@ def test_project_command_bad_input(run_cli, tmp_path, rng):
         assert res.code == 2
         assert res.stderr.startswith("embgeo: error:") and len(res.stderr.strip().splitlines()) == 1
         assert "Traceback" not in res.stderr
+
+
+def test_identical_rows_are_refused_not_mapped(run_cli, tmp_path):
+    """Every row the same vector: PCA drew all of them at the origin (exit 0); now one line, exit 2."""
+    np.save(tmp_path / "same.npy", np.tile(np.arange(8.0), (50, 1)))
+    for method in ("pca", "umap"):
+        r = run_cli(["project", tmp_path / "same.npy", "--method", method])
+        last = r.stderr.strip().splitlines()[-1]  # (umap first says it compiles)
+        assert r.code == 2 and r.stderr.count("embgeo: error") == 1 and "every row is the same vector" in last, r.stderr

@@ -184,3 +184,18 @@ def test_rank_help_is_light():
             "print(sorted(m for m in ('sklearn', 'torch', 'scipy', 'matplotlib', 'umap') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_anchor_ids_when_the_labels_join_by_row_number(run_cli, planted_files):
+    """Labels whose id column holds the row numbers 0 … n−1 in another order join by row number; an anchor
+    id then names that row (it named the row at that position of the file)."""
+    tmp, X, a, u = planted_files
+    perm = np.random.default_rng(3).permutation(400)
+    (tmp / "Lnum.csv").write_text("id,quality\n" + "\n".join(f"{i},{a[i]:.6f}" for i in perm) + "\n")
+    lo, hi = int(np.argmin(a)), int(np.argmax(a))
+    res = run_cli(["rank", tmp / "X.npy", "--labels", tmp / "Lnum.csv", "--attr", "quality", "--method", "anchors",
+                   "--anchor-low", str(lo), "--anchor-high", str(hi), "--no-baselines", "--format", "json",
+                   *[f for f in FAST if f not in ("--join", "row-order")]])
+    assert res.code == 0, res.stderr
+    m = json.loads(res.stdout)["results"]["methods"]["anchors"]
+    assert m["n_heldout"] == 400 - 2 and m["spearman"] > 0.8  # the true extremes: the axis ranks the rest

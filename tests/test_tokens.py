@@ -153,6 +153,11 @@ def test_cli_id_tokens(tmp_path, run_cli):
     direct = token_geometry(tc, gride_max=256)
     assert [row["token_gride"] for row in doc["results"]["layers"]] == pytest.approx(list(direct["gride"]), abs=1e-12)
     assert run_cli(["id"]).code == 2
+    # an option token clouds do not read is refused, not ignored (their estimators and intervals are fixed)
+    r = run_cli(["id", "--tokens", tmp_path / "t.safetensors", "--confidence", "0.9", "-k", "12"])
+    assert r.code == 2 and "Traceback" not in r.stderr and r.stderr.count("\n") == 1
+    assert "--k, --confidence do not apply with --tokens" in r.stderr
+    assert run_cli(["id", "--tokens", tmp_path / "t.safetensors", "--sample", "8", "--seed", "1", "-q", "-f", "csv"]).code == 0
 
 
 def test_dataset_entropy_follows_the_tokens_when_both_are_given():

@@ -207,7 +207,11 @@ def test_uniformity_sample_dedupe_and_gate(run_cli, files, tmp_path):
     res = run_cli(["uniformity", paths["x"], "--pairs", paths["y"], "--sample", "120", "--seed", "5", "-f", "json"])
     assert res.code == 0, res.stderr
     doc = json.loads(res.stdout)
-    assert doc["results"]["n_rows"] == 120 and doc["settings"]["sample"] == 120 and "sample of 120 of 300 pairs" in res.stderr
+    assert doc["results"]["n_rows"] == 120 and doc["settings"]["sample"] == 120
+    assert any("sample of 120 of 300 pairs" in n for n in doc["notes"]) and "sample of" not in res.stderr  # said once, in the data
+    csv_run = run_cli(["uniformity", paths["x"], "--pairs", paths["y"], "--sample", "120", "--seed", "5", "-f", "csv"])
+    assert "note: a seeded sample of 120 of 300 pairs" in csv_run.stderr  # CSV has no notes column: stderr says it
+    assert "note:" not in run_cli(["-q", "uniformity", paths["x"], "--sample", "120", "-f", "csv"]).stderr
     np.testing.assert_allclose(doc["results"]["alignment"]["alignment"], alignment(X[keep], Y[keep]).value, rtol=1e-15)
     assert doc["results"]["uniformity"] == uniformity(X[keep], seed=5).value
     # --dedupe drops repeated rows before the sum

@@ -24,7 +24,7 @@ class CompareMetric(str, Enum):
 def compare(
     files: Annotated[List[str], typer.Argument(help="Embedding files of the same items (PATH or PATH:KEY): X Y [Z …]; one X with --prefix-dims/--quantize; a stack with --layers.", show_default=False, metavar="X [Y ...]")],
     method: MethodOpt = None,
-    k: Annotated[Optional[List[str]], typer.Option("--k", "-k", help="Neighbours of mutual kNN: one number or a comma list for a curve (e.g. -k 5,10,50).", show_default="10")] = None,
+    k: Annotated[Optional[List[str]], typer.Option("--k", "-k", help="Neighbours of mutual kNN: one number or a comma list for a curve (e.g. -k 5,10,50).")] = ["10"],
     metric: Annotated[CompareMetric, typer.Option("--metric", help="cosine: rows L2-normalised before every measure; euclidean: raw rows.", case_sensitive=False)] = CompareMetric.cosine,
     layers: Annotated[bool, typer.Option("--layers", help="Treat the input as a layer stack (one L×n×d file or one file per layer): layer × layer.")] = False,
     prefix_dims: Annotated[Optional[str], typer.Option("--prefix-dims", help="Compare X with its first D coordinates, for each D in a comma list (Matryoshka check), e.g. 32,64,128,256.", show_default=False)] = None,
@@ -63,13 +63,13 @@ def compare(
     s = seed_value(seed)
     methods = check_methods(split_list(method) or None)
     ks = []
-    for v in split_list(k) or ["10"]:
+    for v in split_list(k):
         try:
             ks.append(int(v))
         except ValueError:
             raise EmbgeoError(f"--k takes whole numbers, got {v!r}", hint="e.g. -k 10 or -k 5,10,50") from None
-    if min(ks) < 1:
-        raise EmbgeoError("--k must be at least 1")
+    if not ks or min(ks) < 1:
+        raise EmbgeoError("--k must be at least 1", hint="e.g. -k 10 or -k 5,10,50")
     dims = []
     for v in split_list([prefix_dims] if prefix_dims else []):
         try:

@@ -109,6 +109,9 @@ def cosine(
         fa = read_embeddings(factors[0], input_format=input_format)
         fb = read_embeddings(factors[1], input_format=input_format)
         fac = (fa.matrix, fb.matrix)
+        if fb.n_samples != es.n_samples:  # the diagnostic is about the cosine neighbours of B's rows: X must be those items
+            raise EmbgeoError(f"B has {fb.n_samples} rows but X has {es.n_samples}: with --factors, X's rows are the items, B's rows",
+                              source=factors[1], hint="pass B as X (embgeo cosine B --factors A B), with A users × r and B items × r")
         if class_col is not None and fb.n_samples != class_col.size:
             raise EmbgeoError(f"--class has {class_col.size} values but B has {fb.n_samples} rows", source=factors[1],
                               hint="with --factors, X's rows are the items: pass B as X (embgeo cosine B --factors A B)")

@@ -64,8 +64,15 @@ def intrinsic_id(
         if tokens is None or files:
             raise EmbgeoError("give embedding files X or --tokens FILE", hint="see embgeo id --help")
         from embgeo.cli.commands.layers import token_id
+        from embgeo.cli.common import refuse_unused
 
+        refuse_unused("--tokens", {"tokens", "sample", "seed", "fail_on", "fmt", "out", "plot"},
+                      "token clouds take --sample, --seed, --plot and the output options; their estimators and intervals are "
+                      "fixed, mean ± sd over texts; see embgeo layers --tokens")
         return token_id(tokens, sample=sample, seed=seed, fail_on=fail_on, fmt=fmt, out=out, plot=plot)
+    from embgeo.cli.common import only_with
+
+    only_with("--layers", layers, {"overlap_k"}, "--overlap-k compares the neighbours of consecutive layers: add --layers, or drop it")
     methods = parse_methods(split_list(method) or ["all"])
 
     device_notes: list[str] = []

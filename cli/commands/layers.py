@@ -7,7 +7,7 @@ from typing import Annotated, List, Optional
 import typer
 
 from embgeo.cli.common import (
-    join_option, old_name, renamed,
+    join_option, old_name, only_with, renamed,
     FailOnOpt, FormatOpt, InputFormatOpt, JoinOpt, LabelsIdOpt, LabelsOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, emit_result, input_entry,
     message, progress, seed_value,
 )
@@ -86,7 +86,7 @@ def layers(
     views: Annotated[Optional[List[str]], typer.Option("--views", help="Another view of the same rows and layers (an augmentation); repeat for more. Enables InfoNCE, LiDAR, DiME.", show_default=False)] = None,
     group: Annotated[Optional[str], typer.Option("--group", help="Column of --labels: rows sharing a value come from one sample (its views, e.g. augmentations).", show_default=False)] = None,
     tokens: Annotated[Optional[Path], typer.Option("--tokens", help="Token clouds (tokens.h5 from embgeo extract): prompt entropy, curvature, token geometry.", show_default=False)] = None,
-    alpha: Annotated[Optional[float], typer.Option("--entropy-alpha", help="Order α of the matrix entropies (1 = Shannon).", min=0.0, show_default="1.0")] = None,
+    alpha: Annotated[float, typer.Option("--entropy-alpha", help="Order α of the matrix entropies (1 = Shannon).", min=0.0)] = 1.0,
     entropy_norm: Annotated[EntropyNorm, typer.Option("--entropy-norm", help="Entropy normalisation: maxEntropy = min(log N, log D) (the reference's default), logN, logD, logNlogD, raw (nats).")] = EntropyNorm.maxEntropy,
     temperature: Annotated[float, typer.Option("--temperature", help="InfoNCE temperature τ.", min=0.0)] = 0.1,
     delta: Annotated[float, typer.Option("--delta", help="LiDAR's ridge δ on the within-class scatter.", min=0.0)] = 1e-4,
@@ -123,7 +123,7 @@ def layers(
     from embgeo.layers import layer_suite
 
     seed = seed_value(seed)
-    alpha = renamed(alpha, alpha_old, old="--alpha", new="--entropy-alpha", default=1.0)
+    alpha = renamed(alpha, alpha_old, old="--alpha", new="--entropy-alpha")
     attribute = renamed(attribute, attribute_old, old="--attribute", new="--attr")
     join = getattr(join, "value", join)
     if x is None and tokens is None:
@@ -131,6 +131,12 @@ def layers(
     needs = [o for o, v in (("--group", group), ("--loss", loss), ("--attr", attribute), ("--class", class_col)) if v]
     if needs and labels is None:
         raise EmbgeoError(f"{needs[0]} names a column of --labels", hint="pass --labels FILE")
+    only_with("--tokens", tokens is not None, {"geometry", "gride_max", "overlap_max_k", "loss"},
+              "they tune the token-cloud geometry: give --tokens FILE, or drop them")
+    only_with("--views or --group", bool(views or group), {"temperature", "delta", "dime_perms"},
+              "InfoNCE, LiDAR and DiME compare views of the same rows: give --views FILE or --group COLUMN, or drop them")
+    only_with("--attr or --class", bool(attribute or class_col), {"folds"}, "--folds cross-validates --attr and --class")
+    only_with("--class", bool(class_col), {"k"}, "-k is the label overlap's neighbour count: give --class COLUMN, or drop it")
     attr_values = class_values = None
     if group and views:
         raise EmbgeoError("give views as --views files or as a --group column, not both")
@@ -215,9 +221,7 @@ def layers(
             except ValueError:
                 raise EmbgeoError(f"column '{loss}' is not numeric", source=str(labels)) from None
     if sampled_of is not None:
-        sample_notes.append(sample_note(sample, sampled_of[0], seed, unit=sampled_of[1], detail=sampled_of[2]))
-        if sample < sampled_of[0]:
-            message(f"{x if stack is not None else tokens}: {sample_notes[-1]}")
+        sample_notes.append(sample_note(sample, sampled_of[0], seed, unit=sampled_of[1], detail=sampled_of[2]))  # output notes only
     with progress("layers", total=clouds.n_texts if clouds is not None and geometry else None) as advance:
         res = layer_suite(stack, views=view_stacks or None, groups=groups, tokens=clouds, alpha=alpha, norm=entropy_norm.value,
                           temperature=temperature, delta=delta, dime_perms=dime_perms, geometry=geometry, gride_max=gride_max,

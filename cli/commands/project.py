@@ -103,7 +103,10 @@ def project(
     notes = list(res.notes)
     resolved = resolve_format(fmt, out)
     if resolved is Format.csv:
+        from embgeo.cli.output import notes_to_stderr
+
         text = _delimited(header, coord_rows, ",")
+        notes_to_stderr(notes)
     elif resolved is Format.json:
         results = {**res.to_dict(), "coordinates": {h: [r[i] for r in coord_rows] for i, h in enumerate(header)}}
         text = json.dumps(contract_payload(command="project", inputs=[input_entry(es)], settings=settings, results=results,
@@ -115,7 +118,7 @@ def project(
         cols, table_rows = metric_table(res.metrics(), [("method", d["method"]), *((f"params.{k}", v) for k, v in d["params"].items()),
                                                              ("seconds", d["seconds"])])
         emit(command="project", data={}, columns=cols, rows=table_rows, fmt=resolved, out=out,
-             title=f"embgeo project — {es.source} ({res.method})", notes=notes)
+             title=f"embgeo project — {es.source} ({res.method})", notes=[verdict_line(verdict), *notes])
         gate(verdict, fail_on)
         return
     if out is not None:

@@ -63,10 +63,13 @@ def _row_ids(es, labels: Path | None, labels_id_col: str | None) -> list[str]:
         from embgeo.io.labels import read_table
 
         header, rows = read_table(labels)
-        key = labels_id_col or ("id" if "id" in header else None)
+        key = labels_id_col if labels_id_col is not None else ("id" if "id" in header else None)
         if key is not None and key in header and len(rows) == es.n_samples:
             j = header.index(key)
-            return [r[j].strip() for r in rows]
+            values = [r[j].strip() for r in rows]
+            if sorted(values, key=lambda v: int(v) if v.isdigit() else -1) == [str(i) for i in range(es.n_samples)]:
+                return [str(i) for i in range(es.n_samples)]  # joined by row number: row i's id is i, whatever the file's order
+            return values  # joined by row order: the file's order is the rows' order
     return [str(i) for i in range(es.n_samples)]
 
 

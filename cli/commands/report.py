@@ -90,14 +90,21 @@ def report(
             raise EmbgeoError(f"--pairs takes one or two files, got {len(pairs)}", hint="--pairs B, or --pairs A --pairs B")
         sets = [read_embeddings(p, id_col=c, input_format=input_format) for p, c in zip(pairs, cols[1:])]
         pair_sets = (es, sets[0]) if len(sets) == 1 else (sets[0], sets[1])
+        from embgeo.io.join import check_key_columns
         from embgeo.uniformity.core import paired_rows
 
         names = (file, pairs[0]) if len(sets) == 1 else (pairs[0], pairs[1])
+        check_key_columns(pair_sets, join=getattr(join, "value", join), names=names)  # no ids, but a key column in another order
         pair_sets = paired_rows(*pair_sets, join=getattr(join, "value", join), names=names)  # B onto A by id whenever they carry ids
         a, b = pair_sets
         if a.n_samples != b.n_samples or a.n_features != b.n_features:
             raise EmbgeoError(f"the paired sets must have the same shape: {a.source} is {a.n_samples} × {a.n_features}, {b.source} is {b.n_samples} × {b.n_features}",
                               hint="row i of both files must be one pair")
+    compare_set = read_embeddings(compare, id_col=cols[-1], input_format=input_format) if compare else None
+    if compare_set is not None:  # asked for: a --compare input that cannot be joined is an error now, as for --pairs, not a failed section
+        from embgeo.io.join import row_orders
+
+        row_orders([es, compare_set], join=getattr(join, "value", join), names=(es.source, compare_set.source))
     stack = None
     if layers:
         from embgeo.io import load_layers
@@ -118,7 +125,6 @@ def report(
         from embgeo.extract.store import load_tokens
 
         clouds = load_tokens(tokens)
-    compare_set = read_embeddings(compare, id_col=cols[-1], input_format=input_format) if compare else None
     hierarchy = None
     if edges is not None:
         from embgeo.hyperbolic.graphs import read_hierarchy

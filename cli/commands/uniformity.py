@@ -109,6 +109,10 @@ def _load(specs: list[str], *, id_col, input_format, drop_nonfinite: bool, drop_
         how = "row order"
         if check_join(_value(join)) == "id" and (sets[0].ids is not None or sets[1].ids is not None):
             sets, how = align_sets(sets, join=_value(join), names=specs)
+        else:  # no ids: a shuffled key column (word, token) shared by both files is refused, not paired by row order
+            from embgeo.io.join import check_key_columns
+
+            check_key_columns(sets, join=_value(join), names=specs)
     if labels is not None:  # joined before rows are dropped or sampled, so that a row-order join still lines up
         from embgeo.io import join_labels
 
@@ -136,9 +140,8 @@ def _load(specs: list[str], *, id_col, input_format, drop_nonfinite: bool, drop_
 
         n = sets[0].n_samples
         note = sample_note(sample, n, seed, unit=unit)
-        notes.append(note)
+        notes.append(note)  # in the output's notes (on stderr under -f csv), as in every command
         if sample < n:
-            message(f"{', '.join(specs)}: {note}")
             sets = [es.take(seeded_rows(n, sample, seed)) for es in sets]
     return sets, how, read, notes
 
@@ -313,6 +316,10 @@ def _class_labels(es, classes_es, column: Optional[str]):
     values = np.asarray(es.attribute(column))
     ints = _as_indices(values)
     if ints is not None:
+        if classes_es.ids is not None:  # row number or id? refused unless the ids are 0 … k−1 in order (both agree)
+            from embgeo.uniformity.gap import class_indices
+
+            ints = class_indices(ints, classes_es, len(ints))
         return ints, column
     if classes_es.ids is None:
         raise EmbgeoError(f"the class column {column!r} holds names but the classes file has no row ids to match them",
@@ -448,6 +455,8 @@ def gap(
     ]
     if (jn := _join_note(how, join, (sx, sy))) is not None:
         notes.insert(1, jn)
+    if res.zero_shot is not None and res.zero_shot.note:
+        notes.append(res.zero_shot.note)  # e.g. hit@5 left out: with ≤ 5 classes it is always 1
     settings = {
         "t": t, "alpha": alpha, "mode": mode.value, "n_pairs": n_pairs, "confidence": confidence, "cv": cv,
         "separability": separability, "shift": shift, "shift_sweep": None if grid is None else [float(v) for v in grid],

@@ -66,6 +66,14 @@ def read_texts(path, *, text_col: str = "text", id_col: str | None = None) -> tu
             ids.append(str(r[key]) if key else str(i))
     if not texts:
         raise EmbgeoError("holds no texts", source=str(path))
+    first: dict[str, int] = {}
+    for i, v in enumerate(ids):  # the ids join every later file by id: two rows with one id cannot be told apart
+        if v in first:
+            where = "line" if suf in (".csv", ".tsv", ".jsonl") else "text"
+            off = 2 if suf in (".csv", ".tsv") else 1
+            raise EmbgeoError(f"id '{v}' is on {where}s {first[v] + off} and {i + off}: ids must be unique", source=str(path),
+                              hint="give each text its own id, or name another column with --id-col")
+        first[v] = i
     return texts, ids
 
 

@@ -100,7 +100,9 @@ def build_report(
     es : :class:`~embgeo.io.EmbeddingSet` — the embeddings (with label columns, if any).
     pairs : optional ``(A, B)`` row-paired :class:`EmbeddingSet` s (a different row set is fine); with ids
         the rows of B are joined onto those of A **by id** (every id in both, once; a mismatch, repeated
-        ids, or ids on one side only raise :class:`~embgeo.errors.EmbgeoError`), arrays by row order.
+        ids, or ids on one side only raise :class:`~embgeo.errors.EmbgeoError`), arrays by row order;
+        sets without ids whose text key column (e.g. ``word``) holds the same values in another order
+        raise too (:func:`embgeo.io.join.check_key_columns`).
     join : ``None``/``"id"`` (by id whenever the pairs carry ids) or ``"row-order"`` (take the pairs' rows as they are).
     attr : numeric label column for the rank axes (and the norm–attribute correlation).
     color_by : label column that colours the map (default: the text column with the most
@@ -126,10 +128,13 @@ def build_report(
     if (tokens is not None or layer_class is not None) and layers is None:
         raise EmbgeoError("token clouds and a class column feed the per-layer section: they need a layer stack", hint="pass --layers STACK too")
     if pairs is not None:
+        from embgeo.io.join import check_key_columns
         from embgeo.uniformity.core import paired_rows
 
         a, b = pairs
-        pairs = paired_rows(a, b, join=join, names=(getattr(a, "source", "A"), getattr(b, "source", "B")))
+        names = (getattr(a, "source", "A"), getattr(b, "source", "B"))
+        check_key_columns((a, b), join=join, names=names)  # no ids, but a key column in another order: refused, not paired by position
+        pairs = paired_rows(a, b, join=join, names=names)
     ctx = Context(es=es, pairs=pairs, attr=attr, color_by=color_by, layers=layers, tokens=tokens, layer_class=layer_class,
                   hierarchy=hierarchy, seed=int(seed),
                   map_method=map_method, reembed_sample=int(reembed_sample))

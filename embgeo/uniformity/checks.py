@@ -19,9 +19,9 @@ def check_positive(name: str, value) -> float:
     try:
         v = float(value)
     except (TypeError, ValueError):
-        raise EmbgeoError(f"{name} must be a positive number, got {value!r}") from None
+        raise EmbgeoError(f"{name} must be a positive number, got {value!r}", hint="give a finite number above 0") from None
     if not (math.isfinite(v) and v > 0):
-        raise EmbgeoError(f"{name} must be a positive finite number, got {value!r}")
+        raise EmbgeoError(f"{name} must be a positive finite number, got {value!r}", hint="give a finite number above 0")
     return v
 
 

@@ -180,7 +180,7 @@ class UniformityResult(Result):
         ci = (self.ci_low, self.ci_high) if self.mode == "sample" else (None, None)
         status = self.verdict().status if math.isfinite(self.ratio) else ""
         return [
-            Metric(f"{prefix}uniformity", self.value, *ci, extra=extra),
+            Metric(f"{prefix}uniformity", self.value, *ci, status="" if status else "info", extra=extra),  # raw rows: the info verdict's row
             Metric(f"{prefix}uniformity_sphere", self.sphere_value, extra=extra),
             Metric(f"{prefix}uniformity_ratio", self.ratio, *self.ratio_interval(), status=status, extra=extra),
             Metric(f"{prefix}n_rows", self.n_samples, extra=extra),
@@ -197,7 +197,10 @@ class UniformityResult(Result):
         if not math.isfinite(r):
             return Verdict("info", f"uniformity {self.value:.4g} on raw rows: no uniform-sphere reference to judge it against",
                            "", "uniformity")
-        nums = f"uniformity {self.value:.4g} is {r:.0%} of the uniform-sphere value {self.sphere_value:.4g}"
+        from embgeo.results import beside_threshold
+
+        pct = beside_threshold(r, UNIFORMITY_OK, UNIFORMITY_WARN, digits=0, scale=100)  # never rounded onto a threshold
+        nums = f"uniformity {self.value:.4g} is {pct}% of the uniform-sphere value {self.sphere_value:.4g}"
         if r >= UNIFORMITY_OK:
             return Verdict("ok", f"{nums} (ok at ≥ {UNIFORMITY_OK:.0%}): spread over the sphere", "", "uniformity_ratio")
         if r >= UNIFORMITY_WARN:
@@ -429,12 +432,13 @@ def paired_rows(X, Y, *, join: str | None = None, names: tuple[str, str] = ("X",
     ``join="row-order"``. Arrays (and sets without ids) carry no ids: they pair by row order and
     are returned as they are. ``names`` name the inputs in errors (a set's file by default).
     """
-    from embgeo.io.join import align_sets, check_join, input_ids, input_name
+    from embgeo.io.join import align_sets, check_join, check_key_columns, input_ids, input_name
 
-    if check_join(join) == "row-order" or (input_ids(X) is None and input_ids(Y) is None):
-        return X, Y
     default = tuple(names) == ("X", "Y")
     jn = [input_name(s, i) if default and getattr(s, "provenance", None) else str(names[i]) for i, s in enumerate((X, Y))]
+    if check_join(join) == "row-order" or (input_ids(X) is None and input_ids(Y) is None):
+        check_key_columns([X, Y], join=join, names=jn)  # no ids: a shuffled key column both carry is refused
+        return X, Y
     (X, Y), _ = align_sets([X, Y], join=join, names=jn)
     return X, Y
 
