@@ -99,7 +99,7 @@ def run_gensim(closure_path, h, *, dim, negatives, epochs, every, seed):
         ids = np.array(doc["ids"])
         for s in doc["snapshots"]:
             X = np.load(f"{tmp}/g{s['epoch']}.npy")
-            ev = evaluate_embedding(X, h, ids=ids, metric="nk")
+            ev = evaluate_embedding(X, h, ids=ids, protocol="nk")
             s["map"], s["mean_rank"] = ev.map, ev.mean_rank
         doc["wall_total"] = wall
         return doc
@@ -189,7 +189,7 @@ def main(argv=None):
         clo = transitive_closure(wn)
         rw = train_poincare(clo, dim=10, epochs=args.wordnet_epochs, lr=0.03, batch_size=1024, eval_every=0, threads=args.threads, burnin=2, sparse=True)
         t = time.process_time()
-        ev = evaluate_embedding(rw.coordinates, clo, metric="nk")
+        ev = evaluate_embedding(rw.coordinates, clo, protocol="nk")
         t_eval = time.process_time() - t
         print(f"wordnet: MAP {ev.map:.4f} rank {ev.mean_rank:.1f} train cpu {rw.cpu_seconds:.0f}s eval {t_eval:.0f}s", flush=True)
         out += ["### WordNet noun tree (74,374 nodes; closure 572,005 pairs), 10 dims", "",

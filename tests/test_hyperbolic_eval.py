@@ -196,8 +196,9 @@ def test_protocol_is_the_name_and_metric_its_deprecated_alias():
     with pytest.warns(DeprecationWarning, match="protocol="):
         old = evaluate_embedding(X * 0.1, h, metric="sala")
     assert old.to_dict() == new.to_dict()
-    with pytest.raises(EmbgeoError, match="both were given"):
-        evaluate_embedding(X * 0.1, h, protocol="all", metric="sala")
+    for given in ("all", "nk"):  # also the new name at its default value: both were given
+        with pytest.raises(EmbgeoError, match="both were given"):
+            evaluate_embedding(X * 0.1, h, protocol=given, metric="sala")
 
 
 @pytest.mark.parametrize("m, d, status, by", [

@@ -358,3 +358,27 @@ def test_library_alignment_refuses_a_shuffled_key_column(keyed):
         alignment(load(str(d / "hx.csv")), load(str(d / "hy_shuf.csv")))
     ok = alignment(load(str(d / "hx.csv")), load(str(d / "hy_shuf.csv")), join="row-order")  # asked for: by position
     assert np.isfinite(ok.value)
+
+
+def test_pandas_default_index_in_file_order_is_not_a_question(run_cli, tmp_path):
+    """df.to_csv(path) writes an unnamed index 0 … n−1: over id-less rows, a join on it and by row order agree."""
+    rng = np.random.default_rng(12)
+    X = rng.normal(size=(50, 8))
+    np.save(tmp_path / "x.npy", X)
+    (tmp_path / "pd.csv").write_text(",score\n" + "".join(f"{i},{X[i, 0]:.6f}\n" for i in range(50)))
+    r = run_cli(["info", tmp_path / "x.npy", "--labels", tmp_path / "pd.csv", "-f", "json"])
+    assert r.code == 0, r.stderr
+    shuffled = rng.permutation(50)  # the same index shuffled: still refused
+    (tmp_path / "pd_shuf.csv").write_text(",score\n" + "".join(f"{i},{X[i, 0]:.6f}\n" for i in shuffled))
+    one_line(run_cli(["info", tmp_path / "x.npy", "--labels", tmp_path / "pd_shuf.csv"]), "named like a row index", "--labels-id-col")
+
+
+def test_a_labels_column_that_an_embeddings_attribute_already_holds_is_a_question(run_cli, tmp_path):
+    rng = np.random.default_rng(13)
+    X = rng.normal(size=(30, 4))
+    (tmp_path / "e.csv").write_text("id,year,a,b,c,d\n" + "".join(f"r{i},w{i % 3},{','.join(f'{v:.5f}' for v in X[i])}\n" for i in range(30)))
+    (tmp_path / "same.csv").write_text("id,year\n" + "".join(f"r{i},w{i % 3}\n" for i in range(30)))
+    (tmp_path / "other.csv").write_text("id,year\n" + "".join(f"r{i},w{(i + 1) % 3}\n" for i in range(30)))
+    assert run_cli(["info", tmp_path / "e.csv", "--labels", tmp_path / "same.csv"]).code == 0  # the same values: nothing to choose
+    one_line(run_cli(["info", tmp_path / "e.csv", "--labels", tmp_path / "other.csv"]), "column 'year' is in the embeddings file",
+             "different values", "rename column 'year'")

@@ -158,6 +158,9 @@ def test_integer_columns_that_are_not_a_row_index_stay_dimensions(tmp_path):
         assert es.matrix[:, 0].tolist() == col, name
     es = load(_id_csv(tmp_path / "three.csv", "n", [2, 0, 1], x[:3]))  # fewer rows than INDEX_MIN_ROWS: data
     assert es.matrix.shape == (3, 3)
+    # integer coordinates of a small line or grid (the review's case: refused at 4 rows, with no way to read them)
+    (tmp_path / "line.csv").write_text("x,y\n" + "".join(f"{i},{i}\n" for i in range(5)))
+    assert load(tmp_path / "line.csv").matrix.tolist() == [[i, i] for i in range(5)]
 
 
 # ---------------------------------------------------------------- 3. numbers that float32 changes
@@ -343,3 +346,13 @@ def test_a_format_that_does_not_match_the_contents_names_the_real_one(tmp_path, 
     (tmp_path / "z.bin").write_bytes((tmp_path / "z.npz").read_bytes())
     assert load(tmp_path / "z.bin", fmt="npz").matrix.shape == (4, 3)  # the right forced format reads it
     refused(run_cli, [tmp_path / "z.bin", "--input-format", "npy"], "holds a NumPy .npz archive", "pass --input-format npz")
+
+
+def test_csv_ids_written_as_whole_floats_join_ids_of_other_readers(tmp_path):
+    """pandas writes an id column that once held NaN as 1.0, 2.0 …: those are the ids 1, 2 …, as in .npz."""
+    x = np.random.default_rng(11).normal(size=(5, 3))
+    (tmp_path / "fid.csv").write_text("id,a,b,c\n" + "".join(f"{i}.0,{r[0]},{r[1]},{r[2]}\n" for i, r in zip(range(1, 6), x)))
+    np.savez(tmp_path / "fid.npz", embeddings=x, ids=np.arange(1.0, 6.0))
+    assert load(tmp_path / "fid.csv").ids.tolist() == load(tmp_path / "fid.npz").ids.tolist() == ["1", "2", "3", "4", "5"]
+    (tmp_path / "txt.csv").write_text("id,a\n1.5,0.1\n007,0.2\nw1,0.3\n")  # other ids stay as written
+    assert load(tmp_path / "txt.csv").ids.tolist() == ["1.5", "007", "w1"]

@@ -126,3 +126,10 @@ def test_gride_plateau_reason_names_the_rule_that_accepted_it():
     G.stderr = np.array([0.1, 0.1, 0.1, 0.1])
     p = gride_plateau(G())
     assert p is not None and not p.by_interval and p.criterion() == "within 10%"
+
+
+def test_ball_and_plane_with_a_zero_or_missing_distortion_still_give_a_verdict():
+    from embgeo.hyperbolic.verdicts import compare_verdict
+
+    assert compare_verdict(0.9, 0.8, 0.1, 0.0, dim=2).status in ("ok", "warn", "bad")  # a plane with distortion 0
+    assert compare_verdict(0.9, 0.8, float("nan"), 0.2, dim=2).status in ("ok", "warn", "bad")

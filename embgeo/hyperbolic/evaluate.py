@@ -384,7 +384,7 @@ def evaluate_embedding(
     emb,
     h: Hierarchy,
     *,
-    protocol: str = "nk",
+    protocol: str | None = None,
     model: str = "poincare",
     c: float = 1.0,
     ids=None,
@@ -406,7 +406,7 @@ def evaluate_embedding(
     emb : (n_nodes, n_features) coordinates (rows in the order of ``h.ids``, or of ``ids``),
         or a callable ``rows -> (len(rows), n_nodes)`` distances.
     h : the hierarchy or graph.
-    protocol : ``nk`` — MAP and mean rank with closure ancestors as positives;
+    protocol : ``nk`` (default) — MAP and mean rank with closure ancestors as positives;
         ``sala`` — MAP with graph neighbours, plus distortion; ``all`` — both.
     model : ``poincare`` (default), ``lorentz`` or ``euclidean`` coordinates; ``c`` the curvature −c.
     ids : the ids of the embedding's rows; they are matched to ``h.ids``.
@@ -431,12 +431,13 @@ def evaluate_embedding(
     import scipy.sparse as sp
 
     if metric is not None:
-        if protocol != "nk" and protocol != metric:
+        if protocol is not None:
             raise EmbgeoError(f"metric= is the former name of protocol=; both were given ({metric!r}, {protocol!r})", hint="give protocol= only")
         import warnings
 
         warnings.warn("evaluate_embedding(metric=) is now protocol=", DeprecationWarning, stacklevel=2)
         protocol = metric
+    protocol = "nk" if protocol is None else protocol
     if protocol not in METRICS:
         raise EmbgeoError(f"protocol must be one of {', '.join(METRICS)}, got {protocol!r}")
     n = h.n_nodes

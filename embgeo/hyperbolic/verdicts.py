@@ -148,8 +148,12 @@ def _tie_pair(ball: float, plane: float, tie: float, *, relative: bool) -> tuple
     or not as the exact one is: 0.5474 vs 0.5669 (a tie: 0.0195 < 0.02), not 0.547 vs 0.567."""
     from decimal import Decimal
 
+    if not (np.isfinite(ball) and np.isfinite(plane)):
+        return f"{float(ball):.3f}", f"{float(plane):.3f}"
+
     def diff(a, b):
-        return (a - b) / max(abs(b), Decimal("1e-300")) if relative else a - b
+        tiny = Decimal("1e-300") if isinstance(b, Decimal) else 1e-300
+        return (a - b) / max(abs(b), tiny) if relative else a - b
 
     limit = Decimal(repr(float(tie)))  # as the reader reads it, in decimal arithmetic (0.567 − 0.547 is 0.020)
     exact = diff(float(ball), float(plane))

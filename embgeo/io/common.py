@@ -82,7 +82,7 @@ def id_array(values, what: str) -> np.ndarray:
 
 #: a numeric column holding each of 0 … n−1 (or 1 … n) exactly once over at least this many rows is
 #: ambiguous (a row index or a dimension?) and refused; with fewer rows it stays a dimension
-INDEX_MIN_ROWS = 4
+INDEX_MIN_ROWS = 20  # fewer rows: a small grid or line of integer coordinates is data (0 … 4 is not evidence)
 
 
 def index_like_columns(matrix: np.ndarray, block_rows: int = 65536) -> list[tuple[int, int]]:

@@ -142,7 +142,8 @@ def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None
     key = id_col if id_col is not None else ("id" if "id" in header else None)
     if key is None and join != "row-order":
         j = next((j for j, h in enumerate(header) if is_index_name(h)), None)
-        if j is not None:
+        in_order = j is not None and es.ids is None and [r[j].strip() if j < len(r) else "" for r in rows] == [str(i) for i in range(len(rows))]
+        if j is not None and not in_order:  # (0 … n−1 in file order over id-less rows: both joins agree, nothing to guess)
             name = header[j]
             raise EmbgeoError(f"column {_column_label(header, j)} is named like a row index or id column but not 'id', so it is not known "
                               "whether the rows join on it or by row order", source=src,
@@ -196,6 +197,10 @@ def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None
         if name == key:
             continue
         attrs[name] = column_array([cols[j][i] for i in order])
+        old = (es.attributes or {}).get(name)
+        if old is not None and not _same_column(np.asarray(old), attrs[name]):  # which of the two? never the labels' silently
+            raise EmbgeoError(f"column '{name}' is in the embeddings file {es.source} and in the labels file, with different values",
+                              source=src, hint=f"rename column '{name}' in one of the two files (or drop it from one)")
     out = es.with_attributes(attrs)
     return replace(out, provenance={**out.provenance, "labels": src, "labels_join": how})
 
@@ -219,3 +224,12 @@ def _refuse_leak(es: EmbeddingSet, header, cols, key, order, src: str) -> None:
                           "the vectors would carry the attribute itself", source=src,
                           hint=f"remove column '{name}' from the embeddings file (keep it in the labels file only), or rename one of the two "
                                "if they are different things")
+
+
+def _same_column(a: np.ndarray, b: np.ndarray) -> bool:
+    """Do two attribute columns hold the same values (NaN equal to NaN; text compared as text)?"""
+    if a.shape != b.shape:
+        return False
+    if a.dtype.kind in "fiu" and b.dtype.kind in "fiu":
+        return bool(np.array_equal(a.astype(np.float64), b.astype(np.float64), equal_nan=True))
+    return [str(v) for v in a] == [str(v) for v in b]

@@ -45,6 +45,7 @@ MISSING = frozenset(("", "na", "n/a", "null", "none", "nil", "-"))
 _INT = re.compile(r"[+-]?[0-9]+")
 _UINT = re.compile(r"[0-9]+")
 # a number written with a comma: a decimal comma (0,5), a thousands separator (1,000) or both (1.234,5)
+_WHOLE_FLOAT = re.compile(r"^([+-]?[0-9]+)\.0+$")  # an id written as a whole-number float
 _COMMA_NUMBER = re.compile(r"(?=[^,]*,)[+-]?[0-9]*(?:[.,][0-9]+)+(?:[eE][+-]?[0-9]+)?")
 #: names of a row-index column (pandas' ``Unnamed: 0``, ``index``, an empty name, ``id``): never a dimension
 INDEX_NAMES = frozenset(("", "id", "ids", "idx", "index", "row_id", "rowid", "unnamed: 0"))
@@ -432,7 +433,7 @@ def _read_delimited(path, key, id_col, delimiter, bad_cells, dtype) -> Embedding
                 if not ident:
                     raise EmbgeoError(f"line {line}, column {column_label(header, idj)}: the id is empty",
                                       hint="every row needs an id; fill it in or remove the row")
-                ids.append(ident)
+                ids.append(_WHOLE_FLOAT.sub(r"\1", ident))  # "3.0" (pandas after a NaN) is the id "3", as in every reader
 
         for line, r in sample:
             take(line, r)

@@ -65,7 +65,7 @@ def _ambiguous(p: Path, what: str, *, matrix: str):
     suffix = p.suffix.lower()
     header = "id1,id2[,weight]" if suffix == ".csv" else "id1 id2 [weight]"
     other = {".csv": f"for {matrix} give --input-format csv", ".tsv": f"for {matrix} give --input-format tsv"}.get(
-        suffix, f"for word vectors give --input-format text; for {matrix} save it as .npy")
+        suffix, f"for {matrix} give --input-format tsv (numbers separated by spaces); for word vectors give --input-format text")
     return EmbgeoError(f"{what}: an edge list or {matrix}? embgeo does not guess", source=str(p),
                        hint=f"name an edge list .edges or start it with the header {header}; {other}")
 
