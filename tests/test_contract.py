@@ -149,8 +149,8 @@ def _without_timing(obj):
 def test_a_second_run_gives_the_same_output(name, data, run_cli):
     """Reproducible: the same command, inputs and seed give the same JSON, byte for byte, but for the
     timing values (TIMING_KEYS) — no unseeded randomness, no clock, no state left by the first run. Both runs
-    are in this process (one BLAS thread, one hash seed); across processes it was checked by hand (14
-    commands, PYTHONHASHSEED 1 and 2: identical).
+    are in this process (one BLAS thread, one hash seed); across processes with other hash seeds: the
+    next test (four commands that read labels and ids or bootstrap).
     (The CSV and the tables are rendered from the same results.) delta runs its sampled search here, the
     seeded path (its exact search, the contract run's, has no randomness)."""
     args = _args(name, data) + (["-m", "sampled", "--quadruples", "20000", "--subsets", "5"] if name == "hyperbolic delta" else [])
@@ -158,6 +158,25 @@ def test_a_second_run_gives_the_same_output(name, data, run_cli):
     assert first.code == second.code == 0, (name, first.stderr, second.stderr)
     a, b = json.loads(first.stdout), json.loads(second.stdout)
     assert json.dumps(_without_timing(a)) == json.dumps(_without_timing(b)), name
+
+
+@pytest.mark.parametrize("name", ["id", "rank", "cosine", "info"])
+def test_two_processes_with_other_hash_seeds_give_the_same_output(name, data):
+    """Across processes too (the in-process test above shares one hash seed): string hashing decides the
+    order of sets and dicts of labels and ids; two processes with PYTHONHASHSEED 1 and 2 must print the
+    same JSON but for the timing values. Commands that read labels, ids or draw bootstrap samples."""
+    import os
+    import subprocess
+    import sys
+
+    outs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        proc = subprocess.run([sys.executable, "-m", "embgeo", "-q", *map(str, _args(name, data)), "-f", "json"],
+                              capture_output=True, text=True, env=env, timeout=300)
+        assert proc.returncode == 0, (name, proc.stderr)
+        outs.append(json.dumps(_without_timing(json.loads(proc.stdout))))
+    assert outs[0] == outs[1], name
 
 
 def test_fail_on_gate_exits_1_after_writing(tmp_path, run_cli):
