@@ -206,9 +206,7 @@ def combinatorial(
     ds = distortion_sources if distortion_sources is not None else (200 if big else None)
     with about(edges):
         r = embed_hierarchy(h, dim=dim, eps=eps, tau=tau, precision=_precision(precision), root=root, weighted=weighted, max_queries=mq, distortion_sources=ds, seed=seed_value(seed))
-    e = r.embedding
-    if not e.float64_enough:
-        message(f"{edges}: the tree needs {e.bits_needed} bits (max radius {e.max_radius:.1f}); engine: {e.engine}")
+    e = r.embedding  # (bits needed and the engine: a note of the result, not a second line on stderr)
     if coords is not None:
         _write_coords(coords, r.ids, e.coordinates, text=e.coordinates_text)
         message(f"wrote {coords} ({e.n_nodes} × {e.dim})")
