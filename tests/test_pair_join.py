@@ -316,3 +316,25 @@ def test_a_stacks_empty_id_is_refused_like_a_matrixs(tmp_path, run_cli, layer_fi
     np.savez(tmp_path / "stack_empty_id.npz", embeddings=np.stack([A0, A1]), ids=bad)
     r = run_cli(["id", tmp_path / "stack_empty_id.npz", "--layers", "-m", "twonn"])
     assert r.code == 2 and "row 7: the id is empty" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_pandas_inputs_pair_by_their_index():
+    """A DataFrame's index is its row ids (the default RangeIndex is row order): a shuffled second
+    frame pairs by index, as EmbeddingSets pair by id (it was paired by position: alignment 2.0, not 0.04)."""
+    import pandas as pd
+
+    from embgeo import alignment, compare
+    from embgeo.errors import EmbgeoError
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(150, 12))
+    Y = X + 0.2 * rng.normal(size=(150, 12))
+    ids = [f"i{j}" for j in range(150)]
+    p = rng.permutation(150)
+    dX, dY = pd.DataFrame(X, index=ids), pd.DataFrame(Y, index=ids).iloc[p]
+    assert alignment(dX, dY).value == pytest.approx(alignment(X, Y).value, rel=1e-12)
+    assert compare(dX, dY, n_boot=0, n_perm=0, methods=["cka"]).get("cka_linear").value == pytest.approx(
+        compare(X, Y, n_boot=0, n_perm=0, methods=["cka"]).get("cka_linear").value, rel=1e-12)
+    with pytest.raises(EmbgeoError, match="carry row ids but"):
+        alignment(dX, pd.DataFrame(Y))  # an index on one side only: which pairing?
+    assert alignment(pd.DataFrame(X), pd.DataFrame(Y)).value == pytest.approx(alignment(X, Y).value, rel=1e-12)

@@ -69,9 +69,14 @@ def check_join(join) -> str:
 
 
 def input_ids(s) -> np.ndarray | None:
-    """The row ids of ``s`` as text (an array has none)."""
+    """The row ids of ``s`` as text (an array has none; a pandas DataFrame or Series has its index,
+    unless that is the default ``0 … n−1`` RangeIndex, which is row order)."""
     if isinstance(s, np.ndarray):
         return None
+    if type(s).__module__.startswith("pandas"):
+        index = s.index
+        default = type(index).__name__ == "RangeIndex" and index.start == 0 and index.step == 1
+        return None if default else ids_as_text(index.to_numpy())
     ids = getattr(s, "ids", None)
     return None if ids is None else ids_as_text(ids)
 
