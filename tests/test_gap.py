@@ -278,3 +278,21 @@ def test_toolkit_bad_input():
         modality_gap(X, Y, classes=np.eye(3, 8), class_labels=np.full(50, 3))
     with pytest.raises(EmbgeoError, match="temperature"):
         modality_gap(X, Y, temperature=0)
+
+
+def test_modality_gap_refuses_arguments_it_would_misuse():
+    """A NaN in the sweep gave a row of None; a 2-D direction was flattened; class_labels without classes
+    were ignored. A sweep string is read as the CLI reads it."""
+    from embgeo.errors import EmbgeoError
+    from embgeo.uniformity.gap import modality_gap
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 8))
+    Y = X + 0.3
+    for kw, match in ((dict(sweep=[0, np.nan, 1]), "finite"), (dict(direction=np.ones((2, 4))), "one vector"),
+                      (dict(class_labels=np.zeros(80, int)), "go together")):
+        with pytest.raises(EmbgeoError, match=match):
+            modality_gap(X, Y, separability=False, **kw)
+    assert modality_gap(X, Y, separability=False, sweep="0:1:0.5").sweep.shift.tolist() == [0.0, 0.5, 1.0]
+    with pytest.raises(EmbgeoError, match="positive number"):
+        modality_gap(X, Y, separability=False, t=True)  # a bool is not a number (it ran with t = 1)

@@ -278,3 +278,21 @@ def test_cli_layers_class_and_attribute(tmp_path, run_cli):
     assert doc["settings"]["class"] == "c" and doc["settings"]["folds"] == 5
     r = run_cli(["layers", tmp_path / "s.npy", "--labels", tmp_path / "l.csv", "--attr", "c"])
     assert r.code == 2 and "not numeric" in r.stderr
+
+
+def test_layer_suite_arguments_are_not_ignored_or_crashing():
+    """views and groups together are refused (groups were ignored); one ndarray view stack is a list of one;
+    a Generator seed works for the probe (it raised a raw TypeError in int(seed))."""
+    from embgeo.errors import EmbgeoError
+    from embgeo.layers import layer_suite
+
+    rng = np.random.default_rng(0)
+    S = rng.normal(size=(2, 60, 6))
+    V = S + 0.01 * rng.normal(size=S.shape)
+    with pytest.raises(EmbgeoError, match="views and groups"):
+        layer_suite(S, views=[V], groups=np.arange(60) // 2)
+    one = layer_suite(S, views=V)
+    assert np.allclose(one.values["infonce"], layer_suite(S, views=[V]).values["infonce"])
+    labels = np.arange(60) % 3
+    a = layer_suite(S, classes=labels, seed=np.random.default_rng(5)).values["probe_accuracy"]
+    assert np.all((a >= 0) & (a <= 1))

@@ -235,8 +235,13 @@ def layer_suite(
                               hint="give files extracted from the same model")
         names = names or [str(n) for n in tokens.layer_names]
     L = len(names)
+    if isinstance(views, np.ndarray):
+        views = [views]  # one view stack (its truth value is ambiguous)
+    if views is not None and len(views) and groups is not None:
+        raise EmbgeoError("views and groups both say which rows are views of one sample: give one of them",
+                          hint="views= (stacks of the same rows) or groups= (a group per row), not both")
     view_sets = []
-    if views:
+    if views is not None and len(views):
         for j, vs in enumerate(views):
             vl, _ = _stack_layers(vs)
             if len(vl) != L or any(a.shape != b.shape for a, b in zip(vl, layers or [])):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from embgeo.errors import EmbgeoError
+from embgeo.validation import as_rng
 
 
 def _labels(classes, n) -> np.ndarray:
@@ -39,7 +40,8 @@ def probe_accuracy(X, classes, *, n_folds: int = 5, seed=0) -> float:
     if folds < 2:
         raise EmbgeoError("every class needs at least 2 rows for a held-out probe", hint="drop rare classes first")
     accs = []
-    for tr, te in StratifiedKFold(folds, shuffle=True, random_state=int(seed)).split(X, y):
+    state = int(seed) if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else int(as_rng(seed).integers(2**31 - 1))
+    for tr, te in StratifiedKFold(folds, shuffle=True, random_state=state).split(X, y):
         clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
         clf.fit(X[tr], y[tr])
         accs.append(float(np.mean(clf.predict(X[te]) == y[te])))

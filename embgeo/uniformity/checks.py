@@ -15,7 +15,10 @@ from embgeo.errors import EmbgeoError
 
 
 def check_positive(name: str, value) -> float:
-    """``value`` as a float; raises unless it is a positive finite number (the message names ``name``)."""
+    """``value`` as a float; raises unless it is a positive finite number (the message names ``name``).
+    A bool or a string is not a number here (``t=True`` and ``t="2"`` were read as 1 and 2)."""
+    if isinstance(value, (bool, np.bool_, str, bytes)):
+        raise EmbgeoError(f"{name} must be a positive number, got {value!r} ({type(value).__name__})", hint="give a finite number above 0")
     try:
         v = float(value)
     except (TypeError, ValueError):

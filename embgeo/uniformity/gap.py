@@ -199,6 +199,9 @@ def modality_gap(
     alpha = check_positive("alpha", alpha)
     temperature = check_positive("temperature", temperature)
     confidence = check_confidence(confidence)
+    if (class_labels is None) != (classes is None):
+        raise EmbgeoError("classes and class_labels go together (zero-shot: the class of each X row among the classes)",
+                          hint="give both, or neither")
     if not (0.0 <= float(mixup_lambda) <= 1.0):
         raise EmbgeoError(f"mixup_lambda must lie in [0, 1], got {mixup_lambda!r}")
     if not (math.isfinite(float(shift_fraction)) and 0.0 <= float(shift_fraction) <= 2.0):
@@ -217,6 +220,8 @@ def modality_gap(
     u = delta / gap if gap > 0 else np.zeros(d)
     shift_vec, shift_name = delta, "centroid gap"
     if direction is not None:
+        if np.ndim(direction) != 1:
+            raise EmbgeoError(f"direction must be one vector of {d} values, got an array of shape {np.shape(direction)}")
         shift_vec = np.asarray(direction, dtype=np.float64).ravel()
         if shift_vec.shape != (d,):
             raise EmbgeoError(f"the direction has {shift_vec.size} values but the embeddings have {d} columns",
@@ -245,7 +250,11 @@ def modality_gap(
         if left:
             zs_note = (f"hit@{', hit@'.join(map(str, left))} left out: with only {k_classes} classes every row's class is among the top "
                        f"{left[0]}, so the hit rate would be 1 whatever the embeddings")
+    if isinstance(sweep, str):
+        sweep = parse_sweep(sweep)  # "START:STOP:STEP" or a comma list, as the CLI takes it
     sweep = None if sweep is None else np.asarray(sweep, dtype=np.float64).ravel()
+    if sweep is not None and not np.isfinite(sweep).all():
+        raise EmbgeoError(f"sweep holds a value that is not a finite number ({sweep[~np.isfinite(sweep)][0]})", hint="give finite shift values λ")
 
     ukw = dict(t=t, mode=mode, n_pairs=n_pairs, confidence=confidence, device=device, block=block)
     seeds = rng.integers(2**31 - 1, size=8)
