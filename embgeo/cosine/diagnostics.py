@@ -68,7 +68,7 @@ class CosineReport(Result):
     n_dims: int
     k: int
     neighbour_rows: int  # rows the neighbour diagnostics used (all, or a seeded sample)
-    seed: int
+    seed: int | None  # the int seed given; None for a Generator or fresh entropy (not reproducible from a number)
     anisotropy: AnisotropyResult
     isoscore: IsoScoreResult
     rogue_dimensions: RogueDimensionsResult
@@ -254,22 +254,24 @@ def cosine_diagnostics(
     k : neighbours per row for every neighbour diagnostic (default 10).
     factors : optional ``(A, B)`` with ``X ≈ A Bᵀ`` (A: n_users × r, B: n_items × r);
         the rescaling diagnostic then uses them, otherwise it rescales ``X`` itself.
-    factor_labels : optional class per row of B (precision@k under each rescaling).
-    attribute : optional numeric per-row attribute (e.g. frequency) for Spearman with the norm.
+    factor_labels : optional class per row of B (precision@k under each rescaling; only with ``factors``).
+    attribute : optional numeric per-row attribute (e.g. frequency) for Spearman with the norm (NaN: missing; ±inf is refused).
     n_pairs : random pairs for the sampled anisotropy (default 20000).
     top : how many rogue dimensions to name (default 3).
     n_components : all-but-the-top components (default ``max(1, round(d/100))``).
     floor : relative eigenvalue floor for whitening (default 1e-6 × λ₁).
     neighbour_sample : run the neighbour diagnostics (norms, hubness, rescaling of
         one matrix, post-processing) on a seeded sample of this many rows (default: all).
-    seed : seed for every sampled estimate.
+    seed : seed for every sampled estimate (an int, a ``numpy.random.Generator`` or None for fresh
+        entropy); the report records the int, and None for the other two.
     backend, device, approx : passed to :func:`embgeo.knn.engine.knn`.
     classes : optional class per row: retrieval against labels (:func:`embgeo.cosine.retrieval.retrieval`),
         on the neighbour sample when there is one.
-    relevant : optional ``(row, set_of_rows)`` list from relevance judgements (rows of ``X``; not with a sample).
+    relevant : optional ``(row, set_of_rows)`` list from relevance judgements (rows ``0 … n − 1`` of ``X``; not
+        with a sample; a query's own row is dropped from its set, and a query left without a relevant row is refused).
     similarities : the similarities retrieval compares (default all of ``SIMILARITIES``).
     n_bootstrap : bootstrap resamples of the retrieval queries (default 1000).
-    confidence : level of the retrieval intervals (default 0.95).
+    confidence : level of the retrieval intervals, strictly between 0 and 1 (default 0.95).
     margin : precision@k gain over raw cosine a similarity's whole interval must clear for ``bad`` (default 0.02).
     on_step : optional ``callable(name)`` called before each diagnostic (progress).
 
@@ -277,22 +279,60 @@ def cosine_diagnostics(
     -------
     CosineReport, whose ``verdict()`` is the worst verdict.
     """
+    from embgeo.cosine.retrieval import SIMILARITIES, check_bootstrap, check_level, check_relevant
+
     X = as_matrix(X, name="X", min_rows=3, allow_zero_rows=False)
     n, d = X.shape
     if not isinstance(k, (int, np.integer)) or k < 1:
         raise EmbgeoError(f"k must be a positive integer, got {k!r}")
+    # every argument is checked against X before anything is sampled or computed
+    confidence = check_level(confidence)
+    if factors is not None:
+        from embgeo.cosine.rescaling import check_factors
+
+        factors = check_factors(factors, factor_labels, labels_name="factor_labels")
+    elif factor_labels is not None:
+        raise EmbgeoError("factor_labels label the rows of B in factors=(A, B), but no factors were given",
+                          hint="pass factors=(A, B) as well, or drop factor_labels; classes= labels the rows of X")
+    if attribute is not None:
+        try:
+            attribute = np.asarray(attribute, dtype=np.float64).reshape(-1)
+        except (TypeError, ValueError):
+            raise EmbgeoError(f"attribute '{attribute_name}' is not numeric", hint="pass one number per row (NaN where missing)") from None
+        if attribute.size != n:
+            raise EmbgeoError(f"attribute '{attribute_name}' has {attribute.size} values for {n} rows",
+                              hint="pass one value per row of X, in X's order")
+        from embgeo.cosine.neighbors import check_attribute
+
+        check_attribute(attribute, attribute_name)  # ±inf, constant (or < 3 values): refused, as embgeo rank refuses it
+    if classes is not None and relevant is not None:
+        raise EmbgeoError("classes and relevant both define what is relevant", hint="pass one of them")
+    if classes is not None:
+        classes = np.asarray(classes, dtype=object).reshape(-1)
+        if classes.size != n:
+            raise EmbgeoError(f"classes has {classes.size} values for {n} rows", hint="pass one class per row of X, in X's order")
+    if classes is not None or relevant is not None:
+        n_bootstrap = check_bootstrap(n_bootstrap)
+        unknown = [m for m in (similarities or ()) if m not in SIMILARITIES]
+        if unknown:
+            raise EmbgeoError(f"unknown similarity '{unknown[0]}'", hint=f"use one of: {', '.join(SIMILARITIES)}")
+        if relevant is not None:
+            relevant = check_relevant(relevant, n)
+            if not relevant:
+                raise EmbgeoError("no row has a relevant row: no query to evaluate", hint="give relevant=[(row, set_of_rows), …] with rows of X")
+    if neighbour_sample is not None and (isinstance(neighbour_sample, (bool, np.bool_))
+                                         or not isinstance(neighbour_sample, (int, np.integer)) or neighbour_sample < 1):
+        raise EmbgeoError(f"neighbour_sample must be a positive whole number of rows, got {neighbour_sample!r}",
+                          hint="e.g. 5000, or None for every row")
+    sampled = neighbour_sample is not None and neighbour_sample < n
+    if sampled and relevant is not None:
+        raise EmbgeoError("relevance judgements name rows of the whole matrix; they cannot be used with a neighbour sample",
+                          hint="drop --sample, or use --class")
     step = on_step or (lambda name: None)
     rng = as_rng(seed)
     seeds = rng.integers(0, 2**31 - 1, size=6)
-    if attribute is not None:
-        attribute = np.asarray(attribute, dtype=np.float64).reshape(-1)
-        if attribute.size != n:
-            raise EmbgeoError(f"attribute '{attribute_name}' has {attribute.size} values for {n} rows")
-        from embgeo.cosine.neighbors import check_attribute
-
-        check_attribute(attribute, attribute_name)  # constant (or < 3 values): refused, as embgeo rank refuses it
     Xn, attr_n = X, attribute
-    if neighbour_sample is not None and neighbour_sample < n:
+    if sampled:
         if neighbour_sample <= k:
             raise EmbgeoError(f"the neighbour sample ({neighbour_sample} rows) must exceed k={k}")
         rows = seeded_rows(n, neighbour_sample, seed)  # the --sample of every command (embgeo.validation)
@@ -321,7 +361,7 @@ def cosine_diagnostics(
     hub = hubness(Xn, k=k, cosine_neighbors=raw_nb, centred_neighbors=cen_nb, **opts)
     step("rescaling")
     if factors is not None:
-        A, B = factors
+        A, B = factors  # checked (a pair of matrices of one rank) before anything was computed
         resc = factor_rescaling(A, B, k=k, labels=factor_labels, seed=int(seeds[3]), backend=backend, device=device, approx=approx)
     else:
         resc = dimension_rescaling(Xn, k=k, raw_neighbors=raw_nb, floor=floor, spec=spec_n, **opts)
@@ -330,18 +370,16 @@ def cosine_diagnostics(
     parts = dict(anisotropy=aniso, isoscore=iso, rogue_dimensions=rogue, norms=nrm, hubness=hub, rescaling=resc, postprocessing=post)
     ret = None
     if classes is not None or relevant is not None:
-        from embgeo.cosine.retrieval import SIMILARITIES, retrieval
+        from embgeo.cosine.retrieval import retrieval
 
         step("retrieval")
-        if Xn is not X and relevant is not None:
-            raise EmbgeoError("relevance judgements name rows of the whole matrix; they cannot be used with a neighbour sample",
-                              hint="drop --sample, or use --class")
-        if Xn is not X:
-            classes = None if classes is None else np.asarray(classes, dtype=object)[rows]
+        if Xn is not X and classes is not None:
+            classes = classes[rows]
         ret = retrieval(Xn, labels=classes, relevant=relevant, k=k, methods=similarities or SIMILARITIES, n_components=n_components,
                         floor=floor, n_bootstrap=n_bootstrap, confidence=confidence, seed=int(seeds[4]),
                         **({} if margin is None else {"margin": margin}))
-    return CosineReport(n, d, int(k), int(Xn.shape[0]), int(seed) if isinstance(seed, (int, np.integer)) else 0, **parts, retrieval=ret)
+    recorded = int(seed) if isinstance(seed, (int, np.integer)) and not isinstance(seed, (bool, np.bool_)) else None
+    return CosineReport(n, d, int(k), int(Xn.shape[0]), recorded, **parts, retrieval=ret)
 
 
 __all__ = [

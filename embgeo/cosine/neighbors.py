@@ -73,9 +73,15 @@ class NormsResult(Judged):
 
 def check_attribute(a, name: str = "attribute", *, source: str | None = None) -> np.ndarray:
     """Refuse an attribute whose Spearman correlation with the norm is undefined: fewer than 3 rows
-    with a value, or one value on every row (as ``embgeo rank`` refuses a constant attribute)."""
+    with a value, or one value on every row (as ``embgeo rank`` refuses a constant attribute); and one
+    with an infinite value (only NaN means missing), naming the row."""
     a = np.asarray(a, dtype=np.float64).reshape(-1)
-    have = a[np.isfinite(a)]
+    inf = np.flatnonzero(np.isinf(a))
+    if inf.size:  # only NaN means missing: an infinite value is an error in the data, not a gap to skip
+        more = f" (and {inf.size - 1} more rows)" if inf.size > 1 else ""
+        raise EmbgeoError(f"attribute '{name}' is {a[inf[0]]:g} on row {inf[0]}{more}", source=source,
+                          hint="only NaN marks a missing value: fix the value or set it to NaN")
+    have = a[~np.isnan(a)]
     if have.size < 3:
         raise EmbgeoError(f"attribute '{name}' has {have.size} rows with a value; its Spearman correlation with the norm needs at least 3",
                           source=source, hint="pass a column with values on more rows, or drop --attr")
@@ -96,7 +102,7 @@ def norms(X, *, k: int = 10, attribute=None, attribute_name: str = "attribute", 
       ``k`` (default 10) dot-product and cosine neighbours of every row: 1 means the
       norms change nothing, low values mean dot-product and cosine answer differently.
     - With ``attribute`` (length n, e.g. word frequency): Spearman ρ between the
-      norm and it (NaN rows skipped).
+      norm and it (NaN rows skipped; ±inf is refused, naming the row).
 
     Verdict: ``warn`` when Jaccard@k < 0.5 or |ρ| ≥ 0.3; ``bad`` when Jaccard@k < 0.2.
     """

@@ -102,6 +102,34 @@ def rescalings(A, B, *, spreads=DEFAULT_SPREADS, seed=0) -> list[tuple[str, np.n
     return out
 
 
+def check_factors(factors, labels=None, *, labels_name: str = "labels") -> tuple[np.ndarray, np.ndarray]:
+    """``factors`` as the float64 pair ``(A, B)`` of one factorisation ``X ≈ A Bᵀ``; raises unless it is a
+    2-tuple (or 2-list) of matrices of the same rank and ``labels`` (if given) has one entry per row of ``B``."""
+    if isinstance(factors, np.ndarray) or not isinstance(factors, (tuple, list)) or len(factors) != 2:
+        got = (f"an array of shape {factors.shape}" if isinstance(factors, np.ndarray)
+               else f"a {type(factors).__name__} of {len(factors)} items" if isinstance(factors, (tuple, list))
+               else f"a {type(factors).__name__}")
+        raise EmbgeoError(f"factors is (A, B), the user and item factors of one factorisation X ≈ A Bᵀ; got {got}",
+                          hint="pass factors=(A, B) with A n_users × r and B n_items × r")
+    A = as_matrix(factors[0], name="A (user factors)", min_rows=1, dtype=np.float64)
+    B = as_matrix(factors[1], name="B (item factors)", min_rows=2, dtype=np.float64, allow_zero_rows=False)
+    if A.shape[1] != B.shape[1]:
+        raise EmbgeoError(f"factor matrices disagree on the rank: A has {A.shape[1]} columns, B has {B.shape[1]}",
+                          hint="pass A (n_users × r) and B (n_items × r) of one factorisation X ≈ A Bᵀ")
+    if labels is not None:
+        try:
+            size = None if isinstance(labels, (str, bytes)) else len(labels)
+        except TypeError:
+            size = None
+        if size is None:
+            raise EmbgeoError(f"{labels_name} must be a sequence of labels, one per row of B, got {type(labels).__name__}",
+                              hint="give one label per item, in the order of B's rows")
+        if size != B.shape[0]:
+            raise EmbgeoError(f"{labels_name} has {size} entries for {B.shape[0]} rows of B",
+                              hint="give one label per item, in the order of B's rows")
+    return A, B
+
+
 def factor_rescaling(A, B, *, k: int = 10, spreads=DEFAULT_SPREADS, labels=None, seed=0, check_entries: int = 1000,
                      backend: str = "numpy", device: str = "cpu", approx: bool = False) -> RescalingResult:
     """Cosine neighbours of the item factors ``B`` under rescalings that leave every dot product unchanged.
@@ -120,14 +148,8 @@ def factor_rescaling(A, B, *, k: int = 10, spreads=DEFAULT_SPREADS, labels=None,
     """
     from embgeo.cosine.neighbors import check_k, neighbours
 
-    A = as_matrix(A, name="A (user factors)", min_rows=1, dtype=np.float64)
-    B = as_matrix(B, name="B (item factors)", min_rows=2, dtype=np.float64, allow_zero_rows=False)
-    if A.shape[1] != B.shape[1]:
-        raise EmbgeoError(f"factor matrices disagree on the rank: A has {A.shape[1]} columns, B has {B.shape[1]}",
-                          hint="pass A (n_users × r) and B (n_items × r) of one factorisation X ≈ A Bᵀ")
+    A, B = check_factors((A, B), labels)
     k = check_k(k, B.shape[0])
-    if labels is not None and len(labels) != B.shape[0]:
-        raise EmbgeoError(f"labels has {len(labels)} entries for {B.shape[0]} rows of B")
     opts = dict(backend=backend, device=device, approx=approx, seed=seed)
     rng = as_rng(seed)
     ia = np.sort(rng.choice(A.shape[0], size=min(check_entries, A.shape[0]), replace=False))

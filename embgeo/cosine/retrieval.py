@@ -202,6 +202,70 @@ def relevant_from_qrels(pairs, ids) -> tuple[list, int]:
     return sorted(rel.items()), skipped
 
 
+def _row_number(v, n: int, what: str) -> int:
+    """``v`` as a row number of ``X`` (0 … n − 1); raises naming ``what`` (negative numbers do not count from the end)."""
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+        raise EmbgeoError(f"{what} is {v!r}, not a row number", hint=f"name rows of X by their numbers 0 … {n - 1}")
+    if not 0 <= v < n:
+        raise EmbgeoError(f"{what} is row {int(v)}, but X has rows 0 … {n - 1}",
+                          hint="row numbers count from 0 and a negative one does not count from the end: fix the number or drop the pair")
+    return int(v)
+
+
+def check_relevant(relevant, n: int) -> list:
+    """``relevant`` (a list of ``(row, set_of_rows)``, or a mapping row → rows) checked against the ``n`` rows of ``X``:
+    every row number an integer in ``0 … n − 1``, no query twice, and every query with a relevant row other than
+    itself (the query itself is dropped from its set: it is never among its own neighbours). Returns the pairs in the
+    given order as ``(int, set[int])``; raises an :class:`EmbgeoError` naming the pair otherwise."""
+    from collections.abc import Iterable, Mapping
+
+    if isinstance(relevant, Mapping):
+        relevant = list(relevant.items())
+    if isinstance(relevant, (str, bytes, np.ndarray)) or not isinstance(relevant, Iterable):
+        raise EmbgeoError(f"relevant must be a list of (row, set_of_rows) pairs, got {type(relevant).__name__}",
+                          hint="e.g. relevant=[(0, {3, 7}), (1, {2})]")
+    out, seen = [], {}
+    for p, pair in enumerate(relevant):
+        try:
+            q, rel = pair
+        except (TypeError, ValueError):
+            raise EmbgeoError(f"relevant[{p}] is not a (row, set_of_rows) pair", hint="e.g. relevant=[(0, {3, 7}), (1, {2})]") from None
+        q = _row_number(q, n, f"the query of relevant[{p}]")
+        if q in seen:
+            raise EmbgeoError(f"relevant[{p}] repeats query row {q} (first in relevant[{seen[q]}])",
+                              hint="give each query once, with the union of its relevant rows")
+        seen[q] = p
+        if isinstance(rel, (str, bytes)) or not isinstance(rel, Iterable):
+            raise EmbgeoError(f"relevant[{p}] (query row {q}) has {rel!r} where a set of relevant rows belongs",
+                              hint=f"write ({q}, {{row, …}}), e.g. ({q}, {{{rel!r}}})" if isinstance(rel, (int, np.integer)) else "give a set of row numbers")
+        rows = {_row_number(v, n, f"a relevant row of relevant[{p}] (query row {q})") for v in rel}
+        rows.discard(q)
+        if not rows:
+            raise EmbgeoError(f"relevant[{p}] (query row {q}) has no relevant row other than the query itself",
+                              hint="add its relevant rows, or drop the pair")
+        out.append((q, rows))
+    return out
+
+
+def check_level(confidence) -> float:
+    """``confidence`` as a float (:func:`embgeo.uniformity.checks.check_confidence`); raises unless it lies strictly
+    between 0 and 1, with the one message for 0, a negative level and a percentage."""
+    from embgeo.uniformity.checks import check_confidence
+
+    try:
+        return check_confidence(confidence)
+    except EmbgeoError:
+        raise EmbgeoError(f"confidence must lie strictly between 0 and 1, got {confidence!r}",
+                          hint="e.g. 0.95 for 95 % intervals") from None
+
+
+def check_bootstrap(n_bootstrap) -> int:
+    """``n_bootstrap`` as an int; raises unless it is a whole number ≥ 0 (0: no intervals)."""
+    if isinstance(n_bootstrap, (bool, np.bool_)) or not isinstance(n_bootstrap, (int, np.integer)) or n_bootstrap < 0:
+        raise EmbgeoError(f"n_bootstrap must be a whole number ≥ 0, got {n_bootstrap!r}", hint="e.g. 1000 (0: no intervals)")
+    return int(n_bootstrap)
+
+
 def read_qrels(path) -> list[tuple[str, str]]:
     """Relevance judgements: one pair per line, ``query doc`` (2 columns), ``query doc relevance`` (3) or
     TREC ``query iteration doc relevance`` (4); separated by tabs, commas or spaces; a header line
@@ -357,7 +421,9 @@ def retrieval(
     """precision@k / recall@k / nDCG@k of every similarity in ``methods`` against ground truth.
 
     ``X`` (n_samples, n_features); ``labels`` (n_samples,) class of each row, or
-    ``relevant`` a list of ``(row, set_of_relevant_rows)`` (see :func:`relevant_from_qrels`).
+    ``relevant`` a list of ``(row, set_of_relevant_rows)`` (see :func:`relevant_from_qrels`), rows
+    numbered ``0 … n − 1`` (checked by :func:`check_relevant`: a row outside them, a repeated query or a
+    query with no relevant row but itself is refused).
     ``k`` (10) ranks and neighbours of the reductions; ``candidates`` (100) rows re-ranked
     by the hubness reductions; ``n_components``/``floor`` of all-but-the-top and whitening;
     ``n_bootstrap`` (1000) resamples of the queries at ``confidence`` (0.95); ``margin`` (0.02)
@@ -380,6 +446,8 @@ def retrieval(
         methods.insert(0, "cosine")
     if (labels is None) == (relevant is None):
         raise EmbgeoError("retrieval needs class labels or relevance judgements (one of them)", hint="pass --class COLUMN or --qrels FILE")
+    confidence = check_level(confidence)
+    n_bootstrap = check_bootstrap(n_bootstrap)
     if labels is not None:
         labels = np.asarray(labels, dtype=object).reshape(-1)
         if labels.size != n:
@@ -387,6 +455,7 @@ def retrieval(
         relevant = relevant_from_labels(labels)
         source = "classes"
     else:
+        relevant = check_relevant(relevant, n)
         source = "qrels"
     if not relevant:
         raise EmbgeoError("no row has a relevant row: no query to evaluate", hint="each class needs at least two rows (or the qrels must name rows of X)")
