@@ -19,7 +19,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.validation import sample_note, seeded_rows
+from embgeo.arguments import check_count, check_level, check_number, method_list
+from embgeo.validation import as_rng, sample_note, seeded_rows
 from embgeo.compare.replicates import gram_replicates, procrustes_replicates, quantiles, scaled_ci
 from embgeo.compare.results import (  # noqa: F401  (re-exported)
     BAD_CKA, BAD_MUTUAL_KNN, DEFAULT_MEASURES, IDENTITY, MEASURES, METRICS, OK_CKA, OK_MUTUAL_KNN, QUANTIZE, CompareMatrix,
@@ -68,7 +69,7 @@ def quantize(X, kind: str) -> np.ndarray:
 def check_methods(methods) -> tuple[str, ...]:
     if methods is None:
         return DEFAULT_MEASURES
-    methods = [str(m).strip().lower().replace("-", "_") for m in methods]
+    methods = [m.lower().replace("-", "_") for m in method_list("methods", methods)]
     if "all" in methods:
         return tuple(MEASURES)
     aliases = {"cka_linear": "cka", "linear_cka": "cka", "unbiased_cka": "cka_unbiased", "cka_linear_unbiased": "cka_unbiased",
@@ -185,12 +186,19 @@ class _Settings:
     n_boot: int
     n_perm: int
     confidence: float
-    seed: int
+    seed: int  # the int every stream derives from (drawn from a Generator / fresh entropy when seed is not an int)
     resample_rows: int
     rsa_rows: int
     rbf_rows: int
     rbf_sigma: float
     approx: bool
+    seed_given: object = 0  # the seed as given: an int, None or a numpy Generator
+    sample: int | None = None
+
+    @property
+    def recorded_seed(self) -> int | None:
+        """The seed as results record it: the int given, else None (fresh entropy or a Generator)."""
+        return int(self.seed_given) if isinstance(self.seed_given, (int, np.integer)) else None
 
 
 def _pair(sx: _Space, sy: _Space, st: _Settings, *, pair_seed, n_total: int, join: str, sampled: bool, client=None) -> CompareResult:
@@ -380,7 +388,7 @@ def _pair(sx: _Space, sy: _Space, st: _Settings, *, pair_seed, n_total: int, joi
     order = {mid: i for i, mid in enumerate(mid for meth in MEASURES for mid in MEASURES[meth])}
     out.sort(key=lambda mm: (order[mm.metric], mm.k or 0))
     return CompareResult(x=sx.name, y=sy.name, n_rows=n, n_rows_total=n_total, n_dims_x=sx.d, n_dims_y=sy.d, metric=st.metric, join=join,
-                         sampled=sampled, measures=tuple(out), notes=tuple(notes))
+                         sampled=sampled, measures=tuple(out), notes=tuple(notes), seed=st.recorded_seed)
 
 
 def _overlap(A: np.ndarray, B: np.ndarray, k: int) -> np.ndarray:
@@ -389,19 +397,35 @@ def _overlap(A: np.ndarray, B: np.ndarray, k: int) -> np.ndarray:
     return (both[:, 1:] == both[:, :-1]).sum(axis=1) / k
 
 
-def _settings(methods, k, metric, n_boot, n_perm, confidence, seed, resample_rows, rsa_rows, rbf_rows, rbf_sigma, approx) -> _Settings:
+def _settings(methods, k, metric, n_boot, n_perm, confidence, seed, resample_rows, rsa_rows, rbf_rows, rbf_sigma, approx, sample=None) -> _Settings:
     if metric not in METRICS:
         raise EmbgeoError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
-    ks = (k,) if isinstance(k, (int, np.integer)) else tuple(int(v) for v in k)
-    if not ks or min(ks) < 1:
-        raise EmbgeoError("k must be at least 1", hint="e.g. -k 10 or -k 5,10,50")
-    if not 0 < confidence < 1:
-        raise EmbgeoError(f"confidence must lie in (0, 1), got {confidence}")
-    for name, v, lo in (("n_boot", n_boot, 0), ("n_perm", n_perm, 0), ("resample_rows", resample_rows, 10), ("rsa_rows", rsa_rows, 4), ("rbf_rows", rbf_rows, 4)):
-        if int(v) < lo:
-            raise EmbgeoError(f"{name} must be at least {lo}, got {v}")
-    return _Settings(check_methods(methods), ks, metric, int(n_boot), int(n_perm), float(confidence), int(seed), int(resample_rows),
-                     int(rsa_rows), int(rbf_rows), float(rbf_sigma), bool(approx))
+    k_hint = "one whole number or a sequence of them, e.g. k=10 or k=(5, 10, 50)"
+    if isinstance(k, (str, bytes)) or not (np.iterable(k) or isinstance(k, (int, np.integer, float, np.floating))):
+        raise EmbgeoError(f"k must be an integer or a sequence of integers, got {k!r}", hint=k_hint)
+    ks = tuple(check_count("k", v, minimum=1, hint=k_hint) for v in (k if np.iterable(k) else (k,)))
+    if not ks:
+        raise EmbgeoError("k is empty", hint=k_hint)
+    confidence = check_level(confidence)
+    counts = {name: check_count(name, v, minimum=lo, hint=hint) for name, v, lo, hint in (
+        ("n_boot", n_boot, 0, "0 switches the intervals off"), ("n_perm", n_perm, 0, "0 switches the null bands off"),
+        ("resample_rows", resample_rows, 10, None), ("rsa_rows", rsa_rows, 4, None), ("rbf_rows", rbf_rows, 4, None))}
+    if sample is not None:
+        sample = check_count("sample", sample, minimum=4, hint="compare a seeded sample of at least 4 rows, or sample=None for every row")
+    sigma = check_number("rbf_sigma", rbf_sigma)
+    if not (np.isfinite(sigma) and sigma > 0):
+        raise EmbgeoError(f"rbf_sigma must be a positive finite number, got {rbf_sigma!r}",
+                          hint="the RBF bandwidth in units of the median distance, e.g. rbf_sigma=1.0")
+    seed_hint = "pass a non-negative int, a numpy Generator, or None for fresh entropy"
+    if isinstance(seed, (bool, np.bool_)):
+        raise EmbgeoError(f"seed must be a non-negative integer, a numpy Generator or None, got {seed!r}", hint=seed_hint)
+    try:
+        rng = as_rng(seed)  # refuses a negative or non-integer seed
+    except EmbgeoError as exc:
+        raise EmbgeoError(exc.message, hint=seed_hint) from None
+    stream = int(seed) if isinstance(seed, (int, np.integer)) else int(rng.integers(0, 2**31 - 1))
+    return _Settings(check_methods(methods), ks, metric, counts["n_boot"], counts["n_perm"], confidence, stream, counts["resample_rows"],
+                     counts["rsa_rows"], counts["rbf_rows"], sigma, bool(approx), seed_given=seed, sample=sample)
 
 
 def _sample_rows(n: int, sample: int | None, seed: int) -> np.ndarray | None:
@@ -444,7 +468,8 @@ def compare_many(inputs, *, names=None, pairs=None, kind: str = "inputs", method
 
     if len(inputs) < 2:
         raise EmbgeoError("compare needs at least two spaces", hint="give X and Y, --layers on a stack, --prefix-dims or --quantize")
-    st = _settings(methods, k, metric, n_boot, n_perm, confidence, seed, resample_rows, rsa_rows, rbf_rows, rbf_sigma, approx)
+    st = _settings(methods, k, metric, n_boot, n_perm, confidence, seed, resample_rows, rsa_rows, rbf_rows, rbf_sigma, approx, sample)
+    sample = st.sample
     names = _names(inputs, names)
     al = align_rows(inputs, join=join, names=names)
     n_total = al.matrices[0].shape[0]
@@ -459,9 +484,9 @@ def compare_many(inputs, *, names=None, pairs=None, kind: str = "inputs", method
             progress(1)
     notes = []
     if sample is None and rows is not None:  # the default sample above EXACT_MAX_ROWS rows
-        note = sample_note(rows.size, n_total, st.seed, default=f"the default above {EXACT_MAX_ROWS} rows, exact up to {EXACT_MAX_ROWS}")
+        note = sample_note(rows.size, n_total, st.seed_given, default=f"the default above {EXACT_MAX_ROWS} rows, exact up to {EXACT_MAX_ROWS}")
     else:  # None, or the note of the --sample asked for (also when it is not below the rows)
-        note = sample_note(sample, n_total, st.seed)
+        note = sample_note(sample, n_total, st.seed_given)
     if note is not None:
         notes.append(note)
     if client is not None and ("mutual_knn" in st.methods or "imbalance" in st.methods):
@@ -474,7 +499,7 @@ def compare_many(inputs, *, names=None, pairs=None, kind: str = "inputs", method
         for note in r.notes:
             if note not in notes:
                 notes.append(note)
-    return CompareMatrix(names=tuple(names), pairs=tuple(results), kind=kind, notes=tuple(notes))
+    return CompareMatrix(names=tuple(names), pairs=tuple(results), kind=kind, notes=tuple(notes), seed=st.recorded_seed)
 
 
 def compare(X, Y, *, methods=None, k=10, metric: str = "cosine", n_boot: int = 100, n_perm: int = 100, confidence: float = 0.95,

@@ -79,6 +79,7 @@ class CompareResult(Result):
     sampled: bool
     measures: tuple = field(repr=False)
     notes: tuple = ()
+    seed: int | None = None  # the seed as given (None: fresh entropy or a numpy Generator)
 
     def get(self, metric: str, k: int | None = None) -> Measure | None:
         for m in self.measures:
@@ -92,7 +93,7 @@ class CompareResult(Result):
 
     def to_dict(self) -> dict:
         d = {"x": self.x, "y": self.y, "n_rows": self.n_rows, "n_rows_total": self.n_rows_total, "n_dims_x": self.n_dims_x,
-             "n_dims_y": self.n_dims_y, "metric": self.metric, "join": self.join, "sampled": self.sampled}
+             "n_dims_y": self.n_dims_y, "metric": self.metric, "join": self.join, "sampled": self.sampled, "seed": self.seed}
         for m in self.measures:
             if m.metric == "mutual_knn":
                 d.setdefault("mutual_knn", []).append(m.to_dict())
@@ -167,6 +168,7 @@ class CompareMatrix(Result):
     pairs: tuple = field(repr=False)
     kind: str = "inputs"  # inputs | layers | prefix | quantize
     notes: tuple = ()
+    seed: int | None = None  # the seed as given (None: fresh entropy or a numpy Generator)
 
     def metric_ids(self) -> list[tuple[str, int | None]]:
         seen = []
@@ -205,7 +207,7 @@ class CompareMatrix(Result):
                 continue
             name = "imbalance" if metric == "imbalance_xy" else (f"mutual_knn@{k}" if metric == "mutual_knn" else metric)
             mats[name] = self.matrix("imbalance" if metric == "imbalance_xy" else metric, k).tolist()
-        return jsonable({"kind": self.kind, "inputs": list(self.names), "pairs": [p.to_dict() for p in self.pairs], "matrices": mats})
+        return jsonable({"kind": self.kind, "inputs": list(self.names), "seed": self.seed, "pairs": [p.to_dict() for p in self.pairs], "matrices": mats})
 
     def metrics(self) -> list[Metric]:
         return [m for p in self.pairs for m in p.metrics(pair_columns=True)]

@@ -248,22 +248,17 @@ def check_relevant(relevant, n: int) -> list:
 
 
 def check_level(confidence) -> float:
-    """``confidence`` as a float (:func:`embgeo.uniformity.checks.check_confidence`); raises unless it lies strictly
-    between 0 and 1, with the one message for 0, a negative level and a percentage."""
-    from embgeo.uniformity.checks import check_confidence
+    """``confidence`` strictly between 0 and 1 (:func:`embgeo.arguments.check_level`)."""
+    from embgeo.arguments import check_level as level
 
-    try:
-        return check_confidence(confidence)
-    except EmbgeoError:
-        raise EmbgeoError(f"confidence must lie strictly between 0 and 1, got {confidence!r}",
-                          hint="e.g. 0.95 for 95 % intervals") from None
+    return level(confidence)
 
 
 def check_bootstrap(n_bootstrap) -> int:
-    """``n_bootstrap`` as an int; raises unless it is a whole number ≥ 0 (0: no intervals)."""
-    if isinstance(n_bootstrap, (bool, np.bool_)) or not isinstance(n_bootstrap, (int, np.integer)) or n_bootstrap < 0:
-        raise EmbgeoError(f"n_bootstrap must be a whole number ≥ 0, got {n_bootstrap!r}", hint="e.g. 1000 (0: no intervals)")
-    return int(n_bootstrap)
+    """``n_bootstrap`` a whole number ≥ 0 (0: no intervals; :func:`embgeo.arguments.check_count`)."""
+    from embgeo.arguments import check_count
+
+    return check_count("n_bootstrap", n_bootstrap, minimum=0, hint="0: no intervals")
 
 
 def read_qrels(path) -> list[tuple[str, str]]:

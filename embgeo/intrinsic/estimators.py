@@ -26,7 +26,7 @@ import numpy as np
 
 from embgeo.errors import EmbgeoError
 from embgeo.knn.engine import Neighbors, drop_duplicates, find_duplicates, knn
-from embgeo.results import Result
+from embgeo.results import Result, jsonable
 from embgeo.validation import as_matrix, as_rng
 
 HIGH_ID_NOTE = (
@@ -326,12 +326,12 @@ class MLEResult(Result):
     n_duplicates_dropped: int = 0
 
     def to_dict(self) -> dict:
-        return {
+        return jsonable({
             "dimension": self.dimension, "k1": self.k1, "k2": self.k2,
             "per_k": {str(k): float(v) for k, v in zip(range(self.k1, self.k2 + 1), self.per_k)},
             "interval": list(self.interval), "interval_level": self.interval_level, "n_boot": self.n_boot,
             "n_points": self.n_points, "n_duplicates_dropped": self.n_duplicates_dropped,
-        }
+        })
 
     def table(self):
         lo, hi = self.interval
@@ -413,14 +413,14 @@ class GrideResult(Result):
     n_duplicates_dropped: int = 0
 
     def to_dict(self) -> dict:
-        return {
+        return jsonable({
             "n_points": self.n_points,
             "n_duplicates_dropped": self.n_duplicates_dropped,
             "scales": [
                 {"n1": int(a), "n2": int(b), "dimension": float(d), "stderr": float(e), "scale": float(s)}
                 for a, b, d, e, s in zip(self.n1, self.n2, self.dimension, self.stderr, self.scale)
             ],
-        }
+        })
 
     def table(self):
         return ["n1", "n2", "scale", "dimension", "stderr"], [

@@ -44,6 +44,7 @@ from embgeo.errors import EmbgeoError
 from embgeo.rank.axes import (
     anchor_axis, extremes_axis, extremes_quantile_axis, fewshot_axis, pairwise_axis, pca_axes, preprocess, ridge_axis, unit,
 )
+from embgeo.arguments import check_attribute, check_count, check_level, check_number, check_row_indices, method_list
 from embgeo.rank.ordering import pearson_columns, average_ranks, ordering_metrics, random_direction_spearman, spearman
 from embgeo.rank.results import (  # noqa: F401  (re-exported: the results live beside the protocol)
     AXIS_METHODS, BASELINES, DEFAULT_SHOTS, METHODS, RANK_WARN, TRANSFORMS, VERDICT_ORDER, FewShotCurve, MethodScore, NullBand, RankResult,
@@ -92,15 +93,13 @@ def cv_folds(n: int, n_folds: int, groups: np.ndarray | None, seed: int):
     return list(KFold(n_splits=n_folds, shuffle=True, random_state=seed).split(np.zeros(n)))
 
 
-def _check_inputs(X, y, groups, *, n_folds, transform, normalize, center):
+def _check_inputs(X, y, groups, *, n_folds, transform, normalize, center, attribute="attribute"):
     if transform not in TRANSFORMS:
         raise EmbgeoError(f"transform must be one of {', '.join(TRANSFORMS)}, got '{transform}'")
-    if not isinstance(n_folds, (int, np.integer)) or n_folds < 2:
+    if isinstance(n_folds, (bool, np.bool_)) or not isinstance(n_folds, (int, np.integer)) or n_folds < 2:
         raise EmbgeoError(f"folds must be an integer ≥ 2, got {n_folds!r}", hint="e.g. --folds 5")
     X = as_matrix(X, name="X", min_rows=2, allow_zero_rows=not normalize or center)
-    y = np.asarray(y, dtype=np.float64).reshape(-1)
-    if y.size != X.shape[0]:
-        raise EmbgeoError(f"the attribute has {y.size} values for {X.shape[0]} rows")
+    y = check_attribute(y, X.shape[0], attribute=attribute)
     if groups is not None:
         groups = np.asarray(groups).reshape(-1)
         if groups.size != X.shape[0]:
@@ -186,16 +185,18 @@ def score_axis(X, y, axis, *, attribute: str = "attribute", mean=None, normalize
     (with bootstrap intervals) measure how the axis transfers; ``baselines`` adds the
     random-direction band on these rows. ``mean``: the centre saved with the axis (``--centre``).
     """
+    confidence = check_level(confidence)
+    n_bootstrap = check_count("n_bootstrap", n_bootstrap, minimum=0, hint="0 switches the intervals off")
+    if baselines:
+        n_random = check_count("n_random", n_random, minimum=1)
     X = as_matrix(X, name="X", min_rows=2)
     w = np.asarray(axis, dtype=np.float64).reshape(-1)
     if w.size != X.shape[1]:
         raise EmbgeoError(f"the axis has {w.size} dimensions but X has {X.shape[1]} columns", hint="score an axis saved from embeddings of the same model")
     if not np.all(np.isfinite(w)) or not np.any(w):
         raise EmbgeoError("the axis is zero or holds NaN/inf")
-    y_all = np.asarray(y, dtype=np.float64).reshape(-1)
-    if y_all.size != X.shape[0]:
-        raise EmbgeoError(f"the attribute has {y_all.size} values for {X.shape[0]} rows")
-    rows = np.flatnonzero(np.isfinite(y_all))
+    y_all = check_attribute(y, X.shape[0], attribute=attribute)
+    rows = np.flatnonzero(~np.isnan(y_all))
     if rows.size < 3 or np.unique(y_all[rows]).size < 2:
         raise EmbgeoError(f"attribute '{attribute}' needs at least 3 rows and two distinct values to score an axis")
     child = as_rng(seed).integers(0, 2**31 - 1, size=2)
@@ -277,15 +278,47 @@ def rank_axes(
     """
     from sklearn.neighbors import KNeighborsRegressor
 
-    X, y_all, groups_all = _check_inputs(X, y, groups, n_folds=n_folds, transform=transform, normalize=normalize, center=center)
-    methods = tuple(dict.fromkeys(methods))
+    methods = tuple(dict.fromkeys(method_list("methods", methods)))
     unknown = [m for m in methods if m not in METHODS or m == "axis"]
     if unknown:
-        raise EmbgeoError(f"unknown method '{unknown[0]}' (methods: {', '.join(METHODS)})")
+        raise EmbgeoError(f"unknown method '{unknown[0]}' (methods: {', '.join(m for m in METHODS if m != 'axis')})",
+                          hint='e.g. methods="regression" or methods=("regression", "fewshot")')
+    confidence = check_level(confidence)
+    n_bootstrap = check_count("n_bootstrap", n_bootstrap, minimum=0, hint="0 switches the intervals off")
+    n_pcs = check_count("n_pcs", n_pcs, minimum=1)
+    n_random = check_count("n_random", n_random, minimum=1)
+    n_shuffles = check_count("n_shuffles", n_shuffles, minimum=0, hint="0 switches the shuffled-label band off")
+    knn_neighbors = check_count("knn_neighbors", knn_neighbors, minimum=1)
+    mlp_hidden = check_count("mlp_hidden", mlp_hidden, minimum=1)
+    repeats = check_count("repeats", repeats, minimum=1, hint="few-shot draws per size and fold, e.g. repeats=10")
+    n_anchor_pairs = check_count("n_anchor_pairs", n_anchor_pairs, minimum=1)
+    max_pairs = check_count("max_pairs", max_pairs, minimum=1)
+    quantile = check_number("quantile", quantile)
+    if not 0 < quantile <= 0.5:
+        raise EmbgeoError(f"quantile must be in (0, 0.5], got {quantile:g}", hint="e.g. quantile=0.1 for the top and bottom 10 %")
+    validation = check_number("validation", validation)
+    if not 0 < validation < 1:
+        raise EmbgeoError(f"validation must be in (0, 1), got {validation:g}", hint="e.g. validation=0.5")
+    if isinstance(shots, (str, bytes)) or not np.iterable(shots):
+        raise EmbgeoError(f"shots must be a sequence of integers, got {shots!r}", hint="e.g. shots=(2, 4, 8, 16, 32, 64)")
+    shots = tuple(check_count("shots", k, minimum=2, hint="few-shot sizes are integers ≥ 2, e.g. shots=(2, 4, 8)") for k in shots)
+    if not shots:
+        raise EmbgeoError("shots is empty", hint="e.g. shots=(2, 4, 8, 16, 32, 64)")
+    uses_anchors = "anchors" in methods or "anchors_best" in methods
+    given = [nm for nm, v in (("anchor_low", anchor_low), ("anchor_high", anchor_high), ("anchor_rows", anchor_rows)) if v is not None]
+    if given and not uses_anchors:
+        raise EmbgeoError(f"{', '.join(given)} given but methods has neither 'anchors' nor 'anchors_best'; they would be ignored",
+                          hint="add 'anchors' (or 'anchors_best') to methods, or leave the anchor arguments out")
     if "anchors" in methods and (anchor_low is None or anchor_high is None):
         raise EmbgeoError("the anchors method needs both low and high anchors", hint="pass --anchor-low and --anchor-high (ids) or --anchor-low-file and --anchor-high-file")
+    if (anchor_low is None) != (anchor_high is None):
+        raise EmbgeoError(f"{'anchor_low' if anchor_high is None else 'anchor_high'} given without {'anchor_high' if anchor_high is None else 'anchor_low'}; "
+                          "anchor pairs need both ends", hint="pass both anchor_low and anchor_high, or neither")
+    X, y_all, groups_all = _check_inputs(X, y, groups, n_folds=n_folds, transform=transform, normalize=normalize, center=center, attribute=attribute)
     n_rows, d = X.shape
-    rows = np.flatnonzero(np.isfinite(y_all))
+    if anchor_rows is not None:
+        anchor_rows = check_row_indices("anchor_rows", anchor_rows, n_rows)
+    rows = np.flatnonzero(~np.isnan(y_all))
     n_missing = n_rows - rows.size
     y = y_all[rows]
     if transform == "log1p":
@@ -341,9 +374,7 @@ def rank_axes(
     null_scores = np.full((n, 0 if perms is None else perms.shape[1]), np.nan)
     details: dict[str, dict] = {m: {} for m in fold_methods}
     alphas, pcs_chosen = [], []
-    shots = tuple(sorted({int(k) for k in shots})) if "fewshot" in methods else ()
-    if any(k < 2 for k in shots):
-        raise EmbgeoError(f"few-shot sizes must be ≥ 2, got {min(shots)}", hint="e.g. --shots 2,4,8,16,32,64")
+    shots = tuple(sorted(set(shots))) if "fewshot" in methods else ()
     few_draws = {k: [] for k in shots}
 
     for fi, (tr, te) in enumerate(folds):

@@ -147,10 +147,12 @@ def rank_layers(stack, y, *, attribute: str = "attribute", methods=("regression"
     from embgeo.rank.core import rank_axes
 
     layers, names = stack_layers(stack)
-    y = np.asarray(y, dtype=np.float64).reshape(-1)
+    from embgeo.arguments import check_attribute
+
     n = int(np.shape(layers[0])[0])
-    if y.size != n:
-        raise EmbgeoError(f"the attribute has {y.size} values for {n} rows of the layer stack", hint="give one value per row")
+    if np.size(y) != n:
+        raise EmbgeoError(f"the attribute has {np.size(y)} values for {n} rows of the layer stack", hint="give one value per row")
+    y = check_attribute(y, n, attribute=attribute)
     out = []
     for L, name in zip(layers, names):
         try:

@@ -94,6 +94,10 @@ def ordering_metrics(s, y, *, n_bootstrap: int = 1000, confidence: float = 0.95,
     left out. Returns ``{"n", "spearman", "spearman_ci", "kendall", "kendall_ci",
     "pairwise_accuracy", "pairwise_accuracy_ci"}`` (intervals as ``[lo, hi]``).
     """
+    from embgeo.arguments import check_count, check_level
+
+    confidence = check_level(confidence)
+    n_bootstrap = check_count("n_bootstrap", n_bootstrap, minimum=0, hint="0 switches the intervals off")
     s, y = np.asarray(s, dtype=np.float64), np.asarray(y, dtype=np.float64)
     ok = np.isfinite(s) & np.isfinite(y)
     s, y = s[ok], y[ok]
