@@ -296,3 +296,15 @@ def test_modality_gap_refuses_arguments_it_would_misuse():
     assert modality_gap(X, Y, separability=False, sweep="0:1:0.5").sweep.shift.tolist() == [0.0, 0.5, 1.0]
     with pytest.raises(EmbgeoError, match="positive number"):
         modality_gap(X, Y, separability=False, t=True)  # a bool is not a number (it ran with t = 1)
+
+
+@pytest.mark.parametrize("kw", [dict(random_pairs=-1), dict(retrieval_max_pairs=-3), dict(separability_max_pairs=3), dict(cv=1.5)])
+def test_modality_gap_counts_are_checked_not_crashing(kw):
+    """Raw numpy/sklearn errors before (a negative size, KFold with 3 pairs)."""
+    from embgeo.errors import EmbgeoError
+    from embgeo.uniformity.gap import modality_gap
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 8))
+    with pytest.raises(EmbgeoError, match=f"{next(iter(kw))} must be an integer"):
+        modality_gap(X, X + 0.3, **kw)

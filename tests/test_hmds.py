@@ -138,3 +138,17 @@ def test_coinciding_points_are_counted_alike_whatever_the_round_off():
         assert r.distortion_mean == pytest.approx(base.distortion_mean, rel=1e-9)
         assert [n for n in r.notes if "same point" in n] == [n for n in base.notes if "same point" in n]
     assert any("117 pairs" in n for n in base.notes)
+
+
+def test_dim_and_scale_must_be_numbers_of_the_right_kind():
+    """dim=2.0 read "--dim 2.0 is not possible for 14 points"; scale=True ran as 1."""
+    from embgeo.errors import EmbgeoError
+    from embgeo.hyperbolic.hmds import hmds
+
+    P = np.random.default_rng(0).normal(size=(14, 3))
+    D = np.sqrt(((P[:, None] - P[None]) ** 2).sum(-1))
+    with pytest.raises(EmbgeoError, match="dim must be a whole number"):
+        hmds(D, dim=2.0)
+    with pytest.raises(EmbgeoError):
+        hmds(D, dim=2, scale=True)
+    assert hmds(D, dim=2).coordinates.shape == (14, 2)

@@ -415,3 +415,12 @@ def test_sgemm_fraction_from_the_kernel_clock():
     assert f["search_fraction"] == pytest.approx(k["gemm_gflop"] / k["search_s"] / 100.0, rel=1e-12)
     assert f["search_fraction"] <= f["gemm_fraction"]
     assert knn(X, 3, approx=False, backend="torch", check_duplicates=False).sgemm_fraction() is None
+
+
+def test_query_that_is_x_itself_excludes_self_as_documented():
+    """``exclude_self`` applies "when query is X": passing the same array as query gave each row itself first."""
+    X = np.random.default_rng(0).normal(size=(50, 4))
+    a, b = knn(X, 3), knn(X, 3, query=X)
+    np.testing.assert_array_equal(a.indices, b.indices)
+    assert (b.indices[:, 0] != np.arange(50)).all()
+    assert (knn(X, 3, query=X.copy()).indices[:, 0] == np.arange(50)).all()  # another array: queries, not rows

@@ -211,11 +211,13 @@ def hmds(
     t_start = time.perf_counter()
     D = as_distance_matrix(D)
     n = D.shape[0]
-    if not isinstance(dim, (int, np.integer)) or not 1 <= dim < n:
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise EmbgeoError(f"dim must be a whole number, got {dim!r} ({type(dim).__name__})", hint="e.g. dim=2 (--dim 2)")
+    if not 1 <= dim < n:
         raise EmbgeoError(f"--dim {dim!r} is not possible for {n} points: n points span at most n − 1 = {n - 1} dimension{'s' if n > 2 else ''}",
                           hint=f"give --dim between 1 and {n - 1}" if n > 2 else "give --dim 1, or more points")
     dim = int(dim)
-    if not (isinstance(scale, (int, float)) and scale > 0 and math.isfinite(scale)):
+    if isinstance(scale, bool) or not (isinstance(scale, (int, float)) and scale > 0 and math.isfinite(scale)):
         raise EmbgeoError(f"scale must be a positive number; got {scale!r}")
     if solver not in ("auto", "dense", "partial"):
         raise EmbgeoError(f"solver must be auto, dense or partial; got {solver!r}")

@@ -309,7 +309,7 @@ def knn(
     -------
     Neighbors : indices and float64 distances sorted ascending.
     """
-    self_query = query is None
+    self_query = query is None or query is X  # the same object: row i is the query i (as the docstring says)
     X = as_matrix(X, name="X", min_rows=2)
     Q = X if self_query else as_matrix(query, name="query", min_rows=1)
     if Q.shape[1] != X.shape[1]:

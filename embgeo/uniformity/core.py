@@ -337,6 +337,9 @@ def uniformity(
         raise EmbgeoError(f"n_pairs must be an integer of at least 2, got {n_pairs!r}")
     if block is not None and (not isinstance(block, (int, np.integer)) or block < 1):
         raise EmbgeoError(f"block must be a positive integer, got {block!r}")
+    from embgeo.arguments import check_count
+
+    summary_pairs = check_count("summary_pairs", summary_pairs, minimum=1)
     rng = as_rng(seed)
     if hasattr(X, "matrix") and not isinstance(X, np.ndarray):  # an EmbeddingSet
         X = X.matrix

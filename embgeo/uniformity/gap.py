@@ -199,6 +199,12 @@ def modality_gap(
     alpha = check_positive("alpha", alpha)
     temperature = check_positive("temperature", temperature)
     confidence = check_confidence(confidence)
+    from embgeo.arguments import check_count
+
+    random_pairs = check_count("random_pairs", random_pairs, minimum=1)
+    retrieval_max_pairs = check_count("retrieval_max_pairs", retrieval_max_pairs, minimum=2)
+    separability_max_pairs = check_count("separability_max_pairs", separability_max_pairs, minimum=2 * int(cv) if isinstance(cv, (int, np.integer)) else 2)
+    cv = check_count("cv", cv, minimum=2)
     if (class_labels is None) != (classes is None):
         raise EmbgeoError("classes and class_labels go together (zero-shot: the class of each X row among the classes)",
                           hint="give both, or neither")
