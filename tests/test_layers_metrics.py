@@ -296,3 +296,15 @@ def test_layer_suite_arguments_are_not_ignored_or_crashing():
     labels = np.arange(60) % 3
     a = layer_suite(S, classes=labels, seed=np.random.default_rng(5)).values["probe_accuracy"]
     assert np.all((a >= 0) & (a <= 1))
+
+
+def test_layer_suite_says_when_it_cuts_the_folds_or_k():
+    from embgeo.layers import layer_suite
+
+    rng = np.random.default_rng(1)
+    S = rng.normal(size=(2, 40, 5))
+    labels = np.r_[np.zeros(37, int), np.ones(3, int)]  # the smallest class has 3 rows
+    res = layer_suite(S, classes=labels, task_folds=5, task_k=60)
+    assert any("3-fold cross-validation, not 5" in n for n in res.notes)
+    assert any("k = 39 neighbours, not 60" in n for n in res.notes)
+    assert not any("fold" in n for n in layer_suite(S, classes=np.arange(40) % 2, task_folds=5).notes)

@@ -302,6 +302,14 @@ def layer_suite(
         from embgeo.layers.task import task_per_layer
 
         task = task_per_layer(layers, attribute=attribute, attribute_name=attribute_name, classes=classes, n_folds=task_folds, k=task_k, seed=seed)
+        if classes is not None:  # the probe's folds are capped by the smallest class, the overlap's k by n − 1: said, not silent
+            from embgeo.layers.task import probe_folds
+
+            folds = probe_folds(classes, layers[0].shape[0], task_folds)
+            if folds < int(task_folds):
+                notes.append(f"probe accuracy: {folds}-fold cross-validation, not {int(task_folds)} (the smallest class has {folds} rows)")
+            if int(task_k) > layers[0].shape[0] - 1:
+                notes.append(f"label overlap: k = {layers[0].shape[0] - 1} neighbours, not {int(task_k)} (n − 1 rows)")
         if "rank_spearman" in task:
             values["rank_spearman"], lo, hi = task.pop("rank_spearman")
             intervals["rank_spearman"] = (lo, hi)

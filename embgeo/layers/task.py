@@ -27,6 +27,11 @@ def _labels(classes, n) -> np.ndarray:
     return inv
 
 
+def probe_folds(classes, n: int, n_folds: int) -> int:
+    """The folds the probe runs: ``n_folds``, capped by the size of the smallest class (stratified folds)."""
+    return min(int(n_folds), int(np.bincount(_labels(classes, n)).min()))
+
+
 def probe_accuracy(X, classes, *, n_folds: int = 5, seed=0) -> float:
     """Mean held-out accuracy of a logistic-regression probe over stratified folds."""
     from sklearn.linear_model import LogisticRegression
@@ -36,7 +41,7 @@ def probe_accuracy(X, classes, *, n_folds: int = 5, seed=0) -> float:
 
     X = np.asarray(X, dtype=np.float64)
     y = _labels(classes, X.shape[0])
-    folds = min(int(n_folds), int(np.bincount(y).min()))
+    folds = probe_folds(y, X.shape[0], n_folds)
     if folds < 2:
         raise EmbgeoError("every class needs at least 2 rows for a held-out probe", hint="drop rare classes first")
     accs = []
