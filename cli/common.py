@@ -161,11 +161,7 @@ def renamed(value, old_value, *, old: str, new: str, default=None):
 def refuse_unused(mode: str, used: set[str], hint: str) -> None:
     """Refuse every option the script gave that ``mode`` does not read (``used``: the parameters' Python
     names that it does read): a value given and ignored would be a silent guess about what was meant."""
-    ctx = _context()
-    if ctx is None:
-        return
-    given = [p.opts[0] for p in ctx.command.params if getattr(p, "param_type_name", "") == "option" and p.name not in used
-             and (src := ctx.get_parameter_source(p.name)) is not None and src.name not in ("DEFAULT", "DEFAULT_MAP")]
+    given = [p.opts[0] for p in _given_params() if getattr(p, "param_type_name", "") == "option" and p.name not in used]
     if given:
         from embgeo.errors import EmbgeoError
 
@@ -175,15 +171,21 @@ def refuse_unused(mode: str, used: set[str], hint: str) -> None:
 def only_with(mode: str, present: bool, names: set[str], hint: str) -> None:
     """Refuse the options ``names`` (the parameters' Python names) that the script gave when ``mode`` is
     absent: they tune something that only ``mode`` computes, so ignoring them would be a silent guess."""
-    ctx = _context()
-    if present or ctx is None:
-        return
-    given = [p.opts[0] for p in ctx.command.params if p.name in names
-             and (src := ctx.get_parameter_source(p.name)) is not None and src.name not in ("DEFAULT", "DEFAULT_MAP")]
+    given = [] if present else [p.opts[0] for p in _given_params() if p.name in names]
     if given:
         from embgeo.errors import EmbgeoError
 
         raise EmbgeoError(f"{', '.join(given)} {'applies' if len(given) == 1 else 'apply'} only with {mode}", hint=hint)
+
+
+def _given_params() -> list:
+    """The parameters of the running command that the script gave (command line or environment), not
+    left at their defaults: click's parameter source, the one test of "given" for every check here."""
+    ctx = _context()
+    if ctx is None:
+        return []
+    return [p for p in ctx.command.params
+            if (src := ctx.get_parameter_source(p.name)) is not None and src.name not in ("DEFAULT", "DEFAULT_MAP")]
 
 
 def _context():
@@ -196,12 +198,9 @@ def _context():
 
 def _given(option: str, value) -> bool:
     """Whether ``option`` was given on the command line (or by an environment variable), not left at its default."""
-    ctx = _context()
-    for p in (ctx.command.params if ctx is not None else []):
-        if option in p.opts:
-            source = ctx.get_parameter_source(p.name)
-            return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
-    return value is not None
+    if _context() is None:
+        return value is not None
+    return any(option in p.opts for p in _given_params())
 
 
 def split_list(values) -> list[str]:

@@ -279,7 +279,8 @@ def cosine_diagnostics(
     -------
     CosineReport, whose ``verdict()`` is the worst verdict.
     """
-    from embgeo.cosine.retrieval import SIMILARITIES, check_bootstrap, check_level, check_relevant
+    from embgeo.arguments import check_count, check_level
+    from embgeo.cosine.retrieval import SIMILARITIES, check_relevant
 
     X = as_matrix(X, name="X", min_rows=3, allow_zero_rows=False)
     n, d = X.shape
@@ -312,7 +313,7 @@ def cosine_diagnostics(
         if classes.size != n:
             raise EmbgeoError(f"classes has {classes.size} values for {n} rows", hint="pass one class per row of X, in X's order")
     if classes is not None or relevant is not None:
-        n_bootstrap = check_bootstrap(n_bootstrap)
+        n_bootstrap = check_count("n_bootstrap", n_bootstrap, minimum=0, hint="0: no intervals")
         unknown = [m for m in (similarities or ()) if m not in SIMILARITIES]
         if unknown:
             raise EmbgeoError(f"unknown similarity '{unknown[0]}'", hint=f"use one of: {', '.join(SIMILARITIES)}")

@@ -247,20 +247,6 @@ def check_relevant(relevant, n: int) -> list:
     return out
 
 
-def check_level(confidence) -> float:
-    """``confidence`` strictly between 0 and 1 (:func:`embgeo.arguments.check_level`)."""
-    from embgeo.arguments import check_level as level
-
-    return level(confidence)
-
-
-def check_bootstrap(n_bootstrap) -> int:
-    """``n_bootstrap`` a whole number ≥ 0 (0: no intervals; :func:`embgeo.arguments.check_count`)."""
-    from embgeo.arguments import check_count
-
-    return check_count("n_bootstrap", n_bootstrap, minimum=0, hint="0: no intervals")
-
-
 def read_qrels(path) -> list[tuple[str, str]]:
     """Relevance judgements: one pair per line, ``query doc`` (2 columns), ``query doc relevance`` (3) or
     TREC ``query iteration doc relevance`` (4); separated by tabs, commas or spaces; a header line
@@ -441,8 +427,10 @@ def retrieval(
         methods.insert(0, "cosine")
     if (labels is None) == (relevant is None):
         raise EmbgeoError("retrieval needs class labels or relevance judgements (one of them)", hint="pass --class COLUMN or --qrels FILE")
+    from embgeo.arguments import check_count, check_level
+
     confidence = check_level(confidence)
-    n_bootstrap = check_bootstrap(n_bootstrap)
+    n_bootstrap = check_count("n_bootstrap", n_bootstrap, minimum=0, hint="0: no intervals")
     if labels is not None:
         labels = np.asarray(labels, dtype=object).reshape(-1)
         if labels.size != n:
