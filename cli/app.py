@@ -17,6 +17,7 @@ from typer.core import TyperGroup
 
 from embgeo._version import __version__
 from embgeo.cli.common import Device, Settings, set_settings
+from embgeo.errors import use_surface  # stdlib only: messages name options, not arguments, while a command runs
 from embgeo.outputs import begin_outputs, end_outputs  # stdlib only: cheap at start-up
 
 #: commands in workflow order in `embgeo --help`: look at the data, get it, analyse it, compare, report
@@ -62,6 +63,7 @@ def _root(
     """The geometry of saved embeddings, and whether their similarities can be trusted."""
     ctx.obj = Settings(seed=seed, device=device.value, quiet=quiet, verbose=verbose)
     set_settings(ctx.obj)
+    ctx.with_resource(use_surface("cli"))  # also for the app called directly (CliRunner); reset when the command ends
 
 
 def _plain_help_types() -> None:
@@ -207,7 +209,8 @@ def main(argv: list[str] | None = None) -> None:
         import click.exceptions as click_exc
     begin_outputs()  # a run that fails takes back the outputs it wrote before failing
     try:
-        _run(args, click_exc)
+        with use_surface("cli"):  # library messages name --options, not Python arguments (reset on the way out)
+            _run(args, click_exc)
     except SystemExit as exc:  # --fail-on's exit 1 keeps its outputs: they were written on purpose
         end_outputs(keep=exc.code in (0, 1, None))
         raise
