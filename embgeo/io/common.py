@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, either
 from embgeo.validation import dtype_hint
 
 #: keys tried, in order, when a container holds several arrays and none was named
@@ -63,6 +64,38 @@ def plain_floats(values: list[str]) -> list[float]:
     return out
 
 
+#: cells read as missing (for header sniffing and label columns); in a numeric column they are bad cells
+MISSING = frozenset(("", "na", "n/a", "null", "none", "nil", "-"))
+#: a number written with a comma: a decimal comma (0,5), a thousands separator (1,000) or both (1.234,5)
+COMMA_NUMBER = re.compile(r"(?=[^,]*,)[+-]?[0-9]*(?:[.,][0-9]+)+(?:[eE][+-]?[0-9]+)?")
+
+
+def column_array(values) -> np.ndarray:
+    """A label column: numbers (empty / NA → NaN) as float64, anything else as str."""
+    out = []
+    for v in values:
+        s = v.strip()
+        if s.lower() in MISSING:
+            out.append(np.nan)
+            continue
+        if not is_plain_number(s):
+            return np.asarray([v.strip() for v in values], dtype=str)
+        out.append(float(s))
+    return np.asarray(out, dtype=np.float64)
+
+
+def cell_kind(text: str) -> str:
+    """``missing``, ``num``, ``comma`` (a number written with a comma: ``0,5``), ``list`` or ``text``."""
+    t = text.strip()
+    if t.lower() in MISSING:
+        return "missing"
+    if is_plain_number(t):
+        return "num"
+    if COMMA_NUMBER.fullmatch(t):
+        return "comma"
+    return "list" if t.startswith("[") else "text"
+
+
 def id_array(values, what: str) -> np.ndarray:
     """Row ids as a str array, by the same rule in every reader: text, integers and floats
     (:func:`ids_as_text`) are ids; a missing (null), empty or NaN/inf id, or a value that is
@@ -107,18 +140,23 @@ def index_like_columns(matrix: np.ndarray, block_rows: int = 65536) -> list[tupl
     return out
 
 
+def use_id_col(name: str | None = None) -> str:
+    """``--id-col NAME`` as the caller writes it (``id_col='NAME'`` from Python)."""
+    return either(f"id_col={name!r}", f"--id-col {name!r}") if name is not None else either("id_col='NAME'", "--id-col NAME")
+
+
 def index_column_error(label: str, name: str | None, start: int, n: int, *, id_col: str | None = None) -> EmbgeoError:
     """The one line for a column that holds a row index (:func:`index_like_columns`): it is never
     silently an embedding dimension. ``label`` names it in the message (``'row'``), ``name`` is what
     ``--id-col`` takes (None when the file has no header)."""
     if name is None:
-        fix = "the file has no header: add a header line naming the columns and pass --id-col NAME to use it as row ids, or drop the column"
+        fix = f"the file has no header: add a header line naming the columns and pass {use_id_col()} to use it as row ids, or drop the column"
     elif not name:
-        fix = "give the column a name and pass --id-col NAME to use it as row ids, or drop the column"
+        fix = f"give the column a name and pass {use_id_col()} to use it as row ids, or drop the column"
     elif id_col is not None:
-        fix = f"drop the column (the ids come from column {id_col!r}), or pass --id-col {name!r} to use it as the row ids instead"
+        fix = f"drop the column (the ids come from column {id_col!r}), or pass {use_id_col(name)} to use it as the row ids instead"
     else:
-        fix = f"pass --id-col {name!r} to use it as row ids, or drop the column to keep only the other columns as dimensions"
+        fix = f"pass {use_id_col(name)} to use it as row ids, or drop the column to keep only the other columns as dimensions"
     return EmbgeoError(f"column {label} holds each of the integers {start} … {start + n - 1} once, like a row index; "
                        "embgeo does not guess whether it is row ids or an embedding dimension", hint=fix)
 

@@ -15,66 +15,45 @@ Rules (docs/formats.md states them with examples):
 - the first row is a header when one of its cells is text over a numeric column, or when it
   is the run ``0 1 … d−1`` (``1 … d``) over a body with non-integer values; ``NA``/empty cells
   are never evidence of a header;
-- files are read row by row (peak memory ≈ the float32 matrix plus one block of rows), and
-  every step is linear in the number of columns.
+- files are read in blocks of lines (peak memory ≈ the float32 matrix plus one block of rows), and
+  every step is linear in the number of columns: after the first rows (the sample), numpy parses
+  the numbers of a block at once, and a block that is not plainly numbers is read row by row, so
+  that an error names its line and column exactly as when every row is read one by one.
 """
 from __future__ import annotations
 
 import csv
 import re
+from itertools import chain, islice
 from pathlib import Path
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, param, setting
+from embgeo.io.common import COMMA_NUMBER, MISSING, cell_kind, column_array  # noqa: F401  (re-exported: labels, columnar, model)
 from embgeo.io.common import is_plain_number as is_number
-from embgeo.io.common import index_column_error, index_like_columns, no_key, not_utf8, plain_floats
+from embgeo.io.common import index_column_error, index_like_columns, no_key, not_utf8, plain_floats, use_id_col
 from embgeo.io.model import EmbeddingSet
-from embgeo.io.precision import NeedFloat64, fits_float32, needs_float64  # noqa: F401  (re-exported)
+from embgeo.io.precision import NeedFloat64, RowBlocks, fits_float32, needs_float64  # noqa: F401  (re-exported)
 
 #: rows used to decide the header and which columns are labels
 SAMPLE_ROWS = 1000
 #: rows parsed per block
 BLOCK_ROWS = 4096
+#: after the sample, lines are read in blocks of about this many characters; each block's numbers are
+#: parsed at once by numpy (:func:`embgeo.io.precision.float_block`) and any block that is not plainly
+#: numbers is read again row by row, which names the line and the column of what is wrong
+BULK_CHARS = 1 << 20
+#: False: every row is read one by one (the reference the bulk reading is tested against)
+BULK = True
 #: the largest field the CSV reader accepts (one list cell of a 1M-dim vector is ~20 MB)
 FIELD_LIMIT = 1 << 30
-#: cells read as missing (for header sniffing and label columns); in a numeric column they are bad cells
-MISSING = frozenset(("", "na", "n/a", "null", "none", "nil", "-"))
 
-# a number written with 10 or more significant digits: a nonzero digit, 8 more, any more, a nonzero last one
 _INT = re.compile(r"[+-]?[0-9]+")
 _UINT = re.compile(r"[0-9]+")
-# a number written with a comma: a decimal comma (0,5), a thousands separator (1,000) or both (1.234,5)
 _WHOLE_FLOAT = re.compile(r"^([+-]?[0-9]+)\.0+$")  # an id written as a whole-number float
-_COMMA_NUMBER = re.compile(r"(?=[^,]*,)[+-]?[0-9]*(?:[.,][0-9]+)+(?:[eE][+-]?[0-9]+)?")
 #: names of a row-index column (pandas' ``Unnamed: 0``, ``index``, an empty name, ``id``): never a dimension
 INDEX_NAMES = frozenset(("", "id", "ids", "idx", "index", "row_id", "rowid", "unnamed: 0"))
-
-
-def column_array(values) -> np.ndarray:
-    """A label column: numbers (empty / NA → NaN) as float64, anything else as str."""
-    out = []
-    for v in values:
-        s = v.strip()
-        if s.lower() in MISSING:
-            out.append(np.nan)
-            continue
-        if not is_number(s):
-            return np.asarray([v.strip() for v in values], dtype=str)
-        out.append(float(s))
-    return np.asarray(out, dtype=np.float64)
-
-
-def cell_kind(text: str) -> str:
-    """``missing``, ``num``, ``comma`` (a number written with a comma: ``0,5``), ``list`` or ``text``."""
-    t = text.strip()
-    if t.lower() in MISSING:
-        return "missing"
-    if is_number(t):
-        return "num"
-    if _COMMA_NUMBER.fullmatch(t):
-        return "comma"
-    return "list" if t.startswith("[") else "text"
 
 
 def column_label(header: list[str], j: int) -> str:
@@ -108,9 +87,16 @@ def _column_kinds(header: list[str], sample: list[tuple[int, list[str]]], skip: 
     columns (label columns with no value in the sample) and ``comma`` columns (label columns only
     because their numbers are written with a comma) are refused by the caller."""
     num, lst, lab, empty, comma = [], [], [], [], []
+    columns = list(zip(*(r for _, r in sample)))  # the sample's rows all have len(header) cells
     for j in range(len(header)):
         if j in skip:
             continue
+        try:  # every cell a plain number (no MISSING token is one): numeric, without a kind per cell
+            plain_floats(columns[j])
+            num.append(j)
+            continue
+        except ValueError:
+            pass
         kinds = [cell_kind(r[j]) for _, r in sample]
         filled = [k for k in kinds if k != "missing"]
         n_num = sum(k == "num" for k in filled)
@@ -158,8 +144,8 @@ def _check_columns(header, sample, num, lst, empty, comma, id_col, whole, delimi
                 continue
             shown = ", ".join(vals[:3]) + (", …" if len(vals) > 3 else "")
             fix = (f"drop the column; the ids come from column '{id_col}'" if id_col is not None
-                   else f"pass --id-col {name!r} to use it as row ids, or drop the column" if name
-                   else "give the column a name and pass --id-col NAME to use it as row ids, or drop the column")
+                   else f"pass {use_id_col(name)} to use it as row ids, or drop the column" if name
+                   else f"give the column a name and pass {use_id_col()} to use it as row ids, or drop the column")
             raise EmbgeoError(f"column {column_label(header, j)} holds integers ({shown}) and is named like a row index; "
                               "embgeo does not use it as an embedding dimension", hint=fix)
 
@@ -176,41 +162,10 @@ def _check_semicolons(sample: list[list[str]], delimiter: str) -> None:
         )
 
 
-class _Rows:
-    """Row blocks collected into a float32 or float64 matrix; float32 only while every value fits."""
-
-    def __init__(self, dtype):
-        self.dtype, self.blocks, self.pending, self.width = dtype, [], [], None
-
-    def add(self, values: list[float]) -> None:
-        self.pending.append(values)
-        if len(self.pending) >= BLOCK_ROWS:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.pending:
-            return
-        block = np.array(self.pending, dtype=np.float64)
-        self.pending = []
-        if self.dtype == np.float32:
-            if not fits_float32(block):
-                raise NeedFloat64
-            block = block.astype(np.float32)
-        self.blocks.append(block)
-
-    def result(self, d: int) -> np.ndarray:
-        self.flush()
-        if not self.blocks:
-            return np.empty((0, d), dtype=self.dtype)
-        out = np.concatenate(self.blocks) if len(self.blocks) > 1 else self.blocks[0]
-        self.blocks = []
-        return out
-
-
 def _bad_cell(values: list[str], names: list[str], line: int) -> EmbgeoError:
     for v, name in zip(values, names):
         if not is_number(v):
-            if _COMMA_NUMBER.fullmatch(v.strip()):
+            if COMMA_NUMBER.fullmatch(v.strip()):
                 return EmbgeoError(f"line {line}, column '{name}': {v.strip()[:30]!r} is a number written with a comma; embgeo does not read "
                                    "decimal commas (or thousands separators)", hint="write numbers with '.' as the decimal point and no thousands separator")
             what = "an empty cell" if not v.strip() else f"non-numeric value {v.strip()[:30]!r}"
@@ -312,6 +267,120 @@ def _ragged(line: int, r: list[str], width: int, path: Path) -> EmbgeoError:
     return EmbgeoError(f"line {line} has {len(r)} fields but the header has {width}", hint="every row needs the same number of columns")
 
 
+class _Table:
+    """What the rows of one CSV/TSV file are read into: the matrix (:class:`RowBlocks`), the label
+    columns and the ids. :meth:`take` reads one row and names the line and the column of anything
+    wrong; :meth:`bulk_rows` and :meth:`bulk_lines` read a block at once when it is plainly numbers
+    and keep nothing otherwise (False), so that the caller gives the block to :meth:`take`."""
+
+    def __init__(self, path, header, num, lst, lab, idj, split, bad_cells, dtype):
+        self.path, self.header, self.width, self.num, self.lst, self.lab, self.idj = path, header, len(header), num, lst, lab, idj
+        self.split, self.delimiter = split, split or " "  # split None: runs of spaces or tabs
+        self.bad_cells, self.dtype, self.d = bad_cells, dtype, None
+        self.names = [header[j] for j in num]
+        self.cut = slice(num[0], num[0] + len(num)) if num and num == list(range(num[0], num[0] + len(num))) else None
+        self.out, self.labels = RowBlocks(dtype, BLOCK_ROWS), {j: [] for j in lab}
+        self.ids = [] if idj is not None else None
+        self.numbers_only = not lst and num == list(range(self.width))  # every column a dimension
+
+    def cells(self, r: list[str]) -> list[str]:
+        return r[self.cut] if self.cut is not None else [r[j] for j in self.num]
+
+    def take(self, line: int, r: list[str]) -> None:
+        header, width = self.header, self.width
+        if len(r) != width:
+            raise _ragged(line, r, width, self.path)
+        if self.lst:
+            vals, text = _list_cell(r[self.lst[0]], line, header[self.lst[0]])
+            if self.d is None:
+                self.d = len(vals)
+            elif len(vals) != self.d:
+                raise EmbgeoError(f"column '{header[self.lst[0]]}' is ragged: line {line} has {len(vals)} values, the first row has {self.d}")
+        else:
+            cells = self.cells(r)
+            try:
+                vals = _floats(cells, self.names, line, self.bad_cells)
+            except EmbgeoError:
+                if _is_comment(r):
+                    raise _comment(line, r, self.path) from None
+                raise
+            text = self.delimiter.join(cells)
+        if self.dtype == np.float32 and needs_float64(text):
+            raise NeedFloat64
+        self.out.add(vals)
+        for j in self.lab:
+            self.labels[j].append(r[j])
+        if self.ids is not None:
+            ident = r[self.idj].strip()
+            if not ident:
+                raise EmbgeoError(f"line {line}, column {column_label(header, self.idj)}: the id is empty",
+                                  hint="every row needs an id; fill it in or remove the row")
+            self.ids.append(_WHOLE_FLOAT.sub(r"\1", ident))  # "3.0" (pandas after a NaN) is the id "3", as in every reader
+
+    def bulk_rows(self, rows: list[list[str]]) -> bool:
+        """Non-blank rows (lists of cells) at once, as :meth:`take` reads them one by one."""
+        if self.lst or any(len(r) != self.width for r in rows):
+            return False
+        return self._keep([self.delimiter.join(self.cells(r)) for r in rows], lambda j: [r[j] for r in rows])
+
+    def bulk_lines(self, lines: list[str], text: str) -> bool:
+        """Lines with no quote and no NUL (``text``: the lines joined) whose dimensions are side by side,
+        at once: each line is cut at its first and its last delimiters around the dimensions, where
+        :mod:`csv` cuts such a line; a line of whitespace alone holds no row, as for :mod:`csv`."""
+        if self.lst or self.cut is None:
+            return False
+        if self.numbers_only:
+            return not text.strip() or self.out.add_text(lines, text, len(self.num), self.split)
+        lo, hi, d = self.cut.start, self.cut.stop, self.split
+        heads = [(ln.rstrip("\r\n") if d else ln).split(d, lo) for ln in lines if ln.strip()]
+        if any(len(h) != lo + 1 for h in heads):
+            return False
+        if hi == self.width:
+            return self._keep([h[lo] for h in heads], lambda j: [h[j] for h in heads])
+        tails = [h[lo].rsplit(d, self.width - hi) for h in heads]
+        if any(len(t) != self.width - hi + 1 for t in tails):
+            return False
+        return self._keep([t[0] for t in tails], lambda j: [h[j] for h in heads] if j < lo else [t[j - hi + 1] for t in tails])
+
+    def _keep(self, texts: list[str], column) -> bool:
+        """Rows given as the text of their dimensions (``texts``) and ``column(j)``, the cells of column ``j``."""
+        ids = None if self.ids is None else [i.strip() for i in column(self.idj)]
+        if (ids is not None and not all(ids)) or not self.out.add_text(texts, "\n".join(texts), len(self.num), self.split, len(texts)):
+            return False
+        for j in self.lab:
+            self.labels[j].extend(column(j))
+        if ids is not None:
+            self.ids.extend([_WHOLE_FLOAT.sub(r"\1", i) if "." in i else i for i in ids])
+        return True
+
+
+def _read_body(fh, reader, rows, table: _Table, split: str | None) -> None:
+    """The rows after the sample: blocks of lines read at once (:class:`_Table`), a block that is not
+    plainly numbers row by row. From a block holding a quote on (a quoted cell may span lines), the
+    rest of the file is cut into rows by :mod:`csv`, as the sample was, and read in blocks of rows."""
+    if not BULK or table.lst:
+        for r in rows:
+            table.take(reader.line_num, r)
+        return
+    line0 = reader.line_num  # lines read so far
+    while lines := fh.readlines(BULK_CHARS):
+        text = "".join(lines)
+        quoted = split is not None and '"' in text
+        if not quoted and "\x00" not in text and table.bulk_lines(lines, text):
+            line0 += len(lines)
+            continue
+        block = chain(lines, fh) if quoted else lines
+        rdr = csv.reader(block, delimiter=split) if split is not None else _SplitRows(block)
+        filled = ((line0 + rdr.line_num, r) for r in rdr if r and (r[0].strip() or any(c.strip() for c in r)))
+        while part := list(islice(filled, max(1, (BULK_CHARS >> 4) // table.width))):
+            if not table.bulk_rows([r for _, r in part]):
+                for line, r in part:
+                    table.take(line, r)
+        if quoted:
+            return
+        line0 += len(lines)
+
+
 def read_delimited(path: Path, *, key=None, id_col=None, allow_3d=False, delimiter=None, bad_cells="error", forced=False) -> EmbeddingSet:
     """CSV/TSV: numeric columns (or one ``[…]`` list column), an id column, label columns.
 
@@ -337,8 +406,8 @@ def _read_delimited(path, key, id_col, delimiter, bad_cells, dtype) -> Embedding
     csv.field_size_limit(FIELD_LIMIT)
     with open(path, newline="", encoding="utf-8-sig") as fh:  # -sig: a BOM (Excel) is not part of the first cell
         reader = csv.reader(fh, delimiter=delimiter) if delimiter is not None else _SplitRows(fh)
-        delimiter = delimiter or " "
-        rows = (r for r in reader if r and any(c.strip() for c in r))
+        split, delimiter = delimiter, delimiter or " "  # split: None for runs of spaces or tabs
+        rows = (r for r in reader if r and (r[0].strip() or any(c.strip() for c in r)))
         sample, whole = [], True
         for r in rows:
             sample.append((reader.line_num, r))
@@ -377,7 +446,7 @@ def _read_delimited(path, key, id_col, delimiter, bad_cells, dtype) -> Embedding
             elif header[0] == "" and all(_UINT.fullmatch(r[0].strip()) for _, r in sample):
                 id_col = ""
         if id_col is not None and id_col not in pos:
-            raise EmbgeoError(f"no id column '{id_col}' (columns: {', '.join(header[:12])})", hint="pass --id-col with a column name from the header")
+            raise EmbgeoError(f"no id column '{id_col}' (columns: {', '.join(header[:12])})", hint=f"pass {param('id_col')} with a column name from the header")
         skip = {pos[id_col]} if id_col is not None else set()
         num, lst, lab, empty, comma = _column_kinds(header, sample, skip)
         if key is not None:
@@ -392,61 +461,23 @@ def _read_delimited(path, key, id_col, delimiter, bad_cells, dtype) -> Embedding
             seen = [f"{column_label(header, j)} ({'ids' if j in skip else 'text'}, e.g. {sample[0][1][j].strip()[:20]!r})" for j in range(width)]
             raise EmbgeoError(f"has no numeric columns to use as embedding dimensions (columns: {', '.join(seen[:8])}{', …' if width > 8 else ''})",
                               hint="embeddings need one numeric column per dimension or one list column like \"[0.1, 0.2]\"; "
-                                   "if the numbers are there, check the delimiter (',' for .csv, tab for .tsv) or pass --input-format")
+                                   f"if the numbers are there, check the delimiter (',' for .csv, tab for .tsv) or pass {param('fmt', '--input-format')}")
         if lst:
             lab = [j for j in range(width) if j not in skip and j != lst[0]]
-        names = [header[j] for j in num]
-        contiguous = bool(num) and num == list(range(num[0], num[0] + len(num)))
-        lo, hi = (num[0], num[0] + len(num)) if contiguous else (0, 0)
-        out = _Rows(dtype)
-        labels = {j: [] for j in lab}
-        ids = [] if id_col is not None else None
-        idj = pos.get(id_col) if id_col is not None else None
-        d = None
-
-        def take(line, r):
-            nonlocal d
-            if len(r) != width:
-                raise _ragged(line, r, width, path)
-            if lst:
-                vals, text = _list_cell(r[lst[0]], line, header[lst[0]])
-                if d is None:
-                    d = len(vals)
-                elif len(vals) != d:
-                    raise EmbgeoError(f"column '{header[lst[0]]}' is ragged: line {line} has {len(vals)} values, the first row has {d}")
-            else:
-                cells = r[lo:hi] if contiguous else [r[j] for j in num]
-                try:
-                    vals = _floats(cells, names, line, bad_cells)
-                except EmbgeoError:
-                    if _is_comment(r):
-                        raise _comment(line, r, path) from None
-                    raise
-                text = delimiter.join(cells)
-            if dtype == np.float32 and needs_float64(text):
-                raise NeedFloat64
-            out.add(vals)
-            for j in lab:
-                labels[j].append(r[j])
-            if ids is not None:
-                ident = r[idj].strip()
-                if not ident:
-                    raise EmbgeoError(f"line {line}, column {column_label(header, idj)}: the id is empty",
-                                      hint="every row needs an id; fill it in or remove the row")
-                ids.append(_WHOLE_FLOAT.sub(r"\1", ident))  # "3.0" (pandas after a NaN) is the id "3", as in every reader
-
-        for line, r in sample:
-            take(line, r)
-        for r in rows:
-            take(reader.line_num, r)
-    matrix = out.result(d or len(num))
-    if lst and d == 0:
+        table = _Table(path, header, num, lst, lab, pos.get(id_col) if id_col is not None else None, split, bad_cells, dtype)
+        if not (BULK and table.bulk_rows([r for _, r in sample])):
+            for line, r in sample:
+                table.take(line, r)
+        _read_body(fh, reader, rows, table, split)
+    matrix = table.out.result(table.d or len(num))
+    if lst and table.d == 0:
         raise EmbgeoError(f"column '{header[lst[0]]}' holds empty lists")
     if not lst:  # a column holding 0 … n−1 (or 1 … n) once each is a row index or a dimension: never guessed
         for j, start in index_like_columns(matrix):
             col = num[j]
             raise index_column_error(column_label(header, col), header[col] if has_header else None, start, matrix.shape[0], id_col=id_col)
-    attributes = {header[j]: column_array(v) for j, v in labels.items()}
+    attributes = {header[j]: column_array(v) for j, v in table.labels.items()}
+    ids = table.ids
     return EmbeddingSet(matrix=matrix, ids=None if ids is None else np.asarray(ids, dtype=str), attributes=attributes,
                         provenance={"columns": header})
 
@@ -478,7 +509,7 @@ def read_text_vectors(path: Path, *, key=None, id_col=None, allow_3d=False, forc
 
 
 def _read_text_vectors(path: Path, dtype, forced: bool = False) -> EmbeddingSet:
-    words, out, d, header = [], _Rows(dtype), None, None
+    words, out, d, header = [], RowBlocks(dtype, BLOCK_ROWS), None, None
     numeric_words = True  # every word so far is a number
     with open(path, encoding="utf-8-sig", errors="strict") as fh:
         for lineno, line in enumerate(fh, 1):
@@ -510,8 +541,8 @@ def _read_text_vectors(path: Path, dtype, forced: bool = False) -> EmbeddingSet:
     if numeric_words and header is None and not forced:
         raise EmbgeoError(f"every line starts with a number ({', '.join(repr(w) for w in words[:2])}{', …' if len(words) > 2 else ''}), so it is either "
                           f"a table of {d + 1} numbers per line or word vectors whose words are numbers; embgeo does not guess which",
-                          hint=f"pass --input-format tsv to read all {d + 1} numbers of a line as dimensions, "
-                               f"or --input-format text to read the first number as the word and {d} dimensions")
+                          hint=f"pass {setting('fmt', 'tsv', '--input-format')} to read all {d + 1} numbers of a line as dimensions, "
+                               f"or {setting('fmt', 'text', '--input-format')} to read the first number as the word and {d} dimensions")
     if header is not None:
         n, hd = header
         if hd != d:
