@@ -263,7 +263,7 @@ def test_report_compare_follows_the_reports_join(rng):
     by_row = card(compare=b, join="row-order")
     assert by_row.data["join"] == "row order" and by_row.data["cka_linear"]["value"] < 0.5
     other = card(compare=EmbeddingSet(X, ids=np.array([f"q{i}" for i in range(60)]), provenance={"file": "c"}))
-    assert other.status == "error" and "--join row-order" in other.verdict
+    assert other.status == "error" and "join='row-order'" in other.verdict
 
 
 def test_id_col_goes_to_the_inputs_with_columns(tmp_path, rng, run_cli):

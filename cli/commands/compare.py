@@ -97,9 +97,10 @@ def compare(
     pairs = None
     if layers:
         from embgeo.io import load_layers
-        from embgeo.io.readers import split_spec
+        from embgeo.io.readers import refuse_stack_id_col, split_spec
 
         stack = load_layers(files, fmt=input_format, id_col=id_col, join=join_value)
+        refuse_stack_id_col(stack, id_col, ", ".join(files))
         if len(stack) < 2:
             raise EmbgeoError("--layers needs at least two layers", source=", ".join(files))
         names = list(stack.names)

@@ -93,10 +93,11 @@ def intrinsic_id(
         if drop_nonfinite or dedupe:
             raise EmbgeoError("--drop-nonfinite/--dedupe would break the row alignment between layers", hint="clean the layers first; duplicates are dropped per layer for the ratio estimators anyway")
         from embgeo.io import load_layers
-        from embgeo.io.readers import split_spec
+        from embgeo.io.readers import refuse_stack_id_col, split_spec
         from embgeo.intrinsic.layers import layer_dimensions
 
         stack = load_layers(files, fmt=input_format, id_col=id_col, join=getattr(join, "value", join))
+        refuse_stack_id_col(stack, id_col, ", ".join(files))
         if len(set(stack.names)) < len(stack.names) and len(files) == len(stack.names):  # two keys of one file: name them by key
             stack = dataclasses.replace(stack, names=tuple(spec_label(f) for f in files))
         with progress("layers", total=len(stack)) as advance:

@@ -21,21 +21,23 @@ class EntropyNorm(str, Enum):
     raw = "raw"
 
 
-def _column(ids, n, labels, labels_id_col, col, what, join=None):
+def _column(ids, n, labels, labels_id_col, col, what, join=None, layer_dimensions=None):
     import numpy as np
 
     from embgeo.errors import EmbgeoError
     from embgeo.io.labels import join_labels
     from embgeo.io.model import EmbeddingSet
 
-    es = join_labels(EmbeddingSet(np.zeros((n, 1)), ids=ids), labels, id_col=labels_id_col, join=join)
+    # layer_dimensions: the dimension columns of a CSV/TSV/parquet X (a labels column among them is refused)
+    es = join_labels(EmbeddingSet(np.zeros((n, 1)), ids=ids, provenance={"layer_dimensions": layer_dimensions}), labels,
+                     id_col=labels_id_col, join=join)
     if col not in es.attributes:
         raise EmbgeoError(f"no column '{col}' (columns: {', '.join(sorted(es.attributes)[:12])})", source=str(labels),
                           hint=f"name a column of the labels file with {what}")
     return np.asarray(es.attributes[col])
 
 
-def _view_onto(vs, spec, ids, n: int, x, join, stack_ids):
+def _view_onto(vs, spec, ids, n: int, x, join):
     """The rows of a --views stack in X's order: by id whenever they carry ids, by row order when
     neither does or with --join row-order (the one rule of embgeo.io.join; a mismatch is one line)."""
     import dataclasses
@@ -46,9 +48,8 @@ def _view_onto(vs, spec, ids, n: int, x, join, stack_ids):
     from embgeo.io.join import row_orders
 
     nv = int(vs.layers[0].shape[0])
-    v_ids = vs.ids if vs.ids is not None else stack_ids(spec, nv)
     rows_x = EmbeddingSet(np.zeros((n, 1)), ids=ids, provenance={"file": str(x)})
-    rows_v = EmbeddingSet(np.zeros((nv, 1)), ids=v_ids, provenance={"file": str(spec)})
+    rows_v = EmbeddingSet(np.zeros((nv, 1)), ids=vs.ids, provenance={"file": str(spec)})  # the ids the stack's reader found
     take = row_orders([rows_x, rows_v], join=join).orders[1]
     if take is None:
         return vs
@@ -153,14 +154,13 @@ def layers(
             check_layer_stack(vs.layers, vs.names, source=v)
             view_stacks.append(vs)
             inputs.append({"path": v, "key": None, "rows": int(vs.layers[0].shape[0]), "dims": int(vs.layers[0].shape[1])})
-        from embgeo.extract.store import stack_ids
-
-        ids = stack.ids if stack.ids is not None else stack_ids(x, n)
-        view_stacks = [_view_onto(vs, v, ids, n, x, join, stack_ids) for vs, v in zip(view_stacks, views or [])]
+        ids = stack.ids  # the row ids read beside the stack (.npz, .h5, .pt, safetensors), or None
+        dims = stack.provenance.get("layer_dimensions")
+        view_stacks = [_view_onto(vs, v, ids, n, x, join) for vs, v in zip(view_stacks, views or [])]
         if group:
-            groups = _column(ids, n, labels, labels_id_col, group, "--group", join)
+            groups = _column(ids, n, labels, labels_id_col, group, "--group", join, dims)
         if attribute:
-            raw = _column(ids, n, labels, labels_id_col, attribute, "--attr", join)
+            raw = _column(ids, n, labels, labels_id_col, attribute, "--attr", join, dims)
             try:
                 attr_values = raw.astype(np.float64)
             except ValueError:
@@ -171,7 +171,7 @@ def layers(
                                   "a rank axis needs at least two distinct values", source=str(labels),
                                   hint="pass a column that varies with --attr")
         if class_col:
-            class_values = _column(ids, n, labels, labels_id_col, class_col, "--class", join)
+            class_values = _column(ids, n, labels, labels_id_col, class_col, "--class", join, dims)
     elif views or group or attribute or class_col:
         raise EmbgeoError("views need the pooled first view X", hint="give X before --views / --group")
     sample_notes: list[str] = []  # the one --sample note (embgeo.validation.sample_note)

@@ -314,10 +314,9 @@ def _rank_layers(files, *, attr, labels, method, transform, group, folds, normal
     import numpy as np
 
     from embgeo.errors import EmbgeoError
-    from embgeo.extract.store import stack_ids
     from embgeo.io import join_labels, load_layers
     from embgeo.io.model import EmbeddingSet
-    from embgeo.io.readers import split_spec
+    from embgeo.io.readers import refuse_stack_id_col, split_spec
     from embgeo.rank.layers import rank_layers
 
     bad = next((o for o, v in refused.items() if v), None)
@@ -329,13 +328,16 @@ def _rank_layers(files, *, attr, labels, method, transform, group, folds, normal
         raise EmbgeoError("--layers runs the axis methods regression, pairwise, extremes, fewshot", hint="pick from those with -m")
     names = [m for m in ("regression", "pairwise", "extremes", "extremes_q", "fewshot") if m in names or (m == "extremes_q" and "extremes" in names)]
     stack = load_layers(list(files), fmt=input_format, id_col=id_col, join=getattr(join, "value", join))
+    refuse_stack_id_col(stack, id_col, ", ".join(files))
     if len(set(stack.names)) < len(stack.names) and len(files) == len(stack.names):  # two keys of one file: name them by key
         from embgeo.cli.commands.id import spec_label
 
         stack = dataclasses.replace(stack, names=tuple(spec_label(f) for f in files))
     n = int(stack.layers[0].shape[0])
-    ids = stack.ids if stack.ids is not None else (stack_ids(files[0], n) if len(files) == 1 else None)
-    rows = EmbeddingSet(np.zeros((n, 1)), ids=ids, attributes=dict(stack.attributes), provenance={"file": ", ".join(files)})
+    # the stack's own row ids (read beside a 3-D file, or joined from per-layer files); the dimension names of
+    # per-layer CSV/TSV/parquet files go along so that a labels column that is also a dimension is refused
+    rows = EmbeddingSet(np.zeros((n, 1)), ids=stack.ids, attributes=dict(stack.attributes),
+                        provenance={"file": ", ".join(files), "layer_dimensions": stack.provenance.get("layer_dimensions")})
     if labels is not None:
         rows = join_labels(rows, labels, id_col=labels_id_col, join=getattr(join, "value", join))
     y = rows.attribute(attr, numeric=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, param
 from embgeo.io.common import ID_KEYS, PREFERRED_KEYS, auto_key, check_numeric, id_array, no_key, short_error
 from embgeo.io.model import EmbeddingSet
 
@@ -26,7 +26,7 @@ def read_npy_header(fh, what: str = "the file") -> tuple[tuple, bool, np.dtype, 
     start = fh.tell()
     if fh.read(6) != _NPY_MAGIC:
         raise EmbgeoError("is not a .npy file (no NumPy header)" if what == "the file" else f"{what} is not a .npy array (no NumPy header)",
-                          hint="check the file, or pass --input-format")
+                          hint=f"check the file, or pass {param('fmt', '--input-format')}")
     fh.seek(start)
     try:
         major, _minor = fmt.read_magic(fh)
@@ -135,8 +135,9 @@ def read_npz(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingS
             raise EmbgeoError(f"has no array '{key}' (arrays: {', '.join(names) or 'none'})", hint=f"use FILE.npz:{names[0]}")
         arr = _npz_member(zf, key)
         check_numeric(arr, f"array '{key}'")
+        stack = allow_3d and arr.ndim == 3  # a layer stack L×n×d: the ids belong to the n rows (axis 1)
         ids = None
-        rows = arr.shape[0] if arr.ndim else 0
+        rows = (arr.shape[1] if stack else arr.shape[0]) if arr.ndim else 0
         for ik in ID_KEYS:
             if ik in names and ik != key:
                 try:
@@ -148,10 +149,32 @@ def read_npz(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingS
                 if cand.ndim == 1 and len(cand) == rows:
                     ids = id_array(cand, f"array '{ik}'")
                     break
+                fix = f"save one id per row (a 1-D '{ik}' of length {rows})"
+                if ik in ("ids", "id") and stack:
+                    raise stack_ids_error(f"array '{ik}' has shape {cand.shape}", f"'{key}'", arr.shape, fix, cand.shape)
                 if ik in ("ids", "id") and arr.ndim == 2:  # meant as ids, but they do not fit: never drop them silently
-                    raise EmbgeoError(f"array '{ik}' has shape {cand.shape} but '{key}' has {rows} rows",
-                                      hint=f"save one id per row (a 1-D '{ik}' of length {rows})")
-        return EmbeddingSet(matrix=arr, ids=ids, provenance={"keys": names})
+                    raise EmbgeoError(f"array '{ik}' has shape {cand.shape} but '{key}' has {rows} rows", hint=fix)
+        return stack_or_set(arr, ids, stack, {"keys": names})
+
+
+def stack_ids_error(what: str, stack_name: str, shape: tuple, fix: str, got_shape=None) -> EmbgeoError:
+    """The one line for ids beside a layer stack that do not fit its rows: a stack is
+    layers × rows × dims (``L×n×d``), so one id per row is ``n`` ids. Ids as many as the layers
+    (and not the rows) say that the file is rows × layers × dims: the hint says how to transpose it."""
+    L, n, d = (int(s) for s in shape)
+    if got_shape is not None and len(got_shape) == 1 and got_shape[0] == L != n:
+        fix += (f"; {L} is the number of layers: a stack is layers × rows × dims, so if this one is rows × layers × dims, "
+                "save it transposed (np.transpose(S, (1, 0, 2)))")
+    return EmbgeoError(f"{what} but the stack {stack_name} ({L} layers × {n} rows × {d} dims) has {n} rows", hint=fix)
+
+
+def stack_or_set(arr, ids, stack: bool, provenance: dict, **kw) -> EmbeddingSet:
+    """What a reader returns: a matrix with its row ids, or (``stack``) an ``L×n×d`` array whose ``n``
+    row ids travel as ``provenance["row_ids"]`` (an :class:`EmbeddingSet`'s ids count its first axis,
+    the layers); :func:`embgeo.io.load_layers` gives them to the stack."""
+    if stack:
+        return EmbeddingSet(matrix=arr, provenance={**provenance, "row_ids": ids}, **kw)
+    return EmbeddingSet(matrix=arr, ids=ids, provenance=provenance, **kw)
 
 
 # ---------------------------------------------------------------- safetensors
@@ -219,7 +242,7 @@ def read_safetensors(path: Path, *, key=None, id_col=None, allow_3d=False) -> Em
             raise EmbgeoError("header is not valid JSON (not a safetensors file?)") from None
     if not isinstance(header, dict):
         raise EmbgeoError("header is not a JSON object (not a safetensors file?)")
-    header.pop("__metadata__", None)
+    meta = header.pop("__metadata__", None)
     check_safetensors_layout(header, size - 8 - hlen)
     names = sorted(header)
     if not names:
@@ -252,7 +275,62 @@ def read_safetensors(path: Path, *, key=None, id_col=None, allow_3d=False) -> Em
     prov["dtype"] = ST_NAMES.get(dt, dt.lower())
     if dt == "BF16":
         arr = bf16_to_float32(arr)
-    return EmbeddingSet(matrix=arr, provenance=prov)
+    stack = allow_3d and len(shape) == 3  # a layer stack L×n×d: the ids belong to the n rows (axis 1)
+    ids = _st_ids(path, header, meta, key, shape, 8 + hlen, stack) if len(shape) == 2 or stack else None
+    return stack_or_set(arr, ids, stack, prov)
+
+
+#: safetensors dtypes an id tensor may have (integers or floats; the one id rule of id_array applies)
+_ST_ID_DTYPES = {**ST_DTYPES, "U16": "<u2", "U32": "<u4", "U64": "<u8", "BOOL": "?"}
+
+
+def _st_ids(path: Path, header: dict, meta, key: str, shape: tuple, data_start: int, stack: bool):
+    """Row ids of a safetensors matrix or stack. A tensor holds numbers only (no text), so ids are
+    either the header's ``__metadata__`` entry ``"ids"`` (a JSON list, as ``embgeo extract`` writes
+    it) or a 1-D numeric tensor named ``ids``/``id``/``words``/``labels_id`` (integer ids). An
+    ``ids``/``id`` that does not fit the rows is an error; both present and disagreeing is a question."""
+    rows = int(shape[1] if stack else shape[0])
+    found = []
+
+    def misfit(what: str, got_shape, fix: str) -> EmbgeoError:
+        if stack:
+            return stack_ids_error(f"{what} has shape {tuple(got_shape)}", f"'{key}'", shape, fix, tuple(got_shape))
+        return EmbgeoError(f"{what} has shape {tuple(got_shape)} but '{key}' has {rows} rows", hint=fix)
+
+    if isinstance(meta, dict) and "ids" in meta:
+        what = "metadata 'ids'"
+        try:
+            values = json.loads(meta["ids"]) if isinstance(meta["ids"], str) else None
+        except (json.JSONDecodeError, RecursionError):
+            values = None
+        if not isinstance(values, list):
+            raise EmbgeoError(f"{what} is not a JSON list of ids", hint="write it as json.dumps(ids), one id per row (as embgeo extract does)")
+        if len(values) != rows:
+            raise misfit(what, (len(values),), f"write one id per row (a JSON list of {rows} ids)")
+        found.append((what, id_array(values, what)))
+    for ik in ID_KEYS:
+        if ik == key or ik not in header:
+            continue
+        info = header[ik]
+        what, dt, got = f"tensor '{ik}'", info["dtype"], tuple(info["shape"])
+        if len(got) == 1 and got[0] == rows and dt in _ST_ID_DTYPES:
+            with open(path, "rb") as fh:
+                a, b = info["data_offsets"]
+                fh.seek(data_start + a)
+                raw = np.frombuffer(fh.read(b - a), dtype=_ST_ID_DTYPES[dt])
+            found.append((what, id_array((bf16_to_float32(raw) if dt == "BF16" else raw).tolist(), what)))
+            break
+        if ik in ("ids", "id"):  # meant as ids, but they do not fit: never drop them silently
+            if len(got) == 1 and got[0] == rows:
+                raise EmbgeoError(f"{what} has dtype {dt}; ids in a safetensors file are integers",
+                                  hint=f"save the ids as an integer tensor '{ik}', or as text in the metadata: metadata={{'ids': json.dumps(ids)}}")
+            raise misfit(what, got, f"save one id per row (a 1-D tensor '{ik}' of length {rows})")
+    if len(found) == 2 and not np.array_equal(found[0][1], found[1][1]):
+        bad = int(np.flatnonzero(found[0][1] != found[1][1])[0])
+        raise EmbgeoError(f"holds two sets of row ids that differ ({found[0][0]} and {found[1][0]}, first at row {bad}: "
+                          f"{str(found[0][1][bad])[:30]!r} vs {str(found[1][1][bad])[:30]!r}); embgeo does not guess which one",
+                          hint="keep one of them (drop the other from the file)")
+    return found[0][1] if found else None
 
 
 # ---------------------------------------------------------------- vecs
@@ -270,7 +348,7 @@ def read_vecs(path: Path, *, key=None, id_col=None, allow_3d=False, component=np
         raise EmbgeoError(f"first row claims {d} dimensions, but every .{kind}vecs row starts with its dimension d (int32, 1 to 1000000) "
                           f"followed by d {'uint8' if kind == 'b' else 'float32'} values: not a .{kind}vecs file, or a corrupt one",
                           hint=f"write each row as struct.pack('<i', d) + row.astype('{'u1' if kind == 'b' else '<f4'}').tobytes(), "
-                               "or pass --input-format with the file's real format")
+                               f"or pass {param('fmt', '--input-format')} with the file's real format")
     row_bytes = 4 + d * itemsize
     if size % row_bytes:
         raise EmbgeoError(f"size {size} is not a whole number of {d}-dimensional rows (truncated?)")
@@ -344,16 +422,18 @@ def read_pt(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSe
                           hint="save real numbers instead: X.real, X.abs() for the magnitude, or torch.cat([X.real, X.imag], 1) to keep both parts"
                           if obj.is_complex() else "save it as floats: X.float()")
     matrix = obj.detach().resolve_conj().resolve_neg().numpy()
-    ids = _pt_ids(ids_from, key, matrix) if ids_from is not None else None
-    return EmbeddingSet(matrix=matrix, ids=ids, provenance={"dtype": stored})
+    stack = allow_3d and matrix.ndim == 3  # a layer stack L×n×d: the ids belong to the n rows (axis 1)
+    ids = _pt_ids(ids_from, key, matrix, stack) if ids_from is not None else None
+    return stack_or_set(matrix, ids, stack, {"dtype": stored})
 
 
-def _pt_ids(obj: dict, key, matrix: np.ndarray):
+def _pt_ids(obj: dict, key, matrix: np.ndarray, stack: bool = False):
     """Row ids beside the tensor in a ``.pt`` dict: an ``ids``/``id`` entry (a list of text or numbers,
-    or a 1-D tensor) read like an ``.npz`` ``ids`` array; one that does not fit is an error, never dropped."""
+    or a 1-D tensor) read like an ``.npz`` ``ids`` array; one that does not fit is an error, never dropped.
+    For a layer stack (``stack``: ``L×n×d``) one id per row is ``n`` ids."""
     import torch
 
-    rows = matrix.shape[0] if matrix.ndim else 0
+    rows = (matrix.shape[1] if stack else matrix.shape[0]) if matrix.ndim else 0
     for ik in ID_KEYS:
         if ik not in obj or ik == key:
             continue
@@ -367,7 +447,10 @@ def _pt_ids(obj: dict, key, matrix: np.ndarray):
             values, shape = None, type(cand).__name__
         if values is not None and len(values) == rows:
             return id_array(values, f"'{ik}'")
+        got = f"is a {shape}" if isinstance(shape, str) else f"has shape {shape}"
+        fix = f"save one id per row (a list or 1-D tensor '{ik}' of length {rows})"
+        if ik in ("ids", "id") and stack:
+            raise stack_ids_error(f"'{ik}' {got}", f"'{key}'", matrix.shape, fix, None if isinstance(shape, str) else shape)
         if ik in ("ids", "id") and matrix.ndim == 2:  # meant as ids, but they do not fit: never drop them silently
-            got = f"is a {shape}" if isinstance(shape, str) else f"has shape {shape}"
-            raise EmbgeoError(f"'{ik}' {got} but '{key}' has {rows} rows", hint=f"save one id per row (a list or 1-D tensor '{ik}' of length {rows})")
+            raise EmbgeoError(f"'{ik}' {got} but '{key}' has {rows} rows", hint=fix)
     return None

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError, require
+from embgeo.errors import EmbgeoError, param, require
+from embgeo.io.binary import stack_ids_error, stack_or_set
 from embgeo.io.common import ID_KEYS, PREFERRED_KEYS, auto_key, id_array, index_column_error, index_like_columns, short_error
 from embgeo.io.model import EmbeddingSet
 from embgeo.io.text import column_array
@@ -183,6 +184,8 @@ def read_hdf5(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedding
             raise EmbgeoError(f"dataset '/{key}' keeps its data in external files ({ds.external[0][0]!r}); embgeo reads only the file itself",
                               hint="copy the data into a regular dataset")
         arr = hdf5_array(path, ds)
+        stack = allow_3d and arr.ndim == 3  # a layer stack L×n×d: the ids belong to the n rows (axis 1)
+        rows = (arr.shape[1] if stack else arr.shape[0]) if arr.ndim else 0
         ids = None
         for ik in ID_KEYS:
             if ik == key or ik not in datasets:
@@ -190,18 +193,20 @@ def read_hdf5(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedding
             cand = f[ik]
             if not isinstance(cand, h5py.Dataset):
                 continue
-            if cand.ndim == 1 and len(cand) == arr.shape[0] and cand.dtype.kind in "iufSOU" and not cand.is_virtual and not cand.external:
+            if cand.ndim == 1 and len(cand) == rows and cand.dtype.kind in "iufSOU" and not cand.is_virtual and not cand.external:
                 ids = id_array(cand[()], f"dataset '/{ik}'")
                 break
-            if ik in ("ids", "id") and cand.ndim == 1 and len(cand) == arr.shape[0]:  # meant as ids, but not readable as ids: never dropped silently
+            if ik in ("ids", "id") and cand.ndim == 1 and len(cand) == rows:  # meant as ids, but not readable as ids: never dropped silently
                 what = ("is a virtual dataset" if cand.is_virtual else "keeps its data in external files") if cand.is_virtual or cand.external \
                     else f"has dtype {cand.dtype}"
                 raise EmbgeoError(f"dataset '/{ik}' {what}; ids must be text or numbers stored in the file itself",
                                   hint=f"store one id per row as strings or integers in '/{ik}'")
-            if ik in ("ids", "id") and arr.ndim == 2 and (cand.ndim != 1 or len(cand) != arr.shape[0]):  # meant as ids, but they do not fit: never drop them silently
-                raise EmbgeoError(f"dataset '/{ik}' has shape {cand.shape} but '/{key}' has {arr.shape[0]} rows",
-                                  hint=f"store one id per row (a 1-D '/{ik}' of length {arr.shape[0]})")
-    return EmbeddingSet(matrix=arr, ids=ids, provenance={"keys": datasets})
+            fix = f"store one id per row (a 1-D '/{ik}' of length {rows})"
+            if ik in ("ids", "id") and stack:  # (the shape cannot fit here)
+                raise stack_ids_error(f"dataset '/{ik}' has shape {cand.shape}", f"'/{key}'", arr.shape, fix, cand.shape)
+            if ik in ("ids", "id") and arr.ndim == 2 and (cand.ndim != 1 or len(cand) != rows):  # meant as ids, but they do not fit: never drop them silently
+                raise EmbgeoError(f"dataset '/{ik}' has shape {cand.shape} but '/{key}' has {rows} rows", hint=fix)
+    return stack_or_set(arr, ids, stack, {"keys": datasets})
 
 
 def _describe(ds) -> str:
@@ -283,7 +288,7 @@ def read_parquet(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedd
     names = list(schema.names)
     n = pf.metadata.num_rows
     if id_col is not None and id_col not in names:
-        raise EmbgeoError(f"no id column '{id_col}' (columns: {', '.join(names[:12])})", hint="pass --id-col with a column name from the file")
+        raise EmbgeoError(f"no id column '{id_col}' (columns: {', '.join(names[:12])})", hint=f"pass {param('id_col')} with a column name from the file")
     if id_col is None and "id" in names and key != "id":
         id_col = "id"
     is_list = lambda t: pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t)  # noqa: E731

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, either, param, setting
 from embgeo.io.common import not_utf8
 from embgeo.io.model import EmbeddingSet, dimension_columns
 from embgeo.io.text import INDEX_NAMES, cell_kind, column_array
@@ -111,6 +111,21 @@ def find_cell(path: str | Path, column: str, values, *, delimiter: str | None = 
     return None
 
 
+def _labels_id() -> str:
+    """The labels file's id column as the caller names it: ``id_col`` of :func:`join_labels`, ``--labels-id-col`` on the command line."""
+    return param("id_col", "--labels-id-col")
+
+
+def _row_order() -> str:
+    return setting("join", "row-order")
+
+
+def _embedding_ids() -> str:
+    """Where the embeddings' ids come from: ``embgeo.load(..., id_col=…)`` in Python (``id_col`` of
+    :func:`join_labels` is the labels file's column), ``--id-col`` on the command line."""
+    return either("embgeo.load(..., id_col=COLUMN)", "--id-col")
+
+
 def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None = None, join: str | None = None) -> EmbeddingSet:
     """Attach the columns of ``labels_path`` to ``es``.
 
@@ -128,7 +143,8 @@ def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None
       ``idx``, ``ID``…) is an error unless ``id_col`` names it or ``join="row-order"``: it is not
       known whether the rows join on it or by position;
     - a column with the name of a column that the embeddings file read as a dimension is an error:
-      the vectors would hold the attribute itself.
+      the vectors would hold the attribute itself (for the rows of a layer stack, the column of any
+      per-layer file: ``provenance["layer_dimensions"]``, as :func:`embgeo.io.load_layers` records it).
 
     ``provenance["labels_join"]`` records ``"id"``, ``"row number"`` or ``"row order"``.
     """
@@ -138,16 +154,17 @@ def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None
     join = "row-order" if join == "row_order" else join
     header, rows, lines = read_table_lines(labels_path)
     if id_col is not None and id_col not in header:
-        raise EmbgeoError(f"no id column '{id_col}' (columns: {', '.join(header[:12])})", source=src, hint="pass --labels-id-col with a column of the labels file")
+        raise EmbgeoError(f"no id column '{id_col}' (columns: {', '.join(header[:12])})", source=src, hint=f"pass {_labels_id()} with a column of the labels file")
     key = id_col if id_col is not None else ("id" if "id" in header else None)
     if key is None and join != "row-order":
         j = next((j for j, h in enumerate(header) if is_index_name(h)), None)
         in_order = j is not None and es.ids is None and [r[j].strip() if j < len(r) else "" for r in rows] == [str(i) for i in range(len(rows))]
         if j is not None and not in_order:  # (0 … n−1 in file order over id-less rows: both joins agree, nothing to guess)
             name = header[j]
+            named = either(setting("id_col", name), f"--labels-id-col {name!r}")
             raise EmbgeoError(f"column {_column_label(header, j)} is named like a row index or id column but not 'id', so it is not known "
                               "whether the rows join on it or by row order", source=src,
-                              hint=f"pass --labels-id-col {name!r} to join on it, or --join row-order if the rows are in the same order as the embeddings")
+                              hint=f"pass {named} to join on it, or {_row_order()} if the rows are in the same order as the embeddings")
     cols = list(zip(*rows))
     table_ids = [c.strip() for c in cols[header.index(key)]] if key is not None else None
     n = es.n_samples
@@ -159,7 +176,8 @@ def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None
                                   hint="add a header line naming the columns (e.g. 'score') above the data; the first line of a labels file is always its header")
             raise EmbgeoError(f"has {len(rows)} rows but the embeddings have {n} ({header_note(header)}); "
                               "a join by row order needs the same rows in the same order",
-                              source=src, hint="give both files ids (--id-col / an 'id' column) or make the row counts equal")
+                              source=src, hint=either("give both sides ids (the embeddings: embgeo.load(..., id_col=COLUMN); the labels file: an 'id' column)",
+                                                 "give both files ids (--id-col / an 'id' column)") + " or make the row counts equal")
         order = np.arange(n)
         how = "row order"
     elif key is None:  # the embeddings have ids (or a join by id was asked)
@@ -167,7 +185,7 @@ def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None
             raise EmbgeoError(f"has no id column to join on: {header_note(header)}, but it holds numbers, not column names (a file without a header?)",
                               source=src, hint="add a header line naming the columns (e.g. 'id,score'), with an 'id' column holding the embedding ids")
         raise EmbgeoError("has no id column to join on" + (" but the embeddings carry ids" if es.ids is not None else ""), source=src,
-                          hint="add an 'id' column (or name it with --labels-id-col), or pass --join row-order if the rows are in the same order")
+                          hint=f"add an 'id' column (or name it with {_labels_id()}), or pass {_row_order()} if the rows are in the same order")
     else:
         pos = {}
         for i, t in enumerate(table_ids):
@@ -177,7 +195,7 @@ def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None
         if es.ids is None:
             if sorted(pos) != sorted(str(i) for i in range(n)):
                 raise EmbgeoError(f"has an id column '{key}' but the embeddings carry no ids to match it", source=src,
-                                  hint="load the embeddings with their ids (--id-col), or pass --join row-order if the rows are in the same order")
+                                  hint=f"load the embeddings with their ids ({_embedding_ids()}), or pass {_row_order()} if the rows are in the same order")
             order = np.asarray([pos[str(i)] for i in range(n)])
             how = "row number"
         else:
@@ -185,7 +203,7 @@ def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None
             missing = [i for i in emb_ids if i not in pos]
             if len(missing) == len(emb_ids):
                 raise EmbgeoError(f"its id column '{key}' matches none of the {n} embedding ids (labels: '{table_ids[0]}', …; embeddings: '{emb_ids[0]}', …)",
-                                  source=src, hint="join on the column that holds the embedding ids (--labels-id-col)")
+                                  source=src, hint=f"join on the column that holds the embedding ids ({_labels_id()})")
             if missing:
                 raise EmbgeoError(f"{len(missing)} of {n} embedding ids have no label row (first: '{missing[0]}')",
                                   source=src, hint="the labels file must hold every id of the embeddings")
@@ -207,23 +225,26 @@ def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None
 
 def _refuse_leak(es: EmbeddingSet, header, cols, key, order, src: str) -> None:
     """A labels column named like a column that the embeddings file read as a dimension: the vectors
-    carry the attribute (a leak), so every analysis of it would find it. Refused."""
+    carry the attribute (a leak), so every analysis of it would find it. Refused. The rows of a layer
+    stack (``provenance["layer_dimensions"]``: ``(file, dimension names)`` of each per-layer file, from
+    :func:`embgeo.io.load_layers`) are checked against every layer's file the same way."""
     dims, exact = dimension_columns(es, with_certainty=True)
-    if not dims:
-        return
-    dimset = set(dims)
-    for j, name in enumerate(header):
-        if name == key or name not in dimset:
-            continue
-        if not exact and es.ids is not None:
-            # the embeddings' id column came from --id-col and is not recorded: a labels column that
-            # repeats the embedding ids is that column, not a dimension
-            if [cols[j][i].strip() for i in order] == [str(v) for v in es.ids]:
+    files = [(es.source, dims, exact)] if dims else []
+    files += [(str(f), names, True) for f, names in (es.provenance or {}).get("layer_dimensions") or ()]
+    for source, names, exact in files:
+        dimset = set(names)
+        for j, name in enumerate(header):
+            if name == key or name not in dimset:
                 continue
-        raise EmbgeoError(f"column '{name}' is also a column of the embeddings file {es.source}, which read it as an embedding dimension: "
-                          "the vectors would carry the attribute itself", source=src,
-                          hint=f"remove column '{name}' from the embeddings file (keep it in the labels file only), or rename one of the two "
-                               "if they are different things")
+            if not exact and es.ids is not None:
+                # the embeddings' id column came from --id-col and is not recorded: a labels column that
+                # repeats the embedding ids is that column, not a dimension
+                if [cols[j][i].strip() for i in order] == [str(v) for v in es.ids]:
+                    continue
+            raise EmbgeoError(f"column '{name}' is also a column of the embeddings file {source}, which read it as an embedding dimension: "
+                              "the vectors would carry the attribute itself", source=src,
+                              hint=f"remove column '{name}' from the embeddings file (keep it in the labels file only), or rename one of the two "
+                                   "if they are different things")
 
 
 def _same_column(a: np.ndarray, b: np.ndarray) -> bool:

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, either
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,8 @@ class EmbeddingSet:
             raise EmbgeoError(
                 f"no attribute column '{name}' (columns: {have})",
                 source=str(self.provenance.get("labels", self.source)),  # the file the columns came from
-                hint="pass --labels FILE with that column, or pick one of the columns listed",
+                hint=either("add a labels file with that column (embgeo.io.join_labels(X, FILE))", "pass --labels FILE with that column")
+                + ", or pick one of the columns listed",
             )
         col = self.attributes[name]
         if numeric and col.dtype.kind not in "biuf":

@@ -16,7 +16,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, either, param, setting
 from embgeo.io import binary, columnar, text
 from embgeo.io.common import short_error
 from embgeo.io.model import EmbeddingSet, LayerStack
@@ -126,12 +126,12 @@ def check_contents(path: Path, fmt: str, forced: bool) -> None:
         return
     suffix = path.suffix.lower()
     if forced:
-        fix = (f"drop --input-format {fmt}: the suffix {suffix} reads it as {found}" if SUFFIXES.get(suffix) == found
-               else f"pass --input-format {found}")
-        said = f"--input-format {fmt}"
+        fix = (f"drop {setting('fmt', fmt, '--input-format')}: the suffix {suffix} reads it as {found}" if SUFFIXES.get(suffix) == found
+               else f"pass {setting('fmt', found, '--input-format')}")
+        said = setting("fmt", fmt, "--input-format")
     else:
         ext = next(s for s, f in SUFFIXES.items() if f == found)
-        fix = f"rename it to {path.stem}{ext}, or pass --input-format {found}"
+        fix = f"rename it to {path.stem}{ext}, or pass {setting('fmt', found, '--input-format')}"
         said = f"its suffix {suffix or '(none)'}"
     raise EmbgeoError(f"holds {CONTENT_NAMES[found]} (its first bytes say so), but {said} reads it as {fmt}", source=str(path), hint=fix)
 
@@ -146,7 +146,7 @@ def detect_format(path: Path, fmt: str | None = None) -> str:
         raise EmbgeoError("compressed files are not read directly", source=str(path), hint="decompress it first (gunzip)")
     if suffix not in SUFFIXES:
         known = " ".join(sorted(SUFFIXES))
-        raise EmbgeoError(f"unknown file type '{suffix or '(none)'}'", source=str(path), hint=f"use one of: {known}, or pass --input-format")
+        raise EmbgeoError(f"unknown file type '{suffix or '(none)'}'", source=str(path), hint=f"use one of: {known}, or pass {param('fmt', '--input-format')}")
     return SUFFIXES[suffix]
 
 
@@ -185,8 +185,8 @@ def load(
         raise EmbgeoError("file is empty", source=src)
     check_contents(path, fmt, forced)
     if id_col is not None and fmt not in COLUMN_FORMATS:
-        raise EmbgeoError(f"--id-col '{id_col}' names a column, but this {fmt} file has no columns", source=src,
-                          hint="drop --id-col (--id-col applies to CSV, TSV and parquet files"
+        raise EmbgeoError(f"{_id_col_setting(id_col)} names a column, but this {fmt} file has no columns", source=src,
+                          hint=f"drop {param('id_col')} ({param('id_col')} applies to CSV, TSV and parquet files"
                                + ("; word vectors carry their words as ids)" if fmt in ("text", "word2vec-binary") else ")"))
     extra = {"bad_cells": bad_cells} if fmt in ("csv", "tsv") else {}
     if forced and fmt in ("csv", "tsv", "text"):
@@ -205,7 +205,7 @@ def load(
             raise EmbgeoError("holds a single number (a 0-D array); expected (n_samples, n_features)", source=src, hint="save a 2-D matrix")
         if matrix.ndim == 1:
             raise EmbgeoError(f"holds a 1-D array of shape {matrix.shape}; expected (n_samples, n_features)", source=src, hint="save a 2-D matrix")
-        raise EmbgeoError(f"holds a {matrix.ndim}-D array of shape {matrix.shape}; expected (n_samples, n_features)", source=src, hint="for a layer stack use --layers")
+        raise EmbgeoError(f"holds a {matrix.ndim}-D array of shape {matrix.shape}; expected (n_samples, n_features)", source=src, hint="for a layer stack use " + either("embgeo.load_layers", "--layers"))
     if matrix.dtype.kind not in "fiub":
         raise EmbgeoError(f"holds dtype {matrix.dtype}; expected real numbers", source=src, hint=dtype_hint(matrix.dtype))
     if matrix.shape[0] == 0 or matrix.shape[1] == 0:
@@ -257,12 +257,19 @@ def load_layers(specs: list[str], *, fmt: str | None = None, id_col: str | None 
                 check_finite: bool = True) -> LayerStack:
     """A layer stack from one ``L×n×d`` file (``.npy``/``.npz``/…) or several 2-D files.
 
-    A 3-D ``.npz`` keeps its ``ids`` array (one unique id per row). Per-layer files are joined onto
+    A 3-D file (layers × rows × dims: the first axis is the layers) keeps the row ids stored beside it,
+    read by its reader with the rules of a 2-D matrix's ids (one id per row, ``n`` of them, unique):
+    an ``ids`` array in ``.npz``, an ``ids`` dataset in HDF5, an ``ids`` entry of a ``.pt`` dict, the
+    ``ids`` metadata (or an integer ``ids`` tensor) of a safetensors file. ``id_col`` names a column of
+    CSV/TSV/parquet per-layer files; a 3-D stack has no columns and does not use it (a command whose
+    only input is the stack refuses it: :func:`refuse_stack_id_col`). Per-layer files are joined onto
     the rows of the first file by :func:`embgeo.io.join.align_sets`: by id whenever they carry ids
     (every id in every file, once), by row order only when none has, or with ``join="row-order"``;
     files of which only some carry ids are refused unless ``join="row-order"``. ``check_finite`` (default True):
     a row with NaN or inf in any layer is refused, naming the file, the layer and the file's own row
-    (:func:`refuse_nonfinite_layers`).
+    (:func:`refuse_nonfinite_layers`). ``provenance["layer_dimensions"]`` records, for per-layer files whose
+    columns are named (CSV/TSV/parquet), ``(file, dimension column names)``: :func:`embgeo.io.join_labels`
+    refuses a labels column that one of them read as a dimension.
     """
     if len(specs) == 1:
         path, key = split_spec(specs[0])
@@ -271,19 +278,7 @@ def load_layers(specs: list[str], *, fmt: str | None = None, id_col: str | None 
             try:
                 es = READERS[fmt1](path, key=key, id_col=None, allow_3d=True)
                 arr = es.matrix
-                ids = None
-                if fmt1 == "npz" and arr.ndim == 3:  # the row ids beside the stack (the reader matches ids to the L layers, not the n rows)
-                    import numpy as np
-
-                    from embgeo.io.common import ID_KEYS
-
-                    present = [k for k in ID_KEYS if k in es.provenance.get("keys", ()) and k != key]
-                    with np.load(path, allow_pickle=False) as z:
-                        for ik in present:
-                            cand = z[ik]  # an object (pickled) array raises ValueError: one line below
-                            if ik in ("ids", "id") or (cand.ndim == 1 and len(cand) == arr.shape[1]):
-                                ids = cand  # an 'ids'/'id' array of any shape: the stack checks it
-                                break
+                ids = es.provenance.get("row_ids") if arr.ndim == 3 else None  # the n row ids (the reader matched them to axis 1)
             except EmbgeoError as exc:
                 raise exc.with_source(str(path)) from None
             except READ_ERRORS as exc:
@@ -293,13 +288,47 @@ def load_layers(specs: list[str], *, fmt: str | None = None, id_col: str | None 
                 if check_finite:
                     refuse_nonfinite_layers(stack.layers, stack.names, [str(path)] * len(stack.layers))
                 return stack
-    sets = []
+    sets, named = [], []
     for spec, col in zip(specs, id_cols(specs, id_col, fmt)):
         es = load(spec, fmt=fmt, id_col=col)
         sets.append(EmbeddingSet(es.matrix, es.ids, es.attributes, {**es.provenance, "name": Path(es.source).stem}))
+        dims = layer_dimension_names(es, col)
+        if dims:
+            named.append((es.source, dims))
     if check_finite:  # each file before the join: the row named is the file's own
         refuse_nonfinite_layers([s.matrix for s in sets], [s.provenance["name"] for s in sets], [s.source for s in sets])
-    return LayerStack.from_sets(sets, join=join)
+    stack = LayerStack.from_sets(sets, join=join)
+    if named:
+        import dataclasses
+
+        stack = dataclasses.replace(stack, provenance={**stack.provenance, "layer_dimensions": named})
+    return stack
+
+
+def refuse_stack_id_col(stack: LayerStack, id_col: str | None, source: str) -> None:
+    """``--id-col`` given for a stack read from one 3-D file: it names a column, and a stack has none
+    (its row ids come from the file itself). One line, never ignored silently."""
+    if id_col is not None and stack.join is None:  # join is None: one L×n×d array, not per-layer files
+        raise EmbgeoError(f"{_id_col_setting(id_col)} names a column, but this layer stack (one 3-D array) has no columns", source=source,
+                          hint=f"drop {param('id_col')}: a stack's row ids come from the file itself (an 'ids' array, dataset or entry beside it)")
+
+
+def _id_col_setting(id_col: str) -> str:
+    """``id_col='word'`` from Python, ``--id-col 'word'`` on the command line (the value quoted on both)."""
+    return either(setting("id_col", id_col), f"--id-col '{id_col}'")
+
+
+def layer_dimension_names(es: EmbeddingSet, id_col: str | None) -> tuple | None:
+    """The column names that the file of ``es`` read as its dimensions (CSV/TSV/parquet), exactly, or None.
+    ``id_col`` (the ``--id-col`` the file was read with) is the one column that the reader's record
+    does not tell apart from the dimensions."""
+    from embgeo.io.model import dimension_columns
+
+    names, exact = dimension_columns(es, with_certainty=True)
+    if names and not exact and id_col is not None and id_col in names:
+        names = [c for c in names if c != id_col]
+        exact = len(names) == es.n_features
+    return tuple(names) if names and exact else None
 
 
 def refuse_nonfinite_layers(layers, names, sources, *, what: str = "") -> None:
