@@ -111,12 +111,7 @@ def report(
 
         stack = load_layers(list(layers), fmt=input_format, id_col=id_col, join=getattr(join, "value", join),
                             check_finite=False)  # a NaN row fails its cards only: the rest of the report runs (docs/report.md)
-        if stack.ids is None and len(layers) == 1:  # ids beside a pooled stack (embgeo extract writes them)
-            import dataclasses
-
-            from embgeo.extract.store import stack_ids
-
-            stack = dataclasses.replace(stack, ids=stack_ids(layers[0], int(stack.layers[0].shape[0])))
+        # a pooled stack's row ids (embgeo extract writes them beside it) are read by load_layers itself
     if (tokens is not None or class_col is not None) and stack is None:
         raise EmbgeoError(f"{'--tokens' if tokens is not None else '--class'} feeds the per-layer curves: it needs --layers STACK",
                           hint="pass --layers pooled.h5:mean (from embgeo extract)")
@@ -127,9 +122,12 @@ def report(
         clouds = load_tokens(tokens)
     hierarchy = None
     if edges is not None:
+        from embgeo.hyperbolic.graphops import orientation_note
         from embgeo.hyperbolic.graphs import read_hierarchy
 
         hierarchy = read_hierarchy(edges)
+        if note := orientation_note(hierarchy):  # the header decided the direction against the auto rule
+            message(f"{Path(edges).name}: {note}")
     s = seed_value(seed)
     from embgeo.report.build import Context, applicable_sections
 

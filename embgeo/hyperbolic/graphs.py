@@ -3,25 +3,19 @@
 Public API (used by every hyperbolic module; add parameters, do not rename):
 
     read_hierarchy(path, *, closure=False, orientation="auto") -> Hierarchy
-    hierarchy_from_edges(pairs, *, weights=None, orientation="auto", closure=False) -> Hierarchy
+    hierarchy_from_edges(pairs, *, weights=None, orientation="auto", closure=False, header=None) -> Hierarchy
     Hierarchy: ids (n,) str, edges (m, 2) int64 child→parent (directed) or u–v,
-               weights (m,) float64 | None, directed, closed, orientation;
+               weights (m,) float64 | None, directed, closed, orientation, orientation_from;
                .n_nodes, .n_edges, .adjacency(symmetric=, weighted=), .neighbours, .ancestors
     check_hierarchy(h) -> HierarchyReport (self-loops, duplicates, components, directed cycles, tree?)
     transitive_closure(h) -> Hierarchy        transitive_reduction(h) -> Hierarchy
     graph_distances(h, *, sources=None, weighted=True, block=256) -> (len(sources) or n, n) float64
     iter_graph_distances(h, *, sources=None, weighted=True, block=256) -> yields (sources_block, D_block)
 
-File formats read by :func:`read_hierarchy`:
-
-- **edge lists** ``u v [w]`` separated by whitespace (or commas), one edge per
-  line; ``#`` and ``%`` start comments (Network Repository ``.edges`` files);
-- **CSV edge lists** ``id1,id2[,weight]`` (``mammal_closure.csv``: each row hyponym → ancestor).
-  Line 1 of a ``.csv`` is an edge-list header (:func:`is_edge_header`: ``id1,id2``, ``u,v``,
-  ``source,target`` … of :data:`EDGE_COLUMNS`, any case) or evidently data (two integer ids,
-  or a numeric weight); a first line that may be either (``a,b``) is refused. In other files a
-  first line of edge-column names is skipped; one of other names over integer ids is refused.
-  A pair listed twice (``u v``, ``v u``) is kept once if the weights agree, else refused.
+File formats read by :func:`read_hierarchy` (``u v [w]`` edge lists, CSV edge lists under an
+edge-list header): :mod:`embgeo.hyperbolic.edgefiles`. A pair listed twice (``u v``, ``v u``) is
+kept once if the weights agree, else refused. Structure checks, closure, reduction and graph
+distances: :mod:`embgeo.hyperbolic.graphops` (their names are importable from here too).
 
 Ids may be strings or integers; all-integer ids are ordered by value (so id
 ``k`` is row ``k`` when the ids are ``0..n−1``), string ids by first
@@ -36,6 +30,13 @@ integer ids written ``u < v`` on every line (the relabelled format of
 connected part: a hierarchy has one root per part. String-labelled lists and
 closures keep the DAG reading (a taxonomy may have several top roots). An
 explicit ``orientation`` reads either way.
+
+A header that states the direction (``child,parent``, ``hyponym,hypernym``, ``parent,child`` …:
+:func:`embgeo.hyperbolic.edgefiles.header_orientation`) decides it under ``orientation="auto"``,
+also where the rule above would read the edges otherwise (:func:`check_hierarchy` then says so);
+an explicit ``child-parent``/``parent-child`` that contradicts it raises, ``undirected`` drops the
+direction. Neutral headers (``id1,id2``, ``u,v``, ``source,target`` …) leave it to the rule.
+``Hierarchy.orientation_from`` records what decided: ``auto``, ``header`` or ``given``.
 """
 from __future__ import annotations
 
@@ -45,7 +46,19 @@ from pathlib import Path
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, either, param, setting
+from embgeo.hyperbolic.edgefiles import EDGE_COLUMNS, header_orientation, is_edge_header, read_edge_file  # noqa: F401 (re-exported)
+from embgeo.hyperbolic.graphops import (
+    HierarchyReport,
+    check_hierarchy,
+    find_cycle,
+    graph_distances,
+    is_closed,
+    is_dag,
+    iter_graph_distances,
+    transitive_closure,
+    transitive_reduction,
+)
 from embgeo.results import Result
 
 __all__ = [
@@ -60,19 +73,9 @@ __all__ = [
     "iter_graph_distances",
     "find_cycle",
 ]
+# EDGE_COLUMNS and is_edge_header (embgeo.hyperbolic.edgefiles) stay importable from here (the CLI imports them from here)
 
 ORIENTATIONS = ("auto", "child-parent", "parent-child", "undirected")
-#: the column pairs that make a first line an edge-list header (compared in lower case)
-EDGE_COLUMNS = (("id1", "id2"), ("u", "v"), ("source", "target"), ("src", "dst"), ("child", "parent"), ("parent", "child"),
-                ("from", "to"), ("node1", "node2"))
-_HEADER_WORDS = {"id1", "id2", "u", "v", "source", "target", "src", "dst", "child", "parent", "from", "to", "node1", "node2", "weight", "w"}
-
-
-def is_edge_header(fields) -> bool:
-    """Whether ``fields`` (line 1, split) is an edge-list header: the first two names one of
-    :data:`EDGE_COLUMNS` (any case), and at most a third, the weight column's (not a number)."""
-    f = [str(x).strip().lstrip("\ufeff").strip("\"") for x in fields]
-    return len(f) in (2, 3) and (f[0].lower(), f[1].lower()) in EDGE_COLUMNS and (len(f) == 2 or bool(f[2]) and not _is_float(f[2]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +91,9 @@ class Hierarchy(Result):
     closed : True when the directed edge set is transitively closed.
     orientation : how the file listed the edges (``child-parent``, ``parent-child``
         (flipped on reading), ``undirected``).
+    orientation_from : what decided it: ``auto`` (the rule), ``header`` (the file's header
+        names, ``header``), ``given`` (the ``orientation`` argument).
+    auto_orientation : what the auto rule would have read, when the header decided otherwise.
     self_loops, duplicate_edges : how many of each were dropped on reading.
     """
 
@@ -102,6 +108,9 @@ class Hierarchy(Result):
     duplicate_edges: int = 0
     cycle: tuple = ()  # node indices of a directed cycle found on reading (then read undirected)
     extra_roots: int = 0  # read undirected because a connected part had this many roots too many
+    orientation_from: str = "given"
+    auto_orientation: str | None = None
+    header: tuple = ()  # the column names of the file's header line, if any
 
     @property
     def n_nodes(self) -> int:
@@ -150,74 +159,15 @@ class Hierarchy(Result):
             "directed": bool(self.directed),
             "closed": bool(self.closed),
             "orientation": self.orientation,
+            "orientation_from": self.orientation_from,
+            "auto_orientation": self.auto_orientation,
             "weighted": self.weights is not None,
             "self_loops_dropped": int(self.self_loops),
             "duplicate_edges_dropped": int(self.duplicate_edges),
         }
 
 
-@dataclass(frozen=True, slots=True)
-class HierarchyReport(Result):
-    """Structure of a hierarchy: what :func:`check_hierarchy` found, and what it means."""
-
-    n_nodes: int
-    n_edges: int
-    directed: bool
-    self_loops: int
-    duplicate_edges: int
-    components: int
-    is_dag: bool
-    cycle: list = field(default_factory=list)  # node ids of one directed cycle, if any
-    is_tree: bool = False  # undirected: connected and n_edges == n_nodes − 1
-    cyclomatic_number: int = 0  # undirected edges − nodes + components (0 for a forest)
-    roots: int = 0  # directed: nodes without a parent
-    leaves: int = 0  # directed: nodes without a child
-    messages: list = field(default_factory=list)
-
-
 # --------------------------------------------------------------------------- reading
-def _parse_lines(path: Path) -> tuple[list[str], list[str], list[str] | None, list[int]]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise EmbgeoError("is not a UTF-8 text file", source=str(path), hint="give an edge list 'u v [w]' or a CSV 'id1,id2[,weight]'") from None
-    is_csv = path.suffix.lower() == ".csv"
-    us, vs, ws, lines = [], [], [], []
-    has_w = None
-    first = None  # (line number, text) of line 1 when it is not a header; False after a header
-    for lineno, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line[0] in "#%":
-            continue
-        parts = [p.strip() for p in line.split(",")] if (is_csv or "," in line) else line.split()
-        if first is None:
-            if is_edge_header(parts) or (not is_csv and len(parts) >= 2 and {p.lower() for p in parts[:2]} <= _HEADER_WORDS):
-                first = False
-                continue  # a header row
-            first = (lineno, line)
-            if is_csv and len(parts) in (2, 3) and parts[0] and parts[1] and not (_is_float(parts[0], int) and _is_float(parts[1], int) or len(parts) == 3 and _is_float(parts[2])):
-                raise EmbgeoError(f"line {lineno} ({line[:60]!r}) is a header or an edge? a CSV edge list names its columns on line 1 (id1,id2[,weight]); embgeo does not guess",
-                                  source=str(path), hint="start the file with the header line id1,id2 or id1,id2,weight, or name it .edges (read without a header)")
-        if len(parts) < 2 or not parts[0] or not parts[1]:
-            raise EmbgeoError(f"line {lineno} has {len(parts)} field(s) ({line[:60]!r}); expected 'u v [weight]'", source=str(path), hint="one edge per line: two node ids and an optional weight")
-        if len(parts) > 3:
-            raise EmbgeoError(f"line {lineno} has {len(parts)} fields ({line[:60]!r}); expected 'u v [weight]'", source=str(path))
-        this_w = len(parts) == 3
-        if has_w is None:
-            has_w = this_w
-        elif has_w != this_w:
-            raise EmbgeoError(f"line {lineno} has {len(parts)} fields but earlier lines have {3 if has_w else 2}", source=str(path), hint="give a weight on every line or on none")
-        us.append(parts[0])
-        vs.append(parts[1])
-        if this_w:
-            ws.append(parts[2])
-        lines.append(lineno)
-    if first and len(us) > 1 and not (_is_float(us[0], int) or _is_float(vs[0], int)) and all(_is_float(a, int) and _is_float(b, int) for a, b in zip(us[1:], vs[1:])):
-        raise EmbgeoError(f"line {first[0]} ({first[1][:60]!r}) looks like a header, but its names are not edge-list columns, and every other line holds integer ids: "
-                          "embgeo does not guess", source=str(path), hint="name the columns id1,id2[,weight] (or u,v, source,target …), or delete the line")
-    return us, vs, (ws if has_w else None), lines
-
-
 def read_hierarchy(path: str | os.PathLike, *, closure: bool = False, orientation: str = "auto") -> Hierarchy:
     """Read an edge list ``u v [w]`` or a closure CSV ``id1,id2[,weight]``.
 
@@ -227,42 +177,20 @@ def read_hierarchy(path: str | os.PathLike, *, closure: bool = False, orientatio
     closure : build the transitive closure (a tree or DAG is required; a
         directed cycle raises and is named).
     orientation : ``auto`` (see the module docstring), ``child-parent``,
-        ``parent-child`` (flipped to child → parent) or ``undirected``.
+        ``parent-child`` (flipped to child → parent) or ``undirected``. A header that states
+        the direction (``child,parent`` …) decides under ``auto``; one it contradicts raises.
 
     Self-loops and repeated edges are dropped and counted (``Hierarchy.self_loops``,
     ``Hierarchy.duplicate_edges``; one with another weight raises); :func:`check_hierarchy` says what else is wrong.
     """
-    p = Path(path)
-    if not p.exists():
-        raise EmbgeoError("no such file", source=str(p), hint="give an edge list 'u v [w]' or a closure CSV 'id1,id2[,weight]'")
-    if p.is_dir():
-        raise EmbgeoError("is a folder, not an edge list", source=str(p))
-    us, vs, ws, lines = _parse_lines(p)
-    if not us:
-        raise EmbgeoError("has no edges", source=str(p), hint="one edge per line: 'u v [weight]'")
-    weights = None
-    if ws is not None:
-        try:
-            weights = np.array([float(w) for w in ws], dtype=np.float64)
-        except ValueError:
-            bad = next(i for i, w in enumerate(ws) if not _is_float(w))
-            raise EmbgeoError(f"line {lines[bad]}: weight {ws[bad]!r} is not a number", source=str(p)) from None
-        bad = np.flatnonzero(~np.isfinite(weights) | (weights <= 0))
-        if bad.size:
-            raise EmbgeoError(f"line {lines[bad[0]]}: weight {ws[bad[0]]} must be a positive finite number", source=str(p), hint="edge weights are lengths for shortest paths")
+    f = read_edge_file(path)
+    source = str(Path(path))
     try:
-        h = hierarchy_from_edges(list(zip(us, vs)), weights=weights, orientation=orientation, closure=closure, source=str(p), lines=lines)
+        h = hierarchy_from_edges(list(zip(f.us, f.vs)), weights=f.weights, orientation=orientation, closure=closure, source=source, lines=f.lines,
+                                 header=f.header, header_line=f.header_line)
     except EmbgeoError as exc:
-        raise exc.with_source(str(p)) from None
+        raise exc.with_source(source) from None
     return h
-
-
-def _is_float(s: str, kind=float) -> bool:
-    try:
-        kind(s)
-        return True
-    except ValueError:
-        return False
 
 
 def _index_ids(us, vs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -283,13 +211,20 @@ def _index_ids(us, vs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def hierarchy_from_edges(pairs, *, weights=None, ids=None, orientation: str = "auto", closure: bool = False, source: str | None = None,
-                         lines=None) -> Hierarchy:
+                         lines=None, header=None, header_line: int | None = None) -> Hierarchy:
     """Build a :class:`Hierarchy` from ``pairs`` (a list of ``(u, v)`` ids, or an (m, 2) int array of
     indices when ``ids`` is given). See :func:`read_hierarchy` for ``orientation`` and ``closure``.
 
-    A pair given twice (either way round) with different weights raises (``lines``: each pair's file line)."""
+    A pair given twice (either way round) with different weights raises (``lines``: each pair's file line).
+    ``header``: the column names above the pairs (on file line ``header_line``); when they state the
+    direction (``child,parent`` …) they decide under ``orientation="auto"`` and must agree with an
+    explicit ``child-parent``/``parent-child``."""
     if orientation not in ORIENTATIONS:
         raise EmbgeoError(f"orientation must be one of {', '.join(ORIENTATIONS)}, got {orientation!r}")
+    header = tuple(str(x) for x in header) if header else ()
+    stated = header_orientation(header) if header else None
+    if stated is not None and orientation in ("child-parent", "parent-child") and orientation != stated:
+        _contradiction(header, header_line, stated, orientation)
     if ids is None:
         pairs = list(pairs)
         if not pairs:
@@ -318,59 +253,78 @@ def hierarchy_from_edges(pairs, *, weights=None, ids=None, orientation: str = "a
     directed_try = orientation != "undirected"
     u, v, w, n_dup = _dedupe(u, v, w, directed=directed_try)
     n = ids.size
-    edges = np.stack([u, v], axis=1)
-    directed, orient = True, orientation
     found_cycle: tuple = ()
     multi_root = 0
-    if orientation == "undirected":
-        directed = False
+    auto_read = None  # what the auto rule reads, kept when the header decided otherwise
+    if orientation == "auto" and stated is None:
+        orient, found_cycle, multi_root = _auto_orientation(ids, u, v, n)
+        decided_by = "auto"
     else:
-        if not _is_dag(edges, n):
-            if orientation == "auto":
-                directed, orient = False, "undirected"
-                found_cycle = tuple(find_cycle(edges, n))
-                u, v, w, extra = _dedupe(u, v, w, directed=False)
-                n_dup += extra
-                edges = np.stack([u, v], axis=1)
-            else:
-                cyc = find_cycle(edges, n)
-                raise EmbgeoError(f"the edges contain a directed cycle ({' → '.join(ids[cyc].tolist()[:8])}{' → …' if len(cyc) > 8 else ''}), so they are not a {orientation} hierarchy and have no transitive closure", hint="remove one edge of the cycle, or read it as an undirected graph (orientation 'undirected')")
-        if directed:
-            if orientation == "auto":
-                indeg = np.bincount(edges[:, 1], minlength=n)
-                outdeg = np.bincount(edges[:, 0], minlength=n)
-                sinks = int(((outdeg == 0) & (indeg > 0)).sum())
-                sources = int(((indeg == 0) & (outdeg > 0)).sum())
-                orient = "parent-child" if sinks > sources else "child-parent"
-            if orient == "parent-child":
-                edges = edges[:, ::-1].copy()
-            if orientation == "auto" and _relabelled_graph_listing(ids, u, v):
-                # integer ids with every edge written low → high (or high → low), as relabelled undirected
-                # graphs are (Network Repository, Sala et al.): a DAG reading that needs more than one
-                # root per connected part is that listing, not a hierarchy
-                extra_roots = _extra_roots(edges, n)
-                if extra_roots:
-                    directed, orient = False, "undirected"
-                    multi_root = extra_roots
-                    u, v, w, extra = _dedupe(edges[:, 0], edges[:, 1], w, directed=False)
-                    n_dup += extra
-                    edges = np.stack([u, v], axis=1)
+        orient, decided_by = (stated, "header") if orientation == "auto" else (orientation, "given")
+        if decided_by == "header":
+            auto_read = _auto_orientation(ids, u, v, n)[0]
+            auto_read = None if auto_read == orient else auto_read
+        if orient != "undirected" and not is_dag(np.stack([u, v], axis=1), n):
+            cyc = find_cycle(np.stack([u, v], axis=1), n)
+            said = f" (as the header {','.join(header[:2])} says)" if decided_by == "header" else ""
+            raise EmbgeoError(f"the edges contain a directed cycle ({' → '.join(ids[cyc].tolist()[:8])}{' → …' if len(cyc) > 8 else ''}), so they are not a {orient} hierarchy{said} and have no transitive closure", hint="remove one edge of the cycle, or read it as an undirected graph ("
+                                   + either("orientation='undirected'", "orientation 'undirected'") + ")")
+    directed = orient != "undirected"
+    if not directed and directed_try:  # the auto rule read a graph: a pair listed both ways is one edge
+        u, v, w, extra = _dedupe(u, v, w, directed=False)
+        n_dup += extra
+    edges = np.stack([u, v], axis=1)
+    if orient == "parent-child":
+        edges = edges[:, ::-1].copy()
     if not directed:
         # store undirected pairs with u < v, sorted
         edges = np.sort(edges, axis=1)
     order = np.lexsort((edges[:, 1], edges[:, 0]))
     edges = np.ascontiguousarray(edges[order])
     w = None if w is None else w[order]
-    h = Hierarchy(ids=ids, edges=edges, weights=w, directed=directed, closed=False, orientation=orient, source=source, self_loops=n_loops, duplicate_edges=n_dup, cycle=found_cycle, extra_roots=multi_root)
+    h = Hierarchy(ids=ids, edges=edges, weights=w, directed=directed, closed=False, orientation=orient, source=source, self_loops=n_loops, duplicate_edges=n_dup, cycle=found_cycle, extra_roots=multi_root,
+                  orientation_from=decided_by, auto_orientation=auto_read, header=header)
     if directed:
-        h = replace(h, closed=_is_closed(h))
+        h = replace(h, closed=is_closed(h))
     if closure:
         if not directed:
             cyc = list(found_cycle)
             what = f" ({' → '.join(ids[cyc].tolist()[:8])})" if cyc else ""
-            raise EmbgeoError(f"the edges contain a directed cycle{what} or were read as undirected, so there is no transitive closure", hint="a closure needs a tree or DAG; remove the cycle or give --orientation")
+            raise EmbgeoError(f"the edges contain a directed cycle{what} or were read as undirected, so there is no transitive closure", hint="a closure needs a tree or DAG; remove the cycle or give "
+                                   + either("orientation='child-parent' or 'parent-child'", "--orientation"))
         h = transitive_closure(h)
     return h
+
+
+def _contradiction(header: tuple, line: int | None, stated: str, orientation: str):
+    """Refuse an explicit orientation that the header's names contradict: which one is right would be a guess."""
+    arrow = {"child-parent": "child → parent", "parent-child": "parent → child"}
+    names = ",".join(header[:2])
+    where = f"line {line}: " if line else ""
+    raise EmbgeoError(f"{where}the header {names!r} lists each edge {arrow[stated]}, but {setting('orientation', orientation)} reads it {arrow[orientation]}",
+                      hint=f"leave out {param('orientation')} (the header decides); if the header is wrong, swap its names "
+                           f"({','.join(header[1::-1])}) or name the columns id1,id2 so that {param('orientation')} decides")
+
+
+def _auto_orientation(ids: np.ndarray, u: np.ndarray, v: np.ndarray, n: int) -> tuple[str, tuple, int]:
+    """What ``orientation="auto"`` reads from the edges ``u → v`` (repeats dropped): the orientation,
+    the directed cycle that made it ``undirected`` (node indices), the roots too many that did."""
+    edges = np.stack([u, v], axis=1)
+    if not is_dag(edges, n):
+        return "undirected", tuple(find_cycle(edges, n)), 0
+    indeg = np.bincount(v, minlength=n)
+    outdeg = np.bincount(u, minlength=n)
+    sinks = int(((outdeg == 0) & (indeg > 0)).sum())
+    sources = int(((indeg == 0) & (outdeg > 0)).sum())
+    orient = "parent-child" if sinks > sources else "child-parent"
+    if _relabelled_graph_listing(ids, u, v):
+        # integer ids with every edge written low → high (or high → low), as relabelled undirected
+        # graphs are (Network Repository, Sala et al.): a DAG reading that needs more than one
+        # root per connected part is that listing, not a hierarchy
+        extra_roots = _extra_roots(edges[:, ::-1] if orient == "parent-child" else edges, n)
+        if extra_roots:
+            return "undirected", (), extra_roots
+    return orient, (), 0
 
 
 def _check_repeated_weights(u, v, w, ids, where, *, in_file: bool) -> None:
@@ -420,181 +374,3 @@ def _dedupe(u, v, w, *, directed: bool):
     return u[first], v[first], (None if w is None else w[first]), n_dup
 
 
-def _csr(edges: np.ndarray, n: int):
-    import scipy.sparse as sp
-
-    return sp.csr_matrix((np.ones(edges.shape[0], dtype=np.int8), (edges[:, 0], edges[:, 1])), shape=(n, n))
-
-
-def _is_dag(edges: np.ndarray, n: int) -> bool:
-    from scipy.sparse.csgraph import connected_components
-
-    if edges.shape[0] == 0:
-        return True
-    ncomp, _ = connected_components(_csr(edges, n), directed=True, connection="strong")
-    return ncomp == n
-
-
-def find_cycle(edges: np.ndarray, n: int) -> list[int]:
-    """Indices of the nodes of one directed cycle (first node repeated at the end), or ``[]``."""
-    from scipy.sparse.csgraph import connected_components
-
-    edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
-    loops = edges[edges[:, 0] == edges[:, 1]]
-    if loops.size:
-        return [int(loops[0, 0]), int(loops[0, 0])]
-    ncomp, labels = connected_components(_csr(edges, n), directed=True, connection="strong")
-    if ncomp == n:
-        return []
-    big = np.bincount(labels).argmax()
-    members = set(np.flatnonzero(labels == big).tolist())
-    a = _csr(edges, n)
-    start = min(members)
-    # walk inside the strong component until a node repeats: that closes a cycle
-    path, seen, node = [], {}, start
-    while node not in seen:
-        seen[node] = len(path)
-        path.append(node)
-        nxt = [int(x) for x in a.indices[a.indptr[node]:a.indptr[node + 1]] if int(x) in members]
-        node = nxt[0]
-    cyc = path[seen[node]:]
-    return cyc + [cyc[0]]
-
-
-def _is_closed(h: Hierarchy) -> bool:
-    a = (h.adjacency(symmetric=False) > 0).astype(np.int64)
-    a2 = (a @ a) > 0
-    extra = a2 - a2.multiply(a > 0)
-    return extra.nnz == 0
-
-
-# --------------------------------------------------------------------------- structure
-def check_hierarchy(h: Hierarchy) -> HierarchyReport:
-    """Self-loops and duplicates dropped on reading, connected components, directed cycles,
-    whether the graph is a tree, its cyclomatic number, roots and leaves — with a message for
-    each problem."""
-    from scipy.sparse.csgraph import connected_components
-
-    n = h.n_nodes
-    sym = h.neighbours
-    ncomp, _ = connected_components(sym, directed=False)
-    undirected_edges = int(sym.nnz // 2)
-    cyclomatic = undirected_edges - n + ncomp
-    messages = []
-    cycle = [str(h.ids[i]) for i in h.cycle]
-    is_dag = bool(h.directed)
-    if cycle:
-        messages.append(f"directed cycle {' → '.join(cycle[:8])}{' → …' if len(cycle) > 8 else ''}: read as an undirected graph (no closure, no ancestors)")
-    if h.extra_roots:
-        messages.append(f"read as an undirected graph: taken as a DAG it would have {h.extra_roots} more root(s) than connected parts "
-                        "(a hierarchy has one root per part); give --orientation child-parent or parent-child to read it as a DAG")
-    roots = leaves = 0
-    if h.directed:
-        indeg = np.bincount(h.edges[:, 1], minlength=n)
-        outdeg = np.bincount(h.edges[:, 0], minlength=n)
-        roots, leaves = int((outdeg == 0).sum()), int((indeg == 0).sum())
-        if roots > 1:
-            messages.append(f"{roots} roots (nodes without a parent)")
-    if h.self_loops:
-        messages.append(f"{h.self_loops} self-loop(s) dropped")
-    if h.duplicate_edges:
-        messages.append(f"{h.duplicate_edges} repeated edge(s) dropped")
-    if ncomp > 1:
-        messages.append(f"{ncomp} disconnected parts: pairs in different parts have no graph distance and are left out of distortion")
-    is_tree = ncomp == 1 and undirected_edges == n - 1
-    if h.closed and h.directed:
-        messages.append("the edges are a transitive closure (every ancestor listed)")
-    elif not is_tree and ncomp == 1:
-        messages.append(f"not a tree: {cyclomatic} independent undirected cycle(s)")
-    return HierarchyReport(n_nodes=n, n_edges=h.n_edges, directed=bool(h.directed), self_loops=int(h.self_loops), duplicate_edges=int(h.duplicate_edges), components=int(ncomp), is_dag=is_dag, cycle=cycle, is_tree=bool(is_tree), cyclomatic_number=int(cyclomatic), roots=roots, leaves=leaves, messages=messages)
-
-
-def transitive_closure(h: Hierarchy) -> Hierarchy:
-    """All pairs (u, a) with ``a`` an ancestor of ``u`` (child → ancestor), without self-pairs.
-
-    Repeated squaring of the boolean adjacency ``R ← R ∨ R·R`` until no pair is
-    added (⌈log₂ depth⌉ sparse products). Requires a DAG; weights are dropped.
-    """
-    if not h.directed:
-        raise EmbgeoError("a transitive closure needs a directed hierarchy (a tree or DAG); this graph is undirected or has a directed cycle", hint="check it with check_hierarchy(), or give the orientation explicitly")
-    import scipy.sparse as sp
-
-    n = h.n_nodes
-    r = sp.csr_matrix((np.ones(h.n_edges, dtype=np.int64), (h.edges[:, 0], h.edges[:, 1])), shape=(n, n))
-    while True:
-        r2 = ((r + r @ r) > 0).astype(np.int64)
-        r2 = sp.csr_matrix(r2)
-        if r2.nnz == r.nnz:
-            break
-        r = r2
-    r.setdiag(0)
-    r.eliminate_zeros()
-    coo = r.tocoo()
-    edges = np.stack([coo.row, coo.col], axis=1).astype(np.int64)
-    edges = edges[np.lexsort((edges[:, 1], edges[:, 0]))]
-    return replace(h, edges=np.ascontiguousarray(edges), weights=None, closed=True, duplicate_edges=h.duplicate_edges)
-
-
-def transitive_reduction(h: Hierarchy) -> Hierarchy:
-    """The Hasse diagram of a DAG: edges (u, p) with no other path from u to p.
-
-    ``reduction = R ∧ ¬(R⁺·R⁺)`` with ``R⁺`` the transitive closure. A closure
-    CSV (the mammals file) becomes its hypernym DAG; the graph metrics of Sala
-    et al. (neighbours, distortion) are computed on it.
-    """
-    if not h.directed:
-        return h
-    import scipy.sparse as sp
-
-    n = h.n_nodes
-    c = transitive_closure(h) if not h.closed else h
-    r = sp.csr_matrix((np.ones(c.n_edges, dtype=np.int64), (c.edges[:, 0], c.edges[:, 1])), shape=(n, n))
-    rr = (r @ r) > 0
-    a = sp.csr_matrix((np.ones(h.n_edges, dtype=np.int64), (h.edges[:, 0], h.edges[:, 1])), shape=(n, n))
-    keep = (a > 0).astype(np.int64) - ((a > 0).multiply(rr)).astype(np.int64)
-    keep = sp.csr_matrix(keep)
-    keep.eliminate_zeros()
-    coo = keep.tocoo()
-    edges = np.stack([coo.row, coo.col], axis=1).astype(np.int64)
-    edges = edges[np.lexsort((edges[:, 1], edges[:, 0]))]
-    w = None
-    if h.weights is not None:
-        lookup = {(int(a_), int(b_)): float(x) for (a_, b_), x in zip(h.edges, h.weights)}
-        w = np.array([lookup[(int(a_), int(b_))] for a_, b_ in edges])
-    return replace(h, edges=np.ascontiguousarray(edges), weights=w, closed=_is_closed(replace(h, edges=edges, weights=w)))
-
-
-# --------------------------------------------------------------------------- distances
-def iter_graph_distances(h: Hierarchy, *, sources=None, weighted: bool = True, block: int = 256):
-    """Yield ``(sources_block, D_block)`` with ``D_block`` (len(sources_block), n_nodes) float64
-    shortest-path lengths in the undirected graph (``inf`` between disconnected parts).
-
-    Unweighted graphs (or ``weighted=False``) count hops (breadth-first search);
-    weighted ones use Dijkstra on the edge weights. Memory: ``block × n_nodes`` floats.
-    """
-    from scipy.sparse.csgraph import shortest_path
-
-    use_w = weighted and h.weights is not None
-    adj = h.adjacency(symmetric=True, weighted=use_w)
-    n = h.n_nodes
-    src = np.arange(n) if sources is None else np.asarray(sources, dtype=np.int64).reshape(-1)
-    if src.size and (src.min() < 0 or src.max() >= n):
-        raise EmbgeoError(f"sources must be node indices in 0..{n - 1}")
-    block = max(1, int(block))
-    for s in range(0, src.size, block):
-        idx = src[s:s + block]
-        d = shortest_path(adj, method="D", directed=False, unweighted=not use_w, indices=idx)
-        yield idx, np.asarray(d, dtype=np.float64).reshape(idx.size, n)
-
-
-def graph_distances(h: Hierarchy, *, sources=None, weighted: bool = True, block: int = 256) -> np.ndarray:
-    """Shortest-path matrix (len(sources) or n_nodes, n_nodes) float64, computed blockwise over
-    ``sources`` (see :func:`iter_graph_distances`)."""
-    n = h.n_nodes
-    src = np.arange(n) if sources is None else np.asarray(sources, dtype=np.int64).reshape(-1)
-    out = np.empty((src.size, n), dtype=np.float64)
-    pos = 0
-    for idx, d in iter_graph_distances(h, sources=src, weighted=weighted, block=block):
-        out[pos:pos + idx.size] = d
-        pos += idx.size
-    return out

@@ -67,7 +67,7 @@ class DType(str, Enum):
     float32 = "float32"
 
 
-OrientationOpt = Annotated[Orientation, typer.Option("--orientation", help="How the edges are listed: auto (a DAG whose sinks are fewer than its sources is child→parent; a cycle, or more than one root per connected part, makes it an undirected graph), child-parent, parent-child, undirected.", case_sensitive=False)]
+OrientationOpt = Annotated[Orientation, typer.Option("--orientation", help="How the edges are listed: auto (a header naming the direction, e.g. child,parent or hypernym,hyponym, decides; else a DAG whose sinks are fewer than its sources is child→parent; a cycle, or more than one root per connected part, makes it an undirected graph), child-parent, parent-child (either must agree with such a header), undirected.", case_sensitive=False)]
 
 
 def _positive(name: str, upper: float | None = None):
@@ -174,7 +174,7 @@ def train(
                   "burnin_factor": burnin_factor, "c": curvature, "dtype": dtype.value, "eval_every": eval_every, "target_map": target_map,
                   "patience": patience, "holdout": holdout, "sparse": result.config.sparse, "threads": threads,
                   "checkpoint": None if checkpoint is None else str(checkpoint), "checkpoint_every": checkpoint_every,
-                  "resume": None if resume is None else str(resume), "orientation": orientation.value, "seed": sd},
+                  "resume": None if resume is None else str(resume), "orientation": orientation.value, "orientation_read": h.orientation, "orientation_from": h.orientation_from, "seed": sd},
         result=result, results={"coords": str(coords), **result.to_dict()}, notes=notes, fmt=fmt, out=out,
         title=f"embgeo hyperbolic train {edges}", fail_on=fail_on, **_table(result, "train"),
     )
@@ -292,7 +292,7 @@ def eval_(
         command="hyperbolic eval", inputs=[input_entry(es), edges_entry(edges, h)] + ([input_entry(str(hyperlex))] if hyperlex else []),
         settings={"protocol": metric.value, "model": model_name, "c": c, "distortion": distortion, "scale": scale, "max_sources": max_sources,
                   "unweighted": unweighted, "link_prediction": link_prediction, "hyperlex": None if hyperlex is None else str(hyperlex),
-                  "orientation": orientation.value, "id_col": id_col, "join": getattr(join, "value", join), "seed": seed_value(seed)},
+                  "orientation": orientation.value, "orientation_read": h.orientation, "orientation_from": h.orientation_from, "id_col": id_col, "join": getattr(join, "value", join), "seed": seed_value(seed)},
         result=r, notes=notes, fmt=fmt, out=out, title=f"embgeo hyperbolic eval {emb} {edges}", fail_on=None, **_table(r, "eval"),
     )
     if plot is not None:

@@ -157,9 +157,12 @@ def _read_graph(spec: str):
     """The hierarchy as a graph of its direct edges: a transitive closure (every ancestor
     listed, e.g. the mammals CSV) is reduced to its Hasse diagram, as the Sala et al.
     metrics and the tree construction need, and the user is told."""
+    from embgeo.hyperbolic.graphops import orientation_note
     from embgeo.hyperbolic.graphs import read_hierarchy, transitive_reduction
 
     h = read_hierarchy(spec)
+    if note := orientation_note(h):  # the header decided the direction against the auto rule
+        message(f"{Path(spec).name}: {note}")
     if h.directed and h.closed:
         g = transitive_reduction(h)
         if g.n_edges < h.n_edges:

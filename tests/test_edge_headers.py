@@ -1,0 +1,217 @@
+"""A header that names the direction of the edges (child,parent · parent,child · hyponym,hypernym …)
+sets the orientation; a neutral one (id1,id2 · u,v · source,target · node1,node2) leaves it to auto.
+
+- the same tree or DAG written child → parent under ``child,parent`` and parent → child under
+  ``parent,child`` reads the same: same closure, same Nickel–Kiela MAP in ``hyperbolic eval``;
+- where the auto rule would read the edges the other way (a chain, a node with several roots),
+  the header wins and the notes say so; the JSON settings record what decided;
+- ``--orientation`` contradicting the header is a one-line error (exit 2) naming both and the fix;
+- neutral headers change nothing.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from embgeo.datasets import path
+from embgeo.errors import EmbgeoError
+from embgeo.hyperbolic.graphs import check_hierarchy, hierarchy_from_edges, read_hierarchy, transitive_closure
+
+
+def _tree(n: int = 30, seed: int = 7) -> list[tuple[str, str]]:
+    """A seeded random tree as (child, parent) names: node k's parent is one of 0..k−1."""
+    rng = np.random.default_rng(seed)
+    return [(f"n{k}", f"n{int(rng.integers(0, k))}") for k in range(1, n)]
+
+
+def _write(tmp_path, name: str, header: str, pairs, sep: str = ",") -> str:
+    f = tmp_path / name
+    f.write_text((header + "\n" if header else "") + "".join(f"{a}{sep}{b}\n" for a, b in pairs))
+    return str(f)
+
+
+def _named_pairs(h) -> set:
+    return {(str(h.ids[a]), str(h.ids[b])) for a, b in h.edges}
+
+
+def _embedding(tmp_path, names, seed: int = 3) -> str:
+    """Seeded points inside the Poincaré disk, one row per node id."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(len(names), 2))
+    x *= (0.85 * rng.random(len(names)) / np.linalg.norm(x, axis=1))[:, None]
+    f = tmp_path / "emb.csv"
+    f.write_text("id,x1,x2\n" + "".join(f"{n},{float(a)!r},{float(b)!r}\n" for n, (a, b) in zip(names, x)))
+    return str(f)
+
+
+def _eval_json(run_cli, emb, edges, *extra):
+    res = run_cli(["hyperbolic", "eval", emb, edges, "--protocol", "nk", "--format", "json", *extra])
+    assert res.code == 0, res.stderr
+    return json.loads(res.stdout)
+
+
+def _one_line_error(res, *needles):
+    assert res.code == 2, (res.code, res.stdout[-300:], res.stderr)
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("embgeo: error: ") and "Traceback" not in res.stderr, res.stderr
+    for n in needles:
+        assert n in lines[0], (n, lines[0])
+    return lines[0]
+
+
+# --------------------------------------------------------------------------- 1. both ways, one reading
+@pytest.mark.parametrize("child, parent", [("child", "parent"), ("hyponym", "hypernym"), ("descendant", "ancestor"), ("Subclass", "Superclass")])
+def test_a_tree_written_both_ways_reads_the_same(tmp_path, run_cli, child, parent):
+    pairs = _tree()
+    up = _write(tmp_path, "up.csv", f"{child},{parent}", pairs)
+    down = _write(tmp_path, "down.csv", f"{parent},{child}", [(p, c) for c, p in pairs])
+    a, b = read_hierarchy(up, closure=True), read_hierarchy(down, closure=True)
+    assert (a.orientation, b.orientation) == ("child-parent", "parent-child")
+    assert a.orientation_from == b.orientation_from == "header" and a.directed and b.directed
+    assert _named_pairs(a) == _named_pairs(b)  # the same transitive closure, child → ancestor
+    assert len(_named_pairs(a)) == sum(1 for _ in a.edges) and ("n1", "n0") in _named_pairs(a)
+    # the closure is the tree's ancestors: the reference is the closure of the (child, parent) pairs
+    ref = transitive_closure(hierarchy_from_edges(pairs, orientation="child-parent"))
+    assert _named_pairs(a) == _named_pairs(ref)
+    # `hyperbolic eval` (Nickel–Kiela MAP: the closure ancestors are the positives) agrees to the bit
+    emb = _embedding(tmp_path, sorted({x for p in pairs for x in p}))
+    ja, jb = _eval_json(run_cli, emb, up), _eval_json(run_cli, emb, down)
+    assert ja["results"]["map"] == jb["results"]["map"] and ja["results"]["mean_rank"] == jb["results"]["mean_rank"]
+    assert 0 < ja["results"]["map"] < 1  # random points: a real number, not a trivial 1.0
+    assert ja["settings"]["orientation"] == "auto" and ja["settings"]["orientation_from"] == "header"
+    assert (ja["settings"]["orientation_read"], jb["settings"]["orientation_read"]) == ("child-parent", "parent-child")
+
+
+def test_combinatorial_map_is_the_same_both_ways(tmp_path, run_cli):
+    pairs = _tree(40, seed=11)
+    up = _write(tmp_path, "up.csv", "child,parent", pairs)
+    down = _write(tmp_path, "down.csv", "parent,child", [(p, c) for c, p in pairs])
+    out = []
+    for f in (up, down):
+        res = run_cli(["hyperbolic", "combinatorial", f, "--format", "json", "--seed", "0"])
+        assert res.code == 0, res.stderr
+        out.append(json.loads(res.stdout)["results"])
+    assert out[0]["map_sala"] == out[1]["map_sala"] and out[0]["distortion_mean"] == out[1]["distortion_mean"]
+    assert out[0]["n_graph_edges"] == out[1]["n_graph_edges"] == 39
+
+
+# --------------------------------------------------------------------------- 2. the header wins over auto
+def test_a_chain_listed_parent_to_child_is_read_as_its_header_says(tmp_path, run_cli):
+    # a chain has one source and one sink: auto keeps it as listed (child → parent) and reads it upside down
+    chain = [(f"c{k}", f"c{k + 1}") for k in range(9)]  # parent, child: c0 is the root
+    auto = hierarchy_from_edges(chain)
+    assert auto.orientation == "child-parent"  # the auto rule: c9 would be the root
+    neutral = read_hierarchy(_write(tmp_path, "neutral.csv", "id1,id2", chain), closure=True)
+    f = _write(tmp_path, "chain.csv", "parent,child", chain)
+    h = read_hierarchy(f, closure=True)
+    assert (h.orientation, h.orientation_from, h.auto_orientation) == ("parent-child", "header", "child-parent")
+    assert ("c9", "c0") in _named_pairs(h) and ("c0", "c9") not in _named_pairs(h)  # c9 descends from the root c0
+    assert _named_pairs(neutral) == {(b, a) for a, b in _named_pairs(h)}  # the neutral header keeps auto's reading
+    assert "orientation parent-child from the header (parent,child); the auto rule would have read child-parent" in check_hierarchy(h).messages
+    # the same file with --orientation parent-child agrees with the header: no error, no note
+    given = read_hierarchy(f, orientation="parent-child")
+    assert given.orientation_from == "given" and not any("from the header" in m for m in check_hierarchy(given).messages)
+    # eval: MAP of the header's reading, the note among the JSON notes, the settings say what decided
+    emb = _embedding(tmp_path, [f"c{k}" for k in range(10)])
+    j = _eval_json(run_cli, emb, f)
+    assert j["settings"]["orientation_read"] == "parent-child" and j["settings"]["orientation_from"] == "header"
+    assert any("from the header (parent,child); the auto rule would have read child-parent" in n for n in j["notes"])
+    jn = _eval_json(run_cli, emb, _write(tmp_path, "neutral.csv", "id1,id2", chain))
+    assert jn["settings"]["orientation_from"] == "auto" and jn["results"]["map"] != j["results"]["map"]
+
+
+def test_several_parents_of_one_node_keep_the_header_direction(tmp_path, run_cli):
+    # x has four parents: as a DAG it has four sinks and one source, so auto would flip it
+    pairs = [("x", p) for p in "abcd"] + [("y", "a")]
+    f = _write(tmp_path, "multi.csv", "hyponym,hypernym", pairs)
+    h = read_hierarchy(f)
+    assert (h.orientation, h.auto_orientation) == ("child-parent", "parent-child")
+    assert _named_pairs(h) == set(pairs)
+    assert hierarchy_from_edges(pairs).orientation == "parent-child"  # without the header: auto flips
+    res = run_cli(["hyperbolic", "combinatorial", f])
+    assert res.code == 0 and "multi.csv: orientation child-parent from the header (hyponym,hypernym)" in res.stderr
+
+
+def test_integer_ids_under_a_direction_header_stay_a_dag(tmp_path):
+    # integer ids written child < parent on every line, with 2 roots in one part: auto reads a relabelled graph
+    pairs = [(0, 2), (1, 2), (1, 3)]
+    assert not hierarchy_from_edges(pairs).directed
+    h = read_hierarchy(_write(tmp_path, "ints.csv", "child,parent", pairs))
+    assert h.directed and (h.orientation, h.auto_orientation) == ("child-parent", "undirected")
+    assert _named_pairs(h) == {("0", "2"), ("1", "2"), ("1", "3")}
+
+
+def test_a_whitespace_edges_file_and_a_weight_column(tmp_path):
+    tree = _tree(12, seed=5)
+    h1 = read_hierarchy(_write(tmp_path, "t.edges", "parent child", [(p, c) for c, p in tree], sep=" "))
+    f = tmp_path / "w.csv"
+    f.write_text("Hypernym,Hyponym,weight\n" + "".join(f"{p},{c},{1 + i % 3}\n" for i, (c, p) in enumerate(tree)))
+    h2 = read_hierarchy(f)
+    assert h1.orientation == h2.orientation == "parent-child" and h1.orientation_from == h2.orientation_from == "header"
+    assert _named_pairs(h1) == _named_pairs(h2) == set(tree) and h2.weights is not None
+
+
+def test_undirected_drops_the_direction_a_cycle_is_still_an_error(tmp_path):
+    f = _write(tmp_path, "t.csv", "child,parent", _tree(10))
+    u = read_hierarchy(f, orientation="undirected")
+    assert not u.directed and u.orientation_from == "given"
+    cyc = _write(tmp_path, "cyc.csv", "child,parent", [("a", "b"), ("b", "c"), ("c", "a")])
+    with pytest.raises(EmbgeoError, match=r"directed cycle .* not a child-parent hierarchy \(as the header child,parent says\)") as exc:
+        read_hierarchy(cyc)
+    assert str(exc.value).startswith(cyc)
+    assert not read_hierarchy(cyc, orientation="undirected").directed
+
+
+# --------------------------------------------------------------------------- 3. a contradiction is an error
+def test_orientation_contradicting_the_header_is_refused(tmp_path, run_cli):
+    pairs = _tree(10)
+    f = _write(tmp_path, "t.csv", "child,parent", pairs)
+    with pytest.raises(EmbgeoError) as exc:
+        read_hierarchy(f, orientation="parent-child")
+    msg = str(exc.value)
+    assert msg.startswith(f"{f}: line 1: the header 'child,parent' lists each edge child → parent, but orientation='parent-child' reads it parent → child")
+    assert "leave out orientation (the header decides)" in msg and "(parent,child)" in msg and "\n" not in msg
+    emb = _embedding(tmp_path, sorted({x for p in pairs for x in p}))
+    line = _one_line_error(run_cli(["hyperbolic", "eval", emb, f, "--orientation", "parent-child"]),
+                           f"{f}: line 1: the header 'child,parent'", "--orientation parent-child", "leave out --orientation")
+    assert "orientation='" not in line
+    # the other way round, after a comment line: the line number is the header's
+    g = tmp_path / "g.csv"
+    g.write_text("# a taxonomy\nhypernym,hyponym\n" + "".join(f"{p},{c}\n" for c, p in pairs))
+    _one_line_error(run_cli(["hyperbolic", "eval", emb, g, "--orientation", "child-parent"]),
+                    "line 2: the header 'hypernym,hyponym' lists each edge parent → child", "--orientation child-parent")
+    assert read_hierarchy(g, orientation="parent-child").orientation == "parent-child"  # agreeing is fine
+
+
+# --------------------------------------------------------------------------- 4. neutral headers change nothing
+@pytest.mark.parametrize("header", ["id1,id2", "u,v", "source,target", "node1,node2", "src,dst", "from,to", "ID1,ID2,weight"])
+def test_neutral_headers_leave_the_orientation_to_auto(tmp_path, header):
+    tree = _tree(15, seed=2)
+    for listing in (tree, [(p, c) for c, p in tree]):  # child → parent, then parent → child
+        rows = [(a, f"{b},1") for a, b in listing] if header.endswith("weight") else listing
+        h = read_hierarchy(_write(tmp_path, "n.csv", header, rows))
+        ref = hierarchy_from_edges(listing)  # no header: the auto rule alone
+        assert h.orientation == ref.orientation and h.orientation_from == "auto" and h.auto_orientation is None
+        assert _named_pairs(h) == _named_pairs(ref) == set(tree)  # a tree: auto finds the direction either way
+        assert not any("from the header" in m for m in check_hierarchy(h).messages)
+
+
+def test_the_bundled_mammals_closure_is_unchanged():
+    h = read_hierarchy(path("mammals"))  # id1,id2,weight: neutral
+    assert (h.n_nodes, h.n_edges, h.orientation, h.orientation_from) == (1180, 6540, "child-parent", "auto")
+
+
+def test_report_says_when_the_header_decided_the_direction(tmp_path, run_cli):
+    # the report reads the hierarchy as the hyperbolic commands do, and says the same thing on stderr
+    chain = [(f"c{k}", f"c{k + 1}") for k in range(9)]
+    f = _write(tmp_path, "chain.csv", "parent,child", chain)
+    x = np.random.default_rng(0).normal(size=(60, 8))
+    np.save(tmp_path / "x.npy", x)
+    res = run_cli(["report", tmp_path / "x.npy", "--edges", f, "--map", "none", "--md", tmp_path / "r.md"])
+    assert res.code == 0, res.stderr
+    assert "chain.csv: orientation parent-child from the header (parent,child); the auto rule would have read child-parent" in res.stderr
+    res = run_cli(["report", tmp_path / "x.npy", "--edges", _write(tmp_path, "n.csv", "id1,id2", chain), "--map", "none",
+                   "--md", tmp_path / "r2.md"])
+    assert res.code == 0 and "from the header" not in res.stderr, res.stderr
