@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from embgeo.io.model import EmbeddingSet
 from embgeo.results import Result
-from embgeo.validation import scan_rows
+from embgeo.validation import drop_option, scan_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,13 +63,13 @@ class InfoResult(Result):
 
         if self.nan_inf_rows:
             return Verdict("bad", of(self.nan_inf_rows, "holds NaN or inf", "hold NaN or inf"),
-                           f"drop {'it' if self.nan_inf_rows == 1 else 'them'} (--drop-nonfinite) or fix the file", "nan_inf_rows")
+                           f"drop {'it' if self.nan_inf_rows == 1 else 'them'} ({drop_option('drop_nonfinite')}) or fix the file", "nan_inf_rows")
         if self.zero_rows:
             return Verdict("warn", of(self.zero_rows, "is all zero (cosine is undefined on it)", "are all zero (cosine is undefined on them)"),
-                           f"drop {'it' if self.zero_rows == 1 else 'them'} (--drop-zero)", "zero_rows")
+                           f"drop {'it' if self.zero_rows == 1 else 'them'} ({drop_option('drop_zero')})", "zero_rows")
         if self.duplicate_rows:
             return Verdict("warn", of(self.duplicate_rows, "repeats an earlier row exactly", "repeat an earlier row exactly"),
-                           f"drop {'it' if self.duplicate_rows == 1 else 'them'} (--dedupe) before neighbour-based analyses", "duplicate_rows")
+                           f"drop {'it' if self.duplicate_rows == 1 else 'them'} ({drop_option('dedupe')}) before neighbour-based analyses", "duplicate_rows")
         every = "the 1 row is" if self.n_rows == 1 else f"all {self.n_rows} rows are"
         return Verdict("ok", f"{every} finite, non-zero and distinct", "", "nan_inf_rows")
 

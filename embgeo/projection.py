@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embgeo._blas import one_thread_when_small
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, setting
 from embgeo.results import Result, jsonable
 from embgeo.validation import as_matrix, as_rng, iter_blocks, sample_note, seeded_rows
 
@@ -206,7 +206,7 @@ def project(
         if metric not in UMAP_METRICS:
             raise EmbgeoError(f"unknown UMAP metric {metric!r}", hint=f"use one of: {', '.join(UMAP_METRICS)}")
         if m < 10:
-            raise EmbgeoError(f"UMAP needs at least 10 rows; got {m}", hint="use --method pca for so few rows")
+            raise EmbgeoError(f"UMAP needs at least 10 rows; got {m}", hint=f"use {setting('method', 'pca')} for so few rows")
         k = int(min(n_neighbors, m - 1))
         if k < n_neighbors:
             notes.append(f"n_neighbors lowered from {n_neighbors} to {k} ({m} rows)")
@@ -221,7 +221,7 @@ def project(
             Y = umap.UMAP(**kw).fit_transform(np.asarray(Xs, dtype=np.float32))
         Y = np.asarray(Y, dtype=np.float64)
         if not np.isfinite(Y).all():
-            raise EmbgeoError(f"UMAP returned non-finite coordinates for {name}", hint="try --method pca, or more rows / fewer duplicates")
+            raise EmbgeoError(f"UMAP returned non-finite coordinates for {name}", hint=f"try {setting('method', 'pca')}, or more rows / fewer duplicates")
         params = {"n_neighbors": k, "min_dist": float(min_dist), "metric": metric, "n_epochs": n_epochs if n_epochs is not None else "umap default",
                   "random_state": int_seed}
         notes.append(UMAP_NOTE)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, either, param, setting
 from embgeo.results import Result
 
 #: rows per block when a matrix is scanned (bounded memory on memory-mapped data)
@@ -36,7 +36,8 @@ def seeded_rows(n: int, size: int, seed) -> np.ndarray:
     return np.sort(as_rng(seed).choice(n, size=int(size), replace=False))
 
 
-def sample_note(sample, n: int, seed, *, unit: str = "rows", values: str = "", detail: str = "", default: str = "") -> str | None:
+def sample_note(sample, n: int, seed, *, unit: str = "rows", values: str = "", detail: str = "", default: str = "",
+                name: str = "sample") -> str | None:
     """The one note of ``--sample``, the same words in every command (None when ``sample`` is None).
 
     ``sample < n`` (the command drew :func:`seeded_rows` ``(n, sample, seed)``)::
@@ -52,23 +53,42 @@ def sample_note(sample, n: int, seed, *, unit: str = "rows", values: str = "", d
     ``detail`` is the command's own caveat, appended after ``"; "`` to the sampled note only; ``default``
     says why a sample nobody asked for was drawn (e.g. ``the default above 20000 rows``): it replaces
     ``--sample S`` in the parentheses. A ``seed`` of None (library use) draws an unseeded sample, and
-    the note says so.
+    the note says so. ``name`` is the setting that asked for the sample (``sample``; ``reembed_sample``
+    in the report): the note names it as the caller writes it (``sample=S`` in Python, ``--sample S``
+    on the command line; :func:`embgeo.errors.setting`).
     """
     if sample is None:
         return None
     s, n = int(sample), int(n)
     if s >= n:
-        return f"--sample {s} is not below the {n} {unit}: every one of them was used (no sampling)"
+        return f"{setting(name, s)} is not below the {n} {unit}: every one of them was used (no sampling)"
     scope = f"every value of {values}" if values else "every value"
     if seed is None:
         kind, seeded = "an unseeded", "no seed: another run draws other rows"
     elif isinstance(seed, (int, np.integer)):
-        kind, seeded = "a seeded", f"--seed {int(seed)}"
+        kind, seeded = "a seeded", setting("seed", int(seed))
     else:
         kind, seeded = "a seeded", f"seeded by a {type(seed).__name__}"
-    asked = f"{default}; --sample N sets another size" if default else f"--sample {s}"
+    asked = f"{default}; {either(f'{name}=N', param(name) + ' N')} sets another size" if default else setting(name, s)
     return (f"{kind} sample of {s} of {n} {unit} ({asked}, {seeded}): {scope} is an estimate on the sample"
             + (f"; {detail}" if detail else ""))
+
+
+def drop_option(what: str) -> str:
+    """How to drop rows, as the caller writes it: ``what`` is ``drop_nonfinite``, ``dedupe`` or ``drop_zero``
+    (:func:`clean_rows` in Python, the option of that name on the command line)."""
+    return either(f"embgeo.validation.clean_rows(X, {what}=True)", "--" + what.replace("_", "-"))
+
+
+def nonfinite_hint() -> str:
+    """The hint of an error about rows with NaN or inf."""
+    return either(f"fix or drop those rows ({drop_option('drop_nonfinite')})", "fix or drop those rows (--drop-nonfinite, where a command offers it)")
+
+
+def zero_rows_hint() -> str:
+    """The hint of an error about all-zero rows that cannot be L2-normalised."""
+    return either(f"drop those rows ({drop_option('drop_zero')}), or keep norms with normalize=False (uniformity)",
+                  "drop those rows (--drop-zero on uniformity/gap), or keep norms with --raw (uniformity)")
 
 
 def from_tensor(X):
@@ -157,7 +177,7 @@ def as_matrix(
             hint="reshape to (-1, 1) for one feature, or (1, -1) for one sample",
         )
     if X.ndim != 2:
-        raise EmbgeoError(f"{name} has {X.ndim} dimensions (shape {X.shape}); expected 2", hint="pass one layer, or use --layers for a stack")
+        raise EmbgeoError(f"{name} has {X.ndim} dimensions (shape {X.shape}); expected 2", hint=either("pass one layer (a stack of layers goes to the per-layer analyses, e.g. embgeo.layer_dimensions)", "pass one layer, or use --layers for a stack"))
     n, d = X.shape
     if n < min_rows:
         raise EmbgeoError(f"{name} has {n} rows; this needs at least {min_rows}")
@@ -183,12 +203,12 @@ def as_matrix(
         if not allow_nonfinite and report.nonfinite_rows.size:
             raise EmbgeoError(
                 f"{name} has {report.nonfinite_rows.size} row{plural} with NaN or inf (row{plural} {format_rows(report.nonfinite_rows)})",
-                hint="fix or drop those rows (--drop-nonfinite, where a command offers it)",
+                hint=nonfinite_hint(),
             )
         if not allow_zero_rows and report.zero_rows.size:
             raise EmbgeoError(
                 f"{name} has {report.zero_rows.size} all-zero rows that cannot be L2-normalised (rows {format_rows(report.zero_rows)})",
-                hint="drop those rows (--drop-zero on uniformity/gap), or keep norms with --raw (uniformity)",
+                hint=zero_rows_hint(),
             )
     return X
 

@@ -139,6 +139,11 @@ def test_report_compare_section_agrees_with_the_command(run_cli, perturbed):
     assert sec.key == "compare" and sec.status == direct.verdict().status
     assert sec.data["cka_linear"]["value"] == pytest.approx(direct.value("cka_linear"), abs=1e-12)
     assert ["compared with", f"{other.source} (300 × 384)"] in rep.inputs
+    from embgeo.errors import use_surface
+
     left = build_report(es, only=["compare"]).left_out
+    assert any("(compare)" in str(row) for row in left) and not any("--compare" in str(row) for row in left)  # Python: the argument
+    with use_surface("cli"):
+        left = build_report(es, only=["compare"]).left_out
     assert any("--compare Y" in str(row) for row in left)
     assert "--compare" in run_cli(["report", "--help"]).stdout

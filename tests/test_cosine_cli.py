@@ -179,7 +179,7 @@ def test_fail_on(run_cli, shifted):
     "extra, needle",
     [
         (["--attr", "freq"], "no attribute column 'freq'"),
-        (["--k", "400"], "k=400"),
+        (["--k", "400"], "--k 400 needs more than 400 rows"),
         (["--labels", "LABELS", "--attr", "name"], "not numeric"),
         (["--factors", "MISSING.npy", "MISSING.npy"], "MISSING.npy"),
         (["--class", "name", "--qrels", "LABELS"], "--class and --qrels"),

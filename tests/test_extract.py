@@ -83,7 +83,7 @@ def test_gpt2_last_token_and_truncation(gpt2):
     ex = extract(gpt2, TEXTS, batch_size=4, max_length=4, poolings=("last",))
     assert ex.pooled["last"].shape == (4, 4, 16)
     assert ex.tokens.lengths.tolist() == [min(4, len(t.split())) for t in TEXTS]
-    assert ex.truncated == 2 and ex.verdict().status == "warn" and "--max-length 4" in ex.verdict().reason
+    assert ex.truncated == 2 and ex.verdict().status == "warn" and "max_length=4" in ex.verdict().reason
     # causal model: a text's states do not depend on what follows it, so the truncated text equals its 4-token prefix
     short = extract(gpt2, ["the cat sat on"], poolings=("last",))
     assert np.allclose(short.tokens.cloud(3, 0), ex.tokens.cloud(3, 0), atol=1e-5)

@@ -198,7 +198,7 @@ def test_compare_counts_refused(data, kw, name):
     ({"quantile": "0.1"}, "quantile"),
     ({"quantile": 0.7}, "quantile"),
     ({"validation": 1.5}, "validation"),
-    ({"n_folds": 5.0}, "folds"),
+    ({"n_folds": 5.0}, "n_folds"),
 ])
 def test_rank_counts_refused(data, kw, name):
     X, _ = data

@@ -135,7 +135,12 @@ def test_eval_fix_fits_what_made_the_coordinates(run_cli, tmp_path):
     """A trained embedding (with or without --link-prediction/--hyperlex) gets training advice,
     never the h-MDS/combinatorial one ("a larger scale (smaller ε)"); coordinates of unknown
     origin get advice naming each producer's own option."""
-    from embgeo.hyperbolic.verdicts import FIXES
+    from embgeo.errors import use_surface
+    from embgeo.hyperbolic.verdicts import fixes
+
+    with use_surface("cli"):  # the advice as the command line words it (options, not Python arguments)
+        FIXES = fixes()
+    assert "--epochs" not in str(fixes()) and "epochs" in fixes()[None]["warn"]  # Python names them as arguments
 
     out = tmp_path / "h.npz"  # 0 epochs: random points, so the verdict is not ok and has a fix
     assert run_cli(["-q", "hyperbolic", "train", path("smalltree"), "--coords", out, "--holdout", "0.1", *FAST[:4], "--epochs", "0"]).code == 0
@@ -160,11 +165,13 @@ def test_eval_fix_fits_what_made_the_coordinates(run_cli, tmp_path):
 def test_eval_verdict_and_fail_on(run_cli, trained):
     r = run_cli(["hyperbolic", "eval", trained, path("smalltree"), "--protocol", "all", "-f", "json"])
     doc = json.loads(r.stdout)
+    from embgeo.errors import use_surface
     from embgeo.hyperbolic.verdicts import tree_verdict
 
     res = doc["results"]
     # every MAP computed is judged (Sala's first, then Nickel–Kiela's) with mean distortion: the worst decides
-    ref = tree_verdict(res["map_sala"], res["distortion_mean"], map_id="map_sala", more_maps={"map": res["map"]}, produced_by="train")
+    with use_surface("cli"):  # the fix as the command line words it
+        ref = tree_verdict(res["map_sala"], res["distortion_mean"], map_id="map_sala", more_maps={"map": res["map"]}, produced_by="train")
     assert doc["verdict"] == ref.to_dict()
     gated = run_cli(["hyperbolic", "eval", trained, path("smalltree"), "--protocol", "all", "--fail-on", "warn", "-f", "json"])
     assert gated.code == (1 if doc["verdict"]["status"] in ("warn", "bad") else 0)

@@ -299,7 +299,7 @@ def test_saved_axis_transfers_to_a_second_set_built_from_the_same_direction():
     r3 = rank_axes(X3 + 2.0, np.exp(3 * a3), methods=("regression", "extremes_q"), n_bootstrap=0, n_random=200, n_shuffles=50, mlp=False, seed=0)
     v3 = r3.verdict()
     assert r3.methods["regression"].spearman < r3.methods["extremes_q"].spearman - 0.1  # ≈ 0.53 against 0.95
-    assert v3.status == "ok" and "extremes_q axis" in v3.reason and "--transform" in v3.fix
+    assert v3.status == "ok" and "extremes_q axis" in v3.reason and "transform='log1p'" in v3.fix
     # a random axis does not transfer: inside the random band, verdict bad
     w = np.random.default_rng(42).standard_normal(32)
     w -= (w @ u) * u

@@ -327,7 +327,12 @@ def _the_sample_note(doc, want):
 
 @pytest.mark.parametrize("name", list(SAMPLE_CASES))
 def test_every_command_says_its_sample_in_one_note_and_draws_the_shared_rows(name, small, run_cli):
-    from embgeo.validation import sample_note, seeded_rows
+    from embgeo.errors import use_surface
+    from embgeo.validation import sample_note as library_note, seeded_rows
+
+    def sample_note(*a, **kw):  # the note as the command line words it (--sample, --seed)
+        with use_surface("cli"):
+            return library_note(*a, **kw)
 
     argv, (n, unit), check, *kw = SAMPLE_CASES[name]
     s = 5 if unit == "texts" else (20 if unit == "groups" else S)
@@ -343,9 +348,21 @@ def test_every_command_says_its_sample_in_one_note_and_draws_the_shared_rows(nam
 
 
 def test_sample_note_has_two_templates():
+    from embgeo.errors import use_surface
     from embgeo.validation import sample_note
 
     assert sample_note(None, 50, 0) is None
+    # the Python surface names the arguments
+    assert sample_note(40, 50, 0) == "a seeded sample of 40 of 50 rows (sample=40, seed=0): every value is an estimate on the sample"
+    assert sample_note(50, 50, 0) == "sample=50 is not below the 50 rows: every one of them was used (no sampling)"
+    assert sample_note(40, 50, 0, name="reembed_sample").startswith("a seeded sample of 40 of 50 rows (reembed_sample=40, seed=0)")
+    with use_surface("cli"):
+        _cli_templates(sample_note)
+    assert sample_note(40, 50, 0).startswith("a seeded sample of 40 of 50 rows (sample=40")  # the surface is reset
+
+
+def _cli_templates(sample_note):
+    assert sample_note(40, 50, 0, name="reembed_sample").startswith("a seeded sample of 40 of 50 rows (--reembed-sample 40, --seed 0)")
     assert sample_note(40, 50, 0) == "a seeded sample of 40 of 50 rows (--sample 40, --seed 0): every value is an estimate on the sample"
     assert sample_note(40, 50, 3, unit="pairs", values="X", detail="why") == \
         "a seeded sample of 40 of 50 pairs (--sample 40, --seed 3): every value of X is an estimate on the sample; why"

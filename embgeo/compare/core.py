@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, either, param, setting
 from embgeo.arguments import check_count, check_level, check_number, method_list
 from embgeo.validation import as_rng, sample_note, seeded_rows
 from embgeo.compare.replicates import gram_replicates, procrustes_replicates, quantiles, scaled_ci
@@ -40,7 +40,7 @@ def prefix(X, dims: int) -> np.ndarray:
     """The first ``dims`` coordinates of every row (a Matryoshka truncation)."""
     X = np.asarray(X)
     if not 1 <= dims <= X.shape[1]:
-        raise EmbgeoError(f"prefix of {dims} dimensions is not within 1…{X.shape[1]}", hint="give --prefix-dims below the width of X")
+        raise EmbgeoError(f"prefix of {dims} dimensions is not within 1…{X.shape[1]}", hint=f"give {param('dims', '--prefix-dims')} below the width of X")
     return X[:, :dims]
 
 
@@ -79,11 +79,11 @@ def check_methods(methods) -> tuple[str, ...]:
     for m in methods:
         m = aliases.get(m, m)
         if m not in MEASURES:
-            raise EmbgeoError(f"unknown measure {m!r} (measures: {', '.join(MEASURES)}, or all)", hint="pick from the list, e.g. -m cka,mutual_knn")
+            raise EmbgeoError(f"unknown measure {m!r} (measures: {', '.join(MEASURES)}, or all)", hint="pick from the list, e.g. " + either("methods=('cka', 'mutual_knn')", "-m cka,mutual_knn"))
         if m not in out:
             out.append(m)
     if not out:
-        raise EmbgeoError("no measure asked for", hint="e.g. -m cka,mutual_knn")
+        raise EmbgeoError("no measure asked for", hint="e.g. " + either("methods=('cka', 'mutual_knn')", "-m cka,mutual_knn"))
     return tuple(out)
 
 
@@ -260,7 +260,7 @@ def _pair(sx: _Space, sy: _Space, st: _Settings, *, pair_seed, n_total: int, joi
                          "(each needs the singular values of a d_X×d_Y matrix)")
         if m < n and st.n_boot:
             notes.append(f"cka/procrustes: values and null bands on all {n} rows; intervals from bootstrap replicates on a seeded "
-                         f"sample of {m} rows (bootstrap_rows; m-out-of-n: their spread rescaled by √(m/n), --resample-rows {n} for all rows)")
+                         f"sample of {m} rows (bootstrap_rows; m-out-of-n: their spread rescaled by √(m/n), {setting('resample_rows', n)} for all rows)")
 
     # --- RBF CKA on at most rbf_rows rows
     if "cka_rbf" in methods:
@@ -467,7 +467,7 @@ def compare_many(inputs, *, names=None, pairs=None, kind: str = "inputs", method
     from embgeo.compare.align import align_rows
 
     if len(inputs) < 2:
-        raise EmbgeoError("compare needs at least two spaces", hint="give X and Y, --layers on a stack, --prefix-dims or --quantize")
+        raise EmbgeoError("compare needs at least two spaces", hint=either("give two or more spaces: X and Y, the layers of a stack, or prefix()/quantize() copies of X", "give X and Y, --layers on a stack, --prefix-dims or --quantize"))
     st = _settings(methods, k, metric, n_boot, n_perm, confidence, seed, resample_rows, rsa_rows, rbf_rows, rbf_sigma, approx, sample)
     sample = st.sample
     names = _names(inputs, names)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from embgeo.errors import either
 from embgeo.results import Metric, Result, Verdict, jsonable
 
 #: the measures, by the name ``methods`` takes; each yields the metric ids listed
@@ -130,7 +131,7 @@ class CompareResult(Result):
         mk = self.get("mutual_knn", k) if k is not None else None
         have = [(m, name) for m, name in ((cka, "cka_linear"), (mk, "mutual_knn")) if m is not None and np.isfinite(m.value)]
         if not have:
-            return Verdict("info", "no measure with a threshold was computed (cka, mutual_knn)", "add -m cka or -m mutual_knn for a verdict")
+            return Verdict("info", "no measure with a threshold was computed (cka, mutual_knn)", f"add {either('cka or mutual_knn to methods', '-m cka or -m mutual_knn')} for a verdict")
         label = {"cka_linear": "cka_linear", "mutual_knn": f"mutual_knn@{k}"}
         ok_t = {"cka_linear": OK_CKA, "mutual_knn": OK_MUTUAL_KNN}
         bad_t = {"cka_linear": BAD_CKA, "mutual_knn": BAD_MUTUAL_KNN}

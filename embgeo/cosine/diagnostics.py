@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from embgeo._blas import one_thread_when_small
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, param, setting
 from embgeo.cosine.common import BAD, OK, WARN, Verdict, fmt, shown, spectrum, worst, with_direction
 from embgeo.cosine.isotropy import (
     ANISOTROPY_BAD, ANISOTROPY_WARN, ROGUE_BAD, ROGUE_WARN, AnisotropyResult, IsoScoreResult, RogueDimensionsResult, anisotropy, isoscore, isoscore_from_variances, rogue_dimensions,
@@ -328,7 +328,7 @@ def cosine_diagnostics(
     sampled = neighbour_sample is not None and neighbour_sample < n
     if sampled and relevant is not None:
         raise EmbgeoError("relevance judgements name rows of the whole matrix; they cannot be used with a neighbour sample",
-                          hint="drop --sample, or use --class")
+                          hint=f"drop {param('neighbour_sample', '--sample')}, or use {param('classes', '--class')}")
     step = on_step or (lambda name: None)
     rng = as_rng(seed)
     seeds = rng.integers(0, 2**31 - 1, size=6)
@@ -340,7 +340,7 @@ def cosine_diagnostics(
         Xn = np.asarray(X[rows])
         attr_n = None if attribute is None else attribute[rows]
     if k >= Xn.shape[0]:
-        raise EmbgeoError(f"k={k} needs more than {k} rows, got {Xn.shape[0]}", hint="lower --k")
+        raise EmbgeoError(f"{setting('k', k)} needs more than {k} rows, got {Xn.shape[0]}", hint=f"lower {param('k')}")
     opts = dict(backend=backend, device=device, approx=approx, seed=int(seeds[0]))
 
     step("anisotropy")

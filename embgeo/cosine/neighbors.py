@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, param, setting
 from embgeo.cosine.common import (
     COSINE_EDGES, OK, WARN, Verdict, Judged, judge, fmt, grade, histogram, jaccard_at_k, shown, with_direction, worst,
 )
@@ -44,7 +44,7 @@ def check_k(k: int, n: int) -> int:
     if not isinstance(k, (int, np.integer)) or k < 1:
         raise EmbgeoError(f"k must be a positive integer, got {k!r}")
     if k >= n:
-        raise EmbgeoError(f"k={k} needs more than {k} rows, got {n}", hint="lower --k")
+        raise EmbgeoError(f"{setting('k', k)} needs more than {k} rows, got {n}", hint=f"lower {param('k')}")
     return int(k)
 
 
@@ -84,11 +84,11 @@ def check_attribute(a, name: str = "attribute", *, source: str | None = None) ->
     have = a[~np.isnan(a)]
     if have.size < 3:
         raise EmbgeoError(f"attribute '{name}' has {have.size} rows with a value; its Spearman correlation with the norm needs at least 3",
-                          source=source, hint="pass a column with values on more rows, or drop --attr")
+                          source=source, hint=f"pass a column with values on more rows, or drop {param('attribute', '--attr')}")
     if np.ptp(have) == 0:
         raise EmbgeoError(f"attribute '{name}' is constant ({have[0]:g} on all {have.size} rows with a value); "
                           "its Spearman correlation with the norm is undefined", source=source,
-                          hint="pass a column that varies with --attr, or drop --attr")
+                          hint=f"pass a column that varies with {param('attribute', '--attr')}, or drop {param('attribute', '--attr')}")
     return a
 
 

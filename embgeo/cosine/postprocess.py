@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, either, param
 from embgeo.cosine.common import OK, Spectrum, Verdict, Judged, judge, column_mean, column_variance, fmt, grade, jaccard_at_k, shown, spectrum, with_direction
 from embgeo.results import Result
 from embgeo.validation import DEFAULT_BLOCK_ROWS, as_matrix, compute_dtype, iter_blocks
@@ -27,6 +27,13 @@ from embgeo.validation import DEFAULT_BLOCK_ROWS, as_matrix, compute_dtype, iter
 POST_JACCARD_WARN, POST_JACCARD_BAD = 0.7, 0.4
 #: default relative eigenvalue floor for whitening (× the largest eigenvalue)
 WHITEN_FLOOR = 1e-6
+
+
+def processed_hint(method: str) -> str:
+    """How to keep a post-processed matrix: ``postprocess(X, 'centre')`` in Python, the options that write it on the command line."""
+    return either(f"embgeo.cosine.postprocess(X, {method!r})", f"--write-processed FILE --process {method}")
+
+
 METHODS = ("centre", "abtt", "whiten", "standardise")
 
 
@@ -88,7 +95,7 @@ def whitening_map(X, *, floor: float = WHITEN_FLOOR, spec: Spectrum | None = Non
     X = as_matrix(X, name="X", min_rows=2)
     if not floor > 0:
         raise EmbgeoError(f"the whitening eigenvalue floor must be positive, got {floor}",
-                          hint=f"pass --whiten-floor above 0 (default {WHITEN_FLOOR:g}); it keeps zero-variance directions from being divided by 0")
+                          hint=f"pass {param('floor', '--whiten-floor')} above 0 (default {WHITEN_FLOOR:g}); it keeps zero-variance directions from being divided by 0")
     spec = spec or spectrum(X)
     mu, U = spec.mean, spec.eigenvectors
     lam = np.clip(spec.eigenvalues, 0.0, None)
@@ -100,7 +107,7 @@ def whitening_map(X, *, floor: float = WHITEN_FLOOR, spec: Spectrum | None = Non
         W = (U / np.sqrt(kept)) @ U.T
     if not np.isfinite(W).all():  # a floor so small that floor × λ₁ is 0 (or 1/√ of it overflows)
         raise EmbgeoError(f"the whitening eigenvalue floor {floor:g} × the largest eigenvalue {lam[0]:.3g} is too small to divide by",
-                          hint=f"pass a larger --whiten-floor (default {WHITEN_FLOOR:g})")
+                          hint=f"pass a larger {param('floor', '--whiten-floor')} (default {WHITEN_FLOOR:g})")
     return Whitening(mu, W, lam, float(fl), int(np.sum(lam < fl)))
 
 
@@ -234,7 +241,7 @@ def postprocessing(X, *, k: int = 10, n_components: int | None = None, floor: fl
     if status == OK:
         fix = "none needed" if not needed else f"none needed ('{recommended}' is the mildest transform that fixes anisotropy and hubness, and it moves few neighbours)"
     else:
-        fix = f"neighbours depend on the origin and the top directions: apply '{recommended}' on purpose and use the processed matrix everywhere (--write-processed FILE --process {recommended})"
+        fix = f"neighbours depend on the origin and the top directions: apply '{recommended}' on purpose and use the processed matrix everywhere ({processed_hint(recommended)})"
     verdict = judge(status, f"when the raw matrix is anisotropic or hubby, min Jaccard@{k}(raw, centred / all-but-the-top): warn < {POST_JACCARD_WARN}, bad < {POST_JACCARD_BAD}", reason, fix, "postprocess_jaccard")
     return PostprocessResult(k, D, wm.floor, wm.n_floored, effects, recommended, verdict)
 

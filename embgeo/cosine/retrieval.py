@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, either, param
 from embgeo.cosine.common import shown
 from embgeo.results import Metric, Result, Verdict, jsonable
 from embgeo.validation import as_matrix, as_rng
@@ -342,7 +342,9 @@ class RetrievalResult(Result):
         if w:
             m = w[0]
             g = self.scores[m]["precision_gain"]
-            fix = (f"use '{m}' instead of raw cosine (--write-processed FILE --process {m.replace('centred', 'centre')})" if m in VECTOR_TRANSFORMS
+            from embgeo.cosine.postprocess import processed_hint
+
+            fix = (f"use '{m}' instead of raw cosine ({processed_hint(m.replace('centred', 'centre'))})" if m in VECTOR_TRANSFORMS
                    else f"rank with '{m}' (a hubness reduction applied at query time) instead of raw cosine")
             return Verdict("bad", f"'{m}' raises precision@{self.k} from {raw:.3f} to {self.scores[m]['precision_at_k']['value']:.3f} "
                                   f"(gain {g['value']:.3f}, {lvl} interval {shown(g['ci_low'], self.margin)} – {g['ci_high']:.3f}, entirely above {self.margin:g}) "
@@ -416,9 +418,9 @@ def retrieval(
     X = as_matrix(X, name="X", min_rows=3)
     n = X.shape[0]
     if n > MAX_ROWS:
-        raise EmbgeoError(f"retrieval builds {n} × {n} distance matrices; at most {MAX_ROWS} rows", hint="evaluate a seeded sample (--sample N)")
+        raise EmbgeoError(f"retrieval builds {n} × {n} distance matrices; at most {MAX_ROWS} rows", hint=either("evaluate a seeded sample of the rows", "evaluate a seeded sample (--sample N)"))
     if not isinstance(k, (int, np.integer)) or not 1 <= k < n - 1:
-        raise EmbgeoError(f"k must be between 1 and {n - 2} for retrieval over {n} rows, got {k!r}", hint="lower --k")
+        raise EmbgeoError(f"k must be between 1 and {n - 2} for retrieval over {n} rows, got {k!r}", hint=f"lower {param('k')}")
     methods = [m for m in dict.fromkeys(methods)]
     unknown = [m for m in methods if m not in SIMILARITIES]
     if unknown:
@@ -426,7 +428,7 @@ def retrieval(
     if "cosine" not in methods:
         methods.insert(0, "cosine")
     if (labels is None) == (relevant is None):
-        raise EmbgeoError("retrieval needs class labels or relevance judgements (one of them)", hint="pass --class COLUMN or --qrels FILE")
+        raise EmbgeoError("retrieval needs class labels or relevance judgements (one of them)", hint=either("pass labels (a class per row) or relevant (the relevant rows of each query)", "pass --class COLUMN or --qrels FILE"))
     from embgeo.arguments import check_count, check_level
 
     confidence = check_level(confidence)

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError, require
+from embgeo.errors import EmbgeoError, either, param, require, setting
 from embgeo.validation import as_matrix
 
 #: environment variable read when no scheduler is given
@@ -53,7 +53,7 @@ STATS_BLOCK = 16384
 
 
 def _distributed():
-    return require("distributed", package="dask[distributed]", extra="cluster", feature="running on a Dask cluster (--scheduler)")
+    return require("distributed", package="dask[distributed]", extra="cluster", feature=either("running on a Dask cluster", "running on a Dask cluster (--scheduler)"))
 
 
 # --------------------------------------------------------------------------- connecting
@@ -95,13 +95,13 @@ def connect(scheduler: str | None = None, *, n_workers: int = 2, threads_per_wor
             dashboard_address=":0", set_as_default=False, silence_logs=logging.ERROR,
         )
     if "://" not in address:
-        raise EmbgeoError(f"scheduler must be 'local' or an address like tcp://HOST:PORT; got {address!r}", hint=f"check --scheduler or {ENV_VAR}")
+        raise EmbgeoError(f"scheduler must be 'local' or an address like tcp://HOST:PORT; got {address!r}", hint=f"check {param('scheduler')} or {ENV_VAR}")
     try:
         return distributed.Client(address, timeout=timeout, set_as_default=False)
     except (OSError, TimeoutError) as exc:
         raise EmbgeoError(
             f"could not connect to the Dask scheduler at {address} ({' '.join(str(exc).split())[:160]})",
-            hint="start it with `dask scheduler` and `dask worker ADDRESS`, or use --scheduler local",
+            hint="start it with `dask scheduler` and `dask worker ADDRESS`, or use " + setting("scheduler", "local"),
         ) from None
 
 
@@ -311,7 +311,7 @@ def knn(
     exclude = bool(exclude_self and self_query)
     check_params(metric, backend, k, X.shape[0], Q.shape[0], exclude)
     if backend == "numpy" and device not in ("cpu", None):
-        raise EmbgeoError(f"device={device!r} needs backend='torch'", hint="pass backend='torch' (or --device cpu)")
+        raise EmbgeoError(f"device={device!r} needs backend='torch'", hint=f"pass backend='torch' (or {setting('device', 'cpu')})")
     k = int(k)
     dtype = np.dtype(selection_dtype) if selection_dtype is not None else (np.dtype(np.float64) if X.dtype == np.float64 else np.dtype(np.float32))
     dup = find_duplicates(X) if (check_duplicates and self_query) else None

@@ -253,7 +253,7 @@ def intrinsic_dimension(X, *, client, share_data: str = "auto", **kwargs):
                               check_duplicates=False, share_data=share_data, progress=progress)
         report = R.intrinsic_dimension(X, methods=nb_methods, neighbors=neighbors, **kwargs)
     else:  # spectral methods only: no neighbour search, no duplicate handling
-        notes = [R.HIGH_ID_NOTE]
+        notes = [R.high_id_note()]
         note = sample_note(kwargs.get("sample"), X.shape[0], seed)  # the note of the single-process report
         if note is not None:
             notes.append(note)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError, require
+from embgeo.errors import EmbgeoError, either, param, require, setting
 from embgeo.results import Metric, Result, Verdict
 
 POOLINGS = ("mean", "first", "last")
@@ -33,7 +33,7 @@ def read_texts(path, *, text_col: str = "text", id_col: str | None = None) -> tu
     ``.jsonl`` (one object per line with the same keys)."""
     path = Path(path)
     if not path.is_file():
-        raise EmbgeoError("no such file", source=str(path), hint="--texts takes a .txt, .csv, .tsv or .jsonl file")
+        raise EmbgeoError("no such file", source=str(path), hint=f"{either('read_texts', '--texts')} takes a .txt, .csv, .tsv or .jsonl file")
     suf = path.suffix.lower()
     texts, ids = [], []
     try:
@@ -54,10 +54,10 @@ def read_texts(path, *, text_col: str = "text", id_col: str | None = None) -> tu
     if records is not None:
         if records and text_col not in records[0]:
             raise EmbgeoError(f"has no column '{text_col}' (columns: {', '.join(list(records[0])[:10])})", source=str(path),
-                              hint="name the text column with --text-col")
+                              hint=f"name the text column with {param('text_col')}")
         key = id_col or ("id" if records and "id" in records[0] else None)
         if id_col and records and id_col not in records[0]:
-            raise EmbgeoError(f"has no id column '{id_col}'", source=str(path), hint="check --id-col")
+            raise EmbgeoError(f"has no id column '{id_col}'", source=str(path), hint=f"check {param('id_col')}")
         for i, r in enumerate(records):
             t = r.get(text_col)
             if t is None or not str(t).strip():
@@ -72,7 +72,7 @@ def read_texts(path, *, text_col: str = "text", id_col: str | None = None) -> tu
             where = "line" if suf in (".csv", ".tsv", ".jsonl") else "text"
             off = 2 if suf in (".csv", ".tsv") else 1
             raise EmbgeoError(f"id '{v}' is on {where}s {first[v] + off} and {i + off}: ids must be unique", source=str(path),
-                              hint="give each text its own id, or name another column with --id-col")
+                              hint=f"give each text its own id, or name another column with {param('id_col')}")
         first[v] = i
     return texts, ids
 
@@ -112,9 +112,9 @@ class Extraction(Result):
 
     def verdict(self) -> Verdict:
         if self.truncated:
-            return Verdict("warn", f"{self.truncated} of {self.n_rows} texts were cut at --max-length {self.max_length}",
-                           "raise --max-length if the model allows it", "truncated_rows")
-        return Verdict("ok", f"all {self.n_rows} texts fit in --max-length {self.max_length}", "", "truncated_rows")
+            return Verdict("warn", f"{self.truncated} of {self.n_rows} texts were cut at {setting('max_length', self.max_length)}",
+                           f"raise {param('max_length')} if the model allows it", "truncated_rows")
+        return Verdict("ok", f"all {self.n_rows} texts fit in {setting('max_length', self.max_length)}", "", "truncated_rows")
 
     def table(self):
         return ["field", "value"], [[k, v] for k, v in self.to_dict().items()]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, either, param
 
 RESUME_KEYS = ("dim", "negatives", "batch_size", "share_negatives", "burnin", "burnin_factor", "optimizer", "model", "c", "dtype", "seed", "init_scale", "lr", "sparse", "holdout")
 
@@ -51,7 +51,8 @@ def load_checkpoint(path, cfg, X, opt, n: int):
     for k in RESUME_KEYS:
         was = old.get(k, {"sparse": False, "holdout": 0.0}.get(k))  # older checkpoints: dense, nothing held out
         if was != getattr(cfg, k):
-            hint = "resume with --sparse/--dense as the checkpoint was trained" if k == "sparse" else "resume with the same settings (only --epochs and evaluation options may change)"
+            hint = (f"resume with {either(f'sparse={was!r}', '--sparse' if was else '--dense')} as the checkpoint was trained" if k == "sparse"
+                    else f"resume with the same settings (only {param('epochs')} and evaluation options may change)")
             raise EmbgeoError(f"checkpoint was trained with {k}={was!r} but this run has {k}={getattr(cfg, k)!r}", source=str(p), hint=hint)
     params = arrays["params"]
     if params.shape != tuple(X.shape):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, param, setting
 from embgeo.hyperbolic.construction import (
     FLOAT64_BITS, GUARD_BITS, Numbers, bits_needed, build_frames, embedding_scale, frames_rows, reference_coordinates, reference_rows,
 )
@@ -235,9 +235,9 @@ class CombinatorialResult(Result):
         short = (e.engine == "float64" and not e.float64_enough) or (e.engine == "mpmath" and (e.precision_bits or 0) < e.bits_needed)
         if short:
             return Verdict("bad", f"the tree needs {e.bits_needed} bits but ran with {e.precision_bits}: points collapse onto the boundary and MAP/distortion are wrong",
-                           "use --precision auto (the exact frames engine)", "bits_needed")
+                           f"use {setting('precision', 'auto')} (the exact frames engine)", "bits_needed")
         return tree_verdict(self.map_sala, self.distortion_mean, map_id="map_sala", what="the construction",
-                            fix="a smaller --eps (larger scale τ) or a higher --dim; a graph that is not a tree loses its non-tree edges")
+                            fix=f"a smaller {param('eps')} (larger scale τ) or a higher {param('dim')}; a graph that is not a tree loses its non-tree edges")
 
     def table(self):
         d = self.to_dict()
@@ -298,10 +298,10 @@ def embed_hierarchy(
         notes.append(f"the graph is not a tree ({emb.n_graph_edges} edges for {n} nodes): its BFS spanning tree was embedded and scored against the original graph")
     if not emb.float64_enough:
         if emb.engine == "float64":
-            notes.append(f"the tree needs {emb.bits_needed} bits but ran in float64: {emb.n_on_boundary} points sit on the boundary and the scores are wrong — use --precision auto")
+            notes.append(f"the tree needs {emb.bits_needed} bits but ran in float64: {emb.n_on_boundary} points sit on the boundary and the scores are wrong — use {setting('precision', 'auto')}")
         elif emb.engine == "mpmath" and emb.precision_bits is not None and emb.precision_bits < emb.bits_needed:
             notes.append(f"the tree needs {emb.bits_needed} bits but ran with {emb.precision_bits}: points collapse onto the boundary and "
-                         "the scores are wrong — use --precision auto")
+                         f"the scores are wrong — use {setting('precision', 'auto')}")
         else:
             notes.append(f"the tree needs {emb.bits_needed} bits; float64 coordinates would put {emb.n_on_boundary} points on the boundary — distances come from the {emb.engine} engine")
     nbrs = h.neighbours

@@ -47,7 +47,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, setting
 from embgeo.hyperbolic.trees import RootedTree
 
 #: bits of float64's significand
@@ -69,7 +69,7 @@ def embedding_scale(eps: float, max_degree: int, *, min_weight: float = 1.0) -> 
     code's ``get_emb_par``). Larger degree or smaller ε → larger τ → more bits.
     """
     if not (isinstance(eps, (int, float)) and eps > 0 and math.isfinite(eps)):
-        raise EmbgeoError(f"eps must be a positive number; got {eps!r}", hint="try --eps 0.1 (10 % distortion target)")
+        raise EmbgeoError(f"eps must be a positive number; got {eps!r}", hint=f"try {setting('eps', 0.1)} (10 % distortion target)")
     d = max(int(max_degree), 2)
     beta = math.pi / (1.2 * d)
     v = -2.0 * math.log(math.tan(beta / 2.0))

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, either, param, setting
 from embgeo.results import Result
 
 
@@ -103,7 +103,7 @@ def _refuse_nonfinite(X: np.ndarray, name: str) -> None:
     bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
     if bad.size:
         raise EmbgeoError(f"{name} has {bad.size} row{'s' if bad.size > 1 else ''} with NaN or inf (row{'s' if bad.size > 1 else ''} {format_rows(bad)}): "
-                          "they have no distances", hint="fix or remove those rows first (delta has no --drop-nonfinite: δ of the other rows is δ of another set)")
+                          "they have no distances", hint="fix or remove those rows first (" + either("gromov_delta drops none", "delta has no --drop-nonfinite") + ": δ of the other rows is δ of another set)")
 
 
 def gromov_delta(
@@ -144,7 +144,7 @@ def gromov_delta(
     if D is not None:
         from embgeo.hyperbolic.hmds import as_distance_matrix
 
-        D = as_distance_matrix(D, points_hint="for a matrix of points leave out --distances (points= in Python): δ of the distances between its rows")
+        D = as_distance_matrix(D, points_hint=either("for a matrix of points pass points= instead of D", "for a matrix of points leave out --distances") + ": δ of the distances between its rows")
         n = D.shape[0]
 
         def sub(idx):
@@ -180,7 +180,7 @@ def gromov_delta(
     # a "subset" as large as the set is the whole set: solve it exactly, once
     exact = method == "exact" or (method == "auto" and n <= exact_max) or (n_subsets > 0 and subset_size >= n)
     if not exact and n_subsets == 0 and n_quadruples == 0:
-        raise EmbgeoError("a sampled δ with 0 subsets and 0 quadruples measures nothing", hint="give --subsets or --quadruples > 0")
+        raise EmbgeoError("a sampled δ with 0 subsets and 0 quadruples measures nothing", hint=f"give {param('n_subsets', '--subsets')} or {param('n_quadruples', '--quadruples')} > 0")
     if exact:
         full = sub(np.arange(n))
         delta = _maxmin_delta(full)
@@ -212,7 +212,7 @@ def gromov_delta(
         diam = float(D.max())
     if diam == 0.0:  # every sampled point coincides (the set has a positive diameter elsewhere)
         raise EmbgeoError(f"every sampled point coincides (diameter 0 over {len(deltas)} subsets and {m} quadruples): relative δ is undefined",
-                          hint="most rows repeat one point: drop the duplicates, or solve exactly with --method exact")
+                          hint="most rows repeat one point: drop the duplicates, or solve exactly with " + setting("method", "exact"))
     arr = np.asarray(deltas)
     return DeltaResult(
         delta=best, delta_relative=2 * best / diam, diameter=diam, n_rows=n, exact=False,

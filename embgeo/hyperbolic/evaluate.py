@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, setting
 from embgeo.hyperbolic.graphs import Hierarchy, iter_graph_distances, transitive_closure, transitive_reduction
 from embgeo.hyperbolic.display import infinite_note, shown
 from embgeo.hyperbolic.distortion import RatioAccumulator, distortion  # noqa: F401  (distortion: part of this module's API)
@@ -207,7 +207,7 @@ def embedding_distances(emb, *, model: str = "poincare", c: float = 1.0, name: s
         if bad.size:
             raise EmbgeoError(f"{name} has {bad.size} rows off the hyperboloid −x₀² + Σxᵢ² = −1/c = {-1 / c:.6g} with x₀ > 0 "
                               f"(rows {', '.join(map(str, bad[:5]))})",
-                              hint="give hyperboloid coordinates (x₀ first), or --model poincare for points of the ball")
+                              hint="give hyperboloid coordinates (x₀ first), or " + setting("model", "poincare") + " for points of the ball")
         return lambda rows: lorentz_pairwise(X[rows], X, c=c)
 
     sq = np.einsum("ij,ij->i", X, X)
@@ -494,7 +494,7 @@ def evaluate_embedding(
         out.update(link_prediction_by_ids(dist, h, holdout, block=block).to_dict())
     if hyperlex is not None:
         if callable(emb) or model != "poincare":
-            raise EmbgeoError("the HyperLex score uses Poincaré norms: give Poincaré coordinates", hint="--model poincare")
+            raise EmbgeoError("the HyperLex score uses Poincaré norms: give Poincaré coordinates", hint=setting("model", "poincare"))
         from embgeo.hyperbolic.linkpred import hyperlex_spearman
 
         out.update(hyperlex_spearman(emb, h.ids, *hyperlex, c=c).to_dict())

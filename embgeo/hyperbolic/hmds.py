@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, either, param, setting
 from embgeo.results import Result
 
 #: largest t·D whose cosh fits in float64
@@ -94,7 +94,7 @@ class HmdsResult(Result):
         from embgeo.hyperbolic.verdicts import tree_verdict
 
         return tree_verdict(self.map_sala, self.distortion_mean, map_id="map_sala", what=f"h-MDS at dim {self.dim}, scale {self.scale:g}",
-                            fix="try a larger --dim or another --scale (or --refine steps)")
+                            fix=f"try a larger {param('dim')} or another {param('scale')} (or {param('refine_steps', '--refine')} steps)")
 
     def table(self):
         d = self.to_dict()
@@ -113,17 +113,20 @@ class HmdsResult(Result):
         return ["metric", "value"], rows
 
 
-#: what to do with a matrix of points instead of distances (the hint of :func:`as_distance_matrix`)
-POINTS_HINT = "a matrix of points is re-embedded by 'embgeo hyperbolic reembed' (kNN geodesics, then h-MDS)"
+def points_hint_default() -> str:
+    """What to do with a matrix of points instead of distances (the hint of :func:`as_distance_matrix`)."""
+    where = either("embgeo.hyperbolic.reembed(X)", "'embgeo hyperbolic reembed'")
+    return f"a matrix of points is re-embedded by {where} (kNN geodesics, then h-MDS)"
 
 
-def as_distance_matrix(D, *, name: str = "D", tol: float = 1e-8, points_hint: str = POINTS_HINT) -> np.ndarray:
+def as_distance_matrix(D, *, name: str = "D", tol: float = 1e-8, points_hint: str | None = None) -> np.ndarray:
     """Validate a square, symmetric, non-negative, finite distance matrix with zero diagonal.
 
     ``points_hint`` ends the hint of the errors that suggest ``D`` holds points (or similarities),
     not distances: negative entries, a non-zero diagonal."""
     from embgeo.validation import as_matrix, format_rows
 
+    points_hint = points_hint or points_hint_default()
     D = as_matrix(D, name=name, min_rows=2, dtype=np.float64, allow_nonfinite=True)
     n, m = D.shape
     if n != m:
@@ -133,7 +136,7 @@ def as_distance_matrix(D, *, name: str = "D", tol: float = 1e-8, points_hint: st
         rows = np.flatnonzero(bad.any(axis=1))
         i, j = np.argwhere(bad)[0]
         raise EmbgeoError(f"{name} has {int(bad.sum())} distances that are NaN or inf, in {rows.size} rows (rows {format_rows(rows)}; first D[{i},{j}] = {D[i, j]})",
-                          hint="every distance must be finite; there is no --drop-nonfinite for a distance matrix (a point leaves it only with its row "
+                          hint="every distance must be finite; " + either("no row is dropped", "there is no --drop-nonfinite") + " for a distance matrix (a point leaves it only with its row "
                                "and column): compute the missing distances or remove those points; inf between parts of a graph: embed one connected part")
     scale = max(float(np.abs(D).max()), 1.0)
     asym = float(np.abs(D - D.T).max())
@@ -212,10 +215,10 @@ def hmds(
     D = as_distance_matrix(D)
     n = D.shape[0]
     if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
-        raise EmbgeoError(f"dim must be a whole number, got {dim!r} ({type(dim).__name__})", hint="e.g. dim=2 (--dim 2)")
+        raise EmbgeoError(f"dim must be a whole number, got {dim!r} ({type(dim).__name__})", hint=f"e.g. {setting('dim', 2)}")
     if not 1 <= dim < n:
-        raise EmbgeoError(f"--dim {dim!r} is not possible for {n} points: n points span at most n − 1 = {n - 1} dimension{'s' if n > 2 else ''}",
-                          hint=f"give --dim between 1 and {n - 1}" if n > 2 else "give --dim 1, or more points")
+        raise EmbgeoError(f"{setting('dim', dim)} is not possible for {n} points: n points span at most n − 1 = {n - 1} dimension{'s' if n > 2 else ''}",
+                          hint=f"give {param('dim')} between 1 and {n - 1}" if n > 2 else f"give {setting('dim', 1)}, or more points")
     dim = int(dim)
     if isinstance(scale, bool) or not (isinstance(scale, (int, float)) and scale > 0 and math.isfinite(scale)):
         raise EmbgeoError(f"scale must be a positive number; got {scale!r}")
@@ -229,7 +232,7 @@ def hmds(
     if tmax > MAX_SCALED_DISTANCE:
         raise EmbgeoError(
             f"scale·max(D) = {tmax:.4g} exceeds {MAX_SCALED_DISTANCE:.0f}: cosh(t·D) overflows float64",
-            hint=f"use --scale at most {MAX_SCALED_DISTANCE / float(D.max()):.4g}",
+            hint=f"use {param('scale')} at most {MAX_SCALED_DISTANCE / float(D.max()):.4g}",
         )
     how = solver if solver != "auto" else ("dense" if n <= DENSE_MAX else "partial")
     Y = np.cosh(scale * D)
@@ -268,7 +271,7 @@ def hmds(
     if tiny.any():
         notes.append(f"{int(tiny.sum())} of the {dim} eigenvalues are at float64 round-off of the largest ({roundoff:.3g}): those "
                      "directions carry no distances and are set to 0 (the points span fewer dimensions, or the spectrum exceeds "
-                     "float64 range — then lower --scale)")
+                     f"float64 range — then lower {param('scale')})")
     pos = pos & ~tiny
     k = int(pos.sum())
     if k < dim:
@@ -296,7 +299,7 @@ def hmds(
     if collapsed:
         from embgeo.hyperbolic.display import infinite_note
 
-        notes.append(infinite_note(f"{collapsed} pairs at positive distance landed on the same point (try a larger --dim or --scale)", worst=worst)
+        notes.append(infinite_note(f"{collapsed} pairs at positive distance landed on the same point (try a larger {param('dim')} or {param('scale')})", worst=worst)
                      or f"{collapsed} pairs at positive distance landed on the same point")
     mp = None
     if positives is not None:

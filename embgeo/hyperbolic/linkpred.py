@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, setting
 from embgeo.results import Result
 
 #: α of the is-a score −(1 + α(‖v‖ − ‖u‖)) d(u, v) (Nickel & Kiela 2017)
@@ -234,7 +234,7 @@ def link_prediction_by_ids(dist, h, holdout, *, block=None) -> LinkPrediction:
                           hint="evaluate against the edges file the embedding was trained on")
     held = np.array([[pos[a], pos[b]] for a, b in pairs.tolist()], dtype=np.int64).reshape(-1, 2)
     if not h.directed:
-        raise EmbgeoError("link prediction needs the hierarchy as a DAG; these edges were read as an undirected graph", hint="--orientation child-parent")
+        raise EmbgeoError("link prediction needs the hierarchy as a DAG; these edges were read as an undirected graph", hint=f"read the edges with {setting('orientation', 'child-parent')}")
     clo = h if h.closed else transitive_closure(h)
     return link_prediction(dist, h.n_nodes, clo.edges, held, block=block)
 

@@ -43,7 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, param, setting
 from embgeo.hyperbolic.checkpoints import load_checkpoint, save_checkpoint
 from embgeo.hyperbolic.graphs import Hierarchy, transitive_closure
 from embgeo.results import Result
@@ -133,8 +133,8 @@ class PoincareEmbedding(Result):
         if self.map is None or not np.isfinite(self.map):
             return Verdict("info", "no MAP was computed")
         st = map_status(self.map)
-        fix = {"ok": "", "warn": "train longer (--epochs), in more dimensions (--dim), or with --target-map",
-               "bad": "train longer in more dimensions; check --orientation (child → parent)"}[st]
+        fix = {"ok": "", "warn": f"train longer ({param('epochs')}), in more dimensions ({param('dim')}), or with {param('target_map')}",
+               "bad": f"train longer in more dimensions; check {param('orientation')} (child → parent)"}[st]
         return Verdict(st, f"reconstruction MAP {self.map:.3f} (map: Nickel–Kiela; ok ≥ {MAP_OK}, warn ≥ {MAP_WARN}) after {self.epochs_run} epochs", fix, "map")
 
     def to_dict(self) -> dict:
@@ -481,7 +481,7 @@ def _train(h: Hierarchy, cfg: TrainConfig, *, callback, checkpoint, checkpoint_e
             count += m
         loss_epoch = float(total) / max(count, 1)
         if not np.isfinite(loss_epoch) or not torch.isfinite(X.detach()).all():
-            raise EmbgeoError(f"training diverged at epoch {epoch + 1} (loss {loss_epoch})", hint="lower --lr, or use float64 / --model lorentz")
+            raise EmbgeoError(f"training diverged at epoch {epoch + 1} (loss {loss_epoch})", hint=f"lower {param('lr')}, or use {setting('dtype', 'float64')} / {setting('model', 'lorentz')}")
         done = epoch + 1
         map_now = None
         if (cfg.eval_every and done % cfg.eval_every == 0) or done == cfg.epochs:

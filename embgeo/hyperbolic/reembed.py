@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, either, param, setting
 from embgeo.results import Result
 
 #: candidate values of t·median(D) tried by scale="auto"
@@ -194,14 +194,14 @@ def reembed(
         from embgeo.validation import format_rows
 
         raise EmbgeoError(f"X has {bad.size} row{'s' if bad.size > 1 else ''} with NaN or inf (row{'s' if bad.size > 1 else ''} {format_rows(bad)}): they have no neighbours",
-                          hint="fix or remove those rows first (reembed has no --drop-nonfinite)")
+                          hint=either("fix or remove those rows first (reembed drops none)", "fix or remove those rows first (reembed has no --drop-nonfinite)"))
     if not isinstance(k, (int, np.integer)) or not 1 <= k < n:
-        raise EmbgeoError(f"k must be between 1 and n − 1 = {n - 1} for {n} rows (each row's k nearest neighbours are other rows); got --k {k!r}",
-                          hint=f"give --k between 1 and {n - 1}")
+        raise EmbgeoError(f"k must be between 1 and n − 1 = {n - 1} for {n} rows (each row's k nearest neighbours are other rows); got {setting('k', k)}",
+                          hint=f"give {param('k')} between 1 and {n - 1}")
     if not isinstance(dim, (int, np.integer)) or not 1 <= dim < n - 1:
         raise EmbgeoError(f"dim must be between 1 and n − 2 = {n - 2} for {n} rows (a re-embedding into a ball of dimension dim needs "
-                          f"more than dim + 1 rows, after duplicates and rows outside the kNN graph's largest part are dropped); got --dim {dim!r}",
-                          hint=f"give --dim between 1 and {n - 2}")
+                          f"more than dim + 1 rows, after duplicates and rows outside the kNN graph's largest part are dropped); got {setting('dim', dim)}",
+                          hint=f"give {param('dim')} between 1 and {n - 2}")
     from embgeo.validation import scan_rows
 
     notes = []
@@ -219,7 +219,7 @@ def reembed(
     if n_comp > 1:
         big = np.argmax(np.bincount(labels))
         kept = np.flatnonzero(labels == big)
-        notes.append(f"the {k}-NN graph has {n_comp} connected parts; the largest ({kept.size} of {X.shape[0]} rows) was re-embedded — raise --k to connect more")
+        notes.append(f"the {k}-NN graph has {n_comp} connected parts; the largest ({kept.size} of {X.shape[0]} rows) was re-embedded — raise {param('k')} to connect more")
         A = A[kept][:, kept]
     else:
         kept = np.arange(X.shape[0])
@@ -227,7 +227,7 @@ def reembed(
     kept = distinct[kept]  # indices of the input rows
     m = kept.size
     if m <= dim + 1:
-        raise EmbgeoError(f"only {m} rows are connected in the {k}-NN graph; need more than dim + 1 = {dim + 1}", hint="raise --k")
+        raise EmbgeoError(f"only {m} rows are connected in the {k}-NN graph; need more than dim + 1 = {dim + 1}", hint=f"raise {param('k')}")
     D = shortest_path(A, method="D", directed=False)
     positives = (A > 0).astype(np.float64)
     med = float(np.median(D[np.triu_indices(m, 1)]))

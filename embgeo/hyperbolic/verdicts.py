@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from embgeo.errors import either, param
 from embgeo.results import Verdict, beside_threshold, severity
 
 #: tree-likeness thresholds shared by every hyperbolic verdict (CLI and report): MAP ok ≥ 0.9, warn ≥ 0.5
@@ -28,14 +29,17 @@ def distortion_status(v: float) -> str:
     return "ok" if v <= DISTORTION_OK else "warn" if v <= DISTORTION_WARN else "bad"
 
 
-#: the advice of :func:`tree_verdict` by what produced the coordinates (``produced_by``)
-FIXES = {
-    "train": {"warn": "train longer (--epochs) or in more dimensions (--dim)",
-              "bad": "the hierarchy is not reproduced: check the ids and --orientation (child → parent), then train longer in more dimensions"},
-    None: {"warn": "embed in more dimensions, or refine what made the coordinates (hyperbolic train: more --epochs; "
-                   "combinatorial: a smaller --eps; hmds: another --scale or --refine)",
-           "bad": "the hierarchy is not reproduced: check the ids and the edges' orientation, then embed in more dimensions"},
-}
+def fixes() -> dict:
+    """The advice of :func:`tree_verdict` by what produced the coordinates (``produced_by``), naming
+    the settings as the caller writes them (Python arguments, or the command line's options)."""
+    train, sala = either("train", "hyperbolic train"), either("embed_hierarchy", "combinatorial")
+    return {
+        "train": {"warn": f"train longer ({param('epochs')}) or in more dimensions ({param('dim')})",
+                  "bad": f"the hierarchy is not reproduced: check the ids and {param('orientation')} (child → parent), then train longer in more dimensions"},
+        None: {"warn": f"embed in more dimensions, or refine what made the coordinates ({train}: more {param('epochs')}; "
+                       f"{sala}: a smaller {param('eps')}; hmds: another {param('scale')} or {param('refine_steps', '--refine')})",
+               "bad": "the hierarchy is not reproduced: check the ids and the edges' orientation, then embed in more dimensions"},
+    }
 
 
 #: what each MAP id measures, as the verdicts' reasons name it (one id, one definition, in every command)
@@ -61,7 +65,7 @@ def tree_verdict(map_value, distortion_mean, *, map_id: str = "map", more_maps: 
     ``map_id`` first, then ``more_maps`` in order, then distortion — neighbours are what a
     hierarchy is read for). The reason names each MAP by its id. ``fix`` replaces the default
     advice for constructions, which otherwise fits ``produced_by`` (``"train"``: coordinates
-    written by ``hyperbolic train``; ``None``: unknown, see :data:`FIXES`). With only one
+    written by ``hyperbolic train``; ``None``: unknown, see :func:`fixes`). With only one
     number, that one decides. The CLI (``hyperbolic eval/combinatorial/hmds``) and the report's
     hierarchy card both call this rule through ``result.verdict()``.
     """
@@ -90,7 +94,8 @@ def tree_verdict(map_value, distortion_mean, *, map_id: str = "map", more_maps: 
     reason = f"{what}: {txt} decides" + "".join(f"; {o}" for o in others)
     if fix is not None:
         return Verdict(status, reason, "" if status == "ok" else fix, by)
-    advice = FIXES.get(produced_by, FIXES[None])
+    advice = fixes()
+    advice = advice.get(produced_by, advice[None])
     return Verdict(status, reason, "" if status == "ok" else advice[status], by)
 
 
@@ -133,14 +138,14 @@ def compare_verdict(map_ball: float, map_plane: float, dist_ball: float, dist_pl
         return Verdict("ok", f"at dim {dim} the Poincaré ball fits better than the plane, decided by {txt[by]}; {rest}", "", by)
     if sm <= 0 and sd <= 0 and sm + sd < 0:
         return Verdict("bad", f"at dim {dim} the plane fits better than the Poincaré ball, decided by {txt[by]}; {rest}",
-                       "a hyperbolic embedding is unlikely to help; compare at another --dim or --k", by)
+                       f"a hyperbolic embedding is unlikely to help; compare at another {param('dim')} or {param('k')}", by)
     if sm == 0 and sd == 0:
         return Verdict("warn", f"at dim {dim} the ball and the plane fit alike: {txt[map_id]} and {txt['distortion_mean']} are both ties {rule}",
-                       "compare at another --dim or --k", by)
+                       f"compare at another {param('dim')} or {param('k')}", by)
     side = "the Poincaré ball" if sign[by] > 0 else "the plane"
     return Verdict("warn", f"at dim {dim} MAP and distortion disagree, so neither wins outright; the larger margin leans to {side}: "
                            f"decided by {txt[by]}, which {reads(by)} by {beside_threshold(margin[by], 1.0, digits=1)}× its tie threshold; "
-                           f"{txt[other]} {reads(other)} by {beside_threshold(margin[other], 1.0, digits=1)}× {rule}", "compare at another --dim or --k", by)
+                           f"{txt[other]} {reads(other)} by {beside_threshold(margin[other], 1.0, digits=1)}× {rule}", f"compare at another {param('dim')} or {param('k')}", by)
 
 
 def _tie_pair(ball: float, plane: float, tie: float, *, relative: bool) -> tuple[str, str]:
@@ -165,5 +170,5 @@ def _tie_pair(ball: float, plane: float, tie: float, *, relative: bool) -> tuple
     return repr(float(ball)), repr(float(plane))
 
 
-__all__ = ["DISTORTION_OK", "DISTORTION_TIE", "DISTORTION_WARN", "FIXES", "MAP_IDS", "MAP_OK", "MAP_TIE", "MAP_WARN",
-           "compare_verdict", "distortion_status", "map_status", "map_text", "tree_verdict"]
+__all__ = ["DISTORTION_OK", "DISTORTION_TIE", "DISTORTION_WARN", "MAP_IDS", "MAP_OK", "MAP_TIE", "MAP_WARN",
+           "compare_verdict", "distortion_status", "fixes", "map_status", "map_text", "tree_verdict"]

@@ -50,7 +50,7 @@ import numpy as np
 
 from embgeo.errors import EmbgeoError
 from embgeo.intrinsic.estimators import (
-    check_level, check_ties, neighbor_distances, prepare_points, tied_points, twonn_censored_mle, twonn_kept, twonn_log_ratios,
+    check_level, check_ties, dedupe_hint, neighbor_distances, prepare_points, tied_points, twonn_censored_mle, twonn_kept, twonn_log_ratios,
 )
 from embgeo.knn.engine import Neighbors, knn
 from embgeo.results import Metric, Result, Verdict
@@ -450,7 +450,7 @@ def _interior_log_ratios(X, neighbors: Neighbors | None, interior: float, *, dup
         raise EmbgeoError("intrinsic dimension needs a distance; the dot product is not one", hint="use metric='euclidean' or 'cosine'")
     if np.any(D[:, 0] <= 0.0):
         raise EmbgeoError("some points have a neighbour at distance 0; ratio estimators need distinct points",
-                          hint="drop exact duplicates first (--dedupe, or duplicates='drop')")
+                          hint=f"drop exact duplicates first ({dedupe_hint()})")
     check_ties(D)  # quantised data (many r1 = r2) refuse; the few tied points are left out, as TwoNN leaves them out
     keep = interior_mask(neighbour_resultant(np.asarray(P), neighbors.indices[:, :INTERIOR_K]), interior) & ~tied_points(D)
     return twonn_log_ratios(D[keep]), np.asarray(D[keep], dtype=np.float64), int(dropped), int(Xd.shape[0])

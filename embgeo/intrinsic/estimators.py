@@ -16,7 +16,7 @@ References
   estimator. Sci. Rep. 12, 20005 (GRIDE).
 
 Every one of these estimators underestimates a high intrinsic dimension (a
-70-d cube reads 40–45 at n = 10⁴): see :data:`HIGH_ID_NOTE`.
+70-d cube reads 40–45 at n = 10⁴): see :func:`high_id_note`.
 """
 from __future__ import annotations
 
@@ -24,20 +24,30 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, either, param
 from embgeo.knn.engine import Neighbors, drop_duplicates, find_duplicates, knn
 from embgeo.results import Result, jsonable
 from embgeo.validation import as_matrix, as_rng
 
-HIGH_ID_NOTE = (
-    "note: every intrinsic-dimension estimator underestimates high dimensions "
-    "(the curse of dimensionality needs exponentially many points; a 70-d cube reads about 40-45 at n = 10^4); "
-    "read estimates above ~20 as lower bounds, or read the calibrated estimate (-m calibrated), which removes this bias"
-)
-NOISE_NOTE = (
-    "note: ambient noise inflates local estimators at small scales; compare the GRIDE scale curve (and --sample sizes) "
-    "and trust the plateau"
-)
+
+def high_id_note() -> str:
+    """The note of every estimate: high dimensions are underestimated."""
+    calibrated = either("methods='calibrated'", "-m calibrated")
+    return ("note: every intrinsic-dimension estimator underestimates high dimensions "
+            "(the curse of dimensionality needs exponentially many points; a 70-d cube reads about 40-45 at n = 10^4); "
+            f"read estimates above ~20 as lower bounds, or read the calibrated estimate ({calibrated}), which removes this bias")
+
+
+def noise_note() -> str:
+    """The note of an estimate whose local estimators read above the global ones (ambient noise)."""
+    return ("note: ambient noise inflates local estimators at small scales; compare the GRIDE scale curve "
+            f"(and {param('sample')} sizes) and trust the plateau")
+
+
+def dedupe_hint() -> str:
+    """How to drop exact duplicate rows, as the caller writes it."""
+    return either("duplicates='drop'", "--dedupe")
+
 
 DUPLICATE_POLICIES = ("drop", "error")
 
@@ -69,7 +79,7 @@ def prepare_points(X, *, min_rows: int, duplicates: str = "drop", name: str = "X
             raise EmbgeoError(
                 f"{name} has {report.n_duplicate_rows} exact duplicate rows (e.g. row {int(report.duplicate_rows[0])}); "
                 "ratio estimators need distinct points",
-                hint="pass --dedupe (or duplicates='drop')",
+                hint=f"pass {dedupe_hint()}",
             )
         if distinct < min_rows:
             raise EmbgeoError(
@@ -117,7 +127,7 @@ def _check_distances(D: np.ndarray) -> None:
     if zero.size:
         raise EmbgeoError(
             f"{zero.size} points have a neighbour at distance 0 (e.g. point {int(zero[0])}); ratio estimators need distinct points",
-            hint="drop exact duplicates first (--dedupe, or duplicates='drop')",
+            hint=f"drop exact duplicates first ({dedupe_hint()})",
         )
     check_ties(D)
 
@@ -148,7 +158,8 @@ def check_ties(D: np.ndarray, *, max_share: float = TIE_MAX_SHARE) -> int:
             f"the nearest distances take {n_values} distinct value{'' if n_values == 1 else 's'}): the data look quantised "
             f"(binary or integer embeddings), and the ratio estimators (TwoNN, MLE, GRIDE) need continuous distances "
             f"(they refuse above {max_share:.0%} ties)",
-            hint="estimate on the embeddings before quantisation, or read the spectral measures only: -m pca,rankme,entropy",
+            hint="estimate on the embeddings before quantisation, or read the spectral measures only: "
+                 + either("methods=('pca', 'rankme', 'entropy')", "-m pca,rankme,entropy"),
         )
     return tied
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, param
 from embgeo.intrinsic.methods import PEER_MLE_K, neighbors_needed, parse_methods
 from embgeo.intrinsic.result import ESTIMATOR_CAPTION, SPECTRAL_CAPTION, IntrinsicReport, interval_of, level_text
 from embgeo.intrinsic.sampling import sample_rows
@@ -222,7 +222,7 @@ def layer_dimensions(
         if rows is not None:
             X = np.asarray(X[rows])
         if need > X.shape[0] - 1:
-            opt = "--overlap-k" if need == int(overlap_k) else "--k / --gride-max"
+            opt = param("overlap_k") if need == int(overlap_k) else f"{param('k')} / {param('gride_max')}"
             raise EmbgeoError(f"layer '{name}' has {X.shape[0]} rows; k={need} neighbours need at least {need + 1}", hint=f"lower {opt} or pass more rows")
         nb = knn(X, need, metric=metric, approx=approx, seed=seed, backend=backend, device=device)
         knn_idx.append(nb.indices[:, : int(overlap_k)])

@@ -2,7 +2,7 @@
 nearest-neighbour distances, and how many neighbours (and rows) the asked ones need."""
 from __future__ import annotations
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, either, param
 from embgeo.intrinsic.corrected import INTERIOR_K
 
 # --- the method registry: one name per method, in the order tables show them ----------------
@@ -33,7 +33,7 @@ def parse_methods(methods) -> tuple[str, ...]:
             elif m in METHODS:
                 names.add(m)
             else:
-                raise EmbgeoError(f"unknown method {m!r}; choose from {', '.join(METHODS)} or all", hint="e.g. --method twonn,mle")
+                raise EmbgeoError(f"unknown method {m!r}; choose from {', '.join(METHODS)} or all", hint=either("e.g. methods=('twonn', 'mle')", "e.g. --method twonn,mle"))
     if not names:
         raise EmbgeoError("no method given", hint=f"choose from {', '.join(METHODS)} or all")
     return tuple(m for m in METHODS if m in names)
@@ -42,10 +42,10 @@ def check_enough_rows(n: int, methods, *, k: int, gride_max: int) -> None:
     """Raise, naming the estimator and the option, when ``n`` rows cannot give the neighbours asked for."""
     need = neighbors_needed(methods, k=k, gride_max=gride_max)
     if need and n < need + 2:
-        why = "GRIDE up to --gride-max" if "gride" in methods and need == gride_max else (
-            "MLE up to --k" if "mle" in methods and need == k else ("the calibrated estimate" if "calibrated" in methods and need == INTERIOR_K else "TwoNN"))
+        why = f"GRIDE up to {param('gride_max')}" if "gride" in methods and need == gride_max else (
+            f"MLE up to {param('k')}" if "mle" in methods and need == k else ("the calibrated estimate" if "calibrated" in methods and need == INTERIOR_K else "TwoNN"))
         raise EmbgeoError(f"X has {n} rows; {why} needs {need} neighbours, so at least {need + 2} rows",
-                          hint="lower --gride-max / --k, or pick estimators with -m (e.g. -m twonn,pca)")
+                          hint=f"lower {param('gride_max')} / {param('k')}, or pick estimators with " + either("methods (e.g. methods=('twonn', 'pca'))", "-m (e.g. -m twonn,pca)"))
 
 
 def neighbors_needed(methods, *, k: int, gride_max: int) -> int:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from embgeo.errors import either, param
 from embgeo.intrinsic.corrected import CalibratedResult
 from embgeo.intrinsic.estimators import GrideResult, MLEResult, TwoNNResult
 from embgeo.intrinsic.methods import NEIGHBOR_METHODS, SPECTRAL_METHODS
@@ -44,7 +45,7 @@ def z_of(level: float) -> float:
 def level_text(level: float) -> str:
     """``95 %`` — how the verdicts and tables name an interval level."""
     return f"{100.0 * float(level):g} %"
-#: estimates above this read as lower bounds (HIGH_ID_NOTE)
+#: estimates above this read as lower bounds (high_id_note)
 HIGH_ID = 20.0
 #: captions of the two tables (:meth:`IntrinsicReport.tables`)
 ESTIMATOR_CAPTION = "intrinsic-dimension estimators (nearest-neighbour distances: the dimension of the manifold)"
@@ -275,26 +276,26 @@ class IntrinsicReport(Result):
             warns.append((f"TwoNN moves from {full} on the {sc.n_rows}-row sample "
                           f"to {half} on half of it: the estimate depends on "
                           "the sample size (scale)", "sample_check.twonn",
-                          "compare with a larger --sample (or --approx on all rows) and report the size used"))
+                          f"compare with a larger {param('sample')} (or {either('approx=True', '--approx')} on all rows) and report the size used"))
         pair = self.disagreement()
         if pair is not None:
             a, b = pair
             ta, tb = intervals_apart((a.value, a.ci_low, a.ci_high), (b.value, b.ci_low, b.ci_high))
             warns.append((f"{a.metric} {ta} and {b.metric} {tb} disagree beyond their {level_text(self.level)} intervals (they read different scales)",
-                          b.metric, "read the GRIDE scale curve (-m gride, --plot) and report the dimension with the scale it holds at"))
+                          b.metric, f"read the GRIDE scale curve ({either('embgeo.plots.plot_result', '-m gride, --plot')}) and report the dimension with the scale it holds at"))
         if self.gride is not None and self.gride.dimension.size >= PLATEAU_MIN and self.plateau() is None:
             curve = ", ".join(_curve_value(d) for d in self.gride.dimension)
             warns.append((f"GRIDE's scale curve ({curve} at n2 = {', '.join(str(int(v)) for v in self.gride.n2)}) has no plateau of "
                           f"{PLATEAU_MIN} scales that agree (within {PLATEAU_TOL:.0%}, or within their {level_text(self.level)} intervals "
                           "where those are wider): no single dimension describes the data", "gride.plateau",
-                          "read the curve (--plot): structure at several scales (clusters, noise) needs more than one number"))
+                          f"read the curve ({either('embgeo.plots.plot_result', '--plot')}): structure at several scales (clusters, noise) needs more than one number"))
         if warns:
             reason = "; ".join(w[0] for w in warns) + (f"; {read}: {rec.reason}" if read else "")
             return Verdict("warn", reason, warns[0][2], warns[0][1])
         if rec is None:
             return Verdict("info", "no estimate was asked")
         if rec.metric in SPECTRAL_METHODS:
-            return Verdict("info", f"{read}: {rec.reason}", "add -m twonn,mle,gride for the intrinsic dimension", rec.metric)
+            return Verdict("info", f"{read}: {rec.reason}", f"add {either('twonn, mle and gride to methods', '-m twonn,mle,gride')} for the intrinsic dimension", rec.metric)
         checked = [e.metric for e in self.estimates() if _finite(e.ci_low, e.ci_high)]
         agree = (f"{', '.join(checked)} agree within their {level_text(self.level)} intervals" if len(checked) > 1
                  else "one estimator with an interval: nothing to compare")

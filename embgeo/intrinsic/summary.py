@@ -19,7 +19,7 @@ import numpy as np
 from embgeo.errors import EmbgeoError
 from embgeo.intrinsic.corrected import calibrated_dimension
 from embgeo.intrinsic.estimators import (
-    HIGH_ID_NOTE, NOISE_NOTE, TIE_MAX_SHARE, check_level, gride_dimension, mle_dimension, prepare_points, twonn_dimension,
+    TIE_MAX_SHARE, check_level, gride_dimension, high_id_note, mle_dimension, noise_note, prepare_points, twonn_dimension,
 )
 from embgeo.intrinsic.methods import (
     METHODS, NEIGHBOR_METHODS, PEER_MLE_K, PEER_TWONN_DISCARD, SPECTRAL_METHODS, check_enough_rows, neighbors_needed, parse_methods,
@@ -33,7 +33,7 @@ from embgeo.validation import as_matrix, sample_note
 __all__ = [
     "intrinsic_dimension", "IntrinsicReport", "Estimate", "Plateau", "gride_plateau", "SampleCheck", "sample_check",
     "sample_rows", "take_rows", "parse_methods", "check_enough_rows", "neighbors_needed", "prepare_points", "METHODS",
-    "NEIGHBOR_METHODS", "SPECTRAL_METHODS", "PEER_MLE_K", "PEER_TWONN_DISCARD", "HIGH_ID_NOTE", "NOISE_NOTE",
+    "NEIGHBOR_METHODS", "SPECTRAL_METHODS", "PEER_MLE_K", "PEER_TWONN_DISCARD", "high_id_note", "noise_note",
 ]
 
 
@@ -103,7 +103,7 @@ def intrinsic_dimension(
     dropped = 0
     n_used = X.shape[0]
     nb_summary = None
-    notes = [HIGH_ID_NOTE]
+    notes = [high_id_note()]
     nb_methods = [m for m in methods if m in NEIGHBOR_METHODS]
     if nb_methods:
         need = neighbors_needed(nb_methods, k=int(k), gride_max=int(gride_max))
@@ -149,7 +149,7 @@ def intrinsic_dimension(
     if "pca" in methods:
         results["pca"] = pca_dimension(X)
     if "gride" in methods:
-        notes.append(NOISE_NOTE)
+        notes.append(noise_note())
     if dropped:
         notes.append(f"note: {dropped} exact duplicate rows were dropped before the ratio estimators (they make r1 = 0)")
     tw = results.get("twonn")

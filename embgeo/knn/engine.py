@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, param, setting
 from embgeo.results import Result
 from embgeo.knn.approx import approx_recall, approx_search  # noqa: F401 (approx_recall: re-exported)
 from embgeo.knn.exact import (
@@ -255,7 +255,7 @@ def check_params(metric, backend, k, n_db, n_q, exclude_self):
     if k > limit:
         raise EmbgeoError(
             f"k={k} neighbours need at least {k + 1 if exclude_self else k} rows; the data have {n_db}",
-            hint="lower --k or pass more rows",
+            hint=f"lower {param('k')} or pass more rows",
         )
 
 
@@ -371,7 +371,7 @@ def _exact_indices(X, Q, k, *, metric, exclude, backend, device, block_rows, dty
         # torch picks its own block on a GPU (score tiles of ~1 GiB); the CPU rule otherwise
         return exact_torch(prep, Q, k, offset, int(block_rows) if block_rows else None, device, on_block=progress)
     if device not in ("cpu", None):
-        raise EmbgeoError(f"device={device!r} needs backend='torch'", hint="pass backend='torch' (or --device cpu)")
+        raise EmbgeoError(f"device={device!r} needs backend='torch'", hint=f"pass backend='torch' (or {setting('device', 'cpu')})")
     if symmetric and prep.whole is not None:
         return exact_numpy_symmetric(prep, k, exclude, SYMMETRIC_TILE, on_block=progress, clock=clock)
     return exact_numpy(prep, Q, k, offset, br, on_block=progress, clock=clock)

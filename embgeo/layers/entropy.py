@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, setting
 
 #: the reference's normalisations (``entropy_normalization``); maxEntropy is its default
 ENTROPY_NORMS = ("maxEntropy", "logN", "logD", "logNlogD", "raw")
@@ -37,7 +37,7 @@ ENTROPY_NORMS = ("maxEntropy", "logN", "logD", "logNlogD", "raw")
 
 def check_alpha(alpha: float) -> float:
     if not (isinstance(alpha, (int, float, np.floating)) and math.isfinite(alpha) and alpha > 0):
-        raise EmbgeoError(f"alpha must be a positive number; got {alpha!r}", hint="use --entropy-alpha 1 (Shannon) or e.g. 2")
+        raise EmbgeoError(f"alpha must be a positive number; got {alpha!r}", hint=f"use {setting('alpha', 1, '--entropy-alpha')} (Shannon) or e.g. 2")
     return float(alpha)
 
 

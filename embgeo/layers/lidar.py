@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, either, param
 from embgeo.layers.entropy import check_alpha, check_norm, normalise_entropy, spectrum_entropy
 from embgeo.validation import as_rng
 
@@ -40,7 +40,7 @@ def _views(V) -> np.ndarray:
     V = np.asarray(V, dtype=np.float64)
     if V.ndim != 3 or V.shape[0] < 2 or V.shape[1] < 2:
         raise EmbgeoError(f"views must be an array of samples × augmentations × dims with at least 2 of each; got shape {V.shape}",
-                          hint="give at least two views (--views) of the same rows, or a --group column with 2+ rows per group")
+                          hint=f"give at least two views ({param('views')}) of the same rows, or {either('groups', 'a --group column')} with 2+ rows per group")
     return V
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, either, param
 from embgeo.io.readers import refuse_nonfinite_layers
 from embgeo.results import Metric, Result, Verdict
 
@@ -30,10 +30,10 @@ METRIC_INFO = {
     "loss_spearman": ("", "Spearman correlation of token_gride with the per-text loss"),
     "loss_pvalue": ("", "p-value of loss_spearman"),
     "token_overlap": ("", "neighbourhood overlap χ(k) of tokens with the next layer, mean over texts"),
-    "rank_spearman": ("", "held-out Spearman of the regression rank axis of --attr"),
-    "probe_accuracy": ("", "held-out accuracy of a logistic-regression probe of --class"),
-    "probe_chance": ("", "majority-class share of --class"),
-    "label_overlap": ("", "share of the k nearest neighbours with the row's --class label"),
+    "rank_spearman": ("", "held-out Spearman of the regression rank axis of the attribute"),
+    "probe_accuracy": ("", "held-out accuracy of a logistic-regression probe of the classes"),
+    "probe_chance": ("", "majority-class share of the classes"),
+    "label_overlap": ("", "share of the k nearest neighbours with the row's class label"),
     "label_overlap_chance": ("", "Σ p_c², the label overlap of random neighbours"),
 }
 
@@ -174,7 +174,7 @@ def views_from_groups(layer: np.ndarray, groups) -> tuple[np.ndarray, int]:
     A = int(counts.min())
     if A < 2 or uniq.size < 2:
         raise EmbgeoError(f"views by group need at least 2 groups of at least 2 rows; the smallest group has {A} row(s)",
-                          hint="give each sample two or more rows (augmentations) sharing a --group value")
+                          hint=f"give each sample two or more rows (augmentations) sharing a {param('groups', '--group')} value")
     V = np.stack([layer[np.flatnonzero(inv == g)[:A]] for g in order])
     return V, int(counts.max() - A)
 
@@ -250,7 +250,7 @@ def layer_suite(
             check_layer_stack(vl, names, what=f"view {j + 2}, ")
             view_sets.append(vl)
     if (views or groups is not None) and layers is None:
-        raise EmbgeoError("views need the pooled first view (X)", hint="give X as well as --views or --group")
+        raise EmbgeoError("views need the pooled first view (X)", hint=f"give {either('stack', 'X')} as well as {param('views')} or {param('groups', '--group')}")
 
     if tokens is not None:
         pe, cv, de, pooled = [], [], [], []
@@ -274,7 +274,7 @@ def layer_suite(
             layers, pooled_from_tokens = pooled, True
     if "dataset_entropy" not in values:
         values["dataset_entropy"] = [dataset_entropy(X, alpha=alpha, norm=norm, preprocess=True) for X in layers]
-        notes.append("dataset entropy of pooled rows: rows centred and L2-normalised here (the reference normalises each text's tokens before pooling; give --tokens for that)")
+        notes.append(f"dataset entropy of pooled rows: rows centred and L2-normalised here (the reference normalises each text's tokens before pooling; give {param('tokens')} for that)")
 
     V = None
     if view_sets:
@@ -298,7 +298,7 @@ def layer_suite(
     intervals = {}
     if attribute is not None or classes is not None:
         if stack is None:
-            raise EmbgeoError("task metrics (--attr, --class) need the pooled stack X")
+            raise EmbgeoError(f"task metrics ({param('attribute', '--attr')}, {param('classes', '--class')}) need the pooled stack {either('stack', 'X')}")
         from embgeo.layers.task import task_per_layer
 
         task = task_per_layer(layers, attribute=attribute, attribute_name=attribute_name, classes=classes, n_folds=task_folds, k=task_k, seed=seed)

@@ -21,7 +21,7 @@ import importlib
 import io
 from pathlib import Path
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, either
 
 #: result class name → ``"embgeo.plots.<module>:<function>"``; extend with :func:`register`
 REGISTRY: dict[str, str] = {
@@ -86,7 +86,7 @@ def plot_result(result, *, ax=None, **kwargs):
     """
     fn = plot_function(result)
     if fn is None:
-        raise EmbgeoError(f"no plot for this result ({type(result).__name__})", hint="drop --plot for this command")
+        raise EmbgeoError(f"no plot for this result ({type(result).__name__})", hint=either("draw it yourself from its to_dict() or to_frame()", "drop --plot for this command"))
     return fn(result, ax=ax, **kwargs)
 
 

@@ -13,9 +13,9 @@ def _pick(metric, available):
     if metric == "imbalance" and "imbalance_xy" in available:
         return "imbalance"
     if metric not in available:
-        from embgeo.errors import EmbgeoError
+        from embgeo.errors import EmbgeoError, param
 
-        raise EmbgeoError(f"--plot-metric {metric!r} was not computed (computed: {', '.join(available)})", hint="pick one of the computed metrics")
+        raise EmbgeoError(f"{param('metric', '--plot-metric')} {metric!r} was not computed (computed: {', '.join(available)})", hint="pick one of the computed metrics")
     return metric
 
 

@@ -40,7 +40,7 @@ import warnings
 import numpy as np
 
 from embgeo._blas import one_thread_when_small
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, either, param, setting
 from embgeo.rank.axes import (
     anchor_axis, extremes_axis, extremes_quantile_axis, fewshot_axis, pairwise_axis, pca_axes, preprocess, ridge_axis, unit,
 )
@@ -97,7 +97,7 @@ def _check_inputs(X, y, groups, *, n_folds, transform, normalize, center, attrib
     if transform not in TRANSFORMS:
         raise EmbgeoError(f"transform must be one of {', '.join(TRANSFORMS)}, got '{transform}'")
     if isinstance(n_folds, (bool, np.bool_)) or not isinstance(n_folds, (int, np.integer)) or n_folds < 2:
-        raise EmbgeoError(f"folds must be an integer ≥ 2, got {n_folds!r}", hint="e.g. --folds 5")
+        raise EmbgeoError(f"{param('n_folds', '--folds')} must be an integer ≥ 2, got {n_folds!r}", hint=f"e.g. {setting('n_folds', 5, '--folds')}")
     X = as_matrix(X, name="X", min_rows=2, allow_zero_rows=not normalize or center)
     y = check_attribute(y, X.shape[0], attribute=attribute)
     if groups is not None:
@@ -137,7 +137,7 @@ def _best_anchor_pair(Xall, y, rows, *, anchor_low, anchor_high, anchor_rows, me
                       n_bootstrap, confidence, seed, boot_seed) -> MethodScore:
     """Best of ``n_pairs`` anchor-pair axes, chosen by Spearman on a validation split, scored on the other rows."""
     if not 0 < validation < 1:
-        raise EmbgeoError(f"validation must be in (0, 1), got {validation}", hint="e.g. --validation 0.5")
+        raise EmbgeoError(f"validation must be in (0, 1), got {validation}", hint=f"e.g. {setting('validation', 0.5)}")
     rng = as_rng(seed)
     n = y.size
     usable = np.ones(n, dtype=bool)
@@ -148,7 +148,7 @@ def _best_anchor_pair(Xall, y, rows, *, anchor_low, anchor_high, anchor_rows, me
     val, test = idx[:nv], idx[nv:]
     if val.size < 3 or test.size < 3 or np.unique(y[val]).size < 2:
         raise EmbgeoError(f"anchors_best needs at least 3 rows with distinct values in each split, got {val.size} and {test.size}",
-                          hint="label more rows or change --validation")
+                          hint=f"label more rows or change {param('validation')}")
     if anchor_low is not None and anchor_high is not None:
         low = preprocess(np.atleast_2d(anchor_low), mean=mean, normalize=normalize)
         high = preprocess(np.atleast_2d(anchor_high), mean=mean, normalize=normalize)
@@ -310,7 +310,7 @@ def rank_axes(
         raise EmbgeoError(f"{', '.join(given)} given but methods has neither 'anchors' nor 'anchors_best'; they would be ignored",
                           hint="add 'anchors' (or 'anchors_best') to methods, or leave the anchor arguments out")
     if "anchors" in methods and (anchor_low is None or anchor_high is None):
-        raise EmbgeoError("the anchors method needs both low and high anchors", hint="pass --anchor-low and --anchor-high (ids) or --anchor-low-file and --anchor-high-file")
+        raise EmbgeoError("the anchors method needs both low and high anchors", hint=either("pass anchor_low and anchor_high (their vectors, (m, n_features) each)", "pass --anchor-low and --anchor-high (ids) or --anchor-low-file and --anchor-high-file"))
     if (anchor_low is None) != (anchor_high is None):
         raise EmbgeoError(f"{'anchor_low' if anchor_high is None else 'anchor_high'} given without {'anchor_high' if anchor_high is None else 'anchor_low'}; "
                           "anchor pairs need both ends", hint="pass both anchor_low and anchor_high, or neither")
@@ -324,7 +324,7 @@ def rank_axes(
     if transform == "log1p":
         bad = np.flatnonzero(y <= -1)
         if bad.size:
-            raise EmbgeoError(f"log1p needs attribute values > −1; row {int(rows[bad[0]])} of '{attribute}' is {y[bad[0]]:g}", hint="use --transform none")
+            raise EmbgeoError(f"log1p needs attribute values > −1; row {int(rows[bad[0]])} of '{attribute}' is {y[bad[0]]:g}", hint=f"use {setting('transform', 'none')}")
         y = np.log1p(y)
     elif transform == "rank":  # fit the order only: robust to heavy tails (Spearman/Kendall unchanged)
         from scipy.stats import rankdata
@@ -334,7 +334,7 @@ def rank_axes(
     if rows.size < need:
         raise EmbgeoError(
             f"attribute '{attribute}' has {rows.size} rows with a value ({n_missing} missing); {n_folds}-fold cross-validation needs at least {need}",
-            hint="label more rows or pass fewer --folds",
+            hint=f"label more rows or pass fewer {param('n_folds', '--folds')}",
         )
     if np.unique(y).size < 2:
         raise EmbgeoError(f"attribute '{attribute}' is constant ({y[0]:g} on all {rows.size} rows with a value); a rank axis needs at least two distinct values")
@@ -344,7 +344,7 @@ def rank_axes(
         g = groups_all[rows]
         n_groups = int(np.unique(g.astype(str)).size)
         if n_groups < n_folds:
-            raise EmbgeoError(f"groups has {n_groups} distinct values on the used rows; {n_folds}-fold group cross-validation needs at least {n_folds}", hint="pass fewer --folds or a coarser --group column")
+            raise EmbgeoError(f"groups has {n_groups} distinct values on the used rows; {n_folds}-fold group cross-validation needs at least {n_folds}", hint=f"pass fewer {param('n_folds', '--folds')} or a coarser {either('groups', '--group column')}")
     Xu = X[rows] if rows.size < n_rows else X
     n = rows.size
 
@@ -380,7 +380,7 @@ def rank_axes(
     for fi, (tr, te) in enumerate(folds):
         ytr = y[tr]
         if np.unique(ytr).size < 2:
-            raise EmbgeoError(f"fold {fi + 1}: the attribute is constant on its {tr.size} training rows", hint="pass fewer --folds or more varied data")
+            raise EmbgeoError(f"fold {fi + 1}: the attribute is constant on its {tr.size} training rows", hint=f"pass fewer {param('n_folds', '--folds')} or more varied data")
         mu = Xu[tr].astype(np.float64).mean(axis=0) if center else None
         Xtr = preprocess(Xu[tr], mean=mu, normalize=normalize)
         Xte = preprocess(Xu[te], mean=mu, normalize=normalize)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, either
 from embgeo.rank.axes import preprocess
 from embgeo.results import Metric, Result, Verdict, jsonable
 from embgeo.validation import as_matrix
@@ -254,15 +254,16 @@ class RankResult(Result):
         reg = self.methods.get("regression")
         hint = ""
         if reg is not None and name != "regression" and np.isfinite(reg.spearman) and reg.spearman < rho - 0.1 and self.transform == "none":
-            hint = (f"the ridge axis reaches only ρ {reg.spearman:.3f}: fit a transformed attribute (--transform log1p or rank) "
+            hint = (f"the ridge axis reaches only ρ {reg.spearman:.3f}: fit a transformed attribute ("
+                    + either("transform='log1p' or 'rank'", "--transform log1p or rank") + ") "
                     "if it is heavy-tailed")
         if np.isfinite(band) and rho <= band:
-            fix = ("the saved axis does not rank these rows: fit one on them (drop --axis), and check both sets come from the same model"
+            fix = (f"the saved axis does not rank these rows: fit one on them ({either('rank_axes', 'drop --axis')}), and check both sets come from the same model"
                    if name == "axis" else "rank with a nonlinear model (see knn_ceiling) or find a better-suited embedding")
             return Verdict("bad", f"'{self.attribute}' is not a direction: {what} is within the random band ({b})", fix, "spearman")
         if rho < RANK_WARN:
             return Verdict("warn", f"a weak direction: {what} is below {RANK_WARN} ({b})",
-                           "treat x·w as a coarse ordering; more labels or a centred fit (--centre) may help", "spearman")
+                           f"treat x·w as a coarse ordering; more labels or a centred fit ({either('center=True', '--centre')}) may help", "spearman")
         return Verdict("ok", f"'{self.attribute}' is a direction: {what} ≥ {RANK_WARN} ({b})", hint, "spearman")
 
     def ordered(self) -> list[tuple[str, Result]]:
@@ -332,7 +333,7 @@ def rho_texts(rho: float, band: float, ci, axis: str) -> tuple[str, str]:
         rho_text, band_text = beside_each_other(rho, band, limits_a=(RANK_WARN,))
         b = f"random directions reach |ρ| {band_text} (95th percentile)"
     else:
-        rho_text, b = beside_threshold(rho, RANK_WARN, digits=3), "no random-direction band (--no-baselines)"
+        rho_text, b = beside_threshold(rho, RANK_WARN, digits=3), f"no random-direction band ({either('baselines=False', '--no-baselines')})"
     ci_text = f" [{ci[0]:.3f}, {ci[1]:.3f}]" if np.isfinite(ci[0]) else ""
     return b, f"held-out Spearman ρ {rho_text}{ci_text} on the {axis} axis"
 

@@ -21,7 +21,7 @@ import dataclasses
 import time
 from pathlib import Path
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, either
 from embgeo.report.model import Context, Image, Report, Section, Table  # noqa: F401  (re-exported)
 
 
@@ -126,7 +126,7 @@ def build_report(
     if layer_class is not None and layer_class not in es.attributes:
         es.attribute(layer_class)
     if (tokens is not None or layer_class is not None) and layers is None:
-        raise EmbgeoError("token clouds and a class column feed the per-layer section: they need a layer stack", hint="pass --layers STACK too")
+        raise EmbgeoError("token clouds and a class column feed the per-layer section: they need a layer stack", hint=either("pass layers= too", "pass --layers STACK too"))
     if pairs is not None:
         from embgeo.io.join import check_key_columns
         from embgeo.uniformity.core import paired_rows

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, either, param
 from embgeo.report.model import Context, Image, Section, Table
 
 #: ``embgeo id --layers`` curves drawn (those present), then the suite's, in this order
@@ -21,8 +21,18 @@ SUITE_CURVES = ("dataset_entropy", "prompt_entropy", "curvature", "infonce", "li
 
 
 
+def id_layers_name() -> str:
+    """The per-layer intrinsic dimension the report's numbers equal, as the caller would run it."""
+    return either("embgeo.layer_dimensions", "embgeo id --layers")
+
+
+def suite_name() -> str:
+    """The Layer-by-Layer suite, as the caller would run it."""
+    return either("embgeo.layers.layer_suite", "embgeo layers")
+
+
 def needs_layers(ctx: Context) -> str | None:
-    return None if ctx.layers is not None else "needs a layer stack (--layers)"
+    return None if ctx.layers is not None else f"needs a layer stack ({param('layers')})"
 
 
 def stack_column(ctx: Context, column: str, *, numeric: bool = False) -> np.ndarray:
@@ -99,17 +109,17 @@ def run_layer_curves(ctx: Context) -> Section:
         + ([f"rank Spearman of '{ctx.attr}'"] if ctx.attr else []) + ([f"probe accuracy and label overlap of '{ctx.layer_class}'"] if ctx.layer_class else [])
     notes = list(suite.notes)
     if ctx.tokens is None:
-        notes.append("prompt entropy and curvature need token clouds: pass --tokens tokens.h5 (from embgeo extract)")
+        notes.append("prompt entropy and curvature need token clouds: " + either("pass tokens= (from embgeo.extract)", "pass --tokens tokens.h5 (from embgeo extract)"))
     return Section(
         "layer_curves", "Curves per layer", v.status, key_label, key_value, v.reason,
         explanation="Every per-layer quantity on its own axes: the intrinsic-dimension estimators, spectral measures and the "
-                    "kNN overlap with the next layer (embgeo id --layers), and the Layer-by-Layer suite (embgeo layers): "
+                    f"kNN overlap with the next layer ({id_layers_name()}), and the Layer-by-Layer suite ({suite_name()}): "
                     "α-entropies with the reference preprocessing, curvature of the token paths, and, for a task column, the "
                     "held-out Spearman of the rank axis and a linear probe (dashed: chance). These are descriptive curves (info); "
                     "Skean et al. find intermediate layers of lower entropy often embed best.",
         reference="Skean et al. 2025, Layer by Layer; Valeriani et al. 2023",
         settings=f"{len(names)} layers × {r.n_rows} rows; id: methods {', '.join(LAYER_METHODS)}, {LAYER_BOOT} bootstrap replicates; "
-                 f"suite: α = 1, maxEntropy normalisation, {', '.join(what)}; the same numbers as embgeo id --layers and embgeo layers",
+                 f"suite: α = 1, maxEntropy normalisation, {', '.join(what)}; the same numbers as {id_layers_name()} and {suite_name()}",
         tables=[Table("per-layer curves", cols, rows)],
         images=[Image("one axes per quantity against the layer", figure_bytes(plot_layer_curves(names, data, shown), fmt="png", dpi=90))],
         notes=notes, data={"layers": names, "curves": data, "in_verdict": False},

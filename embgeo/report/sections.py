@@ -20,7 +20,8 @@ from typing import Callable
 
 import numpy as np
 
-from embgeo.report.layer_curves import run_layer_curves
+from embgeo.errors import either, param, setting
+from embgeo.report.layer_curves import id_layers_name, run_layer_curves
 from embgeo.report.model import Context, Image, Section, Table
 
 #: settings of the report's analyses: the commands' defaults (``embgeo id``, ``id --layers``, ``rank``,
@@ -148,7 +149,7 @@ def run_uniformity(ctx: Context) -> Section:
 
 # --------------------------------------------------------------------------- modality gap
 def needs_pairs(ctx: Context) -> str | None:
-    return None if ctx.pairs is not None else "needs two row-paired sets (--pairs)"
+    return None if ctx.pairs is not None else f"needs two row-paired sets ({param('pairs')})"
 
 
 def run_gap(ctx: Context) -> Section:
@@ -221,7 +222,7 @@ def layer_dimensions_of(ctx: Context):
 
 
 def needs_layers(ctx: Context) -> str | None:
-    return None if ctx.layers is not None else "needs a layer stack (--layers)"
+    return None if ctx.layers is not None else f"needs a layer stack ({param('layers')})"
 
 
 def run_layers(ctx: Context) -> Section:
@@ -240,7 +241,7 @@ def run_layers(ctx: Context) -> Section:
         explanation="The same estimators on every layer of a model, and χ, the share of each row's k = 10 nearest "
                     "neighbours that stay neighbours in the next layer (1 = the same neighbourhoods; k/(n−1) = unrelated).",
         reference="Valeriani et al. 2023, The geometry of hidden representations of large transformer models; Skean et al. 2025, Layer by Layer",
-        settings=f"{len(r.names)} layers, {r.n_used} rows, methods {', '.join(LAYER_METHODS)}, {LAYER_BOOT} bootstrap replicates (embgeo id --layers defaults; k and the largest GRIDE order shrink below 66 rows)",
+        settings=f"{len(r.names)} layers, {r.n_used} rows, methods {', '.join(LAYER_METHODS)}, {LAYER_BOOT} bootstrap replicates ({id_layers_name()} defaults; k and the largest GRIDE order shrink below 66 rows)",
         tables=[Table("intrinsic-dimension estimators per layer", *map(list, r.estimator_table())),
                 Table("spectral (linear) measures per layer", *map(list, r.spectral_table()))],
         images=[image(r, "ID per layer; overlap; spectral measures")], data=r.to_dict(),
@@ -273,7 +274,7 @@ def run_cosine(ctx: Context) -> Section:
 
 # --------------------------------------------------------------------------- rank axes
 def needs_attr(ctx: Context) -> str | None:
-    return None if ctx.attr else "needs a numeric attribute (--labels FILE --attr COLUMN)"
+    return None if ctx.attr else "needs a numeric attribute (" + either("attr, a numeric label column", "--labels FILE --attr COLUMN") + ")"
 
 
 def run_rank(ctx: Context) -> Section:
@@ -341,8 +342,13 @@ def run_map(ctx: Context) -> Section:
 
 
 # --------------------------------------------------------------------------- hierarchy
+def eval_all_name() -> str:
+    """The rule the hierarchy card applies to X, as the caller would run it."""
+    return either("evaluate_embedding(protocol='all')", "`hyperbolic eval --protocol all`")
+
+
 def needs_hierarchy(ctx: Context) -> str | None:
-    return None if ctx.hierarchy is not None else "needs a hierarchy or graph (--edges FILE)"
+    return None if ctx.hierarchy is not None else "needs a hierarchy or graph (" + either("hierarchy", "--edges FILE") + ")"
 
 
 def run_hierarchy(ctx: Context) -> Section:
@@ -402,7 +408,7 @@ def run_hierarchy(ctx: Context) -> Section:
     return Section(
         "hierarchy", "Hierarchy in the Poincaré disk", status, key_name, key, verdict,
         explanation="When the rows of X carry the hierarchy's node ids, X itself is scored first (cosine neighbours: rows "
-                    "L2-normalised, chord distances) by the rule of `hyperbolic eval --protocol all`: every MAP computed (Nickel–Kiela "
+                    f"L2-normalised, chord distances) by the rule of {eval_all_name()}: every MAP computed (Nickel–Kiela "
                     "and Sala) and mean distortion, the worst decides; that verdict is the card's. "
                     "The hierarchy is embedded by the combinatorial construction (Sarkar's, as in Sala et al.): the root at "
                     "the origin, children spread around their parent, scale τ set by the distortion target ε. MAP (Sala) "
@@ -453,7 +459,7 @@ def _evaluate_rows(ctx: Context, h):
 # --------------------------------------------------------------------------- re-embedding
 def needs_reembed(ctx: Context) -> str | None:
     if ctx.reembed_sample <= 0:
-        return "turned off (--reembed-sample 0)"
+        return f"turned off ({setting('reembed_sample', 0)})"
     if ctx.es.n_samples < 3 * REEMBED_K:
         return f"needs at least {3 * REEMBED_K} rows"
     return None
@@ -483,12 +489,13 @@ def run_reembed(ctx: Context) -> Section:
                     "distortion within 5 %), bad when the plane does, warn otherwise; the card names the number that decided. "
                     "It describes X's shape, so it stays out of the report's verdict on X.",
         reference="Sala et al. 2018 (h-MDS); Tenenbaum et al. 2000 (geodesic distances)",
-        settings=(f"{sample_note(ctx.reembed_sample, n, ctx.seed).replace('--sample', '--reembed-sample')}; "  # the one wording, its option
+        settings=(f"{sample_note(ctx.reembed_sample, n, ctx.seed, name='reembed_sample')}; "  # the one wording, its option
                   + (f"{r.n_rows_used} of them re-embedded (the largest connected part of the kNN graph); " if r.n_rows_used < rows.size else "")
                   + f"k = {REEMBED_K}; dimension {REEMBED_DIM}; scale t = {f(r.scale)}" + (" (chosen automatically)" if r.scale_auto else "")),
         tables=[table(r, "ball vs plane")], images=[image(r, "h-MDS on the disk; ball vs plane")], notes=list(r.notes), data=data,
         **judged(r, v),
-        reduced=(f"a seeded sample of {rows.size} of {n} rows (--reembed-sample; embgeo hyperbolic reembed uses every row): "
+        reduced=(f"a seeded sample of {rows.size} of {n} rows ({param('reembed_sample')}; "
+                 f"{either('embgeo.hyperbolic.reembed', 'embgeo hyperbolic reembed')} uses every row): "
                  "h-MDS is O(n²)") if rows.size < n else "",
     )
 
@@ -498,7 +505,7 @@ COMPARE_BOOT = 100  # embgeo compare --bootstrap and --permutations
 
 
 def needs_compare(ctx: Context) -> str | None:
-    return None if ctx.cache.get("compare") is not None else "needs a second space of the same items (--compare Y)"
+    return None if ctx.cache.get("compare") is not None else "needs a second space of the same items (" + either("compare", "--compare Y") + ")"
 
 
 def run_compare(ctx: Context) -> Section:

@@ -30,7 +30,7 @@ from embgeo.results import Result
 from embgeo.uniformity import kernels as K
 from embgeo.uniformity.checks import check_confidence, check_paired, check_positive
 from embgeo.uniformity.stats import Distribution, log_mean_exp_interval, normal_quantile, quantile_key, summarize
-from embgeo.validation import as_matrix, as_rng, iter_blocks
+from embgeo.validation import as_matrix, as_rng, iter_blocks, nonfinite_hint, zero_rows_hint
 
 MODES = ("auto", "exact", "sample")
 #: ``mode="auto"`` computes all pairs exactly up to this many rows, and samples above
@@ -280,10 +280,10 @@ def scan_norms(X, *, name: str, normalize: bool) -> tuple[np.ndarray, np.ndarray
         if normalize:
             zero.append(np.flatnonzero(norms[a:b] == 0.0) + a)
     if bad:
-        raise K.bad_rows_error(name, np.concatenate(bad), "rows with NaN or inf", "fix or drop those rows (--drop-nonfinite, where a command offers it)")
+        raise K.bad_rows_error(name, np.concatenate(bad), "rows with NaN or inf", nonfinite_hint())
     zero = np.concatenate(zero) if zero else np.empty(0, dtype=np.int64)
     if zero.size:
-        raise K.bad_rows_error(name, zero, "all-zero rows that cannot be L2-normalised", "drop those rows (--drop-zero on uniformity/gap), or keep norms with --raw (uniformity)")
+        raise K.bad_rows_error(name, zero, "all-zero rows that cannot be L2-normalised", zero_rows_hint())
     return norms, colsum
 
 

@@ -34,7 +34,7 @@ import math
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, either, param
 from embgeo.uniformity.checks import check_confidence, check_paired, check_positive
 from embgeo.uniformity.core import DEFAULT_N_PAIRS, alignment, paired_rows, uniformity
 from embgeo.uniformity.gap_measures import (
@@ -236,7 +236,7 @@ def modality_gap(
             raise EmbgeoError("the direction holds NaN or inf")
         if not np.any(shift_vec):
             raise EmbgeoError("the direction is the zero vector: a shift along it moves nothing",
-                              hint="give a gap vector measured on data with a gap (gap --write-direction), or leave --direction out")
+                              hint=f"give a gap vector measured on data with a gap ({either('the gap_vector of its modality_gap', 'gap --write-direction')}), or leave {param('direction')} out")
         shift_name = "given direction"
     zs_note = ""
     if classes is not None:

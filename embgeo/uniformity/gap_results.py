@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from embgeo.errors import either
 from embgeo.results import Result, jsonable
 from embgeo.uniformity.core import AlignmentResult, UniformityResult
 from embgeo.uniformity.stats import Distribution
@@ -81,6 +82,11 @@ class Retrieval(Result):
     def recall_at_1(self) -> float:
         """Mean of the two directions' recall@1."""
         return (self.recall_at_1_x_to_y + self.recall_at_1_y_to_x) / 2.0
+
+
+def sweep_hint() -> str:
+    """Where the best shift is measured, as the caller writes it."""
+    return either("modality_gap(X, Y, sweep=[…])", "gap --shift-sweep")
 
 
 RETRIEVAL_KEYS = ("n_rows", "temperature", "alpha", "recall_at_1_x_to_y", "recall_at_5_x_to_y", "recall_at_10_x_to_y",
@@ -351,11 +357,11 @@ class GapResult(Result):
         ctx = f"; centroid gap {self.centroid_gap:.3f}, matched-pair cosine {mc:.3f} vs random {rc:.3f}{sep}"
         if lo > 0 and g >= RECALL_GAIN_BAD:
             return Verdict("bad", f"{nums}: at least +{RECALL_GAIN_BAD:g}, the gap costs retrieval{ctx}",
-                           "subtract the gap (shift each modality by ∓Δ/2 and renormalise; gap --shift-sweep shows the best amount) "
+                           f"subtract the gap (shift each modality by ∓Δ/2 and renormalise; {sweep_hint()} shows the best amount) "
                            "or fine-tune to close it", "recall_at_1_gain")
         if lo > 0:
             return Verdict("warn", f"{nums}: a small gain (below +{RECALL_GAIN_BAD:g}) whose interval is above 0{ctx}",
-                           "subtracting the gap helps retrieval a little (gap --shift-sweep shows the best amount)", "recall_at_1_gain")
+                           f"subtracting the gap helps retrieval a little ({sweep_hint()} shows the best amount)", "recall_at_1_gain")
         return Verdict("ok", f"{nums}: the gap does not cost retrieval (bad at a gain ≥ +{RECALL_GAIN_BAD:g} with its interval above 0){ctx}",
                        "", "recall_at_1_gain")
 

@@ -27,7 +27,7 @@ from typing import Callable
 
 import numpy as np
 
-from embgeo.validation import release_rows, take_rows
+from embgeo.validation import nonfinite_hint, release_rows, take_rows, zero_rows_hint
 
 from embgeo.errors import EmbgeoError
 
@@ -262,7 +262,7 @@ def read_rows(X, idx: np.ndarray, *, name: str, normalize: bool) -> np.ndarray:
     raw = take_rows(X, idx)  # pread from a memory map: scattered rows would map whole folios
     finite = np.isfinite(raw).all(axis=1)
     if not finite.all():
-        raise bad_rows_error(name, idx[~finite], "rows with NaN or inf", "fix or drop those rows (--drop-nonfinite, where a command offers it)")
+        raise bad_rows_error(name, idx[~finite], "rows with NaN or inf", nonfinite_hint())
     R = raw.astype(np.float64)
     if normalize:
         norms = np.sqrt(np.einsum("ij,ij->i", R, R))
@@ -270,7 +270,7 @@ def read_rows(X, idx: np.ndarray, *, name: str, normalize: bool) -> np.ndarray:
         if zero.any():
             raise bad_rows_error(
                 name, idx[zero], "all-zero rows that cannot be L2-normalised",
-                "drop those rows (--drop-zero on uniformity/gap), or keep norms with --raw (uniformity)",
+                zero_rows_hint(),
             )
         R /= norms[:, None]
     return R
