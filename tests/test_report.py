@@ -66,7 +66,8 @@ def test_every_section_that_applies(full_report):
     expected = {"overview", "uniformity", "gap", "intrinsic", "layers", "layer_curves", "cosine", "rank", "map", "hierarchy", "reembed"}
     assert _sections(html) == expected
     assert {s.key for s in rep.sections} == expected
-    assert rep.left_out == [["Same geometry as the second space?", "needs a second space of the same items (--compare Y)"]]
+    # built through the library: the reason names the argument (the command line names --compare Y)
+    assert rep.left_out == [["Same geometry as the second space?", "needs a second space of the same items (compare)"]]
     assert all(s.status in ("ok", "warn", "bad", "info") for s in rep.sections), [(s.key, s.verdict) for s in rep.sections if s.status in ("skipped", "error")]
     # one summary card per section, linking to it
     assert html.count('class="card st-') == len(expected)
@@ -106,6 +107,17 @@ def test_user_strings_are_escaped(full_report):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # title and layer name, as text
     md = out.with_suffix(".md").read_text()
     assert "<script" not in md and "&lt;script&gt;alert(1)&lt;/script&gt;" in md
+    # the Markdown twin reads as plain text too: quotes and a plain '&' are not turned into entities
+    assert "&#x27;" not in md and "&quot;" not in md and "&amp;" not in md
+    assert "Wang & Isola" in md and "GRIDE's" in md
+
+
+def test_markdown_neutralises_entities_and_markup():
+    from embgeo.report.render import md
+
+    assert md("a & b 'c' \"d\"") == "a & b 'c' \"d\""
+    assert md("&amp; &#39; &#x27; &lt;") == "&amp;amp; &amp;#39; &amp;#x27; &amp;lt;"  # shown as typed, not as the character
+    assert md("<b>x</b> | `y`\nz") == "&lt;b&gt;x&lt;/b&gt; \\| &#96;y&#96; z"
 
 
 def test_self_contained_no_external_references(full_report):

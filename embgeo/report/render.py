@@ -154,9 +154,15 @@ def render_html(report) -> str:
     return "\n".join(out) + "\n"
 
 
+#: an ``&`` that a Markdown renderer would read as the start of an HTML entity (``&amp;``, ``&#39;``)
+_ENTITY = re.compile(r"&(?=#[0-9]+;|#[xX][0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9]*;)")
+
+
 def md(value) -> str:
-    """Text for Markdown: HTML-escaped (labels may hold markup), pipes and newlines neutralised."""
-    return esc(cell(value)).replace("|", "\\|").replace("\n", " ").replace("`", "&#96;")
+    """Text for Markdown, readable as plain text too: markup neutralised (``<`` and ``>`` escaped, as are
+    an ``&`` that would start an entity, pipes and backticks); quotes and a plain ``&`` stay as written."""
+    text = _ENTITY.sub("&amp;", cell(value)).replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("|", "\\|").replace("\n", " ").replace("`", "&#96;")
 
 
 def _table_md(t) -> list[str]:
