@@ -153,15 +153,28 @@ def test_a_whitespace_edges_file_and_a_weight_column(tmp_path):
     assert _named_pairs(h1) == _named_pairs(h2) == set(tree) and h2.weights is not None
 
 
-def test_undirected_drops_the_direction_a_cycle_is_still_an_error(tmp_path):
+def test_undirected_drops_the_direction_a_cycle_reads_as_under_a_neutral_header(tmp_path, run_cli):
     f = _write(tmp_path, "t.csv", "child,parent", _tree(10))
     u = read_hierarchy(f, orientation="undirected")
     assert not u.directed and u.orientation_from == "given"
-    cyc = _write(tmp_path, "cyc.csv", "child,parent", [("a", "b"), ("b", "c"), ("c", "a")])
-    with pytest.raises(EmbgeoError, match=r"directed cycle .* not a child-parent hierarchy \(as the header child,parent says\)") as exc:
-        read_hierarchy(cyc)
+    pairs = [("a", "b"), ("b", "c"), ("c", "a"), ("d", "a"), ("e", "d")]
+    cyc = _write(tmp_path, "cyc.csv", "child,parent", pairs)
+    neutral = _write(tmp_path, "cyc_n.csv", "id1,id2", pairs)
+    # a directed cycle is no hierarchy either way: as under the auto rule, an undirected graph with the cycle named
+    h, hn = read_hierarchy(cyc), read_hierarchy(neutral)
+    assert not h.directed and h.orientation == "undirected" and _named_pairs(h) == _named_pairs(hn)
+    assert any(m.startswith("directed cycle a → b → c → a") for m in check_hierarchy(h).messages)
+    # the commands without --orientation read it as they did before the header rule (same numbers as the neutral file)
+    a = run_cli(["hyperbolic", "combinatorial", cyc, "-f", "json"])
+    b = run_cli(["hyperbolic", "combinatorial", neutral, "-f", "json"])
+    assert a.code == 0 and b.code == 0, (a.stderr, b.stderr)
+    assert json.loads(a.stdout)["results"]["map_sala"] == json.loads(b.stdout)["results"]["map_sala"] > 0
+    # asked for a direction (or a closure), a cycle is an error naming it
+    with pytest.raises(EmbgeoError, match=r"directed cycle .* not a child-parent hierarchy") as exc:
+        read_hierarchy(cyc, orientation="child-parent")
     assert str(exc.value).startswith(cyc)
-    assert not read_hierarchy(cyc, orientation="undirected").directed
+    with pytest.raises(EmbgeoError, match="closure"):
+        read_hierarchy(cyc, closure=True)
 
 
 # --------------------------------------------------------------------------- 3. a contradiction is an error

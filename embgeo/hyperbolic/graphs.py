@@ -264,10 +264,14 @@ def hierarchy_from_edges(pairs, *, weights=None, ids=None, orientation: str = "a
         if decided_by == "header":
             auto_read = _auto_orientation(ids, u, v, n)[0]
             auto_read = None if auto_read == orient else auto_read
+        if decided_by == "header" and not is_dag(np.stack([u, v], axis=1), n):
+            # a directed cycle is no hierarchy whichever way the header points: as under the auto
+            # rule, the edges are read as an undirected graph, and check_hierarchy names the cycle
+            orient, decided_by, auto_read = "undirected", "auto", None
+            found_cycle = tuple(find_cycle(np.stack([u, v], axis=1), n))
         if orient != "undirected" and not is_dag(np.stack([u, v], axis=1), n):
             cyc = find_cycle(np.stack([u, v], axis=1), n)
-            said = f" (as the header {','.join(header[:2])} says)" if decided_by == "header" else ""
-            raise EmbgeoError(f"the edges contain a directed cycle ({' → '.join(ids[cyc].tolist()[:8])}{' → …' if len(cyc) > 8 else ''}), so they are not a {orient} hierarchy{said} and have no transitive closure", hint="remove one edge of the cycle, or read it as an undirected graph ("
+            raise EmbgeoError(f"the edges contain a directed cycle ({' → '.join(ids[cyc].tolist()[:8])}{' → …' if len(cyc) > 8 else ''}), so they are not a {orient} hierarchy and have no transitive closure", hint="remove one edge of the cycle, or read it as an undirected graph ("
                                    + either("orientation='undirected'", "orientation 'undirected'") + ")")
     directed = orient != "undirected"
     if not directed and directed_try:  # the auto rule read a graph: a pair listed both ways is one edge
