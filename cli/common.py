@@ -121,6 +121,24 @@ class Join(str, Enum):
     row_order = "row-order"
 
 
+class StackLayout(str, Enum):
+    """How one 3-D stack file is laid out (embgeo.io.load_layers(layout=...))."""
+
+    layers_first = "layers-first"
+    rows_first = "rows-first"
+
+
+StackLayoutOpt = Annotated[Optional[StackLayout], typer.Option(
+    "--stack-layout", help="How one 3-D stack file is laid out: layers-first (L×n×d) or rows-first (n×L×d, e.g. torch.stack(hidden_states, dim=1)). "
+                           "Left out: layers-first, and a file with more layers than rows is refused (the axes are then ambiguous).",
+    case_sensitive=False, show_default=False)]
+
+
+def layout_value(layout) -> str | None:
+    """The ``layout=`` of :func:`embgeo.io.load_layers` for a ``--stack-layout`` value."""
+    return getattr(layout, "value", layout)
+
+
 FailOnOpt = Annotated[Optional[FailOn], typer.Option("--fail-on", help="Exit 1 (after writing the output) when the verdict is at least this severe: warn or bad.", case_sensitive=False, show_default=False)]
 def join_option(what: str):
     """``--join`` with one meaning in every command (embgeo.io.join): ``what`` names the rows it joins."""

@@ -48,6 +48,7 @@ VOCABULARY = {
     "--labels": r"attributes, joined by id",
     "--labels-id-col": r"^Id column of the --labels file",
     "--layers": r"layer stack",
+    "--stack-layout": r"^How one 3-D stack file is laid out: layers-first \(L×n×d\) or rows-first",
     "--method": r"(Method\(s\)|methods|umap)",
     "--metric": r"(cosine|[Dd]istance)",
     "--mode": r"exact: all pairs",

@@ -185,7 +185,7 @@ def test_ids_that_do_not_fit_the_rows_are_refused(run_cli, stacks, tmp_path):
     T = np.ascontiguousarray(S.transpose(1, 0, 2))  # rows × layers × dims, ids per row: read as 80 layers of 3 rows
     np.savez(tmp_path / "nld.npz", embeddings=T, ids=ids)
     line = one_line(run_cli(["rank", tmp_path / "nld.npz", "--layers", "--labels", d / "lab.csv", "--attr", "a", *RANK]),
-                    "nld.npz", f"has shape ({N},)", f"{N} layers × {L} rows", "np.transpose(S, (1, 0, 2))")
+                    "nld.npz", f"has shape ({N},)", f"{N} layers × {L} rows", "--stack-layout rows-first")
     assert "rows × layers × dims" in line
     torch.save({"embeddings": torch.from_numpy(S), "ids": ids[:1].tolist() + ids[:-1].tolist()}, tmp_path / "dup.pt")
     one_line(run_cli(["id", "--layers", tmp_path / "dup.pt", "-m", "twonn"]), "dup.pt", "repeat", "give every row its own id")

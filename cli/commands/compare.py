@@ -6,8 +6,8 @@ from typing import Annotated, List, Optional
 import typer
 
 from embgeo.cli.common import (
-    join_option,
-    FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, MethodOpt, OutOpt, PlotOpt, SampleOpt, SchedulerOpt, SeedOpt, emit_result,
+    join_option, only_with,
+    FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, MethodOpt, OutOpt, PlotOpt, SampleOpt, SchedulerOpt, SeedOpt, StackLayoutOpt, emit_result, layout_value,
     input_entry, message, progress, read_embeddings, resolve_device, scheduler_client, seed_value, split_list, settings as global_settings,
 )
 
@@ -42,6 +42,7 @@ def compare(
     join: CompareJoinOpt = None,
     id_col: IdColOpt = None,
     input_format: InputFormatOpt = None,
+    stack_layout: StackLayoutOpt = None,
     plot: PlotOpt = None,
     plot_metric: Annotated[Optional[str], typer.Option("--plot-metric", help="Metric of the heat-map (default: cka_linear, else the first computed).", show_default=False)] = None,
     seed: SeedOpt = None,
@@ -95,11 +96,12 @@ def compare(
             device_notes.append(f"--device {asked}: compare runs with numpy on the CPU; the GPU was not used")
 
     pairs = None
+    only_with("--layers", layers, {"stack_layout"}, "--stack-layout says how a 3-D stack file is laid out: add --layers, or drop it")
     if layers:
         from embgeo.io import load_layers
         from embgeo.io.readers import refuse_stack_id_col, split_spec
 
-        stack = load_layers(files, fmt=input_format, id_col=id_col, join=join_value)
+        stack = load_layers(files, fmt=input_format, id_col=id_col, join=join_value, layout=layout_value(stack_layout))
         refuse_stack_id_col(stack, id_col, ", ".join(files))
         if len(stack) < 2:
             raise EmbgeoError("--layers needs at least two layers", source=", ".join(files))
@@ -159,7 +161,7 @@ def compare(
     settings = {"method": list(methods), "k": ks, "metric": metric.value, "layers": layers, "prefix_dims": dims or None,
                 "quantize": quants or None, "n_boot": n_boot, "n_perm": n_perm, "confidence": confidence, "sample": sample,
                 "resample_rows": resample_rows, "rsa_rows": rsa_rows, "rbf_rows": rbf_rows, "rbf_sigma": rbf_sigma, "approx": approx,
-                "scheduler": scheduler, "join": join_value, "id_col": id_col, "input_format": input_format, "device": "cpu", "seed": s, "fail_on": getattr(fail_on, "value", fail_on)}
+                "scheduler": scheduler, "join": join_value, "id_col": id_col, "input_format": input_format, "stack_layout": layout_value(stack_layout), "device": "cpu", "seed": s, "fail_on": getattr(fail_on, "value", fail_on)}
     verdict = result.verdict()
     if verdict.status == "info":
         notes.insert(0, verdict.reason)

@@ -8,7 +8,7 @@ import typer
 from embgeo.cli.common import (
     join_option,
     DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, MethodOpt, OutOpt, PlotOpt, SampleOpt,
-    SchedulerOpt, SeedOpt, emit_result, input_entry, message, progress, read_embeddings, resolve_device, save_plot,
+    SchedulerOpt, SeedOpt, StackLayoutOpt, layout_value, emit_result, input_entry, message, progress, read_embeddings, resolve_device, save_plot,
     scheduler_client, seed_value, settings as global_settings, split_list, verbose,
 )
 
@@ -40,6 +40,7 @@ def intrinsic_id(
     join: join_option("the rows of every per-layer file (--layers) onto the first") = None,
     id_col: IdColOpt = None,
     input_format: InputFormatOpt = None,
+    stack_layout: StackLayoutOpt = None,
     drop_nonfinite: DropNonfiniteOpt = False,
     dedupe: DedupeOpt = False,
     seed: SeedOpt = None,
@@ -73,6 +74,7 @@ def intrinsic_id(
     from embgeo.cli.common import only_with
 
     only_with("--layers", layers, {"overlap_k"}, "--overlap-k compares the neighbours of consecutive layers: add --layers, or drop it")
+    only_with("--layers", layers, {"stack_layout"}, "--stack-layout says how a 3-D stack file is laid out: add --layers, or drop it")
     methods = parse_methods(split_list(method) or ["all"])
 
     device_notes: list[str] = []
@@ -83,7 +85,7 @@ def intrinsic_id(
                   backend="torch" if device == "cuda" else "numpy", device=device)
     settings = {"method": list(methods), "k": k, "gride_max": gride_max, "discard": discard, "variant": variant.value,
                 "bootstrap": bootstrap, "confidence": confidence, "approx": approx, "sample": sample, "layers": layers, "overlap_k": overlap_k if layers else None,
-                "metric": metric.value, "id_col": id_col, "input_format": input_format, "drop_nonfinite": drop_nonfinite,
+                "metric": metric.value, "id_col": id_col, "input_format": input_format, "stack_layout": layout_value(stack_layout), "drop_nonfinite": drop_nonfinite,
                 "dedupe": dedupe, "seed": s, "device": device, "scheduler": scheduler, "join": getattr(join, "value", join),
                 "fail_on": getattr(fail_on, "value", fail_on)}
 
@@ -96,7 +98,7 @@ def intrinsic_id(
         from embgeo.io.readers import refuse_stack_id_col, split_spec
         from embgeo.intrinsic.layers import layer_dimensions
 
-        stack = load_layers(files, fmt=input_format, id_col=id_col, join=getattr(join, "value", join))
+        stack = load_layers(files, fmt=input_format, id_col=id_col, join=getattr(join, "value", join), layout=layout_value(stack_layout))
         refuse_stack_id_col(stack, id_col, ", ".join(files))
         if len(set(stack.names)) < len(stack.names) and len(files) == len(stack.names):  # two keys of one file: name them by key
             stack = dataclasses.replace(stack, names=tuple(spec_label(f) for f in files))

@@ -8,7 +8,8 @@ import typer
 
 from embgeo.cli.common import (
     join_option, old_name, only_with, renamed,
-    FailOnOpt, FormatOpt, InputFormatOpt, JoinOpt, LabelsIdOpt, LabelsOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, emit_result, input_entry,
+    FailOnOpt, FormatOpt, InputFormatOpt, JoinOpt, LabelsIdOpt, LabelsOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, StackLayoutOpt, emit_result, input_entry,
+    layout_value,
     message, progress, seed_value,
 )
 
@@ -105,6 +106,7 @@ def layers(
     join: join_option("--labels onto X and the rows of every --views stack onto X's") = None,
     sample: SampleOpt = None,
     input_format: InputFormatOpt = None,
+    stack_layout: StackLayoutOpt = None,
     seed: SeedOpt = None,
     fail_on: FailOnOpt = None,
     fmt: FormatOpt = None,
@@ -138,6 +140,7 @@ def layers(
               "InfoNCE, LiDAR and DiME compare views of the same rows: give --views FILE or --group COLUMN, or drop them")
     only_with("--attr or --class", bool(attribute or class_col), {"folds"}, "--folds cross-validates --attr and --class")
     only_with("--class", bool(class_col), {"k"}, "-k is the label overlap's neighbour count: give --class COLUMN, or drop it")
+    only_with("a stack X", x is not None, {"stack_layout"}, "--stack-layout says how the stack X is laid out: give X, or drop it")
     attr_values = class_values = None
     if group and views:
         raise EmbgeoError("give views as --views files or as a --group column, not both")
@@ -145,12 +148,12 @@ def layers(
     if x is not None:
         from embgeo.layers.suite import check_layer_stack
 
-        stack = load_layers([x], fmt=input_format, check_finite=False)  # check_layer_stack scans once, NaN rows included
+        stack = load_layers([x], fmt=input_format, check_finite=False, layout=layout_value(stack_layout))  # check_layer_stack scans once, NaN rows included
         check_layer_stack(stack.layers, stack.names, source=x)  # a NaN row or a constant layer: one line naming the layer
         n = stack.layers[0].shape[0]
         inputs.append({"path": x, "key": None, "rows": int(n), "dims": int(stack.layers[0].shape[1])})
         for v in views or []:
-            vs = load_layers([v], fmt=input_format, check_finite=False)
+            vs = load_layers([v], fmt=input_format, check_finite=False, layout=layout_value(stack_layout))
             check_layer_stack(vs.layers, vs.names, source=v)
             view_stacks.append(vs)
             inputs.append({"path": v, "key": None, "rows": int(vs.layers[0].shape[0]), "dims": int(vs.layers[0].shape[1])})
@@ -239,7 +242,7 @@ def layers(
                           "entropy_norm": entropy_norm.value, "temperature": temperature, "delta": delta, "dime_perms": dime_perms,
                           "geometry": geometry, "gride_max": gride_max, "overlap_max_k": overlap_max_k, "loss": loss,
                           "attr": attribute, "class": class_col, "folds": folds, "k": k,
-                          "labels": None if labels is None else str(labels), "labels_id_col": labels_id_col, "join": join, "sample": sample,
+                          "labels": None if labels is None else str(labels), "labels_id_col": labels_id_col, "join": join, "stack_layout": layout_value(stack_layout), "sample": sample,
                           "seed": seed, "fail_on": getattr(fail_on, "value", fail_on)},
                 result=res, notes=sample_notes + list(res.notes), fmt=fmt, out=out, title="embgeo layers", fail_on=fail_on)
 

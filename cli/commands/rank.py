@@ -7,10 +7,10 @@ from typing import Annotated, List, Optional
 import typer
 
 from embgeo.cli.common import (
-    join_option,
+    join_option, only_with,
     DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, JoinOpt, KOpt, LabelsIdOpt, LabelsOpt, MethodOpt,
-    OutOpt, PlotOpt, SampleOpt, SeedOpt, emit_result, input_entry, message, progress, read_embeddings, save_plot, seed_value, side_output,
-    split_list,
+    OutOpt, PlotOpt, SampleOpt, SeedOpt, StackLayoutOpt, emit_result, input_entry, message, progress, read_embeddings, save_plot, seed_value, side_output,
+    split_list, layout_value,
 )
 
 
@@ -143,6 +143,7 @@ def rank(
     labels_id_col: LabelsIdOpt = None,
     join: join_option("--labels onto X (and, with --layers, the per-layer files onto the first)") = None,
     input_format: InputFormatOpt = None,
+    stack_layout: StackLayoutOpt = None,
     drop_nonfinite: DropNonfiniteOpt = False,
     dedupe: DedupeOpt = False,
     drop_zero: Annotated[bool, typer.Option("--drop-zero", help="Drop all-zero rows (they have no direction to normalise).")] = False,
@@ -162,11 +163,13 @@ def rank(
     from embgeo.rank.core import rank_axes, score_axis
 
     normalize, baselines = not no_normalize, not no_baselines
+    only_with("--layers", layers, {"stack_layout"}, "--stack-layout says how a 3-D stack file is laid out: add --layers, or drop it")
     if layers:
         return _rank_layers(files, attr=attr, labels=labels, method=method, transform=transform.value, group=group, folds=folds,
                             normalize=normalize, centre=centre, quantile=quantile, shots=shots, repeats=repeats, baselines=baselines,
                             mlp=not no_mlp, random_directions=random_directions, shuffles=shuffles, pcs=pcs, k=k, bootstrap=bootstrap,
                             confidence=confidence, id_col=id_col, labels_id_col=labels_id_col, join=join, input_format=input_format,
+                            stack_layout=stack_layout,
                             sample=sample, seed=seed, fail_on=fail_on, plot=plot, fmt=fmt, out=out,
                             refused={"--axis": axis, "--save-axis": save_axis, "--scores": scores, "--anchor-low": anchor_low,
                                      "--anchor-high": anchor_high, "--anchor-low-file": anchor_low_file,
@@ -307,6 +310,7 @@ def rank(
 
 def _rank_layers(files, *, attr, labels, method, transform, group, folds, normalize, centre, quantile, shots, repeats, baselines, mlp,
                  random_directions, shuffles, pcs, k, bootstrap, confidence, id_col, labels_id_col, join, input_format, sample, seed,
+                 stack_layout,
                  fail_on, plot, fmt, out, refused) -> None:
     """``rank --layers``: :func:`embgeo.rank.layers.rank_layers` on a stack (the formats of ``id --layers``)."""
     import dataclasses
@@ -327,7 +331,7 @@ def _rank_layers(files, *, attr, labels, method, transform, group, folds, normal
     if "anchors" in names or "anchors_best" in names or "all" in names:
         raise EmbgeoError("--layers runs the axis methods regression, pairwise, extremes, fewshot", hint="pick from those with -m")
     names = [m for m in ("regression", "pairwise", "extremes", "extremes_q", "fewshot") if m in names or (m == "extremes_q" and "extremes" in names)]
-    stack = load_layers(list(files), fmt=input_format, id_col=id_col, join=getattr(join, "value", join))
+    stack = load_layers(list(files), fmt=input_format, id_col=id_col, join=getattr(join, "value", join), layout=layout_value(stack_layout))
     refuse_stack_id_col(stack, id_col, ", ".join(files))
     if len(set(stack.names)) < len(stack.names) and len(files) == len(stack.names):  # two keys of one file: name them by key
         from embgeo.cli.commands.id import spec_label
@@ -370,7 +374,7 @@ def _rank_layers(files, *, attr, labels, method, transform, group, folds, normal
                 "mlp": mlp, "shuffles": shuffles, "pcs": pcs, "k": k, "attr": attr, "labels": labels, "normalize": normalize,
                 "bootstrap": bootstrap, "confidence": confidence, "random_directions": random_directions, "baselines": baselines,
                 "fail_on": getattr(fail_on, "value", fail_on), "id_col": id_col, "labels_id_col": labels_id_col,
-                "join": getattr(join, "value", join), "input_format": input_format, "sample": sample, "seed": s}
+                "join": getattr(join, "value", join), "input_format": input_format, "stack_layout": layout_value(stack_layout), "sample": sample, "seed": s}
     if plot is not None:
         from embgeo.plots import save_figure
         from embgeo.plots.rank_layers import plot_rank_layers

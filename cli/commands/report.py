@@ -7,8 +7,8 @@ from typing import Annotated, List, Optional
 import typer
 
 from embgeo.cli.common import (
-    join_option,
-    DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, LabelsIdOpt, LabelsOpt, OutOpt, SeedOpt,
+    join_option, only_with,
+    DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, LabelsIdOpt, LabelsOpt, OutOpt, SeedOpt, StackLayoutOpt, layout_value,
     emit_result, input_entry, message, progress, read_embeddings, seed_value,
 )
 
@@ -44,6 +44,7 @@ def report(
     labels: LabelsOpt = None,
     labels_id_col: LabelsIdOpt = None,
     input_format: InputFormatOpt = None,
+    stack_layout: StackLayoutOpt = None,
     drop_nonfinite: DropNonfiniteOpt = False,
     dedupe: DedupeOpt = False,
     join: ReportJoinOpt = None,
@@ -106,10 +107,11 @@ def report(
 
         row_orders([es, compare_set], join=getattr(join, "value", join), names=(es.source, compare_set.source))
     stack = None
+    only_with("--layers", bool(layers), {"stack_layout"}, "--stack-layout says how a 3-D stack file is laid out: add --layers, or drop it")
     if layers:
         from embgeo.io import load_layers
 
-        stack = load_layers(list(layers), fmt=input_format, id_col=id_col, join=getattr(join, "value", join),
+        stack = load_layers(list(layers), fmt=input_format, id_col=id_col, join=getattr(join, "value", join), layout=layout_value(stack_layout),
                             check_finite=False)  # a NaN row fails its cards only: the rest of the report runs (docs/report.md)
         # a pooled stack's row ids (embgeo extract writes them beside it) are read by load_layers itself
     if (tokens is not None or class_col is not None) and stack is None:
@@ -179,7 +181,7 @@ def report(
         inputs.append(input_entry(edges, rows=hierarchy.n_edges))
     settings = {"html": html, "md": md, "pairs": pairs, "attr": attr, "color_by": color_by, "layers": layers, "tokens": tokens, "class": class_col, "compare": compare, "edges": edges,
                 "map": map_method.value, "reembed_sample": reembed_sample, "title": title, "seed": s, "id_col": id_col,
-                "labels": labels, "labels_id_col": labels_id_col, "input_format": input_format, "drop_nonfinite": drop_nonfinite,
+                "labels": labels, "labels_id_col": labels_id_col, "input_format": input_format, "stack_layout": layout_value(stack_layout), "drop_nonfinite": drop_nonfinite,
                 "dedupe": dedupe, "join": getattr(join, "value", join), "fail_on": getattr(fail_on, "value", fail_on)}
     emit_result(command="report", inputs=inputs, settings=settings, result=rep, fmt=fmt, out=out,
                 title=f"embgeo report — {es.source} ({rep.seconds:.1f} s)", fail_on=fail_on)

@@ -32,7 +32,7 @@ def distortion_status(v: float) -> str:
 def fixes() -> dict:
     """The advice of :func:`tree_verdict` by what produced the coordinates (``produced_by``), naming
     the settings as the caller writes them (Python arguments, or the command line's options)."""
-    train, sala = either("train", "hyperbolic train"), either("embed_hierarchy", "combinatorial")
+    train, sala = either("train_poincare", "hyperbolic train"), either("embed_hierarchy", "combinatorial")
     return {
         "train": {"warn": f"train longer ({param('epochs')}) or in more dimensions ({param('dim')})",
                   "bad": f"the hierarchy is not reproduced: check the ids and {param('orientation')} (child → parent), then train longer in more dimensions"},

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError, param
+from embgeo.errors import EmbgeoError, param, setting
 from embgeo.io.common import ID_KEYS, PREFERRED_KEYS, auto_key, check_numeric, id_array, no_key, short_error
 from embgeo.io.model import EmbeddingSet
 
@@ -60,7 +60,7 @@ def read_npy(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingS
     check_numeric(np.empty(0, dtype=dtype), "the array")
     check_data_size(int(np.prod(shape, dtype=object)) * dtype.itemsize, path.stat().st_size - offset, "the array")
     arr = np.load(path, mmap_mode="r", allow_pickle=False)
-    return EmbeddingSet(matrix=arr)
+    return EmbeddingSet(matrix=layers_first(arr, allow_3d))
 
 
 def _npz_member(zf, name: str) -> np.ndarray:
@@ -135,7 +135,8 @@ def read_npz(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingS
             raise EmbgeoError(f"has no array '{key}' (arrays: {', '.join(names) or 'none'})", hint=f"use FILE.npz:{names[0]}")
         arr = _npz_member(zf, key)
         check_numeric(arr, f"array '{key}'")
-        stack = allow_3d and arr.ndim == 3  # a layer stack L×n×d: the ids belong to the n rows (axis 1)
+        stack = allow_3d if allow_3d and arr.ndim == 3 else False  # a layer stack L×n×d: the ids belong to the n rows (axis 1)
+        arr = layers_first(arr, allow_3d)
         ids = None
         rows = (arr.shape[1] if stack else arr.shape[0]) if arr.ndim else 0
         for ik in ID_KEYS:
@@ -151,21 +152,33 @@ def read_npz(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingS
                     break
                 fix = f"save one id per row (a 1-D '{ik}' of length {rows})"
                 if ik in ("ids", "id") and stack:
-                    raise stack_ids_error(f"array '{ik}' has shape {cand.shape}", f"'{key}'", arr.shape, fix, cand.shape)
+                    raise stack_ids_error(f"array '{ik}' has shape {cand.shape}", f"'{key}'", arr.shape, fix, cand.shape, rows_first=stack == "rows-first")
                 if ik in ("ids", "id") and arr.ndim == 2:  # meant as ids, but they do not fit: never drop them silently
                     raise EmbgeoError(f"array '{ik}' has shape {cand.shape} but '{key}' has {rows} rows", hint=fix)
         return stack_or_set(arr, ids, stack, {"keys": names})
 
 
-def stack_ids_error(what: str, stack_name: str, shape: tuple, fix: str, got_shape=None) -> EmbgeoError:
+def stack_ids_error(what: str, stack_name: str, shape: tuple, fix: str, got_shape=None, *, rows_first: bool = False) -> EmbgeoError:
     """The one line for ids beside a layer stack that do not fit its rows: a stack is
     layers × rows × dims (``L×n×d``), so one id per row is ``n`` ids. Ids as many as the layers
-    (and not the rows) say that the file is rows × layers × dims: the hint says how to transpose it."""
+    (and not the rows) say that the axes were read the wrong way round: the hint names the layout
+    that fits (``rows_first``: the file was read rows-first, ``shape`` is after the swap)."""
     L, n, d = (int(s) for s in shape)
     if got_shape is not None and len(got_shape) == 1 and got_shape[0] == L != n:
-        fix += (f"; {L} is the number of layers: a stack is layers × rows × dims, so if this one is rows × layers × dims, "
-                "save it transposed (np.transpose(S, (1, 0, 2)))")
-    return EmbgeoError(f"{what} but the stack {stack_name} ({L} layers × {n} rows × {d} dims) has {n} rows", hint=fix)
+        if rows_first:
+            fix += (f"; {L} ids count the file's second axis, so the file is layers × rows × dims: "
+                    f"drop {setting('layout', 'rows-first', '--stack-layout')}")
+        else:
+            fix += (f"; {L} is the number of layers: a stack is read as layers × rows × dims, so if this one is rows × layers × dims, "
+                    f"pass {setting('layout', 'rows-first', '--stack-layout')}")
+    read = "read rows-first as " if rows_first else ""
+    return EmbgeoError(f"{what} but the stack {stack_name} ({read}{L} layers × {n} rows × {d} dims) has {n} rows", hint=fix)
+
+
+def layers_first(arr, allow_3d):
+    """A 3-D array as layers × rows × dims: ``allow_3d="rows-first"`` says the file holds rows × layers ×
+    dims (e.g. ``torch.stack(hidden_states, dim=1)``), so its first two axes are swapped (a view)."""
+    return np.swapaxes(arr, 0, 1) if allow_3d == "rows-first" and getattr(arr, "ndim", 0) == 3 else arr
 
 
 def stack_or_set(arr, ids, stack: bool, provenance: dict, **kw) -> EmbeddingSet:
@@ -275,8 +288,9 @@ def read_safetensors(path: Path, *, key=None, id_col=None, allow_3d=False) -> Em
     prov["dtype"] = ST_NAMES.get(dt, dt.lower())
     if dt == "BF16":
         arr = bf16_to_float32(arr)
-    stack = allow_3d and len(shape) == 3  # a layer stack L×n×d: the ids belong to the n rows (axis 1)
-    ids = _st_ids(path, header, meta, key, shape, 8 + hlen, stack) if len(shape) == 2 or stack else None
+    stack = allow_3d if allow_3d and len(shape) == 3 else False  # a layer stack L×n×d: the ids belong to the n rows (axis 1)
+    arr = layers_first(arr, allow_3d)
+    ids = _st_ids(path, header, meta, key, tuple(arr.shape), 8 + hlen, stack) if len(shape) == 2 or stack else None
     return stack_or_set(arr, ids, stack, prov)
 
 
@@ -294,7 +308,7 @@ def _st_ids(path: Path, header: dict, meta, key: str, shape: tuple, data_start: 
 
     def misfit(what: str, got_shape, fix: str) -> EmbgeoError:
         if stack:
-            return stack_ids_error(f"{what} has shape {tuple(got_shape)}", f"'{key}'", shape, fix, tuple(got_shape))
+            return stack_ids_error(f"{what} has shape {tuple(got_shape)}", f"'{key}'", shape, fix, tuple(got_shape), rows_first=stack == "rows-first")
         return EmbgeoError(f"{what} has shape {tuple(got_shape)} but '{key}' has {rows} rows", hint=fix)
 
     if isinstance(meta, dict) and "ids" in meta:
@@ -422,7 +436,8 @@ def read_pt(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSe
                           hint="save real numbers instead: X.real, X.abs() for the magnitude, or torch.cat([X.real, X.imag], 1) to keep both parts"
                           if obj.is_complex() else "save it as floats: X.float()")
     matrix = obj.detach().resolve_conj().resolve_neg().numpy()
-    stack = allow_3d and matrix.ndim == 3  # a layer stack L×n×d: the ids belong to the n rows (axis 1)
+    stack = allow_3d if allow_3d and matrix.ndim == 3 else False  # a layer stack L×n×d: the ids belong to the n rows (axis 1)
+    matrix = layers_first(matrix, allow_3d)
     ids = _pt_ids(ids_from, key, matrix, stack) if ids_from is not None else None
     return stack_or_set(matrix, ids, stack, {"dtype": stored})
 
@@ -450,7 +465,7 @@ def _pt_ids(obj: dict, key, matrix: np.ndarray, stack: bool = False):
         got = f"is a {shape}" if isinstance(shape, str) else f"has shape {shape}"
         fix = f"save one id per row (a list or 1-D tensor '{ik}' of length {rows})"
         if ik in ("ids", "id") and stack:
-            raise stack_ids_error(f"'{ik}' {got}", f"'{key}'", matrix.shape, fix, None if isinstance(shape, str) else shape)
+            raise stack_ids_error(f"'{ik}' {got}", f"'{key}'", matrix.shape, fix, None if isinstance(shape, str) else shape, rows_first=stack == "rows-first")
         if ik in ("ids", "id") and matrix.ndim == 2:  # meant as ids, but they do not fit: never drop them silently
             raise EmbgeoError(f"'{ik}' {got} but '{key}' has {rows} rows", hint=fix)
     return None

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from embgeo.errors import EmbgeoError, param, require
-from embgeo.io.binary import stack_ids_error, stack_or_set
+from embgeo.io.binary import layers_first, stack_ids_error, stack_or_set
 from embgeo.io.common import ID_KEYS, PREFERRED_KEYS, auto_key, id_array, index_column_error, index_like_columns, short_error
 from embgeo.io.model import EmbeddingSet
 from embgeo.io.text import column_array
@@ -184,7 +184,8 @@ def read_hdf5(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedding
             raise EmbgeoError(f"dataset '/{key}' keeps its data in external files ({ds.external[0][0]!r}); embgeo reads only the file itself",
                               hint="copy the data into a regular dataset")
         arr = hdf5_array(path, ds)
-        stack = allow_3d and arr.ndim == 3  # a layer stack L×n×d: the ids belong to the n rows (axis 1)
+        stack = allow_3d if allow_3d and arr.ndim == 3 else False  # a layer stack L×n×d: the ids belong to the n rows (axis 1)
+        arr = layers_first(arr, allow_3d)
         rows = (arr.shape[1] if stack else arr.shape[0]) if arr.ndim else 0
         ids = None
         for ik in ID_KEYS:
@@ -203,7 +204,8 @@ def read_hdf5(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedding
                                   hint=f"store one id per row as strings or integers in '/{ik}'")
             fix = f"store one id per row (a 1-D '/{ik}' of length {rows})"
             if ik in ("ids", "id") and stack:  # (the shape cannot fit here)
-                raise stack_ids_error(f"dataset '/{ik}' has shape {cand.shape}", f"'/{key}'", arr.shape, fix, cand.shape)
+                raise stack_ids_error(f"dataset '/{ik}' has shape {cand.shape}", f"'/{key}'", arr.shape, fix, cand.shape,
+                                      rows_first=stack == "rows-first")
             if ik in ("ids", "id") and arr.ndim == 2 and (cand.ndim != 1 or len(cand) != rows):  # meant as ids, but they do not fit: never drop them silently
                 raise EmbgeoError(f"dataset '/{ik}' has shape {cand.shape} but '/{key}' has {rows} rows", hint=fix)
     return stack_or_set(arr, ids, stack, {"keys": datasets})

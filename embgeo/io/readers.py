@@ -205,7 +205,7 @@ def load(
             raise EmbgeoError("holds a single number (a 0-D array); expected (n_samples, n_features)", source=src, hint="save a 2-D matrix")
         if matrix.ndim == 1:
             raise EmbgeoError(f"holds a 1-D array of shape {matrix.shape}; expected (n_samples, n_features)", source=src, hint="save a 2-D matrix")
-        raise EmbgeoError(f"holds a {matrix.ndim}-D array of shape {matrix.shape}; expected (n_samples, n_features)", source=src, hint="for a layer stack use " + either("embgeo.load_layers", "--layers"))
+        raise EmbgeoError(f"holds a {matrix.ndim}-D array of shape {matrix.shape}; expected (n_samples, n_features)", source=src, hint="a 3-D array is a layer stack: read it with " + either("embgeo.load_layers", "--layers (id, layers, rank, compare, report)"))
     if matrix.dtype.kind not in "fiub":
         raise EmbgeoError(f"holds dtype {matrix.dtype}; expected real numbers", source=src, hint=dtype_hint(matrix.dtype))
     if matrix.shape[0] == 0 or matrix.shape[1] == 0:
@@ -253,8 +253,12 @@ def id_cols(specs, id_col: str | None, fmt: str | None = None) -> list:
     return [id_col if f in COLUMN_FORMATS or f is None else None for f in fmts]
 
 
+#: how the axes of one 3-D stack file are laid out (``load_layers(layout=...)``, ``--stack-layout``)
+STACK_LAYOUTS = ("layers-first", "rows-first")
+
+
 def load_layers(specs: list[str], *, fmt: str | None = None, id_col: str | None = None, join: str | None = None,
-                check_finite: bool = True) -> LayerStack:
+                check_finite: bool = True, layout: str | None = None) -> LayerStack:
     """A layer stack from one ``L×n×d`` file (``.npy``/``.npz``/…) or several 2-D files.
 
     A 3-D file (layers × rows × dims: the first axis is the layers) keeps the row ids stored beside it,
@@ -270,13 +274,22 @@ def load_layers(specs: list[str], *, fmt: str | None = None, id_col: str | None 
     (:func:`refuse_nonfinite_layers`). ``provenance["layer_dimensions"]`` records, for per-layer files whose
     columns are named (CSV/TSV/parquet), ``(file, dimension column names)``: :func:`embgeo.io.join_labels`
     refuses a labels column that one of them read as a dimension.
+
+    ``layout`` says how one 3-D file is laid out: ``"layers-first"`` (``L×n×d``) or ``"rows-first"``
+    (``n×L×d``, e.g. ``torch.stack(hidden_states, dim=1)``; its first two axes are swapped). Left out
+    (None), the file is read layers-first, and a file with more layers than rows per layer — what a
+    rows-first file looks like read layers-first — is refused (the choice is the caller's) unless row
+    ids stored beside it count its second axis, which settles the axes.
     """
+    if layout is not None and layout not in STACK_LAYOUTS:
+        raise EmbgeoError(f"unknown stack layout {layout!r}", hint=either("give layout='layers-first' or layout='rows-first'",
+                                                                          "give --stack-layout layers-first or rows-first"))
     if len(specs) == 1:
         path, key = split_spec(specs[0])
         fmt1 = detect_format(path, fmt)
         if fmt1 in ("npy", "npz", "safetensors", "hdf5", "pt") and path.is_file():
             try:
-                es = READERS[fmt1](path, key=key, id_col=None, allow_3d=True)
+                es = READERS[fmt1](path, key=key, id_col=None, allow_3d="rows-first" if layout == "rows-first" else True)
                 arr = es.matrix
                 ids = es.provenance.get("row_ids") if arr.ndim == 3 else None  # the n row ids (the reader matched them to axis 1)
             except EmbgeoError as exc:
@@ -284,10 +297,22 @@ def load_layers(specs: list[str], *, fmt: str | None = None, id_col: str | None 
             except READ_ERRORS as exc:
                 raise EmbgeoError(f"cannot read as {fmt1}: {short_error(exc)}", source=str(path)) from None
             if arr.ndim == 3:
+                if layout is None and arr.shape[0] > arr.shape[1] and ids is None:  # ids of n = axis 1 rows settle the axes
+                    L, n = int(arr.shape[0]), int(arr.shape[1])
+                    raise EmbgeoError(f"read as layers × rows × dims, this 3-D array {tuple(int(s) for s in arr.shape)} holds {L} layers of "
+                                      f"{n} rows each: more layers than rows, which is how a rows × layers × dims array reads; "
+                                      "embgeo does not guess which axis holds the rows", source=str(path),
+                                      hint=f"pass {setting('layout', 'rows-first', '--stack-layout')} if its first axis is the rows "
+                                           f"(e.g. torch.stack(hidden_states, dim=1)), or {setting('layout', 'layers-first', '--stack-layout')} "
+                                           "if it really holds more layers than rows")
                 stack = LayerStack.from_array(arr, source=str(path), ids=ids)
                 if check_finite:
                     refuse_nonfinite_layers(stack.layers, stack.names, [str(path)] * len(stack.layers))
                 return stack
+    if layout is not None and (len(specs) > 1 or split_spec(specs[0])[0].is_file()):  # a missing file: load says so
+        raise EmbgeoError(f"{setting('layout', layout, '--stack-layout')} applies to one 3-D stack file; "
+                          f"{'these files hold one layer each' if len(specs) > 1 else 'this file is not a 3-D array'}",
+                          source=", ".join(str(s) for s in specs), hint=f"drop {param('layout', '--stack-layout')}")
     sets, named = [], []
     for spec, col in zip(specs, id_cols(specs, id_col, fmt)):
         es = load(spec, fmt=fmt, id_col=col)
