@@ -18,6 +18,7 @@ import pytest
 from embgeo.datasets import path
 from embgeo.errors import EmbgeoError
 from embgeo.hyperbolic.graphs import check_hierarchy, hierarchy_from_edges, read_hierarchy, transitive_closure
+from tests._cli import one_line
 
 
 def _tree(n: int = 30, seed: int = 7) -> list[tuple[str, str]]:
@@ -50,15 +51,6 @@ def _eval_json(run_cli, emb, edges, *extra):
     res = run_cli(["hyperbolic", "eval", emb, edges, "--protocol", "nk", "--format", "json", *extra])
     assert res.code == 0, res.stderr
     return json.loads(res.stdout)
-
-
-def _one_line_error(res, *needles):
-    assert res.code == 2, (res.code, res.stdout[-300:], res.stderr)
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("embgeo: error: ") and "Traceback" not in res.stderr, res.stderr
-    for n in needles:
-        assert n in lines[0], (n, lines[0])
-    return lines[0]
 
 
 # --------------------------------------------------------------------------- 1. both ways, one reading
@@ -187,13 +179,13 @@ def test_orientation_contradicting_the_header_is_refused(tmp_path, run_cli):
     assert msg.startswith(f"{f}: line 1: the header 'child,parent' lists each edge child → parent, but orientation='parent-child' reads it parent → child")
     assert "leave out orientation (the header decides)" in msg and "(parent,child)" in msg and "\n" not in msg
     emb = _embedding(tmp_path, sorted({x for p in pairs for x in p}))
-    line = _one_line_error(run_cli(["hyperbolic", "eval", emb, f, "--orientation", "parent-child"]),
+    line = one_line(run_cli(["hyperbolic", "eval", emb, f, "--orientation", "parent-child"]),
                            f"{f}: line 1: the header 'child,parent'", "--orientation parent-child", "leave out --orientation")
     assert "orientation='" not in line
     # the other way round, after a comment line: the line number is the header's
     g = tmp_path / "g.csv"
     g.write_text("# a taxonomy\nhypernym,hyponym\n" + "".join(f"{p},{c}\n" for c, p in pairs))
-    _one_line_error(run_cli(["hyperbolic", "eval", emb, g, "--orientation", "child-parent"]),
+    one_line(run_cli(["hyperbolic", "eval", emb, g, "--orientation", "child-parent"]),
                     "line 2: the header 'hypernym,hyponym' lists each edge parent → child", "--orientation child-parent")
     assert read_hierarchy(g, orientation="parent-child").orientation == "parent-child"  # agreeing is fine
 

@@ -15,20 +15,10 @@ import pytest
 
 from embgeo.errors import EmbgeoError
 from embgeo.io import EmbeddingSet, join_labels, load
+from tests._cli import one_line
 
 RANK = ["-m", "regression", "--no-baselines", "--bootstrap", "0", "-f", "json"]
 CMP = ["-m", "cka_linear", "--bootstrap", "0", "--permutations", "0", "-f", "json"]
-
-
-def one_line(res, *needles) -> str:
-    """Exit 2, nothing on stdout, one ``embgeo: error:`` line holding every needle."""
-    assert res.code == 2, (res.code, res.stdout[-500:], res.stderr)
-    assert res.stdout == "" and "Traceback" not in res.stderr
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("embgeo: error:"), res.stderr
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
-    return lines[0]
 
 
 def spearman(res) -> float:

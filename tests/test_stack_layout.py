@@ -12,17 +12,9 @@ import numpy as np
 import pytest
 
 from embgeo.errors import EmbgeoError
+from tests._cli import one_line
 
 L, N, D = 3, 40, 5
-
-
-def one_line(res, *needles) -> str:
-    assert res.code == 2, (res.code, res.stdout[-300:], res.stderr)
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("embgeo: error:") and "Traceback" not in res.stderr, res.stderr
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
-    return lines[0]
 
 
 @pytest.fixture(scope="module")
