@@ -101,8 +101,13 @@ def param(name: str, flag: str | None = None) -> str:
 
 def setting(name: str, value, flag: str | None = None) -> str:
     """A setting with its value as the caller writes it: ``k=500`` / ``method='pca'`` from Python,
-    ``--k 500`` / ``--method pca`` on the command line (``flag`` as in :func:`param`)."""
+    ``--k 500`` / ``--method pca`` on the command line, a text value quoted for the shell where it
+    needs it (``--id-col 'Unnamed: 0'``; ``flag`` as in :func:`param`)."""
     if _SURFACE.get() == "cli":
+        if isinstance(value, str):  # as a shell reads it: 'Unnamed: 0' keeps its quotes, pca stays pca
+            from shlex import quote
+
+            value = quote(value)
         return f"{param(name, flag)} {value}"
     return f"{name}={value!r}" if isinstance(value, str) else f"{name}={value}"
 

@@ -53,6 +53,8 @@ def test_param_setting_either_follow_the_surface():
         assert (param("k"), param("gride_max"), param("n_folds", "--folds")) == ("--k", "--gride-max", "--folds")
         assert (setting("k", 5), setting("method", "pca"), setting("n_folds", 5, "--folds")) == ("--k 5", "--method pca", "--folds 5")
         assert either("python", "cli") == "cli"
+        # a text value is quoted for the shell only where it needs it: the hint can be pasted as it is
+        assert (setting("id_col", "Unnamed: 0"), setting("id_col", "it's")) == ("--id-col 'Unnamed: 0'", "--id-col 'it'\"'\"'s'")
         with use_surface("python"):  # nests
             assert param("k") == "k"
         assert param("k") == "--k"
