@@ -4,6 +4,6 @@ Needs the ``extract`` extra (transformers; torch is a core dependency). Never do
 local folder or ``pkg:PACKAGE[/sub/folder]``, a folder inside an installed Python package.
 """
 from embgeo.extract.model import POOLINGS, Extraction, extract, load_model, read_texts, resolve_model, write_extraction
-from embgeo.extract.store import TokenClouds, load_tokens, stack_ids, write_tokens
+from embgeo.extract.store import TokenClouds, load_tokens, write_tokens
 
-__all__ = ["extract", "Extraction", "read_texts", "write_extraction", "load_model", "resolve_model", "POOLINGS", "TokenClouds", "load_tokens", "write_tokens", "stack_ids"]
+__all__ = ["extract", "Extraction", "read_texts", "write_extraction", "load_model", "resolve_model", "POOLINGS", "TokenClouds", "load_tokens", "write_tokens"]

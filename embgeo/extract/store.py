@@ -156,30 +156,3 @@ def load_tokens(path) -> TokenClouds:
         raise EmbgeoError(f"is not a readable token-cloud file ({' '.join(str(exc).split())[:160]})", source=str(path)) from None
     clouds = TokenClouds(np.asarray(tokens), np.asarray(offsets, dtype=np.int64), np.asarray(ids, dtype=str), tuple(names), {"file": str(path)})
     return clouds
-
-
-def stack_ids(spec, n: int):
-    """Row ids stored beside a pooled ``L × n × d`` stack (the ``ids`` dataset of an HDF5 file, the
-    ``ids`` metadata of a safetensors file), or None when the file holds none for ``n`` rows."""
-    from embgeo.io.readers import split_spec
-
-    path, _ = split_spec(str(spec))
-    p = Path(path)
-    try:
-        if p.suffix.lower() in (".h5", ".hdf5"):
-            import h5py
-
-            with h5py.File(p, "r") as f:
-                if "ids" in f and len(f["ids"]) == n:
-                    return np.asarray([v.decode() if isinstance(v, bytes) else str(v) for v in f["ids"][()]])
-        elif p.suffix.lower() == ".safetensors":
-            from safetensors import safe_open
-
-            with safe_open(str(p), framework="numpy") as f:
-                meta = f.metadata() or {}
-            ids = json.loads(meta["ids"]) if "ids" in meta else None
-            if ids is not None and len(ids) == n:
-                return np.asarray(ids, dtype=str)
-    except (ImportError, OSError, ValueError, KeyError):  # ids are a convenience for joins; without them rows join by order
-        return None
-    return None

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from embgeo.errors import EmbgeoError, either, param, setting
 from embgeo.io import binary, columnar, text
-from embgeo.io.common import short_error
+from embgeo.io.common import short_error, use_id_col
 from embgeo.io.model import EmbeddingSet, LayerStack
 from embgeo.validation import dtype_hint
 
@@ -185,7 +185,7 @@ def load(
         raise EmbgeoError("file is empty", source=src)
     check_contents(path, fmt, forced)
     if id_col is not None and fmt not in COLUMN_FORMATS:
-        raise EmbgeoError(f"{_id_col_setting(id_col)} names a column, but this {fmt} file has no columns", source=src,
+        raise EmbgeoError(f"{use_id_col(id_col)} names a column, but this {fmt} file has no columns", source=src,
                           hint=f"drop {param('id_col')} ({param('id_col')} applies to CSV, TSV and parquet files"
                                + ("; word vectors carry their words as ids)" if fmt in ("text", "word2vec-binary") else ")"))
     extra = {"bad_cells": bad_cells} if fmt in ("csv", "tsv") else {}
@@ -334,13 +334,8 @@ def refuse_stack_id_col(stack: LayerStack, id_col: str | None, source: str) -> N
     """``--id-col`` given for a stack read from one 3-D file: it names a column, and a stack has none
     (its row ids come from the file itself). One line, never ignored silently."""
     if id_col is not None and stack.join is None:  # join is None: one L×n×d array, not per-layer files
-        raise EmbgeoError(f"{_id_col_setting(id_col)} names a column, but this layer stack (one 3-D array) has no columns", source=source,
+        raise EmbgeoError(f"{use_id_col(id_col)} names a column, but this layer stack (one 3-D array) has no columns", source=source,
                           hint=f"drop {param('id_col')}: a stack's row ids come from the file itself (an 'ids' array, dataset or entry beside it)")
-
-
-def _id_col_setting(id_col: str) -> str:
-    """``id_col='word'`` from Python, ``--id-col 'word'`` on the command line (the value quoted on both)."""
-    return either(setting("id_col", id_col), f"--id-col '{id_col}'")
 
 
 def layer_dimension_names(es: EmbeddingSet, id_col: str | None) -> tuple | None:
