@@ -32,8 +32,10 @@ chromium:
 	  (apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1) || \
 	  echo "chromium could not be installed: the report screenshot test will be skipped"
 
+# the tests run in parallel processes (pytest-xdist), one per core up to 4: each test is seeded and
+# uses its own temporary folder; a file's tests stay together, in order, in one process (--dist loadfile)
 test: $(STAMP) chromium
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadfile
 
 # the CLI reference (docs/cli-reference.md) and the API reference from docstrings (docs/api/, HTML)
 docs: $(STAMP)

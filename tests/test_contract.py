@@ -45,6 +45,14 @@ def data(tmp_path_factory):
     np.save(d / "a.npy", np.load(DATA / "paraphrases_a.npy").astype(np.float32)[:200])
     np.save(d / "b.npy", np.load(DATA / "paraphrases_b.npy").astype(np.float32)[:200])
     np.save(d / "stack.npy", np.stack([X, X + 0.05 * rng.normal(size=X.shape), X * 2 + 0.1 * rng.normal(size=X.shape)]).astype(np.float32))
+    # the coordinates "hyperbolic eval" reads, made here: a test never relies on another having run first
+    # (make test spreads the tests over processes)
+    from typer.testing import CliRunner
+
+    from embgeo.cli.app import app
+
+    res = CliRunner().invoke(app, ["-q", *map(str, _args("hyperbolic train", d))])
+    assert res.exit_code == 0 and (d / "t.npz").is_file(), res.output
     return d
 
 
