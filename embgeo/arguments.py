@@ -1,4 +1,4 @@
-"""Argument checks shared by the library functions (rank, compare, cosine).
+"""Argument checks shared by the library functions (rank, compare, cosine, intrinsic, uniformity).
 
 Each raises an :class:`~embgeo.errors.EmbgeoError` whose one line names the argument and what it
 must be, before anything is computed (never a raw numpy/sklearn error, never a silent truncation):
@@ -7,6 +7,13 @@ between 0 and 1, given as a number), :func:`check_number` (a real number, not te
 :func:`method_list` (a method name, a comma list in one string, or a sequence of names),
 :func:`check_attribute` (a numeric attribute, NaN = missing, ±inf refused) and
 :func:`check_row_indices` (row numbers inside ``0 … n−1``).
+
+The messages name the argument as the caller wrote it (:mod:`embgeo.errors`: :func:`~embgeo.errors.param`,
+:func:`~embgeo.errors.setting`, :func:`~embgeo.errors.either`): the keyword argument (``n_bootstrap``)
+from Python, the option (``--bootstrap``) while a command runs. Each check takes ``flag``, the option
+of the command line that sets the argument, where it is not ``--`` + the name with ``-`` for ``_``; its
+leading ``--`` may be left out (``flag="bootstrap"``), which keeps the callers' text free of literal options
+(``tests/test_error_surface.py`` scans for them outside ``param``/``setting``/``either``).
 
 (The checks of data — matrices, rows — are in :mod:`embgeo.validation`; these check the other arguments.)
 """
@@ -17,7 +24,7 @@ import numbers
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, either, param, setting
 from embgeo.validation import format_rows
 
 
@@ -25,53 +32,82 @@ def _is_int(value) -> bool:
     return isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
-def check_count(name: str, value, *, minimum: int = 0, hint: str | None = None) -> int:
-    """``value`` as an int; raises unless it is a whole number (not a float, text or bool) ≥ ``minimum``."""
+def _option(flag: str | None) -> str | None:
+    """The command line's option for ``flag``: ``"bootstrap"`` and ``"--bootstrap"`` are both ``--bootstrap``."""
+    return flag if flag is None or flag.startswith("-") else "--" + flag
+
+
+def _shown(value):
+    """``value`` for a message: a numpy scalar as the plain Python number (``3``, not ``np.int64(3)``)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def check_count(name: str, value, *, minimum: int = 0, hint: str | None = None, flag: str | None = None) -> int:
+    """``value`` as an int; raises unless it is a whole number (not a float, text or bool) ≥ ``minimum``.
+    ``hint`` (optional) is added to the remedy; ``flag``: the command line's option (see the module)."""
+    flag = _option(flag)
+    p = param(name, flag)
     if not _is_int(value):
         kind = "a fraction" if isinstance(value, (float, np.floating)) else type(value).__name__
-        raise EmbgeoError(f"{name} must be an integer ≥ {minimum}, got {value!r} ({kind})",
-                          hint=f"pass a whole number, e.g. {name}={max(minimum, 1)}" + (f"; {hint}" if hint else ""))
+        raise EmbgeoError(f"{p} must be an integer ≥ {minimum}, got {_shown(value)!r} ({kind})",
+                          hint=f"pass a whole number, e.g. {setting(name, max(minimum, 1), flag)}" + (f"; {hint}" if hint else ""))
     if int(value) < minimum:
-        raise EmbgeoError(f"{name} must be an integer ≥ {minimum}, got {int(value)}", hint=hint or f"pass {name} ≥ {minimum}")
+        raise EmbgeoError(f"{p} must be an integer ≥ {minimum}, got {int(value)}", hint=hint or f"pass {p} ≥ {minimum}")
     return int(value)
 
 
-def check_number(name: str, value) -> float:
+def check_number(name: str, value, *, flag: str | None = None) -> float:
     """``value`` as a float; raises for text, bools and anything that is not a real number."""
+    flag = _option(flag)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.number)) or isinstance(value, np.complexfloating):
-        raise EmbgeoError(f"{name} must be a number, got {value!r} ({type(value).__name__})", hint=f"pass a number, e.g. {name}=0.5")
+        raise EmbgeoError(f"{param(name, flag)} must be a number, got {_shown(value)!r} ({type(value).__name__})",
+                          hint=f"pass a number, e.g. {setting(name, 0.5, flag)}")
     return float(value)
 
 
-def check_level(value, name: str = "confidence") -> float:
-    """A confidence level as a float strictly inside (0, 1); text (``"0.9"``) and percentages (95) are refused."""
-    v = check_number(name, value)
+def check_level(value, name: str = "confidence", *, flag: str | None = None) -> float:
+    """A confidence level as a float strictly inside (0, 1); text (``"0.9"``) and percentages (95) are refused.
+    ``name``: the argument (``confidence``; the intrinsic-dimension functions call it ``level``, which the
+    command line sets with ``flag`` ``--confidence``)."""
+    flag = _option(flag)
+    v = check_number(name, value, flag=flag)
     if not (math.isfinite(v) and 0 < v < 1):  # one message for 0, a negative level and a percentage
-        raise EmbgeoError(f"{name} must lie strictly between 0 and 1, got {value!r}", hint="e.g. 0.95 for 95 % intervals")
+        raise EmbgeoError(f"{param(name, flag)} must lie strictly between 0 and 1, got {_shown(value)!r}",
+                          hint=f"e.g. {setting(name, 0.95, flag)} for 95 % intervals")
     return v
 
 
-def method_list(name: str, methods) -> tuple[str, ...]:
-    """``"a"`` / ``"a,b"`` / ``["a", "b,c"]`` → ``("a", "b", "c")`` (a string is one list, never its letters)."""
+def method_list(name: str, methods, *, flag: str | None = None, examples: tuple[str, str] = ("regression", "fewshot")) -> tuple[str, ...]:
+    """``"a"`` / ``"a,b"`` / ``["a", "b,c"]`` → ``("a", "b", "c")`` (a string is one list, never its letters).
+    ``examples``: two method names of the caller's family, for the hint."""
+    flag = _option(flag)
+    a, b = examples
+    one = setting(name, a, flag)
+    two = either(f'{name}=("{a}", "{b}")', f"{param(name, flag)} {a},{b}")
     if isinstance(methods, str):
         methods = [methods]
     try:
         items = list(methods)
     except TypeError:
-        raise EmbgeoError(f"{name} must be a method name, a comma list or a sequence of names, got {methods!r}",
-                          hint=f'e.g. {name}="regression" or {name}=("regression", "fewshot")') from None
+        raise EmbgeoError(f"{param(name, flag)} must be a method name, a comma list or a sequence of names, got {methods!r}",
+                          hint=f"e.g. {one} or {two}") from None
     out = []
     for item in items:
         if not isinstance(item, str):
-            raise EmbgeoError(f"{name} must hold method names (text), got {item!r}", hint=f'e.g. {name}=("regression", "fewshot")')
+            raise EmbgeoError(f"{param(name, flag)} must hold method names (text), got {_shown(item)!r}", hint=f"e.g. {two}")
         out += [m.strip() for m in item.split(",") if m.strip()]
     if not out:
-        raise EmbgeoError(f"{name} is empty: no method asked for", hint=f'e.g. {name}="regression"')
+        raise EmbgeoError(f"{param(name, flag)} is empty: no method asked for", hint=f"e.g. {one}")
     return tuple(out)
 
 
-def check_attribute(y, n_rows: int, *, attribute: str = "attribute") -> np.ndarray:
-    """The attribute ``y`` as float64 (n_rows,): numbers only; NaN marks a missing value, ±inf is refused with its rows."""
+def check_attribute(y, n_rows: int, *, attribute: str = "attribute", flag: str | None = None) -> np.ndarray:
+    """The attribute ``y`` as float64 (n_rows,): numbers only; NaN marks a missing value, ±inf is refused with its rows.
+    ``attribute``: the column's name; ``flag``: the option that names the column (default ``--attr``)."""
+    flag = _option(flag)
+    # from Python: the argument y holding the attribute; on the command line: the column the option names
+    what = either(f"attribute '{attribute}' (y)", f"attribute column '{attribute}' ({setting('attr', attribute, flag)})")
+    in_file = "in the labels or embeddings file that holds the column"
     arr = np.asarray(y)
     if arr.dtype.kind not in "biuf":
         try:
@@ -79,32 +115,40 @@ def check_attribute(y, n_rows: int, *, attribute: str = "attribute") -> np.ndarr
         except (TypeError, ValueError):
             sample = next((v for v in arr.reshape(-1) if not isinstance(v, (numbers.Real, np.number)) or isinstance(v, bool)), None)
             sample = sample.item() if isinstance(sample, np.generic) else sample
-            raise EmbgeoError(f"attribute '{attribute}' (y) must hold numbers (NaN for a missing value), got {sample!r}",
-                              hint="map ordinal labels to numbers first, e.g. {'low': 0, 'mid': 1, 'high': 2}") from None
+            raise EmbgeoError(f"{what} must hold numbers ({either('NaN', 'an empty cell')} for a missing value), got {sample!r}",
+                              hint=either("map ordinal labels to numbers first, e.g. {'low': 0, 'mid': 1, 'high': 2}",
+                                          f"fix the values {in_file}: numbers only, ordinal labels mapped to numbers "
+                                          "(low → 0, mid → 1, high → 2), an empty cell for a missing value")) from None
         if np.asarray(y).dtype.kind in "SU":
-            raise EmbgeoError(f"attribute '{attribute}' (y) holds text ({np.asarray(y).dtype}); it must hold numbers",
-                              hint="convert it, e.g. np.asarray(y, dtype=float), or map labels to numbers")
+            raise EmbgeoError(f"{what} holds text{either(f' ({np.asarray(y).dtype})', '')}; it must hold numbers",
+                              hint=either("convert it, e.g. np.asarray(y, dtype=float), or map labels to numbers",
+                                          f"fix the values {in_file}: numbers only, an empty cell for a missing value"))
     arr = np.asarray(arr, dtype=np.float64).reshape(-1)
     if arr.size != n_rows:
-        raise EmbgeoError(f"the attribute has {arr.size} values for {n_rows} rows", hint="give one value per row (NaN for a missing one)")
+        raise EmbgeoError(f"the attribute has {arr.size} values for {n_rows} rows",
+                          hint=either("give one value per row (NaN for a missing one)",
+                                      "give one value per row of the embeddings (an empty cell for a missing one)"))
     inf = np.flatnonzero(np.isinf(arr))
     if inf.size:
         plural = "s" if inf.size > 1 else ""
-        raise EmbgeoError(f"attribute '{attribute}' is ±inf on {inf.size} row{plural} (row{plural} {format_rows(inf)}); only NaN marks a missing value",
-                          hint="fix those values, or set them to NaN to leave the rows out")
+        raise EmbgeoError(f"{what} is ±inf on {inf.size} row{plural} (row{plural} {format_rows(inf)}); only {either('NaN', 'an empty cell or NaN')} marks a missing value",
+                          hint=either("fix those values, or set them to NaN to leave the rows out",
+                                      f"fix those values {in_file}, or empty their cells to leave the rows out"))
     return arr
 
 
-def check_row_indices(name: str, rows, n_rows: int) -> np.ndarray:
+def check_row_indices(name: str, rows, n_rows: int, *, flag: str | None = None) -> np.ndarray:
     """Row numbers (integers in ``0 … n_rows−1``) as int64; fractions and rows out of range are refused."""
+    flag = _option(flag)
+    p = param(name, flag)
     arr = np.asarray(rows).reshape(-1)
     if arr.size and arr.dtype.kind not in "iu":
         bad = arr if arr.dtype.kind not in "f" else arr[~(np.isfinite(arr) & (arr == np.round(arr)))]
-        raise EmbgeoError(f"{name} must be integer row numbers, got {bad[0].item()!r}" if bad.size else f"{name} must be integer row numbers (dtype {arr.dtype})",
-                          hint=f"pass a list of ints in 0…{n_rows - 1}")
+        raise EmbgeoError(f"{p} must be integer row numbers, got {bad[0].item()!r}" if bad.size else f"{p} must be integer row numbers (dtype {arr.dtype})",
+                          hint=either(f"pass a list of ints in 0…{n_rows - 1}", f"give whole row numbers in 0…{n_rows - 1}"))
     arr = arr.astype(np.int64)
     out = np.flatnonzero((arr < 0) | (arr >= n_rows))
     if out.size:
-        raise EmbgeoError(f"{name} holds row {int(arr[out[0]])}, outside 0…{n_rows - 1} ({out.size} out of range)",
+        raise EmbgeoError(f"{p} holds row {int(arr[out[0]])}, outside 0…{n_rows - 1} ({out.size} out of range)",
                           hint=f"row numbers count from 0 in the {n_rows} rows of X (negative numbers are not counted from the end)")
     return arr

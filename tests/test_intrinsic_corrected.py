@@ -156,7 +156,7 @@ def test_bad_parameters():
     X = np.random.default_rng(0).random((100, 3))
     with pytest.raises(EmbgeoError, match="reference"):
         calibrated_dimension(X, reference="torus")
-    with pytest.raises(EmbgeoError, match="interval level"):
+    with pytest.raises(EmbgeoError, match="level must lie strictly between 0 and 1"):
         calibrated_dimension(X, level=1.5)
     with pytest.raises(EmbgeoError, match="interior"):
         calibrated_dimension(X, interior=0.0)

@@ -69,7 +69,7 @@ def quantize(X, kind: str) -> np.ndarray:
 def check_methods(methods) -> tuple[str, ...]:
     if methods is None:
         return DEFAULT_MEASURES
-    methods = [m.lower().replace("-", "_") for m in method_list("methods", methods)]
+    methods = [m.lower().replace("-", "_") for m in method_list("methods", methods, flag="method", examples=("cka", "mutual_knn"))]
     if "all" in methods:
         return tuple(MEASURES)
     aliases = {"cka_linear": "cka", "linear_cka": "cka", "unbiased_cka": "cka_unbiased", "cka_linear_unbiased": "cka_unbiased",
@@ -399,23 +399,24 @@ def _overlap(A: np.ndarray, B: np.ndarray, k: int) -> np.ndarray:
 
 def _settings(methods, k, metric, n_boot, n_perm, confidence, seed, resample_rows, rsa_rows, rbf_rows, rbf_sigma, approx, sample=None) -> _Settings:
     if metric not in METRICS:
-        raise EmbgeoError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
-    k_hint = "one whole number or a sequence of them, e.g. k=10 or k=(5, 10, 50)"
+        raise EmbgeoError(f"{param('metric')} must be one of {', '.join(METRICS)}, got {metric!r}")
+    k_hint = either("one whole number or a sequence of them, e.g. k=10 or k=(5, 10, 50)", f"one whole number or a comma list, e.g. {setting('k', 10)} or {setting('k', '5,10,50')}")
     if isinstance(k, (str, bytes)) or not (np.iterable(k) or isinstance(k, (int, np.integer, float, np.floating))):
-        raise EmbgeoError(f"k must be an integer or a sequence of integers, got {k!r}", hint=k_hint)
+        raise EmbgeoError(f"{param('k')} must be an integer or a sequence of integers, got {k!r}", hint=k_hint)
     ks = tuple(check_count("k", v, minimum=1, hint=k_hint) for v in (k if np.iterable(k) else (k,)))
     if not ks:
-        raise EmbgeoError("k is empty", hint=k_hint)
+        raise EmbgeoError(f"{param('k')} is empty", hint=k_hint)
     confidence = check_level(confidence)
-    counts = {name: check_count(name, v, minimum=lo, hint=hint) for name, v, lo, hint in (
-        ("n_boot", n_boot, 0, "0 switches the intervals off"), ("n_perm", n_perm, 0, "0 switches the null bands off"),
-        ("resample_rows", resample_rows, 10, None), ("rsa_rows", rsa_rows, 4, None), ("rbf_rows", rbf_rows, 4, None))}
+    counts = {name: check_count(name, v, minimum=lo, hint=hint, flag=flag) for name, v, lo, hint, flag in (
+        ("n_boot", n_boot, 0, "0 switches the intervals off", "bootstrap"), ("n_perm", n_perm, 0, "0 switches the null bands off", "permutations"),
+        ("resample_rows", resample_rows, 10, None, None), ("rsa_rows", rsa_rows, 4, None, None), ("rbf_rows", rbf_rows, 4, None, None))}
     if sample is not None:
-        sample = check_count("sample", sample, minimum=4, hint="compare a seeded sample of at least 4 rows, or sample=None for every row")
+        sample = check_count("sample", sample, minimum=4, hint=either("compare a seeded sample of at least 4 rows, or sample=None for every row",
+                                                                      "compare a seeded sample of at least 4 rows, or leave the option out for every row"))
     sigma = check_number("rbf_sigma", rbf_sigma)
     if not (np.isfinite(sigma) and sigma > 0):
-        raise EmbgeoError(f"rbf_sigma must be a positive finite number, got {rbf_sigma!r}",
-                          hint="the RBF bandwidth in units of the median distance, e.g. rbf_sigma=1.0")
+        raise EmbgeoError(f"{param('rbf_sigma')} must be a positive finite number, got {rbf_sigma!r}",
+                          hint=f"the RBF bandwidth in units of the median distance, e.g. {setting('rbf_sigma', 1.0)}")
     seed_hint = "pass a non-negative int, a numpy Generator, or None for fresh entropy"
     if isinstance(seed, (bool, np.bool_)):
         raise EmbgeoError(f"seed must be a non-negative integer, a numpy Generator or None, got {seed!r}", hint=seed_hint)

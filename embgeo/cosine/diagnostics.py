@@ -30,7 +30,7 @@ import numpy as np
 
 from embgeo._blas import one_thread_when_small
 from embgeo.errors import EmbgeoError, param, setting
-from embgeo.cosine.common import BAD, OK, WARN, Verdict, fmt, shown, spectrum, worst, with_direction
+from embgeo.cosine.common import BAD, OK, WARN, Verdict, fmt, shown, spectrum, with_direction
 from embgeo.cosine.isotropy import (
     ANISOTROPY_BAD, ANISOTROPY_WARN, ROGUE_BAD, ROGUE_WARN, AnisotropyResult, IsoScoreResult, RogueDimensionsResult, anisotropy, isoscore, isoscore_from_variances, rogue_dimensions,
 )
@@ -313,7 +313,8 @@ def cosine_diagnostics(
         if classes.size != n:
             raise EmbgeoError(f"classes has {classes.size} values for {n} rows", hint="pass one class per row of X, in X's order")
     if classes is not None or relevant is not None:
-        n_bootstrap = check_count("n_bootstrap", n_bootstrap, minimum=0, hint="0: no intervals")
+        n_bootstrap = check_count("n_bootstrap", n_bootstrap, minimum=0, flag="bootstrap",
+                                  hint=f"{setting('n_bootstrap', 0, '--bootstrap')}: no intervals")
         unknown = [m for m in (similarities or ()) if m not in SIMILARITIES]
         if unknown:
             raise EmbgeoError(f"unknown similarity '{unknown[0]}'", hint=f"use one of: {', '.join(SIMILARITIES)}")

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError, either, param
+from embgeo.errors import EmbgeoError, either, param, setting
 from embgeo.cosine.common import shown
 from embgeo.results import Metric, Result, Verdict, jsonable
 from embgeo.validation import as_matrix, as_rng
@@ -432,7 +432,8 @@ def retrieval(
     from embgeo.arguments import check_count, check_level
 
     confidence = check_level(confidence)
-    n_bootstrap = check_count("n_bootstrap", n_bootstrap, minimum=0, hint="0: no intervals")
+    n_bootstrap = check_count("n_bootstrap", n_bootstrap, minimum=0, flag="bootstrap",
+                              hint=f"{setting('n_bootstrap', 0, '--bootstrap')}: no intervals")
     if labels is not None:
         labels = np.asarray(labels, dtype=object).reshape(-1)
         if labels.size != n:

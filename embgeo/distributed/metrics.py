@@ -174,14 +174,15 @@ def uniformity(
     and the same ``seed`` gives the same value (within 1e-9).
     """
     from embgeo.uniformity import core as U
-    from embgeo.uniformity.checks import check_confidence, check_positive
+    from embgeo.arguments import check_level
+    from embgeo.uniformity.checks import check_positive
     from embgeo.uniformity.stats import log_mean_exp_interval, summarize
 
     n_pairs = U.DEFAULT_N_PAIRS if n_pairs is None else n_pairs
     exact_max_n = U.EXACT_MAX_N if exact_max_n is None else exact_max_n
     summary_pairs = U.SUMMARY_PAIRS if summary_pairs is None else summary_pairs
     t = check_positive("t", t)
-    confidence = check_confidence(confidence)
+    confidence = check_level(confidence)
     if mode not in U.MODES:
         raise EmbgeoError(f"mode must be one of {', '.join(U.MODES)}; got {mode!r}")
     if not isinstance(n_pairs, (int, np.integer)) or n_pairs < 2:

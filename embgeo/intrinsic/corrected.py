@@ -48,9 +48,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from embgeo.arguments import check_level
 from embgeo.errors import EmbgeoError
 from embgeo.intrinsic.estimators import (
-    check_level, check_ties, dedupe_hint, neighbor_distances, prepare_points, tied_points, twonn_censored_mle, twonn_kept, twonn_log_ratios,
+    check_ties, dedupe_hint, neighbor_distances, prepare_points, tied_points, twonn_censored_mle, twonn_kept, twonn_log_ratios,
 )
 from embgeo.knn.engine import Neighbors, knn
 from embgeo.results import Metric, Result, Verdict
@@ -367,7 +368,7 @@ def calibrated_dimension(
     ``neighbours`` (default ``None``: :func:`neighbours_for` the raw TwoNN) fixes how many neighbours the
     statistic reads, 2 (TwoNN) to :data:`INTERIOR_K`; more than 2 needs ``interior < 1``.
     """
-    level = check_level(level)
+    level = check_level(level, "level", flag="confidence")  # the option of embgeo id
     if reference not in REFERENCES:
         raise EmbgeoError(f"reference must be one of {', '.join(REFERENCES)}; got {reference!r}")
     if n_dims is None:

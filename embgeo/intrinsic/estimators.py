@@ -20,10 +20,11 @@ Every one of these estimators underestimates a high intrinsic dimension (a
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
+from embgeo.arguments import check_level
 from embgeo.errors import EmbgeoError, either, param
 from embgeo.knn.engine import Neighbors, drop_duplicates, find_duplicates, knn
 from embgeo.results import Result, jsonable
@@ -176,12 +177,6 @@ def _check_fraction(name: str, value: float, *, upper: float = 1.0) -> float:
     return float(value)
 
 
-def check_level(level: float) -> float:
-    if not (0.0 < float(level) < 1.0):
-        raise EmbgeoError(f"interval level must be in (0, 1); got {level!r}")
-    return float(level)
-
-
 # --------------------------------------------------------------------------- TwoNN
 
 
@@ -291,7 +286,7 @@ def twonn_dimension(
     if variant not in ("mle", "linear"):
         raise EmbgeoError(f"variant must be 'mle' or 'linear'; got {variant!r}")
     discard_fraction = _check_fraction("discard_fraction", discard_fraction, upper=0.9)
-    level = check_level(level)
+    level = check_level(level, "level", flag="confidence")  # the option of embgeo id
     D, dropped = neighbor_distances(X, 2, neighbors=neighbors, duplicates=duplicates, approx=approx, seed=seed, metric=metric, backend=backend, device=device, name="X")
     ties = tied_points(D)
     n_ties = int(np.count_nonzero(ties))
@@ -387,7 +382,7 @@ def mle_dimension(
     """
     if not (isinstance(k1, (int, np.integer)) and isinstance(k2, (int, np.integer)) and 2 <= k1 <= k2):
         raise EmbgeoError(f"need integers 2 ≤ k1 ≤ k2; got k1={k1!r}, k2={k2!r}")
-    level = check_level(level)
+    level = check_level(level, "level", flag="confidence")  # the option of embgeo id
     D, dropped = neighbor_distances(X, int(k2), neighbors=neighbors, duplicates=duplicates, approx=approx, seed=seed, metric=metric, backend=backend, device=device, name="X")
     inv = mle_inverse_local(D, int(k1), int(k2))
     n = inv.shape[0]

@@ -16,10 +16,11 @@ import dataclasses
 
 import numpy as np
 
+from embgeo.arguments import check_level
 from embgeo.errors import EmbgeoError
 from embgeo.intrinsic.corrected import calibrated_dimension
 from embgeo.intrinsic.estimators import (
-    TIE_MAX_SHARE, check_level, gride_dimension, high_id_note, mle_dimension, noise_note, prepare_points, twonn_dimension,
+    TIE_MAX_SHARE, gride_dimension, high_id_note, mle_dimension, noise_note, prepare_points, twonn_dimension,
 )
 from embgeo.intrinsic.methods import (
     METHODS, NEIGHBOR_METHODS, PEER_MLE_K, PEER_TWONN_DISCARD, SPECTRAL_METHODS, check_enough_rows, neighbors_needed, parse_methods,
@@ -81,7 +82,7 @@ def intrinsic_dimension(
     interval, GRIDE's normal intervals, the calibrated estimate's; the verdict compares them.
     """
     methods = parse_methods(methods)
-    level = check_level(level)
+    level = check_level(level, "level", flag="confidence")  # the option of embgeo id
     if not isinstance(k, (int, np.integer)) or k < 3:
         raise EmbgeoError(f"k must be an integer ≥ 3 (MLE averages k/2..k); got {k!r}")
     rows = None

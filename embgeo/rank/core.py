@@ -85,6 +85,11 @@ def permuted_ridge_scores(Xtr: np.ndarray, Xte: np.ndarray, Y: np.ndarray, *, al
 SHUFFLE_BUDGET = 20_000_000
 
 
+def _bootstrap_off() -> str:
+    """The hint of a bad ``n_bootstrap`` (``--bootstrap`` on the command line)."""
+    return f"{setting('n_bootstrap', 0, '--bootstrap')} switches the intervals off"
+
+
 def cv_folds(n: int, n_folds: int, groups: np.ndarray | None, seed: int):
     from sklearn.model_selection import GroupKFold, KFold
 
@@ -186,9 +191,9 @@ def score_axis(X, y, axis, *, attribute: str = "attribute", mean=None, normalize
     random-direction band on these rows. ``mean``: the centre saved with the axis (``--centre``).
     """
     confidence = check_level(confidence)
-    n_bootstrap = check_count("n_bootstrap", n_bootstrap, minimum=0, hint="0 switches the intervals off")
+    n_bootstrap = check_count("n_bootstrap", n_bootstrap, minimum=0, flag="bootstrap", hint=_bootstrap_off())
     if baselines:
-        n_random = check_count("n_random", n_random, minimum=1)
+        n_random = check_count("n_random", n_random, minimum=1, flag="random-directions")
     X = as_matrix(X, name="X", min_rows=2)
     w = np.asarray(axis, dtype=np.float64).reshape(-1)
     if w.size != X.shape[1]:
@@ -278,21 +283,22 @@ def rank_axes(
     """
     from sklearn.neighbors import KNeighborsRegressor
 
-    methods = tuple(dict.fromkeys(method_list("methods", methods)))
+    methods = tuple(dict.fromkeys(method_list("methods", methods, flag="method")))
     unknown = [m for m in methods if m not in METHODS or m == "axis"]
     if unknown:
         raise EmbgeoError(f"unknown method '{unknown[0]}' (methods: {', '.join(m for m in METHODS if m != 'axis')})",
                           hint='e.g. methods="regression" or methods=("regression", "fewshot")')
     confidence = check_level(confidence)
-    n_bootstrap = check_count("n_bootstrap", n_bootstrap, minimum=0, hint="0 switches the intervals off")
-    n_pcs = check_count("n_pcs", n_pcs, minimum=1)
-    n_random = check_count("n_random", n_random, minimum=1)
-    n_shuffles = check_count("n_shuffles", n_shuffles, minimum=0, hint="0 switches the shuffled-label band off")
-    knn_neighbors = check_count("knn_neighbors", knn_neighbors, minimum=1)
-    mlp_hidden = check_count("mlp_hidden", mlp_hidden, minimum=1)
-    repeats = check_count("repeats", repeats, minimum=1, hint="few-shot draws per size and fold, e.g. repeats=10")
-    n_anchor_pairs = check_count("n_anchor_pairs", n_anchor_pairs, minimum=1)
-    max_pairs = check_count("max_pairs", max_pairs, minimum=1)
+    n_bootstrap = check_count("n_bootstrap", n_bootstrap, minimum=0, flag="bootstrap", hint=_bootstrap_off())
+    n_pcs = check_count("n_pcs", n_pcs, minimum=1, flag="pcs")
+    n_random = check_count("n_random", n_random, minimum=1, flag="random-directions")
+    n_shuffles = check_count("n_shuffles", n_shuffles, minimum=0, flag="shuffles",  # (--shuffles is ≥ 1: --no-baselines drops the band)
+                             hint=either("n_shuffles=0 switches the shuffled-label band off", "--no-baselines skips the shuffled-label band"))
+    knn_neighbors = check_count("knn_neighbors", knn_neighbors, minimum=1, flag="k")
+    mlp_hidden = check_count("mlp_hidden", mlp_hidden, minimum=1)  # (no option: the command line keeps 64)
+    repeats = check_count("repeats", repeats, minimum=1, hint=f"few-shot draws per size and fold, e.g. {setting('repeats', 10)}")
+    n_anchor_pairs = check_count("n_anchor_pairs", n_anchor_pairs, minimum=1, flag="anchor-pairs")
+    max_pairs = check_count("max_pairs", max_pairs, minimum=1)  # (no option: the command line keeps 5000)
     quantile = check_number("quantile", quantile)
     if not 0 < quantile <= 0.5:
         raise EmbgeoError(f"quantile must be in (0, 0.5], got {quantile:g}", hint="e.g. quantile=0.1 for the top and bottom 10 %")
@@ -301,7 +307,8 @@ def rank_axes(
         raise EmbgeoError(f"validation must be in (0, 1), got {validation:g}", hint="e.g. validation=0.5")
     if isinstance(shots, (str, bytes)) or not np.iterable(shots):
         raise EmbgeoError(f"shots must be a sequence of integers, got {shots!r}", hint="e.g. shots=(2, 4, 8, 16, 32, 64)")
-    shots = tuple(check_count("shots", k, minimum=2, hint="few-shot sizes are integers ≥ 2, e.g. shots=(2, 4, 8)") for k in shots)
+    shots = tuple(check_count("shots", k, minimum=2, hint="few-shot sizes are integers ≥ 2, e.g. " + either("shots=(2, 4, 8)", "--shots 2,4,8"))
+                  for k in shots)
     if not shots:
         raise EmbgeoError("shots is empty", hint="e.g. shots=(2, 4, 8, 16, 32, 64)")
     uses_anchors = "anchors" in methods or "anchors_best" in methods

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, setting
 from embgeo.validation import as_rng
 
 #: resamples per block in the vectorised Spearman bootstrap (bounded memory)
@@ -97,7 +97,8 @@ def ordering_metrics(s, y, *, n_bootstrap: int = 1000, confidence: float = 0.95,
     from embgeo.arguments import check_count, check_level
 
     confidence = check_level(confidence)
-    n_bootstrap = check_count("n_bootstrap", n_bootstrap, minimum=0, hint="0 switches the intervals off")
+    n_bootstrap = check_count("n_bootstrap", n_bootstrap, minimum=0, flag="bootstrap",
+                              hint=f"{setting('n_bootstrap', 0, '--bootstrap')} switches the intervals off")
     s, y = np.asarray(s, dtype=np.float64), np.asarray(y, dtype=np.float64)
     ok = np.isfinite(s) & np.isfinite(y)
     s, y = s[ok], y[ok]

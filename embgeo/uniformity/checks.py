@@ -2,8 +2,8 @@
 :mod:`~embgeo.uniformity.gap` and :mod:`embgeo.distributed.metrics`.
 
 Each raises an :class:`~embgeo.errors.EmbgeoError` whose one line names the parameter and
-what it must be: :func:`check_positive` (a positive finite number), :func:`check_confidence`
-(strictly between 0 and 1), :func:`check_paired` (two row-paired sets of the same shape).
+what it must be: :func:`check_positive` (a positive finite number) and :func:`check_paired` (two
+row-paired sets of the same shape). The confidence level is checked by :func:`embgeo.arguments.check_level`.
 """
 from __future__ import annotations
 
@@ -26,14 +26,6 @@ def check_positive(name: str, value) -> float:
     if not (math.isfinite(v) and v > 0):
         raise EmbgeoError(f"{name} must be a positive finite number, got {value!r}", hint="give a finite number above 0")
     return v
-
-
-def check_confidence(confidence) -> float:
-    """``confidence`` as a float; raises unless it lies strictly between 0 and 1."""
-    c = check_positive("confidence", confidence)
-    if not c < 1:
-        raise EmbgeoError(f"confidence must lie strictly between 0 and 1, got {confidence!r}", hint="e.g. 0.95")
-    return c
 
 
 def check_paired(X: np.ndarray, Y: np.ndarray, *, names: tuple[str, str] = ("X", "Y")) -> None:

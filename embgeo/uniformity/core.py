@@ -25,10 +25,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from embgeo.arguments import check_count, check_level
 from embgeo.errors import EmbgeoError
 from embgeo.results import Result
 from embgeo.uniformity import kernels as K
-from embgeo.uniformity.checks import check_confidence, check_paired, check_positive
+from embgeo.uniformity.checks import check_paired, check_positive
 from embgeo.uniformity.stats import Distribution, log_mean_exp_interval, normal_quantile, quantile_key, summarize
 from embgeo.validation import as_matrix, as_rng, iter_blocks, nonfinite_hint, zero_rows_hint
 
@@ -330,15 +331,13 @@ def uniformity(
     is an optional callable ``advance(k)`` told how many pairs are done.
     """
     t = check_positive("t", t)
-    confidence = check_confidence(confidence)
+    confidence = check_level(confidence)
     if mode not in MODES:
         raise EmbgeoError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
     if not isinstance(n_pairs, (int, np.integer)) or n_pairs < 2:
         raise EmbgeoError(f"n_pairs must be an integer of at least 2, got {n_pairs!r}")
     if block is not None and (not isinstance(block, (int, np.integer)) or block < 1):
         raise EmbgeoError(f"block must be a positive integer, got {block!r}")
-    from embgeo.arguments import check_count
-
     summary_pairs = check_count("summary_pairs", summary_pairs, minimum=1)
     rng = as_rng(seed)
     if hasattr(X, "matrix") and not isinstance(X, np.ndarray):  # an EmbeddingSet
@@ -469,7 +468,7 @@ def alignment(
     (see :func:`paired_rows`).
     """
     alpha = check_positive("alpha", alpha)
-    confidence = check_confidence(confidence)
+    confidence = check_level(confidence)
     X, Y = paired_rows(X, Y, join=join, names=names)
     X = as_matrix(X, name=names[0], min_rows=1, allow_nonfinite=False, allow_zero_rows=not normalize)
     Y = as_matrix(Y, name=names[1], min_rows=1, allow_nonfinite=False, allow_zero_rows=not normalize)

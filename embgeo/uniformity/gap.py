@@ -34,8 +34,9 @@ import math
 
 import numpy as np
 
+from embgeo.arguments import check_count, check_level
 from embgeo.errors import EmbgeoError, either, param
-from embgeo.uniformity.checks import check_confidence, check_paired, check_positive
+from embgeo.uniformity.checks import check_paired, check_positive
 from embgeo.uniformity.core import DEFAULT_N_PAIRS, alignment, paired_rows, uniformity
 from embgeo.uniformity.gap_measures import (
     SEPARABILITY_MAX_PAIRS,
@@ -198,9 +199,7 @@ def modality_gap(
     t = check_positive("t", t)
     alpha = check_positive("alpha", alpha)
     temperature = check_positive("temperature", temperature)
-    confidence = check_confidence(confidence)
-    from embgeo.arguments import check_count
-
+    confidence = check_level(confidence)
     random_pairs = check_count("random_pairs", random_pairs, minimum=1)
     retrieval_max_pairs = check_count("retrieval_max_pairs", retrieval_max_pairs, minimum=2)
     separability_max_pairs = check_count("separability_max_pairs", separability_max_pairs, minimum=2 * int(cv) if isinstance(cv, (int, np.integer)) else 2)
