@@ -35,6 +35,8 @@ def files(tmp_path_factory):
     (d / "lab_index.csv").write_text("index,score\n" + "".join(f"{i},{i / 2}\n" for i in p))
     (d / "lab_plain.csv").write_text("score\n" + "".join(f"{i / 2}\n" for i in range(30)))
     (d / "lab_id.csv").write_text("id,score\n" + "".join(f"k{i},{i / 2}\n" for i in range(30)))
+    (d / "plain.csv").write_text(",".join(f"d{j}" for j in range(5)) + "\n"
+                                 + "".join(",".join(f"{v:.6f}" for v in X[i]) + "\n" for i in range(30)))
     for name, order in (("kx.csv", range(30)), ("ky.csv", p)):
         (d / name).write_text("word," + ",".join(f"d{j}" for j in range(5)) + "\n"
                               + "".join(f"w{i}," + ",".join(f"{v:.6f}" for v in X[i]) + "\n" for i in order))
@@ -111,8 +113,14 @@ CASES = {
                                     ["(or name it with --labels-id-col), or pass --join row-order"]),
     "labels ids over embeddings without": (lambda d: eg.io.join_labels(eg.load(d / "x.npy"), d / "lab_id.csv"),
                                            lambda d: ["info", d / "x.npy", "--labels", d / "lab_id.csv"],
-                                           ["load the embeddings with their ids (embgeo.load(..., id_col=COLUMN)), or pass join='row-order'"],
-                                           ["load the embeddings with their ids (--id-col), or pass --join row-order"]),
+                                           ["give the embeddings their ids (an 'ids' array, by saving the matrix as .npz, .h5 or .pt with its ids "
+                                            "beside it), or pass join='row-order'"],
+                                           ["give the embeddings their ids (an 'ids' array, by saving the matrix as .npz, .h5 or .pt with its ids "
+                                            "beside it), or pass --join row-order"]),
+    "labels ids over CSV embeddings without": (lambda d: eg.io.join_labels(eg.load(d / "plain.csv"), d / "lab_id.csv"),
+                                               lambda d: ["info", d / "plain.csv", "--labels", d / "lab_id.csv"],
+                                               ["give the embeddings their ids (an id column, embgeo.load(..., id_col=COLUMN)), or pass join='row-order'"],
+                                               ["give the embeddings their ids (an id column, --id-col COLUMN), or pass --join row-order"]),
     "labels id column not in the file": (lambda d: eg.io.join_labels(eg.load(d / "x.npy"), d / "lab_id.csv", id_col="key"),
                                          lambda d: ["info", d / "x.npy", "--labels", d / "lab_id.csv", "--labels-id-col", "key"],
                                          ["no id column 'key'", "pass id_col with a column of the labels file"],
@@ -123,8 +131,14 @@ CASES = {
     # the row join of paired inputs (compare, gap, pairs, per-layer files): join='row-order' is --join row-order
     "join ids on one side": (lambda d: eg.compare.compare(eg.load(d / "ids.npz"), eg.load(d / "x.npy")),
                              lambda d: ["compare", d / "ids.npz", d / "x.npy"],
-                             ["(an 'ids' array or embgeo.load(..., id_col=COLUMN)), or pass join='row-order'"],
-                             ["(an 'ids' array or --id-col), or pass --join row-order"]),
+                             ["(an 'ids' array saved beside the matrix in .npz, .h5 or .pt, or 'ids' metadata in safetensors), or pass join='row-order'"],
+                             ["(an 'ids' array saved beside the matrix in .npz, .h5 or .pt, or 'ids' metadata in safetensors), or pass --join row-order"]),
+    "join ids on one side, CSV": (lambda d: eg.compare.compare(eg.load(d / "ids.npz"), eg.load(d / "plain.csv")),
+                                  lambda d: ["compare", d / "ids.npz", d / "plain.csv"],
+                                  ["(an 'ids' array saved beside the matrix in .npz, .h5 or .pt, or 'ids' metadata in safetensors, or an id column "
+                                   "of a CSV/TSV/parquet file, embgeo.load(..., id_col=COLUMN)), or pass join='row-order'"],
+                                  ["(an 'ids' array saved beside the matrix in .npz, .h5 or .pt, or 'ids' metadata in safetensors, or an id column "
+                                   "of a CSV/TSV/parquet file, --id-col COLUMN), or pass --join row-order"]),
     "join a shuffled key column": (lambda d: eg.compare.compare(eg.load(d / "kx.csv"), eg.load(d / "ky.csv")),
                                    lambda d: ["compare", d / "kx.csv", d / "ky.csv"],
                                    ["load each file with embgeo.load(..., id_col='word') to join the rows on it, or join='row-order'"],

@@ -8,8 +8,7 @@ import typer
 
 from embgeo.cli.common import (
     join_option, old_name, only_with, renamed,
-    FailOnOpt, FormatOpt, InputFormatOpt, JoinOpt, LabelsIdOpt, LabelsOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, StackLayoutOpt, emit_result, input_entry,
-    layout_value,
+    FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, LabelsIdOpt, LabelsOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, StackLayoutOpt, emit_result, layout_value,
     message, progress, seed_value,
 )
 
@@ -22,7 +21,7 @@ class EntropyNorm(str, Enum):
     raw = "raw"
 
 
-def _column(ids, n, labels, labels_id_col, col, what, join=None, layer_dimensions=None):
+def _column(ids, n, labels, labels_id_col, col, what, join=None, layer_dimensions=None, fmt=None):
     import numpy as np
 
     from embgeo.errors import EmbgeoError
@@ -30,7 +29,8 @@ def _column(ids, n, labels, labels_id_col, col, what, join=None, layer_dimension
     from embgeo.io.model import EmbeddingSet
 
     # layer_dimensions: the dimension columns of a CSV/TSV/parquet X (a labels column among them is refused)
-    es = join_labels(EmbeddingSet(np.zeros((n, 1)), ids=ids, provenance={"layer_dimensions": layer_dimensions}), labels,
+    # fmt: the format X was read in (a hint on missing ids names where that format keeps them)
+    es = join_labels(EmbeddingSet(np.zeros((n, 1)), ids=ids, provenance={"layer_dimensions": layer_dimensions, "format": fmt}), labels,
                      id_col=labels_id_col, join=join)
     if col not in es.attributes:
         raise EmbgeoError(f"no column '{col}' (columns: {', '.join(sorted(es.attributes)[:12])})", source=str(labels),
@@ -101,6 +101,7 @@ def layers(
     class_col: Annotated[Optional[str], typer.Option("--class", help="Class column of --labels: per-layer linear-probe accuracy and k-NN label overlap.", show_default=False)] = None,
     folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds of --attr and --class.", min=2)] = 5,
     k: Annotated[int, typer.Option("--k", "-k", help="Neighbours of the label overlap (--class).", min=1)] = 10,
+    id_col: IdColOpt = None,
     labels: LabelsOpt = None,
     labels_id_col: LabelsIdOpt = None,
     join: join_option("--labels onto X and the rows of every --views stack onto X's") = None,
@@ -122,7 +123,7 @@ def layers(
     import numpy as np
 
     from embgeo.errors import EmbgeoError
-    from embgeo.io.readers import load_layers
+    from embgeo.io.readers import load_layers, refuse_stack_id_col
     from embgeo.layers import layer_suite
 
     seed = seed_value(seed)
@@ -148,22 +149,24 @@ def layers(
     if x is not None:
         from embgeo.layers.suite import check_layer_stack
 
-        stack = load_layers([x], fmt=input_format, check_finite=False, layout=layout_value(stack_layout))  # check_layer_stack scans once, NaN rows included
+        stack = load_layers([x], fmt=input_format, id_col=id_col, check_finite=False, layout=layout_value(stack_layout))  # check_layer_stack scans once, NaN rows included
+        refuse_stack_id_col(stack, id_col, x)
         check_layer_stack(stack.layers, stack.names, source=x)  # a NaN row or a constant layer: one line naming the layer
         n = stack.layers[0].shape[0]
         inputs.append({"path": x, "key": None, "rows": int(n), "dims": int(stack.layers[0].shape[1])})
         for v in views or []:
-            vs = load_layers([v], fmt=input_format, check_finite=False, layout=layout_value(stack_layout))
+            vs = load_layers([v], fmt=input_format, id_col=id_col, check_finite=False, layout=layout_value(stack_layout))
+            refuse_stack_id_col(vs, id_col, v)
             check_layer_stack(vs.layers, vs.names, source=v)
             view_stacks.append(vs)
             inputs.append({"path": v, "key": None, "rows": int(vs.layers[0].shape[0]), "dims": int(vs.layers[0].shape[1])})
         ids = stack.ids  # the row ids read beside the stack (.npz, .h5, .pt, safetensors), or None
-        dims = stack.provenance.get("layer_dimensions")
+        dims, x_format = stack.provenance.get("layer_dimensions"), stack.provenance.get("format")
         view_stacks = [_view_onto(vs, v, ids, n, x, join) for vs, v in zip(view_stacks, views or [])]
         if group:
-            groups = _column(ids, n, labels, labels_id_col, group, "--group", join, dims)
+            groups = _column(ids, n, labels, labels_id_col, group, "--group", join, dims, x_format)
         if attribute:
-            raw = _column(ids, n, labels, labels_id_col, attribute, "--attr", join, dims)
+            raw = _column(ids, n, labels, labels_id_col, attribute, "--attr", join, dims, x_format)
             try:
                 attr_values = raw.astype(np.float64)
             except ValueError:
@@ -174,7 +177,7 @@ def layers(
                                   "a rank axis needs at least two distinct values", source=str(labels),
                                   hint="pass a column that varies with --attr")
         if class_col:
-            class_values = _column(ids, n, labels, labels_id_col, class_col, "--class", join, dims)
+            class_values = _column(ids, n, labels, labels_id_col, class_col, "--class", join, dims, x_format)
     elif views or group or attribute or class_col:
         raise EmbgeoError("views need the pooled first view X", hint="give X before --views / --group")
     sample_notes: list[str] = []  # the one --sample note (embgeo.validation.sample_note)
@@ -242,7 +245,7 @@ def layers(
                           "entropy_norm": entropy_norm.value, "temperature": temperature, "delta": delta, "dime_perms": dime_perms,
                           "geometry": geometry, "gride_max": gride_max, "overlap_max_k": overlap_max_k, "loss": loss,
                           "attr": attribute, "class": class_col, "folds": folds, "k": k,
-                          "labels": None if labels is None else str(labels), "labels_id_col": labels_id_col, "join": join, "stack_layout": layout_value(stack_layout), "sample": sample,
+                          "id_col": id_col, "labels": None if labels is None else str(labels), "labels_id_col": labels_id_col, "join": join, "stack_layout": layout_value(stack_layout), "sample": sample,
                           "seed": seed, "fail_on": getattr(fail_on, "value", fail_on)},
                 result=res, notes=sample_notes + list(res.notes), fmt=fmt, out=out, title="embgeo layers", fail_on=fail_on)
 

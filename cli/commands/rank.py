@@ -8,8 +8,7 @@ import typer
 
 from embgeo.cli.common import (
     join_option, only_with,
-    DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, JoinOpt, KOpt, LabelsIdOpt, LabelsOpt, MethodOpt,
-    OutOpt, PlotOpt, SampleOpt, SeedOpt, StackLayoutOpt, emit_result, input_entry, message, progress, read_embeddings, save_plot, seed_value, side_output,
+    DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, KOpt, LabelsIdOpt, LabelsOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, StackLayoutOpt, emit_result, input_entry, message, progress, read_embeddings, save_plot, seed_value, side_output,
     split_list, layout_value,
 )
 
@@ -341,7 +340,8 @@ def _rank_layers(files, *, attr, labels, method, transform, group, folds, normal
     # the stack's own row ids (read beside a 3-D file, or joined from per-layer files); the dimension names of
     # per-layer CSV/TSV/parquet files go along so that a labels column that is also a dimension is refused
     rows = EmbeddingSet(np.zeros((n, 1)), ids=stack.ids, attributes=dict(stack.attributes),
-                        provenance={"file": ", ".join(files), "layer_dimensions": stack.provenance.get("layer_dimensions")})
+                        provenance={"file": ", ".join(files), "format": stack.provenance.get("format"),
+                                    "layer_dimensions": stack.provenance.get("layer_dimensions")})
     if labels is not None:
         rows = join_labels(rows, labels, id_col=labels_id_col, join=getattr(join, "value", join))
     y = rows.attribute(attr, numeric=True)

@@ -140,6 +140,27 @@ def index_like_columns(matrix: np.ndarray, block_rows: int = 65536) -> list[tupl
     return out
 
 
+#: the formats whose row ids come from a column (``id_col``); the others keep them in an ``ids`` array
+TABULAR_FORMATS = ("csv", "tsv", "parquet")
+
+
+def where_ids(formats=()) -> str:
+    """Where row ids come from, for inputs read in ``formats`` (``None`` entries: unknown), as a hint
+    names them: a column of a CSV/TSV/parquet file (``embgeo.load(..., id_col=COLUMN)`` / ``--id-col
+    COLUMN``) or an ``ids`` array saved beside the matrix (.npz, .h5, .pt, safetensors metadata),
+    both when the formats are unknown or mixed."""
+    known = {f for f in formats if f}
+    column = either("embgeo.load(..., id_col=COLUMN)", "--id-col COLUMN")
+    array = "an 'ids' array saved beside the matrix in .npz, .h5 or .pt, or 'ids' metadata in safetensors"
+    if known and known <= set(TABULAR_FORMATS):
+        return f"an id column, {column}"
+    if known == {"npy"}:
+        return "an 'ids' array, by saving the matrix as .npz, .h5 or .pt with its ids beside it"
+    if known and not known & set(TABULAR_FORMATS):
+        return array
+    return f"{array}, or an id column of a CSV/TSV/parquet file, {column}"
+
+
 def use_id_col(name: str | None = None) -> str:
     """``--id-col NAME`` as the caller writes it (``id_col='NAME'`` from Python)."""
     return either(f"id_col={name!r}", f"--id-col {name!r}") if name is not None else either("id_col='NAME'", "--id-col NAME")

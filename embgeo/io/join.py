@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from embgeo.errors import EmbgeoError, either, setting
-from embgeo.io.common import ids_as_text
+from embgeo.io.common import ids_as_text, where_ids
 
 __all__ = ["JOINS", "Aligned", "RowOrder", "check_join", "check_key_columns", "row_orders", "align_rows", "align_sets", "input_ids",
            "input_name"]
@@ -59,7 +59,7 @@ class RowOrder:
     join: str
 
 
-def _row_order() -> str:
+def row_order_setting() -> str:
     """``join='row-order'`` from Python, ``--join row-order`` on the command line."""
     return setting("join", "row-order")
 
@@ -70,9 +70,9 @@ def _key_ids(column: str) -> str:
     return either(f"load each file with embgeo.load(..., {setting('id_col', column)})", f"pass --id-col {column}")
 
 
-def _ids_from_column() -> str:
-    """The ids of a CSV/TSV/parquet input: ``embgeo.load(..., id_col=COLUMN)`` in Python, ``--id-col`` on the command line."""
-    return either("embgeo.load(..., id_col=COLUMN)", "--id-col")
+def _where_ids(sets) -> str:
+    """Where the ids of these inputs would come from (:func:`embgeo.io.common.where_ids` of their formats)."""
+    return where_ids([(getattr(s, "provenance", None) or {}).get("format") for s in sets])
 
 
 def check_join(join) -> str:
@@ -167,12 +167,12 @@ def check_key_columns(sets, *, join=None, names=None) -> None:
                     else f"column '{c0}' of {names[0]} and column '{c_off}' of {names[off]}")
             if any(_headerless(s) for s in sets):
                 fix = (f"the files have no header line: add one that names this column in every file (e.g. 'word,…') and {_key_ids('word')} "
-                       f"to join the rows on it, or pass {_row_order()} if row i of every input is the same item")
+                       f"to join the rows on it, or pass {row_order_setting()} if row i of every input is the same item")
             elif c_off == c0:
-                fix = f"{_key_ids(c0)} to join the rows on it, or {_row_order()} if row i of every input is the same item"
+                fix = f"{_key_ids(c0)} to join the rows on it, or {row_order_setting()} if row i of every input is the same item"
             else:
                 fix = (f"give the column one name in every file and {_key_ids('NAME')} to join the rows on it, "
-                       f"or pass {_row_order()} if row i of every input is the same item")
+                       f"or pass {row_order_setting()} if row i of every input is the same item")
             raise EmbgeoError(f"no input carries row ids, but {cols} hold the same {len(cells0)} unique values "
                               f"in another order (first row: '{cells0[0]}' vs '{match[off][1][0]}'), so a join by row order would pair different items",
                               source=names[off], hint=fix)
@@ -200,19 +200,19 @@ def row_orders(sets, *, join=None, names=None) -> RowOrder:
         for name, s in zip(names[1:], sets[1:]):
             if _rows(s) != n0:
                 raise EmbgeoError(f"has {_rows(s)} rows but {names[0]} has {n0}, and the rows are joined by row order", source=name,
-                                  hint=f"give both inputs ids (an 'ids' array or {_ids_from_column()}) so that rows are joined by id, or compare files of the same rows")
+                                  hint=f"give both inputs ids ({_where_ids(sets)}) so that rows are joined by id, or compare files of the same rows")
         return RowOrder(tuple(None for _ in sets), ids[0] if have[0] else None, "row order")
     if not all(have):
         without = [n for n, h in zip(names, have) if not h]
         withids = [n for n, h in zip(names, have) if h]
         raise EmbgeoError(f"{', '.join(withids)} carry row ids but {', '.join(without)} do not, so their rows cannot be matched by id",
-                          source=without[0], hint=f"give every input ids (an 'ids' array or {_ids_from_column()}), or pass {_row_order()} if the rows are in the same order")
+                          source=without[0], hint=f"give every input ids ({_where_ids(sets)}), or pass {row_order_setting()} if the rows are in the same order")
     for name, iv in zip(names, ids):
         uniq, counts = np.unique(iv, return_counts=True)
         if uniq.size < iv.size:
             rep = uniq[counts > 1]
             raise EmbgeoError(f"{iv.size - uniq.size} repeated ids (first: {', '.join(repr(str(r)) for r in rep[:3])}): rows cannot be matched by id",
-                              source=name, hint=f"make the ids unique (or drop the repeated rows) before comparing, or pass {_row_order()} if the rows are in the same order")
+                              source=name, hint=f"make the ids unique (or drop the repeated rows) before comparing, or pass {row_order_setting()} if the rows are in the same order")
     ref = ids[0]
     ref_list = ref.tolist()
     ref_set = set(ref_list)
@@ -228,7 +228,7 @@ def row_orders(sets, *, join=None, names=None) -> RowOrder:
                 parts.append(f"{len(only_other)} of the {iv.size} ids of {name} are not in {names[0]} (first: {', '.join(repr(v) for v in only_other[:3])})")
             raise EmbgeoError("the ids do not match: " + "; ".join(parts), source=name,
                               hint="compare embeddings of the same items (filter both files to the shared ids first), "
-                                   f"or pass {_row_order()} if the rows are in the same order")
+                                   f"or pass {row_order_setting()} if the rows are in the same order")
     orders = [None]
     for iv in ids[1:]:
         pos = {v: j for j, v in enumerate(iv.tolist())}

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from embgeo.errors import EmbgeoError, either, param, setting
-from embgeo.io.common import not_utf8
+from embgeo.io.common import not_utf8, where_ids
+from embgeo.io.join import row_order_setting
 from embgeo.io.model import EmbeddingSet, dimension_columns
 from embgeo.io.text import INDEX_NAMES, cell_kind, column_array
 
@@ -116,14 +117,10 @@ def _labels_id() -> str:
     return param("id_col", "--labels-id-col")
 
 
-def _row_order() -> str:
-    return setting("join", "row-order")
-
-
-def _embedding_ids() -> str:
-    """Where the embeddings' ids come from: ``embgeo.load(..., id_col=…)`` in Python (``id_col`` of
-    :func:`join_labels` is the labels file's column), ``--id-col`` on the command line."""
-    return either("embgeo.load(..., id_col=COLUMN)", "--id-col")
+def _embedding_ids(es: EmbeddingSet) -> str:
+    """Where the embeddings' ids come from, for the format they were read in (``id_col`` of
+    :func:`join_labels` is the labels file's column): :func:`embgeo.io.common.where_ids`."""
+    return where_ids([es.provenance.get("format")])
 
 
 def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None = None, join: str | None = None) -> EmbeddingSet:
@@ -164,7 +161,7 @@ def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None
             named = either(setting("id_col", name), f"--labels-id-col {name!r}")
             raise EmbgeoError(f"column {_column_label(header, j)} is named like a row index or id column but not 'id', so it is not known "
                               "whether the rows join on it or by row order", source=src,
-                              hint=f"pass {named} to join on it, or {_row_order()} if the rows are in the same order as the embeddings")
+                              hint=f"pass {named} to join on it, or {row_order_setting()} if the rows are in the same order as the embeddings")
     cols = list(zip(*rows))
     table_ids = [c.strip() for c in cols[header.index(key)]] if key is not None else None
     n = es.n_samples
@@ -176,8 +173,8 @@ def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None
                                   hint="add a header line naming the columns (e.g. 'score') above the data; the first line of a labels file is always its header")
             raise EmbgeoError(f"has {len(rows)} rows but the embeddings have {n} ({header_note(header)}); "
                               "a join by row order needs the same rows in the same order",
-                              source=src, hint=either("give both sides ids (the embeddings: embgeo.load(..., id_col=COLUMN); the labels file: an 'id' column)",
-                                                 "give both files ids (--id-col / an 'id' column)") + " or make the row counts equal")
+                              source=src, hint=f"give both sides ids (the embeddings: {_embedding_ids(es)}; the labels file: an 'id' column) "
+                                   "or make the row counts equal")
         order = np.arange(n)
         how = "row order"
     elif key is None:  # the embeddings have ids (or a join by id was asked)
@@ -185,7 +182,7 @@ def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None
             raise EmbgeoError(f"has no id column to join on: {header_note(header)}, but it holds numbers, not column names (a file without a header?)",
                               source=src, hint="add a header line naming the columns (e.g. 'id,score'), with an 'id' column holding the embedding ids")
         raise EmbgeoError("has no id column to join on" + (" but the embeddings carry ids" if es.ids is not None else ""), source=src,
-                          hint=f"add an 'id' column (or name it with {_labels_id()}), or pass {_row_order()} if the rows are in the same order")
+                          hint=f"add an 'id' column (or name it with {_labels_id()}), or pass {row_order_setting()} if the rows are in the same order")
     else:
         pos = {}
         for i, t in enumerate(table_ids):
@@ -195,7 +192,7 @@ def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None
         if es.ids is None:
             if sorted(pos) != sorted(str(i) for i in range(n)):
                 raise EmbgeoError(f"has an id column '{key}' but the embeddings carry no ids to match it", source=src,
-                                  hint=f"load the embeddings with their ids ({_embedding_ids()}), or pass {_row_order()} if the rows are in the same order")
+                                  hint=f"give the embeddings their ids ({_embedding_ids(es)}), or pass {row_order_setting()} if the rows are in the same order")
             order = np.asarray([pos[str(i)] for i in range(n)])
             how = "row number"
         else:

@@ -10,6 +10,7 @@ of a reader is an :class:`~embgeo.errors.EmbgeoError` naming the file. Nothing i
 from __future__ import annotations
 
 import csv
+import dataclasses
 import os
 import struct
 import zipfile
@@ -306,6 +307,7 @@ def load_layers(specs: list[str], *, fmt: str | None = None, id_col: str | None 
                                            f"(e.g. torch.stack(hidden_states, dim=1)), or {setting('layout', 'layers-first', '--stack-layout')} "
                                            "if it really holds more layers than rows")
                 stack = LayerStack.from_array(arr, source=str(path), ids=ids)
+                stack = dataclasses.replace(stack, provenance={**stack.provenance, "format": fmt1})
                 if check_finite:
                     refuse_nonfinite_layers(stack.layers, stack.names, [str(path)] * len(stack.layers))
                 return stack
@@ -323,11 +325,11 @@ def load_layers(specs: list[str], *, fmt: str | None = None, id_col: str | None 
     if check_finite:  # each file before the join: the row named is the file's own
         refuse_nonfinite_layers([s.matrix for s in sets], [s.provenance["name"] for s in sets], [s.source for s in sets])
     stack = LayerStack.from_sets(sets, join=join)
+    formats = {s.provenance.get("format") for s in sets}
+    extra = {"format": formats.pop() if len(formats) == 1 else None}  # where the row ids came from (hints name it)
     if named:
-        import dataclasses
-
-        stack = dataclasses.replace(stack, provenance={**stack.provenance, "layer_dimensions": named})
-    return stack
+        extra["layer_dimensions"] = named
+    return dataclasses.replace(stack, provenance={**stack.provenance, **extra})
 
 
 def refuse_stack_id_col(stack: LayerStack, id_col: str | None, source: str) -> None:

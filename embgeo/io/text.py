@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError, param, setting
+from embgeo.errors import EmbgeoError, either, param, setting
 from embgeo.io.common import COMMA_NUMBER, MISSING, cell_kind, column_array  # noqa: F401  (re-exported: labels, columnar, model)
 from embgeo.io.common import is_plain_number as is_number
 from embgeo.io.common import index_column_error, index_like_columns, no_key, not_utf8, plain_floats, use_id_col
@@ -170,7 +170,8 @@ def _bad_cell(values: list[str], names: list[str], line: int) -> EmbgeoError:
                                    "decimal commas (or thousands separators)", hint="write numbers with '.' as the decimal point and no thousands separator")
             what = "an empty cell" if not v.strip() else f"non-numeric value {v.strip()[:30]!r}"
             return EmbgeoError(f"line {line}, column '{name}': {what} in a numeric column",
-                               hint="fix the value or remove the row; embgeo.io.load(..., bad_cells='nan') reads it as NaN")
+                               hint=either("fix the value or remove the row; embgeo.io.load(..., bad_cells='nan') reads it as NaN",
+                                          "fix the value (nan for a missing one) or remove the row"))
     return EmbgeoError(f"line {line}: a value could not be read")  # pragma: no cover
 
 
