@@ -410,7 +410,7 @@ class IntrinsicReport(Result):
             m = getattr(self, name)
             if m is not None:
                 add(name, m.dimension, *interval_of(m), "dims", method=f"levina_bickel_k{m.k1}_{m.k2}" if m.k1 != m.k2 else "levina_bickel",
-                    k=m.k2, read=rec is not None and rec.metric == name)
+                    k_min=m.k1, k=m.k2, read=rec is not None and rec.metric == name)  # averaged over k_min…k neighbours
         for name in self._other_estimators():
             r = getattr(self, name)
             add(name, float(r.dimension), *interval_of(r), "dims", method=name, read=rec is not None and rec.metric == name)
