@@ -14,10 +14,21 @@ import json
 
 import numpy as np
 import pytest
-
 from embgeo.datasets import path
+
 from embgeo.errors import EmbgeoError
-from embgeo.hyperbolic.graphs import check_hierarchy, hierarchy_from_edges, read_hierarchy, transitive_closure
+from embgeo.hyperbolic.edgefiles import (
+    column_word,
+    header_orientation,
+    is_edge_header,
+    read_edge_file,
+)
+from embgeo.hyperbolic.graphs import (
+    check_hierarchy,
+    hierarchy_from_edges,
+    read_hierarchy,
+    transitive_closure,
+)
 from tests._cli import one_line
 
 
@@ -220,3 +231,137 @@ def test_report_says_when_the_header_decided_the_direction(tmp_path, run_cli):
     res = run_cli(["report", tmp_path / "x.npy", "--edges", _write(tmp_path, "n.csv", "id1,id2", chain), "--map", "none",
                    "--md", tmp_path / "r2.md"])
     assert res.code == 0 and "from the header" not in res.stderr, res.stderr
+
+
+# --------------------------------------------------------------------------- 5. header names as real files spell them
+# One rule (edgefiles.column_word), not a list: lower case, separators (_ - . space) dropped, ONE trailing
+# qualifier (id, ids, name, node, key, synset, label, term) dropped, plurals read as the word.
+
+
+def _multi_parent_dag() -> list[tuple[str, str]]:
+    """(child, parent) pairs the auto rule reads the other way round: x has four parents (four sinks, one source)."""
+    return [("x", p) for p in "abcd"] + [("y", "a"), ("z", "b")]
+
+
+@pytest.mark.parametrize("header, stated", [
+    ("child_id,parent_id", "child-parent"), ("ChildID,ParentID", "child-parent"), ("child id,parent id", "child-parent"),
+    ("child_name,parent_name", "child-parent"), ("Child-Key,Parent.Label", "child-parent"), ("children,parents", "child-parent"),
+    ("hyponym_synset,hypernym_synset", "child-parent"), ("subclass_term,SuperClass_Term", "child-parent"),
+    ("parent_node,child_node", "parent-child"), ("parent_ids,child_ids", "parent-child"), ("Hypernyms,Hyponyms", "parent-child"),
+    ("ancestor_label,descendant_label", "parent-child"), ("broader_term,narrower_term", "parent-child"),
+])
+def test_spelled_direction_headers_read_as_the_canonical_one(tmp_path, run_cli, header, stated):
+    assert header_orientation(header.split(",")) == stated and is_edge_header(header.split(","))
+    pairs = _multi_parent_dag()
+    rows = pairs if stated == "child-parent" else [(p, c) for c, p in pairs]
+    canon = "child,parent" if stated == "child-parent" else "parent,child"
+    f, ref = _write(tmp_path, "spelled.csv", header, rows), _write(tmp_path, "canon.csv", canon, rows)
+    h, r = read_hierarchy(f), read_hierarchy(ref)
+    # the header decides (auto alone would flip this DAG), as the canonical header does
+    assert (h.orientation, h.orientation_from, h.auto_orientation) == (stated, "header", "parent-child" if stated == "child-parent" else "child-parent")
+    assert h.header == tuple(x.strip() for x in header.split(","))  # the names as written, for the messages
+    assert _named_pairs(h) == _named_pairs(r) == set(pairs) and (h.n_nodes, h.n_edges) == (r.n_nodes, r.n_edges) == (7, 6)
+    assert "child_id" not in {str(x) for x in h.ids} and all(str(x) not in header for x in h.ids if len(str(x)) > 1)
+    # hyperbolic eval: the same MAP and mean rank as under the canonical header, the settings name the header
+    emb = _embedding(tmp_path, sorted({x for p in pairs for x in p}))
+    j, jr = _eval_json(run_cli, emb, f), _eval_json(run_cli, emb, ref)
+    assert j["results"]["map"] == jr["results"]["map"] and j["results"]["mean_rank"] == jr["results"]["mean_rank"]
+    assert 0 < j["results"]["map"] <= 1
+    assert (j["settings"]["orientation_read"], j["settings"]["orientation_from"]) == (stated, "header")
+    # a contradicting --orientation names the header as written
+    other = "parent-child" if stated == "child-parent" else "child-parent"
+    one_line(run_cli(["hyperbolic", "eval", emb, f, "--orientation", other]), f"the header '{header.split(',')[0]},{header.split(',')[1]}'")
+
+
+@pytest.mark.parametrize("header", ["child_id,parent_id", "ChildID,ParentID", "child_name,parent_name", "children,parents",
+                                    "hyponym_synset,hypernym_synset"])
+def test_spelled_headers_give_the_same_combinatorial_and_delta_numbers(tmp_path, run_cli, header):
+    tree = _tree(40, seed=11)
+    out = []
+    for name, head in (("spelled.csv", header), ("canon.csv", "child,parent")):
+        f = _write(tmp_path, name, head, tree)
+        res = run_cli(["hyperbolic", "combinatorial", f, "--format", "json", "--seed", "0"])
+        assert res.code == 0, res.stderr
+        d = run_cli(["hyperbolic", "delta", f, "--format", "json"])
+        assert d.code == 0, d.stderr
+        out.append((json.loads(res.stdout)["results"], json.loads(d.stdout)["results"]))
+    (a, da), (b, db) = out
+    assert a["n_graph_edges"] == b["n_graph_edges"] == 39  # the header is no edge: 40 nodes, 39 edges
+    assert a["map_sala"] == b["map_sala"] and a["distortion_mean"] == b["distortion_mean"]
+    assert da["n_rows"] == db["n_rows"] == 40 and da["diameter"] == db["diameter"] > 0 and da["delta"] == db["delta"] == 0
+
+
+@pytest.mark.parametrize("header, canon", [("source_id,target_id", "source,target"), ("node_1,node_2", "node1,node2"),
+                                           ("Source Node,Target Node", "source,target"), ("src_key,dst_key", "src,dst"),
+                                           ("from_name,to_name", "from,to"), ("u_id,v_id", "u,v"), ("sourceid,targetid,Weight", "id1,id2,weight")])
+def test_spelled_neutral_headers_stay_neutral(tmp_path, run_cli, header, canon):
+    assert is_edge_header(header.split(",")) and header_orientation(header.split(",")) is None
+    chain = [(f"c{k}", f"c{k + 1}") for k in range(9)]  # auto reads it child → parent; a neutral header keeps that
+    rows = [(a, f"{b},1") for a, b in chain] if header.endswith("Weight") else chain
+    f, ref = _write(tmp_path, "n.csv", header, rows), _write(tmp_path, "c.csv", canon, rows)
+    h, r = read_hierarchy(f, closure=True), read_hierarchy(ref, closure=True)
+    assert (h.orientation, h.orientation_from) == (r.orientation, r.orientation_from) == ("child-parent", "auto")
+    assert _named_pairs(h) == _named_pairs(r) and (h.n_nodes, h.n_edges) == (10, 45)  # the closure of a 10-chain
+    assert (read_hierarchy(f).weights is not None) == header.endswith("Weight")  # the closure has no weights; the edges do
+    emb = _embedding(tmp_path, [f"c{k}" for k in range(10)])
+    j, jr = _eval_json(run_cli, emb, f), _eval_json(run_cli, emb, ref)
+    assert j["results"]["map"] == jr["results"]["map"] and j["settings"]["orientation_from"] == "auto"
+
+
+def test_spelled_headers_in_a_whitespace_edges_file(tmp_path):
+    tree = _tree(12, seed=5)
+    for header, listing in (("child_id parent_id", tree), ("ParentNode ChildNode", [(p, c) for c, p in tree]),
+                            ("node_1 node_2", tree)):
+        f = _write(tmp_path, "t.edges", header, listing, sep=" ")
+        e = read_edge_file(f)
+        assert e.header == tuple(header.split()) and e.header_line == 1 and len(e.us) == 11 and e.lines[0] == 2
+        h = read_hierarchy(f)
+        assert _named_pairs(h) == set(tree) and h.n_nodes == 12
+        assert h.orientation_from == ("auto" if header.startswith("node") else "header")
+    # integer ids under a spelled header: the header, not a line to refuse
+    g = _write(tmp_path, "ints.edges", "child_id parent_id", [(1, 0), (2, 0), (3, 1)], sep=" ")
+    assert _named_pairs(read_hierarchy(g)) == {("1", "0"), ("2", "0"), ("3", "1")}
+
+
+def test_column_word_the_rule():
+    assert [column_word(x) for x in ("ChildID", "child id", "child_name", "Parent-Node", "parent.key", "hyponym_synset",
+                                     "children", "Parents", "child_ids", "subclasses", "source_id", "node_1", "Node 2", "U_ID")] == \
+        ["child", "child", "child", "parent", "parent", "hyponym", "child", "parent", "child", "subclass", "source", "node1", "node2", "u"]
+    # one qualifier only, and only when something is left; containing a word is not being it
+    assert [column_word(x) for x in ("child_id_name", "id", "name", "node", "childhood", "Parenting", "grandchild", "dog")] == \
+        ["childidname", "id", "name", "node", "childhood", "parenting", "grandchild", "dog"]
+    assert [column_word(x) for x in ("us", "vs", "child.n.01")] == ["us", "vs", "childn01"]  # no plural of a short word
+
+
+# --------------------------------------------------------------------------- 6. what stays data
+@pytest.mark.parametrize("first", ["dog,animal", "childhood,parenting", "grandchild,grandparent", "child_of,parent_of",
+                                   "child.n.01,parent.n.01", "id,name", "us,vs"])
+def test_node_names_on_line_one_are_no_header(tmp_path, run_cli, first):
+    assert not is_edge_header(first.split(",")) and header_orientation(first.split(",")) is None
+    tree = _tree(10, seed=3)
+    a, b = first.split(",")
+    # .edges: line 1 is an edge like the others (one more edge, two more nodes)
+    f = _write(tmp_path, "t.edges", "", [(a, b), *tree], sep=" ")
+    e = read_edge_file(f)
+    assert e.header is None and (e.us[0], e.vs[0]) == (a, b) and len(e.us) == 10 and e.lines[0] == 1
+    assert read_hierarchy(f).n_nodes == 12
+    # a .csv with weights: a numeric third field makes line 1 evidently data
+    g = tmp_path / "w.csv"
+    g.write_text(f"{a},{b},2\n" + "".join(f"{c},{p},1\n" for c, p in tree))
+    e = read_edge_file(g)
+    assert e.header is None and (e.us[0], e.vs[0]) == (a, b) and e.weights[0] == 2.0 and len(e.us) == 10
+    # a .csv without weights: header or edge? still refused, not taken for a header
+    c = _write(tmp_path, "c.csv", first, tree)
+    with pytest.raises(EmbgeoError, match="is a header or an edge"):
+        read_edge_file(c)
+    one_line(run_cli(["hyperbolic", "combinatorial", c]), "is a header or an edge")
+
+
+def test_a_numeric_third_field_keeps_a_spelled_header_line_data(tmp_path):
+    # the weight rule is unchanged: a third field that is a number makes line 1 an edge, whatever its names
+    g = tmp_path / "w.csv"
+    g.write_text("child_id,parent_id,3\n" + "".join(f"{c},{p},1\n" for c, p in _tree(6)))
+    assert not is_edge_header(["child_id", "parent_id", "3"])
+    e = read_edge_file(g)
+    assert e.header is None and (e.us[0], e.vs[0], e.weights[0]) == ("child_id", "parent_id", 3.0)
+    assert is_edge_header(["child_id", "parent_id", "weight"]) and is_edge_header(["Child ID", "Parent ID", "Edge Weight"])

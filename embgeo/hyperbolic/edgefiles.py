@@ -4,6 +4,7 @@ Public API (also importable from :mod:`embgeo.hyperbolic.graphs`, as before the 
 
     EDGE_COLUMNS                        the column pairs that make line 1 an edge-list header
     CHILD_COLUMNS, PARENT_COLUMNS       the column names that state the direction of the edges
+    column_word(name) -> str            the word a header name stands for (the rule below)
     is_edge_header(fields) -> bool
     header_orientation(fields) -> "child-parent" | "parent-child" | None
     read_edge_file(path) -> EdgeFile    ids as text, weights parsed, file lines, the header
@@ -14,14 +15,27 @@ Formats:
   line; ``#`` and ``%`` start comments (Network Repository ``.edges`` files);
 - **CSV edge lists** ``id1,id2[,weight]`` (``mammal_closure.csv``: each row hyponym → ancestor).
   Line 1 of a ``.csv`` is an edge-list header (:func:`is_edge_header`: ``id1,id2``, ``u,v``,
-  ``source,target`` … of :data:`EDGE_COLUMNS`, any case) or evidently data (two integer ids,
-  or a numeric weight); a first line that may be either (``a,b``) is refused. In other files a
-  first line of edge-column names is skipped; one of other names over integer ids is refused.
+  ``source,target`` … of :data:`EDGE_COLUMNS`, spelled as the rule below allows) or evidently
+  data (two integer ids, or a numeric weight); a first line that may be either (``a,b``) is
+  refused. In other files a first line of edge-column names is skipped; one of other names over
+  integer ids is refused.
 
 A header whose first two names state the direction (:func:`header_orientation`: a name of
 :data:`CHILD_COLUMNS` and one of :data:`PARENT_COLUMNS`, e.g. ``child,parent``,
 ``hyponym,hypernym``, ``ancestor,descendant``) says how the edges are listed; the neutral ones
 (``id1,id2``, ``u,v``, ``source,target`` …) do not.
+
+Column names are compared by one rule (:func:`column_word`), not by a list of spellings: a name
+is put in lower case, its separators (``_``, ``-``, ``.``, spaces) are dropped, then ONE
+trailing qualifier among ``id``, ``ids``, ``name``, ``node``, ``key``, ``synset``, ``label``,
+``term`` (only when something is left), and a plural of a word of three letters or more
+(``children``, ``parents``, ``subclasses``) stands for the word. So ``child_id,parent_id``,
+``ChildID,ParentID``, ``child id,parent id``, ``parent_node,child_node``,
+``hyponym_synset,hypernym_synset`` and ``children,parents`` state the direction as
+``child,parent`` does, and ``source_id,target_id`` or ``node_1,node_2`` are the neutral
+``source,target`` and ``node1,node2``. Names that merely contain a word are not it
+(``childhood,parenting``, ``grandchild,grandparent``), and two node names (``dog,animal``) stay
+an edge. A third column, if any, is the weight column's name (not a number).
 
 Building the graph from the edges (ids, orientation, repeated edges) is :mod:`embgeo.hyperbolic.graphs`.
 """
@@ -35,19 +49,28 @@ import numpy as np
 
 from embgeo.errors import EmbgeoError
 
-__all__ = ["EDGE_COLUMNS", "CHILD_COLUMNS", "PARENT_COLUMNS", "EdgeFile", "is_edge_header", "header_orientation", "read_edge_file"]
+__all__ = ["CHILD_COLUMNS", "EDGE_COLUMNS", "PARENT_COLUMNS", "EdgeFile", "column_word", "header_orientation", "is_edge_header",
+           "read_edge_file"]
 
 #: header names of the lower end of an edge (the child) and of its upper end (the parent), in
 #: lower case: a header naming one of each, in either order, states the direction of the edges
+#: (names are compared after :func:`column_word`: ``child_id``, ``ParentName``, ``children`` … count)
 CHILD_COLUMNS = ("child", "hyponym", "descendant", "subclass", "narrower")
 PARENT_COLUMNS = ("parent", "hypernym", "ancestor", "superclass", "broader")
-#: the column pairs that make a first line an edge-list header (compared in lower case); any pair
-#: of a child and a parent name (:func:`header_orientation`) is one too
+#: the column pairs that make a first line an edge-list header (names compared after
+#: :func:`column_word`: ``source_id,target_id``, ``node_1,node_2`` …); any pair of a child and a
+#: parent name (:func:`header_orientation`) is one too
 EDGE_COLUMNS = (("id1", "id2"), ("u", "v"), ("source", "target"), ("src", "dst"), ("child", "parent"), ("parent", "child"),
                 ("from", "to"), ("node1", "node2"), ("hyponym", "hypernym"), ("hypernym", "hyponym"),
                 ("descendant", "ancestor"), ("ancestor", "descendant"))
 _HEADER_WORDS = {"id1", "id2", "u", "v", "source", "target", "src", "dst", "from", "to", "node1", "node2", "weight", "w",
                  *CHILD_COLUMNS, *PARENT_COLUMNS}
+_WORDS = _HEADER_WORDS | {x for pair in EDGE_COLUMNS for x in pair}
+#: the trailing qualifiers :func:`column_word` drops (one of them), longest first
+_QUALIFIERS = ("synset", "label", "name", "node", "term", "ids", "key", "id")
+_SEPARATORS = str.maketrans("", "", "_-. ")
+#: plurals of the words of three letters or more that do not end in a digit (``u``, ``id1`` have none)
+_PLURALS = {"children": "child", **{w + ("es" if w.endswith(("s", "x")) else "s"): w for w in _WORDS if len(w) >= 3 and not w[-1].isdigit()}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,20 +92,48 @@ def _names(fields) -> list[str]:
     return [str(x).strip().lstrip("\ufeff").strip("\"") for x in fields]
 
 
+def column_word(name) -> str:
+    """The word a header column ``name`` stands for, for matching against :data:`EDGE_COLUMNS`,
+    :data:`CHILD_COLUMNS` and :data:`PARENT_COLUMNS`: in lower case, without separators (``_``,
+    ``-``, ``.``, spaces), without ONE trailing qualifier among ``id``, ``ids``, ``name``, ``node``,
+    ``key``, ``synset``, ``label``, ``term`` (only when something is left), and a plural of a word
+    of three letters or more in the word's place (``children`` → ``child``, ``subclasses`` →
+    ``subclass``). ``"ChildID"``, ``"child id"``, ``"child_name"`` → ``"child"``; ``"node_1"`` →
+    ``"node1"``; ``"source_id"`` → ``"source"``. A name that no rule turns into a known word comes
+    back in lower case without separators (``"Childhood"`` → ``"childhood"``): containing a word is
+    not being it."""
+    s = _names([name])[0].lower().translate(_SEPARATORS)
+    candidates = [s] + [s[: -len(q)] for q in _QUALIFIERS if s.endswith(q) and len(s) > len(q)][:1]
+    for c in candidates:
+        c = _PLURALS.get(c, c)
+        if c in _WORDS:
+            return c
+    return s
+
+
+def _words(fields) -> list[str]:
+    return [column_word(x) for x in _names(fields)]
+
+
 def is_edge_header(fields) -> bool:
     """Whether ``fields`` (line 1, split) is an edge-list header: the first two names one of
-    :data:`EDGE_COLUMNS` or a child and a parent name (any case), and at most a third, the weight
-    column's (not a number)."""
+    :data:`EDGE_COLUMNS` or a child and a parent name, compared after :func:`column_word` (any case,
+    ``source_id,target_id``, ``child_id,parent_id``, ``node_1,node_2``, ``ChildID,ParentID`` …), and
+    at most a third, the weight column's (not a number). Two node names (``dog,animal``) or names
+    that merely contain a word (``childhood,parenting``) are no header."""
     f = _names(fields)
-    return (len(f) in (2, 3) and ((f[0].lower(), f[1].lower()) in EDGE_COLUMNS or header_orientation(f) is not None)
+    return (len(f) in (2, 3) and (tuple(_words(f[:2])) in EDGE_COLUMNS or header_orientation(f) is not None)
             and (len(f) == 2 or bool(f[2]) and not _is_float(f[2])))
 
 
 def header_orientation(fields) -> str | None:
     """How a header lists the edges: ``"child-parent"`` when its first two names are a child name
     (:data:`CHILD_COLUMNS`) then a parent name (:data:`PARENT_COLUMNS`), ``"parent-child"`` the other
-    way round (any case), ``None`` for a neutral header (``id1,id2``, ``u,v``, ``source,target`` …)."""
-    f = [x.lower() for x in _names(fields)[:2]]
+    way round, ``None`` for a neutral header (``id1,id2``, ``u,v``, ``source,target`` …). Names are
+    compared after :func:`column_word`: ``child_id,parent_id``, ``ChildID,ParentID``,
+    ``parent_node,child_node``, ``hyponym_synset,hypernym_synset``, ``children,parents`` state the
+    direction as ``child,parent`` does."""
+    f = _words(_names(fields)[:2])
     if len(f) < 2:
         return None
     if f[0] in CHILD_COLUMNS and f[1] in PARENT_COLUMNS:
@@ -116,7 +167,7 @@ def _parse_lines(path: Path):
             continue
         parts = [p.strip() for p in line.split(",")] if (is_csv or "," in line) else line.split()
         if first is None:
-            if is_edge_header(parts) or (not is_csv and len(parts) >= 2 and {p.lower() for p in parts[:2]} <= _HEADER_WORDS):
+            if is_edge_header(parts) or (not is_csv and len(parts) >= 2 and set(_words(parts[:2])) <= _HEADER_WORDS):
                 first = False
                 header = (lineno, tuple(_names(parts)))
                 continue  # a header row
