@@ -44,7 +44,7 @@ def test_compare_json_contract_and_verdict(run_cli, perturbed):
     assert res["cka_linear"]["ci_low"] <= res["cka_linear"]["value"] <= res["cka_linear"]["ci_high"]
     assert res["cka_linear"]["null_high"] < 0.2
     assert doc["verdict"]["status"] == "ok" and doc["verdict"]["decided_by"] == "mutual_knn"
-    assert doc["settings"]["n_boot"] == 10 and doc["settings"]["seed"] == 0
+    assert doc["settings"]["bootstrap"] == 10 and doc["settings"]["seed"] == 0
 
 
 def test_compare_gate_and_tidy_csv(run_cli, perturbed):

@@ -98,6 +98,30 @@ def _flat_keys(obj, prefix=""):
     return keys
 
 
+#: settings that record what the run derived, not an option: the engine of uniformity/gap and the edge
+#: orientation train/eval read (with where it came from)
+DERIVED_SETTINGS = {"engine", "orientation_read", "orientation_from"}
+
+
+def _option_names(name: str) -> set:
+    """The command's options (and the root's: --seed, --device …) as settings keys: ``--id-col`` is ``id_col``,
+    a ``--x/--no-x`` or ``--no-x`` flag ``x``."""
+    import typer
+
+    from embgeo.cli.app import app
+
+    root = typer.main.get_command(app)
+    cmds = [root]
+    for part in name.replace(" --layers", "").split():
+        cmds.append(cmds[-1].commands[part])
+    out = set()
+    for c in (cmds[0], cmds[-1]):
+        for p in c.params:
+            names = [o[2:].replace("-", "_") for o in p.opts if o.startswith("--")]
+            out.update(names + [n[3:] for n in names if n.startswith("no_")])  # --no-mlp is recorded as mlp: false
+    return out
+
+
 @pytest.mark.parametrize("name", COMMANDS)
 def test_command_follows_the_contract(name, data, run_cli):
     args = _args(name, data)
@@ -112,6 +136,10 @@ def test_command_follows_the_contract(name, data, run_cli):
     assert isinstance(doc["settings"], dict) and doc["settings"]
     if name not in ("info",):
         assert "seed" in doc["settings"], (name, sorted(doc["settings"]))
+    # every setting is recorded under its option's name (--bootstrap is "bootstrap" in every command),
+    # but for the few values the run derives (which engine ran, how the edges were oriented)
+    foreign = sorted(set(doc["settings"]) - _option_names(name) - DERIVED_SETTINGS)
+    assert not foreign, f"{name}: settings keys that name no option of the command: {foreign}"
     v = doc["verdict"]
     assert set(v) == {"status", "reason", "fix", "decided_by"} and v["status"] in ("ok", "warn", "bad", "info") and v["reason"]
     assert isinstance(doc["notes"], list) and all(isinstance(n, str) for n in doc["notes"])

@@ -159,7 +159,7 @@ def compare(
     if res.pairs and res.pairs[0].join == "row order" and kind == "inputs":
         notes.append("rows joined by row order (no input has ids): row i of every input must be the same item")
     settings = {"method": list(methods), "k": ks, "metric": metric.value, "layers": layers, "prefix_dims": dims or None,
-                "quantize": quants or None, "n_boot": n_boot, "n_perm": n_perm, "confidence": confidence, "sample": sample,
+                "quantize": quants or None, "bootstrap": n_boot, "permutations": n_perm, "confidence": confidence, "sample": sample,
                 "resample_rows": resample_rows, "rsa_rows": rsa_rows, "rbf_rows": rbf_rows, "rbf_sigma": rbf_sigma, "approx": approx,
                 "scheduler": scheduler, "join": join_value, "id_col": id_col, "input_format": input_format, "stack_layout": layout_value(stack_layout), "device": "cpu", "seed": s, "fail_on": getattr(fail_on, "value", fail_on)}
     verdict = result.verdict()
