@@ -63,7 +63,8 @@ class ProjectionResult(Result):
     def to_dict(self) -> dict:
         C = self.coordinates
         return jsonable({
-            "method": self.method, "n_rows": self.n_samples, "n_dims": self.n_features, "n_mapped": self.n_mapped,
+            # n_rows: the rows measured (mapped), as in every command (docs/output.md); the input's rows are n_rows_in
+            "method": self.method, "n_rows": self.n_mapped, "n_rows_in": self.n_samples, "n_dims": self.n_features, "n_mapped": self.n_mapped,
             "seed": self.seed, "params": self.params, "seconds": self.seconds, "disk": self.disk,
             "explained_variance": self.explained_variance,
             "bounds": {"x": [C[:, 0].min(), C[:, 0].max()], "y": [C[:, 1].min(), C[:, 1].max()]} if C.size else None,
@@ -71,10 +72,12 @@ class ProjectionResult(Result):
         })
 
     def metrics(self) -> list:
-        """Tidy rows: ``n_rows``, ``n_dims``, ``n_mapped``, PCA's ``explained_variance`` per axis, the disk's ``max_radius``."""
+        """Tidy rows: ``n_rows`` (the rows mapped, as every command's ``n_rows`` is the rows measured), ``n_rows_in``
+        (the rows given), ``n_dims``, ``n_mapped``, PCA's ``explained_variance`` per axis, the disk's ``max_radius``."""
         from embgeo.results import Metric
 
-        rows = [Metric("n_rows", self.n_samples), Metric("n_dims", self.n_features), Metric("n_mapped", self.n_mapped)]
+        rows = [Metric("n_rows", self.n_mapped), Metric("n_rows_in", self.n_samples), Metric("n_dims", self.n_features),
+                Metric("n_mapped", self.n_mapped)]
         if self.explained_variance is not None:
             rows += [Metric("explained_variance", float(v), extra={"axis": f"pc{i + 1}"}) for i, v in enumerate(self.explained_variance)]
         if self.disk and self.coordinates.size:

@@ -28,6 +28,9 @@ def test_pca_sample_and_bad_input(rng):
     X = rng.normal(size=(50, 4))
     p = project(X, method="pca", sample=20, seed=3)
     assert p.rows.size == 20 and np.all(np.diff(p.rows) > 0)
+    # n_rows is the rows measured (mapped), as in every command; the input's rows are n_rows_in
+    d, m = p.to_dict(), {r.metric: r.value for r in p.metrics()}
+    assert (d["n_rows"], d["n_rows_in"], d["n_mapped"]) == (20, 50, 20) and (m["n_rows"], m["n_rows_in"]) == (20, 50)
     assert np.array_equal(project(X, method="pca", sample=20, seed=3).rows, p.rows)
     with pytest.raises(EmbgeoError, match="method must be one of"):
         project(X, method="tsne")
@@ -76,7 +79,7 @@ def test_project_command_writes_map_and_coords(run_cli, tmp_path, rng):
     doc = json.loads(res.stdout)
     assert list(doc) == ["schema", "embgeo_version", "command", "inputs", "settings", "results", "verdict", "notes"]
     r = doc["results"]
-    assert doc["schema"] == "embgeo.project/1" and r["method"] == "pca" and (r["n_rows"], r["n_dims"], r["n_mapped"]) == (40, 5, 40)
+    assert doc["schema"] == "embgeo.project/1" and r["method"] == "pca" and (r["n_rows"], r["n_rows_in"], r["n_dims"], r["n_mapped"]) == (40, 40, 5, 40)
     assert doc["verdict"]["status"] == "info" and f"map: {tmp_path / 'map.svg'}" in res.stderr and "map:" not in res.stdout
     assert r["coordinates"]["row"] == list(range(40)) and r["coordinates"]["kind"][-1] == "<b>b</b>"
     np.testing.assert_allclose(np.c_[r["coordinates"]["x"], r["coordinates"]["y"]], C, rtol=1e-12)
