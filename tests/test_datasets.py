@@ -86,6 +86,12 @@ def test_cli_export_and_list(tmp_path, run_cli):
     assert res.code == 2 and "No such option" in res.stderr and not (tmp_path / "x.npy").exists()
     res = run_cli(["datasets", "export", "ball", "--out", tmp_path / "x.npy", "--gap", "1"])
     assert res.code == 2 and "it takes: --intrinsic, --n" in res.stderr
+    # a bundled set is copied as shipped: a synthetic option or a file name for -o is refused, never ignored
+    res = run_cli(["datasets", "export", "sentences", "--out", tmp_path / "ex", "--n", "50"])
+    assert res.code == 2 and "option --n does not apply to the bundled dataset 'sentences'" in res.stderr and not (tmp_path / "ex").exists()
+    res = run_cli(["datasets", "export", "sentences", "--out", tmp_path / "ex.csv"])
+    assert res.code == 2 and "names a .csv file, but a bundled dataset is copied into a folder" in res.stderr
+    assert "-o " + str(tmp_path / "ex") in res.stderr and not (tmp_path / "ex.csv").exists()
     res = run_cli(["datasets", "list", "-f", "json"])
     names = [d["name"] for d in json.loads(res.stdout)["results"]["datasets"]]
     assert {"mammals", "smalltree", "diseasome", "csphd", "wordnet-tree", "sentences", "sphere", "paired-gap"} <= set(names)

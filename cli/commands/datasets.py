@@ -100,8 +100,16 @@ def export(
     if ds.kind == "synthetic":
         _export_synthetic(name, out, dict(n=n, d=d, k=intrinsic, noise=noise, gap=gap), seed_value(seed))
         return
+    given = [o for o, v in (("--n", n), ("--dim", d), ("--intrinsic", intrinsic), ("--noise", noise), ("--gap", gap), ("--seed", seed))
+             if v is not None]
+    if given:  # never ignored silently: a bundled set is copied as shipped
+        raise EmbgeoError(f"option {given[0]} does not apply to the bundled dataset '{name}': its files are copied as shipped",
+                          hint=f"drop {', '.join(given)}, or export a synthetic set: embgeo datasets list names them")
     if out.exists() and not out.is_dir():
         raise EmbgeoError("exists and is not a folder", source=str(out), hint="bundled datasets are copied into a folder")
+    if not out.exists() and out.suffix.lower() in _FILE_SUFFIXES:
+        raise EmbgeoError(f"names a {out.suffix} file, but a bundled dataset is copied into a folder, its {len(ds.paths())} file(s) "
+                          "as shipped", source=str(out), hint=f"give a folder, e.g. -o {out.with_suffix('')}")
     out.mkdir(parents=True, exist_ok=True)
     for p in ds.paths():
         shutil.copyfile(p, out / p.name)
@@ -110,6 +118,11 @@ def export(
         shutil.copyfile(sources[0].parent / "SOURCES.md", out / "SOURCES.md")
     message(f"copied {len(ds.paths())} file(s) of '{name}' into {out}")
     typer.echo(str(out))
+
+
+#: suffixes of data files: -o with one of them names a file, not the folder a bundled set is copied into
+_FILE_SUFFIXES = {".npy", ".npz", ".csv", ".tsv", ".txt", ".vec", ".h5", ".hdf5", ".pt", ".parquet", ".safetensors", ".edges",
+                  ".json", ".md", ".html"}
 
 
 # generator parameter -> its option (the intrinsic dimension is ``k`` in the generators, but
