@@ -72,11 +72,13 @@ def _check_folder(value: Optional[Path]) -> None:
 def side_output(*suffixes: str):
     """A parse-time check for a file option that holds data (``--scores``, ``--coords-out``…): its suffix and folder."""
 
-    def check(value: Optional[Path]) -> Optional[Path]:
+    def check(value: Optional[Path], param: typer.CallbackParam = None) -> Optional[Path]:  # (typer passes the option)
         if value is not None and value.suffix.lower() not in suffixes:
             from embgeo.errors import EmbgeoError
 
-            raise EmbgeoError(f"this option writes {' or '.join(suffixes)}, not '{value.suffix or '(none)'}'", source=str(value),
+            # as a callback it is told its option (--write-direction); called directly, it says "this option"
+            option = next((o for o in getattr(param, "opts", ()) if o.startswith("--")), "this option")
+            raise EmbgeoError(f"{option} writes {' or '.join(suffixes)}, not '{value.suffix or '(none)'}'", source=str(value),
                               hint=f"name the file with {' or '.join(suffixes)}")
         _check_folder(value)
         return value
@@ -270,14 +272,13 @@ def read_embeddings(spec: str, *, id_col=None, labels=None, labels_id_col=None, 
     from embgeo.validation import clean_rows
 
     es = load(spec, fmt=input_format, id_col=id_col)
-    if es.ids is not None:
-        import numpy as np
+    if es.ids is not None and labels is None:  # (a labels join by id refuses repeated ids itself, naming them)
+        from embgeo.io.common import repeated_id_text, repeated_ids
 
-        uniq, counts = np.unique(es.ids, return_counts=True)
-        if uniq.size < es.ids.size:
-            rep = uniq[counts > 1]
-            message(f"{es.source}: {es.ids.size - uniq.size} repeated ids (first: {', '.join(map(repr, rep[:3].tolist()))}); "
-                    "rows that share an id get the same labels and count as separate rows", style="yellow")
+        rep = repeated_ids(es.ids)
+        if rep:
+            message(f"{es.source}: {len(rep)} repeated ids (first: {repeated_id_text(es.ids, *rep[0])}); "
+                    "a join by id (--labels, compare, gap) refuses them", style="yellow")
     if labels is not None:
         es = join_labels(es, labels, id_col=labels_id_col, join=getattr(join, "value", join))
     if drop_nonfinite or dedupe:

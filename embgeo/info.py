@@ -27,15 +27,16 @@ class InfoResult(Result):
     duplicate_rows: int
     duplicate_groups: int
     has_ids: bool
+    repeated_ids: int  # rows whose id is the id of an earlier row (embgeo.io.common.id_key: '1' and '1.0' are one id)
     label_columns: list
-    examples: dict  # up to 10 row numbers of each kind of bad row (duplicates as "row=first")
+    examples: dict  # up to 10 row numbers of each kind of bad row (duplicates and repeated ids as "row=first")
 
     def table(self):
         rows = []
         for k, v in self.to_dict().items():
             if k == "examples":
                 continue
-            kind = {"nan_inf_rows": "nan_inf", "zero_rows": "zero", "duplicate_rows": "duplicate"}.get(k)
+            kind = {"nan_inf_rows": "nan_inf", "zero_rows": "zero", "duplicate_rows": "duplicate", "repeated_ids": "repeated_id"}.get(k)
             if kind and self.examples.get(kind):
                 shown = self.examples[kind]
                 v = f"{v} (rows {', '.join(map(str, shown))}{', …' if v > len(shown) else ''})"
@@ -46,16 +47,17 @@ class InfoResult(Result):
         from embgeo.results import Metric
 
         ids = ("n_rows", "n_dims", "bytes", "file_bytes", "norm_min", "norm_median", "norm_max",
-               "nan_inf_rows", "zero_rows", "duplicate_rows", "duplicate_groups")
+               "nan_inf_rows", "zero_rows", "duplicate_rows", "duplicate_groups", "repeated_ids")
         units = {"bytes": "bytes", "file_bytes": "bytes"}
-        bad = {"nan_inf_rows": "bad", "zero_rows": "warn", "duplicate_rows": "warn"}
+        bad = {"nan_inf_rows": "bad", "zero_rows": "warn", "duplicate_rows": "warn", "repeated_ids": "warn"}
         return [Metric(k, getattr(self, k), unit=units.get(k, ""),
                        status=(bad[k] if getattr(self, k) else "ok") if k in bad else "",
                        extra={"input": self.file}) for k in ids]
 
     def verdict(self):
         """``bad`` with NaN/inf rows (every analysis would fail on them), ``warn`` with all-zero or
-        duplicate rows (cosine is undefined on zeros; duplicates bias neighbour statistics), else ``ok``."""
+        duplicate rows (cosine is undefined on zeros; duplicates bias neighbour statistics) or repeated
+        ids (a join by id — labels, compare — refuses them), else ``ok``."""
         from embgeo.results import Verdict
 
         def of(k: int, one: str, many: str) -> str:  # "1 of 1000 rows holds", "3 of 1000 rows hold"
@@ -70,6 +72,11 @@ class InfoResult(Result):
         if self.duplicate_rows:
             return Verdict("warn", of(self.duplicate_rows, "repeats an earlier row exactly", "repeat an earlier row exactly"),
                            f"drop {'it' if self.duplicate_rows == 1 else 'them'} ({drop_option('dedupe')}) before neighbour-based analyses", "duplicate_rows")
+        if self.repeated_ids:
+            first = (self.examples.get("repeated_id") or [""])[0]
+            shown = f" (first: row {first.replace('=', ' has the id of row ')})" if first else ""
+            return Verdict("warn", of(self.repeated_ids, "repeats the id of an earlier row", "repeat the id of an earlier row") + shown,
+                           "make the ids unique (drop or rename the repeated rows): a join by id (labels, compare) refuses them", "repeated_ids")
         every = "the 1 row is" if self.n_rows == 1 else f"all {self.n_rows} rows are"
         return Verdict("ok", f"{every} finite, non-zero and distinct", "", "nan_inf_rows")
 
@@ -79,10 +86,15 @@ def describe(es: EmbeddingSet) -> InfoResult:
 
     Duplicate rows are rows whose values equal an earlier row exactly
     (``duplicate_rows`` counts the extra copies, ``duplicate_groups`` the distinct
-    repeated vectors). Runs block by block, so a memory-mapped file is never
-    loaded whole.
+    repeated vectors). ``repeated_ids`` counts the rows whose id is the id of an
+    earlier row by :func:`embgeo.io.common.id_key` (``1`` and ``1.0`` are one id);
+    ``examples["repeated_id"]`` shows them as ``row=first``. Runs block by block, so a
+    memory-mapped file is never loaded whole.
     """
+    from embgeo.io.common import repeated_ids
+
     report = scan_rows(es.matrix)
+    rep = repeated_ids(es.ids) if es.ids is not None else []
     n, d = es.matrix.shape
     itemsize = 2 if es.stored_dtype == "bfloat16" else es.matrix.dtype.itemsize
     return InfoResult(
@@ -101,11 +113,13 @@ def describe(es: EmbeddingSet) -> InfoResult:
         duplicate_rows=int(report.duplicate_rows.size),
         duplicate_groups=int(report.duplicate_groups),
         has_ids=es.ids is not None,
+        repeated_ids=len(rep),
         label_columns=sorted(es.attributes),
         examples={
             "nan_inf": [int(r) for r in report.nonfinite_rows[:10]],
             "zero": [int(r) for r in report.zero_rows[:10]],
             "duplicate": [f"{int(r)}={int(f)}" for r, f in zip(report.duplicate_rows[:10], report.duplicate_of[:10])],
+            "repeated_id": [f"{row}={first}" for first, row in rep[:10]],
         },
     )
 

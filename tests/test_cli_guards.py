@@ -125,8 +125,9 @@ def test_report_refuses_nonfinite_rows_up_front(run_cli, tmp_path):
 def test_repeated_ids_are_reported(run_cli, tmp_path):
     np.savez(tmp_path / "d.npz", embeddings=np.random.default_rng(0).standard_normal((4, 3)), ids=np.array(["a", "b", "a", "c"]))
     r = run_cli(["info", tmp_path / "d.npz", "-f", "json"])
-    assert r.code == 0 and "1 repeated ids (first: 'a')" in " ".join(r.stderr.split())
-    assert json.loads(r.stdout)["results"]["files"][0]["n_rows"] == 4
+    assert r.code == 0 and "1 repeated ids (first: id 'a' (rows 0 and 2))" in " ".join(r.stderr.split())
+    f = json.loads(r.stdout)["results"]["files"][0]
+    assert f["n_rows"] == 4 and f["repeated_ids"] == 1 and f["examples"]["repeated_id"] == ["2=0"]
 
 
 def test_delta_auto_that_would_measure_nothing(run_cli, files):

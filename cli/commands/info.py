@@ -16,14 +16,14 @@ def info(
     labels_id_col: LabelsIdOpt = None,
     input_format: InputFormatOpt = None,
     join: JoinOpt = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any file has NaN/inf, all-zero or duplicate rows (a gate for pipelines).")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any file has NaN/inf, all-zero or duplicate rows, or repeated ids (a gate for pipelines).")] = False,
     fail_on: FailOnOpt = None,
     fmt: FormatOpt = None,
     out: OutOpt = None,
 ):
-    """Shape, dtype, memory, norms, and NaN/inf, zero and duplicate rows of each file.
+    """Shape, dtype, memory, norms, NaN/inf, zero and duplicate rows, and repeated ids of each file.
 
-    The verdict is bad with NaN/inf rows and warn with all-zero or duplicate rows;
+    The verdict is bad with NaN/inf rows and warn with all-zero or duplicate rows or repeated ids;
     --strict exits 1 on either (the same as --fail-on warn)."""
     from embgeo.info import describe, files_verdict
 

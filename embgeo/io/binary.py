@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from embgeo.errors import EmbgeoError, param, setting
-from embgeo.io.common import ID_KEYS, PREFERRED_KEYS, auto_key, check_numeric, id_array, no_key, short_error
+from embgeo.io.common import ID_KEYS, PREFERRED_KEYS, auto_key, check_numeric, id_array, no_key, one_id_set, short_error
 from embgeo.io.model import EmbeddingSet
 
 _NPY_MAGIC = b"\x93NUMPY"
@@ -137,7 +137,7 @@ def read_npz(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingS
         check_numeric(arr, f"array '{key}'")
         stack = allow_3d if allow_3d and arr.ndim == 3 else False  # a layer stack L×n×d: the ids belong to the n rows (axis 1)
         arr = layers_first(arr, allow_3d)
-        ids = None
+        found = []  # every id array that fits the rows: two that differ are a question (one_id_set)
         rows = (arr.shape[1] if stack else arr.shape[0]) if arr.ndim else 0
         for ik in ID_KEYS:
             if ik in names and ik != key:
@@ -148,14 +148,14 @@ def read_npz(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingS
                         raise
                     continue
                 if cand.ndim == 1 and len(cand) == rows:
-                    ids = id_array(cand, f"array '{ik}'")
-                    break
+                    found.append((f"array '{ik}'", id_array(cand, f"array '{ik}'")))
+                    continue
                 fix = f"save one id per row (a 1-D '{ik}' of length {rows})"
                 if ik in ("ids", "id") and stack:
                     raise stack_ids_error(f"array '{ik}' has shape {cand.shape}", f"'{key}'", arr.shape, fix, cand.shape, rows_first=stack == "rows-first")
                 if ik in ("ids", "id") and arr.ndim == 2:  # meant as ids, but they do not fit: never drop them silently
                     raise EmbgeoError(f"array '{ik}' has shape {cand.shape} but '{key}' has {rows} rows", hint=fix)
-        return stack_or_set(arr, ids, stack, {"keys": names})
+        return stack_or_set(arr, one_id_set(found), stack, {"keys": names})
 
 
 def stack_ids_error(what: str, stack_name: str, shape: tuple, fix: str, got_shape=None, *, rows_first: bool = False) -> EmbgeoError:
@@ -333,18 +333,13 @@ def _st_ids(path: Path, header: dict, meta, key: str, shape: tuple, data_start: 
                 fh.seek(data_start + a)
                 raw = np.frombuffer(fh.read(b - a), dtype=_ST_ID_DTYPES[dt])
             found.append((what, id_array((bf16_to_float32(raw) if dt == "BF16" else raw).tolist(), what)))
-            break
+            continue
         if ik in ("ids", "id"):  # meant as ids, but they do not fit: never drop them silently
             if len(got) == 1 and got[0] == rows:
                 raise EmbgeoError(f"{what} has dtype {dt}; ids in a safetensors file are integers",
                                   hint=f"save the ids as an integer tensor '{ik}', or as text in the metadata: metadata={{'ids': json.dumps(ids)}}")
             raise misfit(what, got, f"save one id per row (a 1-D tensor '{ik}' of length {rows})")
-    if len(found) == 2 and not np.array_equal(found[0][1], found[1][1]):
-        bad = int(np.flatnonzero(found[0][1] != found[1][1])[0])
-        raise EmbgeoError(f"holds two sets of row ids that differ ({found[0][0]} and {found[1][0]}, first at row {bad}: "
-                          f"{str(found[0][1][bad])[:30]!r} vs {str(found[1][1][bad])[:30]!r}); embgeo does not guess which one",
-                          hint="keep one of them (drop the other from the file)")
-    return found[0][1] if found else None
+    return one_id_set(found)  # the metadata and the tensors: several that differ are a question, never the first
 
 
 # ---------------------------------------------------------------- vecs
@@ -449,6 +444,7 @@ def _pt_ids(obj: dict, key, matrix: np.ndarray, stack: bool = False):
     import torch
 
     rows = (matrix.shape[1] if stack else matrix.shape[0]) if matrix.ndim else 0
+    found = []  # every id entry that fits the rows: two that differ are a question (one_id_set)
     for ik in ID_KEYS:
         if ik not in obj or ik == key:
             continue
@@ -461,11 +457,12 @@ def _pt_ids(obj: dict, key, matrix: np.ndarray, stack: bool = False):
         else:
             values, shape = None, type(cand).__name__
         if values is not None and len(values) == rows:
-            return id_array(values, f"'{ik}'")
+            found.append((f"entry '{ik}'", id_array(values, f"'{ik}'")))
+            continue
         got = f"is a {shape}" if isinstance(shape, str) else f"has shape {shape}"
         fix = f"save one id per row (a list or 1-D tensor '{ik}' of length {rows})"
         if ik in ("ids", "id") and stack:
             raise stack_ids_error(f"'{ik}' {got}", f"'{key}'", matrix.shape, fix, None if isinstance(shape, str) else shape, rows_first=stack == "rows-first")
         if ik in ("ids", "id") and matrix.ndim == 2:  # meant as ids, but they do not fit: never drop them silently
             raise EmbgeoError(f"'{ik}' {got} but '{key}' has {rows} rows", hint=fix)
-    return None
+    return one_id_set(found)

@@ -14,7 +14,8 @@ import numpy as np
 
 from embgeo.errors import EmbgeoError, param, require
 from embgeo.io.binary import layers_first, stack_ids_error, stack_or_set
-from embgeo.io.common import ID_KEYS, PREFERRED_KEYS, auto_key, id_array, index_column_error, index_like_columns, short_error
+from embgeo.io.common import (ID_KEYS, PREFERRED_KEYS, auto_key, hdf5_id_keys, id_array, index_column_error, index_like_columns, is_plain_number,
+                               short_error)
 from embgeo.io.model import EmbeddingSet
 from embgeo.io.text import column_array
 from embgeo.validation import dtype_hint
@@ -188,7 +189,7 @@ def read_hdf5(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedding
         arr = layers_first(arr, allow_3d)
         rows = (arr.shape[1] if stack else arr.shape[0]) if arr.ndim else 0
         ids = None
-        for ik in ID_KEYS:
+        for ik in hdf5_id_keys(f, datasets, key, rows):  # id datasets that differ are a question
             if ik == key or ik not in datasets:
                 continue
             cand = f[ik]
@@ -273,6 +274,26 @@ def _not_numeric(name: str, values, row: int, d: int | None) -> EmbgeoError:
     return EmbgeoError(f"column '{name}': {typed}", hint=fix)
 
 
+def _decimal_as_float(col, pa):
+    """A decimal column as float64, each value the float nearest to it (through its text: Arrow's own cast
+    to float64 can be one unit in the last place off, e.g. 0.412 → 0.41200000000000003); nulls stay null."""
+    text = col.cast(pa.string())
+    return pa.array(np.asarray(text.fill_null("nan").to_numpy(zero_copy_only=False), dtype=np.float64), mask=np.asarray(text.is_null()))
+
+
+def _refuse_numbers_as_text(name: str, values: list, path: Path) -> None:
+    """A text column of a parquet file whose dimensions are its numeric columns, holding numbers in at least
+    half of its cells (the share that makes a CSV column numeric): a dimension stored as text, or a label
+    column of numeric codes? Never guessed (a CSV would read it as a dimension, a typed file as a label)."""
+    cells = [v for v in values if v is not None and str(v).strip()]
+    numbers = sum(is_plain_number(str(v).strip()) for v in cells)
+    if cells and 2 * numbers >= len(cells):
+        raise EmbgeoError(f"column '{name}' stores numbers as text ({numbers} of its {len(cells)} values are numbers, e.g. "
+                          f"{str(cells[0])[:20]!r}): a dimension or a label column? embgeo does not guess", source=str(path),
+                          hint="write it as a float column to read it as a dimension; to keep it as a label, store the vectors "
+                               f"as one list column and read it as {path.name}:COLUMN")
+
+
 def read_parquet(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSet:
     """Parquet: the vector column (list / fixed-size list) or the numeric columns are read
     batch by batch (row groups), so a file larger than memory is spilled to a temporary
@@ -294,7 +315,8 @@ def read_parquet(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedd
     if id_col is None and "id" in names and key != "id":
         id_col = "id"
     is_list = lambda t: pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t)  # noqa: E731
-    is_num = lambda t: pa.types.is_floating(t) or pa.types.is_integer(t)  # noqa: E731
+    # a decimal column is numbers (read as float64); a text column of numbers is refused below (never a silent label)
+    is_num = lambda t: pa.types.is_floating(t) or pa.types.is_integer(t) or pa.types.is_decimal(t)  # noqa: E731
     list_cols = [c for c in names if is_list(schema.field(c).type)]
     num_cols: list[str] = []
     if key is not None:
@@ -344,7 +366,7 @@ def read_parquet(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedd
             used = {name, id_col}
         else:
             for batch in pf.iter_batches(columns=num_cols, batch_size=PARQUET_BATCH_ROWS, use_threads=False):
-                cols = [batch.column(i) for i in range(len(num_cols))]
+                cols = [_decimal_as_float(c, pa) if pa.types.is_decimal(c.type) else c for c in (batch.column(i) for i in range(len(num_cols)))]
                 for c, cname in zip(cols, num_cols):
                     if not (pa.types.is_floating(c.type) or pa.types.is_integer(c.type) or pa.types.is_boolean(c.type)):
                         raise _not_numeric(cname, c, row, None)
@@ -365,6 +387,8 @@ def read_parquet(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedd
     attributes = {}
     for c in scalars:
         vals = table.column(c).to_pylist()
+        if not list_cols and key is None and (pa.types.is_string(schema.field(c).type) or pa.types.is_large_string(schema.field(c).type)):
+            _refuse_numbers_as_text(c, vals, path)
         attributes[c] = column_array(["" if v is None else str(v) for v in vals])
     ids = id_array(table.column(id_col).to_pylist(), f"column '{id_col}'") if id_col else None
     return EmbeddingSet(matrix=matrix, ids=ids, attributes=attributes, provenance={"columns": names})

@@ -28,17 +28,88 @@ def check_numeric(arr: np.ndarray, what: str) -> None:
         raise EmbgeoError(f"{what} has dtype {arr.dtype}; expected real numbers", hint=dtype_hint(arr.dtype))
 
 
+#: a number as an id may be written: sign, digits with at most one '.', an exponent (no inf/nan, no '_')
+_NUMBER_ID = re.compile(r"([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]{1,6}))?")
+
+
+def id_key(text) -> str:
+    """The form in which two ids are compared: the one rule for id text, applied on every side of
+    every join (embeddings of any format, a labels table, both inputs of ``compare``/``gap``, the
+    per-layer files of a stack) and by every check for repeated ids.
+
+    - an id is its text with the spaces around it stripped (``' w1 '`` is ``'w1'``); text is
+      compared as written, case and all;
+    - an id whose text is a number (ASCII digits, one ``.``, an exponent; not ``inf``/``nan``) is
+      that number, written canonically: ``1``, ``1.0``, ``1.00``, ``+1``, ``01`` and ``1e0`` are the
+      id ``1``; ``1.50`` is ``1.5``; ``-0.0`` is ``0``. So the same cell text always joins with
+      itself, and an integer id joins with the same number written as a float (``3`` and ``3.0``,
+      e.g. a pandas column that went through float).
+
+    The key is exact (decimal, never rounded through float): ``0.1`` and ``0.10000000149011612``
+    are different ids. Messages show ids as they were read, never their keys."""
+    s = (text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)).strip()
+    m = _NUMBER_ID.fullmatch(s)
+    if m is None or not (m.group(2) or m.group(3)):
+        return s
+    sign, whole, frac, exp = m.group(1), m.group(2), m.group(3) or "", m.group(4)
+    digits = (whole + frac).lstrip("0")
+    if not digits:
+        return "0"
+    e = int(exp or 0) - len(frac)
+    kept = digits.rstrip("0")
+    e += len(digits) - len(kept)
+    digits = kept
+    sign = "-" if sign == "-" else ""
+    if e >= 0 and len(digits) + e <= 40:
+        return sign + digits + "0" * e
+    if e < 0 and -e <= 40:
+        padded = digits.rjust(1 - e, "0")
+        return f"{sign}{padded[:e]}.{padded[e:]}"
+    return f"{sign}{digits[0]}{'.' + digits[1:] if len(digits) > 1 else ''}e{e + len(digits) - 1}"
+
+
+def id_keys(ids) -> list[str]:
+    """:func:`id_key` of every id (``ids``: any sequence or array of ids)."""
+    return [id_key(v) for v in (ids.tolist() if isinstance(ids, np.ndarray) else ids)]
+
+
+def repeated_ids(ids) -> list[tuple[int, int]]:
+    """``(first, row)`` for every row whose id (by :func:`id_key`: ``1`` and ``1.0`` are one id)
+    is the id of an earlier row ``first``; empty when the ids are unique."""
+    seen: dict[str, int] = {}
+    out = []
+    for i, k in enumerate(id_keys(ids)):
+        j = seen.setdefault(k, i)
+        if j != i:
+            out.append((j, i))
+    return out
+
+
+def repeated_id_text(ids, first: int, row: int) -> str:
+    """``id '1' (rows 0 and 1)`` or, when the two are written differently, ``id '1' (row 0) and '1.0'
+    (row 1), the same number``: a repeated id (:func:`repeated_ids`) as read, for a message."""
+    a, b = str(ids[first]), str(ids[row])
+    if a.strip() == b.strip():
+        return f"id {a[:40]!r} (rows {first} and {row})"
+    return f"id {a[:40]!r} (row {first}) and {b[:40]!r} (row {row}), the same number"
+
+
 def _id_text(v) -> str:
     if isinstance(v, bytes):
         return v.decode("utf-8", "replace")
-    if isinstance(v, (float, np.floating)) and float(v).is_integer() and abs(v) < 2**53:
-        return str(int(v))  # a whole number stored as a float is the same id as the integer: 3.0 → "3"
+    if isinstance(v, (bool, np.bool_)):
+        return str(v)
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        return id_key(str(v))  # a number is written canonically: 3.0 → "3", -0.0 → "0", 1.5 → "1.5"
     return str(v)
 
 
 def ids_as_text(values) -> np.ndarray:
-    """Row ids of any dtype (int, float, bytes, str) as a str array; a whole-number float is written
-    as the integer (``3.0`` → ``"3"``), any other float as Python writes it (``1.5``)."""
+    """Row ids of any dtype (int, float, bytes, str) as a str array: text as written (bytes decoded
+    as UTF-8), a number written canonically (:func:`id_key`): a whole-number float as the integer
+    (``3.0`` → ``"3"``, ``-0.0`` → ``"0"``), any other float in its shortest form (``1.5``)."""
     return np.asarray([_id_text(v) for v in values], dtype=str)
 
 
@@ -111,6 +182,43 @@ def id_array(values, what: str) -> np.ndarray:
         if isinstance(v, (float, np.floating)) and not math.isfinite(v):
             raise EmbgeoError(f"{what}, row {i}: the id is {v}", hint="every row needs an id; fill it in or remove the row")
     return ids_as_text(values)
+
+
+def one_id_set(found) -> np.ndarray | None:
+    """The row ids of a container from the id arrays it holds (``found``: ``(what, ids)`` for each
+    of :data:`ID_KEYS` present that fits the rows, in that order; ``what`` names it, e.g. ``array
+    'ids'``). One set is read; several that hold the same ids (by :func:`id_key`) are read as the
+    first; several that differ are an error naming both and the first row where they differ: no
+    option picks an id array (``:KEY`` names the matrix), so the fix is to keep one in the file."""
+    found = list(found)
+    if not found:
+        return None
+    what0, ids0 = found[0]
+    keys0 = id_keys(ids0)
+    for what, ids in found[1:]:
+        keys = id_keys(ids)
+        if keys != keys0:
+            bad = next(i for i, (a, b) in enumerate(zip(keys0, keys)) if a != b)
+            raise EmbgeoError(f"holds two sets of row ids that differ ({what0} and {what}, first at row {bad}: "
+                              f"{str(ids0[bad])[:30]!r} vs {str(ids[bad])[:30]!r}); embgeo does not guess which one",
+                              hint=f"keep one of them in the file (drop {what} or {what0}); no option picks an id array")
+    return ids0
+
+
+def hdf5_id_keys(f, datasets, key: str, rows: int) -> tuple[str, ...]:
+    """:data:`ID_KEYS`, for the HDF5 reader's loop over its id datasets, once the id datasets beside
+    ``key`` (of the open file ``f``; ``datasets``: its dataset names) that fit its ``rows`` are known
+    to agree (:func:`one_id_set`): two that differ are an error, never the first of the list."""
+    found = []
+    for ik in ID_KEYS:
+        if ik == key or ik not in datasets:
+            continue
+        cand = f[ik]
+        if getattr(cand, "ndim", None) == 1 and len(cand) == rows and cand.dtype.kind in "iufSOU" \
+                and not cand.is_virtual and not cand.external:
+            found.append((f"dataset '/{ik}'", id_array(cand[()], f"dataset '/{ik}'")))
+    one_id_set(found)
+    return ID_KEYS
 
 
 #: a numeric column holding each of 0 … n−1 (or 1 … n) exactly once over at least this many rows is

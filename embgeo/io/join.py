@@ -16,8 +16,12 @@ The rule (the same as for ``--labels``, and for every command that pairs rows: `
   join by row order would pair different items (:func:`check_key_columns`).
 
 Each failure is one :class:`~embgeo.errors.EmbgeoError` naming the input (``source``) and the
-option that resolves it (``--join row-order``). The id text is
-:func:`embgeo.io.common.ids_as_text`, as in the readers, so ids compare as loaded.
+option that resolves it (``--join row-order``). Ids are compared by
+:func:`embgeo.io.common.id_key`, the one rule for id text on every side of every join: text as
+written (spaces around it stripped), a number by its value written canonically (``1``, ``1.0`` and
+``1e0`` are one id, whether an integer array, a float array or the text of a CSV cell held them);
+two rows of one input whose ids are one id by that rule are repeated ids. Messages show the ids
+as they were read.
 
 :func:`row_orders` computes the order (an index array per input, ``None`` where an input is
 already in the common order); :func:`align_rows` applies it to the matrices and
@@ -30,7 +34,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from embgeo.errors import EmbgeoError, either, setting
-from embgeo.io.common import ids_as_text, where_ids
+from embgeo.io.common import id_keys, ids_as_text, repeated_id_text, repeated_ids, where_ids
 
 __all__ = ["JOINS", "Aligned", "RowOrder", "check_join", "check_key_columns", "row_orders", "align_rows", "align_sets", "input_ids",
            "input_name"]
@@ -182,7 +186,9 @@ def row_orders(sets, *, join=None, names=None) -> RowOrder:
     """The common order of the rows of ``sets`` (EmbeddingSets or arrays), without moving any data.
 
     ``join``: ``None``/``"id"`` (by id whenever the inputs carry ids) or ``"row-order"``.
-    Raises :class:`EmbgeoError` on repeated ids, ids missing from an input (with counts
+    Ids are compared by :func:`embgeo.io.common.id_key` (``3`` joins ``3.0``); the common order's
+    ``ids`` are the first input's, as read.
+    Raises :class:`EmbgeoError` on repeated ids (by that rule), ids missing from an input (with counts
     both ways and the first few), inputs of which only some carry ids (unless
     ``join="row-order"``), or row counts that differ for a row-order join.
     """
@@ -208,18 +214,18 @@ def row_orders(sets, *, join=None, names=None) -> RowOrder:
         raise EmbgeoError(f"{', '.join(withids)} carry row ids but {', '.join(without)} do not, so their rows cannot be matched by id",
                           source=without[0], hint=f"give every input ids ({_where_ids(sets)}), or pass {row_order_setting()} if the rows are in the same order")
     for name, iv in zip(names, ids):
-        uniq, counts = np.unique(iv, return_counts=True)
-        if uniq.size < iv.size:
-            rep = uniq[counts > 1]
-            raise EmbgeoError(f"{iv.size - uniq.size} repeated ids (first: {', '.join(repr(str(r)) for r in rep[:3])}): rows cannot be matched by id",
+        rep = repeated_ids(iv)
+        if rep:
+            raise EmbgeoError(f"{len(rep)} repeated ids (first: {repeated_id_text(iv, *rep[0])}): rows cannot be matched by id",
                               source=name, hint=f"make the ids unique (or drop the repeated rows) before comparing, or pass {row_order_setting()} if the rows are in the same order")
     ref = ids[0]
     ref_list = ref.tolist()
-    ref_set = set(ref_list)
-    for name, iv in zip(names[1:], ids[1:]):
-        other = set(iv.tolist())
-        only_ref = [v for v in ref_list if v not in other]
-        only_other = [v for v in iv.tolist() if v not in ref_set]
+    keys = [id_keys(iv) for iv in ids]  # compared by id_key: 1, 1.0 and '1.0' are one id; shown as read
+    ref_set = set(keys[0])
+    for name, iv, kv in zip(names[1:], ids[1:], keys[1:]):
+        other = set(kv)
+        only_ref = [v for v, k in zip(ref_list, keys[0]) if k not in other]
+        only_other = [v for v, k in zip(iv.tolist(), kv) if k not in ref_set]
         if only_ref or only_other:
             parts = []
             if only_ref:
@@ -230,9 +236,9 @@ def row_orders(sets, *, join=None, names=None) -> RowOrder:
                               hint="compare embeddings of the same items (filter both files to the shared ids first), "
                                    f"or pass {row_order_setting()} if the rows are in the same order")
     orders = [None]
-    for iv in ids[1:]:
-        pos = {v: j for j, v in enumerate(iv.tolist())}
-        order = np.fromiter((pos[v] for v in ref_list), dtype=np.int64, count=ref.size)
+    for kv in keys[1:]:
+        pos = {k: j for j, k in enumerate(kv)}
+        order = np.fromiter((pos[k] for k in keys[0]), dtype=np.int64, count=ref.size)
         orders.append(None if np.array_equal(order, np.arange(order.size)) else order)
     return RowOrder(tuple(orders), ref, "id")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from embgeo.errors import EmbgeoError, either, param, setting
-from embgeo.io.common import not_utf8, where_ids
+from embgeo.io.common import id_key, id_keys, not_utf8, repeated_id_text, repeated_ids, where_ids
 from embgeo.io.join import row_order_setting
 from embgeo.io.model import EmbeddingSet, dimension_columns
 from embgeo.io.text import INDEX_NAMES, cell_kind, column_array
@@ -143,6 +143,13 @@ def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None
       the vectors would hold the attribute itself (for the rows of a layer stack, the column of any
       per-layer file: ``provenance["layer_dimensions"]``, as :func:`embgeo.io.load_layers` records it).
 
+    Ids are compared by :func:`embgeo.io.common.id_key`, the one rule for id text on both sides:
+    text as written (spaces around it stripped), a number by its value written canonically, so the
+    same cell text always joins (``1.0`` in the embeddings' CSV joins ``1.0`` in the labels file) and
+    ``3`` joins ``3.0``. Ids that are one id by that rule on two rows are repeated: two rows of the
+    table with one id, or (for a join by id) two embedding rows with one id — a label row cannot go to
+    both — are errors naming the id, its two lines or rows, and the fix. Messages show ids as read.
+
     ``provenance["labels_join"]`` records ``"id"``, ``"row number"`` or ``"row order"``.
     """
     src = str(labels_path)
@@ -155,7 +162,7 @@ def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None
     key = id_col if id_col is not None else ("id" if "id" in header else None)
     if key is None and join != "row-order":
         j = next((j for j, h in enumerate(header) if is_index_name(h)), None)
-        in_order = j is not None and es.ids is None and [r[j].strip() if j < len(r) else "" for r in rows] == [str(i) for i in range(len(rows))]
+        in_order = j is not None and es.ids is None and [id_key(r[j]) if j < len(r) else "" for r in rows] == [str(i) for i in range(len(rows))]
         if j is not None and not in_order:  # (0 … n−1 in file order over id-less rows: both joins agree, nothing to guess)
             name = header[j]
             named = either(setting("id_col", name), f"--labels-id-col {name!r}")
@@ -184,11 +191,15 @@ def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None
         raise EmbgeoError("has no id column to join on" + (" but the embeddings carry ids" if es.ids is not None else ""), source=src,
                           hint=f"add an 'id' column (or name it with {_labels_id()}), or pass {row_order_setting()} if the rows are in the same order")
     else:
-        pos = {}
-        for i, t in enumerate(table_ids):
-            if t in pos:
-                raise EmbgeoError(f"id '{t}' appears twice (lines {lines[pos[t]]} and {lines[i]})", source=src, hint="ids must be unique")
-            pos[t] = i
+        rep = repeated_ids(table_ids)
+        if rep:
+            a, b = rep[0]
+            what = (f"id '{table_ids[a]}' appears twice (lines {lines[a]} and {lines[b]})" if table_ids[a] == table_ids[b]
+                    else f"id '{table_ids[a]}' (line {lines[a]}) and '{table_ids[b]}' (line {lines[b]}) are the same number, so the id appears twice")
+            raise EmbgeoError(f"{what}{f' ({len(rep)} repeated ids in all)' if len(rep) > 1 else ''}", source=src,
+                              hint=f"ids must be unique: keep one row per id (remove line {lines[b]} or merge it into line {lines[a]})")
+        keys = id_keys(table_ids)  # compared by id_key: '1', '1.0' and '1e0' are one id; shown as read
+        pos = {k: i for i, k in enumerate(keys)}
         if es.ids is None:
             if sorted(pos) != sorted(str(i) for i in range(n)):
                 raise EmbgeoError(f"has an id column '{key}' but the embeddings carry no ids to match it", source=src,
@@ -197,14 +208,23 @@ def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None
             how = "row number"
         else:
             emb_ids = [str(i) for i in es.ids]
-            missing = [i for i in emb_ids if i not in pos]
+            emb_rep = repeated_ids(emb_ids)
+            if emb_rep:
+                first, row = emb_rep[0]
+                raise EmbgeoError(f"the embeddings {es.source} hold {repeated_id_text(emb_ids, first, row)}"
+                                  f"{f' ({len(emb_rep)} repeated ids in all)' if len(emb_rep) > 1 else ''}, so the label row of that id "
+                                  "would go to both rows", source=src,
+                                  hint=f"make the embedding ids unique (drop or rename the repeated rows), or pass {row_order_setting()} "
+                                       "if the rows of the labels file are in the same order as the embeddings")
+            emb_keys = id_keys(emb_ids)
+            missing = [i for i, k in zip(emb_ids, emb_keys) if k not in pos]
             if len(missing) == len(emb_ids):
                 raise EmbgeoError(f"its id column '{key}' matches none of the {n} embedding ids (labels: '{table_ids[0]}', …; embeddings: '{emb_ids[0]}', …)",
                                   source=src, hint=f"join on the column that holds the embedding ids ({_labels_id()})")
             if missing:
                 raise EmbgeoError(f"{len(missing)} of {n} embedding ids have no label row (first: '{missing[0]}')",
                                   source=src, hint="the labels file must hold every id of the embeddings")
-            order = np.asarray([pos[i] for i in emb_ids])
+            order = np.asarray([pos[k] for k in emb_keys])
             how = "id"
     _refuse_leak(es, header, cols, key, order, src)
     attrs = {}
@@ -236,7 +256,7 @@ def _refuse_leak(es: EmbeddingSet, header, cols, key, order, src: str) -> None:
             if not exact and es.ids is not None:
                 # the embeddings' id column came from --id-col and is not recorded: a labels column that
                 # repeats the embedding ids is that column, not a dimension
-                if [cols[j][i].strip() for i in order] == [str(v) for v in es.ids]:
+                if id_keys([cols[j][i] for i in order]) == id_keys(es.ids):
                     continue
             raise EmbgeoError(f"column '{name}' is also a column of the embeddings file {source}, which read it as an embedding dimension: "
                               "the vectors would carry the attribute itself", source=src,

@@ -1,0 +1,62 @@
+"""Parquet columns by their type, never silently dropped: a decimal column is a dimension (numbers,
+read as float64), a text column that holds numbers in at least half of its cells — the share that makes
+a CSV column numeric — is refused with one line naming it (a dimension stored as text, or a label of
+numeric codes?), and a text column of words stays a label column."""
+from __future__ import annotations
+
+import decimal
+
+import numpy as np
+import pytest
+
+from embgeo.errors import EmbgeoError
+from tests._cli import one_line
+
+pa = pytest.importorskip("pyarrow")
+pq = pytest.importorskip("pyarrow.parquet")
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("parquet_columns")
+    X = np.random.default_rng(0).normal(size=(30, 3)).astype(np.float32)
+    dec = [decimal.Decimal(str(round(float(v), 3))) for v in X[:, 0]]
+    pq.write_table(pa.table({"a": pa.array(dec), "b": X[:, 1], "c": X[:, 2]}), d / "dec.parquet")
+    pq.write_table(pa.table({"a": [repr(float(v)) for v in X[:, 0]], "b": X[:, 1], "c": X[:, 2]}), d / "strnum.parquet")
+    pq.write_table(pa.table({"code": ["01", "x", "02"] * 10, "b": X[:, 1], "c": X[:, 2]}), d / "mixed.parquet")
+    pq.write_table(pa.table({"topic": ["x", "y", "z"] * 10, "b": X[:, 1], "c": X[:, 2]}), d / "words.parquet")
+    vec = pa.array([list(map(float, r)) for r in X], type=pa.list_(pa.float32()))
+    pq.write_table(pa.table({"vec": vec, "score": [str(i / 2) for i in range(30)]}), d / "listcol.parquet")
+    return d, X, dec
+
+
+def test_a_decimal_column_is_a_dimension(files):
+    from embgeo.io import load
+
+    d, X, dec = files
+    es = load(d / "dec.parquet")
+    assert es.matrix.shape == (30, 3) and es.matrix.dtype == np.float64 and not es.attributes
+    np.testing.assert_array_equal(es.matrix[:, 0], [float(v) for v in dec])
+    np.testing.assert_array_equal(es.matrix[:, 1:], X[:, 1:].astype(np.float64))
+
+
+@pytest.mark.parametrize("name, column, share", [("strnum", "a", "30 of its 30"), ("mixed", "code", "20 of its 30")])
+def test_numbers_stored_as_text_are_refused(files, run_cli, name, column, share):
+    from embgeo.io import load
+
+    d = files[0]
+    with pytest.raises(EmbgeoError, match=f"column '{column}' stores numbers as text \\({share} values"):
+        load(d / f"{name}.parquet")
+    one_line(run_cli(["info", d / f"{name}.parquet"]), f"{name}.parquet", f"column '{column}' stores numbers as text",
+             "embgeo does not guess", "write it as a float column", f"{name}.parquet:COLUMN")
+
+
+def test_words_stay_a_label_column_and_a_list_file_keeps_text_numbers_as_labels(files):
+    from embgeo.io import load
+
+    d, X, _ = files
+    es = load(d / "words.parquet")
+    assert es.matrix.shape == (30, 2) and list(es.attributes) == ["topic"] and list(es.attributes["topic"][:3]) == ["x", "y", "z"]
+    es = load(d / "listcol.parquet")  # the vectors are one list column: every scalar column is an attribute, as before
+    np.testing.assert_array_equal(es.matrix, X)
+    assert list(es.attributes) == ["score"]
