@@ -18,7 +18,7 @@ import zlib
 from pathlib import Path
 
 from embgeo.errors import EmbgeoError, either, param, setting
-from embgeo.io import binary, columnar, text
+from embgeo.io import binary, columnar, text, wordvec
 from embgeo.io.common import short_error, use_id_col
 from embgeo.io.model import EmbeddingSet, LayerStack
 from embgeo.validation import dtype_hint
@@ -48,8 +48,8 @@ READERS = {
     "npz": binary.read_npz,
     "csv": text.read_csv,
     "tsv": text.read_tsv,
-    "text": text.read_text_vectors,
-    "word2vec-binary": text.read_word2vec_binary,
+    "text": wordvec.read_text_vectors,
+    "word2vec-binary": wordvec.read_word2vec_binary,
     "parquet": columnar.read_parquet,
     "safetensors": binary.read_safetensors,
     "hdf5": columnar.read_hdf5,

@@ -13,8 +13,9 @@ Rules (docs/formats.md states them with examples):
   name) that would become a dimension, and an empty id are errors naming the column (and line);
   numbers are plain ASCII (``1_000`` and full-width ``６`` are not numbers);
 - the first row is a header when one of its cells is text over a numeric column, or when it
-  is the run ``0 1 … d−1`` (``1 … d``) over a body with non-integer values; ``NA``/empty cells
-  are never evidence of a header;
+  is the run ``0 1 … d−1`` (``1 … d``) over a body with non-integer values, also after a text or
+  empty first cell (pandas' index name or text column: ``id,0,1,2``); ``NA``/empty cells are never
+  evidence of a header; ``word,0,1,2`` over a text column and integer values only is an error;
 - files are read in blocks of lines (peak memory ≈ the float32 matrix plus one block of rows), and
   every step is linear in the number of columns: after the first rows (the sample), numpy parses
   the numbers of a block at once, and a block that is not plainly numbers is read row by row, so
@@ -29,10 +30,10 @@ from pathlib import Path
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError, either, param, setting
+from embgeo.errors import EmbgeoError, either, param
 from embgeo.io.common import COMMA_NUMBER, MISSING, cell_kind, column_array  # noqa: F401  (re-exported: labels, columnar, model)
 from embgeo.io.common import is_plain_number as is_number
-from embgeo.io.common import index_column_error, index_like_columns, no_key, not_utf8, plain_floats, use_id_col
+from embgeo.io.common import index_column_error, index_like_columns, not_utf8, plain_floats, use_id_col
 from embgeo.io.model import EmbeddingSet
 from embgeo.io.precision import NeedFloat64, RowBlocks, fits_float32, needs_float64  # noqa: F401  (re-exported)
 
@@ -61,11 +62,51 @@ def column_label(header: list[str], j: int) -> str:
     return f"'{header[j]}'" if header[j] else f"{j + 1} (no name in the header)"
 
 
-def looks_like_header(first: list[str], body: list[list[str]]) -> bool:
-    """Is ``first`` a header over the sample rows ``body``? (see the module docstring)"""
+def _int_run(cells: list[str]) -> bool:
+    """Are ``cells`` the run ``0 1 … d−1`` or ``1 … d`` (d ≥ 2) of integers (pandas' default column names)?"""
+    if len(cells) < 2 or not all(_UINT.fullmatch(c) for c in cells):
+        return False
+    ints = [int(c) for c in cells]
+    return ints[0] in (0, 1) and ints == list(range(ints[0], ints[0] + len(ints)))
+
+
+def _fractional(body: list[list[str]], start: int = 0) -> bool:
+    """Does a cell of the first 50 sample rows (from column ``start`` on) hold a number that is not an integer?"""
+    return any(cell_kind(v) == "num" and not _INT.fullmatch(v.strip()) for r in body[:50] for v in r[start:])
+
+
+def _header_or_data(first: list[str], line: int, delimiter: str) -> EmbgeoError:
+    """The one line for a first row ``NAME,0,1,…`` over a text first column and integer values: a
+    header (pandas' default column names after an index name) or a data row, never guessed."""
+    name, rest = first[0].strip(), [c.strip() for c in first[1:]]
+    shown = delimiter.join(c.strip() for c in first[:6]) + (delimiter + "…" if len(first) > 6 else "")
+    return EmbgeoError(
+        f"line {line} ({shown!r}) is either a header (a column {name!r}, then columns named {rest[0]} … {rest[-1]}, "
+        f"as pandas names them) or a data row (the text {name!r} and the values {', '.join(rest[:3])}{', …' if len(rest) > 3 else ''}), "
+        "and every value below it is an integer too; embgeo does not guess which",
+        hint=f"if line {line} is a header, pass {use_id_col(name)} to read it as one (column {name!r} then holds the row ids); "
+             f"if it is data, add a header line above it naming the columns (e.g. word{delimiter}d0{delimiter}d1{delimiter}…)",
+    )
+
+
+def looks_like_header(first: list[str], body: list[list[str]], *, line: int = 1, delimiter: str = ",") -> bool:
+    """Is ``first`` (line ``line``) a header over the sample rows ``body``? (see the module docstring)
+
+    A first row ``NAME,0,1,…,d−1`` (or ``…,1,…,d``) whose first cell is text is what pandas writes
+    for a frame with the default column names after a named index (``df.to_csv()``) or a text column
+    (``df.to_csv(index=False)``): a header when a value below it is not an integer, or when the
+    first column below it holds numbers (the data reading would put the text in a numeric column).
+    Over a text first column and integer values only it could be data as well: an error (never guessed)."""
     kinds1 = [cell_kind(c) for c in first]
     if not body:
         return any(k == "text" for k in kinds1)
+    if kinds1[0] == "text" and _int_run([c.strip() for c in first[1:]]):
+        if _fractional(body, 1):
+            return True
+        col = [cell_kind(r[0]) for r in body if r]
+        if "num" in col and all(k in ("num", "missing") for k in col):
+            return True
+        raise _header_or_data(first, line, delimiter)
     # a header names columns: a row holding numbers among text cells is data with a bad cell
     for j, c in enumerate(first if "num" not in kinds1 else []):
         if cell_kind(c) != "text":
@@ -75,10 +116,8 @@ def looks_like_header(first: list[str], body: list[list[str]]) -> bool:
         if filled and sum(k in ("num", "list", "comma") for k in kinds) * 2 >= filled:
             return True
     named = [c.strip() for c in first if c.strip()]
-    if len(named) >= 2 and all(_UINT.fullmatch(c) for c in named):
-        ints = [int(c) for c in named]
-        if ints[0] in (0, 1) and ints == list(range(ints[0], ints[0] + len(ints))):
-            return any(cell_kind(v) == "num" and not _INT.fullmatch(v.strip()) for r in body[:50] for v in r)
+    if _int_run(named):
+        return _fractional(body)
     return False
 
 
@@ -421,7 +460,8 @@ def _read_delimited(path, key, id_col, delimiter, bad_cells, dtype) -> Embedding
         first = sample[0][1]
         if len(sample) > 1 and _is_comment(first) and len(first) != len(sample[1][1]):
             raise _ragged(sample[0][0], first, len(sample[1][1]), path)
-        has_header = id_col is not None or looks_like_header(first, [r for _, r in sample[1:]])
+        has_header = id_col is not None or looks_like_header(first, [r for _, r in sample[1:]], line=sample[0][0], delimiter=delimiter)
+        header_line = sample[0][0]
         if has_header:
             header = [h.strip() for h in first]
             sample = sample[1:]
@@ -431,7 +471,12 @@ def _read_delimited(path, key, id_col, delimiter, bad_cells, dtype) -> Embedding
         pos = {}
         for j, h in enumerate(header):
             if h in pos:
-                raise EmbgeoError(f"header names column '{h}' twice")
+                where = f"columns {pos[h] + 1} and {j + 1} of line {header_line}"
+                if not h:
+                    raise EmbgeoError(f"header leaves {where} without a name; embgeo names a column by its header",
+                                      hint="give every column a name (an index column written by pandas has an empty name; save with index=False or name it)")
+                raise EmbgeoError(f"header names column '{h}' twice ({where}); embgeo names a column by its header, so it cannot tell them apart",
+                                  hint=f"rename one of the columns (e.g. '{h}.1', as pandas.read_csv does) or remove the one that repeats the other")
             pos[h] = j
         if not sample:
             shown = delimiter.join(header[:6]) + (delimiter + "…" if width > 6 else "")
@@ -489,108 +534,3 @@ def read_tsv(path, **kw):
 
 def read_csv(path, **kw):
     return read_delimited(path, delimiter=",", **kw)
-
-
-# ---------------------------------------------------------------- word vectors
-
-def read_text_vectors(path: Path, *, key=None, id_col=None, allow_3d=False, forced=False) -> EmbeddingSet:
-    """word2vec text (first line ``n d``) or GloVe text (no header): ``word v1 … vd`` per line.
-
-    A file whose every line starts with a number and that has no word2vec header is either a table
-    of numbers (``np.savetxt``) or word vectors whose words are numbers: it is refused, naming both
-    readings, unless ``forced`` (the user passed ``--input-format text``: word vectors)."""
-    no_key(key, "word-vector text")
-    try:
-        try:
-            return _read_text_vectors(path, np.float32, forced)
-        except NeedFloat64:
-            return _read_text_vectors(path, np.float64, forced)
-    except UnicodeDecodeError:
-        raise not_utf8(path) from None
-
-
-def _read_text_vectors(path: Path, dtype, forced: bool = False) -> EmbeddingSet:
-    words, out, d, header = [], RowBlocks(dtype, BLOCK_ROWS), None, None
-    numeric_words = True  # every word so far is a number
-    with open(path, encoding="utf-8-sig", errors="strict") as fh:
-        for lineno, line in enumerate(fh, 1):
-            parts = line.split()  # spaces or tabs
-            if not parts:
-                continue
-            if lineno == 1 and len(parts) == 2 and all(_UINT.fullmatch(p) for p in parts):
-                header = (int(parts[0]), int(parts[1]))
-                continue
-            if len(parts) < 2:
-                raise EmbgeoError(f"line {lineno}: expected a word followed by numbers")
-            try:
-                vec = plain_floats(parts[1:])
-            except ValueError:
-                raise EmbgeoError(f"line {lineno}: non-numeric value after the word {parts[0][:30]!r}") from None
-            if d is None:
-                d = len(vec)
-            elif len(vec) != d:
-                raise EmbgeoError(f"line {lineno} has {len(vec)} values, earlier lines have {d}", hint="every vector needs the same length")
-            if float("inf") in vec or float("-inf") in vec:
-                raise EmbgeoError(f"line {lineno}: inf (or a value too large for float64)")
-            if dtype == np.float32 and needs_float64(" ".join(parts[1:])):
-                raise NeedFloat64
-            words.append(parts[0])
-            numeric_words = numeric_words and is_number(parts[0])
-            out.add(vec)
-    if d is None:
-        raise EmbgeoError("holds no vectors", hint="write one line per word: the word, then its numbers")
-    if numeric_words and header is None and not forced:
-        raise EmbgeoError(f"every line starts with a number ({', '.join(repr(w) for w in words[:2])}{', …' if len(words) > 2 else ''}), so it is either "
-                          f"a table of {d + 1} numbers per line or word vectors whose words are numbers; embgeo does not guess which",
-                          hint=f"pass {setting('fmt', 'tsv', '--input-format')} to read all {d + 1} numbers of a line as dimensions, "
-                               f"or {setting('fmt', 'text', '--input-format')} to read the first number as the word and {d} dimensions")
-    if header is not None:
-        n, hd = header
-        if hd != d:
-            raise EmbgeoError(f"header says {hd} dimensions but vectors have {d}")
-        if n != len(words):
-            raise EmbgeoError(f"header says {n} vectors but the file holds {len(words)} (truncated?)")
-    return EmbeddingSet(matrix=out.result(d), ids=np.asarray(words, dtype=str), provenance={"variant": "word2vec" if header else "glove"})
-
-
-def _bad_word(word: bytes) -> bool:
-    return not word or len(word) > 1000 or any(b < 0x20 or b == 0x7F for b in word)
-
-
-def read_word2vec_binary(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSet:
-    """word2vec binary: ``n d\\n`` then per vector ``word`` SPACE ``d`` little-endian float32
-    (and an optional newline). Every word must be clean UTF-8 text and nothing may follow the
-    ``n``-th vector, so a header whose ``n`` or ``d`` disagrees with the data is an error."""
-    no_key(key, "word2vec binary")
-    data = path.read_bytes()
-    nl = data.find(b"\n")
-    try:
-        n, d = (int(v) for v in data[: nl if nl >= 0 else 64].split())
-    except ValueError:
-        raise EmbgeoError("does not start with a word2vec binary header 'n d'") from None
-    if n <= 0 or d <= 0:
-        raise EmbgeoError(f"header says {n} vectors of {d} dimensions")
-    nbytes = 4 * d
-    if n * (nbytes + 2) > len(data):
-        raise EmbgeoError(f"header says {n} vectors of {d} dimensions, more than the file's {len(data)} bytes hold (truncated?)", hint="the file is incomplete or the header is wrong")
-    pos = nl + 1
-    words, matrix = [], np.empty((n, d), dtype=np.float32)
-    for i in range(n):
-        while pos < len(data) and data[pos : pos + 1] in (b"\n", b"\r"):
-            pos += 1
-        sp = data.find(b" ", pos, pos + 1001)
-        if sp < 0 or sp + 1 + nbytes > len(data):
-            raise EmbgeoError(f"truncated at vector {i} of {n}", hint="the file is incomplete")
-        raw = data[pos:sp]
-        try:
-            word = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            word = None
-        if word is None or _bad_word(raw):
-            raise EmbgeoError(f"vector {i}: the word is not text ({raw[:20]!r})", hint=f"the header's dimension ({d}) or count ({n}) does not match the data")
-        words.append(word)
-        matrix[i] = np.frombuffer(data, dtype="<f4", count=d, offset=sp + 1)
-        pos = sp + 1 + nbytes
-    if data[pos:].strip():
-        raise EmbgeoError(f"{len(data) - pos} bytes follow the header's {n} vectors", hint="the header's count or dimension does not match the data")
-    return EmbeddingSet(matrix=matrix, ids=np.asarray(words, dtype=str))
