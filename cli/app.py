@@ -17,7 +17,7 @@ from typer.core import TyperGroup
 
 from embgeo._version import __version__
 from embgeo.cli.common import Device, Settings, set_settings
-from embgeo.errors import use_surface  # stdlib only: messages name options, not arguments, while a command runs
+from embgeo.errors import use_options, use_surface  # stdlib only: messages name options, not arguments, while a command runs
 from embgeo.outputs import begin_outputs, end_outputs  # stdlib only: cheap at start-up
 
 #: commands in workflow order in `embgeo --help`: look at the data, get it, analyse it, compare, report
@@ -64,6 +64,26 @@ def _root(
     ctx.obj = Settings(seed=seed, device=device.value, quiet=quiet, verbose=verbose)
     set_settings(ctx.obj)
     ctx.with_resource(use_surface("cli"))  # also for the app called directly (CliRunner); reset when the command ends
+    ctx.with_resource(use_options(_running_options))  # hints name only the remedies the running command offers
+
+
+def _running_options() -> frozenset[str] | None:
+    """The options of the running command and of the groups above it (``hyperbolic train``, ``embgeo --seed``):
+    every spelling (``--drop-zero``, ``-k``, ``--no-separability``) of click's current context and its parents;
+    None outside a command (:func:`embgeo.errors.offers` then names every remedy)."""
+    try:
+        from typer._click.globals import get_current_context  # Typer's vendored click
+    except ImportError:  # pragma: no cover - older Typer uses click itself
+        from click import get_current_context
+    ctx = get_current_context(silent=True)
+    if ctx is None:
+        return None
+    options: set[str] = set()
+    while ctx is not None:
+        for p in ctx.command.params:
+            options.update(o for o in (*p.opts, *p.secondary_opts) if o.startswith("-"))
+        ctx = ctx.parent
+    return frozenset(options)
 
 
 def _plain_help_types() -> None:

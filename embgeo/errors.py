@@ -6,12 +6,14 @@ names the file (``source``), where in it (row / column / key) and what to do
 
 A message names a setting the way the caller wrote it: :func:`param` / :func:`setting` give the
 keyword argument (``k=500``) from Python and the option (``--k 500``) while the command line runs
-(:func:`use_surface`).
+(:func:`use_surface`). A hint names only the remedies the running command offers: :func:`offers` says
+whether it has an option (every command records its options for its run, :func:`use_options`).
 """
 from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Callable, Collection, Optional, Union
 
 
 class EmbgeoError(ValueError):
@@ -93,9 +95,9 @@ def use_surface(name: str):
 
 def param(name: str, flag: str | None = None) -> str:
     """The name of a setting as the caller writes it: the keyword argument ``name`` from Python,
-    the option ``flag`` (default ``--`` + ``name`` with ``-`` for ``_``) on the command line."""
+    the option ``flag`` (default ``--`` + ``name`` with ``-`` for ``_``; see :func:`flag_of`) on the command line."""
     if _SURFACE.get() == "cli":
-        return flag or "--" + name.replace("_", "-")
+        return flag_of(name, flag)
     return name
 
 
@@ -116,3 +118,51 @@ def either(python: str, cli: str) -> str:
     """One of two wordings, for a hint whose remedy differs between the surfaces
     (``duplicates='drop'`` in Python is ``--dedupe`` on the command line)."""
     return cli if _SURFACE.get() == "cli" else python
+
+
+# --------------------------------------------------------------------------- the running command's options
+# A hint names a remedy only where the caller can use it: from Python every keyword of the function
+# at hand; on the command line only the options of the running command (``compare`` has no
+# ``--drop-zero``). The CLI records the options of each command for its run (:func:`use_options`,
+# in ``embgeo.cli.app``); outside a command they are unknown and :func:`offers` says yes.
+
+Options = Union[Collection[str], Callable[[], Optional[Collection[str]]], None]
+
+_OPTIONS: ContextVar[Options] = ContextVar("embgeo_options", default=None)
+
+
+@contextmanager
+def use_options(options: Options):
+    """The options of the running command (every spelling: ``--drop-zero``, ``-k``), or a function that
+    returns them when asked (None: unknown), for the block; reset on exit."""
+    token = _OPTIONS.set(options)
+    try:
+        yield
+    finally:
+        _OPTIONS.reset(token)
+
+
+def command_options() -> frozenset[str] | None:
+    """The options of the running command, or None when they are unknown (Python, or no command)."""
+    got = _OPTIONS.get()
+    if callable(got):
+        got = got()
+    return None if got is None else frozenset(got)
+
+
+def flag_of(name: str, flag: str | None = None) -> str:
+    """The option that sets argument ``name``: ``flag`` (its leading ``--`` may be left out, ``"raw"``
+    is ``--raw``), by default ``--`` + ``name`` with ``-`` for ``_``."""
+    if flag is None:
+        return "--" + name.replace("_", "-")
+    return flag if flag.startswith("-") else "--" + flag
+
+
+def offers(name: str, flag: str | None = None) -> bool:
+    """Whether the caller can use the setting ``name``: always from Python (the function that asks knows
+    its own keywords) and wherever the options are unknown; on the command line only when the running
+    command has the option (``flag`` as in :func:`flag_of`)."""
+    if _SURFACE.get() != "cli":
+        return True
+    options = command_options()
+    return options is None or flag_of(name, flag) in options

@@ -28,7 +28,7 @@ import numpy as np
 from embgeo._blas import one_thread_when_small
 from embgeo.errors import EmbgeoError, setting
 from embgeo.results import Result, jsonable
-from embgeo.validation import as_matrix, as_rng, iter_blocks, sample_note, seeded_rows
+from embgeo.validation import as_matrix, as_rng, iter_blocks, sample_note, seeded_rows, zero_rows_hint
 
 METHODS = ("umap", "pca", "hyperbolic-umap")
 UMAP_NOTE = "UMAP keeps neighbourhoods, not distances: distances, densities and gaps between clusters in the map are not metric"
@@ -178,7 +178,7 @@ def project(
     mapping and the caveat that UMAP distances are not metric (McInnes et al. 2018).
     """
     method = _check_method(method)
-    X = as_matrix(X, name=name, min_rows=3, allow_zero_rows=metric != "cosine" or method == "pca")
+    X = as_matrix(X, name=name, min_rows=3, allow_zero_rows=metric != "cosine" or method == "pca", zero_hint=zero_rows_hint(metric=True))
     n, d = X.shape
     rng = as_rng(seed)
     rows = np.arange(n)

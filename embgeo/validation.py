@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError, either, param, setting
+from embgeo.errors import EmbgeoError, either, flag_of, offers, param, setting
 from embgeo.results import Result
 
 #: rows per block when a matrix is scanned (bounded memory on memory-mapped data)
@@ -81,14 +81,34 @@ def drop_option(what: str) -> str:
 
 
 def nonfinite_hint() -> str:
-    """The hint of an error about rows with NaN or inf."""
-    return either(f"fix or drop those rows ({drop_option('drop_nonfinite')})", "fix or drop those rows (--drop-nonfinite, where a command offers it)")
+    """The hint of an error about rows with NaN or inf: drop them where the caller can (:func:`clean_rows` from
+    Python, ``--drop-nonfinite`` where the running command has it), else fix or remove them in the file."""
+    if offers("drop_nonfinite"):
+        return f"fix or drop those rows ({drop_option('drop_nonfinite')})"
+    return "fix or remove those rows in the file"
 
 
-def zero_rows_hint() -> str:
-    """The hint of an error about all-zero rows that cannot be L2-normalised."""
-    return either(f"drop those rows ({drop_option('drop_zero')}), or keep norms with normalize=False (uniformity)",
-                  "drop those rows (--drop-zero on uniformity/gap), or keep norms with --raw (uniformity)")
+def zero_rows_hint(*, normalize: str | None = None, metric: bool | str = False) -> str:
+    """The hint of an error about all-zero rows that cannot be L2-normalised: the remedies the caller offers.
+
+    Dropping the rows: :func:`clean_rows` ``(X, drop_zero=True)`` from Python, ``--drop-zero`` where the running
+    command has it, else removing them from the file. Where the calling function has them, also:
+    ``normalize``: it takes ``normalize=False`` (keep the norms), which the command line sets with the option
+    ``normalize`` names (``"raw"``: uniformity's ``--raw``; ``"no-normalize"``: rank's); ``metric``: it takes
+    ``metric='euclidean'`` (``True``: the option ``--metric``, or the option named). On the command line only
+    the options the running command has are named (:func:`embgeo.errors.offers`).
+    """
+    fixes = []
+    drop = offers("drop_zero")
+    if drop:
+        fixes.append(f"drop those rows ({drop_option('drop_zero')})")
+    if normalize is not None and offers("normalize", normalize):
+        fixes.append(f"keep the norms ({either('normalize=False', flag_of('normalize', normalize))})")
+    if metric and offers("metric", None if metric is True else metric):
+        fixes.append(f"use euclidean distances ({setting('metric', 'euclidean', None if metric is True else flag_of('metric', metric))})")
+    if not drop:
+        fixes.append("remove those rows from the file")
+    return ", or ".join(fixes)
 
 
 def from_tensor(X):
@@ -140,6 +160,7 @@ def as_matrix(
     dtype: np.dtype | type | None = None,
     copy: bool = False,
     rescale: bool = True,
+    zero_hint: str | None = None,
 ) -> np.ndarray:
     """Validate ``X`` as a ``(n_samples, n_features)`` floating matrix.
 
@@ -150,6 +171,8 @@ def as_matrix(
     min_rows : fewest rows the caller's method needs.
     allow_nonfinite : if False, NaN/inf rows raise, naming the rows.
     allow_zero_rows : if False, all-zero rows raise (needed before L2 normalisation).
+    zero_hint : the hint of that error, where the caller offers more than dropping the rows
+        (default :func:`zero_rows_hint` ``()``; e.g. ``zero_rows_hint(metric=True)``).
     dtype : force a floating dtype; by default float64 stays float64 and every
         other dtype (float16, bfloat16, integers) is computed in float32.
 
@@ -208,7 +231,7 @@ def as_matrix(
         if not allow_zero_rows and report.zero_rows.size:
             raise EmbgeoError(
                 f"{name} has {report.zero_rows.size} all-zero rows that cannot be L2-normalised (rows {format_rows(report.zero_rows)})",
-                hint=zero_rows_hint(),
+                hint=zero_hint or zero_rows_hint(),
             )
     return X
 

@@ -250,7 +250,7 @@ def rank(
             message("anchors given but --method does not include anchors; they are ignored", style="yellow")
 
         result = rank_axes(
-            es.matrix, y, attribute=attr, methods=names, baselines=baselines, groups=groups, n_folds=folds, normalize=normalize,
+            es, y, attribute=attr, methods=names, baselines=baselines, groups=groups, n_folds=folds, normalize=normalize,
             center=centre, transform=transform.value, quantile=quantile, shots=_parse_shots(shots), repeats=repeats,
             anchor_low=low, anchor_high=high, anchor_rows=anchor_rows or None, n_pcs=pcs, n_random=random_directions,
             n_shuffles=shuffles, knn_neighbors=k, mlp=not no_mlp, n_anchor_pairs=anchor_pairs, validation=validation,

@@ -95,9 +95,9 @@ class _Space:
     """One input restricted to the compared rows, with what pairs reuse cached."""
 
     def __init__(self, name: str, M, metric: str):
-        from embgeo.validation import as_matrix
+        from embgeo.validation import as_matrix, zero_rows_hint
 
-        A = as_matrix(M, name=name, min_rows=4, allow_zero_rows=(metric != "cosine"))
+        A = as_matrix(M, name=name, min_rows=4, allow_zero_rows=(metric != "cosine"), zero_hint=zero_rows_hint(metric=True))
         self.name = name
         self.float64 = A.dtype == np.float64
         G = np.array(A, dtype=np.float64, copy=True)

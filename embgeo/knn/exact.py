@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 
-from embgeo.validation import read_rows
+from embgeo.validation import read_rows, zero_rows_hint
 
 from embgeo.errors import EmbgeoError
 
@@ -68,7 +68,7 @@ class Prepared:
             if zero.size:
                 raise EmbgeoError(
                     f"X has {zero.size} all-zero rows (first: row {int(zero[0])}); cosine distance is undefined for them",
-                    hint="drop them or use metric='euclidean'",
+                    hint=zero_rows_hint(metric=True),
                 )
             self.inv_norms = 1.0 / norms
         streamed = isinstance(X, np.memmap) or n * d * self.dtype.itemsize > MAX_PREPARED_BYTES

@@ -49,7 +49,7 @@ from embgeo.rank.ordering import pearson_columns, average_ranks, ordering_metric
 from embgeo.rank.results import (  # noqa: F401  (re-exported: the results live beside the protocol)
     AXIS_METHODS, BASELINES, DEFAULT_SHOTS, METHODS, RANK_WARN, TRANSFORMS, VERDICT_ORDER, FewShotCurve, MethodScore, NullBand, RankResult,
 )
-from embgeo.validation import as_matrix, as_rng
+from embgeo.validation import as_matrix, as_rng, zero_rows_hint
 
 
 def _zscore(test: np.ndarray, train: np.ndarray) -> np.ndarray:
@@ -103,7 +103,9 @@ def _check_inputs(X, y, groups, *, n_folds, transform, normalize, center, attrib
         raise EmbgeoError(f"transform must be one of {', '.join(TRANSFORMS)}, got '{transform}'")
     if isinstance(n_folds, (bool, np.bool_)) or not isinstance(n_folds, (int, np.integer)) or n_folds < 2:
         raise EmbgeoError(f"{param('n_folds', '--folds')} must be an integer ≥ 2, got {n_folds!r}", hint=f"e.g. {setting('n_folds', 5, '--folds')}")
-    X = as_matrix(X, name="X", min_rows=2, allow_zero_rows=not normalize or center)
+    source = getattr(X, "source", None) if hasattr(X, "matrix") else None  # an EmbeddingSet names its file
+    X = as_matrix(X, name=source if source and source != "<array>" else "X", min_rows=2, allow_zero_rows=not normalize or center,
+                  zero_hint=zero_rows_hint(normalize="no-normalize"))
     y = check_attribute(y, X.shape[0], attribute=attribute)
     if groups is not None:
         groups = np.asarray(groups).reshape(-1)

@@ -11,20 +11,24 @@ import math
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, param, setting
 
 
-def check_positive(name: str, value) -> float:
+def check_positive(name: str, value, *, flag: str | None = None) -> float:
     """``value`` as a float; raises unless it is a positive finite number (the message names ``name``).
-    A bool or a string is not a number here (``t=True`` and ``t="2"`` were read as 1 and 2)."""
+    A bool or a string is not a number here (``t=True`` and ``t="2"`` were read as 1 and 2).
+    ``flag``: the command line's option for ``name`` where it is not ``--`` + the name (its leading ``--``
+    may be left out; :func:`embgeo.errors.flag_of`): the message names ``--t 0`` there, ``t=0`` from Python."""
+    p = param(name, flag)
     if isinstance(value, (bool, np.bool_, str, bytes)):
-        raise EmbgeoError(f"{name} must be a positive number, got {value!r} ({type(value).__name__})", hint="give a finite number above 0")
+        raise EmbgeoError(f"{p} must be a positive number, got {value!r} ({type(value).__name__})", hint=f"give {p} a finite number above 0")
     try:
         v = float(value)
     except (TypeError, ValueError):
-        raise EmbgeoError(f"{name} must be a positive number, got {value!r}", hint="give a finite number above 0") from None
+        raise EmbgeoError(f"{p} must be a positive number, got {value!r}", hint=f"give {p} a finite number above 0") from None
     if not (math.isfinite(v) and v > 0):
-        raise EmbgeoError(f"{name} must be a positive finite number, got {value!r}", hint="give a finite number above 0")
+        shown = int(v) if math.isfinite(v) and v.is_integer() else v  # --t 0, not --t 0.0
+        raise EmbgeoError(f"{p} must be a positive finite number, got {setting(name, shown, flag)}", hint=f"give {p} a finite number above 0")
     return v
 
 

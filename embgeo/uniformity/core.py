@@ -284,7 +284,7 @@ def scan_norms(X, *, name: str, normalize: bool) -> tuple[np.ndarray, np.ndarray
         raise K.bad_rows_error(name, np.concatenate(bad), "rows with NaN or inf", nonfinite_hint())
     zero = np.concatenate(zero) if zero else np.empty(0, dtype=np.int64)
     if zero.size:
-        raise K.bad_rows_error(name, zero, "all-zero rows that cannot be L2-normalised", zero_rows_hint())
+        raise K.bad_rows_error(name, zero, "all-zero rows that cannot be L2-normalised", zero_rows_hint(normalize="raw"))
     return norms, colsum
 
 
@@ -470,8 +470,8 @@ def alignment(
     alpha = check_positive("alpha", alpha)
     confidence = check_level(confidence)
     X, Y = paired_rows(X, Y, join=join, names=names)
-    X = as_matrix(X, name=names[0], min_rows=1, allow_nonfinite=False, allow_zero_rows=not normalize)
-    Y = as_matrix(Y, name=names[1], min_rows=1, allow_nonfinite=False, allow_zero_rows=not normalize)
+    X = as_matrix(X, name=names[0], min_rows=1, allow_nonfinite=False, allow_zero_rows=not normalize, zero_hint=zero_rows_hint(normalize="raw"))
+    Y = as_matrix(Y, name=names[1], min_rows=1, allow_nonfinite=False, allow_zero_rows=not normalize, zero_hint=zero_rows_hint(normalize="raw"))
     check_paired(X, Y, names=names)
     n, d = X.shape
     dist = np.empty(n, dtype=np.float64)

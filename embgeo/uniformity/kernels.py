@@ -270,7 +270,7 @@ def read_rows(X, idx: np.ndarray, *, name: str, normalize: bool) -> np.ndarray:
         if zero.any():
             raise bad_rows_error(
                 name, idx[zero], "all-zero rows that cannot be L2-normalised",
-                zero_rows_hint(),
+                zero_rows_hint(normalize="raw"),  # uniformity(normalize=False) is its --raw
             )
         R /= norms[:, None]
     return R
