@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from embgeo.errors import EmbgeoError, param, setting
-from embgeo.io.common import ID_KEYS, PREFERRED_KEYS, auto_key, check_numeric, id_array, no_key, one_id_set, short_error
+from embgeo.io.common import ID_KEYS, PREFERRED_KEYS, auto_key, check_numeric, id_array, no_key, one_id_set, picked_key, short_error
 from embgeo.io.model import EmbeddingSet
 
 _NPY_MAGIC = b"\x93NUMPY"
@@ -85,6 +85,19 @@ def _npz_member(zf, name: str) -> np.ndarray:
     return arr.reshape(shape[::-1]).transpose() if fortran else arr.reshape(shape)
 
 
+def _npz_shapes(zf, names: list[str]) -> dict:
+    """``{name: shape}`` of the arrays ``names`` of an open ``.npz`` (headers only; a corrupt member is skipped here
+    and named when it is read)."""
+    shapes = {}
+    for k in names:
+        try:
+            with zf.open(k + ".npy") as fh:
+                shapes[k] = tuple(read_npy_header(fh, f"array '{k}'")[0])
+        except Exception:  # noqa: BLE001 - named when it is read
+            continue
+    return shapes
+
+
 def _npz_auto_key(zf, matrices: list[str], names: list[str], allow_3d: bool) -> str | None:
     """The array to read from an ``.npz`` of several when none was named: the one auto-pick name
     (``embeddings``, ``X``, ``arr_0``, …) that holds a matrix; two such names are "which one?"."""
@@ -121,6 +134,7 @@ def read_npz(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingS
         if other:
             raise EmbgeoError(f"member '{other[0][:60]}' is not a .npy array", hint="an .npz holds only arrays saved with np.savez")
         names = [m[:-4] for m in members]
+        picked = {}  # {"key": …} when the matrix was picked by its name among several
         if not names:
             raise EmbgeoError("holds no arrays", hint="save the matrix with np.savez(path, embeddings=X)")
         if key is None:
@@ -131,6 +145,8 @@ def read_npz(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingS
             key = matrices[0] if len(matrices) == 1 else _npz_auto_key(zf, matrices, names, allow_3d)
             if key is None:
                 raise EmbgeoError(f"holds several arrays ({', '.join(names)}); which one?", hint=f"name it as FILE.npz:{matrices[0]}")
+            if len(matrices) > 1 and key in matrices:
+                picked = picked_key(key, _npz_shapes(zf, matrices), "arrays", "FILE.npz")
         if key not in names:
             raise EmbgeoError(f"has no array '{key}' (arrays: {', '.join(names) or 'none'})", hint=f"use FILE.npz:{names[0]}")
         arr = _npz_member(zf, key)
@@ -155,7 +171,7 @@ def read_npz(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingS
                     raise stack_ids_error(f"array '{ik}' has shape {cand.shape}", f"'{key}'", arr.shape, fix, cand.shape, rows_first=stack == "rows-first")
                 if ik in ("ids", "id") and arr.ndim == 2:  # meant as ids, but they do not fit: never drop them silently
                     raise EmbgeoError(f"array '{ik}' has shape {cand.shape} but '{key}' has {rows} rows", hint=fix)
-        return stack_or_set(arr, one_id_set(found), stack, {"keys": names})
+        return stack_or_set(arr, one_id_set(found), stack, {"keys": names, **picked})
 
 
 def stack_ids_error(what: str, stack_name: str, shape: tuple, fix: str, got_shape=None, *, rows_first: bool = False) -> EmbgeoError:
@@ -260,6 +276,7 @@ def read_safetensors(path: Path, *, key=None, id_col=None, allow_3d=False) -> Em
     names = sorted(header)
     if not names:
         raise EmbgeoError("holds no tensors")
+    picked = {}  # {"key": …} when the tensor was picked by its name among several
     if key is None:
         ndims = (2, 3) if allow_3d else (2,)
         cands = [k for k in names if len(header[k]["shape"]) in ndims and header[k]["dtype"] in ST_DTYPES]
@@ -272,6 +289,8 @@ def read_safetensors(path: Path, *, key=None, id_col=None, allow_3d=False) -> Em
         if key is None:
             raise EmbgeoError(f"holds several {'2-D/3-D' if allow_3d else '2-D'} tensors ({', '.join(cands[:8])}); which one?",
                               hint=f"name it as FILE.safetensors:{cands[0]}")
+        if len(cands) > 1 and key in cands:
+            picked = picked_key(key, {k: header[k]["shape"] for k in cands if k not in ID_KEYS}, "tensors", "FILE.safetensors")
     if key not in header:
         raise EmbgeoError(f"has no tensor '{key}' (tensors: {', '.join(names[:8])})")
     info = header[key]
@@ -284,7 +303,7 @@ def read_safetensors(path: Path, *, key=None, id_col=None, allow_3d=False) -> Em
         arr = np.empty(shape, dtype=ST_DTYPES[dt])
     else:
         arr = np.memmap(path, dtype=ST_DTYPES[dt], mode="r", offset=8 + hlen + start, shape=shape)
-    prov = {"keys": names}
+    prov = {"keys": names, **picked}
     prov["dtype"] = ST_NAMES.get(dt, dt.lower())
     if dt == "BF16":
         arr = bf16_to_float32(arr)
@@ -393,7 +412,7 @@ def read_pt(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSe
         raise
     except Exception as exc:  # noqa: BLE001 - a corrupt archive fails in many ways inside torch; each is one line
         raise EmbgeoError(f"is not a readable torch file ({short_error(exc)[:100]})", hint="check that the file is complete") from None
-    ids_from = None
+    ids_from, picked = None, {}  # picked: {"key": …} when the tensor was picked by its name among several
     if isinstance(obj, dict):
         tensors = {k: v for k, v in obj.items() if isinstance(v, torch.Tensor)}
         if key is None:
@@ -405,6 +424,8 @@ def read_pt(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSe
                                   hint="save the embeddings as one (n_samples, n_features) tensor")
             if key is None:
                 raise EmbgeoError(f"holds a dict of several tensors ({', '.join(map(str, cands))}); which one?", hint=f"name it as FILE.pt:{cands[0]}")
+            if len(cands) > 1 and key in cands:
+                picked = picked_key(key, {k: tuple(tensors[k].shape) for k in cands}, "tensors", "FILE.pt")
         if key not in tensors:
             raise EmbgeoError(f"has no tensor '{key}' (keys: {', '.join(map(str, obj))})")
         ids_from = obj
@@ -434,7 +455,7 @@ def read_pt(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSe
     stack = allow_3d if allow_3d and matrix.ndim == 3 else False  # a layer stack L×n×d: the ids belong to the n rows (axis 1)
     matrix = layers_first(matrix, allow_3d)
     ids = _pt_ids(ids_from, key, matrix, stack) if ids_from is not None else None
-    return stack_or_set(matrix, ids, stack, {"dtype": stored})
+    return stack_or_set(matrix, ids, stack, {"dtype": stored, **picked})
 
 
 def _pt_ids(obj: dict, key, matrix: np.ndarray, stack: bool = False):

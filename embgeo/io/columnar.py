@@ -15,7 +15,7 @@ import numpy as np
 from embgeo.errors import EmbgeoError, param, require
 from embgeo.io.binary import layers_first, stack_ids_error, stack_or_set
 from embgeo.io.common import (ID_KEYS, PREFERRED_KEYS, auto_key, hdf5_id_keys, id_array, index_column_error, index_like_columns, is_plain_number,
-                               short_error)
+                               picked_key, short_error)
 from embgeo.io.model import EmbeddingSet
 from embgeo.io.text import column_array
 from embgeo.validation import dtype_hint
@@ -158,6 +158,7 @@ def read_hdf5(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedding
             return None
 
         f.visit_links(visit)  # every link (visit() skips external ones)
+        picked = {}  # {"key": …} when the dataset was picked by its name among several
         if key is None:
             ndims = (2, 3) if allow_3d else (2,)
             cands = [n for n in datasets if n not in ID_KEYS and f[n].ndim in ndims and f[n].dtype.kind in "fiub"]
@@ -171,6 +172,8 @@ def read_hdf5(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedding
             if key is None:
                 raise EmbgeoError(f"holds several {'2-D/3-D' if allow_3d else '2-D'} numeric datasets ({', '.join('/' + c for c in cands[:8])}); which one?",
                                   hint=f"name it as FILE.h5:/{cands[0]}")
+            if len(cands) > 1 and key in cands:
+                picked = picked_key(key, {n: f[n].shape for n in cands}, "datasets", "FILE.h5", "/")
         key = key.lstrip("/")
         _check_local(f, key, h5py)
         if key not in f or not isinstance(f[key], h5py.Dataset):
@@ -209,7 +212,7 @@ def read_hdf5(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedding
                                       rows_first=stack == "rows-first")
             if ik in ("ids", "id") and arr.ndim == 2 and (cand.ndim != 1 or len(cand) != rows):  # meant as ids, but they do not fit: never drop them silently
                 raise EmbgeoError(f"dataset '/{ik}' has shape {cand.shape} but '/{key}' has {rows} rows", hint=fix)
-    return stack_or_set(arr, ids, stack, {"keys": datasets})
+    return stack_or_set(arr, ids, stack, {"keys": datasets, **picked})
 
 
 def _describe(ds) -> str:

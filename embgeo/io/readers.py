@@ -211,7 +211,8 @@ def load(
         raise EmbgeoError(f"holds dtype {matrix.dtype}; expected real numbers", source=src, hint=dtype_hint(matrix.dtype))
     if matrix.shape[0] == 0 or matrix.shape[1] == 0:
         raise empty_matrix(path, fmt, matrix.shape, key)
-    prov = {"file": src, "format": fmt, "key": key, "dtype": es.provenance.get("dtype", str(matrix.dtype)), "file_bytes": path.stat().st_size,
+    # key: the one named, or the one picked by its name among several (inputs[].key)
+    prov = {"file": src, "format": fmt, "key": key if key is not None else es.provenance.get("key"), "dtype": es.provenance.get("dtype", str(matrix.dtype)), "file_bytes": path.stat().st_size,
             "rows_read": int(matrix.shape[0])}  # kept through take(): inputs[].rows is the file's count
     prov.update({k: v for k, v in es.provenance.items() if k not in prov})
     return EmbeddingSet(matrix=matrix, ids=es.ids, attributes=es.attributes, provenance=prov)
