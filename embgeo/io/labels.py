@@ -37,8 +37,11 @@ def read_table_lines(path: str | Path) -> tuple[list[str], list[list[str]], list
     src = str(path)
     if not path.exists():
         raise EmbgeoError("labels file not found", source=src)
+    if path.is_dir():
+        raise EmbgeoError("is a directory, not a labels file", source=src, hint="give the labels table as one CSV or TSV file")
     if path.stat().st_size == 0:
         raise EmbgeoError("labels file is empty", source=src)
+    _refuse_non_table(path)
     delim = "\t" if path.suffix.lower() == ".tsv" else ","
     lines, rows = _read_rows(path)
     if len(rows) < 2:
@@ -47,6 +50,12 @@ def read_table_lines(path: str | Path) -> tuple[list[str], list[list[str]], list
     if delim == "," and len(header) == 1 and "\t" in header[0]:  # a tab-separated file named .csv: one column, never split by guess
         raise EmbgeoError(f"has one column named {header[0][:40]!r}: the header holds tabs, but a .csv labels file is split at ','", source=src,
                           hint="name the file .tsv if it is tab-separated, or write it with ',' between the fields")
+    sep = next((c for c in (";", "|") if len(header) == 1 and c in header[0]), None)
+    if sep is not None:  # a ';'-separated file (European Excel): one column, never split by guess
+        raise EmbgeoError(f"has one column named {header[0][:40]!r}: the header holds '{sep}', but a {'.tsv' if delim == chr(9) else '.csv'} "
+                          f"labels file is split at {'a tab' if delim == chr(9) else repr(delim)}", source=src,
+                          hint=f"write it with {'tabs' if delim == chr(9) else repr(delim)} between the fields (pandas: "
+                               f"pd.read_csv(path, sep='{sep}').to_csv('labels.csv', index=False))")
     dup = next((h for h in header if header.count(h) > 1), None)
     if dup is not None:
         raise EmbgeoError(f"header names column '{dup}' twice", source=src, hint="give every column its own name")
@@ -58,6 +67,29 @@ def read_table_lines(path: str | Path) -> tuple[list[str], list[list[str]], list
             raise EmbgeoError(f"line {i} has {len(r)} field{'' if len(r) == 1 else 's'} but the header has {width} ({shown})", source=src,
                               hint=f"give every row {width} values, one per header column (leave a missing one empty); put a value that holds {sep} in double quotes")
     return header, rows[1:], lines[1:]
+
+
+#: leading bytes of files that are not text tables (what they are, how to write the table as CSV)
+_NOT_TABLES = ((b"PAR1", "a parquet file", "pandas.read_parquet(path).to_csv('labels.csv', index=False)"),
+               (b"\x93NUMPY", "a NumPy .npy array", "write the labels with pandas: df.to_csv('labels.csv', index=False)"),
+               (b"PK\x03\x04", "a zip archive (.npz, .xlsx, …)", "export the sheet or table as CSV (pandas: pd.read_excel(path).to_csv('labels.csv', index=False))"),
+               (b"\x89HDF", "an HDF5 file", "write the labels with pandas: df.to_csv('labels.csv', index=False)"),
+               (b"ARROW1", "an Arrow/Feather file", "pandas.read_feather(path).to_csv('labels.csv', index=False)"))
+
+
+def _refuse_non_table(path: Path) -> None:
+    """A labels file is a CSV or TSV table: a binary file (parquet, .npy, zip, HDF5, Arrow) or JSON is named as
+    such, with how to write it as CSV, rather than failing later as text that is not UTF-8 or has no header."""
+    with open(path, "rb") as fh:
+        head = fh.read(64)
+    for magic, what, fix in _NOT_TABLES:
+        if head.startswith(magic):
+            raise EmbgeoError(f"is {what}, not a CSV/TSV table; a labels file is a CSV or TSV with a header row", source=str(path),
+                              hint=f"write it as CSV: {fix}")
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text[:1] in (b"{", b"["):
+        raise EmbgeoError("looks like JSON, not a CSV/TSV table; a labels file is a CSV or TSV with a header row", source=str(path),
+                          hint="write it as CSV: pandas.read_json(path).to_csv('labels.csv', index=False) (lines=True for JSON Lines)")
 
 
 def read_table(path: str | Path) -> tuple[list[str], list[list[str]]]:
