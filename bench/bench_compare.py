@@ -97,7 +97,7 @@ def run_case(case: str, n: int, threads: int) -> dict:
         from embgeo.compare import compare
 
         reps = 100 if case == "embgeo_full" else 0
-        res = compare(X, Y, n_boot=reps, n_perm=reps, seed=0)
+        res = compare(X, Y, n_bootstrap=reps, n_permutations=reps, seed=0)
         values = {m.metric + (f"@{m.k}" if m.k else ""): m.value for m in res.measures}
     elif case == "ref_all":
         values = ref_metrics(X, Y)

@@ -196,7 +196,7 @@ def manifolds(sizes, *, quick: bool, peers: bool, danco_timeout: float = 900, du
 
     def calibrated(X, nb=None):
         t = time.perf_counter()
-        cal = calibrated_dimension(X, neighbors=nb, n_dims=X.shape[1], n_boot=200)  # the CLI's default: interior half, ball
+        cal = calibrated_dimension(X, neighbors=nb, n_dims=X.shape[1], n_bootstrap=200)  # the CLI's default: interior half, ball
         return cal, time.perf_counter() - t
 
     def peer(p, name, n, seed, w):
@@ -213,8 +213,8 @@ def manifolds(sizes, *, quick: bool, peers: bool, danco_timeout: float = 900, du
                 X = np.load(p)
                 t = time.perf_counter()
                 nb = knn(X, 20, check_duplicates=False)
-                tw = twonn_dimension(neighbors=nb, variant="linear", n_boot=0)
-                ml = mle_dimension(neighbors=nb, k1=20, k2=20, n_boot=0)
+                tw = twonn_dimension(neighbors=nb, variant="linear", n_bootstrap=0)
+                ml = mle_dimension(neighbors=nb, k1=20, k2=20, n_bootstrap=0)
                 t_nb = time.perf_counter() - t
                 cal, t_cal = calibrated(X, nb)
                 row = {"embgeo_twonn": tw.linear, "embgeo_twonn_mle": tw.mle, "embgeo_mle": ml.dimension,
@@ -324,8 +324,8 @@ def column_cap(seeds: dict, extra: int = 10, danco_timeout: float = 900, cache: 
                     for key, file, tag in (("danco", p, name), ("danco_wide", pw, f"{name}+{extra}")):
                         row = store.get(py, file, f"{tag}|{n}|{seed}|skdim_danco", "skdim_danco", seed, danco_timeout)
                         got[key].append(row.get("estimate"))
-                    got["cal"].append(calibrated_dimension(X, n_boot=0).dimension)
-                    got["cal_wide"].append(calibrated_dimension(W, n_boot=0).dimension)
+                    got["cal"].append(calibrated_dimension(X, n_bootstrap=0).dimension)
+                    got["cal_wide"].append(calibrated_dimension(W, n_bootstrap=0).dimension)
                     print(json.dumps({"set": name, "n": n, "seed": seed, "columns": D, **{k: v[-1] for k, v in got.items()}}), flush=True)
                 err = lambda vals: "—" if any(v is None for v in vals) else f"{np.mean([abs(v - t) for v in vals]):.2f}"  # noqa: E731
                 fmt = lambda vals: ", ".join("—" if v is None else f"{v:.2f}" for v in vals)  # noqa: E731
@@ -361,7 +361,7 @@ def interior_shares(shares=(0.5, 0.35, 0.25), seeds=(0, 1, 2, 3, 4), n: int = 20
                 X = np.load(manifold_file(tmp, name, n, seed))
                 nb = knn(X, 20, check_duplicates=False)
                 for s in shares:
-                    res[s][(name, seed)] = calibrated_dimension(X, neighbors=nb, n_dims=X.shape[1], n_boot=0, interior=s).dimension
+                    res[s][(name, seed)] = calibrated_dimension(X, neighbors=nb, n_dims=X.shape[1], n_bootstrap=0, interior=s).dimension
             print(json.dumps({"set": name, **{str(s): [res[s][(name, q)] for q in seeds] for s in shares}}), flush=True)
     rows = []
     for s in shares:
@@ -408,7 +408,7 @@ def shape_bias(n: int = 2000, dims=(10, 20, 30), seeds=(0, 1, 2)) -> None:
                 X = sample(shape, d, np.random.default_rng([seed, d, 7]))
                 nb = knn(X, 10, check_duplicates=False)
                 res.append(float(np.mean(neighbour_resultant(X, nb.indices)) * np.sqrt(10)))
-                est.append(calibrated_dimension(X, neighbors=nb, n_dims=max(X.shape[1], 3 * d), n_boot=0).dimension)
+                est.append(calibrated_dimension(X, neighbors=nb, n_dims=max(X.shape[1], 3 * d), n_bootstrap=0).dimension)
             rows.append([d, shape, f"{np.mean(est):.2f} ± {np.std(est):.2f}", f"{100 * (np.mean(est) / d - 1):+.1f} %", f"{np.mean(res):.3f}"])
             print(json.dumps({"d": d, "shape": shape, "estimates": est, "resultant": res}), flush=True)
     md = f"""## Calibrated estimate: bias by shape — bench/bench_id.py --shape-bias
@@ -450,7 +450,7 @@ def reference_shapes(n: int = 2000) -> None:
             m = min(db.size, dc.size)
             est = {"raw": raw, "ball": invert_curve(db, gb, raw)[0], "cube": invert_curve(dc, gc, raw)[0],
                    "mix": invert_curve(db[:m], np.sqrt(gb[:m] * gc[:m]), raw)[0],
-                   "interior": calibrated_dimension(X, n_dims=100_000, n_boot=0).dimension}
+                   "interior": calibrated_dimension(X, n_dims=100_000, n_bootstrap=0).dimension}
             good = {k: abs(v - d) <= 0.1 * d for k, v in est.items()}
             for k in ok:
                 ok[k] += good[k]
@@ -505,10 +505,10 @@ def embgeo_times(X: np.ndarray) -> dict:
     nb = knn(X, 2, check_duplicates=False)
     out["knn2_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    tw = twonn_dimension(X, variant="linear", n_boot=0)
+    tw = twonn_dimension(X, variant="linear", n_bootstrap=0)
     out["twonn_s"], out["twonn"], out["twonn_mle"] = time.perf_counter() - t, tw.linear, tw.mle
     t = time.perf_counter()
-    ml = mle_dimension(X, k1=20, k2=20, n_boot=0)
+    ml = mle_dimension(X, k1=20, k2=20, n_bootstrap=0)
     out["mle_s"], out["mle"] = time.perf_counter() - t, ml.dimension
     del nb
     return out
@@ -640,7 +640,7 @@ def million() -> str:
                 f.write((rng.random((e - s, 10)) @ R + 1e-3 * rng.standard_normal((e - s, d))).astype(np.float32).tobytes())
         X = np.load(path, mmap_mode="r")
         t = time.perf_counter()
-        rep = intrinsic_dimension(X, methods=("twonn", "mle"), sample=100_000, approx=True, seed=0, n_boot=50)
+        rep = intrinsic_dimension(X, methods=("twonn", "mle"), sample=100_000, approx=True, seed=0, n_bootstrap=50)
         dt = time.perf_counter() - t
     return (f"1M × 768 float32 memory-mapped (written in 50k-row blocks): TwoNN {rep.twonn.dimension:.2f}, MLE {rep.mle.dimension:.2f} on a seeded "
             f"100k-row sample with approximate kNN (pynndescent, recall {rep.neighbors['recall']:.3f} measured on {rep.neighbors['recall_sample']} queries) "

@@ -67,8 +67,7 @@ def check_number(name: str, value, *, flag: str | None = None) -> float:
 
 def check_level(value, name: str = "confidence", *, flag: str | None = None) -> float:
     """A confidence level as a float strictly inside (0, 1); text (``"0.9"``) and percentages (95) are refused.
-    ``name``: the argument (``confidence``; the intrinsic-dimension functions call it ``level``, which the
-    command line sets with ``flag`` ``--confidence``)."""
+    ``name``: the argument (``confidence`` in every public function; the command line's ``flag`` is ``--confidence``)."""
     flag = _option(flag)
     v = check_number(name, value, flag=flag)
     if not (math.isfinite(v) and 0 < v < 1):  # one message for 0, a negative level and a percentage

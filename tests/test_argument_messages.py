@@ -57,7 +57,7 @@ def test_check_number_and_check_level():
     py, cli = _both(lambda: check_level(95))
     assert py == "confidence must lie strictly between 0 and 1, got 95 (e.g. confidence=0.95 for 95 % intervals)"
     assert cli == "--confidence must lie strictly between 0 and 1, got 95 (e.g. --confidence 0.95 for 95 % intervals)"
-    # the intrinsic functions call it level; embgeo id sets it with --confidence
+    # name= and flag= rename the argument and the option independently (every public function calls it confidence)
     py, cli = _both(lambda: check_level(np.float64(1.5), "level", flag="confidence"))
     assert py == "level must lie strictly between 0 and 1, got 1.5 (e.g. level=0.95 for 95 % intervals)"
     assert cli == "--confidence must lie strictly between 0 and 1, got 1.5 (e.g. --confidence 0.95 for 95 % intervals)"
@@ -159,17 +159,17 @@ def test_cosine_bootstrap_is_the_bootstrap_option(X):
     assert "--bootstrap must be an integer ≥ 0, got -1 (--bootstrap 0: no intervals)" in cl
 
 
-def test_intrinsic_level_is_check_level_and_the_confidence_option(X):
+def test_intrinsic_confidence_is_check_level_and_the_confidence_option(X):
     import embgeo.intrinsic.estimators as est
     from embgeo.intrinsic.corrected import calibrated_dimension
 
-    for call in (lambda: eg.intrinsic_dimension(X, methods="twonn", level=1.5), lambda: est.twonn_dimension(X, level=1.5),
-                 lambda: est.mle_dimension(X, level=1.5), lambda: calibrated_dimension(X, level=1.5)):
+    for call in (lambda: eg.intrinsic_dimension(X, methods="twonn", confidence=1.5), lambda: est.twonn_dimension(X, confidence=1.5),
+                 lambda: est.mle_dimension(X, confidence=1.5), lambda: calibrated_dimension(X, confidence=1.5)):
         py, cl = _both(call)
-        assert py == "level must lie strictly between 0 and 1, got 1.5 (e.g. level=0.95 for 95 % intervals)", py
+        assert py == "confidence must lie strictly between 0 and 1, got 1.5 (e.g. confidence=0.95 for 95 % intervals)", py
         assert cl == "--confidence must lie strictly between 0 and 1, got 1.5 (e.g. --confidence 0.95 for 95 % intervals)", cl
     # one checker: a text level is refused as everywhere else (it was read as a number)
-    assert _message(lambda: est.twonn_dimension(X, level="0.9")).startswith("level must be a number, got '0.9' (str)")
+    assert _message(lambda: est.twonn_dimension(X, confidence="0.9")).startswith("confidence must be a number, got '0.9' (str)")
 
 
 def test_uniformity_confidence_is_check_level(X):

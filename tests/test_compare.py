@@ -9,7 +9,7 @@ from embgeo.compare import compare, compare_many, linear_cka, prefix, procrustes
 from embgeo.compare.cka import hsic_unbiased as lib_hsic_unbiased
 from embgeo.errors import EmbgeoError
 
-FAST = dict(n_boot=0, n_perm=0)
+FAST = dict(n_bootstrap=0, n_permutations=0)
 
 
 def _planted(rng, n=120, d1=12, d2=7, noise=0.3):
@@ -159,11 +159,11 @@ def test_null_band_holds_the_value_for_independent_spaces_and_excludes_related_o
     n = 160
     X = rng.normal(size=(n, 10))
     Y = rng.normal(size=(n, 6))
-    res = compare(X, Y, n_boot=40, n_perm=60, seed=3, methods=["cka", "cka_unbiased", "mutual_knn", "imbalance", "procrustes", "rsa"])
+    res = compare(X, Y, n_bootstrap=40, n_permutations=60, seed=3, methods=["cka", "cka_unbiased", "mutual_knn", "imbalance", "procrustes", "rsa"])
     for m in res.measures:
         assert m.null_low <= m.value <= m.null_high, m
     Xr, Yr = _planted(rng, n=n)
-    rel = compare(Xr, Yr, n_boot=40, n_perm=60, seed=3, methods=["cka", "mutual_knn", "imbalance", "rsa"])
+    rel = compare(Xr, Yr, n_bootstrap=40, n_permutations=60, seed=3, methods=["cka", "mutual_knn", "imbalance", "rsa"])
     for m in rel.measures:
         assert not (m.null_low <= m.value <= m.null_high), m
         assert m.ci_low <= m.value <= m.ci_high, m
@@ -173,7 +173,7 @@ def test_null_band_holds_the_value_for_independent_spaces_and_excludes_related_o
 def test_mutual_knn_null_band_is_centred_on_chance(rng):
     n, k = 300, 10
     X, Y = rng.normal(size=(n, 8)), rng.normal(size=(n, 8))
-    m = compare(X, Y, methods=["mutual_knn"], k=k, n_boot=0, n_perm=200, seed=1).get("mutual_knn", k)
+    m = compare(X, Y, methods=["mutual_knn"], k=k, n_bootstrap=0, n_permutations=200, seed=1).get("mutual_knn", k)
     chance = k / (n - 1)
     assert m.null_low < chance < m.null_high
     assert m.null_high < 3 * chance
@@ -181,9 +181,9 @@ def test_mutual_knn_null_band_is_centred_on_chance(rng):
 
 def test_seeded_and_reproducible(rng):
     X, Y = _planted(rng)
-    a = compare(X, Y, n_boot=20, n_perm=20, seed=7).to_dict()
-    b = compare(X, Y, n_boot=20, n_perm=20, seed=7).to_dict()
-    c = compare(X, Y, n_boot=20, n_perm=20, seed=8).to_dict()
+    a = compare(X, Y, n_bootstrap=20, n_permutations=20, seed=7).to_dict()
+    b = compare(X, Y, n_bootstrap=20, n_permutations=20, seed=7).to_dict()
+    c = compare(X, Y, n_bootstrap=20, n_permutations=20, seed=8).to_dict()
     assert a == b
     assert a["cka_linear"]["value"] == c["cka_linear"]["value"] and a["cka_linear"]["ci_low"] != c["cka_linear"]["ci_low"]
 
@@ -193,7 +193,7 @@ def test_replicates_on_fewer_rows_and_sampling_above_the_exact_limit(rng, monkey
 
     X, Y = _planted(rng, n=200)
     full = compare(X, Y, methods=["cka"], **FAST)
-    sub = compare(X, Y, methods=["cka"], n_boot=30, n_perm=30, resample_rows=80)
+    sub = compare(X, Y, methods=["cka"], n_bootstrap=30, n_permutations=30, resample_rows=80)
     assert sub.value("cka_linear") == full.value("cka_linear")  # the value always uses every row
     assert any("values and null bands on all 200 rows; intervals from bootstrap replicates on a seeded sample of 80 rows" in n
                for n in sub.notes)
@@ -264,7 +264,7 @@ def test_rbf_cka(rng):
     from embgeo.compare.cka import cka_from_gram, rbf_gram
 
     X, Y = _planted(rng, n=80)
-    res = compare(X, Y, methods=["cka_rbf"], metric="euclidean", n_boot=10, n_perm=10)
+    res = compare(X, Y, methods=["cka_rbf"], metric="euclidean", n_bootstrap=10, n_permutations=10)
     D = ((X[:, None] - X[None]) ** 2).sum(-1)
     s = np.median(np.sqrt(D[np.triu_indices(80, 1)]))
     K = np.exp(-D / (2 * s * s))
@@ -287,7 +287,7 @@ def _cka_direct_gram(K, L):
 
 def test_contract_ids_and_verdict(rng):
     X, Y = _planted(rng, n=100, noise=0.05)
-    res = compare(X, Y, n_boot=10, n_perm=10, k=[5, 10])
+    res = compare(X, Y, n_bootstrap=10, n_permutations=10, k=[5, 10])
     ids = [m.metric for m in res.metrics()]
     assert ids == ["cka_linear", "cka_linear_unbiased", "mutual_knn", "mutual_knn", "imbalance_xy", "imbalance_yx",
                    "procrustes_residual", "retrieval_r1", "retrieval_r10", "rsa_spearman"]
@@ -333,7 +333,7 @@ def test_null_bands_use_every_row_above_resample_rows(rng):
     """Biased CKA of unrelated spaces falls with n: a band from permutations of fewer rows lay above the value."""
     n = 900
     X, Y = rng.normal(size=(n, 30)), rng.normal(size=(n, 20))
-    res = compare(X, Y, methods=["cka", "cka_unbiased", "procrustes"], metric="euclidean", n_boot=20, n_perm=60, resample_rows=150, seed=2)
+    res = compare(X, Y, methods=["cka", "cka_unbiased", "procrustes"], metric="euclidean", n_bootstrap=20, n_permutations=60, resample_rows=150, seed=2)
     for m in res.measures:
         assert m.null_low <= m.value <= m.null_high, m
         assert m.ci_low <= m.value <= m.ci_high, m
@@ -349,7 +349,7 @@ def test_float32_inputs_take_float32_permutation_products(rng):
     """float32 inputs: the values are float64 as always, the null replicates' cross-products float32 (≤ 1e-5 apart)."""
     X = rng.normal(size=(300, 24)).astype(np.float32)
     Y = (X[:, :12] + rng.normal(size=(300, 12))).astype(np.float32)
-    kw = dict(methods=["cka", "cka_unbiased", "procrustes"], n_boot=0, n_perm=40, seed=1)
+    kw = dict(methods=["cka", "cka_unbiased", "procrustes"], n_bootstrap=0, n_permutations=40, seed=1)
     a, b = compare(X, Y, **kw), compare(X.astype(np.float64), Y.astype(np.float64), **kw)
     for ma, mb in zip(a.measures, b.measures):
         assert ma.value == pytest.approx(mb.value, abs=1e-12)
@@ -361,7 +361,7 @@ def test_bootstrap_interval_known_answers(rng):
     in closed form: the m-out-of-n interval (m = n/4) is as wide as the all-row bootstrap and covers it."""
     X = rng.normal(size=(500, 6))
     Q, _ = np.linalg.qr(rng.normal(size=(6, 6)))
-    r = compare(X, 3.0 * X @ Q, methods=["cka", "cka_unbiased", "procrustes"], metric="euclidean", n_boot=30, n_perm=0, resample_rows=100)
+    r = compare(X, 3.0 * X @ Q, methods=["cka", "cka_unbiased", "procrustes"], metric="euclidean", n_bootstrap=30, n_permutations=0, resample_rows=100)
     for m in r.measures:
         ideal = 0.0 if m.metric == "procrustes_residual" else 1.0
         assert m.value == pytest.approx(ideal, abs=1e-10) and m.ci_low == pytest.approx(ideal, abs=1e-9) and m.ci_high == pytest.approx(ideal, abs=1e-9)
@@ -372,7 +372,7 @@ def test_bootstrap_interval_known_answers(rng):
         g = np.random.default_rng(seed)
         A = g.normal(size=(1000, 4)) * np.sqrt(s)
         B = A + np.sqrt(noise) * g.normal(size=A.shape)
-        kw = dict(methods=["cka_unbiased"], metric="euclidean", n_boot=60, n_perm=0, seed=seed)
+        kw = dict(methods=["cka_unbiased"], metric="euclidean", n_bootstrap=60, n_permutations=0, seed=seed)
         sub = compare(A, B, resample_rows=250, **kw).get("cka_linear_unbiased")
         full = compare(A, B, resample_rows=1000, **kw).get("cka_linear_unbiased")
         assert sub.ci_low <= sub.value <= sub.ci_high and sub.value == full.value

@@ -135,7 +135,7 @@ def test_report_compare_section_agrees_with_the_command(run_cli, perturbed):
     other = load(str(d / "y300.npy"))
     rep = build_report(es, compare=other, only=["compare"])
     (sec,) = rep.sections
-    direct = compare(es, other, n_boot=50, n_perm=50, seed=0, names=(es.source, other.source))
+    direct = compare(es, other, n_bootstrap=50, n_permutations=50, seed=0, names=(es.source, other.source))
     assert sec.key == "compare" and sec.status == direct.verdict().status
     assert sec.data["cka_linear"]["value"] == pytest.approx(direct.value("cka_linear"), abs=1e-12)
     assert ["compared with", f"{other.source} (300 × 384)"] in rep.inputs

@@ -59,7 +59,7 @@ def _close(a, b, tol=TOL):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_knn_measures_on_the_cluster_equal_one_process(client, metric, dtype):
     X, Y = _pair(1, dtype=dtype)
-    kw = dict(methods=KNN, k=[5, 10, 30], metric=metric, n_boot=30, n_perm=30, seed=4)
+    kw = dict(methods=KNN, k=[5, 10, 30], metric=metric, n_bootstrap=30, n_permutations=30, seed=4)
     local = compare(X, Y, **kw)
     dist = compare(X, Y, client=client, **kw)
     _close(local.to_dict(), dist.to_dict())
@@ -70,7 +70,7 @@ def test_knn_measures_on_the_cluster_equal_one_process(client, metric, dtype):
 def test_a_matrix_of_spaces_on_the_cluster_equals_one_process(client):
     X, Y = _pair(2, n=250)
     Z = np.random.default_rng(3).normal(size=(250, 7))
-    kw = dict(methods=["cka", *KNN], k=10, n_boot=10, n_perm=10, seed=0)
+    kw = dict(methods=["cka", *KNN], k=10, n_bootstrap=10, n_permutations=10, seed=0)
     _close(compare_many([X, Y, Z], **kw).to_dict(), compare_many([X, Y, Z], client=client, **kw).to_dict())
 
 

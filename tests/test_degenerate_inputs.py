@@ -92,20 +92,20 @@ def test_library_twonn_and_gride_leave_ties_out_and_stay_finite(tied):
     from embgeo.intrinsic.estimators import gride_dimension, mle_dimension, twonn_dimension
 
     X = np.load(tied / "some_ties.npy")
-    tw = twonn_dimension(X, n_boot=20)
+    tw = twonn_dimension(X, n_bootstrap=20)
     assert tw.n_ties == 10 and tw.n_points == 420 and np.isfinite(tw.dimension) and np.isfinite(tw.mle_exact_interval).all()
     assert np.isfinite(gride_dimension(X, max_order=16).dimension).all()
     with pytest.raises(EmbgeoError, match=r"100% of the points .* quantised"):
-        twonn_dimension(np.load(tied / "grid.npy"), n_boot=0)
+        twonn_dimension(np.load(tied / "grid.npy"), n_bootstrap=0)
     with pytest.raises(EmbgeoError, match=r"of the points .*r1 = r2"):
-        mle_dimension(np.load(tied / "grid.npy"), k1=3, k2=6, n_boot=0)
+        mle_dimension(np.load(tied / "grid.npy"), k1=3, k2=6, n_bootstrap=0)
 
 
 def test_a_non_finite_estimate_is_never_the_one_to_read():
     from embgeo.intrinsic.summary import intrinsic_dimension
 
     X = np.random.default_rng(3).normal(size=(300, 4))
-    rep = intrinsic_dimension(X, methods="twonn,mle", n_boot=20)
+    rep = intrinsic_dimension(X, methods="twonn,mle", n_bootstrap=20)
     assert rep.recommended().metric == "twonn"
     bad = dataclasses.replace(rep, twonn=dataclasses.replace(rep.twonn, dimension=float("inf")))
     rec = bad.recommended()

@@ -177,7 +177,7 @@ def test_intrinsic_dimension_report_equals_single_process(client, data):
     from embgeo.intrinsic.summary import intrinsic_dimension
 
     M = data[1]
-    kw = dict(methods="all", k=10, gride_max=16, n_boot=20, seed=4)
+    kw = dict(methods="all", k=10, gride_max=16, n_bootstrap=20, seed=4)
     one, many = intrinsic_dimension(M, **kw).to_dict(), DM.intrinsic_dimension(M, client=client, **kw).to_dict()
     assert many.pop("neighbors")["backend"] == "dask:numpy"
     one.pop("neighbors")

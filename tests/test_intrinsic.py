@@ -37,7 +37,7 @@ def test_twonn_mle_on_exact_pareto_ratios_is_unbiased_and_covers():
     # μ = r2/r1 ~ Pareto(d) exactly: the censored MLE is unbiased and 2dT ~ χ²(2 n_kept)
     d, n, covered, est = 7.0, 2000, 0, []
     for seed in range(300):
-        r = twonn_dimension(neighbors=fake_neighbors(poisson_distances(n, 2, d, seed)), n_boot=0, discard_fraction=0.1)
+        r = twonn_dimension(neighbors=fake_neighbors(poisson_distances(n, 2, d, seed)), n_bootstrap=0, discard_fraction=0.1)
         est.append(r.mle)
         lo, hi = r.mle_exact_interval
         covered += lo <= d <= hi
@@ -48,7 +48,7 @@ def test_twonn_mle_on_exact_pareto_ratios_is_unbiased_and_covers():
 
 
 def test_twonn_variants_agree_on_exact_model():
-    r = twonn_dimension(neighbors=fake_neighbors(poisson_distances(50000, 2, 4.0, 1)), n_boot=50, seed=3)
+    r = twonn_dimension(neighbors=fake_neighbors(poisson_distances(50000, 2, 4.0, 1)), n_bootstrap=50, seed=3)
     # n = 50 000: both estimators have sd ≈ 0.02; 0.1 is 5 sd
     assert abs(r.mle - 4.0) < 0.1 and abs(r.linear - 4.0) < 0.1
     assert r.interval[0] < r.mle < r.interval[1]
@@ -74,7 +74,7 @@ def test_gride_first_scale_is_twonn_mle():
 
 
 def test_mle_on_exact_model_every_k():
-    r = mle_dimension(neighbors=fake_neighbors(poisson_distances(20000, 20, 8.0, seed=5)), n_boot=100, seed=1)
+    r = mle_dimension(neighbors=fake_neighbors(poisson_distances(20000, 20, 8.0, seed=5)), n_bootstrap=100, seed=1)
     # 1/m̂_k averages (k−1) log-ratios with mean 1/d: m̂_k is consistent; with n = 20 000 the sd of
     # each m̂_k is ≤ d/sqrt(n (k−1)) ≈ 0.02, so 0.15 is generous for the mild bias of 1/mean
     np.testing.assert_allclose(r.per_k, 8.0, atol=0.15)
@@ -89,7 +89,7 @@ def test_mle_matches_loop_definition():
         for col, k in enumerate(range(3, 13)):
             ref = sum(np.log(D[i, k - 1] / D[i, j - 1]) for j in range(1, k)) / (k - 1)
             np.testing.assert_allclose(inv[i, col], ref, rtol=1e-12)  # float64 round-off only
-    r = mle_dimension(neighbors=fake_neighbors(D), k1=3, k2=12, n_boot=0)
+    r = mle_dimension(neighbors=fake_neighbors(D), k1=3, k2=12, n_bootstrap=0)
     ref = np.mean([1 / np.mean([1 / (1 / inv[i, c]) for i in range(40)]) for c in range(10)])
     np.testing.assert_allclose(r.dimension, ref, rtol=1e-12)
 
@@ -102,7 +102,7 @@ def test_balls_and_cubes_k2_to_10(kind):
     make = syn.ball if kind == "ball" else syn.cube
     twonn, mle = [], []
     for k in range(2, 11):
-        rep = intrinsic_dimension(make(2000, k, seed=k), methods="twonn,mle", n_boot=0)
+        rep = intrinsic_dimension(make(2000, k, seed=k), methods="twonn,mle", n_bootstrap=0)
         twonn.append(rep.twonn.dimension)
         mle.append(rep.mle.dimension)
     ks = np.arange(2, 11)
@@ -119,7 +119,7 @@ def test_balls_and_cubes_k2_to_10(kind):
 @pytest.mark.parametrize("d", [3, 6, 11])
 def test_spheres(d):
     X = syn.sphere(2000, d, seed=d)
-    rep = intrinsic_dimension(X, methods="twonn,mle", n_boot=0)
+    rep = intrinsic_dimension(X, methods="twonn,mle", n_bootstrap=0)
     # no boundary, so only sampling error: TwoNN's sd is d/sqrt(0.9 n) ≈ 2.4 % → 4 sd ≈ 10 %;
     # the MLE (k = 10..20) has a smaller sd but a small curvature bias: 12 %
     np.testing.assert_allclose(rep.twonn.dimension, d - 1, rtol=0.10)
@@ -128,7 +128,7 @@ def test_spheres(d):
 
 def test_rotated_subspace_with_noise():
     X = syn.subspace(2000, 10, 768, noise=0.01, seed=0)
-    rep = intrinsic_dimension(X, methods="twonn,gride,pca", n_boot=0, gride_max=16)
+    rep = intrinsic_dimension(X, methods="twonn,gride,pca", n_bootstrap=0, gride_max=16)
     # noise std 0.01 against unit-variance signal: TwoNN 10.05 measured; 5 % tolerance
     np.testing.assert_allclose(rep.twonn.dimension, 10, rtol=0.05)
     assert rep.pca.components_95 == 10 and rep.pca.components_99 == 10
@@ -138,7 +138,7 @@ def test_rotated_subspace_with_noise():
 
 def test_swiss_roll():
     X = syn.swiss_roll(2000, seed=0)
-    rep = intrinsic_dimension(X, methods="twonn,mle,pca", n_boot=0)
+    rep = intrinsic_dimension(X, methods="twonn,mle,pca", n_bootstrap=0)
     np.testing.assert_allclose(rep.twonn.dimension, 2, rtol=0.03)  # measured 1.988
     np.testing.assert_allclose(rep.mle.dimension, 2, rtol=0.05)  # measured 1.957
     assert rep.pca.components_90 == 3  # a curved sheet needs three linear directions
@@ -149,8 +149,8 @@ def test_large_offset_does_not_change_twonn():
     X = syn.cube(3000, 10, 64, seed=2)
     off = np.random.default_rng(0).standard_normal(64)
     Y = (X + 1000 * off / np.linalg.norm(off)).astype(np.float32)
-    a = twonn_dimension(X.astype(np.float32), n_boot=0)
-    b = twonn_dimension(Y, n_boot=0)
+    a = twonn_dimension(X.astype(np.float32), n_bootstrap=0)
+    b = twonn_dimension(Y, n_bootstrap=0)
     # float32 storage near 1000 rounds coordinates by ~3e-5 (distances ~0.3): estimates agree to 1 %
     np.testing.assert_allclose(b.dimension, a.dimension, rtol=0.01)
 
@@ -214,8 +214,8 @@ def test_invariant_to_rotation_scale_translation_permutation(seed, scale, shift)
     R = np.linalg.qr(rng.standard_normal((6, 6)))[0]
     Y = scale * X @ R + shift
     perm = rng.permutation(400)
-    a = intrinsic_dimension(X, methods="twonn,mle,gride", n_boot=0)
-    b = intrinsic_dimension(Y[perm], methods="twonn,mle,gride", n_boot=0)
+    a = intrinsic_dimension(X, methods="twonn,mle,gride", n_bootstrap=0)
+    b = intrinsic_dimension(Y[perm], methods="twonn,mle,gride", n_bootstrap=0)
     # distances change by float64 round-off only; estimates to 1e-8
     np.testing.assert_allclose(b.twonn.dimension, a.twonn.dimension, rtol=1e-8)
     np.testing.assert_allclose(b.mle.dimension, a.mle.dimension, rtol=1e-8)
@@ -227,8 +227,8 @@ def test_duplicates_are_dropped_and_reported():
     rng = np.random.default_rng(9)
     dup_src = rng.choice(1000, 50, replace=False)
     Xd = np.vstack([X, X[dup_src]])[rng.permutation(1050)]
-    a = intrinsic_dimension(X, methods="twonn,mle,gride", n_boot=0)
-    b = intrinsic_dimension(Xd, methods="twonn,mle,gride", n_boot=0)
+    a = intrinsic_dimension(X, methods="twonn,mle,gride", n_bootstrap=0)
+    b = intrinsic_dimension(Xd, methods="twonn,mle,gride", n_bootstrap=0)
     assert b.n_duplicates_dropped == 50 and b.twonn.n_duplicates_dropped == 50
     # the same 1000 distinct points (in another order): the same estimates (skdim's MLE gives 0.0 here)
     np.testing.assert_allclose(b.twonn.dimension, a.twonn.dimension, rtol=1e-9)
@@ -241,9 +241,9 @@ def test_duplicates_are_dropped_and_reported():
 
 def test_bootstrap_is_seeded():
     X = syn.ball(800, 3, seed=1)
-    a = intrinsic_dimension(X, methods="twonn,mle", seed=4, n_boot=100)
-    b = intrinsic_dimension(X, methods="twonn,mle", seed=4, n_boot=100)
-    c = intrinsic_dimension(X, methods="twonn,mle", seed=5, n_boot=100)
+    a = intrinsic_dimension(X, methods="twonn,mle", seed=4, n_bootstrap=100)
+    b = intrinsic_dimension(X, methods="twonn,mle", seed=4, n_bootstrap=100)
+    c = intrinsic_dimension(X, methods="twonn,mle", seed=5, n_bootstrap=100)
     assert a.twonn.interval == b.twonn.interval and a.mle.interval == b.mle.interval
     assert a.twonn.interval != c.twonn.interval
     assert a.twonn.interval[0] < a.twonn.dimension < a.twonn.interval[1]
@@ -251,8 +251,8 @@ def test_bootstrap_is_seeded():
 
 def test_sample_is_seeded_and_reported():
     X = syn.ball(3000, 4, seed=2)
-    a = intrinsic_dimension(X, methods="twonn", sample=1000, seed=1, n_boot=0)
-    b = intrinsic_dimension(X, methods="twonn", sample=1000, seed=1, n_boot=0)
+    a = intrinsic_dimension(X, methods="twonn", sample=1000, seed=1, n_bootstrap=0)
+    b = intrinsic_dimension(X, methods="twonn", sample=1000, seed=1, n_bootstrap=0)
     assert a.n_used == 1000 and a.sampled and a.twonn.dimension == b.twonn.dimension
     assert any("sample of 1000 of 3000" in n for n in a.notes)
     assert any("underestimates high dimensions" in n for n in a.notes)
@@ -262,7 +262,7 @@ def test_sample_is_seeded_and_reported():
 def test_report_json_keys_named_after_methods():
     import json
 
-    rep = intrinsic_dimension(syn.ball(300, 3, seed=0), methods="all", n_boot=10, gride_max=16)
+    rep = intrinsic_dimension(syn.ball(300, 3, seed=0), methods="all", n_bootstrap=10, gride_max=16)
     d = rep.to_dict()
     json.dumps(d)
     for m in ("twonn", "mle", "gride", "pca", "rankme", "entropy"):
@@ -300,8 +300,8 @@ def test_sample_reads_memory_map_through_windows(tmp_path):
     mm = np.load(tmp_path / "x.npy", mmap_mode="r")
     rows = sample_rows(5000, 700, 2)
     np.testing.assert_array_equal(take_rows(mm, rows, window_rows=300), X[rows])  # bit-identical rows
-    a = intrinsic_dimension(mm, methods="twonn", sample=700, seed=2, n_boot=0)
-    b = intrinsic_dimension(X, methods="twonn", sample=700, seed=2, n_boot=0)
+    a = intrinsic_dimension(mm, methods="twonn", sample=700, seed=2, n_bootstrap=0)
+    b = intrinsic_dimension(X, methods="twonn", sample=700, seed=2, n_bootstrap=0)
     assert a.twonn.dimension == b.twonn.dimension and a.n_rows == 5000
 
 
@@ -323,7 +323,7 @@ def test_peer_defaults_equal_the_direct_formulas():
     # issue 20 item 4: the table's twonn_linear and mle_k20 are the skdim/DADApy defaults,
     # checked against the formulas written out here on independently computed neighbours
     X = syn.ball(700, 4, seed=11) @ np.linalg.qr(np.random.default_rng(11).standard_normal((9, 4)))[0].T
-    rep = intrinsic_dimension(X, methods="twonn,mle", n_boot=0)
+    rep = intrinsic_dimension(X, methods="twonn,mle", n_bootstrap=0)
     D = _brute_neighbour_distances(X, 20)
     # TwoNN, Facco's linear fit with discard 0.1 (skdim TwoNN(), DADApy compute_id_2NN()):
     # slope through 0 of −log(1 − i/N) on log μ_(i), i = 1 .. ⌊0.9 N⌋
@@ -348,9 +348,9 @@ def test_peer_defaults_equal_the_direct_formulas():
 
 def test_peer_rows_left_out_when_they_equal_the_default():
     X = syn.ball(300, 3, seed=1)
-    rep = intrinsic_dimension(X, methods="twonn", n_boot=0, twonn_variant="linear")
+    rep = intrinsic_dimension(X, methods="twonn", n_bootstrap=0, twonn_variant="linear")
     assert rep.twonn_linear is None and rep.mle_k20 is None
-    rep = intrinsic_dimension(X, methods="twonn,mle", n_boot=0, peers=False)
+    rep = intrinsic_dimension(X, methods="twonn,mle", n_bootstrap=0, peers=False)
     assert rep.twonn_linear is None and rep.mle_k20 is None
 
 
@@ -386,9 +386,9 @@ def _report(**parts):
 
 
 def test_recommendation_and_verdict_from_the_reports_own_numbers():
-    tw3 = twonn_dimension(neighbors=fake_neighbors(poisson_distances(4000, 2, 3.0, 1)), n_boot=0)
-    tw6 = twonn_dimension(neighbors=fake_neighbors(poisson_distances(4000, 2, 6.0, 2)), n_boot=0)
-    ml3 = mle_dimension(neighbors=fake_neighbors(poisson_distances(4000, 20, 3.0, 3)), n_boot=100, seed=0)
+    tw3 = twonn_dimension(neighbors=fake_neighbors(poisson_distances(4000, 2, 3.0, 1)), n_bootstrap=0)
+    tw6 = twonn_dimension(neighbors=fake_neighbors(poisson_distances(4000, 2, 6.0, 2)), n_bootstrap=0)
+    ml3 = mle_dimension(neighbors=fake_neighbors(poisson_distances(4000, 20, 3.0, 3)), n_bootstrap=100, seed=0)
     # twonn without bootstrap shows its exact χ² interval
     lo, hi = tw3.mle_exact_interval
     r = _report(twonn=tw3, mle=ml3)
@@ -408,7 +408,7 @@ def test_recommendation_and_verdict_from_the_reports_own_numbers():
     v = r.verdict()
     assert r.recommended().metric == "twonn" and v.status == "warn" and v.decided_by == "gride.plateau" and "no plateau" in v.reason
     # spectral measures only: info, and PCA is named
-    r = intrinsic_dimension(syn.cube(300, 4, 12, seed=0), methods="pca", n_boot=0)
+    r = intrinsic_dimension(syn.cube(300, 4, 12, seed=0), methods="pca", n_bootstrap=0)
     assert r.verdict().status == "info" and r.recommended().metric == "pca"
 
 
@@ -418,7 +418,7 @@ def test_sample_check_warns_on_scale_dependent_data():
     # 2.92 [2.77, 3.08] on 1500 — the intervals are apart
     rng = np.random.default_rng(0)
     P = np.c_[rng.random((8000, 2)) * 10, np.zeros((8000, 8))] + 0.02 * rng.standard_normal((8000, 10))
-    r = intrinsic_dimension(P, methods="twonn", sample=3000, n_boot=0, seed=0)
+    r = intrinsic_dimension(P, methods="twonn", sample=3000, n_bootstrap=0, seed=0)
     sc = r.sample_check
     assert sc.n_rows == 3000 and sc.n_rows_half == 1500 and not sc.agree
     # the reported numbers are TwoNN on the sampled rows and on a seeded half of them
@@ -427,24 +427,24 @@ def test_sample_check_warns_on_scale_dependent_data():
 
     S = P[sample_rows(8000, 3000, 0)]
     half = np.sort(as_rng(0).choice(3000, 1500, replace=False))
-    assert sc.dimension == twonn_dimension(S, n_boot=0).mle
-    np.testing.assert_allclose(sc.dimension_half, twonn_dimension(S[half], n_boot=0).mle, rtol=1e-12)
+    assert sc.dimension == twonn_dimension(S, n_bootstrap=0).mle
+    np.testing.assert_allclose(sc.dimension_half, twonn_dimension(S[half], n_bootstrap=0).mle, rtol=1e-12)
     v = r.verdict()
     assert v.status == "warn" and v.decided_by == "sample_check.twonn"
     rows = [m for m in r.metrics() if m.metric == "sample_check.twonn"]
     assert [m.extra["n_rows"] for m in rows] == [3000, 1500] and all(m.status == "warn" for m in rows)
     # a uniform ball has no scale: the two sizes agree (measured 2.91 vs 2.84, intervals ±0.15)
-    r = intrinsic_dimension(syn.ball(4000, 3, seed=0), methods="twonn", sample=2000, n_boot=0)
+    r = intrinsic_dimension(syn.ball(4000, 3, seed=0), methods="twonn", sample=2000, n_bootstrap=0)
     assert r.sample_check.agree and r.verdict().status == "ok"
     # no sample, no check
-    assert intrinsic_dimension(syn.ball(500, 3, seed=0), methods="twonn", n_boot=0).sample_check is None
+    assert intrinsic_dimension(syn.ball(500, 3, seed=0), methods="twonn", n_bootstrap=0).sample_check is None
 
 
 def test_result_dict_and_metrics_follow_the_contract():
     import json
     import re
 
-    rep = intrinsic_dimension(syn.cube(600, 5, 20, seed=3), methods="all", n_boot=20, gride_max=16, sample=500)
+    rep = intrinsic_dimension(syn.cube(600, 5, 20, seed=3), methods="all", n_bootstrap=20, gride_max=16, sample=500)
     d = rep.to_dict()
     json.dumps(d)
     assert d["n_rows"] == 500 and d["n_read"] == 600 and d["n_dims"] == 20 and d["pca"]["n_rows"] == 500 and d["pca"]["n_dims"] == 20

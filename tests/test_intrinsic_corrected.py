@@ -63,7 +63,7 @@ def test_uniform_hypercube_within_tolerance_where_raw_twonn_is_far_off(d, tol):
     """A uniform d-cube (rotated into d + 10 columns), n = 1000: the calibrated estimate is within
     ``tol`` of d. At d = 50 the raw TwoNN reads about 30 (40 % low), so the correction is doing the work."""
     X = _embed(np.random.default_rng(d).random((N, d)), 10, seed=d)
-    r = calibrated_dimension(X, n_boot=50, reference_points=POINTS)
+    r = calibrated_dimension(X, n_bootstrap=50, reference_points=POINTS)
     assert abs(r.dimension - d) <= tol * d, (d, r.dimension, r.raw)
     assert r.ci_low <= r.dimension <= r.ci_high
     if d >= 20:
@@ -77,7 +77,7 @@ def test_planted_ball_interval_contains_truth_and_raw_matches_twonn():
     and with ``interior=1.0`` exactly TwoNN's censored MLE on every point."""
     rng = np.random.default_rng(123)
     X = _embed(reference_sample("ball", N, 30, rng), 10, seed=7)
-    r = calibrated_dimension(X, n_boot=100, reference_points=POINTS)
+    r = calibrated_dimension(X, n_bootstrap=100, reference_points=POINTS)
     assert r.ci_low <= 30 <= r.ci_high, (r.ci_low, r.dimension, r.ci_high)
     raw, kept = _interior_twonn(X)
     assert r.raw == pytest.approx(raw, rel=1e-9) and r.n_interior == kept == N // 2 and r.interior == 0.5
@@ -85,25 +85,25 @@ def test_planted_ball_interval_contains_truth_and_raw_matches_twonn():
     assert r.neighbours == neighbours_for(r.raw) == 5  # 2 · 1.05^raw with raw ≈ 20: the 5 nearest lie within 5 % of r₂
     assert r.statistic == pytest.approx(_interior_twonn(X, mle_k=5)[2], rel=1e-9)
     assert r.to_dict()["neighbours"] == 5 and "read over 5 neighbours" in r.detail
-    every = calibrated_dimension(X, n_boot=0, reference_points=POINTS, interior=1.0)
-    assert every.raw == pytest.approx(twonn_dimension(X, n_boot=0).mle, rel=1e-12) and every.n_interior == N
+    every = calibrated_dimension(X, n_bootstrap=0, reference_points=POINTS, interior=1.0)
+    assert every.raw == pytest.approx(twonn_dimension(X, n_bootstrap=0).mle, rel=1e-12) and every.n_interior == N
 
 
 def test_low_dimension_left_nearly_unchanged():
     """A 2-d square: no high-dimension bias to remove; the correction is under 5 % and the estimate
     within 10 % of 2 (the raw TwoNN's own sampling error at n = 1000 is about 3 %)."""
     X = _embed(np.random.default_rng(3).random((N, 2)), 3, seed=3)
-    r = calibrated_dimension(X, n_boot=50, reference_points=POINTS)
+    r = calibrated_dimension(X, n_bootstrap=50, reference_points=POINTS)
     assert abs(r.dimension - 2) < 0.2
     assert abs(r.correction - 1) < 0.05
 
 
 def test_deterministic_for_a_seed_and_cache_does_not_change_it():
     X = _embed(np.random.default_rng(5).random((600, 12)), 4, seed=5)
-    a = calibrated_dimension(X, n_boot=30, reference_points=POINTS, seed=1)
+    a = calibrated_dimension(X, n_bootstrap=30, reference_points=POINTS, seed=1)
     clear_reference_cache()
-    b = calibrated_dimension(X, n_boot=30, reference_points=POINTS, seed=1)
-    c = calibrated_dimension(X, n_boot=30, reference_points=POINTS, seed=1)  # from the cache
+    b = calibrated_dimension(X, n_bootstrap=30, reference_points=POINTS, seed=1)
+    c = calibrated_dimension(X, n_bootstrap=30, reference_points=POINTS, seed=1)  # from the cache
     for r in (b, c):
         assert (r.dimension, r.ci_low, r.ci_high) == (a.dimension, a.ci_low, a.ci_high)
         np.testing.assert_array_equal(r.reference_twonn, a.reference_twonn)
@@ -112,7 +112,7 @@ def test_deterministic_for_a_seed_and_cache_does_not_change_it():
 def test_column_count_caps_the_estimate():
     """A 20-d ball in exactly 20 columns: the interval never exceeds the column count."""
     X = reference_sample("ball", N, 20, np.random.default_rng(9))
-    r = calibrated_dimension(X, n_boot=50, reference_points=POINTS)
+    r = calibrated_dimension(X, n_bootstrap=50, reference_points=POINTS)
     assert r.ci_high <= 20 and r.dimension <= 20
     assert r.reference_d[-1] == 20
 
@@ -145,9 +145,9 @@ def test_reference_curve_is_increasing_and_stops_past_target():
 
 def test_in_intrinsic_dimension_and_recommended():
     X = _embed(np.random.default_rng(11).random((800, 15)), 5, seed=11)
-    rep = intrinsic_dimension(X, methods="twonn,calibrated", n_boot=30)
+    rep = intrinsic_dimension(X, methods="twonn,calibrated", n_bootstrap=30)
     assert rep.calibrated is not None and rep.calibrated.raw == pytest.approx(_interior_twonn(X)[0], rel=1e-9)
-    assert rep.calibrated.dimension == calibrated_dimension(X, n_boot=30).dimension  # the shared search changes nothing
+    assert rep.calibrated.dimension == calibrated_dimension(X, n_bootstrap=30).dimension  # the shared search changes nothing
     assert rep.recommended().metric == "calibrated"
     assert "calibrated" in rep.verdict().reason
 
@@ -156,8 +156,8 @@ def test_bad_parameters():
     X = np.random.default_rng(0).random((100, 3))
     with pytest.raises(EmbgeoError, match="reference"):
         calibrated_dimension(X, reference="torus")
-    with pytest.raises(EmbgeoError, match="level must lie strictly between 0 and 1"):
-        calibrated_dimension(X, level=1.5)
+    with pytest.raises(EmbgeoError, match="confidence must lie strictly between 0 and 1"):
+        calibrated_dimension(X, confidence=1.5)
     with pytest.raises(EmbgeoError, match="interior"):
         calibrated_dimension(X, interior=0.0)
     from embgeo.knn.engine import knn
@@ -193,8 +193,8 @@ def test_more_neighbours_cut_the_sampling_error_in_high_dimensions():
     fixed, auto = [], []
     for s in range(6):
         X = _embed(np.random.default_rng(100 + s).random((N, 30)), 10, seed=s)
-        fixed.append(calibrated_dimension(X, n_boot=0, reference_points=POINTS, neighbours=2).dimension)
-        a = calibrated_dimension(X, n_boot=0, reference_points=POINTS)
+        fixed.append(calibrated_dimension(X, n_bootstrap=0, reference_points=POINTS, neighbours=2).dimension)
+        a = calibrated_dimension(X, n_bootstrap=0, reference_points=POINTS)
         assert a.neighbours == 5
         auto.append(a.dimension)
     fixed, auto = np.array(fixed), np.array(auto)

@@ -31,14 +31,14 @@ def test_overlap_closed_form():
 
 def test_layers_overlap_and_per_layer_estimates():
     stack = make_stack()
-    rep = layer_dimensions(stack, methods="twonn,mle,pca", n_boot=0, overlap_k=10)
+    rep = layer_dimensions(stack, methods="twonn,mle,pca", n_bootstrap=0, overlap_k=10)
     # an isometry up to scale keeps every neighbourhood: overlap exactly 1
     assert rep.overlap[0] == 1.0
     # unrelated layers: each of the 10 neighbours matches by chance with p = 10/599; the mean over
     # 600 rows has sd ≈ sqrt(10·p)/(10·sqrt(600)) ≈ 0.0017 → 0.0167 ± 0.01 is > 5 sd
     assert abs(rep.overlap[1] - 10 / 599) < 0.01
     # per-layer numbers are exactly those of a single-matrix call, and similar layers agree
-    single = intrinsic_dimension(stack[0], methods="twonn,mle,pca", n_boot=0)
+    single = intrinsic_dimension(stack[0], methods="twonn,mle,pca", n_bootstrap=0)
     assert rep.reports[0].twonn.dimension == single.twonn.dimension
     np.testing.assert_allclose(rep.reports[1].twonn.dimension, single.twonn.dimension, rtol=1e-8)  # isometry
     np.testing.assert_allclose(rep.reports[0].twonn.dimension, 3, rtol=0.12)
@@ -66,7 +66,7 @@ def test_layers_overlap_and_per_layer_estimates():
 
 def test_layers_use_the_same_sample():
     stack = make_stack(n=900)
-    rep = layer_dimensions(stack, methods="twonn", sample=400, seed=3, n_boot=0)
+    rep = layer_dimensions(stack, methods="twonn", sample=400, seed=3, n_bootstrap=0)
     assert rep.n_used == 400 and rep.overlap[0] == 1.0  # same rows in each layer, else the overlap would be ~0
 
 
@@ -99,7 +99,7 @@ def test_cli_json(run_cli, files):
     res = d["results"]
     assert set(("twonn", "mle", "pca", "twonn_linear", "mle_k20")) <= set(res) and "gride" not in res
     assert res["n_rows"] == 1200 and res["n_dims"] == 40
-    ref = intrinsic_dimension(np.load(files / "x.npy"), methods="twonn,mle,pca", n_boot=20)
+    ref = intrinsic_dimension(np.load(files / "x.npy"), methods="twonn,mle,pca", n_bootstrap=20)
     assert res["twonn"]["dimension"] == pytest.approx(ref.twonn.dimension, rel=1e-12)
     assert [res["twonn"]["ci_low"], res["twonn"]["ci_high"]] == pytest.approx(list(ref.twonn.interval), rel=1e-12)
     np.testing.assert_allclose(res["twonn"]["dimension"], 5, rtol=0.1)  # a 5-cube; 10 %: see test_intrinsic
@@ -135,7 +135,7 @@ def test_cli_csv_is_tidy(run_cli, files):
     by = {}
     for row in rows:
         by.setdefault(row["metric"], []).append(row)
-    ref = intrinsic_dimension(np.load(files / "x.npy"), methods="twonn,gride,pca", gride_max=8, n_boot=10)
+    ref = intrinsic_dimension(np.load(files / "x.npy"), methods="twonn,gride,pca", gride_max=8, n_bootstrap=10)
     assert float(by["twonn"][0]["value"]) == ref.twonn.dimension  # full precision
     assert float(by["twonn"][0]["ci_low"]) == ref.twonn.interval[0]
     assert [int(g["k"]) for g in by["gride"]] == [2, 4, 8]
@@ -210,15 +210,15 @@ def test_cli_twonn_options_reach_the_estimator(run_cli, files, opts, kwargs):
     from embgeo.intrinsic.estimators import twonn_dimension
 
     X = np.load(files / "x.npy")
-    ref = twonn_dimension(X, n_boot=0, discard_fraction=kwargs.get("discard_fraction", 0.1), variant=kwargs.get("twonn_variant", "mle"))
-    default = twonn_dimension(X, n_boot=0)
+    ref = twonn_dimension(X, n_bootstrap=0, discard_fraction=kwargs.get("discard_fraction", 0.1), variant=kwargs.get("twonn_variant", "mle"))
+    default = twonn_dimension(X, n_bootstrap=0)
     assert abs(ref.dimension - default.dimension) > 1e-3  # the option matters on this data
     d = json.loads(run_cli(["id", files / "x.npy", "-m", "twonn", "--bootstrap", "0", *opts, "-f", "json"]).stdout)["results"]["twonn"]
     assert d["dimension"] == pytest.approx(ref.dimension, rel=1e-12)
     assert d["variant"] == ref.variant and d["discard_fraction"] == ref.discard_fraction
     lay = json.loads(run_cli(["id", files / "l0.npy", files / "l1.npy", "--layers", "-m", "twonn", "--bootstrap", "0", *opts, "-f", "json"]).stdout)
     for layer, name in zip(lay["results"]["layers"], ("l0", "l1")):
-        ref_l = twonn_dimension(np.load(files / f"{name}.npy"), n_boot=0, **{("variant" if k == "twonn_variant" else k): v for k, v in kwargs.items()})
+        ref_l = twonn_dimension(np.load(files / f"{name}.npy"), n_bootstrap=0, **{("variant" if k == "twonn_variant" else k): v for k, v in kwargs.items()})
         assert layer["twonn"]["dimension"] == pytest.approx(ref_l.dimension, rel=1e-12)
 
 
@@ -255,7 +255,7 @@ def test_layer_plot_one_axes_per_quantity_with_shared_colours():
     from embgeo.plots.intrinsic import COLOURS, layer_panels
 
     stack = make_stack(n=400)  # RankMe (uncentred) spans 1.6 (the shifted layer) to 16 (noise): a log axis; the rest linear
-    rep = layer_dimensions(stack, methods="twonn,mle,pca,rankme,entropy", n_boot=10)
+    rep = layer_dimensions(stack, methods="twonn,mle,pca,rankme,entropy", n_bootstrap=10)
     assert layer_panels(rep) == ["id", "overlap", "pca", "rankme", "entropy"]
     fig = plot_result(rep)  # the report draws with the same call
     axes = [a for a in fig.axes if a.get_visible()]
@@ -293,13 +293,13 @@ def test_report_cards_use_the_cli_rule(tmp_path):
     np.save(tmp_path / "stack.npy", make_stack(300))
     ctx = Context(load(str(tmp_path / "x.npy")), layers=load_layers([str(tmp_path / "stack.npy")]))
     sec = S.run_intrinsic(ctx)
-    ref = idim(X, n_boot=S.ID_BOOT, seed=0, k=20, gride_max=64)
+    ref = idim(X, n_bootstrap=S.ID_BOOT, seed=0, k=20, gride_max=64)
     v, rec = ref.verdict(), ref.recommended()
     assert sec.status == v.status and sec.verdict.startswith(v.reason)
     assert sec.key_value.startswith(f"{rec.metric} ")
     assert [t.caption for t in sec.tables] == ["intrinsic-dimension estimators", "spectral (linear) measures"]
     lay = S.run_layers(ctx)
-    lref = layer_dimensions(ctx.layers, methods=S.LAYER_METHODS, n_boot=S.LAYER_BOOT, seed=0)
+    lref = layer_dimensions(ctx.layers, methods=S.LAYER_METHODS, n_bootstrap=S.LAYER_BOOT, seed=0)
     assert lay.status == lref.verdict().status and lay.verdict.startswith(lref.verdict().reason)
 
 
@@ -319,13 +319,13 @@ def test_cli_names_inputs_with_their_key(run_cli, tmp_path):
 
 def test_layer_report_tables_keep_the_families_apart():
     stack = make_stack(n=300)
-    both = layer_dimensions(stack, methods="twonn,pca,entropy", n_boot=0, overlap_k=5)
+    both = layer_dimensions(stack, methods="twonn,pca,entropy", n_bootstrap=0, overlap_k=5)
     (c1, cols1, rows1), (c2, cols2, rows2) = both.tables()
     assert c1.startswith("intrinsic-dimension estimators") and c2.startswith("spectral measures")
     assert cols1[:2] == ["layer", "twonn"] and cols2 == ["layer", "pca", "entropy"]
     assert [r[0] for r in rows1] == [r[0] for r in rows2] == list(both.names)
     assert both.table() == (cols1, rows1)
-    only = layer_dimensions(stack, methods="pca", n_boot=0, overlap_k=5)
+    only = layer_dimensions(stack, methods="pca", n_bootstrap=0, overlap_k=5)
     [(c, cols, rows)] = only.tables()  # no estimator: the overlap joins the spectral table
     assert c.startswith("spectral measures") and cols[:2] == ["layer", "pca"] and cols[-1].startswith("overlap")
 
@@ -337,12 +337,12 @@ def test_verbose_reports_the_sgemm_fraction_of_the_exact_search(run_cli, files):
     quiet = run_cli(["id", files / "x.npy", "-m", "twonn", "--bootstrap", "0", "-f", "csv"])
     assert "sgemm" not in quiet.stderr
     X = np.load(files / "x.npy")
-    rep = intrinsic_dimension(X, methods="twonn", n_boot=0, kernel_rate=True)
+    rep = intrinsic_dimension(X, methods="twonn", n_bootstrap=0, kernel_rate=True)
     k = rep.knn_rate  # the engine's own figures: rates are flops / seconds, fractions rates / peak
     assert k is not None and k["gemm_gflops"] > 0
     np.testing.assert_allclose(k["gemm_fraction"], k["gemm_gflops"] / k["peak_gflops"], rtol=1e-12)
     assert k["search_fraction"] <= k["gemm_fraction"] * (1 + 1e-12)  # the search includes the GEMMs
-    assert intrinsic_dimension(X, methods="twonn", n_boot=0).knn_rate is None  # off by default (no sgemm timing)
+    assert intrinsic_dimension(X, methods="twonn", n_bootstrap=0).knn_rate is None  # off by default (no sgemm timing)
 
 
 def test_confidence_sets_every_interval_level(run_cli, tmp_path):

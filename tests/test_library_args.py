@@ -16,7 +16,7 @@ from embgeo.rank.ordering import ordering_metrics
 
 RANK = dict(n_bootstrap=50, mlp=False, methods=("regression",))
 FAST = dict(n_bootstrap=0, baselines=False, methods=("regression",))
-CMP = dict(methods=["cka"], n_boot=5, n_perm=5)
+CMP = dict(methods=["cka"], n_bootstrap=5, n_permutations=5)
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +115,7 @@ def test_anchors_best_needs_both_ends(data):
 def test_compare_rbf_sigma_refused(data, sigma):
     X, Y = data
     with pytest.raises(EmbgeoError, match="rbf_sigma must be a"):
-        eg.compare(X, Y, methods=["cka_rbf"], rbf_sigma=sigma, n_boot=0, n_perm=0)
+        eg.compare(X, Y, methods=["cka_rbf"], rbf_sigma=sigma, n_bootstrap=0, n_permutations=0)
 
 
 # --------------------------------------------------------------------------- 5. compare seed
@@ -160,10 +160,10 @@ def test_compare_unseeded_sample_note(data):
     ({"k": "10", "methods": ["mutual_knn"]}, "k"),
     ({"k": (5, 0), "methods": ["mutual_knn"]}, "k"),
     ({"k": (), "methods": ["mutual_knn"]}, "k"),
-    ({"n_boot": "x"}, "n_boot"),
-    ({"n_boot": 2.5}, "n_boot"),
-    ({"n_boot": -1}, "n_boot"),
-    ({"n_perm": -3}, "n_perm"),
+    ({"n_bootstrap": "x"}, "n_bootstrap"),
+    ({"n_bootstrap": 2.5}, "n_bootstrap"),
+    ({"n_bootstrap": -1}, "n_bootstrap"),
+    ({"n_permutations": -3}, "n_permutations"),
     ({"sample": -1}, "sample"),
     ({"sample": 50.7}, "sample"),
     ({"sample": 2}, "sample"),
@@ -238,10 +238,10 @@ def test_rank_methods_string(data):
 
 def test_compare_methods_string(data):
     X, Y = data
-    a = eg.compare(X, Y, methods="cka", n_boot=5, n_perm=5)
-    b = eg.compare(X, Y, methods=["cka"], n_boot=5, n_perm=5)
+    a = eg.compare(X, Y, methods="cka", n_bootstrap=5, n_permutations=5)
+    b = eg.compare(X, Y, methods=["cka"], n_bootstrap=5, n_permutations=5)
     assert [m.metric for m in a.measures] == ["cka_linear"] and a.to_dict() == b.to_dict()
-    c = eg.compare(X, Y, methods="cka,rsa", n_boot=0, n_perm=0)
+    c = eg.compare(X, Y, methods="cka,rsa", n_bootstrap=0, n_permutations=0)
     assert {m.metric for m in c.measures} == {"cka_linear", "rsa_spearman"}
     with pytest.raises(EmbgeoError, match="unknown measure 'ckx'"):
         eg.compare(X, Y, methods="ckx")
@@ -249,8 +249,8 @@ def test_compare_methods_string(data):
 
 def test_intrinsic_methods_string(data):
     X, _ = data
-    a = eg.intrinsic_dimension(X, methods="twonn", n_boot=0, peers=False)
-    b = eg.intrinsic_dimension(X, methods=("twonn",), n_boot=0, peers=False)
+    a = eg.intrinsic_dimension(X, methods="twonn", n_bootstrap=0, peers=False)
+    b = eg.intrinsic_dimension(X, methods=("twonn",), n_bootstrap=0, peers=False)
     assert a.methods == ("twonn",) and a.twonn.dimension == b.twonn.dimension
 
 
@@ -259,7 +259,7 @@ def test_intrinsic_methods_string(data):
 
 def test_mle_gride_to_dict_json(data):
     X, _ = data
-    d = eg.mle_dimension(X, n_boot=0).to_dict()
+    d = eg.mle_dimension(X, n_bootstrap=0).to_dict()
     assert d["interval"] == [None, None]
     json.dumps(d, allow_nan=False)
     from embgeo.intrinsic.estimators import GrideResult
@@ -289,7 +289,7 @@ def test_valid_rank_numbers_unchanged(data):
 
 def test_valid_compare_numbers_unchanged(data):
     X, Y = data
-    r = eg.compare(X, Y, methods=["cka", "mutual_knn", "cka_rbf"], k=(5, 10), n_boot=10, n_perm=10, confidence=0.9, seed=0)
+    r = eg.compare(X, Y, methods=["cka", "mutual_knn", "cka_rbf"], k=(5, 10), n_bootstrap=10, n_permutations=10, confidence=0.9, seed=0)
     got = [(m.metric, m.k, m.value, m.ci_low, m.ci_high, m.null_low, m.null_high) for m in r.measures]
     assert len(got) == len(PINNED["compare"])
     for g, p in zip(got, PINNED["compare"]):

@@ -333,8 +333,8 @@ def test_pandas_inputs_pair_by_their_index():
     p = rng.permutation(150)
     dX, dY = pd.DataFrame(X, index=ids), pd.DataFrame(Y, index=ids).iloc[p]
     assert alignment(dX, dY).value == pytest.approx(alignment(X, Y).value, rel=1e-12)
-    assert compare(dX, dY, n_boot=0, n_perm=0, methods=["cka"]).get("cka_linear").value == pytest.approx(
-        compare(X, Y, n_boot=0, n_perm=0, methods=["cka"]).get("cka_linear").value, rel=1e-12)
+    assert compare(dX, dY, n_bootstrap=0, n_permutations=0, methods=["cka"]).get("cka_linear").value == pytest.approx(
+        compare(X, Y, n_bootstrap=0, n_permutations=0, methods=["cka"]).get("cka_linear").value, rel=1e-12)
     with pytest.raises(EmbgeoError, match="carry row ids but"):
         alignment(dX, pd.DataFrame(Y))  # an index on one side only: which pairing?
     assert alignment(pd.DataFrame(X), pd.DataFrame(Y)).value == pytest.approx(alignment(X, Y).value, rel=1e-12)

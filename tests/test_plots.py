@@ -184,12 +184,12 @@ def test_plot_layers_and_intrinsic(rng):
     from embgeo.plots import plot_result
 
     X = rng.normal(size=(300, 4)) @ rng.normal(size=(4, 20))
-    r = intrinsic_dimension(X, n_boot=20, seed=0)
+    r = intrinsic_dimension(X, n_bootstrap=20, seed=0)
     fig = plot_result(r)
     gride = [ln for ln in fig.axes[0].lines if ln.get_marker() == "o"][0]
     np.testing.assert_allclose(gride.get_ydata(), r.gride.dimension)
     stack = [X, X + 0.01 * rng.normal(size=X.shape), rng.normal(size=(300, 20))]
-    lr = layer_dimensions(stack, methods=("twonn", "pca"), n_boot=10, seed=0)
+    lr = layer_dimensions(stack, methods=("twonn", "pca"), n_bootstrap=10, seed=0)
     fig = plot_result(lr)
     tw = fig.axes[0].lines[0]
     np.testing.assert_allclose(tw.get_ydata(), lr.curves()["twonn"])
@@ -223,8 +223,8 @@ def test_every_command_result_has_a_plot(rng):
 
     X = rng.normal(size=(80, 6))
     Y = X @ np.linalg.qr(rng.normal(size=(6, 6)))[0]
-    pair = eg.compare(X, Y, methods=["cka"], n_boot=5, n_perm=5)
-    many = eg.compare.compare_many([X, Y, rng.normal(size=(80, 6))], methods=["cka"], n_boot=5, n_perm=5)
+    pair = eg.compare(X, Y, methods=["cka"], n_bootstrap=5, n_permutations=5)
+    many = eg.compare.compare_many([X, Y, rng.normal(size=(80, 6))], methods=["cka"], n_bootstrap=5, n_permutations=5)
     stack = [X, X + 0.1 * rng.normal(size=X.shape), rng.normal(size=(80, 6))]
     suite = layer_suite(stack)
     ranked = rank_layers(stack, X[:, 0] + 0.1 * rng.normal(size=80), n_bootstrap=10, n_random=20, n_shuffles=20,

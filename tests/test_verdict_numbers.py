@@ -63,7 +63,7 @@ def test_compare_cka_just_below_ok_reads_below_it():
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(150, 12))
-    r = compare(X, X + 0.01 * rng.normal(size=X.shape), methods=["cka"], n_boot=0, seed=0)
+    r = compare(X, X + 0.01 * rng.normal(size=X.shape), methods=["cka"], n_bootstrap=0, seed=0)
     m = r.get("cka_linear")
     moved = dataclasses.replace(r, measures=tuple(dataclasses.replace(x, value=0.89996) if x is m else x for x in r.measures))
     v = moved.verdict()

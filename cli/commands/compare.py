@@ -29,8 +29,8 @@ def compare(
     layers: Annotated[bool, typer.Option("--layers", help="Treat the input as a layer stack (one L×n×d file or one file per layer): layer × layer.")] = False,
     prefix_dims: Annotated[Optional[str], typer.Option("--prefix-dims", help="Compare X with its first D coordinates, for each D in a comma list (Matryoshka check), e.g. 32,64,128,256.", show_default=False)] = None,
     quantize: Annotated[Optional[List[str]], typer.Option("--quantize", help="Compare X with a quantised copy: int8 (per-dimension ranges) or binary (signs); repeat or comma list.", show_default=False)] = None,
-    n_boot: Annotated[int, typer.Option("--bootstrap", help="Bootstrap replicates of every interval (0: none).", min=0)] = 100,
-    n_perm: Annotated[int, typer.Option("--permutations", help="Permutations (rows of Y shuffled) of every null band (0: none).", min=0)] = 100,
+    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap replicates of every interval (0: none).", min=0)] = 100,
+    permutations: Annotated[int, typer.Option("--permutations", help="Permutations (rows of Y shuffled) of every null band (0: none).", min=0)] = 100,
     confidence: Annotated[float, typer.Option("--confidence", help="Level of the intervals and null bands.", min=0.5, max=0.999)] = 0.95,
     sample: SampleOpt = None,
     resample_rows: Annotated[int, typer.Option("--resample-rows", help="Rows of the CKA/Procrustes bootstrap (m-out-of-n: spread rescaled by √(m/n) when fewer than n; null bands use every row).", min=10)] = 1000,
@@ -150,8 +150,8 @@ def compare(
             kind = "inputs"
     n_pairs = len(pairs) if pairs is not None else len(spaces) * (len(spaces) - 1) // 2
     with progress("pairs", total=n_pairs) as advance, scheduler_client(scheduler) as client:
-        res = compare_many(spaces, names=names, pairs=pairs, kind=kind, methods=methods, k=ks, metric=metric.value, n_boot=n_boot,
-                           n_perm=n_perm, confidence=confidence, seed=s, sample=sample, resample_rows=resample_rows, rsa_rows=rsa_rows,
+        res = compare_many(spaces, names=names, pairs=pairs, kind=kind, methods=methods, k=ks, metric=metric.value, n_bootstrap=bootstrap,
+                           n_permutations=permutations, confidence=confidence, seed=s, sample=sample, resample_rows=resample_rows, rsa_rows=rsa_rows,
                            rbf_rows=rbf_rows, rbf_sigma=rbf_sigma, approx=approx, join=join_value, progress=advance, client=client)
     single = kind == "inputs" and len(spaces) == 2
     result = res.pairs[0] if single else res
@@ -159,7 +159,7 @@ def compare(
     if res.pairs and res.pairs[0].join == "row order" and kind == "inputs":
         notes.append("rows joined by row order (no input has ids): row i of every input must be the same item")
     settings = {"method": list(methods), "k": ks, "metric": metric.value, "layers": layers, "prefix_dims": dims or None,
-                "quantize": quants or None, "bootstrap": n_boot, "permutations": n_perm, "confidence": confidence, "sample": sample,
+                "quantize": quants or None, "bootstrap": bootstrap, "permutations": permutations, "confidence": confidence, "sample": sample,
                 "resample_rows": resample_rows, "rsa_rows": rsa_rows, "rbf_rows": rbf_rows, "rbf_sigma": rbf_sigma, "approx": approx,
                 "scheduler": scheduler, "join": join_value, "id_col": id_col, "input_format": input_format, "stack_layout": layout_value(stack_layout), "device": "cpu", "seed": s, "fail_on": getattr(fail_on, "value", fail_on)}
     verdict = result.verdict()

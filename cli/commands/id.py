@@ -81,7 +81,7 @@ def intrinsic_id(
     device = resolve_device(notes=device_notes)  # settings.device: where it ran (a cuda fallback is a note)
     s = seed_value(seed)
     common = dict(methods=methods, k=k, gride_max=gride_max, discard_fraction=discard, twonn_variant=variant.value,
-                  sample=sample, approx=approx, seed=s, n_boot=bootstrap, level=confidence, metric=metric.value,
+                  sample=sample, approx=approx, seed=s, n_bootstrap=bootstrap, confidence=confidence, metric=metric.value,
                   backend="torch" if device == "cuda" else "numpy", device=device)
     settings = {"method": list(methods), "k": k, "gride_max": gride_max, "discard": discard, "variant": variant.value,
                 "bootstrap": bootstrap, "confidence": confidence, "approx": approx, "sample": sample, "layers": layers, "overlap_k": overlap_k if layers else None,

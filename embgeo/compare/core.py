@@ -183,8 +183,8 @@ class _Settings:
     methods: tuple
     ks: tuple
     metric: str
-    n_boot: int
-    n_perm: int
+    n_bootstrap: int
+    n_permutations: int
     confidence: float
     seed: int  # the int every stream derives from (drawn from a Generator / fresh entropy when seed is not an int)
     resample_rows: int
@@ -228,12 +228,12 @@ def _pair(sx: _Space, sy: _Space, st: _Settings, *, pair_seed, n_total: int, joi
         ids = {"cka": "cka_linear", "cka_unbiased": "cka_linear_unbiased", "procrustes": "procrustes_residual"}
         nulls: dict = {ids[x]: [] for x in lin}
         boots: dict = {ids[x]: [] for x in lin}
-        n_proc = min(st.n_perm, PROCRUSTES_REPLICATES) if want_nuc else 0
-        if st.n_perm:
+        n_proc = min(st.n_permutations, PROCRUSTES_REPLICATES) if want_nuc else 0
+        if st.n_permutations:
             from embgeo.compare.replicates import nuclear_fast
 
             Fx, Fy = sx.factor(), sy.factor()
-            for i in range(st.n_perm):
+            for i in range(st.n_permutations):
                 p = r.permutation(n)
                 C = (Fx.T @ Fy[p]).astype(np.float64, copy=False)
                 vals = pieces_from_cross(C, tx, ty, perm=p, want_nuclear=i < n_proc, nuclear=nuclear_fast)
@@ -241,24 +241,24 @@ def _pair(sx: _Space, sy: _Space, st: _Settings, *, pair_seed, n_total: int, joi
                     if key in vals:
                         nulls[key].append(vals[key])
         m = min(n, st.resample_rows)
-        if st.n_boot:
+        if st.n_bootstrap:
             rows = _rows(n, m, r)
             Xr = Xc if m >= n else centre(Xc[rows])
             Yr = Yc if m >= n else centre(Yc[rows])
             if "cka" in methods or "cka_unbiased" in methods:
-                gram_replicates(Xr @ Xr.T, Yr @ Yr.T, r, 0, st.n_boot, nulls, boots, biased="cka_linear" in nulls,
+                gram_replicates(Xr @ Xr.T, Yr @ Yr.T, r, 0, st.n_bootstrap, nulls, boots, biased="cka_linear" in nulls,
                                 unbiased="cka_linear_unbiased" in nulls)
             if want_nuc:
-                procrustes_replicates(Xr, Yr, r, 0, min(st.n_boot, PROCRUSTES_REPLICATES), [], boots["procrustes_residual"])
+                procrustes_replicates(Xr, Yr, r, 0, min(st.n_bootstrap, PROCRUSTES_REPLICATES), [], boots["procrustes_residual"])
         for meth in lin:
             key = ids[meth]
             lo, hi = scaled_ci(point[key], boots[key], m, n, conf)
             nlo, nhi = quantiles(nulls[key], conf)
-            out.append(Measure(key, float(point[key]), lo, hi, nlo, nhi, rows=n, boot_rows=m if st.n_boot else None))
-        if want_nuc and max(st.n_boot, st.n_perm) > PROCRUSTES_REPLICATES:
+            out.append(Measure(key, float(point[key]), lo, hi, nlo, nhi, rows=n, boot_rows=m if st.n_bootstrap else None))
+        if want_nuc and max(st.n_bootstrap, st.n_permutations) > PROCRUSTES_REPLICATES:
             notes.append(f"procrustes_residual: interval and null band from at most {PROCRUSTES_REPLICATES} replicates each "
                          "(each needs the singular values of a d_X×d_Y matrix)")
-        if m < n and st.n_boot:
+        if m < n and st.n_bootstrap:
             notes.append(f"cka/procrustes: values and null bands on all {n} rows; intervals from bootstrap replicates on a seeded "
                          f"sample of {m} rows (bootstrap_rows; m-out-of-n: their spread rescaled by √(m/n), {setting('resample_rows', n)} for all rows)")
 
@@ -274,7 +274,7 @@ def _pair(sx: _Space, sy: _Space, st: _Settings, *, pair_seed, n_total: int, joi
         value = cka_from_gram(K, L)
         nulls = {"cka_rbf": []}
         boots = {"cka_rbf": []}
-        gram_replicates(K, L, r, st.n_perm, st.n_boot, nulls, boots, biased=True, unbiased=False, key="cka_rbf")
+        gram_replicates(K, L, r, st.n_permutations, st.n_bootstrap, nulls, boots, biased=True, unbiased=False, key="cka_rbf")
         lo, hi = scaled_ci(value, boots["cka_rbf"], m, m, conf)
         nlo, nhi = quantiles(nulls["cka_rbf"], conf)
         out.append(Measure("cka_rbf", float(value), lo, hi, nlo, nhi, rows=m))
@@ -300,13 +300,13 @@ def _pair(sx: _Space, sy: _Space, st: _Settings, *, pair_seed, n_total: int, joi
         ks = sorted(set(int(k) for k in st.ks))
         per = {k: _overlap(A, B, k) for k in ks}
         nulls = {k: [] for k in ks}
-        for _ in range(st.n_perm):
+        for _ in range(st.n_permutations):
             p = r.permutation(n)
             Bp = permuted_lists(B[:, :max(ks)], p)
             for k in ks:
                 nulls[k].append(float(_overlap(A, Bp, k).mean()))
         boots = {k: [] for k in ks}
-        for _ in range(st.n_boot):
+        for _ in range(st.n_bootstrap):
             s = r.integers(0, n, n)
             for k in ks:
                 boots[k].append(float(per[k][s].mean()))
@@ -329,9 +329,9 @@ def _pair(sx: _Space, sy: _Space, st: _Settings, *, pair_seed, n_total: int, joi
         for key, src_nn, target in (("imbalance_xy", A, sy), ("imbalance_yx", B, sx)):
             rk = ranks_of(target.work, src_nn[:, 0], metric=st.metric, dtype=dtype).astype(np.float64)
             value = float(2.0 * rk.mean() / n)
-            boots = [float(2.0 * rk[r.integers(0, n, n)].mean() / n) for _ in range(st.n_boot)]
+            boots = [float(2.0 * rk[r.integers(0, n, n)].mean() / n) for _ in range(st.n_bootstrap)]
             # shuffled rows: the rank of a random other row is uniform on 1…n−1
-            nulls = [float(2.0 * r.integers(1, n, n).mean() / n) for _ in range(st.n_perm)]
+            nulls = [float(2.0 * r.integers(1, n, n).mean() / n) for _ in range(st.n_permutations)]
             lo, hi = quantiles(boots, conf)
             nlo, nhi = quantiles(nulls, conf)
             out.append(Measure(key, value, lo, hi, nlo, nhi, rows=n))
@@ -347,9 +347,9 @@ def _pair(sx: _Space, sy: _Space, st: _Settings, *, pair_seed, n_total: int, joi
             if pool == 0:
                 out.append(Measure(key, float("nan"), rows=0))
                 continue
-            boots = [float(h[r.integers(0, pool, pool)].mean()) for _ in range(st.n_boot)]
+            boots = [float(h[r.integers(0, pool, pool)].mean()) for _ in range(st.n_bootstrap)]
             chance = min(k, pool) / pool
-            nulls = [float(r.binomial(pool, chance) / pool) for _ in range(st.n_perm)]
+            nulls = [float(r.binomial(pool, chance) / pool) for _ in range(st.n_permutations)]
             lo, hi = quantiles(boots, conf)
             nlo, nhi = quantiles(nulls, conf)
             out.append(Measure(key, float(h.mean()), lo, hi, nlo, nhi, rows=pool))
@@ -370,11 +370,11 @@ def _pair(sx: _Space, sy: _Space, st: _Settings, *, pair_seed, n_total: int, joi
         nulls = []
         cx, cy = rx - rx.mean(), ry - ry.mean()  # a permutation moves the pairs, not the ranks: centring and norms hold
         den = float(np.sqrt((cx @ cx) * (cy @ cy)))
-        for _ in range(st.n_perm):
+        for _ in range(st.n_permutations):
             p = r.permutation(m)
             nulls.append(float(cx @ cy[pair_index(p[iu], p[ju], m)]) / den if den > 0 else float("nan"))
         boots = []
-        for _ in range(st.n_boot):  # resampled rows → their pairs; correlated on the sample's ranks (no re-ranking)
+        for _ in range(st.n_bootstrap):  # resampled rows → their pairs; correlated on the sample's ranks (no re-ranking)
             s = r.integers(0, m, m)
             keep = s[iu] != s[ju]
             idx = pair_index(s[iu][keep], s[ju][keep], m)
@@ -397,7 +397,7 @@ def _overlap(A: np.ndarray, B: np.ndarray, k: int) -> np.ndarray:
     return (both[:, 1:] == both[:, :-1]).sum(axis=1) / k
 
 
-def _settings(methods, k, metric, n_boot, n_perm, confidence, seed, resample_rows, rsa_rows, rbf_rows, rbf_sigma, approx, sample=None) -> _Settings:
+def _settings(methods, k, metric, n_bootstrap, n_permutations, confidence, seed, resample_rows, rsa_rows, rbf_rows, rbf_sigma, approx, sample=None) -> _Settings:
     if metric not in METRICS:
         raise EmbgeoError(f"{param('metric')} must be one of {', '.join(METRICS)}, got {metric!r}")
     k_hint = either("one whole number or a sequence of them, e.g. k=10 or k=(5, 10, 50)", f"one whole number or a comma list, e.g. {setting('k', 10)} or {setting('k', '5,10,50')}")
@@ -408,7 +408,8 @@ def _settings(methods, k, metric, n_boot, n_perm, confidence, seed, resample_row
         raise EmbgeoError(f"{param('k')} is empty", hint=k_hint)
     confidence = check_level(confidence)
     counts = {name: check_count(name, v, minimum=lo, hint=hint, flag=flag) for name, v, lo, hint, flag in (
-        ("n_boot", n_boot, 0, "0 switches the intervals off", "bootstrap"), ("n_perm", n_perm, 0, "0 switches the null bands off", "permutations"),
+        ("n_bootstrap", n_bootstrap, 0, "0 switches the intervals off", "bootstrap"),
+        ("n_permutations", n_permutations, 0, "0 switches the null bands off", "permutations"),
         ("resample_rows", resample_rows, 10, None, None), ("rsa_rows", rsa_rows, 4, None, None), ("rbf_rows", rbf_rows, 4, None, None))}
     if sample is not None:
         sample = check_count("sample", sample, minimum=4, hint=either("compare a seeded sample of at least 4 rows, or sample=None for every row",
@@ -425,7 +426,7 @@ def _settings(methods, k, metric, n_boot, n_perm, confidence, seed, resample_row
     except EmbgeoError as exc:
         raise EmbgeoError(exc.message, hint=seed_hint) from None
     stream = int(seed) if isinstance(seed, (int, np.integer)) else int(rng.integers(0, 2**31 - 1))
-    return _Settings(check_methods(methods), ks, metric, counts["n_boot"], counts["n_perm"], confidence, stream, counts["resample_rows"],
+    return _Settings(check_methods(methods), ks, metric, counts["n_bootstrap"], counts["n_permutations"], confidence, stream, counts["resample_rows"],
                      counts["rsa_rows"], counts["rbf_rows"], sigma, bool(approx), seed_given=seed, sample=sample)
 
 
@@ -451,8 +452,8 @@ def _names(inputs, names):
     return names
 
 
-def compare_many(inputs, *, names=None, pairs=None, kind: str = "inputs", methods=None, k=10, metric: str = "cosine", n_boot: int = 100,
-                 n_perm: int = 100, confidence: float = 0.95, seed: int = 0, sample: int | None = None, resample_rows: int = 1000,
+def compare_many(inputs, *, names=None, pairs=None, kind: str = "inputs", methods=None, k=10, metric: str = "cosine", n_bootstrap: int = 100,
+                 n_permutations: int = 100, confidence: float = 0.95, seed: int = 0, sample: int | None = None, resample_rows: int = 1000,
                  rsa_rows: int = 500, rbf_rows: int = 1000, rbf_sigma: float = 1.0, approx: bool = False, join: str | None = None,
                  progress=None, client=None) -> CompareMatrix:
     """Compare several spaces of the same items pairwise.
@@ -469,7 +470,7 @@ def compare_many(inputs, *, names=None, pairs=None, kind: str = "inputs", method
 
     if len(inputs) < 2:
         raise EmbgeoError("compare needs at least two spaces", hint=either("give two or more spaces: X and Y, the layers of a stack, or prefix()/quantize() copies of X", "give X and Y, --layers on a stack, --prefix-dims or --quantize"))
-    st = _settings(methods, k, metric, n_boot, n_perm, confidence, seed, resample_rows, rsa_rows, rbf_rows, rbf_sigma, approx, sample)
+    st = _settings(methods, k, metric, n_bootstrap, n_permutations, confidence, seed, resample_rows, rsa_rows, rbf_rows, rbf_sigma, approx, sample)
     sample = st.sample
     names = _names(inputs, names)
     al = align_rows(inputs, join=join, names=names)
@@ -503,9 +504,9 @@ def compare_many(inputs, *, names=None, pairs=None, kind: str = "inputs", method
     return CompareMatrix(names=tuple(names), pairs=tuple(results), kind=kind, notes=tuple(notes), seed=st.recorded_seed)
 
 
-def compare(X, Y, *, methods=None, k=10, metric: str = "cosine", n_boot: int = 100, n_perm: int = 100, confidence: float = 0.95,
-            seed: int = 0, sample: int | None = None, resample_rows: int = 1000, rsa_rows: int = 500, rbf_rows: int = 1000,
-            rbf_sigma: float = 1.0, approx: bool = False, join: str | None = None, names=None, client=None) -> CompareResult:
+def compare(X, Y, *, methods=None, k=10, metric: str = "cosine", n_bootstrap: int = 100, n_permutations: int = 100,
+            confidence: float = 0.95, seed: int = 0, sample: int | None = None, resample_rows: int = 1000, rsa_rows: int = 500,
+            rbf_rows: int = 1000, rbf_sigma: float = 1.0, approx: bool = False, join: str | None = None, names=None, client=None) -> CompareResult:
     """Are ``X`` and ``Y`` (the same items in two spaces; widths may differ) the same geometry?
 
     Parameters
@@ -515,7 +516,7 @@ def compare(X, Y, *, methods=None, k=10, metric: str = "cosine", n_boot: int = 1
         ``mutual_knn``, ``imbalance``, ``procrustes``, ``retrieval``, ``rsa`` (or ``all``).
     k : neighbours for ``mutual_knn``: one number or several (a curve).
     metric : ``cosine`` (rows L2-normalised before every measure; the default) or ``euclidean``.
-    n_boot, n_perm : bootstrap and permutation replicates (0 switches either off).
+    n_bootstrap, n_permutations : bootstrap and permutation replicates (0 switches either off).
     sample : compare a seeded sample of this many rows (default: all up to 20 000, else 20 000).
     resample_rows : rows of the CKA/Procrustes bootstrap (m-out-of-n when fewer than n: the spread is
         rescaled by √(m/n)); their permutation nulls always use every row.
@@ -523,8 +524,8 @@ def compare(X, Y, *, methods=None, k=10, metric: str = "cosine", n_boot: int = 1
     client : a ``distributed.Client``: mutual kNN's and the imbalance's neighbour searches and ranks
         run on its workers (same results); see :mod:`embgeo.compare.distributed`.
     """
-    res = compare_many([X, Y], names=names or _names([X, Y], None), methods=methods, k=k, metric=metric, n_boot=n_boot, n_perm=n_perm,
-                       confidence=confidence, seed=seed, sample=sample, resample_rows=resample_rows, rsa_rows=rsa_rows, rbf_rows=rbf_rows,
-                       rbf_sigma=rbf_sigma, approx=approx, join=join, client=client)
+    res = compare_many([X, Y], names=names or _names([X, Y], None), methods=methods, k=k, metric=metric, n_bootstrap=n_bootstrap,
+                       n_permutations=n_permutations, confidence=confidence, seed=seed, sample=sample, resample_rows=resample_rows,
+                       rsa_rows=rsa_rows, rbf_rows=rbf_rows, rbf_sigma=rbf_sigma, approx=approx, join=join, client=client)
     pair = res.pairs[0]
     return replace(pair, notes=res.notes)

@@ -259,7 +259,7 @@ def intrinsic_dimension(X, *, client, share_data: str = "auto", **kwargs):
         if note is not None:
             notes.append(note)
         report = R.IntrinsicReport(int(X.shape[0]), int(Xs.shape[0]), 0, rows is not None, methods, notes=tuple(notes),
-                                   level=float(kwargs.get("level", 0.95)), n_measured=int(Xs.shape[0]))
+                                   confidence=float(kwargs.get("confidence", 0.95)), n_measured=int(Xs.shape[0]))
     if spectral:
         extra = D.spectral_dimensions(Xs, client=client, methods=spectral, share_data=share_data if rows is None else "scatter")
         report = dataclasses.replace(report, methods=R.parse_methods(methods), **extra)

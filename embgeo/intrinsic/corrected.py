@@ -331,8 +331,8 @@ def calibrated_dimension(
     *,
     neighbors: Neighbors | None = None,
     n_dims: int | None = None,
-    n_boot: int = 200,
-    level: float = 0.95,
+    n_bootstrap: int = 200,
+    confidence: float = 0.95,
     seed=0,
     duplicates: str = "drop",
     approx: bool = False,
@@ -348,8 +348,8 @@ def calibrated_dimension(
 
     See the module docstring for the method. ``neighbors`` may pass a search already
     done on the (deduplicated) rows (then ``n_dims``, the column count that caps the
-    reference grid, must be given unless ``X`` is). ``n_boot`` seeded bootstrap
-    replicates give the ``level`` interval. The reference curve uses ``seed``
+    reference grid, must be given unless ``X`` is). ``n_bootstrap`` seeded bootstrap
+    replicates give the ``confidence`` interval. The reference curve uses ``seed``
     (integer; default 0), ``reference`` (``"ball"``, default, or ``"cube"``) and about
     ``reference_points`` ratios per grid dimension, and is cached per ``(n, d, seed)``.
     The reference shape was chosen by measurement on the 24 benchmark manifolds of
@@ -368,7 +368,7 @@ def calibrated_dimension(
     ``neighbours`` (default ``None``: :func:`neighbours_for` the raw TwoNN) fixes how many neighbours the
     statistic reads, 2 (TwoNN) to :data:`INTERIOR_K`; more than 2 needs ``interior < 1``.
     """
-    level = check_level(level, "level", flag="confidence")  # the option of embgeo id
+    confidence = check_level(confidence)
     if reference not in REFERENCES:
         raise EmbgeoError(f"reference must be one of {', '.join(REFERENCES)}; got {reference!r}")
     if n_dims is None:
@@ -398,8 +398,8 @@ def calibrated_dimension(
     terms = log_mu if k == 2 else mle_terms(Dk[:, :k])
     stat = _statistic(terms, k)
     rng = as_rng(seed)
-    boots = np.array([_statistic(terms[rng.integers(0, n, n)], k) for _ in range(max(0, int(n_boot)))])
-    a = (1.0 - level) / 2.0
+    boots = np.array([_statistic(terms[rng.integers(0, n, n)], k) for _ in range(max(0, int(n_bootstrap)))])
+    a = (1.0 - confidence) / 2.0
     from scipy.special import ndtri
 
     z = float(ndtri(1.0 - a))
@@ -421,7 +421,7 @@ def calibrated_dimension(
     if where_hi == "above":
         hi = float(n_dims)  # the curve could not reach the upper end: the column count bounds it
     return CalibratedResult(
-        float(dim), float(min(lo, dim)), float(max(hi, dim)), level, float(raw), int(n_rows), int(n_dims), int(boots.size),
+        float(dim), float(min(lo, dim)), float(max(hi, dim)), confidence, float(raw), int(n_rows), int(n_dims), int(boots.size),
         reference, int(m), ds, gs, where == "above", int(dropped), ref_seed, interior, int(n), int(k), float(stat),
     )
 

@@ -186,7 +186,7 @@ class TwoNNResult(Result):
 
     ``dimension`` is the chosen ``variant``; ``mle`` and ``linear`` hold both.
     ``interval`` is the bootstrap percentile interval of the chosen variant
-    (``interval_level``, ``n_boot`` replicates) and ``mle_exact_interval`` the
+    (``interval_level``; ``n_boot`` replicates, from ``n_bootstrap``) and ``mle_exact_interval`` the
     exact χ² interval of the censored MLE.
     """
 
@@ -253,8 +253,8 @@ def twonn_dimension(
     neighbors: Neighbors | None = None,
     discard_fraction: float = 0.1,
     variant: str = "mle",
-    n_boot: int = 200,
-    level: float = 0.95,
+    n_bootstrap: int = 200,
+    confidence: float = 0.95,
     seed=0,
     duplicates: str = "drop",
     approx: bool = False,
@@ -275,8 +275,8 @@ def twonn_dimension(
     * ``variant="linear"``: Facco's fit through the origin of
       ``−log(1 − i/N)`` against ``log μ_(i)`` (the skdim/dadapy default).
 
-    ``interval`` is a bootstrap over points (``n_boot`` seeded replicates,
-    percentile, ``level``) of the chosen variant, with the neighbours held fixed.
+    ``interval`` is a bootstrap over points (``n_bootstrap`` seeded replicates,
+    percentile, ``confidence``) of the chosen variant, with the neighbours held fixed.
     Defaults: discard 0.1, 200 replicates, 95 %. Duplicates are dropped by value.
 
     Ties ``r₁ = r₂`` among distinct points (``μ = 1``, probability 0 for continuous data) are left
@@ -286,7 +286,7 @@ def twonn_dimension(
     if variant not in ("mle", "linear"):
         raise EmbgeoError(f"variant must be 'mle' or 'linear'; got {variant!r}")
     discard_fraction = _check_fraction("discard_fraction", discard_fraction, upper=0.9)
-    level = check_level(level, "level", flag="confidence")  # the option of embgeo id
+    confidence = check_level(confidence)
     D, dropped = neighbor_distances(X, 2, neighbors=neighbors, duplicates=duplicates, approx=approx, seed=seed, metric=metric, backend=backend, device=device, name="X")
     ties = tied_points(D)
     n_ties = int(np.count_nonzero(ties))
@@ -302,16 +302,16 @@ def twonn_dimension(
     from scipy.special import gammaincinv  # chi2.ppf(q, 2m) / (2T) = gammaincinv(m, q) / T
 
     T = srt[:n_kept].sum() + (n - n_kept) * srt[n_kept - 1]
-    a = (1.0 - level) / 2.0
+    a = (1.0 - confidence) / 2.0
     exact_ci = (float(gammaincinv(n_kept, a) / T), float(gammaincinv(n_kept, 1 - a) / T))
     rng = as_rng(seed)
-    boots = np.empty(max(0, int(n_boot)))
+    boots = np.empty(max(0, int(n_bootstrap)))
     for b in range(boots.size):
         s = np.sort(log_mu[rng.integers(0, n, n)])
         boots[b] = twonn_censored_mle(s, n, n_kept) if variant == "mle" else _twonn_linear(s, n, n_kept)[0]
     dim = d_mle if variant == "mle" else d_lin
-    ci = _percentile_interval(boots, level) if boots.size else (float("nan"), float("nan"))
-    return TwoNNResult(dim, variant, d_mle, d_lin, ci, level, int(boots.size), exact_ci, discard_fraction, n_all, n_kept, dropped, r2, n_ties)
+    ci = _percentile_interval(boots, confidence) if boots.size else (float("nan"), float("nan"))
+    return TwoNNResult(dim, variant, d_mle, d_lin, ci, confidence, int(boots.size), exact_ci, discard_fraction, n_all, n_kept, dropped, r2, n_ties)
 
 
 # --------------------------------------------------------------------------- MLE (Levina–Bickel)
@@ -363,8 +363,8 @@ def mle_dimension(
     neighbors: Neighbors | None = None,
     k1: int = 10,
     k2: int = 20,
-    n_boot: int = 200,
-    level: float = 0.95,
+    n_bootstrap: int = 200,
+    confidence: float = 0.95,
     seed=0,
     duplicates: str = "drop",
     approx: bool = False,
@@ -382,20 +382,20 @@ def mle_dimension(
     """
     if not (isinstance(k1, (int, np.integer)) and isinstance(k2, (int, np.integer)) and 2 <= k1 <= k2):
         raise EmbgeoError(f"need integers 2 ≤ k1 ≤ k2; got k1={k1!r}, k2={k2!r}")
-    level = check_level(level, "level", flag="confidence")  # the option of embgeo id
+    confidence = check_level(confidence)
     D, dropped = neighbor_distances(X, int(k2), neighbors=neighbors, duplicates=duplicates, approx=approx, seed=seed, metric=metric, backend=backend, device=device, name="X")
     inv = mle_inverse_local(D, int(k1), int(k2))
     n = inv.shape[0]
     per_k = 1.0 / inv.mean(axis=0)
     rng = as_rng(seed)
-    boots = np.empty(max(0, int(n_boot)))
+    boots = np.empty(max(0, int(n_bootstrap)))
     chunk = max(1, int(2**22 // max(1, n)))
     for b0 in range(0, boots.size, chunk):
         b1 = min(boots.size, b0 + chunk)
         counts = rng.multinomial(n, np.full(n, 1.0 / n), size=b1 - b0).astype(np.float64)  # (B, n) bootstrap weights
         boots[b0:b1] = (1.0 / (counts @ inv / n)).mean(axis=1)
-    ci = _percentile_interval(boots, level) if boots.size else (float("nan"), float("nan"))
-    return MLEResult(float(per_k.mean()), int(k1), int(k2), per_k, ci, level, int(boots.size), n, dropped)
+    ci = _percentile_interval(boots, confidence) if boots.size else (float("nan"), float("nan"))
+    return MLEResult(float(per_k.mean()), int(k1), int(k2), per_k, ci, confidence, int(boots.size), n, dropped)
 
 
 # --------------------------------------------------------------------------- GRIDE

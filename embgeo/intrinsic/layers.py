@@ -66,7 +66,7 @@ class LayerReport(Result):
             d["overlap_next"] = float(self.overlap[i]) if i < self.overlap.size else None
             layers.append(d)
         return {"n_rows": self.n_rows, "n_used": self.n_used, "overlap_k": self.overlap_k, "overlap_chance": self.overlap_chance,
-                "methods": list(self.methods), "interval_level": self.reports[0].level if self.reports else None, "layers": layers}
+                "methods": list(self.methods), "interval_level": self.reports[0].confidence if self.reports else None, "layers": layers}
 
     def metrics(self) -> list:
         """One row per layer per estimate (the single-matrix ids with a ``layer`` column), and
@@ -93,7 +93,7 @@ class LayerReport(Result):
             return Verdict(v.status, f"layer {name}{more}: {v.reason}", v.fix, v.decided_by)
         if verdicts and all(v.status == "ok" for v in verdicts):
             read = sorted({v.decided_by for v in verdicts if v.decided_by})
-            level = level_text(self.reports[0].level)
+            level = level_text(self.reports[0].confidence)
             return Verdict("ok", f"in every layer the neighbour estimators agree within their {level} intervals; read {', '.join(read)}",
                            "", read[0] if read else None)
         return Verdict("info", "per-layer spectral measures only: no intrinsic-dimension estimator was asked", "", None)
@@ -192,12 +192,12 @@ def layer_dimensions(
     sample: int | None = None,
     approx: bool = False,
     seed=0,
-    n_boot: int = 200,
+    n_bootstrap: int = 200,
     metric: str = "euclidean",
     backend: str = "numpy",
     device: str = "cpu",
     progress=None,
-    level: float = 0.95,
+    confidence: float = 0.95,
 ) -> LayerReport:
     """Intrinsic dimension of every layer of ``stack`` and the overlap between consecutive layers.
 
@@ -205,7 +205,7 @@ def layer_dimensions(
     list of ``(n, d_l)`` matrices with the same rows). The same seeded ``sample``
     of rows is used in every layer. One kNN search per layer (``k`` large
     enough for both the estimators and the overlap, default ``overlap_k`` = 10)
-    serves everything when the layer has no duplicate rows. ``level`` (0.95): of every interval.
+    serves everything when the layer has no duplicate rows. ``confidence`` (0.95): the level of every interval.
     """
     methods = parse_methods(methods)
     layers, names = split_layers(stack)
@@ -229,7 +229,7 @@ def layer_dimensions(
         reuse = nb if nb.n_duplicate_rows == 0 else None
         try:
             rep = intrinsic_dimension(X, methods=methods, k=k, gride_max=gride_max, discard_fraction=discard_fraction,
-                                      twonn_variant=twonn_variant, n_boot=n_boot, level=level, seed=seed, approx=approx,
+                                      twonn_variant=twonn_variant, n_bootstrap=n_bootstrap, confidence=confidence, seed=seed, approx=approx,
                                       metric=metric, backend=backend, device=device, neighbors=reuse, check_sample=rows is not None)
         except EmbgeoError as exc:  # name the layer the problem is in
             if exc.source or f"layer '{name}'" in exc.message:

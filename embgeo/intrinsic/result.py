@@ -28,7 +28,7 @@ RECOMMEND_ORDER = ("calibrated", "gride.plateau", "twonn", "mle")
 #: GRIDE plateau: ≥ PLATEAU_MIN consecutive scales within PLATEAU_TOL of their median (or within their intervals)
 PLATEAU_MIN = 3
 PLATEAU_TOL = 0.10
-#: default interval level of every ``ci_low``/``ci_high`` here (``intrinsic_dimension(level=…)``, ``id --confidence``)
+#: default interval level of every ``ci_low``/``ci_high`` here (``intrinsic_dimension(confidence=…)``, ``id --confidence``)
 LEVEL = 0.95
 Z95 = 1.959963984540054
 
@@ -173,11 +173,11 @@ class IntrinsicReport(Result):
     #: with ``kernel_rate=True``: the exact search's :meth:`~embgeo.knn.engine.Neighbors.sgemm_fraction` (None otherwise)
     knn_rate: dict | None = field(default=None, compare=False)
     #: level of every interval (the bootstrap percentiles, TwoNN's exact χ² interval, GRIDE's normal intervals)
-    level: float = LEVEL
+    confidence: float = LEVEL
 
     # ---- which estimate to read, and the verdict (the CLI and the report call these) ----
     def plateau(self) -> Plateau | None:
-        return gride_plateau(self.gride, z_of(self.level)) if self.gride is not None and self.gride.dimension.size else None
+        return gride_plateau(self.gride, z_of(self.confidence)) if self.gride is not None and self.gride.dimension.size else None
 
     def estimates(self) -> list[Estimate]:
         """The neighbour estimators' headline numbers, in table order (GRIDE: its plateau, when there is one);
@@ -209,7 +209,7 @@ class IntrinsicReport(Result):
         found = {e.metric: e for e in self.estimates()}
         high = ""
         why = {
-            "gride.plateau": lambda p: (f"GRIDE holds {p.criterion(self.level)} over n2 = {p.n2_first}..{p.n2_last}: "
+            "gride.plateau": lambda p: (f"GRIDE holds {p.criterion(self.confidence)} over n2 = {p.n2_first}..{p.n2_last}: "
                                         "a plateau across scales, above the noise"),
             "twonn": lambda p: ("TwoNN reads the smallest neighbourhoods, the least affected by curvature and density changes"
                                 + ("; GRIDE has no plateau: read its scale curve too" if self.gride is not None else "")),
@@ -264,7 +264,7 @@ class IntrinsicReport(Result):
 
     def verdict(self) -> Verdict:
         """``warn`` when TwoNN on half of ``--sample`` has an interval disjoint from the full sample's, when two neighbour
-        estimators disagree beyond their intervals (95 % unless ``level`` says otherwise), or when GRIDE's scale curve has no plateau;
+        estimators disagree beyond their intervals (95 % unless ``confidence`` says otherwise), or when GRIDE's scale curve has no plateau;
         else ``ok`` (``info`` with spectral measures only). The reason names the estimate to read."""
         rec = self.recommended()
         read = "" if rec is None else f"read {rec.metric} = {rec.value:.2f}" + (
@@ -281,12 +281,12 @@ class IntrinsicReport(Result):
         if pair is not None:
             a, b = pair
             ta, tb = intervals_apart((a.value, a.ci_low, a.ci_high), (b.value, b.ci_low, b.ci_high))
-            warns.append((f"{a.metric} {ta} and {b.metric} {tb} disagree beyond their {level_text(self.level)} intervals (they read different scales)",
+            warns.append((f"{a.metric} {ta} and {b.metric} {tb} disagree beyond their {level_text(self.confidence)} intervals (they read different scales)",
                           b.metric, f"read the GRIDE scale curve ({either('embgeo.plots.plot_result', '-m gride, --plot')}) and report the dimension with the scale it holds at"))
         if self.gride is not None and self.gride.dimension.size >= PLATEAU_MIN and self.plateau() is None:
             curve = ", ".join(_curve_value(d) for d in self.gride.dimension)
             warns.append((f"GRIDE's scale curve ({curve} at n2 = {', '.join(str(int(v)) for v in self.gride.n2)}) has no plateau of "
-                          f"{PLATEAU_MIN} scales that agree (within {PLATEAU_TOL:.0%}, or within their {level_text(self.level)} intervals "
+                          f"{PLATEAU_MIN} scales that agree (within {PLATEAU_TOL:.0%}, or within their {level_text(self.confidence)} intervals "
                           "where those are wider): no single dimension describes the data", "gride.plateau",
                           f"read the curve ({either('embgeo.plots.plot_result', '--plot')}): structure at several scales (clusters, noise) needs more than one number"))
         if warns:
@@ -297,7 +297,7 @@ class IntrinsicReport(Result):
         if rec.metric in SPECTRAL_METHODS:
             return Verdict("info", f"{read}: {rec.reason}", f"add {either('twonn, mle and gride to methods', '-m twonn,mle,gride')} for the intrinsic dimension", rec.metric)
         checked = [e.metric for e in self.estimates() if _finite(e.ci_low, e.ci_high)]
-        agree = (f"{', '.join(checked)} agree within their {level_text(self.level)} intervals" if len(checked) > 1
+        agree = (f"{', '.join(checked)} agree within their {level_text(self.confidence)} intervals" if len(checked) > 1
                  else "one estimator with an interval: nothing to compare")
         if sc is not None:
             agree += f"; TwoNN on half the sample agrees ({sc.dimension_half:.2f}; the intervals overlap)"
@@ -348,7 +348,7 @@ class IntrinsicReport(Result):
                     out[m][key] = v
         g = self.gride
         if g is not None:
-            p, z = self.plateau(), z_of(self.level)
+            p, z = self.plateau(), z_of(self.confidence)
             out["gride"] = {
                 "plateau": None if p is None else {"dimension": p.value, "ci_low": p.ci_low, "ci_high": p.ci_high, "n2_first": p.n2_first, "n2_last": p.n2_last,
                                             "agreed_within": "intervals" if p.by_interval else "tolerance"},
@@ -375,7 +375,7 @@ class IntrinsicReport(Result):
         rec = self.recommended()
         n_dims = self.n_dims or (self.pca.n_dims if self.pca is not None else None)
         out = {"n_rows": self.n_rows if self.n_measured is None else self.n_measured, "n_read": self.n_rows, "n_dims": n_dims, "n_used": self.n_used, "n_duplicates_dropped": self.n_duplicates_dropped,
-               "sampled": self.sampled, "methods": list(self.methods), "interval_level": self.level,
+               "sampled": self.sampled, "methods": list(self.methods), "interval_level": self.confidence,
                "recommended": None if rec is None else rec.to_dict()}
         out.update(self._estimator_dicts())
         out.update(self._spectral_dicts())
@@ -418,7 +418,7 @@ class IntrinsicReport(Result):
         if g is not None:
             p = self.plateau()
             for a, b, d, e, s in zip(g.n1, g.n2, g.dimension, g.stderr, g.scale):
-                add("gride", float(d), float(d - z_of(self.level) * e), float(d + z_of(self.level) * e), "dims", "", method="gride", k=int(b), scale=float(s), read=False)
+                add("gride", float(d), float(d - z_of(self.confidence) * e), float(d + z_of(self.confidence) * e), "dims", "", method="gride", k=int(b), scale=float(s), read=False)
             add("gride.plateau", None if p is None else p.value, None if p is None else p.ci_low, None if p is None else p.ci_high, "dims",
                 method="gride",
                 k=None if p is None else p.n2_last, read=rec is not None and rec.metric == "gride.plateau")

@@ -56,7 +56,7 @@ def take_rows(X: np.ndarray, rows: np.ndarray, *, window_rows: int = 32768) -> n
 
 @dataclass(frozen=True, slots=True)
 class SampleCheck:
-    """TwoNN (censored MLE, exact χ² interval at ``level``, 95 % by default) on the ``--sample`` rows and on a seeded half of them.
+    """TwoNN (censored MLE, exact χ² interval at ``confidence``, 95 % by default) on the ``--sample`` rows and on a seeded half of them.
 
     On data with structure at several scales the estimate depends on n (fewer points =
     larger neighbourhoods); ``agree`` is False when the two intervals do not overlap.
@@ -90,7 +90,7 @@ class SampleCheck:
 
 
 def sample_check(Xd: np.ndarray, main: TwoNNResult, *, seed, discard_fraction: float, metric: str, approx: bool,
-                 backend: str, device: str, level: float = 0.95) -> SampleCheck | None:
+                 backend: str, device: str, confidence: float = 0.95) -> SampleCheck | None:
     """TwoNN on a seeded half of the (deduplicated, sampled) rows ``Xd`` against ``main`` (on all of them)."""
     n = Xd.shape[0]
     half = n // 2
@@ -98,6 +98,6 @@ def sample_check(Xd: np.ndarray, main: TwoNNResult, *, seed, discard_fraction: f
         return None
     rows = seeded_rows(n, half, seed)
     nb = knn(np.asarray(Xd[rows]), 2, metric=metric, approx=approx, seed=seed, backend=backend, device=device, check_duplicates=False)
-    h = twonn_dimension(neighbors=nb, discard_fraction=discard_fraction, variant="mle", n_boot=0, seed=seed, level=level)
+    h = twonn_dimension(neighbors=nb, discard_fraction=discard_fraction, variant="mle", n_bootstrap=0, seed=seed, confidence=confidence)
     return SampleCheck(int(n), float(main.mle), *map(float, main.mle_exact_interval),
                        int(half), float(h.mle), *map(float, h.mle_exact_interval))

@@ -46,7 +46,7 @@ def intrinsic_dimension(
     gride_max: int = 64,
     discard_fraction: float = 0.1,
     twonn_variant: str = "mle",
-    n_boot: int = 200,
+    n_bootstrap: int = 200,
     sample: int | None = None,
     approx: bool = False,
     seed=0,
@@ -59,7 +59,7 @@ def intrinsic_dimension(
     check_sample: bool | None = None,
     progress=None,
     kernel_rate: bool = False,
-    level: float = 0.95,
+    confidence: float = 0.95,
 ) -> IntrinsicReport:
     """Run the asked estimators on ``X`` (n_rows, n_dims) with one kNN search.
 
@@ -78,11 +78,11 @@ def intrinsic_dimension(
     rows: on data with structure at several scales the estimate depends on n.
     ``kernel_rate`` (default False: it measures this machine's sgemm rate once, ~0.1 s) keeps the
     exact search's achieved GEMM rate as a fraction of the sgemm rate in ``knn_rate``.
-    ``level`` (0.95) is the level of every interval: the bootstrap percentiles, TwoNN's exact χ²
+    ``confidence`` (0.95) is the level of every interval: the bootstrap percentiles, TwoNN's exact χ²
     interval, GRIDE's normal intervals, the calibrated estimate's; the verdict compares them.
     """
     methods = parse_methods(methods)
-    level = check_level(level, "level", flag="confidence")  # the option of embgeo id
+    confidence = check_level(confidence)
     if not isinstance(k, (int, np.integer)) or k < 3:
         raise EmbgeoError(f"k must be an integer ≥ 3 (MLE averages k/2..k); got {k!r}")
     rows = None
@@ -120,27 +120,27 @@ def intrinsic_dimension(
             results["knn_rate"] = neighbors.sgemm_fraction()
         common = {"neighbors": neighbors, "seed": seed}
         if "twonn" in methods:
-            results["twonn"] = twonn_dimension(discard_fraction=discard_fraction, variant=twonn_variant, n_boot=n_boot, level=level, **common)
+            results["twonn"] = twonn_dimension(discard_fraction=discard_fraction, variant=twonn_variant, n_bootstrap=n_bootstrap, confidence=confidence, **common)
             if peers and not (twonn_variant == "linear" and discard_fraction == PEER_TWONN_DISCARD):
-                results["twonn_linear"] = twonn_dimension(discard_fraction=PEER_TWONN_DISCARD, variant="linear", n_boot=n_boot, level=level, **common)
+                results["twonn_linear"] = twonn_dimension(discard_fraction=PEER_TWONN_DISCARD, variant="linear", n_bootstrap=n_bootstrap, confidence=confidence, **common)
         if "mle" in methods:
-            results["mle"] = mle_dimension(k1=max(2, (int(k) + 1) // 2), k2=int(k), n_boot=n_boot, level=level, **common)
+            results["mle"] = mle_dimension(k1=max(2, (int(k) + 1) // 2), k2=int(k), n_bootstrap=n_bootstrap, confidence=confidence, **common)
             if peer_k:
                 peer_nb = neighbors if neighbors.k >= PEER_MLE_K else knn(
                     Xd, PEER_MLE_K, metric=metric, approx=approx, seed=seed, backend=backend, device=device, check_duplicates=False)
-                results["mle_k20"] = mle_dimension(k1=PEER_MLE_K, k2=PEER_MLE_K, n_boot=n_boot, level=level, neighbors=peer_nb, seed=seed)
+                results["mle_k20"] = mle_dimension(k1=PEER_MLE_K, k2=PEER_MLE_K, n_bootstrap=n_bootstrap, confidence=confidence, neighbors=peer_nb, seed=seed)
             elif peers:
                 notes.append(f"note: the peers' MLE at k = {PEER_MLE_K} needs {PEER_MLE_K + 2} distinct rows; left out")
         if "gride" in methods:
             results["gride"] = gride_dimension(neighbors=neighbors, max_order=int(gride_max))
         if "calibrated" in methods:
-            results["calibrated"] = calibrated_dimension(Xd, neighbors=neighbors, n_dims=int(X.shape[1]), n_boot=n_boot, level=level, seed=seed)
+            results["calibrated"] = calibrated_dimension(Xd, neighbors=neighbors, n_dims=int(X.shape[1]), n_bootstrap=n_bootstrap, confidence=confidence, seed=seed)
         for m in list(results):
             if m != "knn_rate":
                 results[m] = dataclasses.replace(results[m], n_duplicates_dropped=dropped)
         if check_sample and "twonn" in results:
             results["sample_check"] = sample_check(Xd, results["twonn"], seed=seed, discard_fraction=discard_fraction, metric=metric,
-                                                   approx=approx, backend=backend, device=device, level=level)
+                                                   approx=approx, backend=backend, device=device, confidence=confidence)
     if any(m in methods for m in ("rankme", "entropy")):
         raw = scatter_spectrum(X, center=False)
         if "rankme" in methods:
@@ -164,4 +164,4 @@ def intrinsic_dimension(
     if neighbors is not None and not neighbors.exact and neighbors.recall is not None:
         notes.append(f"note: approximate neighbours; measured recall {neighbors.recall:.3f} on {neighbors.recall_sample} queries")
     return IntrinsicReport(n_rows, int(n_used), int(dropped), rows is not None, methods, neighbors=nb_summary, notes=tuple(notes),
-                           n_dims=int(X.shape[1]), n_measured=int(X.shape[0]), level=float(level), **results)
+                           n_dims=int(X.shape[1]), n_measured=int(X.shape[0]), confidence=float(confidence), **results)

@@ -20,7 +20,7 @@ matrix-based entropies*; ``repitl.difference_of_entropies.doe``: with the Gram m
     DiME = E_P[ H_α(K_a ∘ P K_b Pᵀ) ] − H_α(K_a ∘ K_b)
 
 (``∘`` the element-wise product, ``P`` a uniformly random permutation; the expectation over
-``n_perm`` seeded permutations, 10 by default), normalised like the entropy. The reference
+``n_permutations`` seeded permutations, 10 by default), normalised like the entropy. The reference
 switches to ``D×D`` covariances when ``N > D``; embgeo always uses the ``N×N`` Gram matrices
 of the DiME paper (a permutation of samples, not of features).
 """
@@ -67,19 +67,19 @@ def lidar(V, *, alpha: float = 1.0, norm: str = "maxEntropy", delta: float = DEL
     return normalise_entropy(H, norm, V.shape[0], V.shape[2]), float(np.exp(spectrum_entropy(ev, 1.0)))
 
 
-def dime(A, B, *, alpha: float = 1.0, norm: str = "maxEntropy", n_perm: int = DIME_PERMUTATIONS, seed=0) -> float:
-    """DiME between row-paired views ``A`` and ``B`` (N × D), averaged over ``n_perm`` seeded permutations."""
+def dime(A, B, *, alpha: float = 1.0, norm: str = "maxEntropy", n_permutations: int = DIME_PERMUTATIONS, seed=0) -> float:
+    """DiME between row-paired views ``A`` and ``B`` (N × D), averaged over ``n_permutations`` seeded permutations."""
     alpha, norm = check_alpha(alpha), check_norm(norm)
     A, B = np.asarray(A, dtype=np.float64), np.asarray(B, dtype=np.float64)
     if A.ndim != 2 or A.shape != B.shape or A.shape[0] < 2:
         raise EmbgeoError(f"DiME needs two views of the same (rows ≥ 2, dims) shape; got {A.shape} and {B.shape}")
-    if int(n_perm) < 1:
-        raise EmbgeoError(f"n_perm must be at least 1; got {n_perm!r}")
+    if int(n_permutations) < 1:
+        raise EmbgeoError(f"n_permutations must be at least 1; got {n_permutations!r}")
     Ka, Kb = A @ A.T, B @ B.T
     H = spectrum_entropy(np.linalg.eigvalsh(Ka * Kb), alpha)
     rng = as_rng(seed)
     Hp = 0.0
-    for _ in range(int(n_perm)):
+    for _ in range(int(n_permutations)):
         p = rng.permutation(Kb.shape[0])
-        Hp += spectrum_entropy(np.linalg.eigvalsh(Ka * Kb[np.ix_(p, p)]), alpha) / int(n_perm)
+        Hp += spectrum_entropy(np.linalg.eigvalsh(Ka * Kb[np.ix_(p, p)]), alpha) / int(n_permutations)
     return normalise_entropy(Hp - H, norm, A.shape[0], A.shape[1])

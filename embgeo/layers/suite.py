@@ -293,7 +293,7 @@ def layer_suite(
         li = [lidar(v, alpha=alpha, norm=norm, delta=delta) for v in V]
         values["lidar"] = [a for a, _ in li]
         values["lidar_rank"] = [b for _, b in li]
-        values["dime"] = [dime(v[:, 0], v[:, 1], alpha=alpha, norm=norm, n_perm=dime_perms, seed=seed) for v in V]
+        values["dime"] = [dime(v[:, 0], v[:, 1], alpha=alpha, norm=norm, n_permutations=dime_perms, seed=seed) for v in V]
 
     intervals = {}
     if attribute is not None or classes is not None:

@@ -82,7 +82,7 @@ def cloud_dimensions(X, *, gride_max: int = GRIDE_MAX, seed=0) -> dict:
     if np.count_nonzero(tied_points(nb.distances)) > TIE_MAX_SHARE * n:  # quantised cloud: the ratio estimators refuse it
         out["tied"] = True
         return out
-    tw = twonn_dimension(neighbors=nb, n_boot=0, seed=seed)
+    tw = twonn_dimension(neighbors=nb, n_bootstrap=0, seed=seed)
     out["twonn"] = float(tw.dimension)
     if k >= 2:
         g = gride_dimension(neighbors=nb, max_order=k)

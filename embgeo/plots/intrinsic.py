@@ -53,9 +53,9 @@ def _draw_scale(ax, rep):
         s = np.asarray(g.scale, dtype=np.float64)
         d = np.asarray(g.dimension, dtype=np.float64)
         e = np.asarray(g.stderr, dtype=np.float64)
-        z = z_of(rep.level)
+        z = z_of(rep.confidence)
         ax.fill_between(s, d - z * e, d + z * e, color=COLOURS["gride"], alpha=0.2, lw=0)
-        ax.plot(s, d, "o-", color=COLOURS["gride"], label=f"GRIDE ({level_text(rep.level)} interval)")
+        ax.plot(s, d, "o-", color=COLOURS["gride"], label=f"GRIDE ({level_text(rep.confidence)} interval)")
         p = rep.plateau()
         if p is not None:
             ax.axvspan(s[p.first], s[p.last], color=COLOURS["gride"], alpha=0.08, lw=0,

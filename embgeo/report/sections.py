@@ -180,7 +180,7 @@ def run_intrinsic(ctx: Context) -> Section:
     from embgeo.intrinsic.summary import intrinsic_dimension
 
     k, gride_max = id_scales(ctx.es.n_samples)
-    r = intrinsic_dimension(ctx.X, n_boot=ID_BOOT, seed=ctx.seed, k=k, gride_max=gride_max)
+    r = intrinsic_dimension(ctx.X, n_bootstrap=ID_BOOT, seed=ctx.seed, k=k, gride_max=gride_max)
     v, rec = r.verdict(), r.recommended()  # the same rule (and estimate to read) as `embgeo id`
     key = "—" if rec is None else f"{rec.metric} {f(rec.value, 2)}" + (
         f" [{f(rec.ci_low, 2)}, {f(rec.ci_high, 2)}]" if np.isfinite(rec.ci_low) and np.isfinite(rec.ci_high) else "")
@@ -216,7 +216,7 @@ def layer_dimensions_of(ctx: Context):
     r = ctx.cache.get("layer_dimensions")
     if r is None:
         k, gride_max = id_scales(int(ctx.layers.layers[0].shape[0]))
-        r = ctx.cache["layer_dimensions"] = layer_dimensions(ctx.layers, methods=LAYER_METHODS, n_boot=LAYER_BOOT, k=k,
+        r = ctx.cache["layer_dimensions"] = layer_dimensions(ctx.layers, methods=LAYER_METHODS, n_bootstrap=LAYER_BOOT, k=k,
                                                              gride_max=gride_max, seed=ctx.seed)
     return r
 
@@ -514,7 +514,7 @@ def run_compare(ctx: Context) -> Section:
     from embgeo.plots.compare import plot_compare_pair
 
     other = ctx.cache["compare"]
-    r = compare(ctx.es, other, n_boot=COMPARE_BOOT, n_perm=COMPARE_BOOT, seed=ctx.seed, names=(ctx.es.source, other.source),
+    r = compare(ctx.es, other, n_bootstrap=COMPARE_BOOT, n_permutations=COMPARE_BOOT, seed=ctx.seed, names=(ctx.es.source, other.source),
                 join=ctx.cache.get("join"))
     v = r.verdict()  # the same rule as `embgeo compare`
     mk = r.get("mutual_knn", 10)
