@@ -103,9 +103,15 @@ def _flat_keys(obj, prefix=""):
 DERIVED_SETTINGS = {"engine", "orientation_read", "orientation_from"}
 
 
-def _option_names(name: str) -> set:
+#: options that choose where and how the output is written or shown, not what is computed or read
+NOT_SETTINGS = {"format", "out", "quiet", "verbose", "help", "version", "html", "plot", "coords", "write_direction", "save_axis",
+                "write_processed", "map_out", "self_contained", "progress", "title", "plot_out", "open", "plot_metric"}
+
+
+def _option_names(name: str, own: bool = False) -> set:
     """The command's options (and the root's: --seed, --device …) as settings keys: ``--id-col`` is ``id_col``,
-    a ``--x/--no-x`` or ``--no-x`` flag ``x``."""
+    a ``--x/--no-x`` or ``--no-x`` flag ``x``. With ``own``: the command's own options but :data:`NOT_SETTINGS`, each
+    as the set of keys it may be recorded under."""
     import typer
 
     from embgeo.cli.app import app
@@ -115,9 +121,13 @@ def _option_names(name: str) -> set:
     for part in name.replace(" --layers", "").split():
         cmds.append(cmds[-1].commands[part])
     out = set()
-    for c in (cmds[0], cmds[-1]):
+    for c in (cmds[-1],) if own else (cmds[0], cmds[-1]):
         for p in c.params:
             names = [o[2:].replace("-", "_") for o in p.opts if o.startswith("--")]
+            if own:  # every name an option may be recorded under, one entry per option (a hidden old name is its new one's)
+                if names and not getattr(p, "hidden", False) and not set(names) & NOT_SETTINGS:
+                    out.add(frozenset(names + [n[3:] for n in names if n.startswith("no_")]))
+                continue
             out.update(names + [n[3:] for n in names if n.startswith("no_")])  # --no-mlp is recorded as mlp: false
     return out
 
@@ -140,6 +150,9 @@ def test_command_follows_the_contract(name, data, run_cli):
     # but for the few values the run derives (which engine ran, how the edges were oriented)
     foreign = sorted(set(doc["settings"]) - _option_names(name) - DERIVED_SETTINGS)
     assert not foreign, f"{name}: settings keys that name no option of the command: {foreign}"
+    # and every option that changes what is computed or read is recorded (docs/output.md: "every option value the run used")
+    unrecorded = sorted("/".join(sorted(o)) for o in _option_names(name, own=True) if not o & set(doc["settings"]))
+    assert not unrecorded, f"{name}: options the settings do not record: {unrecorded}"
     v = doc["verdict"]
     assert set(v) == {"status", "reason", "fix", "decided_by"} and v["status"] in ("ok", "warn", "bad", "info") and v["reason"]
     assert isinstance(doc["notes"], list) and all(isinstance(n, str) for n in doc["notes"])

@@ -87,7 +87,7 @@ def intrinsic_id(
                 "bootstrap": bootstrap, "confidence": confidence, "approx": approx, "sample": sample, "layers": layers, "overlap_k": overlap_k if layers else None,
                 "metric": metric.value, "id_col": id_col, "input_format": input_format, "stack_layout": layout_value(stack_layout), "drop_nonfinite": drop_nonfinite,
                 "dedupe": dedupe, "seed": s, "device": device, "scheduler": scheduler, "join": getattr(join, "value", join),
-                "fail_on": getattr(fail_on, "value", fail_on)}
+                "fail_on": getattr(fail_on, "value", fail_on), "tokens": None}
 
     if layers:
         if scheduler:

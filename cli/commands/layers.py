@@ -245,7 +245,8 @@ def layers(
                           "entropy_norm": entropy_norm.value, "temperature": temperature, "delta": delta, "dime_perms": dime_perms,
                           "geometry": geometry, "gride_max": gride_max, "overlap_max_k": overlap_max_k, "loss": loss,
                           "attr": attribute, "class": class_col, "folds": folds, "k": k,
-                          "id_col": id_col, "labels": None if labels is None else str(labels), "labels_id_col": labels_id_col, "join": join, "stack_layout": layout_value(stack_layout), "sample": sample,
+                          "id_col": id_col, "labels": None if labels is None else str(labels), "labels_id_col": labels_id_col, "join": join, "input_format": input_format,
+                          "stack_layout": layout_value(stack_layout), "sample": sample,
                           "seed": seed, "fail_on": getattr(fail_on, "value", fail_on)},
                 result=res, notes=sample_notes + list(res.notes), fmt=fmt, out=out, title="embgeo layers", fail_on=fail_on)
 

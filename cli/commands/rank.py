@@ -199,7 +199,8 @@ def rank(
     common = {"attr": attr, "labels": labels, "normalize": normalize, "bootstrap": bootstrap, "confidence": confidence,
               "random_directions": random_directions, "baselines": baselines, "fail_on": getattr(fail_on, "value", fail_on),
               "id_col": id_col, "labels_id_col": labels_id_col, "join": getattr(join, "value", join), "input_format": input_format,
-              "drop_nonfinite": drop_nonfinite, "dedupe": dedupe, "drop_zero": drop_zero, "sample": sample, "seed": s}
+              "drop_nonfinite": drop_nonfinite, "dedupe": dedupe, "drop_zero": drop_zero, "sample": sample, "seed": s,
+              "layers": False, "stack_layout": layout_value(stack_layout), "axis": None if axis is None else str(axis)}
 
     if axis is not None:
         if method or save_axis or anchor_low or anchor_high or anchor_low_file or anchor_high_file:
@@ -218,7 +219,7 @@ def rank(
             raise exc.with_source(str(axis)) from None
         inputs.append(input_entry(axis, rows=1, dims=int(np.size(w))))
         axis_name = "axis"
-        settings = {"axis": axis, "axis_centre": centre_path, **common}
+        settings = {"axis_centre": centre_path, **common}
         title = f"embgeo rank — saved axis {axis} on '{attr}', {result.n_used} rows ({result.n_missing} missing)"
     else:
         groups = es.attribute(group) if group else None
