@@ -245,7 +245,9 @@ def _run(args: list[str], click_exc) -> None:
     from embgeo.errors import EmbgeoError
 
     try:
-        code = _app_for(args)(args=args, prog_name="embgeo", standalone_mode=False)
+        application = _app_for(args)
+        _refuse_repeated_options(application, args)
+        code = application(args=args, prog_name="embgeo", standalone_mode=False)
         if code == 130:  # Typer turned a Ctrl-C into its exit code without a word: say it, like every error
             raise KeyboardInterrupt
         if isinstance(code, int) and code:
@@ -271,6 +273,50 @@ def _run(args: list[str], click_exc) -> None:
         raise
     except KeyboardInterrupt:
         _fail("interrupted", 130)
+
+
+def _refuse_repeated_options(application, args: list[str]) -> None:
+    """An option that takes one value, given twice with different values (``project -m pca -m umap``,
+    ``uniformity --t 1 --t 2``), is refused: click would keep the last one without a word. Options that
+    take several values (``-m twonn -m mle`` in ``id``) and flags are not affected."""
+    from embgeo.errors import EmbgeoError
+
+    try:
+        cmd = typer.main.get_command(application)
+    except Exception:  # noqa: BLE001 - click reports a broken command line itself
+        return
+    seen: dict = {}
+    i, path = 0, []
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            break
+        if hasattr(cmd, "commands") and not a.startswith("-") and a in getattr(cmd, "commands", {}):
+            cmd, seen = cmd.commands[a], {}
+            path.append(a)
+            i += 1
+            continue
+        if not a.startswith("-") or a == "-":
+            i += 1
+            continue
+        name, eq, value = a.partition("=") if a.startswith("--") else (a[:2], "=" if len(a) > 2 else "", a[2:])
+        param = next((p for p in getattr(cmd, "params", []) if name in (*p.opts, *getattr(p, "secondary_opts", ()))), None)
+        if param is None or getattr(param, "is_flag", False) or getattr(param, "count", False):
+            i += 1
+            continue
+        if not eq:
+            value = args[i + 1] if i + 1 < len(args) else None
+            i += 1
+        i += 1
+        if getattr(param, "multiple", False) or getattr(param, "nargs", 1) != 1 or value is None:
+            continue
+        got = seen.setdefault(param.name, [])
+        got.append((name, value))
+        if len({v for _, v in got}) > 1:
+            shown = ", ".join(f"{n} {v}" for n, v in got)
+            where = " ".join(["embgeo", *path])
+            raise EmbgeoError(f"{where}: {got[0][0]} is given {len(got)} times ({shown}); it takes one value, and embgeo does not pick one",
+                              hint=f"give {got[0][0]} once")
 
 
 #: global flags that take no value and may also be written after the command (`embgeo cosine X -q`)
