@@ -101,7 +101,7 @@ CASES = {
                                           ["but --input-format csv reads it as csv", "drop --input-format csv: the suffix .npy"]),
     "load a 3-D array": (lambda d: eg.load(d / "stack.npy"),
                          lambda d: ["id", d / "stack.npy"],
-                         ["read it with embgeo.load_layers"], ["read it with --layers (id, layers, rank, compare, report)"]),
+                         ["read it with embgeo.load_layers"], ["read it with id, rank or compare with --layers, embgeo layers, or report --layers FILE"]),
     # the labels join: join_labels(id_col=, join=) is --labels-id-col / --join; the embeddings' ids come from load(id_col=)
     "labels index-like column": (lambda d: eg.io.join_labels(eg.load(d / "x.npy"), d / "lab_index.csv"),
                                  lambda d: ["info", d / "x.npy", "--labels", d / "lab_index.csv"],

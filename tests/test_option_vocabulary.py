@@ -132,6 +132,8 @@ def test_the_clashing_names_are_gone():
     assert {c for c, p in seen["-d"]} >= {"datasets export", "hyperbolic train", "hyperbolic hmds"}
     boot = {c for c, p in seen["--bootstrap"] if not p.hidden}
     assert boot and boot <= {c for c, p in seen["--confidence"]}, "every command with bootstrap intervals sets their level"
+    ranges = {(c, p.min, p.max) for c, p in seen["--confidence"] if not p.hidden}
+    assert {(lo, hi) for _, lo, hi in ranges} == {(0.5, 0.999)}, ranges  # one range for one option
     for short, long in (("-k", "--k"), ("-d", "--dim"), ("-m", "--method"), ("-f", "--format"), ("-o", "--out")):
         assert all(long in p.opts for _, p in seen[short]), short  # a short name is always the same long option
 

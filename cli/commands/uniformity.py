@@ -52,7 +52,7 @@ class Backend(str, Enum):
 TOpt = Annotated[float, typer.Option("--t", help="Temperature t of the uniformity kernel exp(-t‖x−y‖²).")]
 ModeOpt = Annotated[Mode, typer.Option("--mode", help="exact: all pairs (blockwise); sample: random pairs with an interval; auto: exact up to 20 000 rows.", case_sensitive=False)]
 NPairsOpt = Annotated[int, typer.Option("--n-pairs", help="Random pairs in sampled mode.", min=2)]
-ConfOpt = Annotated[float, typer.Option("--confidence", help="Level of the intervals.")]
+ConfOpt = Annotated[float, typer.Option("--confidence", help="Level of the intervals.", min=0.5, max=0.999)]
 DeviceOpt = Annotated[Optional[Device], typer.Option("--device", help="Where the exact sum runs (default: the global --device). cuda uses torch on a GPU.", case_sensitive=False)]
 BackendOpt = Annotated[Backend, typer.Option("--backend", help="Exact-mode engine: auto (numpy on CPU, torch on CUDA), numpy, or torch.", case_sensitive=False)]
 DropZeroOpt = Annotated[bool, typer.Option("--drop-zero", help="Drop all-zero rows (they cannot be L2-normalised) instead of failing.")]

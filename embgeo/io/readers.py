@@ -206,7 +206,7 @@ def load(
             raise EmbgeoError("holds a single number (a 0-D array); expected (n_samples, n_features)", source=src, hint="save a 2-D matrix")
         if matrix.ndim == 1:
             raise EmbgeoError(f"holds a 1-D array of shape {matrix.shape}; expected (n_samples, n_features)", source=src, hint="save a 2-D matrix")
-        raise EmbgeoError(f"holds a {matrix.ndim}-D array of shape {matrix.shape}; expected (n_samples, n_features)", source=src, hint="a 3-D array is a layer stack: read it with " + either("embgeo.load_layers", "--layers (id, layers, rank, compare, report)"))
+        raise EmbgeoError(f"holds a {matrix.ndim}-D array of shape {matrix.shape}; expected (n_samples, n_features)", source=src, hint="a 3-D array is a layer stack: read it with " + either("embgeo.load_layers", "id, rank or compare with --layers, embgeo layers, or report --layers FILE"))
     if matrix.dtype.kind not in "fiub":
         raise EmbgeoError(f"holds dtype {matrix.dtype}; expected real numbers", source=src, hint=dtype_hint(matrix.dtype))
     if matrix.shape[0] == 0 or matrix.shape[1] == 0:
