@@ -202,6 +202,19 @@ class UniformityResult(Result):
 
         pct = beside_threshold(r, UNIFORMITY_OK, UNIFORMITY_WARN, digits=0, scale=100)  # never rounded onto a threshold
         nums = f"uniformity {self.value:.4g} is {pct}% of the uniform-sphere value {self.sphere_value:.4g}"
+        lo, hi = self.ratio_interval()
+        if self.mode == "sample" and lo is not None:  # a sampled ratio whose interval spans a threshold does not decide
+            lo = lo if lo is not None and math.isfinite(lo) else -math.inf
+            hi = hi if hi is not None and math.isfinite(hi) else math.inf
+            spans = [t for t in (UNIFORMITY_OK, UNIFORMITY_WARN) if lo < t <= hi]
+            if spans:
+                from embgeo.errors import param, setting
+
+                shown = "[" + ", ".join("unbounded" if not math.isfinite(v) else f"{v + 0.0:.0%}" for v in (lo, hi)) + "]"
+                return Verdict("warn", f"{nums}, but its {self.confidence:.0%} interval {shown} spans the {' and '.join(f'{t:.0%}' for t in spans)} "
+                                       f"threshold{'s' if len(spans) > 1 else ''}: {self.n_pairs} sampled pairs do not decide",
+                               f"sample more pairs (e.g. {setting('n_pairs', max(10 * self.n_pairs, 100_000))}) or compute it exactly "
+                               f"({setting('mode', 'exact')})", "uniformity_ratio")
         if r >= UNIFORMITY_OK:
             return Verdict("ok", f"{nums} (ok at ≥ {UNIFORMITY_OK:.0%}): spread over the sphere", "", "uniformity_ratio")
         if r >= UNIFORMITY_WARN:

@@ -1,0 +1,28 @@
+"""A sampled uniformity ratio whose interval spans a threshold does not decide: the verdict says so (warn,
+naming the interval and the fix) instead of reading the point estimate as ok; a narrow interval decides."""
+from __future__ import annotations
+
+import numpy as np
+
+import embgeo as eg
+
+X = np.random.default_rng(0).normal(size=(400, 16))
+
+
+def test_few_pairs_do_not_decide():
+    res = eg.uniformity(X, mode="sample", n_pairs=5, seed=0)
+    v = res.verdict()
+    lo, hi = res.ratio_interval()
+    assert res.ratio >= 0.8  # the point estimate alone would read ok
+    assert v.status == "warn" and v.decided_by == "uniformity_ratio"
+    assert "interval" in v.reason and "5 sampled pairs do not decide" in v.reason and "n_pairs=" in v.fix and "mode='exact'" in v.fix
+    assert lo is None or hi is None or lo < 0.8 <= hi or lo < 0.5 <= hi
+
+
+def test_many_pairs_decide_as_the_exact_value():
+    sampled = eg.uniformity(X, mode="sample", n_pairs=200_000, seed=0)
+    exact = eg.uniformity(X)
+    lo, hi = sampled.ratio_interval()
+    assert 0.8 < lo <= hi  # a narrow interval above the ok threshold
+    assert sampled.verdict().status == exact.verdict().status == "ok"
+    assert abs(sampled.ratio - exact.ratio) < hi - lo
