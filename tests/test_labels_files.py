@@ -42,3 +42,10 @@ def test_a_labels_file_that_is_not_a_table_is_named(name, words, command, files,
     argv = [command, files / "e.npy", "--labels", files / name, "--join", "row-order"] + (["--attr", "score"] if command == "rank" else [])
     line = one_line(run_cli(argv), *words)
     assert "UTF-8" not in line and "no id column" not in line
+
+
+def test_a_missing_class_column_is_named_a_class_column(files, run_cli):
+    pd.DataFrame({"id": range(10), "topic": list("ab" * 5)}).to_csv(files / "lab.csv", index=False)
+    line = one_line(run_cli(["cosine", files / "e.npy", "--labels", files / "lab.csv", "--join", "row-order", "--class", "nope"]),
+                    "lab.csv: no class column 'nope' (columns: id, topic)")
+    assert "attribute" not in line

@@ -90,7 +90,7 @@ def cosine(
         from embgeo.cosine.neighbors import check_attribute
 
         check_attribute(attribute, attr, source=str(labels) if labels is not None else es.source)
-    class_col = es.attribute(classes) if classes else None
+    class_col = es.attribute(classes, kind="class") if classes else None
     relevant = None
     notes: list[str] = []
     if qrels is not None:

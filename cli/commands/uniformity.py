@@ -313,7 +313,7 @@ def _class_labels(es, classes_es, column: Optional[str]):
             raise EmbgeoError(f"--classes needs the class of each row of X: {'no label column' if not cols else 'several label columns (' + ', '.join(cols) + ')'}",
                               hint="give --labels FILE (one class column) or name the column with --class")
         column = cols[0]
-    values = np.asarray(es.attribute(column))
+    values = np.asarray(es.attribute(column, kind="class"))
     ints = _as_indices(values)
     if ints is not None:
         if classes_es.ids is not None:  # row number or id? refused unless the ids are 0 … k−1 in order (both agree)

@@ -63,8 +63,9 @@ class EmbeddingSet:
             provenance={**self.provenance, "rows_kept": int(rows.size)},
         )
 
-    def attribute(self, name: str, *, numeric: bool = False) -> np.ndarray:
-        """Return attribute column ``name``; with ``numeric`` it must hold numbers.
+    def attribute(self, name: str, *, numeric: bool = False, kind: str = "attribute") -> np.ndarray:
+        """Return attribute column ``name``; with ``numeric`` it must hold numbers. ``kind`` is how a
+        missing column is named (``"class"`` for a class column).
 
         A text column with ``numeric`` is read as numbers when every cell is a number or a missing
         value (empty, ``NA``, ``N/A``, ``null``, ``none``, ``nil``, ``-``: NaN), as the readers do;
@@ -80,11 +81,11 @@ class EmbeddingSet:
                 except EmbgeoError:
                     header = []
                 if header and header_looks_like_data(header):
-                    raise EmbgeoError(f"no attribute column '{name}' (columns: {have}): {header_note(header)}, but it holds numbers, "
+                    raise EmbgeoError(f"no {kind} column '{name}' (columns: {have}): {header_note(header)}, but it holds numbers, "
                                       "not column names (a file without a header?)", source=str(labels),
                                       hint="add a header line naming the columns (e.g. 'score') above the data")
             raise EmbgeoError(
-                f"no attribute column '{name}' (columns: {have})",
+                f"no {kind} column '{name}' (columns: {have})",
                 source=str(self.provenance.get("labels", self.source)),  # the file the columns came from
                 hint=either("add a labels file with that column (embgeo.io.join_labels(X, FILE))", "pass --labels FILE with that column")
                 + ", or pick one of the columns listed",
