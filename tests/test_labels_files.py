@@ -47,5 +47,5 @@ def test_a_labels_file_that_is_not_a_table_is_named(name, words, command, files,
 def test_a_missing_class_column_is_named_a_class_column(files, run_cli):
     pd.DataFrame({"id": range(10), "topic": list("ab" * 5)}).to_csv(files / "lab.csv", index=False)
     line = one_line(run_cli(["cosine", files / "e.npy", "--labels", files / "lab.csv", "--join", "row-order", "--class", "nope"]),
-                    "lab.csv: no class column 'nope' (columns: id, topic)")
+                    "lab.csv: no class column 'nope' (columns: topic)")
     assert "attribute" not in line
