@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from embgeo.errors import EmbgeoError, param, setting
-from embgeo.io.common import ID_KEYS, PREFERRED_KEYS, auto_key, check_numeric, id_array, no_key, one_id_set, picked_key, short_error
+from embgeo.io.common import (PREFERRED_KEYS, auto_key, check_numeric, id_array, id_names, is_id_name, no_key, one_id_set, picked_key,
+                              refuse_unnamed_ids, short_error)
 from embgeo.io.model import EmbeddingSet
 
 _NPY_MAGIC = b"\x93NUMPY"
@@ -138,7 +139,7 @@ def read_npz(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingS
         if not names:
             raise EmbgeoError("holds no arrays", hint="save the matrix with np.savez(path, embeddings=X)")
         if key is None:
-            matrices = [k for k in names if k not in ID_KEYS]
+            matrices = [k for k in names if not is_id_name(k)]
             if not matrices:
                 raise EmbgeoError(f"holds only id arrays ({', '.join(names)}) and no embedding matrix",
                                   hint="save the matrix too: np.savez(path, embeddings=X, ids=ids)")
@@ -155,23 +156,40 @@ def read_npz(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingS
         arr = layers_first(arr, allow_3d)
         found = []  # every id array that fits the rows: two that differ are a question (one_id_set)
         rows = (arr.shape[1] if stack else arr.shape[0]) if arr.ndim else 0
-        for ik in ID_KEYS:
-            if ik in names and ik != key:
-                try:
-                    cand = _npz_member(zf, ik)
-                except EmbgeoError:
-                    if ik in ("ids", "id"):
-                        raise
-                    continue
-                if cand.ndim == 1 and len(cand) == rows:
-                    found.append((f"array '{ik}'", id_array(cand, f"array '{ik}'")))
-                    continue
-                fix = f"save one id per row (a 1-D '{ik}' of length {rows})"
-                if ik in ("ids", "id") and stack:
-                    raise stack_ids_error(f"array '{ik}' has shape {cand.shape}", f"'{key}'", arr.shape, fix, cand.shape, rows_first=stack == "rows-first")
-                if ik in ("ids", "id") and arr.ndim == 2:  # meant as ids, but they do not fit: never drop them silently
-                    raise EmbgeoError(f"array '{ik}' has shape {cand.shape} but '{key}' has {rows} rows", hint=fix)
+        for ik in id_names(names, key):  # ids, IDs, ID, …
+            meant = ik.lower() in ("ids", "id")
+            try:
+                cand = _npz_member(zf, ik)
+            except EmbgeoError:
+                if meant:
+                    raise
+                continue
+            if cand.ndim == 1 and len(cand) == rows:
+                found.append((f"array '{ik}'", id_array(cand, f"array '{ik}'")))
+                continue
+            fix = f"save one id per row (a 1-D '{ik}' of length {rows})"
+            if meant and stack:
+                raise stack_ids_error(f"array '{ik}' has shape {cand.shape}", f"'{key}'", arr.shape, fix, cand.shape, rows_first=stack == "rows-first")
+            if meant and arr.ndim == 2:  # meant as ids, but they do not fit: never drop them silently
+                raise EmbgeoError(f"array '{ik}' has shape {cand.shape} but '{key}' has {rows} rows", hint=fix)
+        if not found and (stack or arr.ndim == 2):  # 1-D unique integers or text under another name (tokens, arr_1): the row ids or not?
+            refuse_unnamed_ids(_npz_vectors(zf, [k for k in names if k != key and not is_id_name(k)], rows), rows)
         return stack_or_set(arr, one_id_set(found), stack, {"keys": names, **picked})
+
+
+def _npz_vectors(zf, names: list[str], rows: int):
+    """``(what, name, values)`` of the 1-D integer or text arrays of ``rows`` values among ``names`` (headers read first)."""
+    for k in names:
+        try:
+            with zf.open(k + ".npy") as fh:
+                shape, _f, dtype, _o = read_npy_header(fh, f"array '{k}'")
+        except Exception:  # noqa: BLE001 - a corrupt member beside the matrix is not read
+            continue
+        if shape == (rows,) and dtype.kind in "iuSU":
+            try:
+                yield f"array '{k}'", k, _npz_member(zf, k)
+            except EmbgeoError:
+                continue
 
 
 def stack_ids_error(what: str, stack_name: str, shape: tuple, fix: str, got_shape=None, *, rows_first: bool = False) -> EmbgeoError:
@@ -290,7 +308,7 @@ def read_safetensors(path: Path, *, key=None, id_col=None, allow_3d=False) -> Em
             raise EmbgeoError(f"holds several {'2-D/3-D' if allow_3d else '2-D'} tensors ({', '.join(cands[:8])}); which one?",
                               hint=f"name it as FILE.safetensors:{cands[0]}")
         if len(cands) > 1 and key in cands:
-            picked = picked_key(key, {k: header[k]["shape"] for k in cands if k not in ID_KEYS}, "tensors", "FILE.safetensors")
+            picked = picked_key(key, {k: header[k]["shape"] for k in cands if not is_id_name(k)}, "tensors", "FILE.safetensors")
     if key not in header:
         raise EmbgeoError(f"has no tensor '{key}' (tensors: {', '.join(names[:8])})")
     info = header[key]
@@ -341,24 +359,30 @@ def _st_ids(path: Path, header: dict, meta, key: str, shape: tuple, data_start: 
         if len(values) != rows:
             raise misfit(what, (len(values),), f"write one id per row (a JSON list of {rows} ids)")
         found.append((what, id_array(values, what)))
-    for ik in ID_KEYS:
-        if ik == key or ik not in header:
-            continue
+    for ik in id_names(header, key):  # ids, IDs, ID, …
         info = header[ik]
         what, dt, got = f"tensor '{ik}'", info["dtype"], tuple(info["shape"])
         if len(got) == 1 and got[0] == rows and dt in _ST_ID_DTYPES:
-            with open(path, "rb") as fh:
-                a, b = info["data_offsets"]
-                fh.seek(data_start + a)
-                raw = np.frombuffer(fh.read(b - a), dtype=_ST_ID_DTYPES[dt])
+            raw = _st_read(path, info, data_start)
             found.append((what, id_array((bf16_to_float32(raw) if dt == "BF16" else raw).tolist(), what)))
             continue
-        if ik in ("ids", "id"):  # meant as ids, but they do not fit: never drop them silently
+        if ik.lower() in ("ids", "id"):  # meant as ids, but they do not fit: never drop them silently
             if len(got) == 1 and got[0] == rows:
                 raise EmbgeoError(f"{what} has dtype {dt}; ids in a safetensors file are integers",
                                   hint=f"save the ids as an integer tensor '{ik}', or as text in the metadata: metadata={{'ids': json.dumps(ids)}}")
             raise misfit(what, got, f"save one id per row (a 1-D tensor '{ik}' of length {rows})")
+    if not found:  # a 1-D integer tensor of unique values under another name (tokens): the row ids or not? never guessed
+        refuse_unnamed_ids(((f"tensor '{k}'", k, _st_read(path, header[k], data_start)) for k in sorted(header) if k != key and not is_id_name(k)
+                            and header[k]["shape"] == [rows] and header[k]["dtype"][0] in "IU" and header[k]["dtype"] in _ST_ID_DTYPES), rows)
     return one_id_set(found)  # the metadata and the tensors: several that differ are a question, never the first
+
+
+def _st_read(path: Path, info: dict, data_start: int) -> np.ndarray:
+    """A (small, 1-D) tensor of a safetensors file, read from its data offsets."""
+    with open(path, "rb") as fh:
+        a, b = info["data_offsets"]
+        fh.seek(data_start + a)
+        return np.frombuffer(fh.read(b - a), dtype=_ST_ID_DTYPES[info["dtype"]])
 
 
 # ---------------------------------------------------------------- vecs
@@ -416,7 +440,7 @@ def read_pt(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSe
     if isinstance(obj, dict):
         tensors = {k: v for k, v in obj.items() if isinstance(v, torch.Tensor)}
         if key is None:
-            cands = [k for k, v in tensors.items() if v.ndim in ((2, 3) if allow_3d else (2,)) and k not in ID_KEYS]
+            cands = [k for k, v in tensors.items() if v.ndim in ((2, 3) if allow_3d else (2,)) and not is_id_name(k)]
             key = auto_key(cands, "tensors", "FILE.pt") or next((k for k in PREFERRED_KEYS if k in tensors), None) or (cands[0] if len(cands) == 1 else None)
             if key is None and not cands:
                 found = ", ".join(f"{k} {v.ndim}-D {str(v.dtype).replace('torch.', '')}" for k, v in list(tensors.items())[:8]) or "no tensors"
@@ -466,9 +490,7 @@ def _pt_ids(obj: dict, key, matrix: np.ndarray, stack: bool = False):
 
     rows = (matrix.shape[1] if stack else matrix.shape[0]) if matrix.ndim else 0
     found = []  # every id entry that fits the rows: two that differ are a question (one_id_set)
-    for ik in ID_KEYS:
-        if ik not in obj or ik == key:
-            continue
+    for ik in id_names([k for k in obj if isinstance(k, str)], key):  # ids, IDs, ID, …
         cand = obj[ik]
         if isinstance(cand, torch.Tensor):
             values = cand.tolist() if cand.ndim == 1 and cand.layout == torch.strided and not cand.is_meta else None
@@ -482,8 +504,23 @@ def _pt_ids(obj: dict, key, matrix: np.ndarray, stack: bool = False):
             continue
         got = f"is a {shape}" if isinstance(shape, str) else f"has shape {shape}"
         fix = f"save one id per row (a list or 1-D tensor '{ik}' of length {rows})"
-        if ik in ("ids", "id") and stack:
+        if ik.lower() in ("ids", "id") and stack:
             raise stack_ids_error(f"'{ik}' {got}", f"'{key}'", matrix.shape, fix, None if isinstance(shape, str) else shape, rows_first=stack == "rows-first")
-        if ik in ("ids", "id") and matrix.ndim == 2:  # meant as ids, but they do not fit: never drop them silently
+        if ik.lower() in ("ids", "id") and matrix.ndim == 2:  # meant as ids, but they do not fit: never drop them silently
             raise EmbgeoError(f"'{ik}' {got} but '{key}' has {rows} rows", hint=fix)
+    if not found and (stack or matrix.ndim == 2):  # 1-D unique integers or text under another name (tokens): the row ids or not?
+        refuse_unnamed_ids(((f"entry '{k}'", k, vec) for k, v in obj.items()
+                            if k != key and not is_id_name(k) and (vec := _pt_vector(v, rows)) is not None), rows)
     return one_id_set(found)
+
+
+def _pt_vector(v, rows: int):
+    """An entry of a ``.pt`` dict as a 1-D array of ``rows`` values, if it is one (a dense 1-D integer tensor, or a list of
+    texts or integers); else None."""
+    import torch
+
+    if isinstance(v, torch.Tensor):
+        ok = v.ndim == 1 and len(v) == rows and v.layout == torch.strided and not v.is_meta and not v.is_quantized and not v.is_floating_point() \
+            and not v.is_complex() and v.dtype != torch.bool
+        return v.numpy() if ok else None
+    return list(v) if isinstance(v, (list, tuple)) and len(v) == rows else None

@@ -14,8 +14,8 @@ import numpy as np
 
 from embgeo.errors import EmbgeoError, param, require
 from embgeo.io.binary import layers_first, stack_ids_error, stack_or_set
-from embgeo.io.common import (ID_KEYS, PREFERRED_KEYS, auto_key, hdf5_id_keys, id_array, index_column_error, index_like_columns, is_plain_number,
-                               picked_key, short_error)
+from embgeo.io.common import (PREFERRED_KEYS, auto_key, hdf5_id_keys, hdf5_unnamed_ids, id_array, id_named_column_error, index_column_error,
+                               index_like_columns, is_id_name, is_plain_number, named_like_ids, picked_key, short_error, use_id_col)
 from embgeo.io.model import EmbeddingSet
 from embgeo.io.text import column_array
 from embgeo.validation import dtype_hint
@@ -161,7 +161,7 @@ def read_hdf5(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedding
         picked = {}  # {"key": …} when the dataset was picked by its name among several
         if key is None:
             ndims = (2, 3) if allow_3d else (2,)
-            cands = [n for n in datasets if n not in ID_KEYS and f[n].ndim in ndims and f[n].dtype.kind in "fiub"]
+            cands = [n for n in datasets if not is_id_name(n) and f[n].ndim in ndims and f[n].dtype.kind in "fiub"]
             key = auto_key(cands, f"{'2-D/3-D' if allow_3d else '2-D'} numeric datasets", "FILE.h5", "/") or next((k for k in PREFERRED_KEYS if k in datasets), None) \
                 or (cands[0] if len(cands) == 1 else None)
             if key is None and not cands:
@@ -192,26 +192,27 @@ def read_hdf5(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedding
         arr = layers_first(arr, allow_3d)
         rows = (arr.shape[1] if stack else arr.shape[0]) if arr.ndim else 0
         ids = None
-        for ik in hdf5_id_keys(f, datasets, key, rows):  # id datasets that differ are a question
-            if ik == key or ik not in datasets:
-                continue
+        for ik in hdf5_id_keys(f, datasets, key, rows):  # beside the matrix, then at the root; id datasets that differ are a question
             cand = f[ik]
+            meant = ik.rpartition("/")[2].lower() in ("ids", "id")
             if not isinstance(cand, h5py.Dataset):
                 continue
             if cand.ndim == 1 and len(cand) == rows and cand.dtype.kind in "iufSOU" and not cand.is_virtual and not cand.external:
                 ids = id_array(cand[()], f"dataset '/{ik}'")
                 break
-            if ik in ("ids", "id") and cand.ndim == 1 and len(cand) == rows:  # meant as ids, but not readable as ids: never dropped silently
+            if meant and cand.ndim == 1 and len(cand) == rows:  # meant as ids, but not readable as ids: never dropped silently
                 what = ("is a virtual dataset" if cand.is_virtual else "keeps its data in external files") if cand.is_virtual or cand.external \
                     else f"has dtype {cand.dtype}"
                 raise EmbgeoError(f"dataset '/{ik}' {what}; ids must be text or numbers stored in the file itself",
                                   hint=f"store one id per row as strings or integers in '/{ik}'")
             fix = f"store one id per row (a 1-D '/{ik}' of length {rows})"
-            if ik in ("ids", "id") and stack:  # (the shape cannot fit here)
+            if meant and stack:  # (the shape cannot fit here)
                 raise stack_ids_error(f"dataset '/{ik}' has shape {cand.shape}", f"'/{key}'", arr.shape, fix, cand.shape,
                                       rows_first=stack == "rows-first")
-            if ik in ("ids", "id") and arr.ndim == 2 and (cand.ndim != 1 or len(cand) != rows):  # meant as ids, but they do not fit: never drop them silently
+            if meant and arr.ndim == 2 and (cand.ndim != 1 or len(cand) != rows):  # meant as ids, but they do not fit: never drop them silently
                 raise EmbgeoError(f"dataset '/{ik}' has shape {cand.shape} but '/{key}' has {rows} rows", hint=fix)
+        if ids is None and (stack or arr.ndim == 2):  # 1-D unique integers or text beside the matrix: the row ids or not? never guessed
+            hdf5_unnamed_ids(f, datasets, key, rows)
     return stack_or_set(arr, ids, stack, {"keys": datasets, **picked})
 
 
@@ -297,6 +298,37 @@ def _refuse_numbers_as_text(name: str, values: list, path: Path) -> None:
                                f"as one list column and read it as {path.name}:COLUMN")
 
 
+def _is_text(t, pa) -> bool:
+    """Is the arrow type ``t`` text or bytes (string, binary, their large/view forms, or a dictionary of them: a pandas categorical)?"""
+    t = t.value_type if pa.types.is_dictionary(t) else t
+    view = getattr(pa.types, "is_string_view", None), getattr(pa.types, "is_binary_view", None)
+    return (pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t)
+            or pa.types.is_fixed_size_binary(t) or any(f is not None and f(t) for f in view))
+
+
+def _text(v) -> str:
+    """A parquet cell as text (bytes decoded as UTF-8; a null as an empty cell)."""
+    return "" if v is None else v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+
+
+def _pandas_index(schema, names: list[str]) -> list[str]:
+    """The columns that hold the pandas index of the data frame the file was written from (``__index_level_0__``,
+    or the index's name): its metadata's ``index_columns`` stored as columns (a RangeIndex is stored as metadata only)."""
+    try:
+        meta = schema.pandas_metadata or {}
+    except Exception:  # noqa: BLE001 - unreadable pandas metadata: no index is known (an index column is still refused by its name)
+        meta = {}
+    cols = meta.get("index_columns", []) if isinstance(meta, dict) else []
+    return [c for c in cols if isinstance(c, str) and c in names] if isinstance(cols, list) else []
+
+
+def _which_ids(cands: list[str], index_cols: list[str]) -> EmbgeoError:
+    """Several columns that could be the row ids (a pandas index and an ``id`` column, or the levels of a MultiIndex)."""
+    named = ", ".join(f"the pandas index column {c!r}" if c in index_cols else f"column {c!r}" for c in cands)
+    return EmbgeoError(f"holds several columns that could be the row ids ({named}); embgeo does not guess which one",
+                       hint="pass " + " or ".join(use_id_col(c) for c in cands[:3]) + "; the others are not read as dimensions")
+
+
 def read_parquet(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSet:
     """Parquet: the vector column (list / fixed-size list) or the numeric columns are read
     batch by batch (row groups), so a file larger than memory is spilled to a temporary
@@ -315,8 +347,13 @@ def read_parquet(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedd
     n = pf.metadata.num_rows
     if id_col is not None and id_col not in names:
         raise EmbgeoError(f"no id column '{id_col}' (columns: {', '.join(names[:12])})", hint=f"pass {param('id_col')} with a column name from the file")
-    if id_col is None and "id" in names and key != "id":
-        id_col = "id"
+    index_cols = _pandas_index(schema, names)  # the pandas index stored as a column: the row ids, never a dimension
+    not_dims = set(index_cols) | ({"id"} if index_cols and "id" in names and key != "id" else set())
+    if id_col is None:
+        cands = [c for c in index_cols if c != key] + (["id"] if "id" in names and key != "id" and "id" not in index_cols else [])
+        if len(cands) > 1:
+            raise _which_ids(cands, index_cols)
+        id_col = cands[0] if cands else None
     is_list = lambda t: pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t)  # noqa: E731
     # a decimal column is numbers (read as float64); a text column of numbers is refused below (never a silent label)
     is_num = lambda t: pa.types.is_floating(t) or pa.types.is_integer(t) or pa.types.is_decimal(t)  # noqa: E731
@@ -332,7 +369,10 @@ def read_parquet(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedd
     if len(list_cols) > 1:
         raise EmbgeoError(f"several list columns ({', '.join(list_cols)})", hint="name one as FILE.parquet:COLUMN")
     if not list_cols and key is None:
-        num_cols = [c for c in names if c != id_col and is_num(schema.field(c).type)]
+        num_cols = [c for c in names if c != id_col and c not in not_dims and is_num(schema.field(c).type)]
+        for c in num_cols:  # an integer column named like an index or an id: never a dimension (as in a CSV file)
+            if pa.types.is_integer(schema.field(c).type) and named_like_ids(c):
+                raise id_named_column_error(c, id_col)
         if not num_cols:
             raise EmbgeoError(f"has no list column and no numeric columns (columns: {', '.join(names[:12])})",
                               hint="store the embeddings as one list column or as one float column per dimension")
@@ -384,14 +424,14 @@ def read_parquet(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedd
     if num_cols and key is None:  # a column holding 0 … n−1 (or 1 … n) once each is a row index or a dimension: never guessed
         for j, start in index_like_columns(matrix):
             raise index_column_error(f"'{num_cols[j]}'", num_cols[j], start, n, id_col=id_col)
-    scalars = [c for c in names if c not in used and not is_list(schema.field(c).type)]
+    scalars = [c for c in names if c not in used and not is_list(schema.field(c).type) and not c.startswith("__index_level_")]
     wanted = scalars + ([id_col] if id_col else [])
     table = pf.read(columns=wanted) if wanted else None
     attributes = {}
     for c in scalars:
         vals = table.column(c).to_pylist()
-        if not list_cols and key is None and (pa.types.is_string(schema.field(c).type) or pa.types.is_large_string(schema.field(c).type)):
-            _refuse_numbers_as_text(c, vals, path)
-        attributes[c] = column_array(["" if v is None else str(v) for v in vals])
+        if not list_cols and key is None and c not in not_dims and _is_text(schema.field(c).type, pa):
+            _refuse_numbers_as_text(c, [None if v is None else _text(v) for v in vals], path)
+        attributes[c] = column_array([_text(v) for v in vals])
     ids = id_array(table.column(id_col).to_pylist(), f"column '{id_col}'") if id_col else None
     return EmbeddingSet(matrix=matrix, ids=ids, attributes=attributes, provenance={"columns": names})

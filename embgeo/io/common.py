@@ -205,20 +205,81 @@ def one_id_set(found) -> np.ndarray | None:
     return ids0
 
 
-def hdf5_id_keys(f, datasets, key: str, rows: int) -> tuple[str, ...]:
-    """:data:`ID_KEYS`, for the HDF5 reader's loop over its id datasets, once the id datasets beside
-    ``key`` (of the open file ``f``; ``datasets``: its dataset names) that fit its ``rows`` are known
-    to agree (:func:`one_id_set`): two that differ are an error, never the first of the list."""
+def is_id_name(name) -> bool:
+    """Is ``name`` one of :data:`ID_KEYS` in any case (``IDs``, ``ID``, ``Ids``)?"""
+    return isinstance(name, str) and name.lower() in ID_KEYS
+
+
+def id_names(names, key=None) -> list[str]:
+    """The names among ``names`` that hold row ids (:func:`is_id_name`), ``key`` (the matrix) left
+    out, in the order of :data:`ID_KEYS` (``ids`` before ``IDs``, both before ``words``)."""
+    found = [n for n in names if is_id_name(n) and n != key]
+    return sorted(found, key=lambda n: (ID_KEYS.index(n.lower()), n != n.lower(), n))
+
+
+def may_be_ids(values, rows: int) -> bool:
+    """Could ``values``, saved beside a matrix of ``rows`` rows under a name that is not an id name,
+    be its row ids? A 1-D array (or list) of integers or text, one per row, all different. Floats
+    (scores) and repeated values (class labels) are not ids."""
+    arr = values if isinstance(values, np.ndarray) else None
+    if arr is None:
+        vals = list(values)
+        if not all(isinstance(v, (str, bytes)) or (isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))) for v in vals):
+            return False
+        arr = np.asarray([v.decode("utf-8", "replace") if isinstance(v, bytes) else v for v in vals])
+    if rows < 2 or arr.ndim != 1 or len(arr) != rows:
+        return False
+    if arr.dtype.kind == "O":
+        if not all(isinstance(v, (str, bytes)) for v in arr.tolist()):
+            return False
+        return len(set(arr.tolist())) == rows
+    return arr.dtype.kind in "iuSU" and np.unique(arr).size == rows
+
+
+def refuse_unnamed_ids(arrays, rows: int) -> None:
+    """Refuse the first of ``arrays`` (``(what, name, values)``: the 1-D arrays saved beside a matrix
+    of ``rows`` rows that has no id array) that :func:`may_be_ids`: read or not, it would be a guess
+    (the rows joined by file order while the ids lie beside them, or a column of tokens taken for ids)."""
+    for what, name, values in arrays:
+        if may_be_ids(values, rows):
+            kind = "integers" if np.asarray(values).dtype.kind in "iu" else "strings"
+            raise EmbgeoError(f"{what} holds {rows} different {kind}, one per row of the matrix: is it the row ids or not? "
+                              "embgeo reads row ids only from an array named 'ids' and does not guess",
+                              hint=f"if it holds the row ids, rename it to 'ids'; otherwise remove it or save it apart from the matrix")
+
+
+def hdf5_id_keys(f, datasets, key: str, rows: int) -> list[str]:
+    """The datasets that hold the row ids of the matrix ``key`` (of the open file ``f``; ``datasets``:
+    its dataset names), in the order the HDF5 reader tries them: those named like ids (:func:`id_names`)
+    in the matrix's own group first (``/data/ids`` beside ``/data/embeddings``), then at the root.
+    Those that fit its ``rows`` must agree (:func:`one_id_set`): two that differ are an error, never the first."""
+    group = key.strip("/").rpartition("/")[0]
+
+    def in_group(g: str) -> list[str]:
+        prefix = g + "/" if g else ""
+        return [prefix + n for n in id_names([d[len(prefix):] for d in datasets if d.startswith(prefix) and "/" not in d[len(prefix):]])]
+
+    paths = [p for p in in_group(group) + (in_group("") if group else []) if p != key.strip("/")]
     found = []
-    for ik in ID_KEYS:
-        if ik == key or ik not in datasets:
-            continue
+    for ik in paths:
         cand = f[ik]
         if getattr(cand, "ndim", None) == 1 and len(cand) == rows and cand.dtype.kind in "iufSOU" \
                 and not cand.is_virtual and not cand.external:
             found.append((f"dataset '/{ik}'", id_array(cand[()], f"dataset '/{ik}'")))
     one_id_set(found)
-    return ID_KEYS
+    return paths
+
+
+def hdf5_unnamed_ids(f, datasets, key: str, rows: int) -> None:
+    """:func:`refuse_unnamed_ids` for the 1-D datasets in the matrix's group and at the root of an HDF5 file."""
+    group = key.strip("/").rpartition("/")[0]
+    near = [d for d in datasets if d.rpartition("/")[0] in (group, "") and d != key.strip("/") and not is_id_name(d.rpartition("/")[2])]
+    arrays = []
+    for d in near:
+        cand = f[d]
+        if cand.ndim == 1 and len(cand) == rows and cand.dtype.kind in "iuSO" and not cand.is_virtual and not cand.external:
+            arrays.append((f"dataset '/{d}'", d, cand[()]))
+    refuse_unnamed_ids(arrays, rows)
 
 
 #: a numeric column holding each of 0 … n−1 (or 1 … n) exactly once over at least this many rows is
@@ -246,6 +307,27 @@ def index_like_columns(matrix: np.ndarray, block_rows: int = 65536) -> list[tupl
         if np.array_equal(np.sort(col), np.arange(start, start + n, dtype=np.float64)):
             out.append((int(j), start))
     return out
+
+
+#: integer columns named like a row index or an id (lower case; also ``unnamed: N``, ``__index_level_N__``
+#: and any ``…_id``/``…_idx``): in a file whose dimensions are its numeric columns, never a dimension
+ID_COLUMN_NAMES = frozenset(("", "id", "ids", "idx", "index", "row_id", "rowid", "row_idx", "docid", "row_index"))
+_ID_COLUMN_NAME = re.compile(r"unnamed: [0-9]+|__index_level_[0-9]+__|.+[_ ](id|ids|idx|index)")
+
+
+def named_like_ids(name: str) -> bool:
+    """Is a column's name that of a row index or an id (``ID``, ``index``, ``idx``, ``row_id``, ``doc_id``)?"""
+    s = str(name).strip().lower()
+    return s in ID_COLUMN_NAMES or _ID_COLUMN_NAME.fullmatch(s) is not None
+
+
+def id_named_column_error(name: str, id_col: str | None = None) -> EmbgeoError:
+    """The one line for an integer column named like a row index or an id (:func:`named_like_ids`) in a
+    file whose dimensions are its numeric columns: it is never silently an embedding dimension."""
+    fix = (f"drop the column (the ids come from column {id_col!r}), or pass {use_id_col(name)} to use it as the row ids instead"
+           if id_col is not None else f"pass {use_id_col(name)} to use it as row ids, or drop the column to keep only the other columns as dimensions")
+    return EmbgeoError(f"column {name!r} holds integers and is named like a row index or an id; embgeo does not use it as an embedding dimension",
+                       hint=fix)
 
 
 #: the formats whose row ids come from a column (``id_col``); the others keep them in an ``ids`` array
