@@ -228,11 +228,13 @@ def test_header_sniffing(tmp_path):
         load(_csv(tmp_path / "na.csv", [["NA", "0.5", "0.25"], ["0.1", "0.2", "0.3"]]))
     es = load(tmp_path / "na.csv", bad_cells="nan")
     assert es.matrix.shape == (2, 3) and np.isnan(es.matrix[0, 0])
-    # a header 1,2,3 over non-integer data is a header; over integer data it is data
+    # a header 1,2,3 over non-integer data is a header; over integer data it could be data: refused
     es = load(_csv(tmp_path / "h.csv", [["1", "2", "3"], ["0.5", "0.25", "0.125"], ["1.5", "2.5", "3.5"]]))
     assert es.matrix.shape == (2, 3) and es.provenance["columns"] == ["1", "2", "3"]
-    es = load(_csv(tmp_path / "d.csv", [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"]]))
-    np.testing.assert_array_equal(es.matrix, np.arange(1, 10).reshape(3, 3))
+    with pytest.raises(EmbgeoError, match="either a header .* or a data row"):
+        load(_csv(tmp_path / "d.csv", [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"]]))
+    es = load(_csv(tmp_path / "d2.csv", [["1", "3", "2"], ["4", "5", "6"], ["7", "8", "9"]]))  # no run: data
+    np.testing.assert_array_equal(es.matrix, [[1, 3, 2], [4, 5, 6], [7, 8, 9]])
     # a ';'-separated file with decimal commas is refused, never read as 2 dims
     (tmp_path / "eu.csv").write_text("0,1;0,2;0,3\n0,4;0,5;0,6\n1,0;2,0;3,0\n")
     with pytest.raises(EmbgeoError, match="';'-separated"):

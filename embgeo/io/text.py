@@ -13,9 +13,13 @@ Rules (docs/formats.md states them with examples):
   name) that would become a dimension, and an empty id are errors naming the column (and line);
   numbers are plain ASCII (``1_000`` and full-width ``６`` are not numbers);
 - the first row is a header when one of its cells is text over a numeric column, or when it
-  is the run ``0 1 … d−1`` (``1 … d``) over a body with non-integer values, also after a text or
-  empty first cell (pandas' index name or text column: ``id,0,1,2``); ``NA``/empty cells are never
-  evidence of a header; ``word,0,1,2`` over a text column and integer values only is an error;
+  is a run of consecutive integers (``0 1 … d−1``, ``1 … d``, ``8 … 15``) over a body with non-integer
+  values, also after a text or empty first cell (pandas' index name or text column: ``id,0,1,2``;
+  ``,0,1,2`` over any values); ``NA``/empty cells are never evidence of a header; the run over
+  integer values only (``word,0,1,2`` over a text column, ``0,1,2`` alone) is an error
+  (:mod:`embgeo.io.csvrules`);
+- in a file with a header, an integer column named like an id (``doc_id``) that is not the id
+  column, and a column of integers beside columns of fractions (a ``score``), are errors naming it;
 - files are read in blocks of lines (peak memory ≈ the float32 matrix plus one block of rows), and
   every step is linear in the number of columns: after the first rows (the sample), numpy parses
   the numbers of a block at once, and a block that is not plainly numbers is read row by row, so
@@ -34,6 +38,7 @@ from embgeo.errors import EmbgeoError, either, param
 from embgeo.io.common import COMMA_NUMBER, MISSING, cell_kind, column_array  # noqa: F401  (re-exported: labels, columnar, model)
 from embgeo.io.common import is_plain_number as is_number
 from embgeo.io.common import index_column_error, index_like_columns, not_utf8, plain_floats, use_id_col
+from embgeo.io.csvrules import looks_like_header, metadata_column_error, metadata_columns  # noqa: F401  (looks_like_header re-exported)
 from embgeo.io.model import EmbeddingSet
 from embgeo.io.precision import NeedFloat64, RowBlocks, fits_float32, needs_float64  # noqa: F401  (re-exported)
 
@@ -60,65 +65,6 @@ INDEX_NAMES = frozenset(("", "id", "ids", "idx", "index", "row_id", "rowid", "un
 def column_label(header: list[str], j: int) -> str:
     """How an error names column ``j``: ``'name'``, or its position when the header cell is empty."""
     return f"'{header[j]}'" if header[j] else f"{j + 1} (no name in the header)"
-
-
-def _int_run(cells: list[str]) -> bool:
-    """Are ``cells`` the run ``0 1 … d−1`` or ``1 … d`` (d ≥ 2) of integers (pandas' default column names)?"""
-    if len(cells) < 2 or not all(_UINT.fullmatch(c) for c in cells):
-        return False
-    ints = [int(c) for c in cells]
-    return ints[0] in (0, 1) and ints == list(range(ints[0], ints[0] + len(ints)))
-
-
-def _fractional(body: list[list[str]], start: int = 0) -> bool:
-    """Does a cell of the first 50 sample rows (from column ``start`` on) hold a number that is not an integer?"""
-    return any(cell_kind(v) == "num" and not _INT.fullmatch(v.strip()) for r in body[:50] for v in r[start:])
-
-
-def _header_or_data(first: list[str], line: int, delimiter: str) -> EmbgeoError:
-    """The one line for a first row ``NAME,0,1,…`` over a text first column and integer values: a
-    header (pandas' default column names after an index name) or a data row, never guessed."""
-    name, rest = first[0].strip(), [c.strip() for c in first[1:]]
-    shown = delimiter.join(c.strip() for c in first[:6]) + (delimiter + "…" if len(first) > 6 else "")
-    return EmbgeoError(
-        f"line {line} ({shown!r}) is either a header (a column {name!r}, then columns named {rest[0]} … {rest[-1]}, "
-        f"as pandas names them) or a data row (the text {name!r} and the values {', '.join(rest[:3])}{', …' if len(rest) > 3 else ''}), "
-        "and every value below it is an integer too; embgeo does not guess which",
-        hint=f"if line {line} is a header, pass {use_id_col(name)} to read it as one (column {name!r} then holds the row ids); "
-             f"if it is data, add a header line above it naming the columns (e.g. word{delimiter}d0{delimiter}d1{delimiter}…)",
-    )
-
-
-def looks_like_header(first: list[str], body: list[list[str]], *, line: int = 1, delimiter: str = ",") -> bool:
-    """Is ``first`` (line ``line``) a header over the sample rows ``body``? (see the module docstring)
-
-    A first row ``NAME,0,1,…,d−1`` (or ``…,1,…,d``) whose first cell is text is what pandas writes
-    for a frame with the default column names after a named index (``df.to_csv()``) or a text column
-    (``df.to_csv(index=False)``): a header when a value below it is not an integer, or when the
-    first column below it holds numbers (the data reading would put the text in a numeric column).
-    Over a text first column and integer values only it could be data as well: an error (never guessed)."""
-    kinds1 = [cell_kind(c) for c in first]
-    if not body:
-        return any(k == "text" for k in kinds1)
-    if kinds1[0] == "text" and _int_run([c.strip() for c in first[1:]]):
-        if _fractional(body, 1):
-            return True
-        col = [cell_kind(r[0]) for r in body if r]
-        if "num" in col and all(k in ("num", "missing") for k in col):
-            return True
-        raise _header_or_data(first, line, delimiter)
-    # a header names columns: a row holding numbers among text cells is data with a bad cell
-    for j, c in enumerate(first if "num" not in kinds1 else []):
-        if cell_kind(c) != "text":
-            continue
-        kinds = [cell_kind(r[j]) for r in body if j < len(r)]
-        filled = sum(k != "missing" for k in kinds)
-        if filled and sum(k in ("num", "list", "comma") for k in kinds) * 2 >= filled:
-            return True
-    named = [c.strip() for c in first if c.strip()]
-    if _int_run(named):
-        return _fractional(body)
-    return False
 
 
 def _column_kinds(header: list[str], sample: list[tuple[int, list[str]]], skip: set[int]):
@@ -236,7 +182,10 @@ def _list_cell(cell: str, line: int, col: str) -> tuple[list[float], str]:
     try:
         vals = plain_floats(inner.split())
     except ValueError:
-        raise EmbgeoError(f"line {line}, column '{col}': non-numeric value in list {text[:30]!r}") from None
+        repr_ = re.search(r"[A-Za-z_]\w*\(|\.\.\.|…", inner)  # np.float32(0.1), array(…), a truncated print
+        raise EmbgeoError(f"line {line}, column '{col}': non-numeric value in list {text[:30]!r}",
+                          hint="the cell is a Python repr, not numbers: save the vectors as .npy or parquet, or write each list "
+                               "with json.dumps(v.tolist())" if repr_ else "write each list as numbers, like [0.1, 0.2]") from None
     if float("inf") in vals or float("-inf") in vals:
         raise EmbgeoError(f"line {line}, column '{col}': the list holds inf (or a value too large for float64)")
     return vals, inner
@@ -503,6 +452,7 @@ def _read_delimited(path, key, id_col, delimiter, bad_cells, dtype) -> Embedding
         if len(lst) > 1:
             raise EmbgeoError(f"several list columns ({', '.join(header[j] for j in lst)})", hint="name one as FILE.csv:COLUMN")
         _check_columns(header, sample, num, lst, empty, comma, id_col, whole, delimiter)
+        metadata = metadata_columns(header, sample, num) if has_header and not lst else ([], [])
         if not lst and not num:
             seen = [f"{column_label(header, j)} ({'ids' if j in skip else 'text'}, e.g. {sample[0][1][j].strip()[:20]!r})" for j in range(width)]
             raise EmbgeoError(f"has no numeric columns to use as embedding dimensions (columns: {', '.join(seen[:8])}{', …' if width > 8 else ''})",
@@ -522,6 +472,8 @@ def _read_delimited(path, key, id_col, delimiter, bad_cells, dtype) -> Embedding
         for j, start in index_like_columns(matrix):
             col = num[j]
             raise index_column_error(column_label(header, col), header[col] if has_header else None, start, matrix.shape[0], id_col=id_col)
+        for j in chain(*metadata):  # an integer column named like an id, or of integers beside fractions: never a silent dimension
+            raise metadata_column_error(header, sample, j, metadata[1], id_col)
     attributes = {header[j]: column_array(v) for j, v in table.labels.items()}
     ids = table.ids
     return EmbeddingSet(matrix=matrix, ids=None if ids is None else np.asarray(ids, dtype=str), attributes=attributes,

@@ -15,6 +15,8 @@ from embgeo.io.precision import NeedFloat64, RowBlocks, needs_float64
 from embgeo.io.text import BLOCK_ROWS
 
 _UINT = re.compile(r"[0-9]+")  # the word2vec header 'n d'
+#: the first 4 bytes of a fastText model (.bin): int32 793712314, little-endian
+_FASTTEXT_MAGIC = (793712314).to_bytes(4, "little")
 
 # ---------------------------------------------------------------- word vectors
 
@@ -67,20 +69,30 @@ def _non_numeric(parts: list[str], lineno: int, d: int | None) -> EmbgeoError:
                        hint="fix the value (nan for a missing one) or remove the line; word-vector text is the word, then numbers, separated by spaces")
 
 
+def _one_field_hint(field: str) -> str:
+    """The hint for a line of one field: comma-separated values (``np.savetxt(..., delimiter=',')``) are a CSV."""
+    cells = field.split(",")
+    if len(cells) > 1:
+        what = "numbers" if all(is_number(c) for c in cells) else "values"
+        return f"the file looks like comma-separated {what}: pass {setting('fmt', 'csv', '--input-format')}"
+    return "each line is a word, then its numbers, separated by spaces"
+
+
 def _read_text_vectors(path: Path, dtype, forced: bool = False) -> EmbeddingSet:
-    words, out, d, header = [], RowBlocks(dtype, BLOCK_ROWS), None, None
+    words, out, d, header, header_line = [], RowBlocks(dtype, BLOCK_ROWS), None, None, 1
     numeric_words = True  # every word so far is a number
+    first = True  # the word2vec header 'n d' is the first non-blank line
     with open(path, encoding="utf-8-sig", errors="strict") as fh:
         for lineno, line in enumerate(fh, 1):
             parts = _fields(line)  # ASCII spaces or tabs
             if not parts:
                 continue
-            if lineno == 1 and len(parts) == 2 and all(_UINT.fullmatch(p) for p in parts):
-                header = (int(parts[0]), int(parts[1]))
+            if first and len(parts) == 2 and all(_UINT.fullmatch(p) for p in parts):
+                header, header_line, first = (int(parts[0]), int(parts[1])), lineno, False
                 continue
+            first = False
             if len(parts) < 2:
-                raise EmbgeoError(f"line {lineno}: expected a word followed by numbers",
-                                  hint="each line is a word, then its numbers, separated by spaces")
+                raise EmbgeoError(f"line {lineno}: expected a word followed by numbers", hint=_one_field_hint(parts[0]))
             try:
                 vec = plain_floats(parts[1:])
             except ValueError:
@@ -112,10 +124,10 @@ def _read_text_vectors(path: Path, dtype, forced: bool = False) -> EmbeddingSet:
         n, hd = header
         if hd != d:
             raise EmbgeoError(f"header says {hd} dimensions but vectors have {d}",
-                              hint=f"fix line 1 to '{n} {d}', or export the file again")
+                              hint=f"fix line {header_line} to '{n} {d}', or export the file again")
         if n != len(words):
             raise EmbgeoError(f"header says {n} vectors but the file holds {len(words)} (truncated?)",
-                              hint=f"if the file was cut short, export it again; if it is complete, fix the count on line 1 to '{len(words)} {d}'")
+                              hint=f"if the file was cut short, export it again; if it is complete, fix the count on line {header_line} to '{len(words)} {d}'")
     return EmbeddingSet(matrix=out.result(d), ids=np.asarray(words, dtype=str), provenance={"variant": "word2vec" if header else "glove"})
 
 
@@ -133,7 +145,11 @@ def read_word2vec_binary(path: Path, *, key=None, id_col=None, allow_3d=False) -
     try:
         n, d = (int(v) for v in data[: nl if nl >= 0 else 64].split())
     except ValueError:
-        raise EmbgeoError("does not start with a word2vec binary header 'n d'") from None
+        fasttext = data[:4] == _FASTTEXT_MAGIC
+        raise EmbgeoError("does not start with a word2vec binary header 'n d'" + (" (it is a fastText model)" if fasttext else ""),
+                          hint="embgeo reads word2vec binary and text vectors, not fastText .bin models: export the fastText model's "
+                               "vectors as .vec text (e.g. gensim's model.wv.save_word2vec_format('out.vec') or fastText's "
+                               "print-word-vectors) and pass that file") from None
     if n <= 0 or d <= 0:
         raise EmbgeoError(f"header says {n} vectors of {d} dimensions")
     nbytes = 4 * d
