@@ -224,9 +224,9 @@ def _one_line(argv, *needles) -> str:
 
 
 def test_cli_uniformity_confidence(files):
-    _one_line(["uniformity", files / "x.npy", "--confidence", "1.5"],
-              "--confidence must lie strictly between 0 and 1, got 1.5", "(e.g. --confidence 0.95 for 95 % intervals)")
-    _one_line(["gap", files / "x.npy", files / "x.npy", "--confidence", "95"], "--confidence must lie strictly between 0 and 1, got 95")
+    # the command line takes 0.5 … 0.999 in every command (tests/test_option_vocabulary.py), as click checks it
+    _one_line(["uniformity", files / "x.npy", "--confidence", "1.5"], "embgeo uniformity: Invalid value for '--confidence'", "less than or equal to 0.999")
+    _one_line(["gap", files / "x.npy", files / "x.npy", "--confidence", "95"], "embgeo gap: Invalid value for '--confidence'", "0.999")
 
 
 def test_cli_rank_shots(files):
@@ -244,9 +244,9 @@ def test_cli_app_called_directly(files):
     """``embgeo.cli.app.app`` through CliRunner.invoke (no ``main``): the error reaches the runner, naming the option."""
     from embgeo.cli.app import app
 
-    res = CliRunner().invoke(app, ["uniformity", str(files / "x.npy"), "--confidence", "0"])
+    res = CliRunner().invoke(app, ["uniformity", str(files / "x.npy"), "--t", "0"])
     assert isinstance(res.exception, EmbgeoError), res.output
-    assert str(res.exception).startswith("--confidence must lie strictly between 0 and 1, got 0"), str(res.exception)
+    assert str(res.exception).startswith("--t must be a positive finite number, got --t 0"), str(res.exception)
     assert surface() == "python"
-    with pytest.raises(EmbgeoError, match=r"^confidence must lie"):  # nothing leaks into the library called next
-        eg.uniformity(np.load(files / "x.npy"), confidence=0)
+    with pytest.raises(EmbgeoError, match=r"^t must be a positive"):  # nothing leaks into the library called next
+        eg.uniformity(np.load(files / "x.npy"), t=0)

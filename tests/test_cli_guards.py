@@ -57,7 +57,7 @@ def test_missing_plot_folder_is_refused_before_anything_is_written(run_cli, file
 
 
 @pytest.mark.parametrize("argv, words", [
-    (["hyperbolic", "combinatorial", "{smalltree}", "--coords", "{tmp}/co.npz"], ["co.npz", ".csv"]),
+    (["hyperbolic", "combinatorial", "{smalltree}", "--coords", "{tmp}/co.txt"], ["co.txt", ".npz or .csv"]),
     (["rank", "{x}", "--labels", "{rk}", "--attr", "y", "--save-axis", "{tmp}/ax.txt"], ["ax.txt", ".npy"]),
     (["hyperbolic", "train", "{smalltree}", "--coords", "{tmp}/e.json"], ["e.json", ".npz"]),
 ])

@@ -98,9 +98,8 @@ def _flat_keys(obj, prefix=""):
     return keys
 
 
-#: settings that record what the run derived, not an option: the engine of uniformity/gap and the edge
-#: orientation train/eval read (with where it came from)
-DERIVED_SETTINGS = {"engine", "orientation_read", "orientation_from"}
+#: settings that record what the run derived, not an option: the engine of uniformity/gap
+DERIVED_SETTINGS = {"engine"}
 
 
 #: options that choose where and how the output is written or shown, not what is computed or read

@@ -83,8 +83,8 @@ def test_a_tree_written_both_ways_reads_the_same(tmp_path, run_cli, child, paren
     ja, jb = _eval_json(run_cli, emb, up), _eval_json(run_cli, emb, down)
     assert ja["results"]["map"] == jb["results"]["map"] and ja["results"]["mean_rank"] == jb["results"]["mean_rank"]
     assert 0 < ja["results"]["map"] < 1  # random points: a real number, not a trivial 1.0
-    assert ja["settings"]["orientation"] == "auto" and ja["settings"]["orientation_from"] == "header"
-    assert (ja["settings"]["orientation_read"], jb["settings"]["orientation_read"]) == ("child-parent", "parent-child")
+    assert ja["settings"]["orientation"] == "auto" and ja["results"]["orientation_from"] == "header"
+    assert (ja["results"]["orientation_read"], jb["results"]["orientation_read"]) == ("child-parent", "parent-child")
 
 
 def test_combinatorial_map_is_the_same_both_ways(tmp_path, run_cli):
@@ -119,10 +119,10 @@ def test_a_chain_listed_parent_to_child_is_read_as_its_header_says(tmp_path, run
     # eval: MAP of the header's reading, the note among the JSON notes, the settings say what decided
     emb = _embedding(tmp_path, [f"c{k}" for k in range(10)])
     j = _eval_json(run_cli, emb, f)
-    assert j["settings"]["orientation_read"] == "parent-child" and j["settings"]["orientation_from"] == "header"
+    assert j["results"]["orientation_read"] == "parent-child" and j["results"]["orientation_from"] == "header"
     assert any("from the header (parent,child); the auto rule would have read child-parent" in n for n in j["notes"])
     jn = _eval_json(run_cli, emb, _write(tmp_path, "neutral.csv", "id1,id2", chain))
-    assert jn["settings"]["orientation_from"] == "auto" and jn["results"]["map"] != j["results"]["map"]
+    assert jn["results"]["orientation_from"] == "auto" and jn["results"]["map"] != j["results"]["map"]
 
 
 def test_several_parents_of_one_node_keep_the_header_direction(tmp_path, run_cli):
@@ -267,7 +267,7 @@ def test_spelled_direction_headers_read_as_the_canonical_one(tmp_path, run_cli, 
     j, jr = _eval_json(run_cli, emb, f), _eval_json(run_cli, emb, ref)
     assert j["results"]["map"] == jr["results"]["map"] and j["results"]["mean_rank"] == jr["results"]["mean_rank"]
     assert 0 < j["results"]["map"] <= 1
-    assert (j["settings"]["orientation_read"], j["settings"]["orientation_from"]) == (stated, "header")
+    assert (j["results"]["orientation_read"], j["results"]["orientation_from"]) == (stated, "header")
     # a contradicting --orientation names the header as written
     other = "parent-child" if stated == "child-parent" else "child-parent"
     one_line(run_cli(["hyperbolic", "eval", emb, f, "--orientation", other]), f"the header '{header.split(',')[0]},{header.split(',')[1]}'")
@@ -305,7 +305,7 @@ def test_spelled_neutral_headers_stay_neutral(tmp_path, run_cli, header, canon):
     assert (read_hierarchy(f).weights is not None) == header.endswith("Weight")  # the closure has no weights; the edges do
     emb = _embedding(tmp_path, [f"c{k}" for k in range(10)])
     j, jr = _eval_json(run_cli, emb, f), _eval_json(run_cli, emb, ref)
-    assert j["results"]["map"] == jr["results"]["map"] and j["settings"]["orientation_from"] == "auto"
+    assert j["results"]["map"] == jr["results"]["map"] and j["results"]["orientation_from"] == "auto"
 
 
 def test_spelled_headers_in_a_whitespace_edges_file(tmp_path):

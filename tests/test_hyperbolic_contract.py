@@ -20,6 +20,7 @@ import pytest
 
 from embgeo.datasets import path
 from embgeo.results import severity
+from tests._cli import one_line
 
 
 def _csv_rows(text: str) -> dict:
@@ -158,7 +159,7 @@ def test_reembed_sample_coords_join_back_to_input_rows(run_cli, cloud, with_ids)
     np.testing.assert_allclose(np.array([[float(x) for x in r[1:3]] for r in table[1:]]), ref.coordinates_hmds, rtol=1e-9, atol=1e-12)
     notes = doc["notes"]
     assert any(n.startswith("a seeded sample of 60 of 150 rows (--sample 60, --seed 5)") for n in notes), notes
-    assert any("; 60 of 150 rows; k = 10" in n for n in notes), notes
+    assert any("; 60 of the 60 sampled rows (of 150); k = 10" in n for n in notes), notes
     assert not any("of 60 rows" in n for n in notes), notes
 
 
@@ -193,3 +194,149 @@ def test_reembed_disagreement_says_which_side(ball, plane, side, by):
         assert f"decided by {decider}, which favours {favoured} by" in v.reason
     else:
         assert v.status == "ok" and "the Poincaré ball fits better" in v.reason
+
+
+# --------------------------------------------------------------------------- 6. round-off is a tie, not a win
+def test_compare_verdict_round_off_distortions_are_a_tie():
+    """Two exact fits (1e-16 vs 1e-13) were a "100-fold" win for the ball under the purely relative 5 % rule."""
+    from embgeo.hyperbolic.verdicts import DISTORTION_ABS_TIE, compare_verdict
+
+    v = compare_verdict(0.979, 0.979, 9.409e-16, 1.096e-13, dim=2)
+    assert v.status == "warn" and "are both ties" in v.reason and f"{DISTORTION_ABS_TIE:g} absolute" in v.reason, v.reason
+    assert "mean distortion 0.000 vs 0.000" in v.reason
+    # just above the floor the relative rule decides as before (1e-5 vs 1e-4: a 90 % gain, 90 floor units)
+    v = compare_verdict(0.979, 0.979, 1e-5, 1e-4, dim=2)
+    assert (v.status, v.decided_by) == ("ok", "distortion_mean")
+    v = compare_verdict(0.979, 0.979, 0.19, 0.20, dim=2)  # 5 % exactly of the plane's: not a tie (the rule is "within")
+    assert v.status == "ok"
+    assert compare_verdict(0.979, 0.979, 0.1905, 0.20, dim=2).status == "warn"  # 4.75 %: a tie
+
+
+def test_reembed_cli_round_off_is_a_tie(run_cli, tmp_path):
+    """The reviewer's case: 50 points on a line, both maps exact; the verdict and hyperbolic_better agree (one rule)."""
+    from embgeo.hyperbolic.verdicts import compare_verdict
+
+    f = tmp_path / "onedim.npy"
+    np.save(f, np.random.default_rng(0).normal(size=(50, 1)))
+    doc = json.loads(run_cli(["-q", "hyperbolic", "reembed", f, "-f", "json"]).stdout)
+    h, e = doc["results"]["methods"][0], doc["results"]["methods"][1]
+    assert max(h["distortion_mean"], e["distortion_mean"]) < 1e-9  # both exact up to round-off
+    v = doc["verdict"]
+    assert v["status"] == "warn" and "fit alike" in v["reason"] and "are both ties" in v["reason"], v
+    assert doc["results"]["hyperbolic_better"] is False
+    ref = compare_verdict(h["map_sala"], e["map_sala"], h["distortion_mean"], e["distortion_mean"], dim=2)
+    assert (v["status"], v["reason"], v["decided_by"]) == (ref.status, ref.reason, ref.decided_by)  # (fix names --dim on the CLI)
+
+
+# --------------------------------------------------------------------------- 7. --format/--out refused before any work
+def _subcommands(d):
+    edges = path("smalltree")
+    return {
+        "train": ["hyperbolic", "train", edges, "--epochs", "1", "--dim", "2", "--coords", d / "c.npz"],
+        "eval": ["hyperbolic", "eval", d / "given.npz", edges],
+        "combinatorial": ["hyperbolic", "combinatorial", edges, "--coords", d / "c.csv"],
+        "hmds": ["hyperbolic", "hmds", edges, "--coords", d / "c.csv"],
+        "delta": ["hyperbolic", "delta", d / "cube.npy"],
+        "reembed": ["hyperbolic", "reembed", d / "cube.npy", "--coords", d / "c.csv"],
+    }
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    from embgeo.hyperbolic.graphs import read_hierarchy
+
+    h = read_hierarchy(path("smalltree"))
+    np.savez(tmp_path / "given.npz", embeddings=np.random.default_rng(1).uniform(-0.3, 0.3, size=(h.n_nodes, 2)), ids=h.ids)
+    np.save(tmp_path / "cube.npy", np.random.default_rng(0).uniform(size=(60, 4)))
+    return tmp_path
+
+
+@pytest.mark.parametrize("name", ["train", "eval", "combinatorial", "hmds", "delta", "reembed"])
+@pytest.mark.parametrize("order", ["format first", "out first"])
+def test_format_and_out_refused_before_any_work(run_cli, workdir, name, order):
+    argv = _subcommands(workdir)[name]
+    out = workdir / "t.json"
+    tail = ["-f", "csv", "-o", out] if order == "format first" else ["-o", out, "-f", "csv"]
+    one_line(run_cli([*argv, *tail]), "--format csv disagrees with the suffix '.json' of --out")
+    assert sorted(p.name for p in workdir.iterdir()) == ["cube.npy", "given.npz"]  # no coordinates, no summary
+
+
+# --------------------------------------------------------------------------- 8. --coords: .npz or .csv everywhere, eval reads both
+@pytest.mark.parametrize("name", ["train", "combinatorial", "hmds", "reembed"])
+def test_coords_suffix_has_one_meaning(run_cli, workdir, name):
+    argv = [a for a in _subcommands(workdir)[name]]
+    i = argv.index("--coords")
+    argv[i + 1] = workdir / "c.txt"
+    one_line(run_cli(argv), "--coords writes .npz or .csv, not '.txt'")
+    assert not (workdir / "c.txt").exists()
+
+
+@pytest.mark.parametrize("name, extra", [("train", ["--epochs", "30", "--seed", "2"]), ("combinatorial", ["--eps", "1"]),
+                                         ("hmds", ["--dim", "2", "--scale", "2"])])
+def test_coords_npz_and_csv_hold_the_same_rows_and_eval_reads_both(run_cli, tmp_path, name, extra):
+    from embgeo.io import load
+
+    edges = path("smalltree")
+    maps = {}
+    for suffix in ("npz", "csv"):
+        f = tmp_path / f"c.{suffix}"
+        res = run_cli(["-q", "hyperbolic", name, edges, *extra, "--coords", f, "-f", "json"])
+        assert res.code == 0 and f.is_file(), res.stderr
+        assert json.loads(res.stdout)["settings"]["coords"] == str(f)
+        ev = run_cli(["-q", "hyperbolic", "eval", f, edges, "--protocol", "all", "-f", "json"])
+        assert ev.code == 0, ev.stderr
+        maps[suffix] = json.loads(ev.stdout)["results"]
+    a, b = load(str(tmp_path / "c.npz")), load(str(tmp_path / "c.csv"))
+    assert list(map(str, a.ids)) == list(map(str, b.ids)) and len(a.ids) == 40
+    np.testing.assert_array_equal(np.asarray(a.matrix), np.asarray(b.matrix))  # full precision in both
+    assert maps["npz"]["map"] == maps["csv"]["map"] and maps["npz"]["map_sala"] == maps["csv"]["map_sala"]
+
+
+def test_reembed_coords_npz_matches_the_csv(run_cli, workdir):
+    from embgeo.io import load
+
+    for suffix in ("npz", "csv"):
+        assert run_cli(["-q", "hyperbolic", "reembed", workdir / "cube.npy", "--coords", workdir / f"r.{suffix}", "-f", "json"]).code == 0
+    table = list(csv.reader(io.StringIO((workdir / "r.csv").read_text())))
+    z = np.load(workdir / "r.npz")
+    assert list(z["table_columns"]) == table[0][1:] == ["x1", "x2", "mds1", "mds2"]
+    np.testing.assert_array_equal(z["table"], np.array([[float(v) for v in r[1:]] for r in table[1:]]))
+    es = load(str(workdir / "r.npz"))  # read without a key: the h-MDS coordinates, with the input row numbers as ids
+    assert list(map(str, es.ids)) == [r[0] for r in table[1:]]
+    np.testing.assert_array_equal(np.asarray(es.matrix), z["table"][:, :2])
+
+
+def test_train_csv_with_holdout_is_refused_before_training(run_cli, tmp_path):
+    f = tmp_path / "c.csv"
+    one_line(run_cli(["hyperbolic", "train", path("smalltree"), "--holdout", "0.1", "--coords", f]), "only .npz can hold", "c.npz")
+    assert not f.exists()
+
+
+# --------------------------------------------------------------------------- 9. settings: options only, fail_on in every one
+@pytest.mark.parametrize("name", ["train", "eval", "combinatorial", "hmds", "delta", "reembed"])
+def test_settings_record_fail_on_and_no_derived_values(run_cli, workdir, name):
+    argv = _subcommands(workdir)[name]
+    doc = json.loads(run_cli(["-q", *argv, "--fail-on", "bad", "-f", "json"]).stdout)
+    assert doc["settings"]["fail_on"] == "bad"
+    assert not {"orientation_read", "orientation_from"} & set(doc["settings"])
+    if name in ("train", "eval"):  # what the run read of the edges is a result
+        assert doc["settings"]["orientation"] == "auto"
+        assert (doc["results"]["orientation_read"], doc["results"]["orientation_from"]) == ("parent-child", "auto")
+    plain = json.loads(run_cli(["-q", *argv, "-f", "json"]).stdout)
+    assert plain["settings"]["fail_on"] is None
+
+
+# --------------------------------------------------------------------------- 10. reembed --sample: rows kept of the sample
+def test_reembed_sample_note_counts_the_sampled_rows(run_cli, tmp_path):
+    from embgeo.hyperbolic.reembed import reembed
+
+    rng = np.random.default_rng(2)
+    X = np.r_[rng.standard_normal((150, 3)), rng.standard_normal((50, 3)) + 100.0]  # two far parts: the kNN graph keeps one
+    f = tmp_path / "two.npy"
+    np.save(f, X)
+    doc = json.loads(run_cli(["-q", "hyperbolic", "reembed", f, "--sample", "100", "--seed", "1", "-k", "4", "-f", "json"]).stdout)
+    rows = np.sort(np.random.default_rng(1).choice(200, size=100, replace=False))
+    used = reembed(X[rows], dim=2, k=4, seed=1).n_rows_used
+    assert used < 100 and doc["results"]["n_rows_used"] == used
+    assert any(f"; {used} of the 100 sampled rows (of 200); k = 4" in n for n in doc["notes"]), doc["notes"]
+    assert not any(f"{used} of 200 rows" in n for n in doc["notes"])

@@ -14,7 +14,7 @@
    meaningful — UMAP does not try to keep distances).
 
 If the ball wins on MAP or distortion and loses on neither (ties: MAP within 0.02,
-distortion within 5 %), the data are more tree-like than flat at that neighbourhood scale
+distortion within 5 % or 1e-6 absolute), the data are more tree-like than flat at that neighbourhood scale
 (:func:`embgeo.hyperbolic.verdicts.compare_verdict`).
 """
 from __future__ import annotations

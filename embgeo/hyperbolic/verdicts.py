@@ -101,30 +101,36 @@ def tree_verdict(map_value, distortion_mean, *, map_id: str = "map", more_maps: 
 
 #: differences below these count as a tie: MAP (absolute) and mean distortion (relative to the plane's)
 MAP_TIE, DISTORTION_TIE = 0.02, 0.05
+#: … and mean distortions closer than this (absolute) are a tie whatever their ratio: both are exact up to
+#: round-off (MDS and h-MDS of exact data give 1e-16 … 1e-12; any distortion that matters is ≥ 1e-3)
+DISTORTION_ABS_TIE = 1e-6
 
 
 def compare_verdict(map_ball: float, map_plane: float, dist_ball: float, dist_plane: float, *, dim: int,
                     map_id: str = "map_sala") -> Verdict:
     """Ball against plane on MAP and mean distortion together.
 
-    Each comparison is a win, a tie (MAP within 0.02; distortion within 5 % of the plane's) or a
-    loss for the ball. ok: the ball wins one and loses neither (tree-like at this scale: a
-    hyperbolic embedding helps); bad: the plane wins one and loses neither; warn: both tie, or
-    they disagree. ``decided_by`` is the comparison with the larger margin (in units of its tie
-    threshold); its metric id is ``map_id`` (``map_sala``: ``hyperbolic reembed`` scores Sala et
-    al.'s MAP) or ``distortion_mean``. When they disagree the reason says which side the larger
-    margin favours and both margins (the status stays warn: the other comparison says the opposite).
+    Each comparison is a win, a tie (MAP within 0.02; distortion within 5 % of the plane's, or
+    within 1e-6 absolute: :data:`DISTORTION_ABS_TIE`, so that two distortions at round-off, 1e-16
+    vs 1e-13, are a tie and not a 100-fold win) or a loss for the ball. ok: the ball wins one and
+    loses neither (tree-like at this scale: a hyperbolic embedding helps); bad: the plane wins one
+    and loses neither; warn: both tie, or they disagree. ``decided_by`` is the comparison with the
+    larger margin (in units of its tie threshold); its metric id is ``map_id`` (``map_sala``:
+    ``hyperbolic reembed`` scores Sala et al.'s MAP) or ``distortion_mean``. When they disagree the
+    reason says which side the larger margin favours and both margins (the status stays warn: the
+    other comparison says the opposite).
     """
     dm = float(map_ball) - float(map_plane)
-    dd = (float(dist_plane) - float(dist_ball)) / max(abs(float(dist_plane)), 1e-300)
+    gain = float(dist_plane) - float(dist_ball)  # > 0: the ball's distortion is lower
+    tie_d = _distortion_tie(float(dist_plane))
     sm = 0 if abs(dm) < MAP_TIE else (1 if dm > 0 else -1)
-    sd = 0 if abs(dd) < DISTORTION_TIE else (1 if dd > 0 else -1)
-    margin = {map_id: abs(dm) / MAP_TIE, "distortion_mean": abs(dd) / DISTORTION_TIE}  # in units of the tie thresholds
+    sd = 0 if not abs(gain) >= tie_d else (1 if gain > 0 else -1)  # (a NaN distortion: a tie)
+    margin = {map_id: abs(dm) / MAP_TIE, "distortion_mean": abs(gain) / tie_d}  # in units of the tie thresholds
     by = map_id if margin[map_id] >= margin["distortion_mean"] else "distortion_mean"
     if (sm >= 0 and sd >= 0 and sm + sd > 0) or (sm <= 0 and sd <= 0 and sm + sd < 0):
         by = map_id if sd == 0 else "distortion_mean" if sm == 0 else by  # the one that is not a tie decides
     mb, mp = _tie_pair(map_ball, map_plane, MAP_TIE, relative=False)
-    db, dp = _tie_pair(dist_ball, dist_plane, DISTORTION_TIE, relative=True)
+    db, dp = _tie_pair(dist_ball, dist_plane, DISTORTION_TIE, relative=True, floor=DISTORTION_ABS_TIE)
     txt = {map_id: f"MAP ({map_id}) {mb} vs {mp}", "distortion_mean": f"mean distortion {db} vs {dp}"}
     sign = {map_id: sm, "distortion_mean": sd}
     other = "distortion_mean" if by == map_id else map_id
@@ -132,7 +138,8 @@ def compare_verdict(map_ball: float, map_plane: float, dist_ball: float, dist_pl
     def reads(key: str) -> str:
         return {1: "favours the ball", -1: "favours the plane", 0: "is a tie"}[sign[key]]
 
-    rule = f"(ball vs plane; differences within {MAP_TIE} in MAP or {DISTORTION_TIE:.0%} in distortion count as ties)"
+    rule = (f"(ball vs plane; differences within {MAP_TIE} in MAP, or within {DISTORTION_TIE:.0%} "
+            f"(or {DISTORTION_ABS_TIE:g} absolute: round-off) in distortion count as ties)")
     rest = f"{txt[other]} {reads(other)} {rule}"
     if sm >= 0 and sd >= 0 and sm + sd > 0:
         return Verdict("ok", f"at dim {dim} the Poincaré ball fits better than the plane, decided by {txt[by]}; {rest}", "", by)
@@ -148,27 +155,35 @@ def compare_verdict(map_ball: float, map_plane: float, dist_ball: float, dist_pl
                            f"{txt[other]} {reads(other)} by {beside_threshold(margin[other], 1.0, digits=1)}× {rule}", f"compare at another {param('dim')} or {param('k')}", by)
 
 
-def _tie_pair(ball: float, plane: float, tie: float, *, relative: bool) -> tuple[str, str]:
+def _distortion_tie(plane: float) -> float:
+    """The distortion difference that is no longer a tie: 5 % of the plane's, at least :data:`DISTORTION_ABS_TIE`."""
+    return max(DISTORTION_TIE * abs(plane), DISTORTION_ABS_TIE) if np.isfinite(plane) else DISTORTION_ABS_TIE
+
+
+def _tie_pair(ball: float, plane: float, tie: float, *, relative: bool, floor: float = 0.0) -> tuple[str, str]:
     """Ball and plane at the precision (3 decimals or more) at which their shown difference is a tie
-    or not as the exact one is: 0.5474 vs 0.5669 (a tie: 0.0195 < 0.02), not 0.547 vs 0.567."""
+    or not as the exact one is: 0.5474 vs 0.5669 (a tie: 0.0195 < 0.02), not 0.547 vs 0.567.
+    ``relative``: a tie is a difference below ``tie`` × |plane| or below ``floor`` (absolute)."""
     from decimal import Decimal
 
     if not (np.isfinite(ball) and np.isfinite(plane)):
         return f"{float(ball):.3f}", f"{float(plane):.3f}"
 
-    def diff(a, b):
-        tiny = Decimal("1e-300") if isinstance(b, Decimal) else 1e-300
-        return (a - b) / max(abs(b), tiny) if relative else a - b
+    def is_tie(a, b, t, f):
+        return abs(a - b) < (max(t * abs(b), f) if relative else t)
 
-    limit = Decimal(repr(float(tie)))  # as the reader reads it, in decimal arithmetic (0.567 − 0.547 is 0.020)
-    exact = diff(float(ball), float(plane))
+    limit, lfloor = Decimal(repr(float(tie))), Decimal(repr(float(floor)))  # as the reader reads it, in decimal arithmetic (0.567 − 0.547 is 0.020)
+    exact_tie = is_tie(float(ball), float(plane), tie, floor)
+    sign = int(np.sign(float(ball) - float(plane)))
     for d in range(3, 13):
         ta, tb = f"{float(ball):.{d}f}", f"{float(plane):.{d}f}"
-        shown = diff(Decimal(ta), Decimal(tb))
-        if (abs(shown) < limit) == (abs(exact) < tie) and (shown > 0) - (shown < 0) == int(np.sign(exact)):
+        a, b = Decimal(ta), Decimal(tb)
+        shown = a - b
+        # a tie may read as equal (0.000 vs 0.000); a win must show its side
+        if is_tie(a, b, limit, lfloor) == exact_tie and (exact_tie or (shown > 0) - (shown < 0) == sign):
             return ta, tb
     return repr(float(ball)), repr(float(plane))
 
 
-__all__ = ["DISTORTION_OK", "DISTORTION_TIE", "DISTORTION_WARN", "MAP_IDS", "MAP_OK", "MAP_TIE", "MAP_WARN",
+__all__ = ["DISTORTION_ABS_TIE", "DISTORTION_OK", "DISTORTION_TIE", "DISTORTION_WARN", "MAP_IDS", "MAP_OK", "MAP_TIE", "MAP_WARN",
            "compare_verdict", "distortion_status", "fixes", "map_status", "map_text", "tree_verdict"]

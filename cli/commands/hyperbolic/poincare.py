@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from embgeo.cli.commands.hyperbolic._coords import check_coords, write_coords
 from embgeo.cli.common import (
     FailOnOpt, FormatOpt, IdColOpt, OutOpt, PlotOpt, SeedOpt, emit_result, input_entry, join_option, message, old_name, renamed, resolve_device,
     save_plot, seed_value, settings, side_output,
@@ -86,6 +87,12 @@ def _positive(name: str, upper: float | None = None):
     return check
 
 
+def _orientation(h) -> dict:
+    """What the run read of the edges' direction (derived, so a result, not a setting): ``orientation_read``
+    (child-parent, parent-child or undirected) and ``orientation_from`` (auto, header or given)."""
+    return {"orientation_read": h.orientation, "orientation_from": h.orientation_from}
+
+
 def _hierarchy_notes(h) -> list[str]:
     from embgeo.hyperbolic.graphs import check_hierarchy
 
@@ -93,26 +100,23 @@ def _hierarchy_notes(h) -> list[str]:
     return [f"{Path(h.source).name if h.source else 'graph'}: {m}" for m in rep.messages]
 
 
-def _check_npz(value: Optional[Path]) -> Optional[Path]:
-    if value is not None and value.suffix.lower() != ".npz":
-        from embgeo.errors import EmbgeoError
+def _check_summary_out(ctx: typer.Context, param: typer.CallbackParam, value: Optional[Path]) -> Optional[Path]:
+    """--out is the summary, checked when parsed, before any work: its suffix and folder, and against
+    --format (whichever comes first on the command line: the later one's check sees the other)."""
+    from embgeo.cli.output import check_format
 
-        raise EmbgeoError("the embedding is saved as .npz", source=str(value), hint="give --coords FILE.npz (--out is the summary: .json, .csv, .md or .txt)")
-    return side_output(".npz")(value)
-
-
-def _check_summary_out(value: Optional[Path]) -> Optional[Path]:
     if value is not None and value.suffix.lower() == ".npz":
         from embgeo.errors import EmbgeoError
 
         raise EmbgeoError("--out is the summary (.json, .csv, .md or .txt); the embedding is --coords FILE.npz", source=str(value),
                           hint=f"--coords {value}")
-    return side_output(".json", ".csv", ".md", ".txt")(value)
+    check_format(ctx.params.get("fmt"), value)  # -f csv -o t.json: refused here; -o t.json -f csv: by --format's own check
+    return side_output(".json", ".csv", ".md", ".txt")(value, param)
 
 
 def train(
     edges: EdgesArg,
-    coords: Annotated[Path, typer.Option("--coords", help="Write the embedding here (.npz: embeddings, ids, curvature, model, config, history, holdout).", dir_okay=False, callback=_check_npz, show_default=False)],
+    coords: Annotated[Path, typer.Option("--coords", help="Write the embedding here: .npz (embeddings, ids, curvature, model, config, history, holdout) or .csv (id, x1, x2, …: the ball coordinates); hyperbolic eval reads either.", dir_okay=False, callback=check_coords, show_default=False)],
     dim: Annotated[int, typer.Option("--dim", "-d", help="Embedding dimension.", min=1)] = 10,
     epochs: Annotated[int, typer.Option("--epochs", help="Passes over the positive pairs (closure of a DAG, edges of a graph).", min=0)] = 300,
     negatives: Annotated[int, typer.Option("--negatives", help="Negatives per positive pair (nodes that are not positives).", min=1)] = 50,
@@ -149,6 +153,12 @@ def train(
     from embgeo.hyperbolic.graphs import read_hierarchy
     from embgeo.hyperbolic.poincare import save_embedding, train_poincare
 
+    as_csv = coords.suffix.lower() == ".csv"
+    if as_csv and holdout > 0:  # refused before any work: the held-out pairs would be lost
+        from embgeo.errors import EmbgeoError
+
+        raise EmbgeoError("--holdout saves the held-out pairs with the embedding, which only .npz can hold", source=str(coords),
+                          hint=f"give --coords {coords.with_suffix('.npz')} (eval --link-prediction reads the pairs from it)")
     h = read_hierarchy(edges, orientation=orientation.value)
     notes = _hierarchy_notes(h)  # shown once: among the notes under the table (JSON "notes"), as in eval
     sd = seed_value(seed)
@@ -160,10 +170,16 @@ def train(
             callback=callback, checkpoint=checkpoint, checkpoint_every=checkpoint_every if checkpoint else None, resume=resume,
             device=resolve_device(), holdout=holdout,
         )
-    save_embedding(coords, result)
+    if as_csv:
+        write_coords(coords, result.ids, result.coordinates)
+    else:
+        save_embedding(coords, result)
     save_plot(result, plot, hierarchy=h)
     message(f"wrote {coords} ({result.coordinates.shape[0]} × {result.coordinates.shape[1]}, {model.value}, c={curvature:g})")
     notes = notes + [f"MAP and mean rank: Nickel–Kiela definition (closure ancestors, the node itself excluded); stopped: {result.stopped}"]
+    if as_csv:
+        notes.append(f"{coords} holds the ids and the ball coordinates only (no curvature, model or history: .npz keeps them)"
+                     + (f"; evaluate it with --c {curvature:g}" if curvature != 1.0 else ""))
     if result.holdout is not None:
         notes.append(f"{result.holdout.shape[0]} pairs held out (touching neither root nor leaf; seed {sd}); MAP is over the pairs trained on. "
                      f"Score them with: embgeo hyperbolic eval {coords} {edges} --link-prediction")
@@ -174,8 +190,9 @@ def train(
                   "burnin_factor": burnin_factor, "c": curvature, "dtype": dtype.value, "eval_every": eval_every, "target_map": target_map,
                   "patience": patience, "holdout": holdout, "sparse": result.config.sparse, "threads": threads,
                   "checkpoint": None if checkpoint is None else str(checkpoint), "checkpoint_every": checkpoint_every,
-                  "resume": None if resume is None else str(resume), "orientation": orientation.value, "orientation_read": h.orientation, "orientation_from": h.orientation_from, "seed": sd},
-        result=result, results={"coords": str(coords), **result.to_dict()}, notes=notes, fmt=fmt, out=out,
+                  "resume": None if resume is None else str(resume), "orientation": orientation.value, "seed": sd,
+                  "fail_on": getattr(fail_on, "value", fail_on)},
+        result=result, results={"coords": str(coords), **result.to_dict(), **_orientation(h)}, notes=notes, fmt=fmt, out=out,
         title=f"embgeo hyperbolic train {edges}", fail_on=fail_on, **_table(result, "train"),
     )
 
@@ -292,8 +309,9 @@ def eval_(
         command="hyperbolic eval", inputs=[input_entry(es), edges_entry(edges, h)] + ([input_entry(str(hyperlex))] if hyperlex else []),
         settings={"protocol": metric.value, "model": model_name, "c": c, "distortion": distortion, "scale": scale, "max_sources": max_sources,
                   "unweighted": unweighted, "link_prediction": link_prediction, "hyperlex": None if hyperlex is None else str(hyperlex),
-                  "orientation": orientation.value, "orientation_read": h.orientation, "orientation_from": h.orientation_from, "id_col": id_col, "join": getattr(join, "value", join), "seed": seed_value(seed)},
-        result=r, notes=notes, fmt=fmt, out=out, title=f"embgeo hyperbolic eval {emb} {edges}", fail_on=None, **_table(r, "eval"),
+                  "orientation": orientation.value, "id_col": id_col, "join": getattr(join, "value", join), "seed": seed_value(seed),
+                  "fail_on": getattr(fail_on, "value", fail_on)},
+        result=r, results={**r.to_dict(), **_orientation(h)}, notes=notes, fmt=fmt, out=out, title=f"embgeo hyperbolic eval {emb} {edges}", fail_on=None, **_table(r, "eval"),
     )
     if plot is not None:
         import numpy as np

@@ -7,10 +7,12 @@ import typer
 
 from embgeo.cli.common import (
     FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, KOpt, MethodOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, emit_result, input_entry, message,
-    about, save_plot, seed_value, side_output, split_list,
+    about, save_plot, seed_value, split_list,
 )
 
-CoordsOpt = Annotated[Optional[Path], typer.Option("--coords", help="Also write the coordinates (CSV: id, x1, x2, …) to this file.", dir_okay=False, callback=side_output(".csv"))]
+from embgeo.cli.commands.hyperbolic._coords import coords_option, write_coords
+
+CoordsOpt = coords_option("the coordinates")
 
 #: what ``map_sala`` is in combinatorial/hmds (the tables name rows by their JSON/CSV ids; ``map`` is only ever Nickel–Kiela's)
 _MAP_SALA = ("map_sala is Sala et al.'s MAP (positives: graph neighbours), as in hyperbolic eval; distortion_mean and distortion_worst "
@@ -120,25 +122,6 @@ def _matrix_only(source: str, given: dict) -> None:
                           hint=f"leave out {', '.join(named)}, or give --input-format to read the file as a matrix")
 
 
-def _write_coords(path: Path, ids, coords, *, text=None, extra=None) -> None:
-    """Atomic CSV: id, x1..xd (full-precision strings when ``text`` is given)."""
-    import csv
-    import io
-
-    from embgeo.io.writers import write_text
-
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    dim = coords.shape[1]
-    head = ["id"] + [f"x{i + 1}" for i in range(dim)] + (list(extra) if extra else [])
-    w.writerow(head)
-    for i, row in enumerate(coords):
-        vals = list(text[i]) if text is not None else [repr(float(v)) for v in row]
-        more = [extra[k][i] for k in extra] if extra else []
-        w.writerow([ids[i]] + vals + more)
-    write_text(path, buf.getvalue())
-
-
 def _sample_rows(n: int, size: int, seed):
     """The seeded ``--sample``: ``size`` of ``n`` input row numbers, sorted (as ``project --sample`` draws them)."""
     from embgeo.validation import seeded_rows
@@ -211,7 +194,7 @@ def combinatorial(
         r = embed_hierarchy(h, dim=dim, eps=eps, tau=tau, precision=_precision(precision), root=root, weighted=weighted, max_queries=mq, distortion_sources=ds, seed=seed_value(seed))
     e = r.embedding  # (bits needed and the engine: a note of the result, not a second line on stderr)
     if coords is not None:
-        _write_coords(coords, r.ids, e.coordinates, text=e.coordinates_text)
+        write_coords(coords, r.ids, e.coordinates, text=e.coordinates_text)
         message(f"wrote {coords} ({e.n_nodes} × {e.dim})")
         if not e.float64_enough and e.coordinates_text is None:
             message(f"{coords}: float64 coordinates are rounded ({e.n_on_boundary} on the boundary); use --precision {e.bits_needed} for exact ones")
@@ -219,7 +202,8 @@ def combinatorial(
     emit_result(
         command="hyperbolic combinatorial", inputs=[_edges_entry(edges, h)],
         settings={"dim": dim, "eps": eps, "tau": tau, "precision": precision, "root": root, "weighted": weighted, "max_queries": mq,
-                  "distortion_sources": ds, "coords": None if coords is None else str(coords), "seed": seed_value(seed)},
+                  "distortion_sources": ds, "coords": None if coords is None else str(coords), "seed": seed_value(seed),
+                  "fail_on": getattr(fail_on, "value", fail_on)},
         result=r, notes=list(r.notes) + [_MAP_SALA], fmt=fmt, out=out, title=f"embgeo hyperbolic combinatorial {edges}", fail_on=fail_on,
         **_table(r, "combinatorial"),
     )
@@ -271,13 +255,14 @@ def hmds_cmd(
     with about(source):
         r = hmds(D, dim=dim, scale=scale, centred=not uncentred, solver=solver, refine_steps=refine, positives=positives, seed=seed_value(seed))
     if coords is not None:
-        _write_coords(coords, ids, r.coordinates)
+        write_coords(coords, ids, r.coordinates)
         message(f"wrote {coords} ({r.n_rows} × {r.dim})")
     save_plot(r, plot)
     emit_result(
         command="hyperbolic hmds", inputs=[entry],
         settings={"dim": dim, "scale": scale, "uncentred": uncentred, "solver": solver, "refine": refine, "id_col": id_col,
-                  "input_format": input_format, "coords": None if coords is None else str(coords), "seed": seed_value(seed)},
+                  "input_format": input_format, "coords": None if coords is None else str(coords), "seed": seed_value(seed),
+                  "fail_on": getattr(fail_on, "value", fail_on)},
         result=r, notes=list(r.notes) + ([_MAP_SALA] if r.map_sala is not None else []), fmt=fmt, out=out,
         title=f"embgeo hyperbolic hmds {source}", fail_on=fail_on, **_table(r, "hmds"),
     )
@@ -346,7 +331,8 @@ def delta(
     emit_result(
         command="hyperbolic delta", inputs=[entry],
         settings={"distances": distances, "method": method, "exact_max": exact_max, "subsets": subsets, "subset_size": subset_size,
-                  "quadruples": quadruples, "sample": sample, "id_col": id_col, "input_format": input_format, "seed": seed_value(seed)},
+                  "quadruples": quadruples, "sample": sample, "id_col": id_col, "input_format": input_format, "seed": seed_value(seed),
+                  "fail_on": getattr(fail_on, "value", fail_on)},
         result=r, notes=notes, fmt=fmt, out=out, title=f"embgeo hyperbolic delta {source}", fail_on=fail_on, **_table(r, "delta"),
     )
 
@@ -372,7 +358,7 @@ def reembed_cmd(
     MDS at the same dimension: does hyperbolic space fit it better?
 
     The verdict weighs MAP and mean distortion together: ok when the ball wins one and loses neither
-    (ties: MAP within 0.02, distortion within 5 %), bad when the plane does, warn when they tie or
+    (ties: MAP within 0.02, distortion within 5 % or 1e-6), bad when the plane does, warn when they tie or
     disagree; it names the one that decided."""
     import numpy as np
 
@@ -410,19 +396,28 @@ def reembed_cmd(
         if r.coordinates_umap is not None:
             for j in range(2):
                 extra[f"umap_disk{j + 1}"] = [repr(float(v)) for v in r.coordinates_umap[:, j]]
-        _write_coords(coords, ids, np.asarray(C), extra=extra)
+        write_coords(coords, ids, np.asarray(C), extra=extra)
         message(f"wrote {coords} ({len(ids)} rows: h-MDS, MDS{', UMAP' if r.coordinates_umap is not None else ''})")
     save_plot(r, plot)
     emit_result(
         command="hyperbolic reembed", inputs=[input_entry(es)],
         settings={"dim": dim, "k": k, "scale": scale, "umap": umap, "approx": approx, "sample": sample, "id_col": id_col,
-                  "input_format": input_format, "coords": None if coords is None else str(coords), "seed": seed_value(seed)},
+                  "input_format": input_format, "coords": None if coords is None else str(coords), "seed": seed_value(seed),
+                  "fail_on": getattr(fail_on, "value", fail_on)},
         result=r, notes=([sampled] if sampled else [])
-                        + [f"scale t = {r.scale:.4g}{' (auto)' if r.scale_auto else ''}; {r.n_rows_used} of {n_all} rows; k = {r.k}",
+                        + [f"scale t = {r.scale:.4g}{' (auto)' if r.scale_auto else ''}; {_rows_used(r.n_rows_used, len(source_rows), n_all)}; k = {r.k}",
                            "methods: " + "; ".join(f"{m['method']} = {m['label']} into {m['space']}" for m in r.methods)
                            + "; map_sala is Sala et al.'s MAP (positives: the kNN graph's neighbours)"] + list(r.notes),
         fmt=fmt, out=out, title=f"embgeo hyperbolic reembed {source}", fail_on=fail_on, **_table(r, "reembed"),
     )
+
+
+def _rows_used(used: int, drawn: int, n_all: int) -> str:
+    """``174 of the 300 sampled rows (of 1640)`` with --sample, else ``50 of 50 rows``: what the re-embedding kept
+    (its kNN graph's largest connected part) of the rows it was given."""
+    if drawn < n_all:
+        return f"{used} of the {drawn} sampled rows (of {n_all})"
+    return f"{used} of {n_all} rows"
 
 
 def register(group: typer.Typer) -> None:
