@@ -159,7 +159,7 @@ def rank(
 
     from embgeo.errors import EmbgeoError
     from embgeo.io.writers import save_npy, write_text
-    from embgeo.rank.core import rank_axes, score_axis
+    from embgeo.rank.core import DEFAULT_METHODS, rank_axes, score_axis
 
     normalize, baselines = not no_normalize, not no_baselines
     only_with("--layers", layers, {"stack_layout"}, "--stack-layout says how a 3-D stack file is laid out: add --layers, or drop it")
@@ -226,7 +226,7 @@ def rank(
         chosen = set(method or ["all"])
         have_anchors = bool(anchor_low or anchor_high or anchor_low_file or anchor_high_file)
         if "all" in chosen:
-            chosen |= {"regression", "pairwise", "extremes", "fewshot"} | ({"anchors", "anchors_best"} if have_anchors else set())
+            chosen |= set(DEFAULT_METHODS) | ({"anchors", "anchors_best"} if have_anchors else set())
         names = [m for m in ("regression", "pairwise", "extremes", "extremes_q", "fewshot", "anchors", "anchors_best")
                  if m in chosen or (m == "extremes_q" and "extremes" in chosen)]
 

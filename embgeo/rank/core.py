@@ -116,6 +116,20 @@ def _check_inputs(X, y, groups, *, n_folds, transform, normalize, center, attrib
 
 MLP_MAX_ITER = 500
 
+#: the axis methods ``embgeo rank`` runs by default (``--method all`` without anchors) and ``embgeo report`` runs
+#: on its rank card: one set, so that the card and the command are decided by the same axes
+DEFAULT_METHODS = ("regression", "pairwise", "extremes", "extremes_q", "fewshot")
+
+
+def _column_source(X, attribute: str) -> str | None:
+    """The file the attribute column came from when ``X`` is an EmbeddingSet that carries it (its labels file, else
+    its own file), so that an error about the column names that file; None for a bare matrix."""
+    if not hasattr(X, "matrix") or attribute not in (getattr(X, "attributes", None) or {}):
+        return None
+    prov = getattr(X, "provenance", None) or {}
+    src = prov.get("labels", getattr(X, "source", None))
+    return None if src is None or str(src) == "<array>" else str(src)
+
 
 def _mlp_predict(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray, *, hidden: int, seed: int) -> np.ndarray:
     """A seeded one-hidden-layer MLP regression on the z-scored attribute; predictions on ``Xte`` (training mean 0)."""
@@ -323,6 +337,7 @@ def rank_axes(
     if (anchor_low is None) != (anchor_high is None):
         raise EmbgeoError(f"{'anchor_low' if anchor_high is None else 'anchor_high'} given without {'anchor_high' if anchor_high is None else 'anchor_low'}; "
                           "anchor pairs need both ends", hint="pass both anchor_low and anchor_high, or neither")
+    column_source = _column_source(X, attribute)
     X, y_all, groups_all = _check_inputs(X, y, groups, n_folds=n_folds, transform=transform, normalize=normalize, center=center, attribute=attribute)
     n_rows, d = X.shape
     if anchor_rows is not None:
@@ -345,8 +360,9 @@ def rank_axes(
             f"attribute '{attribute}' has {rows.size} rows with a value ({n_missing} missing); {n_folds}-fold cross-validation needs at least {need}",
             hint=f"label more rows or pass fewer {param('n_folds', '--folds')}",
         )
-    if np.unique(y).size < 2:
-        raise EmbgeoError(f"attribute '{attribute}' is constant ({y[0]:g} on all {rows.size} rows with a value); a rank axis needs at least two distinct values")
+    if np.unique(y).size < 2:  # named as embgeo cosine and layers name it: the file the column came from, and the remedy
+        raise EmbgeoError(f"attribute '{attribute}' is constant ({y[0]:g} on all {rows.size} rows with a value); a rank axis needs at least two distinct values",
+                          source=column_source, hint=f"pass a column that varies with {param('y', '--attr')}")
     g = None
     n_groups = None
     if groups_all is not None:

@@ -21,17 +21,17 @@ from typing import Callable
 import numpy as np
 
 from embgeo.errors import either, param, setting
+from embgeo.report.headline import decided_text, f, lead, rank_defaults, reembed_headline
 from embgeo.report.layer_curves import id_layers_name, run_layer_curves
 from embgeo.report.model import Context, Image, Section, Table
 
 #: settings of the report's analyses: the commands' defaults (``embgeo id``, ``id --layers``, ``rank``,
-#: ``compare``, ``hyperbolic sala``/``reembed``) wherever the cost allows it
+#: ``compare``, ``hyperbolic sala``/``reembed``) wherever the cost allows it. The rank card runs
+#: ``rank_axes`` with ``embgeo.rank.core.DEFAULT_METHODS`` (the methods of ``embgeo rank``) and the
+#: function's own defaults for everything else, which are ``embgeo rank``'s option defaults.
 ID_BOOT = 200  # embgeo id --bootstrap
 LAYER_BOOT = 200  # embgeo id --layers --bootstrap
 LAYER_METHODS = ("twonn", "mle", "gride", "pca", "rankme", "entropy")  # embgeo id --layers -m all
-RANK_BOOTSTRAP = 1000  # embgeo rank --bootstrap
-RANK_RANDOM = 1000  # embgeo rank --random-directions
-RANK_REPEATS = 10  # embgeo rank --repeats
 HIERARCHY_EPS = 0.1  # embgeo hyperbolic sala --eps
 HIERARCHY_DIM = 2  # embgeo hyperbolic sala --dim
 #: fewer than ``embgeo hyperbolic delta`` (200 000 quadruples, 20 subsets): δ is shown, not judged
@@ -51,21 +51,6 @@ class SectionSpec:
     reference: str
     applies: Callable[[Context], str | None]
     run: Callable[[Context], Section]
-
-
-def f(v, digits: int = 3) -> str:
-    """A number for a card or a sentence (``—`` for None/NaN)."""
-    if v is None:
-        return "—"
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return str(v)
-    if not np.isfinite(x):
-        return "∞" if np.isinf(x) else "—"
-    if x != 0 and (abs(x) >= 10 ** (digits + 2) or abs(x) < 10 ** (-digits)):
-        return f"{x:.{digits}g}"
-    return f"{x:.{digits}f}" if abs(x) < 100 else f"{x:.1f}"
 
 
 def judged(result, v, **where) -> dict:
@@ -135,15 +120,17 @@ def run_uniformity(ctx: Context) -> Section:
     u = uniformity(ctx.X, seed=ctx.seed, name=ctx.es.source)
     v = u.verdict()  # the same rule as `embgeo uniformity`
     status, verdict = v.status, v.reason + (f" ({v.fix})" if v.fix else "")
+    jd = judged(u, v)  # decided by uniformity_ratio: the ratio of the two numbers of the headline
     return Section(
-        "uniformity", "Uniformity on the sphere", status, "uniformity (t = 2)", f"{f(u.value)} (uniform sphere {f(u.sphere_value)})", verdict,
+        "uniformity", "Uniformity on the sphere", status,
+        *lead("uniformity (t = 2)", f"{f(u.value)} (uniform sphere {f(u.sphere_value)})", jd, shown=("uniformity_ratio",)), verdict,
         explanation="Uniformity = log of the mean of exp(−t‖x̂ᵢ − x̂ⱼ‖²) over all pairs of L2-normalised rows (t = 2); lower "
                     "is more uniform. Points spread uniformly over the sphere S^(d−1) reach the closed-form value shown. "
                     "embgeo's rule of thumb: ok at ≥ 80 % of the uniform-sphere value, warn from 50 %, bad below 50 %. "
                     "The figure shows the squared pair distances and pair angles against the uniform sphere's densities.",
         reference="Wang & Isola 2020, Understanding Contrastive Representation Learning through Alignment and Uniformity on the Hypersphere",
         settings=f"mode {u.mode} ({u.n_pairs} pairs), rows L2-normalised",
-        tables=[table(u, "uniformity")], images=[image(u, "pair distances and angles")], data=u.to_dict(), **judged(u, v),
+        tables=[table(u, "uniformity")], images=[image(u, "pair distances and angles")], data=u.to_dict(), **jd,
     )
 
 
@@ -160,8 +147,9 @@ def run_gap(ctx: Context) -> Section:
     g = modality_gap(a.matrix, b.matrix, seed=ctx.seed, names=names)
     v = g.verdict()  # the same rule as `embgeo gap`: decided by the shift experiment, not by separability
     status, verdict = v.status, v.reason + (f" ({v.fix})" if v.fix else "")
+    jd = judged(g, v)
     return Section(
-        "gap", "Modality gap", status, "centroid gap ‖Δ‖", f(g.centroid_gap), verdict,
+        "gap", "Modality gap", status, *lead("centroid gap ‖Δ‖", f(g.centroid_gap), jd, shown=("gap_centroid_distance",)), verdict,
         explanation="For two row-paired sets (e.g. images and captions), Δ = mean(x̂) − mean(ŷ) of the L2-normalised rows. "
                     "A large ‖Δ‖ with a linear probe that separates the sets means they occupy different regions of the "
                     "sphere; the shift experiment removes Δ and shows how retrieval and uniformity change. "
@@ -171,7 +159,7 @@ def run_gap(ctx: Context) -> Section:
         reference="Liang et al. 2022, Mind the Gap; Oh et al. 2023, Geodesic Multi-Modal Mixup; Wang & Isola 2020",
         settings=f"{g.n_pairs} pairs; 5-fold logistic-regression probe; full gap removed in the shift; mixup λ = 0.5",
         tables=[table(g, "modality gap")], images=[image(g, "the two sets on one projection; cosines", X=a.matrix, Y=b.matrix, names=names, seed=ctx.seed)],
-        data=g.to_dict(), **judged(g, v),
+        data=g.to_dict(), **jd,
     )
 
 
@@ -185,6 +173,7 @@ def run_intrinsic(ctx: Context) -> Section:
     key = "—" if rec is None else f"{rec.metric} {f(rec.value, 2)}" + (
         f" [{f(rec.ci_low, 2)}, {f(rec.ci_high, 2)}]" if np.isfinite(rec.ci_low) and np.isfinite(rec.ci_high) else "")
     verdict = v.reason + (f" ({v.fix})" if v.fix else "")
+    jd = judged(r, v)
     return Section(
         "intrinsic", "Intrinsic dimension", v.status, "estimate to read [95 % interval]", key, verdict,
         explanation="How many directions the data really vary along, locally (TwoNN from the ratio of second to first "
@@ -198,7 +187,7 @@ def run_intrinsic(ctx: Context) -> Section:
                  f"GRIDE up to n2 = {gride_max}; {ID_BOOT} bootstrap replicates",
         tables=[Table("intrinsic-dimension estimators", *map(list, r.estimator_table())), Table("spectral (linear) measures", *map(list, r.spectral_table()))],
         images=[image(r, "ID against scale; PCA spectrum")], notes=list(r.notes),
-        data=r.to_dict(), **judged(r, v),
+        data=r.to_dict(), **jd,
     )
 
 
@@ -236,6 +225,7 @@ def run_layers(ctx: Context) -> Section:
     verdict = v.reason + (f" ({v.fix})" if v.fix else "")
     if ov.size:
         verdict += f"; neighbourhood overlap between consecutive layers {f(ov.min(), 2)}–{f(ov.max(), 2)}"
+    jd = judged(r, v, **({} if layer is None else {"layer": layer}))
     return Section(
         "layers", "Intrinsic dimension per layer", v.status, "TwoNN first → last layer", key, verdict,
         explanation="The same estimators on every layer of a model, and χ, the share of each row's k = 10 nearest "
@@ -244,8 +234,7 @@ def run_layers(ctx: Context) -> Section:
         settings=f"{len(r.names)} layers, {r.n_used} rows, methods {', '.join(LAYER_METHODS)}, {LAYER_BOOT} bootstrap replicates ({id_layers_name()} defaults; k and the largest GRIDE order shrink below 66 rows)",
         tables=[Table("intrinsic-dimension estimators per layer", *map(list, r.estimator_table())),
                 Table("spectral (linear) measures per layer", *map(list, r.spectral_table()))],
-        images=[image(r, "ID per layer; overlap; spectral measures")], data=r.to_dict(),
-        **judged(r, v, **({} if layer is None else {"layer": layer})),
+        images=[image(r, "ID per layer; overlap; spectral measures")], data=r.to_dict(), **jd,
     )
 
 
@@ -259,8 +248,10 @@ def run_cosine(ctx: Context) -> Section:
     flagged = [f"{name} ({w.status})" for name, w in r.verdicts().items() if w.status != "ok"]
     verdict = v.reason + (f" ({v.fix})" if v.fix else "") + ("; also flagged: " + ", ".join(x for x in flagged if not v.reason.startswith(x.split(" (")[0] + ":")) if len(flagged) > 1 else "")
     a = r.anisotropy
+    jd = judged(r, v)
     return Section(
-        "cosine", "Cosine-similarity pitfalls", v.status, "mean cosine of random pairs", f"{f(a.mean_cosine)} (centred {f(a.centred_mean_cosine)})", verdict,
+        "cosine", "Cosine-similarity pitfalls", v.status,
+        *lead("mean cosine of random pairs", f"{f(a.mean_cosine)} (centred {f(a.centred_mean_cosine)})", jd, shown=("anisotropy",)), verdict,
         explanation="Seven checks of whether cosine similarity means what it seems to: anisotropy (a common offset makes "
                     "unrelated items look similar), IsoScore, rogue dimensions that dominate every cosine, norms, "
                     "hubness (a few rows are everyone's neighbour), the rescaling freedom of a factorisation, and what "
@@ -268,7 +259,7 @@ def run_cosine(ctx: Context) -> Section:
         reference="Steck et al. 2024; Ethayarajh 2019; Rudman et al. 2022 (IsoScore); Timkey & van Schijndel 2021; Radovanović et al. 2010; Mu & Viswanath 2018",
         settings=f"k = {r.k} neighbours on {r.neighbour_rows} rows; 20000 random pairs",
         tables=[table(r, "cosine diagnostics")], images=[image(r, "random-pair vs neighbour cosines; rogue dimensions; k-occurrence")],
-        notes=[f"fix — {line}" for line in r.fixes()], data=r.to_dict(), **judged(r, v),
+        notes=[f"fix — {line}" for line in r.fixes()], data=r.to_dict(), **jd,
     )
 
 
@@ -278,28 +269,31 @@ def needs_attr(ctx: Context) -> str | None:
 
 
 def run_rank(ctx: Context) -> Section:
-    from embgeo.rank.core import rank_axes
+    from embgeo.rank.core import DEFAULT_METHODS, rank_axes
 
     y = ctx.es.attribute(ctx.attr, numeric=True)
-    r = rank_axes(ctx.X, y, attribute=ctx.attr, n_bootstrap=RANK_BOOTSTRAP, n_random=RANK_RANDOM, repeats=RANK_REPEATS, seed=ctx.seed)
-    m = r.methods.get("regression")
-    rho = m.spearman if m is not None else float("nan")
-    v = r.verdict()  # the same verdict as `embgeo rank`
+    # `embgeo rank`'s defaults: its method set (DEFAULT_METHODS) and rank_axes' defaults for every other setting
+    r = rank_axes(ctx.es, y, attribute=ctx.attr, methods=DEFAULT_METHODS, seed=ctx.seed)
+    v = r.verdict()  # the same verdict as `embgeo rank`, decided by the best held-out linear axis
     status, verdict = v.status, v.reason + (f" ({v.fix})" if v.fix else "")
-    ci = m.spearman_ci if m is not None else None
-    key = f"{f(rho)}" + (f" [{f(ci[0])}, {f(ci[1])}]" if ci and ci[0] is not None else "")
-    notes = list(r.notes)
+    jd = judged(r, v)
+    axis = jd["decided"].get("method")  # the axis whose held-out ρ decided the verdict
+    key = decided_text(jd["decided"]) or "—"
+    d = rank_defaults()
     return Section(
-        "rank", f"Rank axis for '{ctx.attr}'", status, "held-out Spearman ρ (ridge axis)", key, verdict,
+        "rank", f"Rank axis for '{ctx.attr}'", status, f"held-out Spearman ρ ({axis} axis, which decided)" if axis else "held-out Spearman ρ",
+        key, verdict,
         explanation="Is the ordinal attribute a straight direction in the space? Axes are fitted on training folds (ridge "
-                    "regression, two extremes, few-shot) and scored on held-out rows by Spearman ρ; baselines are random "
-                    "directions (95th percentile of |ρ|), the best principal component, shuffled labels, and a kNN "
-                    "regression as a nonlinear ceiling. embgeo's rule: bad within the random band, warn below ρ = 0.5.",
+                    "regression, pairwise logistic, two extremes and top/bottom-q means, few-shot) and scored on held-out rows "
+                    "by Spearman ρ; baselines are random directions (95th percentile of |ρ|), the best principal component, "
+                    "shuffled labels, and kNN and MLP regressions as nonlinear ceilings. embgeo's rule (as `embgeo rank`): the "
+                    "best held-out linear axis decides, shown as the headline; bad within the random band, warn below ρ = 0.5.",
         reference="Sonthalia et al., On the rankability of visual embeddings",
-        settings=f"{r.n_used} rows with a value ({r.n_missing} missing); {r.n_folds}-fold CV; {RANK_BOOTSTRAP} bootstrap resamples; "
-                 f"{RANK_RANDOM} random directions; few-shot {RANK_REPEATS} draws per fold",
-        tables=[table(r, "rank axes")], images=[image(r, "projection vs attribute; few-shot curve; methods")], notes=notes,
-        data=r.to_dict(), **judged(r, v),
+        settings=f"{r.n_used} rows with a value ({r.n_missing} missing); methods {', '.join(DEFAULT_METHODS)} (embgeo rank's defaults); "
+                 f"{r.n_folds}-fold CV; {r.n_bootstrap} bootstrap resamples; {d['n_random']} random directions; "
+                 f"{d['n_shuffles']} label shuffles; few-shot {d['repeats']} draws per size and fold",
+        tables=[table(r, "rank axes")], images=[image(r, "projection vs attribute; few-shot curve; methods")], notes=list(r.notes),
+        data=r.to_dict(), **jd,
     )
 
 
@@ -403,6 +397,8 @@ def run_hierarchy(ctx: Context) -> Section:
         key_name, key = "MAP (Sala et al.), yours vs 2-D hyperbolic", f"{f(own.map_sala)} vs {f(sala)}"
     data["verdict"] = v.to_dict()
     status = v.status
+    jd = judged(scored, v)
+    key_name, key = lead(key_name, key, jd, shown=("map_sala",))
     if not te.is_tree:
         notes.append(f"the graph is not a tree: its BFS spanning tree ({te.n_tree_edges} of {te.n_graph_edges} edges) was embedded and scored against the whole graph")
     return Section(
@@ -426,7 +422,7 @@ def run_hierarchy(ctx: Context) -> Section:
                     f"δ sampled from {DELTA_QUADRUPLES} quadruples and {DELTA_SUBSETS} exact subsets (fewer than embgeo hyperbolic "
                     f"delta's {CLI_DELTA_QUADRUPLES} and {CLI_DELTA_SUBSETS})" if delta_exact is not None else "δ not computed"),
         tables=tables, images=[image(te, "the construction on the Poincaré disk; pair distortion", hierarchy=h, seed=ctx.seed)],
-        notes=notes, data=data, **judged(scored, v),
+        notes=notes, data=data, **jd,
         reduced=f"Gromov δ from {DELTA_QUADRUPLES} quadruples and {DELTA_SUBSETS} exact subsets (embgeo hyperbolic delta: "
                 f"{CLI_DELTA_QUADRUPLES} and {CLI_DELTA_SUBSETS}); δ is shown, not judged" if delta_exact is False else "",
     )
@@ -480,13 +476,14 @@ def run_reembed(ctx: Context) -> Section:
     v = r.verdict()  # the rule of `embgeo hyperbolic reembed`: MAP and distortion together
     verdict = v.reason  # the card names the deciding metric (decided_by)
     data = {**r.to_dict(), "verdict": v.to_dict(), "in_verdict": False}  # an answer about X's shape, not a defect: not in X's verdict
+    key_label, key = reembed_headline(h, e, v.decided_by)
     return Section(
-        "reembed", "Is the space tree-like? (hyperbolic re-embedding)", v.status, "MAP: ball vs plane", f"{f(h['map_sala'])} vs {f(e['map_sala'])}", verdict,
+        "reembed", "Is the space tree-like? (hyperbolic re-embedding)", v.status, key_label, key, verdict,
         explanation="The rows' k-nearest-neighbour graph gives geodesic distances along the data; h-MDS places them in the "
                     "Poincaré ball and classical MDS in the plane at the same dimension. If the ball keeps neighbours "
                     "(MAP) and distances (distortion) better, the data are more tree-like than flat at that scale. The rule is "
                     "`hyperbolic reembed`'s: ok when the ball wins on MAP or distortion and loses on neither (ties: MAP within 0.02, "
-                    "distortion within 5 %), bad when the plane does, warn otherwise; the card names the number that decided. "
+                    "distortion within 5 % or 1e-6), bad when the plane does, warn otherwise; the card names the number that decided. "
                     "It describes X's shape, so it stays out of the report's verdict on X.",
         reference="Sala et al. 2018 (h-MDS); Tenenbaum et al. 2000 (geodesic distances)",
         settings=(f"{sample_note(ctx.reembed_sample, n, ctx.seed, name='reembed_sample')}; "  # the one wording, its option
@@ -518,9 +515,11 @@ def run_compare(ctx: Context) -> Section:
                 join=ctx.cache.get("join"))
     v = r.verdict()  # the same rule as `embgeo compare`
     mk = r.get("mutual_knn", 10)
+    jd = judged(r, v)
     return Section(
-        "compare", "Same geometry as the second space?", v.status, "CKA / mutual kNN@10",
-        f"{f(r.value('cka_linear'))} / {f(mk.value if mk else None)}", v.reason + (f" ({v.fix})" if v.fix else ""),
+        "compare", "Same geometry as the second space?", v.status,
+        *lead("CKA / mutual kNN@10", f"{f(r.value('cka_linear'))} / {f(mk.value if mk else None)}", jd, shown=("cka_linear", "mutual_knn")),
+        v.reason + (f" ({v.fix})" if v.fix else ""),
         explanation="X against a second embedding of the same items (rows joined by id, or by row order when neither has ids): "
                     "linear CKA (biased and unbiased HSIC), the share of common 10 nearest neighbours, information imbalance "
                     "both ways (0 = one space's neighbours predict the other's, 1 = no information), the Procrustes residual "
@@ -529,7 +528,7 @@ def run_compare(ctx: Context) -> Section:
         reference="Kornblith et al. 2019 (CKA); Song et al. 2012 (unbiased HSIC); Huh et al. 2024 (mutual kNN); Glielmo et al. 2022 (information imbalance)",
         settings=f"{r.n_rows} rows, {r.metric}, {COMPARE_BOOT} bootstrap replicates and permutations",
         tables=[table(r, f"{r.x} vs {r.y}")], images=[Image("measures, intervals and null bands", figure_bytes(plot_compare_pair(r), fmt="png", dpi=90))],
-        notes=list(r.notes), data=r.to_dict(), **judged(r, v),
+        notes=list(r.notes), data=r.to_dict(), **jd,
     )
 
 
