@@ -27,7 +27,7 @@ class InfoResult(Result):
     duplicate_rows: int
     duplicate_groups: int
     has_ids: bool
-    repeated_ids: int  # rows whose id is the id of an earlier row (embgeo.io.common.id_key: '1' and '1.0' are one id)
+    repeated_ids: int  # rows whose id is the id of an earlier row (embgeo.io.common.id_key: text as written, stripped)
     label_columns: list
     examples: dict  # up to 10 row numbers of each kind of bad row (duplicates and repeated ids as "row=first")
 
@@ -87,7 +87,7 @@ def describe(es: EmbeddingSet) -> InfoResult:
     Duplicate rows are rows whose values equal an earlier row exactly
     (``duplicate_rows`` counts the extra copies, ``duplicate_groups`` the distinct
     repeated vectors). ``repeated_ids`` counts the rows whose id is the id of an
-    earlier row by :func:`embgeo.io.common.id_key` (``1`` and ``1.0`` are one id);
+    earlier row by :func:`embgeo.io.common.id_key` (text as written, stripped);
     ``examples["repeated_id"]`` shows them as ``row=first``. Runs block by block, so a
     memory-mapped file is never loaded whole.
     """

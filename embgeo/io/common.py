@@ -32,21 +32,37 @@ def check_numeric(arr: np.ndarray, what: str) -> None:
 _NUMBER_ID = re.compile(r"([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]{1,6}))?")
 
 
+#: an id written as a whole-number float (``3.0``: pandas after a NaN in an integer column): the integer's id
+WHOLE_FLOAT_ID = re.compile(r"([+-]?[0-9]+)\.0+")
+
+
 def id_key(text) -> str:
-    """The form in which two ids are compared: the one rule for id text, applied on every side of
-    every join (embeddings of any format, a labels table, both inputs of ``compare``/``gap``, the
-    per-layer files of a stack) and by every check for repeated ids.
+    """The form in which two ids are compared, on every side of every join (embeddings of any format,
+    a labels table, both inputs of ``compare``/``gap``, the per-layer files of a stack) and by every
+    check for repeated ids: the id's text with the spaces around it stripped (``' w1 '`` is ``'w1'``),
+    compared as written, case and all — ``01`` and ``1``, ``1.1`` and ``1.10``, ``1e3`` and ``1000``
+    are different ids, as text ids are (word vectors hold all of them).
 
-    - an id is its text with the spaces around it stripped (``' w1 '`` is ``'w1'``); text is
-      compared as written, case and all;
-    - an id whose text is a number (ASCII digits, one ``.``, an exponent; not ``inf``/``nan``) is
-      that number, written canonically: ``1``, ``1.0``, ``1.00``, ``+1``, ``01`` and ``1e0`` are the
-      id ``1``; ``1.50`` is ``1.5``; ``-0.0`` is ``0``. So the same cell text always joins with
-      itself, and an integer id joins with the same number written as a float (``3`` and ``3.0``,
-      e.g. a pandas column that went through float).
+    Numbers stored as numbers become text once, when they are read (:func:`ids_as_text`: ``3`` and
+    ``3.0`` are ``"3"``), and a cell of a CSV/TSV id column written as a whole-number float (``3.0``) is
+    the integer's id there (:func:`csv_id`), so an integer id joins the same number however a
+    file wrote it. Messages show ids as they were read, never their keys."""
+    return (text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)).strip()
 
-    The key is exact (decimal, never rounded through float): ``0.1`` and ``0.10000000149011612``
-    are different ids. Messages show ids as they were read, never their keys."""
+
+def csv_id(cell: str) -> str:
+    """The id of a CSV/TSV cell: its text stripped, and a whole-number float (``3.0``, ``3.00``) the
+    integer (``3``): a text file does not say that a column held numbers, and pandas writes an integer
+    id column as floats once it holds a missing value. Every reader of text tables applies it."""
+    s = cell.strip()
+    m = WHOLE_FLOAT_ID.fullmatch(s)
+    return m.group(1) if m else s
+
+
+def canonical_number(text) -> str:
+    """A number's text written canonically (for ids stored as numbers: :func:`ids_as_text`): ``1.0`` is
+    ``1``, ``1.50`` is ``1.5``, ``-0.0`` is ``0``, ``1e3`` is ``1000``; exact (decimal, never rounded
+    through float). Text that is not a plain number is returned stripped."""
     s = (text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)).strip()
     m = _NUMBER_ID.fullmatch(s)
     if m is None or not (m.group(2) or m.group(3)):
@@ -68,13 +84,14 @@ def id_key(text) -> str:
     return f"{sign}{digits[0]}{'.' + digits[1:] if len(digits) > 1 else ''}e{e + len(digits) - 1}"
 
 
+
 def id_keys(ids) -> list[str]:
     """:func:`id_key` of every id (``ids``: any sequence or array of ids)."""
     return [id_key(v) for v in (ids.tolist() if isinstance(ids, np.ndarray) else ids)]
 
 
 def repeated_ids(ids) -> list[tuple[int, int]]:
-    """``(first, row)`` for every row whose id (by :func:`id_key`: ``1`` and ``1.0`` are one id)
+    """``(first, row)`` for every row whose id (by :func:`id_key`)
     is the id of an earlier row ``first``; empty when the ids are unique."""
     seen: dict[str, int] = {}
     out = []
@@ -86,12 +103,12 @@ def repeated_ids(ids) -> list[tuple[int, int]]:
 
 
 def repeated_id_text(ids, first: int, row: int) -> str:
-    """``id '1' (rows 0 and 1)`` or, when the two are written differently, ``id '1' (row 0) and '1.0'
-    (row 1), the same number``: a repeated id (:func:`repeated_ids`) as read, for a message."""
+    """``id '1' (rows 0 and 1)``, or ``id 'a' (row 0) and ' a' (row 1), the same id`` when the spaces
+    around them differ: a repeated id (:func:`repeated_ids`) as read, for a message."""
     a, b = str(ids[first]), str(ids[row])
-    if a.strip() == b.strip():
+    if a == b:
         return f"id {a[:40]!r} (rows {first} and {row})"
-    return f"id {a[:40]!r} (row {first}) and {b[:40]!r} (row {row}), the same number"
+    return f"id {a[:40]!r} (row {first}) and {b[:40]!r} (row {row}), the same id"
 
 
 def _id_text(v) -> str:
@@ -102,13 +119,13 @@ def _id_text(v) -> str:
     if isinstance(v, (int, np.integer)):
         return str(int(v))
     if isinstance(v, (float, np.floating)):
-        return id_key(str(v))  # a number is written canonically: 3.0 → "3", -0.0 → "0", 1.5 → "1.5"
+        return canonical_number(str(v))  # a number is written canonically: 3.0 → "3", -0.0 → "0", 1.5 → "1.5"
     return str(v)
 
 
 def ids_as_text(values) -> np.ndarray:
     """Row ids of any dtype (int, float, bytes, str) as a str array: text as written (bytes decoded
-    as UTF-8), a number written canonically (:func:`id_key`): a whole-number float as the integer
+    as UTF-8), a number written canonically (:func:`canonical_number`): a whole-number float as the integer
     (``3.0`` → ``"3"``, ``-0.0`` → ``"0"``), any other float in its shortest form (``1.5``)."""
     return np.asarray([_id_text(v) for v in values], dtype=str)
 

@@ -18,10 +18,9 @@ The rule (the same as for ``--labels``, and for every command that pairs rows: `
 Each failure is one :class:`~embgeo.errors.EmbgeoError` naming the input (``source``) and the
 option that resolves it (``--join row-order``). Ids are compared by
 :func:`embgeo.io.common.id_key`, the one rule for id text on every side of every join: text as
-written (spaces around it stripped), a number by its value written canonically (``1``, ``1.0`` and
-``1e0`` are one id, whether an integer array, a float array or the text of a CSV cell held them);
-two rows of one input whose ids are one id by that rule are repeated ids. Messages show the ids
-as they were read.
+written, spaces around it stripped (numbers stored as numbers were written as text once, when read:
+``3`` and ``3.0`` are ``"3"``); two rows of one input whose ids are one id by that rule are repeated
+ids. Messages show the ids as they were read.
 
 :func:`row_orders` computes the order (an index array per input, ``None`` where an input is
 already in the common order); :func:`align_rows` applies it to the matrices and
@@ -186,7 +185,7 @@ def row_orders(sets, *, join=None, names=None) -> RowOrder:
     """The common order of the rows of ``sets`` (EmbeddingSets or arrays), without moving any data.
 
     ``join``: ``None``/``"id"`` (by id whenever the inputs carry ids) or ``"row-order"``.
-    Ids are compared by :func:`embgeo.io.common.id_key` (``3`` joins ``3.0``); the common order's
+    Ids are compared by :func:`embgeo.io.common.id_key` (text as written, stripped); the common order's
     ``ids`` are the first input's, as read.
     Raises :class:`EmbgeoError` on repeated ids (by that rule), ids missing from an input (with counts
     both ways and the first few), inputs of which only some carry ids (unless
@@ -220,7 +219,7 @@ def row_orders(sets, *, join=None, names=None) -> RowOrder:
                               source=name, hint=f"make the ids unique (or drop the repeated rows) before comparing, or pass {row_order_setting()} if the rows are in the same order")
     ref = ids[0]
     ref_list = ref.tolist()
-    keys = [id_keys(iv) for iv in ids]  # compared by id_key: 1, 1.0 and '1.0' are one id; shown as read
+    keys = [id_keys(iv) for iv in ids]  # compared by id_key; shown as read
     ref_set = set(keys[0])
     for name, iv, kv in zip(names[1:], ids[1:], keys[1:]):
         other = set(kv)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from embgeo.errors import EmbgeoError, either, param, setting
-from embgeo.io.common import id_key, id_keys, not_utf8, repeated_id_text, repeated_ids, where_ids
+from embgeo.io.common import csv_id, id_keys, not_utf8, repeated_id_text, repeated_ids, where_ids
 from embgeo.io.join import row_order_setting
 from embgeo.io.model import EmbeddingSet, dimension_columns
 from embgeo.io.text import INDEX_NAMES, cell_kind, column_array
@@ -176,11 +176,11 @@ def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None
       per-layer file: ``provenance["layer_dimensions"]``, as :func:`embgeo.io.load_layers` records it).
 
     Ids are compared by :func:`embgeo.io.common.id_key`, the one rule for id text on both sides:
-    text as written (spaces around it stripped), a number by its value written canonically, so the
-    same cell text always joins (``1.0`` in the embeddings' CSV joins ``1.0`` in the labels file) and
-    ``3`` joins ``3.0``. Ids that are one id by that rule on two rows are repeated: two rows of the
-    table with one id, or (for a join by id) two embedding rows with one id — a label row cannot go to
-    both — are errors naming the id, its two lines or rows, and the fix. Messages show ids as read.
+    text as written (spaces around it stripped; a cell written as a whole-number float, ``3.0``, is
+    the integer's id ``3``, as in every reader of text tables). Ids that are one id by that rule on
+    two rows are repeated: two rows of the table with one id, or (for a join by id) two embedding rows
+    with one id — a label row cannot go to both — are errors naming the id, its two lines or rows, and
+    the fix. Messages show ids as read.
 
     ``provenance["labels_join"]`` records ``"id"``, ``"row number"`` or ``"row order"``.
     """
@@ -194,7 +194,7 @@ def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None
     key = id_col if id_col is not None else ("id" if "id" in header else None)
     if key is None and join != "row-order":
         j = next((j for j, h in enumerate(header) if is_index_name(h)), None)
-        in_order = j is not None and es.ids is None and [id_key(r[j]) if j < len(r) else "" for r in rows] == [str(i) for i in range(len(rows))]
+        in_order = j is not None and es.ids is None and [csv_id(r[j]) if j < len(r) else "" for r in rows] == [str(i) for i in range(len(rows))]
         if j is not None and not in_order:  # (0 … n−1 in file order over id-less rows: both joins agree, nothing to guess)
             name = header[j]
             named = either(setting("id_col", name), f"--labels-id-col {name!r}")
@@ -202,7 +202,7 @@ def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None
                               "whether the rows join on it or by row order", source=src,
                               hint=f"pass {named} to join on it, or {row_order_setting()} if the rows are in the same order as the embeddings")
     cols = list(zip(*rows))
-    table_ids = [c.strip() for c in cols[header.index(key)]] if key is not None else None
+    table_ids = [csv_id(c) for c in cols[header.index(key)]] if key is not None else None  # '3.0' is the id '3', as in every text reader
     n = es.n_samples
     if join == "row-order" or (join is None and es.ids is None and key is None):
         if len(rows) != n:
@@ -227,10 +227,10 @@ def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None
         if rep:
             a, b = rep[0]
             what = (f"id '{table_ids[a]}' appears twice (lines {lines[a]} and {lines[b]})" if table_ids[a] == table_ids[b]
-                    else f"id '{table_ids[a]}' (line {lines[a]}) and '{table_ids[b]}' (line {lines[b]}) are the same number, so the id appears twice")
+                    else f"id '{table_ids[a]}' (line {lines[a]}) and '{table_ids[b]}' (line {lines[b]}) are the same id, so it appears twice")
             raise EmbgeoError(f"{what}{f' ({len(rep)} repeated ids in all)' if len(rep) > 1 else ''}", source=src,
                               hint=f"ids must be unique: keep one row per id (remove line {lines[b]} or merge it into line {lines[a]})")
-        keys = id_keys(table_ids)  # compared by id_key: '1', '1.0' and '1e0' are one id; shown as read
+        keys = id_keys(table_ids)  # compared by id_key (text as written, stripped); shown as read
         pos = {k: i for i, k in enumerate(keys)}
         if es.ids is None:
             if sorted(pos) != sorted(str(i) for i in range(n)):
