@@ -180,5 +180,7 @@ def metadata_column_error(header: list[str], sample, j: int, codes: list[int], i
         "or an embedding dimension? embgeo does not guess which",
         hint=f"{ids}to keep it as an attribute, move it to a "
              + either("labels file (embgeo.io.join_labels(X, FILE))", "--labels file")
+             + f" (pandas: df[[{id_col or 'id'!r}, {name!r}]].to_csv('labels.csv', index=False); "
+               f"df.drop(columns=[{name!r}]).to_csv('vectors.csv', index=False))"
              + f"; to read it as a dimension, write its values as floats (e.g. {vals[0] if vals else '3'}.0)",
     )
