@@ -220,3 +220,19 @@ def test_a_non_breaking_space_is_a_word(tmp_path, run_cli):
     # a word holding a non-breaking space (u00a0) is one word, as in GloVe 840B
     (tmp_path / "nb2.txt").write_text("new\u00a0york 0.1 0.2\nb 0.3 0.4\n")
     assert load(tmp_path / "nb2.txt").ids.tolist() == ["new\u00a0york", "b"]
+
+
+def test_pandas_text_index_is_the_ids_and_an_index_beside_an_id_column_is_dropped(tmp_path):
+    """``pd.DataFrame(X, index=words).to_csv()`` (an unnamed text index) gives the ids; ``df.to_csv()`` of a frame with an
+    ``id`` column writes pandas' index first, with an empty name: its old row labels, neither ids nor a dimension."""
+    pd.DataFrame(X, index=WORDS).to_csv(tmp_path / "tidx.csv")
+    es = load(tmp_path / "tidx.csv")
+    assert es.matrix.shape == (30, 4) and es.ids.tolist() == WORDS and not es.attributes
+    np.testing.assert_allclose(es.matrix, X, rtol=1e-6)
+    df = pd.DataFrame(X, columns=["e0", "e1", "e2", "e3"])
+    df.insert(0, "id", IDS)
+    df.iloc[::2].to_csv(tmp_path / "idplus.csv")  # index 0, 2, 4, … beside the id column
+    es = load(tmp_path / "idplus.csv")
+    assert es.matrix.shape == (15, 4) and es.ids.tolist() == IDS[::2] and not es.attributes
+    np.testing.assert_allclose(es.matrix, X[::2], rtol=1e-6)
+    assert load(tmp_path / "idplus.csv", id_col="id").ids.tolist() == IDS[::2]

@@ -434,15 +434,21 @@ def _read_delimited(path, key, id_col, delimiter, bad_cells, dtype) -> Embedding
         for line, r in sample:
             if len(r) != width:
                 raise _ragged(line, r, width, path)
+        # pandas' unnamed index column (df.to_csv() writes it first, with an empty name): integers or text, one per row
+        first = [r[0].strip() for _, r in sample] if has_header and header[0] == "" else []
+        pandas_index = bool(first) and all(first) and len(set(first)) == len(first) and (
+            all(_UINT.fullmatch(v) for v in first) or any(cell_kind(v) == "text" for v in first))
         if id_col is None and has_header:
             # a column named "id", or pandas' unnamed index column, holds row ids, not a dimension
             if "id" in pos:
                 id_col = "id"
-            elif header[0] == "" and all(_UINT.fullmatch(r[0].strip()) for _, r in sample):
+            elif pandas_index:
                 id_col = ""
         if id_col is not None and id_col not in pos:
             raise EmbgeoError(f"no id column '{id_col}' (columns: {', '.join(header[:12])})", hint=f"pass {param('id_col')} with a column name from the header")
         skip = {pos[id_col]} if id_col is not None else set()
+        if pandas_index and id_col not in (None, ""):  # the index pandas wrote beside the named id column: its old row labels, not data
+            skip.add(0)
         num, lst, lab, empty, comma = _column_kinds(header, sample, skip)
         if key is not None:
             _check_key(key, path.name, header, pos, sample, num, lst, delimiter)
