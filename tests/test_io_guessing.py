@@ -87,10 +87,17 @@ def test_an_index_column_is_never_a_dimension(tmp_path, run_cli, name):
     assert doc["n_rows"] == 3 and doc["n_dims"] == 2 and doc["has_ids"] is True
 
 
-def test_an_unnamed_index_beside_another_id_column_is_refused(tmp_path, run_cli):
+def test_an_unnamed_index_beside_another_id_column_is_dropped(tmp_path, run_cli):
+    """``df.to_csv()`` of a frame with an ``id`` column: pandas' index (empty name, unique integers) is its old row labels."""
     p = tmp_path / "e.csv"
     p.write_text(",id,a,b\n0,x,0.5,0.1\n1,y,0.2,0.3\n2,z,0.4,0.6\n")
-    refused(run_cli, [p, "--id-col", "id"], "column 1 (no name in the header)", "drop the column")
+    for extra in ([], ["--id-col", "id"]):
+        doc = info(run_cli, [p, *extra])
+        assert doc["n_rows"] == 3 and doc["n_dims"] == 2 and doc["has_ids"] and doc["label_columns"] == []
+    # an unnamed integer column that is not pandas' index (repeated values) is still refused, never a dimension
+    q = tmp_path / "r.csv"
+    q.write_text(",id,a,b\n" + "".join(f"{i % 3},x{i},0.{i}5,0.{i}1\n" for i in range(8)))
+    refused(run_cli, [q, "--id-col", "id"], "column 1 (no name in the header)", "drop the column")
 
 
 def test_ordinary_integer_columns_stay_dimensions(tmp_path, run_cli):
