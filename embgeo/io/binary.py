@@ -15,7 +15,7 @@ import numpy as np
 
 from embgeo.errors import EmbgeoError, param, setting
 from embgeo.io.common import (PREFERRED_KEYS, auto_key, check_numeric, id_array, id_names, is_id_name, no_key, one_id_set, picked_key,
-                              refuse_unnamed_ids, short_error)
+                              short_error, unnamed_id_candidates, with_id_candidates)
 from embgeo.io.model import EmbeddingSet
 
 _NPY_MAGIC = b"\x93NUMPY"
@@ -172,9 +172,10 @@ def read_npz(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingS
                 raise stack_ids_error(f"array '{ik}' has shape {cand.shape}", f"'{key}'", arr.shape, fix, cand.shape, rows_first=stack == "rows-first")
             if meant and arr.ndim == 2:  # meant as ids, but they do not fit: never drop them silently
                 raise EmbgeoError(f"array '{ik}' has shape {cand.shape} but '{key}' has {rows} rows", hint=fix)
-        if not found and (stack or arr.ndim == 2):  # 1-D unique integers or text under another name (tokens, arr_1): the row ids or not?
-            refuse_unnamed_ids(_npz_vectors(zf, [k for k in names if k != key and not is_id_name(k)], rows), rows)
-        return stack_or_set(arr, one_id_set(found), stack, {"keys": names, **picked})
+        cands = []  # 1-D unique integers or text under another name (tokens, arr_1): not read as ids; a join asks about them
+        if not found and (stack or arr.ndim == 2):
+            cands = unnamed_id_candidates(_npz_vectors(zf, [k for k in names if k != key and not is_id_name(k)], rows), rows)
+        return stack_or_set(arr, one_id_set(found), stack, with_id_candidates({"keys": names, **picked}, cands))
 
 
 def _npz_vectors(zf, names: list[str], rows: int):
@@ -327,8 +328,8 @@ def read_safetensors(path: Path, *, key=None, id_col=None, allow_3d=False) -> Em
         arr = bf16_to_float32(arr)
     stack = allow_3d if allow_3d and len(shape) == 3 else False  # a layer stack L×n×d: the ids belong to the n rows (axis 1)
     arr = layers_first(arr, allow_3d)
-    ids = _st_ids(path, header, meta, key, tuple(arr.shape), 8 + hlen, stack) if len(shape) == 2 or stack else None
-    return stack_or_set(arr, ids, stack, prov)
+    ids, cands = _st_ids(path, header, meta, key, tuple(arr.shape), 8 + hlen, stack) if len(shape) == 2 or stack else (None, [])
+    return stack_or_set(arr, ids, stack, with_id_candidates(prov, cands))
 
 
 #: safetensors dtypes an id tensor may have (integers or floats; the one id rule of id_array applies)
@@ -371,10 +372,12 @@ def _st_ids(path: Path, header: dict, meta, key: str, shape: tuple, data_start: 
                 raise EmbgeoError(f"{what} has dtype {dt}; ids in a safetensors file are integers",
                                   hint=f"save the ids as an integer tensor '{ik}', or as text in the metadata: metadata={{'ids': json.dumps(ids)}}")
             raise misfit(what, got, f"save one id per row (a 1-D tensor '{ik}' of length {rows})")
-    if not found:  # a 1-D integer tensor of unique values under another name (tokens): the row ids or not? never guessed
-        refuse_unnamed_ids(((f"tensor '{k}'", k, _st_read(path, header[k], data_start)) for k in sorted(header) if k != key and not is_id_name(k)
-                            and header[k]["shape"] == [rows] and header[k]["dtype"][0] in "IU" and header[k]["dtype"] in _ST_ID_DTYPES), rows)
-    return one_id_set(found)  # the metadata and the tensors: several that differ are a question, never the first
+    cands = []  # a 1-D integer tensor of unique values under another name (tokens): not read as ids; a join asks about it
+    if not found:
+        cands = unnamed_id_candidates(((f"tensor '{k}'", k, _st_read(path, header[k], data_start)) for k in sorted(header)
+                                       if k != key and not is_id_name(k)
+                                       and header[k]["shape"] == [rows] and header[k]["dtype"][0] in "IU" and header[k]["dtype"] in _ST_ID_DTYPES), rows)
+    return one_id_set(found), cands  # the metadata and the tensors: several that differ are a question, never the first
 
 
 def _st_read(path: Path, info: dict, data_start: int) -> np.ndarray:
@@ -478,8 +481,8 @@ def read_pt(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSe
     matrix = obj.detach().resolve_conj().resolve_neg().numpy()
     stack = allow_3d if allow_3d and matrix.ndim == 3 else False  # a layer stack L×n×d: the ids belong to the n rows (axis 1)
     matrix = layers_first(matrix, allow_3d)
-    ids = _pt_ids(ids_from, key, matrix, stack) if ids_from is not None else None
-    return stack_or_set(matrix, ids, stack, {"dtype": stored, **picked})
+    ids, cands = _pt_ids(ids_from, key, matrix, stack) if ids_from is not None else (None, [])
+    return stack_or_set(matrix, ids, stack, with_id_candidates({"dtype": stored, **picked}, cands))
 
 
 def _pt_ids(obj: dict, key, matrix: np.ndarray, stack: bool = False):
@@ -508,10 +511,11 @@ def _pt_ids(obj: dict, key, matrix: np.ndarray, stack: bool = False):
             raise stack_ids_error(f"'{ik}' {got}", f"'{key}'", matrix.shape, fix, None if isinstance(shape, str) else shape, rows_first=stack == "rows-first")
         if ik.lower() in ("ids", "id") and matrix.ndim == 2:  # meant as ids, but they do not fit: never drop them silently
             raise EmbgeoError(f"'{ik}' {got} but '{key}' has {rows} rows", hint=fix)
-    if not found and (stack or matrix.ndim == 2):  # 1-D unique integers or text under another name (tokens): the row ids or not?
-        refuse_unnamed_ids(((f"entry '{k}'", k, vec) for k, v in obj.items()
-                            if k != key and not is_id_name(k) and (vec := _pt_vector(v, rows)) is not None), rows)
-    return one_id_set(found)
+    cands = []  # 1-D unique integers or text under another name (tokens): not read as ids; a join asks about them
+    if not found and (stack or matrix.ndim == 2):
+        cands = unnamed_id_candidates(((f"entry '{k}'", k, vec) for k, v in obj.items()
+                                       if k != key and not is_id_name(k) and (vec := _pt_vector(v, rows)) is not None), rows)
+    return one_id_set(found), cands
 
 
 def _pt_vector(v, rows: int):

@@ -15,7 +15,8 @@ import numpy as np
 from embgeo.errors import EmbgeoError, param, require
 from embgeo.io.binary import layers_first, stack_ids_error, stack_or_set
 from embgeo.io.common import (PREFERRED_KEYS, auto_key, hdf5_id_keys, hdf5_unnamed_ids, id_array, id_named_column_error, index_column_error,
-                               index_like_columns, is_id_name, is_plain_number, named_like_ids, picked_key, short_error, use_id_col)
+                               index_like_columns, is_id_name, is_plain_number, named_like_ids, picked_key, short_error, use_id_col,
+                               with_id_candidates)
 from embgeo.io.model import EmbeddingSet
 from embgeo.io.text import column_array
 from embgeo.validation import dtype_hint
@@ -211,9 +212,10 @@ def read_hdf5(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedding
                                       rows_first=stack == "rows-first")
             if meant and arr.ndim == 2 and (cand.ndim != 1 or len(cand) != rows):  # meant as ids, but they do not fit: never drop them silently
                 raise EmbgeoError(f"dataset '/{ik}' has shape {cand.shape} but '/{key}' has {rows} rows", hint=fix)
-        if ids is None and (stack or arr.ndim == 2):  # 1-D unique integers or text beside the matrix: the row ids or not? never guessed
-            hdf5_unnamed_ids(f, datasets, key, rows)
-    return stack_or_set(arr, ids, stack, {"keys": datasets, **picked})
+        cands = []  # 1-D unique integers or text beside the matrix: not read as ids; a join asks about them
+        if ids is None and (stack or arr.ndim == 2):
+            cands = hdf5_unnamed_ids(f, datasets, key, rows)
+    return stack_or_set(arr, ids, stack, with_id_candidates({"keys": datasets, **picked}, cands))
 
 
 def _describe(ds) -> str:
@@ -286,14 +288,15 @@ def _decimal_as_float(col, pa):
 
 
 def _refuse_numbers_as_text(name: str, values: list, path: Path) -> None:
-    """A text column of a parquet file whose dimensions are its numeric columns, holding numbers in at least
-    half of its cells (the share that makes a CSV column numeric): a dimension stored as text, or a label
-    column of numeric codes? Never guessed (a CSV would read it as a dimension, a typed file as a label)."""
-    cells = [v for v in values if v is not None and str(v).strip()]
-    numbers = sum(is_plain_number(str(v).strip()) for v in cells)
-    if cells and 2 * numbers >= len(cells):
-        raise EmbgeoError(f"column '{name}' stores numbers as text ({numbers} of its {len(cells)} values are numbers, e.g. "
-                          f"{str(cells[0])[:20]!r}): a dimension or a label column? embgeo does not guess", source=str(path),
+    """A text column of a parquet file whose dimensions are its numeric columns, holding fractions (numbers
+    that are not whole: ``0.123``, ``1e-3``) in at least half of its cells: a dimension stored as text, or a
+    label? Never guessed. Whole numbers as text (zip codes ``02139``, codes ``0``/``1``, ``00042``) are labels:
+    parquet is typed, and a string column is text its writer chose."""
+    cells = [str(v).strip() for v in values if v is not None and str(v).strip()]
+    fractions = [c for c in cells if is_plain_number(c) and not c.lstrip("+-").isdigit()]
+    if cells and 2 * len(fractions) >= len(cells):
+        raise EmbgeoError(f"column '{name}' stores numbers as text ({len(fractions)} of its {len(cells)} values are fractions, e.g. "
+                          f"{fractions[0][:20]!r}): a dimension or a label column? embgeo does not guess", source=str(path),
                           hint="write it as a float column to read it as a dimension; to keep it as a label, store the vectors "
                                f"as one list column and read it as {path.name}:COLUMN")
 
@@ -322,9 +325,35 @@ def _pandas_index(schema, names: list[str]) -> list[str]:
     return [c for c in cols if isinstance(c, str) and c in names] if isinstance(cols, list) else []
 
 
-def _which_ids(cands: list[str], index_cols: list[str]) -> EmbgeoError:
+def _pandas_range_index(schema, n: int) -> tuple[str, np.ndarray] | None:
+    """A named pandas RangeIndex (``set_index('id')`` over ids 1 … n in pandas 3) kept in the metadata only
+    (no column): its name and values, when it is the whole index and spans the ``n`` rows. An unnamed one is
+    the default row numbering: None."""
+    try:
+        meta = schema.pandas_metadata or {}
+    except Exception:  # noqa: BLE001 - unreadable pandas metadata: no index is known
+        return None
+    cols = meta.get("index_columns", []) if isinstance(meta, dict) else []
+    if not isinstance(cols, list) or len(cols) != 1 or not isinstance(cols[0], dict) or cols[0].get("kind") != "range":
+        return None
+    r, name = cols[0], cols[0].get("name")
+    try:
+        values = np.arange(int(r["start"]), int(r["stop"]), int(r.get("step", 1)), dtype=np.int64)
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None
+    return (name, values) if isinstance(name, str) and name and values.size == n else None
+
+
+def _auto_index(c: str) -> bool:
+    """Is ``c`` an unnamed pandas index stored as a column (``__index_level_0__``): the old row positions of the frame?"""
+    return c.startswith("__index_level_") and c.endswith("__")
+
+
+def _which_ids(cands: list[str], index_cols: list[str], range_name: str | None = None) -> EmbgeoError:
     """Several columns that could be the row ids (a pandas index and an ``id`` column, or the levels of a MultiIndex)."""
     named = ", ".join(f"the pandas index column {c!r}" if c in index_cols else f"column {c!r}" for c in cands)
+    if range_name is not None:
+        named += f", the pandas index {range_name!r} (a RangeIndex kept in the metadata)"
     return EmbgeoError(f"holds several columns that could be the row ids ({named}); embgeo does not guess which one",
                        hint="pass " + " or ".join(use_id_col(c) for c in cands[:3]) + "; the others are not read as dimensions")
 
@@ -349,10 +378,16 @@ def read_parquet(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedd
         raise EmbgeoError(f"no id column '{id_col}' (columns: {', '.join(names[:12])})", hint=f"pass {param('id_col')} with a column name from the file")
     index_cols = _pandas_index(schema, names)  # the pandas index stored as a column: the row ids, never a dimension
     not_dims = set(index_cols) | ({"id"} if index_cols and "id" in names and key != "id" else set())
+    has_id = id_col is not None or ("id" in names and key != "id")
+    # an unnamed index (__index_level_0__: the old row positions of a filtered frame) beside an id column: dropped, no question
+    index_cols = [c for c in index_cols if not (has_id and _auto_index(c) and c != id_col)]
+    ranged = _pandas_range_index(schema, n) if id_col is None else None
+    if ranged is not None and ranged[0] in names:
+        ranged = None
     if id_col is None:
         cands = [c for c in index_cols if c != key] + (["id"] if "id" in names and key != "id" and "id" not in index_cols else [])
-        if len(cands) > 1:
-            raise _which_ids(cands, index_cols)
+        if len(cands) > 1 or (cands and ranged is not None):
+            raise _which_ids(cands, index_cols, ranged[0] if ranged is not None else None)
         id_col = cands[0] if cands else None
     is_list = lambda t: pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t)  # noqa: E731
     # a decimal column is numbers (read as float64); a text column of numbers is refused below (never a silent label)
@@ -434,4 +469,6 @@ def read_parquet(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedd
             _refuse_numbers_as_text(c, [None if v is None else _text(v) for v in vals], path)
         attributes[c] = column_array([_text(v) for v in vals])
     ids = id_array(table.column(id_col).to_pylist(), f"column '{id_col}'") if id_col else None
+    if ids is None and ranged is not None:  # a named RangeIndex: the ids, from its start, stop and step
+        ids = id_array(ranged[1].tolist(), f"the pandas index {ranged[0]!r}")
     return EmbeddingSet(matrix=matrix, ids=ids, attributes=attributes, provenance={"columns": names})

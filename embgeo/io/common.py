@@ -253,16 +253,28 @@ def may_be_ids(values, rows: int) -> bool:
     return arr.dtype.kind in "iuSU" and np.unique(arr).size == rows
 
 
-def refuse_unnamed_ids(arrays, rows: int) -> None:
-    """Refuse the first of ``arrays`` (``(what, name, values)``: the 1-D arrays saved beside a matrix
-    of ``rows`` rows that has no id array) that :func:`may_be_ids`: read or not, it would be a guess
-    (the rows joined by file order while the ids lie beside them, or a column of tokens taken for ids)."""
-    for what, name, values in arrays:
-        if may_be_ids(values, rows):
-            kind = "integers" if np.asarray(values).dtype.kind in "iu" else "strings"
-            raise EmbgeoError(f"{what} holds {rows} different {kind}, one per row of the matrix: is it the row ids or not? "
-                              "embgeo reads row ids only from an array named 'ids' and does not guess",
-                              hint=f"if it holds the row ids, rename it to 'ids'; otherwise remove it or save it apart from the matrix")
+def unnamed_id_candidates(arrays, rows: int) -> list[str]:
+    """The names (``what``: e.g. ``array 'texts'``) of those of ``arrays`` (``(what, name, values)``: the
+    1-D arrays saved beside a matrix of ``rows`` rows that has no id array) that :func:`may_be_ids`.
+    They are not read as ids (embgeo reads ids only from an array named like :data:`ID_KEYS`), and
+    reading the file is no guess; a reader records them as ``provenance["id_candidates"]`` and a join
+    of rows (:func:`embgeo.io.join.row_orders`, :func:`embgeo.io.labels.join_labels`), where they
+    would decide the result, asks (:func:`id_candidates`)."""
+    return [what for what, _name, values in arrays if may_be_ids(values, rows)]
+
+
+def id_candidates(es) -> list[str]:
+    """The id candidates a reader recorded for ``es`` (:func:`unnamed_id_candidates`), when it has no ids."""
+    if getattr(es, "ids", None) is not None:
+        return []
+    prov = getattr(es, "provenance", None)
+    return list((prov or {}).get("id_candidates") or []) if isinstance(prov, dict) else []
+
+
+def with_id_candidates(provenance: dict, candidates) -> dict:
+    """``provenance`` with ``"id_candidates"`` set when ``candidates`` is not empty."""
+    candidates = list(candidates or [])
+    return {**provenance, "id_candidates": candidates} if candidates else provenance
 
 
 def hdf5_id_keys(f, datasets, key: str, rows: int) -> list[str]:
@@ -287,8 +299,8 @@ def hdf5_id_keys(f, datasets, key: str, rows: int) -> list[str]:
     return paths
 
 
-def hdf5_unnamed_ids(f, datasets, key: str, rows: int) -> None:
-    """:func:`refuse_unnamed_ids` for the 1-D datasets in the matrix's group and at the root of an HDF5 file."""
+def hdf5_unnamed_ids(f, datasets, key: str, rows: int) -> list[str]:
+    """:func:`unnamed_id_candidates` for the 1-D datasets in the matrix's group and at the root of an HDF5 file."""
     group = key.strip("/").rpartition("/")[0]
     near = [d for d in datasets if d.rpartition("/")[0] in (group, "") and d != key.strip("/") and not is_id_name(d.rpartition("/")[2])]
     arrays = []
@@ -296,7 +308,7 @@ def hdf5_unnamed_ids(f, datasets, key: str, rows: int) -> None:
         cand = f[d]
         if cand.ndim == 1 and len(cand) == rows and cand.dtype.kind in "iuSO" and not cand.is_virtual and not cand.external:
             arrays.append((f"dataset '/{d}'", d, cand[()]))
-    refuse_unnamed_ids(arrays, rows)
+    return unnamed_id_candidates(arrays, rows)
 
 
 #: a numeric column holding each of 0 … n−1 (or 1 … n) exactly once over at least this many rows is

@@ -33,10 +33,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from embgeo.errors import EmbgeoError, either, setting
-from embgeo.io.common import id_keys, ids_as_text, repeated_id_text, repeated_ids, where_ids
+from embgeo.io.common import id_candidates, id_keys, ids_as_text, repeated_id_text, repeated_ids, where_ids
 
-__all__ = ["JOINS", "Aligned", "RowOrder", "check_join", "check_key_columns", "row_orders", "align_rows", "align_sets", "input_ids",
-           "input_name"]
+__all__ = ["JOINS", "Aligned", "RowOrder", "check_join", "check_id_candidates", "check_key_columns", "row_orders", "align_rows",
+           "align_sets", "input_ids", "input_name"]
 
 #: the values of ``join`` (``None`` means ``"id"``: by id whenever the inputs carry ids)
 JOINS = ("id", "row-order")
@@ -133,6 +133,20 @@ def _headerless(s) -> bool:
     return bool(cols) and list(cols) == [f"c{i}" for i in range(len(cols))]
 
 
+def check_id_candidates(s, name: str) -> None:
+    """Refuse a join of the rows of ``s`` (named ``name``) with other rows when ``s`` has no ids but its
+    reader recorded id candidates (``provenance["id_candidates"]``: a 1-D array of unique text or
+    integers beside the matrix, e.g. ``array 'tokens'``): whether the rows join on it or by row order
+    is not known, and the two give different results. Callers skip this for ``join="row-order"``."""
+    cands = id_candidates(s)
+    if not cands:
+        return
+    what = cands[0] + (f" (and {', '.join(cands[1:])})" if len(cands) > 1 else "")
+    raise EmbgeoError(f"has no row ids, but {what} holds a different value for each row; embgeo reads row ids only from an array "
+                      "named 'ids', so it is not known whether the rows join on it or by row order", source=name,
+                      hint=f"rename it to 'ids' if it holds the row ids, or pass {row_order_setting()} if the rows are in the same order")
+
+
 def check_key_columns(sets, *, join=None, names=None) -> None:
     """Refuse a join by row order that a key column contradicts: when no input carries ids (and
     ``join`` is not ``"row-order"``) but every input holds a text attribute column of unique values,
@@ -197,6 +211,10 @@ def row_orders(sets, *, join=None, names=None) -> RowOrder:
     names = list(names) if names is not None else [input_name(s, i) for i, s in enumerate(sets)]
     ids = [input_ids(s) for s in sets]
     join = check_join(join)
+    if join != "row-order" and len(sets) > 1:  # an array beside the matrix that may hold the ids: by id or by row order? asked
+        for name, s, iv in zip(names, sets, ids):
+            if iv is None:
+                check_id_candidates(s, name)
     have = [i is not None for i in ids]
     if join == "row-order" or not any(have):
         if join != "row-order":

@@ -10,7 +10,7 @@ import numpy as np
 
 from embgeo.errors import EmbgeoError, either, param, setting
 from embgeo.io.common import csv_id, id_keys, not_utf8, repeated_id_text, repeated_ids, where_ids
-from embgeo.io.join import row_order_setting
+from embgeo.io.join import check_id_candidates, row_order_setting
 from embgeo.io.model import EmbeddingSet, dimension_columns
 from embgeo.io.text import INDEX_NAMES, cell_kind, column_array
 
@@ -192,6 +192,8 @@ def join_labels(es: EmbeddingSet, labels_path: str | Path, *, id_col: str | None
     if id_col is not None and id_col not in header:
         raise EmbgeoError(f"no id column '{id_col}' (columns: {', '.join(header[:12])})", source=src, hint=f"pass {_labels_id()} with a column of the labels file")
     key = id_col if id_col is not None else ("id" if "id" in header else None)
+    if key is not None and es.ids is None and join != "row-order":  # a join by row number, while an array beside the matrix may hold the ids
+        check_id_candidates(es, str(es.source))
     if key is None and join != "row-order":
         j = next((j for j, h in enumerate(header) if is_index_name(h)), None)
         in_order = j is not None and es.ids is None and [csv_id(r[j]) if j < len(r) else "" for r in rows] == [str(i) for i in range(len(rows))]
