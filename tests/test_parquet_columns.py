@@ -79,3 +79,20 @@ def test_whole_numbers_as_text_stay_label_columns(files, run_cli, name, columns)
     if name == "zip":  # attributes, never dimensions (their cells are read as a labels column is)
         assert len(es.attributes["zip"]) == 30 and len(es.attributes["doc_id"]) == 30
     assert run_cli(["info", d / f"{name}.parquet"]).code == 0
+
+
+def test_an_integer_column_among_float_columns_is_a_question(tmp_path, run_cli):
+    """A typed integer column (a class label, a year) beside float dimensions is refused, as in CSV; all-integer (quantized) files read."""
+    import pandas as pd
+
+    from embgeo.io import load
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(50, 4)), columns=[f"e{i}" for i in range(4)])
+    df.insert(0, "label", rng.integers(0, 3, 50))
+    df.to_parquet(tmp_path / "pl.parquet")
+    one_line(run_cli(["info", tmp_path / "pl.parquet"]), "column 'label' is an integer column while 4 other columns are floats",
+             "--id-col 'label'", "store it as float")
+    pd.DataFrame(rng.integers(-128, 128, (50, 8)).astype("int8"), columns=[f"q{i}" for i in range(8)]).to_parquet(tmp_path / "q.parquet")
+    es = load(tmp_path / "q.parquet")
+    assert es.matrix.shape == (50, 8)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError, param, require
+from embgeo.errors import EmbgeoError, either, param, require
 from embgeo.io.binary import layers_first, stack_ids_error, stack_or_set
 from embgeo.io.common import (PREFERRED_KEYS, auto_key, hdf5_id_keys, hdf5_unnamed_ids, id_array, id_named_column_error, index_column_error,
                                index_like_columns, is_id_name, is_plain_number, named_like_ids, picked_key, short_error, use_id_col,
@@ -459,6 +459,16 @@ def read_parquet(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedd
     if num_cols and key is None:  # a column holding 0 … n−1 (or 1 … n) once each is a row index or a dimension: never guessed
         for j, start in index_like_columns(matrix):
             raise index_column_error(f"'{num_cols[j]}'", num_cols[j], start, n, id_col=id_col)
+        floats = [c for c in num_cols if pa.types.is_floating(schema.field(c).type) or pa.types.is_decimal(schema.field(c).type)]
+        ints = [c for c in num_cols if pa.types.is_integer(schema.field(c).type)]
+        if floats and ints:  # an integer column among float columns (a label, a year): a dimension? never guessed, as in CSV
+            c = ints[0]
+            raise EmbgeoError(f"column '{c}' is an integer column{f' (so are {len(ints) - 1} more)' if len(ints) > 1 else ''} while "
+                              f"{len(floats)} other columns are floats: an attribute or a code, or an embedding dimension? embgeo does not guess which",
+                              hint=f"pass {use_id_col(c)} if it holds row ids; to keep it as an attribute, store the vectors as one list column "
+                                   f"and read it as {path.name}:COLUMN (the other columns become labels), or move it to "
+                                   + either("a labels file (embgeo.io.join_labels)", "a --labels file") + "; "
+                                   + "to read it as a dimension, store it as float")
     scalars = [c for c in names if c not in used and not is_list(schema.field(c).type) and not c.startswith("__index_level_")]
     wanted = scalars + ([id_col] if id_col else [])
     table = pf.read(columns=wanted) if wanted else None
