@@ -190,3 +190,20 @@ def test_a_fasttext_model_given_as_word2vec_binary(tmp_path, run_cli):
     p = tmp_path / "ft.bin"
     p.write_bytes(struct.pack("<ii", 793712314, 12) + bytes(200))
     one_line(run_cli(["info", p]), "word2vec binary header", "fastText", ".vec", "save_word2vec_format", "print-word-vectors")
+
+
+def test_an_integer_column_numbered_as_the_dimensions_is_a_dimension(tmp_path):
+    """``e15`` holding 0/1 beside ``e0`` … ``e14`` (a binary feature) is a dimension, in CSV and parquet; ``label`` is not."""
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame(rng.normal(size=(40, 15)), columns=[f"e{i}" for i in range(15)])
+    df["e15"] = rng.integers(0, 2, 40)
+    df.to_csv(tmp_path / "b.csv", index=False)
+    df.to_parquet(tmp_path / "b.parquet")
+    for name in ("b.csv", "b.parquet"):
+        es = load(tmp_path / name)
+        assert es.matrix.shape == (40, 16), name
+        np.testing.assert_allclose(es.matrix[:, 15], df["e15"].to_numpy())
+    df["label"] = rng.integers(0, 3, 40)
+    df.to_csv(tmp_path / "l.csv", index=False)
+    with pytest.raises(EmbgeoError, match="column 'label' holds only integers"):
+        load(tmp_path / "l.csv")

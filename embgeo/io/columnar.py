@@ -17,6 +17,7 @@ from embgeo.io.binary import layers_first, stack_ids_error, stack_or_set
 from embgeo.io.common import (PREFERRED_KEYS, auto_key, hdf5_id_keys, hdf5_unnamed_ids, id_array, id_named_column_error, index_column_error,
                                index_like_columns, is_id_name, is_plain_number, named_like_ids, picked_key, short_error, use_id_col,
                                with_id_candidates)
+from embgeo.io.csvrules import named_like_the_dimensions
 from embgeo.io.model import EmbeddingSet
 from embgeo.io.text import column_array
 from embgeo.validation import dtype_hint
@@ -460,7 +461,7 @@ def read_parquet(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedd
         for j, start in index_like_columns(matrix):
             raise index_column_error(f"'{num_cols[j]}'", num_cols[j], start, n, id_col=id_col)
         floats = [c for c in num_cols if pa.types.is_floating(schema.field(c).type) or pa.types.is_decimal(schema.field(c).type)]
-        ints = [c for c in num_cols if pa.types.is_integer(schema.field(c).type)]
+        ints = [c for c in num_cols if pa.types.is_integer(schema.field(c).type) and not named_like_the_dimensions(c, floats)]  # e15 beside e0 … e14: a dimension
         if floats and ints:  # an integer column among float columns (a label, a year): a dimension? never guessed, as in CSV
             c = ints[0]
             raise EmbgeoError(f"column '{c}' is an integer column{f' (so are {len(ints) - 1} more)' if len(ints) > 1 else ''} while "

@@ -140,7 +140,8 @@ def metadata_columns(header: list[str], sample: list[tuple[int, list[str]]], num
     of integers with two or more values while another numeric column holds a number written as a
     float (``0.25``, ``3.0``, ``1e-3``), over :data:`~embgeo.io.common.INDEX_MIN_ROWS` sample rows or
     more: an attribute, a code or a count beside the dimensions? A file of integers only (quantized
-    embeddings), a constant integer column (all 0) and a file of fewer rows are neither."""
+    embeddings), a constant integer column (all 0), a column numbered as the float columns are
+    (:func:`named_like_the_dimensions`) and a file of fewer rows are neither."""
     def ints(j):
         col = [r[j].strip() for _, r in sample]
         return col if all(INT.fullmatch(v) for v in col) else None
@@ -153,12 +154,26 @@ def metadata_columns(header: list[str], sample: list[tuple[int, list[str]]], num
         return named, []
     codes = []
     for j in num:
-        if j in named or j in floats:
+        if j in named or j in floats or named_like_the_dimensions(header[j], [header[k] for k in floats]):
             continue
         col = ints(j)
         if col is not None and len({int(v) for v in col}) >= 2:
             codes.append(j)
     return named, codes
+
+
+_NUMBERED = re.compile(r"(.*?)([0-9]+)")
+
+
+def named_like_the_dimensions(name: str, dimensions: list[str]) -> bool:
+    """Is ``name`` numbered as the float columns ``dimensions`` are (``e15`` beside ``e0`` … ``e14``, ``dim_7``
+    beside ``dim_0``; ``7`` beside ``0``): the same prefix, then a number. Such an integer column (a binary
+    feature, a dimension that happens to hold whole numbers) is one of the dimensions, not an attribute."""
+    m = _NUMBERED.fullmatch(name.strip())
+    if m is None or not dimensions:
+        return False
+    prefixes = {(_NUMBERED.fullmatch(d.strip()) or [None, None])[1] for d in dimensions}
+    return prefixes == {m.group(1)}
 
 
 def metadata_column_error(header: list[str], sample, j: int, codes: list[int], id_col) -> EmbgeoError:
