@@ -26,12 +26,26 @@ def gen():
 @pytest.mark.parametrize("name,sep,low,high", [("int_hdr.csv", ",", -128, 128), ("codes.csv", ",", 0, 2), ("int_hdr.tsv", "\t", -128, 128)])
 def test_an_integer_run_over_integer_values_is_refused(tmp_path, run_cli, gen, name, sep, low, high):
     p = tmp_path / name
-    pd.DataFrame(gen.integers(low, high, (50, 8))).to_csv(p, index=False, sep=sep)
-    line = one_line(run_cli(["info", p]), "line 1", "either a header (columns named 0 … 7", "or a data row",
+    pd.DataFrame(gen.integers(low, high, (50, 7))).to_csv(p, index=False, sep=sep)  # 0 … 6: shorter than pandas' run
+    line = one_line(run_cli(["info", p]), "line 1", "either a header (columns named 0 … 6", "or a data row",
                     "does not guess", "remove the line", "add a header line above it")
     assert "d0" in line
     with pytest.raises(EmbgeoError, match="either a header"):
         load(p)
+
+
+@pytest.mark.parametrize("low,high", [(-128, 128), (0, 2)])
+def test_pandas_default_names_over_integers_are_a_header(tmp_path, gen, low, high):
+    """0 … d−1 with d ≥ 8 over integer values is pandas' header (a data row holding exactly 0, 1, …, 7 is not a reading to weigh)."""
+    x = gen.integers(low, high, (50, 8))
+    pd.DataFrame(x).to_csv(tmp_path / "q.csv", index=False)
+    es = load(tmp_path / "q.csv")
+    assert es.matrix.shape == (50, 8)
+    np.testing.assert_array_equal(es.matrix, x)
+    df = pd.DataFrame(x)
+    df.insert(0, "word", [f"w{i}" for i in range(50)])
+    df.to_csv(tmp_path / "w.csv", index=False)  # word,0,1,…,7 over integers
+    assert load(tmp_path / "w.csv").matrix.shape == (50, 8)
 
 
 def test_a_sliced_run_over_integers_is_refused_and_the_fixes_read(tmp_path, run_cli, gen):

@@ -92,6 +92,8 @@ def looks_like_header(first: list[str], body: list[list[str]], *, line: int = 1,
         col = [cell_kind(r[0]) for r in body if r]
         if "num" in col and all(k in ("num", "missing") for k in col):
             return True
+        if pandas_names([c.strip() for c in first[1:]]):
+            return True
         raise header_or_data(first, line, delimiter)
     # a header names columns: a row holding numbers among text cells is data with a bad cell
     for j, c in enumerate(first if "num" not in kinds1 else []):
@@ -110,8 +112,21 @@ def looks_like_header(first: list[str], body: list[list[str]], *, line: int = 1,
     if not cells[0] and len(named) == len(cells) - 1:  # ',0,1,…': pandas' unnamed index column, then the run
         return any(r and cell_kind(r[0]) != "missing" for r in body)
     if len(named) == len(cells) and all(cell_kind(v) == "missing" or INT.fullmatch(v.strip()) for r in body for v in r):
+        if pandas_names(named):
+            return True
         raise run_header_or_data(first, line, delimiter)
     return False
+
+
+#: a first row ``0,1,…,d−1`` of at least this many integers over integer values is pandas' default header
+#: (``pd.DataFrame(codes).to_csv(index=False)``): a quantized vector holding exactly 0, 1, …, d−1 in order
+#: is not a reading to weigh (d = 8 int8 values: one chance in 256**8)
+PANDAS_RUN_MIN = 8
+
+
+def pandas_names(cells: list[str]) -> bool:
+    """Are ``cells`` pandas' default column names ``0 … d−1`` with d ≥ :data:`PANDAS_RUN_MIN`?"""
+    return len(cells) >= PANDAS_RUN_MIN and int_run(cells) and int(cells[0]) == 0
 
 
 #: an id's name: ``id``/``ids`` after a separator (``doc_id``, ``item-id``, ``user ids``) or a word in
