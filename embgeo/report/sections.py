@@ -175,7 +175,7 @@ def run_intrinsic(ctx: Context) -> Section:
     verdict = v.reason + (f" ({v.fix})" if v.fix else "")
     jd = judged(r, v)
     return Section(
-        "intrinsic", "Intrinsic dimension", v.status, "estimate to read [95 % interval]", key, verdict,
+        "intrinsic", "Intrinsic dimension", v.status, *lead("estimate to read [95 % interval]", key, jd, shown=(rec.metric,) if rec else ()), verdict,
         explanation="How many directions the data really vary along, locally (TwoNN from the ratio of second to first "
                     "neighbour distance; MLE averaged over k neighbours; GRIDE across neighbourhood scales) and globally "
                     "(PCA, effective rank). Every estimator underestimates high dimensions, and ambient noise inflates "
@@ -227,7 +227,7 @@ def run_layers(ctx: Context) -> Section:
         verdict += f"; neighbourhood overlap between consecutive layers {f(ov.min(), 2)}–{f(ov.max(), 2)}"
     jd = judged(r, v, **({} if layer is None else {"layer": layer}))
     return Section(
-        "layers", "Intrinsic dimension per layer", v.status, "TwoNN first → last layer", key, verdict,
+        "layers", "Intrinsic dimension per layer", v.status, *lead("TwoNN first → last layer", key, jd), verdict,
         explanation="The same estimators on every layer of a model, and χ, the share of each row's k = 10 nearest "
                     "neighbours that stay neighbours in the next layer (1 = the same neighbourhoods; k/(n−1) = unrelated).",
         reference="Valeriani et al. 2023, The geometry of hidden representations of large transformer models; Skean et al. 2025, Layer by Layer",
