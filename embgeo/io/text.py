@@ -37,7 +37,7 @@ import numpy as np
 from embgeo.errors import EmbgeoError, either, param
 from embgeo.io.common import COMMA_NUMBER, MISSING, cell_kind, column_array  # noqa: F401  (re-exported: labels, columnar, model)
 from embgeo.io.common import is_plain_number as is_number
-from embgeo.io.common import index_column_error, index_like_columns, not_utf8, plain_floats, use_id_col
+from embgeo.io.common import csv_id, index_column_error, index_like_columns, not_utf8, plain_floats, use_id_col
 from embgeo.io.csvrules import looks_like_header, metadata_column_error, metadata_columns  # noqa: F401  (looks_like_header re-exported)
 from embgeo.io.model import EmbeddingSet
 from embgeo.io.precision import NeedFloat64, RowBlocks, fits_float32, needs_float64  # noqa: F401  (re-exported)
@@ -57,7 +57,6 @@ FIELD_LIMIT = 1 << 30
 
 _INT = re.compile(r"[+-]?[0-9]+")
 _UINT = re.compile(r"[0-9]+")
-_WHOLE_FLOAT = re.compile(r"^([+-]?[0-9]+)\.0+$")  # an id written as a whole-number float
 #: names of a row-index column (pandas' ``Unnamed: 0``, ``index``, an empty name, ``id``): never a dimension
 INDEX_NAMES = frozenset(("", "id", "ids", "idx", "index", "row_id", "rowid", "unnamed: 0"))
 
@@ -304,7 +303,7 @@ class _Table:
             if not ident:
                 raise EmbgeoError(f"line {line}, column {column_label(header, self.idj)}: the id is empty",
                                   hint="every row needs an id; fill it in or remove the row")
-            self.ids.append(_WHOLE_FLOAT.sub(r"\1", ident))  # "3.0" (pandas after a NaN) is the id "3", as in every reader
+            self.ids.append(csv_id(ident))  # "3.0" (pandas after a NaN) is the id "3", as in every reader of text tables
 
     def bulk_rows(self, rows: list[list[str]]) -> bool:
         """Non-blank rows (lists of cells) at once, as :meth:`take` reads them one by one."""
@@ -339,7 +338,7 @@ class _Table:
         for j in self.lab:
             self.labels[j].extend(column(j))
         if ids is not None:
-            self.ids.extend([_WHOLE_FLOAT.sub(r"\1", i) if "." in i else i for i in ids])
+            self.ids.extend([csv_id(i) if "." in i else i for i in ids])
         return True
 
 
