@@ -341,13 +341,19 @@ def index_like_columns(matrix: np.ndarray, block_rows: int = 65536) -> list[tupl
 #: integer columns named like a row index or an id (lower case; also ``unnamed: N``, ``__index_level_N__``
 #: and any ``…_id``/``…_idx``): in a file whose dimensions are its numeric columns, never a dimension
 ID_COLUMN_NAMES = frozenset(("", "id", "ids", "idx", "index", "row_id", "rowid", "row_idx", "docid", "row_index"))
-_ID_COLUMN_NAME = re.compile(r"unnamed: [0-9]+|__index_level_[0-9]+__|.+[_ ](id|ids|idx|index)")
+_ID_COLUMN_NAME = re.compile(r"unnamed: [0-9]+|__index_level_[0-9]+__|.+[_\-. ](id|ids|idx|index)")
+#: ``id``/``ids`` starting a camel-case word: ``docId``, ``docID``, ``itemIds`` (``valid``, ``grid`` do not)
+_CAMEL_ID = re.compile(r"[A-Za-z0-9](Id|ID|Ids|IDs)")
 
 
 def named_like_ids(name: str) -> bool:
-    """Is a column's name that of a row index or an id (``ID``, ``index``, ``idx``, ``row_id``, ``doc_id``)?"""
-    s = str(name).strip().lower()
-    return s in ID_COLUMN_NAMES or _ID_COLUMN_NAME.fullmatch(s) is not None
+    """Is a column's name that of a row index or an id — ``ID``, ``index``, ``idx``, ``row_id``, ``doc_id``,
+    ``item-id``, ``user ids``, ``docId``, ``docID`` — the one rule of every reader with columns (CSV, TSV,
+    parquet)? A word that merely ends in the letters (``valid``, ``grid``, ``android``) is not."""
+    raw = str(name).strip()
+    s = raw.lower()
+    return s in ID_COLUMN_NAMES or _ID_COLUMN_NAME.fullmatch(s) is not None or any(
+        _CAMEL_ID.fullmatch(raw[i:]) for i in range(max(0, len(raw) - 4), len(raw) - 1))
 
 
 def id_named_column_error(name: str, id_col: str | None = None) -> EmbgeoError:

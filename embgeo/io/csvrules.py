@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from embgeo.errors import EmbgeoError, either
-from embgeo.io.common import INDEX_MIN_ROWS, cell_kind, use_id_col
+from embgeo.io.common import INDEX_MIN_ROWS, cell_kind, named_like_ids, use_id_col
 
 #: an integer cell (a sign allowed) and a column name that is a non-negative integer
 INT = re.compile(r"[+-]?[0-9]+")
@@ -129,17 +129,10 @@ def pandas_names(cells: list[str]) -> bool:
     return len(cells) >= PANDAS_RUN_MIN and int_run(cells) and int(cells[0]) == 0
 
 
-#: an id's name: ``id``/``ids`` after a separator (``doc_id``, ``item-id``, ``user ids``) or a word in
-#: camel case (``docId``, ``docID``, ``itemIds``); ``valid``, ``grid`` and ``docid`` are not
-_ID_NAME = re.compile(r"(?:.[_\-. ](?:[iI][dD][sS]?)|[A-Za-z0-9](?:I[dD][sS]?))")
-
-
 def id_named(name: str) -> bool:
-    """Is a header ``name`` an id's name (:data:`_ID_NAME`): ``id`` or ``ids`` after a separator (``_``,
-    ``-``, ``.``, a space) or starting a camel-case word, after something else (``doc_id``, ``docID``,
-    ``item-id``, ``user ids``). A word that merely ends in the letters (``valid``, ``grid``) is not."""
-    s = name.strip()
-    return any(_ID_NAME.fullmatch(s[i:]) for i in range(max(0, len(s) - 5), len(s) - 1))
+    """Is a header ``name`` an id's name (:func:`embgeo.io.common.named_like_ids`, the rule of every reader
+    with columns): ``doc_id``, ``docID``, ``item-id``, ``user ids``; ``valid`` and ``grid`` are not."""
+    return named_like_ids(name)
 
 
 def _written_as_float(col: list[str]) -> bool:
