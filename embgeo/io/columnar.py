@@ -194,13 +194,14 @@ def read_hdf5(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedding
         arr = layers_first(arr, allow_3d)
         rows = (arr.shape[1] if stack else arr.shape[0]) if arr.ndim else 0
         ids = None
-        for ik in hdf5_id_keys(f, datasets, key, rows):  # beside the matrix, then at the root; id datasets that differ are a question
+        paths, found = hdf5_id_keys(f, datasets, key, rows)  # beside the matrix, then at the root; read once; two that differ are a question
+        for ik in paths:
             cand = f[ik]
             meant = ik.rpartition("/")[2].lower() in ("ids", "id")
             if not isinstance(cand, h5py.Dataset):
                 continue
             if cand.ndim == 1 and len(cand) == rows and cand.dtype.kind in "iufSOU" and not cand.is_virtual and not cand.external:
-                ids = id_array(cand[()], f"dataset '/{ik}'")
+                ids = found  # the first that fits (hdf5_id_keys read it)
                 break
             if meant and cand.ndim == 1 and len(cand) == rows:  # meant as ids, but not readable as ids: never dropped silently
                 what = ("is a virtual dataset" if cand.is_virtual else "keeps its data in external files") if cand.is_virtual or cand.external \

@@ -277,11 +277,12 @@ def with_id_candidates(provenance: dict, candidates) -> dict:
     return {**provenance, "id_candidates": candidates} if candidates else provenance
 
 
-def hdf5_id_keys(f, datasets, key: str, rows: int) -> list[str]:
-    """The datasets that hold the row ids of the matrix ``key`` (of the open file ``f``; ``datasets``:
-    its dataset names), in the order the HDF5 reader tries them: those named like ids (:func:`id_names`)
-    in the matrix's own group first (``/data/ids`` beside ``/data/embeddings``), then at the root.
-    Those that fit its ``rows`` must agree (:func:`one_id_set`): two that differ are an error, never the first."""
+def hdf5_id_keys(f, datasets, key: str, rows: int) -> tuple[list[str], np.ndarray | None]:
+    """``(paths, ids)``: the datasets that may hold the row ids of the matrix ``key`` (of the open file
+    ``f``; ``datasets``: its dataset names), in the order the HDF5 reader checks them — those named like
+    ids (:func:`id_names`) in the matrix's own group first (``/data/ids`` beside ``/data/embeddings``),
+    then at the root — and the ids of those that fit its ``rows``, read once (:func:`one_id_set`: two
+    that differ are an error, never the first; None when none fits)."""
     group = key.strip("/").rpartition("/")[0]
 
     def in_group(g: str) -> list[str]:
@@ -295,8 +296,7 @@ def hdf5_id_keys(f, datasets, key: str, rows: int) -> list[str]:
         if getattr(cand, "ndim", None) == 1 and len(cand) == rows and cand.dtype.kind in "iufSOU" \
                 and not cand.is_virtual and not cand.external:
             found.append((f"dataset '/{ik}'", id_array(cand[()], f"dataset '/{ik}'")))
-    one_id_set(found)
-    return paths
+    return paths, one_id_set(found)
 
 
 def hdf5_unnamed_ids(f, datasets, key: str, rows: int) -> list[str]:

@@ -9,7 +9,7 @@ columns are (used by :mod:`embgeo.io.text`; docs/formats.md states them with exa
   header whatever the values. The run over integer values only could be data as well: an error
   naming both readings (:func:`header_or_data`, :func:`run_header_or_data`), never a guess.
 - :func:`metadata_columns`: in a file with a header, an integer column named like an id
-  (:func:`id_named`: ``doc_id``, ``docID``, ``item-id``) that is not the id column, and a column of
+  (:func:`~embgeo.io.common.named_like_ids`: ``doc_id``, ``docID``, ``item-id``) that is not the id column, and a column of
   integers (two or more values) beside columns of fractions (in 20 rows or more) are not silently dimensions: the
   reader refuses them (:func:`metadata_column_error`), naming the column and the fix.
 """
@@ -129,12 +129,6 @@ def pandas_names(cells: list[str]) -> bool:
     return len(cells) >= PANDAS_RUN_MIN and int_run(cells) and int(cells[0]) == 0
 
 
-def id_named(name: str) -> bool:
-    """Is a header ``name`` an id's name (:func:`embgeo.io.common.named_like_ids`, the rule of every reader
-    with columns): ``doc_id``, ``docID``, ``item-id``, ``user ids``; ``valid`` and ``grid`` are not."""
-    return named_like_ids(name)
-
-
 def _written_as_float(col: list[str]) -> bool:
     """Does a cell of ``col`` hold a number written as a float (``0.25``, ``3.0``, ``1e-3``, ``nan``)?"""
     if not _FLOAT_CHARS.intersection("".join(col)):  # digits and signs only: no such cell (read at C speed)
@@ -144,7 +138,7 @@ def _written_as_float(col: list[str]) -> bool:
 
 def metadata_columns(header: list[str], sample: list[tuple[int, list[str]]], num: list[int]) -> tuple[list[int], list[int]]:
     """``(id_named, codes)``: the numeric columns ``num`` (of a file with a header) that the sample rows
-    show to be no plain dimension: integer columns named like an id (:func:`id_named`), and columns
+    show to be no plain dimension: integer columns named like an id (:func:`~embgeo.io.common.named_like_ids`), and columns
     of integers with two or more values while another numeric column holds a number written as a
     float (``0.25``, ``3.0``, ``1e-3``), over :data:`~embgeo.io.common.INDEX_MIN_ROWS` sample rows or
     more: an attribute, a code or a count beside the dimensions? A file of integers only (quantized
@@ -154,7 +148,7 @@ def metadata_columns(header: list[str], sample: list[tuple[int, list[str]]], num
         col = [r[j].strip() for _, r in sample]
         return col if all(INT.fullmatch(v) for v in col) else None
 
-    named = [j for j in num if id_named(header[j]) and ints(j) is not None]
+    named = [j for j in num if named_like_ids(header[j]) and ints(j) is not None]
     if len(sample) < INDEX_MIN_ROWS:  # a few rows written by hand (0.5,1): integers there are no evidence
         return named, []
     floats = {j for j in num if _written_as_float([r[j] for _, r in sample])}
