@@ -107,6 +107,16 @@ FormatOpt = Annotated[Optional[Format], typer.Option("--format", "-f", help="Out
 OutOpt = Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the output to this file (atomically) instead of stdout; .json, .csv, .md or .txt.", dir_okay=False, callback=_check_out)]
 SeedOpt = Annotated[Optional[int], typer.Option("--seed", help="Random seed for sampled estimates (default: the global --seed, 0).", min=0)]
 IdColOpt = Annotated[Optional[str], typer.Option("--id-col", help="Column holding row ids (CSV/TSV/parquet).")]
+AttrColOpt = Annotated[Optional[List[str]], typer.Option(
+    "--attr-col", help="Column holding an attribute, not a dimension (CSV/TSV/parquet): read as a label column whatever it holds, "
+                       "e.g. an integer year or class code beside float dimensions. Repeat it or give a comma list.", show_default=False)]
+
+
+def attr_list(value) -> list[str] | None:
+    """The columns of ``--attr-col`` (repeated, or comma lists), in order; None when it was not given."""
+    if not value:
+        return None
+    return [c.strip() for v in value for c in str(v).split(",") if c.strip()] or None
 LabelsOpt = Annotated[Optional[Path], typer.Option("--labels", help="CSV/TSV of attributes, joined by id (an 'id' column) or by row order.")]
 LabelsIdOpt = Annotated[Optional[str], typer.Option("--labels-id-col", help="Id column of the --labels file (default: 'id').")]
 DropNonfiniteOpt = Annotated[bool, typer.Option("--drop-nonfinite", help="Drop rows with NaN or inf instead of failing.")]
@@ -266,12 +276,13 @@ def progress(description: str, total: int | None = None):
         yield lambda n=1: bar.advance(task, n)
 
 
-def read_embeddings(spec: str, *, id_col=None, labels=None, labels_id_col=None, input_format=None, drop_nonfinite=False, dedupe=False, join=None):
+def read_embeddings(spec: str, *, id_col=None, labels=None, labels_id_col=None, input_format=None, drop_nonfinite=False, dedupe=False, join=None,
+                    attr_cols=None):
     """Load ``spec`` through :mod:`embgeo.io`, join labels, drop rows if asked (and say so)."""
     from embgeo.io import join_labels, load
     from embgeo.validation import clean_rows
 
-    es = load(spec, fmt=input_format, id_col=id_col)
+    es = load(spec, fmt=input_format, id_col=id_col, attr_cols=attr_cols)
     if es.ids is not None and labels is None:  # (a labels join by id refuses repeated ids itself, naming them)
         from embgeo.io.common import repeated_id_text, repeated_ids
 

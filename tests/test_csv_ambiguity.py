@@ -5,6 +5,7 @@ like an id or holding codes beside fractions, comma-separated numbers read as wo
 header after a blank line, Python reprs in list cells, a fastText model given as word2vec binary."""
 from __future__ import annotations
 
+import json
 import struct
 
 import numpy as np
@@ -134,10 +135,19 @@ def test_an_integer_column_beside_fractions_is_refused(tmp_path, run_cli, gen, n
     p = tmp_path / "withint.csv"
     df.to_csv(p, index=False)
     one_line(run_cli(["info", p]), f"column '{name}' holds only integers (3, 1,", "other columns hold fractions",
-             "does not guess", f"--id-col '{name}'", "--labels file", "write its values as floats (e.g. 3.0)")
-    one_line(run_cli(["rank", p, "--attr", name]), f"column '{name}' holds only integers")
-    with pytest.raises(EmbgeoError, match="labels file"):
+             "does not guess", f"--id-col '{name}'", f"pass --attr-col '{name}' to keep it as an attribute", "write its values as floats (e.g. 3.0)")
+    one_line(run_cli(["rank", p, "--attr", name]), f"column '{name}' holds only integers", f"--attr-col '{name}'")
+    with pytest.raises(EmbgeoError, match=rf"attr_cols=\['{name}'\]"):
         load(p)
+    # the fix for an attribute: name it; it is read as a label column, the other columns as the dimensions
+    es = load(p, attr_cols=[name])
+    assert es.matrix.shape == (50, 4) and list(es.attributes) == [name]
+    np.testing.assert_array_equal(es.attributes[name], vals.astype(float))
+    res = run_cli(["info", p, "--attr-col", name, "-f", "json"])
+    assert res.code == 0, res.stderr
+    got = json.loads(res.stdout)
+    assert got["inputs"][0]["dims"] == 4 and got["settings"]["attr_col"] == [name]
+    assert got["results"]["files"][0]["label_columns"] == [name]
     # the fix for a dimension: the values written as floats
     df[name] = vals.astype(float)
     df.to_csv(p, index=False)

@@ -275,9 +275,9 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("embgeo/io/common.py", "-f"): "iconv's own -f (the source encoding) in the shell command that converts a file to UTF-8",
 }
 
-#: calls whose string arguments are option spellings by design: param/setting take the flag as an
+#: calls whose string arguments are option spellings by design: param/setting/offers take the flag as an
 #: argument, and either's second argument (``cli``) is only ever shown on the command line
-SPELLING_CALLS = {"param": None, "setting": None, "either": 1}
+SPELLING_CALLS = {"param": None, "setting": None, "offers": None, "either": 1}
 
 
 def _docstrings(tree) -> set[int]:

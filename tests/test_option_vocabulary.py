@@ -42,6 +42,7 @@ VOCABULARY = {
     "--gride-max": r"^Largest (neighbour order|GRIDE neighbour rank)",
     "--group": r"rows sharing a value come from one sample",
     "--id-col": r"^(Column holding row ids|Id column)",
+    "--attr-col": r"^Column holding an attribute, not a dimension",
     "--input-format": r"^Force the input format",
     "--join": r"^Join .* by 'id'",
     "--k": r"([Nn]eighbours|nearest neighbours)",

@@ -7,7 +7,7 @@ import typer
 
 from embgeo.cli.common import (
     join_option, only_with,
-    FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, MethodOpt, OutOpt, PlotOpt, SampleOpt, SchedulerOpt, SeedOpt, StackLayoutOpt, emit_result, layout_value,
+    FailOnOpt, FormatOpt, AttrColOpt, IdColOpt, attr_list, InputFormatOpt, MethodOpt, OutOpt, PlotOpt, SampleOpt, SchedulerOpt, SeedOpt, StackLayoutOpt, emit_result, layout_value,
     input_entry, message, progress, read_embeddings, resolve_device, scheduler_client, seed_value, split_list, settings as global_settings,
 )
 
@@ -41,6 +41,7 @@ def compare(
     scheduler: SchedulerOpt = None,
     join: CompareJoinOpt = None,
     id_col: IdColOpt = None,
+    attr_col: AttrColOpt = None,
     input_format: InputFormatOpt = None,
     stack_layout: StackLayoutOpt = None,
     plot: PlotOpt = None,
@@ -101,8 +102,8 @@ def compare(
         from embgeo.io import load_layers
         from embgeo.io.readers import refuse_stack_id_col, split_spec
 
-        stack = load_layers(files, fmt=input_format, id_col=id_col, join=join_value, layout=layout_value(stack_layout))
-        refuse_stack_id_col(stack, id_col, ", ".join(files))
+        stack = load_layers(files, fmt=input_format, id_col=id_col, join=join_value, layout=layout_value(stack_layout), attr_cols=attr_list(attr_col))
+        refuse_stack_id_col(stack, id_col, ", ".join(files), attr_cols=attr_list(attr_col))
         if len(stack) < 2:
             raise EmbgeoError("--layers needs at least two layers", source=", ".join(files))
         names = list(stack.names)
@@ -124,9 +125,10 @@ def compare(
         else:
             join_value = "row-order"  # the layers of one array (or files without ids) hold the same rows in the same order
     else:
-        from embgeo.io.readers import id_cols
+        from embgeo.io.readers import id_cols, per_column_input
 
-        sets = [read_embeddings(f, id_col=c, input_format=input_format) for f, c in zip(files, id_cols(files, id_col, input_format))]
+        sets = [read_embeddings(f, id_col=c, input_format=input_format, attr_cols=a)
+                for f, c, a in zip(files, id_cols(files, id_col, input_format), per_column_input(files, attr_list(attr_col), input_format))]
         inputs = [input_entry(es) for es in sets]
         names = list(files)
         if len(set(names)) < len(names):
@@ -161,7 +163,7 @@ def compare(
     settings = {"method": list(methods), "k": ks, "metric": metric.value, "layers": layers, "prefix_dims": dims or None,
                 "quantize": quants or None, "bootstrap": bootstrap, "permutations": permutations, "confidence": confidence, "sample": sample,
                 "resample_rows": resample_rows, "rsa_rows": rsa_rows, "rbf_rows": rbf_rows, "rbf_sigma": rbf_sigma, "approx": approx,
-                "scheduler": scheduler, "join": join_value, "id_col": id_col, "input_format": input_format, "stack_layout": layout_value(stack_layout), "device": "cpu", "seed": s, "fail_on": getattr(fail_on, "value", fail_on)}
+                "scheduler": scheduler, "join": join_value, "id_col": id_col, "attr_col": attr_list(attr_col), "input_format": input_format, "stack_layout": layout_value(stack_layout), "device": "cpu", "seed": s, "fail_on": getattr(fail_on, "value", fail_on)}
     verdict = result.verdict()
     if verdict.status == "info":
         notes.insert(0, verdict.reason)

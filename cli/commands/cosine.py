@@ -7,7 +7,7 @@ from typing import Annotated, Optional, Tuple
 import typer
 
 from embgeo.cli.common import (
-    DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, JoinOpt, KOpt, LabelsIdOpt, LabelsOpt,
+    DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, AttrColOpt, IdColOpt, attr_list, InputFormatOpt, JoinOpt, KOpt, LabelsIdOpt, LabelsOpt,
     MethodOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, emit_result, input_entry, message, read_embeddings, resolve_device,
     old_name, renamed, save_plot, seed_value, side_output, split_list, verbose,
 )
@@ -43,6 +43,7 @@ def cosine(
     process: Annotated[Process, typer.Option("--process", help="Post-processing written by --write-processed; best: the vector transform that retrieves best (with --class/--qrels), else the recommended one.", case_sensitive=False)] = Process.best,
     fail_on: FailOnOpt = None,
     id_col: IdColOpt = None,
+    attr_col: AttrColOpt = None,
     labels: LabelsOpt = None,
     labels_id_col: LabelsIdOpt = None,
     join: JoinOpt = None,
@@ -76,7 +77,7 @@ def cosine(
             raise EmbgeoError(f"unknown --method {bad[0]!r}", hint=f"use {', '.join(SIMILARITIES)} (comma-separated or repeated)")
         if not (classes or qrels):
             raise EmbgeoError("--method picks the similarities of the retrieval check", hint="add --class COLUMN or --qrels FILE")
-    es = read_embeddings(file, id_col=id_col, labels=labels, labels_id_col=labels_id_col, input_format=input_format,
+    es = read_embeddings(file, id_col=id_col, labels=labels, labels_id_col=labels_id_col, input_format=input_format, attr_cols=attr_list(attr_col),
                          drop_nonfinite=drop_nonfinite, dedupe=dedupe, join=join)
     if drop_zero:
         from embgeo.validation import clean_rows
@@ -154,7 +155,7 @@ def cosine(
         "k": k, "factors": list(factors) if factors else None, "attr": attr, "class": classes, "qrels": qrels, "method": sims or None,
         "n_pairs": pairs, "top": top, "abtt_components": abtt_components, "whiten_floor": whiten_floor, "bootstrap": bootstrap, "confidence": confidence, "margin": margin,
         "sample": sample, "approx": approx, "write_processed": write_processed, "process": processed_method or process.value,
-        "fail_on": getattr(fail_on, "value", fail_on), "id_col": id_col, "labels": labels, "labels_id_col": labels_id_col,
+        "fail_on": getattr(fail_on, "value", fail_on), "id_col": id_col, "attr_col": attr_list(attr_col), "labels": labels, "labels_id_col": labels_id_col,
         "join": getattr(join, "value", join), "input_format": input_format, "drop_nonfinite": drop_nonfinite, "dedupe": dedupe,
         "drop_zero": drop_zero, "seed": s, "device": device,
     }

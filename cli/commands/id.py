@@ -7,7 +7,7 @@ import typer
 
 from embgeo.cli.common import (
     join_option,
-    DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, MethodOpt, OutOpt, PlotOpt, SampleOpt,
+    DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, AttrColOpt, IdColOpt, attr_list, InputFormatOpt, MethodOpt, OutOpt, PlotOpt, SampleOpt,
     SchedulerOpt, SeedOpt, StackLayoutOpt, layout_value, emit_result, input_entry, message, progress, read_embeddings, resolve_device, save_plot,
     scheduler_client, seed_value, settings as global_settings, split_list, verbose,
 )
@@ -39,6 +39,7 @@ def intrinsic_id(
     metric: Annotated[Metric, typer.Option("--metric", help="Distance for the neighbour-based estimators.", case_sensitive=False)] = Metric.euclidean,
     join: join_option("the rows of every per-layer file (--layers) onto the first") = None,
     id_col: IdColOpt = None,
+    attr_col: AttrColOpt = None,
     input_format: InputFormatOpt = None,
     stack_layout: StackLayoutOpt = None,
     drop_nonfinite: DropNonfiniteOpt = False,
@@ -85,7 +86,7 @@ def intrinsic_id(
                   backend="torch" if device == "cuda" else "numpy", device=device)
     settings = {"method": list(methods), "k": k, "gride_max": gride_max, "discard": discard, "variant": variant.value,
                 "bootstrap": bootstrap, "confidence": confidence, "approx": approx, "sample": sample, "layers": layers, "overlap_k": overlap_k if layers else None,
-                "metric": metric.value, "id_col": id_col, "input_format": input_format, "stack_layout": layout_value(stack_layout), "drop_nonfinite": drop_nonfinite,
+                "metric": metric.value, "id_col": id_col, "attr_col": attr_list(attr_col), "input_format": input_format, "stack_layout": layout_value(stack_layout), "drop_nonfinite": drop_nonfinite,
                 "dedupe": dedupe, "seed": s, "device": device, "scheduler": scheduler, "join": getattr(join, "value", join),
                 "fail_on": getattr(fail_on, "value", fail_on), "tokens": None}
 
@@ -98,8 +99,8 @@ def intrinsic_id(
         from embgeo.io.readers import refuse_stack_id_col, split_spec
         from embgeo.intrinsic.layers import layer_dimensions
 
-        stack = load_layers(files, fmt=input_format, id_col=id_col, join=getattr(join, "value", join), layout=layout_value(stack_layout))
-        refuse_stack_id_col(stack, id_col, ", ".join(files))
+        stack = load_layers(files, fmt=input_format, id_col=id_col, join=getattr(join, "value", join), layout=layout_value(stack_layout), attr_cols=attr_list(attr_col))
+        refuse_stack_id_col(stack, id_col, ", ".join(files), attr_cols=attr_list(attr_col))
         if len(set(stack.names)) < len(stack.names) and len(files) == len(stack.names):  # two keys of one file: name them by key
             stack = dataclasses.replace(stack, names=tuple(spec_label(f) for f in files))
         with progress("layers", total=len(stack)) as advance:
@@ -131,7 +132,7 @@ def intrinsic_id(
             raise EmbgeoError(f"got {len(files)} input files; without --layers pass exactly one", hint="add --layers to treat several files as layers")
         if join is not None:
             raise EmbgeoError("--join says how per-layer files meet: it needs --layers", hint="add --layers, or drop --join")
-        es = read_embeddings(files[0], id_col=id_col, input_format=input_format, drop_nonfinite=drop_nonfinite, dedupe=dedupe)
+        es = read_embeddings(files[0], id_col=id_col, input_format=input_format, drop_nonfinite=drop_nonfinite, dedupe=dedupe, attr_cols=attr_list(attr_col))
         n_query = min(es.n_samples, sample) if sample else es.n_samples
         with progress("neighbours", total=n_query) as advance, scheduler_client(scheduler) as client:
             if client is not None:  # kNN and spectra run on the Dask workers; the estimators here

@@ -5,13 +5,14 @@ from typing import Annotated, List
 import typer
 
 from embgeo.cli.common import (
-    FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, JoinOpt, LabelsIdOpt, LabelsOpt, OutOpt, emit_result, input_entry, read_embeddings,
+    FailOnOpt, FormatOpt, AttrColOpt, IdColOpt, attr_list, InputFormatOpt, JoinOpt, LabelsIdOpt, LabelsOpt, OutOpt, emit_result, input_entry, read_embeddings,
 )
 
 
 def info(
     files: Annotated[List[str], typer.Argument(help="Embedding files (PATH or PATH:KEY).", show_default=False)],
     id_col: IdColOpt = None,
+    attr_col: AttrColOpt = None,
     labels: LabelsOpt = None,
     labels_id_col: LabelsIdOpt = None,
     input_format: InputFormatOpt = None,
@@ -27,10 +28,10 @@ def info(
     --strict exits 1 on either (the same as --fail-on warn)."""
     from embgeo.info import describe, files_verdict
 
-    from embgeo.io.readers import id_cols
+    from embgeo.io.readers import id_cols, per_column_input
 
-    sets = [read_embeddings(f, id_col=c, labels=labels, labels_id_col=labels_id_col, input_format=input_format, join=join)
-            for f, c in zip(files, id_cols(files, id_col, input_format))]
+    sets = [read_embeddings(f, id_col=c, labels=labels, labels_id_col=labels_id_col, input_format=input_format, join=join, attr_cols=a)
+            for f, c, a in zip(files, id_cols(files, id_col, input_format), per_column_input(files, attr_list(attr_col), input_format))]
     found = [describe(es) for es in sets]
     results = {"files": [r.to_dict() for r in found]}
     tables = [dict(r.table()[1]) for r in found]
@@ -40,7 +41,7 @@ def info(
     if strict and fail_on is None:
         fail_on = "warn"
     emit_result(command="info", inputs=[input_entry(es) for es in sets],
-                settings={"id_col": id_col, "labels": labels, "labels_id_col": labels_id_col, "input_format": input_format,
+                settings={"id_col": id_col, "attr_col": attr_list(attr_col), "labels": labels, "labels_id_col": labels_id_col, "input_format": input_format,
                           "join": getattr(join, "value", join), "strict": strict, "fail_on": getattr(fail_on, "value", fail_on)},
                 results=results, metrics=[m for r in found for m in r.metrics()], verdict=verdict,
                 columns=columns, rows=rows, fmt=fmt, out=out, title="embgeo info", fail_on=fail_on)

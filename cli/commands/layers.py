@@ -8,7 +8,7 @@ import typer
 
 from embgeo.cli.common import (
     join_option, old_name, only_with, renamed,
-    FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, LabelsIdOpt, LabelsOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, StackLayoutOpt, emit_result, layout_value,
+    FailOnOpt, FormatOpt, AttrColOpt, IdColOpt, attr_list, InputFormatOpt, LabelsIdOpt, LabelsOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, StackLayoutOpt, emit_result, layout_value,
     message, progress, seed_value,
 )
 
@@ -102,6 +102,7 @@ def layers(
     folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds of --attr and --class.", min=2)] = 5,
     k: Annotated[int, typer.Option("--k", "-k", help="Neighbours of the label overlap (--class).", min=1)] = 10,
     id_col: IdColOpt = None,
+    attr_col: AttrColOpt = None,
     labels: LabelsOpt = None,
     labels_id_col: LabelsIdOpt = None,
     join: join_option("--labels onto X and the rows of every --views stack onto X's") = None,
@@ -149,14 +150,14 @@ def layers(
     if x is not None:
         from embgeo.layers.suite import check_layer_stack
 
-        stack = load_layers([x], fmt=input_format, id_col=id_col, check_finite=False, layout=layout_value(stack_layout))  # check_layer_stack scans once, NaN rows included
-        refuse_stack_id_col(stack, id_col, x)
+        stack = load_layers([x], fmt=input_format, id_col=id_col, check_finite=False, layout=layout_value(stack_layout), attr_cols=attr_list(attr_col))  # check_layer_stack scans once, NaN rows included
+        refuse_stack_id_col(stack, id_col, x, attr_cols=attr_list(attr_col))
         check_layer_stack(stack.layers, stack.names, source=x)  # a NaN row or a constant layer: one line naming the layer
         n = stack.layers[0].shape[0]
         inputs.append({"path": x, "key": None, "rows": int(n), "dims": int(stack.layers[0].shape[1])})
         for v in views or []:
-            vs = load_layers([v], fmt=input_format, id_col=id_col, check_finite=False, layout=layout_value(stack_layout))
-            refuse_stack_id_col(vs, id_col, v)
+            vs = load_layers([v], fmt=input_format, id_col=id_col, check_finite=False, layout=layout_value(stack_layout), attr_cols=attr_list(attr_col))
+            refuse_stack_id_col(vs, id_col, v, attr_cols=attr_list(attr_col))
             check_layer_stack(vs.layers, vs.names, source=v)
             view_stacks.append(vs)
             inputs.append({"path": v, "key": None, "rows": int(vs.layers[0].shape[0]), "dims": int(vs.layers[0].shape[1])})
@@ -245,7 +246,7 @@ def layers(
                           "entropy_norm": entropy_norm.value, "temperature": temperature, "delta": delta, "dime_perms": dime_perms,
                           "geometry": geometry, "gride_max": gride_max, "overlap_max_k": overlap_max_k, "loss": loss,
                           "attr": attribute, "class": class_col, "folds": folds, "k": k,
-                          "id_col": id_col, "labels": None if labels is None else str(labels), "labels_id_col": labels_id_col, "join": join, "input_format": input_format,
+                          "id_col": id_col, "attr_col": attr_list(attr_col), "labels": None if labels is None else str(labels), "labels_id_col": labels_id_col, "join": join, "input_format": input_format,
                           "stack_layout": layout_value(stack_layout), "sample": sample,
                           "seed": seed, "fail_on": getattr(fail_on, "value", fail_on)},
                 result=res, notes=sample_notes + list(res.notes), fmt=fmt, out=out, title="embgeo layers", fail_on=fail_on)

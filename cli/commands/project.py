@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from embgeo.cli.common import (
-    DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, JoinOpt, LabelsIdOpt, LabelsOpt, OutOpt, PlotOpt,
+    DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, AttrColOpt, IdColOpt, attr_list, InputFormatOpt, JoinOpt, LabelsIdOpt, LabelsOpt, OutOpt, PlotOpt,
     SampleOpt, SeedOpt, input_entry, message, seed_value, side_output,
 )
 
@@ -18,14 +18,14 @@ class Method(str, Enum):
     hyperbolic_umap = "hyperbolic-umap"
 
 
-def _load(spec, *, id_col, labels, labels_id_col, join, input_format, drop_nonfinite, drop_zero, dedupe):
+def _load(spec, *, id_col, attr_cols, labels, labels_id_col, join, input_format, drop_nonfinite, drop_zero, dedupe):
     """The set (labels joined first) and the input row number of each kept row."""
     import numpy as np
 
     from embgeo.io import join_labels, load
     from embgeo.validation import clean_rows
 
-    es = load(spec, fmt=input_format, id_col=id_col)
+    es = load(spec, fmt=input_format, id_col=id_col, attr_cols=attr_cols)
     if labels is not None:
         es = join_labels(es, labels, id_col=labels_id_col, join=getattr(join, "value", join))
     kept = np.arange(es.n_samples)
@@ -50,6 +50,7 @@ def project(
     sample: SampleOpt = None,
     seed: SeedOpt = None,
     id_col: IdColOpt = None,
+    attr_col: AttrColOpt = None,
     labels: LabelsOpt = None,
     labels_id_col: LabelsIdOpt = None,
     join: JoinOpt = None,
@@ -74,7 +75,7 @@ def project(
 
     check_format(fmt, out)
     seed = seed_value(seed)
-    es, kept = _load(file, id_col=id_col, labels=labels, labels_id_col=labels_id_col, join=join, input_format=input_format,
+    es, kept = _load(file, id_col=id_col, attr_cols=attr_list(attr_col), labels=labels, labels_id_col=labels_id_col, join=join, input_format=input_format,
                      drop_nonfinite=drop_nonfinite, drop_zero=drop_zero, dedupe=dedupe)
     color = es.attribute(color_by) if color_by else None
     if method is not Method.pca:
@@ -94,7 +95,7 @@ def project(
         message(f"coordinates: {coords} ({len(coord_rows)} rows)")
     settings = {
         "method": method.value, "color_by": color_by, "k": n_neighbors, "min_dist": min_dist, "metric": metric,
-        "epochs": n_epochs, "sample": sample, "seed": seed, "id_col": id_col, "labels": None if labels is None else str(labels),
+        "epochs": n_epochs, "sample": sample, "seed": seed, "id_col": id_col, "attr_col": attr_list(attr_col), "labels": None if labels is None else str(labels),
         "labels_id_col": labels_id_col, "join": getattr(join, "value", join), "input_format": input_format, "drop_nonfinite": drop_nonfinite, "drop_zero": drop_zero,
         "dedupe": dedupe, "coords": None if coords is None else str(coords), "plot": None if plot is None else str(plot),
         "fail_on": getattr(fail_on, "value", fail_on),

@@ -8,7 +8,7 @@ import typer
 
 from embgeo.cli.common import (
     join_option, only_with,
-    DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, KOpt, LabelsIdOpt, LabelsOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, StackLayoutOpt, emit_result, input_entry, message, progress, read_embeddings, save_plot, seed_value, side_output,
+    DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, AttrColOpt, IdColOpt, attr_list, InputFormatOpt, KOpt, LabelsIdOpt, LabelsOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, StackLayoutOpt, emit_result, input_entry, message, progress, read_embeddings, save_plot, seed_value, side_output,
     split_list, layout_value,
 )
 
@@ -139,6 +139,7 @@ def rank(
     scores: Annotated[Optional[Path], typer.Option("--scores", help="Write a CSV of id, score, attribute, heldout for every row.", dir_okay=False, callback=side_output(".csv"), show_default=False)] = None,
     fail_on: FailOnOpt = None,
     id_col: IdColOpt = None,
+    attr_col: AttrColOpt = None,
     labels_id_col: LabelsIdOpt = None,
     join: join_option("--labels onto X (and, with --layers, the per-layer files onto the first)") = None,
     input_format: InputFormatOpt = None,
@@ -167,7 +168,7 @@ def rank(
         return _rank_layers(files, attr=attr, labels=labels, method=method, transform=transform.value, group=group, folds=folds,
                             normalize=normalize, centre=centre, quantile=quantile, shots=shots, repeats=repeats, baselines=baselines,
                             mlp=not no_mlp, random_directions=random_directions, shuffles=shuffles, pcs=pcs, k=k, bootstrap=bootstrap,
-                            confidence=confidence, id_col=id_col, labels_id_col=labels_id_col, join=join, input_format=input_format,
+                            confidence=confidence, id_col=id_col, attr_col=attr_col, labels_id_col=labels_id_col, join=join, input_format=input_format,
                             stack_layout=stack_layout,
                             sample=sample, seed=seed, fail_on=fail_on, plot=plot, fmt=fmt, out=out,
                             refused={"--axis": axis, "--save-axis": save_axis, "--scores": scores, "--anchor-low": anchor_low,
@@ -177,7 +178,7 @@ def rank(
     if len(files) != 1:
         raise EmbgeoError(f"got {len(files)} input files; without --layers pass exactly one", hint="add --layers to treat several files as layers")
     embeddings = files[0]
-    es = read_embeddings(embeddings, id_col=id_col, labels=labels, labels_id_col=labels_id_col, input_format=input_format,
+    es = read_embeddings(embeddings, id_col=id_col, labels=labels, labels_id_col=labels_id_col, input_format=input_format, attr_cols=attr_list(attr_col),
                          drop_nonfinite=drop_nonfinite, dedupe=dedupe, join=join)
     if drop_zero:
         from embgeo.validation import clean_rows
@@ -198,7 +199,7 @@ def rank(
     notes: list[str] = [sampled] if sampled else []
     common = {"attr": attr, "labels": labels, "normalize": normalize, "bootstrap": bootstrap, "confidence": confidence,
               "random_directions": random_directions, "baselines": baselines, "fail_on": getattr(fail_on, "value", fail_on),
-              "id_col": id_col, "labels_id_col": labels_id_col, "join": getattr(join, "value", join), "input_format": input_format,
+              "id_col": id_col, "attr_col": attr_list(attr_col), "labels_id_col": labels_id_col, "join": getattr(join, "value", join), "input_format": input_format,
               "drop_nonfinite": drop_nonfinite, "dedupe": dedupe, "drop_zero": drop_zero, "sample": sample, "seed": s,
               "layers": False, "stack_layout": layout_value(stack_layout), "axis": None if axis is None else str(axis)}
 
@@ -309,7 +310,7 @@ def rank(
 
 
 def _rank_layers(files, *, attr, labels, method, transform, group, folds, normalize, centre, quantile, shots, repeats, baselines, mlp,
-                 random_directions, shuffles, pcs, k, bootstrap, confidence, id_col, labels_id_col, join, input_format, sample, seed,
+                 random_directions, shuffles, pcs, k, bootstrap, confidence, id_col, attr_col, labels_id_col, join, input_format, sample, seed,
                  stack_layout,
                  fail_on, plot, fmt, out, refused) -> None:
     """``rank --layers``: :func:`embgeo.rank.layers.rank_layers` on a stack (the formats of ``id --layers``)."""
@@ -331,8 +332,8 @@ def _rank_layers(files, *, attr, labels, method, transform, group, folds, normal
     if "anchors" in names or "anchors_best" in names or "all" in names:
         raise EmbgeoError("--layers runs the axis methods regression, pairwise, extremes, fewshot", hint="pick from those with -m")
     names = [m for m in ("regression", "pairwise", "extremes", "extremes_q", "fewshot") if m in names or (m == "extremes_q" and "extremes" in names)]
-    stack = load_layers(list(files), fmt=input_format, id_col=id_col, join=getattr(join, "value", join), layout=layout_value(stack_layout))
-    refuse_stack_id_col(stack, id_col, ", ".join(files))
+    stack = load_layers(list(files), fmt=input_format, id_col=id_col, join=getattr(join, "value", join), layout=layout_value(stack_layout), attr_cols=attr_list(attr_col))
+    refuse_stack_id_col(stack, id_col, ", ".join(files), attr_cols=attr_list(attr_col))
     if len(set(stack.names)) < len(stack.names) and len(files) == len(stack.names):  # two keys of one file: name them by key
         from embgeo.cli.commands.id import spec_label
 
@@ -374,7 +375,7 @@ def _rank_layers(files, *, attr, labels, method, transform, group, folds, normal
                 "quantile": quantile, "shots": list(_parse_shots(shots)) if "fewshot" in names else None, "repeats": repeats,
                 "mlp": mlp, "shuffles": shuffles, "pcs": pcs, "k": k, "attr": attr, "labels": labels, "normalize": normalize,
                 "bootstrap": bootstrap, "confidence": confidence, "random_directions": random_directions, "baselines": baselines,
-                "fail_on": getattr(fail_on, "value", fail_on), "id_col": id_col, "labels_id_col": labels_id_col,
+                "fail_on": getattr(fail_on, "value", fail_on), "id_col": id_col, "attr_col": attr_list(attr_col), "labels_id_col": labels_id_col,
                 "join": getattr(join, "value", join), "input_format": input_format, "stack_layout": layout_value(stack_layout), "sample": sample, "seed": s}
     if plot is not None:
         from embgeo.plots import save_figure

@@ -8,7 +8,7 @@ import typer
 
 from embgeo.cli.common import (
     join_option, only_with,
-    DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, LabelsIdOpt, LabelsOpt, OutOpt, SeedOpt, StackLayoutOpt, layout_value,
+    DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, AttrColOpt, IdColOpt, attr_list, InputFormatOpt, LabelsIdOpt, LabelsOpt, OutOpt, SeedOpt, StackLayoutOpt, layout_value,
     emit_result, input_entry, message, progress, read_embeddings, seed_value,
 )
 
@@ -41,6 +41,7 @@ def report(
     title: Annotated[Optional[str], typer.Option("--title", help="Title of the report (default: 'embgeo report: X').")] = None,
     seed: SeedOpt = None,
     id_col: IdColOpt = None,
+    attr_col: AttrColOpt = None,
     labels: LabelsOpt = None,
     labels_id_col: LabelsIdOpt = None,
     input_format: InputFormatOpt = None,
@@ -73,12 +74,13 @@ def report(
         folder = (md.parent if str(md.parent) else Path(".")) / f"{md.stem}_files"
         if folder.exists() and not folder.is_dir():
             raise EmbgeoError("the report's image folder exists as a file", source=str(folder), hint=f"remove or rename {folder}, or name the Markdown file differently")
-    from embgeo.io.readers import id_cols
+    from embgeo.io.readers import id_cols, per_column_input
 
-    # --id-col goes to the CSV/TSV/parquet inputs among X, the --pairs and --compare (the others keep their ids)
-    cols = id_cols([file, *(pairs or []), *([compare] if compare else [])], id_col, input_format)
+    # --id-col and --attr-col go to the CSV/TSV/parquet inputs among X, the --pairs and --compare (the others keep their ids)
+    specs = [file, *(pairs or []), *([compare] if compare else [])]
+    cols, attrs = id_cols(specs, id_col, input_format), per_column_input(specs, attr_list(attr_col), input_format)
     es = read_embeddings(file, id_col=cols[0], labels=labels, labels_id_col=labels_id_col, input_format=input_format,
-                         drop_nonfinite=drop_nonfinite, dedupe=dedupe, join=join)
+                         drop_nonfinite=drop_nonfinite, dedupe=dedupe, join=join, attr_cols=attrs[0])
     if not drop_nonfinite:  # every analysis would fail on them: say so once, before any work
         from embgeo.validation import format_rows, scan_rows
 
@@ -89,7 +91,7 @@ def report(
     if pairs:
         if len(pairs) > 2:
             raise EmbgeoError(f"--pairs takes one or two files, got {len(pairs)}", hint="--pairs B, or --pairs A --pairs B")
-        sets = [read_embeddings(p, id_col=c, input_format=input_format) for p, c in zip(pairs, cols[1:])]
+        sets = [read_embeddings(p, id_col=c, input_format=input_format, attr_cols=a) for p, c, a in zip(pairs, cols[1:], attrs[1:])]
         pair_sets = (es, sets[0]) if len(sets) == 1 else (sets[0], sets[1])
         from embgeo.io.join import check_key_columns
         from embgeo.uniformity.core import paired_rows
@@ -101,7 +103,7 @@ def report(
         if a.n_samples != b.n_samples or a.n_features != b.n_features:
             raise EmbgeoError(f"the paired sets must have the same shape: {a.source} is {a.n_samples} × {a.n_features}, {b.source} is {b.n_samples} × {b.n_features}",
                               hint="row i of both files must be one pair")
-    compare_set = read_embeddings(compare, id_col=cols[-1], input_format=input_format) if compare else None
+    compare_set = read_embeddings(compare, id_col=cols[-1], input_format=input_format, attr_cols=attrs[-1]) if compare else None
     if compare_set is not None:  # asked for: a --compare input that cannot be joined is an error now, as for --pairs, not a failed section
         from embgeo.io.join import row_orders
 
@@ -112,7 +114,7 @@ def report(
         from embgeo.io import load_layers
 
         stack = load_layers(list(layers), fmt=input_format, id_col=id_col, join=getattr(join, "value", join), layout=layout_value(stack_layout),
-                            check_finite=False)  # a NaN row fails its cards only: the rest of the report runs (docs/report.md)
+                            check_finite=False, attr_cols=attr_list(attr_col))  # a NaN row fails its cards only: the rest of the report runs (docs/report.md)
         # a pooled stack's row ids (embgeo extract writes them beside it) are read by load_layers itself
     if (tokens is not None or class_col is not None) and stack is None:
         raise EmbgeoError(f"{'--tokens' if tokens is not None else '--class'} feeds the per-layer curves: it needs --layers STACK",
@@ -180,7 +182,7 @@ def report(
     if edges is not None:
         inputs.append(input_entry(edges, rows=hierarchy.n_edges))
     settings = {"html": html, "md": md, "pairs": pairs, "attr": attr, "color_by": color_by, "layers": layers, "tokens": tokens, "class": class_col, "compare": compare, "edges": edges,
-                "map": map_method.value, "reembed_sample": reembed_sample, "title": title, "seed": s, "id_col": id_col,
+                "map": map_method.value, "reembed_sample": reembed_sample, "title": title, "seed": s, "id_col": id_col, "attr_col": attr_list(attr_col),
                 "labels": labels, "labels_id_col": labels_id_col, "input_format": input_format, "stack_layout": layout_value(stack_layout), "drop_nonfinite": drop_nonfinite,
                 "dedupe": dedupe, "join": getattr(join, "value", join), "fail_on": getattr(fail_on, "value", fail_on)}
     emit_result(command="report", inputs=inputs, settings=settings, result=rep, fmt=fmt, out=out,

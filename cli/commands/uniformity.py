@@ -22,7 +22,7 @@ from embgeo.cli.common import (
     DedupeOpt,
     DropNonfiniteOpt,
     FormatOpt,
-    IdColOpt,
+    AttrColOpt, IdColOpt, attr_list,
     InputFormatOpt,
     OutOpt,
     SchedulerOpt,
@@ -86,7 +86,7 @@ def _ran_on(engine: str | None) -> str:
 
 
 def _load(specs: list[str], *, id_col, input_format, drop_nonfinite: bool, drop_zero: bool, dedupe: bool, sample=None, seed: int = 0,
-          labels=None, labels_id_col=None, join=None):
+          labels=None, labels_id_col=None, join=None, attr_cols=None):
     """Load one set or a row-paired list of sets; returns ``(sets, how, read, notes)``. Two sets are
     paired by id whenever they carry ids (``how = "id"``), else by row order (``join="row-order"``,
     or no ids); drop a row (a pair) when any of its rows is dropped; ``sample``: keep a seeded random
@@ -96,10 +96,11 @@ def _load(specs: list[str], *, id_col, input_format, drop_nonfinite: bool, drop_
     import numpy as np
 
     from embgeo.io import load
-    from embgeo.io.readers import id_cols
+    from embgeo.io.readers import id_cols, per_column_input
     from embgeo.validation import rows_to_drop, scan_rows
 
-    sets = [load(s, fmt=input_format, id_col=c) for s, c in zip(specs, id_cols(specs, id_col, input_format))]
+    sets = [load(s, fmt=input_format, id_col=c, attr_cols=a)
+            for s, c, a in zip(specs, id_cols(specs, id_col, input_format), per_column_input(specs, attr_cols, input_format))]
     read = [input_entry(es) for es in sets]
     notes: list[str] = []
     how = None
@@ -222,6 +223,7 @@ def uniformity(
     seed: SeedOpt = None,
     scheduler: SchedulerOpt = None,
     id_col: IdColOpt = None,
+    attr_col: AttrColOpt = None,
     input_format: InputFormatOpt = None,
     drop_nonfinite: DropNonfiniteOpt = False,
     drop_zero: DropZeroOpt = False,
@@ -245,7 +247,7 @@ def uniformity(
     specs = [x] + ([pairs] if pairs else [])
     if join is not None and not pairs:
         raise EmbgeoError("--join says how the rows of --pairs Y meet those of X: it needs --pairs Y")
-    sets, how, read, load_notes = _load(specs, id_col=id_col, input_format=input_format, drop_nonfinite=drop_nonfinite,
+    sets, how, read, load_notes = _load(specs, id_col=id_col, attr_cols=attr_list(attr_col), input_format=input_format, drop_nonfinite=drop_nonfinite,
                                         drop_zero=drop_zero, dedupe=dedupe, sample=sample, seed=seed, join=join)
     engine = _engine(device, backend, load_notes)
     normalize = not raw
@@ -291,7 +293,7 @@ def uniformity(
     settings = {
         "pairs": pairs, "t": t, "alpha": alpha, "mode": mode.value, "n_pairs": n_pairs, "raw": raw, "confidence": confidence,
         "block": block, "device": _ran_on(engine), "backend": backend.value, "engine": ux.backend, "seed": seed,
-        "scheduler": scheduler, "id_col": id_col, "input_format": input_format, "drop_nonfinite": drop_nonfinite,
+        "scheduler": scheduler, "id_col": id_col, "attr_col": attr_list(attr_col), "input_format": input_format, "drop_nonfinite": drop_nonfinite,
         "drop_zero": drop_zero, "dedupe": dedupe, "sample": sample, "join": _value(join), "fail_on": _value(fail_on),
     }
     cols, rows = _table(res, results, specs)
@@ -398,6 +400,7 @@ def gap(
     backend: BackendOpt = Backend.auto,
     seed: SeedOpt = None,
     id_col: IdColOpt = None,
+    attr_col: AttrColOpt = None,
     input_format: InputFormatOpt = None,
     drop_nonfinite: DropNonfiniteOpt = False,
     drop_zero: DropZeroOpt = False,
@@ -424,7 +427,7 @@ def gap(
     if classes is None and (labels is not None or class_col is not None):
         raise EmbgeoError("--labels/--class give the class of each X row for zero-shot hits, which needs --classes C.npy")
     vec = _read_direction(direction) if direction is not None else None
-    (sx, sy), how, read, load_notes = _load([x, y], id_col=id_col, input_format=input_format, drop_nonfinite=drop_nonfinite,
+    (sx, sy), how, read, load_notes = _load([x, y], id_col=id_col, attr_cols=attr_list(attr_col), input_format=input_format, drop_nonfinite=drop_nonfinite,
                                             drop_zero=drop_zero, dedupe=dedupe, sample=sample, seed=seed, labels=labels,
                                             labels_id_col=labels_id_col, join=join)
     engine = _engine(device, backend, load_notes)
@@ -463,7 +466,7 @@ def gap(
         "direction": None if direction is None else str(direction), "write_direction": None if write_direction is None else str(write_direction),
         "temperature": temperature, "classes": classes, "labels": None if labels is None else str(labels),
         "labels_id_col": labels_id_col, "join": _value(join), "class": used_col, "lambda": mixup_lambda, "block": block,
-        "device": _ran_on(engine), "backend": backend.value, "engine": res.uniformity_x.backend, "seed": seed, "id_col": id_col,
+        "device": _ran_on(engine), "backend": backend.value, "engine": res.uniformity_x.backend, "seed": seed, "id_col": id_col, "attr_col": attr_list(attr_col),
         "input_format": input_format, "drop_nonfinite": drop_nonfinite, "drop_zero": drop_zero, "dedupe": dedupe,
         "sample": sample, "fail_on": _value(fail_on),
     }

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError, either, param, require
+from embgeo.errors import EmbgeoError, either, offers, param, require
 from embgeo.io.binary import layers_first, stack_ids_error, stack_or_set
-from embgeo.io.common import (PREFERRED_KEYS, auto_key, hdf5_id_keys, hdf5_unnamed_ids, id_array, id_named_column_error, index_column_error,
+from embgeo.io.common import (PREFERRED_KEYS, auto_key, check_attr_cols, use_attr_col, hdf5_id_keys, hdf5_unnamed_ids, id_array, id_named_column_error, index_column_error,
                                index_like_columns, is_id_name, is_plain_number, named_like_ids, picked_key, short_error, use_id_col,
                                with_id_candidates)
 from embgeo.io.csvrules import named_like_the_dimensions
@@ -360,11 +360,12 @@ def _which_ids(cands: list[str], index_cols: list[str], range_name: str | None =
                        hint="pass " + " or ".join(use_id_col(c) for c in cands[:3]) + "; the others are not read as dimensions")
 
 
-def read_parquet(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSet:
+def read_parquet(path: Path, *, key=None, id_col=None, attr_cols=(), allow_3d=False) -> EmbeddingSet:
     """Parquet: the vector column (list / fixed-size list) or the numeric columns are read
     batch by batch (row groups), so a file larger than memory is spilled to a temporary
     memory map rather than loaded; an ``id`` column (or ``id_col``) gives the ids, never a
-    dimension; other scalar columns become attributes."""
+    dimension; other scalar columns become attributes, and so do the columns named in
+    ``attr_cols`` whatever they hold (an integer ``year`` beside float dimensions)."""
     require("pyarrow", package="pyarrow", extra="parquet", feature="reading parquet files")
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -378,16 +379,18 @@ def read_parquet(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedd
     n = pf.metadata.num_rows
     if id_col is not None and id_col not in names:
         raise EmbgeoError(f"no id column '{id_col}' (columns: {', '.join(names[:12])})", hint=f"pass {param('id_col')} with a column name from the file")
-    index_cols = _pandas_index(schema, names)  # the pandas index stored as a column: the row ids, never a dimension
-    not_dims = set(index_cols) | ({"id"} if index_cols and "id" in names and key != "id" else set())
-    has_id = id_col is not None or ("id" in names and key != "id")
+    attrs = set(check_attr_cols(attr_cols, names, id_col=id_col, key=key))  # attributes the caller named: never dimensions or ids
+    index_cols = [c for c in _pandas_index(schema, names) if c not in attrs]  # the pandas index stored as a column: the row ids, never a dimension
+    named_id = "id" in names and key != "id" and "id" not in attrs
+    not_dims = set(index_cols) | attrs | ({"id"} if index_cols and named_id else set())
+    has_id = id_col is not None or named_id
     # an unnamed index (__index_level_0__: the old row positions of a filtered frame) beside an id column: dropped, no question
     index_cols = [c for c in index_cols if not (has_id and _auto_index(c) and c != id_col)]
     ranged = _pandas_range_index(schema, n) if id_col is None else None
     if ranged is not None and ranged[0] in names:
         ranged = None
     if id_col is None:
-        cands = [c for c in index_cols if c != key] + (["id"] if "id" in names and key != "id" and "id" not in index_cols else [])
+        cands = [c for c in index_cols if c != key] + (["id"] if named_id and "id" not in index_cols else [])
         if len(cands) > 1 or (cands and ranged is not None):
             raise _which_ids(cands, index_cols, ranged[0] if ranged is not None else None)
         id_col = cands[0] if cands else None
@@ -395,6 +398,9 @@ def read_parquet(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedd
     # a decimal column is numbers (read as float64); a text column of numbers is refused below (never a silent label)
     is_num = lambda t: pa.types.is_floating(t) or pa.types.is_integer(t) or pa.types.is_decimal(t)  # noqa: E731
     list_cols = [c for c in names if is_list(schema.field(c).type)]
+    for c in attrs & set(list_cols):
+        raise EmbgeoError(f"column {c!r} holds vectors (a list column), so it cannot be an attribute",
+                          hint=f"drop it from {param('attr_cols', '--attr-col')}; name it as {path.name}:{c} to read it as the embeddings")
     num_cols: list[str] = []
     if key is not None:
         if key not in names:
@@ -467,17 +473,19 @@ def read_parquet(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedd
             c = ints[0]
             raise EmbgeoError(f"column '{c}' is an integer column{f' (so are {len(ints) - 1} more)' if len(ints) > 1 else ''} while "
                               f"{len(floats)} other columns are floats: an attribute or a code, or an embedding dimension? embgeo does not guess which",
-                              hint=f"pass {use_id_col(c)} if it holds row ids; to keep it as an attribute, store the vectors as one list column "
-                                   f"and read it as {path.name}:COLUMN (the other columns become labels), or move it to "
-                                   + either("a labels file (embgeo.io.join_labels)", "a --labels file") + "; "
-                                   + "to read it as a dimension, store it as float")
-    scalars = [c for c in names if c not in used and not is_list(schema.field(c).type) and not c.startswith("__index_level_")]
+                              hint=f"pass {use_id_col(c)} if it holds row ids; "
+                                   + (f"pass {use_attr_col(c) if len(ints) == 1 else either(f'attr_cols={ints!r}', '--attr-col ' + ','.join(ints))} "
+                                      f"to keep {'it as an attribute' if len(ints) == 1 else 'them as attributes'}" if offers("attr_cols", "--attr-col") else
+                                      f"to keep it as an attribute, store the vectors as one list column and read it as {path.name}:COLUMN "
+                                      "(the other columns become labels), or move it to " + either("a labels file (embgeo.io.join_labels)", "a --labels file"))
+                                   + "; to read it as a dimension, store it as float")
+    scalars = [c for c in names if c not in used and not is_list(schema.field(c).type) and (c in attrs or not c.startswith("__index_level_"))]
     wanted = scalars + ([id_col] if id_col else [])
     table = pf.read(columns=wanted) if wanted else None
     attributes = {}
     for c in scalars:
         vals = table.column(c).to_pylist()
-        if not list_cols and key is None and c not in not_dims and _is_text(schema.field(c).type, pa):
+        if not list_cols and key is None and c not in not_dims and _is_text(schema.field(c).type, pa):  # (not_dims holds the attributes named)
             _refuse_numbers_as_text(c, [None if v is None else _text(v) for v in vals], path)
         attributes[c] = column_array([_text(v) for v in vals])
     ids = id_array(table.column(id_col).to_pylist(), f"column '{id_col}'") if id_col else None

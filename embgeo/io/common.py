@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError, either
+from embgeo.errors import EmbgeoError, either, offers, param
 from embgeo.validation import dtype_hint
 
 #: keys tried, in order, when a container holds several arrays and none was named
@@ -361,6 +361,8 @@ def id_named_column_error(name: str, id_col: str | None = None) -> EmbgeoError:
     file whose dimensions are its numeric columns: it is never silently an embedding dimension."""
     fix = (f"drop the column (the ids come from column {id_col!r}), or pass {use_id_col(name)} to use it as the row ids instead"
            if id_col is not None else f"pass {use_id_col(name)} to use it as row ids, or drop the column to keep only the other columns as dimensions")
+    if offers("attr_cols", "--attr-col"):
+        fix += f"; pass {use_attr_col(name)} to keep it as an attribute"
     return EmbgeoError(f"column {name!r} holds integers and is named like a row index or an id; embgeo does not use it as an embedding dimension",
                        hint=fix)
 
@@ -384,6 +386,36 @@ def where_ids(formats=()) -> str:
     if known and not known & set(TABULAR_FORMATS):
         return array
     return f"{array}, or an id column of a CSV/TSV/parquet file, {column}"
+
+
+def use_attr_col(name: str | None = None) -> str:
+    """``--attr-col NAME`` as the caller writes it (``attr_cols=['NAME']`` from Python)."""
+    return either(f"attr_cols=[{name!r}]", f"--attr-col {name!r}") if name is not None else either("attr_cols=['NAME']", "--attr-col NAME")
+
+
+def check_attr_cols(attr_cols, names: list[str], *, id_col: str | None = None, key: str | None = None) -> list[str]:
+    """The columns the caller names as attributes (``attr_cols``, ``--attr-col``), checked against the
+    file's column ``names``: each must be a column, once, and neither the id column nor the matrix's own
+    column (``key``). Returns them as a list (empty when none are named)."""
+    if attr_cols is None:
+        return []
+    if isinstance(attr_cols, str):
+        attr_cols = [attr_cols]
+    cols = [str(c) for c in attr_cols]
+    flag = param("attr_cols", "--attr-col")
+    for c in cols:
+        if c not in names:
+            shown = ", ".join(repr(n) for n in names[:12]) + (", …" if len(names) > 12 else "")
+            raise EmbgeoError(f"{flag} names the column {c!r}, but the file has no such column (columns: {shown})",
+                              hint=f"give {flag} a column name from the file (names match exactly, case included)")
+        if c == id_col:
+            raise EmbgeoError(f"column {c!r} is named both as the id column and as an attribute", hint=f"drop it from {flag}, or name another {param('id_col')}")
+        if c == key:
+            raise EmbgeoError(f"column {c!r} is named both as the vector column (:{c}) and as an attribute", hint=f"drop it from {flag}")
+    if len(set(cols)) != len(cols):
+        twice = next(c for c in cols if cols.count(c) > 1)
+        raise EmbgeoError(f"{flag} names the column {twice!r} twice", hint="name each attribute column once")
+    return cols
 
 
 def use_id_col(name: str | None = None) -> str:

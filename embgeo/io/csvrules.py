@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import re
 
-from embgeo.errors import EmbgeoError, either
-from embgeo.io.common import INDEX_MIN_ROWS, cell_kind, named_like_ids, use_id_col
+from embgeo.errors import EmbgeoError, either, offers
+from embgeo.io.common import INDEX_MIN_ROWS, cell_kind, named_like_ids, use_attr_col, use_id_col
 
 #: an integer cell (a sign allowed) and a column name that is a non-negative integer
 INT = re.compile(r"[+-]?[0-9]+")
@@ -187,17 +187,23 @@ def metadata_column_error(header: list[str], sample, j: int, codes: list[int], i
     if j not in codes:
         fix = (f"drop the column (the ids come from column {id_col!r}), or pass {use_id_col(name)} to use it as the row ids instead"
                if id_col is not None else f"pass {use_id_col(name)} to use it as row ids, or drop the column")
+        if offers("attr_cols", "--attr-col"):
+            fix += f"; pass {use_attr_col(name)} to keep it as an attribute"
         return EmbgeoError(f"column {name!r} holds integers ({shown}) and is named like an id; "
                            "embgeo does not use it as an embedding dimension", hint=fix)
     more = [header[k] for k in codes if k != j]
     also = f" (so does {', '.join(repr(m) for m in more[:3])}{', …' if len(more) > 3 else ''})" if more else ""
     ids = "" if id_col is not None else f"pass {use_id_col(name)} if it holds row ids; "
+    if offers("attr_cols", "--attr-col"):
+        named = [name, *more]
+        keep = f"pass {use_attr_col(named[0]) if len(named) == 1 else either(f'attr_cols={named!r}', '--attr-col ' + ','.join(named))} to keep {'it as an attribute' if len(named) == 1 else 'them as attributes'}"
+    else:
+        keep = ("to keep it as an attribute, move it to a " + either("labels file (embgeo.io.join_labels(X, FILE))", "--labels file")
+                + f" (pandas: df[[{id_col or 'id'!r}, {name!r}]].to_csv('labels.csv', index=False); "
+                  f"df.drop(columns=[{name!r}]).to_csv('vectors.csv', index=False))")
     return EmbgeoError(
         f"column {name!r} holds only integers ({shown}){also} while other columns hold fractions: an attribute or a code, "
         "or an embedding dimension? embgeo does not guess which",
-        hint=f"{ids}to keep it as an attribute, move it to a "
-             + either("labels file (embgeo.io.join_labels(X, FILE))", "--labels file")
-             + f" (pandas: df[[{id_col or 'id'!r}, {name!r}]].to_csv('labels.csv', index=False); "
-               f"df.drop(columns=[{name!r}]).to_csv('vectors.csv', index=False))"
-             + f"; to read it as a dimension, write its values as floats (e.g. {vals[0] if vals else '3'}.0)",
+        hint=f"{ids}{keep}; to read {'it as a dimension' if not more else 'them as dimensions'}, write {'its' if not more else 'their'} values as floats "
+             f"(e.g. {vals[0] if vals else '3'}.0)",
     )

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from embgeo.errors import EmbgeoError, either, param, setting
 from embgeo.io import binary, columnar, text, wordvec
-from embgeo.io.common import short_error, use_id_col
+from embgeo.io.common import short_error, use_attr_col, use_id_col
 from embgeo.io.model import EmbeddingSet, LayerStack
 from embgeo.validation import dtype_hint
 
@@ -158,6 +158,7 @@ def load(
     key: str | None = None,
     id_col: str | None = None,
     bad_cells: str = "error",
+    attr_cols=(),
 ) -> EmbeddingSet:
     """Load one embedding matrix from ``spec`` (``PATH`` or ``PATH:KEY``).
 
@@ -170,6 +171,9 @@ def load(
         declare another binary format than ``fmt`` (or than its suffix) is an error naming both.
     key : array / column / tensor / dataset to read from a container (overrides ``:KEY``).
     id_col : CSV/TSV/parquet column holding row ids (an error for any other format).
+    attr_cols : CSV/TSV/parquet columns that hold attributes (a label, a year, a class code), read
+        into ``attributes`` whatever they hold, never as dimensions: an integer column beside float
+        dimensions is otherwise refused as a question (an error for any other format).
     bad_cells : CSV/TSV only: ``"error"`` (default) fails on an empty or non-numeric cell in a
         numeric column, naming the line and column; ``"nan"`` reads such cells as NaN.
     """
@@ -189,7 +193,12 @@ def load(
         raise EmbgeoError(f"{use_id_col(id_col)} names a column, but this {fmt} file has no columns", source=src,
                           hint=f"drop {param('id_col')} ({param('id_col')} applies to CSV, TSV and parquet files"
                                + ("; word vectors carry their words as ids)" if fmt in ("text", "word2vec-binary") else ")"))
+    if attr_cols and fmt not in COLUMN_FORMATS:
+        raise EmbgeoError(f"{use_attr_col(attr_cols[0] if not isinstance(attr_cols, str) else attr_cols)} names a column, but this {fmt} file has no columns",
+                          source=src, hint=f"drop {param('attr_cols', '--attr-col')} ({param('attr_cols', '--attr-col')} applies to CSV, TSV and parquet files)")
     extra = {"bad_cells": bad_cells} if fmt in ("csv", "tsv") else {}
+    if attr_cols:
+        extra["attr_cols"] = [attr_cols] if isinstance(attr_cols, str) else list(attr_cols)
     if forced and fmt in ("csv", "tsv", "text"):
         extra["forced"] = True  # csv/tsv: a file with no such delimiter is split at spaces; text: numbers as words are words
     try:
@@ -241,9 +250,16 @@ def id_cols(specs, id_col: str | None, fmt: str | None = None) -> list:
     """``--id-col`` for each of several inputs read together (``compare X.csv Y.npz --id-col key``):
     the CSV/TSV/parquet inputs get it, the others keep their own ids. When none of them has columns
     it is given to all, so :func:`load` refuses it with its one line."""
+    return per_column_input(specs, id_col, fmt)
+
+
+def per_column_input(specs, value, fmt: str | None = None) -> list:
+    """An option that names columns (``--id-col``, ``--attr-col``) for each of several inputs read
+    together: the CSV/TSV/parquet inputs get ``value``, the others None. When none of them has columns
+    it is given to all, so :func:`load` refuses it with its one line."""
     specs = list(specs)
-    if id_col is None:
-        return [None] * len(specs)
+    if not value:
+        return [value] * len(specs)
     fmts = []
     for spec in specs:
         try:
@@ -251,8 +267,8 @@ def id_cols(specs, id_col: str | None, fmt: str | None = None) -> list:
         except EmbgeoError:
             fmts.append(None)  # load says what is wrong with this input
     if not any(f in COLUMN_FORMATS for f in fmts):
-        return [id_col] * len(specs)
-    return [id_col if f in COLUMN_FORMATS or f is None else None for f in fmts]
+        return [value] * len(specs)
+    return [value if f in COLUMN_FORMATS or f is None else None for f in fmts]
 
 
 #: how the axes of one 3-D stack file are laid out (``load_layers(layout=...)``, ``--stack-layout``)
@@ -260,7 +276,7 @@ STACK_LAYOUTS = ("layers-first", "rows-first")
 
 
 def load_layers(specs: list[str], *, fmt: str | None = None, id_col: str | None = None, join: str | None = None,
-                check_finite: bool = True, layout: str | None = None) -> LayerStack:
+                check_finite: bool = True, layout: str | None = None, attr_cols=()) -> LayerStack:
     """A layer stack from one ``L×n×d`` file (``.npy``/``.npz``/…) or several 2-D files.
 
     A 3-D file (layers × rows × dims: the first axis is the layers) keeps the row ids stored beside it,
@@ -268,7 +284,8 @@ def load_layers(specs: list[str], *, fmt: str | None = None, id_col: str | None 
     an ``ids`` array in ``.npz``, an ``ids`` dataset in HDF5, an ``ids`` entry of a ``.pt`` dict, the
     ``ids`` metadata (or an integer ``ids`` tensor) of a safetensors file. ``id_col`` names a column of
     CSV/TSV/parquet per-layer files; a 3-D stack has no columns and does not use it (a command whose
-    only input is the stack refuses it: :func:`refuse_stack_id_col`). Per-layer files are joined onto
+    only input is the stack refuses it: :func:`refuse_stack_id_col`); ``attr_cols`` likewise names attribute
+    columns of per-layer CSV/TSV/parquet files (:func:`load`). Per-layer files are joined onto
     the rows of the first file by :func:`embgeo.io.join.align_sets`: by id whenever they carry ids
     (every id in every file, once), by row order only when none has, or with ``join="row-order"``;
     files of which only some carry ids are refused unless ``join="row-order"``. ``check_finite`` (default True):
@@ -317,8 +334,8 @@ def load_layers(specs: list[str], *, fmt: str | None = None, id_col: str | None 
                           f"{'these files hold one layer each' if len(specs) > 1 else 'this file is not a 3-D array'}",
                           source=", ".join(str(s) for s in specs), hint=f"drop {param('layout', '--stack-layout')}")
     sets, named = [], []
-    for spec, col in zip(specs, id_cols(specs, id_col, fmt)):
-        es = load(spec, fmt=fmt, id_col=col)
+    for spec, col, attrs in zip(specs, id_cols(specs, id_col, fmt), per_column_input(specs, attr_cols, fmt)):
+        es = load(spec, fmt=fmt, id_col=col, attr_cols=attrs)
         sets.append(EmbeddingSet(es.matrix, es.ids, es.attributes, {**es.provenance, "name": Path(es.source).stem}))
         dims = layer_dimension_names(es, col)
         if dims:
@@ -333,9 +350,14 @@ def load_layers(specs: list[str], *, fmt: str | None = None, id_col: str | None 
     return dataclasses.replace(stack, provenance={**stack.provenance, **extra})
 
 
-def refuse_stack_id_col(stack: LayerStack, id_col: str | None, source: str) -> None:
-    """``--id-col`` given for a stack read from one 3-D file: it names a column, and a stack has none
-    (its row ids come from the file itself). One line, never ignored silently."""
+def refuse_stack_id_col(stack: LayerStack, id_col: str | None, source: str, attr_cols=()) -> None:
+    """``--id-col`` (or ``--attr-col``) given for a stack read from one 3-D file: it names a column, and a
+    stack has none (its row ids come from the file itself). One line, never ignored silently."""
+    if attr_cols and stack.join is None:
+        first = attr_cols if isinstance(attr_cols, str) else attr_cols[0]
+        raise EmbgeoError(f"{use_attr_col(first)} names a column, but this layer stack (one 3-D array) has no columns", source=source,
+                          hint=f"drop {param('attr_cols', '--attr-col')}: attributes of a stack's rows come from a "
+                               + either("labels file (embgeo.io.join_labels)", "--labels file"))
     if id_col is not None and stack.join is None:  # join is None: one L×n×d array, not per-layer files
         raise EmbgeoError(f"{use_id_col(id_col)} names a column, but this layer stack (one 3-D array) has no columns", source=source,
                           hint=f"drop {param('id_col')}: a stack's row ids come from the file itself (an 'ids' array, dataset or entry beside it)")

@@ -37,7 +37,7 @@ import numpy as np
 from embgeo.errors import EmbgeoError, either, param
 from embgeo.io.common import COMMA_NUMBER, MISSING, cell_kind, column_array  # noqa: F401  (re-exported: labels, columnar, model)
 from embgeo.io.common import is_plain_number as is_number
-from embgeo.io.common import csv_id, index_column_error, index_like_columns, not_utf8, plain_floats, use_id_col
+from embgeo.io.common import check_attr_cols, csv_id, index_column_error, index_like_columns, not_utf8, plain_floats, use_id_col
 from embgeo.io.csvrules import looks_like_header, metadata_column_error, metadata_columns  # noqa: F401  (looks_like_header re-exported)
 from embgeo.io.model import EmbeddingSet
 from embgeo.io.precision import NeedFloat64, RowBlocks, fits_float32, needs_float64  # noqa: F401  (re-exported)
@@ -369,8 +369,12 @@ def _read_body(fh, reader, rows, table: _Table, split: str | None) -> None:
         line0 += len(lines)
 
 
-def read_delimited(path: Path, *, key=None, id_col=None, allow_3d=False, delimiter=None, bad_cells="error", forced=False) -> EmbeddingSet:
+def read_delimited(path: Path, *, key=None, id_col=None, attr_cols=(), allow_3d=False, delimiter=None, bad_cells="error",
+                   forced=False) -> EmbeddingSet:
     """CSV/TSV: numeric columns (or one ``[…]`` list column), an id column, label columns.
+
+    ``attr_cols``: columns the caller names as attributes (label columns), whatever they hold: never
+    a dimension, never refused as a question (an integer ``year`` beside float dimensions).
 
     ``forced`` (the user named the format: ``--input-format csv``/``tsv``): a file with no such
     delimiter in its first rows and several fields per line is read as fields separated by runs of
@@ -383,14 +387,14 @@ def read_delimited(path: Path, *, key=None, id_col=None, allow_3d=False, delimit
         if forced and _whitespace_separated(path, delimiter):
             delimiter = None  # runs of spaces or tabs
         try:
-            return _read_delimited(path, key, id_col, delimiter, bad_cells, np.float32)
+            return _read_delimited(path, key, id_col, delimiter, bad_cells, np.float32, attr_cols)
         except NeedFloat64:
-            return _read_delimited(path, key, id_col, delimiter, bad_cells, np.float64)
+            return _read_delimited(path, key, id_col, delimiter, bad_cells, np.float64, attr_cols)
     except UnicodeDecodeError:
         raise not_utf8(path) from None
 
 
-def _read_delimited(path, key, id_col, delimiter, bad_cells, dtype) -> EmbeddingSet:
+def _read_delimited(path, key, id_col, delimiter, bad_cells, dtype, attr_cols=()) -> EmbeddingSet:
     csv.field_size_limit(FIELD_LIMIT)
     with open(path, newline="", encoding="utf-8-sig") as fh:  # -sig: a BOM (Excel) is not part of the first cell
         reader = csv.reader(fh, delimiter=delimiter) if delimiter is not None else _SplitRows(fh)
@@ -408,7 +412,7 @@ def _read_delimited(path, key, id_col, delimiter, bad_cells, dtype) -> Embedding
         first = sample[0][1]
         if len(sample) > 1 and _is_comment(first) and len(first) != len(sample[1][1]):
             raise _ragged(sample[0][0], first, len(sample[1][1]), path)
-        has_header = id_col is not None or looks_like_header(first, [r for _, r in sample[1:]], line=sample[0][0], delimiter=delimiter)
+        has_header = id_col is not None or bool(attr_cols) or looks_like_header(first, [r for _, r in sample[1:]], line=sample[0][0], delimiter=delimiter)
         header_line = sample[0][0]
         if has_header:
             header = [h.strip() for h in first]
@@ -437,18 +441,20 @@ def _read_delimited(path, key, id_col, delimiter, bad_cells, dtype) -> Embedding
         first = [r[0].strip() for _, r in sample] if has_header and header[0] == "" else []
         pandas_index = bool(first) and all(first) and len(set(first)) == len(first) and (
             all(_UINT.fullmatch(v) for v in first) or any(cell_kind(v) == "text" for v in first))
+        attrs = {pos[c] for c in check_attr_cols(attr_cols, header, id_col=id_col, key=key)}  # the attribute columns the caller named
         if id_col is None and has_header:
             # a column named "id", or pandas' unnamed index column, holds row ids, not a dimension
-            if "id" in pos:
+            if "id" in pos and pos["id"] not in attrs:
                 id_col = "id"
-            elif pandas_index:
+            elif pandas_index and 0 not in attrs:
                 id_col = ""
         if id_col is not None and id_col not in pos:
             raise EmbgeoError(f"no id column '{id_col}' (columns: {', '.join(header[:12])})", hint=f"pass {param('id_col')} with a column name from the header")
         skip = {pos[id_col]} if id_col is not None else set()
-        if pandas_index and id_col not in (None, ""):  # the index pandas wrote beside the named id column: its old row labels, not data
+        if pandas_index and id_col not in (None, "") and 0 not in attrs:  # the index pandas wrote beside the named id column: its old row labels, not data
             skip.add(0)
-        num, lst, lab, empty, comma = _column_kinds(header, sample, skip)
+        num, lst, lab, empty, comma = _column_kinds(header, sample, skip | attrs)
+        lab = sorted(set(lab) | attrs)  # the attributes the caller named: label columns, whatever they hold
         if key is not None:
             _check_key(key, path.name, header, pos, sample, num, lst, delimiter)
             lst = [pos[key]]

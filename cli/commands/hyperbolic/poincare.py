@@ -11,7 +11,7 @@ import typer
 
 from embgeo.cli.commands.hyperbolic._coords import check_coords, write_coords
 from embgeo.cli.common import (
-    FailOnOpt, FormatOpt, IdColOpt, OutOpt, PlotOpt, SeedOpt, emit_result, input_entry, join_option, message, old_name, renamed, resolve_device,
+    FailOnOpt, FormatOpt, AttrColOpt, IdColOpt, attr_list, OutOpt, PlotOpt, SeedOpt, emit_result, input_entry, join_option, message, old_name, renamed, resolve_device,
     save_plot, seed_value, settings, side_output,
 )
 
@@ -244,6 +244,7 @@ def eval_(
     hyperlex: Annotated[Optional[Path], typer.Option("--hyperlex", help="HyperLex file (WORD1 WORD2 … AVG_SCORE, or 'u v score'): Spearman ρ of −(1 + α(‖v‖ − ‖u‖))·d(u, v), α = 1000.", dir_okay=False, exists=True)] = None,
     orientation: OrientationOpt = Orientation.auto,
     id_col: IdColOpt = None,
+    attr_col: AttrColOpt = None,
     join: join_option("the rows of X onto the nodes of EDGES (row-order: row i is the i-th node; integer nodes by value, "
                       "named ones by first appearance)") = None,
     seed: SeedOpt = None,
@@ -268,7 +269,7 @@ def eval_(
         raise EmbgeoError(f"--metric (now --protocol) is one of {', '.join(m.value for m in Metric)}; got {metric_old!r}")
     metric = Metric(renamed(metric, None if metric_old is None else metric_old.lower(), old="--metric", new="--protocol"))
     meta = embedding_metadata(emb)
-    es = read_embeddings(emb, id_col=id_col)
+    es = read_embeddings(emb, id_col=id_col, attr_cols=attr_list(attr_col))
     h = read_hierarchy(edges, orientation=orientation.value)
     notes = _hierarchy_notes(h)
     model_name = model.value if model is not None else meta.get("model", "poincare")
@@ -309,7 +310,7 @@ def eval_(
         command="hyperbolic eval", inputs=[input_entry(es), edges_entry(edges, h)] + ([input_entry(str(hyperlex))] if hyperlex else []),
         settings={"protocol": metric.value, "model": model_name, "c": c, "distortion": distortion, "scale": scale, "max_sources": max_sources,
                   "unweighted": unweighted, "link_prediction": link_prediction, "hyperlex": None if hyperlex is None else str(hyperlex),
-                  "orientation": orientation.value, "id_col": id_col, "join": getattr(join, "value", join), "seed": seed_value(seed),
+                  "orientation": orientation.value, "id_col": id_col, "attr_col": attr_list(attr_col), "join": getattr(join, "value", join), "seed": seed_value(seed),
                   "fail_on": getattr(fail_on, "value", fail_on)},
         result=r, results={**r.to_dict(), **_orientation(h)}, notes=notes, fmt=fmt, out=out, title=f"embgeo hyperbolic eval {emb} {edges}", fail_on=None, **_table(r, "eval"),
     )

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from embgeo.cli.common import (
-    FailOnOpt, FormatOpt, IdColOpt, InputFormatOpt, KOpt, MethodOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, emit_result, input_entry, message,
+    FailOnOpt, FormatOpt, AttrColOpt, IdColOpt, attr_list, InputFormatOpt, KOpt, MethodOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, emit_result, input_entry, message,
     about, save_plot, seed_value, split_list,
 )
 
@@ -217,6 +217,7 @@ def hmds_cmd(
     solver: Annotated[str, typer.Option("--solver", help="Eigensolver: auto, dense or partial (Lanczos).")] = "auto",
     refine: Annotated[int, typer.Option("--refine", help="Riemannian Adam steps (geoopt) on the distortion after h-MDS.", min=0)] = 0,
     id_col: IdColOpt = None,
+    attr_col: AttrColOpt = None,
     input_format: InputFormatOpt = None,
     coords: CoordsOpt = None,
     seed: SeedOpt = None,
@@ -234,7 +235,7 @@ def hmds_cmd(
     if _is_edge_list(source, input_format=input_format):
         from embgeo.hyperbolic.graphs import graph_distances
 
-        _matrix_only(source, {"--id-col": id_col is not None})
+        _matrix_only(source, {"--id-col": id_col is not None, "--attr-col": bool(attr_col)})
         h = _read_graph(source)
         D = graph_distances(h)
         if not np.isfinite(D).all():
@@ -246,7 +247,7 @@ def hmds_cmd(
     else:
         from embgeo.cli.common import read_embeddings
 
-        es = read_embeddings(source, id_col=id_col, input_format=input_format)
+        es = read_embeddings(source, id_col=id_col, input_format=input_format, attr_cols=attr_list(attr_col))
         D = np.asarray(es.matrix, dtype=np.float64)
         ids = list(es.ids) if getattr(es, "ids", None) is not None else [str(i) for i in range(D.shape[0])]
         entry = input_entry(es)
@@ -260,7 +261,7 @@ def hmds_cmd(
     save_plot(r, plot)
     emit_result(
         command="hyperbolic hmds", inputs=[entry],
-        settings={"dim": dim, "scale": scale, "uncentred": uncentred, "solver": solver, "refine": refine, "id_col": id_col,
+        settings={"dim": dim, "scale": scale, "uncentred": uncentred, "solver": solver, "refine": refine, "id_col": id_col, "attr_col": attr_list(attr_col),
                   "input_format": input_format, "coords": None if coords is None else str(coords), "seed": seed_value(seed),
                   "fail_on": getattr(fail_on, "value", fail_on)},
         result=r, notes=list(r.notes) + ([_MAP_SALA] if r.map_sala is not None else []), fmt=fmt, out=out,
@@ -278,6 +279,7 @@ def delta(
     quadruples: Annotated[int, typer.Option("--quadruples", help="Random quadruples of the whole set (sampled).", min=0)] = 200_000,
     sample: SampleOpt = None,
     id_col: IdColOpt = None,
+    attr_col: AttrColOpt = None,
     input_format: InputFormatOpt = None,
     seed: SeedOpt = None,
     fail_on: FailOnOpt = None,
@@ -303,7 +305,7 @@ def delta(
     if _is_edge_list(source, matrix="a distance matrix" if distances else "a matrix of points", input_format=input_format):
         from embgeo.hyperbolic.graphs import graph_distances
 
-        _matrix_only(source, {"--distances": distances, "--id-col": id_col is not None})
+        _matrix_only(source, {"--distances": distances, "--id-col": id_col is not None, "--attr-col": bool(attr_col)})
         h = _read_graph(source)
         D = graph_distances(h)
         if not np.isfinite(D).all():
@@ -318,7 +320,7 @@ def delta(
     else:
         from embgeo.cli.common import read_embeddings
 
-        es = read_embeddings(source, id_col=id_col, input_format=input_format)
+        es = read_embeddings(source, id_col=id_col, input_format=input_format, attr_cols=attr_list(attr_col))
         sampled = _sample_note(sample, es.n_samples, seed)
         if sample is not None and sample < es.n_samples:
             if distances:
@@ -331,7 +333,7 @@ def delta(
     emit_result(
         command="hyperbolic delta", inputs=[entry],
         settings={"distances": distances, "method": method, "exact_max": exact_max, "subsets": subsets, "subset_size": subset_size,
-                  "quadruples": quadruples, "sample": sample, "id_col": id_col, "input_format": input_format, "seed": seed_value(seed),
+                  "quadruples": quadruples, "sample": sample, "id_col": id_col, "attr_col": attr_list(attr_col), "input_format": input_format, "seed": seed_value(seed),
                   "fail_on": getattr(fail_on, "value", fail_on)},
         result=r, notes=notes, fmt=fmt, out=out, title=f"embgeo hyperbolic delta {source}", fail_on=fail_on, **_table(r, "delta"),
     )
@@ -346,6 +348,7 @@ def reembed_cmd(
     approx: Annotated[bool, typer.Option("--approx", help="Approximate kNN (pynndescent).")] = False,
     sample: SampleOpt = None,
     id_col: IdColOpt = None,
+    attr_col: AttrColOpt = None,
     input_format: InputFormatOpt = None,
     coords: CoordsOpt = None,
     seed: SeedOpt = None,
@@ -365,7 +368,7 @@ def reembed_cmd(
     from embgeo.cli.common import read_embeddings
     from embgeo.hyperbolic.reembed import reembed
 
-    es = read_embeddings(source, id_col=id_col, input_format=input_format)
+    es = read_embeddings(source, id_col=id_col, input_format=input_format, attr_cols=attr_list(attr_col))
     n_all = es.n_samples
     source_rows = np.arange(n_all)  # the input row number of each row re-embedded
     sampled = _sample_note(sample, n_all, seed, detail="only these rows were re-embedded" + (
@@ -401,7 +404,7 @@ def reembed_cmd(
     save_plot(r, plot)
     emit_result(
         command="hyperbolic reembed", inputs=[input_entry(es)],
-        settings={"dim": dim, "k": k, "scale": scale, "umap": umap, "approx": approx, "sample": sample, "id_col": id_col,
+        settings={"dim": dim, "k": k, "scale": scale, "umap": umap, "approx": approx, "sample": sample, "id_col": id_col, "attr_col": attr_list(attr_col),
                   "input_format": input_format, "coords": None if coords is None else str(coords), "seed": seed_value(seed),
                   "fail_on": getattr(fail_on, "value", fail_on)},
         result=r, notes=([sampled] if sampled else [])
