@@ -205,7 +205,7 @@ def safe_cell(v: Any) -> str:
 
 def tidy_csv(metrics) -> str:
     """The tidy CSV of a list of :class:`embgeo.results.Metric` (or their ``row()`` dicts)."""
-    rows = [m if isinstance(m, dict) else m.row() for m in metrics]
+    rows = [m if isinstance(m, dict) else m.csv_row() for m in metrics]
     extra: list[str] = []
     for r in rows:
         for k in r:

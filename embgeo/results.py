@@ -165,6 +165,12 @@ class Metric:
         return {"metric": self.metric, "value": jsonable(self.value), "ci_low": jsonable(self.ci_low),
                 "ci_high": jsonable(self.ci_high), "unit": self.unit, "status": self.status, **jsonable(self.extra)}
 
+    def csv_row(self) -> dict:
+        """:meth:`row` for the tidy CSV: an infinite value or interval end stays ``±inf`` (an unbounded
+        interval, an infinite distortion: numbers that read back as floats), NaN is an empty cell."""
+        keep = lambda v: float(v) if isinstance(v, (float, np.floating)) and math.isinf(float(v)) else jsonable(v)  # noqa: E731
+        return {**self.row(), "value": keep(self.value), "ci_low": keep(self.ci_low), "ci_high": keep(self.ci_high)}
+
 
 class Result:
     """Mixin for result dataclasses (declare them ``frozen=True, slots=True``).

@@ -17,7 +17,9 @@ def _md_table(text):
 def _same(shown, value):
     """A table cell (6 significant digits) against a CSV/JSON value."""
     if value in ("", None):
-        return shown in ("", "∞ (see notes)")
+        return shown in ("", "∞ (see notes)")  # (JSON: null for NaN and infinity)
+    if shown == "∞ (see notes)":  # an infinite value: inf in the CSV
+        return value in ("inf", float("inf"))
     if isinstance(value, bool) or value in ("true", "false"):
         return shown == str(value).lower()
     if isinstance(value, list):

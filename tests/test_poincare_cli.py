@@ -261,7 +261,7 @@ def _coincident(tmp_path):
 
 @pytest.mark.parametrize("name", ["eval", "combinatorial", "hmds"])
 def test_infinite_distortion_shows_one_way(run_cli, tmp_path, name):
-    """∞ (see notes) in the table with a note saying why; null + the note in JSON; empty in CSV."""
+    """∞ (see notes) in the table with a note saying why; null + the note in JSON; inf in CSV (a float that reads back)."""
     from embgeo.hyperbolic.display import INFINITE
 
     argv = {"eval": ["hyperbolic", "eval", _coincident(tmp_path), path("smalltree"), "--protocol", "all"],
@@ -278,7 +278,7 @@ def test_infinite_distortion_shows_one_way(run_cli, tmp_path, name):
     assert "| distortion_worst |  |" not in table and "inf |" not in table
     assert_table_speaks_ids(run_cli, argv)
     rows = [ln.split(",") for ln in run_cli(["-q", *argv, "-f", "csv"]).stdout.splitlines()]
-    assert [r[1] for r in rows if r[0] == "distortion_worst"] == [""]
+    assert [r[1] for r in rows if r[0] == "distortion_worst"] == ["inf"]
 
 
 def test_infinite_distortion_in_reembed_table():
