@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from embgeo.io.model import EmbeddingSet
-from embgeo.results import Result
+from embgeo.results import Result, Verdict  # noqa: F401  (Verdict: the type files_verdict returns)
 from embgeo.validation import drop_option, scan_rows
 
 

@@ -59,7 +59,6 @@ def list_(fmt: FormatOpt = None, out: OutOpt = None):
 def info(name: NameArg, fmt: FormatOpt = None, out: OutOpt = None):
     """Describe one dataset: what it is, its source, licence and files."""
     from embgeo.datasets import get
-    from embgeo.results import flatten
 
     d = get(name)
     record = _record(d)

@@ -253,7 +253,7 @@ def layer_suite(
         raise EmbgeoError("views need the pooled first view (X)", hint=f"give {either('stack', 'X')} as well as {param('views')} or {param('groups', '--group')}")
 
     if tokens is not None:
-        pe, cv, de, pooled = [], [], [], []
+        pe, cv, pooled = [], [], []
         for l in range(L):
             cl = tokens.layer(l)
             pe.append(prompt_entropies(cl, alpha=alpha, norm=norm))

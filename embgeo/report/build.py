@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from embgeo.errors import EmbgeoError, either
-from embgeo.report.model import Context, Image, Report, Section, Table  # noqa: F401  (re-exported)
+from embgeo.report.model import STATUSES, Context, Image, Report, Section, Table  # noqa: F401  (re-exported)
 
 
 def _inputs(ctx: Context) -> list:

@@ -208,7 +208,7 @@ class UniformityResult(Result):
             hi = hi if hi is not None and math.isfinite(hi) else math.inf
             spans = [t for t in (UNIFORMITY_OK, UNIFORMITY_WARN) if lo < t <= hi]
             if spans:
-                from embgeo.errors import param, setting
+                from embgeo.errors import setting
 
                 shown = "[" + ", ".join("unbounded" if not math.isfinite(v) else f"{v + 0.0:.0%}" for v in (lo, hi)) + "]"
                 return Verdict("warn", f"{nums}, but its {self.confidence:.0%} interval {shown} spans the {' and '.join(f'{t:.0%}' for t in spans)} "
