@@ -25,9 +25,9 @@ def test_hand_checked_tiny_hierarchy():
     h, X = _line_case()
     r = evaluate_embedding(X, h, protocol="all", model="euclidean", scale=1.0)
     # worked out by hand in docs/hyperbolic.md ("A hand-checked example"):
-    # NK: AP(b)=1/2, AP(c)=(1/2+2/3)/2, AP(d)=1/3 (tie with c counts against a); ranks all 2
+    # NK: AP(b)=1/2, AP(c)=(1/2+2/3)/2, AP(d)=1/3 (tie with c counts against a); ranks 2, 2, 2 and 3 (d: b closer, c tied)
     np.testing.assert_allclose(r.map, 17 / 36, rtol=1e-12)  # exact rationals; 1e-12 = round-off
-    np.testing.assert_allclose(r.mean_rank, 2.0, rtol=1e-12)
+    np.testing.assert_allclose(r.mean_rank, 9 / 4, rtol=1e-12)
     assert (r.nk_queries, r.nk_positives) == (3, 4)
     # Sala: AP(a)=1, AP(b)=7/12, AP(c)=1/2, AP(d)=1/3
     np.testing.assert_allclose(r.map_sala, 29 / 48, rtol=1e-12)
@@ -380,3 +380,18 @@ def test_hyperlex_score_and_spearman_equal_direct_formulas(tmp_path):
     r = hyperlex_spearman(X, ids, us, vs, sc)
     assert r.hyperlex_spearman == pytest.approx(rho, abs=1e-10)
     assert r.hyperlex_pairs == 5 and r.hyperlex_pairs_missing == 1 and r.hyperlex_alpha == 1000.0
+
+
+def test_a_collapsed_embedding_does_not_read_rank_one():
+    """Every point at one place: every non-positive ties with every positive, so each positive ranks
+    behind all of them (ties count against the positive, in the rank as in AP), never rank 1."""
+    h = read_hierarchy(path("smalltree"))
+    X = np.zeros((h.n_nodes, 2))
+    r = evaluate_embedding(X, h, protocol="nk", model="poincare")
+    P = transitive_closure(h).adjacency(symmetric=False)
+    n_pos = np.asarray(P.sum(axis=1)).ravel()
+    has = n_pos > 0
+    # rank of each positive of u = 1 + (n − 1 − |P(u)|) non-positives, all at distance 0
+    expected = ((1 + (h.n_nodes - 1 - n_pos[has])) * n_pos[has]).sum() / n_pos[has].sum()
+    np.testing.assert_allclose(r.mean_rank, expected, rtol=1e-12)
+    np.testing.assert_allclose(r.map, np.mean(n_pos[has] / (h.n_nodes - 1)), rtol=1e-12)

@@ -208,9 +208,9 @@ def rank(
             raise EmbgeoError("--axis scores a saved axis; it fits nothing", hint="drop --method, --save-axis and the anchor options")
         if not axis.is_file():
             raise EmbgeoError("no such axis file", source=str(axis), hint="write one with embgeo rank … --save-axis AXIS.npy")
-        w = np.load(axis)
+        w = _read_npy(axis, "--axis")
         centre_path = next((c for c in (axis.with_name(axis.stem + ".centre.npy"), axis.with_name(axis.stem + ".center.npy")) if c.is_file()), None)
-        mean = np.load(centre_path) if centre_path is not None else None
+        mean = _read_npy(centre_path, "the axis centre") if centre_path is not None else None
         if centre_path is not None:
             message(f"axis centre: {centre_path}")
         try:
@@ -307,6 +307,30 @@ def rank(
         message(f"scores of {es.n_samples} rows on the {axis_name} axis written to {scores}")
     save_plot(result, plot)
     emit_result(command="rank", inputs=inputs, settings=settings, result=result, notes=notes, fmt=fmt, out=out, title=title, fail_on=fail_on)
+
+
+def _read_npy(path: Path, what: str):
+    """An axis (or its centre) saved by ``--save-axis``: one ``.npy`` array, never unpickled; anything else
+    is one line naming the file."""
+    import numpy as np
+
+    from embgeo.errors import EmbgeoError
+
+    fix = "give the .npy that embgeo rank … --save-axis AXIS.npy wrote"
+    if path.suffix.lower() != ".npy":
+        raise EmbgeoError(f"{what} reads a .npy file (the axis --save-axis writes), not '{path.suffix or '(none)'}'", source=str(path), hint=fix)
+    try:
+        with open(path, "rb") as fh:
+            npy = fh.read(6) == b"\x93NUMPY"
+    except OSError as exc:
+        raise EmbgeoError(f"cannot read {what}: {exc.strerror or exc}", source=str(path), hint=fix) from None
+    if not npy:
+        raise EmbgeoError(f"{what} is not a .npy file (no NumPy header)", source=str(path), hint=fix)
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
+        reason = "it holds Python objects, which embgeo never unpickles" if "pickle" in str(exc) else str(exc).split("\n")[0][:120]
+        raise EmbgeoError(f"cannot read {what} as a .npy array: {reason}", source=str(path), hint=fix) from None
 
 
 def _rank_layers(files, *, attr, labels, method, transform, group, folds, normalize, centre, quantile, shots, repeats, baselines, mlp,

@@ -16,8 +16,10 @@ Definitions
 **Reconstruction MAP and mean rank — Nickel & Kiela 2017** (§4.1). The
 positives of a query ``u`` are its ancestors in the transitive closure (the
 pairs ``(u, v)`` of the data set); ``u`` itself is never a candidate. For a
-positive ``v``, ``rank(u, v) = 1 + #{w ∉ P(u) ∪ {u} : d(u, w) < d(u, v)}`` (other
-positives do not count), and ``AP(u) = (1/|P(u)|) Σ_{v∈P(u)} |{p ∈ P(u): d(u,p) ≤ d(u,v)}| /
+positive ``v``, ``rank(u, v) = 1 + #{w ∉ P(u) ∪ {u} : d(u, w) ≤ d(u, v)}`` (other
+positives do not count; a non-positive at the same distance counts against the positive, as
+in AP, so a collapsed embedding cannot read rank 1 — on continuous coordinates ties have
+measure zero and this is Nickel & Kiela's rank), and ``AP(u) = (1/|P(u)|) Σ_{v∈P(u)} |{p ∈ P(u): d(u,p) ≤ d(u,v)}| /
 |{w ≠ u : d(u,w) ≤ d(u,v)}|``; MAP averages ``AP`` over the nodes that have a positive, mean
 rank averages ``rank`` over all positive pairs. (gensim's ``ReconstructionEvaluator``
 counts ``u`` itself as a negative at distance 0, which is why it reports 0.49 on a
@@ -286,24 +288,19 @@ def _ap_block(D: np.ndarray, rows: np.ndarray, pos):
     idx = np.arange(m)
     seg_start = (np.cumsum(counts) - counts)[prs]
     new_grp = np.r_[True, (prs[1:] != prs[:-1]) | (pks[1:] != pks[:-1])]
-    grp_first = np.maximum.accumulate(np.where(new_grp, idx, 0))
     last_flag = np.r_[new_grp[1:], True]
     grp_last = np.minimum.accumulate(np.where(last_flag, idx, m)[::-1])[::-1]
-    # with L(c) = #{positive keys < c} and R(c) = #{positive keys ≤ c}:
-    #   c ≤ key_j ⟺ L(c) ≤ j   and   c < key_j ⟺ R(c) ≤ j ;
+    # with L(c) = #{positive keys < c}: c ≤ key_j ⟺ L(c) ≤ j;
     # candidates of earlier rows have smaller keys (counted, then subtracted), later rows larger
     cum_left = np.cumsum(np.bincount(np.searchsorted(pks, ckey, side="left"), minlength=m + 1))
-    cum_right = np.cumsum(np.bincount(np.searchsorted(pks, ckey, side="right"), minlength=m + 1))
     row_base = np.r_[0, np.cumsum(n_cand)][prs]
     le_all = cum_left[idx] - row_base
-    lt_all = cum_right[idx] - row_base
     le_pos = grp_last - seg_start + 1
-    lt_pos = grp_first - seg_start
-    lt_nonpos = lt_all - lt_pos
+    le_nonpos = le_all - le_pos  # non-positives no farther than the positive: ties count against it, as in AP
     prec = le_pos / le_all
     has = counts > 0
     ap[has] = np.bincount(prs, weights=prec, minlength=b)[has] / counts[has]
-    return ap, float((1.0 + lt_nonpos).sum()), int(m)
+    return ap, float((1.0 + le_nonpos).sum()), int(m)
 
 
 def mean_average_precision(distances, positives, *, rows=None, block: int | None = None) -> MapResult:
@@ -319,7 +316,7 @@ def mean_average_precision(distances, positives, *, rows=None, block: int | None
 
     The query itself is excluded; ties count against the positive (a node at the
     same distance as a positive is ranked with it, as in sklearn's
-    ``average_precision_score``); ``rank = 1 + #non-positives strictly closer``.
+    ``average_precision_score``); ``rank = 1 + #non-positives no farther`` (ties against it too).
     See the module docstring for the formulas.
     """
     import scipy.sparse as sp

@@ -8,7 +8,7 @@ positives (the "filtered" setting — a pair seen in training is neither a hit n
 Held-out pairs touch neither a root nor a leaf: a pair into the root is trivial (every node
 descends from it) and a pair from a leaf has no training evidence below it
 (:func:`holdout_pairs`). ``link_map`` and ``link_mean_rank`` use the same average precision
-and ``rank = 1 + #candidates strictly closer`` as the reconstruction MAP; chance levels of a
+and ``rank = 1 + #non-positive candidates no farther`` as the reconstruction MAP; chance levels of a
 random order are reported beside them (:func:`chance_map`: ``E[AP] = (H_N + (R−1)(N−H_N)/(N−1))/N``
 for ``R`` held-out positives among ``N`` candidates, ``E[rank] = 1 + (N−R)/2``).
 

@@ -198,6 +198,18 @@ def _best_anchor_pair(Xall, y, rows, *, anchor_low, anchor_high, anchor_rows, me
     return _method_score("anchors_best", scores, y, n_bootstrap=n_bootstrap, confidence=confidence, seed=boot_seed, details=details, axis=w)
 
 
+def _one_vector(v, what: str, given: str) -> np.ndarray:
+    """A saved axis (or its centre) as one float64 vector: shape ``(d,)``, ``(1, d)`` or ``(d, 1)``; any
+    other shape is refused, never flattened into a vector of another length."""
+    a = np.asarray(v, dtype=np.float64)
+    if a.ndim == 2 and 1 in a.shape:
+        a = a.reshape(-1)
+    if a.ndim != 1:
+        raise EmbgeoError(f"{what} is one vector; {given} holds an array of shape {tuple(int(s) for s in a.shape)}",
+                          hint="save one vector of the embeddings' dimension (" + either("rank(..., save_axis=...)", "embgeo rank … --save-axis AXIS.npy") + ")")
+    return a
+
+
 def score_axis(X, y, axis, *, attribute: str = "attribute", mean=None, normalize: bool = True, baselines: bool = True,
                n_random: int = 1000, n_bootstrap: int = 1000, confidence: float = 0.95, seed=0) -> RankResult:
     """Score a saved axis (n_features,) on new labelled rows: ``s = normalise(x − mean)·axis``, nothing fitted.
@@ -211,7 +223,7 @@ def score_axis(X, y, axis, *, attribute: str = "attribute", mean=None, normalize
     if baselines:
         n_random = check_count("n_random", n_random, minimum=1, flag="random-directions")
     X = as_matrix(X, name="X", min_rows=2)
-    w = np.asarray(axis, dtype=np.float64).reshape(-1)
+    w = _one_vector(axis, "an axis", param("axis"))
     if w.size != X.shape[1]:
         raise EmbgeoError(f"the axis has {w.size} dimensions but X has {X.shape[1]} columns", hint="score an axis saved from embeddings of the same model")
     if not np.all(np.isfinite(w)) or not np.any(w):
@@ -221,7 +233,9 @@ def score_axis(X, y, axis, *, attribute: str = "attribute", mean=None, normalize
     if rows.size < 3 or np.unique(y_all[rows]).size < 2:
         raise EmbgeoError(f"attribute '{attribute}' needs at least 3 rows and two distinct values to score an axis")
     child = as_rng(seed).integers(0, 2**31 - 1, size=2)
-    mu = None if mean is None else np.asarray(mean, dtype=np.float64).reshape(-1)
+    mu = None if mean is None else _one_vector(mean, "an axis centre", "the centre")
+    if mu is not None and mu.size != X.shape[1]:
+        raise EmbgeoError(f"the axis centre has {mu.size} dimensions but X has {X.shape[1]} columns", hint="score an axis with the centre saved beside it")
     Xall = preprocess(X[rows], mean=mu, normalize=normalize)
     yy = y_all[rows]
     m = _method_score("axis", Xall @ unit(w), yy, n_bootstrap=n_bootstrap, confidence=confidence, seed=int(child[0]),
