@@ -199,3 +199,24 @@ def test_anchor_ids_when_the_labels_join_by_row_number(run_cli, planted_files):
     assert res.code == 0, res.stderr
     m = json.loads(res.stdout)["results"]["methods"]["anchors"]
     assert m["n_heldout"] == 400 - 2 and m["spearman"] > 0.8  # the true extremes: the axis ranks the rest
+
+
+def test_a_saved_axis_is_one_vector_read_from_a_npy(run_cli, planted_files):
+    """A matrix whose size happens to equal the dimension is never flattened into an axis; a file that is
+    not a plain .npy (text, pickled objects) is one line, not a traceback."""
+    from tests._cli import one_line
+
+    tmp, X, a, u = planted_files
+    base = ["rank", tmp / "X.npy", "--labels", tmp / "L.csv", "--attr", "quality", *FAST]
+    np.save(tmp / "m.npy", np.ones((4, 8)))  # 32 values, like the 32 dimensions
+    one_line(run_cli([*base, "--axis", tmp / "m.npy"]), "an axis is one vector; --axis holds an array of shape (4, 8)")
+    np.save(tmp / "col.npy", u[:, None])  # (32, 1): one vector stored as a column reads
+    res = run_cli([*base, "--axis", tmp / "col.npy", "-f", "json"])
+    assert res.code == 0, res.stderr
+    assert json.loads(res.stdout)["results"]["methods"]["axis"]["spearman"] > 0.9
+    (tmp / "t.npy").write_text("1,2,3\n")
+    one_line(run_cli([*base, "--axis", tmp / "t.npy"]), "--axis is not a .npy file (no NumPy header)")
+    np.save(tmp / "o.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    one_line(run_cli([*base, "--axis", tmp / "o.npy"]), "holds Python objects, which embgeo never unpickles")
+    (tmp / "a.csv").write_text("1,2\n")
+    one_line(run_cli([*base, "--axis", tmp / "a.csv"]), "--axis reads a .npy file")
