@@ -154,8 +154,9 @@ def layout_value(layout) -> str | None:
 FailOnOpt = Annotated[Optional[FailOn], typer.Option("--fail-on", help="Exit 1 (after writing the output) when the verdict is at least this severe: warn or bad.", case_sensitive=False, show_default=False)]
 def join_option(what: str):
     """``--join`` with one meaning in every command (embgeo.io.join): ``what`` names the rows it joins."""
+    extra = "; a --labels file may also hold rows for other ids, which are not used" if "--labels" in what else ""
     return Annotated[Optional[Join], typer.Option(
-        "--join", help=f"Join {what} by 'id' (whenever they carry ids: every id on both sides, once; an error on any mismatch) "
+        "--join", help=f"Join {what} by 'id' (whenever they carry ids: every id on both sides, once; an error on any mismatch{extra}) "
                        "or by 'row-order' (only when asked, or when no side has ids).", case_sensitive=False, show_default=False)]
 
 

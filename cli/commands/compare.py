@@ -98,6 +98,10 @@ def compare(
 
     pairs = None
     only_with("--layers", layers, {"stack_layout"}, "--stack-layout says how a 3-D stack file is laid out: add --layers, or drop it")
+    only_with("--plot", plot is not None, {"plot_metric"}, "--plot-metric picks the metric of the --plot heat-map: add --plot FILE, or drop it")
+    if plot_metric is not None and not layers and len(files) == 2 and not (prefix_dims or quantize):
+        raise EmbgeoError("--plot-metric picks the heat-map of three or more spaces; two spaces are drawn as one dot plot of every metric",
+                          hint="drop --plot-metric (or compare three or more spaces)")
     if layers:
         from embgeo.io import load_layers
         from embgeo.io.readers import refuse_stack_id_col, split_spec

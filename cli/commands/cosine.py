@@ -24,7 +24,7 @@ class Process(str, Enum):
 
 def cosine(
     file: Annotated[str, typer.Argument(help="Embedding file (PATH or PATH:KEY), rows = items.", show_default=False, metavar="X")],
-    factors: Annotated[Optional[Tuple[str, str]], typer.Option("--factors", help="Factor matrices A B of X ≈ A Bᵀ (A: users × r, B: items × r): test cosine neighbours of B under rescalings A·D, B·D⁻¹.", show_default=False)] = None,
+    factors: Annotated[Optional[Tuple[str, str]], typer.Option("--factors", metavar="A B", help="Factor matrices A B of X ≈ A Bᵀ (A: users × r, B: items × r), two files after one --factors: test cosine neighbours of B under rescalings A·D, B·D⁻¹.", show_default=False)] = None,
     attr: Annotated[Optional[str], typer.Option("--attr", help="Numeric attribute column (e.g. frequency) to correlate with the norm; needs --labels unless the input file carries it.", show_default=False)] = None,
     classes: Annotated[Optional[str], typer.Option("--class", help="Class column (from --labels or the input): rows of a class are relevant to each other; scores precision/recall/nDCG@k of every similarity.", show_default=False)] = None,
     qrels: Annotated[Optional[Path], typer.Option("--qrels", help="Relevance judgements, lines 'query doc [relevance]' (or TREC 'query 0 doc relevance') over row ids: retrieval as with --class.", show_default=False, dir_okay=False)] = None,
@@ -107,6 +107,10 @@ def cosine(
     fac = None
     inputs = [input_entry(es)]
     if factors:
+        bad = next((f for f in factors if f.startswith("-") or "," in f), None)
+        if bad is not None:  # '--factors A --bootstrap 5' took the option as B; '--factors A,B x' took x
+            raise EmbgeoError(f"--factors takes two files, A then B, as two words; it got {factors[0]!r} and {factors[1]!r}",
+                              hint="write --factors A.npy B.npy (not A.npy,B.npy), with both files before any other option")
         fa = read_embeddings(factors[0], input_format=input_format)
         fb = read_embeddings(factors[1], input_format=input_format)
         fac = (fa.matrix, fb.matrix)

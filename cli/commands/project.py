@@ -8,7 +8,7 @@ import typer
 
 from embgeo.cli.common import (
     DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, AttrColOpt, IdColOpt, attr_list, InputFormatOpt, JoinOpt, LabelsIdOpt, LabelsOpt, OutOpt, PlotOpt,
-    SampleOpt, SeedOpt, input_entry, message, seed_value, side_output,
+    SampleOpt, SeedOpt, input_entry, message, only_with, seed_value, side_output,
 )
 
 
@@ -74,6 +74,8 @@ def project(
     from embgeo.projection import project as compute
 
     check_format(fmt, out)
+    only_with("-m umap or hyperbolic-umap", method is not Method.pca, {"n_neighbors", "min_dist", "metric", "n_epochs"},
+              "they tune UMAP; -m pca takes none of them: drop them, or pick -m umap")
     seed = seed_value(seed)
     es, kept = _load(file, id_col=id_col, attr_cols=attr_list(attr_col), labels=labels, labels_id_col=labels_id_col, join=join, input_format=input_format,
                      drop_nonfinite=drop_nonfinite, drop_zero=drop_zero, dedupe=dedupe)
@@ -94,7 +96,8 @@ def project(
         write_text(coords, _delimited(header, coord_rows, "\t" if coords.suffix.lower() == ".tsv" else ","))
         message(f"coordinates: {coords} ({len(coord_rows)} rows)")
     settings = {
-        "method": method.value, "color_by": color_by, "k": n_neighbors, "min_dist": min_dist, "metric": metric,
+        "method": method.value, "color_by": color_by, **({"k": None, "min_dist": None, "metric": None} if method is Method.pca else
+                                                         {"k": n_neighbors, "min_dist": min_dist, "metric": metric}),
         "epochs": n_epochs, "sample": sample, "seed": seed, "id_col": id_col, "attr_col": attr_list(attr_col), "labels": None if labels is None else str(labels),
         "labels_id_col": labels_id_col, "join": getattr(join, "value", join), "input_format": input_format, "drop_nonfinite": drop_nonfinite, "drop_zero": drop_zero,
         "dedupe": dedupe, "coords": None if coords is None else str(coords), "plot": None if plot is None else str(plot),

@@ -66,7 +66,7 @@ def all_but_the_top(X, *, n_components: int | None = None, spec: Spectrum | None
     d = X.shape[1]
     D = abtt_components(d) if n_components is None else int(n_components)
     if not 0 <= D < d:
-        raise EmbgeoError(f"n_components must be between 0 and {d - 1}, got {n_components}")
+        raise EmbgeoError(f"{param('n_components', '--abtt-components')} must be between 0 and {d - 1} (X has {d} columns), got {n_components}")
     spec = spec or spectrum(X)
     mu, top = spec.mean, spec.eigenvectors[:, :D]
     return _apply(X, lambda b: (b - mu) - ((b - mu) @ top) @ top.T)

@@ -169,7 +169,7 @@ class PoincareEmbedding(Result):
 
 def _check_config(cfg: TrainConfig) -> None:
     def bad(name, value, want):
-        raise EmbgeoError(f"{name} must be {want}, got {value!r}")
+        raise EmbgeoError(f"{param(name)} must be {want}, got {value!r}")
 
     if cfg.dim < 1:
         bad("dim", cfg.dim, "at least 1")
@@ -183,8 +183,10 @@ def _check_config(cfg: TrainConfig) -> None:
         bad("batch_size", cfg.batch_size, "at least 1")
     if cfg.share_negatives < 1:
         bad("share_negatives", cfg.share_negatives, "at least 1")
-    if cfg.burnin < 0 or not (0 < cfg.burnin_factor <= 1):
-        bad("burnin/burnin_factor", (cfg.burnin, cfg.burnin_factor), "burnin ≥ 0 and 0 < factor ≤ 1")
+    if cfg.burnin < 0:
+        bad("burnin", cfg.burnin, "≥ 0")
+    if not (0 < cfg.burnin_factor <= 1):
+        bad("burnin_factor", cfg.burnin_factor, "in (0, 1]")
     if cfg.optimizer not in OPTIMIZERS:
         bad("optimizer", cfg.optimizer, " or ".join(OPTIMIZERS))
     if cfg.model not in MODELS:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError, setting
+from embgeo.errors import EmbgeoError, param, setting
 
 #: ridge penalties, relative to the mean non-zero eigenvalue of XᵀX (see :func:`ridge_axis`)
 RELATIVE_ALPHAS = tuple(10.0 ** np.arange(-4.0, 4.5, 0.5))
@@ -65,7 +65,7 @@ def extremes_quantile_axis(X: np.ndarray, y: np.ndarray, *, quantile: float = 0.
     ``Δ`` the difference of the two groups' mean attributes.
     """
     if not 0 < quantile <= 0.5:
-        raise EmbgeoError(f"quantile must be in (0, 0.5], got {quantile}", hint=f"e.g. {setting('quantile', 0.1)} for the top and bottom 10 %")
+        raise EmbgeoError(f"{param('quantile')} must be in (0, 0.5], got {quantile}", hint=f"e.g. {setting('quantile', 0.1)} for the top and bottom 10 %")
     order = _order(y, rng)
     m = max(1, int(round(quantile * y.size)))
     return X[order[-m:]].mean(axis=0) - X[order[:m]].mean(axis=0)

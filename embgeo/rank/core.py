@@ -331,7 +331,7 @@ def rank_axes(
     max_pairs = check_count("max_pairs", max_pairs, minimum=1)  # (no option: the command line keeps 5000)
     quantile = check_number("quantile", quantile)
     if not 0 < quantile <= 0.5:
-        raise EmbgeoError(f"quantile must be in (0, 0.5], got {quantile:g}", hint="e.g. quantile=0.1 for the top and bottom 10 %")
+        raise EmbgeoError(f"{param('quantile')} must be in (0, 0.5], got {quantile:g}", hint=f"e.g. {setting('quantile', 0.1)} for the top and bottom 10 %")
     validation = check_number("validation", validation)
     if not 0 < validation < 1:
         raise EmbgeoError(f"validation must be in (0, 1), got {validation:g}", hint="e.g. validation=0.5")
