@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError, either, param
+from embgeo.errors import EmbgeoError, either, param, setting
 
 RESUME_KEYS = ("dim", "negatives", "batch_size", "share_negatives", "burnin", "burnin_factor", "optimizer", "model", "c", "dtype", "seed", "init_scale", "lr", "sparse", "holdout")
 
@@ -32,21 +32,94 @@ def save_checkpoint(path, cfg, X, opt, epoch: int, history: list, h) -> None:
     save_npz(path, **arrays)
 
 
-def load_checkpoint(path, cfg, X, opt, n: int):
-    import torch
+#: the arrays of every checkpoint :func:`save_checkpoint` writes (besides the optimiser's ``opt_*``)
+CHECKPOINT_KEYS = ("meta", "params", "ids")
+#: the arrays a checkpoint must hold to be resumed from
+REQUIRED_KEYS = ("meta", "params")
+
+
+def _not_a_checkpoint(p: Path, what: str) -> EmbgeoError:
+    """The one line for a file given as a checkpoint that is not one: what a checkpoint is, what this file is, the fix."""
+    return EmbgeoError(f"is not an embgeo training checkpoint: {what}; a checkpoint is the .npz that training writes with "
+                       f"{setting('checkpoint', 'FILE.npz')}", source=str(p),
+                       hint=f"give {param('resume')} a checkpoint that an earlier run with the same settings wrote, or drop {param('resume')} to start afresh")
+
+
+def _what_file(p: Path, head: bytes) -> str:
+    """What a file that is not an .npz archive is, by its first bytes."""
+    from embgeo.io.readers import CONTENT_NAMES, sniff_format
+
+    found = sniff_format(p)
+    if found is not None:
+        return f"it is {CONTENT_NAMES[found]}, not an .npz archive"
+    if head.startswith(b"PK\x03\x04"):
+        return "it is a zip archive but not an .npz one"
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and "\x00" not in text and head.strip():
+        return f"it is text ({p.suffix or 'no suffix'}), not an .npz archive"
+    return "it is not an .npz archive"
+
+
+def read_checkpoint(path) -> tuple[dict, dict]:
+    """``(arrays, meta)`` of the checkpoint ``path`` (``arrays`` without ``meta``), every way in which the
+    file is not one an :class:`EmbgeoError` of one line. Nothing is unpickled."""
+    import zipfile
+
+    from embgeo.io.common import is_permission_error, permission_denied
 
     p = Path(path)
     if not p.exists():
         raise EmbgeoError("no such checkpoint", source=str(p))
     try:
-        z = np.load(p, allow_pickle=False)
-        if not isinstance(z, np.lib.npyio.NpzFile):
-            raise ValueError("a single array, not an .npz archive")
-        with z:
+        with open(p, "rb") as fh:
+            head = fh.read(512)
+    except OSError as exc:
+        if is_permission_error(exc):
+            raise permission_denied(p) from None
+        raise EmbgeoError(f"cannot read the checkpoint ({exc.strerror or exc})", source=str(p)) from None
+    if not head:
+        raise _not_a_checkpoint(p, "the file is empty")
+    try:
+        with zipfile.ZipFile(p) as zf:
+            members = zf.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise _not_a_checkpoint(p, _what_file(p, head)) from None
+    names = [m[:-4] for m in members if m.endswith(".npy")]
+    if len(names) != len(members) or not names:
+        raise _not_a_checkpoint(p, "it is a zip archive but not an .npz one (it holds files other than arrays)"
+                                   if members else "it is an empty zip archive")
+    missing = [k for k in REQUIRED_KEYS if k not in names]
+    if missing:
+        shown = ", ".join(repr(k) for k in names[:8]) + (", …" if len(names) > 8 else "")
+        raise _not_a_checkpoint(p, f"it is an .npz archive without the {' and '.join(repr(k) for k in missing)} "
+                                   f"array{'s' if len(missing) > 1 else ''} of a checkpoint (it holds {shown})")
+    try:
+        with np.load(p, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
+    except ValueError as exc:
+        if "allow_pickle" in str(exc) or "pickled" in str(exc):
+            raise _not_a_checkpoint(p, "it holds arrays of Python objects (pickled), which embgeo never reads") from None
+        raise _not_a_checkpoint(p, f"an array of the .npz archive cannot be read ({' '.join(str(exc).split())[:80]})") from None
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise EmbgeoError(f"the checkpoint is damaged ({' '.join(str(exc).split())[:80]})", source=str(p),
+                          hint=f"write it again: run with {param('checkpoint')}, or drop {param('resume')} to start afresh") from None
+    try:
         meta = json.loads(str(arrays.pop("meta")))
-    except (ValueError, OSError, KeyError, TypeError) as exc:
-        raise EmbgeoError(f"is not an embgeo training checkpoint ({exc})", source=str(p)) from None
+    except (ValueError, TypeError):
+        meta = None
+    if not isinstance(meta, dict) or not isinstance(meta.get("config"), dict) or "epoch" not in meta:
+        raise _not_a_checkpoint(p, "its 'meta' array is not the record (JSON) of a training checkpoint")
+    return arrays, meta
+
+
+def load_checkpoint(path, cfg, X, opt, n: int):
+    import torch
+
+    p = Path(path)
+    arrays, meta = read_checkpoint(p)
     old = meta.get("config", {})
     for k in RESUME_KEYS:
         was = old.get(k, {"sparse": False, "holdout": 0.0}.get(k))  # older checkpoints: dense, nothing held out
@@ -67,4 +140,4 @@ def load_checkpoint(path, cfg, X, opt, n: int):
     return int(meta["epoch"]), list(meta.get("history", []))
 
 
-__all__ = ["RESUME_KEYS", "load_checkpoint", "save_checkpoint"]
+__all__ = ["CHECKPOINT_KEYS", "RESUME_KEYS", "load_checkpoint", "read_checkpoint", "save_checkpoint"]

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from embgeo.errors import EmbgeoError, param, setting
-from embgeo.io.common import (PREFERRED_KEYS, auto_key, check_numeric, id_array, id_names, is_id_name, no_key, one_id_set, picked_key,
-                              short_error, unnamed_id_candidates, with_id_candidates)
+from embgeo.io.common import (PREFERRED_KEYS, auto_key, check_numeric, id_array, id_names, is_id_name, is_permission_error, no_key, one_id_set,
+                              permission_denied, picked_key, short_error, unnamed_id_candidates, with_id_candidates)
 from embgeo.io.model import EmbeddingSet
 
 _NPY_MAGIC = b"\x93NUMPY"
@@ -128,6 +128,8 @@ def read_npz(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingS
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        if is_permission_error(exc):
+            raise permission_denied(path) from None
         raise EmbgeoError(f"is not a valid .npz archive ({short_error(exc)[:60]})", hint="save it again with np.savez") from None
     with zf:
         members = zf.namelist()
@@ -426,19 +428,49 @@ def read_bvecs(path, **kw):
 
 # ---------------------------------------------------------------- torch
 
+def _pickle_head(path: Path) -> bool:
+    """Does ``path`` start as a pickle stream (the PROTO opcode of protocol 2–5: a raw ``pickle.dump`` or a
+    legacy ``torch.save``) or as the zip archive of ``torch.save`` (whose ``data.pkl`` is one)?"""
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    return (head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05")) or head == b"PK\x03\x04"
+
+
+def _first_words(text: str, limit: int = 100) -> str:
+    """The first line of ``text``, cut at a word (with "…") when it is longer than ``limit`` characters."""
+    line = next((ln.strip() for ln in str(text).splitlines() if ln.strip()), "")
+    if len(line) <= limit:
+        return line
+    return line[:limit].rsplit(" ", 1)[0].rstrip(" ,;:.") + " …"
+
+
 def read_pt(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSet:
     import pickle
+    import re
+    import warnings
 
     import torch  # lazy: only for .pt files
 
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch warns (on stderr) about pickle protocols before it refuses a file: the error says it all
+            warnings.simplefilter("ignore")
+            obj = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        raise EmbgeoError(f"holds more than tensors; embgeo loads .pt files with weights_only=True and never unpickles code ({short_error(exc)[:80]})", hint="save only tensors: torch.save(tensor, path) or a dict of tensors") from None
+        if not _pickle_head(path):
+            raise EmbgeoError("is not a torch file: it starts neither as the zip archive that torch.save writes nor as a pickle",
+                              hint=f"check that this is the file you meant, or pass {param('fmt', '--input-format')} with its real format") from None
+        named = re.search(r"GLOBAL ([A-Za-z_][\w.]*)", str(exc))
+        what = f" (such as {named.group(1)})" if named else ""
+        raise EmbgeoError(f"holds pickled Python objects{what} beyond tensors; reading them would run the pickle's code, and embgeo never unpickles "
+                          "(torch.load with weights_only=True refuses the file)",
+                          hint="save plain tensors: torch.save({'embeddings': X}, path) with X a torch tensor (and 'ids' a list of str or a 1-D tensor), "
+                               "or save the matrix as .safetensors or .npy") from None
     except (KeyboardInterrupt, MemoryError):
         raise
     except Exception as exc:  # noqa: BLE001 - a corrupt archive fails in many ways inside torch; each is one line
-        raise EmbgeoError(f"is not a readable torch file ({short_error(exc)[:100]})", hint="check that the file is complete") from None
+        if is_permission_error(exc):
+            raise permission_denied(path) from None
+        raise EmbgeoError(f"is not a readable torch file ({_first_words(short_error(exc))})", hint="check that the file is complete") from None
     ids_from, picked = None, {}  # picked: {"key": …} when the tensor was picked by its name among several
     if isinstance(obj, dict):
         tensors = {k: v for k, v in obj.items() if isinstance(v, torch.Tensor)}

@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError, either, offers, param
+from embgeo.errors import EmbgeoError, either, offers, param, setting
 from embgeo.validation import dtype_hint
 
 #: keys tried, in order, when a container holds several arrays and none was named
@@ -473,22 +473,114 @@ def no_key(key, what: str, noun: str = "matrix") -> None:
         raise EmbgeoError(f"a {what} file holds one {noun}; got key '{key}'", hint="drop the ':KEY' part")
 
 
-def not_utf8(path, what: str = "") -> EmbgeoError:
-    """The error for a text file that is not UTF-8: the first bad line and byte, and the command that converts it."""
-    from pathlib import Path
+#: byte-order marks of other encodings than UTF-8 (UTF-32 LE first: it starts like UTF-16 LE); the first block of a file
+_BOMS, _HEAD_BYTES = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16")), 1 << 16
 
-    path = Path(path)
-    where = ""
+
+def _bomless_utf16(head: bytes) -> str | None:
+    """``"utf-16le"``/``"utf-16be"`` when ``head`` is ASCII text in UTF-16 without a byte-order mark (every other byte NUL)."""
+    head = head[: min(4096, len(head) - len(head) % 2)]
+    for enc, zeros, chars in (("utf-16le", head[1::2], head[0::2]), ("utf-16be", head[0::2], head[1::2])):
+        if len(head) >= 8 and zeros.count(0) >= 0.9 * len(zeros) and chars.count(0) <= 0.1 * len(chars) \
+                and sum(32 <= c < 127 or c in (9, 10, 13) for c in chars) >= 0.9 * len(chars):
+            return enc
+    return None
+
+
+def not_utf8(path, what: str = "", *, binary_hint: str | None = None) -> EmbgeoError:
+    """The error for a text file that is not UTF-8, with the command that converts it: UTF-16/UTF-32 text (a
+    byte-order mark, or every other byte NUL) is named as such (``iconv -f utf-16``); other NUL bytes are binary
+    data, not text (``binary_hint``: what to check, by default the format); only what may be 8-bit text gets the
+    first bad line and byte and the latin1 advice."""
+    from pathlib import Path
+    from shlex import quote
+
+    path, head, where = Path(path), b"", ""
     try:
         with open(path, "rb") as fh:
-            for lineno, raw in enumerate(fh, 1):
-                try:
-                    raw.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    where = f": line {lineno} holds the byte 0x{raw[exc.start]:02x} (byte {exc.start + 1} of the line)"
-                    break
+            head = fh.read(_HEAD_BYTES)
+            if b"\x00" not in head:
+                fh.seek(0)
+                for lineno, raw in enumerate(fh, 1):
+                    try:
+                        raw.decode("utf-8")
+                    except UnicodeDecodeError as exc:
+                        where = f": line {lineno} holds the byte 0x{raw[exc.start]:02x} (byte {exc.start + 1} of the line)"
+                        break
     except OSError:
         pass
-    fixed = f"{path.stem}-utf8{path.suffix}"
-    return EmbgeoError(f"{what + ' ' if what else ''}is not UTF-8 text{where}", source=str(path),
-                       hint=f"convert it to UTF-8 from its encoding (e.g. latin1): iconv -f latin1 -t utf-8 {path.name} > {fixed}, then pass {fixed}")
+    name, fixed = f"{what} " if what else "", quote(f"{path.stem}-utf8{path.suffix}")
+    bom = next((label for mark, label in _BOMS if head.startswith(mark)), None)
+    enc = bom or (_bomless_utf16(head) if b"\x00" in head else None)
+    if enc is not None:
+        said = f"is {bom} text (it starts with a {bom} byte-order mark)" if bom else "looks like UTF-16 text without a byte-order mark (every other byte is NUL)"
+        return EmbgeoError(f"{name}{said}, not UTF-8", source=str(path),
+                           hint=f"convert it to UTF-8: iconv -f {enc.lower()} -t utf-8 {quote(path.name)} > {fixed}, then pass {fixed}")
+    if b"\x00" in head:
+        return EmbgeoError(f"{name}holds binary data (NUL bytes), not text", source=str(path), hint=binary_hint or (
+            f"check that this is the file you meant and its format: a binary file (.npy, .fvecs, …) is read by its suffix, "
+            f"or name its format with {param('fmt', '--input-format')}"))
+    return EmbgeoError(f"{name}is not UTF-8 text{where}", source=str(path), hint="convert it to UTF-8 from its encoding (e.g. latin1): "
+                       f"iconv -f latin1 -t utf-8 {quote(path.name)} > {fixed}, then pass {fixed}")
+
+
+def forced_binary_hint(fmt: str) -> str:
+    """The hint of :func:`not_utf8` for a binary file read as text because the caller named the text format ``fmt``."""
+    what = {"csv": "CSV text", "tsv": "TSV text", "text": "word-vector text"}.get(fmt, f"{fmt} text")
+    return (f"it is not {what}: drop {setting('fmt', fmt, '--input-format')} to read it by its suffix (.npy, .fvecs, …), "
+            f"or give {param('fmt', '--input-format')} the format it is in")
+
+
+def refuse_binary(path, what: str = "", *, binary_hint: str | None = None) -> None:
+    """Refuse a file read as text whose first block holds NUL bytes (:func:`not_utf8` names it): NUL bytes
+    decode as UTF-8, so UTF-16 text without a byte-order mark or binary data would be cut into odd rows."""
+    try:
+        with open(path, "rb") as fh:
+            nul = b"\x00" in fh.read(_HEAD_BYTES)
+    except OSError:
+        return
+    if nul:
+        raise not_utf8(path, what, binary_hint=binary_hint)
+
+
+def is_permission_error(exc: BaseException) -> bool:
+    """Is ``exc`` a refusal by the operating system to read a file (``EACCES``/``EPERM``)?"""
+    import errno
+
+    return isinstance(exc, OSError) and (isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM))
+
+
+def permission_denied(path) -> EmbgeoError:
+    """The one line for a file that the operating system does not let embgeo read."""
+    from shlex import quote
+
+    return EmbgeoError("cannot read the file: permission denied", source=str(path), hint=f"check its permissions: chmod u+r {quote(str(path))}")
+
+
+def check_readable(path) -> None:
+    """Raise :func:`permission_denied` unless the first byte of ``path`` can be read (any other problem is its reader's to name)."""
+    try:
+        with open(path, "rb") as fh:
+            fh.read(1)
+    except OSError as exc:
+        if is_permission_error(exc):
+            raise permission_denied(path) from None
+
+
+def open_quote(text: str, delimiter: str) -> int | None:
+    """The offset of the '"' that opens a field still open at the end of ``text`` (whole CSV/TSV rows, quoted as
+    :mod:`csv` reads them: a field that starts with '"', '""' inside it one quote), or None."""
+    ends, i, start = re.compile("[" + re.escape(delimiter) + "\r\n]"), 0, True
+    while i < len(text):
+        if start and text[i] == '"':
+            k = text.find('"', i + 1)
+            while k >= 0 and text.startswith('""', k):
+                k = text.find('"', k + 2)
+            if k < 0:
+                return i
+            i, start = k + 1, False  # after the closing quote the field goes on as written
+        elif (m := ends.search(text, i)) is None:
+            return None
+        else:
+            i, start = m.end(), True
+    return None

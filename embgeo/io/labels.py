@@ -9,25 +9,47 @@ from pathlib import Path
 import numpy as np
 
 from embgeo.errors import EmbgeoError, either, param, setting
-from embgeo.io.common import csv_id, id_keys, not_utf8, repeated_id_text, repeated_ids, where_ids
+from embgeo.io.common import (check_readable, csv_id, id_keys, is_permission_error, not_utf8, permission_denied, refuse_binary,
+                              repeated_id_text, repeated_ids, short_error, where_ids)
 from embgeo.io.join import check_id_candidates, row_order_setting
 from embgeo.io.model import EmbeddingSet, dimension_columns
-from embgeo.io.text import INDEX_NAMES, cell_kind, column_array
+from embgeo.io.text import INDEX_NAMES, RowLines, cell_kind, column_array
+
+
+#: the hint for a labels file of binary data
+_BINARY_LABELS = "a labels file is a CSV or TSV text table; check that this is the file you meant"
 
 
 def _read_rows(path: Path, delimiter: str | None = None) -> tuple[list[int], list[list[str]]]:
-    """The non-blank rows of a labels file and the file line each ends on."""
+    """The non-blank rows of a labels file and the file line each ends on. A quoted field left open (it
+    would swallow the rest of the file as one field) is an error naming the line where it opens."""
     delim = delimiter or ("\t" if path.suffix.lower() == ".tsv" else ",")
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:  # -sig: an Excel BOM is not part of the header
-            reader = csv.reader(fh, delimiter=delim)
+            src = RowLines(fh)
+            reader = csv.reader(src, delimiter=delim)
             lines, rows = [], []
-            for r in reader:
-                if r and any(c.strip() for c in r):
-                    lines.append(reader.line_num)  # the file line the row ends on (blank lines skipped)
-                    rows.append(r)
+            try:
+                for r in reader:
+                    src.done()
+                    if r and any(c.strip() for c in r):
+                        lines.append(reader.line_num)  # the file line the row ends on (blank lines skipped)
+                        rows.append(r)
+            except csv.Error as exc:
+                err = src.unclosed_quote(delim, reading=True)
+                if err is not None:
+                    raise err.with_source(str(path)) from None
+                raise EmbgeoError(f"line {src.start}: {short_error(exc)}", source=str(path),
+                                  hint="check the quotes and delimiters of that line") from None
+            err = src.unclosed_quote(delim)
+            if err is not None:
+                raise err.with_source(str(path))
     except UnicodeDecodeError:
-        raise not_utf8(path, "labels file") from None
+        raise not_utf8(path, "labels file", binary_hint=_BINARY_LABELS) from None
+    except OSError as exc:
+        if is_permission_error(exc):
+            raise permission_denied(path) from None
+        raise
     return lines, rows
 
 
@@ -41,6 +63,7 @@ def read_table_lines(path: str | Path) -> tuple[list[str], list[list[str]], list
         raise EmbgeoError("is a directory, not a labels file", source=src, hint="give the labels table as one CSV or TSV file")
     if path.stat().st_size == 0:
         raise EmbgeoError("labels file is empty", source=src)
+    check_readable(path)
     _refuse_non_table(path)
     delim = "\t" if path.suffix.lower() == ".tsv" else ","
     lines, rows = _read_rows(path)
@@ -50,6 +73,10 @@ def read_table_lines(path: str | Path) -> tuple[list[str], list[list[str]], list
     if delim == "," and len(header) == 1 and "\t" in header[0]:  # a tab-separated file named .csv: one column, never split by guess
         raise EmbgeoError(f"has one column named {header[0][:40]!r}: the header holds tabs, but a .csv labels file is split at ','", source=src,
                           hint="name the file .tsv if it is tab-separated, or write it with ',' between the fields")
+    if delim == "\t" and len(header) == 1 and "," in header[0]:  # a comma-separated file named .tsv: one column, never split by guess
+        raise EmbgeoError(f"has one column named {header[0][:40]!r}: the header holds commas but no tab, and a .tsv labels file is split at tabs",
+                          source=src, hint=f"rename it to {path.stem}.csv if it is comma-separated, or save it with tabs between the fields "
+                                           "(pandas: df.to_csv('labels.tsv', sep='\\t', index=False))")
     sep = next((c for c in (";", "|") if len(header) == 1 and c in header[0]), None)
     if sep is not None:  # a ';'-separated file (European Excel): one column, never split by guess
         raise EmbgeoError(f"has one column named {header[0][:40]!r}: the header holds '{sep}', but a {'.tsv' if delim == chr(9) else '.csv'} "
@@ -90,6 +117,7 @@ def _refuse_non_table(path: Path) -> None:
     if text[:1] in (b"{", b"["):
         raise EmbgeoError("looks like JSON, not a CSV/TSV table; a labels file is a CSV or TSV with a header row", source=str(path),
                           hint="write it as CSV: pandas.read_json(path).to_csv('labels.csv', index=False) (lines=True for JSON Lines)")
+    refuse_binary(path, "labels file", binary_hint=_BINARY_LABELS)
 
 
 def read_table(path: str | Path) -> tuple[list[str], list[list[str]]]:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from embgeo.errors import EmbgeoError, either, param, setting
 from embgeo.io import binary, columnar, text, wordvec
-from embgeo.io.common import short_error, use_attr_col, use_id_col
+from embgeo.io.common import check_readable, is_permission_error, permission_denied, short_error, use_attr_col, use_id_col
 from embgeo.io.model import EmbeddingSet, LayerStack
 from embgeo.validation import dtype_hint
 
@@ -188,6 +188,7 @@ def load(
     fmt = detect_format(path, fmt)
     if path.stat().st_size == 0:
         raise EmbgeoError("file is empty", source=src)
+    check_readable(path)  # permission denied is said as such, never as a corrupt file of the format
     check_contents(path, fmt, forced)
     if id_col is not None and fmt not in COLUMN_FORMATS:
         raise EmbgeoError(f"{use_id_col(id_col)} names a column, but this {fmt} file has no columns", source=src,
@@ -206,6 +207,8 @@ def load(
     except EmbgeoError as exc:
         raise exc.with_source(src) from None
     except READ_ERRORS as exc:
+        if is_permission_error(exc):
+            raise permission_denied(path) from None
         raise EmbgeoError(f"cannot read as {fmt}: {short_error(exc)}", source=src, hint="check that the file is complete and in this format") from None
     except MemoryError:
         raise EmbgeoError(f"cannot read as {fmt}: it declares more data than fits in memory", source=src, hint="check that the file is complete") from None
@@ -307,6 +310,7 @@ def load_layers(specs: list[str], *, fmt: str | None = None, id_col: str | None 
         path, key = split_spec(specs[0])
         fmt1 = detect_format(path, fmt)
         if fmt1 in ("npy", "npz", "safetensors", "hdf5", "pt") and path.is_file():
+            check_readable(path)
             try:
                 es = READERS[fmt1](path, key=key, id_col=None, allow_3d="rows-first" if layout == "rows-first" else True)
                 arr = es.matrix
@@ -314,6 +318,8 @@ def load_layers(specs: list[str], *, fmt: str | None = None, id_col: str | None 
             except EmbgeoError as exc:
                 raise exc.with_source(str(path)) from None
             except READ_ERRORS as exc:
+                if is_permission_error(exc):
+                    raise permission_denied(path) from None
                 raise EmbgeoError(f"cannot read as {fmt1}: {short_error(exc)}", source=str(path)) from None
             if arr.ndim == 3:
                 if layout is None and arr.shape[0] > arr.shape[1] and ids is None:  # ids of n = axis 1 rows settle the axes

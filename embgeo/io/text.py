@@ -34,10 +34,11 @@ from pathlib import Path
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError, either, param
+from embgeo.errors import EmbgeoError, either, param, setting
 from embgeo.io.common import COMMA_NUMBER, MISSING, cell_kind, column_array  # noqa: F401  (re-exported: labels, columnar, model)
 from embgeo.io.common import is_plain_number as is_number
-from embgeo.io.common import check_attr_cols, csv_id, index_column_error, index_like_columns, not_utf8, plain_floats, use_id_col
+from embgeo.io.common import (check_attr_cols, csv_id, forced_binary_hint, index_column_error, index_like_columns, not_utf8, open_quote,
+                              plain_floats, refuse_binary, use_id_col)
 from embgeo.io.csvrules import looks_like_header, metadata_column_error, metadata_columns  # noqa: F401  (looks_like_header re-exported)
 from embgeo.io.model import EmbeddingSet
 from embgeo.io.precision import NeedFloat64, RowBlocks, fits_float32, needs_float64  # noqa: F401  (re-exported)
@@ -144,6 +145,29 @@ def _check_semicolons(sample: list[list[str]], delimiter: str) -> None:
             "looks ';'-separated (European CSV with decimal commas); embgeo does not guess decimal separators",
             hint="save it with ',' between fields and '.' as the decimal point",
         )
+
+
+#: one number with a decimal comma (``0,5``): a one-column file of these is not told apart from two integer columns
+_DECIMAL_COMMA = re.compile(r"[+-]?[0-9]+,[0-9]+")
+
+
+def _check_other_delimiter(sample: list[tuple[int, list[str]]], delimiter: str, path: Path, forced: bool) -> None:
+    """A comma-separated file read as TSV (named ``.tsv``, or ``--input-format tsv``), or a tab-separated one read
+    as CSV, is one column per line: refused, naming its delimiter. Only when certain: every line of the sample is
+    one field, the first holds the other delimiter and is not a list; with commas, the first is a header (text
+    between the commas) or every line has as many numbers, not all ``0,5`` (decimal commas: named by the cells)."""
+    if delimiter not in (",", "\t") or any(len(r) != 1 for _, r in sample):
+        return
+    other, first = ("," if delimiter == "\t" else "\t"), sample[0][1][0].strip()
+    if len(parts := first.split(other)) < 2 or first.startswith("[") or other == "," and all(is_number(p.strip()) for p in parts) and (
+            len({r[0].count(",") for _, r in sample}) > 1 or all(_DECIMAL_COMMA.fullmatch(r[0].strip()) for _, r in sample)):
+        return
+    fmt, theirs, ours = ("csv", "commas", "TSV (split at tabs)") if other == "," else ("tsv", "tabs", "CSV (split at commas)")
+    fix = (f"pass {setting('fmt', fmt, '--input-format')}: its fields are separated by {theirs}" if forced
+           else f"rename it to {path.stem}.{fmt} (or pass {setting('fmt', fmt, '--input-format')}) if it is {fmt.upper()}, or save it "
+                f"with {'tabs' if other == ',' else 'commas'} between the fields")
+    raise EmbgeoError(f"line {sample[0][0]} ({first[:40]!r}) holds {theirs} but no {'tab' if other == ',' else 'comma'}: read as {ours}, "
+                      "every line would be one column", hint=fix)
 
 
 def _bad_cell(values: list[str], names: list[str], line: int) -> EmbgeoError:
@@ -270,12 +294,14 @@ class _Table:
         self.out, self.labels = RowBlocks(dtype, BLOCK_ROWS), {j: [] for j in lab}
         self.ids = [] if idj is not None else None
         self.numbers_only = not lst and num == list(range(self.width))  # every column a dimension
+        self.last = None  # the last row read as cells (None when the last rows were read as lines: no quote in them)
 
     def cells(self, r: list[str]) -> list[str]:
         return r[self.cut] if self.cut is not None else [r[j] for j in self.num]
 
     def take(self, line: int, r: list[str]) -> None:
         header, width = self.header, self.width
+        self.last = r
         if len(r) != width:
             raise _ragged(line, r, width, self.path)
         if self.lst:
@@ -309,6 +335,8 @@ class _Table:
         """Non-blank rows (lists of cells) at once, as :meth:`take` reads them one by one."""
         if self.lst or any(len(r) != self.width for r in rows):
             return False
+        if rows:
+            self.last = rows[-1]
         return self._keep([self.delimiter.join(self.cells(r)) for r in rows], lambda j: [r[j] for r in rows])
 
     def bulk_lines(self, lines: list[str], text: str) -> bool:
@@ -317,6 +345,7 @@ class _Table:
         :mod:`csv` cuts such a line; a line of whitespace alone holds no row, as for :mod:`csv`."""
         if self.lst or self.cut is None:
             return False
+        self.last = None
         if self.numbers_only:
             return not text.strip() or self.out.add_text(lines, text, len(self.num), self.split)
         lo, hi, d = self.cut.start, self.cut.stop, self.split
@@ -383,18 +412,73 @@ def read_delimited(path: Path, *, key=None, id_col=None, attr_cols=(), allow_3d=
         delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
     if bad_cells not in ("error", "nan"):
         raise EmbgeoError(f"bad_cells must be 'error' or 'nan', got {bad_cells!r}")
+    fmt = "tsv" if delimiter == "\t" else "csv"
+    refuse_binary(path, binary_hint=forced_binary_hint(fmt) if forced else None)
     try:
         if forced and _whitespace_separated(path, delimiter):
             delimiter = None  # runs of spaces or tabs
         try:
-            return _read_delimited(path, key, id_col, delimiter, bad_cells, np.float32, attr_cols)
+            return _read_delimited(path, key, id_col, delimiter, bad_cells, np.float32, attr_cols, forced)
         except NeedFloat64:
-            return _read_delimited(path, key, id_col, delimiter, bad_cells, np.float64, attr_cols)
+            return _read_delimited(path, key, id_col, delimiter, bad_cells, np.float64, attr_cols, forced)
     except UnicodeDecodeError:
-        raise not_utf8(path) from None
+        raise not_utf8(path, binary_hint=forced_binary_hint(fmt) if forced else None) from None
+    except EmbgeoError:
+        # a quoted field left open swallows the rest of the file into the last row: what looked wrong
+        # there (its field count, a cell) is the quote, which opened many lines before
+        if delimiter is not None and (err := find_unclosed_quote(path, delimiter)) is not None:
+            raise err from None
+        raise
 
 
-def _read_delimited(path, key, id_col, delimiter, bad_cells, dtype, attr_cols=()) -> EmbeddingSet:
+class RowLines:
+    """The lines of a file given to :func:`csv.reader`, remembered for the row being read: call :meth:`done` after
+    each row it yields. When it stops (the end of the file, or a :class:`csv.Error`: ``reading``),
+    :meth:`unclosed_quote` is the error for a quoted field left open (it swallows the rest of the file into
+    the last row), naming the line where the quote opens; None when there is none."""
+
+    def __init__(self, fh):
+        self.fh, self.held, self.start, self.last = fh, [], 1, (1, [])
+
+    def __iter__(self):
+        for line in self.fh:
+            self.held.append(line)
+            yield line
+
+    def done(self) -> None:
+        self.last, self.start, self.held = (self.start, self.held), self.start + len(self.held), []
+
+    def unclosed_quote(self, delimiter: str, *, reading: bool = False) -> EmbgeoError | None:
+        start, lines = (self.start, self.held) if reading else self.last
+        at = open_quote(text := "".join(lines), delimiter) if any('"' in ln for ln in lines) else None
+        if at is None:
+            return None
+        line, end = start + len(re.findall("\r\n|\r|\n", text[:at])), start + len(lines) - 1
+        runs = (f"is still open at line {end}, longer than a field may be" if reading else
+                f"is never closed, so the rest of the file (lines {line}–{end}) is read as one field" if end > line else "is never closed")
+        return EmbgeoError(f"line {line}: the quoted field {text[at:].splitlines()[0][:30]!r} {runs}",
+                           hint="close the quote (a '\"' at the end of the field) or remove it; a quote inside a quoted field is written twice ('\"\"')")
+
+
+def find_unclosed_quote(path, delimiter: str) -> EmbgeoError | None:
+    """:meth:`RowLines.unclosed_quote` of the CSV/TSV ``path`` read whole (None also when it cannot be read)."""
+    try:
+        with open(path, "rb") as fh:  # most files hold no quote at all: a scan of bytes says so
+            if not any(b'"' in block for block in iter(lambda: fh.read(1 << 22), b"")):
+                return None
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            src = RowLines(fh)
+            try:
+                for _ in csv.reader(src, delimiter=delimiter):
+                    src.done()
+            except csv.Error:
+                return src.unclosed_quote(delimiter, reading=True)
+            return src.unclosed_quote(delimiter)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+
+
+def _read_delimited(path, key, id_col, delimiter, bad_cells, dtype, attr_cols=(), forced=False) -> EmbeddingSet:
     csv.field_size_limit(FIELD_LIMIT)
     with open(path, newline="", encoding="utf-8-sig") as fh:  # -sig: a BOM (Excel) is not part of the first cell
         reader = csv.reader(fh, delimiter=delimiter) if delimiter is not None else _SplitRows(fh)
@@ -408,6 +492,7 @@ def _read_delimited(path, key, id_col, delimiter, bad_cells, dtype, attr_cols=()
                 break
         if not sample:
             raise EmbgeoError("has no rows (only blank lines)", hint="write one line per embedding, one number per column")
+        _check_other_delimiter(sample, delimiter, path, forced)
         _check_semicolons([r for _, r in sample], delimiter)
         first = sample[0][1]
         if len(sample) > 1 and _is_comment(first) and len(first) != len(sample[1][1]):
@@ -476,6 +561,11 @@ def _read_delimited(path, key, id_col, delimiter, bad_cells, dtype, attr_cols=()
             for line, r in sample:
                 table.take(line, r)
         _read_body(fh, reader, rows, table, split)
+    last = table.last
+    if split is not None and last and ("\n" in last[-1] or "\r" in last[-1]):  # a quote left open swallows the rest of the file
+        err = find_unclosed_quote(path, split)
+        if err is not None:
+            raise err
     matrix = table.out.result(table.d or len(num))
     if lst and table.d == 0:
         raise EmbgeoError(f"column '{header[lst[0]]}' holds empty lists")

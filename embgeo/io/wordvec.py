@@ -9,7 +9,7 @@ import numpy as np
 
 from embgeo.errors import EmbgeoError, setting
 from embgeo.io.common import is_plain_number as is_number
-from embgeo.io.common import no_key, not_utf8, plain_floats, use_id_col
+from embgeo.io.common import forced_binary_hint, no_key, not_utf8, plain_floats, refuse_binary, use_id_col
 from embgeo.io.model import EmbeddingSet
 from embgeo.io.precision import NeedFloat64, RowBlocks, needs_float64
 from embgeo.io.text import BLOCK_ROWS
@@ -27,13 +27,14 @@ def read_text_vectors(path: Path, *, key=None, id_col=None, allow_3d=False, forc
     of numbers (``np.savetxt``) or word vectors whose words are numbers: it is refused, naming both
     readings, unless ``forced`` (the user passed ``--input-format text``: word vectors)."""
     no_key(key, "word-vector text")
+    refuse_binary(path, binary_hint=forced_binary_hint("text") if forced else None)
     try:
         try:
             return _read_text_vectors(path, np.float32, forced)
         except NeedFloat64:
             return _read_text_vectors(path, np.float64, forced)
     except UnicodeDecodeError:
-        raise not_utf8(path) from None
+        raise not_utf8(path, binary_hint=forced_binary_hint("text") if forced else None) from None
 
 
 #: word-vector text separates its fields by ASCII spaces (GloVe, fastText, word2vec and gensim write
