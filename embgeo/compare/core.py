@@ -36,9 +36,26 @@ PROCRUSTES_REPLICATES = 30
 # --------------------------------------------------------------------------- transforms
 
 
+def _numbers(X, name: str = "X") -> np.ndarray:
+    """The numbers of one input as stored (an EmbeddingSet's matrix, a tensor, nested lists as an array);
+    anything but an ``(n, d)`` matrix of numbers raises the shared message of :func:`embgeo.validation.as_matrix`."""
+    from embgeo.validation import as_matrix, from_tensor
+
+    M = from_tensor(X.matrix if hasattr(X, "matrix") and not isinstance(X, np.ndarray) else X)
+    if not isinstance(M, np.ndarray):
+        try:
+            M = np.asarray(M)
+        except (ValueError, TypeError):
+            pass  # ragged lists: as_matrix words it
+    if not (isinstance(M, np.ndarray) and M.ndim == 2 and M.dtype.kind in "biuf"):
+        as_matrix(M, name=name, min_rows=1, allow_nonfinite=True)  # raises: 1-D, 3-D, text, ragged lists
+    return M
+
+
 def prefix(X, dims: int) -> np.ndarray:
     """The first ``dims`` coordinates of every row (a Matryoshka truncation)."""
-    X = np.asarray(X)
+    X = _numbers(X)
+    dims = check_count("dims", dims, minimum=1, flag="prefix-dims")
     if not 1 <= dims <= X.shape[1]:
         raise EmbgeoError(f"prefix of {dims} dimensions is not within 1…{X.shape[1]}", hint=f"give {param('dims', '--prefix-dims')} below the width of X")
     return X[:, :dims]
@@ -50,7 +67,7 @@ def quantize(X, kind: str) -> np.ndarray:
     * ``int8``: per-dimension ranges from ``X`` itself (min…max in 256 steps), values −128…127;
     * ``binary``: the sign of each coordinate as ±1 (Hamming order = cosine order).
     """
-    X = np.asarray(X, dtype=np.float64)
+    X = np.asarray(_numbers(X), dtype=np.float64)
     if kind == "int8":
         lo = X.min(axis=0)
         hi = X.max(axis=0)
@@ -285,7 +302,7 @@ def _pair(sx: _Space, sy: _Space, st: _Settings, *, pair_seed, n_total: int, joi
     need_k = max(st.ks) if "mutual_knn" in methods else (1 if "imbalance" in methods else 0)
     if need_k:
         if need_k >= n:
-            raise EmbgeoError(f"k = {need_k} needs more than {n} rows", hint="lower -k")
+            raise EmbgeoError(f"k = {need_k} needs more than {n} rows", hint=f"lower {param('k', '-k')}")
         A, nbx = sx.neighbours(need_k, approx=st.approx, seed=st.seed, client=client)
         B, nby = sy.neighbours(need_k, approx=st.approx, seed=st.seed, client=client)
         for name, nb in ((sx.name, nbx), (sy.name, nby)):
@@ -452,6 +469,16 @@ def _names(inputs, names):
     return names
 
 
+def _input(s, name: str):
+    """One input as :func:`~embgeo.compare.align.align_rows` takes it: an array, a tensor, a data frame or an
+    EmbeddingSet as it is (its ids, if any, join the rows); anything else (nested lists) as a checked matrix."""
+    if hasattr(s, "shape") or hasattr(s, "matrix"):
+        return s
+    from embgeo.validation import as_matrix
+
+    return as_matrix(s, name=name, min_rows=4, allow_nonfinite=True)  # NaN/inf and zero rows: _Space refuses them, as for arrays
+
+
 def compare_many(inputs, *, names=None, pairs=None, kind: str = "inputs", methods=None, k=10, metric: str = "cosine", n_bootstrap: int = 100,
                  n_permutations: int = 100, confidence: float = 0.95, seed: int = 0, sample: int | None = None, resample_rows: int = 1000,
                  rsa_rows: int = 500, rbf_rows: int = 1000, rbf_sigma: float = 1.0, approx: bool = False, join: str | None = None,
@@ -473,6 +500,7 @@ def compare_many(inputs, *, names=None, pairs=None, kind: str = "inputs", method
     st = _settings(methods, k, metric, n_bootstrap, n_permutations, confidence, seed, resample_rows, rsa_rows, rbf_rows, rbf_sigma, approx, sample)
     sample = st.sample
     names = _names(inputs, names)
+    inputs = [_input(s, nm) for s, nm in zip(inputs, names)]
     al = align_rows(inputs, join=join, names=names)
     n_total = al.matrices[0].shape[0]
     rows = _sample_rows(n_total, sample, st.seed)

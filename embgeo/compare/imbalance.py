@@ -66,6 +66,8 @@ def imbalance_from_ranks(ranks: np.ndarray) -> float:
 def information_imbalance(A, B, *, metric: str = "euclidean") -> float:
     """Δ(A → B) with exact ranks (nearest neighbours in A from the shared engine)."""
     from embgeo.compare.neighbours import neighbour_lists
+    from embgeo.validation import as_matrix
 
-    nn, _ = neighbour_lists(np.asarray(A), 1, metric=metric)
+    A, B = as_matrix(A, name="A"), as_matrix(B, name="B")
+    nn, _ = neighbour_lists(A, 1, metric=metric)
     return imbalance_from_ranks(ranks_of(B, nn[:, 0], metric=metric))

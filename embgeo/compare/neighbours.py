@@ -57,6 +57,8 @@ def permuted_lists(B: np.ndarray, perm: np.ndarray) -> np.ndarray:
 
 def mutual_knn(X, Y, k: int = 10, *, metric: str = "cosine") -> float:
     """Mean mutual kNN overlap of ``X`` and ``Y`` at ``k`` (exact search)."""
-    A, _ = neighbour_lists(np.asarray(X), k, metric=metric)
-    B, _ = neighbour_lists(np.asarray(Y), k, metric=metric)
+    from embgeo.validation import as_matrix
+
+    A, _ = neighbour_lists(as_matrix(X, name="X"), k, metric=metric)
+    B, _ = neighbour_lists(as_matrix(Y, name="Y"), k, metric=metric)
     return float(overlap_rows(A, B, k).mean())

@@ -54,4 +54,6 @@ def pair_index(i: np.ndarray, j: np.ndarray, m: int) -> np.ndarray:
 
 def rsa(X, Y, *, metric: str = "cosine") -> float:
     """Spearman correlation of the pairwise distances of ``X`` and ``Y`` (all pairs)."""
-    return spearman(pair_distances(X, metric), pair_distances(Y, metric))
+    from embgeo.validation import as_matrix
+
+    return spearman(pair_distances(as_matrix(X, name="X"), metric), pair_distances(as_matrix(Y, name="Y"), metric))

@@ -288,6 +288,9 @@ def cosine_diagnostics(
         raise EmbgeoError(f"k must be a positive integer, got {k!r}")
     # every argument is checked against X before anything is sampled or computed
     confidence = check_level(confidence)
+    top = check_count("top", top, minimum=1, hint="the rogue dimensions named: 1 or more")
+    n_bootstrap = check_count("n_bootstrap", n_bootstrap, minimum=0, flag="bootstrap",
+                              hint=f"{setting('n_bootstrap', 0, '--bootstrap')}: no intervals")
     if factors is not None:
         from embgeo.cosine.rescaling import check_factors
 
@@ -313,8 +316,6 @@ def cosine_diagnostics(
         if classes.size != n:
             raise EmbgeoError(f"classes has {classes.size} values for {n} rows", hint="pass one class per row of X, in X's order")
     if classes is not None or relevant is not None:
-        n_bootstrap = check_count("n_bootstrap", n_bootstrap, minimum=0, flag="bootstrap",
-                                  hint=f"{setting('n_bootstrap', 0, '--bootstrap')}: no intervals")
         unknown = [m for m in (similarities or ()) if m not in SIMILARITIES]
         if unknown:
             raise EmbgeoError(f"unknown similarity '{unknown[0]}'", hint=f"use one of: {', '.join(SIMILARITIES)}")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from embgeo.arguments import check_count
 from embgeo.errors import EmbgeoError
 from embgeo.cosine.common import (
     COSINE_EDGES, OK, WARN, Verdict, Judged, judge, column_mean, column_variance, covariance, fmt, grade, shown,
@@ -283,9 +284,10 @@ def rogue_dimensions(X, *, top: int = 3) -> RogueDimensionsResult:
     otherwise ``warn`` when the top dimensions hold ≥ 25 % of it, ``bad`` ≥ 50 %
     (and only when that is at least 4× what ``top`` evenly used dimensions would hold).
     """
+    top = check_count("top", top, minimum=1, hint="the rogue dimensions named: 1 or more")
     X = as_matrix(X, name="X", min_rows=2, allow_zero_rows=False)
     n, d = X.shape
-    top = int(min(max(1, top), d))
+    top = min(top, d)  # more than d: every dimension
     cc = per_dimension_pair_cosine(X)
     total = float(cc.sum())
     shares = cc / total if total != 0 else np.full(d, np.nan)

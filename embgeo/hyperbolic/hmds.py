@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from embgeo.arguments import check_count
 from embgeo.errors import EmbgeoError, either, param, setting
 from embgeo.results import Result
 
@@ -224,6 +225,7 @@ def hmds(
         raise EmbgeoError(f"scale must be a positive number; got {scale!r}")
     if solver not in ("auto", "dense", "partial"):
         raise EmbgeoError(f"solver must be auto, dense or partial; got {solver!r}")
+    refine_steps = check_count("refine_steps", refine_steps, minimum=0, flag="refine", hint=f"{setting('refine_steps', 0, 'refine')}: no refinement")
     scale = float(scale)
     if float(D.max()) == 0.0:
         raise EmbgeoError(f"every distance in the {n}×{n} matrix is 0 (all points coincide): h-MDS has nothing to embed and its "

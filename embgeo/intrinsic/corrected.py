@@ -51,7 +51,7 @@ import numpy as np
 from embgeo.arguments import check_level
 from embgeo.errors import EmbgeoError
 from embgeo.intrinsic.estimators import (
-    check_ties, dedupe_hint, neighbor_distances, prepare_points, tied_points, twonn_censored_mle, twonn_kept, twonn_log_ratios,
+    check_bootstrap, check_ties, dedupe_hint, neighbor_distances, prepare_points, tied_points, twonn_censored_mle, twonn_kept, twonn_log_ratios,
 )
 from embgeo.knn.engine import Neighbors, knn
 from embgeo.results import Metric, Result, Verdict
@@ -369,6 +369,7 @@ def calibrated_dimension(
     statistic reads, 2 (TwoNN) to :data:`INTERIOR_K`; more than 2 needs ``interior < 1``.
     """
     confidence = check_level(confidence)
+    n_bootstrap = check_bootstrap(n_bootstrap)
     if reference not in REFERENCES:
         raise EmbgeoError(f"reference must be one of {', '.join(REFERENCES)}; got {reference!r}")
     if n_dims is None:
@@ -398,7 +399,7 @@ def calibrated_dimension(
     terms = log_mu if k == 2 else mle_terms(Dk[:, :k])
     stat = _statistic(terms, k)
     rng = as_rng(seed)
-    boots = np.array([_statistic(terms[rng.integers(0, n, n)], k) for _ in range(max(0, int(n_bootstrap)))])
+    boots = np.array([_statistic(terms[rng.integers(0, n, n)], k) for _ in range(n_bootstrap)])
     a = (1.0 - confidence) / 2.0
     from scipy.special import ndtri
 

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from embgeo.arguments import check_level
-from embgeo.errors import EmbgeoError, either, param
+from embgeo.arguments import check_count, check_level
+from embgeo.errors import EmbgeoError, either, param, setting
 from embgeo.knn.engine import Neighbors, drop_duplicates, find_duplicates, knn
 from embgeo.results import Result, jsonable
 from embgeo.validation import as_matrix, as_rng
@@ -171,6 +171,12 @@ def _percentile_interval(samples: np.ndarray, level: float) -> tuple[float, floa
     return float(lo), float(hi)
 
 
+def check_bootstrap(n_bootstrap) -> int:
+    """The bootstrap replicates as an int ≥ 0 (0: no bootstrap interval); a negative number or a fraction is refused."""
+    return check_count("n_bootstrap", n_bootstrap, minimum=0, flag="bootstrap",
+                       hint=f"{setting('n_bootstrap', 0, 'bootstrap')}: no bootstrap intervals")
+
+
 def _check_fraction(name: str, value: float, *, upper: float = 1.0) -> float:
     if not (0.0 <= float(value) < upper):
         raise EmbgeoError(f"{name} must be in [0, {upper}); got {value!r}")
@@ -287,6 +293,7 @@ def twonn_dimension(
         raise EmbgeoError(f"variant must be 'mle' or 'linear'; got {variant!r}")
     discard_fraction = _check_fraction("discard_fraction", discard_fraction, upper=0.9)
     confidence = check_level(confidence)
+    n_bootstrap = check_bootstrap(n_bootstrap)
     D, dropped = neighbor_distances(X, 2, neighbors=neighbors, duplicates=duplicates, approx=approx, seed=seed, metric=metric, backend=backend, device=device, name="X")
     ties = tied_points(D)
     n_ties = int(np.count_nonzero(ties))
@@ -305,7 +312,7 @@ def twonn_dimension(
     a = (1.0 - confidence) / 2.0
     exact_ci = (float(gammaincinv(n_kept, a) / T), float(gammaincinv(n_kept, 1 - a) / T))
     rng = as_rng(seed)
-    boots = np.empty(max(0, int(n_bootstrap)))
+    boots = np.empty(n_bootstrap)
     for b in range(boots.size):
         s = np.sort(log_mu[rng.integers(0, n, n)])
         boots[b] = twonn_censored_mle(s, n, n_kept) if variant == "mle" else _twonn_linear(s, n, n_kept)[0]
@@ -383,12 +390,13 @@ def mle_dimension(
     if not (isinstance(k1, (int, np.integer)) and isinstance(k2, (int, np.integer)) and 2 <= k1 <= k2):
         raise EmbgeoError(f"need integers 2 ≤ k1 ≤ k2; got k1={k1!r}, k2={k2!r}")
     confidence = check_level(confidence)
+    n_bootstrap = check_bootstrap(n_bootstrap)
     D, dropped = neighbor_distances(X, int(k2), neighbors=neighbors, duplicates=duplicates, approx=approx, seed=seed, metric=metric, backend=backend, device=device, name="X")
     inv = mle_inverse_local(D, int(k1), int(k2))
     n = inv.shape[0]
     per_k = 1.0 / inv.mean(axis=0)
     rng = as_rng(seed)
-    boots = np.empty(max(0, int(n_bootstrap)))
+    boots = np.empty(n_bootstrap)
     chunk = max(1, int(2**22 // max(1, n)))
     for b0 in range(0, boots.size, chunk):
         b1 = min(boots.size, b0 + chunk)
@@ -501,8 +509,7 @@ def gride_dimension(
     (as dadapy's ``return_id_scaling_gride(range_max=64)``). At n2 = 2 ties ``r₁ = r₂`` are left
     out as in :func:`twonn_dimension`; a scale without a finite maximum of the likelihood reads NaN.
     """
-    if not isinstance(max_order, (int, np.integer)) or max_order < 2:
-        raise EmbgeoError(f"max_order must be an integer ≥ 2; got {max_order!r}")
+    max_order = check_count("max_order", max_order, minimum=2, flag="gride-max")
     if neighbors is not None:
         max_order = min(int(max_order), neighbors.k)
     D, dropped = neighbor_distances(X, int(max_order), neighbors=neighbors, duplicates=duplicates, approx=approx, seed=seed, metric=metric, backend=backend, device=device, name="X")

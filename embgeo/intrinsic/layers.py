@@ -15,11 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError, param
+from embgeo.arguments import check_count, check_level
+from embgeo.errors import EmbgeoError, either, param
 from embgeo.intrinsic.methods import PEER_MLE_K, neighbors_needed, parse_methods
 from embgeo.intrinsic.result import ESTIMATOR_CAPTION, SPECTRAL_CAPTION, IntrinsicReport, interval_of, level_text
 from embgeo.intrinsic.sampling import sample_rows
-from embgeo.intrinsic.summary import intrinsic_dimension
+from embgeo.intrinsic.summary import check_settings, intrinsic_dimension
 from embgeo.knn.engine import knn
 from embgeo.results import Result
 from embgeo.validation import as_matrix
@@ -201,17 +202,19 @@ def layer_dimensions(
 ) -> LayerReport:
     """Intrinsic dimension of every layer of ``stack`` and the overlap between consecutive layers.
 
-    ``stack`` is a :class:`embgeo.io.LayerStack` (or a 3-D array ``L×n×d``, or a
-    list of ``(n, d_l)`` matrices with the same rows). The same seeded ``sample``
+    ``stack`` is a :class:`embgeo.io.LayerStack` (or a 3-D array or torch tensor ``L×n×d``, an
+    ``L×n×d`` nested list, or a list of ``(n, d_l)`` matrices with the same rows). The same seeded ``sample``
     of rows is used in every layer. One kNN search per layer (``k`` large
     enough for both the estimators and the overlap, default ``overlap_k`` = 10)
     serves everything when the layer has no duplicate rows. ``confidence`` (0.95): the level of every interval.
     """
     methods = parse_methods(methods)
+    # every setting is checked before the first layer's search (the messages name the keywords, not the per-layer calls')
+    k, gride_max, twonn_variant, n_bootstrap = check_settings(k=k, gride_max=gride_max, twonn_variant=twonn_variant, n_bootstrap=n_bootstrap)
+    overlap_k = check_count("overlap_k", overlap_k, minimum=1)
+    confidence = check_level(confidence)
     layers, names = split_layers(stack)
     n = layers[0].shape[0]
-    if not isinstance(overlap_k, (int, np.integer)) or overlap_k < 1:
-        raise EmbgeoError(f"overlap_k must be a positive integer; got {overlap_k!r}")
     rows = sample_rows(n, sample, seed)
     need = max(int(overlap_k), neighbors_needed(methods, k=int(k), gride_max=int(gride_max)))
     if "mle" in methods and (n if rows is None else rows.size) >= PEER_MLE_K + 2:
@@ -242,15 +245,42 @@ def layer_dimensions(
     return LayerReport(tuple(names), tuple(reports), overlap, int(overlap_k), int(n), int(rows.size if rows is not None else n), methods)
 
 
+def _layer(L):
+    """One layer of a list: an EmbeddingSet's matrix, a tensor as numpy, nested lists as an array; an array as it is."""
+    from embgeo.validation import from_tensor
+
+    L = from_tensor(L.matrix if hasattr(L, "matrix") and not isinstance(L, np.ndarray) else L)
+    if isinstance(L, np.ndarray):
+        return L
+    try:
+        return np.asarray(L)
+    except (ValueError, TypeError):  # ragged rows
+        return L
+
+
 def split_layers(stack):
+    """``(layers, names)`` of a stack: a :class:`~embgeo.io.LayerStack`, an ``L×n×d`` array or torch tensor,
+    or a list (or tuple) of ``(n, d_l)`` matrices — arrays, tensors, nested lists — with the same rows
+    (an ``L×n×d`` nested list is such a list)."""
+    from embgeo.validation import from_tensor
+
     if hasattr(stack, "layers") and hasattr(stack, "names"):
         return list(stack.layers), list(stack.names)
+    stack = from_tensor(stack)  # an L×n×d tensor is an L×n×d array
     if isinstance(stack, np.ndarray) and stack.ndim == 3:
         return [stack[i] for i in range(stack.shape[0])], [f"layer{i}" for i in range(stack.shape[0])]
-    if isinstance(stack, (list, tuple)) and stack:
-        n = np.shape(stack[0])[0]
-        for i, L in enumerate(stack):
-            if np.ndim(L) != 2 or np.shape(L)[0] != n:
-                raise EmbgeoError(f"layer {i} has shape {np.shape(L)}; every layer must be (n_samples, n_features) with {n} rows")
-        return list(stack), [f"layer{i}" for i in range(len(stack))]
-    raise EmbgeoError("a layer stack must be a LayerStack, an L×n×d array or a list of (n, d) matrices")
+    if isinstance(stack, (list, tuple)) and len(stack):
+        layers = [_layer(L) for L in stack]
+        first = layers[0]
+        n = first.shape[0] if isinstance(first, np.ndarray) and first.ndim else 0
+        for i, L in enumerate(layers):
+            if not isinstance(L, np.ndarray) or L.ndim != 2 or L.shape[0] != n:
+                shape = L.shape if isinstance(L, np.ndarray) else "ragged (rows of different lengths)"
+                raise EmbgeoError(f"layer {i} has shape {shape}; every layer must be (n_samples, n_features) with {n} rows",
+                                  hint="pass an L×n×d array, or a list of (n, d) matrices of the same rows")
+        return layers, [f"layer{i}" for i in range(len(layers))]
+    shape = f" (got {type(stack).__name__} of shape {stack.shape})" if isinstance(stack, np.ndarray) else f" (got {type(stack).__name__})"
+    raise EmbgeoError(f"a layer stack must be a LayerStack, an L×n×d array or tensor, or a list of (n, d) matrices{shape}",
+                      hint=either("one layer is not a stack: pass it to the single-matrix analyses (e.g. embgeo.intrinsic_dimension)",
+                                  "one layer is not a stack: leave out --layers")
+                      if isinstance(stack, np.ndarray) and stack.ndim == 2 else None)

@@ -16,11 +16,11 @@ import dataclasses
 
 import numpy as np
 
-from embgeo.arguments import check_level
-from embgeo.errors import EmbgeoError
+from embgeo.arguments import check_count, check_level
+from embgeo.errors import EmbgeoError, param, setting
 from embgeo.intrinsic.corrected import calibrated_dimension
 from embgeo.intrinsic.estimators import (
-    TIE_MAX_SHARE, gride_dimension, high_id_note, mle_dimension, noise_note, prepare_points, twonn_dimension,
+    TIE_MAX_SHARE, check_bootstrap, gride_dimension, high_id_note, mle_dimension, noise_note, prepare_points, twonn_dimension,
 )
 from embgeo.intrinsic.methods import (
     METHODS, NEIGHBOR_METHODS, PEER_MLE_K, PEER_TWONN_DISCARD, SPECTRAL_METHODS, check_enough_rows, neighbors_needed, parse_methods,
@@ -36,6 +36,23 @@ __all__ = [
     "sample_rows", "take_rows", "parse_methods", "check_enough_rows", "neighbors_needed", "prepare_points", "METHODS",
     "NEIGHBOR_METHODS", "SPECTRAL_METHODS", "PEER_MLE_K", "PEER_TWONN_DISCARD", "high_id_note", "noise_note",
 ]
+
+
+#: TwoNN's estimates (``twonn_variant``; ``variant`` of :func:`~embgeo.intrinsic.estimators.twonn_dimension`)
+TWONN_VARIANTS = ("mle", "linear")
+
+
+def check_settings(*, k, gride_max, twonn_variant, n_bootstrap) -> tuple[int, int, str, int]:
+    """``(k, gride_max, twonn_variant, n_bootstrap)`` checked before anything is computed (shared by
+    :func:`intrinsic_dimension` and :func:`~embgeo.intrinsic.layers.layer_dimensions`); each message names
+    the keyword (``gride_max``) from Python and the option (``--gride-max``) on the command line."""
+    k = check_count("k", k, minimum=3, hint="MLE averages the neighbour orders k/2..k")
+    gride_max = check_count("gride_max", gride_max, minimum=2, hint="GRIDE's largest order n2 = 2·n1 is at least 2")
+    if not isinstance(twonn_variant, str) or twonn_variant not in TWONN_VARIANTS:
+        raise EmbgeoError(f"{param('twonn_variant', 'variant')} must be 'mle' or 'linear'; got {twonn_variant!r}",
+                          hint=f"e.g. {setting('twonn_variant', 'linear', 'variant')} for Facco's linear fit")
+    n_bootstrap = check_bootstrap(n_bootstrap)
+    return k, gride_max, twonn_variant, n_bootstrap
 
 
 def intrinsic_dimension(
@@ -83,8 +100,7 @@ def intrinsic_dimension(
     """
     methods = parse_methods(methods)
     confidence = check_level(confidence)
-    if not isinstance(k, (int, np.integer)) or k < 3:
-        raise EmbgeoError(f"k must be an integer ≥ 3 (MLE averages k/2..k); got {k!r}")
+    k, gride_max, twonn_variant, n_bootstrap = check_settings(k=k, gride_max=gride_max, twonn_variant=twonn_variant, n_bootstrap=n_bootstrap)
     rows = None
     if sample is not None and isinstance(X, np.ndarray) and X.ndim == 2:
         # sample first: only the sampled rows of a memory map are read (and validated)

@@ -25,7 +25,18 @@ class EmbeddingSet:
     provenance: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        n = self.matrix.shape[0] if self.matrix.ndim else 0
+        if not hasattr(self.matrix, "ndim"):  # nested lists: the array they spell
+            try:
+                object.__setattr__(self, "matrix", np.asarray(self.matrix))
+            except (TypeError, ValueError):
+                raise EmbgeoError("the matrix is not a numeric (n_samples, n_features) array (rows of different lengths?)", source=self.provenance.get("file"),
+                                  hint="pass a 2-D array, one row per item") from None
+        if self.matrix.ndim < 2:  # refused here, not in the first analysis (a 3-D array is a layer stack, read by load_layers)
+            what = "a single number (a 0-D array)" if self.matrix.ndim == 0 else f"a 1-D array of shape {tuple(self.matrix.shape)}"
+            raise EmbgeoError(f"the matrix is {what}; expected (n_samples, n_features)", source=self.provenance.get("file"),
+                              hint=either("reshape it: x[None, :] (x.reshape(1, -1)) for one row, x[:, None] for one feature",
+                                          "save a 2-D matrix"))
+        n = self.matrix.shape[0]
         if self.ids is not None and len(self.ids) != n:
             raise EmbgeoError(f"{len(self.ids)} ids for {n} rows", source=self.source)
         for name, col in self.attributes.items():

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from embgeo.arguments import check_count
 from embgeo.errors import EmbgeoError, param, setting
 from embgeo.results import Result
 from embgeo.knn.approx import approx_recall, approx_search  # noqa: F401 (approx_recall: re-exported)
@@ -317,6 +318,10 @@ def knn(
     exclude = bool(exclude_self and self_query)
     check_params(metric, backend, k, X.shape[0], Q.shape[0], exclude)
     k = int(k)
+    if block_rows is not None:  # 0 is not "the default": None is
+        block_rows = check_count("block_rows", block_rows, minimum=1, hint=f"queries per GEMM block, or {setting('block_rows', None)} for the default")
+    if stream_rows is not None:
+        stream_rows = check_count("stream_rows", stream_rows, minimum=1, hint=f"database rows per chunk, or {setting('stream_rows', None)} for the default")
     dtype = np.dtype(selection_dtype) if selection_dtype is not None else (np.dtype(np.float64) if X.dtype == np.float64 else np.dtype(np.float32))
     dup = find_duplicates(X) if (check_duplicates and self_query) else None
     kernel = None

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from embgeo.arguments import check_count
 from embgeo.errors import EmbgeoError, either, param
 from embgeo.layers.entropy import check_alpha, check_norm, normalise_entropy, spectrum_entropy
 from embgeo.validation import as_rng
@@ -73,8 +74,7 @@ def dime(A, B, *, alpha: float = 1.0, norm: str = "maxEntropy", n_permutations: 
     A, B = np.asarray(A, dtype=np.float64), np.asarray(B, dtype=np.float64)
     if A.ndim != 2 or A.shape != B.shape or A.shape[0] < 2:
         raise EmbgeoError(f"DiME needs two views of the same (rows ≥ 2, dims) shape; got {A.shape} and {B.shape}")
-    if int(n_permutations) < 1:
-        raise EmbgeoError(f"n_permutations must be at least 1; got {n_permutations!r}")
+    n_permutations = check_count("n_permutations", n_permutations, minimum=1, flag="dime-perms")
     Ka, Kb = A @ A.T, B @ B.T
     H = spectrum_entropy(np.linalg.eigvalsh(Ka * Kb), alpha)
     rng = as_rng(seed)

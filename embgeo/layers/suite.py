@@ -204,7 +204,8 @@ def layer_suite(
 ) -> LayerSuiteResult:
     """Every Layer-by-Layer metric the inputs allow, per layer.
 
-    ``stack``: pooled rows per layer (a LayerStack, ``L×n×d`` array or list) — the first view;
+    ``stack``: pooled rows per layer (a LayerStack, an ``L×n×d`` array, tensor or nested list, or a list of
+    ``(n, d)`` matrices) — the first view;
     ``views``: further stacks with the same rows and layers (one per augmentation); or
     ``groups``: one value per row of ``stack`` (rows sharing a value are augmentations of one
     sample); ``tokens``: :class:`embgeo.extract.store.TokenClouds` for the prompt-level
@@ -219,7 +220,14 @@ def layer_suite(
     from embgeo.layers.infonce import infonce
     from embgeo.layers.lidar import dime, lidar
 
+    from embgeo.arguments import check_count
+
     alpha, norm = check_alpha(alpha), check_norm(norm)
+    # the counts, named as the caller spells them (task_folds is --folds, task_k is --k on the command line)
+    dime_perms = check_count("dime_perms", dime_perms, minimum=1)
+    task_folds = check_count("task_folds", task_folds, minimum=2, flag="folds",
+                             hint="cross-validation needs at least 2 folds")
+    task_k = check_count("task_k", task_k, minimum=1, flag="k")
     if stack is None and tokens is None:
         raise EmbgeoError("nothing to measure: give a pooled layer stack, token clouds, or both")
     notes: list[str] = []
@@ -235,6 +243,9 @@ def layer_suite(
                               hint="give files extracted from the same model")
         names = names or [str(n) for n in tokens.layer_names]
     L = len(names)
+    from embgeo.validation import from_tensor
+
+    views = from_tensor(views)  # a tensor is one view stack, as an array is
     if isinstance(views, np.ndarray):
         views = [views]  # one view stack (its truth value is ambiguous)
     if views is not None and len(views) and groups is not None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from embgeo.arguments import check_count
 from embgeo.errors import EmbgeoError
 from embgeo.validation import as_rng
 
@@ -39,6 +40,7 @@ def probe_accuracy(X, classes, *, n_folds: int = 5, seed=0) -> float:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
+    n_folds = check_count("n_folds", n_folds, minimum=2, flag="folds")
     X = np.asarray(X, dtype=np.float64)
     y = _labels(classes, X.shape[0])
     folds = probe_folds(y, X.shape[0], n_folds)
@@ -57,9 +59,10 @@ def label_overlap(X, classes, *, k: int = 10, seed=0) -> float:
     """Mean share of the ``k`` nearest neighbours that carry the row's label."""
     from embgeo.knn.engine import knn
 
+    k = check_count("k", k, minimum=1)
     X = np.asarray(X, dtype=np.float64)
     y = _labels(classes, X.shape[0])
-    k = min(int(k), X.shape[0] - 1)
+    k = min(k, X.shape[0] - 1)
     idx = knn(X, k, seed=seed, check_duplicates=False).indices
     return float(np.mean(y[idx] == y[:, None]))
 
