@@ -4,7 +4,8 @@ Callables (loaded on first use; nothing heavy is imported here):
 
 - :func:`train` — the Nickel & Kiela (2017) Poincaré trainer with geoopt
   (:func:`embgeo.hyperbolic.poincare.train_poincare`);
-- :func:`evaluate` — MAP, mean rank and distortion of an embedding
+- :func:`evaluate` — MAP, mean rank and distortion of an embedding: coordinates, a distance
+  callable, or the result of :func:`train` or :func:`combinatorial` as it is
   (:func:`embgeo.hyperbolic.evaluate.evaluate_embedding`);
 - :func:`combinatorial` — the Sala et al. (2018) tree construction
   (:func:`embgeo.hyperbolic.combinatorial.embed_hierarchy`);
@@ -20,7 +21,11 @@ Callables (loaded on first use; nothing heavy is imported here):
 
 ``evaluate``, ``combinatorial``, ``hmds``, ``delta`` and ``reembed`` are also the
 modules that hold them: each module is callable, so ``embgeo.hyperbolic.hmds(D)``
-works whether or not ``embgeo.hyperbolic.hmds`` was imported as a module.
+works whether or not ``embgeo.hyperbolic.hmds`` was imported as a module, and each shows its
+function's signature and docstring (``inspect.signature``, ``help``).
+The functions that take a hierarchy (``train``, ``evaluate``, ``combinatorial``) take a
+:class:`~embgeo.hyperbolic.graphs.Hierarchy`: build one with :func:`hierarchy_from_edges` or
+:func:`read_hierarchy` (an edge list given instead is a one-line error saying so).
 Mathematics on the ball and the hyperboloid is in :mod:`embgeo.hyperbolic.math`.
 """
 from __future__ import annotations

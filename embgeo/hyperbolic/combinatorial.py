@@ -287,6 +287,9 @@ def embed_hierarchy(
     from embgeo.hyperbolic.graphs import iter_graph_distances
     from embgeo.validation import as_rng
 
+    from embgeo.hyperbolic.evaluate import require_hierarchy
+
+    h = require_hierarchy(h)  # an edge list or an array: a one-line error saying how to build a Hierarchy
     t0 = time.perf_counter()
     w = h.weights if (weighted and h.weights is not None) else None
     emb = combinatorial_embedding(h.edges, h.n_nodes, dim=dim, eps=eps, tau=tau, precision=precision, weights=w, root=root)

@@ -183,6 +183,70 @@ class EvalResult(Result):
         return tree_verdict(value, self.distortion_mean, map_id=key, more_maps=more, produced_by=self.produced_by)
 
 
+# --------------------------------------------------------------------------- inputs
+#: the fields the hyperbolic functions read from a hierarchy (graphops works on any object that has them)
+_HIERARCHY_FIELDS = ("ids", "edges", "weights", "directed", "closed", "n_nodes")
+
+
+def require_hierarchy(h, *, name: str = "h") -> Hierarchy:
+    """``h`` when it is a :class:`~embgeo.hyperbolic.graphs.Hierarchy`; anything else (a list of edges, an
+    array, a path) is a one-line :class:`EmbgeoError` saying how to build one — never a raw AttributeError."""
+    if isinstance(h, Hierarchy) or all(hasattr(h, a) for a in _HIERARCHY_FIELDS):  # graphops' duck type too
+        return h
+    if isinstance(h, (str, bytes)) or hasattr(h, "__fspath__"):
+        got = f"a path ({str(h)!r})"
+    elif isinstance(h, np.ndarray):
+        got = f"an array of shape {h.shape}"
+    elif isinstance(h, (list, tuple)):
+        got = f"a {type(h).__name__} of {len(h)} item{'' if len(h) == 1 else 's'}"
+    else:
+        got = f"a {type(h).__name__}"
+    raise EmbgeoError(f"{name} must be a Hierarchy (a hierarchy or graph), got {got}",
+                      hint="build one with hierarchy_from_edges(edges) or read_hierarchy(path), both in embgeo.hyperbolic")
+
+
+def _trained_coordinates(emb, *, model: str, c, ids, produced_by):
+    """A result of :func:`~embgeo.hyperbolic.poincare.train_poincare` (or of the combinatorial construction)
+    as ``(coordinates or distances, model, c, ids, produced_by, scale)``; anything else unchanged."""
+    from embgeo.hyperbolic.poincare import PoincareEmbedding
+
+    if isinstance(emb, PoincareEmbedding):
+        trained_c = float(emb.config.c)
+        if c is not None and float(c) != trained_c:
+            raise EmbgeoError(f"the embedding was trained at curvature −{trained_c:g}, not {setting('c', c)}",
+                              hint=f"leave c out (the training's curvature is used) or pass {setting('c', trained_c)}")
+        if model == "lorentz":
+            if emb.lorentz is None:
+                raise EmbgeoError("this embedding was trained in the Poincaré ball: it has no hyperboloid coordinates",
+                                  hint=setting("model", "poincare"))
+            coords = emb.lorentz
+        else:
+            coords = emb.coordinates  # points of the ball (converted from the hyperboloid for model="lorentz" training)
+        return coords, model, trained_c, (emb.ids if ids is None else ids), (produced_by or "train"), None
+    from embgeo.hyperbolic.combinatorial import CombinatorialResult, TreeEmbedding
+
+    if isinstance(emb, (CombinatorialResult, TreeEmbedding)):  # its exact distance rows, at the construction's scale τ
+        tree = emb.embedding if isinstance(emb, CombinatorialResult) else emb
+        rows_ids = emb.ids if isinstance(emb, CombinatorialResult) and ids is None else ids
+        return tree.distances, model, (1.0 if c is None else c), rows_ids, produced_by, tree.tau
+    return emb, model, (1.0 if c is None else c), ids, produced_by, None
+
+
+def _align_callable(dist, emb_ids, h: Hierarchy):
+    """A distance callable whose rows are in the order of ``emb_ids``, re-indexed to the order of ``h.ids``."""
+    if emb_ids is None:
+        return dist
+    emb_ids = np.asarray(emb_ids).astype(str).reshape(-1)
+    if emb_ids.size == h.n_nodes and np.array_equal(emb_ids, np.asarray(h.ids).astype(str)):
+        return dist
+    order = _align(np.arange(emb_ids.size)[:, None], emb_ids, h)[:, 0]
+
+    def aligned(rows):
+        return np.asarray(dist(order[np.asarray(rows)]))[:, order]
+
+    return aligned
+
+
 # --------------------------------------------------------------------------- distances
 def embedding_distances(emb, *, model: str = "poincare", c: float = 1.0, name: str = "embedding"):
     """Validate coordinates and return ``rows -> (len(rows), n_nodes)`` distances.
@@ -383,7 +447,7 @@ def evaluate_embedding(
     *,
     protocol: str | None = None,
     model: str = "poincare",
-    c: float = 1.0,
+    c: float | None = None,
     ids=None,
     distortion: bool | None = None,
     scale: float | None = None,
@@ -401,11 +465,15 @@ def evaluate_embedding(
     Parameters
     ----------
     emb : (n_nodes, n_features) coordinates (rows in the order of ``h.ids``, or of ``ids``),
-        or a callable ``rows -> (len(rows), n_nodes)`` distances.
-    h : the hierarchy or graph.
+        a callable ``rows -> (len(rows), n_nodes)`` distances, or the result of
+        :func:`~embgeo.hyperbolic.poincare.train_poincare` (its ball coordinates, ids and curvature;
+        ``produced_by="train"``) or of the combinatorial construction (its exact distances at its scale τ).
+    h : the hierarchy or graph (:class:`~embgeo.hyperbolic.graphs.Hierarchy`: build one with
+        :func:`~embgeo.hyperbolic.graphs.hierarchy_from_edges` or :func:`~embgeo.hyperbolic.graphs.read_hierarchy`).
     protocol : ``nk`` (default) — MAP and mean rank with closure ancestors as positives;
         ``sala`` — MAP with graph neighbours, plus distortion; ``all`` — both.
-    model : ``poincare`` (default), ``lorentz`` or ``euclidean`` coordinates; ``c`` the curvature −c.
+    model : ``poincare`` (default), ``lorentz`` or ``euclidean`` coordinates; ``c`` the curvature −c
+        (default 1, or the curvature a training result was trained with).
     ids : the ids of the embedding's rows; they are matched to ``h.ids``.
     distortion : compute average/worst-case distortion (default: for ``sala`` and ``all``).
     scale : the scale ``s`` in ``d_emb/s``; fitted when None.
@@ -437,8 +505,12 @@ def evaluate_embedding(
     protocol = "nk" if protocol is None else protocol
     if protocol not in METRICS:
         raise EmbgeoError(f"protocol must be one of {', '.join(METRICS)}, got {protocol!r}")
+    h = require_hierarchy(h)
+    emb, model, c, ids, produced_by, fitted = _trained_coordinates(emb, model=model, c=c, ids=ids, produced_by=produced_by)
+    if fitted is not None and scale is None:
+        scale = fitted
     n = h.n_nodes
-    emb = _align(emb, ids, h) if not callable(emb) else emb
+    emb = _align(emb, ids, h) if not callable(emb) else _align_callable(emb, ids, h)
     dist = _as_dist_fn(emb, model=model, c=c, n=n)
     notes: list[str] = []
     out: dict = {"protocol": protocol, "model": model if not callable(emb) else "callable", "n_nodes": n,

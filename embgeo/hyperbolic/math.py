@@ -53,17 +53,67 @@ def sq_norm(x, *, keepdims: bool = False) -> np.ndarray:
     return np.einsum("...i,...i->...", x, x)[..., None] if keepdims else np.einsum("...i,...i->...", x, x)
 
 
+def _ball_distance(x: np.ndarray, y: np.ndarray, nx: np.ndarray, ny: np.ndarray, c: float) -> np.ndarray:
+    """The kernel of :func:`poincare_distance`: float arrays ``x``, ``y`` and their squared norms, no checks."""
+    den = (1.0 - c * nx) * (1.0 - c * ny)
+    return acosh1p(2.0 * c * sq_norm(x - y) / np.maximum(den, np.finfo(np.float64).tiny)) / np.sqrt(c)
+
+
+def _check_in_ball(name: str, n2: np.ndarray, c: float) -> None:
+    """Raise unless every point (squared norms ``n2``, one per point) lies inside the ball ``c‖x‖² < 1``:
+    the message names how many points are not, and the first."""
+    n2 = np.asarray(n2)
+    bad = np.flatnonzero(~(c * n2 < 1.0).reshape(-1))  # NaN norms too: not points of the ball
+    if not bad.size:
+        return
+    def where(i: int) -> str:
+        return f"row {i}" if n2.ndim == 1 else f"point {tuple(int(j) for j in np.unravel_index(i, n2.shape))}"
+
+    first = bad[0]
+    unit = "row" if n2.ndim == 1 else "point"
+    nonfinite = np.flatnonzero(~np.isfinite(n2.reshape(-1)))
+    if nonfinite.size:  # NaN/inf coordinates: not points at all
+        if n2.ndim == 0:
+            text = f"{name} has NaN or inf coordinates"
+        else:
+            text = f"{name} has {nonfinite.size} {unit}{'s' if nonfinite.size > 1 else ''} with NaN or inf coordinates; first {where(nonfinite[0])}"
+        raise EmbgeoError(text, hint="give finite coordinates of points in the ball")
+    radius = f"the Poincaré ball of curvature −c (radius 1/√c = {1 / np.sqrt(c):.6g})"
+    norm = float(np.sqrt(n2.reshape(-1)[first]))
+    if n2.ndim == 0:
+        text = f"{name} lies on or outside {radius}: its norm is {norm:.6g}"
+    else:
+        text = f"{name} has {bad.size} {unit}{'s' if bad.size > 1 else ''} on or outside {radius}; first {where(first)}, norm {norm:.6g}"
+    raise EmbgeoError(text, hint="give points of the ball, norm < 1/√c (embgeo.hyperbolic.math.project pulls points back inside), "
+                                 "or the curvature c the points were made for")
+
+
 def poincare_distance(x, y, *, c: float = 1.0) -> np.ndarray:
     """Geodesic distance in the Poincaré ball (rows broadcast).
 
     ``d_c(x, y) = (1/√c) · arcosh(1 + 2c‖x − y‖² / ((1 − c‖x‖²)(1 − c‖y‖²)))``
     (Nickel & Kiela 2017, eq. 1 for ``c = 1``). Returns shape ``broadcast(x, y)[:-1]``.
+
+    ``x`` and ``y`` must be points of the ball (``c‖x‖² < 1``) with the same number of coordinates and
+    shapes that broadcast; anything else raises :class:`~embgeo.errors.EmbgeoError` naming the rows
+    outside the ball or both shapes.
     """
     c = _check_c(c)
     x, y = _asfloat(x), _asfloat(y)
-    diff = sq_norm(x - y)
-    den = (1.0 - c * sq_norm(x)) * (1.0 - c * sq_norm(y))
-    return acosh1p(2.0 * c * diff / np.maximum(den, np.finfo(np.float64).tiny)) / np.sqrt(c)
+    if x.ndim == 0 or y.ndim == 0:
+        raise EmbgeoError(f"x and y must be points (the last axis holds the coordinates), got shapes {x.shape} and {y.shape}",
+                          hint="give arrays of shape (n_features,) or (n_points, n_features)")
+    try:
+        np.broadcast_shapes(x.shape, y.shape)
+    except ValueError:
+        raise EmbgeoError(f"x and y have shapes {x.shape} and {y.shape}, which do not broadcast "
+                          f"(the same number of coordinates, and rows that pair one to one or with a single point)",
+                          hint="give x and y the same shape, e.g. (n, d) and (n, d), or one point (d,) against many (n, d); "
+                               "poincare_pairwise(a, b) gives every distance between two sets") from None
+    nx, ny = sq_norm(x), sq_norm(y)
+    _check_in_ball("x", nx, c)
+    _check_in_ball("y", ny, c)
+    return _ball_distance(x, y, nx, ny, c)
 
 
 def poincare_pairwise(a, b=None, *, c: float = 1.0) -> np.ndarray:

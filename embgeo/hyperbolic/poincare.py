@@ -304,6 +304,9 @@ def train_poincare(
         (:func:`embgeo.hyperbolic.linkpred.holdout_pairs`); the result's ``holdout`` lists them
         and :func:`save_embedding` stores them for ``evaluate_embedding(holdout=...)``.
     """
+    from embgeo.hyperbolic.evaluate import require_hierarchy
+
+    h = require_hierarchy(h)  # an edge list or an array: a one-line error saying how to build a Hierarchy
     cfg = TrainConfig(
         dim=int(dim), epochs=int(epochs), negatives=int(negatives), lr=float(lr), batch_size=int(batch_size),
         share_negatives=int(share_negatives), burnin=int(burnin), burnin_factor=float(burnin_factor), optimizer=optimizer,

@@ -21,7 +21,7 @@ import dataclasses
 import time
 from pathlib import Path
 
-from embgeo.errors import EmbgeoError, either
+from embgeo.errors import EmbgeoError, either, param, setting
 from embgeo.report.model import STATUSES, Context, Image, Report, Section, Table  # noqa: F401  (re-exported)
 
 
@@ -74,6 +74,71 @@ def applicable_sections(ctx: Context, sections=None) -> tuple[list, list]:
     return run, left
 
 
+def _section_keys() -> list[str]:
+    from embgeo.report.sections import SECTIONS
+
+    return [s.key for s in SECTIONS]
+
+
+#: ways to draw the map (``"none"`` leaves the map out); the first three are :data:`embgeo.projection.METHODS`
+MAP_METHODS = ("pca", "umap", "hyperbolic-umap", "none")
+
+
+def _check_only(only) -> list[str] | None:
+    """``only`` as a list of section keys: one key, a comma list in one string, or a sequence of keys."""
+    if only is None:
+        return None
+    keys = _section_keys()
+    items = [only] if isinstance(only, str) else only
+    try:
+        items = list(items)
+    except TypeError:
+        raise EmbgeoError(f"only must be a section key or a list of them, got {only!r}", hint=f"e.g. only=['uniformity', 'cosine']; the keys: {', '.join(keys)}") from None
+    out = []
+    for item in items:
+        if not isinstance(item, str):
+            raise EmbgeoError(f"only must hold section keys (text), got {item!r}", hint=f"the keys: {', '.join(keys)}")
+        out += [k.strip() for k in item.split(",") if k.strip()]
+    unknown = [k for k in out if k not in keys]
+    if unknown:
+        raise EmbgeoError(f"only names {len(unknown)} unknown section{'s' if len(unknown) > 1 else ''}: {', '.join(map(repr, unknown))}",
+                          hint=f"the keys: {', '.join(keys)}")
+    if not out:
+        raise EmbgeoError("only is empty: no section asked for", hint=f"leave it out for every section that applies, or name some of: {', '.join(keys)}")
+    return out
+
+
+def check_report_arguments(*, seed=0, map_method="pca", reembed_sample=500, title=None, only=None, progress=None, join=None) -> dict:
+    """The report's settings checked before any analysis runs: each wrong one is a one-line
+    :class:`~embgeo.errors.EmbgeoError` naming it (never a raw ``int()`` error, never a section that fails
+    later). Returns them normalised: ``seed`` and ``reembed_sample`` as ints, ``only`` as a list of keys."""
+    from embgeo.arguments import check_count
+
+    seed = check_count("seed", seed, minimum=0)
+    reembed_sample = check_count("reembed_sample", reembed_sample, minimum=0, hint="0 leaves the re-embedding out")
+    if not isinstance(map_method, str) or map_method not in MAP_METHODS:
+        raise EmbgeoError(f"{param('map_method', '--map')} must be one of {', '.join(MAP_METHODS)}, got {map_method!r}",
+                          hint=f"e.g. {setting('map_method', 'pca', '--map')} (fast)")
+    if title is not None and not isinstance(title, str):
+        raise EmbgeoError(f"{param('title')} must be text, got {title!r} ({type(title).__name__})", hint=f"e.g. {setting('title', 'my embeddings')}")
+    if progress is not None and not callable(progress):
+        raise EmbgeoError(f"progress must be a callable progress(n_done, n_total, title), got {progress!r}")
+    if join is not None:
+        from embgeo.io.join import check_join
+
+        check_join(join)
+    return {"seed": seed, "map_method": map_method, "reembed_sample": reembed_sample, "title": title, "only": _check_only(only),
+            "progress": progress, "join": join}
+
+
+def _check_hierarchy(hierarchy) -> None:
+    if hierarchy is None:
+        return
+    from embgeo.hyperbolic.evaluate import require_hierarchy
+
+    require_hierarchy(hierarchy, name="hierarchy")
+
+
 def build_report(
     es,
     *,
@@ -112,13 +177,25 @@ def build_report(
     layer_class : label column for the per-layer probe accuracy and label overlap (with ``layers``).
     hierarchy : optional :class:`~embgeo.hyperbolic.graphs.Hierarchy` to embed in the disk.
     compare : optional second :class:`EmbeddingSet` of the same items (the ``compare`` section).
-    map_method : ``pca`` (default: fast), ``umap`` or ``hyperbolic-umap`` for the map.
+    seed : a non-negative integer; every section draws its random numbers from it.
+    map_method : ``pca`` (default: fast), ``umap`` or ``hyperbolic-umap`` for the map; ``none`` leaves the map out.
     reembed_sample : rows (seeded sample) re-embedded into the ball by h-MDS (O(n²)); 0 leaves it out.
     only : optional list of section keys to run (the others are left out).
     progress : optional ``callable(n_done, n_total, title)`` called before each section.
+
+    Every setting is checked before any analysis runs (:func:`check_report_arguments`): a wrong one raises
+    :class:`~embgeo.errors.EmbgeoError` naming it.
     """
+    from embgeo.io.model import as_embedding_set
     from embgeo.report.sections import SECTIONS
 
+    checked = check_report_arguments(seed=seed, map_method=map_method, reembed_sample=reembed_sample, title=title, only=only,
+                                     progress=progress, join=join)
+    seed, reembed_sample, only = checked["seed"], checked["reembed_sample"], checked["only"]
+    _check_hierarchy(hierarchy)
+    es = as_embedding_set(es)
+    if compare is not None:
+        compare = as_embedding_set(compare, name="compare")
     if attr is not None and attr not in es.attributes:
         es.attribute(attr)  # raises the one-line error naming the columns
     if color_by is not None and color_by not in es.attributes:
@@ -131,13 +208,14 @@ def build_report(
         from embgeo.io.join import check_key_columns
         from embgeo.uniformity.core import paired_rows
 
-        a, b = pairs
+        a, b = _two(pairs)
+        a, b = as_embedding_set(a, name="A"), as_embedding_set(b, name="B")
         names = (getattr(a, "source", "A"), getattr(b, "source", "B"))
         check_key_columns((a, b), join=join, names=names)  # no ids, but a key column in another order: refused, not paired by position
         pairs = paired_rows(a, b, join=join, names=names)
     ctx = Context(es=es, pairs=pairs, attr=attr, color_by=color_by, layers=layers, tokens=tokens, layer_class=layer_class,
-                  hierarchy=hierarchy, seed=int(seed),
-                  map_method=map_method, reembed_sample=int(reembed_sample))
+                  hierarchy=hierarchy, seed=seed,
+                  map_method="pca" if map_method == "none" else map_method, reembed_sample=reembed_sample)
     if compare is not None:
         ctx.cache["compare"] = compare
         ctx.cache["join"] = join  # the second space joins by the report's one rule too
@@ -145,6 +223,9 @@ def build_report(
     run, left = applicable_sections(ctx, specs)
     if only is not None:
         left += [[s.title, "not asked for"] for s in SECTIONS if s.key not in set(only)]
+    if map_method == "none" and any(s.key == "map" for s in run):  # asked not to draw it
+        run = [s for s in run if s.key != "map"]
+        left.append([next(s.title for s in SECTIONS if s.key == "map"), f"turned off ({setting('map_method', 'none', '--map')})"])
     t0 = time.perf_counter()
     sections = []
     from embgeo._blas import threads_for
@@ -158,8 +239,39 @@ def build_report(
         progress(len(run), len(run), "done")
     return Report(
         title=title or f"embgeo report: {es.source}", inputs=_inputs(ctx), sections=sections, left_out=left,
-        seconds=time.perf_counter() - t0, seed=int(seed),
+        seconds=time.perf_counter() - t0, seed=seed,
     )
+
+
+def _two(pairs) -> tuple:
+    """``pairs`` as ``(A, B)``; anything else is a one-line error naming ``pairs``."""
+    try:
+        items = tuple(pairs) if isinstance(pairs, (tuple, list)) else None
+    except TypeError:  # pragma: no cover - tuple() of a tuple/list
+        items = None
+    if items is None or len(items) != 2:
+        got = f"{len(items)} items" if items is not None else type(pairs).__name__
+        raise EmbgeoError(f"{param('pairs')} must be two row-paired sets (A, B), got {got}",
+                          hint=either("pairs=(A, B): two arrays or EmbeddingSets whose row i is one pair", "--pairs B, or --pairs A --pairs B"))
+    return items
+
+
+def _check_paths(html, md) -> tuple[Path | None, Path | None]:
+    """The report's output paths, checked before anything is written (or computed): suffixes and folders."""
+    html = None if html is None else Path(html)
+    md = None if md is None else Path(md)
+    if html is None and md is None:
+        raise EmbgeoError("nothing to write: give an HTML path, a Markdown path, or both", hint="html='report.html' and/or md='report.md'")
+    if html is not None and html.suffix.lower() not in (".html", ".htm"):
+        raise EmbgeoError("the report's HTML file must end in .html", source=str(html), hint="name it report.html")
+    if md is not None and md.suffix.lower() != ".md":
+        raise EmbgeoError("the report's Markdown file must end in .md", source=str(md), hint="name it report.md")
+    for path in (html, md):
+        if path is not None:
+            parent = path.parent if str(path.parent) else Path(".")
+            if not parent.is_dir():
+                raise EmbgeoError("output folder does not exist", source=str(path), hint=f"create {parent} first")
+    return html, md
 
 
 def write_report(report: Report, html=None, *, md=None, markdown: bool | None = None) -> list[Path]:
@@ -175,18 +287,7 @@ def write_report(report: Report, html=None, *, md=None, markdown: bool | None = 
     html = None if html is None else Path(html)
     if markdown and md is None and html is not None:
         md = html.with_suffix(".md")
-    md = None if md is None else Path(md)
-    if html is None and md is None:
-        raise EmbgeoError("nothing to write: give an HTML path, a Markdown path, or both", hint="html='report.html' and/or md='report.md'")
-    if html is not None and html.suffix.lower() not in (".html", ".htm"):
-        raise EmbgeoError("the report's HTML file must end in .html", source=str(html), hint="name it report.html")
-    if md is not None and md.suffix.lower() != ".md":
-        raise EmbgeoError("the report's Markdown file must end in .md", source=str(md), hint="name it report.md")
-    for path in (html, md):
-        if path is not None:
-            parent = path.parent if str(path.parent) else Path(".")
-            if not parent.is_dir():
-                raise EmbgeoError("output folder does not exist", source=str(path), hint=f"create {parent} first")
+    html, md = _check_paths(html, md)
     written = []
     if md is not None:
         parent = md.parent if str(md.parent) else Path(".")
@@ -226,7 +327,8 @@ def _readable(paths) -> None:
             pass
 
 
-__all__ = ["Report", "Section", "Table", "Image", "Context", "build_report", "write_report", "applicable_sections", "STATUSES"]
+__all__ = ["Report", "Section", "Table", "Image", "Context", "build_report", "write_report", "applicable_sections", "check_report_arguments",
+           "MAP_METHODS", "STATUSES"]
 
 
 def report(X, *, out=None, pairs=None, attr: str | None = None, labels=None, layers=None, hierarchy=None,
@@ -236,11 +338,24 @@ def report(X, *, out=None, pairs=None, attr: str | None = None, labels=None, lay
 
     ``labels`` is an optional mapping ``column -> values`` (one per row) added as label
     columns; ``pairs`` an optional ``(A, B)`` of row-paired arrays or sets (sets with ids are
-    joined by id; ``join="row-order"`` takes their rows as they are). Other keyword
-    arguments go to :func:`build_report`.
+    joined by id; ``join="row-order"`` takes their rows as they are); ``compare`` may be an array too.
+    Other keyword arguments go to :func:`build_report`. Every setting (``seed``, ``out``, ``map_method``, …)
+    is checked before any work: a wrong one raises :class:`~embgeo.errors.EmbgeoError` naming it.
+    The report's :meth:`~embgeo.report.model.Report.verdict` is the worst section verdict, and at least
+    ``warn`` when a section could not run.
     """
     from embgeo.io.model import as_embedding_set
 
+    # every setting is checked before any work: a wrong one is a one-line error, not a failed section later
+    check_report_arguments(seed=seed, **{k: kwargs[k] for k in ("map_method", "reembed_sample", "title", "only", "progress", "join") if k in kwargs})
+    _check_hierarchy(hierarchy)
+    if out is not None:
+        _check_paths(out, Path(out).with_suffix(".md"))
+    if labels is not None and not hasattr(labels, "items"):
+        raise EmbgeoError(f"labels must map each column name to its values (one per row), got {type(labels).__name__}",
+                          hint="e.g. labels={'topic': topics}")
+    if pairs is not None:
+        pairs = _two(pairs)
     es = as_embedding_set(X)
     if labels:
         import numpy as np
@@ -248,6 +363,8 @@ def report(X, *, out=None, pairs=None, attr: str | None = None, labels=None, lay
         es = es.with_attributes({str(k): np.asarray(v) for k, v in labels.items()})
     if pairs is not None:
         pairs = (as_embedding_set(pairs[0], name="A"), as_embedding_set(pairs[1], name="B"))
+    if kwargs.get("compare") is not None:
+        kwargs["compare"] = as_embedding_set(kwargs["compare"], name="compare")
     rep = build_report(es, pairs=pairs, attr=attr, layers=layers, hierarchy=hierarchy, seed=seed, **kwargs)
     if out is not None:
         write_report(rep, out, markdown=True)

@@ -118,18 +118,31 @@ class Report(Result):
 
     def verdict(self):
         """The worst verdict of the sections that judge X (a section whose ``data`` says
-        ``in_verdict: False`` — e.g. a hierarchy scored from its edges alone — is shown but not counted)."""
+        ``in_verdict: False`` — e.g. a hierarchy scored from its edges alone — is shown but not counted),
+        and at least ``warn`` when a section could not run (status ``error``): its reason names every
+        failed section. Where the failures alone make it ``warn`` (the sections that judged are ``ok``, or
+        none judged), ``decided_by`` is the first failed section's row of :meth:`metrics` (its key: a failed
+        section has no metric); otherwise the worst judging section decides and names its metric. The CLI's
+        verdict line and ``--fail-on`` read this verdict: one rule."""
         from embgeo.results import Verdict, severity
 
         judged = [s for s in self.sections if s.status in ("ok", "warn", "bad") and s.data.get("in_verdict", True)]
         errors = [s for s in self.sections if s.status == "error"]
-        if not judged:
-            if errors:
-                return Verdict("warn", f"{len(errors)} section(s) could not run ({errors[0].title}: {errors[0].verdict})", "see the report", errors[0].metric_id)
+        failed = ""
+        if errors:
+            first = errors[0]
+            why = first.verdict.removeprefix("could not run: ")
+            failed = (f"{len(errors)} section{'s' if len(errors) > 1 else ''} could not run ({', '.join(s.key for s in errors)}): "
+                      f"{first.title}: {why}")
+        worst = max(judged, key=lambda s: severity(s.status)) if judged else None
+        if errors and (worst is None or severity(worst.status) < severity("warn")):
+            # a section that failed is not a pass: the report is at least warn, decided by the first failure
+            return Verdict("warn", failed, "see the failed sections in the report (their errors say what to change)", first.metric_id)
+        if worst is None:
             return Verdict("info", "no section gave a verdict")
-        worst = max(judged, key=lambda s: severity(s.status))
+        reason = f"{worst.title}: {worst.verdict}" + (f"; also {failed}" if failed else "")
         # decided_by names the metric, as a row id of metrics(): "<section>.<metric>" (e.g. "intrinsic.mle")
-        return Verdict(worst.status, f"{worst.title}: {worst.verdict}", "" if worst.status == "ok" else "see its section in the report", worst.metric_id)
+        return Verdict(worst.status, reason, "" if worst.status == "ok" else "see its section in the report", worst.metric_id)
 
     def section(self, key: str) -> Section:
         for s in self.sections:
