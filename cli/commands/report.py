@@ -56,7 +56,7 @@ def report(
     """Run every analysis that applies to the inputs and write the report: --html (one self-contained
     file: images inline, no scripts or external URLs) and/or --md (Markdown with its images).
     The summary table (one row per section) is the data: stdout, or --out FILE.
-    The verdict is the worst section verdict, and names the section that decided it."""
+    The verdict is the worst section verdict, and names the section that decided it; a section that could not run makes it at least warn."""
     from embgeo.errors import EmbgeoError
     from embgeo.report.build import build_report, write_report
 

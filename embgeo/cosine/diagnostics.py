@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from embgeo._blas import one_thread_when_small
-from embgeo.errors import EmbgeoError, param, setting
+from embgeo.errors import EmbgeoError, offers, param, setting
 from embgeo.cosine.common import BAD, OK, WARN, Verdict, fmt, shown, spectrum, with_direction
 from embgeo.cosine.isotropy import (
     ANISOTROPY_BAD, ANISOTROPY_WARN, ROGUE_BAD, ROGUE_WARN, AnisotropyResult, IsoScoreResult, RogueDimensionsResult, anisotropy, isoscore, isoscore_from_variances, rogue_dimensions,
@@ -342,7 +342,8 @@ def cosine_diagnostics(
         Xn = np.asarray(X[rows])
         attr_n = None if attribute is None else attribute[rows]
     if k >= Xn.shape[0]:
-        raise EmbgeoError(f"{setting('k', k)} needs more than {k} rows, got {Xn.shape[0]}", hint=f"lower {param('k')}")
+        raise EmbgeoError(f"{setting('k', k) if offers('k') else f'k = {k}'} needs more than {k} rows, got {Xn.shape[0]}",
+                          hint=f"lower {param('k')}" if offers("k") else f"give more than {k} rows")
     opts = dict(backend=backend, device=device, approx=approx, seed=int(seeds[0]))
 
     step("anisotropy")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError, param, setting
+from embgeo.errors import EmbgeoError, offers, param, setting
 from embgeo.cosine.common import (
     COSINE_EDGES, OK, WARN, Verdict, Judged, judge, fmt, grade, histogram, jaccard_at_k, shown, with_direction, worst,
 )
@@ -44,7 +44,8 @@ def check_k(k: int, n: int) -> int:
     if not isinstance(k, (int, np.integer)) or k < 1:
         raise EmbgeoError(f"k must be a positive integer, got {k!r}")
     if k >= n:
-        raise EmbgeoError(f"{setting('k', k)} needs more than {k} rows, got {n}", hint=f"lower {param('k')}")
+        raise EmbgeoError(f"{setting('k', k) if offers('k') else f'k = {k}'} needs more than {k} rows, got {n}",
+                          hint=f"lower {param('k')}" if offers("k") else f"give more than {k} rows")
     return int(k)
 
 
