@@ -7,6 +7,7 @@ umap, scikit-learn or matplotlib.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import pkgutil
 import sys
@@ -171,6 +172,7 @@ def build_app(only: str | None = None) -> typer.Typer:
     """The command tree: every command, or only command ``only`` (what one invocation needs)."""
     application = _new_app()
     _register_commands(application, only)
+    _check_paths_first(application)
     _set_short_help(application)
     return application
 
@@ -247,6 +249,7 @@ def _run(args: list[str], click_exc) -> None:
     try:
         application = _app_for(args)
         _refuse_repeated_options(application, args)
+        _refuse_empty_paths(application, args)
         code = application(args=args, prog_name="embgeo", standalone_mode=False)
         if code == 130:  # Typer turned a Ctrl-C into its exit code without a word: say it, like every error
             raise KeyboardInterrupt
@@ -275,28 +278,31 @@ def _run(args: list[str], click_exc) -> None:
         _fail("interrupted", 130)
 
 
-def _refuse_repeated_options(application, args: list[str]) -> None:
-    """An option that takes one value, given twice with different values (``project -m pca -m umap``,
-    ``uniformity --t 1 --t 2``), is refused: click would keep the last one without a word. Options that
-    take several values (``-m twonn -m mle`` in ``id``) and flags are not affected."""
-    from embgeo.errors import EmbgeoError
-
+def _walk_line(application, args: list[str]):
+    """What the command line gives, word by word, without parsing it for real: ``("option", path, command,
+    param, spelling, value)`` for each option that takes a value (flags are skipped), and ``("positional",
+    path, command, None, index, word)`` for each word that is neither an option nor an option's value
+    (``index`` counts them per command). ``path`` is the command path below ``embgeo`` (``("hyperbolic",
+    "train")``). Options the command does not have are skipped: click refuses them itself."""
     try:
         cmd = typer.main.get_command(application)
     except Exception:  # noqa: BLE001 - click reports a broken command line itself
         return
-    seen: dict = {}
-    i, path = 0, []
+    i, path, index = 0, (), 0
     while i < len(args):
         a = args[i]
         if a == "--":
-            break
+            for rest in args[i + 1:]:
+                yield "positional", path, cmd, None, index, rest
+                index += 1
+            return
         if hasattr(cmd, "commands") and not a.startswith("-") and a in getattr(cmd, "commands", {}):
-            cmd, seen = cmd.commands[a], {}
-            path.append(a)
+            cmd, path, index = cmd.commands[a], (*path, a), 0
             i += 1
             continue
         if not a.startswith("-") or a == "-":
+            yield "positional", path, cmd, None, index, a
+            index += 1
             i += 1
             continue
         name, eq, value = a.partition("=") if a.startswith("--") else (a[:2], "=" if len(a) > 2 else "", a[2:])
@@ -304,11 +310,29 @@ def _refuse_repeated_options(application, args: list[str]) -> None:
         if param is None or getattr(param, "is_flag", False) or getattr(param, "count", False):
             i += 1
             continue
+        nargs = max(1, getattr(param, "nargs", 1) or 1)
         if not eq:
             value = args[i + 1] if i + 1 < len(args) else None
             i += 1
         i += 1
-        if getattr(param, "multiple", False) or getattr(param, "nargs", 1) != 1 or value is None:
+        if nargs > 1:  # the other values of a two-value option (cosine --factors A B) are its own, not positional words
+            value = (value, *args[i:i + nargs - 1])
+            i += nargs - 1
+        yield "option", path, cmd, param, name, value
+
+
+def _refuse_repeated_options(application, args: list[str]) -> None:
+    """An option that takes one value, given twice with different values (``project -m pca -m umap``,
+    ``uniformity --t 1 --t 2``), is refused: click would keep the last one without a word. Options that
+    take several values (``-m twonn -m mle`` in ``id``) and flags are not affected."""
+    from embgeo.errors import EmbgeoError
+
+    seen: dict = {}
+    at = None
+    for kind, path, _cmd, param, name, value in _walk_line(application, args):
+        if path != at:
+            seen, at = {}, path
+        if kind != "option" or getattr(param, "multiple", False) or getattr(param, "nargs", 1) != 1 or value is None:
             continue
         got = seen.setdefault(param.name, [])
         got.append((name, value))
@@ -317,6 +341,204 @@ def _refuse_repeated_options(application, args: list[str]) -> None:
             where = " ".join(["embgeo", *path])
             raise EmbgeoError(f"{where}: {got[0][0]} is given {len(got)} times ({shown}); it takes one value, and embgeo does not pick one",
                               hint=f"give {got[0][0]} once")
+
+
+# --- the files of a run: given, distinct, and none written over an input ------------------------------
+#
+# Output options are told apart from input options by their parse-time check (callback): --out's
+# _check_out, --plot's _check_plot and every side_output(...) check of cli/common.py mark an output; a
+# callback may also say so itself with the attribute ``embgeo_output = True`` (or False). Outputs whose
+# check lives elsewhere, or that have none, are named in OUTPUT_OPTIONS (and every --write-*). Every
+# other option and argument is an input wherever its value names an existing file (PATH or PATH:KEY).
+# tests/test_output_paths.py classifies every file option of every command, so a new one cannot slip by.
+
+#: output options recognised by name: those without a check of cli/common.py as callback (--html, --md,
+#: --out-dir, datasets export --out; hyperbolic's --coords and train's --out call side_output inside their own check)
+OUTPUT_OPTIONS = frozenset({"--out", "--plot", "--html", "--md", "--out-dir", "--coords", "--save-axis", "--scores", "--checkpoint"})
+#: input options whose value is text, not a Path, but names a file (PATH or PATH:KEY): an empty value is refused like a path's
+INPUT_SPEC_OPTIONS = frozenset({"--pairs", "--layers", "--compare", "--tokens", "--views", "--anchor-low-file", "--anchor-high-file", "--factors"})
+#: (output, input) that may name one file: the run reads the input first and replaces it on purpose
+SAME_FILE_OK = frozenset({("--checkpoint", "--resume")})  # a resumed training goes on checkpointing to the file it resumed from
+#: the parse-time checks of cli/common.py that mark an output option (by qualified name: side_output(...) makes a new one each time)
+_OUTPUT_CHECKS = ("_check_out", "_check_plot", "side_output.<locals>.check")
+#: arguments that are names, not paths (datasets info|path|export NAME)
+NOT_PATH_ARGUMENTS = frozenset({"name"})
+
+
+def is_output(param) -> bool:
+    """Whether a click parameter names a file (or folder) the command writes (see the comment above)."""
+    if getattr(param, "param_type_name", "") != "option":
+        return False
+    import inspect
+
+    check = inspect.unwrap(param.callback) if getattr(param, "callback", None) is not None else None
+    marked = getattr(check, "embgeo_output", None)
+    if marked is not None:
+        return bool(marked)
+    if getattr(check, "__module__", "") == "embgeo.cli.common" and getattr(check, "__qualname__", "") in _OUTPUT_CHECKS:
+        return True
+    return any(o in OUTPUT_OPTIONS or o.startswith("--write-") for o in param.opts)
+
+
+def _mentions_path(annotation) -> bool:
+    import typing
+    from pathlib import PurePath
+
+    return (isinstance(annotation, type) and issubclass(annotation, PurePath)) or any(map(_mentions_path, typing.get_args(annotation)))
+
+
+def is_path_option(param) -> bool:
+    """Whether an option's value is a path: an output, a Path-typed option, or one of :data:`INPUT_SPEC_OPTIONS`."""
+    if getattr(param, "param_type_name", "") != "option":
+        return False
+    if getattr(param, "is_flag", False) or getattr(param, "count", False):
+        return False  # (extract --tokens/--no-tokens, id --layers: the same names, without a value)
+    if is_output(param) or any(o in INPUT_SPEC_OPTIONS for o in param.opts):
+        return True
+    annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)  # Typer ≥ 0.2x keeps the annotation
+    if annotation is not None:
+        return _mentions_path(annotation)
+    return type(getattr(param, "type", None)).__name__ == "Path"  # older Typer: click.Path
+
+
+def _label(param) -> str:
+    """How the line names a parameter: its long option (``--out``), or an argument's metavar (``X``)."""
+    if getattr(param, "param_type_name", "") == "option":
+        return next((o for o in param.opts if o.startswith("--")), param.opts[0])
+    return param.metavar or param.name.upper()
+
+
+def _argument_at(cmd, index: int):
+    """The argument that the ``index``-th positional word of ``cmd`` fills (None past the last)."""
+    arguments = [p for p in getattr(cmd, "params", []) if getattr(p, "param_type_name", "") == "argument"]
+    for p in arguments:
+        n = getattr(p, "nargs", 1)
+        if n == -1 or index < n:
+            return p
+        index -= n
+    return None
+
+
+def _refuse_empty_paths(application, args: list[str]) -> None:
+    """An empty path (``embgeo info ""``, ``--out ""``) is refused by name: read as a path it is the
+    current folder, and the error would say "is a directory"."""
+    from embgeo.errors import EmbgeoError
+
+    for kind, path, cmd, param, name, value in _walk_line(application, args):
+        where = " ".join(["embgeo", *path])
+        if "" not in (value if isinstance(value, tuple) else (value,)):
+            continue
+        if kind == "option" and is_path_option(param):
+            raise EmbgeoError(f"{where}: {name} was given an empty path", hint=f"name a {'folder' if name.endswith('-dir') else 'file'} after {name}")
+        if kind == "positional" and not hasattr(cmd, "commands"):
+            arg = _argument_at(cmd, name)
+            if arg is not None and arg.name not in NOT_PATH_ARGUMENTS:
+                raise EmbgeoError(f"{where}: an empty path was given for {_label(arg)}", hint="name a file")
+
+
+def _check_paths_first(application: typer.Typer) -> None:
+    """Every command of ``application`` (and of its groups) runs :func:`_check_paths` before its body."""
+    import functools
+
+    for info in application.registered_commands:
+        body = info.callback
+        if body is None or getattr(body, "_embgeo_paths_checked", False):
+            continue
+
+        def command(*args, _body=body, **kwargs):
+            _check_paths()
+            return _body(*args, **kwargs)
+
+        functools.update_wrapper(command, body)  # same name, help and parameters (typer reads the signature through __wrapped__)
+        command._embgeo_paths_checked = True
+        info.callback = command
+    for group in application.registered_groups:
+        if group.typer_instance is not None:
+            _check_paths_first(group.typer_instance)
+
+
+def _words(value) -> list[str]:
+    """The path-like values of a parsed parameter (text and paths; lists and tuples flattened)."""
+    from enum import Enum
+    from pathlib import PurePath
+
+    if isinstance(value, (str, PurePath)) and not isinstance(value, Enum):
+        return [str(value)]
+    return [w for v in value for w in _words(v)] if isinstance(value, (list, tuple)) else []
+
+
+def _input_file(text: str) -> str | None:
+    """The existing file that ``text`` names (``PATH`` or ``PATH:KEY``), or None. A symbolic link that
+    goes round in a loop, or points at nothing, is refused here by name: read later it would be "not found"."""
+    import errno
+    import os
+    import stat
+
+    from embgeo.errors import EmbgeoError
+
+    if not text or text == "-":
+        return None
+    candidates = [text] + [text[:i] for i in range(len(text) - 1, 0, -1) if text[i] == ":"]
+    for c in candidates:
+        try:
+            st = os.stat(c)
+        except ValueError:  # an embedded NUL: not a path
+            return None
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise EmbgeoError("is a symbolic link loop: it cannot be resolved to a file", source=c,
+                                  hint="point the link at a real file, or give the file itself") from None
+            if exc.errno == errno.ENOENT and os.path.islink(c):
+                raise EmbgeoError(f"is a symbolic link to '{os.readlink(c)}', which does not exist", source=c,
+                                  hint="fix the link, or give the file itself") from None
+            continue
+        return c if stat.S_ISREG(st.st_mode) else None
+    return None
+
+
+def _same_file(a: str, b: str) -> bool:
+    """One file: the same inode where both exist (a link, a hard link), else the same resolved path."""
+    import os
+
+    with contextlib.suppress(OSError):
+        if os.path.exists(a) and os.path.exists(b):
+            return os.path.samefile(a, b)
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _check_paths() -> None:
+    """Before a command's body: no two outputs name one file, and no output names one of the run's
+    input files (the output would replace it, atomically and for good). Streams (``--out /dev/stdout``)
+    are not files and are left alone. Symbolic-link loops among the inputs are refused by name."""
+    from embgeo.errors import EmbgeoError
+    from embgeo.outputs import is_stream
+
+    try:
+        from typer._click.globals import get_current_context  # Typer's vendored click
+    except ImportError:  # pragma: no cover - older Typer uses click itself
+        from click import get_current_context
+    ctx = get_current_context(silent=True)
+    if ctx is None:
+        return
+    outputs, inputs = [], []
+    for p in ctx.command.params:
+        values = _words(ctx.params.get(p.name))
+        if is_output(p):
+            outputs += [(_label(p), v) for v in values if v and not is_stream(v)]
+            continue
+        for v in values:
+            found = _input_file(v)
+            if found is not None:
+                inputs.append((_label(p), found))
+    for i, (name, out) in enumerate(outputs):
+        for other, earlier in outputs[:i]:
+            if _same_file(out, earlier):
+                raise EmbgeoError(f"{other} and {name} both write this file", source=out, hint="give each output its own file")
+    for name, out in outputs:
+        for what, found in inputs:
+            if (name, what) not in SAME_FILE_OK and _same_file(out, found):
+                raise EmbgeoError(f"is an input of this run ({what}); writing {name} there would replace it", source=out,
+                                  hint="write elsewhere")
 
 
 #: global flags that take no value and may also be written after the command (`embgeo cosine X -q`)

@@ -134,12 +134,7 @@ def emit(*, command: str, data: dict, columns: list[str], rows: list[list[Any]],
             con.print(f"[dim]{escape(n)}[/dim]")
         return
     text = render_text(fmt, command=command, data=data, columns=columns, rows=rows, title=title, notes=notes, tables=tables)
-    if out is not None:
-        from embgeo.io.writers import write_text
-
-        write_text(out, text)
-    else:
-        to_stdout(text)
+    _write(text, out)
 
 
 def to_stdout(text: str) -> None:
@@ -180,6 +175,22 @@ def check_format(fmt: Format | None, out: Path | None) -> None:
 
         raise EmbgeoError(f"--format {fmt.value} disagrees with the suffix '{out.suffix}' of --out",
                           source=str(out), hint=f"drop --format, or name the file with .{fmt.value if fmt is not Format.table else 'txt'}")
+
+
+def check_out(fmt: Format | None, out: Path | None, *, fmt_known: bool = True) -> None:
+    """``--out`` against ``--format``, the one rule: with ``--format`` any name will do (``/dev/stdout``,
+    ``x.dat``), as long as a suffix that implies a format agrees with it (:func:`check_format`); without
+    ``--format`` the suffix picks the format, so it must be one of :data:`SUFFIX_FORMATS`.
+    ``fmt_known``: False while ``--format`` may still follow on the command line (``--out x.dat -f json``:
+    ``--out``'s check runs first, and leaves the suffix to ``--format``'s check, which sees both)."""
+    if out is None:
+        return
+    check_format(fmt, out)
+    if fmt is None and fmt_known and out.suffix.lower() not in SUFFIX_FORMATS:
+        from embgeo.errors import EmbgeoError
+
+        raise EmbgeoError(f"unknown output suffix '{out.suffix or '(none)'}'", source=str(out),
+                          hint="use .json, .csv, .md or .txt, or give --format to write any file")
 
 
 def input_entry(es_or_path, *, key: str | None = None, rows: int | None = None, dims: int | None = None) -> dict:
@@ -324,11 +335,47 @@ def notes_to_stderr(notes) -> None:
 
 def _write(text: str, out: Path | None) -> None:
     if out is not None:
+        write_output(out, text)
+    else:
+        to_stdout(text)
+
+
+#: names of standard output and standard error (``--out /dev/stdout`` is stdout itself, flushed in order)
+_STDOUT_NAMES = ("/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
+_STDERR_NAMES = ("/dev/stderr", "/dev/fd/2", "/proc/self/fd/2")
+
+
+def write_output(out: Path, text: str) -> None:
+    """Write the data to ``out``: a file atomically (a temporary file renamed onto it); a stream or
+    device (``/dev/stdout``, ``/dev/null``, a named pipe: :func:`embgeo.outputs.is_stream`) in place,
+    since renaming a file onto it would replace the device's name with a plain file."""
+    import os
+
+    from embgeo.outputs import is_stream
+
+    if not is_stream(out):
         from embgeo.io.writers import write_text
 
         write_text(out, text)
-    else:
+        return
+    name = os.path.abspath(os.fspath(out))
+    if name in _STDOUT_NAMES:
         to_stdout(text)
+        return
+    try:
+        if name in _STDERR_NAMES:
+            sys.stdout.flush()
+            sys.stderr.write(text)
+            sys.stderr.flush()
+            return
+        with open(out, "a", encoding="utf-8") as fh:  # append: a redirected stream keeps what was written before
+            fh.write(text)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        from embgeo.outputs import write_error
+
+        raise write_error(exc, out) from None
 
 
 def gate(verdict, fail_on: str | None) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -74,21 +75,69 @@ def end_outputs(*, keep: bool) -> list[str]:
     return undone
 
 
-def make_folder(path: str | os.PathLike) -> None:
-    """``mkdir`` that a failing run takes back (see :func:`begin_outputs`)."""
+def make_folder(path: str | os.PathLike, *, parents: bool = False) -> None:
+    """``mkdir`` that a failing run takes back (see :func:`begin_outputs`); ``parents``: also the
+    missing folders above it (each one made is taken back too, when empty)."""
     path = Path(path)
     if path.is_dir():
         return
+    missing = [path]
+    if parents:
+        while not missing[-1].parent.exists() and missing[-1].parent != missing[-1]:
+            missing.append(missing[-1].parent)
+    for folder in reversed(missing):
+        try:
+            folder.mkdir()
+        except OSError as exc:
+            raise write_error(exc, folder) from None
+        if _OUTPUTS is not None:
+            _OUTPUTS.folders.append(folder)
+
+
+def _through_proc(path: str) -> bool:
+    """Whether ``path`` (or a symbolic link on its way) lies in ``/proc``: ``/dev/stdout``, ``/dev/fd/1``,
+    ``/proc/self/fd/1`` are standard output's file descriptor, not a file that can be replaced."""
+    p = os.path.abspath(path)
+    for _ in range(40):  # the kernel's own limit on links followed
+        if os.path.realpath(os.path.dirname(p)).startswith("/proc/"):
+            return True
+        if not os.path.islink(p):
+            return False
+        try:
+            p = os.path.abspath(os.path.join(os.path.dirname(p), os.readlink(p)))
+        except OSError:
+            return False
+    return False
+
+
+def is_stream(path: str | os.PathLike) -> bool:
+    """Whether ``path`` names a stream or a device rather than a file: standard output or error
+    (``/dev/stdout``, ``/dev/fd/N``), ``/dev/null``, a named pipe, a socket. Such a path is written to
+    in place: renaming a finished file onto it (:func:`embgeo.io.writers.atomic_path`) would replace
+    the device's name with a plain file."""
+    text = os.fspath(path)
+    if not text:
+        return False
+    if _through_proc(text):
+        return True
     try:
-        path.mkdir()
-    except OSError as exc:
-        raise write_error(exc, path) from None
-    if _OUTPUTS is not None:
-        _OUTPUTS.folders.append(path)
+        st = os.stat(text)
+    except OSError:
+        return False
+    return not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode))
+
+
+def check_replaceable(path: str | os.PathLike) -> None:
+    """Refuse to rename a file onto ``path`` when it names a stream or a device (:func:`is_stream`)."""
+    if is_stream(path):
+        raise EmbgeoError("is not a regular file (standard output, a device or a pipe); it cannot be replaced by a finished file",
+                          source=str(path), hint="write to a regular file, or to standard output by not naming an output file")
 
 
 def record_replace(path: Path) -> None:
-    """Just before ``path`` is replaced: note it (and keep its old content) for :func:`end_outputs` (called by :func:`embgeo.io.writers.atomic_path`)."""
+    """Just before ``path`` is replaced: note it (and keep its old content) for :func:`end_outputs` (called by :func:`embgeo.io.writers.atomic_path`).
+    A stream or device (``/dev/stdout``, ``/dev/null``, a pipe) is refused first: the rename would replace its name with a plain file."""
+    check_replaceable(path)
     if _OUTPUTS is None:
         return
     if any(p == path for p in _OUTPUTS.created) or any(p == path for p, _ in _OUTPUTS.replaced):

@@ -42,17 +42,23 @@ def extract(
     """Run a local model over texts with every hidden state and write, per layer, the pooled
     stacks (mean, first/CLS and last token; L×n×d with ids) and the token clouds (ragged, one
     T×d array per text). Needs embgeo\\[extract]. The verdict warns when texts were truncated."""
-    from embgeo.extract import extract as run, read_texts, resolve_model, write_extraction
+    from embgeo.errors import EmbgeoError
+    from embgeo.extract import POOLINGS, extract as run, read_texts, resolve_model, write_extraction
+    from embgeo.outputs import make_folder
 
     resolve_model(model_dir)  # a missing folder or package fails here, before the texts are read
-    poolings = split_list(pooling) or ["mean", "first", "last"]
+    poolings = split_list(pooling) or list(POOLINGS)
+    unknown = [p for p in poolings if p not in POOLINGS]
+    if unknown:
+        raise EmbgeoError(f"--pooling: unknown pooling {unknown[0]!r}", hint=f"use {', '.join(POOLINGS)}")
+    _check_out_dir(out_dir)
     seed = seed_value(seed)
     dev = resolve_device(device)
     items, ids = read_texts(texts, text_col=text_col, id_col=id_col)
-    out_dir.mkdir(parents=True, exist_ok=True)
     with progress("extract", total=len(items)) as advance:
         ex = run(model_dir, items, ids=ids, batch_size=batch_size, max_length=max_length, device=dev, dtype=dtype.value,
                  poolings=poolings, tokens=tokens, shuffle_blocks=shuffle_blocks, seed=seed, progress=advance)
+    make_folder(out_dir, parents=True)  # only now, with something to put in it; a run that fails after this takes it back
     written = write_extraction(ex, out_dir, store=store.value)
     for p in written:
         message(f"wrote {p}")
@@ -65,6 +71,26 @@ def extract(
                           "fail_on": getattr(fail_on, "value", fail_on)},
                 result=ex, results=results, notes=[f"read the stacks with: embgeo id --layers {written[0]}:mean"] if ex.pooled else [],
                 fmt=fmt, out=out, title=f"embgeo extract {model_dir}", fail_on=fail_on)
+
+
+def _check_out_dir(out_dir: Path) -> None:
+    """--out-dir is checked before any work and made only when there is something to write: a folder,
+    or a path whose first existing folder above it can take new folders."""
+    import os
+
+    from embgeo.errors import EmbgeoError
+
+    if out_dir.exists():
+        if not out_dir.is_dir():
+            raise EmbgeoError("--out-dir is a file, not a folder", source=str(out_dir), hint="name a folder (it is created if missing)")
+        return
+    above = out_dir.absolute().parent
+    while not above.exists() and above != above.parent:
+        above = above.parent
+    if not above.is_dir():
+        raise EmbgeoError(f"cannot create --out-dir: {str(above)!r} is a file, not a folder", source=str(out_dir), hint="name a folder elsewhere")
+    if not os.access(above, os.W_OK | os.X_OK):
+        raise EmbgeoError(f"cannot create --out-dir: no permission to write in {str(above)!r}", source=str(out_dir), hint="name a folder elsewhere")
 
 
 def register(app: typer.Typer) -> None:

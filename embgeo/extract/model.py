@@ -27,51 +27,92 @@ POOLINGS = ("mean", "first", "last")
 DTYPES = ("float32", "float16", "bfloat16")
 
 
+def _jsonl_records(path: Path) -> tuple[list[dict], list[int]]:
+    """The objects of a ``.jsonl`` file and the line number (from 1) of each; blank lines are skipped.
+    A line that is not JSON, or not an object, is a one-line error naming that line."""
+    records, lines = [], []
+    with open(path, encoding="utf-8-sig") as fh:  # (a byte-order mark is not part of the first object)
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise EmbgeoError(f"line {number} is not valid JSON ({exc.msg} at column {exc.colno})", source=str(path),
+                                  hint="write one JSON object per line") from None
+            if not isinstance(record, dict):
+                got = {list: "an array", str: "a string", bool: "true or false", type(None): "null"}.get(type(record), "a number")
+                raise EmbgeoError(f"line {number} is {got}, not a JSON object", source=str(path),
+                                  hint='write one object per line, e.g. {"id": "a1", "text": "..."}')
+            records.append(record)
+            lines.append(number)
+    return records, lines
+
+
+def _csv_records(path: Path, delimiter: str) -> tuple[list[dict], list[int]]:
+    """The rows of a ``.csv``/``.tsv`` file and the line number (from 1, the header is line 1) each ends on."""
+    records, lines = [], []
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh, delimiter=delimiter)
+        for row in reader:
+            records.append(row)
+            lines.append(reader.line_num)
+    return records, lines
+
+
 def read_texts(path, *, text_col: str = "text", id_col: str | None = None) -> tuple[list[str], list[str]]:
     """Texts and ids from ``.txt`` (one text per non-empty line, ids = line numbers from 1),
     ``.csv``/``.tsv`` (a ``text_col`` column; ids from ``id_col`` or an ``id`` column) or
-    ``.jsonl`` (one object per line with the same keys)."""
+    ``.jsonl`` (one object per line with the same keys). Every problem in a row names its line."""
     path = Path(path)
     if not path.is_file():
         raise EmbgeoError("no such file", source=str(path), hint=f"{either('read_texts', '--texts')} takes a .txt, .csv, .tsv or .jsonl file")
     suf = path.suffix.lower()
     texts, ids = [], []
+    records, lines = None, []
     try:
         if suf in (".csv", ".tsv"):
-            with open(path, newline="", encoding="utf-8") as fh:
-                rows = list(csv.DictReader(fh, delimiter="\t" if suf == ".tsv" else ","))
-            records = rows
+            records, lines = _csv_records(path, "\t" if suf == ".tsv" else ",")
         elif suf == ".jsonl":
-            records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+            records, lines = _jsonl_records(path)
         else:
-            for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-                if line.strip():
-                    texts.append(line)
-                    ids.append(str(i))
-            records = None
-    except (UnicodeDecodeError, json.JSONDecodeError, csv.Error) as exc:
+            with open(path, encoding="utf-8-sig") as fh:
+                for i, line in enumerate(fh.read().splitlines(), 1):
+                    if line.strip():
+                        texts.append(line)
+                        ids.append(str(i))
+                        lines.append(i)
+    except (UnicodeDecodeError, csv.Error) as exc:
         raise EmbgeoError(f"cannot read the texts ({' '.join(str(exc).split())[:120]})", source=str(path)) from None
     if records is not None:
         if records and text_col not in records[0]:
-            raise EmbgeoError(f"has no column '{text_col}' (columns: {', '.join(list(records[0])[:10])})", source=str(path),
+            raise EmbgeoError(f"has no column '{text_col}' (columns: {', '.join(map(str, list(records[0])[:10]))})", source=str(path),
                               hint=f"name the text column with {param('text_col')}")
         key = id_col or ("id" if records and "id" in records[0] else None)
         if id_col and records and id_col not in records[0]:
             raise EmbgeoError(f"has no id column '{id_col}'", source=str(path), hint=f"check {param('id_col')}")
-        for i, r in enumerate(records):
+        for i, (r, line) in enumerate(zip(records, lines)):
             t = r.get(text_col)
+            if isinstance(t, (dict, list)):
+                raise EmbgeoError(f"line {line}: '{text_col}' holds {'an object' if isinstance(t, dict) else 'an array'}, not a text",
+                                  source=str(path), hint=f"give each line its text as a string, or name another column with {param('text_col')}")
             if t is None or not str(t).strip():
-                raise EmbgeoError(f"row {i + 1} has an empty text", source=str(path), hint="drop empty rows first")
+                raise EmbgeoError(f"line {line} has an empty text", source=str(path), hint="drop empty rows first")
             texts.append(str(t))
-            ids.append(str(r[key]) if key else str(i))
+            if key:
+                v = r.get(key)
+                if v is None or isinstance(v, (dict, list)) or not str(v).strip():
+                    raise EmbgeoError(f"line {line} has no id in '{key}'", source=str(path),
+                                      hint=f"give every line an id, or name another column with {param('id_col')}")
+                ids.append(str(v))
+            else:
+                ids.append(str(i))
     if not texts:
         raise EmbgeoError("holds no texts", source=str(path))
     first: dict[str, int] = {}
     for i, v in enumerate(ids):  # the ids join every later file by id: two rows with one id cannot be told apart
         if v in first:
-            where = "line" if suf in (".csv", ".tsv", ".jsonl") else "text"
-            off = 2 if suf in (".csv", ".tsv") else 1
-            raise EmbgeoError(f"id '{v}' is on {where}s {first[v] + off} and {i + off}: ids must be unique", source=str(path),
+            raise EmbgeoError(f"id '{v}' is on lines {lines[first[v]]} and {lines[i]}: ids must be unique", source=str(path),
                               hint=f"give each text its own id, or name another column with {param('id_col')}")
         first[v] = i
     return texts, ids
