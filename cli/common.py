@@ -50,13 +50,11 @@ def seed_value(local: Optional[int]) -> int:
 
 def _check_out(ctx: typer.Context, value: Optional[Path]) -> Optional[Path]:
     """--out is checked when it is parsed, so that nothing is computed for an output that cannot be written."""
-    from embgeo.cli.output import check_format
+    from embgeo.cli.output import check_out
 
-    check_format(ctx.params.get("fmt"), value)  # -f json --out u.csv: refused before any work
-    if value is not None and value.suffix.lower() not in (".json", ".csv", ".md", ".txt"):
-        from embgeo.errors import EmbgeoError
-
-        raise EmbgeoError(f"unknown output suffix '{value.suffix or '(none)'}'", source=str(value), hint="use .json, .csv, .md or .txt")
+    # -f json --out u.csv: refused before any work; with -f any name will do (/dev/stdout, x.dat), without it the suffix
+    # picks the format (when -f follows --out on the command line, -f's own check sees both)
+    check_out(ctx.params.get("fmt"), value, fmt_known="fmt" in ctx.params)
     _check_folder(value)
     return value
 
@@ -96,9 +94,9 @@ def _check_plot(value: Optional[Path]) -> Optional[Path]:
 
 
 def _check_fmt(ctx: typer.Context, value: Optional[Format]) -> Optional[Format]:
-    from embgeo.cli.output import check_format
+    from embgeo.cli.output import check_out
 
-    check_format(value, ctx.params.get("out"))
+    check_out(value, ctx.params.get("out"))
     return value
 
 

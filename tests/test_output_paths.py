@@ -200,7 +200,6 @@ def test_without_format_an_unknown_suffix_stays_an_error(files, run_cli):
     assert not (files / "x.dat").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="needs cli/common.py _check_out/_check_fmt to call cli.output.check_out (the suffix check there ignores -f)")
 def test_with_format_any_out_path_is_written(files, run_cli):
     from embgeo.outputs import is_stream
 

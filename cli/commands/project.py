@@ -126,9 +126,9 @@ def project(
         gate(verdict, fail_on)
         return
     if out is not None:
-        from embgeo.io.writers import write_text
+        from embgeo.cli.output import write_output
 
-        write_text(out, text)
+        write_output(out, text)  # a file atomically; /dev/stdout or a pipe in place
         message(f"wrote {out}")
     else:
         from embgeo.cli.output import to_stdout

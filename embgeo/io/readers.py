@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import errno
 import os
 import struct
 import zipfile
@@ -182,6 +183,16 @@ def load(
     src = str(path)
     forced = fmt is not None
     if not path.exists():
+        if path.is_symlink():  # a link to nothing, or a loop of links: not "no such file"
+            try:
+                target = os.readlink(path)
+                path.resolve(strict=True)
+            except RuntimeError:  # (Python < 3.13 raises RuntimeError for a loop)
+                raise EmbgeoError("is a symbolic link loop: it cannot be resolved to a file", source=src, hint="point the link at the file") from None
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    raise EmbgeoError("is a symbolic link loop: it cannot be resolved to a file", source=src, hint="point the link at the file") from None
+                raise EmbgeoError(f"is a symbolic link to {target!r}, which does not exist", source=src, hint="point the link at the file") from None
         raise EmbgeoError("file not found", source=src, hint="check the path")
     if path.is_dir():
         raise EmbgeoError("is a directory, not a file", source=src)

@@ -103,15 +103,14 @@ def _hierarchy_notes(h) -> list[str]:
 def _check_summary_out(ctx: typer.Context, param: typer.CallbackParam, value: Optional[Path]) -> Optional[Path]:
     """--out is the summary, checked when parsed, before any work: its suffix and folder, and against
     --format (whichever comes first on the command line: the later one's check sees the other)."""
-    from embgeo.cli.output import check_format
-
     if value is not None and value.suffix.lower() == ".npz":
         from embgeo.errors import EmbgeoError
 
         raise EmbgeoError("--out is the summary (.json, .csv, .md or .txt); the embedding is --coords FILE.npz", source=str(value),
                           hint=f"--coords {value}")
-    check_format(ctx.params.get("fmt"), value)  # -f csv -o t.json: refused here; -o t.json -f csv: by --format's own check
-    return side_output(".json", ".csv", ".md", ".txt")(value, param)
+    from embgeo.cli.common import _check_out
+
+    return _check_out(ctx, value)  # the one --out rule (suffix, -f, folder) of every command
 
 
 def train(
