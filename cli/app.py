@@ -346,7 +346,7 @@ def _refuse_repeated_options(application, args: list[str]) -> None:
 # --- the files of a run: given, distinct, and none written over an input ------------------------------
 #
 # Output options are told apart from input options by their parse-time check (callback): --out's
-# _check_out, --plot's _check_plot and every side_output(...) check of cli/common.py mark an output; a
+# check_out_option, --plot's _check_plot and every side_output(...) check of cli/common.py mark an output; a
 # callback may also say so itself with the attribute ``embgeo_output = True`` (or False). Outputs whose
 # check lives elsewhere, or that have none, are named in OUTPUT_OPTIONS (and every --write-*). Every
 # other option and argument is an input wherever its value names an existing file (PATH or PATH:KEY).
@@ -360,7 +360,9 @@ INPUT_SPEC_OPTIONS = frozenset({"--pairs", "--layers", "--compare", "--tokens", 
 #: (output, input) that may name one file: the run reads the input first and replaces it on purpose
 SAME_FILE_OK = frozenset({("--checkpoint", "--resume")})  # a resumed training goes on checkpointing to the file it resumed from
 #: the parse-time checks of cli/common.py that mark an output option (by qualified name: side_output(...) makes a new one each time)
-_OUTPUT_CHECKS = ("_check_out", "_check_plot", "side_output.<locals>.check")
+_OUTPUT_CHECKS = ("check_out_option", "_check_plot", "side_output.<locals>.check")
+#: options whose empty value means something: pandas' unnamed index column is the column named ''
+EMPTY_OK = frozenset({"--id-col", "--labels-id-col"})
 #: arguments that are names, not paths (datasets info|path|export NAME)
 NOT_PATH_ARGUMENTS = frozenset({"name"})
 
@@ -421,15 +423,22 @@ def _argument_at(cmd, index: int):
 
 def _refuse_empty_paths(application, args: list[str]) -> None:
     """An empty path (``embgeo info ""``, ``--out ""``) is refused by name: read as a path it is the
-    current folder, and the error would say "is a directory"."""
+    current folder, and the error would say "is a directory". So is any other empty option value
+    (``-m ''``, ``--class ''``) but those of :data:`EMPTY_OK`."""
     from embgeo.errors import EmbgeoError
 
     for kind, path, cmd, param, name, value in _walk_line(application, args):
         where = " ".join(["embgeo", *path])
+        if kind == "option" and isinstance(value, tuple) and any(v is None or (v.startswith("-") and not v[1:2].isdigit()) for v in value[1:]):
+            meta = param.metavar or " ".join(["VALUE"] * len(value))  # cosine --factors A --bootstrap 5: click took the option as B
+            raise EmbgeoError(f"{where}: {name} takes {len(value)} values ({meta}), one after the other; it got {', '.join(repr(v) for v in value if v is not None)}",
+                              hint=f"write {name} {meta} with all {len(value)} values before the next option")
         if "" not in (value if isinstance(value, tuple) else (value,)):
             continue
         if kind == "option" and is_path_option(param):
             raise EmbgeoError(f"{where}: {name} was given an empty path", hint=f"name a {'folder' if name.endswith('-dir') else 'file'} after {name}")
+        if kind == "option" and not any(o in EMPTY_OK for o in param.opts):  # -m '' ran every method, --class '' none
+            raise EmbgeoError(f"{where}: {name} was given an empty value", hint=f"give {name} a value, or leave it out")
         if kind == "positional" and not hasattr(cmd, "commands"):
             arg = _argument_at(cmd, name)
             if arg is not None and arg.name not in NOT_PATH_ARGUMENTS:

@@ -48,7 +48,7 @@ def seed_value(local: Optional[int]) -> int:
     return settings().seed if local is None else local
 
 
-def _check_out(ctx: typer.Context, value: Optional[Path]) -> Optional[Path]:
+def check_out_option(ctx: typer.Context, value: Optional[Path]) -> Optional[Path]:
     """--out is checked when it is parsed, so that nothing is computed for an output that cannot be written."""
     from embgeo.cli.output import check_out
 
@@ -102,7 +102,7 @@ def _check_fmt(ctx: typer.Context, value: Optional[Format]) -> Optional[Format]:
 
 # --- shared option types (one set of output options on every command) -------
 FormatOpt = Annotated[Optional[Format], typer.Option("--format", "-f", help="Output format: table, json, csv, md (default: table, or from the --out suffix).", case_sensitive=False, callback=_check_fmt)]
-OutOpt = Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the output to this file (atomically) instead of stdout; .json, .csv, .md or .txt.", dir_okay=False, callback=_check_out)]
+OutOpt = Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the output to this file (atomically) instead of stdout; .json, .csv, .md or .txt (any name with --format).", dir_okay=False, callback=check_out_option)]
 SeedOpt = Annotated[Optional[int], typer.Option("--seed", help="Random seed for sampled estimates (default: the global --seed, 0).", min=0)]
 IdColOpt = Annotated[Optional[str], typer.Option("--id-col", help="Column holding row ids (CSV/TSV/parquet).")]
 AttrColOpt = Annotated[Optional[List[str]], typer.Option(

@@ -51,3 +51,30 @@ def test_library_messages_name_the_cli_option(xy, run_cli):
 def test_factors_takes_two_files_as_two_words(xy, run_cli):
     res = run_cli(["cosine", xy / "x.npy", "--factors", f"{xy / 'x.npy'},{xy / 'y.npy'}", xy / "y.npy"])
     one_line(res, "--factors takes two files, A then B, as two words")
+
+
+@pytest.mark.parametrize("argv,name", [(["id", "{x}", "-m", ""], "-m"), (["cosine", "{x}", "--class="], "--class"),
+                                       (["info", "{x}", "--input-format", ""], "--input-format"),
+                                       (["project", "{x}", "-m", "pca", "--color-by", ""], "--color-by")])
+def test_an_empty_option_value_is_refused(xy, run_cli, argv, name):
+    """-m '' ran every method and --class '' none, with exit 0; an empty value is never read as 'not given'."""
+    one_line(run_cli([a.replace("{x}", str(xy / "x.npy")) for a in argv]), f"{name} was given an empty value")
+
+
+def test_an_empty_id_col_still_names_pandas_unnamed_index(tmp_path, run_cli):
+    (tmp_path / "pi.csv").write_text(",a,b\nx,0.1,0.2\ny,0.3,0.5\nz,0.7,0.1\n")
+    res = run_cli(["info", tmp_path / "pi.csv", "--id-col", "", "-f", "json"])
+    assert res.code == 0, res.stderr
+    assert json.loads(res.stdout)["results"]["files"][0]["has_ids"] is True
+
+
+def test_a_two_value_option_that_swallowed_an_option(xy, run_cli):
+    one_line(run_cli(["cosine", xy / "x.npy", "--factors", xy / "x.npy", "--bootstrap", "5"]),
+             "--factors takes 2 values (A B), one after the other", "'--bootstrap'")
+
+
+def test_with_format_any_out_name_is_written(xy, run_cli):
+    res = run_cli(["info", xy / "x.npy", "-f", "json", "--out", xy / "info.dat"])
+    assert res.code == 0, res.stderr
+    assert json.loads((xy / "info.dat").read_text())["command"] == "info"
+    one_line(run_cli(["info", xy / "x.npy", "--out", xy / "info2.dat"]), "unknown output suffix '.dat'", "give --format to write any file")

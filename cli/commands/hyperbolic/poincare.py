@@ -108,9 +108,9 @@ def _check_summary_out(ctx: typer.Context, param: typer.CallbackParam, value: Op
 
         raise EmbgeoError("--out is the summary (.json, .csv, .md or .txt); the embedding is --coords FILE.npz", source=str(value),
                           hint=f"--coords {value}")
-    from embgeo.cli.common import _check_out
+    from embgeo.cli.common import check_out_option
 
-    return _check_out(ctx, value)  # the one --out rule (suffix, -f, folder) of every command
+    return check_out_option(ctx, value)  # the one --out rule (suffix, -f, folder) of every command
 
 
 def train(
@@ -142,7 +142,7 @@ def train(
     plot: PlotOpt = None,
     fail_on: FailOnOpt = None,
     fmt: FormatOpt = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the summary to this file (atomically) instead of stdout; .json, .csv, .md or .txt.", dir_okay=False, callback=_check_summary_out)] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the summary to this file (atomically) instead of stdout; .json, .csv, .md or .txt (any name with --format).", dir_okay=False, callback=_check_summary_out)] = None,
 ):
     """Train a Poincaré embedding of a hierarchy (Nickel & Kiela 2017) and save it to --coords.
 
