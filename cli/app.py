@@ -266,7 +266,8 @@ def _run(args: list[str], click_exc) -> None:
     except EmbgeoError as exc:
         _fail(str(exc), 2)
     except MemoryError:
-        _fail("out of memory; try --sample N or a smaller --block", 2)
+        sized = [a.split("=")[0] for a in args if a.split("=")[0] in _SIZE_OPTIONS]  # the sizes this line asked for, if any
+        _fail(f"out of memory; {'lower ' + ', '.join(dict.fromkeys(sized)) if sized else 'try fewer rows (--sample N, where the command has it)'}", 2)
     except OSError as exc:  # missing file, permissions, a full (ENOSPC) or read-only (EROFS) file system …
         where = f"{exc.filename}: " if exc.filename else ""
         _fail(f"{where}{exc.strerror or exc}", 2)
@@ -361,6 +362,8 @@ INPUT_SPEC_OPTIONS = frozenset({"--pairs", "--layers", "--compare", "--tokens", 
 SAME_FILE_OK = frozenset({("--checkpoint", "--resume")})  # a resumed training goes on checkpointing to the file it resumed from
 #: the parse-time checks of cli/common.py that mark an output option (by qualified name: side_output(...) makes a new one each time)
 _OUTPUT_CHECKS = ("check_out_option", "_check_plot", "side_output.<locals>.check")
+#: options that set how much a run holds in memory (named by an out-of-memory error when given)
+_SIZE_OPTIONS = frozenset({"--n-pairs", "--bootstrap", "--permutations", "--shuffles", "--random-directions", "--block", "--sample", "--n"})
 #: options whose empty value means something: pandas' unnamed index column is the column named ''
 EMPTY_OK = frozenset({"--id-col", "--labels-id-col"})
 #: arguments that are names, not paths (datasets info|path|export NAME)
