@@ -251,3 +251,21 @@ def test_a_vector_file_still_names_the_file(tmp_path, run_cli):
     assert "<array>" not in msg
     res = run_cli(["info", tmp_path / "vec.npy"])
     assert res.code == 2 and "1-D" in res.stderr and "save a 2-D matrix" in res.stderr and "x[None" not in res.stderr
+
+
+def test_load_takes_paths_and_checks_its_keywords(tmp_path):
+    """embgeo.load(5) was a raw TypeError, bad_cells was checked only for CSV, and load_layers("L.npy")
+    read the string's characters as file names."""
+    import embgeo as eg
+    from embgeo.errors import EmbgeoError
+
+    np.save(tmp_path / "L.npy", np.random.default_rng(0).normal(size=(3, 40, 4)))
+    np.save(tmp_path / "x.npy", np.ones((3, 2)))
+    with pytest.raises(EmbgeoError, match="a file is named by a path"):
+        eg.load(5)
+    with pytest.raises(EmbgeoError, match="bad_cells must be 'error' or 'nan', got 'bogus'"):
+        eg.load(tmp_path / "x.npy", bad_cells="bogus")
+    stack = eg.load_layers(str(tmp_path / "L.npy"))  # one path, not a list of characters
+    assert len(stack.layers) == 3 and stack.layers[0].shape == (40, 4)
+    with pytest.raises(EmbgeoError, match="no files given"):
+        eg.load_layers([])

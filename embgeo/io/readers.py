@@ -77,6 +77,9 @@ def split_spec(spec: str | os.PathLike) -> tuple[Path, str | None]:
     The part after the last ``:`` is a key only when what precedes it is a file
     with a known suffix (so ``C:\\data\\x.npy`` and names containing ``:`` work).
     """
+    if not isinstance(spec, (str, os.PathLike)) or isinstance(os.fspath(spec), bytes):
+        raise EmbgeoError(f"a file is named by a path (str or pathlib.Path), got {type(spec).__name__} {spec!r:.40}",
+                          hint=either("pass the file's path, e.g. embgeo.load('emb.npy'); an array goes to the analyses directly", "name a file"))
     txt = os.fspath(spec)
     if os.path.exists(txt):
         return Path(txt), None
@@ -178,6 +181,8 @@ def load(
     bad_cells : CSV/TSV only: ``"error"`` (default) fails on an empty or non-numeric cell in a
         numeric column, naming the line and column; ``"nan"`` reads such cells as NaN.
     """
+    if bad_cells not in ("error", "nan"):  # (CSV/TSV only, but a wrong value is wrong for every file)
+        raise EmbgeoError(f"{param('bad_cells')} must be 'error' or 'nan', got {bad_cells!r}")
     path, spec_key = split_spec(spec)
     key = key or spec_key
     src = str(path)
@@ -314,6 +319,11 @@ def load_layers(specs: list[str], *, fmt: str | None = None, id_col: str | None 
     rows-first file looks like read layers-first — is refused (the choice is the caller's) unless row
     ids stored beside it count its second axis, which settles the axes.
     """
+    if isinstance(specs, (str, os.PathLike)):  # one path, not its characters: a list of one
+        specs = [specs]
+    specs = list(specs)
+    if not specs:
+        raise EmbgeoError("no files given for the layer stack", hint="give one L×n×d file or several 2-D files, one per layer")
     if layout is not None and layout not in STACK_LAYOUTS:
         raise EmbgeoError(f"unknown stack layout {layout!r}", hint=either("give layout='layers-first' or layout='rows-first'",
                                                                           "give --stack-layout layers-first or rows-first"))
