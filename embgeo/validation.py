@@ -16,6 +16,7 @@ import numpy as np
 
 from embgeo.errors import EmbgeoError, either, flag_of, offers, param, setting
 from embgeo.results import Result
+from embgeo.scaling import representable, row_norms, scale_error, tiny_rows_error, unit_rows, unscale  # noqa: F401  (re-exported)
 
 #: rows per block when a matrix is scanned (bounded memory on memory-mapped data)
 DEFAULT_BLOCK_ROWS = 16384
@@ -159,8 +160,9 @@ def as_matrix(
     allow_zero_rows: bool = True,
     dtype: np.dtype | type | None = None,
     copy: bool = False,
-    rescale: bool = True,
+    rescale: bool | None = True,
     zero_hint: str | None = None,
+    scale_hint: str | None = None,
 ) -> np.ndarray:
     """Validate ``X`` as a ``(n_samples, n_features)`` floating matrix.
 
@@ -180,9 +182,38 @@ def as_matrix(
         (underflow) the computing dtype — float64 ×1e200 — are multiplied by a power of two
         (exact; see :func:`scale_exponent`), which leaves every scale-free result (normalised
         uniformity, cosines, intrinsic dimension, ranks) as it is; with ``rescale=False``
-        (analyses that depend on the scale) they raise an :class:`EmbgeoError` with the reason.
+        (analyses that depend on the scale) they raise an :class:`EmbgeoError` with the reason
+        (:func:`scale_error`; ``scale_hint`` replaces its hint); with ``rescale=None`` the values are
+        returned as they are, unchecked: the caller handles the scale itself (:func:`as_scaled_matrix`
+        returns the power of two, so that a scale-dependent result can be brought back exactly).
+        A rescale that would flush a non-zero row to zero (rows whose scales differ by more than
+        the dtype's range) raises instead: that row would be taken for an all-zero row.
 
     A memory-mapped input whose dtype already fits is returned without a copy.
+    """
+    return as_scaled_matrix(X, name=name, min_rows=min_rows, min_cols=min_cols, allow_nonfinite=allow_nonfinite,
+                            allow_zero_rows=allow_zero_rows, dtype=dtype, copy=copy, rescale=rescale,
+                            zero_hint=zero_hint, scale_hint=scale_hint)[0]
+
+
+def as_scaled_matrix(
+    X,
+    *,
+    name: str = "X",
+    min_rows: int = 2,
+    min_cols: int = 1,
+    allow_nonfinite: bool = False,
+    allow_zero_rows: bool = True,
+    dtype: np.dtype | type | None = None,
+    copy: bool = False,
+    rescale: bool | None = True,
+    zero_hint: str | None = None,
+    scale_hint: str | None = None,
+) -> tuple[np.ndarray, int]:
+    """:func:`as_matrix` and the power of two it applied: ``(X · 2**k, k)``, ``k = 0`` when ``X`` was left as it is.
+
+    A scale-dependent result computed on the returned matrix is brought back to the units of ``X``
+    exactly by :func:`unscale` (a distance ``v`` is ``v · 2**−k``, a squared one ``v · 2**−2k``).
     """
     if hasattr(X, "matrix") and not isinstance(X, np.ndarray):  # an EmbeddingSet
         X = X.matrix
@@ -203,23 +234,30 @@ def as_matrix(
         raise EmbgeoError(f"{name} has {X.ndim} dimensions (shape {X.shape}); expected 2", hint=either("pass one layer (a stack of layers goes to the per-layer analyses, e.g. embgeo.layer_dimensions)", "pass one layer, or use --layers for a stack"))
     n, d = X.shape
     if n < min_rows:
-        raise EmbgeoError(f"{name} has {n} rows; this needs at least {min_rows}")
+        raise EmbgeoError(f"has {n} row{'' if n == 1 else 's'}; this needs at least {min_rows}", source=name,
+                          hint=f"pass at least {min_rows} rows, one per item")
     if d < min_cols:
-        raise EmbgeoError(f"{name} has {d} columns; this needs at least {min_cols}")
+        raise EmbgeoError(f"has {d} column{'' if d == 1 else 's'}; this needs at least {min_cols}", source=name,
+                          hint=f"pass vectors of at least {min_cols} dimensions, one row per item")
     target = np.dtype(dtype) if dtype is not None else compute_dtype(X.dtype)
     if X.dtype != target:
         X = X.astype(target)
     elif copy:
         X = np.array(X)
-    exponent = scale_exponent(X)
+    exponent = scale_exponent(X) if rescale is not None else 0
     if exponent:
         if not rescale:
-            raise EmbgeoError(
-                f"{name} holds values whose squares {'overflow' if exponent < 0 else 'underflow'} {X.dtype} "
-                f"(largest |value| {abs_max(X):.3g}); squared norms and distances would be {'inf' if exponent < 0 else '0'}",
-                hint="rescale the data (this analysis depends on the scale, so embgeo does not rescale it for you)",
-            )
+            raise scale_error(name, X, exponent, hint=scale_hint)
+        before = scan_rows(X, duplicates=False).zero_rows if exponent < 0 else None
         X = np.ldexp(X, exponent).astype(X.dtype, copy=False)  # exact: a power of two
+        if before is not None:  # scaled down: entries far below the largest can underflow to 0
+            flushed = np.setdiff1d(scan_rows(X, duplicates=False).zero_rows, before)
+            if flushed.size:
+                raise EmbgeoError(
+                    f"row{'s' if flushed.size > 1 else ''} {format_rows(flushed)} hold only values so much smaller than the largest "
+                    f"({abs_max(np.ldexp(X, -exponent)):.3g}) that bringing the matrix into {X.dtype}'s range would make them all zero",
+                    source=name, hint="the rows' scales differ by more than the number type holds: rescale or drop the extreme rows",
+                )
     if not allow_nonfinite or not allow_zero_rows:
         report = scan_rows(X, duplicates=False)
         plural = "s" if report.nonfinite_rows.size > 1 else ""
@@ -233,7 +271,9 @@ def as_matrix(
                 f"{name} has {report.zero_rows.size} all-zero rows that cannot be L2-normalised (rows {format_rows(report.zero_rows)})",
                 hint=zero_hint or zero_rows_hint(),
             )
-    return X
+        if not allow_zero_rows and report.tiny_rows.size:  # not zero: normalising them would divide by a norm of 0
+            raise tiny_rows_error(name, report.tiny_rows, report.norm_max, X.dtype)
+    return X, int(exponent)
 
 
 def abs_max(X, block: int = DEFAULT_BLOCK_ROWS) -> float:
@@ -375,6 +415,9 @@ class RowReport(Result):
     norm_min: float = float("nan")
     norm_median: float = float("nan")
     norm_max: float = float("nan")
+    #: finite rows, not all zero, whose plain float64 sum of squares underflows to below the smallest normal
+    #: number (values ≲ 1e-154): ``x / sqrt(Σ x²)`` fails on them; their ``norm_*`` are right (:func:`row_norms`)
+    tiny_rows: np.ndarray = field(default=None, repr=False)
 
     def to_dict(self) -> dict:
         return {
@@ -389,18 +432,22 @@ class RowReport(Result):
         }
 
 
+_TINY64 = float(np.finfo(np.float64).tiny)
+
 def scan_rows(X: np.ndarray, *, duplicates: bool = True, block: int | None = None) -> RowReport:
     """Scan ``X`` (n_samples, n_features) block by block for NaN/inf, zero and duplicate rows.
 
     Duplicates are found by exact equality of values (a 64-bit hash per row,
     then an exact comparison of the rows that share a hash) — never by a
     distance threshold, which GEMM round-off defeats. Norms are accumulated in
-    float64. Memory: O(block × n_features + n_samples).
+    float64 and are right at any scale (:func:`row_norms`: rows of 1e200 or 1e-200
+    too); a row is all-zero only when every value is exactly 0.
+    Memory: O(block × n_features + n_samples).
     """
     n, d = X.shape
     if block is None:  # ~32 MiB of float64 per block whatever the width
         block = max(256, min(DEFAULT_BLOCK_ROWS, (32 << 20) // (8 * max(d, 1))))
-    nonfinite, zero, norms = [], [], np.empty(n, dtype=np.float64)
+    nonfinite, zero, tiny, norms = [], [], [], np.empty(n, dtype=np.float64)
     hashes = np.empty(n, dtype=np.uint64) if duplicates else None
     weights = np.random.default_rng(0x5EED).integers(1, 2**63, size=d, dtype=np.uint64) | np.uint64(1)
     for start, stop in iter_blocks(n, block):
@@ -413,10 +460,14 @@ def scan_rows(X: np.ndarray, *, duplicates: bool = True, block: int | None = Non
             nonfinite.append(bad + start)
         b64 = b.astype(np.float64)
         sq = np.einsum("ij,ij->i", b64, b64)
-        norms[start:stop] = np.sqrt(sq)
-        z = np.flatnonzero(finite & (sq == 0.0))
+        norms[start:stop] = row_norms(b64)
+        nonzero = np.any(b64 != 0, axis=1)
+        z = np.flatnonzero(finite & ~nonzero)  # all entries exactly 0 (-0.0 included)
         if z.size:
             zero.append(z + start)
+        small = np.flatnonzero(finite & nonzero & (sq < _TINY64))
+        if small.size:
+            tiny.append(small + start)
         if duplicates:
             hashes[start:stop] = _row_hashes(b, weights)
     nonfinite_rows = np.concatenate(nonfinite) if nonfinite else np.empty(0, dtype=np.int64)
@@ -430,12 +481,13 @@ def scan_rows(X: np.ndarray, *, duplicates: bool = True, block: int | None = Non
         same = np.flatnonzero(hs[1:] == hs[:-1])
         if same.size:
             dup_rows, dup_of, groups = _confirm_duplicates(X, order, hs)
-    finite_norms = norms[np.isfinite(norms)]
+    finite_norms = np.delete(norms, nonfinite_rows)  # a finite row's norm beyond float64 is inf, and shown so
     if finite_norms.size:
         nmin, nmed, nmax = float(finite_norms.min()), float(np.median(finite_norms)), float(finite_norms.max())
     else:
         nmin = nmed = nmax = float("nan")
-    return RowReport(n, nonfinite_rows, zero_rows, dup_rows, groups, dup_of, nmin, nmed, nmax)
+    tiny_rows = np.concatenate(tiny) if tiny else np.empty(0, dtype=np.int64)
+    return RowReport(n, nonfinite_rows, zero_rows, dup_rows, groups, dup_of, nmin, nmed, nmax, tiny_rows)
 
 
 def _confirm_duplicates(X, order, sorted_hashes):

@@ -260,7 +260,7 @@ def test_bad_inputs_name_rows_and_parameters():
         uniformity(X, n_pairs=1)
     with pytest.raises(EmbgeoError, match="confidence"):
         uniformity(X, confidence=1.0)
-    with pytest.raises(EmbgeoError, match="has 1 rows"):
+    with pytest.raises(EmbgeoError, match="has 1 row;"):
         uniformity(X[:1])
     with pytest.raises(EmbgeoError, match=r"a.npy has 20 rows but b.npy has 19"):
         alignment(X, X[:19], names=("a.npy", "b.npy"))

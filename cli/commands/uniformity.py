@@ -22,7 +22,7 @@ from embgeo.cli.common import (
     DedupeOpt,
     DropNonfiniteOpt,
     FormatOpt,
-    AttrColOpt, IdColOpt, attr_list,
+    AttrColOpt, IdColOpt, attr_list, only_with,
     InputFormatOpt,
     OutOpt,
     SchedulerOpt,
@@ -58,6 +58,15 @@ BackendOpt = Annotated[Backend, typer.Option("--backend", help="Exact-mode engin
 DropZeroOpt = Annotated[bool, typer.Option("--drop-zero", help="Drop all-zero rows (they cannot be L2-normalised) instead of failing.")]
 PairsJoinOpt = join_option("the rows of --pairs Y onto X")
 GapJoinOpt = join_option("the rows of Y onto X (and --labels onto X)")
+
+
+def _refuse_n_pairs_when_exact(mode: Mode) -> None:
+    """``--n-pairs`` sizes the sample of pairs: an explicit ``--mode exact`` draws none, so a ``--n-pairs`` beside
+    it would be ignored. (``--mode auto`` reads it above the exact limit, so it is accepted there at any size.)"""
+    from embgeo.uniformity.core import EXACT_MAX_N
+
+    only_with(f"sampled pairs (--mode sample, or --mode auto above {EXACT_MAX_N} rows)", mode is not Mode.exact, {"n_pairs"},
+              "--mode exact uses every pair: drop --n-pairs, or use --mode sample")
 
 
 def _engine(device: Optional[Device], backend: Backend, notes: list | None = None) -> str | None:
@@ -247,6 +256,8 @@ def uniformity(
     specs = [x] + ([pairs] if pairs else [])
     if join is not None and not pairs:
         raise EmbgeoError("--join says how the rows of --pairs Y meet those of X: it needs --pairs Y")
+    only_with("--pairs Y", bool(pairs), {"alpha"}, "--alpha is the exponent of the alignment of X with a row-paired Y: add --pairs Y, or drop --alpha")
+    _refuse_n_pairs_when_exact(mode)
     sets, how, read, load_notes = _load(specs, id_col=id_col, attr_cols=attr_list(attr_col), input_format=input_format, drop_nonfinite=drop_nonfinite,
                                         drop_zero=drop_zero, dedupe=dedupe, sample=sample, seed=seed, join=join)
     engine = _engine(device, backend, load_notes)
@@ -422,6 +433,7 @@ def gap(
     from embgeo.uniformity.gap import modality_gap, parse_sweep
 
     seed = seed_value(seed)
+    _refuse_n_pairs_when_exact(mode)  # (--alpha always applies here: X and Y are paired)
     class_col = renamed(class_col, class_col_old, old="--class-col", new="--class")
     grid = parse_sweep(shift_sweep) if shift_sweep is not None else None
     if classes is None and (labels is not None or class_col is not None):

@@ -106,6 +106,20 @@ def _refuse_nonfinite(X: np.ndarray, name: str) -> None:
                           "they have no distances", hint="fix or remove those rows first (" + either("gromov_delta drops none", "delta has no --drop-nonfinite") + ": δ of the other rows is δ of another set)")
 
 
+def _unscaled(value: float, exponent: int) -> float:
+    """A distance computed on points · 2**exponent, in the units of the points (exact: a power of two).
+    One beyond the float64 range is refused, never shown as inf or 0."""
+    from embgeo.validation import representable, unscale
+
+    if not exponent:
+        return value
+    out = unscale(value, exponent)
+    if not representable(out, value):
+        raise EmbgeoError(f"δ and the diameter of these points ({value:.6g} × 2^{-exponent}) are {'above' if out else 'below'} the float64 range",
+                          hint="rescale the points (δ and the diameter are distances: they depend on the scale)")
+    return out
+
+
 def gromov_delta(
     D=None,
     *,
@@ -133,12 +147,16 @@ def gromov_delta(
     mean and 2.5–97.5 % interval. References: Gromov (1987), *Hyperbolic groups*;
     Khrulkov et al. (2020) for relative δ of embeddings. A set whose points all coincide
     (diameter 0) raises an :class:`~embgeo.errors.EmbgeoError`: its relative δ is undefined.
+    ``points`` whose squares over- or underflow float64 (values of 1e160 or 1e-170) are solved
+    scaled by a power of two and δ, the diameter and the subset values are scaled back exactly
+    (relative δ does not depend on the scale); a value beyond float64 raises.
     """
     import time
 
-    from embgeo.validation import as_matrix, as_rng
+    from embgeo.validation import as_rng, as_scaled_matrix
 
     t0 = time.perf_counter()
+    exponent = 0  # points are rescaled by 2**exponent where their squares over/underflow; δ and diameter scale back
     if (D is None) == (points is None):
         raise EmbgeoError("give exactly one of a distance matrix D or points")
     if D is not None:
@@ -153,7 +171,9 @@ def gromov_delta(
         def pair(a, b):
             return D[a, b]
     else:
-        X = as_matrix(points, name="points", min_rows=4, dtype=np.float64, allow_nonfinite=True)
+        # δ and the diameter are distances: computed on points · 2**exponent (exact, a power of two) where the
+        # squares of the points over- or underflow (values of 1e160 or 1e-170), then brought back exactly
+        X, exponent = as_scaled_matrix(points, name="points", min_rows=4, dtype=np.float64, allow_nonfinite=True)
         _refuse_nonfinite(X, "points")
         X = X - X.mean(axis=0)
         n = X.shape[0]
@@ -185,7 +205,9 @@ def gromov_delta(
         full = sub(np.arange(n))
         delta = _maxmin_delta(full)
         diam = float(full.max())
-        return DeltaResult(delta=delta, delta_relative=2 * delta / diam, diameter=diam, n_rows=n, exact=True,
+        rel = 2 * delta / diam  # scale-free: taken before the distances are scaled back
+        delta, diam = _unscaled(delta, exponent), _unscaled(diam, exponent)
+        return DeltaResult(delta=delta, delta_relative=rel, diameter=diam, n_rows=n, exact=True,
                            n_subsets=0, subset_size=n, n_quadruples=0, delta_subset_mean=None, delta_subset_ci_low=None, delta_subset_ci_high=None, seconds=time.perf_counter() - t0)
     size = int(min(max(subset_size, 4), n))
     deltas, diam = [], 0.0
@@ -215,11 +237,11 @@ def gromov_delta(
                           hint="most rows repeat one point: drop the duplicates, or solve exactly with " + setting("method", "exact"))
     arr = np.asarray(deltas)
     return DeltaResult(
-        delta=best, delta_relative=2 * best / diam, diameter=diam, n_rows=n, exact=False,
+        delta=_unscaled(best, exponent), delta_relative=2 * best / diam, diameter=_unscaled(diam, exponent), n_rows=n, exact=False,
         n_subsets=len(deltas), subset_size=size, n_quadruples=m,
-        delta_subset_mean=float(arr.mean()) if arr.size else None,
-        delta_subset_ci_low=float(np.percentile(arr, 2.5)) if arr.size else None,
-        delta_subset_ci_high=float(np.percentile(arr, 97.5)) if arr.size else None,
+        delta_subset_mean=_unscaled(float(arr.mean()), exponent) if arr.size else None,
+        delta_subset_ci_low=_unscaled(float(np.percentile(arr, 2.5)), exponent) if arr.size else None,
+        delta_subset_ci_high=_unscaled(float(np.percentile(arr, 97.5)), exponent) if arr.size else None,
         seconds=time.perf_counter() - t0,
     )
 

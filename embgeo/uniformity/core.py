@@ -30,10 +30,14 @@ from embgeo.errors import EmbgeoError
 from embgeo.results import Result
 from embgeo.uniformity import kernels as K
 from embgeo.uniformity.checks import check_paired, check_positive
+from embgeo.uniformity.sphere import uniformity_sphere  # noqa: F401  (re-exported: the closed form lives beside the estimator)
 from embgeo.uniformity.stats import Distribution, log_mean_exp_interval, normal_quantile, quantile_key, summarize
-from embgeo.validation import as_matrix, as_rng, iter_blocks, nonfinite_hint, zero_rows_hint
+from embgeo.validation import (
+    as_matrix, as_rng, iter_blocks, nonfinite_hint, representable, row_norms, tiny_rows_error, unscale, zero_rows_hint,
+)
 
 MODES = ("auto", "exact", "sample")
+_TINY64 = float(np.finfo(np.float64).tiny)
 #: ``mode="auto"`` computes all pairs exactly up to this many rows, and samples above
 EXACT_MAX_N = 20_000
 #: default number of random pairs in sampled mode
@@ -45,47 +49,6 @@ PREP_BLOCK = 4096
 #: verdict thresholds on uniformity / uniform-sphere value (embgeo's rule of thumb, also used by the report)
 UNIFORMITY_OK = 0.8
 UNIFORMITY_WARN = 0.5
-
-
-# ----------------------------------------------------------------- closed form
-
-def uniformity_sphere(d: int, t: float = 2.0) -> float:
-    """Expected uniformity of points uniform on the unit sphere S^(d−1) ⊂ R^d.
-
-    With ``s = x·y`` for independent uniform ``x, y``, ``‖x − y‖² = 2 − 2s`` and
-    ``E e^{2ts} = Γ(d/2) t^{1−d/2} I_{d/2−1}(2t)``, so
-
-        U(d, t) = −2t + log[ Γ(d/2) · t^(1−d/2) · I_(d/2−1)(2t) ]
-                = −2t + log ₀F₁(; d/2; t²).
-
-    The Bessel function is evaluated as ``scipy.special.ive`` (exponentially
-    scaled, ``I_ν(x) = ive(ν, x)·eˣ``) in log space; when ``ive`` underflows
-    (d ≳ 390 at t = 2) the ₀F₁ series is summed in log space instead (the two agree
-    to 1e-15 where both apply). For d = 384,
-    t = 2 this gives −3.979168; as d → ∞ it tends to −2t + t²/(d/2).
-    """
-    from scipy.special import gammaln, ive
-
-    if not (isinstance(d, (int, np.integer)) and d >= 1):
-        raise EmbgeoError(f"d must be a positive integer, got {d!r}")
-    check_positive("t", t)
-    nu = d / 2.0 - 1.0
-    x = 2.0 * t
-    scaled = float(ive(nu, x))
-    if scaled > 1e-300 and math.isfinite(scaled):  # a normal double: full precision
-        # log I_ν(2t) = log ive + 2t; U = −2t + gammaln(d/2) + (1 − d/2) log t + log I
-        return float(gammaln(d / 2.0) + (1.0 - d / 2.0) * math.log(t) + math.log(scaled))
-    # ₀F₁(; b; z) = Σ_k z^k / (k! (b)_k), b = d/2, z = t²; terms in log space
-    b, z = d / 2.0, t * t
-    log_terms, k, lt = [0.0], 0, 0.0
-    while True:
-        k += 1
-        lt += math.log(z) - math.log(k) - math.log(b + k - 1)
-        log_terms.append(lt)
-        if lt < log_terms[0] - 40 and k > z:
-            break
-    lt = np.array(log_terms)
-    return float(-2.0 * t + lt.max() + math.log(np.exp(lt - lt.max()).sum()))
 
 
 # ----------------------------------------------------------------- results
@@ -277,27 +240,36 @@ class AlignmentResult(Result):
 
 def scan_norms(X, *, name: str, normalize: bool) -> tuple[np.ndarray, np.ndarray]:
     """The first pass of exact uniformity (here and in :mod:`embgeo.distributed.metrics`): float64 row
-    norms and column sums of ``X``, block by block; NaN/inf rows (and zero rows when ``normalize``)
-    raise an :class:`EmbgeoError` naming them. Memory O(PREP_BLOCK × n_features)."""
+    norms and column sums of ``X``, block by block; NaN/inf rows (and, when ``normalize``, all-zero rows and
+    rows too small beside the others for ``1/‖x‖`` to hold in ``X``'s dtype) raise an :class:`EmbgeoError`
+    naming them. Norms are right at any scale (:func:`embgeo.validation.row_norms`).
+    Memory O(PREP_BLOCK × n_features)."""
     n, d = X.shape
     norms = np.empty(n, dtype=np.float64)
     colsum = np.zeros(d, dtype=np.float64)
-    bad, zero = [], []
+    bad, zero, tiny = [], [], []
     for a, b in iter_blocks(n, PREP_BLOCK):
         blk = np.asarray(X[a:b], dtype=np.float64)
         finite = np.isfinite(blk).all(axis=1)
         if not finite.all():
             bad.append(np.flatnonzero(~finite) + a)
             continue
-        norms[a:b] = np.sqrt(np.einsum("ij,ij->i", blk, blk))
+        norms[a:b] = row_norms(blk)  # right at any scale: a row of 1e-200 beside rows of 1 has its norm, not 0
         colsum += blk.sum(axis=0)
         if normalize:
-            zero.append(np.flatnonzero(norms[a:b] == 0.0) + a)
+            nonzero = np.any(blk != 0, axis=1)
+            zero.append(np.flatnonzero(~nonzero) + a)  # every entry exactly 0
+            with np.errstate(divide="ignore", over="ignore"):  # the row is scaled by 1/‖x‖, which must hold in X's dtype
+                lost = nonzero & ((norms[a:b] < _TINY64) | ~np.isfinite((1.0 / norms[a:b]).astype(X.dtype, copy=False)))
+            tiny.append(np.flatnonzero(lost) + a)
     if bad:
         raise K.bad_rows_error(name, np.concatenate(bad), "rows with NaN or inf", nonfinite_hint())
     zero = np.concatenate(zero) if zero else np.empty(0, dtype=np.int64)
     if zero.size:
         raise K.bad_rows_error(name, zero, "all-zero rows that cannot be L2-normalised", zero_rows_hint(normalize="raw"))
+    tiny = np.concatenate(tiny) if tiny else np.empty(0, dtype=np.int64)
+    if tiny.size:  # not zero, but too small next to the largest rows to be normalised (rows of 1e-200 beside rows of 1)
+        raise tiny_rows_error(name, tiny, float(np.max(norms)), X.dtype)
     return norms, colsum
 
 
@@ -342,6 +314,11 @@ def uniformity(
 
     ``sq_distances`` summarises ``summary_pairs`` random pairs for plots. ``progress``
     is an optional callable ``advance(k)`` told how many pairs are done.
+
+    Scale: normalised rows give the same value at any scale (values of 1e160 or 1e-170 are
+    rescaled by a power of two, exact). Raw distances depend on the scale: raw rows whose squares
+    over- or underflow float64 (where the kernel ``e^(−t·1e320)`` is no float) raise an
+    :class:`EmbgeoError` instead (in sampled mode, among the rows read).
     """
     t = check_positive("t", t)
     confidence = check_level(confidence)
@@ -356,16 +333,20 @@ def uniformity(
     if hasattr(X, "matrix") and not isinstance(X, np.ndarray):  # an EmbeddingSet
         X = X.matrix
     if not isinstance(X, np.ndarray):  # lists, tensors…: checked for shape and dtype, not yet for values
-        X = as_matrix(X, name=name, min_rows=2, allow_nonfinite=True, allow_zero_rows=True)
+        X = as_matrix(X, name=name, min_rows=2, allow_nonfinite=True, allow_zero_rows=True, rescale=None)
     n = X.shape[0] if X.ndim == 2 else 0
     chosen = mode if mode != "auto" else ("exact" if n <= exact_max_n else "sample")
     if chosen == "exact":  # NaN/inf and zero rows are checked in the first pass of _exact
-        X = as_matrix(X, name=name, min_rows=2, allow_nonfinite=True, allow_zero_rows=True)
+        # normalised rows do not depend on the scale: values whose squares over/underflow are rescaled by a power
+        # of two (exact); raw distances do, and such values are refused (the kernel of 1e160-apart rows is e^(-1e320))
+        X = as_matrix(X, name=name, min_rows=2, allow_nonfinite=True, allow_zero_rows=True,
+                      rescale=bool(normalize), scale_hint=K.raw_scale_hint())
     elif isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[0] >= 2 and X.dtype.kind in "biuf":
-        # only the sampled rows are read, checked and converted (a float16 memory map stays on disk)
-        as_matrix(X[:2], name=name, min_rows=2, allow_nonfinite=True, allow_zero_rows=True)
+        # only the sampled rows are read, checked and converted (a float16 memory map stays on disk); their
+        # scale is handled as they are read (kernels.read_rows: normalised at any scale, raw refused out of range)
+        as_matrix(X[:2], name=name, min_rows=2, allow_nonfinite=True, allow_zero_rows=True, rescale=None)
     else:
-        X = as_matrix(X, name=name, min_rows=2, allow_nonfinite=True, allow_zero_rows=True)
+        X = as_matrix(X, name=name, min_rows=2, allow_nonfinite=True, allow_zero_rows=True, rescale=None)
     n, d = X.shape
     sphere = uniformity_sphere(d, t) if normalize else math.nan
     if chosen == "exact":
@@ -458,6 +439,40 @@ def paired_rows(X, Y, *, join: str | None = None, names: tuple[str, str] = ("X",
     return X, Y
 
 
+def _powered_mean(dist: np.ndarray, alpha: float, z: float, *, names: tuple[str, str]) -> tuple[float, float, float, float]:
+    """``(mean, se, mean − z·se, mean + z·se)`` of ``dist**alpha``. Where a power over- or underflows
+    (raw distances of 1e160 or 1e-170) it is taken on the distances scaled by a power of two ``2**−e``
+    and brought back exactly (``mean · 2**(eα)``); a mean beyond the float64 range is refused, never
+    shown as ``inf`` or 0."""
+    n = dist.size
+    if not np.isfinite(dist).all():  # x − y itself beyond float64 (values near ±1.8e308 of opposite signs)
+        bad = np.flatnonzero(~np.isfinite(dist))
+        raise EmbgeoError(f"the differences of paired rows {', '.join(map(str, bad[:5]))} exceed the float64 range",
+                          source=names[0], hint=K.raw_scale_hint())
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        powered = dist**alpha
+        value = float(powered.mean())
+        se = float(powered.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
+    lost = np.any((powered < _TINY64) & (dist > 0))  # a power that underflowed (subnormal or 0)
+    top = float(powered.max())
+    # the standard error squares deviations from the mean: powers beyond 2**±300 would over/underflow there
+    if math.isfinite(value) and (math.isfinite(se) or n == 1) and not lost and (top == 0 or 2.0**-300 <= top <= 2.0**300):
+        return value, se, value - z * se, value + z * se
+    e = int(np.frexp(float(dist.max()))[1])  # dist · 2**−e lies in [0, 1)
+    with np.errstate(under="ignore"):
+        p = np.ldexp(dist, -e) ** alpha
+        m = float(p.mean())
+        s = float(p.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
+    value = unscale(m, -e, alpha)
+    if not representable(value, m):
+        raise EmbgeoError(
+            f"the alignment, the mean of ‖x − y‖^{alpha:g} over distances up to {float(dist.max()):.3g}, is "
+            f"{'above' if not math.isfinite(value) else 'below'} the float64 range",
+            source=names[0], hint=K.raw_scale_hint(),
+        )
+    return value, unscale(s, -e, alpha), unscale(m - z * s, -e, alpha), unscale(m + z * s, -e, alpha)
+
+
 def alignment(
     X,
     Y,
@@ -474,7 +489,10 @@ def alignment(
     (``normalize=False``: raw rows). Row ``i`` of ``X`` and of ``Y`` are a positive
     pair; both must have the same shape. Computed block by block in float64
     from the differences (no cancellation); memory O(block × n_features).
-    The interval treats the pairs as a sample: ``mean ± z·sd/√n``.
+    The interval treats the pairs as a sample: ``mean ± z·sd/√n``. Raw distances are taken at
+    any scale (each one's norm by :func:`embgeo.validation.row_norms`) and a mean whose powers
+    over- or underflow is taken on distances scaled by a power of two and brought back exactly;
+    a value beyond float64 (α = 2 on rows 1e160 apart) raises an :class:`EmbgeoError`.
 
     :class:`~embgeo.io.EmbeddingSet` s with ids are paired by id (``join``: ``None``/``"id"``, or
     ``"row-order"`` to take the rows as they are); arrays have no ids and pair by row order
@@ -483,8 +501,12 @@ def alignment(
     alpha = check_positive("alpha", alpha)
     confidence = check_level(confidence)
     X, Y = paired_rows(X, Y, join=join, names=names)
-    X = as_matrix(X, name=names[0], min_rows=1, allow_nonfinite=False, allow_zero_rows=not normalize, zero_hint=zero_rows_hint(normalize="raw"))
-    Y = as_matrix(Y, name=names[1], min_rows=1, allow_nonfinite=False, allow_zero_rows=not normalize, zero_hint=zero_rows_hint(normalize="raw"))
+    # normalised rows do not depend on the scale (values whose squares over/underflow are rescaled by a power of
+    # two); raw distances do: the rows are kept as they are, and each distance is taken at its own scale below
+    X = as_matrix(X, name=names[0], min_rows=1, allow_nonfinite=False, allow_zero_rows=not normalize, zero_hint=zero_rows_hint(normalize="raw"),
+                  rescale=True if normalize else None)
+    Y = as_matrix(Y, name=names[1], min_rows=1, allow_nonfinite=False, allow_zero_rows=not normalize, zero_hint=zero_rows_hint(normalize="raw"),
+                  rescale=True if normalize else None)
     check_paired(X, Y, names=names)
     n, d = X.shape
     dist = np.empty(n, dtype=np.float64)
@@ -494,14 +516,13 @@ def alignment(
         if normalize:
             x = x / np.linalg.norm(x, axis=1, keepdims=True)
             y = y / np.linalg.norm(y, axis=1, keepdims=True)
-        diff = x - y
-        dist[a:b] = np.sqrt(np.einsum("ij,ij->i", diff, diff))
-    powered = dist**alpha
-    value = float(powered.mean())
-    se = float(powered.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
+        with np.errstate(over="ignore", invalid="ignore"):
+            diff = x - y
+        dist[a:b] = row_norms(diff)  # sqrt(Σ diff²), at any scale (differences of 1e200 or 1e-200 too)
     z = normal_quantile(confidence)
+    value, se, lo, hi = _powered_mean(dist, alpha, z, names=names)
     return AlignmentResult(
         value=value, alpha=alpha, normalized=normalize, n_pairs=n, n_features=d, se=se,
-        ci_low=value - z * se, ci_high=value + z * se, confidence=confidence,
+        ci_low=lo, ci_high=hi, confidence=confidence,
         distances=summarize(dist, what="distance of matched pairs", exact=True, value_range=(0.0, 2.0) if normalize else None),
     )

@@ -27,9 +27,9 @@ from typing import Callable
 
 import numpy as np
 
-from embgeo.validation import nonfinite_hint, release_rows, take_rows, zero_rows_hint
+from embgeo.validation import nonfinite_hint, release_rows, scale_error, take_rows, unit_rows, zero_rows_hint
 
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, either, flag_of
 
 #: numbers per tile of the exact loop (8 Mi float32 = 32 MiB)
 TILE_ELEMS = 8 * 1024 * 1024
@@ -253,11 +253,28 @@ def bad_rows_error(name: str, rows: np.ndarray, what: str, hint: str) -> EmbgeoE
     return EmbgeoError(f"{name} has {rows.size} {what} (rows {shown})", hint=hint)
 
 
-def read_rows(X, idx: np.ndarray, *, name: str, normalize: bool) -> np.ndarray:
+def raw_scale_hint() -> str:
+    """The hint of the error of raw uniformity (or alignment) on values whose squares over- or underflow."""
+    return ("rescale the data: raw distances depend on the scale, so embgeo does not rescale them for you; "
+            f"normalised rows do not ({either('normalize=True', 'leave out ' + flag_of('normalize', 'raw'))})")
+
+
+def sample_scale_limits(X) -> tuple[float, float]:
+    """The range of ``|values|`` that raw sampled distances of ``X`` (n × d) stay exact in, in float64:
+    the same bounds as :func:`embgeo.validation.scale_exponent` for the whole matrix."""
+    n, d = X.shape
+    fi = np.finfo(np.float64)
+    return float(np.sqrt(float(fi.tiny))) * 2.0**10, float(np.sqrt(float(fi.max) / (4.0 * max(n, 1) * max(d, 1))))
+
+
+def read_rows(X, idx: np.ndarray, *, name: str, normalize: bool, scale_limits: tuple[float, float] | None = None) -> np.ndarray:
     """Rows ``idx`` (sorted, unique) of ``X`` as float64, checked and optionally L2-normalised.
 
     Only these rows are read from a memory-mapped ``X``. NaN/inf rows, and all-zero
-    rows when normalising, raise an :class:`EmbgeoError` that names them.
+    rows when normalising, raise an :class:`EmbgeoError` that names them. Normalised rows
+    are right at any scale (:func:`embgeo.validation.unit_rows`); raw rows whose largest
+    ``|value|`` lies outside ``scale_limits`` (:func:`sample_scale_limits`) raise the error of an
+    analysis that depends on the scale.
     """
     raw = take_rows(X, idx)  # pread from a memory map: scattered rows would map whole folios
     finite = np.isfinite(raw).all(axis=1)
@@ -265,14 +282,18 @@ def read_rows(X, idx: np.ndarray, *, name: str, normalize: bool) -> np.ndarray:
         raise bad_rows_error(name, idx[~finite], "rows with NaN or inf", nonfinite_hint())
     R = raw.astype(np.float64)
     if normalize:
-        norms = np.sqrt(np.einsum("ij,ij->i", R, R))
-        zero = norms == 0.0
+        zero = ~np.any(R != 0, axis=1)  # every entry exactly 0
         if zero.any():
             raise bad_rows_error(
                 name, idx[zero], "all-zero rows that cannot be L2-normalised",
                 zero_rows_hint(normalize="raw"),  # uniformity(normalize=False) is its --raw
             )
-        R /= norms[:, None]
+        R = unit_rows(R)  # at any scale: rows of 1e200 or 1e-200 too (bit for bit R / ‖R‖ otherwise)
+    elif scale_limits is not None:
+        top = float(np.max(np.abs(R), initial=0.0))
+        lo, hi = scale_limits
+        if top and not lo <= top <= hi:  # raw distances of these rows would over- or underflow
+            raise scale_error(name, R, -1 if top > hi else 1, hint=raw_scale_hint())
     return R
 
 
@@ -292,13 +313,14 @@ def sample_sq_distances(
     ``‖x_i − x_j‖²`` from the difference in float64. Memory: O(batch × n_features).
     """
     n = X.shape[0]
+    limits = None if normalize else sample_scale_limits(X)
     i_all, j_all = draw_pairs(n, n_pairs, rng)
     out = np.empty(n_pairs, dtype=np.float64)
     for s in range(0, n_pairs, SAMPLE_BATCH):
         e = min(n_pairs, s + SAMPLE_BATCH)
         i, j = i_all[s:e], j_all[s:e]
         idx = np.unique(np.concatenate([i, j]))
-        R = read_rows(X, idx, name=name, normalize=normalize)
+        R = read_rows(X, idx, name=name, normalize=normalize, scale_limits=limits)
         release_rows(X, 0, n)  # a memory map keeps no file pages resident between batches
         diff = R[np.searchsorted(idx, i)]
         diff -= R[np.searchsorted(idx, j)]

@@ -83,7 +83,7 @@ def summarize(values: np.ndarray, *, what: str, exact: bool, bins: int = 50, val
     if v.size == 0:
         nan = np.full(len(QUANTILE_LEVELS), np.nan)
         return Distribution(what, 0, exact, math.nan, math.nan, np.array(QUANTILE_LEVELS), nan, np.zeros(bins + 1), np.zeros(bins, dtype=np.int64))
-    counts, edges = np.histogram(v, bins=bins, range=value_range)
+    counts, edges = np.histogram(v, bins=bins, range=value_range if value_range is not None else _hist_range(v, bins))
     return Distribution(
         what=what,
         n=int(v.size),
@@ -95,6 +95,29 @@ def summarize(values: np.ndarray, *, what: str, exact: bool, bins: int = 50, val
         hist_edges=edges,
         hist_counts=counts.astype(np.int64),
     )
+
+
+def _equal_width(lo: float, hi: float, bins: int) -> bool:
+    """Whether ``[lo, hi]`` splits into ``bins`` equal bins whose edges are distinct floats."""
+    edges = np.linspace(lo, hi, bins + 1)
+    return bool(np.isfinite(edges).all() and np.all(edges[1:] > edges[:-1]))
+
+
+def _hist_range(v: np.ndarray, bins: int) -> tuple[float, float]:
+    """The histogram range of finite values ``v``: ``[min, max]``, or, where that range is too narrow for
+    ``bins`` distinct edges (every value equal, or equal to a few ulps: pair distances of rows moved by one
+    offset), a range centred on it: ± 2⁻²⁰ of its centre (± 0.5 at 0, numpy's choice for equal values).
+    Every value then falls in a middle bin; ``np.histogram`` would raise "too many bins" instead."""
+    lo, hi = float(v.min()), float(v.max())
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return lo, hi  # (np.histogram names the problem)
+    if hi > lo and _equal_width(lo, hi, bins):
+        return lo, hi
+    c = lo + (hi - lo) / 2.0
+    for half in (max((hi - lo) / 2.0, abs(c) * 2.0**-20), 0.5):
+        if half > 0 and c - half <= lo and hi <= c + half and _equal_width(c - half, c + half, bins):
+            return c - half, c + half
+    return lo, hi
 
 
 class LogMeanInterval(NamedTuple):
