@@ -57,7 +57,8 @@ def one(kind: str, path: str, **kw) -> dict:
         if kind == "exact":  # sgemm throughput in this process, just before the run: same load as the run
             kw = {**kw, "sgemm": sgemm_gflops(repeats=3)}
         t0 = time.perf_counter()
-        res = uniformity(X, mode=kind, device=kw.get("device"), n_pairs=kw.get("n_pairs", 200_000), seed=0)
+        res = uniformity(X, mode=kind, device=kw.get("device"), backend="torch" if kw.get("device") else "numpy",
+                         n_pairs=kw.get("n_pairs", 200_000), seed=0)
         value = res.value
         kw = {"ci_low": res.ci_low, "ci_high": res.ci_high, "sgemm": kw.get("sgemm")}
     seconds = time.perf_counter() - t0

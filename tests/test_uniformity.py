@@ -62,29 +62,29 @@ def test_sphere_closed_form_small_and_huge_d():
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("normalize,t", [(True, 2.0), (True, 30.0), (False, 2.0), (False, 0.01)])
-@pytest.mark.parametrize("device", [None, "cpu"])
-def test_exact_matches_naive_all_pairs(seed, normalize, t, device, monkeypatch):
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_exact_matches_naive_all_pairs(seed, normalize, t, backend, monkeypatch):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((301, 17)) * rng.uniform(0.5, 2.0, size=(301, 1))
     # small tiles so that rows, columns and the diagonal tile are split many times
     monkeypatch.setattr(K, "TILE_ELEMS", 40 * 64)
-    got = uniformity(X, t=t, normalize=normalize, mode="exact", block=40, device=device)
+    got = uniformity(X, t=t, normalize=normalize, mode="exact", block=40, backend=backend)
     # float64 throughout: only summation order differs from the reference, so 1e-9 is ample (the issue asks 1e-6)
     np.testing.assert_allclose(got.value, naive_uniformity(X, t, normalize), rtol=0, atol=1e-9)
     assert got.mode == "exact" and got.n_pairs == 301 * 300 // 2
-    assert got.backend == ("numpy" if device is None else "torch:cpu")
+    assert got.backend == ("numpy" if backend == "numpy" else "torch:cpu")
 
 
-@pytest.mark.parametrize("device", [None, "cpu"])
-def test_exact_float32_and_large_offset(device):
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_exact_float32_and_large_offset(backend):
     rng = np.random.default_rng(7)
     X = (rng.standard_normal((400, 32)) + 1000.0).astype(np.float32)  # a large common offset
     ref = naive_uniformity(X.astype(np.float64), 0.05, normalize=False)
-    got = uniformity(X, t=0.05, normalize=False, mode="exact", device=device)
+    got = uniformity(X, t=0.05, normalize=False, mode="exact", backend=backend)
     # centring before the float32 GEMM keeps distances to float32 round-off (~1e-7 relative × |t d²| ≈ 3)
     np.testing.assert_allclose(got.value, ref, atol=1e-4)
     Xs = sphere(500, 64, seed=3).astype(np.float32)
-    got = uniformity(Xs, mode="exact", device=device)
+    got = uniformity(Xs, mode="exact", backend=backend)
     # float32 cosines carry ~1e-7 error; times 2t = 4 → 1e-6 on the kernel log, 1e-5 is safe
     np.testing.assert_allclose(got.value, naive_uniformity(Xs), atol=1e-5)
 
@@ -288,3 +288,15 @@ def test_exact_equals_naive_and_is_permutation_invariant(n, d, seed, t, normaliz
     np.testing.assert_allclose(got.value, naive_uniformity(X, t, normalize), rtol=0, atol=1e-9)
     perm = uniformity(X[rng.permutation(n)], t=t, normalize=normalize, mode="exact")
     np.testing.assert_allclose(perm.value, got.value, rtol=0, atol=1e-9)
+
+
+def test_device_means_where_and_backend_which_library():
+    """device='cpu' is numpy (as in every other function; it was torch here), backend picks the library."""
+    X = np.random.default_rng(0).normal(size=(200, 8))
+    assert uniformity(X, device="cpu").backend == "numpy" == uniformity(X).backend
+    assert uniformity(X, backend="torch").backend == "torch:cpu"
+    np.testing.assert_allclose(uniformity(X, backend="torch").value, uniformity(X).value, rtol=0, atol=1e-12)
+    for kw, msg in ((dict(backend="jax"), "backend must be one of auto, numpy, torch"), (dict(device="gpu"), "device must be 'cpu', 'cuda'"),
+                    (dict(backend="numpy", device="cuda"), "backend='numpy' runs on the CPU"), (dict(exact_max_n=-1), "exact_max_n must be an integer")):
+        with pytest.raises(EmbgeoError, match=msg):
+            uniformity(X, **kw)

@@ -277,7 +277,7 @@ def uniformity(
             with progress(f"uniformity of {specs[k]}", total=total) as advance:
                 results.append(compute(
                     es.matrix, t=t, normalize=normalize, mode=mode.value, n_pairs=n_pairs, confidence=confidence,
-                    seed=seed + k, device=engine, block=block, name=specs[k], progress=advance,
+                    seed=seed + k, device=engine, backend="numpy" if engine is None else "torch", block=block, name=specs[k], progress=advance,
                 ))
     ux = results[0]
     notes = [
@@ -451,7 +451,7 @@ def gap(
         class_labels, used_col = _class_labels(sx, cls, class_col)
     res = modality_gap(
         sx.matrix, sy.matrix, t=t, alpha=alpha, mode=mode.value, n_pairs=n_pairs, confidence=confidence,
-        seed=seed, device=engine, block=block, cv=cv, separability=separability,
+        seed=seed, device=engine, backend="numpy" if engine is None else "torch", block=block, cv=cv, separability=separability,
         shift_fraction=shift, mixup_lambda=mixup_lambda, temperature=temperature, direction=vec, sweep=grid,
         classes=None if cls is None else cls.matrix, class_labels=class_labels, names=(x, y),
     )

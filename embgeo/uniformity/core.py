@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from embgeo.arguments import check_count, check_level
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, param, setting
 from embgeo.results import Result
 from embgeo.uniformity import kernels as K
 from embgeo.uniformity.checks import check_paired, check_positive
@@ -285,6 +285,7 @@ def uniformity(
     confidence: float = 0.95,
     seed=0,
     device: str | None = None,
+    backend: str = "auto",
     block: int | None = None,
     exact_max_n: int = EXACT_MAX_N,
     summary_pairs: int = SUMMARY_PAIRS,
@@ -302,8 +303,9 @@ def uniformity(
     ``exact``: every pair, blockwise GEMM over the upper triangle with a float64
         log-sum-exp; memory O(block × n_samples) besides one prepared copy of ``X``
         (rows normalised or centred; for inputs over 2 GiB the rows are prepared
-        tile by tile instead). Runs on numpy (``device=None``) or torch
-        (``device="cpu"``, ``"cuda"``).
+        tile by tile instead). ``backend``: ``"numpy"``, ``"torch"`` (on ``device``, default the CPU)
+        or ``"auto"`` (numpy, torch on a ``"cuda"`` device); ``device`` ``"cpu"``, ``"cuda"`` or
+        ``"auto"`` (CUDA when present) means what it means in every other function: where the work runs.
     ``sample``: ``n_pairs`` i.i.d. random pairs ``i ≠ j``; the mean kernel is an
         unbiased estimate of the all-pairs mean, with a normal interval at
         ``confidence`` whose bounds are log-transformed (``se`` is the delta-method
@@ -329,6 +331,8 @@ def uniformity(
     if block is not None and (not isinstance(block, (int, np.integer)) or block < 1):
         raise EmbgeoError(f"block must be a positive integer, got {block!r}")
     summary_pairs = check_count("summary_pairs", summary_pairs, minimum=1)
+    exact_max_n = check_count("exact_max_n", exact_max_n, minimum=0)
+    engine = exact_engine(device, backend)
     rng = as_rng(seed)
     if hasattr(X, "matrix") and not isinstance(X, np.ndarray):  # an EmbeddingSet
         X = X.matrix
@@ -350,7 +354,7 @@ def uniformity(
     n, d = X.shape
     sphere = uniformity_sphere(d, t) if normalize else math.nan
     if chosen == "exact":
-        value, backend = _exact(X, t=t, normalize=normalize, device=device, block=block, progress=progress, name=name)
+        value, backend = _exact(X, t=t, normalize=normalize, device=engine, block=block, progress=progress, name=name)
         total = n * (n - 1) // 2
         sq = K.sample_sq_distances(X, summary_pairs, rng, name=name, normalize=normalize)
         return UniformityResult(
@@ -368,6 +372,32 @@ def uniformity(
         interval_method=est.method, effective_pairs=est.effective_pairs,
         sq_distances=summarize(sq[:summary_pairs], what="squared distance of random pairs", exact=False, value_range=(0.0, 4.0) if normalize else None),
     )
+
+
+BACKENDS = ("auto", "numpy", "torch")
+
+
+def exact_engine(device: str | None, backend: str = "auto") -> str | None:
+    """Where the exact all-pairs loop runs: None for numpy, else the torch device (``"cpu"``, ``"cuda"``).
+    ``device`` says where the work runs (as in every function: ``"cpu"``, ``"cuda"``, ``"auto"``), ``backend``
+    which library runs it: ``"auto"`` is numpy on the CPU and torch on a GPU."""
+    if backend not in BACKENDS:
+        raise EmbgeoError(f"{param('backend')} must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if device is not None and not (isinstance(device, str) and (device in ("cpu", "auto") or device.startswith("cuda"))):
+        raise EmbgeoError(f"{param('device')} must be 'cpu', 'cuda' (or 'cuda:N') or 'auto', got {device!r}")
+    if device == "auto":
+        import torch  # (asked for: where is the GPU?)
+
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    gpu = device is not None and device.startswith("cuda")
+    if backend == "numpy":
+        if gpu:
+            raise EmbgeoError(f"{setting('backend', 'numpy')} runs on the CPU, not on {device!r}",
+                              hint=f"drop {param('backend')}, or give {setting('backend', 'torch')}")
+        return None
+    if backend == "torch":
+        return device or "cpu"
+    return device if gpu else None
 
 
 def _exact(X: np.ndarray, *, t: float, normalize: bool, device: str | None, block: int | None, progress, name: str = "X") -> tuple[float, str]:

@@ -154,6 +154,7 @@ def modality_gap(
     confidence: float = 0.95,
     seed=0,
     device: str | None = None,
+    backend: str = "auto",
     block: int | None = None,
     cv: int = 5,
     separability_max_pairs: int = SEPARABILITY_MAX_PAIRS,
@@ -261,7 +262,7 @@ def modality_gap(
     if sweep is not None and not np.isfinite(sweep).all():
         raise EmbgeoError(f"sweep holds a value that is not a finite number ({sweep[~np.isfinite(sweep)][0]})", hint="give finite shift values λ")
 
-    ukw = dict(t=t, mode=mode, n_pairs=n_pairs, confidence=confidence, device=device, block=block)
+    ukw = dict(t=t, mode=mode, n_pairs=n_pairs, confidence=confidence, device=device, backend=backend, block=block)
     seeds = rng.integers(2**31 - 1, size=8)
     ux = uniformity(Xh, seed=int(seeds[0]), name=names[0], **ukw)
     uy = uniformity(Yh, seed=int(seeds[1]), name=names[1], **ukw)
