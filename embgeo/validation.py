@@ -123,6 +123,18 @@ def from_tensor(X):
     return X.cpu().numpy()
 
 
+def _from_pandas(X):
+    """A pandas frame or series whose columns use nullable extension dtypes (``Float64``, ``Int64``,
+    ``boolean``: ``np.asarray`` makes them objects) as a float64 array, ``pd.NA`` as NaN (refused later
+    like any NaN row); plain numpy-typed frames and anything else unchanged. pandas is never imported here."""
+    if type(X).__module__.split(".")[0] != "pandas" or not hasattr(X, "to_numpy"):
+        return X
+    dtypes = list(X.dtypes) if hasattr(X, "dtypes") and not hasattr(X, "dtype") else [X.dtype]
+    if all(isinstance(dt, np.dtype) for dt in dtypes) or any(getattr(dt, "kind", "O") not in "biuf" for dt in dtypes):
+        return X  # numpy dtypes as they are (float32 stays float32); text or objects are refused as such
+    return X.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
 def compute_dtype(dtype: np.dtype) -> np.dtype:
     """The floating dtype a stored dtype is computed in (half precision → float32)."""
     dtype = np.dtype(dtype)
@@ -218,6 +230,7 @@ def as_scaled_matrix(
     if hasattr(X, "matrix") and not isinstance(X, np.ndarray):  # an EmbeddingSet
         X = X.matrix
     X = from_tensor(X)
+    X = _from_pandas(X)
     if not isinstance(X, np.ndarray):
         try:
             X = np.asarray(X)

@@ -269,3 +269,21 @@ def test_load_takes_paths_and_checks_its_keywords(tmp_path):
     assert len(stack.layers) == 3 and stack.layers[0].shape == (40, 4)
     with pytest.raises(EmbgeoError, match="no files given"):
         eg.load_layers([])
+
+
+def test_pandas_nullable_dtypes_are_numbers():
+    """A frame of pandas' nullable Float64/Int64 columns was refused as 'dtype object'; pd.NA is a NaN row."""
+    pd = pytest.importorskip("pandas")
+    import embgeo as eg
+    from embgeo.errors import EmbgeoError
+
+    X = np.random.default_rng(0).normal(size=(50, 4))
+    assert eg.uniformity(pd.DataFrame(X).astype("Float64")).value == eg.uniformity(X).value
+    f32 = pd.DataFrame(X.astype(np.float32))
+    assert eg.uniformity(f32).value == eg.uniformity(X.astype(np.float32)).value  # numpy dtypes as they are
+    na = pd.DataFrame(X).astype("Float64")
+    na.iloc[3, 1] = pd.NA
+    with pytest.raises(EmbgeoError, match=r"NaN or inf \(rows 3\)"):
+        eg.uniformity(na, mode="exact")
+    with pytest.raises(EmbgeoError, match="dtype object"):
+        eg.uniformity(pd.DataFrame({"a": ["x", "y"], "b": [1.0, 2.0]}))
