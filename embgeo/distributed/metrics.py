@@ -160,6 +160,7 @@ def uniformity(
     confidence: float = 0.95,
     seed=0,
     device: str | None = None,
+    backend: str = "auto",
     block: int | None = None,
     exact_max_n: int | None = None,
     summary_pairs: int | None = None,
@@ -197,7 +198,10 @@ def uniformity(
     data = share(client, X, share_data)
     value_range = (0.0, 4.0) if normalize else None
     if chosen == "exact":
-        value, backend = _exact_value(client, X, data, t=t, normalize=normalize, device=device, block=block, name=name, progress=progress)
+        from embgeo.uniformity.core import exact_engine
+
+        value, backend = _exact_value(client, X, data, t=t, normalize=normalize, device=exact_engine(device, backend), block=block,
+                                      name=name, progress=progress)
         sq = sample_sq_distances(X, summary_pairs, rng, client=client, name=name, normalize=normalize, data=data)
         return U.UniformityResult(
             value=value, t=t, normalized=normalize, mode="exact", n_samples=n, n_features=d,
