@@ -251,3 +251,22 @@ def test_options_that_do_not_apply_are_refused(run_cli, files):
     paired = _json(run_cli, ["uniformity", files["x"], "--pairs", files["y"], "--alpha", "3"])["results"]
     assert paired["alignment"]["alpha"] == 3.0 and paired["alignment"]["alignment"] == pytest.approx(
         alignment(np.load(files["x"]), np.load(files["y"]), alpha=3.0).value, abs=1e-15)
+
+
+def test_knn_distances_are_in_the_units_of_x_at_any_scale():
+    """kNN on data whose squares over/underflow is searched on an exactly rescaled copy; the distances it
+    returns were the copy's (0.13 for 0.75 at ×1e160), now they are X's: scaled back by the same power of two."""
+    import embgeo as eg
+
+    X = np.random.default_rng(0).normal(size=(200, 6))
+    ref = eg.knn(X, 3)
+    refq = eg.knn(X, 2, query=X[:3] + 0.01)
+    for e in (530, -565):  # powers of two: every value exact
+        S = np.ldexp(X, e)
+        got = eg.knn(S, 3)
+        np.testing.assert_array_equal(got.indices, ref.indices)
+        np.testing.assert_array_equal(got.distances, np.ldexp(ref.distances, e))
+        q = eg.knn(S, 2, query=np.ldexp(X[:3] + 0.01, e))  # the query gets X's power of two
+        np.testing.assert_array_equal(q.indices, refq.indices)
+        np.testing.assert_allclose(q.distances, np.ldexp(refq.distances, e), rtol=1e-12)
+        np.testing.assert_array_equal(eg.knn(S, 2, metric="cosine").distances, eg.knn(X, 2, metric="cosine").distances)

@@ -46,7 +46,7 @@ from embgeo.knn.exact import (
     exact_torch,
     sort_rows,
 )
-from embgeo.validation import RowReport, as_matrix, scan_rows
+from embgeo.validation import RowReport, as_matrix, as_scaled_matrix, scan_rows
 
 METRICS = ("euclidean", "cosine", "dot")
 BACKENDS = ("numpy", "torch")
@@ -311,8 +311,12 @@ def knn(
     Neighbors : indices and float64 distances sorted ascending.
     """
     self_query = query is None or query is X  # the same object: row i is the query i (as the docstring says)
-    X = as_matrix(X, name="X", min_rows=2)
-    Q = X if self_query else as_matrix(query, name="query", min_rows=1)
+    # values whose squares over/underflow are searched on X·2^e (exact), the query with the same power of two so that
+    # the distances stay comparable, and the distances brought back to X's units at the end (euclidean ×2^−e, dot ×2^−2e)
+    X, e = as_scaled_matrix(X, name="X", min_rows=2)
+    Q = X if self_query else as_matrix(query, name="query", min_rows=1, rescale=None)
+    if e and not self_query:
+        Q = np.ldexp(Q.astype(np.result_type(Q.dtype, np.float32), copy=False), e)
     if Q.shape[1] != X.shape[1]:
         raise EmbgeoError(f"query has {Q.shape[1]} columns but X has {X.shape[1]}", hint="use vectors from the same space")
     exclude = bool(exclude_self and self_query)
@@ -345,6 +349,9 @@ def knn(
         dist = exact_distances(X, Q, idx, metric=metric)
     idx, dist = sort_rows(idx, dist)
     idx, dist = np.ascontiguousarray(idx[:, :k]), np.ascontiguousarray(dist[:, :k])
+    if e and metric != "cosine":  # (cosine distances do not depend on the scale)
+        with np.errstate(over="ignore", under="ignore"):  # a dot product beyond float64 is ±inf (or 0): it is, in X's units
+            dist = np.ldexp(dist, -e if metric == "euclidean" else -2 * e)
     return Neighbors(
         indices=idx,
         distances=dist,
