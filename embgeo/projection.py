@@ -28,7 +28,7 @@ import numpy as np
 from embgeo._blas import one_thread_when_small
 from embgeo.errors import EmbgeoError, setting
 from embgeo.results import Result, jsonable
-from embgeo.validation import as_matrix, as_rng, iter_blocks, sample_note, seeded_rows, zero_rows_hint
+from embgeo.validation import as_matrix, as_rng, as_scaled_matrix, iter_blocks, sample_note, seeded_rows, zero_rows_hint
 
 METHODS = ("umap", "pca", "hyperbolic-umap")
 UMAP_NOTE = "UMAP keeps neighbourhoods, not distances: distances, densities and gaps between clusters in the map are not metric"
@@ -116,7 +116,7 @@ def pca_2d(X, *, block: int = 16384) -> tuple[np.ndarray, np.ndarray]:
     Covariance ``C = (1/n) Σ (x − μ)(x − μ)ᵀ`` accumulated blockwise in float64; the
     axes are its top eigenvectors with deterministic signs (largest |loading| positive).
     """
-    X = as_matrix(X, name="X", min_rows=2)
+    X, e = as_scaled_matrix(X, name="X", min_rows=2)  # squares that over/underflow: on X·2^e, coordinates brought back
     n, d = X.shape
     mu = np.zeros(d)
     for a, b in iter_blocks(n, block):
@@ -140,6 +140,9 @@ def pca_2d(X, *, block: int = 16384) -> tuple[np.ndarray, np.ndarray]:
     total = w.sum()
     explained = np.zeros(2)
     explained[:k] = w[:k] / total if total > 0 else 0.0
+    if e:
+        with np.errstate(over="ignore", under="ignore"):
+            out = np.ldexp(out, -e)
     return out, explained
 
 
@@ -178,7 +181,8 @@ def project(
     mapping and the caveat that UMAP distances are not metric (McInnes et al. 2018).
     """
     method = _check_method(method)
-    X = as_matrix(X, name=name, min_rows=3, allow_zero_rows=metric != "cosine" or method == "pca", zero_hint=zero_rows_hint(metric=True))
+    # (values whose squares over/underflow are mapped from X·2^e, exact; PCA coordinates are brought back to X's units)
+    X, e = as_scaled_matrix(X, name=name, min_rows=3, allow_zero_rows=metric != "cosine" or method == "pca", zero_hint=zero_rows_hint(metric=True))
     n, d = X.shape
     rng = as_rng(seed)
     rows = np.arange(n)
@@ -198,6 +202,9 @@ def project(
     explained = hyper = None
     if method == "pca":
         coords, explained = pca_2d(Xs)
+        if e:
+            with np.errstate(over="ignore", under="ignore"):
+                coords = np.ldexp(coords, -e)
         params = {"centred": True}
         notes.append("PCA: the two directions of largest variance; distances in the map are projected Euclidean distances")
         disk = False

@@ -270,3 +270,18 @@ def test_knn_distances_are_in_the_units_of_x_at_any_scale():
         np.testing.assert_array_equal(q.indices, refq.indices)
         np.testing.assert_allclose(q.distances, np.ldexp(refq.distances, e), rtol=1e-12)
         np.testing.assert_array_equal(eg.knn(S, 2, metric="cosine").distances, eg.knn(X, 2, metric="cosine").distances)
+
+
+def test_pca_coordinates_and_hmds_at_extreme_scales():
+    """PCA map coordinates are linear in X: at ×2^530 they are the coordinates ×2^530 (they were those of a
+    silently rescaled copy). h-MDS reads distances through cosh, not scale-free: overflowing ones are refused."""
+    import embgeo as eg
+    from embgeo.errors import EmbgeoError
+    from embgeo.projection import project
+
+    X = np.random.default_rng(0).normal(size=(100, 6))
+    a, b = project(X, method="pca"), project(np.ldexp(X, 530), method="pca")
+    np.testing.assert_array_equal(np.ldexp(a.coordinates, 530), b.coordinates)
+    D = np.sqrt(((X[:40, None] - X[None, :40]) ** 2).sum(-1))
+    with pytest.raises(EmbgeoError, match="squares overflow float64.*give a scale to match"):
+        eg.hyperbolic.hmds(np.ldexp(D, 530), dim=2)

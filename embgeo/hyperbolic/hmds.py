@@ -128,7 +128,9 @@ def as_distance_matrix(D, *, name: str = "D", tol: float = 1e-8, points_hint: st
     from embgeo.validation import as_matrix, format_rows
 
     points_hint = points_hint or points_hint_default()
-    D = as_matrix(D, name=name, min_rows=2, dtype=np.float64, allow_nonfinite=True)
+    # hyperbolic distances are not scale-free (cosh of them): values whose squares overflow are refused, never rescaled
+    D = as_matrix(D, name=name, min_rows=2, dtype=np.float64, allow_nonfinite=True, rescale=False,
+                  scale_hint=f"divide the distances by a constant and give a {param('scale')} to match (h-MDS works on t·D)")
     n, m = D.shape
     if n != m:
         raise EmbgeoError(f"{name} must be a square distance matrix; got shape {D.shape}", hint="give an (n, n) matrix, or an edge list for graph distances")
