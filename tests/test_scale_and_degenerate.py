@@ -285,3 +285,15 @@ def test_pca_coordinates_and_hmds_at_extreme_scales():
     D = np.sqrt(((X[:40, None] - X[None, :40]) ** 2).sum(-1))
     with pytest.raises(EmbgeoError, match="squares overflow float64.*give a scale to match"):
         eg.hyperbolic.hmds(np.ldexp(D, 530), dim=2)
+
+
+def test_centred_and_abtt_rows_are_in_the_units_of_x():
+    """cosine --write-processed writes the processed rows: centring and all-but-the-top are linear, so at ×2^530
+    they are the rows ×2^530 (they were a rescaled copy's); whitening is scale-free."""
+    from embgeo.cosine.postprocess import all_but_the_top, center, whiten
+
+    X = np.random.default_rng(0).normal(size=(100, 6))
+    S = np.ldexp(X, 530)
+    np.testing.assert_array_equal(np.ldexp(center(X), 530), center(S))
+    np.testing.assert_allclose(np.ldexp(all_but_the_top(X), 530), all_but_the_top(S), rtol=1e-12)
+    np.testing.assert_allclose(whiten(X), whiten(S), rtol=1e-12, atol=1e-12)

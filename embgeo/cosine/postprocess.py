@@ -21,7 +21,7 @@ import numpy as np
 from embgeo.errors import EmbgeoError, either, param
 from embgeo.cosine.common import OK, Spectrum, Verdict, Judged, judge, column_mean, column_variance, fmt, grade, jaccard_at_k, shown, spectrum, with_direction
 from embgeo.results import Result
-from embgeo.validation import DEFAULT_BLOCK_ROWS, as_matrix, compute_dtype, iter_blocks
+from embgeo.validation import DEFAULT_BLOCK_ROWS, as_matrix, as_scaled_matrix, compute_dtype, iter_blocks
 
 #: Jaccard@k between raw and centred / all-but-the-top neighbours (lower is worse)
 POST_JACCARD_WARN, POST_JACCARD_BAD = 0.7, 0.4
@@ -44,11 +44,19 @@ def _apply(X, fn, *, block: int = DEFAULT_BLOCK_ROWS) -> np.ndarray:
     return out
 
 
+def _in_units_of_x(out: np.ndarray, e: int) -> np.ndarray:
+    """A linear transform of ``X·2^e`` (:func:`~embgeo.validation.as_scaled_matrix`) brought back to ``X``'s units (exact)."""
+    if not e:
+        return out
+    with np.errstate(over="ignore", under="ignore"):
+        return np.ldexp(out, -e).astype(out.dtype, copy=False)
+
+
 def center(X) -> np.ndarray:
     """``x − μ`` with the mean ``μ`` accumulated in float64."""
-    X = as_matrix(X, name="X", min_rows=1)
+    X, e = as_scaled_matrix(X, name="X", min_rows=1)
     mu = column_mean(X)
-    return _apply(X, lambda b: b - mu)
+    return _in_units_of_x(_apply(X, lambda b: b - mu), e)
 
 
 def abtt_components(d: int) -> int:
@@ -62,14 +70,14 @@ def all_but_the_top(X, *, n_components: int | None = None, spec: Spectrum | None
     ``uᵢ`` are the top ``D`` principal directions of the float64 covariance;
     ``D`` defaults to ``max(1, round(d/100))``. ``spec``: a precomputed :func:`spectrum` of ``X``.
     """
-    X = as_matrix(X, name="X", min_rows=2)
+    X, e = as_scaled_matrix(X, name="X", min_rows=2)
     d = X.shape[1]
     D = abtt_components(d) if n_components is None else int(n_components)
     if not 0 <= D < d:
         raise EmbgeoError(f"{param('n_components', '--abtt-components')} must be between 0 and {d - 1} (X has {d} columns), got {n_components}")
     spec = spec or spectrum(X)
     mu, top = spec.mean, spec.eigenvectors[:, :D]
-    return _apply(X, lambda b: (b - mu) - ((b - mu) @ top) @ top.T)
+    return _in_units_of_x(_apply(X, lambda b: (b - mu) - ((b - mu) @ top) @ top.T), e)
 
 
 @dataclass(frozen=True, slots=True)
