@@ -191,7 +191,11 @@ def uniformity(
     if block is not None and (not isinstance(block, (int, np.integer)) or block < 1):
         raise EmbgeoError(f"block must be a positive integer, got {block!r}")
     rng = as_rng(seed)
-    X = as_matrix(X, name=name, min_rows=2, allow_nonfinite=True, allow_zero_rows=True)
+    from embgeo.uniformity import kernels as K
+
+    # as the single-process function: normalised rows at any scale (an exact power-of-two rescale), raw rows whose
+    # squares over/underflow refused (their kernel e^(−t·1e320) is no float)
+    X = as_matrix(X, name=name, min_rows=2, allow_nonfinite=True, allow_zero_rows=True, rescale=bool(normalize), scale_hint=K.raw_scale_hint())
     n, d = X.shape
     chosen = mode if mode != "auto" else ("exact" if n <= exact_max_n else "sample")
     sphere = U.uniformity_sphere(d, t) if normalize else math.nan
