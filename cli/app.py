@@ -8,6 +8,7 @@ umap, scikit-learn or matplotlib.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import pkgutil
 import sys
@@ -279,6 +280,11 @@ def _run(args: list[str], click_exc) -> None:
         _fail("interrupted", 130)
 
 
+@functools.lru_cache(maxsize=4)
+def _click_command(application):  # the click tree, built once per process for every walk of the line
+    return typer.main.get_command(application)
+
+
 def _walk_line(application, args: list[str]):
     """What the command line gives, word by word, without parsing it for real: ``("option", path, command,
     param, spelling, value)`` for each option that takes a value (flags are skipped), and ``("positional",
@@ -286,7 +292,7 @@ def _walk_line(application, args: list[str]):
     (``index`` counts them per command). ``path`` is the command path below ``embgeo`` (``("hyperbolic",
     "train")``). Options the command does not have are skipped: click refuses them itself."""
     try:
-        cmd = typer.main.get_command(application)
+        cmd = _click_command(application)
     except Exception:  # noqa: BLE001 - click reports a broken command line itself
         return
     i, path, index = 0, (), 0
@@ -345,12 +351,9 @@ def _refuse_repeated_options(application, args: list[str]) -> None:
 
 
 # --- the files of a run: given, distinct, and none written over an input ------------------------------
-#
-# Output options are told apart from input options by their parse-time check (callback): --out's
-# check_out_option, --plot's _check_plot and every side_output(...) check of cli/common.py mark an output; a
-# callback may also say so itself with the attribute ``embgeo_output = True`` (or False). Outputs whose
-# check lives elsewhere, or that have none, are named in OUTPUT_OPTIONS (and every --write-*). Every
-# other option and argument is an input wherever its value names an existing file (PATH or PATH:KEY).
+# Outputs are told from inputs by their parse-time check (check_out_option, _check_plot, side_output(...) of
+# cli/common.py, or a callback's ``embgeo_output`` attribute), else by name (OUTPUT_OPTIONS, every --write-*).
+# Any other option or argument is an input where its value names an existing file (PATH or PATH:KEY);
 # tests/test_output_paths.py classifies every file option of every command, so a new one cannot slip by.
 
 #: output options recognised by name: those without a check of cli/common.py as callback (--html, --md,
