@@ -129,3 +129,9 @@ def test_a_list_column_cannot_be_an_attribute(tmp_path, run_cli):
     es = load(tmp_path / "l.parquet", attr_cols=["year"])  # a list column beside it: the year was a label anyway
     assert es.matrix.shape == (20, 3) and list(es.attributes) == ["year"]
     one_line(run_cli(["info", tmp_path / "l.parquet", "--attr-col", "vec"]), "column 'vec' holds vectors (a list column)")
+
+
+def test_layers_says_that_its_attributes_come_from_labels(files, run_cli):
+    d, _, _ = files
+    one_line(run_cli(["layers", d / "vec.csv", "--attr-col", "grade,year", "--attr", "grade"]),
+             "--attr names a column of --labels; --attr-col only keeps 'grade' out of X's dimensions here")

@@ -135,7 +135,10 @@ def layers(
         raise EmbgeoError("nothing to measure", hint="give a pooled stack X, --tokens FILE, or both")
     needs = [o for o, v in (("--group", group), ("--loss", loss), ("--attr", attribute), ("--class", class_col)) if v]
     if needs and labels is None:
-        raise EmbgeoError(f"{needs[0]} names a column of --labels", hint="pass --labels FILE")
+        named = set(attr_list(attr_col) or ()) & {group, loss, attribute, class_col}
+        raise EmbgeoError(f"{needs[0]} names a column of --labels" + (f"; --attr-col only keeps {sorted(named)[0]!r} out of X's dimensions here"
+                                                                         if named else ""),
+                          hint="pass --labels FILE (e.g. the attribute columns of X saved as labels.csv with its id column)")
     only_with("--tokens", tokens is not None, {"geometry", "gride_max", "overlap_max_k", "loss"},
               "they tune the token-cloud geometry: give --tokens FILE, or drop them")
     only_with("--views or --group", bool(views or group), {"temperature", "delta", "dime_perms"},
