@@ -453,8 +453,6 @@ def _refuse_empty_paths(application, args: list[str]) -> None:
 
 def _check_paths_first(application: typer.Typer) -> None:
     """Every command of ``application`` (and of its groups) runs :func:`_check_paths` before its body."""
-    import functools
-
     for info in application.registered_commands:
         body = info.callback
         if body is None or getattr(body, "_embgeo_paths_checked", False):
@@ -485,11 +483,8 @@ def _words(value) -> list[str]:
 def _input_file(text: str) -> str | None:
     """The existing file that ``text`` names (``PATH`` or ``PATH:KEY``), or None. A symbolic link that
     goes round in a loop, or points at nothing, is refused here by name: read later it would be "not found"."""
-    import errno
     import os
     import stat
-
-    from embgeo.errors import EmbgeoError
 
     if not text or text == "-":
         return None
@@ -499,13 +494,13 @@ def _input_file(text: str) -> str | None:
             st = os.stat(c)
         except ValueError:  # an embedded NUL: not a path
             return None
-        except OSError as exc:
-            if exc.errno == errno.ELOOP:
-                raise EmbgeoError("is a symbolic link loop: it cannot be resolved to a file", source=c,
-                                  hint="point the link at a real file, or give the file itself") from None
-            if exc.errno == errno.ENOENT and os.path.islink(c):
-                raise EmbgeoError(f"is a symbolic link to '{os.readlink(c)}', which does not exist", source=c,
-                                  hint="fix the link, or give the file itself") from None
+        except OSError:
+            if os.path.islink(c):  # a loop, or a link to nothing: the library's one message
+                from embgeo.io.readers import broken_link
+
+                error = broken_link(c)
+                if error is not None:
+                    raise error from None
             continue
         return c if stat.S_ISREG(st.st_mode) else None
     return None

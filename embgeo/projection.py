@@ -28,7 +28,7 @@ import numpy as np
 from embgeo._blas import one_thread_when_small
 from embgeo.errors import EmbgeoError, setting
 from embgeo.results import Result, jsonable
-from embgeo.validation import as_matrix, as_rng, as_scaled_matrix, iter_blocks, sample_note, seeded_rows, zero_rows_hint
+from embgeo.validation import as_rng, as_scaled_matrix, iter_blocks, sample_note, seeded_rows, zero_rows_hint
 
 METHODS = ("umap", "pca", "hyperbolic-umap")
 UMAP_NOTE = "UMAP keeps neighbourhoods, not distances: distances, densities and gaps between clusters in the map are not metric"

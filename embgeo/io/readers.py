@@ -71,6 +71,25 @@ READ_ERRORS = (ValueError, OSError, EOFError, KeyError, IndexError, TypeError, s
                RuntimeError, SyntaxError, OverflowError, zipfile.BadZipFile, zlib.error, csv.Error, RecursionError)
 
 
+def broken_link(path: str | os.PathLike) -> EmbgeoError | None:
+    """The error for a path that is a symbolic link going round in a loop, or pointing at nothing (not
+    "file not found": the name is there), else None. One rule for the library and the command line."""
+    try:
+        os.stat(path)
+        return None
+    except ValueError:  # an embedded NUL: not a path
+        return None
+    except OSError as exc:
+        src = os.fspath(path)
+        if exc.errno == errno.ELOOP:
+            return EmbgeoError("is a symbolic link loop: it cannot be resolved to a file", source=src,
+                               hint="point the link at a real file, or give the file itself")
+        if exc.errno == errno.ENOENT and os.path.islink(src):
+            return EmbgeoError(f"is a symbolic link to '{os.readlink(src)}', which does not exist", source=src,
+                               hint="fix the link, or give the file itself")
+        return None
+
+
 def split_spec(spec: str | os.PathLike) -> tuple[Path, str | None]:
     """Split ``"file.npz:key"`` into ``(Path("file.npz"), "key")``.
 
@@ -96,7 +115,9 @@ def sniff_format(path: Path) -> str | None:
         size = path.stat().st_size
         with open(path, "rb") as fh:
             head = fh.read(16)
-    except OSError:
+    except OSError as exc:
+        if is_permission_error(exc):  # said as such, never as a corrupt file of the format
+            raise permission_denied(path) from None
         return None
     if head.startswith(b"\x93NUMPY"):
         return "npy"
@@ -188,24 +209,13 @@ def load(
     src = str(path)
     forced = fmt is not None
     if not path.exists():
-        if path.is_symlink():  # a link to nothing, or a loop of links: not "no such file"
-            try:
-                target = os.readlink(path)
-                path.resolve(strict=True)
-            except RuntimeError:  # (Python < 3.13 raises RuntimeError for a loop)
-                raise EmbgeoError("is a symbolic link loop: it cannot be resolved to a file", source=src, hint="point the link at the file") from None
-            except OSError as exc:
-                if exc.errno == errno.ELOOP:
-                    raise EmbgeoError("is a symbolic link loop: it cannot be resolved to a file", source=src, hint="point the link at the file") from None
-                raise EmbgeoError(f"is a symbolic link to {target!r}, which does not exist", source=src, hint="point the link at the file") from None
-        raise EmbgeoError("file not found", source=src, hint="check the path")
+        raise broken_link(src) or EmbgeoError("file not found", source=src, hint="check the path")
     if path.is_dir():
         raise EmbgeoError("is a directory, not a file", source=src)
     fmt = detect_format(path, fmt)
     if path.stat().st_size == 0:
         raise EmbgeoError("file is empty", source=src)
-    check_readable(path)  # permission denied is said as such, never as a corrupt file of the format
-    check_contents(path, fmt, forced)
+    check_contents(path, fmt, forced)  # (its first read says "permission denied" as such)
     if id_col is not None and fmt not in COLUMN_FORMATS:
         raise EmbgeoError(f"{use_id_col(id_col)} names a column, but this {fmt} file has no columns", source=src,
                           hint=f"drop {param('id_col')} ({param('id_col')} applies to CSV, TSV and parquet files"
