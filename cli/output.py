@@ -54,9 +54,9 @@ def _cell(v: Any, *, exact: bool = False) -> str:
 
 def payload(command: str, data: dict) -> dict:
     """The JSON document of a command: schema version first, then the result keys."""
-    from embgeo.results import SCHEMA_VERSION, jsonable
+    from embgeo.results import jsonable, schema_id
 
-    return {"schema": f"embgeo.{command}/{SCHEMA_VERSION}", "embgeo_version": __version__, **jsonable(data)}
+    return {"schema": schema_id(command), "embgeo_version": __version__, **jsonable(data)}
 
 
 def render_text(fmt: Format, *, command: str, data: dict, columns: list[str], rows: list[list[Any]], title: str | None = None, notes: list[str] | None = None, width: int | None = None, tables: list | None = None) -> str:
@@ -248,10 +248,10 @@ def metric_table(metrics, details=(), *, shown=None) -> tuple[list[str], list[li
 
 
 def contract_payload(*, command: str, inputs: list[dict], settings: dict, results: Any, verdict, notes: list[str]) -> dict:
-    from embgeo.results import SCHEMA_VERSION, jsonable
+    from embgeo.results import jsonable, schema_id
 
     return {
-        "schema": f"embgeo.{command.replace(' ', '.')}/{SCHEMA_VERSION}",
+        "schema": schema_id(command),
         "embgeo_version": __version__,
         "command": command,
         "inputs": jsonable(list(inputs)),

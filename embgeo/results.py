@@ -16,8 +16,19 @@ from typing import Any
 
 import numpy as np
 
-#: version of the JSON layout; bump when a key is renamed or removed
+#: version of the JSON layout; bump a command's entry in :data:`SCHEMA_VERSIONS` when one of its keys is renamed or removed
 SCHEMA_VERSION = 1
+
+#: commands whose JSON layout moved past :data:`SCHEMA_VERSION` (the key that changed, in the CHANGELOG)
+SCHEMA_VERSIONS = {
+    "gap": 2,  # separability.cv → separability.folds (the count), separability.folds → fold_accuracy; settings.cv → folds
+}
+
+
+def schema_id(command: str) -> str:
+    """``embgeo.<command>/<version>`` (sub-commands with a dot: ``embgeo.hyperbolic.eval/1``)."""
+    name = command.replace(" ", ".")
+    return f"embgeo.{name}/{SCHEMA_VERSIONS.get(name, SCHEMA_VERSION)}"
 
 
 def jsonable(obj: Any) -> Any:

@@ -139,7 +139,9 @@ def test_command_follows_the_contract(name, data, run_cli):
     assert res.stderr == "", (name, res.stderr)  # -q: nothing but errors on stderr
     doc = json.loads(res.stdout)  # stdout is exactly one JSON document
     assert list(doc) == CONTRACT_KEYS, (name, list(doc))
-    assert doc["schema"] == f"embgeo.{doc['command'].replace(' ', '.')}/1"
+    from embgeo.results import SCHEMA_VERSIONS
+    name_dots = doc["command"].replace(" ", ".")
+    assert doc["schema"] == f"embgeo.{name_dots}/{SCHEMA_VERSIONS.get(name_dots, 1)}"
     assert doc["command"] == name.replace(" --layers", "")
     assert doc["inputs"] and all(set(i) == {"path", "key", "rows", "dims"} for i in doc["inputs"]), doc["inputs"]
     assert isinstance(doc["settings"], dict) and doc["settings"]

@@ -25,7 +25,7 @@ def planted(n=400, d=32, c=0.3, seed=0):
 def test_planted_gap_closed_forms():
     c = 0.3
     X, Y, u, v = planted(c=c)
-    r = modality_gap(X, Y, cv=3, random_pairs=2000)
+    r = modality_gap(X, Y, n_folds=3, random_pairs=2000)
     # exact constructions in float64: only round-off separates the numbers from the closed forms
     np.testing.assert_allclose(r.centroid_gap, 2 * c, atol=1e-12)
     np.testing.assert_allclose(r.gap_vector / r.centroid_gap, u, atol=1e-12)
@@ -79,9 +79,9 @@ def test_slerp_geodesic():
 
 def test_separability_chance_without_gap_and_retrieval():
     X, Y = sphere(600, 16, seed=1), sphere(600, 16, seed=2)
-    sep = linear_separability(X, Y, cv=5, seed=0)
+    sep = linear_separability(X, Y, n_folds=5, seed=0)
     # same distribution: accuracy ≈ 0.5; 1200 test rows give se ≈ 0.015 so 0.1 is > 6 se
-    assert abs(sep.accuracy - 0.5) < 0.1 and sep.folds.size == 5
+    assert abs(sep.accuracy - 0.5) < 0.1 and sep.fold_accuracy.size == 5 and sep.n_folds == 5
     assert recall_at_1(X, X) == 1.0
 
 
@@ -99,8 +99,8 @@ def test_gap_bad_input():
         centroid_gap(X, Z)
     with pytest.raises(EmbgeoError, match="mixup_lambda"):
         modality_gap(X, Y, mixup_lambda=1.5)
-    with pytest.raises(EmbgeoError, match="cv"):
-        modality_gap(X, Y, cv=1)
+    with pytest.raises(EmbgeoError, match="n_folds"):
+        modality_gap(X, Y, n_folds=1)
 
 
 def test_block_changes_only_the_tiling():
@@ -142,7 +142,7 @@ def test_verdict_a_gap_whose_removal_changes_nothing_is_ok():
     c = 0.4
     X, Y, u, v, w = planted_noisy(c=c, noise=2.0)
     # shifting along the planted offset 2c·u maps the rows exactly onto v and w: the rankings cannot change
-    r = modality_gap(X, Y, cv=3, direction=2 * c * u)
+    r = modality_gap(X, Y, n_folds=3, direction=2 * c * u)
     assert r.separability.accuracy == 1.0 and r.centroid_gap > 0.75  # a wide, perfectly separable gap …
     assert 0.2 < r.recall_at_1_before < 0.8  # … and retrieval that is far from perfect
     np.testing.assert_array_equal(r.shift.after.retrieval.hits_x_to_y, r.shift.before.retrieval.hits_x_to_y)
@@ -151,12 +151,12 @@ def test_verdict_a_gap_whose_removal_changes_nothing_is_ok():
     assert v_.status == "ok" and v_.decided_by == "recall_at_1_gain"  # separability alone would have said bad
     assert "+0.000" in v_.reason
     # shifting by this data's own centroid gap: nearly the same, and still not bad
-    assert modality_gap(X, Y, cv=3).verdict().status == "ok"
+    assert modality_gap(X, Y, n_folds=3).verdict().status == "ok"
 
 
 def test_verdict_a_gap_whose_removal_fixes_retrieval_is_bad():
     X, Y, *_ = planted_noisy(noise=0.6, vary=True)
-    r = modality_gap(X, Y, cv=3)
+    r = modality_gap(X, Y, n_folds=3)
     sh = r.shift
     assert r.recall_at_1_after_shift - r.recall_at_1_before >= 0.1
     assert sh.gain_ci_low > 0 and sh.recall_at_1_gain >= 0.05
@@ -298,7 +298,7 @@ def test_modality_gap_refuses_arguments_it_would_misuse():
         modality_gap(X, Y, separability=False, t=True)  # a bool is not a number (it ran with t = 1)
 
 
-@pytest.mark.parametrize("kw", [dict(random_pairs=-1), dict(retrieval_max_pairs=-3), dict(separability_max_pairs=3), dict(cv=1.5)])
+@pytest.mark.parametrize("kw", [dict(random_pairs=-1), dict(retrieval_max_pairs=-3), dict(separability_max_pairs=3), dict(n_folds=1.5)])
 def test_modality_gap_counts_are_checked_not_crashing(kw):
     """Raw numpy/sklearn errors before (a negative size, KFold with 3 pairs)."""
     from embgeo.errors import EmbgeoError
@@ -308,3 +308,35 @@ def test_modality_gap_counts_are_checked_not_crashing(kw):
     X = rng.normal(size=(60, 8))
     with pytest.raises(EmbgeoError, match=f"{next(iter(kw))} must be an integer"):
         modality_gap(X, X + 0.3, **kw)
+
+
+def test_folds_is_one_name_with_the_old_cv_kept():
+    """Cross-validation folds are ``n_folds`` in the library and "folds" (the count) in JSON, as in rank and
+    layers; ``cv=`` still works with a DeprecationWarning, and both at once is an error."""
+    import warnings
+
+    from embgeo.errors import EmbgeoError
+    from embgeo.uniformity.gap import modality_gap
+    from embgeo.uniformity.gap_measures import linear_separability
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(80, 6)) + 1.0
+    Y = rng.normal(size=(80, 6))
+    new = modality_gap(X, Y, n_folds=4, seed=1)
+    sep = new.to_dict()["separability"]
+    assert sep["folds"] == 4 and len(sep["fold_accuracy"]) == 4 and "cv" not in sep
+    assert sep["separability_accuracy"] == pytest.approx(float(np.mean(sep["fold_accuracy"])), abs=1e-15)
+    with pytest.warns(DeprecationWarning, match="n_folds"):
+        old = modality_gap(X, Y, cv=4, seed=1)
+    assert old.separability.accuracy == new.separability.accuracy
+    with pytest.warns(DeprecationWarning, match="n_folds"):
+        assert old.separability.cv == 4
+    with pytest.warns(DeprecationWarning, match="fold_accuracy"):
+        assert old.separability.folds.tolist() == new.separability.fold_accuracy.tolist()
+    with pytest.raises(EmbgeoError, match="former name of n_folds; both were given"):
+        modality_gap(X, Y, n_folds=5, cv=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert linear_separability(X, Y, seed=0).n_folds == 5
+    with pytest.warns(DeprecationWarning):
+        assert linear_separability(X, Y, cv=3, seed=0).n_folds == 3

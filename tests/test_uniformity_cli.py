@@ -120,10 +120,10 @@ def test_uniformity_table_speaks_the_json_and_csv_ids(run_cli, files, extra):
 
 def test_gap_json(run_cli, files):
     paths, X, Y, _ = files
-    res = run_cli(["gap", paths["x"], paths["y"], "--cv", "3", "-f", "json"])
+    res = run_cli(["gap", paths["x"], paths["y"], "--folds", "3", "-f", "json"])
     assert res.code == 0, res.stderr
     top = json.loads(res.stdout)
-    assert top["schema"] == "embgeo.gap/1" and top["command"] == "gap" and len(top["inputs"]) == 2
+    assert top["schema"] == "embgeo.gap/2" and top["command"] == "gap" and len(top["inputs"]) == 2
     doc = top["results"]
     assert {"gap_centroid_distance", "matched_pair_cosine", "recall_at_1_before", "recall_at_1_after_shift", "uniformity",
             "alignment", "cosines", "separability", "shift", "mixup", "n_rows", "n_dims"} <= set(doc)
@@ -139,7 +139,7 @@ def test_gap_json(run_cli, files):
     v = top["verdict"]
     assert v["decided_by"] == "recall_at_1_gain" and f"{doc['recall_at_1_before']:.3f}" in v["reason"]
     # the tidy CSV carries the same ids and values
-    rows = list(csv.DictReader(io.StringIO(run_cli(["gap", paths["x"], paths["y"], "--cv", "3", "-f", "csv"]).stdout)))
+    rows = list(csv.DictReader(io.StringIO(run_cli(["gap", paths["x"], paths["y"], "--folds", "3", "-f", "csv"]).stdout)))
     first = {r["metric"]: r for r in rows}
     assert float(first["gap_centroid_distance"]["value"]) == doc["gap_centroid_distance"]
     assert float(first["recall_at_1_gain"]["ci_low"]) == doc["recall_at_1_gain_ci_low"]
@@ -294,8 +294,22 @@ def test_gap_toolkit_on_the_command_line(run_cli, tmp_path):
 def test_gap_table_speaks_the_json_and_csv_ids(run_cli, files, extra):
     """gap -f md names its rows by the CSV ids (with the shift they were measured at) and the JSON keys, not display labels."""
     paths, *_ = files
-    head, md = assert_table_speaks_ids(run_cli, ["gap", paths["x"], paths["y"], "--cv", "3", *extra])
+    head, md = assert_table_speaks_ids(run_cli, ["gap", paths["x"], paths["y"], "--folds", "3", *extra])
     assert "shift" in head and not any(" " in m["metric"] for m in md)
     assert {"gap_centroid_distance", "matched_pair_cosine", "recall_at_1_gain", "uniformity.x.uniformity_sphere"} <= {m["metric"] for m in md}
     gain = next(m for m in md if m["metric"] == "recall_at_1_gain")
     assert gain["shift"] == "1" and gain["status"] in ("ok", "warn", "bad")
+
+
+def test_gap_folds_and_its_old_name(run_cli, files):
+    """gap's folds are --folds, as in rank and layers (the settings and separability say "folds"); the old --cv
+    works with a note, and both is an error."""
+    paths = files[0]
+    doc = json.loads(run_cli(["gap", paths["x"], paths["y"], "--folds", "3", "-f", "json"]).stdout)
+    assert doc["settings"]["folds"] == 3 and "cv" not in doc["settings"]
+    assert doc["results"]["separability"]["folds"] == 3 and len(doc["results"]["separability"]["fold_accuracy"]) == 3
+    old = run_cli(["gap", paths["x"], paths["y"], "--cv", "3", "-f", "json"])
+    assert "--cv is now --folds" in old.stderr
+    assert json.loads(old.stdout)["results"]["separability"] == doc["results"]["separability"]
+    both = run_cli(["gap", paths["x"], paths["y"], "--cv", "3", "--folds", "3"])
+    assert both.code == 2 and "--cv is the old name of --folds; both were given" in both.stderr

@@ -200,7 +200,7 @@ GAP_DETAILS = (
     "centroid_norm_x", "centroid_norm_y", "uniformity.x.uniformity_sphere",
     "cosines.matched.quantiles.p5", "cosines.matched.quantiles.p50", "cosines.matched.quantiles.p95",
     "cosines.random.quantiles.p5", "cosines.random.quantiles.p50", "cosines.random.quantiles.p95",
-    "separability.cv", "shift.direction", "shift.retrieval_pool",
+    "separability.folds", "shift.direction", "shift.retrieval_pool",
     *(f"shift.after.{k}" for k in ("gap_centroid_distance", "uniformity_joint", "alignment", "matched_pair_cosine")),
     "zero_shot.n_classes", "mixup.lam", "mixup.x_anchor_mixed_negative_mean", "mixup.y_anchor_mixed_negative_mean",
 )
@@ -393,7 +393,7 @@ def gap(
     mode: ModeOpt = Mode.auto,
     n_pairs: NPairsOpt = 200_000,
     confidence: ConfOpt = 0.95,
-    cv: Annotated[int, typer.Option("--cv", help="Folds of the cross-validated linear-separability probe.", min=2)] = 5,
+    folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds of the linear-separability probe.", min=2)] = 5,
     separability: Annotated[bool, typer.Option("--separability/--no-separability", help="Run the logistic-regression probe (scikit-learn).")] = True,
     shift: Annotated[float, typer.Option("--shift", help="Fraction of the gap vector removed in the shift experiment (1 = all of it).", min=0.0, max=2.0)] = 1.0,
     shift_sweep: Annotated[Optional[str], typer.Option("--shift-sweep", help="Measure retrieval, contrastive loss, rel_lalign (and zero-shot hits) at each shift START:STOP:STEP, ends included (e.g. -1:2:0.1; negative values enlarge the gap), or a comma list.", show_default=False)] = None,
@@ -422,6 +422,7 @@ def gap(
     fmt: FormatOpt = None,
     out: OutOpt = None,
     class_col_old: old_name("--class-col") = None,
+    cv_old: old_name("--cv", int) = None,
 ):
     """The modality gap between two row-paired sets (Liang et al. 2022): centroid gap, uniformity, alignment, separability,
     the shift experiment (retrieval R@1/5/10, contrastive loss, rel_lalign), zero-shot hits and mixup.
@@ -435,6 +436,7 @@ def gap(
     seed = seed_value(seed)
     _refuse_n_pairs_when_exact(mode)  # (--alpha always applies here: X and Y are paired)
     class_col = renamed(class_col, class_col_old, old="--class-col", new="--class")
+    folds = renamed(folds, cv_old, old="--cv", new="--folds")
     grid = parse_sweep(shift_sweep) if shift_sweep is not None else None
     if classes is None and (labels is not None or class_col is not None):
         raise EmbgeoError("--labels/--class give the class of each X row for zero-shot hits, which needs --classes C.npy")
@@ -451,7 +453,7 @@ def gap(
         class_labels, used_col = _class_labels(sx, cls, class_col)
     res = modality_gap(
         sx.matrix, sy.matrix, t=t, alpha=alpha, mode=mode.value, n_pairs=n_pairs, confidence=confidence,
-        seed=seed, device=engine, backend="numpy" if engine is None else "torch", block=block, cv=cv, separability=separability,
+        seed=seed, device=engine, backend="numpy" if engine is None else "torch", block=block, n_folds=folds, separability=separability,
         shift_fraction=shift, mixup_lambda=mixup_lambda, temperature=temperature, direction=vec, sweep=grid,
         classes=None if cls is None else cls.matrix, class_labels=class_labels, names=(x, y),
     )
@@ -473,7 +475,7 @@ def gap(
     if res.zero_shot is not None and res.zero_shot.note:
         notes.append(res.zero_shot.note)  # e.g. hit@5 left out: with ≤ 5 classes it is always 1
     settings = {
-        "t": t, "alpha": alpha, "mode": mode.value, "n_pairs": n_pairs, "confidence": confidence, "cv": cv,
+        "t": t, "alpha": alpha, "mode": mode.value, "n_pairs": n_pairs, "confidence": confidence, "folds": folds,
         "separability": separability, "shift": shift, "shift_sweep": None if grid is None else [float(v) for v in grid],
         "direction": None if direction is None else str(direction), "write_direction": None if write_direction is None else str(write_direction),
         "temperature": temperature, "classes": classes, "labels": None if labels is None else str(labels),

@@ -41,6 +41,7 @@ from embgeo.uniformity.core import DEFAULT_N_PAIRS, alignment, paired_rows, unif
 from embgeo.uniformity.gap_measures import (
     SEPARABILITY_MAX_PAIRS,
     centroid_gap,
+    folds_keyword,
     geodesic_mixup,
     linear_separability,
     normalize_rows,
@@ -156,7 +157,7 @@ def modality_gap(
     device: str | None = None,
     backend: str = "auto",
     block: int | None = None,
-    cv: int = 5,
+    n_folds: int | None = None,
     separability_max_pairs: int = SEPARABILITY_MAX_PAIRS,
     shift_fraction: float = 1.0,
     retrieval_max_pairs: int = RETRIEVAL_MAX_PAIRS,
@@ -170,12 +171,13 @@ def modality_gap(
     class_labels=None,
     names: tuple[str, str] = ("X", "Y"),
     join: str | None = None,
+    cv: int | None = None,
 ) -> GapResult:
     """The modality gap between row-paired ``X`` and ``Y`` (n_samples, n_features), on L2-normalised rows.
 
     Defaults: ``t = 2`` (uniformity), ``α = 2`` (alignment, ``rel_lalign``), uniformity ``mode="auto"``
     (exact up to 20 000 rows, sampled with ``n_pairs`` pairs above; the joint set
-    has 2·n_samples rows), ``cv = 5`` folds on at most 5 000 pairs for the
+    has 2·n_samples rows), ``n_folds = 5`` folds (None: 5; ``cv`` is its former name, DeprecationWarning) on at most 5 000 pairs for the
     separability probe, the full gap removed in the shift experiment
     (``shift_fraction = 1``) with retrieval among at most 5 000 pairs, the contrastive loss
     at ``temperature = 0.01`` (CLIP's logit scale 100), and mixup at ``λ = 0.5``. ``block`` sets
@@ -203,8 +205,8 @@ def modality_gap(
     confidence = check_level(confidence)
     random_pairs = check_count("random_pairs", random_pairs, minimum=1)
     retrieval_max_pairs = check_count("retrieval_max_pairs", retrieval_max_pairs, minimum=2)
-    separability_max_pairs = check_count("separability_max_pairs", separability_max_pairs, minimum=2 * int(cv) if isinstance(cv, (int, np.integer)) else 2)
-    cv = check_count("cv", cv, minimum=2)
+    n_folds = check_count("n_folds", folds_keyword(n_folds, cv, "modality_gap"), minimum=2, flag="folds")
+    separability_max_pairs = check_count("separability_max_pairs", separability_max_pairs, minimum=2 * n_folds)
     if (class_labels is None) != (classes is None):
         raise EmbgeoError("classes and class_labels go together (zero-shot: the class of each X row among the classes)",
                           hint="give both, or neither")
@@ -277,7 +279,7 @@ def modality_gap(
     rand = np.einsum("ij,ij->i", X64[i], Y64[j])
     rand_mean = float((X64.sum(0) @ Y64.sum(0) - matched.sum()) / (n * (n - 1)))
 
-    sep = linear_separability(Xh, Yh, cv=cv, max_pairs=separability_max_pairs, seed=int(seeds[4])) if separability else None
+    sep = linear_separability(Xh, Yh, n_folds=n_folds, max_pairs=separability_max_pairs, seed=int(seeds[4])) if separability else None
 
     # the shift experiment (Liang et al. §4.2)
     lam = float(shift_fraction)

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -161,26 +162,28 @@ def zero_shot_ranks(Xh: np.ndarray, Ch: np.ndarray, labels: np.ndarray, *, block
     return ranks
 
 
-def linear_separability(Xh: np.ndarray, Yh: np.ndarray, *, cv: int = 5, max_pairs: int = SEPARABILITY_MAX_PAIRS, seed=0) -> Separability:
+def linear_separability(Xh: np.ndarray, Yh: np.ndarray, *, n_folds: int | None = None, max_pairs: int = SEPARABILITY_MAX_PAIRS, seed=0, cv=None) -> Separability:
     """Cross-validated accuracy of ``LogisticRegression`` telling rows of ``Xh`` (label 0) from ``Yh`` (label 1).
 
     Folds split pairs, so both members of a pair are always on the same side
-    (no leakage through the pairing); at most ``max_pairs`` random pairs are used.
+    (no leakage through the pairing); at most ``max_pairs`` random pairs are used. ``n_folds``: the
+    folds of the cross-validation (default 5; ``cv`` is its former name: DeprecationWarning; both is an error).
     """
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import KFold
 
-    if not isinstance(cv, (int, np.integer)) or cv < 2:
-        raise EmbgeoError(f"cv must be an integer of at least 2, got {cv!r}")
+    n_folds = folds_keyword(n_folds, cv, "linear_separability")
+    if isinstance(n_folds, (bool, np.bool_)) or not isinstance(n_folds, (int, np.integer)) or n_folds < 2:
+        raise EmbgeoError(f"n_folds must be an integer of at least 2, got {n_folds!r}")
     rng = as_rng(seed)
     n = Xh.shape[0]
-    if n < cv:
-        raise EmbgeoError(f"{n} pairs are too few for {cv}-fold cross-validation", hint="use fewer folds")
+    if n < n_folds:
+        raise EmbgeoError(f"{n} pairs are too few for {n_folds}-fold cross-validation", hint="use fewer folds")
     take = np.sort(rng.choice(n, size=min(n, max_pairs), replace=False))
     Xs, Ys = np.asarray(Xh[take], dtype=np.float64), np.asarray(Yh[take], dtype=np.float64)
     m = take.size
     folds = []
-    splitter = KFold(n_splits=int(cv), shuffle=True, random_state=int(rng.integers(2**31 - 1)))
+    splitter = KFold(n_splits=int(n_folds), shuffle=True, random_state=int(rng.integers(2**31 - 1)))
     for train, test in splitter.split(np.arange(m)):
         Xtr = np.vstack([Xs[train], Ys[train]])
         ytr = np.r_[np.zeros(train.size), np.ones(train.size)]
@@ -190,7 +193,7 @@ def linear_separability(Xh: np.ndarray, Yh: np.ndarray, *, cv: int = 5, max_pair
         clf.fit(Xtr, ytr)
         folds.append(float((clf.predict(Xte) == yte).mean()))
     folds = np.array(folds)
-    return Separability(accuracy=float(folds.mean()), std=float(folds.std(ddof=1)), folds=folds, n_pairs_used=int(m), cv=int(cv))
+    return Separability(accuracy=float(folds.mean()), std=float(folds.std(ddof=1)), fold_accuracy=folds, n_pairs_used=int(m), n_folds=int(n_folds))
 
 
 def geodesic_mixup(Xh: np.ndarray, Yh: np.ndarray, lam: float, rng: np.random.Generator, n_random: int) -> Mixup:
@@ -229,3 +232,13 @@ def renormalize(A: np.ndarray, *, name: str) -> np.ndarray:
     if zero.size:
         raise EmbgeoError(f"{name}: rows {', '.join(map(str, zero[:5]))} became zero and cannot be normalised", hint="use a shift fraction below 1")
     return A / norms
+
+
+def folds_keyword(n_folds, cv, where: str):
+    """``n_folds`` (None: 5), or its former name ``cv`` when only that was given (DeprecationWarning; both is an error)."""
+    if cv is None:
+        return 5 if n_folds is None else n_folds
+    if n_folds is not None:
+        raise EmbgeoError(f"{where}: cv is the former name of n_folds; both were given", hint="give n_folds only")
+    warnings.warn(f"{where}(cv=) is now n_folds=", DeprecationWarning, stacklevel=3)
+    return cv

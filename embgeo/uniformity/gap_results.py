@@ -11,6 +11,7 @@ verdicts and tables.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,15 +38,28 @@ class Separability(Result):
 
     accuracy: float
     std: float
-    folds: np.ndarray = field(repr=False)
+    fold_accuracy: np.ndarray = field(repr=False)
     n_pairs_used: int = 0
-    cv: int = 5
+    n_folds: int = 5
     chance: float = 0.5
     model: str = "LogisticRegression(C=1.0)"
 
     def to_dict(self) -> dict:
-        return {"separability_accuracy": jsonable(self.accuracy), "std": jsonable(self.std), "folds": jsonable(self.folds),
-                "n_rows": self.n_pairs_used, "cv": self.cv, "chance": self.chance, "model": self.model}
+        # "folds" is the fold count, as in rank and layers; the per-fold accuracies are "fold_accuracy"
+        return {"separability_accuracy": jsonable(self.accuracy), "std": jsonable(self.std), "fold_accuracy": jsonable(self.fold_accuracy),
+                "n_rows": self.n_pairs_used, "folds": self.n_folds, "chance": self.chance, "model": self.model}
+
+    @property
+    def cv(self) -> int:
+        """The former name of ``n_folds`` (DeprecationWarning)."""
+        warnings.warn("Separability.cv is now Separability.n_folds", DeprecationWarning, stacklevel=2)
+        return self.n_folds
+
+    @property
+    def folds(self) -> np.ndarray:
+        """The former name of ``fold_accuracy`` (DeprecationWarning)."""
+        warnings.warn("Separability.folds is now Separability.fold_accuracy", DeprecationWarning, stacklevel=2)
+        return self.fold_accuracy
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,7 +396,7 @@ class GapResult(Result):
             ["random cosine p5/p50/p95", [self.random_cosines.quantile(q) for q in (0.05, 0.5, 0.95)]],
         ]
         if self.separability is not None:
-            rows.append([f"separability_accuracy ({self.separability.cv}-fold)", self.separability.accuracy])
+            rows.append([f"separability_accuracy ({self.separability.n_folds}-fold)", self.separability.accuracy])
         if self.shift is not None:
             sh = self.shift
             b, a = sh.before, sh.after
