@@ -313,3 +313,36 @@ def test_gap_folds_and_its_old_name(run_cli, files):
     assert json.loads(old.stdout)["results"]["separability"] == doc["results"]["separability"]
     both = run_cli(["gap", paths["x"], paths["y"], "--cv", "3", "--folds", "3"])
     assert both.code == 2 and "--cv is the old name of --folds; both were given" in both.stderr
+
+
+@pytest.mark.parametrize("extra", [[], ["--no-separability", "--shift-sweep", "0:1:0.5"]])
+def test_gap_csv_rows_are_where_the_docs_say_in_the_json(run_cli, files, extra):
+    """docs/gap.md "What is measured": every tidy CSV row is read back from the JSON at the path the page gives."""
+    paths = files[0]
+    args = ["-q", "gap", paths["x"], paths["y"], "--folds", "3", *extra]
+    doc = json.loads(run_cli([*args, "-f", "json"]).stdout)["results"]
+    rows = list(csv.DictReader(io.StringIO(run_cli([*args, "-f", "csv"]).stdout)))
+    special = {"uniformity_x": ("uniformity", "x", "uniformity"), "uniformity_y": ("uniformity", "y", "uniformity"),
+               "uniformity_joint": ("uniformity", "joint", "uniformity"), "alignment": ("alignment", "alignment")}
+
+    def candidates(row):
+        m, s = row["metric"], row["shift"]
+        if m in special:
+            node = doc
+            for part in special[m]:
+                node = node[part]
+            yield node
+        elif m in doc and not isinstance(doc[m], (dict, list)):
+            yield doc[m]
+        if s != "":
+            where = {0.0: "before", 1.0: "after"}.get(float(s))
+            if where is not None and m in doc["shift"][where]:
+                yield doc["shift"][where][m]
+            if m.startswith("sweep.") and m[6:] in doc["sweep"]:
+                yield doc["sweep"][m[6:]][doc["sweep"]["shift"].index(float(s))]
+
+    assert len(rows) > 20
+    for row in rows:
+        found = list(candidates(row))
+        assert found, row
+        assert any(float(row["value"]) == pytest.approx(float(v), rel=1e-9, abs=1e-12) for v in found), (row, found)
