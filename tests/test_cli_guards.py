@@ -85,7 +85,7 @@ def test_reembed_constant_and_duplicate_rows(run_cli, files):
     r = run_cli(["hyperbolic", "reembed", files / "dup.npy", "-f", "json"])
     assert r.code == 0, r.stderr
     d = json.loads(r.stdout)
-    assert d["results"]["n_rows"] == 100 and d["results"]["n_rows_used"] <= 80 and any("20 exact duplicate rows dropped" in n for n in d["notes"])
+    assert d["results"]["n_rows_in"] == 100 and d["results"]["n_rows"] <= 80 and any("20 exact duplicate rows dropped" in n for n in d["notes"])
 
 
 @pytest.mark.parametrize("argv, words", [

@@ -159,6 +159,9 @@ def test_command_follows_the_contract(name, data, run_cli):
     assert isinstance(doc["notes"], list) and all(isinstance(n, str) for n in doc["notes"])
     text = json.dumps(doc["results"])
     assert '"n_samples"' not in text and '"n_features"' not in text and '"interval"' not in text, name
+    # one pair of row counts: n_rows (measured) and n_rows_in (given); no other spelling of either
+    for other in ("n_read", "n_rows_total", "n_rows_used", "n_samples_in"):
+        assert f'"{other}"' not in text, (name, other)
 
     res = run_cli(["-q", *args, "-f", "csv"])
     assert res.code == 0 and res.stderr == "", (name, res.stderr)

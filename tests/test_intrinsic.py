@@ -447,7 +447,7 @@ def test_result_dict_and_metrics_follow_the_contract():
     rep = intrinsic_dimension(syn.cube(600, 5, 20, seed=3), methods="all", n_bootstrap=20, gride_max=16, sample=500)
     d = rep.to_dict()
     json.dumps(d)
-    assert d["n_rows"] == 500 and d["n_read"] == 600 and d["n_dims"] == 20 and d["pca"]["n_rows"] == 500 and d["pca"]["n_dims"] == 20
+    assert d["n_rows"] == 500 and d["n_rows_in"] == 600 and d["n_dims"] == 20 and d["pca"]["n_rows"] == 500 and d["pca"]["n_dims"] == 20
 
     def keys(o):
         if isinstance(o, dict):

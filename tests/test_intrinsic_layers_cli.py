@@ -93,7 +93,7 @@ def test_cli_json(run_cli, files):
     assert r.code == 0, r.stderr
     d = json.loads(r.stdout)
     assert list(d) == ["schema", "embgeo_version", "command", "inputs", "settings", "results", "verdict", "notes"]
-    assert d["schema"] == "embgeo.id/1" and d["command"] == "id"
+    assert d["schema"] == "embgeo.id/2" and d["command"] == "id"
     assert d["inputs"] == [{"path": str(files / "x.npy"), "key": None, "rows": 1200, "dims": 40}]
     assert d["settings"]["method"] == ["twonn", "mle", "pca"] and d["settings"]["k"] == 20 and d["settings"]["seed"] == 0
     res = d["results"]

@@ -128,7 +128,7 @@ def test_cli(run_cli, tmp_path):
     assert res.code == 0, res.stderr
     doc = json.loads(res.stdout)
     d = doc["results"]
-    assert doc["schema"] == "embgeo.hyperbolic.reembed/1"
+    assert doc["schema"] == "embgeo.hyperbolic.reembed/2"
     for key in ("map_sala", "distortion_mean", "distortion_worst", "methods", "hyperbolic_better"):
         assert key in d
     assert "map" not in d and all("map" not in m for m in d["methods"])  # map is only the Nickel–Kiela MAP

@@ -87,7 +87,7 @@ def test_sections_left_out_without_their_inputs(inputs, tmp_path, run_cli):
     import json
 
     doc = json.loads(res.stdout)
-    assert doc["schema"] == "embgeo.report/1"
+    assert doc["schema"] == "embgeo.report/2"
     assert list(doc) == ["schema", "embgeo_version", "command", "inputs", "settings", "results", "verdict", "notes"]
     # the report's verdict is its worst judging section, and names it
     judged = {s["key"]: s["status"] for s in doc["results"]["sections"] if s["status"] in ("ok", "warn", "bad")}

@@ -93,7 +93,7 @@ class CompareResult(Result):
         return None if m is None else m.value
 
     def to_dict(self) -> dict:
-        d = {"x": self.x, "y": self.y, "n_rows": self.n_rows, "n_rows_total": self.n_rows_total, "n_dims_x": self.n_dims_x,
+        d = {"x": self.x, "y": self.y, "n_rows": self.n_rows, "n_rows_in": self.n_rows_total, "n_dims_x": self.n_dims_x,
              "n_dims_y": self.n_dims_y, "metric": self.metric, "join": self.join, "sampled": self.sampled, "seed": self.seed}
         for m in self.measures:
             if m.metric == "mutual_knn":

@@ -78,6 +78,9 @@ class ReembedResult(Result):
         skip = {"kept", "coordinates_hmds", "coordinates_mds", "coordinates_umap"}
         d = {k: jsonable(getattr(self, k)) for k in self.__dataclass_fields__ if k not in skip}
         d["n_dims"] = int(self.n_dims)
+        # n_rows: the rows measured (the kNN graph's largest connected part), as in every command; n_rows_in: the rows given
+        d = {"n_rows": int(self.n_rows_used), "n_rows_in": int(self.n_rows),
+             **{k: v for k, v in d.items() if k not in ("n_rows", "n_rows_used")}}
         d["notes"] = list(self.notes)
         return d
 

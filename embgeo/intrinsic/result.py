@@ -165,7 +165,7 @@ class IntrinsicReport(Result):
     notes: tuple = field(default=())
     n_dims: int = 0
     #: the rows measured (after ``sample``; before duplicates are dropped): JSON ``n_rows``, as in every command;
-    #: ``n_rows`` above is the rows read (JSON ``n_read``). None: as read.
+    #: ``n_rows`` above is the rows read (JSON ``n_rows_in``). None: as read.
     n_measured: int | None = None
     twonn_linear: TwoNNResult | None = None
     mle_k20: MLEResult | None = None
@@ -374,7 +374,7 @@ class IntrinsicReport(Result):
     def to_dict(self) -> dict:
         rec = self.recommended()
         n_dims = self.n_dims or (self.pca.n_dims if self.pca is not None else None)
-        out = {"n_rows": self.n_rows if self.n_measured is None else self.n_measured, "n_read": self.n_rows, "n_dims": n_dims, "n_used": self.n_used, "n_duplicates_dropped": self.n_duplicates_dropped,
+        out = {"n_rows": self.n_rows if self.n_measured is None else self.n_measured, "n_rows_in": self.n_rows, "n_dims": n_dims, "n_used": self.n_used, "n_duplicates_dropped": self.n_duplicates_dropped,
                "sampled": self.sampled, "methods": list(self.methods), "interval_level": self.confidence,
                "recommended": None if rec is None else rec.to_dict()}
         out.update(self._estimator_dicts())

@@ -71,7 +71,7 @@ class RankLayersResult(Result):
                          "ci_low": None if m is None else m.spearman_ci[0], "ci_high": None if m is None else m.spearman_ci[1],
                          "status": r.verdict().status, "detail": detail})
         first = self.results[0]
-        return jsonable({"attr": self.attribute, "n_rows": self.n_rows, "n_dims": self.n_dims, "n_used": first.n_used,
+        return jsonable({"attr": self.attribute, "n_rows": first.n_used, "n_rows_in": self.n_rows, "n_dims": self.n_dims,
                          "n_missing": first.n_missing, "folds": first.n_folds, "n_layers": len(self.layers),
                          "best_layer": None if b is None else self.layers[b], "layers": rows})
 

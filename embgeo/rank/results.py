@@ -185,11 +185,12 @@ class RankResult(Result):
     n_dims: int | None = None
 
     def to_dict(self) -> dict:
-        """Settings and counts (``n_rows`` …), ``methods`` (per method: ``spearman`` with ``ci_low``/``ci_high``,
+        """Settings and counts (``n_rows``: the rows measured, those with a value; ``n_rows_in``: the rows given;
+        ``n_missing``: those without a value), ``methods`` ``methods`` (per method: ``spearman`` with ``ci_low``/``ci_high``,
         ``kendall`` and ``pairwise_accuracy`` with ``*_ci_low``/``*_ci_high``), ``fewshot`` (the curve),
         ``knn_ceiling``/``mlp_ceiling`` (``value``, ``ci_low``, ``ci_high``), ``random_band``/``shuffled_band``."""
         out = {
-            "attr": self.attribute, "n_rows": self.n_rows, "n_dims": self.n_dims, "n_used": self.n_used, "n_missing": self.n_missing,
+            "attr": self.attribute, "n_rows": self.n_used, "n_rows_in": self.n_rows, "n_dims": self.n_dims, "n_missing": self.n_missing,
             "folds": self.n_folds, "groups": self.n_groups, "transform": self.transform, "normalize": self.normalize,
             "centre": self.centered, "bootstrap": self.n_bootstrap, "confidence": self.confidence, "seed": self.seed,
             "methods": {},

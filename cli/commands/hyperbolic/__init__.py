@@ -14,7 +14,7 @@ DETAILS = {
                       "engine", "precision_bits", "float64_enough", "is_tree", "seconds_embed", "seconds_eval"),
     "hmds": ("n_rows", "dim", "centred", "solver", "perron_eigenvalue", "eigenvalues", "refine_steps", "seconds"),
     "delta": ("n_rows", "exact", "n_subsets", "subset_size", "n_quadruples", "seconds"),
-    "reembed": ("n_rows", "n_rows_used", "k", "dim", "n_dims", "scale_auto", "dims_recovered", "hyperbolic_better", "seconds"),
+    "reembed": ("n_rows", "n_rows_in", "k", "dim", "n_dims", "scale_auto", "dims_recovered", "hyperbolic_better", "seconds"),
 }
 
 
