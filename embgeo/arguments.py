@@ -151,3 +151,24 @@ def check_row_indices(name: str, rows, n_rows: int, *, flag: str | None = None) 
         raise EmbgeoError(f"{p} holds row {int(arr[out[0]])}, outside 0…{n_rows - 1} ({out.size} out of range)",
                           hint=f"row numbers count from 0 in the {n_rows} rows of X (negative numbers are not counted from the end)")
     return arr
+
+
+def check_attribute_name(name, *, values: str = "y") -> str:
+    """``attribute`` where it is the attribute's **name** (``rank_axes``, ``score_axis``, ``rank_layers``):
+    text. An array there is the values passed under the name's keyword (in ``cosine_diagnostics`` and
+    ``layer_suite``, ``attribute`` is the values and ``attribute_name`` the name): refused, saying so."""
+    if isinstance(name, str):
+        return name
+    arr = np.asarray(name, dtype=object)
+    got = f"an array of {arr.size} values" if arr.ndim else f"{_shown(name)!r} ({type(name).__name__})"
+    raise EmbgeoError(f"attribute is the attribute's name (text, shown in the verdict and the JSON), got {got}",
+                      hint=f"pass the values as {values} and the name as attribute='…'")
+
+
+def check_attribute_values(values, *, name_param: str = "attribute_name"):
+    """``attribute`` where it is the attribute's **values** (``cosine_diagnostics``, ``layer_suite``, ``norms``):
+    text there is a column name passed where the values go (in ``rank_axes`` ``attribute`` is the name)."""
+    if isinstance(values, str):
+        raise EmbgeoError(f"attribute takes the values (one number per row, NaN where missing), got the text {values!r}",
+                          hint=f"pass the values as attribute=… and the name as {name_param}={values!r}")
+    return values

@@ -158,7 +158,10 @@ def test_distortion_matches_brute_force_and_histogram_mode(monkeypatch):
     np.testing.assert_allclose(rh.scale, s, rtol=2e-4)  # bin width in log space is 7.6e-5
     np.testing.assert_allclose(rh.distortion_mean, avg, rtol=2e-4)
     # sampled sources: an estimate over fewer pairs
-    rsamp = evaluate_embedding(X, h, protocol="sala", max_sources=10, seed=1)
+    rsamp = evaluate_embedding(X, h, protocol="sala", distortion_sources=10, seed=1)
+    with pytest.warns(DeprecationWarning, match="distortion_sources"):
+        old = evaluate_embedding(X, h, protocol="sala", max_sources=10, seed=1)
+    assert old.distortion_mean == rsamp.distortion_mean and old.distortion_sources == rsamp.distortion_sources
     assert rsamp.distortion_pairs == 10 * (h.n_nodes - 1)
 
 

@@ -287,3 +287,31 @@ def test_pandas_nullable_dtypes_are_numbers():
         eg.uniformity(na, mode="exact")
     with pytest.raises(EmbgeoError, match="dtype object"):
         eg.uniformity(pd.DataFrame({"a": ["x", "y"], "b": [1.0, 2.0]}))
+
+
+def test_attribute_name_and_values_are_not_swapped_silently():
+    """``attribute`` is the name in rank_axes/score_axis/rank_layers and the values in cosine_diagnostics/
+    layer_suite/norms (with ``attribute_name``): the other kind is refused with the fix, not printed into
+    the verdict (an array in rank's reason) or reported as "attribute 'attribute' is not numeric"."""
+    import numpy as np
+    import pytest
+
+    import embgeo as eg
+    from embgeo.cosine.neighbors import norms
+    from embgeo.errors import EmbgeoError
+    from embgeo.rank.layers import rank_layers
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 6))
+    y = X[:, 0] + 0.1 * rng.normal(size=60)
+    with pytest.raises(EmbgeoError, match=r"attribute is the attribute's name .*got an array of 60 values.*pass the values as y"):
+        eg.rank_axes(X, y, attribute=y, methods="regression", baselines=False, n_bootstrap=0)
+    with pytest.raises(EmbgeoError, match="attribute is the attribute's name"):
+        rank_layers(np.stack([X, X]), y, attribute=y, baselines=False, n_bootstrap=0)
+    assert eg.rank_axes(X, y, attribute="kg", methods="regression", baselines=False, n_bootstrap=0).attribute == "kg"
+    with pytest.raises(EmbgeoError, match=r"attribute takes the values .*got the text 'number'.*attribute_name='number'"):
+        eg.cosine_diagnostics(X, attribute="number")
+    with pytest.raises(EmbgeoError, match="attribute takes the values"):
+        norms(X, attribute="number")
+    with pytest.raises(EmbgeoError, match="attribute takes the values"):
+        eg.layers.layer_suite(np.stack([X, X]), attribute="number")

@@ -33,6 +33,7 @@ VOCABULARY = {
     "--device": r"(cpu, cuda|cuda uses torch)",
     "--dim": r"[Dd]imension",
     "--drop-nonfinite": r"^Drop rows with NaN or inf",
+    "--distortion-sources": r"^Estimate distortion from this many random source",
     "--drop-zero": r"^Drop all-zero rows",
     "--dtype": r"(precision|float64)",
     "--epochs": r"(epochs|Passes over)",
@@ -75,6 +76,8 @@ RENAMED = [
     (["layers"], "--attribute", "--attr"),
     (["layers"], "--alpha", "--entropy-alpha"),
     (["hyperbolic", "eval"], "--metric", "--protocol"),
+    (["hyperbolic", "eval"], "--max-sources", "--distortion-sources"),
+    (["gap"], "--cv", "--folds"),
 ]
 
 
@@ -160,6 +163,10 @@ def _argv(files, command, option):
     if command == ["cosine"]:
         return ["cosine", t / "x.npy", "--labels", t / "lab.csv", "--join", "row-order", "-m", "cosine", "--bootstrap", "0",
                 "--k", "3"], {"--classes": "cls", "--class": "cls"}
+    if command == ["gap"] and option == "--cv":
+        return ["gap", t / "x.npy", t / "y.npy", "--n-pairs", "500"], {"--cv": "3", "--folds": "3"}
+    if command == ["hyperbolic", "eval"] and option == "--max-sources":
+        return ["hyperbolic", "eval", t / "ball40.npy", tree, "--protocol", "sala"], {"--max-sources": "5", "--distortion-sources": "5"}
     if command == ["gap"]:
         return ["gap", t / "x.npy", t / "y.npy", "--classes", t / "c.npy", "--labels", t / "lab.csv", "--join", "row-order",
                 "--no-separability", "--n-pairs", "500"], {"--class-col": "cls", "--class": "cls"}
@@ -187,7 +194,7 @@ def test_old_names_still_work_and_say_the_new_one(run_cli, files, command, old, 
     assert _results(a) == _results(b)
     assert a["settings"] == b["settings"]
     # both names is an error whatever the values, the new one at its default included (--entropy-alpha 1, --protocol nk)
-    defaults = {"--entropy-alpha": "1", "--protocol": "nk"}
+    defaults = {"--entropy-alpha": "1", "--protocol": "nk", "--folds": "5"}
     for value in {values[new], defaults.get(new, values[new])}:
         both = run_cli(base + [new, value, old, values[old]])
         assert both.code == 2 and "Traceback" not in both.stderr, (value, both.stderr)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from embgeo._blas import one_thread_when_small
+from embgeo.arguments import check_attribute_values
 from embgeo.errors import EmbgeoError, offers, param, setting
 from embgeo.cosine.common import BAD, OK, WARN, Verdict, fmt, shown, spectrum, with_direction
 from embgeo.cosine.isotropy import (
@@ -299,6 +300,7 @@ def cosine_diagnostics(
         raise EmbgeoError("factor_labels label the rows of B in factors=(A, B), but no factors were given",
                           hint="pass factors=(A, B) as well, or drop factor_labels; classes= labels the rows of X")
     if attribute is not None:
+        check_attribute_values(attribute)
         try:
             attribute = np.asarray(attribute, dtype=np.float64).reshape(-1)
         except (TypeError, ValueError):

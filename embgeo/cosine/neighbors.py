@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from embgeo.arguments import check_attribute_values
 from embgeo.errors import EmbgeoError, offers, param, setting
 from embgeo.cosine.common import (
     COSINE_EDGES, OK, WARN, Verdict, Judged, judge, fmt, grade, histogram, jaccard_at_k, shown, with_direction, worst,
@@ -119,7 +120,7 @@ def norms(X, *, k: int = 10, attribute=None, attribute_name: str = "attribute", 
     rho = p = None
     used = 0
     if attribute is not None:
-        a = np.asarray(attribute, dtype=np.float64).reshape(-1)
+        a = np.asarray(check_attribute_values(attribute), dtype=np.float64).reshape(-1)
         if a.size != n:
             raise EmbgeoError(f"attribute '{attribute_name}' has {a.size} values for {n} rows")
         check_attribute(a, attribute_name)

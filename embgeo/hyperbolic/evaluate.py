@@ -3,7 +3,7 @@
 Public API (shared by every hyperbolic command; add parameters, do not rename):
 
     evaluate_embedding(emb, h, *, protocol="nk"|"sala"|"all", model="poincare", c=1.0, ids=None,
-                       distortion=None, scale=None, max_sources=None, seed=0, block=None) -> EvalResult
+                       distortion=None, scale=None, distortion_sources=None, seed=0, block=None) -> EvalResult
         EvalResult keys: protocol, map, mean_rank, map_sala, distortion_mean, distortion_worst (None where
         not computed). ``metric=`` is the former name of ``protocol=`` (still accepted, with a
         DeprecationWarning), as ``EvalResult.metric`` is of ``EvalResult.protocol``.
@@ -40,7 +40,7 @@ the scale ``s`` given or fitted (the minimiser, a weighted median of
 
 All of it runs blockwise over query rows (``block × n_nodes`` distances at a
 time), so a 74k-node graph fits in memory; distortion over all pairs of a large
-graph can be estimated from ``max_sources`` random source nodes.
+graph can be estimated from ``distortion_sources`` random source nodes.
 """
 from __future__ import annotations
 
@@ -452,13 +452,14 @@ def evaluate_embedding(
     distortion: bool | None = None,
     scale: float | None = None,
     weighted: bool = True,
-    max_sources: int | None = None,
+    distortion_sources: int | None = None,
     seed=0,
     block: int | None = None,
     holdout=None,
     hyperlex=None,
     produced_by: str | None = None,
     metric: str | None = None,
+    max_sources: int | None = None,
 ) -> EvalResult:
     """Evaluate an embedding of ``h`` with the Nickel–Kiela and/or Sala et al. definitions.
 
@@ -478,8 +479,9 @@ def evaluate_embedding(
     distortion : compute average/worst-case distortion (default: for ``sala`` and ``all``).
     scale : the scale ``s`` in ``d_emb/s``; fitted when None.
     weighted : use edge weights as lengths in graph distances (when the file has them).
-    max_sources : estimate distortion from this many random source nodes (all pairs from
-        each) instead of all nodes; ``seed`` draws them.
+    distortion_sources : estimate distortion from this many random source nodes (all pairs from
+        each) instead of all nodes; ``seed`` draws them (as in :func:`~embgeo.hyperbolic.combinatorial.combinatorial_embedding`).
+    max_sources : the former name of ``distortion_sources`` (DeprecationWarning; giving both is an error).
     block : query rows per block (default: about 8M distances per block).
     holdout : (m, 2) node ids ``(u, ancestor)`` held out of training: adds link prediction
         (``link_map``, ``link_mean_rank`` and their chance levels; :mod:`embgeo.hyperbolic.linkpred`).
@@ -502,6 +504,13 @@ def evaluate_embedding(
 
         warnings.warn("evaluate_embedding(metric=) is now protocol=", DeprecationWarning, stacklevel=2)
         protocol = metric
+    if max_sources is not None:
+        if distortion_sources is not None:
+            raise EmbgeoError("max_sources= is the former name of distortion_sources=; both were given", hint="give distortion_sources= only")
+        import warnings
+
+        warnings.warn("evaluate_embedding(max_sources=) is now distortion_sources=", DeprecationWarning, stacklevel=2)
+        distortion_sources = max_sources
     protocol = "nk" if protocol is None else protocol
     if protocol not in METRICS:
         raise EmbgeoError(f"protocol must be one of {', '.join(METRICS)}, got {protocol!r}")
@@ -535,9 +544,9 @@ def evaluate_embedding(
             r = mean_average_precision(dist, g.neighbours, block=block)
             out.update(map_sala=r.map, sala_queries=r.n_queries)
         if want_dist:
-            if max_sources is not None and max_sources < n:
+            if distortion_sources is not None and distortion_sources < n:
                 rng = as_rng(seed)
-                sources = np.sort(rng.choice(n, size=int(max_sources), replace=False))
+                sources = np.sort(rng.choice(n, size=int(distortion_sources), replace=False))
                 notes.append(f"distortion estimated from {sources.size} random source nodes (seed {seed}) × all {n} nodes")
             else:
                 sources = np.arange(n)

@@ -220,7 +220,7 @@ def layer_suite(
     from embgeo.layers.infonce import infonce
     from embgeo.layers.lidar import dime, lidar
 
-    from embgeo.arguments import check_count
+    from embgeo.arguments import check_attribute_values, check_count
 
     alpha, norm = check_alpha(alpha), check_norm(norm)
     # the counts, named as the caller spells them (task_folds is --folds, task_k is --k on the command line)
@@ -228,6 +228,8 @@ def layer_suite(
     task_folds = check_count("task_folds", task_folds, minimum=2, flag="folds",
                              hint="cross-validation needs at least 2 folds")
     task_k = check_count("task_k", task_k, minimum=1, flag="k")
+    if attribute is not None:
+        check_attribute_values(attribute)
     if stack is None and tokens is None:
         raise EmbgeoError("nothing to measure: give a pooled layer stack, token clouds, or both")
     notes: list[str] = []

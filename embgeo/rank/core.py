@@ -44,7 +44,7 @@ from embgeo.errors import EmbgeoError, either, param, setting
 from embgeo.rank.axes import (
     anchor_axis, extremes_axis, extremes_quantile_axis, fewshot_axis, pairwise_axis, pca_axes, preprocess, ridge_axis, unit,
 )
-from embgeo.arguments import check_attribute, check_count, check_level, check_number, check_row_indices, method_list
+from embgeo.arguments import check_attribute, check_attribute_name, check_count, check_level, check_number, check_row_indices, method_list
 from embgeo.rank.ordering import pearson_columns, average_ranks, ordering_metrics, random_direction_spearman, spearman
 from embgeo.rank.results import (  # noqa: F401  (re-exported: the results live beside the protocol)
     AXIS_METHODS, BASELINES, DEFAULT_SHOTS, METHODS, RANK_WARN, TRANSFORMS, VERDICT_ORDER, FewShotCurve, MethodScore, NullBand, RankResult,
@@ -99,6 +99,7 @@ def cv_folds(n: int, n_folds: int, groups: np.ndarray | None, seed: int):
 
 
 def _check_inputs(X, y, groups, *, n_folds, transform, normalize, center, attribute="attribute"):
+    attribute = check_attribute_name(attribute)
     if transform not in TRANSFORMS:
         raise EmbgeoError(f"transform must be one of {', '.join(TRANSFORMS)}, got '{transform}'")
     if isinstance(n_folds, (bool, np.bool_)) or not isinstance(n_folds, (int, np.integer)) or n_folds < 2:

@@ -147,7 +147,9 @@ def rank_layers(stack, y, *, attribute: str = "attribute", methods=("regression"
     from embgeo.rank.core import rank_axes
 
     layers, names = stack_layers(stack)
-    from embgeo.arguments import check_attribute
+    from embgeo.arguments import check_attribute, check_attribute_name
+
+    attribute = check_attribute_name(attribute)
 
     n = int(np.shape(layers[0])[0])
     if np.size(y) != n:

@@ -237,7 +237,7 @@ def eval_(
     curvature: Annotated[Optional[float], typer.Option("--c", help="Curvature −c (default: 1, or the .npz's 'curvature').")] = None,
     distortion: Annotated[Optional[bool], typer.Option("--distortion/--no-distortion", help="Mean and worst-case distortion (default: with sala/all).", show_default=False)] = None,
     scale: Annotated[Optional[float], typer.Option("--scale", help="Scale s in d_emb/s for mean distortion (default: fitted).")] = None,
-    max_sources: Annotated[Optional[int], typer.Option("--max-sources", help="Estimate distortion from this many random source nodes (large graphs).", min=1)] = None,
+    distortion_sources: Annotated[Optional[int], typer.Option("--distortion-sources", help="Estimate distortion from this many random source nodes (default: all; large graphs).", min=1)] = None,
     unweighted: Annotated[bool, typer.Option("--unweighted", help="Count hops even when the edge list has weights.")] = False,
     link_prediction: Annotated[bool, typer.Option("--link-prediction", help="Rank the pairs held out by 'train --holdout' among non-edges: MAP and mean rank (Nickel & Kiela), with chance levels.")] = False,
     hyperlex: Annotated[Optional[Path], typer.Option("--hyperlex", help="HyperLex file (WORD1 WORD2 … AVG_SCORE, or 'u v score'): Spearman ρ of −(1 + α(‖v‖ − ‖u‖))·d(u, v), α = 1000.", dir_okay=False, exists=True)] = None,
@@ -252,6 +252,7 @@ def eval_(
     fmt: FormatOpt = None,
     out: OutOpt = None,
     metric_old: old_name("--metric") = None,
+    max_sources_old: old_name("--max-sources", int) = None,
 ):
     """Evaluate an embedding of a hierarchy: MAP and mean rank (Nickel–Kiela), MAP (Sala et al.), distortion;
     link prediction on held-out pairs and HyperLex on request.
@@ -267,6 +268,7 @@ def eval_(
     if metric_old is not None and metric_old.lower() not in [m.value for m in Metric]:
         raise EmbgeoError(f"--metric (now --protocol) is one of {', '.join(m.value for m in Metric)}; got {metric_old!r}")
     metric = Metric(renamed(metric, None if metric_old is None else metric_old.lower(), old="--metric", new="--protocol"))
+    distortion_sources = renamed(distortion_sources, max_sources_old, old="--max-sources", new="--distortion-sources")
     meta = embedding_metadata(emb)
     es = read_embeddings(emb, id_col=id_col, attr_cols=attr_list(attr_col))
     h = read_hierarchy(edges, orientation=orientation.value)
@@ -292,7 +294,7 @@ def eval_(
         lex = read_hyperlex(hyperlex)
     try:
         r = evaluate_embedding(es.matrix, h, protocol=metric.value, model=model_name, c=c, ids=ids, distortion=distortion, scale=scale,
-                               weighted=not unweighted, max_sources=max_sources, seed=seed_value(seed), holdout=held, hyperlex=lex,
+                               weighted=not unweighted, distortion_sources=distortion_sources, seed=seed_value(seed), holdout=held, hyperlex=lex,
                                produced_by=meta.get("produced_by"))
     except EmbgeoError as exc:
         raise exc.with_source(str(emb)) from None
@@ -307,7 +309,7 @@ def eval_(
         notes.append(f"HyperLex: {r.hyperlex_pairs} pairs with both words in the embedding ({r.hyperlex_pairs_missing} without); α = {r.hyperlex_alpha:g}")
     emit_result(
         command="hyperbolic eval", inputs=[input_entry(es), edges_entry(edges, h)] + ([input_entry(str(hyperlex))] if hyperlex else []),
-        settings={"protocol": metric.value, "model": model_name, "c": c, "distortion": distortion, "scale": scale, "max_sources": max_sources,
+        settings={"protocol": metric.value, "model": model_name, "c": c, "distortion": distortion, "scale": scale, "distortion_sources": distortion_sources,
                   "unweighted": unweighted, "link_prediction": link_prediction, "hyperlex": None if hyperlex is None else str(hyperlex),
                   "orientation": orientation.value, "id_col": id_col, "attr_col": attr_list(attr_col), "join": getattr(join, "value", join), "seed": seed_value(seed),
                   "fail_on": getattr(fail_on, "value", fail_on)},
