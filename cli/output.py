@@ -310,6 +310,7 @@ def emit_result(
             tables = result.tables() if hasattr(result, "tables") else None  # several tables (e.g. id: estimators, spectral)
     verdict = verdict or Verdict("info", "no verdict applies to this analysis")
     notes = [str(n) for n in (notes or [])]
+    settings = where_it_ran(command, settings, notes)
     resolved = resolve_format(fmt, out)
     if resolved is Format.json:
         text = json.dumps(contract_payload(command=command, inputs=inputs, settings=settings, results=results,
@@ -322,6 +323,22 @@ def emit_result(
         shown_notes = [verdict_line(verdict), *notes]  # every status, info too: the table says what JSON says
         emit(command=command, data={}, columns=columns or [], rows=rows or [], fmt=resolved, out=out, title=title, notes=shown_notes, tables=tables)
     gate(verdict, fail_on)
+
+
+def where_it_ran(command: str, settings: dict, notes: list[str]) -> dict:
+    """``settings`` with ``device`` (docs/output.md: where the work ran). A command that records it itself
+    (it can run on a GPU) is left alone; every other one runs on the CPU, and says so, in ``notes`` and on
+    stderr, when the global ``--device cuda`` asked for the GPU (it used to be ignored without a word).
+    ``datasets list/info`` compute nothing: no device."""
+    if "device" in settings or command.startswith("datasets"):
+        return settings
+    from embgeo.cli.common import message, settings as global_settings
+
+    if (global_settings().device or "cpu").lower() == "cuda":
+        text = f"--device cuda: {command} runs on the CPU; the GPU was not used"
+        message(text + ".", style="yellow")
+        notes.append(text)
+    return {**settings, "device": "cpu"}
 
 
 def notes_to_stderr(notes) -> None:

@@ -273,3 +273,19 @@ def test_interrupt_exits_130_and_leaves_no_partial_file(tmp_path):
     assert proc.returncode == 130, (proc.returncode, stderr[-500:])
     assert b"interrupted" in stderr and b"Traceback" not in stderr
     assert [p.name for p in tmp_path.iterdir()] == ["big.npy"]  # neither the output nor a temporary file
+
+
+@pytest.mark.parametrize("name", ["rank", "layers", "project", "hyperbolic delta", "info"])
+def test_a_cpu_only_command_records_the_cpu_and_says_so_under_device_cuda(name, data, run_cli):
+    """docs/output.md: settings.device is where the work ran. Commands that cannot use a GPU ran on the CPU:
+    settings.device is "cpu", and a global --device cuda (ignored without a word before) is a note."""
+    args = _args(name, data)
+    plain = json.loads(run_cli(["-q", *args, "-f", "json"]).stdout)
+    assert plain["settings"]["device"] == "cpu" and not any("--device" in n for n in plain["notes"])
+    res = run_cli(["--device", "cuda", *args, "-f", "json"])
+    assert res.code == 0, res.stderr
+    doc = json.loads(res.stdout)
+    command = doc["command"]
+    assert doc["settings"]["device"] == "cpu"
+    assert f"--device cuda: {command} runs on the CPU; the GPU was not used" in doc["notes"]
+    assert f"--device cuda: {command} runs on the CPU" in res.stderr

@@ -105,6 +105,9 @@ def project(
     }
     verdict = res.verdict()
     notes = list(res.notes)
+    from embgeo.cli.output import where_it_ran
+
+    settings = where_it_ran("project", settings, notes)
     resolved = resolve_format(fmt, out)
     if resolved is Format.csv:
         from embgeo.cli.output import notes_to_stderr

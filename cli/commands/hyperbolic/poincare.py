@@ -161,13 +161,15 @@ def train(
     h = read_hierarchy(edges, orientation=orientation.value)
     notes = _hierarchy_notes(h)  # shown once: among the notes under the table (JSON "notes"), as in eval
     sd = seed_value(seed)
+    device_notes: list[str] = []
+    device = resolve_device(notes=device_notes)  # settings.device: where it ran (a cuda fallback is a note)
     with _train_progress(epochs) as callback:
         result = train_poincare(
             h, dim=dim, epochs=epochs, negatives=negatives, lr=lr, batch_size=batch_size, share_negatives=share_negatives,
             burnin=burnin, burnin_factor=burnin_factor, optimizer=optimizer.value, model=model.value, c=curvature, dtype=dtype.value,
             seed=sd, eval_every=eval_every, target_map=target_map, patience=patience, threads=threads, sparse=sparse,
             callback=callback, checkpoint=checkpoint, checkpoint_every=checkpoint_every if checkpoint else None, resume=resume,
-            device=resolve_device(), holdout=holdout,
+            device=device, holdout=holdout,
         )
     if as_csv:
         write_coords(coords, result.ids, result.coordinates)
@@ -175,7 +177,7 @@ def train(
         save_embedding(coords, result)
     save_plot(result, plot, hierarchy=h)
     message(f"wrote {coords} ({result.coordinates.shape[0]} × {result.coordinates.shape[1]}, {model.value}, c={curvature:g})")
-    notes = notes + [f"MAP and mean rank: Nickel–Kiela definition (closure ancestors, the node itself excluded); stopped: {result.stopped}"]
+    notes = notes + device_notes + [f"MAP and mean rank: Nickel–Kiela definition (closure ancestors, the node itself excluded); stopped: {result.stopped}"]
     if as_csv:
         notes.append(f"{coords} holds the ids and the ball coordinates only (no curvature, model or history: .npz keeps them)"
                      + (f"; evaluate it with --c {curvature:g}" if curvature != 1.0 else ""))
@@ -184,7 +186,7 @@ def train(
                      f"Score them with: embgeo hyperbolic eval {coords} {edges} --link-prediction")
     emit_result(
         command="hyperbolic train", inputs=[edges_entry(edges, h)],
-        settings={"coords": str(coords), "dim": dim, "epochs": epochs, "negatives": negatives, "lr": lr, "model": model.value,
+        settings={"device": device, "coords": str(coords), "dim": dim, "epochs": epochs, "negatives": negatives, "lr": lr, "model": model.value,
                   "optimizer": optimizer.value, "batch_size": batch_size, "share_negatives": share_negatives, "burnin": burnin,
                   "burnin_factor": burnin_factor, "c": curvature, "dtype": dtype.value, "eval_every": eval_every, "target_map": target_map,
                   "patience": patience, "holdout": holdout, "sparse": result.config.sparse, "threads": threads,
