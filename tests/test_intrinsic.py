@@ -341,8 +341,8 @@ def test_peer_defaults_equal_the_direct_formulas():
     assert ids[:4] == ["twonn", "twonn_linear", "mle", "mle_k20"]
     # the averaged MLE's row says the neighbour range it read (k_min … k), the peer's row its one k
     rows = {m.metric: m.extra for m in rep.metrics()}
-    assert (rows["mle"]["method"], rows["mle"]["k_min"], rows["mle"]["k"]) == ("levina_bickel_k10_20", 10, 20)
-    assert (rows["mle_k20"]["method"], rows["mle_k20"]["k_min"], rows["mle_k20"]["k"]) == ("levina_bickel", 20, 20)
+    assert (rows["mle"]["variant"], rows["mle"]["k_min"], rows["mle"]["k"]) == ("levina_bickel_k10_20", 10, 20)
+    assert (rows["mle_k20"]["variant"], rows["mle_k20"]["k_min"], rows["mle_k20"]["k"]) == ("levina_bickel", 20, 20)
     assert abs(rep.twonn.dimension - rep.twonn_linear.dimension) > 1e-6  # a different variant, not a copy
 
 

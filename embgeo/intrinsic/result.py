@@ -402,41 +402,41 @@ class IntrinsicReport(Result):
 
         tw = self.twonn
         if tw is not None:
-            add("twonn", tw.dimension, *interval_of(tw), "dims", method=tw.variant, k=2, discard=tw.discard_fraction, read=rec is not None and rec.metric == "twonn")
+            add("twonn", tw.dimension, *interval_of(tw), "dims", variant=tw.variant, k=2, discard=tw.discard_fraction, read=rec is not None and rec.metric == "twonn")
         if self.twonn_linear is not None:
             p = self.twonn_linear
-            add("twonn_linear", p.dimension, *interval_of(p), "dims", method="linear", k=2, discard=p.discard_fraction, read=False)
+            add("twonn_linear", p.dimension, *interval_of(p), "dims", variant="linear", k=2, discard=p.discard_fraction, read=False)
         for name in ("mle", "mle_k20"):
             m = getattr(self, name)
             if m is not None:
-                add(name, m.dimension, *interval_of(m), "dims", method=f"levina_bickel_k{m.k1}_{m.k2}" if m.k1 != m.k2 else "levina_bickel",
+                add(name, m.dimension, *interval_of(m), "dims", variant=f"levina_bickel_k{m.k1}_{m.k2}" if m.k1 != m.k2 else "levina_bickel",
                     k_min=m.k1, k=m.k2, read=rec is not None and rec.metric == name)  # averaged over k_min…k neighbours
         for name in self._other_estimators():
             r = getattr(self, name)
-            add(name, float(r.dimension), *interval_of(r), "dims", method=name, read=rec is not None and rec.metric == name)
+            add(name, float(r.dimension), *interval_of(r), "dims", variant=name, read=rec is not None and rec.metric == name)
         g = self.gride
         if g is not None:
             p = self.plateau()
             for a, b, d, e, s in zip(g.n1, g.n2, g.dimension, g.stderr, g.scale):
-                add("gride", float(d), float(d - z_of(self.confidence) * e), float(d + z_of(self.confidence) * e), "dims", "", method="gride", k=int(b), scale=float(s), read=False)
+                add("gride", float(d), float(d - z_of(self.confidence) * e), float(d + z_of(self.confidence) * e), "dims", "", variant="gride", k=int(b), scale=float(s), read=False)
             add("gride.plateau", None if p is None else p.value, None if p is None else p.ci_low, None if p is None else p.ci_high, "dims",
-                method="gride",
+                variant="gride",
                 k=None if p is None else p.n2_last, read=rec is not None and rec.metric == "gride.plateau")
         if self.pca is not None:
             c = self.pca
-            add("pca", c.participation_ratio, unit="dims", method="participation_ratio", read=rec is not None and rec.metric == "pca")
+            add("pca", c.participation_ratio, unit="dims", variant="participation_ratio", read=rec is not None and rec.metric == "pca")
             for lvl in (90, 95, 99):
-                add(f"pca.components_{lvl}", getattr(c, f"components_{lvl}"), unit="components", method=f"variance_{lvl}")
+                add(f"pca.components_{lvl}", getattr(c, f"components_{lvl}"), unit="components", variant=f"variance_{lvl}")
         if self.rankme is not None:
-            add("rankme", self.rankme.effective_rank, unit="dims", method="effective_rank")
+            add("rankme", self.rankme.effective_rank, unit="dims", variant="effective_rank")
         if self.entropy is not None:
-            add("entropy", self.entropy.normalized, method=f"renyi_alpha{self.entropy.alpha:g}")
-            add("entropy.nats", self.entropy.entropy, unit="nats", method=f"renyi_alpha{self.entropy.alpha:g}")
+            add("entropy", self.entropy.normalized, variant=f"renyi_alpha{self.entropy.alpha:g}")
+            add("entropy.nats", self.entropy.entropy, unit="nats", variant=f"renyi_alpha{self.entropy.alpha:g}")
         sc = self.sample_check
         if sc is not None:
             st = "ok" if sc.agree else "warn"
-            add("sample_check.twonn", sc.dimension, sc.ci_low, sc.ci_high, "dims", st, method="mle", n_rows=sc.n_rows)
-            add("sample_check.twonn", sc.dimension_half, sc.ci_low_half, sc.ci_high_half, "dims", st, method="mle", n_rows=sc.n_rows_half)
+            add("sample_check.twonn", sc.dimension, sc.ci_low, sc.ci_high, "dims", st, variant="mle", n_rows=sc.n_rows)
+            add("sample_check.twonn", sc.dimension_half, sc.ci_low_half, sc.ci_high_half, "dims", st, variant="mle", n_rows=sc.n_rows_half)
         add("n_used", self.n_used, unit="rows")
         add("n_duplicates_dropped", self.n_duplicates_dropped, unit="rows")
         return rows

@@ -43,7 +43,7 @@ def lead(key_label: str, key_value: str, judgement: dict, shown=(), digits: int 
     num = decided_text(row, digits)
     if not by or by in shown or not num:
         return key_label, key_value
-    where = ", ".join(f"{k} {row[k]}" for k in ("layer", "method") if row.get(k) not in (None, ""))
+    where = ", ".join(f"{k} {row[k]}" for k in ("layer", "method", "variant") if row.get(k) not in (None, ""))
     return f"{by}{f' ({where})' if where else ''}, which decided · {key_label}", f"{num} · {key_value}"
 
 
