@@ -142,6 +142,11 @@ def cosine(
                        detail=f"{', '.join(on_all[:-1])} and {on_all[-1]} use every row")
     if note is not None:
         notes.append(note)
+    if report.neighbour_ties:
+        from embgeo.knn.engine import tie_note
+
+        notes.append(tie_note(report.neighbour_ties, report.neighbour_rows, report.k,
+                              "hubness, the dot/cosine Jaccard and the rescaling and post-processing overlaps"))
     if report.retrieval is not None:
         rt = report.retrieval
         notes.append(f"retrieval: {rt.n_queries} queries from {rt.source}; hubness reductions re-rank the {rt.candidates} nearest rows by cosine; "

@@ -21,6 +21,7 @@ import numpy as np
 from embgeo.errors import EmbgeoError, either, param, setting
 from embgeo.arguments import check_count, check_level, check_number, method_list
 from embgeo.validation import as_rng, sample_note, seeded_rows
+from embgeo.knn.engine import tie_note
 from embgeo.compare.replicates import gram_replicates, procrustes_replicates, quantiles, scaled_ci
 from embgeo.compare.results import (  # noqa: F401  (re-exported)
     BAD_CKA, BAD_MUTUAL_KNN, DEFAULT_MEASURES, IDENTITY, MEASURES, METRICS, OK_CKA, OK_MUTUAL_KNN, QUANTIZE, CompareMatrix,
@@ -308,6 +309,9 @@ def _pair(sx: _Space, sy: _Space, st: _Settings, *, pair_seed, n_total: int, joi
         for name, nb in ((sx.name, nbx), (sy.name, nby)):
             if nb.n_duplicate_rows:
                 notes.append(f"{name}: {nb.n_duplicate_rows} rows repeat another row exactly; their neighbours tie and are ordered by row number")
+            tied = tie_note(nb.n_tied_kth, nb.n_query, nb.k, "mutual kNN and the information imbalance", name)
+            if tied:
+                notes.append(tied)
             if nb.recall is not None:
                 notes.append(f"{name}: approximate neighbours, measured recall {nb.recall:.3f} on {nb.recall_sample} queries")
     if "mutual_knn" in methods:

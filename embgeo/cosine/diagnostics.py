@@ -78,6 +78,8 @@ class CosineReport(Result):
     rescaling: RescalingResult
     postprocessing: PostprocessResult
     retrieval: object = None  # RetrievalResult with --class / --qrels
+    #: rows whose k-th cosine neighbour ties with the next row (exact search): their neighbour set is picked by row order
+    neighbour_ties: int | None = None
 
     def verdicts(self) -> dict[str, Verdict]:
         out = {name: getattr(self, name).verdict() for name in DIAGNOSTICS}
@@ -154,7 +156,8 @@ class CosineReport(Result):
         """``n_rows``, ``n_dims``, settings, every metric id as a key (a number, or ``{method: number}``
         where rows vary by method; intervals as ``<id>_ci_low``/``<id>_ci_high`` … in ``diagnostics``),
         ``diagnostics`` (each part in full, with its verdict, for plots) and ``retrieval``."""
-        out = {"n_rows": self.n_rows, "n_dims": self.n_dims, "k": self.k, "neighbour_rows": self.neighbour_rows, "seed": self.seed}
+        out = {"n_rows": self.n_rows, "n_dims": self.n_dims, "k": self.k, "neighbour_rows": self.neighbour_rows,
+               "neighbour_ties": self.neighbour_ties, "seed": self.seed}
         for m in self.metrics():
             if m.metric in ("precision_at_k", "recall_at_k", "ndcg_at_k", "precision_gain"):
                 continue  # under retrieval
@@ -385,7 +388,7 @@ def cosine_diagnostics(
                         floor=floor, n_bootstrap=n_bootstrap, confidence=confidence, seed=int(seeds[4]),
                         **({} if margin is None else {"margin": margin}))
     recorded = int(seed) if isinstance(seed, (int, np.integer)) and not isinstance(seed, (bool, np.bool_)) else None
-    return CosineReport(n, d, int(k), int(Xn.shape[0]), recorded, **parts, retrieval=ret)
+    return CosineReport(n, d, int(k), int(Xn.shape[0]), recorded, **parts, retrieval=ret, neighbour_ties=raw_nb.n_tied_kth)
 
 
 __all__ = [

@@ -62,6 +62,19 @@ COSINE_FLOAT64_BELOW = 1e-3
 CANDIDATE_MARGIN = 2
 
 
+def tie_note(n_tied: int | None, n_rows: int, k: int, what: str, name: str | None = None) -> str | None:
+    """The note for ``n_tied`` > 0 (:attr:`Neighbors.n_tied_kth`): how many of ``n_rows`` rows have a tie at the
+    ``k``-th neighbour, and that ``what`` (the numbers read from the neighbour sets) can move with the row order
+    there. None without ties."""
+    if not n_tied:
+        return None
+    who = f"{name}: " if name else ""
+    nth = f"{k}{'th' if 10 <= k % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(k % 10, 'th')}"
+    return (f"{who}{n_tied} of {n_rows} rows have a tie at their {nth} neighbour (the next row is at the same "
+            f"distance): their neighbour set is one of several, picked by row number, so {what} can change with the row order "
+            "(quantised or integer values; exact duplicates)")
+
+
 def candidate_count(k: int, n_rows: int, exclude: bool) -> int:
     """Candidates the float32 selection keeps for a k-NN search: ``k + CANDIDATE_MARGIN``, at most all rows."""
     return min(int(k) + CANDIDATE_MARGIN, int(n_rows) - (1 if exclude else 0))
@@ -77,6 +90,9 @@ class Neighbors(Result):
     counts queries whose first neighbour is at distance exactly 0 (an exact
     duplicate when ``metric='euclidean'``). ``recall`` is the measured recall of
     approximate search on ``recall_sample`` queries (``None`` for exact search).
+    ``n_tied_kth`` (exact search): queries whose k-th neighbour is at exactly the distance of the
+    next candidate, so that their set of k neighbours is one of several, picked by index (quantised
+    or integer data; exact duplicates too). None where it was not counted (approximate search, k = all rows).
     """
 
     indices: np.ndarray = field(repr=False)
@@ -94,6 +110,7 @@ class Neighbors(Result):
     recall_sample: int = 0
     n_duplicate_rows: int | None = None
     duplicate_groups: int | None = None
+    n_tied_kth: int | None = None
     #: exact numpy search only: ``search_s`` (wall time of the candidate search), ``gemm_s`` (time
     #: inside the GEMMs), ``gemm_gflop`` (their flops, ×1e9) and ``tiles``; ``None`` otherwise
     kernel: dict | None = field(default=None, repr=False, compare=False)
@@ -132,6 +149,7 @@ class Neighbors(Result):
             "n_zero_distances": int(self.n_zero_distances),
             "n_duplicate_rows": self.n_duplicate_rows,
             "duplicate_groups": self.duplicate_groups,
+            "n_tied_kth": self.n_tied_kth,
             "recall": self.recall,
             "recall_sample": int(self.recall_sample),
             "first_distance_median": float(np.median(d1)) if d1.size else None,
@@ -348,6 +366,8 @@ def knn(
         idx = _exact_indices(X, Q, kc, metric=metric, exclude=exclude, backend=backend, device=device, block_rows=block_rows, dtype=np.dtype(np.float64), stream_rows=stream_rows)
         dist = exact_distances(X, Q, idx, metric=metric)
     idx, dist = sort_rows(idx, dist)
+    # a tie straddling the k-th place (the next candidate at the same float64 distance): the set is picked by index
+    tied = int(np.count_nonzero(dist[:, k - 1] == dist[:, k])) if (exact and dist.shape[1] > k) else None
     idx, dist = np.ascontiguousarray(idx[:, :k]), np.ascontiguousarray(dist[:, :k])
     if e and metric != "cosine":  # (cosine distances do not depend on the scale)
         with np.errstate(over="ignore", under="ignore"):  # a dot product beyond float64 is ±inf (or 0): it is, in X's units
@@ -368,6 +388,7 @@ def knn(
         recall_sample=n_rec,
         n_duplicate_rows=None if dup is None else dup.n_duplicate_rows,
         duplicate_groups=None if dup is None else dup.duplicate_groups,
+        n_tied_kth=tied,
         kernel=kernel,
     )
 
