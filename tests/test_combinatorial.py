@@ -165,3 +165,15 @@ def test_cli_bad_input(run_cli, tmp_path):
     bad.write_text("0 1\n2 3\n")
     res = run_cli(["hyperbolic", "combinatorial", bad])
     assert res.code == 2 and "connected components" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_the_root_is_named_by_its_id(run_cli, tmp_path):
+    """The root's index depends on the order of the file's lines; results.root_id names the node itself."""
+    import json
+
+    lines = ["hub a", "hub b", "hub c", "hub d", "a a1", "a a2", "b b1"]
+    for name, order in (("one", lines), ("two", lines[::-1])):
+        (tmp_path / f"{name}.edges").write_text("\n".join(order) + "\n")
+    one = json.loads(run_cli(["-q", "hyperbolic", "combinatorial", tmp_path / "one.edges", "-f", "json"]).stdout)["results"]
+    two = json.loads(run_cli(["-q", "hyperbolic", "combinatorial", tmp_path / "two.edges", "-f", "json"]).stdout)["results"]
+    assert one["root_id"] == two["root_id"] == "hub" and one["root"] != two["root"]

@@ -199,6 +199,8 @@ class CombinatorialResult(Result):
             distortion_sources=self.distortion_sources, seconds_embed=self.seconds_embed,
             seconds_eval=self.seconds_eval, notes=list(self.notes), n_rows=self.embedding.n_nodes, n_dims=self.embedding.dim,
         )
+        if self.ids is not None and 0 <= self.embedding.root < len(self.ids):  # the root by name: its index depends on the file's line order
+            d["root_id"] = str(self.ids[self.embedding.root])
         if self.map_sala_stderr is not None:
             lo, hi = self._map_interval()
             d.update(map_sala_ci_low=lo, map_sala_ci_high=hi)

@@ -11,7 +11,7 @@ DETAILS = {
     "train": ("n_nodes", "dim", "model", "c", "stopped", "seconds", "max_norm"),
     "eval": ("model", "n_nodes", "n_dims", "scale_fitted", "distortion_sources", "link_queries", "hyperlex_alpha"),
     "combinatorial": ("map_sala_stderr", "sala_queries", "distortion_sources", "n_nodes", "dim", "eps", "root", "max_degree", "height",
-                      "engine", "precision_bits", "float64_enough", "is_tree", "seconds_embed", "seconds_eval"),
+                      "root_id", "engine", "precision_bits", "float64_enough", "is_tree", "seconds_embed", "seconds_eval"),
     "hmds": ("n_rows", "dim", "centred", "solver", "perron_eigenvalue", "eigenvalues", "refine_steps", "seconds"),
     "delta": ("n_rows", "exact", "n_subsets", "subset_size", "n_quadruples", "seconds"),
     "reembed": ("n_rows", "n_rows_in", "k", "dim", "n_dims", "scale_auto", "dims_recovered", "hyperbolic_better", "seconds"),
