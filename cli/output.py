@@ -193,8 +193,22 @@ def check_out(fmt: Format | None, out: Path | None, *, fmt_known: bool = True) -
                           hint="use .json, .csv, .md or .txt, or give --format to write any file")
 
 
-def input_entry(es_or_path, *, key: str | None = None, rows: int | None = None, dims: int | None = None) -> dict:
-    """One item of ``inputs``: ``{path, key, rows, dims}`` from an EmbeddingSet (or given explicitly)."""
+def stack_inputs(files, stack, rows: int) -> list[dict]:
+    """``inputs`` of a layer stack (:func:`embgeo.io.load_layers`): one entry for one file (the first layer's
+    width), else one per per-layer file with its own width; ``rows`` as measured; every layer's dtype."""
+    from embgeo.io.readers import split_spec
+
+    specs = [split_spec(f) for f in files]
+    layers = list(stack.layers)
+    if len(files) == 1:
+        return [input_entry(p, key=key, rows=rows, dims=int(layers[0].shape[1]), dtype=layers[0].dtype) for p, key in specs]
+    return [input_entry(p, key=key, rows=rows, dims=int(L.shape[1]), dtype=L.dtype) for (p, key), L in zip(specs, layers)]
+
+
+def input_entry(es_or_path, *, key: str | None = None, rows: int | None = None, dims: int | None = None, dtype=None) -> dict:
+    """One item of ``inputs``: ``{path, key, rows, dims, dtype}`` from an EmbeddingSet (or given explicitly; ``dtype``:
+    the precision the values were read at, e.g. float32 — results on float32 data differ from float64 ones in the
+    last digits; None for an edge list or coordinates read as text)."""
     if hasattr(es_or_path, "provenance"):
         es = es_or_path
         prov = es.provenance
@@ -203,8 +217,11 @@ def input_entry(es_or_path, *, key: str | None = None, rows: int | None = None, 
         if k is not None and path.endswith(f":{k}"):
             path = path[: -len(str(k)) - 1]
         rows = int(prov.get("rows_read", es.n_samples))  # the file's rows, also after --sample or --drop-*
-        return {"path": path, "key": None if k is None else str(k), "rows": rows, "dims": int(es.n_features)}
-    return {"path": str(es_or_path), "key": key, "rows": None if rows is None else int(rows), "dims": None if dims is None else int(dims)}
+        dtype = getattr(getattr(es, "matrix", None), "dtype", None)
+        return {"path": path, "key": None if k is None else str(k), "rows": rows, "dims": int(es.n_features),
+                "dtype": None if dtype is None else str(dtype)}
+    return {"path": str(es_or_path), "key": key, "rows": None if rows is None else int(rows), "dims": None if dims is None else int(dims),
+            "dtype": None if dtype is None else str(dtype)}
 
 
 def safe_cell(v: Any) -> str:

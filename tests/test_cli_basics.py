@@ -65,7 +65,7 @@ def test_formats_and_stdout_only_data(tmp_path, run_cli):
     res = run_cli(["info", tmp_path / "x.npy", "--format", "json"])
     doc = json.loads(res.stdout)
     assert doc["schema"] == "embgeo.info/1" and doc["results"]["files"][0]["n_rows"] == 4
-    assert doc["inputs"] == [{"path": str(tmp_path / "x.npy"), "key": None, "rows": 4, "dims": 3}]
+    assert doc["inputs"] == [{"path": str(tmp_path / "x.npy"), "key": None, "rows": 4, "dims": 3, "dtype": "float32"}]
     assert doc["verdict"]["status"] == "ok"
     np.testing.assert_allclose(doc["results"]["files"][0]["norm_max"], np.linalg.norm(x[-1].astype(np.float64)), rtol=1e-12)  # norms accumulate in float64
     assert res.stderr == ""

@@ -143,7 +143,7 @@ def test_command_follows_the_contract(name, data, run_cli):
     name_dots = doc["command"].replace(" ", ".")
     assert doc["schema"] == f"embgeo.{name_dots}/{SCHEMA_VERSIONS.get(name_dots, 1)}"
     assert doc["command"] == name.replace(" --layers", "")
-    assert doc["inputs"] and all(set(i) == {"path", "key", "rows", "dims"} for i in doc["inputs"]), doc["inputs"]
+    assert doc["inputs"] and all(set(i) == {"path", "key", "rows", "dims", "dtype"} for i in doc["inputs"]), doc["inputs"]
     assert isinstance(doc["settings"], dict) and doc["settings"]
     if name not in ("info",):
         assert "seed" in doc["settings"], (name, sorted(doc["settings"]))

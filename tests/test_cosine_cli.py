@@ -33,7 +33,7 @@ def test_json_follows_the_output_contract(run_cli, shifted):
     assert res.code == 0, res.stderr
     doc = json.loads(res.stdout)
     assert list(doc) == CONTRACT_KEYS and doc["schema"] == "embgeo.cosine/1" and doc["command"] == "cosine"
-    assert doc["inputs"] == [{"path": str(path), "key": None, "rows": 300, "dims": 40}]
+    assert doc["inputs"] == [{"path": str(path), "key": None, "rows": 300, "dims": 40, "dtype": "float32"}]
     assert doc["settings"]["k"] == 5 and doc["settings"]["seed"] == 0 and doc["settings"]["process"] == "best"
     r = doc["results"]
     assert (r["n_rows"], r["n_dims"]) == (300, 40)

@@ -94,7 +94,7 @@ def test_cli_json(run_cli, files):
     d = json.loads(r.stdout)
     assert list(d) == ["schema", "embgeo_version", "command", "inputs", "settings", "results", "verdict", "notes"]
     assert d["schema"] == "embgeo.id/2" and d["command"] == "id"
-    assert d["inputs"] == [{"path": str(files / "x.npy"), "key": None, "rows": 1200, "dims": 40}]
+    assert d["inputs"] == [{"path": str(files / "x.npy"), "key": None, "rows": 1200, "dims": 40, "dtype": "float32"}]
     assert d["settings"]["method"] == ["twonn", "mle", "pca"] and d["settings"]["k"] == 20 and d["settings"]["seed"] == 0
     res = d["results"]
     assert set(("twonn", "mle", "pca", "twonn_linear", "mle_k20")) <= set(res) and "gride" not in res
@@ -189,7 +189,7 @@ def test_cli_layers(run_cli, files):
     assert r.code == 0, r.stderr
     d = json.loads(r.stdout)
     assert len(d["results"]["layers"]) == 3 and d["results"]["layers"][0]["overlap_next"] == 1.0
-    assert d["inputs"] == [{"path": str(files / "stack.npy"), "key": None, "rows": 500, "dims": 16}]
+    assert d["inputs"] == [{"path": str(files / "stack.npy"), "key": None, "rows": 500, "dims": 16, "dtype": "float32"}]
     r = run_cli(["id", files / "l0.npy", files / "l1.npy", "--layers", "-m", "twonn", "-f", "csv", "--bootstrap", "0"])
     assert r.code == 0, r.stderr
     lines = r.stdout.strip().splitlines()

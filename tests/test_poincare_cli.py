@@ -203,7 +203,7 @@ def test_every_hyperbolic_command_speaks_the_contract(run_cli, trained, tmp_path
     assert list(doc) == CONTRACT_KEYS and doc["command"] == f"hyperbolic {name}"
     assert set(doc["verdict"]) == {"status", "reason", "fix", "decided_by"} and "seed" in doc["settings"]
     res = doc["results"]
-    assert "n_rows" in res and all({"path", "key", "rows", "dims"} == set(i) for i in doc["inputs"])
+    assert "n_rows" in res and all({"path", "key", "rows", "dims", "dtype"} == set(i) for i in doc["inputs"])
     c = run_cli(["-q", *argv, "-f", "csv"])
     rows = c.stdout.splitlines()
     assert rows[0].split(",")[:6] == TIDY_COLUMNS

@@ -45,7 +45,7 @@ def test_json_follows_the_contract_with_a_key_per_method(run_cli, planted_files)
     assert res.code == 0, res.stderr
     doc = json.loads(res.stdout)
     assert list(doc) == CONTRACT_KEYS and doc["schema"] == "embgeo.rank/2"
-    assert doc["inputs"] == [{"path": str(tmp / "X.npy"), "key": None, "rows": 400, "dims": 32}]
+    assert doc["inputs"] == [{"path": str(tmp / "X.npy"), "key": None, "rows": 400, "dims": 32, "dtype": "float32"}]
     assert doc["settings"]["k"] == 10 and doc["settings"]["seed"] == 0 and doc["settings"]["method"] == ["regression", "pairwise", "extremes", "extremes_q", "fewshot"]
     r = doc["results"]
     assert (r["n_rows"], r["n_rows_in"], r["n_dims"], r["n_missing"], r["attr"]) == (392, 400, 32, 8, "quality") and "n_used" not in r

@@ -83,7 +83,7 @@ def test_cli_per_layer_json_equals_rank_on_that_layer(run_cli, stack_files):
     res = run_cli(["rank", t / "stack.npy", "--layers", "--labels", t / "lab.csv", "--attr", "a", "-f", "json", *FAST])
     assert res.code == 0, res.stderr
     doc = json.loads(res.stdout)
-    assert doc["schema"] == "embgeo.rank/2" and doc["inputs"] == [{"path": str(t / "stack.npy"), "key": None, "rows": 90, "dims": 8}]
+    assert doc["schema"] == "embgeo.rank/2" and doc["inputs"] == [{"path": str(t / "stack.npy"), "key": None, "rows": 90, "dims": 8, "dtype": "float64"}]
     r = doc["results"]
     assert (r["n_rows"], r["n_dims"], r["n_layers"], r["best_layer"]) == (90, 8, 4, "layer2")
     assert doc["settings"]["layers"] is True and doc["settings"]["method"] == ["regression"]

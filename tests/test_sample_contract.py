@@ -121,7 +121,7 @@ def test_uniformity_sample_note_and_rows(run_cli, files):
     want = _json(run_cli, ["uniformity", files / "pa_s.npy", "--seed", SEED])
     assert got["results"] == want["results"]
     assert got["results"]["n_rows"] == SAMPLE
-    assert got["inputs"] == [{"path": str(files / "pa.npy"), "key": None, "rows": N, "dims": 384}]
+    assert got["inputs"] == [{"path": str(files / "pa.npy"), "key": None, "rows": N, "dims": 384, "dtype": "float32"}]
     assert "estimate on the sample" in _sample_note(got)
     assert got["settings"]["device"] == "cpu"
 

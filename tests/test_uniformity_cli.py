@@ -45,7 +45,7 @@ def test_uniformity_json(run_cli, files):
     ref = uniformity(S, mode="exact")
     assert r["uniformity"] == ref.value and r["n_rows"] == 400 and r["n_dims"] == 32
     assert r["mode"] == "exact" and r["ci_low"] is None and "alignment" not in r
-    assert doc["inputs"] == [{"path": str(paths["s"]), "key": None, "rows": 400, "dims": 32}]
+    assert doc["inputs"] == [{"path": str(paths["s"]), "key": None, "rows": 400, "dims": 32, "dtype": "float64"}]
     assert doc["settings"]["t"] == 2.0 and doc["settings"]["seed"] == 0
     # a uniform sphere sample: the ratio to the closed form is ~1, so ok, decided by that ratio
     assert r["uniformity_ratio"] == ref.value / ref.sphere_value and 0.95 < r["uniformity_ratio"] < 1.05

@@ -104,7 +104,7 @@ def compare(
                           hint="drop --plot-metric (or compare three or more spaces)")
     if layers:
         from embgeo.io import load_layers
-        from embgeo.io.readers import refuse_stack_id_col, split_spec
+        from embgeo.io.readers import refuse_stack_id_col
 
         stack = load_layers(files, fmt=input_format, id_col=id_col, join=join_value, layout=layout_value(stack_layout), attr_cols=attr_list(attr_col))
         refuse_stack_id_col(stack, id_col, ", ".join(files), attr_cols=attr_list(attr_col))
@@ -115,11 +115,10 @@ def compare(
             names = [f"layer{i}" for i in range(len(names))]
         spaces = list(stack.layers)
         kind = "layers"
-        specs = [split_spec(f) for f in files]
-        widths = [L.shape[1] for L in stack.layers]
         n = int(stack.layers[0].shape[0])
-        inputs = ([input_entry(p, key=key, rows=n, dims=widths[0]) for p, key in specs] if len(files) == 1 else
-                  [input_entry(p, key=key, rows=n, dims=w) for (p, key), w in zip(specs, widths)])
+        from embgeo.cli.output import stack_inputs
+
+        inputs = stack_inputs(files, stack, n)
         stack_join = stack.join or "row order"  # per-layer files: joined by id (or row order) onto the first file's rows
         if stack.ids is not None and stack_join == "id":  # already in one order: the pairs say "id", as for X Y
             from embgeo.io.model import EmbeddingSet

@@ -63,8 +63,8 @@ def extract(
     for p in written:
         message(f"wrote {p}")
     results = {**ex.to_dict(), "files": written}
-    emit_result(command="extract", inputs=[{"path": model_dir, "key": None, "rows": None, "dims": None},
-                                            {"path": str(texts), "key": None, "rows": ex.n_rows, "dims": None}],
+    emit_result(command="extract", inputs=[{"path": model_dir, "key": None, "rows": None, "dims": None, "dtype": None},
+                                            {"path": str(texts), "key": None, "rows": ex.n_rows, "dims": None, "dtype": None}],
                 settings={"model_path": ex.settings["model_path"], "text_col": text_col, "id_col": id_col, "pooling": poolings, "tokens": tokens, "store": store.value,
                           "batch_size": batch_size, "max_length": max_length, "device": dev, "dtype": dtype.value,
                           "shuffle_blocks": shuffle_blocks, "seed": seed, "out_dir": str(out_dir),

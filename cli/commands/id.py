@@ -96,7 +96,7 @@ def intrinsic_id(
         if drop_nonfinite or dedupe:
             raise EmbgeoError("--drop-nonfinite/--dedupe would break the row alignment between layers", hint="clean the layers first; duplicates are dropped per layer for the ratio estimators anyway")
         from embgeo.io import load_layers
-        from embgeo.io.readers import refuse_stack_id_col, split_spec
+        from embgeo.io.readers import refuse_stack_id_col
         from embgeo.intrinsic.layers import layer_dimensions
 
         stack = load_layers(files, fmt=input_format, id_col=id_col, join=getattr(join, "value", join), layout=layout_value(stack_layout), attr_cols=attr_list(attr_col))
@@ -108,10 +108,9 @@ def intrinsic_id(
                 report = layer_dimensions(stack, overlap_k=overlap_k, progress=advance, **common)
             except EmbgeoError as exc:
                 raise exc.with_source(", ".join(files)) from None
-        widths = [L.shape[1] for L in stack.layers]
-        specs = [split_spec(f) for f in files]
-        inputs = ([input_entry(p, key=key, rows=report.n_rows, dims=widths[0]) for p, key in specs] if len(files) == 1 else
-                  [input_entry(p, key=key, rows=report.n_rows, dims=w) for (p, key), w in zip(specs, widths)])
+        from embgeo.cli.output import stack_inputs
+
+        inputs = stack_inputs(files, stack, report.n_rows)
         notes = [report.reports[0].notes[0], f"overlap: share of common {overlap_k}-NN between a layer and the next "
                  f"(1 = same neighbourhoods; {report.overlap_chance:.3g} = unrelated, k/(n-1))"]
         from embgeo.intrinsic.methods import NEIGHBOR_METHODS

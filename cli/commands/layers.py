@@ -9,7 +9,7 @@ import typer
 from embgeo.cli.common import (
     join_option, old_name, only_with, renamed,
     FailOnOpt, FormatOpt, AttrColOpt, IdColOpt, attr_list, InputFormatOpt, LabelsIdOpt, LabelsOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, StackLayoutOpt, emit_result, layout_value,
-    message, progress, seed_value,
+    input_entry, message, progress, seed_value,
 )
 
 
@@ -157,13 +157,13 @@ def layers(
         refuse_stack_id_col(stack, id_col, x, attr_cols=attr_list(attr_col))
         check_layer_stack(stack.layers, stack.names, source=x)  # a NaN row or a constant layer: one line naming the layer
         n = stack.layers[0].shape[0]
-        inputs.append({"path": x, "key": None, "rows": int(n), "dims": int(stack.layers[0].shape[1])})
+        inputs.append(input_entry(x, rows=int(n), dims=int(stack.layers[0].shape[1]), dtype=stack.layers[0].dtype))
         for v in views or []:
             vs = load_layers([v], fmt=input_format, id_col=id_col, check_finite=False, layout=layout_value(stack_layout), attr_cols=attr_list(attr_col))
             refuse_stack_id_col(vs, id_col, v, attr_cols=attr_list(attr_col))
             check_layer_stack(vs.layers, vs.names, source=v)
             view_stacks.append(vs)
-            inputs.append({"path": v, "key": None, "rows": int(vs.layers[0].shape[0]), "dims": int(vs.layers[0].shape[1])})
+            inputs.append(input_entry(v, rows=int(vs.layers[0].shape[0]), dims=int(vs.layers[0].shape[1]), dtype=vs.layers[0].dtype))
         ids = stack.ids  # the row ids read beside the stack (.npz, .h5, .pt, safetensors), or None
         dims, x_format = stack.provenance.get("layer_dimensions"), stack.provenance.get("format")
         view_stacks = [_view_onto(vs, v, ids, n, x, join) for vs, v in zip(view_stacks, views or [])]
@@ -211,7 +211,7 @@ def layers(
 
         clouds = load_tokens(tokens)
         n_texts = clouds.n_texts
-        inputs.append({"path": str(tokens), "key": None, "rows": n_texts, "dims": clouds.n_dims})
+        inputs.append(input_entry(str(tokens), rows=n_texts, dims=clouds.n_dims))
         if sample is not None:
             if stack is not None:  # X and the token clouds hold the same texts: the same sample of both
                 if rows is not None and n_texts == n:
@@ -290,7 +290,7 @@ def token_id(tokens, *, labels=None, labels_id_col=None, loss=None, sample=None,
 
         save_figure(plot_layer_suite(res), plot)
         message(f"plot: {plot}")
-    emit_result(command="id", inputs=[{"path": str(tokens), "key": None, "rows": n_texts, "dims": clouds.n_dims}],
+    emit_result(command="id", inputs=[input_entry(str(tokens), rows=n_texts, dims=clouds.n_dims)],
                 settings={"tokens": str(tokens), "gride_max": 256, "overlap_max_k": 31, "loss": loss, "sample": sample, "seed": seed,
                           "fail_on": getattr(fail_on, "value", fail_on)},
                 result=res, verdict=_token_verdict(res), notes=sample_notes + list(res.notes), fmt=fmt, out=out,

@@ -345,7 +345,7 @@ def _rank_layers(files, *, attr, labels, method, transform, group, folds, normal
     from embgeo.errors import EmbgeoError
     from embgeo.io import join_labels, load_layers
     from embgeo.io.model import EmbeddingSet
-    from embgeo.io.readers import refuse_stack_id_col, split_spec
+    from embgeo.io.readers import refuse_stack_id_col
     from embgeo.rank.layers import rank_layers
 
     bad = next((o for o, v in refused.items() if v), None)
@@ -389,10 +389,9 @@ def _rank_layers(files, *, attr, labels, method, transform, group, folds, normal
                              normalize=normalize, center=centre, transform=transform, quantile=quantile, shots=_parse_shots(shots),
                              repeats=repeats, n_pcs=pcs, n_random=random_directions, n_shuffles=shuffles, knn_neighbors=k, mlp=mlp,
                              n_bootstrap=bootstrap, confidence=confidence, seed=s, progress=advance)
-    specs = [split_spec(f) for f in files]
-    widths = [int(L.shape[1]) for L in stack.layers]
-    inputs = ([input_entry(p, key=key, rows=n, dims=widths[0]) for p, key in specs] if len(files) == 1 else
-              [input_entry(p, key=key, rows=n, dims=w) for (p, key), w in zip(specs, widths)])
+    from embgeo.cli.output import stack_inputs
+
+    inputs = stack_inputs(files, stack, n)
     notes = list(result.notes) + notes + [f"per layer: the axes fitted on the training rows of {folds}-fold{' group' if group else ''} "
                                           "cross-validation and scored on the held-out rows (as embgeo rank on that layer alone)"]
     settings = {"layers": True, "method": names, "transform": transform, "group": group, "folds": folds, "centre": centre,
