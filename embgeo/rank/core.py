@@ -117,7 +117,7 @@ def _check_inputs(X, y, groups, *, n_folds, transform, normalize, center, attrib
 
 MLP_MAX_ITER = 500
 
-#: the axis methods ``embgeo rank`` runs by default (``--method all`` without anchors) and ``embgeo report`` runs
+#: the axis methods ``embgeo rank`` and ``rank_axes`` run by default (``--method all`` without anchors) and ``embgeo report`` runs
 #: on its rank card: one set, so that the card and the command are decided by the same axes
 DEFAULT_METHODS = ("regression", "pairwise", "extremes", "extremes_q", "fewshot")
 
@@ -256,7 +256,7 @@ def rank_axes(
     y,
     *,
     attribute: str = "attribute",
-    methods=("regression", "extremes", "extremes_q", "fewshot"),
+    methods=DEFAULT_METHODS,
     baselines: bool = True,
     groups=None,
     n_folds: int = 5,
@@ -284,7 +284,7 @@ def rank_axes(
 ) -> RankResult:
     """Fit rank axes for the attribute ``y`` (n_samples,) in ``X`` (n_samples, n_features) and score them on held-out rows.
 
-    Methods (``methods``; see :mod:`embgeo.rank.axes` for formulas):
+    Methods (``methods``; default :data:`DEFAULT_METHODS`, the set ``embgeo rank`` runs; see :mod:`embgeo.rank.axes` for formulas):
     ``regression`` (ridge, penalty by leave-one-out or group CV), ``extremes``
     (max row − min row), ``extremes_q`` (top-``quantile`` mean − bottom-``quantile``
     mean, default 10 %), ``fewshot`` (ridge on k ∈ ``shots`` random training rows,
