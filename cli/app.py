@@ -237,6 +237,8 @@ def main(argv: list[str] | None = None) -> None:
     except SystemExit as exc:  # --fail-on's exit 1 keeps its outputs: they were written on purpose
         end_outputs(keep=exc.code in (0, 1, None))
         raise
+    except KeyboardInterrupt:  # a Ctrl-C (or SIGTERM) after the command returned: the same one line and 130 as inside it
+        _fail("interrupted", 130)
     except BaseException:  # an unexpected error: its traceback follows, without the outputs written so far
         end_outputs(keep=False)
         raise

@@ -289,3 +289,23 @@ def test_a_cpu_only_command_records_the_cpu_and_says_so_under_device_cuda(name, 
     assert doc["settings"]["device"] == "cpu"
     assert f"--device cuda: {command} runs on the CPU; the GPU was not used" in doc["notes"]
     assert f"--device cuda: {command} runs on the CPU" in res.stderr
+
+
+def test_an_interrupt_after_the_command_returned_is_the_same_one_line(monkeypatch, capsys, tmp_path):
+    """A Ctrl-C landing after the command itself returned (outside its own handler) used to unwind as a
+    traceback; it is the same "embgeo: error: interrupted" and exit 130, and the outputs are taken back."""
+    import embgeo.cli.app as app
+    from embgeo.io.writers import write_text
+
+    out = tmp_path / "r.json"
+
+    def returned_then_interrupted(args, click_exc):
+        write_text(out, "{}\n")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(app, "_run", returned_then_interrupted)
+    with pytest.raises(SystemExit) as exc:
+        app.main(["info", str(tmp_path / "x.npy")])
+    err = capsys.readouterr().err
+    assert exc.value.code == 130 and err.startswith("embgeo: error: interrupted") and "Traceback" not in err
+    assert not out.exists() and "took back" in err

@@ -97,7 +97,7 @@ class RankLayersResult(Result):
 
     def table(self):
         """One row per layer and axis method: ρ with its interval, Kendall τ-b, pairwise accuracy, the random band."""
-        cols = ["layer", "method", "spearman", "ci_low", "ci_high", "kendall", "pairwise_acc", "random_band"]
+        cols = ["layer", "method", "spearman", "ci_low", "ci_high", "kendall", "pairwise_accuracy", "random_band"]
         rows = []
         for name, r in zip(self.layers, self.results):
             band = r.random.spearman if r.random is not None else None

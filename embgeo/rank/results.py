@@ -287,7 +287,7 @@ class RankResult(Result):
         Few-shot rows give the mean ρ over draws and the 5–95 % range of the draws;
         ``random`` and ``shuffled`` rows give their band (95th percentile of |ρ|).
         """
-        columns = ["method", "spearman", "ci_low", "ci_high", "kendall", "pairwise_acc", "note"]
+        columns = ["method", "spearman", "ci_low", "ci_high", "kendall", "pairwise_accuracy", "note"]
         rows = []
         for name, m in self.ordered():
             if isinstance(m, MethodScore):
