@@ -21,11 +21,12 @@ SCHEMA_VERSION = 1
 
 #: commands whose JSON layout moved past :data:`SCHEMA_VERSION` (the key that changed, in the CHANGELOG)
 SCHEMA_VERSIONS = {
-    "gap": 2,  # separability.cv → separability.folds (the count), separability.folds → fold_accuracy; settings.cv → folds
+    "gap": 2,  # separability.cv → separability.folds (the count), separability.folds → fold_accuracy; settings.cv → folds;
+    #            mixup.lam → mixup.lambda (the --lambda)
     # n_rows is the rows measured, n_rows_in the rows given, in every command (projection had it first):
     "rank": 2,  # n_rows was the rows given (now n_rows_in) and n_used the rows measured (now n_rows)
     "hyperbolic.reembed": 2,  # n_rows was the rows given (now n_rows_in), n_rows_used the rows re-embedded (now n_rows)
-    "id": 2,  # n_read → n_rows_in
+    "id": 2,  # n_read → n_rows_in; interval_level → confidence, n_boot → bootstrap, discard_fraction → discard (the options' names)
     "compare": 2,  # n_rows_total → n_rows_in
     "report": 2,  # its sections' data are those commands' results
 }

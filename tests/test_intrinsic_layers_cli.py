@@ -215,7 +215,7 @@ def test_cli_twonn_options_reach_the_estimator(run_cli, files, opts, kwargs):
     assert abs(ref.dimension - default.dimension) > 1e-3  # the option matters on this data
     d = json.loads(run_cli(["id", files / "x.npy", "-m", "twonn", "--bootstrap", "0", *opts, "-f", "json"]).stdout)["results"]["twonn"]
     assert d["dimension"] == pytest.approx(ref.dimension, rel=1e-12)
-    assert d["variant"] == ref.variant and d["discard_fraction"] == ref.discard_fraction
+    assert d["variant"] == ref.variant and d["discard"] == ref.discard_fraction
     lay = json.loads(run_cli(["id", files / "l0.npy", files / "l1.npy", "--layers", "-m", "twonn", "--bootstrap", "0", *opts, "-f", "json"]).stdout)
     for layer, name in zip(lay["results"]["layers"], ("l0", "l1")):
         ref_l = twonn_dimension(np.load(files / f"{name}.npy"), n_bootstrap=0, **{("variant" if k == "twonn_variant" else k): v for k, v in kwargs.items()})
@@ -357,7 +357,7 @@ def test_confidence_sets_every_interval_level(run_cli, tmp_path):
             for c in ("0.95", "0.8")}
     for c, doc in docs.items():
         r = doc["results"]
-        assert r["interval_level"] == float(c) and doc["settings"]["confidence"] == float(c)
+        assert r["confidence"] == float(c) and "interval_level" not in r and doc["settings"]["confidence"] == float(c)
         tw = r["twonn"]
         m = tw["n_used"]
         a = (1 - float(c)) / 2

@@ -202,7 +202,7 @@ GAP_DETAILS = (
     "cosines.random.quantiles.p5", "cosines.random.quantiles.p50", "cosines.random.quantiles.p95",
     "separability.folds", "shift.direction", "shift.retrieval_pool",
     *(f"shift.after.{k}" for k in ("gap_centroid_distance", "uniformity_joint", "alignment", "matched_pair_cosine")),
-    "zero_shot.n_classes", "mixup.lam", "mixup.x_anchor_mixed_negative_mean", "mixup.y_anchor_mixed_negative_mean",
+    "zero_shot.n_classes", "mixup.lambda", "mixup.x_anchor_mixed_negative_mean", "mixup.y_anchor_mixed_negative_mean",
 )
 
 

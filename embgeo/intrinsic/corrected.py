@@ -290,10 +290,10 @@ class CalibratedResult(Result):
     def to_dict(self) -> dict:
         return {
             "dimension": self.dimension, "ci_low": self.ci_low, "ci_high": self.ci_high,
-            "interval_level": self.interval_level, "raw": self.raw, "correction": self.correction,
+            "confidence": self.interval_level, "raw": self.raw, "correction": self.correction,
             "lower_bound": bool(self.lower_bound), "reference": self.reference, "reference_points": self.reference_points,
             "reference_curve": {str(int(d)): float(g) for d, g in zip(self.reference_d, self.reference_twonn)},
-            "n_rows": self.n_rows, "n_dims": self.n_dims, "n_boot": self.n_boot,
+            "n_rows": self.n_rows, "n_dims": self.n_dims, "bootstrap": self.n_boot,
             "n_duplicates_dropped": self.n_duplicates_dropped, "seed": self.seed,
             "interior": self.interior, "n_interior": self.n_interior, "neighbours": self.neighbours, "statistic": self.statistic,
         }

@@ -218,7 +218,7 @@ class TwoNNResult(Result):
             ["dimension", self.dimension], ["variant", self.variant],
             [f"{100 * self.interval_level:g} % interval", f"{lo:.3f} – {hi:.3f}"],
             ["mle", self.mle], ["linear", self.linear], ["linear_r2", self.linear_r2],
-            ["discard_fraction", self.discard_fraction], ["n_points", self.n_points], ["n_used", self.n_used],
+            ["discard", self.discard_fraction], ["n_points", self.n_points], ["n_used", self.n_used],
             ["n_ties", self.n_ties], ["n_duplicates_dropped", self.n_duplicates_dropped],
         ]
 
@@ -342,7 +342,7 @@ class MLEResult(Result):
         return jsonable({
             "dimension": self.dimension, "k1": self.k1, "k2": self.k2,
             "per_k": {str(k): float(v) for k, v in zip(range(self.k1, self.k2 + 1), self.per_k)},
-            "interval": list(self.interval), "interval_level": self.interval_level, "n_boot": self.n_boot,
+            "interval": list(self.interval), "confidence": self.interval_level, "bootstrap": self.n_boot,
             "n_points": self.n_points, "n_duplicates_dropped": self.n_duplicates_dropped,
         })
 

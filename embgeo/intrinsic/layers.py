@@ -67,7 +67,7 @@ class LayerReport(Result):
             d["overlap_next"] = float(self.overlap[i]) if i < self.overlap.size else None
             layers.append(d)
         return {"n_rows": self.n_rows, "n_used": self.n_used, "overlap_k": self.overlap_k, "overlap_chance": self.overlap_chance,
-                "methods": list(self.methods), "interval_level": self.reports[0].confidence if self.reports else None, "layers": layers}
+                "methods": list(self.methods), "confidence": self.reports[0].confidence if self.reports else None, "layers": layers}
 
     def metrics(self) -> list:
         """One row per layer per estimate (the single-matrix ids with a ``layer`` column), and

@@ -315,9 +315,9 @@ class IntrinsicReport(Result):
         if tw is not None:
             lo, hi = interval_of(tw)
             out["twonn"] = {
-                "dimension": tw.dimension, "ci_low": lo, "ci_high": hi, "interval_level": tw.interval_level, "n_boot": tw.n_boot,
+                "dimension": tw.dimension, "ci_low": lo, "ci_high": hi, "confidence": tw.interval_level, "bootstrap": tw.n_boot,
                 "interval_method": "bootstrap" if tw.n_boot else ("exact_chi2" if tw.variant == "mle" else None),
-                "variant": tw.variant, "discard_fraction": tw.discard_fraction, "mle": tw.mle, "linear": tw.linear, "linear_r2": tw.linear_r2,
+                "variant": tw.variant, "discard": tw.discard_fraction, "mle": tw.mle, "linear": tw.linear, "linear_r2": tw.linear_r2,
                 "mle_exact_ci_low": tw.mle_exact_interval[0], "mle_exact_ci_high": tw.mle_exact_interval[1],
                 "n_points": tw.n_points, "n_used": tw.n_used, "n_ties": tw.n_ties, "n_duplicates_dropped": tw.n_duplicates_dropped,
             }
@@ -325,14 +325,14 @@ class IntrinsicReport(Result):
             p = self.twonn_linear
             lo, hi = interval_of(p)
             out["twonn_linear"] = {"dimension": p.dimension, "ci_low": lo, "ci_high": hi, "variant": "linear",
-                                   "discard_fraction": p.discard_fraction, "linear_r2": p.linear_r2, "n_boot": p.n_boot, "peer": "skdim TwoNN(), DADApy compute_id_2NN()"}
+                                   "discard": p.discard_fraction, "linear_r2": p.linear_r2, "bootstrap": p.n_boot, "peer": "skdim TwoNN(), DADApy compute_id_2NN()"}
         for name in ("mle", "mle_k20"):
             m = getattr(self, name)
             if m is not None:
                 lo, hi = interval_of(m)
                 out[name] = {"dimension": m.dimension, "ci_low": lo, "ci_high": hi, "k1": m.k1, "k2": m.k2,
                              "per_k": {str(k): float(v) for k, v in zip(range(m.k1, m.k2 + 1), m.per_k)},
-                             "interval_level": m.interval_level, "n_boot": m.n_boot, "n_points": m.n_points,
+                             "confidence": m.interval_level, "bootstrap": m.n_boot, "n_points": m.n_points,
                              "n_duplicates_dropped": m.n_duplicates_dropped}
                 if name == "mle_k20":
                     out[name]["peer"] = "skdim MLE(), n_neighbors=20"
@@ -375,7 +375,7 @@ class IntrinsicReport(Result):
         rec = self.recommended()
         n_dims = self.n_dims or (self.pca.n_dims if self.pca is not None else None)
         out = {"n_rows": self.n_rows if self.n_measured is None else self.n_measured, "n_rows_in": self.n_rows, "n_dims": n_dims, "n_used": self.n_used, "n_duplicates_dropped": self.n_duplicates_dropped,
-               "sampled": self.sampled, "methods": list(self.methods), "interval_level": self.confidence,
+               "sampled": self.sampled, "methods": list(self.methods), "confidence": self.confidence,
                "recommended": None if rec is None else rec.to_dict()}
         out.update(self._estimator_dicts())
         out.update(self._spectral_dicts())

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -229,6 +229,11 @@ class Mixup(Result):
     y_anchor_negative_mean: float
     y_anchor_mixed_negative_mean: float
     mixed_cosines: Distribution
+
+    def to_dict(self) -> dict:
+        """The fields, λ under ``lambda`` (the ``--lambda`` that set it; ``lam`` is its Python name)."""
+        d = {f.name: jsonable(getattr(self, f.name)) for f in fields(self)}
+        return {"lambda": d.pop("lam"), **d}
 
 
 @dataclass(frozen=True, slots=True)
