@@ -296,3 +296,43 @@ def test_report_layer_options_need_a_stack(layer_inputs, tmp_path, run_cli):
     for opt in (["--class", "c"], ["--tokens", d / "none.h5"]):
         res = run_cli(["report", d / "x.npy", "--labels", d / "lab.csv", *opt, "--html", tmp_path / "r.html"])
         assert res.code == 2 and "needs --layers STACK" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+def test_the_page_opens_with_the_verdict_the_gate_reads(full_report, inputs, tmp_path, run_cli):
+    """The HTML and the Markdown open with the report's verdict (the one --fail-on reads) and name the
+    sections shown with a status that it does not count; the CSV marks those rows in_verdict false."""
+    import csv
+    import io
+    import json
+
+    rep, out, written, _ = full_report
+    v = rep.verdict()
+    html, md = out.read_text(), out.with_suffix(".md").read_text()
+    assert f"Verdict: {v.status} — " in html and f"Verdict: {v.status} — " in md
+    assert html.index("Verdict: ") < html.index('<div class="cards">')
+    shown = [s for s in rep.sections if not s.in_verdict and s.status in ("ok", "warn", "bad")]
+    assert [s.key for s in shown] == [s.key for s in rep.not_counted()] and shown  # the re-embedding at least
+    assert all(f"{s.title} ({s.status})" in md for s in shown) and "not counted in the verdict" in md
+    # the CLI: a card of the re-embedding out of the verdict, said in the CSV and the section's JSON
+    args = ["-q", "report", inputs / "x.npy", "--html", tmp_path / "r.html", "--map", "none"]
+    rows = list(csv.DictReader(io.StringIO(run_cli([*args, "-f", "csv"]).stdout)))
+    flags = {r["section"]: r["in_verdict"] for r in rows}
+    assert flags["reembed"] == "false" and flags["uniformity"] == "true"
+    doc = json.loads(run_cli([*args, "-f", "json"]).stdout)
+    assert {s["key"]: s["in_verdict"] for s in doc["results"]["sections"]}["reembed"] is False
+    assert {"section": "Map", "reason": "turned off (--map none)"} in doc["results"]["left_out"]
+
+
+def test_a_second_report_leaves_no_figures_of_the_first(inputs, tmp_path, run_cli):
+    """<stem>_files/ held the figures of an earlier, larger report beside the new Markdown; they are removed
+    (files that are not report figures stay)."""
+    md = tmp_path / "r.md"
+    first = run_cli(["-q", "report", inputs / "x.npy", "--md", md, "--pairs", inputs / "x.npy", "--reembed-sample", "0", "--map", "none"])
+    assert first.code == 0, first.stderr
+    assert any(p.name.startswith("gap-") for p in (tmp_path / "r_files").iterdir())
+    (tmp_path / "r_files" / "notes.txt").write_text("mine")
+    second = run_cli(["-q", "report", inputs / "x.npy", "--md", md, "--reembed-sample", "0", "--map", "none"])
+    assert second.code == 0, second.stderr
+    names = {p.name for p in (tmp_path / "r_files").iterdir()}
+    referenced = {n for n in names if f"r_files/{n}" in md.read_text()}
+    assert names == referenced | {"notes.txt"} and not any(n.startswith("gap-") for n in names)

@@ -56,7 +56,9 @@ def report(
     """Run every analysis that applies to the inputs and write the report: --html (one self-contained
     file: images inline, no scripts or external URLs) and/or --md (Markdown with its images).
     The summary table (one row per section) is the data: stdout, or --out FILE.
-    The verdict is the worst section verdict, and names the section that decided it; a section that could not run makes it at least warn."""
+    The verdict is the worst verdict of the sections that judge X, and names the section that decided it (the re-embedding,
+    the per-layer curves and a hierarchy scored from its edges alone are shown with their status, not counted); a section
+    that could not run makes it at least warn. The page and the Markdown open with it."""
     from embgeo.errors import EmbgeoError
     from embgeo.report.build import build_report, write_report
 
@@ -135,11 +137,12 @@ def report(
     s = seed_value(seed)
     from embgeo.report.build import Context, applicable_sections
 
-    only = None if map_method is not MapMethod.none else [k for k in _keys() if k != "map"]
+    # --map none: build_report leaves the map out itself, saying "turned off (--map none)"
+    skip = {"map"} if map_method is MapMethod.none else set()
     ctx = Context(es=es, pairs=pair_sets, attr=attr, layers=stack, tokens=clouds, layer_class=class_col, hierarchy=hierarchy,
                   reembed_sample=reembed_sample)
     ctx.cache["compare"] = compare_set
-    total = len([sp for sp in applicable_sections(ctx)[0] if only is None or sp.key in only])
+    total = len([sp for sp in applicable_sections(ctx)[0] if sp.key not in skip])
     with progress("report", total=total) as advance:
         state = {"done": 0}
 
@@ -155,7 +158,7 @@ def report(
             es, pairs=pair_sets, attr=attr, color_by=color_by, layers=stack, tokens=clouds, layer_class=class_col, hierarchy=hierarchy,
             compare=compare_set, seed=s, join=getattr(join, "value", join),
             map_method=map_method.value, reembed_sample=reembed_sample, title=title,
-            only=only, progress=step,
+            progress=step,
         )
     written = write_report(rep, html, md=md)
     for p in written:
@@ -187,12 +190,6 @@ def report(
                 "dedupe": dedupe, "join": getattr(join, "value", join), "fail_on": getattr(fail_on, "value", fail_on)}
     emit_result(command="report", inputs=inputs, settings=settings, result=rep, fmt=fmt, out=out,
                 title=f"embgeo report — {es.source} ({rep.seconds:.1f} s)", fail_on=fail_on)
-
-
-def _keys() -> list[str]:
-    from embgeo.report.sections import SECTIONS
-
-    return [s.key for s in SECTIONS]
 
 
 def register(app: typer.Typer) -> None:

@@ -307,11 +307,30 @@ def write_report(report: Report, html=None, *, md=None, markdown: bool | None = 
             written.append(p)
         write_text(md, render_markdown(report, image_folder=folder.name))
         written.append(md)
+        _drop_stale_figures(folder, keep={p.name for p in written})
     if html is not None:
         write_text(html, render_html(report))
         written.append(html)
     _readable(written)
     return written
+
+
+def _drop_stale_figures(folder: Path, keep: set) -> None:
+    """Remove the figures an earlier report left in ``folder`` (``<section>-<n>.png`` of a section this run did
+    not draw): the Markdown beside it must not sit next to figures of another run, possibly of other data.
+    Other files in the folder are left alone."""
+    import re
+
+    from embgeo.report.render import anchor
+    from embgeo.report.sections import SECTIONS
+
+    names = "|".join(re.escape(anchor(s.key)[4:]) for s in SECTIONS)
+    pattern = re.compile(rf"(?:{names})-[0-9]+\.png")
+    if not folder.is_dir():
+        return
+    for p in folder.iterdir():
+        if p.name not in keep and pattern.fullmatch(p.name) and p.is_file() and not p.is_symlink():
+            p.unlink()
 
 
 def _readable(paths) -> None:

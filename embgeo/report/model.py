@@ -63,6 +63,13 @@ class Section(Result):
     reduced: str = ""
 
     @property
+    def in_verdict(self) -> bool:
+        """Whether this section's status counts in the report's verdict: those that judge X do; a section
+        that describes something else (the re-embedding: X's shape, not a defect; a hierarchy scored from
+        its edges alone; the per-layer curves) says ``data["in_verdict"] = False`` and is shown, not counted."""
+        return bool(self.data.get("in_verdict", True))
+
+    @property
     def metric_id(self) -> str:
         """This card's id in :meth:`Report.metrics`: ``<section key>.<metric id>`` (the section key alone
         when the card has no metric, e.g. a section that was skipped or failed)."""
@@ -71,7 +78,7 @@ class Section(Result):
 
     def to_dict(self) -> dict:
         return jsonable({
-            "key": self.key, "title": self.title, "status": self.status, "key_label": self.key_label,
+            "key": self.key, "title": self.title, "status": self.status, "in_verdict": self.in_verdict, "key_label": self.key_label,
             "key_value": self.key_value, "verdict": self.verdict, "decided_by": self.decided_by or None,
             "decided": self.decided or None, "reduced": self.reduced or None, "settings": self.settings, "notes": self.notes,
             "seconds": round(self.seconds, 2), "tables": [{"caption": t.caption, "columns": t.columns, "rows": t.rows} for t in self.tables],
@@ -113,7 +120,7 @@ class Report(Result):
         for s in self.sections:
             d = s.decided or {}
             rows.append(Metric(s.metric_id, d.get("value"), d.get("ci_low"), d.get("ci_high"), d.get("unit", "") or "",
-                               status=s.status, extra={"section": s.key}))
+                               status=s.status, extra={"section": s.key, "in_verdict": s.in_verdict}))
         return rows
 
     def verdict(self):
@@ -126,7 +133,7 @@ class Report(Result):
         verdict line and ``--fail-on`` read this verdict: one rule."""
         from embgeo.results import Verdict, severity
 
-        judged = [s for s in self.sections if s.status in ("ok", "warn", "bad") and s.data.get("in_verdict", True)]
+        judged = [s for s in self.sections if s.status in ("ok", "warn", "bad") and s.in_verdict]
         errors = [s for s in self.sections if s.status == "error"]
         failed = ""
         if errors:
@@ -143,6 +150,10 @@ class Report(Result):
         reason = f"{worst.title}: {worst.verdict}" + (f"; also {failed}" if failed else "")
         # decided_by names the metric, as a row id of metrics(): "<section>.<metric>" (e.g. "intrinsic.mle")
         return Verdict(worst.status, reason, "" if worst.status == "ok" else "see its section in the report", worst.metric_id)
+
+    def not_counted(self) -> list:
+        """The sections with a status of their own that the verdict does not count (:attr:`Section.in_verdict`)."""
+        return [s for s in self.sections if not s.in_verdict and s.status in ("ok", "warn", "bad")]
 
     def section(self, key: str) -> Section:
         for s in self.sections:

@@ -31,6 +31,7 @@ h1{font-size:1.6em;margin:0 0 4px}h2{font-size:1.25em;margin:0 0 6px}
 .b-ok{background:#2e9d4a}.b-warn{background:#c98f00}.b-bad{background:#d13b3b}.b-info{background:#3b7dd8}
 section{background:#fff;border-radius:8px;padding:18px 20px;margin:0 0 18px;box-shadow:0 1px 2px rgba(0,0,0,.08)}
 .verdict{font-weight:600;margin:6px 0}
+.overall{background:#fff;border-left:6px solid #9aa3ae;border-radius:8px;padding:10px 14px;margin:14px 0 0;font-weight:600}
 .expl{margin:8px 0}.ref,.settings{font-size:.88em;color:#5a6270;margin:4px 0}
 figure{margin:12px 0}figure img{max-width:100%;height:auto;border:1px solid #e3e6ea}
 figcaption{font-size:.85em;color:#5a6270}
@@ -98,6 +99,18 @@ def reduced_text(section) -> str:
     return f"fewer than the command's defaults: {section.reduced}"
 
 
+def overall_text(report) -> str:
+    """The report's verdict as the CLI prints it (the one ``--fail-on`` reads), and the sections shown
+    with a status that it does not count."""
+    v = report.verdict()
+    text = f"Verdict: {v.status} — {v.reason}" + (f" (decided by: {v.decided_by})" if v.decided_by else "") + (f"; fix: {v.fix}" if v.fix else "")
+    out = report.not_counted()
+    if out:
+        text += ("; not counted in the verdict (they describe, they do not judge X): "
+                 + ", ".join(f"{s.title} ({s.status})" for s in out))
+    return text
+
+
 def render_html(report) -> str:
     """The report as one self-contained HTML document (no scripts, no external resources)."""
     out = [
@@ -108,6 +121,7 @@ def render_html(report) -> str:
         f"<h1>{esc(report.title)}</h1>",
         f'<div class="sub">embgeo {esc(__version__)} · {esc(len(report.sections))} analyses in {esc(f"{report.seconds:.1f}")} s · seed {esc(report.seed)}</div>',
         '<table class="inputs"><tbody>' + "".join(f"<tr><th>{esc(k)}</th><td>{esc(cell(v))}</td></tr>" for k, v in report.inputs) + "</tbody></table>",
+        f'<p class="overall st-{esc(report.verdict().status)}">{esc(overall_text(report))}</p>',
         '<div class="cards">',
     ]
     for s in report.sections:
@@ -176,6 +190,7 @@ def render_markdown(report, *, image_folder: str) -> str:
     lines = [f"# {md(report.title)}", "",
              f"embgeo {md(__version__)} · {len(report.sections)} analyses in {report.seconds:.1f} s · seed {report.seed}", ""]
     lines += ["| input | value |", "|---|---|"] + [f"| {md(k)} | {md(v)} |" for k, v in report.inputs] + [""]
+    lines += [f"**{md(overall_text(report))}**", ""]
     lines += ["## Summary", "", "| analysis | verdict | key number | value | decided by | in one sentence |", "|---|---|---|---|---|---|"]
     lines += [f"| [{md(s.title)}](#{anchor(s.key)}) | {md(s.status)} | {md(s.key_label)} | {md(s.key_value)} | {md(s.decided_by)} | "
               f"{md(s.verdict + (f' ({reduced_text(s)})' if s.reduced else ''))} |" for s in report.sections]
