@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 
 from embgeo._version import __version__
 from embgeo.cli.common import Device, Settings, set_settings
+from embgeo.cli.exits import BROKEN_PIPE, encodable_streams, fail, internal_error, terminate_like_interrupt
 from embgeo.errors import use_options, use_surface  # stdlib only: messages name options, not arguments, while a command runs
 from embgeo.outputs import begin_outputs, end_outputs  # stdlib only: cheap at start-up
 
@@ -224,7 +225,8 @@ def main(argv: list[str] | None = None) -> None:
     """Console entry point: library errors become one line on stderr and exit code 2."""
 
     set_settings(Settings())  # a fresh invocation starts from the defaults
-    _terminate_like_interrupt()
+    terminate_like_interrupt()
+    encodable_streams()
     args = _hoist_global_flags(list(sys.argv[1:] if argv is None else argv))
     try:
         import typer._click.exceptions as click_exc  # Typer's vendored click
@@ -235,11 +237,18 @@ def main(argv: list[str] | None = None) -> None:
         with use_surface("cli"):  # library messages name --options, not Python arguments (reset on the way out)
             _run(args, click_exc)
     except SystemExit as exc:  # --fail-on's exit 1 keeps its outputs: they were written on purpose
+        if exc.code == 1 and type(sys.stdout).__name__ == "PacifyFlushWrapper":
+            # Typer turns a broken pipe (the reader of stdout left: `| head -1`) into a silent 1, the code of a tripped
+            # gate; it is SIGPIPE's 141, as for any Unix tool, and the files written stay (nothing failed here)
+            end_outputs(keep=True)
+            raise SystemExit(BROKEN_PIPE) from None
         end_outputs(keep=exc.code in (0, 1, None))
         raise
     except KeyboardInterrupt:  # a Ctrl-C (or SIGTERM) after the command returned: the same one line and 130 as inside it
-        _fail("interrupted", 130)
-    except BaseException:  # an unexpected error: its traceback follows, without the outputs written so far
+        fail("interrupted", 130)
+    except Exception as exc:  # a bug: one line and exit 70 (not 1, which a tripped --fail-on means), the outputs taken back
+        internal_error(exc)
+    except BaseException:  # (GeneratorExit and the like) without the outputs written so far
         end_outputs(keep=False)
         raise
     end_outputs(keep=True)
@@ -263,23 +272,23 @@ def _run(args: list[str], click_exc) -> None:
             exc.show()
             raise SystemExit(exc.exit_code) from None
         where = exc.ctx.command_path if exc.ctx is not None else "embgeo"
-        _fail(f"{where}: {exc.format_message()} (see {where} --help)", 2)
+        fail(f"{where}: {exc.format_message()} (see {where} --help)", 2)
     except click_exc.ClickException as exc:
-        _fail(exc.format_message(), exc.exit_code or 1)
+        fail(exc.format_message(), exc.exit_code or 1)
     except EmbgeoError as exc:
-        _fail(str(exc), 2)
+        fail(str(exc), 2)
     except MemoryError:
         sized = [a.split("=")[0] for a in args if a.split("=")[0] in _SIZE_OPTIONS]  # the sizes this line asked for, if any
-        _fail(f"out of memory; {'lower ' + ', '.join(dict.fromkeys(sized)) if sized else 'try fewer rows (--sample N, where the command has it)'}", 2)
+        fail(f"out of memory; {'lower ' + ', '.join(dict.fromkeys(sized)) if sized else 'try fewer rows (--sample N, where the command has it)'}", 2)
     except OSError as exc:  # missing file, permissions, a full (ENOSPC) or read-only (EROFS) file system …
         where = f"{exc.filename}: " if exc.filename else ""
-        _fail(f"{where}{exc.strerror or exc}", 2)
+        fail(f"{where}{exc.strerror or exc}", 2)
     except RuntimeError as exc:  # torch.OutOfMemoryError subclasses RuntimeError (torch is not imported here)
         if type(exc).__name__ == "OutOfMemoryError" or "CUDA out of memory" in str(exc):
-            _fail("out of GPU memory; try --device cpu, a smaller --block or --sample N", 2)
+            fail("out of GPU memory; try --device cpu, a smaller --block or --sample N", 2)
         raise
     except KeyboardInterrupt:
-        _fail("interrupted", 130)
+        fail("interrupted", 130)
 
 
 @functools.lru_cache(maxsize=4)
@@ -566,32 +575,3 @@ def _hoist_global_flags(args: list[str]) -> list[str]:
         return args
     rest = [a for a in args[:end] if a not in _GLOBAL_FLAGS] + args[end:]
     return flags + rest
-
-
-def _terminate_like_interrupt() -> None:
-    """SIGTERM unwinds like SIGINT (temporary and spill files are removed on the way out)."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        return
-
-    def handler(signum, frame):
-        raise KeyboardInterrupt
-
-    try:
-        signal.signal(signal.SIGTERM, handler)
-    except (ValueError, OSError):  # pragma: no cover - not settable here
-        pass
-
-
-def _fail(text: str, code: int) -> None:
-    """The one error line; outputs the run wrote before failing are taken back, and it says so."""
-    undone = end_outputs(keep=False)
-    if undone:
-        shown = ", ".join(undone[:3]) + (f" and {len(undone) - 3} more" if len(undone) > 3 else "")
-        text += f" (took back what this run had written: {shown})"
-    sys.stdout.flush()
-    sys.stderr.write(f"embgeo: error: {text}\n")
-    sys.stderr.flush()
-    raise SystemExit(code)

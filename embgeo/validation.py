@@ -274,6 +274,7 @@ def as_scaled_matrix(
     if not allow_nonfinite or not allow_zero_rows:
         report = scan_rows(X, duplicates=False)
         plural = "s" if report.nonfinite_rows.size > 1 else ""
+        zplural = "s" if report.zero_rows.size > 1 else ""
         if not allow_nonfinite and report.nonfinite_rows.size:
             raise EmbgeoError(
                 f"{name} has {report.nonfinite_rows.size} row{plural} with NaN or inf (row{plural} {format_rows(report.nonfinite_rows)})",
@@ -281,7 +282,7 @@ def as_scaled_matrix(
             )
         if not allow_zero_rows and report.zero_rows.size:
             raise EmbgeoError(
-                f"{name} has {report.zero_rows.size} all-zero rows that cannot be L2-normalised (rows {format_rows(report.zero_rows)})",
+                f"{name} has {report.zero_rows.size} all-zero row{zplural} that cannot be L2-normalised (row{zplural} {format_rows(report.zero_rows)})",
                 hint=zero_hint or zero_rows_hint(),
             )
         if not allow_zero_rows and report.tiny_rows.size:  # not zero: normalising them would divide by a norm of 0

@@ -70,23 +70,23 @@ RANK = ["--labels", "{d}/L.csv", "--attr", "score", "--join", "row-order"]
 #: command (path in the tree), argv, what the line says, what it must not say
 CASES = {
     "compare zero rows": ("compare", ["compare", "{d}/zero200.npy", "{d}/zero200.npy"],
-                          ["all-zero rows", "use euclidean distances (--metric euclidean)", "remove those rows from the file"],
+                          ["all-zero row", "use euclidean distances (--metric euclidean)", "remove those rows from the file"],
                           ["--drop-zero", "--raw", "uniformity/gap"]),
     "rank zero rows": ("rank", ["rank", "{d}/zero200.npy", *RANK],
-                       ["zero200.npy has 1 all-zero rows", "drop those rows (--drop-zero)", "keep the norms (--no-normalize)"],
+                       ["zero200.npy has 1 all-zero row", "drop those rows (--drop-zero)", "keep the norms (--no-normalize)"],
                        ["X has", "--raw", "remove those rows"]),
     "id cosine zero rows": ("id", ["id", "{d}/zero200.npy", "--metric", "cosine", "-m", "twonn"],
-                            ["zero200.npy", "all-zero rows", "use euclidean distances (--metric euclidean)", "remove those rows from the file"],
+                            ["zero200.npy", "all-zero row", "use euclidean distances (--metric euclidean)", "remove those rows from the file"],
                             ["metric='euclidean'", "--drop-zero", "drop them"]),
     "compare NaN rows": ("compare", ["compare", "{d}/nan.npy", "{d}/x.npy"],
                          ["nan.npy has 1 row with NaN or inf (row 5)", "fix or remove those rows in the file"],
                          ["--drop-nonfinite", "where a command offers it"]),
     "uniformity zero rows": ("uniformity", ["uniformity", "{d}/zero200.npy"],
-                             ["zero200.npy has 1 all-zero rows", "drop those rows (--drop-zero)", "keep the norms (--raw)"],
+                             ["zero200.npy has 1 all-zero row", "drop those rows (--drop-zero)", "keep the norms (--raw)"],
                              ["uniformity/gap", "remove those rows"]),
     "gap zero rows": ("gap", ["gap", "{d}/zero200.npy", "{d}/b.npy"],
-                      ["zero200.npy has 1 all-zero rows", "drop those rows (--drop-zero)"], ["--raw", "uniformity/gap"]),
-    "cosine zero rows": ("cosine", ["cosine", "{d}/zero200.npy"], ["all-zero rows", "drop those rows (--drop-zero)"], ["--raw", "--metric"]),
+                      ["zero200.npy has 1 all-zero row", "drop those rows (--drop-zero)"], ["--raw", "uniformity/gap"]),
+    "cosine zero rows": ("cosine", ["cosine", "{d}/zero200.npy"], ["all-zero row", "drop those rows (--drop-zero)"], ["--raw", "--metric"]),
     "uniformity NaN rows": ("uniformity", ["uniformity", "{d}/nan.npy"], ["NaN or inf", "fix or drop those rows (--drop-nonfinite)"],
                             ["where a command offers it"]),
     "uniformity --t 0": ("uniformity", ["uniformity", "{d}/x.npy", "--t", "0"], ["--t must be a positive finite number, got --t 0", "give --t"],
@@ -115,7 +115,7 @@ def test_the_line_names_only_the_commands_own_remedies(name, files, run_cli, com
 def test_project_zero_rows_name_its_drop_zero_and_metric(files, run_cli, commands):
     pytest.importorskip("umap")
     line = one_line(run_cli(["project", files / "zero200.npy", "--method", "umap", "--metric", "cosine", "--quiet"]),
-                    "zero200.npy has 1 all-zero rows", "drop those rows (--drop-zero)", "use euclidean distances (--metric euclidean)")
+                    "zero200.npy has 1 all-zero row", "drop those rows (--drop-zero)", "use euclidean distances (--metric euclidean)")
     assert "--raw" not in line and "remove those rows" not in line
     _no_foreign_option(line, commands["project"])
 
@@ -130,8 +130,8 @@ def test_python_hints_name_the_keywords(files):
         (lambda: eg.uniformity(N), ["fix or drop those rows (embgeo.validation.clean_rows(X, drop_nonfinite=True))"]),
         (lambda: eg.compare.compare(Z, Z), ["clean_rows(X, drop_zero=True)", "use euclidean distances (metric='euclidean')"]),
         (lambda: eg.compare.compare(N, Z), ["clean_rows(X, drop_nonfinite=True)"]),
-        (lambda: eg.rank_axes(Z, np.arange(200.0)), ["X has 1 all-zero rows", "clean_rows(X, drop_zero=True)", "keep the norms (normalize=False)"]),
-        (lambda: eg.rank_axes(eg.load(files / "zero200.npy"), np.arange(200.0)), ["zero200.npy has 1 all-zero rows"]),  # the file, where known
+        (lambda: eg.rank_axes(Z, np.arange(200.0)), ["X has 1 all-zero row", "clean_rows(X, drop_zero=True)", "keep the norms (normalize=False)"]),
+        (lambda: eg.rank_axes(eg.load(files / "zero200.npy"), np.arange(200.0)), ["zero200.npy has 1 all-zero row"]),  # the file, where known
         (lambda: eg.intrinsic_dimension(Z, methods="twonn", metric="cosine"), ["cosine distance is undefined", "metric='euclidean'"]),
         (lambda: eg.cosine_diagnostics(Z), ["clean_rows(X, drop_zero=True)"]),
         (lambda: eg.uniformity(Z, t=0), ["t must be a positive finite number, got t=0", "give t a finite number above 0"]),

@@ -309,3 +309,56 @@ def test_an_interrupt_after_the_command_returned_is_the_same_one_line(monkeypatc
     err = capsys.readouterr().err
     assert exc.value.code == 130 and err.startswith("embgeo: error: interrupted") and "Traceback" not in err
     assert not out.exists() and "took back" in err
+
+
+def test_a_bug_is_one_line_and_exit_70_not_the_gate_code(monkeypatch, capsys):
+    """An exception embgeo did not expect ended in a traceback and exit 1 — the code of a tripped --fail-on,
+    so `embgeo … --fail-on bad || echo "collapsed"` read a crash as a verdict. It is one line, exit 70
+    (EX_SOFTWARE); -v (or EMBGEO_TRACEBACK=1) shows the traceback first."""
+    import embgeo.cli.app as app
+    from embgeo.cli.exits import INTERNAL_ERROR
+
+    def broken(args, click_exc):
+        raise ValueError("Seed must be between 0 and 2**32 - 1\nmore text")
+
+    monkeypatch.setattr(app, "_run", broken)
+    with pytest.raises(SystemExit) as exc:
+        app.main(["info", "x.npy"])
+    err = capsys.readouterr().err
+    assert exc.value.code == INTERNAL_ERROR == 70 and "Traceback" not in err and err.count("\n") == 1
+    assert err.startswith("embgeo: error: internal error (a bug in embgeo;") and err.rstrip().endswith("ValueError: Seed must be between 0 and 2**32 - 1")
+    monkeypatch.setenv("EMBGEO_TRACEBACK", "1")
+    with pytest.raises(SystemExit):
+        app.main(["info", "x.npy"])
+    err = capsys.readouterr().err
+    assert "Traceback" in err and err.rstrip().splitlines()[-1].startswith("embgeo: error: internal error")
+
+
+def test_a_stream_that_cannot_encode_a_character_escapes_it(tmp_path):
+    """A Latin-1 stdout crashed on the '≥' of a verdict (UnicodeEncodeError); it writes \\u2265, which JSON reads back."""
+    import os
+    import subprocess
+    import sys
+
+    np.save(tmp_path / "x.npy", np.random.default_rng(0).normal(size=(50, 4)))
+    env = {**os.environ, "PYTHONIOENCODING": "latin-1"}
+    res = subprocess.run([sys.executable, "-m", "embgeo", "uniformity", str(tmp_path / "x.npy"), "-f", "json"],
+                         capture_output=True, env=env, timeout=120)
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(res.stdout.decode("latin-1"))
+    assert "≥" in doc["verdict"]["reason"] or "<" in doc["verdict"]["reason"]
+    table = subprocess.run([sys.executable, "-m", "embgeo", "uniformity", str(tmp_path / "x.npy")], capture_output=True, env=env, timeout=120)
+    assert table.returncode == 0 and b"\\u2014" in table.stdout
+
+
+def test_a_reader_that_left_is_141_not_the_gate_code(tmp_path):
+    """Typer turned a broken pipe into a silent exit 1 — a tripped --fail-on's code. It is SIGPIPE's 141."""
+    import subprocess
+    import sys
+
+    np.save(tmp_path / "x.npy", np.random.default_rng(0).normal(size=(50, 4)))
+    proc = subprocess.Popen([sys.executable, "-m", "embgeo", "-q", "uniformity", str(tmp_path / "x.npy"), "-f", "json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader leaves before the first byte
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) == 141 and b"Traceback" not in err and b"error" not in err

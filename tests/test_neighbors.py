@@ -340,7 +340,7 @@ def test_bad_inputs():
         knn(np.arange(5.0), 1)
     with pytest.raises(EmbgeoError, match="query has 2 columns"):
         knn(np.zeros((5, 3)) + np.arange(5)[:, None], 1, query=np.zeros((2, 2)))
-    with pytest.raises(EmbgeoError, match="all-zero rows"):
+    with pytest.raises(EmbgeoError, match="all-zero row"):
         knn(np.vstack([np.zeros(3), np.ones((4, 3))]), 1, metric="cosine")
     with pytest.raises(EmbgeoError, match="NaN"):
         knn(np.array([[np.nan, 1.0], [1.0, 2.0], [0.0, 1.0]]), 1)

@@ -336,3 +336,18 @@ def test_a_second_report_leaves_no_figures_of_the_first(inputs, tmp_path, run_cl
     names = {p.name for p in (tmp_path / "r_files").iterdir()}
     referenced = {n for n in names if f"r_files/{n}" in md.read_text()}
     assert names == referenced | {"notes.txt"} and not any(n.startswith("gap-") for n in names)
+
+
+def test_the_summary_alone_is_a_gate(inputs, tmp_path, run_cli, monkeypatch):
+    """`report X -f json --fail-on bad` (no --html/--md) runs every section and writes only the summary: a CI gate.
+    A bare `report X` (the terminal table only) still asks for a page."""
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    res = run_cli(["-q", "report", inputs / "x.npy", "-f", "json", "--map", "none", "--reembed-sample", "0"])
+    assert res.code == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert {s["key"] for s in doc["results"]["sections"]} >= {"overview", "uniformity", "intrinsic", "cosine"}
+    assert list(tmp_path.iterdir()) == []  # no page, no image folder
+    bare = run_cli(["-q", "report", inputs / "x.npy"])
+    assert bare.code == 2 and "nothing to write" in bare.stderr and "-f json" in bare.stderr

@@ -246,9 +246,9 @@ def test_bad_inputs_name_rows_and_parameters():
     assert math.isfinite(uniformity(bad, normalize=False, mode="exact").value)  # raw mode accepts zero rows
     nan = X.copy()
     nan[5, 1] = np.nan
-    with pytest.raises(EmbgeoError, match=r"NaN or inf \(rows 5\)"):
+    with pytest.raises(EmbgeoError, match=r"NaN or inf \(row 5\)"):
         uniformity(nan, mode="exact")
-    with pytest.raises(EmbgeoError, match=r"NaN or inf \(rows 5\)"):
+    with pytest.raises(EmbgeoError, match=r"NaN or inf \(row 5\)"):
         uniformity(nan, mode="sample", n_pairs=2000)  # sampled rows are checked as they are read
     with pytest.raises(EmbgeoError, match=r"zero rows.*rows 3, 7"):
         uniformity(bad, mode="sample", n_pairs=2000)

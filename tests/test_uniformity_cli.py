@@ -162,7 +162,7 @@ def test_bad_inputs(run_cli, files, tmp_path):
     N[8, 2] = np.nan
     np.save(tmp_path / "n.npy", N)
     line = _one_error_line(run_cli(["uniformity", tmp_path / "n.npy", "--pairs", paths["y"]]))
-    assert "rows 8" in line
+    assert "row 8" in line
     _one_error_line(run_cli(["uniformity", paths["s"], "--t", "0"]))
     _one_error_line(run_cli(["uniformity", paths["s"], "--confidence", "1.5"]))
     _one_error_line(run_cli(["uniformity", tmp_path / "missing.npy"]))

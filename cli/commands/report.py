@@ -62,8 +62,10 @@ def report(
     from embgeo.errors import EmbgeoError
     from embgeo.report.build import build_report, write_report
 
-    if html is None and md is None:
-        raise EmbgeoError("nothing to write: give --html FILE and/or --md FILE", hint="e.g. --html report.html")
+    if html is None and md is None and out is None and getattr(fmt, "value", fmt) in (None, "table"):
+        # the summary alone (-f json|csv|md, or --out FILE) is a gate for a pipeline: every section runs, no page is written
+        raise EmbgeoError("nothing to write: give --html FILE and/or --md FILE, or ask for the summary alone (-f json, --out FILE)",
+                          hint="e.g. --html report.html")
     for path, suffixes in ((html, (".html", ".htm")), (md, (".md",))):
         if path is None:
             continue
@@ -160,7 +162,7 @@ def report(
             map_method=map_method.value, reembed_sample=reembed_sample, title=title,
             progress=step,
         )
-    written = write_report(rep, html, md=md)
+    written = write_report(rep, html, md=md) if (html is not None or md is not None) else []
     for p in written:
         if p.suffix != ".png":
             message(f"wrote {p}")

@@ -67,7 +67,7 @@ class Prepared:
             zero = np.flatnonzero(norms == 0)
             if zero.size:
                 raise EmbgeoError(
-                    f"X has {zero.size} all-zero rows (first: row {int(zero[0])}); cosine distance is undefined for them",
+                    f"X has {zero.size} all-zero row{'s' if zero.size > 1 else ''} (first: row {int(zero[0])}); cosine distance is undefined for them",
                     hint=zero_rows_hint(metric=True),
                 )
             self.inv_norms = 1.0 / norms

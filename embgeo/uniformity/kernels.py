@@ -250,6 +250,9 @@ def bad_rows_error(name: str, rows: np.ndarray, what: str, hint: str) -> EmbgeoE
     """The one-line error for rows of ``name`` that break a rule (``what``), naming the first five."""
     rows = np.unique(rows)
     shown = ", ".join(str(int(r)) for r in rows[:5]) + (f" and {rows.size - 5} more" if rows.size > 5 else "")
+    if rows.size == 1:  # "1 row with NaN or inf (row 5)", as embgeo.validation says it
+        what = what.replace("rows", "row", 1)
+        return EmbgeoError(f"{name} has 1 {what} (row {shown})", hint=hint)
     return EmbgeoError(f"{name} has {rows.size} {what} (rows {shown})", hint=hint)
 
 
