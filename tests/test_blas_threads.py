@@ -74,3 +74,21 @@ def test_the_analyses_run_under_it_and_return_the_same_numbers(two_threads, monk
     for key in ("anisotropy", "isoscore", "hubness_skewness", "jaccard_dot_cosine", "norm_cv"):
         assert a[key] == pytest.approx(b[key], rel=1e-9, abs=1e-12), key
     assert one_thread_when_small(lambda M: _blas_threads())(np.empty((2, 2))) == {2}  # env 0: the pool
+
+
+def test_the_mlp_ceiling_does_not_depend_on_the_blas_threads():
+    """L-BFGS amplified the last bits of a threaded GEMM: rank's mlp_ceiling moved in its 4th digit between 1 and
+    2 BLAS threads on inputs above the one-thread size. The fit now always runs on one thread."""
+    import numpy as np
+    from threadpoolctl import threadpool_limits
+
+    from embgeo.rank.core import mlp_predict
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2100, 500))  # above SMALL_ENTRIES: the pool was used
+    y = X[:, :5].sum(axis=1) + rng.normal(size=2100)
+    with threadpool_limits(limits=1):
+        one = mlp_predict(X, y, X[:50], hidden=8, seed=0)
+    with threadpool_limits(limits=2):
+        two = mlp_predict(X, y, X[:50], hidden=8, seed=0)
+    assert np.array_equal(one, two)

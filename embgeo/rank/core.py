@@ -132,16 +132,19 @@ def _column_source(X, attribute: str) -> str | None:
     return None if src is None or str(src) == "<array>" else str(src)
 
 
-def _mlp_predict(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray, *, hidden: int, seed: int) -> np.ndarray:
+def mlp_predict(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray, *, hidden: int, seed: int) -> np.ndarray:
     """A seeded one-hidden-layer MLP regression on the z-scored attribute; predictions on ``Xte`` (training mean 0)."""
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPRegressor
 
     sd = float(ytr.std()) or 1.0
     model = MLPRegressor(hidden_layer_sizes=(int(hidden),), alpha=1e-3, solver="lbfgs", max_iter=MLP_MAX_ITER, random_state=seed)
-    from embgeo._blas import threads_for
+    from embgeo._blas import single_thread
 
-    with warnings.catch_warnings(), threads_for(Xtr):  # small L-BFGS fits: a BLAS pool only spins (embgeo/_blas.py)
+    # one BLAS thread at any size: L-BFGS amplifies the last-bit differences of a threaded GEMM's reductions
+    # (the ceiling moved in its 4th digit between 1 and 2 threads on 3000 × 512), so the number would depend on
+    # the machine's cores; on one thread it does not, and these small fits gain little from a pool (embgeo/_blas.py)
+    with warnings.catch_warnings(), single_thread():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(Xtr, (ytr - ytr.mean()) / sd)
         return model.predict(Xte)
@@ -458,7 +461,7 @@ def rank_axes(
             knn = KNeighborsRegressor(n_neighbors=min(knn_neighbors, tr.size), weights="distance").fit(Xtr, ytr)
             put("knn", knn.predict(Xte) - ytr.mean())
             if mlp:
-                put("mlp", _mlp_predict(Xtr, ytr, Xte, hidden=mlp_hidden, seed=mlp_seed))
+                put("mlp", mlp_predict(Xtr, ytr, Xte, hidden=mlp_hidden, seed=mlp_seed))
         for k in shots:
             if k > tr.size:
                 continue
