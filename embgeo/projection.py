@@ -10,7 +10,8 @@ coordinates for plots (:func:`embgeo.plots.maps.plot_projection`) and for reuse
   ``svd_flip``). Distances in a PCA map are Euclidean distances of the projection.
 - ``umap``: umap-learn (McInnes, Healy & Melville 2018, *UMAP: Uniform Manifold
   Approximation and Projection for Dimension Reduction*) with a fixed
-  ``random_state``, which makes it reproducible (and single-threaded).
+  ``random_state``, which makes it reproducible (and single-threaded): the seed
+  itself below 2**32, above it the 32 bits :func:`legacy_seed` derives from it.
   **UMAP distances are not metric**: the map keeps neighbourhoods, not distances,
   densities or the sizes of and gaps between clusters.
 - ``hyperbolic-umap``: umap-learn with ``output_metric="hyperboloid"``: the output
@@ -28,7 +29,7 @@ import numpy as np
 from embgeo._blas import one_thread_when_small
 from embgeo.errors import EmbgeoError, setting
 from embgeo.results import Result, jsonable
-from embgeo.validation import as_rng, as_scaled_matrix, iter_blocks, sample_note, seeded_rows, zero_rows_hint
+from embgeo.validation import MAX_LEGACY_SEED, legacy_seed, as_rng, as_scaled_matrix, iter_blocks, sample_note, seeded_rows, zero_rows_hint
 
 METHODS = ("umap", "pca", "hyperbolic-umap")
 UMAP_NOTE = "UMAP keeps neighbourhoods, not distances: distances, densities and gaps between clusters in the map are not metric"
@@ -175,7 +176,8 @@ def project(
 
     Defaults: umap-learn's ``n_neighbors = 15``, ``min_dist = 0.1``, input ``metric =
     "cosine"``, its default number of epochs (``n_epochs=None``: 500 below 10 000 rows,
-    200 above); ``random_state = seed`` (reproducible, single-threaded). ``sample``: map
+    200 above); ``random_state = seed`` (reproducible, single-threaded; a seed of 2**32 or more,
+    which umap-learn refuses, goes through :func:`legacy_seed`). ``sample``: map
     a seeded random subset of that many rows (``rows`` says which). ``n_neighbors``
     is lowered to ``n − 1`` on tiny inputs. See the module docstring for the disk
     mapping and the caveat that UMAP distances are not metric (McInnes et al. 2018).
@@ -196,7 +198,9 @@ def project(
     if bool(np.all(Xs == Xs[0])):  # a map of one point: PCA would draw every row at the origin, UMAP a random cloud
         raise EmbgeoError(f"every {'sampled ' if rows.size < n else ''}row is the same vector: a map has nothing to show",
                           source=name, hint="check how the file was written: a failed export repeats one vector")
+    # the seed recorded is the caller's; umap-learn takes 32 bits (legacy_seed: unchanged below 2**32)
     int_seed = int(seed) if isinstance(seed, (int, np.integer)) else int(rng.integers(2**31 - 1))
+    umap_seed = legacy_seed(int_seed)
     t0 = time.perf_counter()
     notes: list[str] = []
     explained = hyper = None
@@ -222,8 +226,8 @@ def project(
             notes.append(f"n_neighbors lowered from {n_neighbors} to {k} ({m} rows)")
         import umap  # lazy: heavy (numba)
 
-        kw = dict(n_components=2, n_neighbors=k, min_dist=float(min_dist), metric=metric, random_state=int_seed,
-                  n_epochs=n_epochs, transform_seed=int_seed)
+        kw = dict(n_components=2, n_neighbors=k, min_dist=float(min_dist), metric=metric, random_state=umap_seed,
+                  n_epochs=n_epochs, transform_seed=umap_seed)
         if method == "hyperbolic-umap":
             kw["output_metric"] = "hyperboloid"
         with warnings.catch_warnings():
@@ -233,7 +237,7 @@ def project(
         if not np.isfinite(Y).all():
             raise EmbgeoError(f"UMAP returned non-finite coordinates for {name}", hint=f"try {setting('method', 'pca')}, or more rows / fewer duplicates")
         params = {"n_neighbors": k, "min_dist": float(min_dist), "metric": metric, "n_epochs": n_epochs if n_epochs is not None else "umap default",
-                  "random_state": int_seed}
+                  "random_state": umap_seed}
         notes.append(UMAP_NOTE)
         disk = method == "hyperbolic-umap"
         if disk:
@@ -284,4 +288,4 @@ def coordinates_table(result: ProjectionResult, *, ids=None, extra: dict | None 
     return header, out
 
 
-__all__ = ["METHODS", "UMAP_NOTE", "ProjectionResult", "project", "pca_2d", "hyperboloid_to_disk", "coordinates_table"]
+__all__ = ["METHODS", "UMAP_NOTE", "MAX_LEGACY_SEED", "legacy_seed", "ProjectionResult", "project", "pca_2d", "hyperboloid_to_disk", "coordinates_table"]

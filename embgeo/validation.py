@@ -22,6 +22,25 @@ from embgeo.scaling import representable, row_norms, scale_error, tiny_rows_erro
 DEFAULT_BLOCK_ROWS = 16384
 
 
+#: the largest seed that umap-learn, scikit-learn's ``random_state`` and numpy's legacy ``RandomState`` take (32 bits)
+MAX_LEGACY_SEED = 2**32 - 1
+
+
+def legacy_seed(seed) -> int:
+    """The seed for an API limited to 32 bits (umap-learn, scikit-learn's ``random_state``, numpy's
+    ``RandomState``/``np.random.seed``) derived from a non-negative integer ``seed``, deterministically:
+    a seed up to 2**32 − 1 is passed unchanged (results of such seeds never change), a larger one is
+    reduced to ``numpy.random.SeedSequence(seed).generate_state(1)[0]`` (32 bits of its hashed entropy).
+    Distinct seeds below 2**32 never share a derived seed; a larger seed shares its derived seed with
+    one below 2**32 (there are only 2**32 of them)."""
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise EmbgeoError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = int(seed)
+    if seed <= MAX_LEGACY_SEED:
+        return seed
+    return int(np.random.SeedSequence(seed).generate_state(1, dtype=np.uint32)[0])
+
+
 def as_rng(seed: int | np.random.Generator | None = 0) -> np.random.Generator:
     """Return a ``numpy.random.Generator`` from a seed (``None`` → fresh entropy)."""
     if isinstance(seed, np.random.Generator):

@@ -302,7 +302,9 @@ def umap_disk(X, *, k: int = 15, seed=0) -> np.ndarray:
     umap_mod = require("umap", package="umap-learn", extra="all", feature="hyperbolic UMAP")
     import warnings
 
-    rs = int(seed) if isinstance(seed, (int, np.integer)) else 0
+    from embgeo.validation import legacy_seed
+
+    rs = legacy_seed(seed) if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else 0  # umap-learn: 32 bits
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         emb = umap_mod.UMAP(n_neighbors=max(2, int(k)), n_components=2, output_metric="hyperboloid", random_state=rs).fit_transform(np.asarray(X, dtype=np.float32))

@@ -22,9 +22,13 @@ from embgeo.io.model import EmbeddingSet
 from embgeo.io.text import column_array
 from embgeo.validation import dtype_hint
 
-#: matrices from chunked containers (parquet, chunked/compressed HDF5) larger than this are
-#: spilled block by block into a temporary memory-mapped .npy instead of being held in memory
-SPILL_BYTES = int(os.environ.get("EMBGEO_SPILL_BYTES", 512 * 2**20))
+#: matrices from chunked containers (parquet, chunked/compressed HDF5) larger than this many bytes
+#: are spilled block by block into a temporary memory-mapped .npy instead of being held in memory
+DEFAULT_SPILL_BYTES = 512 * 2**20
+#: a number of bytes that replaces ``$EMBGEO_SPILL_BYTES`` and the default (None: read them, :func:`spill_bytes`)
+SPILL_BYTES: int | None = None
+#: the environment variable that sets the spill size
+SPILL_VARIABLE = "EMBGEO_SPILL_BYTES"
 #: rows per block when reading chunked containers
 READ_BLOCK_ROWS = 65536
 #: rows per parquet batch (single-threaded, no pre-buffering: measured 358 MB peak on 300k × 768)
@@ -32,6 +36,26 @@ PARQUET_BATCH_ROWS = 8192
 #: a chunked/compressed HDF5 dataset may declare at most this many times the bytes it stores
 #: (unwritten chunks read as fill values: a 1 kB file can declare terabytes)
 MAX_EXPANSION = 64
+
+
+def spill_bytes() -> int:
+    """The spill size in bytes: :data:`SPILL_BYTES` when set, else ``$EMBGEO_SPILL_BYTES``, else
+    :data:`DEFAULT_SPILL_BYTES` (512 MiB). The variable is read when a matrix is read, not at import:
+    empty means the default; anything but a whole number of bytes (``1G``, ``-1``, ``2.5e9``) is
+    refused in one line (nothing is guessed)."""
+    if SPILL_BYTES is not None:
+        return int(SPILL_BYTES)
+    raw = os.environ.get(SPILL_VARIABLE, "")
+    value = raw.strip()
+    if not value:
+        return DEFAULT_SPILL_BYTES
+    if value.isascii() and value.isdigit():
+        return int(value)
+    from shlex import quote
+
+    # the source is the environment, not the file being read (a reader would otherwise name its file)
+    raise EmbgeoError(f"{SPILL_VARIABLE}={quote(raw)} is not a whole number of bytes", source="environment",
+                      hint=f"set it to a whole number of bytes, e.g. {SPILL_VARIABLE}=2000000000, or unset it for the default {DEFAULT_SPILL_BYTES} (512 MiB)")
 
 
 class Sink:
@@ -71,7 +95,7 @@ class Sink:
         if self.d is None:
             self.d, self.dtype = block.shape[1], block.dtype
             need = self.n * self.d * block.dtype.itemsize
-            if need > SPILL_BYTES:
+            if need > spill_bytes():
                 import shutil
                 import tempfile
 
@@ -243,7 +267,7 @@ def hdf5_array(path: Path, ds) -> np.ndarray:
     if declared > MAX_EXPANSION * stored + (1 << 20):
         raise EmbgeoError(f"dataset '{ds.name}' declares {declared} bytes of data but stores only {stored}",
                           hint="its chunks were never written; the file is incomplete or corrupt")
-    if ds.ndim != 2 or declared <= SPILL_BYTES:
+    if ds.ndim != 2 or declared <= spill_bytes():
         return ds[()]
     step = max(READ_BLOCK_ROWS // max(1, ds.chunks[0]), 1) * ds.chunks[0] if ds.chunks else READ_BLOCK_ROWS
     with Sink(ds.shape[0]) as sink:  # chunked/compressed and large: block by block into a temporary memory map

@@ -15,7 +15,7 @@ import numpy as np
 
 from embgeo.arguments import check_count
 from embgeo.errors import EmbgeoError
-from embgeo.validation import as_rng
+from embgeo.validation import as_rng, legacy_seed
 
 
 def _labels(classes, n) -> np.ndarray:
@@ -47,7 +47,8 @@ def probe_accuracy(X, classes, *, n_folds: int = 5, seed=0) -> float:
     if folds < 2:
         raise EmbgeoError("every class needs at least 2 rows for a held-out probe", hint="drop rare classes first")
     accs = []
-    state = int(seed) if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else int(as_rng(seed).integers(2**31 - 1))
+    # scikit-learn takes 32-bit seeds: a larger --seed goes through legacy_seed (unchanged below 2**32)
+    state = legacy_seed(seed) if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else int(as_rng(seed).integers(2**31 - 1))
     for tr, te in StratifiedKFold(folds, shuffle=True, random_state=state).split(X, y):
         clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
         clf.fit(X[tr], y[tr])

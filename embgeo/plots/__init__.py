@@ -13,7 +13,9 @@ command line can draw any result with one call (``--plot FILE``)::
     from embgeo.plots import plot_result, save_figure
     save_figure(plot_result(result), "uniformity.png")
 
-matplotlib is imported only inside the functions that draw.
+matplotlib is imported only inside the functions that draw; importing this package first makes sure
+matplotlib gets a writable configuration folder (``MPLCONFIGDIR``, :mod:`embgeo.plots._mplconfig`), so
+that a read-only home does not print warnings.
 """
 from __future__ import annotations
 
@@ -22,6 +24,10 @@ import io
 from pathlib import Path
 
 from embgeo.errors import EmbgeoError, either
+from embgeo.plots._mplconfig import use_writable_config
+
+# before any plot module imports matplotlib (every one of them is imported through this package)
+use_writable_config()
 
 #: result class name → ``"embgeo.plots.<module>:<function>"``; extend with :func:`register`
 REGISTRY: dict[str, str] = {
@@ -115,6 +121,7 @@ def save_figure(fig, path, *, fmt: str | None = None, dpi: int = 110) -> Path:
 
 def figure_bytes(fig, *, fmt: str = "png", dpi: int = 110) -> bytes:
     """The encoded image of ``fig`` (``png`` or ``svg``), rendered with Agg."""
+    use_writable_config()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     if fmt not in FORMATS:
