@@ -303,7 +303,7 @@ def test_bad_inputs():
     X = rng.standard_normal((20, 5))
     Z = X.copy()
     Z[3] = 0.0
-    with pytest.raises(EmbgeoError, match="all-zero rows"):
+    with pytest.raises(EmbgeoError, match="all-zero row"):
         anisotropy(Z)
     with pytest.raises(EmbgeoError, match="k=20"):
         hubness(X, k=20)

@@ -203,7 +203,7 @@ def test_zero_rows(run_cli, tmp_path):
     X[7] = 0.0
     np.save(tmp_path / "z.npy", X)
     res = run_cli(["cosine", tmp_path / "z.npy", "--k", "3"])
-    assert res.code == 2 and "all-zero rows" in res.stderr
+    assert res.code == 2 and "all-zero row" in res.stderr
     ok = run_cli(["cosine", tmp_path / "z.npy", "--k", "3", "--drop-zero", "-f", "json"])
     assert ok.code == 0 and json.loads(ok.stdout)["results"]["n_rows"] == 49
 

@@ -144,9 +144,9 @@ def test_sampled_uniformity_same_pairs_same_interval(client, data):
 def test_bad_rows_are_named_from_the_workers(client):
     X = np.random.default_rng(0).standard_normal((300, 4))
     X[17] = 0.0
-    with pytest.raises(EmbgeoError, match=r"all-zero rows .*rows 17"):
+    with pytest.raises(EmbgeoError, match=r"all-zero row .*row 17"):
         DM.uniformity(X, client=client, mode="sample", n_pairs=50_000)
-    with pytest.raises(EmbgeoError, match=r"all-zero rows .*rows 17"):
+    with pytest.raises(EmbgeoError, match=r"all-zero row .*row 17"):
         DM.uniformity(X, client=client, mode="exact")
 
 

@@ -283,7 +283,7 @@ def test_pandas_nullable_dtypes_are_numbers():
     assert eg.uniformity(f32).value == eg.uniformity(X.astype(np.float32)).value  # numpy dtypes as they are
     na = pd.DataFrame(X).astype("Float64")
     na.iloc[3, 1] = pd.NA
-    with pytest.raises(EmbgeoError, match=r"NaN or inf \(rows 3\)"):
+    with pytest.raises(EmbgeoError, match=r"NaN or inf \(row 3\)"):
         eg.uniformity(na, mode="exact")
     with pytest.raises(EmbgeoError, match="dtype object"):
         eg.uniformity(pd.DataFrame({"a": ["x", "y"], "b": [1.0, 2.0]}))

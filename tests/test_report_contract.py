@@ -150,7 +150,7 @@ def test_top_level_decided_by_names_a_metric(built):
 def test_csv_is_one_full_precision_row_per_card(built):
     rows = built["csv"]
     sections = built["json"]["results"]["sections"]
-    assert list(rows[0]) == ["metric", "value", "ci_low", "ci_high", "unit", "status", "section"]
+    assert list(rows[0]) == ["metric", "value", "ci_low", "ci_high", "unit", "status", "section", "in_verdict"]
     assert [r["section"] for r in rows] == [s["key"] for s in sections]
     X = np.load(built["dir"] / "sent.npy")
     own = _own_results(X)
@@ -177,7 +177,7 @@ def test_csv_is_one_full_precision_row_per_card(built):
     assert by["intrinsic"]["value"] != ""
     rd = _section(built["json"], "reembed")
     assert by["reembed"]["metric"] == f"reembed.{rd['decided_by']}"
-    assert by["map"] == {"metric": "map.n_mapped", "value": "300", "ci_low": "", "ci_high": "", "unit": "", "status": "info", "section": "map"}
+    assert by["map"] == {"metric": "map.n_mapped", "value": "300", "ci_low": "", "ci_high": "", "unit": "", "status": "info", "section": "map", "in_verdict": "true"}
 
 
 def test_csv_of_a_section_picks_the_row_the_verdict_names():
