@@ -28,7 +28,13 @@ class Format(str, Enum):
 SUFFIX_FORMATS = {".json": Format.json, ".csv": Format.csv, ".md": Format.md, ".txt": Format.table}
 
 
+def _stdout_dash(out: Path | None) -> Path | None:
+    """``--out -`` is standard output: read as no ``--out`` at all (None), every other value as it is."""
+    return None if out is not None and str(out) == "-" else out
+
+
 def resolve_format(fmt: Format | None, out: Path | None) -> Format:
+    out = _stdout_dash(out)
     if fmt is not None:
         return fmt
     if out is not None and out.suffix.lower() in SUFFIX_FORMATS:
@@ -111,7 +117,8 @@ def render_text(fmt: Format, *, command: str, data: dict, columns: list[str], ro
 
 
 def emit(*, command: str, data: dict, columns: list[str], rows: list[list[Any]], fmt: Format | None, out: Path | None, title: str | None = None, notes: list[str] | None = None, tables: list | None = None) -> None:
-    """Render once and write to ``out`` (atomically) or stdout (``tables``: see :func:`render_text`)."""
+    """Render once and write to ``out`` (atomically) or stdout (``-`` too; ``tables``: see :func:`render_text`)."""
+    out = _stdout_dash(out)
     fmt = resolve_format(fmt, out)
     if out is None and fmt is Format.table and sys.stdout.isatty():
         from rich.console import Console
@@ -167,6 +174,7 @@ _FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
 
 def check_format(fmt: Format | None, out: Path | None) -> None:
     """``-f json --out u.csv`` is refused: the format and the suffix must agree."""
+    out = _stdout_dash(out)
     if fmt is None or out is None:
         return
     implied = SUFFIX_FORMATS.get(out.suffix.lower())
@@ -182,7 +190,9 @@ def check_out(fmt: Format | None, out: Path | None, *, fmt_known: bool = True) -
     ``x.dat``), as long as a suffix that implies a format agrees with it (:func:`check_format`); without
     ``--format`` the suffix picks the format, so it must be one of :data:`SUFFIX_FORMATS`.
     ``fmt_known``: False while ``--format`` may still follow on the command line (``--out x.dat -f json``:
-    ``--out``'s check runs first, and leaves the suffix to ``--format``'s check, which sees both)."""
+    ``--out``'s check runs first, and leaves the suffix to ``--format``'s check, which sees both).
+    ``--out -`` is standard output, as if ``--out`` were not given: any ``--format``, a table by default."""
+    out = _stdout_dash(out)
     if out is None:
         return
     check_format(fmt, out)
@@ -368,21 +378,24 @@ def notes_to_stderr(notes) -> None:
 
 
 def _write(text: str, out: Path | None) -> None:
+    out = _stdout_dash(out)
     if out is not None:
         write_output(out, text)
     else:
         to_stdout(text)
 
 
-#: names of standard output and standard error (``--out /dev/stdout`` is stdout itself, flushed in order)
-_STDOUT_NAMES = ("/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
+#: names of standard output and standard error (``--out -`` and ``--out /dev/stdout`` are stdout itself, flushed
+#: in order; ``-`` is never a file of that name)
+_STDOUT_NAMES = ("-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
 _STDERR_NAMES = ("/dev/stderr", "/dev/fd/2", "/proc/self/fd/2")
 
 
 def write_output(out: Path, text: str) -> None:
-    """Write the data to ``out``: a file atomically (a temporary file renamed onto it); a stream or
-    device (``/dev/stdout``, ``/dev/null``, a named pipe: :func:`embgeo.outputs.is_stream`) in place,
-    since renaming a file onto it would replace the device's name with a plain file."""
+    """Write the data to ``out``: a file atomically (a temporary file renamed onto it; through a symbolic
+    link onto its target); a stream or device (``-`` and ``/dev/stdout``: standard output itself, ``/dev/null``,
+    a named pipe: :func:`embgeo.outputs.is_stream`) in place, since renaming a file onto it would replace the
+    device's name with a plain file."""
     import os
 
     from embgeo.outputs import is_stream
@@ -392,7 +405,9 @@ def write_output(out: Path, text: str) -> None:
 
         write_text(out, text)
         return
-    name = os.path.abspath(os.fspath(out))
+    name = os.fspath(out)
+    if name != "-":  # "-" is standard output by name, never the file ./-
+        name = os.path.abspath(name)
     if name in _STDOUT_NAMES:
         to_stdout(text)
         return

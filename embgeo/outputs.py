@@ -110,14 +110,26 @@ def _through_proc(path: str) -> bool:
     return False
 
 
+#: the conventional name of standard output (``--out -``): never a file of that name (``./-`` after the
+#: command line has made it a path is the same name; write a file called ``-`` by its full path)
+STDOUT_DASH = "-"
+
+
+def is_dash(path: str | os.PathLike | None) -> bool:
+    """Whether ``path`` is ``-``, the usual name of standard output."""
+    return path is not None and os.fspath(path) == STDOUT_DASH
+
+
 def is_stream(path: str | os.PathLike) -> bool:
     """Whether ``path`` names a stream or a device rather than a file: standard output or error
-    (``/dev/stdout``, ``/dev/fd/N``), ``/dev/null``, a named pipe, a socket. Such a path is written to
+    (``-``, ``/dev/stdout``, ``/dev/fd/N``), ``/dev/null``, a named pipe, a socket. Such a path is written to
     in place: renaming a finished file onto it (:func:`embgeo.io.writers.atomic_path`) would replace
     the device's name with a plain file."""
     text = os.fspath(path)
     if not text:
         return False
+    if is_dash(text):
+        return True
     if _through_proc(text):
         return True
     try:
@@ -134,10 +146,46 @@ def check_replaceable(path: str | os.PathLike) -> None:
                           source=str(path), hint="write to a regular file, or to standard output by not naming an output file")
 
 
+def write_target(path: str | os.PathLike) -> Path:
+    """The file that writing ``path`` replaces: ``path`` itself, or, when its last component is a symbolic link
+    (or a chain of them), the file the link names (relative to the link's folder), so that the link stays and its
+    target gets the new content. A link to nothing names the file to create; a loop, or a link into a folder that
+    does not exist, is refused in one line. The folders above the last component are left to the system."""
+    path = Path(path)
+    p = path
+    for _ in range(41):  # the kernel follows 40 links at most
+        if not os.path.islink(p):
+            break
+        try:
+            p = Path(os.path.join(os.path.dirname(p), os.readlink(p)))  # an absolute target stays absolute
+        except OSError as exc:
+            raise write_error(exc, path) from None
+    else:
+        raise EmbgeoError("is a symbolic link loop: nothing can be written through it", source=str(path),
+                          hint="point the link at a file, or write elsewhere")
+    if p != path and not p.parent.is_dir():
+        raise EmbgeoError(f"is a symbolic link to '{p}', whose folder does not exist", source=str(path),
+                          hint=f"create {p.parent} first, or point the link elsewhere")
+    return p
+
+
+def short_temp(folder: str | os.PathLike, suffix: str = ".tmp") -> str:
+    """A new empty file in ``folder`` with a short hidden name (``.embgeo-XXXXXXXX.tmp``), whatever the length of
+    the name it stands in for: a name of 250 bytes is valid, the same name with a prefix and a suffix is not.
+    ``suffix`` (a writer may need the final one, e.g. ``.npy``) is kept when short, else ``.tmp``."""
+    if not suffix or len(os.fsencode(suffix)) > 24:
+        suffix = ".tmp"
+    fd, name = tempfile.mkstemp(prefix=".embgeo-", suffix=suffix, dir=folder)
+    os.close(fd)
+    return name
+
+
 def record_replace(path: Path) -> None:
     """Just before ``path`` is replaced: note it (and keep its old content) for :func:`end_outputs` (called by :func:`embgeo.io.writers.atomic_path`).
-    A stream or device (``/dev/stdout``, ``/dev/null``, a pipe) is refused first: the rename would replace its name with a plain file."""
+    A stream or device (``/dev/stdout``, ``-``, ``/dev/null``, a pipe) is refused first: the rename would replace its name with a plain file.
+    A symbolic link is followed (:func:`write_target`): its target is what is replaced, and what a failing run puts back."""
     check_replaceable(path)
+    path = write_target(path)
     if _OUTPUTS is None:
         return
     if any(p == path for p in _OUTPUTS.created) or any(p == path for p, _ in _OUTPUTS.replaced):
@@ -147,8 +195,7 @@ def record_replace(path: Path) -> None:
         return
     old = None
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent)
-        os.close(fd)
+        name = short_temp(path.parent, ".old")
         os.unlink(name)
         os.link(path, name)  # the old content survives the rename as this second name
         old = Path(name)

@@ -95,6 +95,9 @@ def export(
     from embgeo.datasets import get
     from embgeo.errors import EmbgeoError
 
+    if str(out) == "-":  # a dataset is files (or a folder of them), never standard output: not a folder named '-'
+        raise EmbgeoError("datasets export writes files, not standard output", source="-",
+                          hint="give a file (synthetic sets: .npy, .npz, .csv) or a folder (bundled sets)")
     ds = get(name)
     if ds.kind == "synthetic":
         _export_synthetic(name, out, dict(n=n, d=d, k=intrinsic, noise=noise, gap=gap), seed_value(seed))

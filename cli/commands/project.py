@@ -131,8 +131,11 @@ def project(
     if out is not None:
         from embgeo.cli.output import write_output
 
-        write_output(out, text)  # a file atomically; /dev/stdout or a pipe in place
-        message(f"wrote {out}")
+        write_output(out, text)  # a file atomically; -, /dev/stdout or a pipe in place
+        from embgeo.outputs import is_stream
+
+        if not is_stream(out):  # ("wrote -" or "wrote /dev/stdout" said nothing)
+            message(f"wrote {out}")
     else:
         from embgeo.cli.output import to_stdout
 

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import tempfile  # noqa: F401  (tests patch writers.tempfile.mkstemp)
 from pathlib import Path
 
 import numpy as np
 
 from embgeo.errors import EmbgeoError
-from embgeo.outputs import record_replace, write_error
+from embgeo.outputs import check_replaceable, record_replace, short_temp, write_error, write_target
 
 
 @contextlib.contextmanager
@@ -17,25 +17,30 @@ def atomic_path(path: str | os.PathLike, *, suffix: str | None = None):
     """Yield a temporary path beside ``path``; rename it onto ``path`` only on success.
 
     An existing ``path`` keeps its permission bits; a new one gets the usual ``0666 & ~umask``.
+    A symbolic link is written through: the file it names gets the new content (created when the
+    link points at nothing) and the link stays. The temporary file has a short hidden name
+    (``.embgeo-XXXXXXXX.tmp``), so any name the file system accepts can be written. Standard output
+    (``-``, ``/dev/stdout``), a device or a pipe is refused: it cannot be replaced by a finished file.
     On any failure — an ``OSError`` (read-only or full file system: one-line
     :class:`EmbgeoError`), an exception, SIGINT — the temporary file is removed and ``path`` is
     left as it was.
     """
     path = Path(path)
-    parent = path.parent if str(path.parent) else Path(".")
+    check_replaceable(path)  # before anything is written: a rename would replace the stream's name
+    target = write_target(path)
+    parent = target.parent if str(target.parent) else Path(".")
     if not parent.exists():
         raise EmbgeoError("output folder does not exist", source=str(path), hint=f"create {parent} first")
-    if path.is_dir():
+    if target.is_dir():
         raise EmbgeoError("is a folder; cannot write a file there", source=str(path))
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or path.suffix or ".tmp", dir=parent)
-        os.close(fd)
+        tmp = short_temp(parent, suffix or target.suffix)
     except OSError as exc:
         raise write_error(exc, path) from None
     try:
         yield Path(tmp)
         try:
-            mode = path.stat().st_mode & 0o7777 if path.exists() else None
+            mode = target.stat().st_mode & 0o7777 if target.exists() else None
         except OSError:
             mode = None
         if mode is None:
@@ -43,8 +48,8 @@ def atomic_path(path: str | os.PathLike, *, suffix: str | None = None):
             os.umask(mask)
             mode = 0o666 & ~mask  # mkstemp makes 0600; give the usual permissions
         os.chmod(tmp, mode)
-        record_replace(path)
-        os.replace(tmp, path)
+        record_replace(target)
+        os.replace(tmp, target)  # onto the link's target: the link itself stays
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
