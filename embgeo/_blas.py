@@ -28,11 +28,23 @@ SMALL_ENTRIES = 1_000_000
 
 
 def small_entries() -> int:
-    """:data:`SMALL_ENTRIES`, or ``$EMBGEO_SMALL_BLAS_ENTRIES`` when set to an integer ≥ 0."""
+    """:data:`SMALL_ENTRIES`, or ``$EMBGEO_SMALL_BLAS_ENTRIES`` (a whole number ≥ 0; empty: the default). Any other
+    value (``1e6``, ``many``) is refused in one line, as ``EMBGEO_SPILL_BYTES`` is: it used to be ignored silently."""
     import os
 
-    value = os.environ.get("EMBGEO_SMALL_BLAS_ENTRIES", "").strip()
-    return int(value) if value.isdigit() else SMALL_ENTRIES
+    raw = os.environ.get("EMBGEO_SMALL_BLAS_ENTRIES", "")
+    value = raw.strip()
+    if not value:
+        return SMALL_ENTRIES
+    if value.isascii() and value.isdigit():
+        return int(value)
+    from shlex import quote
+
+    from embgeo.errors import EmbgeoError
+
+    raise EmbgeoError(f"EMBGEO_SMALL_BLAS_ENTRIES={quote(raw)} is not a whole number of matrix entries", source="environment",
+                      hint=f"set it to a whole number, e.g. EMBGEO_SMALL_BLAS_ENTRIES=1000000 (0: never limit the BLAS pool), "
+                           f"or unset it for the default {SMALL_ENTRIES}")
 
 
 def threads_for(X):

@@ -45,8 +45,14 @@ def test_the_environment_moves_the_limit(two_threads, monkeypatch):
         assert _blas_threads() == {2}
     with threads_for(np.empty((5, 10))):
         assert _blas_threads() == {1}
-    monkeypatch.setenv("EMBGEO_SMALL_BLAS_ENTRIES", "many")  # not an integer: the default
+    monkeypatch.setenv("EMBGEO_SMALL_BLAS_ENTRIES", "")  # empty: the default
     assert small_entries() == SMALL_ENTRIES
+    from embgeo.errors import EmbgeoError
+
+    for bad in ("many", "1e6", "-5"):  # not a whole number: refused in one line (it was ignored silently)
+        monkeypatch.setenv("EMBGEO_SMALL_BLAS_ENTRIES", bad)
+        with pytest.raises(EmbgeoError, match=r"EMBGEO_SMALL_BLAS_ENTRIES=.* is not a whole number"):
+            small_entries()
 
 
 def test_the_analyses_run_under_it_and_return_the_same_numbers(two_threads, monkeypatch):
