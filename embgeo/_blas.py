@@ -30,21 +30,9 @@ SMALL_ENTRIES = 1_000_000
 def small_entries() -> int:
     """:data:`SMALL_ENTRIES`, or ``$EMBGEO_SMALL_BLAS_ENTRIES`` (a whole number ≥ 0; empty: the default). Any other
     value (``1e6``, ``many``) is refused in one line, as ``EMBGEO_SPILL_BYTES`` is: it used to be ignored silently."""
-    import os
+    from embgeo.arguments import env_whole_number
 
-    raw = os.environ.get("EMBGEO_SMALL_BLAS_ENTRIES", "")
-    value = raw.strip()
-    if not value:
-        return SMALL_ENTRIES
-    if value.isascii() and value.isdigit():
-        return int(value)
-    from shlex import quote
-
-    from embgeo.errors import EmbgeoError
-
-    raise EmbgeoError(f"EMBGEO_SMALL_BLAS_ENTRIES={quote(raw)} is not a whole number of matrix entries", source="environment",
-                      hint=f"set it to a whole number, e.g. EMBGEO_SMALL_BLAS_ENTRIES=1000000 (0: never limit the BLAS pool), "
-                           f"or unset it for the default {SMALL_ENTRIES}")
+    return env_whole_number("EMBGEO_SMALL_BLAS_ENTRIES", SMALL_ENTRIES, unit="matrix entries", example="1000000 (0: never limit the BLAS pool)")
 
 
 def threads_for(X):

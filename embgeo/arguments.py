@@ -172,3 +172,21 @@ def check_attribute_values(values, *, name_param: str = "attribute_name"):
         raise EmbgeoError(f"attribute takes the values (one number per row, NaN where missing), got the text {values!r}",
                           hint=f"pass the values as attribute=… and the name as {name_param}={values!r}")
     return values
+
+
+def env_whole_number(name: str, default: int, *, unit: str, example: str, default_text: str | None = None) -> int:
+    """The environment variable ``name`` as a whole number ≥ 0 (``unit``: what it counts), read when used: empty or
+    unset gives ``default``; any other value (``1G``, ``1e6``, ``-1``) is refused in one line naming the variable,
+    with ``example`` as the fix (nothing is guessed; ``EMBGEO_SPILL_BYTES``, ``EMBGEO_SMALL_BLAS_ENTRIES``)."""
+    import os
+    from shlex import quote
+
+    raw = os.environ.get(name, "")
+    value = raw.strip()
+    if not value:
+        return int(default)
+    if value.isascii() and value.isdigit():
+        return int(value)
+    # the source is the environment, not the file being read (a reader would otherwise name its file)
+    raise EmbgeoError(f"{name}={quote(raw)} is not a whole number of {unit}", source="environment",
+                      hint=f"set it to a whole number, e.g. {name}={example}, or unset it for the default {default_text or default}")

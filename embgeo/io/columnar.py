@@ -45,17 +45,10 @@ def spill_bytes() -> int:
     refused in one line (nothing is guessed)."""
     if SPILL_BYTES is not None:
         return int(SPILL_BYTES)
-    raw = os.environ.get(SPILL_VARIABLE, "")
-    value = raw.strip()
-    if not value:
-        return DEFAULT_SPILL_BYTES
-    if value.isascii() and value.isdigit():
-        return int(value)
-    from shlex import quote
+    from embgeo.arguments import env_whole_number
 
-    # the source is the environment, not the file being read (a reader would otherwise name its file)
-    raise EmbgeoError(f"{SPILL_VARIABLE}={quote(raw)} is not a whole number of bytes", source="environment",
-                      hint=f"set it to a whole number of bytes, e.g. {SPILL_VARIABLE}=2000000000, or unset it for the default {DEFAULT_SPILL_BYTES} (512 MiB)")
+    return env_whole_number(SPILL_VARIABLE, DEFAULT_SPILL_BYTES, unit="bytes", example="2000000000",
+                            default_text=f"{DEFAULT_SPILL_BYTES} (512 MiB)")
 
 
 class Sink:
