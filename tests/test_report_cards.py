@@ -121,3 +121,20 @@ def test_rank_constant_attribute_from_python_names_the_keyword():
     with pytest.raises(EmbgeoError) as exc:
         rank_axes(np.random.default_rng(0).normal(size=(30, 4)), np.ones(30), attribute="c")
     assert "pass a column that varies with y" in str(exc.value) and "--attr" not in str(exc.value)
+
+
+def test_a_small_input_says_its_id_card_ran_below_the_commands_defaults():
+    """Under 66 rows the intrinsic card shrinks k and GRIDE's largest order (embgeo id refuses such inputs at its
+    defaults); the card's `reduced` line says so, as every card whose settings fall short of its command does."""
+    import numpy as np
+
+    from embgeo.report.sections import id_scales, scales_reduced
+
+    assert scales_reduced(*id_scales(1640)) == ""
+    assert scales_reduced(*id_scales(40)) == "GRIDE up to n2 = 32 (embgeo id: 64): this input has too few rows for embgeo id's defaults"
+    assert scales_reduced(*id_scales(12)).startswith("k = 10 (embgeo id: 20) and GRIDE up to n2 = 8 (embgeo id: 64)")
+    from embgeo.io import EmbeddingSet
+    from embgeo.report.build import build_report
+
+    rep = build_report(EmbeddingSet(np.random.default_rng(0).normal(size=(40, 8))), seed=0, map_method="none", reembed_sample=0)
+    assert rep.section("intrinsic").reduced.startswith("GRIDE up to n2 = 32")

@@ -185,6 +185,7 @@ def run_intrinsic(ctx: Context) -> Section:
         reference="Facco et al. 2017 (TwoNN); Levina & Bickel 2004, MacKay & Ghahramani (MLE); Denti et al. 2022 (GRIDE); Garrido et al. 2023 (RankMe)",
         settings=f"{r.n_used} rows used ({r.n_duplicates_dropped} duplicates dropped); MLE k = {max(2, (k + 1) // 2)}..{k}; "
                  f"GRIDE up to n2 = {gride_max}; {ID_BOOT} bootstrap replicates",
+        reduced=scales_reduced(k, gride_max),
         tables=[Table("intrinsic-dimension estimators", *map(list, r.estimator_table())), Table("spectral (linear) measures", *map(list, r.spectral_table()))],
         images=[image(r, "ID against scale; PCA spectrum")], notes=list(r.notes),
         data=r.to_dict(), **jd,
@@ -195,6 +196,12 @@ def id_scales(n: int) -> tuple[int, int]:
     """``(k, gride_max)``: embgeo id's defaults (20, 64), shrunk for inputs too small for them."""
     gride_max = int(min(64, 2 ** int(np.floor(np.log2(max(n - 2, 4))))))  # GRIDE needs n2 + 2 rows
     return int(min(20, max(3, n - 2))), gride_max
+
+
+def scales_reduced(k: int, gride_max: int) -> str:
+    """The card's ``reduced`` line when :func:`id_scales` shrank embgeo id's defaults (empty when it did not)."""
+    shrunk = ([f"k = {k} (embgeo id: 20)"] if k != 20 else []) + ([f"GRIDE up to n2 = {gride_max} (embgeo id: 64)"] if gride_max != 64 else [])
+    return f"{' and '.join(shrunk)}: this input has too few rows for embgeo id's defaults" if shrunk else ""
 
 
 def layer_dimensions_of(ctx: Context):
@@ -234,7 +241,8 @@ def run_layers(ctx: Context) -> Section:
         settings=f"{len(r.names)} layers, {r.n_used} rows, methods {', '.join(LAYER_METHODS)}, {LAYER_BOOT} bootstrap replicates ({id_layers_name()} defaults; k and the largest GRIDE order shrink below 66 rows)",
         tables=[Table("intrinsic-dimension estimators per layer", *map(list, r.estimator_table())),
                 Table("spectral (linear) measures per layer", *map(list, r.spectral_table()))],
-        images=[image(r, "ID per layer; overlap; spectral measures")], data=r.to_dict(), **jd,
+        images=[image(r, "ID per layer; overlap; spectral measures")], data=r.to_dict(),
+        reduced=scales_reduced(*id_scales(int(ctx.layers.layers[0].shape[0]))), **jd,
     )
 
 
