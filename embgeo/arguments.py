@@ -190,3 +190,16 @@ def env_whole_number(name: str, default: int, *, unit: str, example: str, defaul
     # the source is the environment, not the file being read (a reader would otherwise name its file)
     raise EmbgeoError(f"{name}={quote(raw)} is not a whole number of {unit}", source="environment",
                       hint=f"set it to a whole number, e.g. {name}={example}, or unset it for the default {default_text or default}")
+
+
+def renamed_keyword(where: str, old: str, old_value, new: str, new_value):
+    """The value of keyword ``new`` of ``where``, or of its former name ``old`` when only that was given (a
+    DeprecationWarning pointing at the caller); both given (neither None) is an error, whatever the values."""
+    if old_value is None:
+        return new_value
+    if new_value is not None:
+        raise EmbgeoError(f"{old} is the former name of {new}; both were given ({old_value!r}, {new_value!r})", hint=f"give {new}= only")
+    import warnings
+
+    warnings.warn(f"{where}({old}=) is now {new}=", DeprecationWarning, stacklevel=3)
+    return old_value

@@ -497,20 +497,10 @@ def evaluate_embedding(
     """
     import scipy.sparse as sp
 
-    if metric is not None:
-        if protocol is not None:
-            raise EmbgeoError(f"metric= is the former name of protocol=; both were given ({metric!r}, {protocol!r})", hint="give protocol= only")
-        import warnings
+    from embgeo.arguments import renamed_keyword
 
-        warnings.warn("evaluate_embedding(metric=) is now protocol=", DeprecationWarning, stacklevel=2)
-        protocol = metric
-    if max_sources is not None:
-        if distortion_sources is not None:
-            raise EmbgeoError("max_sources= is the former name of distortion_sources=; both were given", hint="give distortion_sources= only")
-        import warnings
-
-        warnings.warn("evaluate_embedding(max_sources=) is now distortion_sources=", DeprecationWarning, stacklevel=2)
-        distortion_sources = max_sources
+    protocol = renamed_keyword("evaluate_embedding", "metric", metric, "protocol", protocol)
+    distortion_sources = renamed_keyword("evaluate_embedding", "max_sources", max_sources, "distortion_sources", distortion_sources)
     protocol = "nk" if protocol is None else protocol
     if protocol not in METRICS:
         raise EmbgeoError(f"protocol must be one of {', '.join(METRICS)}, got {protocol!r}")

@@ -121,7 +121,6 @@ def save_figure(fig, path, *, fmt: str | None = None, dpi: int = 110) -> Path:
 
 def figure_bytes(fig, *, fmt: str = "png", dpi: int = 110) -> bytes:
     """The encoded image of ``fig`` (``png`` or ``svg``), rendered with Agg."""
-    use_writable_config()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     if fmt not in FORMATS:

@@ -16,9 +16,6 @@ def figure(ncols: int = 1, nrows: int = 1, *, ax=None, width: float = 4.6, heigh
     (one element when ``ax`` is given, whatever ``ncols``)."""
     if ax is not None:
         return ax.figure, [ax]
-    from embgeo.plots._mplconfig import use_writable_config
-
-    use_writable_config()  # a writable MPLCONFIGDIR before matplotlib is imported (no warnings on a read-only home)
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

@@ -34,14 +34,13 @@ import math
 
 import numpy as np
 
-from embgeo.arguments import check_count, check_level
+from embgeo.arguments import check_count, check_level, renamed_keyword
 from embgeo.errors import EmbgeoError, either, param
 from embgeo.uniformity.checks import check_paired, check_positive
 from embgeo.uniformity.core import DEFAULT_N_PAIRS, alignment, paired_rows, uniformity
 from embgeo.uniformity.gap_measures import (
     SEPARABILITY_MAX_PAIRS,
     centroid_gap,
-    folds_keyword,
     geodesic_mixup,
     linear_separability,
     normalize_rows,
@@ -205,7 +204,8 @@ def modality_gap(
     confidence = check_level(confidence)
     random_pairs = check_count("random_pairs", random_pairs, minimum=1)
     retrieval_max_pairs = check_count("retrieval_max_pairs", retrieval_max_pairs, minimum=2)
-    n_folds = check_count("n_folds", folds_keyword(n_folds, cv, "modality_gap"), minimum=2, flag="folds")
+    n_folds = renamed_keyword("modality_gap", "cv", cv, "n_folds", n_folds)
+    n_folds = check_count("n_folds", 5 if n_folds is None else n_folds, minimum=2, flag="folds")
     separability_max_pairs = check_count("separability_max_pairs", separability_max_pairs, minimum=2 * n_folds)
     if (class_labels is None) != (classes is None):
         raise EmbgeoError("classes and class_labels go together (zero-shot: the class of each X row among the classes)",

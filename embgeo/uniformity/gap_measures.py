@@ -12,10 +12,10 @@
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 
+from embgeo.arguments import renamed_keyword
 from embgeo.errors import EmbgeoError
 from embgeo.uniformity.gap_results import (
     DEFAULT_TEMPERATURE,
@@ -172,7 +172,8 @@ def linear_separability(Xh: np.ndarray, Yh: np.ndarray, *, n_folds: int | None =
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import KFold
 
-    n_folds = folds_keyword(n_folds, cv, "linear_separability")
+    n_folds = renamed_keyword("linear_separability", "cv", cv, "n_folds", n_folds)
+    n_folds = 5 if n_folds is None else n_folds
     if isinstance(n_folds, (bool, np.bool_)) or not isinstance(n_folds, (int, np.integer)) or n_folds < 2:
         raise EmbgeoError(f"n_folds must be an integer of at least 2, got {n_folds!r}")
     rng = as_rng(seed)
@@ -232,13 +233,3 @@ def renormalize(A: np.ndarray, *, name: str) -> np.ndarray:
     if zero.size:
         raise EmbgeoError(f"{name}: rows {', '.join(map(str, zero[:5]))} became zero and cannot be normalised", hint="use a shift fraction below 1")
     return A / norms
-
-
-def folds_keyword(n_folds, cv, where: str):
-    """``n_folds`` (None: 5), or its former name ``cv`` when only that was given (DeprecationWarning; both is an error)."""
-    if cv is None:
-        return 5 if n_folds is None else n_folds
-    if n_folds is not None:
-        raise EmbgeoError(f"{where}: cv is the former name of n_folds; both were given", hint="give n_folds only")
-    warnings.warn(f"{where}(cv=) is now n_folds=", DeprecationWarning, stacklevel=3)
-    return cv
