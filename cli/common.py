@@ -256,6 +256,12 @@ def message(text: str, *, style: str | None = None) -> None:
     Console(stderr=True, highlight=False).print(escape(text), style=style, soft_wrap=True)
 
 
+def wrote(path, what: str | None = None) -> None:
+    """The one stderr line for a file a run wrote besides its data: ``wrote PATH (what it holds)``.
+    (The data itself, ``--out FILE``, is written without a line, in every command.)"""
+    message(f"wrote {path}" + (f" ({what})" if what else ""))
+
+
 def verbose(text: str) -> None:
     if settings().verbose and not settings().quiet:
         message(text, style="dim")
@@ -367,4 +373,4 @@ def save_plot(result, path: Optional[Path], **kwargs) -> None:
 
     fig = plot_result(result, **kwargs)
     save_figure(fig, path)
-    message(f"plot: {path}")
+    wrote(path, "plot")

@@ -148,7 +148,7 @@ def test_outputs_get_normal_permissions(tmp_path):
 
 def test_global_options_reach_commands(tmp_path, run_cli):
     res = run_cli(["datasets", "export", "sphere", "--out", tmp_path / "a.npy", "--n", "5", "--d", "3"])
-    assert "wrote sphere" in res.stderr
+    assert f"wrote {tmp_path / 'a.npy'} (sphere: n=5, d=3, seed=0)" in res.stderr
     res = run_cli(["-q", "datasets", "export", "sphere", "--out", tmp_path / "b.npy", "--n", "5", "--d", "3"])
     assert res.stderr == "" and res.stdout.strip() == str(tmp_path / "b.npy")
     run_cli(["--seed", "7", "datasets", "export", "sphere", "--out", tmp_path / "c.npy", "--n", "5", "--d", "3"])

@@ -362,3 +362,17 @@ def test_a_reader_that_left_is_141_not_the_gate_code(tmp_path):
     proc.stdout.close()  # the reader leaves before the first byte
     err = proc.stderr.read()
     assert proc.wait(timeout=120) == 141 and b"Traceback" not in err and b"error" not in err
+
+
+def test_every_file_a_run_writes_besides_its_data_is_one_wrote_line(data, run_cli, tmp_path):
+    # one wording for side files (docs/output.md): "wrote FILE (what it holds)"; --out itself gets no line
+    cli = Path(__file__).resolve().parents[1] / "cli"
+    src = "\n".join(p.read_text() for p in cli.rglob("*.py") if p != cli / "common.py")  # (common.py defines wrote)
+    for old in ('message(f"wrote', "written to {", 'message(f"plot:', 'message(f"map:', 'message(f"coordinates:'):
+        assert old not in src, f"use cli.common.wrote, not {old!r}"
+    res = run_cli(["project", data / "x.npz", "--method", "pca", "--plot", tmp_path / "m.png", "--coords", tmp_path / "c.csv",
+                   "-o", tmp_path / "out.json"])
+    assert res.code == 0, res.stderr
+    lines = [ln for ln in res.stderr.splitlines() if ln.startswith("wrote ")]
+    assert lines == [f"wrote {tmp_path / 'm.png'} (map)", f"wrote {tmp_path / 'c.csv'} (coordinates of 300 rows)"], res.stderr
+    assert res.stdout == "" and json.loads((tmp_path / "out.json").read_text())["command"] == "project"

@@ -94,7 +94,7 @@ def test_retrieval_with_classes_and_write_processed(run_cli, tmp_path):
     assert doc["settings"]["method"] == ["mp_empirical", "centred", "csls"]
     # written: the best vector transform (centring, which also beats raw cosine on this offset set) — or the recommended one
     written = doc["settings"]["process"]
-    assert written in ("centre", "abtt", "whiten") and "wrote the" in res.stderr
+    assert written in ("centre", "abtt", "whiten") and f"wrote {tmp_path / 'best.npy'} (the rows after --process {written}, 300 × 100, float64)" in res.stderr
     Y = np.load(out)
     if written == "centre":
         np.testing.assert_allclose(Y, X - X.mean(axis=0), atol=1e-9)

@@ -72,7 +72,7 @@ def test_project_command_writes_map_and_coords(run_cli, tmp_path, rng):
     np.save(tmp_path / "x.npy", X)
     (tmp_path / "l.csv").write_text("kind\n" + "\n".join("a" if i < 20 else "<b>b</b>" for i in range(40)) + "\n")
     C, ev = pca_2d(X)
-    # --plot is the picture ("map: …" on stderr), --coords a side CSV, and JSON the contract with the coordinates
+    # --plot is the picture ("wrote FILE (map)" on stderr), --coords a side CSV, and JSON the contract with the coordinates
     res = run_cli(["project", tmp_path / "x.npy", "--method", "pca", "--labels", tmp_path / "l.csv", "--color-by", "kind",
                    "--plot", tmp_path / "map.svg", "--coords", tmp_path / "c.csv", "-f", "json"])
     assert res.code == 0, res.stderr
@@ -80,7 +80,7 @@ def test_project_command_writes_map_and_coords(run_cli, tmp_path, rng):
     assert list(doc) == ["schema", "embgeo_version", "command", "inputs", "settings", "results", "verdict", "notes"]
     r = doc["results"]
     assert doc["schema"] == "embgeo.project/1" and r["method"] == "pca" and (r["n_rows"], r["n_rows_in"], r["n_dims"], r["n_mapped"]) == (40, 40, 5, 40)
-    assert doc["verdict"]["status"] == "info" and f"map: {tmp_path / 'map.svg'}" in res.stderr and "map:" not in res.stdout
+    assert doc["verdict"]["status"] == "info" and f"wrote {tmp_path / 'map.svg'} (map)" in res.stderr and "wrote" not in res.stdout
     assert r["coordinates"]["row"] == list(range(40)) and r["coordinates"]["kind"][-1] == "<b>b</b>"
     np.testing.assert_allclose(np.c_[r["coordinates"]["x"], r["coordinates"]["y"]], C, rtol=1e-12)
     assert b"<svg" in (tmp_path / "map.svg").read_bytes()[:2000]

@@ -83,7 +83,7 @@ def test_saved_axis_scores_new_data(run_cli, planted_files, tmp_path):
     res = run_cli(["rank", tmp / "X.npy", "--labels", tmp / "L.csv", "--attr", "quality", "-m", "regression", "--centre",
                    "--save-axis", tmp / "axis.npy", "-f", "json", *FAST])
     assert res.code == 0, res.stderr
-    assert "axis (regression, unit length, 32 dims) written to" in res.stderr and (tmp / "axis.centre.npy").exists()
+    assert f"wrote {tmp / 'axis.npy'} (the regression axis: unit length, 32 dims)" in res.stderr and (tmp / "axis.centre.npy").exists()
     assert json.loads(res.stdout)["settings"]["centre"] is True
     rng = np.random.default_rng(8)
     b = rng.uniform(-2, 2, 250)
@@ -117,7 +117,7 @@ def test_save_axis_and_scores_csv(run_cli, planted_files):
     Xn = X.astype(np.float64) / np.linalg.norm(X.astype(np.float64), axis=1, keepdims=True)
     np.testing.assert_allclose([float(r["score"]) for r in rows], Xn @ axis, rtol=1e-9, atol=1e-12)
     assert res.stdout.splitlines()[0].startswith("metric,value,ci_low,ci_high")
-    assert "scores of 400 rows on the regression axis written to" in res.stderr
+    assert "(scores of 400 rows on the regression axis)" in res.stderr
 
 
 def test_anchor_ids_and_anchor_files(run_cli, planted_files):

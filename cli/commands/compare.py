@@ -8,7 +8,7 @@ import typer
 from embgeo.cli.common import (
     join_option, only_with,
     FailOnOpt, FormatOpt, AttrColOpt, IdColOpt, attr_list, InputFormatOpt, MethodOpt, OutOpt, PlotOpt, SampleOpt, SchedulerOpt, SeedOpt, StackLayoutOpt, emit_result, layout_value,
-    input_entry, message, progress, read_embeddings, resolve_device, scheduler_client, seed_value, split_list, settings as global_settings,
+    input_entry, message, wrote, progress, read_embeddings, resolve_device, scheduler_client, seed_value, split_list, settings as global_settings,
 )
 
 
@@ -179,7 +179,7 @@ def compare(
         from embgeo.plots.compare import plot_compare
 
         save_figure(plot_compare(result, metric=plot_metric), plot)
-        message(f"plot: {plot}")
+        wrote(plot, "plot")
     emit_result(command="compare", inputs=inputs, settings=settings, result=result, verdict=verdict, notes=notes, fmt=fmt, out=out,
                 title=title, fail_on=fail_on)
 

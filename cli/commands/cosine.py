@@ -8,7 +8,7 @@ import typer
 
 from embgeo.cli.common import (
     DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, AttrColOpt, IdColOpt, attr_list, InputFormatOpt, JoinOpt, KOpt, LabelsIdOpt, LabelsOpt,
-    MethodOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, emit_result, input_entry, message, read_embeddings, resolve_device,
+    MethodOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, emit_result, input_entry, message, wrote, read_embeddings, resolve_device,
     old_name, renamed, save_plot, seed_value, side_output, split_list, verbose,
 )
 
@@ -159,7 +159,7 @@ def cosine(
             processed_method = {"centred": "centre"}.get(best, best) if best else report.postprocessing.recommended
         processed = postprocess(es.matrix, processed_method, n_components=abtt_components, floor=whiten_floor)
         save_matrix(write_processed, processed, ids=es.ids)
-        message(f"wrote the {processed_method} matrix ({processed.shape[0]} × {processed.shape[1]}, {processed.dtype}) to {write_processed}")
+        wrote(write_processed, f"the rows after --process {processed_method}, {processed.shape[0]} × {processed.shape[1]}, {processed.dtype}")
     settings = {
         "k": k, "factors": list(factors) if factors else None, "attr": attr, "class": classes, "qrels": qrels, "method": sims or None,
         "n_pairs": pairs, "top": top, "abtt_components": abtt_components, "whiten_floor": whiten_floor, "bootstrap": bootstrap, "confidence": confidence, "margin": margin,

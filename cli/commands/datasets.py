@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from embgeo.cli.common import FormatOpt, OutOpt, SeedOpt, emit_result, message, seed_value
+from embgeo.cli.common import FormatOpt, OutOpt, SeedOpt, emit_result, wrote, seed_value
 
 group = typer.Typer(help="List, describe and export the bundled sample data.", no_args_is_help=True)
 
@@ -118,7 +118,7 @@ def export(
     sources = [p for p in ds.paths() if p.parent.name == "graphs"]
     if sources:
         shutil.copyfile(sources[0].parent / "SOURCES.md", out / "SOURCES.md")
-    message(f"copied {len(ds.paths())} file(s) of '{name}' into {out}")
+    wrote(out, f"{len(ds.paths())} file{'' if len(ds.paths()) == 1 else 's'} of '{name}'")
     typer.echo(str(out))
 
 
@@ -166,7 +166,7 @@ def _export_synthetic(name: str, out: Path, given: dict, seed: int) -> None:
     else:
         save_matrix(out, np.asarray(result))
         written = [out]
-    message(f"wrote {name} ({', '.join(f'{_OPTION.get(k, k)}={v}' for k, v in kwargs.items())}, seed={seed}) → {', '.join(map(str, written))}")
+    wrote(", ".join(map(str, written)), f"{name}: {', '.join(f'{_OPTION.get(k, k)}={v}' for k, v in kwargs.items())}, seed={seed}")
     for w in written:
         typer.echo(str(w))
 

@@ -6,7 +6,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from embgeo.cli.common import FailOnOpt, FormatOpt, OutOpt, SeedOpt, emit_result, message, progress, resolve_device, seed_value, split_list
+from embgeo.cli.common import FailOnOpt, FormatOpt, OutOpt, SeedOpt, emit_result, wrote, progress, resolve_device, seed_value, split_list
 
 
 class Store(str, Enum):
@@ -61,7 +61,7 @@ def extract(
     make_folder(out_dir, parents=True)  # only now, with something to put in it; a run that fails after this takes it back
     written = write_extraction(ex, out_dir, store=store.value)
     for p in written:
-        message(f"wrote {p}")
+        wrote(p)
     results = {**ex.to_dict(), "files": written}
     emit_result(command="extract", inputs=[{"path": model_dir, "key": None, "rows": None, "dims": None, "dtype": None},
                                             {"path": str(texts), "key": None, "rows": ex.n_rows, "dims": None, "dtype": None}],

@@ -9,7 +9,7 @@ import typer
 from embgeo.cli.common import (
     join_option, old_name, only_with, renamed,
     FailOnOpt, FormatOpt, AttrColOpt, IdColOpt, attr_list, InputFormatOpt, LabelsIdOpt, LabelsOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, StackLayoutOpt, emit_result, layout_value,
-    input_entry, message, progress, seed_value,
+    input_entry, wrote, progress, seed_value,
 )
 
 
@@ -243,7 +243,7 @@ def layers(
         from embgeo.plots.layers import plot_layer_suite
 
         save_figure(plot_layer_suite(res), plot)
-        message(f"plot: {plot}")
+        wrote(plot, "plot")
     emit_result(command="layers", inputs=inputs,
                 settings={"views": list(views or []), "group": group, "tokens": None if tokens is None else str(tokens), "entropy_alpha": alpha,
                           "entropy_norm": entropy_norm.value, "temperature": temperature, "delta": delta, "dime_perms": dime_perms,
@@ -289,7 +289,7 @@ def token_id(tokens, *, labels=None, labels_id_col=None, loss=None, sample=None,
         from embgeo.plots.layers import plot_layer_suite
 
         save_figure(plot_layer_suite(res), plot)
-        message(f"plot: {plot}")
+        wrote(plot, "plot")
     emit_result(command="id", inputs=[input_entry(str(tokens), rows=n_texts, dims=clouds.n_dims)],
                 settings={"tokens": str(tokens), "gride_max": 256, "overlap_max_k": 31, "loss": loss, "sample": sample, "seed": seed,
                           "fail_on": getattr(fail_on, "value", fail_on)},

@@ -8,7 +8,7 @@ import typer
 
 from embgeo.cli.common import (
     DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, AttrColOpt, IdColOpt, attr_list, InputFormatOpt, JoinOpt, LabelsIdOpt, LabelsOpt, OutOpt, PlotOpt,
-    SampleOpt, SeedOpt, input_entry, message, only_with, seed_value, side_output,
+    SampleOpt, SeedOpt, input_entry, message, wrote, only_with, seed_value, side_output,
 )
 
 
@@ -89,12 +89,12 @@ def project(
         from embgeo.plots import plot_result, save_figure
 
         save_figure(plot_result(res, color=color, color_name=color_by), plot)
-        message(f"map: {plot}")
+        wrote(plot, "map")
     if coords is not None:
         from embgeo.io.writers import write_text
 
         write_text(coords, _delimited(header, coord_rows, "\t" if coords.suffix.lower() == ".tsv" else ","))
-        message(f"coordinates: {coords} ({len(coord_rows)} rows)")
+        wrote(coords, f"coordinates of {len(coord_rows)} row{'' if len(coord_rows) == 1 else 's'}")
     settings = {
         "method": method.value, "color_by": color_by, **({"k": None, "min_dist": None, "metric": None} if method is Method.pca else
                                                          {"k": n_neighbors, "min_dist": min_dist, "metric": metric}),
@@ -131,11 +131,7 @@ def project(
     if out is not None:
         from embgeo.cli.output import write_output
 
-        write_output(out, text)  # a file atomically; -, /dev/stdout or a pipe in place
-        from embgeo.outputs import is_stream
-
-        if not is_stream(out):  # ("wrote -" or "wrote /dev/stdout" said nothing)
-            message(f"wrote {out}")
+        write_output(out, text)  # a file atomically; -, /dev/stdout or a pipe in place (silent, as every --out)
     else:
         from embgeo.cli.output import to_stdout
 

@@ -8,7 +8,7 @@ import typer
 
 from embgeo.cli.common import (
     join_option, only_with,
-    DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, AttrColOpt, IdColOpt, attr_list, InputFormatOpt, KOpt, LabelsIdOpt, LabelsOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, StackLayoutOpt, emit_result, input_entry, message, progress, read_embeddings, save_plot, seed_value, side_output,
+    DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, AttrColOpt, IdColOpt, attr_list, InputFormatOpt, KOpt, LabelsIdOpt, LabelsOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, StackLayoutOpt, emit_result, input_entry, message, wrote, progress, read_embeddings, save_plot, seed_value, side_output,
     split_list, layout_value,
 )
 
@@ -212,7 +212,7 @@ def rank(
         centre_path = next((c for c in (axis.with_name(axis.stem + ".centre.npy"), axis.with_name(axis.stem + ".center.npy")) if c.is_file()), None)
         mean = _read_npy(centre_path, "the axis centre") if centre_path is not None else None
         if centre_path is not None:
-            message(f"axis centre: {centre_path}")
+            message(f"read the axis centre from {centre_path}")
         try:
             result = score_axis(es.matrix, y, w, attribute=attr, mean=mean, normalize=normalize, baselines=baselines,
                                 n_random=random_directions, n_bootstrap=bootstrap, confidence=confidence, seed=s)
@@ -267,11 +267,11 @@ def rank(
         if save_axis is not None:
             w = result.methods[axis_name].axis
             save_npy(save_axis, w)
-            message(f"axis ({axis_name}, unit length, {w.size} dims) written to {save_axis}")
+            wrote(save_axis, f"the {axis_name} axis: unit length, {w.size} dims")
             if result.center is not None:
                 centre_path = save_axis.with_name(save_axis.stem + ".centre.npy")
                 save_npy(centre_path, result.center)
-                message(f"axis centre written to {centre_path} (score = normalise(x − centre)·axis)")
+                wrote(centre_path, "the axis centre: score = normalise(x − centre)·axis")
         settings = {"method": names, "transform": transform.value, "group": group, "folds": folds, "centre": centre, "quantile": quantile,
                     "shots": list(_parse_shots(shots)) if "fewshot" in names else None, "repeats": repeats,
                     "anchor_low": anchor_low, "anchor_high": anchor_high, "anchor_low_file": anchor_low_file, "anchor_high_file": anchor_high_file,
@@ -304,7 +304,7 @@ def rank(
                 rid = '"' + rid.replace('"', '""') + '"'
             lines.append(f"{rid},{_csv_cell(float(sc[i]))},{_csv_cell(float(y[i]))},{_csv_cell(float(held[i]))}")
         write_text(scores, "\n".join(lines) + "\n")
-        message(f"scores of {es.n_samples} rows on the {axis_name} axis written to {scores}")
+        wrote(scores, f"scores of {es.n_samples} rows on the {axis_name} axis")
     save_plot(result, plot)
     emit_result(command="rank", inputs=inputs, settings=settings, result=result, notes=notes, fmt=fmt, out=out, title=title, fail_on=fail_on)
 
@@ -405,7 +405,7 @@ def _rank_layers(files, *, attr, labels, method, transform, group, folds, normal
         from embgeo.plots.rank_layers import plot_rank_layers
 
         save_figure(plot_rank_layers(result), plot)
-        message(f"plot: {plot}")
+        wrote(plot, "plot")
     title = f"embgeo rank --layers — '{attr}' on {len(stack)} layers × {result.results[0].n_used} rows, {folds}-fold CV"
     emit_result(command="rank", inputs=inputs, settings=settings, result=result, notes=notes, fmt=fmt, out=out, title=title, fail_on=fail_on)
 

@@ -9,7 +9,7 @@ import typer
 from embgeo.cli.common import (
     join_option, only_with,
     DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, AttrColOpt, IdColOpt, attr_list, InputFormatOpt, LabelsIdOpt, LabelsOpt, OutOpt, SeedOpt, StackLayoutOpt, layout_value,
-    emit_result, input_entry, message, progress, read_embeddings, seed_value,
+    emit_result, input_entry, message, wrote, progress, read_embeddings, seed_value,
 )
 
 
@@ -165,10 +165,10 @@ def report(
     written = write_report(rep, html, md=md) if (html is not None or md is not None) else []
     for p in written:
         if p.suffix != ".png":
-            message(f"wrote {p}")
+            wrote(p)
     images = [p for p in written if p.suffix == ".png"]
     if images:
-        message(f"wrote {len(images)} images into {images[0].parent}")
+        wrote(images[0].parent, f"{len(images)} images")
     for sec in rep.sections:
         if sec.status in ("skipped", "error"):
             message(f"report: {sec.title}: {sec.verdict}", style="yellow")

@@ -29,7 +29,7 @@ from embgeo.cli.common import (
     SeedOpt,
     emit_result,
     input_entry,
-    message,
+    message, wrote,
     progress,
     resolve_device,
     scheduler_client,
@@ -461,7 +461,7 @@ def gap(
         from embgeo.io.writers import save_npy
 
         save_npy(write_direction, np.asarray(res.gap_vector, dtype=np.float64))
-        message(f"wrote the gap vector ({res.n_features} values, ‖Δ‖ = {res.centroid_gap:.6g}): {write_direction}")
+        wrote(write_direction, f"the gap vector: {res.n_features} values, ‖Δ‖ = {res.centroid_gap:.6g}")
     notes = [
         "all numbers on L2-normalised rows; row i of X and Y is one matched pair",
         "separability 0.5 = the modalities are linearly indistinguishable; 1.0 = a hyperplane splits them",

@@ -11,7 +11,7 @@ import typer
 
 from embgeo.cli.commands.hyperbolic._coords import check_coords, write_coords
 from embgeo.cli.common import (
-    FailOnOpt, FormatOpt, AttrColOpt, IdColOpt, attr_list, OutOpt, PlotOpt, SeedOpt, emit_result, input_entry, join_option, message, old_name, renamed, resolve_device,
+    FailOnOpt, FormatOpt, AttrColOpt, IdColOpt, attr_list, OutOpt, PlotOpt, SeedOpt, emit_result, input_entry, join_option, wrote, old_name, renamed, resolve_device,
     save_plot, seed_value, settings, side_output,
 )
 
@@ -176,7 +176,7 @@ def train(
     else:
         save_embedding(coords, result)
     save_plot(result, plot, hierarchy=h)
-    message(f"wrote {coords} ({result.coordinates.shape[0]} × {result.coordinates.shape[1]}, {model.value}, c={curvature:g})")
+    wrote(coords, f"coordinates, {result.coordinates.shape[0]} × {result.coordinates.shape[1]}, {model.value}, c={curvature:g}")
     notes = notes + device_notes + [f"MAP and mean rank: Nickel–Kiela definition (closure ancestors, the node itself excluded); stopped: {result.stopped}"]
     if as_csv:
         notes.append(f"{coords} holds the ids and the ball coordinates only (no curvature, model or history: .npz keeps them)"

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from embgeo.cli.common import (
-    FailOnOpt, FormatOpt, AttrColOpt, IdColOpt, attr_list, InputFormatOpt, KOpt, MethodOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, emit_result, input_entry, message,
+    FailOnOpt, FormatOpt, AttrColOpt, IdColOpt, attr_list, InputFormatOpt, KOpt, MethodOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, emit_result, input_entry, message, wrote,
     about, save_plot, seed_value, split_list,
 )
 
@@ -195,7 +195,7 @@ def combinatorial(
     e = r.embedding  # (bits needed and the engine: a note of the result, not a second line on stderr)
     if coords is not None:
         write_coords(coords, r.ids, e.coordinates, text=e.coordinates_text)
-        message(f"wrote {coords} ({e.n_nodes} × {e.dim})")
+        wrote(coords, f"coordinates, {e.n_nodes} × {e.dim}")
         if not e.float64_enough and e.coordinates_text is None:
             message(f"{coords}: float64 coordinates are rounded ({e.n_on_boundary} on the boundary); use --precision {e.bits_needed} for exact ones")
     save_plot(r.embedding, plot, hierarchy=h)
@@ -257,7 +257,7 @@ def hmds_cmd(
         r = hmds(D, dim=dim, scale=scale, centred=not uncentred, solver=solver, refine_steps=refine, positives=positives, seed=seed_value(seed))
     if coords is not None:
         write_coords(coords, ids, r.coordinates)
-        message(f"wrote {coords} ({r.n_rows} × {r.dim})")
+        wrote(coords, f"coordinates, {r.n_rows} × {r.dim}")
     save_plot(r, plot)
     emit_result(
         command="hyperbolic hmds", inputs=[entry],
@@ -400,7 +400,7 @@ def reembed_cmd(
             for j in range(2):
                 extra[f"umap_disk{j + 1}"] = [repr(float(v)) for v in r.coordinates_umap[:, j]]
         write_coords(coords, ids, np.asarray(C), extra=extra)
-        message(f"wrote {coords} ({len(ids)} rows: h-MDS, MDS{', UMAP' if r.coordinates_umap is not None else ''})")
+        wrote(coords, f"coordinates of {len(ids)} rows: h-MDS, MDS{', UMAP' if r.coordinates_umap is not None else ''}")
     save_plot(r, plot)
     emit_result(
         command="hyperbolic reembed", inputs=[input_entry(es)],
