@@ -7,6 +7,7 @@ A notebook face over a functional core::
     eg.uniformity(X)                       # Wang & Isola uniformity, exact or sampled
     eg.intrinsic_dimension(X, methods=["twonn", "mle"])
     eg.cosine_diagnostics(X)
+    eg.project(X, method="pca")            # a 2-D map (UMAP, PCA, hyperbolic UMAP)
     eg.hyperbolic.hmds(D, dim=5)
 
 Every function takes arrays (numpy, torch tensors, nested lists, or an
@@ -38,12 +39,14 @@ _LAZY = {
     "layer_dimensions": "embgeo.intrinsic.layers:layer_dimensions",
     "rank_axes": "embgeo.rank.core:rank_axes",
     "cosine_diagnostics": "embgeo.cosine.diagnostics:cosine_diagnostics",
+    "project": "embgeo.projection:project",
     "knn": "embgeo.knn:",
     "compare": "embgeo.compare:",
     "report": "embgeo.report:",
     "hyperbolic": "embgeo.hyperbolic:",
     "intrinsic": "embgeo.intrinsic:",
     "rank": "embgeo.rank:",
+    "projection": "embgeo.projection:",
     "cosine": "embgeo.cosine:",
     "io": "embgeo.io:",
     "plots": "embgeo.plots:",

@@ -138,6 +138,10 @@ def compare(
             names = [f"{n}#{i + 1}" for i, n in enumerate(names)]
         if copies:
             X = np.asarray(sets[0].matrix)
+            if quants:  # quantize() refuses NaN/inf rows: say so naming the file, as compare_many would
+                from embgeo.validation import as_matrix
+
+                as_matrix(X, name=names[0], min_rows=1, rescale=None)
             spaces = [X]
             for d in dims:
                 spaces.append(prefix(X, d))

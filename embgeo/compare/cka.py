@@ -105,23 +105,21 @@ def _ratio(a: float, b: float) -> float:
     return a / b if b > 0 else float("nan")
 
 
-def _checked(M, name: str) -> np.ndarray:
-    """An array, tensor, nested list or EmbeddingSet as a checked ``(n, d)`` matrix (both measures are scale-free)."""
-    from embgeo.validation import as_matrix
-
-    return as_matrix(M, name=name, min_rows=2)
-
-
 def linear_cka(X, Y, *, unbiased: bool = False) -> float:
-    """Linear CKA of ``X`` and ``Y`` (rows are the same items; widths may differ)."""
-    Xc, Yc = centre(_checked(X, "X")), centre(_checked(Y, "Y"))
+    """Linear CKA of ``X`` and ``Y`` (rows are the same items, row for row; widths may differ)."""
+    from embgeo.compare.align import paired_matrices
+
+    Xc, Yc = (centre(M) for M in paired_matrices(X, Y))  # both measures are scale-free: as_matrix may rescale
     res = linear_pieces(Xc, Yc, self_terms(Xc), self_terms(Yc), want_nuclear=False)
     return float(res["cka_linear_unbiased" if unbiased else "cka_linear"])
 
 
 def procrustes_residual(X, Y) -> float:
-    """``min_R ‖X̂ − s·ŶR‖²_F`` over orthogonal ``R`` and scale ``s`` after centring and unit-norm scaling (in [0, 1])."""
-    Xc, Yc = centre(_checked(X, "X")), centre(_checked(Y, "Y"))
+    """``min_R ‖X̂ − s·ŶR‖²_F`` over orthogonal ``R`` and scale ``s`` after centring and unit-norm scaling (in [0, 1]);
+    rows are the same items, row for row."""
+    from embgeo.compare.align import paired_matrices
+
+    Xc, Yc = (centre(M) for M in paired_matrices(X, Y))
     return float(linear_pieces(Xc, Yc, self_terms(Xc), self_terms(Yc))["procrustes_residual"])
 
 

@@ -23,9 +23,10 @@ from embgeo.arguments import check_count, check_level, check_number, method_list
 from embgeo.validation import as_rng, sample_note, seeded_rows
 from embgeo.knn.engine import tie_note
 from embgeo.compare.replicates import gram_replicates, procrustes_replicates, quantiles, scaled_ci
+from embgeo.compare.align import check_same_rows
 from embgeo.compare.results import (  # noqa: F401  (re-exported)
     BAD_CKA, BAD_MUTUAL_KNN, DEFAULT_MEASURES, IDENTITY, MEASURES, METRICS, OK_CKA, OK_MUTUAL_KNN, QUANTIZE, CompareMatrix,
-    CompareResult, Measure,
+    CompareResult, Measure, check_metric,
 )
 
 #: every value is exact on up to this many rows; above, a seeded sample of this many rows
@@ -67,18 +68,27 @@ def quantize(X, kind: str) -> np.ndarray:
 
     * ``int8``: per-dimension ranges from ``X`` itself (min…max in 256 steps), values −128…127;
     * ``binary``: the sign of each coordinate as ±1 (Hamming order = cosine order).
+
+    ``X`` must hold at least one row and no NaN/inf (a NaN would spoil its whole column's range).
     """
-    X = np.asarray(_numbers(X), dtype=np.float64)
+    from embgeo.validation import as_matrix
+
+    X = _numbers(X)
+    as_matrix(X, name="X", min_rows=1, rescale=None)  # raises on no rows, NaN or inf (the ranges below need finite values)
+    X = np.asarray(X, dtype=np.float64)
     if kind == "int8":
         lo = X.min(axis=0)
         hi = X.max(axis=0)
-        step = (hi - lo) / 255.0
-        step[step == 0] = 1.0
-        q = np.floor((X - lo) / step) - 128.0
+        span = hi - lo
+        span[span == 0] = 1.0
+        # floor(255·(x − lo)/span) − 128, and the column maximum exactly 127: in floating point
+        # 255·span/span can come out as 254.99…, which would floor the maximum to 126
+        q = np.where(X == hi, 255.0, np.floor((X - lo) * 255.0 / span)) - 128.0
         return np.clip(q, -128.0, 127.0).astype(np.float32)
     if kind == "binary":
         return np.where(X > 0, 1.0, -1.0).astype(np.float32)
-    raise EmbgeoError(f"quantize must be one of {', '.join(QUANTIZE)}, got {kind!r}")
+    raise EmbgeoError(f"{param('kind', '--quantize')} must be one of {', '.join(QUANTIZE)}, got {kind!r}",
+                      hint=f"e.g. {setting('kind', 'int8', '--quantize')}")
 
 
 # --------------------------------------------------------------------------- the engine
@@ -221,8 +231,7 @@ class _Settings:
 
 def _pair(sx: _Space, sy: _Space, st: _Settings, *, pair_seed, n_total: int, join: str, sampled: bool, client=None) -> CompareResult:
     n = sx.n
-    if sy.n != n:
-        raise EmbgeoError(f"{sy.name} has {sy.n} rows but {sx.name} has {n}", hint="compare the same rows")
+    check_same_rows(sx.G, sy.G, names=(sx.name, sy.name))
     rng = lambda tag: np.random.default_rng([st.seed, *pair_seed, tag])  # noqa: E731 (one stream per measure)
     conf = st.confidence
     out: list[Measure] = []
@@ -419,8 +428,7 @@ def _overlap(A: np.ndarray, B: np.ndarray, k: int) -> np.ndarray:
 
 
 def _settings(methods, k, metric, n_bootstrap, n_permutations, confidence, seed, resample_rows, rsa_rows, rbf_rows, rbf_sigma, approx, sample=None) -> _Settings:
-    if metric not in METRICS:
-        raise EmbgeoError(f"{param('metric')} must be one of {', '.join(METRICS)}, got {metric!r}")
+    check_metric(metric)
     k_hint = either("one whole number or a sequence of them, e.g. k=10 or k=(5, 10, 50)", f"one whole number or a comma list, e.g. {setting('k', 10)} or {setting('k', '5,10,50')}")
     if isinstance(k, (str, bytes)) or not (np.iterable(k) or isinstance(k, (int, np.integer, float, np.floating))):
         raise EmbgeoError(f"{param('k')} must be an integer or a sequence of integers, got {k!r}", hint=k_hint)
@@ -495,7 +503,13 @@ def compare_many(inputs, *, names=None, pairs=None, kind: str = "inputs", method
     ``prefix``, ``quantize``) and decides the verdict (see :meth:`CompareMatrix.verdict`).
     ``client``: a ``distributed.Client`` (:func:`embgeo.distributed.connect`): the neighbour
     searches and the imbalance's ranks run on its workers (:mod:`embgeo.compare.distributed`),
-    with the same results as in one process. The other parameters are those of :func:`compare`.
+    with the same results as in one process. ``names``: one name per input (default: each
+    EmbeddingSet's file, else ``X``, ``Y``, ``Z``, ``input4`` …). ``progress``: a callable, called
+    with 1 after each pair.
+
+    The other keywords are those of :func:`compare`, with the same meaning and defaults, shared by
+    every pair: ``methods``, ``k``, ``metric``, ``n_bootstrap``, ``n_permutations``, ``confidence``,
+    ``seed``, ``sample``, ``resample_rows``, ``rsa_rows``, ``rbf_rows``, ``rbf_sigma``, ``approx``, ``join``.
     """
     from embgeo.compare.align import align_rows
 
@@ -549,10 +563,17 @@ def compare(X, Y, *, methods=None, k=10, metric: str = "cosine", n_bootstrap: in
     k : neighbours for ``mutual_knn``: one number or several (a curve).
     metric : ``cosine`` (rows L2-normalised before every measure; the default) or ``euclidean``.
     n_bootstrap, n_permutations : bootstrap and permutation replicates (0 switches either off).
+    confidence : level of the bootstrap intervals and the permutation-null bands, strictly between 0 and 1.
+    seed : an int, a numpy Generator or None (fresh entropy); every sample and replicate derives from it.
     sample : compare a seeded sample of this many rows (default: all up to 20 000, else 20 000).
     resample_rows : rows of the CKA/Procrustes bootstrap (m-out-of-n when fewer than n: the spread is
         rescaled by √(m/n)); their permutation nulls always use every row.
     rsa_rows, rbf_rows : rows of RSA and of RBF CKA.
+    rbf_sigma : the RBF bandwidth of ``cka_rbf`` in units of the median pairwise distance (positive).
+    approx : approximate neighbours (pynndescent) for ``mutual_knn`` and ``imbalance``, with their measured recall in the notes.
+    join : ``None``/``"id"`` (by id when both carry ids, by row order when neither does; ids on one side only are
+        refused) or ``"row-order"`` (row order, ids ignored).
+    names : the two names the result and the messages use (default: each EmbeddingSet's file, else ``X`` and ``Y``).
     client : a ``distributed.Client``: mutual kNN's and the imbalance's neighbour searches and ranks
         run on its workers (same results); see :mod:`embgeo.compare.distributed`.
     """

@@ -64,10 +64,13 @@ def imbalance_from_ranks(ranks: np.ndarray) -> float:
 
 
 def information_imbalance(A, B, *, metric: str = "euclidean") -> float:
-    """Δ(A → B) with exact ranks (nearest neighbours in A from the shared engine)."""
+    """Δ(A → B) with exact ranks (nearest neighbours in A from the shared engine); ``A`` and ``B`` hold the same
+    items, row for row. ``metric``: ``euclidean`` or ``cosine``."""
+    from embgeo.compare.align import paired_matrices
     from embgeo.compare.neighbours import neighbour_lists
-    from embgeo.validation import as_matrix
+    from embgeo.compare.results import check_metric
 
-    A, B = as_matrix(A, name="A"), as_matrix(B, name="B")
+    metric = check_metric(metric)
+    A, B = paired_matrices(A, B, names=("A", "B"))
     nn, _ = neighbour_lists(A, 1, metric=metric)
     return imbalance_from_ranks(ranks_of(B, nn[:, 0], metric=metric))

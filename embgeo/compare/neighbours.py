@@ -56,9 +56,10 @@ def permuted_lists(B: np.ndarray, perm: np.ndarray) -> np.ndarray:
 
 
 def mutual_knn(X, Y, k: int = 10, *, metric: str = "cosine") -> float:
-    """Mean mutual kNN overlap of ``X`` and ``Y`` at ``k`` (exact search)."""
-    from embgeo.validation import as_matrix
+    """Mean mutual kNN overlap of ``X`` and ``Y`` (the same items, row for row) at ``k`` (exact search)."""
+    from embgeo.compare.align import paired_matrices
 
-    A, _ = neighbour_lists(as_matrix(X, name="X"), k, metric=metric)
-    B, _ = neighbour_lists(as_matrix(Y, name="Y"), k, metric=metric)
+    X, Y = paired_matrices(X, Y)
+    A, _ = neighbour_lists(X, k, metric=metric)
+    B, _ = neighbour_lists(Y, k, metric=metric)
     return float(overlap_rows(A, B, k).mean())

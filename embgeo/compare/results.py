@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embgeo.errors import either
+from embgeo.errors import EmbgeoError, either, param, setting
 from embgeo.results import Metric, Result, Verdict, jsonable
 
 #: the measures, by the name ``methods`` takes; each yields the metric ids listed
@@ -29,6 +29,15 @@ IDENTITY = {"cka_linear": 1.0, "cka_linear_unbiased": 1.0, "cka_rbf": 1.0, "mutu
             "imbalance_yx": 0.0, "procrustes_residual": 0.0, "retrieval_r1": 1.0, "retrieval_r10": 1.0, "rsa_spearman": 1.0}
 QUANTIZE = ("int8", "binary")
 METRICS = ("cosine", "euclidean")
+
+
+def check_metric(metric) -> str:
+    """``metric`` when it is one of :data:`METRICS` (``compare`` and each measure taken alone: ``rsa``,
+    ``information_imbalance``); anything else raises, naming the argument and the values it takes."""
+    if not isinstance(metric, str) or metric not in METRICS:
+        raise EmbgeoError(f"{param('metric')} must be one of {', '.join(METRICS)}, got {metric!r}",
+                          hint=f"e.g. {setting('metric', 'cosine')}")
+    return metric
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,8 @@ import numpy as np
 
 
 def pair_distances(M: np.ndarray, metric: str = "cosine") -> np.ndarray:
-    """The condensed upper-triangle distance vector (row-major, as scipy's ``pdist``), float64."""
+    """The condensed upper-triangle distance vector (row-major, as scipy's ``pdist``), float64: ``metric``
+    ``cosine``, else Euclidean (the callers check the metric: :func:`rsa`, :func:`embgeo.compare.compare`)."""
     M = np.asarray(M, dtype=np.float64)
     if metric == "cosine":
         norms = np.linalg.norm(M, axis=1, keepdims=True)
@@ -53,7 +54,11 @@ def pair_index(i: np.ndarray, j: np.ndarray, m: int) -> np.ndarray:
 
 
 def rsa(X, Y, *, metric: str = "cosine") -> float:
-    """Spearman correlation of the pairwise distances of ``X`` and ``Y`` (all pairs)."""
-    from embgeo.validation import as_matrix
+    """Spearman correlation of the pairwise distances of ``X`` and ``Y`` (all pairs; the same items, row for row).
+    ``metric``: ``cosine`` (``1 − cos``) or ``euclidean``; anything else raises."""
+    from embgeo.compare.align import paired_matrices
+    from embgeo.compare.results import check_metric
 
-    return spearman(pair_distances(as_matrix(X, name="X"), metric), pair_distances(as_matrix(Y, name="Y"), metric))
+    metric = check_metric(metric)
+    A, B = paired_matrices(X, Y)
+    return spearman(pair_distances(A, metric), pair_distances(B, metric))

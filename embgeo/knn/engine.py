@@ -217,11 +217,13 @@ def find_duplicates(X, *, report: RowReport | None = None) -> DuplicateReport:
 
     Detection is by value (a 64-bit hash per row, confirmed by exact comparison),
     never by a distance threshold: GEMM distances give duplicates tiny non-zero
-    values. Memory O(block × n_features + n_samples).
+    values. Memory O(block × n_features + n_samples). ``X`` must hold real numbers (as :func:`embgeo.validation.as_matrix`
+    checks: objects, complex numbers and text are refused); a 2-D array is scanned as it is (NaN rows included).
     """
     if report is None:
-        if not hasattr(X, "shape") or len(getattr(X, "shape", ())) != 2:
-            X = as_matrix(X, name="X", min_rows=1)
+        dtype = getattr(X, "dtype", None)
+        if not hasattr(X, "shape") or len(getattr(X, "shape", ())) != 2 or (isinstance(dtype, np.dtype) and dtype.kind not in "biuf"):
+            X = as_matrix(X, name="X", min_rows=1)  # raises for a dtype that is not real numbers, with the fix
         report = scan_rows(X, duplicates=True)
     dup = np.asarray(report.duplicate_rows, dtype=np.int64)
     if dup.size:
@@ -314,7 +316,7 @@ def knn(
     block_rows : queries per GEMM block (memory ``O(block_rows × n_samples)``);
         default keeps the score tile near 128 MB.
     approx : use pynndescent (euclidean and cosine) and measure its recall on
-        ``recall_sample`` seeded queries against exact search.
+        ``recall_sample`` (a whole number ≥ 1; at most the queries) seeded queries against exact search.
     seed : seed for approximate search and the recall sample.
     check_duplicates : when ``query`` is ``X``, scan for exact duplicate rows
         (by value) and report them (``n_duplicate_rows``, ``duplicate_groups``).
@@ -342,6 +344,8 @@ def knn(
     k = int(k)
     if block_rows is not None:  # 0 is not "the default": None is
         block_rows = check_count("block_rows", block_rows, minimum=1, hint=f"queries per GEMM block, or {setting('block_rows', None)} for the default")
+    recall_sample = check_count("recall_sample", recall_sample, minimum=1,
+                               hint=f"approximate search measures its recall on this many queries, e.g. {setting('recall_sample', 200)}")
     if stream_rows is not None:
         stream_rows = check_count("stream_rows", stream_rows, minimum=1, hint=f"database rows per chunk, or {setting('stream_rows', None)} for the default")
     dtype = np.dtype(selection_dtype) if selection_dtype is not None else (np.dtype(np.float64) if X.dtype == np.float64 else np.dtype(np.float32))

@@ -26,6 +26,7 @@ import numpy as np
 
 from embgeo.validation import read_rows, zero_rows_hint
 
+from embgeo.arguments import check_row_indices
 from embgeo.errors import EmbgeoError
 
 #: bytes of the score tile (block_rows × database rows) when block_rows is not given
@@ -516,10 +517,20 @@ def exact_distances(X, Q, indices: np.ndarray, *, metric: str = "euclidean") -> 
     """Distances from each query row to its listed rows of ``X``, computed directly in float64.
 
     ``indices`` (n_query, k). euclidean ``‖q − x‖``; cosine ``1 − q·x/(‖q‖‖x‖)``;
-    dot ``−q·x``. Memory is bounded by :data:`REFINE_BYTES`.
+    dot ``−q·x``. Memory is bounded by :data:`REFINE_BYTES`. Every index must be a row of ``X`` (``0 … n−1``;
+    a negative one is not counted from the end) and ``Q`` must hold a row per row of ``indices``.
     """
+    indices = np.asarray(indices)
+    if indices.ndim != 2:
+        raise EmbgeoError(f"indices must be a 2-D array (n_query, k), got shape {indices.shape}", hint="one row of row numbers per query")
     nq, k = indices.shape
     d = X.shape[1]
+    if metric not in ("euclidean", "cosine", "dot"):
+        raise EmbgeoError(f"metric must be one of euclidean, cosine, dot; got {metric!r}")
+    if tuple(Q.shape) != (nq, d):
+        raise EmbgeoError(f"Q has shape {tuple(Q.shape)}; it must be ({nq}, {d}): one row per row of indices, as wide as X")
+    if indices.size and (indices.dtype.kind not in "iu" or indices.min() < 0 or indices.max() >= X.shape[0]):
+        indices = check_row_indices("indices", indices, X.shape[0]).reshape(nq, k)  # raises unless whole numbers in 0…n−1
     out = np.empty((nq, k), dtype=np.float64)
     step = max(1, REFINE_BYTES // max(1, k * d * 8))
     for s in range(0, nq, step):
