@@ -201,5 +201,19 @@ def renamed_keyword(where: str, old: str, old_value, new: str, new_value):
         raise EmbgeoError(f"{old} is the former name of {new}; both were given ({old_value!r}, {new_value!r})", hint=f"give {new}= only")
     import warnings
 
-    warnings.warn(f"{where}({old}=) is now {new}=", DeprecationWarning, stacklevel=3)
+    warnings.warn(f"{where}({old}=) is now {new}=", DeprecationWarning, stacklevel=_caller_outside_embgeo())
     return old_value
+
+
+def _caller_outside_embgeo() -> int:
+    """The ``stacklevel`` of the first frame outside the embgeo package: the user's call, also when it
+    reached :func:`renamed_keyword` through decorators or wrappers (a warning attributed to a frame inside
+    embgeo is hidden by Python's default filters)."""
+    import os
+    import sys
+
+    root = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame, level = sys._getframe(1), 1  # the caller of this helper (renamed_keyword) is stacklevel 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(root):
+        frame, level = frame.f_back, level + 1
+    return level

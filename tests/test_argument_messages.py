@@ -154,7 +154,7 @@ def test_cosine_bootstrap_is_the_bootstrap_option(X):
     from embgeo.cosine.retrieval import retrieval
 
     labels = np.repeat(np.arange(6), 10)
-    py, cl = _both(lambda: retrieval(X, labels=labels, n_bootstrap=-1))
+    py, cl = _both(lambda: retrieval(X, classes=labels, n_bootstrap=-1))
     assert "n_bootstrap must be an integer ≥ 0, got -1 (n_bootstrap=0: no intervals)" in py
     assert "--bootstrap must be an integer ≥ 0, got -1 (--bootstrap 0: no intervals)" in cl
 
@@ -250,3 +250,19 @@ def test_cli_app_called_directly(files):
     assert surface() == "python"
     with pytest.raises(EmbgeoError, match=r"^t must be a positive"):  # nothing leaks into the library called next
         eg.uniformity(np.load(files / "x.npy"), t=0)
+
+
+def test_a_renamed_keyword_warns_at_the_users_line_through_decorators():
+    # cosine_diagnostics is wrapped (one BLAS thread when small): the warning must still name this file,
+    # or Python's default filters hide it from the script that should change
+    import warnings
+
+    from embgeo.cosine import cosine_diagnostics
+
+    X = np.random.default_rng(0).normal(size=(60, 8))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cosine_diagnostics(X, n_components=1)
+    dep = [w for w in caught if issubclass(w.category, DeprecationWarning)]
+    assert [str(w.message) for w in dep] == ["cosine_diagnostics(n_components=) is now abtt_components="]
+    assert dep[0].filename == __file__

@@ -219,7 +219,7 @@ def test_shifted_cloud_has_hubs_that_centring_removes():
 # --------------------------------------------------------------------------- rescaling
 def test_rescaling_freedom_swings_precision_with_dot_products_fixed():
     A, B, labels = _planted_factors()
-    res = factor_rescaling(A, B, k=10, labels=labels, seed=0)
+    res = factor_rescaling(A, B, k=10, classes=labels, seed=0)
     by = {c.name: c for c in res.cases}
     for c in res.cases:
         assert c.max_dot_change < 1e-9  # every A·D (B·D⁻¹)ᵀ equals A Bᵀ to round-off (≈ 3e-16 measured)
@@ -382,7 +382,6 @@ def test_rescaling_invariant_is_exactly_d_free(seed):
 # --------------------------------------------------------------------------- retrieval against ground truth (issue 19)
 import math  # noqa: E402
 
-from embgeo.cosine.neighbors import k_occurrence  # noqa: E402
 from embgeo.cosine.retrieval import (  # noqa: E402
     HUBNESS_REDUCTIONS, candidate_lists, cosine_distance_matrix, relevant_from_labels, relevant_from_qrels, retrieval,
     secondary_distances,
@@ -451,7 +450,7 @@ def test_retrieval_numbers_match_a_direct_implementation():
     X = rng.standard_normal((6, d))[labels] + 1.2 * rng.standard_normal((n, d)) + 0.7
     labels = labels.astype(object)
     labels[35] = ""  # no label: a candidate, never a query
-    res = retrieval(X, labels=labels, k=k, candidates=n - 1, n_bootstrap=200, seed=0)
+    res = retrieval(X, classes=labels, k=k, candidates=n - 1, n_bootstrap=200, seed=0)
     assert res.n_queries == 35
     unit = lambda M: M / np.linalg.norm(M, axis=1, keepdims=True)  # noqa: E731
     cosd = lambda M: 1 - unit(M) @ unit(M).T  # noqa: E731
@@ -488,7 +487,7 @@ def _hub_ridden(seed=0, n_cls=10, per=30, d=100):
 
 def test_mutual_proximity_raises_precision_on_a_hub_ridden_set():
     X, y = _hub_ridden()
-    res = retrieval(X, labels=y, k=10, n_bootstrap=500, seed=0)
+    res = retrieval(X, classes=y, k=10, n_bootstrap=500, seed=0)
     raw = res.scores["cosine"]["precision_at_k"]["value"]
     mp = res.scores["mp_empirical"]
     assert mp["precision_at_k"]["value"] > raw + 0.03 and mp["precision_gain"]["ci_low"] > 0
@@ -508,7 +507,7 @@ def test_equal_classes_give_no_winner():
     rng = np.random.default_rng(33)
     y = np.repeat(np.arange(8), 25)
     X = rng.standard_normal((8, 64))[y] + rng.standard_normal((200, 64))
-    res = retrieval(X, labels=y, k=10, methods=("cosine", "mp_gaussian", "csls"), n_bootstrap=300, seed=0)
+    res = retrieval(X, classes=y, k=10, methods=("cosine", "mp_gaussian", "csls"), n_bootstrap=300, seed=0)
     assert res.verdict().status == "ok" and not res.winners()
 
 

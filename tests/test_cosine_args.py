@@ -40,7 +40,7 @@ def test_confidence_outside_0_1_is_refused(data, confidence):
         eg.cosine_diagnostics(X + 1, classes=lab, n_bootstrap=50, confidence=confidence)
     _one_line(exc)
     with pytest.raises(EmbgeoError, match=expected):
-        retrieval(X + 1, labels=lab, n_bootstrap=50, confidence=confidence, methods=("cosine",))
+        retrieval(X + 1, classes=lab, n_bootstrap=50, confidence=confidence, methods=("cosine",))
 
 
 def test_confidence_is_checked_before_any_work(data):
@@ -220,13 +220,13 @@ def test_factor_labels_without_factors_are_refused(data):
     _one_line(exc)
 
 
-def test_factor_rescaling_still_checks_its_labels():
+def test_factor_rescaling_still_checks_its_classes():
     rng = np.random.default_rng(2)
     A, B = rng.normal(size=(30, 4)), rng.normal(size=(50, 4))
-    with pytest.raises(EmbgeoError, match="labels has 49 entries for 50 rows of B"):
-        factor_rescaling(A, B, k=5, labels=np.zeros(49))
-    with pytest.raises(EmbgeoError, match="labels must be a sequence of labels"):
-        factor_rescaling(A, B, k=5, labels=3)
+    with pytest.raises(EmbgeoError, match="classes has 49 entries for 50 rows of B"):
+        factor_rescaling(A, B, k=5, classes=np.zeros(49))
+    with pytest.raises(EmbgeoError, match="classes must be a sequence of labels"):
+        factor_rescaling(A, B, k=5, classes=3)
 
 
 # --------------------------------------------------------------------------- valid calls: the numbers of before

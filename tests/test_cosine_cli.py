@@ -9,6 +9,8 @@ import re
 import numpy as np
 import pytest
 
+from embgeo.results import schema_id
+
 DIAGNOSTICS = ("anisotropy", "isoscore", "rogue_dimensions", "norms", "hubness", "rescaling", "postprocessing")
 
 
@@ -32,7 +34,7 @@ def test_json_follows_the_output_contract(run_cli, shifted):
     res = run_cli(["cosine", path, "-k", "5", "-f", "json"])
     assert res.code == 0, res.stderr
     doc = json.loads(res.stdout)
-    assert list(doc) == CONTRACT_KEYS and doc["schema"] == "embgeo.cosine/1" and doc["command"] == "cosine"
+    assert list(doc) == CONTRACT_KEYS and doc["schema"] == schema_id("cosine") and doc["command"] == "cosine"
     assert doc["inputs"] == [{"path": str(path), "key": None, "rows": 300, "dims": 40, "dtype": "float32"}]
     assert doc["settings"]["k"] == 5 and doc["settings"]["seed"] == 0 and doc["settings"]["process"] == "best"
     r = doc["results"]

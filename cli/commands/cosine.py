@@ -17,6 +17,7 @@ class Process(str, Enum):
     best = "best"
     centre = "centre"
     center = "center"
+    centred = "centred"  # the retrieval similarity's name for centring (-m centred): either spelling works in both options
     abtt = "abtt"
     whiten = "whiten"
     standardise = "standardise"
@@ -70,11 +71,12 @@ def cosine(
         raise EmbgeoError("--class and --qrels both define what is relevant", hint="pass one of them")
     sims = split_list(method)
     if sims:
-        from embgeo.cosine.retrieval import SIMILARITIES
+        from embgeo.cosine.retrieval import SIMILARITIES, SIMILARITY_ALIASES
 
+        sims = list(dict.fromkeys(SIMILARITY_ALIASES.get(m, m) for m in sims))  # -m centre is the similarity centred
         bad = [m for m in sims if m not in SIMILARITIES]
         if bad:
-            raise EmbgeoError(f"unknown --method {bad[0]!r}", hint=f"use {', '.join(SIMILARITIES)} (comma-separated or repeated)")
+            raise EmbgeoError(f"unknown --method {bad[0]!r}", hint=f"use {', '.join(SIMILARITIES)} (comma-separated or repeated; centre for centred)")
         if not (classes or qrels):
             raise EmbgeoError("--method picks the similarities of the retrieval check", hint="add --class COLUMN or --qrels FILE")
     es = read_embeddings(file, id_col=id_col, labels=labels, labels_id_col=labels_id_col, input_format=input_format, attr_cols=attr_list(attr_col),
@@ -127,7 +129,7 @@ def cosine(
     try:
         report = cosine_diagnostics(
             es.matrix, k=k, factors=fac, factor_labels=class_col if fac is not None else None, attribute=attribute, attribute_name=attr or "attribute", n_pairs=pairs, top=top,
-            n_components=abtt_components, floor=whiten_floor, neighbour_sample=sample, seed=s, backend=backend,
+            abtt_components=abtt_components, whiten_floor=whiten_floor, neighbour_sample=sample, seed=s, backend=backend,
             device=device, approx=approx, classes=class_col, relevant=relevant, similarities=sims or None, n_bootstrap=bootstrap, confidence=confidence, margin=margin,
             on_step=lambda name: verbose(f"cosine: {name}"),
         )
@@ -152,8 +154,9 @@ def cosine(
         notes.append(f"retrieval: {rt.n_queries} queries from {rt.source}; hubness reductions re-rank the {rt.candidates} nearest rows by cosine; "
                      f"intervals: {rt.n_bootstrap} bootstrap resamples of the queries")
     processed_method = None
+    process_name = {"center": "centre", "centred": "centre"}.get(process.value, process.value)  # centred: as --method names it
     if write_processed is not None:
-        processed_method = {"center": "centre"}.get(process.value, process.value)
+        processed_method = process_name
         if processed_method == "best":
             best = report.retrieval.best_vector_transform() if report.retrieval is not None else None
             processed_method = {"centred": "centre"}.get(best, best) if best else report.postprocessing.recommended
@@ -163,7 +166,7 @@ def cosine(
     settings = {
         "k": k, "factors": list(factors) if factors else None, "attr": attr, "class": classes, "qrels": qrels, "method": sims or None,
         "n_pairs": pairs, "top": top, "abtt_components": abtt_components, "whiten_floor": whiten_floor, "bootstrap": bootstrap, "confidence": confidence, "margin": margin,
-        "sample": sample, "approx": approx, "write_processed": write_processed, "process": processed_method or process.value,
+        "sample": sample, "approx": approx, "write_processed": write_processed, "process": processed_method or process_name,
         "fail_on": getattr(fail_on, "value", fail_on), "id_col": id_col, "attr_col": attr_list(attr_col), "labels": labels, "labels_id_col": labels_id_col,
         "join": getattr(join, "value", join), "input_format": input_format, "drop_nonfinite": drop_nonfinite, "dedupe": dedupe,
         "drop_zero": drop_zero, "seed": s, "device": device,

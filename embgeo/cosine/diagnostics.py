@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from embgeo._blas import one_thread_when_small
-from embgeo.arguments import check_attribute_values
+from embgeo.arguments import check_attribute_values, renamed_keyword
 from embgeo.errors import EmbgeoError, offers, param, setting
 from embgeo.cosine.common import BAD, OK, WARN, Verdict, fmt, shown, spectrum, with_direction
 from embgeo.cosine.isotropy import (
@@ -39,7 +39,7 @@ from embgeo.cosine.neighbors import (
     HUB_SKEW_BAD, HUB_SKEW_WARN, NORM_JACCARD_BAD, NORM_JACCARD_WARN, NORM_SPEARMAN_WARN, HubnessResult, NormsResult, hubness, neighbours, norms,
 )
 from embgeo.cosine.postprocess import (
-    POST_JACCARD_BAD, POST_JACCARD_WARN, WHITEN_FLOOR, PostprocessResult, all_but_the_top, center, postprocess, postprocessing, standardise, whiten,
+    POST_JACCARD_BAD, POST_JACCARD_WARN, PostprocessResult, all_but_the_top, center, postprocess, postprocessing, standardise, whiten,
     zero_variance,
 )
 from embgeo.cosine.rescaling import (
@@ -216,7 +216,7 @@ class CosineReport(Result):
                              f"R@{rt.k} {fmt(sc['recall_at_k']['value'])}; nDCG@{rt.k} {fmt(sc['ndcg_at_k']['value'])}"
                              + ("" if m == "cosine" else f"; gain {fmt(g['value'])} [{fmt(g['ci_low'])}, {fmt(g['ci_high'])}]"),
                              "" if m == "cosine" else f"P@{rt.k} {fmt(raw['precision_at_k']['value'])} (raw cosine)",
-                             "" if m == "cosine" else rt._gain_status(m),
+                             "" if m == "cosine" else rt.gain_status(m),
                              rv.reason if m == "cosine" else ""])
         return ["diagnostic", "value", "baseline", "verdict", "reason"], rows
 
@@ -236,8 +236,8 @@ def cosine_diagnostics(
     attribute_name: str = "attribute",
     n_pairs: int = 20000,
     top: int = 3,
-    n_components: int | None = None,
-    floor: float = WHITEN_FLOOR,
+    abtt_components: int | None = None,
+    whiten_floor: float | None = None,
     neighbour_sample: int | None = None,
     seed=0,
     backend: str = "numpy",
@@ -250,6 +250,8 @@ def cosine_diagnostics(
     margin: float | None = None,
     on_step=None,
     confidence: float = 0.95,
+    n_components=None,
+    floor=None,
 ) -> CosineReport:
     """Run all seven cosine diagnostics on ``X`` (n_samples, n_features).
 
@@ -262,8 +264,8 @@ def cosine_diagnostics(
     attribute : optional numeric per-row attribute (e.g. frequency) for Spearman with the norm (NaN: missing; ±inf is refused).
     n_pairs : random pairs for the sampled anisotropy (default 20000).
     top : how many rogue dimensions to name (default 3).
-    n_components : all-but-the-top components (default ``max(1, round(d/100))``).
-    floor : relative eigenvalue floor for whitening (default 1e-6 × λ₁).
+    abtt_components : all-but-the-top components, a whole number in ``0 … d − 1`` (default ``max(1, round(d/100))``).
+    whiten_floor : relative eigenvalue floor for whitening, above 0 (default 1e-6 × λ₁).
     neighbour_sample : run the neighbour diagnostics (norms, hubness, rescaling of
         one matrix, post-processing) on a seeded sample of this many rows (default: all).
     seed : seed for every sampled estimate (an int, a ``numpy.random.Generator`` or None for fresh
@@ -273,28 +275,36 @@ def cosine_diagnostics(
         on the neighbour sample when there is one.
     relevant : optional ``(row, set_of_rows)`` list from relevance judgements (rows ``0 … n − 1`` of ``X``; not
         with a sample; a query's own row is dropped from its set, and a query left without a relevant row is refused).
-    similarities : the similarities retrieval compares (default all of ``SIMILARITIES``).
+    similarities : the similarities retrieval compares (default all of ``SIMILARITIES``; ``centre``/``center`` are ``centred``).
     n_bootstrap : bootstrap resamples of the retrieval queries (default 1000).
     confidence : level of the retrieval intervals, strictly between 0 and 1 (default 0.95).
-    margin : precision@k gain over raw cosine a similarity's whole interval must clear for ``bad`` (default 0.02).
+    margin : precision@k gain over raw cosine a similarity's whole interval must clear for ``bad``, in [0, 1] (default 0.02).
     on_step : optional ``callable(name)`` called before each diagnostic (progress).
+    n_components, floor : the former names of ``abtt_components`` and ``whiten_floor`` (deprecated).
 
     Returns
     -------
     CosineReport, whose ``verdict()`` is the worst verdict.
     """
     from embgeo.arguments import check_count, check_level
-    from embgeo.cosine.retrieval import SIMILARITIES, check_relevant
+    from embgeo.cosine.postprocess import check_abtt_components, check_whiten_floor
+    from embgeo.cosine.retrieval import SIMILARITIES, check_margin, check_relevant, similarity_names
 
+    abtt_components = renamed_keyword("cosine_diagnostics", "n_components", n_components, "abtt_components", abtt_components)
+    whiten_floor = renamed_keyword("cosine_diagnostics", "floor", floor, "whiten_floor", whiten_floor)
     X = as_matrix(X, name="X", min_rows=3, allow_zero_rows=False)
     n, d = X.shape
-    if not isinstance(k, (int, np.integer)) or k < 1:
-        raise EmbgeoError(f"k must be a positive integer, got {k!r}")
+    k = check_count("k", k, minimum=1)
     # every argument is checked against X before anything is sampled or computed
     confidence = check_level(confidence)
     top = check_count("top", top, minimum=1, hint="the rogue dimensions named: 1 or more")
+    n_pairs = check_count("n_pairs", n_pairs, minimum=2, hint="the random pairs of the sampled mean cosine: 2 or more")
     n_bootstrap = check_count("n_bootstrap", n_bootstrap, minimum=0, flag="bootstrap",
                               hint=f"{setting('n_bootstrap', 0, '--bootstrap')}: no intervals")
+    abtt_components = check_abtt_components(abtt_components, d)
+    whiten_floor = check_whiten_floor(whiten_floor)
+    if margin is not None:
+        margin = check_margin(margin)
     if factors is not None:
         from embgeo.cosine.rescaling import check_factors
 
@@ -321,9 +331,7 @@ def cosine_diagnostics(
         if classes.size != n:
             raise EmbgeoError(f"classes has {classes.size} values for {n} rows", hint="pass one class per row of X, in X's order")
     if classes is not None or relevant is not None:
-        unknown = [m for m in (similarities or ()) if m not in SIMILARITIES]
-        if unknown:
-            raise EmbgeoError(f"unknown similarity '{unknown[0]}'", hint=f"use one of: {', '.join(SIMILARITIES)}")
+        similarities = similarity_names(similarities) if similarities else None
         if relevant is not None:
             relevant = check_relevant(relevant, n)
             if not relevant:
@@ -371,11 +379,12 @@ def cosine_diagnostics(
     step("rescaling")
     if factors is not None:
         A, B = factors  # checked (a pair of matrices of one rank) before anything was computed
-        resc = factor_rescaling(A, B, k=k, labels=factor_labels, seed=int(seeds[3]), backend=backend, device=device, approx=approx)
+        resc = factor_rescaling(A, B, k=k, classes=factor_labels, seed=int(seeds[3]), backend=backend, device=device, approx=approx)
     else:
-        resc = dimension_rescaling(Xn, k=k, raw_neighbors=raw_nb, floor=floor, spec=spec_n, **opts)
+        resc = dimension_rescaling(Xn, k=k, raw_neighbors=raw_nb, whiten_floor=whiten_floor, spec=spec_n, **opts)
     step("postprocessing")
-    post = postprocessing(Xn, k=k, n_components=n_components, floor=floor, raw_neighbors=raw_nb, centred_neighbors=cen_nb, spec=spec_n, **opts)
+    post = postprocessing(Xn, k=k, abtt_components=abtt_components, whiten_floor=whiten_floor, raw_neighbors=raw_nb, centred_neighbors=cen_nb,
+                          spec=spec_n, **opts)
     parts = dict(anisotropy=aniso, isoscore=iso, rogue_dimensions=rogue, norms=nrm, hubness=hub, rescaling=resc, postprocessing=post)
     ret = None
     if classes is not None or relevant is not None:
@@ -384,8 +393,8 @@ def cosine_diagnostics(
         step("retrieval")
         if Xn is not X and classes is not None:
             classes = classes[rows]
-        ret = retrieval(Xn, labels=classes, relevant=relevant, k=k, methods=similarities or SIMILARITIES, n_components=n_components,
-                        floor=floor, n_bootstrap=n_bootstrap, confidence=confidence, seed=int(seeds[4]),
+        ret = retrieval(Xn, classes=classes, relevant=relevant, k=k, methods=similarities or SIMILARITIES, abtt_components=abtt_components,
+                        whiten_floor=whiten_floor, n_bootstrap=n_bootstrap, confidence=confidence, seed=int(seeds[4]),
                         **({} if margin is None else {"margin": margin}))
     recorded = int(seed) if isinstance(seed, (int, np.integer)) and not isinstance(seed, (bool, np.bool_)) else None
     return CosineReport(n, d, int(k), int(Xn.shape[0]), recorded, **parts, retrieval=ret, neighbour_ties=raw_nb.n_tied_kth)

@@ -113,10 +113,9 @@ def anisotropy(X, *, n_pairs: int = 20000, seed=0) -> AnisotropyResult:
 
     Verdict: ``ok`` below 0.1, ``warn`` from 0.1, ``bad`` from 0.4 (exact mean cosine).
     """
+    n_pairs = check_count("n_pairs", n_pairs, minimum=2, hint="the random pairs of the sampled mean cosine: 2 or more")
     X = as_matrix(X, name="X", min_rows=2, allow_zero_rows=False)
     n, d = X.shape
-    if n_pairs < 2:
-        raise EmbgeoError(f"n_pairs must be at least 2, got {n_pairs}")
     rng = as_rng(seed)
     i = rng.integers(n, size=n_pairs)
     j = rng.integers(n - 1, size=n_pairs)
@@ -230,6 +229,7 @@ def isoscore(X, *, seed=0, baseline_repeats: int = 3, eigenvalues=None) -> IsoSc
     low-dimensional data set) — the post-processing diagnostic shows what removing
     or equalising those directions does to the neighbours.
     """
+    baseline_repeats = check_count("baseline_repeats", baseline_repeats, minimum=1, hint="the Gaussians the baseline averages: 1 or more")
     X = as_matrix(X, name="X", min_rows=2)
     n, d = X.shape
     if d < 2:
@@ -239,7 +239,7 @@ def isoscore(X, *, seed=0, baseline_repeats: int = 3, eigenvalues=None) -> IsoSc
     ev = np.sort(np.clip(ev, 0.0, None))[::-1]
     value = isoscore_from_variances(ev)
     rng = as_rng(seed)
-    base = np.array([isoscore_from_variances(gaussian_covariance_spectrum(n, d, seed=rng)) for _ in range(max(1, baseline_repeats))])
+    base = np.array([isoscore_from_variances(gaussian_covariance_spectrum(n, d, seed=rng)) for _ in range(baseline_repeats)])
     b = float(base.mean())
     ratio = value / b if b > 0 else float("nan")
     status = WARN if (np.isfinite(ratio) and ratio < ISOSCORE_WARN) else OK
@@ -344,7 +344,8 @@ def gaussian_norm_cv(d: int) -> float:
 
 
 def norm_distribution(X, *, bins: int = 50) -> NormDistribution:
-    """Distribution of the row norms: mean, sd, CV = sd/mean, quantiles, histogram (``bins`` bins)."""
+    """Distribution of the row norms: mean, sd, CV = sd/mean, quantiles, histogram (``bins`` bins, a whole number ≥ 1)."""
+    bins = check_count("bins", bins, minimum=1, hint="the bins of the norm histogram: 1 or more")
     X = as_matrix(X, name="X", min_rows=1)
     nr = row_norms(X)
     q = np.quantile(nr, [0.05, 0.5, 0.95])

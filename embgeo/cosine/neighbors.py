@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embgeo.arguments import check_attribute_values
+from embgeo.arguments import check_attribute_values, check_count
 from embgeo.errors import EmbgeoError, offers, param, setting
 from embgeo.cosine.common import (
     COSINE_EDGES, OK, WARN, Verdict, Judged, judge, fmt, grade, histogram, jaccard_at_k, shown, with_direction, worst,
@@ -42,8 +42,8 @@ def neighbours(X, k: int, *, metric: str = "cosine", backend: str = "numpy", dev
 
 
 def check_k(k: int, n: int) -> int:
-    if not isinstance(k, (int, np.integer)) or k < 1:
-        raise EmbgeoError(f"k must be a positive integer, got {k!r}")
+    """``k`` as an int: a whole number ≥ 1 (not a bool, a fraction or text) below the ``n`` rows."""
+    k = check_count("k", k, minimum=1)
     if k >= n:
         raise EmbgeoError(f"{setting('k', k) if offers('k') else f'k = {k}'} needs more than {k} rows, got {n}",
                           hint=f"lower {param('k')}" if offers("k") else f"give more than {k} rows")
@@ -179,9 +179,22 @@ def k_occurrence(indices: np.ndarray, n: int, *, k: int | None = None, cosine_di
     k-occurrences that must move for every row to be a neighbour equally often
     (Feldbauer et al. 2018; scikit-hubness's definition): 0 without hubs, → 1 when one
     row is everyone's neighbour; unlike skewness it is bounded and stable at large n.
+
+    ``indices`` (n_queries, ≥ k) are row numbers in ``0 … n − 1``; ``k`` (default: all columns) at most their width.
     """
+    n = check_count("n", n, minimum=1)
     idx = np.asarray(indices)
-    k = idx.shape[1] if k is None else int(k)
+    if idx.ndim != 2 or idx.dtype.kind not in "iu":
+        raise EmbgeoError(f"indices must be a 2-D array of integer row numbers (one row of neighbours per query), got "
+                          f"{idx.ndim}-D {idx.dtype}", hint="pass the indices of a neighbour search, e.g. embgeo.knn(X, k).indices")
+    k = idx.shape[1] if k is None else check_count("k", k, minimum=1)
+    if k > idx.shape[1]:
+        raise EmbgeoError(f"k={k} but indices hold {idx.shape[1]} neighbours per row", hint=f"pass k ≤ {idx.shape[1]}, or search more neighbours")
+    if idx.size and (idx[:, :k].min() < 0 or idx[:, :k].max() >= n):
+        bad = idx[:, :k][(idx[:, :k] < 0) | (idx[:, :k] >= n)]
+        raise EmbgeoError(f"indices hold row {int(bad[0])}, outside 0…{n - 1} ({bad.size} out of range)",
+                          hint="row numbers count from 0 (a negative one marks no neighbour)" if bad[0] < 0 else
+                          f"n is the number of rows the indices point into: pass n > {int(idx[:, :k].max())}, or indices of those {n} rows")
     counts = np.bincount(idx[:, :k].ravel(), minlength=n).astype(np.int64)
     c = counts - counts.mean()
     sd = np.sqrt(np.mean(c * c))

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError, either, param
+from embgeo.arguments import check_count, check_number, renamed_keyword
+from embgeo.errors import EmbgeoError, either, param, setting
 from embgeo.cosine.common import OK, Spectrum, Verdict, Judged, judge, column_mean, column_variance, fmt, grade, jaccard_at_k, shown, spectrum, with_direction
 from embgeo.results import Result
 from embgeo.validation import DEFAULT_BLOCK_ROWS, as_matrix, as_scaled_matrix, compute_dtype, iter_blocks
@@ -35,6 +36,8 @@ def processed_hint(method: str) -> str:
 
 
 METHODS = ("centre", "abtt", "whiten", "standardise")
+#: other spellings :func:`postprocess` accepts (``centred`` is the retrieval similarity's name for centring)
+ALIASES = {"center": "centre", "centred": "centre", "centered": "centre", "standardize": "standardise", "all-but-the-top": "abtt"}
 
 
 def _apply(X, fn, *, block: int = DEFAULT_BLOCK_ROWS) -> np.ndarray:
@@ -64,17 +67,39 @@ def abtt_components(d: int) -> int:
     return max(1, int(round(d / 100.0)))
 
 
+def check_abtt_components(value, d: int, *, name: str = "abtt_components") -> int:
+    """The number of principal components all-but-the-top removes: ``max(1, round(d/100))`` for None,
+    else a whole number in ``0 … d − 1`` (``name``: the argument as the caller wrote it)."""
+    if value is None:
+        return abtt_components(d)
+    D = check_count(name, value, minimum=0, flag="abtt-components")
+    if D >= d:
+        raise EmbgeoError(f"{param(name, '--abtt-components')} must be between 0 and {d - 1} (X has {d} columns), got {D}",
+                          hint=f"e.g. {setting(name, abtt_components(d), '--abtt-components')} (the default: max(1, round(d/100)))")
+    return D
+
+
+def check_whiten_floor(value, *, name: str = "whiten_floor") -> float:
+    """The whitening eigenvalue floor (relative to the largest eigenvalue): :data:`WHITEN_FLOOR` for None,
+    else a finite number above 0 (``name``: the argument as the caller wrote it)."""
+    if value is None:
+        return WHITEN_FLOOR
+    v = check_number(name, value, flag="whiten-floor")
+    if not (np.isfinite(v) and v > 0):
+        raise EmbgeoError(f"the whitening eigenvalue floor must be positive, got {value}",
+                          hint=f"pass {param(name, '--whiten-floor')} above 0 (default {WHITEN_FLOOR:g}); it keeps zero-variance directions from being divided by 0")
+    return v
+
+
 def all_but_the_top(X, *, n_components: int | None = None, spec: Spectrum | None = None) -> np.ndarray:
     """All-but-the-top (Mu & Viswanath 2018): ``x̃ = (x − μ) − Σ_{i≤D} (uᵢᵀ(x − μ)) uᵢ``.
 
     ``uᵢ`` are the top ``D`` principal directions of the float64 covariance;
-    ``D`` defaults to ``max(1, round(d/100))``. ``spec``: a precomputed :func:`spectrum` of ``X``.
+    ``D`` (``n_components``, a whole number in ``0 … d − 1``) defaults to ``max(1, round(d/100))``.
+    ``spec``: a precomputed :func:`spectrum` of ``X``.
     """
     X, e = as_scaled_matrix(X, name="X", min_rows=2)
-    d = X.shape[1]
-    D = abtt_components(d) if n_components is None else int(n_components)
-    if not 0 <= D < d:
-        raise EmbgeoError(f"{param('n_components', '--abtt-components')} must be between 0 and {d - 1} (X has {d} columns), got {n_components}")
+    D = check_abtt_components(n_components, X.shape[1], name="n_components")
     spec = spec or spectrum(X)
     mu, top = spec.mean, spec.eigenvectors[:, :D]
     return _in_units_of_x(_apply(X, lambda b: (b - mu) - ((b - mu) @ top) @ top.T), e)
@@ -101,9 +126,7 @@ def whitening_map(X, *, floor: float = WHITEN_FLOOR, spec: Spectrum | None = Non
     (``n ≤ d``, collinear features) from being blown up by ``1/√0``.
     """
     X = as_matrix(X, name="X", min_rows=2)
-    if not floor > 0:
-        raise EmbgeoError(f"the whitening eigenvalue floor must be positive, got {floor}",
-                          hint=f"pass {param('floor', '--whiten-floor')} above 0 (default {WHITEN_FLOOR:g}); it keeps zero-variance directions from being divided by 0")
+    floor = check_whiten_floor(floor, name="floor")
     spec = spec or spectrum(X)
     mu, U = spec.mean, spec.eigenvectors
     lam = np.clip(spec.eigenvalues, 0.0, None)
@@ -145,8 +168,10 @@ def standardise(X) -> np.ndarray:
 
 
 def postprocess(X, method: str, *, n_components: int | None = None, floor: float = WHITEN_FLOOR) -> np.ndarray:
-    """Apply one of ``centre``, ``abtt``, ``whiten``, ``standardise`` (see each function)."""
-    method = {"center": "centre", "standardize": "standardise", "all-but-the-top": "abtt"}.get(method, method)
+    """Apply one of ``centre``, ``abtt``, ``whiten``, ``standardise`` (see each function; ``center`` and
+    ``centred`` are ``centre``, as in the retrieval similarities). ``n_components``/``floor``: those of
+    :func:`all_but_the_top` and :func:`whiten`."""
+    method = ALIASES.get(method, method) if isinstance(method, str) else method
     if method == "centre":
         return center(X)
     if method == "abtt":
@@ -188,10 +213,12 @@ class PostprocessResult(Judged):
         return next(t for t in self.transforms if t.name == name)
 
 
-def postprocessing(X, *, k: int = 10, n_components: int | None = None, floor: float = WHITEN_FLOOR,
+def postprocessing(X, *, k: int = 10, abtt_components: int | None = None, whiten_floor: float | None = None,
                    raw_neighbors=None, centred_neighbors=None, spec: Spectrum | None = None, backend: str = "numpy", device: str = "cpu",
-                   approx: bool = False, seed=0) -> PostprocessResult:
-    """What centring, all-but-the-top (``D = max(1, round(d/100))``) and whitening do.
+                   approx: bool = False, seed=0, n_components=None, floor=None) -> PostprocessResult:
+    """What centring, all-but-the-top (``abtt_components`` principal components, default
+    ``D = max(1, round(d/100))``) and whitening (eigenvalue floor ``whiten_floor`` × λ₁, default 1e-6) do.
+    ``n_components``/``floor``: the former names of ``abtt_components``/``whiten_floor`` (deprecated).
 
     For each transform: the exact mean pair cosine (anisotropy), the skewness of
     the cosine k-occurrence and the hub / anti-hub shares, and the Jaccard@k
@@ -209,13 +236,16 @@ def postprocessing(X, *, k: int = 10, n_components: int | None = None, floor: fl
     from embgeo.cosine.isotropy import ANISOTROPY_WARN, mean_pair_cosine
     from embgeo.cosine.neighbors import HUB_SKEW_WARN, check_k, k_occurrence, neighbours
 
+    abtt_components = renamed_keyword("postprocessing", "n_components", n_components, "abtt_components", abtt_components)
+    whiten_floor = renamed_keyword("postprocessing", "floor", floor, "whiten_floor", whiten_floor)
     X = as_matrix(X, name="X", min_rows=3, allow_zero_rows=False)
     n, d = X.shape
     k = check_k(k, n)
+    D = check_abtt_components(abtt_components, d)
+    whiten_floor = check_whiten_floor(whiten_floor)
     opts = dict(backend=backend, device=device, approx=approx, seed=seed)
-    D = abtt_components(d) if n_components is None else int(n_components)
     spec = spec or spectrum(X)
-    wm = whitening_map(X, floor=floor, spec=spec)
+    wm = whitening_map(X, floor=whiten_floor, spec=spec)
     mats = {
         "raw": X,
         "centre": center(X),
@@ -256,5 +286,6 @@ def postprocessing(X, *, k: int = 10, n_components: int | None = None, floor: fl
 
 __all__ = [
     "center", "all_but_the_top", "abtt_components", "whiten", "whitening_map", "zero_variance", "standardise", "postprocess",
-    "postprocessing", "PostprocessResult", "TransformEffect", "Whitening", "METHODS",
+    "postprocessing", "PostprocessResult", "TransformEffect", "Whitening", "METHODS", "ALIASES",
+    "check_abtt_components", "check_whiten_floor",
 ]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from embgeo.arguments import check_number, renamed_keyword
 from embgeo.errors import EmbgeoError
 from embgeo.cosine.common import OK, Verdict, Judged, judge, fmt, grade, jaccard_at_k, shown
 from embgeo.results import Result
@@ -81,6 +82,20 @@ def invariant_factors(A, B) -> np.ndarray:
     return B @ L
 
 
+def check_spreads(spreads) -> tuple[float, ...]:
+    """``spreads`` as a tuple of floats: each a finite number above 0 (the sd σ of ``log dⱼ``); none is fine."""
+    if isinstance(spreads, (str, bytes)) or np.ndim(spreads) > 1:
+        raise EmbgeoError(f"spreads must be a sequence of numbers, got {spreads!r}", hint=f"e.g. spreads={DEFAULT_SPREADS}")
+    out = []
+    for s in np.atleast_1d(np.asarray(spreads, dtype=object)).tolist():
+        v = check_number("spreads", s)
+        if not (np.isfinite(v) and v > 0):
+            raise EmbgeoError(f"spreads holds {s!r}; every spread σ of the random rescalings exp(σ z) must be a finite number above 0",
+                              hint=f"e.g. spreads={DEFAULT_SPREADS} (σ = 0 is the identity, already among the rescalings)")
+        out.append(v)
+    return tuple(out)
+
+
 def rescalings(A, B, *, spreads=DEFAULT_SPREADS, seed=0) -> list[tuple[str, np.ndarray]]:
     """Named diagonal scalings ``d`` (``A → A·diag(d)``, ``B → B·diag(1/d)``) that keep ``ABᵀ``.
 
@@ -97,7 +112,7 @@ def rescalings(A, B, *, spreads=DEFAULT_SPREADS, seed=0) -> list[tuple[str, np.n
     in_a = np.where(nb > 0, nb, 1.0)
     out = [("identity", one), ("balanced", bal), ("scale-in-B", in_b), ("scale-in-A", in_a)]
     rng = as_rng(seed)
-    for s in spreads:
+    for s in check_spreads(spreads):
         out.append((f"random σ={s:g}", np.exp(float(s) * rng.standard_normal(A.shape[1]))))
     return out
 
@@ -130,13 +145,13 @@ def check_factors(factors, labels=None, *, labels_name: str = "labels") -> tuple
     return A, B
 
 
-def factor_rescaling(A, B, *, k: int = 10, spreads=DEFAULT_SPREADS, labels=None, seed=0, check_entries: int = 1000,
-                     backend: str = "numpy", device: str = "cpu", approx: bool = False) -> RescalingResult:
+def factor_rescaling(A, B, *, k: int = 10, spreads=DEFAULT_SPREADS, classes=None, seed=0, check_entries: int = 1000,
+                     backend: str = "numpy", device: str = "cpu", approx: bool = False, labels=None) -> RescalingResult:
     """Cosine neighbours of the item factors ``B`` under rescalings that leave every dot product unchanged.
 
     For each ``d`` of :func:`rescalings`: the cosine ``k``-NN (default 10) of the rows
     of ``B·diag(1/d)``; their Jaccard@k with the neighbours of ``B`` itself; the
-    precision@k against ``labels`` (rows of B) when given; and the largest change
+    precision@k against ``classes`` (a class per row of B) when given; and the largest change
     of ``(A·diag(d))(B·diag(1/d))ᵀ`` against ``ABᵀ`` over ``check_entries`` × ``check_entries``
     entries, relative to ``max |ABᵀ|`` (float64: ≈ 1e-16). The D-independent
     :func:`invariant_factors` are searched for the identity and the widest random
@@ -144,12 +159,17 @@ def factor_rescaling(A, B, *, k: int = 10, spreads=DEFAULT_SPREADS, labels=None,
     latent dimension j; its spread shows how the fit split the scale.
 
     Verdict on the smallest Jaccard@k over the rescalings: ``warn`` below 0.8,
-    ``bad`` below 0.5.
+    ``bad`` below 0.5. ``spreads``: the σ (each above 0) of the random rescalings; ``labels``: the former
+    name of ``classes`` (deprecated).
     """
+    from embgeo.arguments import check_count
     from embgeo.cosine.neighbors import check_k, neighbours
 
-    A, B = check_factors((A, B), labels)
+    classes = renamed_keyword("factor_rescaling", "labels", labels, "classes", classes)
+    A, B = check_factors((A, B), classes, labels_name="classes")
     k = check_k(k, B.shape[0])
+    spreads = check_spreads(spreads)
+    check_entries = check_count("check_entries", check_entries, minimum=1)
     opts = dict(backend=backend, device=device, approx=approx, seed=seed)
     rng = as_rng(seed)
     ia = np.sort(rng.choice(A.shape[0], size=min(check_entries, A.shape[0]), replace=False))
@@ -164,7 +184,7 @@ def factor_rescaling(A, B, *, k: int = 10, spreads=DEFAULT_SPREADS, labels=None,
         if ref is None:
             ref = nb.indices[:, :k]
         change = float(np.max(np.abs((A[ia] * dvec) @ Bd[ib].T - P))) / scale
-        cases.append(RescaleCase(name, float(jaccard_at_k(ref, nb.indices[:, :k]).mean()), _precision(nb.indices[:, :k], labels),
+        cases.append(RescaleCase(name, float(jaccard_at_k(ref, nb.indices[:, :k]).mean()), _precision(nb.indices[:, :k], classes),
                                  change, float(np.std(np.log(dvec)))))
     widest = scalings[-1][1]
     inv0 = neighbours(invariant_factors(A, B), k, **opts).indices[:, :k]
@@ -185,23 +205,24 @@ def factor_rescaling(A, B, *, k: int = 10, spreads=DEFAULT_SPREADS, labels=None,
         reason = reason.replace("keep only", "keep")
     fix = "none needed" if status == OK else "do not take cosines of raw factors: use Lᵀbⱼ with AᵀA = LLᵀ (cosine between columns of A Bᵀ), or the dot product, or fix the scale during training"
     verdict = judge(status, f"min Jaccard@{k} over rescalings: warn < {FACTOR_JACCARD_WARN}, bad < {FACTOR_JACCARD_BAD}", reason, fix, "rescaling_jaccard")
-    inv_p = _precision(inv0, labels)
+    inv_p = _precision(inv0, classes)
     return RescalingResult("factors", k, cases, min_j, inv_j, inv_p, lr, lr_sd, verdict)
 
 
-def dimension_rescaling(X, *, k: int = 10, raw_neighbors=None, floor: float | None = None, spec=None,
-                        backend: str = "numpy", device: str = "cpu", approx: bool = False, seed=0) -> RescalingResult:
+def dimension_rescaling(X, *, k: int = 10, raw_neighbors=None, whiten_floor: float | None = None, spec=None,
+                        backend: str = "numpy", device: str = "cpu", approx: bool = False, seed=0, floor=None) -> RescalingResult:
     """For one matrix: how much cosine neighbours depend on the scale of each dimension.
 
     Jaccard@k (default 10) of the cosine neighbours of ``X`` with those of its
     per-dimension standardised copy ``X·diag(1/σ)`` (a pure diagonal rescaling, the
     single-matrix analogue of Steck et al.'s freedom) and of its whitened copy
-    (float64, eigenvalue floor). Verdict on the standardised Jaccard: ``warn`` below
-    0.6, ``bad`` below 0.3.
+    (float64, eigenvalue floor ``whiten_floor`` × λ₁, default 1e-6; ``floor``: its former name, deprecated).
+    Verdict on the standardised Jaccard: ``warn`` below 0.6, ``bad`` below 0.3.
     """
     from embgeo.cosine.neighbors import check_k, neighbours
-    from embgeo.cosine.postprocess import WHITEN_FLOOR, standardise, whiten
+    from embgeo.cosine.postprocess import check_whiten_floor, standardise, whiten
 
+    whiten_floor = check_whiten_floor(renamed_keyword("dimension_rescaling", "floor", floor, "whiten_floor", whiten_floor))
     X = as_matrix(X, name="X", min_rows=3, allow_zero_rows=False)
     k = check_k(k, X.shape[0])
     opts = dict(backend=backend, device=device, approx=approx, seed=seed)
@@ -209,7 +230,7 @@ def dimension_rescaling(X, *, k: int = 10, raw_neighbors=None, floor: float | No
     from embgeo.cosine.common import with_direction
 
     cases = [RescaleCase("raw", 1.0)]
-    for name, M in (("standardised", standardise(X)), ("whitened", whiten(X, floor=floor or WHITEN_FLOOR, spec=spec))):
+    for name, M in (("standardised", standardise(X)), ("whitened", whiten(X, floor=whiten_floor, spec=spec))):
         nb = neighbours(with_direction(M), k, **opts)
         cases.append(RescaleCase(name, float(jaccard_at_k(ref, nb.indices[:, :k]).mean())))
     j_std, j_wh = cases[1].jaccard, cases[2].jaccard
@@ -221,4 +242,4 @@ def dimension_rescaling(X, *, k: int = 10, raw_neighbors=None, floor: float | No
     return RescalingResult("single", k, cases, min(j_std, j_wh), judgement=verdict)
 
 
-__all__ = ["RescaleCase", "RescalingResult", "factor_rescaling", "dimension_rescaling", "invariant_factors", "rescalings"]
+__all__ = ["RescaleCase", "RescalingResult", "factor_rescaling", "dimension_rescaling", "invariant_factors", "rescalings", "check_spreads"]

@@ -47,6 +47,8 @@ from embgeo.results import Metric, Result, Verdict, jsonable
 from embgeo.validation import as_matrix, as_rng
 
 SIMILARITIES = ("cosine", "dot", "centred", "abtt", "whiten", "mp_empirical", "mp_gaussian", "local_scaling", "nicdm", "csls")
+#: other spellings of a similarity (``centre``/``center``: the post-processing's name for centring); results use the canonical one
+SIMILARITY_ALIASES = {"centre": "centred", "center": "centred", "centered": "centred"}
 #: similarities that are a transform of the vectors (and so can be written with --write-processed)
 VECTOR_TRANSFORMS = ("centred", "abtt", "whiten")
 HUBNESS_REDUCTIONS = ("mp_empirical", "mp_gaussian", "local_scaling", "nicdm", "csls")
@@ -56,6 +58,24 @@ DEFAULT_CANDIDATES = 100
 #: the precision@k gain over raw cosine that a similarity's whole interval must clear for the verdict ``bad``
 #: (two points of precision: smaller gains are real but rarely worth changing a similarity for)
 DEFAULT_MARGIN = 0.02
+
+
+def similarity_names(methods) -> list[str]:
+    """``methods`` (names of :data:`SIMILARITIES`, or their :data:`SIMILARITY_ALIASES`) as canonical names, in order,
+    each once; one name or a comma list in one string is a list. Raises naming the first unknown one."""
+    if isinstance(methods, str):
+        methods = [methods]
+    out = []
+    for m in methods:
+        for name in (m.split(",") if isinstance(m, str) else [m]):
+            name = name.strip() if isinstance(name, str) else name
+            if name == "":
+                continue
+            name = SIMILARITY_ALIASES.get(name, name) if isinstance(name, str) else name
+            if name not in SIMILARITIES:
+                raise EmbgeoError(f"unknown similarity {name!r}", hint=f"use one of: {', '.join(SIMILARITIES)} (centre or center for centred)")
+            out.append(name)
+    return list(dict.fromkeys(out))
 
 
 def _unit(M: np.ndarray) -> np.ndarray:
@@ -294,7 +314,7 @@ class RetrievalResult(Result):
     n_queries: int
     source: str  # "classes" or "qrels"
     candidates: int
-    n_bootstrap: int
+    n_bootstrap: int  # written as "bootstrap" (the option's name, as in settings and the other commands' results)
     confidence: float
     margin: float
     methods: list
@@ -303,7 +323,7 @@ class RetrievalResult(Result):
 
     def to_dict(self) -> dict:
         return jsonable({"k": self.k, "n_rows": self.n_rows, "n_queries": self.n_queries, "source": self.source,
-                         "candidates": self.candidates, "n_bootstrap": self.n_bootstrap, "confidence": self.confidence,
+                         "candidates": self.candidates, "bootstrap": self.n_bootstrap, "confidence": self.confidence,
                          "margin": self.margin, "methods": {m: self.scores[m] for m in self.methods}})
 
     def metrics(self) -> list[Metric]:
@@ -315,16 +335,17 @@ class RetrievalResult(Result):
             if m != "cosine":
                 g = s["precision_gain"]
                 rows.append(Metric("precision_gain", g["value"], g["ci_low"], g["ci_high"],
-                                   status=self._gain_status(m), extra={"method": m, "k": self.k}))
+                                   status=self.gain_status(m), extra={"method": m, "k": self.k}))
         return rows
 
-    def _gain_status(self, m: str) -> str:
+    def gain_status(self, m: str) -> str:
+        """``bad`` when similarity ``m``'s precision@k gain over raw cosine has its whole interval above ``margin``, else ``ok``."""
         g = self.scores[m]["precision_gain"]
         return "bad" if (g["ci_low"] is not None and np.isfinite(g["ci_low"]) and g["ci_low"] > self.margin) else "ok"
 
     def winners(self) -> list[str]:
         """Similarities whose precision@k gain over raw cosine clears ``margin`` with its whole interval, best first."""
-        w = [m for m in self.methods if m != "cosine" and self._gain_status(m) == "bad"]
+        w = [m for m in self.methods if m != "cosine" and self.gain_status(m) == "bad"]
         return sorted(w, key=lambda m: -self.scores[m]["precision_gain"]["value"])
 
     def best_vector_transform(self) -> str | None:
@@ -386,66 +407,92 @@ def _bootstrap(values: dict, n_bootstrap: int, confidence: float, seed) -> dict:
     return out
 
 
+def check_margin(margin) -> float:
+    """The precision@k gain a similarity's whole interval must clear for the verdict ``bad``: a number in [0, 1]."""
+    from embgeo.arguments import check_number
+
+    v = check_number("margin", margin)
+    if not 0.0 <= v <= 1.0:  # NaN fails too
+        raise EmbgeoError(f"{param('margin')} is a gain in precision@k and must lie between 0 and 1, got {margin!r}",
+                          hint=f"e.g. {setting('margin', DEFAULT_MARGIN)} (two points of precision; 0: any gain whose whole interval is above 0)")
+    return v
+
+
 def retrieval(
     X,
     *,
-    labels=None,
+    classes=None,
     relevant=None,
     k: int = 10,
     methods=SIMILARITIES,
-    candidates: int = DEFAULT_CANDIDATES,
-    n_components: int | None = None,
-    floor: float | None = None,
+    candidates: int | None = None,
+    abtt_components: int | None = None,
+    whiten_floor: float | None = None,
     n_bootstrap: int = 1000,
     confidence: float = 0.95,
     margin: float = DEFAULT_MARGIN,
     seed=0,
+    labels=None,
+    n_components=None,
+    floor=None,
 ) -> RetrievalResult:
     """precision@k / recall@k / nDCG@k of every similarity in ``methods`` against ground truth.
 
-    ``X`` (n_samples, n_features); ``labels`` (n_samples,) class of each row, or
+    ``X`` (n_samples, n_features); ``classes`` (n_samples,) class of each row, or
     ``relevant`` a list of ``(row, set_of_relevant_rows)`` (see :func:`relevant_from_qrels`), rows
     numbered ``0 … n − 1`` (checked by :func:`check_relevant`: a row outside them, a repeated query or a
     query with no relevant row but itself is refused).
-    ``k`` (10) ranks and neighbours of the reductions; ``candidates`` (100) rows re-ranked
-    by the hubness reductions; ``n_components``/``floor`` of all-but-the-top and whitening;
-    ``n_bootstrap`` (1000) resamples of the queries at ``confidence`` (0.95); ``margin`` (0.02)
-    the gain a similarity's whole interval must clear for the verdict ``bad``.
-    Formulas in the module docstring.
+    ``k`` (10) ranks and neighbours of the reductions; ``candidates`` (a whole number ≥ k; default
+    ``max(100, k)``) rows re-ranked by the hubness reductions; ``methods`` names of :data:`SIMILARITIES`
+    (``centre``/``center`` are ``centred``); ``abtt_components``/``whiten_floor`` of all-but-the-top
+    and whitening; ``n_bootstrap`` (1000) resamples of the queries at ``confidence`` (0.95); ``margin``
+    (0.02, in [0, 1]) the gain a similarity's whole interval must clear for the verdict ``bad``.
+    ``labels``, ``n_components``, ``floor``: the former names of ``classes``, ``abtt_components``,
+    ``whiten_floor`` (deprecated). Formulas in the module docstring.
     """
-    from embgeo.cosine.postprocess import WHITEN_FLOOR, all_but_the_top, center, whiten
+    from embgeo.arguments import check_count, check_level, renamed_keyword
+    from embgeo.cosine.postprocess import all_but_the_top, center, check_abtt_components, check_whiten_floor, whiten
 
+    classes = renamed_keyword("retrieval", "labels", labels, "classes", classes)
+    abtt_components = renamed_keyword("retrieval", "n_components", n_components, "abtt_components", abtt_components)
+    whiten_floor = renamed_keyword("retrieval", "floor", floor, "whiten_floor", whiten_floor)
     X = as_matrix(X, name="X", min_rows=3)
     n = X.shape[0]
     if n > MAX_ROWS:
         raise EmbgeoError(f"retrieval builds {n} × {n} distance matrices; at most {MAX_ROWS} rows", hint=either("evaluate a seeded sample of the rows", "evaluate a seeded sample (--sample N)"))
-    if not isinstance(k, (int, np.integer)) or not 1 <= k < n - 1:
+    k = check_count("k", k, minimum=1)
+    if not k < n - 1:
         raise EmbgeoError(f"k must be between 1 and {n - 2} for retrieval over {n} rows, got {k!r}", hint=f"lower {param('k')}")
-    methods = [m for m in dict.fromkeys(methods)]
-    unknown = [m for m in methods if m not in SIMILARITIES]
-    if unknown:
-        raise EmbgeoError(f"unknown similarity '{unknown[0]}'", hint=f"use one of: {', '.join(SIMILARITIES)}")
+    methods = similarity_names(methods)
     if "cosine" not in methods:
         methods.insert(0, "cosine")
-    if (labels is None) == (relevant is None):
-        raise EmbgeoError("retrieval needs class labels or relevance judgements (one of them)", hint=either("pass labels (a class per row) or relevant (the relevant rows of each query)", "pass --class COLUMN or --qrels FILE"))
-    from embgeo.arguments import check_count, check_level
-
+    if (classes is None) == (relevant is None):
+        raise EmbgeoError("retrieval needs class labels or relevance judgements (one of them)", hint=either("pass classes (a class per row) or relevant (the relevant rows of each query)", "pass --class COLUMN or --qrels FILE"))
     confidence = check_level(confidence)
     n_bootstrap = check_count("n_bootstrap", n_bootstrap, minimum=0, flag="bootstrap",
                               hint=f"{setting('n_bootstrap', 0, '--bootstrap')}: no intervals")
-    if labels is not None:
-        labels = np.asarray(labels, dtype=object).reshape(-1)
-        if labels.size != n:
-            raise EmbgeoError(f"the classes have {labels.size} values for {n} rows")
-        relevant = relevant_from_labels(labels)
+    margin = check_margin(margin)
+    if candidates is None:
+        candidates = max(DEFAULT_CANDIDATES, k)
+    else:
+        candidates = check_count("candidates", candidates, minimum=1, hint=f"the rows each query's hubness reductions re-rank: k ({k}) or more")
+        if candidates < k:
+            raise EmbgeoError(f"candidates={candidates} is fewer than the k={k} rows each query ranks",
+                              hint=f"pass candidates ≥ {k} (or None for max({DEFAULT_CANDIDATES}, k))")
+    D_abtt = check_abtt_components(abtt_components, X.shape[1])
+    whiten_floor = check_whiten_floor(whiten_floor)
+    if classes is not None:
+        classes = np.asarray(classes, dtype=object).reshape(-1)
+        if classes.size != n:
+            raise EmbgeoError(f"the classes have {classes.size} values for {n} rows")
+        relevant = relevant_from_labels(classes)
         source = "classes"
     else:
         relevant = check_relevant(relevant, n)
         source = "qrels"
     if not relevant:
         raise EmbgeoError("no row has a relevant row: no query to evaluate", hint="each class needs at least two rows (or the qrels must name rows of X)")
-    cand_n = int(min(max(candidates, k), n - 1))
+    cand_n = int(min(candidates, n - 1))
     D = cosine_distance_matrix(X)
     cand = candidate_lists(D, cand_n)
     values = {}
@@ -458,9 +505,9 @@ def retrieval(
         elif m == "centred":
             top = top_k(cosine_distance_matrix(center(X)), k)
         elif m == "abtt":
-            top = top_k(cosine_distance_matrix(all_but_the_top(X, n_components=n_components)), k)
+            top = top_k(cosine_distance_matrix(all_but_the_top(X, n_components=D_abtt)), k)
         elif m == "whiten":
-            top = top_k(cosine_distance_matrix(whiten(X, floor=floor or WHITEN_FLOOR)), k)
+            top = top_k(cosine_distance_matrix(whiten(X, floor=whiten_floor)), k)
         else:
             top = rank_candidates(secondary_distances(D, cand, m, k=k), cand, k)
         values[m] = query_scores(top, relevant, k)
@@ -470,6 +517,7 @@ def retrieval(
 
 
 __all__ = [
-    "SIMILARITIES", "HUBNESS_REDUCTIONS", "VECTOR_TRANSFORMS", "RetrievalResult", "retrieval", "secondary_distances",
+    "SIMILARITIES", "SIMILARITY_ALIASES", "HUBNESS_REDUCTIONS", "VECTOR_TRANSFORMS", "RetrievalResult", "retrieval", "secondary_distances",
+    "similarity_names", "check_margin",
     "cosine_distance_matrix", "candidate_lists", "query_scores", "relevant_from_labels", "relevant_from_qrels", "read_qrels",
 ]
