@@ -155,7 +155,7 @@ def write(runs, a, gf) -> None:
         rows.append([f"{r['n']:,}", label, fmt(r["seconds"], 1), fmt(r["peak_rss_mb"], 0), fmt(v.get("cka_linear", v.get("cka")), 4),
                      fmt(v.get("cka_linear_unbiased", v.get("unbiased_cka")), 4), fmt(v.get("mutual_knn@10", v.get("mutual_knn")), 4),
                      r.get("error", "")])
-    md = [f"## compare (`embgeo compare`) — bench/bench_compare.py", "",
+    md = ["## compare (`embgeo compare`) — bench/bench_compare.py", "",
           f"X n × 768 and Y n × 384 (float32), linear images of a shared 64-dimensional latent plus noise; {machine()}, "
           f"{a.threads} threads, sgemm {gf:.0f} GFLOP/s at the time of the run (the machine was shared). Each case in its own process; "
           "peak RSS is the process's own VmHWM. 'values' is every default measure (linear CKA biased and unbiased, mutual kNN@10, "

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embgeo._blas import one_thread_when_small
-from embgeo.errors import EmbgeoError, setting
+from embgeo.arguments import check_count, check_number, renamed_keyword
+from embgeo.errors import EmbgeoError, param, setting
 from embgeo.results import Result, jsonable
 from embgeo.validation import MAX_LEGACY_SEED, legacy_seed, as_rng, as_scaled_matrix, iter_blocks, sample_note, seeded_rows, zero_rows_hint
 
@@ -164,33 +165,44 @@ def project(
     X,
     *,
     method: str = "umap",
-    n_neighbors: int = 15,
+    k: int | None = None,
     min_dist: float = 0.1,
     metric: str = "cosine",
     n_epochs: int | None = None,
     sample: int | None = None,
     seed=0,
     name: str = "X",
+    n_neighbors: int | None = None,
 ) -> ProjectionResult:
     """A 2-D map of ``X`` (n_samples, n_features) by ``method`` (``umap``, ``pca`` or ``hyperbolic-umap``).
 
-    Defaults: umap-learn's ``n_neighbors = 15``, ``min_dist = 0.1``, input ``metric =
-    "cosine"``, its default number of epochs (``n_epochs=None``: 500 below 10 000 rows,
-    200 above); ``random_state = seed`` (reproducible, single-threaded; a seed of 2**32 or more,
-    which umap-learn refuses, goes through :func:`legacy_seed`). ``sample``: map
-    a seeded random subset of that many rows (``rows`` says which). ``n_neighbors``
-    is lowered to ``n − 1`` on tiny inputs. See the module docstring for the disk
-    mapping and the caveat that UMAP distances are not metric (McInnes et al. 2018).
+    Defaults: ``k = 15`` neighbours of the UMAP graph (umap-learn's ``n_neighbors``; None: 15),
+    ``min_dist = 0.1``, input ``metric = "cosine"``, umap-learn's default number of epochs (``n_epochs=None``:
+    500 below 10 000 rows, 200 above; else a whole number ≥ 1); ``random_state = seed`` (reproducible,
+    single-threaded; a seed of 2**32 or more, which umap-learn refuses, goes through :func:`legacy_seed`).
+    ``sample``: map a seeded random subset of that many rows (``rows`` says which). ``k`` is lowered to
+    ``m − 1`` for a map of ``m < k + 1`` rows (a note says so; ``params["n_neighbors"]`` is the value used).
+    ``n_neighbors`` is the former name of ``k`` (DeprecationWarning). The UMAP settings are checked with
+    ``method="pca"`` too, which ignores them. See the module docstring for the disk mapping and the caveat
+    that UMAP distances are not metric (McInnes et al. 2018).
     """
     method = _check_method(method)
+    k = renamed_keyword("project", "n_neighbors", n_neighbors, "k", k)
+    k = check_count("k", 15 if k is None else k, minimum=2)
+    min_dist = check_number("min_dist", min_dist)
+    if not (0.0 <= min_dist <= 1.0):
+        raise EmbgeoError(f"{param('min_dist')} must lie in [0, 1], got {min_dist!r}", hint=f"e.g. {setting('min_dist', 0.1)}")
+    if n_epochs is not None:
+        n_epochs = check_count("n_epochs", n_epochs, minimum=1, flag="epochs", hint="None: umap-learn's default")
+    if metric not in UMAP_METRICS:
+        raise EmbgeoError(f"unknown UMAP metric {metric!r}", hint=f"use one of: {', '.join(UMAP_METRICS)}")
     # (values whose squares over/underflow are mapped from X·2^e, exact; PCA coordinates are brought back to X's units)
     X, e = as_scaled_matrix(X, name=name, min_rows=3, allow_zero_rows=metric != "cosine" or method == "pca", zero_hint=zero_rows_hint(metric=True))
     n, d = X.shape
     rng = as_rng(seed)
     rows = np.arange(n)
     if sample is not None:
-        if not isinstance(sample, (int, np.integer)) or sample < 3:
-            raise EmbgeoError(f"sample must be an integer ≥ 3, got {sample!r}")
+        sample = check_count("sample", sample, minimum=3)
         if sample < n:
             rows = seeded_rows(n, sample, rng)  # the --sample of every command (rng is as_rng(seed))
     Xs = np.asarray(X[rows]) if rows.size < n else X
@@ -213,20 +225,14 @@ def project(
         notes.append("PCA: the two directions of largest variance; distances in the map are projected Euclidean distances")
         disk = False
     else:
-        if not isinstance(n_neighbors, (int, np.integer)) or n_neighbors < 2:
-            raise EmbgeoError(f"n_neighbors must be an integer ≥ 2, got {n_neighbors!r}")
-        if not (0.0 <= float(min_dist) <= 1.0):
-            raise EmbgeoError(f"min_dist must lie in [0, 1], got {min_dist!r}")
-        if metric not in UMAP_METRICS:
-            raise EmbgeoError(f"unknown UMAP metric {metric!r}", hint=f"use one of: {', '.join(UMAP_METRICS)}")
         if m < 10:
             raise EmbgeoError(f"UMAP needs at least 10 rows; got {m}", hint=f"use {setting('method', 'pca')} for so few rows")
-        k = int(min(n_neighbors, m - 1))
-        if k < n_neighbors:
-            notes.append(f"n_neighbors lowered from {n_neighbors} to {k} ({m} rows)")
+        used = int(min(k, m - 1))
+        if used < k:
+            notes.append(f"{param('k')} lowered from {k} to {used} ({m} rows)")
         import umap  # lazy: heavy (numba)
 
-        kw = dict(n_components=2, n_neighbors=k, min_dist=float(min_dist), metric=metric, random_state=umap_seed,
+        kw = dict(n_components=2, n_neighbors=used, min_dist=float(min_dist), metric=metric, random_state=umap_seed,
                   n_epochs=n_epochs, transform_seed=umap_seed)
         if method == "hyperbolic-umap":
             kw["output_metric"] = "hyperboloid"
@@ -236,7 +242,7 @@ def project(
         Y = np.asarray(Y, dtype=np.float64)
         if not np.isfinite(Y).all():
             raise EmbgeoError(f"UMAP returned non-finite coordinates for {name}", hint=f"try {setting('method', 'pca')}, or more rows / fewer duplicates")
-        params = {"n_neighbors": k, "min_dist": float(min_dist), "metric": metric, "n_epochs": n_epochs if n_epochs is not None else "umap default",
+        params = {"n_neighbors": used, "min_dist": float(min_dist), "metric": metric, "n_epochs": n_epochs if n_epochs is not None else "umap default",
                   "random_state": umap_seed}
         notes.append(UMAP_NOTE)
         disk = method == "hyperbolic-umap"

@@ -24,7 +24,8 @@ SCHEMA_VERSIONS = {
     "gap": 2,  # separability.cv → separability.folds (the count), separability.folds → fold_accuracy; settings.cv → folds;
     #            mixup.lam → mixup.lambda (the --lambda)
     # n_rows is the rows measured, n_rows_in the rows given, in every command (projection had it first):
-    "rank": 2,  # n_rows was the rows given (now n_rows_in) and n_used the rows measured (now n_rows)
+    "rank": 2,  # n_rows was the rows given (now n_rows_in) and n_used the rows measured (now n_rows);
+    #             knn_ceiling.n_neighbors → knn_ceiling.k (the k used; both renames in the unreleased 0.2.0)
     "hyperbolic.reembed": 2,  # n_rows was the rows given (now n_rows_in), n_rows_used the rows re-embedded (now n_rows)
     "id": 2,  # n_read → n_rows_in; interval_level → confidence, n_boot → bootstrap, discard_fraction → discard (the options' names)
     "compare": 2,  # n_rows_total → n_rows_in

@@ -196,9 +196,9 @@ print(len(names))
 def test_public_functions_stay_callable_whatever_was_imported_first():
     """``eg.knn`` is a function and ``embgeo.knn`` a package: importing a subpackage binds it on the
     parent, so every public function that shares a package's name must be a callable package."""
-    code = f"""
+    code = """
 import embgeo, importlib, pkgutil
-fresh = {{n: callable(getattr(embgeo, n)) for n in embgeo._LAZY}}
+fresh = {n: callable(getattr(embgeo, n)) for n in embgeo._LAZY}
 for info in pkgutil.walk_packages(embgeo.__path__, 'embgeo.'):
     if info.name.split('.')[1] in ('extract', 'distributed', 'plots'):
         continue

@@ -135,7 +135,7 @@ def test_rank_arguments_name_the_options_of_embgeo_rank(X):
          ["--bootstrap must be an integer ≥ 0, got -1", "--bootstrap 0 switches the intervals off"]),
         ({"n_random": 0}, ["n_random must be an integer ≥ 1"], ["--random-directions must be an integer ≥ 1"]),
         ({"n_pcs": 0}, ["n_pcs must be"], ["--pcs must be"]),
-        ({"knn_neighbors": 0}, ["knn_neighbors must be"], ["--k must be"]),
+        ({"k": 0}, ["k must be"], ["--k must be"]),
         ({"n_anchor_pairs": 0}, ["n_anchor_pairs must be"], ["--anchor-pairs must be"]),
         ({"n_shuffles": -1}, ["n_shuffles=0 switches the shuffled-label band off"], ["--shuffles must be", "--no-baselines skips the shuffled-label band"]),
         ({"repeats": 0}, ["e.g. repeats=10"], ["--repeats must be", "e.g. --repeats 10"]),

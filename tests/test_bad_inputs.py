@@ -2,12 +2,10 @@
 exit code 2, no traceback, and leaves no output file behind."""
 from __future__ import annotations
 
-import pickle
 import struct
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 
 class NotATensor:  # a pickled instance of this must never be loaded

@@ -94,7 +94,7 @@ def test_library_twonn_and_gride_leave_ties_out_and_stay_finite(tied):
     X = np.load(tied / "some_ties.npy")
     tw = twonn_dimension(X, n_bootstrap=20)
     assert tw.n_ties == 10 and tw.n_points == 420 and np.isfinite(tw.dimension) and np.isfinite(tw.mle_exact_interval).all()
-    assert np.isfinite(gride_dimension(X, max_order=16).dimension).all()
+    assert np.isfinite(gride_dimension(X, gride_max=16).dimension).all()
     with pytest.raises(EmbgeoError, match=r"100% of the points .* quantised"):
         twonn_dimension(np.load(tied / "grid.npy"), n_bootstrap=0)
     with pytest.raises(EmbgeoError, match=r"of the points .*r1 = r2"):

@@ -170,7 +170,7 @@ def test_32_bit_seeds_reach_umap_unchanged(run_cli, small_npy, seed):
         warnings.simplefilter("ignore")
         ref = umap.UMAP(n_components=2, n_neighbors=5, min_dist=0.1, metric="cosine", random_state=seed, n_epochs=20,
                         transform_seed=seed).fit_transform(x)
-    p = project(x, method="umap", n_neighbors=5, n_epochs=20, seed=seed)
+    p = project(x, method="umap", k=5, n_epochs=20, seed=seed)
     np.testing.assert_array_equal(p.coordinates, np.asarray(ref, dtype=np.float64))
     assert p.seed == seed and p.params["random_state"] == seed
     r = run_cli(["-q", "--seed", seed, "project", path, *QUICK_UMAP, "-f", "csv"])

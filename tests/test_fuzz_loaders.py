@@ -244,6 +244,8 @@ def _peak_rss() -> int:
                     return int(line.split()[1]) * 1024
     except OSError:  # pragma: no cover - not Linux
         pass
+    import resource
+
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 

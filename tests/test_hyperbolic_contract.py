@@ -147,7 +147,8 @@ def test_reembed_sample_coords_join_back_to_input_rows(run_cli, cloud, with_ids)
     doc = json.loads(res.stdout)
     rows = np.sort(np.random.default_rng(5).choice(150, size=60, replace=False))  # the seeded sample (as project --sample)
     ref = reembed(X[rows], dim=2, k=10, seed=5)
-    assert ref.n_rows_used == 60 == doc["results"]["n_rows"] and "n_rows_used" not in doc["results"]
+    assert ref.n_rows == 60 == doc["results"]["n_rows"] and ref.n_rows_in == 60 == doc["results"]["n_rows_in"]
+    assert "n_rows_used" not in doc["results"]
     table = list(csv.reader(io.StringIO(coords.read_text())))
     assert table[0] == ["id", "x1", "x2", "mds1", "mds2"]
     got = [r[0] for r in table[1:]]
@@ -336,7 +337,8 @@ def test_reembed_sample_note_counts_the_sampled_rows(run_cli, tmp_path):
     np.save(f, X)
     doc = json.loads(run_cli(["-q", "hyperbolic", "reembed", f, "--sample", "100", "--seed", "1", "-k", "4", "-f", "json"]).stdout)
     rows = np.sort(np.random.default_rng(1).choice(200, size=100, replace=False))
-    used = reembed(X[rows], dim=2, k=4, seed=1).n_rows_used
-    assert used < 100 and doc["results"]["n_rows"] == used
+    ref = reembed(X[rows], dim=2, k=4, seed=1)
+    used = ref.n_rows
+    assert used < 100 and doc["results"]["n_rows"] == used and ref.n_rows_in == 100 == doc["results"]["n_rows_in"]
     assert any(f"; {used} of the 100 sampled rows (of 200); k = 4" in n for n in doc["notes"]), doc["notes"]
     assert not any(f"{used} of 200 rows" in n for n in doc["notes"])

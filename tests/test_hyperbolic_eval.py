@@ -7,7 +7,6 @@ import pytest
 
 from embgeo.datasets import path
 from embgeo.errors import EmbgeoError
-from embgeo.hyperbolic import evaluate as ev
 from embgeo.hyperbolic.evaluate import distortion, evaluate_embedding, mean_average_precision
 from embgeo.hyperbolic.graphs import graph_distances, hierarchy_from_edges, read_hierarchy, transitive_closure
 from embgeo.hyperbolic.math import mobius_add, poincare_pairwise

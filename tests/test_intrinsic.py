@@ -288,8 +288,8 @@ def test_bad_inputs():
         mle_dimension(syn.ball(100, 2), k1=5, k2=3)
     with pytest.raises(EmbgeoError, match="zero variance"):
         pca_dimension(np.ones((10, 3)))
-    with pytest.raises(EmbgeoError, match="max_order"):
-        gride_dimension(syn.ball(100, 2), max_order=1)
+    with pytest.raises(EmbgeoError, match="^gride_max must be an integer ≥ 2, got 1"):
+        gride_dimension(syn.ball(100, 2), gride_max=1)
 
 
 def test_sample_reads_memory_map_through_windows(tmp_path):
@@ -302,7 +302,7 @@ def test_sample_reads_memory_map_through_windows(tmp_path):
     np.testing.assert_array_equal(take_rows(mm, rows, window_rows=300), X[rows])  # bit-identical rows
     a = intrinsic_dimension(mm, methods="twonn", sample=700, seed=2, n_bootstrap=0)
     b = intrinsic_dimension(X, methods="twonn", sample=700, seed=2, n_bootstrap=0)
-    assert a.twonn.dimension == b.twonn.dimension and a.n_rows == 5000
+    assert a.twonn.dimension == b.twonn.dimension and a.n_rows_in == 5000 and a.n_rows == 700
 
 
 # --------------------------------------------------------------------------- peers' defaults, recommendation, verdict, sample check

@@ -193,14 +193,14 @@ def test_more_neighbours_cut_the_sampling_error_in_high_dimensions():
     fixed, auto = [], []
     for s in range(6):
         X = _embed(np.random.default_rng(100 + s).random((N, 30)), 10, seed=s)
-        fixed.append(calibrated_dimension(X, n_bootstrap=0, reference_points=POINTS, neighbours=2).dimension)
+        fixed.append(calibrated_dimension(X, n_bootstrap=0, reference_points=POINTS, k=2).dimension)
         a = calibrated_dimension(X, n_bootstrap=0, reference_points=POINTS)
         assert a.neighbours == 5
         auto.append(a.dimension)
     fixed, auto = np.array(fixed), np.array(auto)
     assert auto.std() < 0.65 * fixed.std(), (auto, fixed)
     assert np.abs(auto - 30).mean() < np.abs(fixed - 30).mean(), (auto, fixed)
-    with pytest.raises(EmbgeoError, match="neighbours"):
-        calibrated_dimension(X, neighbours=11)
-    with pytest.raises(EmbgeoError, match="neighbours"):
-        calibrated_dimension(X, neighbours=4, interior=1.0)
+    with pytest.raises(EmbgeoError, match=r"^k must be an integer from 2 to 10"):
+        calibrated_dimension(X, k=11)
+    with pytest.raises(EmbgeoError, match=r"^k must be an integer from 2 to 10 \(more than 2 with interior < 1\); got 4"):
+        calibrated_dimension(X, k=4, interior=1.0)

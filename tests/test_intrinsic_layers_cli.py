@@ -244,7 +244,7 @@ def test_cli_plot_written(run_cli, files, tmp_path):
     png = tmp_path / "id.png"
     r = run_cli(["id", files / "stack.npy", "--layers", "-m", "twonn", "--bootstrap", "0", "-f", "csv", "--plot", png])
     assert r.code == 0, r.stderr
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and "plot:" in r.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and f"wrote {png} (plot)" in r.stderr
     assert r.stdout.startswith("metric,value,ci_low,ci_high,unit,status")  # stdout carries only the data
 
 

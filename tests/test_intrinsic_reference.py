@@ -62,7 +62,7 @@ def test_against_skdim_and_dadapy(name):
     tw_lin = twonn_dimension(neighbors=nb, variant="linear", n_bootstrap=0)
     tw_ml0 = twonn_dimension(neighbors=nb, discard_fraction=0.0, n_bootstrap=0)
     ml = mle_dimension(neighbors=nb, k1=20, k2=20, n_bootstrap=0)
-    gr = gride_dimension(neighbors=nb, max_order=64)
+    gr = gride_dimension(neighbors=nb, gride_max=64)
     np.testing.assert_allclose(tw_lin.linear, ref["skdim_twonn"], rtol=1e-9)
     np.testing.assert_allclose(tw_lin.mle, ref["skdim_twonn_mle"], rtol=1e-9)
     np.testing.assert_allclose(tw_lin.linear, ref["dadapy_2nn"], rtol=1e-9)

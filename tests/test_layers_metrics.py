@@ -304,7 +304,7 @@ def test_layer_suite_says_when_it_cuts_the_folds_or_k():
     rng = np.random.default_rng(1)
     S = rng.normal(size=(2, 40, 5))
     labels = np.r_[np.zeros(37, int), np.ones(3, int)]  # the smallest class has 3 rows
-    res = layer_suite(S, classes=labels, task_folds=5, task_k=60)
+    res = layer_suite(S, classes=labels, n_folds=5, k=60)
     assert any("3-fold cross-validation, not 5" in n for n in res.notes)
     assert any("k = 39 neighbours, not 60" in n for n in res.notes)
-    assert not any("fold" in n for n in layer_suite(S, classes=np.arange(40) % 2, task_folds=5).notes)
+    assert not any("fold" in n for n in layer_suite(S, classes=np.arange(40) % 2, n_folds=5).notes)

@@ -74,7 +74,7 @@ def test_rank_nan_still_missing(data):
     y = X[:, 0].copy()
     y[:10] = np.nan
     r = rank_axes(X, y, **FAST)
-    assert r.n_missing == 10 and r.n_used == 140
+    assert r.n_missing == 10 and r.n_rows == 140 and r.n_rows_in == 150
 
 
 # --------------------------------------------------------------------------- 3. anchors
@@ -180,8 +180,8 @@ def test_compare_counts_refused(data, kw, name):
 @pytest.mark.parametrize("kw, name", [
     ({"n_pcs": 0}, "n_pcs"),
     ({"n_pcs": 2.5}, "n_pcs"),
-    ({"knn_neighbors": 0}, "knn_neighbors"),
-    ({"knn_neighbors": 3.5}, "knn_neighbors"),
+    ({"k": 0}, "k"),
+    ({"k": 3.5}, "k"),
     ({"n_bootstrap": -5}, "n_bootstrap"),
     ({"n_bootstrap": 2.5}, "n_bootstrap"),
     ({"n_shuffles": -1}, "n_shuffles"),
@@ -260,7 +260,7 @@ def test_intrinsic_methods_string(data):
 def test_mle_gride_to_dict_json(data):
     X, _ = data
     d = eg.mle_dimension(X, n_bootstrap=0).to_dict()
-    assert d["interval"] == [None, None]
+    assert d["ci_low"] is None and d["ci_high"] is None
     json.dumps(d, allow_nan=False)
     from embgeo.intrinsic.estimators import GrideResult
 

@@ -136,16 +136,17 @@ def test_gride_max_is_named(Z, stack, kw):
         _raises(fn, "gride_max must be an integer ≥ 2", absent=("max_order", "k must"))
         with use_surface("cli"):
             _raises(fn, "--gride-max must be an integer ≥ 2")
-    _raises(lambda: eg.gride_dimension(Z, max_order=1), "max_order must be an integer ≥ 2, got 1")
+    with pytest.warns(DeprecationWarning, match=r"gride_dimension\(max_order=\) is now gride_max="):  # the former name, still read
+        _raises(lambda: eg.gride_dimension(Z, max_order=1), "max_order must be an integer ≥ 2, got 1")
 
 
 def test_layer_suite_counts_are_named(stack):
     classes = np.arange(120) % 3
     cases = [
         (dict(views=[stack + 0.01], dime_perms=-1), "dime_perms must be an integer ≥ 1, got -1", "--dime-perms must be"),
-        (dict(classes=classes, task_k=0), "task_k must be an integer ≥ 1, got 0", "--k must be"),
-        (dict(classes=classes, task_folds=1), "task_folds must be an integer ≥ 2, got 1", "--folds must be"),
-        (dict(classes=classes, task_folds=2.5), "task_folds must be an integer ≥ 2, got 2.5", "--folds must be"),
+        (dict(classes=classes, k=0), "k must be an integer ≥ 1, got 0", "--k must be"),
+        (dict(classes=classes, n_folds=1), "n_folds must be an integer ≥ 2, got 1", "--folds must be"),
+        (dict(classes=classes, n_folds=2.5), "n_folds must be an integer ≥ 2, got 2.5", "--folds must be"),
     ]
     for kw, python, cli in cases:
         msg = _raises(lambda: eg.layers.layer_suite(stack, **kw), python, absent=("n_permutations", "every class"))
@@ -153,7 +154,7 @@ def test_layer_suite_counts_are_named(stack):
         with use_surface("cli"):
             assert _raises(lambda: eg.layers.layer_suite(stack, **kw), cli).startswith(cli)
     # two folds are enough, and give the probe's real accuracy (the classes are not in the data: near chance)
-    r = eg.layers.layer_suite(stack, classes=classes, task_folds=2, task_k=5)
+    r = eg.layers.layer_suite(stack, classes=classes, n_folds=2, k=5)
     assert r.values["probe_chance"] == pytest.approx([1 / 3, 1 / 3])
     assert np.all((r.values["probe_accuracy"] >= 0) & (r.values["probe_accuracy"] <= 1))
     assert np.all((r.values["label_overlap"] > 0.1) & (r.values["label_overlap"] < 0.6))
@@ -180,12 +181,12 @@ def test_n_bootstrap_refused(Z, stack, bad):
 
 def test_n_bootstrap_counts_replicates(Z):
     tw = eg.twonn_dimension(Z, n_bootstrap=7)
-    assert tw.n_boot == 7 and tw.interval[0] <= tw.interval[1]
-    assert eg.twonn_dimension(Z, n_bootstrap=0).n_boot == 0
-    assert eg.twonn_dimension(Z, n_bootstrap=np.int64(5)).n_boot == 5
-    assert eg.mle_dimension(Z, n_bootstrap=4).n_boot == 4
+    assert tw.n_bootstrap == 7 and tw.interval[0] <= tw.interval[1]
+    assert eg.twonn_dimension(Z, n_bootstrap=0).n_bootstrap == 0
+    assert eg.twonn_dimension(Z, n_bootstrap=np.int64(5)).n_bootstrap == 5
+    assert eg.mle_dimension(Z, n_bootstrap=4).n_bootstrap == 4
     r = eg.intrinsic_dimension(Z, methods=["twonn"], n_bootstrap=0)
-    assert r.twonn.n_boot == 0 and np.isnan(r.twonn.interval[0])
+    assert r.twonn.n_bootstrap == 0 and np.isnan(r.twonn.interval[0])
 
 
 # --------------------------------------------------------------------------- 5. cosine top

@@ -165,7 +165,7 @@ def test_tree_embedding_plot_and_pair_distortions():
     h = read_hierarchy(path("smalltree"))
     te = combinatorial_embedding(h.edges, h.n_nodes, dim=2, eps=0.1)
     ev = evaluate_embedding(te.distances, h, protocol="sala")
-    vals, s = pair_distortions(te.distances, h, max_sources=None)
+    vals, s = pair_distortions(te.distances, h, distortion_sources=None)
     # the histogram's values average to the evaluation's average distortion (same pairs, same fitted scale)
     assert vals.size == h.n_nodes * (h.n_nodes - 1) // 2
     np.testing.assert_allclose(vals.mean(), ev.distortion_avg, rtol=1e-9)

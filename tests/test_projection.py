@@ -55,8 +55,8 @@ def test_umap_is_seeded_and_hyperbolic_lands_on_the_disk(rng):
     from embgeo.projection import UMAP_NOTE, project
 
     X = np.vstack([rng.normal(size=(30, 6)), rng.normal(size=(30, 6)) + 6.0])
-    a = project(X, method="hyperbolic-umap", n_neighbors=8, n_epochs=30, seed=7)
-    b = project(X, method="hyperbolic-umap", n_neighbors=8, n_epochs=30, seed=7)
+    a = project(X, method="hyperbolic-umap", k=8, n_epochs=30, seed=7)
+    b = project(X, method="hyperbolic-umap", k=8, n_epochs=30, seed=7)
     np.testing.assert_array_equal(a.coordinates, b.coordinates)  # same seed, same map
     assert a.disk and np.all(np.linalg.norm(a.coordinates, axis=1) < 1)
     np.testing.assert_allclose(a.hyperboloid[:, 0] ** 2 - np.sum(a.hyperboloid[:, 1:] ** 2, axis=1), 1.0, rtol=1e-9)

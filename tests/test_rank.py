@@ -150,7 +150,7 @@ def test_missing_values_are_dropped_and_counted():
     y = a.copy()
     y[::10] = np.nan
     r = rank_axes(X, y, methods=("extremes",), baselines=False, **FAST)
-    assert (r.n_rows, r.n_used, r.n_missing) == (300, 270, 30)
+    assert (r.n_rows, r.n_rows_in, r.n_missing) == (270, 300, 30)  # as the JSON: n_rows measured, n_rows_in given
     assert np.array_equal(r.rows, np.flatnonzero(np.isfinite(y)))
     assert r.methods["extremes"].heldout.shape == (270,)
     assert np.isfinite(r.methods["extremes"].heldout).all()

@@ -72,7 +72,7 @@ def test_rank_defaults_are_the_commands():
     lib = {k: p.default for k, p in inspect.signature(rank_axes).parameters.items()}
     pairs = {"folds": "n_folds", "quantile": "quantile", "repeats": "repeats", "anchor_pairs": "n_anchor_pairs",
              "validation": "validation", "random_directions": "n_random", "shuffles": "n_shuffles", "pcs": "n_pcs",
-             "k": "knn_neighbors", "bootstrap": "n_bootstrap", "confidence": "confidence"}
+             "k": "k", "bootstrap": "n_bootstrap", "confidence": "confidence"}
     for opt, kw in pairs.items():
         assert opts[opt] == lib[kw], (opt, opts[opt], kw, lib[kw])
     assert tuple(int(s) for s in opts["shots"].split(",")) == tuple(lib["shots"])

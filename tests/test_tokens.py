@@ -100,7 +100,7 @@ def test_suite_from_tokens_matches_parts():
     from embgeo.layers import curvatures, dataset_entropy, prompt_entropies, reference_pool
 
     tc = _clouds(np.random.default_rng(5))
-    res = layer_suite(tokens=tc, geometry=False, alpha=2.0, norm="logN")
+    res = layer_suite(tokens=tc, geometry=False, entropy_alpha=2.0, entropy_norm="logN")
     for l in range(3):
         cl = tc.layer(l)
         assert res.values["prompt_entropy"][l] == pytest.approx(np.mean(prompt_entropies(cl, alpha=2.0, norm="logN")), abs=1e-12)

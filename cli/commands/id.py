@@ -155,7 +155,7 @@ def intrinsic_id(
             message(f"{es.source}: {report.n_duplicates_dropped} exact duplicate rows dropped before TwoNN/MLE/GRIDE (they make r1 = 0)")
         inputs = [input_entry(es)]
         notes = list(report.notes)
-        title = f"embgeo id — {spec_label(inputs[0])} ({report.n_used} of {report.n_rows} rows × {es.n_features})"
+        title = f"embgeo id — {spec_label(inputs[0])} ({report.n_used} of {report.n_rows_in} rows × {es.n_features})"
 
     notes += device_notes
     verdict = report.verdict()

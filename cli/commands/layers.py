@@ -233,11 +233,11 @@ def layers(
     if sampled_of is not None:
         sample_notes.append(sample_note(sample, sampled_of[0], seed, unit=sampled_of[1], detail=sampled_of[2]))  # output notes only
     with progress("layers", total=clouds.n_texts if clouds is not None and geometry else None) as advance:
-        res = layer_suite(stack, views=view_stacks or None, groups=groups, tokens=clouds, alpha=alpha, norm=entropy_norm.value,
+        res = layer_suite(stack, views=view_stacks or None, groups=groups, tokens=clouds, entropy_alpha=alpha, entropy_norm=entropy_norm.value,
                           temperature=temperature, delta=delta, dime_perms=dime_perms, geometry=geometry, gride_max=gride_max,
                           overlap_max_k=overlap_max_k, loss=loss_values, attribute=attr_values, attribute_name=attribute or "attribute",
                           classes=class_values,
-                          task_folds=folds, task_k=k, seed=seed, progress=advance)
+                          n_folds=folds, k=k, seed=seed, progress=advance)
     if plot is not None:
         from embgeo.plots import save_figure
         from embgeo.plots.layers import plot_layer_suite

@@ -43,7 +43,7 @@ def project(
     file: Annotated[str, typer.Argument(help="Embedding file (PATH or PATH:KEY).", show_default=False, metavar="X")],
     method: Annotated[Method, typer.Option("--method", "-m", help="umap (seeded umap-learn), pca, or hyperbolic-umap (umap-learn's hyperboloid output drawn on the Poincaré disk).", case_sensitive=False)] = Method.umap,
     color_by: Annotated[Optional[str], typer.Option("--color-by", help="Label column that colours the map: numbers get a colour scale, text a legend (needs --labels unless the input carries it).", show_default=False)] = None,
-    n_neighbors: Annotated[int, typer.Option("--k", "-k", "--n-neighbors", help="Neighbours of the UMAP graph (umap-learn's n_neighbors).", min=2)] = 15,
+    k: Annotated[int, typer.Option("--k", "-k", "--n-neighbors", help="Neighbours of the UMAP graph (umap-learn's n_neighbors).", min=2)] = 15,
     min_dist: Annotated[float, typer.Option("--min-dist", help="UMAP minimum distance between points in the map.", min=0.0, max=1.0)] = 0.1,
     metric: Annotated[str, typer.Option("--metric", help="UMAP input metric (cosine, euclidean, …).")] = "cosine",
     n_epochs: Annotated[Optional[int], typer.Option("--epochs", help="UMAP epochs (default: umap-learn's, 500 below 10 000 rows).", min=1, show_default=False)] = None,
@@ -74,7 +74,7 @@ def project(
     from embgeo.projection import project as compute
 
     check_format(fmt, out)
-    only_with("-m umap or hyperbolic-umap", method is not Method.pca, {"n_neighbors", "min_dist", "metric", "n_epochs"},
+    only_with("-m umap or hyperbolic-umap", method is not Method.pca, {"k", "min_dist", "metric", "n_epochs"},
               "they tune UMAP; -m pca takes none of them: drop them, or pick -m umap")
     seed = seed_value(seed)
     es, kept = _load(file, id_col=id_col, attr_cols=attr_list(attr_col), labels=labels, labels_id_col=labels_id_col, join=join, input_format=input_format,
@@ -82,7 +82,7 @@ def project(
     color = es.attribute(color_by) if color_by else None
     if method is not Method.pca:
         message(f"{method.value}: seeded (single-threaded); numba compiles on first use, so the first map takes longer")
-    res = compute(es.matrix, method=method.value, n_neighbors=n_neighbors, min_dist=min_dist, metric=metric, n_epochs=n_epochs,
+    res = compute(es.matrix, method=method.value, k=k, min_dist=min_dist, metric=metric, n_epochs=n_epochs,
                   sample=sample, seed=seed, name=es.source)
     header, coord_rows = coordinates_table(res, ids=es.ids, extra={color_by: color} if color_by else None, row_numbers=kept)
     if plot is not None:
@@ -97,7 +97,7 @@ def project(
         wrote(coords, f"coordinates of {len(coord_rows)} row{'' if len(coord_rows) == 1 else 's'}")
     settings = {
         "method": method.value, "color_by": color_by, **({"k": None, "min_dist": None, "metric": None} if method is Method.pca else
-                                                         {"k": n_neighbors, "min_dist": min_dist, "metric": metric}),
+                                                         {"k": k, "min_dist": min_dist, "metric": metric}),
         "epochs": n_epochs, "sample": sample, "seed": seed, "id_col": id_col, "attr_col": attr_list(attr_col), "labels": None if labels is None else str(labels),
         "labels_id_col": labels_id_col, "join": getattr(join, "value", join), "input_format": input_format, "drop_nonfinite": drop_nonfinite, "drop_zero": drop_zero,
         "dedupe": dedupe, "coords": None if coords is None else str(coords), "plot": None if plot is None else str(plot),

@@ -221,7 +221,7 @@ def rank(
         inputs.append(input_entry(axis, rows=1, dims=int(np.size(w))))
         axis_name = "axis"
         settings = {"axis_centre": centre_path, **common}
-        title = f"embgeo rank — saved axis {axis} on '{attr}', {result.n_used} rows ({result.n_missing} missing)"
+        title = f"embgeo rank — saved axis {axis} on '{attr}', {result.n_rows} rows ({result.n_missing} missing)"
     else:
         groups = es.attribute(group) if group else None
         chosen = set(method or ["all"])
@@ -255,7 +255,7 @@ def rank(
             es, y, attribute=attr, methods=names, baselines=baselines, groups=groups, n_folds=folds, normalize=normalize,
             center=centre, transform=transform.value, quantile=quantile, shots=_parse_shots(shots), repeats=repeats,
             anchor_low=low, anchor_high=high, anchor_rows=anchor_rows or None, n_pcs=pcs, n_random=random_directions,
-            n_shuffles=shuffles, knn_neighbors=k, mlp=not no_mlp, n_anchor_pairs=anchor_pairs, validation=validation,
+            n_shuffles=shuffles, k=k, mlp=not no_mlp, n_anchor_pairs=anchor_pairs, validation=validation,
             n_bootstrap=bootstrap, confidence=confidence, seed=s,
         )
         axis_name = axis_from.value
@@ -277,7 +277,7 @@ def rank(
                     "anchor_low": anchor_low, "anchor_high": anchor_high, "anchor_low_file": anchor_low_file, "anchor_high_file": anchor_high_file,
                     "anchor_pairs": anchor_pairs, "validation": validation, "mlp": not no_mlp, "shuffles": shuffles, "pcs": pcs, "k": k,
                     "save_axis": save_axis, "axis_from": axis_name or None, "scores": scores, **common}
-        title = f"embgeo rank — '{attr}' on {result.n_used} rows ({result.n_missing} missing), {folds}-fold{' group' if group else ''} CV"
+        title = f"embgeo rank — '{attr}' on {result.n_rows} rows ({result.n_missing} missing), {folds}-fold{' group' if group else ''} CV"
         legend = {
             "regression": f"regression: ridge axis, penalty by {'GroupKFold' if group else 'leave-one-out'} on the training rows",
             "pairwise": "pairwise: logistic regression on differences of random training pairs (their order)",
@@ -286,7 +286,7 @@ def rank(
             "anchors": "anchors: mean high anchor − mean low anchor",
             "anchors_best": f"anchors_best: best of {anchor_pairs} anchor pairs by ρ on a {validation:.0%} validation split, scored on the other rows",
             "pca": f"pca: best of the top {pcs} principal components (chosen on training rows)",
-            "knn": f"knn: {k}-NN regression, a nonlinear ceiling", "mlp": "mlp: MLP regression (64 hidden units, seeded), a nonlinear ceiling",
+            "knn": f"knn: {result.methods['knn'].details['k'] if 'knn' in result.methods else k}-NN regression, a nonlinear ceiling", "mlp": "mlp: MLP regression (64 hidden units, seeded), a nonlinear ceiling",
             "shuffled": "shuffled (band): chance level of a fitted axis (regression on permuted labels)",
             "random": "random (band): chance level of a random direction",
         }
@@ -387,7 +387,7 @@ def _rank_layers(files, *, attr, labels, method, transform, group, folds, normal
     with progress("layers", total=len(stack)) as advance:
         result = rank_layers(stack, y, attribute=attr, methods=names, baselines=baselines, groups=groups, n_folds=folds,
                              normalize=normalize, center=centre, transform=transform, quantile=quantile, shots=_parse_shots(shots),
-                             repeats=repeats, n_pcs=pcs, n_random=random_directions, n_shuffles=shuffles, knn_neighbors=k, mlp=mlp,
+                             repeats=repeats, n_pcs=pcs, n_random=random_directions, n_shuffles=shuffles, k=k, mlp=mlp,
                              n_bootstrap=bootstrap, confidence=confidence, seed=s, progress=advance)
     from embgeo.cli.output import stack_inputs
 
@@ -406,7 +406,7 @@ def _rank_layers(files, *, attr, labels, method, transform, group, folds, normal
 
         save_figure(plot_rank_layers(result), plot)
         wrote(plot, "plot")
-    title = f"embgeo rank --layers — '{attr}' on {len(stack)} layers × {result.results[0].n_used} rows, {folds}-fold CV"
+    title = f"embgeo rank --layers — '{attr}' on {len(stack)} layers × {result.results[0].n_rows} rows, {folds}-fold CV"
     emit_result(command="rank", inputs=inputs, settings=settings, result=result, notes=notes, fmt=fmt, out=out, title=title, fail_on=fail_on)
 
 

@@ -266,8 +266,8 @@ def intrinsic_dimension(X, *, client, share_data: str = "auto", **kwargs):
         note = sample_note(kwargs.get("sample"), X.shape[0], seed)  # the note of the single-process report
         if note is not None:
             notes.append(note)
-        report = R.IntrinsicReport(int(X.shape[0]), int(Xs.shape[0]), 0, rows is not None, methods, notes=tuple(notes),
-                                   confidence=float(kwargs.get("confidence", 0.95)), n_measured=int(Xs.shape[0]))
+        report = R.IntrinsicReport(int(Xs.shape[0]), int(Xs.shape[0]), 0, rows is not None, methods, notes=tuple(notes),
+                                   confidence=float(kwargs.get("confidence", 0.95)), n_rows_in=int(X.shape[0]))
     if spectral:
         extra = D.spectral_dimensions(Xs, client=client, methods=spectral, share_data=share_data if rows is None else "scatter")
         report = dataclasses.replace(report, methods=R.parse_methods(methods), **extra)

@@ -19,6 +19,11 @@ Callables (loaded on first use; nothing heavy is imported here):
   (:mod:`~embgeo.hyperbolic.combinatorial` is its public face, the engines are in
   :mod:`~embgeo.hyperbolic.construction`, the rooted tree in :mod:`~embgeo.hyperbolic.trees`).
 
+The results they return are here too (loaded on first use): :class:`Hierarchy` (``read_hierarchy``,
+``hierarchy_from_edges``), :class:`PoincareEmbedding` (``train``), :class:`EvalResult` (``evaluate``),
+:class:`CombinatorialResult` / :class:`TreeEmbedding` (``combinatorial``), :class:`HmdsResult` (``hmds``),
+:class:`DeltaResult` (``delta``) and :class:`ReembedResult` (``reembed``).
+
 ``evaluate``, ``combinatorial``, ``hmds``, ``delta`` and ``reembed`` are also the
 modules that hold them: each module is callable, so ``embgeo.hyperbolic.hmds(D)``
 works whether or not ``embgeo.hyperbolic.hmds`` was imported as a module, and each shows its
@@ -49,6 +54,13 @@ _LAZY = {
     "rooted_tree": "embgeo.hyperbolic.trees:rooted_tree",
     "embedding_scale": "embgeo.hyperbolic.construction:embedding_scale",
     "bits_needed": "embgeo.hyperbolic.construction:bits_needed",
+    # the results the callables return (for isinstance checks and type hints)
+    "Hierarchy": "embgeo.hyperbolic.graphs:Hierarchy",
+    "PoincareEmbedding": "embgeo.hyperbolic.poincare:PoincareEmbedding",
+    "EvalResult": "embgeo.hyperbolic.evaluate:EvalResult",
+    "HmdsResult": "embgeo.hyperbolic.hmds:HmdsResult",
+    "DeltaResult": "embgeo.hyperbolic.delta:DeltaResult",
+    "ReembedResult": "embgeo.hyperbolic.reembed:ReembedResult",
 }
 
 __all__ = list(_LAZY)

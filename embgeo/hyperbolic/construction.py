@@ -47,6 +47,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from embgeo.arguments import check_count, check_number
 from embgeo.errors import EmbgeoError, setting
 from embgeo.hyperbolic.trees import RootedTree
 
@@ -68,9 +69,10 @@ def embedding_scale(eps: float, max_degree: int, *, min_weight: float = 1.0) -> 
     least ``ν = −2 ln tan(α/2)/w_min`` with ``α = 2π/deg_max − 2β`` (the reference
     code's ``get_emb_par``). Larger degree or smaller ε → larger τ → more bits.
     """
-    if not (isinstance(eps, (int, float)) and eps > 0 and math.isfinite(eps)):
+    if isinstance(eps, bool) or not (isinstance(eps, (int, float)) and eps > 0 and math.isfinite(eps)):
         raise EmbgeoError(f"eps must be a positive number; got {eps!r}", hint=f"try {setting('eps', 0.1)} (10 % distortion target)")
-    d = max(int(max_degree), 2)
+    # a tree's largest degree is at least 1 (one edge); 0 or a fraction is no tree's
+    d = max(check_count("max_degree", max_degree, minimum=1, hint="the largest number of edges at one node of the tree"), 2)
     beta = math.pi / (1.2 * d)
     v = -2.0 * math.log(math.tan(beta / 2.0))
     alpha = 2.0 * math.pi / d - 2.0 * beta
@@ -81,8 +83,13 @@ def embedding_scale(eps: float, max_degree: int, *, min_weight: float = 1.0) -> 
 
 def bits_needed(max_radius: float) -> int:
     """Significand bits to store a point at hyperbolic radius ``R`` in the Poincaré ball:
-    ``⌈R / ln 2⌉`` (because ``1 − ‖x‖ ≈ 2e^{−R}``) plus :data:`GUARD_BITS`."""
-    return int(math.ceil(max(max_radius, 0.0) / _LOG2)) + GUARD_BITS
+    ``⌈R / ln 2⌉`` (because ``1 − ‖x‖ ≈ 2e^{−R}``) plus :data:`GUARD_BITS`. ``R`` is a distance from the
+    origin: a finite number ≥ 0 (a negative, infinite or NaN radius is refused)."""
+    R = check_number("max_radius", max_radius)
+    if not (math.isfinite(R) and R >= 0):
+        raise EmbgeoError(f"max_radius is a hyperbolic distance from the origin, a finite number ≥ 0; got {max_radius!r}",
+                          hint="pass the largest radius of the embedding's points, e.g. max_radius=12.5")
+    return int(math.ceil(R / _LOG2)) + GUARD_BITS
 
 
 # --------------------------------------------------------------------------- directions

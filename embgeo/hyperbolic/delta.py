@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from embgeo.arguments import check_count
 from embgeo.errors import EmbgeoError, either, param, setting
 from embgeo.results import Result
 
@@ -138,7 +139,8 @@ def gromov_delta(
     D : (n_points, n_points) distances (symmetric, zero diagonal); or give ``points``
         (n_points, n_features) for Euclidean distances computed on demand (no n×n matrix).
     method : ``"exact"``, ``"sampled"`` or ``"auto"`` (exact when n ≤ ``exact_max``).
-    n_subsets, subset_size : random subsets solved exactly (sampled method).
+    n_subsets, subset_size : random subsets solved exactly (sampled method); ``subset_size`` ≥ 4 points
+        (a subset as large as the set solves it exactly).
     n_quadruples : random quadruples of the whole set scored (sampled method).
     seed : random seed (subsets and quadruples).
 
@@ -193,9 +195,11 @@ def gromov_delta(
                           hint="pass distinct points; check how the file was written")
     if method not in ("auto", "exact", "sampled"):
         raise EmbgeoError(f"method must be auto, exact or sampled; got {method!r}")
-    for name, v in (("n_subsets", n_subsets), ("subset_size", subset_size), ("n_quadruples", n_quadruples), ("exact_max", exact_max)):
-        if not isinstance(v, (int, np.integer)) or v < 0:
-            raise EmbgeoError(f"{name} must be a non-negative integer; got {v!r}")
+    # whole numbers (a bool, a fraction or text is refused); a subset is solved exactly, so it holds at least 4 points
+    n_subsets = check_count("n_subsets", n_subsets, minimum=0, flag="subsets")
+    subset_size = check_count("subset_size", subset_size, minimum=4, hint="the four-point condition needs 4 points per subset")
+    n_quadruples = check_count("n_quadruples", n_quadruples, minimum=0, flag="quadruples")
+    exact_max = check_count("exact_max", exact_max, minimum=0)
     rng = as_rng(seed)
     # a "subset" as large as the set is the whole set: solve it exactly, once
     exact = method == "exact" or (method == "auto" and n <= exact_max) or (n_subsets > 0 and subset_size >= n)
@@ -209,7 +213,7 @@ def gromov_delta(
         delta, diam = _unscaled(delta, exponent), _unscaled(diam, exponent)
         return DeltaResult(delta=delta, delta_relative=rel, diameter=diam, n_rows=n, exact=True,
                            n_subsets=0, subset_size=n, n_quadruples=0, delta_subset_mean=None, delta_subset_ci_low=None, delta_subset_ci_high=None, seconds=time.perf_counter() - t0)
-    size = int(min(max(subset_size, 4), n))
+    size = int(min(subset_size, n))
     deltas, diam = [], 0.0
     for _ in range(int(n_subsets)):
         idx = np.sort(rng.choice(n, size=size, replace=False))

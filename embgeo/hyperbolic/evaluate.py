@@ -449,7 +449,7 @@ def evaluate_embedding(
     model: str = "poincare",
     c: float | None = None,
     ids=None,
-    distortion: bool | None = None,
+    distortion: bool | None = None,  # noqa: F811  (the keyword; the function distortion is re-exported above)
     scale: float | None = None,
     weighted: bool = True,
     distortion_sources: int | None = None,

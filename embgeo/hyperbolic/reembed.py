@@ -50,10 +50,13 @@ class ReembedResult(Result):
     (:func:`embgeo.hyperbolic.verdicts.compare_verdict`) and names the one that decided;
     ``hyperbolic_better`` is its status ``ok``. Coordinates: ``coordinates_hmds`` (Poincaré ball), ``coordinates_mds``
     (Euclidean), ``coordinates_umap`` (Poincaré disk, or None), for the rows ``kept``.
+    ``n_rows`` is the rows re-embedded (the kNN graph's largest connected part, duplicates dropped) and
+    ``n_rows_in`` the rows given, as the JSON's ``n_rows`` and ``n_rows_in`` (``n_rows_used`` is the former
+    name of ``n_rows``, a DeprecationWarning).
     """
 
     n_rows: int
-    n_rows_used: int
+    n_rows_in: int
     k: int
     dim: int
     n_dims: int
@@ -72,15 +75,22 @@ class ReembedResult(Result):
     coordinates_umap: np.ndarray | None = field(default=None, repr=False)
     notes: tuple = ()
 
+    @property
+    def n_rows_used(self) -> int:
+        """The former name of ``n_rows``, the rows re-embedded (DeprecationWarning)."""
+        import warnings
+
+        warnings.warn("ReembedResult.n_rows_used is now .n_rows (the rows re-embedded; .n_rows_in: the rows given)",
+                      DeprecationWarning, stacklevel=2)
+        return self.n_rows
+
     def to_dict(self) -> dict:
         from embgeo.results import jsonable
 
+        # n_rows: the rows measured (the kNN graph's largest connected part), as in every command; n_rows_in: the rows given
         skip = {"kept", "coordinates_hmds", "coordinates_mds", "coordinates_umap"}
         d = {k: jsonable(getattr(self, k)) for k in self.__dataclass_fields__ if k not in skip}
-        d["n_dims"] = int(self.n_dims)
-        # n_rows: the rows measured (the kNN graph's largest connected part), as in every command; n_rows_in: the rows given
-        d = {"n_rows": int(self.n_rows_used), "n_rows_in": int(self.n_rows),
-             **{k: v for k, v in d.items() if k not in ("n_rows", "n_rows_used")}}
+        d["n_rows"], d["n_rows_in"], d["n_dims"] = int(self.n_rows), int(self.n_rows_in), int(self.n_dims)
         d["notes"] = list(self.notes)
         return d
 
@@ -284,7 +294,7 @@ def reembed(
 
     better = compare_verdict(h_map, e_map, h_avg, e_avg, dim=int(dim)).status == "ok"
     return ReembedResult(
-        n_rows=n, n_rows_used=m, k=int(k), dim=int(dim), n_dims=int(X.shape[1]), scale=float(res.scale), scale_auto=auto, dims_recovered=res.dims_recovered,
+        n_rows=int(m), n_rows_in=int(n), k=int(k), dim=int(dim), n_dims=int(X.shape[1]), scale=float(res.scale), scale_auto=auto, dims_recovered=res.dims_recovered,
         map_sala=h_map, distortion_mean=h_avg, distortion_worst=h_worst, hyperbolic_better=better, methods=methods,
         seconds=time.perf_counter() - t0, kept=kept, coordinates_hmds=res.coordinates, coordinates_mds=Ye,
         coordinates_umap=U, notes=tuple(notes),

@@ -48,13 +48,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embgeo.arguments import check_level
+from embgeo.arguments import check_count, check_level, renamed_keyword
 from embgeo.errors import EmbgeoError
 from embgeo.intrinsic.estimators import (
-    check_bootstrap, check_ties, dedupe_hint, neighbor_distances, prepare_points, tied_points, twonn_censored_mle, twonn_kept, twonn_log_ratios,
+    check_bootstrap, check_ties, dedupe_hint, neighbor_distances, prepare_points, renamed_attribute, tied_points, twonn_censored_mle, twonn_kept,
+    twonn_log_ratios,
 )
 from embgeo.knn.engine import Neighbors, knn
-from embgeo.results import Metric, Result, Verdict
+from embgeo.results import Metric, Result, Verdict, jsonable
 from embgeo.validation import as_matrix, as_rng
 
 #: true dimensions at which the reference curve is measured (cut at the data's column count)
@@ -242,21 +243,22 @@ class CalibratedResult(Result):
     """TwoNN corrected by a uniform-ball (or cube) reference curve at the same n (:func:`calibrated_dimension`).
 
     ``dimension`` the corrected estimate, ``ci_low``/``ci_high`` its interval
-    (``interval_level``), ``raw`` the uncorrected TwoNN (censored MLE, discard 0.1) of the points read,
+    (level ``confidence``; ``n_bootstrap`` replicates), ``raw`` the uncorrected TwoNN (censored MLE, discard 0.1) of the points read,
     ``neighbours`` how many neighbours the statistic read (2: TwoNN; more: the MLE over that many,
     :func:`neighbours_for`) and ``statistic`` its value, the one read off the curve;
     ``reference_d``/``reference_twonn`` the calibration curve (of that statistic), ``lower_bound`` true when
     the value lies beyond the curve (the estimate is then the largest ``d`` measured).
+    :meth:`to_dict` is the ``calibrated`` object of ``embgeo id``'s JSON, key for key.
     """
 
     dimension: float
     ci_low: float
     ci_high: float
-    interval_level: float
+    confidence: float
     raw: float
     n_rows: int
     n_dims: int
-    n_boot: int
+    n_bootstrap: int
     reference: str
     reference_points: int
     reference_d: np.ndarray = field(repr=False)
@@ -268,6 +270,9 @@ class CalibratedResult(Result):
     n_interior: int = 0
     neighbours: int = 2
     statistic: float = float("nan")
+
+    interval_level = renamed_attribute("CalibratedResult", "interval_level", "confidence")
+    n_boot = renamed_attribute("CalibratedResult", "n_boot", "n_bootstrap")
 
     @property
     def interval(self) -> tuple[float, float]:
@@ -288,15 +293,15 @@ class CalibratedResult(Result):
         return float(self.dimension / self.raw) if self.raw > 0 else float("nan")
 
     def to_dict(self) -> dict:
-        return {
+        return jsonable({
             "dimension": self.dimension, "ci_low": self.ci_low, "ci_high": self.ci_high,
-            "confidence": self.interval_level, "raw": self.raw, "correction": self.correction,
+            "confidence": self.confidence, "raw": self.raw, "correction": self.correction,
             "lower_bound": bool(self.lower_bound), "reference": self.reference, "reference_points": self.reference_points,
             "reference_curve": {str(int(d)): float(g) for d, g in zip(self.reference_d, self.reference_twonn)},
-            "n_rows": self.n_rows, "n_dims": self.n_dims, "bootstrap": self.n_boot,
+            "n_rows": self.n_rows, "n_dims": self.n_dims, "bootstrap": self.n_bootstrap,
             "n_duplicates_dropped": self.n_duplicates_dropped, "seed": self.seed,
             "interior": self.interior, "n_interior": self.n_interior, "neighbours": self.neighbours, "statistic": self.statistic,
-        }
+        })
 
     def metrics(self) -> list[Metric]:
         ex = {"method": "calibrated", "reference": self.reference}
@@ -310,7 +315,7 @@ class CalibratedResult(Result):
         bound = " (a lower bound: the raw value lies beyond the calibration curve)" if self.lower_bound else ""
         return Verdict(
             "info",
-            f"calibrated intrinsic dimension {self.dimension:.2f} ({100 * self.interval_level:g} % {self.ci_low:.2f}–{self.ci_high:.2f}){bound}; "
+            f"calibrated intrinsic dimension {self.dimension:.2f} ({100 * self.confidence:g} % {self.ci_low:.2f}–{self.ci_high:.2f}){bound}; "
             f"the raw TwoNN {self.raw:.2f} is scaled by {self.correction:.2f}, the bias a uniform {self.reference} shows at n = {self.n_rows}",
             "read this estimate for dimensions above ~10; it does not correct curvature or a strongly non-uniform density",
             decided_by="dimension",
@@ -318,7 +323,7 @@ class CalibratedResult(Result):
 
     def table(self):
         return ["metric", "value"], [
-            ["dimension", self.dimension], [f"{100 * self.interval_level:g} % interval", f"{self.ci_low:.3f} – {self.ci_high:.3f}"],
+            ["dimension", self.dimension], [f"{100 * self.confidence:g} % interval", f"{self.ci_low:.3f} – {self.ci_high:.3f}"],
             ["raw TwoNN", self.raw], ["neighbours read", self.neighbours], ["statistic", self.statistic],
             ["correction", self.correction], ["lower_bound", self.lower_bound],
             ["reference", f"{self.reference}, {self.reference_points} points per d, d ≤ {int(self.reference_d[-1])}"],
@@ -342,6 +347,7 @@ def calibrated_dimension(
     reference: str = "ball",
     reference_points: int = REFERENCE_POINTS,
     interior: float = INTERIOR,
+    k: int | None = None,
     neighbours: int | None = None,
 ) -> CalibratedResult:
     """Intrinsic dimension with the finite-sample bias of TwoNN removed by calibration on uniform cubes.
@@ -365,9 +371,17 @@ def calibrated_dimension(
     70-d M10d from 68.1 to 70.7 at n = 20 000 (docs/benchmarks.md). It needs the rows ``X`` (the directions to the neighbours); ``1.0`` reads
     every point and needs only the distances.
 
-    ``neighbours`` (default ``None``: :func:`neighbours_for` the raw TwoNN) fixes how many neighbours the
-    statistic reads, 2 (TwoNN) to :data:`INTERIOR_K`; more than 2 needs ``interior < 1``.
+    ``k`` (default ``None``: :func:`neighbours_for` the raw TwoNN) fixes how many neighbours the
+    statistic reads, 2 (TwoNN) to :data:`INTERIOR_K`; more than 2 needs ``interior < 1`` (the result's
+    ``neighbours`` says how many it read). ``neighbours`` is the former name of ``k`` (DeprecationWarning):
+    it was a typo trap beside ``neighbors``, the search.
+
+    Without ``neighbors`` the rows are searched as in :func:`~embgeo.intrinsic.estimators.twonn_dimension`:
+    ``metric`` (``"euclidean"`` or ``"cosine"``), ``approx`` (pynndescent, seeded by ``seed``), ``backend``/``device``
+    (``"numpy"`` on ``"cpu"``, or ``"torch"`` on ``"cpu"``/``"cuda"``), after exact duplicate rows are dropped
+    (``duplicates="drop"``) or refused (``"error"``).
     """
+    k = renamed_keyword("calibrated_dimension", "neighbours", neighbours, "k", k)
     confidence = check_level(confidence)
     n_bootstrap = check_bootstrap(n_bootstrap)
     if reference not in REFERENCES:
@@ -381,9 +395,12 @@ def calibrated_dimension(
     if not (0.0 < float(interior) <= 1.0):
         raise EmbgeoError(f"interior must be in (0, 1]; got {interior!r}")
     interior = float(interior)
-    if neighbours is not None and (not isinstance(neighbours, (int, np.integer)) or not 2 <= neighbours <= INTERIOR_K
-                                   or (neighbours > 2 and interior >= 1.0)):
-        raise EmbgeoError(f"neighbours must be an integer from 2 to {INTERIOR_K} (more than 2 with interior < 1); got {neighbours!r}")
+    name = "k" if neighbours is None else "neighbours"  # the keyword the caller wrote
+    if k is not None:
+        k = check_count(name, k, minimum=2)
+        if k > INTERIOR_K or (k > 2 and interior >= 1.0):
+            raise EmbgeoError(f"{name} must be an integer from 2 to {INTERIOR_K} (more than 2 with interior < 1); got {k}",
+                              hint=f"leave {name}=None: it is chosen from the raw TwoNN")
     Dk = None
     if interior >= 1.0:
         D, dropped = neighbor_distances(X, 2, neighbors=neighbors, duplicates=duplicates, approx=approx, seed=seed, metric=metric,
@@ -395,7 +412,7 @@ def calibrated_dimension(
                                                            metric=metric, backend=backend, device=device)
     n = log_mu.size  # the points the estimate reads (and the bootstrap resamples)
     raw = twonn_censored(log_mu)
-    k = 2 if Dk is None else (neighbours_for(raw) if neighbours is None else int(neighbours))
+    k = 2 if Dk is None else (neighbours_for(raw) if k is None else int(k))
     terms = log_mu if k == 2 else mle_terms(Dk[:, :k])
     stat = _statistic(terms, k)
     rng = as_rng(seed)

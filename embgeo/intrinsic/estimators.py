@@ -24,145 +24,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from embgeo.arguments import check_count, check_level
-from embgeo.errors import EmbgeoError, either, param, setting
-from embgeo.knn.engine import Neighbors, drop_duplicates, find_duplicates, knn
+from embgeo.arguments import check_count, check_level, renamed_keyword
+from embgeo.errors import EmbgeoError, setting
+from embgeo.intrinsic.distances import (  # noqa: F401  (re-exported: the estimators' shared helpers)
+    DUPLICATE_POLICIES, TIE_MAX_SHARE, TIE_RTOL, check_ties, dedupe_hint, high_id_note, neighbor_distances, noise_note, prepare_points,
+    tied_points,
+)
+from embgeo.knn.engine import Neighbors
 from embgeo.results import Result, jsonable
-from embgeo.validation import as_matrix, as_rng
-
-
-def high_id_note() -> str:
-    """The note of every estimate: high dimensions are underestimated."""
-    calibrated = either("methods='calibrated'", "-m calibrated")
-    return ("note: every intrinsic-dimension estimator underestimates high dimensions "
-            "(the curse of dimensionality needs exponentially many points; a 70-d cube reads about 40-45 at n = 10^4); "
-            f"read estimates above ~20 as lower bounds, or read the calibrated estimate ({calibrated}), which removes this bias")
-
-
-def noise_note() -> str:
-    """The note of an estimate whose local estimators read above the global ones (ambient noise)."""
-    return ("note: ambient noise inflates local estimators at small scales; compare the GRIDE scale curve "
-            f"(and {param('sample')} sizes) and trust the plateau")
-
-
-def dedupe_hint() -> str:
-    """How to drop exact duplicate rows, as the caller writes it."""
-    return either("duplicates='drop'", "--dedupe")
-
-
-DUPLICATE_POLICIES = ("drop", "error")
-
-#: a ratio r₂/r₁ within this relative distance of 1 is a tie (r₁ = r₂, μ = 1): exact for distances
-#: recomputed in float64 (the engine recomputes every reported distance so), and wide enough for their round-off
-TIE_RTOL = 1e-9
-#: above this share of points whose two nearest neighbours tie, the distances are quantised and the
-#: ratio estimators refuse (below it, TwoNN and GRIDE at n2 = 2 leave the tied points out, with a note)
-TIE_MAX_SHARE = 0.10
-
-
-# --------------------------------------------------------------------------- shared helpers
-
-
-def prepare_points(X, *, min_rows: int, duplicates: str = "drop", name: str = "X") -> tuple[np.ndarray, np.ndarray, int]:
-    """Validate ``X`` and handle exact duplicate rows: ``(X_kept, kept_rows, n_dropped)``.
-
-    Ratio estimators need every nearest distance > 0. Duplicates are found by
-    value (never by a distance threshold) and dropped, keeping the first copy.
-    """
-    if duplicates not in DUPLICATE_POLICIES:
-        raise EmbgeoError(f"duplicates must be one of {', '.join(DUPLICATE_POLICIES)}; got {duplicates!r}")
-    X = as_matrix(X, name=name, min_rows=1)
-    report = find_duplicates(X)
-    n = X.shape[0]
-    if report.n_duplicate_rows:
-        distinct = n - report.n_duplicate_rows
-        if duplicates == "error":
-            raise EmbgeoError(
-                f"{name} has {report.n_duplicate_rows} exact duplicate rows (e.g. row {int(report.duplicate_rows[0])}); "
-                "ratio estimators need distinct points",
-                hint=f"pass {dedupe_hint()}",
-            )
-        if distinct < min_rows:
-            raise EmbgeoError(
-                f"{name} has only {distinct} distinct rows among {n} (all others are exact duplicates); this needs at least {min_rows}",
-                hint="intrinsic dimension is undefined for repeated points; check how the embeddings were saved",
-            )
-        X, kept, _ = drop_duplicates(X, report=report)
-        return X, kept, int(report.n_duplicate_rows)
-    if n < min_rows:
-        raise EmbgeoError(f"{name} has {n} rows; this needs at least {min_rows}", hint="pass more rows")
-    return X, np.arange(n), 0
-
-
-def neighbor_distances(X, k: int, *, neighbors: Neighbors | None, duplicates: str, approx: bool, seed, metric: str, backend: str, device: str, name: str):
-    """Distances (n, ≥k) from ``neighbors`` or a fresh search on deduplicated ``X``."""
-    if neighbors is not None:
-        if neighbors.k < k:
-            raise EmbgeoError(f"the given neighbours hold k={neighbors.k}; this estimator needs k={k}", hint="search with a larger k")
-        D = _metric_distances(neighbors.distances[:, :k], neighbors.metric)
-        dropped = 0
-    else:
-        X, _, dropped = prepare_points(X, min_rows=k + 2, duplicates=duplicates, name=name)
-        nb = knn(X, k, metric=metric, approx=approx, seed=seed, backend=backend, device=device, check_duplicates=False)
-        D = _metric_distances(nb.distances, metric)
-    _check_distances(D)
-    return D, dropped
-
-
-def _metric_distances(D: np.ndarray, metric: str) -> np.ndarray:
-    """Distances the ratio estimators can use. The engine reports cosine neighbours at
-    ``1 − cos``, which is *not* a distance (on unit vectors it is ‖x − y‖²/2, so every
-    ratio r₂/r₁ would be squared and the ID halved); the chord ``√(2(1 − cos))`` is the
-    Euclidean distance between the normalised rows."""
-    if metric == "cosine":
-        return np.sqrt(2.0 * np.maximum(D, 0.0))
-    if metric == "dot":
-        raise EmbgeoError("intrinsic dimension needs a distance; the dot product is not one", hint="use metric='euclidean' or 'cosine'")
-    return D
-
-
-def _check_distances(D: np.ndarray) -> None:
-    if D.ndim != 2 or D.shape[0] < 3:
-        raise EmbgeoError(f"need neighbour distances for at least 3 points; got shape {D.shape}")
-    zero = np.flatnonzero(D[:, 0] <= 0.0)
-    if zero.size:
-        raise EmbgeoError(
-            f"{zero.size} points have a neighbour at distance 0 (e.g. point {int(zero[0])}); ratio estimators need distinct points",
-            hint=f"drop exact duplicates first ({dedupe_hint()})",
-        )
-    check_ties(D)
-
-
-def tied_points(D: np.ndarray) -> np.ndarray:
-    """Boolean mask of the points whose first two neighbour distances tie: ``r₂ − r₁ ≤ TIE_RTOL · r₂``
-    (``μ = r₂/r₁ = 1``, ``log μ = 0``). For continuous data a tie has probability 0."""
-    D = np.asarray(D, dtype=np.float64)
-    return (D[:, 1] - D[:, 0]) <= TIE_RTOL * D[:, 1]
-
-
-def check_ties(D: np.ndarray, *, max_share: float = TIE_MAX_SHARE) -> int:
-    """The number of tied points (:func:`tied_points`); raise when more than ``max_share`` of them tie.
-
-    Ties among distinct points mean the distances take few values (binary, integer or otherwise
-    quantised embeddings): the ratio μ = 1 is an artefact of the lattice, not of the manifold, and
-    every ratio estimator (TwoNN, MLE, GRIDE) reads the lattice instead of the dimension.
-    """
-    if D.ndim != 2 or D.shape[1] < 2:
-        return 0
-    tied = int(np.count_nonzero(tied_points(D)))
-    n = int(D.shape[0])
-    if tied > max_share * n:
-        share = tied / n
-        n_values = int(np.unique(np.round(np.asarray(D[:, :2], dtype=np.float64), 9)).size)
-        raise EmbgeoError(
-            f"{share:.0%} of the points ({tied} of {n}) have their two nearest neighbours at the same distance (r1 = r2; "
-            f"the nearest distances take {n_values} distinct value{'' if n_values == 1 else 's'}): the data look quantised "
-            f"(binary or integer embeddings), and the ratio estimators (TwoNN, MLE, GRIDE) need continuous distances "
-            f"(they refuse above {max_share:.0%} ties)",
-            hint="estimate on the embeddings before quantisation, or read the spectral measures only: "
-                 + either("methods=('pca', 'rankme', 'entropy')", "-m pca,rankme,entropy"),
-        )
-    return tied
+from embgeo.validation import as_rng
 
 
 def _percentile_interval(samples: np.ndarray, level: float) -> tuple[float, float]:
@@ -183,6 +53,23 @@ def _check_fraction(name: str, value: float, *, upper: float = 1.0) -> float:
     return float(value)
 
 
+def renamed_attribute(owner: str, old: str, new: str) -> property:
+    """A read-only property ``old`` of a result that reads its attribute ``new`` with a DeprecationWarning
+    (the attributes are named as the JSON keys: ``confidence`` and ``n_bootstrap`` for the ``bootstrap`` key)."""
+    def get(self):
+        import warnings
+
+        warnings.warn(f"{owner}.{old} is now .{new}", DeprecationWarning, stacklevel=2)
+        return getattr(self, new)
+
+    return property(get, doc=f"The former name of ``{new}`` (DeprecationWarning).")
+
+
+def _bounds(interval) -> tuple[float, float]:
+    lo, hi = interval if interval is not None else (None, None)
+    return (float("nan") if lo is None else float(lo)), (float("nan") if hi is None else float(hi))
+
+
 # --------------------------------------------------------------------------- TwoNN
 
 
@@ -192,8 +79,10 @@ class TwoNNResult(Result):
 
     ``dimension`` is the chosen ``variant``; ``mle`` and ``linear`` hold both.
     ``interval`` is the bootstrap percentile interval of the chosen variant
-    (``interval_level``; ``n_boot`` replicates, from ``n_bootstrap``) and ``mle_exact_interval`` the
-    exact χ² interval of the censored MLE.
+    (level ``confidence``; ``n_bootstrap`` replicates) and ``mle_exact_interval`` the
+    exact χ² interval of the censored MLE. ``ci_low``/``ci_high`` are the interval to read: the bootstrap
+    interval, or without a bootstrap the censored MLE's exact one (NaN for the linear fit).
+    :meth:`to_dict` is the ``twonn`` object of ``embgeo id``'s JSON, key for key.
     """
 
     dimension: float
@@ -201,8 +90,8 @@ class TwoNNResult(Result):
     mle: float
     linear: float
     interval: tuple[float, float]
-    interval_level: float
-    n_boot: int
+    confidence: float
+    n_bootstrap: int
     mle_exact_interval: tuple[float, float]
     discard_fraction: float
     n_points: int
@@ -212,11 +101,43 @@ class TwoNNResult(Result):
     #: points left out because r1 = r2 (μ = 1; see :data:`TIE_RTOL`); ``n_points`` counts them
     n_ties: int = 0
 
+    interval_level = renamed_attribute("TwoNNResult", "interval_level", "confidence")
+    n_boot = renamed_attribute("TwoNNResult", "n_boot", "n_bootstrap")
+
+    def _read_interval(self) -> tuple[float, float]:
+        lo, hi = _bounds(self.interval)
+        if not (np.isfinite(lo) and np.isfinite(hi)) and self.variant == "mle" and self.mle_exact_interval is not None:
+            lo, hi = _bounds(self.mle_exact_interval)
+        return lo, hi
+
+    @property
+    def ci_low(self) -> float:
+        return self._read_interval()[0]
+
+    @property
+    def ci_high(self) -> float:
+        return self._read_interval()[1]
+
+    @property
+    def interval_method(self) -> str | None:
+        """``bootstrap``, ``exact_chi2`` (the censored MLE without a bootstrap) or None (no interval)."""
+        return "bootstrap" if self.n_bootstrap else ("exact_chi2" if self.variant == "mle" else None)
+
+    def to_dict(self) -> dict:
+        lo, hi = self._read_interval()
+        return jsonable({
+            "dimension": self.dimension, "ci_low": lo, "ci_high": hi, "confidence": self.confidence, "bootstrap": self.n_bootstrap,
+            "interval_method": self.interval_method, "variant": self.variant, "discard": self.discard_fraction, "mle": self.mle,
+            "linear": self.linear, "linear_r2": self.linear_r2,
+            "mle_exact_ci_low": self.mle_exact_interval[0], "mle_exact_ci_high": self.mle_exact_interval[1],
+            "n_points": self.n_points, "n_used": self.n_used, "n_ties": self.n_ties, "n_duplicates_dropped": self.n_duplicates_dropped,
+        })
+
     def table(self):
-        lo, hi = self.interval
+        lo, hi = self._read_interval()
         return ["metric", "value"], [
             ["dimension", self.dimension], ["variant", self.variant],
-            [f"{100 * self.interval_level:g} % interval", f"{lo:.3f} – {hi:.3f}"],
+            [f"{100 * self.confidence:g} % interval", f"{lo:.3f} – {hi:.3f}"],
             ["mle", self.mle], ["linear", self.linear], ["linear_r2", self.linear_r2],
             ["discard", self.discard_fraction], ["n_points", self.n_points], ["n_used", self.n_used],
             ["n_ties", self.n_ties], ["n_duplicates_dropped", self.n_duplicates_dropped],
@@ -288,6 +209,11 @@ def twonn_dimension(
     Ties ``r₁ = r₂`` among distinct points (``μ = 1``, probability 0 for continuous data) are left
     out of the fit and counted in ``n_ties``; more than :data:`TIE_MAX_SHARE` of them (quantised
     data) raise an :class:`~embgeo.errors.EmbgeoError` (:func:`check_ties`).
+
+    The neighbours (every estimator here): ``neighbors``, a search already done (on distinct rows), reused; else
+    one search on ``X`` with ``metric`` (``"euclidean"`` or ``"cosine"``), ``approx`` (pynndescent, seeded by
+    ``seed``), ``backend``/``device`` (``"numpy"`` on ``"cpu"``, or ``"torch"`` on ``"cpu"``/``"cuda"``), after exact
+    duplicate rows are dropped (``duplicates="drop"``, counted in ``n_duplicates_dropped``) or refused (``"error"``).
     """
     if variant not in ("mle", "linear"):
         raise EmbgeoError(f"variant must be 'mle' or 'linear'; got {variant!r}")
@@ -326,29 +252,46 @@ def twonn_dimension(
 
 @dataclass(frozen=True, slots=True)
 class MLEResult(Result):
-    """Levina–Bickel MLE with MacKay–Ghahramani averaging, averaged over ``k1..k2``."""
+    """Levina–Bickel MLE with MacKay–Ghahramani averaging, averaged over ``k1..k2``.
+
+    ``interval`` (= ``ci_low``, ``ci_high``) is the bootstrap percentile interval at ``confidence``
+    (``n_bootstrap`` replicates; NaN without a bootstrap). :meth:`to_dict` is the ``mle`` object of
+    ``embgeo id``'s JSON, key for key.
+    """
 
     dimension: float
     k1: int
     k2: int
     per_k: np.ndarray
     interval: tuple[float, float]
-    interval_level: float
-    n_boot: int
+    confidence: float
+    n_bootstrap: int
     n_points: int
     n_duplicates_dropped: int = 0
 
+    interval_level = renamed_attribute("MLEResult", "interval_level", "confidence")
+    n_boot = renamed_attribute("MLEResult", "n_boot", "n_bootstrap")
+
+    @property
+    def ci_low(self) -> float:
+        return _bounds(self.interval)[0]
+
+    @property
+    def ci_high(self) -> float:
+        return _bounds(self.interval)[1]
+
     def to_dict(self) -> dict:
+        lo, hi = _bounds(self.interval)
         return jsonable({
-            "dimension": self.dimension, "k1": self.k1, "k2": self.k2,
+            "dimension": self.dimension, "ci_low": lo, "ci_high": hi, "k1": self.k1, "k2": self.k2,
             "per_k": {str(k): float(v) for k, v in zip(range(self.k1, self.k2 + 1), self.per_k)},
-            "interval": list(self.interval), "confidence": self.interval_level, "bootstrap": self.n_boot,
+            "confidence": self.confidence, "bootstrap": self.n_bootstrap,
             "n_points": self.n_points, "n_duplicates_dropped": self.n_duplicates_dropped,
         })
 
     def table(self):
-        lo, hi = self.interval
-        rows = [["dimension", self.dimension], [f"{100 * self.interval_level:g} % interval", f"{lo:.3f} – {hi:.3f}"],
+        lo, hi = _bounds(self.interval)
+        rows = [["dimension", self.dimension], [f"{100 * self.confidence:g} % interval", f"{lo:.3f} – {hi:.3f}"],
                 ["k range", f"{self.k1}–{self.k2}"], ["n_points", self.n_points], ["n_duplicates_dropped", self.n_duplicates_dropped]]
         rows += [[f"k={k}", float(v)] for k, v in zip(range(self.k1, self.k2 + 1), self.per_k)]
         return ["metric", "value"], rows
@@ -385,7 +328,9 @@ def mle_dimension(
     (``T_j`` the distance to the j-th neighbour); MacKay & Ghahramani (2005):
     average the *inverses* over points, ``m̂_k = [mean_i 1/m̂_k(xᵢ)]^(−1)``; then
     ``m̂ = mean_{k=k1..k2} m̂_k``. Defaults k1 = 10, k2 = 20 (Levina & Bickel 2004).
-    ``interval``: bootstrap over points (neighbours fixed), percentile, seeded.
+    ``interval``: bootstrap over points (neighbours fixed), percentile (``n_bootstrap`` replicates seeded by
+    ``seed``, level ``confidence``). The neighbours: as in :func:`twonn_dimension` (``neighbors``, ``metric``,
+    ``approx``, ``backend``, ``device``, ``duplicates``).
     """
     if not (isinstance(k1, (int, np.integer)) and isinstance(k2, (int, np.integer)) and 2 <= k1 <= k2):
         raise EmbgeoError(f"need integers 2 ≤ k1 ≤ k2; got k1={k1!r}, k2={k2!r}")
@@ -415,7 +360,9 @@ class GrideResult(Result):
 
     Row ``j``: neighbour orders ``n1[j]`` and ``n2[j] = 2·n1[j]``, the estimate,
     its standard error (inverse observed Fisher information) and the scale
-    (median distance to the ``n2``-th neighbour).
+    (median distance to the ``n2``-th neighbour). ``confidence``: the level of each scale's normal
+    interval ``d ± z·stderr`` and of the :meth:`plateau`'s envelope. :meth:`to_dict` is the ``gride``
+    object of ``embgeo id``'s JSON, key for key.
     """
 
     n1: np.ndarray
@@ -425,15 +372,30 @@ class GrideResult(Result):
     scale: np.ndarray
     n_points: int
     n_duplicates_dropped: int = 0
+    confidence: float = 0.95
+
+    @property
+    def z(self) -> float:
+        """The normal quantile of ``confidence`` (1.96 at 0.95)."""
+        from embgeo.intrinsic.result import z_of
+
+        return z_of(self.confidence)
+
+    def plateau(self):
+        """The longest run of scales that agree (:func:`embgeo.intrinsic.result.gride_plateau`), or None."""
+        from embgeo.intrinsic.result import gride_plateau
+
+        return gride_plateau(self, self.z) if self.dimension.size else None
 
     def to_dict(self) -> dict:
+        p, z = self.plateau(), self.z
         return jsonable({
-            "n_points": self.n_points,
-            "n_duplicates_dropped": self.n_duplicates_dropped,
-            "scales": [
-                {"n1": int(a), "n2": int(b), "dimension": float(d), "stderr": float(e), "scale": float(s)}
-                for a, b, d, e, s in zip(self.n1, self.n2, self.dimension, self.stderr, self.scale)
-            ],
+            "plateau": None if p is None else {"dimension": p.value, "ci_low": p.ci_low, "ci_high": p.ci_high, "n2_first": p.n2_first,
+                                               "n2_last": p.n2_last, "agreed_within": "intervals" if p.by_interval else "tolerance"},
+            "scales": [{"n1": int(a), "n2": int(b), "dimension": float(d), "stderr": float(e), "ci_low": float(d - z * e),
+                        "ci_high": float(d + z * e), "scale": float(s)}
+                       for a, b, d, e, s in zip(self.n1, self.n2, self.dimension, self.stderr, self.scale)],
+            "n_points": self.n_points, "n_duplicates_dropped": self.n_duplicates_dropped,
         })
 
     def table(self):
@@ -491,25 +453,34 @@ def gride_dimension(
     X=None,
     *,
     neighbors: Neighbors | None = None,
-    max_order: int = 64,
+    gride_max: int | None = None,
     duplicates: str = "drop",
     approx: bool = False,
     seed=0,
     metric: str = "euclidean",
     backend: str = "numpy",
     device: str = "cpu",
+    confidence: float = 0.95,
+    max_order: int | None = None,
 ) -> GrideResult:
     """Intrinsic dimension against scale with GRIDE (generalised ratios).
 
-    For ``n1 = 1, 2, 4, …`` with ``n2 = 2·n1 ≤ max_order`` the ratio
+    For ``n1 = 1, 2, 4, …`` with ``n2 = 2·n1 ≤ gride_max`` (None: 64) the ratio
     ``μᵢ = r_{n2}(i)/r_{n1}(i)`` follows the density in :func:`gride_mle`; the
     estimate at larger ``n1`` probes larger neighbourhoods (the ``scale`` column
     is the median ``r_{n2}``), which is how ambient noise (high ID at small
-    scale) is told from the manifold (the plateau). Default ``max_order`` 64
-    (as dadapy's ``return_id_scaling_gride(range_max=64)``). At n2 = 2 ties ``r₁ = r₂`` are left
+    scale) is told from the manifold (the plateau). Default ``gride_max`` 64, the ``gride_max`` of
+    :func:`~embgeo.intrinsic.summary.intrinsic_dimension` (as dadapy's ``return_id_scaling_gride(range_max=64)``);
+    ``max_order`` is its former name (DeprecationWarning). ``confidence`` (0.95) is the level of each scale's
+    interval ``d ± z·stderr`` in :meth:`GrideResult.to_dict` and of the plateau. At n2 = 2 ties ``r₁ = r₂`` are left
     out as in :func:`twonn_dimension`; a scale without a finite maximum of the likelihood reads NaN.
+    The neighbours: as in :func:`twonn_dimension` (``neighbors``, ``metric``, ``approx``, ``seed``, ``backend``,
+    ``device``, ``duplicates``); with ``neighbors``, ``gride_max`` is capped at its ``k``.
     """
-    max_order = check_count("max_order", max_order, minimum=2, flag="gride-max")
+    name = "gride_max" if max_order is None else "max_order"  # the keyword the caller wrote
+    gride_max = renamed_keyword("gride_dimension", "max_order", max_order, "gride_max", gride_max)
+    max_order = check_count(name, 64 if gride_max is None else gride_max, minimum=2, flag="gride-max")
+    confidence = check_level(confidence)
     if neighbors is not None:
         max_order = min(int(max_order), neighbors.k)
     D, dropped = neighbor_distances(X, int(max_order), neighbors=neighbors, duplicates=duplicates, approx=approx, seed=seed, metric=metric, backend=backend, device=device, name="X")
@@ -525,4 +496,4 @@ def gride_dimension(
             d, e = float("nan"), float("nan")
         n1s.append(n1), n2s.append(n2), dims.append(d), errs.append(e), scales.append(float(np.median(D[:, n2 - 1])))
         n1 *= 2
-    return GrideResult(np.array(n1s), np.array(n2s), np.array(dims), np.array(errs), np.array(scales), D.shape[0], dropped)
+    return GrideResult(np.array(n1s), np.array(n2s), np.array(dims), np.array(errs), np.array(scales), D.shape[0], dropped, confidence)

@@ -206,7 +206,18 @@ def layer_dimensions(
     ``L×n×d`` nested list, or a list of ``(n, d_l)`` matrices with the same rows). The same seeded ``sample``
     of rows is used in every layer. One kNN search per layer (``k`` large
     enough for both the estimators and the overlap, default ``overlap_k`` = 10)
-    serves everything when the layer has no duplicate rows. ``confidence`` (0.95): the level of every interval.
+    serves everything when the layer has no duplicate rows.
+
+    Each layer is estimated by :func:`~embgeo.intrinsic.summary.intrinsic_dimension` with these settings:
+    ``methods`` (the estimators: ``twonn``, ``mle``, ``gride``, ``calibrated``, ``pca``, ``rankme``,
+    ``entropy`` or ``all``; default all but ``calibrated``), ``k`` (the MLE's upper order, 20),
+    ``gride_max`` (GRIDE's largest order, 64), ``discard_fraction`` (TwoNN's censored share, 0.1),
+    ``twonn_variant`` (``"mle"`` or ``"linear"``), ``n_bootstrap`` (replicates of the intervals, 200; 0: none),
+    ``approx`` (approximate neighbours with a measured recall), ``seed`` (the sample, the bootstraps),
+    ``metric`` (``"euclidean"`` or ``"cosine"``), ``backend``/``device`` (the search's engine: ``"numpy"``
+    on ``"cpu"``, or ``"torch"`` on ``"cpu"``/``"cuda"``) and ``confidence`` (0.95: the level of every interval).
+    ``overlap_k``: the neighbours compared between consecutive layers; ``progress``: an optional callable
+    ``advance(k)`` told when each layer is done.
     """
     methods = parse_methods(methods)
     # every setting is checked before the first layer's search (the messages name the keywords, not the per-layer calls')

@@ -11,7 +11,7 @@ estimators (:meth:`IntrinsicReport.estimator_table`) and the spectral measures
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 
 import numpy as np
 
@@ -108,11 +108,9 @@ def gride_plateau(g: GrideResult, z: float = Z95) -> Plateau | None:
 
 
 def interval_of(r) -> tuple[float, float]:
-    """``(ci_low, ci_high)`` of an estimator result: its bootstrap interval, or (TwoNN's censored
-    MLE without a bootstrap) its exact χ² interval; NaN when it has none."""
-    lo, hi = getattr(r, "interval", None) or (None, None)
-    if not _finite(lo, hi) and getattr(r, "variant", None) == "mle" and getattr(r, "mle_exact_interval", None) is not None:
-        lo, hi = r.mle_exact_interval
+    """``(ci_low, ci_high)`` of an estimator result (its ``ci_low``/``ci_high``: the bootstrap interval, or,
+    for TwoNN's censored MLE without a bootstrap, its exact χ² interval); NaN when it has none."""
+    lo, hi = (getattr(r, "ci_low", None), getattr(r, "ci_high", None)) if hasattr(r, "ci_low") else (getattr(r, "interval", None) or (None, None))
     return (float("nan") if lo is None else float(lo)), (float("nan") if hi is None else float(hi))
 
 
@@ -139,14 +137,23 @@ class Estimate:
         return {"metric": self.metric, "value": self.value, "ci_low": self.ci_low, "ci_high": self.ci_high, "reason": self.reason}
 
 
+#: the keys of a ``twonn_linear`` object (a projection of :meth:`TwoNNResult.to_dict`), and the peers each row stands for
+PEER_TWONN_KEYS = ("dimension", "ci_low", "ci_high", "variant", "discard", "linear_r2", "bootstrap")
+PEERS = {"twonn_linear": "skdim TwoNN(), DADApy compute_id_2NN()", "mle_k20": "skdim MLE(), n_neighbors=20"}
+
+
 @dataclass(frozen=True, slots=True)
 class IntrinsicReport(Result):
     """Every asked estimator on one matrix; keys named after the methods.
 
-    ``twonn_linear`` and ``mle_k20`` are the peers' defaults (skdim / DADApy: TwoNN
-    linear fit with discard 0.1; MLE at k = 20) on the same neighbours, shown
-    next to embgeo's defaults; ``sample_check`` compares TwoNN on the sample
-    and on half of it (only with ``sample``).
+    ``n_rows`` is the rows measured (after ``sample``; before duplicates are dropped) and
+    ``n_rows_in`` the rows given, as the JSON's ``n_rows`` and ``n_rows_in``; ``n_used`` the rows the
+    neighbour estimators read (duplicates dropped). ``twonn_linear`` and ``mle_k20`` are the peers'
+    defaults (skdim / DADApy: TwoNN linear fit with discard 0.1; MLE at k = 20) on the same neighbours,
+    shown next to embgeo's defaults; ``sample_check`` compares TwoNN on the sample and on half of it
+    (only with ``sample``). Each estimator's object in :meth:`to_dict` is that result's own ``to_dict()``.
+    ``n_measured`` is a former keyword of the constructor (DeprecationWarning): ``n_rows`` was then the
+    rows given and ``n_measured`` the rows measured.
     """
 
     n_rows: int
@@ -164,9 +171,8 @@ class IntrinsicReport(Result):
     neighbors: dict | None = None
     notes: tuple = field(default=())
     n_dims: int = 0
-    #: the rows measured (after ``sample``; before duplicates are dropped): JSON ``n_rows``, as in every command;
-    #: ``n_rows`` above is the rows read (JSON ``n_rows_in``). None: as read.
-    n_measured: int | None = None
+    #: the rows given (JSON ``n_rows_in``; None: ``n_rows``, nothing was sampled)
+    n_rows_in: int | None = None
     twonn_linear: TwoNNResult | None = None
     mle_k20: MLEResult | None = None
     sample_check: SampleCheck | None = None
@@ -174,10 +180,23 @@ class IntrinsicReport(Result):
     knn_rate: dict | None = field(default=None, compare=False)
     #: level of every interval (the bootstrap percentiles, TwoNN's exact χ² interval, GRIDE's normal intervals)
     confidence: float = LEVEL
+    n_measured: InitVar[int | None] = None
+
+    def __post_init__(self, n_measured):
+        if n_measured is not None:  # the former layout: n_rows the rows given, n_measured the rows measured
+            import warnings
+
+            warnings.warn("IntrinsicReport(n_measured=) is now IntrinsicReport(n_rows=<rows measured>, n_rows_in=<rows given>)",
+                          DeprecationWarning, stacklevel=3)
+            object.__setattr__(self, "n_rows_in", self.n_rows if self.n_rows_in is None else self.n_rows_in)
+            object.__setattr__(self, "n_rows", int(n_measured))
+        if self.n_rows_in is None:
+            object.__setattr__(self, "n_rows_in", self.n_rows)
 
     # ---- which estimate to read, and the verdict (the CLI and the report call these) ----
     def plateau(self) -> Plateau | None:
-        return gride_plateau(self.gride, z_of(self.confidence)) if self.gride is not None and self.gride.dimension.size else None
+        """GRIDE's plateau at its own ``confidence`` (:meth:`GrideResult.plateau`), or None."""
+        return self.gride.plateau() if self.gride is not None else None
 
     def estimates(self) -> list[Estimate]:
         """The neighbour estimators' headline numbers, in table order (GRIDE: its plateau, when there is one);
@@ -310,53 +329,21 @@ class IntrinsicReport(Result):
 
     # ---- the contract: JSON dict, tidy rows, tables ----
     def _estimator_dicts(self) -> dict:
+        """Each estimator's object: its result's own ``to_dict()`` (the peers' rows: a projection of it, with ``peer``)."""
         out = {}
-        tw = self.twonn
-        if tw is not None:
-            lo, hi = interval_of(tw)
-            out["twonn"] = {
-                "dimension": tw.dimension, "ci_low": lo, "ci_high": hi, "confidence": tw.interval_level, "bootstrap": tw.n_boot,
-                "interval_method": "bootstrap" if tw.n_boot else ("exact_chi2" if tw.variant == "mle" else None),
-                "variant": tw.variant, "discard": tw.discard_fraction, "mle": tw.mle, "linear": tw.linear, "linear_r2": tw.linear_r2,
-                "mle_exact_ci_low": tw.mle_exact_interval[0], "mle_exact_ci_high": tw.mle_exact_interval[1],
-                "n_points": tw.n_points, "n_used": tw.n_used, "n_ties": tw.n_ties, "n_duplicates_dropped": tw.n_duplicates_dropped,
-            }
+        if self.twonn is not None:
+            out["twonn"] = self.twonn.to_dict()
         if self.twonn_linear is not None:
-            p = self.twonn_linear
-            lo, hi = interval_of(p)
-            out["twonn_linear"] = {"dimension": p.dimension, "ci_low": lo, "ci_high": hi, "variant": "linear",
-                                   "discard": p.discard_fraction, "linear_r2": p.linear_r2, "bootstrap": p.n_boot, "peer": "skdim TwoNN(), DADApy compute_id_2NN()"}
-        for name in ("mle", "mle_k20"):
-            m = getattr(self, name)
-            if m is not None:
-                lo, hi = interval_of(m)
-                out[name] = {"dimension": m.dimension, "ci_low": lo, "ci_high": hi, "k1": m.k1, "k2": m.k2,
-                             "per_k": {str(k): float(v) for k, v in zip(range(m.k1, m.k2 + 1), m.per_k)},
-                             "confidence": m.interval_level, "bootstrap": m.n_boot, "n_points": m.n_points,
-                             "n_duplicates_dropped": m.n_duplicates_dropped}
-                if name == "mle_k20":
-                    out[name]["peer"] = "skdim MLE(), n_neighbors=20"
+            d = self.twonn_linear.to_dict()
+            out["twonn_linear"] = {**{k: d[k] for k in PEER_TWONN_KEYS}, "peer": PEERS["twonn_linear"]}
+        if self.mle is not None:
+            out["mle"] = self.mle.to_dict()
+        if self.mle_k20 is not None:
+            out["mle_k20"] = {**self.mle_k20.to_dict(), "peer": PEERS["mle_k20"]}
         for m in self._other_estimators():
-            r = getattr(self, m)
-            lo, hi = interval_of(r)
-            out[m] = {"dimension": float(r.dimension), "ci_low": lo, "ci_high": hi}
-            for key, v in r.to_dict().items():  # any other 2-list interval becomes a ci_low/ci_high pair
-                if key.endswith("interval") and isinstance(v, (list, tuple)) and len(v) == 2:
-                    if key != "interval":
-                        out[m][key[: -len("interval")] + "ci_low"], out[m][key[: -len("interval")] + "ci_high"] = v
-                elif key not in out[m]:
-                    out[m][key] = v
-        g = self.gride
-        if g is not None:
-            p, z = self.plateau(), z_of(self.confidence)
-            out["gride"] = {
-                "plateau": None if p is None else {"dimension": p.value, "ci_low": p.ci_low, "ci_high": p.ci_high, "n2_first": p.n2_first, "n2_last": p.n2_last,
-                                            "agreed_within": "intervals" if p.by_interval else "tolerance"},
-                "scales": [{"n1": int(a), "n2": int(b), "dimension": float(d), "stderr": float(e), "ci_low": float(d - z * e),
-                            "ci_high": float(d + z * e), "scale": float(s)}
-                           for a, b, d, e, s in zip(g.n1, g.n2, g.dimension, g.stderr, g.scale)],
-                "n_points": g.n_points, "n_duplicates_dropped": g.n_duplicates_dropped,
-            }
+            out[m] = getattr(self, m).to_dict()
+        if self.gride is not None:
+            out["gride"] = self.gride.to_dict()
         return out
 
     def _spectral_dicts(self) -> dict:
@@ -374,7 +361,7 @@ class IntrinsicReport(Result):
     def to_dict(self) -> dict:
         rec = self.recommended()
         n_dims = self.n_dims or (self.pca.n_dims if self.pca is not None else None)
-        out = {"n_rows": self.n_rows if self.n_measured is None else self.n_measured, "n_rows_in": self.n_rows, "n_dims": n_dims, "n_used": self.n_used, "n_duplicates_dropped": self.n_duplicates_dropped,
+        out = {"n_rows": self.n_rows, "n_rows_in": self.n_rows_in, "n_dims": n_dims, "n_used": self.n_used, "n_duplicates_dropped": self.n_duplicates_dropped,
                "sampled": self.sampled, "methods": list(self.methods), "confidence": self.confidence,
                "recommended": None if rec is None else rec.to_dict()}
         out.update(self._estimator_dicts())
@@ -417,8 +404,9 @@ class IntrinsicReport(Result):
         g = self.gride
         if g is not None:
             p = self.plateau()
+            z = g.z
             for a, b, d, e, s in zip(g.n1, g.n2, g.dimension, g.stderr, g.scale):
-                add("gride", float(d), float(d - z_of(self.confidence) * e), float(d + z_of(self.confidence) * e), "dims", "", variant="gride", k=int(b), scale=float(s), read=False)
+                add("gride", float(d), float(d - z * e), float(d + z * e), "dims", "", variant="gride", k=int(b), scale=float(s), read=False)
             add("gride.plateau", None if p is None else p.value, None if p is None else p.ci_low, None if p is None else p.ci_high, "dims",
                 variant="gride",
                 k=None if p is None else p.n2_last, read=rec is not None and rec.metric == "gride.plateau")
@@ -449,7 +437,7 @@ class IntrinsicReport(Result):
         tw = self.twonn
         if tw is not None:
             how = "censored MLE" if tw.variant == "mle" else "linear fit"
-            boot = f"{tw.n_boot} bootstrap" if tw.n_boot else ("exact χ² interval" if tw.variant == "mle" else "no interval")
+            boot = f"{tw.n_bootstrap} bootstrap" if tw.n_bootstrap else ("exact χ² interval" if tw.variant == "mle" else "no interval")
             rows.append(["twonn" + mark("twonn"), tw.dimension, *interval_of(tw), f"{how}, discard {tw.discard_fraction:g}, {boot} (embgeo default)"])
         if self.twonn_linear is not None:
             p = self.twonn_linear

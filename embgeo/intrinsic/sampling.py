@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.arguments import check_count
 from embgeo.intrinsic.estimators import TwoNNResult, twonn_dimension
 from embgeo.knn.engine import knn
 from embgeo.validation import seeded_rows
@@ -22,12 +22,13 @@ SAMPLE_DETAIL = "the neighbour estimators depend on n (fewer rows = larger neigh
 
 
 def sample_rows(n: int, sample: int | None, seed) -> np.ndarray | None:
-    """Sorted seeded row indices of a subsample of size ``sample`` (None: all rows)."""
-    if sample is None or sample >= n:
+    """Sorted seeded row indices of a subsample of size ``sample`` (None, or ``sample ≥ n``: all rows).
+    ``sample`` is a whole number (not text, a fraction or a bool) ≥ 3 below ``n``."""
+    if sample is None:
         return None
-    if not isinstance(sample, (int, np.integer)) or sample < 3:
-        raise EmbgeoError(f"sample must be an integer ≥ 3; got {sample!r}")
-    return seeded_rows(n, sample, seed)
+    if isinstance(sample, (int, np.integer)) and not isinstance(sample, (bool, np.bool_)) and sample >= n:
+        return None
+    return seeded_rows(n, check_count("sample", sample, minimum=3), seed)
 
 
 def take_rows(X: np.ndarray, rows: np.ndarray, *, window_rows: int = 32768) -> np.ndarray:

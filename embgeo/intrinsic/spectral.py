@@ -56,6 +56,17 @@ def scatter_spectrum(X, *, center: bool, block: int = 16384) -> np.ndarray:
     return ev
 
 
+def matrix_shape(X) -> tuple[int, int]:
+    """``(n_rows, n_dims)`` of ``X`` (None: ``(0, 0)``); a list is read, and anything that is not a matrix
+    (1-D, 3-D) is refused as :func:`~embgeo.validation.as_matrix` refuses it."""
+    if X is None:
+        return 0, 0
+    shape = getattr(X, "shape", None)
+    if shape is None or len(shape) != 2:
+        shape = as_matrix(X, name="X", min_rows=2).shape
+    return int(shape[0]), int(shape[1])
+
+
 @dataclass(frozen=True, slots=True)
 class PCAResult(Result):
     """PCA dimension: participation ratio and components needed for 90/95/99 % of the variance."""
@@ -89,8 +100,8 @@ def pca_dimension(X, *, eigenvalues: np.ndarray | None = None) -> PCAResult:
     p = 0.90, 0.95, 0.99. A curved manifold needs more linear components than
     its intrinsic dimension (a swiss roll has PR ≈ 3 for ID 2).
     """
-    n, d = (X.shape if X is not None else (0, 0))
     ev = scatter_spectrum(X, center=True) if eigenvalues is None else np.asarray(eigenvalues, dtype=np.float64)
+    n, d = matrix_shape(X)
     total = ev.sum()
     if total <= 0:
         raise EmbgeoError("X has zero variance (all rows equal); PCA dimension is undefined", hint="check the input")
@@ -122,7 +133,7 @@ def rankme(X, *, center: bool = False, eigenvalues: np.ndarray | None = None) ->
     Between 1 and min(n_rows, n_dims); m equal singular values give m.
     """
     ev = scatter_spectrum(X, center=center) if eigenvalues is None else np.asarray(eigenvalues, dtype=np.float64)
-    max_rank = int(min(X.shape) if X is not None else ev.size)
+    max_rank = int(min(matrix_shape(X)) if X is not None else ev.size)
     # the sum runs over the min(n, d) singular values only: the d − n structural zeros of a wide
     # matrix's d×d scatter would each add −ε log ε and push RankMe above min(n, d)
     ev = np.sort(np.clip(ev, 0.0, None))[::-1][:max_rank]
@@ -164,5 +175,5 @@ def matrix_entropy(X, *, alpha: float = 1.0, center: bool = False, eigenvalues: 
         S = float(-np.sum(p * np.log(p)))
     else:
         S = float(np.log(np.sum(p**alpha)) / (1.0 - alpha))
-    r = int(min(X.shape) if X is not None else ev.size)
+    r = int(min(matrix_shape(X)) if X is not None else ev.size)
     return EntropyResult(S, float(S / np.log(r)) if r > 1 else 0.0, float(alpha), r, bool(center))

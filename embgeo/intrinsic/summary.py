@@ -80,23 +80,38 @@ def intrinsic_dimension(
 ) -> IntrinsicReport:
     """Run the asked estimators on ``X`` (n_rows, n_dims) with one kNN search.
 
-    ``k`` is the MLE's upper neighbour order (k1 = ⌈k/2⌉, the Levina–Bickel
-    10..20 by default); ``gride_max`` the largest GRIDE order; ``sample``
-    estimates on a seeded random subset of rows. Exact duplicates are dropped
-    (first copy kept) for the ratio estimators and counted in
-    ``n_duplicates_dropped``; ``neighbors`` may pass a search already done on
-    exactly these (deduplicated, sampled) rows.
+    Parameters
+    ----------
+    methods : the estimators, a name, a comma list or a sequence: ``twonn``, ``mle``, ``gride``,
+        ``calibrated`` (opt-in: its first call at a given n measures reference curves), ``pca``,
+        ``rankme``, ``entropy``, or ``all`` (every one but ``calibrated``). Default: all six.
+    k : the MLE's upper neighbour order (k1 = ⌈k/2⌉: the Levina–Bickel 10..20 by default).
+    gride_max : the largest GRIDE order n2 (n1 = 1, 2, 4, …; n2 = 2·n1); default 64.
+    discard_fraction : TwoNN's share of the largest ratios r2/r1 censored (default 0.1).
+    twonn_variant : TwoNN's estimate: ``"mle"`` (censored maximum likelihood, default) or ``"linear"`` (Facco's fit).
+    n_bootstrap : bootstrap replicates of the TwoNN, MLE and calibrated intervals (default 200; 0: none,
+        TwoNN then reports its exact χ² interval).
+    sample : estimate on a seeded random subset of that many rows (None: every row).
+    approx : approximate neighbours (pynndescent) with a measured recall, for large n.
+    seed : seeds the sample, the bootstraps and an approximate search.
+    duplicates : ``"drop"`` (default: exact duplicate rows dropped, first copy kept, counted in
+        ``n_duplicates_dropped``) or ``"error"``.
+    metric : ``"euclidean"`` (default) or ``"cosine"`` (chord distances between the normalised rows).
+    backend, device : the neighbour search's engine, ``"numpy"`` on ``"cpu"`` (default) or ``"torch"``
+        on ``"cpu"``/``"cuda"``.
+    neighbors : a search already done on exactly these (deduplicated, sampled) rows, reused.
+    peers : add the peers' defaults on the same neighbours (default True): ``twonn_linear`` (linear fit,
+        discard 0.1: skdim ``TwoNN()``, DADApy ``compute_id_2NN()``) and ``mle_k20`` (skdim ``MLE()``,
+        k = 20), each left out when it equals embgeo's own row.
+    check_sample : re-estimate TwoNN on a seeded half of the used rows (default: when ``sample`` is
+        smaller than the data): on data with structure at several scales the estimate depends on n.
+    progress : an optional callable ``advance(k)`` told how many rows the search has done.
+    kernel_rate : keep the exact search's achieved GEMM rate as a fraction of this machine's sgemm rate
+        in ``knn_rate`` (default False: it measures the sgemm rate once, ~0.1 s).
+    confidence : the level of every interval (0.95): the bootstrap percentiles, TwoNN's exact χ²
+        interval, GRIDE's normal intervals, the calibrated estimate's; the verdict compares them.
 
-    ``peers`` (default True) adds the peers' defaults on the same neighbours:
-    ``twonn_linear`` (linear fit, discard 0.1: skdim ``TwoNN()``, DADApy
-    ``compute_id_2NN()``) and ``mle_k20`` (skdim ``MLE()``, k = 20), each left out
-    when it equals embgeo's own row. ``check_sample`` (default: when ``sample``
-    is smaller than the data) re-estimates TwoNN on a seeded half of the used
-    rows: on data with structure at several scales the estimate depends on n.
-    ``kernel_rate`` (default False: it measures this machine's sgemm rate once, ~0.1 s) keeps the
-    exact search's achieved GEMM rate as a fraction of the sgemm rate in ``knn_rate``.
-    ``confidence`` (0.95) is the level of every interval: the bootstrap percentiles, TwoNN's exact χ²
-    interval, GRIDE's normal intervals, the calibrated estimate's; the verdict compares them.
+    The report's ``n_rows`` is the rows measured (after ``sample``) and ``n_rows_in`` the rows given.
     """
     methods = parse_methods(methods)
     confidence = check_level(confidence)
@@ -148,7 +163,7 @@ def intrinsic_dimension(
             elif peers:
                 notes.append(f"note: the peers' MLE at k = {PEER_MLE_K} needs {PEER_MLE_K + 2} distinct rows; left out")
         if "gride" in methods:
-            results["gride"] = gride_dimension(neighbors=neighbors, max_order=int(gride_max))
+            results["gride"] = gride_dimension(neighbors=neighbors, gride_max=int(gride_max), confidence=confidence)
         if "calibrated" in methods:
             results["calibrated"] = calibrated_dimension(Xd, neighbors=neighbors, n_dims=int(X.shape[1]), n_bootstrap=n_bootstrap, confidence=confidence, seed=seed)
         for m in list(results):
@@ -179,5 +194,5 @@ def intrinsic_dimension(
         notes.append(note)
     if neighbors is not None and not neighbors.exact and neighbors.recall is not None:
         notes.append(f"note: approximate neighbours; measured recall {neighbors.recall:.3f} on {neighbors.recall_sample} queries")
-    return IntrinsicReport(n_rows, int(n_used), int(dropped), rows is not None, methods, neighbors=nb_summary, notes=tuple(notes),
-                           n_dims=int(X.shape[1]), n_measured=int(X.shape[0]), confidence=float(confidence), **results)
+    return IntrinsicReport(int(X.shape[0]), int(n_used), int(dropped), rows is not None, methods, neighbors=nb_summary, notes=tuple(notes),
+                           n_dims=int(X.shape[1]), n_rows_in=int(n_rows), confidence=float(confidence), **results)

@@ -18,13 +18,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from embgeo.layers.entropy import reference_normalise
+from embgeo.layers.entropy import cloud_matrix, reference_normalise
 
 
 def curvature(tokens, *, preprocess: bool = True) -> float:
-    """Mean angle (radians) between consecutive token-difference vectors of one text."""
-    X = reference_normalise(tokens) if preprocess else np.asarray(tokens, dtype=np.float64)
-    if X.ndim != 2 or X.shape[0] < 3:
+    """Mean angle (radians) between consecutive token-difference vectors of one text (``tokens``: T × D, at
+    least one token, NaN/inf refused; NaN for fewer than 3 tokens)."""
+    return _curvature(cloud_matrix(tokens, name="tokens"), preprocess)
+
+
+def _curvature(X: np.ndarray, preprocess: bool) -> float:
+    if preprocess:
+        X = reference_normalise(X)
+    if X.shape[0] < 3:
         return float("nan")
     V = np.diff(X, axis=0)  # (T−1, D): v_1 … v_{T−1}
     a, b = V[:-1], V[1:]
@@ -43,4 +49,4 @@ def curvature(tokens, *, preprocess: bool = True) -> float:
 
 def curvatures(clouds, *, preprocess: bool = True) -> np.ndarray:
     """:func:`curvature` of every text (NaN for texts of fewer than 3 tokens)."""
-    return np.array([curvature(c, preprocess=preprocess) for c in clouds], dtype=np.float64)
+    return np.array([_curvature(cloud_matrix(c, name=f"text {i}"), preprocess) for i, c in enumerate(clouds)], dtype=np.float64)

@@ -29,30 +29,46 @@ import math
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError, setting
+from embgeo.errors import EmbgeoError, param, setting
 
 #: the reference's normalisations (``entropy_normalization``); maxEntropy is its default
 ENTROPY_NORMS = ("maxEntropy", "logN", "logD", "logNlogD", "raw")
 
 
-def check_alpha(alpha: float) -> float:
-    if not (isinstance(alpha, (int, float, np.floating)) and math.isfinite(alpha) and alpha > 0):
-        raise EmbgeoError(f"alpha must be a positive number; got {alpha!r}", hint=f"use {setting('alpha', 1, '--entropy-alpha')} (Shannon) or e.g. 2")
+def check_alpha(alpha: float, name: str = "alpha") -> float:
+    """The entropy order α as a float > 0; ``name``: the keyword the caller used (``--entropy-alpha`` on the command line)."""
+    if isinstance(alpha, (bool, np.bool_)) or not (isinstance(alpha, (int, float, np.integer, np.floating)) and math.isfinite(alpha) and alpha > 0):
+        raise EmbgeoError(f"{param(name, '--entropy-alpha')} must be a positive number; got {alpha!r}",
+                          hint=f"use {setting(name, 1, '--entropy-alpha')} (Shannon) or e.g. 2")
     return float(alpha)
 
 
-def check_norm(norm: str) -> str:
-    if norm not in ENTROPY_NORMS:
-        raise EmbgeoError(f"unknown entropy normalisation {norm!r}", hint=f"use one of {', '.join(ENTROPY_NORMS)}")
+def check_norm(norm: str, name: str = "norm") -> str:
+    """The entropy normalisation, one of :data:`ENTROPY_NORMS`; ``name``: the keyword the caller used."""
+    if not isinstance(norm, str) or norm not in ENTROPY_NORMS:
+        raise EmbgeoError(f"unknown entropy normalisation {norm!r} ({param(name, '--entropy-norm')})", hint=f"use one of {', '.join(ENTROPY_NORMS)}")
     return norm
+
+
+def cloud_matrix(X, *, name: str = "X", min_rows: int = 1, rescale: bool | None = True) -> np.ndarray:
+    """``X`` checked by :func:`embgeo.validation.as_matrix` as a float64 matrix of at least ``min_rows`` rows: text,
+    complex, object, 1-D or 3-D input and NaN/inf rows are refused in one line naming ``name`` (and the rows).
+    ``rescale``: as in ``as_matrix`` (True where the metric is scale-free, False where it depends on the scale)."""
+    from embgeo.validation import as_matrix
+
+    M = as_matrix(X, name=name, min_rows=min_rows, dtype=np.float64, allow_nonfinite=True, rescale=rescale)
+    if not np.isfinite(M).all():  # (one cheap test; the scan that names the rows only when it fails)
+        as_matrix(M, name=name, min_rows=min_rows, dtype=np.float64, rescale=None)
+    return M
 
 
 def reference_normalise(X) -> np.ndarray:
     """Centre the rows of ``X`` (float64) and scale each to unit L2 norm (a zero row stays zero;
     the reference divides by 0 there and gets NaN)."""
-    Z = np.asarray(X, dtype=np.float64)
-    if Z.ndim != 2:
-        raise EmbgeoError(f"expected a 2-D cloud (rows × dims); got shape {Z.shape}")
+    return _normalise(cloud_matrix(X))
+
+
+def _normalise(Z: np.ndarray) -> np.ndarray:
     Z = Z - Z.mean(axis=0, keepdims=True)
     norms = np.linalg.norm(Z, axis=1, keepdims=True)
     return np.divide(Z, norms, out=np.zeros_like(Z), where=norms > 0)
@@ -93,12 +109,15 @@ def clamped_gram(Z: np.ndarray) -> np.ndarray:
 
 
 def reference_entropy(X, *, alpha: float = 1.0, norm: str = "maxEntropy", preprocess: bool = True) -> float:
-    """Normalised α-entropy of one cloud ``X`` (rows × dims) by steps 1–6 of the module docstring
-    (``preprocess=False`` skips step 1, for rows already normalised or pooled)."""
+    """Normalised α-entropy of one cloud ``X`` (rows × dims, at least one row; NaN/inf refused) by steps 1–6 of
+    the module docstring (``preprocess=False`` skips step 1, for rows already normalised or pooled)."""
     alpha, norm = check_alpha(alpha), check_norm(norm)
-    Z = reference_normalise(X) if preprocess else np.asarray(X, dtype=np.float64)
-    if Z.ndim != 2 or Z.shape[0] < 1:
-        raise EmbgeoError(f"expected a non-empty 2-D cloud; got shape {np.shape(X)}")
+    return _entropy(cloud_matrix(X), alpha, norm, preprocess)
+
+
+def _entropy(X: np.ndarray, alpha: float, norm: str, preprocess: bool) -> float:
+    """:func:`reference_entropy` of a checked float64 matrix."""
+    Z = _normalise(X) if preprocess else X
     K = clamped_gram(Z)
     if not np.isfinite(K).all():
         return float("nan")
@@ -109,17 +128,19 @@ def reference_entropy(X, *, alpha: float = 1.0, norm: str = "maxEntropy", prepro
 def prompt_entropies(clouds, *, alpha: float = 1.0, norm: str = "maxEntropy") -> np.ndarray:
     """Per text: :func:`reference_entropy` of its token cloud (NaN for a text of one token,
     whose centred cloud is zero). Average with ``np.nanmean`` for the prompt entropy."""
-    return np.array([reference_entropy(c, alpha=alpha, norm=norm) for c in clouds], dtype=np.float64)
+    alpha, norm = check_alpha(alpha), check_norm(norm)
+    return np.array([_entropy(cloud_matrix(c, name=f"text {i}"), alpha, norm, True) for i, c in enumerate(clouds)], dtype=np.float64)
 
 
 def reference_pool(clouds) -> np.ndarray:
     """Texts pooled as the reference pools them: each token cloud normalised (step 1), then
     the mean over its tokens — one row per text."""
-    return np.stack([reference_normalise(c).mean(axis=0) for c in clouds])
+    return np.stack([_normalise(cloud_matrix(c, name=f"text {i}")).mean(axis=0) for i, c in enumerate(clouds)])
 
 
 def dataset_entropy(pooled, *, alpha: float = 1.0, norm: str = "maxEntropy", preprocess: bool = False) -> float:
     """Dataset entropy: steps 2–6 on the pooled texts (one row each). Pass the output of
     :func:`reference_pool` (the reference), or a pooled matrix with ``preprocess=True`` to
     centre and L2-normalise its rows first (what embgeo does when only pooled rows exist)."""
-    return reference_entropy(pooled, alpha=alpha, norm=norm, preprocess=preprocess)
+    alpha, norm = check_alpha(alpha), check_norm(norm)
+    return _entropy(cloud_matrix(pooled, name="pooled"), alpha, norm, preprocess)

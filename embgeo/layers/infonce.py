@@ -16,22 +16,24 @@ import math
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError
+from embgeo.arguments import check_number
+from embgeo.errors import EmbgeoError, param, setting
+from embgeo.layers.entropy import cloud_matrix
 
 TEMPERATURE = 0.1
 
 
 def infonce(A, B, *, temperature: float = TEMPERATURE) -> tuple[float, float]:
-    """``(L, 1 − L/log N)`` for row-paired views ``A`` and ``B`` (N × D each)."""
-    A, B = np.asarray(A, dtype=np.float64), np.asarray(B, dtype=np.float64)
-    if A.ndim != 2 or A.shape != B.shape:
+    """``(L, 1 − L/log N)`` for row-paired views ``A`` and ``B`` (N × D each, N ≥ 2, real numbers, no NaN/inf)."""
+    temperature = check_number("temperature", temperature)
+    if not (temperature > 0 and math.isfinite(temperature)):
+        raise EmbgeoError(f"{param('temperature')} must be positive; got {temperature!r}", hint=f"e.g. {setting('temperature', TEMPERATURE)}")
+    # the loss depends on the scale of the dot products: values too large for float64 are refused, not rescaled
+    A, B = cloud_matrix(A, name="A", min_rows=2, rescale=False), cloud_matrix(B, name="B", min_rows=2, rescale=False)
+    if A.shape != B.shape:
         raise EmbgeoError(f"the two views must have the same (rows, dims) shape; got {A.shape} and {B.shape}",
                           hint="give views with the same rows in the same order")
-    if not (temperature > 0 and math.isfinite(temperature)):
-        raise EmbgeoError(f"temperature must be positive; got {temperature!r}")
     n = A.shape[0]
-    if n < 2:
-        raise EmbgeoError("InfoNCE needs at least 2 paired rows")
     logits = (A @ B.T) / temperature
     m = logits.max(axis=1, keepdims=True)
     lse = (m[:, 0] + np.log(np.exp(logits - m).sum(axis=1)))

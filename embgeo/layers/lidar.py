@@ -28,25 +28,35 @@ from __future__ import annotations
 
 import numpy as np
 
-from embgeo.arguments import check_count
-from embgeo.errors import EmbgeoError, either, param
-from embgeo.layers.entropy import check_alpha, check_norm, normalise_entropy, spectrum_entropy
-from embgeo.validation import as_rng
+from embgeo.arguments import check_count, check_number
+from embgeo.errors import EmbgeoError, either, param, setting
+from embgeo.layers.entropy import check_alpha, check_norm, cloud_matrix, normalise_entropy, spectrum_entropy
+from embgeo.validation import as_rng, dtype_hint, from_tensor
 
 DELTA = 1e-4
 DIME_PERMUTATIONS = 10
 
 
 def _views(V) -> np.ndarray:
-    V = np.asarray(V, dtype=np.float64)
+    """``V`` (N × A × D) as float64: real numbers, no NaN/inf (checked as the N·A × D matrix of its rows)."""
+    try:
+        V = np.asarray(from_tensor(V))
+    except (TypeError, ValueError) as exc:
+        raise EmbgeoError(f"views is not a numeric array of samples × augmentations × dims ({exc})") from None
+    if V.dtype.kind not in "biuf":
+        raise EmbgeoError(f"views has dtype {V.dtype}; expected real numbers", hint=dtype_hint(V.dtype))
     if V.ndim != 3 or V.shape[0] < 2 or V.shape[1] < 2:
         raise EmbgeoError(f"views must be an array of samples × augmentations × dims with at least 2 of each; got shape {V.shape}",
                           hint=f"give at least two views ({param('views')}) of the same rows, or {either('groups', 'a --group column')} with 2+ rows per group")
-    return V
+    # LiDAR depends on the scale (δ·I is added to S_w): values too large for float64 are refused, not rescaled
+    return cloud_matrix(V.reshape(-1, V.shape[2]), name="views", rescale=False).reshape(V.shape)
 
 
 def lda_matrix(V, *, delta: float = DELTA) -> np.ndarray:
     """``S_w^{−1/2} S_b S_w^{−1/2}`` of views ``V`` (N × A × D)."""
+    delta = check_number("delta", delta)
+    if not (np.isfinite(delta) and delta >= 0):
+        raise EmbgeoError(f"{param('delta')} (the ridge added to S_w) must be a number ≥ 0; got {delta!r}", hint=f"e.g. {setting('delta', DELTA)}")
     V = _views(V)
     N, A, D = V.shape
     mu_i = V.mean(axis=1)
@@ -71,8 +81,8 @@ def lidar(V, *, alpha: float = 1.0, norm: str = "maxEntropy", delta: float = DEL
 def dime(A, B, *, alpha: float = 1.0, norm: str = "maxEntropy", n_permutations: int = DIME_PERMUTATIONS, seed=0) -> float:
     """DiME between row-paired views ``A`` and ``B`` (N × D), averaged over ``n_permutations`` seeded permutations."""
     alpha, norm = check_alpha(alpha), check_norm(norm)
-    A, B = np.asarray(A, dtype=np.float64), np.asarray(B, dtype=np.float64)
-    if A.ndim != 2 or A.shape != B.shape or A.shape[0] < 2:
+    A, B = cloud_matrix(A, name="A", min_rows=2), cloud_matrix(B, name="B", min_rows=2)  # scale-free: normalised entropies
+    if A.shape != B.shape:
         raise EmbgeoError(f"DiME needs two views of the same (rows ≥ 2, dims) shape; got {A.shape} and {B.shape}")
     n_permutations = check_count("n_permutations", n_permutations, minimum=1, flag="dime-perms")
     Ka, Kb = A @ A.T, B @ B.T

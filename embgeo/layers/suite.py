@@ -156,11 +156,26 @@ def check_layer_stack(layers, names, *, source: str | None = None, what: str = "
                               source=source, hint="check how that layer was extracted, or leave it out of the stack")
 
 
-def _stack_layers(stack):
+def _stack_layers(stack, *, what: str = ""):
+    """``(layers as float64, names)``; a layer that does not hold real numbers (complex, text, objects) is refused
+    before the cast, which would keep the real part of complex numbers without a word."""
     from embgeo.intrinsic.layers import split_layers as _layers
+    from embgeo.validation import dtype_hint
 
     layers, names = _layers(stack)
-    return [np.asarray(L, dtype=np.float64) for L in layers], [str(n) for n in names]
+    names = [str(n) for n in names]
+    out = []
+    for L, name in zip(layers, names):
+        a = np.asarray(L)
+        if a.dtype.kind not in "biuf":
+            raise EmbgeoError(f"{what}layer '{name}' has dtype {a.dtype}; expected real numbers", hint=dtype_hint(a.dtype))
+        out.append(a.astype(np.float64, copy=False))
+    return out, names
+
+
+def _is_default(value, default) -> bool:
+    """``value`` is the keyword's default (so a former name given beside it is not "both given")."""
+    return type(value) is type(default) and value == default
 
 
 def views_from_groups(layer: np.ndarray, groups) -> tuple[np.ndarray, int]:
@@ -185,8 +200,8 @@ def layer_suite(
     views=None,
     groups=None,
     tokens=None,
-    alpha: float = 1.0,
-    norm: str = "maxEntropy",
+    entropy_alpha: float = 1.0,
+    entropy_norm: str = "maxEntropy",
     temperature: float = 0.1,
     delta: float = 1e-4,
     dime_perms: int = 10,
@@ -197,10 +212,14 @@ def layer_suite(
     attribute=None,
     attribute_name: str = "attribute",
     classes=None,
-    task_folds: int = 5,
-    task_k: int = 10,
+    n_folds: int = 5,
+    k: int = 10,
     seed=0,
     progress=None,
+    alpha: float | None = None,
+    norm: str | None = None,
+    task_folds: int | None = None,
+    task_k: int | None = None,
 ) -> LayerSuiteResult:
     """Every Layer-by-Layer metric the inputs allow, per layer.
 
@@ -212,22 +231,49 @@ def layer_suite(
     metrics (and, when ``stack`` is not given, its texts pooled as the reference pools them);
     ``attribute`` / ``classes`` (one value per row of ``stack``): the best-layer task metrics
     of :mod:`embgeo.layers.task` (rank Spearman; probe accuracy and label overlap), ``attribute_name``
-    the attribute's column name in messages. A layer (of ``stack`` or a view) with a NaN/inf row or
-    without spread is refused (:func:`check_layer_stack`).
+    the attribute's column name in messages. A layer (of ``stack`` or a view) with a NaN/inf row, without
+    spread, or of another dtype than real numbers is refused (:func:`check_layer_stack`).
+
+    Settings (the command line's options in brackets):
+
+    * ``entropy_alpha`` (1.0, ``--entropy-alpha``): order α of every matrix entropy (prompt and dataset
+      entropy, LiDAR, DiME), 1 = Shannon; ``entropy_norm`` (``"maxEntropy"``, ``--entropy-norm``): their
+      normalisation, one of :data:`~embgeo.layers.entropy.ENTROPY_NORMS`;
+    * ``temperature`` (0.1): InfoNCE's τ; ``delta`` (1e-4): LiDAR's ridge on the within-class scatter;
+      ``dime_perms`` (10): the seeded permutations DiME averages over (all three need ``views`` or ``groups``);
+    * ``geometry`` (True): with ``tokens``, the per-text token geometry (GRIDE, TwoNN, overlap, cosine);
+      ``gride_max`` (256): its largest GRIDE neighbour rank; ``overlap_max_k`` (31): the overlap χ(k) for
+      k = 1 … this; ``loss`` (one value per text): adds Spearman(token GRIDE, loss) per layer;
+    * ``n_folds`` (5, ``--folds``): the cross-validation folds of the ``attribute`` rank axis and the
+      ``classes`` probe (the probe's are capped by the smallest class, with a note); ``k`` (10, ``--k``): the
+      neighbours of the ``classes`` label overlap (capped at n − 1 rows, with a note);
+    * ``seed`` (0): every random choice (DiME permutations, folds, kNN ties); ``progress``: called as work advances.
+
+    Former names, with a DeprecationWarning: ``alpha`` (``entropy_alpha``), ``norm`` (``entropy_norm``),
+    ``task_folds`` (``n_folds``), ``task_k`` (``k``).
     """
     from embgeo.layers.curvature import curvatures
     from embgeo.layers.entropy import check_alpha, check_norm, dataset_entropy, prompt_entropies, reference_pool
     from embgeo.layers.infonce import infonce
     from embgeo.layers.lidar import dime, lidar
 
-    from embgeo.arguments import check_attribute_values, check_count
+    from embgeo.arguments import check_attribute_values, check_count, renamed_keyword
 
-    alpha, norm = check_alpha(alpha), check_norm(norm)
-    # the counts, named as the caller spells them (task_folds is --folds, task_k is --k on the command line)
+    # former names (DeprecationWarning); a message names the keyword the caller used
+    renamed = {}
+    for old, old_value, new, value, default in (("alpha", alpha, "entropy_alpha", entropy_alpha, 1.0),
+                                                 ("norm", norm, "entropy_norm", entropy_norm, "maxEntropy"),
+                                                 ("task_folds", task_folds, "n_folds", n_folds, 5), ("task_k", task_k, "k", k, 10)):
+        renamed[new] = (new, value)
+        if old_value is not None:  # the new keyword at its default counts as not given
+            renamed[new] = (old, renamed_keyword("layer_suite", old, old_value, new, None if _is_default(value, default) else value))
+    alpha = check_alpha(renamed["entropy_alpha"][1], renamed["entropy_alpha"][0])
+    norm = check_norm(renamed["entropy_norm"][1], renamed["entropy_norm"][0])
+    # the counts, named as the caller spells them (n_folds is --folds, k is --k on the command line)
     dime_perms = check_count("dime_perms", dime_perms, minimum=1)
-    task_folds = check_count("task_folds", task_folds, minimum=2, flag="folds",
+    task_folds = check_count(renamed["n_folds"][0], renamed["n_folds"][1], minimum=2, flag="folds",
                              hint="cross-validation needs at least 2 folds")
-    task_k = check_count("task_k", task_k, minimum=1, flag="k")
+    task_k = check_count(renamed["k"][0], renamed["k"][1], minimum=1, flag="k")
     if attribute is not None:
         check_attribute_values(attribute)
     if stack is None and tokens is None:
@@ -256,7 +302,7 @@ def layer_suite(
     view_sets = []
     if views is not None and len(views):
         for j, vs in enumerate(views):
-            vl, _ = _stack_layers(vs)
+            vl, _ = _stack_layers(vs, what=f"view {j + 2}, ")
             if len(vl) != L or any(a.shape != b.shape for a, b in zip(vl, layers or [])):
                 raise EmbgeoError(f"view {j + 2} does not match the first view's layers and shapes",
                                   hint="every view holds the same rows (samples) and layers")
@@ -353,7 +399,7 @@ def layer_suite(
         tuple(names), {k: np.asarray(v, dtype=np.float64) for k, v in values.items()}, overlap, overlap_sd, curve,
         int(tokens.n_texts) if tokens is not None else 0, n_rows, n_dims,
         0 if V is None else int(V[0].shape[1]),
-        {"alpha": alpha, "entropy_norm": norm, "temperature": temperature, "delta": delta, "dime_perms": int(dime_perms),
+        {"entropy_alpha": alpha, "entropy_norm": norm, "temperature": temperature, "delta": delta, "dime_perms": int(dime_perms),
          "gride_max": int(gride_max), "overlap_max_k": int(overlap_max_k), "pooled_from_tokens": pooled_from_tokens},
         tuple(notes),
         intervals,

@@ -33,9 +33,14 @@ SHUFFLE_LEVELS = tuple(range(6))
 
 
 def block_shuffle(n: int, s: int, seed=0) -> np.ndarray:
-    """A permutation of ``range(n)``: cut into ``min(4^s, n)`` contiguous blocks, shuffled."""
-    if not (isinstance(s, (int, np.integer)) and s >= 0):
-        raise EmbgeoError(f"shuffle level s must be a non-negative integer; got {s!r}", hint="use 0 … 5 (4^s blocks)")
+    """A permutation of ``range(n)``: cut into ``min(4^s, n)`` contiguous blocks, shuffled (``s`` in
+    :data:`SHUFFLE_LEVELS`, 0 … 5, as the reference; ``n`` ≥ 0)."""
+    from embgeo.arguments import check_count
+
+    n = check_count("n", n, minimum=0, hint="n is the number of tokens to permute")
+    if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer)) or int(s) not in SHUFFLE_LEVELS:
+        raise EmbgeoError(f"shuffle level s must be an integer in {SHUFFLE_LEVELS[0]} … {SHUFFLE_LEVELS[-1]}; got {s!r}",
+                          hint=f"use {SHUFFLE_LEVELS[0]} … {SHUFFLE_LEVELS[-1]} (4^s blocks)")
     rng = as_rng(seed)
     if n <= 1:
         return np.arange(n)
@@ -45,8 +50,11 @@ def block_shuffle(n: int, s: int, seed=0) -> np.ndarray:
 
 
 def pairwise_cosine(X) -> tuple[float, float]:
-    """Mean and (population) sd of the cosine of every token pair ``s < t`` (zero rows left out)."""
-    X = np.asarray(X, dtype=np.float64)
+    """Mean and (population) sd of the cosine of every token pair ``s < t`` (zero rows left out; ``X``: T × D,
+    at least one row, NaN/inf refused; NaN with fewer than 2 non-zero rows)."""
+    from embgeo.layers.entropy import cloud_matrix
+
+    X = cloud_matrix(X, name="tokens")
     nrm = np.linalg.norm(X, axis=1)
     U = X[nrm > 0] / nrm[nrm > 0, None]
     if U.shape[0] < 2:
@@ -85,7 +93,7 @@ def cloud_dimensions(X, *, gride_max: int = GRIDE_MAX, seed=0) -> dict:
     tw = twonn_dimension(neighbors=nb, n_bootstrap=0, seed=seed)
     out["twonn"] = float(tw.dimension)
     if k >= 2:
-        g = gride_dimension(neighbors=nb, max_order=k)
+        g = gride_dimension(neighbors=nb, gride_max=k)
         out["gride_curve"] = {int(b): float(d) for b, d in zip(g.n2, g.dimension)}
         out["gride"] = float(g.dimension[-1])
     return out

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from embgeo.arguments import check_count, renamed_keyword
 from embgeo.errors import EmbgeoError
 from embgeo.plots._common import BLUE, GREY, ORANGE, RED, figure, note, plain, stairs
 
@@ -104,15 +105,42 @@ def _tree_edges(result) -> np.ndarray | None:
 
 
 # --------------------------------------------------------------------------- distortion
-def pair_distortions(distances, h, *, max_sources: int | None = 300, seed=0, scale: float | None = None):
+#: source nodes of the distortion histograms (``distortion_sources``; None: every node)
+DISTORTION_SOURCES = 300
+#: ``max_sources`` not given (None is a value of it: every node)
+NOT_GIVEN = object()
+#: ``max_sources=None`` (every node) as :func:`~embgeo.arguments.renamed_keyword` passes it on (None there is "not given")
+EVERY_NODE = "every node"
+
+
+def former_sources(max_sources, distortion_sources) -> tuple:
+    """``(old, new)`` for :func:`~embgeo.arguments.renamed_keyword`: ``max_sources=None`` (every node) as
+    :data:`EVERY_NODE`, and ``distortion_sources`` at its default as not given."""
+    return (EVERY_NODE if max_sources is None else max_sources), (None if distortion_sources == DISTORTION_SOURCES else distortion_sources)
+
+
+def given_sources(value):
+    """The value :func:`~embgeo.arguments.renamed_keyword` returned, :data:`EVERY_NODE` back to None."""
+    return None if isinstance(value, str) and value == EVERY_NODE else value
+
+
+def pair_distortions(distances, h, *, distortion_sources: int | None = DISTORTION_SOURCES, seed=0, scale: float | None = None,
+                     max_sources=NOT_GIVEN):
     """Relative distortion ``|d_emb/s − d_G| / d_G`` of sampled pairs of the graph ``h``.
 
     ``distances``: (n, n_features) Poincaré coordinates or a callable ``rows -> (len(rows), n)``
     hyperbolic distances (e.g. ``TreeEmbedding.distances``). The graph is ``h``, or its
-    transitive reduction when ``h`` is a closure (as in the evaluation). ``max_sources``
-    random source nodes (all nodes when None or ≥ n) × all nodes; ``s`` fitted when
-    ``scale`` is None. Returns ``(values, scale)``.
+    transitive reduction when ``h`` is a closure (as in the evaluation). ``distortion_sources``
+    random source nodes (all nodes when None or ≥ n; ``seed`` draws them) × all nodes, as
+    :func:`~embgeo.hyperbolic.evaluate.evaluate_embedding`'s ``distortion_sources``; ``s`` fitted when
+    ``scale`` is None. ``max_sources`` is the former name of ``distortion_sources`` (DeprecationWarning).
+    Returns ``(values, scale)``.
     """
+    if max_sources is not NOT_GIVEN:  # the former name (DeprecationWarning); None is every node
+        old, new = former_sources(max_sources, distortion_sources)
+        distortion_sources = given_sources(renamed_keyword("pair_distortions", "max_sources", old, "distortion_sources", new))
+    if distortion_sources is not None:
+        distortion_sources = check_count("distortion_sources", distortion_sources, minimum=1)
     from embgeo.hyperbolic.evaluate import distortion
     from embgeo.hyperbolic.graphs import iter_graph_distances, transitive_reduction
     from embgeo.validation import as_rng
@@ -127,8 +155,8 @@ def pair_distortions(distances, h, *, max_sources: int | None = 300, seed=0, sca
         dist = lambda rows: poincare_pairwise(X[rows], X)  # noqa: E731
     g = transitive_reduction(h) if (h.directed and h.closed) else h
     src = np.arange(n)
-    if max_sources is not None and max_sources < n:
-        src = np.sort(as_rng(seed).choice(n, size=int(max_sources), replace=False))
+    if distortion_sources is not None and distortion_sources < n:
+        src = np.sort(as_rng(seed).choice(n, size=int(distortion_sources), replace=False))
     de_all, dg_all = [], []
     for idx, dg in iter_graph_distances(g, sources=src):
         de = dist(idx)
@@ -178,7 +206,8 @@ def display_embedding(result, *, radius: float = 6.0):
 
 
 def plot_tree_embedding(result, *, ax=None, hierarchy=None, labels=None, max_labels: int = 12, distortion: bool = True,
-                        max_sources: int | None = 300, seed=0, display_radius: float | None = 8.0):
+                        distortion_sources: int | None = DISTORTION_SOURCES, seed=0, display_radius: float | None = 8.0,
+                        max_sources=NOT_GIVEN):
     """A :class:`~embgeo.hyperbolic.combinatorial.TreeEmbedding` on the Poincaré disk (tree edges as
     geodesics, node names from ``labels`` or ``hierarchy.ids``); with ``hierarchy`` and no ``ax``, a
     second panel with the distortion histogram over pairs of the hierarchy's graph (computed from the
@@ -187,8 +216,12 @@ def plot_tree_embedding(result, *, ax=None, hierarchy=None, labels=None, max_lab
     A construction at a useful ε puts deep nodes so far out that their float64 coordinates
     sit on the boundary circle. With ``display_radius`` (default 8) the disk shows the same
     construction at a smaller scale τ (farthest node at that hyperbolic radius), and says so;
-    ``None`` draws the coordinates as they are.
+    ``None`` draws the coordinates as they are. ``distortion_sources`` (default 300; None: all) source nodes
+    of the histogram, drawn with ``seed`` (:func:`pair_distortions`; ``max_sources`` is its former name).
     """
+    if max_sources is not NOT_GIVEN:  # the former name (DeprecationWarning); None is every node
+        old, new = former_sources(max_sources, distortion_sources)
+        distortion_sources = given_sources(renamed_keyword("plot_tree_embedding", "max_sources", old, "distortion_sources", new))
     if labels is None and hierarchy is not None:
         labels = hierarchy.ids
     with_hist = ax is None and distortion and hierarchy is not None
@@ -206,23 +239,27 @@ def plot_tree_embedding(result, *, ax=None, hierarchy=None, labels=None, max_lab
     elif result.n_on_boundary:
         note(axes[0], f"{result.n_on_boundary} points round onto the boundary in float64", loc="lower left")
     if with_hist:
-        vals, s = pair_distortions(result.distances, hierarchy, max_sources=max_sources, seed=seed)
+        vals, s = pair_distortions(result.distances, hierarchy, distortion_sources=distortion_sources, seed=seed)
         plot_distortion(vals, ax=axes[1], title=f"pair distortion (scale s = {s:.3g})")
     return fig
 
 
 def plot_evaluation(result, *, ax=None, coordinates=None, hierarchy=None, labels=None, max_labels: int = 20,
-                    max_sources: int | None = 300, seed=0):
+                    distortion_sources: int | None = DISTORTION_SOURCES, seed=0, max_sources=NOT_GIVEN):
     """An :class:`~embgeo.hyperbolic.evaluate.EvalResult`: bars of the MAPs with the distortions noted;
     with ``coordinates`` (Poincaré, rows in the order of ``hierarchy.ids``) and ``hierarchy``, the disk
-    with the hierarchy's edges and the distortion histogram instead."""
+    with the hierarchy's edges and the distortion histogram instead (over ``distortion_sources`` source
+    nodes, default 300, None: all; ``max_sources`` is its former name, a DeprecationWarning)."""
+    if max_sources is not NOT_GIVEN:  # the former name (DeprecationWarning); None is every node
+        old, new = former_sources(max_sources, distortion_sources)
+        distortion_sources = given_sources(renamed_keyword("plot_evaluation", "max_sources", old, "distortion_sources", new))
     if coordinates is not None and hierarchy is not None:
         fig, axes = figure(1 if ax is not None else 2, ax=ax, width=5.5, height=5.5)
         edges = _reduced_edges(hierarchy)
         plot_disk(coordinates, edges=edges, labels=labels if labels is not None else hierarchy.ids, ax=axes[0],
                   max_labels=max_labels, title=f"{result.model} embedding ({result.n_nodes} nodes)", point_size=6)
         if ax is None:
-            vals, s = pair_distortions(coordinates, hierarchy, max_sources=max_sources, seed=seed)
+            vals, s = pair_distortions(coordinates, hierarchy, distortion_sources=distortion_sources, seed=seed)
             plot_distortion(vals, ax=axes[1], title=f"pair distortion (scale s = {s:.3g})")
         return fig
     fig, axes = figure(1, ax=ax)

@@ -44,7 +44,9 @@ from embgeo.errors import EmbgeoError, either, param, setting
 from embgeo.rank.axes import (
     anchor_axis, extremes_axis, extremes_quantile_axis, fewshot_axis, pairwise_axis, pca_axes, preprocess, ridge_axis, unit,
 )
-from embgeo.arguments import check_attribute, check_attribute_name, check_count, check_level, check_number, check_row_indices, method_list
+from embgeo.arguments import (
+    check_attribute, check_attribute_name, check_count, check_level, check_number, check_row_indices, method_list, renamed_keyword,
+)
 from embgeo.rank.ordering import pearson_columns, average_ranks, ordering_metrics, random_direction_spearman, spearman
 from embgeo.rank.results import (  # noqa: F401  (re-exported: the results live beside the protocol)
     AXIS_METHODS, BASELINES, DEFAULT_SHOTS, METHODS, RANK_WARN, TRANSFORMS, VERDICT_ORDER, FewShotCurve, MethodScore, NullBand, RankResult,
@@ -247,7 +249,7 @@ def score_axis(X, y, axis, *, attribute: str = "attribute", mean=None, normalize
     random = NullBand.from_draws("random", random_direction_spearman(Xall, yy, n_directions=n_random, seed=int(child[1]))) if baselines else None
     n_missing = X.shape[0] - rows.size
     notes = [f"{n_missing} of {X.shape[0]} rows have no value for '{attribute}' and were left out"] if n_missing else []
-    return RankResult(attribute=attribute, n_rows=int(X.shape[0]), n_used=int(rows.size), n_missing=int(n_missing), n_folds=0, n_groups=None,
+    return RankResult(attribute=attribute, n_rows=int(rows.size), n_rows_in=int(X.shape[0]), n_missing=int(n_missing), n_folds=0, n_groups=None,
                       transform="none", normalize=bool(normalize), centered=mu is not None, n_bootstrap=int(n_bootstrap), confidence=float(confidence),
                       seed=seed if isinstance(seed, (int, np.integer)) or seed is None else None, methods={"axis": m}, fewshot=None,
                       random=random, shuffled=None, notes=notes, rows=rows, y=yy, center=mu, n_dims=int(X.shape[1]))
@@ -275,7 +277,7 @@ def rank_axes(
     n_pcs: int = 10,
     n_random: int = 1000,
     n_shuffles: int = 1000,
-    knn_neighbors: int = 10,
+    k: int = 10,
     mlp: bool = True,
     mlp_hidden: int = 64,
     n_anchor_pairs: int = 20,
@@ -284,6 +286,7 @@ def rank_axes(
     n_bootstrap: int = 1000,
     confidence: float = 0.95,
     seed=0,
+    knn_neighbors: int | None = None,
 ) -> RankResult:
     """Fit rank axes for the attribute ``y`` (n_samples,) in ``X`` (n_samples, n_features) and score them on held-out rows.
 
@@ -296,7 +299,8 @@ def rank_axes(
     ``anchor_rows`` are left out of its evaluation). With ``baselines``: the best
     of the top ``n_pcs`` (10) principal components, ``n_shuffles`` (1000) label
     permutations through the regression protocol (penalty of each fold kept), kNN
-    regression (``knn_neighbors`` = 10, distance-weighted) and ``n_random`` (1000)
+    regression (``k`` = 10 neighbours, distance-weighted, lowered to the smallest training fold with a note;
+    ``knn_neighbors`` is its former name, DeprecationWarning) and ``n_random`` (1000)
     random unit directions, and (``mlp``) a small seeded MLP regression (one hidden layer of
     ``mlp_hidden`` = 64 units, L2 penalty 10⁻³, L-BFGS, at most 500 iterations) as a second nonlinear ceiling.
 
@@ -328,7 +332,11 @@ def rank_axes(
     n_random = check_count("n_random", n_random, minimum=1, flag="random-directions")
     n_shuffles = check_count("n_shuffles", n_shuffles, minimum=0, flag="shuffles",  # (--shuffles is ≥ 1: --no-baselines drops the band)
                              hint=either("n_shuffles=0 switches the shuffled-label band off", "--no-baselines skips the shuffled-label band"))
-    knn_neighbors = check_count("knn_neighbors", knn_neighbors, minimum=1, flag="k")
+    # the message names the keyword the caller used (knn_neighbors: the former name of k, --k on the command line)
+    k_name = "k" if knn_neighbors is None else "knn_neighbors"
+    if knn_neighbors is not None:  # k at its default counts as not given (the warning names the caller's line)
+        k = renamed_keyword("rank_axes", "knn_neighbors", knn_neighbors, "k", None if type(k) is int and k == 10 else k)
+    k = check_count(k_name, k, minimum=1, flag="k")
     mlp_hidden = check_count("mlp_hidden", mlp_hidden, minimum=1)  # (no option: the command line keeps 64)
     repeats = check_count("repeats", repeats, minimum=1, hint=f"few-shot draws per size and fold, e.g. {setting('repeats', 10)}")
     n_anchor_pairs = check_count("n_anchor_pairs", n_anchor_pairs, minimum=1, flag="anchor-pairs")
@@ -397,12 +405,15 @@ def rank_axes(
     pair_seed, mlp_seed, best_seed = (int(c) for c in as_rng(int(child[7])).integers(0, 2**31 - 1, size=3))
     pair_rng = as_rng(pair_seed)
     folds = cv_folds(n, n_folds, None if g is None else g.astype(str), fold_seed)
+    k_used = min(k, min(tr.size for tr, _ in folds))  # one k in every fold: the smallest training fold bounds it
     perm_rng = as_rng(perm_seed)
     ext_rng, full_rng = as_rng(ext_seed), as_rng(full_seed)
     few_rng = as_rng(few_seed)
     notes: list[str] = []
     if n_missing:
         notes.append(f"{n_missing} of {n_rows} rows have no value for '{attribute}' and were left out")
+    if baselines and k_used < k:
+        notes.append(f"kNN ceiling: k = {k_used} neighbours, not {k} (the smallest training fold has {k_used} rows)")
 
     fold_methods = [m for m in methods if m in ("regression", "pairwise", "extremes", "extremes_q")]
     if baselines:
@@ -458,24 +469,24 @@ def rank_axes(
             w = V[j] * (1.0 if rho_tr[j] >= 0 else -1.0)
             pcs_chosen.append(j + 1)
             put("pca", _zscore(Xte @ w, Xtr @ w), w)
-            knn = KNeighborsRegressor(n_neighbors=min(knn_neighbors, tr.size), weights="distance").fit(Xtr, ytr)
+            knn = KNeighborsRegressor(n_neighbors=k_used, weights="distance").fit(Xtr, ytr)
             put("knn", knn.predict(Xte) - ytr.mean())
             if mlp:
                 put("mlp", mlp_predict(Xtr, ytr, Xte, hidden=mlp_hidden, seed=mlp_seed))
-        for k in shots:
-            if k > tr.size:
+        for shot in shots:
+            if shot > tr.size:
                 continue
             for _ in range(repeats):
-                pick = few_rng.choice(tr.size, size=k, replace=False)
+                pick = few_rng.choice(tr.size, size=shot, replace=False)
                 for _retry in range(20):  # a draw needs two distinct attribute values
                     if np.unique(ytr[pick]).size >= 2:
                         break
-                    pick = few_rng.choice(tr.size, size=k, replace=False)
+                    pick = few_rng.choice(tr.size, size=shot, replace=False)
                 else:
-                    few_draws[k].append(np.nan)
+                    few_draws[shot].append(np.nan)
                     continue
                 w = fewshot_axis(Xtr[pick], ytr[pick])
-                few_draws[k].append(spearman(Xte @ w, y[te]))
+                few_draws[shot].append(spearman(Xte @ w, y[te]))
 
     # full-data axes (what --save-axis writes and RankResult.score uses)
     mu_all = Xu.astype(np.float64).mean(axis=0) if center else None
@@ -499,7 +510,7 @@ def rank_axes(
         j = int(np.nanargmax(np.abs(rho_all)))
         full_axes["pca"] = V[j] * (1.0 if rho_all[j] >= 0 else -1.0)
         details["pca"] = {"n_components": int(V.shape[0]), "fold_best_pc": pcs_chosen, "best_pc": j + 1}
-        details["knn"] = {"n_neighbors": int(knn_neighbors)}
+        details["knn"] = {"k": int(k_used)}
         if mlp:
             details["mlp"] = {"hidden": int(mlp_hidden), "max_iter": MLP_MAX_ITER}
 
@@ -550,8 +561,8 @@ def rank_axes(
         if ks:
             width = max(len(few_draws[k]) for k in ks)
             D = np.full((len(ks), width), np.nan)
-            for i, k in enumerate(ks):
-                D[i, : len(few_draws[k])] = few_draws[k]
+            for i, shot in enumerate(ks):
+                D[i, : len(few_draws[shot])] = few_draws[shot]
             with warnings.catch_warnings():  # a k whose draws all failed gives NaN, not a warning
                 warnings.simplefilter("ignore", RuntimeWarning)
                 q = np.nanpercentile(D, [5, 25, 50, 75, 95], axis=1)
@@ -566,7 +577,7 @@ def rank_axes(
             shuffled = NullBand.from_draws("shuffled", rhos, {"note": "regression protocol on permuted labels, each fold's penalty kept"})
 
     return RankResult(
-        attribute=attribute, n_rows=int(n_rows), n_used=int(n), n_missing=int(n_missing), n_folds=int(n_folds), n_groups=n_groups,
+        attribute=attribute, n_rows=int(n), n_rows_in=int(n_rows), n_missing=int(n_missing), n_folds=int(n_folds), n_groups=n_groups,
         transform=transform, normalize=bool(normalize), centered=bool(center), n_bootstrap=int(n_bootstrap), confidence=float(confidence),
         seed=seed if isinstance(seed, (int, np.integer)) or seed is None else None, methods=result_methods, fewshot=fewshot, random=random, shuffled=shuffled,
         notes=notes, rows=rows, y=y, center=mu_all, n_dims=int(d),

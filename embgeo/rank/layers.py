@@ -20,13 +20,20 @@ from embgeo.results import Metric, Result, Verdict, jsonable
 
 @dataclass(frozen=True, slots=True)
 class RankLayersResult(Result):
-    """One :class:`~embgeo.rank.results.RankResult` per layer (``results[i]`` for ``layers[i]``)."""
+    """One :class:`~embgeo.rank.results.RankResult` per layer (``results[i]`` for ``layers[i]``).
+
+    ``n_rows_in``: the rows given; :attr:`n_rows`: the rows measured (those with a value), as the JSON's keys."""
 
     attribute: str
     layers: tuple
     results: tuple = field(repr=False)
-    n_rows: int = 0
+    n_rows_in: int = 0
     notes: tuple = ()
+
+    @property
+    def n_rows(self) -> int:
+        """The rows measured (with a value of the attribute; the same in every layer)."""
+        return int(self.results[0].n_rows) if self.results else 0
 
     @property
     def n_dims(self) -> int:
@@ -71,7 +78,7 @@ class RankLayersResult(Result):
                          "ci_low": None if m is None else m.spearman_ci[0], "ci_high": None if m is None else m.spearman_ci[1],
                          "status": r.verdict().status, "detail": detail})
         first = self.results[0]
-        return jsonable({"attr": self.attribute, "n_rows": first.n_used, "n_rows_in": self.n_rows, "n_dims": self.n_dims,
+        return jsonable({"attr": self.attribute, "n_rows": self.n_rows, "n_rows_in": self.n_rows_in, "n_dims": self.n_dims,
                          "n_missing": first.n_missing, "folds": first.n_folds, "n_layers": len(self.layers),
                          "best_layer": None if b is None else self.layers[b], "layers": rows})
 
@@ -142,13 +149,32 @@ def stack_layers(stack) -> tuple[list, list]:
 def rank_layers(stack, y, *, attribute: str = "attribute", methods=("regression",), progress=None, **kwargs) -> RankLayersResult:
     """:func:`embgeo.rank.core.rank_axes` on every layer of ``stack`` (a LayerStack, an ``L×n×d`` array or a
     list of ``(n, d_l)`` matrices) with the attribute ``y`` (n,), ``methods`` (default: the regression axis)
-    and the other keyword arguments of ``rank_axes`` (``baselines``, ``n_folds``, ``n_bootstrap``, ``seed`` …),
-    the same on every layer. ``progress`` (optional) is called with 1 after each layer."""
+    and the other keyword arguments of ``rank_axes`` (``baselines``, ``n_folds``, ``k``, ``n_bootstrap``, ``seed`` …),
+    the same on every layer; a keyword ``rank_axes`` does not take is refused. ``knn_neighbors`` is the former
+    name of ``k`` (DeprecationWarning). ``progress`` (optional) is called with 1 after each layer."""
+    import inspect
+
+    from embgeo.arguments import check_attribute, check_attribute_name, check_count, renamed_keyword
     from embgeo.rank.core import rank_axes
 
-    layers, names = stack_layers(stack)
-    from embgeo.arguments import check_attribute, check_attribute_name
+    taken = [p for p in inspect.signature(rank_axes).parameters if p not in ("X", "y", "attribute", "methods", "knn_neighbors")]
+    unknown = [key for key in kwargs if key not in taken and key != "knn_neighbors"]
+    if unknown:
+        import difflib
 
+        close = difflib.get_close_matches(unknown[0], taken, n=1)
+        raise EmbgeoError(f"rank_layers() got an unexpected keyword argument '{unknown[0]}'",
+                          hint=(f"did you mean {close[0]}=? " if close else "") + "rank_layers takes the keywords of rank_axes: " + ", ".join(taken))
+    if "knn_neighbors" in kwargs:  # the former name of k: said once here, not once per layer; the message names what was used
+        old = kwargs.pop("knn_neighbors")
+        new = kwargs.pop("k", None)
+        k = renamed_keyword("rank_layers", "knn_neighbors", old, "k", new)
+        if old is not None:
+            k = check_count("knn_neighbors", k, minimum=1, flag="k")
+        if k is not None:
+            kwargs["k"] = k
+
+    layers, names = stack_layers(stack)
     attribute = check_attribute_name(attribute)
 
     n = int(np.shape(layers[0])[0])

@@ -37,13 +37,38 @@ def pearson_columns(a: np.ndarray, b: np.ndarray, axis: int) -> np.ndarray:
     return np.where(den > 0, r, np.nan)
 
 
+def scores_and_attribute(s, y) -> tuple[np.ndarray, np.ndarray]:
+    """``s`` and ``y`` as float64 vectors of one length (a column or row vector counts as a vector); a length
+    mismatch, another shape or a value that is not a number is refused in one line."""
+    out = []
+    for what, v in (("scores", s), ("the attribute", y)):
+        a = np.asarray(v)
+        if a.dtype.kind not in "biuf":
+            try:  # a list of numbers (object dtype) is fine; text, complex numbers and None are not
+                a = np.asarray(v, dtype=np.float64) if a.dtype.kind == "O" else None
+            except (TypeError, ValueError):
+                a = None
+            if a is None:
+                raise EmbgeoError(f"{what} must hold real numbers, got dtype {np.asarray(v).dtype}",
+                                  hint="pass one number per row (NaN where missing in ordering_metrics)")
+        if a.ndim == 2 and 1 in a.shape:
+            a = a.reshape(-1)
+        if a.ndim != 1:
+            raise EmbgeoError(f"{what} must be a vector (one value per row), got shape {a.shape}", hint="pass a 1-D array")
+        out.append(a.astype(np.float64, copy=False))
+    if out[0].size != out[1].size:
+        raise EmbgeoError(f"scores has {out[0].size} values, the attribute {out[1].size}",
+                          hint="give one score per row of the attribute, in the same row order")
+    return out[0], out[1]
+
+
 def spearman(s, y) -> float:
     """Spearman's ρ: the Pearson correlation of the average ranks of ``s`` and ``y``.
 
     ``ρ = cov(rank s, rank y) / (σ_rank s · σ_rank y)``; NaN when either side is constant.
     For a bivariate normal pair with correlation r, ``ρ = (6/π)·arcsin(r/2)``.
     """
-    s, y = np.asarray(s, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    s, y = scores_and_attribute(s, y)
     return float(pearson_columns(average_ranks(s), average_ranks(y), axis=0))
 
 
@@ -64,7 +89,7 @@ def kendall_and_pairwise(s, y) -> tuple[float, float]:
     """
     from scipy.stats import kendalltau
 
-    s, y = np.asarray(s, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    s, y = scores_and_attribute(s, y)
     n = s.size
     n0 = n * (n - 1) / 2
     n1, n2 = _tie_pairs(s), _tie_pairs(y)
@@ -99,7 +124,7 @@ def ordering_metrics(s, y, *, n_bootstrap: int = 1000, confidence: float = 0.95,
     confidence = check_level(confidence)
     n_bootstrap = check_count("n_bootstrap", n_bootstrap, minimum=0, flag="bootstrap",
                               hint=f"{setting('n_bootstrap', 0, '--bootstrap')} switches the intervals off")
-    s, y = np.asarray(s, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    s, y = scores_and_attribute(s, y)
     ok = np.isfinite(s) & np.isfinite(y)
     s, y = s[ok], y[ok]
     n = int(s.size)

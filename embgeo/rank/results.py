@@ -57,7 +57,7 @@ def _fold_cosine(fold_axes: np.ndarray | None) -> float:
 class MethodScore(Result):
     """Held-out ordering metrics of one method.
 
-    ``heldout`` (n_used,) is the held-out score of each used row (NaN where a row
+    ``heldout`` (n_rows,) is the held-out score of each used row (NaN where a row
     was not scored, e.g. an anchor row); ``fold_axes`` (n_folds, n_features) the
     unit axis fitted in each fold; ``axis`` (n_features,) the unit axis fitted on
     all used rows (``None`` for methods without a linear axis).
@@ -157,14 +157,17 @@ class NullBand(Result):
 class RankResult(Result):
     """Everything :func:`rank_axes` measured.
 
-    ``rows`` (n_used,) are the indices of the used rows in the input; ``y`` their
+    ``n_rows``: the rows measured (those with a value of the attribute, the rows every number is on);
+    ``n_rows_in``: the rows given; ``n_missing``: those without a value — as the JSON's keys
+    (``n_used`` is the former name of ``n_rows``, and ``n_rows`` was the rows given, before 0.2).
+    ``rows`` (n_rows,) are the indices of the used rows in the input; ``y`` their
     attribute (after the transform); ``center`` the mean of the used rows when
     centring is on (it is subtracted before normalising in :meth:`score`).
     """
 
     attribute: str
     n_rows: int
-    n_used: int
+    n_rows_in: int
     n_missing: int
     n_folds: int
     n_groups: int | None
@@ -184,13 +187,22 @@ class RankResult(Result):
     center: np.ndarray | None = field(default=None, repr=False)
     n_dims: int | None = None
 
+    @property
+    def n_used(self) -> int:
+        """The former name of :attr:`n_rows` (the rows measured); DeprecationWarning."""
+        import warnings
+
+        warnings.warn("RankResult.n_used is now n_rows (the rows measured; the rows given are n_rows_in)", DeprecationWarning, stacklevel=2)
+        return self.n_rows
+
     def to_dict(self) -> dict:
         """Settings and counts (``n_rows``: the rows measured, those with a value; ``n_rows_in``: the rows given;
-        ``n_missing``: those without a value), ``methods`` ``methods`` (per method: ``spearman`` with ``ci_low``/``ci_high``,
+        ``n_missing``: those without a value), ``methods`` (per method: ``spearman`` with ``ci_low``/``ci_high``,
         ``kendall`` and ``pairwise_accuracy`` with ``*_ci_low``/``*_ci_high``), ``fewshot`` (the curve),
-        ``knn_ceiling``/``mlp_ceiling`` (``value``, ``ci_low``, ``ci_high``), ``random_band``/``shuffled_band``."""
+        ``knn_ceiling``/``mlp_ceiling`` (``value``, ``ci_low``, ``ci_high``; ``k``, the neighbours the kNN regression
+        used, or ``hidden``, ``max_iter``), ``random_band``/``shuffled_band``."""
         out = {
-            "attr": self.attribute, "n_rows": self.n_used, "n_rows_in": self.n_rows, "n_dims": self.n_dims, "n_missing": self.n_missing,
+            "attr": self.attribute, "n_rows": self.n_rows, "n_rows_in": self.n_rows_in, "n_dims": self.n_dims, "n_missing": self.n_missing,
             "folds": self.n_folds, "groups": self.n_groups, "transform": self.transform, "normalize": self.normalize,
             "centre": self.centered, "bootstrap": self.n_bootstrap, "confidence": self.confidence, "seed": self.seed,
             "methods": {},
@@ -219,7 +231,7 @@ class RankResult(Result):
             ex = {"attr": self.attribute, "method": name}
             if isinstance(m, MethodScore) and name in ("knn", "mlp"):
                 if name == "knn":
-                    ex["k"] = m.details.get("n_neighbors")
+                    ex["k"] = m.details.get("k")
                 rows.append(Metric(f"{name}_ceiling", m.spearman, m.spearman_ci[0], m.spearman_ci[1], extra=ex))
             elif isinstance(m, MethodScore):
                 rows.append(Metric("spearman", m.spearman, m.spearman_ci[0], m.spearman_ci[1],

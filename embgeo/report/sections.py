@@ -297,7 +297,7 @@ def run_rank(ctx: Context) -> Section:
                     "shuffled labels, and kNN and MLP regressions as nonlinear ceilings. embgeo's rule (as `embgeo rank`): the "
                     "best held-out linear axis decides, shown as the headline; bad within the random band, warn below ρ = 0.5.",
         reference="Sonthalia et al., On the rankability of visual embeddings",
-        settings=f"{r.n_used} rows with a value ({r.n_missing} missing); methods {', '.join(DEFAULT_METHODS)} (embgeo rank's defaults); "
+        settings=f"{r.n_rows} rows with a value ({r.n_missing} missing); methods {', '.join(DEFAULT_METHODS)} (embgeo rank's defaults); "
                  f"{r.n_folds}-fold CV; {r.n_bootstrap} bootstrap resamples; {d['n_random']} random directions; "
                  f"{d['n_shuffles']} label shuffles; few-shot {d['repeats']} draws per size and fold",
         tables=[table(r, "rank axes")], images=[image(r, "projection vs attribute; few-shot curve; methods")], notes=list(r.notes),
@@ -495,7 +495,7 @@ def run_reembed(ctx: Context) -> Section:
                     "It describes X's shape, so it stays out of the report's verdict on X.",
         reference="Sala et al. 2018 (h-MDS); Tenenbaum et al. 2000 (geodesic distances)",
         settings=(f"{sample_note(ctx.reembed_sample, n, ctx.seed, name='reembed_sample')}; "  # the one wording, its option
-                  + (f"{r.n_rows_used} of them re-embedded (the largest connected part of the kNN graph); " if r.n_rows_used < rows.size else "")
+                  + (f"{r.n_rows} of them re-embedded (the largest connected part of the kNN graph); " if r.n_rows < rows.size else "")
                   + f"k = {REEMBED_K}; dimension {REEMBED_DIM}; scale t = {f(r.scale)}" + (" (chosen automatically)" if r.scale_auto else "")),
         tables=[table(r, "ball vs plane")], images=[image(r, "h-MDS on the disk; ball vs plane")], notes=list(r.notes), data=data,
         **judged(r, v),

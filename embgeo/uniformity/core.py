@@ -328,8 +328,8 @@ def uniformity(
         raise EmbgeoError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
     if not isinstance(n_pairs, (int, np.integer)) or n_pairs < 2:
         raise EmbgeoError(f"n_pairs must be an integer of at least 2, got {n_pairs!r}")
-    if block is not None and (not isinstance(block, (int, np.integer)) or block < 1):
-        raise EmbgeoError(f"block must be a positive integer, got {block!r}")
+    if block is not None:  # a whole number of rows (a bool, a fraction or text is refused)
+        block = check_count("block", block, minimum=1, hint="None: the default tile")
     summary_pairs = check_count("summary_pairs", summary_pairs, minimum=1)
     exact_max_n = check_count("exact_max_n", exact_max_n, minimum=0)
     engine = exact_engine(device, backend)

@@ -182,6 +182,19 @@ def modality_gap(
     at ``temperature = 0.01`` (CLIP's logit scale 100), and mixup at ``λ = 0.5``. ``block`` sets
     the rows per tile of the exact uniformity sums (memory ~ block × n).
 
+    ``alpha`` (2): the exponent α of the alignment ``mean_i ‖x̂_i − ŷ_i‖^α`` and of ``rel_lalign`` in the
+    shift experiment. ``confidence`` (0.95): the level of every interval (uniformity, alignment, the matched
+    cosine, the retrieval gain of the shift). ``device`` and ``backend``: where and how the exact uniformity
+    sums run, as in :func:`~embgeo.uniformity.core.uniformity` (``backend="auto"``: numpy, torch on a ``"cuda"``
+    device; ``device=None``: the CPU). ``separability_max_pairs`` (5 000, at least 2·``n_folds``): a seeded subset
+    of at most that many pairs enters the separability probe. ``retrieval_max_pairs`` (5 000, at least 2): the
+    seeded pool of pairs among which the shift experiment (and ``sweep``) measures retrieval and the contrastive
+    loss. ``mixup_lambda`` (0.5, in [0, 1]): where on the great circle between a pair the geodesic-mixup
+    negatives lie. ``random_pairs`` (20 000, at least 1): the random cross-modal pairs drawn for the random-pair
+    cosines (and the mixup's sampled cosines of anchors to mixed negatives). ``seed`` (0) seeds every draw (the
+    sampled uniformity, the random pairs, the probe's subset and folds, the retrieval pool); ``names`` (``("X", "Y")``)
+    name the two sets in messages and tables; ``separability=False`` leaves the probe out.
+
     ``direction`` (n_features,): the vector Δ to shift by instead of this data's
     ``mean x̂ − mean ŷ`` (e.g. a gap measured on another dataset); rows move to
     ``normalise(x̂ − λΔ/2)`` and ``normalise(ŷ + λΔ/2)``. ``sweep``: shift values λ at which

@@ -408,7 +408,7 @@ def reembed_cmd(
                   "input_format": input_format, "coords": None if coords is None else str(coords), "seed": seed_value(seed),
                   "fail_on": getattr(fail_on, "value", fail_on)},
         result=r, notes=([sampled] if sampled else [])
-                        + [f"scale t = {r.scale:.4g}{' (auto)' if r.scale_auto else ''}; {_rows_used(r.n_rows_used, len(source_rows), n_all)}; k = {r.k}",
+                        + [f"scale t = {r.scale:.4g}{' (auto)' if r.scale_auto else ''}; {_rows_used(r.n_rows, len(source_rows), n_all)}; k = {r.k}",
                            "methods: " + "; ".join(f"{m['method']} = {m['label']} into {m['space']}" for m in r.methods)
                            + "; map_sala is Sala et al.'s MAP (positives: the kNN graph's neighbours)"] + list(r.notes),
         fmt=fmt, out=out, title=f"embgeo hyperbolic reembed {source}", fail_on=fail_on, **_table(r, "reembed"),
