@@ -224,3 +224,47 @@ def test_compare_documents_every_keyword_and_compare_many_points_to_them():
     assert "those of :func:`compare`" in many
     for name in shared:
         assert f"``{name}``" in many, name
+
+
+def test_procrustes_of_wide_short_matrices_uses_the_row_factor_with_the_same_values():
+    # 30 rows × 400 and 300 dims: value and bootstrap replicates through the n×n factors equal the d_X×d_Y SVD
+    from embgeo.compare.replicates import procrustes_replicates
+
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(30, 400))
+    Y = X[:, :300] + 0.3 * rng.normal(size=(30, 300))
+    Xc, Yc = X - X.mean(0), Y - Y.mean(0)
+    full = 1 - np.linalg.svd(Xc.T @ Yc, compute_uv=False).sum() ** 2 / ((Xc ** 2).sum() * (Yc ** 2).sum())
+    assert procrustes_residual(X, Y) == pytest.approx(full, abs=1e-12)
+    boots: list = []
+    procrustes_replicates(Xc, Yc, np.random.default_rng(9), 0, 3, [], boots)
+    r = np.random.default_rng(9)
+    for b in boots:  # the same draws, by the d_X×d_Y formula
+        w = np.bincount(r.integers(0, 30, 30), minlength=30).astype(float)
+        mx, my = w @ Xc / 30, w @ Yc / 30
+        C = (Xc * w[:, None]).T @ Yc - 30 * np.outer(mx, my)
+        a = w @ (Xc ** 2).sum(1) - 30 * mx @ mx
+        c = w @ (Yc ** 2).sum(1) - 30 * my @ my
+        # (replicates take ‖C‖_* from eigenvalues, √ of rounding noise on the null directions: ~1e-6 relative here;
+        # through the 400×300 cross-product they were further off, 5e-8 on the full rows' value against 2e-15 now)
+        assert b == pytest.approx(1 - np.linalg.svd(C, compute_uv=False).sum() ** 2 / (a * c), rel=1e-5)
+
+
+def test_procrustes_map_with_fewer_rows_than_dimensions_is_the_partial_isometry():
+    from embgeo.compare.procrustes import procrustes_map
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(20, 60))
+    Y = X[:, :50] @ np.linalg.qr(rng.normal(size=(50, 50)))[0] + 0.1 * rng.normal(size=(20, 50))
+    R, mx, my = procrustes_map(X, Y)
+    Xf, Yf = X - mx, Y - my
+    U, S, Vt = np.linalg.svd(Yf.T @ Xf, full_matrices=False)  # the d_Y × d_X route: one optimal map among many
+    best = np.sum((Yf @ (U @ Vt) - Xf) ** 2)
+    assert np.sum((Yf @ R - Xf) ** 2) == pytest.approx(best, rel=1e-10)  # the same (optimal) residual
+    assert np.allclose(R @ R.T @ R, R, atol=1e-10)  # a partial isometry: singular values 0 or 1
+    assert np.linalg.matrix_rank(R, tol=1e-8) == np.linalg.matrix_rank(Yf.T @ Xf, tol=1e-8)
+    z = np.linalg.svd(Yf)[2][-1]  # a direction no fitting row spans is mapped to 0
+    assert np.allclose(z @ R, 0, atol=1e-10)
+    tall = rng.normal(size=(80, 10)), rng.normal(size=(80, 12))  # more rows than dimensions: the orthogonal map as before
+    R2, *_ = procrustes_map(*tall)
+    assert R2.shape == (12, 10) and np.allclose(R2.T @ R2, np.eye(10), atol=1e-10)

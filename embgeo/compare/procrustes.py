@@ -13,15 +13,28 @@ import numpy as np
 
 
 def procrustes_map(X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(R, mean_x, mean_y)`` mapping centred ``Y`` onto centred ``X`` (zero-padding the narrower one)."""
+    """``(R, mean_x, mean_y)`` mapping centred ``Y`` onto centred ``X`` (zero-padding the narrower one).
+
+    With fewer fitting rows than dimensions on both sides (``n ≤ min(d_X, d_Y)``), ``M = ŶᵀX̂`` has rank below
+    ``n`` and the orthogonal maps that minimise the residual differ only on directions the fitting rows never
+    span; the SVD of the ``d_Y × d_X`` matrix then picks one of them by LAPACK's choice of a null-space basis
+    (and costs minutes at 3 000 dimensions). Here, instead, ``R`` is the partial isometry on the rows' span
+    (``V_Y P Qᵀ V_Xᵀ`` from the thin SVDs ``Ŷ = U_Y S_Y V_Yᵀ``, ``X̂ = U_X S_X V_Xᵀ`` and ``S_Y U_YᵀU_X S_X = P S Qᵀ``,
+    all ``n × n``, cut to the rank of ``M``): the same residual on the fitting rows, and nothing mapped that was not fitted."""
     mx = X.mean(axis=0)
     my = Y.mean(axis=0)
-    M = (Y - my).T @ (X - mx)  # d_Y × d_X
+    Xf, Yf = X - mx, Y - my
     from embgeo.compare.cka import single_thread
 
     with single_thread():
-        U, _, Vt = np.linalg.svd(M, full_matrices=False)
-    return U @ Vt, mx, my
+        if X.shape[0] > min(X.shape[1], Y.shape[1]):
+            U, _, Vt = np.linalg.svd(Yf.T @ Xf, full_matrices=False)  # d_Y × d_X
+            return U @ Vt, mx, my
+        Uy, Sy, Vyt = np.linalg.svd(Yf, full_matrices=False)
+        Ux, Sx, Vxt = np.linalg.svd(Xf, full_matrices=False)
+        P, S, Qt = np.linalg.svd((Sy[:, None] * (Uy.T @ Ux)) * Sx[None, :])
+    keep = S > S[0] * max(P.shape) * np.finfo(np.float64).eps if S.size and S[0] > 0 else np.zeros(S.size, dtype=bool)
+    return (Vyt.T @ P[:, keep]) @ (Qt[keep] @ Vxt), mx, my  # (the rank of M: centring leaves at most n − 1)
 
 
 def retrieval_hits(X, Y, ks=(1, 10), *, metric: str = "cosine", seed: int = 0, fit_share: float = 0.5) -> tuple[dict, int]:

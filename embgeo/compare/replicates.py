@@ -96,7 +96,12 @@ def nuclear_fast(C: np.ndarray) -> float:
 
 
 def procrustes_replicates(Xr, Yr, r, n_perm: int, n_boot: int, nulls: list, boots: list) -> None:
-    """Replicates of ``1 − ‖X̂ᵀŶ‖²_*``: the cross-product of the (re-centred) rows and its singular values."""
+    """Replicates of ``1 − ‖X̂ᵀŶ‖²_*``: the cross-product of the (re-centred) rows and its singular values. A side
+    wider than tall is replaced by its ``m × m`` factor ``F = Xr·V`` (:func:`embgeo.compare.cka.row_factor`): weights,
+    re-centring and permutations act on rows, so every cross-product below keeps its singular values."""
+    from embgeo.compare.cka import row_factor
+
+    Xr, Yr = row_factor(Xr), row_factor(Yr)
     fx, fy = float(np.sum(Xr * Xr)), float(np.sum(Yr * Yr))
     m = Xr.shape[0]
 
