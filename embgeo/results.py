@@ -29,6 +29,7 @@ SCHEMA_VERSIONS = {
     "hyperbolic.reembed": 2,  # n_rows was the rows given (now n_rows_in), n_rows_used the rows re-embedded (now n_rows)
     "id": 2,  # n_read → n_rows_in; interval_level → confidence, n_boot → bootstrap, discard_fraction → discard (the options' names)
     "compare": 2,  # n_rows_total → n_rows_in
+    "hyperbolic.delta": 2,  # settings.method (auto|exact|sampled) → settings.mode (auto|exact|sample), as uniformity's --mode
     "cosine": 2,  # retrieval.n_bootstrap → retrieval.bootstrap (the option's name)
     "report": 2,  # its sections' data are those commands' results
 }

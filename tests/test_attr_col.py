@@ -92,7 +92,7 @@ def test_repeated_option_and_comma_list_are_the_same(files, run_cli):
 def test_every_reading_command_takes_it(files, run_cli):
     d, _, _ = files
     for argv in (["id", d / "vec.csv", "-m", "twonn"], ["uniformity", d / "vec.csv"], ["cosine", d / "vec.csv"],
-                 ["hyperbolic", "delta", d / "vec.csv", "--method", "sampled"]):
+                 ["hyperbolic", "delta", d / "vec.csv", "--mode", "sample"]):
         res = run_cli([*argv, "--attr-col", "grade,year", "-f", "json"])
         assert res.code == 0, (argv, res.stderr)
         got = json.loads(res.stdout)

@@ -68,7 +68,7 @@ def test_side_outputs_check_their_suffix(run_cli, files, tmp_path, argv, words):
 
 
 def test_delta_that_measures_nothing(run_cli, files):
-    one_line_error(run_cli(["hyperbolic", "delta", files / "x.npy", "--method", "sampled", "--subsets", "0", "--quadruples", "0"]), "measures nothing")
+    one_line_error(run_cli(["hyperbolic", "delta", files / "x.npy", "--mode", "sample", "--subsets", "0", "--quadruples", "0"]), "measures nothing")
 
 
 def test_delta_subset_as_large_as_the_set_is_solved_once_exactly(files):

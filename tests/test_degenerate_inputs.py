@@ -169,7 +169,7 @@ def test_delta_and_hmds_refuse_a_set_of_diameter_zero(run_cli, tmp_path):
     np.save(tmp_path / "ident.npy", np.tile(rng.normal(size=(1, 8)), (50, 1)).astype("f4"))
     np.save(tmp_path / "zeros.npy", np.zeros((20, 20)))
     _one_line_error(run_cli(["hyperbolic", "delta", tmp_path / "ident.npy"]), tmp_path / "ident.npy", "diameter 0")
-    _one_line_error(run_cli(["hyperbolic", "delta", tmp_path / "ident.npy", "--method", "sampled"]), tmp_path / "ident.npy", "diameter 0")
+    _one_line_error(run_cli(["hyperbolic", "delta", tmp_path / "ident.npy", "--mode", "sample"]), tmp_path / "ident.npy", "diameter 0")
     _one_line_error(run_cli(["hyperbolic", "delta", tmp_path / "zeros.npy", "--distances"]), tmp_path / "zeros.npy", "diameter 0")
     _one_line_error(run_cli(["hyperbolic", "hmds", tmp_path / "zeros.npy"]), tmp_path / "zeros.npy", "every distance", "is 0")
 

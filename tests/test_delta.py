@@ -98,7 +98,7 @@ def test_cli(run_cli, tmp_path):
     assert res.code == 0, res.stderr
     doc = json.loads(res.stdout)
     d = doc["results"]
-    assert doc["schema"] == "embgeo.hyperbolic.delta/1" and d["delta"] == 0.0 and d["exact"] is True and d["n_rows"] == 40
+    assert doc["schema"] == "embgeo.hyperbolic.delta/2" and d["delta"] == 0.0 and d["exact"] is True and d["n_rows"] == 40
     assert doc["verdict"]["status"] == "info" and doc["verdict"]["decided_by"] == "delta_relative"
     f = tmp_path / "x.npy"
     np.save(f, np.random.default_rng(6).standard_normal((300, 5)))
@@ -116,9 +116,18 @@ def test_cli(run_cli, tmp_path):
     X = np.load(f)
     rows40 = np.sort(np.random.default_rng(3).choice(300, size=40, replace=False))
     assert got["inputs"][0]["rows"] == 300 and got["results"]["n_rows"] == 40 and got["results"]["delta"] == pytest.approx(gromov_delta(points=X[rows40]).delta, rel=1e-12)
-    assert run_cli(["hyperbolic", "delta", f, "-m", "exact,sampled"]).code == 2  # one method at a time, said out loud
-    res = run_cli(["hyperbolic", "delta", f, "--method", "fast"])
+    assert run_cli(["hyperbolic", "delta", f, "-m", "exact,sampled"]).code == 2  # one mode at a time, said out loud
+    res = run_cli(["hyperbolic", "delta", f, "--mode", "fast"])
     assert res.code == 2 and res.stderr.startswith("embgeo: error:")
+    # --mode is uniformity's word (auto|exact|sample); the former -m/--method (auto|exact|sampled) still reads, with a note
+    new = json.loads(run_cli(["hyperbolic", "delta", f, "--mode", "sample", "--seed", "1", "-f", "json"]).stdout)
+    res = run_cli(["hyperbolic", "delta", f, "-m", "sampled", "--seed", "1", "-f", "json"])
+    assert res.code == 0 and "note: --method is now --mode" in res.stderr
+    old = json.loads(res.stdout)
+    assert new["settings"]["mode"] == old["settings"]["mode"] == "sample" and "method" not in new["settings"]
+    assert new["results"] == {**old["results"], "seconds": new["results"]["seconds"]} and new["results"]["exact"] is False
+    both = run_cli(["hyperbolic", "delta", f, "--mode", "exact", "--method", "exact"])
+    assert both.code == 2 and "--method is the old name of --mode; both were given" in both.stderr
 
 
 def test_a_txt_edge_list_is_a_graph_and_numeric_pairs_are_refused(tmp_path, run_cli):

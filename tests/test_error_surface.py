@@ -84,7 +84,7 @@ CASES = {
                  lambda d: ["hyperbolic", "hmds", d / "d.npy", "--dim", "50"],
                  ["dim=50 is not possible", "give dim between 1 and 7"], ["--dim 50 is not possible", "give --dim between 1 and 7"]),
     "delta nothing sampled": (lambda d: eg.hyperbolic.delta.gromov_delta(points=np.load(d / "x.npy"), method="sampled", n_subsets=0, n_quadruples=0),
-                              lambda d: ["hyperbolic", "delta", d / "x.npy", "--method", "sampled", "--subsets", "0", "--quadruples", "0"],
+                              lambda d: ["hyperbolic", "delta", d / "x.npy", "--mode", "sample", "--subsets", "0", "--quadruples", "0"],
                               ["give n_subsets or n_quadruples > 0"], ["give --subsets or --quadruples > 0"]),
     "id gride_max": (lambda d: eg.intrinsic_dimension(np.load(d / "x.npy"), methods="gride", gride_max=64),
                      lambda d: ["id", d / "x.npy", "-m", "gride", "--gride-max", "64"],

@@ -1,13 +1,14 @@
 """``embgeo hyperbolic combinatorial|hmds|delta|reembed`` (Sala et al. 2018 toolbox)."""
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from embgeo.cli.common import (
-    FailOnOpt, FormatOpt, AttrColOpt, IdColOpt, attr_list, InputFormatOpt, KOpt, MethodOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, emit_result, input_entry, message, wrote,
-    about, save_plot, seed_value, split_list,
+    FailOnOpt, FormatOpt, AttrColOpt, IdColOpt, attr_list, InputFormatOpt, KOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, emit_result, input_entry, message, wrote,
+    about, renamed, save_plot, seed_value, split_list,
 )
 
 from embgeo.cli.commands.hyperbolic._coords import coords_option, write_coords
@@ -269,14 +270,22 @@ def hmds_cmd(
     )
 
 
+class DeltaMode(str, Enum):
+    """The computation of δ, named as ``uniformity --mode``: every quadruple, a sample of them, or exact when small."""
+    auto = "auto"
+    exact = "exact"
+    sample = "sample"
+
+
 def delta(
     source: Annotated[str, typer.Argument(metavar="X", help="Embedding matrix (Euclidean distances between rows), a square distance matrix with --distances, or an edge list (graph distances: .edges/.edgelist, a .csv whose line 1 is the header id1,id2\\[,weight], a .txt/.tsv of 'u v \\[w]' lines with named nodes); with --input-format always a matrix.", show_default=False)],
     distances: Annotated[bool, typer.Option("--distances", help="The matrix is an n×n distance matrix, not points.")] = False,
-    method: MethodOpt = None,
+    mode: Annotated[DeltaMode, typer.Option("--mode", help="exact: every quadruple; sample: random subsets solved exactly and random quadruples (a lower bound of δ); auto: exact up to --exact-max points.", case_sensitive=False)] = DeltaMode.auto,
+    method: Annotated[Optional[str], typer.Option("--method", "-m", hidden=True, show_default=False)] = None,
     exact_max: Annotated[int, typer.Option("--exact-max", help="Largest n solved exactly by auto.", min=4)] = 120,
-    subsets: Annotated[int, typer.Option("--subsets", help="Random subsets solved exactly (sampled).", min=0)] = 20,
-    subset_size: Annotated[int, typer.Option("--subset-size", help="Points per subset (sampled).", min=4)] = 60,
-    quadruples: Annotated[int, typer.Option("--quadruples", help="Random quadruples of the whole set (sampled).", min=0)] = 200_000,
+    subsets: Annotated[int, typer.Option("--subsets", help="Random subsets solved exactly (--mode sample).", min=0)] = 20,
+    subset_size: Annotated[int, typer.Option("--subset-size", help="Points per subset (--mode sample).", min=4)] = 60,
+    quadruples: Annotated[int, typer.Option("--quadruples", help="Random quadruples of the whole set (--mode sample).", min=0)] = 200_000,
     sample: SampleOpt = None,
     id_col: IdColOpt = None,
     attr_col: AttrColOpt = None,
@@ -288,7 +297,8 @@ def delta(
 ):
     """Gromov δ-hyperbolicity (four-point condition) and relative δ = 2δ/diameter.
 
-    --method: auto (exact up to --exact-max points), exact, or sampled (one of them). The verdict is
+    --mode: auto (exact up to --exact-max points), exact, or sample, as in uniformity (--method, its
+    former name, still reads auto, exact or sampled, with a note). The verdict is
     descriptive (info): relative δ is 0 for a tree metric, but concentrated high-dimensional
     distances give small δ too."""
     import numpy as np
@@ -296,10 +306,14 @@ def delta(
     from embgeo.errors import EmbgeoError
     from embgeo.hyperbolic.delta import gromov_delta
 
-    methods = split_list(method) or ["auto"]
-    if len(methods) > 1:
-        raise EmbgeoError(f"delta runs one method at a time; got {', '.join(methods)}", hint="give one of auto, exact, sampled")
-    method = methods[0]
+    old = None
+    if method is not None:  # the former -m/--method auto|exact|sampled (-m names estimators in every other command)
+        old = split_list([method])
+        if len(old) != 1 or old[0].lower() not in ("auto", "exact", "sampled", "sample"):
+            raise EmbgeoError(f"--method (now --mode) takes one of auto, exact, sampled; got {method!r}", hint="give --mode auto, exact or sample")
+        old = DeltaMode("sample" if old[0].lower() in ("sampled", "sample") else old[0].lower())
+    mode = renamed(mode, old, old="--method", new="--mode", default=DeltaMode.auto)
+    method = {"sample": "sampled"}.get(mode.value, mode.value)  # the library's name (embgeo.hyperbolic.gromov_delta)
     kw = dict(method=method, exact_max=exact_max, n_subsets=subsets, subset_size=subset_size, n_quadruples=quadruples, seed=seed_value(seed))
     sampled = None
     if _is_edge_list(source, matrix="a distance matrix" if distances else "a matrix of points", input_format=input_format):
@@ -313,7 +327,7 @@ def delta(
 
             raise EmbgeoError("the graph is disconnected: δ is defined on one connected part", source=source)
         if sample is not None:
-            raise EmbgeoError("--sample applies to points, not to a graph", source=source, hint="use --method sampled")
+            raise EmbgeoError("--sample applies to points, not to a graph", source=source, hint="use --mode sample")
         with about(source):
             r = gromov_delta(D, **kw)
         entry = _edges_entry(source, h)
@@ -332,7 +346,7 @@ def delta(
     notes = ([sampled] if sampled else []) + ([] if r.exact else ["sampled: δ is the largest four-point value found (a lower bound of the exact δ)"])
     emit_result(
         command="hyperbolic delta", inputs=[entry],
-        settings={"distances": distances, "method": method, "exact_max": exact_max, "subsets": subsets, "subset_size": subset_size,
+        settings={"distances": distances, "mode": mode.value, "exact_max": exact_max, "subsets": subsets, "subset_size": subset_size,
                   "quadruples": quadruples, "sample": sample, "id_col": id_col, "attr_col": attr_list(attr_col), "input_format": input_format, "seed": seed_value(seed),
                   "fail_on": getattr(fail_on, "value", fail_on)},
         result=r, notes=notes, fmt=fmt, out=out, title=f"embgeo hyperbolic delta {source}", fail_on=fail_on, **_table(r, "delta"),
