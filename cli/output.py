@@ -277,15 +277,18 @@ def metric_table(metrics, details=(), *, shown=None) -> tuple[list[str], list[li
 def contract_payload(*, command: str, inputs: list[dict], settings: dict, results: Any, verdict, notes: list[str]) -> dict:
     from embgeo.results import jsonable, schema_id
 
+    results, notes = jsonable(results), [str(n) for n in notes]
+    if isinstance(results, dict) and isinstance(results.get("notes"), list):  # a result's own notes (to_dict, for
+        notes += [str(n) for n in results.pop("notes") if str(n) not in notes]  # Python) are the run's: one list, top level
     return {
         "schema": schema_id(command),
         "embgeo_version": __version__,
         "command": command,
         "inputs": jsonable(list(inputs)),
         "settings": jsonable(dict(settings)),
-        "results": jsonable(results),
+        "results": results,
         "verdict": verdict.to_dict(),
-        "notes": [str(n) for n in notes],
+        "notes": notes,
     }
 
 

@@ -157,6 +157,8 @@ def test_command_follows_the_contract(name, data, run_cli):
     v = doc["verdict"]
     assert set(v) == {"status", "reason", "fix", "decided_by"} and v["status"] in ("ok", "warn", "bad", "info") and v["reason"]
     assert isinstance(doc["notes"], list) and all(isinstance(n, str) for n in doc["notes"])
+    # notes are one top-level list: no command repeats some of them inside its results
+    assert not (isinstance(doc["results"], dict) and "notes" in doc["results"]), name
     text = json.dumps(doc["results"])
     assert '"n_samples"' not in text and '"n_features"' not in text and '"interval"' not in text, name
     # one pair of row counts: n_rows (measured) and n_rows_in (given); no other spelling of either

@@ -93,7 +93,7 @@ def test_cli_graph_and_matrix(run_cli, tmp_path):
     res = run_cli(["hyperbolic", "hmds", path("smalltree"), "--dim", "2", "--scale", "2", "--format", "json"])
     assert res.code == 0, res.stderr
     doc = json.loads(res.stdout)
-    assert doc["schema"] == "embgeo.hyperbolic.hmds/1" and doc["command"] == "hyperbolic hmds"
+    assert doc["schema"] == "embgeo.hyperbolic.hmds/2" and doc["command"] == "hyperbolic hmds"
     d = doc["results"]
     for key in ("map_sala", "distortion_mean", "distortion_worst", "dims_recovered"):
         assert key in d
