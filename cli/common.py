@@ -48,23 +48,33 @@ def seed_value(local: Optional[int]) -> int:
     return settings().seed if local is None else local
 
 
-def check_out_option(ctx: typer.Context, value: Optional[Path]) -> Optional[Path]:
+def check_out_option(ctx: typer.Context, value: Optional[Path], param: typer.CallbackParam = None) -> Optional[Path]:
     """--out is checked when it is parsed, so that nothing is computed for an output that cannot be written."""
     from embgeo.cli.output import check_out
 
     # -f json --out u.csv: refused before any work; with -f any name will do (/dev/stdout, x.dat), without it the suffix
     # picks the format (when -f follows --out on the command line, -f's own check sees both)
     check_out(ctx.params.get("fmt"), value, fmt_known="fmt" in ctx.params)
-    _check_folder(value)
+    _check_folder(value, param)
     return value
 
 
-def _check_folder(value: Optional[Path]) -> None:
-    """An output's folder must exist before anything is computed (or any other output written)."""
-    if value is not None and not value.parent.is_dir():
-        from embgeo.errors import EmbgeoError
+def _check_folder(value: Optional[Path], param=None) -> None:
+    """An output's folder must exist, and take new files, before anything is computed (or any other output written):
+    a folder without write permission is refused now, naming the option (``param``: typer's, when a callback)."""
+    if value is None:
+        return
+    from embgeo.errors import EmbgeoError
 
+    if not value.parent.is_dir():
         raise EmbgeoError(f"the folder {str(value.parent)!r} does not exist", source=str(value), hint="create it first or write elsewhere")
+    import os
+
+    special = str(value) == "-" or (value.exists() and not value.is_file())  # a pipe or a device (/dev/stdout) is written in place
+    if not special and not os.access(value.parent, os.W_OK | os.X_OK):
+        option = next((o for o in getattr(param, "opts", ()) if o.startswith("--")), "this option")
+        raise EmbgeoError(f"{option} cannot write into {str(value.parent)!r}: no permission to create files there", source=str(value),
+                          hint="write elsewhere, or make the folder writable")
 
 
 def side_output(*suffixes: str):
@@ -78,18 +88,18 @@ def side_output(*suffixes: str):
             option = next((o for o in getattr(param, "opts", ()) if o.startswith("--")), "this option")
             raise EmbgeoError(f"{option} writes {' or '.join(suffixes)}, not '{value.suffix or '(none)'}'", source=str(value),
                               hint=f"name the file with {' or '.join(suffixes)}")
-        _check_folder(value)
+        _check_folder(value, param)
         return value
 
     return check
 
 
-def _check_plot(value: Optional[Path]) -> Optional[Path]:
+def _check_plot(value: Optional[Path], param: typer.CallbackParam = None) -> Optional[Path]:
     if value is not None and value.suffix.lower() not in (".png", ".svg"):
         from embgeo.errors import EmbgeoError
 
         raise EmbgeoError(f"cannot draw a plot as '{value.suffix or '(none)'}'", source=str(value), hint="use .png or .svg")
-    _check_folder(value)
+    _check_folder(value, param)
     return value
 
 

@@ -180,8 +180,8 @@ def project(
     ``min_dist = 0.1``, input ``metric = "cosine"``, umap-learn's default number of epochs (``n_epochs=None``:
     500 below 10 000 rows, 200 above; else a whole number ≥ 1); ``random_state = seed`` (reproducible,
     single-threaded; a seed of 2**32 or more, which umap-learn refuses, goes through :func:`legacy_seed`).
-    ``sample``: map a seeded random subset of that many rows (``rows`` says which). ``k`` is lowered to
-    ``m − 1`` for a map of ``m < k + 1`` rows (a note says so; ``params["n_neighbors"]`` is the value used).
+    ``sample``: map a seeded random subset of that many rows (``rows`` says which). A UMAP map of ``m`` rows
+    needs ``k < m`` (a larger ``k`` is refused, not lowered; ``params["n_neighbors"]`` is the value used).
     ``n_neighbors`` is the former name of ``k`` (DeprecationWarning). The UMAP settings are checked with
     ``method="pca"`` too, which ignores them. See the module docstring for the disk mapping and the caveat
     that UMAP distances are not metric (McInnes et al. 2018).
@@ -227,9 +227,9 @@ def project(
     else:
         if m < 10:
             raise EmbgeoError(f"UMAP needs at least 10 rows; got {m}", hint=f"use {setting('method', 'pca')} for so few rows")
-        used = int(min(k, m - 1))
-        if used < k:
-            notes.append(f"{param('k')} lowered from {k} to {used} ({m} rows)")
+        from embgeo.cosine.neighbors import check_k
+
+        used = check_k(k, m)  # k ≥ the rows mapped is refused, as embgeo cosine and compare refuse it (never lowered)
         import umap  # lazy: heavy (numba)
 
         kw = dict(n_components=2, n_neighbors=used, min_dist=float(min_dist), metric=metric, random_state=umap_seed,

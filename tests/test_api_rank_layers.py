@@ -56,10 +56,10 @@ def test_rank_axes_k_and_its_former_name(data):
 
 def test_knn_k_lowered_to_the_training_fold_is_recorded_and_said(data):
     X, y = data  # 60 rows, 5 folds: 48 training rows in every fold
-    big = rank_axes(X, y, k=1000, **FAST)
+    big = rank_axes(X, y, k=50, **FAST)
     d = big.to_dict()["knn_ceiling"]
     assert d["k"] == 48 and "n_neighbors" not in d
-    assert "kNN ceiling: k = 48 neighbours, not 1000 (the smallest training fold has 48 rows)" in big.notes
+    assert "kNN ceiling: k = 48 neighbours, not 50 (the smallest training fold has 48 rows)" in big.notes
     exact = rank_axes(X, y, k=48, **FAST)
     assert d["value"] == exact.to_dict()["knn_ceiling"]["value"]
     assert not any("kNN ceiling" in n for n in exact.notes)
@@ -71,12 +71,12 @@ def test_rank_cli_records_the_k_used(run_cli, tmp_path, data):
     np.save(tmp_path / "x.npy", X)
     (tmp_path / "y.csv").write_text("a\n" + "\n".join(repr(float(v)) for v in y) + "\n")
     res = run_cli(["rank", tmp_path / "x.npy", "--labels", tmp_path / "y.csv", "--join", "row-order", "--attr", "a",
-                   "-m", "regression", "-k", "1000", "--no-mlp", "--bootstrap", "0", "--random-directions", "20",
+                   "-m", "regression", "-k", "50", "--no-mlp", "--bootstrap", "0", "--random-directions", "20",
                    "--shuffles", "10", "-f", "json"])
     assert res.code == 0, res.stderr
     doc = json.loads(res.stdout)
-    assert doc["settings"]["k"] == 1000 and doc["results"]["knn_ceiling"]["k"] == 48
-    assert any("k = 48 neighbours, not 1000" in n for n in doc["notes"])
+    assert doc["settings"]["k"] == 50 and doc["results"]["knn_ceiling"]["k"] == 48
+    assert any("k = 48 neighbours, not 50" in n for n in doc["notes"])
 
 
 # --------------------------------------------------------------------------- 7. rank_layers' keywords

@@ -298,13 +298,16 @@ def test_layer_suite_arguments_are_not_ignored_or_crashing():
     assert np.all((a >= 0) & (a <= 1))
 
 
-def test_layer_suite_says_when_it_cuts_the_folds_or_k():
+def test_layer_suite_says_when_it_cuts_the_folds_and_refuses_k_of_the_rows():
+    from embgeo.errors import EmbgeoError
     from embgeo.layers import layer_suite
 
     rng = np.random.default_rng(1)
     S = rng.normal(size=(2, 40, 5))
     labels = np.r_[np.zeros(37, int), np.ones(3, int)]  # the smallest class has 3 rows
-    res = layer_suite(S, classes=labels, n_folds=5, k=60)
+    res = layer_suite(S, classes=labels, n_folds=5, k=39)
     assert any("3-fold cross-validation, not 5" in n for n in res.notes)
-    assert any("k = 39 neighbours, not 60" in n for n in res.notes)
+    assert not any("neighbours, not" in n for n in res.notes)  # k = 39 < 40 rows: used as given
+    with pytest.raises(EmbgeoError, match=r"^k=40 needs more than 40 rows, got 40 \(lower k\)"):
+        layer_suite(S, classes=labels, n_folds=5, k=40)  # k ≥ the rows: refused (as cosine and compare refuse it), not lowered
     assert not any("fold" in n for n in layer_suite(S, classes=np.arange(40) % 2, n_folds=5).notes)

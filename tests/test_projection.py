@@ -79,7 +79,7 @@ def test_project_command_writes_map_and_coords(run_cli, tmp_path, rng):
     doc = json.loads(res.stdout)
     assert list(doc) == ["schema", "embgeo_version", "command", "inputs", "settings", "results", "verdict", "notes"]
     r = doc["results"]
-    assert doc["schema"] == "embgeo.project/1" and r["method"] == "pca" and (r["n_rows"], r["n_rows_in"], r["n_dims"], r["n_mapped"]) == (40, 40, 5, 40)
+    assert doc["schema"] == "embgeo.project/2" and r["method"] == "pca" and (r["n_rows"], r["n_rows_in"], r["n_dims"], r["n_mapped"]) == (40, 40, 5, 40)
     assert doc["verdict"]["status"] == "info" and f"wrote {tmp_path / 'map.svg'} (map)" in res.stderr and "wrote" not in res.stdout
     assert r["coordinates"]["row"] == list(range(40)) and r["coordinates"]["kind"][-1] == "<b>b</b>"
     np.testing.assert_allclose(np.c_[r["coordinates"]["x"], r["coordinates"]["y"]], C, rtol=1e-12)

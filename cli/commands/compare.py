@@ -34,7 +34,7 @@ def compare(
     confidence: Annotated[float, typer.Option("--confidence", help="Level of the intervals and null bands.", min=0.5, max=0.999)] = 0.95,
     sample: SampleOpt = None,
     resample_rows: Annotated[int, typer.Option("--resample-rows", help="Rows of the CKA/Procrustes bootstrap (m-out-of-n: spread rescaled by √(m/n) when fewer than n; null bands use every row).", min=10)] = 1000,
-    rsa_rows: Annotated[int, typer.Option("--rsa-rows", help="Rows whose pairwise distances RSA correlates.", min=4)] = 500,
+    rsa_rows: Annotated[int, typer.Option("--rsa-rows", help="Rows whose pairwise distances RSA correlates (at least 10: 45 pairs).", min=10)] = 500,
     rbf_rows: Annotated[int, typer.Option("--rbf-rows", help="Rows of RBF CKA (-m cka_rbf).", min=4)] = 1000,
     rbf_sigma: Annotated[float, typer.Option("--rbf-sigma", help="RBF bandwidth as a multiple of the median pairwise distance.", min=1e-6)] = 1.0,
     approx: Annotated[bool, typer.Option("--approx", help="Approximate kNN (pynndescent) for mutual kNN and the imbalance, with a measured recall.")] = False,

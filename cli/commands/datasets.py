@@ -109,16 +109,16 @@ def export(
                           hint=f"drop {', '.join(given)}, or export a synthetic set: embgeo datasets list names them")
     if out.exists() and not out.is_dir():
         raise EmbgeoError("exists and is not a folder", source=str(out), hint="bundled datasets are copied into a folder")
+    copies = list(ds.paths())
+    if any(p.parent.name == "graphs" for p in copies):  # the provenance of the graphs travels with them
+        copies.append(next(p for p in copies if p.parent.name == "graphs").parent / "SOURCES.md")
     if not out.exists() and out.suffix.lower() in _FILE_SUFFIXES:
-        raise EmbgeoError(f"names a {out.suffix} file, but a bundled dataset is copied into a folder, its {len(ds.paths())} file(s) "
+        raise EmbgeoError(f"names a {out.suffix} file, but a bundled dataset is copied into a folder, its {len(copies)} file(s) "
                           "as shipped", source=str(out), hint=f"give a folder, e.g. -o {out.with_suffix('')}")
     out.mkdir(parents=True, exist_ok=True)
-    for p in ds.paths():
+    for p in copies:
         shutil.copyfile(p, out / p.name)
-    sources = [p for p in ds.paths() if p.parent.name == "graphs"]
-    if sources:
-        shutil.copyfile(sources[0].parent / "SOURCES.md", out / "SOURCES.md")
-    wrote(out, f"{len(ds.paths())} file{'' if len(ds.paths()) == 1 else 's'} of '{name}'")
+    wrote(out, f"{len(copies)} file{'' if len(copies) == 1 else 's'} of '{name}': {', '.join(p.name for p in copies)}")
     typer.echo(str(out))
 
 

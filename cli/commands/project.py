@@ -81,6 +81,11 @@ def project(
                      drop_nonfinite=drop_nonfinite, drop_zero=drop_zero, dedupe=dedupe)
     color = es.attribute(color_by) if color_by else None
     if method is not Method.pca:
+        from embgeo.cosine.neighbors import check_k
+
+        mapped = es.n_samples if sample is None else min(sample, es.n_samples)
+        if mapped >= 10:  # (fewer rows: project says UMAP needs 10) a refused -k is said before the note below, and runs nothing
+            check_k(k, mapped)
         message(f"{method.value}: seeded (single-threaded); numba compiles on first use, so the first map takes longer")
     res = compute(es.matrix, method=method.value, k=k, min_dist=min_dist, metric=metric, n_epochs=n_epochs,
                   sample=sample, seed=seed, name=es.source)

@@ -297,11 +297,11 @@ def rank(
         sc = result.score(es.matrix, axis_name)
         held = np.full(es.n_samples, np.nan)
         held[result.rows] = result.methods[axis_name].heldout
+        from embgeo.io.writers import safe_cell  # the guard of every CSV embgeo writes (project --coords): '=cmd()' is kept as text
+
         lines = ["id,score,attribute,heldout"]
         for i in range(es.n_samples):
-            rid = ids[i]
-            if any(c in rid for c in ',"\n'):
-                rid = '"' + rid.replace('"', '""') + '"'
+            rid = safe_cell(str(ids[i]), ",")
             lines.append(f"{rid},{_csv_cell(float(sc[i]))},{_csv_cell(float(y[i]))},{_csv_cell(float(held[i]))}")
         write_text(scores, "\n".join(lines) + "\n")
         wrote(scores, f"scores of {es.n_samples} rows on the {axis_name} axis")

@@ -37,7 +37,7 @@ def report(
     compare: Annotated[Optional[str], typer.Option("--compare", help="A second embedding of the same items (rows joined by id): adds the 'same geometry?' section (CKA, mutual kNN, imbalance, Procrustes, RSA).", metavar="Y", show_default=False)] = None,
     edges: Annotated[Optional[Path], typer.Option("--edges", help="A hierarchy or graph (edge list 'u v \\[w]' or closure CSV 'id1,id2\\[,weight]') to embed in the Poincaré disk.", dir_okay=False)] = None,
     map_method: Annotated[MapMethod, typer.Option("--map", help="How the map is drawn: pca (fast), umap, hyperbolic-umap (slower: numba compiles on first use), none.", case_sensitive=False)] = MapMethod.pca,
-    reembed_sample: Annotated[int, typer.Option("--reembed-sample", help="Rows (seeded sample) re-embedded into the Poincaré ball by h-MDS; 0 leaves the section out.", min=0)] = 500,
+    reembed_sample: Annotated[int, typer.Option("--reembed-sample", help="Rows (seeded sample) re-embedded into the Poincaré ball by h-MDS (at least 4); 0 leaves the section out.", min=0)] = 500,
     title: Annotated[Optional[str], typer.Option("--title", help="Title of the report (default: 'embgeo report: X').")] = None,
     seed: SeedOpt = None,
     id_col: IdColOpt = None,
@@ -78,6 +78,9 @@ def report(
         folder = (md.parent if str(md.parent) else Path(".")) / f"{md.stem}_files"
         if folder.exists() and not folder.is_dir():
             raise EmbgeoError("the report's image folder exists as a file", source=str(folder), hint=f"remove or rename {folder}, or name the Markdown file differently")
+    from embgeo.report.build import check_report_arguments
+
+    check_report_arguments(reembed_sample=reembed_sample)  # before any file is read (the one rule, also in Python)
     from embgeo.io.readers import id_cols, per_column_input
 
     # --id-col and --attr-col go to the CSV/TSV/parquet inputs among X, the --pairs and --compare (the others keep their ids)
@@ -162,6 +165,10 @@ def report(
             map_method=map_method.value, reembed_sample=reembed_sample, title=title,
             progress=step,
         )
+    ran = [sec for sec in rep.sections if sec.key != "overview"]
+    if ran and all(sec.status == "error" for sec in ran):  # a pipeline must not read this as success: one error line, which
+        # says why itself, before any page is written (a failed run leaves no page to send the reader to)
+        raise EmbgeoError(f"no analysis could run: all {len(ran)} sections failed (first: {ran[0].title}: {ran[0].verdict})", source=es.source)
     written = write_report(rep, html, md=md) if (html is not None or md is not None) else []
     for p in written:
         if p.suffix != ".png":
@@ -172,9 +179,6 @@ def report(
     for sec in rep.sections:
         if sec.status in ("skipped", "error"):
             message(f"report: {sec.title}: {sec.verdict}", style="yellow")
-    ran = [sec for sec in rep.sections if sec.key != "overview"]
-    if ran and all(sec.status == "error" for sec in ran):  # a pipeline must not read this as success
-        raise EmbgeoError(f"no analysis could run (every section failed; the report at {html or md} says why)", source=es.source)
     inputs = [input_entry(es)]
     if pair_sets is not None:
         inputs += [input_entry(p) for p in pair_sets if p is not es]

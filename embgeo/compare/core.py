@@ -439,7 +439,7 @@ def _settings(methods, k, metric, n_bootstrap, n_permutations, confidence, seed,
     counts = {name: check_count(name, v, minimum=lo, hint=hint, flag=flag) for name, v, lo, hint, flag in (
         ("n_bootstrap", n_bootstrap, 0, "0 switches the intervals off", "bootstrap"),
         ("n_permutations", n_permutations, 0, "0 switches the null bands off", "permutations"),
-        ("resample_rows", resample_rows, 10, None, None), ("rsa_rows", rsa_rows, 4, None, None), ("rbf_rows", rbf_rows, 4, None, None))}
+        ("resample_rows", resample_rows, 10, None, None), ("rsa_rows", rsa_rows, 10, "RSA correlates the pairwise distances of these rows: 10 rows give 45 pairs", None), ("rbf_rows", rbf_rows, 4, None, None))}
     if sample is not None:
         sample = check_count("sample", sample, minimum=4, hint=either("compare a seeded sample of at least 4 rows, or sample=None for every row",
                                                                       "compare a seeded sample of at least 4 rows, or leave the option out for every row"))

@@ -36,6 +36,10 @@ def ranks(v: np.ndarray) -> np.ndarray:
 
 
 def pearson(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson correlation of two equal-length vectors; NaN (without a warning) for fewer than two values or no spread
+    (a bootstrap resample of few rows can draw one row only: no pair at all)."""
+    if np.size(a) < 2:
+        return float("nan")
     a = a - a.mean()
     b = b - b.mean()
     den = np.sqrt((a @ a) * (b @ b))

@@ -264,6 +264,19 @@ def load_model(model_dir, *, device: str = "cpu", dtype: str = "float32"):
     return tok, model
 
 
+def _check_max_length(tok, max_length: int) -> None:
+    """``max_length`` must leave room for one real token besides the special tokens the tokenizer adds to every text
+    (a shorter one is not honoured by the tokenizer: the texts would pass uncut)."""
+    try:
+        special = int(tok.num_special_tokens_to_add(pair=False))
+    except (AttributeError, NotImplementedError, TypeError, ValueError):
+        special = 0
+    if max_length < special + 1:
+        added = f"adds {special} special token{'s' if special != 1 else ''} to every text"
+        raise EmbgeoError(f"{setting('max_length', max_length)} is too short: the tokenizer {added}, so it must be at least {special + 1} "
+                          "to keep one token of text", hint=f"pass {setting('max_length', special + 1)} or more")
+
+
 def extract(
     model_dir,
     texts,
@@ -295,9 +308,14 @@ def extract(
     tok, model = load_model(model_path, device=device, dtype=dtype)
     import torch
 
+    _check_max_length(tok, max_length)
     enc = tok(texts, truncation=True, max_length=max_length, return_special_tokens_mask=True, add_special_tokens=True)
     full = tok(texts, truncation=False, add_special_tokens=True)["input_ids"]
     seqs = [list(x) for x in enc["input_ids"]]
+    longest = max(len(s) for s in seqs)
+    if longest > max_length:  # a tokenizer that did not truncate: never report texts as fitting when they do not
+        raise EmbgeoError(f"the tokenizer did not cut the texts to {setting('max_length', max_length)} (the longest has {longest} tokens)",
+                          hint=f"raise {param('max_length')}")
     truncated = int(sum(len(f) > len(s) for f, s in zip(full, seqs)))
     if shuffle_blocks is not None:
         from embgeo.layers.tokens import block_shuffle

@@ -246,7 +246,7 @@ def layer_suite(
       k = 1 … this; ``loss`` (one value per text): adds Spearman(token GRIDE, loss) per layer;
     * ``n_folds`` (5, ``--folds``): the cross-validation folds of the ``attribute`` rank axis and the
       ``classes`` probe (the probe's are capped by the smallest class, with a note); ``k`` (10, ``--k``): the
-      neighbours of the ``classes`` label overlap (capped at n − 1 rows, with a note);
+      neighbours of the ``classes`` label overlap (below the rows: a larger one is refused);
     * ``seed`` (0): every random choice (DiME permutations, folds, kNN ties); ``progress``: called as work advances.
 
     Former names, with a DeprecationWarning: ``alpha`` (``entropy_alpha``), ``norm`` (``entropy_norm``),
@@ -285,6 +285,10 @@ def layer_suite(
     if stack is not None:
         layers, names = _stack_layers(stack)
         check_layer_stack(layers, names)
+        if classes is not None:  # k ≥ the rows is refused before any work, as embgeo cosine and compare refuse it
+            from embgeo.cosine.neighbors import check_k
+
+            check_k(task_k, layers[0].shape[0])
     if tokens is not None:
         if names is not None and len(names) != tokens.n_layers:
             raise EmbgeoError(f"the token clouds have {tokens.n_layers} layers but the stack has {len(names)}",
@@ -361,14 +365,12 @@ def layer_suite(
         from embgeo.layers.task import task_per_layer
 
         task = task_per_layer(layers, attribute=attribute, attribute_name=attribute_name, classes=classes, n_folds=task_folds, k=task_k, seed=seed)
-        if classes is not None:  # the probe's folds are capped by the smallest class, the overlap's k by n − 1: said, not silent
+        if classes is not None:  # the probe's folds are capped by the smallest class: said, not silent
             from embgeo.layers.task import probe_folds
 
             folds = probe_folds(classes, layers[0].shape[0], task_folds)
             if folds < int(task_folds):
                 notes.append(f"probe accuracy: {folds}-fold cross-validation, not {int(task_folds)} (the smallest class has {folds} rows)")
-            if int(task_k) > layers[0].shape[0] - 1:
-                notes.append(f"label overlap: k = {layers[0].shape[0] - 1} neighbours, not {int(task_k)} (n − 1 rows)")
         if "rank_spearman" in task:
             values["rank_spearman"], lo, hi = task.pop("rank_spearman")
             intervals["rank_spearman"] = (lo, hi)

@@ -40,7 +40,7 @@ import warnings
 import numpy as np
 
 from embgeo._blas import one_thread_when_small
-from embgeo.errors import EmbgeoError, either, param, setting
+from embgeo.errors import EmbgeoError, either, offers, param, setting
 from embgeo.rank.axes import (
     anchor_axis, extremes_axis, extremes_quantile_axis, fewshot_axis, pairwise_axis, pca_axes, preprocess, ridge_axis, unit,
 )
@@ -115,6 +115,17 @@ def _check_inputs(X, y, groups, *, n_folds, transform, normalize, center, attrib
         if groups.size != X.shape[0]:
             raise EmbgeoError(f"groups has {groups.size} values for {X.shape[0]} rows")
     return X, y, groups
+
+
+def refuse_degenerate(X: np.ndarray, y: np.ndarray, *, attribute: str, source=None, column_source=None) -> None:
+    """Refuse rows that are all one vector (every row scores the same) and an attribute whose variance overflows."""
+    if X.shape[0] > 1 and bool(np.all(X == X[0])):  # the words of embgeo compare's check of a constant space
+        raise EmbgeoError(f"all {X.shape[0]} rows are the same vector: a constant space has no rank axis (every row scores the same)",
+                          source=source, hint="check that the file holds the embeddings of distinct items, not one broadcast row")
+    with np.errstate(over="ignore", invalid="ignore"):
+        if not np.isfinite(np.var(y)):
+            raise EmbgeoError(f"attribute '{attribute}' has values up to {float(np.max(np.abs(y))):.3g}: its variance overflows a float64",
+                              source=column_source, hint="rescale the column (e.g. divide it by a power of ten)" + (f" or pass {setting('transform', 'rank')}" if offers("transform") else ""))
 
 
 MLP_MAX_ITER = 500
@@ -244,6 +255,7 @@ def score_axis(X, y, axis, *, attribute: str = "attribute", mean=None, normalize
         raise EmbgeoError(f"the axis centre has {mu.size} dimensions but X has {X.shape[1]} columns", hint="score an axis with the centre saved beside it")
     Xall = preprocess(X[rows], mean=mu, normalize=normalize)
     yy = y_all[rows]
+    refuse_degenerate(np.asarray(X[rows]), yy, attribute=attribute)
     m = _method_score("axis", Xall @ unit(w), yy, n_bootstrap=n_bootstrap, confidence=confidence, seed=int(child[0]),
                       details={"note": "a saved axis; no row was used to fit it"}, axis=unit(w))
     random = NullBand.from_draws("random", random_direction_spearman(Xall, yy, n_directions=n_random, seed=int(child[1]))) if baselines else None
@@ -321,6 +333,7 @@ def rank_axes(
     """
     from sklearn.neighbors import KNeighborsRegressor
 
+    from embgeo.cosine.neighbors import check_k
     methods = tuple(dict.fromkeys(method_list("methods", methods, flag="method")))
     unknown = [m for m in methods if m not in METHODS or m == "axis"]
     if unknown:
@@ -363,7 +376,7 @@ def rank_axes(
     if (anchor_low is None) != (anchor_high is None):
         raise EmbgeoError(f"{'anchor_low' if anchor_high is None else 'anchor_high'} given without {'anchor_high' if anchor_high is None else 'anchor_low'}; "
                           "anchor pairs need both ends", hint="pass both anchor_low and anchor_high, or neither")
-    column_source = _column_source(X, attribute)
+    column_source, source = _column_source(X, attribute), (getattr(X, "source", None) if hasattr(X, "matrix") else None)
     X, y_all, groups_all = _check_inputs(X, y, groups, n_folds=n_folds, transform=transform, normalize=normalize, center=center, attribute=attribute)
     n_rows, d = X.shape
     if anchor_rows is not None:
@@ -398,6 +411,9 @@ def rank_axes(
             raise EmbgeoError(f"groups has {n_groups} distinct values on the used rows; {n_folds}-fold group cross-validation needs at least {n_folds}", hint=f"pass fewer {param('n_folds', '--folds')} or a coarser {either('groups', '--group column')}")
     Xu = X[rows] if rows.size < n_rows else X
     n = rows.size
+    refuse_degenerate(Xu, y, attribute=attribute, source=source if source != "<array>" else None, column_source=column_source)
+    if baselines:  # k ≥ the rows is refused (as cosine and compare refuse it); only a smaller training fold lowers k, with a note
+        check_k(k, n)
 
     # independent child seeds, fixed whatever methods are chosen
     child = as_rng(seed).integers(0, 2**31 - 1, size=8)

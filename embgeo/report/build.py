@@ -116,6 +116,9 @@ def check_report_arguments(*, seed=0, map_method="pca", reembed_sample=500, titl
 
     seed = check_count("seed", seed, minimum=0)
     reembed_sample = check_count("reembed_sample", reembed_sample, minimum=0, hint="0 leaves the re-embedding out")
+    if 0 < reembed_sample < 4:  # h-MDS of fewer rows would fail in its card, naming X rather than this setting
+        raise EmbgeoError(f"{param('reembed_sample', '--reembed-sample')} {reembed_sample} is too few rows: the hyperbolic re-embedding needs at least 4",
+                          hint=f"pass {setting('reembed_sample', 4, '--reembed-sample')} or more, or {setting('reembed_sample', 0, '--reembed-sample')} to leave the section out")
     if not isinstance(map_method, str) or map_method not in MAP_METHODS:
         raise EmbgeoError(f"{param('map_method', '--map')} must be one of {', '.join(MAP_METHODS)}, got {map_method!r}",
                           hint=f"e.g. {setting('map_method', 'pca', '--map')} (fast)")

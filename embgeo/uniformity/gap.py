@@ -104,6 +104,19 @@ def parse_sweep(spec: str) -> np.ndarray:
 
 # ----------------------------------------------------------------- the analysis
 
+def refuse_one_direction(X, Xh: np.ndarray, *, name: str = "X") -> None:
+    """Refuse a set whose normalised rows ``Xh`` are all one vector (up to rounding): every cosine ties, so retrieval
+    would count each tie as a hit (recall 1) and the uniformity, alignment and probe would measure nothing. ``X``: the
+    rows before normalisation, to say whether they are one vector or only point one way (as embgeo compare says it)."""
+    if Xh.shape[0] < 2 or float(np.abs(Xh - Xh[0]).max()) > 8 * np.finfo(np.result_type(Xh.dtype, np.float32)).eps:
+        return
+    raw = np.asarray(getattr(X, "matrix", X))
+    how = "the same vector" if bool(np.all(raw == raw[0])) else "scaled copies of one vector (the same direction)"
+    raise EmbgeoError(f"all {Xh.shape[0]} rows are {how}: a constant set has no gap to measure (every cosine ties, "
+                      "so retrieval would count each tie as a hit)", source=name,
+                      hint="check that the file holds the embeddings of distinct items, not one broadcast row")
+
+
 def class_indices(class_labels, classes, n: int, name: str = "X") -> np.ndarray:
     """The class of each of the ``n`` rows as a row index into ``classes`` (int64).
 
@@ -235,6 +248,8 @@ def modality_gap(
     Xh = normalize_rows(X, name=names[0])
     Yh = normalize_rows(Y, name=names[1])
     check_paired(Xh, Yh, names=names)
+    for M, Mh, name in ((X, Xh, names[0]), (Y, Yh, names[1])):
+        refuse_one_direction(M, Mh, name=name)
     n, d = Xh.shape
     cg = centroid_gap(Xh, Yh, names=names)
     delta, gap, ncx, ncy, ccos = cg.gap_vector, cg.value, cg.centroid_norm_x, cg.centroid_norm_y, cg.centroid_cosine
