@@ -51,7 +51,7 @@ def test_a_same_shape_rival_is_a_question(kind, tmp_path, run_cli):
 def test_the_picked_key_is_recorded(kind, tmp_path, run_cli):
     if kind == "safetensors":
         pytest.importorskip("safetensors")
-    p = _save(kind, tmp_path / f"ok.{kind}", {"embeddings": X, "centroids": X[:3]})
+    p = _save(kind, tmp_path / f"ok.{kind}", {"embeddings": X, "labels": np.arange(20)})
     res = run_cli(["info", p, "-f", "json", "-q"])
     assert res.code == 0, res.stderr
     doc = json.loads(res.stdout)

@@ -18,7 +18,8 @@ Formats:
   ``source,target`` … of :data:`EDGE_COLUMNS`, spelled as the rule below allows) or evidently
   data (two integer ids, or a numeric weight); a first line that may be either (``a,b``) is
   refused. In other files a first line of edge-column names is skipped; one of other names over
-  integer ids is refused.
+  integer ids is refused. In every file, a header whose names are also nodes of the edges below
+  it (``u v`` over ``v w``) may be an edge as well: refused, never a node lost.
 
 A header whose first two names state the direction (:func:`header_orientation`: a name of
 :data:`CHILD_COLUMNS` and one of :data:`PARENT_COLUMNS`, e.g. ``child,parent``,
@@ -189,10 +190,33 @@ def _parse_lines(path: Path):
         if this_w:
             ws.append(parts[2])
         lines.append(lineno)
+    if header is not None:
+        _check_header_not_nodes(header, us, vs, lines, path)
     if first and len(us) > 1 and not (_is_float(us[0], int) or _is_float(vs[0], int)) and all(_is_float(a, int) and _is_float(b, int) for a, b in zip(us[1:], vs[1:])):
         raise EmbgeoError(f"line {first[0]} ({first[1][:60]!r}) looks like a header, but its names are not edge-list columns, and every other line holds integer ids: "
                           "embgeo does not guess", source=str(path), hint="name the columns id1,id2[,weight] (or u,v, source,target …), or delete the line")
     return us, vs, (ws if has_w else None), lines, header
+
+
+def _check_header_not_nodes(header: tuple, us: list, vs: list, lines: list, path: Path) -> None:
+    """Refuse a header line whose column names are also nodes of the edges below it (``u v`` over ``v w``,
+    ``w x`` …): line 1 may then be an edge as well as a header, and which one decides the graph (a node
+    lost or a node added). Real headers (``id1,id2``, ``source,target`` over other names) pass."""
+    lineno, names = header
+    nodes = {}
+    for a, b, ln in zip(us, vs, lines):
+        nodes.setdefault(a, ln)
+        nodes.setdefault(b, ln)
+    clash = [n for n in names[:2] if n in nodes]
+    if not clash:
+        return
+    first = min(clash, key=lambda n: nodes[n])
+    sep = "," if "," in "".join(names) or path.suffix.lower() == ".csv" else " "
+    free = next((pair for pair in EDGE_COLUMNS if not set(pair) & set(nodes)), ("id1", "id2"))
+    raise EmbgeoError(f"line {lineno} ({sep.join(names)!r}) could be an edge or a header: its names are edge-list column names, but "
+                      f"{first!r} is also a node (line {nodes[first]}); embgeo does not guess", source=str(path),
+                      hint=f"if line {lineno} is an edge, put a header line {sep.join(free)!r} above it; if it is a header, "
+                           "its names must not be nodes: rename the columns (or the nodes)")
 
 
 def read_edge_file(path: str | os.PathLike) -> EdgeFile:

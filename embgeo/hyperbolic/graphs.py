@@ -2,8 +2,9 @@
 
 Public API (used by every hyperbolic module; add parameters, do not rename):
 
-    read_hierarchy(path, *, closure=False, orientation="auto") -> Hierarchy
-    hierarchy_from_edges(pairs, *, weights=None, orientation="auto", closure=False, header=None) -> Hierarchy
+    read_hierarchy(path, *, closure=False, orientation="auto", cycles="undirected") -> Hierarchy
+    hierarchy_from_edges(pairs, *, weights=None, orientation="auto", closure=False, header=None, cycles="undirected") -> Hierarchy
+    refuse_cycle(h)  raise when the edges were read as an undirected graph because of a directed cycle
     Hierarchy: ids (n,) str, edges (m, 2) int64 child→parent (directed) or u–v,
                weights (m,) float64 | None, directed, closed, orientation, orientation_from;
                .n_nodes, .n_edges, .adjacency(symmetric=, weighted=), .neighbours, .ancestors
@@ -29,7 +30,10 @@ integer ids written ``u < v`` on every line (the relabelled format of
 ``diseasome.edges``) whose DAG reading would need more than one root in a
 connected part: a hierarchy has one root per part. String-labelled lists and
 closures keep the DAG reading (a taxonomy may have several top roots). An
-explicit ``orientation`` reads either way.
+explicit ``orientation`` reads either way. With ``cycles="error"`` (what a caller that
+treats the file as a hierarchy passes: whether it is a hierarchy with a wrong edge or an
+undirected graph would be a guess) a directed cycle read under ``auto`` raises instead,
+naming the cycle and ``orientation="undirected"`` (:func:`refuse_cycle`).
 
 A header that states the direction (``child,parent``, ``hyponym,hypernym``, ``parent,child`` …:
 :func:`embgeo.hyperbolic.edgefiles.header_orientation`) decides it under ``orientation="auto"``,
@@ -46,7 +50,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError, either, param, setting
+from embgeo.errors import EmbgeoError, either, offers, param, setting
 from embgeo.hyperbolic.edgefiles import EDGE_COLUMNS, header_orientation, is_edge_header, read_edge_file  # noqa: F401 (re-exported)
 from embgeo.hyperbolic.graphops import (
     HierarchyReport,
@@ -72,10 +76,13 @@ __all__ = [
     "graph_distances",
     "iter_graph_distances",
     "find_cycle",
+    "refuse_cycle",
 ]
 # EDGE_COLUMNS and is_edge_header (embgeo.hyperbolic.edgefiles) stay importable from here (the CLI imports them from here)
 
 ORIENTATIONS = ("auto", "child-parent", "parent-child", "undirected")
+#: what ``cycles`` of :func:`read_hierarchy` does with a directed cycle under ``orientation="auto"``
+CYCLES = ("undirected", "error")
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +175,7 @@ class Hierarchy(Result):
 
 
 # --------------------------------------------------------------------------- reading
-def read_hierarchy(path: str | os.PathLike, *, closure: bool = False, orientation: str = "auto") -> Hierarchy:
+def read_hierarchy(path: str | os.PathLike, *, closure: bool = False, orientation: str = "auto", cycles: str = "undirected") -> Hierarchy:
     """Read an edge list ``u v [w]`` or a closure CSV ``id1,id2[,weight]``.
 
     Parameters
@@ -179,6 +186,11 @@ def read_hierarchy(path: str | os.PathLike, *, closure: bool = False, orientatio
     orientation : ``auto`` (see the module docstring), ``child-parent``,
         ``parent-child`` (flipped to child → parent) or ``undirected``. A header that states
         the direction (``child,parent`` …) decides under ``auto``; one it contradicts raises.
+    cycles : what a directed cycle does under ``orientation="auto"``: ``"undirected"`` (the default)
+        reads the edges as an undirected graph and :func:`check_hierarchy` names the cycle;
+        ``"error"`` raises, naming the cycle and ``orientation="undirected"`` (:func:`refuse_cycle`):
+        for a caller that reads the file as a hierarchy, a cycle leaves open whether it is a
+        hierarchy with a wrong edge or a graph.
 
     Self-loops and repeated edges are dropped and counted (``Hierarchy.self_loops``,
     ``Hierarchy.duplicate_edges``; one with another weight raises); :func:`check_hierarchy` says what else is wrong.
@@ -187,7 +199,7 @@ def read_hierarchy(path: str | os.PathLike, *, closure: bool = False, orientatio
     source = str(Path(path))
     try:
         h = hierarchy_from_edges(list(zip(f.us, f.vs)), weights=f.weights, orientation=orientation, closure=closure, source=source, lines=f.lines,
-                                 header=f.header, header_line=f.header_line)
+                                 header=f.header, header_line=f.header_line, cycles=cycles)
     except EmbgeoError as exc:
         raise exc.with_source(source) from None
     return h
@@ -211,7 +223,7 @@ def _index_ids(us, vs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def hierarchy_from_edges(pairs, *, weights=None, ids=None, orientation: str = "auto", closure: bool = False, source: str | None = None,
-                         lines=None, header=None, header_line: int | None = None) -> Hierarchy:
+                         lines=None, header=None, header_line: int | None = None, cycles: str = "undirected") -> Hierarchy:
     """Build a :class:`Hierarchy` from ``pairs`` (a list of ``(u, v)`` ids, or an (m, 2) int array of
     indices when ``ids`` is given). See :func:`read_hierarchy` for ``orientation`` and ``closure``.
 
@@ -221,6 +233,8 @@ def hierarchy_from_edges(pairs, *, weights=None, ids=None, orientation: str = "a
     explicit ``child-parent``/``parent-child``."""
     if orientation not in ORIENTATIONS:
         raise EmbgeoError(f"orientation must be one of {', '.join(ORIENTATIONS)}, got {orientation!r}")
+    if cycles not in CYCLES:
+        raise EmbgeoError(f"{param('cycles')} must be one of {', '.join(CYCLES)}, got {cycles!r}")
     header = tuple(str(x) for x in header) if header else ()
     stated = header_orientation(header) if header else None
     if stated is not None and orientation in ("child-parent", "parent-child") and orientation != stated:
@@ -288,6 +302,8 @@ def hierarchy_from_edges(pairs, *, weights=None, ids=None, orientation: str = "a
     w = None if w is None else w[order]
     h = Hierarchy(ids=ids, edges=edges, weights=w, directed=directed, closed=False, orientation=orient, source=source, self_loops=n_loops, duplicate_edges=n_dup, cycle=found_cycle, extra_roots=multi_root,
                   orientation_from=decided_by, auto_orientation=auto_read, header=header)
+    if cycles == "error":
+        refuse_cycle(h)
     if directed:
         h = replace(h, closed=is_closed(h))
     if closure:
@@ -298,6 +314,26 @@ def hierarchy_from_edges(pairs, *, weights=None, ids=None, orientation: str = "a
                                    + either("orientation='child-parent' or 'parent-child'", "--orientation"))
         h = transitive_closure(h)
     return h
+
+
+def refuse_cycle(h: Hierarchy) -> None:
+    """Raise when ``h`` was read as an undirected graph because its edges hold a directed cycle
+    (``orientation="auto"``: ``h.cycle``). A hierarchy has no cycle, so the file is a hierarchy with a
+    wrong edge or an undirected graph, and which one decides the result (ancestors and a closure, or
+    graph neighbours; a tree's frame, or a graph's BFS tree): one line naming the cycle (a few of its
+    nodes) and ``orientation="undirected"`` (``--orientation undirected``, where the command offers it),
+    never a silent undirected reading. Nothing happens for any other hierarchy."""
+    if not h.cycle:
+        return
+    names = [str(x) for x in h.ids[list(h.cycle)].tolist()]
+    shown = " → ".join(names[:8]) + (" → …" if len(names) > 8 else "")
+    fix = "if it is a hierarchy, remove one edge of the cycle"
+    if offers("orientation"):
+        fix += f"; if it is an undirected graph, pass {setting('orientation', 'undirected')} to read it as one"
+    else:
+        fix += "; this command has no option to read it as an undirected graph"
+    raise EmbgeoError(f"the edges contain a directed cycle ({shown}): a hierarchy has none, so the file is a hierarchy with a wrong edge "
+                      "or an undirected graph; embgeo does not guess which", source=h.source, hint=fix)
 
 
 def _contradiction(header: tuple, line: int | None, stated: str, orientation: str):

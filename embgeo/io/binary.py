@@ -8,14 +8,16 @@ Nothing is ever unpickled.
 from __future__ import annotations
 
 import json
+import re
 import struct
 from pathlib import Path
 
 import numpy as np
 
 from embgeo.errors import EmbgeoError, param, setting
-from embgeo.io.common import (PREFERRED_KEYS, auto_key, check_numeric, id_array, id_names, is_id_name, is_permission_error, no_key, one_id_set,
-                              permission_denied, picked_key, short_error, unnamed_id_candidates, with_id_candidates)
+from embgeo.io.common import (PREFERRED_KEYS, check_numeric, id_array, id_names, is_id_name, is_permission_error, no_key, one_id_set, permission_denied,
+                              short_error, unnamed_id_candidates, with_id_candidates)
+from embgeo.io.containers import auto_key, not_a_matrix, own_companions, picked_key, with_vectors
 from embgeo.io.model import EmbeddingSet
 
 _NPY_MAGIC = b"\x93NUMPY"
@@ -38,7 +40,10 @@ def read_npy_header(fh, what: str = "the file") -> tuple[tuple, bool, np.dtype, 
         else:
             raise ValueError(f"unknown .npy version {major}")
     except Exception as exc:  # noqa: BLE001 - numpy raises ValueError, SyntaxError, tokenize.TokenError … on a bad header
-        raise EmbgeoError(f"{what} has a malformed .npy header ({short_error(exc)[:80]})", hint="save it again with np.save") from None
+        reason = short_error(exc)
+        # numpy's own words only when they say something about the header: never an internal repr (<ast.Call object at 0x…>)
+        said = "" if re.search(r" at 0x[0-9a-fA-F]+|malformed node|<[^>]*>", reason) else f" ({reason[:80]})"
+        raise EmbgeoError(f"{what} has a malformed .npy header: not a valid .npy header{said}", hint="save it again with np.save") from None
     if dtype.hasobject:
         raise EmbgeoError(f"{what} holds Python objects (a pickled array); embgeo never unpickles", hint="save a plain numeric array with np.save")
     if any(not isinstance(s, int) or s < 0 for s in shape):
@@ -86,17 +91,18 @@ def _npz_member(zf, name: str) -> np.ndarray:
     return arr.reshape(shape[::-1]).transpose() if fortran else arr.reshape(shape)
 
 
-def _npz_shapes(zf, names: list[str]) -> dict:
-    """``{name: shape}`` of the arrays ``names`` of an open ``.npz`` (headers only; a corrupt member is skipped here
-    and named when it is read)."""
-    shapes = {}
+def _npz_heads(zf, names: list[str]) -> dict:
+    """``{name: (shape, dtype)}`` of the arrays ``names`` of an open ``.npz`` (headers only; a corrupt member is
+    skipped here and named when it is read)."""
+    heads = {}
     for k in names:
         try:
             with zf.open(k + ".npy") as fh:
-                shapes[k] = tuple(read_npy_header(fh, f"array '{k}'")[0])
+                shape, _f, dtype, _o = read_npy_header(fh, f"array '{k}'")
         except Exception:  # noqa: BLE001 - named when it is read
             continue
-    return shapes
+        heads[k] = (tuple(shape), dtype)
+    return heads
 
 
 def _npz_auto_key(zf, matrices: list[str], names: list[str], allow_3d: bool) -> str | None:
@@ -148,11 +154,18 @@ def read_npz(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingS
             key = matrices[0] if len(matrices) == 1 else _npz_auto_key(zf, matrices, names, allow_3d)
             if key is None:
                 raise EmbgeoError(f"holds several arrays ({', '.join(names)}); which one?", hint=f"name it as FILE.npz:{matrices[0]}")
-            if len(matrices) > 1 and key in matrices:
-                picked = picked_key(key, _npz_shapes(zf, matrices), "arrays", "FILE.npz")
+            if len(matrices) > 1 and key in matrices:  # every other matrix (numbers, 2-D or more) is a rival, whatever its shape
+                heads = _npz_heads(zf, names)
+                own = own_companions({k: sh for k, (sh, _dt) in heads.items()})  # embgeo's coordinates files: views of the same points
+                rivals = {k: sh for k, (sh, dt) in heads.items()
+                          if k in matrices and k != key and k not in own and len(sh) >= 2 and dt.kind in "fiub"}
+                if key in heads and len(heads[key][0]) >= 2:  # (a corrupt matrix is named when it is read, a 1-D array below)
+                    picked = picked_key(key, {key: heads[key][0], **rivals}, "arrays", "FILE.npz")
         if key not in names:
             raise EmbgeoError(f"has no array '{key}' (arrays: {', '.join(names) or 'none'})", hint=f"use FILE.npz:{names[0]}")
         arr = _npz_member(zf, key)
+        if arr.ndim < 2:  # ids, labels, a scalar: say what it is, and the matrix to name
+            raise not_a_matrix(key, arr.shape, "FILE.npz", [k for k, (sh, dt) in _npz_heads(zf, names).items() if len(sh) >= 2 and dt.kind in "fiub"])
         check_numeric(arr, f"array '{key}'")
         stack = allow_3d if allow_3d and arr.ndim == 3 else False  # a layer stack L×n×d: the ids belong to the n rows (axis 1)
         arr = layers_first(arr, allow_3d)
@@ -175,9 +188,11 @@ def read_npz(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingS
             if meant and arr.ndim == 2:  # meant as ids, but they do not fit: never drop them silently
                 raise EmbgeoError(f"array '{ik}' has shape {cand.shape} but '{key}' has {rows} rows", hint=fix)
         cands = []  # 1-D unique integers or text under another name (tokens, arr_1): not read as ids; a join asks about them
+        others = [k for k in names if k != key and not is_id_name(k)]
         if not found and (stack or arr.ndim == 2):
-            cands = unnamed_id_candidates(_npz_vectors(zf, [k for k in names if k != key and not is_id_name(k)], rows), rows)
-        return stack_or_set(arr, one_id_set(found), stack, with_id_candidates({"keys": names, **picked}, cands))
+            cands = unnamed_id_candidates(_npz_vectors(zf, others, rows), rows)
+        vectors = [k for k, (sh, _dt) in _npz_heads(zf, others).items() if sh == (rows,)] if stack or arr.ndim == 2 else []
+        return stack_or_set(arr, one_id_set(found), stack, with_vectors(with_id_candidates({"keys": names, **picked}, cands), vectors))
 
 
 def _npz_vectors(zf, names: list[str], rows: int):
@@ -310,11 +325,14 @@ def read_safetensors(path: Path, *, key=None, id_col=None, allow_3d=False) -> Em
         if key is None:
             raise EmbgeoError(f"holds several {'2-D/3-D' if allow_3d else '2-D'} tensors ({', '.join(cands[:8])}); which one?",
                               hint=f"name it as FILE.safetensors:{cands[0]}")
-        if len(cands) > 1 and key in cands:
-            picked = picked_key(key, {k: header[k]["shape"] for k in cands if not is_id_name(k)}, "tensors", "FILE.safetensors")
+        rivals = {k: tuple(header[k]["shape"]) for k in names if k != key and not is_id_name(k) and len(header[k]["shape"]) >= 2}
+        if key in header and len(header[key]["shape"]) >= 2 and len([k for k in names if not is_id_name(k)]) > 1:  # every other matrix (2-D or more) is a rival, whatever its shape
+            picked = picked_key(key, {key: tuple(header[key]["shape"]), **rivals}, "tensors", "FILE.safetensors")
     if key not in header:
         raise EmbgeoError(f"has no tensor '{key}' (tensors: {', '.join(names[:8])})")
     info = header[key]
+    if len(info["shape"]) < 2:  # ids, labels, a scalar: say what it is, and the matrix to name
+        raise not_a_matrix(key, info["shape"], "FILE.safetensors", [k for k in names if len(header[k]["shape"]) >= 2])
     dt = info["dtype"]
     if dt not in ST_DTYPES:
         raise EmbgeoError(f"tensor '{key}' has dtype {dt}, which embgeo does not read")
@@ -331,7 +349,9 @@ def read_safetensors(path: Path, *, key=None, id_col=None, allow_3d=False) -> Em
     stack = allow_3d if allow_3d and len(shape) == 3 else False  # a layer stack L×n×d: the ids belong to the n rows (axis 1)
     arr = layers_first(arr, allow_3d)
     ids, cands = _st_ids(path, header, meta, key, tuple(arr.shape), 8 + hlen, stack) if len(shape) == 2 or stack else (None, [])
-    return stack_or_set(arr, ids, stack, with_id_candidates(prov, cands))
+    rows = int(arr.shape[1] if stack else arr.shape[0]) if arr.ndim else 0
+    vectors = [k for k in names if k != key and not is_id_name(k) and header[k]["shape"] == [rows]] if len(shape) == 2 or stack else []
+    return stack_or_set(arr, ids, stack, with_vectors(with_id_candidates(prov, cands), vectors))
 
 
 #: safetensors dtypes an id tensor may have (integers or floats; the one id rule of id_array applies)
@@ -446,7 +466,6 @@ def _first_words(text: str, limit: int = 100) -> str:
 
 def read_pt(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSet:
     import pickle
-    import re
     import warnings
 
     import torch  # lazy: only for .pt files
@@ -483,12 +502,20 @@ def read_pt(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSe
                                   hint="save the embeddings as one (n_samples, n_features) tensor")
             if key is None:
                 raise EmbgeoError(f"holds a dict of several tensors ({', '.join(map(str, cands))}); which one?", hint=f"name it as FILE.pt:{cands[0]}")
-            if len(cands) > 1 and key in cands:
-                picked = picked_key(key, {k: tuple(tensors[k].shape) for k in cands}, "tensors", "FILE.pt")
+            rivals = {k: tuple(v.shape) for k, v in tensors.items() if k != key and not is_id_name(k) and v.ndim >= 2 and not v.is_complex()}
+            if key in tensors and tensors[key].ndim >= 2 and len([k for k in obj if not is_id_name(k)]) > 1:  # every other matrix (2-D or more) is a rival, whatever its shape
+                picked = picked_key(key, {key: tuple(tensors[key].shape), **rivals}, "tensors", "FILE.pt")
         if key not in tensors:
+            if key in obj:  # an entry that is no tensor: say what it is (ids saved as a list are read with the matrix)
+                role = " (it holds the row ids, which are read with the matrix)" if is_id_name(key) else ""
+                matrices = [str(k) for k, v in tensors.items() if v.ndim >= 2]
+                raise EmbgeoError(f"entry '{key}' is a {type(obj[key]).__name__}, not a tensor, so it is not a matrix{role}",
+                                  hint=f"name the matrix: FILE.pt:{matrices[0]}" if matrices else "save the embeddings as one (n_samples, n_features) tensor")
             raise EmbgeoError(f"has no tensor '{key}' (keys: {', '.join(map(str, obj))})")
         ids_from = obj
         obj = tensors[key]
+        if obj.ndim < 2:  # ids, labels, a scalar: say what it is, and the matrix to name
+            raise not_a_matrix(key, tuple(obj.shape), "FILE.pt", [k for k, v in tensors.items() if v.ndim >= 2])
     elif key is not None:
         raise EmbgeoError(f"holds a single tensor; got key '{key}'")
     if not isinstance(obj, torch.Tensor):
@@ -514,7 +541,10 @@ def read_pt(path: Path, *, key=None, id_col=None, allow_3d=False) -> EmbeddingSe
     stack = allow_3d if allow_3d and matrix.ndim == 3 else False  # a layer stack L×n×d: the ids belong to the n rows (axis 1)
     matrix = layers_first(matrix, allow_3d)
     ids, cands = _pt_ids(ids_from, key, matrix, stack) if ids_from is not None else (None, [])
-    return stack_or_set(matrix, ids, stack, with_id_candidates({"dtype": stored, **picked}, cands))
+    rows = (matrix.shape[1] if stack else matrix.shape[0]) if matrix.ndim else 0
+    vectors = [str(k) for k, v in ids_from.items() if k != key and not is_id_name(k) and _pt_vector(v, rows) is not None] \
+        if ids_from is not None and (stack or matrix.ndim == 2) else []
+    return stack_or_set(matrix, ids, stack, with_vectors(with_id_candidates({"dtype": stored, **picked}, cands), vectors))
 
 
 def _pt_ids(obj: dict, key, matrix: np.ndarray, stack: bool = False):

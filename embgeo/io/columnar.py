@@ -14,9 +14,10 @@ import numpy as np
 
 from embgeo.errors import EmbgeoError, either, offers, param, require
 from embgeo.io.binary import layers_first, stack_ids_error, stack_or_set
-from embgeo.io.common import (PREFERRED_KEYS, auto_key, check_attr_cols, use_attr_col, hdf5_id_keys, hdf5_unnamed_ids, id_array, id_named_column_error, index_column_error,
-                               index_like_columns, is_id_name, is_plain_number, named_like_ids, picked_key, short_error, use_id_col,
+from embgeo.io.common import (PREFERRED_KEYS, check_attr_cols, use_attr_col, hdf5_id_keys, hdf5_unnamed_ids, id_array, id_named_column_error, index_column_error,
+                               index_like_columns, is_id_name, is_plain_number, named_like_ids, short_error, use_id_col,
                                with_id_candidates)
+from embgeo.io.containers import auto_key, not_a_matrix, picked_key, with_vectors
 from embgeo.io.csvrules import named_like_the_dimensions
 from embgeo.io.model import EmbeddingSet
 from embgeo.io.text import column_array
@@ -191,13 +192,17 @@ def read_hdf5(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedding
             if key is None:
                 raise EmbgeoError(f"holds several {'2-D/3-D' if allow_3d else '2-D'} numeric datasets ({', '.join('/' + c for c in cands[:8])}); which one?",
                                   hint=f"name it as FILE.h5:/{cands[0]}")
-            if len(cands) > 1 and key in cands:
-                picked = picked_key(key, {n: f[n].shape for n in cands}, "datasets", "FILE.h5", "/")
+            rivals = {n: tuple(f[n].shape) for n in datasets if n != key and not is_id_name(n.rpartition("/")[2])
+                      and f[n].ndim >= 2 and f[n].dtype.kind in "fiub"}
+            if key in datasets and f[key].ndim >= 2 and len([n for n in datasets if not is_id_name(n.rpartition("/")[2])]) > 1:  # every other matrix (numbers, 2-D or more) is a rival, whatever its shape
+                picked = picked_key(key, {key: tuple(f[key].shape), **rivals}, "datasets", "FILE.h5", "/")
         key = key.lstrip("/")
         _check_local(f, key, h5py)
         if key not in f or not isinstance(f[key], h5py.Dataset):
             raise EmbgeoError(f"has no dataset '/{key}' (datasets: {', '.join('/' + d for d in datasets[:8]) or 'none'})")
         ds = f[key]
+        if ds.ndim < 2:  # ids, labels, a scalar: say what it is, and the matrix to name
+            raise not_a_matrix(key, ds.shape, "FILE.h5", [d for d in datasets if f[d].ndim >= 2], prefix="/")
         if ds.dtype.kind not in "fiub":
             raise EmbgeoError(f"dataset '/{key}' has dtype {ds.dtype}; expected real numbers", hint=dtype_hint(ds.dtype))
         if ds.is_virtual:
@@ -234,7 +239,9 @@ def read_hdf5(path: Path, *, key=None, id_col=None, allow_3d=False) -> Embedding
         cands = []  # 1-D unique integers or text beside the matrix: not read as ids; a join asks about them
         if ids is None and (stack or arr.ndim == 2):
             cands = hdf5_unnamed_ids(f, datasets, key, rows)
-    return stack_or_set(arr, ids, stack, with_id_candidates({"keys": datasets, **picked}, cands))
+        vectors = [d for d in datasets if d != key and not is_id_name(d.rpartition("/")[2]) and f[d].shape == (rows,)] \
+            if stack or arr.ndim == 2 else []
+    return stack_or_set(arr, ids, stack, with_vectors(with_id_candidates({"keys": datasets, **picked}, cands), vectors))
 
 
 def _describe(ds) -> str:
@@ -426,6 +433,11 @@ def read_parquet(path: Path, *, key=None, id_col=None, attr_cols=(), allow_3d=Fa
                               hint=f"name the vector column: {path.name}:{best}" if best else f"drop ':{key}' to read the numeric columns as the dimensions")
         list_cols = [key] if is_list(schema.field(key).type) else []
         num_cols = [] if list_cols else [key]
+        if not list_cols and not is_num(schema.field(key).type) and (key == id_col or key in index_cols or named_like_ids(key)):
+            best = next((c for c in names if is_list(schema.field(c).type)), None)
+            fix = f"name the vector column instead ({path.name}:{best})" if best else f"drop ':{key}' to read the numeric columns as the dimensions"
+            raise EmbgeoError(f"column '{key}' is the id column (the row ids, {schema.field(key).type}), not the embeddings",
+                              hint=fix + (f"; its rows take their ids from '{key}'" if key == "id" else f", and pass {use_id_col(key)} to read '{key}' as the row ids"))
     if len(list_cols) > 1:
         raise EmbgeoError(f"several list columns ({', '.join(list_cols)})", hint="name one as FILE.parquet:COLUMN")
     if not list_cols and key is None:

@@ -439,34 +439,6 @@ def index_column_error(label: str, name: str | None, start: int, n: int, *, id_c
                        "embgeo does not guess whether it is row ids or an embedding dimension", hint=fix)
 
 
-def auto_key(cands: list[str], noun: str, example: str, prefix: str = "") -> str | None:
-    """The one name of :data:`PREFERRED_KEYS` among ``cands`` (the arrays that could be the matrix),
-    None when there is none; several (``X`` and ``arr_0``) are ambiguous: "which one?", never the
-    first of the list. ``example`` is how the hint writes the file (``FILE.npz``), ``prefix`` what
-    precedes a key (``/`` for HDF5)."""
-    present = [k for k in PREFERRED_KEYS if k in cands]
-    if len(present) > 1:
-        raise EmbgeoError(f"holds several {noun} ({', '.join(prefix + k for k in present)}); which one?",
-                          hint="name it as " + " or ".join(f"{example}:{prefix}{k}" for k in present))
-    return present[0] if present else None
-
-
-def picked_key(key: str, shapes: dict, noun: str, example: str, prefix: str = "") -> dict:
-    """The provenance of a matrix picked by its name (:func:`auto_key`, ``key``) among the candidate
-    arrays ``shapes`` (``{name: shape}``): ``{"key": key}``, so that ``inputs[].key`` says which array
-    was read. Another candidate of the same shape (``x`` and ``y``, ``image`` and ``text``: paired sets
-    saved together) is a question, never dropped silently: "which one?", naming both."""
-    shape = tuple(shapes[key])
-    rivals = [k for k, s in shapes.items() if k != key and tuple(s) == shape]
-    if rivals:
-        both = [key, *rivals]
-        raise EmbgeoError(f"holds {len(both)} {noun} of shape {shape} ({', '.join(prefix + k for k in both[:6])}); which one? embgeo reads one "
-                          "matrix per input and does not pick one by its name beside another of the same shape",
-                          hint=f"name it as {example}:{prefix}{key} (or {example}:{prefix}{rivals[0]}); for two paired sets pass both, "
-                               f"e.g. {example}:{prefix}{key} {example}:{prefix}{rivals[0]}")
-    return {"key": key}
-
-
 def no_key(key, what: str, noun: str = "matrix") -> None:
     """A file that holds one ``noun`` takes no ``:KEY`` (``--id-col`` is refused by :func:`embgeo.io.load`)."""
     if key:

@@ -95,6 +95,15 @@ class EmbeddingSet:
                     raise EmbgeoError(f"no {kind} column '{name}' (columns: {have}): {header_note(header)}, but it holds numbers, "
                                       "not column names (a file without a header?)", source=str(labels),
                                       hint="add a header line naming the columns (e.g. 'score') above the data")
+            vectors = list(self.provenance.get("vectors") or ()) if labels is None else []
+            if vectors:  # 1-D arrays saved beside the matrix (.npz, .h5, .pt, safetensors): never read as attribute columns
+                held = (f"the file holds a 1-D array '{name}'" if name in vectors
+                        else f"the file holds 1-D arrays ({', '.join(repr(v) for v in vectors[:8])}{', …' if len(vectors) > 8 else ''})")
+                raise EmbgeoError(
+                    f"no {kind} column '{name}' (columns: {have}): {held}, but embgeo reads attribute columns only from CSV, TSV and "
+                    "parquet files and labels files, never from the arrays of a container", source=str(self.source),
+                    hint="write the array to a CSV with a header naming it (and an 'id' column if the matrix has ids, else in row order), then "
+                         + either("attach it with embgeo.io.join_labels(X, FILE)", "pass --labels FILE"))
             raise EmbgeoError(
                 f"no {kind} column '{name}' (columns: {have})",
                 source=str(self.provenance.get("labels", self.source)),  # the file the columns came from

@@ -6,6 +6,9 @@ than 9 significant digits (:func:`needs_float64`) and every value survives the c
 the file is parsed again in float64. A block of lines of plain numbers is parsed at once
 (:func:`float_block`, :meth:`RowBlocks.add_text`) with :func:`needs_float64_block`, the answer of
 :func:`needs_float64` without a regular expression per line.
+
+Binary integers: a 64-bit integer matrix holding a value beyond 2**53 in magnitude, which float64 would
+round, is refused (:func:`check_exact_integers`), never rounded silently.
 """
 from __future__ import annotations
 
@@ -13,6 +16,8 @@ import re
 import warnings
 
 import numpy as np
+
+from embgeo.errors import EmbgeoError
 
 _SIG10 = re.compile(r"[1-9]\d{8}\d*?[1-9]")  # searched in the text with its decimal points removed
 _F32 = np.finfo(np.float32)
@@ -220,4 +225,24 @@ class RowBlocks:
         return out
 
 
-__all__ = ["NeedFloat64", "RowBlocks", "fits_float32", "float_block", "needs_float64", "needs_float64_block"]
+__all__ = ["FLOAT64_EXACT_INT", "NeedFloat64", "RowBlocks", "check_exact_integers", "fits_float32", "float_block", "needs_float64", "needs_float64_block"]
+
+
+#: the magnitude up to which float64 (what embgeo computes in) holds every integer exactly: 2**53
+FLOAT64_EXACT_INT = 2 ** 53
+
+
+def check_exact_integers(arr, what: str = "the matrix") -> None:
+    """Refuse a 64-bit integer array (int64, uint64) holding a value beyond :data:`FLOAT64_EXACT_INT` in
+    magnitude: embgeo computes in float64, which rounds such integers (distinct values, distinct rows, could
+    become equal), and it never rounds silently. Narrower integers always fit. One line naming the largest
+    value; the caller converts the array if the rounding is intended."""
+    if getattr(arr, "dtype", None) is None or arr.dtype.kind not in "iu" or arr.dtype.itemsize < 8 or arr.size == 0:
+        return
+    hi, lo = int(np.max(arr)), int(np.min(arr))  # Python ints: -2**63 has no int64 magnitude
+    worst = hi if abs(hi) >= abs(lo) else lo
+    if abs(worst) > FLOAT64_EXACT_INT:
+        raise EmbgeoError(f"{what} holds {arr.dtype} values as large as {worst} (in magnitude), beyond 2**53 = {FLOAT64_EXACT_INT}: "
+                          "embgeo computes in float64, which rounds integers that large (distinct values could become equal); "
+                          "it never rounds them silently",
+                          hint="convert it yourself if the rounding is intended (e.g. X.astype(np.float64)), or store smaller integers")

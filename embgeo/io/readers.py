@@ -22,6 +22,7 @@ from embgeo.errors import EmbgeoError, either, param, setting
 from embgeo.io import binary, columnar, text, wordvec
 from embgeo.io.common import check_readable, is_permission_error, permission_denied, short_error, use_attr_col, use_id_col
 from embgeo.io.model import EmbeddingSet, LayerStack
+from embgeo.io.precision import check_exact_integers
 from embgeo.validation import dtype_hint
 
 #: suffix → format name
@@ -104,7 +105,10 @@ def split_spec(spec: str | os.PathLike) -> tuple[Path, str | None]:
         return Path(txt), None
     head, sep, tail = txt.rpartition(":")
     if sep and head and Path(head).suffix.lower() in SUFFIXES:
-        return Path(head), tail or None
+        if not tail:  # 'x.npz:' names no key: never read as if no ':' had been written
+            raise EmbgeoError("empty key after ':'", source=head,
+                              hint=f"name the array after the ':' ({Path(head).name}:KEY), or drop the ':' to let embgeo pick the one matrix")
+        return Path(head), tail
     return Path(txt), None
 
 
@@ -249,6 +253,10 @@ def load(
         raise EmbgeoError(f"holds dtype {matrix.dtype}; expected real numbers", source=src, hint=dtype_hint(matrix.dtype))
     if matrix.shape[0] == 0 or matrix.shape[1] == 0:
         raise empty_matrix(path, fmt, matrix.shape, key)
+    try:
+        check_exact_integers(matrix)  # int64/uint64 beyond 2**53: float64 would round them (never silently)
+    except EmbgeoError as exc:
+        raise exc.with_source(src) from None
     # key: the one named, or the one picked by its name among several (inputs[].key)
     prov = {"file": src, "format": fmt, "key": key if key is not None else es.provenance.get("key"), "dtype": es.provenance.get("dtype", str(matrix.dtype)), "file_bytes": path.stat().st_size,
             "rows_read": int(matrix.shape[0])}  # kept through take(): inputs[].rows is the file's count
@@ -361,6 +369,10 @@ def load_layers(specs: list[str], *, fmt: str | None = None, id_col: str | None 
                                       hint=f"pass {setting('layout', 'rows-first', '--stack-layout')} if its first axis is the rows "
                                            f"(e.g. torch.stack(hidden_states, dim=1)), or {setting('layout', 'layers-first', '--stack-layout')} "
                                            "if it really holds more layers than rows")
+                try:
+                    check_exact_integers(arr, "the stack")  # int64/uint64 beyond 2**53: float64 would round them (never silently)
+                except EmbgeoError as exc:
+                    raise exc.with_source(str(path)) from None
                 stack = LayerStack.from_array(arr, source=str(path), ids=ids)
                 stack = dataclasses.replace(stack, provenance={**stack.provenance, "format": fmt1})
                 if check_finite:

@@ -158,7 +158,7 @@ def train(
 
         raise EmbgeoError("--holdout saves the held-out pairs with the embedding, which only .npz can hold", source=str(coords),
                           hint=f"give --coords {coords.with_suffix('.npz')} (eval --link-prediction reads the pairs from it)")
-    h = read_hierarchy(edges, orientation=orientation.value)
+    h = read_hierarchy(edges, orientation=orientation.value, cycles="error")  # a cycle: a wrong edge or a graph, never guessed
     notes = _hierarchy_notes(h)  # shown once: among the notes under the table (JSON "notes"), as in eval
     sd = seed_value(seed)
     device_notes: list[str] = []
@@ -273,7 +273,7 @@ def eval_(
     distortion_sources = renamed(distortion_sources, max_sources_old, old="--max-sources", new="--distortion-sources")
     meta = embedding_metadata(emb)
     es = read_embeddings(emb, id_col=id_col, attr_cols=attr_list(attr_col))
-    h = read_hierarchy(edges, orientation=orientation.value)
+    h = read_hierarchy(edges, orientation=orientation.value, cycles="error")
     notes = _hierarchy_notes(h)
     model_name = model.value if model is not None else meta.get("model", "poincare")
     if model is None and model_name == "lorentz":
