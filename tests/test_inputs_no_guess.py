@@ -296,3 +296,18 @@ def test_train_and_eval_refuse_a_cycle_and_read_it_as_a_graph_when_told(tmp_path
     assert ok.code == 0, ok.stderr
     ev = run_cli(["hyperbolic", "eval", tmp_path / "c.npz", p])
     assert ev.code == 2 and "directed cycle (b → a → d → b)" in ev.stderr
+
+
+def test_a_square_stack_is_a_question_too(tmp_path):
+    # 30 layers of 30 rows, or 30 rows of 30 layers: both readings fit, so the layout is asked for
+    from embgeo.io import load_layers
+
+    arr = np.random.default_rng(0).normal(size=(30, 30, 8))
+    np.save(tmp_path / "sq.npy", arr)
+    with pytest.raises(EmbgeoError, match=r"holds 30 layers of 30 rows each: as many layers as rows, so both readings fit; "
+                                          r"embgeo does not guess which axis holds the rows .*--stack-layout|layout="):
+        load_layers(tmp_path / "sq.npy")
+    first, rows = load_layers(tmp_path / "sq.npy", layout="layers-first"), load_layers(tmp_path / "sq.npy", layout="rows-first")
+    assert np.array_equal(first.layers[2], arr[2]) and np.array_equal(rows.layers[2], arr[:, 2])
+    np.save(tmp_path / "tall.npy", arr[:, :31] if arr.shape[1] > 30 else np.random.default_rng(1).normal(size=(3, 30, 8)))
+    assert len(load_layers(tmp_path / "tall.npy").layers) == 3  # fewer layers than rows: layers-first, as before

@@ -333,7 +333,7 @@ def load_layers(specs: list[str], *, fmt: str | None = None, id_col: str | None 
 
     ``layout`` says how one 3-D file is laid out: ``"layers-first"`` (``L×n×d``) or ``"rows-first"``
     (``n×L×d``, e.g. ``torch.stack(hidden_states, dim=1)``; its first two axes are swapped). Left out
-    (None), the file is read layers-first, and a file with more layers than rows per layer — what a
+    (None), the file is read layers-first, and a file with as many layers as rows per layer or more — what a
     rows-first file looks like read layers-first — is refused (the choice is the caller's) unless row
     ids stored beside it count its second axis, which settles the axes.
     """
@@ -361,14 +361,14 @@ def load_layers(specs: list[str], *, fmt: str | None = None, id_col: str | None 
                     raise permission_denied(path) from None
                 raise EmbgeoError(f"cannot read as {fmt1}: {short_error(exc)}", source=str(path)) from None
             if arr.ndim == 3:
-                if layout is None and arr.shape[0] > arr.shape[1] and ids is None:  # ids of n = axis 1 rows settle the axes
+                if layout is None and arr.shape[0] >= arr.shape[1] and ids is None:  # ids of n = axis 1 rows settle the axes
                     L, n = int(arr.shape[0]), int(arr.shape[1])
                     raise EmbgeoError(f"read as layers × rows × dims, this 3-D array {tuple(int(s) for s in arr.shape)} holds {L} layers of "
-                                      f"{n} rows each: more layers than rows, which is how a rows × layers × dims array reads; "
+                                      f"{n} rows each: {'as many layers as rows, so both readings fit' if L == n else 'more layers than rows, which is how a rows × layers × dims array reads'}; "
                                       "embgeo does not guess which axis holds the rows", source=str(path),
                                       hint=f"pass {setting('layout', 'rows-first', '--stack-layout')} if its first axis is the rows "
                                            f"(e.g. torch.stack(hidden_states, dim=1)), or {setting('layout', 'layers-first', '--stack-layout')} "
-                                           "if it really holds more layers than rows")
+                                           f"if it really holds {'as many' if L == n else 'more'} layers {'as' if L == n else 'than'} rows")
                 try:
                     check_exact_integers(arr, "the stack")  # int64/uint64 beyond 2**53: float64 would round them (never silently)
                 except EmbgeoError as exc:
