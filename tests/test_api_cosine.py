@@ -313,3 +313,19 @@ def test_result_classes_are_exported(data):
         assert isinstance(getattr(rep, attr), cls), attr
     assert isinstance(rep.norms.distribution, cos.NormDistribution) and isinstance(rep.hubness.raw, cos.KOccurrence)
     assert isinstance(rep.postprocessing.transforms[0], cos.TransformEffect) and isinstance(rep.rescaling.cases[0], cos.RescaleCase)
+
+
+def test_qrels_refuse_a_pair_judged_twice_differently_and_a_relevance_that_is_no_number(tmp_path):
+    from embgeo.cosine.retrieval import read_qrels
+
+    def err(text):
+        (tmp_path / "q.txt").write_text(text)
+        with pytest.raises(EmbgeoError) as e:
+            read_qrels(tmp_path / "q.txt")
+        return str(e.value)
+
+    assert "line 3 judges query 'r0', doc 'r1' 0, but line 1 judged it 1 (keep one judgement per query and doc)" in err("r0 r1 1\nr2 r3 1\nr0 r1 0\n")
+    assert "line 1: relevance 'x' is not a number" in err("r0 r1 x\nr2 r3 1\n")  # not a header: it names no column
+    assert "line 2: relevance 'x' is not a number" in err("query doc relevance\nr0 r1 x\n")
+    (tmp_path / "ok.txt").write_text("query,doc,relevance\nr0,r1,1\nr0,r1,1\nr2,r3,0\nr4,r5,2\n")  # a header; a repeat that agrees
+    assert read_qrels(tmp_path / "ok.txt") == [("r0", "r1"), ("r4", "r5")]

@@ -37,6 +37,7 @@ otherwise. Full distance matrices are built (``n ≤`` :data:`MAX_ROWS`; use a s
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -267,21 +268,28 @@ def check_relevant(relevant, n: int) -> list:
     return out
 
 
+#: words that make a first qrels line a header (compared in lower case)
+_QRELS_HEADER_WORDS = frozenset({"query", "query_id", "queryid", "qid", "q", "doc", "doc_id", "docid", "document", "did", "corpus_id",
+                                 "relevance", "rel", "label", "score", "judgement", "judgment", "iteration", "iter", "q0"})
+
+
 def read_qrels(path) -> list[tuple[str, str]]:
     """Relevance judgements: one pair per line, ``query doc`` (2 columns), ``query doc relevance`` (3) or
-    TREC ``query iteration doc relevance`` (4); separated by tabs, commas or spaces; a header line
-    (``query,doc…``) and pairs with relevance ≤ 0 are skipped."""
+    TREC ``query iteration doc relevance`` (4); separated by tabs, commas or spaces; a first line that names
+    its columns (``query,doc,relevance``) and pairs with relevance ≤ 0 are skipped. A relevance that is not a
+    number, and a pair judged twice with different relevances, are errors naming the line."""
     import re
     from pathlib import Path
 
     p = Path(path)
     if not p.is_file():
         raise EmbgeoError("no such qrels file", source=str(p), hint="give a file of 'query doc [relevance]' lines")
-    pairs = []
+    pairs, judged, first = [], {}, True  # judged: (query, doc) -> (relevance, line), to refuse a pair judged twice differently
     for ln, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
+        header_line, first = first, False
         parts = [t for t in re.split(r"[\t,]|\s+", line) if t != ""]
         if len(parts) == 2:
             q, d, rel = parts[0], parts[1], "1"
@@ -294,11 +302,20 @@ def read_qrels(path) -> list[tuple[str, str]]:
         try:
             r = float(rel)
         except ValueError:
-            if ln == 1 or not pairs:
-                continue  # a header
-            raise EmbgeoError(f"line {ln}: relevance '{rel}' is not a number", source=str(p)) from None
-        if r > 0:
-            pairs.append((q, d))
+            if header_line and any(t.lower().strip('"') in _QRELS_HEADER_WORDS for t in parts):
+                continue  # a header (query,doc,relevance …)
+            raise EmbgeoError(f"line {ln}: relevance '{rel}' is not a number", source=str(p),
+                              hint="write 'query doc relevance' with a number (a header line must name its columns: query, doc, relevance)") from None
+        if not math.isfinite(r):
+            raise EmbgeoError(f"line {ln}: relevance '{rel}' is not a finite number", source=str(p))
+        seen = judged.get((q, d))
+        if seen is not None and seen[0] != r:  # which judgement counts? never the first or the last silently
+            raise EmbgeoError(f"line {ln} judges query '{q}', doc '{d}' {rel}, but line {seen[1]} judged it {seen[2]}", source=str(p),
+                              hint="keep one judgement per query and doc")
+        if seen is None:
+            judged[(q, d)] = (r, ln, rel)
+            if r > 0:
+                pairs.append((q, d))
     if not pairs:
         raise EmbgeoError("no relevant pairs in the qrels file", source=str(p))
     return pairs
