@@ -250,3 +250,27 @@ def test_report_reembed_sample_below_4_is_refused_from_python_too(files):
 
     with pytest.raises(EmbgeoError, match=r"^reembed_sample 2 is too few rows: the hyperbolic re-embedding needs at least 4"):
         report(np.load(files / "x.npy"), reembed_sample=2)
+
+
+def test_probe_class_messages_name_the_option_and_the_class():
+    import numpy as np
+
+    from embgeo.errors import EmbgeoError, use_surface
+    from embgeo.layers.task import probe_accuracy
+
+    X = np.random.default_rng(0).normal(size=(12, 3))
+    with use_surface("cli"), pytest.raises(EmbgeoError, match=r"^--class holds a single class \('a' on all 12 rows\)"):
+        probe_accuracy(X, ["a"] * 12)
+    with pytest.raises(EmbgeoError, match=r"^classes: 1 class with 1 row \('c'\); every class needs at least 2 rows"):
+        probe_accuracy(X, ["a"] * 6 + ["b"] * 5 + ["c"])
+
+
+def test_gap_direction_errors_name_the_direction_file(run_cli, files, tmp_path):
+    import numpy as np
+
+    np.save(tmp_path / "nan.npy", np.array([1.0, np.nan, 0.0]))
+    res = run_cli(["gap", files / "x.npy", files / "x.npy", "--direction", tmp_path / "nan.npy"])
+    assert res.code == 2 and f"{tmp_path / 'nan.npy'}: the direction holds NaN or inf (1 of its 3 values)" in res.stderr
+    np.save(tmp_path / "short.npy", np.ones(3))
+    res = run_cli(["gap", files / "x.npy", files / "x.npy", "--direction", tmp_path / "short.npy"])
+    assert res.code == 2 and f"{tmp_path / 'short.npy'}: the direction has 3 values but" in res.stderr

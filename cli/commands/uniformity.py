@@ -379,7 +379,10 @@ def _read_direction(path: Path):
     if v.ndim != 1:
         raise EmbgeoError(f"a direction is one vector; this file holds an array of shape {v.shape}", source=str(path),
                           hint="write it with gap --write-direction FILE.npy")
-    if np.isfinite(v).all() and not np.any(v):
+    if not np.isfinite(v).all():
+        raise EmbgeoError(f"the direction holds NaN or inf ({int(np.sum(~np.isfinite(v)))} of its {v.size} values)", source=str(path),
+                          hint="write it again with gap --write-direction FILE.npy")
+    if not np.any(v):
         raise EmbgeoError("the direction is the zero vector: a shift along it moves nothing", source=str(path),
                           hint="give a gap vector measured on data with a gap (gap --write-direction), or leave --direction out")
     return v
@@ -444,6 +447,9 @@ def gap(
     (sx, sy), how, read, load_notes = _load([x, y], id_col=id_col, attr_cols=attr_list(attr_col), input_format=input_format, drop_nonfinite=drop_nonfinite,
                                             drop_zero=drop_zero, dedupe=dedupe, sample=sample, seed=seed, labels=labels,
                                             labels_id_col=labels_id_col, join=join)
+    if vec is not None and vec.size != sx.matrix.shape[1]:  # (the library says it too, without the file's name)
+        raise EmbgeoError(f"the direction has {vec.size} values but {x} has {sx.matrix.shape[1]} columns", source=str(direction),
+                          hint="give the gap vector written by gap --write-direction on embeddings of the same width")
     engine = _engine(device, backend, load_notes)
     cls = class_labels = used_col = None
     if classes is not None:

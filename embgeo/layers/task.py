@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from embgeo.arguments import check_count
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, param
 from embgeo.validation import as_rng, legacy_seed
 
 
@@ -22,9 +22,10 @@ def _labels(classes, n) -> np.ndarray:
     c = np.asarray(classes)
     if c.shape != (n,):
         raise EmbgeoError(f"the class column has {c.shape[0] if c.ndim else 0} values for {n} rows")
-    _, inv, counts = np.unique(c.astype(str), return_inverse=True, return_counts=True)
+    names, inv, counts = np.unique(c.astype(str), return_inverse=True, return_counts=True)
     if counts.size < 2:
-        raise EmbgeoError("the class column holds a single class; a probe needs at least 2")
+        raise EmbgeoError(f"{param('classes', '--class')} holds a single class ('{names[0]}' on all {n} rows); a probe needs at least 2",
+                          hint="give a column with two or more classes")
     return inv
 
 
@@ -45,7 +46,11 @@ def probe_accuracy(X, classes, *, n_folds: int = 5, seed=0) -> float:
     y = _labels(classes, X.shape[0])
     folds = probe_folds(y, X.shape[0], n_folds)
     if folds < 2:
-        raise EmbgeoError("every class needs at least 2 rows for a held-out probe", hint="drop rare classes first")
+        names, counts = np.unique(np.asarray(classes).astype(str), return_counts=True)
+        rare = names[counts < 2]
+        raise EmbgeoError(f"{param('classes', '--class')}: {rare.size} class{'es' if rare.size > 1 else ''} with 1 row "
+                          f"('{rare[0]}'{', …' if rare.size > 1 else ''}); every class needs at least 2 rows for a held-out probe",
+                          hint="drop the rare classes' rows first, or merge them")
     accs = []
     # scikit-learn takes 32-bit seeds: a larger --seed goes through legacy_seed (unchanged below 2**32)
     state = legacy_seed(seed) if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else int(as_rng(seed).integers(2**31 - 1))
