@@ -258,6 +258,19 @@ def test_usage_and_input_errors_exit_2(tmp_path, run_cli):
     assert not (tmp_path / "u.csv").exists()
 
 
+_STARTED = 0.0
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a running process (Linux /proc); without /proc, the wall time since the test's
+    start stands in (4 s, as before)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return time.monotonic() - _STARTED
+
+
 def test_interrupt_exits_130_and_leaves_no_partial_file(tmp_path):
     X = np.random.default_rng(0).normal(size=(6000, 64)).astype(np.float32)
     np.save(tmp_path / "big.npy", X)
@@ -269,7 +282,13 @@ def test_interrupt_exits_130_and_leaves_no_partial_file(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "embgeo", "id", str(tmp_path / "big.npy"), "-m", "twonn,mle,gride",
                              "--bootstrap", "50000", "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    time.sleep(4.0)
+    # the signal goes when the child has spent 4 CPU-seconds (imports take ~1.5): mid-computation, however loaded
+    # the machine is (a fixed 4 s of wall time could land before Python had installed its handler: exit −2)
+    global _STARTED
+    _STARTED = time.monotonic()
+    deadline = _STARTED + 90
+    while time.monotonic() < deadline and proc.poll() is None and _cpu_seconds(proc.pid) < 4.0:
+        time.sleep(0.1)
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 130, (proc.returncode, stderr[-500:])

@@ -53,7 +53,7 @@ VOCABULARY = {
     "--stack-layout": r"^How one 3-D stack file is laid out: layers-first \(L×n×d\) or rows-first",
     "--method": r"(Method\(s\)|methods|umap)",
     "--metric": r"(cosine|[Dd]istance)",
-    "--mode": r"exact: all pairs",
+    "--mode": r"^exact: all (pairs|quadruples)",  # the computation: every pair (uniformity) or quadruple (delta), or a sample
     "--model": r"(poincare|Geometry)",
     "--n-pairs": r"^Random pairs",
     "--orientation": r".",

@@ -280,7 +280,7 @@ class DeltaMode(str, Enum):
 def delta(
     source: Annotated[str, typer.Argument(metavar="X", help="Embedding matrix (Euclidean distances between rows), a square distance matrix with --distances, or an edge list (graph distances: .edges/.edgelist, a .csv whose line 1 is the header id1,id2\\[,weight], a .txt/.tsv of 'u v \\[w]' lines with named nodes); with --input-format always a matrix.", show_default=False)],
     distances: Annotated[bool, typer.Option("--distances", help="The matrix is an n×n distance matrix, not points.")] = False,
-    mode: Annotated[DeltaMode, typer.Option("--mode", help="exact: every quadruple; sample: random subsets solved exactly and random quadruples (a lower bound of δ); auto: exact up to --exact-max points.", case_sensitive=False)] = DeltaMode.auto,
+    mode: Annotated[DeltaMode, typer.Option("--mode", help="exact: all quadruples; sample: random subsets solved exactly and random quadruples (a lower bound of δ); auto: exact up to --exact-max points.", case_sensitive=False)] = DeltaMode.auto,
     method: Annotated[Optional[str], typer.Option("--method", "-m", hidden=True, show_default=False)] = None,
     exact_max: Annotated[int, typer.Option("--exact-max", help="Largest n solved exactly by auto.", min=4)] = 120,
     subsets: Annotated[int, typer.Option("--subsets", help="Random subsets solved exactly (--mode sample).", min=0)] = 20,
