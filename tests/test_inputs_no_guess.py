@@ -311,3 +311,21 @@ def test_a_square_stack_is_a_question_too(tmp_path):
     assert np.array_equal(first.layers[2], arr[2]) and np.array_equal(rows.layers[2], arr[:, 2])
     np.save(tmp_path / "tall.npy", arr[:, :31] if arr.shape[1] > 30 else np.random.default_rng(1).normal(size=(3, 30, 8)))
     assert len(load_layers(tmp_path / "tall.npy").layers) == 3  # fewer layers than rows: layers-first, as before
+
+
+def test_a_distance_matrix_is_not_read_as_points(tmp_path, run_cli):
+    # square, symmetric, zero diagonal, no negative entry: every sign of distances; delta asks for --distances,
+    # reembed (points only) points to hmds; the same rows as points still read
+    P = np.random.default_rng(0).normal(size=(20, 3))
+    D = np.sqrt(((P[:, None] - P[None]) ** 2).sum(-1))
+    np.save(tmp_path / "D.npy", D)
+    res = run_cli(["hyperbolic", "delta", tmp_path / "D.npy"])
+    assert res.code == 2 and "this 20 × 20 matrix is symmetric with a zero diagonal, so it looks like a distance matrix" in res.stderr
+    assert "(pass --distances to read it as one)" in res.stderr
+    ok = run_cli(["-q", "hyperbolic", "delta", tmp_path / "D.npy", "--distances", "-f", "json"])
+    assert ok.code == 0, ok.stderr
+    res = run_cli(["hyperbolic", "reembed", tmp_path / "D.npy"])
+    assert res.code == 2 and "embgeo hyperbolic hmds, which reads one" in res.stderr
+    S = np.abs(np.random.default_rng(1).normal(size=(10, 10)))
+    np.save(tmp_path / "P.npy", S + S.T)  # symmetric, but a non-zero diagonal: points
+    assert run_cli(["-q", "hyperbolic", "delta", tmp_path / "P.npy", "-f", "json"]).code == 0

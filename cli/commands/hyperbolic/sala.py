@@ -112,6 +112,20 @@ def _text_edge_list(p: Path, *, matrix: str = "a distance matrix") -> bool:
     raise _ambiguous(p, "lines of 2–3 numeric fields", matrix=matrix)
 
 
+def refuse_distances_as_points(es, command: str, fix: str) -> None:
+    """A square matrix that is exactly symmetric, with a zero diagonal and no negative entry, is a distance
+    matrix by every sign a file can give; read as points it would be n points in n dimensions. Points of real
+    embeddings never look like that, so it is refused rather than read on the unlikely reading."""
+    import numpy as np
+
+    M = es.matrix
+    if M.ndim == 2 and M.shape[0] == M.shape[1] >= 4 and not np.any(np.diagonal(M)) and np.array_equal(M, M.T) and not (M < 0).any():
+        from embgeo.errors import EmbgeoError
+
+        raise EmbgeoError(f"this {M.shape[0]} × {M.shape[1]} matrix is symmetric with a zero diagonal, so it looks like a distance "
+                          f"matrix, but {command} reads rows as points (n points in n dimensions)", source=str(es.source), hint=fix)
+
+
 def _matrix_only(source: str, given: dict) -> None:
     """Refuse options that read a matrix when ``source`` is an edge list: they would be ignored."""
     named = [opt for opt, value in given.items() if value]
@@ -335,6 +349,8 @@ def delta(
         from embgeo.cli.common import read_embeddings
 
         es = read_embeddings(source, id_col=id_col, input_format=input_format, attr_cols=attr_list(attr_col))
+        if not distances:
+            refuse_distances_as_points(es, "delta without --distances", "pass --distances to read it as one")
         sampled = _sample_note(sample, es.n_samples, seed)
         if sample is not None and sample < es.n_samples:
             if distances:
@@ -383,6 +399,7 @@ def reembed_cmd(
     from embgeo.hyperbolic.reembed import reembed
 
     es = read_embeddings(source, id_col=id_col, input_format=input_format, attr_cols=attr_list(attr_col))
+    refuse_distances_as_points(es, "reembed", "re-embed a distance matrix with embgeo hyperbolic hmds, which reads one")
     n_all = es.n_samples
     source_rows = np.arange(n_all)  # the input row number of each row re-embedded
     sampled = _sample_note(sample, n_all, seed, detail="only these rows were re-embedded" + (
