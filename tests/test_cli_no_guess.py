@@ -274,3 +274,15 @@ def test_gap_direction_errors_name_the_direction_file(run_cli, files, tmp_path):
     np.save(tmp_path / "short.npy", np.ones(3))
     res = run_cli(["gap", files / "x.npy", files / "x.npy", "--direction", tmp_path / "short.npy"])
     assert res.code == 2 and f"{tmp_path / 'short.npy'}: the direction has 3 values but" in res.stderr
+
+
+def test_a_sweep_with_too_many_steps_says_so_and_jsonl_texts_are_strings(tmp_path):
+    from embgeo.errors import EmbgeoError
+    from embgeo.extract.model import read_texts
+    from embgeo.uniformity.gap import parse_sweep
+
+    with pytest.raises(EmbgeoError, match=r"^the shift sweep '0:1:1e-9' has 1000000001 steps; at most 1001"):
+        parse_sweep("0:1:1e-9")
+    (tmp_path / "t.jsonl").write_text('{"text": "a cat"}\n{"text": 5}\n')
+    with pytest.raises(EmbgeoError, match=r"line 2: 'text' holds the number 5, not a text"):
+        read_texts(tmp_path / "t.jsonl")

@@ -93,8 +93,10 @@ def read_texts(path, *, text_col: str = "text", id_col: str | None = None) -> tu
             raise EmbgeoError(f"has no id column '{id_col}'", source=str(path), hint=f"check {param('id_col')}")
         for i, (r, line) in enumerate(zip(records, lines)):
             t = r.get(text_col)
-            if isinstance(t, (dict, list)):
-                raise EmbgeoError(f"line {line}: '{text_col}' holds {'an object' if isinstance(t, dict) else 'an array'}, not a text",
+            if isinstance(t, (dict, list, bool, int, float)):  # (a .jsonl value; CSV cells are always text)
+                what = ("an object" if isinstance(t, dict) else "an array" if isinstance(t, list) else
+                        f"{'true/false' if isinstance(t, bool) else 'the number ' + repr(t)}")
+                raise EmbgeoError(f"line {line}: '{text_col}' holds {what}, not a text",
                                   source=str(path), hint=f"give each line its text as a string, or name another column with {param('text_col')}")
             if t is None or not str(t).strip():
                 raise EmbgeoError(f"line {line} has an empty text", source=str(path), hint="drop empty rows first")

@@ -90,7 +90,8 @@ def parse_sweep(spec: str) -> np.ndarray:
             a, b, step = parts
             if not (step > 0 and b >= a and math.isfinite(a) and math.isfinite(b)):
                 raise ValueError
-            count = int(math.floor((b - a) / step + 1e-9)) + 1
+            q = (b - a) / step
+            count = int(math.floor(q + 1e-9 * max(1.0, q))) + 1  # (a relative slack: 1/1e-9 is 999999999.99…)
             if count > 1001:
                 raise EmbgeoError(f"the shift sweep {spec!r} has {count} steps; at most 1001", hint="use a larger step")
             return np.round(a + step * np.arange(count), 12)
@@ -98,6 +99,8 @@ def parse_sweep(spec: str) -> np.ndarray:
         if values.size == 0 or not np.isfinite(values).all():
             raise ValueError
         return values
+    except EmbgeoError:
+        raise  # (too many steps: said as such, not as an unreadable sweep)
     except ValueError:
         raise EmbgeoError(f"cannot read the shift sweep {spec!r}", hint="write START:STOP:STEP with STEP > 0 (e.g. -1:2:0.1) or a comma list") from None
 
