@@ -286,3 +286,17 @@ def test_a_sweep_with_too_many_steps_says_so_and_jsonl_texts_are_strings(tmp_pat
     (tmp_path / "t.jsonl").write_text('{"text": "a cat"}\n{"text": 5}\n')
     with pytest.raises(EmbgeoError, match=r"line 2: 'text' holds the number 5, not a text"):
         read_texts(tmp_path / "t.jsonl")
+
+
+def test_gap_class_column_of_fractions_is_not_called_names(run_cli, tmp_path):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 6))
+    np.save(tmp_path / "gx.npy", X)
+    np.save(tmp_path / "gy.npy", X + 0.1)
+    np.save(tmp_path / "gc.npy", rng.normal(size=(2, 6)))
+    (tmp_path / "gl.csv").write_text("cls\n" + "".join(f"{0.5 + i % 2}\n" for i in range(20)))
+    res = run_cli(["gap", tmp_path / "gx.npy", tmp_path / "gy.npy", "--classes", tmp_path / "gc.npy", "--labels", tmp_path / "gl.csv",
+                   "--join", "row-order"])
+    assert res.code == 2 and "the class column 'cls' holds numbers that are not whole (e.g. 0.5)" in res.stderr

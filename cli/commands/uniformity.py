@@ -314,6 +314,14 @@ def uniformity(
     save_plot(ux, plot, **({"pairs": uy, "alignment": al} if pairs else {}))
 
 
+def _is_number(v) -> bool:
+    try:
+        float(v)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def _class_labels(es, classes_es, column: Optional[str]):
     """Integer class index of each row of ``es`` from its label column (indices, or names matched to the classes' ids)."""
     import numpy as np
@@ -335,8 +343,10 @@ def _class_labels(es, classes_es, column: Optional[str]):
             ints = class_indices(ints, classes_es, len(ints))
         return ints, column
     if classes_es.ids is None:
-        raise EmbgeoError(f"the class column {column!r} holds names but the classes file has no row ids to match them",
-                          hint="give class indices (0 .. classes − 1), or a classes file with ids")
+        numeric = np.asarray([_is_number(v) for v in values])
+        what = (f"holds numbers that are not whole (e.g. {float(values[numeric][0]):g})" if numeric.all() else
+                "holds names") + " but the classes file has no row ids to match them"
+        raise EmbgeoError(f"the class column {column!r} {what}", hint="give class indices (0 .. classes − 1), or a classes file with ids")
     index = {str(v): i for i, v in enumerate(classes_es.ids)}
     missing = sorted({str(v) for v in values} - set(index))
     if missing:
