@@ -192,6 +192,33 @@ def env_whole_number(name: str, default: int, *, unit: str, example: str, defaul
                       hint=f"set it to a whole number, e.g. {name}={example}, or unset it for the default {default_text or default}")
 
 
+class _DefaultInt(int):
+    __slots__ = ()
+
+
+class _DefaultFloat(float):
+    __slots__ = ()
+
+
+class _DefaultStr(str):
+    __slots__ = ()
+
+
+_DEFAULTS = {int: _DefaultInt, float: _DefaultFloat, str: _DefaultStr}
+
+
+def keyword_default(value):
+    """A keyword's default that the shim of a renamed keyword can tell from the same value given: it equals,
+    hashes, prints and computes as ``value`` (an int, float or str), and :func:`given` is False for it alone.
+    So ``f(k=10, knn_neighbors=5)`` is "both given" (an error), while ``f(knn_neighbors=5)`` reads 5."""
+    return _DEFAULTS[type(value)](value)
+
+
+def given(value) -> bool:
+    """False only for a :func:`keyword_default` left in place: the caller did not pass the keyword."""
+    return not isinstance(value, (_DefaultInt, _DefaultFloat, _DefaultStr))
+
+
 def renamed_keyword(where: str, old: str, old_value, new: str, new_value):
     """The value of keyword ``new`` of ``where``, or of its former name ``old`` when only that was given (a
     DeprecationWarning pointing at the caller); both given (neither None) is an error, whatever the values."""

@@ -30,9 +30,9 @@ SCHEMA_VERSIONS = {
     "id": 2,  # n_read → n_rows_in; interval_level → confidence, n_boot → bootstrap, discard_fraction → discard (the options' names)
     "compare": 2,  # n_rows_total → n_rows_in
     "hyperbolic.delta": 2,  # settings.method (auto|exact|sampled) → settings.mode (auto|exact|sample), as uniformity's --mode
-    "cosine": 2,
+    "cosine": 2,  # retrieval.n_bootstrap → retrieval.bootstrap (the option's name)
     # a result's own notes are in the top-level notes only (results.notes, a copy of some of them, is gone):
-    "project": 2, "hyperbolic.hmds": 2,  # (rank and hyperbolic.reembed had it too; they are at 2 already)  # retrieval.n_bootstrap → retrieval.bootstrap (the option's name)
+    "project": 2, "hyperbolic.hmds": 2,  # (rank and hyperbolic.reembed had it too; they are at 2 already)
     "report": 2,  # its sections' data are those commands' results
 }
 

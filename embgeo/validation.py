@@ -207,7 +207,8 @@ def as_matrix(
     zero_hint : the hint of that error, where the caller offers more than dropping the rows
         (default :func:`zero_rows_hint` ``()``; e.g. ``zero_rows_hint(metric=True)``).
     dtype : force a floating dtype; by default float64 stays float64 and every
-        other dtype (float16, bfloat16, integers) is computed in float32.
+        other dtype (float16, bfloat16, integers) is computed in float32, but for integers beyond 2**24 in
+        magnitude (float64, which holds them exactly) and beyond 2**53 (an error: they would be rounded).
 
     rescale : values so large (or small) that squared norms or distance sums would overflow
         (underflow) the computing dtype — float64 ×1e200 — are multiplied by a power of two
@@ -272,6 +273,14 @@ def as_scaled_matrix(
         raise EmbgeoError(f"has {d} column{'' if d == 1 else 's'}; this needs at least {min_cols}", source=name,
                           hint=f"pass vectors of at least {min_cols} dimensions, one row per item")
     target = np.dtype(dtype) if dtype is not None else compute_dtype(X.dtype)
+    if X.dtype.kind in "iu" and dtype is None and X.size:  # integers: exact in float32 up to 2**24, in float64 up to 2**53
+        big = max(abs(int(X.max())), abs(int(X.min())))
+        if big > 2**53:
+            raise EmbgeoError(f"{name} holds {X.dtype} values as large as {big} in magnitude, beyond 2**53: float64 would round them "
+                              "(distinct values could become equal), and embgeo never rounds them silently",
+                              hint="convert it yourself if the rounding is intended (e.g. X.astype(np.float64)), or pass smaller integers")
+        if big > 2**24:
+            target = np.dtype(np.float64)  # (float32 would round them)
     if X.dtype != target:
         X = X.astype(target)
     elif copy:

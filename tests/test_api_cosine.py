@@ -329,3 +329,5 @@ def test_qrels_refuse_a_pair_judged_twice_differently_and_a_relevance_that_is_no
     assert "line 2: relevance 'x' is not a number" in err("query doc relevance\nr0 r1 x\n")
     (tmp_path / "ok.txt").write_text("query,doc,relevance\nr0,r1,1\nr0,r1,1\nr2,r3,0\nr4,r5,2\n")  # a header; a repeat that agrees
     assert read_qrels(tmp_path / "ok.txt") == [("r0", "r1"), ("r4", "r5")]
+    (tmp_path / "two.txt").write_text("query\tdoc\nq1\td1\n")  # a two-column header is a header too
+    assert read_qrels(tmp_path / "two.txt") == [("q1", "d1")]

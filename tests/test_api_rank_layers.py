@@ -292,3 +292,44 @@ def test_block_shuffle_levels():
     assert block_shuffle(8, 0).tolist() == list(range(8))  # one block: nothing moves
     perm = block_shuffle(8, 5, seed=1)
     assert sorted(perm.tolist()) == list(range(8)) and perm.tolist() != list(range(8))
+
+
+def test_a_former_keyword_beside_the_new_one_at_its_default_value_is_both_given():
+    # k=10 (rank_axes' default value, given) with knn_neighbors=5: both names, an error; knn_neighbors alone reads 5
+    import warnings
+
+    from embgeo.errors import EmbgeoError
+    from embgeo.layers import layer_suite
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 4)), rng.normal(size=60)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        with pytest.raises(EmbgeoError, match="knn_neighbors is the former name of k; both were given"):
+            rank_axes(X, y, k=10, knn_neighbors=5, methods=["regression"], n_bootstrap=0, n_random=20, n_shuffles=0)
+        S = rng.normal(size=(2, 60, 4))
+        for new, old in (({"entropy_alpha": 1.0}, {"alpha": 2.0}), ({"n_folds": 5}, {"task_folds": 3}), ({"k": 10}, {"task_k": 5}),
+                         ({"entropy_norm": "maxEntropy"}, {"norm": "logN"})):
+            with pytest.raises(EmbgeoError, match=f"{next(iter(old))} is the former name of {next(iter(new))}; both were given"):
+                layer_suite(S, **new, **old)
+        assert layer_suite(S, alpha=2.0).settings["entropy_alpha"] == 2.0
+
+
+def test_distortion_sources_none_beside_max_sources_is_both_given():
+    import warnings
+
+    from embgeo.errors import EmbgeoError
+    from embgeo.hyperbolic.graphs import Hierarchy  # noqa: F401  (the plots' graph type)
+    from embgeo.plots.hyperbolic import former_sources
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from embgeo.arguments import renamed_keyword
+
+        for new in (None, 300, 40):  # None is every node, 300 the default's value given: both are given
+            old, nv = former_sources(5, new)
+            with pytest.raises(EmbgeoError, match="both were given"):
+                renamed_keyword("pair_distortions", "max_sources", old, "distortion_sources", nv)
+        from embgeo.plots.hyperbolic import DISTORTION_SOURCES
+
+        assert former_sources(5, DISTORTION_SOURCES) == (5, None)  # left at its default: the former name alone

@@ -202,7 +202,7 @@ def test_a_malformed_npy_header_shows_no_internal_repr(tmp_path, run_cli):
     header = b"__import__('os')   \n"
     p.write_bytes(b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header)
     line = one_line(run_cli(["info", p]))
-    assert line == f"embgeo: error: {p}: the file has a malformed .npy header: not a valid .npy header (save it again with np.save)"
+    assert line == f"embgeo: error: {p}: the file has a malformed .npy header: it is not a valid .npy file (save it again with np.save)"
     assert "0x" not in line and "ast." not in line
 
 
@@ -305,11 +305,11 @@ def test_a_square_stack_is_a_question_too(tmp_path):
     arr = np.random.default_rng(0).normal(size=(30, 30, 8))
     np.save(tmp_path / "sq.npy", arr)
     with pytest.raises(EmbgeoError, match=r"holds 30 layers of 30 rows each: as many layers as rows, so both readings fit; "
-                                          r"embgeo does not guess which axis holds the rows .*--stack-layout|layout="):
+                                          r"embgeo does not guess which axis holds the rows \(pass layout='rows-first' if its first axis is the rows"):
         load_layers(tmp_path / "sq.npy")
     first, rows = load_layers(tmp_path / "sq.npy", layout="layers-first"), load_layers(tmp_path / "sq.npy", layout="rows-first")
     assert np.array_equal(first.layers[2], arr[2]) and np.array_equal(rows.layers[2], arr[:, 2])
-    np.save(tmp_path / "tall.npy", arr[:, :31] if arr.shape[1] > 30 else np.random.default_rng(1).normal(size=(3, 30, 8)))
+    np.save(tmp_path / "tall.npy", np.random.default_rng(1).normal(size=(3, 30, 8)))
     assert len(load_layers(tmp_path / "tall.npy").layers) == 3  # fewer layers than rows: layers-first, as before
 
 
@@ -321,11 +321,27 @@ def test_a_distance_matrix_is_not_read_as_points(tmp_path, run_cli):
     np.save(tmp_path / "D.npy", D)
     res = run_cli(["hyperbolic", "delta", tmp_path / "D.npy"])
     assert res.code == 2 and "this 20 × 20 matrix is symmetric with a zero diagonal, so it looks like a distance matrix" in res.stderr
-    assert "(pass --distances to read it as one)" in res.stderr
+    assert "(pass --distances to read it as distances, or --points if its rows are points)" in res.stderr
+    as_points = run_cli(["-q", "hyperbolic", "delta", tmp_path / "D.npy", "--points", "-f", "json"])  # an adjacency-like reading, asked
+    assert as_points.code == 0 and json.loads(as_points.stdout)["settings"]["points"] is True
+    assert run_cli(["hyperbolic", "delta", tmp_path / "D.npy", "--points", "--distances"]).code == 2
     ok = run_cli(["-q", "hyperbolic", "delta", tmp_path / "D.npy", "--distances", "-f", "json"])
     assert ok.code == 0, ok.stderr
     res = run_cli(["hyperbolic", "reembed", tmp_path / "D.npy"])
-    assert res.code == 2 and "embgeo hyperbolic hmds, which reads one" in res.stderr
+    assert res.code == 2 and "embgeo hyperbolic hmds, which reads one; pass --points if its rows are points" in res.stderr
+    assert run_cli(["-q", "hyperbolic", "reembed", tmp_path / "D.npy", "--points", "-f", "json"]).code == 0
     S = np.abs(np.random.default_rng(1).normal(size=(10, 10)))
     np.save(tmp_path / "P.npy", S + S.T)  # symmetric, but a non-zero diagonal: points
     assert run_cli(["-q", "hyperbolic", "delta", tmp_path / "P.npy", "-f", "json"]).code == 0
+
+
+def test_as_matrix_never_rounds_integers_silently():
+    from embgeo.validation import as_matrix
+
+    X = (2**62 + np.arange(20)).reshape(10, 2).astype(np.int64)
+    with pytest.raises(EmbgeoError, match=r"holds int64 values as large as 4611686018427387923 in magnitude, beyond 2\*\*53"):
+        as_matrix(X)
+    M = (2**30 + np.arange(20)).reshape(10, 2).astype(np.int64)  # exact in float64, not in float32
+    out = as_matrix(M, rescale=None)
+    assert out.dtype == np.float64 and np.unique(out).size == 20
+    assert as_matrix(np.arange(20, dtype=np.int64).reshape(10, 2)).dtype == np.float32  # small integers: float32, as before

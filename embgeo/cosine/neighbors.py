@@ -41,11 +41,12 @@ def neighbours(X, k: int, *, metric: str = "cosine", backend: str = "numpy", dev
     return knn(X, k, metric=metric, backend=backend, device=device, approx=approx and metric != "dot", seed=seed, check_duplicates=False)
 
 
-def check_k(k: int, n: int) -> int:
-    """``k`` as an int: a whole number ≥ 1 (not a bool, a fraction or text) below the ``n`` rows."""
+def check_k(k: int, n: int, *, rows: str = "rows", source: str | None = None) -> int:
+    """``k`` as an int: a whole number ≥ 1 (not a bool, a fraction or text) below the ``n`` rows (``rows``: what
+    they are, e.g. "rows with a value of 'year'"; ``source``: the file the error names)."""
     k = check_count("k", k, minimum=1)
     if k >= n:
-        raise EmbgeoError(f"{setting('k', k) if offers('k') else f'k = {k}'} needs more than {k} rows, got {n}",
+        raise EmbgeoError(f"{setting('k', k) if offers('k') else f'k = {k}'} needs more than {k} {rows}, got {n}", source=source,
                           hint=f"lower {param('k')}" if offers("k") else f"give more than {k} rows")
     return int(k)
 

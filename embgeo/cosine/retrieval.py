@@ -299,6 +299,8 @@ def read_qrels(path) -> list[tuple[str, str]]:
             q, _, d, rel = parts
         else:
             raise EmbgeoError(f"line {ln} has {len(parts)} fields", source=str(p), hint="use 'query doc', 'query doc relevance' or TREC 'query 0 doc relevance'")
+        if header_line and {q.lower().strip('"'), d.lower().strip('"')} <= _QRELS_HEADER_WORDS:
+            continue  # a header naming the query and doc columns (2 columns: its relevance reads as 1)
         try:
             r = float(rel)
         except ValueError:

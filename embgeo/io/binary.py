@@ -43,7 +43,7 @@ def read_npy_header(fh, what: str = "the file") -> tuple[tuple, bool, np.dtype, 
         reason = short_error(exc)
         # numpy's own words only when they say something about the header: never an internal repr (<ast.Call object at 0x…>)
         said = "" if re.search(r" at 0x[0-9a-fA-F]+|malformed node|<[^>]*>", reason) else f" ({reason[:80]})"
-        raise EmbgeoError(f"{what} has a malformed .npy header: not a valid .npy header{said}", hint="save it again with np.save") from None
+        raise EmbgeoError(f"{what} has a malformed .npy header{said}: it is not a valid .npy file", hint="save it again with np.save") from None
     if dtype.hasobject:
         raise EmbgeoError(f"{what} holds Python objects (a pickled array); embgeo never unpickles", hint="save a plain numeric array with np.save")
     if any(not isinstance(s, int) or s < 0 for s in shape):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from embgeo.arguments import given, keyword_default
 from embgeo.errors import EmbgeoError, either, param
 from embgeo.io.readers import refuse_nonfinite_layers
 from embgeo.results import Metric, Result, Verdict
@@ -173,11 +174,6 @@ def _stack_layers(stack, *, what: str = ""):
     return out, names
 
 
-def _is_default(value, default) -> bool:
-    """``value`` is the keyword's default (so a former name given beside it is not "both given")."""
-    return type(value) is type(default) and value == default
-
-
 def views_from_groups(layer: np.ndarray, groups) -> tuple[np.ndarray, int]:
     """Rows grouped by ``groups`` (each group one sample, its rows its augmentations) →
     ``N × A × D`` with ``A`` the smallest group size (larger groups keep their first A rows)."""
@@ -200,8 +196,8 @@ def layer_suite(
     views=None,
     groups=None,
     tokens=None,
-    entropy_alpha: float = 1.0,
-    entropy_norm: str = "maxEntropy",
+    entropy_alpha: float = keyword_default(1.0),
+    entropy_norm: str = keyword_default("maxEntropy"),
     temperature: float = 0.1,
     delta: float = 1e-4,
     dime_perms: int = 10,
@@ -212,8 +208,8 @@ def layer_suite(
     attribute=None,
     attribute_name: str = "attribute",
     classes=None,
-    n_folds: int = 5,
-    k: int = 10,
+    n_folds: int = keyword_default(5),
+    k: int = keyword_default(10),
     seed=0,
     progress=None,
     alpha: float | None = None,
@@ -261,12 +257,11 @@ def layer_suite(
 
     # former names (DeprecationWarning); a message names the keyword the caller used
     renamed = {}
-    for old, old_value, new, value, default in (("alpha", alpha, "entropy_alpha", entropy_alpha, 1.0),
-                                                 ("norm", norm, "entropy_norm", entropy_norm, "maxEntropy"),
-                                                 ("task_folds", task_folds, "n_folds", n_folds, 5), ("task_k", task_k, "k", k, 10)):
+    for old, old_value, new, value in (("alpha", alpha, "entropy_alpha", entropy_alpha), ("norm", norm, "entropy_norm", entropy_norm),
+                                        ("task_folds", task_folds, "n_folds", n_folds), ("task_k", task_k, "k", k)):
         renamed[new] = (new, value)
         if old_value is not None:  # the new keyword at its default counts as not given
-            renamed[new] = (old, renamed_keyword("layer_suite", old, old_value, new, None if _is_default(value, default) else value))
+            renamed[new] = (old, renamed_keyword("layer_suite", old, old_value, new, value if given(value) else None))
     alpha = check_alpha(renamed["entropy_alpha"][1], renamed["entropy_alpha"][0])
     norm = check_norm(renamed["entropy_norm"][1], renamed["entropy_norm"][0])
     # the counts, named as the caller spells them (n_folds is --folds, k is --k on the command line)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from embgeo.arguments import check_count, renamed_keyword
+from embgeo.arguments import check_count, given, keyword_default, renamed_keyword
 from embgeo.errors import EmbgeoError
 from embgeo.plots._common import BLUE, GREY, ORANGE, RED, figure, note, plain, stairs
 
@@ -106,7 +106,7 @@ def _tree_edges(result) -> np.ndarray | None:
 
 # --------------------------------------------------------------------------- distortion
 #: source nodes of the distortion histograms (``distortion_sources``; None: every node)
-DISTORTION_SOURCES = 300
+DISTORTION_SOURCES = keyword_default(300)  # (as given, 300 is told from this default: both names given is an error)
 #: ``max_sources`` not given (None is a value of it: every node)
 NOT_GIVEN = object()
 #: ``max_sources=None`` (every node) as :func:`~embgeo.arguments.renamed_keyword` passes it on (None there is "not given")
@@ -114,9 +114,10 @@ EVERY_NODE = "every node"
 
 
 def former_sources(max_sources, distortion_sources) -> tuple:
-    """``(old, new)`` for :func:`~embgeo.arguments.renamed_keyword`: ``max_sources=None`` (every node) as
-    :data:`EVERY_NODE`, and ``distortion_sources`` at its default as not given."""
-    return (EVERY_NODE if max_sources is None else max_sources), (None if distortion_sources == DISTORTION_SOURCES else distortion_sources)
+    """``(old, new)`` for :func:`~embgeo.arguments.renamed_keyword`: None (every node) as :data:`EVERY_NODE` on
+    both sides, and ``distortion_sources`` left at its default as not given (so both names given is an error)."""
+    new = EVERY_NODE if distortion_sources is None else (distortion_sources if given(distortion_sources) else None)
+    return (EVERY_NODE if max_sources is None else max_sources), new
 
 
 def given_sources(value):

@@ -44,9 +44,8 @@ from embgeo.errors import EmbgeoError, either, offers, param, setting
 from embgeo.rank.axes import (
     anchor_axis, extremes_axis, extremes_quantile_axis, fewshot_axis, pairwise_axis, pca_axes, preprocess, ridge_axis, unit,
 )
-from embgeo.arguments import (
-    check_attribute, check_attribute_name, check_count, check_level, check_number, check_row_indices, method_list, renamed_keyword,
-)
+from embgeo.arguments import (check_attribute, check_attribute_name, check_count, check_level, check_number, check_row_indices,
+                              given as keyword_given, keyword_default, method_list, renamed_keyword)
 from embgeo.rank.ordering import pearson_columns, average_ranks, ordering_metrics, random_direction_spearman, spearman
 from embgeo.rank.results import (  # noqa: F401  (re-exported: the results live beside the protocol)
     AXIS_METHODS, BASELINES, DEFAULT_SHOTS, METHODS, RANK_WARN, TRANSFORMS, VERDICT_ORDER, FewShotCurve, MethodScore, NullBand, RankResult,
@@ -289,7 +288,7 @@ def rank_axes(
     n_pcs: int = 10,
     n_random: int = 1000,
     n_shuffles: int = 1000,
-    k: int = 10,
+    k: int = keyword_default(10),
     mlp: bool = True,
     mlp_hidden: int = 64,
     n_anchor_pairs: int = 20,
@@ -348,7 +347,7 @@ def rank_axes(
     # the message names the keyword the caller used (knn_neighbors: the former name of k, --k on the command line)
     k_name = "k" if knn_neighbors is None else "knn_neighbors"
     if knn_neighbors is not None:  # k at its default counts as not given (the warning names the caller's line)
-        k = renamed_keyword("rank_axes", "knn_neighbors", knn_neighbors, "k", None if type(k) is int and k == 10 else k)
+        k = renamed_keyword("rank_axes", "knn_neighbors", knn_neighbors, "k", k if keyword_given(k) else None)
     k = check_count(k_name, k, minimum=1, flag="k")
     mlp_hidden = check_count("mlp_hidden", mlp_hidden, minimum=1)  # (no option: the command line keeps 64)
     repeats = check_count("repeats", repeats, minimum=1, hint=f"few-shot draws per size and fold, e.g. {setting('repeats', 10)}")
@@ -413,7 +412,7 @@ def rank_axes(
     n = rows.size
     refuse_degenerate(Xu, y, attribute=attribute, source=source if source != "<array>" else None, column_source=column_source)
     if baselines:  # k ≥ the rows is refused (as cosine and compare refuse it); only a smaller training fold lowers k, with a note
-        check_k(k, n)
+        check_k(k, n, rows=f"rows with a value of '{attribute}'", source=source if source != "<array>" else None)
 
     # independent child seeds, fixed whatever methods are chosen
     child = as_rng(seed).integers(0, 2**31 - 1, size=8)

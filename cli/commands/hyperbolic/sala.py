@@ -112,10 +112,13 @@ def _text_edge_list(p: Path, *, matrix: str = "a distance matrix") -> bool:
     raise _ambiguous(p, "lines of 2–3 numeric fields", matrix=matrix)
 
 
+PointsOpt = Annotated[bool, typer.Option("--points", help="The rows are points, also when the matrix looks like a distance matrix (square, symmetric, zero diagonal).")]
+
+
 def refuse_distances_as_points(es, command: str, fix: str) -> None:
     """A square matrix that is exactly symmetric, with a zero diagonal and no negative entry, is a distance
-    matrix by every sign a file can give; read as points it would be n points in n dimensions. Points of real
-    embeddings never look like that, so it is refused rather than read on the unlikely reading."""
+    matrix by every sign a file can give, or an adjacency matrix whose rows are points: which one is the
+    caller's to say (``--distances`` or ``--points``), never read on a guess."""
     import numpy as np
 
     M = es.matrix
@@ -123,7 +126,7 @@ def refuse_distances_as_points(es, command: str, fix: str) -> None:
         from embgeo.errors import EmbgeoError
 
         raise EmbgeoError(f"this {M.shape[0]} × {M.shape[1]} matrix is symmetric with a zero diagonal, so it looks like a distance "
-                          f"matrix, but {command} reads rows as points (n points in n dimensions)", source=str(es.source), hint=fix)
+                          f"matrix (or an adjacency matrix whose rows are points); {command} does not guess which", source=str(es.source), hint=fix)
 
 
 def _matrix_only(source: str, given: dict) -> None:
@@ -294,6 +297,7 @@ class DeltaMode(str, Enum):
 def delta(
     source: Annotated[str, typer.Argument(metavar="X", help="Embedding matrix (Euclidean distances between rows), a square distance matrix with --distances, or an edge list (graph distances: .edges/.edgelist, a .csv whose line 1 is the header id1,id2\\[,weight], a .txt/.tsv of 'u v \\[w]' lines with named nodes); with --input-format always a matrix.", show_default=False)],
     distances: Annotated[bool, typer.Option("--distances", help="The matrix is an n×n distance matrix, not points.")] = False,
+    points: PointsOpt = False,
     mode: Annotated[DeltaMode, typer.Option("--mode", help="exact: all quadruples; sample: random subsets solved exactly and random quadruples (a lower bound of δ); auto: exact up to --exact-max points.", case_sensitive=False)] = DeltaMode.auto,
     method: Annotated[Optional[str], typer.Option("--method", "-m", hidden=True, show_default=False)] = None,
     exact_max: Annotated[int, typer.Option("--exact-max", help="Largest n solved exactly by auto.", min=4)] = 120,
@@ -349,8 +353,10 @@ def delta(
         from embgeo.cli.common import read_embeddings
 
         es = read_embeddings(source, id_col=id_col, input_format=input_format, attr_cols=attr_list(attr_col))
-        if not distances:
-            refuse_distances_as_points(es, "delta without --distances", "pass --distances to read it as one")
+        if distances and points:
+            raise EmbgeoError("--distances and --points are two readings of one matrix; give one", source=source)
+        if not distances and not points:
+            refuse_distances_as_points(es, "delta", "pass --distances to read it as distances, or --points if its rows are points")
         sampled = _sample_note(sample, es.n_samples, seed)
         if sample is not None and sample < es.n_samples:
             if distances:
@@ -362,7 +368,7 @@ def delta(
     notes = ([sampled] if sampled else []) + ([] if r.exact else ["sampled: δ is the largest four-point value found (a lower bound of the exact δ)"])
     emit_result(
         command="hyperbolic delta", inputs=[entry],
-        settings={"distances": distances, "mode": mode.value, "exact_max": exact_max, "subsets": subsets, "subset_size": subset_size,
+        settings={"distances": distances, "points": points, "mode": mode.value, "exact_max": exact_max, "subsets": subsets, "subset_size": subset_size,
                   "quadruples": quadruples, "sample": sample, "id_col": id_col, "attr_col": attr_list(attr_col), "input_format": input_format, "seed": seed_value(seed),
                   "fail_on": getattr(fail_on, "value", fail_on)},
         result=r, notes=notes, fmt=fmt, out=out, title=f"embgeo hyperbolic delta {source}", fail_on=fail_on, **_table(r, "delta"),
@@ -374,6 +380,7 @@ def reembed_cmd(
     dim: Annotated[int, typer.Option("--dim", "-d", help="Target dimension r (h-MDS and the Euclidean MDS baseline).", min=1)] = 2,
     k: KOpt = 10,
     scale: Annotated[str, typer.Option("--scale", help="h-MDS scale t, or 'auto' (lowest distortion over t·median(D) ∈ {0.5,…,8}).")] = "auto",
+    points: PointsOpt = False,
     umap: Annotated[bool, typer.Option("--umap/--no-umap", help="Also run hyperbolic UMAP onto the Poincaré disk (slow on first use).")] = False,
     approx: Annotated[bool, typer.Option("--approx", help="Approximate kNN (pynndescent).")] = False,
     sample: SampleOpt = None,
@@ -399,7 +406,9 @@ def reembed_cmd(
     from embgeo.hyperbolic.reembed import reembed
 
     es = read_embeddings(source, id_col=id_col, input_format=input_format, attr_cols=attr_list(attr_col))
-    refuse_distances_as_points(es, "reembed", "re-embed a distance matrix with embgeo hyperbolic hmds, which reads one")
+    if not points:
+        refuse_distances_as_points(es, "reembed", "re-embed a distance matrix with embgeo hyperbolic hmds, which reads one; "
+                                                  "pass --points if its rows are points")
     n_all = es.n_samples
     source_rows = np.arange(n_all)  # the input row number of each row re-embedded
     sampled = _sample_note(sample, n_all, seed, detail="only these rows were re-embedded" + (
@@ -435,7 +444,7 @@ def reembed_cmd(
     save_plot(r, plot)
     emit_result(
         command="hyperbolic reembed", inputs=[input_entry(es)],
-        settings={"dim": dim, "k": k, "scale": scale, "umap": umap, "approx": approx, "sample": sample, "id_col": id_col, "attr_col": attr_list(attr_col),
+        settings={"dim": dim, "k": k, "scale": scale, "points": points, "umap": umap, "approx": approx, "sample": sample, "id_col": id_col, "attr_col": attr_list(attr_col),
                   "input_format": input_format, "coords": None if coords is None else str(coords), "seed": seed_value(seed),
                   "fail_on": getattr(fail_on, "value", fail_on)},
         result=r, notes=([sampled] if sampled else [])
