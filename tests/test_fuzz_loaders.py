@@ -196,7 +196,6 @@ def run_case(case: dict) -> dict:
     """In the worker: load with the library, then run `embgeo info` through the real entry point."""
     import contextlib
     import io
-    import resource
 
     from embgeo.cli.app import main
     from embgeo.errors import EmbgeoError
