@@ -60,6 +60,7 @@ VOCABULARY = {
     "--out": r"(Write the (output|summary) to this file|Output file)",
     "--pairs": r"[Rr]ow-paired",
     "--plot": r".",
+    "--points": r"^The rows are points, also when the matrix looks like a distance matrix",
     "--sample": r"seeded random sample",
     "--scale": r"[Ss]cale",
     "--scheduler": r"Dask",
