@@ -314,14 +314,6 @@ def uniformity(
     save_plot(ux, plot, **({"pairs": uy, "alignment": al} if pairs else {}))
 
 
-def _is_number(v) -> bool:
-    try:
-        float(v)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
 def _class_labels(es, classes_es, column: Optional[str]):
     """Integer class index of each row of ``es`` from its label column (indices, or names matched to the classes' ids)."""
     import numpy as np
@@ -343,7 +335,9 @@ def _class_labels(es, classes_es, column: Optional[str]):
             ints = class_indices(ints, classes_es, len(ints))
         return ints, column
     if classes_es.ids is None:
-        numeric = np.asarray([_is_number(v) for v in values])
+        from embgeo.io.model import is_number
+
+        numeric = np.asarray([is_number(v) for v in values])
         what = (f"holds numbers that are not whole (e.g. {float(values[numeric][0]):g})" if numeric.all() else
                 "holds names") + " but the classes file has no row ids to match them"
         raise EmbgeoError(f"the class column {column!r} {what}", hint="give class indices (0 .. classes − 1), or a classes file with ids")
