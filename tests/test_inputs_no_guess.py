@@ -345,3 +345,22 @@ def test_as_matrix_never_rounds_integers_silently():
     out = as_matrix(M, rescale=None)
     assert out.dtype == np.float64 and np.unique(out).size == 20
     assert as_matrix(np.arange(20, dtype=np.int64).reshape(10, 2)).dtype == np.float32  # small integers: float32, as before
+
+
+def test_text_integers_beyond_2_to_the_53_are_refused_as_in_binary_files(tmp_path):
+    from embgeo.io import load
+
+    big = 2**62
+    (tmp_path / "big.csv").write_text("a,b\n" + "".join(f"{big + i},{i}\n" for i in range(20)))
+    with pytest.raises(EmbgeoError, match=rf"the text writes the integer {big}, beyond 2\*\*53 = 9007199254740992"):
+        load(tmp_path / "big.csv")
+    (tmp_path / "one.csv").write_text("a,b\n1.5,2\n" + f"{big},3\n")  # one row by one (a cell that is not plain)
+    with pytest.raises(EmbgeoError, match="beyond 2\\*\\*53"):
+        load(tmp_path / "one.csv")
+    (tmp_path / "ok.csv").write_text("a,b\n" + "".join(f"{2**53 - i},{i}.5\n" for i in range(5)))  # up to 2**53: exact
+    assert load(tmp_path / "ok.csv").matrix[0, 0] == 2**53
+    (tmp_path / "dec.csv").write_text("a,b\n" + "".join(f"{big + i}.0,{i}\n" for i in range(5)))  # decimals: usual rounding
+    assert load(tmp_path / "dec.csv").matrix.dtype == np.float64
+    (tmp_path / "v.txt").write_text(f"2 2\nw {big} 1\nv 1 2\n")
+    with pytest.raises(EmbgeoError, match="beyond 2\\*\\*53"):
+        load(tmp_path / "v.txt")

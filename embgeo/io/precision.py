@@ -35,6 +35,22 @@ _DIGITS = bytes(1 if c == 0x30 else 2 if 0x31 <= c <= 0x39 else 0 for c in range
 _CLASSES = bytes(3 if c not in _PLAIN_BYTES else _DIGITS[c] for c in range(256))
 
 
+#: an integer written without a point or an exponent, 16 digits or more (2**53 has 16)
+_LONG_INTEGER = re.compile(r"(?<![\w.])[+-]?\d{16,}(?![\w.])")
+
+
+def refuse_inexact_integers(text: str) -> None:
+    """Refuse text that writes a whole number beyond 2**53 in magnitude (``4611686018427387904``): float64
+    would round it, and distinct values (distinct rows) could become equal, as the binary readers refuse
+    (:func:`check_exact_integers`). Called where a float32 pass meets a long number, so plain files pay nothing.
+    A number written with a point or an exponent is a decimal, whose rounding is the usual one."""
+    for m in _LONG_INTEGER.finditer(text):
+        if abs(int(m.group())) > FLOAT64_EXACT_INT:
+            raise EmbgeoError(f"the text writes the integer {m.group().lstrip('+')}, beyond 2**53 = {FLOAT64_EXACT_INT}: embgeo computes in "
+                              "float64, which rounds integers that large (distinct values could become equal); it never rounds them silently",
+                              hint="store smaller integers, or write the values as decimals (with a point) if the rounding is intended")
+
+
 class NeedFloat64(Exception):
     """Raised inside a float32 pass when a value needs float64; the file is parsed again."""
 
@@ -199,6 +215,7 @@ class RowBlocks:
         if block is None or (n is not None and block.shape[0] != n) or np.isinf(block).any():
             return False
         if self.dtype == np.float32 and _long_digits(classes, text):
+            refuse_inexact_integers(text)
             raise NeedFloat64
         self.add_block(block)
         return True

@@ -41,7 +41,7 @@ from embgeo.io.common import (check_attr_cols, csv_id, forced_binary_hint, index
                               plain_floats, refuse_binary, use_id_col)
 from embgeo.io.csvrules import looks_like_header, metadata_column_error, metadata_columns  # noqa: F401  (looks_like_header re-exported)
 from embgeo.io.model import EmbeddingSet
-from embgeo.io.precision import NeedFloat64, RowBlocks, fits_float32, needs_float64  # noqa: F401  (re-exported)
+from embgeo.io.precision import NeedFloat64, RowBlocks, fits_float32, needs_float64, refuse_inexact_integers  # noqa: F401  (re-exported)
 
 #: rows used to decide the header and which columns are labels
 SAMPLE_ROWS = 1000
@@ -320,6 +320,7 @@ class _Table:
                 raise
             text = self.delimiter.join(cells)
         if self.dtype == np.float32 and needs_float64(text):
+            refuse_inexact_integers(text)
             raise NeedFloat64
         self.out.add(vals)
         for j in self.lab:

@@ -11,7 +11,7 @@ from embgeo.errors import EmbgeoError, setting
 from embgeo.io.common import is_plain_number as is_number
 from embgeo.io.common import forced_binary_hint, no_key, not_utf8, plain_floats, refuse_binary, use_id_col
 from embgeo.io.model import EmbeddingSet
-from embgeo.io.precision import NeedFloat64, RowBlocks, needs_float64
+from embgeo.io.precision import NeedFloat64, RowBlocks, needs_float64, refuse_inexact_integers
 from embgeo.io.text import BLOCK_ROWS
 
 _UINT = re.compile(r"[0-9]+")  # the word2vec header 'n d'
@@ -110,6 +110,7 @@ def _read_text_vectors(path: Path, dtype, forced: bool = False) -> EmbeddingSet:
             if float("inf") in vec or float("-inf") in vec:
                 raise EmbgeoError(f"line {lineno}: inf (or a value too large for float64)")
             if dtype == np.float32 and needs_float64(" ".join(parts[1:])):
+                refuse_inexact_integers(" ".join(parts[1:]))
                 raise NeedFloat64
             words.append(parts[0])
             numeric_words = numeric_words and is_number(parts[0])
