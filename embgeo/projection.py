@@ -173,6 +173,7 @@ def project(
     seed=0,
     name: str = "X",
     n_neighbors: int | None = None,
+    starting=None,
 ) -> ProjectionResult:
     """A 2-D map of ``X`` (n_samples, n_features) by ``method`` (``umap``, ``pca`` or ``hyperbolic-umap``).
 
@@ -182,7 +183,9 @@ def project(
     single-threaded; a seed of 2**32 or more, which umap-learn refuses, goes through :func:`legacy_seed`).
     ``sample``: map a seeded random subset of that many rows (``rows`` says which). A UMAP map of ``m`` rows
     needs ``k < m`` (a larger ``k`` is refused, not lowered; ``params["n_neighbors"]`` is the value used).
-    ``n_neighbors`` is the former name of ``k`` (DeprecationWarning). The UMAP settings are checked with
+    ``n_neighbors`` is the former name of ``k`` (DeprecationWarning). ``starting``: called with no argument when
+    every check has passed and UMAP is about to start (the command line says then that numba compiles on first
+    use: never before an error). The UMAP settings are checked with
     ``method="pca"`` too, which ignores them. See the module docstring for the disk mapping and the caveat
     that UMAP distances are not metric (McInnes et al. 2018).
     """
@@ -229,7 +232,9 @@ def project(
             raise EmbgeoError(f"UMAP needs at least 10 rows; got {m}", hint=f"use {setting('method', 'pca')} for so few rows")
         from embgeo.cosine.neighbors import check_k
 
-        used = check_k(k, m)  # k ≥ the rows mapped is refused, as embgeo cosine and compare refuse it (never lowered)
+        used = check_k(k, m, source=name if name != "X" else None)  # k ≥ the rows mapped is refused, as embgeo cosine and compare refuse it (never lowered)
+        if starting is not None:
+            starting()
         import umap  # lazy: heavy (numba)
 
         kw = dict(n_components=2, n_neighbors=used, min_dist=float(min_dist), metric=metric, random_state=umap_seed,

@@ -301,3 +301,12 @@ def test_gap_class_column_of_fractions_is_not_called_names(run_cli, tmp_path):
     res = run_cli(["gap", tmp_path / "gx.npy", tmp_path / "gy.npy", "--classes", tmp_path / "gc.npy", "--labels", tmp_path / "gl.csv",
                    "--join", "row-order"])
     assert res.code == 2 and "the class column 'cls' holds numbers that are not whole (e.g. 0.5)" in res.stderr
+
+
+def test_project_says_numba_compiles_only_once_every_check_passed(run_cli, files):
+    bad = run_cli(["project", files / "x.npy", "-m", "umap", "--metric", "bogus"])
+    assert bad.code == 2 and bad.stderr.count("\n") == 1 and "numba" not in bad.stderr
+    big_k = run_cli(["project", files / "x.npy", "-m", "umap", "-k", "60"])
+    assert big_k.code == 2 and big_k.stderr == f"embgeo: error: {files / 'x.npy'}: --k 60 needs more than 60 rows, got 50 (lower --k)\n"
+    ok = run_cli(["project", files / "x.npy", "-m", "umap", "--epochs", "5", "-f", "csv"])
+    assert ok.code == 0 and ok.stderr.startswith("umap: seeded (single-threaded); numba compiles on first use"), ok.stderr

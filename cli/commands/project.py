@@ -80,15 +80,9 @@ def project(
     es, kept = _load(file, id_col=id_col, attr_cols=attr_list(attr_col), labels=labels, labels_id_col=labels_id_col, join=join, input_format=input_format,
                      drop_nonfinite=drop_nonfinite, drop_zero=drop_zero, dedupe=dedupe)
     color = es.attribute(color_by) if color_by else None
-    if method is not Method.pca:
-        from embgeo.cosine.neighbors import check_k
-
-        mapped = es.n_samples if sample is None else min(sample, es.n_samples)
-        if mapped >= 10:  # (fewer rows: project says UMAP needs 10) a refused -k is said before the note below, and runs nothing
-            check_k(k, mapped)
-        message(f"{method.value}: seeded (single-threaded); numba compiles on first use, so the first map takes longer")
     res = compute(es.matrix, method=method.value, k=k, min_dist=min_dist, metric=metric, n_epochs=n_epochs,
-                  sample=sample, seed=seed, name=es.source)
+                  sample=sample, seed=seed, name=es.source,  # the note once every check has passed: never before an error
+                  starting=lambda: message(f"{method.value}: seeded (single-threaded); numba compiles on first use, so the first map takes longer"))
     header, coord_rows = coordinates_table(res, ids=es.ids, extra={color_by: color} if color_by else None, row_numbers=kept)
     if plot is not None:
         from embgeo.plots import plot_result, save_figure
