@@ -157,13 +157,20 @@ class _Space:
             self._cache["centred"] = (Gc, self_terms(Gc))
         return self._cache["centred"]
 
-    def factor(self) -> np.ndarray:
-        """The centred rows (or ``U·S`` when wider than tall) that the permutation nulls multiply: float32 unless
-        the input was float64 (the null band's replicates need ~1e-6, not the value's 1e-12; half the GEMM time)."""
-        if "factor" not in self._cache:
+    def exact_factor(self) -> np.ndarray:
+        """The centred rows, or ``U·S`` when wider than tall (:func:`~embgeo.compare.cka.row_factor`), in float64:
+        the value's cross-product; one SVD per set, whatever the pairs and replicates that use it."""
+        if "exact_factor" not in self._cache:
             from embgeo.compare.cka import row_factor
 
-            F = row_factor(self.centred()[0])
+            self._cache["exact_factor"] = row_factor(self.centred()[0])
+        return self._cache["exact_factor"]
+
+    def factor(self) -> np.ndarray:
+        """:meth:`exact_factor` as the permutation nulls multiply it: float32 unless the input was float64 (the
+        null band's replicates need ~1e-6, not the value's 1e-12; half the GEMM time)."""
+        if "factor" not in self._cache:
+            F = self.exact_factor()
             self._cache["factor"] = F if self.float64 else F.astype(np.float32)
         return self._cache["factor"]
 
@@ -245,12 +252,12 @@ def _pair(sx: _Space, sy: _Space, st: _Settings, *, pair_seed, n_total: int, joi
     # rescaled by √(m/n) when m < n.
     lin = [m for m in ("cka", "cka_unbiased", "procrustes") if m in methods]
     if lin:
-        from embgeo.compare.cka import centre, linear_pieces, pieces_from_cross
+        from embgeo.compare.cka import centre, pieces_from_cross
 
         want_nuc = "procrustes" in methods
         Xc, tx = sx.centred()
         Yc, ty = sy.centred()
-        point = linear_pieces(Xc, Yc, tx, ty, want_nuclear=want_nuc)
+        point = pieces_from_cross(sx.exact_factor().T @ sy.exact_factor(), tx, ty, want_nuclear=want_nuc)  # (linear_pieces' product)
         r = rng(1)
         ids = {"cka": "cka_linear", "cka_unbiased": "cka_linear_unbiased", "procrustes": "procrustes_residual"}
         nulls: dict = {ids[x]: [] for x in lin}
