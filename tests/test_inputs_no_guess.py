@@ -339,8 +339,11 @@ def test_as_matrix_never_rounds_integers_silently():
     from embgeo.validation import as_matrix
 
     X = (2**62 + np.arange(20)).reshape(10, 2).astype(np.int64)
-    with pytest.raises(EmbgeoError, match=r"holds int64 values as large as 4611686018427387923 in magnitude, beyond 2\*\*53"):
+    with pytest.raises(EmbgeoError, match=r"^X holds int64 values as large as 4611686018427387923 \(in magnitude\), beyond 2\*\*53 = 9007199254740992: "
+                       r"embgeo computes in float64"):  # the readers' wording (one rule, one message)
         as_matrix(X)
+    with pytest.raises(EmbgeoError, match=r"holds uint64 values as large as 18446744073709551615 \(in magnitude\)"):
+        as_matrix(np.full((4, 2), 2**64 - 1, dtype=np.uint64))
     M = (2**30 + np.arange(20)).reshape(10, 2).astype(np.int64)  # exact in float64, not in float32
     out = as_matrix(M, rescale=None)
     assert out.dtype == np.float64 and np.unique(out).size == 20
