@@ -64,7 +64,8 @@ def _root(
     version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = None,
 ):
     """The geometry of saved embeddings, and whether their similarities can be trusted."""
-    ctx.obj = Settings(seed=seed, device=device.value, quiet=quiet, verbose=verbose)
+    given = frozenset(n for n in ("seed", "device") if getattr(ctx.get_parameter_source(n), "name", "DEFAULT") not in ("DEFAULT", "DEFAULT_MAP"))
+    ctx.obj = Settings(seed=seed, device=device.value, quiet=quiet, verbose=verbose, given=given)
     set_settings(ctx.obj)
     ctx.with_resource(use_surface("cli"))  # also for the app called directly (CliRunner); reset when the command ends
     ctx.with_resource(use_options(_running_options))  # hints name only the remedies the running command offers

@@ -29,6 +29,8 @@ class Settings:
     device: str = "cpu"
     quiet: bool = False
     verbose: bool = False
+    #: the root options written on the command line (``seed``, ``device``): a command's own option may not contradict them
+    given: frozenset = frozenset()
 
 
 _SETTINGS: ContextVar[Settings] = ContextVar("embgeo_settings", default=Settings())
@@ -45,7 +47,22 @@ def settings() -> Settings:
 
 
 def seed_value(local: Optional[int]) -> int:
+    """The command's ``--seed``, else the global one; both written, with different values, is an error (one would be
+    dropped silently)."""
+    check_root_agrees("seed", local)
     return settings().seed if local is None else local
+
+
+def check_root_agrees(name: str, local) -> None:
+    """``embgeo --NAME A COMMAND --NAME B`` with A ≠ B: refuse (never pick one silently)."""
+    glob = getattr(settings(), name)
+    local = getattr(local, "value", local)
+    if local is None or name not in settings().given or str(local).lower() == str(glob).lower():
+        return
+    from embgeo.errors import EmbgeoError
+
+    raise EmbgeoError(f"--{name} {glob} (before the command) and --{name} {local} (after it) differ",
+                      hint=f"give --{name} once")
 
 
 def check_out_option(ctx: typer.Context, value: Optional[Path], param: typer.CallbackParam = None) -> Optional[Path]:
@@ -323,6 +340,7 @@ CUDA_FALLBACK_NOTE = "--device cuda: no CUDA device is available here; ran on th
 def resolve_device(device: str | None = None, notes: list | None = None) -> str:
     """``cpu``, ``cuda`` or ``auto`` → the device to use; falls back to CPU with a message (and, when
     ``notes`` is given, :data:`CUDA_FALLBACK_NOTE` in it, for the JSON notes)."""
+    check_root_agrees("device", device)
     device = (device or settings().device or "cpu").lower()
     if device == "cpu":
         return "cpu"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -144,11 +145,37 @@ def emit(*, command: str, data: dict, columns: list[str], rows: list[list[Any]],
     _write(text, out)
 
 
+def _stdout_fd() -> int | None:
+    """The file descriptor under ``sys.stdout`` when the text can go to it as bytes (a real stream, no newline
+    translation), else None (a captured stream, a test runner's)."""
+    if os.linesep != "\n" or not hasattr(sys.stdout, "buffer"):
+        return None
+    try:
+        return sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def write_all(fd: int, data: bytes, chunk: int = 1 << 20) -> None:
+    """Every byte of ``data`` to ``fd``, a chunk per call: a reader that leaves (``| head -1``) is a
+    :class:`BrokenPipeError` here. Python's buffered stream loses that error when it comes after a partial
+    write of a large text (the run then ended 0, as if every row had been read)."""
+    view = memoryview(data)
+    done = 0
+    while done < len(view):
+        done += os.write(fd, view[done:done + chunk])
+
+
 def to_stdout(text: str) -> None:
     """Write the data to stdout; a full disk or an I/O error there is one line naming stdout."""
     try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        fd = _stdout_fd()
+        if fd is None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        else:
+            sys.stdout.flush()
+            write_all(fd, text.encode(sys.stdout.encoding or "utf-8", sys.stdout.errors or "strict"))
     except BrokenPipeError:  # `| head`: the reader has gone, as with any Unix tool
         raise
     except OSError as exc:

@@ -310,3 +310,35 @@ def test_project_says_numba_compiles_only_once_every_check_passed(run_cli, files
     assert big_k.code == 2 and big_k.stderr == f"embgeo: error: {files / 'x.npy'}: --k 60 needs more than 60 rows, got 50 (lower --k)\n"
     ok = run_cli(["project", files / "x.npy", "-m", "umap", "--epochs", "5", "-f", "csv"])
     assert ok.code == 0 and ok.stderr.startswith("umap: seeded (single-threaded); numba compiles on first use"), ok.stderr
+
+
+# --------------------------------------------------------------------------- root --seed/--device against a command's own
+
+
+def test_root_and_command_seed_that_differ_are_refused(files, run_cli):
+    """``embgeo --seed 1 uniformity X --seed 2`` used 2 silently; now the two must agree (or be given once)."""
+    x = files / "x.npy"
+    base = ["uniformity", x, "--mode", "sample", "--n-pairs", "200", "-f", "json"]
+    res = run_cli(["--seed", "1", *base, "--seed", "2"])
+    assert one_line(res, "--seed 1 (before the command) and --seed 2 (after it) differ", "give --seed once")
+    one = json.loads(run_cli(["-q", "--seed", "2", *base]).stdout)
+    same = json.loads(run_cli(["-q", "--seed", "2", *base, "--seed", "2"]).stdout)  # the same value twice: fine
+    local = json.loads(run_cli(["-q", *base, "--seed", "2"]).stdout)  # the command's own over the default: fine
+    assert one["results"]["uniformity"] == same["results"]["uniformity"] == local["results"]["uniformity"]
+    assert json.loads(run_cli(["-q", *base, "--seed", "1"]).stdout)["results"]["uniformity"] != one["results"]["uniformity"]
+
+
+def test_root_and_command_device_that_differ_are_refused(files, run_cli):
+    x = files / "x.npy"
+    res = run_cli(["--device", "cuda", "uniformity", x, "--device", "cpu", "-f", "json"])
+    assert res.code == 2 and "--device cuda (before the command) and --device cpu (after it) differ" in res.stderr
+    assert run_cli(["-q", "--device", "cpu", "uniformity", x, "--device", "cpu", "-f", "json"]).code == 0
+
+
+def test_info_strict_against_another_fail_on_is_refused(files, run_cli):
+    """--strict is --fail-on warn: with --fail-on bad as well it was dropped silently (a file with duplicates exited 0)."""
+    np.save(files / "dup.npy", np.tile(np.arange(6.0), (5, 1)))
+    one_line(run_cli(["info", files / "dup.npy", "--strict", "--fail-on", "bad"]), "--strict is --fail-on warn; --fail-on bad says otherwise")
+    assert run_cli(["-q", "info", files / "dup.npy", "--strict", "--fail-on", "warn"]).code == 1
+    assert run_cli(["-q", "info", files / "dup.npy", "--strict"]).code == 1
+    assert run_cli(["-q", "info", files / "dup.npy", "--fail-on", "bad"]).code == 0

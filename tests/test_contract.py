@@ -385,6 +385,25 @@ def test_a_reader_that_left_is_141_not_the_gate_code(tmp_path):
     assert proc.wait(timeout=120) == 141 and b"Traceback" not in err and b"error" not in err
 
 
+def test_a_reader_that_leaves_mid_output_is_141_too(tmp_path):
+    """A large output (1.3 MB of CSV) that the reader stops reading after 100 bytes (``| head -c 100``): Python's
+    buffered stdout lost the broken pipe after a partial write and the run ended 0, as if every row had been read."""
+    import subprocess
+    import sys
+
+    np.save(tmp_path / "x.npy", np.random.default_rng(0).normal(size=(30000, 4)))
+    proc = subprocess.Popen([sys.executable, "-m", "embgeo", "-q", "project", str(tmp_path / "x.npy"), "-m", "pca", "-f", "csv"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    head = proc.stdout.read(100)
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert head.startswith(b"row,x,y")
+    assert proc.wait(timeout=120) == 141 and b"Traceback" not in err and b"error" not in err
+    full = subprocess.run([sys.executable, "-m", "embgeo", "-q", "project", str(tmp_path / "x.npy"), "-m", "pca", "-f", "csv"],
+                          capture_output=True, timeout=120)
+    assert full.returncode == 0 and full.stdout.count(b"\n") == 30001 and full.stdout.startswith(head)
+
+
 def test_every_file_a_run_writes_besides_its_data_is_one_wrote_line(data, run_cli, tmp_path):
     # one wording for side files (docs/output.md): "wrote FILE (what it holds)"; --out itself gets no line
     cli = Path(__file__).resolve().parents[1] / "cli"

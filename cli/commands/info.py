@@ -30,6 +30,11 @@ def info(
 
     from embgeo.io.readers import id_cols, per_column_input
 
+    if strict and fail_on is not None and getattr(fail_on, "value", fail_on) != "warn":
+        from embgeo.errors import EmbgeoError
+
+        raise EmbgeoError(f"--strict is --fail-on warn; --fail-on {getattr(fail_on, 'value', fail_on)} says otherwise",
+                          hint="give one of them")
     sets = [read_embeddings(f, id_col=c, labels=labels, labels_id_col=labels_id_col, input_format=input_format, join=join, attr_cols=a)
             for f, c, a in zip(files, id_cols(files, id_col, input_format), per_column_input(files, attr_list(attr_col), input_format))]
     found = [describe(es) for es in sets]
