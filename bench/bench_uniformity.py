@@ -59,7 +59,7 @@ def one(kind: str, path: str, **kw) -> dict:
         t0 = time.perf_counter()
         res = uniformity(X, mode=kind, device=kw.get("device"), backend="torch" if kw.get("device") else "numpy",
                          n_pairs=kw.get("n_pairs", 200_000), seed=0)
-        value = res.value
+        value = res.uniformity
         kw = {"ci_low": res.ci_low, "ci_high": res.ci_high, "sgemm": kw.get("sgemm")}
     seconds = time.perf_counter() - t0
     return {"value": value, "seconds": seconds, "rss_mb": own_peak_rss_mb(), **_rss_split(), **kw}

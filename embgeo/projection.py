@@ -29,6 +29,7 @@ import numpy as np
 from embgeo._blas import one_thread_when_small
 from embgeo.arguments import check_count, check_number, renamed_keyword
 from embgeo.errors import EmbgeoError, param, setting
+from embgeo.intrinsic.estimators import renamed_attribute
 from embgeo.results import Result, jsonable
 from embgeo.validation import MAX_LEGACY_SEED, legacy_seed, as_rng, as_scaled_matrix, iter_blocks, sample_note, seeded_rows, zero_rows_hint
 
@@ -38,9 +39,11 @@ UMAP_NOTE = "UMAP keeps neighbourhoods, not distances: distances, densities and 
 
 @dataclass(frozen=True, slots=True)
 class ProjectionResult(Result):
-    """A 2-D map of ``n_samples`` rows.
+    """A 2-D map of ``n_mapped`` of the ``n_rows_in`` rows given (``n_dims`` dims); the attributes are named as the
+    JSON keys of :meth:`to_dict` (``n_samples`` and ``n_features`` are the former names of ``n_rows_in`` and ``n_dims``,
+    DeprecationWarning).
 
-    ``coordinates`` (n_samples, 2): map coordinates (on the Poincaré disk for
+    ``coordinates`` (n_mapped, 2): map coordinates (on the Poincaré disk for
     ``hyperbolic-umap``, where ``disk`` is True). ``rows``: indices of the mapped
     rows in the input (all rows unless a sample was drawn). ``explained_variance``:
     share of the variance on each PCA axis (PCA only). ``hyperboloid`` (n, 3):
@@ -49,8 +52,8 @@ class ProjectionResult(Result):
     """
 
     method: str
-    n_samples: int
-    n_features: int
+    n_rows_in: int
+    n_dims: int
     n_mapped: int
     seed: int | None
     params: dict
@@ -62,11 +65,14 @@ class ProjectionResult(Result):
     explained_variance: np.ndarray | None = field(default=None, repr=False)
     hyperboloid: np.ndarray | None = field(default=None, repr=False)
 
+    n_samples = renamed_attribute("ProjectionResult", "n_samples", "n_rows_in")
+    n_features = renamed_attribute("ProjectionResult", "n_features", "n_dims")
+
     def to_dict(self) -> dict:
         C = self.coordinates
         return jsonable({
             # n_rows: the rows measured (mapped), as in every command (docs/output.md); the input's rows are n_rows_in
-            "method": self.method, "n_rows": self.n_mapped, "n_rows_in": self.n_samples, "n_dims": self.n_features, "n_mapped": self.n_mapped,
+            "method": self.method, "n_rows": self.n_mapped, "n_rows_in": self.n_rows_in, "n_dims": self.n_dims, "n_mapped": self.n_mapped,
             "seed": self.seed, "params": self.params, "seconds": self.seconds, "disk": self.disk,
             "explained_variance": self.explained_variance,
             "bounds": {"x": [C[:, 0].min(), C[:, 0].max()], "y": [C[:, 1].min(), C[:, 1].max()]} if C.size else None,
@@ -78,7 +84,7 @@ class ProjectionResult(Result):
         (the rows given), ``n_dims``, ``n_mapped``, PCA's ``explained_variance`` per axis, the disk's ``max_radius``."""
         from embgeo.results import Metric
 
-        rows = [Metric("n_rows", self.n_mapped), Metric("n_rows_in", self.n_samples), Metric("n_dims", self.n_features),
+        rows = [Metric("n_rows", self.n_mapped), Metric("n_rows_in", self.n_rows_in), Metric("n_dims", self.n_dims),
                 Metric("n_mapped", self.n_mapped)]
         if self.explained_variance is not None:
             rows += [Metric("explained_variance", float(v), extra={"axis": f"pc{i + 1}"}) for i, v in enumerate(self.explained_variance)]
@@ -94,7 +100,7 @@ class ProjectionResult(Result):
         return Verdict("info", f"a map has no verdict ({why})")
 
     def table(self):
-        rows = [["method", self.method], ["rows mapped", f"{self.n_mapped} of {self.n_samples}"], ["input dims", self.n_features]]
+        rows = [["method", self.method], ["rows mapped", f"{self.n_mapped} of {self.n_rows_in}"], ["input dims", self.n_dims]]
         rows += [[k, v] for k, v in self.params.items()]
         if self.explained_variance is not None:
             rows.append(["explained variance (PC1, PC2)", [float(v) for v in self.explained_variance]])
@@ -260,7 +266,7 @@ def project(
     if note is not None:
         notes.append(note)
     return ProjectionResult(
-        method=method, n_samples=int(n), n_features=int(d), n_mapped=int(m), seed=int_seed, params=params,
+        method=method, n_rows_in=int(n), n_dims=int(d), n_mapped=int(m), seed=int_seed, params=params,
         seconds=time.perf_counter() - t0, disk=disk, notes=tuple(notes), coordinates=coords, rows=rows,
         explained_variance=explained, hyperboloid=hyper,
     )

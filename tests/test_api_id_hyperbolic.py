@@ -262,7 +262,7 @@ def test_uniformity_block_is_a_whole_number(X):
 
     for bad, text in ((True, "got True (bool)"), (0, "got 0"), (2.0, "got 2.0 (a fraction)")):
         assert _message(lambda: uniformity(X, block=bad)).startswith(f"block must be an integer ≥ 1, {text}")
-    assert uniformity(X, block=16, mode="exact").value == pytest.approx(uniformity(X, mode="exact").value, rel=1e-12, abs=1e-12)
+    assert uniformity(X, block=16, mode="exact").uniformity == pytest.approx(uniformity(X, mode="exact").uniformity, rel=1e-12, abs=1e-12)
 
 
 def test_construction_scale_and_bits_refuse_impossible_values():

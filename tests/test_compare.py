@@ -200,7 +200,7 @@ def test_replicates_on_fewer_rows_and_sampling_above_the_exact_limit(rng, monkey
     assert sub.to_dict()["cka_linear"]["bootstrap_rows"] == 80 and sub.metrics()[0].extra["bootstrap_rows"] == 80
     monkeypatch.setattr(core, "EXACT_MAX_ROWS", 120)
     s = compare(X, Y, methods=["cka"], **FAST)
-    assert s.sampled and s.n_rows == 120 and s.n_rows_total == 200
+    assert s.sampled and s.n_rows == 120 and s.n_rows_in == 200
     assert any("a seeded sample of 120 of 200 rows" in n for n in s.notes)
 
 

@@ -197,7 +197,7 @@ def test_exact_uniformity_matches_numpy(normalize, t, dtype, atol):
     ref = uniformity(X, t=t, normalize=normalize, mode="exact", device=None)
     got = uniformity(X, t=t, normalize=normalize, mode="exact", backend="torch", device=DEV)
     assert got.backend == f"torch:{DEV}"
-    np.testing.assert_allclose(got.value, ref.value, rtol=0, atol=atol)
+    np.testing.assert_allclose(got.uniformity, ref.uniformity, rtol=0, atol=atol)
 
 
 def test_exact_uniformity_tile_paths(monkeypatch):
@@ -205,11 +205,11 @@ def test_exact_uniformity_tile_paths(monkeypatch):
     from embgeo.uniformity.core import uniformity
 
     X = clustered(_n(6_000), 64, seed=10)
-    ref = uniformity(X, mode="exact", device=None).value
+    ref = uniformity(X, mode="exact", device=None).uniformity
     unit = X / np.linalg.norm(X, axis=1, keepdims=True)  # already unit: used in place, no copy
-    np.testing.assert_allclose(uniformity(unit, mode="exact", backend="torch", device=DEV).value, ref, atol=2e-5)
+    np.testing.assert_allclose(uniformity(unit, mode="exact", backend="torch", device=DEV).uniformity, ref, atol=2e-5)
     monkeypatch.setattr(K, "MAX_PREPARED_BYTES", 1)  # rows prepared tile by tile
-    np.testing.assert_allclose(uniformity(X, mode="exact", backend="torch", device=DEV, block=512).value, ref, atol=2e-5)
+    np.testing.assert_allclose(uniformity(X, mode="exact", backend="torch", device=DEV, block=512).uniformity, ref, atol=2e-5)
 
 
 # ----------------------------------------------------------------- Poincaré trainer

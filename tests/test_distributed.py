@@ -124,7 +124,7 @@ def test_exact_uniformity_equals_single_process(client, data, normalize):
     for X in data[:2]:
         one = uniformity(X, normalize=normalize, mode="exact", block=256, seed=3)
         many = DM.uniformity(X, client=client, normalize=normalize, mode="exact", block=256, seed=3)
-        assert abs(many.value - one.value) <= TOL
+        assert abs(many.uniformity - one.uniformity) <= TOL
         assert many.n_pairs == one.n_pairs == 1800 * 1799 // 2
         np.testing.assert_allclose(many.sq_distances.quantile_values, one.sq_distances.quantile_values, rtol=0, atol=TOL)
 
@@ -135,10 +135,10 @@ def test_sampled_uniformity_same_pairs_same_interval(client, data):
     M = data[1]
     one = uniformity(M, mode="sample", n_pairs=150_000, seed=11)
     many = DM.uniformity(M, client=client, mode="sample", n_pairs=150_000, seed=11)
-    for a, b in [(one.value, many.value), (one.ci_low, many.ci_low), (one.ci_high, many.ci_high), (one.se, many.se)]:
+    for a, b in [(one.uniformity, many.uniformity), (one.ci_low, many.ci_low), (one.ci_high, many.ci_high), (one.se, many.se)]:
         assert abs(a - b) <= TOL
     other = DM.uniformity(M, client=client, mode="sample", n_pairs=150_000, seed=12)
-    assert other.value != many.value  # the seed is used
+    assert other.uniformity != many.uniformity  # the seed is used
 
 
 def test_bad_rows_are_named_from_the_workers(client):

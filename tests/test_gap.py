@@ -27,10 +27,10 @@ def test_planted_gap_closed_forms():
     X, Y, u, v = planted(c=c)
     r = modality_gap(X, Y, n_folds=3, random_pairs=2000)
     # exact constructions in float64: only round-off separates the numbers from the closed forms
-    np.testing.assert_allclose(r.centroid_gap, 2 * c, atol=1e-12)
-    np.testing.assert_allclose(r.gap_vector / r.centroid_gap, u, atol=1e-12)
+    np.testing.assert_allclose(r.gap_centroid_distance, 2 * c, atol=1e-12)
+    np.testing.assert_allclose(r.gap_vector / r.gap_centroid_distance, u, atol=1e-12)
     np.testing.assert_allclose(r.matched_cosines.mean, 1 - 2 * c * c, atol=1e-12)
-    np.testing.assert_allclose(r.alignment.value, 4 * c * c, atol=1e-12)
+    np.testing.assert_allclose(r.alignment.alignment, 4 * c * c, atol=1e-12)
     np.testing.assert_allclose(r.projection_x.mean, c, atol=1e-12)
     np.testing.assert_allclose(r.projection_y.mean, -c, atol=1e-12)
     assert r.separability.accuracy == 1.0  # a hyperplane (normal u) splits the modalities
@@ -54,16 +54,16 @@ def test_gap_means_match_brute_force():
     S = X @ Y.T
     M = slerp(X, Y, 0.3)
     # the O(n d) formulas reorder sums only: 1e-12
-    np.testing.assert_allclose(r.random_cosine_mean, S[off].mean(), atol=1e-12)
+    np.testing.assert_allclose(r.random_pair_cosine, S[off].mean(), atol=1e-12)
     np.testing.assert_allclose(r.mixup.x_anchor_negative_mean, S[off].mean(), atol=1e-12)
     np.testing.assert_allclose(r.mixup.x_anchor_mixed_negative_mean, (X @ M.T)[off].mean(), atol=1e-12)
     np.testing.assert_allclose(r.mixup.y_anchor_mixed_negative_mean, (Y @ M.T)[off].mean(), atol=1e-12)
     np.testing.assert_allclose(r.mixup.positive_mean, np.diag(S).mean(), atol=1e-12)
     # mixed negatives are harder than ordinary ones: they lie between the two cones
     assert r.mixup.x_anchor_mixed_negative_mean > r.mixup.x_anchor_negative_mean
-    np.testing.assert_allclose(r.centroid_gap, np.linalg.norm(X.mean(0) - Y.mean(0)), atol=1e-12)
+    np.testing.assert_allclose(r.gap_centroid_distance, np.linalg.norm(X.mean(0) - Y.mean(0)), atol=1e-12)
     # the planted direction is recovered
-    assert abs(r.gap_vector @ paired_gap(200, 16, gap=0.6, seed=4)[2]) / r.centroid_gap > 0.95
+    assert abs(r.gap_vector @ paired_gap(200, 16, gap=0.6, seed=4)[2]) / r.gap_centroid_distance > 0.95
 
 
 def test_slerp_geodesic():
@@ -110,7 +110,7 @@ def test_block_changes_only_the_tiling():
     # exact uniformity sums: the tiles change the summation order only (float64 accumulation)
     for ra, rb in ((a.uniformity_x, b.uniformity_x), (a.uniformity_y, b.uniformity_y), (a.uniformity_joint, b.uniformity_joint)):
         assert ra.mode == "exact"
-        np.testing.assert_allclose(rb.value, ra.value, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(rb.uniformity, ra.uniformity, rtol=0, atol=1e-9)
 
 
 # ----------------------------------------------------------------- contract, verdicts and the toolkit (issues 15, 19)
@@ -143,7 +143,7 @@ def test_verdict_a_gap_whose_removal_changes_nothing_is_ok():
     X, Y, u, v, w = planted_noisy(c=c, noise=2.0)
     # shifting along the planted offset 2c·u maps the rows exactly onto v and w: the rankings cannot change
     r = modality_gap(X, Y, n_folds=3, direction=2 * c * u)
-    assert r.separability.accuracy == 1.0 and r.centroid_gap > 0.75  # a wide, perfectly separable gap …
+    assert r.separability.accuracy == 1.0 and r.gap_centroid_distance > 0.75  # a wide, perfectly separable gap …
     assert 0.2 < r.recall_at_1_before < 0.8  # … and retrieval that is far from perfect
     np.testing.assert_array_equal(r.shift.after.retrieval.hits_x_to_y, r.shift.before.retrieval.hits_x_to_y)
     assert r.shift.recall_at_1_gain == 0.0 and r.shift.gain_ci_low == 0.0
@@ -172,7 +172,7 @@ def test_verdict_unpaired_sets_warn_on_the_matched_pairs():
     X, Y = sphere(300, 16, seed=1), sphere(300, 16, seed=2)  # row i of Y has nothing to do with row i of X
     r = modality_gap(X, Y, separability=False)
     v = r.verdict()
-    assert v.status == "warn" and v.decided_by == "matched_pair_cosine" and r.matched_ci_low <= r.random_cosine_mean
+    assert v.status == "warn" and v.decided_by == "matched_pair_cosine" and r.matched_pair_cosine_ci_low <= r.random_pair_cosine
 
 
 def _direct_retrieval(X, Y, tau, alpha):

@@ -279,9 +279,9 @@ def test_pandas_nullable_dtypes_are_numbers():
     from embgeo.errors import EmbgeoError
 
     X = np.random.default_rng(0).normal(size=(50, 4))
-    assert eg.uniformity(pd.DataFrame(X).astype("Float64")).value == eg.uniformity(X).value
+    assert eg.uniformity(pd.DataFrame(X).astype("Float64")).uniformity == eg.uniformity(X).uniformity
     f32 = pd.DataFrame(X.astype(np.float32))
-    assert eg.uniformity(f32).value == eg.uniformity(X.astype(np.float32)).value  # numpy dtypes as they are
+    assert eg.uniformity(f32).uniformity == eg.uniformity(X.astype(np.float32)).uniformity  # numpy dtypes as they are
     na = pd.DataFrame(X).astype("Float64")
     na.iloc[3, 1] = pd.NA
     with pytest.raises(EmbgeoError, match=r"NaN or inf \(row 3\)"):

@@ -325,7 +325,7 @@ def test_to_dict_is_summary():
         ({"k": 10}, "k=10 neighbours need at least 11 rows"),
         ({"k": 2, "metric": "manhattan"}, "metric must be one of"),
         ({"k": 2, "backend": "jax"}, "backend must be one of"),
-        ({"k": 2, "device": "cuda"}, "needs backend='torch'"),
+        ({"k": 2, "backend": "numpy", "device": "cuda"}, "backend='numpy' runs on the CPU"),
         ({"k": 2, "approx": True, "metric": "dot"}, "approximate search supports"),
     ],
 )

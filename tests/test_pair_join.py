@@ -129,13 +129,13 @@ def test_library_gap_and_alignment_join_sets_by_id(pairs):
     ref = modality_gap(X, Y, separability=False)  # arrays: row order
     g = modality_gap(sx, sshuf, separability=False)
     assert g.matched_cosines.mean == pytest.approx(ref.matched_cosines.mean, abs=1e-12)
-    assert alignment(sx, sshuf).value == pytest.approx(alignment(X, Y).value, abs=1e-12)
-    assert alignment(X, Y[p]).value > 1.0  # arrays carry no ids: the shuffled rows stay unpaired
+    assert alignment(sx, sshuf).alignment == pytest.approx(alignment(X, Y).alignment, abs=1e-12)
+    assert alignment(X, Y[p]).alignment > 1.0  # arrays carry no ids: the shuffled rows stay unpaired
     with pytest.raises(EmbgeoError, match="ids do not match"):
         modality_gap(sx, sother, separability=False)
     with pytest.raises(EmbgeoError, match="carry row ids"):
         alignment(sx, Y)
-    assert alignment(sx, sother, join="row-order").value == pytest.approx(alignment(X, Y).value, abs=1e-12)
+    assert alignment(sx, sother, join="row-order").alignment == pytest.approx(alignment(X, Y).alignment, abs=1e-12)
 
 
 # --------------------------------------------------------------------------- uniformity --pairs
@@ -332,9 +332,9 @@ def test_pandas_inputs_pair_by_their_index():
     ids = [f"i{j}" for j in range(150)]
     p = rng.permutation(150)
     dX, dY = pd.DataFrame(X, index=ids), pd.DataFrame(Y, index=ids).iloc[p]
-    assert alignment(dX, dY).value == pytest.approx(alignment(X, Y).value, rel=1e-12)
+    assert alignment(dX, dY).alignment == pytest.approx(alignment(X, Y).alignment, rel=1e-12)
     assert compare(dX, dY, n_bootstrap=0, n_permutations=0, methods=["cka"]).get("cka_linear").value == pytest.approx(
         compare(X, Y, n_bootstrap=0, n_permutations=0, methods=["cka"]).get("cka_linear").value, rel=1e-12)
     with pytest.raises(EmbgeoError, match="carry row ids but"):
         alignment(dX, pd.DataFrame(Y))  # an index on one side only: which pairing?
-    assert alignment(pd.DataFrame(X), pd.DataFrame(Y)).value == pytest.approx(alignment(X, Y).value, rel=1e-12)
+    assert alignment(pd.DataFrame(X), pd.DataFrame(Y)).alignment == pytest.approx(alignment(X, Y).alignment, rel=1e-12)

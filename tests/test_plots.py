@@ -75,7 +75,7 @@ def test_uniformity_plot_draws_the_histograms(rng):
     heights = stairs[0].get_data().values
     c, e = u.sq_distances.hist_counts, u.sq_distances.hist_edges
     np.testing.assert_allclose(heights, c / (c.sum() * np.diff(e)))  # density of the stored histogram
-    assert f"{u.value:.3f}" in a0.get_title()
+    assert f"{u.uniformity:.3f}" in a0.get_title()
     # angle panel: same counts on edges θ = arccos(1 − u/2), in degrees
     edges = [p for p in a1.patches if p.__class__.__name__ == "StepPatch"][0].get_data().edges
     np.testing.assert_allclose(edges, np.degrees(np.arccos(1 - np.clip(e, 0, 4) / 2)))
@@ -93,7 +93,7 @@ def test_gap_plane_draws_the_gap_vector_exactly(rng):
     g = modality_gap(X, Y, separability=False, seed=0)
     Px, Py, B = gap_plane(X, Y, g.gap_vector)
     # the centroid difference lies on the first axis with length ‖Δ‖ (exact up to rounding)
-    np.testing.assert_allclose(Px.mean(0) - Py.mean(0), [g.centroid_gap, 0.0], atol=1e-12)
+    np.testing.assert_allclose(Px.mean(0) - Py.mean(0), [g.gap_centroid_distance, 0.0], atol=1e-12)
     np.testing.assert_allclose(B @ B.T, np.eye(2), atol=1e-12)
     fig = plot_result(g, X=X, Y=Y)
     offsets = [c.get_offsets() for c in fig.axes[0].collections]

@@ -69,7 +69,7 @@ def test_raw_pairs_moved_by_one_offset_have_alignment_six_hundredths(run_cli, fi
     # the range: ± 2**-20 of its centre around the distances
     assert edges[-1] - edges[0] == pytest.approx(2 * math.sqrt(0.06) * 2.0**-20, rel=1e-9)
     assert edges[0] <= dist["quantiles"]["p0"] and dist["quantiles"]["p100"] <= edges[-1]
-    ref = uniformity(X, normalize=False, mode="exact").value
+    ref = uniformity(X, normalize=False, mode="exact").uniformity
     assert r["uniformity"] == ref and r["pairs"]["uniformity"] == pytest.approx(ref, abs=1e-12)
     assert ref == pytest.approx(-6.61260332635937, abs=1e-12)
 
@@ -173,8 +173,8 @@ def test_normalised_uniformity_does_not_depend_on_the_scale(X, mode):
     ref = uniformity(X, mode=mode, n_pairs=5000)
     for k in (BIG, SMALL):
         r = uniformity(np.ldexp(X, k), mode=mode, n_pairs=5000)
-        assert (r.value, r.ci_low, r.ci_high) == pytest.approx((ref.value, ref.ci_low, ref.ci_high), abs=1e-14, nan_ok=True)
-    assert ref.value == pytest.approx(-2.7879087043837547 if mode == "exact" else -2.754873769665434, abs=1e-12)
+        assert (r.uniformity, r.ci_low, r.ci_high) == pytest.approx((ref.uniformity, ref.ci_low, ref.ci_high), abs=1e-14, nan_ok=True)
+    assert ref.uniformity == pytest.approx(-2.7879087043837547 if mode == "exact" else -2.754873769665434, abs=1e-12)
 
 
 @pytest.mark.parametrize("mode", ["exact", "sample"])
@@ -194,18 +194,18 @@ def test_raw_alignment_scales_exactly_or_is_refused(X):
         ref = alignment(X, Y, alpha=alpha, normalize=False)
         r = alignment(np.ldexp(X, k), np.ldexp(Y, k), alpha=alpha, normalize=False)
         if float(k * alpha).is_integer():  # a power of two: exact
-            assert (r.value, r.ci_low, r.ci_high) == tuple(math.ldexp(v, int(k * alpha)) for v in (ref.value, ref.ci_low, ref.ci_high))
+            assert (r.alignment, r.ci_low, r.ci_high) == tuple(math.ldexp(v, int(k * alpha)) for v in (ref.alignment, ref.ci_low, ref.ci_high))
         else:  # 2**(−282.5): one rounding
-            want = tuple(math.ldexp(v * math.sqrt(2.0), math.floor(k * alpha)) for v in (ref.value, ref.ci_low, ref.ci_high))
-            assert (r.value, r.ci_low, r.ci_high) == pytest.approx(want, rel=1e-15)
+            want = tuple(math.ldexp(v * math.sqrt(2.0), math.floor(k * alpha)) for v in (ref.alignment, ref.ci_low, ref.ci_high))
+            assert (r.alignment, r.ci_low, r.ci_high) == pytest.approx(want, rel=1e-15)
         assert r.distances.quantile(0.5) == math.ldexp(ref.distances.quantile(0.5), k)
-    assert alignment(X, Y, alpha=2.0, normalize=False).value == pytest.approx(0.06, abs=1e-12)
+    assert alignment(X, Y, alpha=2.0, normalize=False).alignment == pytest.approx(0.06, abs=1e-12)
     # α = 2: 0.06 · 2**1060 and 0.06 · 2**-1130 are beyond float64
     for k, where in ((BIG, "above"), (SMALL, "below")):
         with pytest.raises(EmbgeoError, match=f"is {where} the float64 range"):
             alignment(np.ldexp(X, k), np.ldexp(Y, k), normalize=False)
     # normalised alignment and the whole paired run do not depend on the scale
-    assert alignment(np.ldexp(X, BIG), np.ldexp(Y, BIG)).value == alignment(X, Y).value
+    assert alignment(np.ldexp(X, BIG), np.ldexp(Y, BIG)).alignment == alignment(X, Y).alignment
 
 
 def test_paired_run_at_a_huge_scale_equals_the_plain_one(run_cli, files):
@@ -225,8 +225,8 @@ def test_a_tiny_row_beside_ordinary_ones_is_not_a_zero_row(X):
     assert scan_rows(Z).zero_rows.size == 0 and scan_rows(Z).norm_min == pytest.approx(ref * 1e-200, rel=1e-15)
     ux = uniformity(np.r_[X[:4], X[5:]], mode="exact")
     # normalised, the tiny row is the unit vector of X[4]: the same as the unscaled set
-    assert uniformity(Z, mode="exact").value == pytest.approx(uniformity(X, mode="exact").value, abs=1e-14)
-    assert uniformity(Z, mode="exact").value != ux.value
+    assert uniformity(Z, mode="exact").uniformity == pytest.approx(uniformity(X, mode="exact").uniformity, abs=1e-14)
+    assert uniformity(Z, mode="exact").uniformity != ux.uniformity
 
 
 # --------------------------------------------------------------------------- 4. one row, 5. options that do not apply
@@ -250,7 +250,7 @@ def test_options_that_do_not_apply_are_refused(run_cli, files):
     assert sampled["n_pairs"] == 5000 and sampled["mode"] == "sample"
     paired = _json(run_cli, ["uniformity", files["x"], "--pairs", files["y"], "--alpha", "3"])["results"]
     assert paired["alignment"]["alpha"] == 3.0 and paired["alignment"]["alignment"] == pytest.approx(
-        alignment(np.load(files["x"]), np.load(files["y"]), alpha=3.0).value, abs=1e-15)
+        alignment(np.load(files["x"]), np.load(files["y"]), alpha=3.0).alignment, abs=1e-15)
 
 
 def test_knn_distances_are_in_the_units_of_x_at_any_scale():

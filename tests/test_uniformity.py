@@ -70,7 +70,7 @@ def test_exact_matches_naive_all_pairs(seed, normalize, t, backend, monkeypatch)
     monkeypatch.setattr(K, "TILE_ELEMS", 40 * 64)
     got = uniformity(X, t=t, normalize=normalize, mode="exact", block=40, backend=backend)
     # float64 throughout: only summation order differs from the reference, so 1e-9 is ample (the issue asks 1e-6)
-    np.testing.assert_allclose(got.value, naive_uniformity(X, t, normalize), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(got.uniformity, naive_uniformity(X, t, normalize), rtol=0, atol=1e-9)
     assert got.mode == "exact" and got.n_pairs == 301 * 300 // 2
     assert got.backend == ("numpy" if backend == "numpy" else "torch:cpu")
 
@@ -82,11 +82,11 @@ def test_exact_float32_and_large_offset(backend):
     ref = naive_uniformity(X.astype(np.float64), 0.05, normalize=False)
     got = uniformity(X, t=0.05, normalize=False, mode="exact", backend=backend)
     # centring before the float32 GEMM keeps distances to float32 round-off (~1e-7 relative × |t d²| ≈ 3)
-    np.testing.assert_allclose(got.value, ref, atol=1e-4)
+    np.testing.assert_allclose(got.uniformity, ref, atol=1e-4)
     Xs = sphere(500, 64, seed=3).astype(np.float32)
     got = uniformity(Xs, mode="exact", backend=backend)
     # float32 cosines carry ~1e-7 error; times 2t = 4 → 1e-6 on the kernel log, 1e-5 is safe
-    np.testing.assert_allclose(got.value, naive_uniformity(Xs), atol=1e-5)
+    np.testing.assert_allclose(got.uniformity, naive_uniformity(Xs), atol=1e-5)
 
 
 def test_exact_memory_is_one_tile(monkeypatch):
@@ -106,12 +106,12 @@ def test_invariances_rotation_permutation_scale():
     rng = np.random.default_rng(11)
     X = rng.standard_normal((200, 8))
     q, _ = np.linalg.qr(rng.standard_normal((8, 8)))
-    base = uniformity(X, mode="exact").value
+    base = uniformity(X, mode="exact").uniformity
     for Z in (X @ q, X[rng.permutation(200)], X * rng.uniform(0.1, 10, size=(200, 1))):
         # normalised rows: rotation, row order and row scale change nothing but round-off
-        np.testing.assert_allclose(uniformity(Z, mode="exact").value, base, atol=1e-12)
-    raw = uniformity(X, normalize=False, mode="exact").value
-    np.testing.assert_allclose(uniformity(X @ q + 5.0, normalize=False, mode="exact").value, raw, atol=1e-10)
+        np.testing.assert_allclose(uniformity(Z, mode="exact").uniformity, base, atol=1e-12)
+    raw = uniformity(X, normalize=False, mode="exact").uniformity
+    np.testing.assert_allclose(uniformity(X @ q + 5.0, normalize=False, mode="exact").uniformity, raw, atol=1e-10)
 
 
 # ----------------------------------------------------------------- sampled mode
@@ -132,7 +132,7 @@ def test_sampled_interval_coverage_and_unbiasedness():
     hits, kernels = 0, []
     for s in range(40):
         r = uniformity(X, mode="sample", n_pairs=3000, seed=s)
-        hits += r.ci_low <= exact.value <= r.ci_high
+        hits += r.ci_low <= exact.uniformity <= r.ci_high
         kernels.append(r.mean_kernel)
     # nominal 95 %: 40 draws give ≥ 33 hits with probability > 0.99
     assert hits >= 33, hits
@@ -144,7 +144,7 @@ def test_heavy_tailed_sample_switches_to_the_empirical_bernstein_bound():
     """t = 9 on spread-out rows: a few pairs hold the mean, the normal interval under-covers (81 % in 200 seeds)."""
     rng = np.random.default_rng(1)
     X = rng.standard_normal((500, 32)) * rng.uniform(0.1, 10, (500, 1))
-    exact = uniformity(X, t=9.0, mode="exact").value
+    exact = uniformity(X, t=9.0, mode="exact").uniformity
     hits = 0
     for s in range(40):
         r = uniformity(X, t=9.0, mode="sample", n_pairs=20_000, seed=s, summary_pairs=10)
@@ -181,15 +181,15 @@ def test_sampled_reads_only_sampled_rows(tmp_path):
     mm = np.load(path, mmap_mode="r")
     got = uniformity(mm, mode="sample", n_pairs=m, seed=seed, summary_pairs=m)
     # every untouched row is NaN, so a single stray read would raise; values are bitwise the same
-    assert got.value == clean.value and got.ci_low == clean.ci_low
+    assert got.uniformity == clean.uniformity and got.ci_low == clean.ci_low
     assert touched.size < 2 * m <= n // 50
     # a float16 memory map is converted row by row as it is read, never as a whole
     np.save(path, poisoned.astype(np.float16))
     half = uniformity(np.load(path, mmap_mode="r"), mode="sample", n_pairs=m, seed=seed, summary_pairs=m)
     ref16 = uniformity(X.astype(np.float16), mode="sample", n_pairs=m, seed=seed, summary_pairs=m)
-    assert half.value == ref16.value
+    assert half.uniformity == ref16.uniformity
     # float16 rounding (~5e-4 relative per coordinate) moves the estimate by far less than 1e-3
-    np.testing.assert_allclose(half.value, clean.value, atol=1e-3)
+    np.testing.assert_allclose(half.uniformity, clean.uniformity, atol=1e-3)
 
 
 def test_auto_mode_switches_by_size():
@@ -212,19 +212,19 @@ def test_log_mean_exp_interval_no_underflow():
 def test_alignment_known_values():
     X = sphere(4000, 64, seed=1)
     Y = sphere(4000, 64, seed=2)
-    assert alignment(X, X).value == 0.0
+    assert alignment(X, X).alignment == 0.0
     res = alignment(X, Y)
     # independent isotropic unit vectors: E‖x−y‖² = 2 − 2E[x·y] = 2; se ≈ (2/√64)/√4000 = 0.004
     assert res.ci_low < 2.0 < res.ci_high
-    np.testing.assert_allclose(res.value, 2.0, atol=0.02)
+    np.testing.assert_allclose(res.alignment, 2.0, atol=0.02)
     rng = np.random.default_rng(3)
     A, B = rng.standard_normal((50, 5)), rng.standard_normal((50, 5))
     ref = np.mean(np.linalg.norm(A - B, axis=1) ** 1.5)
     # float64 and identical formula: round-off only
-    np.testing.assert_allclose(alignment(A, B, alpha=1.5, normalize=False).value, ref, rtol=1e-12)
+    np.testing.assert_allclose(alignment(A, B, alpha=1.5, normalize=False).alignment, ref, rtol=1e-12)
     a_n = A / np.linalg.norm(A, axis=1, keepdims=True)
     b_n = B / np.linalg.norm(B, axis=1, keepdims=True)
-    np.testing.assert_allclose(alignment(A, B).value, np.mean(np.sum((a_n - b_n) ** 2, axis=1)), rtol=1e-12)
+    np.testing.assert_allclose(alignment(A, B).alignment, np.mean(np.sum((a_n - b_n) ** 2, axis=1)), rtol=1e-12)
 
 
 def test_summarize_matches_numpy():
@@ -243,7 +243,7 @@ def test_bad_inputs_name_rows_and_parameters():
     bad[[3, 7]] = 0.0
     with pytest.raises(EmbgeoError, match=r"all-zero rows.*rows 3, 7"):
         uniformity(bad, mode="exact", name="emb.npy")
-    assert math.isfinite(uniformity(bad, normalize=False, mode="exact").value)  # raw mode accepts zero rows
+    assert math.isfinite(uniformity(bad, normalize=False, mode="exact").uniformity)  # raw mode accepts zero rows
     nan = X.copy()
     nan[5, 1] = np.nan
     with pytest.raises(EmbgeoError, match=r"NaN or inf \(row 5\)"):
@@ -285,9 +285,9 @@ def test_exact_equals_naive_and_is_permutation_invariant(n, d, seed, t, normaliz
     X = rng.standard_normal((n, d)) * rng.uniform(0.2, 3.0, size=(n, 1)) + rng.standard_normal(d)
     got = uniformity(X, t=t, normalize=normalize, mode="exact", block=int(rng.integers(1, 80)))
     # float64 end to end: differences are summation order only
-    np.testing.assert_allclose(got.value, naive_uniformity(X, t, normalize), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(got.uniformity, naive_uniformity(X, t, normalize), rtol=0, atol=1e-9)
     perm = uniformity(X[rng.permutation(n)], t=t, normalize=normalize, mode="exact")
-    np.testing.assert_allclose(perm.value, got.value, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(perm.uniformity, got.uniformity, rtol=0, atol=1e-9)
 
 
 def test_device_means_where_and_backend_which_library():
@@ -295,7 +295,7 @@ def test_device_means_where_and_backend_which_library():
     X = np.random.default_rng(0).normal(size=(200, 8))
     assert uniformity(X, device="cpu").backend == "numpy" == uniformity(X).backend
     assert uniformity(X, backend="torch").backend == "torch:cpu"
-    np.testing.assert_allclose(uniformity(X, backend="torch").value, uniformity(X).value, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(uniformity(X, backend="torch").uniformity, uniformity(X).uniformity, rtol=0, atol=1e-12)
     for kw, msg in ((dict(backend="jax"), "backend must be one of auto, numpy, torch"), (dict(device="gpu"), "device must be 'cpu', 'cuda'"),
                     (dict(backend="numpy", device="cuda"), "backend='numpy' runs on the CPU"), (dict(exact_max_n=-1), "exact_max_n must be an integer")):
         with pytest.raises(EmbgeoError, match=msg):

@@ -43,12 +43,12 @@ def test_uniformity_json(run_cli, files):
     assert doc["schema"] == "embgeo.uniformity/1" and r["normalized"] is True
     # the CLI calls the same library function: bitwise equal
     ref = uniformity(S, mode="exact")
-    assert r["uniformity"] == ref.value and r["n_rows"] == 400 and r["n_dims"] == 32
+    assert r["uniformity"] == ref.uniformity and r["n_rows"] == 400 and r["n_dims"] == 32
     assert r["mode"] == "exact" and r["ci_low"] is None and "alignment" not in r
     assert doc["inputs"] == [{"path": str(paths["s"]), "key": None, "rows": 400, "dims": 32, "dtype": "float64"}]
     assert doc["settings"]["t"] == 2.0 and doc["settings"]["seed"] == 0
     # a uniform sphere sample: the ratio to the closed form is ~1, so ok, decided by that ratio
-    assert r["uniformity_ratio"] == ref.value / ref.sphere_value and 0.95 < r["uniformity_ratio"] < 1.05
+    assert r["uniformity_ratio"] == ref.uniformity / ref.uniformity_sphere and 0.95 < r["uniformity_ratio"] < 1.05
     assert doc["verdict"]["status"] == "ok" and doc["verdict"]["decided_by"] == "uniformity_ratio"
 
 
@@ -58,9 +58,9 @@ def test_uniformity_with_pairs(run_cli, files):
     assert res.code == 0, res.stderr
     doc = json.loads(res.stdout)["results"]
     assert {"uniformity", "pairs", "alignment", "gap"} <= set(doc)
-    assert doc["uniformity"] == uniformity(X).value and doc["pairs"]["uniformity"] == uniformity(Y, seed=1).value
+    assert doc["uniformity"] == uniformity(X).uniformity and doc["pairs"]["uniformity"] == uniformity(Y, seed=1).uniformity
     ref = alignment(X, Y, alpha=1)
-    np.testing.assert_allclose(doc["alignment"]["alignment"], ref.value, rtol=1e-15)
+    np.testing.assert_allclose(doc["alignment"]["alignment"], ref.alignment, rtol=1e-15)
     assert (doc["alignment"]["ci_low"], doc["alignment"]["ci_high"]) == (ref.ci_low, ref.ci_high)
     # centroid gap from the blockwise float64 means; round-off only
     np.testing.assert_allclose(doc["gap"]["gap_centroid_distance"], np.linalg.norm(X.mean(0) - Y.mean(0)), atol=1e-12)
@@ -181,7 +181,7 @@ def test_drop_options_keep_pairs_aligned(run_cli, files, tmp_path):
     assert "dropped 3 pairs" in res.stderr
     keep = np.setdiff1d(np.arange(300), [5, 8, 17])
     doc = json.loads(res.stdout)["results"]
-    np.testing.assert_allclose(doc["alignment"]["alignment"], alignment(X[keep], Y[keep]).value, rtol=1e-15)
+    np.testing.assert_allclose(doc["alignment"]["alignment"], alignment(X[keep], Y[keep]).alignment, rtol=1e-15)
     assert doc["n_rows"] == 297 and doc["alignment"]["n_rows"] == 297
 
 
@@ -212,13 +212,13 @@ def test_uniformity_sample_dedupe_and_gate(run_cli, files, tmp_path):
     csv_run = run_cli(["uniformity", paths["x"], "--pairs", paths["y"], "--sample", "120", "--seed", "5", "-f", "csv"])
     assert "note: a seeded sample of 120 of 300 pairs" in csv_run.stderr  # CSV has no notes column: stderr says it
     assert "note:" not in run_cli(["-q", "uniformity", paths["x"], "--sample", "120", "-f", "csv"]).stderr
-    np.testing.assert_allclose(doc["results"]["alignment"]["alignment"], alignment(X[keep], Y[keep]).value, rtol=1e-15)
-    assert doc["results"]["uniformity"] == uniformity(X[keep], seed=5).value
+    np.testing.assert_allclose(doc["results"]["alignment"]["alignment"], alignment(X[keep], Y[keep]).alignment, rtol=1e-15)
+    assert doc["results"]["uniformity"] == uniformity(X[keep], seed=5).uniformity
     # --dedupe drops repeated rows before the sum
     D = np.vstack([S, S[:10]])
     np.save(tmp_path / "d.npy", D)
     res = run_cli(["uniformity", tmp_path / "d.npy", "--dedupe", "-f", "json"])
-    assert json.loads(res.stdout)["results"]["uniformity"] == uniformity(S).value and "dropped 10 rows" in res.stderr
+    assert json.loads(res.stdout)["results"]["uniformity"] == uniformity(S).uniformity and "dropped 10 rows" in res.stderr
     # a collapsed set (a narrow cone) is bad; --fail-on bad exits 1 after writing the data, quiet under -q
     rng = np.random.default_rng(0)
     C = np.ones(32) + 0.05 * rng.standard_normal((200, 32))
@@ -227,8 +227,8 @@ def test_uniformity_sample_dedupe_and_gate(run_cli, files, tmp_path):
     assert res.code == 1 and res.stderr == ""
     doc = json.loads(res.stdout)
     u = uniformity(C)
-    assert doc["verdict"]["status"] == "bad" and u.value / u.sphere_value < 0.5
-    assert f"{u.value:.4g}" in doc["verdict"]["reason"] and "50%" in doc["verdict"]["reason"]
+    assert doc["verdict"]["status"] == "bad" and u.uniformity / u.uniformity_sphere < 0.5
+    assert f"{u.uniformity:.4g}" in doc["verdict"]["reason"] and "50%" in doc["verdict"]["reason"]
     assert run_cli(["uniformity", paths["s"], "--fail-on", "warn", "-f", "json"]).code == 0  # ok passes the gate
 
 
@@ -240,10 +240,10 @@ def test_uniformity_csv_is_tidy(run_cli, files):
     assert list(rows[0])[:6] == ["metric", "value", "ci_low", "ci_high", "unit", "status"] and "input" in rows[0] and "t" in rows[0]
     u = [r for r in rows if r["metric"] == "uniformity"]
     assert [r["input"] for r in u] == [str(paths["x"]), str(paths["y"])]
-    assert float(u[0]["value"]) == uniformity(X).value  # full precision
+    assert float(u[0]["value"]) == uniformity(X).uniformity  # full precision
     al = next(r for r in rows if r["metric"] == "alignment")
     ref = alignment(X, Y)
-    assert (float(al["value"]), float(al["ci_low"]), float(al["ci_high"])) == (ref.value, ref.ci_low, ref.ci_high)
+    assert (float(al["value"]), float(al["ci_low"]), float(al["ci_high"])) == (ref.alignment, ref.ci_low, ref.ci_high)
     assert all(r["metric"] == r["metric"].lower() and " " not in r["metric"] for r in rows)
 
 

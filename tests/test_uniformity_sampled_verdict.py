@@ -13,7 +13,7 @@ def test_few_pairs_do_not_decide():
     res = eg.uniformity(X, mode="sample", n_pairs=5, seed=0)
     v = res.verdict()
     lo, hi = res.ratio_interval()
-    assert res.ratio >= 0.8  # the point estimate alone would read ok
+    assert res.uniformity_ratio >= 0.8  # the point estimate alone would read ok
     assert v.status == "warn" and v.decided_by == "uniformity_ratio"
     assert "interval" in v.reason and "5 sampled pairs do not decide" in v.reason and "n_pairs=" in v.fix and "mode='exact'" in v.fix
     assert lo is None or hi is None or lo < 0.8 <= hi or lo < 0.5 <= hi
@@ -25,7 +25,7 @@ def test_many_pairs_decide_as_the_exact_value():
     lo, hi = sampled.ratio_interval()
     assert 0.8 < lo <= hi  # a narrow interval above the ok threshold
     assert sampled.verdict().status == exact.verdict().status == "ok"
-    assert abs(sampled.ratio - exact.ratio) < hi - lo
+    assert abs(sampled.uniformity_ratio - exact.uniformity_ratio) < hi - lo
 
 
 def test_an_unbounded_interval_end_reads_the_same_in_table_and_csv(tmp_path, run_cli):

@@ -41,11 +41,11 @@ def test_uniformity_ratio_just_below_its_threshold_reads_below_it():
     from embgeo.uniformity.core import UNIFORMITY_OK
 
     r = uniformity(np.random.default_rng(0).normal(size=(200, 16)), seed=0)
-    near = dataclasses.replace(r, value=0.7997 * r.sphere_value)  # ratio 0.7997 (warn below 0.8)
+    near = dataclasses.replace(r, uniformity=0.7997 * r.uniformity_sphere)  # ratio 0.7997 (warn below 0.8)
     v = near.verdict()
     assert v.status == "warn"
     assert "is 79.97% of the uniform-sphere value" in v.reason and "80%" in v.reason  # the threshold, and the number below it
-    assert near.ratio < UNIFORMITY_OK
+    assert near.uniformity_ratio < UNIFORMITY_OK
 
 
 def test_hyperbolic_map_and_distortion_never_read_as_their_thresholds():

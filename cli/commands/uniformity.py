@@ -471,7 +471,7 @@ def gap(
         from embgeo.io.writers import save_npy
 
         save_npy(write_direction, np.asarray(res.gap_vector, dtype=np.float64))
-        wrote(write_direction, f"the gap vector: {res.n_features} values, ‖Δ‖ = {res.centroid_gap:.6g}")
+        wrote(write_direction, f"the gap vector: {res.n_dims} values, ‖Δ‖ = {res.gap_centroid_distance:.6g}")
     notes = [
         "all numbers on L2-normalised rows; row i of X and Y is one matched pair",
         "separability 0.5 = the modalities are linearly indistinguishable; 1.0 = a hyperplane splits them",

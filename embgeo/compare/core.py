@@ -424,7 +424,7 @@ def _pair(sx: _Space, sy: _Space, st: _Settings, *, pair_seed, n_total: int, joi
 
     order = {mid: i for i, mid in enumerate(mid for meth in MEASURES for mid in MEASURES[meth])}
     out.sort(key=lambda mm: (order[mm.metric], mm.k or 0))
-    return CompareResult(x=sx.name, y=sy.name, n_rows=n, n_rows_total=n_total, n_dims_x=sx.d, n_dims_y=sy.d, metric=st.metric, join=join,
+    return CompareResult(x=sx.name, y=sy.name, n_rows=n, n_rows_in=n_total, n_dims_x=sx.d, n_dims_y=sy.d, metric=st.metric, join=join,
                          sampled=sampled, measures=tuple(out), notes=tuple(notes), seed=st.recorded_seed)
 
 

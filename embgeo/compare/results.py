@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embgeo.errors import EmbgeoError, either, param, setting
+from embgeo.intrinsic.estimators import renamed_attribute
 from embgeo.results import Metric, Result, Verdict, jsonable
 
 #: the measures, by the name ``methods`` takes; each yields the metric ids listed
@@ -76,12 +77,14 @@ def metric_status(metric: str, value: float) -> str:
 
 @dataclass(frozen=True, slots=True)
 class CompareResult(Result):
-    """Two spaces over the same rows: every measure with its interval and null band."""
+    """Two spaces over the same rows: every measure with its interval and null band. ``n_rows`` rows are
+    measured of the ``n_rows_in`` given (named as the JSON keys; ``n_rows_total`` is the former name of
+    ``n_rows_in``, DeprecationWarning)."""
 
     x: str
     y: str
     n_rows: int
-    n_rows_total: int
+    n_rows_in: int
     n_dims_x: int
     n_dims_y: int
     metric: str
@@ -90,6 +93,8 @@ class CompareResult(Result):
     measures: tuple = field(repr=False)
     notes: tuple = ()
     seed: int | None = None  # the seed as given (None: fresh entropy or a numpy Generator)
+
+    n_rows_total = renamed_attribute("CompareResult", "n_rows_total", "n_rows_in")
 
     def get(self, metric: str, k: int | None = None) -> Measure | None:
         for m in self.measures:
@@ -102,7 +107,7 @@ class CompareResult(Result):
         return None if m is None else m.value
 
     def to_dict(self) -> dict:
-        d = {"x": self.x, "y": self.y, "n_rows": self.n_rows, "n_rows_in": self.n_rows_total, "n_dims_x": self.n_dims_x,
+        d = {"x": self.x, "y": self.y, "n_rows": self.n_rows, "n_rows_in": self.n_rows_in, "n_dims_x": self.n_dims_x,
              "n_dims_y": self.n_dims_y, "metric": self.metric, "join": self.join, "sampled": self.sampled, "seed": self.seed}
         for m in self.measures:
             if m.metric == "mutual_knn":

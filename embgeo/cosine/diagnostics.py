@@ -240,7 +240,7 @@ def cosine_diagnostics(
     whiten_floor: float | None = None,
     neighbour_sample: int | None = None,
     seed=0,
-    backend: str = "numpy",
+    backend: str = "auto",
     device: str = "cpu",
     approx: bool = False,
     classes=None,
@@ -270,7 +270,10 @@ def cosine_diagnostics(
         one matrix, post-processing) on a seeded sample of this many rows (default: all).
     seed : seed for every sampled estimate (an int, a ``numpy.random.Generator`` or None for fresh
         entropy); the report records the int, and None for the other two.
-    backend, device, approx : passed to :func:`embgeo.knn.engine.knn`.
+    backend, device : where the neighbour search runs, as in :func:`embgeo.knn.engine.knn`: ``backend="auto"`` (the
+        default) is numpy on the CPU and torch on a GPU; ``device`` is ``"cpu"`` (default), ``"cuda"``/``"cuda:N"`` or
+        ``"auto"``.
+    approx : passed to :func:`embgeo.knn.engine.knn`.
     classes : optional class per row: retrieval against labels (:func:`embgeo.cosine.retrieval.retrieval`),
         on the neighbour sample when there is one.
     relevant : optional ``(row, set_of_rows)`` list from relevance judgements (rows ``0 … n − 1`` of ``X``; not
@@ -289,12 +292,14 @@ def cosine_diagnostics(
     from embgeo.arguments import check_count, check_level
     from embgeo.cosine.postprocess import check_abtt_components, check_whiten_floor
     from embgeo.cosine.retrieval import SIMILARITIES, check_margin, check_relevant, similarity_names
+    from embgeo.devices import resolve_engine
 
     abtt_components = renamed_keyword("cosine_diagnostics", "n_components", n_components, "abtt_components", abtt_components)
     whiten_floor = renamed_keyword("cosine_diagnostics", "floor", floor, "whiten_floor", whiten_floor)
     X = as_matrix(X, name="X", min_rows=3, allow_zero_rows=False)
     n, d = X.shape
     k = check_count("k", k, minimum=1)
+    backend, device = resolve_engine(backend, device)  # once, before anything is computed ("auto": numpy on the CPU)
     # every argument is checked against X before anything is sampled or computed
     confidence = check_level(confidence)
     top = check_count("top", top, minimum=1, hint="the rogue dimensions named: 1 or more")

@@ -34,8 +34,11 @@ HUB_SKEW_WARN, HUB_SKEW_BAD = 1.0, 3.0
 HUB_BASELINE_MAX_ROWS = 2000
 
 
-def neighbours(X, k: int, *, metric: str = "cosine", backend: str = "numpy", device: str = "cpu", approx: bool = False, seed=0):
-    """``embgeo.knn.engine.knn`` with the options the cosine diagnostics pass around (dot products: always exact)."""
+def neighbours(X, k: int, *, metric: str = "cosine", backend: str = "auto", device: str = "cpu", approx: bool = False, seed=0):
+    """``embgeo.knn.engine.knn`` with the options the cosine diagnostics pass around (dot products: always exact).
+    ``backend``/``device``: where the neighbour search runs, as in :func:`embgeo.knn.engine.knn`: ``backend="auto"``
+    (the default) is numpy on the CPU and torch on a GPU; ``device`` is ``"cpu"`` (default), ``"cuda"``/``"cuda:N"``
+    or ``"auto"``."""
     from embgeo.knn.engine import knn
 
     return knn(X, k, metric=metric, backend=backend, device=device, approx=approx and metric != "dot", seed=seed, check_duplicates=False)
@@ -96,7 +99,7 @@ def check_attribute(a, name: str = "attribute", *, source: str | None = None) ->
 
 
 def norms(X, *, k: int = 10, attribute=None, attribute_name: str = "attribute", cosine_neighbors=None,
-          backend: str = "numpy", device: str = "cpu", approx: bool = False, seed=0) -> NormsResult:
+          backend: str = "auto", device: str = "cpu", approx: bool = False, seed=0) -> NormsResult:
     """What the norms do to neighbours (Steck et al. 2024).
 
     - Norm distribution (float64): mean, sd, coefficient of variation CV = sd/mean,
@@ -108,6 +111,9 @@ def norms(X, *, k: int = 10, attribute=None, attribute_name: str = "attribute", 
       norm and it (NaN rows skipped; ±inf is refused, naming the row).
 
     Verdict: ``warn`` when Jaccard@k < 0.5 or |ρ| ≥ 0.3; ``bad`` when Jaccard@k < 0.2.
+    ``backend``/``device``: where the neighbour search runs, as in :func:`embgeo.knn.engine.knn`: ``backend="auto"``
+    (the default) is numpy on the CPU and torch on a GPU; ``device`` is ``"cpu"`` (default), ``"cuda"``/``"cuda:N"``
+    or ``"auto"``.
     """
     X = as_matrix(X, name="X", min_rows=2, allow_zero_rows=False)
     n = X.shape[0]
@@ -220,7 +226,7 @@ class HubnessResult(Judged):
     judgement: Verdict = field(default=None, repr=False)
 
 
-def hubness(X, *, k: int = 10, cosine_neighbors=None, centred_neighbors=None, backend: str = "numpy", device: str = "cpu",
+def hubness(X, *, k: int = 10, cosine_neighbors=None, centred_neighbors=None, backend: str = "auto", device: str = "cpu",
             approx: bool = False, seed=0) -> HubnessResult:
     """Hubness (Radovanović et al. 2010) of the cosine ``k``-NN graph (default k = 10), before and after centring.
 
@@ -230,6 +236,9 @@ def hubness(X, *, k: int = 10, cosine_neighbors=None, centred_neighbors=None, ba
     the same ``d`` and ``min(n, 2000)`` rows.
 
     Verdict (on the raw skewness): ``warn`` ≥ 1, ``bad`` ≥ 3.
+    ``backend``/``device``: where the neighbour search runs, as in :func:`embgeo.knn.engine.knn`: ``backend="auto"``
+    (the default) is numpy on the CPU and torch on a GPU; ``device`` is ``"cpu"`` (default), ``"cuda"``/``"cuda:N"``
+    or ``"auto"``.
     """
     X = as_matrix(X, name="X", min_rows=2, allow_zero_rows=False)
     n, d = X.shape

@@ -214,7 +214,7 @@ class PostprocessResult(Judged):
 
 
 def postprocessing(X, *, k: int = 10, abtt_components: int | None = None, whiten_floor: float | None = None,
-                   raw_neighbors=None, centred_neighbors=None, spec: Spectrum | None = None, backend: str = "numpy", device: str = "cpu",
+                   raw_neighbors=None, centred_neighbors=None, spec: Spectrum | None = None, backend: str = "auto", device: str = "cpu",
                    approx: bool = False, seed=0, n_components=None, floor=None) -> PostprocessResult:
     """What centring, all-but-the-top (``abtt_components`` principal components, default
     ``D = max(1, round(d/100))``) and whitening (eigenvalue floor ``whiten_floor`` × λ₁, default 1e-6) do.
@@ -232,6 +232,9 @@ def postprocessing(X, *, k: int = 10, abtt_components: int | None = None, whiten
     ``recommended`` is the mildest transform (centre, then abtt, then whiten) that
     brings the mean cosine below 0.1 and the skewness below 1, or the one with the
     lowest skewness.
+    ``backend``/``device``: where the neighbour search runs, as in :func:`embgeo.knn.engine.knn`: ``backend="auto"``
+    (the default) is numpy on the CPU and torch on a GPU; ``device`` is ``"cpu"`` (default), ``"cuda"``/``"cuda:N"``
+    or ``"auto"``.
     """
     from embgeo.cosine.isotropy import ANISOTROPY_WARN, mean_pair_cosine
     from embgeo.cosine.neighbors import HUB_SKEW_WARN, check_k, k_occurrence, neighbours

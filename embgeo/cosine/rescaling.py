@@ -146,7 +146,7 @@ def check_factors(factors, labels=None, *, labels_name: str = "labels") -> tuple
 
 
 def factor_rescaling(A, B, *, k: int = 10, spreads=DEFAULT_SPREADS, classes=None, seed=0, check_entries: int = 1000,
-                     backend: str = "numpy", device: str = "cpu", approx: bool = False, labels=None) -> RescalingResult:
+                     backend: str = "auto", device: str = "cpu", approx: bool = False, labels=None) -> RescalingResult:
     """Cosine neighbours of the item factors ``B`` under rescalings that leave every dot product unchanged.
 
     For each ``d`` of :func:`rescalings`: the cosine ``k``-NN (default 10) of the rows
@@ -161,6 +161,9 @@ def factor_rescaling(A, B, *, k: int = 10, spreads=DEFAULT_SPREADS, classes=None
     Verdict on the smallest Jaccard@k over the rescalings: ``warn`` below 0.8,
     ``bad`` below 0.5. ``spreads``: the σ (each above 0) of the random rescalings; ``labels``: the former
     name of ``classes`` (deprecated).
+    ``backend``/``device``: where the neighbour search runs, as in :func:`embgeo.knn.engine.knn`: ``backend="auto"``
+    (the default) is numpy on the CPU and torch on a GPU; ``device`` is ``"cpu"`` (default), ``"cuda"``/``"cuda:N"``
+    or ``"auto"``.
     """
     from embgeo.arguments import check_count
     from embgeo.cosine.neighbors import check_k, neighbours
@@ -210,7 +213,7 @@ def factor_rescaling(A, B, *, k: int = 10, spreads=DEFAULT_SPREADS, classes=None
 
 
 def dimension_rescaling(X, *, k: int = 10, raw_neighbors=None, whiten_floor: float | None = None, spec=None,
-                        backend: str = "numpy", device: str = "cpu", approx: bool = False, seed=0, floor=None) -> RescalingResult:
+                        backend: str = "auto", device: str = "cpu", approx: bool = False, seed=0, floor=None) -> RescalingResult:
     """For one matrix: how much cosine neighbours depend on the scale of each dimension.
 
     Jaccard@k (default 10) of the cosine neighbours of ``X`` with those of its
@@ -218,6 +221,9 @@ def dimension_rescaling(X, *, k: int = 10, raw_neighbors=None, whiten_floor: flo
     single-matrix analogue of Steck et al.'s freedom) and of its whitened copy
     (float64, eigenvalue floor ``whiten_floor`` × λ₁, default 1e-6; ``floor``: its former name, deprecated).
     Verdict on the standardised Jaccard: ``warn`` below 0.6, ``bad`` below 0.3.
+    ``backend``/``device``: where the neighbour search runs, as in :func:`embgeo.knn.engine.knn`: ``backend="auto"``
+    (the default) is numpy on the CPU and torch on a GPU; ``device`` is ``"cpu"`` (default), ``"cuda"``/``"cuda:N"``
+    or ``"auto"``.
     """
     from embgeo.cosine.neighbors import check_k, neighbours
     from embgeo.cosine.postprocess import check_whiten_floor, standardise, whiten

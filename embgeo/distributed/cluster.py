@@ -274,7 +274,7 @@ def knn(
     query=None,
     metric: str = "euclidean",
     exclude_self: bool = True,
-    backend: str = "numpy",
+    backend: str = "auto",
     device: str = "cpu",
     block_rows: int | None = None,
     approx: bool = False,
@@ -296,7 +296,11 @@ def knn(
     pair once in a symmetric loop; its float32 scores can order near-ties
     differently, never the float64 distances of a neighbour both find.)
     ``approx=True`` runs pynndescent on the client (it is not distributed).
+    ``backend``/``device``: where the neighbour search runs, as in :func:`embgeo.knn.engine.knn`: ``backend="auto"``
+    (the default) is numpy on the CPU and torch on a GPU; ``device`` is ``"cpu"`` (default), ``"cuda"``/``"cuda:N"``
+    or ``"auto"``; resolved on the client, the GPU itself checked on the workers.
     """
+    from embgeo.devices import resolve_engine
     from embgeo.knn.engine import COSINE_FLOAT64_BELOW, Neighbors, candidate_count, check_params, find_duplicates, sort_rows
     from embgeo.knn.engine import knn as knn_local
 
@@ -309,9 +313,9 @@ def knn(
     if Q.shape[1] != X.shape[1]:
         raise EmbgeoError(f"query has {Q.shape[1]} columns but X has {X.shape[1]}", hint="use vectors from the same space")
     exclude = bool(exclude_self and self_query)
+    # "auto" → numpy on the CPU, torch on a GPU (the workers' torch checks that a cuda device exists there)
+    backend, device = resolve_engine(backend, device, check_gpu=False)
     check_params(metric, backend, k, X.shape[0], Q.shape[0], exclude)
-    if backend == "numpy" and device not in ("cpu", None):
-        raise EmbgeoError(f"device={device!r} needs backend='torch'", hint=f"pass backend='torch' (or {setting('device', 'cpu')})")
     k = int(k)
     dtype = np.dtype(selection_dtype) if selection_dtype is not None else (np.dtype(np.float64) if X.dtype == np.float64 else np.dtype(np.float32))
     dup = find_duplicates(X) if (check_duplicates and self_query) else None

@@ -204,21 +204,21 @@ def uniformity(
     if chosen == "exact":
         from embgeo.uniformity.core import exact_engine
 
-        value, backend = _exact_value(client, X, data, t=t, normalize=normalize, device=exact_engine(device, backend), block=block,
+        value, backend = _exact_value(client, X, data, t=t, normalize=normalize, device=exact_engine(device, backend, check_gpu=False), block=block,
                                       name=name, progress=progress)
         sq = sample_sq_distances(X, summary_pairs, rng, client=client, name=name, normalize=normalize, data=data)
         return U.UniformityResult(
-            value=value, t=t, normalized=normalize, mode="exact", n_samples=n, n_features=d,
+            uniformity=value, t=t, normalized=normalize, mode="exact", n_rows=n, n_dims=d,
             n_pairs=n * (n - 1) // 2, ci_low=math.nan, ci_high=math.nan, se=math.nan, confidence=confidence,
-            mean_kernel=math.exp(value), sphere_value=sphere, backend=backend,
+            mean_kernel=math.exp(value), uniformity_sphere=sphere, backend=backend,
             sq_distances=summarize(sq, what="squared distance of random pairs", exact=False, value_range=value_range),
         )
     sq = sample_sq_distances(X, int(n_pairs), rng, client=client, name=name, normalize=normalize, data=data, progress=progress)
     est = log_mean_exp_interval(-t * sq, confidence=confidence)
     return U.UniformityResult(
-        value=est.value, t=t, normalized=normalize, mode="sample", n_samples=n, n_features=d,
+        uniformity=est.value, t=t, normalized=normalize, mode="sample", n_rows=n, n_dims=d,
         n_pairs=int(n_pairs), ci_low=est.low, ci_high=est.high, se=est.se, confidence=confidence,
-        mean_kernel=math.exp(est.value), sphere_value=sphere, backend="dask:numpy",
+        mean_kernel=math.exp(est.value), uniformity_sphere=sphere, backend="dask:numpy",
         interval_method=est.method, effective_pairs=est.effective_pairs,
         sq_distances=summarize(sq[:summary_pairs], what="squared distance of random pairs", exact=False, value_range=value_range),
     )
@@ -258,7 +258,7 @@ def intrinsic_dimension(X, *, client, share_data: str = "auto", **kwargs):
             R.check_enough_rows(Xs.shape[0], nb_methods, k=int(k), gride_max=int(kwargs.get("gride_max", 64)))
             Xd, _, _ = R.prepare_points(Xs, min_rows=need + 2, duplicates=kwargs.get("duplicates", "drop"))
             neighbors = D.knn(Xd, need, client=client, metric=kwargs.get("metric", "euclidean"), approx=kwargs.get("approx", False),
-                              seed=seed, backend=kwargs.get("backend", "numpy"), device=kwargs.get("device", "cpu"),
+                              seed=seed, backend=kwargs.get("backend", "auto"), device=kwargs.get("device", "cpu"),
                               check_duplicates=False, share_data=share_data, progress=progress)
         report = R.intrinsic_dimension(X, methods=nb_methods, neighbors=neighbors, **kwargs)
     else:  # spectral methods only: no neighbour search, no duplicate handling

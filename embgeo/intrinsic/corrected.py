@@ -342,7 +342,7 @@ def calibrated_dimension(
     duplicates: str = "drop",
     approx: bool = False,
     metric: str = "euclidean",
-    backend: str = "numpy",
+    backend: str = "auto",
     device: str = "cpu",
     reference: str = "ball",
     reference_points: int = REFERENCE_POINTS,
@@ -377,8 +377,10 @@ def calibrated_dimension(
     it was a typo trap beside ``neighbors``, the search.
 
     Without ``neighbors`` the rows are searched as in :func:`~embgeo.intrinsic.estimators.twonn_dimension`:
-    ``metric`` (``"euclidean"`` or ``"cosine"``), ``approx`` (pynndescent, seeded by ``seed``), ``backend``/``device``
-    (``"numpy"`` on ``"cpu"``, or ``"torch"`` on ``"cpu"``/``"cuda"``), after exact duplicate rows are dropped
+    ``metric`` (``"euclidean"`` or ``"cosine"``), ``approx`` (pynndescent, seeded by ``seed``),
+    ``backend``/``device`` (where the neighbour search runs, as in :func:`embgeo.knn.engine.knn`: ``backend="auto"``
+    (the default) is numpy on the CPU and torch on a GPU; ``device`` is ``"cpu"`` (default), ``"cuda"``/``"cuda:N"``
+    or ``"auto"``), after exact duplicate rows are dropped
     (``duplicates="drop"``) or refused (``"error"``).
     """
     k = renamed_keyword("calibrated_dimension", "neighbours", neighbours, "k", k)

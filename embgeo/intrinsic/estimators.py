@@ -186,7 +186,7 @@ def twonn_dimension(
     duplicates: str = "drop",
     approx: bool = False,
     metric: str = "euclidean",
-    backend: str = "numpy",
+    backend: str = "auto",
     device: str = "cpu",
 ) -> TwoNNResult:
     """TwoNN intrinsic dimension from the ratio of second to first neighbour distance.
@@ -212,8 +212,10 @@ def twonn_dimension(
 
     The neighbours (every estimator here): ``neighbors``, a search already done (on distinct rows), reused; else
     one search on ``X`` with ``metric`` (``"euclidean"`` or ``"cosine"``), ``approx`` (pynndescent, seeded by
-    ``seed``), ``backend``/``device`` (``"numpy"`` on ``"cpu"``, or ``"torch"`` on ``"cpu"``/``"cuda"``), after exact
-    duplicate rows are dropped (``duplicates="drop"``, counted in ``n_duplicates_dropped``) or refused (``"error"``).
+    ``seed``), ``backend``/``device`` (where the neighbour search runs, as in :func:`embgeo.knn.engine.knn`:
+    ``backend="auto"`` (the default) is numpy on the CPU and torch on a GPU; ``device`` is ``"cpu"`` (default),
+    ``"cuda"``/``"cuda:N"`` or ``"auto"``), after exact duplicate rows are dropped (``duplicates="drop"``, counted
+    in ``n_duplicates_dropped``) or refused (``"error"``).
     """
     if variant not in ("mle", "linear"):
         raise EmbgeoError(f"variant must be 'mle' or 'linear'; got {variant!r}")
@@ -319,7 +321,7 @@ def mle_dimension(
     duplicates: str = "drop",
     approx: bool = False,
     metric: str = "euclidean",
-    backend: str = "numpy",
+    backend: str = "auto",
     device: str = "cpu",
 ) -> MLEResult:
     """Levina–Bickel maximum-likelihood intrinsic dimension.
@@ -458,7 +460,7 @@ def gride_dimension(
     approx: bool = False,
     seed=0,
     metric: str = "euclidean",
-    backend: str = "numpy",
+    backend: str = "auto",
     device: str = "cpu",
     confidence: float = 0.95,
     max_order: int | None = None,

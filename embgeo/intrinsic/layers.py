@@ -195,7 +195,7 @@ def layer_dimensions(
     seed=0,
     n_bootstrap: int = 200,
     metric: str = "euclidean",
-    backend: str = "numpy",
+    backend: str = "auto",
     device: str = "cpu",
     progress=None,
     confidence: float = 0.95,
@@ -214,8 +214,10 @@ def layer_dimensions(
     ``gride_max`` (GRIDE's largest order, 64), ``discard_fraction`` (TwoNN's censored share, 0.1),
     ``twonn_variant`` (``"mle"`` or ``"linear"``), ``n_bootstrap`` (replicates of the intervals, 200; 0: none),
     ``approx`` (approximate neighbours with a measured recall), ``seed`` (the sample, the bootstraps),
-    ``metric`` (``"euclidean"`` or ``"cosine"``), ``backend``/``device`` (the search's engine: ``"numpy"``
-    on ``"cpu"``, or ``"torch"`` on ``"cpu"``/``"cuda"``) and ``confidence`` (0.95: the level of every interval).
+    ``metric`` (``"euclidean"`` or ``"cosine"``), ``backend``/``device`` (where the neighbour search runs, as in
+    :func:`embgeo.knn.engine.knn`: ``backend="auto"`` (the default) is numpy on the CPU and torch on a GPU;
+    ``device`` is ``"cpu"`` (default), ``"cuda"``/``"cuda:N"`` or ``"auto"``) and ``confidence`` (0.95: the level of
+    every interval).
     ``overlap_k``: the neighbours compared between consecutive layers; ``progress``: an optional callable
     ``advance(k)`` told when each layer is done.
     """

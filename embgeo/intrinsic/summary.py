@@ -69,7 +69,7 @@ def intrinsic_dimension(
     seed=0,
     duplicates: str = "drop",
     metric: str = "euclidean",
-    backend: str = "numpy",
+    backend: str = "auto",
     device: str = "cpu",
     neighbors: Neighbors | None = None,
     peers: bool = True,
@@ -97,8 +97,9 @@ def intrinsic_dimension(
     duplicates : ``"drop"`` (default: exact duplicate rows dropped, first copy kept, counted in
         ``n_duplicates_dropped``) or ``"error"``.
     metric : ``"euclidean"`` (default) or ``"cosine"`` (chord distances between the normalised rows).
-    backend, device : the neighbour search's engine, ``"numpy"`` on ``"cpu"`` (default) or ``"torch"``
-        on ``"cpu"``/``"cuda"``.
+    backend, device : where the neighbour search runs, as in :func:`embgeo.knn.engine.knn`: ``backend="auto"`` (the
+        default) is numpy on the CPU and torch on a GPU; ``device`` is ``"cpu"`` (default), ``"cuda"``/``"cuda:N"`` or
+        ``"auto"``.
     neighbors : a search already done on exactly these (deduplicated, sampled) rows, reused.
     peers : add the peers' defaults on the same neighbours (default True): ``twonn_linear`` (linear fit,
         discard 0.1: skdim ``TwoNN()``, DADApy ``compute_id_2NN()``) and ``mle_k20`` (skdim ``MLE()``,

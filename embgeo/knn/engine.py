@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embgeo.arguments import check_count
+from embgeo.devices import BACKENDS, resolve_engine  # noqa: F401 (BACKENDS: re-exported by embgeo.knn)
 from embgeo.errors import EmbgeoError, param, setting
 from embgeo.results import Result
 from embgeo.knn.approx import approx_recall, approx_search  # noqa: F401 (approx_recall: re-exported)
@@ -49,7 +50,7 @@ from embgeo.knn.exact import (
 from embgeo.validation import RowReport, as_matrix, as_scaled_matrix, scan_rows
 
 METRICS = ("euclidean", "cosine", "dot")
-BACKENDS = ("numpy", "torch")
+#: BACKENDS (from :mod:`embgeo.devices`): "auto", "numpy", "torch"
 
 #: tile rows of the self-join (each pair computed once); tiles of 4096² float32 = 64 MB
 SYMMETRIC_TILE = 4096
@@ -263,13 +264,13 @@ def drop_duplicates(X, *, report: DuplicateReport | None = None) -> tuple[np.nda
 
 
 def check_params(metric, backend, k, n_db, n_q, exclude_self):
-    """Raise an :class:`EmbgeoError` naming the parameter unless ``metric``, ``backend`` and ``k`` suit
-    ``n_db`` database rows (``n_q`` queries; ``exclude_self`` needs one row more). Shared with
-    :func:`embgeo.distributed.cluster.knn`."""
+    """Raise an :class:`EmbgeoError` naming the parameter unless ``metric``, ``backend`` (one of :data:`BACKENDS`)
+    and ``k`` suit ``n_db`` database rows (``n_q`` queries; ``exclude_self`` needs one row more). Shared with
+    :func:`embgeo.distributed.cluster.knn`. (The device is checked, and ``"auto"`` resolved, by
+    :func:`embgeo.devices.resolve_engine`.)"""
     if metric not in METRICS:
         raise EmbgeoError(f"metric must be one of {', '.join(METRICS)}; got {metric!r}")
-    if backend not in BACKENDS:
-        raise EmbgeoError(f"backend must be one of {', '.join(BACKENDS)}; got {backend!r}")
+    resolve_engine(backend, None, check_gpu=False)  # the backend alone (on the CPU: imports nothing)
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
         raise EmbgeoError(f"k must be a positive integer; got {k!r}")
     limit = n_db - 1 if exclude_self else n_db
@@ -290,7 +291,7 @@ def knn(
     query=None,
     metric: str = "euclidean",
     exclude_self: bool = True,
-    backend: str = "numpy",
+    backend: str = "auto",
     device: str = "cpu",
     block_rows: int | None = None,
     approx: bool = False,
@@ -312,7 +313,10 @@ def knn(
         ``"dot"`` (maximum inner product; distance ``−q·x``).
     exclude_self : when ``query`` is ``X``, row ``i`` is not its own neighbour
         (by index: an exact duplicate of ``i`` is still found, at distance 0).
-    backend : ``"numpy"`` or ``"torch"`` (``device="cuda"`` runs on a GPU).
+    backend, device : where the search runs: ``backend="auto"`` (default) is numpy on the CPU and torch on a GPU
+        (or ``"numpy"``, CPU only, or ``"torch"``); ``device`` is ``"cpu"`` (default), ``"cuda"``/``"cuda:N"`` or
+        ``"auto"`` (cuda when torch sees a GPU, else cpu). A cuda device without a GPU raises an
+        :class:`EmbgeoError`. The result records the backend and device used.
     block_rows : queries per GEMM block (memory ``O(block_rows × n_samples)``);
         default keeps the score tile near 128 MB.
     approx : use pynndescent (euclidean and cosine) and measure its recall on
@@ -340,6 +344,7 @@ def knn(
     if Q.shape[1] != X.shape[1]:
         raise EmbgeoError(f"query has {Q.shape[1]} columns but X has {X.shape[1]}", hint="use vectors from the same space")
     exclude = bool(exclude_self and self_query)
+    backend, device = resolve_engine(backend, device)  # "auto" → numpy on the CPU, torch on a GPU: decided once, here
     check_params(metric, backend, k, X.shape[0], Q.shape[0], exclude)
     k = int(k)
     if block_rows is not None:  # 0 is not "the default": None is
@@ -398,6 +403,7 @@ def knn(
 
 
 def _exact_indices(X, Q, k, *, metric, exclude, backend, device, block_rows, dtype, stream_rows=None, progress=None, clock=None):
+    # backend, device: as resolved by knn (backend "numpy" or "torch", never "auto"; numpy runs on the CPU)
     symmetric = Q is X and backend == "numpy" and X.shape[0] > SYMMETRIC_TILE and not block_rows
     prep = Prepared(X, metric, dtype, stream_rows, augment=symmetric)
     br = int(block_rows) if block_rows else default_block_rows(min(X.shape[0], prep.chunk_rows), dtype.itemsize)
@@ -407,8 +413,6 @@ def _exact_indices(X, Q, k, *, metric, exclude, backend, device, block_rows, dty
     if backend == "torch":
         # torch picks its own block on a GPU (score tiles of ~1 GiB); the CPU rule otherwise
         return exact_torch(prep, Q, k, offset, int(block_rows) if block_rows else None, device, on_block=progress)
-    if device not in ("cpu", None):
-        raise EmbgeoError(f"device={device!r} needs backend='torch'", hint=f"pass backend='torch' (or {setting('device', 'cpu')})")
     if symmetric and prep.whole is not None:
         return exact_numpy_symmetric(prep, k, exclude, SYMMETRIC_TILE, on_block=progress, clock=clock)
     return exact_numpy(prep, Q, k, offset, br, on_block=progress, clock=clock)

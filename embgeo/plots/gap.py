@@ -64,7 +64,7 @@ def _draw_plane(ax, res, X, Y, *, names, max_points, seed):
     ax.scatter(Py[showy, 0], Py[showy, 1], s=6, color=ORANGE, alpha=0.6, label=plain(names[1]), zorder=2)
     cx, cy = Px.mean(0), Py.mean(0)
     ax.annotate("", xy=cx, xytext=cy, arrowprops=dict(arrowstyle="-|>", color=RED, lw=2), zorder=4)
-    ax.plot(*np.vstack([cx, cy]).T, "o", color=RED, ms=4, zorder=4, label=f"gap vector, ‖Δ‖ = {res.centroid_gap:.3f}")
+    ax.plot(*np.vstack([cx, cy]).T, "o", color=RED, ms=4, zorder=4, label=f"gap vector, ‖Δ‖ = {res.gap_centroid_distance:.3f}")
     ax.set_xlabel("gap direction u = Δ/‖Δ‖")
     ax.set_ylabel("top principal direction orthogonal to u")
     ax.set_title("both modalities on one projection", fontsize=10)
@@ -81,14 +81,14 @@ def _draw_projection(ax, res, *, names):
     ax.set_xlim(lo, hi)
     ax.set_xlabel("projection x̂·u on the gap direction")
     ax.set_ylabel("density")
-    ax.set_title(plain(f"centroid gap ‖Δ‖ = {res.centroid_gap:.3f}"), fontsize=10)
+    ax.set_title(plain(f"centroid gap ‖Δ‖ = {res.gap_centroid_distance:.3f}"), fontsize=10)
     ax.legend(fontsize=8)
 
 
 def _draw_cosines(ax, res):
     m, r = res.matched_cosines, res.random_cosines
     stairs(ax, m.hist_counts, m.hist_edges, label=f"matched pairs (mean {m.mean:.3f})", color=BLUE, fill=True)
-    stairs(ax, r.hist_counts, r.hist_edges, label=f"random pairs (mean {res.random_cosine_mean:.3f})", color=GREY, fill=True)
+    stairs(ax, r.hist_counts, r.hist_edges, label=f"random pairs (mean {res.random_pair_cosine:.3f})", color=GREY, fill=True)
     lo = min(trim_range(m.hist_counts, m.hist_edges)[0], trim_range(r.hist_counts, r.hist_edges)[0])
     hi = max(trim_range(m.hist_counts, m.hist_edges)[1], trim_range(r.hist_counts, r.hist_edges)[1])
     ax.set_xlim(lo, hi)
@@ -162,12 +162,5 @@ def plot_centroid_gap(result, *, ax=None, X=None, Y=None, names=("X", "Y"), max_
     if X is None or Y is None:
         raise EmbgeoError("the centroid-gap plot needs the two sets (X=, Y=)")
     fig, axes = figure(1, ax=ax)
-    _draw_plane(axes[0], _GapView(result.value, result.gap_vector), X, Y, names=names, max_points=max_points, seed=seed)
+    _draw_plane(axes[0], result, X, Y, names=names, max_points=max_points, seed=seed)
     return fig
-
-
-class _GapView:
-    __slots__ = ("centroid_gap", "gap_vector")
-
-    def __init__(self, value, vector):
-        self.centroid_gap, self.gap_vector = value, vector

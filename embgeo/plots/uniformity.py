@@ -49,8 +49,8 @@ def _draw_sq(ax, res, *, label, color, reference: bool):
     if reference and res.normalized:
         lo, hi = float(dist.hist_edges[0]), float(dist.hist_edges[-1])
         u = np.linspace(min(lo, 1.0), max(hi, 3.0), 400)
-        ax.plot(u, sphere_sq_distance_density(u, res.n_features), color=GREY, lw=1.2, ls="--",
-                label=f"uniform on S^{res.n_features - 1}")
+        ax.plot(u, sphere_sq_distance_density(u, res.n_dims), color=GREY, lw=1.2, ls="--",
+                label=f"uniform on S^{res.n_dims - 1}")
     ax.set_xlabel("squared pair distance ‖x̂ − ŷ‖²" if res.normalized else "squared pair distance ‖x − y‖²")
     ax.set_ylabel("density")
 
@@ -62,8 +62,8 @@ def _draw_angles(ax, res, *, label, color, reference: bool):
     if reference:
         t = np.linspace(max(0.0, edges[0] - 10), min(180.0, edges[-1] + 10), 400)
         # density per degree = density per radian × π/180
-        ax.plot(t, sphere_angle_density(np.radians(t), res.n_features) * np.pi / 180.0, color=GREY, lw=1.2, ls="--",
-                label=f"uniform on S^{res.n_features - 1}")
+        ax.plot(t, sphere_angle_density(np.radians(t), res.n_dims) * np.pi / 180.0, color=GREY, lw=1.2, ls="--",
+                label=f"uniform on S^{res.n_dims - 1}")
     ax.axvline(90.0, color="#bbbbbb", lw=0.8, zorder=0)
     ax.set_xlabel("angle between random pairs (degrees)")
     ax.set_ylabel("density per degree")
@@ -84,9 +84,9 @@ def plot_uniformity(result, *, ax=None, pairs=None, alignment=None, labels=("X",
     _draw_sq(axes[0], result, label=labels[0] if many else "random pairs", color=BLUE, reference=True)
     if many:
         _draw_sq(axes[0], pairs, label=labels[1], color=ORANGE, reference=False)
-    title = f"uniformity {result.value:.3f}"
-    if result.normalized and np.isfinite(result.sphere_value):
-        title += f" (uniform sphere {result.sphere_value:.3f})"
+    title = f"uniformity {result.uniformity:.3f}"
+    if result.normalized and np.isfinite(result.uniformity_sphere):
+        title += f" (uniform sphere {result.uniformity_sphere:.3f})"
     axes[0].set_title(plain(title), fontsize=10)
     axes[0].legend(fontsize=8, loc="upper left")
     if ax is None and angles:
@@ -108,7 +108,7 @@ def _draw_alignment(ax, al, *, random=None):
         stairs(ax, random.sq_distances.hist_counts, edges, label="random pairs", color=BLUE)
     ax.set_xlabel("pair distance ‖x̂ − ŷ‖" if al.normalized else "pair distance ‖x − y‖")
     ax.set_ylabel("density")
-    ax.set_title(plain(f"alignment {al.value:.3f} (α = {al.alpha:g})"), fontsize=10)
+    ax.set_title(plain(f"alignment {al.alignment:.3f} (α = {al.alpha:g})"), fontsize=10)
     ax.legend(fontsize=8, loc="upper left")
 
 
@@ -116,5 +116,5 @@ def plot_alignment(result, *, ax=None, uniformity=None):
     """Distances of matched pairs (an :class:`AlignmentResult`); with ``uniformity``, random pairs too."""
     fig, axes = figure(1, ax=ax)
     _draw_alignment(axes[0], result, random=uniformity)
-    note(axes[0], f"{result.n_pairs} pairs", loc="upper right")
+    note(axes[0], f"{result.n_rows} pairs", loc="upper right")
     return fig

@@ -123,7 +123,7 @@ def run_uniformity(ctx: Context) -> Section:
     jd = judged(u, v)  # decided by uniformity_ratio: the ratio of the two numbers of the headline
     return Section(
         "uniformity", "Uniformity on the sphere", status,
-        *lead("uniformity (t = 2)", f"{f(u.value)} (uniform sphere {f(u.sphere_value)})", jd, shown=("uniformity_ratio",)), verdict,
+        *lead("uniformity (t = 2)", f"{f(u.uniformity)} (uniform sphere {f(u.uniformity_sphere)})", jd, shown=("uniformity_ratio",)), verdict,
         explanation="Uniformity = log of the mean of exp(−t‖x̂ᵢ − x̂ⱼ‖²) over all pairs of L2-normalised rows (t = 2); lower "
                     "is more uniform. Points spread uniformly over the sphere S^(d−1) reach the closed-form value shown. "
                     "embgeo's rule of thumb: ok at ≥ 80 % of the uniform-sphere value, warn from 50 %, bad below 50 %. "
@@ -149,7 +149,7 @@ def run_gap(ctx: Context) -> Section:
     status, verdict = v.status, v.reason + (f" ({v.fix})" if v.fix else "")
     jd = judged(g, v)
     return Section(
-        "gap", "Modality gap", status, *lead("centroid gap ‖Δ‖", f(g.centroid_gap), jd, shown=("gap_centroid_distance",)), verdict,
+        "gap", "Modality gap", status, *lead("centroid gap ‖Δ‖", f(g.gap_centroid_distance), jd, shown=("gap_centroid_distance",)), verdict,
         explanation="For two row-paired sets (e.g. images and captions), Δ = mean(x̂) − mean(ŷ) of the L2-normalised rows. "
                     "A large ‖Δ‖ with a linear probe that separates the sets means they occupy different regions of the "
                     "sphere; the shift experiment removes Δ and shows how retrieval and uniformity change. "
@@ -157,7 +157,7 @@ def run_gap(ctx: Context) -> Section:
                     "(both directions) by ≥ 0.05 with the interval above 0, warn on a smaller significant gain or "
                     "when matched pairs are no closer than random pairs, ok otherwise (however separable the sets are).",
         reference="Liang et al. 2022, Mind the Gap; Oh et al. 2023, Geodesic Multi-Modal Mixup; Wang & Isola 2020",
-        settings=f"{g.n_pairs} pairs; 5-fold logistic-regression probe; full gap removed in the shift; mixup λ = 0.5",
+        settings=f"{g.n_rows} pairs; 5-fold logistic-regression probe; full gap removed in the shift; mixup λ = 0.5",
         tables=[table(g, "modality gap")], images=[image(g, "the two sets on one projection; cosines", X=a.matrix, Y=b.matrix, names=names, seed=ctx.seed)],
         data=g.to_dict(), **jd,
     )

@@ -20,13 +20,16 @@ sampled-mode interval in :mod:`embgeo.uniformity.stats`, the parameter checks in
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from embgeo.arguments import check_count, check_level
-from embgeo.errors import EmbgeoError, param, setting
+from embgeo.arguments import check_count, check_level, renamed_keyword
+from embgeo.devices import BACKENDS, resolve_engine  # noqa: F401  (BACKENDS re-exported: the accepted values)
+from embgeo.errors import EmbgeoError
+from embgeo.intrinsic.estimators import renamed_attribute
 from embgeo.results import Result
 from embgeo.uniformity import kernels as K
 from embgeo.uniformity.checks import check_paired, check_positive
@@ -53,43 +56,71 @@ UNIFORMITY_WARN = 0.5
 
 # ----------------------------------------------------------------- results
 
+def former_keywords(owner: str, **renamed: str):
+    """A class decorator for a result dataclass whose fields were renamed as their JSON keys: its constructor
+    still takes each former keyword (``old="new"``) with a DeprecationWarning (:func:`embgeo.arguments.renamed_keyword`;
+    both given is an error). The former names read the fields through :func:`~embgeo.intrinsic.estimators.renamed_attribute`."""
+    def wrap(cls):
+        init = cls.__init__
+
+        @functools.wraps(init)
+        def __init__(self, *args, **kwargs):
+            for old, new in renamed.items():
+                if old in kwargs:
+                    kwargs[new] = renamed_keyword(owner, old, kwargs.pop(old), new, kwargs.pop(new, None))
+            init(self, *args, **kwargs)
+
+        cls.__init__ = __init__
+        return cls
+
+    return wrap
+
+
+@former_keywords("UniformityResult", value="uniformity", n_samples="n_rows", n_features="n_dims", sphere_value="uniformity_sphere")
 @dataclass(frozen=True, slots=True)
 class UniformityResult(Result):
-    """Uniformity of one set; see :func:`uniformity`.
+    """Uniformity of one set; see :func:`uniformity`. The attributes are named as the JSON keys of :meth:`to_dict`
+    (``value``, ``n_samples``, ``n_features``, ``sphere_value`` and ``ratio`` are their former names, DeprecationWarning).
 
-    ``value`` is the uniformity (log of the mean pair kernel). ``mode`` is ``exact``
+    ``uniformity`` is the uniformity (log of the mean pair kernel) of ``n_rows`` rows of ``n_dims`` dims. ``mode`` is ``exact``
     (all n(n−1)/2 pairs, no interval: ``ci_low``/``ci_high``/``se`` are NaN) or
     ``sample`` (``n_pairs`` random pairs; ``ci_low``/``ci_high`` at ``confidence``
     are the log of an interval of the mean kernel, ``se`` is the delta-method
     standard error of the log; ``interval_method`` says which interval:
     ``normal``, or ``empirical-bernstein`` when fewer than 1000 effective pairs
-    ``effective_pairs = (Σk)²/Σk²`` hold the mean, see :func:`log_mean_exp_interval`). ``sphere_value`` is
+    ``effective_pairs = (Σk)²/Σk²`` hold the mean, see :func:`log_mean_exp_interval`). ``uniformity_sphere`` is
     :func:`uniformity_sphere` for the same ``d`` and ``t`` (only for normalised
     rows): the value a perfectly uniform set would reach. ``sq_distances``
     describes the squared pair distances (a random sample of pairs).
     """
 
-    value: float
+    uniformity: float
     t: float
     normalized: bool
     mode: str
-    n_samples: int
-    n_features: int
+    n_rows: int
+    n_dims: int
     n_pairs: int
     ci_low: float
     ci_high: float
     se: float
     confidence: float
     mean_kernel: float
-    sphere_value: float
+    uniformity_sphere: float
     backend: str
     sq_distances: Distribution
     interval_method: str = "none"
     effective_pairs: float = math.nan
 
+    value = renamed_attribute("UniformityResult", "value", "uniformity")
+    n_samples = renamed_attribute("UniformityResult", "n_samples", "n_rows")
+    n_features = renamed_attribute("UniformityResult", "n_features", "n_dims")
+    sphere_value = renamed_attribute("UniformityResult", "sphere_value", "uniformity_sphere")
+    ratio = renamed_attribute("UniformityResult", "ratio", "uniformity_ratio")
+
     def table(self):
         rows = [
-            ["uniformity", self.value],
+            ["uniformity", self.uniformity],
             [f"{self.confidence:.0%} interval", "exact (all pairs)" if self.mode == "exact" else [self.ci_low, self.ci_high]],
             ["mode", self.mode],
             ["pairs", self.n_pairs],
@@ -99,25 +130,26 @@ class UniformityResult(Result):
         rows += [
             ["t", self.t],
             ["normalized rows", self.normalized],
-            ["uniform-sphere value", self.sphere_value],
-            ["rows × dims", f"{self.n_samples} × {self.n_features}"],
+            ["uniform-sphere value", self.uniformity_sphere],
+            ["rows × dims", f"{self.n_rows} × {self.n_dims}"],
         ]
         how = "" if self.sq_distances.exact else f" ({self.sq_distances.n} sampled pairs)"
         rows += [[f"squared distance {quantile_key(q)}{how}", v] for q, v in zip(self.sq_distances.quantile_levels, self.sq_distances.quantile_values) if q in (0.05, 0.5, 0.95)]
         return ["metric", "value"], rows
 
     @property
-    def ratio(self) -> float:
-        """``value / sphere_value``: 1 for a set spread like the uniform sphere, 0 for a collapsed one (NaN on raw rows)."""
-        if self.normalized and math.isfinite(self.sphere_value) and self.sphere_value != 0:
-            return float(self.value / self.sphere_value)
+    def uniformity_ratio(self) -> float:
+        """``uniformity / uniformity_sphere``: 1 for a set spread like the uniform sphere, 0 for a collapsed one (NaN on raw rows)."""
+        if self.normalized and math.isfinite(self.uniformity_sphere) and self.uniformity_sphere != 0:
+            return float(self.uniformity / self.uniformity_sphere)
         return math.nan
 
     def ratio_interval(self) -> tuple[float | None, float | None]:
-        """The interval of :attr:`ratio` in sampled mode (the uniformity interval over the negative sphere value)."""
-        if self.mode != "sample" or not math.isfinite(self.ratio):
+        """The interval of :attr:`uniformity_ratio` in sampled mode (the uniformity interval over the negative sphere value):
+        the JSON's ``uniformity_ratio_ci_low``, ``uniformity_ratio_ci_high``."""
+        if self.mode != "sample" or not math.isfinite(self.uniformity_ratio):
             return None, None
-        lo, hi = sorted((self.ci_low / self.sphere_value, self.ci_high / self.sphere_value))
+        lo, hi = sorted((self.ci_low / self.uniformity_sphere, self.ci_high / self.uniformity_sphere))
         return lo, hi
 
     def to_dict(self) -> dict:
@@ -125,11 +157,11 @@ class UniformityResult(Result):
         from embgeo.results import jsonable
 
         return {
-            "uniformity": jsonable(self.value), "ci_low": jsonable(self.ci_low), "ci_high": jsonable(self.ci_high),
+            "uniformity": jsonable(self.uniformity), "ci_low": jsonable(self.ci_low), "ci_high": jsonable(self.ci_high),
             "se": jsonable(self.se), "confidence": self.confidence, "t": self.t, "normalized": self.normalized,
-            "mode": self.mode, "n_rows": self.n_samples, "n_dims": self.n_features, "n_pairs": self.n_pairs,
-            "mean_kernel": jsonable(self.mean_kernel), "uniformity_sphere": jsonable(self.sphere_value),
-            "uniformity_ratio": jsonable(self.ratio),
+            "mode": self.mode, "n_rows": self.n_rows, "n_dims": self.n_dims, "n_pairs": self.n_pairs,
+            "mean_kernel": jsonable(self.mean_kernel), "uniformity_sphere": jsonable(self.uniformity_sphere),
+            "uniformity_ratio": jsonable(self.uniformity_ratio),
             "uniformity_ratio_ci_low": jsonable(self.ratio_interval()[0]), "uniformity_ratio_ci_high": jsonable(self.ratio_interval()[1]),
             "backend": self.backend, "interval_method": self.interval_method,
             "effective_pairs": jsonable(self.effective_pairs), "sq_distances": self.sq_distances.to_dict(),
@@ -142,13 +174,13 @@ class UniformityResult(Result):
 
         extra = {"t": self.t, **({"input": input} if input is not None else {})}
         ci = (self.ci_low, self.ci_high) if self.mode == "sample" else (None, None)
-        status = self.verdict().status if math.isfinite(self.ratio) else ""
+        status = self.verdict().status if math.isfinite(self.uniformity_ratio) else ""
         return [
-            Metric(f"{prefix}uniformity", self.value, *ci, status="" if status else "info", extra=extra),  # raw rows: the info verdict's row
-            Metric(f"{prefix}uniformity_sphere", self.sphere_value, extra=extra),
-            Metric(f"{prefix}uniformity_ratio", self.ratio, *self.ratio_interval(), status=status, extra=extra),
-            Metric(f"{prefix}n_rows", self.n_samples, extra=extra),
-            Metric(f"{prefix}n_dims", self.n_features, extra=extra),
+            Metric(f"{prefix}uniformity", self.uniformity, *ci, status="" if status else "info", extra=extra),  # raw rows: the info verdict's row
+            Metric(f"{prefix}uniformity_sphere", self.uniformity_sphere, extra=extra),
+            Metric(f"{prefix}uniformity_ratio", self.uniformity_ratio, *self.ratio_interval(), status=status, extra=extra),
+            Metric(f"{prefix}n_rows", self.n_rows, extra=extra),
+            Metric(f"{prefix}n_dims", self.n_dims, extra=extra),
             Metric(f"{prefix}n_pairs", self.n_pairs, unit="pairs", extra=extra),
         ]
 
@@ -157,14 +189,14 @@ class UniformityResult(Result):
         ``ok`` at ≥ 0.8, ``warn`` from 0.5, ``bad`` below (a narrow cone); ``info`` on raw rows (no reference value)."""
         from embgeo.results import Verdict
 
-        r = self.ratio
+        r = self.uniformity_ratio
         if not math.isfinite(r):
-            return Verdict("info", f"uniformity {self.value:.4g} on raw rows: no uniform-sphere reference to judge it against",
+            return Verdict("info", f"uniformity {self.uniformity:.4g} on raw rows: no uniform-sphere reference to judge it against",
                            "", "uniformity")
         from embgeo.results import beside_threshold
 
         pct = beside_threshold(r, UNIFORMITY_OK, UNIFORMITY_WARN, digits=0, scale=100)  # never rounded onto a threshold
-        nums = f"uniformity {self.value:.4g} is {pct}% of the uniform-sphere value {self.sphere_value:.4g}"
+        nums = f"uniformity {self.uniformity:.4g} is {pct}% of the uniform-sphere value {self.uniformity_sphere:.4g}"
         lo, hi = self.ratio_interval()
         if self.mode == "sample" and lo is not None:  # a sampled ratio whose interval spans a threshold does not decide
             lo = lo if lo is not None and math.isfinite(lo) else -math.inf
@@ -189,34 +221,40 @@ class UniformityResult(Result):
                        "uniformity_ratio")
 
 
+@former_keywords("AlignmentResult", value="alignment", n_pairs="n_rows", n_features="n_dims")
 @dataclass(frozen=True, slots=True)
 class AlignmentResult(Result):
-    """Alignment of two row-paired sets; see :func:`alignment`.
+    """Alignment of two row-paired sets; see :func:`alignment`. The attributes are named as the JSON keys of
+    :meth:`to_dict` (``value``, ``n_pairs``, ``n_features`` are their former names, DeprecationWarning).
 
-    ``value`` is the mean of ``‖x_i − y_i‖^α``; ``se`` its standard error over the
-    ``n_pairs`` pairs and ``ci_low``/``ci_high`` the normal interval at
+    ``alignment`` is the mean of ``‖x_i − y_i‖^α``; ``se`` its standard error over the
+    ``n_rows`` pairs (of ``n_dims`` dims) and ``ci_low``/``ci_high`` the normal interval at
     ``confidence`` (the pairs taken as a sample of a population of pairs).
     ``distances`` describes ``‖x_i − y_i‖`` over all pairs.
     """
 
-    value: float
+    alignment: float
     alpha: float
     normalized: bool
-    n_pairs: int
-    n_features: int
+    n_rows: int
+    n_dims: int
     se: float
     ci_low: float
     ci_high: float
     confidence: float
     distances: Distribution
 
+    value = renamed_attribute("AlignmentResult", "value", "alignment")
+    n_pairs = renamed_attribute("AlignmentResult", "n_pairs", "n_rows")
+    n_features = renamed_attribute("AlignmentResult", "n_features", "n_dims")
+
     def table(self):
         rows = [
-            ["alignment", self.value],
+            ["alignment", self.alignment],
             [f"{self.confidence:.0%} interval", [self.ci_low, self.ci_high]],
             ["alpha", self.alpha],
             ["normalized rows", self.normalized],
-            ["pairs", self.n_pairs],
+            ["pairs", self.n_rows],
         ]
         rows += [[f"pair distance {quantile_key(q)}", v] for q, v in zip(self.distances.quantile_levels, self.distances.quantile_values) if q in (0.05, 0.5, 0.95)]
         return ["metric", "value"], rows
@@ -225,15 +263,15 @@ class AlignmentResult(Result):
         from embgeo.results import jsonable
 
         return {
-            "alignment": jsonable(self.value), "ci_low": jsonable(self.ci_low), "ci_high": jsonable(self.ci_high),
+            "alignment": jsonable(self.alignment), "ci_low": jsonable(self.ci_low), "ci_high": jsonable(self.ci_high),
             "se": jsonable(self.se), "confidence": self.confidence, "alpha": self.alpha, "normalized": self.normalized,
-            "n_rows": self.n_pairs, "n_dims": self.n_features, "distances": self.distances.to_dict(),
+            "n_rows": self.n_rows, "n_dims": self.n_dims, "distances": self.distances.to_dict(),
         }
 
     def metrics(self, *, prefix: str = "") -> list:
         from embgeo.results import Metric
 
-        return [Metric(f"{prefix}alignment", self.value, self.ci_low, self.ci_high, extra={"alpha": self.alpha})]
+        return [Metric(f"{prefix}alignment", self.alignment, self.ci_low, self.ci_high, extra={"alpha": self.alpha})]
 
 
 # ----------------------------------------------------------------- the first pass
@@ -358,46 +396,29 @@ def uniformity(
         total = n * (n - 1) // 2
         sq = K.sample_sq_distances(X, summary_pairs, rng, name=name, normalize=normalize)
         return UniformityResult(
-            value=value, t=t, normalized=normalize, mode="exact", n_samples=n, n_features=d,
+            uniformity=value, t=t, normalized=normalize, mode="exact", n_rows=n, n_dims=d,
             n_pairs=total, ci_low=math.nan, ci_high=math.nan, se=math.nan, confidence=confidence,
-            mean_kernel=math.exp(value), sphere_value=sphere, backend=backend,
+            mean_kernel=math.exp(value), uniformity_sphere=sphere, backend=backend,
             sq_distances=summarize(sq, what="squared distance of random pairs", exact=False, value_range=(0.0, 4.0) if normalize else None),
         )
     sq = K.sample_sq_distances(X, int(n_pairs), rng, name=name, normalize=normalize, on_batch=progress)
     est = log_mean_exp_interval(-t * sq, confidence=confidence)
     return UniformityResult(
-        value=est.value, t=t, normalized=normalize, mode="sample", n_samples=n, n_features=d,
+        uniformity=est.value, t=t, normalized=normalize, mode="sample", n_rows=n, n_dims=d,
         n_pairs=int(n_pairs), ci_low=est.low, ci_high=est.high, se=est.se, confidence=confidence,
-        mean_kernel=math.exp(est.value), sphere_value=sphere, backend="numpy",
+        mean_kernel=math.exp(est.value), uniformity_sphere=sphere, backend="numpy",
         interval_method=est.method, effective_pairs=est.effective_pairs,
         sq_distances=summarize(sq[:summary_pairs], what="squared distance of random pairs", exact=False, value_range=(0.0, 4.0) if normalize else None),
     )
 
 
-BACKENDS = ("auto", "numpy", "torch")
-
-
-def exact_engine(device: str | None, backend: str = "auto") -> str | None:
+def exact_engine(device: str | None, backend: str = "auto", *, check_gpu: bool = True) -> str | None:
     """Where the exact all-pairs loop runs: None for numpy, else the torch device (``"cpu"``, ``"cuda"``).
     ``device`` says where the work runs (as in every function: ``"cpu"``, ``"cuda"``, ``"auto"``), ``backend``
-    which library runs it: ``"auto"`` is numpy on the CPU and torch on a GPU."""
-    if backend not in BACKENDS:
-        raise EmbgeoError(f"{param('backend')} must be one of {', '.join(BACKENDS)}, got {backend!r}")
-    if device is not None and not (isinstance(device, str) and (device in ("cpu", "auto") or device.startswith("cuda"))):
-        raise EmbgeoError(f"{param('device')} must be 'cpu', 'cuda' (or 'cuda:N') or 'auto', got {device!r}")
-    if device == "auto":
-        import torch  # (asked for: where is the GPU?)
-
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    gpu = device is not None and device.startswith("cuda")
-    if backend == "numpy":
-        if gpu:
-            raise EmbgeoError(f"{setting('backend', 'numpy')} runs on the CPU, not on {device!r}",
-                              hint=f"drop {param('backend')}, or give {setting('backend', 'torch')}")
-        return None
-    if backend == "torch":
-        return device or "cpu"
-    return device if gpu else None
+    which library runs it: ``"auto"`` is numpy on the CPU and torch on a GPU (:func:`embgeo.devices.resolve_engine`,
+    the rule the kNN engine follows too; ``check_gpu``: a cuda device needs a GPU torch sees here)."""
+    used, where = resolve_engine(backend, device, check_gpu=check_gpu)
+    return None if used == "numpy" else where
 
 
 def _exact(X: np.ndarray, *, t: float, normalize: bool, device: str | None, block: int | None, progress, name: str = "X") -> tuple[float, str]:
@@ -552,7 +573,7 @@ def alignment(
     z = normal_quantile(confidence)
     value, se, lo, hi = _powered_mean(dist, alpha, z, names=names)
     return AlignmentResult(
-        value=value, alpha=alpha, normalized=normalize, n_pairs=n, n_features=d, se=se,
+        alignment=value, alpha=alpha, normalized=normalize, n_rows=n, n_dims=d, se=se,
         ci_low=lo, ci_high=hi, confidence=confidence,
         distances=summarize(dist, what="distance of matched pairs", exact=True, value_range=(0.0, 2.0) if normalize else None),
     )

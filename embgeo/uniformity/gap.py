@@ -255,7 +255,7 @@ def modality_gap(
         refuse_one_direction(M, Mh, name=name)
     n, d = Xh.shape
     cg = centroid_gap(Xh, Yh, names=names)
-    delta, gap, ncx, ncy, ccos = cg.gap_vector, cg.value, cg.centroid_norm_x, cg.centroid_norm_y, cg.centroid_cosine
+    delta, gap, ncx, ncy, ccos = cg.gap_vector, cg.gap_centroid_distance, cg.centroid_norm_x, cg.centroid_norm_y, cg.gap_centroid_cosine
     u = delta / gap if gap > 0 else np.zeros(d)
     shift_vec, shift_name = delta, "centroid gap"
     if direction is not None:
@@ -319,14 +319,14 @@ def modality_gap(
     rkw = dict(temperature=temperature, alpha=alpha)
     r_before = retrieval(X64[pool], Y64[pool], **rkw)
     r_after = retrieval(Xs[pool], Ys[pool], **rkw)
-    before = GapSnapshot(centroid_gap=gap, uniformity_x=ux.value, uniformity_y=uy.value, uniformity_joint=uj.value,
-                         alignment=al.value, matched_cosine_mean=float(matched.mean()), retrieval=r_before)
+    before = GapSnapshot(centroid_gap=gap, uniformity_x=ux.uniformity, uniformity_y=uy.uniformity, uniformity_joint=uj.uniformity,
+                         alignment=al.alignment, matched_cosine_mean=float(matched.mean()), retrieval=r_before)
     after = GapSnapshot(
         centroid_gap=float(np.linalg.norm(Xs.mean(0) - Ys.mean(0))),
-        uniformity_x=uniformity(Xs, seed=int(seeds[0]), name=names[0], **ukw).value,
-        uniformity_y=uniformity(Ys, seed=int(seeds[1]), name=names[1], **ukw).value,
-        uniformity_joint=uniformity(np.vstack([Xs, Ys]), seed=int(seeds[2]), name=f"{names[0]}+{names[1]}", **ukw).value,
-        alignment=alignment(Xs, Ys, alpha=alpha, names=names).value,
+        uniformity_x=uniformity(Xs, seed=int(seeds[0]), name=names[0], **ukw).uniformity,
+        uniformity_y=uniformity(Ys, seed=int(seeds[1]), name=names[1], **ukw).uniformity,
+        uniformity_joint=uniformity(np.vstack([Xs, Ys]), seed=int(seeds[2]), name=f"{names[0]}+{names[1]}", **ukw).uniformity,
+        alignment=alignment(Xs, Ys, alpha=alpha, names=names).alignment,
         matched_cosine_mean=float(np.einsum("ij,ij->", Xs, Ys) / n), retrieval=r_after,
     )
     # paired outcomes of the 2·pool queries: hit after − hit before
@@ -368,19 +368,19 @@ def modality_gap(
 
     # the m²-Mix reference's "multimodal uniformity": lunif(cat[x̂, x̂]) — X twice. Its pairs: the n(n−1)/2
     # pairs of X four times, plus n identical pairs (kernel 1), over n(2n−1) pairs
-    log_s = ux.value + math.log(n * (n - 1) / 2.0)
+    log_s = ux.uniformity + math.log(n * (n - 1) / 2.0)
     ref_mm = float(np.logaddexp(math.log(4.0) + log_s, math.log(n)) - math.log(n * (2 * n - 1)))
 
     proj_range = (-1.0, 1.0)
     return GapResult(
-        n_pairs=n, n_features=d, centroid_gap=gap, centroid_norm_x=ncx, centroid_norm_y=ncy, centroid_cosine=ccos,
+        n_rows=n, n_dims=d, gap_centroid_distance=gap, centroid_norm_x=ncx, centroid_norm_y=ncy, gap_centroid_cosine=ccos,
         gap_vector=delta,
         projection_x=summarize(X64 @ u, what="projection of x̂ on the gap direction", exact=True, value_range=proj_range),
         projection_y=summarize(Y64 @ u, what="projection of ŷ on the gap direction", exact=True, value_range=proj_range),
         uniformity_x=ux, uniformity_y=uy, uniformity_joint=uj, alignment=al,
         matched_cosines=summarize(matched, what="cosine of matched pairs", exact=True, value_range=(-1.0, 1.0)),
         random_cosines=summarize(rand, what="cosine of random cross-modal pairs", exact=False, value_range=(-1.0, 1.0)),
-        random_cosine_mean=rand_mean, separability=sep, shift=shift, mixup=mix, confidence=confidence,
-        matched_ci_low=float(matched.mean() - z * m_se), matched_ci_high=float(matched.mean() + z * m_se),
+        random_pair_cosine=rand_mean, separability=sep, shift=shift, mixup=mix, confidence=confidence,
+        matched_pair_cosine_ci_low=float(matched.mean() - z * m_se), matched_pair_cosine_ci_high=float(matched.mean() + z * m_se),
         uniformity_reference_mm=ref_mm, sweep=sw, zero_shot=zs,
     )

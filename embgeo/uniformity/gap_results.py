@@ -17,8 +17,9 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from embgeo.errors import either
+from embgeo.intrinsic.estimators import renamed_attribute
 from embgeo.results import Result, jsonable
-from embgeo.uniformity.core import AlignmentResult, UniformityResult
+from embgeo.uniformity.core import AlignmentResult, UniformityResult, former_keywords
 from embgeo.uniformity.stats import Distribution
 
 
@@ -236,16 +237,21 @@ class Mixup(Result):
         return {"lambda": d.pop("lam"), **d}
 
 
+@former_keywords("GapResult", n_pairs="n_rows", n_features="n_dims", centroid_gap="gap_centroid_distance",
+                 centroid_cosine="gap_centroid_cosine", random_cosine_mean="random_pair_cosine",
+                 matched_ci_low="matched_pair_cosine_ci_low", matched_ci_high="matched_pair_cosine_ci_high")
 @dataclass(frozen=True, slots=True)
 class GapResult(Result):
-    """Everything :func:`modality_gap` measures (see the module docstring)."""
+    """Everything :func:`modality_gap` measures (see the module docstring). The scalar attributes are named as
+    the JSON keys of :meth:`to_dict` (``n_pairs``, ``n_features``, ``centroid_gap``, ``centroid_cosine``,
+    ``random_cosine_mean``, ``matched_ci_low``, ``matched_ci_high`` are their former names, DeprecationWarning)."""
 
-    n_pairs: int
-    n_features: int
-    centroid_gap: float
+    n_rows: int
+    n_dims: int
+    gap_centroid_distance: float
     centroid_norm_x: float
     centroid_norm_y: float
-    centroid_cosine: float
+    gap_centroid_cosine: float
     gap_vector: np.ndarray = field(repr=False)
     projection_x: Distribution = field(repr=False)
     projection_y: Distribution = field(repr=False)
@@ -255,16 +261,24 @@ class GapResult(Result):
     alignment: AlignmentResult = field(repr=False)
     matched_cosines: Distribution = field(repr=False)
     random_cosines: Distribution = field(repr=False)
-    random_cosine_mean: float = math.nan
+    random_pair_cosine: float = math.nan
     separability: Separability | None = None
     shift: ShiftExperiment | None = None
     mixup: Mixup | None = None
     confidence: float = 0.95
-    matched_ci_low: float = math.nan
-    matched_ci_high: float = math.nan
+    matched_pair_cosine_ci_low: float = math.nan
+    matched_pair_cosine_ci_high: float = math.nan
     uniformity_reference_mm: float = math.nan
     sweep: ShiftSweep | None = None
     zero_shot: ZeroShot | None = None
+
+    n_pairs = renamed_attribute("GapResult", "n_pairs", "n_rows")
+    n_features = renamed_attribute("GapResult", "n_features", "n_dims")
+    centroid_gap = renamed_attribute("GapResult", "centroid_gap", "gap_centroid_distance")
+    centroid_cosine = renamed_attribute("GapResult", "centroid_cosine", "gap_centroid_cosine")
+    random_cosine_mean = renamed_attribute("GapResult", "random_cosine_mean", "random_pair_cosine")
+    matched_ci_low = renamed_attribute("GapResult", "matched_ci_low", "matched_pair_cosine_ci_low")
+    matched_ci_high = renamed_attribute("GapResult", "matched_ci_high", "matched_pair_cosine_ci_high")
 
     # ---- headline numbers (ids of metrics() and keys of to_dict())
     @property
@@ -278,17 +292,17 @@ class GapResult(Result):
     def to_dict(self) -> dict:
         sh = self.shift
         return {
-            "n_rows": self.n_pairs,
-            "n_dims": self.n_features,
+            "n_rows": self.n_rows,
+            "n_dims": self.n_dims,
             "normalized": True,
-            "gap_centroid_distance": jsonable(self.centroid_gap),
-            "gap_centroid_cosine": jsonable(self.centroid_cosine),
+            "gap_centroid_distance": jsonable(self.gap_centroid_distance),
+            "gap_centroid_cosine": jsonable(self.gap_centroid_cosine),
             "centroid_norm_x": jsonable(self.centroid_norm_x),
             "centroid_norm_y": jsonable(self.centroid_norm_y),
             "matched_pair_cosine": jsonable(self.matched_cosines.mean),
-            "matched_pair_cosine_ci_low": jsonable(self.matched_ci_low),
-            "matched_pair_cosine_ci_high": jsonable(self.matched_ci_high),
-            "random_pair_cosine": jsonable(self.random_cosine_mean),
+            "matched_pair_cosine_ci_low": jsonable(self.matched_pair_cosine_ci_low),
+            "matched_pair_cosine_ci_high": jsonable(self.matched_pair_cosine_ci_high),
+            "random_pair_cosine": jsonable(self.random_pair_cosine),
             "separability_accuracy": None if self.separability is None else jsonable(self.separability.accuracy),
             "recall_at_1_before": jsonable(self.recall_at_1_before),
             "recall_at_1_after_shift": jsonable(self.recall_at_1_after_shift),
@@ -315,17 +329,18 @@ class GapResult(Result):
         v = self.verdict()
         st = lambda key: v.status if key == v.decided_by else ""  # noqa: E731
         rows = [
-            Metric("n_rows", self.n_pairs), Metric("n_dims", self.n_features),
-            Metric("gap_centroid_distance", self.centroid_gap, status=st("gap_centroid_distance")),
-            Metric("gap_centroid_cosine", self.centroid_cosine),
-            Metric("matched_pair_cosine", self.matched_cosines.mean, self.matched_ci_low, self.matched_ci_high, status=st("matched_pair_cosine")),
-            Metric("random_pair_cosine", self.random_cosine_mean),
+            Metric("n_rows", self.n_rows), Metric("n_dims", self.n_dims),
+            Metric("gap_centroid_distance", self.gap_centroid_distance, status=st("gap_centroid_distance")),
+            Metric("gap_centroid_cosine", self.gap_centroid_cosine),
+            Metric("matched_pair_cosine", self.matched_cosines.mean, self.matched_pair_cosine_ci_low, self.matched_pair_cosine_ci_high,
+                   status=st("matched_pair_cosine")),
+            Metric("random_pair_cosine", self.random_pair_cosine),
         ]
         for key, u in (("x", self.uniformity_x), ("y", self.uniformity_y), ("joint", self.uniformity_joint)):
             ci = (u.ci_low, u.ci_high) if u.mode == "sample" else (None, None)
-            rows.append(Metric(f"uniformity_{key}", u.value, *ci, extra={"t": u.t}))
+            rows.append(Metric(f"uniformity_{key}", u.uniformity, *ci, extra={"t": u.t}))
         rows.append(Metric("uniformity_reference_mm", self.uniformity_reference_mm, extra={"t": self.uniformity_x.t}))
-        rows.append(Metric("alignment", self.alignment.value, self.alignment.ci_low, self.alignment.ci_high, extra={"alpha": self.alignment.alpha}))
+        rows.append(Metric("alignment", self.alignment.alignment, self.alignment.ci_low, self.alignment.ci_high, extra={"alpha": self.alignment.alpha}))
         if self.separability is not None:
             rows.append(Metric("separability_accuracy", self.separability.accuracy))
         if self.shift is not None:
@@ -359,21 +374,21 @@ class GapResult(Result):
         """
         from embgeo.results import Verdict, beside_each_other, beside_threshold as near  # numbers never rounded onto their threshold
 
-        mc, rc = self.matched_cosines.mean, self.random_cosine_mean
+        mc, rc = self.matched_cosines.mean, self.random_pair_cosine
         sep = "" if self.separability is None else f"; a linear probe tells the sets apart {self.separability.accuracy:.0%} of the time"
-        if math.isfinite(self.matched_ci_low) and self.matched_ci_low <= rc:
-            lo_text, rc_text = beside_each_other(self.matched_ci_low, rc)
+        if math.isfinite(self.matched_pair_cosine_ci_low) and self.matched_pair_cosine_ci_low <= rc:
+            lo_text, rc_text = beside_each_other(self.matched_pair_cosine_ci_low, rc)
             return Verdict("warn", f"matched pairs are no more similar than random pairs (matched-pair cosine {mc:.3f}, "
                                    f"interval down to {lo_text} ≤ random-pair cosine {rc_text}): the pairing carries no signal",
                            "check that row i of both files is the same item", "matched_pair_cosine")
         sh = self.shift
         if sh is None:
-            return Verdict("info", f"centroid gap {self.centroid_gap:.3f}; no shift experiment was run", "", "gap_centroid_distance")
+            return Verdict("info", f"centroid gap {self.gap_centroid_distance:.3f}; no shift experiment was run", "", "gap_centroid_distance")
         g, lo, hi = sh.recall_at_1_gain, sh.gain_ci_low, sh.gain_ci_high
         nums = (f"removing the gap ({sh.direction}, shift {sh.fraction:g}) changes recall@1 from {self.recall_at_1_before:.3f} "
                 f"to {self.recall_at_1_after_shift:.3f} ({near(g, RECALL_GAIN_BAD, sign=True)}, {sh.confidence:.0%} interval "
                 f"{near(lo, 0.0, sign=True)} to {hi:+.3f})")
-        ctx = f"; centroid gap {self.centroid_gap:.3f}, matched-pair cosine {mc:.3f} vs random {rc:.3f}{sep}"
+        ctx = f"; centroid gap {self.gap_centroid_distance:.3f}, matched-pair cosine {mc:.3f} vs random {rc:.3f}{sep}"
         if lo > 0 and g >= RECALL_GAIN_BAD:
             return Verdict("bad", f"{nums}: at least +{RECALL_GAIN_BAD:g}, the gap costs retrieval{ctx}",
                            f"subtract the gap (shift each modality by ∓Δ/2 and renormalise; {sweep_hint()} shows the best amount) "
@@ -386,17 +401,18 @@ class GapResult(Result):
 
     def table(self):
         rows = [
-            ["n_rows × n_dims", f"{self.n_pairs} × {self.n_features}"],
-            ["gap_centroid_distance ‖mean x̂ − mean ŷ‖", self.centroid_gap],
+            ["n_rows × n_dims", f"{self.n_rows} × {self.n_dims}"],
+            ["gap_centroid_distance ‖mean x̂ − mean ŷ‖", self.gap_centroid_distance],
             ["centroid norms (x, y)", [self.centroid_norm_x, self.centroid_norm_y]],
-            ["uniformity x", self.uniformity_x.value],
-            ["uniformity y", self.uniformity_y.value],
-            ["uniformity joint", self.uniformity_joint.value],
-            ["uniform-sphere value", self.uniformity_x.sphere_value],
+            ["uniformity x", self.uniformity_x.uniformity],
+            ["uniformity y", self.uniformity_y.uniformity],
+            ["uniformity joint", self.uniformity_joint.uniformity],
+            ["uniform-sphere value", self.uniformity_x.uniformity_sphere],
             ["uniformity_reference_mm (m²-Mix's: X twice)", self.uniformity_reference_mm],
-            ["alignment", self.alignment.value],
-            ["matched_pair_cosine (interval)", f"{self.matched_cosines.mean:.6g} ({self.matched_ci_low:.6g} to {self.matched_ci_high:.6g})"],
-            ["random_pair_cosine", self.random_cosine_mean],
+            ["alignment", self.alignment.alignment],
+            ["matched_pair_cosine (interval)",
+             f"{self.matched_cosines.mean:.6g} ({self.matched_pair_cosine_ci_low:.6g} to {self.matched_pair_cosine_ci_high:.6g})"],
+            ["random_pair_cosine", self.random_pair_cosine],
             ["matched cosine p5/p50/p95", [self.matched_cosines.quantile(q) for q in (0.05, 0.5, 0.95)]],
             ["random cosine p5/p50/p95", [self.random_cosines.quantile(q) for q in (0.05, 0.5, 0.95)]],
         ]
@@ -458,30 +474,35 @@ class PairedUniformity(Result):
 
     def table(self):
         cols, rows = self.x.table()
-        rows = [[f"X: {r[0]}", r[1]] for r in rows] + [["Y: uniformity", self.y.value]]
+        rows = [[f"X: {r[0]}", r[1]] for r in rows] + [["Y: uniformity", self.y.uniformity]]
         if self.y.mode == "sample":
             rows.append([f"Y: {self.y.confidence:.0%} interval", [self.y.ci_low, self.y.ci_high]])
         al = self.alignment
-        rows += [["alignment", al.value], [f"alignment {al.confidence:.0%} interval", [al.ci_low, al.ci_high]], ["alpha", al.alpha],
-                 ["gap_centroid_distance (normalised rows)", self.gap.value]]
+        rows += [["alignment", al.alignment], [f"alignment {al.confidence:.0%} interval", [al.ci_low, al.ci_high]], ["alpha", al.alpha],
+                 ["gap_centroid_distance (normalised rows)", self.gap.gap_centroid_distance]]
         return cols, rows
 
 
+@former_keywords("CentroidGap", value="gap_centroid_distance", centroid_cosine="gap_centroid_cosine")
 @dataclass(frozen=True, slots=True)
 class CentroidGap(Result):
-    """``value = ‖mean(x̂) − mean(ŷ)‖`` with the centroid norms and the cosine between the centroids."""
+    """``gap_centroid_distance = ‖mean(x̂) − mean(ŷ)‖`` with the centroid norms and ``gap_centroid_cosine``, the cosine
+    between the centroids (named as the JSON keys; ``value`` and ``centroid_cosine`` are their former names, DeprecationWarning)."""
 
-    value: float
+    gap_centroid_distance: float
     centroid_norm_x: float
     centroid_norm_y: float
-    centroid_cosine: float
+    gap_centroid_cosine: float
     gap_vector: np.ndarray = field(repr=False)
 
+    value = renamed_attribute("CentroidGap", "value", "gap_centroid_distance")
+    centroid_cosine = renamed_attribute("CentroidGap", "centroid_cosine", "gap_centroid_cosine")
+
     def to_dict(self) -> dict:
-        return {"gap_centroid_distance": jsonable(self.value), "gap_centroid_cosine": jsonable(self.centroid_cosine),
+        return {"gap_centroid_distance": jsonable(self.gap_centroid_distance), "gap_centroid_cosine": jsonable(self.gap_centroid_cosine),
                 "centroid_norm_x": jsonable(self.centroid_norm_x), "centroid_norm_y": jsonable(self.centroid_norm_y)}
 
     def metrics(self) -> list:
         from embgeo.results import Metric
 
-        return [Metric("gap_centroid_distance", self.value), Metric("gap_centroid_cosine", self.centroid_cosine)]
+        return [Metric("gap_centroid_distance", self.gap_centroid_distance), Metric("gap_centroid_cosine", self.gap_centroid_cosine)]
