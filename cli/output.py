@@ -323,7 +323,7 @@ def verdict_line(verdict) -> str:
     """How a verdict reads under a table: ``verdict: warn — reason (decided by: id) → fix``."""
     text = f"verdict: {verdict.status} — {verdict.reason}"
     if verdict.decided_by:
-        text += f" (decided by: {verdict.decided_by})"
+        text += f" (decided by: {verdict.decided_text})"
     if verdict.fix:
         text += f"; fix: {verdict.fix}"
     return text

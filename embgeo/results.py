@@ -104,7 +104,10 @@ class Verdict:
     ``status``: ``ok`` | ``warn`` | ``bad`` | ``info`` (nothing to judge);
     ``reason``: one sentence that quotes the deciding number and its threshold;
     ``fix``: what to do about it (empty when nothing is to be done);
-    ``decided_by``: the metric id (as in :meth:`Result.metrics`) whose value decided it.
+    ``decided_by``: the metric id (as in :meth:`Result.metrics`) whose value decided it;
+    ``decided_row``: where several rows carry that id (one per layer, similarity or pair), the columns that pick
+    the one that decided (``{"layer": "3"}``, ``{"method": "mp_empirical"}``); None when the id alone names it,
+    or when the verdict holds for every row of that id (``ok`` in every layer).
     The CLI and the report both print ``result.verdict()``: one rule, one place.
     """
 
@@ -112,13 +115,22 @@ class Verdict:
     reason: str
     fix: str = ""
     decided_by: str | None = None
+    decided_row: dict | None = None
 
     def __post_init__(self):
         if self.status not in STATUSES:
             raise ValueError(f"verdict status must be one of {STATUSES}, got {self.status!r}")
 
     def to_dict(self) -> dict:
-        return {"status": self.status, "reason": self.reason, "fix": self.fix, "decided_by": self.decided_by}
+        return {"status": self.status, "reason": self.reason, "fix": self.fix, "decided_by": self.decided_by,
+                "decided_row": dict(self.decided_row) if self.decided_row else None}
+
+    @property
+    def decided_text(self) -> str:
+        """``id`` or ``id, layer 3``: the deciding row as a verdict line names it (empty without ``decided_by``)."""
+        if not self.decided_by:
+            return ""
+        return self.decided_by + "".join(f", {k} {v}" for k, v in (self.decided_row or {}).items())
 
 
 def _side(a: Decimal, b: Decimal) -> int:

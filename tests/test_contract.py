@@ -155,7 +155,7 @@ def test_command_follows_the_contract(name, data, run_cli):
     unrecorded = sorted("/".join(sorted(o)) for o in _option_names(name, own=True) if not o & set(doc["settings"]))
     assert not unrecorded, f"{name}: options the settings do not record: {unrecorded}"
     v = doc["verdict"]
-    assert set(v) == {"status", "reason", "fix", "decided_by"} and v["status"] in ("ok", "warn", "bad", "info") and v["reason"]
+    assert set(v) == {"status", "reason", "fix", "decided_by", "decided_row"} and v["status"] in ("ok", "warn", "bad", "info") and v["reason"]
     assert isinstance(doc["notes"], list) and all(isinstance(n, str) for n in doc["notes"])
     # notes are one top-level list: no command repeats some of them inside its results
     assert not (isinstance(doc["results"], dict) and "notes" in doc["results"]), name
@@ -190,6 +190,60 @@ def test_command_follows_the_contract(name, data, run_cli):
     if v["decided_by"] in ids:  # the row that decided carries the verdict's status, info included
         statuses = {dict(zip(rows[0], r))["status"] for r in rows[1:] if dict(zip(rows[0], r))["metric"] == v["decided_by"]}
         assert v["status"] in statuses, (name, v["decided_by"], v["status"], statuses)
+        assert_one_deciding_row(name, v, [dict(zip(rows[0], r)) for r in rows[1:]])
+
+
+def assert_one_deciding_row(name, v, records) -> None:
+    """The verdict names one CSV row (docs/output.md): ``decided_by`` with ``decided_row``'s columns picks exactly one
+    row carrying the verdict's status; without ``decided_row`` one row of that id carries the status (the others
+    none or another), or every row of the id does (the verdict holds for each: ``ok`` in every layer)."""
+    same = [r for r in records if r["metric"] == v["decided_by"]]
+    if v["decided_row"]:
+        picked = [r for r in same if all(r.get(k) == str(x) for k, x in v["decided_row"].items())]
+        assert len(picked) == 1 and picked[0]["status"] == v["status"], (name, v, picked)
+    else:
+        carrying = [r for r in same if r["status"] == v["status"]]
+        assert len(carrying) == 1 or len(carrying) == len(same), (name, v, [r["status"] for r in same])
+
+
+def _hubs(d):
+    """docs/cosine.md's hub-ridden set: ten Gaussian classes of different spreads; retrieval decides (bad)."""
+    rng = np.random.default_rng(0)
+    centres, spread = rng.standard_normal((10, 100)), rng.uniform(0.5, 3.0, size=10)
+    X = np.concatenate([centres[c] + spread[c] * rng.standard_normal((30, 100)) for c in range(10)])
+    np.save(d / "hubs.npy", X.astype(np.float32))
+    (d / "hubs.csv").write_text("cls\n" + "\n".join(f"c{i // 30}" for i in range(300)) + "\n")
+    return ["cosine", d / "hubs.npy", "--labels", d / "hubs.csv", "--join", "row-order", "--class", "cls"]
+
+
+#: runs whose deciding metric id has one row per layer / similarity / pair: decided_row picks the one
+MULTI_ROW = {
+    "cosine --class": (_hubs, {"method": "mp_empirical"}),
+    "id --layers": (lambda d: ["id", d / "stack.npy", "--layers", "--bootstrap", "0"], {"layer": "layer0"}),
+    "rank --layers": (lambda d: ["rank", d / "stack.npy", "--layers", "--labels", d / "labels.csv", "--attr", "number", "-m", "regression",
+                                 "--bootstrap", "0", "--shuffles", "10", "--random-directions", "10", "--join", "row-order"], {"layer": "layer0", "method": "regression"}),
+    "layers": (lambda d: ["layers", d / "stack.npy"], {"layer": "layer0"}),
+    "compare --prefix-dims": (lambda d: ["compare", d / "x.npz", "--prefix-dims", "32,64", "--bootstrap", "0", "--permutations", "0"],
+                              lambda d: {"x": str(d / "x.npz"), "y": f"{d / 'x.npz'}[:32]"}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MULTI_ROW))
+def test_the_verdict_names_one_row_where_an_id_has_several(name, data, run_cli):
+    """``decided_by`` named a metric id that several CSV rows carry (a layer each, a similarity each) — four
+    ``precision_gain`` rows were ``bad``; ``decided_row`` names the columns of the one that decided, the same row in
+    JSON, CSV and the table's verdict line."""
+    make, expected = MULTI_ROW[name]
+    args = make(data)
+    expected = expected(data) if callable(expected) else expected
+    doc = json.loads(run_cli(["-q", *args, "-f", "json"]).stdout)
+    v = doc["verdict"]
+    assert v["decided_row"] == expected, (name, v)
+    rows = list(csv.DictReader(io.StringIO(run_cli(["-q", *args, "-f", "csv"]).stdout)))
+    assert sum(r["metric"] == v["decided_by"] for r in rows) > 1  # the case this is about
+    assert_one_deciding_row(name, v, rows)
+    line = "".join(f", {k} {x}" for k, x in expected.items())
+    assert f"(decided by: {v['decided_by']}{line})" in run_cli(["-q", *args, "-f", "md"]).stdout
 
 
 def _without_timing(obj):

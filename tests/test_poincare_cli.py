@@ -201,7 +201,7 @@ def test_every_hyperbolic_command_speaks_the_contract(run_cli, trained, tmp_path
     assert r.code == 0 and r.stderr == "", r.stderr  # -q: nothing on stderr, data only on stdout
     doc = json.loads(r.stdout)
     assert list(doc) == CONTRACT_KEYS and doc["command"] == f"hyperbolic {name}"
-    assert set(doc["verdict"]) == {"status", "reason", "fix", "decided_by"} and "seed" in doc["settings"]
+    assert set(doc["verdict"]) == {"status", "reason", "fix", "decided_by", "decided_row"} and "seed" in doc["settings"]
     res = doc["results"]
     assert "n_rows" in res and all({"path", "key", "rows", "dims", "dtype"} == set(i) for i in doc["inputs"])
     c = run_cli(["-q", *argv, "-f", "csv"])

@@ -231,9 +231,17 @@ class CompareMatrix(Result):
         """info for a matrix of inputs or layers (no single answer); for prefixes and quantised
         copies — X against versions of itself — the worst pair's verdict."""
         if self.kind not in ("inputs", "layers"):
-            from embgeo.results import worst_verdict
+            from dataclasses import replace
 
-            return worst_verdict([p.verdict() for p in self.pairs])
+            from embgeo.results import severity
+
+            verdicts = [p.verdict() for p in self.pairs]
+            if not verdicts:
+                return Verdict("info", "no pair was compared", "", None)
+            i = max(range(len(verdicts)), key=lambda j: severity(verdicts[j].status))  # the first of equals
+            v = verdicts[i]
+            # every pair has its own row of that id (the x, y columns): name the one that decided
+            return replace(v, decided_row={"x": str(self.pairs[i].x), "y": str(self.pairs[i].y)}) if v.decided_by else v
         return Verdict("info", f"a matrix of {len(self.names)} {'layers' if self.kind == 'layers' else 'inputs'} ({len(self.pairs)} pairs): no single verdict",
                        "", None)
 

@@ -90,7 +90,7 @@ class CosineReport(Result):
     def verdict(self) -> Verdict:
         """The worst diagnostic verdict; its reason is prefixed with the diagnostic's name."""
         name, v = max(self.verdicts().items(), key=lambda kv: severity(kv[1].status))
-        return Verdict(v.status, f"{name}: {v.reason}", v.fix, v.decided_by)
+        return Verdict(v.status, f"{name}: {v.reason}", v.fix, v.decided_by, v.decided_row)
 
     @property
     def status(self) -> str:

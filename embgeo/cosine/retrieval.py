@@ -388,7 +388,7 @@ class RetrievalResult(Result):
                    else f"rank with '{m}' (a hubness reduction applied at query time) instead of raw cosine")
             return Verdict("bad", f"'{m}' raises precision@{self.k} from {raw:.3f} to {self.scores[m]['precision_at_k']['value']:.3f} "
                                   f"(gain {g['value']:.3f}, {lvl} interval {shown(g['ci_low'], self.margin)} – {g['ci_high']:.3f}, entirely above {self.margin:g}) "
-                                  f"on {self.n_queries} queries: raw cosine leaves relevant rows out", fix, "precision_gain")
+                                  f"on {self.n_queries} queries: raw cosine leaves relevant rows out", fix, "precision_gain", {"method": m})
         best = max((m for m in self.methods if m != "cosine"), key=lambda m: self.scores[m]["precision_gain"]["value"], default=None)
         extra = ""
         if best is not None:

@@ -91,7 +91,7 @@ class LayerReport(Result):
         if warned:
             name, v = warned[0]
             more = f" ({len(warned)} of {len(self.names)} layers warn: {', '.join(str(n) for n, _ in warned)})" if len(warned) > 1 else ""
-            return Verdict(v.status, f"layer {name}{more}: {v.reason}", v.fix, v.decided_by)
+            return Verdict(v.status, f"layer {name}{more}: {v.reason}", v.fix, v.decided_by, {"layer": str(name)} if v.decided_by else None)
         if verdicts and all(v.status == "ok" for v in verdicts):
             read = sorted({v.decided_by for v in verdicts if v.decided_by})
             level = level_text(self.reports[0].confidence)

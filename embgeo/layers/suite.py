@@ -119,10 +119,11 @@ class LayerSuiteResult(Result):
             return Verdict("info", "no verdict applies to these per-layer curves")
         key, i, what = decided
         v = self.values[key]
+        row = {"layer": str(self.layers[i])}
         if what:
-            return Verdict("info", f"best layer for the task: {self.layers[i]} ({what} {float(v[i]):.4g}, {key})", "", key)
+            return Verdict("info", f"best layer for the task: {self.layers[i]} ({what} {float(v[i]):.4g}, {key})", "", key, row)
         return Verdict("info", f"{key} is lowest at layer {self.layers[i]} ({float(v[i]):.4g}); "
-                       "Skean et al. find intermediate layers of lower entropy often embed best", "", key)
+                       "Skean et al. find intermediate layers of lower entropy often embed best", "", key, row)
 
     def _decided(self) -> tuple[str, int, str] | None:
         """``(metric id, layer index, task name or "")`` of the row the verdict names: the best layer for the

@@ -134,7 +134,7 @@ class RankLayersResult(Result):
         what = {"bad": ", within the random-direction band: not a direction", "warn": f", below {RANK_WARN}: a weak direction"}.get(v.status, "")
         reason = (f"best layer for '{self.attribute}': {self.layers[b]} — {rtext}"
                   f"{what} ({runner or 'one layer'}{bnote})")
-        return Verdict(v.status, reason, v.fix, "spearman")
+        return Verdict(v.status, reason, v.fix, "spearman", {"layer": str(self.layers[b]), "method": dec})
 
 
 def stack_layers(stack) -> tuple[list, list]:

@@ -57,9 +57,9 @@ def judged(result, v, **where) -> dict:
     """``decided_by`` and ``decided`` of a :class:`Section` for the verdict ``v`` of ``result``.
 
     ``decided`` is the row of ``result.metrics()`` whose id is ``v.decided_by``, at full precision. When
-    several rows carry that id (per layer, per method), ``where`` picks by their extra columns (e.g.
-    ``layer="3"``); otherwise the row whose status is the verdict's, then any row with a status, then the
-    first. Ids are read from the verdict, never assumed: an id with no metric row falls back to the
+    several rows carry that id (per layer, per method), the verdict's ``decided_row`` picks by their extra
+    columns (e.g. ``layer="3"``), and so does ``where``; otherwise the row whose status is the verdict's, then
+    any row with a status, then the first. Ids are read from the verdict, never assumed: an id with no metric row falls back to the
     numeric field of ``result.to_dict()`` that it names.
     """
     from embgeo.results import flatten
@@ -67,6 +67,7 @@ def judged(result, v, **where) -> dict:
     if v is None or not v.decided_by:
         return {"decided_by": "", "decided": {}}
     rows = [m for m in result.metrics() if m.metric == v.decided_by]
+    where = {**(v.decided_row or {}), **where}
     if where:
         rows = [m for m in rows if all(str(m.extra.get(k)) == str(x) for k, x in where.items())] or rows
     if len(rows) > 1:
