@@ -74,6 +74,24 @@ def test_frames_equal_mpmath_random_deep_tree(seed):
     assert a.max_radius == pytest.approx(R, rel=1e-12)
 
 
+@pytest.mark.parametrize("dim", [3, 4])
+def test_mpmath_agrees_with_frames_when_the_root_has_more_children_than_the_cross_polytope(dim):
+    """The root's 11 children in 3-d/4-d take repulsion directions, unit only to ~1e-16 in float64: at 500 bits
+    rad·(1 + 1e-16) put 13 nodes outside the ball (distortion ∞, MAP 0.949 against frames' 1.0). The directions
+    are re-normalised in full precision now, as the other nodes' already were."""
+    import mpmath
+
+    parents = [0, 0, 0, 0, 0, 0, 0, 0, 7, 2, 0, 2, 3, 7, 4, 0, 3, 5, 7, 6, 8, 1, 7, 0, 5, 2, 1, 5, 2, 5, 2, 1, 6, 3, 6, 6, 8, 3, 1]
+    edges = np.array([(p, c) for c, p in enumerate(parents, start=1)])
+    a = combinatorial_embedding(edges, dim=dim, precision="frames")
+    b = combinatorial_embedding(edges, dim=dim, precision=500)
+    assert a.max_degree == 11 and a.bits_needed > 53
+    ctx = mpmath.MPContext()
+    ctx.prec = 2000
+    assert all(sum(ctx.mpf(z) ** 2 for z in x) < 1 for x in b.coordinates_text)  # every node strictly inside
+    np.testing.assert_allclose(a.distances(), b.distances(), rtol=1e-12, atol=1e-10)
+
+
 def test_float64_collapses_on_smalltree(smalltree):
     r = embed_hierarchy(smalltree, eps=0.1, precision=53)
     assert r.embedding.engine == "float64" and r.embedding.n_on_boundary > 0

@@ -378,9 +378,10 @@ def reference_coordinates(tree: RootedTree, tau: float, dim: int, num: Numbers) 
         if dim == 2:
             ang = 2 * num.pi * i / d
             T[v] = [rad * num.cos(ang), rad * num.sin(ang)]
-        else:
-            base = _directions(d, dim)[i]
-            T[v] = [rad * num.f(float(b)) for b in base]
+        else:  # float64 directions (unit to ~1e-16), re-normalised in full precision: rad·(1 + 1e-16) may pass 1
+            dv = [num.f(float(z)) for z in _directions(d, dim)[i]]
+            nv = num.sqrt(_dot(dv, dv))
+            T[v] = [rad * z / nv for z in dv]
     for h in tree.order[1:]:
         s, t = tree.child_ptr[h], tree.child_ptr[h + 1]
         if t == s:
