@@ -228,6 +228,10 @@ def test_rescaling_freedom_swings_precision_with_dot_products_fixed():
     assert by["scale-in-B"].precision > 0.95 and by["balanced"].precision > 0.95
     assert res.min_jaccard < 0.1 and res.verdict().status == "bad"
     assert res.invariant_jaccard == 1.0 and res.invariant_precision > 0.95
+    # the 1.0 compares Lᵀb with itself under two D (an invariance check); the reason says so, not that Lᵀb keeps B's
+    # own neighbours (it shares few of them here)
+    assert "Lᵀb has 100 % of its neighbours in common under D = I and the widest D" in res.verdict().reason
+    assert "Lᵀb keeps" not in res.verdict().reason
     assert res.log_norm_ratio.shape == (20,) and res.log_norm_ratio_sd > 1.0
     json.dumps(res.to_dict())
 

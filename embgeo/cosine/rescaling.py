@@ -202,7 +202,7 @@ def factor_rescaling(A, B, *, k: int = 10, spreads=DEFAULT_SPREADS, classes=None
     worst_case = min(cases[1:], key=lambda c: c.jaccard)
     max_change = max(c.max_dot_change for c in cases)
     reason = (f"rescalings A·D, B·D⁻¹ that change no dot product (max relative change {max_change:.1e}) keep only "
-              f"{shown(min_j, FACTOR_JACCARD_WARN, FACTOR_JACCARD_BAD, digits=0, scale=100)} % of B's cosine neighbours ('{worst_case.name}'); the D-independent Lᵀb keeps {fmt(100 * inv_j, 0)} %; "
+              f"{shown(min_j, FACTOR_JACCARD_WARN, FACTOR_JACCARD_BAD, digits=0, scale=100)} % of B's cosine neighbours ('{worst_case.name}'); the D-independent Lᵀb has {fmt(100 * inv_j, 0)} % of its neighbours in common under D = I and the widest D; "
               f"sd of log(‖A_j‖/‖B_j‖) = {fmt(lr_sd, 2)}")
     if status == OK:
         reason = reason.replace("keep only", "keep")
