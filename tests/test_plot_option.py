@@ -50,6 +50,25 @@ def test_eval_plot_draws_the_embedding(files, run_cli):
     assert (files / "e.svg").read_text().lstrip().startswith("<?xml")
 
 
+def test_eval_plot_histogram_uses_the_evaluations_sources_and_seed(files, run_cli, monkeypatch):
+    """The histogram drew 300 source nodes with seed 0 whatever --distortion-sources and --seed said."""
+    import embgeo.plots.hyperbolic as ph
+
+    seen = []
+    real = ph.pair_distortions
+
+    def spy(*args, **kwargs):
+        seen.append((kwargs.get("distortion_sources"), kwargs.get("seed")))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ph, "pair_distortions", spy)
+    run_cli(["-q", "hyperbolic", "train", path("smalltree"), "--dim", "2", "--epochs", "5", "--coords", files / "e2.npz"])
+    base = ["-q", "hyperbolic", "eval", files / "e2.npz", path("smalltree"), "-f", "json"]
+    assert run_cli([*base, "--distortion-sources", "5", "--seed", "3", "--plot", files / "e2.png"]).code == 0
+    assert run_cli([*base, "--plot", files / "e3.png"]).code == 0
+    assert seen == [(5, 3), (None, 0)]  # None: every node, as the evaluation itself
+
+
 def test_poincare_plot_draws_the_coordinates():
     from embgeo.hyperbolic.graphs import read_hierarchy
     from embgeo.hyperbolic.poincare import train_poincare

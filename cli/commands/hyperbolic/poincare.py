@@ -324,7 +324,9 @@ def eval_(
         if ids is not None:  # rows in the hierarchy's node order
             pos = {str(v): i for i, v in enumerate(ids)}
             coords = coords[[pos[str(u)] for u in h.ids]]
-        save_plot(r, plot, coordinates=coords if model_name == "poincare" else None, hierarchy=h if model_name == "poincare" else None)
+        # the histogram's source nodes are the evaluation's (--distortion-sources, --seed): it drew 300 with seed 0
+        save_plot(r, plot, coordinates=coords if model_name == "poincare" else None, hierarchy=h if model_name == "poincare" else None,
+                  distortion_sources=distortion_sources, seed=seed_value(seed))
     from embgeo.cli.output import gate
 
     gate(r.verdict(), fail_on)
