@@ -4,6 +4,8 @@ Each raises an :class:`~embgeo.errors.EmbgeoError` whose one line names the argu
 must be, before anything is computed (never a raw numpy/sklearn error, never a silent truncation):
 :func:`check_count` (a whole number with a lower bound), :func:`check_level` (a confidence strictly
 between 0 and 1, given as a number), :func:`check_number` (a real number, not text),
+:func:`check_finite_number` (a finite real number, optionally inside bounds), :func:`check_flag` (``True`` or
+``False``, never a truthy string),
 :func:`method_list` (a method name, a comma list in one string, or a sequence of names),
 :func:`check_attribute` (a numeric attribute, NaN = missing, ±inf refused) and
 :func:`check_row_indices` (row numbers inside ``0 … n−1``).
@@ -63,6 +65,31 @@ def check_number(name: str, value, *, flag: str | None = None) -> float:
         raise EmbgeoError(f"{param(name, flag)} must be a number, got {_shown(value)!r} ({type(value).__name__})",
                           hint=f"pass a number, e.g. {setting(name, 0.5, flag)}")
     return float(value)
+
+
+def check_flag(name: str, value, *, flag: str | None = None) -> bool:
+    """``value`` as a bool; raises unless it is ``True`` or ``False`` (numpy's bools too). Text (``"False"``, which
+    is truthy), numbers and None are refused: a yes/no argument read by its truth value took ``"False"`` as yes."""
+    flag = _option(flag)
+    if not isinstance(value, (bool, np.bool_)):
+        raise EmbgeoError(f"{param(name, flag)} must be True or False, got {_shown(value)!r} ({type(value).__name__})",
+                          hint=f"pass {setting(name, True, flag)} or {setting(name, False, flag)}")
+    return bool(value)
+
+
+def check_finite_number(name: str, value, *, flag: str | None = None, low: float | None = None, high: float | None = None,
+                        closed: bool = True) -> float:
+    """:func:`check_number`, finite, and inside ``[low, high]`` (``(low, high)`` with ``closed=False``) where given."""
+    v = check_number(name, value, flag=flag)
+    flag = _option(flag)
+    inside = math.isfinite(v) and (low is None or (v >= low if closed else v > low)) and (high is None or (v <= high if closed else v < high))
+    if not inside:
+        lo, hi = ("[", "]") if closed else ("(", ")")
+        where = (f"in {lo}{low:g}, {high:g}{hi}" if low is not None and high is not None
+                 else f"{'≥' if closed else '>'} {low:g}" if low is not None else f"{'≤' if closed else '<'} {high:g}" if high is not None
+                 else "finite")
+        raise EmbgeoError(f"{param(name, flag)} must be a finite number {where}, got {_shown(value)!r}")
+    return v
 
 
 def check_level(value, name: str = "confidence", *, flag: str | None = None) -> float:

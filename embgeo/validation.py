@@ -45,9 +45,18 @@ def as_rng(seed: int | np.random.Generator | None = 0) -> np.random.Generator:
     """Return a ``numpy.random.Generator`` from a seed (``None`` → fresh entropy)."""
     if isinstance(seed, np.random.Generator):
         return seed
-    if seed is not None and (not isinstance(seed, (int, np.integer)) or seed < 0):
-        raise EmbgeoError(f"seed must be a non-negative integer, got {seed!r}")
-    return np.random.default_rng(seed)
+    return np.random.default_rng(check_seed(seed))
+
+
+def check_seed(seed):
+    """``seed`` unchanged when it is a non-negative integer, a ``numpy.random.Generator`` or None; otherwise one
+    line naming it (``True`` is not seed 1, ``2.5`` not 2, ``"abc"`` not a seed). Functions whose result does not
+    depend on the seed check it too, so that one call is valid or not whatever the other keywords say."""
+    if isinstance(seed, np.random.Generator) or seed is None:
+        return seed
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise EmbgeoError(f"seed must be a non-negative integer (or a numpy Generator), got {seed!r} ({type(seed).__name__})")
+    return seed
 
 
 def seeded_rows(n: int, size: int, seed) -> np.ndarray:
