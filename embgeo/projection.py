@@ -189,22 +189,33 @@ def project(
     single-threaded; a seed of 2**32 or more, which umap-learn refuses, goes through :func:`legacy_seed`).
     ``sample``: map a seeded random subset of that many rows (``rows`` says which). A UMAP map of ``m`` rows
     needs ``k < m`` (a larger ``k`` is refused, not lowered; ``params["n_neighbors"]`` is the value used).
-    ``n_neighbors`` is the former name of ``k`` (DeprecationWarning). ``starting``: called with no argument when
-    every check has passed and UMAP is about to start (the command line says then that numba compiles on first
-    use: never before an error). The UMAP settings are checked with
-    ``method="pca"`` too, which ignores them. See the module docstring for the disk mapping and the caveat
-    that UMAP distances are not metric (McInnes et al. 2018).
+    ``n_neighbors`` is the former name of ``k`` (DeprecationWarning). ``starting``: None or a callable, called with
+    no argument when every check has passed and UMAP is about to start (the command line then says that numba
+    compiles on first use, never before an error); PCA does not call it. With ``method="pca"`` the UMAP settings
+    (``k``, ``min_dist``, ``metric``, ``n_epochs``) are checked too, and one given other than its default is refused:
+    PCA would ignore it. See the module docstring for the disk mapping and the caveat that UMAP distances are not
+    metric (McInnes et al. 2018).
     """
     method = _check_method(method)
+    k_name = "n_neighbors" if n_neighbors is not None else "k"  # messages name the keyword the caller wrote
     k = renamed_keyword("project", "n_neighbors", n_neighbors, "k", k)
-    k = check_count("k", 15 if k is None else k, minimum=2)
+    k = check_count(k_name, 15 if k is None else k, minimum=2, flag="k")
     min_dist = check_number("min_dist", min_dist)
     if not (0.0 <= min_dist <= 1.0):
         raise EmbgeoError(f"{param('min_dist')} must lie in [0, 1], got {min_dist!r}", hint=f"e.g. {setting('min_dist', 0.1)}")
     if n_epochs is not None:
         n_epochs = check_count("n_epochs", n_epochs, minimum=1, flag="epochs", hint="None: umap-learn's default")
-    if metric not in UMAP_METRICS:
+    if not isinstance(metric, str) or metric not in UMAP_METRICS:
         raise EmbgeoError(f"unknown UMAP metric {metric!r}", hint=f"use one of: {', '.join(UMAP_METRICS)}")
+    if starting is not None and not callable(starting):
+        raise EmbgeoError(f"starting must be None or a callable (called with no argument before UMAP starts), got {starting!r} "
+                          f"({type(starting).__name__})", hint="e.g. starting=lambda: print('UMAP starts')")
+    if method == "pca":  # (the command line passes the defaults with -m pca and refuses these options itself)
+        unused = [setting(nm, v, fl) for nm, v, dv, fl in ((k_name, k, 15, "k"), ("min_dist", min_dist, 0.1, None), ("metric", metric, "cosine", None),
+                                                           ("n_epochs", n_epochs, None, "epochs")) if v != dv]
+        if unused:
+            raise EmbgeoError(f"{', '.join(unused)} {'tunes' if len(unused) == 1 else 'tune'} UMAP; {setting('method', 'pca')} would ignore "
+                              f"{'it' if len(unused) == 1 else 'them'}", hint=f"leave {'it' if len(unused) == 1 else 'them'} out, or use {setting('method', 'umap')}")
     # (values whose squares over/underflow are mapped from X·2^e, exact; PCA coordinates are brought back to X's units)
     X, e = as_scaled_matrix(X, name=name, min_rows=3, allow_zero_rows=metric != "cosine" or method == "pca", zero_hint=zero_rows_hint(metric=True))
     n, d = X.shape

@@ -108,8 +108,12 @@ def _ratio(a: float, b: float) -> float:
 
 
 def linear_cka(X, Y, *, unbiased: bool = False) -> float:
-    """Linear CKA of ``X`` and ``Y`` (rows are the same items, row for row; widths may differ)."""
+    """Linear CKA of ``X`` and ``Y`` (rows are the same items, row for row; widths may differ); ``unbiased``: from the
+    unbiased HSIC (Song et al. 2012) instead of the biased one (True or False)."""
+    from embgeo.arguments import check_flag
     from embgeo.compare.align import paired_matrices
+
+    unbiased = check_flag("unbiased", unbiased)
 
     Xc, Yc = (centre(M) for M in paired_matrices(X, Y))  # both measures are scale-free: as_matrix may rescale
     res = linear_pieces(Xc, Yc, self_terms(Xc), self_terms(Yc), want_nuclear=False)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from embgeo.errors import EmbgeoError, either, param, setting
-from embgeo.arguments import check_count, check_level, check_number, method_list
+from embgeo.arguments import check_count, check_flag, check_level, check_number, method_list
 from embgeo.validation import as_rng, sample_note, seeded_rows
 from embgeo.knn.engine import tie_note
 from embgeo.compare.replicates import gram_replicates, procrustes_replicates, quantiles, scaled_ci
@@ -55,8 +55,11 @@ def _numbers(X, name: str = "X") -> np.ndarray:
 
 
 def prefix(X, dims: int) -> np.ndarray:
-    """The first ``dims`` coordinates of every row (a Matryoshka truncation)."""
+    """The first ``dims`` coordinates of every row (a Matryoshka truncation); ``X``: at least one row, no NaN/inf."""
+    from embgeo.validation import as_matrix
+
     X = _numbers(X)
+    as_matrix(X, name="X", min_rows=1, rescale=None)  # raises on no rows, NaN or inf (as quantize does)
     dims = check_count("dims", dims, minimum=1, flag="prefix-dims")
     if not 1 <= dims <= X.shape[1]:
         raise EmbgeoError(f"prefix of {dims} dimensions is not within 1…{X.shape[1]}", hint=f"give {param('dims', '--prefix-dims')} below the width of X")
@@ -463,7 +466,7 @@ def _settings(methods, k, metric, n_bootstrap, n_permutations, confidence, seed,
         raise EmbgeoError(exc.message, hint=seed_hint) from None
     stream = int(seed) if isinstance(seed, (int, np.integer)) else int(rng.integers(0, 2**31 - 1))
     return _Settings(check_methods(methods), ks, metric, counts["n_bootstrap"], counts["n_permutations"], confidence, stream, counts["resample_rows"],
-                     counts["rsa_rows"], counts["rbf_rows"], sigma, bool(approx), seed_given=seed, sample=sample)
+                     counts["rsa_rows"], counts["rbf_rows"], sigma, check_flag("approx", approx), seed_given=seed, sample=sample)
 
 
 def _sample_rows(n: int, sample: int | None, seed: int) -> np.ndarray | None:
@@ -475,9 +478,9 @@ def _sample_rows(n: int, sample: int | None, seed: int) -> np.ndarray | None:
 
 def _names(inputs, names):
     if names is not None:
-        names = [str(n) for n in names]
-        if len(names) != len(inputs):
-            raise EmbgeoError(f"{len(names)} names for {len(inputs)} inputs")
+        from embgeo.uniformity.checks import check_names
+
+        names = list(check_names(names, len(inputs)))  # "AB" is not the names A and B
     else:
         names = []
         for i, s in enumerate(inputs):
@@ -575,8 +578,8 @@ def compare(X, Y, *, methods=None, k=10, metric: str = "cosine", n_bootstrap: in
     sample : compare a seeded sample of this many rows (default: all up to 20 000, else 20 000).
     resample_rows : rows of the CKA/Procrustes bootstrap (m-out-of-n when fewer than n: the spread is
         rescaled by √(m/n)); their permutation nulls always use every row.
-    rsa_rows, rbf_rows : rows of RSA and of RBF CKA.
-    rbf_sigma : the RBF bandwidth of ``cka_rbf`` in units of the median pairwise distance (positive).
+    rsa_rows : rows of RSA (``rsa``). rbf_rows, rbf_sigma : rows of RBF CKA (``cka_rbf``) and its bandwidth in units of the
+        median pairwise distance (positive); checked always, and refused unless default when ``methods`` leaves ``cka_rbf`` out.
     approx : approximate neighbours (pynndescent) for ``mutual_knn`` and ``imbalance``, with their measured recall in the notes.
     join : ``None``/``"id"`` (by id when both carry ids, by row order when neither does; ids on one side only are
         refused) or ``"row-order"`` (row order, ids ignored).
@@ -584,7 +587,12 @@ def compare(X, Y, *, methods=None, k=10, metric: str = "cosine", n_bootstrap: in
     client : a ``distributed.Client``: mutual kNN's and the imbalance's neighbour searches and ranks
         run on its workers (same results); see :mod:`embgeo.compare.distributed`.
     """
-    res = compare_many([X, Y], names=names or _names([X, Y], None), methods=methods, k=k, metric=metric, n_bootstrap=n_bootstrap,
+    st = _settings(methods, k, metric, n_bootstrap, n_permutations, confidence, 0, resample_rows, rsa_rows, rbf_rows, rbf_sigma, approx, sample)
+    unused = [nm for nm, dv in (("rbf_rows", 1000), ("rbf_sigma", 1.0)) if getattr(st, nm) != dv]  # (seed 0: a Generator is drawn once, below)
+    if unused and "cka_rbf" not in st.methods:  # (compare_many, which the command line calls, takes them as they are)
+        raise EmbgeoError(f"{' and '.join(setting(nm, getattr(st, nm)) for nm in unused)} only tune{'s' if len(unused) == 1 else ''} RBF CKA, "
+                          "which methods leaves out: it would be ignored", hint=f"add 'cka_rbf' to methods, or leave {' and '.join(unused)} out")
+    res = compare_many([X, Y], names=names if names is not None else _names([X, Y], None), methods=methods, k=k, metric=metric, n_bootstrap=n_bootstrap,
                        n_permutations=n_permutations, confidence=confidence, seed=seed, sample=sample, resample_rows=resample_rows,
                        rsa_rows=rsa_rows, rbf_rows=rbf_rows, rbf_sigma=rbf_sigma, approx=approx, join=join, client=client)
     pair = res.pairs[0]

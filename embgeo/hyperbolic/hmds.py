@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embgeo.arguments import check_count
+from embgeo.arguments import check_count, check_finite_number, check_flag
 from embgeo.errors import EmbgeoError, either, param, setting
 from embgeo.results import Result
 
@@ -36,6 +36,8 @@ from embgeo.results import Result
 MAX_SCALED_DISTANCE = 709.0
 #: n above which the partial eigensolver (scipy eigsh) replaces dense eigh
 DENSE_MAX = 1500
+#: the default learning rate of the refinement (``refine_lr``)
+REFINE_LR = 0.01
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +193,7 @@ def hmds(
     centred: bool = True,
     solver: str = "auto",
     refine_steps: int = 0,
-    refine_lr: float = 0.01,
+    refine_lr: float = REFINE_LR,
     positives=None,
     seed=0,
 ) -> HmdsResult:
@@ -203,18 +205,28 @@ def hmds(
     dim : dimension ``r`` of the ball.
     scale : ``t`` in ``Y = cosh(t·D)``; embedded distances are ``t·D`` (reported metrics
         divide by ``t`` again). Larger ``t`` makes the data more tree-like to the method.
-    centred : centre at the pseudo-Euclidean mean (default); False mimics the public
+    centred : centre at the pseudo-Euclidean mean (default, True); False mimics the public
         uncentred variant (PCA of ``−Y``), which loses dimensions.
     solver : ``"dense"`` (LAPACK), ``"partial"`` (Lanczos, scipy ``eigsh``) or ``"auto"``
         (dense up to n = 1500).
     refine_steps : optional Riemannian Adam steps (geoopt) on the mean squared relative
-        error ``((d_emb/t − D)/D)²`` over all pairs, starting from the h-MDS points.
-    positives : optional scipy.sparse (n, n) graph neighbours: also report MAP (Sala et al.).
+        error ``((d_emb/t − D)/D)²`` over all pairs, starting from the h-MDS points (0, the default: none).
+    refine_lr : the learning rate of those steps (positive, default 0.01); checked always, and a value other than
+        the default is refused with ``refine_steps=0`` (there is nothing for it to tune).
+    positives : optional (n, n) graph neighbours (scipy.sparse or an array; non-zero = neighbour): also report
+        MAP (Sala et al.). None: no MAP.
+    seed : a non-negative int, a numpy Generator or None: the start vector of the partial (Lanczos) eigensolver.
+        The dense solver and the refinement draw no random numbers, so with them (n ≤ 1500 under
+        ``solver="auto"``) the result does not depend on it; it is checked always.
 
     Reference: Sala, De Sa, Gu & Ré (2018), *Representation Tradeoffs for Hyperbolic
     Embeddings*, ICML, Algorithm 2 (h-MDS) and §4 (centring).
     """
+    from embgeo.validation import check_seed
+
     t_start = time.perf_counter()
+    check_seed(seed)  # validated whatever the solver (the dense one draws nothing)
+    centred = check_flag("centred", centred)
     D = as_distance_matrix(D)
     n = D.shape[0]
     if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
@@ -228,6 +240,11 @@ def hmds(
     if solver not in ("auto", "dense", "partial"):
         raise EmbgeoError(f"solver must be auto, dense or partial; got {solver!r}")
     refine_steps = check_count("refine_steps", refine_steps, minimum=0, flag="refine", hint=f"{setting('refine_steps', 0, 'refine')}: no refinement")
+    refine_lr = check_finite_number("refine_lr", refine_lr, low=0.0, closed=False)
+    if refine_steps == 0 and refine_lr != REFINE_LR:  # (the command line has no learning-rate option)
+        raise EmbgeoError(f"{setting('refine_lr', refine_lr)} is the learning rate of the refinement, but {setting('refine_steps', 0)} runs none: "
+                          "it would be ignored", hint="give refine_steps > 0, or leave refine_lr out")
+    positives = _check_positives(positives, n)
     scale = float(scale)
     if float(D.max()) == 0.0:
         raise EmbgeoError(f"every distance in the {n}×{n} matrix is 0 (all points coincide): h-MDS has nothing to embed and its "
@@ -282,11 +299,8 @@ def hmds(
         notes.append(f"{k} of {dim} dimensions recovered (positive eigenvalues above round-off); the others are set to 0")
     X = np.zeros((n, dim))
     X[:, pos] = V[:, pos] * np.sqrt(w[pos])
-    from embgeo.validation import as_rng
-
-    as_rng(seed)  # validates the seed even when no randomness is drawn
     if refine_steps:
-        X = _refine(X, D, scale=scale, steps=int(refine_steps), lr=float(refine_lr))
+        X = _refine(X, D, scale=scale, steps=int(refine_steps), lr=refine_lr)
     x0r = np.sqrt(1.0 + np.einsum("ij,ij->i", X, X))
     P = X / (1.0 + x0r)[:, None]
     H = np.column_stack([x0r, X])
@@ -315,6 +329,23 @@ def hmds(
         eigenvalues=w, distortion_mean=float(avg), distortion_worst=float(worst), max_abs_error=err, map_sala=mp,
         refine_steps=int(refine_steps), seconds=time.perf_counter() - t_start, coordinates=P, hyperboloid=H, notes=tuple(notes),
     )
+
+
+def _check_positives(positives, n: int):
+    """``positives`` as a scipy CSR matrix (n, n), or None; anything else is one line naming ``positives``."""
+    if positives is None:
+        return None
+    import scipy.sparse as sp
+
+    hint = "pass the graph neighbours as a scipy.sparse (n, n) matrix (non-zero = neighbour), or None"
+    try:
+        P = sp.csr_matrix(positives)
+    except (TypeError, ValueError):
+        raise EmbgeoError(f"positives must be an n × n neighbour matrix ({n} × {n}), got {type(positives).__name__}", hint=hint) from None
+    if P.shape != (n, n) or P.dtype.kind not in "biuf":
+        got = f"shape {P.shape}" if P.shape != (n, n) else f"dtype {P.dtype}"
+        raise EmbgeoError(f"positives must be a {n} × {n} neighbour matrix of numbers (one row per point), got {got}", hint=hint)
+    return P
 
 
 def hyperboloid_pairwise(H: np.ndarray) -> np.ndarray:

@@ -184,11 +184,12 @@ def reembed(
     ----------
     dim : target dimension ``r`` (for both h-MDS and the Euclidean MDS baseline).
     k : neighbours per row in the kNN graph.
-    scale : h-MDS scale ``t``, or ``"auto"``: the ``t`` among ``c/median(D)``,
+    scale : h-MDS scale ``t`` (a positive number), or ``"auto"``: the ``t`` among ``c/median(D)``,
         ``c ∈ {0.5, 1, 2, 4, 8}``, with the lowest average distortion.
     umap : also run hyperbolic UMAP (umap-learn, hyperboloid output) to the Poincaré disk
-        (2-D only; slower: numba compiles on first use).
-    approx : approximate kNN (pynndescent) for large inputs.
+        (2-D only; slower: numba compiles on first use). True or False.
+    approx : approximate kNN (pynndescent) for large inputs. True or False.
+    seed : a non-negative int, a numpy Generator or None: the kNN search (with ``approx``), h-MDS and UMAP.
 
     Memory and time are O(n²) (all geodesic distances): meant for n up to a few thousand.
     References: Sala et al. (2018) for h-MDS; Tenenbaum et al. (2000) for geodesic
@@ -196,10 +197,16 @@ def reembed(
     """
     from scipy.sparse.csgraph import connected_components, shortest_path
 
+    from embgeo.arguments import check_finite_number, check_flag
     from embgeo.hyperbolic.hmds import hmds, hyperboloid_pairwise
-    from embgeo.validation import as_matrix
+    from embgeo.validation import as_matrix, check_seed
 
     t0 = time.perf_counter()
+    umap, approx, seed = check_flag("umap", umap), check_flag("approx", approx), check_seed(seed)
+    if not (isinstance(scale, str) and scale == "auto"):  # "0.5" is not a scale: text is 'auto' only
+        if isinstance(scale, str):
+            raise EmbgeoError(f"{param('scale')} must be a positive number or 'auto', got {scale!r}", hint=f"e.g. {setting('scale', 1.0)} or {setting('scale', 'auto')}")
+        scale = check_finite_number("scale", scale, low=0.0, closed=False)
     X = as_matrix(X, name="X", min_rows=4, allow_nonfinite=True)
     n = X.shape[0]
     bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
@@ -208,10 +215,10 @@ def reembed(
 
         raise EmbgeoError(f"X has {bad.size} row{'s' if bad.size > 1 else ''} with NaN or inf (row{'s' if bad.size > 1 else ''} {format_rows(bad)}): they have no neighbours",
                           hint=either("fix or remove those rows first (reembed drops none)", "fix or remove those rows first (reembed has no --drop-nonfinite)"))
-    if not isinstance(k, (int, np.integer)) or not 1 <= k < n:
+    if not isinstance(k, (int, np.integer)) or isinstance(k, (bool, np.bool_)) or not 1 <= k < n:  # (True is not k = 1)
         raise EmbgeoError(f"k must be between 1 and n − 1 = {n - 1} for {n} rows (each row's k nearest neighbours are other rows); got {setting('k', k)}",
                           hint=f"give {param('k')} between 1 and {n - 1}")
-    if not isinstance(dim, (int, np.integer)) or not 1 <= dim < n - 1:
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, (bool, np.bool_)) or not 1 <= dim < n - 1:
         raise EmbgeoError(f"dim must be between 1 and n − 2 = {n - 2} for {n} rows (a re-embedding into a ball of dimension dim needs "
                           f"more than dim + 1 rows, after duplicates and rows outside the kNN graph's largest part are dropped); got {setting('dim', dim)}",
                           hint=f"give {param('dim')} between 1 and {n - 2}")
@@ -256,11 +263,7 @@ def reembed(
         res = best
         auto = True
     else:
-        try:
-            t = float(scale)
-        except (TypeError, ValueError):
-            raise EmbgeoError(f"scale must be a positive number or 'auto'; got {scale!r}") from None
-        res = hmds(D, dim=dim, scale=t, seed=seed)
+        res = hmds(D, dim=dim, scale=scale, seed=seed)
         auto = False
     notes += list(res.notes)
     d_h = hyperboloid_pairwise(res.hyperboloid) / res.scale

@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from embgeo.arguments import check_flag
 from embgeo.layers.entropy import cloud_matrix, reference_normalise
 
 
 def curvature(tokens, *, preprocess: bool = True) -> float:
     """Mean angle (radians) between consecutive token-difference vectors of one text (``tokens``: T × D, at
-    least one token, NaN/inf refused; NaN for fewer than 3 tokens)."""
+    least one token, NaN/inf refused; NaN for fewer than 3 tokens). ``preprocess`` (True or False): centre and
+    L2-normalise the tokens first, as the reference does."""
+    preprocess = check_flag("preprocess", preprocess)
     return _curvature(cloud_matrix(tokens, name="tokens"), preprocess)
 
 
@@ -49,4 +52,5 @@ def _curvature(X: np.ndarray, preprocess: bool) -> float:
 
 def curvatures(clouds, *, preprocess: bool = True) -> np.ndarray:
     """:func:`curvature` of every text (NaN for texts of fewer than 3 tokens)."""
+    preprocess = check_flag("preprocess", preprocess)
     return np.array([_curvature(cloud_matrix(c, name=f"text {i}"), preprocess) for i, c in enumerate(clouds)], dtype=np.float64)

@@ -29,6 +29,7 @@ import math
 
 import numpy as np
 
+from embgeo.arguments import check_flag
 from embgeo.errors import EmbgeoError, param, setting
 
 #: the reference's normalisations (``entropy_normalization``); maxEntropy is its default
@@ -111,7 +112,7 @@ def clamped_gram(Z: np.ndarray) -> np.ndarray:
 def reference_entropy(X, *, alpha: float = 1.0, norm: str = "maxEntropy", preprocess: bool = True) -> float:
     """Normalised α-entropy of one cloud ``X`` (rows × dims, at least one row; NaN/inf refused) by steps 1–6 of
     the module docstring (``preprocess=False`` skips step 1, for rows already normalised or pooled)."""
-    alpha, norm = check_alpha(alpha), check_norm(norm)
+    alpha, norm, preprocess = check_alpha(alpha), check_norm(norm), check_flag("preprocess", preprocess)
     return _entropy(cloud_matrix(X), alpha, norm, preprocess)
 
 
@@ -142,5 +143,5 @@ def dataset_entropy(pooled, *, alpha: float = 1.0, norm: str = "maxEntropy", pre
     """Dataset entropy: steps 2–6 on the pooled texts (one row each). Pass the output of
     :func:`reference_pool` (the reference), or a pooled matrix with ``preprocess=True`` to
     centre and L2-normalise its rows first (what embgeo does when only pooled rows exist)."""
-    alpha, norm = check_alpha(alpha), check_norm(norm)
+    alpha, norm, preprocess = check_alpha(alpha), check_norm(norm), check_flag("preprocess", preprocess)
     return _entropy(cloud_matrix(pooled, name="pooled"), alpha, norm, preprocess)

@@ -254,7 +254,9 @@ def layer_suite(
     from embgeo.layers.infonce import infonce
     from embgeo.layers.lidar import dime, lidar
 
-    from embgeo.arguments import check_attribute_values, check_count, renamed_keyword
+    from embgeo.arguments import check_attribute_values, check_count, check_flag, renamed_keyword
+
+    geometry = check_flag("geometry", geometry)
 
     # former names (DeprecationWarning); a message names the keyword the caller used
     renamed = {}

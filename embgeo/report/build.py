@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from os import PathLike
 from pathlib import Path
 
 from embgeo.errors import EmbgeoError, either, param, setting
@@ -283,9 +284,12 @@ def write_report(report: Report, html=None, *, md=None, markdown: bool | None = 
 
     ``markdown=True`` (library convenience) writes the Markdown twin beside ``html`` as ``<stem>.md``.
     """
+    from embgeo.arguments import check_flag
     from embgeo.io.writers import write_bytes, write_text
     from embgeo.outputs import make_folder
     from embgeo.report.render import image_name, render_html, render_markdown
+
+    markdown = None if markdown is None else check_flag("markdown", markdown)
 
     html = None if html is None else Path(html)
     if markdown and md is None and html is not None:
@@ -353,6 +357,21 @@ __all__ = ["Report", "Section", "Table", "Image", "Context", "build_report", "wr
            "MAP_METHODS", "STATUSES"]
 
 
+def _check_report_keywords(kwargs: dict) -> None:
+    """The keywords :func:`report` passes on to :func:`build_report`: one it does not take (a typo) is a one-line
+    error naming it and ``report`` (Python's own message would name ``build_report``), with the nearest keyword."""
+    import difflib
+    import inspect
+
+    own = ("X", "out", "pairs", "attr", "labels", "layers", "hierarchy", "seed")
+    known = [k for k in inspect.signature(build_report).parameters if k != "es"] + [k for k in own if k != "X"]
+    for key in kwargs:
+        if key not in known:
+            near = difflib.get_close_matches(key, known, n=1)
+            raise EmbgeoError(f"report() got an unexpected keyword argument {key!r}",
+                              hint=(f"did you mean {near[0]}=? " if near else "") + f"its keywords: {', '.join(sorted(set(known)))}")
+
+
 def report(X, *, out=None, pairs=None, attr: str | None = None, labels=None, layers=None, hierarchy=None,
            seed: int = 0, **kwargs) -> Report:
     """Build the report of ``X`` (an array, tensor, list or :class:`~embgeo.io.EmbeddingSet`)
@@ -369,6 +388,10 @@ def report(X, *, out=None, pairs=None, attr: str | None = None, labels=None, lay
     from embgeo.io.model import as_embedding_set
 
     # every setting is checked before any work: a wrong one is a one-line error, not a failed section later
+    _check_report_keywords(kwargs)
+    if out is not None and not isinstance(out, (str, PathLike)):
+        raise EmbgeoError(f"out must be the path of the HTML file (text or a Path), got {out!r} ({type(out).__name__})",
+                          hint="e.g. out='report.html' (the Markdown twin is written beside it)")
     check_report_arguments(seed=seed, **{k: kwargs[k] for k in ("map_method", "reembed_sample", "title", "only", "progress", "join") if k in kwargs})
     _check_hierarchy(hierarchy)
     if out is not None:

@@ -26,13 +26,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from embgeo.arguments import check_count, check_level, renamed_keyword
+from embgeo.arguments import check_count, check_flag, check_level, renamed_keyword
 from embgeo.devices import BACKENDS, resolve_engine  # noqa: F401  (BACKENDS re-exported: the accepted values)
 from embgeo.errors import EmbgeoError
 from embgeo.intrinsic.estimators import renamed_attribute
 from embgeo.results import Result
 from embgeo.uniformity import kernels as K
-from embgeo.uniformity.checks import check_paired, check_positive
+from embgeo.uniformity.checks import check_n_pairs, check_names, check_paired, check_positive
 from embgeo.uniformity.sphere import uniformity_sphere  # noqa: F401  (re-exported: the closed form lives beside the estimator)
 from embgeo.uniformity.stats import Distribution, log_mean_exp_interval, normal_quantile, quantile_key, summarize
 from embgeo.validation import (
@@ -351,6 +351,7 @@ def uniformity(
         are read (sorted, in batches), so a memory-mapped matrix of any size works;
         NaN/inf and zero rows are detected among the rows read.
     ``auto`` (default): ``exact`` for ``n_samples <= exact_max_n`` (20 000), else ``sample``.
+    ``n_pairs`` beside ``mode="exact"`` is refused unless it is the default (no pair is drawn there).
 
     ``sq_distances`` summarises ``summary_pairs`` random pairs for plots. ``progress``
     is an optional callable ``advance(k)`` told how many pairs are done.
@@ -361,11 +362,11 @@ def uniformity(
     :class:`EmbgeoError` instead (in sampled mode, among the rows read).
     """
     t = check_positive("t", t)
+    normalize = check_flag("normalize", normalize)
     confidence = check_level(confidence)
     if mode not in MODES:
         raise EmbgeoError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
-    if not isinstance(n_pairs, (int, np.integer)) or n_pairs < 2:
-        raise EmbgeoError(f"n_pairs must be an integer of at least 2, got {n_pairs!r}")
+    n_pairs = check_n_pairs(n_pairs, mode, DEFAULT_N_PAIRS)
     if block is not None:  # a whole number of rows (a bool, a fraction or text is refused)
         block = check_count("block", block, minimum=1, hint="None: the default tile")
     summary_pairs = check_count("summary_pairs", summary_pairs, minimum=1)
@@ -547,10 +548,12 @@ def alignment(
 
     :class:`~embgeo.io.EmbeddingSet` s with ids are paired by id (``join``: ``None``/``"id"``, or
     ``"row-order"`` to take the rows as they are); arrays have no ids and pair by row order
-    (see :func:`paired_rows`).
+    (see :func:`paired_rows`). ``names``: the two inputs' names in messages (a pair of strings).
     """
     alpha = check_positive("alpha", alpha)
+    normalize = check_flag("normalize", normalize)
     confidence = check_level(confidence)
+    names = check_names(names)
     X, Y = paired_rows(X, Y, join=join, names=names)
     # normalised rows do not depend on the scale (values whose squares over/underflow are rescaled by a power of
     # two); raw distances do: the rows are kept as they are, and each distance is taken at its own scale below

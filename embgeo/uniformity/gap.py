@@ -34,9 +34,9 @@ import math
 
 import numpy as np
 
-from embgeo.arguments import check_count, check_level, renamed_keyword
-from embgeo.errors import EmbgeoError, either, param
-from embgeo.uniformity.checks import check_paired, check_positive
+from embgeo.arguments import check_count, check_flag, check_level, check_number, renamed_keyword
+from embgeo.errors import EmbgeoError, either, param, setting
+from embgeo.uniformity.checks import check_n_pairs, check_names, check_paired, check_positive
 from embgeo.uniformity.core import DEFAULT_N_PAIRS, alignment, paired_rows, uniformity
 from embgeo.uniformity.gap_measures import (
     SEPARABILITY_MAX_PAIRS,
@@ -103,6 +103,24 @@ def parse_sweep(spec: str) -> np.ndarray:
         raise  # (too many steps: said as such, not as an unreadable sweep)
     except ValueError:
         raise EmbgeoError(f"cannot read the shift sweep {spec!r}", hint="write START:STOP:STEP with STEP > 0 (e.g. -1:2:0.1) or a comma list") from None
+
+
+def check_sweep(sweep) -> np.ndarray | None:
+    """The shift values λ of ``sweep`` as float64 (None stays None): one string is read by :func:`parse_sweep`;
+    otherwise numbers only (text such as ``"0.5"`` or ``"a"`` inside a list, and bools, are refused), all finite."""
+    if sweep is None:
+        return None
+    if isinstance(sweep, str):
+        return parse_sweep(sweep)  # "START:STOP:STEP" or a comma list, as the CLI takes it
+    values = np.asarray(sweep, dtype=object).ravel()
+    bad = next((v for v in values if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating))), None)
+    if bad is not None:
+        raise EmbgeoError(f"sweep must hold numbers (shift values λ), got {bad!r} ({type(bad).__name__})",
+                          hint="e.g. sweep=[0.0, 0.5, 1.0], or one string such as sweep='-1:2:0.1'")
+    out = values.astype(np.float64)
+    if not np.isfinite(out).all():
+        raise EmbgeoError(f"sweep holds a value that is not a finite number ({out[~np.isfinite(out)][0]})", hint="give finite shift values λ")
+    return out
 
 
 # ----------------------------------------------------------------- the analysis
@@ -209,13 +227,15 @@ def modality_gap(
     negatives lie. ``random_pairs`` (20 000, at least 1): the random cross-modal pairs drawn for the random-pair
     cosines (and the mixup's sampled cosines of anchors to mixed negatives). ``seed`` (0) seeds every draw (the
     sampled uniformity, the random pairs, the probe's subset and folds, the retrieval pool); ``names`` (``("X", "Y")``)
-    name the two sets in messages and tables; ``separability=False`` leaves the probe out.
+    name the two sets in messages and tables (a pair of strings); ``separability=False`` leaves the probe out
+    (``n_folds`` is still checked, and a ``separability_max_pairs`` other than the default is refused: it would be
+    ignored). ``n_pairs`` beside ``mode="exact"`` is refused unless it is the default (no pair is drawn there).
 
     ``direction`` (n_features,): the vector Δ to shift by instead of this data's
     ``mean x̂ − mean ŷ`` (e.g. a gap measured on another dataset); rows move to
     ``normalise(x̂ − λΔ/2)`` and ``normalise(ŷ + λΔ/2)``. ``sweep``: shift values λ at which
     retrieval, contrastive loss, ``rel_lalign`` and zero-shot hits are measured (λ < 0 enlarges
-    the gap). ``classes`` (n_classes, n_features; an array or an :class:`~embgeo.io.EmbeddingSet`)
+    the gap): numbers, or one string ``"START:STOP:STEP"`` / ``"a,b,c"`` (:func:`parse_sweep`). ``classes`` (n_classes, n_features; an array or an :class:`~embgeo.io.EmbeddingSet`)
     with ``class_labels`` (n_samples,): the integer class (row of ``classes``) of each X row or, for
     classes with ids, the id of its class (integers over classes with ids are refused: row number
     or id?; :func:`class_indices`): zero-shot Hit@1/5 of X against the classes (the classes move
@@ -231,18 +251,29 @@ def modality_gap(
     alpha = check_positive("alpha", alpha)
     temperature = check_positive("temperature", temperature)
     confidence = check_level(confidence)
+    n_pairs = check_n_pairs(n_pairs, mode, DEFAULT_N_PAIRS)
+    names = check_names(names)
+    separability = check_flag("separability", separability)
     random_pairs = check_count("random_pairs", random_pairs, minimum=1)
     retrieval_max_pairs = check_count("retrieval_max_pairs", retrieval_max_pairs, minimum=2)
+    folds_name = "cv" if cv is not None else "n_folds"  # the keyword the caller wrote
     n_folds = renamed_keyword("modality_gap", "cv", cv, "n_folds", n_folds)
-    n_folds = check_count("n_folds", 5 if n_folds is None else n_folds, minimum=2, flag="folds")
+    n_folds = check_count(folds_name, 5 if n_folds is None else n_folds, minimum=2, flag="folds")
     separability_max_pairs = check_count("separability_max_pairs", separability_max_pairs, minimum=2 * n_folds)
+    if not separability and separability_max_pairs != SEPARABILITY_MAX_PAIRS:
+        raise EmbgeoError(f"{setting('separability_max_pairs', separability_max_pairs)} sizes the separability probe, but "
+                          f"{setting('separability', False)} leaves the probe out: it would be ignored",
+                          hint=f"drop {param('separability_max_pairs')}, or run the probe")
     if (class_labels is None) != (classes is None):
         raise EmbgeoError("classes and class_labels go together (zero-shot: the class of each X row among the classes)",
                           hint="give both, or neither")
-    if not (0.0 <= float(mixup_lambda) <= 1.0):
-        raise EmbgeoError(f"mixup_lambda must lie in [0, 1], got {mixup_lambda!r}")
-    if not (math.isfinite(float(shift_fraction)) and 0.0 <= float(shift_fraction) <= 2.0):
-        raise EmbgeoError(f"shift_fraction must lie in [0, 2] (1 removes the whole gap), got {shift_fraction!r}")
+    mixup_lambda = check_number("mixup_lambda", mixup_lambda, flag="lambda")
+    if not (0.0 <= mixup_lambda <= 1.0):
+        raise EmbgeoError(f"{param('mixup_lambda', '--lambda')} must lie in [0, 1], got {mixup_lambda!r}")
+    shift_fraction = check_number("shift_fraction", shift_fraction, flag="shift")
+    if not (math.isfinite(shift_fraction) and 0.0 <= shift_fraction <= 2.0):
+        raise EmbgeoError(f"{param('shift_fraction', '--shift')} must lie in [0, 2] (1 removes the whole gap), got {shift_fraction!r}")
+    sweep = check_sweep(sweep)
     from embgeo.io.join import check_key_columns
 
     check_key_columns((X, Y), join=join, names=None if tuple(names) == ("X", "Y") else names)  # no ids, a key column in another order
@@ -289,12 +320,6 @@ def modality_gap(
         if left:
             zs_note = (f"hit@{', hit@'.join(map(str, left))} left out: with only {k_classes} classes every row's class is among the top "
                        f"{left[0]}, so the hit rate would be 1 whatever the embeddings")
-    if isinstance(sweep, str):
-        sweep = parse_sweep(sweep)  # "START:STOP:STEP" or a comma list, as the CLI takes it
-    sweep = None if sweep is None else np.asarray(sweep, dtype=np.float64).ravel()
-    if sweep is not None and not np.isfinite(sweep).all():
-        raise EmbgeoError(f"sweep holds a value that is not a finite number ({sweep[~np.isfinite(sweep)][0]})", hint="give finite shift values λ")
-
     ukw = dict(t=t, mode=mode, n_pairs=n_pairs, confidence=confidence, device=device, backend=backend, block=block)
     seeds = rng.integers(2**31 - 1, size=8)
     ux = uniformity(Xh, seed=int(seeds[0]), name=names[0], **ukw)

@@ -33,7 +33,7 @@ def uniformity_sphere(d: int, t: float = 2.0) -> float:
     """
     from scipy.special import gammaln, ive
 
-    if not (isinstance(d, (int, np.integer)) and d >= 1):
+    if not (isinstance(d, (int, np.integer)) and not isinstance(d, (bool, np.bool_)) and d >= 1):  # True is not d = 1
         raise EmbgeoError(f"d must be a positive integer, got {d!r}")
     t = check_positive("t", t)
     nu = d / 2.0 - 1.0
