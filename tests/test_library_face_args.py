@@ -204,7 +204,9 @@ def test_cosine_top_refused_below_one(Z):
     assert len(one.top_dimensions) == 1 and len(two.top_dimensions) == 2
     assert one.top_dimensions[0] == two.top_dimensions[0]
     assert 0 < one.top_share <= two.top_share
-    assert len(rogue_dimensions(Z, top=50).top_dimensions) == 8  # more than d: every dimension
+    # more than d is refused (it was cut to d without a word); the default 3 on fewer columns names every dimension
+    _raises(lambda: rogue_dimensions(Z, top=50), "top=50 asks for more rogue dimensions than the 8 columns of X")
+    assert rogue_dimensions(Z[:, :2]).top_dimensions in ([0, 1], [1, 0])
 
 
 # --------------------------------------------------------------------------- 6. knn block_rows, hmds refine_steps

@@ -29,7 +29,8 @@ def judge(status: str, threshold: str, reason: str, fix: str, decided_by: str) -
 
 class Judged(Result):
     """Mixin for a part result that stores its verdict in the field ``judgement``:
-    ``verdict()`` returns it, and ``to_dict()`` writes it under ``verdict``."""
+    ``verdict()`` returns it, and ``to_dict()`` writes it under ``verdict``. A part that reads neighbours has a
+    field ``recall`` (:func:`neighbour_recall`); ``to_dict()`` writes it only for approximate neighbours."""
 
     __slots__ = ()
 
@@ -39,7 +40,16 @@ class Judged(Result):
     def to_dict(self) -> dict:
         d = Result.to_dict(self)
         d["verdict"] = d.pop("judgement", None)
+        if "recall" in d and d["recall"] is None:  # exact neighbours: no key (the JSON of an exact run is unchanged)
+            del d["recall"]
         return d
+
+
+def neighbour_recall(*neighbors) -> float | None:
+    """The smallest measured recall among the approximate neighbour lists given (:class:`embgeo.knn.engine.Neighbors`,
+    None skipped); None when every one is exact: what a part result records in ``recall``."""
+    got = [float(nb.recall) for nb in neighbors if nb is not None and not nb.exact and nb.recall is not None]
+    return min(got) if got else None
 
 
 def grade(value: float, *, warn: float, bad: float, higher_is_worse: bool = True) -> str:

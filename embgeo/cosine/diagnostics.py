@@ -29,8 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from embgeo._blas import one_thread_when_small
-from embgeo.arguments import check_attribute_values, renamed_keyword
-from embgeo.errors import EmbgeoError, offers, param, setting
+from embgeo.arguments import check_attribute_values, check_flag, renamed_keyword
+from embgeo.errors import EmbgeoError, offers, param, setting, surface
 from embgeo.cosine.common import BAD, OK, WARN, Verdict, fmt, shown, spectrum, with_direction
 from embgeo.cosine.isotropy import (
     ANISOTROPY_BAD, ANISOTROPY_WARN, ROGUE_BAD, ROGUE_WARN, AnisotropyResult, IsoScoreResult, RogueDimensionsResult, anisotropy, isoscore, isoscore_from_variances, rogue_dimensions,
@@ -285,13 +285,21 @@ def cosine_diagnostics(
     on_step : optional ``callable(name)`` called before each diagnostic (progress).
     n_components, floor : the former names of ``abtt_components`` and ``whiten_floor`` (deprecated).
 
+    Every argument is checked whether or not it is used. ``similarities``, ``n_bootstrap``, ``confidence`` and
+    ``margin`` tune the retrieval check, which runs only with ``classes`` or ``relevant``; ``attribute_name``
+    names ``attribute``. Given without them (``similarities`` at all, the others at another value than the
+    default), they would be ignored, and are refused. ``top`` is at most the column count (the default 3 names
+    every dimension of a narrower matrix).
+
     Returns
     -------
     CosineReport, whose ``verdict()`` is the worst verdict.
     """
     from embgeo.arguments import check_count, check_level
+    from embgeo.cosine.isotropy import check_top
+    from embgeo.cosine.neighbors import check_attribute_name_given
     from embgeo.cosine.postprocess import check_abtt_components, check_whiten_floor
-    from embgeo.cosine.retrieval import SIMILARITIES, check_margin, check_relevant, similarity_names
+    from embgeo.cosine.retrieval import DEFAULT_MARGIN, SIMILARITIES, check_margin, check_relevant, similarity_names
     from embgeo.devices import resolve_engine
 
     abtt_components = renamed_keyword("cosine_diagnostics", "n_components", n_components, "abtt_components", abtt_components)
@@ -302,14 +310,20 @@ def cosine_diagnostics(
     backend, device = resolve_engine(backend, device)  # once, before anything is computed ("auto": numpy on the CPU)
     # every argument is checked against X before anything is sampled or computed
     confidence = check_level(confidence)
-    top = check_count("top", top, minimum=1, hint="the rogue dimensions named: 1 or more")
+    top = check_top(top, d)
     n_pairs = check_count("n_pairs", n_pairs, minimum=2, hint="the random pairs of the sampled mean cosine: 2 or more")
     n_bootstrap = check_count("n_bootstrap", n_bootstrap, minimum=0, flag="bootstrap",
                               hint=f"{setting('n_bootstrap', 0, '--bootstrap')}: no intervals")
     abtt_components = check_abtt_components(abtt_components, d)
     whiten_floor = check_whiten_floor(whiten_floor)
+    approx = check_flag("approx", approx)
     if margin is not None:
         margin = check_margin(margin)
+    check_attribute_name_given(attribute_name, attribute)
+    if similarities is not None:
+        similarities = similarity_names(similarities, name="similarities")
+    retrieval_unused(classes is None and relevant is None, similarities=similarities, n_bootstrap=n_bootstrap,
+                     confidence=confidence, margin=None if margin == DEFAULT_MARGIN else margin)
     if factors is not None:
         from embgeo.cosine.rescaling import check_factors
 
@@ -336,7 +350,7 @@ def cosine_diagnostics(
         if classes.size != n:
             raise EmbgeoError(f"classes has {classes.size} values for {n} rows", hint="pass one class per row of X, in X's order")
     if classes is not None or relevant is not None:
-        similarities = similarity_names(similarities) if similarities else None
+        similarities = similarities or None
         if relevant is not None:
             relevant = check_relevant(relevant, n)
             if not relevant:
@@ -355,7 +369,8 @@ def cosine_diagnostics(
     Xn, attr_n = X, attribute
     if sampled:
         if neighbour_sample <= k:
-            raise EmbgeoError(f"the neighbour sample ({neighbour_sample} rows) must exceed k={k}")
+            raise EmbgeoError(f"the neighbour sample ({setting('neighbour_sample', neighbour_sample, '--sample')} rows) must exceed {setting('k', k)}",
+                              hint=f"raise {param('neighbour_sample', '--sample')} above {k}, or lower {param('k')}")
         rows = seeded_rows(n, neighbour_sample, seed)  # the --sample of every command (embgeo.validation)
         Xn = np.asarray(X[rows])
         attr_n = None if attribute is None else attribute[rows]
@@ -403,6 +418,26 @@ def cosine_diagnostics(
                         **({} if margin is None else {"margin": margin}))
     recorded = int(seed) if isinstance(seed, (int, np.integer)) and not isinstance(seed, (bool, np.bool_)) else None
     return CosineReport(n, d, int(k), int(Xn.shape[0]), recorded, **parts, retrieval=ret, neighbour_ties=raw_nb.n_tied_kth)
+
+
+def retrieval_unused(unused: bool, *, similarities, n_bootstrap: int, confidence: float, margin) -> None:
+    """Refuse the retrieval settings given while no retrieval runs (``unused``: neither ``classes`` nor
+    ``relevant``): ``similarities`` when given at all, ``n_bootstrap``/``confidence``/``margin`` at another value
+    than the default (``margin``: None for its default). From Python only: the command line passes its
+    ``--bootstrap``/``--confidence``/``--margin`` whether or not ``--class``/``--qrels`` is given."""
+    if not unused:
+        return
+    if similarities is not None:  # (the command line passes it only with --class/--qrels: it refuses -m alone itself)
+        raise EmbgeoError("similarities picks the similarities of the retrieval check, which runs only with classes or relevant; "
+                          "it would be ignored", hint="pass classes=… (a class per row) or relevant=[(row, rows), …], or leave similarities out")
+    given = [f"{name}={value!r}" for name, value, default in (("n_bootstrap", n_bootstrap, 1000), ("confidence", confidence, 0.95),
+                                                                ("margin", margin, None)) if value != default]
+    if given and surface() == "python":
+        one = len(given) == 1
+        raise EmbgeoError(f"{', '.join(given)} {'tunes' if one else 'tune'} the retrieval check, which runs only with classes or relevant; "
+                          f"{'it' if one else 'they'} would be ignored",
+                          hint="pass classes=… (a class per row) or relevant=[(row, rows), …], or leave "
+                               + ("it at its default" if one else "them at their defaults"))
 
 
 __all__ = [

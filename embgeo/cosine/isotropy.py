@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embgeo.arguments import check_count
-from embgeo.errors import EmbgeoError
+from embgeo.errors import EmbgeoError, param, setting
 from embgeo.cosine.common import (
     COSINE_EDGES, OK, WARN, Verdict, Judged, judge, column_mean, column_variance, covariance, fmt, grade, shown,
     histogram, per_dimension_pair_cosine, row_norms, unit_sums,
@@ -271,7 +271,22 @@ class RogueDimensionsResult(Judged):
     judgement: Verdict = field(default=None, repr=False)
 
 
-def rogue_dimensions(X, *, top: int = 3) -> RogueDimensionsResult:
+#: the rogue dimensions named by default (``top``; ``--top``)
+DEFAULT_TOP = 3
+
+
+def check_top(top, d: int) -> int:
+    """How many rogue dimensions to name, for ``d`` columns: a whole number ≥ 1, at most ``d``. More than ``d`` is
+    refused (it would be cut to ``d`` without a word), except the default :data:`DEFAULT_TOP` on fewer columns,
+    which names every dimension."""
+    top = check_count("top", top, minimum=1, hint="the rogue dimensions named: 1 or more")
+    if top > d and top != DEFAULT_TOP:
+        raise EmbgeoError(f"{setting('top', top)} asks for more rogue dimensions than the {d} columns of X",
+                          hint=f"pass {param('top')} ≤ {d}")
+    return min(top, d)
+
+
+def rogue_dimensions(X, *, top: int = DEFAULT_TOP) -> RogueDimensionsResult:
     """Rogue dimensions (Timkey & van Schijndel 2021): who holds the mean cosine.
 
     ``CC_a = E_{i≠j}[x_{ia} x_{ja} / (‖xᵢ‖‖xⱼ‖)]`` for each dimension ``a``, exact over
@@ -283,11 +298,12 @@ def rogue_dimensions(X, *, top: int = 3) -> RogueDimensionsResult:
     Verdict: ``ok`` when the mean cosine is below 0.1 (no common offset to dominate);
     otherwise ``warn`` when the top dimensions hold ≥ 25 % of it, ``bad`` ≥ 50 %
     (and only when that is at least 4× what ``top`` evenly used dimensions would hold).
+    ``top`` is at most the column count (:func:`check_top`: the default 3 on fewer columns names every one).
     """
-    top = check_count("top", top, minimum=1, hint="the rogue dimensions named: 1 or more")
+    check_count("top", top, minimum=1, hint="the rogue dimensions named: 1 or more")  # (before X: its message first)
     X = as_matrix(X, name="X", min_rows=2, allow_zero_rows=False)
     n, d = X.shape
-    top = min(top, d)  # more than d: every dimension
+    top = check_top(top, d)
     cc = per_dimension_pair_cosine(X)
     total = float(cc.sum())
     shares = cc / total if total != 0 else np.full(d, np.nan)

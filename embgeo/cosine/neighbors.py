@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embgeo.arguments import check_attribute_values, check_count
+from embgeo.arguments import check_attribute_values, check_count, check_flag
 from embgeo.errors import EmbgeoError, offers, param, setting
 from embgeo.cosine.common import (
-    COSINE_EDGES, OK, WARN, Verdict, Judged, judge, fmt, grade, histogram, jaccard_at_k, shown, with_direction, worst,
+    COSINE_EDGES, OK, WARN, Verdict, Judged, judge, fmt, grade, histogram, jaccard_at_k, neighbour_recall, shown, with_direction, worst,
 )
 from embgeo.cosine.isotropy import NormDistribution, norm_distribution
 from embgeo.results import Result
-from embgeo.validation import as_matrix, as_rng
+from embgeo.validation import as_matrix, as_rng, check_seed
 
 #: Jaccard@k between dot-product and cosine neighbours (lower is worse)
 NORM_JACCARD_WARN, NORM_JACCARD_BAD = 0.5, 0.2
@@ -41,16 +41,19 @@ def neighbours(X, k: int, *, metric: str = "cosine", backend: str = "auto", devi
     or ``"auto"``."""
     from embgeo.knn.engine import knn
 
+    approx = check_flag("approx", approx)
     return knn(X, k, metric=metric, backend=backend, device=device, approx=approx and metric != "dot", seed=seed, check_duplicates=False)
 
 
-def check_k(k: int, n: int, *, rows: str = "rows", source: str | None = None) -> int:
+def check_k(k: int, n: int, *, rows: str = "rows", source: str | None = None, name: str = "k", flag: str | None = None) -> int:
     """``k`` as an int: a whole number ≥ 1 (not a bool, a fraction or text) below the ``n`` rows (``rows``: what
-    they are, e.g. "rows with a value of 'year'"; ``source``: the file the error names)."""
-    k = check_count("k", k, minimum=1)
+    they are, e.g. "rows with a value of 'year'"; ``source``: the file the error names). ``name``: the keyword the
+    caller wrote (``knn_neighbors``, the former name of ``k``); ``flag``: its option on the command line."""
+    k = check_count(name, k, minimum=1, flag=flag)
     if k >= n:
-        raise EmbgeoError(f"{setting('k', k) if offers('k') else f'k = {k}'} needs more than {k} {rows}, got {n}", source=source,
-                          hint=f"lower {param('k')}" if offers("k") else f"give more than {k} rows")
+        shown_k = setting(name, k, flag) if offers(name, flag) else f"k = {k}"
+        raise EmbgeoError(f"{shown_k} needs more than {k} {rows}, got {n}", source=source,
+                          hint=f"lower {param(name, flag)}" if offers(name, flag) else f"give more than {k} rows")
     return int(k)
 
 
@@ -68,6 +71,8 @@ class NormsResult(Judged):
     spearman_p: float | None = None
     attribute_rows: int = 0
     judgement: Verdict = field(default=None, repr=False)
+    #: the measured recall of approximate cosine neighbours (``approx=True``); None: exact (and no JSON key)
+    recall: float | None = None
 
     def to_dict(self) -> dict:
         d = Judged.to_dict(self)
@@ -75,6 +80,18 @@ class NormsResult(Judged):
         d["jaccard_hist_counts"] = np.bincount(np.rint(self.jaccard_dot_cosine_rows * 20).astype(int), minlength=21).tolist()
         d["jaccard_hist_edges"] = [round(i / 20 - 0.025, 4) for i in range(22)]
         return d
+
+
+def check_attribute_name_given(attribute_name, attribute) -> str:
+    """``attribute_name`` (text, default ``"attribute"``): it names the values ``attribute``, so another name
+    without them would be ignored, and is refused."""
+    if not isinstance(attribute_name, str):
+        raise EmbgeoError(f"attribute_name must be text (the attribute's name), got {attribute_name!r} ({type(attribute_name).__name__})",
+                          hint="e.g. attribute_name='frequency'")
+    if attribute is None and attribute_name != "attribute":
+        raise EmbgeoError(f"attribute_name={attribute_name!r} names the attribute, but no attribute was given; it would be ignored",
+                          hint="pass the values as attribute=… (one number per row), or leave attribute_name out")
+    return attribute_name
 
 
 def check_attribute(a, name: str = "attribute", *, source: str | None = None) -> np.ndarray:
@@ -113,8 +130,13 @@ def norms(X, *, k: int = 10, attribute=None, attribute_name: str = "attribute", 
     Verdict: ``warn`` when Jaccard@k < 0.5 or |ρ| ≥ 0.3; ``bad`` when Jaccard@k < 0.2.
     ``backend``/``device``: where the neighbour search runs, as in :func:`embgeo.knn.engine.knn`: ``backend="auto"``
     (the default) is numpy on the CPU and torch on a GPU; ``device`` is ``"cpu"`` (default), ``"cuda"``/``"cuda:N"``
-    or ``"auto"``.
+    or ``"auto"``. ``approx``: approximate cosine neighbours (pynndescent; dot products stay exact), their measured
+    recall in ``recall``. ``seed`` (of an approximate search) is checked whatever ``approx`` says.
+    ``attribute_name`` names ``attribute`` and needs it.
     """
+    approx = check_flag("approx", approx)
+    check_seed(seed)
+    check_attribute_name_given(attribute_name, attribute)
     X = as_matrix(X, name="X", min_rows=2, allow_zero_rows=False)
     n = X.shape[0]
     k = check_k(k, n)
@@ -153,7 +175,8 @@ def norms(X, *, k: int = 10, attribute=None, attribute_name: str = "attribute", 
         fix = "the norms carry information cosine discards: decide whether it is signal (use the dot product) or nuisance (use cosine), and report which"
     threshold = f"Jaccard@{k}(dot, cosine): warn < {NORM_JACCARD_WARN}, bad < {NORM_JACCARD_BAD}; |Spearman(norm, attribute)|: warn ≥ {NORM_SPEARMAN_WARN}"
     return NormsResult(k, dist, jac, jac_rows, attribute_name if attribute is not None else None, rho, p, used,
-                       judge(status, threshold, reason, fix, "norm_spearman" if s_r != OK and s_j == OK else "jaccard_dot_cosine"))
+                       judge(status, threshold, reason, fix, "norm_spearman" if s_r != OK and s_j == OK else "jaccard_dot_cosine"),
+                       neighbour_recall(cos_nb))
 
 
 # --------------------------------------------------------------------------- hubness
@@ -224,6 +247,8 @@ class HubnessResult(Judged):
     baseline_rows: int
     cosine_hist_edges: np.ndarray = field(default_factory=lambda: COSINE_EDGES.copy(), repr=False)  # edges of every neighbour_cosine_hist
     judgement: Verdict = field(default=None, repr=False)
+    #: the smallest measured recall of the approximate neighbour graphs (raw, centred, baseline); None: exact
+    recall: float | None = None
 
 
 def hubness(X, *, k: int = 10, cosine_neighbors=None, centred_neighbors=None, backend: str = "auto", device: str = "cpu",
@@ -238,12 +263,14 @@ def hubness(X, *, k: int = 10, cosine_neighbors=None, centred_neighbors=None, ba
     Verdict (on the raw skewness): ``warn`` ≥ 1, ``bad`` ≥ 3.
     ``backend``/``device``: where the neighbour search runs, as in :func:`embgeo.knn.engine.knn`: ``backend="auto"``
     (the default) is numpy on the CPU and torch on a GPU; ``device`` is ``"cpu"`` (default), ``"cuda"``/``"cuda:N"``
-    or ``"auto"``.
+    or ``"auto"``. ``approx``: approximate neighbours (pynndescent), the smallest measured recall of the graphs in ``recall``.
     """
+    approx = check_flag("approx", approx)
     X = as_matrix(X, name="X", min_rows=2, allow_zero_rows=False)
     n, d = X.shape
     k = check_k(k, n)
     opts = dict(backend=backend, device=device, approx=approx, seed=seed)
+    gnb = None
     raw_nb = cosine_neighbors if cosine_neighbors is not None else neighbours(X, k, **opts)
     if centred_neighbors is None:
         from embgeo.cosine.postprocess import center
@@ -269,7 +296,7 @@ def hubness(X, *, k: int = 10, cosine_neighbors=None, centred_neighbors=None, ba
     else:
         fix = "centring is not enough: try all-but-the-top or whitening, or a hubness reduction (mutual proximity, CSLS) for retrieval"
     verdict = judge(status, f"k-occurrence skewness: warn ≥ {HUB_SKEW_WARN}, bad ≥ {HUB_SKEW_BAD}", reason, fix, "hubness_skewness")
-    return HubnessResult(k, raw, cen, base, nb_rows, COSINE_EDGES.copy(), verdict)
+    return HubnessResult(k, raw, cen, base, nb_rows, COSINE_EDGES.copy(), verdict, neighbour_recall(raw_nb, centred_neighbors, gnb))
 
 
 __all__ = ["NormsResult", "KOccurrence", "HubnessResult", "norms", "hubness", "k_occurrence", "neighbours"]

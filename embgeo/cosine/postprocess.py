@@ -18,11 +18,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embgeo.arguments import check_count, check_number, renamed_keyword
+from embgeo.arguments import check_count, check_flag, check_number, renamed_keyword
 from embgeo.errors import EmbgeoError, either, param, setting
-from embgeo.cosine.common import OK, Spectrum, Verdict, Judged, judge, column_mean, column_variance, fmt, grade, jaccard_at_k, shown, spectrum, with_direction
+from embgeo.cosine.common import (
+    OK, Spectrum, Verdict, Judged, judge, column_mean, column_variance, fmt, grade, jaccard_at_k, neighbour_recall, shown, spectrum, with_direction,
+)
 from embgeo.results import Result
-from embgeo.validation import DEFAULT_BLOCK_ROWS, as_matrix, as_scaled_matrix, compute_dtype, iter_blocks
+from embgeo.validation import DEFAULT_BLOCK_ROWS, as_matrix, as_scaled_matrix, check_seed, compute_dtype, iter_blocks
 
 #: Jaccard@k between raw and centred / all-but-the-top neighbours (lower is worse)
 POST_JACCARD_WARN, POST_JACCARD_BAD = 0.7, 0.4
@@ -170,7 +172,11 @@ def standardise(X) -> np.ndarray:
 def postprocess(X, method: str, *, n_components: int | None = None, floor: float = WHITEN_FLOOR) -> np.ndarray:
     """Apply one of ``centre``, ``abtt``, ``whiten``, ``standardise`` (see each function; ``center`` and
     ``centred`` are ``centre``, as in the retrieval similarities). ``n_components``/``floor``: those of
-    :func:`all_but_the_top` and :func:`whiten`."""
+    :func:`all_but_the_top` and :func:`whiten`; both are checked whatever the method (a whole number ≥ 0, None
+    for the default; a finite number above 0), and read only by those two."""
+    if n_components is not None:  # (its upper bound, d − 1, is checked by all_but_the_top, which reads it)
+        check_count("n_components", n_components, minimum=0, flag="abtt-components")
+    floor = check_whiten_floor(floor, name="floor")
     method = ALIASES.get(method, method) if isinstance(method, str) else method
     if method == "centre":
         return center(X)
@@ -208,6 +214,8 @@ class PostprocessResult(Judged):
     transforms: list  # TransformEffect for raw, centre, abtt, whiten
     recommended: str
     judgement: Verdict = field(default=None, repr=False)
+    #: the smallest measured recall of the approximate neighbour lists read; None: exact (and no JSON key)
+    recall: float | None = None
 
     def effect(self, name: str) -> TransformEffect:
         return next(t for t in self.transforms if t.name == name)
@@ -234,7 +242,7 @@ def postprocessing(X, *, k: int = 10, abtt_components: int | None = None, whiten
     lowest skewness.
     ``backend``/``device``: where the neighbour search runs, as in :func:`embgeo.knn.engine.knn`: ``backend="auto"``
     (the default) is numpy on the CPU and torch on a GPU; ``device`` is ``"cpu"`` (default), ``"cuda"``/``"cuda:N"``
-    or ``"auto"``.
+    or ``"auto"``. ``approx``: approximate neighbours (pynndescent), the smallest measured recall in ``recall``.
     """
     from embgeo.cosine.isotropy import ANISOTROPY_WARN, mean_pair_cosine
     from embgeo.cosine.neighbors import HUB_SKEW_WARN, check_k, k_occurrence, neighbours
@@ -246,6 +254,8 @@ def postprocessing(X, *, k: int = 10, abtt_components: int | None = None, whiten
     k = check_k(k, n)
     D = check_abtt_components(abtt_components, d)
     whiten_floor = check_whiten_floor(whiten_floor)
+    approx = check_flag("approx", approx)
+    check_seed(seed)  # (read by an approximate search only)
     opts = dict(backend=backend, device=device, approx=approx, seed=seed)
     spec = spec or spectrum(X)
     wm = whitening_map(X, floor=whiten_floor, spec=spec)
@@ -256,10 +266,11 @@ def postprocessing(X, *, k: int = 10, abtt_components: int | None = None, whiten
         "whiten": _apply(X, lambda b: (b - wm.mean) @ wm.W),
     }
     given = {"raw": raw_neighbors, "centre": centred_neighbors}
-    effects, raw_idx = [], None
+    effects, raw_idx, read = [], None, []
     for name, M in mats.items():
         M = with_direction(M)  # a row equal to the mean has no direction after centring
         nb = given.get(name) or neighbours(M, k, **opts)
+        read.append(nb)
         if raw_idx is None:
             raw_idx = nb.indices[:, :k]
         ko = k_occurrence(nb.indices, n, k=k)
@@ -284,7 +295,7 @@ def postprocessing(X, *, k: int = 10, abtt_components: int | None = None, whiten
     else:
         fix = f"neighbours depend on the origin and the top directions: apply '{recommended}' on purpose and use the processed matrix everywhere ({processed_hint(recommended)})"
     verdict = judge(status, f"when the raw matrix is anisotropic or hubby, min Jaccard@{k}(raw, centred / all-but-the-top): warn < {POST_JACCARD_WARN}, bad < {POST_JACCARD_BAD}", reason, fix, "postprocess_jaccard")
-    return PostprocessResult(k, D, wm.floor, wm.n_floored, effects, recommended, verdict)
+    return PostprocessResult(k, D, wm.floor, wm.n_floored, effects, recommended, verdict, neighbour_recall(*read))
 
 
 __all__ = [

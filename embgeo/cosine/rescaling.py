@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embgeo.arguments import check_number, renamed_keyword
+from embgeo.arguments import check_flag, check_number, renamed_keyword
 from embgeo.errors import EmbgeoError
-from embgeo.cosine.common import OK, Verdict, Judged, judge, fmt, grade, jaccard_at_k, shown
+from embgeo.cosine.common import OK, Verdict, Judged, judge, fmt, grade, jaccard_at_k, neighbour_recall, shown
 from embgeo.results import Result
-from embgeo.validation import as_matrix, as_rng
+from embgeo.validation import as_matrix, as_rng, check_seed
 
 #: Jaccard@k of cosine neighbours across dot-product-preserving rescalings (lower is worse)
 FACTOR_JACCARD_WARN, FACTOR_JACCARD_BAD = 0.8, 0.5
@@ -55,6 +55,8 @@ class RescalingResult(Judged):
     log_norm_ratio: np.ndarray | None = field(default=None, repr=False)  # log(‖A_j‖/‖B_j‖) per latent dimension
     log_norm_ratio_sd: float | None = None
     judgement: Verdict = field(default=None, repr=False)
+    #: the smallest measured recall of the approximate neighbour lists read; None: exact (and no JSON key)
+    recall: float | None = None
 
 
 def _precision(indices: np.ndarray, labels) -> float | None:
@@ -163,7 +165,7 @@ def factor_rescaling(A, B, *, k: int = 10, spreads=DEFAULT_SPREADS, classes=None
     name of ``classes`` (deprecated).
     ``backend``/``device``: where the neighbour search runs, as in :func:`embgeo.knn.engine.knn`: ``backend="auto"``
     (the default) is numpy on the CPU and torch on a GPU; ``device`` is ``"cpu"`` (default), ``"cuda"``/``"cuda:N"``
-    or ``"auto"``.
+    or ``"auto"``. ``approx``: approximate neighbours (pynndescent), the smallest measured recall in ``recall``.
     """
     from embgeo.arguments import check_count
     from embgeo.cosine.neighbors import check_k, neighbours
@@ -173,25 +175,27 @@ def factor_rescaling(A, B, *, k: int = 10, spreads=DEFAULT_SPREADS, classes=None
     k = check_k(k, B.shape[0])
     spreads = check_spreads(spreads)
     check_entries = check_count("check_entries", check_entries, minimum=1)
+    approx = check_flag("approx", approx)
     opts = dict(backend=backend, device=device, approx=approx, seed=seed)
     rng = as_rng(seed)
     ia = np.sort(rng.choice(A.shape[0], size=min(check_entries, A.shape[0]), replace=False))
     ib = np.sort(rng.choice(B.shape[0], size=min(check_entries, B.shape[0]), replace=False))
     P = A[ia] @ B[ib].T
     scale = float(np.max(np.abs(P))) or 1.0
-    cases, ref = [], None
+    cases, ref, read = [], None, []
     scalings = rescalings(A, B, spreads=spreads, seed=rng)
     for name, dvec in scalings:
         Bd = B / dvec
         nb = neighbours(Bd, k, **opts)
+        read.append(nb)
         if ref is None:
             ref = nb.indices[:, :k]
         change = float(np.max(np.abs((A[ia] * dvec) @ Bd[ib].T - P))) / scale
         cases.append(RescaleCase(name, float(jaccard_at_k(ref, nb.indices[:, :k]).mean()), _precision(nb.indices[:, :k], classes),
                                  change, float(np.std(np.log(dvec)))))
     widest = scalings[-1][1]
-    inv0 = neighbours(invariant_factors(A, B), k, **opts).indices[:, :k]
-    inv1 = neighbours(invariant_factors(A * widest, B / widest), k, **opts).indices[:, :k]
+    read += [neighbours(invariant_factors(A, B), k, **opts), neighbours(invariant_factors(A * widest, B / widest), k, **opts)]
+    inv0, inv1 = read[-2].indices[:, :k], read[-1].indices[:, :k]
     inv_j = float(jaccard_at_k(inv0, inv1).mean())
     na, nbn = np.linalg.norm(A, axis=0), np.linalg.norm(B, axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -209,7 +213,7 @@ def factor_rescaling(A, B, *, k: int = 10, spreads=DEFAULT_SPREADS, classes=None
     fix = "none needed" if status == OK else "do not take cosines of raw factors: use Lᵀbⱼ with AᵀA = LLᵀ (cosine between columns of A Bᵀ), or the dot product, or fix the scale during training"
     verdict = judge(status, f"min Jaccard@{k} over rescalings: warn < {FACTOR_JACCARD_WARN}, bad < {FACTOR_JACCARD_BAD}", reason, fix, "rescaling_jaccard")
     inv_p = _precision(inv0, classes)
-    return RescalingResult("factors", k, cases, min_j, inv_j, inv_p, lr, lr_sd, verdict)
+    return RescalingResult("factors", k, cases, min_j, inv_j, inv_p, lr, lr_sd, verdict, neighbour_recall(*read))
 
 
 def dimension_rescaling(X, *, k: int = 10, raw_neighbors=None, whiten_floor: float | None = None, spec=None,
@@ -223,7 +227,7 @@ def dimension_rescaling(X, *, k: int = 10, raw_neighbors=None, whiten_floor: flo
     Verdict on the standardised Jaccard: ``warn`` below 0.6, ``bad`` below 0.3.
     ``backend``/``device``: where the neighbour search runs, as in :func:`embgeo.knn.engine.knn`: ``backend="auto"``
     (the default) is numpy on the CPU and torch on a GPU; ``device`` is ``"cpu"`` (default), ``"cuda"``/``"cuda:N"``
-    or ``"auto"``.
+    or ``"auto"``. ``approx``: approximate neighbours (pynndescent), the smallest measured recall in ``recall``.
     """
     from embgeo.cosine.neighbors import check_k, neighbours
     from embgeo.cosine.postprocess import check_whiten_floor, standardise, whiten
@@ -231,13 +235,17 @@ def dimension_rescaling(X, *, k: int = 10, raw_neighbors=None, whiten_floor: flo
     whiten_floor = check_whiten_floor(renamed_keyword("dimension_rescaling", "floor", floor, "whiten_floor", whiten_floor))
     X = as_matrix(X, name="X", min_rows=3, allow_zero_rows=False)
     k = check_k(k, X.shape[0])
+    approx = check_flag("approx", approx)
+    check_seed(seed)  # (read by an approximate search only)
     opts = dict(backend=backend, device=device, approx=approx, seed=seed)
-    ref = (raw_neighbors if raw_neighbors is not None else neighbours(X, k, **opts)).indices[:, :k]
+    read = [raw_neighbors if raw_neighbors is not None else neighbours(X, k, **opts)]
+    ref = read[0].indices[:, :k]
     from embgeo.cosine.common import with_direction
 
     cases = [RescaleCase("raw", 1.0)]
     for name, M in (("standardised", standardise(X)), ("whitened", whiten(X, floor=whiten_floor, spec=spec))):
         nb = neighbours(with_direction(M), k, **opts)
+        read.append(nb)
         cases.append(RescaleCase(name, float(jaccard_at_k(ref, nb.indices[:, :k]).mean())))
     j_std, j_wh = cases[1].jaccard, cases[2].jaccard
     status = grade(j_std, warn=SCALE_JACCARD_WARN, bad=SCALE_JACCARD_BAD, higher_is_worse=False)
@@ -245,7 +253,7 @@ def dimension_rescaling(X, *, k: int = 10, raw_neighbors=None, whiten_floor: flo
               + ("" if status == OK else ": neighbours depend on how each dimension happens to be scaled"))
     fix = "none needed" if status == OK else "cosine neighbours here reflect per-dimension scale; check results against the standardised or whitened matrix and report the choice"
     verdict = judge(status, f"Jaccard@{k}(raw, standardised): warn < {SCALE_JACCARD_WARN}, bad < {SCALE_JACCARD_BAD}", reason, fix, "rescaling_jaccard_standardised")
-    return RescalingResult("single", k, cases, min(j_std, j_wh), judgement=verdict)
+    return RescalingResult("single", k, cases, min(j_std, j_wh), judgement=verdict, recall=neighbour_recall(*read))
 
 
 __all__ = ["RescaleCase", "RescalingResult", "factor_rescaling", "dimension_rescaling", "invariant_factors", "rescalings", "check_spreads"]

@@ -61,22 +61,33 @@ DEFAULT_CANDIDATES = 100
 DEFAULT_MARGIN = 0.02
 
 
-def similarity_names(methods) -> list[str]:
+def similarity_names(methods, *, name: str = "methods") -> list[str]:
     """``methods`` (names of :data:`SIMILARITIES`, or their :data:`SIMILARITY_ALIASES`) as canonical names, in order,
-    each once; one name or a comma list in one string is a list. Raises naming the first unknown one."""
+    each once; one name or a comma list in one string is a list. Raises naming the first unknown one, and naming the
+    argument (``name``; ``--method`` on the command line) for anything but names."""
     if isinstance(methods, str):
         methods = [methods]
+    if not np.iterable(methods) or isinstance(methods, (bytes, dict)):
+        raise EmbgeoError(f"{param(name, '--method')} must be a similarity name, a comma list or a sequence of names, got {methods!r}",
+                          hint=_names_hint(name))
     out = []
     for m in methods:
-        for name in (m.split(",") if isinstance(m, str) else [m]):
-            name = name.strip() if isinstance(name, str) else name
-            if name == "":
+        if not isinstance(m, str):
+            raise EmbgeoError(f"{param(name, '--method')} must hold similarity names (text), got {m!r}",
+                              hint=_names_hint(name))
+        for sim in m.split(","):
+            sim = sim.strip()
+            if sim == "":
                 continue
-            name = SIMILARITY_ALIASES.get(name, name) if isinstance(name, str) else name
-            if name not in SIMILARITIES:
-                raise EmbgeoError(f"unknown similarity {name!r}", hint=f"use one of: {', '.join(SIMILARITIES)} (centre or center for centred)")
-            out.append(name)
+            sim = SIMILARITY_ALIASES.get(sim, sim)
+            if sim not in SIMILARITIES:
+                raise EmbgeoError(f"unknown similarity {sim!r}", hint=f"use one of: {', '.join(SIMILARITIES)} (centre or center for centred)")
+            out.append(sim)
     return list(dict.fromkeys(out))
+
+
+def _names_hint(name: str) -> str:
+    return either(f"e.g. {name}=('cosine', 'centred')", "e.g. --method cosine,centred") + f", from {', '.join(SIMILARITIES)}"
 
 
 def _unit(M: np.ndarray) -> np.ndarray:

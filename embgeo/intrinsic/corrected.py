@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embgeo.arguments import check_count, check_level, renamed_keyword
+from embgeo.arguments import check_count, check_flag, check_level, check_number, renamed_keyword
 from embgeo.errors import EmbgeoError
 from embgeo.intrinsic.estimators import (
     check_bootstrap, check_ties, dedupe_hint, neighbor_distances, prepare_points, renamed_attribute, tied_points, twonn_censored_mle, twonn_kept,
@@ -270,6 +270,8 @@ class CalibratedResult(Result):
     n_interior: int = 0
     neighbours: int = 2
     statistic: float = float("nan")
+    #: as :attr:`~embgeo.intrinsic.estimators.TwoNNResult.recall` (JSON key only for an approximate search)
+    recall: float | None = None
 
     interval_level = renamed_attribute("CalibratedResult", "interval_level", "confidence")
     n_boot = renamed_attribute("CalibratedResult", "n_boot", "n_bootstrap")
@@ -301,6 +303,7 @@ class CalibratedResult(Result):
             "n_rows": self.n_rows, "n_dims": self.n_dims, "bootstrap": self.n_bootstrap,
             "n_duplicates_dropped": self.n_duplicates_dropped, "seed": self.seed,
             "interior": self.interior, "n_interior": self.n_interior, "neighbours": self.neighbours, "statistic": self.statistic,
+            **({} if self.recall is None else {"recall": float(self.recall)}),
         })
 
     def metrics(self) -> list[Metric]:
@@ -386,17 +389,20 @@ def calibrated_dimension(
     k = renamed_keyword("calibrated_dimension", "neighbours", neighbours, "k", k)
     confidence = check_level(confidence)
     n_bootstrap = check_bootstrap(n_bootstrap)
-    if reference not in REFERENCES:
+    approx = check_flag("approx", approx)
+    if not isinstance(reference, str) or reference not in REFERENCES:
         raise EmbgeoError(f"reference must be one of {', '.join(REFERENCES)}; got {reference!r}")
+    reference_points = check_count("reference_points", reference_points, minimum=100, hint="ratios per grid dimension of the reference curve")
+    if X is not None and len(getattr(X, "shape", ())) != 2:
+        X = as_matrix(X, name="X", min_rows=3)  # a list of rows (or a ragged list, a 1-D array: refused here, naming X)
     if n_dims is None:
         if X is None:
             raise EmbgeoError("calibrated_dimension needs X or n_dims (the column count caps the reference grid)")
-        n_dims = int(np.shape(X)[1]) if np.ndim(X) == 2 else None
-        if n_dims is None:
-            raise EmbgeoError(f"X must be a 2-d matrix; got shape {np.shape(X)}")
-    if not (0.0 < float(interior) <= 1.0):
-        raise EmbgeoError(f"interior must be in (0, 1]; got {interior!r}")
-    interior = float(interior)
+        n_dims = int(X.shape[1])
+    n_dims = check_count("n_dims", n_dims, minimum=1, hint="the column count of the data, which caps the reference grid")
+    interior = check_number("interior", interior)
+    if not 0.0 < interior <= 1.0:  # NaN fails too
+        raise EmbgeoError(f"interior must be in (0, 1]; got {interior!r}", hint=f"e.g. interior={INTERIOR} (the default), or 1.0 to read every point")
     name = "k" if neighbours is None else "neighbours"  # the keyword the caller wrote
     if k is not None:
         k = check_count(name, k, minimum=2)
@@ -405,13 +411,13 @@ def calibrated_dimension(
                               hint=f"leave {name}=None: it is chosen from the raw TwoNN")
     Dk = None
     if interior >= 1.0:
-        D, dropped = neighbor_distances(X, 2, neighbors=neighbors, duplicates=duplicates, approx=approx, seed=seed, metric=metric,
-                                        backend=backend, device=device, name="X")
+        D, dropped, recall = neighbor_distances(X, 2, neighbors=neighbors, duplicates=duplicates, approx=approx, seed=seed, metric=metric,
+                                                backend=backend, device=device, name="X")
         log_mu = twonn_log_ratios(D[~tied_points(D)])  # ties r1 = r2 left out, as TwoNN leaves them out
         n_rows = int(D.shape[0])
     else:
-        log_mu, Dk, dropped, n_rows = _interior_log_ratios(X, neighbors, interior, duplicates=duplicates, approx=approx, seed=seed,
-                                                           metric=metric, backend=backend, device=device)
+        log_mu, Dk, dropped, n_rows, recall = _interior_log_ratios(X, neighbors, interior, duplicates=duplicates, approx=approx, seed=seed,
+                                                                   metric=metric, backend=backend, device=device)
     n = log_mu.size  # the points the estimate reads (and the bootstrap resamples)
     raw = twonn_censored(log_mu)
     k = 2 if Dk is None else (neighbours_for(raw) if k is None else int(k))
@@ -424,8 +430,6 @@ def calibrated_dimension(
 
     z = float(ndtri(1.0 - a))
     ref_seed = int(seed) if isinstance(seed, (int, np.integer)) else 0
-    if not isinstance(reference_points, (int, np.integer)) or reference_points < 100:
-        raise EmbgeoError(f"reference_points must be an integer ≥ 100; got {reference_points!r}")
     m_guess = min(n_rows, reference_points) * max(1, int(np.ceil(reference_points / n_rows))) * interior
     s_ref = 1.0 / np.sqrt(max(1.0, ((1.0 - DISCARD) if k == 2 else (k - 1)) * m_guess))
     if boots.size:
@@ -442,14 +446,15 @@ def calibrated_dimension(
         hi = float(n_dims)  # the curve could not reach the upper end: the column count bounds it
     return CalibratedResult(
         float(dim), float(min(lo, dim)), float(max(hi, dim)), confidence, float(raw), int(n_rows), int(n_dims), int(boots.size),
-        reference, int(m), ds, gs, where == "above", int(dropped), ref_seed, interior, int(n), int(k), float(stat),
+        reference, int(m), ds, gs, where == "above", int(dropped), ref_seed, interior, int(n), int(k), float(stat), recall,
     )
 
 
 def _interior_log_ratios(X, neighbors: Neighbors | None, interior: float, *, duplicates: str, approx: bool, seed, metric: str,
-                         backend: str, device: str) -> tuple[np.ndarray, np.ndarray, int, int]:
-    """``(log μ, distances, duplicates dropped, rows)`` of the ``interior`` share of the rows whose :data:`INTERIOR_K`
-    neighbours surround them best: their TwoNN ratios and their distances to those neighbours."""
+                         backend: str, device: str) -> tuple[np.ndarray, np.ndarray, int, int, float | None]:
+    """``(log μ, distances, duplicates dropped, rows, recall)`` of the ``interior`` share of the rows whose :data:`INTERIOR_K`
+    neighbours surround them best: their TwoNN ratios and their distances to those neighbours; ``recall``: the measured
+    recall of those neighbours when they are approximate (None: exact ones)."""
     if X is None:
         raise EmbgeoError("the calibrated estimate reads the interior points, which needs the rows X (the directions to the neighbours)",
                           hint="pass X (with or without neighbors=), or interior=1.0 to read every point from the distances alone")
@@ -474,4 +479,4 @@ def _interior_log_ratios(X, neighbors: Neighbors | None, interior: float, *, dup
                           hint=f"drop exact duplicates first ({dedupe_hint()})")
     check_ties(D)  # quantised data (many r1 = r2) refuse; the few tied points are left out, as TwoNN leaves them out
     keep = interior_mask(neighbour_resultant(np.asarray(P), neighbors.indices[:, :INTERIOR_K]), interior) & ~tied_points(D)
-    return twonn_log_ratios(D[keep]), np.asarray(D[keep], dtype=np.float64), int(dropped), int(Xd.shape[0])
+    return twonn_log_ratios(D[keep]), np.asarray(D[keep], dtype=np.float64), int(dropped), int(Xd.shape[0]), (None if neighbors.exact else neighbors.recall)

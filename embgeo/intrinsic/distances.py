@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from embgeo.errors import EmbgeoError, either, param
+from embgeo.errors import EmbgeoError, either, param, setting
 from embgeo.knn.engine import Neighbors, drop_duplicates, find_duplicates, knn
 from embgeo.validation import as_matrix
 
@@ -47,11 +47,13 @@ TIE_MAX_SHARE = 0.10
 # --------------------------------------------------------------------------- shared helpers
 
 
-def prepare_points(X, *, min_rows: int, duplicates: str = "drop", name: str = "X") -> tuple[np.ndarray, np.ndarray, int]:
+def prepare_points(X, *, min_rows: int, duplicates: str = "drop", name: str = "X", needs=None) -> tuple[np.ndarray, np.ndarray, int]:
     """Validate ``X`` and handle exact duplicate rows: ``(X_kept, kept_rows, n_dropped)``.
 
     Ratio estimators need every nearest distance > 0. Duplicates are found by
     value (never by a distance threshold) and dropped, keeping the first copy.
+    ``needs``: ``(keyword, value, flag)`` of the setting that asks for ``min_rows`` rows (``("k2", 20, None)``),
+    named in the error for too few rows (None: no keyword to name).
     """
     if duplicates not in DUPLICATE_POLICIES:
         raise EmbgeoError(f"duplicates must be one of {', '.join(DUPLICATE_POLICIES)}; got {duplicates!r}")
@@ -68,29 +70,39 @@ def prepare_points(X, *, min_rows: int, duplicates: str = "drop", name: str = "X
             )
         if distinct < min_rows:
             raise EmbgeoError(
-                f"{name} has only {distinct} distinct rows among {n} (all others are exact duplicates); this needs at least {min_rows}",
+                f"{name} has only {distinct} distinct rows among {n} (all others are exact duplicates); this needs at least {min_rows}{_for(needs)}",
                 hint="intrinsic dimension is undefined for repeated points; check how the embeddings were saved",
             )
         X, kept, _ = drop_duplicates(X, report=report)
         return X, kept, int(report.n_duplicate_rows)
     if n < min_rows:
-        raise EmbgeoError(f"{name} has {n} rows; this needs at least {min_rows}", hint="pass more rows")
+        raise EmbgeoError(f"{name} has {n} rows; this needs at least {min_rows}{_for(needs)}",
+                          hint="pass more rows" + (f", or lower {param(needs[0], needs[2])}" if needs else ""))
     return X, np.arange(n), 0
 
 
-def neighbor_distances(X, k: int, *, neighbors: Neighbors | None, duplicates: str, approx: bool, seed, metric: str, backend: str, device: str, name: str):
-    """Distances (n, ≥k) from ``neighbors`` or a fresh search on deduplicated ``X``."""
+def _for(needs) -> str:
+    """`` (k2=20 neighbours, plus 2)``: the setting that asks for the rows (``needs`` of :func:`prepare_points`), or nothing."""
+    return f" ({setting(needs[0], needs[1], needs[2])} neighbours, plus 2)" if needs else ""
+
+
+def neighbor_distances(X, k: int, *, neighbors: Neighbors | None, duplicates: str, approx: bool, seed, metric: str, backend: str, device: str,
+                       name: str, needs=None):
+    """``(distances (n, ≥k), duplicates dropped, recall)`` from ``neighbors`` or a fresh search on deduplicated ``X``;
+    ``recall`` is the measured recall of those neighbours when they are approximate (None: exact ones). ``needs``:
+    the setting that asks for ``k`` neighbours, as in :func:`prepare_points` (named when there are too few)."""
     if neighbors is not None:
         if neighbors.k < k:
-            raise EmbgeoError(f"the given neighbours hold k={neighbors.k}; this estimator needs k={k}", hint="search with a larger k")
+            asked = f" ({setting(needs[0], needs[1], needs[2])})" if needs else ""
+            raise EmbgeoError(f"the given neighbours hold k={neighbors.k}; this estimator needs k={k}{asked}", hint="search with a larger k")
         D = _metric_distances(neighbors.distances[:, :k], neighbors.metric)
-        dropped = 0
+        dropped, nb = 0, neighbors
     else:
-        X, _, dropped = prepare_points(X, min_rows=k + 2, duplicates=duplicates, name=name)
+        X, _, dropped = prepare_points(X, min_rows=k + 2, duplicates=duplicates, name=name, needs=needs)
         nb = knn(X, k, metric=metric, approx=approx, seed=seed, backend=backend, device=device, check_duplicates=False)
         D = _metric_distances(nb.distances, metric)
     _check_distances(D)
-    return D, dropped
+    return D, dropped, (None if nb.exact else nb.recall)
 
 
 def _metric_distances(D: np.ndarray, metric: str) -> np.ndarray:

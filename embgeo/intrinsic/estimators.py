@@ -24,15 +24,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from embgeo.arguments import check_count, check_level, renamed_keyword
-from embgeo.errors import EmbgeoError, setting
+from embgeo.arguments import check_count, check_flag, check_level, check_number, renamed_keyword
+from embgeo.errors import EmbgeoError, param, setting
 from embgeo.intrinsic.distances import (  # noqa: F401  (re-exported: the estimators' shared helpers)
     DUPLICATE_POLICIES, TIE_MAX_SHARE, TIE_RTOL, check_ties, dedupe_hint, high_id_note, neighbor_distances, noise_note, prepare_points,
     tied_points,
 )
 from embgeo.knn.engine import Neighbors
 from embgeo.results import Result, jsonable
-from embgeo.validation import as_rng
+from embgeo.validation import as_rng, check_seed
 
 
 def _percentile_interval(samples: np.ndarray, level: float) -> tuple[float, float]:
@@ -47,10 +47,19 @@ def check_bootstrap(n_bootstrap) -> int:
                        hint=f"{setting('n_bootstrap', 0, 'bootstrap')}: no bootstrap intervals")
 
 
-def _check_fraction(name: str, value: float, *, upper: float = 1.0) -> float:
-    if not (0.0 <= float(value) < upper):
-        raise EmbgeoError(f"{name} must be in [0, {upper}); got {value!r}")
-    return float(value)
+def check_discard(discard_fraction) -> float:
+    """TwoNN's censored share as a float in ``[0, 0.9)``: a number (not text, a bool or a list); NaN is refused.
+    (``--discard`` on the command line.)"""
+    v = check_number("discard_fraction", discard_fraction, flag="discard")
+    if not (0.0 <= v < 0.9):
+        raise EmbgeoError(f"{param('discard_fraction', '--discard')} must be in [0, 0.9); got {discard_fraction!r}",
+                          hint=f"e.g. {setting('discard_fraction', 0.1, '--discard')}: the largest 10 % of the ratios censored")
+    return v
+
+
+def _recall_entry(recall) -> dict:
+    """The ``recall`` key of an estimate read from approximate neighbours (nothing for exact ones)."""
+    return {} if recall is None else {"recall": float(recall)}
 
 
 def renamed_attribute(owner: str, old: str, new: str) -> property:
@@ -100,6 +109,8 @@ class TwoNNResult(Result):
     linear_r2: float = float("nan")
     #: points left out because r1 = r2 (μ = 1; see :data:`TIE_RTOL`); ``n_points`` counts them
     n_ties: int = 0
+    #: measured recall of the approximate neighbours read (``approx=True``, or approximate ``neighbors``); None: exact ones
+    recall: float | None = None
 
     interval_level = renamed_attribute("TwoNNResult", "interval_level", "confidence")
     n_boot = renamed_attribute("TwoNNResult", "n_boot", "n_bootstrap")
@@ -131,6 +142,7 @@ class TwoNNResult(Result):
             "linear": self.linear, "linear_r2": self.linear_r2,
             "mle_exact_ci_low": self.mle_exact_interval[0], "mle_exact_ci_high": self.mle_exact_interval[1],
             "n_points": self.n_points, "n_used": self.n_used, "n_ties": self.n_ties, "n_duplicates_dropped": self.n_duplicates_dropped,
+            **_recall_entry(self.recall),
         })
 
     def table(self):
@@ -215,14 +227,18 @@ def twonn_dimension(
     ``seed``), ``backend``/``device`` (where the neighbour search runs, as in :func:`embgeo.knn.engine.knn`:
     ``backend="auto"`` (the default) is numpy on the CPU and torch on a GPU; ``device`` is ``"cpu"`` (default),
     ``"cuda"``/``"cuda:N"`` or ``"auto"``), after exact duplicate rows are dropped (``duplicates="drop"``, counted
-    in ``n_duplicates_dropped``) or refused (``"error"``).
+    in ``n_duplicates_dropped``) or refused (``"error"``). The measured recall of approximate neighbours (searched
+    here or given) is the result's ``recall`` and its JSON key ``recall`` (None, and no key, for exact neighbours).
+    ``seed`` is checked whatever ``approx`` says.
     """
-    if variant not in ("mle", "linear"):
+    if not isinstance(variant, str) or variant not in ("mle", "linear"):
         raise EmbgeoError(f"variant must be 'mle' or 'linear'; got {variant!r}")
-    discard_fraction = _check_fraction("discard_fraction", discard_fraction, upper=0.9)
+    discard_fraction = check_discard(discard_fraction)
     confidence = check_level(confidence)
     n_bootstrap = check_bootstrap(n_bootstrap)
-    D, dropped = neighbor_distances(X, 2, neighbors=neighbors, duplicates=duplicates, approx=approx, seed=seed, metric=metric, backend=backend, device=device, name="X")
+    approx = check_flag("approx", approx)
+    D, dropped, recall = neighbor_distances(X, 2, neighbors=neighbors, duplicates=duplicates, approx=approx, seed=seed, metric=metric, backend=backend,
+                                            device=device, name="X")
     ties = tied_points(D)
     n_ties = int(np.count_nonzero(ties))
     log_mu = twonn_log_ratios(D[~ties])
@@ -246,7 +262,8 @@ def twonn_dimension(
         boots[b] = twonn_censored_mle(s, n, n_kept) if variant == "mle" else _twonn_linear(s, n, n_kept)[0]
     dim = d_mle if variant == "mle" else d_lin
     ci = _percentile_interval(boots, confidence) if boots.size else (float("nan"), float("nan"))
-    return TwoNNResult(dim, variant, d_mle, d_lin, ci, confidence, int(boots.size), exact_ci, discard_fraction, n_all, n_kept, dropped, r2, n_ties)
+    return TwoNNResult(dim, variant, d_mle, d_lin, ci, confidence, int(boots.size), exact_ci, discard_fraction, n_all, n_kept, dropped, r2, n_ties,
+                       recall)
 
 
 # --------------------------------------------------------------------------- MLE (Levina–Bickel)
@@ -270,6 +287,8 @@ class MLEResult(Result):
     n_bootstrap: int
     n_points: int
     n_duplicates_dropped: int = 0
+    #: as :attr:`TwoNNResult.recall`
+    recall: float | None = None
 
     interval_level = renamed_attribute("MLEResult", "interval_level", "confidence")
     n_boot = renamed_attribute("MLEResult", "n_boot", "n_bootstrap")
@@ -288,7 +307,7 @@ class MLEResult(Result):
             "dimension": self.dimension, "ci_low": lo, "ci_high": hi, "k1": self.k1, "k2": self.k2,
             "per_k": {str(k): float(v) for k, v in zip(range(self.k1, self.k2 + 1), self.per_k)},
             "confidence": self.confidence, "bootstrap": self.n_bootstrap,
-            "n_points": self.n_points, "n_duplicates_dropped": self.n_duplicates_dropped,
+            "n_points": self.n_points, "n_duplicates_dropped": self.n_duplicates_dropped, **_recall_entry(self.recall),
         })
 
     def table(self):
@@ -334,11 +353,15 @@ def mle_dimension(
     ``seed``, level ``confidence``). The neighbours: as in :func:`twonn_dimension` (``neighbors``, ``metric``,
     ``approx``, ``backend``, ``device``, ``duplicates``).
     """
-    if not (isinstance(k1, (int, np.integer)) and isinstance(k2, (int, np.integer)) and 2 <= k1 <= k2):
-        raise EmbgeoError(f"need integers 2 ≤ k1 ≤ k2; got k1={k1!r}, k2={k2!r}")
+    k1 = check_count("k1", k1, minimum=2, hint="the MLE's smallest neighbour order")
+    k2 = check_count("k2", k2, minimum=2, hint="the MLE's largest neighbour order")
+    if k1 > k2:
+        raise EmbgeoError(f"k1 must not exceed k2; got k1={k1}, k2={k2}", hint="the MLE averages the orders k1..k2, e.g. k1=10, k2=20")
     confidence = check_level(confidence)
     n_bootstrap = check_bootstrap(n_bootstrap)
-    D, dropped = neighbor_distances(X, int(k2), neighbors=neighbors, duplicates=duplicates, approx=approx, seed=seed, metric=metric, backend=backend, device=device, name="X")
+    approx = check_flag("approx", approx)
+    D, dropped, recall = neighbor_distances(X, k2, neighbors=neighbors, duplicates=duplicates, approx=approx, seed=seed, metric=metric, backend=backend,
+                                            device=device, name="X", needs=("k2", k2, None))
     inv = mle_inverse_local(D, int(k1), int(k2))
     n = inv.shape[0]
     per_k = 1.0 / inv.mean(axis=0)
@@ -350,7 +373,7 @@ def mle_dimension(
         counts = rng.multinomial(n, np.full(n, 1.0 / n), size=b1 - b0).astype(np.float64)  # (B, n) bootstrap weights
         boots[b0:b1] = (1.0 / (counts @ inv / n)).mean(axis=1)
     ci = _percentile_interval(boots, confidence) if boots.size else (float("nan"), float("nan"))
-    return MLEResult(float(per_k.mean()), int(k1), int(k2), per_k, ci, confidence, int(boots.size), n, dropped)
+    return MLEResult(float(per_k.mean()), int(k1), int(k2), per_k, ci, confidence, int(boots.size), n, dropped, recall)
 
 
 # --------------------------------------------------------------------------- GRIDE
@@ -375,6 +398,8 @@ class GrideResult(Result):
     n_points: int
     n_duplicates_dropped: int = 0
     confidence: float = 0.95
+    #: as :attr:`TwoNNResult.recall`
+    recall: float | None = None
 
     @property
     def z(self) -> float:
@@ -397,7 +422,7 @@ class GrideResult(Result):
             "scales": [{"n1": int(a), "n2": int(b), "dimension": float(d), "stderr": float(e), "ci_low": float(d - z * e),
                         "ci_high": float(d + z * e), "scale": float(s)}
                        for a, b, d, e, s in zip(self.n1, self.n2, self.dimension, self.stderr, self.scale)],
-            "n_points": self.n_points, "n_duplicates_dropped": self.n_duplicates_dropped,
+            "n_points": self.n_points, "n_duplicates_dropped": self.n_duplicates_dropped, **_recall_entry(self.recall),
         })
 
     def table(self):
@@ -483,9 +508,12 @@ def gride_dimension(
     gride_max = renamed_keyword("gride_dimension", "max_order", max_order, "gride_max", gride_max)
     max_order = check_count(name, 64 if gride_max is None else gride_max, minimum=2, flag="gride-max")
     confidence = check_level(confidence)
+    approx = check_flag("approx", approx)
+    check_seed(seed)  # (read by an approximate search only: checked whatever approx says)
     if neighbors is not None:
         max_order = min(int(max_order), neighbors.k)
-    D, dropped = neighbor_distances(X, int(max_order), neighbors=neighbors, duplicates=duplicates, approx=approx, seed=seed, metric=metric, backend=backend, device=device, name="X")
+    D, dropped, recall = neighbor_distances(X, int(max_order), neighbors=neighbors, duplicates=duplicates, approx=approx, seed=seed, metric=metric,
+                                            backend=backend, device=device, name="X", needs=(name, max_order, "gride-max"))
     n1s, n2s, dims, errs, scales = [], [], [], [], []
     n1 = 1
     while 2 * n1 <= D.shape[1]:
@@ -498,4 +526,4 @@ def gride_dimension(
             d, e = float("nan"), float("nan")
         n1s.append(n1), n2s.append(n2), dims.append(d), errs.append(e), scales.append(float(np.median(D[:, n2 - 1])))
         n1 *= 2
-    return GrideResult(np.array(n1s), np.array(n2s), np.array(dims), np.array(errs), np.array(scales), D.shape[0], dropped, confidence)
+    return GrideResult(np.array(n1s), np.array(n2s), np.array(dims), np.array(errs), np.array(scales), D.shape[0], dropped, confidence, recall)

@@ -15,15 +15,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from embgeo.arguments import check_count, check_level
+from embgeo.arguments import check_count, check_flag, check_level
 from embgeo.errors import EmbgeoError, either, param
+from embgeo.intrinsic.estimators import check_discard
 from embgeo.intrinsic.methods import PEER_MLE_K, neighbors_needed, parse_methods
 from embgeo.intrinsic.result import ESTIMATOR_CAPTION, SPECTRAL_CAPTION, IntrinsicReport, interval_of, level_text
 from embgeo.intrinsic.sampling import sample_rows
 from embgeo.intrinsic.summary import check_settings, intrinsic_dimension
 from embgeo.knn.engine import knn
 from embgeo.results import Result
-from embgeo.validation import as_matrix
+from embgeo.validation import as_matrix, check_seed
 
 
 def neighbourhood_overlap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -226,6 +227,7 @@ def layer_dimensions(
     k, gride_max, twonn_variant, n_bootstrap = check_settings(k=k, gride_max=gride_max, twonn_variant=twonn_variant, n_bootstrap=n_bootstrap)
     overlap_k = check_count("overlap_k", overlap_k, minimum=1)
     confidence = check_level(confidence)
+    discard_fraction, approx, seed = check_discard(discard_fraction), check_flag("approx", approx), check_seed(seed)
     layers, names = split_layers(stack)
     n = layers[0].shape[0]
     rows = sample_rows(n, sample, seed)

@@ -2,6 +2,7 @@
 nearest-neighbour distances, and how many neighbours (and rows) the asked ones need."""
 from __future__ import annotations
 
+from embgeo.arguments import method_list
 from embgeo.errors import EmbgeoError, either, param
 from embgeo.intrinsic.corrected import INTERIOR_K
 
@@ -19,24 +20,19 @@ PEER_MLE_K = 20
 
 
 def parse_methods(methods) -> tuple[str, ...]:
-    """``"twonn,mle"`` / ``["twonn", "mle,pca"]`` / ``["all"]`` → validated method names in canonical order."""
-    if isinstance(methods, str):
-        methods = [methods]
+    """``"twonn,mle"`` / ``["twonn", "mle,pca"]`` / ``["all"]`` → validated method names in canonical order.
+    Anything else (a number, an empty list, a list holding a non-name) is refused naming ``methods``."""
     names = set()
-    for item in methods or ():
-        for m in str(item).replace(" ", "").split(","):
-            m = m.lower()
-            if not m:
-                continue
-            if m == "all":  # calibrated is opt-in: its first call at a given n measures reference curves
-                names.update(x for x in METHODS if x != "calibrated")
-            elif m in METHODS:
-                names.add(m)
-            else:
-                raise EmbgeoError(f"unknown method {m!r}; choose from {', '.join(METHODS)} or all", hint=either("e.g. methods=('twonn', 'mle')", "e.g. --method twonn,mle"))
-    if not names:
-        raise EmbgeoError("no method given", hint=f"choose from {', '.join(METHODS)} or all")
+    for m in method_list("methods", methods, flag="method", examples=("twonn", "mle")):
+        m = m.replace(" ", "").lower()
+        if m == "all":  # calibrated is opt-in: its first call at a given n measures reference curves
+            names.update(x for x in METHODS if x != "calibrated")
+        elif m in METHODS:
+            names.add(m)
+        else:
+            raise EmbgeoError(f"unknown method {m!r}; choose from {', '.join(METHODS)} or all", hint=either("e.g. methods=('twonn', 'mle')", "e.g. --method twonn,mle"))
     return tuple(m for m in METHODS if m in names)
+
 
 def check_enough_rows(n: int, methods, *, k: int, gride_max: int) -> None:
     """Raise, naming the estimator and the option, when ``n`` rows cannot give the neighbours asked for."""

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from embgeo.arguments import check_finite_number, check_flag
 from embgeo.errors import EmbgeoError
 from embgeo.results import Result
 from embgeo.validation import as_matrix, read_rows
@@ -132,6 +133,7 @@ def rankme(X, *, center: bool = False, eigenvalues: np.ndarray | None = None) ->
     default, as in the paper; ``center=True`` uses the covariance), ε = 1e-7.
     Between 1 and min(n_rows, n_dims); m equal singular values give m.
     """
+    center = check_flag("center", center)
     ev = scatter_spectrum(X, center=center) if eigenvalues is None else np.asarray(eigenvalues, dtype=np.float64)
     max_rank = int(min(matrix_shape(X)) if X is not None else ev.size)
     # the sum runs over the min(n, d) singular values only: the d − n structural zeros of a wide
@@ -162,10 +164,11 @@ def matrix_entropy(X, *, alpha: float = 1.0, center: bool = False, eigenvalues: 
     von Neumann limit ``−Σ pᵢ log pᵢ``), and ``normalized = S_α / log r`` with
     ``r = min(n_rows, n_dims)`` the largest possible rank, so 1 means
     every direction carries the same energy and 0 a rank-one set. Default α = 1,
-    rows as given (``center=False``).
+    rows as given (``center=False``). ``alpha``: a finite number above 0 (text, a bool, ∞ and NaN are refused);
+    ``Σ pᵢ^α`` is summed in the log domain, so a large α does not underflow.
     """
-    if not alpha > 0:
-        raise EmbgeoError(f"alpha must be positive; got {alpha!r}")
+    alpha = check_finite_number("alpha", alpha, low=0.0, closed=False)
+    center = check_flag("center", center)
     ev = scatter_spectrum(X, center=center) if eigenvalues is None else np.asarray(eigenvalues, dtype=np.float64)
     tr = ev.sum()
     if tr <= 0:
@@ -173,7 +176,9 @@ def matrix_entropy(X, *, alpha: float = 1.0, center: bool = False, eigenvalues: 
     p = ev[ev > 0] / tr
     if abs(alpha - 1.0) < 1e-12:
         S = float(-np.sum(p * np.log(p)))
-    else:
-        S = float(np.log(np.sum(p**alpha)) / (1.0 - alpha))
+    else:  # log Σ pᵢ^α = m + log Σ exp(α log pᵢ − m), m = max α log pᵢ: no underflow to log 0 at large α
+        a = alpha * np.log(p)
+        m = float(a.max())
+        S = float((m + np.log(np.sum(np.exp(a - m)))) / (1.0 - alpha))
     r = int(min(matrix_shape(X)) if X is not None else ev.size)
     return EntropyResult(S, float(S / np.log(r)) if r > 1 else 0.0, float(alpha), r, bool(center))

@@ -16,11 +16,11 @@ import dataclasses
 
 import numpy as np
 
-from embgeo.arguments import check_count, check_level
+from embgeo.arguments import check_count, check_flag, check_level
 from embgeo.errors import EmbgeoError, param, setting
 from embgeo.intrinsic.corrected import calibrated_dimension
 from embgeo.intrinsic.estimators import (
-    TIE_MAX_SHARE, check_bootstrap, gride_dimension, high_id_note, mle_dimension, noise_note, prepare_points, twonn_dimension,
+    TIE_MAX_SHARE, check_bootstrap, check_discard, gride_dimension, high_id_note, mle_dimension, noise_note, prepare_points, twonn_dimension,
 )
 from embgeo.intrinsic.methods import (
     METHODS, NEIGHBOR_METHODS, PEER_MLE_K, PEER_TWONN_DISCARD, SPECTRAL_METHODS, check_enough_rows, neighbors_needed, parse_methods,
@@ -29,7 +29,7 @@ from embgeo.intrinsic.result import Estimate, IntrinsicReport, Plateau, gride_pl
 from embgeo.intrinsic.sampling import SAMPLE_DETAIL, SampleCheck, sample_check, sample_rows, take_rows
 from embgeo.intrinsic.spectral import matrix_entropy, pca_dimension, rankme, scatter_spectrum
 from embgeo.knn.engine import Neighbors, knn
-from embgeo.validation import as_matrix, sample_note
+from embgeo.validation import as_matrix, check_seed, sample_note
 
 __all__ = [
     "intrinsic_dimension", "IntrinsicReport", "Estimate", "Plateau", "gride_plateau", "SampleCheck", "sample_check",
@@ -104,7 +104,7 @@ def intrinsic_dimension(
     peers : add the peers' defaults on the same neighbours (default True): ``twonn_linear`` (linear fit,
         discard 0.1: skdim ``TwoNN()``, DADApy ``compute_id_2NN()``) and ``mle_k20`` (skdim ``MLE()``,
         k = 20), each left out when it equals embgeo's own row.
-    check_sample : re-estimate TwoNN on a seeded half of the used rows (default: when ``sample`` is
+    check_sample : re-estimate TwoNN on a seeded half of the used rows (True/False; default None: when ``sample`` is
         smaller than the data): on data with structure at several scales the estimate depends on n.
     progress : an optional callable ``advance(k)`` told how many rows the search has done.
     kernel_rate : keep the exact search's achieved GEMM rate as a fraction of this machine's sgemm rate
@@ -117,6 +117,11 @@ def intrinsic_dimension(
     methods = parse_methods(methods)
     confidence = check_level(confidence)
     k, gride_max, twonn_variant, n_bootstrap = check_settings(k=k, gride_max=gride_max, twonn_variant=twonn_variant, n_bootstrap=n_bootstrap)
+    discard_fraction = check_discard(discard_fraction)
+    approx, peers, kernel_rate = check_flag("approx", approx), check_flag("peers", peers), check_flag("kernel_rate", kernel_rate)
+    if check_sample is not None:
+        check_sample = check_flag("check_sample", check_sample)
+    check_seed(seed)  # (every method reads it only with a sample, a bootstrap or an approximate search)
     rows = None
     if sample is not None and isinstance(X, np.ndarray) and X.ndim == 2:
         # sample first: only the sampled rows of a memory map are read (and validated)

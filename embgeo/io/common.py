@@ -393,6 +393,24 @@ def use_attr_col(name: str | None = None) -> str:
     return either(f"attr_cols=[{name!r}]", f"--attr-col {name!r}") if name is not None else either("attr_cols=['NAME']", "--attr-col NAME")
 
 
+def attr_col_list(attr_cols) -> list[str]:
+    """``attr_cols`` (None, one column name, or a sequence of names) as a list of names; anything else (a number,
+    a name that is not text) is refused in one line naming it."""
+    if attr_cols is None:
+        return []
+    if isinstance(attr_cols, str):
+        return [attr_cols]
+    flag = param("attr_cols", "--attr-col")
+    if not isinstance(attr_cols, (list, tuple)) and not (hasattr(attr_cols, "__iter__") and not isinstance(attr_cols, (bytes, dict))):
+        raise EmbgeoError(f"{flag} must be a column name or a list of column names, got {attr_cols!r} ({type(attr_cols).__name__})",
+                          hint=f"e.g. {use_attr_col('year')}")
+    cols = list(attr_cols)
+    bad = next((c for c in cols if not isinstance(c, str)), None)
+    if bad is not None:
+        raise EmbgeoError(f"{flag} must hold column names (text), got {bad!r} ({type(bad).__name__})", hint=f"e.g. {use_attr_col(str(bad))}")
+    return cols
+
+
 def check_attr_cols(attr_cols, names: list[str], *, id_col: str | None = None, key: str | None = None) -> list[str]:
     """The columns the caller names as attributes (``attr_cols``, ``--attr-col``), checked against the
     file's column ``names``: each must be a column, once, and neither the id column nor the matrix's own

@@ -18,9 +18,10 @@ import zipfile
 import zlib
 from pathlib import Path
 
+from embgeo.arguments import check_flag
 from embgeo.errors import EmbgeoError, either, param, setting
 from embgeo.io import binary, columnar, text, wordvec
-from embgeo.io.common import check_readable, is_permission_error, permission_denied, short_error, use_attr_col, use_id_col
+from embgeo.io.common import attr_col_list, check_readable, is_permission_error, permission_denied, short_error, use_attr_col, use_id_col
 from embgeo.io.model import EmbeddingSet, LayerStack
 from embgeo.io.precision import check_exact_integers
 from embgeo.validation import dtype_hint
@@ -208,6 +209,7 @@ def load(
     """
     if bad_cells not in ("error", "nan"):  # (CSV/TSV only, but a wrong value is wrong for every file)
         raise EmbgeoError(f"{param('bad_cells')} must be 'error' or 'nan', got {bad_cells!r}")
+    attr_cols = attr_col_list(attr_cols)
     path, spec_key = split_spec(spec)
     key = key or spec_key
     src = str(path)
@@ -225,11 +227,11 @@ def load(
                           hint=f"drop {param('id_col')} ({param('id_col')} applies to CSV, TSV and parquet files"
                                + ("; word vectors carry their words as ids)" if fmt in ("text", "word2vec-binary") else ")"))
     if attr_cols and fmt not in COLUMN_FORMATS:
-        raise EmbgeoError(f"{use_attr_col(attr_cols[0] if not isinstance(attr_cols, str) else attr_cols)} names a column, but this {fmt} file has no columns",
+        raise EmbgeoError(f"{use_attr_col(attr_cols[0])} names a column, but this {fmt} file has no columns",
                           source=src, hint=f"drop {param('attr_cols', '--attr-col')} ({param('attr_cols', '--attr-col')} applies to CSV, TSV and parquet files)")
     extra = {"bad_cells": bad_cells} if fmt in ("csv", "tsv") else {}
     if attr_cols:
-        extra["attr_cols"] = [attr_cols] if isinstance(attr_cols, str) else list(attr_cols)
+        extra["attr_cols"] = attr_cols
     if forced and fmt in ("csv", "tsv", "text"):
         extra["forced"] = True  # csv/tsv: a file with no such delimiter is split at spaces; text: numbers as words are words
     try:
@@ -337,6 +339,8 @@ def load_layers(specs: list[str], *, fmt: str | None = None, id_col: str | None 
     rows-first file looks like read layers-first — is refused (the choice is the caller's) unless row
     ids stored beside it count its second axis, which settles the axes.
     """
+    check_finite = check_flag("check_finite", check_finite)
+    attr_cols = attr_col_list(attr_cols)
     if isinstance(specs, (str, os.PathLike)):  # one path, not its characters: a list of one
         specs = [specs]
     specs = list(specs)

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embgeo.arguments import check_count
+from embgeo.arguments import check_count, check_flag
 from embgeo.devices import BACKENDS, resolve_engine  # noqa: F401 (BACKENDS: re-exported by embgeo.knn)
 from embgeo.errors import EmbgeoError, param, setting
 from embgeo.results import Result
@@ -47,7 +47,7 @@ from embgeo.knn.exact import (
     exact_torch,
     sort_rows,
 )
-from embgeo.validation import RowReport, as_matrix, as_scaled_matrix, scan_rows
+from embgeo.validation import RowReport, as_matrix, as_scaled_matrix, check_seed, scan_rows
 
 METRICS = ("euclidean", "cosine", "dot")
 #: BACKENDS (from :mod:`embgeo.devices`): "auto", "numpy", "torch"
@@ -281,6 +281,22 @@ def check_params(metric, backend, k, n_db, n_q, exclude_self):
         )
 
 
+def check_selection_dtype(selection_dtype) -> np.dtype | None:
+    """``selection_dtype`` as ``float32`` or ``float64`` (None: the default, decided by the data's dtype); any other
+    dtype (integers, float16, text that names no dtype) is refused in one line naming it."""
+    if selection_dtype is None:
+        return None
+    try:
+        dtype = np.dtype(selection_dtype)
+    except (TypeError, ValueError):
+        dtype = None
+    if dtype is None or dtype.name not in ("float32", "float64"):
+        got = selection_dtype.__name__ if isinstance(selection_dtype, type) else repr(selection_dtype)
+        raise EmbgeoError(f"selection_dtype must be float32 or float64 (the dtype of the candidate-selection GEMM), got {got}",
+                          hint="pass selection_dtype=np.float64 for a float64 selection, or leave it out (None: float32, float64 for float64 data)")
+    return dtype
+
+
 # --------------------------------------------------------------------------- public API
 
 
@@ -321,10 +337,11 @@ def knn(
         default keeps the score tile near 128 MB.
     approx : use pynndescent (euclidean and cosine) and measure its recall on
         ``recall_sample`` (a whole number ≥ 1; at most the queries) seeded queries against exact search.
-    seed : seed for approximate search and the recall sample.
+    seed : seed for approximate search and the recall sample (a non-negative integer, a numpy Generator or None;
+        checked with exact search too, which does not read it).
     check_duplicates : when ``query`` is ``X``, scan for exact duplicate rows
         (by value) and report them (``n_duplicate_rows``, ``duplicate_groups``).
-    selection_dtype : dtype of the candidate-selection GEMM (default: float32,
+    selection_dtype : dtype of the candidate-selection GEMM, ``float32`` or ``float64`` (default None: float32,
         float64 for float64 data). Reported distances are always float64.
     stream_rows : stream the database in chunks of this many rows (automatic
         for memory maps and data above 2 GiB).
@@ -334,6 +351,10 @@ def knn(
     -------
     Neighbors : indices and float64 distances sorted ascending.
     """
+    exclude_self, approx = check_flag("exclude_self", exclude_self), check_flag("approx", approx)
+    check_duplicates = check_flag("check_duplicates", check_duplicates)
+    check_seed(seed)
+    selection_dtype = check_selection_dtype(selection_dtype)
     self_query = query is None or query is X  # the same object: row i is the query i (as the docstring says)
     # values whose squares over/underflow are searched on X·2^e (exact), the query with the same power of two so that
     # the distances stay comparable, and the distances brought back to X's units at the end (euclidean ×2^−e, dot ×2^−2e)

@@ -44,13 +44,14 @@ from embgeo.errors import EmbgeoError, either, offers, param, setting
 from embgeo.rank.axes import (
     anchor_axis, extremes_axis, extremes_quantile_axis, fewshot_axis, pairwise_axis, pca_axes, preprocess, ridge_axis, unit,
 )
-from embgeo.arguments import (check_attribute, check_attribute_name, check_count, check_level, check_number, check_row_indices,
+from embgeo.arguments import (check_attribute, check_attribute_name, check_count, check_flag, check_level, check_number, check_row_indices,
                               given as keyword_given, keyword_default, method_list, renamed_keyword)
+from embgeo.rank.checks import check_inputs, check_y, refuse_unused
 from embgeo.rank.ordering import pearson_columns, average_ranks, ordering_metrics, random_direction_spearman, spearman
 from embgeo.rank.results import (  # noqa: F401  (re-exported: the results live beside the protocol)
     AXIS_METHODS, BASELINES, DEFAULT_SHOTS, METHODS, RANK_WARN, TRANSFORMS, VERDICT_ORDER, FewShotCurve, MethodScore, NullBand, RankResult,
 )
-from embgeo.validation import as_matrix, as_rng, zero_rows_hint
+from embgeo.validation import as_matrix, as_rng
 
 
 def _zscore(test: np.ndarray, train: np.ndarray) -> np.ndarray:
@@ -97,23 +98,6 @@ def cv_folds(n: int, n_folds: int, groups: np.ndarray | None, seed: int):
     if groups is not None:
         return list(GroupKFold(n_splits=n_folds).split(np.zeros(n), groups=groups))
     return list(KFold(n_splits=n_folds, shuffle=True, random_state=seed).split(np.zeros(n)))
-
-
-def _check_inputs(X, y, groups, *, n_folds, transform, normalize, center, attribute="attribute"):
-    attribute = check_attribute_name(attribute)
-    if transform not in TRANSFORMS:
-        raise EmbgeoError(f"transform must be one of {', '.join(TRANSFORMS)}, got '{transform}'")
-    if isinstance(n_folds, (bool, np.bool_)) or not isinstance(n_folds, (int, np.integer)) or n_folds < 2:
-        raise EmbgeoError(f"{param('n_folds', '--folds')} must be an integer ≥ 2, got {n_folds!r}", hint=f"e.g. {setting('n_folds', 5, '--folds')}")
-    source = getattr(X, "source", None) if hasattr(X, "matrix") else None  # an EmbeddingSet names its file
-    X = as_matrix(X, name=source if source and source != "<array>" else "X", min_rows=2, allow_zero_rows=not normalize or center,
-                  zero_hint=zero_rows_hint(normalize="no-normalize"))
-    y = check_attribute(y, X.shape[0], attribute=attribute)
-    if groups is not None:
-        groups = np.asarray(groups).reshape(-1)
-        if groups.size != X.shape[0]:
-            raise EmbgeoError(f"groups has {groups.size} values for {X.shape[0]} rows")
-    return X, y, groups
 
 
 def refuse_degenerate(X: np.ndarray, y: np.ndarray, *, attribute: str, source=None, column_source=None) -> None:
@@ -234,6 +218,8 @@ def score_axis(X, y, axis, *, attribute: str = "attribute", mean=None, normalize
     (with bootstrap intervals) measure how the axis transfers; ``baselines`` adds the
     random-direction band on these rows. ``mean``: the centre saved with the axis (``--centre``).
     """
+    attribute = check_attribute_name(attribute)
+    normalize, baselines = check_flag("normalize", normalize), check_flag("baselines", baselines)
     confidence = check_level(confidence)
     n_bootstrap = check_count("n_bootstrap", n_bootstrap, minimum=0, flag="bootstrap", hint=_bootstrap_off())
     if baselines:
@@ -244,6 +230,7 @@ def score_axis(X, y, axis, *, attribute: str = "attribute", mean=None, normalize
         raise EmbgeoError(f"the axis has {w.size} dimensions but X has {X.shape[1]} columns", hint="score an axis saved from embeddings of the same model")
     if not np.all(np.isfinite(w)) or not np.any(w):
         raise EmbgeoError("the axis is zero or holds NaN/inf")
+    check_y(y)
     y_all = check_attribute(y, X.shape[0], attribute=attribute)
     rows = np.flatnonzero(~np.isnan(y_all))
     if rows.size < 3 or np.unique(y_all[rows]).size < 2:
@@ -328,6 +315,10 @@ def rank_axes(
     Preprocessing: ``x ↦ (x − μ)/‖x − μ‖`` with μ the training mean when ``center``
     (default off) and the L2 step when ``normalize`` (default on).
 
+    A setting this call would ignore is refused (:func:`embgeo.rank.checks.refuse_unused`): the anchors without an
+    anchor method, ``mlp_hidden`` without the MLP ceiling, ``n_anchor_pairs``/``validation`` without ``anchors_best``.
+    ``y``: one value per row (1-D, or one column). Yes/no settings are True or False.
+
     Reference: Sonthalia et al., *On the rankability of visual embeddings*.
     """
     from sklearn.neighbors import KNeighborsRegressor
@@ -349,6 +340,7 @@ def rank_axes(
     if knn_neighbors is not None:  # k at its default counts as not given (the warning names the caller's line)
         k = renamed_keyword("rank_axes", "knn_neighbors", knn_neighbors, "k", k if keyword_given(k) else None)
     k = check_count(k_name, k, minimum=1, flag="k")
+    baselines, mlp = check_flag("baselines", baselines), check_flag("mlp", mlp)
     mlp_hidden = check_count("mlp_hidden", mlp_hidden, minimum=1)  # (no option: the command line keeps 64)
     repeats = check_count("repeats", repeats, minimum=1, hint=f"few-shot draws per size and fold, e.g. {setting('repeats', 10)}")
     n_anchor_pairs = check_count("n_anchor_pairs", n_anchor_pairs, minimum=1, flag="anchor-pairs")
@@ -359,6 +351,7 @@ def rank_axes(
     validation = check_number("validation", validation)
     if not 0 < validation < 1:
         raise EmbgeoError(f"validation must be in (0, 1), got {validation:g}", hint="e.g. validation=0.5")
+    refuse_unused(methods, baselines=baselines, mlp=mlp, mlp_hidden=mlp_hidden, n_anchor_pairs=n_anchor_pairs, validation=validation)
     if isinstance(shots, (str, bytes)) or not np.iterable(shots):
         raise EmbgeoError(f"shots must be a sequence of integers, got {shots!r}", hint="e.g. shots=(2, 4, 8, 16, 32, 64)")
     shots = tuple(check_count("shots", k, minimum=2, hint="few-shot sizes are integers ≥ 2, e.g. " + either("shots=(2, 4, 8)", "--shots 2,4,8"))
@@ -376,7 +369,7 @@ def rank_axes(
         raise EmbgeoError(f"{'anchor_low' if anchor_high is None else 'anchor_high'} given without {'anchor_high' if anchor_high is None else 'anchor_low'}; "
                           "anchor pairs need both ends", hint="pass both anchor_low and anchor_high, or neither")
     column_source, source = _column_source(X, attribute), (getattr(X, "source", None) if hasattr(X, "matrix") else None)
-    X, y_all, groups_all = _check_inputs(X, y, groups, n_folds=n_folds, transform=transform, normalize=normalize, center=center, attribute=attribute)
+    X, y_all, groups_all = check_inputs(X, y, groups, n_folds=n_folds, transform=transform, normalize=normalize, center=center, attribute=attribute)
     n_rows, d = X.shape
     if anchor_rows is not None:
         anchor_rows = check_row_indices("anchor_rows", anchor_rows, n_rows)
@@ -412,7 +405,7 @@ def rank_axes(
     n = rows.size
     refuse_degenerate(Xu, y, attribute=attribute, source=source if source != "<array>" else None, column_source=column_source)
     if baselines:  # k ≥ the rows is refused (as cosine and compare refuse it); only a smaller training fold lowers k, with a note
-        check_k(k, n, rows=f"rows with a value of '{attribute}'", source=source if source != "<array>" else None)
+        check_k(k, n, rows=f"rows with a value of '{attribute}'", source=source if source != "<array>" else None, name=k_name, flag="k")
 
     # independent child seeds, fixed whatever methods are chosen
     child = as_rng(seed).integers(0, 2**31 - 1, size=8)

@@ -155,6 +155,7 @@ def rank_layers(stack, y, *, attribute: str = "attribute", methods=("regression"
     import inspect
 
     from embgeo.arguments import check_attribute, check_attribute_name, check_count, renamed_keyword
+    from embgeo.rank.checks import check_y
     from embgeo.rank.core import rank_axes
 
     taken = [p for p in inspect.signature(rank_axes).parameters if p not in ("X", "y", "attribute", "methods", "knn_neighbors")]
@@ -178,6 +179,7 @@ def rank_layers(stack, y, *, attribute: str = "attribute", methods=("regression"
     attribute = check_attribute_name(attribute)
 
     n = int(np.shape(layers[0])[0])
+    check_y(y)
     if np.size(y) != n:
         raise EmbgeoError(f"the attribute has {np.size(y)} values for {n} rows of the layer stack", hint="give one value per row")
     y = check_attribute(y, n, attribute=attribute)
