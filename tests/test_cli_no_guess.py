@@ -342,3 +342,14 @@ def test_info_strict_against_another_fail_on_is_refused(files, run_cli):
     assert run_cli(["-q", "info", files / "dup.npy", "--strict", "--fail-on", "warn"]).code == 1
     assert run_cli(["-q", "info", files / "dup.npy", "--strict"]).code == 1
     assert run_cli(["-q", "info", files / "dup.npy", "--fail-on", "bad"]).code == 0
+
+
+def test_cosine_retrieval_and_process_options_need_what_they_tune(files, run_cli):
+    """--bootstrap/--confidence/--margin set the retrieval check (--class/--qrels) and --process what --write-processed
+    saves: without them every output was identical and settings recorded the value."""
+    x = files / "x.npy"
+    one_line(run_cli(["cosine", x, "--bootstrap", "50"]), "--bootstrap applies only with --class or --qrels")
+    one_line(run_cli(["cosine", x, "--confidence", "0.9", "--margin", "0.05"]), "--confidence, --margin apply only with --class or --qrels")
+    one_line(run_cli(["cosine", x, "--process", "abtt"]), "--process applies only with --write-processed")
+    assert run_cli(["-q", "cosine", x, "--process", "abtt", "--write-processed", files / "p.npy", "-f", "json"]).code == 0
+    assert np.load(files / "p.npy").shape == (50, 6)

@@ -9,7 +9,7 @@ import typer
 from embgeo.cli.common import (
     DedupeOpt, DropNonfiniteOpt, FailOnOpt, FormatOpt, AttrColOpt, IdColOpt, attr_list, InputFormatOpt, JoinOpt, KOpt, LabelsIdOpt, LabelsOpt,
     MethodOpt, OutOpt, PlotOpt, SampleOpt, SeedOpt, emit_result, input_entry, message, wrote, read_embeddings, resolve_device,
-    old_name, renamed, save_plot, seed_value, side_output, split_list, verbose,
+    old_name, only_with, renamed, save_plot, seed_value, side_output, split_list, verbose,
 )
 
 
@@ -69,6 +69,10 @@ def cosine(
     classes = renamed(classes, classes_old, old="--classes", new="--class")
     if classes and qrels:
         raise EmbgeoError("--class and --qrels both define what is relevant", hint="pass one of them")
+    only_with("--class or --qrels", bool(classes or qrels), {"bootstrap", "confidence", "margin"},
+              "they set the retrieval check's intervals and verdict: add --class COLUMN or --qrels FILE, or drop them")
+    only_with("--write-processed", write_processed is not None, {"process"},
+              "--process picks what --write-processed saves: add --write-processed FILE, or drop it")
     sims = split_list(method)
     if sims:
         from embgeo.cosine.retrieval import SIMILARITIES, SIMILARITY_ALIASES
