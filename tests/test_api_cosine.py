@@ -61,9 +61,9 @@ def test_process_accepts_the_method_spelling_of_centring(run_cli, files, tmp_pat
     doc = json.loads(res.stdout)
     assert doc["settings"]["process"] == "centre" and "--process centre," in res.stderr
     np.testing.assert_allclose(np.load(out), X - X.mean(axis=0), atol=1e-12)
-    # without --write-processed the setting is recorded under its canonical name too
+    # without --write-processed it would change nothing: refused (it was recorded and ignored)
     res = run_cli(["cosine", x, "-k", "5", "--process", "centred", "-f", "json"])
-    assert res.code == 0 and json.loads(res.stdout)["settings"]["process"] == "centre"
+    assert res.code == 2 and "--process applies only with --write-processed" in res.stderr
 
 
 def test_library_accepts_both_spellings(data):

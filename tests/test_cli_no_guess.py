@@ -12,7 +12,7 @@ import pytest
 
 from _cli import one_line
 
-FAST_RANK = ["-m", "regression", "--no-mlp", "--bootstrap", "0", "--random-directions", "20", "--shuffles", "10", "--shots", "2",
+FAST_RANK = ["-m", "regression", "--no-mlp", "--bootstrap", "0", "--random-directions", "20", "--shuffles", "10",
              "--join", "row-order"]
 
 
@@ -353,3 +353,16 @@ def test_cosine_retrieval_and_process_options_need_what_they_tune(files, run_cli
     one_line(run_cli(["cosine", x, "--process", "abtt"]), "--process applies only with --write-processed")
     assert run_cli(["-q", "cosine", x, "--process", "abtt", "--write-processed", files / "p.npy", "-f", "json"]).code == 0
     assert np.load(files / "p.npy").shape == (50, 6)
+
+
+def test_rank_options_of_a_method_or_baseline_left_out_are_refused(files, run_cli):
+    """--shots with -m regression, --shuffles with --no-baselines, --anchor-pairs without anchors_best, --quantile without
+    extremes_q/anchors_best: recorded in settings and ignored; now one line each."""
+    base = ["rank", files / "x.npy", "--labels", files / "lab.csv", "--attr", "year", "--join", "row-order"]
+    one_line(run_cli([*base, "-m", "regression", "--shots", "2,4"]), "--shots applies only with -m fewshot")
+    one_line(run_cli([*base, "-m", "regression", "--no-baselines", "--shuffles", "10"]), "--shuffles applies only with the baselines")
+    one_line(run_cli([*base, "-m", "regression", "--anchor-pairs", "5"]), "--anchor-pairs applies only with -m anchors_best")
+    one_line(run_cli([*base, "-m", "pairwise", "--quantile", "0.2"]), "--quantile applies only with -m extremes (extremes_q) or anchors_best")
+    ok = run_cli(["-q", *base, "-m", "extremes", "--quantile", "0.2", "--no-mlp", "--bootstrap", "0", "--random-directions", "20",
+                  "--shuffles", "10", "-f", "json"])
+    assert ok.code == 0, ok.stderr

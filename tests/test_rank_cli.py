@@ -9,6 +9,26 @@ import numpy as np
 import pytest
 
 FAST = ["--bootstrap", "50", "--repeats", "2", "--random-directions", "200", "--shuffles", "100", "--shots", "2,8", "--no-mlp", "--join", "row-order"]
+
+
+def with_fast(args: list) -> list:
+    """``args`` + the fast settings that apply to them: an option tuning a method or baseline the run leaves out is
+    refused (--shots without fewshot, --shuffles with --no-baselines), so those are left out here."""
+    words = [str(a) for a in args]
+    methods = ",".join(words[i + 1] for i, w in enumerate(words[:-1]) if w in ("-m", "--method"))
+    skip = set()
+    if methods and "fewshot" not in methods and "all" not in methods or "--axis" in words:
+        skip |= {"--repeats", "--shots"}
+    if "--no-baselines" in words:
+        skip |= {"--random-directions", "--shuffles"}
+    out, i = [], 0
+    while i < len(FAST):
+        if FAST[i] in skip:
+            i += 2
+            continue
+        out.append(FAST[i])
+        i += 1
+    return [*args, *out]
 CONTRACT_KEYS = ["schema", "embgeo_version", "command", "inputs", "settings", "results", "verdict", "notes"]
 
 
@@ -41,7 +61,7 @@ def planted_files(tmp_path):
 
 def test_json_follows_the_contract_with_a_key_per_method(run_cli, planted_files):
     tmp, X, a, u = planted_files
-    res = run_cli(["rank", tmp / "X.npy", "--labels", tmp / "L.csv", "--attr", "quality", "--format", "json", *FAST])
+    res = run_cli(with_fast(["rank", tmp / "X.npy", "--labels", tmp / "L.csv", "--attr", "quality", "--format", "json"]))
     assert res.code == 0, res.stderr
     doc = json.loads(res.stdout)
     assert list(doc) == CONTRACT_KEYS and doc["schema"] == "embgeo.rank/2"
@@ -62,7 +82,7 @@ def test_json_follows_the_contract_with_a_key_per_method(run_cli, planted_files)
 
 def test_tidy_csv_and_fail_on(run_cli, planted_files, tmp_path):
     tmp, *_ = planted_files
-    res = run_cli(["rank", tmp / "X.npy", "--labels", tmp / "L.csv", "--attr", "quality", "-m", "regression", "-k", "7", "-f", "csv", *FAST])
+    res = run_cli(with_fast(["rank", tmp / "X.npy", "--labels", tmp / "L.csv", "--attr", "quality", "-m", "regression", "-k", "7", "-f", "csv"]))
     assert res.code == 0, res.stderr
     rows = list(csv.DictReader(io.StringIO(res.stdout)))
     assert res.stdout.splitlines()[0].startswith("metric,value,ci_low,ci_high,unit,status,attr,method")
@@ -74,14 +94,14 @@ def test_tidy_csv_and_fail_on(run_cli, planted_files, tmp_path):
     rng = np.random.default_rng(3)
     np.save(tmp_path / "noise.npy", rng.standard_normal((120, 16)))
     (tmp_path / "n.csv").write_text("v\n" + "\n".join(f"{v:.6f}" for v in rng.standard_normal(120)) + "\n")
-    res = run_cli(["rank", tmp_path / "noise.npy", "--labels", tmp_path / "n.csv", "--attr", "v", "-m", "regression", "--fail-on", "bad", "-f", "json", *FAST])
+    res = run_cli(with_fast(["rank", tmp_path / "noise.npy", "--labels", tmp_path / "n.csv", "--attr", "v", "-m", "regression", "--fail-on", "bad", "-f", "json"]))
     assert res.code == 1 and json.loads(res.stdout)["verdict"]["status"] == "bad" and "gate" in res.stderr
 
 
 def test_saved_axis_scores_new_data(run_cli, planted_files, tmp_path):
     tmp, X, a, u = planted_files
-    res = run_cli(["rank", tmp / "X.npy", "--labels", tmp / "L.csv", "--attr", "quality", "-m", "regression", "--centre",
-                   "--save-axis", tmp / "axis.npy", "-f", "json", *FAST])
+    res = run_cli(with_fast(["rank", tmp / "X.npy", "--labels", tmp / "L.csv", "--attr", "quality", "-m", "regression", "--centre",
+                   "--save-axis", tmp / "axis.npy", "-f", "json"]))
     assert res.code == 0, res.stderr
     assert f"wrote {tmp / 'axis.npy'} (the regression axis: unit length, 32 dims)" in res.stderr and (tmp / "axis.centre.npy").exists()
     assert json.loads(res.stdout)["settings"]["centre"] is True
@@ -90,20 +110,20 @@ def test_saved_axis_scores_new_data(run_cli, planted_files, tmp_path):
     X2 = b[:, None] * u + 0.3 * rng.standard_normal((250, 32))
     np.save(tmp_path / "X2.npy", X2)
     (tmp_path / "L2.csv").write_text("quality\n" + "\n".join(f"{v:.6f}" for v in b) + "\n")
-    res = run_cli(["rank", tmp_path / "X2.npy", "--labels", tmp_path / "L2.csv", "--attr", "quality", "--axis", tmp / "axis.npy", "-f", "json", *FAST])
+    res = run_cli(with_fast(["rank", tmp_path / "X2.npy", "--labels", tmp_path / "L2.csv", "--attr", "quality", "--axis", tmp / "axis.npy", "-f", "json"]))
     assert res.code == 0, res.stderr
     doc = json.loads(res.stdout)
     m = doc["results"]["methods"]["axis"]
     assert m["spearman"] >= 0.9 and m["n_heldout"] == 250 and doc["verdict"]["status"] == "ok"
     assert doc["settings"]["axis_centre"] == str(tmp / "axis.centre.npy") and len(doc["inputs"]) == 2
-    quiet = run_cli(["-q", "rank", tmp_path / "X2.npy", "--labels", tmp_path / "L2.csv", "--attr", "quality", "--axis", tmp / "axis.npy", "-f", "csv", *FAST])
+    quiet = run_cli(with_fast(["-q", "rank", tmp_path / "X2.npy", "--labels", tmp_path / "L2.csv", "--attr", "quality", "--axis", tmp / "axis.npy", "-f", "csv"]))
     assert quiet.code == 0 and quiet.stderr == "" and quiet.stdout.startswith("metric,")
 
 
 def test_save_axis_and_scores_csv(run_cli, planted_files):
     tmp, X, a, u = planted_files
-    res = run_cli(["rank", tmp / "X.npy", "--labels", tmp / "L.csv", "--attr", "quality", "--method", "regression",
-                   "--save-axis", tmp / "axis.npy", "--scores", tmp / "scores.csv", "--format", "csv", *FAST])
+    res = run_cli(with_fast(["rank", tmp / "X.npy", "--labels", tmp / "L.csv", "--attr", "quality", "--method", "regression",
+                   "--save-axis", tmp / "axis.npy", "--scores", tmp / "scores.csv", "--format", "csv"]))
     assert res.code == 0, res.stderr
     axis = np.load(tmp / "axis.npy")
     assert axis.shape == (32,)
@@ -123,24 +143,24 @@ def test_save_axis_and_scores_csv(run_cli, planted_files):
 def test_anchor_ids_and_anchor_files(run_cli, planted_files):
     tmp, X, a, u = planted_files
     lo, hi = int(np.argmin(a)), int(np.argmax(a))
-    res = run_cli(["rank", tmp / "X.npy", "--labels", tmp / "L.csv", "--attr", "quality", "--method", "anchors",
-                   "--anchor-low", f"item{lo}", "--anchor-high", f"item{hi}", "--no-baselines", "--format", "json", *FAST])
+    res = run_cli(with_fast(["rank", tmp / "X.npy", "--labels", tmp / "L.csv", "--attr", "quality", "--method", "anchors",
+                   "--anchor-low", f"item{lo}", "--anchor-high", f"item{hi}", "--no-baselines", "--format", "json"]))
     assert res.code == 0, res.stderr
     doc = json.loads(res.stdout)["results"]["methods"]
     assert doc["anchors"]["n_heldout"] == 392 - 2  # anchor rows are not evaluated
     assert doc["anchors"]["spearman"] > 0.8
     np.save(tmp / "low.npy", X[[lo]])
     np.save(tmp / "high.npy", X[[hi]])
-    res2 = run_cli(["rank", tmp / "X.npy", "--labels", tmp / "L.csv", "--attr", "quality", "--method", "anchors",
-                    "--anchor-low-file", tmp / "low.npy", "--anchor-high-file", tmp / "high.npy", "--no-baselines", "--format", "json", *FAST])
+    res2 = run_cli(with_fast(["rank", tmp / "X.npy", "--labels", tmp / "L.csv", "--attr", "quality", "--method", "anchors",
+                    "--anchor-low-file", tmp / "low.npy", "--anchor-high-file", tmp / "high.npy", "--no-baselines", "--format", "json"]))
     assert res2.code == 0, res2.stderr
     assert json.loads(res2.stdout)["results"]["methods"]["anchors"]["spearman"] > 0.8
 
 
 def test_group_and_transform_options(run_cli, planted_files):
     tmp, *_ = planted_files
-    res = run_cli(["rank", tmp / "X.npy", "--labels", tmp / "L.csv", "--attr", "quality", "--method", "extremes",
-                   "--group", "grp", "--folds", "4", "--format", "json", *FAST])
+    res = run_cli(with_fast(["rank", tmp / "X.npy", "--labels", tmp / "L.csv", "--attr", "quality", "--method", "extremes",
+                   "--group", "grp", "--folds", "4", "--format", "json"]))
     assert res.code == 0, res.stderr
     doc = json.loads(res.stdout)["results"]
     assert doc["groups"] == 10 and doc["folds"] == 4 and "regression" not in doc["methods"]
@@ -166,7 +186,7 @@ def test_group_and_transform_options(run_cli, planted_files):
 def test_bad_input_is_one_line(run_cli, planted_files, extra, needle):
     tmp, *_ = planted_files
     extra = [str(tmp / "axis.npy") if e == "AXIS" else e for e in extra]
-    res = run_cli(["rank", tmp / "X.npy", "--labels", tmp / "L.csv", *FAST, *extra])
+    res = run_cli(with_fast(["rank", tmp / "X.npy", "--labels", tmp / "L.csv", *extra]))
     assert res.code == 2
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("embgeo: error:"), res.stderr
@@ -193,9 +213,9 @@ def test_anchor_ids_when_the_labels_join_by_row_number(run_cli, planted_files):
     perm = np.random.default_rng(3).permutation(400)
     (tmp / "Lnum.csv").write_text("id,quality\n" + "\n".join(f"{i},{a[i]:.6f}" for i in perm) + "\n")
     lo, hi = int(np.argmin(a)), int(np.argmax(a))
-    res = run_cli(["rank", tmp / "X.npy", "--labels", tmp / "Lnum.csv", "--attr", "quality", "--method", "anchors",
-                   "--anchor-low", str(lo), "--anchor-high", str(hi), "--no-baselines", "--format", "json",
-                   *[f for f in FAST if f not in ("--join", "row-order")]])
+    res = run_cli([a for a in with_fast(["rank", tmp / "X.npy", "--labels", tmp / "Lnum.csv", "--attr", "quality", "--method", "anchors",
+                                         "--anchor-low", str(lo), "--anchor-high", str(hi), "--no-baselines", "--format", "json"])
+                   if a not in ("--join", "row-order")])
     assert res.code == 0, res.stderr
     m = json.loads(res.stdout)["results"]["methods"]["anchors"]
     assert m["n_heldout"] == 400 - 2 and m["spearman"] > 0.8  # the true extremes: the axis ranks the rest

@@ -85,6 +85,15 @@ def _anchor_rows(names: list[str], ids: list[str], which: str, source: str) -> l
     return out
 
 
+def refuse_unused_method_options(names) -> None:
+    """Options that tune one axis method, given while -m leaves that method out: refused (they would be ignored)."""
+    only_with("-m fewshot", "fewshot" in names, {"shots", "repeats"}, "--shots/--repeats size the few-shot curve: add -m fewshot, or drop them")
+    only_with("-m anchors_best", "anchors_best" in names, {"anchor_pairs", "validation"},
+              "--anchor-pairs/--validation tune how anchors_best picks its pair: add -m anchors_best, or drop them")
+    only_with("-m extremes (extremes_q) or anchors_best", bool({"extremes_q", "anchors_best"} & set(names)), {"quantile"},
+              "--quantile sets the top/bottom share of extremes_q and of anchors_best's candidates: add one of them, or drop it")
+
+
 def _parse_shots(text: str) -> tuple[int, ...]:
     from embgeo.errors import EmbgeoError
 
@@ -163,6 +172,8 @@ def rank(
     from embgeo.rank.core import DEFAULT_METHODS, rank_axes, score_axis
 
     normalize, baselines = not no_normalize, not no_baselines
+    only_with("the baselines", baselines, {"random_directions", "shuffles", "pcs"},
+              "they size the chance bands and the best-PC baseline, which --no-baselines skips: drop one or the other")
     only_with("--layers", layers, {"stack_layout"}, "--stack-layout says how a 3-D stack file is laid out: add --layers, or drop it")
     if layers:
         return _rank_layers(files, attr=attr, labels=labels, method=method, transform=transform.value, group=group, folds=folds,
@@ -230,6 +241,7 @@ def rank(
             chosen |= set(DEFAULT_METHODS) | ({"anchors", "anchors_best"} if have_anchors else set())
         names = [m for m in ("regression", "pairwise", "extremes", "extremes_q", "fewshot", "anchors", "anchors_best")
                  if m in chosen or (m == "extremes_q" and "extremes" in chosen)]
+        refuse_unused_method_options(names)
 
         low = high = None
         anchor_rows: list[int] = []
@@ -356,6 +368,7 @@ def _rank_layers(files, *, attr, labels, method, transform, group, folds, normal
     if "anchors" in names or "anchors_best" in names or "all" in names:
         raise EmbgeoError("--layers runs the axis methods regression, pairwise, extremes, fewshot", hint="pick from those with -m")
     names = [m for m in ("regression", "pairwise", "extremes", "extremes_q", "fewshot") if m in names or (m == "extremes_q" and "extremes" in names)]
+    refuse_unused_method_options(names)
     stack = load_layers(list(files), fmt=input_format, id_col=id_col, join=getattr(join, "value", join), layout=layout_value(stack_layout), attr_cols=attr_list(attr_col))
     refuse_stack_id_col(stack, id_col, ", ".join(files), attr_cols=attr_list(attr_col))
     if len(set(stack.names)) < len(stack.names) and len(files) == len(stack.names):  # two keys of one file: name them by key
