@@ -317,7 +317,10 @@ def knn(
     backend, device = resolve_engine(backend, device, check_gpu=False)
     check_params(metric, backend, k, X.shape[0], Q.shape[0], exclude)
     k = int(k)
-    dtype = np.dtype(selection_dtype) if selection_dtype is not None else (np.dtype(np.float64) if X.dtype == np.float64 else np.dtype(np.float32))
+    from embgeo.knn.engine import check_selection_dtype
+
+    chosen = check_selection_dtype(selection_dtype)  # float32 or float64 only, as the local search (one rule)
+    dtype = chosen if chosen is not None else (np.dtype(np.float64) if X.dtype == np.float64 else np.dtype(np.float32))
     dup = find_duplicates(X) if (check_duplicates and self_query) else None
     common = dict(metric=metric, exclude=exclude, backend=backend, device=device, block_rows=block_rows, stream_rows=stream_rows, how=share_data)
     kc = candidate_count(k, X.shape[0], exclude)  # as the single-process engine
