@@ -21,6 +21,7 @@ leading ``--`` may be left out (``flag="bootstrap"``), which keeps the callers' 
 """
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 
@@ -271,3 +272,35 @@ def _caller_outside_embgeo() -> int:
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(root):
         frame, level = frame.f_back, level + 1
     return level
+
+
+def renamed_attribute(owner: str, old: str, new: str) -> property:
+    """A read-only property ``old`` of a result that reads its attribute ``new`` with a DeprecationWarning
+    (the attributes are named as the JSON keys: ``confidence`` and ``n_bootstrap`` for the ``bootstrap`` key)."""
+    def get(self):
+        import warnings
+
+        warnings.warn(f"{owner}.{old} is now .{new}", DeprecationWarning, stacklevel=2)
+        return getattr(self, new)
+
+    return property(get, doc=f"The former name of ``{new}`` (DeprecationWarning).")
+
+
+def former_keywords(owner: str, **renamed: str):
+    """A class decorator for a result dataclass whose fields were renamed as their JSON keys: its constructor
+    still takes each former keyword (``old="new"``) with a DeprecationWarning (:func:`renamed_keyword`;
+    both given is an error). The former names read the fields through :func:`renamed_attribute`."""
+    def wrap(cls):
+        init = cls.__init__
+
+        @functools.wraps(init)
+        def __init__(self, *args, **kwargs):
+            for old, new in renamed.items():
+                if old in kwargs:
+                    kwargs[new] = renamed_keyword(owner, old, kwargs.pop(old), new, kwargs.pop(new, None))
+            init(self, *args, **kwargs)
+
+        cls.__init__ = __init__
+        return cls
+
+    return wrap

@@ -27,9 +27,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embgeo._blas import one_thread_when_small
-from embgeo.arguments import check_count, check_number, renamed_keyword
+from embgeo.arguments import check_count, check_number, renamed_attribute, renamed_keyword
 from embgeo.errors import EmbgeoError, param, setting
-from embgeo.intrinsic.estimators import renamed_attribute
 from embgeo.results import Result, jsonable
 from embgeo.validation import MAX_LEGACY_SEED, legacy_seed, as_rng, as_scaled_matrix, iter_blocks, sample_note, seeded_rows, zero_rows_hint
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embgeo.errors import EmbgeoError, either, param, setting
-from embgeo.intrinsic.estimators import renamed_attribute
+from embgeo.arguments import renamed_attribute
 from embgeo.results import Metric, Result, Verdict, jsonable
 
 #: the measures, by the name ``methods`` takes; each yields the metric ids listed

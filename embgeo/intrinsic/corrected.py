@@ -48,10 +48,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embgeo.arguments import check_count, check_flag, check_level, check_number, renamed_keyword
+from embgeo.arguments import check_count, check_flag, check_level, check_number, renamed_attribute, renamed_keyword
 from embgeo.errors import EmbgeoError
 from embgeo.intrinsic.estimators import (
-    check_bootstrap, check_ties, dedupe_hint, neighbor_distances, prepare_points, renamed_attribute, tied_points, twonn_censored_mle, twonn_kept,
+    check_bootstrap, check_ties, dedupe_hint, neighbor_distances, prepare_points, tied_points, twonn_censored_mle, twonn_kept,
     twonn_log_ratios,
 )
 from embgeo.knn.engine import Neighbors, knn

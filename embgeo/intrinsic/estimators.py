@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from embgeo.arguments import check_count, check_flag, check_level, check_number, renamed_keyword
+from embgeo.arguments import check_count, check_flag, check_level, check_number, renamed_attribute, renamed_keyword  # noqa: F401 (renamed_attribute: re-exported)
 from embgeo.errors import EmbgeoError, param, setting
 from embgeo.intrinsic.distances import (  # noqa: F401  (re-exported: the estimators' shared helpers)
     DUPLICATE_POLICIES, TIE_MAX_SHARE, TIE_RTOL, check_ties, dedupe_hint, high_id_note, neighbor_distances, noise_note, prepare_points,
@@ -60,18 +60,6 @@ def check_discard(discard_fraction) -> float:
 def _recall_entry(recall) -> dict:
     """The ``recall`` key of an estimate read from approximate neighbours (nothing for exact ones)."""
     return {} if recall is None else {"recall": float(recall)}
-
-
-def renamed_attribute(owner: str, old: str, new: str) -> property:
-    """A read-only property ``old`` of a result that reads its attribute ``new`` with a DeprecationWarning
-    (the attributes are named as the JSON keys: ``confidence`` and ``n_bootstrap`` for the ``bootstrap`` key)."""
-    def get(self):
-        import warnings
-
-        warnings.warn(f"{owner}.{old} is now .{new}", DeprecationWarning, stacklevel=2)
-        return getattr(self, new)
-
-    return property(get, doc=f"The former name of ``{new}`` (DeprecationWarning).")
 
 
 def _bounds(interval) -> tuple[float, float]:

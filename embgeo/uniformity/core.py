@@ -20,16 +20,14 @@ sampled-mode interval in :mod:`embgeo.uniformity.stats`, the parameter checks in
 """
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from embgeo.arguments import check_count, check_flag, check_level, renamed_keyword
+from embgeo.arguments import check_count, check_flag, check_level, former_keywords, renamed_attribute
 from embgeo.devices import BACKENDS, resolve_engine  # noqa: F401  (BACKENDS re-exported: the accepted values)
 from embgeo.errors import EmbgeoError
-from embgeo.intrinsic.estimators import renamed_attribute
 from embgeo.results import Result
 from embgeo.uniformity import kernels as K
 from embgeo.uniformity.checks import check_n_pairs, check_names, check_paired, check_positive
@@ -55,26 +53,6 @@ UNIFORMITY_WARN = 0.5
 
 
 # ----------------------------------------------------------------- results
-
-def former_keywords(owner: str, **renamed: str):
-    """A class decorator for a result dataclass whose fields were renamed as their JSON keys: its constructor
-    still takes each former keyword (``old="new"``) with a DeprecationWarning (:func:`embgeo.arguments.renamed_keyword`;
-    both given is an error). The former names read the fields through :func:`~embgeo.intrinsic.estimators.renamed_attribute`."""
-    def wrap(cls):
-        init = cls.__init__
-
-        @functools.wraps(init)
-        def __init__(self, *args, **kwargs):
-            for old, new in renamed.items():
-                if old in kwargs:
-                    kwargs[new] = renamed_keyword(owner, old, kwargs.pop(old), new, kwargs.pop(new, None))
-            init(self, *args, **kwargs)
-
-        cls.__init__ = __init__
-        return cls
-
-    return wrap
-
 
 @former_keywords("UniformityResult", value="uniformity", n_samples="n_rows", n_features="n_dims", sphere_value="uniformity_sphere")
 @dataclass(frozen=True, slots=True)

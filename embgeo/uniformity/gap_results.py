@@ -17,9 +17,9 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from embgeo.errors import either
-from embgeo.intrinsic.estimators import renamed_attribute
+from embgeo.arguments import former_keywords, renamed_attribute
 from embgeo.results import Result, jsonable
-from embgeo.uniformity.core import AlignmentResult, UniformityResult, former_keywords
+from embgeo.uniformity.core import AlignmentResult, UniformityResult
 from embgeo.uniformity.stats import Distribution
 
 
